@@ -1,0 +1,29 @@
+#include "copier/batch.hpp"
+
+namespace ferry {
+
+void Batch::Reset(const std::vector<Storage>& storages) {
+  bool same = storages.size() == columns_.size();
+  for (size_t i = 0; same && i < storages.size(); ++i) {
+    same = columns_[i].storage() == storages[i];
+  }
+  if (same) {
+    Clear();
+    return;
+  }
+  columns_.clear();
+  columns_.reserve(storages.size());
+  for (Storage s : storages) columns_.emplace_back(s);
+}
+
+void Batch::Clear() {
+  for (ColumnVector& c : columns_) c.Clear();
+}
+
+size_t Batch::ByteSize() const {
+  size_t total = 0;
+  for (const ColumnVector& c : columns_) total += c.ByteSize();
+  return total;
+}
+
+}  // namespace ferry

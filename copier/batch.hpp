@@ -1,0 +1,123 @@
+// The in-memory batch: rows held column by column in buffers that keep their capacity
+// when cleared, so a pool of batches reaches a steady state with no allocation per row.
+// Fixed-width values live in one int64 array (doubles bit-cast); variable-length values in
+// one byte arena with offsets, which is also the layout the binary COPY encoder wants.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "copier/types.hpp"
+
+namespace ferry {
+
+class ColumnVector {
+ public:
+  explicit ColumnVector(Storage storage) : storage_(storage) { offsets_.push_back(0); }
+
+  Storage storage() const { return storage_; }
+  size_t size() const { return nulls_.size(); }
+  bool IsNull(size_t row) const { return nulls_[row] != 0; }
+  bool variable_length() const { return IsVariableLength(storage_); }
+
+  int64_t Int(size_t row) const { return fixed_[row]; }
+  uint64_t UInt(size_t row) const { return uint64_t(fixed_[row]); }
+  double Float(size_t row) const { return std::bit_cast<double>(fixed_[row]); }
+  std::string_view Bytes(size_t row) const {
+    return {bytes_.data() + offsets_[row], size_t(offsets_[row + 1] - offsets_[row])};
+  }
+
+  void AppendNull() {
+    nulls_.push_back(1);
+    if (variable_length()) {
+      offsets_.push_back(offsets_.back());
+    } else {
+      fixed_.push_back(0);
+    }
+  }
+  void AppendInt(int64_t v) {
+    nulls_.push_back(0);
+    fixed_.push_back(v);
+  }
+  void AppendUInt(uint64_t v) { AppendInt(int64_t(v)); }
+  void AppendFloat(double v) { AppendInt(std::bit_cast<int64_t>(v)); }
+  void AppendBytes(std::string_view v) {
+    nulls_.push_back(0);
+    bytes_.insert(bytes_.end(), v.begin(), v.end());
+    offsets_.push_back(bytes_.size());
+  }
+  // Reserves `length` bytes for the next value and returns where to write them; the value is
+  // committed by the call. Lets converters write in place instead of building a string.
+  char* AppendUninitialized(size_t length) {
+    nulls_.push_back(0);
+    size_t at = bytes_.size();
+    bytes_.resize(at + length);
+    offsets_.push_back(bytes_.size());
+    return bytes_.data() + at;
+  }
+  // Shrinks the last value appended with AppendUninitialized to `length` bytes.
+  void ShrinkLast(size_t length) {
+    size_t start = offsets_[offsets_.size() - 2];
+    bytes_.resize(start + length);
+    offsets_.back() = bytes_.size();
+  }
+
+  // Makes this column a copy of `other` (same storage), reusing this column's buffers.
+  void CopyFrom(const ColumnVector& other) {
+    nulls_.assign(other.nulls_.begin(), other.nulls_.end());
+    fixed_.assign(other.fixed_.begin(), other.fixed_.end());
+    offsets_.assign(other.offsets_.begin(), other.offsets_.end());
+    bytes_.assign(other.bytes_.begin(), other.bytes_.end());
+  }
+
+  void Clear() {
+    nulls_.clear();
+    fixed_.clear();
+    bytes_.clear();
+    offsets_.resize(1);
+  }
+  void Reserve(size_t rows) {
+    nulls_.reserve(rows);
+    if (variable_length()) {
+      offsets_.reserve(rows + 1);
+    } else {
+      fixed_.reserve(rows);
+    }
+  }
+  // Bytes of payload held, the measure batches are limited by.
+  size_t ByteSize() const { return nulls_.size() + fixed_.size() * 8 + bytes_.size(); }
+  size_t CapacityBytes() const {
+    return nulls_.capacity() + fixed_.capacity() * 8 + bytes_.capacity() + offsets_.capacity() * 8;
+  }
+
+ private:
+  Storage storage_;
+  std::vector<uint8_t> nulls_;
+  std::vector<int64_t> fixed_;
+  std::vector<uint64_t> offsets_;
+  std::vector<char> bytes_;
+};
+
+class Batch {
+ public:
+  Batch() = default;
+  explicit Batch(const std::vector<Storage>& storages) { Reset(storages); }
+
+  // Gives the batch a new column layout; buffers are reused when the layout is unchanged.
+  void Reset(const std::vector<Storage>& storages);
+  void Clear();
+
+  size_t num_columns() const { return columns_.size(); }
+  size_t num_rows() const { return columns_.empty() ? 0 : columns_.front().size(); }
+  ColumnVector& column(size_t i) { return columns_[i]; }
+  const ColumnVector& column(size_t i) const { return columns_[i]; }
+  size_t ByteSize() const;
+
+ private:
+  std::vector<ColumnVector> columns_;
+};
+
+}  // namespace ferry

@@ -1,0 +1,54 @@
+// The catalog model: what a table is, as far as copying it is concerned. Filled by a
+// dialect's catalog queries; read by the planner, the copier and the DDL writer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "copier/types.hpp"
+
+namespace ferry {
+
+// A table's name. For MariaDB the schema is the database; for SQLite it is "main".
+struct TableName {
+  std::string schema;
+  std::string name;
+
+  bool operator==(const TableName&) const = default;
+  auto operator<=>(const TableName&) const = default;
+};
+
+// "schema.table" as users write it, with no quoting; for messages and progress.
+std::string DisplayName(const TableName& name);
+
+struct Column {
+  std::string name;
+  ColumnType type;
+  bool nullable = true;
+  bool identity = false;  // identity, serial or auto-increment
+};
+
+struct Index {
+  std::string name;
+  std::vector<int> columns;  // indices into Table::columns
+  bool unique = false;
+};
+
+struct Table {
+  TableName name;
+  std::vector<Column> columns;
+  std::vector<int> primary_key;      // indices into columns; empty when there is none
+  std::vector<Index> unique_indexes;  // besides the primary key
+  int64_t estimated_rows = -1;       // -1 = unknown
+  int64_t estimated_bytes = -1;
+
+  // The columns that identify a row: the primary key, else the first unique index whose
+  // columns are all NOT NULL, else empty.
+  std::vector<int> RowKey() const;
+  // Index of the column named `name`, compared exactly; nullopt when absent.
+  std::optional<int> FindColumn(const std::string& name) const;
+};
+
+}  // namespace ferry

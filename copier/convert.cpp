@@ -1,0 +1,480 @@
+#include "copier/convert.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "copier/error.hpp"
+#include "copier/values.hpp"
+
+namespace ferry {
+
+namespace {
+
+std::string HexBytes(std::string_view bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+// Canonical decimal text without trailing fractional zeros, for comparing values.
+std::string DecimalValue(std::string_view text) {
+  auto canonical = CanonicalDecimal(text);
+  if (!canonical) return std::string(text);
+  std::string s = *canonical;
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s == "-0" ? "0" : s;
+}
+
+bool ParseInt64(std::string_view s, int64_t* out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool ParseUInt64(std::string_view s, uint64_t* out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// Reads canonical text into `out`'s storage. False when the text is not a value of it.
+bool ParseInto(std::string_view text, ColumnVector& out) {
+  switch (out.storage()) {
+    case Storage::kBool: {
+      if (text == "1" || text == "t" || text == "true" || text == "TRUE" || text == "True") {
+        out.AppendInt(1);
+      } else if (text == "0" || text == "f" || text == "false" || text == "FALSE" ||
+                 text == "False") {
+        out.AppendInt(0);
+      } else {
+        return false;
+      }
+      return true;
+    }
+    case Storage::kInt64: {
+      int64_t v;
+      if (ParseInt64(text, &v)) {
+        out.AppendInt(v);
+        return true;
+      }
+      DecimalShape shape;
+      auto d = CanonicalDecimal(text, &shape);
+      if (!d || shape.significant_fraction > 0) return false;
+      std::string integral = DecimalValue(*d);
+      if (!ParseInt64(integral, &v)) return false;
+      out.AppendInt(v);
+      return true;
+    }
+    case Storage::kUInt64: {
+      uint64_t v;
+      if (!ParseUInt64(text, &v)) {
+        DecimalShape shape;
+        auto d = CanonicalDecimal(text, &shape);
+        if (!d || shape.significant_fraction > 0 || !ParseUInt64(DecimalValue(*d), &v)) {
+          return false;
+        }
+      }
+      out.AppendUInt(v);
+      return true;
+    }
+    case Storage::kFloat64: {
+      if (text == "NaN") {
+        out.AppendFloat(std::numeric_limits<double>::quiet_NaN());
+        return true;
+      }
+      if (text == "Infinity" || text == "inf" || text == "Inf") {
+        out.AppendFloat(std::numeric_limits<double>::infinity());
+        return true;
+      }
+      if (text == "-Infinity" || text == "-inf" || text == "-Inf") {
+        out.AppendFloat(-std::numeric_limits<double>::infinity());
+        return true;
+      }
+      double v;
+      auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return false;
+      out.AppendFloat(v);
+      return true;
+    }
+    case Storage::kDecimal: {
+      auto d = CanonicalDecimal(text);
+      if (!d) return false;
+      out.AppendBytes(*d);
+      return true;
+    }
+    case Storage::kText:
+    case Storage::kBytes: out.AppendBytes(text); return true;
+    case Storage::kDate: {
+      auto v = ParseDate(text);
+      if (!v) {
+        auto ts = ParseTimestamp(text);  // "2020-01-01 00:00:00" is a date at midnight
+        if (!ts || TimeOfDay(*ts) != 0) return false;
+        v = DayOf(*ts);
+      }
+      out.AppendInt(*v);
+      return true;
+    }
+    case Storage::kTime: {
+      auto v = ParseTime(text);
+      if (!v) return false;
+      out.AppendInt(*v);
+      return true;
+    }
+    case Storage::kTimestamp: {
+      auto v = ParseTimestamp(text);
+      if (!v) return false;
+      out.AppendInt(*v);
+      return true;
+    }
+    case Storage::kUuid: {
+      unsigned char bytes[16];
+      if (!ParseUuid(text, bytes)) return false;
+      out.AppendBytes(std::string_view(reinterpret_cast<char*>(bytes), 16));
+      return true;
+    }
+  }
+  return false;
+}
+
+// Converts one value between storages whose text forms do not line up.
+bool ConvertDirect(const ColumnVector& in, size_t row, ColumnVector& out, std::string* reason) {
+  Storage from = in.storage();
+  Storage to = out.storage();
+  if (from == Storage::kBool && (to == Storage::kInt64 || to == Storage::kUInt64)) {
+    out.AppendInt(in.Int(row));
+    return true;
+  }
+  if ((from == Storage::kInt64 || from == Storage::kUInt64) && to == Storage::kBool) {
+    if (in.Int(row) != 0 && in.Int(row) != 1) {
+      *reason = fmt::format("{} is not a boolean (0 or 1)", FormatValue(in, row));
+      return false;
+    }
+    out.AppendInt(in.Int(row));
+    return true;
+  }
+  if (from == Storage::kInt64 && to == Storage::kFloat64) {
+    double d = double(in.Int(row));
+    if (d >= 9223372036854775808.0 || int64_t(d) != in.Int(row)) {
+      *reason = fmt::format("{} has no exact double", in.Int(row));
+      return false;
+    }
+    out.AppendFloat(d);
+    return true;
+  }
+  if (from == Storage::kDecimal && to == Storage::kFloat64) {
+    std::string_view text = in.Bytes(row);
+    double d;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (r.ec != std::errc() || DecimalValue(FormatDouble(d)) != DecimalValue(text)) {
+      *reason = fmt::format("decimal {} has no exact double", text);
+      return false;
+    }
+    out.AppendFloat(d);
+    return true;
+  }
+  if (from == Storage::kFloat64 && to == Storage::kDecimal) {
+    double d = in.Float(row);
+    if (!std::isfinite(d)) {
+      *reason = fmt::format("{} is not a decimal number", FormatDouble(d));
+      return false;
+    }
+    out.AppendBytes(*CanonicalDecimal(FormatDouble(d)));
+    return true;
+  }
+  if (from == Storage::kTimestamp && to == Storage::kDate) {
+    if (TimeOfDay(in.Int(row)) != 0) {
+      *reason = fmt::format("{} has a time of day that a date column would drop",
+                            FormatTimestamp(in.Int(row)));
+      return false;
+    }
+    out.AppendInt(DayOf(in.Int(row)));
+    return true;
+  }
+  if (from == Storage::kDate && to == Storage::kTimestamp) {
+    out.AppendInt(in.Int(row) * kMicrosPerDay);
+    return true;
+  }
+  if (from == Storage::kUuid && to == Storage::kBytes) {
+    out.AppendBytes(in.Bytes(row));
+    return true;
+  }
+  if (from == Storage::kBytes && to == Storage::kUuid) {
+    if (in.Bytes(row).size() != 16) {
+      *reason = fmt::format("{} bytes are not a UUID", in.Bytes(row).size());
+      return false;
+    }
+    out.AppendBytes(in.Bytes(row));
+    return true;
+  }
+  std::string text = FormatValue(in, row);
+  if (ParseInto(text, out)) return true;
+  *reason = fmt::format("'{}' is not a valid {}", text.size() > 64 ? text.substr(0, 64) + "…" : text,
+                        [&] {
+                          switch (to) {
+                            case Storage::kBool: return "boolean";
+                            case Storage::kInt64:
+                            case Storage::kUInt64: return "integer";
+                            case Storage::kFloat64: return "floating-point number";
+                            case Storage::kDecimal: return "decimal number";
+                            case Storage::kDate: return "date";
+                            case Storage::kTime: return "time";
+                            case Storage::kTimestamp: return "timestamp";
+                            case Storage::kUuid: return "UUID";
+                            default: return "value";
+                          }
+                        }());
+  return false;
+}
+
+int64_t PowerOfTen(int n) {
+  int64_t p = 1;
+  while (n-- > 0) p *= 10;
+  return p;
+}
+
+// Why the destination cannot hold out's value at `row`, or "" when it can.
+std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
+                  const ValueLimits& limits) {
+  switch (type.kind) {
+    case TypeKind::kInteger: {
+      if (out.storage() == Storage::kUInt64) {
+        if (out.UInt(row) > IntegerMax(type)) {
+          return fmt::format("{} is out of range for {}", out.UInt(row), type.native);
+        }
+        return "";
+      }
+      int64_t v = out.Int(row);
+      if (v < IntegerMin(type) || (v > 0 && uint64_t(v) > IntegerMax(type))) {
+        return fmt::format("{} is out of range for {}", v, type.native);
+      }
+      return "";
+    }
+    case TypeKind::kDecimal: {
+      DecimalShape shape;
+      std::string_view text = out.Bytes(row);
+      CanonicalDecimal(text, &shape);
+      if (type.precision > 0) {
+        if (shape.significant_fraction > type.scale) {
+          return fmt::format("{} has more than {} digits after the point of {} (it would be "
+                             "rounded)",
+                             text, type.scale, type.native);
+        }
+        if (shape.integer_digits > type.precision - type.scale) {
+          return fmt::format("{} is out of range for {}", text, type.native);
+        }
+      } else if (shape.integer_digits + shape.fraction_digits > limits.max_decimal_precision) {
+        return fmt::format("{} has more digits than the destination's {}", text,
+                           limits.max_decimal_precision);
+      }
+      return "";
+    }
+    case TypeKind::kReal:
+    case TypeKind::kDouble: {
+      double v = out.Float(row);
+      if (std::isnan(v) && !limits.float_nan) return "NaN cannot be stored in the destination";
+      if (std::isinf(v) && !limits.float_infinity) {
+        return fmt::format("{} cannot be stored in the destination", FormatDouble(v));
+      }
+      if (v == 0 && std::signbit(v) && !limits.float_negative_zero) {
+        return "-0 cannot be stored in the destination (it would become 0)";
+      }
+      if (type.kind == TypeKind::kReal && std::isfinite(v) && double(float(v)) != v) {
+        return fmt::format("{} has no exact 4-byte float in {} (it would be rounded)",
+                           FormatDouble(v), type.native);
+      }
+      return "";
+    }
+    case TypeKind::kChar:
+    case TypeKind::kVarchar:
+    case TypeKind::kText:
+    case TypeKind::kJson: {
+      std::string_view text = out.Bytes(row);
+      if (!limits.nul_in_text && text.find('\0') != std::string_view::npos) {
+        return "text holds a NUL character, which the destination cannot store";
+      }
+      if (type.max_bytes >= 0 && int64_t(text.size()) > type.max_bytes) {
+        return fmt::format("{} bytes do not fit {} (at most {} bytes)", text.size(), type.native,
+                           type.max_bytes);
+      }
+      if (limits.requires_utf8 || type.length >= 0) {
+        auto length = Utf8Length(text);
+        if (!length) {
+          if (limits.requires_utf8) return "text is not valid UTF-8";
+          length = text.size();
+        }
+        if (type.length >= 0 && int64_t(*length) > type.length) {
+          // char(n) may drop trailing blanks beyond n; anything else would be cut.
+          std::string_view trimmed = text;
+          while (!trimmed.empty() && trimmed.back() == ' ') trimmed.remove_suffix(1);
+          if (type.kind != TypeKind::kChar || int64_t(*Utf8Length(trimmed)) > type.length) {
+            return fmt::format("{} characters do not fit {}", *length, type.native);
+          }
+        }
+      }
+      return "";
+    }
+    case TypeKind::kBinary:
+    case TypeKind::kVarbinary:
+    case TypeKind::kBlob: {
+      int64_t size = int64_t(out.Bytes(row).size());
+      if ((type.length >= 0 && size > type.length) || (type.max_bytes >= 0 && size > type.max_bytes)) {
+        return fmt::format("{} bytes do not fit {}", size, type.native);
+      }
+      return "";
+    }
+    case TypeKind::kDate: {
+      int year = CivilFromDays(int32_t(out.Int(row))).year;
+      if (year < limits.min_year || year > limits.max_year) {
+        return fmt::format("{} is outside the destination's years {}..{}",
+                           FormatDate(int32_t(out.Int(row))), limits.min_year, limits.max_year);
+      }
+      return "";
+    }
+    case TypeKind::kTime:
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampTz: {
+      int64_t v = out.Int(row);
+      int digits = std::clamp(type.precision, 0, 6);
+      if (digits < 6 && (type.kind == TypeKind::kTime ? v : TimeOfDay(v)) % PowerOfTen(6 - digits)) {
+        return fmt::format("{} has more fractional digits than {} holds (it would be rounded)",
+                           type.kind == TypeKind::kTime ? FormatTime(v) : FormatTimestamp(v),
+                           type.native);
+      }
+      if (type.kind != TypeKind::kTime) {
+        int year = CivilFromDays(DayOf(v)).year;
+        if (year < limits.min_year || year > limits.max_year) {
+          return fmt::format("{} is outside the destination's years {}..{}", FormatTimestamp(v),
+                             limits.min_year, limits.max_year);
+        }
+      }
+      return "";
+    }
+    case TypeKind::kBoolean:
+    case TypeKind::kUuid:
+    case TypeKind::kUnsupported: return "";
+  }
+  return "";
+}
+
+}  // namespace
+
+bool ParseValue(std::string_view text, ColumnVector& out) { return ParseInto(text, out); }
+
+std::string FormatValue(const ColumnVector& c, size_t row) {
+  if (c.IsNull(row)) return "NULL";
+  switch (c.storage()) {
+    case Storage::kBool: return c.Int(row) ? "true" : "false";
+    case Storage::kInt64: return std::to_string(c.Int(row));
+    case Storage::kUInt64: return std::to_string(c.UInt(row));
+    case Storage::kFloat64: return FormatDouble(c.Float(row));
+    case Storage::kDecimal:
+    case Storage::kText: return std::string(c.Bytes(row));
+    case Storage::kBytes: return HexBytes(c.Bytes(row));
+    case Storage::kDate: return FormatDate(int32_t(c.Int(row)));
+    case Storage::kTime: return FormatTime(c.Int(row));
+    case Storage::kTimestamp: return FormatTimestamp(c.Int(row));
+    case Storage::kUuid:
+      return FormatUuid(reinterpret_cast<const unsigned char*>(c.Bytes(row).data()));
+  }
+  return "";
+}
+
+std::string RenderKey(const Batch& batch, const std::vector<int>& positions,
+                      const std::vector<std::string>& names, size_t row) {
+  if (positions.empty()) return fmt::format("(row {} of its batch; the table has no key)", row + 1);
+  std::string columns, values;
+  for (size_t i = 0; i < positions.size(); ++i) {
+    if (i > 0) {
+      columns += ", ";
+      values += ", ";
+    }
+    columns += names[i];
+    const ColumnVector& c = batch.column(size_t(positions[i]));
+    std::string v = FormatValue(c, row);
+    bool quote = !c.IsNull(row) && c.storage() != Storage::kInt64 &&
+                 c.storage() != Storage::kUInt64 && c.storage() != Storage::kDecimal &&
+                 c.storage() != Storage::kFloat64;
+    values += quote ? "'" + v + "'" : v;
+  }
+  return "(" + columns + ")=(" + values + ")";
+}
+
+RowConverter::RowConverter(std::string table, std::vector<ColumnPairing> pairs, ValueLimits limits,
+                           std::vector<int> key_positions)
+    : table_(std::move(table)), pairs_(std::move(pairs)), key_positions_(std::move(key_positions)) {
+  for (const ColumnPairing& pair : pairs_) {
+    const ColumnType source = pair.source->type;
+    const ColumnType dest = pair.destination->type;
+    const bool same_storage = StorageOf(source) == StorageOf(dest);
+    functions_.push_back([source, dest, limits, same_storage](const ColumnVector& in,
+                                                              ColumnVector& out, Failure* failure) {
+      const size_t rows = in.size();
+      if (same_storage) {
+        out.CopyFrom(in);
+      } else {
+        out.Reserve(rows);
+        std::string reason;
+        for (size_t r = 0; r < rows; ++r) {
+          if (in.IsNull(r)) {
+            out.AppendNull();
+          } else if (!ConvertDirect(in, r, out, &reason)) {
+            *failure = {r, reason};
+            return false;
+          }
+        }
+      }
+      for (size_t r = 0; r < rows; ++r) {
+        if (out.IsNull(r)) continue;
+        std::string reason = Unfit(out, r, dest, limits);
+        if (!reason.empty()) {
+          *failure = {r, reason};
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+}
+
+std::vector<Storage> RowConverter::input_storages() const {
+  std::vector<Storage> out;
+  for (const ColumnPairing& p : pairs_) out.push_back(StorageOf(p.source->type));
+  return out;
+}
+
+std::vector<Storage> RowConverter::output_storages() const {
+  std::vector<Storage> out;
+  for (const ColumnPairing& p : pairs_) out.push_back(StorageOf(p.destination->type));
+  return out;
+}
+
+void RowConverter::Convert(const Batch& in, Batch& out) const {
+  out.Reset(output_storages());
+  for (size_t i = 0; i < functions_.size(); ++i) {
+    Failure failure{0, ""};
+    if (!functions_[i](in.column(i), out.column(i), &failure)) {
+      std::vector<std::string> names;
+      for (int p : key_positions_) names.push_back(pairs_[size_t(p)].source->name);
+      ErrorContext context;
+      context.table = table_;
+      context.column = pairs_[i].source->name;
+      context.key = RenderKey(in, key_positions_, names, failure.row);
+      throw Error(ErrorCode::kData,
+                  fmt::format("value does not fit the destination column {} ({}): {}",
+                              pairs_[i].destination->name, pairs_[i].destination->type.native,
+                              failure.reason),
+                  std::move(context));
+    }
+  }
+}
+
+}  // namespace ferry

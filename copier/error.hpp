@@ -1,0 +1,76 @@
+// The one error type of ferry. Every failure, from a driver diagnostic to a value that
+// does not fit, becomes an Error carrying what failed and where (table, column, key),
+// so a DBA can act on it without a debugger. Messages never contain secrets.
+#pragma once
+
+#include <exception>
+#include <string>
+#include <vector>
+
+namespace ferry {
+
+enum class ErrorCode {
+  kUsage,          // bad command line, job file or argument
+  kConnection,     // cannot reach or log in to a database
+  kDriver,         // a database or driver call failed
+  kMissingDriver,  // the ODBC driver named in a connection is not installed
+  kNotFound,       // a table, schema or column named by the user does not exist
+  kSchema,         // a shape that ferry cannot copy (unmappable type, mismatched table)
+  kData,           // a value that the destination cannot hold
+  kIo,             // local files
+  kInterrupted,    // the user stopped the run
+  kInternal,       // a bug in ferry
+};
+
+// One diagnostic record from a driver or server.
+struct Diagnostic {
+  std::string sqlstate;
+  int native_code = 0;
+  std::string message;
+};
+
+// Where an error happened; every part is optional.
+struct ErrorContext {
+  std::string table;   // qualified, as shown to users
+  std::string column;
+  std::string key;     // "(id)=(42)"
+  std::string call;    // the ODBC or libpq call, e.g. "SQLExecute"
+};
+
+class Error : public std::exception {
+ public:
+  Error(ErrorCode code, std::string message);
+  Error(ErrorCode code, std::string message, ErrorContext context,
+        std::vector<Diagnostic> diagnostics = {});
+
+  ErrorCode code() const noexcept { return code_; }
+  const std::string& message() const noexcept { return message_; }
+  const ErrorContext& context() const noexcept { return context_; }
+  const std::vector<Diagnostic>& diagnostics() const noexcept { return diagnostics_; }
+  // The first diagnostic's SQLSTATE, or "" when there is none.
+  const std::string& sqlstate() const noexcept;
+
+  // Adds context that an inner layer could not know; keeps what is already set.
+  Error& WithTable(std::string table);
+  Error& WithColumn(std::string column);
+  Error& WithKey(std::string key);
+  Error& WithAdvice(std::string advice);
+
+  // The full, human-readable text: message, context, diagnostics, advice.
+  const char* what() const noexcept override { return rendered_.c_str(); }
+
+ private:
+  void Render();
+
+  ErrorCode code_;
+  std::string message_;
+  ErrorContext context_;
+  std::vector<Diagnostic> diagnostics_;
+  std::string advice_;
+  std::string rendered_;
+};
+
+// Short stable name of a code, for JSON output and logs ("data", "connection", ...).
+const char* ErrorCodeName(ErrorCode code) noexcept;
+
+}  // namespace ferry

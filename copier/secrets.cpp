@@ -1,0 +1,44 @@
+#include "copier/secrets.hpp"
+
+#include <mutex>
+#include <vector>
+
+namespace ferry {
+
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::vector<std::string> secrets;
+};
+
+Registry& TheRegistry() {
+  static Registry registry;
+  return registry;
+}
+
+}  // namespace
+
+void RegisterSecret(std::string_view secret) {
+  if (secret.size() < 3) return;
+  Registry& r = TheRegistry();
+  std::lock_guard lock(r.mutex);
+  for (const std::string& s : r.secrets) {
+    if (s == secret) return;
+  }
+  r.secrets.emplace_back(secret);
+}
+
+std::string Redact(std::string_view text) {
+  std::string out(text);
+  Registry& r = TheRegistry();
+  std::lock_guard lock(r.mutex);
+  for (const std::string& secret : r.secrets) {
+    for (size_t at = out.find(secret); at != std::string::npos; at = out.find(secret, at + 3)) {
+      out.replace(at, secret.size(), "***");
+    }
+  }
+  return out;
+}
+
+}  // namespace ferry

@@ -1,0 +1,71 @@
+// The logical column types ferry understands, independent of any database. Dialects parse
+// their native type names into a ColumnType and render a ColumnType back into DDL; every
+// cross-engine mapping goes through this one model, so N dialects need N mappings, not N².
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ferry {
+
+enum class TypeKind {
+  kBoolean,
+  kInteger,      // width_bits 8/16/24/32/64, is_unsigned
+  kDecimal,      // precision/scale; precision 0 means unconstrained (PostgreSQL numeric)
+  kReal,         // 4-byte float
+  kDouble,       // 8-byte float
+  kChar,         // fixed length, blank padded; length in characters
+  kVarchar,      // length in characters
+  kText,         // unbounded character data
+  kBinary,       // fixed length bytes
+  kVarbinary,    // length in bytes
+  kBlob,         // unbounded bytes
+  kDate,
+  kTime,         // precision = fractional second digits
+  kTimestamp,    // without time zone
+  kTimestampTz,  // an instant; ferry moves it as UTC
+  kUuid,
+  kJson,
+  kUnsupported,  // native holds the source type; the table cannot be copied across engines
+};
+
+struct ColumnType {
+  TypeKind kind = TypeKind::kUnsupported;
+  int width_bits = 0;      // kInteger
+  bool is_unsigned = false;
+  int precision = 0;       // kDecimal digits; kTime/kTimestamp* fractional digits
+  int scale = 0;           // kDecimal
+  int64_t length = -1;     // kChar/kVarchar (characters), kBinary/kVarbinary (bytes); -1 = none
+  int64_t max_bytes = -1;  // byte capacity where the engine limits bytes (MariaDB TEXT: 65535)
+  bool binary_json = false;  // PostgreSQL jsonb as opposed to json
+  std::string native;      // the type as the source database spells it, e.g. "character varying(20)"
+
+  bool operator==(const ColumnType&) const = default;
+};
+
+// How values of a type are held in a batch. Chosen once per column.
+enum class Storage {
+  kBool,       // int64 0/1
+  kInt64,
+  kUInt64,     // unsigned 64-bit integers
+  kFloat64,    // doubles, and reals widened exactly
+  kDecimal,    // canonical decimal text: -?digits[.digits]
+  kText,       // UTF-8 bytes
+  kBytes,
+  kDate,       // days since 1970-01-01 (proleptic Gregorian)
+  kTime,       // microseconds since midnight
+  kTimestamp,  // microseconds since 1970-01-01 00:00:00, naive or UTC
+  kUuid,       // 16 bytes
+};
+
+Storage StorageOf(const ColumnType& type);
+bool IsVariableLength(Storage storage);
+
+// "integer", "varchar(20)", "decimal(38,10)": a portable spelling for messages and plans.
+std::string DescribeType(const ColumnType& type);
+
+// Largest and smallest value an integer type holds.
+int64_t IntegerMin(const ColumnType& type);
+uint64_t IntegerMax(const ColumnType& type);
+
+}  // namespace ferry

@@ -1,0 +1,78 @@
+// Canonical forms of values and the exact conversions between them: calendar arithmetic,
+// ISO-8601 text, decimal text, UUIDs. Every dialect and converter uses these, so a value
+// has one spelling inside ferry whatever database it came from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ferry {
+
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+
+struct CivilDate {
+  int year;  // 1..9999 in practice; the arithmetic is proleptic Gregorian
+  int month;
+  int day;
+};
+
+int32_t DaysFromCivil(CivilDate date);
+CivilDate CivilFromDays(int32_t days);
+bool IsValidCivil(CivilDate date);
+
+// Splits microseconds since the epoch into days and microseconds into the day (floor).
+inline int32_t DayOf(int64_t micros) {
+  int64_t d = micros / kMicrosPerDay;
+  if (micros % kMicrosPerDay < 0) --d;
+  return int32_t(d);
+}
+inline int64_t TimeOfDay(int64_t micros) {
+  int64_t r = micros % kMicrosPerDay;
+  return r < 0 ? r + kMicrosPerDay : r;
+}
+
+// "YYYY-MM-DD", "HH:MM:SS[.ffffff]", "YYYY-MM-DD HH:MM:SS[.ffffff]". Fractions are printed
+// only when non-zero, with trailing zeros removed, as the databases print them.
+std::string FormatDate(int32_t days);
+std::string FormatTime(int64_t micros_of_day);
+std::string FormatTimestamp(int64_t micros);
+// Writes into `out` (at least 32 bytes); returns the length. For hot paths.
+size_t FormatDateTo(int32_t days, char* out);
+size_t FormatTimeTo(int64_t micros_of_day, char* out);
+size_t FormatTimestampTo(int64_t micros, char* out);
+
+// Parse the forms above; timestamps also accept 'T' as separator and a trailing zone
+// ("Z", "+HH", "+HH:MM", "+HHMM"), which is applied so the result is UTC. Fractions
+// beyond microseconds are refused (they would be rounded). nullopt on malformed text.
+std::optional<int32_t> ParseDate(std::string_view text);
+std::optional<int64_t> ParseTime(std::string_view text);
+std::optional<int64_t> ParseTimestamp(std::string_view text);
+
+// Decimal text: [-]digits[.digits]. Canonical form has no '+', no leading zeros in the
+// integer part (but "0"), no "-0". Trailing fractional zeros are kept: they carry scale.
+struct DecimalShape {
+  bool negative = false;
+  int integer_digits = 0;     // significant digits before the point (0 for "0.5")
+  int fraction_digits = 0;    // digits after the point
+  int significant_fraction = 0;  // fraction digits up to the last non-zero one
+};
+// Parses and canonicalises; also accepts exponent notation ("1.5E+3") as drivers print it
+// for some floats. nullopt when it is not a finite decimal number.
+std::optional<std::string> CanonicalDecimal(std::string_view text, DecimalShape* shape = nullptr);
+
+// UUIDs: 16 bytes <-> "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (lower case). Parsing accepts
+// either case, with or without hyphens and braces.
+bool ParseUuid(std::string_view text, unsigned char out[16]);
+std::string FormatUuid(const unsigned char bytes[16]);
+size_t FormatUuidTo(const unsigned char bytes[16], char* out);  // writes 36 bytes
+
+// Number of Unicode code points in UTF-8 text; nullopt when the bytes are not valid UTF-8.
+std::optional<size_t> Utf8Length(std::string_view text);
+
+// Prints a double so that parsing it back gives the same double ("shortest round trip").
+std::string FormatDouble(double value);
+
+}  // namespace ferry

@@ -1,0 +1,276 @@
+#include "drivers/connection_string.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
+
+#include "copier/error.hpp"
+#include "copier/secrets.hpp"
+
+namespace ferry {
+
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+struct Attribute {
+  std::string key;
+  std::string value;  // braces removed
+};
+
+// Splits "k=v;k2={v;2};" into attributes; values in braces may hold ';' ('}}' escapes '}').
+std::vector<Attribute> SplitAttributes(const std::string& s) {
+  std::vector<Attribute> out;
+  size_t at = 0;
+  while (at < s.size()) {
+    while (at < s.size() && (s[at] == ';' || s[at] == ' ')) ++at;
+    if (at >= s.size()) break;
+    size_t eq = s.find('=', at);
+    if (eq == std::string::npos) {
+      out.push_back({s.substr(at), ""});
+      break;
+    }
+    Attribute a{s.substr(at, eq - at), ""};
+    at = eq + 1;
+    if (at < s.size() && s[at] == '{') {
+      ++at;
+      while (at < s.size()) {
+        if (s[at] == '}') {
+          if (at + 1 < s.size() && s[at + 1] == '}') {
+            a.value += '}';
+            at += 2;
+            continue;
+          }
+          ++at;
+          break;
+        }
+        a.value += s[at++];
+      }
+      while (at < s.size() && s[at] != ';') ++at;
+    } else {
+      size_t end = s.find(';', at);
+      if (end == std::string::npos) end = s.size();
+      a.value = s.substr(at, end - at);
+      at = end;
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+bool IsPasswordKey(const std::string& key) {
+  std::string k = Lower(key);
+  return k == "pwd" || k == "password";
+}
+
+std::string Braced(const std::string& value) {
+  if (value.find_first_of(";{}= ") == std::string::npos) return value;
+  std::string out = "{";
+  for (char c : value) {
+    out += c;
+    if (c == '}') out += '}';
+  }
+  return out + "}";
+}
+
+bool HasAttribute(const std::string& odbc, const std::string& key) {
+  for (const Attribute& a : SplitAttributes(odbc)) {
+    if (Lower(a.key) == Lower(key)) return true;
+  }
+  return false;
+}
+
+// Decodes %XX escapes in URL parts.
+std::string PercentDecode(const std::string& s, const std::string& whole) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        throw Error(ErrorCode::kUsage, fmt::format("bad %-escape in '{}'", whole));
+      }
+      out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+struct Url {
+  std::string scheme, user, password, host, port, database;
+  std::vector<std::pair<std::string, std::string>> query;
+  bool has_password = false;
+};
+
+Url ParseServerUrl(const std::string& text, const std::string& scheme) {
+  Url url;
+  url.scheme = scheme;
+  std::string rest = text.substr(scheme.size() + 3);  // after "://"
+  std::string shown = text;
+  size_t q = rest.find('?');
+  if (q != std::string::npos) {
+    std::string query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+    size_t at = 0;
+    while (at <= query.size()) {
+      size_t amp = query.find('&', at);
+      if (amp == std::string::npos) amp = query.size();
+      std::string kv = query.substr(at, amp - at);
+      if (!kv.empty()) {
+        size_t eq = kv.find('=');
+        url.query.emplace_back(kv.substr(0, eq),
+                               eq == std::string::npos ? "" : PercentDecode(kv.substr(eq + 1), ""));
+      }
+      at = amp + 1;
+    }
+  }
+  size_t slash = rest.find('/');
+  std::string authority = slash == std::string::npos ? rest : rest.substr(0, slash);
+  url.database = slash == std::string::npos ? "" : PercentDecode(rest.substr(slash + 1), "");
+  size_t atsign = authority.rfind('@');
+  if (atsign != std::string::npos) {
+    std::string userinfo = authority.substr(0, atsign);
+    authority = authority.substr(atsign + 1);
+    size_t colon = userinfo.find(':');
+    url.user = PercentDecode(userinfo.substr(0, colon), "");
+    if (colon != std::string::npos) {
+      url.password = PercentDecode(userinfo.substr(colon + 1), "");
+      url.has_password = true;
+    }
+  }
+  if (!authority.empty() && authority.front() == '[') {  // [ipv6]:port
+    size_t close = authority.find(']');
+    url.host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':') {
+      url.port = authority.substr(close + 2);
+    }
+  } else {
+    size_t colon = authority.rfind(':');
+    url.host = authority.substr(0, colon);
+    if (colon != std::string::npos) url.port = authority.substr(colon + 1);
+  }
+  if (url.host.empty()) url.host = "localhost";
+  if (!url.port.empty() && url.port.find_first_not_of("0123456789") != std::string::npos) {
+    throw Error(ErrorCode::kUsage, fmt::format("port '{}' is not a number", url.port));
+  }
+  return url;
+}
+
+std::string Join(const std::vector<std::pair<std::string, std::string>>& attrs) {
+  std::string out;
+  for (const auto& [k, v] : attrs) out += k + "=" + Braced(v) + ";";
+  return out;
+}
+
+}  // namespace
+
+std::string RedactConnectionString(const std::string& odbc) {
+  std::string out;
+  for (const Attribute& a : SplitAttributes(odbc)) {
+    out += a.key + "=" + (IsPasswordKey(a.key) ? std::string("***") : Braced(a.value)) + ";";
+  }
+  return out;
+}
+
+std::string WithAttribute(const std::string& odbc, const std::string& key,
+                          const std::string& value) {
+  if (HasAttribute(odbc, key)) return odbc;
+  std::string out = odbc;
+  if (!out.empty() && out.back() != ';') out += ';';
+  return out + key + "=" + Braced(value) + ";";
+}
+
+ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOptions& options) {
+  if (text.empty()) {
+    throw Error(ErrorCode::kUsage, fmt::format("no {} connection given", options.role));
+  }
+  const char* env_password =
+      options.password_env.empty() ? nullptr : std::getenv(options.password_env.c_str());
+  std::string password = env_password ? env_password : "";
+  if (!password.empty()) RegisterSecret(password);
+
+  auto refuse_inline = [&]() {
+    return Error(ErrorCode::kUsage,
+                 fmt::format("the {} connection has a password written in it; put it in {} or "
+                             "odbc.ini instead (or pass --password-on-command-line to accept "
+                             "that it shows in the process list and shell history)",
+                             options.role, options.password_env));
+  };
+
+  ResolvedConnection out;
+  size_t scheme_end = text.find("://");
+  std::string scheme = scheme_end == std::string::npos ? "" : Lower(text.substr(0, scheme_end));
+  if (scheme == "postgresql" || scheme == "postgres" || scheme == "mysql" ||
+      scheme == "mariadb") {
+    Url url = ParseServerUrl(text, text.substr(0, scheme_end));
+    if (url.has_password) {
+      RegisterSecret(url.password);
+      if (!options.allow_inline_password) throw refuse_inline();
+      if (password.empty()) password = url.password;
+    }
+    if (url.database.empty()) {
+      throw Error(ErrorCode::kUsage,
+                  fmt::format("the {} URL names no database (…/DATABASE)", options.role));
+    }
+    const bool pg = scheme == "postgresql" || scheme == "postgres";
+    std::vector<std::pair<std::string, std::string>> attrs;
+    attrs.emplace_back("Driver", pg ? "PostgreSQL Unicode" : "MariaDB Unicode");
+    attrs.emplace_back("Server", url.host);
+    attrs.emplace_back("Port", url.port.empty() ? (pg ? "5432" : "3306") : url.port);
+    attrs.emplace_back("Database", url.database);
+    if (!url.user.empty()) attrs.emplace_back("Uid", url.user);
+    for (const auto& kv : url.query) attrs.push_back(kv);
+    std::string base = Join(attrs);
+    out.display = fmt::format("{}://{}{}:{}/{}", scheme, url.user.empty() ? "" : url.user + "@",
+                              url.host, url.port.empty() ? (pg ? "5432" : "3306") : url.port,
+                              url.database);
+    out.odbc = password.empty() ? base : base + "Pwd=" + Braced(password) + ";";
+    out.from_url = true;
+    return out;
+  }
+  if (Lower(text.substr(0, 7)) == "sqlite:") {
+    std::string path = text.substr(7);
+    if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite://path
+    if (path.empty()) {
+      throw Error(ErrorCode::kUsage, fmt::format("the {} sqlite: URL names no file", options.role));
+    }
+    out.odbc = "Driver={SQLite3};Database=" + Braced(path) + ";";
+    out.display = "sqlite:" + path;
+    out.from_url = true;
+    return out;
+  }
+  if (text.find('=') != std::string::npos) {
+    bool has_password = false;
+    for (const Attribute& a : SplitAttributes(text)) {
+      if (IsPasswordKey(a.key) && !a.value.empty()) {
+        RegisterSecret(a.value);
+        has_password = true;
+      }
+    }
+    if (has_password && !options.allow_inline_password) throw refuse_inline();
+    out.odbc = text;
+    if (!password.empty() && !has_password) out.odbc = WithAttribute(text, "Pwd", password);
+    out.display = RedactConnectionString(text);
+    return out;
+  }
+  if (text.find_first_of(";{}[]") != std::string::npos) {
+    throw Error(ErrorCode::kUsage,
+                fmt::format("the {} connection '{}' is neither an ODBC connection string "
+                            "(key=value;...), a DSN name, nor a URL (postgresql://, mysql://, "
+                            "sqlite:)",
+                            options.role, text));
+  }
+  out.odbc = "DSN=" + text + ";";
+  if (!password.empty()) out.odbc += "Pwd=" + Braced(password) + ";";
+  out.display = "DSN=" + text;
+  return out;
+}
+
+}  // namespace ferry

@@ -1,0 +1,33 @@
+// Turns what a user types for --source/--dest into an ODBC connection string: a raw ODBC
+// string, a DSN name, or a URL shorthand (postgresql://, mysql:// or mariadb://, sqlite:).
+// Passwords are taken from an environment variable (or odbc.ini), registered as secrets, and
+// never part of the display form.
+#pragma once
+
+#include <string>
+
+namespace ferry {
+
+struct ConnectionOptions {
+  std::string password_env;      // e.g. "FERRY_SOURCE_PASSWORD"
+  bool allow_inline_password = false;  // accept a password typed on the command line
+  std::string role;              // "source" or "destination", for messages
+};
+
+struct ResolvedConnection {
+  std::string odbc;     // what SQLDriverConnect gets; may hold a password
+  std::string display;  // the same with secrets removed, for messages and plans
+  bool from_url = false;
+};
+
+// Throws Error(kUsage) for malformed input, and for a password written in `text` unless
+// options.allow_inline_password.
+ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOptions& options);
+
+// `odbc` with the values of PWD/PASSWORD (any case) replaced by "***".
+std::string RedactConnectionString(const std::string& odbc);
+
+// Appends `key=value` unless the string already sets `key` (case-insensitive).
+std::string WithAttribute(const std::string& odbc, const std::string& key, const std::string& value);
+
+}  // namespace ferry

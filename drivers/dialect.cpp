@@ -1,0 +1,171 @@
+#include "drivers/dialect.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+#include "copier/error.hpp"
+
+namespace ferry {
+
+std::string Dialect::Quote(const std::string& identifier) const {
+  std::string out(1, quote_);
+  for (char c : identifier) {
+    out += c;
+    if (c == quote_) out += c;
+  }
+  out += quote_;
+  return out;
+}
+
+std::string Dialect::QualifiedName(const TableName& name) const {
+  return name.schema.empty() ? Quote(name.name) : Quote(name.schema) + "." + Quote(name.name);
+}
+
+std::string Dialect::CreateTableSql(const Table& table) const {
+  std::string sql = "CREATE TABLE " + QualifiedName(table.name) + " (";
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    const Column& c = table.columns[i];
+    if (i > 0) sql += ", ";
+    sql += Quote(c.name) + " " + c.type.native;
+    if (!c.nullable) sql += " NOT NULL";
+  }
+  if (!table.primary_key.empty()) {
+    sql += ", PRIMARY KEY (";
+    for (size_t i = 0; i < table.primary_key.size(); ++i) {
+      if (i > 0) sql += ", ";
+      sql += Quote(table.columns[size_t(table.primary_key[i])].name);
+    }
+    sql += ")";
+  }
+  return sql + ")";
+}
+
+std::string Dialect::Literal(const ColumnType& type, const std::string& text) const {
+  switch (StorageOf(type)) {
+    case Storage::kInt64:
+    case Storage::kUInt64:
+    case Storage::kDecimal:
+    case Storage::kFloat64:
+      return text;
+    default: {
+      std::string out = "'";
+      for (char c : text) {
+        out += c;
+        if (c == '\'') out += '\'';
+      }
+      return out + "'";
+    }
+  }
+}
+
+std::string Dialect::RangePredicate(const Table& table, const KeyRange& range) const {
+  if (range.IsWholeTable()) return "";
+  auto column = [&](size_t i) { return table.columns[size_t(range.key_columns[i])]; };
+  if (range.null_keys) return "WHERE " + Quote(column(0).name) + " IS NULL";
+  std::string tuple, lo, hi;
+  const bool composite = range.key_columns.size() > 1;
+  for (size_t i = 0; i < range.key_columns.size(); ++i) {
+    if (i > 0) tuple += ", ";
+    tuple += Quote(column(i).name);
+  }
+  auto bound = [&](const std::vector<std::string>& values) {
+    std::string out;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += Literal(column(i).type, values[i]);
+    }
+    return composite ? "(" + out + ")" : out;
+  };
+  if (composite) tuple = "(" + tuple + ")";
+  std::vector<std::string> parts;
+  if (range.lo) parts.push_back(tuple + " >= " + bound(*range.lo));
+  if (range.hi) parts.push_back(tuple + " < " + bound(*range.hi));
+  if (parts.empty()) {
+    // An open range on both ends still excludes the NULL-key unit's rows.
+    return "WHERE " + Quote(column(0).name) + " IS NOT NULL";
+  }
+  std::string where = "WHERE " + parts[0];
+  for (size_t i = 1; i < parts.size(); ++i) where += " AND " + parts[i];
+  return where;
+}
+
+WireForm Dialect::ReadForm(const ColumnType& type) const {
+  switch (type.kind) {
+    case TypeKind::kBoolean:
+    case TypeKind::kInteger:
+      return type.is_unsigned && type.width_bits >= 64 ? WireForm::kUInt64 : WireForm::kInt64;
+    case TypeKind::kReal: return WireForm::kFloat32;
+    case TypeKind::kDouble: return WireForm::kFloat64;
+    case TypeKind::kBinary:
+    case TypeKind::kVarbinary:
+    case TypeKind::kBlob: return WireForm::kBinary;
+    default: return WireForm::kText;
+  }
+}
+
+WriteParameter Dialect::WriteForm(const ColumnType& type) const {
+  switch (type.kind) {
+    case TypeKind::kBoolean: return {WireForm::kInt64, SQL_SMALLINT, 0};
+    case TypeKind::kInteger:
+      return type.is_unsigned && type.width_bits >= 64
+                 ? WriteParameter{WireForm::kUInt64, SQL_BIGINT, 0}
+                 : WriteParameter{WireForm::kInt64, SQL_BIGINT, 0};
+    case TypeKind::kReal:
+    case TypeKind::kDouble: return {WireForm::kFloat64, SQL_DOUBLE, 0};
+    case TypeKind::kBinary:
+    case TypeKind::kVarbinary: return {WireForm::kBinary, SQL_VARBINARY, 0};
+    case TypeKind::kBlob: return {WireForm::kBinary, SQL_LONGVARBINARY, 0};
+    case TypeKind::kText:
+    case TypeKind::kJson: return {WireForm::kText, SQL_LONGVARCHAR, 0};
+    default: return {WireForm::kText, SQL_VARCHAR, 0};
+  }
+}
+
+TypeSpelling ParseTypeSpelling(const std::string& text) {
+  TypeSpelling out;
+  std::string lower;
+  for (char c : text) lower += char(std::tolower(static_cast<unsigned char>(c)));
+  size_t open = lower.find('(');
+  std::string base = lower.substr(0, open);
+  std::string rest = open == std::string::npos ? "" : lower.substr(open);
+  if (open != std::string::npos) {
+    size_t close = lower.find(')', open);
+    std::string inside = lower.substr(open + 1, close == std::string::npos ? std::string::npos
+                                                                           : close - open - 1);
+    size_t at = 0;
+    while (at < inside.size()) {
+      size_t comma = inside.find(',', at);
+      if (comma == std::string::npos) comma = inside.size();
+      std::string number = inside.substr(at, comma - at);
+      try {
+        out.args.push_back(std::stoll(number));
+      } catch (...) {
+        // enum('a','b') and similar: not numbers, not needed.
+      }
+      at = comma + 1;
+    }
+    rest = close == std::string::npos ? "" : lower.substr(close + 1);
+  }
+  out.is_unsigned = rest.find("unsigned") != std::string::npos ||
+                    base.find("unsigned") != std::string::npos;
+  // "int unsigned", "double precision", "timestamp with time zone": keep words, trim ends.
+  auto trim = [](std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    size_t first = s.find_first_not_of(" \t");
+    return first == std::string::npos ? std::string() : s.substr(first);
+  };
+  base = trim(base);
+  if (size_t u = base.find(" unsigned"); u != std::string::npos) base = trim(base.substr(0, u));
+  if (size_t z = base.find(" zerofill"); z != std::string::npos) base = trim(base.substr(0, z));
+  out.base = base;
+  if (!rest.empty() && out.base.find(' ') == std::string::npos) {
+    std::string tail = trim(rest);
+    if (tail.rfind("with time zone", 0) == 0 || tail.rfind("without time zone", 0) == 0) {
+      out.base += " " + tail;
+    }
+  }
+  return out;
+}
+
+}  // namespace ferry

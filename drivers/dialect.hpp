@@ -1,0 +1,96 @@
+// A dialect is what ferry knows about one database engine: identifier quoting, catalog
+// queries, how its native types map to ferry's logical types and back, the DDL it accepts,
+// session settings, key-range predicates, and how its values travel through ODBC.
+// Internal to drivers/; the copier sees only Endpoint.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "copier/catalog.hpp"
+#include "copier/endpoint.hpp"
+#include "copier/work_unit.hpp"
+#include "drivers/odbc/connection.hpp"
+
+namespace ferry {
+
+// How a value of one column is spelled on the ODBC wire in a given direction.
+enum class WireForm {
+  kInt64,    // SQL_C_SBIGINT
+  kUInt64,   // SQL_C_UBIGINT
+  kFloat32,  // SQL_C_FLOAT (read only: widened exactly to double)
+  kFloat64,  // SQL_C_DOUBLE
+  kBinary,   // SQL_C_BINARY
+  kText,     // SQL_C_CHAR, UTF-8
+};
+
+struct WriteParameter {
+  WireForm form = WireForm::kText;
+  SQLSMALLINT sql_type = SQL_VARCHAR;
+  SQLSMALLINT decimal_digits = 0;
+};
+
+class Dialect {
+ public:
+  virtual ~Dialect() = default;
+
+  virtual Engine engine() const = 0;
+
+  // Attributes added to the connection string when the user did not set them.
+  virtual std::vector<std::pair<std::string, std::string>> ConnectionAttributes(
+      bool is_source) const = 0;
+  // Session settings run on every new connection (time zone, strictness, encoding).
+  virtual void SetUpSession(odbc::Connection& connection, bool is_source) const = 0;
+
+  std::string Quote(const std::string& identifier) const;
+  virtual std::string QualifiedName(const TableName& name) const;
+
+  virtual std::string DefaultSchema(odbc::Connection& connection) const = 0;
+  virtual std::vector<TableName> ListTables(odbc::Connection& connection) const = 0;
+  virtual std::optional<Table> DescribeTable(odbc::Connection& connection,
+                                             const TableName& name) const = 0;
+  virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
+  virtual std::string CreateTableSql(const Table& table) const;
+  virtual std::string TruncateSql(const TableName& name) const {
+    return "TRUNCATE TABLE " + QualifiedName(name);
+  }
+  virtual ValueLimits limits() const = 0;
+
+  // "WHERE ..." for a work unit, or "" for the whole table.
+  std::string RangePredicate(const Table& table, const KeyRange& range) const;
+
+  // How a column of `type` is fetched; the reader parses text forms into batch storage.
+  virtual WireForm ReadForm(const ColumnType& type) const;
+  virtual WriteParameter WriteForm(const ColumnType& type) const;
+  // The text a boolean is written as where WriteForm says kText.
+  virtual const char* BooleanText(bool value) const { return value ? "1" : "0"; }
+  // True for timestamp with time zone values that must carry an explicit "+00" when sent
+  // as text.
+  virtual bool SpellsUtcOffset() const { return false; }
+
+ protected:
+  explicit Dialect(char quote) : quote_(quote) {}
+  // Renders canonical text of a key value as a literal of this dialect.
+  virtual std::string Literal(const ColumnType& type, const std::string& text) const;
+
+ private:
+  char quote_;
+};
+
+std::unique_ptr<Dialect> MakePostgresDialect();
+std::unique_ptr<Dialect> MakeMariaDbDialect();
+std::unique_ptr<Dialect> MakeSqliteDialect();
+
+// Parses "name(a,b)" type spellings: the lower-cased base name and the numbers in
+// parentheses. Shared by the dialects whose catalogs return type text.
+struct TypeSpelling {
+  std::string base;
+  std::vector<int64_t> args;
+  bool is_unsigned = false;
+};
+TypeSpelling ParseTypeSpelling(const std::string& text);
+
+}  // namespace ferry

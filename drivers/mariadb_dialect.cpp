@@ -1,0 +1,313 @@
+// MariaDB and MySQL through MariaDB Connector/ODBC. Catalog from information_schema; sessions
+// in UTC, strict (a value that does not fit is an error, never a silent truncation), utf8mb4.
+// Tables ferry creates use utf8mb4_bin so keys compare byte for byte, as in the source.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "copier/error.hpp"
+#include "drivers/dialect.hpp"
+
+namespace ferry {
+
+namespace {
+
+class MariaDbDialect final : public Dialect {
+ public:
+  MariaDbDialect() : Dialect('`') {}
+
+  Engine engine() const override { return Engine::kMariaDB; }
+
+  std::vector<std::pair<std::string, std::string>> ConnectionAttributes(bool) const override {
+    return {{"CHARSET", "utf8mb4"}};
+  }
+
+  void SetUpSession(odbc::Connection& connection, bool is_source) const override {
+    connection.Execute("SET NAMES utf8mb4 COLLATE utf8mb4_bin");
+    connection.Execute("SET time_zone = '+00:00'");
+    // NO_AUTO_VALUE_ON_ZERO: a copied 0 in an auto-increment column stays 0.
+    connection.Execute(
+        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,"
+        "NO_AUTO_VALUE_ON_ZERO,ERROR_FOR_DIVISION_BY_ZERO'");
+    if (!is_source) {
+      connection.Execute("SET SESSION unique_checks = 1, foreign_key_checks = 0");
+    }
+  }
+
+  std::string DefaultSchema(odbc::Connection& connection) const override {
+    auto rows = connection.Query("SELECT DATABASE()");
+    if (rows.empty() || !rows[0][0]) {
+      throw Error(ErrorCode::kUsage,
+                  "the MariaDB connection selects no database: add it to the URL "
+                  "(mysql://user@host:port/DATABASE) or set Database= in the connection string");
+    }
+    return *rows[0][0];
+  }
+
+  std::vector<TableName> ListTables(odbc::Connection& connection) const override {
+    auto rows = connection.Query(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_type = 'BASE TABLE' AND table_schema NOT IN "
+        "('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY 1, 2");
+    std::vector<TableName> out;
+    for (auto& r : rows) out.push_back({*r[0], *r[1]});
+    return out;
+  }
+
+  std::optional<Table> DescribeTable(odbc::Connection& connection,
+                                     const TableName& name) const override {
+    auto found = connection.Query(
+        "SELECT table_rows, data_length FROM information_schema.tables "
+        "WHERE table_schema = ? AND table_name = ? AND table_type = 'BASE TABLE'",
+        {name.schema, name.name});
+    if (found.empty()) return std::nullopt;
+    Table table;
+    table.name = name;
+    table.estimated_rows = found[0][0] ? std::stoll(*found[0][0]) : -1;
+    table.estimated_bytes = found[0][1] ? std::stoll(*found[0][1]) : -1;
+    auto json_checks = connection.Query(
+        "SELECT check_clause FROM information_schema.check_constraints "
+        "WHERE constraint_schema = ? AND table_name = ?",
+        {name.schema, name.name});
+    auto columns = connection.Query(
+        "SELECT column_name, column_type, data_type, character_maximum_length, "
+        "character_octet_length, numeric_precision, numeric_scale, datetime_precision, "
+        "is_nullable, extra FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        {name.schema, name.name});
+    for (auto& r : columns) {
+      Column c;
+      c.name = *r[0];
+      c.type = ParseType(r);
+      std::string json_check = "json_valid(`" + c.name + "`)";
+      for (auto& check : json_checks) {
+        if (check[0] && check[0]->find(json_check) != std::string::npos &&
+            c.type.kind == TypeKind::kText) {
+          c.type.kind = TypeKind::kJson;
+        }
+      }
+      c.nullable = *r[8] == "YES";
+      c.identity = r[9] && r[9]->find("auto_increment") != std::string::npos;
+      table.columns.push_back(std::move(c));
+    }
+    auto indexes = connection.Query(
+        "SELECT index_name, column_name FROM information_schema.statistics "
+        "WHERE table_schema = ? AND table_name = ? AND non_unique = 0 AND sub_part IS NULL "
+        "ORDER BY index_name = 'PRIMARY' DESC, index_name, seq_in_index",
+        {name.schema, name.name});
+    for (auto& r : indexes) {
+      auto column = table.FindColumn(*r[1]);
+      if (!column) continue;
+      if (*r[0] == "PRIMARY") {
+        table.primary_key.push_back(*column);
+        continue;
+      }
+      if (table.unique_indexes.empty() || table.unique_indexes.back().name != *r[0]) {
+        table.unique_indexes.push_back(Index{*r[0], {}, true});
+      }
+      table.unique_indexes.back().columns.push_back(*column);
+    }
+    return table;
+  }
+
+  ColumnType MapType(const ColumnType& t, Engine source) const override {
+    ColumnType out = t;
+    out.max_bytes = -1;
+    if (source == Engine::kMariaDB) {
+      out.max_bytes = t.max_bytes;
+      return out;
+    }
+    switch (t.kind) {
+      case TypeKind::kBoolean: out.native = "tinyint(1)"; break;
+      case TypeKind::kInteger: {
+        int bits = t.width_bits;
+        const char* name = bits <= 8 ? "tinyint" : bits <= 16 ? "smallint" : bits <= 24
+                                                                     ? "mediumint"
+                                                                 : bits <= 32 ? "int"
+                                                                              : "bigint";
+        out.native = std::string(name) + (t.is_unsigned ? " unsigned" : "");
+        break;
+      }
+      case TypeKind::kDecimal:
+        if (t.precision == 0) {
+          // Unconstrained numeric: the widest MariaDB decimal; a value beyond it is refused
+          // row by row with its key.
+          out.native = "decimal(65,30)";
+          out.precision = 65;
+          out.scale = 30;
+        } else if (t.precision > 65 || t.scale > 38) {
+          throw Unmappable(t, "MariaDB decimals hold at most 65 digits, 38 after the point");
+        } else {
+          out.native = fmt::format("decimal({},{})", t.precision, t.scale);
+        }
+        break;
+      case TypeKind::kReal: out.native = "float"; break;
+      case TypeKind::kDouble: out.native = "double"; break;
+      case TypeKind::kChar:
+        out.native = t.length <= 255 ? fmt::format("char({})", std::max<int64_t>(t.length, 1))
+                                     : fmt::format("varchar({})", t.length);
+        if (t.length > 255) out.kind = TypeKind::kVarchar;
+        break;
+      case TypeKind::kVarchar:
+        if (t.length <= kLongestVarchar) {
+          out.native = fmt::format("varchar({})", t.length);
+        } else {
+          out.native = "longtext";
+          out.kind = TypeKind::kText;
+        }
+        break;
+      case TypeKind::kText: out.native = "longtext"; break;
+      case TypeKind::kBinary:
+        out.native = t.length <= 255 ? fmt::format("binary({})", std::max<int64_t>(t.length, 1))
+                                     : fmt::format("varbinary({})", t.length);
+        break;
+      case TypeKind::kVarbinary:
+        out.native = t.length <= kLongestVarchar * 4 ? fmt::format("varbinary({})", t.length)
+                                                     : "longblob";
+        break;
+      case TypeKind::kBlob: out.native = "longblob"; break;
+      case TypeKind::kDate: out.native = "date"; break;
+      case TypeKind::kTime: out.native = fmt::format("time({})", Fraction(t)); break;
+      // MariaDB TIMESTAMP stops in 2038; instants are kept as UTC in DATETIME.
+      case TypeKind::kTimestamp:
+      case TypeKind::kTimestampTz: out.native = fmt::format("datetime({})", Fraction(t)); break;
+      case TypeKind::kUuid: out.native = "uuid"; break;
+      case TypeKind::kJson: out.native = "json"; break;
+      case TypeKind::kUnsupported: throw Unmappable(t, "ferry has no mapping for it");
+    }
+    return out;
+  }
+
+  std::string CreateTableSql(const Table& table) const override {
+    Table adjusted = table;
+    // A key column cannot be a TEXT type in MariaDB; the longest indexable varchar stands in
+    // (3072 bytes of utf8mb4), and longer values are refused with their key.
+    for (int k : adjusted.primary_key) {
+      Column& c = adjusted.columns[size_t(k)];
+      if (c.type.kind == TypeKind::kText || c.type.kind == TypeKind::kJson) {
+        c.type.native = "varchar(768)";
+      } else if (c.type.kind == TypeKind::kBlob) {
+        c.type.native = "varbinary(3072)";
+      }
+    }
+    return Dialect::CreateTableSql(adjusted) +
+           " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  }
+
+  ValueLimits limits() const override {
+    ValueLimits l;
+    l.float_nan = false;
+    l.float_infinity = false;
+    l.max_decimal_precision = 65;
+    return l;
+  }
+
+  WriteParameter WriteForm(const ColumnType& type) const override {
+    switch (type.kind) {
+      case TypeKind::kInteger:
+      case TypeKind::kBoolean:
+      case TypeKind::kReal:
+      case TypeKind::kDouble:
+      case TypeKind::kBinary:
+      case TypeKind::kVarbinary:
+      case TypeKind::kBlob: return Dialect::WriteForm(type);
+      default: return {WireForm::kText, SQL_VARCHAR, 0};
+    }
+  }
+
+ private:
+  // Longer varchars risk MariaDB's 65,535-byte row limit; they become longtext.
+  static constexpr int64_t kLongestVarchar = 4096;
+
+  static int Fraction(const ColumnType& t) { return std::clamp(t.precision, 0, 6); }
+
+  static Error Unmappable(const ColumnType& t, const std::string& why) {
+    return Error(ErrorCode::kSchema,
+                 fmt::format("type {} cannot be created in MariaDB: {}", DescribeType(t), why));
+  }
+
+  static ColumnType ParseType(const odbc::Connection::Row& r) {
+    ColumnType t;
+    t.native = *r[1];
+    TypeSpelling s = ParseTypeSpelling(*r[1]);
+    const std::string& data_type = *r[2];
+    auto number = [&](size_t i) { return r[i] ? std::stoll(*r[i]) : int64_t(-1); };
+    auto integer = [&](int bits) {
+      t.kind = TypeKind::kInteger;
+      t.width_bits = bits;
+      t.is_unsigned = s.is_unsigned;
+    };
+    if (data_type == "tinyint") {
+      if (s.base == "tinyint" && s.args.size() == 1 && s.args[0] == 1 && !s.is_unsigned) {
+        t.kind = TypeKind::kBoolean;
+      } else {
+        integer(8);
+      }
+    } else if (data_type == "smallint") {
+      integer(16);
+    } else if (data_type == "mediumint") {
+      integer(24);
+    } else if (data_type == "int") {
+      integer(32);
+    } else if (data_type == "bigint") {
+      integer(64);
+    } else if (data_type == "year") {
+      integer(16);
+    } else if (data_type == "decimal") {
+      t.kind = TypeKind::kDecimal;
+      t.precision = int(number(5));
+      t.scale = int(number(6));
+    } else if (data_type == "float") {
+      t.kind = TypeKind::kReal;
+    } else if (data_type == "double") {
+      t.kind = TypeKind::kDouble;
+    } else if (data_type == "char") {
+      t.kind = TypeKind::kChar;
+      t.length = number(3);
+    } else if (data_type == "varchar") {
+      t.kind = TypeKind::kVarchar;
+      t.length = number(3);
+    } else if (data_type == "tinytext" || data_type == "text" || data_type == "mediumtext" ||
+               data_type == "longtext") {
+      t.kind = TypeKind::kText;
+      t.max_bytes = number(4);
+    } else if (data_type == "enum" || data_type == "set") {
+      t.kind = TypeKind::kVarchar;
+      t.length = number(3);
+    } else if (data_type == "binary") {
+      t.kind = TypeKind::kBinary;
+      t.length = number(4);
+    } else if (data_type == "varbinary") {
+      t.kind = TypeKind::kVarbinary;
+      t.length = number(4);
+    } else if (data_type == "tinyblob" || data_type == "blob" || data_type == "mediumblob" ||
+               data_type == "longblob") {
+      t.kind = TypeKind::kBlob;
+      t.max_bytes = number(4);
+    } else if (data_type == "date") {
+      t.kind = TypeKind::kDate;
+    } else if (data_type == "time") {
+      t.kind = TypeKind::kTime;
+      t.precision = int(std::max<int64_t>(number(7), 0));
+    } else if (data_type == "datetime") {
+      t.kind = TypeKind::kTimestamp;
+      t.precision = int(std::max<int64_t>(number(7), 0));
+    } else if (data_type == "timestamp") {
+      t.kind = TypeKind::kTimestampTz;
+      t.precision = int(std::max<int64_t>(number(7), 0));
+    } else if (data_type == "uuid") {
+      t.kind = TypeKind::kUuid;
+    } else if (data_type == "json") {
+      t.kind = TypeKind::kJson;
+    } else {
+      t.kind = TypeKind::kUnsupported;
+    }
+    return t;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Dialect> MakeMariaDbDialect() { return std::make_unique<MariaDbDialect>(); }
+
+}  // namespace ferry

@@ -1,0 +1,65 @@
+// Safe ODBC objects over the handles: a connection (connect, transactions, info) and a
+// statement (execute, parameters, small result sets for catalog queries). Block cursors
+// and the parameter-array inserter build on Statement.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drivers/odbc/handles.hpp"
+
+namespace ferry::odbc {
+
+class Connection {
+ public:
+  // Connects with `connection_string` (which may hold a password); errors name `display`,
+  // the same connection with secrets removed.
+  Connection(const std::string& connection_string, const std::string& display);
+  Connection(Connection&&) noexcept = default;
+  Connection& operator=(Connection&&) noexcept = default;
+  ~Connection();
+
+  SQLHDBC get() const { return dbc_.get(); }
+
+  std::string InfoString(SQLUSMALLINT info) const;
+  SQLUINTEGER InfoUInt(SQLUSMALLINT info) const;
+
+  void SetAutocommit(bool on);
+  void Commit();
+  void Rollback() noexcept;
+
+  // Runs a statement that returns no rows we need.
+  void Execute(const std::string& sql);
+  // Runs a query with text parameters and returns every row as text (NULL = nullopt). For
+  // catalog queries and other small results, not for data.
+  using Row = std::vector<std::optional<std::string>>;
+  std::vector<Row> Query(const std::string& sql, const std::vector<std::string>& params = {});
+
+ private:
+  DbcHandle dbc_;
+  bool connected_ = false;
+};
+
+class Statement {
+ public:
+  explicit Statement(const Connection& connection);
+
+  SQLHSTMT get() const { return stmt_.get(); }
+
+  void SetAttribute(SQLINTEGER attribute, SQLULEN value, const char* what);
+  void SetAttributePointer(SQLINTEGER attribute, SQLPOINTER value, const char* what);
+  void ExecDirect(const std::string& sql);
+  void Prepare(const std::string& sql);
+  // Returns false when the statement produced SQL_NO_DATA (e.g. an UPDATE of no rows).
+  bool Execute();
+  SQLSMALLINT NumResultCols();
+  void CloseCursor() noexcept;
+  void ResetParams() noexcept;
+  void Unbind() noexcept;
+
+ private:
+  StmtHandle stmt_;
+};
+
+}  // namespace ferry::odbc

@@ -1,0 +1,292 @@
+#include "drivers/odbc_codec.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "copier/convert.hpp"
+#include "copier/values.hpp"
+
+namespace ferry {
+
+namespace {
+
+SQLSMALLINT CType(WireForm form) {
+  switch (form) {
+    case WireForm::kInt64: return SQL_C_SBIGINT;
+    case WireForm::kUInt64: return SQL_C_UBIGINT;
+    case WireForm::kFloat32: return SQL_C_FLOAT;
+    case WireForm::kFloat64: return SQL_C_DOUBLE;
+    case WireForm::kBinary: return SQL_C_BINARY;
+    case WireForm::kText: return SQL_C_CHAR;
+  }
+  return SQL_C_CHAR;
+}
+
+// Text buffer bytes (without the NUL) that hold every well-formed value of the type, or 0
+// when the type has no useful bound.
+size_t TextBound(const ColumnType& type) {
+  switch (type.kind) {
+    case TypeKind::kBoolean: return 16;
+    case TypeKind::kInteger: return 24;
+    case TypeKind::kDecimal: return type.precision > 0 ? size_t(std::max(type.precision + 8, 40)) : 0;
+    case TypeKind::kReal:
+    case TypeKind::kDouble: return 40;
+    case TypeKind::kChar:
+    case TypeKind::kVarchar:
+      return type.length > 0 && size_t(type.length) * 4 <= kLongValueBuffer
+                 ? size_t(type.length) * 4
+                 : 0;
+    case TypeKind::kDate: return 32;
+    case TypeKind::kTime: return 32;
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampTz: return 48;
+    case TypeKind::kUuid: return 48;
+    default: return 0;
+  }
+}
+
+const char* KindWord(const ColumnType& type) {
+  switch (type.kind) {
+    case TypeKind::kBoolean: return "boolean";
+    case TypeKind::kInteger: return "integer";
+    case TypeKind::kDecimal: return "decimal number";
+    case TypeKind::kDate: return "date";
+    case TypeKind::kTime: return "time";
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampTz: return "timestamp";
+    case TypeKind::kUuid: return "UUID";
+    default: return "value";
+  }
+}
+
+}  // namespace
+
+odbc::BufferDescription ReadBuffer(WireForm form, const ColumnType& type) {
+  switch (form) {
+    case WireForm::kInt64:
+    case WireForm::kUInt64:
+    case WireForm::kFloat64: return {CType(form), 8};
+    case WireForm::kFloat32: return {CType(form), 4};
+    case WireForm::kBinary:
+      if ((type.kind == TypeKind::kBinary || type.kind == TypeKind::kVarbinary) &&
+          type.length > 0 && size_t(type.length) <= kLongValueBuffer) {
+        return {SQL_C_BINARY, size_t(type.length)};
+      }
+      return {SQL_C_BINARY, kLongValueBuffer};
+    case WireForm::kText: {
+      size_t bound = TextBound(type);
+      return {SQL_C_CHAR, (bound ? bound : kLongValueBuffer) + 1};
+    }
+  }
+  return {SQL_C_CHAR, kLongValueBuffer + 1};
+}
+
+bool ReadBufferIsCapped(WireForm form, const ColumnType& type) {
+  if (form == WireForm::kBinary) return ReadBuffer(form, type).element_size == kLongValueBuffer;
+  return form == WireForm::kText && TextBound(type) == 0;
+}
+
+std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows, WireForm form,
+                          const ColumnType& type, ColumnVector& out, size_t* bad_row) {
+  const SQLLEN* ind = cursor.Indicators(column);
+  std::string reason;
+  auto fail = [&](size_t r, std::string why) {
+    if (reason.empty()) {
+      reason = std::move(why);
+      *bad_row = r;
+    }
+    out.AppendNull();
+  };
+  switch (form) {
+    case WireForm::kInt64: {
+      const auto* v = reinterpret_cast<const int64_t*>(cursor.Element(column, 0));
+      const bool boolean = out.storage() == Storage::kBool;
+      for (size_t r = 0; r < rows; ++r) {
+        if (ind[r] == SQL_NULL_DATA) {
+          out.AppendNull();
+        } else if (boolean && v[r] != 0 && v[r] != 1) {
+          fail(r, fmt::format("{} in a boolean column ({}) is neither 0 nor 1", v[r], type.native));
+        } else {
+          out.AppendInt(v[r]);
+        }
+      }
+      break;
+    }
+    case WireForm::kUInt64: {
+      const auto* v = reinterpret_cast<const uint64_t*>(cursor.Element(column, 0));
+      for (size_t r = 0; r < rows; ++r) {
+        if (ind[r] == SQL_NULL_DATA) {
+          out.AppendNull();
+        } else {
+          out.AppendUInt(v[r]);
+        }
+      }
+      break;
+    }
+    case WireForm::kFloat32: {
+      const auto* v = reinterpret_cast<const float*>(cursor.Element(column, 0));
+      for (size_t r = 0; r < rows; ++r) {
+        if (ind[r] == SQL_NULL_DATA) {
+          out.AppendNull();
+        } else {
+          out.AppendFloat(double(v[r]));
+        }
+      }
+      break;
+    }
+    case WireForm::kFloat64: {
+      const auto* v = reinterpret_cast<const double*>(cursor.Element(column, 0));
+      for (size_t r = 0; r < rows; ++r) {
+        if (ind[r] == SQL_NULL_DATA) {
+          out.AppendNull();
+        } else {
+          out.AppendFloat(v[r]);
+        }
+      }
+      break;
+    }
+    case WireForm::kBinary:
+    case WireForm::kText: {
+      std::string whole;
+      const bool capped = ReadBufferIsCapped(form, type);
+      const bool raw = out.storage() == Storage::kText || out.storage() == Storage::kBytes;
+      for (size_t r = 0; r < rows; ++r) {
+        if (ind[r] == SQL_NULL_DATA) {
+          out.AppendNull();
+          continue;
+        }
+        std::string_view value;
+        if (cursor.IsTruncated(column, r)) {
+          if (!capped) {
+            fail(r, fmt::format("a value too long to be a {} ({})", KindWord(type), type.native));
+            continue;
+          }
+          cursor.WholeValue(column, r, whole);
+          value = whole;
+        } else {
+          value = std::string_view(cursor.Element(column, r), size_t(ind[r]));
+        }
+        if (raw) {
+          out.AppendBytes(value);
+        } else if (!ParseValue(value, out)) {
+          fail(r, fmt::format("'{}' is not a valid {} ({})",
+                              value.size() > 64 ? std::string(value.substr(0, 64)) + "…"
+                                                : std::string(value),
+                              KindWord(type), type.native));
+        }
+      }
+      break;
+    }
+  }
+  return reason;
+}
+
+ParameterPlan PlanParameter(const Dialect& dialect, const ColumnType& type) {
+  ParameterPlan plan;
+  plan.parameter = dialect.WriteForm(type);
+  plan.description.c_type = CType(plan.parameter.form);
+  plan.description.sql_type = plan.parameter.sql_type;
+  plan.description.decimal_digits = plan.parameter.decimal_digits;
+  plan.utc_offset = dialect.SpellsUtcOffset() && type.kind == TypeKind::kTimestampTz;
+  plan.dialect = &dialect;
+  return plan;
+}
+
+size_t ParameterElementSize(const ParameterPlan& plan, const ColumnVector& in, size_t begin,
+                            size_t end) {
+  switch (plan.parameter.form) {
+    case WireForm::kInt64:
+    case WireForm::kUInt64:
+    case WireForm::kFloat64: return 8;
+    case WireForm::kFloat32: return 4;
+    case WireForm::kBinary:
+    case WireForm::kText:
+      if (in.variable_length()) {
+        size_t widest = 1;
+        for (size_t r = begin; r < end; ++r) widest = std::max(widest, in.Bytes(r).size());
+        return in.storage() == Storage::kUuid && plan.parameter.form == WireForm::kText ? 36
+                                                                                        : widest;
+      }
+      return 40;
+  }
+  return 40;
+}
+
+void FillParameter(const ParameterPlan& plan, const ColumnVector& in, size_t begin, size_t end,
+                   odbc::ParameterArrays& arrays, size_t param) {
+  SQLLEN* ind = arrays.Indicators(param);
+  for (size_t r = begin, i = 0; r < end; ++r, ++i) {
+    if (in.IsNull(r)) {
+      ind[i] = SQL_NULL_DATA;
+      continue;
+    }
+    char* element = arrays.Element(param, i);
+    switch (plan.parameter.form) {
+      case WireForm::kInt64:
+      case WireForm::kUInt64:
+      case WireForm::kFloat64: {
+        int64_t bits = in.Int(r);
+        std::memcpy(element, &bits, 8);
+        ind[i] = 8;
+        break;
+      }
+      case WireForm::kFloat32: {
+        float f = float(in.Float(r));
+        std::memcpy(element, &f, 4);
+        ind[i] = 4;
+        break;
+      }
+      case WireForm::kBinary: {
+        std::string_view v = in.Bytes(r);
+        std::memcpy(element, v.data(), v.size());
+        ind[i] = SQLLEN(v.size());
+        break;
+      }
+      case WireForm::kText: {
+        size_t n = 0;
+        switch (in.storage()) {
+          case Storage::kDecimal:
+          case Storage::kText:
+          case Storage::kBytes: {
+            std::string_view v = in.Bytes(r);
+            std::memcpy(element, v.data(), v.size());
+            n = v.size();
+            break;
+          }
+          case Storage::kBool: {
+            const char* text = plan.dialect->BooleanText(in.Int(r) != 0);
+            n = std::strlen(text);
+            std::memcpy(element, text, n);
+            break;
+          }
+          case Storage::kDate: n = FormatDateTo(int32_t(in.Int(r)), element); break;
+          case Storage::kTime: n = FormatTimeTo(in.Int(r), element); break;
+          case Storage::kTimestamp:
+            n = FormatTimestampTo(in.Int(r), element);
+            if (plan.utc_offset) {
+              std::memcpy(element + n, "+00", 3);
+              n += 3;
+            }
+            break;
+          case Storage::kUuid:
+            n = FormatUuidTo(reinterpret_cast<const unsigned char*>(in.Bytes(r).data()), element);
+            break;
+          case Storage::kInt64:
+          case Storage::kUInt64:
+          case Storage::kFloat64: {
+            std::string text = FormatValue(in, r);
+            std::memcpy(element, text.data(), text.size());
+            n = text.size();
+            break;
+          }
+        }
+        ind[i] = SQLLEN(n);
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace ferry

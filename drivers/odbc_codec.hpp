@@ -1,0 +1,43 @@
+// How batch values cross the ODBC boundary: the fetch buffer each column gets and how a
+// fetched rowset is appended to a batch column; the parameter each destination column gets
+// and how a range of batch rows fills its array. Chosen once per column.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "copier/batch.hpp"
+#include "drivers/dialect.hpp"
+#include "drivers/odbc/block_cursor.hpp"
+#include "drivers/odbc/parameter_arrays.hpp"
+
+namespace ferry {
+
+// Fetch buffer bytes for values whose type has no useful bound (text, blobs, json);
+// longer values are fetched whole with SQLGetData when they appear.
+constexpr size_t kLongValueBuffer = 8 * 1024;
+
+odbc::BufferDescription ReadBuffer(WireForm form, const ColumnType& type);
+// True when the buffer may be too small for some values of the type.
+bool ReadBufferIsCapped(WireForm form, const ColumnType& type);
+
+// Appends rows [0, rows) of cursor column `column` to `out`. Returns "" or why a value could not
+// be read (with the row in *bad_row); the offending cell is appended as NULL.
+std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows, WireForm form,
+                          const ColumnType& type, ColumnVector& out, size_t* bad_row);
+
+struct ParameterPlan {
+  WriteParameter parameter;
+  odbc::ParameterDescription description;
+  bool utc_offset = false;      // append "+00" to timestamps sent as text
+  const Dialect* dialect = nullptr;
+};
+ParameterPlan PlanParameter(const Dialect& dialect, const ColumnType& type);
+// Bytes one element of rows [begin, end) of `in` needs.
+size_t ParameterElementSize(const ParameterPlan& plan, const ColumnVector& in, size_t begin,
+                            size_t end);
+// Writes rows [begin, end) of `in` into parameter `param` of `arrays`, starting at element 0.
+void FillParameter(const ParameterPlan& plan, const ColumnVector& in, size_t begin, size_t end,
+                   odbc::ParameterArrays& arrays, size_t param);
+
+}  // namespace ferry

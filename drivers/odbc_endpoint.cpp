@@ -1,0 +1,381 @@
+// The ODBC implementation of Endpoint: one catalog connection per endpoint, and one new
+// connection for each reader and writer, so they can later run on their own threads.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "copier/convert.hpp"
+#include "copier/error.hpp"
+#include "drivers/dialect.hpp"
+#include "drivers/odbc_codec.hpp"
+#include "drivers/open.hpp"
+
+namespace ferry {
+
+namespace {
+
+// Bytes of fetch buffers a reader may hold; decides how many rows a rowset has.
+constexpr size_t kRowsetBudget = 16u << 20;
+// Bytes of parameter arrays a writer may hold per execution.
+constexpr size_t kParameterBudget = 16u << 20;
+// Rows per parameter-array execution; more rows help little and make a failing statement's
+// error harder to place.
+constexpr size_t kParameterRows = 1000;
+
+struct Session {
+  std::string odbc;     // connection string with every attribute the dialect wants
+  std::string display;
+  bool is_source = true;
+};
+
+std::unique_ptr<odbc::Connection> Connect(const Session& session, const Dialect& dialect) {
+  auto connection = std::make_unique<odbc::Connection>(session.odbc, session.display);
+  dialect.SetUpSession(*connection, session.is_source);
+  return connection;
+}
+
+std::vector<int> KeyPositions(const Table& table, const std::vector<int>& columns) {
+  std::vector<int> out;
+  for (int k : table.RowKey()) {
+    auto it = std::find(columns.begin(), columns.end(), k);
+    if (it != columns.end()) out.push_back(int(it - columns.begin()));
+  }
+  return out;
+}
+
+class OdbcRowReader final : public RowReader {
+ public:
+  OdbcRowReader(std::unique_ptr<odbc::Connection> connection, const Dialect& dialect,
+                const ReadRequest& request, bool can_position)
+      : connection_(std::move(connection)),
+        statement_(*connection_),
+        table_(*request.table),
+        columns_(request.columns),
+        limits_(request.limits) {
+    std::string sql = "SELECT ";
+    std::vector<odbc::BufferDescription> buffers;
+    bool any_capped = false;
+    size_t row_bytes = 0;
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      const Column& c = table_.columns[size_t(columns_[i])];
+      if (i > 0) sql += ", ";
+      sql += dialect.Quote(c.name);
+      WireForm form = dialect.ReadForm(c.type);
+      forms_.push_back(form);
+      storages_.push_back(StorageOf(c.type));
+      buffers.push_back(ReadBuffer(form, c.type));
+      any_capped = any_capped || ReadBufferIsCapped(form, c.type);
+      row_bytes += buffers.back().element_size + sizeof(SQLLEN);
+    }
+    sql += " FROM " + dialect.QualifiedName(table_.name);
+    std::string where = dialect.RangePredicate(table_, request.unit.range);
+    if (!where.empty()) sql += " " + where;
+    size_t rowset = std::clamp<size_t>(kRowsetBudget / std::max<size_t>(row_bytes, 1), 1,
+                                       std::max<size_t>(limits_.max_rows, 1));
+    // Without SQL_GD_BLOCK a long value can only be fetched whole from a one-row rowset.
+    if (any_capped && !can_position) rowset = 1;
+    statement_.SetAttribute(SQL_ATTR_CURSOR_TYPE, SQL_CURSOR_FORWARD_ONLY, "SQL_ATTR_CURSOR_TYPE");
+    try {
+      statement_.ExecDirect(sql);
+    } catch (Error& e) {
+      e.WithTable(DisplayName(table_.name));
+      throw;
+    }
+    cursor_.emplace(statement_, std::move(buffers), rowset, can_position);
+    key_positions_ = KeyPositions(table_, columns_);
+  }
+
+  bool Next(Batch& batch) override {
+    batch.Reset(storages_);
+    if (done_) return false;
+    const size_t rowset = cursor_->rowset_size();
+    while (batch.num_rows() + rowset <= std::max(limits_.max_rows, rowset) &&
+           batch.ByteSize() < limits_.max_bytes) {
+      size_t rows;
+      try {
+        rows = cursor_->Fetch();
+      } catch (Error& e) {
+        e.WithTable(DisplayName(table_.name));
+        throw;
+      }
+      if (rows == 0) {
+        done_ = true;
+        break;
+      }
+      const size_t first = batch.num_rows();
+      std::string reason;
+      size_t bad_row = 0;
+      int bad_column = -1;
+      for (size_t i = 0; i < forms_.size(); ++i) {
+        const Column& c = table_.columns[size_t(columns_[i])];
+        size_t row = 0;
+        std::string why = AppendFetched(*cursor_, i, rows, forms_[i], c.type, batch.column(i), &row);
+        if (!why.empty() && reason.empty()) {
+          reason = std::move(why);
+          bad_row = first + row;
+          bad_column = int(i);
+        }
+      }
+      if (!reason.empty()) {
+        std::vector<std::string> names;
+        for (int p : key_positions_) names.push_back(table_.columns[size_t(columns_[size_t(p)])].name);
+        ErrorContext context;
+        context.table = DisplayName(table_.name);
+        context.column = table_.columns[size_t(columns_[size_t(bad_column)])].name;
+        context.key = RenderKey(batch, key_positions_, names, bad_row);
+        throw Error(ErrorCode::kData, "cannot read value: " + reason, std::move(context));
+      }
+    }
+    return batch.num_rows() > 0;
+  }
+
+ private:
+  std::unique_ptr<odbc::Connection> connection_;
+  odbc::Statement statement_;
+  const Table& table_;
+  std::vector<int> columns_;
+  BatchLimits limits_;
+  std::vector<WireForm> forms_;
+  std::vector<Storage> storages_;
+  std::vector<int> key_positions_;
+  std::optional<odbc::BlockCursor> cursor_;
+  bool done_ = false;
+};
+
+class OdbcRowWriter final : public RowWriter {
+ public:
+  OdbcRowWriter(std::unique_ptr<odbc::Connection> connection, const Dialect& dialect,
+                const WriteRequest& request, bool parameter_arrays)
+      : connection_(std::move(connection)),
+        statement_(*connection_),
+        table_(*request.table),
+        columns_(request.columns),
+        key_positions_(request.key_positions) {
+    connection_->SetAutocommit(false);
+    std::string sql = "INSERT INTO " + dialect.QualifiedName(table_.name) + " (";
+    std::string markers;
+    std::vector<odbc::ParameterDescription> descriptions;
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      const Column& c = table_.columns[size_t(columns_[i])];
+      if (i > 0) {
+        sql += ", ";
+        markers += ", ";
+      }
+      sql += dialect.Quote(c.name);
+      markers += "?";
+      plans_.push_back(PlanParameter(dialect, c.type));
+      descriptions.push_back(plans_.back().description);
+    }
+    sql += ") VALUES (" + markers + ")";
+    try {
+      statement_.Prepare(sql);
+    } catch (Error& e) {
+      e.WithTable(DisplayName(table_.name));
+      throw;
+    }
+    arrays_.emplace(statement_, std::move(descriptions), parameter_arrays);
+  }
+
+  void Write(const Batch& batch) override {
+    const size_t rows = batch.num_rows();
+    std::vector<size_t> sizes(plans_.size());
+    size_t begin = 0;
+    while (begin < rows) {
+      // Grow the chunk while its parameter arrays stay within budget.
+      size_t end = begin;
+      size_t row_width = 0;
+      std::fill(sizes.begin(), sizes.end(), 0);
+      while (end < rows && end - begin < kParameterRows) {
+        size_t width = 0;
+        for (size_t i = 0; i < plans_.size(); ++i) {
+          width += std::max(sizes[i], ParameterElementSize(plans_[i], batch.column(i), end, end + 1));
+        }
+        if (end > begin && width * (end - begin + 1) > kParameterBudget) break;
+        for (size_t i = 0; i < plans_.size(); ++i) {
+          sizes[i] = std::max(sizes[i], ParameterElementSize(plans_[i], batch.column(i), end, end + 1));
+        }
+        row_width = width;
+        ++end;
+      }
+      (void)row_width;
+      arrays_->Prepare(end - begin, sizes);
+      for (size_t i = 0; i < plans_.size(); ++i) {
+        FillParameter(plans_[i], batch.column(i), begin, end, *arrays_, i);
+      }
+      std::optional<size_t> failed;
+      try {
+        arrays_->Execute(end - begin, &failed);
+      } catch (Error& e) {
+        e.WithTable(DisplayName(table_.name));
+        if (failed) {
+          std::vector<std::string> names;
+          for (int p : key_positions_) names.push_back(table_.columns[size_t(columns_[size_t(p)])].name);
+          e.WithKey(RenderKey(batch, key_positions_, names, begin + *failed));
+        }
+        throw;
+      }
+      begin = end;
+    }
+  }
+
+  void Commit() override {
+    try {
+      connection_->Commit();
+    } catch (Error& e) {
+      e.WithTable(DisplayName(table_.name));
+      throw;
+    }
+  }
+  void Rollback() override { connection_->Rollback(); }
+
+ private:
+  std::unique_ptr<odbc::Connection> connection_;
+  odbc::Statement statement_;
+  const Table& table_;
+  std::vector<int> columns_;
+  std::vector<int> key_positions_;
+  std::vector<ParameterPlan> plans_;
+  std::optional<odbc::ParameterArrays> arrays_;
+};
+
+class OdbcEndpoint final : public Endpoint {
+ public:
+  OdbcEndpoint(Session session, std::unique_ptr<Dialect> dialect,
+               std::unique_ptr<odbc::Connection> catalog)
+      : session_(std::move(session)), dialect_(std::move(dialect)), catalog_(std::move(catalog)) {
+    info_.engine = dialect_->engine();
+    info_.product = catalog_->InfoString(SQL_DBMS_NAME);
+    info_.version = catalog_->InfoString(SQL_DBMS_VER);
+    info_.default_schema = dialect_->DefaultSchema(*catalog_);
+    info_.display = session_.display;
+    info_.limits = dialect_->limits();
+    SQLUINTEGER getdata = catalog_->InfoUInt(SQL_GETDATA_EXTENSIONS);
+    can_position_ = (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND);
+    parameter_arrays_ = catalog_->InfoUInt(SQL_PARAM_ARRAY_ROW_COUNTS) != 0;
+  }
+
+  const EndpointInfo& info() const override { return info_; }
+
+  std::vector<TableName> ListTables() override { return dialect_->ListTables(*catalog_); }
+
+  std::optional<Table> DescribeTable(const TableName& name) override {
+    try {
+      return dialect_->DescribeTable(*catalog_, name);
+    } catch (Error& e) {
+      e.WithTable(DisplayName(name));
+      throw;
+    }
+  }
+
+  TableName DestinationName(const TableName& source, Engine source_engine) const override {
+    // Schemas carry over between PostgreSQL databases; elsewhere the destination's database
+    // (MariaDB) or main (SQLite) is the only sensible home.
+    if (info_.engine == Engine::kPostgres && source_engine == Engine::kPostgres) return source;
+    return TableName{info_.default_schema, source.name};
+  }
+
+  ColumnType MapType(const ColumnType& type, Engine source_engine) const override {
+    return dialect_->MapType(type, source_engine);
+  }
+
+  void CreateTable(const Table& table) override {
+    RunDdl(table.name, dialect_->CreateTableSql(table));
+  }
+
+  void DropTable(const TableName& name) override {
+    RunDdl(name, "DROP TABLE " + dialect_->QualifiedName(name));
+  }
+
+  void TruncateTable(const TableName& name) override {
+    RunDdl(name, dialect_->TruncateSql(name));
+  }
+
+  bool HasRows(const TableName& name) override {
+    try {
+      return !catalog_->Query("SELECT 1 FROM " + dialect_->QualifiedName(name) + " LIMIT 1").empty();
+    } catch (Error& e) {
+      e.WithTable(DisplayName(name));
+      throw;
+    }
+  }
+
+  std::unique_ptr<RowReader> OpenReader(const ReadRequest& request) override {
+    return std::make_unique<OdbcRowReader>(Connect(session_, *dialect_), *dialect_, request,
+                                           can_position_);
+  }
+
+  std::unique_ptr<RowWriter> OpenWriter(const WriteRequest& request) override {
+    return std::make_unique<OdbcRowWriter>(Connect(session_, *dialect_), *dialect_, request,
+                                           parameter_arrays_);
+  }
+
+ private:
+  void RunDdl(const TableName& name, const std::string& sql) {
+    try {
+      catalog_->Execute(sql);
+    } catch (Error& e) {
+      e.WithTable(DisplayName(name));
+      throw;
+    }
+  }
+
+  Session session_;
+  std::unique_ptr<Dialect> dialect_;
+  std::unique_ptr<odbc::Connection> catalog_;
+  EndpointInfo info_;
+  bool can_position_ = false;
+  bool parameter_arrays_ = false;
+};
+
+std::unique_ptr<Dialect> DialectFor(const std::string& dbms_name) {
+  std::string name;
+  for (char c : dbms_name) name += char(std::tolower(static_cast<unsigned char>(c)));
+  if (name.find("postgres") != std::string::npos) return MakePostgresDialect();
+  if (name.find("mariadb") != std::string::npos || name.find("mysql") != std::string::npos) {
+    return MakeMariaDbDialect();
+  }
+  if (name.find("sqlite") != std::string::npos) return MakeSqliteDialect();
+  return nullptr;
+}
+
+}  // namespace
+
+std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
+                                       bool allow_inline_password) {
+  const bool is_source = role == EndpointRole::kSource;
+  ConnectionOptions options;
+  options.role = is_source ? "source" : "destination";
+  options.password_env = is_source ? "FERRY_SOURCE_PASSWORD" : "FERRY_DEST_PASSWORD";
+  options.allow_inline_password = allow_inline_password;
+  ResolvedConnection resolved = ResolveConnection(text, options);
+
+  // Connect once to learn the engine, then again with the attributes its dialect needs
+  // (they must be in the connection string: psqlODBC reads them only at connect time).
+  auto probe = std::make_unique<odbc::Connection>(resolved.odbc, resolved.display);
+  std::string dbms = probe->InfoString(SQL_DBMS_NAME);
+  std::unique_ptr<Dialect> dialect = DialectFor(dbms);
+  if (!dialect) {
+    throw Error(ErrorCode::kUsage,
+                fmt::format("{} is a {} server, which ferry does not support yet (PostgreSQL, "
+                            "MariaDB/MySQL and SQLite are)",
+                            resolved.display, dbms));
+  }
+  Session session;
+  session.is_source = is_source;
+  session.display = resolved.display;
+  session.odbc = resolved.odbc;
+  for (const auto& [key, value] : dialect->ConnectionAttributes(is_source)) {
+    session.odbc = WithAttribute(session.odbc, key, value);
+  }
+  std::unique_ptr<odbc::Connection> catalog;
+  if (session.odbc == resolved.odbc) {
+    catalog = std::move(probe);
+  } else {
+    probe.reset();
+    catalog = std::make_unique<odbc::Connection>(session.odbc, session.display);
+  }
+  dialect->SetUpSession(*catalog, is_source);
+  return std::make_unique<OdbcEndpoint>(std::move(session), std::move(dialect), std::move(catalog));
+}
+
+}  // namespace ferry

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what ferry needs from Debian 12's packages (idempotent, run as root).
+#   install-deps.sh          build + SQLite runtime (the quick start)
+#   install-deps.sh --servers also PostgreSQL 15, MariaDB 10.11 and their ODBC drivers (the tests)
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config git
+      unixodbc unixodbc-dev libsqliteodbc sqlite3
+      libtbb-dev libboost-dev libfmt-dev catch2 libbenchmark-dev
+      libpq-dev libmariadb-dev
+      libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libxxhash-dev)
+if [[ "${1:-}" == "--servers" ]]; then
+  pkgs+=(postgresql-15 postgresql-client-15 mariadb-server mariadb-client
+         odbc-postgresql odbc-mariadb)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "ferry: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Debian's maintainer scripts try to start the system servers; ferry runs its own instances.
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

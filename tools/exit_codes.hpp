@@ -1,0 +1,35 @@
+// ferry's exit codes, one table for every command (also in README.md).
+#pragma once
+
+#include "copier/error.hpp"
+
+namespace ferry {
+
+enum ExitCode : int {
+  kExitOk = 0,            // everything in scope was done
+  kExitTablesFailed = 1,  // the run finished but some tables failed (listed at the end)
+  kExitUsage = 2,         // bad command line, pattern or connection string
+  kExitConnection = 3,    // a database could not be reached or refused the login
+  kExitBlocked = 4,       // the copy cannot start: unknown table, incompatible destination,
+                          // unmappable type, missing driver; nothing was written
+  kExitInterrupted = 5,   // stopped by a signal
+  kExitInternal = 70,     // a bug in ferry
+};
+
+inline int ExitCodeFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kUsage: return kExitUsage;
+    case ErrorCode::kConnection: return kExitConnection;
+    case ErrorCode::kMissingDriver:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kSchema:
+    case ErrorCode::kData:
+    case ErrorCode::kDriver:
+    case ErrorCode::kIo: return kExitBlocked;
+    case ErrorCode::kInterrupted: return kExitInterrupted;
+    case ErrorCode::kInternal: return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+}  // namespace ferry

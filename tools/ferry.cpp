@@ -1,0 +1,117 @@
+// The `ferry` command: parses the command line and calls the library. No logic lives here.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "copier/error.hpp"
+#include "copier/secrets.hpp"
+#include "drivers/open.hpp"
+#include "scheduler/copy_run.hpp"
+#include "tools/console.hpp"
+#include "tools/exit_codes.hpp"
+
+namespace {
+
+using namespace ferry;
+
+struct RunFlags {
+  std::string source;
+  std::string dest;
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  size_t batch_rows = BatchLimits{}.max_rows;
+  size_t batch_bytes = BatchLimits{}.max_bytes;
+  bool truncate = false;
+  bool append = false;
+  bool fail_fast = false;
+  bool inline_password = false;
+  bool quiet = false;
+};
+
+int Run(const RunFlags& flags) {
+  CopyOptions options;
+  std::vector<TablePattern> include, exclude;
+  for (const std::string& p : flags.include) include.push_back(TablePattern::Parse(p));
+  for (const std::string& p : flags.exclude) exclude.push_back(TablePattern::Parse(p));
+  options.scope = Scope(std::move(include), std::move(exclude));
+  options.limits.max_rows = std::max<size_t>(flags.batch_rows, 1);
+  options.limits.max_bytes = std::max<size_t>(flags.batch_bytes, 1);
+  options.existing_rows = flags.truncate ? ExistingRows::kTruncate
+                          : flags.append ? ExistingRows::kAppend
+                                         : ExistingRows::kRefuse;
+  options.fail_fast = flags.fail_fast;
+
+  auto source = OpenEndpoint(flags.source, EndpointRole::kSource, flags.inline_password);
+  auto dest = OpenEndpoint(flags.dest, EndpointRole::kDestination, flags.inline_password);
+  if (!flags.quiet) {
+    fmt::print("source:      {} ({} {})\n", source->info().display, source->info().product,
+               source->info().version);
+    fmt::print("destination: {} ({} {})\n", dest->info().display, dest->info().product,
+               dest->info().version);
+  }
+  ConsoleObserver console(stdout, flags.quiet);
+  CopyReport report = RunCopy(*source, *dest, options, console);
+  if (!flags.quiet) console.PrintSummary(report);
+  return report.failed() > 0 ? kExitTablesFailed : kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ferry: copies whole databases between servers, fast, and proves the copy"};
+  app.set_version_flag("--version", "ferry 0.1.0");
+  app.require_subcommand(1);
+
+  RunFlags run;
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Copy every table in scope from SOURCE to DEST, creating missing tables");
+  run_cmd->add_option("--source,-s", run.source,
+                      "Source: ODBC connection string, DSN name, or URL (postgresql://user@host:"
+                      "port/db, mysql://user@host:port/db, sqlite:path)")
+      ->envname("FERRY_SOURCE")
+      ->required();
+  run_cmd->add_option("--dest,-d", run.dest, "Destination, in the same forms as --source")
+      ->envname("FERRY_DEST")
+      ->required();
+  run_cmd->add_option("--include,-i", run.include,
+                      "Copy tables matching PATTERN (table or schema.table, * wildcards, "
+                      "\\* and \"quoted\" parts literal); repeatable. Default: every table in "
+                      "the source's default schema");
+  run_cmd->add_option("--exclude,-x", run.exclude, "Skip tables matching PATTERN; repeatable");
+  run_cmd->add_option("--batch-rows", run.batch_rows,
+                      "Rows per batch (default 8192: large enough to amortise driver calls, "
+                      "small enough to keep memory flat)")
+      ->envname("FERRY_BATCH_ROWS");
+  run_cmd->add_option("--batch-bytes", run.batch_bytes,
+                      "Bytes per batch (default 16 MiB), whichever limit comes first")
+      ->envname("FERRY_BATCH_BYTES");
+  auto* truncate = run_cmd->add_flag("--truncate", run.truncate,
+                                     "Empty destination tables that already hold rows first");
+  auto* append = run_cmd->add_flag("--append", run.append,
+                                   "Add to destination tables that already hold rows");
+  truncate->excludes(append);
+  run_cmd->add_flag("--fail-fast", run.fail_fast, "Stop at the first table that fails");
+  run_cmd->add_flag("--password-on-command-line", run.inline_password,
+                    "Accept a password written in --source/--dest (it shows in the process "
+                    "list; prefer FERRY_SOURCE_PASSWORD / FERRY_DEST_PASSWORD or odbc.ini)");
+  run_cmd->add_flag("--quiet,-q", run.quiet, "Print only failures");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  try {
+    if (*run_cmd) return Run(run);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "ferry: error: %s\n", e.what());
+    return ExitCodeFor(e.code());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ferry: internal error: %s\n", Redact(e.what()).c_str());
+    return kExitInternal;
+  }
+  return kExitUsage;
+}
