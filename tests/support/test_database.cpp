@@ -1,0 +1,208 @@
+#include "tests/support/test_database.hpp"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "drivers/odbc/connection.hpp"
+
+namespace ferry::test {
+
+namespace {
+
+std::string Env(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::string PgPort() { return Env("FERRY_TEST_PG_PORT", "54329"); }
+std::string MariaDbPort() { return Env("FERRY_TEST_MARIADB_PORT", "33069"); }
+
+std::string PgOdbc(const std::string& database) {
+  return fmt::format(
+      "Driver={{PostgreSQL Unicode}};Server=127.0.0.1;Port={};Database={};Uid=ferry;Pwd={};"
+      "BoolsAsChar=0;",
+      PgPort(), database, TestPassword());
+}
+
+std::string MariaDbOdbc(const std::string& database) {
+  return fmt::format(
+      "Driver={{MariaDB Unicode}};Server=127.0.0.1;Port={};Database={};Uid=ferry;Pwd={};"
+      "CHARSET=utf8mb4;",
+      MariaDbPort(), database, TestPassword());
+}
+
+odbc::Connection Connect(const std::string& odbc_string, Db db) {
+  try {
+    odbc::Connection c(odbc_string, DbName(db));
+    if (db == Db::kMariaDB) {
+      c.Execute("SET time_zone = '+00:00'");
+      c.Execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO'");
+    }
+    if (db == Db::kPostgres) c.Execute("SET TimeZone = 'UTC'");
+    return c;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format(
+        "cannot reach the {} test server ({}); start it with `bash scripts/test-servers.sh "
+        "start`",
+        DbName(db), e.what()));
+  }
+}
+
+std::string UniqueName(const std::string& hint) {
+  static std::atomic<int> counter{0};
+  std::string clean;
+  for (char c : hint) clean += std::isalnum(static_cast<unsigned char>(c)) ? char(std::tolower(c)) : '_';
+  return fmt::format("ft_{}_{}_{}", clean.substr(0, 30), getpid(), counter++);
+}
+
+std::vector<std::string> SplitStatements(const std::string& sql) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < sql.size()) {
+    size_t end = sql.find(";\n", at);
+    if (end == std::string::npos) end = sql.size();
+    std::string statement = sql.substr(at, end - at);
+    if (statement.find_first_not_of(" \n\t") != std::string::npos) out.push_back(statement);
+    at = end + 2;
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* DbName(Db db) {
+  switch (db) {
+    case Db::kPostgres: return "postgresql";
+    case Db::kMariaDB: return "mariadb";
+    case Db::kSQLite: return "sqlite";
+  }
+  return "?";
+}
+
+const std::string& TestPassword() {
+  static const std::string password = Env("FERRY_TEST_PASSWORD", "ferry-test-Secret-9f3b");
+  return password;
+}
+
+TestDatabase::TestDatabase(Db db, const std::string& hint) : db_(db), name_(UniqueName(hint)) {
+  switch (db_) {
+    case Db::kPostgres:
+      Connect(PgOdbc("postgres"), db_).Execute("CREATE DATABASE " + name_ + " ENCODING 'UTF8'");
+      break;
+    case Db::kMariaDB:
+      Connect(MariaDbOdbc(""), db_)
+          .Execute("CREATE DATABASE " + name_ + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+      break;
+    case Db::kSQLite: {
+      auto dir = std::filesystem::temp_directory_path() / fmt::format("ferry-tests-{}", getpid());
+      std::filesystem::create_directories(dir);
+      path_ = (dir / (name_ + ".sqlite")).string();
+      std::filesystem::remove(path_);
+      break;
+    }
+  }
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    switch (db_) {
+      case Db::kPostgres:
+        Connect(PgOdbc("postgres"), db_).Execute("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        break;
+      case Db::kMariaDB:
+        Connect(MariaDbOdbc(""), db_).Execute("DROP DATABASE IF EXISTS " + name_);
+        break;
+      case Db::kSQLite:
+        std::filesystem::remove(path_);
+        std::filesystem::remove(path_ + "-journal");
+        std::filesystem::remove(path_ + "-wal");
+        std::filesystem::remove(path_ + "-shm");
+        break;
+    }
+  } catch (...) {
+    // A cleanup failure must not hide the test's own result.
+  }
+}
+
+std::string TestDatabase::Url() const {
+  switch (db_) {
+    case Db::kPostgres: return fmt::format("postgresql://ferry@127.0.0.1:{}/{}", PgPort(), name_);
+    case Db::kMariaDB: return fmt::format("mysql://ferry@127.0.0.1:{}/{}", MariaDbPort(), name_);
+    case Db::kSQLite: return "sqlite:" + path_;
+  }
+  return "";
+}
+
+std::string TestDatabase::Odbc() const {
+  switch (db_) {
+    case Db::kPostgres: return PgOdbc(name_);
+    case Db::kMariaDB: return MariaDbOdbc(name_);
+    case Db::kSQLite: return "Driver={SQLite3};Database=" + path_ + ";StepAPI=1;";
+  }
+  return "";
+}
+
+void TestDatabase::Exec(const std::string& sql) {
+  odbc::Connection c = Connect(Odbc(), db_);
+  for (const std::string& statement : SplitStatements(sql)) c.Execute(statement);
+}
+
+std::vector<Row> TestDatabase::Query(const std::string& sql) {
+  odbc::Connection c = Connect(Odbc(), db_);
+  auto rows = c.Query(sql);
+  return std::vector<Row>(rows.begin(), rows.end());
+}
+
+std::string TestDatabase::QueryValue(const std::string& sql) {
+  auto rows = Query(sql);
+  if (rows.empty() || rows[0].empty() || !rows[0][0]) return "";
+  return *rows[0][0];
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+FerryResult RunFerry(const std::string& args, bool with_passwords) {
+  std::string env = with_passwords ? "FERRY_SOURCE_PASSWORD=" + ShellQuote(TestPassword()) +
+                                         " FERRY_DEST_PASSWORD=" + ShellQuote(TestPassword()) + " "
+                                   : "FERRY_SOURCE_PASSWORD= FERRY_DEST_PASSWORD= ";
+  std::string command = env + ShellQuote(FERRY_BINARY) + " " + args + " 2>&1";
+  FerryResult result;
+  std::FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot start ferry");
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string SharedDatasets() {
+  std::vector<std::filesystem::path> candidates;
+  if (const char* env = std::getenv("FERRY_DATASETS")) candidates.emplace_back(env);
+  candidates.push_back(std::filesystem::path(FERRY_SOURCE_DIR).parent_path() / "shared" /
+                       "datasets");
+  candidates.emplace_back("/work/shared/datasets");
+  for (const auto& p : candidates) {
+    if (std::filesystem::exists(p / "chinook" / "Chinook_Sqlite.sql")) return p.string();
+  }
+  return "";
+}
+
+}  // namespace ferry::test

@@ -1,0 +1,43 @@
+// The tests' own view of a table's contents, independent of ferry's conversion code: each
+// value is rendered to text by the server itself, then normalised per type family (numbers by
+// value, timestamps as UTC text, bytes as hex, JSON re-serialised), and rows are sorted so two
+// tables compare as multisets.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tests/support/test_database.hpp"
+
+namespace ferry::test {
+
+enum class Family {
+  kInteger, kDecimal, kFloat4, kFloat8, kBoolean, kText, kChar, kBytes, kDate, kTime,
+  kTimestamp, kTimestampTz, kUuid, kJson
+};
+
+struct ColumnInfo {
+  std::string name;
+  std::string type;  // as the catalog spells it
+  Family family;
+};
+
+struct TableContents {
+  std::vector<ColumnInfo> columns;
+  std::vector<Row> rows;  // normalised, sorted
+};
+
+std::vector<ColumnInfo> DescribeColumns(TestDatabase& db, const std::string& table);
+TableContents ReadCanonical(TestDatabase& db, const std::string& table);
+std::vector<std::string> ListTables(TestDatabase& db);
+
+// Normalises a value the server rendered as text.
+std::optional<std::string> Normalise(Family family, const std::optional<std::string>& text);
+
+// A readable description of the first difference between two tables' contents ("" if equal).
+std::string FirstDifference(const TableContents& expected, const TableContents& actual);
+
+// Loads a SQL script with the engine's own command-line client (psql, mariadb, sqlite3).
+void LoadScript(TestDatabase& db, const std::string& path, const std::string& skip_through = "");
+
+}  // namespace ferry::test

@@ -1,0 +1,62 @@
+// Test support: a fresh database per test on the real servers that scripts/test-servers.sh
+// starts (PostgreSQL, MariaDB) or in a temporary SQLite file, dropped when the test ends; and
+// a way to run the ferry binary and capture everything it prints.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ferry::test {
+
+enum class Db { kPostgres, kMariaDB, kSQLite };
+const char* DbName(Db db);
+inline const std::vector<Db> kAllDbs = {Db::kPostgres, Db::kMariaDB, Db::kSQLite};
+
+// The password of the test servers (never printed by a passing test).
+const std::string& TestPassword();
+
+using Row = std::vector<std::optional<std::string>>;
+
+class TestDatabase {
+ public:
+  // Creates an empty database whose name starts with `hint`.
+  TestDatabase(Db db, const std::string& hint);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  Db db() const { return db_; }
+  const std::string& name() const { return name_; }
+  // What a user passes to ferry (no password in it).
+  std::string Url() const;
+  // An ODBC connection string with the password, for the test's own queries.
+  std::string Odbc() const;
+
+  // Runs one statement, or several separated by ";\n".
+  void Exec(const std::string& sql);
+  std::vector<Row> Query(const std::string& sql);
+  std::string QueryValue(const std::string& sql);
+
+ private:
+  Db db_;
+  std::string name_;
+  std::string path_;  // SQLite file
+};
+
+struct FerryResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs the ferry binary with `args` (already shell-quoted where needed) and the test password in
+// FERRY_SOURCE_PASSWORD / FERRY_DEST_PASSWORD unless `with_passwords` is false.
+FerryResult RunFerry(const std::string& args, bool with_passwords = true);
+
+// Single-quotes `s` for /bin/sh.
+std::string ShellQuote(const std::string& s);
+
+// The shared datasets folder (../shared/datasets next to the checkout), or "" when absent.
+std::string SharedDatasets();
+
+}  // namespace ferry::test
