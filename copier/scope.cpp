@@ -94,6 +94,10 @@ TablePattern TablePattern::Parse(const std::string& text) {
     part->any = part->pieces.size() == 2 && part->pieces[0].empty() && part->pieces[1].empty();
   }
   if (p.table_.pieces.size() == 1 && p.table_.pieces[0].empty()) throw fail("no table name");
+  // No engine has a schema named "", so ".orders" is a typo that would silently match nothing.
+  if (p.has_schema_ && p.schema_.pieces.size() == 1 && p.schema_.pieces[0].empty()) {
+    throw fail("no schema name before the '.'");
+  }
   return p;
 }
 

@@ -194,7 +194,7 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
   int64_t clock;
   if (!ParseClock(s, at, &clock)) return std::nullopt;
   result += clock;
-  if (at < s.size() && s[at] == ' ') ++at;
+  if (at + 1 < s.size() && s[at] == ' ') ++at;  // a space may separate a zone, not end the text
   if (at == s.size()) return result;
   if (s[at] == 'Z' && at + 1 == s.size()) return result;
   if (s[at] != '+' && s[at] != '-') return std::nullopt;
@@ -202,8 +202,8 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
   int zh = 0, zm = 0;
   if (!Digits(s, at + 1, 2, &zh)) return std::nullopt;
   at += 3;
-  if (at < s.size() && s[at] == ':') ++at;
   if (at < s.size()) {
+    if (s[at] == ':') ++at;  // "+HH:" without the minutes is malformed, not "+HH"
     if (!Digits(s, at, 2, &zm)) return std::nullopt;
     at += 2;
   }
@@ -341,6 +341,12 @@ std::optional<size_t> Utf8Length(std::string_view s) {
     if (size_t(end - p) < n) return std::nullopt;
     for (size_t i = 1; i < n; ++i) {
       if ((p[i] & 0xC0) != 0x80) return std::nullopt;
+    }
+    // The lead byte alone admits overlong forms, UTF-16 surrogates and code points past
+    // U+10FFFF; the servers refuse all three, so the second byte's range decides.
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90) ||
+        (c == 0xF4 && p[1] > 0x8F)) {
+      return std::nullopt;
     }
     p += n;
     ++count;

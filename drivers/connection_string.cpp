@@ -243,6 +243,7 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
     }
     out.odbc = "Driver={SQLite3};Database=" + Braced(path) + ";";
     out.display = "sqlite:" + path;
+    out.sqlite_path = path;
     out.from_url = true;
     return out;
   }

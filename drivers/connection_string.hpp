@@ -18,6 +18,7 @@ struct ResolvedConnection {
   std::string odbc;     // what SQLDriverConnect gets; may hold a password
   std::string display;  // the same with secrets removed, for messages and plans
   bool from_url = false;
+  std::string sqlite_path;  // set for sqlite: URLs, which ferry opens natively
 };
 
 // Throws Error(kUsage) for malformed input, and for a password written in `text` unless

@@ -14,6 +14,7 @@
 #include "copier/endpoint.hpp"
 #include "copier/work_unit.hpp"
 #include "drivers/odbc/connection.hpp"
+#include "drivers/sql_session.hpp"
 
 namespace ferry {
 
@@ -43,14 +44,14 @@ class Dialect {
   virtual std::vector<std::pair<std::string, std::string>> ConnectionAttributes(
       bool is_source) const = 0;
   // Session settings run on every new connection (time zone, strictness, encoding).
-  virtual void SetUpSession(odbc::Connection& connection, bool is_source) const = 0;
+  virtual void SetUpSession(SqlSession& connection, bool is_source) const = 0;
 
   std::string Quote(const std::string& identifier) const;
   virtual std::string QualifiedName(const TableName& name) const;
 
-  virtual std::string DefaultSchema(odbc::Connection& connection) const = 0;
-  virtual std::vector<TableName> ListTables(odbc::Connection& connection) const = 0;
-  virtual std::optional<Table> DescribeTable(odbc::Connection& connection,
+  virtual std::string DefaultSchema(SqlSession& connection) const = 0;
+  virtual std::vector<TableName> ListTables(SqlSession& connection) const = 0;
+  virtual std::optional<Table> DescribeTable(SqlSession& connection,
                                              const TableName& name) const = 0;
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
   virtual std::string CreateTableSql(const Table& table) const;
@@ -62,6 +63,8 @@ class Dialect {
   // "WHERE ..." for a work unit, or "" for the whole table.
   std::string RangePredicate(const Table& table, const KeyRange& range) const;
 
+  // The select-list expression that reads a column exactly.
+  virtual std::string SelectExpression(const Column& column) const { return Quote(column.name); }
   // How a column of `type` is fetched; the reader parses text forms into batch storage.
   virtual WireForm ReadForm(const ColumnType& type) const;
   virtual WriteParameter WriteForm(const ColumnType& type) const;

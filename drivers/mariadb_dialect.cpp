@@ -22,7 +22,7 @@ class MariaDbDialect final : public Dialect {
     return {{"CHARSET", "utf8mb4"}};
   }
 
-  void SetUpSession(odbc::Connection& connection, bool is_source) const override {
+  void SetUpSession(SqlSession& connection, bool is_source) const override {
     // (SET NAMES is refused by Connector/ODBC; CHARSET=utf8mb4 in the connection sets it.)
     connection.Execute("SET collation_connection = utf8mb4_bin");
     connection.Execute("SET time_zone = '+00:00'");
@@ -35,7 +35,7 @@ class MariaDbDialect final : public Dialect {
     }
   }
 
-  std::string DefaultSchema(odbc::Connection& connection) const override {
+  std::string DefaultSchema(SqlSession& connection) const override {
     auto rows = connection.Query("SELECT DATABASE()");
     if (rows.empty() || !rows[0][0]) {
       throw Error(ErrorCode::kUsage,
@@ -45,7 +45,7 @@ class MariaDbDialect final : public Dialect {
     return *rows[0][0];
   }
 
-  std::vector<TableName> ListTables(odbc::Connection& connection) const override {
+  std::vector<TableName> ListTables(SqlSession& connection) const override {
     auto rows = connection.Query(
         "SELECT table_schema, table_name FROM information_schema.tables "
         "WHERE table_type = 'BASE TABLE' AND table_schema NOT IN "
@@ -55,7 +55,7 @@ class MariaDbDialect final : public Dialect {
     return out;
   }
 
-  std::optional<Table> DescribeTable(odbc::Connection& connection,
+  std::optional<Table> DescribeTable(SqlSession& connection,
                                      const TableName& name) const override {
     auto found = connection.Query(
         "SELECT table_rows, data_length FROM information_schema.tables "
@@ -84,7 +84,9 @@ class MariaDbDialect final : public Dialect {
       for (auto& check : json_checks) {
         if (check[0] && check[0]->find(json_check) != std::string::npos &&
             c.type.kind == TypeKind::kText) {
+          // MariaDB reports JSON as longtext with a json_valid check; "json" recreates both.
           c.type.kind = TypeKind::kJson;
+          c.type.native = "json";
         }
       }
       c.nullable = *r[8] == "YES";
@@ -203,6 +205,16 @@ class MariaDbDialect final : public Dialect {
     return l;
   }
 
+  // The text protocol prints FLOAT with 6 significant digits, which loses bits; widened to
+  // DOUBLE on the server it travels exactly and narrows back exactly.
+  std::string SelectExpression(const Column& column) const override {
+    if (column.type.kind == TypeKind::kReal) return "CAST(" + Quote(column.name) + " AS DOUBLE)";
+    return Quote(column.name);
+  }
+  WireForm ReadForm(const ColumnType& type) const override {
+    return type.kind == TypeKind::kReal ? WireForm::kFloat64 : Dialect::ReadForm(type);
+  }
+
   WriteParameter WriteForm(const ColumnType& type) const override {
     switch (type.kind) {
       case TypeKind::kInteger:
@@ -227,7 +239,7 @@ class MariaDbDialect final : public Dialect {
                  fmt::format("type {} cannot be created in MariaDB: {}", DescribeType(t), why));
   }
 
-  static ColumnType ParseType(const odbc::Connection::Row& r) {
+  static ColumnType ParseType(const SqlSession::Row& r) {
     ColumnType t;
     t.native = *r[1];
     TypeSpelling s = ParseTypeSpelling(*r[1]);

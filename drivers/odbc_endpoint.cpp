@@ -9,6 +9,8 @@
 #include "drivers/dialect.hpp"
 #include "drivers/odbc_codec.hpp"
 #include "drivers/open.hpp"
+#include "drivers/sql_endpoint.hpp"
+#include "drivers/sqlite/sqlite_endpoint.hpp"
 
 namespace ferry {
 
@@ -34,15 +36,6 @@ std::unique_ptr<odbc::Connection> Connect(const Session& session, const Dialect&
   return connection;
 }
 
-std::vector<int> KeyPositions(const Table& table, const std::vector<int>& columns) {
-  std::vector<int> out;
-  for (int k : table.RowKey()) {
-    auto it = std::find(columns.begin(), columns.end(), k);
-    if (it != columns.end()) out.push_back(int(it - columns.begin()));
-  }
-  return out;
-}
-
 class OdbcRowReader final : public RowReader {
  public:
   OdbcRowReader(std::unique_ptr<odbc::Connection> connection, const Dialect& dialect,
@@ -59,7 +52,7 @@ class OdbcRowReader final : public RowReader {
     for (size_t i = 0; i < columns_.size(); ++i) {
       const Column& c = table_.columns[size_t(columns_[i])];
       if (i > 0) sql += ", ";
-      sql += dialect.Quote(c.name);
+      sql += dialect.SelectExpression(c);
       WireForm form = dialect.ReadForm(c.type);
       forms_.push_back(form);
       storages_.push_back(StorageOf(c.type));
@@ -117,8 +110,7 @@ class OdbcRowReader final : public RowReader {
         }
       }
       if (!reason.empty()) {
-        std::vector<std::string> names;
-        for (int p : key_positions_) names.push_back(table_.columns[size_t(columns_[size_t(p)])].name);
+        std::vector<std::string> names = KeyNames(table_, columns_, key_positions_);
         ErrorContext context;
         context.table = DisplayName(table_.name);
         context.column = table_.columns[size_t(columns_[size_t(bad_column)])].name;
@@ -208,9 +200,8 @@ class OdbcRowWriter final : public RowWriter {
       } catch (Error& e) {
         e.WithTable(DisplayName(table_.name));
         if (failed) {
-          std::vector<std::string> names;
-          for (int p : key_positions_) names.push_back(table_.columns[size_t(columns_[size_t(p)])].name);
-          e.WithKey(RenderKey(batch, key_positions_, names, begin + *failed));
+          e.WithKey(RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_),
+                              begin + *failed));
         }
         throw;
       }
@@ -238,93 +229,30 @@ class OdbcRowWriter final : public RowWriter {
   std::optional<odbc::ParameterArrays> arrays_;
 };
 
-class OdbcEndpoint final : public Endpoint {
+class OdbcEndpoint final : public SqlEndpoint {
  public:
   OdbcEndpoint(Session session, std::unique_ptr<Dialect> dialect,
-               std::unique_ptr<odbc::Connection> catalog)
-      : session_(std::move(session)), dialect_(std::move(dialect)), catalog_(std::move(catalog)) {
-    info_.engine = dialect_->engine();
-    info_.product = catalog_->InfoString(SQL_DBMS_NAME);
-    info_.version = catalog_->InfoString(SQL_DBMS_VER);
-    info_.default_schema = dialect_->DefaultSchema(*catalog_);
-    info_.display = session_.display;
-    info_.limits = dialect_->limits();
-    SQLUINTEGER getdata = catalog_->InfoUInt(SQL_GETDATA_EXTENSIONS);
-    can_position_ = (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND);
-    parameter_arrays_ = catalog_->InfoUInt(SQL_PARAM_ARRAY_ROW_COUNTS) != 0;
-  }
-
-  const EndpointInfo& info() const override { return info_; }
-
-  std::vector<TableName> ListTables() override { return dialect_->ListTables(*catalog_); }
-
-  std::optional<Table> DescribeTable(const TableName& name) override {
-    try {
-      return dialect_->DescribeTable(*catalog_, name);
-    } catch (Error& e) {
-      e.WithTable(DisplayName(name));
-      throw;
-    }
-  }
-
-  TableName DestinationName(const TableName& source, Engine source_engine) const override {
-    // Schemas carry over between PostgreSQL databases; elsewhere the destination's database
-    // (MariaDB) or main (SQLite) is the only sensible home.
-    if (info_.engine == Engine::kPostgres && source_engine == Engine::kPostgres) return source;
-    return TableName{info_.default_schema, source.name};
-  }
-
-  ColumnType MapType(const ColumnType& type, Engine source_engine) const override {
-    return dialect_->MapType(type, source_engine);
-  }
-
-  void CreateTable(const Table& table) override {
-    RunDdl(table.name, dialect_->CreateTableSql(table));
-  }
-
-  void DropTable(const TableName& name) override {
-    RunDdl(name, "DROP TABLE " + dialect_->QualifiedName(name));
-  }
-
-  void TruncateTable(const TableName& name) override {
-    RunDdl(name, dialect_->TruncateSql(name));
-  }
-
-  bool HasRows(const TableName& name) override {
-    try {
-      return !catalog_->Query("SELECT 1 FROM " + dialect_->QualifiedName(name) + " LIMIT 1").empty();
-    } catch (Error& e) {
-      e.WithTable(DisplayName(name));
-      throw;
-    }
-  }
+               std::unique_ptr<odbc::Connection> catalog, EndpointInfo info, bool can_position,
+               bool parameter_arrays)
+      : SqlEndpoint(std::move(dialect), std::move(catalog), std::move(info)),
+        session_(std::move(session)),
+        can_position_(can_position),
+        parameter_arrays_(parameter_arrays) {}
 
   std::unique_ptr<RowReader> OpenReader(const ReadRequest& request) override {
-    return std::make_unique<OdbcRowReader>(Connect(session_, *dialect_), *dialect_, request,
+    return std::make_unique<OdbcRowReader>(Connect(session_, dialect()), dialect(), request,
                                            can_position_);
   }
 
   std::unique_ptr<RowWriter> OpenWriter(const WriteRequest& request) override {
-    return std::make_unique<OdbcRowWriter>(Connect(session_, *dialect_), *dialect_, request,
+    return std::make_unique<OdbcRowWriter>(Connect(session_, dialect()), dialect(), request,
                                            parameter_arrays_);
   }
 
  private:
-  void RunDdl(const TableName& name, const std::string& sql) {
-    try {
-      catalog_->Execute(sql);
-    } catch (Error& e) {
-      e.WithTable(DisplayName(name));
-      throw;
-    }
-  }
-
   Session session_;
-  std::unique_ptr<Dialect> dialect_;
-  std::unique_ptr<odbc::Connection> catalog_;
-  EndpointInfo info_;
-  bool can_position_ = false;
-  bool parameter_arrays_ = false;
+  bool can_position_;
+  bool parameter_arrays_;
 };
 
 std::unique_ptr<Dialect> DialectFor(const std::string& dbms_name) {
@@ -348,6 +276,9 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
   options.password_env = is_source ? "FERRY_SOURCE_PASSWORD" : "FERRY_DEST_PASSWORD";
   options.allow_inline_password = allow_inline_password;
   ResolvedConnection resolved = ResolveConnection(text, options);
+  if (!resolved.sqlite_path.empty()) {
+    return OpenSqliteEndpoint(resolved.sqlite_path, is_source, resolved.display);
+  }
 
   // Connect once to learn the engine, then again with the attributes its dialect needs
   // (they must be in the connection string: psqlODBC reads them only at connect time).
@@ -359,6 +290,11 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
                 fmt::format("{} is a {} server, which ferry does not support yet (PostgreSQL, "
                             "MariaDB/MySQL and SQLite are)",
                             resolved.display, dbms));
+  }
+  if (dialect->engine() == Engine::kSQLite) {
+    // An SQLite DSN or connection string: read the file natively (see sqlite_session.hpp).
+    std::string path = probe->InfoString(SQL_DATABASE_NAME);
+    return OpenSqliteEndpoint(path, is_source, resolved.display);
   }
   Session session;
   session.is_source = is_source;
@@ -375,7 +311,15 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
     catalog = std::make_unique<odbc::Connection>(session.odbc, session.display);
   }
   dialect->SetUpSession(*catalog, is_source);
-  return std::make_unique<OdbcEndpoint>(std::move(session), std::move(dialect), std::move(catalog));
+  EndpointInfo info;
+  info.product = catalog->InfoString(SQL_DBMS_NAME);
+  info.version = catalog->InfoString(SQL_DBMS_VER);
+  info.display = session.display;
+  SQLUINTEGER getdata = catalog->InfoUInt(SQL_GETDATA_EXTENSIONS);
+  bool can_position = (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND);
+  bool parameter_arrays = catalog->InfoUInt(SQL_PARAM_ARRAY_ROW_COUNTS) != 0;
+  return std::make_unique<OdbcEndpoint>(std::move(session), std::move(dialect), std::move(catalog),
+                                        std::move(info), can_position, parameter_arrays);
 }
 
 }  // namespace ferry

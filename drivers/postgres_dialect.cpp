@@ -30,14 +30,14 @@ class PostgresDialect final : public Dialect {
     };
   }
 
-  void SetUpSession(odbc::Connection& connection, bool) const override {
+  void SetUpSession(SqlSession& connection, bool) const override {
     connection.Execute("SET TimeZone='UTC'");
     connection.Execute("SET DateStyle='ISO, YMD'");
     connection.Execute("SET extra_float_digits=3");
     connection.Execute("SET client_encoding='UTF8'");
   }
 
-  std::string DefaultSchema(odbc::Connection& connection) const override {
+  std::string DefaultSchema(SqlSession& connection) const override {
     auto rows = connection.Query("SELECT current_schema()");
     if (rows.empty() || !rows[0][0]) {
       throw Error(ErrorCode::kSchema, "the PostgreSQL search_path names no existing schema");
@@ -45,7 +45,7 @@ class PostgresDialect final : public Dialect {
     return *rows[0][0];
   }
 
-  std::vector<TableName> ListTables(odbc::Connection& connection) const override {
+  std::vector<TableName> ListTables(SqlSession& connection) const override {
     auto rows = connection.Query(
         "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -58,7 +58,7 @@ class PostgresDialect final : public Dialect {
     return out;
   }
 
-  std::optional<Table> DescribeTable(odbc::Connection& connection,
+  std::optional<Table> DescribeTable(SqlSession& connection,
                                      const TableName& name) const override {
     auto found = connection.Query(
         "SELECT c.oid, c.reltuples::bigint, pg_catalog.pg_table_size(c.oid) "

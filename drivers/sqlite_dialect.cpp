@@ -1,4 +1,4 @@
-// SQLite through the SQLite3 ODBC driver. SQLite stores any value in any column, so the
+// SQLite (opened natively, see drivers/sqlite/). SQLite stores any value in any column, so the
 // declared type is what ferry reads and writes by; where SQLite's own numbers would lose
 // digits (decimals wider than 15) or its affinity would rewrite text (JSON), ferry declares
 // types with TEXT affinity (DECIMAL_TEXT, JSON_TEXT) and keeps the value's exact text.
@@ -19,23 +19,12 @@ class SqliteDialect final : public Dialect {
 
   Engine engine() const override { return Engine::kSQLite; }
 
-  std::vector<std::pair<std::string, std::string>> ConnectionAttributes(
-      bool is_source) const override {
-    std::vector<std::pair<std::string, std::string>> out = {
-        // Step through results instead of loading the whole table first.
-        {"StepAPI", "1"},
-        {"Timeout", "30000"},
-        {"LongNames", "0"},
-        {"NoWCHAR", "1"},
-        {"BigInt", "1"},
-        {"JDConv", "0"},
-    };
-    // A mistyped source path must be an error, not a new empty database.
-    if (is_source) out.emplace_back("NoCreat", "1");
-    return out;
+  // ferry opens SQLite with its own library (drivers/sqlite/), never through ODBC.
+  std::vector<std::pair<std::string, std::string>> ConnectionAttributes(bool) const override {
+    return {};
   }
 
-  void SetUpSession(odbc::Connection& connection, bool is_source) const override {
+  void SetUpSession(SqlSession& connection, bool is_source) const override {
     if (!is_source) connection.Execute("PRAGMA synchronous = NORMAL");
   }
 
@@ -44,13 +33,13 @@ class SqliteDialect final : public Dialect {
                                                          : Dialect::QualifiedName(name);
   }
 
-  std::string DefaultSchema(odbc::Connection&) const override { return "main"; }
+  std::string DefaultSchema(SqlSession&) const override { return "main"; }
 
   std::string TruncateSql(const TableName& name) const override {
     return "DELETE FROM " + QualifiedName(name);
   }
 
-  std::vector<TableName> ListTables(odbc::Connection& connection) const override {
+  std::vector<TableName> ListTables(SqlSession& connection) const override {
     auto rows = connection.Query(
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
         "ESCAPE '\\' ORDER BY name");
@@ -59,7 +48,7 @@ class SqliteDialect final : public Dialect {
     return out;
   }
 
-  std::optional<Table> DescribeTable(odbc::Connection& connection,
+  std::optional<Table> DescribeTable(SqlSession& connection,
                                      const TableName& name) const override {
     if (name.schema != "main" && !name.schema.empty()) return std::nullopt;
     auto found = connection.Query(
@@ -170,27 +159,6 @@ class SqliteDialect final : public Dialect {
     l.float_negative_zero = false;  // and -0.0 into 0
     l.requires_utf8 = false;
     return l;
-  }
-
-  // SQLite's dynamic typing means a value may not be what the column declares; reading
-  // booleans and numbers as text lets ferry check each one instead of trusting a cast.
-  WireForm ReadForm(const ColumnType& type) const override {
-    if (type.kind == TypeKind::kBoolean) return WireForm::kText;
-    if (type.kind == TypeKind::kReal) return WireForm::kFloat64;  // SQLite REAL is a double
-    return Dialect::ReadForm(type);
-  }
-
-  WriteParameter WriteForm(const ColumnType& type) const override {
-    switch (type.kind) {
-      case TypeKind::kInteger:
-      case TypeKind::kBoolean:
-      case TypeKind::kReal:
-      case TypeKind::kDouble:
-      case TypeKind::kBinary:
-      case TypeKind::kVarbinary:
-      case TypeKind::kBlob: return Dialect::WriteForm(type);
-      default: return {WireForm::kText, SQL_VARCHAR, 0};
-    }
   }
 
  private:

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git
-      unixodbc unixodbc-dev libsqliteodbc sqlite3
+      unixodbc unixodbc-dev libsqliteodbc sqlite3 libsqlite3-dev
       libtbb-dev libboost-dev libfmt-dev catch2 libbenchmark-dev
       libpq-dev libmariadb-dev
       libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libxxhash-dev)

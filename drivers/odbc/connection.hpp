@@ -8,17 +8,18 @@
 #include <vector>
 
 #include "drivers/odbc/handles.hpp"
+#include "drivers/sql_session.hpp"
 
 namespace ferry::odbc {
 
-class Connection {
+class Connection final : public SqlSession {
  public:
   // Connects with `connection_string` (which may hold a password); errors name `display`,
   // the same connection with secrets removed.
   Connection(const std::string& connection_string, const std::string& display);
   Connection(Connection&&) noexcept = default;
   Connection& operator=(Connection&&) noexcept = default;
-  ~Connection();
+  ~Connection() override;
 
   SQLHDBC get() const { return dbc_.get(); }
 
@@ -29,12 +30,9 @@ class Connection {
   void Commit();
   void Rollback() noexcept;
 
-  // Runs a statement that returns no rows we need.
-  void Execute(const std::string& sql);
-  // Runs a query with text parameters and returns every row as text (NULL = nullopt). For
-  // catalog queries and other small results, not for data.
-  using Row = std::vector<std::optional<std::string>>;
-  std::vector<Row> Query(const std::string& sql, const std::vector<std::string>& params = {});
+  void Execute(const std::string& sql) override;
+  std::vector<Row> Query(const std::string& sql,
+                         const std::vector<std::string>& params = {}) override;
 
  private:
   DbcHandle dbc_;

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <sqlite3.h>
+
 #include "drivers/odbc/connection.hpp"
 
 namespace ferry::test {
@@ -148,12 +150,62 @@ std::string TestDatabase::Odbc() const {
   return "";
 }
 
+// SQLite is read with its own library: the SQLite ODBC driver rounds REAL values to 15 digits.
+class SqliteFile {
+ public:
+  explicit SqliteFile(const std::string& path) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) Fail("open");
+  }
+  ~SqliteFile() { sqlite3_close(db_); }
+  void Exec(const std::string& sql) {
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) Fail(sql);
+  }
+  std::vector<Row> Query(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) Fail(sql);
+    std::vector<Row> rows;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      Row row;
+      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+        switch (sqlite3_column_type(stmt, c)) {
+          case SQLITE_NULL: row.emplace_back(); break;
+          case SQLITE_FLOAT: {
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(stmt, c));
+            row.emplace_back(buf);
+            break;
+          }
+          default:
+            row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
+                                         size_t(sqlite3_column_bytes(stmt, c))));
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) Fail(sql);
+    return rows;
+  }
+
+ private:
+  [[noreturn]] void Fail(const std::string& what) {
+    throw std::runtime_error("sqlite test database: " + what + ": " + sqlite3_errmsg(db_));
+  }
+  sqlite3* db_ = nullptr;
+};
+
 void TestDatabase::Exec(const std::string& sql) {
+  if (db_ == Db::kSQLite) {
+    SqliteFile(path_).Exec(sql);
+    return;
+  }
   odbc::Connection c = Connect(Odbc(), db_);
   for (const std::string& statement : SplitStatements(sql)) c.Execute(statement);
 }
 
 std::vector<Row> TestDatabase::Query(const std::string& sql) {
+  if (db_ == Db::kSQLite) return SqliteFile(path_).Query(sql);
   odbc::Connection c = Connect(Odbc(), db_);
   auto rows = c.Query(sql);
   return std::vector<Row>(rows.begin(), rows.end());

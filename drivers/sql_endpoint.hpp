@@ -1,0 +1,47 @@
+// The part of an Endpoint that is the same whatever carries the SQL: catalog, type mapping and
+// DDL through the dialect on one catalog session. ODBC and native SQLite endpoints add readers
+// and writers.
+#pragma once
+
+#include <memory>
+
+#include "copier/endpoint.hpp"
+#include "drivers/dialect.hpp"
+#include "drivers/sql_session.hpp"
+
+namespace ferry {
+
+class SqlEndpoint : public Endpoint {
+ public:
+  const EndpointInfo& info() const override { return info_; }
+  std::vector<TableName> ListTables() override;
+  std::optional<Table> DescribeTable(const TableName& name) override;
+  TableName DestinationName(const TableName& source, Engine source_engine) const override;
+  ColumnType MapType(const ColumnType& type, Engine source_engine) const override;
+  void CreateTable(const Table& table) override;
+  void DropTable(const TableName& name) override;
+  void TruncateTable(const TableName& name) override;
+  bool HasRows(const TableName& name) override;
+
+ protected:
+  // `info` needs engine, product, version and display; the rest is filled here.
+  SqlEndpoint(std::unique_ptr<Dialect> dialect, std::unique_ptr<SqlSession> catalog,
+              EndpointInfo info);
+
+  const Dialect& dialect() const { return *dialect_; }
+  SqlSession& catalog() { return *catalog_; }
+
+ private:
+  void RunDdl(const TableName& name, const std::string& sql);
+
+  std::unique_ptr<Dialect> dialect_;
+  std::unique_ptr<SqlSession> catalog_;
+  EndpointInfo info_;
+};
+
+// Batch positions of the table's row key among `columns` (for naming rows in errors).
+std::vector<int> KeyPositions(const Table& table, const std::vector<int>& columns);
+std::vector<std::string> KeyNames(const Table& table, const std::vector<int>& columns,
+                                  const std::vector<int>& positions);
+
+}  // namespace ferry

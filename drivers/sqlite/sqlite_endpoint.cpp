@@ -1,0 +1,395 @@
+// Native SQLite reader and writer. SQLite stores any value in any column, so the reader looks
+// at each value's storage class and accepts it only where it means exactly what the declared
+// type says; the writer binds values in the forms ferry documents (ISO text for dates and
+// times, text for wide decimals and UUIDs) inside one transaction per work unit.
+#include "drivers/sqlite/sqlite_endpoint.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "copier/convert.hpp"
+#include "copier/error.hpp"
+#include "copier/values.hpp"
+#include "drivers/sql_endpoint.hpp"
+#include "drivers/sqlite/sqlite_session.hpp"
+
+namespace ferry {
+
+namespace {
+
+using sqlite::Session;
+using sqlite::Statement;
+
+const char* StorageClassName(int type) {
+  switch (type) {
+    case SQLITE_INTEGER: return "an integer";
+    case SQLITE_FLOAT: return "a real";
+    case SQLITE_TEXT: return "text";
+    case SQLITE_BLOB: return "a blob";
+  }
+  return "NULL";
+}
+
+// Reads one non-NULL value into `out`; returns "" or why it does not fit the column's storage.
+std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
+  const int type = sqlite3_column_type(stmt, c);
+  auto text = [&] {
+    return std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
+                            size_t(sqlite3_column_bytes(stmt, c)));
+  };
+  auto blob = [&] {
+    return std::string_view(static_cast<const char*>(sqlite3_column_blob(stmt, c)),
+                            size_t(sqlite3_column_bytes(stmt, c)));
+  };
+  auto unreadable = [&](std::string_view what) {
+    std::string shown(what.substr(0, 64));
+    return fmt::format("{} '{}' cannot be read as this column's type", StorageClassName(type),
+                       shown);
+  };
+  switch (out.storage()) {
+    case Storage::kInt64:
+    case Storage::kUInt64:
+    case Storage::kBool:
+      if (type == SQLITE_INTEGER) {
+        int64_t v = sqlite3_column_int64(stmt, c);
+        if (out.storage() == Storage::kBool && v != 0 && v != 1) {
+          return fmt::format("{} in a boolean column is neither 0 nor 1", v);
+        }
+        out.AppendInt(v);
+        return "";
+      }
+      if (type == SQLITE_FLOAT) {
+        double d = sqlite3_column_double(stmt, c);
+        std::string shown = FormatDouble(d);
+        return ParseValue(shown, out) ? "" : unreadable(shown);
+      }
+      return ParseValue(text(), out) ? "" : unreadable(text());
+    case Storage::kFloat64:
+      if (type == SQLITE_FLOAT) {
+        out.AppendFloat(sqlite3_column_double(stmt, c));
+        return "";
+      }
+      if (type == SQLITE_INTEGER) {
+        int64_t v = sqlite3_column_int64(stmt, c);
+        if (int64_t(double(v)) != v) return fmt::format("integer {} has no exact double", v);
+        out.AppendFloat(double(v));
+        return "";
+      }
+      return ParseValue(text(), out) ? "" : unreadable(text());
+    case Storage::kDecimal:
+      if (type == SQLITE_INTEGER) {
+        out.AppendBytes(std::to_string(sqlite3_column_int64(stmt, c)));
+        return "";
+      }
+      if (type == SQLITE_FLOAT) {
+        // A NUMERIC column holds its decimals as reals; the shortest text that reads back as
+        // the same real is the decimal that was stored (15 digits survive).
+        double d = sqlite3_column_double(stmt, c);
+        if (!std::isfinite(d)) return unreadable(FormatDouble(d));
+        out.AppendBytes(*CanonicalDecimal(FormatDouble(d)));
+        return "";
+      }
+      return ParseValue(text(), out) ? "" : unreadable(text());
+    case Storage::kText:
+      if (type == SQLITE_BLOB) {
+        out.AppendBytes(blob());
+      } else if (type == SQLITE_FLOAT) {
+        out.AppendBytes(FormatDouble(sqlite3_column_double(stmt, c)));
+      } else {
+        out.AppendBytes(text());
+      }
+      return "";
+    case Storage::kBytes:
+      out.AppendBytes(type == SQLITE_BLOB ? blob() : text());
+      return "";
+    case Storage::kUuid:
+      if (type == SQLITE_BLOB && sqlite3_column_bytes(stmt, c) == 16) {
+        out.AppendBytes(blob());
+        return "";
+      }
+      return ParseValue(text(), out) ? "" : unreadable(text());
+    case Storage::kDate:
+    case Storage::kTime:
+    case Storage::kTimestamp:
+      if (type != SQLITE_TEXT) {
+        return fmt::format("{} is stored as {}, not as ISO-8601 text",
+                           type == SQLITE_FLOAT ? FormatDouble(sqlite3_column_double(stmt, c))
+                                                : std::string(text()),
+                           StorageClassName(type));
+      }
+      return ParseValue(text(), out) ? "" : unreadable(text());
+  }
+  return "unsupported storage";
+}
+
+class SqliteRowReader final : public RowReader {
+ public:
+  SqliteRowReader(std::unique_ptr<Session> session, const Dialect& dialect,
+                  const ReadRequest& request)
+      : session_(std::move(session)),
+        table_(*request.table),
+        columns_(request.columns),
+        limits_(request.limits) {
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      const Column& c = table_.columns[size_t(columns_[i])];
+      if (i > 0) sql += ", ";
+      sql += dialect.Quote(c.name);
+      storages_.push_back(StorageOf(c.type));
+    }
+    sql += " FROM " + dialect.QualifiedName(table_.name);
+    std::string where = dialect.RangePredicate(table_, request.unit.range);
+    if (!where.empty()) sql += " " + where;
+    try {
+      statement_.emplace(*session_, sql);
+    } catch (Error& e) {
+      e.WithTable(DisplayName(table_.name));
+      throw;
+    }
+    key_positions_ = KeyPositions(table_, columns_);
+  }
+
+  bool Next(Batch& batch) override {
+    batch.Reset(storages_);
+    if (done_) return false;
+    sqlite3_stmt* stmt = statement_->get();
+    const int columns = int(storages_.size());
+    while (batch.num_rows() < limits_.max_rows && batch.ByteSize() < limits_.max_bytes) {
+      int rc;
+      try {
+        rc = statement_->Step();
+      } catch (Error& e) {
+        e.WithTable(DisplayName(table_.name));
+        throw;
+      }
+      if (rc == SQLITE_DONE) {
+        done_ = true;
+        break;
+      }
+      std::string reason;
+      int bad_column = -1;
+      for (int c = 0; c < columns; ++c) {
+        ColumnVector& out = batch.column(size_t(c));
+        if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+          out.AppendNull();
+          continue;
+        }
+        std::string why = ReadValue(stmt, c, out);
+        if (!why.empty()) {
+          out.AppendNull();
+          if (reason.empty()) {
+            reason = std::move(why);
+            bad_column = c;
+          }
+        }
+      }
+      if (!reason.empty()) {
+        ErrorContext context;
+        context.table = DisplayName(table_.name);
+        context.column = table_.columns[size_t(columns_[size_t(bad_column)])].name;
+        context.key = RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_),
+                                batch.num_rows() - 1);
+        throw Error(ErrorCode::kData, "cannot read value: " + reason, std::move(context));
+      }
+    }
+    return batch.num_rows() > 0;
+  }
+
+ private:
+  std::unique_ptr<Session> session_;
+  const Table& table_;
+  std::vector<int> columns_;
+  BatchLimits limits_;
+  std::vector<Storage> storages_;
+  std::vector<int> key_positions_;
+  std::optional<Statement> statement_;
+  bool done_ = false;
+};
+
+class SqliteRowWriter final : public RowWriter {
+ public:
+  SqliteRowWriter(std::unique_ptr<Session> session, const Dialect& dialect,
+                  const WriteRequest& request)
+      : session_(std::move(session)),
+        table_(*request.table),
+        columns_(request.columns),
+        key_positions_(request.key_positions) {
+    std::string sql = "INSERT INTO " + dialect.QualifiedName(table_.name) + " (";
+    std::string markers;
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      const Column& c = table_.columns[size_t(columns_[i])];
+      if (i > 0) {
+        sql += ", ";
+        markers += ", ";
+      }
+      sql += dialect.Quote(c.name);
+      markers += "?";
+      with_zone_.push_back(c.type.kind == TypeKind::kTimestampTz);
+    }
+    sql += ") VALUES (" + markers + ")";
+    try {
+      session_->Execute("BEGIN");
+      in_transaction_ = true;
+      statement_.emplace(*session_, sql);
+    } catch (Error& e) {
+      e.WithTable(DisplayName(table_.name));
+      throw;
+    }
+  }
+
+  ~SqliteRowWriter() override {
+    statement_.reset();
+    if (in_transaction_) Rollback();
+  }
+
+  void Write(const Batch& batch) override {
+    sqlite3_stmt* stmt = statement_->get();
+    char text[64];
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      for (size_t i = 0; i < columns_.size(); ++i) {
+        const ColumnVector& in = batch.column(i);
+        const int p = int(i + 1);
+        int rc = SQLITE_OK;
+        if (in.IsNull(r)) {
+          rc = sqlite3_bind_null(stmt, p);
+        } else {
+          switch (in.storage()) {
+            case Storage::kBool:
+            case Storage::kInt64: rc = sqlite3_bind_int64(stmt, p, in.Int(r)); break;
+            case Storage::kUInt64: {
+              std::string v = std::to_string(in.UInt(r));
+              rc = sqlite3_bind_text(stmt, p, v.data(), int(v.size()), SQLITE_TRANSIENT);
+              break;
+            }
+            case Storage::kFloat64: rc = sqlite3_bind_double(stmt, p, in.Float(r)); break;
+            // A null pointer would bind NULL, and an empty value's pointer may be null.
+            case Storage::kDecimal:
+            case Storage::kText: {
+              std::string_view v = in.Bytes(r);
+              rc = sqlite3_bind_text(stmt, p, v.empty() ? "" : v.data(), int(v.size()),
+                                     SQLITE_STATIC);
+              break;
+            }
+            case Storage::kBytes: {
+              std::string_view v = in.Bytes(r);
+              rc = sqlite3_bind_blob(stmt, p, v.empty() ? "" : v.data(), int(v.size()),
+                                     SQLITE_STATIC);
+              break;
+            }
+            case Storage::kDate: {
+              size_t n = FormatDateTo(int32_t(in.Int(r)), text);
+              rc = sqlite3_bind_text(stmt, p, text, int(n), SQLITE_TRANSIENT);
+              break;
+            }
+            case Storage::kTime: {
+              size_t n = FormatTimeTo(in.Int(r), text);
+              rc = sqlite3_bind_text(stmt, p, text, int(n), SQLITE_TRANSIENT);
+              break;
+            }
+            case Storage::kTimestamp: {
+              size_t n = FormatTimestampTo(in.Int(r), text);
+              if (with_zone_[i]) {
+                std::memcpy(text + n, "+00:00", 6);
+                n += 6;
+              }
+              rc = sqlite3_bind_text(stmt, p, text, int(n), SQLITE_TRANSIENT);
+              break;
+            }
+            case Storage::kUuid: {
+              size_t n =
+                  FormatUuidTo(reinterpret_cast<const unsigned char*>(in.Bytes(r).data()), text);
+              rc = sqlite3_bind_text(stmt, p, text, int(n), SQLITE_TRANSIENT);
+              break;
+            }
+          }
+        }
+        if (rc != SQLITE_OK) Fail(batch, r, rc, "sqlite3_bind");
+      }
+      int rc = sqlite3_step(stmt);
+      if (rc != SQLITE_DONE) Fail(batch, r, rc, "sqlite3_step");
+      sqlite3_reset(stmt);
+    }
+  }
+
+  void Commit() override {
+    try {
+      session_->Execute("COMMIT");
+      in_transaction_ = false;
+    } catch (Error& e) {
+      e.WithTable(DisplayName(table_.name));
+      throw;
+    }
+  }
+
+  void Rollback() override {
+    if (!in_transaction_) return;
+    sqlite3_exec(session_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    in_transaction_ = false;
+  }
+
+ private:
+  [[noreturn]] void Fail(const Batch& batch, size_t row, int rc, const char* call) {
+    sqlite3_reset(statement_->get());
+    try {
+      session_->Fail(rc, call);
+    } catch (Error& e) {
+      e.WithTable(DisplayName(table_.name));
+      e.WithKey(RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_), row));
+      throw;
+    }
+  }
+
+  std::unique_ptr<Session> session_;
+  const Table& table_;
+  std::vector<int> columns_;
+  std::vector<int> key_positions_;
+  std::vector<bool> with_zone_;
+  std::optional<Statement> statement_;
+  bool in_transaction_ = false;
+};
+
+class SqliteEndpoint final : public SqlEndpoint {
+ public:
+  SqliteEndpoint(std::string path, bool is_source, std::unique_ptr<Dialect> dialect,
+                 std::unique_ptr<Session> catalog, EndpointInfo info)
+      : SqlEndpoint(std::move(dialect), std::move(catalog), std::move(info)),
+        path_(std::move(path)),
+        is_source_(is_source) {}
+
+  std::unique_ptr<RowReader> OpenReader(const ReadRequest& request) override {
+    return std::make_unique<SqliteRowReader>(Open(), dialect(), request);
+  }
+
+  std::unique_ptr<RowWriter> OpenWriter(const WriteRequest& request) override {
+    return std::make_unique<SqliteRowWriter>(Open(), dialect(), request);
+  }
+
+ private:
+  std::unique_ptr<Session> Open() {
+    auto session = std::make_unique<Session>(path_, is_source_, info().display);
+    dialect().SetUpSession(*session, is_source_);
+    return session;
+  }
+
+  std::string path_;
+  bool is_source_;
+};
+
+}  // namespace
+
+std::unique_ptr<Endpoint> OpenSqliteEndpoint(const std::string& path, bool is_source,
+                                             const std::string& display) {
+  auto dialect = MakeSqliteDialect();
+  auto catalog = std::make_unique<Session>(path, is_source, display);
+  dialect->SetUpSession(*catalog, is_source);
+  EndpointInfo info;
+  info.product = "SQLite";
+  info.version = sqlite3_libversion();
+  info.display = display;
+  return std::make_unique<SqliteEndpoint>(path, is_source, std::move(dialect), std::move(catalog),
+                                          std::move(info));
+}
+
+}  // namespace ferry

@@ -1,0 +1,103 @@
+#include "drivers/sqlite/sqlite_session.hpp"
+
+#include <fmt/format.h>
+
+#include "copier/error.hpp"
+
+namespace ferry::sqlite {
+
+Session::Session(const std::string& path, bool read_only, const std::string& display)
+    : display_(display) {
+  int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    if (db_) sqlite3_close(db_);
+    db_ = nullptr;
+    ErrorContext context;
+    context.call = "sqlite3_open_v2";
+    throw Error(ErrorCode::kConnection,
+                fmt::format("cannot open {}{}", display,
+                            read_only ? " (a source must be an existing SQLite file)" : ""),
+                std::move(context), {Diagnostic{"", rc, message}});
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  // Another process may hold a write lock for a moment (a running application).
+  sqlite3_busy_timeout(db_, 30000);
+  try {
+    // Fail now, with a clear message, if the file is not a database.
+    Query("SELECT count(*) FROM sqlite_schema");
+  } catch (Error& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw Error(ErrorCode::kConnection, fmt::format("{} is not a SQLite database", display),
+                ErrorContext{}, e.diagnostics());
+  }
+}
+
+Session::~Session() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+void Session::Fail(int rc, const char* call) const {
+  ErrorContext context;
+  context.call = call;
+  std::string sqlstate = (rc & 0xff) == SQLITE_CONSTRAINT ? "23000" : "HY000";
+  throw Error(ErrorCode::kDriver, "SQLite call failed", std::move(context),
+              {Diagnostic{sqlstate, rc, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)}});
+}
+
+void Session::Execute(const std::string& sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string text = message ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    ErrorContext context;
+    context.call = "sqlite3_exec";
+    throw Error(ErrorCode::kDriver, "SQLite statement failed", std::move(context),
+                {Diagnostic{"HY000", rc, text}});
+  }
+}
+
+std::vector<SqlSession::Row> Session::Query(const std::string& sql,
+                                            const std::vector<std::string>& params) {
+  Statement statement(*this, sql);
+  for (size_t i = 0; i < params.size(); ++i) {
+    int rc = sqlite3_bind_text(statement.get(), int(i + 1), params[i].data(), int(params[i].size()),
+                               SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) Fail(rc, "sqlite3_bind_text");
+  }
+  std::vector<Row> rows;
+  const int columns = sqlite3_column_count(statement.get());
+  while (statement.Step() == SQLITE_ROW) {
+    Row row(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      if (sqlite3_column_type(statement.get(), c) == SQLITE_NULL) continue;
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), c));
+      row[size_t(c)] = std::string(text, size_t(sqlite3_column_bytes(statement.get(), c)));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Statement::Statement(Session& session, const std::string& sql) : session_(session) {
+  int rc = sqlite3_prepare_v2(session.get(), sql.c_str(), int(sql.size()), &stmt_, nullptr);
+  if (rc != SQLITE_OK) session.Fail(rc, "sqlite3_prepare_v2");
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+int Statement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) session_.Fail(rc, "sqlite3_step");
+  return rc;
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+}  // namespace ferry::sqlite
