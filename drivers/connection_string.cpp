@@ -125,8 +125,16 @@ Url ParseServerUrl(const std::string& text, const std::string& scheme) {
       std::string kv = query.substr(at, amp - at);
       if (!kv.empty()) {
         size_t eq = kv.find('=');
-        url.query.emplace_back(kv.substr(0, eq),
-                               eq == std::string::npos ? "" : PercentDecode(kv.substr(eq + 1), ""));
+        std::string key = kv.substr(0, eq);
+        std::string value = eq == std::string::npos ? "" : PercentDecode(kv.substr(eq + 1), "");
+        if (IsPasswordKey(key) && !value.empty()) {
+          // libpq takes ?password= too; it is a password written in the URL like user:pw@.
+          RegisterSecret(value);  // a user:pw@ password read later would replace it
+          url.password = std::move(value);
+          url.has_password = true;
+        } else {
+          url.query.emplace_back(std::move(key), std::move(value));
+        }
       }
       at = amp + 1;
     }
@@ -158,7 +166,11 @@ Url ParseServerUrl(const std::string& text, const std::string& scheme) {
   }
   if (url.host.empty()) url.host = "localhost";
   if (!url.port.empty() && url.port.find_first_not_of("0123456789") != std::string::npos) {
-    throw Error(ErrorCode::kUsage, fmt::format("port '{}' is not a number", url.port));
+    // Not echoed: a '/' or '?' left unescaped in a password ends the host part early, and
+    // what is taken for the port is then the start of the password.
+    throw Error(ErrorCode::kUsage,
+                "the URL's port is not a number (write '/', '?' and '@' in a user name or "
+                "password as %2F, %3F and %40)");
   }
   return url;
 }
@@ -213,7 +225,7 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
     if (url.has_password) {
       RegisterSecret(url.password);
       if (!options.allow_inline_password) throw refuse_inline();
-      if (password.empty()) password = url.password;
+      password = url.password;  // typed and allowed, so it wins, as in an ODBC string
     }
     if (url.database.empty()) {
       throw Error(ErrorCode::kUsage,
@@ -228,9 +240,10 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
     if (!url.user.empty()) attrs.emplace_back("Uid", url.user);
     for (const auto& kv : url.query) attrs.push_back(kv);
     std::string base = Join(attrs);
+    const bool ipv6 = url.host.find(':') != std::string::npos;
     out.display = fmt::format("{}://{}{}:{}/{}", scheme, url.user.empty() ? "" : url.user + "@",
-                              url.host, url.port.empty() ? (pg ? "5432" : "3306") : url.port,
-                              url.database);
+                              ipv6 ? "[" + url.host + "]" : url.host,
+                              url.port.empty() ? (pg ? "5432" : "3306") : url.port, url.database);
     out.odbc = password.empty() ? base : base + "Pwd=" + Braced(password) + ";";
     out.from_url = true;
     return out;

@@ -201,6 +201,7 @@ class MariaDbDialect final : public Dialect {
     ValueLimits l;
     l.float_nan = false;
     l.float_infinity = false;
+    l.float_negative_zero = false;  // stored as 0
     l.max_decimal_precision = 65;
     return l;
   }
