@@ -161,6 +161,15 @@ bool ConvertDirect(const ColumnVector& in, size_t row, ColumnVector& out, std::s
     out.AppendInt(in.Int(row));
     return true;
   }
+  if (from == Storage::kUInt64 && to == Storage::kFloat64) {
+    double d = double(in.UInt(row));
+    if (d >= 18446744073709551616.0 || uint64_t(d) != in.UInt(row)) {
+      *reason = fmt::format("{} has no exact double", in.UInt(row));
+      return false;
+    }
+    out.AppendFloat(d);
+    return true;
+  }
   if (from == Storage::kInt64 && to == Storage::kFloat64) {
     double d = double(in.Int(row));
     if (d >= 9223372036854775808.0 || int64_t(d) != in.Int(row)) {
@@ -315,7 +324,8 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
           // char(n) may drop trailing blanks beyond n; anything else would be cut.
           std::string_view trimmed = text;
           while (!trimmed.empty() && trimmed.back() == ' ') trimmed.remove_suffix(1);
-          if (type.kind != TypeKind::kChar || int64_t(*Utf8Length(trimmed)) > type.length) {
+          if (type.kind != TypeKind::kChar ||
+              int64_t(Utf8Length(trimmed).value_or(trimmed.size())) > type.length) {
             return fmt::format("{} characters do not fit {}", *length, type.native);
           }
         }
@@ -403,7 +413,12 @@ std::string RenderKey(const Batch& batch, const std::vector<int>& positions,
     bool quote = !c.IsNull(row) && c.storage() != Storage::kInt64 &&
                  c.storage() != Storage::kUInt64 && c.storage() != Storage::kDecimal &&
                  c.storage() != Storage::kFloat64;
-    values += quote ? "'" + v + "'" : v;
+    if (quote) {
+      std::string quoted = "'";
+      for (char ch : v) quoted += ch == '\'' ? std::string("''") : std::string(1, ch);
+      v = quoted + "'";
+    }
+    values += v;
   }
   return "(" + columns + ")=(" + values + ")";
 }

@@ -10,16 +10,17 @@ namespace {
 const std::string kEmpty;
 }
 
-Error::Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {
+Error::Error(ErrorCode code, std::string message) : code_(code), message_(Redact(message)) {
   Render();
 }
 
 Error::Error(ErrorCode code, std::string message, ErrorContext context,
              std::vector<Diagnostic> diagnostics)
     : code_(code),
-      message_(std::move(message)),
+      message_(Redact(message)),
       context_(std::move(context)),
       diagnostics_(std::move(diagnostics)) {
+  for (Diagnostic& d : diagnostics_) d.message = Redact(d.message);
   Render();
 }
 

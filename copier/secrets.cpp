@@ -1,5 +1,6 @@
 #include "copier/secrets.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -27,6 +28,9 @@ void RegisterSecret(std::string_view secret) {
     if (s == secret) return;
   }
   r.secrets.emplace_back(secret);
+  // Longest first, so a secret that contains another is hidden whole.
+  std::sort(r.secrets.begin(), r.secrets.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
 
 std::string Redact(std::string_view text) {

@@ -63,6 +63,9 @@ class Dialect {
   // "WHERE ..." for a work unit, or "" for the whole table.
   std::string RangePredicate(const Table& table, const KeyRange& range) const;
 
+  // Whether SQLSetPos + SQLGetData on a row of a multi-row rowset returns that row's value.
+  // Drivers that claim SQL_GD_BLOCK but answer with another row must say false here.
+  virtual bool CanPositionInRowset() const { return true; }
   // The select-list expression that reads a column exactly.
   virtual std::string SelectExpression(const Column& column) const { return Quote(column.name); }
   // How a column of `type` is fetched; the reader parses text forms into batch storage.

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "copier/convert.hpp"
+#include "copier/error.hpp"
 #include "copier/values.hpp"
 
 namespace ferry {
@@ -164,6 +165,13 @@ std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows,
             continue;
           }
           cursor.WholeValue(column, r, whole);
+          if (ind[r] != SQL_NO_TOTAL && whole.size() != size_t(ind[r])) {
+            // Never pass on a value other than the one the row holds.
+            throw Error(ErrorCode::kDriver,
+                        fmt::format("the driver reported {} bytes for a long value in column {} "
+                                    "but returned {} when asked for all of it",
+                                    ind[r], type.native, whole.size()));
+          }
           value = whole;
         } else {
           value = std::string_view(cursor.Element(column, r), size_t(ind[r]));

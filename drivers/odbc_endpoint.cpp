@@ -316,7 +316,8 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
   info.version = catalog->InfoString(SQL_DBMS_VER);
   info.display = session.display;
   SQLUINTEGER getdata = catalog->InfoUInt(SQL_GETDATA_EXTENSIONS);
-  bool can_position = (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND);
+  bool can_position =
+      (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND) && dialect->CanPositionInRowset();
   bool parameter_arrays = catalog->InfoUInt(SQL_PARAM_ARRAY_ROW_COUNTS) != 0;
   return std::make_unique<OdbcEndpoint>(std::move(session), std::move(dialect), std::move(catalog),
                                         std::move(info), can_position, parameter_arrays);

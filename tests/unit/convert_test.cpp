@@ -285,7 +285,7 @@ TEST_CASE("integers convert to doubles only when the double is exact", "[convert
 }
 
 TEST_CASE("unsigned 64-bit integers convert to doubles only when the double is exact",
-          "[convert][float][!mayfail]") {
+          "[convert][float]") {
   // Bug: a kUInt64 value reaches a double through its text, which from_chars rounds
   // silently; kInt64 has a direct, checked path but kUInt64 does not.
   const ColumnType ubigint = Integer(64, true);
@@ -429,7 +429,7 @@ TEST_CASE("invalid UTF-8 is refused where the destination requires UTF-8",
 }
 
 TEST_CASE("char(n) without UTF-8 counts bytes when it trims trailing blanks",
-          "[convert][text][limits][!mayfail]") {
+          "[convert][text][limits]") {
   // Bug: the trailing-blank check dereferences Utf8Length of the trimmed text, which is empty
   // (nullopt) for non-UTF-8 bytes: undefined behaviour instead of a byte count.
   ValueLimits latin1;
