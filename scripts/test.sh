@@ -14,4 +14,4 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
 echo "== testing"
 cd build
-ctest --output-on-failure --timeout 900 "$@"
+ctest --output-on-failure --timeout 900 -j"$(nproc)" "$@"
