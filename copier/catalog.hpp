@@ -39,9 +39,9 @@ struct Index {
 struct Table {
   TableName name;
   std::vector<Column> columns;
-  std::vector<int> primary_key;      // indices into columns; empty when there is none
+  std::vector<int> primary_key;       // indices into columns; empty when there is none
   std::vector<Index> unique_indexes;  // besides the primary key
-  int64_t estimated_rows = -1;       // -1 = unknown
+  int64_t estimated_rows = -1;        // -1 = unknown
   int64_t estimated_bytes = -1;
 
   // The columns that identify a row: the primary key, else the first unique index whose

@@ -112,7 +112,9 @@ bool ParseInto(std::string_view text, ColumnVector& out) {
       return true;
     }
     case Storage::kText:
-    case Storage::kBytes: out.AppendBytes(text); return true;
+    case Storage::kBytes:
+      out.AppendBytes(text);
+      return true;
     case Storage::kDate: {
       auto v = ParseDate(text);
       if (!v) {
@@ -226,19 +228,28 @@ bool ConvertDirect(const ColumnVector& in, size_t row, ColumnVector& out, std::s
   }
   std::string text = FormatValue(in, row);
   if (ParseInto(text, out)) return true;
-  *reason = fmt::format("'{}' is not a valid {}", text.size() > 64 ? text.substr(0, 64) + "…" : text,
-                        [&] {
+  *reason = fmt::format("'{}' is not a valid {}",
+                        text.size() > 64 ? text.substr(0, 64) + "…" : text, [&] {
                           switch (to) {
-                            case Storage::kBool: return "boolean";
+                            case Storage::kBool:
+                              return "boolean";
                             case Storage::kInt64:
-                            case Storage::kUInt64: return "integer";
-                            case Storage::kFloat64: return "floating-point number";
-                            case Storage::kDecimal: return "decimal number";
-                            case Storage::kDate: return "date";
-                            case Storage::kTime: return "time";
-                            case Storage::kTimestamp: return "timestamp";
-                            case Storage::kUuid: return "UUID";
-                            default: return "value";
+                            case Storage::kUInt64:
+                              return "integer";
+                            case Storage::kFloat64:
+                              return "floating-point number";
+                            case Storage::kDecimal:
+                              return "decimal number";
+                            case Storage::kDate:
+                              return "date";
+                            case Storage::kTime:
+                              return "time";
+                            case Storage::kTimestamp:
+                              return "timestamp";
+                            case Storage::kUuid:
+                              return "UUID";
+                            default:
+                              return "value";
                           }
                         }());
   return false;
@@ -273,9 +284,10 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
       CanonicalDecimal(text, &shape);
       if (type.precision > 0) {
         if (shape.significant_fraction > type.scale) {
-          return fmt::format("{} has more than {} digits after the point of {} (it would be "
-                             "rounded)",
-                             text, type.scale, type.native);
+          return fmt::format(
+              "{} has more than {} digits after the point of {} (it would be "
+              "rounded)",
+              text, type.scale, type.native);
         }
         if (shape.integer_digits > type.precision - type.scale) {
           return fmt::format("{} is out of range for {}", text, type.native);
@@ -336,7 +348,8 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
     case TypeKind::kVarbinary:
     case TypeKind::kBlob: {
       int64_t size = int64_t(out.Bytes(row).size());
-      if ((type.length >= 0 && size > type.length) || (type.max_bytes >= 0 && size > type.max_bytes)) {
+      if ((type.length >= 0 && size > type.length) ||
+          (type.max_bytes >= 0 && size > type.max_bytes)) {
         return fmt::format("{} bytes do not fit {}", size, type.native);
       }
       return "";
@@ -354,7 +367,8 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
     case TypeKind::kTimestampTz: {
       int64_t v = out.Int(row);
       int digits = std::clamp(type.precision, 0, 6);
-      if (digits < 6 && (type.kind == TypeKind::kTime ? v : TimeOfDay(v)) % PowerOfTen(6 - digits)) {
+      if (digits < 6 &&
+          (type.kind == TypeKind::kTime ? v : TimeOfDay(v)) % PowerOfTen(6 - digits)) {
         return fmt::format("{} has more fractional digits than {} holds (it would be rounded)",
                            type.kind == TypeKind::kTime ? FormatTime(v) : FormatTimestamp(v),
                            type.native);
@@ -370,28 +384,40 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
     }
     case TypeKind::kBoolean:
     case TypeKind::kUuid:
-    case TypeKind::kUnsupported: return "";
+    case TypeKind::kUnsupported:
+      return "";
   }
   return "";
 }
 
 }  // namespace
 
-bool ParseValue(std::string_view text, ColumnVector& out) { return ParseInto(text, out); }
+bool ParseValue(std::string_view text, ColumnVector& out) {
+  return ParseInto(text, out);
+}
 
 std::string FormatValue(const ColumnVector& c, size_t row) {
   if (c.IsNull(row)) return "NULL";
   switch (c.storage()) {
-    case Storage::kBool: return c.Int(row) ? "true" : "false";
-    case Storage::kInt64: return std::to_string(c.Int(row));
-    case Storage::kUInt64: return std::to_string(c.UInt(row));
-    case Storage::kFloat64: return FormatDouble(c.Float(row));
+    case Storage::kBool:
+      return c.Int(row) ? "true" : "false";
+    case Storage::kInt64:
+      return std::to_string(c.Int(row));
+    case Storage::kUInt64:
+      return std::to_string(c.UInt(row));
+    case Storage::kFloat64:
+      return FormatDouble(c.Float(row));
     case Storage::kDecimal:
-    case Storage::kText: return std::string(c.Bytes(row));
-    case Storage::kBytes: return HexBytes(c.Bytes(row));
-    case Storage::kDate: return FormatDate(int32_t(c.Int(row)));
-    case Storage::kTime: return FormatTime(c.Int(row));
-    case Storage::kTimestamp: return FormatTimestamp(c.Int(row));
+    case Storage::kText:
+      return std::string(c.Bytes(row));
+    case Storage::kBytes:
+      return HexBytes(c.Bytes(row));
+    case Storage::kDate:
+      return FormatDate(int32_t(c.Int(row)));
+    case Storage::kTime:
+      return FormatTime(c.Int(row));
+    case Storage::kTimestamp:
+      return FormatTimestamp(c.Int(row));
     case Storage::kUuid:
       return FormatUuid(reinterpret_cast<const unsigned char*>(c.Bytes(row).data()));
   }

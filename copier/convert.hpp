@@ -38,8 +38,7 @@ class RowConverter {
     size_t row;
     std::string reason;
   };
-  using ColumnFn =
-      std::function<bool(const ColumnVector& in, ColumnVector& out, Failure* failure)>;
+  using ColumnFn = std::function<bool(const ColumnVector& in, ColumnVector& out, Failure* failure)>;
 
   std::string table_;
   std::vector<ColumnPairing> pairs_;

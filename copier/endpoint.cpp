@@ -4,11 +4,16 @@ namespace ferry {
 
 const char* EngineName(Engine engine) {
   switch (engine) {
-    case Engine::kPostgres: return "postgresql";
-    case Engine::kMariaDB: return "mariadb";
-    case Engine::kSQLite: return "sqlite";
-    case Engine::kSqlServer: return "sqlserver";
-    case Engine::kOther: return "other";
+    case Engine::kPostgres:
+      return "postgresql";
+    case Engine::kMariaDB:
+      return "mariadb";
+    case Engine::kSQLite:
+      return "sqlite";
+    case Engine::kSqlServer:
+      return "sqlserver";
+    case Engine::kOther:
+      return "other";
   }
   return "other";
 }

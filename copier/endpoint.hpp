@@ -23,8 +23,8 @@ struct ValueLimits {
   bool float_nan = true;
   bool float_infinity = true;
   bool float_negative_zero = true;
-  bool nul_in_text = true;     // PostgreSQL text cannot hold U+0000
-  bool requires_utf8 = true;   // text must be valid UTF-8
+  bool nul_in_text = true;    // PostgreSQL text cannot hold U+0000
+  bool requires_utf8 = true;  // text must be valid UTF-8
   int min_year = 1;
   int max_year = 9999;
   int max_decimal_precision = 1000;
@@ -65,8 +65,8 @@ class RowWriter {
 };
 
 struct WriteRequest {
-  const Table* table = nullptr;  // the destination table as it exists
-  std::vector<int> columns;      // destination column indices, in batch order
+  const Table* table = nullptr;    // the destination table as it exists
+  std::vector<int> columns;        // destination column indices, in batch order
   std::vector<int> key_positions;  // batch positions of the row key, to name failing rows
 };
 

@@ -68,16 +68,26 @@ void Error::Render() {
 
 const char* ErrorCodeName(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::kUsage: return "usage";
-    case ErrorCode::kConnection: return "connection";
-    case ErrorCode::kDriver: return "driver";
-    case ErrorCode::kMissingDriver: return "missing-driver";
-    case ErrorCode::kNotFound: return "not-found";
-    case ErrorCode::kSchema: return "schema";
-    case ErrorCode::kData: return "data";
-    case ErrorCode::kIo: return "io";
-    case ErrorCode::kInterrupted: return "interrupted";
-    case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kUsage:
+      return "usage";
+    case ErrorCode::kConnection:
+      return "connection";
+    case ErrorCode::kDriver:
+      return "driver";
+    case ErrorCode::kMissingDriver:
+      return "missing-driver";
+    case ErrorCode::kNotFound:
+      return "not-found";
+    case ErrorCode::kSchema:
+      return "schema";
+    case ErrorCode::kData:
+      return "data";
+    case ErrorCode::kIo:
+      return "io";
+    case ErrorCode::kInterrupted:
+      return "interrupted";
+    case ErrorCode::kInternal:
+      return "internal";
   }
   return "unknown";
 }

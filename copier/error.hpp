@@ -31,10 +31,10 @@ struct Diagnostic {
 
 // Where an error happened; every part is optional.
 struct ErrorContext {
-  std::string table;   // qualified, as shown to users
+  std::string table;  // qualified, as shown to users
   std::string column;
-  std::string key;     // "(id)=(42)"
-  std::string call;    // the ODBC or libpq call, e.g. "SQLExecute"
+  std::string key;   // "(id)=(42)"
+  std::string call;  // the ODBC or libpq call, e.g. "SQLExecute"
 };
 
 class Error : public std::exception {

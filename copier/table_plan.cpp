@@ -20,20 +20,28 @@ Family FamilyOf(TypeKind kind) {
     case TypeKind::kInteger:
     case TypeKind::kDecimal:
     case TypeKind::kReal:
-    case TypeKind::kDouble: return Family::kNumber;
+    case TypeKind::kDouble:
+      return Family::kNumber;
     case TypeKind::kChar:
     case TypeKind::kVarchar:
-    case TypeKind::kText: return Family::kText;
+    case TypeKind::kText:
+      return Family::kText;
     case TypeKind::kBinary:
     case TypeKind::kVarbinary:
-    case TypeKind::kBlob: return Family::kBytes;
+    case TypeKind::kBlob:
+      return Family::kBytes;
     case TypeKind::kDate:
     case TypeKind::kTimestamp:
-    case TypeKind::kTimestampTz: return Family::kTemporal;
-    case TypeKind::kTime: return Family::kTime;
-    case TypeKind::kUuid: return Family::kUuid;
-    case TypeKind::kJson: return Family::kJson;
-    case TypeKind::kUnsupported: return Family::kOther;
+    case TypeKind::kTimestampTz:
+      return Family::kTemporal;
+    case TypeKind::kTime:
+      return Family::kTime;
+    case TypeKind::kUuid:
+      return Family::kUuid;
+    case TypeKind::kJson:
+      return Family::kJson;
+    case TypeKind::kUnsupported:
+      return Family::kOther;
   }
   return Family::kOther;
 }

@@ -10,16 +10,16 @@ namespace ferry {
 
 enum class TypeKind {
   kBoolean,
-  kInteger,      // width_bits 8/16/24/32/64, is_unsigned
-  kDecimal,      // precision/scale; precision 0 means unconstrained (PostgreSQL numeric)
-  kReal,         // 4-byte float
-  kDouble,       // 8-byte float
-  kChar,         // fixed length, blank padded; length in characters
-  kVarchar,      // length in characters
-  kText,         // unbounded character data
-  kBinary,       // fixed length bytes
-  kVarbinary,    // length in bytes
-  kBlob,         // unbounded bytes
+  kInteger,    // width_bits 8/16/24/32/64, is_unsigned
+  kDecimal,    // precision/scale; precision 0 means unconstrained (PostgreSQL numeric)
+  kReal,       // 4-byte float
+  kDouble,     // 8-byte float
+  kChar,       // fixed length, blank padded; length in characters
+  kVarchar,    // length in characters
+  kText,       // unbounded character data
+  kBinary,     // fixed length bytes
+  kVarbinary,  // length in bytes
+  kBlob,       // unbounded bytes
   kDate,
   kTime,         // precision = fractional second digits
   kTimestamp,    // without time zone
@@ -31,26 +31,26 @@ enum class TypeKind {
 
 struct ColumnType {
   TypeKind kind = TypeKind::kUnsupported;
-  int width_bits = 0;      // kInteger
+  int width_bits = 0;  // kInteger
   bool is_unsigned = false;
-  int precision = 0;       // kDecimal digits; kTime/kTimestamp* fractional digits
-  int scale = 0;           // kDecimal
-  int64_t length = -1;     // kChar/kVarchar (characters), kBinary/kVarbinary (bytes); -1 = none
-  int64_t max_bytes = -1;  // byte capacity where the engine limits bytes (MariaDB TEXT: 65535)
+  int precision = 0;         // kDecimal digits; kTime/kTimestamp* fractional digits
+  int scale = 0;             // kDecimal
+  int64_t length = -1;       // kChar/kVarchar (characters), kBinary/kVarbinary (bytes); -1 = none
+  int64_t max_bytes = -1;    // byte capacity where the engine limits bytes (MariaDB TEXT: 65535)
   bool binary_json = false;  // PostgreSQL jsonb as opposed to json
-  std::string native;      // the type as the source database spells it, e.g. "character varying(20)"
+  std::string native;  // the type as the source database spells it, e.g. "character varying(20)"
 
   bool operator==(const ColumnType&) const = default;
 };
 
 // How values of a type are held in a batch. Chosen once per column.
 enum class Storage {
-  kBool,       // int64 0/1
+  kBool,  // int64 0/1
   kInt64,
-  kUInt64,     // unsigned 64-bit integers
-  kFloat64,    // doubles, and reals widened exactly
-  kDecimal,    // canonical decimal text: -?digits[.digits]
-  kText,       // UTF-8 bytes
+  kUInt64,   // unsigned 64-bit integers
+  kFloat64,  // doubles, and reals widened exactly
+  kDecimal,  // canonical decimal text: -?digits[.digits]
+  kText,     // UTF-8 bytes
   kBytes,
   kDate,       // days since 1970-01-01 (proleptic Gregorian)
   kTime,       // microseconds since midnight

@@ -55,8 +55,8 @@ std::optional<int64_t> ParseTimestamp(std::string_view text);
 // integer part (but "0"), no "-0". Trailing fractional zeros are kept: they carry scale.
 struct DecimalShape {
   bool negative = false;
-  int integer_digits = 0;     // significant digits before the point (0 for "0.5")
-  int fraction_digits = 0;    // digits after the point
+  int integer_digits = 0;        // significant digits before the point (0 for "0.5")
+  int fraction_digits = 0;       // digits after the point
   int significant_fraction = 0;  // fraction digits up to the last non-zero one
 };
 // Parses and canonicalises; also accepts exponent notation ("1.5E+3") as drivers print it

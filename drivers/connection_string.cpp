@@ -219,8 +219,7 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
   ResolvedConnection out;
   size_t scheme_end = text.find("://");
   std::string scheme = scheme_end == std::string::npos ? "" : Lower(text.substr(0, scheme_end));
-  if (scheme == "postgresql" || scheme == "postgres" || scheme == "mysql" ||
-      scheme == "mariadb") {
+  if (scheme == "postgresql" || scheme == "postgres" || scheme == "mysql" || scheme == "mariadb") {
     Url url = ParseServerUrl(text, text.substr(0, scheme_end));
     if (url.has_password) {
       RegisterSecret(url.password);

@@ -9,9 +9,9 @@
 namespace ferry {
 
 struct ConnectionOptions {
-  std::string password_env;      // e.g. "FERRY_SOURCE_PASSWORD"
+  std::string password_env;            // e.g. "FERRY_SOURCE_PASSWORD"
   bool allow_inline_password = false;  // accept a password typed on the command line
-  std::string role;              // "source" or "destination", for messages
+  std::string role;                    // "source" or "destination", for messages
 };
 
 struct ResolvedConnection {
@@ -29,6 +29,7 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
 std::string RedactConnectionString(const std::string& odbc);
 
 // Appends `key=value` unless the string already sets `key` (case-insensitive).
-std::string WithAttribute(const std::string& odbc, const std::string& key, const std::string& value);
+std::string WithAttribute(const std::string& odbc, const std::string& key,
+                          const std::string& value);
 
 }  // namespace ferry

@@ -90,35 +90,70 @@ std::string Dialect::RangePredicate(const Table& table, const KeyRange& range) c
   return where;
 }
 
+std::string Dialect::SelectSql(const Table& table, const std::vector<int>& columns,
+                               const KeyRange& range) const {
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += SelectExpression(table.columns[size_t(columns[i])]);
+  }
+  sql += " FROM " + QualifiedName(table.name);
+  std::string where = RangePredicate(table, range);
+  return where.empty() ? sql : sql + " " + where;
+}
+
+std::string Dialect::InsertSql(const Table& table, const std::vector<int>& columns) const {
+  std::string names, markers;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) {
+      names += ", ";
+      markers += ", ";
+    }
+    names += Quote(table.columns[size_t(columns[i])].name);
+    markers += "?";
+  }
+  return "INSERT INTO " + QualifiedName(table.name) + " (" + names + ") VALUES (" + markers + ")";
+}
+
 WireForm Dialect::ReadForm(const ColumnType& type) const {
   switch (type.kind) {
     case TypeKind::kBoolean:
     case TypeKind::kInteger:
       return type.is_unsigned && type.width_bits >= 64 ? WireForm::kUInt64 : WireForm::kInt64;
-    case TypeKind::kReal: return WireForm::kFloat32;
-    case TypeKind::kDouble: return WireForm::kFloat64;
+    case TypeKind::kReal:
+      return WireForm::kFloat32;
+    case TypeKind::kDouble:
+      return WireForm::kFloat64;
     case TypeKind::kBinary:
     case TypeKind::kVarbinary:
-    case TypeKind::kBlob: return WireForm::kBinary;
-    default: return WireForm::kText;
+    case TypeKind::kBlob:
+      return WireForm::kBinary;
+    default:
+      return WireForm::kText;
   }
 }
 
 WriteParameter Dialect::WriteForm(const ColumnType& type) const {
   switch (type.kind) {
-    case TypeKind::kBoolean: return {WireForm::kInt64, SQL_SMALLINT, 0};
+    case TypeKind::kBoolean:
+      return {WireForm::kInt64, SQL_SMALLINT, 0};
     case TypeKind::kInteger:
       return type.is_unsigned && type.width_bits >= 64
                  ? WriteParameter{WireForm::kUInt64, SQL_BIGINT, 0}
                  : WriteParameter{WireForm::kInt64, SQL_BIGINT, 0};
     case TypeKind::kReal:
-    case TypeKind::kDouble: return {WireForm::kFloat64, SQL_DOUBLE, 0};
+    case TypeKind::kDouble:
+      return {WireForm::kFloat64, SQL_DOUBLE, 0};
     case TypeKind::kBinary:
-    case TypeKind::kVarbinary: return {WireForm::kBinary, SQL_VARBINARY, 0};
-    case TypeKind::kBlob: return {WireForm::kBinary, SQL_LONGVARBINARY, 0};
+    case TypeKind::kVarbinary:
+      return {WireForm::kBinary, SQL_VARBINARY, 0};
+    case TypeKind::kBlob:
+      return {WireForm::kBinary, SQL_LONGVARBINARY, 0};
     case TypeKind::kText:
-    case TypeKind::kJson: return {WireForm::kText, SQL_LONGVARCHAR, 0};
-    default: return {WireForm::kText, SQL_VARCHAR, 0};
+    case TypeKind::kJson:
+      return {WireForm::kText, SQL_LONGVARCHAR, 0};
+    default:
+      return {WireForm::kText, SQL_VARCHAR, 0};
   }
 }
 
@@ -131,8 +166,8 @@ TypeSpelling ParseTypeSpelling(const std::string& text) {
   std::string rest = open == std::string::npos ? "" : lower.substr(open);
   if (open != std::string::npos) {
     size_t close = lower.find(')', open);
-    std::string inside = lower.substr(open + 1, close == std::string::npos ? std::string::npos
-                                                                           : close - open - 1);
+    std::string inside =
+        lower.substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
     size_t at = 0;
     while (at < inside.size()) {
       size_t comma = inside.find(',', at);
@@ -147,8 +182,8 @@ TypeSpelling ParseTypeSpelling(const std::string& text) {
     }
     rest = close == std::string::npos ? "" : lower.substr(close + 1);
   }
-  out.is_unsigned = rest.find("unsigned") != std::string::npos ||
-                    base.find("unsigned") != std::string::npos;
+  out.is_unsigned =
+      rest.find("unsigned") != std::string::npos || base.find("unsigned") != std::string::npos;
   // "int unsigned", "double precision", "timestamp with time zone": keep words, trim ends.
   auto trim = [](std::string s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();

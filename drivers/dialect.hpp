@@ -62,6 +62,11 @@ class Dialect {
 
   // "WHERE ..." for a work unit, or "" for the whole table.
   std::string RangePredicate(const Table& table, const KeyRange& range) const;
+  // SELECT of `columns` (through SelectExpression) for one work unit.
+  std::string SelectSql(const Table& table, const std::vector<int>& columns,
+                        const KeyRange& range) const;
+  // INSERT of `columns` with one parameter marker each.
+  std::string InsertSql(const Table& table, const std::vector<int>& columns) const;
 
   // Whether SQLSetPos + SQLGetData on a row of a multi-row rowset returns that row's value.
   // Drivers that claim SQL_GD_BLOCK but answer with another row must say false here.

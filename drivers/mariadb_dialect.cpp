@@ -55,8 +55,7 @@ class MariaDbDialect final : public Dialect {
     return out;
   }
 
-  std::optional<Table> DescribeTable(SqlSession& connection,
-                                     const TableName& name) const override {
+  std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) const override {
     auto found = connection.Query(
         "SELECT table_rows, data_length FROM information_schema.tables "
         "WHERE table_schema = ? AND table_name = ? AND table_type = 'BASE TABLE'",
@@ -121,13 +120,16 @@ class MariaDbDialect final : public Dialect {
       return out;
     }
     switch (t.kind) {
-      case TypeKind::kBoolean: out.native = "tinyint(1)"; break;
+      case TypeKind::kBoolean:
+        out.native = "tinyint(1)";
+        break;
       case TypeKind::kInteger: {
         int bits = t.width_bits;
-        const char* name = bits <= 8 ? "tinyint" : bits <= 16 ? "smallint" : bits <= 24
-                                                                     ? "mediumint"
-                                                                 : bits <= 32 ? "int"
-                                                                              : "bigint";
+        const char* name = bits <= 8    ? "tinyint"
+                           : bits <= 16 ? "smallint"
+                           : bits <= 24 ? "mediumint"
+                           : bits <= 32 ? "int"
+                                        : "bigint";
         out.native = std::string(name) + (t.is_unsigned ? " unsigned" : "");
         break;
       }
@@ -144,8 +146,12 @@ class MariaDbDialect final : public Dialect {
           out.native = fmt::format("decimal({},{})", t.precision, t.scale);
         }
         break;
-      case TypeKind::kReal: out.native = "float"; break;
-      case TypeKind::kDouble: out.native = "double"; break;
+      case TypeKind::kReal:
+        out.native = "float";
+        break;
+      case TypeKind::kDouble:
+        out.native = "double";
+        break;
       case TypeKind::kChar:
         out.native = t.length <= 255 ? fmt::format("char({})", std::max<int64_t>(t.length, 1))
                                      : fmt::format("varchar({})", t.length);
@@ -159,24 +165,39 @@ class MariaDbDialect final : public Dialect {
           out.kind = TypeKind::kText;
         }
         break;
-      case TypeKind::kText: out.native = "longtext"; break;
+      case TypeKind::kText:
+        out.native = "longtext";
+        break;
       case TypeKind::kBinary:
         out.native = t.length <= 255 ? fmt::format("binary({})", std::max<int64_t>(t.length, 1))
                                      : fmt::format("varbinary({})", t.length);
         break;
       case TypeKind::kVarbinary:
-        out.native = t.length <= kLongestVarchar * 4 ? fmt::format("varbinary({})", t.length)
-                                                     : "longblob";
+        out.native =
+            t.length <= kLongestVarchar * 4 ? fmt::format("varbinary({})", t.length) : "longblob";
         break;
-      case TypeKind::kBlob: out.native = "longblob"; break;
-      case TypeKind::kDate: out.native = "date"; break;
-      case TypeKind::kTime: out.native = fmt::format("time({})", Fraction(t)); break;
+      case TypeKind::kBlob:
+        out.native = "longblob";
+        break;
+      case TypeKind::kDate:
+        out.native = "date";
+        break;
+      case TypeKind::kTime:
+        out.native = fmt::format("time({})", Fraction(t));
+        break;
       // MariaDB TIMESTAMP stops in 2038; instants are kept as UTC in DATETIME.
       case TypeKind::kTimestamp:
-      case TypeKind::kTimestampTz: out.native = fmt::format("datetime({})", Fraction(t)); break;
-      case TypeKind::kUuid: out.native = "uuid"; break;
-      case TypeKind::kJson: out.native = "json"; break;
-      case TypeKind::kUnsupported: throw Unmappable(t, "ferry has no mapping for it");
+      case TypeKind::kTimestampTz:
+        out.native = fmt::format("datetime({})", Fraction(t));
+        break;
+      case TypeKind::kUuid:
+        out.native = "uuid";
+        break;
+      case TypeKind::kJson:
+        out.native = "json";
+        break;
+      case TypeKind::kUnsupported:
+        throw Unmappable(t, "ferry has no mapping for it");
     }
     return out;
   }
@@ -228,8 +249,10 @@ class MariaDbDialect final : public Dialect {
       case TypeKind::kDouble:
       case TypeKind::kBinary:
       case TypeKind::kVarbinary:
-      case TypeKind::kBlob: return Dialect::WriteForm(type);
-      default: return {WireForm::kText, SQL_VARCHAR, 0};
+      case TypeKind::kBlob:
+        return Dialect::WriteForm(type);
+      default:
+        return {WireForm::kText, SQL_VARCHAR, 0};
     }
   }
 
@@ -326,6 +349,8 @@ class MariaDbDialect final : public Dialect {
 
 }  // namespace
 
-std::unique_ptr<Dialect> MakeMariaDbDialect() { return std::make_unique<MariaDbDialect>(); }
+std::unique_ptr<Dialect> MakeMariaDbDialect() {
+  return std::make_unique<MariaDbDialect>();
+}
 
 }  // namespace ferry

@@ -15,12 +15,18 @@ namespace {
 
 SQLSMALLINT CType(WireForm form) {
   switch (form) {
-    case WireForm::kInt64: return SQL_C_SBIGINT;
-    case WireForm::kUInt64: return SQL_C_UBIGINT;
-    case WireForm::kFloat32: return SQL_C_FLOAT;
-    case WireForm::kFloat64: return SQL_C_DOUBLE;
-    case WireForm::kBinary: return SQL_C_BINARY;
-    case WireForm::kText: return SQL_C_CHAR;
+    case WireForm::kInt64:
+      return SQL_C_SBIGINT;
+    case WireForm::kUInt64:
+      return SQL_C_UBIGINT;
+    case WireForm::kFloat32:
+      return SQL_C_FLOAT;
+    case WireForm::kFloat64:
+      return SQL_C_DOUBLE;
+    case WireForm::kBinary:
+      return SQL_C_BINARY;
+    case WireForm::kText:
+      return SQL_C_CHAR;
   }
   return SQL_C_CHAR;
 }
@@ -29,36 +35,53 @@ SQLSMALLINT CType(WireForm form) {
 // when the type has no useful bound.
 size_t TextBound(const ColumnType& type) {
   switch (type.kind) {
-    case TypeKind::kBoolean: return 16;
-    case TypeKind::kInteger: return 24;
-    case TypeKind::kDecimal: return type.precision > 0 ? size_t(std::max(type.precision + 8, 40)) : 0;
+    case TypeKind::kBoolean:
+      return 16;
+    case TypeKind::kInteger:
+      return 24;
+    case TypeKind::kDecimal:
+      return type.precision > 0 ? size_t(std::max(type.precision + 8, 40)) : 0;
     case TypeKind::kReal:
-    case TypeKind::kDouble: return 40;
+    case TypeKind::kDouble:
+      return 40;
     case TypeKind::kChar:
     case TypeKind::kVarchar:
       return type.length > 0 && size_t(type.length) * 4 <= kLongValueBuffer
                  ? size_t(type.length) * 4
                  : 0;
-    case TypeKind::kDate: return 32;
-    case TypeKind::kTime: return 32;
+    case TypeKind::kDate:
+      return 32;
+    case TypeKind::kTime:
+      return 32;
     case TypeKind::kTimestamp:
-    case TypeKind::kTimestampTz: return 48;
-    case TypeKind::kUuid: return 48;
-    default: return 0;
+    case TypeKind::kTimestampTz:
+      return 48;
+    case TypeKind::kUuid:
+      return 48;
+    default:
+      return 0;
   }
 }
 
 const char* KindWord(const ColumnType& type) {
   switch (type.kind) {
-    case TypeKind::kBoolean: return "boolean";
-    case TypeKind::kInteger: return "integer";
-    case TypeKind::kDecimal: return "decimal number";
-    case TypeKind::kDate: return "date";
-    case TypeKind::kTime: return "time";
+    case TypeKind::kBoolean:
+      return "boolean";
+    case TypeKind::kInteger:
+      return "integer";
+    case TypeKind::kDecimal:
+      return "decimal number";
+    case TypeKind::kDate:
+      return "date";
+    case TypeKind::kTime:
+      return "time";
     case TypeKind::kTimestamp:
-    case TypeKind::kTimestampTz: return "timestamp";
-    case TypeKind::kUuid: return "UUID";
-    default: return "value";
+    case TypeKind::kTimestampTz:
+      return "timestamp";
+    case TypeKind::kUuid:
+      return "UUID";
+    default:
+      return "value";
   }
 }
 
@@ -68,8 +91,10 @@ odbc::BufferDescription ReadBuffer(WireForm form, const ColumnType& type) {
   switch (form) {
     case WireForm::kInt64:
     case WireForm::kUInt64:
-    case WireForm::kFloat64: return {CType(form), 8};
-    case WireForm::kFloat32: return {CType(form), 4};
+    case WireForm::kFloat64:
+      return {CType(form), 8};
+    case WireForm::kFloat32:
+      return {CType(form), 4};
     case WireForm::kBinary:
       if ((type.kind == TypeKind::kBinary || type.kind == TypeKind::kVarbinary) &&
           type.length > 0 && size_t(type.length) <= kLongValueBuffer) {
@@ -207,8 +232,10 @@ size_t ParameterElementSize(const ParameterPlan& plan, const ColumnVector& in, s
   switch (plan.parameter.form) {
     case WireForm::kInt64:
     case WireForm::kUInt64:
-    case WireForm::kFloat64: return 8;
-    case WireForm::kFloat32: return 4;
+    case WireForm::kFloat64:
+      return 8;
+    case WireForm::kFloat32:
+      return 4;
     case WireForm::kBinary:
     case WireForm::kText:
       if (in.variable_length()) {
@@ -269,8 +296,12 @@ void FillParameter(const ParameterPlan& plan, const ColumnVector& in, size_t beg
             std::memcpy(element, text, n);
             break;
           }
-          case Storage::kDate: n = FormatDateTo(int32_t(in.Int(r)), element); break;
-          case Storage::kTime: n = FormatTimeTo(in.Int(r), element); break;
+          case Storage::kDate:
+            n = FormatDateTo(int32_t(in.Int(r)), element);
+            break;
+          case Storage::kTime:
+            n = FormatTimeTo(in.Int(r), element);
+            break;
           case Storage::kTimestamp:
             n = FormatTimestampTo(in.Int(r), element);
             if (plan.utc_offset) {

@@ -29,7 +29,7 @@ std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows,
 struct ParameterPlan {
   WriteParameter parameter;
   odbc::ParameterDescription description;
-  bool utc_offset = false;      // append "+00" to timestamps sent as text
+  bool utc_offset = false;  // append "+00" to timestamps sent as text
   const Dialect* dialect = nullptr;
 };
 ParameterPlan PlanParameter(const Dialect& dialect, const ColumnType& type);

@@ -25,7 +25,7 @@ constexpr size_t kParameterBudget = 16u << 20;
 constexpr size_t kParameterRows = 1000;
 
 struct Session {
-  std::string odbc;     // connection string with every attribute the dialect wants
+  std::string odbc;  // connection string with every attribute the dialect wants
   std::string display;
   bool is_source = true;
 };
@@ -45,14 +45,11 @@ class OdbcRowReader final : public RowReader {
         table_(*request.table),
         columns_(request.columns),
         limits_(request.limits) {
-    std::string sql = "SELECT ";
     std::vector<odbc::BufferDescription> buffers;
     bool any_capped = false;
     size_t row_bytes = 0;
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      const Column& c = table_.columns[size_t(columns_[i])];
-      if (i > 0) sql += ", ";
-      sql += dialect.SelectExpression(c);
+    for (int column : columns_) {
+      const Column& c = table_.columns[size_t(column)];
       WireForm form = dialect.ReadForm(c.type);
       forms_.push_back(form);
       storages_.push_back(StorageOf(c.type));
@@ -60,9 +57,7 @@ class OdbcRowReader final : public RowReader {
       any_capped = any_capped || ReadBufferIsCapped(form, c.type);
       row_bytes += buffers.back().element_size + sizeof(SQLLEN);
     }
-    sql += " FROM " + dialect.QualifiedName(table_.name);
-    std::string where = dialect.RangePredicate(table_, request.unit.range);
-    if (!where.empty()) sql += " " + where;
+    const std::string sql = dialect.SelectSql(table_, columns_, request.unit.range);
     size_t rowset = std::clamp<size_t>(kRowsetBudget / std::max<size_t>(row_bytes, 1), 1,
                                        std::max<size_t>(limits_.max_rows, 1));
     // Without SQL_GD_BLOCK a long value can only be fetched whole from a one-row rowset.
@@ -102,7 +97,8 @@ class OdbcRowReader final : public RowReader {
       for (size_t i = 0; i < forms_.size(); ++i) {
         const Column& c = table_.columns[size_t(columns_[i])];
         size_t row = 0;
-        std::string why = AppendFetched(*cursor_, i, rows, forms_[i], c.type, batch.column(i), &row);
+        std::string why =
+            AppendFetched(*cursor_, i, rows, forms_[i], c.type, batch.column(i), &row);
         if (!why.empty() && reason.empty()) {
           reason = std::move(why);
           bad_row = first + row;
@@ -144,21 +140,12 @@ class OdbcRowWriter final : public RowWriter {
         columns_(request.columns),
         key_positions_(request.key_positions) {
     connection_->SetAutocommit(false);
-    std::string sql = "INSERT INTO " + dialect.QualifiedName(table_.name) + " (";
-    std::string markers;
     std::vector<odbc::ParameterDescription> descriptions;
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      const Column& c = table_.columns[size_t(columns_[i])];
-      if (i > 0) {
-        sql += ", ";
-        markers += ", ";
-      }
-      sql += dialect.Quote(c.name);
-      markers += "?";
-      plans_.push_back(PlanParameter(dialect, c.type));
+    for (int column : columns_) {
+      plans_.push_back(PlanParameter(dialect, table_.columns[size_t(column)].type));
       descriptions.push_back(plans_.back().description);
     }
-    sql += ") VALUES (" + markers + ")";
+    const std::string sql = dialect.InsertSql(table_, columns_);
     try {
       statement_.Prepare(sql);
     } catch (Error& e) {
@@ -175,21 +162,20 @@ class OdbcRowWriter final : public RowWriter {
     while (begin < rows) {
       // Grow the chunk while its parameter arrays stay within budget.
       size_t end = begin;
-      size_t row_width = 0;
       std::fill(sizes.begin(), sizes.end(), 0);
       while (end < rows && end - begin < kParameterRows) {
         size_t width = 0;
         for (size_t i = 0; i < plans_.size(); ++i) {
-          width += std::max(sizes[i], ParameterElementSize(plans_[i], batch.column(i), end, end + 1));
+          width +=
+              std::max(sizes[i], ParameterElementSize(plans_[i], batch.column(i), end, end + 1));
         }
         if (end > begin && width * (end - begin + 1) > kParameterBudget) break;
         for (size_t i = 0; i < plans_.size(); ++i) {
-          sizes[i] = std::max(sizes[i], ParameterElementSize(plans_[i], batch.column(i), end, end + 1));
+          sizes[i] =
+              std::max(sizes[i], ParameterElementSize(plans_[i], batch.column(i), end, end + 1));
         }
-        row_width = width;
         ++end;
       }
-      (void)row_width;
       arrays_->Prepare(end - begin, sizes);
       for (size_t i = 0; i < plans_.size(); ++i) {
         FillParameter(plans_[i], batch.column(i), begin, end, *arrays_, i);

@@ -58,8 +58,7 @@ class PostgresDialect final : public Dialect {
     return out;
   }
 
-  std::optional<Table> DescribeTable(SqlSession& connection,
-                                     const TableName& name) const override {
+  std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) const override {
     auto found = connection.Query(
         "SELECT c.oid, c.reltuples::bigint, pg_catalog.pg_table_size(c.oid) "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -118,7 +117,9 @@ class PostgresDialect final : public Dialect {
     ColumnType out = t;
     if (source == Engine::kPostgres) return out;  // same engine: the source's own spelling
     switch (t.kind) {
-      case TypeKind::kBoolean: out.native = "boolean"; break;
+      case TypeKind::kBoolean:
+        out.native = "boolean";
+        break;
       case TypeKind::kInteger:
         if (t.is_unsigned && t.width_bits >= 64) {
           out.native = "numeric(20,0)";
@@ -136,10 +137,15 @@ class PostgresDialect final : public Dialect {
         break;
       case TypeKind::kDecimal:
         if (t.precision > 1000) throw Unmappable(t, "PostgreSQL numeric holds 1000 digits");
-        out.native = t.precision == 0 ? "numeric" : fmt::format("numeric({},{})", t.precision, t.scale);
+        out.native =
+            t.precision == 0 ? "numeric" : fmt::format("numeric({},{})", t.precision, t.scale);
         break;
-      case TypeKind::kReal: out.native = "real"; break;
-      case TypeKind::kDouble: out.native = "double precision"; break;
+      case TypeKind::kReal:
+        out.native = "real";
+        break;
+      case TypeKind::kDouble:
+        out.native = "double precision";
+        break;
       case TypeKind::kChar:
         out.native = t.length > 0 ? fmt::format("character({})", t.length) : "character(1)";
         break;
@@ -149,21 +155,34 @@ class PostgresDialect final : public Dialect {
                          : "text";
         if (out.native == "text") out.kind = TypeKind::kText;
         break;
-      case TypeKind::kText: out.native = "text"; break;
+      case TypeKind::kText:
+        out.native = "text";
+        break;
       case TypeKind::kBinary:
       case TypeKind::kVarbinary:
-      case TypeKind::kBlob: out.native = "bytea"; break;
-      case TypeKind::kDate: out.native = "date"; break;
-      case TypeKind::kTime: out.native = fmt::format("time({}) without time zone", Fraction(t)); break;
+      case TypeKind::kBlob:
+        out.native = "bytea";
+        break;
+      case TypeKind::kDate:
+        out.native = "date";
+        break;
+      case TypeKind::kTime:
+        out.native = fmt::format("time({}) without time zone", Fraction(t));
+        break;
       case TypeKind::kTimestamp:
         out.native = fmt::format("timestamp({}) without time zone", Fraction(t));
         break;
       case TypeKind::kTimestampTz:
         out.native = fmt::format("timestamp({}) with time zone", Fraction(t));
         break;
-      case TypeKind::kUuid: out.native = "uuid"; break;
-      case TypeKind::kJson: out.native = t.binary_json ? "jsonb" : "json"; break;
-      case TypeKind::kUnsupported: throw Unmappable(t, "ferry has no mapping for it");
+      case TypeKind::kUuid:
+        out.native = "uuid";
+        break;
+      case TypeKind::kJson:
+        out.native = t.binary_json ? "jsonb" : "json";
+        break;
+      case TypeKind::kUnsupported:
+        throw Unmappable(t, "ferry has no mapping for it");
     }
     out.max_bytes = -1;
     return out;
@@ -184,8 +203,10 @@ class PostgresDialect final : public Dialect {
         return Dialect::WriteForm(type);
       case TypeKind::kBinary:
       case TypeKind::kVarbinary:
-      case TypeKind::kBlob: return {WireForm::kBinary, SQL_LONGVARBINARY, 0};
-      default: return {WireForm::kText, SQL_VARCHAR, 0};
+      case TypeKind::kBlob:
+        return {WireForm::kBinary, SQL_LONGVARBINARY, 0};
+      default:
+        return {WireForm::kText, SQL_VARCHAR, 0};
     }
   }
   const char* BooleanText(bool value) const override { return value ? "t" : "f"; }
@@ -269,6 +290,8 @@ class PostgresDialect final : public Dialect {
 
 }  // namespace
 
-std::unique_ptr<Dialect> MakePostgresDialect() { return std::make_unique<PostgresDialect>(); }
+std::unique_ptr<Dialect> MakePostgresDialect() {
+  return std::make_unique<PostgresDialect>();
+}
 
 }  // namespace ferry

@@ -14,7 +14,9 @@ SqlEndpoint::SqlEndpoint(std::unique_ptr<Dialect> dialect, std::unique_ptr<SqlSe
   info_.limits = dialect_->limits();
 }
 
-std::vector<TableName> SqlEndpoint::ListTables() { return dialect_->ListTables(*catalog_); }
+std::vector<TableName> SqlEndpoint::ListTables() {
+  return dialect_->ListTables(*catalog_);
+}
 
 std::optional<Table> SqlEndpoint::DescribeTable(const TableName& name) {
   try {

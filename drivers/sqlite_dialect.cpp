@@ -30,7 +30,7 @@ class SqliteDialect final : public Dialect {
 
   std::string QualifiedName(const TableName& name) const override {
     return name.schema.empty() || name.schema == "main" ? Quote(name.name)
-                                                         : Dialect::QualifiedName(name);
+                                                        : Dialect::QualifiedName(name);
   }
 
   std::string DefaultSchema(SqlSession&) const override { return "main"; }
@@ -48,8 +48,7 @@ class SqliteDialect final : public Dialect {
     return out;
   }
 
-  std::optional<Table> DescribeTable(SqlSession& connection,
-                                     const TableName& name) const override {
+  std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) const override {
     if (name.schema != "main" && !name.schema.empty()) return std::nullopt;
     auto found = connection.Query(
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ?", {name.name});
@@ -107,7 +106,9 @@ class SqliteDialect final : public Dialect {
     out.max_bytes = -1;
     if (source == Engine::kSQLite) return out;
     switch (t.kind) {
-      case TypeKind::kBoolean: out.native = "BOOLEAN"; break;
+      case TypeKind::kBoolean:
+        out.native = "BOOLEAN";
+        break;
       case TypeKind::kInteger:
         if (t.is_unsigned && t.width_bits >= 64) {
           // Beyond SQLite's signed 64-bit integers: exact text.
@@ -131,20 +132,44 @@ class SqliteDialect final : public Dialect {
           out = DecimalText(t.precision, t.scale);
         }
         break;
-      case TypeKind::kReal: out.native = "FLOAT4"; break;
-      case TypeKind::kDouble: out.native = "DOUBLE"; break;
-      case TypeKind::kChar: out.native = fmt::format("CHAR({})", t.length); break;
-      case TypeKind::kVarchar: out.native = fmt::format("VARCHAR({})", t.length); break;
-      case TypeKind::kText: out.native = "TEXT"; break;
+      case TypeKind::kReal:
+        out.native = "FLOAT4";
+        break;
+      case TypeKind::kDouble:
+        out.native = "DOUBLE";
+        break;
+      case TypeKind::kChar:
+        out.native = fmt::format("CHAR({})", t.length);
+        break;
+      case TypeKind::kVarchar:
+        out.native = fmt::format("VARCHAR({})", t.length);
+        break;
+      case TypeKind::kText:
+        out.native = "TEXT";
+        break;
       case TypeKind::kBinary:
       case TypeKind::kVarbinary:
-      case TypeKind::kBlob: out.native = "BLOB"; break;
-      case TypeKind::kDate: out.native = "DATE"; break;
-      case TypeKind::kTime: out.native = fmt::format("TIME({})", t.precision); break;
-      case TypeKind::kTimestamp: out.native = fmt::format("TIMESTAMP({})", t.precision); break;
-      case TypeKind::kTimestampTz: out.native = fmt::format("TIMESTAMPTZ({})", t.precision); break;
-      case TypeKind::kUuid: out.native = "UUID"; break;
-      case TypeKind::kJson: out.native = t.binary_json ? "JSONB_TEXT" : "JSON_TEXT"; break;
+      case TypeKind::kBlob:
+        out.native = "BLOB";
+        break;
+      case TypeKind::kDate:
+        out.native = "DATE";
+        break;
+      case TypeKind::kTime:
+        out.native = fmt::format("TIME({})", t.precision);
+        break;
+      case TypeKind::kTimestamp:
+        out.native = fmt::format("TIMESTAMP({})", t.precision);
+        break;
+      case TypeKind::kTimestampTz:
+        out.native = fmt::format("TIMESTAMPTZ({})", t.precision);
+        break;
+      case TypeKind::kUuid:
+        out.native = "UUID";
+        break;
+      case TypeKind::kJson:
+        out.native = t.binary_json ? "JSONB_TEXT" : "JSON_TEXT";
+        break;
       case TypeKind::kUnsupported:
         throw Error(ErrorCode::kSchema,
                     fmt::format("type {} cannot be created in SQLite: ferry has no mapping for it",
@@ -167,7 +192,8 @@ class SqliteDialect final : public Dialect {
     t.kind = TypeKind::kDecimal;
     t.precision = precision;
     t.scale = scale;
-    t.native = precision == 0 ? "DECIMAL_TEXT" : fmt::format("DECIMAL_TEXT({},{})", precision, scale);
+    t.native =
+        precision == 0 ? "DECIMAL_TEXT" : fmt::format("DECIMAL_TEXT({},{})", precision, scale);
     return t;
   }
 
@@ -247,6 +273,8 @@ class SqliteDialect final : public Dialect {
 
 }  // namespace
 
-std::unique_ptr<Dialect> MakeSqliteDialect() { return std::make_unique<SqliteDialect>(); }
+std::unique_ptr<Dialect> MakeSqliteDialect() {
+  return std::make_unique<SqliteDialect>();
+}
 
 }  // namespace ferry

@@ -76,11 +76,16 @@ void CopyTable(Endpoint& source, Endpoint& destination, TableCopyPlan& plan,
 
 const char* TableStateName(TableState state) {
   switch (state) {
-    case TableState::kPending: return "pending";
-    case TableState::kRunning: return "running";
-    case TableState::kDone: return "done";
-    case TableState::kFailed: return "failed";
-    case TableState::kSkipped: return "skipped";
+    case TableState::kPending:
+      return "pending";
+    case TableState::kRunning:
+      return "running";
+    case TableState::kDone:
+      return "done";
+    case TableState::kFailed:
+      return "failed";
+    case TableState::kSkipped:
+      return "skipped";
   }
   return "unknown";
 }
@@ -132,11 +137,11 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
   for (size_t i = 0; i < plans.size(); ++i) {
     for (size_t j = i + 1; j < plans.size(); ++j) {
       if (plans[i].destination.name == plans[j].destination.name) {
-        throw Error(ErrorCode::kSchema,
-                    fmt::format("source tables {} and {} would both be copied into {}",
-                                DisplayName(plans[i].source.name),
-                                DisplayName(plans[j].source.name),
-                                DisplayName(plans[i].destination.name)));
+        throw Error(
+            ErrorCode::kSchema,
+            fmt::format("source tables {} and {} would both be copied into {}",
+                        DisplayName(plans[i].source.name), DisplayName(plans[j].source.name),
+                        DisplayName(plans[i].destination.name)));
       }
     }
   }

@@ -52,9 +52,9 @@ void ConsoleObserver::TableStarted(size_t index, const TableOutcome& table) {
 void ConsoleObserver::TableProgress(size_t index, const TableOutcome& table) {
   if (quiet_) return;
   std::string of = table.estimated_rows > 0 ? " of ~" + Grouped(table.estimated_rows) : "";
-  std::string line = fmt::format("[{}/{}] {:<{}}  {} rows{}  {}", index + 1, total_,
-                                 DisplayName(table.source), name_width_, Grouped(table.rows), of,
-                                 Rate(table.rows, table.seconds));
+  std::string line =
+      fmt::format("[{}/{}] {:<{}}  {} rows{}  {}", index + 1, total_, DisplayName(table.source),
+                  name_width_, Grouped(table.rows), of, Rate(table.rows, table.seconds));
   if (tty_) {
     fmt::print(out_, "\r{}\033[K", line);
   } else {
@@ -65,16 +65,20 @@ void ConsoleObserver::TableProgress(size_t index, const TableOutcome& table) {
 
 void ConsoleObserver::TableFinished(size_t index, const TableOutcome& table) {
   if (quiet_ && table.state != TableState::kFailed) return;
-  std::string head = fmt::format("[{}/{}] {:<{}}", index + 1, total_, DisplayName(table.source),
-                                 name_width_);
+  std::string head =
+      fmt::format("[{}/{}] {:<{}}", index + 1, total_, DisplayName(table.source), name_width_);
   std::string line;
   switch (table.state) {
     case TableState::kDone:
       line = fmt::format("{}  done    {} rows in {:.2f} s  {}", head, Grouped(table.rows),
                          table.seconds, Rate(table.rows, table.seconds));
       break;
-    case TableState::kFailed: line = fmt::format("{}  FAILED  {}", head, table.error); break;
-    default: line = fmt::format("{}  {}", head, TableStateName(table.state)); break;
+    case TableState::kFailed:
+      line = fmt::format("{}  FAILED  {}", head, table.error);
+      break;
+    default:
+      line = fmt::format("{}  {}", head, TableStateName(table.state));
+      break;
   }
   fmt::print(out_, "{}{}\n", tty_ ? "\r\033[K" : "", line);
   std::fflush(out_);
@@ -93,8 +97,8 @@ void ConsoleObserver::PrintSummary(const CopyReport& report) const {
   for (const TableOutcome& t : report.tables) {
     fmt::print(out_, "{:<{}}  {:<7}  {:>13}  {:>9.2f}  {:>16}  {:>10}  {}{}\n",
                DisplayName(t.source), width, TableStateName(t.state), Grouped(t.rows), t.seconds,
-               Rate(t.rows, t.seconds), Megabytes(t.bytes, t.seconds),
-               DisplayName(t.destination), t.created ? " (created)" : "");
+               Rate(t.rows, t.seconds), Megabytes(t.bytes, t.seconds), DisplayName(t.destination),
+               t.created ? " (created)" : "");
   }
   const int failed = report.failed();
   fmt::print(out_, "\n{} table{}, {} rows in {:.2f} s ({}); {} failed\n", report.tables.size(),

@@ -18,16 +18,21 @@ enum ExitCode : int {
 
 inline int ExitCodeFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kUsage: return kExitUsage;
-    case ErrorCode::kConnection: return kExitConnection;
+    case ErrorCode::kUsage:
+      return kExitUsage;
+    case ErrorCode::kConnection:
+      return kExitConnection;
     case ErrorCode::kMissingDriver:
     case ErrorCode::kNotFound:
     case ErrorCode::kSchema:
     case ErrorCode::kData:
     case ErrorCode::kDriver:
-    case ErrorCode::kIo: return kExitBlocked;
-    case ErrorCode::kInterrupted: return kExitInterrupted;
-    case ErrorCode::kInternal: return kExitInternal;
+    case ErrorCode::kIo:
+      return kExitBlocked;
+    case ErrorCode::kInterrupted:
+      return kExitInterrupted;
+    case ErrorCode::kInternal:
+      return kExitInternal;
   }
   return kExitInternal;
 }

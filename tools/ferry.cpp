@@ -1,6 +1,6 @@
 // The `ferry` command: parses the command line and calls the library. No logic lives here.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 
@@ -66,9 +66,10 @@ int main(int argc, char** argv) {
   RunFlags run;
   CLI::App* run_cmd = app.add_subcommand(
       "run", "Copy every table in scope from SOURCE to DEST, creating missing tables");
-  run_cmd->add_option("--source,-s", run.source,
-                      "Source: ODBC connection string, DSN name, or URL (postgresql://user@host:"
-                      "port/db, mysql://user@host:port/db, sqlite:path)")
+  run_cmd
+      ->add_option("--source,-s", run.source,
+                   "Source: ODBC connection string, DSN name, or URL (postgresql://user@host:"
+                   "port/db, mysql://user@host:port/db, sqlite:path)")
       ->envname("FERRY_SOURCE")
       ->required();
   run_cmd->add_option("--dest,-d", run.dest, "Destination, in the same forms as --source")
@@ -79,17 +80,19 @@ int main(int argc, char** argv) {
                       "\\* and \"quoted\" parts literal); repeatable. Default: every table in "
                       "the source's default schema");
   run_cmd->add_option("--exclude,-x", run.exclude, "Skip tables matching PATTERN; repeatable");
-  run_cmd->add_option("--batch-rows", run.batch_rows,
-                      "Rows per batch (default 8192: large enough to amortise driver calls, "
-                      "small enough to keep memory flat)")
+  run_cmd
+      ->add_option("--batch-rows", run.batch_rows,
+                   "Rows per batch (default 8192: large enough to amortise driver calls, "
+                   "small enough to keep memory flat)")
       ->envname("FERRY_BATCH_ROWS");
-  run_cmd->add_option("--batch-bytes", run.batch_bytes,
-                      "Bytes per batch (default 16 MiB), whichever limit comes first")
+  run_cmd
+      ->add_option("--batch-bytes", run.batch_bytes,
+                   "Bytes per batch (default 16 MiB), whichever limit comes first")
       ->envname("FERRY_BATCH_BYTES");
   auto* truncate = run_cmd->add_flag("--truncate", run.truncate,
                                      "Empty destination tables that already hold rows first");
-  auto* append = run_cmd->add_flag("--append", run.append,
-                                   "Add to destination tables that already hold rows");
+  auto* append =
+      run_cmd->add_flag("--append", run.append, "Add to destination tables that already hold rows");
   truncate->excludes(append);
   run_cmd->add_flag("--fail-fast", run.fail_fast, "Stop at the first table that fails");
   run_cmd->add_flag("--password-on-command-line", run.inline_password,

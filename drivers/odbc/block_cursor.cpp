@@ -67,10 +67,10 @@ void BlockCursor::WholeValue(size_t column, size_t row, std::string& out) {
   std::vector<char> chunk(std::max<size_t>(c.description.element_size, 64 * 1024));
   for (;;) {
     SQLLEN indicator = 0;
-    SQLRETURN rc = Check(SQLGetData(statement_.get(), SQLUSMALLINT(column + 1),
-                                    c.description.c_type, chunk.data(), SQLLEN(chunk.size()),
-                                    &indicator),
-                         SQL_HANDLE_STMT, statement_.get(), "SQLGetData");
+    SQLRETURN rc =
+        Check(SQLGetData(statement_.get(), SQLUSMALLINT(column + 1), c.description.c_type,
+                         chunk.data(), SQLLEN(chunk.size()), &indicator),
+              SQL_HANDLE_STMT, statement_.get(), "SQLGetData");
     if (rc == SQL_NO_DATA || indicator == SQL_NULL_DATA) break;
     size_t room = chunk.size() - (text ? 1 : 0);
     size_t got = (indicator == SQL_NO_TOTAL || size_t(indicator) > room) ? room : size_t(indicator);

@@ -11,9 +11,8 @@ Connection::Connection(const std::string& connection_string, const std::string& 
   SQLCHAR out[1024];
   SQLSMALLINT out_length = 0;
   SQLRETURN rc = SQLDriverConnect(
-      dbc_.get(), nullptr,
-      reinterpret_cast<SQLCHAR*>(const_cast<char*>(connection_string.c_str())), SQL_NTS, out,
-      sizeof out, &out_length, SQL_DRIVER_NOPROMPT);
+      dbc_.get(), nullptr, reinterpret_cast<SQLCHAR*>(const_cast<char*>(connection_string.c_str())),
+      SQL_NTS, out, sizeof out, &out_length, SQL_DRIVER_NOPROMPT);
   if (!SQL_SUCCEEDED(rc)) {
     std::vector<Diagnostic> diagnostics = ReadDiagnostics(SQL_HANDLE_DBC, dbc_.get());
     ErrorCode code = ErrorCode::kConnection;
@@ -28,8 +27,9 @@ Connection::Connection(const std::string& connection_string, const std::string& 
       } else if (d.sqlstate == "28000" || d.sqlstate == "28P01" ||
                  d.message.find("password") != std::string::npos ||
                  d.message.find("Access denied") != std::string::npos) {
-        advice = "check the user name and the password (FERRY_SOURCE_PASSWORD / "
-                 "FERRY_DEST_PASSWORD or odbc.ini)";
+        advice =
+            "check the user name and the password (FERRY_SOURCE_PASSWORD / "
+            "FERRY_DEST_PASSWORD or odbc.ini)";
       }
     }
     ErrorContext context;
@@ -76,7 +76,9 @@ void Connection::Commit() {
         "SQLEndTran(SQL_COMMIT)");
 }
 
-void Connection::Rollback() noexcept { SQLEndTran(SQL_HANDLE_DBC, dbc_.get(), SQL_ROLLBACK); }
+void Connection::Rollback() noexcept {
+  SQLEndTran(SQL_HANDLE_DBC, dbc_.get(), SQL_ROLLBACK);
+}
 
 void Connection::Execute(const std::string& sql) {
   Statement statement(*this);
@@ -153,8 +155,7 @@ void Statement::Prepare(const std::string& sql) {
 }
 
 bool Statement::Execute() {
-  return Check(SQLExecute(stmt_.get()), SQL_HANDLE_STMT, stmt_.get(), "SQLExecute") !=
-         SQL_NO_DATA;
+  return Check(SQLExecute(stmt_.get()), SQL_HANDLE_STMT, stmt_.get(), "SQLExecute") != SQL_NO_DATA;
 }
 
 SQLSMALLINT Statement::NumResultCols() {
@@ -163,8 +164,14 @@ SQLSMALLINT Statement::NumResultCols() {
   return n;
 }
 
-void Statement::CloseCursor() noexcept { SQLFreeStmt(stmt_.get(), SQL_CLOSE); }
-void Statement::ResetParams() noexcept { SQLFreeStmt(stmt_.get(), SQL_RESET_PARAMS); }
-void Statement::Unbind() noexcept { SQLFreeStmt(stmt_.get(), SQL_UNBIND); }
+void Statement::CloseCursor() noexcept {
+  SQLFreeStmt(stmt_.get(), SQL_CLOSE);
+}
+void Statement::ResetParams() noexcept {
+  SQLFreeStmt(stmt_.get(), SQL_RESET_PARAMS);
+}
+void Statement::Unbind() noexcept {
+  SQLFreeStmt(stmt_.get(), SQL_UNBIND);
+}
 
 }  // namespace ferry::odbc

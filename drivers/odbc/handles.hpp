@@ -49,7 +49,8 @@ class Handle {
     if (!SQL_SUCCEEDED(rc)) {
       SQLSMALLINT parent_type = kType == SQL_HANDLE_STMT ? SQL_HANDLE_DBC : SQL_HANDLE_ENV;
       if (parent == SQL_NULL_HANDLE) {
-        throw Error(ErrorCode::kDriver, "cannot allocate an ODBC environment (is unixODBC installed?)");
+        throw Error(ErrorCode::kDriver,
+                    "cannot allocate an ODBC environment (is unixODBC installed?)");
       }
       Check(rc, parent_type, parent, "SQLAllocHandle");
     }

@@ -24,10 +24,14 @@ using sqlite::Statement;
 
 const char* StorageClassName(int type) {
   switch (type) {
-    case SQLITE_INTEGER: return "an integer";
-    case SQLITE_FLOAT: return "a real";
-    case SQLITE_TEXT: return "text";
-    case SQLITE_BLOB: return "a blob";
+    case SQLITE_INTEGER:
+      return "an integer";
+    case SQLITE_FLOAT:
+      return "a real";
+    case SQLITE_TEXT:
+      return "text";
+    case SQLITE_BLOB:
+      return "a blob";
   }
   return "NULL";
 }
@@ -132,16 +136,8 @@ class SqliteRowReader final : public RowReader {
         table_(*request.table),
         columns_(request.columns),
         limits_(request.limits) {
-    std::string sql = "SELECT ";
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      const Column& c = table_.columns[size_t(columns_[i])];
-      if (i > 0) sql += ", ";
-      sql += dialect.Quote(c.name);
-      storages_.push_back(StorageOf(c.type));
-    }
-    sql += " FROM " + dialect.QualifiedName(table_.name);
-    std::string where = dialect.RangePredicate(table_, request.unit.range);
-    if (!where.empty()) sql += " " + where;
+    for (int column : columns_) storages_.push_back(StorageOf(table_.columns[size_t(column)].type));
+    const std::string sql = dialect.SelectSql(table_, columns_, request.unit.range);
     try {
       statement_.emplace(*session_, sql);
     } catch (Error& e) {
@@ -216,19 +212,10 @@ class SqliteRowWriter final : public RowWriter {
         table_(*request.table),
         columns_(request.columns),
         key_positions_(request.key_positions) {
-    std::string sql = "INSERT INTO " + dialect.QualifiedName(table_.name) + " (";
-    std::string markers;
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      const Column& c = table_.columns[size_t(columns_[i])];
-      if (i > 0) {
-        sql += ", ";
-        markers += ", ";
-      }
-      sql += dialect.Quote(c.name);
-      markers += "?";
-      with_zone_.push_back(c.type.kind == TypeKind::kTimestampTz);
+    for (int column : columns_) {
+      with_zone_.push_back(table_.columns[size_t(column)].type.kind == TypeKind::kTimestampTz);
     }
-    sql += ") VALUES (" + markers + ")";
+    const std::string sql = dialect.InsertSql(table_, columns_);
     try {
       session_->Execute("BEGIN");
       in_transaction_ = true;
@@ -257,13 +244,17 @@ class SqliteRowWriter final : public RowWriter {
         } else {
           switch (in.storage()) {
             case Storage::kBool:
-            case Storage::kInt64: rc = sqlite3_bind_int64(stmt, p, in.Int(r)); break;
+            case Storage::kInt64:
+              rc = sqlite3_bind_int64(stmt, p, in.Int(r));
+              break;
             case Storage::kUInt64: {
               std::string v = std::to_string(in.UInt(r));
               rc = sqlite3_bind_text(stmt, p, v.data(), int(v.size()), SQLITE_TRANSIENT);
               break;
             }
-            case Storage::kFloat64: rc = sqlite3_bind_double(stmt, p, in.Float(r)); break;
+            case Storage::kFloat64:
+              rc = sqlite3_bind_double(stmt, p, in.Float(r));
+              break;
             // A null pointer would bind NULL, and an empty value's pointer may be null.
             case Storage::kDecimal:
             case Storage::kText: {

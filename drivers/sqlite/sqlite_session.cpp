@@ -87,7 +87,9 @@ Statement::Statement(Session& session, const std::string& sql) : session_(sessio
   if (rc != SQLITE_OK) session.Fail(rc, "sqlite3_prepare_v2");
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 int Statement::Step() {
   int rc = sqlite3_step(stmt_);

@@ -48,9 +48,8 @@ TEST_CASE("a wrong password is a connection error that shows neither password", 
       TestDatabase source(db, "wrongpw_src");
       TestDatabase dest(Db::kSQLite, "wrongpw_dst");
       const std::string wrong = "Wrong-Pass-7c1e";
-      FerryResult run = RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " +
-                                     ShellQuote(dest.Url()),
-                                 false);
+      FerryResult run = RunFerry(
+          "run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()), false);
       // With no password at all the server refuses too.
       CHECK(run.exit_code == kExitConnection);
       std::string command = "FERRY_SOURCE_PASSWORD=" + ShellQuote(wrong) + " " +
@@ -73,8 +72,8 @@ TEST_CASE("a wrong password is a connection error that shows neither password", 
 
 TEST_CASE("a missing ODBC driver is named with advice on installing it", "[bad-input]") {
   TestDatabase dest(Db::kSQLite, "nodriver_dst");
-  FerryResult run = RunFerry(Args("Driver={No Such ODBC Driver};Server=127.0.0.1;Database=x",
-                                  dest.Url()));
+  FerryResult run =
+      RunFerry(Args("Driver={No Such ODBC Driver};Server=127.0.0.1;Database=x", dest.Url()));
   INFO(run.output);
   CHECK(run.exit_code == kExitBlocked);
   CHECK(run.output.find("odbcinst") != std::string::npos);
@@ -95,17 +94,17 @@ TEST_CASE("an --include that matches no table names the pattern and copies nothi
   TestDatabase source(Db::kSQLite, "unknown_src");
   TestDatabase dest(Db::kPostgres, "unknown_dst");
   CreateOrders(source);
-  FerryResult run = RunFerry(Args(source.Url(), dest.Url()) +
-                             " --include orders --include ordrs");
+  FerryResult run = RunFerry(Args(source.Url(), dest.Url()) + " --include orders --include ordrs");
   INFO(run.output);
   CHECK(run.exit_code == kExitBlocked);
   CHECK(run.output.find("'ordrs' matches no table") != std::string::npos);
   CHECK(ListTables(dest).empty());
 }
 
-TEST_CASE("a destination table of an incompatible shape stops the copy before anything is "
-          "written",
-          "[bad-input]") {
+TEST_CASE(
+    "a destination table of an incompatible shape stops the copy before anything is "
+    "written",
+    "[bad-input]") {
   for (Db to : kAllDbs) {
     DYNAMIC_SECTION("into " << DbName(to)) {
       TestDatabase source(Db::kSQLite, "shape_src");
@@ -129,8 +128,9 @@ TEST_CASE("a destination table that already holds rows is refused unless told wh
   TestDatabase source(Db::kSQLite, "full_src");
   TestDatabase dest(Db::kSQLite, "full_dst");
   CreateOrders(source);
-  dest.Exec("CREATE TABLE orders (id int PRIMARY KEY, amount int);\n"
-            "INSERT INTO orders VALUES (99, 1)");
+  dest.Exec(
+      "CREATE TABLE orders (id int PRIMARY KEY, amount int);\n"
+      "INSERT INTO orders VALUES (99, 1)");
   FerryResult refused = RunFerry(Args(source.Url(), dest.Url()));
   INFO(refused.output);
   CHECK(refused.exit_code == kExitBlocked);
@@ -142,8 +142,7 @@ TEST_CASE("a destination table that already holds rows is refused unless told wh
   CHECK(appended.exit_code == 0);
   CHECK(dest.QueryValue("SELECT count(*) FROM orders") == "2");
 
-  FerryResult truncated =
-      RunFerry(Args(source.Url(), dest.Url()) + " --include orders --truncate");
+  FerryResult truncated = RunFerry(Args(source.Url(), dest.Url()) + " --include orders --truncate");
   INFO(truncated.output);
   CHECK(truncated.exit_code == 0);
   CHECK(dest.QueryValue("SELECT group_concat(id) FROM orders") == "1");
@@ -174,12 +173,13 @@ TEST_CASE("no password appears in any output of failing and succeeding runs",
   TestDatabase lite(Db::kSQLite, "secret_lite");
   CreateOrders(pg);
   std::vector<FerryResult> runs;
-  runs.push_back(RunFerry(Args(pg.Url(), maria.Url())));                      // succeeds
-  runs.push_back(RunFerry(Args(pg.Url(), maria.Url())));                      // rows exist
-  runs.push_back(RunFerry(Args(maria.Url(), lite.Url()) + " --include nope"));  // unknown table
+  runs.push_back(RunFerry(Args(pg.Url(), maria.Url())));                         // succeeds
+  runs.push_back(RunFerry(Args(pg.Url(), maria.Url())));                         // rows exist
+  runs.push_back(RunFerry(Args(maria.Url(), lite.Url()) + " --include nope"));   // unknown table
   runs.push_back(RunFerry(Args(pg.Url(), "postgresql://ferry@127.0.0.1:1/x")));  // unreachable
-  maria.Exec("CREATE TABLE bad (id int PRIMARY KEY, d double);\n"
-             "INSERT INTO bad VALUES (1, 1.5)");
+  maria.Exec(
+      "CREATE TABLE bad (id int PRIMARY KEY, d double);\n"
+      "INSERT INTO bad VALUES (1, 1.5)");
   pg.Exec("CREATE TABLE bad (id int PRIMARY KEY, d smallint)");
   runs.push_back(RunFerry(Args(maria.Url(), pg.Url()) + " --include bad"));  // shape/value
   // A password typed into the URL is refused, and not echoed back.

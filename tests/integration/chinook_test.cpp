@@ -1,7 +1,7 @@
 // The Chinook sample database (real data nobody here wrote) copied between every pair of
 // engines arrives identical, by the tests' own comparison of every table.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "tests/support/canonical.hpp"
 #include "tests/support/test_database.hpp"
@@ -18,7 +18,9 @@ void LoadChinook(TestDatabase& db, const std::string& datasets) {
     case Db::kMariaDB:
       LoadScript(db, datasets + "/chinook/Chinook_MySql.sql", "/^USE `Chinook`;/");
       break;
-    case Db::kSQLite: LoadScript(db, datasets + "/chinook/Chinook_Sqlite.sql"); break;
+    case Db::kSQLite:
+      LoadScript(db, datasets + "/chinook/Chinook_Sqlite.sql");
+      break;
   }
 }
 
@@ -32,8 +34,8 @@ void CopyChinook(Db from, Db to) {
   TestDatabase dest(to, "chinook_dst");
   LoadChinook(source, datasets);
 
-  FerryResult run = RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " +
-                             ShellQuote(dest.Url()));
+  FerryResult run =
+      RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()));
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
 
@@ -53,10 +55,10 @@ void CopyChinook(Db from, Db to) {
 
 }  // namespace
 
-#define CHINOOK_PAIR(FROM, TO, from_name, to_name)                                   \
+#define CHINOOK_PAIR(FROM, TO, from_name, to_name)                                             \
   TEST_CASE("the Chinook database copied from " from_name " to " to_name " arrives identical", \
-            "[chinook][" from_name "][" to_name "]") {                               \
-    CopyChinook(FROM, TO);                                                           \
+            "[chinook][" from_name "][" to_name "]") {                                         \
+    CopyChinook(FROM, TO);                                                                     \
   }
 
 CHINOOK_PAIR(Db::kPostgres, Db::kPostgres, "postgresql", "postgresql")

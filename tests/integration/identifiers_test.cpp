@@ -47,9 +47,9 @@ void CopyAwkward(Db from, Db to) {
   source.Exec(from == Db::kMariaDB ? "CREATE TABLE `other` (id int PRIMARY KEY)"
                                    : "CREATE TABLE other (id int PRIMARY KEY)");
   // The pattern names the awkward table only: quoted, so its spaces and quotes are literal.
-  FerryResult run = RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " +
-                             ShellQuote(dest.Url()) + " --include " +
-                             ShellQuote("\"Order Lines \"\"Q\"\" Tâble\""));
+  FerryResult run =
+      RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()) +
+               " --include " + ShellQuote("\"Order Lines \"\"Q\"\" Tâble\""));
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(ListTables(dest) == std::vector<std::string>{kTable});
@@ -64,10 +64,10 @@ void CopyAwkward(Db from, Db to) {
 
 }  // namespace
 
-#define IDENT_PAIR(FROM, TO, from_name, to_name)                                             \
-  TEST_CASE("awkward identifiers copy from " from_name " to " to_name, "[identifiers][" from_name \
-            "][" to_name "]") {                                                              \
-    CopyAwkward(FROM, TO);                                                                   \
+#define IDENT_PAIR(FROM, TO, from_name, to_name)                       \
+  TEST_CASE("awkward identifiers copy from " from_name " to " to_name, \
+            "[identifiers][" from_name "][" to_name "]") {             \
+    CopyAwkward(FROM, TO);                                             \
   }
 
 IDENT_PAIR(Db::kPostgres, Db::kPostgres, "postgresql", "postgresql")
@@ -90,9 +90,9 @@ TEST_CASE("include patterns treat underscores literally and stars as wildcards",
       "CREATE TABLE orders (id INTEGER PRIMARY KEY);\n"
       "CREATE TABLE audit_2024 (id INTEGER PRIMARY KEY);\n"
       "CREATE TABLE audit_2025 (id INTEGER PRIMARY KEY)");
-  FerryResult run = RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " +
-                             ShellQuote(dest.Url()) +
-                             " --include order_items --include 'audit_*' --exclude '*2025'");
+  FerryResult run =
+      RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()) +
+               " --include order_items --include 'audit_*' --exclude '*2025'");
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(ListTables(dest) == std::vector<std::string>{"audit_2024", "order_items"});

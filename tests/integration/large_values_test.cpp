@@ -37,8 +37,8 @@ void CopyLarge(Db from, Db to) {
   TestDatabase source(from, "large_src");
   TestDatabase dest(to, "large_dst");
   CreateLarge(source);
-  FerryResult run = RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " +
-                             ShellQuote(dest.Url()));
+  FerryResult run =
+      RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()));
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   TableContents expected = ReadCanonical(source, "large");
@@ -49,10 +49,10 @@ void CopyLarge(Db from, Db to) {
 
 }  // namespace
 
-#define LARGE_PAIR(FROM, TO, from_name, to_name)                                          \
-  TEST_CASE("10 MB values copy exactly from " from_name " to " to_name,                 \
-            "[large][" from_name "][" to_name "]") {                                    \
-    CopyLarge(FROM, TO);                                                                  \
+#define LARGE_PAIR(FROM, TO, from_name, to_name)                        \
+  TEST_CASE("10 MB values copy exactly from " from_name " to " to_name, \
+            "[large][" from_name "][" to_name "]") {                    \
+    CopyLarge(FROM, TO);                                                \
   }
 
 LARGE_PAIR(Db::kPostgres, Db::kPostgres, "postgresql", "postgresql")

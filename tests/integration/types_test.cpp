@@ -103,9 +103,15 @@ INSERT INTO all_types VALUES
 
 void LoadFixture(TestDatabase& db) {
   switch (db.db()) {
-    case Db::kPostgres: db.Exec(kPostgresFixture); break;
-    case Db::kMariaDB: db.Exec(kMariaDbFixture); break;
-    case Db::kSQLite: db.Exec(kSqliteFixture); break;
+    case Db::kPostgres:
+      db.Exec(kPostgresFixture);
+      break;
+    case Db::kMariaDB:
+      db.Exec(kMariaDbFixture);
+      break;
+    case Db::kSQLite:
+      db.Exec(kSqliteFixture);
+      break;
   }
 }
 
@@ -113,8 +119,8 @@ void RoundTrip(Db from, Db to) {
   TestDatabase source(from, "types_src");
   TestDatabase dest(to, "types_dst");
   LoadFixture(source);
-  FerryResult run = RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " +
-                             ShellQuote(dest.Url()));
+  FerryResult run =
+      RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()));
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   TableContents expected = ReadCanonical(source, "all_types");
@@ -128,10 +134,10 @@ void RoundTrip(Db from, Db to) {
 
 }  // namespace
 
-#define TYPES_PAIR(FROM, TO, from_name, to_name)                                           \
-  TEST_CASE("every supported type round-trips exactly from " from_name " to " to_name,    \
-            "[types][" from_name "][" to_name "]") {                                     \
-    RoundTrip(FROM, TO);                                                                   \
+#define TYPES_PAIR(FROM, TO, from_name, to_name)                                       \
+  TEST_CASE("every supported type round-trips exactly from " from_name " to " to_name, \
+            "[types][" from_name "][" to_name "]") {                                   \
+    RoundTrip(FROM, TO);                                                               \
   }
 
 TYPES_PAIR(Db::kPostgres, Db::kPostgres, "postgresql", "postgresql")

@@ -43,8 +43,10 @@ void CheckSpecialFloats(Db to, const std::vector<std::string>& refused) {
   FerryResult run = Copy(source, dest);
   INFO(run.output);
   CHECK(run.exit_code == (refused.empty() ? 0 : 1));
-  const std::vector<std::pair<std::string, std::string>> tables = {
-      {"f_nan", "(id)=(1)"}, {"f_inf", "(id)=(2)"}, {"f_ninf", "(id)=(3)"}, {"f_nzero", "(id)=(4)"}};
+  const std::vector<std::pair<std::string, std::string>> tables = {{"f_nan", "(id)=(1)"},
+                                                                   {"f_inf", "(id)=(2)"},
+                                                                   {"f_ninf", "(id)=(3)"},
+                                                                   {"f_nzero", "(id)=(4)"}};
   for (const auto& [table, key] : tables) {
     INFO("table " << table);
     bool is_refused = std::find(refused.begin(), refused.end(), table) != refused.end();
@@ -104,15 +106,15 @@ TEST_CASE("a value too long, out of range or too precise for an existing column 
         const char* column;
         const char* why;
       };
-      for (const Case& c : {Case{2, "v", "4 characters do not fit"},
-                            Case{3, "n", "40000 is out of range"},
-                            Case{4, "d", "would be rounded"},
-                            Case{5, "ts", "would be rounded"}}) {
+      for (const Case& c :
+           {Case{2, "v", "4 characters do not fit"}, Case{3, "n", "40000 is out of range"},
+            Case{4, "d", "would be rounded"}, Case{5, "ts", "would be rounded"}}) {
         INFO("row " << c.id);
         // Keep only row 1 (which fits) and the row under test.
         TestDatabase one(Db::kSQLite, "narrow_one");
-        one.Exec("CREATE TABLE narrow (id INTEGER PRIMARY KEY, v VARCHAR(10), n INT, "
-                 "d NUMERIC(10,4), ts TIMESTAMP(6))");
+        one.Exec(
+            "CREATE TABLE narrow (id INTEGER PRIMARY KEY, v VARCHAR(10), n INT, "
+            "d NUMERIC(10,4), ts TIMESTAMP(6))");
         for (auto& row : source.Query("SELECT id, v, n, d, ts FROM narrow WHERE id IN (1, " +
                                       std::to_string(c.id) + ")")) {
           one.Exec("INSERT INTO narrow VALUES (" + *row[0] + ", '" + *row[1] + "', " + *row[2] +

@@ -36,8 +36,7 @@ Family ClassifyPostgres(const std::string& data_type) {
   return Family::kText;
 }
 
-Family ClassifyMariaDb(const std::string& data_type, const std::string& column_type,
-                       bool json) {
+Family ClassifyMariaDb(const std::string& data_type, const std::string& column_type, bool json) {
   const std::string t = Lower(data_type);
   if (json) return Family::kJson;
   if (t == "tinyint" && Lower(column_type) == "tinyint(1)") return Family::kBoolean;
@@ -97,37 +96,51 @@ std::string Render(Db db, const ColumnInfo& c) {
   switch (db) {
     case Db::kPostgres:
       switch (c.family) {
-        case Family::kTimestamp: return "to_char(" + q + ", 'YYYY-MM-DD HH24:MI:SS.US')";
+        case Family::kTimestamp:
+          return "to_char(" + q + ", 'YYYY-MM-DD HH24:MI:SS.US')";
         case Family::kTimestampTz:
           return "to_char(" + q + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')";
-        case Family::kDate: return "to_char(" + q + ", 'YYYY-MM-DD')";
-        case Family::kTime: return "to_char(DATE '2000-01-01' + " + q + ", 'HH24:MI:SS.US')";
-        case Family::kBytes: return "encode(" + q + ", 'hex')";
-        default: return q + "::text";
+        case Family::kDate:
+          return "to_char(" + q + ", 'YYYY-MM-DD')";
+        case Family::kTime:
+          return "to_char(DATE '2000-01-01' + " + q + ", 'HH24:MI:SS.US')";
+        case Family::kBytes:
+          return "encode(" + q + ", 'hex')";
+        default:
+          return q + "::text";
       }
     case Db::kMariaDB:
       switch (c.family) {
         case Family::kTimestamp:
-        case Family::kTimestampTz: return "DATE_FORMAT(" + q + ", '%Y-%m-%d %H:%i:%s.%f')";
-        case Family::kDate: return "DATE_FORMAT(" + q + ", '%Y-%m-%d')";
-        case Family::kTime: return "TIME_FORMAT(" + q + ", '%H:%i:%s.%f')";
-        case Family::kBytes: return "LOWER(HEX(" + q + "))";
+        case Family::kTimestampTz:
+          return "DATE_FORMAT(" + q + ", '%Y-%m-%d %H:%i:%s.%f')";
+        case Family::kDate:
+          return "DATE_FORMAT(" + q + ", '%Y-%m-%d')";
+        case Family::kTime:
+          return "TIME_FORMAT(" + q + ", '%H:%i:%s.%f')";
+        case Family::kBytes:
+          return "LOWER(HEX(" + q + "))";
         // MariaDB prints FLOAT with 6 digits; widened to DOUBLE it prints exactly.
-        case Family::kFloat4: return "CAST(CAST(" + q + " AS DOUBLE) AS CHAR)";
-        default: return "CAST(" + q + " AS CHAR)";
+        case Family::kFloat4:
+          return "CAST(CAST(" + q + " AS DOUBLE) AS CHAR)";
+        default:
+          return "CAST(" + q + " AS CHAR)";
       }
     case Db::kSQLite:
       switch (c.family) {
         // hex(NULL) is '' in SQLite.
-        case Family::kBytes: return "CASE WHEN " + q + " IS NULL THEN NULL ELSE lower(hex(" + q + ")) END";
+        case Family::kBytes:
+          return "CASE WHEN " + q + " IS NULL THEN NULL ELSE lower(hex(" + q + ")) END";
         // Reals come back as doubles and are printed exactly by the test's own reader.
         case Family::kFloat4:
-        case Family::kFloat8: return q;
+        case Family::kFloat8:
+          return q;
         // A NUMERIC column's decimals are stored as reals that keep 15 digits.
         case Family::kDecimal:
-          return "CASE WHEN typeof(" + q + ") = 'real' THEN printf('%.15g', " + q +
-                 ") ELSE CAST(" + q + " AS TEXT) END";
-        default: return "CAST(" + q + " AS TEXT)";
+          return "CASE WHEN typeof(" + q + ") = 'real' THEN printf('%.15g', " + q + ") ELSE CAST(" +
+                 q + " AS TEXT) END";
+        default:
+          return "CAST(" + q + " AS TEXT)";
       }
   }
   return q;
@@ -228,10 +241,14 @@ std::optional<std::string> Normalise(Family family, const std::optional<std::str
   if (!text) return std::nullopt;
   const std::string& s = *text;
   switch (family) {
-    case Family::kInteger: return NormaliseDecimal(s);
-    case Family::kDecimal: return NormaliseDecimal(s);
-    case Family::kFloat4: return NormaliseFloat(s, true);
-    case Family::kFloat8: return NormaliseFloat(s, false);
+    case Family::kInteger:
+      return NormaliseDecimal(s);
+    case Family::kDecimal:
+      return NormaliseDecimal(s);
+    case Family::kFloat4:
+      return NormaliseFloat(s, true);
+    case Family::kFloat8:
+      return NormaliseFloat(s, false);
     case Family::kBoolean: {
       std::string t = Lower(s);
       return (t == "1" || t == "t" || t == "true") ? "true" : "false";
@@ -242,13 +259,20 @@ std::optional<std::string> Normalise(Family family, const std::optional<std::str
       return t;
     }
     case Family::kText:
-    case Family::kBytes: return s;
-    case Family::kDate: return s.substr(0, 10);
-    case Family::kTime: return TrimFraction(s);
-    case Family::kTimestamp: return NormaliseTimestamp(s, false);
-    case Family::kTimestampTz: return NormaliseTimestamp(s, true);
-    case Family::kUuid: return Lower(s);
-    case Family::kJson: return nlohmann::json::parse(s).dump();
+    case Family::kBytes:
+      return s;
+    case Family::kDate:
+      return s.substr(0, 10);
+    case Family::kTime:
+      return TrimFraction(s);
+    case Family::kTimestamp:
+      return NormaliseTimestamp(s, false);
+    case Family::kTimestampTz:
+      return NormaliseTimestamp(s, true);
+    case Family::kUuid:
+      return Lower(s);
+    case Family::kJson:
+      return nlohmann::json::parse(s).dump();
   }
   return s;
 }
@@ -257,16 +281,19 @@ std::vector<std::string> ListTables(TestDatabase& db) {
   std::string sql;
   switch (db.db()) {
     case Db::kPostgres:
-      sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
-            "AND table_type = 'BASE TABLE' ORDER BY 1";
+      sql =
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+          "AND table_type = 'BASE TABLE' ORDER BY 1";
       break;
     case Db::kMariaDB:
-      sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
-            "AND table_type = 'BASE TABLE' ORDER BY 1";
+      sql =
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
+          "AND table_type = 'BASE TABLE' ORDER BY 1";
       break;
     case Db::kSQLite:
-      sql = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%' "
-            "ORDER BY 1";
+      sql =
+          "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%' "
+          "ORDER BY 1";
       break;
   }
   std::vector<std::string> out;
@@ -292,10 +319,12 @@ std::vector<ColumnInfo> DescribeColumns(TestDatabase& db, const std::string& tab
     case Db::kMariaDB: {
       auto checks = db.Query(
           "SELECT check_clause FROM information_schema.check_constraints WHERE "
-          "constraint_schema = DATABASE() AND table_name = '" + escaped + "'");
+          "constraint_schema = DATABASE() AND table_name = '" +
+          escaped + "'");
       for (auto& r : db.Query("SELECT column_name, data_type, column_type FROM "
                               "information_schema.columns WHERE table_schema = DATABASE() AND "
-                              "table_name = '" + escaped + "' ORDER BY ordinal_position")) {
+                              "table_name = '" +
+                              escaped + "' ORDER BY ordinal_position")) {
         bool json = false;
         for (auto& c : checks) {
           json = json || (c[0] && c[0]->find("json_valid(`" + *r[0] + "`)") != std::string::npos);
@@ -305,8 +334,8 @@ std::vector<ColumnInfo> DescribeColumns(TestDatabase& db, const std::string& tab
       break;
     }
     case Db::kSQLite:
-      for (auto& r : db.Query("SELECT name, type FROM pragma_table_info('" + escaped +
-                              "') ORDER BY cid")) {
+      for (auto& r :
+           db.Query("SELECT name, type FROM pragma_table_info('" + escaped + "') ORDER BY cid")) {
         out.push_back({*r[0], r[1].value_or(""), ClassifySqlite(r[1].value_or(""))});
       }
       break;
@@ -353,9 +382,9 @@ std::string FirstDifference(const TableContents& expected, const TableContents& 
       if (e != a) {
         auto show = [](const std::optional<std::string>& v) {
           if (!v) return std::string("NULL");
-          return v->size() > 80 ? "'" + v->substr(0, 80) + "…' (" + std::to_string(v->size()) +
-                                      " bytes)"
-                                : "'" + *v + "'";
+          return v->size() > 80
+                     ? "'" + v->substr(0, 80) + "…' (" + std::to_string(v->size()) + " bytes)"
+                     : "'" + *v + "'";
         };
         return fmt::format("row {} (sorted) column {} ({} -> {}): expected {}, found {}", r + 1,
                            expected.columns[c].name, expected.columns[c].type,
@@ -367,17 +396,17 @@ std::string FirstDifference(const TableContents& expected, const TableContents& 
 }
 
 void LoadScript(TestDatabase& db, const std::string& path, const std::string& skip_through) {
-  std::string source = skip_through.empty()
-                           ? "cat " + ShellQuote(path)
-                           : "sed -e " + ShellQuote("1," + skip_through + "d") + " " + ShellQuote(path);
+  std::string source = skip_through.empty() ? "cat " + ShellQuote(path)
+                                            : "sed -e " + ShellQuote("1," + skip_through + "d") +
+                                                  " " + ShellQuote(path);
   std::string command;
   const char* pg_port = std::getenv("FERRY_TEST_PG_PORT");
   const char* my_port = std::getenv("FERRY_TEST_MARIADB_PORT");
   switch (db.db()) {
     case Db::kPostgres:
       command = source + " | PGPASSWORD=" + ShellQuote(TestPassword()) +
-                " psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " +
-                (pg_port ? pg_port : "54329") + " -U ferry -d " + db.name() + " >/dev/null";
+                " psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + (pg_port ? pg_port : "54329") +
+                " -U ferry -d " + db.name() + " >/dev/null";
       break;
     case Db::kMariaDB:
       command = source + " | MYSQL_PWD=" + ShellQuote(TestPassword()) +

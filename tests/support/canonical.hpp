@@ -12,8 +12,20 @@
 namespace ferry::test {
 
 enum class Family {
-  kInteger, kDecimal, kFloat4, kFloat8, kBoolean, kText, kChar, kBytes, kDate, kTime,
-  kTimestamp, kTimestampTz, kUuid, kJson
+  kInteger,
+  kDecimal,
+  kFloat4,
+  kFloat8,
+  kBoolean,
+  kText,
+  kChar,
+  kBytes,
+  kDate,
+  kTime,
+  kTimestamp,
+  kTimestampTz,
+  kUuid,
+  kJson
 };
 
 struct ColumnInfo {

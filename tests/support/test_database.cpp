@@ -22,8 +22,12 @@ std::string Env(const char* name, const char* fallback) {
   return v && *v ? v : fallback;
 }
 
-std::string PgPort() { return Env("FERRY_TEST_PG_PORT", "54329"); }
-std::string MariaDbPort() { return Env("FERRY_TEST_MARIADB_PORT", "33069"); }
+std::string PgPort() {
+  return Env("FERRY_TEST_PG_PORT", "54329");
+}
+std::string MariaDbPort() {
+  return Env("FERRY_TEST_MARIADB_PORT", "33069");
+}
 
 std::string PgOdbc(const std::string& database) {
   return fmt::format(
@@ -59,7 +63,8 @@ odbc::Connection Connect(const std::string& odbc_string, Db db) {
 std::string UniqueName(const std::string& hint) {
   static std::atomic<int> counter{0};
   std::string clean;
-  for (char c : hint) clean += std::isalnum(static_cast<unsigned char>(c)) ? char(std::tolower(c)) : '_';
+  for (char c : hint)
+    clean += std::isalnum(static_cast<unsigned char>(c)) ? char(std::tolower(c)) : '_';
   return fmt::format("ft_{}_{}_{}", clean.substr(0, 30), getpid(), counter++);
 }
 
@@ -80,9 +85,12 @@ std::vector<std::string> SplitStatements(const std::string& sql) {
 
 const char* DbName(Db db) {
   switch (db) {
-    case Db::kPostgres: return "postgresql";
-    case Db::kMariaDB: return "mariadb";
-    case Db::kSQLite: return "sqlite";
+    case Db::kPostgres:
+      return "postgresql";
+    case Db::kMariaDB:
+      return "mariadb";
+    case Db::kSQLite:
+      return "sqlite";
   }
   return "?";
 }
@@ -115,7 +123,8 @@ TestDatabase::~TestDatabase() {
   try {
     switch (db_) {
       case Db::kPostgres:
-        Connect(PgOdbc("postgres"), db_).Execute("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        Connect(PgOdbc("postgres"), db_)
+            .Execute("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
         break;
       case Db::kMariaDB:
         Connect(MariaDbOdbc(""), db_).Execute("DROP DATABASE IF EXISTS " + name_);
@@ -134,18 +143,24 @@ TestDatabase::~TestDatabase() {
 
 std::string TestDatabase::Url() const {
   switch (db_) {
-    case Db::kPostgres: return fmt::format("postgresql://ferry@127.0.0.1:{}/{}", PgPort(), name_);
-    case Db::kMariaDB: return fmt::format("mysql://ferry@127.0.0.1:{}/{}", MariaDbPort(), name_);
-    case Db::kSQLite: return "sqlite:" + path_;
+    case Db::kPostgres:
+      return fmt::format("postgresql://ferry@127.0.0.1:{}/{}", PgPort(), name_);
+    case Db::kMariaDB:
+      return fmt::format("mysql://ferry@127.0.0.1:{}/{}", MariaDbPort(), name_);
+    case Db::kSQLite:
+      return "sqlite:" + path_;
   }
   return "";
 }
 
 std::string TestDatabase::Odbc() const {
   switch (db_) {
-    case Db::kPostgres: return PgOdbc(name_);
-    case Db::kMariaDB: return MariaDbOdbc(name_);
-    case Db::kSQLite: return "Driver={SQLite3};Database=" + path_ + ";StepAPI=1;";
+    case Db::kPostgres:
+      return PgOdbc(name_);
+    case Db::kMariaDB:
+      return MariaDbOdbc(name_);
+    case Db::kSQLite:
+      return "Driver={SQLite3};Database=" + path_ + ";StepAPI=1;";
   }
   return "";
 }
@@ -169,7 +184,9 @@ class SqliteFile {
       Row row;
       for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
         switch (sqlite3_column_type(stmt, c)) {
-          case SQLITE_NULL: row.emplace_back(); break;
+          case SQLITE_NULL:
+            row.emplace_back();
+            break;
           case SQLITE_FLOAT: {
             char buf[64];
             std::snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(stmt, c));
@@ -177,8 +194,9 @@ class SqliteFile {
             break;
           }
           default:
-            row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
-                                         size_t(sqlite3_column_bytes(stmt, c))));
+            row.emplace_back(
+                std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
+                            size_t(sqlite3_column_bytes(stmt, c))));
         }
       }
       rows.push_back(std::move(row));
