@@ -12,16 +12,20 @@ void Batch::Reset(const std::vector<Storage>& storages) {
     return;
   }
   columns_.clear();
+  wire_.clear();
+  wire_rows_ = 0;
   columns_.reserve(storages.size());
   for (Storage s : storages) columns_.emplace_back(s);
 }
 
 void Batch::Clear() {
   for (ColumnVector& c : columns_) c.Clear();
+  wire_.clear();
+  wire_rows_ = 0;
 }
 
 size_t Batch::ByteSize() const {
-  size_t total = 0;
+  size_t total = wire_.size();
   for (const ColumnVector& c : columns_) total += c.ByteSize();
   return total;
 }

@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -111,13 +112,22 @@ class Batch {
   void Clear();
 
   size_t num_columns() const { return columns_.size(); }
-  size_t num_rows() const { return columns_.empty() ? 0 : columns_.front().size(); }
+  size_t num_rows() const { return columns_.empty() ? wire_rows_ : columns_.front().size(); }
+
+  // Rows in a destination's wire format: a pass-through batch holds only these (and no
+  // columns); a writer's Prepare puts its encoding of the columns here.
+  std::string& wire() { return wire_; }
+  const std::string& wire() const { return wire_; }
+  size_t wire_rows() const { return wire_rows_; }
+  void set_wire_rows(size_t rows) { wire_rows_ = rows; }
   ColumnVector& column(size_t i) { return columns_[i]; }
   const ColumnVector& column(size_t i) const { return columns_[i]; }
   size_t ByteSize() const;
 
  private:
   std::vector<ColumnVector> columns_;
+  std::string wire_;
+  size_t wire_rows_ = 0;
 };
 
 }  // namespace ferry

@@ -43,7 +43,8 @@ class RowReader {
  public:
   virtual ~RowReader() = default;
   // Clears `batch` and fills it with the next rows, up to the request's limits, in the
-  // layout StorageOf(column type) gives for each requested column. False when done.
+  // layout StorageOf(column type) gives for each requested column (or, for a pass-through
+  // request, as wire bytes). False when done.
   virtual bool Next(Batch& batch) = 0;
 };
 
@@ -52,13 +53,19 @@ struct ReadRequest {
   std::vector<int> columns;  // source column indices, in batch order
   WorkUnit unit;
   BatchLimits limits;
+  // Rows stay in the source's wire format (PostgreSQL binary COPY) for a destination of the
+  // same engine and identical column types; no decoding, no conversion.
+  bool pass_through = false;
 };
 
 class RowWriter {
  public:
   virtual ~RowWriter() = default;
-  // Sends the batch's rows (whose columns follow WriteRequest::columns) to the destination,
-  // inside the writer's transaction.
+  // CPU-only work on a converted batch before it is sent (binary COPY encoding, say), into
+  // batch.wire(). Thread-safe: runs on worker threads while Write sends other batches.
+  virtual void Prepare(Batch& /*batch*/) const {}
+  // Sends the batch's rows (whose columns follow WriteRequest::columns, or prepared wire
+  // bytes) inside the unit's transaction.
   virtual void Write(const Batch& batch) = 0;
   virtual void Commit() = 0;
   virtual void Rollback() = 0;
@@ -68,6 +75,28 @@ struct WriteRequest {
   const Table* table = nullptr;    // the destination table as it exists
   std::vector<int> columns;        // destination column indices, in batch order
   std::vector<int> key_positions;  // batch positions of the row key, to name failing rows
+  bool pass_through = false;       // batches arrive as the source's wire bytes
+};
+
+// One source connection, used by one thread, reading work units one after another inside the
+// run's snapshot (see Endpoint::BeginSnapshot).
+class ReadSession {
+ public:
+  virtual ~ReadSession() = default;
+  virtual std::unique_ptr<RowReader> Read(const ReadRequest& request) = 0;
+};
+
+// One destination connection, used by one thread; each Write begins a unit's transaction,
+// which the returned writer commits or rolls back.
+class WriteSession {
+ public:
+  virtual ~WriteSession() = default;
+  virtual std::unique_ptr<RowWriter> Write(const WriteRequest& request) = 0;
+};
+
+enum class Consistency {
+  kSnapshot,  // every reader sees one snapshot where the engine can share it
+  kNone,      // each reader reads what is committed when it reads (a stopped source)
 };
 
 class Endpoint {
@@ -94,8 +123,11 @@ class Endpoint {
   virtual void TruncateTable(const TableName& name) = 0;
   virtual bool HasRows(const TableName& name) = 0;
 
-  virtual std::unique_ptr<RowReader> OpenReader(const ReadRequest& request) = 0;
-  virtual std::unique_ptr<RowWriter> OpenWriter(const WriteRequest& request) = 0;
+  // Sets up what read sessions opened afterwards share; returns what that guarantees, for the
+  // log ("one exported snapshot", "a consistent snapshot per reader", "none").
+  virtual std::string BeginSnapshot(Consistency consistency) = 0;
+  virtual std::unique_ptr<ReadSession> OpenReadSession() = 0;
+  virtual std::unique_ptr<WriteSession> OpenWriteSession() = 0;
 };
 
 }  // namespace ferry

@@ -46,6 +46,19 @@ class Dialect {
   // Session settings run on every new connection (time zone, strictness, encoding).
   virtual void SetUpSession(SqlSession& connection, bool is_source) const = 0;
 
+  // Consistent reads. ExportSnapshot runs on a coordinator session that stays open for the
+  // run and returns a snapshot others can import, or nullopt where the engine cannot share one;
+  // StartSnapshotRead begins a reader's read-only transaction, in `snapshot` when given.
+  virtual std::optional<std::string> ExportSnapshot(SqlSession& /*coordinator*/) const {
+    return std::nullopt;
+  }
+  virtual void StartSnapshotRead(SqlSession& /*reader*/,
+                                 const std::optional<std::string>& /*snapshot*/) const {}
+  // What BeginSnapshot reports for this engine.
+  virtual std::string SnapshotGuarantee(bool exported) const {
+    return exported ? "one snapshot shared by every reader" : "none";
+  }
+
   std::string Quote(const std::string& identifier) const;
   virtual std::string QualifiedName(const TableName& name) const;
 

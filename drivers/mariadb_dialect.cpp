@@ -35,6 +35,17 @@ class MariaDbDialect final : public Dialect {
     }
   }
 
+  // MariaDB cannot share a snapshot between connections: each reader starts its own when its
+  // session opens, so rows committed between two readers' starts may be seen by one only.
+  void StartSnapshotRead(SqlSession& reader, const std::optional<std::string>&) const override {
+    reader.Execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    reader.Execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+  }
+  std::string SnapshotGuarantee(bool) const override {
+    return "a consistent snapshot per reader, taken when the reader starts (MariaDB cannot "
+           "share one across connections)";
+  }
+
   std::string DefaultSchema(SqlSession& connection) const override {
     auto rows = connection.Query("SELECT DATABASE()");
     if (rows.empty() || !rows[0][0]) {

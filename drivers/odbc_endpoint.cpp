@@ -1,5 +1,5 @@
-// The ODBC implementation of Endpoint: one catalog connection per endpoint, and one new
-// connection for each reader and writer, so they can later run on their own threads.
+// The ODBC implementation of Endpoint: one catalog connection per endpoint, and one
+// connection per read or write session, each used by one thread.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,8 +8,8 @@
 #include "copier/error.hpp"
 #include "drivers/dialect.hpp"
 #include "drivers/odbc_codec.hpp"
+#include "drivers/odbc_endpoint.hpp"
 #include "drivers/open.hpp"
-#include "drivers/sql_endpoint.hpp"
 #include "drivers/sqlite/sqlite_endpoint.hpp"
 
 namespace ferry {
@@ -24,24 +24,11 @@ constexpr size_t kParameterBudget = 16u << 20;
 // error harder to place.
 constexpr size_t kParameterRows = 1000;
 
-struct Session {
-  std::string odbc;  // connection string with every attribute the dialect wants
-  std::string display;
-  bool is_source = true;
-};
-
-std::unique_ptr<odbc::Connection> Connect(const Session& session, const Dialect& dialect) {
-  auto connection = std::make_unique<odbc::Connection>(session.odbc, session.display);
-  dialect.SetUpSession(*connection, session.is_source);
-  return connection;
-}
-
 class OdbcRowReader final : public RowReader {
  public:
-  OdbcRowReader(std::unique_ptr<odbc::Connection> connection, const Dialect& dialect,
-                const ReadRequest& request, bool can_position)
-      : connection_(std::move(connection)),
-        statement_(*connection_),
+  OdbcRowReader(odbc::Connection& connection, const Dialect& dialect, const ReadRequest& request,
+                bool can_position)
+      : statement_(connection),
         table_(*request.table),
         columns_(request.columns),
         limits_(request.limits) {
@@ -118,7 +105,6 @@ class OdbcRowReader final : public RowReader {
   }
 
  private:
-  std::unique_ptr<odbc::Connection> connection_;
   odbc::Statement statement_;
   const Table& table_;
   std::vector<int> columns_;
@@ -132,14 +118,13 @@ class OdbcRowReader final : public RowReader {
 
 class OdbcRowWriter final : public RowWriter {
  public:
-  OdbcRowWriter(std::unique_ptr<odbc::Connection> connection, const Dialect& dialect,
-                const WriteRequest& request, bool parameter_arrays)
-      : connection_(std::move(connection)),
-        statement_(*connection_),
+  OdbcRowWriter(odbc::Connection& connection, const Dialect& dialect, const WriteRequest& request,
+                bool parameter_arrays)
+      : connection_(connection),
+        statement_(connection),
         table_(*request.table),
         columns_(request.columns),
         key_positions_(request.key_positions) {
-    connection_->SetAutocommit(false);
     std::vector<odbc::ParameterDescription> descriptions;
     for (int column : columns_) {
       plans_.push_back(PlanParameter(dialect, table_.columns[size_t(column)].type));
@@ -195,18 +180,27 @@ class OdbcRowWriter final : public RowWriter {
     }
   }
 
+  ~OdbcRowWriter() override {
+    if (!finished_) connection_.Rollback();
+  }
+
   void Commit() override {
     try {
-      connection_->Commit();
+      connection_.Commit();
+      finished_ = true;
     } catch (Error& e) {
       e.WithTable(DisplayName(table_.name));
       throw;
     }
   }
-  void Rollback() override { connection_->Rollback(); }
+  void Rollback() override {
+    connection_.Rollback();
+    finished_ = true;
+  }
 
  private:
-  std::unique_ptr<odbc::Connection> connection_;
+  odbc::Connection& connection_;
+  bool finished_ = false;
   odbc::Statement statement_;
   const Table& table_;
   std::vector<int> columns_;
@@ -215,31 +209,74 @@ class OdbcRowWriter final : public RowWriter {
   std::optional<odbc::ParameterArrays> arrays_;
 };
 
-class OdbcEndpoint final : public SqlEndpoint {
+class OdbcReadSession final : public ReadSession {
  public:
-  OdbcEndpoint(Session session, std::unique_ptr<Dialect> dialect,
-               std::unique_ptr<odbc::Connection> catalog, EndpointInfo info, bool can_position,
-               bool parameter_arrays)
-      : SqlEndpoint(std::move(dialect), std::move(catalog), std::move(info)),
-        session_(std::move(session)),
-        can_position_(can_position),
-        parameter_arrays_(parameter_arrays) {}
+  OdbcReadSession(std::unique_ptr<SqlSession> connection, const Dialect& dialect, bool can_position)
+      : connection_(std::move(connection)), dialect_(dialect), can_position_(can_position) {}
 
-  std::unique_ptr<RowReader> OpenReader(const ReadRequest& request) override {
-    return std::make_unique<OdbcRowReader>(Connect(session_, dialect()), dialect(), request,
-                                           can_position_);
-  }
-
-  std::unique_ptr<RowWriter> OpenWriter(const WriteRequest& request) override {
-    return std::make_unique<OdbcRowWriter>(Connect(session_, dialect()), dialect(), request,
-                                           parameter_arrays_);
+  std::unique_ptr<RowReader> Read(const ReadRequest& request) override {
+    if (request.pass_through) {
+      throw Error(ErrorCode::kInternal, "ODBC readers cannot pass rows through undecoded");
+    }
+    return std::make_unique<OdbcRowReader>(static_cast<odbc::Connection&>(*connection_), dialect_,
+                                           request, can_position_);
   }
 
  private:
-  Session session_;
+  std::unique_ptr<SqlSession> connection_;
+  const Dialect& dialect_;
   bool can_position_;
+};
+
+class OdbcWriteSession final : public WriteSession {
+ public:
+  OdbcWriteSession(std::unique_ptr<SqlSession> connection, const Dialect& dialect,
+                   bool parameter_arrays)
+      : connection_(std::move(connection)), dialect_(dialect), parameter_arrays_(parameter_arrays) {
+    static_cast<odbc::Connection&>(*connection_).SetAutocommit(false);
+  }
+
+  std::unique_ptr<RowWriter> Write(const WriteRequest& request) override {
+    if (request.pass_through) {
+      throw Error(ErrorCode::kInternal, "ODBC writers cannot take undecoded rows");
+    }
+    return std::make_unique<OdbcRowWriter>(static_cast<odbc::Connection&>(*connection_), dialect_,
+                                           request, parameter_arrays_);
+  }
+
+ private:
+  std::unique_ptr<SqlSession> connection_;
+  const Dialect& dialect_;
   bool parameter_arrays_;
 };
+
+}  // namespace
+
+OdbcEndpoint::OdbcEndpoint(OdbcTarget target, std::unique_ptr<Dialect> dialect,
+                           std::unique_ptr<odbc::Connection> catalog, EndpointInfo info,
+                           bool can_position, bool parameter_arrays)
+    : SqlEndpoint(std::move(dialect), std::move(catalog), std::move(info)),
+      target_(std::move(target)),
+      can_position_(can_position),
+      parameter_arrays_(parameter_arrays) {}
+
+std::unique_ptr<SqlSession> OdbcEndpoint::OpenSqlSession() {
+  auto connection = std::make_unique<odbc::Connection>(target_.odbc, target_.display);
+  dialect().SetUpSession(*connection, target_.is_source);
+  return connection;
+}
+
+std::unique_ptr<ReadSession> OdbcEndpoint::OpenReadSession() {
+  std::unique_ptr<SqlSession> connection = OpenSqlSession();
+  JoinSnapshot(*connection);
+  return std::make_unique<OdbcReadSession>(std::move(connection), dialect(), can_position_);
+}
+
+std::unique_ptr<WriteSession> OdbcEndpoint::OpenWriteSession() {
+  return std::make_unique<OdbcWriteSession>(OpenSqlSession(), dialect(), parameter_arrays_);
+}
+
+namespace {
 
 std::unique_ptr<Dialect> DialectFor(const std::string& dbms_name) {
   std::string name;
@@ -282,7 +319,7 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
     std::string path = probe->InfoString(SQL_DATABASE_NAME);
     return OpenSqliteEndpoint(path, is_source, resolved.display);
   }
-  Session session;
+  OdbcTarget session;
   session.is_source = is_source;
   session.display = resolved.display;
   session.odbc = resolved.odbc;

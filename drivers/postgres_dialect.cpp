@@ -37,6 +37,18 @@ class PostgresDialect final : public Dialect {
     connection.Execute("SET client_encoding='UTF8'");
   }
 
+  std::optional<std::string> ExportSnapshot(SqlSession& coordinator) const override {
+    coordinator.Execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    auto rows = coordinator.Query("SELECT pg_export_snapshot()");
+    return *rows.at(0).at(0);
+  }
+
+  void StartSnapshotRead(SqlSession& reader,
+                         const std::optional<std::string>& snapshot) const override {
+    reader.Execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (snapshot) reader.Execute("SET TRANSACTION SNAPSHOT '" + *snapshot + "'");
+  }
+
   std::string DefaultSchema(SqlSession& connection) const override {
     auto rows = connection.Query("SELECT current_schema()");
     if (rows.empty() || !rows[0][0]) {

@@ -59,6 +59,19 @@ bool SqlEndpoint::HasRows(const TableName& name) {
   }
 }
 
+std::string SqlEndpoint::BeginSnapshot(Consistency consistency) {
+  consistent_ = consistency == Consistency::kSnapshot;
+  if (!consistent_) return "none (--consistency none: each reader sees what is committed)";
+  snapshot_holder_ = OpenSqlSession();
+  snapshot_ = dialect_->ExportSnapshot(*snapshot_holder_);
+  if (!snapshot_) snapshot_holder_.reset();
+  return dialect_->SnapshotGuarantee(snapshot_.has_value());
+}
+
+void SqlEndpoint::JoinSnapshot(SqlSession& reader) const {
+  if (consistent_) dialect_->StartSnapshotRead(reader, snapshot_);
+}
+
 void SqlEndpoint::RunDdl(const TableName& name, const std::string& sql) {
   try {
     catalog_->Execute(sql);

@@ -22,8 +22,14 @@ class SqlEndpoint : public Endpoint {
   void DropTable(const TableName& name) override;
   void TruncateTable(const TableName& name) override;
   bool HasRows(const TableName& name) override;
+  std::string BeginSnapshot(Consistency consistency) override;
 
  protected:
+  // A new connection to this end, with the dialect's session settings applied.
+  virtual std::unique_ptr<SqlSession> OpenSqlSession() = 0;
+  // Starts a reader's transaction inside the run's snapshot (when BeginSnapshot asked for one).
+  void JoinSnapshot(SqlSession& reader) const;
+
   // `info` needs engine, product, version and display; the rest is filled here.
   SqlEndpoint(std::unique_ptr<Dialect> dialect, std::unique_ptr<SqlSession> catalog,
               EndpointInfo info);
@@ -37,6 +43,9 @@ class SqlEndpoint : public Endpoint {
   std::unique_ptr<Dialect> dialect_;
   std::unique_ptr<SqlSession> catalog_;
   EndpointInfo info_;
+  bool consistent_ = false;
+  std::unique_ptr<SqlSession> snapshot_holder_;  // keeps an exported snapshot alive
+  std::optional<std::string> snapshot_;
 };
 
 // Batch positions of the table's row key among `columns` (for naming rows in errors).

@@ -24,6 +24,14 @@ class SqliteDialect final : public Dialect {
     return {};
   }
 
+  // One read transaction per reader: each sees the database as it was when it started.
+  void StartSnapshotRead(SqlSession& reader, const std::optional<std::string>&) const override {
+    reader.Execute("BEGIN");
+  }
+  std::string SnapshotGuarantee(bool) const override {
+    return "a consistent snapshot per reader, taken when the reader starts";
+  }
+
   void SetUpSession(SqlSession& connection, bool is_source) const override {
     if (!is_source) connection.Execute("PRAGMA synchronous = NORMAL");
   }

@@ -47,8 +47,10 @@ void CopyTable(Endpoint& source, Endpoint& destination, TableCopyPlan& plan,
   write.columns = plan.destination_columns;
   write.key_positions = plan.key_positions;
 
-  auto reader = source.OpenReader(read);
-  auto writer = destination.OpenWriter(write);
+  auto read_session = source.OpenReadSession();
+  auto write_session = destination.OpenWriteSession();
+  auto reader = read_session->Read(read);
+  auto writer = write_session->Write(write);
   Batch in, out;
   const Clock::time_point start = Clock::now();
   Clock::time_point last_report = start;

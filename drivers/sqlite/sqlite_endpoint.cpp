@@ -130,16 +130,15 @@ std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
 
 class SqliteRowReader final : public RowReader {
  public:
-  SqliteRowReader(std::unique_ptr<Session> session, const Dialect& dialect,
-                  const ReadRequest& request)
-      : session_(std::move(session)),
+  SqliteRowReader(Session& session, const Dialect& dialect, const ReadRequest& request)
+      : session_(session),
         table_(*request.table),
         columns_(request.columns),
         limits_(request.limits) {
     for (int column : columns_) storages_.push_back(StorageOf(table_.columns[size_t(column)].type));
     const std::string sql = dialect.SelectSql(table_, columns_, request.unit.range);
     try {
-      statement_.emplace(*session_, sql);
+      statement_.emplace(session_, sql);
     } catch (Error& e) {
       e.WithTable(DisplayName(table_.name));
       throw;
@@ -194,7 +193,7 @@ class SqliteRowReader final : public RowReader {
   }
 
  private:
-  std::unique_ptr<Session> session_;
+  Session& session_;
   const Table& table_;
   std::vector<int> columns_;
   BatchLimits limits_;
@@ -206,9 +205,8 @@ class SqliteRowReader final : public RowReader {
 
 class SqliteRowWriter final : public RowWriter {
  public:
-  SqliteRowWriter(std::unique_ptr<Session> session, const Dialect& dialect,
-                  const WriteRequest& request)
-      : session_(std::move(session)),
+  SqliteRowWriter(Session& session, const Dialect& dialect, const WriteRequest& request)
+      : session_(session),
         table_(*request.table),
         columns_(request.columns),
         key_positions_(request.key_positions) {
@@ -217,9 +215,9 @@ class SqliteRowWriter final : public RowWriter {
     }
     const std::string sql = dialect.InsertSql(table_, columns_);
     try {
-      session_->Execute("BEGIN");
+      session_.Execute("BEGIN");
       in_transaction_ = true;
-      statement_.emplace(*session_, sql);
+      statement_.emplace(session_, sql);
     } catch (Error& e) {
       e.WithTable(DisplayName(table_.name));
       throw;
@@ -306,7 +304,7 @@ class SqliteRowWriter final : public RowWriter {
 
   void Commit() override {
     try {
-      session_->Execute("COMMIT");
+      session_.Execute("COMMIT");
       in_transaction_ = false;
     } catch (Error& e) {
       e.WithTable(DisplayName(table_.name));
@@ -316,7 +314,7 @@ class SqliteRowWriter final : public RowWriter {
 
   void Rollback() override {
     if (!in_transaction_) return;
-    sqlite3_exec(session_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(session_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     in_transaction_ = false;
   }
 
@@ -324,7 +322,7 @@ class SqliteRowWriter final : public RowWriter {
   [[noreturn]] void Fail(const Batch& batch, size_t row, int rc, const char* call) {
     sqlite3_reset(statement_->get());
     try {
-      session_->Fail(rc, call);
+      session_.Fail(rc, call);
     } catch (Error& e) {
       e.WithTable(DisplayName(table_.name));
       e.WithKey(RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_), row));
@@ -332,13 +330,39 @@ class SqliteRowWriter final : public RowWriter {
     }
   }
 
-  std::unique_ptr<Session> session_;
+  Session& session_;
   const Table& table_;
   std::vector<int> columns_;
   std::vector<int> key_positions_;
   std::vector<bool> with_zone_;
   std::optional<Statement> statement_;
   bool in_transaction_ = false;
+};
+
+class SqliteReadSession final : public ReadSession {
+ public:
+  SqliteReadSession(std::unique_ptr<SqlSession> session, const Dialect& dialect)
+      : session_(std::move(session)), dialect_(dialect) {}
+  std::unique_ptr<RowReader> Read(const ReadRequest& request) override {
+    return std::make_unique<SqliteRowReader>(static_cast<Session&>(*session_), dialect_, request);
+  }
+
+ private:
+  std::unique_ptr<SqlSession> session_;
+  const Dialect& dialect_;
+};
+
+class SqliteWriteSession final : public WriteSession {
+ public:
+  SqliteWriteSession(std::unique_ptr<SqlSession> session, const Dialect& dialect)
+      : session_(std::move(session)), dialect_(dialect) {}
+  std::unique_ptr<RowWriter> Write(const WriteRequest& request) override {
+    return std::make_unique<SqliteRowWriter>(static_cast<Session&>(*session_), dialect_, request);
+  }
+
+ private:
+  std::unique_ptr<SqlSession> session_;
+  const Dialect& dialect_;
 };
 
 class SqliteEndpoint final : public SqlEndpoint {
@@ -349,21 +373,24 @@ class SqliteEndpoint final : public SqlEndpoint {
         path_(std::move(path)),
         is_source_(is_source) {}
 
-  std::unique_ptr<RowReader> OpenReader(const ReadRequest& request) override {
-    return std::make_unique<SqliteRowReader>(Open(), dialect(), request);
+  std::unique_ptr<ReadSession> OpenReadSession() override {
+    std::unique_ptr<SqlSession> session = OpenSqlSession();
+    JoinSnapshot(*session);
+    return std::make_unique<SqliteReadSession>(std::move(session), dialect());
   }
 
-  std::unique_ptr<RowWriter> OpenWriter(const WriteRequest& request) override {
-    return std::make_unique<SqliteRowWriter>(Open(), dialect(), request);
+  std::unique_ptr<WriteSession> OpenWriteSession() override {
+    return std::make_unique<SqliteWriteSession>(OpenSqlSession(), dialect());
   }
 
- private:
-  std::unique_ptr<Session> Open() {
+ protected:
+  std::unique_ptr<SqlSession> OpenSqlSession() override {
     auto session = std::make_unique<Session>(path_, is_source_, info().display);
     dialect().SetUpSession(*session, is_source_);
     return session;
   }
 
+ private:
   std::string path_;
   bool is_source_;
 };

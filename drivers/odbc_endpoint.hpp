@@ -1,0 +1,41 @@
+// The ODBC endpoint: catalog and DDL through the dialect, reads with block cursors, writes with
+// parameter arrays, one connection per session. Native bulk paths for an engine derive from it
+// and replace the sessions where the server's own protocol is faster.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "drivers/odbc/connection.hpp"
+#include "drivers/sql_endpoint.hpp"
+
+namespace ferry {
+
+// Where an ODBC endpoint connects: the full connection string (may hold a password) and
+// how to show it.
+struct OdbcTarget {
+  std::string odbc;
+  std::string display;
+  bool is_source = true;
+};
+
+class OdbcEndpoint : public SqlEndpoint {
+ public:
+  OdbcEndpoint(OdbcTarget target, std::unique_ptr<Dialect> dialect,
+               std::unique_ptr<odbc::Connection> catalog, EndpointInfo info, bool can_position,
+               bool parameter_arrays);
+
+  std::unique_ptr<ReadSession> OpenReadSession() override;
+  std::unique_ptr<WriteSession> OpenWriteSession() override;
+
+ protected:
+  std::unique_ptr<SqlSession> OpenSqlSession() override;
+  const OdbcTarget& target() const { return target_; }
+
+ private:
+  OdbcTarget target_;
+  bool can_position_;
+  bool parameter_arrays_;
+};
+
+}  // namespace ferry
