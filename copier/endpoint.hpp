@@ -46,6 +46,8 @@ class RowReader {
   // layout StorageOf(column type) gives for each requested column (or, for a pass-through
   // request, as wire bytes). False when done.
   virtual bool Next(Batch& batch) = 0;
+  // How rows are read, for plans and profiles ("ODBC block cursor", "binary COPY").
+  virtual std::string Method() const = 0;
 };
 
 struct ReadRequest {
@@ -69,6 +71,8 @@ class RowWriter {
   virtual void Write(const Batch& batch) = 0;
   virtual void Commit() = 0;
   virtual void Rollback() = 0;
+  // How rows are written ("ODBC parameter arrays", "binary COPY", ...).
+  virtual std::string Method() const = 0;
 };
 
 struct WriteRequest {

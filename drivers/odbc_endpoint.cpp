@@ -7,9 +7,11 @@
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
 #include "drivers/dialect.hpp"
+#include "drivers/mariadb/mariadb_endpoint.hpp"
 #include "drivers/odbc_codec.hpp"
 #include "drivers/odbc_endpoint.hpp"
 #include "drivers/open.hpp"
+#include "drivers/postgres/postgres_endpoint.hpp"
 #include "drivers/sqlite/sqlite_endpoint.hpp"
 
 namespace ferry {
@@ -104,6 +106,8 @@ class OdbcRowReader final : public RowReader {
     return batch.num_rows() > 0;
   }
 
+  std::string Method() const override { return "ODBC block cursor"; }
+
  private:
   odbc::Statement statement_;
   const Table& table_;
@@ -180,6 +184,8 @@ class OdbcRowWriter final : public RowWriter {
     }
   }
 
+  std::string Method() const override { return "ODBC parameter arrays"; }
+
   ~OdbcRowWriter() override {
     if (!finished_) connection_.Rollback();
   }
@@ -252,13 +258,11 @@ class OdbcWriteSession final : public WriteSession {
 
 }  // namespace
 
-OdbcEndpoint::OdbcEndpoint(OdbcTarget target, std::unique_ptr<Dialect> dialect,
-                           std::unique_ptr<odbc::Connection> catalog, EndpointInfo info,
-                           bool can_position, bool parameter_arrays)
-    : SqlEndpoint(std::move(dialect), std::move(catalog), std::move(info)),
-      target_(std::move(target)),
-      can_position_(can_position),
-      parameter_arrays_(parameter_arrays) {}
+OdbcEndpoint::OdbcEndpoint(OdbcEndpointParts parts)
+    : SqlEndpoint(std::move(parts.dialect), std::move(parts.catalog), std::move(parts.info)),
+      target_(std::move(parts.target)),
+      can_position_(parts.can_position),
+      parameter_arrays_(parts.parameter_arrays) {}
 
 std::unique_ptr<SqlSession> OdbcEndpoint::OpenSqlSession() {
   auto connection = std::make_unique<odbc::Connection>(target_.odbc, target_.display);
@@ -342,8 +346,16 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
   bool can_position =
       (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND) && dialect->CanPositionInRowset();
   bool parameter_arrays = catalog->InfoUInt(SQL_PARAM_ARRAY_ROW_COUNTS) != 0;
-  return std::make_unique<OdbcEndpoint>(std::move(session), std::move(dialect), std::move(catalog),
-                                        std::move(info), can_position, parameter_arrays);
+  OdbcEndpointParts parts{std::move(session), std::move(dialect), std::move(catalog),
+                          std::move(info),    can_position,       parameter_arrays};
+  switch (parts.dialect->engine()) {
+    case Engine::kPostgres:
+      return MakePostgresEndpoint(std::move(parts));
+    case Engine::kMariaDB:
+      return MakeMariaDbEndpoint(std::move(parts));
+    default:
+      return std::make_unique<OdbcEndpoint>(std::move(parts));
+  }
 }
 
 }  // namespace ferry

@@ -19,11 +19,19 @@ struct OdbcTarget {
   bool is_source = true;
 };
 
+// Everything an ODBC endpoint is made of, gathered by OpenEndpoint.
+struct OdbcEndpointParts {
+  OdbcTarget target;
+  std::unique_ptr<Dialect> dialect;
+  std::unique_ptr<odbc::Connection> catalog;
+  EndpointInfo info;
+  bool can_position = false;      // SQLSetPos + SQLGetData work inside a rowset
+  bool parameter_arrays = false;  // the driver executes parameter arrays natively
+};
+
 class OdbcEndpoint : public SqlEndpoint {
  public:
-  OdbcEndpoint(OdbcTarget target, std::unique_ptr<Dialect> dialect,
-               std::unique_ptr<odbc::Connection> catalog, EndpointInfo info, bool can_position,
-               bool parameter_arrays);
+  explicit OdbcEndpoint(OdbcEndpointParts parts);
 
   std::unique_ptr<ReadSession> OpenReadSession() override;
   std::unique_ptr<WriteSession> OpenWriteSession() override;

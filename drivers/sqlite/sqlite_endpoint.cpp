@@ -192,6 +192,8 @@ class SqliteRowReader final : public RowReader {
     return batch.num_rows() > 0;
   }
 
+  std::string Method() const override { return "SQLite statement"; }
+
  private:
   Session& session_;
   const Table& table_;
@@ -301,6 +303,8 @@ class SqliteRowWriter final : public RowWriter {
       sqlite3_reset(stmt);
     }
   }
+
+  std::string Method() const override { return "SQLite prepared insert"; }
 
   void Commit() override {
     try {
