@@ -43,6 +43,7 @@ struct Table {
   std::vector<Index> unique_indexes;  // besides the primary key
   int64_t estimated_rows = -1;        // -1 = unknown
   int64_t estimated_bytes = -1;
+  int64_t pages = 0;  // heap pages a keyless table can be split by (PostgreSQL), else 0
 
   // The columns that identify a row: the primary key, else the first unique index whose
   // columns are all NOT NULL, else empty.

@@ -113,6 +113,11 @@ class Endpoint {
   virtual std::vector<TableName> ListTables() = 0;
   // The table's shape; nullopt when it does not exist.
   virtual std::optional<Table> DescribeTable(const TableName& name) = 0;
+  // About `count` key tuples spread evenly over the table's rows, sorted in the engine's key
+  // order, as canonical text (bytes as lower-case hex): the sample key ranges are cut from.
+  virtual std::vector<std::vector<std::string>> SampleKeys(const Table& table,
+                                                           const std::vector<int>& key,
+                                                           size_t count) = 0;
   // Where a source table lands here when the user renames nothing: same schema name where
   // this engine has schemas that the source named, else this end's default schema.
   virtual TableName DestinationName(const TableName& source, Engine source_engine) const = 0;

@@ -17,8 +17,11 @@ struct KeyRange {
   std::optional<std::vector<std::string>> lo;  // inclusive; absent = unbounded below
   std::optional<std::vector<std::string>> hi;  // exclusive; absent = unbounded above
   bool null_keys = false;                      // the unit for rows whose (first) key is NULL
+  // The range is of physical row locations (PostgreSQL heap pages: lo/hi hold one page number
+  // each), for tables without a key.
+  bool by_location = false;
 
-  bool IsWholeTable() const { return key_columns.empty() && !null_keys; }
+  bool IsWholeTable() const { return key_columns.empty() && !null_keys && !by_location; }
 };
 
 struct WorkUnit {

@@ -48,6 +48,8 @@ std::string Dialect::Literal(const ColumnType& type, const std::string& text) co
     case Storage::kDecimal:
     case Storage::kFloat64:
       return text;
+    case Storage::kBytes:
+      return "X'" + text + "'";
     default: {
       std::string out = "'";
       for (char c : text) {
@@ -61,6 +63,13 @@ std::string Dialect::Literal(const ColumnType& type, const std::string& text) co
 
 std::string Dialect::RangePredicate(const Table& table, const KeyRange& range) const {
   if (range.IsWholeTable()) return "";
+  if (range.by_location) {
+    std::string where = LocationPredicate(range);
+    if (where.empty()) {
+      throw Error(ErrorCode::kInternal, "this engine cannot read by physical row location");
+    }
+    return "WHERE " + where;
+  }
   auto column = [&](size_t i) { return table.columns[size_t(range.key_columns[i])]; };
   if (range.null_keys) return "WHERE " + Quote(column(0).name) + " IS NULL";
   std::string tuple, lo, hi;
@@ -88,6 +97,21 @@ std::string Dialect::RangePredicate(const Table& table, const KeyRange& range) c
   std::string where = "WHERE " + parts[0];
   for (size_t i = 1; i < parts.size(); ++i) where += " AND " + parts[i];
   return where;
+}
+
+std::string Dialect::SampleExpression(const Column& column) const {
+  return Quote(column.name);
+}
+
+std::string Dialect::SampleSql(const Table& table, const std::vector<int>& key,
+                               double fraction) const {
+  std::string columns, order;
+  for (size_t i = 0; i < key.size(); ++i) {
+    const Column& c = table.columns[size_t(key[i])];
+    columns += (i > 0 ? ", " : "") + SampleExpression(c);
+    order += (i > 0 ? ", " : "") + Quote(c.name);
+  }
+  return "SELECT " + columns + " " + SampleFrom(table, fraction) + " ORDER BY " + order;
 }
 
 std::string Dialect::SelectSql(const Table& table, const std::vector<int>& columns,

@@ -75,6 +75,9 @@ class Dialect {
 
   // "WHERE ..." for a work unit, or "" for the whole table.
   std::string RangePredicate(const Table& table, const KeyRange& range) const;
+  // A query returning about `fraction` of the table's rows' key columns, sorted by key, each as
+  // canonical text (bytes as lower-case hex).
+  std::string SampleSql(const Table& table, const std::vector<int>& key, double fraction) const;
   // SELECT of `columns` (through SelectExpression) for one work unit.
   std::string SelectSql(const Table& table, const std::vector<int>& columns,
                         const KeyRange& range) const;
@@ -97,6 +100,12 @@ class Dialect {
 
  protected:
   explicit Dialect(char quote) : quote_(quote) {}
+  // FROM/WHERE text that keeps about `fraction` of the rows of `table` (a random sample).
+  virtual std::string SampleFrom(const Table& table, double fraction) const = 0;
+  // A key column as canonical text in a sample (hex for bytes).
+  virtual std::string SampleExpression(const Column& column) const;
+  // The predicate for a physical-location range; "" where the engine has none.
+  virtual std::string LocationPredicate(const KeyRange& /*range*/) const { return ""; }
   // Renders canonical text of a key value as a literal of this dialect.
   virtual std::string Literal(const ColumnType& type, const std::string& text) const;
 

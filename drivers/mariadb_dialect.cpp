@@ -27,9 +27,10 @@ class MariaDbDialect final : public Dialect {
     connection.Execute("SET collation_connection = utf8mb4_bin");
     connection.Execute("SET time_zone = '+00:00'");
     // NO_AUTO_VALUE_ON_ZERO: a copied 0 in an auto-increment column stays 0.
+    // NO_BACKSLASH_ESCAPES: key bounds are standard SQL literals, as in the other engines.
     connection.Execute(
         "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,"
-        "NO_AUTO_VALUE_ON_ZERO,ERROR_FOR_DIVISION_BY_ZERO'");
+        "NO_AUTO_VALUE_ON_ZERO,ERROR_FOR_DIVISION_BY_ZERO,NO_BACKSLASH_ESCAPES'");
     if (!is_source) {
       connection.Execute("SET SESSION unique_checks = 1, foreign_key_checks = 0");
     }
@@ -265,6 +266,17 @@ class MariaDbDialect final : public Dialect {
       default:
         return {WireForm::kText, SQL_VARCHAR, 0};
     }
+  }
+
+ protected:
+  // MariaDB has no TABLESAMPLE: this reads every row once (the clustered key is the table).
+  std::string SampleFrom(const Table& table, double fraction) const override {
+    return fmt::format("FROM {} WHERE RAND() < {:.8f}", QualifiedName(table.name),
+                       std::clamp(fraction, 0.0, 1.0));
+  }
+  std::string SampleExpression(const Column& column) const override {
+    if (StorageOf(column.type) == Storage::kBytes) return "LOWER(HEX(" + Quote(column.name) + "))";
+    return Quote(column.name);
   }
 
  private:

@@ -68,6 +68,29 @@ std::string SqlEndpoint::BeginSnapshot(Consistency consistency) {
   return dialect_->SnapshotGuarantee(snapshot_.has_value());
 }
 
+std::vector<std::vector<std::string>> SqlEndpoint::SampleKeys(const Table& table,
+                                                              const std::vector<int>& key,
+                                                              size_t count) {
+  double rows = table.estimated_rows > 0 ? double(table.estimated_rows) : 1e6;
+  double fraction = std::min(1.0, double(count) / rows);
+  std::vector<std::vector<std::string>> out;
+  try {
+    for (SqlSession::Row& row : catalog_->Query(dialect_->SampleSql(table, key, fraction))) {
+      std::vector<std::string> tuple;
+      bool has_null = false;
+      for (auto& value : row) {
+        has_null = has_null || !value;
+        tuple.push_back(value.value_or(""));
+      }
+      if (!has_null) out.push_back(std::move(tuple));  // NULL keys get their own unit
+    }
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
+  return out;
+}
+
 void SqlEndpoint::JoinSnapshot(SqlSession& reader) const {
   if (consistent_) dialect_->StartSnapshotRead(reader, snapshot_);
 }

@@ -23,6 +23,8 @@ class SqlEndpoint : public Endpoint {
   void TruncateTable(const TableName& name) override;
   bool HasRows(const TableName& name) override;
   std::string BeginSnapshot(Consistency consistency) override;
+  std::vector<std::vector<std::string>> SampleKeys(const Table& table, const std::vector<int>& key,
+                                                   size_t count) override;
 
  protected:
   // A new connection to this end, with the dialect's session settings applied.

@@ -194,6 +194,16 @@ class SqliteDialect final : public Dialect {
     return l;
   }
 
+ protected:
+  std::string SampleFrom(const Table& table, double fraction) const override {
+    int64_t one_in = fraction >= 1 ? 1 : int64_t(1 / std::max(fraction, 1e-9));
+    return fmt::format("FROM {} WHERE abs(random() % {}) = 0", QualifiedName(table.name), one_in);
+  }
+  std::string SampleExpression(const Column& column) const override {
+    if (StorageOf(column.type) == Storage::kBytes) return "lower(hex(" + Quote(column.name) + "))";
+    return Quote(column.name);
+  }
+
  private:
   static ColumnType DecimalText(int precision, int scale) {
     ColumnType t;
