@@ -37,6 +37,8 @@ struct EndpointInfo {
   std::string default_schema;  // where bare table names live
   std::string display;         // the connection with secrets removed, for messages
   ValueLimits limits;
+  // Reads and writes PostgreSQL binary COPY streams undecoded (ReadRequest::pass_through).
+  bool binary_copy_pass_through = false;
 };
 
 class RowReader {

@@ -69,6 +69,19 @@ PartitionPlan Single(const Table& t, std::string strategy, std::string reason) {
 
 }  // namespace
 
+std::string DescribeRange(const KeyRange& r) {
+  if (r.IsWholeTable()) return "whole table";
+  if (r.null_keys) return "key IS NULL";
+  auto bound = [&](const std::optional<std::vector<std::string>>& b, const char* open) {
+    if (!b) return std::string(open);
+    std::string out = "(";
+    for (size_t i = 0; i < b->size(); ++i) out += (i ? ", " : "") + (*b)[i];
+    return out + ")";
+  };
+  return std::string(r.by_location ? "pages " : "") + "[" + bound(r.lo, "-inf") + ", " +
+         bound(r.hi, "+inf") + ")";
+}
+
 std::vector<KeyRange> RangesFromSample(const std::vector<std::vector<std::string>>& sample,
                                        const std::vector<int>& key, int parts, bool nullable) {
   std::vector<std::vector<std::string>> bounds;

@@ -24,6 +24,9 @@ struct KeyRange {
   bool IsWholeTable() const { return key_columns.empty() && !null_keys && !by_location; }
 };
 
+// "[(10), (20))", "key IS NULL", "pages [0, 128)", "whole table": for plans and messages.
+std::string DescribeRange(const KeyRange& range);
+
 struct WorkUnit {
   TableName table;
   int part = 0;   // 0-based

@@ -105,10 +105,12 @@ std::string Dialect::SampleExpression(const Column& column) const {
 
 std::string Dialect::SampleSql(const Table& table, const std::vector<int>& key,
                                double fraction) const {
+  // Outputs are renamed so ORDER BY names the key columns themselves (PostgreSQL would
+  // otherwise sort by an output of the same name: the key as text).
   std::string columns, order;
   for (size_t i = 0; i < key.size(); ++i) {
     const Column& c = table.columns[size_t(key[i])];
-    columns += (i > 0 ? ", " : "") + SampleExpression(c);
+    columns += (i > 0 ? ", " : "") + SampleExpression(c) + " AS ferry_key" + std::to_string(i);
     order += (i > 0 ? ", " : "") + Quote(c.name);
   }
   return "SELECT " + columns + " " + SampleFrom(table, fraction) + " ORDER BY " + order;

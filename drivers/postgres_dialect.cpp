@@ -26,6 +26,10 @@ class PostgresDialect final : public Dialect {
         {"Fetch", "10000"},
         // Booleans as SQL_BIT rather than 'true'/'false' strings.
         {"BoolsAsChar", "0"},
+        // An error rolls back the transaction (a unit is all or nothing anyway) instead of the
+        // default savepoint around every statement, which costs a round trip and makes
+        // pg_export_snapshot refuse to run ("from a subtransaction").
+        {"Protocol", "7.4-1"},
         {"ByteaAsLongVarBinary", "1"},
     };
   }
@@ -230,10 +234,15 @@ class PostgresDialect final : public Dialect {
   bool SpellsUtcOffset() const override { return true; }
 
  protected:
-  // Page sampling reads only the chosen pages: cheap on big tables.
+  // Page sampling reads only the chosen pages: cheap on big tables. Rows of a page are
+  // neighbours in key order when keys grow with inserts, so at least kSamplePages pages are
+  // drawn: quantiles then rest on a thousand places in the table, not on a handful.
   std::string SampleFrom(const Table& table, double fraction) const override {
+    constexpr double kSamplePages = 1000;
+    double percent = fraction * 100.0;
+    if (table.pages > 0) percent = std::max(percent, kSamplePages * 100.0 / double(table.pages));
     return fmt::format("FROM {} TABLESAMPLE SYSTEM ({:.6f})", QualifiedName(table.name),
-                       std::clamp(fraction * 100.0, 0.0001, 100.0));
+                       std::clamp(percent, 0.0001, 100.0));
   }
   std::string SampleExpression(const Column& column) const override {
     if (StorageOf(column.type) == Storage::kBytes)

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <memory>
+
 #include "copier/convert.hpp"
 #include "copier/table_plan.hpp"
 
@@ -15,63 +18,28 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Copies one table; throws on failure after rolling back what it wrote.
-void CopyTable(Endpoint& source, Endpoint& destination, TableCopyPlan& plan,
-               const CopyOptions& options, TableOutcome& outcome, size_t index,
-               CopyObserver& observer) {
-  const std::string shown = DisplayName(plan.source.name);
-  if (plan.create) {
-    destination.CreateTable(plan.destination);
-    outcome.created = true;
-    // Read back what the server made of it: the converter checks values against the real
-    // column types (a key column MariaDB had to make a varchar, say).
-    auto created = destination.DescribeTable(plan.destination.name);
-    if (!created) {
-      throw Error(ErrorCode::kInternal,
-                  fmt::format("table {} is missing right after it was created",
-                              DisplayName(plan.destination.name)));
-    }
-    plan.destination = std::move(*created);
-  } else if (options.existing_rows == ExistingRows::kTruncate) {
-    destination.TruncateTable(plan.destination.name);
+// PostgreSQL to PostgreSQL with the same column types in the same order: the binary COPY
+// stream can go through as it is, with no decoding and no conversion.
+bool CanPassThrough(const TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
+  if (from.engine != Engine::kPostgres || to.engine != Engine::kPostgres) return false;
+  if (!from.binary_copy_pass_through || !to.binary_copy_pass_through) return false;
+  if (plan.source_columns.size() != plan.destination.columns.size()) return false;
+  for (size_t i = 0; i < plan.source_columns.size(); ++i) {
+    const Column& s = plan.source.columns[size_t(plan.source_columns[i])];
+    const Column& d = plan.destination.columns[size_t(plan.destination_columns[i])];
+    if (plan.destination_columns[i] != int(i)) return false;
+    if (s.type.native != d.type.native) return false;
   }
-  RowConverter converter(shown, PairColumns(plan), destination.info().limits, plan.key_positions);
+  return true;
+}
 
-  ReadRequest read;
-  read.table = &plan.source;
-  read.columns = plan.source_columns;
-  read.unit.table = plan.source.name;
-  read.limits = options.limits;
-  WriteRequest write;
-  write.table = &plan.destination;
-  write.columns = plan.destination_columns;
-  write.key_positions = plan.key_positions;
-
-  auto read_session = source.OpenReadSession();
-  auto write_session = destination.OpenWriteSession();
-  auto reader = read_session->Read(read);
-  auto writer = write_session->Write(write);
-  Batch in, out;
-  const Clock::time_point start = Clock::now();
-  Clock::time_point last_report = start;
-  try {
-    while (reader->Next(in)) {
-      converter.Convert(in, out);
-      writer->Write(out);
-      outcome.rows += int64_t(in.num_rows());
-      outcome.bytes += int64_t(in.ByteSize());
-      if (Clock::now() - last_report > std::chrono::seconds(1)) {
-        last_report = Clock::now();
-        outcome.seconds = SecondsSince(start);
-        observer.TableProgress(index, outcome);
-      }
-    }
-    writer->Commit();
-  } catch (...) {
-    writer->Rollback();
-    throw;
-  }
-  outcome.seconds = SecondsSince(start);
+void Sum(StageTimes& into, const StageTimes& add) {
+  into.read += add.read;
+  into.convert += add.convert;
+  into.wait_slot += add.wait_slot;
+  into.wait_data += add.wait_data;
+  into.write += add.write;
+  into.commit += add.commit;
 }
 
 }  // namespace
@@ -147,40 +115,145 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
       }
     }
   }
-  observer.Prepared(report.tables);
 
-  bool stop = false;
+  // Cut tables into units (this samples keys on the source).
+  std::vector<PartitionPlan> partitions;
   for (size_t i = 0; i < plans.size(); ++i) {
-    TableOutcome& outcome = report.tables[i];
-    if (stop) {
-      outcome.state = TableState::kSkipped;
-      observer.TableFinished(i, outcome);
-      continue;
-    }
-    outcome.state = TableState::kRunning;
-    observer.TableStarted(i, outcome);
+    partitions.push_back(PlanPartitions(plans[i].source, source, options.partitions));
+    TableOutcome& t = report.tables[i];
+    t.units = int(partitions.back().units.size());
+    t.strategy = partitions.back().strategy;
+    t.reason = partitions.back().reason;
+    t.pass_through = CanPassThrough(plans[i], source.info(), destination.info());
+  }
+  if (options.explain_only) {
+    observer.Prepared(report);
+    return report;
+  }
+
+  // Destination tables first, before any data moves.
+  for (size_t i = 0; i < plans.size(); ++i) {
+    TableOutcome& t = report.tables[i];
+    TableCopyPlan& plan = plans[i];
     try {
-      CopyTable(source, destination, plans[i], options, outcome, i, observer);
-      outcome.state = TableState::kDone;
-    } catch (const std::exception& e) {
-      const Error* error = dynamic_cast<const Error*>(&e);
-      outcome.state = TableState::kFailed;
-      outcome.error = error ? e.what() : Error(ErrorCode::kInternal, e.what()).what();
-      outcome.error_code = error ? error->code() : ErrorCode::kInternal;
-      outcome.rows = 0;
-      if (outcome.created) {
-        // Leave the destination as it was: a table ferry made for this copy goes again.
-        try {
-          destination.DropTable(plans[i].destination.name);
-          outcome.created = false;
-        } catch (const Error&) {
+      if (plan.create) {
+        destination.CreateTable(plan.destination);
+        t.created = true;
+        // Read back what the server made of it: values are checked against the real column
+        // types (a key column MariaDB had to make a varchar, say).
+        auto created = destination.DescribeTable(plan.destination.name);
+        if (!created) {
+          throw Error(ErrorCode::kInternal,
+                      fmt::format("table {} is missing right after it was created",
+                                  DisplayName(plan.destination.name)));
         }
+        plan.destination = std::move(*created);
+        t.pass_through = CanPassThrough(plan, source.info(), destination.info());
+      } else if (options.existing_rows == ExistingRows::kTruncate) {
+        destination.TruncateTable(plan.destination.name);
       }
-      stop = options.fail_fast;
+    } catch (const Error& e) {
+      t.state = TableState::kFailed;
+      t.error = e.what();
+      t.error_code = e.code();
     }
-    observer.TableFinished(i, outcome);
+  }
+
+  std::vector<std::unique_ptr<RowConverter>> converters;
+  std::vector<UnitJob> jobs;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    TableOutcome& t = report.tables[i];
+    const TableCopyPlan& plan = plans[i];
+    converters.push_back(t.pass_through ? nullptr
+                                        : std::make_unique<RowConverter>(
+                                              DisplayName(plan.source.name), PairColumns(plan),
+                                              destination.info().limits, plan.key_positions));
+    if (t.state == TableState::kFailed) continue;
+    for (size_t u = 0; u < partitions[i].units.size(); ++u) {
+      UnitJob job;
+      job.table = i;
+      job.read.table = &plan.source;
+      job.read.columns = plan.source_columns;
+      job.read.unit = partitions[i].units[u];
+      job.read.unit.part = int(u);
+      job.read.unit.parts = int(partitions[i].units.size());
+      job.read.limits = options.engine.limits;
+      job.read.pass_through = t.pass_through;
+      job.write.table = &plan.destination;
+      job.write.columns = plan.destination_columns;
+      job.write.key_positions = plan.key_positions;
+      job.write.pass_through = t.pass_through;
+      job.converter = converters.back().get();
+      jobs.push_back(std::move(job));
+    }
+  }
+  // Largest units first, so the last to finish are small ones and workers end together.
+  std::stable_sort(jobs.begin(), jobs.end(), [&](const UnitJob& a, const UnitJob& b) {
+    auto size = [&](const UnitJob& j) {
+      const TableOutcome& t = report.tables[j.table];
+      return t.units > 0 ? std::max<int64_t>(t.estimated_rows, 0) / t.units : 0;
+    };
+    return size(a) > size(b);
+  });
+
+  report.consistency = source.BeginSnapshot(options.consistency);
+  observer.Prepared(report);
+  for (TableOutcome& t : report.tables) {
+    if (t.state == TableState::kPending) t.state = TableState::kRunning;
+  }
+  const Clock::time_point copy_start = Clock::now();
+  std::vector<UnitResult> results =
+      RunPipeline(source, destination, options.engine, jobs, plans.size(),
+                  [&](const PipelineProgress& progress) {
+                    for (size_t i = 0; i < report.tables.size(); ++i) {
+                      TableOutcome& t = report.tables[i];
+                      t.rows = progress.rows[i];
+                      t.bytes = progress.bytes[i];
+                      t.units_done = progress.units_done[i];
+                      if (t.state == TableState::kRunning) t.seconds = SecondsSince(copy_start);
+                    }
+                    observer.Progress(report);
+                  });
+
+  for (TableOutcome& t : report.tables) {
+    if (t.state == TableState::kRunning) t.state = TableState::kDone;
+    t.rows = 0;
+    t.bytes = 0;
+    t.seconds = 0;
+  }
+  for (UnitResult& r : results) {
+    TableOutcome& t = report.tables[r.table];
+    t.seconds = std::max(t.seconds, r.seconds);
+    Sum(t.times, r.times);
+    if (t.read_method.empty()) t.read_method = r.read_method;
+    if (t.write_method.empty()) t.write_method = r.write_method;
+    if (r.state == UnitState::kDone) {
+      t.rows += r.rows;
+      t.bytes += r.bytes;
+    } else if (r.state == UnitState::kFailed && t.state != TableState::kFailed) {
+      t.state = TableState::kFailed;
+      t.error = r.error;
+      t.error_code = r.error_code;
+    } else if (r.state == UnitState::kSkipped && t.state == TableState::kDone) {
+      t.state = TableState::kSkipped;  // stopped by --fail-fast before it ran
+    }
+    t.unit_results.push_back(std::move(r));
+  }
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    TableOutcome& t = report.tables[i];
+    if (t.state == TableState::kDone) continue;
+    t.rows = 0;
+    if (t.created) {
+      // Leave the destination as it was: a table ferry made for this copy goes again.
+      try {
+        destination.DropTable(plans[i].destination.name);
+        t.created = false;
+      } catch (const Error&) {
+      }
+    }
   }
   report.seconds = SecondsSince(start);
+  observer.Finished(report);
   return report;
 }
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "scheduler/profile.hpp"
+
 namespace ferry {
 
 std::string Grouped(int64_t value) {
@@ -34,53 +36,77 @@ std::string Megabytes(int64_t bytes, double seconds) {
 ConsoleObserver::ConsoleObserver(std::FILE* out, bool quiet)
     : out_(out), quiet_(quiet), tty_(isatty(fileno(out)) != 0) {}
 
-void ConsoleObserver::Prepared(const std::vector<TableOutcome>& tables) {
-  total_ = tables.size();
-  for (const TableOutcome& t : tables) {
+void ConsoleObserver::Prepared(const CopyReport& report) {
+  announced_.assign(report.tables.size(), false);
+  for (const TableOutcome& t : report.tables) {
     name_width_ = std::max(name_width_, DisplayName(t.source).size());
   }
-  if (!quiet_) fmt::print(out_, "copying {} table{}\n", total_, total_ == 1 ? "" : "s");
-}
-
-void ConsoleObserver::TableStarted(size_t index, const TableOutcome& table) {
-  if (quiet_ || !tty_) return;
-  fmt::print(out_, "\r[{}/{}] {:<{}}  starting…", index + 1, total_, DisplayName(table.source),
-             name_width_);
-  std::fflush(out_);
-}
-
-void ConsoleObserver::TableProgress(size_t index, const TableOutcome& table) {
+  last_line_ = std::chrono::steady_clock::now();
   if (quiet_) return;
-  std::string of = table.estimated_rows > 0 ? " of ~" + Grouped(table.estimated_rows) : "";
-  std::string line =
-      fmt::format("[{}/{}] {:<{}}  {} rows{}  {}", index + 1, total_, DisplayName(table.source),
-                  name_width_, Grouped(table.rows), of, Rate(table.rows, table.seconds));
-  if (tty_) {
-    fmt::print(out_, "\r{}\033[K", line);
-  } else {
-    fmt::print(out_, "{}\n", line);
+  int units = 0;
+  for (const TableOutcome& t : report.tables) units += t.units;
+  fmt::print(out_, "copying {} table{} in {} unit{}", report.tables.size(),
+             report.tables.size() == 1 ? "" : "s", units, units == 1 ? "" : "s");
+  if (!report.consistency.empty()) fmt::print(out_, "; source consistency: {}", report.consistency);
+  fmt::print(out_, "\n");
+  std::fflush(out_);
+}
+
+void ConsoleObserver::PrintPlan(const CopyReport& report) const {
+  for (const TableOutcome& t : report.tables) {
+    fmt::print(out_, "{} -> {}: {} unit{} ({}{}): {}\n", DisplayName(t.source),
+               DisplayName(t.destination), t.units, t.units == 1 ? "" : "s", t.strategy,
+               t.pass_through ? ", binary COPY pass-through" : "", t.reason);
   }
   std::fflush(out_);
 }
 
-void ConsoleObserver::TableFinished(size_t index, const TableOutcome& table) {
-  if (quiet_ && table.state != TableState::kFailed) return;
-  std::string head =
-      fmt::format("[{}/{}] {:<{}}", index + 1, total_, DisplayName(table.source), name_width_);
-  std::string line;
-  switch (table.state) {
-    case TableState::kDone:
-      line = fmt::format("{}  done    {} rows in {:.2f} s  {}", head, Grouped(table.rows),
-                         table.seconds, Rate(table.rows, table.seconds));
-      break;
-    case TableState::kFailed:
-      line = fmt::format("{}  FAILED  {}", head, table.error);
-      break;
-    default:
-      line = fmt::format("{}  {}", head, TableStateName(table.state));
-      break;
+void ConsoleObserver::Progress(const CopyReport& report) {
+  if (quiet_) return;
+  const auto now = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    const TableOutcome& t = report.tables[i];
+    if (!announced_[i] && t.units > 0 && t.units_done == t.units) {
+      announced_[i] = true;
+      fmt::print(out_, "{}[{}] {:<{}}  {} rows  {}  {}/{} units\n", tty_ ? "\r\033[K" : "", i + 1,
+                 DisplayName(t.source), name_width_, Grouped(t.rows), Rate(t.rows, t.seconds),
+                 t.units_done, t.units);
+    }
   }
-  fmt::print(out_, "{}{}\n", tty_ ? "\r\033[K" : "", line);
+  int64_t rows = 0, bytes = 0;
+  int done = 0;
+  double seconds = 0;
+  for (const TableOutcome& t : report.tables) {
+    rows += t.rows;
+    bytes += t.bytes;
+    seconds = std::max(seconds, t.seconds);
+    done += t.units > 0 && t.units_done == t.units;
+  }
+  if (tty_) {
+    fmt::print(out_, "\r\033[K{}/{} tables done, {} rows, {}, {}", done, report.tables.size(),
+               Grouped(rows), Rate(rows, seconds), Megabytes(bytes, seconds));
+  } else if (now - last_line_ > std::chrono::seconds(5)) {
+    last_line_ = now;
+    for (size_t i = 0; i < report.tables.size(); ++i) {
+      const TableOutcome& t = report.tables[i];
+      if (announced_[i] || t.rows == 0) continue;
+      std::string of = t.estimated_rows > 0 ? " of ~" + Grouped(t.estimated_rows) : "";
+      fmt::print(out_, "[{}] {:<{}}  {} rows{}  {}  {}/{} units\n", i + 1, DisplayName(t.source),
+                 name_width_, Grouped(t.rows), of, Rate(t.rows, t.seconds), t.units_done, t.units);
+    }
+  }
+  std::fflush(out_);
+}
+
+void ConsoleObserver::Finished(const CopyReport& report) {
+  if (tty_ && !quiet_) fmt::print(out_, "\r\033[K");
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    const TableOutcome& t = report.tables[i];
+    if (t.state == TableState::kFailed) {
+      fmt::print(out_, "[{}] {:<{}}  FAILED  {}\n", i + 1, DisplayName(t.source), name_width_,
+                 t.error);
+    }
+  }
   std::fflush(out_);
 }
 
@@ -92,18 +118,19 @@ void ConsoleObserver::PrintSummary(const CopyReport& report) const {
     rows += t.rows;
     bytes += t.bytes;
   }
-  fmt::print(out_, "\n{:<{}}  {:<7}  {:>13}  {:>9}  {:>16}  {:>10}  {}\n", "table", width, "state",
-             "rows", "seconds", "rows/s", "MB/s", "destination");
+  fmt::print(out_, "\n{:<{}}  {:<7}  {:>13}  {:>8}  {:>16}  {:>10}  {:>5}  {:<7}  {}\n", "table",
+             width, "state", "rows", "seconds", "rows/s", "MB/s", "units", "bound", "destination");
   for (const TableOutcome& t : report.tables) {
-    fmt::print(out_, "{:<{}}  {:<7}  {:>13}  {:>9.2f}  {:>16}  {:>10}  {}{}\n",
+    fmt::print(out_, "{:<{}}  {:<7}  {:>13}  {:>8.2f}  {:>16}  {:>10}  {:>5}  {:<7}  {}{}\n",
                DisplayName(t.source), width, TableStateName(t.state), Grouped(t.rows), t.seconds,
-               Rate(t.rows, t.seconds), Megabytes(t.bytes, t.seconds), DisplayName(t.destination),
+               Rate(t.rows, t.seconds), Megabytes(t.bytes, t.seconds), t.units,
+               t.state == TableState::kDone ? BoundingStage(t) : "-", DisplayName(t.destination),
                t.created ? " (created)" : "");
   }
   const int failed = report.failed();
-  fmt::print(out_, "\n{} table{}, {} rows in {:.2f} s ({}); {} failed\n", report.tables.size(),
+  fmt::print(out_, "\n{} table{}, {} rows in {:.2f} s ({}, {}); {} failed\n", report.tables.size(),
              report.tables.size() == 1 ? "" : "s", Grouped(rows), report.seconds,
-             Rate(rows, report.seconds), failed);
+             Rate(rows, report.seconds), Megabytes(bytes, report.seconds), failed);
   if (failed > 0) {
     fmt::print(out_, "\nfailed tables:\n");
     for (const TableOutcome& t : report.tables) {
@@ -112,6 +139,7 @@ void ConsoleObserver::PrintSummary(const CopyReport& report) const {
       }
     }
   }
+  std::fflush(out_);
 }
 
 }  // namespace ferry

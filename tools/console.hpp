@@ -1,8 +1,11 @@
-// What `ferry` prints while a copy runs: a live line per table on a terminal (a line per
-// table otherwise), and the summary at the end.
+// What `ferry` prints while a copy runs: on a terminal a live status line, otherwise a line per
+// table every few seconds; a line per table as it finishes; the plan with --explain; the
+// summary at the end.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
+#include <vector>
 
 #include "scheduler/copy_run.hpp"
 
@@ -10,21 +13,22 @@ namespace ferry {
 
 class ConsoleObserver final : public CopyObserver {
  public:
-  explicit ConsoleObserver(std::FILE* out, bool quiet);
+  ConsoleObserver(std::FILE* out, bool quiet);
 
-  void Prepared(const std::vector<TableOutcome>& tables) override;
-  void TableStarted(size_t index, const TableOutcome& table) override;
-  void TableProgress(size_t index, const TableOutcome& table) override;
-  void TableFinished(size_t index, const TableOutcome& table) override;
+  void Prepared(const CopyReport& report) override;
+  void Progress(const CopyReport& report) override;
+  void Finished(const CopyReport& report) override;
 
+  void PrintPlan(const CopyReport& report) const;
   void PrintSummary(const CopyReport& report) const;
 
  private:
   std::FILE* out_;
   bool quiet_;
   bool tty_;
-  size_t total_ = 0;
   size_t name_width_ = 10;
+  std::vector<bool> announced_;  // a "done" line was printed
+  std::chrono::steady_clock::time_point last_line_;
 };
 
 // 1234567 -> "1,234,567"

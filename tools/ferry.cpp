@@ -8,6 +8,8 @@
 #include "copier/secrets.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/copy_run.hpp"
+#include "scheduler/pipeline.hpp"
+#include "scheduler/profile.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
 
@@ -27,6 +29,14 @@ struct RunFlags {
   bool fail_fast = false;
   bool inline_password = false;
   bool quiet = false;
+  int workers = 0;
+  int readers = 0;
+  int writers = 0;
+  size_t memory_limit = EngineOptions{}.memory_limit;
+  int units = 0;
+  std::string consistency = "snapshot";
+  bool explain = false;
+  std::string profile;
 };
 
 int Run(const RunFlags& flags) {
@@ -35,12 +45,19 @@ int Run(const RunFlags& flags) {
   for (const std::string& p : flags.include) include.push_back(TablePattern::Parse(p));
   for (const std::string& p : flags.exclude) exclude.push_back(TablePattern::Parse(p));
   options.scope = Scope(std::move(include), std::move(exclude));
-  options.limits.max_rows = std::max<size_t>(flags.batch_rows, 1);
-  options.limits.max_bytes = std::max<size_t>(flags.batch_bytes, 1);
+  options.engine.limits.max_rows = std::max<size_t>(flags.batch_rows, 1);
+  options.engine.limits.max_bytes = std::max<size_t>(flags.batch_bytes, 1);
+  const int workers = flags.workers > 0 ? flags.workers : DefaultWorkers();
+  options.engine.readers = flags.readers > 0 ? flags.readers : workers;
+  options.engine.writers = flags.writers > 0 ? flags.writers : workers;
+  options.engine.memory_limit = flags.memory_limit;
+  options.engine.fail_fast = flags.fail_fast;
+  options.partitions.units = flags.units;
+  options.consistency = flags.consistency == "none" ? Consistency::kNone : Consistency::kSnapshot;
+  options.explain_only = flags.explain;
   options.existing_rows = flags.truncate ? ExistingRows::kTruncate
                           : flags.append ? ExistingRows::kAppend
                                          : ExistingRows::kRefuse;
-  options.fail_fast = flags.fail_fast;
 
   auto source = OpenEndpoint(flags.source, EndpointRole::kSource, flags.inline_password);
   auto dest = OpenEndpoint(flags.dest, EndpointRole::kDestination, flags.inline_password);
@@ -52,6 +69,11 @@ int Run(const RunFlags& flags) {
   }
   ConsoleObserver console(stdout, flags.quiet);
   CopyReport report = RunCopy(*source, *dest, options, console);
+  if (flags.explain) {
+    console.PrintPlan(report);
+    return kExitOk;
+  }
+  if (!flags.profile.empty()) WriteProfile(report, flags.profile);
   if (!flags.quiet) console.PrintSummary(report);
   return report.failed() > 0 ? kExitTablesFailed : kExitOk;
 }
@@ -99,6 +121,35 @@ int main(int argc, char** argv) {
                     "Accept a password written in --source/--dest (it shows in the process "
                     "list; prefer FERRY_SOURCE_PASSWORD / FERRY_DEST_PASSWORD or odbc.ini)");
   run_cmd->add_flag("--quiet,-q", run.quiet, "Print only failures");
+  run_cmd
+      ->add_option("--workers,-w", run.workers,
+                   "Readers and writers each (default: half the cores, 2 to 8: every stream "
+                   "also costs the servers CPU)")
+      ->envname("FERRY_WORKERS");
+  run_cmd->add_option("--readers", run.readers, "Source connections reading in parallel")
+      ->envname("FERRY_READERS");
+  run_cmd->add_option("--writers", run.writers, "Destination connections writing in parallel")
+      ->envname("FERRY_WRITERS");
+  run_cmd
+      ->add_option("--memory-limit", run.memory_limit,
+                   "Bytes the batch pool may hold (default 256 MiB); batches shrink to fit")
+      ->envname("FERRY_MEMORY_LIMIT");
+  run_cmd
+      ->add_option("--partitions", run.units,
+                   "Cut every table into this many units (default: from its size, about "
+                   "500,000 rows or 128 MB each; small tables stay whole)")
+      ->envname("FERRY_PARTITIONS");
+  run_cmd
+      ->add_option("--consistency", run.consistency,
+                   "snapshot (readers share one PostgreSQL snapshot; a consistent snapshot "
+                   "per reader elsewhere) or none (a stopped source)")
+      ->check(CLI::IsMember({"snapshot", "none"}))
+      ->envname("FERRY_CONSISTENCY");
+  run_cmd->add_flag("--explain", run.explain,
+                    "Print how each table would be split and copied, and why; copy nothing");
+  run_cmd->add_option("--profile", run.profile,
+                      "Write per-table and per-unit timings (read, convert, queue waits, write, "
+                      "commit) as JSON to FILE");
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,81 @@
+// The parallel copy engine. Reader threads (one source connection each) read work units
+// into batches drawn from a fixed pool; conversion and encoding run as oneTBB tasks; writer
+// threads (one destination connection each) take a unit's stream of batches and commit the
+// unit as one transaction. Boost.Lockfree queues carry pool indices, never batches, and the
+// pool's size bounds memory whatever the tables' sizes. Blocking database calls stay on the
+// dedicated threads; only CPU work runs on oneTBB.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "copier/convert.hpp"
+#include "copier/endpoint.hpp"
+#include "copier/error.hpp"
+
+namespace ferry {
+
+struct EngineOptions {
+  int readers = 2;
+  int writers = 2;
+  BatchLimits limits;
+  // Bytes the batch pool may take; batch_bytes is lowered to fit when needed.
+  size_t memory_limit = 256u << 20;
+  bool fail_fast = false;
+};
+
+// One unit of work, ready to run: what to read, how to convert, where to write.
+struct UnitJob {
+  size_t table = 0;  // the caller's table index, for grouping results
+  ReadRequest read;
+  WriteRequest write;
+  const RowConverter* converter = nullptr;  // null when rows pass through undecoded
+};
+
+struct StageTimes {
+  double read = 0;       // inside RowReader::Next
+  double convert = 0;    // converting and encoding on worker threads
+  double wait_slot = 0;  // a reader waiting for a free batch: the writers are behind
+  double wait_data = 0;  // a writer waiting for batches: the reader or converter is behind
+  double write = 0;      // inside RowWriter::Write
+  double commit = 0;
+};
+
+enum class UnitState { kDone, kFailed, kSkipped };
+
+struct UnitResult {
+  size_t table = 0;
+  int part = 0;
+  UnitState state = UnitState::kSkipped;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  double seconds = 0;  // from the first read to the commit
+  StageTimes times;
+  std::string read_method;
+  std::string write_method;
+  std::string error;
+  ErrorCode error_code = ErrorCode::kInternal;
+};
+
+// Rows and bytes moved so far per table index, for progress displays.
+struct PipelineProgress {
+  std::vector<int64_t> rows;
+  std::vector<int64_t> bytes;
+  std::vector<int> units_done;
+};
+
+// Runs every job; a failed unit marks its table failed and the table's remaining units are
+// skipped; with fail_fast the whole run stops. `progress` is called on the calling thread
+// about twice a second. Throws only when a session cannot be opened at all.
+std::vector<UnitResult> RunPipeline(Endpoint& source, Endpoint& destination,
+                                    const EngineOptions& options, const std::vector<UnitJob>& jobs,
+                                    size_t tables,
+                                    const std::function<void(const PipelineProgress&)>& progress);
+
+// Workers a multi-core host gets by default: enough to keep both servers busy, not so many
+// that they fight over cores.
+int DefaultWorkers();
+
+}  // namespace ferry
