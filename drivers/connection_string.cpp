@@ -191,6 +191,12 @@ std::string RedactConnectionString(const std::string& odbc) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> SplitConnectionString(const std::string& odbc) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (Attribute& a : SplitAttributes(odbc)) out.emplace_back(std::move(a.key), std::move(a.value));
+  return out;
+}
+
 std::string WithAttribute(const std::string& odbc, const std::string& key,
                           const std::string& value) {
   if (HasAttribute(odbc, key)) return odbc;

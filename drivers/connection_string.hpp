@@ -5,6 +5,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ferry {
 
@@ -27,6 +29,10 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
 
 // `odbc` with the values of PWD/PASSWORD (any case) replaced by "***".
 std::string RedactConnectionString(const std::string& odbc);
+
+// The attributes of an ODBC connection string in order, braces removed ("k={a;b}" -> a;b).
+// For native paths that derive their own connection parameters from the ODBC target.
+std::vector<std::pair<std::string, std::string>> SplitConnectionString(const std::string& odbc);
 
 // Appends `key=value` unless the string already sets `key` (case-insensitive).
 std::string WithAttribute(const std::string& odbc, const std::string& key,

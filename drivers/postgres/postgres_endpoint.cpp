@@ -1,10 +1,66 @@
 #include "drivers/postgres/postgres_endpoint.hpp"
 
+#include "drivers/postgres/copy_reader.hpp"
+#include "drivers/postgres/copy_writer.hpp"
+#include "drivers/postgres/pq_connection.hpp"
+
 namespace ferry {
 
-// Until the libpq paths land, PostgreSQL data moves through ODBC like any other server.
+namespace {
+
+class CopyReadSession final : public ReadSession {
+ public:
+  CopyReadSession(std::unique_ptr<SqlSession> connection, const Dialect& dialect)
+      : connection_(std::move(connection)), dialect_(dialect) {}
+
+  std::unique_ptr<RowReader> Read(const ReadRequest& request) override {
+    return pg::OpenCopyReader(static_cast<pq::Connection&>(*connection_), dialect_, request);
+  }
+
+ private:
+  std::unique_ptr<SqlSession> connection_;
+  const Dialect& dialect_;
+};
+
+class CopyWriteSession final : public WriteSession {
+ public:
+  CopyWriteSession(std::unique_ptr<SqlSession> connection, const Dialect& dialect)
+      : connection_(std::move(connection)), dialect_(dialect) {}
+
+  std::unique_ptr<RowWriter> Write(const WriteRequest& request) override {
+    return pg::OpenCopyWriter(static_cast<pq::Connection&>(*connection_), dialect_, request);
+  }
+
+ private:
+  std::unique_ptr<SqlSession> connection_;
+  const Dialect& dialect_;
+};
+
+}  // namespace
+
+PostgresEndpoint::PostgresEndpoint(OdbcEndpointParts parts, pq::ConnectParams params)
+    : OdbcEndpoint(std::move(parts)), params_(std::move(params)) {}
+
+std::unique_ptr<SqlSession> PostgresEndpoint::OpenSqlSession() {
+  auto connection = std::make_unique<pq::Connection>(params_, target().display);
+  dialect().SetUpSession(*connection, target().is_source);
+  return connection;
+}
+
+std::unique_ptr<ReadSession> PostgresEndpoint::OpenReadSession() {
+  std::unique_ptr<SqlSession> connection = OpenSqlSession();
+  JoinSnapshot(*connection);
+  return std::make_unique<CopyReadSession>(std::move(connection), dialect());
+}
+
+std::unique_ptr<WriteSession> PostgresEndpoint::OpenWriteSession() {
+  return std::make_unique<CopyWriteSession>(OpenSqlSession(), dialect());
+}
+
 std::unique_ptr<Endpoint> MakePostgresEndpoint(OdbcEndpointParts parts) {
-  return std::make_unique<OdbcEndpoint>(std::move(parts));
+  pq::ConnectParams params = pq::LibpqParams(parts.target.odbc);
+  pq::Connection probe(params, parts.target.display);
+  return std::make_unique<PostgresEndpoint>(std::move(parts), std::move(params));
 }
 
 }  // namespace ferry

@@ -1,12 +1,33 @@
-// PostgreSQL endpoint: catalog through psqlODBC, data through libpq where COPY is faster.
+// PostgreSQL endpoint: catalog, DDL and type mapping through psqlODBC (OdbcEndpoint); data
+// through libpq, where COPY is far faster than psqlODBC's inserts (which it sends as one
+// textual INSERT per row) and than its cursor reads. Read and write sessions, and the session
+// that exports the run's snapshot, are libpq connections with the dialect's session settings.
 #pragma once
 
 #include <memory>
 
 #include "drivers/odbc_endpoint.hpp"
+#include "drivers/postgres/libpq_params.hpp"
 
 namespace ferry {
 
+class PostgresEndpoint final : public OdbcEndpoint {
+ public:
+  PostgresEndpoint(OdbcEndpointParts parts, pq::ConnectParams params);
+
+  std::unique_ptr<ReadSession> OpenReadSession() override;
+  std::unique_ptr<WriteSession> OpenWriteSession() override;
+
+ protected:
+  // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.
+  std::unique_ptr<SqlSession> OpenSqlSession() override;
+
+ private:
+  pq::ConnectParams params_;
+};
+
+// Derives the libpq parameters from the ODBC target and checks that libpq can connect with
+// them, so a data path that cannot connect fails before anything is planned or written.
 std::unique_ptr<Endpoint> MakePostgresEndpoint(OdbcEndpointParts parts);
 
 }  // namespace ferry

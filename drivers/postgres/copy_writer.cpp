@@ -1,0 +1,264 @@
+#include "drivers/postgres/copy_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <deque>
+
+#include "copier/convert.hpp"
+#include "drivers/postgres/binary_copy.hpp"
+#include "drivers/sql_endpoint.hpp"
+
+namespace ferry::pg {
+
+namespace {
+
+// libpq copies each PQputCopyData call into its output buffer whole; sending a 16 MiB batch in
+// pieces keeps that buffer small.
+constexpr size_t kSendChunk = 1u << 20;
+// Key values kept so a row the server refuses ("COPY t, line N") can be named by its key;
+// beyond this only the first and last key of each batch are kept.
+constexpr size_t kKeyBudget = 8u << 20;
+
+// The line number in a COPY error's context ("COPY t, line 42, column c: ..."), or 0.
+uint64_t CopyLine(const std::string& context) {
+  uint64_t line = 0;
+  size_t at = 0;
+  while ((at = context.find("COPY ", at)) != std::string::npos) {
+    size_t eol = context.find('\n', at);
+    std::string_view entry(context.data() + at,
+                           (eol == std::string::npos ? context.size() : eol) - at);
+    size_t mark = entry.rfind(", line ");
+    if (mark != std::string_view::npos) {
+      uint64_t n = 0;
+      for (size_t i = mark + 7; i < entry.size() && entry[i] >= '0' && entry[i] <= '9'; ++i) {
+        n = n * 10 + uint64_t(entry[i] - '0');
+      }
+      if (n > 0) line = n;
+    }
+    at += 5;
+  }
+  return line;
+}
+
+// The rows of one written batch: where they start in the COPY stream and how to name them.
+struct Span {
+  uint64_t first_line = 0;  // 1-based, as the server counts
+  size_t rows = 0;
+  std::string first_key, last_key;
+  std::optional<Batch> keys;  // the batch's key columns, while within kKeyBudget
+};
+
+class CopyRowWriter final : public RowWriter {
+ public:
+  CopyRowWriter(pq::Connection& connection, const Dialect& dialect, const WriteRequest& request)
+      : connection_(connection),
+        table_(*request.table),
+        columns_(request.columns),
+        key_positions_(request.key_positions),
+        pass_through_(request.pass_through) {
+    std::string names;
+    for (int column : columns_) {
+      const Column& c = table_.columns[size_t(column)];
+      if (!names.empty()) names += ", ";
+      names += dialect.Quote(c.name);
+      std::optional<BinaryForm> form = BinaryFormOf(c.type);
+      if (!form) text_ = true;
+      forms_.push_back(form.value_or(BinaryForm::kBytes));
+      with_zone_.push_back(c.type.kind == TypeKind::kTimestampTz);
+    }
+    // Pass-through rows are the source's binary tuples of identical types, whatever they are.
+    if (pass_through_) text_ = false;
+    key_names_ = KeyNames(table_, columns_, key_positions_);
+    for (size_t i = 0; i < key_positions_.size(); ++i) key_only_.push_back(int(i));
+    const std::string sql = "COPY " + dialect.QualifiedName(table_.name) + " (" + names +
+                            ") FROM STDIN" + (text_ ? "" : " (FORMAT binary)");
+    try {
+      connection_.Execute("BEGIN");
+      in_transaction_ = true;
+      connection_.Run(sql, PGRES_COPY_IN);
+      in_copy_ = true;
+      if (!text_) Send(kHeader);
+    } catch (Error& e) {
+      Rollback();
+      e.WithTable(DisplayName(table_.name));
+      throw;
+    }
+  }
+
+  ~CopyRowWriter() override { Rollback(); }
+
+  void Prepare(Batch& batch) const override {
+    if (pass_through_ || batch.num_columns() == 0) return;
+    batch.wire().clear();
+    Encode(batch, batch.wire());
+    batch.set_wire_rows(batch.num_rows());
+  }
+
+  void Write(const Batch& batch) override {
+    const size_t rows = batch.num_rows();
+    if (rows == 0) return;
+    if (pass_through_ != (batch.num_columns() == 0)) {
+      throw Error(ErrorCode::kInternal,
+                  pass_through_ ? "a pass-through COPY writer got a decoded batch"
+                                : "a COPY writer got undecoded rows it did not ask for",
+                  ErrorContext{DisplayName(table_.name), "", "", ""});
+    }
+    const std::string* wire = &batch.wire();
+    if (!pass_through_ && (batch.wire_rows() != rows || batch.wire().empty())) {
+      scratch_.clear();
+      Encode(batch, scratch_);
+      wire = &scratch_;
+    }
+    Remember(batch);
+    try {
+      Send(*wire);
+    } catch (Error& e) {
+      e.WithTable(DisplayName(table_.name));
+      throw;
+    }
+  }
+
+  void Commit() override {
+    try {
+      if (in_copy_) {
+        if (!text_) Send(kTrailer);
+        in_copy_ = false;
+        if (PQputCopyEnd(connection_.get(), nullptr) != 1) {
+          throw pq::MakeError("ending the COPY failed", connection_.get(), nullptr, "PQputCopyEnd");
+        }
+        pq::Result result(PQgetResult(connection_.get()));
+        if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+          Error error = pq::MakeError("COPY into the table failed", connection_.get(), result.get(),
+                                      "PQputCopyEnd");
+          const char* context =
+              result ? PQresultErrorField(result.get(), PG_DIAG_CONTEXT) : nullptr;
+          if (uint64_t line = context ? CopyLine(context) : 0) error.WithKey(Locate(line));
+          throw error;
+        }
+        if (std::optional<Error> error = connection_.Drain()) throw *error;
+      }
+      connection_.Execute("COMMIT");
+      in_transaction_ = false;
+    } catch (Error& e) {
+      Rollback();
+      e.WithTable(DisplayName(table_.name));
+      throw;
+    }
+  }
+
+  void Rollback() override {
+    if (in_copy_) {
+      in_copy_ = false;
+      // The server discards what this COPY wrote when the client fails it.
+      PQputCopyEnd(connection_.get(), "ferry: the copy of this table was rolled back");
+      connection_.Drain();
+    }
+    if (in_transaction_) {
+      in_transaction_ = false;
+      try {
+        connection_.Execute("ROLLBACK");
+      } catch (...) {
+        // A lost connection rolls back by itself.
+      }
+    }
+  }
+
+  std::string Method() const override {
+    if (pass_through_) return "binary COPY (pass-through)";
+    return text_ ? "text COPY" : "binary COPY";
+  }
+
+ private:
+  void Encode(const Batch& batch, std::string& out) const {
+    if (text_) {
+      EncodeTextRows(batch, with_zone_, out);
+      return;
+    }
+    EncodeFailure failure;
+    if (!EncodeBinaryRows(batch, forms_, out, &failure)) {
+      ErrorContext context;
+      context.table = DisplayName(table_.name);
+      context.column = table_.columns[size_t(columns_[failure.column])].name;
+      context.key = RenderKey(batch, key_positions_, key_names_, failure.row);
+      throw Error(ErrorCode::kData, "cannot encode value for COPY: " + failure.reason,
+                  std::move(context));
+    }
+  }
+
+  void Send(std::string_view data) {
+    while (!data.empty()) {
+      size_t n = std::min(data.size(), kSendChunk);
+      if (PQputCopyData(connection_.get(), data.data(), int(n)) != 1) {
+        throw pq::MakeError("sending COPY data failed", connection_.get(), nullptr,
+                            "PQputCopyData");
+      }
+      data.remove_prefix(n);
+    }
+  }
+
+  // Keeps what names the batch's rows if the server refuses one of them at Commit.
+  void Remember(const Batch& batch) {
+    Span span;
+    span.first_line = lines_ + 1;
+    span.rows = batch.num_rows();
+    lines_ += span.rows;
+    if (!pass_through_ && !key_positions_.empty()) {
+      span.first_key = RenderKey(batch, key_positions_, key_names_, 0);
+      span.last_key = RenderKey(batch, key_positions_, key_names_, span.rows - 1);
+      std::vector<Storage> storages;
+      for (int p : key_positions_) storages.push_back(batch.column(size_t(p)).storage());
+      span.keys.emplace(storages);
+      for (size_t i = 0; i < key_positions_.size(); ++i) {
+        span.keys->column(i).CopyFrom(batch.column(size_t(key_positions_[i])));
+      }
+      key_bytes_ += span.keys->ByteSize();
+    }
+    spans_.push_back(std::move(span));
+    for (Span& old : spans_) {
+      if (key_bytes_ <= kKeyBudget) break;
+      if (old.keys) {
+        key_bytes_ -= old.keys->ByteSize();
+        old.keys.reset();
+      }
+    }
+  }
+
+  // Names the row at `line` of this COPY as precisely as what was kept allows.
+  std::string Locate(uint64_t line) const {
+    for (const Span& span : spans_) {
+      if (line < span.first_line || line >= span.first_line + span.rows) continue;
+      if (span.keys) return RenderKey(*span.keys, key_only_, key_names_, line - span.first_line);
+      if (!span.first_key.empty()) {
+        return fmt::format("at line {} of the COPY, between {} and {}", line, span.first_key,
+                           span.last_key);
+      }
+    }
+    return fmt::format("at line {} of the COPY", line);
+  }
+
+  pq::Connection& connection_;
+  const Table& table_;
+  std::vector<int> columns_;
+  std::vector<int> key_positions_;
+  std::vector<std::string> key_names_;
+  std::vector<int> key_only_;  // 0..n-1: key positions in a Span's key batch
+  bool pass_through_;
+  bool text_ = false;
+  std::vector<BinaryForm> forms_;
+  std::vector<bool> with_zone_;
+  bool in_transaction_ = false;
+  bool in_copy_ = false;
+  std::string scratch_;
+  uint64_t lines_ = 0;
+  std::deque<Span> spans_;
+  size_t key_bytes_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<RowWriter> OpenCopyWriter(pq::Connection& connection, const Dialect& dialect,
+                                          const WriteRequest& request) {
+  return std::make_unique<CopyRowWriter>(connection, dialect, request);
+}
+
+}  // namespace ferry::pg

@@ -1,0 +1,142 @@
+#include "drivers/postgres/libpq_params.hpp"
+
+#include <dlfcn.h>
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "copier/error.hpp"
+#include "copier/secrets.hpp"
+#include "drivers/connection_string.hpp"
+
+namespace ferry::pq {
+
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// psqlODBC's spellings of what libpq needs, connection-string names first, then odbc.ini's.
+struct Alias {
+  const char* keyword;
+  std::vector<const char*> names;
+};
+const std::vector<Alias>& Aliases() {
+  static const std::vector<Alias> aliases = {
+      {"host", {"server", "servername"}}, {"port", {"port"}},
+      {"dbname", {"database"}},           {"user", {"uid", "username", "user"}},
+      {"password", {"pwd", "password"}},  {"sslmode", {"sslmode"}},
+  };
+  return aliases;
+}
+
+// libpq keywords that may pass through from the ODBC string as they are. The ones ferry sets
+// itself (client_encoding) or that change what a connection is (replication, and the ones
+// psqlODBC's attributes already name) do not.
+const std::set<std::string>& PassThroughKeywords() {
+  static const std::set<std::string> keywords = [] {
+    std::set<std::string> out;
+    PQconninfoOption* options = PQconndefaults();
+    for (PQconninfoOption* o = options; o && o->keyword; ++o) out.insert(o->keyword);
+    PQconninfoFree(options);
+    for (const char* excluded : {"host", "port", "dbname", "user", "password", "sslmode",
+                                 "client_encoding", "replication", "service", "passfile"}) {
+      out.erase(excluded);
+    }
+    return out;
+  }();
+  return keywords;
+}
+
+void Set(ConnectParams& params, const std::string& keyword, const std::string& value) {
+  for (auto& [k, v] : params) {
+    if (k == keyword) return;  // the first source that sets a keyword wins
+  }
+  params.emplace_back(keyword, value);
+}
+
+}  // namespace
+
+std::string ReadOdbcIni(const std::string& dsn, const std::string& key) {
+  // odbcinst's reader, which searches the user's and the system's odbc.ini as the driver
+  // manager does. Resolved at run time: ferry links libodbc, which does not export it, and
+  // libodbcinst ships with every unixODBC install.
+  using Reader = int (*)(const char*, const char*, const char*, char*, int, const char*);
+  static const Reader reader = [] {
+    void* library = dlopen("libodbcinst.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!library) library = dlopen("libodbcinst.so", RTLD_NOW | RTLD_LOCAL);
+    return library ? reinterpret_cast<Reader>(dlsym(library, "SQLGetPrivateProfileString"))
+                   : nullptr;
+  }();
+  if (!reader) {
+    throw Error(ErrorCode::kMissingDriver,
+                "cannot read the data source's attributes from odbc.ini: libodbcinst.so.2 "
+                "(unixODBC) is not installed");
+  }
+  char value[1024] = {0};
+  int n = reader(dsn.c_str(), key.c_str(), "", value, int(sizeof value), "odbc.ini");
+  return n > 0 ? std::string(value, strnlen(value, sizeof value)) : "";
+}
+
+ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn) {
+  std::vector<std::pair<std::string, std::string>> given;  // lower-cased names
+  for (auto& [key, value] : SplitConnectionString(odbc)) {
+    std::string name = Lower(key);
+    bool seen = std::any_of(given.begin(), given.end(), [&](auto& g) { return g.first == name; });
+    if (!seen) given.emplace_back(std::move(name), std::move(value));  // ODBC: first one wins
+  }
+  auto attribute = [&](const std::string& name) -> std::string {
+    for (auto& [k, v] : given) {
+      if (k == name) return v;
+    }
+    return "";
+  };
+  const std::string dsn = attribute("dsn");
+  ConnectParams params;
+  for (const Alias& alias : Aliases()) {
+    std::string value;
+    for (const char* name : alias.names) {
+      if (value.empty()) value = attribute(name);
+    }
+    if (value.empty() && !dsn.empty()) {
+      for (const char* name : alias.names) {
+        if (value.empty()) value = read_dsn(dsn, name);
+      }
+      if (alias.keyword == std::string("password")) RegisterSecret(value);
+    }
+    if (!value.empty()) params.emplace_back(alias.keyword, value);
+  }
+  for (auto& [name, value] : given) {
+    if (PassThroughKeywords().count(name) && !value.empty()) Set(params, name, value);
+  }
+  // psqlODBC hands Pqopt to libpq as extra conninfo ("sslrootcert=/x keepalives=1").
+  std::string pqopt = attribute("pqopt");
+  if (pqopt.empty() && !dsn.empty()) pqopt = read_dsn(dsn, "pqopt");
+  if (!pqopt.empty()) {
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(pqopt.c_str(), &error);
+    if (!options) {
+      std::string why = error ? error : "malformed";
+      PQfreemem(error);
+      throw Error(ErrorCode::kUsage,
+                  "the connection's Pqopt attribute is not libpq conninfo: " + why);
+    }
+    for (PQconninfoOption* o = options; o->keyword; ++o) {
+      if (o->val && *o->val && std::string(o->keyword) != "client_encoding") {
+        if (std::string(o->keyword) == "password") RegisterSecret(o->val);
+        Set(params, o->keyword, o->val);
+      }
+    }
+    PQconninfoFree(options);
+  }
+  Set(params, "application_name", "ferry");
+  Set(params, "connect_timeout", "15");
+  params.emplace_back("client_encoding", "UTF8");
+  return params;
+}
+
+}  // namespace ferry::pq

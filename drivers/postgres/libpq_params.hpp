@@ -1,0 +1,28 @@
+// Where the libpq data path connects, derived from the same ODBC target the catalog uses, so a
+// user names a PostgreSQL server once: psqlODBC's attributes (Server/Servername, Port,
+// Database, Uid/Username, Pwd/Password, SSLmode, Pqopt) map to libpq keywords, a DSN's
+// attributes come from odbc.ini, and attributes in the string win over the DSN's.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ferry::pq {
+
+// libpq keyword/value pairs (host, port, dbname, user, password, sslmode, ...).
+using ConnectParams = std::vector<std::pair<std::string, std::string>>;
+
+// Reads attribute `key` of data source `dsn` ("" when unset); the real one reads odbc.ini.
+using DsnReader = std::function<std::string(const std::string& dsn, const std::string& key)>;
+std::string ReadOdbcIni(const std::string& dsn, const std::string& key);
+
+// The libpq parameters for `odbc` (a full ODBC connection string, possibly "DSN=...;Pwd=...").
+// Attributes whose names are libpq keywords (sslrootcert, keepalives, target_session_attrs...)
+// pass through; psqlODBC's own attributes are dropped. Passwords found in odbc.ini are
+// registered as secrets. Adds application_name=ferry, client_encoding=UTF8 and a connect
+// timeout unless given.
+ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn = ReadOdbcIni);
+
+}  // namespace ferry::pq
