@@ -39,6 +39,8 @@ struct EndpointInfo {
   ValueLimits limits;
   // Reads and writes PostgreSQL binary COPY streams undecoded (ReadRequest::pass_through).
   bool binary_copy_pass_through = false;
+  // Write sessions that can work at once (0 = no limit): SQLite has one writer at a time.
+  int max_write_sessions = 0;
 };
 
 class RowReader {

@@ -410,6 +410,8 @@ std::unique_ptr<Endpoint> OpenSqliteEndpoint(const std::string& path, bool is_so
   info.product = "SQLite";
   info.version = sqlite3_libversion();
   info.display = display;
+  // A second writer would wait on the database lock for as long as the first holds it.
+  info.max_write_sessions = 1;
   return std::make_unique<SqliteEndpoint>(path, is_source, std::move(dialect), std::move(catalog),
                                           std::move(info));
 }

@@ -2,12 +2,30 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+
 #include "copier/error.hpp"
 
 namespace ferry::sqlite {
 
+namespace {
+
+// Before the first connection: readers and writers run on separate threads, and SQLite's
+// default memory statistics take one global mutex on every allocation, which serialised them.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_initialize();
+  });
+}
+
+}  // namespace
+
 Session::Session(const std::string& path, bool read_only, const std::string& display)
     : display_(display) {
+  ConfigureSqliteOnce();
   int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
