@@ -1,0 +1,157 @@
+#include "drivers/mariadb/mariadb_client.hpp"
+
+#include <errmsg.h>
+#include <fmt/format.h>
+#include <mysqld_error.h>
+
+#include "copier/secrets.hpp"
+
+namespace ferry::mariadb {
+
+namespace {
+
+bool IsConnectionFailure(unsigned error) {
+  return error == CR_CONNECTION_ERROR || error == CR_CONN_HOST_ERROR ||
+         error == CR_SERVER_GONE_ERROR || error == CR_SERVER_LOST || error == CR_UNKNOWN_HOST ||
+         error == CR_SERVER_LOST_EXTENDED || error == ER_ACCESS_DENIED_ERROR ||
+         error == ER_DBACCESS_DENIED_ERROR || error == ER_BAD_DB_ERROR ||
+         error == ER_CON_COUNT_ERROR;
+}
+
+// Replaces '?' outside quoted literals and identifiers with `params` as escaped literals.
+std::string Bind(MYSQL* mysql, const std::string& sql, const std::vector<std::string>& params) {
+  std::string out;
+  out.reserve(sql.size() + 32);
+  char quote = 0;
+  size_t next = 0;
+  for (char c : sql) {
+    if (quote) {
+      if (c == quote) quote = 0;
+      out += c;
+    } else if (c == '\'' || c == '"' || c == '`') {
+      quote = c;
+      out += c;
+    } else if (c == '?' && next < params.size()) {
+      const std::string& p = params[next++];
+      std::string escaped(p.size() * 2 + 1, '\0');
+      escaped.resize(mysql_real_escape_string(mysql, escaped.data(), p.data(), p.size()));
+      out += '\'';
+      out += escaped;
+      out += '\'';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Error MakeError(MYSQL* mysql, const char* call, const std::string& message) {
+  const unsigned error = mysql ? mysql_errno(mysql) : 0;
+  std::string sqlstate = mysql ? mysql_sqlstate(mysql) : "HY000";
+  std::string text = mysql && *mysql_error(mysql) ? mysql_error(mysql) : "libmariadb call failed";
+  ErrorCode code = ErrorCode::kDriver;
+  if (sqlstate.rfind("22", 0) == 0 || sqlstate.rfind("23", 0) == 0) code = ErrorCode::kData;
+  if (sqlstate.rfind("08", 0) == 0 || IsConnectionFailure(error)) code = ErrorCode::kConnection;
+  ErrorContext context;
+  context.call = call;
+  return Error(code, message, std::move(context), {Diagnostic{sqlstate, int(error), Redact(text)}});
+}
+
+Connection::Connection(const ConnectParams& params, const std::string& display, Purpose purpose)
+    : params_(params), mysql_(mysql_init(nullptr)), display_(display) {
+  if (!mysql_) throw Error(ErrorCode::kInternal, "libmariadb could not allocate a connection");
+  MYSQL* m = mysql_.get();
+  mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &params_.connect_timeout);
+  // A writer answers the server's LOAD DATA LOCAL requests from memory only; other sessions
+  // refuse them, so a hostile server cannot make ferry read local files.
+  unsigned int local_infile = purpose == Purpose::kWrite ? 1 : 0;
+  mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &local_infile);
+  auto option = [&](mysql_option which, const std::string& value) {
+    if (!value.empty()) mysql_optionsv(m, which, value.c_str());
+  };
+  option(MYSQL_OPT_SSL_KEY, params_.ssl_key);
+  option(MYSQL_OPT_SSL_CERT, params_.ssl_cert);
+  option(MYSQL_OPT_SSL_CA, params_.ssl_ca);
+  option(MYSQL_OPT_SSL_CAPATH, params_.ssl_capath);
+  option(MYSQL_OPT_SSL_CIPHER, params_.ssl_cipher);
+  my_bool verify = params_.ssl_verify;
+  mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+  if (params_.force_tls) {
+    my_bool enforce = 1;
+    mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &enforce);
+  }
+  auto text = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+  unsigned long flags = purpose == Purpose::kWrite ? CLIENT_LOCAL_FILES : 0;
+  if (!mysql_real_connect(m, params_.host.c_str(), text(params_.user), params_.password.c_str(),
+                          text(params_.database), params_.port, text(params_.socket), flags)) {
+    Error error = MakeError(m, "mysql_real_connect",
+                            fmt::format("cannot connect to {} through libmariadb (MariaDB data "
+                                        "moves through libmariadb, the catalog through ODBC)",
+                                        display_));
+    if (mysql_errno(m) == ER_ACCESS_DENIED_ERROR) {
+      error.WithAdvice(
+          "check the user name and the password (FERRY_SOURCE_PASSWORD / FERRY_DEST_PASSWORD or "
+          "odbc.ini)");
+    }
+    throw error;
+  }
+  // SET NAMES through the client library, so its escaping knows the character set too.
+  if (mysql_set_character_set(m, "utf8mb4") != 0) Fail("mysql_set_character_set", "utf8mb4");
+}
+
+void Connection::Fail(const char* call, const std::string& message) const {
+  throw MakeError(mysql_.get(), call, message);
+}
+
+void Connection::Send(const std::string& sql, const char* call) {
+  if (mysql_real_query(mysql_.get(), sql.data(), sql.size()) != 0) {
+    Fail(call, "MariaDB statement failed");
+  }
+}
+
+void Connection::Execute(const std::string& sql) {
+  Send(sql);
+  // A statement that returns rows (SHOW, say) must have them read before the next one.
+  Result result(mysql_store_result(mysql_.get()));
+  if (!result && mysql_field_count(mysql_.get()) != 0) {
+    Fail("mysql_store_result", "MariaDB statement failed");
+  }
+}
+
+std::vector<SqlSession::Row> Connection::Query(const std::string& sql,
+                                               const std::vector<std::string>& params) {
+  Send(params.empty() ? sql : Bind(mysql_.get(), sql, params));
+  Result result(mysql_store_result(mysql_.get()));
+  std::vector<Row> rows;
+  if (!result) {
+    if (mysql_field_count(mysql_.get()) != 0) {
+      Fail("mysql_store_result", "MariaDB query failed");
+    }
+    return rows;
+  }
+  const unsigned columns = mysql_num_fields(result.get());
+  rows.reserve(size_t(mysql_num_rows(result.get())));
+  while (MYSQL_ROW values = mysql_fetch_row(result.get())) {
+    const unsigned long* lengths = mysql_fetch_lengths(result.get());
+    Row row(columns);
+    for (unsigned c = 0; c < columns; ++c) {
+      if (values[c]) row[c] = std::string(values[c], lengths[c]);
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+void Connection::KillQuery() noexcept {
+  try {
+    Connection killer(params_, display_, Purpose::kCatalog);
+    killer.Execute(fmt::format("KILL QUERY {}", mysql_thread_id(mysql_.get())));
+  } catch (...) {
+    // The result is then drained row by row: slower, never wrong.
+  }
+}
+
+}  // namespace ferry::mariadb

@@ -1,0 +1,39 @@
+// Where the libmariadb data path connects, derived from the same ODBC target the catalog uses,
+// so a user names a MariaDB server once: Connector/ODBC's attributes (Server, Port, Database,
+// Uid, Pwd, Socket, the SSL ones) map to libmariadb options, a DSN's attributes come from
+// odbc.ini, and attributes in the string win over the DSN's.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace ferry::mariadb {
+
+struct ConnectParams {
+  std::string host = "localhost";  // "localhost" means the Unix socket, as in Connector/ODBC
+  unsigned port = 3306;
+  std::string socket;
+  std::string user;
+  std::string password;  // registered as a secret wherever it was read
+  std::string database;
+  unsigned connect_timeout = 15;  // seconds, as the ODBC connections use
+  // TLS, as Connector/ODBC's SSLKEY, SSLCERT, SSLCA, SSLCAPATH, SSLCIPHER, SSLVERIFY, FORCETLS.
+  std::string ssl_key, ssl_cert, ssl_ca, ssl_capath, ssl_cipher;
+  bool ssl_verify = false;
+  bool force_tls = false;
+};
+
+// Reads attribute `key` of data source `dsn` ("" when unset); the real one reads odbc.ini.
+using DsnReader = std::function<std::string(const std::string& dsn, const std::string& key)>;
+std::string ReadOdbcIni(const std::string& dsn, const std::string& key);
+
+// The libmariadb parameters for `odbc` (a full ODBC connection string, possibly "DSN=...;
+// Pwd=..."), or nullopt with the reason in *why when the string holds an attribute that changes
+// how Connector/ODBC connects and that this path cannot reproduce (a TLS fingerprint, say):
+// then data keeps moving through ODBC rather than through a connection that differs from it.
+// CHARSET is ignored on purpose: ferry's batches hold UTF-8, so the native path is utf8mb4.
+std::optional<ConnectParams> ParamsFromOdbc(const std::string& odbc, std::string* why,
+                                            const DsnReader& read_dsn = ReadOdbcIni);
+
+}  // namespace ferry::mariadb
