@@ -60,6 +60,8 @@ std::unique_ptr<WriteSession> PostgresEndpoint::OpenWriteSession() {
 std::unique_ptr<Endpoint> MakePostgresEndpoint(OdbcEndpointParts parts) {
   pq::ConnectParams params = pq::LibpqParams(parts.target.odbc);
   pq::Connection probe(params, parts.target.display);
+  // Binary COPY tuples of identical column types go through undecoded between two of these.
+  parts.info.binary_copy_pass_through = true;
   return std::make_unique<PostgresEndpoint>(std::move(parts), std::move(params));
 }
 
