@@ -74,6 +74,14 @@ class ColumnVector {
     bytes_.assign(other.bytes_.begin(), other.bytes_.end());
   }
 
+  // Exchanges contents with `other` (same storage): moves a column between batches for free.
+  void Swap(ColumnVector& other) {
+    nulls_.swap(other.nulls_);
+    fixed_.swap(other.fixed_);
+    offsets_.swap(other.offsets_);
+    bytes_.swap(other.bytes_);
+  }
+
   void Clear() {
     nulls_.clear();
     fixed_.clear();

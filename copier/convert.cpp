@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -390,6 +391,72 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
   return "";
 }
 
+// True when every value a `from` column can hold fits a `to` column unchanged, so no value
+// needs looking at. Anything this does not prove is checked value by value.
+bool AlwaysFits(const ColumnType& from, const ColumnType& to, const ValueLimits& dest,
+                const std::optional<ValueLimits>& source) {
+  if (StorageOf(from) != StorageOf(to) || !source) return false;
+  auto text_safe = [&] {
+    bool utf8 = !dest.requires_utf8 || source->requires_utf8;
+    bool nul = dest.nul_in_text || !source->nul_in_text;
+    return utf8 && nul && to.max_bytes < 0;
+  };
+  auto years_safe = [&] {
+    return dest.min_year <= source->min_year && dest.max_year >= source->max_year;
+  };
+  switch (to.kind) {
+    case TypeKind::kBoolean:
+      return from.kind == TypeKind::kBoolean;
+    case TypeKind::kInteger:
+      if (from.kind != TypeKind::kInteger) return false;
+      if (from.is_unsigned == to.is_unsigned) return to.width_bits >= from.width_bits;
+      return !to.is_unsigned && to.width_bits > from.width_bits;  // unsigned into wider signed
+    case TypeKind::kDecimal:
+      if (from.kind != TypeKind::kDecimal) return false;
+      if (to.precision == 0)
+        return from.precision > 0 && from.precision <= dest.max_decimal_precision;
+      return from.precision > 0 && to.scale >= from.scale &&
+             to.precision - to.scale >= from.precision - from.scale;
+    case TypeKind::kDouble:
+    case TypeKind::kReal: {
+      bool width = to.kind == TypeKind::kDouble || from.kind == TypeKind::kReal;
+      bool specials = (dest.float_nan || !source->float_nan) &&
+                      (dest.float_infinity || !source->float_infinity) &&
+                      (dest.float_negative_zero || !source->float_negative_zero);
+      return width && specials;
+    }
+    case TypeKind::kChar:
+    case TypeKind::kVarchar:
+      if (from.kind != TypeKind::kChar && from.kind != TypeKind::kVarchar) return false;
+      return from.length > 0 && from.length <= to.length && text_safe();
+    case TypeKind::kText:
+    case TypeKind::kJson:
+      return (from.kind == TypeKind::kChar || from.kind == TypeKind::kVarchar ||
+              from.kind == TypeKind::kText || from.kind == to.kind) &&
+             text_safe();
+    case TypeKind::kBinary:
+    case TypeKind::kVarbinary:
+    case TypeKind::kBlob: {
+      bool bounded = to.length < 0 ||
+                     (from.length > 0 && from.length <= to.length && from.kind != TypeKind::kBlob);
+      return bounded && to.max_bytes < 0;
+    }
+    case TypeKind::kDate:
+      return from.kind == TypeKind::kDate && years_safe();
+    case TypeKind::kTime:
+      return from.kind == TypeKind::kTime && to.precision >= std::min(from.precision, 6);
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampTz:
+      return (from.kind == TypeKind::kTimestamp || from.kind == TypeKind::kTimestampTz) &&
+             to.precision >= std::min(from.precision, 6) && years_safe();
+    case TypeKind::kUuid:
+      return from.kind == TypeKind::kUuid;
+    case TypeKind::kUnsupported:
+      return from.native == to.native;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool ParseValue(std::string_view text, ColumnVector& out) {
@@ -450,11 +517,12 @@ std::string RenderKey(const Batch& batch, const std::vector<int>& positions,
 }
 
 RowConverter::RowConverter(std::string table, std::vector<ColumnPairing> pairs, ValueLimits limits,
-                           std::vector<int> key_positions)
+                           std::vector<int> key_positions, std::optional<ValueLimits> source_limits)
     : table_(std::move(table)), pairs_(std::move(pairs)), key_positions_(std::move(key_positions)) {
   for (const ColumnPairing& pair : pairs_) {
     const ColumnType source = pair.source->type;
     const ColumnType dest = pair.destination->type;
+    unchecked_.push_back(AlwaysFits(source, dest, limits, source_limits));
     const bool same_storage = StorageOf(source) == StorageOf(dest);
     functions_.push_back([source, dest, limits, same_storage](const ColumnVector& in,
                                                               ColumnVector& out, Failure* failure) {
@@ -486,6 +554,10 @@ RowConverter::RowConverter(std::string table, std::vector<ColumnPairing> pairs, 
   }
 }
 
+size_t RowConverter::unchecked_columns() const {
+  return size_t(std::count(unchecked_.begin(), unchecked_.end(), true));
+}
+
 std::vector<Storage> RowConverter::input_storages() const {
   std::vector<Storage> out;
   for (const ColumnPairing& p : pairs_) out.push_back(StorageOf(p.source->type));
@@ -499,16 +571,44 @@ std::vector<Storage> RowConverter::output_storages() const {
 }
 
 void RowConverter::Convert(const Batch& in, Batch& out) const {
+  ConvertColumns(in, out, nullptr);
+}
+
+void RowConverter::Convert(Batch& in, Batch& out) const {
+  ConvertColumns(in, out, &in);
+}
+
+void RowConverter::ConvertColumns(const Batch& in, Batch& out, Batch* movable) const {
   out.Reset(output_storages());
   for (size_t i = 0; i < functions_.size(); ++i) {
+    if (unchecked_[i]) {
+      if (movable) {
+        out.column(i).Swap(movable->column(i));
+      } else {
+        out.column(i).CopyFrom(in.column(i));
+      }
+      continue;
+    }
     Failure failure{0, ""};
     if (!functions_[i](in.column(i), out.column(i), &failure)) {
+      // Key columns already moved to `out` are read from there.
+      Batch keys;
+      std::vector<Storage> storages;
+      for (int p : key_positions_) storages.push_back(in.column(size_t(p)).storage());
+      keys.Reset(storages);
+      std::vector<int> positions;
       std::vector<std::string> names;
-      for (int p : key_positions_) names.push_back(pairs_[size_t(p)].source->name);
+      for (size_t k = 0; k < key_positions_.size(); ++k) {
+        const size_t p = size_t(key_positions_[k]);
+        const bool moved = movable && unchecked_[p] && p < i;
+        keys.column(k).CopyFrom(moved ? out.column(p) : in.column(p));
+        positions.push_back(int(k));
+        names.push_back(pairs_[p].source->name);
+      }
       ErrorContext context;
       context.table = table_;
       context.column = pairs_[i].source->name;
-      context.key = RenderKey(in, key_positions_, names, failure.row);
+      context.key = RenderKey(keys, positions, names, failure.row);
       throw Error(ErrorCode::kData,
                   fmt::format("value does not fit the destination column {} ({}): {}",
                               pairs_[i].destination->name, pairs_[i].destination->type.native,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,15 +24,23 @@ struct ColumnPairing {
 class RowConverter {
  public:
   // `pairs[i]` describes batch column i. `key_positions` are the batch columns that identify
-  // a row (for messages); `table` names the table in messages.
+  // a row (for messages); `table` names the table in messages. `source_limits`, when known,
+  // says what the source engine itself guarantees (valid UTF-8, no NUL), so columns whose
+  // every possible value fits the destination are moved without looking at each value.
   RowConverter(std::string table, std::vector<ColumnPairing> pairs, ValueLimits limits,
-               std::vector<int> key_positions);
+               std::vector<int> key_positions,
+               std::optional<ValueLimits> source_limits = std::nullopt);
 
   std::vector<Storage> input_storages() const;
   std::vector<Storage> output_storages() const;
 
   // Fills `out` (reset to output_storages()) from `in`. Throws Error(kData).
   void Convert(const Batch& in, Batch& out) const;
+  // The same, but columns that need no conversion are moved from `in` instead of copied;
+  // `in` is left with spare buffers.
+  void Convert(Batch& in, Batch& out) const;
+  // Columns moved without any per-value work (for tests and profiles).
+  size_t unchecked_columns() const;
 
  private:
   struct Failure {
@@ -40,9 +49,12 @@ class RowConverter {
   };
   using ColumnFn = std::function<bool(const ColumnVector& in, ColumnVector& out, Failure* failure)>;
 
+  void ConvertColumns(const Batch& in, Batch& out, Batch* movable) const;
+
   std::string table_;
   std::vector<ColumnPairing> pairs_;
   std::vector<ColumnFn> functions_;
+  std::vector<bool> unchecked_;  // same storage and every value fits: move, do not look
   std::vector<int> key_positions_;
 };
 

@@ -167,7 +167,8 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
     converters.push_back(t.pass_through ? nullptr
                                         : std::make_unique<RowConverter>(
                                               DisplayName(plan.source.name), PairColumns(plan),
-                                              destination.info().limits, plan.key_positions));
+                                              destination.info().limits, plan.key_positions,
+                                              source.info().limits));
     if (t.state == TableState::kFailed) continue;
     for (size_t u = 0; u < partitions[i].units.size(); ++u) {
       UnitJob job;
