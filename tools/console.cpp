@@ -33,8 +33,8 @@ std::string Megabytes(int64_t bytes, double seconds) {
 
 }  // namespace
 
-ConsoleObserver::ConsoleObserver(std::FILE* out, bool quiet)
-    : out_(out), quiet_(quiet), tty_(isatty(fileno(out)) != 0) {}
+ConsoleObserver::ConsoleObserver(std::FILE* out, bool quiet, bool verbose)
+    : out_(out), quiet_(quiet), verbose_(verbose), tty_(isatty(fileno(out)) != 0) {}
 
 void ConsoleObserver::Prepared(const CopyReport& report) {
   announced_.assign(report.tables.size(), false);
@@ -49,6 +49,7 @@ void ConsoleObserver::Prepared(const CopyReport& report) {
              report.tables.size() == 1 ? "" : "s", units, units == 1 ? "" : "s");
   if (!report.consistency.empty()) fmt::print(out_, "; source consistency: {}", report.consistency);
   fmt::print(out_, "\n");
+  if (verbose_) PrintPlan(report);
   std::fflush(out_);
 }
 

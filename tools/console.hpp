@@ -13,7 +13,7 @@ namespace ferry {
 
 class ConsoleObserver final : public CopyObserver {
  public:
-  ConsoleObserver(std::FILE* out, bool quiet);
+  ConsoleObserver(std::FILE* out, bool quiet, bool verbose = false);
 
   void Prepared(const CopyReport& report) override;
   void Progress(const CopyReport& report) override;
@@ -25,6 +25,7 @@ class ConsoleObserver final : public CopyObserver {
  private:
   std::FILE* out_;
   bool quiet_;
+  bool verbose_;
   bool tty_;
   size_t name_width_ = 10;
   std::vector<bool> announced_;  // a "done" line was printed

@@ -36,6 +36,7 @@ struct RunFlags {
   int units = 0;
   std::string consistency = "snapshot";
   bool explain = false;
+  bool verbose = false;
   std::string profile;
 };
 
@@ -67,7 +68,7 @@ int Run(const RunFlags& flags) {
     fmt::print("destination: {} ({} {})\n", dest->info().display, dest->info().product,
                dest->info().version);
   }
-  ConsoleObserver console(stdout, flags.quiet);
+  ConsoleObserver console(stdout, flags.quiet, flags.verbose);
   CopyReport report = RunCopy(*source, *dest, options, console);
   if (flags.explain) {
     console.PrintPlan(report);
@@ -147,6 +148,8 @@ int main(int argc, char** argv) {
       ->envname("FERRY_CONSISTENCY");
   run_cmd->add_flag("--explain", run.explain,
                     "Print how each table would be split and copied, and why; copy nothing");
+  run_cmd->add_flag("--verbose,-v", run.verbose,
+                    "Also print each table's split and why before copying");
   run_cmd->add_option("--profile", run.profile,
                       "Write per-table and per-unit timings (read, convert, queue waits, write, "
                       "commit) as JSON to FILE");
