@@ -45,18 +45,28 @@ std::string Bind(MYSQL* mysql, const std::string& sql, const std::vector<std::st
   return out;
 }
 
-}  // namespace
-
-Error MakeError(MYSQL* mysql, const char* call, const std::string& message) {
-  const unsigned error = mysql ? mysql_errno(mysql) : 0;
-  std::string sqlstate = mysql ? mysql_sqlstate(mysql) : "HY000";
-  std::string text = mysql && *mysql_error(mysql) ? mysql_error(mysql) : "libmariadb call failed";
+Error Make(unsigned error, std::string sqlstate, std::string text, const char* call,
+           const std::string& message) {
+  if (text.empty()) text = "libmariadb call failed";
   ErrorCode code = ErrorCode::kDriver;
   if (sqlstate.rfind("22", 0) == 0 || sqlstate.rfind("23", 0) == 0) code = ErrorCode::kData;
   if (sqlstate.rfind("08", 0) == 0 || IsConnectionFailure(error)) code = ErrorCode::kConnection;
   ErrorContext context;
   context.call = call;
   return Error(code, message, std::move(context), {Diagnostic{sqlstate, int(error), Redact(text)}});
+}
+
+}  // namespace
+
+Error MakeError(MYSQL* mysql, const char* call, const std::string& message) {
+  if (!mysql) return Make(0, "HY000", "", call, message);
+  return Make(mysql_errno(mysql), mysql_sqlstate(mysql), mysql_error(mysql), call, message);
+}
+
+Error MakeError(MYSQL_STMT* stmt, const char* call, const std::string& message) {
+  if (!stmt) return Make(0, "HY000", "", call, message);
+  return Make(mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt), call,
+              message);
 }
 
 Connection::Connection(const ConnectParams& params, const std::string& display, Purpose purpose)

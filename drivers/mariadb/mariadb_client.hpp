@@ -24,13 +24,19 @@ struct ResultDeleter {
   // first, or this reads every remaining row (see Connection::KillQuery).
   void operator()(MYSQL_RES* result) const noexcept { mysql_free_result(result); }
 };
+struct StmtDeleter {
+  void operator()(MYSQL_STMT* stmt) const noexcept { mysql_stmt_close(stmt); }
+};
 using MysqlHandle = std::unique_ptr<MYSQL, MysqlDeleter>;
 using Result = std::unique_ptr<MYSQL_RES, ResultDeleter>;
+using StmtHandle = std::unique_ptr<MYSQL_STMT, StmtDeleter>;
 
 // The Error for the failed `call` on `mysql`. Class 22 (data) and 23 (constraints) become
 // kData; lost and refused connections (client errors 2000-2999, class 08) kConnection; the
 // rest kDriver. The message is redacted.
 Error MakeError(MYSQL* mysql, const char* call, const std::string& message);
+// The same for a failed prepared-statement call.
+Error MakeError(MYSQL_STMT* stmt, const char* call, const std::string& message);
 
 enum class Purpose {
   kCatalog,

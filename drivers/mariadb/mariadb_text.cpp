@@ -212,6 +212,10 @@ DecodeFn DecoderFor(Storage storage) {
   return DecodeBytes;
 }
 
+TextRowDecoder::TextRowDecoder(const std::vector<Storage>& storages) {
+  for (Storage s : storages) decoders_.push_back(DecoderFor(s));
+}
+
 LoadDataEncoder::LoadDataEncoder(const std::vector<Storage>& storages,
                                  const std::vector<bool>& four_digit_years) {
   for (size_t i = 0; i < storages.size(); ++i) {

@@ -17,6 +17,32 @@ namespace ferry::mariadb {
 using DecodeFn = bool (*)(std::string_view text, ColumnVector& out);
 DecodeFn DecoderFor(Storage storage);
 
+// Appends whole rows, as mysql_fetch_row and mysql_fetch_lengths give them, to a batch whose
+// columns have the storages given.
+class TextRowDecoder {
+ public:
+  explicit TextRowDecoder(const std::vector<Storage>& storages);
+
+  // Appends one row (values[c] null for NULL); returns -1, or the first column whose text is not
+  // a value of its storage (that cell is appended as NULL, the rest of the row as usual).
+  int Append(const char* const* values, const unsigned long* lengths, Batch& batch) const {
+    int bad = -1;
+    for (size_t c = 0; c < decoders_.size(); ++c) {
+      ColumnVector& out = batch.column(c);
+      if (!values[c]) {
+        out.AppendNull();
+      } else if (!decoders_[c](std::string_view(values[c], lengths[c]), out)) {
+        out.AppendNull();
+        if (bad < 0) bad = int(c);
+      }
+    }
+    return bad;
+  }
+
+ private:
+  std::vector<DecodeFn> decoders_;
+};
+
 // The LOAD DATA form ferry sends: fields end with TAB, rows with LF, '\' escapes (\N is NULL,
 // \0 NUL, \t, \n, \\), no enclosing quotes. Dates, times and timestamps in ISO form, doubles as
 // their shortest round-trip text, booleans as 0/1, UUIDs in their 36-character form.

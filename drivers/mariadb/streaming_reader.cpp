@@ -1,4 +1,4 @@
-#include "drivers/mariadb/mariadb_reader.hpp"
+#include "drivers/mariadb/streaming_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -41,12 +41,9 @@ class StreamingReader final : public RowReader {
       : connection_(connection),
         table_(*request.table),
         columns_(request.columns),
-        limits_(request.limits) {
-    for (int column : columns_) {
-      const Storage storage = StorageOf(table_.columns[size_t(column)].type);
-      storages_.push_back(storage);
-      decoders_.push_back(DecoderFor(storage));
-    }
+        limits_(request.limits),
+        storages_(Storages(table_, columns_)),
+        decoder_(storages_) {
     key_positions_ = KeyPositions(table_, columns_);
     if (connection_.get()->status != MYSQL_STATUS_READY) {
       throw Error(ErrorCode::kInternal,
@@ -75,7 +72,6 @@ class StreamingReader final : public RowReader {
     batch.Reset(storages_);
     if (done_) return false;
     MYSQL_RES* result = result_.get();
-    const size_t columns = storages_.size();
     while (batch.num_rows() < limits_.max_rows && batch.ByteSize() < limits_.max_bytes) {
       MYSQL_ROW row = mysql_fetch_row(result);
       if (!row) {
@@ -92,19 +88,11 @@ class StreamingReader final : public RowReader {
         break;
       }
       const unsigned long* lengths = mysql_fetch_lengths(result);
-      int bad_column = -1;
-      for (size_t c = 0; c < columns; ++c) {
-        ColumnVector& out = batch.column(c);
-        if (!row[c]) {
-          out.AppendNull();
-        } else if (!decoders_[c](std::string_view(row[c], lengths[c]), out)) {
-          out.AppendNull();
-          if (bad_column < 0) {
-            bad_column = int(c);
-            bad_text_.assign(row[c], std::min<size_t>(lengths[c], 64));
-            if (lengths[c] > 64) bad_text_ += "…";
-          }
-        }
+      const int bad_column = decoder_.Append(row, lengths, batch);
+      if (bad_column >= 0) {
+        const unsigned long length = lengths[bad_column];
+        bad_text_.assign(row[bad_column], std::min<size_t>(length, 64));
+        if (length > 64) bad_text_ += "…";
       }
       if (bad_column >= 0) Refuse(batch, size_t(bad_column));
     }
@@ -114,6 +102,12 @@ class StreamingReader final : public RowReader {
   std::string Method() const override { return "libmariadb streaming"; }
 
  private:
+  static std::vector<Storage> Storages(const Table& table, const std::vector<int>& columns) {
+    std::vector<Storage> out;
+    for (int c : columns) out.push_back(StorageOf(table.columns[size_t(c)].type));
+    return out;
+  }
+
   [[noreturn]] void Refuse(const Batch& batch, size_t column) const {
     const Column& c = table_.columns[size_t(columns_[column])];
     ErrorContext context;
@@ -134,7 +128,7 @@ class StreamingReader final : public RowReader {
   std::vector<int> columns_;
   BatchLimits limits_;
   std::vector<Storage> storages_;
-  std::vector<DecodeFn> decoders_;
+  TextRowDecoder decoder_;
   std::vector<int> key_positions_;
   Result result_;
   bool done_ = false;

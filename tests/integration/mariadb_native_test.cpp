@@ -34,11 +34,25 @@ using ferry::WriteRequest;
 namespace {
 
 constexpr const char* kReadMethod = "libmariadb streaming";
-constexpr const char* kWriteMethod = "LOAD DATA LOCAL";
 
-std::unique_ptr<Endpoint> Open(TestDatabase& db, EndpointRole role) {
+// The two native write methods: bulk prepared inserts (MariaDB's default) and LOAD DATA LOCAL
+// (MySQL's, and MariaDB's on request). Writer tests run once with each.
+struct WriteMethod {
+  const char* setting;  // FERRY_MARIADB_WRITE_METHOD
+  const char* method;   // RowWriter::Method()
+};
+const WriteMethod kWriteMethods[] = {{"bulk", "bulk prepared insert"},
+                                     {"load-data", "LOAD DATA LOCAL"}};
+
+std::unique_ptr<Endpoint> Open(TestDatabase& db, EndpointRole role,
+                               const WriteMethod& method = kWriteMethods[0]) {
   setenv("FERRY_SOURCE_PASSWORD", TestPassword().c_str(), 1);
   setenv("FERRY_DEST_PASSWORD", TestPassword().c_str(), 1);
+  setenv("FERRY_MARIADB_WRITE_METHOD", method.setting, 1);
+  // Unset whatever happens: later tests in this process must get the default.
+  struct Unset {
+    ~Unset() { unsetenv("FERRY_MARIADB_WRITE_METHOD"); }
+  } unset;
   return ferry::OpenEndpoint(db.Url(), role);
 }
 
@@ -167,26 +181,31 @@ TEST_CASE("a MariaDB-to-MariaDB copy through libmariadb equals the source in eve
   TestDatabase dest(Db::kMariaDB, "every_dst");
   source.Exec(kEverything);
   source.Exec(kEverythingRows);
-  dest.Exec(kEverything);
   auto from = Open(source, EndpointRole::kSource);
-  auto to = Open(dest, EndpointRole::kDestination);
-  Copied copied = CopyTable(*from, source, *to, dest, "everything", BatchLimits{2, 1u << 20});
-  CHECK(copied.read_method == kReadMethod);
-  CHECK(copied.write_method == kWriteMethod);
-  CHECK(copied.rows == 5);
-  CHECK(copied.batches == 3);
-  CHECK(FirstDifference(ReadCanonical(source, "everything"), ReadCanonical(dest, "everything")) ==
-        "");
-  // Every value as the server itself prints it, bytes in hex, floats exactly.
-  const std::string all =
-      "SELECT id, c_tiny, c_small, c_medium, c_int, c_big, c_big_u, c_dec, c_money, "
-      "CAST(c_float AS DOUBLE), c_double, c_bool, c_char, HEX(c_varchar), HEX(c_text), "
-      "HEX(c_blob), HEX(c_bin), HEX(c_varbin), c_date, c_time, c_dt, c_ts, c_year, c_enum, "
-      "c_uuid, c_json FROM everything ORDER BY id";
-  CHECK(dest.Query(all) == source.Query(all));
+  for (const WriteMethod& method : kWriteMethods) {
+    DYNAMIC_SECTION(method.method) {
+      dest.Exec("DROP TABLE IF EXISTS everything");
+      dest.Exec(kEverything);
+      auto to = Open(dest, EndpointRole::kDestination, method);
+      Copied copied = CopyTable(*from, source, *to, dest, "everything", BatchLimits{2, 1u << 20});
+      CHECK(copied.read_method == kReadMethod);
+      CHECK(copied.write_method == method.method);
+      CHECK(copied.rows == 5);
+      CHECK(copied.batches == 3);
+      CHECK(FirstDifference(ReadCanonical(source, "everything"),
+                            ReadCanonical(dest, "everything")) == "");
+      // Every value as the server itself prints it, bytes in hex, floats exactly.
+      const std::string all =
+          "SELECT id, c_tiny, c_small, c_medium, c_int, c_big, c_big_u, c_dec, c_money, "
+          "CAST(c_float AS DOUBLE), c_double, c_bool, c_char, HEX(c_varchar), HEX(c_text), "
+          "HEX(c_blob), HEX(c_bin), HEX(c_varbin), c_date, c_time, c_dt, c_ts, c_year, c_enum, "
+          "c_uuid, c_json FROM everything ORDER BY id";
+      CHECK(dest.Query(all) == source.Query(all));
+    }
+  }
 }
 
-TEST_CASE("values with tabs, newlines, backslashes and NUL bytes round-trip through LOAD DATA",
+TEST_CASE("values with tabs, newlines, backslashes and NUL bytes round-trip through both writers",
           "[mariadb-native][mariadb]") {
   TestDatabase source(Db::kMariaDB, "escape_src");
   TestDatabase dest(Db::kMariaDB, "escape_dst");
@@ -194,7 +213,6 @@ TEST_CASE("values with tabs, newlines, backslashes and NUL bytes round-trip thro
       "CREATE TABLE e (id int PRIMARY KEY, t text, b blob, v varchar(20)) "
       "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
   source.Exec(ddl);
-  dest.Exec(ddl);
   // Every byte value in the blob; every escape LOAD DATA knows, and the words it might take for
   // NULL, in the text.
   source.Exec(
@@ -208,14 +226,20 @@ TEST_CASE("values with tabs, newlines, backslashes and NUL bytes round-trip thro
       "(6, 'ends with a backslash\\\\', X'0a', 'tab\\tend\\t'),\n"
       "(7, '\\0', X'00', '\\0\\0')");
   auto from = Open(source, EndpointRole::kSource);
-  auto to = Open(dest, EndpointRole::kDestination);
-  Copied copied = CopyTable(*from, source, *to, dest, "e", BatchLimits{3, 1u << 20});
-  CHECK(copied.write_method == kWriteMethod);
-  CHECK(copied.rows == 7);
-  const std::string all =
-      "SELECT id, HEX(t), t IS NULL, HEX(b), b IS NULL, HEX(v), v IS NULL FROM e ORDER BY id";
-  CHECK(dest.Query(all) == source.Query(all));
-  CHECK(dest.QueryValue("SELECT LENGTH(b) FROM e WHERE id = 1") == "256");
+  for (const WriteMethod& method : kWriteMethods) {
+    DYNAMIC_SECTION(method.method) {
+      dest.Exec("DROP TABLE IF EXISTS e");
+      dest.Exec(ddl);
+      auto to = Open(dest, EndpointRole::kDestination, method);
+      Copied copied = CopyTable(*from, source, *to, dest, "e", BatchLimits{3, 1u << 20});
+      CHECK(copied.write_method == method.method);
+      CHECK(copied.rows == 7);
+      const std::string all =
+          "SELECT id, HEX(t), t IS NULL, HEX(b), b IS NULL, HEX(v), v IS NULL FROM e ORDER BY id";
+      CHECK(dest.Query(all) == source.Query(all));
+      CHECK(dest.QueryValue("SELECT LENGTH(b) FROM e WHERE id = 1") == "256");
+    }
+  }
 }
 
 TEST_CASE("a streaming read of a large table keeps memory bounded", "[mariadb-native][mariadb]") {
@@ -257,44 +281,47 @@ TEST_CASE("a duplicate key fails the unit, names the key and leaves nothing writ
   dest.Exec(ddl);
   source.Exec("INSERT INTO d SELECT seq, 'x', seq FROM seq_1_to_3000");
   auto from = Open(source, EndpointRole::kSource);
-  auto to = Open(dest, EndpointRole::kDestination);
   const Table table = Describe(*from, source, "d");
-  const Table destination = Describe(*to, dest, "d");
-  for (bool unique_index : {false, true}) {
-    DYNAMIC_SECTION((unique_index ? "in a unique index" : "in the primary key")) {
-      // A committed row that the unit's rows collide with.
-      dest.Exec(unique_index ? "INSERT INTO d VALUES (9000, 'old', 2500)"
-                             : "INSERT INTO d VALUES (2500, 'old', 9000)");
-      auto read_session = from->OpenReadSession();
-      auto write_session = to->OpenWriteSession();
-      Batch batch;
-      {
-        auto reader = read_session->Read(ReadAll(table, BatchLimits{1000, 1u << 20}));
-        auto writer = write_session->Write(WriteAll(destination));
-        try {
-          while (reader->Next(batch)) writer->Write(batch);
-          writer->Commit();
-          FAIL("the duplicate key was accepted");
-        } catch (const Error& e) {
-          INFO(e.what());
-          CHECK(e.code() == ErrorCode::kData);
-          CHECK(e.context().table == dest.name() + ".d");
-          CHECK(e.sqlstate() == "23000");
-          CHECK(std::string(e.what()).find("Duplicate entry '2500'") != std::string::npos);
+  for (const WriteMethod& method : kWriteMethods) {
+    for (bool unique_index : {false, true}) {
+      DYNAMIC_SECTION(method.method << (unique_index ? ", in a unique index" : ", in the key")) {
+        auto to = Open(dest, EndpointRole::kDestination, method);
+        const Table destination = Describe(*to, dest, "d");
+        // A committed row that the unit's rows collide with.
+        dest.Exec(unique_index ? "INSERT INTO d VALUES (9000, 'old', 2500)"
+                               : "INSERT INTO d VALUES (2500, 'old', 9000)");
+        auto read_session = from->OpenReadSession();
+        auto write_session = to->OpenWriteSession();
+        Batch batch;
+        {
+          auto reader = read_session->Read(ReadAll(table, BatchLimits{1000, 1u << 20}));
+          auto writer = write_session->Write(WriteAll(destination));
+          CHECK(writer->Method() == method.method);
+          try {
+            while (reader->Next(batch)) writer->Write(batch);
+            writer->Commit();
+            FAIL("the duplicate key was accepted");
+          } catch (const Error& e) {
+            INFO(e.what());
+            CHECK(e.code() == ErrorCode::kData);
+            CHECK(e.context().table == dest.name() + ".d");
+            CHECK(e.sqlstate() == "23000");
+            CHECK(std::string(e.what()).find("Duplicate entry '2500'") != std::string::npos);
+          }
+          writer->Rollback();
+          // The reader is dropped unfinished: its query is killed.
         }
-        writer->Rollback();
-        // The reader is dropped unfinished: its query is killed.
+        CHECK(dest.QueryValue("SELECT count(*) FROM d") == "1");
+        CHECK(dest.QueryValue("SELECT v FROM d") == "old");
+        // The session is usable for the next unit.
+        dest.Exec("DELETE FROM d");
+        auto again = write_session->Write(WriteAll(destination));
+        auto reread = read_session->Read(ReadAll(table));
+        while (reread->Next(batch)) again->Write(batch);
+        again->Commit();
+        CHECK(dest.QueryValue("SELECT count(*) FROM d") == "3000");
+        dest.Exec("DELETE FROM d");
       }
-      CHECK(dest.QueryValue("SELECT count(*) FROM d") == "1");
-      CHECK(dest.QueryValue("SELECT v FROM d") == "old");
-      // The session is usable for the next unit.
-      dest.Exec("DELETE FROM d");
-      auto again = write_session->Write(WriteAll(destination));
-      auto reread = read_session->Read(ReadAll(table));
-      while (reread->Next(batch)) again->Write(batch);
-      again->Commit();
-      CHECK(dest.QueryValue("SELECT count(*) FROM d") == "3000");
-      dest.Exec("DELETE FROM d");
     }
   }
 }
@@ -313,41 +340,48 @@ TEST_CASE("a value refused by strict mode fails the unit with the table and row 
     const char* what;
     const char* ddl;
     const char* key;
-    const char* sqlstate;
+    const char* sqlstate[2];  // bulk insert's error; the error LOAD DATA's warning stands for
   };
   // The writer is given the rows unconverted, as if the converter had let them through, so the
   // server's own refusal is what is tested.
-  for (const Case& c :
-       {Case{"an integer out of range", "small tinyint, name varchar(20), amount int", "1234",
-             "22003"},
-        Case{"a string too long", "small int, name varchar(5), amount int", "1500", "01000"},
-        Case{"a CHECK constraint", "small int, name varchar(20), amount int CHECK (amount > 0)",
-             nullptr, "23000"}}) {
-    DYNAMIC_SECTION(c.what) {
-      dest.Exec("DROP TABLE IF EXISTS s");
-      dest.Exec(std::string("CREATE TABLE s (id int PRIMARY KEY, ") + c.ddl + ")");
-      auto from = Open(source, EndpointRole::kSource);
-      auto to = Open(dest, EndpointRole::kDestination);
-      const Table table = Describe(*from, source, "s");
-      const Table destination = Describe(*to, dest, "s");
-      auto read_session = from->OpenReadSession();
-      auto write_session = to->OpenWriteSession();
-      auto reader = read_session->Read(ReadAll(table, BatchLimits{500, 1u << 20}));
-      auto writer = write_session->Write(WriteAll(destination));
-      Batch batch;
-      try {
-        while (reader->Next(batch)) writer->Write(batch);
-        writer->Commit();
-        FAIL("the server accepted the value");
-      } catch (const Error& e) {
-        INFO(e.what());
-        CHECK(e.code() == ErrorCode::kData);
-        CHECK(e.context().table == dest.name() + ".s");
-        if (c.key) CHECK(e.context().key == std::string("(id)=(") + c.key + ")");
-        CHECK(e.sqlstate() == c.sqlstate);
+  const Case cases[] = {
+      {"an integer out of range",
+       "small tinyint, name varchar(20), amount int",
+       "1234",
+       {"22003", "22003"}},
+      {"a string too long", "small int, name varchar(5), amount int", "1500", {"22001", "01000"}},
+      {"a CHECK constraint",
+       "small int, name varchar(20), amount int CHECK (amount > 0)",
+       nullptr,
+       {"23000", "23000"}}};
+  for (int m = 0; m < 2; ++m) {
+    for (const Case& c : cases) {
+      DYNAMIC_SECTION(kWriteMethods[m].method << ", " << c.what) {
+        dest.Exec("DROP TABLE IF EXISTS s");
+        dest.Exec(std::string("CREATE TABLE s (id int PRIMARY KEY, ") + c.ddl + ")");
+        auto from = Open(source, EndpointRole::kSource);
+        auto to = Open(dest, EndpointRole::kDestination, kWriteMethods[m]);
+        const Table table = Describe(*from, source, "s");
+        const Table destination = Describe(*to, dest, "s");
+        auto read_session = from->OpenReadSession();
+        auto write_session = to->OpenWriteSession();
+        auto reader = read_session->Read(ReadAll(table, BatchLimits{500, 1u << 20}));
+        auto writer = write_session->Write(WriteAll(destination));
+        Batch batch;
+        try {
+          while (reader->Next(batch)) writer->Write(batch);
+          writer->Commit();
+          FAIL("the server accepted the value");
+        } catch (const Error& e) {
+          INFO(e.what());
+          CHECK(e.code() == ErrorCode::kData);
+          CHECK(e.context().table == dest.name() + ".s");
+          if (c.key) CHECK(e.context().key == std::string("(id)=(") + c.key + ")");
+          CHECK(e.sqlstate() == c.sqlstate[m]);
+        }
+        writer->Rollback();
+        CHECK(dest.QueryValue("SELECT count(*) FROM s") == "0");
       }
-      writer->Rollback();
-      CHECK(dest.QueryValue("SELECT count(*) FROM s") == "0");
     }
   }
 }
@@ -393,7 +427,7 @@ TEST_CASE("a value the reader cannot decode is refused by column and key",
   }
 }
 
-TEST_CASE("a LOAD DATA writer rolled back or dropped half way leaves nothing, its session goes on",
+TEST_CASE("a native writer rolled back or dropped half way leaves nothing, its session goes on",
           "[mariadb-native][mariadb]") {
   TestDatabase source(Db::kMariaDB, "rollback_src");
   TestDatabase dest(Db::kMariaDB, "rollback_dst");
@@ -402,31 +436,37 @@ TEST_CASE("a LOAD DATA writer rolled back or dropped half way leaves nothing, it
   dest.Exec(ddl);
   source.Exec("INSERT INTO t SELECT seq, seq FROM seq_1_to_100");
   auto from = Open(source, EndpointRole::kSource);
-  auto to = Open(dest, EndpointRole::kDestination);
   const Table table = Describe(*from, source, "t");
-  const Table destination = Describe(*to, dest, "t");
-  auto read_session = from->OpenReadSession();
-  auto write_session = to->OpenWriteSession();
   Batch batch;
   {
+    auto read_session = from->OpenReadSession();
     auto reader = read_session->Read(ReadAll(table));
     REQUIRE(reader->Next(batch));
   }
-  {
-    auto writer = write_session->Write(WriteAll(destination));
-    writer->Write(batch);
-    writer->Rollback();
+  for (const WriteMethod& method : kWriteMethods) {
+    DYNAMIC_SECTION(method.method) {
+      auto to = Open(dest, EndpointRole::kDestination, method);
+      const Table destination = Describe(*to, dest, "t");
+      auto write_session = to->OpenWriteSession();
+      {
+        auto writer = write_session->Write(WriteAll(destination));
+        CHECK(writer->Method() == method.method);
+        writer->Write(batch);
+        writer->Rollback();
+      }
+      {
+        auto writer = write_session->Write(WriteAll(destination));
+        writer->Write(batch);
+        // Dropped without Commit or Rollback: the destructor rolls back.
+      }
+      CHECK(dest.QueryValue("SELECT count(*) FROM t") == "0");
+      auto writer = write_session->Write(WriteAll(destination));
+      writer->Write(batch);
+      writer->Commit();
+      CHECK(dest.QueryValue("SELECT count(*) FROM t") == "100");
+      dest.Exec("DELETE FROM t");
+    }
   }
-  {
-    auto writer = write_session->Write(WriteAll(destination));
-    writer->Write(batch);
-    // Dropped without Commit or Rollback: the destructor rolls back.
-  }
-  CHECK(dest.QueryValue("SELECT count(*) FROM t") == "0");
-  auto writer = write_session->Write(WriteAll(destination));
-  writer->Write(batch);
-  writer->Commit();
-  CHECK(dest.QueryValue("SELECT count(*) FROM t") == "100");
 }
 
 TEST_CASE("each reader sees the consistent snapshot it started with", "[mariadb-native][mariadb]") {
@@ -494,4 +534,29 @@ TEST_CASE("a key-range unit streams only its rows from MariaDB, within the batch
   CHECK(low == 2500);
   CHECK(high == 7499);
   CHECK(batches > 5);
+}
+
+TEST_CASE("the MariaDB write method can be chosen for measurements; an unknown one is refused",
+          "[mariadb-native][mariadb]") {
+  TestDatabase dest(Db::kMariaDB, "method_dst");
+  dest.Exec("CREATE TABLE t (id int PRIMARY KEY)");
+  const Table* table = nullptr;
+  for (auto [setting, method] :
+       {std::pair{"odbc", "ODBC parameter arrays"}, std::pair{"load-data", "LOAD DATA LOCAL"},
+        std::pair{"bulk", "bulk prepared insert"}}) {
+    auto to = Open(dest, EndpointRole::kDestination, WriteMethod{setting, method});
+    const Table destination = Describe(*to, dest, "t");
+    table = &destination;
+    auto session = to->OpenWriteSession();
+    auto writer = session->Write(WriteAll(*table));
+    CHECK(writer->Method() == method);
+    writer->Rollback();
+  }
+  try {
+    Open(dest, EndpointRole::kDestination, WriteMethod{"fastest", ""});
+    FAIL("an unknown write method was accepted");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kUsage);
+    CHECK(std::string(e.what()).find("bulk, load-data or odbc") != std::string::npos);
+  }
 }

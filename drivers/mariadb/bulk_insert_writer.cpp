@@ -1,0 +1,259 @@
+#include "drivers/mariadb/bulk_insert_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "copier/values.hpp"
+#include "drivers/mariadb/write_support.hpp"
+#include "drivers/sql_endpoint.hpp"
+
+namespace ferry::mariadb {
+
+namespace {
+
+// Request bytes one value takes besides its payload: the indicator and a length prefix.
+constexpr size_t kValueOverhead = 10;
+
+// One parameter's arrays for one execution, reused from chunk to chunk.
+struct Parameter {
+  Storage storage;
+  enum_field_types type;
+  std::vector<char> indicators;
+  std::vector<int64_t> fixed;         // integers, and doubles' bits
+  std::vector<const char*> pointers;  // strings, and the MYSQL_TIME values below
+  std::vector<unsigned long> lengths;
+  std::vector<MYSQL_TIME> times;
+  std::string text;  // UUIDs in their 36-character form
+};
+
+enum_field_types TypeOf(Storage storage) {
+  switch (storage) {
+    case Storage::kBool:
+    case Storage::kInt64:
+    case Storage::kUInt64:
+      return MYSQL_TYPE_LONGLONG;
+    case Storage::kFloat64:
+      return MYSQL_TYPE_DOUBLE;
+    case Storage::kDecimal:
+      return MYSQL_TYPE_NEWDECIMAL;
+    case Storage::kText:
+    case Storage::kUuid:
+      return MYSQL_TYPE_STRING;  // character_set_client (utf8mb4), checked by the server
+    case Storage::kBytes:
+      return MYSQL_TYPE_BLOB;  // binary: stored as it is
+    case Storage::kDate:
+      return MYSQL_TYPE_DATE;
+    case Storage::kTime:
+      return MYSQL_TYPE_TIME;
+    case Storage::kTimestamp:
+      return MYSQL_TYPE_DATETIME;  // the session is in UTC, so TIMESTAMP columns get UTC too
+  }
+  return MYSQL_TYPE_STRING;
+}
+
+void SetClock(int64_t micros_of_day, MYSQL_TIME& t) {
+  const int64_t seconds = micros_of_day / kMicrosPerSecond;
+  t.hour = unsigned(seconds / 3600);
+  t.minute = unsigned(seconds / 60 % 60);
+  t.second = unsigned(seconds % 60);
+  t.second_part = static_cast<unsigned long>(micros_of_day % kMicrosPerSecond);
+}
+
+void SetDate(int32_t days, MYSQL_TIME& t) {
+  const CivilDate d = CivilFromDays(days);
+  t.year = unsigned(d.year);
+  t.month = unsigned(d.month);
+  t.day = unsigned(d.day);
+}
+
+// Fills `p`'s arrays from rows [begin, end) of `column` and points `bind` at them.
+void Fill(Parameter& p, const ColumnVector& column, size_t begin, size_t end, MYSQL_BIND& bind) {
+  const size_t n = end - begin;
+  p.indicators.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    p.indicators[i] = column.IsNull(begin + i) ? STMT_INDICATOR_NULL : STMT_INDICATOR_NONE;
+  }
+  std::memset(&bind, 0, sizeof bind);
+  bind.buffer_type = p.type;
+  bind.u.indicator = p.indicators.data();
+  bind.is_unsigned = p.storage == Storage::kUInt64;
+  switch (p.storage) {
+    case Storage::kBool:
+    case Storage::kInt64:
+    case Storage::kUInt64:
+    case Storage::kFloat64:
+      p.fixed.resize(n);
+      for (size_t i = 0; i < n; ++i) p.fixed[i] = column.Int(begin + i);
+      bind.buffer = p.fixed.data();
+      return;
+    case Storage::kDecimal:
+    case Storage::kText:
+    case Storage::kBytes:
+      p.pointers.resize(n);
+      p.lengths.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        std::string_view v = column.Bytes(begin + i);
+        p.pointers[i] = v.data();
+        p.lengths[i] = v.size();
+      }
+      break;
+    case Storage::kUuid:
+      p.text.resize(n * 36);
+      p.pointers.resize(n);
+      p.lengths.assign(n, 36);
+      for (size_t i = 0; i < n; ++i) {
+        p.pointers[i] = p.text.data() + i * 36;
+        if (column.IsNull(begin + i)) continue;
+        FormatUuidTo(reinterpret_cast<const unsigned char*>(column.Bytes(begin + i).data()),
+                     p.text.data() + i * 36);
+      }
+      break;
+    case Storage::kDate:
+    case Storage::kTime:
+    case Storage::kTimestamp:
+      p.times.assign(n, MYSQL_TIME{});
+      p.pointers.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        MYSQL_TIME& t = p.times[i];
+        p.pointers[i] = reinterpret_cast<const char*>(&t);
+        const int64_t v = column.Int(begin + i);
+        if (p.storage == Storage::kDate) {
+          SetDate(int32_t(v), t);
+          t.time_type = MYSQL_TIMESTAMP_DATE;
+        } else if (p.storage == Storage::kTime) {
+          SetClock(v, t);
+          t.time_type = MYSQL_TIMESTAMP_TIME;
+        } else {
+          SetDate(DayOf(v), t);
+          SetClock(TimeOfDay(v), t);
+          t.time_type = MYSQL_TIMESTAMP_DATETIME;
+        }
+      }
+      bind.buffer = p.pointers.data();
+      return;
+  }
+  bind.buffer = p.pointers.data();
+  bind.length = p.lengths.data();
+}
+
+class BulkInsertWriter final : public RowWriter {
+ public:
+  BulkInsertWriter(Connection& connection, const Dialect& dialect, const WriteRequest& request,
+                   size_t max_request_bytes)
+      : connection_(connection),
+        table_(*request.table),
+        columns_(request.columns),
+        key_positions_(request.key_positions),
+        max_request_bytes_(max_request_bytes),
+        transaction_(connection, table_) {
+    for (int c : columns_) {
+      const Storage storage = StorageOf(table_.columns[size_t(c)].type);
+      parameters_.push_back(Parameter{storage, TypeOf(storage), {}, {}, {}, {}, {}, {}});
+    }
+    binds_.resize(parameters_.size());
+    const std::string sql = dialect.InsertSql(table_, columns_);
+    try {
+      stmt_.reset(mysql_stmt_init(connection_.get()));
+      if (!stmt_) connection_.Fail("mysql_stmt_init", "MariaDB could not allocate a statement");
+      if (mysql_stmt_prepare(stmt_.get(), sql.data(), sql.size()) != 0) {
+        throw MakeError(stmt_.get(), "mysql_stmt_prepare", "MariaDB refused the INSERT");
+      }
+    } catch (Error& e) {
+      e.WithTable(DisplayName(table_.name));
+      throw;
+    }
+  }
+
+  void Write(const Batch& batch) override {
+    const size_t rows = batch.num_rows();
+    size_t begin = 0;
+    while (begin < rows) {
+      // As many rows as fit the request budget, and always at least one.
+      size_t end = begin, bytes = 0;
+      while (end < rows) {
+        size_t row_bytes = 0;
+        for (size_t i = 0; i < parameters_.size(); ++i) {
+          const ColumnVector& c = batch.column(i);
+          row_bytes += kValueOverhead + (c.variable_length() ? c.Bytes(end).size() : 8);
+        }
+        if (end > begin && bytes + row_bytes > max_request_bytes_) break;
+        bytes += row_bytes;
+        ++end;
+      }
+      Execute(batch, begin, end);
+      begin = end;
+    }
+  }
+
+  void Commit() override { transaction_.Commit(); }
+  void Rollback() override { transaction_.Rollback(); }
+
+  std::string Method() const override { return "bulk prepared insert"; }
+
+ private:
+  void Execute(const Batch& batch, size_t begin, size_t end) {
+    const StatementRows statement{&table_, &columns_, &key_positions_, &batch, begin, end - begin};
+    for (size_t i = 0; i < parameters_.size(); ++i) {
+      Fill(parameters_[i], batch.column(i), begin, end, binds_[i]);
+    }
+    unsigned int size = unsigned(end - begin);
+    MYSQL_STMT* stmt = stmt_.get();
+    if (mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &size) != 0 ||
+        mysql_stmt_bind_param(stmt, binds_.data()) != 0) {
+      Error error = MakeError(stmt, "mysql_stmt_bind_param", "binding the batch failed");
+      error.WithTable(DisplayName(table_.name));
+      throw error;
+    }
+    if (mysql_stmt_execute(stmt) != 0) {
+      Error error = MakeError(stmt, "mysql_stmt_execute", "MariaDB refused the batch");
+      NameRow(error, statement);
+      throw error;
+    }
+    // Strict mode makes refused values errors; what is left as a warning or note (a decimal
+    // rounded, say) would still be a value changed on the way, so it fails the unit too.
+    const unsigned warnings = mysql_warning_count(connection_.get());
+    const uint64_t stored = mysql_stmt_affected_rows(stmt);
+    if (warnings > 0 || stored != end - begin) {
+      throw WarningsError(connection_,
+                          warnings > 0
+                              ? fmt::format("MariaDB did not store the batch as sent: {} warning{}",
+                                            warnings, warnings == 1 ? "" : "s")
+                              : fmt::format("MariaDB stored {} of {} rows", stored, end - begin),
+                          statement, "mysql_stmt_execute");
+    }
+  }
+
+  Connection& connection_;
+  const Table& table_;
+  std::vector<int> columns_;
+  std::vector<int> key_positions_;
+  size_t max_request_bytes_;
+  std::vector<Parameter> parameters_;
+  std::vector<MYSQL_BIND> binds_;
+  UnitTransaction transaction_;
+  StmtHandle stmt_;  // closed before the transaction ends
+};
+
+}  // namespace
+
+bool SupportsBulkInsert(Connection& connection) {
+  unsigned long capabilities = 0;
+  if (mariadb_get_infov(connection.get(), MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES,
+                        &capabilities) != 0) {
+    return false;
+  }
+  unsigned long server = 0;
+  mariadb_get_infov(connection.get(), MARIADB_CONNECTION_SERVER_CAPABILITIES, &server);
+  // A MySQL server says so with CLIENT_MYSQL; MariaDB's extended capabilities name bulk.
+  return !(server & CLIENT_MYSQL) &&
+         (capabilities & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) != 0;
+}
+
+std::unique_ptr<RowWriter> MakeBulkInsertWriter(Connection& connection, const Dialect& dialect,
+                                                const WriteRequest& request,
+                                                size_t max_request_bytes) {
+  return std::make_unique<BulkInsertWriter>(connection, dialect, request, max_request_bytes);
+}
+
+}  // namespace ferry::mariadb

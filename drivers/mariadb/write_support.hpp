@@ -1,0 +1,56 @@
+// What every libmariadb writer shares: the unit's transaction, and turning what the server says
+// about refused rows (errors and warnings that name "row N" of a statement) into an Error that
+// names the table and the row's key.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "copier/batch.hpp"
+#include "copier/catalog.hpp"
+#include "drivers/mariadb/mariadb_client.hpp"
+
+namespace ferry::mariadb {
+
+// A unit's transaction: begun on construction, rolled back unless committed.
+class UnitTransaction {
+ public:
+  UnitTransaction(Connection& connection, const Table& table);
+  ~UnitTransaction() { Rollback(); }
+  UnitTransaction(const UnitTransaction&) = delete;
+  UnitTransaction& operator=(const UnitTransaction&) = delete;
+
+  void Commit();
+  // Best effort, never throws: a lost connection rolls back on the server by itself.
+  void Rollback() noexcept;
+
+ private:
+  Connection& connection_;
+  const Table& table_;
+  bool open_ = false;
+};
+
+// The batch rows a statement covers, to name a row the server points at.
+struct StatementRows {
+  const Table* table = nullptr;
+  const std::vector<int>* columns = nullptr;
+  const std::vector<int>* key_positions = nullptr;
+  const Batch* batch = nullptr;
+  size_t first = 0;  // batch row of the statement's row 1
+  size_t count = 0;
+};
+
+// The statement row a server message names ("... at row 3", "Row 3 was truncated ..."), 1-based.
+std::optional<size_t> RowOfMessage(const std::string& message);
+
+// Adds the table and, where the message names a row of `rows`, its key.
+void NameRow(Error& error, const StatementRows& rows);
+
+// The Error for a statement that left warnings (or stored fewer rows than sent): the server's
+// warnings as diagnostics, with the SQLSTATE of the error each stands for, and the first row a
+// warning names. kData: a refused value or key.
+Error WarningsError(Connection& connection, const std::string& message, const StatementRows& rows,
+                    const char* call);
+
+}  // namespace ferry::mariadb
