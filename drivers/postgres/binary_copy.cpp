@@ -489,6 +489,38 @@ bool TupleDecoder::Decode(const char* tuple, Batch& batch, DecodeFailure* failur
   return ok;
 }
 
+size_t DecodeFields(std::string_view tuples, const std::vector<int>& positions,
+                    const std::vector<BinaryForm>& forms, Batch& keys) {
+  std::vector<int> slot;  // field index -> position in `positions`, or -1
+  size_t count = 0;
+  while (!tuples.empty()) {
+    int fields = 0;
+    const size_t length = FrameTuple(tuples, &fields);
+    if (length == 0 || fields < 0) break;
+    if (slot.size() != size_t(fields)) {
+      slot.assign(size_t(fields), -1);
+      for (size_t i = 0; i < positions.size(); ++i) {
+        if (positions[i] >= 0 && positions[i] < fields) slot[size_t(positions[i])] = int(i);
+      }
+    }
+    const char* p = tuples.data() + 2;
+    for (int f = 0; f < fields; ++f) {
+      const int32_t field_length = int32_t(Load32(p));
+      p += 4;
+      if (const int k = slot[size_t(f)]; k >= 0) {
+        ColumnVector& out = keys.column(size_t(k));
+        if (field_length < 0 || DecodeField(forms[size_t(k)], p, size_t(field_length), out)) {
+          out.AppendNull();
+        }
+      }
+      if (field_length > 0) p += field_length;
+    }
+    tuples.remove_prefix(length);
+    ++count;
+  }
+  return count;
+}
+
 NumericStatus DecodeNumeric(std::string_view field, std::string& out) {
   Numeric n;
   NumericStatus status = ReadNumeric(field.data(), field.size(), &n);

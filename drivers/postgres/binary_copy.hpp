@@ -75,6 +75,13 @@ class TupleDecoder {
   std::vector<BinaryForm> forms_;
 };
 
+// Decodes only the fields at `positions` (field indices) of each whole tuple in `tuples` into
+// `keys`, whose column i has StorageOf the type behind forms[i]: the keys of pass-through
+// rows, to name one the server refuses. A value that cannot be decoded becomes NULL. Returns
+// the number of tuples.
+size_t DecodeFields(std::string_view tuples, const std::vector<int>& positions,
+                    const std::vector<BinaryForm>& forms, Batch& keys);
+
 enum class NumericStatus { kOk, kNaN, kInfinity, kNegativeInfinity, kMalformed };
 // Decodes a numeric field into canonical decimal text (exactly dscale fraction digits, as
 // PostgreSQL prints it), appended to `out`.

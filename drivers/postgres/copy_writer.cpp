@@ -69,7 +69,12 @@ class CopyRowWriter final : public RowWriter {
     // Pass-through rows are the source's binary tuples of identical types, whatever they are.
     if (pass_through_) text_ = false;
     key_names_ = KeyNames(table_, columns_, key_positions_);
-    for (size_t i = 0; i < key_positions_.size(); ++i) key_only_.push_back(int(i));
+    for (size_t i = 0; i < key_positions_.size(); ++i) {
+      key_only_.push_back(int(i));
+      const ColumnType& type = table_.columns[size_t(columns_[size_t(key_positions_[i])])].type;
+      key_forms_.push_back(BinaryFormOf(type).value_or(BinaryForm::kBytes));
+      key_storages_.push_back(StorageOf(type));
+    }
     const std::string sql = "COPY " + dialect.QualifiedName(table_.name) + " (" + names +
                             ") FROM STDIN" + (text_ ? "" : " (FORMAT binary)");
     try {
@@ -202,16 +207,23 @@ class CopyRowWriter final : public RowWriter {
     span.first_line = lines_ + 1;
     span.rows = batch.num_rows();
     lines_ += span.rows;
-    if (!pass_through_ && !key_positions_.empty()) {
-      span.first_key = RenderKey(batch, key_positions_, key_names_, 0);
-      span.last_key = RenderKey(batch, key_positions_, key_names_, span.rows - 1);
-      std::vector<Storage> storages;
-      for (int p : key_positions_) storages.push_back(batch.column(size_t(p)).storage());
-      span.keys.emplace(storages);
-      for (size_t i = 0; i < key_positions_.size(); ++i) {
-        span.keys->column(i).CopyFrom(batch.column(size_t(key_positions_[i])));
+    if (!key_positions_.empty()) {
+      span.keys.emplace(key_storages_);
+      if (pass_through_) {
+        // The rows are undecoded tuples: decode their key fields only.
+        DecodeFields(batch.wire(), key_positions_, key_forms_, *span.keys);
+      } else {
+        for (size_t i = 0; i < key_positions_.size(); ++i) {
+          span.keys->column(i).CopyFrom(batch.column(size_t(key_positions_[i])));
+        }
       }
-      key_bytes_ += span.keys->ByteSize();
+      if (span.keys->num_rows() != span.rows) {
+        span.keys.reset();
+      } else {
+        span.first_key = RenderKey(*span.keys, key_only_, key_names_, 0);
+        span.last_key = RenderKey(*span.keys, key_only_, key_names_, span.rows - 1);
+        key_bytes_ += span.keys->ByteSize();
+      }
     }
     spans_.push_back(std::move(span));
     for (Span& old : spans_) {
@@ -242,6 +254,8 @@ class CopyRowWriter final : public RowWriter {
   std::vector<int> key_positions_;
   std::vector<std::string> key_names_;
   std::vector<int> key_only_;  // 0..n-1: key positions in a Span's key batch
+  std::vector<BinaryForm> key_forms_;
+  std::vector<Storage> key_storages_;
   bool pass_through_;
   bool text_ = false;
   std::vector<BinaryForm> forms_;

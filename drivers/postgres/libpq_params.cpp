@@ -135,6 +135,11 @@ ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn) {
   }
   Set(params, "application_name", "ferry");
   Set(params, "connect_timeout", "15");
+  // A server that vanishes without a reset (a cut network) would leave a COPY waiting for
+  // hours under the kernel's keepalive defaults; these notice it within about two minutes.
+  Set(params, "keepalives_idle", "60");
+  Set(params, "keepalives_interval", "10");
+  Set(params, "keepalives_count", "6");
   params.emplace_back("client_encoding", "UTF8");
   return params;
 }

@@ -21,8 +21,8 @@ std::string ReadOdbcIni(const std::string& dsn, const std::string& key);
 // The libpq parameters for `odbc` (a full ODBC connection string, possibly "DSN=...;Pwd=...").
 // Attributes whose names are libpq keywords (sslrootcert, keepalives, target_session_attrs...)
 // pass through; psqlODBC's own attributes are dropped. Passwords found in odbc.ini are
-// registered as secrets. Adds application_name=ferry, client_encoding=UTF8 and a connect
-// timeout unless given.
+// registered as secrets. Adds application_name=ferry, client_encoding=UTF8, a connect timeout
+// and TCP keepalives unless given.
 ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn = ReadOdbcIni);
 
 }  // namespace ferry::pq

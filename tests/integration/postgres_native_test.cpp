@@ -4,7 +4,11 @@
 // where the scale of a numeric or the spelling of a special value matters.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "copier/convert.hpp"
@@ -276,8 +280,10 @@ TEST_CASE("a row the server refuses at commit is named by table and key, and not
       "CREATE TABLE r (id int PRIMARY KEY, amount int, f text);\n"
       "INSERT INTO r SELECT g, CASE WHEN g = 2345 THEN -1 ELSE g END, 'x' "
       "FROM generate_series(1, 5000) g");
-  for (bool text : {false, true}) {
-    DYNAMIC_SECTION((text ? "text COPY" : "binary COPY")) {
+  for (const std::string method : {"binary COPY", "text COPY", "binary COPY (pass-through)"}) {
+    DYNAMIC_SECTION(method) {
+      const bool text = method == "text COPY";
+      const bool pass_through = method == "binary COPY (pass-through)";
       // An enum column sends the table through text COPY.
       dest.Exec(std::string("DROP TABLE IF EXISTS r;\n") +
                 (text ? "DROP TYPE IF EXISTS flag;\nCREATE TYPE flag AS ENUM ('x');\n"
@@ -295,9 +301,12 @@ TEST_CASE("a row the server refuses at commit is named by table and key, and not
       write.table = &destination;
       write.columns = {0, 1, 2};
       write.key_positions = {0};
-      auto reader = read_session->Read(ReadAll(table, BatchLimits{1000, 1u << 20}));
+      write.pass_through = pass_through;
+      ReadRequest read = ReadAll(table, BatchLimits{1000, 1u << 20});
+      read.pass_through = pass_through;
+      auto reader = read_session->Read(read);
       auto writer = write_session->Write(write);
-      CHECK(writer->Method() == (text ? "text COPY" : "binary COPY"));
+      CHECK(writer->Method() == method);
       Batch batch;
       while (reader->Next(batch)) writer->Write(batch);
       try {
@@ -425,4 +434,35 @@ TEST_CASE("a key-range unit reads only its rows, within the batch limits", "[pos
   CHECK(low == 2500);
   CHECK(high == 7499);
   CHECK(batches > 5);
+}
+
+TEST_CASE("a DSN names the server once: the libpq data path reads it from odbc.ini",
+          "[postgres-native]") {
+  TestDatabase source(Db::kPostgres, "dsn_src");
+  TestDatabase dest(Db::kSQLite, "dsn_dst");
+  source.Exec(
+      "CREATE TABLE d (id int PRIMARY KEY, v text);\n"
+      "INSERT INTO d SELECT g, 'row ' || g FROM generate_series(1, 500) g");
+  // postgresql://ferry@HOST:PORT/NAME
+  const std::string url = source.Url();
+  const size_t at = url.find('@') + 1;
+  const size_t colon = url.find(':', at);
+  const size_t slash = url.find('/', colon);
+  const std::string dsn = "ferry_test_dsn_" + std::to_string(getpid());
+  const auto ini = std::filesystem::temp_directory_path() / (dsn + ".ini");
+  {
+    // psqlODBC's own key names, as its setup dialog writes them.
+    std::ofstream out(ini);
+    out << "[" << dsn << "]\nDriver=PostgreSQL Unicode\nServername=" << url.substr(at, colon - at)
+        << "\nPort=" << url.substr(colon + 1, slash - colon - 1)
+        << "\nDatabase=" << url.substr(slash + 1) << "\nUsername=ferry\n";
+  }
+  setenv("ODBCINI", ini.c_str(), 1);
+  FerryResult run = RunFerry("run --source " + dsn + " --dest " + ShellQuote(dest.Url()));
+  unsetenv("ODBCINI");
+  std::filesystem::remove(ini);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(FirstDifference(ReadCanonical(source, "d"), ReadCanonical(dest, "d")) == "");
+  CHECK(run.output.find(TestPassword()) == std::string::npos);
 }

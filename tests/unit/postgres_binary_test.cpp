@@ -398,3 +398,29 @@ TEST_CASE("a Pqopt that is not libpq conninfo is a usage error", "[postgres-bina
   auto none = [](const std::string&, const std::string&) { return std::string(); };
   CHECK_THROWS_AS(pq::LibpqParams("Server=x;Pqopt={keepalives='1};", none), Error);
 }
+
+TEST_CASE("the key fields of undecoded tuples can be decoded alone", "[postgres-binary]") {
+  Batch batch({Storage::kText, Storage::kInt64, Storage::kDecimal, Storage::kInt64});
+  const std::vector<BinaryForm> forms = {BinaryForm::kBytes, BinaryForm::kInt4,
+                                         BinaryForm::kNumeric, BinaryForm::kInt8};
+  for (int i = 0; i < 3; ++i) {
+    batch.column(0).AppendBytes("row " + std::to_string(i));
+    batch.column(1).AppendInt(10 + i);
+    batch.column(2).AppendBytes(std::to_string(i) + ".5");
+    if (i == 1) {
+      batch.column(3).AppendNull();
+    } else {
+      batch.column(3).AppendInt(-i);
+    }
+  }
+  std::string wire;
+  EncodeFailure failure;
+  REQUIRE(EncodeBinaryRows(batch, forms, wire, &failure));
+  // A composite key named in another order than the columns: (c3, c1).
+  Batch keys({Storage::kInt64, Storage::kInt64});
+  CHECK(DecodeFields(wire, {3, 1}, {BinaryForm::kInt8, BinaryForm::kInt4}, keys) == 3);
+  REQUIRE(keys.num_rows() == 3);
+  CHECK(RenderKey(keys, {0, 1}, {"c3", "c1"}, 0) == "(c3, c1)=(0, 10)");
+  CHECK(RenderKey(keys, {0, 1}, {"c3", "c1"}, 1) == "(c3, c1)=(NULL, 11)");
+  CHECK(RenderKey(keys, {0, 1}, {"c3", "c1"}, 2) == "(c3, c1)=(-2, 12)");
+}
