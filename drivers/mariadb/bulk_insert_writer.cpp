@@ -52,6 +52,12 @@ enum_field_types TypeOf(Storage storage) {
   return MYSQL_TYPE_STRING;
 }
 
+// Payload bytes of rows [begin, end) of a variable-length column (its values are contiguous).
+size_t VariableBytes(const ColumnVector& column, size_t begin, size_t end) {
+  const std::string_view first = column.Bytes(begin), last = column.Bytes(end - 1);
+  return size_t(last.data() + last.size() - first.data());
+}
+
 void SetClock(int64_t micros_of_day, MYSQL_TIME& t) {
   const int64_t seconds = micros_of_day / kMicrosPerSecond;
   t.hour = unsigned(seconds / 3600);
@@ -112,10 +118,11 @@ void Fill(Parameter& p, const ColumnVector& column, size_t begin, size_t end, MY
     case Storage::kDate:
     case Storage::kTime:
     case Storage::kTimestamp:
-      p.times.assign(n, MYSQL_TIME{});
+      p.times.resize(n);
       p.pointers.resize(n);
       for (size_t i = 0; i < n; ++i) {
         MYSQL_TIME& t = p.times[i];
+        t = MYSQL_TIME{};
         p.pointers[i] = reinterpret_cast<const char*>(&t);
         const int64_t v = column.Int(begin + i);
         if (p.storage == Storage::kDate) {
@@ -152,6 +159,14 @@ class BulkInsertWriter final : public RowWriter {
       parameters_.push_back(Parameter{storage, TypeOf(storage), {}, {}, {}, {}, {}, {}});
     }
     binds_.resize(parameters_.size());
+    for (size_t i = 0; i < parameters_.size(); ++i) {
+      fixed_row_bytes_ += kValueOverhead;
+      if (IsVariableLength(parameters_[i].storage)) {
+        variable_.push_back(i);
+      } else {
+        fixed_row_bytes_ += 12;  // a DATETIME with microseconds, the widest on the wire
+      }
+    }
     const std::string sql = dialect.InsertSql(table_, columns_);
     try {
       stmt_.reset(mysql_stmt_init(connection_.get()));
@@ -167,16 +182,21 @@ class BulkInsertWriter final : public RowWriter {
 
   void Write(const Batch& batch) override {
     const size_t rows = batch.num_rows();
+    if (rows == 0) return;
+    // Most batches fit one request whole; only a batch that does not is cut row by row.
+    size_t total = rows * fixed_row_bytes_;
+    for (size_t i : variable_) total += VariableBytes(batch.column(i), 0, rows);
+    if (total <= max_request_bytes_) {
+      Execute(batch, 0, rows);
+      return;
+    }
     size_t begin = 0;
     while (begin < rows) {
       // As many rows as fit the request budget, and always at least one.
       size_t end = begin, bytes = 0;
       while (end < rows) {
-        size_t row_bytes = 0;
-        for (size_t i = 0; i < parameters_.size(); ++i) {
-          const ColumnVector& c = batch.column(i);
-          row_bytes += kValueOverhead + (c.variable_length() ? c.Bytes(end).size() : 8);
-        }
+        size_t row_bytes = fixed_row_bytes_;
+        for (size_t i : variable_) row_bytes += batch.column(i).Bytes(end).size();
         if (end > begin && bytes + row_bytes > max_request_bytes_) break;
         bytes += row_bytes;
         ++end;
@@ -230,6 +250,8 @@ class BulkInsertWriter final : public RowWriter {
   std::vector<int> key_positions_;
   size_t max_request_bytes_;
   std::vector<Parameter> parameters_;
+  std::vector<size_t> variable_;  // parameters whose values vary in length
+  size_t fixed_row_bytes_ = 0;    // request bytes of a row besides its variable-length values
   std::vector<MYSQL_BIND> binds_;
   UnitTransaction transaction_;
   StmtHandle stmt_;  // closed before the transaction ends

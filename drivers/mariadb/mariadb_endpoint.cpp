@@ -124,6 +124,10 @@ class MariaDbEndpoint final : public OdbcEndpoint {
   std::unique_ptr<ReadSession> OpenReadSession() override {
     std::unique_ptr<Connection> connection = Native(Purpose::kRead);
     dialect().SetUpSession(*connection, target().is_source);
+    // A streaming result holds the server's send until ferry reads on; when writers fall behind
+    // and the batch pool is full, that can take longer than net_write_timeout (60 s), after
+    // which the server would drop the connection.
+    connection->Execute("SET SESSION net_write_timeout = 86400");
     JoinSnapshot(*connection);
     return std::make_unique<MariaDbReadSession>(std::move(connection), dialect());
   }

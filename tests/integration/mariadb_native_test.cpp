@@ -560,3 +560,41 @@ TEST_CASE("the MariaDB write method can be chosen for measurements; an unknown o
     CHECK(std::string(e.what()).find("bulk, load-data or odbc") != std::string::npos);
   }
 }
+
+TEST_CASE("a MariaDB DSN's server, user and password in odbc.ini reach the libmariadb sessions",
+          "[mariadb-native][mariadb]") {
+  TestDatabase source(Db::kMariaDB, "dsn_src");
+  source.Exec(
+      "CREATE TABLE t (id int PRIMARY KEY, v varchar(10));\n"
+      "INSERT INTO t SELECT seq, 'x' FROM seq_1_to_250");
+  // A user DSN file of this test's own (unixODBC reads $ODBCINI), with the password in it and
+  // none in the environment.
+  const std::filesystem::path ini =
+      std::filesystem::temp_directory_path() / ("ferry-dsn-" + std::to_string(getpid()) + ".ini");
+  const char* port = std::getenv("FERRY_TEST_MARIADB_PORT");
+  {
+    std::ofstream out(ini);
+    out << "[ferry_native_dsn]\nDriver = MariaDB Unicode\nServer = 127.0.0.1\nPort = "
+        << (port && *port ? port : "33069") << "\nDatabase = " << source.name()
+        << "\nUser = ferry\nPassword = " << TestPassword() << "\n";
+  }
+  setenv("ODBCINI", ini.c_str(), 1);
+  unsetenv("FERRY_SOURCE_PASSWORD");
+  struct Cleanup {
+    std::filesystem::path path;
+    ~Cleanup() {
+      unsetenv("ODBCINI");
+      std::filesystem::remove(path);
+    }
+  } cleanup{ini};
+  auto from = ferry::OpenEndpoint("ferry_native_dsn", EndpointRole::kSource);
+  CHECK(from->info().display == "DSN=ferry_native_dsn");
+  const Table table = Describe(*from, source, "t");
+  auto session = from->OpenReadSession();
+  auto reader = session->Read(ReadAll(table));
+  CHECK(reader->Method() == kReadMethod);
+  Batch batch;
+  size_t rows = 0;
+  while (reader->Next(batch)) rows += batch.num_rows();
+  CHECK(rows == 250);
+}
