@@ -46,6 +46,7 @@ class CopyRowReader final : public RowReader {
         savepoint_ = true;
       }
       connection_.Run(sql, PGRES_COPY_OUT);
+      started_ = true;
     } catch (Error& e) {
       Abandon();
       e.WithTable(DisplayName(table_.name));
@@ -65,7 +66,9 @@ class CopyRowReader final : public RowReader {
     size_t rows = 0;
     try {
       std::string_view tuple;
-      while (rows < limits_.max_rows && batch.ByteSize() < limits_.max_bytes && NextTuple(&tuple)) {
+      // A batch takes at least one row, however small the limits.
+      while ((rows == 0 || (rows < limits_.max_rows && batch.ByteSize() < limits_.max_bytes)) &&
+             NextTuple(&tuple)) {
         ++rows;
         if (pass_through_) {
           batch.wire().append(tuple);
@@ -175,11 +178,11 @@ class CopyRowReader final : public RowReader {
 
   // Stops a COPY still running and puts the connection back where it was before it.
   void Abandon() noexcept {
-    if (!finished_) {
-      finished_ = true;
+    if (started_ && !finished_) {
       connection_.Cancel();
       connection_.Drain();
     }
+    finished_ = true;
     if (savepoint_) {
       savepoint_ = false;
       try {
@@ -202,6 +205,7 @@ class CopyRowReader final : public RowReader {
   pq::Memory message_;
   std::string carry_;
   std::string_view data_;
+  bool started_ = false;  // the COPY is running (or has run)
   bool header_done_ = false;
   bool trailer_seen_ = false;
   bool finished_ = false;

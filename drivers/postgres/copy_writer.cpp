@@ -142,8 +142,12 @@ class CopyRowWriter final : public RowWriter {
         }
         if (std::optional<Error> error = connection_.Drain()) throw *error;
       }
-      connection_.Execute("COMMIT");
+      // COMMIT of a transaction that failed answers OK with the tag ROLLBACK.
+      pq::Result done = connection_.Run("COMMIT", PGRES_COMMAND_OK);
       in_transaction_ = false;
+      if (std::string(PQcmdStatus(done.get())) != "COMMIT") {
+        throw Error(ErrorCode::kDriver, "the server rolled the unit's transaction back at COMMIT");
+      }
     } catch (Error& e) {
       Rollback();
       e.WithTable(DisplayName(table_.name));

@@ -434,6 +434,21 @@ TEST_CASE("a key-range unit reads only its rows, within the batch limits", "[pos
   CHECK(low == 2500);
   CHECK(high == 7499);
   CHECK(batches > 5);
+
+  // Limits of zero still move one row per batch, decoded or passed through.
+  for (bool pass_through : {false, true}) {
+    ReadRequest tiny = ReadAll(table, BatchLimits{0, 0});
+    tiny.unit.range.key_columns = {0};
+    tiny.unit.range.hi = std::vector<std::string>{"6"};
+    tiny.pass_through = pass_through;
+    auto one_by_one = session->Read(tiny);
+    size_t count = 0;
+    while (one_by_one->Next(batch)) {
+      CHECK(batch.num_rows() == 1);
+      ++count;
+    }
+    CHECK(count == 5);
+  }
 }
 
 TEST_CASE("a DSN names the server once: the libpq data path reads it from odbc.ini",
