@@ -65,17 +65,20 @@ class StreamingReader final : public RowReader {
 
   ~StreamingReader() override {
     // Freeing an unfinished streaming result reads every remaining row; stop the query first.
-    if (result_ && !done_) connection_.KillQuery();
+    if (result_ && !done_ && !failed_) connection_.KillQuery();
   }
 
   bool Next(Batch& batch) override {
     batch.Reset(storages_);
     if (done_) return false;
     MYSQL_RES* result = result_.get();
-    while (batch.num_rows() < limits_.max_rows && batch.ByteSize() < limits_.max_bytes) {
+    // At least one row per batch, whatever the limits say, so a huge row still moves.
+    while (batch.num_rows() == 0 ||
+           (batch.num_rows() < limits_.max_rows && batch.ByteSize() < limits_.max_bytes)) {
       MYSQL_ROW row = mysql_fetch_row(result);
       if (!row) {
         if (mysql_errno(connection_.get()) != 0) {
+          failed_ = true;  // nothing left to kill: the query ended with the error
           try {
             connection_.Fail("mysql_fetch_row", "reading from MariaDB failed");
           } catch (Error& e) {
@@ -132,6 +135,7 @@ class StreamingReader final : public RowReader {
   std::vector<int> key_positions_;
   Result result_;
   bool done_ = false;
+  bool failed_ = false;
   std::string bad_text_;
 };
 
