@@ -20,8 +20,9 @@ std::string Grouped(int64_t value) {
 }
 
 std::string Size(const Table& t) {
+  // fmt, not operator+: GCC 12 at -O3 warns falsely (-Wrestrict) about the concatenation.
   std::string rows =
-      t.estimated_rows >= 0 ? "~" + Grouped(t.estimated_rows) + " rows" : "unknown rows";
+      t.estimated_rows >= 0 ? fmt::format("~{} rows", Grouped(t.estimated_rows)) : "unknown rows";
   if (t.estimated_bytes > 0) rows += fmt::format(", {:.0f} MB", double(t.estimated_bytes) / 1e6);
   return rows;
 }
