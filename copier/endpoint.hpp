@@ -87,7 +87,8 @@ struct WriteRequest {
 };
 
 // One source connection, used by one thread, reading work units one after another inside the
-// run's snapshot (see Endpoint::BeginSnapshot).
+// run's snapshot (see Endpoint::BeginSnapshot): a RowReader must be done (or destroyed) before
+// the session's next Read.
 class ReadSession {
  public:
   virtual ~ReadSession() = default;

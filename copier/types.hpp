@@ -38,6 +38,9 @@ struct ColumnType {
   int64_t length = -1;       // kChar/kVarchar (characters), kBinary/kVarbinary (bytes); -1 = none
   int64_t max_bytes = -1;    // byte capacity where the engine limits bytes (MariaDB TEXT: 65535)
   bool binary_json = false;  // PostgreSQL jsonb as opposed to json
+  // A type defined in the database itself (an enum, a composite, arrays of them): its wire
+  // form may name the type by an identifier only that database knows.
+  bool database_specific = false;
   std::string native;  // the type as the source database spells it, e.g. "character varying(20)"
 
   bool operator==(const ColumnType&) const = default;

@@ -217,41 +217,40 @@ class OdbcRowWriter final : public RowWriter {
 
 class OdbcReadSession final : public ReadSession {
  public:
-  OdbcReadSession(std::unique_ptr<SqlSession> connection, const Dialect& dialect, bool can_position)
+  OdbcReadSession(std::unique_ptr<odbc::Connection> connection, const Dialect& dialect,
+                  bool can_position)
       : connection_(std::move(connection)), dialect_(dialect), can_position_(can_position) {}
 
   std::unique_ptr<RowReader> Read(const ReadRequest& request) override {
     if (request.pass_through) {
       throw Error(ErrorCode::kInternal, "ODBC readers cannot pass rows through undecoded");
     }
-    return std::make_unique<OdbcRowReader>(static_cast<odbc::Connection&>(*connection_), dialect_,
-                                           request, can_position_);
+    return std::make_unique<OdbcRowReader>(*connection_, dialect_, request, can_position_);
   }
 
  private:
-  std::unique_ptr<SqlSession> connection_;
+  std::unique_ptr<odbc::Connection> connection_;
   const Dialect& dialect_;
   bool can_position_;
 };
 
 class OdbcWriteSession final : public WriteSession {
  public:
-  OdbcWriteSession(std::unique_ptr<SqlSession> connection, const Dialect& dialect,
+  OdbcWriteSession(std::unique_ptr<odbc::Connection> connection, const Dialect& dialect,
                    bool parameter_arrays)
       : connection_(std::move(connection)), dialect_(dialect), parameter_arrays_(parameter_arrays) {
-    static_cast<odbc::Connection&>(*connection_).SetAutocommit(false);
+    connection_->SetAutocommit(false);
   }
 
   std::unique_ptr<RowWriter> Write(const WriteRequest& request) override {
     if (request.pass_through) {
       throw Error(ErrorCode::kInternal, "ODBC writers cannot take undecoded rows");
     }
-    return std::make_unique<OdbcRowWriter>(static_cast<odbc::Connection&>(*connection_), dialect_,
-                                           request, parameter_arrays_);
+    return std::make_unique<OdbcRowWriter>(*connection_, dialect_, request, parameter_arrays_);
   }
 
  private:
-  std::unique_ptr<SqlSession> connection_;
+  std::unique_ptr<odbc::Connection> connection_;
   const Dialect& dialect_;
   bool parameter_arrays_;
 };
@@ -264,20 +263,24 @@ OdbcEndpoint::OdbcEndpoint(OdbcEndpointParts parts)
       can_position_(parts.can_position),
       parameter_arrays_(parts.parameter_arrays) {}
 
-std::unique_ptr<SqlSession> OdbcEndpoint::OpenSqlSession() {
+std::unique_ptr<odbc::Connection> OdbcEndpoint::OpenOdbcConnection() {
   auto connection = std::make_unique<odbc::Connection>(target_.odbc, target_.display);
   dialect().SetUpSession(*connection, target_.is_source);
   return connection;
 }
 
+std::unique_ptr<SqlSession> OdbcEndpoint::OpenSqlSession() {
+  return OpenOdbcConnection();
+}
+
 std::unique_ptr<ReadSession> OdbcEndpoint::OpenReadSession() {
-  std::unique_ptr<SqlSession> connection = OpenSqlSession();
+  std::unique_ptr<odbc::Connection> connection = OpenOdbcConnection();
   JoinSnapshot(*connection);
   return std::make_unique<OdbcReadSession>(std::move(connection), dialect(), can_position_);
 }
 
 std::unique_ptr<WriteSession> OdbcEndpoint::OpenWriteSession() {
-  return std::make_unique<OdbcWriteSession>(OpenSqlSession(), dialect(), parameter_arrays_);
+  return std::make_unique<OdbcWriteSession>(OpenOdbcConnection(), dialect(), parameter_arrays_);
 }
 
 namespace {

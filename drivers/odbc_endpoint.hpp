@@ -37,10 +37,15 @@ class OdbcEndpoint : public SqlEndpoint {
   std::unique_ptr<WriteSession> OpenWriteSession() override;
 
  protected:
+  // A session for snapshots and the like; derived endpoints may carry it by other means.
   std::unique_ptr<SqlSession> OpenSqlSession() override;
   const OdbcTarget& target() const { return target_; }
 
  private:
+  // The ODBC connection this endpoint's own read and write sessions use, whatever
+  // OpenSqlSession is overridden to return.
+  std::unique_ptr<odbc::Connection> OpenOdbcConnection();
+
   OdbcTarget target_;
   bool can_position_;
   bool parameter_arrays_;

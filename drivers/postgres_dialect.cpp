@@ -96,7 +96,8 @@ class PostgresDialect final : public Dialect {
         "COALESCE(bt.typname, t.typname), "
         "CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, "
         "a.attnotnull, a.attidentity <> '' OR COALESCE(pg_catalog.pg_get_expr(d.adbin, "
-        "d.adrelid) LIKE 'nextval(%', false), t.typcategory "
+        "d.adrelid) LIKE 'nextval(%', false), t.typcategory, "
+        "a.atttypid >= 16384 OR t.typelem >= 16384 "
         "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype "
         "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
@@ -107,6 +108,9 @@ class PostgresDialect final : public Dialect {
       Column c;
       c.name = *r[0];
       c.type = ParseType(*r[2], r[3] ? std::stoi(*r[3]) : -1, *r[1], r[6].value_or(""));
+      // Types created in this database (OIDs from 16384 on), and arrays of them: their binary
+      // form carries OIDs that differ in another database.
+      c.type.database_specific = *r[7] == "1" || *r[7] == "t";
       c.nullable = *r[4] != "1" && *r[4] != "t";
       c.identity = *r[5] == "1" || *r[5] == "t";
       table.columns.push_back(std::move(c));

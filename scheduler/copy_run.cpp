@@ -29,6 +29,7 @@ bool CanPassThrough(const TableCopyPlan& plan, const EndpointInfo& from, const E
     const Column& d = plan.destination.columns[size_t(plan.destination_columns[i])];
     if (plan.destination_columns[i] != int(i)) return false;
     if (s.type.native != d.type.native) return false;
+    if (s.type.database_specific || d.type.database_specific) return false;
   }
   return true;
 }
