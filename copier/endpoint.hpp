@@ -41,6 +41,10 @@ struct EndpointInfo {
   bool binary_copy_pass_through = false;
   // Write sessions that can work at once (0 = no limit): SQLite has one writer at a time.
   int max_write_sessions = 0;
+  // Loading a table is faster without its primary key, built once the rows are in
+  // (PostgreSQL: 22.6 s against 14.3 + 2.2 s for lineitem). Not so where the key is the
+  // table's storage order (InnoDB) or cannot be added later (SQLite).
+  bool keys_after_load = false;
 };
 
 class RowReader {
@@ -133,6 +137,9 @@ class Endpoint {
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
   // Creates `table` (column types already mapped, `native` set) with its primary key.
   virtual void CreateTable(const Table& table) = 0;
+  // Adds `table`'s primary key to the existing table of that name. Opens its own connection,
+  // so it may run on any thread while sessions work.
+  virtual void AddPrimaryKey(const Table& table) = 0;
   virtual void DropTable(const TableName& name) = 0;
   virtual void TruncateTable(const TableName& name) = 0;
   virtual bool HasRows(const TableName& name) = 0;

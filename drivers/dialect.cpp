@@ -41,6 +41,15 @@ std::string Dialect::CreateTableSql(const Table& table) const {
   return sql + ")";
 }
 
+std::string Dialect::AddPrimaryKeySql(const Table& table) const {
+  std::string columns;
+  for (size_t i = 0; i < table.primary_key.size(); ++i) {
+    if (i > 0) columns += ", ";
+    columns += Quote(table.columns[size_t(table.primary_key[i])].name);
+  }
+  return "ALTER TABLE " + QualifiedName(table.name) + " ADD PRIMARY KEY (" + columns + ")";
+}
+
 std::string Dialect::Literal(const ColumnType& type, const std::string& text) const {
   switch (StorageOf(type)) {
     case Storage::kInt64:

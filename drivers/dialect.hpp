@@ -68,6 +68,7 @@ class Dialect {
                                              const TableName& name) const = 0;
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
   virtual std::string CreateTableSql(const Table& table) const;
+  std::string AddPrimaryKeySql(const Table& table) const;
   virtual std::string TruncateSql(const TableName& name) const {
     return "TRUNCATE TABLE " + QualifiedName(name);
   }

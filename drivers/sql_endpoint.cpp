@@ -42,6 +42,16 @@ void SqlEndpoint::CreateTable(const Table& table) {
   RunDdl(table.name, dialect_->CreateTableSql(table));
 }
 
+void SqlEndpoint::AddPrimaryKey(const Table& table) {
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  try {
+    session->Execute(dialect_->AddPrimaryKeySql(table));
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
+}
+
 void SqlEndpoint::DropTable(const TableName& name) {
   RunDdl(name, "DROP TABLE " + dialect_->QualifiedName(name));
 }

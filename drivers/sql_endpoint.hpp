@@ -19,6 +19,7 @@ class SqlEndpoint : public Endpoint {
   TableName DestinationName(const TableName& source, Engine source_engine) const override;
   ColumnType MapType(const ColumnType& type, Engine source_engine) const override;
   void CreateTable(const Table& table) override;
+  void AddPrimaryKey(const Table& table) override;
   void DropTable(const TableName& name) override;
   void TruncateTable(const TableName& name) override;
   bool HasRows(const TableName& name) override;

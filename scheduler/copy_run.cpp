@@ -132,13 +132,21 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
     return report;
   }
 
-  // Destination tables first, before any data moves.
+  // Destination tables first, before any data moves. Where loading without the primary key is
+  // faster, the key is built when the table's last unit has committed.
+  std::vector<std::optional<Table>> deferred_keys(plans.size());
   for (size_t i = 0; i < plans.size(); ++i) {
     TableOutcome& t = report.tables[i];
     TableCopyPlan& plan = plans[i];
     try {
       if (plan.create) {
-        destination.CreateTable(plan.destination);
+        Table create = plan.destination;
+        if (destination.info().keys_after_load && !options.keys_first &&
+            !create.primary_key.empty()) {
+          deferred_keys[i] = create;
+          create.primary_key.clear();
+        }
+        destination.CreateTable(create);
         t.created = true;
         // Read back what the server made of it: values are checked against the real column
         // types (a key column MariaDB had to make a varchar, say).
@@ -149,6 +157,7 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
                                   DisplayName(plan.destination.name)));
         }
         plan.destination = std::move(*created);
+        if (deferred_keys[i]) deferred_keys[i]->name = plan.destination.name;
         t.pass_through = CanPassThrough(plan, source.info(), destination.info());
       } else if (options.existing_rows == ExistingRows::kTruncate) {
         destination.TruncateTable(plan.destination.name);
@@ -203,20 +212,33 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
   for (TableOutcome& t : report.tables) {
     if (t.state == TableState::kPending) t.state = TableState::kRunning;
   }
+  EngineOptions engine = options.engine;
+  if (destination.info().max_write_sessions > 0) {
+    engine.writers = std::min(engine.writers, destination.info().max_write_sessions);
+  }
   const Clock::time_point copy_start = Clock::now();
-  std::vector<UnitResult> results =
-      RunPipeline(source, destination, options.engine, jobs, plans.size(),
-                  [&](const PipelineProgress& progress) {
-                    for (size_t i = 0; i < report.tables.size(); ++i) {
-                      TableOutcome& t = report.tables[i];
-                      t.rows = progress.rows[i];
-                      t.bytes = progress.bytes[i];
-                      t.units_done = progress.units_done[i];
-                      if (t.state == TableState::kRunning) t.seconds = SecondsSince(copy_start);
-                    }
-                    observer.Progress(report);
-                  });
+  std::vector<double> key_done_at(plans.size(), 0);  // set by the writer that builds the key
+  std::vector<UnitResult> results = RunPipeline(
+      source, destination, engine, jobs, plans.size(),
+      [&](const PipelineProgress& progress) {
+        for (size_t i = 0; i < report.tables.size(); ++i) {
+          TableOutcome& t = report.tables[i];
+          t.rows = progress.rows[i];
+          t.bytes = progress.bytes[i];
+          t.units_done = progress.units_done[i];
+          if (t.state == TableState::kRunning) t.seconds = SecondsSince(copy_start);
+        }
+        observer.Progress(report);
+      },
+      [&](size_t table) {
+        if (!deferred_keys[table]) return;
+        const Clock::time_point start = Clock::now();
+        destination.AddPrimaryKey(*deferred_keys[table]);
+        report.tables[table].key_seconds = SecondsSince(start);
+        key_done_at[table] = SecondsSince(copy_start);
+      });
 
+  std::vector<double> first_start(report.tables.size(), -1), last_end(report.tables.size(), 0);
   for (TableOutcome& t : report.tables) {
     if (t.state == TableState::kRunning) t.state = TableState::kDone;
     t.rows = 0;
@@ -225,7 +247,12 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
   }
   for (UnitResult& r : results) {
     TableOutcome& t = report.tables[r.table];
-    t.seconds = std::max(t.seconds, r.seconds);
+    if (r.state != UnitState::kSkipped) {
+      double& first = first_start[r.table];
+      first = first < 0 ? r.started_at : std::min(first, r.started_at);
+      last_end[r.table] = std::max(last_end[r.table], r.finished_at);
+      t.seconds = last_end[r.table] - first;
+    }
     Sum(t.times, r.times);
     if (t.read_method.empty()) t.read_method = r.read_method;
     if (t.write_method.empty()) t.write_method = r.write_method;
@@ -243,6 +270,7 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
   }
   for (size_t i = 0; i < report.tables.size(); ++i) {
     TableOutcome& t = report.tables[i];
+    if (key_done_at[i] > 0 && first_start[i] >= 0) t.seconds = key_done_at[i] - first_start[i];
     if (t.state == TableState::kDone) continue;
     t.rows = 0;
     if (t.created) {

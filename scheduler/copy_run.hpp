@@ -30,6 +30,8 @@ struct CopyOptions {
   Consistency consistency = Consistency::kSnapshot;
   ExistingRows existing_rows = ExistingRows::kRefuse;
   bool explain_only = false;  // plan and print, copy nothing
+  // Create primary keys before loading even where building them afterwards is faster.
+  bool keys_first = false;
 };
 
 enum class TableState { kPending, kRunning, kDone, kFailed, kSkipped };
@@ -44,7 +46,8 @@ struct TableOutcome {
   int64_t estimated_rows = -1;
   int64_t rows = 0;
   int64_t bytes = 0;
-  double seconds = 0;  // from the first unit's start to the last unit's commit
+  double seconds = 0;      // from the first unit's start to the last unit's commit
+  double key_seconds = 0;  // building the primary key after the load
   int units = 0;
   int units_done = 0;
   std::string strategy;  // how it was split, and why

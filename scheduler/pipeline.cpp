@@ -105,7 +105,8 @@ struct JobState {
 class CopyEngine {
  public:
   CopyEngine(Endpoint& source, Endpoint& destination, const EngineOptions& options,
-             const std::vector<UnitJob>& jobs, size_t tables)
+             const std::vector<UnitJob>& jobs, size_t tables,
+             const std::function<void(size_t)>& table_done)
       : source_(source),
         destination_(destination),
         options_(options),
@@ -115,6 +116,8 @@ class CopyEngine {
         table_rows_(tables),
         table_bytes_(tables),
         table_units_(tables),
+        table_left_(tables),
+        table_done_(table_done),
         readers_(std::max(options.readers, 1)),
         writers_(std::max(options.writers, 1)),
         slot_count_(size_t(readers_) * kSlotsPerReader),
@@ -136,6 +139,7 @@ class CopyEngine {
       UnitResult& r = states_[j].result;
       r.table = jobs_[j].table;
       r.part = jobs_[j].read.unit.part;
+      table_left_[jobs_[j].table] += 1;
     }
     // Keep the pool inside the memory limit: lower the batch byte limit if it must.
     limits_ = options.limits;
@@ -233,6 +237,7 @@ class CopyEngine {
       const UnitJob& unit = jobs_[job];
       if (table_failed_[unit.table]) {
         state.result.state = UnitState::kSkipped;
+        UnitFinished(unit.table);
         continue;
       }
       uint32_t channel_index;
@@ -399,8 +404,28 @@ class CopyEngine {
     if (!state.failed && stop_ && result.state != UnitState::kDone) {
       FailJob(job, Error(ErrorCode::kInterrupted, "stopped before this unit was committed"));
     }
-    result.seconds = Since(state.started);
     table_units_[unit.table] += 1;
+    UnitFinished(unit.table);
+    result.seconds = Since(state.started);
+    result.started_at = std::chrono::duration<double>(state.started - started_).count();
+    result.finished_at = Since(started_);
+  }
+
+  // Counts a unit of `table` as finished; after the last one, builds what waits for the whole
+  // table (its keys) on this writer thread, unless a unit failed.
+  void UnitFinished(size_t table) {
+    if (table_left_[table].fetch_sub(1) != 1) return;
+    if (table_failed_[table] || stop_ || !table_done_) return;
+    try {
+      table_done_(table);
+    } catch (const std::exception& e) {
+      for (size_t j = 0; j < jobs_.size(); ++j) {
+        if (jobs_[j].table == table) {
+          FailJob(j, e);
+          break;
+        }
+      }
+    }
   }
 
   void FailJob(size_t job, const std::exception& e) {
@@ -418,6 +443,8 @@ class CopyEngine {
   std::vector<std::atomic<int64_t>> table_rows_;
   std::vector<std::atomic<int64_t>> table_bytes_;
   std::vector<std::atomic<int>> table_units_;
+  std::vector<std::atomic<int>> table_left_;  // units not yet finished
+  std::function<void(size_t)> table_done_;
   int readers_;
   int writers_;
   size_t slot_count_;
@@ -433,6 +460,7 @@ class CopyEngine {
   std::atomic<bool> readers_finished_{false};
   std::atomic<bool> stop_{false};
   const std::atomic<bool> never_{false};
+  const Clock::time_point started_ = Clock::now();
   tbb::task_arena arena_;
   std::mutex done_mutex_;
   std::condition_variable done_cv_;
@@ -449,8 +477,9 @@ int DefaultWorkers() {
 std::vector<UnitResult> RunPipeline(Endpoint& source, Endpoint& destination,
                                     const EngineOptions& options, const std::vector<UnitJob>& jobs,
                                     size_t tables,
-                                    const std::function<void(const PipelineProgress&)>& progress) {
-  CopyEngine engine(source, destination, options, jobs, tables);
+                                    const std::function<void(const PipelineProgress&)>& progress,
+                                    const std::function<void(size_t table)>& table_done) {
+  CopyEngine engine(source, destination, options, jobs, tables, table_done);
   return engine.Run(progress);
 }
 

@@ -51,7 +51,9 @@ struct UnitResult {
   UnitState state = UnitState::kSkipped;
   int64_t rows = 0;
   int64_t bytes = 0;
-  double seconds = 0;  // from the first read to the commit
+  double seconds = 0;     // from the first read to the commit
+  double started_at = 0;  // seconds since the pipeline started
+  double finished_at = 0;
   StageTimes times;
   std::string read_method;
   std::string write_method;
@@ -68,11 +70,14 @@ struct PipelineProgress {
 
 // Runs every job; a failed unit marks its table failed and the table's remaining units are
 // skipped; with fail_fast the whole run stops. `progress` is called on the calling thread
-// about twice a second. Throws only when a session cannot be opened at all.
+// about twice a second. `table_done` is called on a writer thread right after the last unit of
+// a table has committed with none failed (to build keys while other tables copy); an exception
+// from it fails the table. Throws only when a session cannot be opened at all.
 std::vector<UnitResult> RunPipeline(Endpoint& source, Endpoint& destination,
                                     const EngineOptions& options, const std::vector<UnitJob>& jobs,
                                     size_t tables,
-                                    const std::function<void(const PipelineProgress&)>& progress);
+                                    const std::function<void(const PipelineProgress&)>& progress,
+                                    const std::function<void(size_t table)>& table_done = {});
 
 // Workers a multi-core host gets by default: enough to keep both servers busy, not so many
 // that they fight over cores.

@@ -68,6 +68,7 @@ void WriteProfile(const CopyReport& report, const std::string& path) {
                       {"write_method", t.write_method},
                       {"bound_by", BoundingStage(t)},
                       {"stages", Times(t.times)},
+                      {"key_build_s", t.key_seconds},
                       {"units", units}});
   }
   nlohmann::json doc = {

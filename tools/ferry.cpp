@@ -37,6 +37,7 @@ struct RunFlags {
   std::string consistency = "snapshot";
   bool explain = false;
   bool verbose = false;
+  bool keys_first = false;
   std::string profile;
 };
 
@@ -56,6 +57,7 @@ int Run(const RunFlags& flags) {
   options.partitions.units = flags.units;
   options.consistency = flags.consistency == "none" ? Consistency::kNone : Consistency::kSnapshot;
   options.explain_only = flags.explain;
+  options.keys_first = flags.keys_first;
   options.existing_rows = flags.truncate ? ExistingRows::kTruncate
                           : flags.append ? ExistingRows::kAppend
                                          : ExistingRows::kRefuse;
@@ -148,6 +150,9 @@ int main(int argc, char** argv) {
       ->envname("FERRY_CONSISTENCY");
   run_cmd->add_flag("--explain", run.explain,
                     "Print how each table would be split and copied, and why; copy nothing");
+  run_cmd->add_flag("--keys-first", run.keys_first,
+                    "Create primary keys before loading; by default PostgreSQL tables ferry "
+                    "creates get theirs once their rows are in, which loads about 1.5x faster");
   run_cmd->add_flag("--verbose,-v", run.verbose,
                     "Also print each table's split and why before copying");
   run_cmd->add_option("--profile", run.profile,

@@ -62,6 +62,7 @@ std::unique_ptr<Endpoint> MakePostgresEndpoint(OdbcEndpointParts parts) {
   pq::Connection probe(params, parts.target.display);
   // Binary COPY tuples of identical column types go through undecoded between two of these.
   parts.info.binary_copy_pass_through = true;
+  parts.info.keys_after_load = true;
   return std::make_unique<PostgresEndpoint>(std::move(parts), std::move(params));
 }
 

@@ -161,3 +161,25 @@ TEST_CASE("columns of types defined in the database never pass through, and stil
   CHECK(dest.QueryValue("SELECT now::text || ' ' || history::text FROM feelings WHERE id = 1") ==
         "ok {sad,happy}");
 }
+
+TEST_CASE("PostgreSQL tables ferry creates get their primary key once the rows are in",
+          "[parallel][keys][postgresql]") {
+  for (const char* flags : {"", " --keys-first"}) {
+    DYNAMIC_SECTION("flags:" << flags) {
+      TestDatabase source(Db::kSQLite, "keys_src");
+      TestDatabase dest(Db::kPostgres, "keys_dst");
+      CreateWorkload(source);
+      FerryResult run = RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " +
+                                 ShellQuote(dest.Url()) + " --partitions 4" + flags);
+      INFO(run.output);
+      REQUIRE(run.exit_code == 0);
+      CHECK(dest.QueryValue(
+                "SELECT string_agg(a.attname, ',' ORDER BY k.pos) FROM pg_index i "
+                "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos) "
+                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                "WHERE i.indrelid = 'order_lines'::regclass AND i.indisprimary") == "tenant,line");
+      CHECK(FirstDifference(ReadCanonical(source, "order_lines"),
+                            ReadCanonical(dest, "order_lines")) == "");
+    }
+  }
+}
