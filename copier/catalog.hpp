@@ -34,6 +34,18 @@ struct Index {
   std::string name;
   std::vector<int> columns;  // indices into Table::columns
   bool unique = false;
+  // The engine's own definition of an index ferry cannot describe by columns (an expression
+  // or partial index), recreated verbatim between databases of the same engine; "" otherwise.
+  std::string native_definition;
+};
+
+struct ForeignKey {
+  std::string name;
+  std::vector<int> columns;  // indices into Table::columns
+  TableName references;      // as named in the source
+  std::vector<std::string> referenced_columns;
+  std::string on_delete = "NO ACTION";  // SQL spelling: NO ACTION, RESTRICT, CASCADE, SET NULL...
+  std::string on_update = "NO ACTION";
 };
 
 struct Table {
@@ -41,7 +53,9 @@ struct Table {
   std::vector<Column> columns;
   std::vector<int> primary_key;       // indices into columns; empty when there is none
   std::vector<Index> unique_indexes;  // besides the primary key
-  int64_t estimated_rows = -1;        // -1 = unknown
+  std::vector<Index> indexes;         // neither unique nor the primary key
+  std::vector<ForeignKey> foreign_keys;
+  int64_t estimated_rows = -1;  // -1 = unknown
   int64_t estimated_bytes = -1;
   int64_t pages = 0;  // heap pages a keyless table can be split by (PostgreSQL), else 0
 

@@ -140,6 +140,14 @@ class Endpoint {
   // Adds `table`'s primary key to the existing table of that name. Opens its own connection,
   // so it may run on any thread while sessions work.
   virtual void AddPrimaryKey(const Table& table) = 0;
+  // Builds an index or unique constraint on the existing table `table` (destination names and
+  // column positions), and a foreign key referencing `fk.references` (already renamed to the
+  // destination's table). Like AddPrimaryKey they open their own connection.
+  virtual void CreateIndex(const Table& table, const Index& index) = 0;
+  virtual void CreateForeignKey(const Table& table, const ForeignKey& fk) = 0;
+  // Moves the table's identity, serial or auto-increment counter past the largest value in
+  // its column, so new rows continue after the copied ones.
+  virtual void SyncIdentity(const Table& table) = 0;
   virtual void DropTable(const TableName& name) = 0;
   virtual void TruncateTable(const TableName& name) = 0;
   virtual bool HasRows(const TableName& name) = 0;

@@ -50,6 +50,31 @@ std::string Dialect::AddPrimaryKeySql(const Table& table) const {
   return "ALTER TABLE " + QualifiedName(table.name) + " ADD PRIMARY KEY (" + columns + ")";
 }
 
+std::string Dialect::CreateIndexSql(const Table& table, const Index& index) const {
+  std::string columns;
+  for (size_t i = 0; i < index.columns.size(); ++i) {
+    if (i > 0) columns += ", ";
+    columns += Quote(table.columns[size_t(index.columns[i])].name);
+  }
+  return std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " + Quote(index.name) +
+         " ON " + QualifiedName(table.name) + " (" + columns + ")";
+}
+
+std::string Dialect::ForeignKeySql(const Table& table, const ForeignKey& fk) const {
+  std::string columns, referenced;
+  for (size_t i = 0; i < fk.columns.size(); ++i) {
+    if (i > 0) columns += ", ";
+    columns += Quote(table.columns[size_t(fk.columns[i])].name);
+  }
+  for (size_t i = 0; i < fk.referenced_columns.size(); ++i) {
+    if (i > 0) referenced += ", ";
+    referenced += Quote(fk.referenced_columns[i]);
+  }
+  return "ALTER TABLE " + QualifiedName(table.name) + " ADD CONSTRAINT " + Quote(fk.name) +
+         " FOREIGN KEY (" + columns + ") REFERENCES " + QualifiedName(fk.references) + " (" +
+         referenced + ") ON DELETE " + fk.on_delete + " ON UPDATE " + fk.on_update;
+}
+
 std::string Dialect::Literal(const ColumnType& type, const std::string& text) const {
   switch (StorageOf(type)) {
     case Storage::kInt64:

@@ -69,6 +69,12 @@ class Dialect {
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
   virtual std::string CreateTableSql(const Table& table) const;
   std::string AddPrimaryKeySql(const Table& table) const;
+  // Index, foreign key and identity DDL for tables that already hold their rows.
+  virtual std::string CreateIndexSql(const Table& table, const Index& index) const;
+  virtual std::string ForeignKeySql(const Table& table, const ForeignKey& fk) const;
+  // Statements that move identity / serial / auto-increment counters past the column's
+  // largest value; none where the engine does that on insert.
+  virtual std::vector<std::string> SyncIdentitySql(const Table& /*table*/) const { return {}; }
   virtual std::string TruncateSql(const TableName& name) const {
     return "TRUNCATE TABLE " + QualifiedName(name);
   }

@@ -43,11 +43,28 @@ void SqlEndpoint::CreateTable(const Table& table) {
 }
 
 void SqlEndpoint::AddPrimaryKey(const Table& table) {
+  RunOnOwnSession(table.name, {dialect_->AddPrimaryKeySql(table)});
+}
+
+void SqlEndpoint::CreateIndex(const Table& table, const Index& index) {
+  RunOnOwnSession(table.name, {dialect_->CreateIndexSql(table, index)});
+}
+
+void SqlEndpoint::CreateForeignKey(const Table& table, const ForeignKey& fk) {
+  RunOnOwnSession(table.name, {dialect_->ForeignKeySql(table, fk)});
+}
+
+void SqlEndpoint::SyncIdentity(const Table& table) {
+  std::vector<std::string> sql = dialect_->SyncIdentitySql(table);
+  if (!sql.empty()) RunOnOwnSession(table.name, sql);
+}
+
+void SqlEndpoint::RunOnOwnSession(const TableName& name, const std::vector<std::string>& sql) {
   std::unique_ptr<SqlSession> session = OpenSqlSession();
   try {
-    session->Execute(dialect_->AddPrimaryKeySql(table));
+    for (const std::string& statement : sql) session->Execute(statement);
   } catch (Error& e) {
-    e.WithTable(DisplayName(table.name));
+    e.WithTable(DisplayName(name));
     throw;
   }
 }

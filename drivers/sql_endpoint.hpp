@@ -20,6 +20,9 @@ class SqlEndpoint : public Endpoint {
   ColumnType MapType(const ColumnType& type, Engine source_engine) const override;
   void CreateTable(const Table& table) override;
   void AddPrimaryKey(const Table& table) override;
+  void CreateIndex(const Table& table, const Index& index) override;
+  void CreateForeignKey(const Table& table, const ForeignKey& fk) override;
+  void SyncIdentity(const Table& table) override;
   void DropTable(const TableName& name) override;
   void TruncateTable(const TableName& name) override;
   bool HasRows(const TableName& name) override;
@@ -41,6 +44,8 @@ class SqlEndpoint : public Endpoint {
   SqlSession& catalog() { return *catalog_; }
 
  private:
+  // Runs `sql` on a connection of its own, naming the table in errors.
+  void RunOnOwnSession(const TableName& name, const std::vector<std::string>& sql);
   void RunDdl(const TableName& name, const std::string& sql);
 
   std::unique_ptr<Dialect> dialect_;
