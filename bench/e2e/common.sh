@@ -1,6 +1,7 @@
 # Settings and helpers shared by the end-to-end benchmark scripts (sourced, not run): where the
 # benchmark servers live, how to reach them, and how to print a step.
 # Every value has an environment twin, so a run can be pointed elsewhere without editing files.
+# shellcheck shell=bash disable=SC2034  # (sourced: the variables are used by the scripts)
 
 BENCH_ROOT=${BENCH_ROOT:-/var/lib/ferry-bench}
 # Ports of their own: the project's test servers use 54329/33069, the workplace's 5433/5434/3306.

@@ -85,8 +85,11 @@ WIDE_HALF=$($PSQL_SRC -Atc 'SELECT (min(id) + max(id)) / 2 FROM wide_events')
   echo "pgcopydb: $(dpkg-query -W -f='${Version}' pgcopydb 2>/dev/null)"
   echo "pgloader: $(dpkg-query -W -f='${Version}' pgloader 2>/dev/null)"
   echo "mydumper: $(dpkg-query -W -f='${Version}' mydumper 2>/dev/null)"
+  echo "bench scripts: $(git -C "$HERE" describe --always --dirty 2>/dev/null || echo unknown)"
   if wants ferry; then
-    echo "ferry: $FERRY_BIN $FERRY_ARGS ($(git -C "$HERE" describe --always --dirty 2>/dev/null || echo unknown))"
+    echo "ferry: $FERRY_BIN $FERRY_ARGS"
+    echo "ferry version: $("$FERRY_BIN" --version 2>&1 | head -n 1)," \
+      "built $(date -r "$FERRY_BIN" -Is), sha256 $(sha256sum "$FERRY_BIN" | cut -c 1-16)"
   fi
 } >"$OUT/machine.txt"
 step "workload: lineitem ${ROWS[lineitem]} rows, all 4 tables ${ROWS[all-4-tables]} rows; results in $OUT"
@@ -111,7 +114,7 @@ measure() {
   for run in $(seq 1 "$RUNS"); do
     local log=$LOGS/$name.run$run.log rss_file=$SCRATCH/rss status=ok rc=0 seconds=0 cpu=0 rss=
     if ! bash -o pipefail -c "$prepare" >"$log" 2>&1; then
-      status=prepare-failed
+      status="prepare-failed"
     else
       local c0 c1 t0 t1
       read -r -a c0 <<<"$(cpu_ticks)"
@@ -211,16 +214,16 @@ if wants pgloader; then
   dir=$SCRATCH/pgloader
   mkdir -p "$dir"
   # The MariaDB database's tables land in schema public, where ferry puts them too.
-  cat >"$dir/mariadb.load" <<LOAD
+  cat >"$dir/mariadb.load" <<END_OF_LOAD
 LOAD DATABASE
   FROM mysql://bench:$BENCH_PASSWORD@127.0.0.1:$BENCH_MARIADB_PORT/src
   INTO postgresql://bench@$DST_HOST/pgl
   WITH include drop, create tables, create indexes, reset sequences, workers = 2, concurrency = 1
   INCLUDING ONLY TABLE NAMES MATCHING 'lineitem'
   ALTER SCHEMA 'src' RENAME TO 'public';
-LOAD
+END_OF_LOAD
   # pgloader's parallel reading of one table: ranges of the key, two readers.
-  cat >"$dir/mariadb-2readers.load" <<LOAD
+  cat >"$dir/mariadb-2readers.load" <<END_OF_LOAD
 LOAD DATABASE
   FROM mysql://bench:$BENCH_PASSWORD@127.0.0.1:$BENCH_MARIADB_PORT/src
   INTO postgresql://bench@$DST_HOST/pgl
@@ -228,14 +231,14 @@ LOAD DATABASE
        multiple readers per thread, rows per range = 500000
   INCLUDING ONLY TABLE NAMES MATCHING 'lineitem'
   ALTER SCHEMA 'src' RENAME TO 'public';
-LOAD
-  cat >"$dir/sqlite.load" <<LOAD
+END_OF_LOAD
+  cat >"$dir/sqlite.load" <<END_OF_LOAD
 LOAD DATABASE
   FROM sqlite://$BENCH_SQLITE
   INTO postgresql://bench@$DST_HOST/pgl
   WITH include drop, create tables, create indexes, reset sequences, workers = 2, concurrency = 1
   INCLUDING ONLY TABLE NAMES LIKE 'lineitem';
-LOAD
+END_OF_LOAD
   loader="pgloader --root-dir $dir/root"
   measure pgloader mariadb-pg lineitem w2-c1 "$(fresh_pg pgl)" \
     "$loader $dir/mariadb.load" "$(count_pg pgl lineitem)"
@@ -285,3 +288,9 @@ fi
 
 # ------------------------------------------------------------------------------- summary
 python3 "$HERE/summarize.py" "$RESULTS" | tee "$OUT/summary.txt"
+# Targets missed are results; runs that failed are not, so only they make the exit status.
+failed=$(awk -F '\t' 'NR > 1 && $11 != "ok"' "$RESULTS" | wc -l)
+if ((failed > 0)); then
+  step "$failed run(s) failed: see the status column of $RESULTS and the logs in $LOGS"
+  exit 1
+fi
