@@ -121,6 +121,18 @@ PartitionPlan PlanPartitions(const Table& t, Endpoint& source, const PartitionOp
   if (wanted <= 1) return Single(t, "single", fmt::format("{}: one unit", Size(t)));
   bool nullable = false;
   std::vector<int> key = SplitKey(t, &nullable);
+  if (!o.key.empty()) {
+    key = o.key;
+    nullable = false;
+    for (int k : key) nullable = nullable || t.columns[size_t(k)].nullable;
+    if (nullable && key.size() > 1) {
+      return Single(t, "single",
+                    fmt::format("{}: the chosen split key has nullable columns and more than one "
+                                "column; one unit",
+                                Size(t)));
+    }
+  }
+  if (o.by_location) key.clear();
   if (key.empty()) {
     if (t.pages > 0) {
       PartitionPlan plan;

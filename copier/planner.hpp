@@ -28,6 +28,10 @@ struct PartitionOptions {
   int samples_per_unit = 100;
   // Forces a unit count (0 = decide from size); still 1 for tables that cannot be split.
   int units = 0;
+  // Columns to split on instead of the table's own key (a job file's override).
+  std::vector<int> key;
+  // Split by heap pages even when the table has a key (PostgreSQL).
+  bool by_location = false;
 };
 
 struct PartitionPlan {

@@ -79,45 +79,69 @@ std::optional<int> MatchColumn(const Table& dest, const std::string& name) {
 
 }  // namespace
 
-TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint& destination) {
+std::vector<ColumnChoice> AllColumns(const Table& source) {
+  std::vector<ColumnChoice> out;
+  for (size_t i = 0; i < source.columns.size(); ++i) {
+    out.push_back({int(i), source.columns[i].name, ""});
+  }
+  return out;
+}
+
+std::vector<std::string> ColumnNames(const Table& table, const std::vector<int>& columns) {
+  std::vector<std::string> out;
+  for (int c : columns) out.push_back(table.columns[size_t(c)].name);
+  return out;
+}
+
+TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint& destination,
+                            const TableName& dest_name, const std::vector<ColumnChoice>& columns,
+                            const std::vector<std::string>& primary_key) {
   TableCopyPlan plan;
   plan.source = source;
   const std::string shown = DisplayName(source.name);
-  TableName dest_name = destination.DestinationName(source.name, source_engine);
   std::optional<Table> existing = destination.DescribeTable(dest_name);
-  if (source.columns.empty()) {
-    throw Error(ErrorCode::kSchema, "the table has no columns ferry can read",
+  if (columns.empty()) {
+    throw Error(ErrorCode::kSchema, "no column of the table is to be copied",
                 ErrorContext{shown, "", "", ""});
   }
   if (!existing) {
     plan.create = true;
     plan.destination.name = dest_name;
-    for (const Column& c : source.columns) {
+    for (const ColumnChoice& choice : columns) {
+      const Column& c = source.columns[size_t(choice.source)];
       Column mapped = c;
+      mapped.name = choice.destination;
       try {
         mapped.type = destination.MapType(c.type, source_engine);
       } catch (Error& e) {
         e.WithTable(shown).WithColumn(c.name);
         throw;
       }
+      if (!choice.destination_type.empty()) mapped.type.native = choice.destination_type;
+      plan.source_columns.push_back(choice.source);
+      plan.destination_columns.push_back(int(plan.destination.columns.size()));
       plan.destination.columns.push_back(std::move(mapped));
     }
-    plan.destination.primary_key = source.primary_key;
-    for (size_t i = 0; i < source.columns.size(); ++i) {
-      plan.source_columns.push_back(int(i));
-      plan.destination_columns.push_back(int(i));
+    for (const std::string& name : primary_key) {
+      auto k = plan.destination.FindColumn(name);
+      if (!k) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("primary key column {} is not among the columns copied", name),
+                    ErrorContext{shown, name, "", ""});
+      }
+      plan.destination.primary_key.push_back(*k);
     }
   } else {
     plan.destination = *existing;
     std::vector<bool> fed(existing->columns.size(), false);
-    for (size_t i = 0; i < source.columns.size(); ++i) {
-      const Column& c = source.columns[i];
-      auto match = MatchColumn(*existing, c.name);
+    for (const ColumnChoice& choice : columns) {
+      const Column& c = source.columns[size_t(choice.source)];
+      auto match = MatchColumn(*existing, choice.destination);
       if (!match) {
         throw Error(ErrorCode::kSchema,
                     fmt::format("destination table {} exists but has no column {} (its columns: "
                                 "{})",
-                                DisplayName(dest_name), c.name,
+                                DisplayName(dest_name), choice.destination,
                                 [&] {
                                   std::string names;
                                   for (const Column& d : existing->columns) {
@@ -140,8 +164,14 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
                     fmt::format("type {} cannot be copied to another engine", c.type.native),
                     ErrorContext{shown, c.name, "", ""});
       }
+      if (fed[size_t(*match)]) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("destination column {}.{} would be written twice",
+                                DisplayName(dest_name), d.name),
+                    ErrorContext{shown, c.name, "", ""});
+      }
       fed[size_t(*match)] = true;
-      plan.source_columns.push_back(int(i));
+      plan.source_columns.push_back(choice.source);
       plan.destination_columns.push_back(*match);
     }
     for (size_t j = 0; j < existing->columns.size(); ++j) {

@@ -20,7 +20,25 @@ struct TableCopyPlan {
   std::vector<int> key_positions;        // batch positions of the source's row key
 };
 
-TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint& destination);
+// Which source column goes to which destination column; `destination_type`, when set, is the
+// native type to create the column with instead of the mapped one (an edited plan).
+struct ColumnChoice {
+  int source = 0;
+  std::string destination;
+  std::string destination_type;
+};
+
+// Pairs `columns` of `source` with the table `destination_name` at `destination`: describes
+// it, or maps the types it will be created with. `primary_key` names destination columns for a
+// table to create. Throws Error(kSchema) naming table and column for shapes that cannot work.
+TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint& destination,
+                            const TableName& destination_name,
+                            const std::vector<ColumnChoice>& columns,
+                            const std::vector<std::string>& primary_key);
+
+// Every column under its own name, the key as the source's: the plan of a plain copy.
+std::vector<ColumnChoice> AllColumns(const Table& source);
+std::vector<std::string> ColumnNames(const Table& table, const std::vector<int>& columns);
 
 // The pairing of batch columns for a converter built from a plan.
 std::vector<struct ColumnPairing> PairColumns(const TableCopyPlan& plan);

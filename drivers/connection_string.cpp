@@ -183,6 +183,45 @@ std::string Join(const std::vector<std::pair<std::string, std::string>>& attrs) 
 
 }  // namespace
 
+std::string WithoutSecrets(const std::string& text) {
+  size_t scheme_end = text.find("://");
+  if (scheme_end != std::string::npos) {
+    std::string out = text;
+    // user:password@ -> user@
+    size_t authority = scheme_end + 3;
+    size_t slash = out.find('/', authority);
+    size_t at = out.rfind('@', slash == std::string::npos ? out.size() : slash);
+    if (at != std::string::npos && at > authority) {
+      size_t colon = out.find(':', authority);
+      if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);
+    }
+    // ?password=... and ?pwd=... query parameters
+    size_t q = out.find('?');
+    if (q != std::string::npos) {
+      std::string query = out.substr(q + 1), kept;
+      size_t start = 0;
+      while (start <= query.size()) {
+        size_t amp = query.find('&', start);
+        if (amp == std::string::npos) amp = query.size();
+        std::string kv = query.substr(start, amp - start);
+        std::string key = Lower(kv.substr(0, kv.find('=')));
+        if (!kv.empty() && key != "password" && key != "pwd") {
+          kept += (kept.empty() ? "" : "&") + kv;
+        }
+        start = amp + 1;
+      }
+      out = out.substr(0, q) + (kept.empty() ? "" : "?" + kept);
+    }
+    return out;
+  }
+  if (text.find('=') == std::string::npos) return text;  // a DSN name or sqlite:path
+  std::string out;
+  for (const Attribute& a : SplitAttributes(text)) {
+    if (!IsPasswordKey(a.key)) out += a.key + "=" + Braced(a.value) + ";";
+  }
+  return out;
+}
+
 std::string RedactConnectionString(const std::string& odbc) {
   std::string out;
   for (const Attribute& a : SplitAttributes(odbc)) {

@@ -27,6 +27,10 @@ struct ResolvedConnection {
 // options.allow_inline_password.
 ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOptions& options);
 
+// What the user typed with any password left out (not masked): usable again as a connection
+// wherever the password comes from the environment or odbc.ini; what plans record.
+std::string WithoutSecrets(const std::string& text);
+
 // `odbc` with the values of PWD/PASSWORD (any case) replaced by "***".
 std::string RedactConnectionString(const std::string& odbc);
 

@@ -4,9 +4,12 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "copier/convert.hpp"
 #include "copier/table_plan.hpp"
+#include "scheduler/planning.hpp"
 
 namespace ferry {
 
@@ -18,22 +21,6 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// PostgreSQL to PostgreSQL with the same column types in the same order: the binary COPY
-// stream can go through as it is, with no decoding and no conversion.
-bool CanPassThrough(const TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
-  if (from.engine != Engine::kPostgres || to.engine != Engine::kPostgres) return false;
-  if (!from.binary_copy_pass_through || !to.binary_copy_pass_through) return false;
-  if (plan.source_columns.size() != plan.destination.columns.size()) return false;
-  for (size_t i = 0; i < plan.source_columns.size(); ++i) {
-    const Column& s = plan.source.columns[size_t(plan.source_columns[i])];
-    const Column& d = plan.destination.columns[size_t(plan.destination_columns[i])];
-    if (plan.destination_columns[i] != int(i)) return false;
-    if (s.type.native != d.type.native) return false;
-    if (s.type.database_specific || d.type.database_specific) return false;
-  }
-  return true;
-}
-
 void Sum(StageTimes& into, const StageTimes& add) {
   into.read += add.read;
   into.convert += add.convert;
@@ -41,6 +28,32 @@ void Sum(StageTimes& into, const StageTimes& add) {
   into.wait_data += add.wait_data;
   into.write += add.write;
   into.commit += add.commit;
+}
+
+std::vector<int> DestinationColumns(const Table& table, const std::vector<std::string>& names) {
+  std::vector<int> out;
+  for (const std::string& n : names) {
+    auto c = table.FindColumn(n);
+    if (!c) {
+      throw Error(ErrorCode::kSchema, fmt::format("the table has no column {}", n),
+                  ErrorContext{DisplayName(table.name), n, "", ""});
+    }
+    out.push_back(*c);
+  }
+  return out;
+}
+
+// Runs `tasks` on up to `threads` threads at once: index and foreign key builds are each one
+// long statement on the destination, so a few at a time use the server's cores.
+void RunConcurrently(std::vector<std::function<void()>> tasks, int threads) {
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < std::max(threads, 1); ++t) {
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < tasks.size(); i = next++) tasks[i]();
+    });
+  }
+  for (std::thread& t : pool) t.join();
 }
 
 }  // namespace
@@ -63,69 +76,45 @@ const char* TableStateName(TableState state) {
 
 int CopyReport::failed() const {
   int n = 0;
-  for (const TableOutcome& t : tables) n += t.state == TableState::kFailed;
+  for (const TableOutcome& t : tables) {
+    n += t.state == TableState::kFailed || !t.schema_errors.empty();
+  }
   return n;
 }
 
-CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& options,
-                   CopyObserver& observer) {
-  const Clock::time_point start = Clock::now();
-  std::vector<TableName> names =
-      options.scope.Select(source.ListTables(), source.info().default_schema);
-  if (names.empty()) {
-    throw Error(ErrorCode::kNotFound,
-                fmt::format("no table in scope: {} has no tables in schema '{}' matching the "
-                            "--include/--exclude patterns",
-                            source.info().display, source.info().default_schema));
-  }
+CopyReport RunCopy(Endpoint& source, Endpoint& destination, const Job& job,
+                   const CopyOptions& options, CopyObserver& observer) {
+  Plan plan = BuildPlan(source, destination, job, options.partitions);
+  return RunPlan(source, destination, plan, options, observer);
+}
 
-  // Prepare everything first: bad input must fail before the first row is written.
-  std::vector<TableCopyPlan> plans;
-  CopyReport report;
-  for (const TableName& name : names) {
-    std::optional<Table> table = source.DescribeTable(name);
-    if (!table) {
-      throw Error(ErrorCode::kNotFound,
-                  fmt::format("table {} disappeared from the source", DisplayName(name)));
-    }
-    TableCopyPlan plan = PlanTableCopy(*table, source.info().engine, destination);
-    if (!plan.create && options.existing_rows == ExistingRows::kRefuse &&
-        destination.HasRows(plan.destination.name)) {
-      throw Error(ErrorCode::kSchema,
-                  fmt::format("destination table {} already holds rows; empty it, or run with "
-                              "--truncate to empty it first or --append to add to it",
-                              DisplayName(plan.destination.name)),
-                  ErrorContext{DisplayName(name), "", "", ""});
-    }
-    TableOutcome outcome;
-    outcome.source = name;
-    outcome.destination = plan.destination.name;
-    outcome.estimated_rows = table->estimated_rows;
-    report.tables.push_back(outcome);
-    plans.push_back(std::move(plan));
-  }
-  // Two source tables landing on one destination table would mix their rows.
-  for (size_t i = 0; i < plans.size(); ++i) {
-    for (size_t j = i + 1; j < plans.size(); ++j) {
-      if (plans[i].destination.name == plans[j].destination.name) {
-        throw Error(
-            ErrorCode::kSchema,
-            fmt::format("source tables {} and {} would both be copied into {}",
-                        DisplayName(plans[i].source.name), DisplayName(plans[j].source.name),
-                        DisplayName(plans[i].destination.name)));
+CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
+                   const CopyOptions& options, CopyObserver& observer) {
+  const Clock::time_point start = Clock::now();
+  // Everything is checked first: bad input must fail before the first row is written.
+  std::vector<PreparedTable> tables = PreparePlan(plan, source, destination, options.partitions);
+  if (plan.data_only) {
+    for (const PreparedTable& t : tables) {
+      if (!t.skip && t.copy.create) {
+        throw Error(ErrorCode::kNotFound,
+                    fmt::format("--data-only, but destination table {} does not exist",
+                                DisplayName(t.copy.destination.name)),
+                    ErrorContext{DisplayName(t.plan->source), "", "", ""});
       }
     }
   }
-
-  // Cut tables into units (this samples keys on the source).
-  std::vector<PartitionPlan> partitions;
-  for (size_t i = 0; i < plans.size(); ++i) {
-    partitions.push_back(PlanPartitions(plans[i].source, source, options.partitions));
-    TableOutcome& t = report.tables[i];
-    t.units = int(partitions.back().units.size());
-    t.strategy = partitions.back().strategy;
-    t.reason = partitions.back().reason;
-    t.pass_through = CanPassThrough(plans[i], source.info(), destination.info());
+  CopyReport report;
+  for (const PreparedTable& t : tables) {
+    TableOutcome outcome;
+    outcome.source = t.plan->source;
+    outcome.destination = t.plan->destination;
+    outcome.estimated_rows = t.plan->estimated_rows;
+    outcome.units = int(t.units.size());
+    outcome.strategy = t.strategy;
+    outcome.reason = t.why;
+    outcome.pass_through = t.pass_through;
+    if (t.skip) outcome.state = TableState::kSkipped;
+    report.tables.push_back(outcome);
   }
   if (options.explain_only) {
     observer.Prepared(report);
@@ -134,14 +123,16 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
 
   // Destination tables first, before any data moves. Where loading without the primary key is
   // faster, the key is built when the table's last unit has committed.
-  std::vector<std::optional<Table>> deferred_keys(plans.size());
-  for (size_t i = 0; i < plans.size(); ++i) {
+  std::vector<std::optional<Table>> deferred_keys(tables.size());
+  for (size_t i = 0; i < tables.size(); ++i) {
     TableOutcome& t = report.tables[i];
-    TableCopyPlan& plan = plans[i];
+    PreparedTable& prepared = tables[i];
+    if (prepared.skip) continue;
+    TableCopyPlan& copy = prepared.copy;
     try {
-      if (plan.create) {
-        Table create = plan.destination;
-        if (destination.info().keys_after_load && !options.keys_first &&
+      if (copy.create) {
+        Table create = copy.destination;
+        if (destination.info().keys_after_load && !options.keys_first && !plan.schema_only &&
             !create.primary_key.empty()) {
           deferred_keys[i] = create;
           create.primary_key.clear();
@@ -150,17 +141,16 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
         t.created = true;
         // Read back what the server made of it: values are checked against the real column
         // types (a key column MariaDB had to make a varchar, say).
-        auto created = destination.DescribeTable(plan.destination.name);
+        auto created = destination.DescribeTable(copy.destination.name);
         if (!created) {
           throw Error(ErrorCode::kInternal,
                       fmt::format("table {} is missing right after it was created",
-                                  DisplayName(plan.destination.name)));
+                                  DisplayName(copy.destination.name)));
         }
-        plan.destination = std::move(*created);
-        if (deferred_keys[i]) deferred_keys[i]->name = plan.destination.name;
-        t.pass_through = CanPassThrough(plan, source.info(), destination.info());
-      } else if (options.existing_rows == ExistingRows::kTruncate) {
-        destination.TruncateTable(plan.destination.name);
+        copy.destination = std::move(*created);
+        if (deferred_keys[i]) deferred_keys[i]->name = copy.destination.name;
+      } else if (prepared.plan->write_mode == WriteMode::kTruncate && !plan.schema_only) {
+        destination.TruncateTable(copy.destination.name);
       }
     } catch (const Error& e) {
       t.state = TableState::kFailed;
@@ -171,28 +161,28 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
 
   std::vector<std::unique_ptr<RowConverter>> converters;
   std::vector<UnitJob> jobs;
-  for (size_t i = 0; i < plans.size(); ++i) {
+  for (size_t i = 0; i < tables.size(); ++i) {
     TableOutcome& t = report.tables[i];
-    const TableCopyPlan& plan = plans[i];
-    converters.push_back(t.pass_through ? nullptr
-                                        : std::make_unique<RowConverter>(
-                                              DisplayName(plan.source.name), PairColumns(plan),
-                                              destination.info().limits, plan.key_positions,
-                                              source.info().limits));
-    if (t.state == TableState::kFailed) continue;
-    for (size_t u = 0; u < partitions[i].units.size(); ++u) {
+    const PreparedTable& prepared = tables[i];
+    const TableCopyPlan& copy = prepared.copy;
+    converters.push_back(nullptr);
+    if (prepared.skip || t.state == TableState::kFailed || plan.schema_only) continue;
+    if (!t.pass_through) {
+      converters.back() = std::make_unique<RowConverter>(
+          DisplayName(copy.source.name), PairColumns(copy), destination.info().limits,
+          copy.key_positions, source.info().limits);
+    }
+    for (const WorkUnit& unit : prepared.units) {
       UnitJob job;
       job.table = i;
-      job.read.table = &plan.source;
-      job.read.columns = plan.source_columns;
-      job.read.unit = partitions[i].units[u];
-      job.read.unit.part = int(u);
-      job.read.unit.parts = int(partitions[i].units.size());
+      job.read.table = &copy.source;
+      job.read.columns = copy.source_columns;
+      job.read.unit = unit;
       job.read.limits = options.engine.limits;
       job.read.pass_through = t.pass_through;
-      job.write.table = &plan.destination;
-      job.write.columns = plan.destination_columns;
-      job.write.key_positions = plan.key_positions;
+      job.write.table = &copy.destination;
+      job.write.columns = copy.destination_columns;
+      job.write.key_positions = copy.key_positions;
       job.write.pass_through = t.pass_through;
       job.converter = converters.back().get();
       jobs.push_back(std::move(job));
@@ -207,7 +197,7 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
     return size(a) > size(b);
   });
 
-  report.consistency = source.BeginSnapshot(options.consistency);
+  report.consistency = plan.schema_only ? "" : source.BeginSnapshot(options.consistency);
   observer.Prepared(report);
   for (TableOutcome& t : report.tables) {
     if (t.state == TableState::kPending) t.state = TableState::kRunning;
@@ -216,27 +206,52 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
   if (destination.info().max_write_sessions > 0) {
     engine.writers = std::min(engine.writers, destination.info().max_write_sessions);
   }
+  // What waits for a table's rows: its primary key (when deferred), then its other indexes.
+  std::mutex errors_mutex;
+  auto build_indexes = [&](size_t i) {
+    const PreparedTable& prepared = tables[i];
+    TableOutcome& t = report.tables[i];
+    if (deferred_keys[i]) {
+      const Clock::time_point key_start = Clock::now();
+      destination.AddPrimaryKey(*deferred_keys[i]);  // a failure here fails the table
+      t.key_seconds = SecondsSince(key_start);
+    }
+    if (!prepared.copy.create || plan.data_only) return;
+    for (const PlannedIndex& planned : prepared.plan->indexes) {
+      try {
+        Index index;
+        index.name = planned.name;
+        index.unique = planned.unique;
+        index.native_definition = planned.native_definition;
+        index.columns = DestinationColumns(prepared.copy.destination, planned.columns);
+        destination.CreateIndex(prepared.copy.destination, index);
+        ++t.indexes_built;
+      } catch (const std::exception& e) {
+        std::lock_guard lock(errors_mutex);
+        t.schema_errors.push_back(fmt::format("index {}: {}", planned.name, e.what()));
+      }
+    }
+  };
   const Clock::time_point copy_start = Clock::now();
-  std::vector<double> key_done_at(plans.size(), 0);  // set by the writer that builds the key
-  std::vector<UnitResult> results = RunPipeline(
-      source, destination, engine, jobs, plans.size(),
-      [&](const PipelineProgress& progress) {
-        for (size_t i = 0; i < report.tables.size(); ++i) {
-          TableOutcome& t = report.tables[i];
-          t.rows = progress.rows[i];
-          t.bytes = progress.bytes[i];
-          t.units_done = progress.units_done[i];
-          if (t.state == TableState::kRunning) t.seconds = SecondsSince(copy_start);
-        }
-        observer.Progress(report);
-      },
-      [&](size_t table) {
-        if (!deferred_keys[table]) return;
-        const Clock::time_point start = Clock::now();
-        destination.AddPrimaryKey(*deferred_keys[table]);
-        report.tables[table].key_seconds = SecondsSince(start);
-        key_done_at[table] = SecondsSince(copy_start);
-      });
+  std::vector<double> keys_done_at(tables.size(), 0);
+  std::vector<UnitResult> results;
+  if (!jobs.empty())
+    results = RunPipeline(
+        source, destination, engine, jobs, tables.size(),
+        [&](const PipelineProgress& progress) {
+          for (size_t i = 0; i < report.tables.size(); ++i) {
+            TableOutcome& t = report.tables[i];
+            t.rows = progress.rows[i];
+            t.bytes = progress.bytes[i];
+            t.units_done = progress.units_done[i];
+            if (t.state == TableState::kRunning) t.seconds = SecondsSince(copy_start);
+          }
+          observer.Progress(report);
+        },
+        [&](size_t table) {
+          build_indexes(table);
+          keys_done_at[table] = SecondsSince(copy_start);
+        });
 
   std::vector<double> first_start(report.tables.size(), -1), last_end(report.tables.size(), 0);
   for (TableOutcome& t : report.tables) {
@@ -268,18 +283,69 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& o
     }
     t.unit_results.push_back(std::move(r));
   }
+  // A schema-only run has no units: its tables' indexes are built here.
+  if (plan.schema_only) {
+    std::vector<std::function<void()>> tasks;
+    for (size_t i = 0; i < tables.size(); ++i) {
+      if (report.tables[i].state == TableState::kDone)
+        tasks.push_back([&, i] { build_indexes(i); });
+    }
+    RunConcurrently(std::move(tasks), engine.writers);
+  }
   for (size_t i = 0; i < report.tables.size(); ++i) {
     TableOutcome& t = report.tables[i];
-    if (key_done_at[i] > 0 && first_start[i] >= 0) t.seconds = key_done_at[i] - first_start[i];
-    if (t.state == TableState::kDone) continue;
+    if (keys_done_at[i] > 0 && first_start[i] >= 0) t.seconds = keys_done_at[i] - first_start[i];
+    if (t.state == TableState::kDone || t.state == TableState::kSkipped) continue;
     t.rows = 0;
     if (t.created) {
       // Leave the destination as it was: a table ferry made for this copy goes again.
       try {
-        destination.DropTable(plans[i].destination.name);
+        destination.DropTable(tables[i].copy.destination.name);
         t.created = false;
       } catch (const Error&) {
       }
+    }
+  }
+
+  // Foreign keys last: every table they reference must be loaded and keyed. Then identity
+  // counters, so new rows continue after the copied ones.
+  if (!plan.data_only) {
+    std::vector<std::function<void()>> tasks;
+    for (size_t i = 0; i < tables.size(); ++i) {
+      if (report.tables[i].state != TableState::kDone || !tables[i].copy.create) continue;
+      for (const PlannedForeignKey& planned : tables[i].plan->foreign_keys) {
+        tasks.push_back([&, i, planned] {
+          TableOutcome& t = report.tables[i];
+          try {
+            ForeignKey fk;
+            fk.name = planned.name;
+            fk.columns = DestinationColumns(tables[i].copy.destination, planned.columns);
+            fk.references = planned.references;
+            fk.referenced_columns = planned.referenced_columns;
+            fk.on_delete = planned.on_delete;
+            fk.on_update = planned.on_update;
+            destination.CreateForeignKey(tables[i].copy.destination, fk);
+            std::lock_guard lock(errors_mutex);
+            ++t.foreign_keys_built;
+          } catch (const std::exception& e) {
+            std::lock_guard lock(errors_mutex);
+            t.schema_errors.push_back(fmt::format("foreign key {}: {}", planned.name, e.what()));
+          }
+        });
+      }
+    }
+    RunConcurrently(std::move(tasks), engine.writers);
+  }
+  for (size_t i = 0; i < tables.size(); ++i) {
+    TableOutcome& t = report.tables[i];
+    if (t.state != TableState::kDone || plan.schema_only) continue;
+    bool has_identity = false;
+    for (const Column& c : tables[i].copy.destination.columns) has_identity |= c.identity;
+    if (!has_identity) continue;
+    try {
+      destination.SyncIdentity(tables[i].copy.destination);
+    } catch (const std::exception& e) {
+      t.schema_errors.push_back(fmt::format("identity counter: {}", e.what()));
     }
   }
   report.seconds = SecondsSince(start);

@@ -1,7 +1,7 @@
-// Runs a copy: prepares every table in scope (refusing bad input before anything is
-// written), creates missing tables, cuts tables into work units, then runs them through the
-// parallel pipeline and reports each table's outcome. A table that fails does not stop the
-// others unless fail_fast is set.
+// Runs a copy from a plan: refuses bad input before anything is written, creates missing
+// tables, runs every unit through the parallel pipeline, builds keys, indexes and foreign keys
+// after the rows are in, and reports each table's outcome. A table that fails does not stop
+// the others unless fail_fast is set.
 #pragma once
 
 #include <cstdint>
@@ -10,25 +10,18 @@
 
 #include "copier/endpoint.hpp"
 #include "copier/error.hpp"
+#include "copier/job.hpp"
+#include "copier/plan.hpp"
 #include "copier/planner.hpp"
-#include "copier/scope.hpp"
 #include "copier/work_unit.hpp"
 #include "scheduler/pipeline.hpp"
 
 namespace ferry {
 
-enum class ExistingRows {
-  kRefuse,    // a destination table that already holds rows is an error (the default)
-  kAppend,    // add to it
-  kTruncate,  // empty it first
-};
-
 struct CopyOptions {
-  Scope scope;
   EngineOptions engine;
   PartitionOptions partitions;
   Consistency consistency = Consistency::kSnapshot;
-  ExistingRows existing_rows = ExistingRows::kRefuse;
   bool explain_only = false;  // plan and print, copy nothing
   // Create primary keys before loading even where building them afterwards is faster.
   bool keys_first = false;
@@ -58,12 +51,18 @@ struct TableOutcome {
   std::vector<UnitResult> unit_results;
   std::string error;  // full text when failed
   ErrorCode error_code = ErrorCode::kInternal;
+  // Indexes, foreign keys or identity counters that could not be built after the rows were in
+  // (the rows are there; the run still exits non-zero).
+  std::vector<std::string> schema_errors;
+  int indexes_built = 0;
+  int foreign_keys_built = 0;
 };
 
 struct CopyReport {
   std::vector<TableOutcome> tables;
   std::string consistency;  // what the source snapshot guarantees
   double seconds = 0;
+  // Tables that failed, or whose indexes or foreign keys could not be built.
   int failed() const;
 };
 
@@ -76,9 +75,14 @@ class CopyObserver {
   virtual void Finished(const CopyReport& /*report*/) {}
 };
 
-// Throws Error for problems that stop the run before any row is written (unknown table,
-// incompatible destination, unmappable type). Failures while copying are in the report.
-CopyReport RunCopy(Endpoint& source, Endpoint& destination, const CopyOptions& options,
-                   CopyObserver& observer);
+// Executes a plan: checks it against both ends (throws Error, before anything is written, for
+// drift and incompatible destinations), creates tables, copies every unit in parallel, then
+// builds keys, indexes and foreign keys. Failures while copying are in the report.
+CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
+                   const CopyOptions& options, CopyObserver& observer);
+
+// Plans `job` and runs the plan.
+CopyReport RunCopy(Endpoint& source, Endpoint& destination, const Job& job,
+                   const CopyOptions& options, CopyObserver& observer);
 
 }  // namespace ferry

@@ -1,0 +1,88 @@
+// What a user asks ferry to copy and how, whether it comes from flags or a job file: the two
+// connections, the tables in scope, how names change on the way (schemas, tables, columns),
+// per-table overrides, and the engine settings. The planner turns a Job into a Plan.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "copier/catalog.hpp"
+#include "copier/scope.hpp"
+
+namespace ferry {
+
+enum class WriteMode {
+  kCreate,    // create missing tables; refuse a destination table that already holds rows
+  kTruncate,  // empty destination tables first (create missing ones)
+  kAppend,    // add to destination tables (create missing ones)
+  kUpsert,    // insert new keys, update existing ones (needs a key)
+};
+const char* WriteModeName(WriteMode mode);
+std::optional<WriteMode> ParseWriteMode(const std::string& text);
+
+// Maps source schemas to destination schemas: the first rule whose pattern matches the
+// source schema applies. `table_prefix` is put in front of every table name; "{schema}" in
+// it (or in `to`) stands for the source schema, so many schemas can land in one.
+struct SchemaRename {
+  std::string from;  // pattern over the source schema: `*` wildcards, otherwise exact
+  std::string to;    // destination schema; "" keeps the destination's default
+  std::string table_prefix;
+};
+
+struct TableRename {
+  TablePattern from;  // exact schema.table (or table) in the source
+  std::string to;     // new table name (no schema: schema renames apply)
+};
+
+struct ColumnRename {
+  TablePattern table;  // which source tables
+  std::string from;    // source column name, exact
+  std::string to;
+};
+
+struct Renames {
+  std::vector<SchemaRename> schemas;
+  std::vector<TableRename> tables;
+  std::vector<ColumnRename> columns;
+
+  // The destination name of `source`, given where it would land without renames.
+  TableName Apply(const TableName& source, const TableName& unrenamed,
+                  const std::string& source_default_schema) const;
+  std::string ApplyToColumn(const TableName& source, const std::string& column,
+                            const std::string& source_default_schema) const;
+  bool empty() const { return schemas.empty() && tables.empty() && columns.empty(); }
+};
+
+// Settings for the tables a pattern matches; the last matching override wins per field.
+struct TableOverride {
+  TablePattern table;
+  std::optional<std::string> strategy;  // "single", "key ranges", "page ranges", "skip"
+  std::optional<int> partitions;
+  std::optional<WriteMode> write_mode;
+  std::optional<std::vector<std::string>> key;  // columns to split on instead of the table's key
+};
+
+struct EngineSettings {
+  std::optional<int> workers, readers, writers, partitions;
+  std::optional<size_t> batch_rows, batch_bytes, memory_limit;
+  std::optional<std::string> consistency;
+};
+
+struct Job {
+  std::string source;  // connection text, never with a password in a file
+  std::string destination;
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  Renames renames;
+  std::vector<TableOverride> overrides;
+  WriteMode write_mode = WriteMode::kCreate;
+  bool schema_only = false;
+  bool data_only = false;
+  EngineSettings engine;
+
+  // The merged override for one source table.
+  TableOverride OverrideFor(const TableName& table, const std::string& default_schema) const;
+};
+
+}  // namespace ferry

@@ -1,0 +1,390 @@
+#include "copier/plan.hpp"
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include <nlohmann/json.hpp>
+
+#include "copier/error.hpp"
+
+namespace ferry {
+
+namespace {
+
+using nlohmann::json;
+
+json Name(const TableName& n) {
+  return {{"schema", n.schema}, {"name", n.name}};
+}
+
+json Bound(const std::optional<std::vector<std::string>>& b) {
+  return b ? json(*b) : json(nullptr);
+}
+
+// Reads a plan with the path of every value at hand, so errors can say where they are.
+class Reader {
+ public:
+  Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void Fail(const std::string& path, const std::string& what) const {
+    throw Error(ErrorCode::kUsage, fmt::format("plan {}: {}: {}", file_, path, what));
+  }
+
+  const json& Field(const json& object, const std::string& path, const char* key) const {
+    if (!object.is_object()) Fail(path, "expected an object");
+    auto it = object.find(key);
+    if (it == object.end()) Fail(path + "." + key, "missing");
+    return *it;
+  }
+
+  std::string String(const json& object, const std::string& path, const char* key,
+                     bool required = true, const std::string& fallback = "") const {
+    if (!object.contains(key)) {
+      if (required) Fail(path + "." + key, "missing");
+      return fallback;
+    }
+    const json& v = object.at(key);
+    if (!v.is_string()) Fail(path + "." + key, "expected a string");
+    return v.get<std::string>();
+  }
+
+  bool Bool(const json& object, const std::string& path, const char* key, bool fallback) const {
+    if (!object.contains(key)) return fallback;
+    const json& v = object.at(key);
+    if (!v.is_boolean()) Fail(path + "." + key, "expected true or false");
+    return v.get<bool>();
+  }
+
+  int64_t Int(const json& object, const std::string& path, const char* key,
+              int64_t fallback) const {
+    if (!object.contains(key)) return fallback;
+    const json& v = object.at(key);
+    if (!v.is_number_integer()) Fail(path + "." + key, "expected an integer");
+    return v.get<int64_t>();
+  }
+
+  double Number(const json& object, const std::string& path, const char* key,
+                double fallback) const {
+    if (!object.contains(key)) return fallback;
+    const json& v = object.at(key);
+    if (!v.is_number()) Fail(path + "." + key, "expected a number");
+    return v.get<double>();
+  }
+
+  std::vector<std::string> Strings(const json& object, const std::string& path, const char* key,
+                                   bool required = false) const {
+    if (!object.contains(key)) {
+      if (required) Fail(path + "." + key, "missing");
+      return {};
+    }
+    return StringList(object.at(key), path + "." + key);
+  }
+
+  std::vector<std::string> StringList(const json& v, const std::string& path) const {
+    if (!v.is_array()) Fail(path, "expected a list of strings");
+    std::vector<std::string> out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) Fail(fmt::format("{}[{}]", path, i), "expected a string");
+      out.push_back(v[i].get<std::string>());
+    }
+    return out;
+  }
+
+  TableName Table(const json& object, const std::string& path, const char* key) const {
+    const json& v = Field(object, path, key);
+    const std::string here = path + "." + key;
+    return TableName{String(v, here, "schema"), String(v, here, "name")};
+  }
+
+  std::optional<std::vector<std::string>> OptionalBound(const json& object, const std::string& path,
+                                                        const char* key) const {
+    if (!object.contains(key) || object.at(key).is_null()) return std::nullopt;
+    return StringList(object.at(key), path + "." + key);
+  }
+
+ private:
+  std::string file_;
+};
+
+}  // namespace
+
+std::vector<ShapeColumn> ShapeOf(const Table& table) {
+  std::vector<ShapeColumn> out;
+  for (const Column& c : table.columns) out.push_back({c.name, c.type.native, c.nullable});
+  return out;
+}
+
+std::string ShapeFingerprint(const Table& table) {
+  std::string canonical = table.name.schema + "." + table.name.name + "\n";
+  for (const Column& c : table.columns) {
+    canonical += c.name + "\t" + c.type.native + "\t" + (c.nullable ? "null" : "not null") + "\n";
+  }
+  canonical += "key";
+  for (int k : table.primary_key) canonical += "\t" + table.columns[size_t(k)].name;
+  return fmt::format("xxh64:{:016x}", XXH64(canonical.data(), canonical.size(), 0));
+}
+
+std::vector<std::string> ShapeDrift(const TablePlan& plan, const Table& now) {
+  std::vector<std::string> out;
+  for (const ShapeColumn& was : plan.source_shape) {
+    auto index = now.FindColumn(was.name);
+    if (!index) {
+      out.push_back(fmt::format("column {} no longer exists", was.name));
+      continue;
+    }
+    const Column& c = now.columns[size_t(*index)];
+    if (c.type.native != was.type) {
+      out.push_back(
+          fmt::format("column {} changed type from {} to {}", was.name, was.type, c.type.native));
+    }
+    if (c.nullable != was.nullable) {
+      out.push_back(
+          fmt::format("column {} is now {}", was.name, c.nullable ? "nullable" : "NOT NULL"));
+    }
+  }
+  for (const Column& c : now.columns) {
+    bool known = false;
+    for (const ShapeColumn& was : plan.source_shape) known = known || was.name == c.name;
+    if (!known) out.push_back(fmt::format("column {} ({}) was added", c.name, c.type.native));
+  }
+  std::vector<std::string> key;
+  for (int k : now.primary_key) key.push_back(now.columns[size_t(k)].name);
+  if (key != plan.source_key) {
+    auto list = [](const std::vector<std::string>& v) {
+      std::string s;
+      for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
+      return s.empty() ? std::string("none") : "(" + s + ")";
+    };
+    out.push_back(
+        fmt::format("the primary key changed from {} to {}", list(plan.source_key), list(key)));
+  }
+  return out;
+}
+
+PlannedUnit ToPlannedUnit(const KeyRange& range) {
+  return PlannedUnit{range.lo, range.hi, range.null_keys, range.by_location};
+}
+
+std::string PlanToJson(const Plan& plan) {
+  json tables = json::array();
+  for (const TablePlan& t : plan.tables) {
+    json columns = json::array();
+    for (const PlannedColumn& c : t.columns) {
+      columns.push_back({{"source", c.source},
+                         {"source_type", c.source_type},
+                         {"destination", c.destination},
+                         {"destination_type", c.destination_type}});
+    }
+    json units = json::array();
+    for (const PlannedUnit& u : t.units) {
+      json unit = {{"lo", Bound(u.lo)}, {"hi", Bound(u.hi)}};
+      if (u.null_keys) unit["null_keys"] = true;
+      if (u.by_location) unit["pages"] = true;
+      units.push_back(unit);
+    }
+    json indexes = json::array();
+    for (const PlannedIndex& i : t.indexes) {
+      json index = {{"name", i.name}, {"columns", i.columns}, {"unique", i.unique}};
+      if (!i.native_definition.empty()) index["definition"] = i.native_definition;
+      indexes.push_back(index);
+    }
+    json fks = json::array();
+    for (const PlannedForeignKey& f : t.foreign_keys) {
+      fks.push_back({{"name", f.name},
+                     {"columns", f.columns},
+                     {"references", Name(f.references)},
+                     {"referenced_columns", f.referenced_columns},
+                     {"on_delete", f.on_delete},
+                     {"on_update", f.on_update}});
+    }
+    json shape = json::array();
+    for (const ShapeColumn& c : t.source_shape) {
+      shape.push_back({{"name", c.name}, {"type", c.type}, {"nullable", c.nullable}});
+    }
+    tables.push_back(
+        {{"source", Name(t.source)},
+         {"destination", Name(t.destination)},
+         {"create", t.create},
+         {"write_mode", WriteModeName(t.write_mode)},
+         {"strategy", t.strategy},
+         {"why", t.why},
+         {"partitions", t.partitions},
+         {"split_key", t.split_key},
+         {"units", units},
+         {"columns", columns},
+         {"primary_key", t.primary_key},
+         {"indexes", indexes},
+         {"foreign_keys", fks},
+         {"estimated_rows", t.estimated_rows},
+         {"estimated_bytes", t.estimated_bytes},
+         {"estimated_seconds", t.estimated_seconds},
+         {"source_shape",
+          {{"fingerprint", t.fingerprint}, {"primary_key", t.source_key}, {"columns", shape}}}});
+  }
+  json doc = {{"ferry_plan", Plan::kFormat},
+              {"created_at", plan.created_at},
+              {"source", plan.source},
+              {"destination", plan.destination},
+              {"schema_only", plan.schema_only},
+              {"data_only", plan.data_only},
+              {"tables", tables}};
+  return doc.dump(2) + "\n";
+}
+
+Plan PlanFromJson(const std::string& text, const std::string& file) {
+  Reader r(file);
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw Error(ErrorCode::kUsage,
+                fmt::format("plan {}: not valid JSON at byte {}: {}", file, e.byte, e.what()));
+  }
+  if (!doc.is_object()) r.Fail("$", "expected an object");
+  if (r.Int(doc, "$", "ferry_plan", -1) != Plan::kFormat) {
+    r.Fail("$.ferry_plan",
+           fmt::format("expected {} (a plan written by `ferry plan`)", Plan::kFormat));
+  }
+  Plan plan;
+  plan.source = r.String(doc, "$", "source");
+  plan.destination = r.String(doc, "$", "destination");
+  plan.created_at = r.String(doc, "$", "created_at", false);
+  plan.schema_only = r.Bool(doc, "$", "schema_only", false);
+  plan.data_only = r.Bool(doc, "$", "data_only", false);
+  if (plan.schema_only && plan.data_only) r.Fail("$", "schema_only and data_only are both true");
+  const json& tables = r.Field(doc, "$", "tables");
+  if (!tables.is_array()) r.Fail("$.tables", "expected a list");
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const std::string path = fmt::format("$.tables[{}]", i);
+    const json& j = tables[i];
+    TablePlan t;
+    t.source = r.Table(j, path, "source");
+    t.destination = r.Table(j, path, "destination");
+    t.create = r.Bool(j, path, "create", false);
+    std::string mode = r.String(j, path, "write_mode", false, "create");
+    auto parsed = ParseWriteMode(mode);
+    if (!parsed) {
+      r.Fail(path + ".write_mode",
+             fmt::format("'{}' is not one of create, truncate, append, upsert", mode));
+    }
+    t.write_mode = *parsed;
+    t.strategy = r.String(j, path, "strategy", false, "single");
+    if (t.strategy != "single" && t.strategy != "key ranges" && t.strategy != "page ranges" &&
+        t.strategy != "skip") {
+      r.Fail(path + ".strategy",
+             fmt::format("'{}' is not one of single, key ranges, page ranges, skip", t.strategy));
+    }
+    t.why = r.String(j, path, "why", false);
+    t.partitions = int(r.Int(j, path, "partitions", 1));
+    if (t.partitions < 1 || t.partitions > 100000) {
+      r.Fail(path + ".partitions", "must be between 1 and 100000");
+    }
+    t.split_key = r.Strings(j, path, "split_key");
+    if (j.contains("units")) {
+      const json& units = j.at("units");
+      if (!units.is_array()) r.Fail(path + ".units", "expected a list");
+      for (size_t u = 0; u < units.size(); ++u) {
+        const std::string up = fmt::format("{}.units[{}]", path, u);
+        PlannedUnit unit;
+        unit.lo = r.OptionalBound(units[u], up, "lo");
+        unit.hi = r.OptionalBound(units[u], up, "hi");
+        unit.null_keys = r.Bool(units[u], up, "null_keys", false);
+        unit.by_location = r.Bool(units[u], up, "pages", false);
+        size_t width = unit.by_location ? 1 : t.split_key.size();
+        for (const auto* bound : {&unit.lo, &unit.hi}) {
+          if (*bound && (*bound)->size() != width) {
+            r.Fail(up, fmt::format("a bound has {} values but the split key has {} columns",
+                                   (*bound)->size(), width));
+          }
+        }
+        if (!unit.by_location && !unit.lo && !unit.hi && !unit.null_keys && !t.split_key.empty() &&
+            units.size() > 1) {
+          r.Fail(up, "a unit with neither bound would overlap the others");
+        }
+        t.units.push_back(std::move(unit));
+      }
+    }
+    const json& columns = r.Field(j, path, "columns");
+    if (!columns.is_array() || columns.empty()) r.Fail(path + ".columns", "expected a list");
+    for (size_t c = 0; c < columns.size(); ++c) {
+      const std::string cp = fmt::format("{}.columns[{}]", path, c);
+      PlannedColumn column;
+      column.source = r.String(columns[c], cp, "source");
+      column.destination = r.String(columns[c], cp, "destination", false, column.source);
+      column.source_type = r.String(columns[c], cp, "source_type", false);
+      column.destination_type = r.String(columns[c], cp, "destination_type", false);
+      for (const PlannedColumn& other : t.columns) {
+        if (other.destination == column.destination) {
+          r.Fail(cp + ".destination",
+                 fmt::format("column {} is written twice", column.destination));
+        }
+      }
+      t.columns.push_back(std::move(column));
+    }
+    t.primary_key = r.Strings(j, path, "primary_key");
+    if (j.contains("indexes")) {
+      const json& list = j.at("indexes");
+      if (!list.is_array()) r.Fail(path + ".indexes", "expected a list");
+      for (size_t x = 0; x < list.size(); ++x) {
+        const std::string ip = fmt::format("{}.indexes[{}]", path, x);
+        PlannedIndex index;
+        index.name = r.String(list[x], ip, "name");
+        index.columns = r.Strings(list[x], ip, "columns", true);
+        index.unique = r.Bool(list[x], ip, "unique", false);
+        index.native_definition = r.String(list[x], ip, "definition", false);
+        t.indexes.push_back(std::move(index));
+      }
+    }
+    if (j.contains("foreign_keys")) {
+      const json& list = j.at("foreign_keys");
+      if (!list.is_array()) r.Fail(path + ".foreign_keys", "expected a list");
+      for (size_t x = 0; x < list.size(); ++x) {
+        const std::string fp = fmt::format("{}.foreign_keys[{}]", path, x);
+        PlannedForeignKey fk;
+        fk.name = r.String(list[x], fp, "name");
+        fk.columns = r.Strings(list[x], fp, "columns", true);
+        fk.references = r.Table(list[x], fp, "references");
+        fk.referenced_columns = r.Strings(list[x], fp, "referenced_columns", true);
+        fk.on_delete = r.String(list[x], fp, "on_delete", false, "NO ACTION");
+        fk.on_update = r.String(list[x], fp, "on_update", false, "NO ACTION");
+        if (fk.columns.size() != fk.referenced_columns.size()) {
+          r.Fail(fp, "columns and referenced_columns differ in length");
+        }
+        t.foreign_keys.push_back(std::move(fk));
+      }
+    }
+    t.estimated_rows = r.Int(j, path, "estimated_rows", -1);
+    t.estimated_bytes = r.Int(j, path, "estimated_bytes", -1);
+    t.estimated_seconds = r.Number(j, path, "estimated_seconds", -1);
+    const json& shape = r.Field(j, path, "source_shape");
+    const std::string sp = path + ".source_shape";
+    t.fingerprint = r.String(shape, sp, "fingerprint");
+    t.source_key = r.Strings(shape, sp, "primary_key");
+    const json& shape_columns = r.Field(shape, sp, "columns");
+    if (!shape_columns.is_array()) r.Fail(sp + ".columns", "expected a list");
+    for (size_t c = 0; c < shape_columns.size(); ++c) {
+      const std::string cp = fmt::format("{}.columns[{}]", sp, c);
+      t.source_shape.push_back({r.String(shape_columns[c], cp, "name"),
+                                r.String(shape_columns[c], cp, "type"),
+                                r.Bool(shape_columns[c], cp, "nullable", true)});
+    }
+    for (const PlannedColumn& c : t.columns) {
+      bool known = false;
+      for (const ShapeColumn& s : t.source_shape) known = known || s.name == c.source;
+      if (!known) {
+        r.Fail(path + ".columns",
+               fmt::format("source column {} is not in the source shape", c.source));
+      }
+    }
+    for (const TablePlan& other : plan.tables) {
+      if (other.destination == t.destination) {
+        r.Fail(path + ".destination", fmt::format("{} is the destination of another table too",
+                                                  DisplayName(t.destination)));
+      }
+    }
+    plan.tables.push_back(std::move(t));
+  }
+  return plan;
+}
+
+}  // namespace ferry

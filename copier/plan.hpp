@@ -1,0 +1,99 @@
+// The plan: for every table, where it goes, which column feeds which with what types, how it
+// is cut into units and why, how it is written, what is built after its rows are in, and a
+// record of the source shape it was made for. A JSON file a DBA can read, diff and edit;
+// `ferry run --plan` executes exactly what it says, and refuses it when the source drifted.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "copier/catalog.hpp"
+#include "copier/job.hpp"
+#include "copier/work_unit.hpp"
+
+namespace ferry {
+
+struct PlannedColumn {
+  std::string source;
+  std::string destination;
+  std::string source_type;       // native spelling at the source
+  std::string destination_type;  // native spelling at the destination (to create, or found)
+};
+
+// One column of the source as the plan saw it, to detect drift.
+struct ShapeColumn {
+  std::string name;
+  std::string type;
+  bool nullable = true;
+};
+
+struct PlannedIndex {
+  std::string name;
+  std::vector<std::string> columns;  // destination column names
+  bool unique = false;
+  std::string native_definition;  // same-engine expression or partial index
+};
+
+struct PlannedForeignKey {
+  std::string name;
+  std::vector<std::string> columns;  // destination column names
+  TableName references;              // destination table
+  std::vector<std::string> referenced_columns;
+  std::string on_delete = "NO ACTION";
+  std::string on_update = "NO ACTION";
+};
+
+struct PlannedUnit {
+  std::optional<std::vector<std::string>> lo;
+  std::optional<std::vector<std::string>> hi;
+  bool null_keys = false;
+  bool by_location = false;
+};
+
+struct TablePlan {
+  TableName source;
+  TableName destination;
+  bool create = false;  // the destination table does not exist when the plan is made
+  WriteMode write_mode = WriteMode::kCreate;
+  std::string strategy;  // "single", "key ranges", "page ranges", "skip"
+  std::string why;
+  int partitions = 1;
+  std::vector<std::string> split_key;  // source column names the units are cut on
+  std::vector<PlannedUnit> units;      // empty, or as many as `partitions`
+  std::vector<PlannedColumn> columns;
+  std::vector<std::string> primary_key;         // destination column names
+  std::vector<PlannedIndex> indexes;            // built after the rows are in
+  std::vector<PlannedForeignKey> foreign_keys;  // built after every table is loaded
+  std::vector<ShapeColumn> source_shape;
+  std::vector<std::string> source_key;  // the source's primary key, part of its shape
+  std::string fingerprint;
+  int64_t estimated_rows = -1;
+  int64_t estimated_bytes = -1;
+  double estimated_seconds = -1;
+};
+
+struct Plan {
+  static constexpr int kFormat = 1;
+  std::string source;  // connection text without secrets
+  std::string destination;
+  std::string created_at;  // UTC, ISO 8601
+  bool schema_only = false;
+  bool data_only = false;
+  std::vector<TablePlan> tables;
+};
+
+// The fingerprint of a source table's shape (columns, types, nullability, primary key).
+std::string ShapeFingerprint(const Table& table);
+std::vector<ShapeColumn> ShapeOf(const Table& table);
+// How `now` differs from the shape a plan recorded, one sentence per difference; empty when
+// it has not drifted.
+std::vector<std::string> ShapeDrift(const TablePlan& plan, const Table& now);
+
+std::string PlanToJson(const Plan& plan);
+// Throws Error(kUsage) naming `file`, the JSON path ("tables[3].units[0].lo") and the problem.
+Plan PlanFromJson(const std::string& text, const std::string& file);
+
+PlannedUnit ToPlannedUnit(const KeyRange& range);
+
+}  // namespace ferry

@@ -1,0 +1,277 @@
+#include "scheduler/planning.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "copier/error.hpp"
+
+namespace ferry {
+
+namespace {
+
+std::string UtcNow() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// PostgreSQL to PostgreSQL with the same column types in the same order: the binary COPY
+// stream can go through as it is, with no decoding and no conversion.
+bool CanPassThrough(const TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
+  if (from.engine != Engine::kPostgres || to.engine != Engine::kPostgres) return false;
+  if (!from.binary_copy_pass_through || !to.binary_copy_pass_through) return false;
+  if (plan.source_columns.size() != plan.destination.columns.size()) return false;
+  for (size_t i = 0; i < plan.source_columns.size(); ++i) {
+    const Column& s = plan.source.columns[size_t(plan.source_columns[i])];
+    const Column& d = plan.destination.columns[size_t(plan.destination_columns[i])];
+    if (plan.destination_columns[i] != int(i)) return false;
+    if (s.type.native != d.type.native) return false;
+    if (s.type.database_specific || d.type.database_specific) return false;
+  }
+  return true;
+}
+
+std::vector<int> ResolveColumns(const Table& table, const std::vector<std::string>& names,
+                                const std::string& what) {
+  std::vector<int> out;
+  for (const std::string& name : names) {
+    auto c = table.FindColumn(name);
+    if (!c) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("{} names column {}, which the table lacks", what, name),
+                  ErrorContext{DisplayName(table.name), name, "", ""});
+    }
+    out.push_back(*c);
+  }
+  return out;
+}
+
+// The destination name of every source table in scope, renames applied: foreign keys are
+// re-pointed with it.
+TableName DestinationOf(const TableName& source, Endpoint& src, Endpoint& dst, const Job& job) {
+  return job.renames.Apply(source, dst.DestinationName(source, src.info().engine),
+                           src.info().default_schema);
+}
+
+}  // namespace
+
+Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
+               const PartitionOptions& partition_options) {
+  std::vector<TablePattern> include, exclude;
+  for (const std::string& p : job.include) include.push_back(TablePattern::Parse(p));
+  for (const std::string& p : job.exclude) exclude.push_back(TablePattern::Parse(p));
+  Scope scope(std::move(include), std::move(exclude));
+  const std::string default_schema = source.info().default_schema;
+  std::vector<TableName> names = scope.Select(source.ListTables(), default_schema);
+  if (names.empty()) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("no table in scope: {} has no tables in schema '{}' matching the "
+                            "include/exclude patterns",
+                            source.info().display, default_schema));
+  }
+  Plan plan;
+  plan.source = job.source;
+  plan.destination = job.destination;
+  plan.created_at = UtcNow();
+  plan.schema_only = job.schema_only;
+  plan.data_only = job.data_only;
+  for (const TableName& name : names) {
+    std::optional<Table> table = source.DescribeTable(name);
+    if (!table) {
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("table {} disappeared from the source", DisplayName(name)));
+    }
+    const TableOverride over = job.OverrideFor(name, default_schema);
+    TablePlan t;
+    t.source = name;
+    t.destination = DestinationOf(name, source, destination, job);
+    t.write_mode = over.write_mode.value_or(job.write_mode);
+    t.source_shape = ShapeOf(*table);
+    t.source_key = ColumnNames(*table, table->primary_key);
+    t.fingerprint = ShapeFingerprint(*table);
+    t.estimated_rows = table->estimated_rows;
+    t.estimated_bytes = table->estimated_bytes;
+
+    std::vector<ColumnChoice> choices;
+    for (size_t i = 0; i < table->columns.size(); ++i) {
+      choices.push_back(
+          {int(i), job.renames.ApplyToColumn(name, table->columns[i].name, default_schema), ""});
+    }
+    auto renamed = [&](int column) { return choices[size_t(column)].destination; };
+    std::vector<std::string> key;
+    for (int k : table->primary_key) key.push_back(renamed(k));
+    TableCopyPlan copy =
+        PlanTableCopy(*table, source.info().engine, destination, t.destination, choices, key);
+    t.create = copy.create;
+    for (size_t i = 0; i < copy.source_columns.size(); ++i) {
+      const Column& s = table->columns[size_t(copy.source_columns[i])];
+      const Column& d = copy.destination.columns[size_t(copy.destination_columns[i])];
+      t.columns.push_back({s.name, d.name, s.type.native, d.type.native});
+    }
+    t.primary_key = key;
+    if (t.create) {
+      for (const std::vector<Index>* list : {&table->unique_indexes, &table->indexes}) {
+        for (const Index& index : *list) {
+          PlannedIndex p{index.name, {}, index.unique, ""};
+          for (int c : index.columns) p.columns.push_back(renamed(c));
+          if (!index.native_definition.empty()) {
+            // An expression or partial index only means something to the same engine.
+            if (source.info().engine != destination.info().engine) continue;
+            p.native_definition = index.native_definition;
+          }
+          t.indexes.push_back(std::move(p));
+        }
+      }
+      for (const ForeignKey& fk : table->foreign_keys) {
+        PlannedForeignKey p;
+        p.name = fk.name;
+        for (int c : fk.columns) p.columns.push_back(renamed(c));
+        p.references = DestinationOf(fk.references, source, destination, job);
+        for (const std::string& c : fk.referenced_columns) {
+          p.referenced_columns.push_back(
+              job.renames.ApplyToColumn(fk.references, c, default_schema));
+        }
+        p.on_delete = fk.on_delete;
+        p.on_update = fk.on_update;
+        t.foreign_keys.push_back(std::move(p));
+      }
+    }
+    if (t.write_mode == WriteMode::kCreate && !t.create &&
+        destination.HasRows(copy.destination.name)) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("destination table {} already holds rows; empty it, or choose the "
+                              "write mode truncate (--truncate) or append (--append)",
+                              DisplayName(copy.destination.name)),
+                  ErrorContext{DisplayName(name), "", "", ""});
+    }
+    if (t.write_mode == WriteMode::kUpsert && table->RowKey().empty()) {
+      throw Error(ErrorCode::kSchema, "write mode upsert needs a primary key or unique key",
+                  ErrorContext{DisplayName(name), "", "", ""});
+    }
+
+    PartitionOptions options = partition_options;
+    if (over.partitions) options.units = *over.partitions;
+    if (over.key) options.key = ResolveColumns(*table, *over.key, "the split key override");
+    if (over.strategy == "single") options.units = 1;
+    if (over.strategy == "page ranges") options.by_location = true;
+    if (over.strategy == "skip") {
+      t.strategy = "skip";
+      t.why = "skipped by the job's override";
+      t.partitions = 1;
+    } else {
+      PartitionPlan parts = PlanPartitions(*table, source, options);
+      t.strategy = parts.strategy;
+      t.why = parts.reason;
+      t.partitions = int(parts.units.size());
+      if (!parts.units.empty() && !parts.units.front().range.key_columns.empty()) {
+        t.split_key = ColumnNames(*table, parts.units.front().range.key_columns);
+      }
+      if (parts.units.size() > 1) {
+        for (const WorkUnit& u : parts.units) t.units.push_back(ToPlannedUnit(u.range));
+      }
+    }
+    plan.tables.push_back(std::move(t));
+  }
+  for (size_t i = 0; i < plan.tables.size(); ++i) {
+    for (size_t j = i + 1; j < plan.tables.size(); ++j) {
+      if (plan.tables[i].destination == plan.tables[j].destination) {
+        throw Error(
+            ErrorCode::kSchema,
+            fmt::format("source tables {} and {} would both be copied into {}",
+                        DisplayName(plan.tables[i].source), DisplayName(plan.tables[j].source),
+                        DisplayName(plan.tables[i].destination)));
+      }
+    }
+  }
+  return plan;
+}
+
+std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpoint& destination,
+                                       const PartitionOptions& partition_options) {
+  std::vector<PreparedTable> out;
+  for (const TablePlan& t : plan.tables) {
+    PreparedTable prepared;
+    prepared.plan = &t;
+    prepared.strategy = t.strategy;
+    prepared.why = t.why;
+    if (t.strategy == "skip") {
+      prepared.skip = true;
+      out.push_back(std::move(prepared));
+      continue;
+    }
+    const std::string shown = DisplayName(t.source);
+    std::optional<Table> table = source.DescribeTable(t.source);
+    if (!table) {
+      throw Error(ErrorCode::kNotFound, "the plan's source table does not exist",
+                  ErrorContext{shown, "", "", ""});
+    }
+    std::vector<std::string> drift = ShapeDrift(t, *table);
+    if (!drift.empty()) {
+      std::string list;
+      for (const std::string& d : drift) list += "\n    " + d;
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("the source table changed since the plan was made (make a new "
+                              "plan):{}",
+                              list),
+                  ErrorContext{shown, "", "", ""});
+    }
+    std::vector<ColumnChoice> choices;
+    for (const PlannedColumn& c : t.columns) {
+      auto index = table->FindColumn(c.source);
+      choices.push_back({*index, c.destination, c.destination_type});
+    }
+    prepared.copy = PlanTableCopy(*table, source.info().engine, destination, t.destination, choices,
+                                  t.primary_key);
+    if (t.write_mode == WriteMode::kCreate && !prepared.copy.create &&
+        destination.HasRows(prepared.copy.destination.name)) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("destination table {} already holds rows; empty it, or choose the "
+                              "write mode truncate (--truncate) or append (--append)",
+                              DisplayName(prepared.copy.destination.name)),
+                  ErrorContext{shown, "", "", ""});
+    }
+    std::vector<int> key = ResolveColumns(*table, t.split_key, "the plan's split key");
+    if (t.units.size() > 1 && int(t.units.size()) == t.partitions) {
+      for (size_t u = 0; u < t.units.size(); ++u) {
+        WorkUnit unit;
+        unit.table = t.source;
+        const PlannedUnit& p = t.units[u];
+        unit.range.key_columns = p.by_location ? std::vector<int>{} : key;
+        unit.range.lo = p.lo;
+        unit.range.hi = p.hi;
+        unit.range.null_keys = p.null_keys;
+        unit.range.by_location = p.by_location;
+        prepared.units.push_back(std::move(unit));
+      }
+    } else if (t.partitions <= 1) {
+      WorkUnit unit;
+      unit.table = t.source;
+      prepared.units.push_back(std::move(unit));
+    } else {
+      // The partition count was edited: cut again, on the plan's key.
+      PartitionOptions options = partition_options;
+      options.units = t.partitions;
+      options.key = key;
+      options.by_location = t.strategy == "page ranges";
+      options.small_table_rows = 0;
+      options.small_table_bytes = 0;
+      PartitionPlan parts = PlanPartitions(*table, source, options);
+      prepared.units = std::move(parts.units);
+      prepared.why = parts.reason + " (re-cut at run time: the plan's partition count changed)";
+    }
+    for (size_t u = 0; u < prepared.units.size(); ++u) {
+      prepared.units[u].part = int(u);
+      prepared.units[u].parts = int(prepared.units.size());
+    }
+    prepared.pass_through = CanPassThrough(prepared.copy, source.info(), destination.info());
+    out.push_back(std::move(prepared));
+  }
+  return out;
+}
+
+}  // namespace ferry

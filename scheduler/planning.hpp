@@ -1,0 +1,39 @@
+// From a Job to a Plan (reading catalogs, sampling keys), and from a Plan back to what the
+// pipeline runs (checking the source has not drifted and the destination can take it). Both
+// refuse bad input with an Error before anything is written.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "copier/endpoint.hpp"
+#include "copier/job.hpp"
+#include "copier/plan.hpp"
+#include "copier/planner.hpp"
+#include "copier/table_plan.hpp"
+
+namespace ferry {
+
+// Plans every table the job puts in scope. `source_text`/`destination_text` are recorded in
+// the plan without secrets.
+Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
+               const PartitionOptions& partitions);
+
+// A table of a plan, resolved against the live catalogs.
+struct PreparedTable {
+  const TablePlan* plan = nullptr;
+  TableCopyPlan copy;
+  std::vector<WorkUnit> units;
+  std::string strategy;
+  std::string why;
+  bool pass_through = false;
+  bool skip = false;
+};
+
+// Checks every table of `plan` against the source (drift) and the destination (shape, rows
+// already there for write mode create), and turns its units into key ranges. Throws
+// Error(kSchema/kNotFound) naming the table and what is wrong.
+std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpoint& destination,
+                                       const PartitionOptions& partitions);
+
+}  // namespace ferry

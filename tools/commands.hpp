@@ -1,0 +1,16 @@
+// ferry's command table: each command registers its options and returns the function that
+// runs it once the command line is parsed. Commands only translate options into library calls.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace ferry {
+
+using CommandAction = std::function<int()>;
+
+CommandAction AddRunCommand(CLI::App& app);
+CommandAction AddPlanCommand(CLI::App& app);
+
+}  // namespace ferry

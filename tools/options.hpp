@@ -1,0 +1,53 @@
+// The command-line options every copying command shares, in one struct: where from and to,
+// what is in scope, how it is written, and the engine's knobs. Each option has an
+// environment-variable twin, and each default its reason in the help text. Flags override the
+// environment, which overrides a job file.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "copier/job.hpp"
+#include "scheduler/copy_run.hpp"
+
+namespace ferry {
+
+struct CommonOptions {
+  std::string job_file;
+  std::optional<std::string> source;
+  std::optional<std::string> dest;
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  bool truncate = false;
+  bool append = false;
+  std::optional<std::string> write_mode;
+  bool schema_only = false;
+  bool data_only = false;
+  bool inline_password = false;
+  std::optional<size_t> batch_rows;
+  std::optional<size_t> batch_bytes;
+  std::optional<int> workers;
+  std::optional<int> readers;
+  std::optional<int> writers;
+  std::optional<size_t> memory_limit;
+  std::optional<int> partitions;
+  std::optional<std::string> consistency;
+  bool fail_fast = false;
+  bool keys_first = false;
+};
+
+// Registers the connection and scope options (check, plan, run) and the engine options (plan,
+// run) on `command`.
+void AddScopeOptions(CLI::App* command, CommonOptions& options);
+void AddEngineOptions(CLI::App* command, CommonOptions& options);
+
+// The job these options describe: a job file (when given) under the flags. Throws Error(kUsage)
+// for a missing source or destination, contradicting flags, or a bad job file.
+Job BuildJob(const CommonOptions& options);
+// Engine, partition and consistency settings: flags, then the job file, then defaults.
+CopyOptions BuildCopyOptions(const CommonOptions& options, const Job& job);
+
+}  // namespace ferry

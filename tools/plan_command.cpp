@@ -1,0 +1,66 @@
+// `ferry plan`: write the plan for a job as JSON, for review, editing and `ferry run --plan`.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+
+#include "copier/error.hpp"
+#include "copier/plan.hpp"
+#include "drivers/connection_string.hpp"
+#include "drivers/open.hpp"
+#include "scheduler/planning.hpp"
+#include "tools/commands.hpp"
+#include "tools/exit_codes.hpp"
+#include "tools/options.hpp"
+
+namespace ferry {
+
+namespace {
+
+struct PlanFlags {
+  CommonOptions common;
+  std::string output;
+};
+
+int MakePlan(const PlanFlags& flags) {
+  Job job = BuildJob(flags.common);
+  CopyOptions options = BuildCopyOptions(flags.common, job);
+  auto source = OpenEndpoint(job.source, EndpointRole::kSource, flags.common.inline_password);
+  auto dest =
+      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
+  job.source = WithoutSecrets(job.source);
+  job.destination = WithoutSecrets(job.destination);
+  Plan plan = BuildPlan(*source, *dest, job, options.partitions);
+  const std::string json = PlanToJson(plan);
+  if (flags.output.empty() || flags.output == "-") {
+    fmt::print("{}", json);
+  } else {
+    std::ofstream out(flags.output);
+    out << json;
+    if (!out) throw Error(ErrorCode::kIo, fmt::format("cannot write the plan to {}", flags.output));
+    int units = 0;
+    for (const TablePlan& t : plan.tables) units += t.partitions;
+    fmt::print(stderr, "wrote {}: {} table{}, {} unit{}\n", flags.output, plan.tables.size(),
+               plan.tables.size() == 1 ? "" : "s", units, units == 1 ? "" : "s");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandAction AddPlanCommand(CLI::App& app) {
+  auto flags = std::make_shared<PlanFlags>();
+  CLI::App* plan = app.add_subcommand(
+      "plan",
+      "Write the plan of a copy (tables, column mapping, units and why, write modes, "
+      "indexes, source shapes) as JSON; `ferry run --plan FILE` executes it");
+  AddScopeOptions(plan, flags->common);
+  AddEngineOptions(plan, flags->common);
+  plan->add_option("--output,-o", flags->output, "Write the plan to FILE (default: stdout)");
+  return [plan, flags]() -> int {
+    if (!*plan) return -1;
+    return MakePlan(*flags);
+  };
+}
+
+}  // namespace ferry

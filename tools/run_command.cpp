@@ -1,0 +1,107 @@
+// `ferry run`: copy what a job (flags, environment, job file) or a plan file describes.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "copier/error.hpp"
+#include "copier/plan.hpp"
+#include "drivers/connection_string.hpp"
+#include "drivers/open.hpp"
+#include "scheduler/copy_run.hpp"
+#include "scheduler/planning.hpp"
+#include "scheduler/profile.hpp"
+#include "tools/commands.hpp"
+#include "tools/console.hpp"
+#include "tools/exit_codes.hpp"
+#include "tools/options.hpp"
+
+namespace ferry {
+
+namespace {
+
+struct RunFlags {
+  CommonOptions common;
+  std::string plan_file;
+  bool quiet = false;
+  bool explain = false;
+  bool verbose = false;
+  std::string profile;
+};
+
+Plan ReadPlanFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::kUsage, fmt::format("cannot read plan file {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return PlanFromJson(text.str(), path);
+}
+
+void PrintEnds(const Endpoint& source, const Endpoint& dest) {
+  fmt::print("source:      {} ({} {})\n", source.info().display, source.info().product,
+             source.info().version);
+  fmt::print("destination: {} ({} {})\n", dest.info().display, dest.info().product,
+             dest.info().version);
+}
+
+int Run(const RunFlags& flags) {
+  const CommonOptions& c = flags.common;
+  std::optional<Plan> plan;
+  Job job;
+  if (!flags.plan_file.empty()) {
+    plan = ReadPlanFile(flags.plan_file);
+    // The plan says where; --source/--dest may point it elsewhere (a rehearsal copy).
+    job.source = c.source.value_or(plan->source);
+    job.destination = c.dest.value_or(plan->destination);
+    job.engine = {};
+  } else {
+    job = BuildJob(c);
+  }
+  CopyOptions options = BuildCopyOptions(c, job);
+  options.explain_only = flags.explain;
+  auto source = OpenEndpoint(job.source, EndpointRole::kSource, c.inline_password);
+  auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, c.inline_password);
+  if (!flags.quiet) PrintEnds(*source, *dest);
+  if (!plan) {
+    job.source = WithoutSecrets(job.source);
+    job.destination = WithoutSecrets(job.destination);
+    plan = BuildPlan(*source, *dest, job, options.partitions);
+  }
+  ConsoleObserver console(stdout, flags.quiet, flags.verbose);
+  CopyReport report = RunPlan(*source, *dest, *plan, options, console);
+  if (flags.explain) {
+    console.PrintPlan(report);
+    return kExitOk;
+  }
+  if (!flags.profile.empty()) WriteProfile(report, flags.profile);
+  if (!flags.quiet) console.PrintSummary(report);
+  return report.failed() > 0 ? kExitTablesFailed : kExitOk;
+}
+
+}  // namespace
+
+CommandAction AddRunCommand(CLI::App& app) {
+  auto flags = std::make_shared<RunFlags>();
+  CLI::App* run = app.add_subcommand(
+      "run", "Copy every table in scope from SOURCE to DEST (or what a plan file says)");
+  AddScopeOptions(run, flags->common);
+  AddEngineOptions(run, flags->common);
+  run->add_option("--plan,-p", flags->plan_file,
+                  "Execute this plan file (from `ferry plan`) exactly; refused when a source "
+                  "table changed since");
+  run->add_flag("--quiet,-q", flags->quiet, "Print only failures");
+  run->add_flag("--explain", flags->explain,
+                "Print how each table would be split and copied, and why; copy nothing");
+  run->add_flag("--verbose,-v", flags->verbose,
+                "Also print each table's split and why before copying");
+  run->add_option("--profile", flags->profile,
+                  "Write per-table and per-unit timings (read, convert, queue waits, write, "
+                  "commit) as JSON to FILE");
+  return [run, flags]() -> int {
+    if (!*run) return -1;
+    return Run(*flags);
+  };
+}
+
+}  // namespace ferry
