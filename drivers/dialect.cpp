@@ -147,7 +147,7 @@ std::string Dialect::SampleSql(const Table& table, const std::vector<int>& key,
     columns += (i > 0 ? ", " : "") + SampleExpression(c) + " AS ferry_key" + std::to_string(i);
     order += (i > 0 ? ", " : "") + Quote(c.name);
   }
-  return "SELECT " + columns + " " + SampleFrom(table, fraction) + " ORDER BY " + order;
+  return "SELECT " + columns + " " + SampleFrom(table, key, fraction) + " ORDER BY " + order;
 }
 
 std::string Dialect::SelectSql(const Table& table, const std::vector<int>& columns,

@@ -108,7 +108,9 @@ class Dialect {
  protected:
   explicit Dialect(char quote) : quote_(quote) {}
   // FROM/WHERE text that keeps about `fraction` of the rows of `table` (a random sample).
-  virtual std::string SampleFrom(const Table& table, double fraction) const = 0;
+  // Deterministic, so the same table plans the same units again (plans are diffed).
+  virtual std::string SampleFrom(const Table& table, const std::vector<int>& key,
+                                 double fraction) const = 0;
   // A key column as canonical text in a sample (hex for bytes).
   virtual std::string SampleExpression(const Column& column) const;
   // The predicate for a physical-location range; "" where the engine has none.

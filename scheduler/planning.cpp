@@ -149,6 +149,11 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
                               DisplayName(copy.destination.name)),
                   ErrorContext{DisplayName(name), "", "", ""});
     }
+    if (t.write_mode == WriteMode::kUpsert) {
+      // Writers insert rows; none of them merges into existing keys yet.
+      throw Error(ErrorCode::kUsage, "write mode upsert is not available yet; use truncate or append",
+                  ErrorContext{DisplayName(name), "", "", ""});
+    }
     if (t.write_mode == WriteMode::kUpsert && table->RowKey().empty()) {
       throw Error(ErrorCode::kSchema, "write mode upsert needs a primary key or unique key",
                   ErrorContext{DisplayName(name), "", "", ""});
@@ -233,6 +238,10 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
                   fmt::format("destination table {} already holds rows; empty it, or choose the "
                               "write mode truncate (--truncate) or append (--append)",
                               DisplayName(prepared.copy.destination.name)),
+                  ErrorContext{shown, "", "", ""});
+    }
+    if (t.write_mode == WriteMode::kUpsert) {
+      throw Error(ErrorCode::kUsage, "write mode upsert is not available yet; use truncate or append",
                   ErrorContext{shown, "", "", ""});
     }
     std::vector<int> key = ResolveColumns(*table, t.split_key, "the plan's split key");
