@@ -270,8 +270,9 @@ class MariaDbDialect final : public Dialect {
 
  protected:
   // MariaDB has no TABLESAMPLE: this reads every row once (the clustered key is the table).
-  std::string SampleFrom(const Table& table, double fraction) const override {
-    return fmt::format("FROM {} WHERE RAND() < {:.8f}", QualifiedName(table.name),
+  std::string SampleFrom(const Table& table, const std::vector<int>&,
+                         double fraction) const override {
+    return fmt::format("FROM {} WHERE RAND(20261121) < {:.8f}", QualifiedName(table.name),
                        std::clamp(fraction, 0.0, 1.0));
   }
   std::string SampleExpression(const Column& column) const override {

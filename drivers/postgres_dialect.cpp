@@ -241,12 +241,13 @@ class PostgresDialect final : public Dialect {
   // Page sampling reads only the chosen pages: cheap on big tables. Rows of a page are
   // neighbours in key order when keys grow with inserts, so at least kSamplePages pages are
   // drawn: quantiles then rest on a thousand places in the table, not on a handful.
-  std::string SampleFrom(const Table& table, double fraction) const override {
+  std::string SampleFrom(const Table& table, const std::vector<int>&,
+                         double fraction) const override {
     constexpr double kSamplePages = 1000;
     double percent = fraction * 100.0;
     if (table.pages > 0) percent = std::max(percent, kSamplePages * 100.0 / double(table.pages));
-    return fmt::format("FROM {} TABLESAMPLE SYSTEM ({:.6f})", QualifiedName(table.name),
-                       std::clamp(percent, 0.0001, 100.0));
+    return fmt::format("FROM {} TABLESAMPLE SYSTEM ({:.6f}) REPEATABLE (20261121)",
+                       QualifiedName(table.name), std::clamp(percent, 0.0001, 100.0));
   }
   std::string SampleExpression(const Column& column) const override {
     if (StorageOf(column.type) == Storage::kBytes)
