@@ -22,57 +22,209 @@ std::string Dialect::QualifiedName(const TableName& name) const {
   return name.schema.empty() ? Quote(name.name) : Quote(name.schema) + "." + Quote(name.name);
 }
 
+std::string Dialect::ColumnList(const Table& table, const std::vector<int>& columns) const {
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += Quote(table.columns[size_t(columns[i])].name);
+  }
+  return out;
+}
+
+std::string Dialect::ColumnDefinition(const Table& table, size_t column) const {
+  const Column& c = table.columns[column];
+  return Quote(c.name) + " " + c.type.native + (c.nullable ? "" : " NOT NULL");
+}
+
+std::string Dialect::TableConstraints(const Table& table) const {
+  if (table.primary_key.empty()) return "";
+  return ", PRIMARY KEY (" + ColumnList(table, table.primary_key) + ")";
+}
+
 std::string Dialect::CreateTableSql(const Table& table) const {
   std::string sql = "CREATE TABLE " + QualifiedName(table.name) + " (";
   for (size_t i = 0; i < table.columns.size(); ++i) {
-    const Column& c = table.columns[i];
     if (i > 0) sql += ", ";
-    sql += Quote(c.name) + " " + c.type.native;
-    if (!c.nullable) sql += " NOT NULL";
+    sql += ColumnDefinition(table, i);
   }
-  if (!table.primary_key.empty()) {
-    sql += ", PRIMARY KEY (";
-    for (size_t i = 0; i < table.primary_key.size(); ++i) {
-      if (i > 0) sql += ", ";
-      sql += Quote(table.columns[size_t(table.primary_key[i])].name);
-    }
-    sql += ")";
-  }
-  return sql + ")";
+  return sql + TableConstraints(table) + ")";
 }
 
 std::string Dialect::AddPrimaryKeySql(const Table& table) const {
-  std::string columns;
-  for (size_t i = 0; i < table.primary_key.size(); ++i) {
-    if (i > 0) columns += ", ";
-    columns += Quote(table.columns[size_t(table.primary_key[i])].name);
-  }
-  return "ALTER TABLE " + QualifiedName(table.name) + " ADD PRIMARY KEY (" + columns + ")";
+  return "ALTER TABLE " + QualifiedName(table.name) + " ADD PRIMARY KEY (" +
+         ColumnList(table, table.primary_key) + ")";
+}
+
+Error Dialect::NotBuildableHere(const Index& index) const {
+  return Error(
+      ErrorCode::kSchema,
+      fmt::format("index {} is defined in its source engine's own terms (an expression, "
+                  "a predicate or a special index type) that {} cannot build: {}",
+                  index.name, EngineName(engine()),
+                  index.native_definition.empty() ? "(no definition)" : index.native_definition));
 }
 
 std::string Dialect::CreateIndexSql(const Table& table, const Index& index) const {
-  std::string columns;
-  for (size_t i = 0; i < index.columns.size(); ++i) {
-    if (i > 0) columns += ", ";
-    columns += Quote(table.columns[size_t(index.columns[i])].name);
-  }
+  if (index.columns.empty()) throw NotBuildableHere(index);
   return std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " + Quote(index.name) +
-         " ON " + QualifiedName(table.name) + " (" + columns + ")";
+         " ON " + QualifiedName(table.name) + " (" + ColumnList(table, index.columns) + ")";
 }
 
 std::string Dialect::ForeignKeySql(const Table& table, const ForeignKey& fk) const {
-  std::string columns, referenced;
-  for (size_t i = 0; i < fk.columns.size(); ++i) {
-    if (i > 0) columns += ", ";
-    columns += Quote(table.columns[size_t(fk.columns[i])].name);
-  }
+  std::string referenced;
   for (size_t i = 0; i < fk.referenced_columns.size(); ++i) {
     if (i > 0) referenced += ", ";
     referenced += Quote(fk.referenced_columns[i]);
   }
   return "ALTER TABLE " + QualifiedName(table.name) + " ADD CONSTRAINT " + Quote(fk.name) +
-         " FOREIGN KEY (" + columns + ") REFERENCES " + QualifiedName(fk.references) + " (" +
-         referenced + ") ON DELETE " + fk.on_delete + " ON UPDATE " + fk.on_update;
+         " FOREIGN KEY (" + ColumnList(table, fk.columns) + ") REFERENCES " +
+         QualifiedName(fk.references) + " (" + referenced + ")" + ReferentialActions(fk);
+}
+
+std::string Dialect::ReferentialActions(const ForeignKey& fk) const {
+  return " ON DELETE " + fk.on_delete + " ON UPDATE " + fk.on_update;
+}
+
+std::string Dialect::ForeignKeyOrphanSql(const Table& table, const ForeignKey& fk) const {
+  // MATCH SIMPLE, as every engine here checks: a row with any NULL in its key references nothing.
+  std::string columns, set, match;
+  for (size_t i = 0; i < fk.columns.size(); ++i) {
+    const std::string child = "ferry_c." + Quote(table.columns[size_t(fk.columns[i])].name);
+    columns += (i > 0 ? ", " : "") + child;
+    set += (i > 0 ? " AND " : "") + child + " IS NOT NULL";
+    match += (i > 0 ? " AND " : "") + std::string("ferry_p.") + Quote(fk.referenced_columns[i]) +
+             " = " + child;
+  }
+  return "SELECT " + columns + " FROM " + QualifiedName(table.name) + " ferry_c WHERE " + set +
+         " AND NOT EXISTS (SELECT 1 FROM " + QualifiedName(fk.references) + " ferry_p WHERE " +
+         match + ") LIMIT 1";
+}
+
+namespace {
+
+// Cuts `name` to `max_bytes` (0: no limit) on a UTF-8 character boundary, keeping `suffix`.
+std::string FitName(const std::string& name, const std::string& suffix, size_t max_bytes) {
+  if (max_bytes == 0 || name.size() + suffix.size() <= max_bytes) return name + suffix;
+  size_t keep = max_bytes > suffix.size() ? max_bytes - suffix.size() : 0;
+  while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) --keep;
+  return name.substr(0, keep) + suffix;
+}
+
+}  // namespace
+
+std::string Dialect::IndexName(const Table& table, const Index& index, int attempt) const {
+  if (attempt == 0 && AcceptsName(index.name) &&
+      (MaxIdentifierBytes() == 0 || index.name.size() <= MaxIdentifierBytes())) {
+    return index.name;
+  }
+  std::string base = table.name.name;
+  if (index.columns.empty()) {
+    base += "_" + index.name;
+  } else {
+    for (int c : index.columns) base += "_" + table.columns[size_t(c)].name;
+  }
+  std::string suffix = index.unique ? "_key" : "_idx";
+  if (attempt > 1) suffix += std::to_string(attempt - 1);
+  return FitName(base, suffix, MaxIdentifierBytes());
+}
+
+std::string Dialect::ForeignKeyName(const Table& table, const ForeignKey& fk, int attempt) const {
+  if (attempt == 0 && AcceptsName(fk.name) &&
+      (MaxIdentifierBytes() == 0 || fk.name.size() <= MaxIdentifierBytes())) {
+    return fk.name;
+  }
+  std::string base = table.name.name;
+  for (int c : fk.columns) base += "_" + table.columns[size_t(c)].name;
+  std::string suffix = "_fkey";
+  if (attempt > 1) suffix += std::to_string(attempt - 1);
+  return FitName(base, suffix, MaxIdentifierBytes());
+}
+
+size_t Dialect::IdentifierEnd(const std::string& text, size_t at) const {
+  if (at >= text.size()) return std::string::npos;
+  if (text[at] == quote_) {
+    for (size_t i = at + 1; i < text.size(); ++i) {
+      if (text[i] != quote_) continue;
+      if (i + 1 < text.size() && text[i + 1] == quote_) {
+        ++i;
+        continue;
+      }
+      return i + 1;
+    }
+    return std::string::npos;
+  }
+  size_t i = at;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (!(std::isalnum(c) || c == '_' || c == '$' || c >= 0x80)) break;
+    ++i;
+  }
+  return i == at ? std::string::npos : i;
+}
+
+std::optional<Dialect::NativeIndex> Dialect::ParseNativeIndex(const std::string& text) const {
+  size_t at = 0;
+  auto skip_space = [&] {
+    while (at < text.size() && std::isspace(static_cast<unsigned char>(text[at]))) ++at;
+  };
+  // Consumes `word` (case-insensitively, as a whole word) and the spaces after it.
+  auto keyword = [&](const char* word) {
+    size_t n = std::char_traits<char>::length(word);
+    if (at + n > text.size()) return false;
+    for (size_t i = 0; i < n; ++i) {
+      if (std::toupper(static_cast<unsigned char>(text[at + i])) != word[i]) return false;
+    }
+    if (at + n < text.size()) {
+      unsigned char next = static_cast<unsigned char>(text[at + n]);
+      if (std::isalnum(next) || next == '_') return false;
+    }
+    at += n;
+    skip_space();
+    return true;
+  };
+  auto identifier = [&] {
+    size_t end = IdentifierEnd(text, at);
+    if (end == std::string::npos) return false;
+    at = end;
+    skip_space();
+    return true;
+  };
+  // [schema.]table; sets qualified.
+  NativeIndex out;
+  auto table_name = [&] {
+    if (!identifier()) return false;
+    if (at < text.size() && text[at] == '.') {
+      ++at;
+      skip_space();
+      out.qualified = true;
+      return identifier();
+    }
+    return true;
+  };
+  skip_space();
+  if (keyword("CREATE")) {
+    for (const char* kind : {"UNIQUE", "FULLTEXT", "SPATIAL"}) {
+      if (keyword(kind)) {
+        out.kind = kind;
+        break;
+      }
+    }
+    if (!keyword("INDEX") || !identifier() || !keyword("ON")) return std::nullopt;
+    keyword("ONLY");
+    if (!table_name()) return std::nullopt;
+  } else if (keyword("ALTER")) {
+    if (!keyword("TABLE")) return std::nullopt;
+    keyword("ONLY");
+    if (!table_name() || !keyword("ADD") || !keyword("CONSTRAINT") || !identifier()) {
+      return std::nullopt;
+    }
+    out.constraint = true;
+  } else {
+    return std::nullopt;
+  }
+  if (at >= text.size()) return std::nullopt;
+  out.tail = text.substr(at);
+  return out;
 }
 
 std::string Dialect::Literal(const ColumnType& type, const std::string& text) const {

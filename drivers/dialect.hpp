@@ -12,6 +12,7 @@
 
 #include "copier/catalog.hpp"
 #include "copier/endpoint.hpp"
+#include "copier/error.hpp"
 #include "copier/work_unit.hpp"
 #include "drivers/odbc/connection.hpp"
 #include "drivers/sql_session.hpp"
@@ -67,14 +68,43 @@ class Dialect {
   virtual std::optional<Table> DescribeTable(SqlSession& connection,
                                              const TableName& name) const = 0;
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
+  // CREATE TABLE with the columns (identity columns spelled the engine's way), the primary key,
+  // and what the engine can only declare at creation (SQLite: foreign keys).
   virtual std::string CreateTableSql(const Table& table) const;
   std::string AddPrimaryKeySql(const Table& table) const;
-  // Index, foreign key and identity DDL for tables that already hold their rows.
+
+  // Secondary structure, built once the rows are in. Each statement names the index or
+  // constraint `index.name` / `fk.name` (see IndexName, ForeignKeyName). An index carrying a
+  // native definition is rebuilt from it where the definition is in this engine's own form;
+  // one that only its definition describes (no columns) cannot be built elsewhere: Error(kSchema).
   virtual std::string CreateIndexSql(const Table& table, const Index& index) const;
   virtual std::string ForeignKeySql(const Table& table, const ForeignKey& fk) const;
-  // Statements that move identity / serial / auto-increment counters past the column's
-  // largest value; none where the engine does that on insert.
+  // A query returning the foreign key columns of one row of `table` whose key is set and has no
+  // match in the referenced table; "" where adding the constraint checks the rows itself.
+  virtual std::string ForeignKeyOrphanSql(const Table& table, const ForeignKey& fk) const;
+  // Foreign keys can only be declared by CREATE TABLE (SQLite): CreateTableSql declares
+  // table.foreign_keys, ForeignKeySql is not used, and a key the table was created without is
+  // added by RebuildWithForeignKey, which makes the table again with it.
+  virtual bool ForeignKeysAtCreation() const { return false; }
+  virtual void RebuildWithForeignKey(SqlSession& /*session*/, const Table& table,
+                                     const ForeignKey& /*fk*/) const {
+    throw Error(ErrorCode::kInternal, "this engine adds foreign keys with ALTER TABLE",
+                ErrorContext{DisplayName(table.name), "", "", ""});
+  }
+  // Statements (possibly queries) that move identity / serial / auto-increment counters past
+  // the column's largest value; none where the engine does that on insert.
   virtual std::vector<std::string> SyncIdentitySql(const Table& /*table*/) const { return {}; }
+
+  // The name to try at `attempt` (0, 1, ...) for an index or foreign key of `table`: first the
+  // source's own name where this engine accepts it, then one derived from the table and columns
+  // (orders_customer_id_idx, _key for unique, _fkey), then that with 1, 2... appended; cut to
+  // the engine's identifier length. Index names are per schema in PostgreSQL, per database in
+  // SQLite, per table in MariaDB (whose foreign key names are per database), so a source name
+  // can be taken at the destination.
+  std::string IndexName(const Table& table, const Index& index, int attempt) const;
+  std::string ForeignKeyName(const Table& table, const ForeignKey& fk, int attempt) const;
+  // Whether a failed CREATE or ALTER says the name is taken, so the next name is tried.
+  virtual bool NameTaken(const Error& error) const = 0;
   virtual std::string TruncateSql(const TableName& name) const {
     return "TRUNCATE TABLE " + QualifiedName(name);
   }
@@ -117,6 +147,33 @@ class Dialect {
   virtual std::string LocationPredicate(const KeyRange& /*range*/) const { return ""; }
   // Renders canonical text of a key value as a literal of this dialect.
   virtual std::string Literal(const ColumnType& type, const std::string& text) const;
+
+  // Pieces of CreateTableSql: one column's definition, and what follows the columns (", PRIMARY
+  // KEY (...)" by default).
+  virtual std::string ColumnDefinition(const Table& table, size_t column) const;
+  virtual std::string TableConstraints(const Table& table) const;
+  // " ON DELETE x ON UPDATE y" for a foreign key.
+  virtual std::string ReferentialActions(const ForeignKey& fk) const;
+  // "a", "b" for column positions of `table`.
+  std::string ColumnList(const Table& table, const std::vector<int>& columns) const;
+  // The longest identifier the engine keeps, in bytes (0: no limit).
+  virtual size_t MaxIdentifierBytes() const { return 0; }
+  // Whether a source's index name can be given to an object here.
+  virtual bool AcceptsName(const std::string& name) const { return !name.empty(); }
+  // The definition's identifiers end where this returns (npos: no identifier at `at`).
+  virtual size_t IdentifierEnd(const std::string& text, size_t at) const;
+  // An index or constraint definition in this engine's own form, split where the names go:
+  // "CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX name ON [ONLY] [schema.]table <tail>" or
+  // "ALTER TABLE [ONLY] [schema.]table ADD CONSTRAINT name <tail>". nullopt when it is not.
+  struct NativeIndex {
+    bool constraint = false;  // the ALTER TABLE form
+    std::string kind;         // "", "UNIQUE", "FULLTEXT" or "SPATIAL" (upper case)
+    bool qualified = false;   // the table was named with its schema
+    std::string tail;
+  };
+  std::optional<NativeIndex> ParseNativeIndex(const std::string& definition) const;
+  // Error(kSchema) for an index only its source engine's definition describes.
+  Error NotBuildableHere(const Index& index) const;
 
  private:
   char quote_;

@@ -104,23 +104,8 @@ class MariaDbDialect final : public Dialect {
       c.identity = r[9] && r[9]->find("auto_increment") != std::string::npos;
       table.columns.push_back(std::move(c));
     }
-    auto indexes = connection.Query(
-        "SELECT index_name, column_name FROM information_schema.statistics "
-        "WHERE table_schema = ? AND table_name = ? AND non_unique = 0 AND sub_part IS NULL "
-        "ORDER BY index_name = 'PRIMARY' DESC, index_name, seq_in_index",
-        {name.schema, name.name});
-    for (auto& r : indexes) {
-      auto column = table.FindColumn(*r[1]);
-      if (!column) continue;
-      if (*r[0] == "PRIMARY") {
-        table.primary_key.push_back(*column);
-        continue;
-      }
-      if (table.unique_indexes.empty() || table.unique_indexes.back().name != *r[0]) {
-        table.unique_indexes.push_back(Index{*r[0], {}, true});
-      }
-      table.unique_indexes.back().columns.push_back(*column);
-    }
+    DescribeIndexes(connection, table);
+    DescribeForeignKeys(connection, table);
     return table;
   }
 
@@ -230,6 +215,84 @@ class MariaDbDialect final : public Dialect {
            " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
   }
 
+  // A non-unique index longer than InnoDB's 3072-byte key gets column prefixes that fit (a
+  // prefix only makes the index less selective); a unique one MariaDB builds as a hash itself.
+  std::string CreateIndexSql(const Table& table, const Index& index) const override {
+    if (!index.native_definition.empty()) {
+      auto native = ParseNativeIndex(index.native_definition);
+      if (native && native->qualified && !native->constraint && !native->tail.empty() &&
+          native->tail[0] == '(') {
+        return "CREATE " + (native->kind.empty() ? "" : native->kind + " ") + "INDEX " +
+               Quote(index.name) + " ON " + QualifiedName(table.name) + " " + native->tail;
+      }
+    }
+    if (index.unique || index.columns.empty()) return Dialect::CreateIndexSql(table, index);
+    // Widths in bytes; variable-length columns are shortened, shortest first, to fit.
+    constexpr int64_t kMaxKeyBytes = 3072;
+    struct Part {
+      size_t position;
+      int64_t bytes;  // -1: unbounded (TEXT, BLOB)
+      int bytes_per_unit;
+    };
+    std::vector<Part> variable;
+    int64_t fixed = 0;
+    for (size_t i = 0; i < index.columns.size(); ++i) {
+      const ColumnType& t = table.columns[size_t(index.columns[i])].type;
+      switch (t.kind) {
+        case TypeKind::kChar:
+        case TypeKind::kVarchar:
+          variable.push_back({i, t.length * 4, 4});
+          break;
+        case TypeKind::kText:
+        case TypeKind::kJson:
+          variable.push_back({i, -1, 4});
+          break;
+        case TypeKind::kBinary:
+        case TypeKind::kVarbinary:
+          variable.push_back({i, t.length, 1});
+          break;
+        case TypeKind::kBlob:
+          variable.push_back({i, -1, 1});
+          break;
+        default:
+          fixed += 16;
+      }
+    }
+    std::sort(variable.begin(), variable.end(), [](const Part& a, const Part& b) {
+      return (a.bytes < 0 ? INT64_MAX : a.bytes) < (b.bytes < 0 ? INT64_MAX : b.bytes);
+    });
+    std::vector<int64_t> prefix(index.columns.size(), 0);  // in characters or bytes; 0 = whole
+    int64_t budget = kMaxKeyBytes - fixed;
+    for (size_t v = 0; v < variable.size(); ++v) {
+      int64_t share = std::max<int64_t>(budget / int64_t(variable.size() - v), 4);
+      const Part& part = variable[v];
+      if (part.bytes >= 0 && part.bytes <= share) {
+        budget -= part.bytes;
+      } else {
+        prefix[part.position] = std::max<int64_t>(share / part.bytes_per_unit, 1);
+        budget -= share;
+      }
+    }
+    std::string columns;
+    for (size_t i = 0; i < index.columns.size(); ++i) {
+      if (i > 0) columns += ", ";
+      columns += Quote(table.columns[size_t(index.columns[i])].name);
+      if (prefix[i] > 0) columns += fmt::format("({})", prefix[i]);
+    }
+    return "CREATE INDEX " + Quote(index.name) + " ON " + QualifiedName(table.name) + " (" +
+           columns + ")";
+  }
+
+  bool NameTaken(const Error& error) const override {
+    for (const Diagnostic& d : error.diagnostics()) {
+      // 1061: duplicate key name in the table; 1826: duplicate foreign key name in the
+      // database; InnoDB reports the latter as 1005 with errno 121 in some versions.
+      if (d.native_code == 1061 || d.native_code == 1826) return true;
+      if (d.native_code == 1005 && d.message.find("errno: 121") != std::string::npos) return true;
+    }
+    return false;
+  }
+
   ValueLimits limits() const override {
     ValueLimits l;
     l.float_nan = false;
@@ -280,6 +343,37 @@ class MariaDbDialect final : public Dialect {
     return Quote(column.name);
   }
 
+  // One AUTO_INCREMENT column per table, and it must lead an index: the first identity column
+  // of an integer type (the primary key's first column if it is one) gets it, with a key of
+  // its own when it does not lead the primary key. Copied values go in as they are
+  // (NO_AUTO_VALUE_ON_ZERO), and InnoDB moves the counter past every value inserted.
+  std::string ColumnDefinition(const Table& table, size_t column) const override {
+    std::string out = Dialect::ColumnDefinition(table, column);
+    if (AutoIncrementColumn(table) == int(column)) out += " AUTO_INCREMENT";
+    return out;
+  }
+  std::string TableConstraints(const Table& table) const override {
+    std::string out = Dialect::TableConstraints(table);
+    int column = AutoIncrementColumn(table);
+    if (column >= 0 && (table.primary_key.empty() || table.primary_key[0] != column)) {
+      out += ", KEY (" + Quote(table.columns[size_t(column)].name) + ")";
+    }
+    return out;
+  }
+  // RESTRICT is spelled by leaving the clause out: MariaDB 10.11 stores an explicit RESTRICT as
+  // NO ACTION when it adds the key in place (foreign_key_checks off), and the default as
+  // RESTRICT. (InnoDB enforces both alike.)
+  std::string ReferentialActions(const ForeignKey& fk) const override {
+    std::string out;
+    if (fk.on_delete != "RESTRICT") out += " ON DELETE " + fk.on_delete;
+    if (fk.on_update != "RESTRICT") out += " ON UPDATE " + fk.on_update;
+    return out;
+  }
+  size_t MaxIdentifierBytes() const override { return 64; }
+  bool AcceptsName(const std::string& name) const override {
+    return !name.empty() && name != "PRIMARY" && name != "primary";
+  }
+
  private:
   // Longer varchars risk MariaDB's 65,535-byte row limit; they become longtext.
   static constexpr int64_t kLongestVarchar = 4096;
@@ -289,6 +383,91 @@ class MariaDbDialect final : public Dialect {
   static Error Unmappable(const ColumnType& t, const std::string& why) {
     return Error(ErrorCode::kSchema,
                  fmt::format("type {} cannot be created in MariaDB: {}", DescribeType(t), why));
+  }
+
+  static int AutoIncrementColumn(const Table& table) {
+    auto eligible = [&](int c) {
+      const Column& column = table.columns[size_t(c)];
+      return column.identity && column.type.kind == TypeKind::kInteger;
+    };
+    if (!table.primary_key.empty() && eligible(table.primary_key[0])) return table.primary_key[0];
+    for (size_t c = 0; c < table.columns.size(); ++c) {
+      if (eligible(int(c))) return int(c);
+    }
+    return -1;
+  }
+
+  // Unique indexes (constraints are indexes in MariaDB) and other indexes. FULLTEXT and SPATIAL
+  // indexes, and unique indexes on column prefixes (unique on the first n characters), keep a
+  // definition and no columns: only MariaDB can rebuild them. Non-unique prefixes are dropped
+  // (MariaDB shortens long columns itself); descending order is not carried.
+  void DescribeIndexes(SqlSession& connection, Table& table) const {
+    auto rows = connection.Query(
+        "SELECT index_name, non_unique, column_name, sub_part, index_type "
+        "FROM information_schema.statistics WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY index_name = 'PRIMARY' DESC, index_name, seq_in_index",
+        {table.name.schema, table.name.name});
+    for (size_t r = 0; r < rows.size();) {
+      const std::string name = *rows[r][0];
+      Index index{name, {}, rows[r][1] && *rows[r][1] == "0", ""};
+      const std::string type = rows[r][4].value_or("BTREE");
+      bool special = type == "FULLTEXT" || type == "SPATIAL";
+      bool prefixed = false, unknown_column = false;
+      std::string columns;
+      for (; r < rows.size() && *rows[r][0] == name; ++r) {
+        auto column = rows[r][2] ? table.FindColumn(*rows[r][2]) : std::nullopt;
+        if (!column) {
+          unknown_column = true;  // an expression (MySQL 8) or a column ferry does not read
+          continue;
+        }
+        index.columns.push_back(*column);
+        columns += (columns.empty() ? "" : ", ") + Quote(*rows[r][2]);
+        if (rows[r][3]) {
+          prefixed = true;
+          columns += "(" + *rows[r][3] + ")";
+        }
+      }
+      if (unknown_column) continue;
+      if (name == "PRIMARY") {
+        if (!prefixed) table.primary_key = index.columns;
+        continue;
+      }
+      if (special || (index.unique && prefixed)) {
+        index.native_definition = "CREATE " + std::string(special ? type + " " : "UNIQUE ") +
+                                  "INDEX " + Quote(name) + " ON " + QualifiedName(table.name) +
+                                  " (" + columns + ")";
+        index.columns.clear();
+      }
+      (index.unique ? table.unique_indexes : table.indexes).push_back(std::move(index));
+    }
+  }
+
+  static void DescribeForeignKeys(SqlSession& connection, Table& table) {
+    auto rows = connection.Query(
+        "SELECT k.constraint_name, k.column_name, k.referenced_table_schema, "
+        "k.referenced_table_name, k.referenced_column_name, r.delete_rule, r.update_rule "
+        "FROM information_schema.key_column_usage k "
+        "JOIN information_schema.referential_constraints r "
+        "ON r.constraint_schema = k.constraint_schema AND r.constraint_name = k.constraint_name "
+        "AND r.table_name = k.table_name "
+        "WHERE k.table_schema = ? AND k.table_name = ? AND k.referenced_table_name IS NOT NULL "
+        "ORDER BY k.constraint_name, k.ordinal_position",
+        {table.name.schema, table.name.name});
+    for (size_t r = 0; r < rows.size();) {
+      ForeignKey fk;
+      fk.name = *rows[r][0];
+      fk.references = {*rows[r][2], *rows[r][3]};
+      fk.on_delete = rows[r][5].value_or("NO ACTION");
+      fk.on_update = rows[r][6].value_or("NO ACTION");
+      bool unknown_column = false;
+      for (; r < rows.size() && *rows[r][0] == fk.name; ++r) {
+        auto column = table.FindColumn(*rows[r][1]);
+        if (!column) unknown_column = true;
+        if (column) fk.columns.push_back(*column);
+        fk.referenced_columns.push_back(*rows[r][4]);
+      }
+      if (!unknown_column) table.foreign_keys.push_back(std::move(fk));
+    }
   }
 
   static ColumnType ParseType(const SqlSession::Row& r) {

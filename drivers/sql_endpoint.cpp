@@ -1,5 +1,7 @@
 #include "drivers/sql_endpoint.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "copier/error.hpp"
@@ -46,17 +48,132 @@ void SqlEndpoint::AddPrimaryKey(const Table& table) {
   RunOnOwnSession(table.name, {dialect_->AddPrimaryKeySql(table)});
 }
 
+namespace {
+
+// Names tried for one index or foreign key before giving up.
+constexpr int kNameAttempts = 10;
+// Times a foreign key is retried after the server broke a lock cycle: adding two foreign keys at
+// once locks both tables of each, so two in opposite directions can deadlock.
+constexpr int kDeadlockRetries = 5;
+
+bool IsDeadlock(const Error& e) {
+  for (const Diagnostic& d : e.diagnostics()) {
+    if (d.sqlstate == "40P01" || d.sqlstate == "40001" || d.native_code == 1213) return true;
+  }
+  return false;
+}
+
+bool SameIndex(const Index& a, const Index& b) {
+  return !a.columns.empty() && a.columns == b.columns && a.unique == b.unique;
+}
+
+bool SameForeignKey(const Table& table, const ForeignKey& a, const Table& other,
+                    const ForeignKey& b) {
+  if (a.columns.size() != b.columns.size() || a.references.name != b.references.name ||
+      a.referenced_columns != b.referenced_columns) {
+    return false;
+  }
+  for (size_t i = 0; i < a.columns.size(); ++i) {
+    if (table.columns[size_t(a.columns[i])].name != other.columns[size_t(b.columns[i])].name) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 void SqlEndpoint::CreateIndex(const Table& table, const Index& index) {
-  RunOnOwnSession(table.name, {dialect_->CreateIndexSql(table, index)});
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  Index named = index;
+  try {
+    for (int attempt = 0;; ++attempt) {
+      named.name = dialect_->IndexName(table, index, attempt);
+      try {
+        session->Execute(dialect_->CreateIndexSql(table, named));
+        return;
+      } catch (const Error& e) {
+        if (attempt + 1 >= kNameAttempts || !dialect_->NameTaken(e)) throw;
+      }
+      // The name is taken: by this very index (built before, say), or by another object.
+      if (auto existing = dialect_->DescribeTable(*session, table.name)) {
+        for (const auto* list : {&existing->unique_indexes, &existing->indexes}) {
+          for (const Index& other : *list) {
+            if (SameIndex(index, other)) return;
+          }
+        }
+      }
+    }
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
 }
 
 void SqlEndpoint::CreateForeignKey(const Table& table, const ForeignKey& fk) {
-  RunOnOwnSession(table.name, {dialect_->ForeignKeySql(table, fk)});
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  auto declared = [&] {
+    if (auto existing = dialect_->DescribeTable(*session, table.name)) {
+      for (const ForeignKey& other : existing->foreign_keys) {
+        if (SameForeignKey(table, fk, *existing, other)) return true;
+      }
+    }
+    return false;
+  };
+  try {
+    // Rows that reference nothing fail the foreign key here as they would in PostgreSQL, where
+    // adding it checks them; MariaDB (with foreign_key_checks off) and SQLite would not.
+    std::string orphans = dialect_->ForeignKeyOrphanSql(table, fk);
+    if (!orphans.empty()) {
+      auto rows = session->Query(orphans);
+      if (!rows.empty()) {
+        std::string names, values;
+        for (size_t i = 0; i < fk.columns.size(); ++i) {
+          names += (i > 0 ? ", " : "") + table.columns[size_t(fk.columns[i])].name;
+          values += (i > 0 ? ", " : "") + rows[0][i].value_or("NULL");
+        }
+        throw Error(
+            ErrorCode::kData,
+            fmt::format("foreign key {}: a row references ({})=({}), which {} does not "
+                        "have; the foreign key was not created",
+                        fk.name, names, values, DisplayName(fk.references)),
+            ErrorContext{DisplayName(table.name), "", "(" + names + ")=(" + values + ")", ""});
+      }
+    }
+    if (dialect_->ForeignKeysAtCreation()) {
+      if (!declared()) dialect_->RebuildWithForeignKey(*session, table, fk);
+      return;
+    }
+    ForeignKey named = fk;
+    int deadlocks = 0;
+    for (int attempt = 0;;) {
+      named.name = dialect_->ForeignKeyName(table, fk, attempt);
+      try {
+        session->Execute(dialect_->ForeignKeySql(table, named));
+        return;
+      } catch (const Error& e) {
+        if (IsDeadlock(e) && ++deadlocks <= kDeadlockRetries) continue;
+        if (attempt + 1 >= kNameAttempts || !dialect_->NameTaken(e)) throw;
+      }
+      if (declared()) return;
+      ++attempt;
+    }
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
 }
 
 void SqlEndpoint::SyncIdentity(const Table& table) {
   std::vector<std::string> sql = dialect_->SyncIdentitySql(table);
-  if (!sql.empty()) RunOnOwnSession(table.name, sql);
+  if (sql.empty()) return;
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  try {
+    for (const std::string& statement : sql) session->Query(statement);
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
 }
 
 void SqlEndpoint::RunOnOwnSession(const TableName& name, const std::vector<std::string>& sql) {

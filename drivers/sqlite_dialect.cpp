@@ -36,7 +36,12 @@ class SqliteDialect final : public Dialect {
     // 16 MiB of page cache per connection (SQLite's default is 2): the pages of a b-tree being
     // filled stay in memory instead of being read back for every few inserts.
     connection.Execute("PRAGMA cache_size = -16384");
-    if (!is_source) connection.Execute("PRAGMA synchronous = NORMAL");
+    if (!is_source) {
+      connection.Execute("PRAGMA synchronous = NORMAL");
+      // Declared foreign keys are not enforced while tables load in any order (nor do they turn
+      // dropping a failed table into a cascade of deletes); ferry checks them once all is in.
+      connection.Execute("PRAGMA foreign_keys = OFF");
+    }
   }
 
   std::string QualifiedName(const TableName& name) const override {
@@ -62,7 +67,7 @@ class SqliteDialect final : public Dialect {
   std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) const override {
     if (name.schema != "main" && !name.schema.empty()) return std::nullopt;
     auto found = connection.Query(
-        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ?", {name.name});
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name = ?", {name.name});
     if (found.empty()) return std::nullopt;
     Table table;
     table.name = {"main", name.name};
@@ -80,34 +85,94 @@ class SqliteDialect final : public Dialect {
     }
     std::sort(pk.begin(), pk.end());
     for (auto& [position, column] : pk) table.primary_key.push_back(column);
-    if (pk.size() == 1) {
+    if (pk.size() == 1 && !WithoutRowid(found[0][1].value_or(""))) {
       Column& c = table.columns[size_t(pk[0].second)];
-      // INTEGER PRIMARY KEY is the rowid: never NULL, and it numbers new rows.
+      // INTEGER PRIMARY KEY is the rowid: never NULL, and it numbers new rows (max + 1, or past
+      // every number ever used with AUTOINCREMENT).
       if (ParseTypeSpelling(c.type.native).base == "integer") {
         c.nullable = false;
         c.identity = true;
       }
     }
-    auto indexes = connection.Query(
-        "SELECT il.name, ii.name FROM pragma_index_list(?) il "
-        "JOIN pragma_index_info(il.name) ii WHERE il.\"unique\" = 1 AND il.origin <> 'pk' "
-        "AND il.partial = 0 ORDER BY il.name, ii.seqno",
-        {name.name});
-    for (auto& r : indexes) {
-      if (!r[1]) continue;  // an expression index
-      auto column = table.FindColumn(*r[1]);
-      if (!column) continue;
-      if (table.unique_indexes.empty() || table.unique_indexes.back().name != *r[0]) {
-        table.unique_indexes.push_back(Index{*r[0], {}, true});
-      }
-      table.unique_indexes.back().columns.push_back(*column);
-    }
+    DescribeIndexes(connection, table);
+    DescribeForeignKeys(connection, table);
     // count(*) walks the smallest b-tree: tens of milliseconds per million rows, and exact
     // (max(rowid) is instant but wrong wherever the key is sparse).
     auto count = connection.Query("SELECT count(*) FROM " + QualifiedName(table.name));
     table.estimated_rows = count.empty() || !count[0][0] ? 0 : std::stoll(*count[0][0]);
     // SQLite keeps no per-table size (dbstat is not compiled in everywhere): bytes unknown.
     return table;
+  }
+
+  // SQLite has no ALTER TABLE ... ADD CONSTRAINT: foreign keys are declared with the table, and
+  // cost nothing while it is loaded, because ferry's sessions keep PRAGMA foreign_keys off.
+  bool ForeignKeysAtCreation() const override { return true; }
+
+  // SQLite's own procedure for a change ALTER TABLE cannot make: the table is renamed aside,
+  // created again from its own CREATE TABLE text with the foreign key added, refilled, and its
+  // indexes and triggers made again; all in one transaction. It costs a copy of the table, which
+  // declaring the key when the table is created does not.
+  void RebuildWithForeignKey(SqlSession& session, const Table& table,
+                             const ForeignKey& fk) const override {
+    auto found = session.Query("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?",
+                               {table.name.name});
+    if (found.empty() || !found[0][0]) {
+      throw Error(ErrorCode::kNotFound, "the table is missing",
+                  ErrorContext{DisplayName(table.name), "", "", ""});
+    }
+    const std::string& create = *found[0][0];
+    size_t close = create.rfind(')');
+    if (close == std::string::npos) {
+      throw Error(ErrorCode::kSchema, "cannot read the table's CREATE TABLE statement: " + create,
+                  ErrorContext{DisplayName(table.name), "", "", ""});
+    }
+    const std::string rebuilt =
+        create.substr(0, close) + ForeignKeyClause(table, fk) + create.substr(close);
+    auto dependents = session.Query(
+        "SELECT sql FROM sqlite_schema WHERE tbl_name = ? AND type IN ('index', 'trigger') "
+        "AND sql IS NOT NULL ORDER BY type = 'trigger', name",
+        {table.name.name});
+    const std::string aside = Quote("ferry_rebuild_" + table.name.name);
+    // Legacy renaming leaves other tables' references to this one as they are.
+    session.Execute("PRAGMA legacy_alter_table = ON");
+    session.Execute("BEGIN IMMEDIATE");
+    try {
+      session.Execute("ALTER TABLE " + QualifiedName(table.name) + " RENAME TO " + aside);
+      session.Execute(rebuilt);
+      session.Execute("INSERT INTO " + QualifiedName(table.name) + " SELECT * FROM " + aside);
+      session.Execute("DROP TABLE " + aside);
+      for (auto& row : dependents) session.Execute(*row[0]);
+      session.Execute("COMMIT");
+    } catch (...) {
+      session.Execute("ROLLBACK");
+      session.Execute("PRAGMA legacy_alter_table = OFF");
+      throw;
+    }
+    session.Execute("PRAGMA legacy_alter_table = OFF");
+  }
+
+  std::string CreateIndexSql(const Table& table, const Index& index) const override {
+    if (!index.native_definition.empty()) {
+      // SQLite's own text from another SQLite database (never schema-qualified).
+      auto native = ParseNativeIndex(index.native_definition);
+      if (native && !native->qualified && !native->constraint &&
+          (native->kind.empty() || native->kind == "UNIQUE") && !native->tail.empty() &&
+          native->tail[0] == '(') {
+        return "CREATE " + (native->kind.empty() ? "" : native->kind + " ") + "INDEX " +
+               Quote(index.name) + " ON " + QualifiedName(table.name) + " " + native->tail;
+      }
+    }
+    return Dialect::CreateIndexSql(table, index);
+  }
+
+  bool NameTaken(const Error& error) const override {
+    for (const Diagnostic& d : error.diagnostics()) {
+      if (d.message.find("already exists") != std::string::npos ||
+          d.message.find("there is already") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
   }
 
   ColumnType MapType(const ColumnType& t, Engine source) const override {
@@ -212,6 +277,41 @@ class SqliteDialect final : public Dialect {
     return Quote(column.name);
   }
 
+  // An identity column that is the whole primary key becomes INTEGER PRIMARY KEY, the rowid:
+  // copied values are kept, and new rows get the largest + 1. Elsewhere SQLite has no counter.
+  std::string ColumnDefinition(const Table& table, size_t column) const override {
+    if (!IsRowid(table, column)) return Dialect::ColumnDefinition(table, column);
+    const Column& c = table.columns[column];
+    return Quote(c.name) + " INTEGER" + (c.nullable ? "" : " NOT NULL") + " PRIMARY KEY";
+  }
+  std::string TableConstraints(const Table& table) const override {
+    std::string out;
+    if (table.primary_key.size() != 1 || !IsRowid(table, size_t(table.primary_key[0]))) {
+      out = Dialect::TableConstraints(table);
+    }
+    for (const ForeignKey& fk : table.foreign_keys) out += ForeignKeyClause(table, fk);
+    return out;
+  }
+  bool AcceptsName(const std::string& name) const override {
+    return !name.empty() && name.rfind("sqlite_", 0) != 0;  // reserved for SQLite itself
+  }
+  // SQLite also reads [name], `name` and 'name' as identifiers.
+  size_t IdentifierEnd(const std::string& text, size_t at) const override {
+    if (at < text.size() && (text[at] == '`' || text[at] == '\'' || text[at] == '[')) {
+      const char close = text[at] == '[' ? ']' : text[at];
+      for (size_t i = at + 1; i < text.size(); ++i) {
+        if (text[i] != close) continue;
+        if (close != ']' && i + 1 < text.size() && text[i + 1] == close) {
+          ++i;
+          continue;
+        }
+        return i + 1;
+      }
+      return std::string::npos;
+    }
+    return Dialect::IdentifierEnd(text, at);
+  }
+
  private:
   static ColumnType DecimalText(int precision, int scale) {
     ColumnType t;
@@ -221,6 +321,115 @@ class SqliteDialect final : public Dialect {
     t.native =
         precision == 0 ? "DECIMAL_TEXT" : fmt::format("DECIMAL_TEXT({},{})", precision, scale);
     return t;
+  }
+
+  // ", CONSTRAINT name FOREIGN KEY (...) REFERENCES parent (...) ON ...", for CREATE TABLE. The
+  // referenced table is named without its schema: SQLite allows no other.
+  std::string ForeignKeyClause(const Table& table, const ForeignKey& fk) const {
+    std::string referenced;
+    for (size_t i = 0; i < fk.referenced_columns.size(); ++i) {
+      referenced += (i > 0 ? ", " : "") + Quote(fk.referenced_columns[i]);
+    }
+    return (fk.name.empty() ? std::string(", ") : ", CONSTRAINT " + Quote(fk.name) + " ") +
+           "FOREIGN KEY (" + ColumnList(table, fk.columns) + ") REFERENCES " +
+           Quote(fk.references.name) + " (" + referenced + ")" + ReferentialActions(fk);
+  }
+
+  static bool IsRowid(const Table& table, size_t column) {
+    const Column& c = table.columns[column];
+    if (!c.identity || table.primary_key.size() != 1 || size_t(table.primary_key[0]) != column) {
+      return false;
+    }
+    return c.type.kind == TypeKind::kInteger ||
+           (c.type.kind == TypeKind::kDecimal && c.type.precision == 20 && c.type.scale == 0);
+  }
+
+  // A WITHOUT ROWID table has no rowid, so its INTEGER PRIMARY KEY numbers nothing.
+  static bool WithoutRowid(const std::string& create_sql) {
+    size_t close = create_sql.rfind(')');
+    std::string options;
+    for (size_t i = close == std::string::npos ? 0 : close; i < create_sql.size(); ++i) {
+      options += char(std::tolower(static_cast<unsigned char>(create_sql[i])));
+    }
+    return options.find("without") != std::string::npos;
+  }
+
+  // Unique indexes (UNIQUE constraints are indexes in SQLite) and other indexes. A partial or
+  // expression index keeps its CREATE INDEX text and no columns: only SQLite can rebuild it.
+  // The indexes SQLite makes for UNIQUE constraints are named for SQLite only
+  // (sqlite_autoindex_...), so they are described by a name derived from table and columns.
+  void DescribeIndexes(SqlSession& connection, Table& table) const {
+    auto rows = connection.Query(
+        "SELECT il.name, il.\"unique\", il.partial, ii.cid, ii.name, s.sql "
+        "FROM pragma_index_list(?) il JOIN pragma_index_xinfo(il.name) ii "
+        "LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name "
+        "WHERE il.origin <> 'pk' AND ii.key = 1 ORDER BY il.name, ii.seqno",
+        {table.name.name});
+    for (size_t r = 0; r < rows.size();) {
+      const std::string name = *rows[r][0];
+      Index index{name, {}, rows[r][1] && *rows[r][1] == "1", ""};
+      bool native_only = rows[r][2] && *rows[r][2] == "1";
+      bool unknown_column = false;
+      const std::optional<std::string> sql = rows[r][5];
+      for (; r < rows.size() && *rows[r][0] == name; ++r) {
+        if (rows[r][3] && *rows[r][3] == "-2") {  // an expression
+          native_only = true;
+          continue;
+        }
+        auto column = rows[r][4] ? table.FindColumn(*rows[r][4]) : std::nullopt;
+        if (!column) {
+          unknown_column = true;  // the rowid itself
+          continue;
+        }
+        index.columns.push_back(*column);
+      }
+      if (unknown_column) continue;
+      if (native_only) {
+        if (!sql) continue;
+        index.native_definition = *sql;
+        index.columns.clear();
+      }
+      if (!AcceptsName(index.name)) index.name = IndexName(table, index, 1);
+      (index.unique ? table.unique_indexes : table.indexes).push_back(std::move(index));
+    }
+  }
+
+  // pragma_foreign_key_list gives no constraint names: they are derived (child_columns_fkey).
+  void DescribeForeignKeys(SqlSession& connection, Table& table) const {
+    auto rows = connection.Query(
+        "SELECT id, \"table\", \"from\", \"to\", on_delete, on_update "
+        "FROM pragma_foreign_key_list(?) ORDER BY id, seq",
+        {table.name.name});
+    for (size_t r = 0; r < rows.size();) {
+      const std::string id = *rows[r][0];
+      ForeignKey fk;
+      fk.references = {"main", *rows[r][1]};
+      fk.on_delete = rows[r][4].value_or("NO ACTION");
+      fk.on_update = rows[r][5].value_or("NO ACTION");
+      bool unknown_column = false, implicit_parent_key = false;
+      for (; r < rows.size() && *rows[r][0] == id; ++r) {
+        auto column = table.FindColumn(*rows[r][2]);
+        if (!column) unknown_column = true;
+        if (column) fk.columns.push_back(*column);
+        if (rows[r][3]) {
+          fk.referenced_columns.push_back(*rows[r][3]);
+        } else {
+          implicit_parent_key = true;
+        }
+      }
+      if (implicit_parent_key) {
+        // REFERENCES parent with no columns: the parent's primary key.
+        fk.referenced_columns.clear();
+        for (auto& k :
+             connection.Query("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk",
+                              {fk.references.name})) {
+          fk.referenced_columns.push_back(*k[0]);
+        }
+      }
+      if (unknown_column || fk.referenced_columns.size() != fk.columns.size()) continue;
+      fk.name = ForeignKeyName(table, fk, 1);
+      table.foreign_keys.push_back(std::move(fk));
+    }
   }
 
   static ColumnType ParseType(const std::string& declared) {
