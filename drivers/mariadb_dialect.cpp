@@ -286,8 +286,10 @@ class MariaDbDialect final : public Dialect {
   bool NameTaken(const Error& error) const override {
     for (const Diagnostic& d : error.diagnostics()) {
       // 1061: duplicate key name in the table; 1826: duplicate foreign key name in the
-      // database; InnoDB reports the latter as 1005 with errno 121 in some versions.
-      if (d.native_code == 1061 || d.native_code == 1826) return true;
+      // database, which InnoDB reports as 1005 with errno 121 when it copies the table, and as
+      // 1823 ("failed to add the foreign key constraint to system tables") when it adds the key
+      // in place (foreign_key_checks off, as in ferry's sessions).
+      if (d.native_code == 1061 || d.native_code == 1826 || d.native_code == 1823) return true;
       if (d.native_code == 1005 && d.message.find("errno: 121") != std::string::npos) return true;
     }
     return false;
