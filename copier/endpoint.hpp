@@ -88,6 +88,9 @@ struct WriteRequest {
   std::vector<int> columns;        // destination column indices, in batch order
   std::vector<int> key_positions;  // batch positions of the row key, to name failing rows
   bool pass_through = false;       // batches arrive as the source's wire bytes
+  // Statements run inside the unit's transaction just before it commits: the run state's
+  // "unit done" mark, so rows and mark commit together or not at all.
+  std::vector<std::string> finish_sql;
 };
 
 // One source connection, used by one thread, reading work units one after another inside the

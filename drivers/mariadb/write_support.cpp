@@ -50,8 +50,9 @@ UnitTransaction::UnitTransaction(Connection& connection, const Table& table)
   }
 }
 
-void UnitTransaction::Commit() {
+void UnitTransaction::Commit(const std::vector<std::string>& finish_sql) {
   try {
+    for (const std::string& sql : finish_sql) connection_.Execute(sql);
     connection_.Execute("COMMIT");
     open_ = false;
   } catch (Error& e) {

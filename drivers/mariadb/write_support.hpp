@@ -21,7 +21,8 @@ class UnitTransaction {
   UnitTransaction(const UnitTransaction&) = delete;
   UnitTransaction& operator=(const UnitTransaction&) = delete;
 
-  void Commit();
+  // Runs `finish_sql` in the transaction, then commits.
+  void Commit(const std::vector<std::string>& finish_sql = {});
   // Best effort, never throws: a lost connection rolls back on the server by itself.
   void Rollback() noexcept;
 
