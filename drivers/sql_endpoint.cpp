@@ -110,6 +110,44 @@ void SqlEndpoint::CreateIndex(const Table& table, const Index& index) {
   }
 }
 
+// MariaDB refuses a foreign key whose columns differ in type from the ones they reference (an
+// int referencing a bigint, a TEXT column) with "Incorrect options" (1825) or errno 150; an
+// engine mapping types one table at a time can produce such pairs, so the error names them.
+void SqlEndpoint::ExplainTypeMismatch(SqlSession& session, const Table& table, const ForeignKey& fk,
+                                      Error& error) const {
+  bool mariadb_refusal = false;
+  for (const Diagnostic& d : error.diagnostics()) {
+    mariadb_refusal = mariadb_refusal || d.native_code == 1825 ||
+                      (d.native_code == 1005 && d.message.find("errno: 150") != std::string::npos);
+  }
+  if (info_.engine != Engine::kMariaDB || !mariadb_refusal) return;
+  std::optional<Table> parent;
+  try {
+    parent = dialect_->DescribeTable(session, fk.references);
+  } catch (const Error&) {
+    return;
+  }
+  if (!parent) return;
+  std::string differences;
+  for (size_t i = 0; i < fk.columns.size() && i < fk.referenced_columns.size(); ++i) {
+    const Column& child = table.columns[size_t(fk.columns[i])];
+    auto referenced = parent->FindColumn(fk.referenced_columns[i]);
+    if (!referenced) continue;
+    const Column& key = parent->columns[size_t(*referenced)];
+    if (child.type.native != key.type.native) {
+      differences +=
+          fmt::format("{}{} is {} but {}.{} is {}", differences.empty() ? "" : "; ", child.name,
+                      child.type.native, DisplayName(parent->name), key.name, key.type.native);
+    }
+  }
+  if (!differences.empty()) {
+    error.WithAdvice(
+        "MariaDB needs a foreign key's columns to have the types of the columns they "
+        "reference (" +
+        differences + "): change the destination column's type and add the key");
+  }
+}
+
 void SqlEndpoint::CreateForeignKey(const Table& table, const ForeignKey& fk) {
   std::unique_ptr<SqlSession> session = OpenSqlSession();
   auto declared = [&] {
@@ -151,9 +189,12 @@ void SqlEndpoint::CreateForeignKey(const Table& table, const ForeignKey& fk) {
       try {
         session->Execute(dialect_->ForeignKeySql(table, named));
         return;
-      } catch (const Error& e) {
+      } catch (Error& e) {
         if (IsDeadlock(e) && ++deadlocks <= kDeadlockRetries) continue;
-        if (attempt + 1 >= kNameAttempts || !dialect_->NameTaken(e)) throw;
+        if (attempt + 1 >= kNameAttempts || !dialect_->NameTaken(e)) {
+          ExplainTypeMismatch(*session, table, fk, e);
+          throw;
+        }
       }
       if (declared()) return;
       ++attempt;

@@ -47,6 +47,9 @@ class SqlEndpoint : public Endpoint {
   // Runs `sql` on a connection of its own, naming the table in errors.
   void RunOnOwnSession(const TableName& name, const std::vector<std::string>& sql);
   void RunDdl(const TableName& name, const std::string& sql);
+  // Adds advice to a refused foreign key whose columns differ in type from the referenced ones.
+  void ExplainTypeMismatch(SqlSession& session, const Table& table, const ForeignKey& fk,
+                           Error& error) const;
 
   std::unique_ptr<Dialect> dialect_;
   std::unique_ptr<SqlSession> catalog_;

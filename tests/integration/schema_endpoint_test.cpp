@@ -345,3 +345,21 @@ TEST_CASE("a MariaDB index over long text columns is built with prefixes that fi
                         "table_schema = DATABASE() AND table_name = 'docs' AND index_name = "
                         "'docs_title_body'") == "title:382,body:382,n:-");
 }
+
+TEST_CASE("MariaDB's refusal of a foreign key between columns of different types names them",
+          "[schema][endpoint][mariadb]") {
+  TestDatabase dest(Db::kMariaDB, "fk_types");
+  dest.Exec(
+      "CREATE TABLE parent (id bigint PRIMARY KEY) ENGINE=InnoDB;\n"
+      "CREATE TABLE child (id int PRIMARY KEY, pid int) ENGINE=InnoDB");
+  auto endpoint = Open(dest);
+  Table child = Describe(*endpoint, "child");
+  try {
+    endpoint->CreateForeignKey(child, ParentKey(child, "to_parent"));
+    FAIL("MariaDB took a foreign key from int to bigint");
+  } catch (const Error& e) {
+    INFO(e.what());
+    CHECK(std::string(e.what()).find("pid is int(11) but " + dest.name() +
+                                     ".parent.id is bigint(20)") != std::string::npos);
+  }
+}
