@@ -20,7 +20,10 @@ my_data=$root/mariadb
 run_dir=$root/run
 
 start_pg() {
-  install -d -o postgres -g postgres "$root" "$pg_data" "$run_dir/pg"
+  # PostgreSQL refuses a data directory that others can read, and `install -d`
+  # resets the mode of one that exists, so it gets its own 0700 line.
+  install -d -o postgres -g postgres "$root" "$run_dir/pg"
+  install -d -m 0700 -o postgres -g postgres "$pg_data"
   if [[ ! -f $pg_data/PG_VERSION ]]; then
     local pwfile; pwfile=$(mktemp); chown postgres "$pwfile"
     printf '%s\n' "$password" >"$pwfile"
@@ -39,6 +42,15 @@ full_page_writes = off
 CONF
   fi
   if ! su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D '$pg_data' status" >/dev/null 2>&1; then
+    # After a reboot or a restored snapshot the old pid file may name a live process
+    # that is not PostgreSQL; the postmaster would then refuse to start.
+    local pid_file=$pg_data/postmaster.pid
+    if [[ -f $pid_file ]]; then
+      local old_pid; old_pid=$(head -n1 "$pid_file")
+      if [[ ! -r /proc/$old_pid/comm ]] || [[ $(cat "/proc/$old_pid/comm") != postgres ]]; then
+        rm -f "$pid_file"
+      fi
+    fi
     su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D '$pg_data' -l '$root/pg.log' -w -t 60 start" >/dev/null
   fi
 }
