@@ -160,6 +160,9 @@ class Endpoint {
   virtual std::string BeginSnapshot(Consistency consistency) = 0;
   virtual std::unique_ptr<ReadSession> OpenReadSession() = 0;
   virtual std::unique_ptr<WriteSession> OpenWriteSession() = 0;
+  // The run state kept in this (destination) database, in tables named with `prefix`, on a
+  // connection of its own.
+  virtual std::unique_ptr<class RunStore> OpenRunStore(const std::string& prefix) = 0;
 };
 
 }  // namespace ferry

@@ -18,6 +18,16 @@ std::string Dialect::Quote(const std::string& identifier) const {
   return out;
 }
 
+std::string Dialect::TextLiteral(const std::string& text) const {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\0') continue;
+    out += c;
+    if (c == '\'') out += c;
+  }
+  return out + "'";
+}
+
 std::string Dialect::QualifiedName(const TableName& name) const {
   return name.schema.empty() ? Quote(name.name) : Quote(name.schema) + "." + Quote(name.name);
 }

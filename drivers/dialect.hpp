@@ -61,6 +61,13 @@ class Dialect {
   }
 
   std::string Quote(const std::string& identifier) const;
+  // A string literal, quotes doubled (sessions run with standard strings: PostgreSQL's
+  // standard_conforming_strings, MariaDB's NO_BACKSLASH_ESCAPES); NUL characters dropped.
+  std::string TextLiteral(const std::string& text) const;
+  // A query returning one value that is true ('t' or '1') when this session took the run
+  // lock named by `name` for the current database; the lock lives as long as the session.
+  // "" where the engine has no session locks.
+  virtual std::string TryLockSql(const std::string& /*name*/) const { return ""; }
   virtual std::string QualifiedName(const TableName& name) const;
 
   virtual std::string DefaultSchema(SqlSession& connection) const = 0;

@@ -47,6 +47,12 @@ class MariaDbDialect final : public Dialect {
            "share one across connections)";
   }
 
+  // GET_LOCK names are server-wide and at most 64 characters: the database goes in, hashed.
+  std::string TryLockSql(const std::string& name) const override {
+    return "SELECT GET_LOCK(CONCAT('ferry:', MD5(CONCAT(DATABASE(), ':', " + TextLiteral(name) +
+           "))), 0)";
+  }
+
   std::string DefaultSchema(SqlSession& connection) const override {
     auto rows = connection.Query("SELECT DATABASE()");
     if (rows.empty() || !rows[0][0]) {

@@ -53,6 +53,12 @@ class PostgresDialect final : public Dialect {
     if (snapshot) reader.Execute("SET TRANSACTION SNAPSHOT '" + *snapshot + "'");
   }
 
+  // Advisory locks are cluster-wide: the database's name goes into the key.
+  std::string TryLockSql(const std::string& name) const override {
+    return "SELECT pg_try_advisory_lock(hashtext('ferry:' || current_database() || ':' || " +
+           TextLiteral(name) + "))";
+  }
+
   std::string DefaultSchema(SqlSession& connection) const override {
     auto rows = connection.Query("SELECT current_schema()");
     if (rows.empty() || !rows[0][0]) {

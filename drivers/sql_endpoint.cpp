@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "copier/error.hpp"
+#include "drivers/run_store.hpp"
 
 namespace ferry {
 
@@ -274,6 +275,19 @@ std::vector<std::vector<std::string>> SqlEndpoint::SampleKeys(const Table& table
     throw;
   }
   return out;
+}
+
+std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
+  auto try_lock = [this, prefix]() -> std::unique_ptr<ScopeLock> {
+    const std::string sql = dialect_->TryLockSql(prefix);
+    if (sql.empty()) return TryFileLock("/tmp/ferry-" + prefix + ".lock");
+    std::unique_ptr<SqlSession> session = OpenSqlSession();
+    auto rows = session->Query(sql);
+    const std::string got = rows.empty() || !rows[0][0] ? "" : *rows[0][0];
+    if (got != "1" && got != "t") return nullptr;
+    return HoldSessionLock(std::move(session));
+  };
+  return MakeSqlRunStore(OpenSqlSession(), *dialect_, info_.default_schema, prefix, try_lock);
 }
 
 void SqlEndpoint::JoinSnapshot(SqlSession& reader) const {

@@ -27,6 +27,7 @@ class SqlEndpoint : public Endpoint {
   void TruncateTable(const TableName& name) override;
   bool HasRows(const TableName& name) override;
   std::string BeginSnapshot(Consistency consistency) override;
+  std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override;
   std::vector<std::vector<std::string>> SampleKeys(const Table& table, const std::vector<int>& key,
                                                    size_t count) override;
 

@@ -12,6 +12,7 @@
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
 #include "copier/values.hpp"
+#include "drivers/run_store.hpp"
 #include "drivers/sql_endpoint.hpp"
 #include "drivers/sqlite/sqlite_session.hpp"
 
@@ -379,6 +380,13 @@ class SqliteEndpoint final : public SqlEndpoint {
       : SqlEndpoint(std::move(dialect), std::move(catalog), std::move(info)),
         path_(std::move(path)),
         is_source_(is_source) {}
+
+  // SQLite has no session locks: a file lock beside the database does their job.
+  std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override {
+    const std::string lock_path = path_ + "." + prefix + "lock";
+    return MakeSqlRunStore(OpenSqlSession(), dialect(), "main", prefix,
+                           [lock_path] { return TryFileLock(lock_path); });
+  }
 
   std::unique_ptr<ReadSession> OpenReadSession() override {
     std::unique_ptr<SqlSession> session = OpenSqlSession();

@@ -1,0 +1,99 @@
+// Run state, kept in the destination database next to the data it describes: every run (its
+// plan, when it started and ended, how it ended), every table's outcome, and every unit's
+// state. A unit's "done" mark commits in the same transaction as its rows, so a resumed run
+// redoes exactly the units whose rows are not there. drivers/ implements the store.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "copier/catalog.hpp"
+
+namespace ferry {
+
+enum class RunStatus { kRunning, kDone, kFailed, kInterrupted };
+const char* RunStatusName(RunStatus status);
+std::optional<RunStatus> ParseRunStatus(const std::string& text);
+
+struct RunRecord {
+  std::string id;         // e.g. "20261122T031500Z-4f2a"
+  std::string scope;      // what the run copies, as a key: same source, destination and tables
+  std::string command;    // "run", "sync", ...
+  RunStatus status = RunStatus::kRunning;
+  std::string started_at;
+  std::string finished_at;
+  std::string source;       // connections without secrets
+  std::string destination;
+  std::string plan_fingerprint;
+  std::string plan;         // the plan as JSON: a resume runs exactly it
+  std::string host;
+  int64_t pid = 0;
+  std::string summary;      // one line: tables done/failed, rows
+};
+
+struct TableRecord {
+  int index = 0;  // position in the plan
+  TableName source;
+  TableName destination;
+  std::string state = "pending";  // pending, running, done, failed, skipped
+  bool created = false;           // this run created the destination table
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  double seconds = 0;
+  int units = 0;
+  int units_done = 0;
+  int attempts = 0;
+  int64_t estimated_rows = -1;
+  std::string error;
+};
+
+struct UnitRecord {
+  int table = 0;
+  int part = 0;
+  std::string state = "pending";  // pending, done, failed
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  int attempts = 0;
+  std::string range;  // for people: "[(10), (20))"
+  std::string error;
+};
+
+// Held while a run writes into a destination; released when destroyed or when the process
+// holding it dies (a server-side lock tied to the session, or a file lock).
+class ScopeLock {
+ public:
+  virtual ~ScopeLock() = default;
+};
+
+class RunStore {
+ public:
+  virtual ~RunStore() = default;
+
+  // Creates the state tables when they are missing.
+  virtual void Prepare() = 0;
+  // Takes the destination's run lock, or returns nullptr when another process holds it.
+  virtual std::unique_ptr<ScopeLock> TryLock() = 0;
+
+  virtual void StartRun(const RunRecord& run, const std::vector<TableRecord>& tables,
+                        const std::vector<UnitRecord>& units) = 0;
+  virtual void FinishRun(const std::string& run, RunStatus status,
+                         const std::string& summary) = 0;
+  virtual void UpdateTable(const std::string& run, const TableRecord& table) = 0;
+  virtual void FailUnit(const std::string& run, int table, int part, int attempts,
+                        const std::string& error) = 0;
+  // Statements that mark a unit done; run inside the unit's own transaction.
+  virtual std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part,
+                                               int64_t rows, int64_t bytes, int attempts) = 0;
+
+  // Newest first.
+  virtual std::vector<RunRecord> Runs() = 0;
+  virtual std::vector<TableRecord> Tables(const std::string& run) = 0;
+  virtual std::vector<UnitRecord> Units(const std::string& run) = 0;
+  // Forgets a run and everything recorded about it.
+  virtual void DeleteRun(const std::string& run) = 0;
+};
+
+}  // namespace ferry

@@ -1,0 +1,28 @@
+// The run state store for SQL destinations: ferry's own tables (runs, tables, units) in the
+// destination's default schema, created through the dialect like any table, written with
+// plain SQL on a session of their own. Locks come from the endpoint (server session locks, or
+// a file lock for SQLite).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "copier/run_state.hpp"
+#include "drivers/dialect.hpp"
+#include "drivers/sql_session.hpp"
+
+namespace ferry {
+
+std::unique_ptr<RunStore> MakeSqlRunStore(std::unique_ptr<SqlSession> session,
+                                          const Dialect& dialect, std::string schema,
+                                          std::string prefix,
+                                          std::function<std::unique_ptr<ScopeLock>()> try_lock);
+
+// A lock held by a server session: the session itself, kept open until released.
+std::unique_ptr<ScopeLock> HoldSessionLock(std::unique_ptr<SqlSession> session);
+
+// An exclusive flock on `path` (created if missing); nullptr when another process holds it.
+std::unique_ptr<ScopeLock> TryFileLock(const std::string& path);
+
+}  // namespace ferry
