@@ -91,6 +91,10 @@ struct WriteRequest {
   // Statements run inside the unit's transaction just before it commits: the run state's
   // "unit done" mark, so rows and mark commit together or not at all.
   std::vector<std::string> finish_sql;
+  // Rows of the destination table in this range (key columns as destination column indices)
+  // are deleted inside the unit's transaction before its first row: a retried or repaired
+  // unit replaces what an earlier attempt or a damaged copy left there.
+  std::optional<KeyRange> replace_range;
 };
 
 // One source connection, used by one thread, reading work units one after another inside the

@@ -295,6 +295,18 @@ std::string Dialect::RangePredicate(const Table& table, const KeyRange& range) c
   return where;
 }
 
+std::string Dialect::ReplaceRangeSql(const Table& table,
+                                     const std::optional<KeyRange>& range) const {
+  if (!range) return "";
+  if (range->by_location) {
+    throw Error(ErrorCode::kInternal,
+                "a range of physical row locations cannot be replaced at the destination");
+  }
+  std::string sql = "DELETE FROM " + QualifiedName(table.name);
+  const std::string where = RangePredicate(table, *range);
+  return where.empty() ? sql : sql + " " + where;
+}
+
 std::string Dialect::SampleExpression(const Column& column) const {
   return Quote(column.name);
 }

@@ -119,6 +119,8 @@ class Dialect {
 
   // "WHERE ..." for a work unit, or "" for the whole table.
   std::string RangePredicate(const Table& table, const KeyRange& range) const;
+  // DELETE of the rows of one work unit (WriteRequest::replace_range); "" for none.
+  std::string ReplaceRangeSql(const Table& table, const std::optional<KeyRange>& range) const;
   // A query returning about `fraction` of the table's rows' key columns, sorted by key, each as
   // canonical text (bytes as lower-case hex).
   std::string SampleSql(const Table& table, const std::vector<int>& key, double fraction) const;

@@ -137,6 +137,9 @@ class OdbcRowWriter final : public RowWriter {
     }
     const std::string sql = dialect.InsertSql(table_, columns_);
     try {
+      // The session runs with autocommit off: the delete belongs to the unit's transaction.
+      const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
+      if (!replace.empty()) connection_.Execute(replace);
       statement_.Prepare(sql);
     } catch (Error& e) {
       e.WithTable(DisplayName(table_.name));

@@ -154,7 +154,7 @@ class BulkInsertWriter final : public RowWriter {
         key_positions_(request.key_positions),
         finish_sql_(request.finish_sql),
         max_request_bytes_(max_request_bytes),
-        transaction_(connection, table_) {
+        transaction_(connection, table_, dialect.ReplaceRangeSql(table_, request.replace_range)) {
     for (int c : columns_) {
       const Storage storage = StorageOf(table_.columns[size_t(c)].type);
       parameters_.push_back(Parameter{storage, TypeOf(storage), {}, {}, {}, {}, {}, {}});

@@ -55,7 +55,7 @@ class LoadDataWriter final : public RowWriter {
         key_positions_(request.key_positions),
         finish_sql_(request.finish_sql),
         encoder_(Storages(table_, columns_), YearColumns(table_, columns_)),
-        transaction_(connection, table_) {
+        transaction_(connection, table_, dialect.ReplaceRangeSql(table_, request.replace_range)) {
     std::string names;
     for (size_t i = 0; i < columns_.size(); ++i) {
       if (i > 0) names += ", ";

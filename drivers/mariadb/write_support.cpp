@@ -39,11 +39,13 @@ const char* SqlstateOfWarning(int code) {
 
 }  // namespace
 
-UnitTransaction::UnitTransaction(Connection& connection, const Table& table)
+UnitTransaction::UnitTransaction(Connection& connection, const Table& table,
+                                 const std::string& begin_sql)
     : connection_(connection), table_(table) {
   try {
     connection_.Execute("START TRANSACTION");
     open_ = true;
+    if (!begin_sql.empty()) connection_.Execute(begin_sql);
   } catch (Error& e) {
     e.WithTable(DisplayName(table_.name));
     throw;

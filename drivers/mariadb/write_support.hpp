@@ -16,7 +16,8 @@ namespace ferry::mariadb {
 // A unit's transaction: begun on construction, rolled back unless committed.
 class UnitTransaction {
  public:
-  UnitTransaction(Connection& connection, const Table& table);
+  // Starts the transaction and runs `begin_sql` (if not empty) in it.
+  UnitTransaction(Connection& connection, const Table& table, const std::string& begin_sql = "");
   ~UnitTransaction() { Rollback(); }
   UnitTransaction(const UnitTransaction&) = delete;
   UnitTransaction& operator=(const UnitTransaction&) = delete;

@@ -81,6 +81,8 @@ class CopyRowWriter final : public RowWriter {
     try {
       connection_.Execute("BEGIN");
       in_transaction_ = true;
+      const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
+      if (!replace.empty()) connection_.Run(replace, PGRES_COMMAND_OK);
       connection_.Run(sql, PGRES_COPY_IN);
       in_copy_ = true;
       if (!text_) Send(kHeader);

@@ -221,6 +221,8 @@ class SqliteRowWriter final : public RowWriter {
     try {
       session_.Execute("BEGIN");
       in_transaction_ = true;
+      const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
+      if (!replace.empty()) session_.Execute(replace);
       statement_.emplace(session_, sql);
     } catch (Error& e) {
       e.WithTable(DisplayName(table_.name));
