@@ -77,7 +77,10 @@ class RowWriter {
   // Sends the batch's rows (whose columns follow WriteRequest::columns, or prepared wire
   // bytes) inside the unit's transaction.
   virtual void Write(const Batch& batch) = 0;
-  virtual void Commit() = 0;
+  // Runs `finish_sql` inside the unit's transaction, then commits: the run state's "unit
+  // done" mark commits with the unit's rows or not at all.
+  virtual void Commit(const std::vector<std::string>& finish_sql) = 0;
+  void Commit() { Commit({}); }
   virtual void Rollback() = 0;
   // How rows are written ("ODBC parameter arrays", "binary COPY", ...).
   virtual std::string Method() const = 0;
@@ -88,9 +91,6 @@ struct WriteRequest {
   std::vector<int> columns;        // destination column indices, in batch order
   std::vector<int> key_positions;  // batch positions of the row key, to name failing rows
   bool pass_through = false;       // batches arrive as the source's wire bytes
-  // Statements run inside the unit's transaction just before it commits: the run state's
-  // "unit done" mark, so rows and mark commit together or not at all.
-  std::vector<std::string> finish_sql;
   // Rows of the destination table in this range (key columns as destination column indices)
   // are deleted inside the unit's transaction before its first row: a retried or repaired
   // unit replaces what an earlier attempt or a damaged copy left there.

@@ -66,6 +66,34 @@ void Error::Render() {
   rendered_ = Redact(out);
 }
 
+bool IsTransient(const Error& error) noexcept {
+  if (error.code() == ErrorCode::kConnection) return true;
+  for (const Diagnostic& d : error.diagnostics()) {
+    const std::string& s = d.sqlstate;
+    // SQL standard classes: 08 connection exception, 40 transaction rollback (serialization
+    // failure 40001, deadlock 40P01); PostgreSQL's 57P01-57P03 (shutdown, crash recovery),
+    // 53300 (too many connections), 55P03 (lock not available); MariaDB's 70100 (killed).
+    if (s.rfind("08", 0) == 0 || s.rfind("40", 0) == 0 || s == "57P01" || s == "57P02" ||
+        s == "57P03" || s == "53300" || s == "55P03" || s == "70100") {
+      return true;
+    }
+    // MariaDB's own numbers where its SQLSTATE is the generic HY000: lock wait timeout,
+    // deadlock, connection killed, server shutdown, server gone away or lost.
+    switch (d.native_code) {
+      case 1205:
+      case 1213:
+      case 1927:
+      case 1053:
+      case 2006:
+      case 2013:
+        return true;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
 const char* ErrorCodeName(ErrorCode code) noexcept {
   switch (code) {
     case ErrorCode::kUsage:

@@ -70,6 +70,10 @@ class Error : public std::exception {
   std::string rendered_;
 };
 
+// Whether trying the same work again may succeed: a dropped connection, a deadlock victim, a
+// serialization failure, a lock wait timeout, a server shutting down or refusing connections.
+bool IsTransient(const Error& error) noexcept;
+
 // Short stable name of a code, for JSON output and logs ("data", "connection", ...).
 const char* ErrorCodeName(ErrorCode code) noexcept;
 

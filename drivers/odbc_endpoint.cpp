@@ -128,8 +128,7 @@ class OdbcRowWriter final : public RowWriter {
         statement_(connection),
         table_(*request.table),
         columns_(request.columns),
-        key_positions_(request.key_positions),
-        finish_sql_(request.finish_sql) {
+        key_positions_(request.key_positions) {
     std::vector<odbc::ParameterDescription> descriptions;
     for (int column : columns_) {
       plans_.push_back(PlanParameter(dialect, table_.columns[size_t(column)].type));
@@ -194,9 +193,9 @@ class OdbcRowWriter final : public RowWriter {
     if (!finished_) connection_.Rollback();
   }
 
-  void Commit() override {
+  void Commit(const std::vector<std::string>& finish_sql) override {
     try {
-      for (const std::string& sql : finish_sql_) connection_.Execute(sql);
+      for (const std::string& sql : finish_sql) connection_.Execute(sql);
       connection_.Commit();
       finished_ = true;
     } catch (Error& e) {
@@ -216,7 +215,6 @@ class OdbcRowWriter final : public RowWriter {
   const Table& table_;
   std::vector<int> columns_;
   std::vector<int> key_positions_;
-  std::vector<std::string> finish_sql_;
   std::vector<ParameterPlan> plans_;
   std::optional<odbc::ParameterArrays> arrays_;
 };

@@ -5,12 +5,18 @@
 #include <fmt/format.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
+
+#include "scheduler/stop.hpp"
 
 namespace ferry {
 
@@ -42,20 +48,65 @@ struct Channel {
   std::atomic<int> pending{0};              // conversions not yet queued
 };
 
+// FERRY_TEST_CRASH=before-commit:N or after-commit:N ends the process (exit 86, no cleanup, as
+// kill -9 would) at the Nth unit commit of the run, for the crash tests: between a unit's last
+// write and its commit, or right after the commit.
+struct CrashPoint {
+  bool before = false;
+  int at = 0;  // 0: never
+
+  static CrashPoint FromEnvironment() {
+    CrashPoint point;
+    const char* text = std::getenv("FERRY_TEST_CRASH");
+    if (!text) return point;
+    std::string s = text;
+    auto colon = s.find(':');
+    if (colon == std::string::npos) return point;
+    point.before = s.substr(0, colon) == "before-commit";
+    point.at = std::atoi(s.c_str() + colon + 1);
+    return point;
+  }
+};
+
+enum class Side { kNone, kReader, kWriter };
+
 struct JobState {
   std::atomic<bool> failed{false};
+  bool retry = false;               // the failure is transient and attempts are left
+  Side lost_session = Side::kNone;  // whose session broke and must be replaced
+  int attempts = 0;
   Clock::time_point started;  // set by the reader before the unit is handed to a writer
   std::mutex mutex;
   std::string error;
   ErrorCode code = ErrorCode::kInternal;
   UnitResult result;
 
-  void Fail(const std::exception& e) {
+  // Records the first error (later ones follow from it); true when the unit should be tried
+  // again.
+  bool Fail(const std::exception& e, int max_attempts, Side side) {
     std::lock_guard lock(mutex);
-    if (failed.exchange(true)) return;  // the first error is the cause; later ones follow it
+    if (failed.exchange(true)) return retry;
     const Error* error_value = dynamic_cast<const Error*>(&e);
     error = error_value ? e.what() : Error(ErrorCode::kInternal, e.what()).what();
     code = error_value ? error_value->code() : ErrorCode::kInternal;
+    const bool transient = error_value && IsTransient(*error_value);
+    lost_session = transient && code == ErrorCode::kConnection ? side : Side::kNone;
+    retry = transient && attempts < max_attempts;
+    return retry;
+  }
+
+  // Back to a clean slate for the next attempt.
+  void Reset() {
+    std::lock_guard lock(mutex);
+    result.retried_errors.push_back(error);
+    failed.store(false);
+    retry = false;
+    lost_session = Side::kNone;
+    error.clear();
+    code = ErrorCode::kInternal;
+    result.rows = 0;
+    result.bytes = 0;
+    result.state = UnitState::kSkipped;
   }
 };
 
@@ -128,6 +179,7 @@ class CopyEngine {
       while (!done_cv_.wait_for(lock, std::chrono::milliseconds(500),
                                 [&] { return finished_threads_ == threads.size(); })) {
         lock.unlock();
+        if (StopRequested() && !stop_) Stop();
         if (progress) progress(Progress());
         lock.lock();
       }
@@ -136,13 +188,19 @@ class CopyEngine {
     arena_.execute([] {});  // every conversion task has finished by now (pending counts)
     if (progress) progress(Progress());
     if (session_error) std::rethrow_exception(session_error);
+    const bool interrupted = StopRequested();
     std::vector<UnitResult> results;
     for (size_t j = 0; j < jobs_.size(); ++j) {
       UnitResult r = states_[j].result;
+      r.attempts = states_[j].attempts;
       if (states_[j].failed) {
         r.state = UnitState::kFailed;
         r.error = states_[j].error;
         r.error_code = states_[j].code;
+      } else if (interrupted && r.state != UnitState::kDone) {
+        r.state = UnitState::kFailed;
+        r.error = "stopped before this unit ran";
+        r.error_code = ErrorCode::kInterrupted;
       }
       results.push_back(std::move(r));
     }
@@ -185,15 +243,20 @@ class CopyEngine {
         engine->ThreadFinished();
       }
     } done{this};
-    std::unique_ptr<ReadSession> session = source_.OpenReadSession();
+    std::unique_ptr<ReadSession> session =
+        Reopen([this] { return source_.OpenReadSession(); }, "source");
     for (;;) {
       if (stop_) return;
-      size_t job = next_job_.fetch_add(1);
-      if (job >= jobs_.size()) return;
+      std::optional<size_t> next = NextJob();
+      if (!next) return;
+      const size_t job = *next;
       JobState& state = states_[job];
       const UnitJob& unit = jobs_[job];
+      if (state.attempts == 0) in_flight_.fetch_add(1);
+      ++state.attempts;
       if (table_failed_[unit.table]) {
         state.result.state = UnitState::kSkipped;
+        in_flight_.fetch_sub(1);
         UnitFinished(unit.table);
         continue;
       }
@@ -203,16 +266,63 @@ class CopyEngine {
       channel.job = job;
       state.started = Clock::now();
       ready_.Push(channel_index);
-      ReadUnit(reader, *session, job, channel);
+      const bool session_lost = ReadUnit(reader, *session, job, channel);
       // The end marker goes after the last conversion has queued its batch.
       for (int p = channel.pending.load(); p != 0; p = channel.pending.load()) {
         channel.pending.wait(p);
       }
       channel.items.Push(kEndOfUnit);
+      if (session_lost) {
+        session.reset();
+        session = Reopen([this] { return source_.OpenReadSession(); }, "source");
+      }
     }
   }
 
-  void ReadUnit(uint32_t reader, ReadSession& session, size_t job, Channel& channel) {
+  // A unit due for another attempt, else the next unit never tried; while units in flight may
+  // still be retried, waits for them. nullopt when there is nothing left (or a stop).
+  std::optional<size_t> NextJob() {
+    for (;;) {
+      if (stop_) return std::nullopt;
+      {
+        std::lock_guard lock(retry_mutex_);
+        if (!retries_.empty() && retries_.front().first <= Clock::now()) {
+          size_t job = retries_.front().second;
+          retries_.pop_front();
+          return job;
+        }
+      }
+      size_t job = next_job_.load();
+      while (job < jobs_.size() && !next_job_.compare_exchange_weak(job, job + 1)) {
+      }
+      if (job < jobs_.size()) return job;
+      if (in_flight_.load() == 0) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  // Opens a session, trying again with backoff while the server cannot be reached (it may be
+  // restarting, or have just killed our connection); gives up after max_attempts.
+  template <typename Open>
+  auto Reopen(Open open, const char* end) -> decltype(open()) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return open();
+      } catch (const Error& e) {
+        if (!IsTransient(e) || attempt >= std::max(options_.max_attempts, 1) || stop_) throw;
+      }
+      (void)end;
+      std::this_thread::sleep_for(RetryDelay(attempt));
+    }
+  }
+
+  std::chrono::milliseconds RetryDelay(int attempt) const {
+    double seconds = options_.retry_delay * double(1 << std::min(attempt - 1, 6));
+    return std::chrono::milliseconds(int64_t(std::min(seconds, 30.0) * 1000));
+  }
+
+  // True when the source session failed in a way that needs a new one.
+  bool ReadUnit(uint32_t reader, ReadSession& session, size_t job, Channel& channel) {
     JobState& state = states_[job];
     const UnitJob& unit = jobs_[job];
     UnitResult& result = state.result;
@@ -223,15 +333,15 @@ class CopyEngine {
       rows = session.Read(request);
       result.read_method = rows->Method();
     } catch (const std::exception& e) {
-      FailJob(job, e);
-      return;
+      FailJob(job, e, Side::kReader);
+      return state.lost_session == Side::kReader;
     }
     for (;;) {
       uint32_t s;
-      if (!free_slots_[reader]->Pop(s, stop_, &result.times.wait_slot)) return;
+      if (!free_slots_[reader]->Pop(s, stop_, &result.times.wait_slot)) return false;
       if (state.failed || stop_) {
         free_slots_[reader]->Push(s);
-        return;
+        return false;
       }
       Slot& slot = slots_[s];
       bool more;
@@ -240,8 +350,8 @@ class CopyEngine {
         more = rows->Next(slot.in);
       } catch (const std::exception& e) {
         free_slots_[reader]->Push(s);
-        FailJob(job, e);
-        return;
+        FailJob(job, e, Side::kReader);
+        return state.lost_session == Side::kReader;
       }
       result.times.read += Since(read_start);
       if (!more) {
@@ -261,6 +371,7 @@ class CopyEngine {
       channel.pending.fetch_add(1);
       arena_.enqueue([this, s, job, &channel] { Convert(s, job, channel); });
     }
+    return false;
   }
 
   void Convert(uint32_t s, size_t job, Channel& channel) {
@@ -291,13 +402,18 @@ class CopyEngine {
       CopyEngine* engine;
       ~Done() { engine->ThreadFinished(); }
     } done{this};
-    std::unique_ptr<WriteSession> session = destination_.OpenWriteSession();
+    std::unique_ptr<WriteSession> session =
+        Reopen([this] { return destination_.OpenWriteSession(); }, "destination");
     for (;;) {
       uint32_t channel_index;
       if (!PopReady(channel_index)) return;
       Channel& channel = *channels_[channel_index];
-      WriteUnit(*session, channel);
+      const bool session_lost = WriteUnit(*session, channel);
       free_channels_.Push(channel_index);
+      if (session_lost) {
+        session.reset();
+        session = Reopen([this] { return destination_.OpenWriteSession(); }, "destination");
+      }
     }
   }
 
@@ -308,7 +424,8 @@ class CopyEngine {
     return ready_.TryPop(out);
   }
 
-  void WriteUnit(WriteSession& session, Channel& channel) {
+  // True when the destination session failed in a way that needs a new one.
+  bool WriteUnit(WriteSession& session, Channel& channel) {
     const size_t job = channel.job;
     JobState& state = states_[job];
     const UnitJob& unit = jobs_[job];
@@ -320,7 +437,7 @@ class CopyEngine {
         result.write_method = writer->Method();
         channel.writer.store(writer.get(), std::memory_order_release);
       } catch (const std::exception& e) {
-        FailJob(job, e);
+        FailJob(job, e, Side::kWriter);
       }
     }
     double wait_data = 0;
@@ -336,7 +453,7 @@ class CopyEngine {
         try {
           writer->Write(unit.converter ? slot.out : slot.in);
         } catch (const std::exception& e) {
-          FailJob(job, e);
+          FailJob(job, e, Side::kWriter);
         }
         result.times.write += Since(write_start);
       }
@@ -344,14 +461,21 @@ class CopyEngine {
     }
     channel.writer.store(nullptr, std::memory_order_release);
     result.times.wait_data += wait_data;
+    bool session_lost = false;
     if (writer) {
       if (!state.failed && !stop_) {
         const Clock::time_point commit_start = Clock::now();
         try {
-          writer->Commit();
+          result.attempts = state.attempts;
+          std::vector<std::string> finish =
+              unit.finish ? unit.finish(result) : std::vector<std::string>{};
+          const int commit_number = ++commits_;
+          if (crash_.at == commit_number && crash_.before) _exit(86);
+          writer->Commit(finish);
+          if (crash_.at == commit_number && !crash_.before) _exit(86);
           result.state = UnitState::kDone;
         } catch (const std::exception& e) {
-          FailJob(job, e);
+          FailJob(job, e, Side::kWriter);
         }
         result.times.commit += Since(commit_start);
       } else {
@@ -361,11 +485,25 @@ class CopyEngine {
     if (!state.failed && stop_ && result.state != UnitState::kDone) {
       FailJob(job, Error(ErrorCode::kInterrupted, "stopped before this unit was committed"));
     }
-    table_units_[unit.table] += 1;
-    UnitFinished(unit.table);
+    session_lost = state.lost_session == Side::kWriter;
+    writer.reset();
     result.seconds = Since(state.started);
     result.started_at = std::chrono::duration<double>(state.started - started_).count();
     result.finished_at = Since(started_);
+    if (state.failed && state.retry && !stop_) {
+      // Another attempt, later, from a fresh read: its rows were rolled back with the unit.
+      table_rows_[unit.table] -= result.rows;
+      table_bytes_[unit.table] -= result.bytes;
+      const auto when = Clock::now() + RetryDelay(state.attempts);
+      state.Reset();
+      std::lock_guard lock(retry_mutex_);
+      retries_.emplace_back(when, job);
+      return session_lost;
+    }
+    table_units_[unit.table] += 1;
+    in_flight_.fetch_sub(1);
+    UnitFinished(unit.table);
+    return session_lost;
   }
 
   // Counts a unit of `table` as finished; after the last one, builds what waits for the whole
@@ -378,15 +516,18 @@ class CopyEngine {
     } catch (const std::exception& e) {
       for (size_t j = 0; j < jobs_.size(); ++j) {
         if (jobs_[j].table == table) {
-          FailJob(j, e);
+          // The unit itself is done: building what waits for the table is not retried here.
+          states_[j].Fail(e, /*max_attempts=*/0, Side::kNone);
+          table_failed_[table].store(true);
+          if (options_.fail_fast) Stop();
           break;
         }
       }
     }
   }
 
-  void FailJob(size_t job, const std::exception& e) {
-    states_[job].Fail(e);
+  void FailJob(size_t job, const std::exception& e, Side side = Side::kNone) {
+    if (states_[job].Fail(e, options_.max_attempts, side) && !stop_) return;
     table_failed_[jobs_[job].table].store(true);
     if (options_.fail_fast) Stop();
   }
@@ -413,6 +554,11 @@ class CopyEngine {
   IndexQueue ready_;          // channels whose unit a writer should take
   IndexQueue free_channels_;  // channels no unit uses
   std::atomic<size_t> next_job_{0};
+  std::atomic<int> in_flight_{0};  // taken by a reader, not finished for good
+  std::mutex retry_mutex_;
+  std::deque<std::pair<Clock::time_point, size_t>> retries_;  // (not before, job)
+  std::atomic<int> commits_{0};
+  const CrashPoint crash_ = CrashPoint::FromEnvironment();
   std::atomic<int> readers_left_{readers_};
   std::atomic<bool> readers_finished_{false};
   std::atomic<bool> stop_{false};

@@ -24,6 +24,11 @@ struct EngineOptions {
   // Bytes the batch pool may take; batch_bytes is lowered to fit when needed.
   size_t memory_limit = 256u << 20;
   bool fail_fast = false;
+  // Attempts a unit gets when it fails with a transient error (IsTransient: a dropped
+  // connection, a deadlock); the first retry waits retry_delay seconds, each next one twice
+  // as long.
+  int max_attempts = 4;
+  double retry_delay = 0.5;
 };
 
 // One unit of work, ready to run: what to read, how to convert, where to write.
@@ -32,6 +37,9 @@ struct UnitJob {
   ReadRequest read;
   WriteRequest write;
   const RowConverter* converter = nullptr;  // null when rows pass through undecoded
+  // Statements to run inside the unit's transaction just before it commits, given what the
+  // unit moved (the run state's "unit done" mark).
+  std::function<std::vector<std::string>(const struct UnitResult&)> finish;
 };
 
 struct StageTimes {
@@ -59,6 +67,9 @@ struct UnitResult {
   std::string write_method;
   std::string error;
   ErrorCode error_code = ErrorCode::kInternal;
+  int attempts = 0;  // 1 when it worked the first time
+  // Errors of earlier attempts that were retried, oldest first.
+  std::vector<std::string> retried_errors;
 };
 
 // Rows and bytes moved so far per table index, for progress displays.
@@ -68,11 +79,14 @@ struct PipelineProgress {
   std::vector<int> units_done;
 };
 
-// Runs every job; a failed unit marks its table failed and the table's remaining units are
-// skipped; with fail_fast the whole run stops. `progress` is called on the calling thread
-// about twice a second. `table_done` is called on a writer thread right after the last unit of
-// a table has committed with none failed (to build keys while other tables copy); an exception
-// from it fails the table. Throws only when a session cannot be opened at all.
+// Runs every job; a unit that fails with a transient error is tried again on a fresh session
+// (up to max_attempts); any other failure marks its table failed and the table's remaining
+// units are skipped; with fail_fast the whole run stops. A stop request (StopRequested) rolls
+// back the units in flight and returns; they fail with ErrorCode::kInterrupted. `progress` is
+// called on the calling thread about twice a second. `table_done` is called on a writer thread
+// right after the last unit of a table has committed with none failed (to build keys while other
+// tables copy); an exception from it fails the table. Throws only when a session cannot be opened
+// at all.
 std::vector<UnitResult> RunPipeline(Endpoint& source, Endpoint& destination,
                                     const EngineOptions& options, const std::vector<UnitJob>& jobs,
                                     size_t tables,

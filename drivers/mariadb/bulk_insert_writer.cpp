@@ -152,7 +152,6 @@ class BulkInsertWriter final : public RowWriter {
         table_(*request.table),
         columns_(request.columns),
         key_positions_(request.key_positions),
-        finish_sql_(request.finish_sql),
         max_request_bytes_(max_request_bytes),
         transaction_(connection, table_, dialect.ReplaceRangeSql(table_, request.replace_range)) {
     for (int c : columns_) {
@@ -207,7 +206,9 @@ class BulkInsertWriter final : public RowWriter {
     }
   }
 
-  void Commit() override { transaction_.Commit(finish_sql_); }
+  void Commit(const std::vector<std::string>& finish_sql) override {
+    transaction_.Commit(finish_sql);
+  }
   void Rollback() override { transaction_.Rollback(); }
 
   std::string Method() const override { return "bulk prepared insert"; }
@@ -249,7 +250,6 @@ class BulkInsertWriter final : public RowWriter {
   const Table& table_;
   std::vector<int> columns_;
   std::vector<int> key_positions_;
-  std::vector<std::string> finish_sql_;
   size_t max_request_bytes_;
   std::vector<Parameter> parameters_;
   std::vector<size_t> variable_;  // parameters whose values vary in length

@@ -53,7 +53,6 @@ class LoadDataWriter final : public RowWriter {
         table_(*request.table),
         columns_(request.columns),
         key_positions_(request.key_positions),
-        finish_sql_(request.finish_sql),
         encoder_(Storages(table_, columns_), YearColumns(table_, columns_)),
         transaction_(connection, table_, dialect.ReplaceRangeSql(table_, request.replace_range)) {
     std::string names;
@@ -114,7 +113,9 @@ class LoadDataWriter final : public RowWriter {
     }
   }
 
-  void Commit() override { transaction_.Commit(finish_sql_); }
+  void Commit(const std::vector<std::string>& finish_sql) override {
+    transaction_.Commit(finish_sql);
+  }
   void Rollback() override { transaction_.Rollback(); }
 
   std::string Method() const override { return "LOAD DATA LOCAL"; }
@@ -141,7 +142,6 @@ class LoadDataWriter final : public RowWriter {
   const Table& table_;
   std::vector<int> columns_;
   std::vector<int> key_positions_;
-  std::vector<std::string> finish_sql_;
   LoadDataEncoder encoder_;
   std::string sql_;
   std::string own_;  // the encoding of batches that were not prepared

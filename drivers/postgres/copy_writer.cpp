@@ -55,8 +55,7 @@ class CopyRowWriter final : public RowWriter {
         table_(*request.table),
         columns_(request.columns),
         key_positions_(request.key_positions),
-        pass_through_(request.pass_through),
-        finish_sql_(request.finish_sql) {
+        pass_through_(request.pass_through) {
     std::string names;
     for (int column : columns_) {
       const Column& c = table_.columns[size_t(column)];
@@ -126,7 +125,7 @@ class CopyRowWriter final : public RowWriter {
     }
   }
 
-  void Commit() override {
+  void Commit(const std::vector<std::string>& finish_sql) override {
     try {
       if (in_copy_) {
         if (!text_) Send(kTrailer);
@@ -145,7 +144,7 @@ class CopyRowWriter final : public RowWriter {
         }
         if (std::optional<Error> error = connection_.Drain()) throw *error;
       }
-      for (const std::string& sql : finish_sql_) connection_.Run(sql, PGRES_COMMAND_OK);
+      for (const std::string& sql : finish_sql) connection_.Run(sql, PGRES_COMMAND_OK);
       // COMMIT of a transaction that failed answers OK with the tag ROLLBACK.
       pq::Result done = connection_.Run("COMMIT", PGRES_COMMAND_OK);
       in_transaction_ = false;
@@ -265,7 +264,6 @@ class CopyRowWriter final : public RowWriter {
   std::vector<BinaryForm> key_forms_;
   std::vector<Storage> key_storages_;
   bool pass_through_;
-  std::vector<std::string> finish_sql_;
   bool text_ = false;
   std::vector<BinaryForm> forms_;
   std::vector<bool> with_zone_;

@@ -212,8 +212,7 @@ class SqliteRowWriter final : public RowWriter {
       : session_(session),
         table_(*request.table),
         columns_(request.columns),
-        key_positions_(request.key_positions),
-        finish_sql_(request.finish_sql) {
+        key_positions_(request.key_positions) {
     for (int column : columns_) {
       with_zone_.push_back(table_.columns[size_t(column)].type.kind == TypeKind::kTimestampTz);
     }
@@ -310,9 +309,9 @@ class SqliteRowWriter final : public RowWriter {
 
   std::string Method() const override { return "SQLite prepared insert"; }
 
-  void Commit() override {
+  void Commit(const std::vector<std::string>& finish_sql) override {
     try {
-      for (const std::string& sql : finish_sql_) session_.Execute(sql);
+      for (const std::string& sql : finish_sql) session_.Execute(sql);
       session_.Execute("COMMIT");
       in_transaction_ = false;
     } catch (Error& e) {
@@ -343,7 +342,6 @@ class SqliteRowWriter final : public RowWriter {
   const Table& table_;
   std::vector<int> columns_;
   std::vector<int> key_positions_;
-  std::vector<std::string> finish_sql_;
   std::vector<bool> with_zone_;
   std::optional<Statement> statement_;
   bool in_transaction_ = false;
