@@ -496,7 +496,9 @@ std::vector<std::string> FitRisks(const ColumnType& from, const ColumnType& to,
     case TypeKind::kDecimal: {
       if (to.precision == 0 && from.kind != TypeKind::kDecimal) break;
       if (to.precision == 0) {
-        if (from.precision == 0 || from.precision > dest.max_decimal_precision) {
+        // Unconstrained into unconstrained: only an engine with fewer digits refuses any.
+        if (from.precision == 0 ? dest.max_decimal_precision < source.max_decimal_precision
+                                : from.precision > dest.max_decimal_precision) {
           out.push_back(fmt::format("values with more than {} digits", dest.max_decimal_precision));
         }
         break;

@@ -221,7 +221,11 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     t.strategy = plan.strategy;
     t.why = plan.why;
     t.partitions = plan.partitions;
-    DescribeKey(*table, from.engine, t, report.findings);
+    std::vector<Finding> key_findings;
+    DescribeKey(*table, from.engine, t, key_findings);
+    if (plan.strategy != "skip") {
+      report.findings.insert(report.findings.end(), key_findings.begin(), key_findings.end());
+    }
 
     // Every column's mapping, where the plan stops at the first unmappable one: a blocker for
     // each type the destination cannot hold, a warning for each that may refuse some values.

@@ -50,6 +50,7 @@ TEST_CASE("types at least as wide as the source carry no risk", "[fit]") {
                  any)
             .empty());
   CHECK(FitRisks(Make(TypeKind::kDouble), Make(TypeKind::kDouble), any, any).empty());
+  CHECK(FitRisks(Make(TypeKind::kDecimal), Make(TypeKind::kDecimal), any, any).empty());
 }
 
 TEST_CASE("narrower destinations name the values that would be refused", "[fit]") {
