@@ -457,7 +457,154 @@ bool AlwaysFits(const ColumnType& from, const ColumnType& to, const ValueLimits&
   return false;
 }
 
+// Decimal digits needed for every value of an integer type.
+int IntegerDigits(const ColumnType& t) {
+  if (t.width_bits <= 8) return 3;
+  if (t.width_bits <= 16) return 5;
+  if (t.width_bits <= 24) return t.is_unsigned ? 8 : 7;
+  if (t.width_bits <= 32) return 10;
+  return t.is_unsigned ? 20 : 19;
+}
+
+bool IsText(TypeKind k) {
+  return k == TypeKind::kChar || k == TypeKind::kVarchar || k == TypeKind::kText;
+}
+
+bool IsBytes(TypeKind k) {
+  return k == TypeKind::kBinary || k == TypeKind::kVarbinary || k == TypeKind::kBlob;
+}
+
 }  // namespace
+
+std::vector<std::string> FitRisks(const ColumnType& from, const ColumnType& to,
+                                  const ValueLimits& source, const ValueLimits& dest) {
+  std::vector<std::string> out;
+  const std::string into = DescribeType(to);
+  switch (to.kind) {
+    case TypeKind::kInteger:
+      if (from.kind == TypeKind::kInteger) {
+        if (IntegerMin(from) < IntegerMin(to) || IntegerMax(from) > IntegerMax(to)) {
+          out.push_back(fmt::format("values outside {}..{} (the range of {})", IntegerMin(to),
+                                    IntegerMax(to), into));
+        }
+      } else if (from.kind == TypeKind::kDecimal) {
+        out.push_back(fmt::format("values with a fraction or outside the range of {}", into));
+      } else if (from.kind != TypeKind::kBoolean) {
+        out.push_back(fmt::format("values that are not integers in the range of {}", into));
+      }
+      break;
+    case TypeKind::kDecimal: {
+      if (to.precision == 0 && from.kind != TypeKind::kDecimal) break;
+      if (to.precision == 0) {
+        // Unconstrained into unconstrained: only an engine with fewer digits refuses any.
+        if (from.precision == 0 ? dest.max_decimal_precision < source.max_decimal_precision
+                                : from.precision > dest.max_decimal_precision) {
+          out.push_back(fmt::format("values with more than {} digits", dest.max_decimal_precision));
+        }
+        break;
+      }
+      const int to_integral = to.precision - to.scale;
+      if (from.kind == TypeKind::kInteger) {
+        if (IntegerDigits(from) > to_integral) {
+          out.push_back(
+              fmt::format("values with more than {} digits (the range of {})", to_integral, into));
+        }
+      } else if (from.kind == TypeKind::kDecimal) {
+        if (from.precision == 0) {
+          out.push_back(fmt::format(
+              "values with more than {} digits before or {} after the point (the source "
+              "column is an unconstrained numeric; ferry never rounds)",
+              to_integral, to.scale));
+        } else {
+          if (from.scale > to.scale) {
+            out.push_back(fmt::format(
+                "values with more than {} digits after the point (ferry never rounds)", to.scale));
+          }
+          if (from.precision - from.scale > to_integral) {
+            out.push_back(
+                fmt::format("values with more than {} digits before the point", to_integral));
+          }
+        }
+      } else if (from.kind != TypeKind::kBoolean) {
+        out.push_back(fmt::format("values that are not numbers within {}", into));
+      }
+      break;
+    }
+    case TypeKind::kReal:
+    case TypeKind::kDouble:
+      if (to.kind == TypeKind::kReal && from.kind == TypeKind::kDouble) {
+        out.push_back("values a 4-byte float cannot hold exactly");
+      } else if (from.kind == TypeKind::kDecimal || from.kind == TypeKind::kInteger) {
+        out.push_back(fmt::format("values {} cannot hold exactly", into));
+      }
+      if (from.kind == TypeKind::kReal || from.kind == TypeKind::kDouble) {
+        if (source.float_nan && !dest.float_nan) out.push_back("NaN");
+        if (source.float_infinity && !dest.float_infinity) out.push_back("Infinity and -Infinity");
+        if (source.float_negative_zero && !dest.float_negative_zero) out.push_back("-0");
+      }
+      break;
+    case TypeKind::kChar:
+    case TypeKind::kVarchar:
+    case TypeKind::kText:
+    case TypeKind::kJson:
+      if (to.kind != TypeKind::kText && to.kind != TypeKind::kJson && to.length >= 0) {
+        const bool bounded = IsText(from.kind) && from.kind != TypeKind::kText && from.length > 0;
+        if (!bounded || from.length > to.length) {
+          out.push_back(fmt::format("text longer than {} characters", to.length));
+        }
+      }
+      if (to.max_bytes >= 0) out.push_back(fmt::format("text longer than {} bytes", to.max_bytes));
+      if (to.kind == TypeKind::kJson && from.kind != TypeKind::kJson) {
+        out.push_back("text that is not valid JSON");
+      }
+      if (IsText(from.kind) || from.kind == TypeKind::kJson) {
+        if (dest.requires_utf8 && !source.requires_utf8) {
+          out.push_back("text that is not valid UTF-8");
+        }
+        if (!dest.nul_in_text && source.nul_in_text) out.push_back("text containing NUL");
+      }
+      break;
+    case TypeKind::kBinary:
+    case TypeKind::kVarbinary:
+    case TypeKind::kBlob:
+      if (to.length >= 0 && to.kind != TypeKind::kBlob) {
+        const bool bounded = IsBytes(from.kind) && from.kind != TypeKind::kBlob && from.length > 0;
+        if (from.kind == TypeKind::kUuid ? to.length < 16 : !bounded || from.length > to.length) {
+          out.push_back(fmt::format("values longer than {} bytes", to.length));
+        }
+      }
+      if (to.max_bytes >= 0) {
+        out.push_back(fmt::format("values longer than {} bytes", to.max_bytes));
+      }
+      break;
+    case TypeKind::kDate:
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampTz:
+      if (dest.min_year > source.min_year || dest.max_year < source.max_year) {
+        out.push_back(fmt::format("dates outside the years {}..{}", dest.min_year, dest.max_year));
+      }
+      [[fallthrough]];
+    case TypeKind::kTime:
+      if (to.kind != TypeKind::kDate && from.kind != TypeKind::kDate &&
+          to.precision < std::min(from.precision, 6)) {
+        out.push_back(fmt::format(
+            "times with more than {} fractional second digits (ferry never rounds)", to.precision));
+      }
+      if (to.kind == TypeKind::kDate && from.kind != TypeKind::kDate) {
+        out.push_back("values with a time of day");
+      }
+      break;
+    case TypeKind::kUuid:
+      if (from.kind != TypeKind::kUuid) out.push_back("values that are not UUIDs");
+      break;
+    case TypeKind::kBoolean:
+      if (from.kind != TypeKind::kBoolean) out.push_back("values other than true and false");
+      break;
+    case TypeKind::kUnsupported:
+      break;
+  }
+  return out;
+}
 
 bool ParseValue(std::string_view text, ColumnVector& out) {
   return ParseInto(text, out);

@@ -58,6 +58,13 @@ class RowConverter {
   std::vector<int> key_positions_;
 };
 
+// Why some values of a `from` column (from an engine with `source` limits) would be refused by
+// the converter on their way into a `to` column at an engine with `dest` limits: one sentence
+// per kind of value ("values with more than 2 digits after the point"); empty when every value
+// fits. For ferry check; the converter itself still checks every value.
+std::vector<std::string> FitRisks(const ColumnType& from, const ColumnType& to,
+                                  const ValueLimits& source, const ValueLimits& dest);
+
 // "(id)=(42)" or "(tenant, order_id)=('acme', 7)": how a row is named in messages.
 std::string RenderKey(const Batch& batch, const std::vector<int>& positions,
                       const std::vector<std::string>& names, size_t row);

@@ -18,4 +18,18 @@ const char* EngineName(Engine engine) {
   return "other";
 }
 
+const char* PrivilegeName(Privilege privilege) {
+  switch (privilege) {
+    case Privilege::kSelect:
+      return "SELECT";
+    case Privilege::kInsert:
+      return "INSERT";
+    case Privilege::kTruncate:
+      return "TRUNCATE";
+    case Privilege::kCreate:
+      return "CREATE";
+  }
+  return "?";
+}
+
 }  // namespace ferry

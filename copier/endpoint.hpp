@@ -30,6 +30,15 @@ struct ValueLimits {
   int max_decimal_precision = 1000;
 };
 
+// What a copy needs the connected user to be allowed to do with a table.
+enum class Privilege {
+  kSelect,    // read the source table
+  kInsert,    // write rows into an existing destination table
+  kTruncate,  // empty it first (write mode truncate)
+  kCreate,    // create the destination table in its schema
+};
+const char* PrivilegeName(Privilege privilege);  // "SELECT", "INSERT", ...
+
 struct EndpointInfo {
   Engine engine = Engine::kOther;
   std::string product;         // as the server reports it, e.g. "PostgreSQL"
@@ -45,6 +54,11 @@ struct EndpointInfo {
   // (PostgreSQL: 22.6 s against 14.3 + 2.2 s for lineitem). Not so where the key is the
   // table's storage order (InnoDB) or cannot be added later (SQLite).
   bool keys_after_load = false;
+  // Names that differ only in case name the same table (SQLite; MariaDB with
+  // lower_case_table_names) or column (everywhere but PostgreSQL): two source tables or columns
+  // whose names fold together cannot both land here.
+  bool table_names_fold_case = false;
+  bool column_names_fold_case = false;
 };
 
 class RowReader {
@@ -158,6 +172,10 @@ class Endpoint {
   virtual void DropTable(const TableName& name) = 0;
   virtual void TruncateTable(const TableName& name) = 0;
   virtual bool HasRows(const TableName& name) = 0;
+  // Whether the connected user may do `privilege` with `table` (kCreate: create it in its
+  // schema), as the engine's privilege catalog says, so a missing grant is found before a run
+  // fails half way; nullopt where the engine cannot tell.
+  virtual std::optional<bool> HasPrivilege(const TableName& table, Privilege privilege) = 0;
 
   // Sets up what read sessions opened afterwards share; returns what that guarantees, for the
   // log ("one exported snapshot", "a consistent snapshot per reader", "none").

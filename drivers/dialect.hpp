@@ -116,6 +116,16 @@ class Dialect {
     return "TRUNCATE TABLE " + QualifiedName(name);
   }
   virtual ValueLimits limits() const = 0;
+  // Whether table names equal ignoring case are one table on this server, and columns likewise
+  // (see EndpointInfo).
+  virtual bool FoldsTableNames(SqlSession& /*connection*/) const { return false; }
+  virtual bool FoldsColumnNames() const { return true; }
+  // Whether the session's user holds `privilege` on `table` (kCreate: in its schema); nullopt
+  // where the engine's catalog cannot say.
+  virtual std::optional<bool> HasPrivilege(SqlSession& /*connection*/, const TableName& /*table*/,
+                                           Privilege /*privilege*/) const {
+    return std::nullopt;
+  }
 
   // "WHERE ..." for a work unit, or "" for the whole table.
   std::string RangePredicate(const Table& table, const KeyRange& range) const;

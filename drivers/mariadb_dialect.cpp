@@ -289,6 +289,37 @@ class MariaDbDialect final : public Dialect {
            columns + ")";
   }
 
+  // lower_case_table_names 1 or 2 (Windows, macOS) stores or compares table names in lower case.
+  bool FoldsTableNames(SqlSession& connection) const override {
+    auto rows = connection.Query("SELECT @@lower_case_table_names");
+    return !rows.empty() && rows[0][0] && *rows[0][0] != "0";
+  }
+
+  // The grants of the current account (and its active role) at the global, database and table
+  // levels, as information_schema lists them; database-level grants may name LIKE patterns.
+  // TRUNCATE needs the DROP privilege in MariaDB. Column-level grants are not counted.
+  std::optional<bool> HasPrivilege(SqlSession& connection, const TableName& table,
+                                   Privilege privilege) const override {
+    const std::string name = privilege == Privilege::kTruncate ? "DROP" : PrivilegeName(privilege);
+    const std::string grantees =
+        "(CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', "
+        "SUBSTRING_INDEX(CURRENT_USER(), '@', -1), ''''), CONCAT('''', CURRENT_ROLE(), ''''), "
+        "CONCAT('''', CURRENT_ROLE(), '''@'''''))";
+    auto rows = connection.Query(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = ? "
+        "AND GRANTEE IN " +
+            grantees +
+            ") OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE PRIVILEGE_TYPE "
+            "= ? AND GRANTEE IN " +
+            grantees +
+            " AND ? LIKE TABLE_SCHEMA ESCAPE '\\') OR EXISTS (SELECT 1 FROM "
+            "information_schema.TABLE_PRIVILEGES WHERE PRIVILEGE_TYPE = ? AND GRANTEE IN " +
+            grantees + " AND TABLE_SCHEMA = ? AND TABLE_NAME = ?)",
+        {name, name, table.schema, name, table.schema, table.name});
+    if (rows.empty() || !rows[0][0]) return std::nullopt;
+    return *rows[0][0] == "1";
+  }
+
   bool NameTaken(const Error& error) const override {
     for (const Diagnostic& d : error.diagnostics()) {
       // 1061: duplicate key name in the table; 1826: duplicate foreign key name in the

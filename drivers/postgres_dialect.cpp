@@ -248,6 +248,29 @@ class PostgresDialect final : public Dialect {
     return out;
   }
 
+  // Quoted identifiers keep their case: "Users" and users are two tables, and two columns.
+  bool FoldsColumnNames() const override { return false; }
+
+  // The privilege functions count grants through roles and PUBLIC, as the server will.
+  std::optional<bool> HasPrivilege(SqlSession& connection, const TableName& table,
+                                   Privilege privilege) const override {
+    std::vector<SqlSession::Row> rows;
+    if (privilege == Privilege::kCreate) {
+      // ferry creates tables, not schemas: a schema that does not exist cannot take them.
+      rows = connection.Query(
+          "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = "
+          "?::text) THEN pg_catalog.has_schema_privilege(?::text, 'CREATE') ELSE false END",
+          {table.schema, table.schema});
+    } else {
+      rows = connection.Query(
+          "SELECT pg_catalog.has_schema_privilege(?::text, 'USAGE') AND "
+          "pg_catalog.has_table_privilege(pg_catalog.format('%I.%I', ?::text, ?::text), ?::text)",
+          {table.schema, table.schema, table.name, PrivilegeName(privilege)});
+    }
+    if (rows.empty() || !rows[0][0]) return std::nullopt;
+    return *rows[0][0] == "1" || *rows[0][0] == "t";
+  }
+
   bool NameTaken(const Error& error) const override {
     // 42P07: a relation (table, index, sequence) of the schema has the name; 42710: a constraint
     // of the table has it.

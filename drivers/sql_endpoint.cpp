@@ -15,6 +15,17 @@ SqlEndpoint::SqlEndpoint(std::unique_ptr<Dialect> dialect, std::unique_ptr<SqlSe
   info_.engine = dialect_->engine();
   info_.default_schema = dialect_->DefaultSchema(*catalog_);
   info_.limits = dialect_->limits();
+  info_.table_names_fold_case = dialect_->FoldsTableNames(*catalog_);
+  info_.column_names_fold_case = dialect_->FoldsColumnNames();
+}
+
+std::optional<bool> SqlEndpoint::HasPrivilege(const TableName& table, Privilege privilege) {
+  try {
+    return dialect_->HasPrivilege(*catalog_, table, privilege);
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table));
+    throw;
+  }
 }
 
 std::vector<TableName> SqlEndpoint::ListTables() {

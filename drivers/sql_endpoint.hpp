@@ -26,6 +26,7 @@ class SqlEndpoint : public Endpoint {
   void DropTable(const TableName& name) override;
   void TruncateTable(const TableName& name) override;
   bool HasRows(const TableName& name) override;
+  std::optional<bool> HasPrivilege(const TableName& table, Privilege privilege) override;
   std::string BeginSnapshot(Consistency consistency) override;
   std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override;
   std::vector<std::vector<std::string>> SampleKeys(const Table& table, const std::vector<int>& key,

@@ -165,6 +165,9 @@ class SqliteDialect final : public Dialect {
     return Dialect::CreateIndexSql(table, index);
   }
 
+  // SQLite compares table and column names ignoring (ASCII) case.
+  bool FoldsTableNames(SqlSession&) const override { return true; }
+
   bool NameTaken(const Error& error) const override {
     for (const Diagnostic& d : error.diagnostics()) {
       if (d.message.find("already exists") != std::string::npos ||

@@ -60,8 +60,7 @@ TableName DestinationOf(const TableName& source, Endpoint& src, Endpoint& dst, c
 
 }  // namespace
 
-Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
-               const PartitionOptions& partition_options) {
+std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
   std::vector<TablePattern> include, exclude;
   for (const std::string& p : job.include) include.push_back(TablePattern::Parse(p));
   for (const std::string& p : job.exclude) exclude.push_back(TablePattern::Parse(p));
@@ -74,48 +73,51 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
                             "include/exclude patterns",
                             source.info().display, default_schema));
   }
-  Plan plan;
-  plan.source = job.source;
-  plan.destination = job.destination;
-  plan.created_at = UtcNow();
-  plan.schema_only = job.schema_only;
-  plan.data_only = job.data_only;
-  for (const TableName& name : names) {
-    std::optional<Table> table = source.DescribeTable(name);
-    if (!table) {
-      throw Error(ErrorCode::kNotFound,
-                  fmt::format("table {} disappeared from the source", DisplayName(name)));
-    }
-    const TableOverride over = job.OverrideFor(name, default_schema);
-    TablePlan t;
-    t.source = name;
-    t.destination = DestinationOf(name, source, destination, job);
-    t.write_mode = over.write_mode.value_or(job.write_mode);
-    t.source_shape = ShapeOf(*table);
-    t.source_key = ColumnNames(*table, table->primary_key);
-    t.fingerprint = ShapeFingerprint(*table);
-    t.estimated_rows = table->estimated_rows;
-    t.estimated_bytes = table->estimated_bytes;
+  return names;
+}
 
-    std::vector<ColumnChoice> choices;
-    for (size_t i = 0; i < table->columns.size(); ++i) {
-      choices.push_back(
-          {int(i), job.renames.ApplyToColumn(name, table->columns[i].name, default_schema), ""});
-    }
-    auto renamed = [&](int column) { return choices[size_t(column)].destination; };
-    std::vector<std::string> key;
-    for (int k : table->primary_key) key.push_back(renamed(k));
+TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, const Table& table,
+                    const PartitionOptions& partition_options, std::vector<Error>* problems,
+                    TableCopyPlan* copy_out) {
+  const std::string default_schema = source.info().default_schema;
+  const TableName& name = table.name;
+  // A problem with the destination stops planning, unless the caller collects problems (ferry
+  // check), which wants the split planned and reported as well.
+  auto problem = [&](Error error) {
+    if (!problems) throw error;
+    problems->push_back(std::move(error));
+  };
+  const TableOverride over = job.OverrideFor(name, default_schema);
+  TablePlan t;
+  t.source = name;
+  t.destination = DestinationOf(name, source, destination, job);
+  t.write_mode = over.write_mode.value_or(job.write_mode);
+  t.source_shape = ShapeOf(table);
+  t.source_key = ColumnNames(table, table.primary_key);
+  t.fingerprint = ShapeFingerprint(table);
+  t.estimated_rows = table.estimated_rows;
+  t.estimated_bytes = table.estimated_bytes;
+
+  std::vector<ColumnChoice> choices;
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    choices.push_back(
+        {int(i), job.renames.ApplyToColumn(name, table.columns[i].name, default_schema), ""});
+  }
+  auto renamed = [&](int column) { return choices[size_t(column)].destination; };
+  std::vector<std::string> key;
+  for (int k : table.primary_key) key.push_back(renamed(k));
+  t.primary_key = key;
+  try {
     TableCopyPlan copy =
-        PlanTableCopy(*table, source.info().engine, destination, t.destination, choices, key);
+        PlanTableCopy(table, source.info().engine, destination, t.destination, choices, key);
     t.create = copy.create;
     for (size_t i = 0; i < copy.source_columns.size(); ++i) {
-      const Column& s = table->columns[size_t(copy.source_columns[i])];
+      const Column& s = table.columns[size_t(copy.source_columns[i])];
       const Column& d = copy.destination.columns[size_t(copy.destination_columns[i])];
       t.columns.push_back({s.name, d.name, s.type.native, d.type.native});
     }
-    t.primary_key = key;
     if (t.create) {
-      for (const std::vector<Index>* list : {&table->unique_indexes, &table->indexes}) {
+      for (const std::vector<Index>* list : {&table.unique_indexes, &table.indexes}) {
         for (const Index& index : *list) {
           PlannedIndex p{index.name, {}, index.unique, ""};
           for (int c : index.columns) p.columns.push_back(renamed(c));
@@ -127,7 +129,7 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
           t.indexes.push_back(std::move(p));
         }
       }
-      for (const ForeignKey& fk : table->foreign_keys) {
+      for (const ForeignKey& fk : table.foreign_keys) {
         PlannedForeignKey p;
         p.name = fk.name;
         for (int c : fk.columns) p.columns.push_back(renamed(c));
@@ -143,44 +145,64 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
     }
     if (t.write_mode == WriteMode::kCreate && !t.create &&
         destination.HasRows(copy.destination.name)) {
-      throw Error(ErrorCode::kSchema,
-                  fmt::format("destination table {} already holds rows; empty it, or choose the "
-                              "write mode truncate (--truncate) or append (--append)",
-                              DisplayName(copy.destination.name)),
-                  ErrorContext{DisplayName(name), "", "", ""});
+      problem(Error(ErrorCode::kSchema,
+                    fmt::format("destination table {} already holds rows; empty it, or choose "
+                                "the write mode truncate (--truncate) or append (--append)",
+                                DisplayName(copy.destination.name)),
+                    ErrorContext{DisplayName(name), "", "", ""}));
     }
-    if (t.write_mode == WriteMode::kUpsert) {
-      // Writers insert rows; none of them merges into existing keys yet.
-      throw Error(ErrorCode::kUsage, "write mode upsert is not available yet; use truncate or append",
-                  ErrorContext{DisplayName(name), "", "", ""});
-    }
-    if (t.write_mode == WriteMode::kUpsert && table->RowKey().empty()) {
-      throw Error(ErrorCode::kSchema, "write mode upsert needs a primary key or unique key",
-                  ErrorContext{DisplayName(name), "", "", ""});
-    }
+    if (copy_out) *copy_out = std::move(copy);
+  } catch (Error& e) {
+    if (!problems || e.code() != ErrorCode::kSchema) throw;
+    problems->push_back(std::move(e));
+  }
+  if (t.write_mode == WriteMode::kUpsert) {
+    // Writers insert rows; none of them merges into existing keys yet.
+    problem(Error(ErrorCode::kUsage,
+                  "write mode upsert is not available yet; use truncate or append",
+                  ErrorContext{DisplayName(name), "", "", ""}));
+  }
 
-    PartitionOptions options = partition_options;
-    if (over.partitions) options.units = *over.partitions;
-    if (over.key) options.key = ResolveColumns(*table, *over.key, "the split key override");
-    if (over.strategy == "single") options.units = 1;
-    if (over.strategy == "page ranges") options.by_location = true;
-    if (over.strategy == "skip") {
-      t.strategy = "skip";
-      t.why = "skipped by the job's override";
-      t.partitions = 1;
-    } else {
-      PartitionPlan parts = PlanPartitions(*table, source, options);
-      t.strategy = parts.strategy;
-      t.why = parts.reason;
-      t.partitions = int(parts.units.size());
-      if (!parts.units.empty() && !parts.units.front().range.key_columns.empty()) {
-        t.split_key = ColumnNames(*table, parts.units.front().range.key_columns);
-      }
-      if (parts.units.size() > 1) {
-        for (const WorkUnit& u : parts.units) t.units.push_back(ToPlannedUnit(u.range));
-      }
+  PartitionOptions options = partition_options;
+  if (over.partitions) options.units = *over.partitions;
+  if (over.key) options.key = ResolveColumns(table, *over.key, "the split key override");
+  if (over.strategy == "single") options.units = 1;
+  if (over.strategy == "page ranges") options.by_location = true;
+  if (over.strategy == "skip") {
+    t.strategy = "skip";
+    t.why = "skipped by the job's override";
+    t.partitions = 1;
+  } else {
+    PartitionPlan parts = PlanPartitions(table, source, options);
+    t.strategy = parts.strategy;
+    t.why = parts.reason;
+    t.partitions = int(parts.units.size());
+    if (!parts.units.empty() && !parts.units.front().range.key_columns.empty()) {
+      t.split_key = ColumnNames(table, parts.units.front().range.key_columns);
     }
-    plan.tables.push_back(std::move(t));
+    if (parts.units.size() > 1) {
+      for (const WorkUnit& u : parts.units) t.units.push_back(ToPlannedUnit(u.range));
+    }
+  }
+  return t;
+}
+
+Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
+               const PartitionOptions& partition_options) {
+  std::vector<TableName> names = TablesInScope(source, job);
+  Plan plan;
+  plan.source = job.source;
+  plan.destination = job.destination;
+  plan.created_at = UtcNow();
+  plan.schema_only = job.schema_only;
+  plan.data_only = job.data_only;
+  for (const TableName& name : names) {
+    std::optional<Table> table = source.DescribeTable(name);
+    if (!table) {
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("table {} disappeared from the source", DisplayName(name)));
+    }
+    plan.tables.push_back(PlanTable(source, destination, job, *table, partition_options));
   }
   for (size_t i = 0; i < plan.tables.size(); ++i) {
     for (size_t j = i + 1; j < plan.tables.size(); ++j) {
@@ -241,7 +263,8 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
                   ErrorContext{shown, "", "", ""});
     }
     if (t.write_mode == WriteMode::kUpsert) {
-      throw Error(ErrorCode::kUsage, "write mode upsert is not available yet; use truncate or append",
+      throw Error(ErrorCode::kUsage,
+                  "write mode upsert is not available yet; use truncate or append",
                   ErrorContext{shown, "", "", ""});
     }
     std::vector<int> key = ResolveColumns(*table, t.split_key, "the plan's split key");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "copier/endpoint.hpp"
+#include "copier/error.hpp"
 #include "copier/job.hpp"
 #include "copier/plan.hpp"
 #include "copier/planner.hpp"
@@ -18,6 +19,19 @@ namespace ferry {
 // the plan without secrets.
 Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
                const PartitionOptions& partitions);
+
+// The source tables the job's include/exclude patterns select. Throws Error(kNotFound) when
+// none is.
+std::vector<TableName> TablesInScope(Endpoint& source, const Job& job);
+
+// One table of BuildPlan: destination, column mapping, indexes, split. Throws like BuildPlan;
+// with `problems`, what keeps the table from being copied into the destination (an unmappable
+// type, a mismatched or non-empty destination table, kSchema/kUsage) is added there instead and
+// the split is still planned (ferry check). `copy`, when given and the mapping succeeded,
+// receives the column pairing with full types.
+TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, const Table& table,
+                    const PartitionOptions& partitions, std::vector<Error>* problems = nullptr,
+                    TableCopyPlan* copy = nullptr);
 
 // A table of a plan, resolved against the live catalogs.
 struct PreparedTable {

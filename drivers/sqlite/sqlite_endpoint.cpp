@@ -6,8 +6,11 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
@@ -386,6 +389,16 @@ class SqliteEndpoint final : public SqlEndpoint {
     const std::string lock_path = path_ + "." + prefix + "lock";
     return MakeSqlRunStore(OpenSqlSession(), dialect(), "main", prefix,
                            [lock_path] { return TryFileLock(lock_path); });
+  }
+
+  // SQLite has no grants: reading needs the file (open already), writing needs the file and
+  // its folder (where the journal goes) writable by this process.
+  std::optional<bool> HasPrivilege(const TableName&, Privilege privilege) override {
+    if (privilege == Privilege::kSelect) return true;
+    std::filesystem::path file(path_);
+    std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : ".";
+    bool file_ok = !std::filesystem::exists(file) || access(path_.c_str(), W_OK) == 0;
+    return file_ok && access(folder.c_str(), W_OK) == 0;
   }
 
   std::unique_ptr<ReadSession> OpenReadSession() override {

@@ -1,0 +1,444 @@
+#include "scheduler/checking.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "copier/convert.hpp"
+#include "copier/error.hpp"
+#include "copier/table_plan.hpp"
+#include "scheduler/planning.hpp"
+
+namespace ferry {
+
+namespace {
+
+bool Supported(Engine e) {
+  return e == Engine::kPostgres || e == Engine::kMariaDB || e == Engine::kSQLite;
+}
+
+std::string Lower(const std::string& s) {
+  std::string out;
+  for (char c : s) out += char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Joined(const std::vector<std::string>& parts, const char* separator = ", ") {
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : separator) + p;
+  return out;
+}
+
+EndCheck DescribeEnd(const Endpoint& end) {
+  const EndpointInfo& info = end.info();
+  return {info.display, EngineName(info.engine), info.product, info.version};
+}
+
+// The key resume and verify would identify rows by, and how it was found.
+void DescribeKey(const Table& table, Engine engine, TableCheck& out,
+                 std::vector<Finding>& findings) {
+  std::vector<int> key = table.RowKey();
+  out.key = ColumnNames(table, key);
+  if (!key.empty()) {
+    out.key_note = table.primary_key.empty() ? "unique index on NOT NULL columns" : "primary key";
+    return;
+  }
+  const std::string shown = DisplayName(table.name);
+  const bool pages = engine == Engine::kPostgres;
+  out.key_note = "none: no primary key and no unique index on NOT NULL columns";
+  for (const Index& index : table.unique_indexes) {
+    if (index.columns.size() == 1) {
+      out.key_note += fmt::format(" (the unique index on nullable {} can still split it)",
+                                  table.columns[size_t(index.columns[0])].name);
+      break;
+    }
+  }
+  findings.push_back(
+      {Severity::kWarning, "no key", shown, "",
+       fmt::format("{} has no primary key or unique index on NOT NULL columns: it can be copied, "
+                   "but resume and verify are coarser ({}, not per row){}",
+                   shown, pages ? "per range of heap pages" : "the whole table at once",
+                   pages ? "" : ", and it is read by one stream")});
+}
+
+// Reads the first rows of the largest tables through a real ReadSession and measures how fast
+// they come, in the catalog's bytes (what the estimates count), so every table's read time can
+// be extrapolated from its estimated size.
+ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
+                       const CheckOptions& options, std::vector<Finding>& findings) {
+  std::vector<const Table*> order;
+  for (const Table& t : tables) {
+    if (t.estimated_rows > 0 || t.estimated_bytes > 0) order.push_back(&t);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const Table* a, const Table* b) {
+    return std::max<int64_t>(a->estimated_bytes, 0) > std::max<int64_t>(b->estimated_bytes, 0) ||
+           (a->estimated_bytes == b->estimated_bytes && a->estimated_rows > b->estimated_rows);
+  });
+  if (order.size() > size_t(std::max(options.sample_tables, 0))) {
+    order.resize(size_t(std::max(options.sample_tables, 0)));
+  }
+  ReadSample sample;
+  if (order.empty()) return sample;
+  double catalog_bytes = 0;
+  // Readers would run with a snapshot; a sample needs none, and none holds nothing open.
+  source.BeginSnapshot(Consistency::kNone);
+  std::unique_ptr<ReadSession> session = source.OpenReadSession();
+  for (const Table* table : order) {
+    ReadRequest request;
+    request.table = table;
+    for (size_t c = 0; c < table->columns.size(); ++c) request.columns.push_back(int(c));
+    request.unit.table = table->name;
+    request.limits.max_rows = size_t(std::clamp<int64_t>(options.sample_rows, 1, 8192));
+    int64_t rows = 0;
+    size_t batch_bytes = 0;
+    double seconds = 0;
+    try {
+      const auto start = std::chrono::steady_clock::now();
+      std::unique_ptr<RowReader> reader = session->Read(request);
+      Batch batch;
+      while (rows < options.sample_rows && seconds < options.sample_seconds &&
+             reader->Next(batch)) {
+        rows += int64_t(batch.num_rows());
+        for (size_t c = 0; c < batch.num_columns(); ++c) batch_bytes += batch.column(c).ByteSize();
+        seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      }
+      // Stopping a read early (the reader's destructor) is not part of reading.
+    } catch (const Error& e) {
+      findings.push_back({Severity::kWarning, "read sample", DisplayName(table->name), "",
+                          fmt::format("reading a sample of rows failed: {}", e.message())});
+      session = source.OpenReadSession();  // the failed read may have spoiled the session
+      continue;
+    }
+    if (rows == 0 || seconds <= 0) continue;
+    const double per_row = table->estimated_bytes > 0 && table->estimated_rows > 0
+                               ? double(table->estimated_bytes) / double(table->estimated_rows)
+                               : double(batch_bytes) / double(rows);
+    sample.tables.push_back(table->name);
+    sample.rows += rows;
+    sample.seconds += seconds;
+    catalog_bytes += per_row * double(rows);
+  }
+  if (sample.seconds > 0) sample.bytes_per_second = catalog_bytes / sample.seconds;
+  return sample;
+}
+
+void Estimate(CheckReport& report, const std::vector<Table>& tables, const ReadSample& sample) {
+  if (sample.bytes_per_second <= 0) return;
+  double total = 0, longest = 0;
+  bool known = true;
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    TableCheck& t = report.tables[i];
+    if (t.strategy == "skip") {
+      t.estimated_seconds = 0;
+      continue;
+    }
+    const Table& table = tables[i];
+    double bytes = double(table.estimated_bytes);
+    if (bytes < 0 && table.estimated_rows >= 0 && sample.rows > 0) {
+      // No size from the catalog: the sample's average row.
+      bytes = double(table.estimated_rows) * sample.bytes_per_second * sample.seconds /
+              double(sample.rows);
+    }
+    if (bytes < 0) {
+      known = false;
+      continue;
+    }
+    t.estimated_seconds = bytes / sample.bytes_per_second;
+    t.sampled =
+        std::find(sample.tables.begin(), sample.tables.end(), t.source) != sample.tables.end();
+    total += t.estimated_seconds;
+    longest = std::max(longest,
+                       t.estimated_seconds / std::max(1, std::min(t.partitions, report.readers)));
+  }
+  if (known) report.estimated_seconds = std::max(total / std::max(report.readers, 1), longest);
+}
+
+}  // namespace
+
+const char* SeverityName(Severity severity) {
+  return severity == Severity::kBlocker ? "blocker" : "warning";
+}
+
+int CheckReport::blockers() const {
+  return int(std::count_if(findings.begin(), findings.end(),
+                           [](const Finding& f) { return f.severity == Severity::kBlocker; }));
+}
+
+int CheckReport::warnings() const {
+  return int(findings.size()) - blockers();
+}
+
+CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
+                      const CheckOptions& options) {
+  CheckReport report;
+  report.source = DescribeEnd(source);
+  report.destination = DescribeEnd(destination);
+  report.readers = std::max(options.readers, 1);
+  const EndpointInfo& from = source.info();
+  const EndpointInfo& to = destination.info();
+  report.pair_supported = Supported(from.engine) && Supported(to.engine);
+  if (!report.pair_supported) {
+    report.findings.push_back(
+        {Severity::kBlocker, "pair", "", "",
+         fmt::format("ferry does not copy from {} to {}: it copies between PostgreSQL, "
+                     "MariaDB/MySQL and SQLite",
+                     from.product, to.product)});
+  }
+  // Engine-wide properties that only some values trip over: said once, not per column.
+  if (from.engine == Engine::kSQLite && to.engine != Engine::kSQLite) {
+    report.findings.push_back(
+        {Severity::kWarning, "lossy type", "", "",
+         "SQLite does not enforce declared column types: a value stored with another type "
+         "than its column declares (text in an INTEGER column, say) is refused, naming its row"});
+  }
+
+  std::vector<Table> tables;
+  std::map<std::string, std::optional<bool>> can_create;  // per destination schema
+  for (const TableName& name : TablesInScope(source, job)) {
+    std::optional<Table> table = source.DescribeTable(name);
+    if (!table) continue;  // dropped since it was listed
+    const std::string shown = DisplayName(name);
+    std::vector<Error> problems;
+    TableCopyPlan copy;
+    TablePlan plan =
+        PlanTable(source, destination, job, *table, options.partitions, &problems, &copy);
+    const bool mapped = !copy.source_columns.empty();
+    const bool exists = destination.DescribeTable(plan.destination).has_value();
+
+    TableCheck t;
+    t.source = name;
+    t.destination = plan.destination;
+    t.destination_exists = exists;
+    t.estimated_rows = table->estimated_rows;
+    t.estimated_bytes = table->estimated_bytes;
+    t.split_key = plan.split_key;
+    t.strategy = plan.strategy;
+    t.why = plan.why;
+    t.partitions = plan.partitions;
+    std::vector<Finding> key_findings;
+    DescribeKey(*table, from.engine, t, key_findings);
+    if (plan.strategy != "skip") {
+      report.findings.insert(report.findings.end(), key_findings.begin(), key_findings.end());
+    }
+
+    // Every column's mapping, where the plan stops at the first unmappable one: a blocker for
+    // each type the destination cannot hold, a warning for each that may refuse some values.
+    std::vector<std::pair<std::string, std::string>> reported;  // column, message
+    auto lossy = [&](const Column& c, const ColumnType& d) {
+      if (c.type.kind == TypeKind::kUnsupported && from.engine == to.engine) return;
+      std::vector<std::string> risks = FitRisks(c.type, d, from.limits, to.limits);
+      if (risks.empty()) return;
+      report.findings.push_back(
+          {Severity::kWarning, "lossy type", shown, c.name,
+           fmt::format("column {} is {} here and {} at the destination{}: ferry would refuse "
+                       "(naming the row) {}",
+                       c.name, c.type.native, d.native, exists ? " (existing table)" : "",
+                       Joined(risks, "; "))});
+    };
+    if (!exists && plan.strategy != "skip") {
+      for (const Column& c : table->columns) {
+        try {
+          lossy(c, destination.MapType(c.type, from.engine));
+        } catch (const Error& e) {
+          reported.emplace_back(c.name, e.message());
+          report.findings.push_back({Severity::kBlocker, "type", shown, c.name,
+                                     fmt::format("column {}: {}", c.name, e.message())});
+        }
+      }
+    }
+    for (const Error& e : problems) {
+      const std::string& column = e.context().column;
+      if (std::find(reported.begin(), reported.end(), std::pair{column, e.message()}) !=
+          reported.end()) {
+        continue;
+      }
+      std::string kind = e.code() == ErrorCode::kUsage ? "write mode"
+                         : !exists                     ? "type"
+                         : mapped                      ? "destination rows"
+                                                       : "destination shape";
+      report.findings.push_back({Severity::kBlocker, kind, shown, column, e.message()});
+    }
+
+    if (exists && mapped && plan.strategy != "skip") {
+      for (const ColumnPairing& pair : PairColumns(copy))
+        lossy(*pair.source, pair.destination->type);
+    }
+    if (mapped && !exists && to.column_names_fold_case) {
+      for (size_t i = 0; i < plan.columns.size(); ++i) {
+        for (size_t j = i + 1; j < plan.columns.size(); ++j) {
+          if (Lower(plan.columns[i].destination) == Lower(plan.columns[j].destination)) {
+            report.findings.push_back(
+                {Severity::kBlocker, "name collision", shown, plan.columns[j].source,
+                 fmt::format("columns {} and {} would both become column {} of {}: {} compares "
+                             "column names ignoring case (rename one in a job file)",
+                             plan.columns[i].source, plan.columns[j].source,
+                             plan.columns[i].destination, DisplayName(plan.destination),
+                             to.product)});
+          }
+        }
+      }
+    }
+
+    if (plan.strategy != "skip") {
+      auto lacks = [&](Endpoint& end, const TableName& on, Privilege privilege) {
+        std::optional<bool> has;
+        if (privilege == Privilege::kCreate) {
+          auto cached = can_create.find(on.schema);
+          if (cached == can_create.end()) {
+            cached = can_create.emplace(on.schema, end.HasPrivilege(on, privilege)).first;
+          }
+          has = cached->second;
+        } else {
+          has = end.HasPrivilege(on, privilege);
+        }
+        return has.has_value() && !*has;
+      };
+      if (lacks(source, name, Privilege::kSelect)) {
+        report.findings.push_back({Severity::kBlocker, "privilege", shown, "",
+                                   fmt::format("the source user may not SELECT from {}", shown)});
+      }
+      std::vector<Privilege> needed;
+      if (!exists) needed.push_back(Privilege::kCreate);
+      if (exists && !job.schema_only) needed.push_back(Privilege::kInsert);
+      if (exists && plan.write_mode == WriteMode::kTruncate) needed.push_back(Privilege::kTruncate);
+      for (Privilege p : needed) {
+        if (!lacks(destination, plan.destination, p)) continue;
+        report.findings.push_back(
+            {Severity::kBlocker, "privilege", shown, "",
+             p == Privilege::kCreate
+                 ? fmt::format("the destination user may not CREATE tables in schema {} (for {}), "
+                               "or the schema does not exist",
+                               plan.destination.schema, DisplayName(plan.destination))
+                 : fmt::format("the destination user may not {} {}{}", PrivilegeName(p),
+                               p == Privilege::kInsert ? "into " : "",
+                               DisplayName(plan.destination))});
+      }
+    }
+    report.tables.push_back(std::move(t));
+    tables.push_back(std::move(*table));
+  }
+
+  // Two source tables landing on one destination table: exactly, or once the destination folds
+  // case. A case-sensitive MariaDB still takes both, but a dump or replica on a server with
+  // lower_case_table_names (Windows, macOS) would not.
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    for (size_t j = i + 1; j < report.tables.size(); ++j) {
+      const TableName& a = report.tables[i].destination;
+      const TableName& b = report.tables[j].destination;
+      const bool same = a == b;
+      const bool folded = Lower(a.schema) == Lower(b.schema) && Lower(a.name) == Lower(b.name);
+      if (!same && !folded) continue;
+      const bool blocks = same || to.table_names_fold_case;
+      if (!blocks && to.engine != Engine::kMariaDB) continue;
+      report.findings.push_back(
+          {blocks ? Severity::kBlocker : Severity::kWarning, "name collision",
+           DisplayName(report.tables[j].source), "",
+           fmt::format("source tables {} and {} would both be copied into {}{}",
+                       DisplayName(report.tables[i].source), DisplayName(report.tables[j].source),
+                       DisplayName(a),
+                       same     ? ""
+                       : blocks ? fmt::format(" ({} compares table names ignoring case; rename one "
+                                              "in a job file)",
+                                              to.product)
+                                : " on a server with lower_case_table_names set (this one keeps "
+                                  "them apart)")});
+    }
+  }
+
+  std::map<std::string, SchemaCheck> schemas;
+  for (const TableCheck& t : report.tables) {
+    SchemaCheck& s = schemas[t.source.schema];
+    s.name = t.source.schema;
+    s.tables += 1;
+    s.estimated_rows += std::max<int64_t>(t.estimated_rows, 0);
+    s.estimated_bytes += std::max<int64_t>(t.estimated_bytes, 0);
+  }
+  for (auto& [name, s] : schemas) report.schemas.push_back(s);
+
+  std::vector<Table> readable;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (report.tables[i].strategy != "skip") readable.push_back(tables[i]);
+  }
+  report.sample = SampleReads(source, readable, options, report.findings);
+  Estimate(report, tables, report.sample);
+  return report;
+}
+
+std::string CheckReportToJson(const CheckReport& r) {
+  using nlohmann::ordered_json;
+  auto end = [](const EndCheck& e) {
+    return ordered_json{{"connection", e.display},
+                        {"engine", e.engine},
+                        {"product", e.product},
+                        {"version", e.version}};
+  };
+  auto name = [](const TableName& n) {
+    return ordered_json{{"schema", n.schema}, {"name", n.name}};
+  };
+  ordered_json out;
+  out["source"] = end(r.source);
+  out["destination"] = end(r.destination);
+  out["pair_supported"] = r.pair_supported;
+  out["blocked"] = r.blockers() > 0;
+  out["blockers"] = r.blockers();
+  out["warnings"] = r.warnings();
+  out["schemas"] = ordered_json::array();
+  for (const SchemaCheck& s : r.schemas) {
+    out["schemas"].push_back({{"name", s.name},
+                              {"tables", s.tables},
+                              {"estimated_rows", s.estimated_rows},
+                              {"estimated_bytes", s.estimated_bytes}});
+  }
+  out["tables"] = ordered_json::array();
+  for (const TableCheck& t : r.tables) {
+    ordered_json j{{"source", name(t.source)},
+                   {"destination", name(t.destination)},
+                   {"destination_exists", t.destination_exists},
+                   {"estimated_rows", t.estimated_rows},
+                   {"estimated_bytes", t.estimated_bytes},
+                   {"key", t.key},
+                   {"key_note", t.key_note},
+                   {"split_key", t.split_key},
+                   {"strategy", t.strategy},
+                   {"why", t.why},
+                   {"partitions", t.partitions},
+                   {"sampled", t.sampled}};
+    j["estimated_seconds"] =
+        t.estimated_seconds >= 0 ? ordered_json(t.estimated_seconds) : ordered_json(nullptr);
+    out["tables"].push_back(std::move(j));
+  }
+  out["findings"] = ordered_json::array();
+  for (const Finding& f : r.findings) {
+    out["findings"].push_back({{"severity", SeverityName(f.severity)},
+                               {"kind", f.kind},
+                               {"table", f.table},
+                               {"column", f.column},
+                               {"message", f.message}});
+  }
+  out["estimate"] = {
+      {"note",
+       "an estimate: one stream's read rate measured on a short sample, extrapolated by "
+       "the catalog's table sizes; writing, indexes and the network can make the copy "
+       "slower"},
+      {"sample_tables",
+       [&] {
+         ordered_json names = ordered_json::array();
+         for (const TableName& t : r.sample.tables) names.push_back(DisplayName(t));
+         return names;
+       }()},
+      {"sample_rows", r.sample.rows},
+      {"sample_seconds", r.sample.seconds},
+      {"bytes_per_second", r.sample.bytes_per_second},
+      {"readers", r.readers},
+      {"seconds",
+       r.estimated_seconds >= 0 ? ordered_json(r.estimated_seconds) : ordered_json(nullptr)}};
+  return out.dump(2) + "\n";
+}
+
+}  // namespace ferry
