@@ -129,13 +129,15 @@ class OdbcRowWriter final : public RowWriter {
         table_(*request.table),
         columns_(request.columns),
         key_positions_(request.key_positions),
-        finish_sql_(request.finish_sql) {
+        finish_sql_(request.finish_sql),
+        upsert_(request.upsert) {
     std::vector<odbc::ParameterDescription> descriptions;
     for (int column : columns_) {
       plans_.push_back(PlanParameter(dialect, table_.columns[size_t(column)].type));
       descriptions.push_back(plans_.back().description);
     }
-    const std::string sql = dialect.InsertSql(table_, columns_);
+    const std::string sql = request.upsert ? dialect.UpsertSql(table_, columns_, request.upsert_key)
+                                           : dialect.InsertSql(table_, columns_);
     try {
       // The session runs with autocommit off: the delete belongs to the unit's transaction.
       const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
@@ -188,7 +190,9 @@ class OdbcRowWriter final : public RowWriter {
     }
   }
 
-  std::string Method() const override { return "ODBC parameter arrays"; }
+  std::string Method() const override {
+    return upsert_ ? "ODBC parameter arrays (upsert)" : "ODBC parameter arrays";
+  }
 
   ~OdbcRowWriter() override {
     if (!finished_) connection_.Rollback();
@@ -217,6 +221,7 @@ class OdbcRowWriter final : public RowWriter {
   std::vector<int> columns_;
   std::vector<int> key_positions_;
   std::vector<std::string> finish_sql_;
+  bool upsert_;
   std::vector<ParameterPlan> plans_;
   std::optional<odbc::ParameterArrays> arrays_;
 };

@@ -213,11 +213,14 @@ class SqliteRowWriter final : public RowWriter {
         table_(*request.table),
         columns_(request.columns),
         key_positions_(request.key_positions),
-        finish_sql_(request.finish_sql) {
+        finish_sql_(request.finish_sql),
+        upsert_(request.upsert) {
     for (int column : columns_) {
       with_zone_.push_back(table_.columns[size_t(column)].type.kind == TypeKind::kTimestampTz);
     }
-    const std::string sql = dialect.InsertSql(table_, columns_);
+    // SQLite's own INSERT ... ON CONFLICT DO UPDATE: one statement per row either way.
+    const std::string sql = request.upsert ? dialect.UpsertSql(table_, columns_, request.upsert_key)
+                                           : dialect.InsertSql(table_, columns_);
     try {
       session_.Execute("BEGIN");
       in_transaction_ = true;
@@ -308,7 +311,9 @@ class SqliteRowWriter final : public RowWriter {
     }
   }
 
-  std::string Method() const override { return "SQLite prepared insert"; }
+  std::string Method() const override {
+    return upsert_ ? "SQLite prepared upsert" : "SQLite prepared insert";
+  }
 
   void Commit() override {
     try {
@@ -344,6 +349,7 @@ class SqliteRowWriter final : public RowWriter {
   std::vector<int> columns_;
   std::vector<int> key_positions_;
   std::vector<std::string> finish_sql_;
+  bool upsert_;
   std::vector<bool> with_zone_;
   std::optional<Statement> statement_;
   bool in_transaction_ = false;
