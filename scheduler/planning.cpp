@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -56,6 +57,44 @@ std::vector<int> ResolveColumns(const Table& table, const std::vector<std::strin
 TableName DestinationOf(const TableName& source, Endpoint& src, Endpoint& dst, const Job& job) {
   return job.renames.Apply(source, dst.DestinationName(source, src.info().engine),
                            src.info().default_schema);
+}
+
+// The destination columns (indices into copy.destination) an upsert finds existing rows by:
+// the destination's primary key, else its first unique key of NOT NULL columns, all written by
+// the copy. A table ferry will create holds no rows to update, so it is loaded (empty: none).
+// Throws Error(kSchema) naming the table when rows cannot be told apart.
+std::vector<int> UpsertKey(const Table& source, const TableCopyPlan& copy) {
+  const std::string shown = DisplayName(source.name);
+  if (source.RowKey().empty()) {
+    throw Error(ErrorCode::kSchema,
+                fmt::format("write mode upsert needs a primary key or a unique key of NOT NULL "
+                            "columns to match rows by, and table {} has neither; use append or "
+                            "truncate for it",
+                            shown),
+                ErrorContext{shown, "", "", ""});
+  }
+  if (copy.create) return {};
+  const std::string dest = DisplayName(copy.destination.name);
+  std::vector<int> key = copy.destination.RowKey();
+  if (key.empty()) {
+    throw Error(ErrorCode::kSchema,
+                fmt::format("write mode upsert needs a primary key or a unique key of NOT NULL "
+                            "columns on destination table {} to match rows by, and it has neither",
+                            dest),
+                ErrorContext{shown, "", "", ""});
+  }
+  for (int k : key) {
+    if (std::find(copy.destination_columns.begin(), copy.destination_columns.end(), k) ==
+        copy.destination_columns.end()) {
+      const std::string& column = copy.destination.columns[size_t(k)].name;
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("write mode upsert matches rows by the key of destination table {}, "
+                              "but its key column {} is not copied",
+                              dest, column),
+                  ErrorContext{shown, column, "", ""});
+    }
+  }
+  return key;
 }
 
 }  // namespace
@@ -143,21 +182,15 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
     }
     if (t.write_mode == WriteMode::kCreate && !t.create &&
         destination.HasRows(copy.destination.name)) {
-      throw Error(ErrorCode::kSchema,
-                  fmt::format("destination table {} already holds rows; empty it, or choose the "
-                              "write mode truncate (--truncate) or append (--append)",
-                              DisplayName(copy.destination.name)),
-                  ErrorContext{DisplayName(name), "", "", ""});
+      throw Error(
+          ErrorCode::kSchema,
+          fmt::format("destination table {} already holds rows; empty it, or choose the "
+                      "write mode truncate (--truncate), append (--append) or upsert (--write-mode "
+                      "upsert)",
+                      DisplayName(copy.destination.name)),
+          ErrorContext{DisplayName(name), "", "", ""});
     }
-    if (t.write_mode == WriteMode::kUpsert) {
-      // Writers insert rows; none of them merges into existing keys yet.
-      throw Error(ErrorCode::kUsage, "write mode upsert is not available yet; use truncate or append",
-                  ErrorContext{DisplayName(name), "", "", ""});
-    }
-    if (t.write_mode == WriteMode::kUpsert && table->RowKey().empty()) {
-      throw Error(ErrorCode::kSchema, "write mode upsert needs a primary key or unique key",
-                  ErrorContext{DisplayName(name), "", "", ""});
-    }
+    if (t.write_mode == WriteMode::kUpsert) UpsertKey(*table, copy);
 
     PartitionOptions options = partition_options;
     if (over.partitions) options.units = *over.partitions;
@@ -234,15 +267,17 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
                                   t.primary_key);
     if (t.write_mode == WriteMode::kCreate && !prepared.copy.create &&
         destination.HasRows(prepared.copy.destination.name)) {
-      throw Error(ErrorCode::kSchema,
-                  fmt::format("destination table {} already holds rows; empty it, or choose the "
-                              "write mode truncate (--truncate) or append (--append)",
-                              DisplayName(prepared.copy.destination.name)),
-                  ErrorContext{shown, "", "", ""});
+      throw Error(
+          ErrorCode::kSchema,
+          fmt::format("destination table {} already holds rows; empty it, or choose the "
+                      "write mode truncate (--truncate), append (--append) or upsert (--write-mode "
+                      "upsert)",
+                      DisplayName(prepared.copy.destination.name)),
+          ErrorContext{shown, "", "", ""});
     }
     if (t.write_mode == WriteMode::kUpsert) {
-      throw Error(ErrorCode::kUsage, "write mode upsert is not available yet; use truncate or append",
-                  ErrorContext{shown, "", "", ""});
+      prepared.upsert_key = UpsertKey(*table, prepared.copy);
+      prepared.upsert = !prepared.upsert_key.empty();
     }
     std::vector<int> key = ResolveColumns(*table, t.split_key, "the plan's split key");
     if (t.units.size() > 1 && int(t.units.size()) == t.partitions) {
