@@ -60,9 +60,10 @@ TableName DestinationOf(const TableName& source, Endpoint& src, Endpoint& dst, c
 }
 
 // The destination columns (indices into copy.destination) an upsert finds existing rows by:
-// the destination's primary key, else its first unique key of NOT NULL columns, all written by
-// the copy. A table ferry will create holds no rows to update, so it is loaded (empty: none).
-// Throws Error(kSchema) naming the table when rows cannot be told apart.
+// the destination's primary key, else its first unique key of NOT NULL columns, whose columns
+// the copy all writes (a surrogate key the source lacks is passed over for a natural one). A
+// table ferry will create holds no rows to update, so it is loaded (empty: none). Throws
+// Error(kSchema) naming the table when rows cannot be told apart.
 std::vector<int> UpsertKey(const Table& source, const TableCopyPlan& copy) {
   const std::string shown = DisplayName(source.name);
   if (source.RowKey().empty()) {
@@ -74,27 +75,37 @@ std::vector<int> UpsertKey(const Table& source, const TableCopyPlan& copy) {
                 ErrorContext{shown, "", "", ""});
   }
   if (copy.create) return {};
-  const std::string dest = DisplayName(copy.destination.name);
-  std::vector<int> key = copy.destination.RowKey();
-  if (key.empty()) {
+  const Table& dest = copy.destination;
+  std::vector<std::vector<int>> candidates;
+  if (!dest.primary_key.empty()) candidates.push_back(dest.primary_key);
+  for (const Index& index : dest.unique_indexes) {
+    bool not_null = !index.columns.empty() && index.native_definition.empty();
+    for (int c : index.columns) not_null = not_null && !dest.columns[size_t(c)].nullable;
+    if (not_null) candidates.push_back(index.columns);
+  }
+  if (candidates.empty()) {
     throw Error(ErrorCode::kSchema,
                 fmt::format("write mode upsert needs a primary key or a unique key of NOT NULL "
                             "columns on destination table {} to match rows by, and it has neither",
-                            dest),
+                            DisplayName(dest.name)),
                 ErrorContext{shown, "", "", ""});
   }
-  for (int k : key) {
-    if (std::find(copy.destination_columns.begin(), copy.destination_columns.end(), k) ==
-        copy.destination_columns.end()) {
-      const std::string& column = copy.destination.columns[size_t(k)].name;
-      throw Error(ErrorCode::kSchema,
-                  fmt::format("write mode upsert matches rows by the key of destination table {}, "
-                              "but its key column {} is not copied",
-                              dest, column),
-                  ErrorContext{shown, column, "", ""});
-    }
+  auto written = [&](int c) {
+    return std::find(copy.destination_columns.begin(), copy.destination_columns.end(), c) !=
+           copy.destination_columns.end();
+  };
+  for (const std::vector<int>& key : candidates) {
+    if (std::all_of(key.begin(), key.end(), written)) return key;
   }
-  return key;
+  const std::string& column =
+      dest.columns[size_t(*std::find_if_not(candidates.front().begin(), candidates.front().end(),
+                                            written))]
+          .name;
+  throw Error(ErrorCode::kSchema,
+              fmt::format("write mode upsert matches rows by a key of destination table {}, but "
+                          "the copy writes none of its keys whole (column {} is not copied)",
+                          DisplayName(dest.name), column),
+              ErrorContext{shown, column, "", ""});
 }
 
 }  // namespace

@@ -90,8 +90,10 @@ class CopyRowWriter final : public RowWriter {
           "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} "
           "WITH NO DATA",
           staging, names, into);
-      merge_sql_ = fmt::format("INSERT INTO {} ({}) SELECT {} FROM {}{}", into, names, names,
-                               staging, dialect.UpsertClause(table_, columns_, request.upsert_key));
+      // OVERRIDING SYSTEM VALUE: COPY writes GENERATED ALWAYS identity columns, so must this.
+      merge_sql_ = fmt::format("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}{}",
+                               into, names, names, staging,
+                               dialect.UpsertClause(table_, columns_, request.upsert_key));
       into = staging;
     }
     const std::string sql =
