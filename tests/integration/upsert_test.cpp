@@ -244,24 +244,68 @@ TEST_CASE("a PostgreSQL-to-PostgreSQL upsert keeps the binary COPY stream passin
   std::remove(profile.c_str());
 }
 
-TEST_CASE("MariaDB's LOAD DATA path upserts through a temporary table", "[upsert][mariadb]") {
-  TestDatabase source(Db::kSQLite, "ups_ld_src");
-  TestDatabase dest(Db::kMariaDB, "ups_ld_dst");
-  CreateSourceItems(source);
-  CreateSeededItems(dest);
-  ScopedEnv method("FERRY_MARIADB_WRITE_METHOD", "load-data");
-  const std::string profile = TempFile("ld-profile.json");
-  const std::string run = "run" + Ends(source, dest) + " --write-mode upsert --profile " + profile;
-  for (int pass = 1; pass <= 2; ++pass) {
-    FerryResult result = RunFerry(run);
-    INFO("pass " << pass << "\n" << result.output);
-    REQUIRE(result.exit_code == 0);
-    CHECK(Items(dest) == kUpsertedItems);
-    json doc = json::parse(Slurp(profile));
-    CHECK(doc["tables"][0]["write_method"] ==
-          "LOAD DATA LOCAL into a temporary table, then upsert");
+TEST_CASE("MariaDB's LOAD DATA and ODBC write paths upsert too", "[upsert][mariadb]") {
+  // LOAD DATA loads a temporary table and merges it; ODBC runs the dialect's upsert statement.
+  const std::vector<std::pair<const char*, const char*>> methods = {
+      {"load-data", "LOAD DATA LOCAL into a temporary table, then upsert"},
+      {"odbc", "ODBC parameter arrays (upsert)"}};
+  for (const auto& [name, method] : methods) {
+    DYNAMIC_SECTION(name) {
+      TestDatabase source(Db::kSQLite, "ups_wm_src");
+      TestDatabase dest(Db::kMariaDB, "ups_wm_dst");
+      CreateSourceItems(source);
+      CreateSeededItems(dest);
+      ScopedEnv env("FERRY_MARIADB_WRITE_METHOD", name);
+      const std::string profile = TempFile(std::string(name) + "-profile.json");
+      const std::string run =
+          "run" + Ends(source, dest) + " --write-mode upsert --profile " + profile;
+      for (int pass = 1; pass <= 2; ++pass) {
+        FerryResult result = RunFerry(run);
+        INFO("pass " << pass << "\n" << result.output);
+        REQUIRE(result.exit_code == 0);
+        CHECK(Items(dest) == kUpsertedItems);
+        json doc = json::parse(Slurp(profile));
+        CHECK(doc["tables"][0]["write_method"] == method);
+      }
+      std::remove(profile.c_str());
+    }
   }
-  std::remove(profile.c_str());
+}
+
+TEST_CASE("upsert matches by a natural unique key where the destination's own key is not copied",
+          "[upsert][postgresql]") {
+  TestDatabase source(Db::kSQLite, "ups_nat_src");
+  TestDatabase dest(Db::kPostgres, "ups_nat_dst");
+  source.Exec(
+      "CREATE TABLE codes (code VARCHAR(10) PRIMARY KEY, label TEXT);\n"
+      "INSERT INTO codes VALUES ('a', 'new a'), ('b', 'new b')");
+  // A surrogate identity key the source lacks, generated always, and the natural key unique.
+  dest.Exec(
+      "CREATE TABLE codes (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+      "code varchar(10) NOT NULL UNIQUE, label text);\n"
+      "INSERT INTO codes (code, label) VALUES ('b', 'old b'), ('z', 'kept')");
+  FerryResult run = RunFerry("run" + Ends(source, dest) + " --write-mode upsert");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(Rows(dest, "SELECT code, label FROM codes ORDER BY code") ==
+        std::vector<std::string>{"a|new a", "b|new b", "z|kept"});
+  CHECK(dest.QueryValue("SELECT id FROM codes WHERE code = 'b'") == "1");
+}
+
+TEST_CASE("upsert writes a PostgreSQL identity column that is generated always",
+          "[upsert][postgresql]") {
+  TestDatabase source(Db::kSQLite, "ups_ident_src");
+  TestDatabase dest(Db::kPostgres, "ups_ident_dst");
+  CreateSourceItems(source);
+  dest.Exec(
+      "CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+      "name varchar(40) NOT NULL, qty bigint);\n"
+      "INSERT INTO items OVERRIDING SYSTEM VALUE VALUES (3, 'old three', -3), "
+      "(4, 'old four', 44), (100, 'kept', 1000)");
+  FerryResult run = RunFerry("run" + Ends(source, dest) + " --write-mode upsert");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(Items(dest) == kUpsertedItems);
 }
 
 TEST_CASE("a job file's per-table override makes one table upsert while the others are created",
