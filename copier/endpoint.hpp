@@ -109,6 +109,12 @@ struct WriteRequest {
   // are deleted inside the unit's transaction before its first row: a retried or repaired
   // unit replaces what an earlier attempt or a damaged copy left there.
   std::optional<KeyRange> replace_range;
+  // Write mode upsert: a row whose `upsert_key` (destination column indices of a primary key or
+  // unique key the destination table has, all among `columns`) already exists is updated, every
+  // written non-key column taking the new value; other rows are inserted. Off, writers insert
+  // only, by their fastest path.
+  bool upsert = false;
+  std::vector<int> upsert_key;
 };
 
 // One source connection, used by one thread, reading work units one after another inside the

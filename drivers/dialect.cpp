@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "copier/error.hpp"
@@ -347,6 +348,27 @@ std::string Dialect::InsertSql(const Table& table, const std::vector<int>& colum
     markers += "?";
   }
   return "INSERT INTO " + QualifiedName(table.name) + " (" + names + ") VALUES (" + markers + ")";
+}
+
+std::string Dialect::UpsertSql(const Table& table, const std::vector<int>& columns,
+                               const std::vector<int>& key) const {
+  return InsertSql(table, columns) + UpsertClause(table, columns, key);
+}
+
+std::string Dialect::UpsertClause(const Table& table, const std::vector<int>& columns,
+                                  const std::vector<int>& key) const {
+  std::string target, set;
+  for (int k : key) {
+    if (!target.empty()) target += ", ";
+    target += Quote(table.columns[size_t(k)].name);
+  }
+  for (int c : columns) {
+    if (std::find(key.begin(), key.end(), c) != key.end()) continue;
+    const std::string name = Quote(table.columns[size_t(c)].name);
+    set += (set.empty() ? "" : ", ") + name + " = excluded." + name;
+  }
+  // A table of key columns only has nothing to update: the row is already there.
+  return " ON CONFLICT (" + target + ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
 }
 
 WireForm Dialect::ReadForm(const ColumnType& type) const {

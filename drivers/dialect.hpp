@@ -139,6 +139,14 @@ class Dialect {
                         const KeyRange& range) const;
   // INSERT of `columns` with one parameter marker each.
   std::string InsertSql(const Table& table, const std::vector<int>& columns) const;
+  // InsertSql followed by UpsertClause: rows whose `key` exists are updated.
+  std::string UpsertSql(const Table& table, const std::vector<int>& columns,
+                        const std::vector<int>& key) const;
+  // What follows an INSERT of `columns` (a VALUES list or a SELECT) so that a row whose `key`
+  // (destination column indices, a primary or unique key) already exists takes the new values
+  // of every non-key column instead of failing: ON CONFLICT (PostgreSQL, SQLite) here.
+  virtual std::string UpsertClause(const Table& table, const std::vector<int>& columns,
+                                   const std::vector<int>& key) const;
 
   // Whether SQLSetPos + SQLGetData on a row of a multi-row rowset returns that row's value.
   // Drivers that claim SQL_GD_BLOCK but answer with another row must say false here.

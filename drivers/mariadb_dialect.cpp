@@ -408,6 +408,26 @@ class MariaDbDialect final : public Dialect {
     if (fk.on_update != "RESTRICT") out += " ON UPDATE " + fk.on_update;
     return out;
   }
+  // ON DUPLICATE KEY fires on any unique key the row collides with, not only `key`; ferry's
+  // destination key is the one the plan checked. VALUES(c) is the value the row would have
+  // inserted (MariaDB keeps it; MySQL 8.0.20 deprecates it for an alias).
+  std::string UpsertClause(const Table& table, const std::vector<int>& columns,
+                           const std::vector<int>& key) const override {
+    std::string set;
+    for (int c : columns) {
+      if (std::find(key.begin(), key.end(), c) != key.end()) continue;
+      const std::string name = Quote(table.columns[size_t(c)].name);
+      set += (set.empty() ? "" : ", ") + name + " = VALUES(" + name + ")";
+    }
+    // Nothing but key columns: setting the key to itself leaves the row as it is, where INSERT
+    // IGNORE would also swallow real errors.
+    if (set.empty() && !key.empty()) {
+      const std::string name = Quote(table.columns[size_t(key.front())].name);
+      set = name + " = " + name;
+    }
+    return " ON DUPLICATE KEY UPDATE " + set;
+  }
+
   size_t MaxIdentifierBytes() const override { return 64; }
   bool AcceptsName(const std::string& name) const override {
     return !name.empty() && name != "PRIMARY" && name != "primary";

@@ -128,13 +128,15 @@ class OdbcRowWriter final : public RowWriter {
         statement_(connection),
         table_(*request.table),
         columns_(request.columns),
-        key_positions_(request.key_positions) {
+        key_positions_(request.key_positions),
+        upsert_(request.upsert) {
     std::vector<odbc::ParameterDescription> descriptions;
     for (int column : columns_) {
       plans_.push_back(PlanParameter(dialect, table_.columns[size_t(column)].type));
       descriptions.push_back(plans_.back().description);
     }
-    const std::string sql = dialect.InsertSql(table_, columns_);
+    const std::string sql = request.upsert ? dialect.UpsertSql(table_, columns_, request.upsert_key)
+                                           : dialect.InsertSql(table_, columns_);
     try {
       // The session runs with autocommit off: the delete belongs to the unit's transaction.
       const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
@@ -187,7 +189,9 @@ class OdbcRowWriter final : public RowWriter {
     }
   }
 
-  std::string Method() const override { return "ODBC parameter arrays"; }
+  std::string Method() const override {
+    return upsert_ ? "ODBC parameter arrays (upsert)" : "ODBC parameter arrays";
+  }
 
   ~OdbcRowWriter() override {
     if (!finished_) connection_.Rollback();
@@ -215,6 +219,7 @@ class OdbcRowWriter final : public RowWriter {
   const Table& table_;
   std::vector<int> columns_;
   std::vector<int> key_positions_;
+  bool upsert_;
   std::vector<ParameterPlan> plans_;
   std::optional<odbc::ParameterArrays> arrays_;
 };

@@ -122,7 +122,9 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
   }
 
   // Destination tables first, before any data moves. Where loading without the primary key is
-  // faster, the key is built when the table's last unit has committed.
+  // faster, the key is built when the table's last unit has committed; not for write mode
+  // upsert, which matches rows by that key: a later upsert into the table (after this run was
+  // interrupted, say) needs it there from the start.
   std::vector<std::optional<Table>> deferred_keys(tables.size());
   for (size_t i = 0; i < tables.size(); ++i) {
     TableOutcome& t = report.tables[i];
@@ -133,7 +135,7 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
       if (copy.create) {
         Table create = copy.destination;
         if (destination.info().keys_after_load && !options.keys_first && !plan.schema_only &&
-            !create.primary_key.empty()) {
+            prepared.plan->write_mode != WriteMode::kUpsert && !create.primary_key.empty()) {
           deferred_keys[i] = create;
           create.primary_key.clear();
         }
@@ -184,6 +186,8 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
       job.write.columns = copy.destination_columns;
       job.write.key_positions = copy.key_positions;
       job.write.pass_through = t.pass_through;
+      job.write.upsert = prepared.upsert;
+      job.write.upsert_key = prepared.upsert_key;
       job.converter = converters.back().get();
       jobs.push_back(std::move(job));
     }

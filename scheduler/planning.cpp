@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -56,6 +57,55 @@ std::vector<int> ResolveColumns(const Table& table, const std::vector<std::strin
 TableName DestinationOf(const TableName& source, Endpoint& src, Endpoint& dst, const Job& job) {
   return job.renames.Apply(source, dst.DestinationName(source, src.info().engine),
                            src.info().default_schema);
+}
+
+// The destination columns (indices into copy.destination) an upsert finds existing rows by:
+// the destination's primary key, else its first unique key of NOT NULL columns, whose columns
+// the copy all writes (a surrogate key the source lacks is passed over for a natural one). A
+// table ferry will create holds no rows to update, so it is loaded (empty: none). Throws
+// Error(kSchema) naming the table when rows cannot be told apart.
+std::vector<int> UpsertKey(const Table& source, const TableCopyPlan& copy) {
+  const std::string shown = DisplayName(source.name);
+  if (source.RowKey().empty()) {
+    throw Error(ErrorCode::kSchema,
+                fmt::format("write mode upsert needs a primary key or a unique key of NOT NULL "
+                            "columns to match rows by, and table {} has neither; use append or "
+                            "truncate for it",
+                            shown),
+                ErrorContext{shown, "", "", ""});
+  }
+  if (copy.create) return {};
+  const Table& dest = copy.destination;
+  std::vector<std::vector<int>> candidates;
+  if (!dest.primary_key.empty()) candidates.push_back(dest.primary_key);
+  for (const Index& index : dest.unique_indexes) {
+    bool not_null = !index.columns.empty() && index.native_definition.empty();
+    for (int c : index.columns) not_null = not_null && !dest.columns[size_t(c)].nullable;
+    if (not_null) candidates.push_back(index.columns);
+  }
+  if (candidates.empty()) {
+    throw Error(ErrorCode::kSchema,
+                fmt::format("write mode upsert needs a primary key or a unique key of NOT NULL "
+                            "columns on destination table {} to match rows by, and it has neither",
+                            DisplayName(dest.name)),
+                ErrorContext{shown, "", "", ""});
+  }
+  auto written = [&](int c) {
+    return std::find(copy.destination_columns.begin(), copy.destination_columns.end(), c) !=
+           copy.destination_columns.end();
+  };
+  for (const std::vector<int>& key : candidates) {
+    if (std::all_of(key.begin(), key.end(), written)) return key;
+  }
+  const std::string& column =
+      dest.columns[size_t(*std::find_if_not(candidates.front().begin(), candidates.front().end(),
+                                            written))]
+          .name;
+  throw Error(ErrorCode::kSchema,
+              fmt::format("write mode upsert matches rows by a key of destination table {}, but "
+                          "the copy writes none of its keys whole (column {} is not copied)",
+                          DisplayName(dest.name), column),
+              ErrorContext{shown, column, "", ""});
 }
 
 }  // namespace
@@ -147,20 +197,16 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
         destination.HasRows(copy.destination.name)) {
       problem(Error(ErrorCode::kSchema,
                     fmt::format("destination table {} already holds rows; empty it, or choose "
-                                "the write mode truncate (--truncate) or append (--append)",
+                                "the write mode truncate (--truncate), append (--append) or "
+                                "upsert (--write-mode upsert)",
                                 DisplayName(copy.destination.name)),
                     ErrorContext{DisplayName(name), "", "", ""}));
     }
+    if (t.write_mode == WriteMode::kUpsert) UpsertKey(table, copy);
     if (copy_out) *copy_out = std::move(copy);
   } catch (Error& e) {
     if (!problems || e.code() != ErrorCode::kSchema) throw;
     problems->push_back(std::move(e));
-  }
-  if (t.write_mode == WriteMode::kUpsert) {
-    // Writers insert rows; none of them merges into existing keys yet.
-    problem(Error(ErrorCode::kUsage,
-                  "write mode upsert is not available yet; use truncate or append",
-                  ErrorContext{DisplayName(name), "", "", ""}));
   }
 
   PartitionOptions options = partition_options;
@@ -256,16 +302,17 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
                                   t.primary_key);
     if (t.write_mode == WriteMode::kCreate && !prepared.copy.create &&
         destination.HasRows(prepared.copy.destination.name)) {
-      throw Error(ErrorCode::kSchema,
-                  fmt::format("destination table {} already holds rows; empty it, or choose the "
-                              "write mode truncate (--truncate) or append (--append)",
-                              DisplayName(prepared.copy.destination.name)),
-                  ErrorContext{shown, "", "", ""});
+      throw Error(
+          ErrorCode::kSchema,
+          fmt::format("destination table {} already holds rows; empty it, or choose the "
+                      "write mode truncate (--truncate), append (--append) or upsert (--write-mode "
+                      "upsert)",
+                      DisplayName(prepared.copy.destination.name)),
+          ErrorContext{shown, "", "", ""});
     }
     if (t.write_mode == WriteMode::kUpsert) {
-      throw Error(ErrorCode::kUsage,
-                  "write mode upsert is not available yet; use truncate or append",
-                  ErrorContext{shown, "", "", ""});
+      prepared.upsert_key = UpsertKey(*table, prepared.copy);
+      prepared.upsert = !prepared.upsert_key.empty();
     }
     std::vector<int> key = ResolveColumns(*table, t.split_key, "the plan's split key");
     if (t.units.size() > 1 && int(t.units.size()) == t.partitions) {

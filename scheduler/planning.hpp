@@ -42,6 +42,10 @@ struct PreparedTable {
   std::string why;
   bool pass_through = false;
   bool skip = false;
+  // Write mode upsert into an existing table: rows are matched by `upsert_key` (destination
+  // column indices). False for a table ferry creates, which is loaded like any other.
+  bool upsert = false;
+  std::vector<int> upsert_key;
 };
 
 // Checks every table of `plan` against the source (drift) and the destination (shape, rows

@@ -18,6 +18,8 @@ constexpr size_t kSendChunk = 1u << 20;
 // Key values kept so a row the server refuses ("COPY t, line N") can be named by its key;
 // beyond this only the first and last key of each batch are kept.
 constexpr size_t kKeyBudget = 8u << 20;
+// The temporary table an upserting unit copies into (see CopyRowWriter).
+constexpr const char* kStagingTable = "ferry_upsert_rows";
 
 // The line number in a COPY error's context ("COPY t, line 42, column c: ..."), or 0.
 uint64_t CopyLine(const std::string& context) {
@@ -75,13 +77,32 @@ class CopyRowWriter final : public RowWriter {
       key_forms_.push_back(BinaryFormOf(type).value_or(BinaryForm::kBytes));
       key_storages_.push_back(StorageOf(type));
     }
-    const std::string sql = "COPY " + dialect.QualifiedName(table_.name) + " (" + names +
-                            ") FROM STDIN" + (text_ ? "" : " (FORMAT binary)");
+    std::string into = dialect.QualifiedName(table_.name);
+    std::string staging_sql;
+    if (request.upsert) {
+      // COPY cannot update rows, so an upserting unit copies into a temporary table of exactly the
+      // written columns (same types and order, so pass-through tuples fit it too; no constraints),
+      // which one INSERT ... SELECT ... ON CONFLICT merges at Commit, before the finish
+      // statements. Temporary tables skip the WAL; ON COMMIT DROP (and a rollback) removes it.
+      const std::string staging = dialect.Quote(kStagingTable);
+      staging_sql = fmt::format(
+          "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} "
+          "WITH NO DATA",
+          staging, names, into);
+      // OVERRIDING SYSTEM VALUE: COPY writes GENERATED ALWAYS identity columns, so must this.
+      merge_sql_ = fmt::format("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}{}",
+                               into, names, names, staging,
+                               dialect.UpsertClause(table_, columns_, request.upsert_key));
+      into = staging;
+    }
+    const std::string sql =
+        "COPY " + into + " (" + names + ") FROM STDIN" + (text_ ? "" : " (FORMAT binary)");
     try {
       connection_.Execute("BEGIN");
       in_transaction_ = true;
       const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
       if (!replace.empty()) connection_.Run(replace, PGRES_COMMAND_OK);
+      if (!staging_sql.empty()) connection_.Run(staging_sql, PGRES_COMMAND_OK);
       connection_.Run(sql, PGRES_COPY_IN);
       in_copy_ = true;
       if (!text_) Send(kHeader);
@@ -144,6 +165,7 @@ class CopyRowWriter final : public RowWriter {
         }
         if (std::optional<Error> error = connection_.Drain()) throw *error;
       }
+      if (!merge_sql_.empty()) connection_.Run(merge_sql_, PGRES_COMMAND_OK);
       for (const std::string& sql : finish_sql) connection_.Run(sql, PGRES_COMMAND_OK);
       // COMMIT of a transaction that failed answers OK with the tag ROLLBACK.
       pq::Result done = connection_.Run("COMMIT", PGRES_COMMAND_OK);
@@ -176,8 +198,10 @@ class CopyRowWriter final : public RowWriter {
   }
 
   std::string Method() const override {
-    if (pass_through_) return "binary COPY (pass-through)";
-    return text_ ? "text COPY" : "binary COPY";
+    std::string method = pass_through_ ? "binary COPY (pass-through)"
+                         : text_       ? "text COPY"
+                                       : "binary COPY";
+    return merge_sql_.empty() ? method : method + " into a temporary table, then upsert";
   }
 
  private:
@@ -264,6 +288,7 @@ class CopyRowWriter final : public RowWriter {
   std::vector<BinaryForm> key_forms_;
   std::vector<Storage> key_storages_;
   bool pass_through_;
+  std::string merge_sql_;  // upsert only: the staged rows into the table
   bool text_ = false;
   std::vector<BinaryForm> forms_;
   std::vector<bool> with_zone_;

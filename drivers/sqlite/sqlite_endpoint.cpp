@@ -215,11 +215,14 @@ class SqliteRowWriter final : public RowWriter {
       : session_(session),
         table_(*request.table),
         columns_(request.columns),
-        key_positions_(request.key_positions) {
+        key_positions_(request.key_positions),
+        upsert_(request.upsert) {
     for (int column : columns_) {
       with_zone_.push_back(table_.columns[size_t(column)].type.kind == TypeKind::kTimestampTz);
     }
-    const std::string sql = dialect.InsertSql(table_, columns_);
+    // SQLite's own INSERT ... ON CONFLICT DO UPDATE: one statement per row either way.
+    const std::string sql = request.upsert ? dialect.UpsertSql(table_, columns_, request.upsert_key)
+                                           : dialect.InsertSql(table_, columns_);
     try {
       session_.Execute("BEGIN");
       in_transaction_ = true;
@@ -310,7 +313,9 @@ class SqliteRowWriter final : public RowWriter {
     }
   }
 
-  std::string Method() const override { return "SQLite prepared insert"; }
+  std::string Method() const override {
+    return upsert_ ? "SQLite prepared upsert" : "SQLite prepared insert";
+  }
 
   void Commit(const std::vector<std::string>& finish_sql) override {
     try {
@@ -345,6 +350,7 @@ class SqliteRowWriter final : public RowWriter {
   const Table& table_;
   std::vector<int> columns_;
   std::vector<int> key_positions_;
+  bool upsert_;
   std::vector<bool> with_zone_;
   std::optional<Statement> statement_;
   bool in_transaction_ = false;

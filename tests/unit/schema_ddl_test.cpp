@@ -215,3 +215,26 @@ TEST_CASE("a MariaDB index over long columns gets prefixes that fit InnoDB's 307
   CHECK(maria->CreateIndexSql(t, Index{"u", {0, 1}, true, ""}) ==
         "CREATE UNIQUE INDEX `u` ON `shop`.`t` (`a`, `b`)");
 }
+
+TEST_CASE("each dialect's upsert updates every written non-key column and only those",
+          "[schema][ddl][upsert]") {
+  Table t;
+  t.name = {"s", "pairs"};
+  t.columns = {MakeColumn("a", TypeKind::kInteger, "bigint"),
+               MakeColumn("b", TypeKind::kText, "text"), MakeColumn("v", TypeKind::kText, "text"),
+               MakeColumn("unwritten", TypeKind::kText, "text")};
+  t.primary_key = {0, 1};
+  const std::vector<int> written = {0, 1, 2}, key = {0, 1};
+
+  CHECK(MakePostgresDialect()->UpsertSql(t, written, key) ==
+        "INSERT INTO \"s\".\"pairs\" (\"a\", \"b\", \"v\") VALUES (?, ?, ?) ON CONFLICT (\"a\", "
+        "\"b\") DO UPDATE SET \"v\" = excluded.\"v\"");
+  CHECK(MakeSqliteDialect()->UpsertClause(t, written, key) ==
+        " ON CONFLICT (\"a\", \"b\") DO UPDATE SET \"v\" = excluded.\"v\"");
+  CHECK(MakeMariaDbDialect()->UpsertClause(t, written, key) ==
+        " ON DUPLICATE KEY UPDATE `v` = VALUES(`v`)");
+  // Only key columns written: the existing row is left as it is.
+  CHECK(MakePostgresDialect()->UpsertClause(t, key, key) ==
+        " ON CONFLICT (\"a\", \"b\") DO NOTHING");
+  CHECK(MakeMariaDbDialect()->UpsertClause(t, key, key) == " ON DUPLICATE KEY UPDATE `a` = `a`");
+}
