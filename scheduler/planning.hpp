@@ -19,6 +19,12 @@ namespace ferry {
 Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
                const PartitionOptions& partitions);
 
+// The work units a table's plan describes, as key ranges on `table` (the source table as it is
+// now): the plan's own units, one whole-table unit, or, when the partition count was edited, a
+// new cut (`why` then says so). `ferry run` copies by them and `ferry verify` compares by them.
+std::vector<WorkUnit> PlannedUnits(const TablePlan& plan, const Table& table, Endpoint& source,
+                                   const PartitionOptions& partitions, std::string* why);
+
 // A table of a plan, resolved against the live catalogs.
 struct PreparedTable {
   const TablePlan* plan = nullptr;
