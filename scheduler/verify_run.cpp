@@ -871,6 +871,7 @@ VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan
       if (!r.repaired) continue;
       r.verdict_before_repair = r.verdict;
       r.counts_before_repair = r.counts;
+      r.differences_before_repair = r.differences;
       if (!r.repair_error.empty()) continue;
       for (const Leaf& leaf : t.leaves) {
         // Sub-ranges are compared again as they are; their rows replace what the first pass

@@ -86,6 +86,7 @@ struct TableVerification {
   bool repaired = false;
   Verdict verdict_before_repair = Verdict::kIdentical;
   DifferenceCounts counts_before_repair;
+  std::vector<RowDifference> differences_before_repair;
   int ranges_repaired = 0;
   int64_t rows_recopied = 0;
   std::string repair_error;

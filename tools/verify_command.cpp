@@ -91,21 +91,30 @@ void PrintText(const VerifyReport& report, const Endpoint& source, const Endpoin
         fmt::print("{}: FAILED to verify: {}\n", name, t.error);
         break;
     }
-    for (const RowDifference& d : t.differences) {
+    // With --repair, what was found and put right comes first, then what is left.
+    std::vector<const RowDifference*> listed;
+    for (const RowDifference& d : t.differences_before_repair) listed.push_back(&d);
+    for (const RowDifference& d : t.differences) listed.push_back(&d);
+    for (size_t i = 0; i < listed.size(); ++i) {
+      const RowDifference& d = *listed[i];
+      if (i == t.differences_before_repair.size() && i > 0) {
+        fmt::print("    still differing after the repair:\n");
+      }
       const char* what = d.kind == DifferenceKind::kMissing ? "missing at destination"
                          : d.kind == DifferenceKind::kExtra ? "extra at destination"
                                                             : "different";
       std::string columns;
       for (const std::string& c : d.columns) columns += (columns.empty() ? "" : ", ") + c;
-      fmt::print("    {}: {}{}\n", what, d.key, columns.empty() ? "" : " [" + columns + "]");
+      fmt::print("    {}{}: {}{}\n", i < t.differences_before_repair.size() ? "repaired, was " : "",
+                 what, d.key, columns.empty() ? "" : " [" + columns + "]");
       if (!d.source_values.empty()) fmt::print("        source:      {}\n", d.source_values);
       if (!d.destination_values.empty()) {
         fmt::print("        destination: {}\n", d.destination_values);
       }
     }
-    const int64_t listed = int64_t(t.differences.size());
-    if (t.counts.total() > listed) {
-      fmt::print("    ... {} more (--max-keys lists more)\n", Grouped(t.counts.total() - listed));
+    const int64_t shown = int64_t(t.differences.size());
+    if (t.counts.total() > shown) {
+      fmt::print("    ... {} more (--max-keys lists more)\n", Grouped(t.counts.total() - shown));
     }
   }
   fmt::print("verify: {} identical, {} differ, {} failed to verify, {:.2f} s\n",
@@ -115,6 +124,18 @@ void PrintText(const VerifyReport& report, const Endpoint& source, const Endpoin
 
 nlohmann::json ToJson(const DifferenceCounts& c) {
   return {{"missing", c.missing}, {"extra", c.extra}, {"different", c.different}};
+}
+
+nlohmann::json Differences(const std::vector<RowDifference>& list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const RowDifference& d : list) {
+    nlohmann::json e{{"kind", DifferenceKindName(d.kind)}, {"key", d.key}};
+    if (!d.columns.empty()) e["columns"] = d.columns;
+    if (!d.source_values.empty()) e["source_values"] = d.source_values;
+    if (!d.destination_values.empty()) e["destination_values"] = d.destination_values;
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 void PrintJson(const VerifyReport& report, const Endpoint& source, const Endpoint& dest) {
@@ -149,20 +170,13 @@ void PrintJson(const VerifyReport& report, const Endpoint& source, const Endpoin
       j["error"] = t.error;
       j["error_code"] = ErrorCodeName(t.error_code);
     }
-    nlohmann::json differences = nlohmann::json::array();
-    for (const RowDifference& d : t.differences) {
-      nlohmann::json e{{"kind", DifferenceKindName(d.kind)}, {"key", d.key}};
-      if (!d.columns.empty()) e["columns"] = d.columns;
-      if (!d.source_values.empty()) e["source_values"] = d.source_values;
-      if (!d.destination_values.empty()) e["destination_values"] = d.destination_values;
-      differences.push_back(std::move(e));
-    }
-    j["differences"] = std::move(differences);
+    j["differences"] = Differences(t.differences);
     if (t.repaired) {
       j["repair"] = {{"verdict_before", VerdictName(t.verdict_before_repair)},
                      {"counts_before", ToJson(t.counts_before_repair)},
                      {"ranges_repaired", t.ranges_repaired},
                      {"rows_copied", t.rows_recopied},
+                     {"differences_before", Differences(t.differences_before_repair)},
                      {"error", t.repair_error}};
     }
     out["tables"].push_back(std::move(j));

@@ -233,7 +233,7 @@ TEST_CASE("a large differing range is cut until small, and only that part is cop
   CHECK(dest.QueryValue("SELECT count(*) FROM big") == "5000");
 }
 
-TEST_CASE("--sample compares a seeded share of ranges and prints the seed", "[verify]") {
+TEST_CASE("a sampled verify compares a seeded share of ranges and prints the seed", "[verify]") {
   TestDatabase source(Db::kPostgres, "verify_sample_src");
   TestDatabase dest(Db::kPostgres, "verify_sample_dst");
   source.Exec(
