@@ -130,6 +130,58 @@ struct Found {
   RowDifference difference;
 };
 
+struct KeyedRow {
+  uint64_t hash = 0;
+  std::vector<uint64_t> columns;
+  std::string display;
+  std::string values;
+};
+// A row found on one end only, kept until every range has been compared: where the two engines
+// order text keys differently (collations), a row can fall in one range at the source and in
+// another at the destination, and must then not be reported twice.
+struct Pending {
+  std::vector<int> path;
+  KeyedRow row;
+};
+using PendingByKey = std::unordered_map<std::string, std::vector<Pending>>;
+// Rows held for that per table; beyond it, rows found on one end only are reported as they are.
+constexpr size_t kMaxPending = 200'000;
+
+// The report entry for a row on one end (`to` or `from` null) or on both.
+Found MakeFound(DifferenceKind kind, const std::vector<int>& path, const std::string& key,
+                const KeyedRow* from, const KeyedRow* to,
+                const std::vector<std::string>& column_names) {
+  Found f;
+  f.path = path;
+  f.order = key;
+  f.difference.kind = kind;
+  f.difference.key = from ? from->display : to->display;
+  f.difference.source_values = from ? from->values : "";
+  f.difference.destination_values = to ? to->values : "";
+  if (from && to) {
+    for (size_t c = 0; c < from->columns.size(); ++c) {
+      if (from->columns[c] != to->columns[c]) f.difference.columns.push_back(column_names[c]);
+    }
+  }
+  return f;
+}
+
+bool FoundBefore(const Found& a, const Found& b) {
+  return std::tie(a.path, a.order) < std::tie(b.path, b.order);
+}
+
+// Keeps the first `max_keys` of each kind in report order. The first N of all differences are
+// among the first N of any part of them, so trimming early never loses one the report lists.
+void TrimFound(std::vector<Found>& found, size_t max_keys) {
+  std::sort(found.begin(), found.end(), FoundBefore);
+  std::map<DifferenceKind, size_t> kept;
+  std::vector<Found> out;
+  for (Found& f : found) {
+    if (kept[f.difference.kind]++ < max_keys) out.push_back(std::move(f));
+  }
+  found = std::move(out);
+}
+
 struct Leaf {
   RangePair range;
   std::vector<int> path;
@@ -156,6 +208,9 @@ struct TableState {
   DifferenceCounts counts;
   std::vector<Found> found;
   std::vector<Leaf> leaves;  // differing ranges, as small as they were cut
+  PendingByKey missing;      // rows of keyed tables found at the source only, so far
+  PendingByKey extra;        // and at the destination only
+  size_t pending = 0;
   int64_t source_rows = 0;
   int64_t destination_rows = 0;
   int differing = 0;
@@ -169,6 +224,9 @@ struct TableState {
     counts = {};
     found.clear();
     leaves.clear();
+    missing.clear();
+    extra.clear();
+    pending = 0;
     source_rows = destination_rows = 0;
     differing = split = 0;
   }
@@ -247,12 +305,6 @@ std::string RowValues(const Batch& batch, size_t row) {
   return out + ")";
 }
 
-struct KeyedRow {
-  uint64_t hash = 0;
-  std::vector<uint64_t> columns;
-  std::string display;
-  std::string values;
-};
 using KeyedSide = std::unordered_map<std::string, std::vector<KeyedRow>>;
 
 void CollectKeyed(ReadSession& session, const TableState& t, const Table& table,
@@ -416,8 +468,9 @@ class Comparison {
     }
     std::vector<Found> found;
     DifferenceCounts counts;
+    std::vector<std::pair<std::string, Pending>> missing, extra;
     if (t.keyed()) {
-      DiffKeyed(task, t, source, destination, found, counts);
+      DiffKeyed(task, t, source, destination, found, counts, missing, extra);
     } else {
       DiffKeyless(task, t, source, destination, std::max(s.digest.rows, d.digest.rows), found,
                   counts);
@@ -433,7 +486,41 @@ class Comparison {
     for (Found& f : found) {
       if (kept[f.difference.kind]++ < options_.max_keys) t.found.push_back(std::move(f));
     }
+    for (auto& [key, p] : missing) Hold(t, DifferenceKind::kMissing, key, std::move(p));
+    for (auto& [key, p] : extra) Hold(t, DifferenceKind::kExtra, key, std::move(p));
+    if (t.found.size() > 100'000) TrimFound(t.found, options_.max_keys);
     t.leaves.push_back(std::move(leaf));
+  }
+
+  // Pairs a row found on one end only with the same key found on the other end only in another
+  // range: equal rows are no difference, unequal ones are "different". Unpaired rows wait for
+  // the end of the pass (Settle). Called under t.mutex.
+  static void Hold(TableState& t, DifferenceKind kind, const std::string& key, Pending p) {
+    const bool is_missing = kind == DifferenceKind::kMissing;
+    PendingByKey& other = is_missing ? t.extra : t.missing;
+    auto it = other.find(key);
+    if (it != other.end() && !it->second.empty()) {
+      Pending match = std::move(it->second.back());
+      it->second.pop_back();
+      if (it->second.empty()) other.erase(it);
+      --t.pending;
+      const KeyedRow& from = is_missing ? p.row : match.row;
+      const KeyedRow& to = is_missing ? match.row : p.row;
+      if (from.hash != to.hash) {
+        ++t.counts.different;
+        t.found.push_back(MakeFound(DifferenceKind::kDifferent, is_missing ? p.path : match.path,
+                                    key, &from, &to, t.column_names));
+      }
+      return;
+    }
+    if (t.pending >= kMaxPending) {
+      (is_missing ? t.counts.missing : t.counts.extra) += 1;
+      t.found.push_back(MakeFound(kind, p.path, key, is_missing ? &p.row : nullptr,
+                                  is_missing ? nullptr : &p.row, t.column_names));
+      return;
+    }
+    (is_missing ? t.missing : t.extra)[key].push_back(std::move(p));
+    ++t.pending;
   }
 
   // Cuts the range at even steps between the smallest and largest key seen on either end; the
@@ -467,7 +554,9 @@ class Comparison {
   }
 
   void DiffKeyed(const Task& task, const TableState& t, SessionThread& source,
-                 SessionThread& destination, std::vector<Found>& found, DifferenceCounts& counts) {
+                 SessionThread& destination, std::vector<Found>& found, DifferenceCounts& counts,
+                 std::vector<std::pair<std::string, Pending>>& missing,
+                 std::vector<std::pair<std::string, Pending>>& extra) {
     KeyedSide s, d;
     OnBothSides(
         source, destination,
@@ -479,31 +568,15 @@ class Comparison {
           CollectKeyed(session, t, t.copy.destination, t.copy.destination_columns,
                        task.range.destination, options_, d);
         });
-    auto add = [&](DifferenceKind kind, const std::string& key, const KeyedRow* from,
-                   const KeyedRow* to) {
-      Found f;
-      f.path = task.path;
-      f.order = key;
-      f.difference.kind = kind;
-      f.difference.key = from ? from->display : to->display;
-      f.difference.source_values = from ? from->values : "";
-      f.difference.destination_values = to ? to->values : "";
-      if (from && to) {
-        for (size_t c = 0; c < from->columns.size(); ++c) {
-          if (from->columns[c] != to->columns[c]) f.difference.columns.push_back(t.column_names[c]);
-        }
-      }
-      found.push_back(std::move(f));
-    };
-    static const std::vector<KeyedRow> kNone;
-    for (const auto& [key, from_rows] : s) {
+    std::vector<KeyedRow> none;
+    for (auto& [key, from_rows] : s) {
       auto it = d.find(key);
-      const std::vector<KeyedRow>& to_rows = it == d.end() ? kNone : it->second;
+      std::vector<KeyedRow>& to_rows = it == d.end() ? none : it->second;
       // Rows with equal hashes pair off first; what is left pairs as "different", and the rest
       // is missing (source) or extra (destination): duplicates of a key count.
       std::vector<bool> used(to_rows.size(), false);
-      std::vector<const KeyedRow*> left_from, left_to;
-      for (const KeyedRow& r : from_rows) {
+      std::vector<KeyedRow*> left_from, left_to;
+      for (KeyedRow& r : from_rows) {
         bool matched = false;
         for (size_t j = 0; j < to_rows.size() && !matched; ++j) {
           if (!used[j] && to_rows[j].hash == r.hash) used[j] = matched = true;
@@ -516,23 +589,19 @@ class Comparison {
       const size_t pairs = std::min(left_from.size(), left_to.size());
       for (size_t i = 0; i < pairs; ++i) {
         ++counts.different;
-        add(DifferenceKind::kDifferent, key, left_from[i], left_to[i]);
+        found.push_back(MakeFound(DifferenceKind::kDifferent, task.path, key, left_from[i],
+                                  left_to[i], t.column_names));
       }
       for (size_t i = pairs; i < left_from.size(); ++i) {
-        ++counts.missing;
-        add(DifferenceKind::kMissing, key, left_from[i], nullptr);
+        missing.push_back({key, Pending{task.path, std::move(*left_from[i])}});
       }
       for (size_t i = pairs; i < left_to.size(); ++i) {
-        ++counts.extra;
-        add(DifferenceKind::kExtra, key, nullptr, left_to[i]);
+        extra.push_back({key, Pending{task.path, std::move(*left_to[i])}});
       }
     }
-    for (const auto& [key, to_rows] : d) {
+    for (auto& [key, to_rows] : d) {
       if (s.count(key)) continue;
-      for (const KeyedRow& r : to_rows) {
-        ++counts.extra;
-        add(DifferenceKind::kExtra, key, nullptr, &r);
-      }
+      for (KeyedRow& r : to_rows) extra.push_back({key, Pending{task.path, std::move(r)}});
     }
   }
 
@@ -589,6 +658,28 @@ class Comparison {
   std::deque<Task> queue_;
   int active_ = 0;
 };
+
+// Whether a key range on this column holds the same rows on both ends: numbers, dates and
+// times order by value everywhere; text follows each column's collation, and UUIDs each
+// engine's own byte order.
+bool SameOrderOnBothEnds(const ColumnType& source, const ColumnType& destination) {
+  auto by_value = [](const ColumnType& t) {
+    switch (StorageOf(t)) {
+      case Storage::kBool:
+      case Storage::kInt64:
+      case Storage::kUInt64:
+      case Storage::kDecimal:
+      case Storage::kFloat64:
+      case Storage::kDate:
+      case Storage::kTime:
+      case Storage::kTimestamp:
+        return true;
+      default:
+        return false;
+    }
+  };
+  return by_value(source) && by_value(destination);
+}
 
 // Resolves a table of the plan against both ends: the source as it is now (refused when it
 // drifted from the plan), the destination table (which must exist), the column pairs, and
@@ -657,11 +748,18 @@ void Prepare(TableState& t, Endpoint& source, Endpoint& destination, const Verif
     if (unit.range.by_location) by_units = false;
     std::optional<KeyRange> d = translate(unit.range);
     if (!d) by_units = false;
+    for (size_t k = 0; d && k < unit.range.key_columns.size(); ++k) {
+      if (!SameOrderOnBothEnds(t.copy.source.columns[size_t(unit.range.key_columns[k])].type,
+                               t.copy.destination.columns[size_t(d->key_columns[k])].type)) {
+        by_units = false;
+      }
+    }
     if (by_units) ranges.push_back({unit.range, *d});
   }
   if (!by_units || ranges.empty()) {
-    // Heap pages mean nothing at the other end: keyless tables (and tables split by page) are
-    // compared whole.
+    // Heap pages mean nothing at the other end, and bounds on text or UUID keys select other
+    // rows where the other end orders them otherwise (collations; MariaDB's UUID order), so
+    // that ranges would overlap or leave gaps there: such tables are compared whole.
     ranges = {RangePair{}};
   }
   if (ranges.size() == 1 && ranges[0].source.IsWholeTable() && t.keyed() &&
@@ -686,24 +784,34 @@ std::string UtcNow() {
 // Fills the report entries from the comparison's state; differences in key order.
 void Summarise(TableState& t, const VerifyOptions& options) {
   TableVerification& r = *t.result;
+  for (auto* side : {&t.missing, &t.extra}) {
+    const bool is_missing = side == &t.missing;
+    for (auto& [key, rows] : *side) {
+      for (Pending& p : rows) {
+        (is_missing ? t.counts.missing : t.counts.extra) += 1;
+        t.found.push_back(MakeFound(is_missing ? DifferenceKind::kMissing : DifferenceKind::kExtra,
+                                    p.path, key, is_missing ? &p.row : nullptr,
+                                    is_missing ? nullptr : &p.row, t.column_names));
+      }
+    }
+    side->clear();
+  }
+  t.pending = 0;
   if (t.failed) {
     r.verdict = Verdict::kFailed;
     r.error = t.error;
     r.error_code = t.error_code;
   } else {
-    r.verdict = t.counts.total() > 0 || t.differing > 0 ? Verdict::kDiffers : Verdict::kIdentical;
+    // A range whose sums differ while no row does held rows the two engines order differently
+    // (found in another range), or changed between the two reads: the rows decide.
+    r.verdict = t.counts.total() > 0 ? Verdict::kDiffers : Verdict::kIdentical;
   }
   r.counts = t.counts;
   r.ranges_differing = t.differing;
   r.ranges_split = t.split;
-  std::sort(t.found.begin(), t.found.end(), [](const Found& a, const Found& b) {
-    return std::tie(a.path, a.order) < std::tie(b.path, b.order);
-  });
+  TrimFound(t.found, options.max_keys);
   r.differences.clear();
-  std::map<DifferenceKind, size_t> kept;
-  for (const Found& f : t.found) {
-    if (kept[f.difference.kind]++ < options.max_keys) r.differences.push_back(f.difference);
-  }
+  for (const Found& f : t.found) r.differences.push_back(f.difference);
   std::stable_sort(r.differences.begin(), r.differences.end(),
                    [](const RowDifference& a, const RowDifference& b) { return a.kind < b.kind; });
 }
