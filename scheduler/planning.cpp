@@ -264,6 +264,45 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
   return plan;
 }
 
+std::vector<WorkUnit> PlannedUnits(const TablePlan& t, const Table& table, Endpoint& source,
+                                   const PartitionOptions& partition_options, std::string* why) {
+  std::vector<WorkUnit> units;
+  std::vector<int> key = ResolveColumns(table, t.split_key, "the plan's split key");
+  if (t.units.size() > 1 && int(t.units.size()) == t.partitions) {
+    for (size_t u = 0; u < t.units.size(); ++u) {
+      WorkUnit unit;
+      unit.table = t.source;
+      const PlannedUnit& p = t.units[u];
+      unit.range.key_columns = p.by_location ? std::vector<int>{} : key;
+      unit.range.lo = p.lo;
+      unit.range.hi = p.hi;
+      unit.range.null_keys = p.null_keys;
+      unit.range.by_location = p.by_location;
+      units.push_back(std::move(unit));
+    }
+  } else if (t.partitions <= 1) {
+    WorkUnit unit;
+    unit.table = t.source;
+    units.push_back(std::move(unit));
+  } else {
+    // The partition count was edited: cut again, on the plan's key.
+    PartitionOptions options = partition_options;
+    options.units = t.partitions;
+    options.key = key;
+    options.by_location = t.strategy == "page ranges";
+    options.small_table_rows = 0;
+    options.small_table_bytes = 0;
+    PartitionPlan parts = PlanPartitions(table, source, options);
+    units = std::move(parts.units);
+    *why = parts.reason + " (re-cut at run time: the plan's partition count changed)";
+  }
+  for (size_t u = 0; u < units.size(); ++u) {
+    units[u].part = int(u);
+    units[u].parts = int(units.size());
+  }
+  return units;
+}
+
 std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpoint& destination,
                                        const PartitionOptions& partition_options) {
   std::vector<PreparedTable> out;
@@ -314,39 +353,7 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
       prepared.upsert_key = UpsertKey(*table, prepared.copy);
       prepared.upsert = !prepared.upsert_key.empty();
     }
-    std::vector<int> key = ResolveColumns(*table, t.split_key, "the plan's split key");
-    if (t.units.size() > 1 && int(t.units.size()) == t.partitions) {
-      for (size_t u = 0; u < t.units.size(); ++u) {
-        WorkUnit unit;
-        unit.table = t.source;
-        const PlannedUnit& p = t.units[u];
-        unit.range.key_columns = p.by_location ? std::vector<int>{} : key;
-        unit.range.lo = p.lo;
-        unit.range.hi = p.hi;
-        unit.range.null_keys = p.null_keys;
-        unit.range.by_location = p.by_location;
-        prepared.units.push_back(std::move(unit));
-      }
-    } else if (t.partitions <= 1) {
-      WorkUnit unit;
-      unit.table = t.source;
-      prepared.units.push_back(std::move(unit));
-    } else {
-      // The partition count was edited: cut again, on the plan's key.
-      PartitionOptions options = partition_options;
-      options.units = t.partitions;
-      options.key = key;
-      options.by_location = t.strategy == "page ranges";
-      options.small_table_rows = 0;
-      options.small_table_bytes = 0;
-      PartitionPlan parts = PlanPartitions(*table, source, options);
-      prepared.units = std::move(parts.units);
-      prepared.why = parts.reason + " (re-cut at run time: the plan's partition count changed)";
-    }
-    for (size_t u = 0; u < prepared.units.size(); ++u) {
-      prepared.units[u].part = int(u);
-      prepared.units[u].parts = int(prepared.units.size());
-    }
+    prepared.units = PlannedUnits(t, *table, source, partition_options, &prepared.why);
     prepared.pass_through = CanPassThrough(prepared.copy, source.info(), destination.info());
     out.push_back(std::move(prepared));
   }

@@ -33,6 +33,12 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
                     const PartitionOptions& partitions, std::vector<Error>* problems = nullptr,
                     TableCopyPlan* copy = nullptr);
 
+// The work units a table's plan describes, as key ranges on `table` (the source table as it is
+// now): the plan's own units, one whole-table unit, or, when the partition count was edited, a
+// new cut (`why` then says so). `ferry run` copies by them and `ferry verify` compares by them.
+std::vector<WorkUnit> PlannedUnits(const TablePlan& plan, const Table& table, Endpoint& source,
+                                   const PartitionOptions& partitions, std::string* why);
+
 // A table of a plan, resolved against the live catalogs.
 struct PreparedTable {
   const TablePlan* plan = nullptr;

@@ -13,5 +13,6 @@ using CommandAction = std::function<int()>;
 CommandAction AddRunCommand(CLI::App& app);
 CommandAction AddPlanCommand(CLI::App& app);
 CommandAction AddCheckCommand(CLI::App& app);
+CommandAction AddVerifyCommand(CLI::App& app);
 
 }  // namespace ferry

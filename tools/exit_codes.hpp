@@ -7,7 +7,8 @@ namespace ferry {
 
 enum ExitCode : int {
   kExitOk = 0,            // everything in scope was done
-  kExitTablesFailed = 1,  // the run finished but some tables failed (listed at the end)
+  kExitTablesFailed = 1,  // the run finished but some tables failed (listed at the end);
+                          // verify: some table differs or could not be verified
   kExitUsage = 2,         // bad command line, pattern or connection string
   kExitConnection = 3,    // a database could not be reached or refused the login
   kExitBlocked = 4,       // the copy cannot start: unknown table, incompatible destination,

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ferry 0.1.0");
   app.require_subcommand(1);
   std::vector<CommandAction> commands = {AddRunCommand(app), AddPlanCommand(app),
-                                         AddCheckCommand(app)};
+                                         AddCheckCommand(app), AddVerifyCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,117 @@
+// `ferry verify`: proves a copy range by range. Both ends are read by the same key ranges the
+// copy used, in parallel (each comparison worker holds one source and one destination
+// connection, each on its own thread), and every range is reduced to a row count and a sum of
+// row hashes over the canonical form of its values (copier/row_hash.hpp). A range whose sums
+// differ is cut into smaller ranges and compared again (single-column integer keys), until it is
+// small enough to compare key by key; its rows are then reported as missing at the destination,
+// extra at the destination, or different (naming the columns). Keyless tables are compared as
+// multisets of row hashes. With `repair`, the differing ranges are copied again through the
+// normal pipeline (each replacing its range at the destination) and compared once more.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "copier/endpoint.hpp"
+#include "copier/error.hpp"
+#include "copier/plan.hpp"
+#include "copier/planner.hpp"
+#include "scheduler/pipeline.hpp"
+
+namespace ferry {
+
+struct VerifyOptions {
+  // Comparison workers; each holds one source and one destination connection.
+  int workers = 2;
+  BatchLimits limits;
+  Consistency consistency = Consistency::kSnapshot;
+  PartitionOptions partitions;  // only for plans whose partition count was edited
+  // Differences listed per kind and table; the counts are always complete.
+  size_t max_keys = 10;
+  // Put the differing rows' values in the report (they may be confidential, hence opt-in).
+  bool show_values = false;
+  // A differing range with at most this many rows (on the larger side) is compared key by key;
+  // a larger one is cut into smaller ranges first, where its key allows.
+  int64_t leaf_rows = 20'000;
+  // Compare this percentage of each table's ranges, chosen at random from `seed`.
+  double sample_percent = 100;
+  uint64_t seed = 0;
+  // Copy the differing ranges again, through `engine`, then compare them again.
+  bool repair = false;
+  EngineOptions engine;
+};
+
+enum class DifferenceKind { kMissing, kExtra, kDifferent };
+// "missing", "extra", "different"
+const char* DifferenceKindName(DifferenceKind kind);
+
+struct RowDifference {
+  DifferenceKind kind = DifferenceKind::kMissing;
+  std::string key;                   // "(id)=(42)"; for keyless tables the row's hash
+  std::vector<std::string> columns;  // kDifferent: the differing columns (destination names)
+  std::string source_values;         // only with show_values: "(42, 'abc', NULL)"
+  std::string destination_values;
+};
+
+struct DifferenceCounts {
+  int64_t missing = 0;
+  int64_t extra = 0;
+  int64_t different = 0;
+  int64_t total() const { return missing + extra + different; }
+};
+
+enum class Verdict { kIdentical, kDiffers, kFailed };
+// "identical", "differs", "failed"
+const char* VerdictName(Verdict verdict);
+
+struct TableVerification {
+  TableName source;
+  TableName destination;
+  Verdict verdict = Verdict::kIdentical;
+  bool keyed = true;         // compared by key; false: as a multiset of rows
+  int ranges = 0;            // the copy's units
+  int ranges_checked = 0;    // fewer with sample_percent
+  int ranges_differing = 0;  // of those checked
+  int ranges_split = 0;      // differing ranges cut into smaller ones
+  int64_t source_rows = 0;   // in the ranges checked
+  int64_t destination_rows = 0;
+  DifferenceCounts counts;
+  std::vector<RowDifference> differences;  // up to max_keys of each kind, in key order
+  double seconds = 0;
+  std::string error;  // why it could not be verified
+  ErrorCode error_code = ErrorCode::kInternal;
+
+  // With repair, for tables that differed: what was found first, and what the copy did.
+  bool repaired = false;
+  Verdict verdict_before_repair = Verdict::kIdentical;
+  DifferenceCounts counts_before_repair;
+  std::vector<RowDifference> differences_before_repair;
+  int ranges_repaired = 0;
+  int64_t rows_recopied = 0;
+  std::string repair_error;
+};
+
+struct VerifyReport {
+  std::vector<TableVerification> tables;
+  std::string consistency;  // what the source snapshot guarantees
+  double sample_percent = 100;
+  uint64_t seed = 0;
+  bool repair = false;
+  double seconds = 0;
+  std::string method;  // how rows were hashed
+
+  int Count(Verdict verdict) const;
+};
+
+// Compares every table of `plan` (skipped tables excepted). Failures of one table (a missing
+// destination table, a lost connection) are in its entry; throws only when nothing can be
+// compared at all.
+VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan,
+                       const VerifyOptions& options);
+
+// Records the verification as a run with command "verify" in the destination's run state
+// (tables ferry_runs, ferry_tables), so `ferry status` can show it.
+void RecordVerify(Endpoint& destination, const Plan& plan, const VerifyReport& report);
+
+}  // namespace ferry

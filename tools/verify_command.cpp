@@ -1,0 +1,283 @@
+// `ferry verify`: compare source and destination by the copy's key ranges and print, per table,
+// whether they are identical and which keys differ; optionally repair what differs.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "copier/error.hpp"
+#include "copier/plan.hpp"
+#include "copier/secrets.hpp"
+#include "drivers/connection_string.hpp"
+#include "drivers/open.hpp"
+#include "scheduler/planning.hpp"
+#include "scheduler/verify_run.hpp"
+#include "tools/commands.hpp"
+#include "tools/console.hpp"
+#include "tools/exit_codes.hpp"
+#include "tools/options.hpp"
+
+namespace ferry {
+
+namespace {
+
+struct VerifyFlags {
+  CommonOptions common;
+  std::string plan_file;
+  size_t max_keys = 10;
+  bool show_values = false;
+  bool json = false;
+  bool repair = false;
+  double sample = 100;
+  std::optional<uint64_t> seed;
+  int64_t leaf_rows = VerifyOptions{}.leaf_rows;
+  bool quiet = false;
+};
+
+Plan ReadPlanFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::kUsage, fmt::format("cannot read plan file {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return PlanFromJson(text.str(), path);
+}
+
+std::string Counts(const DifferenceCounts& c) {
+  return fmt::format("{} missing, {} extra, {} different", Grouped(c.missing), Grouped(c.extra),
+                     Grouped(c.different));
+}
+
+void PrintText(const VerifyReport& report, const Endpoint& source, const Endpoint& dest,
+               bool quiet) {
+  if (!quiet) {
+    fmt::print("source:      {}\ndestination: {}\n", source.info().display, dest.info().display);
+    if (report.sample_percent < 100) {
+      fmt::print("sample:      {}% of each table's ranges, seed {} (--seed {} repeats it)\n",
+                 report.sample_percent, report.seed, report.seed);
+    }
+  }
+  for (const TableVerification& t : report.tables) {
+    if (quiet && t.verdict == Verdict::kIdentical) continue;
+    const std::string name =
+        DisplayName(t.source) +
+        (t.source == t.destination ? std::string() : " -> " + DisplayName(t.destination));
+    switch (t.verdict) {
+      case Verdict::kIdentical:
+        fmt::print("{}: identical, {} rows, {} of {} ranges, {:.2f} s{}\n", name,
+                   Grouped(t.source_rows), t.ranges_checked, t.ranges, t.seconds,
+                   t.repaired ? fmt::format(" (after repair: {} ranges, {} rows copied again; "
+                                            "before: {})",
+                                            t.ranges_repaired, Grouped(t.rows_recopied),
+                                            Counts(t.counts_before_repair))
+                              : "");
+        break;
+      case Verdict::kDiffers:
+        fmt::print(
+            "{}: DIFFERS: {} ({} rows at the source, {} at the destination; {} of {} "
+            "ranges differ), {:.2f} s\n",
+            name, Counts(t.counts), Grouped(t.source_rows), Grouped(t.destination_rows),
+            t.ranges_differing, t.ranges_checked, t.seconds);
+        if (t.repaired && !t.repair_error.empty()) {
+          fmt::print("    repair failed: {}\n", t.repair_error);
+        } else if (t.repaired) {
+          fmt::print("    after repair ({} ranges, {} rows copied again) it still differs\n",
+                     t.ranges_repaired, Grouped(t.rows_recopied));
+        }
+        break;
+      case Verdict::kFailed:
+        fmt::print("{}: FAILED to verify: {}\n", name, t.error);
+        break;
+    }
+    // With --repair, what was found and put right comes first, then what is left.
+    std::vector<const RowDifference*> listed;
+    for (const RowDifference& d : t.differences_before_repair) listed.push_back(&d);
+    for (const RowDifference& d : t.differences) listed.push_back(&d);
+    for (size_t i = 0; i < listed.size(); ++i) {
+      const RowDifference& d = *listed[i];
+      if (i == t.differences_before_repair.size() && i > 0) {
+        fmt::print("    still differing after the repair:\n");
+      }
+      const char* what = d.kind == DifferenceKind::kMissing ? "missing at destination"
+                         : d.kind == DifferenceKind::kExtra ? "extra at destination"
+                                                            : "different";
+      std::string columns;
+      for (const std::string& c : d.columns) columns += (columns.empty() ? "" : ", ") + c;
+      fmt::print("    {}{}: {}{}\n", i < t.differences_before_repair.size() ? "repaired, was " : "",
+                 what, d.key, columns.empty() ? "" : " [" + columns + "]");
+      if (!d.source_values.empty()) fmt::print("        source:      {}\n", d.source_values);
+      if (!d.destination_values.empty()) {
+        fmt::print("        destination: {}\n", d.destination_values);
+      }
+    }
+    const int64_t shown = int64_t(t.differences.size());
+    if (t.counts.total() > shown) {
+      fmt::print("    ... {} more (--max-keys lists more)\n", Grouped(t.counts.total() - shown));
+    }
+  }
+  fmt::print("verify: {} identical, {} differ, {} failed to verify, {:.2f} s\n",
+             report.Count(Verdict::kIdentical), report.Count(Verdict::kDiffers),
+             report.Count(Verdict::kFailed), report.seconds);
+}
+
+nlohmann::json ToJson(const DifferenceCounts& c) {
+  return {{"missing", c.missing}, {"extra", c.extra}, {"different", c.different}};
+}
+
+nlohmann::json Differences(const std::vector<RowDifference>& list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const RowDifference& d : list) {
+    nlohmann::json e{{"kind", DifferenceKindName(d.kind)}, {"key", d.key}};
+    if (!d.columns.empty()) e["columns"] = d.columns;
+    if (!d.source_values.empty()) e["source_values"] = d.source_values;
+    if (!d.destination_values.empty()) e["destination_values"] = d.destination_values;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void PrintJson(const VerifyReport& report, const Endpoint& source, const Endpoint& dest) {
+  nlohmann::json out;
+  out["source"] = source.info().display;
+  out["destination"] = dest.info().display;
+  out["method"] = report.method;
+  out["consistency"] = report.consistency;
+  out["sample_percent"] = report.sample_percent;
+  out["seed"] = report.seed;
+  out["repair"] = report.repair;
+  out["seconds"] = report.seconds;
+  out["identical"] = report.Count(Verdict::kIdentical);
+  out["differ"] = report.Count(Verdict::kDiffers);
+  out["failed"] = report.Count(Verdict::kFailed);
+  out["tables"] = nlohmann::json::array();
+  for (const TableVerification& t : report.tables) {
+    nlohmann::json j;
+    j["source"] = DisplayName(t.source);
+    j["destination"] = DisplayName(t.destination);
+    j["verdict"] = VerdictName(t.verdict);
+    j["keyed"] = t.keyed;
+    j["ranges"] = t.ranges;
+    j["ranges_checked"] = t.ranges_checked;
+    j["ranges_differing"] = t.ranges_differing;
+    j["ranges_split"] = t.ranges_split;
+    j["source_rows"] = t.source_rows;
+    j["destination_rows"] = t.destination_rows;
+    j["counts"] = ToJson(t.counts);
+    j["seconds"] = t.seconds;
+    if (t.verdict == Verdict::kFailed) {
+      j["error"] = t.error;
+      j["error_code"] = ErrorCodeName(t.error_code);
+    }
+    j["differences"] = Differences(t.differences);
+    if (t.repaired) {
+      j["repair"] = {{"verdict_before", VerdictName(t.verdict_before_repair)},
+                     {"counts_before", ToJson(t.counts_before_repair)},
+                     {"ranges_repaired", t.ranges_repaired},
+                     {"rows_copied", t.rows_recopied},
+                     {"differences_before", Differences(t.differences_before_repair)},
+                     {"error", t.repair_error}};
+    }
+    out["tables"].push_back(std::move(j));
+  }
+  fmt::print("{}\n", out.dump(2));
+}
+
+int Verify(const VerifyFlags& flags) {
+  const CommonOptions& c = flags.common;
+  std::optional<Plan> plan;
+  Job job;
+  if (!flags.plan_file.empty()) {
+    plan = ReadPlanFile(flags.plan_file);
+    job.source = c.source.value_or(plan->source);
+    job.destination = c.dest.value_or(plan->destination);
+  } else {
+    job = BuildJob(c);
+    // Verify reads the destination as it is: the write mode only guards a copy's first write.
+    job.write_mode = WriteMode::kAppend;
+  }
+  if (flags.sample <= 0 || flags.sample > 100) {
+    throw Error(ErrorCode::kUsage, "--sample takes a percentage above 0 and at most 100");
+  }
+  CopyOptions copy = BuildCopyOptions(c, job);
+  VerifyOptions options;
+  options.workers = copy.engine.readers;
+  options.limits = copy.engine.limits;
+  options.consistency = copy.consistency;
+  options.partitions = copy.partitions;
+  options.max_keys = flags.max_keys;
+  options.show_values = flags.show_values;
+  options.leaf_rows = std::max<int64_t>(flags.leaf_rows, 1);
+  options.sample_percent = flags.sample;
+  options.seed = flags.seed ? *flags.seed : std::random_device{}();
+  options.repair = flags.repair;
+  options.engine = copy.engine;
+
+  auto source = OpenEndpoint(job.source, EndpointRole::kSource, c.inline_password);
+  auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, c.inline_password);
+  if (!plan) {
+    job.source = WithoutSecrets(job.source);
+    job.destination = WithoutSecrets(job.destination);
+    plan = BuildPlan(*source, *dest, job, copy.partitions);
+  }
+  VerifyReport report = RunVerify(*source, *dest, *plan, options);
+  if (flags.json) {
+    PrintJson(report, *source, *dest);
+  } else {
+    PrintText(report, *source, *dest, flags.quiet);
+  }
+  try {
+    RecordVerify(*dest, *plan, report);
+  } catch (const std::exception& e) {
+    // The comparison stands on its own; a destination where ferry may not write its run state
+    // (a read-only login) only loses the record.
+    fmt::print(stderr, "ferry: warning: the result was not recorded in the run state: {}\n",
+               Redact(e.what()));
+  }
+  const bool all_identical = report.Count(Verdict::kIdentical) == int(report.tables.size());
+  return all_identical ? kExitOk : kExitTablesFailed;
+}
+
+}  // namespace
+
+CommandAction AddVerifyCommand(CLI::App& app) {
+  auto flags = std::make_shared<VerifyFlags>();
+  CLI::App* verify = app.add_subcommand(
+      "verify",
+      "Prove a copy: compare every table in scope between SOURCE and DEST by the copy's key "
+      "ranges (row counts and checksums of canonical values), down to the keys that differ");
+  AddScopeOptions(verify, flags->common);
+  AddEngineOptions(verify, flags->common);
+  verify->add_option("--plan,-p", flags->plan_file,
+                     "Compare by this plan file's tables, columns and ranges (as `ferry run "
+                     "--plan` copied them)");
+  verify->add_option("--max-keys", flags->max_keys,
+                     "Keys listed per kind (missing, extra, different) and table; the counts are "
+                     "always complete (default 10)");
+  verify->add_flag("--show-values", flags->show_values,
+                   "Also print the differing rows' values (off by default: they may be "
+                   "confidential)");
+  verify->add_flag("--json", flags->json, "Print the report as JSON");
+  verify->add_flag("--repair", flags->repair,
+                   "Copy the ranges that differ again (each replaces its range at the "
+                   "destination in one transaction), then compare them again");
+  verify
+      ->add_option("--sample", flags->sample,
+                   "Compare a random PERCENT of each table's ranges (a quick check during "
+                   "rehearsals; default 100)")
+      ->envname("FERRY_VERIFY_SAMPLE");
+  verify->add_option("--seed", flags->seed,
+                     "Seed of --sample's choice (default: random, printed), to repeat a sample");
+  verify->add_option("--leaf-rows", flags->leaf_rows,
+                     "A differing range of at most this many rows is compared key by key; larger "
+                     "ones are cut into smaller ranges first where the key is one integer column "
+                     "(default 20000)");
+  verify->add_flag("--quiet,-q", flags->quiet, "Print only tables that are not identical");
+  return [verify, flags]() -> int {
+    if (!*verify) return -1;
+    return Verify(*flags);
+  };
+}
+
+}  // namespace ferry
