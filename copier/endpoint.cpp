@@ -1,5 +1,8 @@
 #include "copier/endpoint.hpp"
 
+#include "copier/change_tracking.hpp"
+#include "copier/error.hpp"
+
 namespace ferry {
 
 const char* EngineName(Engine engine) {
@@ -30,6 +33,27 @@ const char* PrivilegeName(Privilege privilege) {
       return "CREATE";
   }
   return "?";
+}
+
+}  // namespace ferry
+
+namespace ferry {
+
+std::unique_ptr<ChangeTracker> Endpoint::OpenChangeTracker() {
+  throw Error(ErrorCode::kUsage, info().display + ": change tracking is not available for " +
+                                     EngineName(info().engine));
+}
+
+std::unique_ptr<SyncStateStore> Endpoint::OpenSyncState(const std::string&) {
+  throw Error(ErrorCode::kUsage,
+              info().display + ": sync state cannot be kept in " + EngineName(info().engine));
+}
+
+std::vector<std::vector<std::string>> Endpoint::ExistingKeys(
+    const Table& table, const std::vector<int>&, const std::vector<std::vector<std::string>>&) {
+  throw Error(ErrorCode::kUsage, DisplayName(table.name) +
+                                     ": looking rows up by key is not available for " +
+                                     EngineName(info().engine));
 }
 
 }  // namespace ferry

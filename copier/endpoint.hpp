@@ -191,6 +191,17 @@ class Endpoint {
   // The run state kept in this (destination) database, in tables named with `prefix`, on a
   // connection of its own.
   virtual std::unique_ptr<class RunStore> OpenRunStore(const std::string& prefix) = 0;
+
+  // Incremental sync (copier/change_tracking.hpp): the change logs of this (source) database,
+  // and the sync positions kept in this (destination) database in a table named with `prefix`.
+  // Engines without them throw Error(kUsage).
+  virtual std::unique_ptr<class ChangeTracker> OpenChangeTracker();
+  virtual std::unique_ptr<class SyncStateStore> OpenSyncState(const std::string& prefix);
+  // Which of `keys` (canonical text of the `key` columns, as SampleKeys gives them) the table
+  // holds now.
+  virtual std::vector<std::vector<std::string>> ExistingKeys(
+      const Table& table, const std::vector<int>& key,
+      const std::vector<std::vector<std::string>>& keys);
 };
 
 }  // namespace ferry

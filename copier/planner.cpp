@@ -73,6 +73,7 @@ PartitionPlan Single(const Table& t, std::string strategy, std::string reason) {
 std::string DescribeRange(const KeyRange& r) {
   if (r.IsWholeTable()) return "whole table";
   if (r.null_keys) return "key IS NULL";
+  if (r.keys) return std::to_string(r.keys->size()) + " keys";
   auto bound = [&](const std::optional<std::vector<std::string>>& b, const char* open) {
     if (!b) return std::string(open);
     std::string out = "(";

@@ -20,8 +20,11 @@ struct KeyRange {
   // The range is of physical row locations (PostgreSQL heap pages: lo/hi hold one page number
   // each), for tables without a key.
   bool by_location = false;
+  // When set, the unit is exactly the rows whose key equals one of these tuples (canonical
+  // text, lo and hi unused): the keys a sync found in a change log. Empty selects no row.
+  std::optional<std::vector<std::vector<std::string>>> keys;
 
-  bool IsWholeTable() const { return key_columns.empty() && !null_keys && !by_location; }
+  bool IsWholeTable() const { return key_columns.empty() && !null_keys && !by_location && !keys; }
 };
 
 // "[(10), (20))", "key IS NULL", "pages [0, 128)", "whole table": for plans and messages.

@@ -284,6 +284,14 @@ std::string Dialect::RangePredicate(const Table& table, const KeyRange& range) c
     return composite ? "(" + out + ")" : out;
   };
   if (composite) tuple = "(" + tuple + ")";
+  if (range.keys) {
+    // IN with row values (PostgreSQL, MariaDB, SQLite 3.15+) rather than ORs of ANDs, whose
+    // depth SQLite limits to 1000.
+    if (range.keys->empty()) return "WHERE 1 = 0";
+    std::string list;
+    for (const auto& key : *range.keys) list += (list.empty() ? "" : ", ") + bound(key);
+    return "WHERE " + tuple + " IN (" + list + ")";
+  }
   std::vector<std::string> parts;
   if (range.lo) parts.push_back(tuple + " >= " + bound(*range.lo));
   if (range.hi) parts.push_back(tuple + " < " + bound(*range.hi));
@@ -323,6 +331,17 @@ std::string Dialect::SampleSql(const Table& table, const std::vector<int>& key,
     order += (i > 0 ? ", " : "") + Quote(c.name);
   }
   return "SELECT " + columns + " " + SampleFrom(table, key, fraction) + " ORDER BY " + order;
+}
+
+std::string Dialect::KeyTextSql(const Table& table, const std::vector<int>& key,
+                                const std::string& rest) const {
+  std::string columns;
+  for (size_t i = 0; i < key.size(); ++i) {
+    columns += (i > 0 ? ", " : "") + SampleExpression(table.columns[size_t(key[i])]) +
+               " AS ferry_key" + std::to_string(i);
+  }
+  return "SELECT " + columns + " FROM " + QualifiedName(table.name) + (rest.empty() ? "" : " ") +
+         rest;
 }
 
 std::string Dialect::SelectSql(const Table& table, const std::vector<int>& columns,

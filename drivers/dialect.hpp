@@ -134,6 +134,10 @@ class Dialect {
   // A query returning about `fraction` of the table's rows' key columns, sorted by key, each as
   // canonical text (bytes as lower-case hex).
   std::string SampleSql(const Table& table, const std::vector<int>& key, double fraction) const;
+  // SELECT of the `key` columns as canonical text (as SampleSql gives them) FROM the table,
+  // followed by `rest` (WHERE, ORDER BY...): keys that KeyRange::keys can name again.
+  std::string KeyTextSql(const Table& table, const std::vector<int>& key,
+                         const std::string& rest) const;
   // SELECT of `columns` (through SelectExpression) for one work unit.
   std::string SelectSql(const Table& table, const std::vector<int>& columns,
                         const KeyRange& range) const;

@@ -309,14 +309,16 @@ std::unique_ptr<Dialect> DialectFor(const std::string& dbms_name) {
 
 std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
                                        bool allow_inline_password) {
-  const bool is_source = role == EndpointRole::kSource;
+  const bool is_source = role != EndpointRole::kDestination;
+  // A SQLite file is opened read-only as a source, unless ferry keeps change logs in it.
+  const bool sqlite_read_only = role == EndpointRole::kSource;
   ConnectionOptions options;
   options.role = is_source ? "source" : "destination";
   options.password_env = is_source ? "FERRY_SOURCE_PASSWORD" : "FERRY_DEST_PASSWORD";
   options.allow_inline_password = allow_inline_password;
   ResolvedConnection resolved = ResolveConnection(text, options);
   if (!resolved.sqlite_path.empty()) {
-    return OpenSqliteEndpoint(resolved.sqlite_path, is_source, resolved.display);
+    return OpenSqliteEndpoint(resolved.sqlite_path, sqlite_read_only, resolved.display);
   }
 
   // Connect once to learn the engine, then again with the attributes its dialect needs
@@ -333,7 +335,7 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
   if (dialect->engine() == Engine::kSQLite) {
     // An SQLite DSN or connection string: read the file natively (see sqlite_session.hpp).
     std::string path = probe->InfoString(SQL_DATABASE_NAME);
-    return OpenSqliteEndpoint(path, is_source, resolved.display);
+    return OpenSqliteEndpoint(path, sqlite_read_only, resolved.display);
   }
   OdbcTarget session;
   session.is_source = is_source;

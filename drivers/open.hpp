@@ -10,7 +10,13 @@
 
 namespace ferry {
 
-enum class EndpointRole { kSource, kDestination };
+enum class EndpointRole {
+  kSource,
+  kDestination,
+  // A source ferry writes its change logs and triggers into (ferry track, ferry sync): a SQLite
+  // file is then opened for writing too.
+  kTrackedSource,
+};
 
 // Connects, detects the engine and checks the server answers. Throws Error(kConnection,
 // kMissingDriver or kUsage) with the connection's display form, never its password.

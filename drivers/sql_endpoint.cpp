@@ -1,5 +1,7 @@
 #include "drivers/sql_endpoint.hpp"
 
+#include "drivers/change_tracking.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -29,7 +31,10 @@ std::optional<bool> SqlEndpoint::HasPrivilege(const TableName& table, Privilege 
 }
 
 std::vector<TableName> SqlEndpoint::ListTables() {
-  return dialect_->ListTables(*catalog_);
+  // Change logs (ferry track enable) belong to ferry, not to the data being copied.
+  std::vector<TableName> tables = dialect_->ListTables(*catalog_);
+  std::erase_if(tables, [](const TableName& t) { return t.name.starts_with("ferry_log_"); });
+  return tables;
 }
 
 std::optional<Table> SqlEndpoint::DescribeTable(const TableName& name) {
@@ -299,6 +304,35 @@ std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
     return HoldSessionLock(std::move(session));
   };
   return MakeSqlRunStore(OpenSqlSession(), *dialect_, info_.default_schema, prefix, try_lock);
+}
+
+std::unique_ptr<ChangeTracker> SqlEndpoint::OpenChangeTracker() {
+  return MakeSqlChangeTracker(*dialect_, [this] { return OpenSqlSession(); });
+}
+
+std::unique_ptr<SyncStateStore> SqlEndpoint::OpenSyncState(const std::string& prefix) {
+  return MakeSqlSyncState(OpenSqlSession(), *dialect_, info_.default_schema, prefix);
+}
+
+std::vector<std::vector<std::string>> SqlEndpoint::ExistingKeys(
+    const Table& table, const std::vector<int>& key,
+    const std::vector<std::vector<std::string>>& keys) {
+  // A thousand keys a query keeps statements small whatever the batch.
+  constexpr size_t kPerQuery = 1000;
+  std::vector<std::vector<std::string>> out;
+  for (size_t at = 0; at < keys.size(); at += kPerQuery) {
+    KeyRange range;
+    range.key_columns = key;
+    range.keys.emplace(keys.begin() + long(at),
+                       keys.begin() + long(std::min(keys.size(), at + kPerQuery)));
+    for (auto& row : catalog_->Query(
+             dialect_->KeyTextSql(table, key, dialect_->RangePredicate(table, range)))) {
+      std::vector<std::string> k;
+      for (auto& v : row) k.push_back(v.value_or(""));
+      out.push_back(std::move(k));
+    }
+  }
+  return out;
 }
 
 void SqlEndpoint::JoinSnapshot(SqlSession& reader) const {

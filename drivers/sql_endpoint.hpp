@@ -29,6 +29,11 @@ class SqlEndpoint : public Endpoint {
   std::optional<bool> HasPrivilege(const TableName& table, Privilege privilege) override;
   std::string BeginSnapshot(Consistency consistency) override;
   std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override;
+  std::unique_ptr<ChangeTracker> OpenChangeTracker() override;
+  std::unique_ptr<SyncStateStore> OpenSyncState(const std::string& prefix) override;
+  std::vector<std::vector<std::string>> ExistingKeys(
+      const Table& table, const std::vector<int>& key,
+      const std::vector<std::vector<std::string>>& keys) override;
   std::vector<std::vector<std::string>> SampleKeys(const Table& table, const std::vector<int>& key,
                                                    size_t count) override;
 

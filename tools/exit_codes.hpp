@@ -14,6 +14,7 @@ enum ExitCode : int {
   kExitBlocked = 4,       // the copy cannot start: unknown table, incompatible destination,
                           // unmappable type, missing driver; nothing was written
   kExitInterrupted = 5,   // stopped by a signal
+  kExitBusy = 6,          // sync: another ferry process holds the destination's lock
   kExitInternal = 70,     // a bug in ferry
 };
 

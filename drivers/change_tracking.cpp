@@ -1,0 +1,447 @@
+#include "drivers/change_tracking.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "copier/error.hpp"
+
+namespace ferry {
+
+namespace {
+
+constexpr const char* kSeq = "ferry_seq";
+constexpr const char* kOp = "ferry_op";
+// How long DDL and the sequence lock wait behind writers before giving up: long enough for
+// ordinary transactions, short enough that writers queued behind ferry are not stalled for long.
+constexpr int kLockWaitSeconds = 10;
+
+std::string Base(const TableName& table) {
+  // 63 bytes is PostgreSQL's limit; suffixes (_fn, _ins, ...) need a few more.
+  constexpr size_t kMaxName = 40;
+  if (table.name.size() <= kMaxName) return "ferry_log_" + table.name;
+  uint32_t hash = 2166136261u;  // FNV-1a: stable across runs and builds
+  for (unsigned char c : table.name) hash = (hash ^ c) * 16777619u;
+  return fmt::format("ferry_log_{}_{:08x}", table.name.substr(0, 30), hash);
+}
+
+std::vector<int> KeyOf(const Table& table) {
+  std::vector<int> key = table.RowKey();
+  if (key.empty()) {
+    throw Error(ErrorCode::kSchema,
+                "change tracking needs a primary key or a unique key of NOT NULL columns",
+                ErrorContext{DisplayName(table.name), "", "", ""});
+  }
+  return key;
+}
+
+int64_t ToInt(const std::optional<std::string>& v) {
+  return v && !v->empty() ? std::stoll(*v) : 0;
+}
+
+class SqlChangeTracker final : public ChangeTracker {
+ public:
+  SqlChangeTracker(const Dialect& dialect, std::function<std::unique_ptr<SqlSession>()> open)
+      : dialect_(dialect), open_(std::move(open)), session_(open_()) {}
+
+  TrackStatus Status(const Table& table) override {
+    TrackStatus s;
+    s.log = ChangeLogName(table.name);
+    s.enabled = dialect_.DescribeTable(*session_, s.log).has_value();
+    if (!s.enabled) return s;
+    auto rows = session_->Query(fmt::format("SELECT count(*), max({}) FROM {}", Q(kSeq), L(table)));
+    s.backlog = ToInt(rows.at(0)[0]);
+    s.last_sequence = ToInt(rows.at(0)[1]);
+    return s;
+  }
+
+  void Enable(const Table& table) override {
+    if (Status(table).enabled) return;
+    const Table log = LogTable(table);
+    std::vector<std::string> sql = {dialect_.CreateTableSql(log)};
+    for (std::string& s : TriggerSql(table)) sql.push_back(std::move(s));
+    Run(table, sql, /*undo=*/true);
+  }
+
+  void Disable(const Table& table) override { Run(table, DropSql(table), false); }
+
+  int64_t StableSequence(const Table& table) override {
+    std::unique_ptr<SqlSession> s = open_();
+    const std::string max = fmt::format("SELECT max({}) FROM {}", Q(kSeq), L(table));
+    switch (dialect_.engine()) {
+      case Engine::kPostgres: {
+        // SHARE conflicts with the ROW EXCLUSIVE lock every trigger's INSERT holds until its
+        // transaction ends, so taking it waits for writers in flight: no entry below the max
+        // read here can still appear.
+        s->Execute("BEGIN");
+        try {
+          s->Execute(fmt::format("SET LOCAL lock_timeout = '{}s'", kLockWaitSeconds));
+          s->Execute("LOCK TABLE " + L(table) + " IN SHARE MODE");
+          int64_t v = ToInt(s->Query(max).at(0)[0]);
+          s->Execute("COMMIT");
+          return v;
+        } catch (...) {
+          s->Execute("ROLLBACK");
+          throw;
+        }
+      }
+      case Engine::kMariaDB: {
+        // LOCK TABLES ... READ waits for the metadata locks writers hold until they commit.
+        s->Execute(fmt::format("SET SESSION lock_wait_timeout = {}", kLockWaitSeconds));
+        s->Execute("LOCK TABLES " + L(table) + " READ");
+        try {
+          int64_t v = ToInt(s->Query(max).at(0)[0]);
+          s->Execute("UNLOCK TABLES");
+          return v;
+        } catch (...) {
+          s->Execute("UNLOCK TABLES");
+          throw;
+        }
+      }
+      default:
+        // SQLite has one writer at a time: numbers are handed out in commit order.
+        return ToInt(s->Query(max).at(0)[0]);
+    }
+  }
+
+  ChangeBatch Changes(const Table& table, int64_t after, int64_t upto, size_t limit) override {
+    const Table log = LogTable(table);
+    std::vector<int> columns = {0};
+    for (size_t i = 2; i < log.columns.size(); ++i) columns.push_back(int(i));
+    auto rows = session_->Query(
+        dialect_.KeyTextSql(log, columns,
+                            fmt::format("WHERE {} > {} AND {} <= {} ORDER BY {} LIMIT {}", Q(kSeq),
+                                        after, Q(kSeq), upto, Q(kSeq), limit)));
+    ChangeBatch batch;
+    batch.last_sequence = after;
+    std::vector<std::vector<std::string>> keys;
+    for (auto& row : rows) {
+      batch.last_sequence = ToInt(row[0]);
+      ++batch.entries;
+      std::vector<std::string> key;
+      for (size_t i = 1; i < row.size(); ++i) key.push_back(row[i].value_or(""));
+      keys.push_back(std::move(key));
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    batch.keys = std::move(keys);
+    return batch;
+  }
+
+  void Purge(const Table& table, int64_t applied) override {
+    session_->Execute(fmt::format("DELETE FROM {} WHERE {} < {}", L(table), Q(kSeq), applied));
+  }
+
+  std::optional<std::string> MaxValue(const Table& table, int column) override {
+    auto rows = session_->Query(dialect_.KeyTextSql(
+        table, {column},
+        fmt::format("WHERE {} IS NOT NULL ORDER BY {} DESC LIMIT 1",
+                    Q(table.columns[size_t(column)].name), Q(table.columns[size_t(column)].name))));
+    if (rows.empty() || !rows[0][0]) return std::nullopt;
+    return *rows[0][0];
+  }
+
+ private:
+  std::string Q(const std::string& id) const { return dialect_.Quote(id); }
+  std::string L(const Table& table) const {
+    return dialect_.QualifiedName(ChangeLogName(table.name));
+  }
+  std::string Name(const Table& table, const char* suffix) const {
+    return Base(table.name) + suffix;
+  }
+
+  // ferry_seq (an identity: bigserial-like, AUTO_INCREMENT, or SQLite's rowid), ferry_op
+  // ('I', 'U', 'D'), then the table's key columns with their own types.
+  Table LogTable(const Table& table) const {
+    Table log;
+    log.name = ChangeLogName(table.name);
+    Column seq;
+    seq.name = kSeq;
+    seq.type.kind = TypeKind::kInteger;
+    seq.type.width_bits = 64;
+    seq.type = dialect_.MapType(seq.type, Engine::kOther);
+    seq.nullable = false;
+    seq.identity = true;
+    log.columns.push_back(seq);
+    log.primary_key = {0};
+    Column op;
+    op.name = kOp;
+    op.type.kind = TypeKind::kChar;
+    op.type.length = 1;
+    op.type = dialect_.MapType(op.type, Engine::kOther);
+    op.nullable = false;
+    log.columns.push_back(op);
+    for (int k : KeyOf(table)) {
+      Column c = table.columns[size_t(k)];
+      c.type = dialect_.MapType(c.type, dialect_.engine());
+      c.identity = false;
+      log.columns.push_back(c);
+    }
+    return log;
+  }
+
+  // "(op, k1, k2) VALUES ('x', ROW.k1, ROW.k2)" for the log's INSERT.
+  std::string Insert(const Table& table, char op, const char* row) const {
+    std::string names = Q(kOp), values = fmt::format("'{}'", op);
+    for (int k : KeyOf(table)) {
+      const std::string& n = table.columns[size_t(k)].name;
+      names += ", " + Q(n);
+      values += fmt::format(", {}.{}", row, Q(n));
+    }
+    const std::string target = dialect_.engine() == Engine::kSQLite
+                                   ? Q(ChangeLogName(table.name).name)  // triggers name no schema
+                                   : L(table);
+    return fmt::format("INSERT INTO {} ({}) VALUES ({})", target, names, values);
+  }
+
+  // A condition true when an UPDATE changed the row's key.
+  std::string KeyChanged(const Table& table) const {
+    std::string out;
+    for (int k : KeyOf(table)) {
+      const std::string n = Q(table.columns[size_t(k)].name);
+      if (!out.empty()) out += " OR ";
+      switch (dialect_.engine()) {
+        case Engine::kPostgres:
+          out += fmt::format("OLD.{0} IS DISTINCT FROM NEW.{0}", n);
+          break;
+        case Engine::kMariaDB:
+          out += fmt::format("NOT (BINARY OLD.{0} <=> BINARY NEW.{0})", n);
+          break;
+        default:
+          out += fmt::format("OLD.{0} IS NOT NEW.{0}", n);
+          break;
+      }
+    }
+    return out;
+  }
+
+  // An update that changes the key logs a delete of the old key, then the new key.
+  std::vector<std::string> TriggerSql(const Table& table) const {
+    const std::string target = dialect_.QualifiedName(table.name);
+    switch (dialect_.engine()) {
+      case Engine::kPostgres: {
+        const std::string fn = dialect_.QualifiedName({table.name.schema, Name(table, "_fn")});
+        return {fmt::format("CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $ferry$\n"
+                            "BEGIN\n"
+                            "  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({})) THEN\n"
+                            "    {};\n"
+                            "  END IF;\n"
+                            "  IF TG_OP = 'INSERT' THEN\n    {};\n"
+                            "  ELSIF TG_OP = 'UPDATE' THEN\n    {};\n"
+                            "  END IF;\n"
+                            "  RETURN NULL;\n"
+                            "END\n$ferry$",
+                            fn, KeyChanged(table), Insert(table, 'D', "OLD"),
+                            Insert(table, 'I', "NEW"), Insert(table, 'U', "NEW")),
+                fmt::format("CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {} FOR EACH ROW "
+                            "EXECUTE FUNCTION {}()",
+                            Q(Name(table, "")), target, fn)};
+      }
+      case Engine::kMariaDB: {
+        auto trigger = [&](const char* suffix) {
+          return dialect_.QualifiedName({table.name.schema, Name(table, suffix)});
+        };
+        return {
+            fmt::format("CREATE TRIGGER {} AFTER INSERT ON {} FOR EACH ROW {}", trigger("_ins"),
+                        target, Insert(table, 'I', "NEW")),
+            fmt::format("CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH ROW BEGIN IF {} THEN {}; "
+                        "END IF; {}; END",
+                        trigger("_upd"), target, KeyChanged(table), Insert(table, 'D', "OLD"),
+                        Insert(table, 'U', "NEW")),
+            fmt::format("CREATE TRIGGER {} AFTER DELETE ON {} FOR EACH ROW {}", trigger("_del"),
+                        target, Insert(table, 'D', "OLD"))};
+      }
+      case Engine::kSQLite: {
+        // A trigger lives in its table's schema and names tables there without a schema.
+        auto trigger = [&](const char* suffix) {
+          return Q(table.name.schema.empty() ? "main" : table.name.schema) + "." +
+                 Q(Name(table, suffix));
+        };
+        const std::string on = Q(table.name.name);
+        return {fmt::format("CREATE TRIGGER {} AFTER INSERT ON {} BEGIN {}; END", trigger("_ins"),
+                            on, Insert(table, 'I', "NEW")),
+                fmt::format("CREATE TRIGGER {} AFTER UPDATE ON {} BEGIN {} WHERE {}; {}; END",
+                            trigger("_upd"), on,
+                            // INSERT ... SELECT, so the delete is logged only when the key moved
+                            ReplaceValues(Insert(table, 'D', "OLD")), KeyChanged(table),
+                            Insert(table, 'U', "NEW")),
+                fmt::format("CREATE TRIGGER {} AFTER DELETE ON {} BEGIN {}; END", trigger("_del"),
+                            on, Insert(table, 'D', "OLD"))};
+      }
+      default:
+        throw Error(ErrorCode::kUsage, fmt::format("change tracking is not available for {}",
+                                                   EngineName(dialect_.engine())));
+    }
+  }
+
+  static std::string ReplaceValues(std::string insert) {
+    const std::string values = ") VALUES (";
+    auto at = insert.find(values);
+    insert.replace(at, values.size(), ") SELECT ");
+    insert.pop_back();  // the closing parenthesis of VALUES
+    return insert;
+  }
+
+  std::vector<std::string> DropSql(const Table& table) const {
+    const std::string log = "DROP TABLE IF EXISTS " + L(table);
+    switch (dialect_.engine()) {
+      case Engine::kPostgres:
+        return {fmt::format("DROP TRIGGER IF EXISTS {} ON {}", Q(Name(table, "")),
+                            dialect_.QualifiedName(table.name)),
+                fmt::format("DROP FUNCTION IF EXISTS {}()",
+                            dialect_.QualifiedName({table.name.schema, Name(table, "_fn")})),
+                log};
+      case Engine::kMariaDB:
+      case Engine::kSQLite: {
+        std::vector<std::string> out;
+        for (const char* suffix : {"_ins", "_upd", "_del"}) {
+          const std::string name =
+              dialect_.engine() == Engine::kSQLite
+                  ? Q(table.name.schema.empty() ? "main" : table.name.schema) + "." +
+                        Q(Name(table, suffix))
+                  : dialect_.QualifiedName({table.name.schema, Name(table, suffix)});
+          out.push_back("DROP TRIGGER IF EXISTS " + name);
+        }
+        out.push_back(log);
+        return out;
+      }
+      default:
+        throw Error(ErrorCode::kUsage, fmt::format("change tracking is not available for {}",
+                                                   EngineName(dialect_.engine())));
+    }
+  }
+
+  // Runs `sql` on a session of its own: in one transaction where DDL is transactional
+  // (PostgreSQL, SQLite), so writers see the triggers and the log appear together; in order
+  // elsewhere (MariaDB commits each DDL statement), undoing what was created when a step fails.
+  void Run(const Table& table, const std::vector<std::string>& sql, bool undo) {
+    std::unique_ptr<SqlSession> s = open_();
+    const bool transactional = dialect_.engine() != Engine::kMariaDB;
+    try {
+      if (dialect_.engine() == Engine::kMariaDB) {
+        s->Execute(fmt::format("SET SESSION lock_wait_timeout = {}", kLockWaitSeconds));
+      }
+      if (transactional) s->Execute("BEGIN");
+      if (dialect_.engine() == Engine::kPostgres) {
+        s->Execute(fmt::format("SET LOCAL lock_timeout = '{}s'", kLockWaitSeconds));
+      }
+      for (const std::string& statement : sql) s->Execute(statement);
+      if (transactional) s->Execute("COMMIT");
+    } catch (Error& e) {
+      if (transactional) {
+        try {
+          s->Execute("ROLLBACK");
+        } catch (const Error&) {
+        }
+      } else if (undo) {
+        for (const std::string& statement : DropSql(table)) {
+          try {
+            s->Execute(statement);
+          } catch (const Error&) {
+          }
+        }
+      }
+      e.WithTable(DisplayName(table.name));
+      throw;
+    }
+  }
+
+  const Dialect& dialect_;
+  std::function<std::unique_ptr<SqlSession>()> open_;
+  std::unique_ptr<SqlSession> session_;
+};
+
+std::string Now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+class SqlSyncState final : public SyncStateStore {
+ public:
+  SqlSyncState(std::unique_ptr<SqlSession> session, const Dialect& dialect, std::string schema,
+               std::string prefix)
+      : session_(std::move(session)),
+        dialect_(dialect),
+        name_{std::move(schema), std::move(prefix) + "sync_state"} {}
+
+  void Prepare() override {
+    if (dialect_.DescribeTable(*session_, name_)) return;
+    Table t;
+    t.name = name_;
+    auto add = [&](const char* name, TypeKind kind, int64_t length, bool key) {
+      Column c;
+      c.name = name;
+      c.type.kind = kind;
+      c.type.length = length;
+      c.type = dialect_.MapType(c.type, Engine::kOther);
+      c.nullable = !key;
+      if (key) t.primary_key.push_back(int(t.columns.size()));
+      t.columns.push_back(c);
+    };
+    add("dest_schema", TypeKind::kVarchar, 255, true);
+    add("dest_name", TypeKind::kVarchar, 255, true);
+    add("mode", TypeKind::kVarchar, 16, false);
+    add("position", TypeKind::kText, -1, false);
+    add("updated_at", TypeKind::kVarchar, 32, false);
+    session_->Execute(dialect_.CreateTableSql(t));
+  }
+
+  std::optional<SyncPosition> Get(const TableName& d) override {
+    auto rows = session_->Query(
+        fmt::format("SELECT mode, position FROM {} WHERE dest_schema = {} AND dest_name = {}",
+                    dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
+                    dialect_.TextLiteral(d.name)));
+    if (rows.empty()) return std::nullopt;
+    return SyncPosition{rows[0][0].value_or(""), rows[0][1].value_or("")};
+  }
+
+  std::vector<std::string> SetSql(const TableName& d, const SyncPosition& p) override {
+    return {Delete(d), fmt::format("INSERT INTO {} (dest_schema, dest_name, mode, position, "
+                                   "updated_at) VALUES ({}, {}, {}, {}, {})",
+                                   dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
+                                   dialect_.TextLiteral(d.name), dialect_.TextLiteral(p.mode),
+                                   dialect_.TextLiteral(p.position), dialect_.TextLiteral(Now()))};
+  }
+
+  void Forget(const TableName& d) override { session_->Execute(Delete(d)); }
+
+ private:
+  std::string Delete(const TableName& d) const {
+    return fmt::format("DELETE FROM {} WHERE dest_schema = {} AND dest_name = {}",
+                       dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
+                       dialect_.TextLiteral(d.name));
+  }
+
+  std::unique_ptr<SqlSession> session_;
+  const Dialect& dialect_;
+  TableName name_;
+};
+
+}  // namespace
+
+TableName ChangeLogName(const TableName& table) {
+  return {table.schema, Base(table)};
+}
+
+std::unique_ptr<ChangeTracker> MakeSqlChangeTracker(
+    const Dialect& dialect, std::function<std::unique_ptr<SqlSession>()> open_session) {
+  if (dialect.engine() != Engine::kPostgres && dialect.engine() != Engine::kMariaDB &&
+      dialect.engine() != Engine::kSQLite) {
+    throw Error(ErrorCode::kUsage, fmt::format("change tracking is not available for {}",
+                                               EngineName(dialect.engine())));
+  }
+  return std::make_unique<SqlChangeTracker>(dialect, std::move(open_session));
+}
+
+std::unique_ptr<SyncStateStore> MakeSqlSyncState(std::unique_ptr<SqlSession> session,
+                                                 const Dialect& dialect, std::string schema,
+                                                 std::string prefix) {
+  return std::make_unique<SqlSyncState>(std::move(session), dialect, std::move(schema),
+                                        std::move(prefix));
+}
+
+}  // namespace ferry

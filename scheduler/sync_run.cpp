@@ -1,0 +1,360 @@
+#include "scheduler/sync_run.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <random>
+
+#include "copier/convert.hpp"
+#include "copier/error.hpp"
+#include "copier/run_state.hpp"
+#include "copier/table_plan.hpp"
+#include "scheduler/planning.hpp"
+
+namespace ferry {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string UtcText() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+// A sync reads rows by key, never by split: every table is one unit, so planning samples nothing
+// (a no-change sync of a large table stays fast).
+PartitionOptions WholeTables() {
+  PartitionOptions p;
+  p.small_table_rows = INT64_MAX;
+  p.small_table_bytes = INT64_MAX;
+  return p;
+}
+
+// The destination column for each source column of `source_key`.
+std::vector<int> DestinationKey(const TableCopyPlan& copy, const std::vector<int>& source_key) {
+  std::vector<int> out;
+  for (int k : source_key) {
+    auto at = std::find(copy.source_columns.begin(), copy.source_columns.end(), k);
+    if (at == copy.source_columns.end()) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("key column {} is not copied, so changed rows cannot be found at "
+                              "the destination",
+                              copy.source.columns[size_t(k)].name),
+                  ErrorContext{DisplayName(copy.source.name), "", "", ""});
+    }
+    out.push_back(copy.destination_columns[size_t(at - copy.source_columns.begin())]);
+  }
+  return out;
+}
+
+// The high-water mark less the overlap, as canonical text of the column's type; nullopt where
+// the type has no arithmetic ferry knows (the mark is then used as it is).
+std::string LowerBound(const ColumnType& type, const std::string& mark, int64_t overlap) {
+  switch (type.kind) {
+    case TypeKind::kInteger:
+      return std::to_string(std::stoll(mark) - overlap);
+    case TypeKind::kDate:
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampTz: {
+      std::tm tm{};
+      const char* rest = strptime(mark.c_str(), "%Y-%m-%d", &tm);
+      if (rest && (*rest == ' ' || *rest == 'T')) strptime(rest + 1, "%H:%M:%S", &tm);
+      if (!rest) return mark;
+      std::time_t t = timegm(&tm) - overlap;
+      gmtime_r(&t, &tm);
+      char buffer[32];
+      std::strftime(buffer, sizeof buffer,
+                    type.kind == TypeKind::kDate ? "%Y-%m-%d" : "%Y-%m-%d %H:%M:%S", &tm);
+      return buffer;
+    }
+    default:
+      return mark;
+  }
+}
+
+class Syncer {
+ public:
+  Syncer(Endpoint& source, Endpoint& destination, const SyncOptions& options)
+      : source_(source), destination_(destination), options_(options) {
+    engine_ = options.engine;
+    engine_.readers = 1;
+    engine_.writers = 1;
+  }
+
+  void Table(const PreparedTable& prepared, ChangeTracker& tracker, SyncStateStore& state,
+             TableSync& out) {
+    const TableCopyPlan& copy = prepared.copy;
+    if (copy.create) {
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("destination table {} does not exist: copy it first (ferry run)",
+                              DisplayName(copy.destination.name)),
+                  ErrorContext{DisplayName(copy.source.name), "", "", ""});
+    }
+    converter_ = std::make_unique<RowConverter>(DisplayName(copy.source.name), PairColumns(copy),
+                                                destination_.info().limits, copy.key_positions,
+                                                source_.info().limits);
+    if (!options_.watermark.empty()) {
+      Watermark(prepared, tracker, state, out);
+    } else {
+      Tracked(prepared, tracker, state, out);
+    }
+  }
+
+ private:
+  void Tracked(const PreparedTable& prepared, ChangeTracker& tracker, SyncStateStore& state,
+               TableSync& out) {
+    const TableCopyPlan& copy = prepared.copy;
+    out.mode = "tracked";
+    const TrackStatus status = tracker.Status(copy.source);
+    if (!status.enabled) {
+      throw Error(ErrorCode::kNotFound,
+                  "change tracking is not enabled for this table: run ferry track enable "
+                  "before the full copy, or sync it with --watermark",
+                  ErrorContext{DisplayName(copy.source.name), "", "", ""});
+    }
+    const std::vector<int> key = copy.source.RowKey();
+    const std::vector<int> dest_key = DestinationKey(copy, key);
+    std::optional<SyncPosition> at = state.Get(copy.destination.name);
+    int64_t applied = 0;
+    if (at && at->mode == "tracked") applied = std::stoll(at->position);
+    const int64_t upto = tracker.StableSequence(copy.source);
+    out.position = std::to_string(applied);
+    while (applied < upto) {
+      ChangeBatch batch = tracker.Changes(copy.source, applied, upto, options_.keys_per_batch);
+      if (batch.entries == 0) break;
+      // Rows are read again as they are now: a key changed twice since the last sync is applied
+      // once, and a key whose row is gone is deleted.
+      std::vector<std::vector<std::string>> present =
+          source_.ExistingKeys(copy.source, key, batch.keys);
+      std::sort(present.begin(), present.end());
+      std::vector<std::vector<std::string>> gone;
+      std::set_difference(batch.keys.begin(), batch.keys.end(), present.begin(), present.end(),
+                          std::back_inserter(gone));
+      const int64_t there =
+          int64_t(destination_.ExistingKeys(copy.destination, dest_key, present).size());
+      const int64_t removed =
+          gone.empty()
+              ? 0
+              : int64_t(destination_.ExistingKeys(copy.destination, dest_key, gone).size());
+
+      KeyRange read;
+      read.key_columns = key;
+      read.keys = present;
+      std::optional<KeyRange> remove;
+      if (!gone.empty()) {
+        remove.emplace();
+        remove->key_columns = dest_key;
+        remove->keys = gone;
+      }
+      Apply(prepared, read, remove,
+            state.SetSql(copy.destination.name, {"tracked", std::to_string(batch.last_sequence)}));
+      applied = batch.last_sequence;
+      out.position = std::to_string(applied);
+      out.updated += there;
+      out.inserted += int64_t(present.size()) - there;
+      out.deleted += removed;
+      out.log_entries += batch.entries;
+      ++out.batches;
+      // Safe: the destination has committed everything up to `applied`.
+      tracker.Purge(copy.source, applied);
+    }
+  }
+
+  void Watermark(const PreparedTable& prepared, ChangeTracker& tracker, SyncStateStore& state,
+                 TableSync& out) {
+    const TableCopyPlan& copy = prepared.copy;
+    out.mode = "watermark";
+    auto column = copy.source.FindColumn(options_.watermark);
+    if (!column) {
+      throw Error(ErrorCode::kUsage,
+                  fmt::format("watermark column {} does not exist", options_.watermark),
+                  ErrorContext{DisplayName(copy.source.name), "", "", ""});
+    }
+    std::optional<SyncPosition> at = state.Get(copy.destination.name);
+    // Read before the rows: a row written meanwhile is at or above it, so the next sync sees it.
+    const std::optional<std::string> mark = tracker.MaxValue(copy.source, *column);
+    if (!mark) return;  // an empty table
+    KeyRange read;
+    read.key_columns = {*column};
+    if (at && at->mode == "watermark" && !at->position.empty()) {
+      read.lo = std::vector<std::string>{LowerBound(copy.source.columns[size_t(*column)].type,
+                                                    at->position, options_.watermark_overlap)};
+    }
+    // Without a lower bound the range still skips rows whose watermark is NULL, which no mark
+    // can ever select; the full copy brought them.
+    out.upserted = Apply(prepared, read, std::nullopt,
+                         state.SetSql(copy.destination.name, {"watermark", *mark}));
+    out.position = *mark;
+    ++out.batches;
+  }
+
+  // Reads `read` from the source and upserts it, deleting `remove` first, in one destination
+  // transaction that also runs `finish`. Returns the rows written.
+  int64_t Apply(const PreparedTable& prepared, const KeyRange& read,
+                const std::optional<KeyRange>& remove, std::vector<std::string> finish) {
+    const TableCopyPlan& copy = prepared.copy;
+    UnitJob job;
+    job.read.table = &copy.source;
+    job.read.columns = copy.source_columns;
+    job.read.unit.table = copy.source.name;
+    job.read.unit.range = read;
+    job.read.limits = engine_.limits;
+    job.write.table = &copy.destination;
+    job.write.columns = copy.destination_columns;
+    job.write.key_positions = copy.key_positions;
+    job.write.replace_range = remove;
+    job.write.upsert = true;
+    job.write.upsert_key = prepared.upsert_key;
+    job.converter = converter_.get();
+    job.finish = [finish = std::move(finish)](const UnitResult&) { return finish; };
+    std::vector<UnitResult> results =
+        RunPipeline(source_, destination_, engine_, {job}, 1, [](const PipelineProgress&) {});
+    if (results.empty() || results[0].state != UnitState::kDone) {
+      throw Error(results.empty() ? ErrorCode::kInternal : results[0].error_code,
+                  results.empty() ? "the sync's unit did not run" : results[0].error);
+    }
+    return results[0].rows;
+  }
+
+  Endpoint& source_;
+  Endpoint& destination_;
+  const SyncOptions& options_;
+  EngineOptions engine_;
+  std::unique_ptr<RowConverter> converter_;
+};
+
+std::string RunId() {
+  std::string now = UtcText();
+  std::erase_if(now, [](char c) { return c == '-' || c == ':'; });
+  return fmt::format("{}-{:04x}", now, std::random_device{}() & 0xffff);
+}
+
+}  // namespace
+
+std::string TableSync::Summary() const {
+  if (failed) return error.substr(0, error.find('\n'));
+  if (mode == "watermark") {
+    return fmt::format("upserted {} (watermark: deletes are not seen)", upserted);
+  }
+  return fmt::format("inserted {}, updated {}, deleted {}", inserted, updated, deleted);
+}
+
+bool SyncReport::AnyFailed() const {
+  return std::any_of(tables.begin(), tables.end(), [](const TableSync& t) { return t.failed; });
+}
+
+SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
+                   const SyncOptions& options) {
+  const auto start = Clock::now();
+  SyncReport report;
+  std::unique_ptr<RunStore> store = destination.OpenRunStore("ferry_");
+  store->Prepare();
+  std::unique_ptr<ScopeLock> lock = store->TryLock();
+  if (!lock) {
+    report.busy = true;
+    return report;
+  }
+  Job upsert = job;
+  upsert.write_mode = WriteMode::kUpsert;
+  for (TableOverride& o : upsert.overrides) o.write_mode = WriteMode::kUpsert;
+  const Plan plan = BuildPlan(source, destination, upsert, WholeTables());
+  std::vector<PreparedTable> tables = PreparePlan(plan, source, destination, WholeTables());
+  source.BeginSnapshot(Consistency::kNone);  // each batch reads rows as they are now
+
+  std::unique_ptr<ChangeTracker> tracker = source.OpenChangeTracker();
+  std::unique_ptr<SyncStateStore> state = destination.OpenSyncState("ferry_");
+  state->Prepare();
+
+  RunRecord run;
+  run.id = RunId();
+  report.run_id = run.id;
+  run.scope = "sync";
+  run.command = "sync";
+  run.started_at = UtcText();
+  run.source = plan.source;
+  run.destination = plan.destination;
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  run.host = host;
+  run.pid = getpid();
+  std::vector<TableRecord> records;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    TableRecord r;
+    r.index = int(i);
+    r.source = tables[i].copy.source.name;
+    r.destination = tables[i].copy.destination.name;
+    records.push_back(r);
+  }
+  store->StartRun(run, records, {});
+
+  Syncer syncer(source, destination, options);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const PreparedTable& prepared = tables[i];
+    TableSync t;
+    t.source = prepared.copy.source.name;
+    t.destination = prepared.copy.destination.name;
+    t.mode = options.watermark.empty() ? "tracked" : "watermark";
+    const auto table_start = Clock::now();
+    if (!prepared.skip) {
+      try {
+        syncer.Table(prepared, *tracker, *state, t);
+      } catch (const Error& e) {
+        t.failed = true;
+        t.error = e.what();
+      }
+    }
+    t.seconds = Since(table_start);
+    TableRecord& r = records[i];
+    r.state = t.failed ? "failed" : "done";
+    r.rows = t.mode == "watermark" ? t.upserted : t.inserted + t.updated + t.deleted;
+    r.seconds = t.seconds;
+    r.units = r.units_done = t.batches;
+    r.attempts = 1;
+    r.error = t.Summary();
+    store->UpdateTable(run.id, r);
+    report.tables.push_back(std::move(t));
+  }
+  report.seconds = Since(start);
+  int64_t rows = 0;
+  for (const TableRecord& r : records) rows += r.rows;
+  const size_t failed = size_t(std::count_if(report.tables.begin(), report.tables.end(),
+                                             [](const TableSync& t) { return t.failed; }));
+  store->FinishRun(run.id, failed ? RunStatus::kFailed : RunStatus::kDone,
+                   fmt::format("{} tables synced, {} failed, {} rows changed in {:.1f} s",
+                               report.tables.size() - failed, failed, rows, report.seconds));
+  return report;
+}
+
+std::vector<TrackOutcome> RunTrack(Endpoint& source, const Job& job, TrackAction action) {
+  std::unique_ptr<ChangeTracker> tracker = source.OpenChangeTracker();
+  std::vector<TrackOutcome> out;
+  for (const TableName& name : TablesInScope(source, job)) {
+    TrackOutcome o;
+    o.table = name;
+    try {
+      std::optional<Table> table = source.DescribeTable(name);
+      if (!table) throw Error(ErrorCode::kNotFound, "table disappeared from the source");
+      if (action == TrackAction::kEnable) tracker->Enable(*table);
+      if (action == TrackAction::kDisable) tracker->Disable(*table);
+      o.status = tracker->Status(*table);
+    } catch (const Error& e) {
+      o.error = e.what();
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace ferry

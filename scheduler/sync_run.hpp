@@ -1,0 +1,77 @@
+// `ferry sync`: brings a destination that a full copy filled up to date with the source, table
+// by table, and `ferry track`: the change logs it reads. Two modes:
+//   tracked   – the source's change log (ferry track enable) names the keys changed since the
+//               last applied sequence; those keys' current rows are read again and upserted,
+//               and keys the source no longer holds are deleted, in batches of keys, each batch
+//               committed with the new applied sequence (so a killed sync redoes nothing).
+//   watermark – rows whose watermark column is at or above the last high-water mark minus a
+//               safety overlap are upserted; deletes cannot be seen this way.
+// The destination's run lock keeps two syncs (or a sync and a run) from working at once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "copier/change_tracking.hpp"
+#include "copier/endpoint.hpp"
+#include "copier/job.hpp"
+#include "scheduler/pipeline.hpp"
+
+namespace ferry {
+
+struct SyncOptions {
+  EngineOptions engine;
+  // Keys read from the change log, looked up and applied per transaction.
+  size_t keys_per_batch = 5000;
+  // Watermark mode for every table in scope, by this column; tracked mode when empty.
+  std::string watermark;
+  // Subtracted from the last high-water mark: seconds for date and time columns, units for
+  // numbers. Rows written by transactions that committed after the mark was read carry values
+  // below it; the overlap catches them.
+  int64_t watermark_overlap = 300;
+};
+
+struct TableSync {
+  TableName source;
+  TableName destination;
+  std::string mode;  // "tracked" or "watermark"
+  bool failed = false;
+  std::string error;
+  int64_t inserted = 0;
+  int64_t updated = 0;
+  int64_t deleted = 0;
+  int64_t upserted = 0;     // watermark mode, which cannot tell inserts from updates
+  int64_t log_entries = 0;  // tracked: change-log entries applied
+  int batches = 0;          // transactions committed
+  double seconds = 0;
+  std::string position;  // the applied sequence or high-water mark after the sync
+  // The one-line record kept in the run state: "inserted I, updated U, deleted D".
+  std::string Summary() const;
+};
+
+struct SyncReport {
+  bool busy = false;  // another ferry process holds the destination's lock: nothing was done
+  std::string run_id;
+  std::vector<TableSync> tables;
+  double seconds = 0;
+  bool AnyFailed() const;
+};
+
+// Syncs every table of `job`'s scope. Throws Error for what stops every table (no table in
+// scope, a destination table missing: run `ferry run` first).
+SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
+                   const SyncOptions& options);
+
+enum class TrackAction { kEnable, kDisable, kStatus };
+
+struct TrackOutcome {
+  TableName table;
+  TrackStatus status;  // after the action
+  std::string error;   // the table failed
+};
+
+std::vector<TrackOutcome> RunTrack(Endpoint& source, const Job& job, TrackAction action);
+
+}  // namespace ferry

@@ -1,0 +1,150 @@
+// `ferry track enable|disable|status` and `ferry sync`: option parsing and printing only; the
+// work is scheduler/sync_run.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "copier/error.hpp"
+#include "copier/secrets.hpp"
+#include "drivers/connection_string.hpp"
+#include "drivers/open.hpp"
+#include "scheduler/sync_run.hpp"
+#include "tools/commands.hpp"
+#include "tools/console.hpp"
+#include "tools/exit_codes.hpp"
+#include "tools/options.hpp"
+
+namespace ferry {
+
+namespace {
+
+struct TrackFlags {
+  CommonOptions common;
+  std::string action;
+};
+
+// track needs only the source; the scope options require a destination, so a placeholder
+// stands in for it when none was given.
+int Track(TrackFlags& flags) {
+  const TrackAction action = flags.action == "enable"    ? TrackAction::kEnable
+                             : flags.action == "disable" ? TrackAction::kDisable
+                                                         : TrackAction::kStatus;
+  if (!flags.common.dest) flags.common.dest = "sqlite::memory:";
+  Job job = BuildJob(flags.common);
+  auto source =
+      OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
+  std::vector<TrackOutcome> outcomes = RunTrack(*source, job, action);
+  int failed = 0;
+  for (const TrackOutcome& o : outcomes) {
+    if (!o.error.empty()) {
+      ++failed;
+      fmt::print("{}: FAILED: {}\n", DisplayName(o.table), o.error);
+    } else if (!o.status.enabled) {
+      fmt::print("{}: not tracked\n", DisplayName(o.table));
+    } else {
+      fmt::print("{}: tracked by {}, backlog {} changes (last sequence {})\n", DisplayName(o.table),
+                 DisplayName(o.status.log), Grouped(o.status.backlog), o.status.last_sequence);
+    }
+  }
+  return failed ? kExitTablesFailed : kExitOk;
+}
+
+struct SyncFlags {
+  CommonOptions common;
+  std::string watermark;
+  int64_t overlap = SyncOptions{}.watermark_overlap;
+  size_t keys_per_batch = SyncOptions{}.keys_per_batch;
+  bool quiet = false;
+};
+
+int Sync(const SyncFlags& flags) {
+  Job job = BuildJob(flags.common);
+  CopyOptions copy = BuildCopyOptions(flags.common, job);
+  SyncOptions options;
+  options.engine = copy.engine;
+  options.watermark = flags.watermark;
+  options.watermark_overlap = flags.overlap;
+  options.keys_per_batch = std::max<size_t>(flags.keys_per_batch, 1);
+  auto source =
+      OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
+  auto dest =
+      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
+  job.source = WithoutSecrets(job.source);
+  job.destination = WithoutSecrets(job.destination);
+  SyncReport report = RunSync(*source, *dest, job, options);
+  if (report.busy) {
+    fmt::print(stderr, "ferry: another ferry process is syncing or copying into {}; nothing done\n",
+               dest->info().display);
+    return kExitBusy;
+  }
+  int64_t changed = 0;
+  for (const TableSync& t : report.tables) {
+    const std::string name =
+        DisplayName(t.source) +
+        (t.source == t.destination ? std::string() : " -> " + DisplayName(t.destination));
+    if (t.failed) {
+      fmt::print("{}: FAILED: {}\n", name, t.error);
+      continue;
+    }
+    changed += t.inserted + t.updated + t.deleted + t.upserted;
+    if (flags.quiet) continue;
+    if (t.mode == "watermark") {
+      fmt::print(
+          "{}: watermark {}: upserted {} in {:.2f} s, high-water mark {} (deletes are not "
+          "seen in watermark mode: use ferry track or ferry verify --repair)\n",
+          name, flags.watermark, Grouped(t.upserted), t.seconds, t.position);
+    } else {
+      fmt::print(
+          "{}: inserted {}, updated {}, deleted {} ({} log entries) in {:.2f} s, applied "
+          "up to sequence {}\n",
+          name, Grouped(t.inserted), Grouped(t.updated), Grouped(t.deleted), Grouped(t.log_entries),
+          t.seconds, t.position);
+    }
+  }
+  fmt::print("sync {}: {} tables, {} rows changed, {} failed, {:.2f} s\n", report.run_id,
+             report.tables.size(), Grouped(changed),
+             std::count_if(report.tables.begin(), report.tables.end(),
+                           [](const TableSync& t) { return t.failed; }),
+             report.seconds);
+  return report.AnyFailed() ? kExitTablesFailed : kExitOk;
+}
+
+}  // namespace
+
+CommandAction AddTrackCommand(CLI::App& app) {
+  auto flags = std::make_shared<TrackFlags>();
+  CLI::App* track = app.add_subcommand(
+      "track",
+      "Change tracking on SOURCE for `ferry sync`: enable installs a change log and triggers per "
+      "table in scope, disable removes them, status shows the backlog");
+  track->add_option("action", flags->action, "enable, disable or status")
+      ->required()
+      ->check(CLI::IsMember({"enable", "disable", "status"}));
+  AddScopeOptions(track, flags->common);
+  return [track, flags]() -> int { return track->parsed() ? Track(*flags) : -1; };
+}
+
+CommandAction AddSyncCommand(CLI::App& app) {
+  auto flags = std::make_shared<SyncFlags>();
+  CLI::App* sync = app.add_subcommand(
+      "sync",
+      "Bring DEST up to date with SOURCE after a full copy: apply the changes the source's "
+      "change log recorded (ferry track enable), or with --watermark re-copy recent rows");
+  AddScopeOptions(sync, flags->common);
+  AddEngineOptions(sync, flags->common);
+  sync->add_option("--watermark", flags->watermark,
+                   "Watermark mode: re-copy (upsert) rows whose COLUMN is at or above the last "
+                   "high-water mark less the overlap; deletes are not seen")
+      ->envname("FERRY_WATERMARK");
+  sync->add_option("--watermark-overlap", flags->overlap,
+                   "Subtracted from the last high-water mark (seconds for time columns, units "
+                   "for numbers): catches rows of transactions that committed late (default 300)")
+      ->envname("FERRY_WATERMARK_OVERLAP");
+  sync->add_option("--keys-per-batch", flags->keys_per_batch,
+                   "Changed keys applied per destination transaction (default 5000)")
+      ->envname("FERRY_SYNC_KEYS_PER_BATCH");
+  sync->add_flag("--quiet,-q", flags->quiet, "Print only failures and the total");
+  return [sync, flags]() -> int { return sync->parsed() ? Sync(*flags) : -1; };
+}
+
+}  // namespace ferry
