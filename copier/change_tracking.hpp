@@ -49,6 +49,13 @@ class ChangeTracker {
   // Forgets entries below `applied` (they are at the destination). The entry at `applied`
   // stays, so an engine that numbers from the largest row never hands out a used number.
   virtual void Purge(const Table& table, int64_t applied) = 0;
+  // Whether the source refuses writes from new sessions now (a read-only database or server, a
+  // standby); nullopt where the engine cannot tell (SQLite).
+  virtual std::optional<bool> RefusesWrites() = 0;
+  // Makes the source refuse writes where the engine allows it (ending the sessions that could
+  // still write, this tracker's own included: open a new endpoint afterwards) and returns how to
+  // undo it. Throws Error(kUsage) where the engine has no such switch.
+  virtual std::string Fence() = 0;
   // The largest value of `column` as canonical text (nullopt for an empty table): a watermark.
   virtual std::optional<std::string> MaxValue(const Table& table, int column) = 0;
 };

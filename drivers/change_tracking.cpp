@@ -73,7 +73,9 @@ class SqlChangeTracker final : public ChangeTracker {
         // SHARE conflicts with the ROW EXCLUSIVE lock every trigger's INSERT holds until its
         // transaction ends, so taking it waits for writers in flight: no entry below the max
         // read here can still appear.
-        s->Execute("BEGIN");
+        // READ WRITE: a fenced database (--final --fence) makes transactions read-only by default,
+        // and SHARE is stronger than read-only transactions may take.
+        s->Execute("BEGIN READ WRITE");
         try {
           s->Execute(fmt::format("SET LOCAL lock_timeout = '{}s'", kLockWaitSeconds));
           s->Execute("LOCK TABLE " + L(table) + " IN SHARE MODE");
@@ -129,7 +131,64 @@ class SqlChangeTracker final : public ChangeTracker {
   }
 
   void Purge(const Table& table, int64_t applied) override {
-    session_->Execute(fmt::format("DELETE FROM {} WHERE {} < {}", L(table), Q(kSeq), applied));
+    const std::string sql = fmt::format("DELETE FROM {} WHERE {} < {}", L(table), Q(kSeq), applied);
+    if (dialect_.engine() != Engine::kPostgres) return session_->Execute(sql);
+    // The change log is ferry's own: it is purged even in a database fenced read-only.
+    session_->Execute("BEGIN READ WRITE");
+    try {
+      session_->Execute(sql);
+      session_->Execute("COMMIT");
+    } catch (...) {
+      session_->Execute("ROLLBACK");
+      throw;
+    }
+  }
+
+  std::optional<bool> RefusesWrites() override {
+    std::unique_ptr<SqlSession> s = open_();
+    std::string sql;
+    switch (dialect_.engine()) {
+      case Engine::kPostgres:
+        sql =
+            "SELECT CASE WHEN pg_is_in_recovery() OR current_setting("
+            "'default_transaction_read_only') = 'on' THEN 1 ELSE 0 END";
+        break;
+      case Engine::kMariaDB:
+        sql = "SELECT @@GLOBAL.read_only";
+        break;
+      default:
+        return std::nullopt;
+    }
+    auto rows = s->Query(sql);
+    return !rows.empty() && rows[0][0] && (*rows[0][0] == "1" || *rows[0][0] == "ON");
+  }
+
+  std::string Fence() override {
+    std::unique_ptr<SqlSession> s = open_();
+    switch (dialect_.engine()) {
+      case Engine::kPostgres: {
+        const std::string db = Q(s->Query("SELECT current_database()").at(0)[0].value_or(""));
+        s->Execute("ALTER DATABASE " + db + " SET default_transaction_read_only = on");
+        // New sessions now start read-only; sessions already open keep their setting, so they
+        // are ended (their open transactions roll back).
+        s->Query(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = "
+            "current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
+        // Sessions of the fenced database are read-only by default: the undo says otherwise.
+        return "BEGIN READ WRITE; ALTER DATABASE " + db +
+               " RESET default_transaction_read_only; COMMIT";
+      }
+      case Engine::kMariaDB:
+        // The whole server; users with SUPER (or READ ONLY ADMIN) can still write.
+        s->Execute("SET GLOBAL read_only = ON");
+        return "SET GLOBAL read_only = OFF";
+      default:
+        throw Error(ErrorCode::kUsage,
+                    fmt::format("{} has no switch that refuses writes: stop the applications "
+                                "writing to it (or chmod a-w the file), then run sync --final "
+                                "without --fence",
+                                EngineName(dialect_.engine())));
+    }
   }
 
   std::optional<std::string> MaxValue(const Table& table, int column) override {

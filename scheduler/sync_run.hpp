@@ -18,6 +18,7 @@
 #include "copier/endpoint.hpp"
 #include "copier/job.hpp"
 #include "scheduler/pipeline.hpp"
+#include "scheduler/verify_run.hpp"
 
 namespace ferry {
 
@@ -47,6 +48,7 @@ struct TableSync {
   int batches = 0;          // transactions committed
   double seconds = 0;
   std::string position;  // the applied sequence or high-water mark after the sync
+  std::string warning;   // something that did not stop the table (a change log left unpurged)
   // The one-line record kept in the run state: "inserted I, updated U, deleted D".
   std::string Summary() const;
 };
@@ -63,6 +65,36 @@ struct SyncReport {
 // scope, a destination table missing: run `ferry run` first).
 SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
                    const SyncOptions& options);
+
+// `ferry sync --final`, in the cutover window: checks that the source refuses writes, runs the
+// last sync, then verify; go only when every step is.
+struct FinalStep {
+  std::string name;
+  double seconds = 0;
+  bool ok = true;
+  std::string detail;
+};
+
+struct FinalReport {
+  std::vector<FinalStep> steps;  // stops at the first that is not ok
+  SyncReport sync;
+  VerifyReport verify;
+  bool go = false;
+};
+
+FinalReport RunFinalSync(Endpoint& source, Endpoint& destination, const Job& job,
+                         const SyncOptions& options, const VerifyOptions& verify);
+
+// `ferry sync --estimate`: each tracked table's backlog, and the time the syncs recorded so far
+// say applying it takes (seconds < 0: no sync has been measured yet).
+struct SyncEstimate {
+  TableName table;
+  TrackStatus status;
+  double rows_per_second = 0;
+  double seconds = -1;
+};
+
+std::vector<SyncEstimate> EstimateSync(Endpoint& source, Endpoint& destination, const Job& job);
 
 enum class TrackAction { kEnable, kDisable, kStatus };
 

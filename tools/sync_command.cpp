@@ -2,6 +2,8 @@
 // work is scheduler/sync_run.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 
 #include "copier/error.hpp"
@@ -55,7 +57,81 @@ struct SyncFlags {
   int64_t overlap = SyncOptions{}.watermark_overlap;
   size_t keys_per_batch = SyncOptions{}.keys_per_batch;
   bool quiet = false;
+  bool final = false;
+  bool fence = false;
+  bool estimate = false;
 };
+
+int Estimate(const SyncFlags& flags, Endpoint& source, Endpoint& dest, const Job& job) {
+  double total = 0;
+  bool measured = true;
+  for (const SyncEstimate& e : EstimateSync(source, dest, job)) {
+    if (!e.status.enabled) {
+      fmt::print("{}: not tracked\n", DisplayName(e.table));
+      continue;
+    }
+    if (e.seconds < 0) {
+      measured = false;
+      fmt::print("{}: backlog {} changes\n", DisplayName(e.table), Grouped(e.status.backlog));
+    } else {
+      total += e.seconds;
+      fmt::print("{}: backlog {} changes, about {:.1f} s at {:.0f} rows/s\n", DisplayName(e.table),
+                 Grouped(e.status.backlog), e.seconds, e.rows_per_second);
+    }
+  }
+  if (measured) {
+    fmt::print(
+        "estimate: the final sync would take about {:.1f} s now, plus about a second per "
+        "table to start, and verify\n",
+        total);
+  } else {
+    fmt::print("estimate: no sync has been measured yet (run ferry sync once for a rate)\n");
+  }
+  (void)flags;
+  return kExitOk;
+}
+
+int Final(const SyncFlags& flags, Job job, const SyncOptions& options, const CopyOptions& copy) {
+  std::string undo;
+  double fence_seconds = 0;
+  if (flags.fence) {
+    const auto start = std::chrono::steady_clock::now();
+    // Fencing ends every other session of the source, this endpoint's own among them, so the
+    // sync opens the source again afterwards.
+    auto fenced =
+        OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
+    undo = fenced->OpenChangeTracker()->Fence();
+    fence_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  auto source =
+      OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
+  auto dest =
+      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
+  job.source = WithoutSecrets(job.source);
+  job.destination = WithoutSecrets(job.destination);
+  VerifyOptions verify;
+  verify.workers = copy.engine.readers;
+  verify.limits = copy.engine.limits;
+  verify.consistency = Consistency::kNone;  // the source is fenced
+  verify.partitions = copy.partitions;
+  verify.engine = copy.engine;
+  FinalReport report = RunFinalSync(*source, *dest, job, options, verify);
+  if (flags.fence) {
+    fmt::print("{:<22} {:>8.2f} s  ok: the source refuses writes; to undo: {}\n", "fence",
+               fence_seconds, undo);
+  }
+  for (const TableSync& t : report.sync.tables) {
+    fmt::print("  {}: {}\n", DisplayName(t.source), t.Summary());
+  }
+  for (const FinalStep& s : report.steps) {
+    fmt::print("{:<22} {:>8.2f} s  {}: {}\n", s.name, s.seconds, s.ok ? "ok" : "FAILED", s.detail);
+  }
+  fmt::print("{}\n", report.go ? "GO: the destination equals the source; switch the applications "
+                                 "over"
+                               : "NO-GO: do not switch over (see above)");
+  if (report.sync.busy) return kExitBusy;
+  return report.go ? kExitOk : kExitTablesFailed;
+}
 
 int Sync(const SyncFlags& flags) {
   Job job = BuildJob(flags.common);
@@ -65,12 +141,15 @@ int Sync(const SyncFlags& flags) {
   options.watermark = flags.watermark;
   options.watermark_overlap = flags.overlap;
   options.keys_per_batch = std::max<size_t>(flags.keys_per_batch, 1);
+  if (flags.fence && !flags.final) throw Error(ErrorCode::kUsage, "--fence goes with --final");
+  if (flags.final) return Final(flags, job, options, copy);
   auto source =
       OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
   auto dest =
       OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
   job.source = WithoutSecrets(job.source);
   job.destination = WithoutSecrets(job.destination);
+  if (flags.estimate) return Estimate(flags, *source, *dest, job);
   SyncReport report = RunSync(*source, *dest, job, options);
   if (report.busy) {
     fmt::print(stderr, "ferry: another ferry process is syncing or copying into {}; nothing done\n",
@@ -86,6 +165,7 @@ int Sync(const SyncFlags& flags) {
       fmt::print("{}: FAILED: {}\n", name, t.error);
       continue;
     }
+    if (!t.warning.empty()) fmt::print("{}: warning: {}\n", name, t.warning);
     changed += t.inserted + t.updated + t.deleted + t.upserted;
     if (flags.quiet) continue;
     if (t.mode == "watermark") {
@@ -144,6 +224,16 @@ CommandAction AddSyncCommand(CLI::App& app) {
                    "Changed keys applied per destination transaction (default 5000)")
       ->envname("FERRY_SYNC_KEYS_PER_BATCH");
   sync->add_flag("--quiet,-q", flags->quiet, "Print only failures and the total");
+  sync->add_flag("--final", flags->final,
+                 "Cutover: check that the source refuses writes, run the last sync, verify, and "
+                 "print go or no-go with each step's duration");
+  sync->add_flag("--fence", flags->fence,
+                 "With --final: make the source refuse writes first (PostgreSQL: the database "
+                 "read-only and its sessions ended; MariaDB: SET GLOBAL read_only) and print how "
+                 "to undo it");
+  sync->add_flag("--estimate", flags->estimate,
+                 "Print each table's backlog and how long a sync would take now, from the syncs "
+                 "measured so far; changes nothing");
   return [sync, flags]() -> int { return sync->parsed() ? Sync(*flags) : -1; };
 }
 

@@ -260,3 +260,48 @@ TEST_CASE(
   CHECK(Rows(dest, "SELECT id, name FROM items ORDER BY id") ==
         std::vector<std::string>{"1|a", "2|late", "3|c", "4|d"});
 }
+
+TEST_CASE("a final sync says no-go and changes nothing while the source still accepts writes",
+          "[sync]") {
+  TestDatabase source(Db::kPostgres, "sync_final_open_src");
+  TestDatabase dest(Db::kPostgres, "sync_final_open_dst");
+  CreateItems(source, 20);
+  CopyAndTrack(source, dest);
+  source.Exec("DELETE FROM items WHERE id = 3");
+  FerryResult final = RunFerry(SyncArgs(source, dest) + " --final");
+  INFO(final.output);
+  CHECK(final.exit_code == 1);
+  CHECK(final.output.find("still accepts writes") != std::string::npos);
+  CHECK(final.output.find("NO-GO") != std::string::npos);
+  CHECK(dest.QueryValue("SELECT count(*) FROM items") == "20");
+}
+
+TEST_CASE(
+    "a fenced final sync makes the source read-only, applies the last changes, verifies "
+    "and says go",
+    "[sync]") {
+  TestDatabase source(Db::kPostgres, "sync_final_src");
+  TestDatabase dest(Db::kMariaDB, "sync_final_dst");
+  CreateItems(source, 50);
+  CopyAndTrack(source, dest);
+  Change(source);
+  FerryResult estimate = RunFerry(SyncArgs(source, dest) + " --estimate");
+  INFO(estimate.output);
+  CHECK(estimate.exit_code == 0);
+  CHECK(estimate.output.find("backlog 25 changes") != std::string::npos);
+
+  FerryResult final = RunFerry(SyncArgs(source, dest) + " --final --fence");
+  INFO(final.output);
+  CHECK(final.exit_code == 0);
+  CHECK(final.output.find("GO: the destination equals the source") != std::string::npos);
+  CHECK(final.output.find("final sync") != std::string::npos);
+  CHECK(Items(dest) == Items(source));
+  // New sessions cannot write until the printed undo statement runs.
+  CHECK_THROWS(source.Exec("INSERT INTO items VALUES (9999, 'refused', 1)"));
+  const std::string undo = "BEGIN READ WRITE; ALTER DATABASE \"" + source.name() +
+                           "\" RESET default_transaction_read_only; COMMIT";
+  CHECK(final.output.find(undo) != std::string::npos);
+  source.Exec("BEGIN READ WRITE;\nALTER DATABASE \"" + source.name() +
+              "\" RESET default_transaction_read_only;\nCOMMIT");
+  source.Exec("INSERT INTO items VALUES (9999, 'accepted', 1)");
+}
