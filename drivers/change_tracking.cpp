@@ -49,7 +49,8 @@ class SqlChangeTracker final : public ChangeTracker {
     s.log = ChangeLogName(table.name);
     s.enabled = dialect_.DescribeTable(*session_, s.log).has_value();
     if (!s.enabled) return s;
-    auto rows = session_->Query(fmt::format("SELECT count(*), max({}) FROM {}", Q(kSeq), L(table)));
+    auto rows = session_->Query(
+        fmt::format("SELECT count(*), max({}) FROM {} WHERE {} <> 'S'", Q(kSeq), L(table), Q(kOp)));
     s.backlog = ToInt(rows.at(0)[0]);
     s.last_sequence = ToInt(rows.at(0)[1]);
     return s;
@@ -59,6 +60,23 @@ class SqlChangeTracker final : public ChangeTracker {
     if (Status(table).enabled) return;
     const Table log = LogTable(table);
     std::vector<std::string> sql = {dialect_.CreateTableSql(log)};
+    // Numbers start from the clock (a billion a second since 1970), so a log enabled again after
+    // a disable numbers above everything a destination applied from the one before it.
+    const int64_t first = int64_t(std::time(nullptr)) * 1'000'000'000;
+    switch (dialect_.engine()) {
+      case Engine::kPostgres:
+        sql.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} RESTART WITH {}", L(table),
+                                  Q(kSeq), first));
+        break;
+      case Engine::kMariaDB:
+        sql.push_back(fmt::format("ALTER TABLE {} AUTO_INCREMENT = {}", L(table), first));
+        break;
+      default:
+        // SQLite numbers from the largest rowid: a marker row ('S', no key) sets it.
+        sql.push_back(fmt::format("INSERT INTO {} ({}, {}) VALUES ({}, 'S')", L(table), Q(kSeq),
+                                  Q(kOp), first - 1));
+        break;
+    }
     for (std::string& s : TriggerSql(table)) sql.push_back(std::move(s));
     Run(table, sql, /*undo=*/true);
   }
@@ -110,10 +128,10 @@ class SqlChangeTracker final : public ChangeTracker {
     const Table log = LogTable(table);
     std::vector<int> columns = {0};
     for (size_t i = 2; i < log.columns.size(); ++i) columns.push_back(int(i));
-    auto rows = session_->Query(
-        dialect_.KeyTextSql(log, columns,
-                            fmt::format("WHERE {} > {} AND {} <= {} ORDER BY {} LIMIT {}", Q(kSeq),
-                                        after, Q(kSeq), upto, Q(kSeq), limit)));
+    auto rows = session_->Query(dialect_.KeyTextSql(
+        log, columns,
+        fmt::format("WHERE {} > {} AND {} <= {} AND {} <> 'S' ORDER BY {} LIMIT {}", Q(kSeq), after,
+                    Q(kSeq), upto, Q(kOp), Q(kSeq), limit)));
     ChangeBatch batch;
     batch.last_sequence = after;
     std::vector<std::vector<std::string>> keys;
@@ -234,6 +252,7 @@ class SqlChangeTracker final : public ChangeTracker {
       Column c = table.columns[size_t(k)];
       c.type = dialect_.MapType(c.type, dialect_.engine());
       c.identity = false;
+      c.nullable = true;  // SQLite's marker row has no key
       log.columns.push_back(c);
     }
     return log;
