@@ -67,6 +67,49 @@ void DescribeKey(const Table& table, Engine engine, TableCheck& out,
                    pages ? "" : ", and it is read by one stream")});
 }
 
+// A column that looks like it grows on every change of its row: a watermark candidate.
+std::optional<std::string> WatermarkCandidate(const Table& table) {
+  static const char* const kNames[] = {"updated_at",  "modified_at", "last_modified",
+                                       "last_update", "updated",     "modified",
+                                       "row_version", "rowversion",  "version"};
+  for (const char* name : kNames) {
+    for (const Column& c : table.columns) {
+      std::string lower = c.name;
+      for (char& ch : lower) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+      const bool fits = c.type.kind == TypeKind::kTimestamp ||
+                        c.type.kind == TypeKind::kTimestampTz || c.type.kind == TypeKind::kInteger;
+      if (lower == name && fits) return c.name;
+    }
+  }
+  return std::nullopt;
+}
+
+void RecommendSync(const Table& table, Engine engine, TableCheck& out) {
+  const std::optional<std::string> mark = WatermarkCandidate(table);
+  const bool triggers =
+      engine == Engine::kPostgres || engine == Engine::kMariaDB || engine == Engine::kSQLite;
+  if (table.RowKey().empty()) {
+    out.sync_mode = "diff";
+    out.sync_note = "no key to name changed rows by: ferry verify --repair re-copies what differs";
+  } else if (triggers) {
+    out.sync_mode = "tracked";
+    out.sync_note =
+        "ferry track enable before the copy (triggers on the source; exact, deletes "
+        "included)";
+    if (mark) {
+      out.sync_note += fmt::format(
+          "; or --watermark {} without touching the source, but deletes are not seen", *mark);
+    }
+  } else if (mark) {
+    out.sync_mode = "watermark";
+    out.sync_note = fmt::format(
+        "--watermark {}: deletes are not seen (ferry verify --repair finds them)", *mark);
+  } else {
+    out.sync_mode = "diff";
+    out.sync_note = "no change tracking here and no watermark column: ferry verify --repair";
+  }
+}
+
 // Reads the first rows of the largest tables through a real ReadSession and measures how fast
 // they come, in the catalog's bytes (what the estimates count), so every table's read time can
 // be extrapolated from its estimated size.
@@ -223,6 +266,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     t.partitions = plan.partitions;
     std::vector<Finding> key_findings;
     DescribeKey(*table, from.engine, t, key_findings);
+    RecommendSync(*table, from.engine, t);
     if (plan.strategy != "skip") {
       report.findings.insert(report.findings.end(), key_findings.begin(), key_findings.end());
     }
@@ -408,7 +452,9 @@ std::string CheckReportToJson(const CheckReport& r) {
                    {"strategy", t.strategy},
                    {"why", t.why},
                    {"partitions", t.partitions},
-                   {"sampled", t.sampled}};
+                   {"sampled", t.sampled},
+                   {"sync_mode", t.sync_mode},
+                   {"sync_note", t.sync_note}};
     j["estimated_seconds"] =
         t.estimated_seconds >= 0 ? ordered_json(t.estimated_seconds) : ordered_json(nullptr);
     out["tables"].push_back(std::move(j));

@@ -49,6 +49,11 @@ struct TableCheck {
   int partitions = 1;
   double estimated_seconds = -1;  // one stream's read time, extrapolated; -1 = unknown
   bool sampled = false;           // its own rows were read for the estimate
+  // How `ferry sync` should keep this table up to date after the copy: "tracked" (change log and
+  // triggers, exact), "watermark" (a column that grows on every change; deletes unseen) or
+  // "diff" (ferry verify --repair), and why.
+  std::string sync_mode;
+  std::string sync_note;
 };
 
 struct SchemaCheck {

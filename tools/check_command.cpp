@@ -96,6 +96,7 @@ void PrintReport(const CheckReport& r) {
       fmt::print("    estimated read time: {}{}\n", Duration(t.estimated_seconds),
                  t.sampled ? " (sampled)" : "");
     }
+    if (!t.sync_mode.empty()) fmt::print("    sync: {}: {}\n", t.sync_mode, t.sync_note);
   }
 
   fmt::print("\nestimated copy time: ");

@@ -459,3 +459,19 @@ TEST_CASE(
     }
   }
 }
+
+TEST_CASE("ferry check recommends how each table should be synced", "[sync]") {
+  TestDatabase source(Db::kSQLite, "sync_check_src");
+  TestDatabase dest(Db::kSQLite, "sync_check_dst");
+  source.Exec(
+      "CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, updated_at TIMESTAMP);\n"
+      "CREATE TABLE events (at TIMESTAMP, what TEXT)");
+  FerryResult check = RunFerry("check" + Ends(source, dest));
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+  CHECK(check.output.find("sync: tracked: ferry track enable before the copy") !=
+        std::string::npos);
+  CHECK(check.output.find("--watermark updated_at without touching the source, but deletes are "
+                          "not seen") != std::string::npos);
+  CHECK(check.output.find("sync: diff: no key") != std::string::npos);
+}
