@@ -94,6 +94,7 @@ TableOverride Job::OverrideFor(const TableName& table, const std::string& defaul
     if (o.partitions) merged.partitions = o.partitions;
     if (o.write_mode) merged.write_mode = o.write_mode;
     if (o.key) merged.key = o.key;
+    if (o.watermark) merged.watermark = o.watermark;
   }
   return merged;
 }

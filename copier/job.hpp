@@ -61,6 +61,8 @@ struct TableOverride {
   std::optional<int> partitions;
   std::optional<WriteMode> write_mode;
   std::optional<std::vector<std::string>> key;  // columns to split on instead of the table's key
+  // ferry sync: keep this table up to date by this watermark column instead of its change log.
+  std::optional<std::string> watermark;
 };
 
 struct EngineSettings {

@@ -175,7 +175,7 @@ Job ParseJob(const std::string& text, const std::string& file) {
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string key = fmt::format("tables[{}]", i);
       const YAML::Node& item = list[i];
-      r.OnlyKeys(item, key, {"match", "strategy", "partitions", "write_mode", "key"});
+      r.OnlyKeys(item, key, {"match", "strategy", "partitions", "write_mode", "key", "watermark"});
       if (!item["match"]) r.Fail(item, key + ".match", "missing (a table pattern)");
       TableOverride o{r.Pattern(item["match"], key + ".match"), {}, {}, {}, {}};
       if (item["strategy"]) {
@@ -190,6 +190,7 @@ Job ParseJob(const std::string& text, const std::string& file) {
         o.partitions = r.Number<int>(item["partitions"], key + ".partitions", 1);
       if (item["write_mode"]) o.write_mode = r.Mode(item["write_mode"], key + ".write_mode");
       if (item["key"]) o.key = r.Strings(item["key"], key + ".key");
+      if (item["watermark"]) o.watermark = r.String(item["watermark"], key + ".watermark");
       job.overrides.push_back(std::move(o));
     }
   }

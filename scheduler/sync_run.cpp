@@ -94,8 +94,9 @@ class Syncer {
     engine_.writers = 1;
   }
 
-  void Table(const PreparedTable& prepared, ChangeTracker& tracker, SyncStateStore& state,
-             TableSync& out) {
+  // `watermark`: the column of watermark mode, "" for tracked mode.
+  void Table(const PreparedTable& prepared, const std::string& watermark, ChangeTracker& tracker,
+             SyncStateStore& state, TableSync& out) {
     const TableCopyPlan& copy = prepared.copy;
     if (copy.create) {
       throw Error(ErrorCode::kNotFound,
@@ -106,8 +107,8 @@ class Syncer {
     converter_ = std::make_unique<RowConverter>(DisplayName(copy.source.name), PairColumns(copy),
                                                 destination_.info().limits, copy.key_positions,
                                                 source_.info().limits);
-    if (!options_.watermark.empty()) {
-      Watermark(prepared, tracker, state, out);
+    if (!watermark.empty()) {
+      Watermark(prepared, watermark, tracker, state, out);
     } else {
       Tracked(prepared, tracker, state, out);
     }
@@ -178,14 +179,13 @@ class Syncer {
     }
   }
 
-  void Watermark(const PreparedTable& prepared, ChangeTracker& tracker, SyncStateStore& state,
-                 TableSync& out) {
+  void Watermark(const PreparedTable& prepared, const std::string& watermark,
+                 ChangeTracker& tracker, SyncStateStore& state, TableSync& out) {
     const TableCopyPlan& copy = prepared.copy;
     out.mode = "watermark";
-    auto column = copy.source.FindColumn(options_.watermark);
+    auto column = copy.source.FindColumn(watermark);
     if (!column) {
-      throw Error(ErrorCode::kUsage,
-                  fmt::format("watermark column {} does not exist", options_.watermark),
+      throw Error(ErrorCode::kUsage, fmt::format("watermark column {} does not exist", watermark),
                   ErrorContext{DisplayName(copy.source.name), "", "", ""});
     }
     std::optional<SyncPosition> at = state.Get(copy.destination.name);
@@ -311,11 +311,17 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
     TableSync t;
     t.source = prepared.copy.source.name;
     t.destination = prepared.copy.destination.name;
-    t.mode = options.watermark.empty() ? "tracked" : "watermark";
+    // The command line's --watermark, else the job file's per-table one.
+    std::string watermark = options.watermark;
+    if (watermark.empty()) {
+      watermark = job.OverrideFor(t.source, source.info().default_schema).watermark.value_or("");
+    }
+    t.mode = watermark.empty() ? "tracked" : "watermark";
+    t.watermark = watermark;
     const auto table_start = Clock::now();
     if (!prepared.skip) {
       try {
-        syncer.Table(prepared, *tracker, *state, t);
+        syncer.Table(prepared, watermark, *tracker, *state, t);
       } catch (const Error& e) {
         t.failed = true;
         t.error = e.what();

@@ -26,7 +26,8 @@ struct SyncOptions {
   EngineOptions engine;
   // Keys read from the change log, looked up and applied per transaction.
   size_t keys_per_batch = 5000;
-  // Watermark mode for every table in scope, by this column; tracked mode when empty.
+  // Watermark mode for every table in scope, by this column; when empty, tables the job file
+  // gives a `watermark:` use theirs, the others tracked mode.
   std::string watermark;
   // Subtracted from the last high-water mark: seconds for date and time columns, units for
   // numbers. Rows written by transactions that committed after the mark was read carry values
@@ -37,7 +38,8 @@ struct SyncOptions {
 struct TableSync {
   TableName source;
   TableName destination;
-  std::string mode;  // "tracked" or "watermark"
+  std::string mode;       // "tracked" or "watermark"
+  std::string watermark;  // the watermark column
   bool failed = false;
   std::string error;
   int64_t inserted = 0;

@@ -172,7 +172,7 @@ int Sync(const SyncFlags& flags) {
       fmt::print(
           "{}: watermark {}: upserted {} in {:.2f} s, high-water mark {} (deletes are not "
           "seen in watermark mode: use ferry track or ferry verify --repair)\n",
-          name, flags.watermark, Grouped(t.upserted), t.seconds, t.position);
+          name, t.watermark, Grouped(t.upserted), t.seconds, t.position);
     } else {
       fmt::print(
           "{}: inserted {}, updated {}, deleted {} ({} log entries) in {:.2f} s, applied "

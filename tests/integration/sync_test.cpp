@@ -9,7 +9,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <thread>
@@ -474,4 +476,38 @@ TEST_CASE("ferry check recommends how each table should be synced", "[sync]") {
   CHECK(check.output.find("--watermark updated_at without touching the source, but deletes are "
                           "not seen") != std::string::npos);
   CHECK(check.output.find("sync: diff: no key") != std::string::npos);
+}
+
+TEST_CASE(
+    "a job file's per-table watermark syncs that table by it and the others by their change "
+    "logs",
+    "[sync]") {
+  TestDatabase source(Db::kMariaDB, "sync_job_src");
+  TestDatabase dest(Db::kPostgres, "sync_job_dst");
+  CreateItems(source, 10);
+  source.Exec(
+      "CREATE TABLE prices (id INTEGER PRIMARY KEY, price INTEGER, version BIGINT NOT NULL);\n"
+      "INSERT INTO prices VALUES (1, 10, 1), (2, 20, 2)");
+  FerryResult run = RunFerry("run" + Ends(source, dest) + " --quiet");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  REQUIRE(RunFerry("track enable --source " + ShellQuote(source.Url()) + " --include items")
+              .exit_code == 0);
+  const std::string job = "/tmp/ferry-sync-test-" + std::to_string(getpid()) + ".yaml";
+  {
+    std::ofstream out(job);
+    out << "tables:\n  - match: prices\n    watermark: version\n";
+  }
+  source.Exec(
+      "UPDATE items SET qty = 0 WHERE id = 1;\n"
+      "UPDATE prices SET price = 21, version = 3 WHERE id = 2");
+  FerryResult sync = RunFerry(SyncArgs(source, dest) + " --job " + ShellQuote(job));
+  std::remove(job.c_str());
+  INFO(sync.output);
+  REQUIRE(sync.exit_code == 0);
+  CHECK(sync.output.find("items: inserted 0, updated 1, deleted 0") != std::string::npos);
+  CHECK(sync.output.find("prices: watermark version: upserted 2") != std::string::npos);
+  CHECK(Items(dest) == Items(source));
+  CHECK(Rows(dest, "SELECT id, price FROM prices ORDER BY id") ==
+        std::vector<std::string>{"1|10", "2|21"});
 }
