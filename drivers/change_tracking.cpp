@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <ctime>
 
 #include "copier/error.hpp"
@@ -60,9 +61,13 @@ class SqlChangeTracker final : public ChangeTracker {
     if (Status(table).enabled) return;
     const Table log = LogTable(table);
     std::vector<std::string> sql = {dialect_.CreateTableSql(log)};
-    // Numbers start from the clock (a billion a second since 1970), so a log enabled again after
-    // a disable numbers above everything a destination applied from the one before it.
-    const int64_t first = int64_t(std::time(nullptr)) * 1'000'000'000;
+    // Numbers start from the clock (a thousand a microsecond since 1970: a billion a second), so
+    // a log enabled again after a disable, even within the same second, numbers above everything
+    // a destination applied from the one before it.
+    const int64_t first = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() *
+                          1000;
     switch (dialect_.engine()) {
       case Engine::kPostgres:
         sql.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} RESTART WITH {}", L(table),
