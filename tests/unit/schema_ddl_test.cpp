@@ -238,3 +238,31 @@ TEST_CASE("each dialect's upsert updates every written non-key column and only t
         " ON CONFLICT (\"a\", \"b\") DO NOTHING");
   CHECK(MakeMariaDbDialect()->UpsertClause(t, key, key) == " ON DUPLICATE KEY UPDATE `a` = `a`");
 }
+
+TEST_CASE("a unit of listed keys selects and replaces exactly those keys, and none when empty",
+          "[schema][sync]") {
+  Table t;
+  t.name = {"s", "lines"};
+  t.columns = {MakeColumn("order_id", TypeKind::kInteger, "bigint"),
+               MakeColumn("line", TypeKind::kInteger, "bigint"),
+               MakeColumn("code", TypeKind::kText, "text")};
+  auto pg = MakePostgresDialect();
+  KeyRange one;
+  one.key_columns = {2};
+  one.keys = std::vector<std::vector<std::string>>{{"a"}, {"it's"}};
+  CHECK(pg->RangePredicate(t, one) == "WHERE \"code\" IN ('a', 'it''s')");
+  KeyRange two;
+  two.key_columns = {0, 1};
+  two.keys = std::vector<std::vector<std::string>>{{"1", "2"}, {"3", "4"}};
+  CHECK(pg->RangePredicate(t, two) == "WHERE (\"order_id\", \"line\") IN ((1, 2), (3, 4))");
+  CHECK(MakeMariaDbDialect()->ReplaceRangeSql(t, two) ==
+        "DELETE FROM `s`.`lines` WHERE (`order_id`, `line`) IN ((1, 2), (3, 4))");
+  KeyRange none;
+  none.key_columns = {0};
+  none.keys.emplace();
+  CHECK(MakeSqliteDialect()->RangePredicate(t, none) == "WHERE 1 = 0");
+  CHECK(!none.IsWholeTable());
+  CHECK(MakePostgresDialect()->KeyTextSql(t, {0, 2}, "WHERE true") ==
+        "SELECT \"order_id\"::text AS ferry_key0, \"code\"::text AS ferry_key1 FROM "
+        "\"s\".\"lines\" WHERE true");
+}
