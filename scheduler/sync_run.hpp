@@ -68,6 +68,12 @@ struct SyncReport {
 SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
                    const SyncOptions& options);
 
+// `ferry sync --diff`: no change to the source and every change seen, at the price of reading
+// both ends whole: ferry verify --repair over the scope (key-range checksums, differing ranges
+// copied again, rows the source no longer has deleted), recorded as a sync run.
+SyncReport RunDiffSync(Endpoint& source, Endpoint& destination, const Job& job,
+                       const VerifyOptions& verify);
+
 // `ferry sync --final`, in the cutover window: checks that the source refuses writes, runs the
 // last sync, then verify; go only when every step is.
 struct FinalStep {

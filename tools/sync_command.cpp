@@ -60,6 +60,7 @@ struct SyncFlags {
   bool final = false;
   bool fence = false;
   bool estimate = false;
+  bool diff = false;
 };
 
 int Estimate(const SyncFlags& flags, Endpoint& source, Endpoint& dest, const Job& job) {
@@ -150,7 +151,18 @@ int Sync(const SyncFlags& flags) {
   job.source = WithoutSecrets(job.source);
   job.destination = WithoutSecrets(job.destination);
   if (flags.estimate) return Estimate(flags, *source, *dest, job);
-  SyncReport report = RunSync(*source, *dest, job, options);
+  SyncReport report;
+  if (flags.diff) {
+    VerifyOptions verify;
+    verify.workers = copy.engine.readers;
+    verify.limits = copy.engine.limits;
+    verify.consistency = copy.consistency;
+    verify.partitions = copy.partitions;
+    verify.engine = copy.engine;
+    report = RunDiffSync(*source, *dest, job, verify);
+  } else {
+    report = RunSync(*source, *dest, job, options);
+  }
   if (report.busy) {
     fmt::print(stderr, "ferry: another ferry process is syncing or copying into {}; nothing done\n",
                dest->info().display);
@@ -168,7 +180,10 @@ int Sync(const SyncFlags& flags) {
     if (!t.warning.empty()) fmt::print("{}: warning: {}\n", name, t.warning);
     changed += t.inserted + t.updated + t.deleted + t.upserted;
     if (flags.quiet) continue;
-    if (t.mode == "watermark") {
+    if (t.mode == "diff") {
+      fmt::print("{}: diff: inserted {}, updated {}, deleted {} in {:.2f} s\n", name,
+                 Grouped(t.inserted), Grouped(t.updated), Grouped(t.deleted), t.seconds);
+    } else if (t.mode == "watermark") {
       fmt::print(
           "{}: watermark {}: upserted {} in {:.2f} s, high-water mark {} (deletes are not "
           "seen in watermark mode: use ferry track or ferry verify --repair)\n",
@@ -231,6 +246,10 @@ CommandAction AddSyncCommand(CLI::App& app) {
                  "With --final: make the source refuse writes first (PostgreSQL: the database "
                  "read-only and its sessions ended; MariaDB: SET GLOBAL read_only) and print how "
                  "to undo it");
+  sync->add_flag("--diff", flags->diff,
+                 "Diff mode: compare both ends by key-range checksums (as ferry verify) and copy "
+                 "again only what differs, deleting rows the source no longer has; reads both "
+                 "ends whole, changes nothing at the source");
   sync->add_flag("--estimate", flags->estimate,
                  "Print each table's backlog and how long a sync would take now, from the syncs "
                  "measured so far; changes nothing");

@@ -511,3 +511,27 @@ TEST_CASE(
   CHECK(Rows(dest, "SELECT id, price FROM prices ORDER BY id") ==
         std::vector<std::string>{"1|10", "2|21"});
 }
+
+TEST_CASE("a diff sync finds inserts, updates and deletes without touching the source", "[sync]") {
+  TestDatabase source(Db::kPostgres, "sync_diff_src");
+  TestDatabase dest(Db::kMariaDB, "sync_diff_dst");
+  CreateItems(source, 100);
+  FerryResult run = RunFerry("run" + Ends(source, dest) + " --quiet");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  const std::vector<std::string> objects = SourceObjects(source);
+  source.Exec(
+      "INSERT INTO items VALUES (1000, 'new', 1);\n"
+      "UPDATE items SET name = 'changed' WHERE id = 5;\n"
+      "DELETE FROM items WHERE id = 6");
+  FerryResult sync = RunFerry(SyncArgs(source, dest) + " --diff");
+  INFO(sync.output);
+  REQUIRE(sync.exit_code == 0);
+  CHECK(sync.output.find("diff: inserted 1, updated 1, deleted 1") != std::string::npos);
+  CHECK(Items(dest) == Items(source));
+  CHECK(SourceObjects(source) == objects);
+  FerryResult again = RunFerry(SyncArgs(source, dest) + " --diff");
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.output.find("diff: inserted 0, updated 0, deleted 0") != std::string::npos);
+}
