@@ -60,8 +60,8 @@ std::vector<int> DestinationKey(const TableCopyPlan& copy, const std::vector<int
   return out;
 }
 
-// The high-water mark less the overlap, as canonical text of the column's type; nullopt where
-// the type has no arithmetic ferry knows (the mark is then used as it is).
+// The high-water mark less the overlap, as canonical text of the column's type; the mark as it
+// is where the type has no arithmetic ferry knows.
 std::string LowerBound(const ColumnType& type, const std::string& mark, int64_t overlap) {
   switch (type.kind) {
     case TypeKind::kInteger:
