@@ -26,6 +26,13 @@ std::string RunScopeKey(const Plan& plan) {
   return RunScopeKey(plan.source, plan.destination, std::move(tables));
 }
 
+bool IsRunStateTable(const std::string& table) {
+  for (const char* suffix : {"runs", "tables", "units"}) {
+    if (table == std::string(kDefaultStatePrefix) + suffix) return true;
+  }
+  return false;
+}
+
 std::string UtcTimestamp() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};

@@ -65,6 +65,9 @@ struct UnitRecord {
 // Where ferry keeps its state in the destination, unless told otherwise (--state-prefix).
 inline constexpr const char* kDefaultStatePrefix = "ferry_";
 
+// Whether `table` is one of ferry's run state tables (default prefix).
+bool IsRunStateTable(const std::string& table);
+
 // What makes two runs "the same copy": source, destination and the source tables, as a short
 // key. `ferry run --resume` looks for an interrupted run with the same key.
 std::string RunScopeKey(const Plan& plan);
@@ -86,7 +89,8 @@ class RunStore {
  public:
   virtual ~RunStore() = default;
 
-  // Creates the state tables when they are missing.
+  // Creates the state tables when they are missing. Reading needs no Prepare: before the first
+  // run there is nothing recorded.
   virtual void Prepare() = 0;
   // Takes the destination's run lock, or returns nullptr when another process holds it.
   virtual std::unique_ptr<ScopeLock> TryLock() = 0;

@@ -129,6 +129,7 @@ class SqlRunStore final : public RunStore {
         Exec(dialect_.CreateTableSql(t));
       }
     }
+    exists_ = true;
   }
 
   std::unique_ptr<ScopeLock> TryLock() override { return try_lock_(); }
@@ -207,6 +208,7 @@ class SqlRunStore final : public RunStore {
 
   std::vector<RunRecord> Runs() override {
     std::vector<RunRecord> out;
+    if (!Exists()) return out;  // nothing recorded yet: the tables come with the first run
     for (auto& row : session_->Query(
              fmt::format("SELECT run_id, scope, command, status, started_at, finished_at, source, "
                          "destination, plan_fingerprint, plan, host, pid, summary FROM {} ORDER BY "
@@ -235,6 +237,7 @@ class SqlRunStore final : public RunStore {
 
   std::vector<TableRecord> Tables(const std::string& run) override {
     std::vector<TableRecord> out;
+    if (!Exists()) return out;
     for (auto& row : session_->Query(fmt::format(
              "SELECT table_index, source_schema, source_name, dest_schema, dest_name, state, "
              "created, row_count, byte_count, seconds, units, units_done, attempts, "
@@ -261,6 +264,7 @@ class SqlRunStore final : public RunStore {
 
   std::vector<UnitRecord> Units(const std::string& run) override {
     std::vector<UnitRecord> out;
+    if (!Exists()) return out;
     for (auto& row : session_->Query(fmt::format(
              "SELECT table_index, part, state, row_count, byte_count, attempts, key_range, error "
              "FROM {} WHERE run_id = {} ORDER BY table_index, part",
@@ -282,7 +286,13 @@ class SqlRunStore final : public RunStore {
     return out;
   }
 
+  bool Exists() {
+    if (!exists_) exists_ = dialect_.DescribeTable(*session_, Name("runs")).has_value();
+    return exists_;
+  }
+
   void DeleteRun(const std::string& run) override {
+    if (!Exists()) return;
     for (const char* table : {"units", "tables", "runs"}) {
       Exec(fmt::format("DELETE FROM {} WHERE run_id = {}", T(table), S(run)));
     }
@@ -349,6 +359,7 @@ class SqlRunStore final : public RunStore {
   std::string schema_;
   std::string prefix_;
   std::function<std::unique_ptr<ScopeLock>()> try_lock_;
+  bool exists_ = false;
 };
 
 class SessionLock final : public ScopeLock {

@@ -62,6 +62,24 @@ bool HasForeignKeyOn(const Table& table, const std::vector<int>& columns) {
   return false;
 }
 
+// Runs a statement that opens its own connection (a key, an index, a foreign key), again after
+// a transient failure (a dropped connection, a deadlock) with growing pauses, as units are.
+template <typename Call>
+void WithRetries(const EngineOptions& engine, Call call) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      call();
+      return;
+    } catch (const Error& e) {
+      if (!IsTransient(e) || attempt >= std::max(engine.max_attempts, 1) || StopRequested()) {
+        throw;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(
+        int64_t(engine.retry_delay * 1000 * double(1 << std::min(attempt - 1, 6)))));
+  }
+}
+
 // Runs `tasks` on up to `threads` threads at once: index and foreign key builds are each one
 // long statement on the destination, so a few at a time use the server's cores.
 void RunConcurrently(std::vector<std::function<void()>> tasks, int threads) {
@@ -222,6 +240,7 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     }
     recording->run.plan = PlanToJson(stored);
     recording->run.plan_fingerprint = RunScopeKey(stored);
+    recording->store->Prepare();
     recording->store->StartRun(recording->run, table_records, unit_records);
   }
 
@@ -358,7 +377,8 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     TableOutcome& t = report.tables[i];
     if (deferred_keys[i]) {
       const Clock::time_point key_start = Clock::now();
-      destination.AddPrimaryKey(*deferred_keys[i]);  // a failure here fails the table
+      // A failure here fails the table.
+      WithRetries(engine, [&] { destination.AddPrimaryKey(*deferred_keys[i]); });
       t.key_seconds = SecondsSince(key_start);
     }
     if (!prepared.copy.create || plan.data_only) return;
@@ -373,7 +393,7 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
             HasIndexOn(prepared.copy.destination, index.columns)) {
           continue;  // built before the interruption
         }
-        destination.CreateIndex(prepared.copy.destination, index);
+        WithRetries(engine, [&] { destination.CreateIndex(prepared.copy.destination, index); });
         ++t.indexes_built;
       } catch (const std::exception& e) {
         std::lock_guard lock(errors_mutex);
@@ -502,7 +522,8 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
             fk.referenced_columns = planned.referenced_columns;
             fk.on_delete = planned.on_delete;
             fk.on_update = planned.on_update;
-            destination.CreateForeignKey(tables[i].copy.destination, fk);
+            WithRetries(engine,
+                        [&] { destination.CreateForeignKey(tables[i].copy.destination, fk); });
             std::lock_guard lock(errors_mutex);
             ++t.foreign_keys_built;
           } catch (const std::exception& e) {
@@ -521,7 +542,7 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     for (const Column& c : tables[i].copy.destination.columns) has_identity |= c.identity;
     if (!has_identity) continue;
     try {
-      destination.SyncIdentity(tables[i].copy.destination);
+      WithRetries(engine, [&] { destination.SyncIdentity(tables[i].copy.destination); });
     } catch (const std::exception& e) {
       t.schema_errors.push_back(fmt::format("identity counter: {}", e.what()));
     }

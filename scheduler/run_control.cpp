@@ -12,10 +12,10 @@ namespace ferry {
 
 namespace {
 
+// The tables are created by the first run that writes (RunPlan, once the plan has been checked
+// against both ends), so a refused run leaves the destination as it was.
 std::unique_ptr<RunStore> OpenStore(Endpoint& destination, const std::string& prefix) {
-  std::unique_ptr<RunStore> store = destination.OpenRunStore(prefix);
-  store->Prepare();
-  return store;
+  return destination.OpenRunStore(prefix);
 }
 
 std::string Describe(const RunRecord& run) {
@@ -30,8 +30,7 @@ std::unique_ptr<ScopeLock> Lock(RunStore& store, const Endpoint& destination) {
   std::string holder = "another ferry process";
   for (const RunRecord& r : store.Runs()) {
     if (r.status == RunStatus::kRunning) {
-      holder = fmt::format("{} {}", r.command == "run" ? "ferry run" : "ferry " + r.command,
-                           Describe(r));
+      holder = fmt::format("`ferry {}` {}", r.command, Describe(r));
       break;
     }
   }
@@ -221,7 +220,7 @@ std::string AdviceFor(const std::string& error) {
     return "the destination already holds a row with this key: empty the table (ferry reset "
            "--yes, or --truncate), or copy with --write-mode upsert";
   }
-  if (has("[22001]") || has("too long") || has("Data too long")) {
+  if (has("[22001]") || has("too long") || has("does not fit")) {
     return "a value is longer than the destination column allows: widen the column, or let "
            "ferry create the table";
   }

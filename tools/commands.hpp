@@ -14,5 +14,7 @@ CommandAction AddRunCommand(CLI::App& app);
 CommandAction AddPlanCommand(CLI::App& app);
 CommandAction AddCheckCommand(CLI::App& app);
 CommandAction AddVerifyCommand(CLI::App& app);
+CommandAction AddStatusCommand(CLI::App& app);
+CommandAction AddResetCommand(CLI::App& app);
 
 }  // namespace ferry
