@@ -26,6 +26,10 @@ std::string RunScopeKey(const Plan& plan) {
   return RunScopeKey(plan.source, plan.destination, std::move(tables));
 }
 
+std::string PlanFingerprint(const std::string& plan_json) {
+  return fmt::format("xxh64:{:016x}", XXH64(plan_json.data(), plan_json.size(), 0));
+}
+
 bool IsRunStateTable(const std::string& table) {
   for (const char* suffix : {"runs", "tables", "units"}) {
     if (table == std::string(kDefaultStatePrefix) + suffix) return true;

@@ -65,6 +65,9 @@ struct UnitRecord {
 // Where ferry keeps its state in the destination, unless told otherwise (--state-prefix).
 inline constexpr const char* kDefaultStatePrefix = "ferry_";
 
+// A short fingerprint of a plan's JSON text, recorded with the run.
+std::string PlanFingerprint(const std::string& plan_json);
+
 // Whether `table` is one of ferry's run state tables (default prefix).
 bool IsRunStateTable(const std::string& table);
 

@@ -239,7 +239,7 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
       }
     }
     recording->run.plan = PlanToJson(stored);
-    recording->run.plan_fingerprint = RunScopeKey(stored);
+    recording->run.plan_fingerprint = PlanFingerprint(recording->run.plan);
     recording->store->Prepare();
     recording->store->StartRun(recording->run, table_records, unit_records);
   }
