@@ -114,6 +114,8 @@ const char* ErrorCodeName(ErrorCode code) noexcept {
       return "io";
     case ErrorCode::kInterrupted:
       return "interrupted";
+    case ErrorCode::kBusy:
+      return "busy";
     case ErrorCode::kInternal:
       return "internal";
   }

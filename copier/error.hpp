@@ -19,6 +19,7 @@ enum class ErrorCode {
   kData,           // a value that the destination cannot hold
   kIo,             // local files
   kInterrupted,    // the user stopped the run
+  kBusy,           // another ferry process is writing into the destination
   kInternal,       // a bug in ferry
 };
 

@@ -1,20 +1,87 @@
 #include "copier/run_state.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <ctime>
+#include <random>
+
 namespace ferry {
+
+std::string RunScopeKey(const std::string& source, const std::string& destination,
+                        std::vector<TableName> source_tables) {
+  std::vector<std::string> tables;
+  for (const TableName& t : source_tables) tables.push_back(DisplayName(t));
+  std::sort(tables.begin(), tables.end());
+  std::string scope = source + "\n" + destination;
+  for (const std::string& t : tables) scope += "\n" + t;
+  return fmt::format("xxh64:{:016x}", XXH64(scope.data(), scope.size(), 0));
+}
+
+std::string RunScopeKey(const Plan& plan) {
+  std::vector<TableName> tables;
+  for (const TablePlan& t : plan.tables) tables.push_back(t.source);
+  return RunScopeKey(plan.source, plan.destination, std::move(tables));
+}
+
+std::string PlanFingerprint(const std::string& plan_json) {
+  return fmt::format("xxh64:{:016x}", XXH64(plan_json.data(), plan_json.size(), 0));
+}
+
+bool IsRunStateTable(const std::string& table) {
+  for (const char* suffix : {"runs", "tables", "units"}) {
+    if (table == std::string(kDefaultStatePrefix) + suffix) return true;
+  }
+  return false;
+}
+
+std::string UtcTimestamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+RunRecord NewRunRecord(const Plan& plan, const std::string& command) {
+  RunRecord run;
+  run.started_at = UtcTimestamp();
+  std::string compact = run.started_at;
+  compact.erase(
+      std::remove_if(compact.begin(), compact.end(), [](char c) { return c == '-' || c == ':'; }),
+      compact.end());
+  run.id = fmt::format("{}-{:04x}", compact, std::random_device{}() & 0xffff);
+  run.scope = RunScopeKey(plan);
+  run.command = command;
+  run.source = plan.source;
+  run.destination = plan.destination;
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  run.host = host;
+  run.pid = getpid();
+  return run;
+}
 
 const char* RunStatusName(RunStatus status) {
   switch (status) {
-    case RunStatus::kRunning: return "running";
-    case RunStatus::kDone: return "done";
-    case RunStatus::kFailed: return "failed";
-    case RunStatus::kInterrupted: return "interrupted";
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kDone:
+      return "done";
+    case RunStatus::kFailed:
+      return "failed";
+    case RunStatus::kInterrupted:
+      return "interrupted";
   }
   return "running";
 }
 
 std::optional<RunStatus> ParseRunStatus(const std::string& text) {
-  for (RunStatus s : {RunStatus::kRunning, RunStatus::kDone, RunStatus::kFailed,
-                      RunStatus::kInterrupted}) {
+  for (RunStatus s :
+       {RunStatus::kRunning, RunStatus::kDone, RunStatus::kFailed, RunStatus::kInterrupted}) {
     if (text == RunStatusName(s)) return s;
   }
   return std::nullopt;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "copier/catalog.hpp"
+#include "copier/plan.hpp"
 
 namespace ferry {
 
@@ -19,19 +20,19 @@ const char* RunStatusName(RunStatus status);
 std::optional<RunStatus> ParseRunStatus(const std::string& text);
 
 struct RunRecord {
-  std::string id;         // e.g. "20261122T031500Z-4f2a"
-  std::string scope;      // what the run copies, as a key: same source, destination and tables
-  std::string command;    // "run", "sync", ...
+  std::string id;       // e.g. "20261122T031500Z-4f2a"
+  std::string scope;    // what the run copies, as a key: same source, destination and tables
+  std::string command;  // "run", "sync", ...
   RunStatus status = RunStatus::kRunning;
   std::string started_at;
   std::string finished_at;
-  std::string source;       // connections without secrets
+  std::string source;  // connections without secrets
   std::string destination;
   std::string plan_fingerprint;
-  std::string plan;         // the plan as JSON: a resume runs exactly it
+  std::string plan;  // the plan as JSON: a resume runs exactly it
   std::string host;
   int64_t pid = 0;
-  std::string summary;      // one line: tables done/failed, rows
+  std::string summary;  // one line: tables done/failed, rows
 };
 
 struct TableRecord {
@@ -61,6 +62,25 @@ struct UnitRecord {
   std::string error;
 };
 
+// Where ferry keeps its state in the destination, unless told otherwise (--state-prefix).
+inline constexpr const char* kDefaultStatePrefix = "ferry_";
+
+// A short fingerprint of a plan's JSON text, recorded with the run.
+std::string PlanFingerprint(const std::string& plan_json);
+
+// Whether `table` is one of ferry's run state tables (default prefix).
+bool IsRunStateTable(const std::string& table);
+
+// What makes two runs "the same copy": source, destination and the source tables, as a short
+// key. `ferry run --resume` looks for an interrupted run with the same key.
+std::string RunScopeKey(const Plan& plan);
+std::string RunScopeKey(const std::string& source, const std::string& destination,
+                        std::vector<TableName> source_tables);
+// A new run record for `plan`: a fresh id ("20261122T031500Z-4f2a"), start time, host, pid.
+RunRecord NewRunRecord(const Plan& plan, const std::string& command);
+// The current time in UTC, ISO 8601 ("2026-11-22T03:15:00Z").
+std::string UtcTimestamp();
+
 // Held while a run writes into a destination; released when destroyed or when the process
 // holding it dies (a server-side lock tied to the session, or a file lock).
 class ScopeLock {
@@ -72,18 +92,20 @@ class RunStore {
  public:
   virtual ~RunStore() = default;
 
-  // Creates the state tables when they are missing.
+  // Creates the state tables when they are missing. Reading needs no Prepare: before the first
+  // run there is nothing recorded.
   virtual void Prepare() = 0;
   // Takes the destination's run lock, or returns nullptr when another process holds it.
   virtual std::unique_ptr<ScopeLock> TryLock() = 0;
 
   virtual void StartRun(const RunRecord& run, const std::vector<TableRecord>& tables,
                         const std::vector<UnitRecord>& units) = 0;
-  virtual void FinishRun(const std::string& run, RunStatus status,
-                         const std::string& summary) = 0;
+  virtual void FinishRun(const std::string& run, RunStatus status, const std::string& summary) = 0;
   virtual void UpdateTable(const std::string& run, const TableRecord& table) = 0;
   virtual void FailUnit(const std::string& run, int table, int part, int attempts,
                         const std::string& error) = 0;
+  // Marks every unit of a table pending again (its rows were dropped with the table).
+  virtual void ResetUnits(const std::string& run, int table) = 0;
   // Statements that mark a unit done; run inside the unit's own transaction.
   virtual std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part,
                                                int64_t rows, int64_t bytes, int attempts) = 0;

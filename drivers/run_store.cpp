@@ -59,9 +59,13 @@ Table MakeTable(const TableName& name, const std::vector<Def>& defs, const Diale
   return t;
 }
 
-std::string Int(int64_t v) { return std::to_string(v); }
+std::string Int(int64_t v) {
+  return std::to_string(v);
+}
 
-std::string Num(double v) { return fmt::format("{:.6f}", v); }
+std::string Num(double v) {
+  return fmt::format("{:.6f}", v);
+}
 
 class SqlRunStore final : public RunStore {
  public:
@@ -125,6 +129,7 @@ class SqlRunStore final : public RunStore {
         Exec(dialect_.CreateTableSql(t));
       }
     }
+    exists_ = true;
   }
 
   std::unique_ptr<ScopeLock> TryLock() override { return try_lock_(); }
@@ -140,12 +145,11 @@ class SqlRunStore final : public RunStore {
         S(r.host), Int(r.pid), S(r.summary)));
     std::vector<std::string> rows;
     for (const TableRecord& t : tables) {
-      rows.push_back(fmt::format("({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
-                                 S(r.id), Int(t.index), S(t.source.schema), S(t.source.name),
-                                 S(t.destination.schema), S(t.destination.name), S(t.state),
-                                 Int(t.created), Int(t.rows), Int(t.bytes), Num(t.seconds),
-                                 Int(t.units), Int(t.units_done), Int(t.attempts),
-                                 Int(t.estimated_rows), S(t.error)));
+      rows.push_back(fmt::format(
+          "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})", S(r.id), Int(t.index),
+          S(t.source.schema), S(t.source.name), S(t.destination.schema), S(t.destination.name),
+          S(t.state), Int(t.created), Int(t.rows), Int(t.bytes), Num(t.seconds), Int(t.units),
+          Int(t.units_done), Int(t.attempts), Int(t.estimated_rows), S(t.error)));
     }
     InsertMany("tables",
                "run_id, table_index, source_schema, source_name, dest_schema, dest_name, state, "
@@ -180,27 +184,36 @@ class SqlRunStore final : public RunStore {
 
   void FailUnit(const std::string& run, int table, int part, int attempts,
                 const std::string& error) override {
-    Exec(fmt::format("UPDATE {} SET state = 'failed', attempts = {}, error = {} WHERE run_id = {} "
-                     "AND table_index = {} AND part = {}",
-                     T("units"), Int(attempts), S(error), S(run), Int(table), Int(part)));
+    Exec(
+        fmt::format("UPDATE {} SET state = 'failed', attempts = {}, error = {} WHERE run_id = {} "
+                    "AND table_index = {} AND part = {}",
+                    T("units"), Int(attempts), S(error), S(run), Int(table), Int(part)));
+  }
+
+  void ResetUnits(const std::string& run, int table) override {
+    Exec(
+        fmt::format("UPDATE {} SET state = 'pending', row_count = 0, byte_count = 0 WHERE "
+                    "run_id = {} AND table_index = {}",
+                    T("units"), S(run), Int(table)));
   }
 
   std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part, int64_t rows,
                                        int64_t bytes, int attempts) override {
-    return {fmt::format("UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, "
-                        "attempts = {}, error = NULL WHERE run_id = {} AND table_index = {} AND "
-                        "part = {}",
-                        T("units"), Int(rows), Int(bytes), Int(attempts), S(run), Int(table),
-                        Int(part))};
+    return {fmt::format(
+        "UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, "
+        "attempts = {}, error = NULL WHERE run_id = {} AND table_index = {} AND "
+        "part = {}",
+        T("units"), Int(rows), Int(bytes), Int(attempts), S(run), Int(table), Int(part))};
   }
 
   std::vector<RunRecord> Runs() override {
     std::vector<RunRecord> out;
-    for (auto& row : session_->Query(fmt::format(
-             "SELECT run_id, scope, command, status, started_at, finished_at, source, "
-             "destination, plan_fingerprint, plan, host, pid, summary FROM {} ORDER BY "
-             "started_at DESC, run_id DESC",
-             T("runs")))) {
+    if (!Exists()) return out;  // nothing recorded yet: the tables come with the first run
+    for (auto& row : session_->Query(
+             fmt::format("SELECT run_id, scope, command, status, started_at, finished_at, source, "
+                         "destination, plan_fingerprint, plan, host, pid, summary FROM {} ORDER BY "
+                         "started_at DESC, run_id DESC",
+                         T("runs")))) {
       RunRecord r;
       r.id = V(row[0]);
       r.scope = V(row[1]);
@@ -224,6 +237,7 @@ class SqlRunStore final : public RunStore {
 
   std::vector<TableRecord> Tables(const std::string& run) override {
     std::vector<TableRecord> out;
+    if (!Exists()) return out;
     for (auto& row : session_->Query(fmt::format(
              "SELECT table_index, source_schema, source_name, dest_schema, dest_name, state, "
              "created, row_count, byte_count, seconds, units, units_done, attempts, "
@@ -250,6 +264,7 @@ class SqlRunStore final : public RunStore {
 
   std::vector<UnitRecord> Units(const std::string& run) override {
     std::vector<UnitRecord> out;
+    if (!Exists()) return out;
     for (auto& row : session_->Query(fmt::format(
              "SELECT table_index, part, state, row_count, byte_count, attempts, key_range, error "
              "FROM {} WHERE run_id = {} ORDER BY table_index, part",
@@ -271,7 +286,13 @@ class SqlRunStore final : public RunStore {
     return out;
   }
 
+  bool Exists() {
+    if (!exists_) exists_ = dialect_.DescribeTable(*session_, Name("runs")).has_value();
+    return exists_;
+  }
+
   void DeleteRun(const std::string& run) override {
+    if (!Exists()) return;
     for (const char* table : {"units", "tables", "runs"}) {
       Exec(fmt::format("DELETE FROM {} WHERE run_id = {}", T(table), S(run)));
     }
@@ -338,6 +359,7 @@ class SqlRunStore final : public RunStore {
   std::string schema_;
   std::string prefix_;
   std::function<std::unique_ptr<ScopeLock>()> try_lock_;
+  bool exists_ = false;
 };
 
 class SessionLock final : public ScopeLock {

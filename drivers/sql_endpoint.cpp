@@ -31,9 +31,11 @@ std::optional<bool> SqlEndpoint::HasPrivilege(const TableName& table, Privilege 
 }
 
 std::vector<TableName> SqlEndpoint::ListTables() {
-  // Change logs (ferry track enable) belong to ferry, not to the data being copied.
+  // Change logs (ferry track enable) and sync positions belong to ferry, not to the data.
   std::vector<TableName> tables = dialect_->ListTables(*catalog_);
-  std::erase_if(tables, [](const TableName& t) { return t.name.starts_with("ferry_log_"); });
+  std::erase_if(tables, [](const TableName& t) {
+    return t.name.starts_with("ferry_log_") || t.name == "ferry_sync_state";
+  });
   return tables;
 }
 

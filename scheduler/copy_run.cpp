@@ -10,6 +10,7 @@
 #include "copier/convert.hpp"
 #include "copier/table_plan.hpp"
 #include "scheduler/planning.hpp"
+#include "scheduler/stop.hpp"
 
 namespace ferry {
 
@@ -43,6 +44,42 @@ std::vector<int> DestinationColumns(const Table& table, const std::vector<std::s
   return out;
 }
 
+// Whether the destination table already has an index (or unique constraint) on exactly these
+// columns, or such a foreign key: a resumed run may find what the interrupted one built.
+bool HasIndexOn(const Table& table, const std::vector<int>& columns) {
+  for (const auto* list : {&table.unique_indexes, &table.indexes}) {
+    for (const Index& index : *list) {
+      if (index.columns == columns) return true;
+    }
+  }
+  return false;
+}
+
+bool HasForeignKeyOn(const Table& table, const std::vector<int>& columns) {
+  for (const ForeignKey& fk : table.foreign_keys) {
+    if (fk.columns == columns) return true;
+  }
+  return false;
+}
+
+// Runs a statement that opens its own connection (a key, an index, a foreign key), again after
+// a transient failure (a dropped connection, a deadlock) with growing pauses, as units are.
+template <typename Call>
+void WithRetries(const EngineOptions& engine, Call call) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      call();
+      return;
+    } catch (const Error& e) {
+      if (!IsTransient(e) || attempt >= std::max(engine.max_attempts, 1) || StopRequested()) {
+        throw;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(
+        int64_t(engine.retry_delay * 1000 * double(1 << std::min(attempt - 1, 6)))));
+  }
+}
+
 // Runs `tasks` on up to `threads` threads at once: index and foreign key builds are each one
 // long statement on the destination, so a few at a time use the server's cores.
 void RunConcurrently(std::vector<std::function<void()>> tasks, int threads) {
@@ -70,8 +107,16 @@ const char* TableStateName(TableState state) {
       return "failed";
     case TableState::kSkipped:
       return "skipped";
+    case TableState::kInterrupted:
+      return "interrupted";
   }
   return "unknown";
+}
+
+int CopyReport::interrupted() const {
+  int n = 0;
+  for (const TableOutcome& t : tables) n += t.state == TableState::kInterrupted;
+  return n;
 }
 
 int CopyReport::failed() const {
@@ -88,9 +133,33 @@ CopyReport RunCopy(Endpoint& source, Endpoint& destination, const Job& job,
   return RunPlan(source, destination, plan, options, observer);
 }
 
-CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
-                   const CopyOptions& options, CopyObserver& observer) {
+CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original_plan,
+                   const CopyOptions& options, CopyObserver& observer, RunRecording* recording) {
   const Clock::time_point start = Clock::now();
+  const bool resuming = recording && recording->resuming;
+  // What a resumed run finds: tables it started (their rows partly there, never to be emptied
+  // again), tables it finished, and units it committed.
+  Plan plan = original_plan;
+  std::vector<const TableRecord*> recorded(plan.tables.size(), nullptr);
+  if (resuming) {
+    for (const TableRecord& r : recording->tables) {
+      if (r.index >= 0 && size_t(r.index) < plan.tables.size()) recorded[size_t(r.index)] = &r;
+    }
+    for (size_t i = 0; i < plan.tables.size(); ++i) {
+      if (recorded[i] && recorded[i]->state != "pending" &&
+          (plan.tables[i].write_mode == WriteMode::kCreate ||
+           plan.tables[i].write_mode == WriteMode::kTruncate)) {
+        plan.tables[i].write_mode = WriteMode::kAppend;
+      }
+    }
+  }
+  auto unit_done = [&](size_t table, int part) -> const UnitRecord* {
+    if (!resuming) return nullptr;
+    for (const UnitRecord& u : recording->units) {
+      if (size_t(u.table) == table && u.part == part && u.state == "done") return &u;
+    }
+    return nullptr;
+  };
   // Everything is checked first: bad input must fail before the first row is written.
   std::vector<PreparedTable> tables = PreparePlan(plan, source, destination, options.partitions);
   if (plan.data_only) {
@@ -120,6 +189,60 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
     observer.Prepared(report);
     return report;
   }
+  // A table the interrupted run finished is not touched again.
+  std::vector<bool> finished_before(tables.size(), false);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (!recorded[i] || tables[i].skip) continue;
+    if (recorded[i]->state == "done") {
+      finished_before[i] = true;
+      tables[i].skip = true;
+      report.tables[i].state = TableState::kDone;
+      report.tables[i].resumed_rows = recorded[i]->rows;
+      report.tables[i].created = recorded[i]->created;
+      report.tables[i].units_done = report.tables[i].units;
+    }
+  }
+  if (recording && !resuming) {
+    // The plan as run, with the units it was cut into, so a resume copies exactly them.
+    Plan stored = plan;
+    std::vector<TableRecord> table_records;
+    std::vector<UnitRecord> unit_records;
+    for (size_t i = 0; i < tables.size(); ++i) {
+      TablePlan& sp = stored.tables[i];
+      TableRecord r;
+      r.index = int(i);
+      r.source = sp.source;
+      r.destination = sp.destination;
+      r.state = tables[i].skip ? "skipped" : "pending";
+      r.estimated_rows = sp.estimated_rows;
+      r.units = int(tables[i].units.size());
+      table_records.push_back(r);
+      if (tables[i].skip) continue;
+      if (tables[i].units.size() > 1) {
+        sp.units.clear();
+        for (const WorkUnit& u : tables[i].units) {
+          PlannedUnit pu;
+          pu.lo = u.range.lo;
+          pu.hi = u.range.hi;
+          pu.null_keys = u.range.null_keys;
+          pu.by_location = u.range.by_location;
+          sp.units.push_back(std::move(pu));
+        }
+        sp.partitions = int(sp.units.size());
+      }
+      for (const WorkUnit& u : tables[i].units) {
+        UnitRecord ur;
+        ur.table = int(i);
+        ur.part = u.part;
+        ur.range = DescribeRange(u.range);
+        unit_records.push_back(std::move(ur));
+      }
+    }
+    recording->run.plan = PlanToJson(stored);
+    recording->run.plan_fingerprint = PlanFingerprint(recording->run.plan);
+    recording->store->Prepare();
+    recording->store->StartRun(recording->run, table_records, unit_records);
+  }
 
   // Destination tables first, before any data moves. Where loading without the primary key is
   // faster, the key is built when the table's last unit has committed; not for write mode
@@ -132,7 +255,18 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
     if (prepared.skip) continue;
     TableCopyPlan& copy = prepared.copy;
     try {
-      if (copy.create) {
+      if (resuming && recorded[i] && recorded[i]->state != "pending" && !copy.create) {
+        // Started by the interrupted attempt: the table stays as it is. If that attempt
+        // created it, what waits for its rows (keys, indexes, foreign keys) is still to do.
+        t.created = recorded[i]->created;
+        copy.create = recorded[i]->created;
+        if (t.created && copy.destination.primary_key.empty() && !plan.schema_only &&
+            !prepared.plan->primary_key.empty()) {
+          Table keyed = copy.destination;
+          keyed.primary_key = DestinationColumns(keyed, prepared.plan->primary_key);
+          deferred_keys[i] = std::move(keyed);
+        }
+      } else if (copy.create) {
         Table create = copy.destination;
         if (destination.info().keys_after_load && !options.keys_first && !plan.schema_only &&
             prepared.plan->write_mode != WriteMode::kUpsert && !create.primary_key.empty()) {
@@ -163,6 +297,7 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
 
   std::vector<std::unique_ptr<RowConverter>> converters;
   std::vector<UnitJob> jobs;
+  std::vector<int> resumed_units(tables.size(), 0);
   for (size_t i = 0; i < tables.size(); ++i) {
     TableOutcome& t = report.tables[i];
     const PreparedTable& prepared = tables[i];
@@ -175,6 +310,11 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
           copy.key_positions, source.info().limits);
     }
     for (const WorkUnit& unit : prepared.units) {
+      if (const UnitRecord* done = unit_done(i, unit.part)) {
+        t.resumed_rows += done->rows;
+        ++resumed_units[i];
+        continue;
+      }
       UnitJob job;
       job.table = i;
       job.read.table = &copy.source;
@@ -189,6 +329,12 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
       job.write.upsert = prepared.upsert;
       job.write.upsert_key = prepared.upsert_key;
       job.converter = converters.back().get();
+      if (recording) {
+        job.finish = [store = recording->store, run = recording->run.id, i,
+                      part = unit.part](const UnitResult& r) {
+          return store->UnitDoneSql(run, int(i), part, r.rows, r.bytes, r.attempts);
+        };
+      }
       jobs.push_back(std::move(job));
     }
   }
@@ -203,8 +349,22 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
 
   report.consistency = plan.schema_only ? "" : source.BeginSnapshot(options.consistency);
   observer.Prepared(report);
-  for (TableOutcome& t : report.tables) {
+  std::vector<int> jobs_of_table(tables.size(), 0);
+  for (const UnitJob& job : jobs) ++jobs_of_table[job.table];
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    TableOutcome& t = report.tables[i];
     if (t.state == TableState::kPending) t.state = TableState::kRunning;
+    if (recording && !tables[i].skip) {
+      TableRecord r;
+      r.index = int(i);
+      r.state = t.state == TableState::kFailed ? "failed" : "running";
+      r.created = t.created;
+      r.units = t.units;
+      r.units_done = t.units_done;
+      r.rows = t.resumed_rows;
+      r.error = t.error;
+      recording->store->UpdateTable(recording->run.id, r);
+    }
   }
   EngineOptions engine = options.engine;
   if (destination.info().max_write_sessions > 0) {
@@ -217,7 +377,8 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
     TableOutcome& t = report.tables[i];
     if (deferred_keys[i]) {
       const Clock::time_point key_start = Clock::now();
-      destination.AddPrimaryKey(*deferred_keys[i]);  // a failure here fails the table
+      // A failure here fails the table.
+      WithRetries(engine, [&] { destination.AddPrimaryKey(*deferred_keys[i]); });
       t.key_seconds = SecondsSince(key_start);
     }
     if (!prepared.copy.create || plan.data_only) return;
@@ -228,7 +389,11 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
         index.unique = planned.unique;
         index.native_definition = planned.native_definition;
         index.columns = DestinationColumns(prepared.copy.destination, planned.columns);
-        destination.CreateIndex(prepared.copy.destination, index);
+        if (resuming && planned.native_definition.empty() &&
+            HasIndexOn(prepared.copy.destination, index.columns)) {
+          continue;  // built before the interruption
+        }
+        WithRetries(engine, [&] { destination.CreateIndex(prepared.copy.destination, index); });
         ++t.indexes_built;
       } catch (const std::exception& e) {
         std::lock_guard lock(errors_mutex);
@@ -245,9 +410,9 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
         [&](const PipelineProgress& progress) {
           for (size_t i = 0; i < report.tables.size(); ++i) {
             TableOutcome& t = report.tables[i];
-            t.rows = progress.rows[i];
+            t.rows = progress.rows[i] + t.resumed_rows;
             t.bytes = progress.bytes[i];
-            t.units_done = progress.units_done[i];
+            t.units_done = progress.units_done[i] + resumed_units[i];
             if (t.state == TableState::kRunning) t.seconds = SecondsSince(copy_start);
           }
           observer.Progress(report);
@@ -273,11 +438,18 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
       t.seconds = last_end[r.table] - first;
     }
     Sum(t.times, r.times);
+    t.attempts += r.attempts;
     if (t.read_method.empty()) t.read_method = r.read_method;
     if (t.write_method.empty()) t.write_method = r.write_method;
     if (r.state == UnitState::kDone) {
       t.rows += r.rows;
       t.bytes += r.bytes;
+    } else if (r.state == UnitState::kFailed && r.error_code == ErrorCode::kInterrupted) {
+      if (t.state != TableState::kFailed && t.state != TableState::kInterrupted) {
+        t.state = TableState::kInterrupted;
+        t.error = r.error;
+        t.error_code = r.error_code;
+      }
     } else if (r.state == UnitState::kFailed && t.state != TableState::kFailed) {
       t.state = TableState::kFailed;
       t.error = r.error;
@@ -287,29 +459,50 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
     }
     t.unit_results.push_back(std::move(r));
   }
-  // A schema-only run has no units: its tables' indexes are built here.
-  if (plan.schema_only) {
+  // A schema-only run has no units, and a resumed table may have none left: their indexes are
+  // built here.
+  {
     std::vector<std::function<void()>> tasks;
     for (size_t i = 0; i < tables.size(); ++i) {
-      if (report.tables[i].state == TableState::kDone)
-        tasks.push_back([&, i] { build_indexes(i); });
+      if (report.tables[i].state != TableState::kDone || tables[i].skip) continue;
+      if (!plan.schema_only && jobs_of_table[i] > 0) continue;
+      if (StopRequested()) break;
+      tasks.push_back([&, i] {
+        try {
+          build_indexes(i);
+        } catch (const std::exception& e) {
+          std::lock_guard lock(errors_mutex);
+          TableOutcome& t = report.tables[i];
+          t.state = TableState::kFailed;
+          t.error = e.what();
+          const Error* error = dynamic_cast<const Error*>(&e);
+          t.error_code = error ? error->code() : ErrorCode::kInternal;
+        }
+      });
     }
     RunConcurrently(std::move(tasks), engine.writers);
   }
   for (size_t i = 0; i < report.tables.size(); ++i) {
     TableOutcome& t = report.tables[i];
     if (keys_done_at[i] > 0 && first_start[i] >= 0) t.seconds = keys_done_at[i] - first_start[i];
-    if (t.state == TableState::kDone || t.state == TableState::kSkipped) continue;
+    if (t.state == TableState::kDone || t.state == TableState::kSkipped ||
+        t.state == TableState::kInterrupted) {
+      continue;
+    }
     t.rows = 0;
     if (t.created) {
-      // Leave the destination as it was: a table ferry made for this copy goes again.
+      // Leave the destination as it was: a table ferry made for this copy goes again, and
+      // with it the rows its committed units had put there.
       try {
         destination.DropTable(tables[i].copy.destination.name);
         t.created = false;
+        t.resumed_rows = 0;
+        if (recording) recording->store->ResetUnits(recording->run.id, int(i));
       } catch (const Error&) {
       }
     }
   }
+  for (TableOutcome& t : report.tables) t.rows += t.resumed_rows;
 
   // Foreign keys last: every table they reference must be loaded and keyed. Then identity
   // counters, so new rows continue after the copied ones.
@@ -324,11 +517,13 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
             ForeignKey fk;
             fk.name = planned.name;
             fk.columns = DestinationColumns(tables[i].copy.destination, planned.columns);
+            if (resuming && HasForeignKeyOn(tables[i].copy.destination, fk.columns)) return;
             fk.references = planned.references;
             fk.referenced_columns = planned.referenced_columns;
             fk.on_delete = planned.on_delete;
             fk.on_update = planned.on_update;
-            destination.CreateForeignKey(tables[i].copy.destination, fk);
+            WithRetries(engine,
+                        [&] { destination.CreateForeignKey(tables[i].copy.destination, fk); });
             std::lock_guard lock(errors_mutex);
             ++t.foreign_keys_built;
           } catch (const std::exception& e) {
@@ -347,9 +542,36 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
     for (const Column& c : tables[i].copy.destination.columns) has_identity |= c.identity;
     if (!has_identity) continue;
     try {
-      destination.SyncIdentity(tables[i].copy.destination);
+      WithRetries(engine, [&] { destination.SyncIdentity(tables[i].copy.destination); });
     } catch (const std::exception& e) {
       t.schema_errors.push_back(fmt::format("identity counter: {}", e.what()));
+    }
+  }
+  if (recording) {
+    for (size_t i = 0; i < report.tables.size(); ++i) {
+      const TableOutcome& t = report.tables[i];
+      if (tables[i].skip && !finished_before[i]) continue;
+      if (finished_before[i]) continue;  // recorded when it finished
+      for (const UnitResult& u : t.unit_results) {
+        if (u.state == UnitState::kFailed && u.error_code != ErrorCode::kInterrupted) {
+          recording->store->FailUnit(recording->run.id, int(i), u.part, u.attempts, u.error);
+        }
+      }
+      TableRecord r;
+      r.index = int(i);
+      r.state = TableStateName(t.state);
+      r.created = t.created;
+      r.rows = t.rows;
+      r.bytes = t.bytes;
+      r.seconds = t.seconds;
+      r.units = t.units;
+      r.units_done = t.resumed_rows > 0 || t.state != TableState::kFailed ? resumed_units[i] : 0;
+      for (const UnitResult& u : t.unit_results) r.units_done += u.state == UnitState::kDone;
+      r.attempts = t.attempts;
+      r.estimated_rows = t.estimated_rows;
+      r.error = t.error;
+      for (const std::string& e : t.schema_errors) r.error += (r.error.empty() ? "" : "\n") + e;
+      recording->store->UpdateTable(recording->run.id, r);
     }
   }
   report.seconds = SecondsSince(start);

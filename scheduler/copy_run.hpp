@@ -13,6 +13,7 @@
 #include "copier/job.hpp"
 #include "copier/plan.hpp"
 #include "copier/planner.hpp"
+#include "copier/run_state.hpp"
 #include "copier/work_unit.hpp"
 #include "scheduler/pipeline.hpp"
 
@@ -27,7 +28,7 @@ struct CopyOptions {
   bool keys_first = false;
 };
 
-enum class TableState { kPending, kRunning, kDone, kFailed, kSkipped };
+enum class TableState { kPending, kRunning, kDone, kFailed, kSkipped, kInterrupted };
 const char* TableStateName(TableState state);
 
 struct TableOutcome {
@@ -56,6 +57,8 @@ struct TableOutcome {
   std::vector<std::string> schema_errors;
   int indexes_built = 0;
   int foreign_keys_built = 0;
+  int attempts = 0;          // unit attempts, summed: more than units when some were retried
+  int64_t resumed_rows = 0;  // rows an earlier, interrupted attempt of the run committed
 };
 
 struct CopyReport {
@@ -64,6 +67,18 @@ struct CopyReport {
   double seconds = 0;
   // Tables that failed, or whose indexes or foreign keys could not be built.
   int failed() const;
+  // Tables stopped by a stop request (a signal) before they were done.
+  int interrupted() const;
+};
+
+// How RunPlan records its run in the destination's run state, and what an earlier attempt of
+// the same run recorded (when resuming it).
+struct RunRecording {
+  RunStore* store = nullptr;
+  RunRecord run;  // id, scope, command, ends, host, pid; RunPlan stores the plan it runs
+  bool resuming = false;
+  std::vector<TableRecord> tables;  // when resuming: by plan table index
+  std::vector<UnitRecord> units;
 };
 
 // Told what happens, for display; always called on the thread that called RunCopy.
@@ -73,13 +88,19 @@ class CopyObserver {
   virtual void Prepared(const CopyReport& /*report*/) {}
   virtual void Progress(const CopyReport& /*report*/) {}
   virtual void Finished(const CopyReport& /*report*/) {}
+  // Something the user should know about the run itself ("resuming run X").
+  virtual void Note(const std::string& /*text*/) {}
 };
 
 // Executes a plan: checks it against both ends (throws Error, before anything is written, for
 // drift and incompatible destinations), creates tables, copies every unit in parallel, then
 // builds keys, indexes and foreign keys. Failures while copying are in the report.
+// With `recording`, every table's and unit's progress is recorded in the destination as it
+// happens, a unit's "done" mark in the unit's own transaction; when resuming, tables and units
+// recorded done are not copied again and no table is created, truncated or emptied again.
 CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
-                   const CopyOptions& options, CopyObserver& observer);
+                   const CopyOptions& options, CopyObserver& observer,
+                   RunRecording* recording = nullptr);
 
 // Plans `job` and runs the plan.
 CopyReport RunCopy(Endpoint& source, Endpoint& destination, const Job& job,

@@ -1,5 +1,7 @@
 #include "scheduler/planning.hpp"
 
+#include "copier/run_state.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -116,7 +118,12 @@ std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
   for (const std::string& p : job.exclude) exclude.push_back(TablePattern::Parse(p));
   Scope scope(std::move(include), std::move(exclude));
   const std::string default_schema = source.info().default_schema;
-  std::vector<TableName> names = scope.Select(source.ListTables(), default_schema);
+  // A database that was a ferry destination holds ferry's run state: never copy it along.
+  std::vector<TableName> all = source.ListTables();
+  all.erase(std::remove_if(all.begin(), all.end(),
+                           [](const TableName& t) { return IsRunStateTable(t.name); }),
+            all.end());
+  std::vector<TableName> names = scope.Select(all, default_schema);
   if (names.empty()) {
     throw Error(ErrorCode::kNotFound,
                 fmt::format("no table in scope: {} has no tables in schema '{}' matching the "

@@ -1,7 +1,6 @@
 #include "scheduler/sync_run.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,15 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string UtcText() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
 }
 
 // A sync reads rows by key, never by split: every table is one unit, so planning samples nothing
@@ -241,12 +231,6 @@ class Syncer {
   std::unique_ptr<RowConverter> converter_;
 };
 
-std::string RunId() {
-  std::string now = UtcText();
-  std::erase_if(now, [](char c) { return c == '-' || c == ':'; });
-  return fmt::format("{}-{:04x}", now, std::random_device{}() & 0xffff);
-}
-
 }  // namespace
 
 std::string TableSync::Summary() const {
@@ -283,18 +267,8 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
   std::unique_ptr<SyncStateStore> state = destination.OpenSyncState("ferry_");
   state->Prepare();
 
-  RunRecord run;
-  run.id = RunId();
+  RunRecord run = NewRunRecord(plan, "sync");
   report.run_id = run.id;
-  run.scope = "sync";
-  run.command = "sync";
-  run.started_at = UtcText();
-  run.source = plan.source;
-  run.destination = plan.destination;
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  run.host = host;
-  run.pid = getpid();
   std::vector<TableRecord> records;
   for (size_t i = 0; i < tables.size(); ++i) {
     TableRecord r;
@@ -368,18 +342,8 @@ SyncReport RunDiffSync(Endpoint& source, Endpoint& destination, const Job& job,
   options.repair = true;
   const VerifyReport checked = RunVerify(source, destination, plan, options);
 
-  RunRecord run;
-  run.id = RunId();
+  RunRecord run = NewRunRecord(plan, "sync");
   report.run_id = run.id;
-  run.scope = "sync";
-  run.command = "sync";
-  run.started_at = UtcText();
-  run.source = plan.source;
-  run.destination = plan.destination;
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  run.host = host;
-  run.pid = getpid();
   std::vector<TableRecord> records;
   int64_t rows = 0;
   size_t failed = 0;

@@ -772,15 +772,6 @@ void Prepare(TableState& t, Endpoint& source, Endpoint& destination, const Verif
   t.ranges = std::move(ranges);
 }
 
-std::string UtcNow() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Fills the report entries from the comparison's state; differences in key order.
 void Summarise(TableState& t, const VerifyOptions& options) {
   TableVerification& r = *t.result;
@@ -1018,27 +1009,10 @@ VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan
 }
 
 void RecordVerify(Endpoint& destination, const Plan& plan, const VerifyReport& report) {
-  std::unique_ptr<RunStore> store = destination.OpenRunStore("ferry_");
+  std::unique_ptr<RunStore> store = destination.OpenRunStore(kDefaultStatePrefix);
   store->Prepare();
-  RunRecord run;
-  const std::string now = UtcNow();
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  std::string compact = now;
-  compact.erase(
-      std::remove_if(compact.begin(), compact.end(), [](char c) { return c == '-' || c == ':'; }),
-      compact.end());
-  run.id = fmt::format("{}-{:04x}", compact, std::random_device{}() & 0xffff);
-  std::string scope = plan.source + "\n" + plan.destination;
-  for (const TablePlan& t : plan.tables) scope += "\n" + DisplayName(t.source);
-  run.scope = fmt::format("xxh64:{:016x}", XXH64(scope.data(), scope.size(), 0));
-  run.command = "verify";
-  run.started_at = now;
-  run.finished_at = now;
-  run.source = plan.source;
-  run.destination = plan.destination;
-  run.host = host;
-  run.pid = getpid();
+  RunRecord run = NewRunRecord(plan, "verify");
+  run.finished_at = UtcTimestamp();
   run.summary = fmt::format("{} identical, {} differ, {} failed to verify in {:.1f} s",
                             report.Count(Verdict::kIdentical), report.Count(Verdict::kDiffers),
                             report.Count(Verdict::kFailed), report.seconds);

@@ -14,6 +14,8 @@ CommandAction AddRunCommand(CLI::App& app);
 CommandAction AddPlanCommand(CLI::App& app);
 CommandAction AddCheckCommand(CLI::App& app);
 CommandAction AddVerifyCommand(CLI::App& app);
+CommandAction AddStatusCommand(CLI::App& app);
+CommandAction AddResetCommand(CLI::App& app);
 CommandAction AddTrackCommand(CLI::App& app);
 CommandAction AddSyncCommand(CLI::App& app);
 

@@ -36,6 +36,10 @@ std::string Megabytes(int64_t bytes, double seconds) {
 ConsoleObserver::ConsoleObserver(std::FILE* out, bool quiet, bool verbose)
     : out_(out), quiet_(quiet), verbose_(verbose), tty_(isatty(fileno(out)) != 0) {}
 
+void ConsoleObserver::Note(const std::string& text) {
+  if (!quiet_) fmt::print(out_, "{}\n", text);
+}
+
 void ConsoleObserver::Prepared(const CopyReport& report) {
   announced_.assign(report.tables.size(), false);
   for (const TableOutcome& t : report.tables) {

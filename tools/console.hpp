@@ -18,6 +18,7 @@ class ConsoleObserver final : public CopyObserver {
   void Prepared(const CopyReport& report) override;
   void Progress(const CopyReport& report) override;
   void Finished(const CopyReport& report) override;
+  void Note(const std::string& text) override;
 
   void PrintPlan(const CopyReport& report) const;
   void PrintSummary(const CopyReport& report) const;

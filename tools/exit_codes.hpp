@@ -13,8 +13,8 @@ enum ExitCode : int {
   kExitConnection = 3,    // a database could not be reached or refused the login
   kExitBlocked = 4,       // the copy cannot start: unknown table, incompatible destination,
                           // unmappable type, missing driver; nothing was written
-  kExitInterrupted = 5,   // stopped by a signal
-  kExitBusy = 6,          // sync: another ferry process holds the destination's lock
+  kExitInterrupted = 5,   // stopped by a signal; `ferry run --resume` continues it
+  kExitBusy = 6,          // another ferry process holds the destination (a run or a sync)
   kExitInternal = 70,     // a bug in ferry
 };
 
@@ -33,6 +33,8 @@ inline int ExitCodeFor(ErrorCode code) {
       return kExitBlocked;
     case ErrorCode::kInterrupted:
       return kExitInterrupted;
+    case ErrorCode::kBusy:
+      return kExitBusy;
     case ErrorCode::kInternal:
       return kExitInternal;
   }

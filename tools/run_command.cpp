@@ -1,6 +1,9 @@
 // `ferry run`: copy what a job (flags, environment, job file) or a plan file describes.
 #include <fmt/format.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -12,6 +15,8 @@
 #include "scheduler/copy_run.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/profile.hpp"
+#include "scheduler/run_control.hpp"
+#include "scheduler/stop.hpp"
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
@@ -28,7 +33,29 @@ struct RunFlags {
   bool explain = false;
   bool verbose = false;
   std::string profile;
+  bool resume = false;
+  std::string resume_run;
+  std::string state_prefix = kDefaultStatePrefix;
 };
+
+// The first SIGINT/SIGTERM asks the engine to stop (units in flight roll back, the run is
+// recorded as interrupted); a second one ends the process at once.
+void OnStopSignal(int) {
+  if (StopRequested()) _exit(kExitInterrupted);
+  RequestStop();
+  static const char kMessage[] =
+      "\nferry: stopping: rolling back the units in flight (signal again to exit at once)\n";
+  ssize_t ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  (void)ignored;
+}
+
+void InstallStopHandlers() {
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 Plan ReadPlanFile(const std::string& path) {
   std::ifstream in(path);
@@ -63,19 +90,39 @@ int Run(const RunFlags& flags) {
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, c.inline_password);
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, c.inline_password);
   if (!flags.quiet) PrintEnds(*source, *dest);
-  if (!plan) {
+  std::string scope;
+  std::function<Plan()> make_plan;
+  if (plan) {
+    scope = RunScopeKey(*plan);
+    make_plan = [&] { return *plan; };
+  } else {
     job.source = WithoutSecrets(job.source);
     job.destination = WithoutSecrets(job.destination);
-    plan = BuildPlan(*source, *dest, job, options.partitions);
+    scope = RunScopeKey(job.source, job.destination, TablesInScope(*source, job));
+    make_plan = [&] { return BuildPlan(*source, *dest, job, options.partitions); };
   }
   ConsoleObserver console(stdout, flags.quiet, flags.verbose);
-  CopyReport report = RunPlan(*source, *dest, *plan, options, console);
+  RunControl control;
+  control.resume = flags.resume;
+  control.resume_run = flags.resume_run;
+  control.state_prefix = flags.state_prefix;
+  InstallStopHandlers();
+  RecordedRun run = RunRecorded(*source, *dest, scope, make_plan, options, control, console);
+  const CopyReport& report = run.report;
   if (flags.explain) {
     console.PrintPlan(report);
     return kExitOk;
   }
   if (!flags.profile.empty()) WriteProfile(report, flags.profile);
   if (!flags.quiet) console.PrintSummary(report);
+  if (run.run.status == RunStatus::kInterrupted) {
+    fmt::print(stderr,
+               "ferry: run {} was interrupted; `ferry run --resume` continues it (committed "
+               "units are kept)\n",
+               run.run.id);
+    return kExitInterrupted;
+  }
+  if (!flags.quiet) fmt::print("run {}: {}\n", run.run.id, RunStatusName(run.run.status));
   return report.failed() > 0 ? kExitTablesFailed : kExitOk;
 }
 
@@ -95,11 +142,21 @@ CommandAction AddRunCommand(CLI::App& app) {
                 "Print how each table would be split and copied, and why; copy nothing");
   run->add_flag("--verbose,-v", flags->verbose,
                 "Also print each table's split and why before copying");
+  CLI::Option* resume =
+      run->add_option("--resume", flags->resume_run,
+                      "Continue the latest interrupted run of this copy (or the run named), from "
+                      "its stored plan: committed units are kept, the rest is copied; with nothing "
+                      "to resume, starts a new run")
+          ->expected(0, 1);
+  run->add_option("--state-prefix", flags->state_prefix,
+                  "Name prefix of ferry's run state tables in the destination (default ferry_)")
+      ->envname("FERRY_STATE_PREFIX");
   run->add_option("--profile", flags->profile,
                   "Write per-table and per-unit timings (read, convert, queue waits, write, "
                   "commit) as JSON to FILE");
-  return [run, flags]() -> int {
+  return [run, flags, resume]() -> int {
     if (!*run) return -1;
+    flags->resume = resume->count() > 0;
     return Run(*flags);
   };
 }

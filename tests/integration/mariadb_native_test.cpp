@@ -536,7 +536,7 @@ TEST_CASE("a key-range unit streams only its rows from MariaDB, within the batch
   CHECK(batches > 5);
 }
 
-TEST_CASE("the MariaDB write method can be chosen for measurements; an unknown one is refused",
+TEST_CASE("the MariaDB write method can be chosen for measurements and an unknown one is refused",
           "[mariadb-native][mariadb]") {
   TestDatabase dest(Db::kMariaDB, "method_dst");
   dest.Exec("CREATE TABLE t (id int PRIMARY KEY)");

@@ -168,7 +168,7 @@ TEST_CASE("NULL keys of a nullable unique key get a unit of their own", "[partit
   }
 }
 
-TEST_CASE("a keyless PostgreSQL table splits by heap pages; elsewhere it is one unit",
+TEST_CASE("a keyless PostgreSQL table splits by heap pages and elsewhere it is one unit",
           "[partitions]") {
   for (Db db : kAllDbs) {
     DYNAMIC_SECTION(DbName(db)) {

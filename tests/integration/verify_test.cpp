@@ -261,11 +261,15 @@ TEST_CASE("verify records its result in the destination's run state", "[verify]"
   REQUIRE(RunFerry("run --quiet " + Ends(source, dest)).exit_code == 0);
   dest.Exec("DELETE FROM items WHERE id = 2");
   VerifyJson(Ends(source, dest), 1);
-  CHECK(dest.QueryValue("SELECT command FROM ferry_runs") == "verify");
-  CHECK(dest.QueryValue("SELECT state FROM ferry_tables WHERE source_name = 'items'") == "differs");
-  CHECK(dest.QueryValue("SELECT error FROM ferry_tables WHERE source_name = 'items'")
+  const std::string run = dest.QueryValue("SELECT run_id FROM ferry_runs WHERE command = 'verify'");
+  const std::string of_run = " AND run_id = '" + run + "'";
+  CHECK(dest.QueryValue("SELECT count(*) FROM ferry_runs WHERE command = 'verify'") == "1");
+  CHECK(dest.QueryValue("SELECT state FROM ferry_tables WHERE source_name = 'items'" + of_run) ==
+        "differs");
+  CHECK(dest.QueryValue("SELECT error FROM ferry_tables WHERE source_name = 'items'" + of_run)
             .find("1 missing, 0 extra, 0 different") == 0);
-  CHECK(dest.QueryValue("SELECT state FROM ferry_tables WHERE source_name = 'log'") == "identical");
+  CHECK(dest.QueryValue("SELECT state FROM ferry_tables WHERE source_name = 'log'" + of_run) ==
+        "identical");
 }
 
 TEST_CASE("verify against an unreachable destination fails clearly, without the password",

@@ -41,6 +41,7 @@ struct TableContents {
 
 std::vector<ColumnInfo> DescribeColumns(TestDatabase& db, const std::string& table);
 TableContents ReadCanonical(TestDatabase& db, const std::string& table);
+// The user tables of `db` (ferry's run state tables, named ferry_*, left out).
 std::vector<std::string> ListTables(TestDatabase& db);
 
 // Normalises a value the server rendered as text.

@@ -134,6 +134,7 @@ TestDatabase::~TestDatabase() {
         std::filesystem::remove(path_ + "-journal");
         std::filesystem::remove(path_ + "-wal");
         std::filesystem::remove(path_ + "-shm");
+        std::filesystem::remove(path_ + ".ferry_lock");  // ferry's run lock
         break;
     }
   } catch (...) {

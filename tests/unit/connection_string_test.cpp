@@ -251,7 +251,7 @@ TEST_CASE("an empty PWD= is not a written password", "[connection][password]") {
   CHECK(r.odbc == "DSN=w;PWD=;");
 }
 
-TEST_CASE("a braced password holding ';' is refused and hidden whole", "[connection][password]") {
+TEST_CASE("a braced password holding a semicolon is refused and hidden whole", "[connection][password]") {
   const std::string text = "Driver={x};Server=h;PWD={Brace;Secret}}2};UID=me";
   Error e = ResolveFailure(text);
   CHECK(e.code() == ErrorCode::kUsage);
@@ -342,7 +342,7 @@ TEST_CASE("RedactConnectionString hides PWD and Password in any case", "[connect
   CHECK(RedactConnectionString("") == "");
 }
 
-TEST_CASE("RedactConnectionString hides a braced password holding ';' and '}}'",
+TEST_CASE("RedactConnectionString hides a braced password holding a semicolon and '}}'",
           "[connection][redact]") {
   std::string out = RedactConnectionString("Server=h;PWD={a;b}}c=d};UID={x y}");
   CHECK(out == "Server=h;PWD=***;UID={x y};");

@@ -295,7 +295,7 @@ TEST_CASE("a value that cannot be encoded is reported with its row and column",
                   Error);
 }
 
-TEST_CASE("text format escapes backslashes, tabs and line ends and writes NULL as \\N",
+TEST_CASE("text format escapes backslashes, tabs and line ends and writes NULL as backslash-N",
           "[postgres-binary]") {
   Batch batch({Storage::kInt64, Storage::kText, Storage::kBytes, Storage::kBool,
                Storage::kTimestamp, Storage::kTimestamp, Storage::kFloat64, Storage::kUuid});

@@ -136,7 +136,7 @@ TEST_CASE("NULL differs from the empty string and from every value", "[row_hash]
         Canonical(Text("", Storage::kBytes), CanonicalForm::kBytes));
 }
 
-TEST_CASE("text is its UTF-8 bytes; CHAR padding is not data", "[row_hash]") {
+TEST_CASE("text is its UTF-8 bytes and CHAR padding is not data", "[row_hash]") {
   CHECK(Canonical(Text("caf\xc3\xa9"), CanonicalForm::kText) !=
         Canonical(Text("caf\xc3\xa8"), CanonicalForm::kText));
   CHECK(Canonical(Text("a "), CanonicalForm::kText) != Canonical(Text("a"), CanonicalForm::kText));

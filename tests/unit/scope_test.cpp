@@ -118,7 +118,7 @@ TEST_CASE("'_' and '%' are literal, not SQL LIKE wildcards", "[scope][wildcard]"
   CHECK_FALSE(Matches("_", "public", "x"));
 }
 
-TEST_CASE("'\\*', '\\.' and '\\\\' are literal characters", "[scope][escape]") {
+TEST_CASE("escaped star, dot and backslash are literal characters", "[scope][escape]") {
   CHECK(Matches("a\\*b", "public", "a*b"));
   CHECK_FALSE(Matches("a\\*b", "public", "aXb"));
   CHECK(Matches("my\\.table", "public", "my.table"));

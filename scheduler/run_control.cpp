@@ -1,0 +1,244 @@
+#include "scheduler/run_control.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "copier/error.hpp"
+#include "scheduler/stop.hpp"
+
+namespace ferry {
+
+namespace {
+
+// The tables are created by the first run that writes (RunPlan, once the plan has been checked
+// against both ends), so a refused run leaves the destination as it was.
+std::unique_ptr<RunStore> OpenStore(Endpoint& destination, const std::string& prefix) {
+  return destination.OpenRunStore(prefix);
+}
+
+std::string Describe(const RunRecord& run) {
+  return fmt::format("run {} (started {} on {}, pid {})", run.id, run.started_at, run.host,
+                     run.pid);
+}
+
+// Takes the destination's lock, or says who holds it.
+std::unique_ptr<ScopeLock> Lock(RunStore& store, const Endpoint& destination) {
+  std::unique_ptr<ScopeLock> lock = store.TryLock();
+  if (lock) return lock;
+  std::string holder = "another ferry process";
+  for (const RunRecord& r : store.Runs()) {
+    if (r.status == RunStatus::kRunning) {
+      holder = fmt::format("`ferry {}` {}", r.command, Describe(r));
+      break;
+    }
+  }
+  throw Error(ErrorCode::kBusy,
+              fmt::format("{} is writing into {}; one ferry run at a time writes into a "
+                          "destination (wait for it, or stop it: it can be resumed)",
+                          holder, destination.info().display));
+}
+
+// Runs still marked running while we hold the lock belong to processes that died.
+void MarkDeadRuns(RunStore& store) {
+  for (const RunRecord& r : store.Runs()) {
+    if (r.status == RunStatus::kRunning) {
+      std::string summary = "its process ended without finishing (killed or crashed)";
+      if (!r.summary.empty() && r.summary != "resumed") summary += "; " + r.summary;
+      store.FinishRun(r.id, RunStatus::kInterrupted, summary);
+    }
+  }
+}
+
+std::string Summary(const CopyReport& report) {
+  int done = 0, failed = 0, interrupted = 0;
+  int64_t rows = 0;
+  for (const TableOutcome& t : report.tables) {
+    done += t.state == TableState::kDone && t.schema_errors.empty();
+    failed += t.state == TableState::kFailed || !t.schema_errors.empty();
+    interrupted += t.state == TableState::kInterrupted;
+    rows += t.rows;
+  }
+  std::string out = fmt::format("{} of {} tables done", done, report.tables.size());
+  if (failed > 0) out += fmt::format(", {} failed", failed);
+  if (interrupted > 0) out += fmt::format(", {} interrupted", interrupted);
+  return out + fmt::format("; {} rows in {:.1f} s", rows, report.seconds);
+}
+
+}  // namespace
+
+RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::string& scope,
+                        const std::function<Plan()>& make_plan, const CopyOptions& options,
+                        const RunControl& control, CopyObserver& observer) {
+  RecordedRun out;
+  if (options.explain_only) {
+    out.report = RunPlan(source, destination, make_plan(), options, observer);
+    return out;
+  }
+  std::unique_ptr<RunStore> store = OpenStore(destination, control.state_prefix);
+  std::unique_ptr<ScopeLock> lock = Lock(*store, destination);
+  MarkDeadRuns(*store);
+
+  std::vector<RunRecord> runs = store->Runs();
+  const RunRecord* latest = nullptr;  // the newest `run` of the same copy
+  for (const RunRecord& r : runs) {
+    if (r.command == "run" && r.scope == scope) {
+      latest = &r;
+      break;
+    }
+  }
+  const RunRecord* resumable = nullptr;
+  if (control.resume && !control.resume_run.empty()) {
+    for (const RunRecord& r : runs) {
+      if (r.id == control.resume_run) resumable = &r;
+    }
+    if (!resumable || resumable->command != "run") {
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("no run {} in {}'s run state (ferry status lists the runs)",
+                              control.resume_run, destination.info().display));
+    }
+    if (resumable->status == RunStatus::kDone) {
+      throw Error(ErrorCode::kUsage, fmt::format("run {} finished ({}); nothing to resume",
+                                                 resumable->id, resumable->summary));
+    }
+  } else if (control.resume) {
+    if (latest && latest->status != RunStatus::kDone) resumable = latest;
+    if (!resumable) observer.Note("nothing to resume for this copy: starting a new run");
+  } else if (latest && latest->status == RunStatus::kInterrupted) {
+    throw Error(ErrorCode::kSchema,
+                fmt::format("the destination holds an interrupted {} of this copy ({}); "
+                            "continue it with `ferry run --resume`, or start over with "
+                            "`ferry reset --yes` (empties the tables it wrote)",
+                            Describe(*latest), latest->summary));
+  }
+
+  RunRecording recording;
+  recording.store = store.get();
+  Plan run_plan;
+  if (resumable) {
+    recording.resuming = true;
+    recording.run = *resumable;
+    recording.tables = store->Tables(resumable->id);
+    recording.units = store->Units(resumable->id);
+    run_plan =
+        PlanFromJson(resumable->plan, fmt::format("the stored plan of run {}", resumable->id));
+    observer.Note(fmt::format("resuming {}", Describe(*resumable)));
+    store->FinishRun(resumable->id, RunStatus::kRunning, "resumed");
+    out.resumed = true;
+  } else {
+    run_plan = make_plan();
+    recording.run = NewRunRecord(run_plan, "run");
+    recording.run.scope = scope;
+  }
+  try {
+    out.report = RunPlan(source, destination, run_plan, options, observer, &recording);
+  } catch (const Error& e) {
+    // Refused before anything was written (drift, a bad destination): nothing to resume,
+    // unless this was a resume, which stays as it was.
+    if (!recording.resuming) {
+      try {
+        store->DeleteRun(recording.run.id);
+      } catch (const Error&) {
+      }
+    } else {
+      store->FinishRun(recording.run.id, RunStatus::kInterrupted,
+                       fmt::format("resume refused: {}", e.message()));
+    }
+    throw;
+  }
+  RunStatus status = RunStatus::kDone;
+  if (out.report.interrupted() > 0 || StopRequested()) {
+    status = RunStatus::kInterrupted;
+  } else if (out.report.failed() > 0) {
+    status = RunStatus::kFailed;
+  }
+  store->FinishRun(recording.run.id, status, Summary(out.report));
+  out.run = recording.run;
+  out.run.status = status;
+  return out;
+}
+
+RunHistory ReadRunHistory(Endpoint& destination, const std::string& state_prefix) {
+  RunHistory history;
+  history.runs = OpenStore(destination, state_prefix)->Runs();
+  return history;
+}
+
+RunDetail ReadRunDetail(Endpoint& destination, const std::string& state_prefix,
+                        const std::string& run) {
+  std::unique_ptr<RunStore> store = OpenStore(destination, state_prefix);
+  std::vector<RunRecord> runs = store->Runs();
+  auto it = run.empty() ? runs.begin()
+                        : std::find_if(runs.begin(), runs.end(),
+                                       [&](const RunRecord& r) { return r.id == run; });
+  if (it == runs.end()) {
+    throw Error(ErrorCode::kNotFound,
+                run.empty()
+                    ? fmt::format("{} has no ferry runs recorded", destination.info().display)
+                    : fmt::format("no run {} in {}'s run state", run, destination.info().display));
+  }
+  RunDetail detail;
+  detail.run = *it;
+  detail.tables = store->Tables(it->id);
+  detail.units = store->Units(it->id);
+  return detail;
+}
+
+ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
+                    const std::string& source_display, const std::vector<TableName>& in_scope) {
+  std::unique_ptr<RunStore> store = OpenStore(destination, state_prefix);
+  ResetPlan reset;
+  for (const RunRecord& r : store->Runs()) {
+    if (r.source != source_display || r.command != "run") continue;
+    bool touches = false;
+    for (const TableRecord& t : store->Tables(r.id)) {
+      if (std::find(in_scope.begin(), in_scope.end(), t.source) == in_scope.end()) continue;
+      touches = true;
+      if (t.state == "pending" || t.state == "skipped") continue;
+      if (std::find(reset.tables.begin(), reset.tables.end(), t.destination) ==
+              reset.tables.end() &&
+          destination.DescribeTable(t.destination)) {
+        reset.tables.push_back(t.destination);
+      }
+    }
+    if (touches) reset.runs.push_back(r.id);
+  }
+  return reset;
+}
+
+void ApplyReset(Endpoint& destination, const std::string& state_prefix, const ResetPlan& reset) {
+  std::unique_ptr<RunStore> store = OpenStore(destination, state_prefix);
+  std::unique_ptr<ScopeLock> lock = Lock(*store, destination);
+  for (const TableName& t : reset.tables) destination.TruncateTable(t);
+  for (const std::string& run : reset.runs) store->DeleteRun(run);
+}
+
+std::string AdviceFor(const std::string& error) {
+  auto has = [&](const char* text) { return error.find(text) != std::string::npos; };
+  if (has("[23505]") || has("Duplicate entry") || has("UNIQUE constraint")) {
+    return "the destination already holds a row with this key: empty the table (ferry reset "
+           "--yes, or --truncate), or copy with --write-mode upsert";
+  }
+  if (has("[22001]") || has("too long") || has("does not fit")) {
+    return "a value is longer than the destination column allows: widen the column, or let "
+           "ferry create the table";
+  }
+  if (has("[23502]") || has("cannot be null") || has("NOT NULL")) {
+    return "the destination column refuses NULL but the source holds NULLs";
+  }
+  if (has("[23503]") || has("foreign key constraint")) {
+    return "a foreign key at the destination refuses the row: copy the referenced table first "
+           "or let ferry build foreign keys after the load";
+  }
+  if (has("[42501]") || has("permission denied") || has("command denied")) {
+    return "the destination user lacks a privilege: `ferry check` lists what is missing";
+  }
+  if (has("[08") || has("connection")) {
+    return "the connection dropped and the retries ran out: `ferry run --resume` continues "
+           "where the run stopped";
+  }
+  return "";
+}
+
+}  // namespace ferry

@@ -1,0 +1,67 @@
+// Recorded runs: the run state in the destination around RunPlan. One ferry process at a time
+// writes into a destination (a lock held by the destination itself, released when its holder
+// dies); a run whose process died is marked interrupted; a new run into a copy whose last run
+// was interrupted is refused until it is resumed or reset; `--resume` continues a run from its
+// stored plan, skipping what it committed.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "copier/endpoint.hpp"
+#include "copier/plan.hpp"
+#include "copier/run_state.hpp"
+#include "scheduler/copy_run.hpp"
+
+namespace ferry {
+
+struct RunControl {
+  std::string state_prefix = kDefaultStatePrefix;
+  bool resume = false;
+  std::string resume_run;  // "" = the latest interrupted run of the same copy
+};
+
+struct RecordedRun {
+  CopyReport report;
+  RunRecord run;
+  bool resumed = false;
+};
+
+// Runs the plan `make_plan` makes as a recorded run (see above); `scope` is the copy's
+// RunScopeKey, known before the plan is made (a resume runs the stored plan instead). Throws
+// Error(kBusy) naming the run that holds the destination, Error(kSchema) when an interrupted
+// run is in the way, and what `make_plan` and RunPlan throw.
+RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::string& scope,
+                        const std::function<Plan()>& make_plan, const CopyOptions& options,
+                        const RunControl& control, CopyObserver& observer);
+
+// What the destination's run state says, for `ferry status`.
+struct RunHistory {
+  std::vector<RunRecord> runs;  // newest first
+};
+struct RunDetail {
+  RunRecord run;
+  std::vector<TableRecord> tables;
+  std::vector<UnitRecord> units;
+};
+RunHistory ReadRunHistory(Endpoint& destination, const std::string& state_prefix);
+// `run` "" = the newest run. Throws Error(kNotFound) for an unknown run.
+RunDetail ReadRunDetail(Endpoint& destination, const std::string& state_prefix,
+                        const std::string& run);
+
+// What `ferry reset` empties: destination tables that recorded runs of `source_display` wrote
+// for the source tables in `in_scope`, and those runs.
+struct ResetPlan {
+  std::vector<TableName> tables;  // destination tables to empty (that exist)
+  std::vector<std::string> runs;  // runs to forget
+};
+ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
+                    const std::string& source_display, const std::vector<TableName>& in_scope);
+// Empties the tables and forgets the runs, holding the destination's lock.
+void ApplyReset(Endpoint& destination, const std::string& state_prefix, const ResetPlan& reset);
+
+// Advice for a failed table's error, where ferry knows some ("" otherwise).
+std::string AdviceFor(const std::string& error);
+
+}  // namespace ferry

@@ -1,0 +1,197 @@
+// `ferry status` and `ferry reset`: what the destination's run state says, and starting a copy
+// over.
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "copier/error.hpp"
+#include "drivers/connection_string.hpp"
+#include "drivers/open.hpp"
+#include "scheduler/planning.hpp"
+#include "scheduler/run_control.hpp"
+#include "tools/commands.hpp"
+#include "tools/console.hpp"
+#include "tools/exit_codes.hpp"
+#include "tools/options.hpp"
+
+namespace ferry {
+
+namespace {
+
+struct StateFlags {
+  CommonOptions common;
+  std::string state_prefix = kDefaultStatePrefix;
+  std::string run;
+  bool json = false;
+  bool yes = false;
+};
+
+void AddStateOptions(CLI::App* command, StateFlags& flags) {
+  AddScopeOptions(command, flags.common);
+  command
+      ->add_option("--state-prefix", flags.state_prefix,
+                   "Name prefix of ferry's run state tables in the destination (default ferry_)")
+      ->envname("FERRY_STATE_PREFIX");
+}
+
+std::string Destination(const CommonOptions& c) {
+  if (c.dest) return *c.dest;
+  return BuildJob(c).destination;
+}
+
+std::string RowsPerSecond(const TableRecord& t) {
+  if (t.seconds <= 0 || t.rows <= 0) return "";
+  return Grouped(int64_t(double(t.rows) / t.seconds)) + " rows/s";
+}
+
+nlohmann::json RunJson(const RunRecord& r) {
+  return {{"id", r.id},
+          {"command", r.command},
+          {"status", RunStatusName(r.status)},
+          {"started_at", r.started_at},
+          {"finished_at", r.finished_at},
+          {"source", r.source},
+          {"destination", r.destination},
+          {"host", r.host},
+          {"pid", r.pid},
+          {"summary", r.summary}};
+}
+
+int Status(const StateFlags& flags) {
+  auto dest = OpenEndpoint(Destination(flags.common), EndpointRole::kDestination,
+                           flags.common.inline_password);
+  RunHistory history = ReadRunHistory(*dest, flags.state_prefix);
+  if (history.runs.empty()) {
+    if (flags.json) {
+      fmt::print("{}\n", nlohmann::json{{"runs", nlohmann::json::array()}}.dump(2));
+    } else {
+      fmt::print("no ferry runs recorded in {}\n", dest->info().display);
+    }
+    return kExitOk;
+  }
+  RunDetail detail = ReadRunDetail(*dest, flags.state_prefix, flags.run);
+  if (flags.json) {
+    nlohmann::json out;
+    out["runs"] = nlohmann::json::array();
+    for (const RunRecord& r : history.runs) out["runs"].push_back(RunJson(r));
+    nlohmann::json run = RunJson(detail.run);
+    run["tables"] = nlohmann::json::array();
+    for (const TableRecord& t : detail.tables) {
+      nlohmann::json units = nlohmann::json::array();
+      for (const UnitRecord& u : detail.units) {
+        if (u.table != t.index) continue;
+        units.push_back({{"part", u.part},
+                         {"range", u.range},
+                         {"state", u.state},
+                         {"rows", u.rows},
+                         {"bytes", u.bytes},
+                         {"attempts", u.attempts},
+                         {"error", u.error}});
+      }
+      run["tables"].push_back({{"source", DisplayName(t.source)},
+                               {"destination", DisplayName(t.destination)},
+                               {"state", t.state},
+                               {"rows", t.rows},
+                               {"estimated_rows", t.estimated_rows},
+                               {"bytes", t.bytes},
+                               {"seconds", t.seconds},
+                               {"units", t.units},
+                               {"units_done", t.units_done},
+                               {"attempts", t.attempts},
+                               {"error", t.error},
+                               {"advice", AdviceFor(t.error)},
+                               {"partitions", units}});
+    }
+    out["run"] = run;
+    fmt::print("{}\n", out.dump(2));
+    return kExitOk;
+  }
+  fmt::print("runs in {} (newest first):\n", dest->info().display);
+  for (const RunRecord& r : history.runs) {
+    fmt::print("  {}  {:<7} {:<12} {} .. {}  {}\n", r.id, r.command, RunStatusName(r.status),
+               r.started_at, r.finished_at.empty() ? "" : r.finished_at, r.summary);
+  }
+  const RunRecord& r = detail.run;
+  fmt::print("\nrun {} ({}, {}): {} -> {}\n", r.id, r.command, RunStatusName(r.status), r.source,
+             r.destination);
+  fmt::print("  {:<32} {:<12} {:>24} {:>9} {:>16} {:>7} {:>8}\n", "table", "state",
+             "rows of estimated", "seconds", "rows/s", "units", "attempts");
+  for (const TableRecord& t : detail.tables) {
+    std::string rows = Grouped(t.rows);
+    if (t.estimated_rows >= 0) rows += " of ~" + Grouped(t.estimated_rows);
+    fmt::print("  {:<32} {:<12} {:>24} {:>9.1f} {:>16} {:>7} {:>8}\n", DisplayName(t.source),
+               t.state, rows, t.seconds, RowsPerSecond(t),
+               fmt::format("{}/{}", t.units_done, t.units), t.attempts);
+  }
+  for (const TableRecord& t : detail.tables) {
+    if (t.error.empty() || t.state == "done") continue;
+    fmt::print("\n{} ({}):\n  {}\n", DisplayName(t.source), t.state, t.error);
+    if (std::string advice = AdviceFor(t.error); !advice.empty()) {
+      fmt::print("  advice: {}\n", advice);
+    }
+  }
+  if (r.status == RunStatus::kInterrupted) {
+    fmt::print("\nthis run can be continued with `ferry run --resume {}`\n", r.id);
+  }
+  return kExitOk;
+}
+
+int Reset(const StateFlags& flags) {
+  Job job = BuildJob(flags.common);
+  auto source = OpenEndpoint(job.source, EndpointRole::kSource, flags.common.inline_password);
+  auto dest =
+      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
+  ResetPlan reset =
+      PlanReset(*dest, flags.state_prefix, WithoutSecrets(job.source), TablesInScope(*source, job));
+  if (reset.runs.empty() && reset.tables.empty()) {
+    fmt::print("nothing to reset: no recorded run of {} into {} covers these tables\n",
+               source->info().display, dest->info().display);
+    return kExitOk;
+  }
+  fmt::print("{} {} table{} and forget{} {} run{}:\n", flags.yes ? "emptying" : "would empty",
+             reset.tables.size(), reset.tables.size() == 1 ? "" : "s", flags.yes ? "ting" : "",
+             reset.runs.size(), reset.runs.size() == 1 ? "" : "s");
+  for (const TableName& t : reset.tables) fmt::print("  table {}\n", DisplayName(t));
+  for (const std::string& r : reset.runs) fmt::print("  run {}\n", r);
+  if (!flags.yes) {
+    fmt::print(stderr, "ferry: nothing was changed; run again with --yes to do it\n");
+    return kExitUsage;
+  }
+  ApplyReset(*dest, flags.state_prefix, reset);
+  fmt::print("done: the next `ferry run` starts this copy over\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandAction AddStatusCommand(CLI::App& app) {
+  auto flags = std::make_shared<StateFlags>();
+  CLI::App* status = app.add_subcommand(
+      "status",
+      "Show the runs recorded in DEST (newest first) and, for the newest run or RUN, every "
+      "table's state, rows of estimated, duration, rows/s, units, attempts and errors");
+  AddStateOptions(status, *flags);
+  status->add_option("run", flags->run, "The run to show in detail (default: the newest)");
+  status->add_flag("--json", flags->json, "Print JSON");
+  return [status, flags]() -> int {
+    if (!*status) return -1;
+    return Status(*flags);
+  };
+}
+
+CommandAction AddResetCommand(CLI::App& app) {
+  auto flags = std::make_shared<StateFlags>();
+  CLI::App* reset = app.add_subcommand(
+      "reset",
+      "Start a copy over: empty the destination tables that recorded runs of this copy wrote "
+      "and forget those runs. Without --yes, list what would be emptied and exit 2");
+  AddStateOptions(reset, *flags);
+  reset->add_flag("--yes", flags->yes, "Really empty the tables");
+  return [reset, flags]() -> int {
+    if (!*reset) return -1;
+    return Reset(*flags);
+  };
+}
+
+}  // namespace ferry
