@@ -102,9 +102,28 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
       throw Error(ErrorCode::kUsage, fmt::format("run {} finished ({}); nothing to resume",
                                                  resumable->id, resumable->summary));
     }
+    if (resumable->scope != scope) {
+      throw Error(ErrorCode::kUsage,
+                  fmt::format("run {} copied other tables or between other ends than these "
+                              "options (or this plan file) name ({} -> {}); resume it with the "
+                              "options it was started with, or without --plan",
+                              resumable->id, resumable->source, resumable->destination));
+    }
   } else if (control.resume) {
     if (latest && latest->status != RunStatus::kDone) resumable = latest;
-    if (!resumable) observer.Note("nothing to resume for this copy: starting a new run");
+    if (!resumable) {
+      std::string note = "nothing to resume for this copy: starting a new run";
+      for (const RunRecord& r : runs) {
+        if (r.command == "run" && r.status == RunStatus::kInterrupted) {
+          note += fmt::format(
+              " (the destination also holds interrupted run {} of another copy "
+              "of {}; `--resume {}` names it)",
+              r.id, r.source, r.id);
+          break;
+        }
+      }
+      observer.Note(note);
+    }
   } else if (latest && latest->status == RunStatus::kInterrupted) {
     throw Error(ErrorCode::kSchema,
                 fmt::format("the destination holds an interrupted {} of this copy ({}); "

@@ -17,7 +17,7 @@ ferry=build/tools/ferry
 step() { printf '\n==> [%s/5] %s\n' "$1" "$2"; }
 elapsed() { printf '%dm%02ds' $(((SECONDS - $1) / 60)) $(((SECONDS - $1) % 60)); }
 # SQLite leaves these beside a database; a stale one would be applied to the new file.
-remove_db() { rm -f "$1" "$1-journal" "$1-wal" "$1-shm"; }
+remove_db() { rm -f "$1" "$1-journal" "$1-wal" "$1-shm" "$1.ferry_lock"; }
 
 step 1 "Installing build tools, SQLite and the ODBC libraries (Debian packages)"
 t=$SECONDS

@@ -402,3 +402,56 @@ TEST_CASE("damaged run state is refused with the table, run and value named",
   CHECK(resumed.output.find("ferry_units") != std::string::npos);
   CHECK(resumed.output.find("half-done") != std::string::npos);
 }
+
+TEST_CASE(
+    "a resume against a different plan or with wrong credentials is refused and writes "
+    "nothing",
+    "[resume][postgresql]") {
+  TestDatabase source(Db::kPostgres, "other_src");
+  TestDatabase dest(Db::kPostgres, "other_dst");
+  Seed(source);
+  {
+    ScopedEnv crash("FERRY_TEST_CRASH", "after-commit:2");
+    REQUIRE(RunFerry(Args(source, dest, "-q")).exit_code == 86);
+  }
+  const std::string run = dest.QueryValue("SELECT run_id FROM ferry_runs");
+  const std::string units = dest.QueryValue(
+      "SELECT string_agg(table_index || ':' || part || ':' || state, ',' ORDER BY 1) FROM "
+      "ferry_units");
+  const int64_t rows = Count(dest, "big") + Count(dest, "small");
+
+  // The same run, but only one of its tables: another copy.
+  FerryResult narrower = RunFerry(Args(source, dest, "--include big --resume " + run));
+  INFO(narrower.output);
+  CHECK(narrower.exit_code == 2);
+  CHECK(narrower.output.find("run " + run + " copied other tables") != std::string::npos);
+
+  // A plan file of another copy of this source.
+  const std::string plan_file = "/tmp/" + dest.name() + ".plan.json";
+  FerryResult plan = RunFerry("plan --source " + ShellQuote(source.Url()) + " --dest " +
+                              ShellQuote(dest.Url()) + " --include small -o " + plan_file);
+  REQUIRE(plan.exit_code == 0);
+  FerryResult with_plan = RunFerry("run --plan " + plan_file + " --resume " + run);
+  INFO(with_plan.output);
+  CHECK(with_plan.exit_code == 2);
+  std::remove(plan_file.c_str());
+
+  // Wrong credentials (a user the server does not know): a connection error, without the
+  // password that was tried.
+  std::string wrong_url = dest.Url();
+  wrong_url.replace(wrong_url.find("ferry@"), 6, "nobody@");
+  FerryResult denied = RunFerry("run --resume --source " + ShellQuote(source.Url()) + " --dest " +
+                                ShellQuote(wrong_url));
+  INFO(denied.output);
+  CHECK(denied.exit_code == 3);
+  CHECK(denied.output.find(TestPassword()) == std::string::npos);
+
+  // Nothing above wrote anything: the interrupted run is as it was, and resumes exactly.
+  CHECK(Count(dest, "big") + Count(dest, "small") == rows);
+  CHECK(dest.QueryValue("SELECT string_agg(table_index || ':' || part || ':' || state, ',' "
+                        "ORDER BY 1) FROM ferry_units") == units);
+  FerryResult resumed = RunFerry(Args(source, dest, "--resume " + run));
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CheckSame(source, dest);
+}
