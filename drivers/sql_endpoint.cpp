@@ -298,7 +298,13 @@ std::vector<std::vector<std::string>> SqlEndpoint::SampleKeys(const Table& table
 std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
   auto try_lock = [this, prefix]() -> std::unique_ptr<ScopeLock> {
     const std::string sql = dialect_->TryLockSql(prefix);
-    if (sql.empty()) return TryFileLock("/tmp/ferry-" + prefix + ".lock");
+    if (sql.empty()) {
+      // No session locks on this engine: a file lock per destination (named by a hash of its
+      // display form, so different databases never share one).
+      const std::string& where = info_.display;
+      return TryFileLock(
+          fmt::format("/tmp/ferry-{:016x}-{}lock", std::hash<std::string>{}(where), prefix));
+    }
     std::unique_ptr<SqlSession> session = OpenSqlSession();
     auto rows = session->Query(sql);
     const std::string got = rows.empty() || !rows[0][0] ? "" : *rows[0][0];

@@ -270,9 +270,11 @@ class SqliteDialect final : public Dialect {
     int64_t one_in = fraction >= 1 ? 1 : int64_t(1 / std::max(fraction, 1e-9));
     std::string order;
     for (int k : key) order += (order.empty() ? "" : ", ") + Quote(table.columns[size_t(k)].name);
+    // Only the key columns go through the window: `SELECT *` carried every column of every
+    // row through it (12 s of CPU for 6M lineitem rows, against 1 s for the keys alone).
     return fmt::format(
-        "FROM (SELECT *, row_number() OVER (ORDER BY {}) AS ferry_row FROM {}) AS ferry_sample "
-        "WHERE ferry_row % {} = 0",
+        "FROM (SELECT {0}, row_number() OVER (ORDER BY {0}) AS ferry_row FROM {1}) AS "
+        "ferry_sample WHERE ferry_row % {2} = 0",
         order, QualifiedName(table.name), one_in);
   }
   std::string SampleExpression(const Column& column) const override {
