@@ -166,11 +166,14 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
     }
     throw;
   }
+  // Units stopped by --fail-fast count as interrupted too, but that run failed.
   RunStatus status = RunStatus::kDone;
-  if (out.report.interrupted() > 0 || StopRequested()) {
+  if (StopRequested()) {
     status = RunStatus::kInterrupted;
   } else if (out.report.failed() > 0) {
     status = RunStatus::kFailed;
+  } else if (out.report.interrupted() > 0) {
+    status = RunStatus::kInterrupted;
   }
   store->FinishRun(recording.run.id, status, Summary(out.report));
   out.run = recording.run;
