@@ -238,8 +238,11 @@ TEST_CASE("a sampled verify compares a seeded share of ranges and prints the see
   TestDatabase dest(Db::kPostgres, "verify_sample_dst");
   source.Exec(
       "CREATE TABLE s (id int PRIMARY KEY, v int);\n"
-      "INSERT INTO s SELECT n, n FROM generate_series(1, 2000) AS g(n)");
+      "INSERT INTO s SELECT n, n FROM generate_series(1, 2000) AS g(n);\n"
+      "ANALYZE s");
   REQUIRE(RunFerry("run --quiet " + Ends(source, dest)).exit_code == 0);
+  // Ranges are cut from the table's statistics: autovacuum analysing it between two verifies
+  // would cut other ranges (CI saw 1,227 rows against 1,000). A plan file fixes them for good.
   const std::string args = "--sample 25 --seed 7 --partitions 8 " + Ends(source, dest);
   FerryResult text = RunFerry("verify " + args);
   INFO(text.output);
