@@ -170,7 +170,7 @@ class SqlRunStore final : public RunStore {
 
   void FinishRun(const std::string& run, RunStatus status, const std::string& summary) override {
     Exec(fmt::format("UPDATE {} SET status = {}, finished_at = {}, summary = {} WHERE run_id = {}",
-                     T("runs"), S(RunStatusName(status)), S(Now()), S(summary), S(run)));
+                     T("runs"), S(RunStatusName(status)), S(UtcTimestamp()), S(summary), S(run)));
   }
 
   void UpdateTable(const std::string& run, const TableRecord& t) override {
@@ -322,15 +322,6 @@ class SqlRunStore final : public RunStore {
     } catch (...) {
     }
     Tampered(table, run, column, *v);
-  }
-
-  static std::string Now() {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
   }
 
   void Exec(const std::string& sql) {

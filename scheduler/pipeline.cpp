@@ -243,8 +243,7 @@ class CopyEngine {
         engine->ThreadFinished();
       }
     } done{this};
-    std::unique_ptr<ReadSession> session =
-        Reopen([this] { return source_.OpenReadSession(); }, "source");
+    std::unique_ptr<ReadSession> session = Reopen([this] { return source_.OpenReadSession(); });
     for (;;) {
       if (stop_) return;
       std::optional<size_t> next = NextJob();
@@ -274,7 +273,7 @@ class CopyEngine {
       channel.items.Push(kEndOfUnit);
       if (session_lost) {
         session.reset();
-        session = Reopen([this] { return source_.OpenReadSession(); }, "source");
+        session = Reopen([this] { return source_.OpenReadSession(); });
       }
     }
   }
@@ -304,14 +303,13 @@ class CopyEngine {
   // Opens a session, trying again with backoff while the server cannot be reached (it may be
   // restarting, or have just killed our connection); gives up after max_attempts.
   template <typename Open>
-  auto Reopen(Open open, const char* end) -> decltype(open()) {
+  auto Reopen(Open open) -> decltype(open()) {
     for (int attempt = 1;; ++attempt) {
       try {
         return open();
       } catch (const Error& e) {
         if (!IsTransient(e) || attempt >= std::max(options_.max_attempts, 1) || stop_) throw;
       }
-      (void)end;
       std::this_thread::sleep_for(RetryDelay(attempt));
     }
   }
@@ -403,7 +401,7 @@ class CopyEngine {
       ~Done() { engine->ThreadFinished(); }
     } done{this};
     std::unique_ptr<WriteSession> session =
-        Reopen([this] { return destination_.OpenWriteSession(); }, "destination");
+        Reopen([this] { return destination_.OpenWriteSession(); });
     for (;;) {
       uint32_t channel_index;
       if (!PopReady(channel_index)) return;
@@ -412,7 +410,7 @@ class CopyEngine {
       free_channels_.Push(channel_index);
       if (session_lost) {
         session.reset();
-        session = Reopen([this] { return destination_.OpenWriteSession(); }, "destination");
+        session = Reopen([this] { return destination_.OpenWriteSession(); });
       }
     }
   }

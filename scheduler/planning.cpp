@@ -14,15 +14,6 @@ namespace ferry {
 
 namespace {
 
-std::string UtcNow() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // PostgreSQL to PostgreSQL with the same column types in the same order: the binary COPY
 // stream can go through as it is, with no decoding and no conversion.
 bool CanPassThrough(const TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
@@ -246,7 +237,7 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
   Plan plan;
   plan.source = job.source;
   plan.destination = job.destination;
-  plan.created_at = UtcNow();
+  plan.created_at = UtcTimestamp();
   plan.schema_only = job.schema_only;
   plan.data_only = job.data_only;
   for (const TableName& name : names) {

@@ -249,7 +249,7 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
                    const SyncOptions& options) {
   const auto start = Clock::now();
   SyncReport report;
-  std::unique_ptr<RunStore> store = destination.OpenRunStore("ferry_");
+  std::unique_ptr<RunStore> store = destination.OpenRunStore(kDefaultStatePrefix);
   store->Prepare();
   std::unique_ptr<ScopeLock> lock = store->TryLock();
   if (!lock) {
@@ -264,7 +264,7 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
   source.BeginSnapshot(Consistency::kNone);  // each batch reads rows as they are now
 
   std::unique_ptr<ChangeTracker> tracker = source.OpenChangeTracker();
-  std::unique_ptr<SyncStateStore> state = destination.OpenSyncState("ferry_");
+  std::unique_ptr<SyncStateStore> state = destination.OpenSyncState(kDefaultStatePrefix);
   state->Prepare();
 
   RunRecord run = NewRunRecord(plan, "sync");
@@ -327,7 +327,7 @@ SyncReport RunDiffSync(Endpoint& source, Endpoint& destination, const Job& job,
                        const VerifyOptions& verify) {
   const auto start = Clock::now();
   SyncReport report;
-  std::unique_ptr<RunStore> store = destination.OpenRunStore("ferry_");
+  std::unique_ptr<RunStore> store = destination.OpenRunStore(kDefaultStatePrefix);
   store->Prepare();
   std::unique_ptr<ScopeLock> lock = store->TryLock();
   if (!lock) {
@@ -466,7 +466,7 @@ FinalReport RunFinalSync(Endpoint& source, Endpoint& destination, const Job& job
 
 std::vector<SyncEstimate> EstimateSync(Endpoint& source, Endpoint& destination, const Job& job) {
   // Throughput from the syncs recorded so far: rows applied per second of table time.
-  std::unique_ptr<RunStore> store = destination.OpenRunStore("ferry_");
+  std::unique_ptr<RunStore> store = destination.OpenRunStore(kDefaultStatePrefix);
   store->Prepare();
   int64_t rows = 0;
   double seconds = 0;
