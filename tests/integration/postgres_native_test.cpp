@@ -481,3 +481,41 @@ TEST_CASE("a DSN names the server once: the libpq data path reads it from odbc.i
   CHECK(FirstDifference(ReadCanonical(source, "d"), ReadCanonical(dest, "d")) == "");
   CHECK(run.output.find(TestPassword()) == std::string::npos);
 }
+
+TEST_CASE("long values written to a PostgreSQL destination are compressed with lz4 unless told "
+          "to keep the server's default",
+          "[postgres-native]") {
+  TestDatabase source(Db::kPostgres, "lz4_src");
+  TestDatabase dest(Db::kPostgres, "lz4_dst");
+  if (dest.QueryValue("SELECT count(*) FROM pg_settings WHERE name = "
+                      "'default_toast_compression' AND 'lz4' = ANY(enumvals)") != "1") {
+    WARN("this PostgreSQL server has no lz4: nothing to check");
+    return;
+  }
+  const char* ddl = "CREATE TABLE t (id int PRIMARY KEY, v text)";
+  source.Exec(ddl);
+  // Repetitive enough to compress, long enough (> 2 kB) to be compressed at all.
+  source.Exec("INSERT INTO t SELECT g, repeat('compress me ', 1000) FROM generate_series(1, 20) g");
+  dest.Exec(ddl);
+  const std::string methods = "SELECT string_agg(DISTINCT pg_column_compression(v), ',') FROM t";
+  {
+    auto from = Open(source, EndpointRole::kSource);
+    auto to = Open(dest, EndpointRole::kDestination);
+    CopyTable(*from, *to, "t", true);
+  }
+  CHECK(dest.QueryValue(methods) == "lz4");
+  CHECK(FirstDifference(ReadCanonical(source, "t"), ReadCanonical(dest, "t")) == "");
+  // The column itself keeps the server's default.
+  CHECK(dest.QueryValue("SELECT attcompression::text FROM pg_attribute WHERE attrelid = "
+                        "'t'::regclass AND attname = 'v'") == "");
+
+  dest.Exec("TRUNCATE t");
+  setenv("FERRY_PG_TOAST_COMPRESSION", "server", 1);
+  {
+    auto from = Open(source, EndpointRole::kSource);
+    auto to = Open(dest, EndpointRole::kDestination);
+    CopyTable(*from, *to, "t", true);
+  }
+  unsetenv("FERRY_PG_TOAST_COMPRESSION");
+  CHECK(dest.QueryValue(methods) == dest.QueryValue("SHOW default_toast_compression"));
+}
