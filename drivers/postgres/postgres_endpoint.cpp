@@ -54,7 +54,14 @@ std::unique_ptr<ReadSession> PostgresEndpoint::OpenReadSession() {
 }
 
 std::unique_ptr<WriteSession> PostgresEndpoint::OpenWriteSession() {
-  return std::make_unique<CopyWriteSession>(OpenSqlSession(), dialect());
+  std::unique_ptr<SqlSession> connection = OpenSqlSession();
+  // A unit's commit need not wait for its WAL to reach the disk: a server crash can lose only
+  // whole transactions, and a unit's rows and its "done" mark are one transaction, so a lost
+  // unit is copied again on --resume. What makes the run durable is the run state's own
+  // synchronous commits (a table done, the run finished), which flush all WAL before them.
+  // On the reference workload, units spent 0.1-0.4 s each waiting for that flush.
+  connection->Execute("SET synchronous_commit = off");
+  return std::make_unique<CopyWriteSession>(std::move(connection), dialect());
 }
 
 std::unique_ptr<Endpoint> MakePostgresEndpoint(OdbcEndpointParts parts) {

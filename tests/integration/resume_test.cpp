@@ -11,6 +11,8 @@
 #include <xxhash.h>
 
 #include <chrono>
+#include <exception>
+#include <functional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -100,18 +102,33 @@ pid_t FerryPid(const TestDatabase& dest) {
 FerryResult RunWhile(const std::string& args, const TestDatabase& dest,
                      const std::function<bool(pid_t)>& during) {
   FerryResult result;
-  std::thread runner([&] { result = RunFerry(args); });
-  const auto start = std::chrono::steady_clock::now();
-  bool done = false;
-  while (!done && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
-    pid_t pid = FerryPid(dest);
-    if (pid > 0 && during(pid)) break;
-    if (pid == 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(2)) {
-      done = true;  // finished (or never started)
+  std::exception_ptr failed;
+  // An exception escaping the thread, or leaving this function with the thread unjoined,
+  // would abort the whole test binary (seen once under load): both are caught and rethrown.
+  std::thread runner([&] {
+    try {
+      result = RunFerry(args);
+    } catch (...) {
+      failed = std::current_exception();
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  });
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    bool done = false;
+    while (!done && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+      pid_t pid = FerryPid(dest);
+      if (pid > 0 && during(pid)) break;
+      if (pid == 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(2)) {
+        done = true;  // finished (or never started)
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } catch (...) {
+    runner.join();
+    throw;
   }
   runner.join();
+  if (failed) std::rethrow_exception(failed);
   return result;
 }
 
