@@ -329,10 +329,12 @@ class PostgresDialect final : public Dialect {
  protected:
   // Page sampling reads only the chosen pages: cheap on big tables. Rows of a page are
   // neighbours in key order when keys grow with inserts, so at least kSamplePages pages are
-  // drawn: quantiles then rest on a thousand places in the table, not on a handful.
+  // drawn: quantiles then rest on thousands of places in the table, not on a handful. With
+  // 1,000 pages lineitem's 13 units ranged from 372k to 550k rows (the slowest unit sets the
+  // end of the table); with 6,000, from 432k to 475k, for 0.3 s more planning.
   std::string SampleFrom(const Table& table, const std::vector<int>&,
                          double fraction) const override {
-    constexpr double kSamplePages = 1000;
+    constexpr double kSamplePages = 6000;
     double percent = fraction * 100.0;
     if (table.pages > 0) percent = std::max(percent, kSamplePages * 100.0 / double(table.pages));
     return fmt::format("FROM {} TABLESAMPLE SYSTEM ({:.6f}) REPEATABLE (20261121)",
