@@ -69,9 +69,11 @@ std::string Num(double v) {
 
 class SqlRunStore final : public RunStore {
  public:
-  SqlRunStore(std::unique_ptr<SqlSession> session, const Dialect& dialect, std::string schema,
-              std::string prefix, std::function<std::unique_ptr<ScopeLock>()> try_lock)
-      : session_(std::move(session)),
+  SqlRunStore(std::function<std::unique_ptr<SqlSession>()> open_session, const Dialect& dialect,
+              std::string schema, std::string prefix,
+              std::function<std::unique_ptr<ScopeLock>()> try_lock)
+      : open_session_(std::move(open_session)),
+        session_(open_session_()),
         dialect_(dialect),
         schema_(std::move(schema)),
         prefix_(std::move(prefix)),
@@ -324,9 +326,18 @@ class SqlRunStore final : public RunStore {
     Tampered(table, run, column, *v);
   }
 
+  // A run's state session sits idle through long copies, so it is the one a DBA's idle-session
+  // cleanup or a failover is most likely to cut: a transient failure gets one new session
+  // (every write here is idempotent but StartRun's first inserts, made on a fresh session).
   void Exec(const std::string& sql) {
     try {
-      session_->Execute(sql);
+      try {
+        session_->Execute(sql);
+      } catch (const Error& e) {
+        if (!IsTransient(e)) throw;
+        session_ = open_session_();
+        session_->Execute(sql);
+      }
     } catch (Error& e) {
       e.WithAdvice("ferry could not update its run state in the destination");
       throw;
@@ -345,6 +356,7 @@ class SqlRunStore final : public RunStore {
     }
   }
 
+  std::function<std::unique_ptr<SqlSession>()> open_session_;
   std::unique_ptr<SqlSession> session_;
   const Dialect& dialect_;
   std::string schema_;
@@ -375,11 +387,11 @@ class FileLock final : public ScopeLock {
 
 }  // namespace
 
-std::unique_ptr<RunStore> MakeSqlRunStore(std::unique_ptr<SqlSession> session,
-                                          const Dialect& dialect, std::string schema,
-                                          std::string prefix,
-                                          std::function<std::unique_ptr<ScopeLock>()> try_lock) {
-  return std::make_unique<SqlRunStore>(std::move(session), dialect, std::move(schema),
+std::unique_ptr<RunStore> MakeSqlRunStore(
+    std::function<std::unique_ptr<SqlSession>()> open_session, const Dialect& dialect,
+    std::string schema, std::string prefix,
+    std::function<std::unique_ptr<ScopeLock>()> try_lock) {
+  return std::make_unique<SqlRunStore>(std::move(open_session), dialect, std::move(schema),
                                        std::move(prefix), std::move(try_lock));
 }
 

@@ -14,10 +14,11 @@
 
 namespace ferry {
 
-std::unique_ptr<RunStore> MakeSqlRunStore(std::unique_ptr<SqlSession> session,
-                                          const Dialect& dialect, std::string schema,
-                                          std::string prefix,
-                                          std::function<std::unique_ptr<ScopeLock>()> try_lock);
+// `open_session` opens the store's session, and a new one when a transient error cut it.
+std::unique_ptr<RunStore> MakeSqlRunStore(
+    std::function<std::unique_ptr<SqlSession>()> open_session, const Dialect& dialect,
+    std::string schema, std::string prefix,
+    std::function<std::unique_ptr<ScopeLock>()> try_lock);
 
 // A lock held by a server session: the session itself, kept open until released.
 std::unique_ptr<ScopeLock> HoldSessionLock(std::unique_ptr<SqlSession> session);

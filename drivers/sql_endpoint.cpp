@@ -311,7 +311,8 @@ std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
     if (got != "1" && got != "t") return nullptr;
     return HoldSessionLock(std::move(session));
   };
-  return MakeSqlRunStore(OpenSqlSession(), *dialect_, info_.default_schema, prefix, try_lock);
+  return MakeSqlRunStore([this] { return OpenSqlSession(); }, *dialect_, info_.default_schema,
+                         prefix, try_lock);
 }
 
 std::unique_ptr<ChangeTracker> SqlEndpoint::OpenChangeTracker() {

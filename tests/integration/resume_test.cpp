@@ -316,6 +316,41 @@ TEST_CASE("connections killed by the destination mid-copy are retried and the co
   }
 }
 
+TEST_CASE("a run whose run-state session the destination cuts opens a new one and finishes done",
+          "[resume][postgresql]") {
+  TestDatabase source(Db::kPostgres, "cut_src");
+  TestDatabase dest(Db::kPostgres, "cut_dst");
+  Seed(source);
+  int cut = 0;
+  FerryResult run = RunWhile(Args(source, dest, "", "--readers 1 --writers 1"), dest, [&](pid_t) {
+    // The run state's session: idle, its last statement on ferry_tables (writers only ever
+    // mark ferry_units, and the lock's session only takes the lock).
+    std::vector<Row> victims;
+    try {
+      victims = dest.Query(
+          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+          "pg_backend_pid() AND state = 'idle' AND query LIKE '%ferry_tables%'");
+    } catch (...) {
+      return false;
+    }
+    for (const Row& v : victims) {
+      if (!v[0]) continue;
+      dest.Exec("SELECT pg_terminate_backend(" + *v[0] + ")");
+      ++cut;
+    }
+    return cut > 0;
+  });
+  INFO(run.output);
+  REQUIRE(cut >= 1);
+  CHECK(run.exit_code == 0);
+  CheckSame(source, dest);
+  FerryResult status = RunFerry("status --json --dest " + ShellQuote(dest.Url()));
+  INFO(status.output);
+  auto json = nlohmann::json::parse(status.output);
+  CHECK(json["run"]["status"] == "done");
+  CHECK(json["runs"].size() == 1);
+}
+
 TEST_CASE(
     "a table whose rows the destination rejects fails with the key named and the others "
     "finish",
