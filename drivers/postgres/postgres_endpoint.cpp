@@ -16,6 +16,9 @@ class CopyReadSession final : public ReadSession {
   std::unique_ptr<RowReader> Read(const ReadRequest& request) override {
     return pg::OpenCopyReader(static_cast<pq::Connection&>(*connection_), dialect_, request);
   }
+  ServerDigest Digest(const DigestRequest& request) override {
+    return RunDigest(*connection_, dialect_, request);
+  }
 
  private:
   std::unique_ptr<SqlSession> connection_;
