@@ -836,6 +836,11 @@ void Prepare(TableState& t, Endpoint& source, Endpoint& destination, const Verif
     r.hash_note = "--hash client";
   } else {
     r.hash_note = ServerHashRefusal(t.copy, source.info(), destination.info());
+    if (r.hash_note.empty() && options.hash == HashPath::kAuto &&
+        !(source.info().server_row_hash_faster && destination.info().server_row_hash_faster)) {
+      r.hash_note = fmt::format("faster than {} hashing rows itself (--hash server asks for that)",
+                                EngineName(source.info().engine));
+    }
     t.server_hash = r.hash_note.empty();
   }
   r.hash = t.server_hash ? "server" : "client";

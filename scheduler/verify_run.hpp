@@ -26,7 +26,8 @@ namespace ferry {
 
 // Where rows are hashed. kClient: ferry reads every row and hashes its canonical form. kServer:
 // both servers hash and sum the rows of each range themselves, for tables where that is sound
-// (otherwise ferry does). kAuto: the faster of the two, which is the server where it is sound.
+// (otherwise ferry does). kAuto: the server where that is sound and faster
+// (EndpointInfo::server_row_hash_faster), else ferry.
 enum class HashPath { kAuto, kServer, kClient };
 // "auto", "server", "client"
 const char* HashPathName(HashPath path);

@@ -40,7 +40,7 @@ timed() {
   "${lock[@]}" "$@" >"$OUT/last.log" 2>&1 || { cat "$OUT/last.log" >&2; die "$label failed"; }
   end=$(date +%s.%N)
   local seconds
-  seconds=$(echo "$end - $start" | bc)
+  seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')
   printf '%s\t%.2f\n' "$label" "$seconds" | tee -a "$RESULTS"
 }
 
@@ -87,12 +87,7 @@ done
 
 echo
 echo "seconds, min / median of $RUNS:"
-sort -s -t$'\t' -k1,1 "$RESULTS" | awk -F'\t' '
-  function report() {
-    if (n == 0) return
-    asort(v)
-    printf "  %-40s %7.2f / %7.2f\n", label, v[1], v[int((n + 1) / 2)]
-  }
-  $1 != label { report(); label = $1; n = 0; delete v }
-  { v[++n] = $2 }
-  END { report() }'
+cut -f1 "$RESULTS" | awk '!seen[$0]++' | while IFS= read -r label; do
+  mapfile -t v < <(awk -F'\t' -v l="$label" '$1 == l { print $2 }' "$RESULTS" | sort -n)
+  printf '  %-45s %7s / %7s\n' "$label" "${v[0]}" "${v[$(((${#v[@]} - 1) / 2))]}"
+done

@@ -66,6 +66,7 @@ std::unique_ptr<Endpoint> MakePostgresEndpoint(OdbcEndpointParts parts) {
   // Binary COPY tuples of identical column types go through undecoded between two of these.
   parts.info.binary_copy_pass_through = true;
   parts.info.keys_after_load = true;
+  parts.info.server_row_hash_faster = true;
   return std::make_unique<PostgresEndpoint>(std::move(parts), std::move(params));
 }
 

@@ -125,8 +125,9 @@ TEST_CASE("a clean copy verifies identical in every engine direction", "[verify]
         const nlohmann::json& log = TableNamed(report, "log");
         CHECK(log["keyed"] == false);
         CHECK(log["source_rows"] == 6);
-        // PostgreSQL and MariaDB hash a copy to themselves in the servers, and agree on it.
-        const bool in_servers = from == to && from != Db::kSQLite;
+        // PostgreSQL hashes a copy to itself in the servers by default (MariaDB's MD5 is slower
+        // than ferry's own hashing: it is the next test's, with --hash server).
+        const bool in_servers = from == to && from == Db::kPostgres;
         for (const nlohmann::json* t : {&items, &log}) {
           INFO(t->dump());
           CHECK((*t)["hash"] == (in_servers ? "server" : "client"));
@@ -139,13 +140,16 @@ TEST_CASE("a clean copy verifies identical in every engine direction", "[verify]
 
 namespace {
 
-// A copy of the fixture with each kind of damage from the issue planted at the destination.
-void CopyAndPlantDamage(TestDatabase& source, TestDatabase& dest) {
+// The fixture at the source, copied to the destination.
+void CopyFixture(TestDatabase& source, TestDatabase& dest) {
   MakeFixture(source);
   FerryResult run = RunFerry("run --quiet " + Ends(source, dest));
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
+}
 
+// Each kind of damage from the issue, planted in a clean copy at the destination.
+void PlantDamage(TestDatabase& dest) {
   // Row 41's amount ends in ...; its last digit changes by one.
   std::string amount = Amount(41);
   amount.back() = amount.back() == '9' ? '8' : char(amount.back() + 1);
@@ -198,24 +202,59 @@ TEST_CASE("the servers' own hashes find each planted difference, as ferry's hash
     DYNAMIC_SECTION(DbName(engine) << " to " << DbName(engine)) {
       TestDatabase source(engine, "verify_server_src");
       TestDatabase dest(engine, "verify_server_dst");
-      CopyAndPlantDamage(source, dest);
+      CopyFixture(source, dest);
+
+      // One damage at a time, so each must change the servers' sums on its own; --repair then
+      // puts it right before the next.
+      std::string amount = Amount(41);
+      amount.back() = amount.back() == '9' ? '8' : char(amount.back() + 1);
+      struct Damage {
+        std::string sql;
+        std::string table;
+        std::string found;  // "kind key [columns]"; for the keyless table the kind only
+      };
+      const std::vector<Damage> damages = {
+          {"UPDATE items SET name = 'nbme-7' WHERE id = 7", "items", "different (id)=(7) [name]"},
+          {"DELETE FROM items WHERE id = 13", "items", "missing (id)=(13)"},
+          {"INSERT INTO log VALUES ('stop', 3)", "log", "extra"},
+          {"UPDATE items SET a = 'b-21', b = 'a-21' WHERE id = 21", "items",
+           "different (id)=(21) [a,b]"},
+          {"UPDATE items SET amount = NULL WHERE id = 30", "items", "different (id)=(30) [amount]"},
+          {"UPDATE items SET note = NULL WHERE id = 14", "items", "different (id)=(14) [note]"},
+          {"UPDATE items SET ts = '" + Timestamp(33, 1) + "' WHERE id = 33", "items",
+           "different (id)=(33) [ts]"},
+          {"UPDATE items SET amount = " + amount + " WHERE id = 41", "items",
+           "different (id)=(41) [amount]"},
+      };
+      for (const Damage& damage : damages) {
+        INFO(damage.sql);
+        dest.Exec(damage.sql);
+        nlohmann::json report = VerifyJson("--hash server " + Ends(source, dest), 1);
+        const nlohmann::json& t = TableNamed(report, damage.table);
+        CHECK(t["hash"] == "server");
+        CHECK(t["ranges_rehashed"] == 1);  // the servers' sums differed
+        std::vector<std::string> found = Differences(t);
+        if (damage.table == "log" && found.size() == 1) found[0] = found[0].substr(0, 5);
+        CHECK(found == std::vector<std::string>{damage.found});
+        CHECK(TableNamed(report, damage.table == "log" ? "items" : "log")["verdict"] ==
+              "identical");
+        nlohmann::json repaired = VerifyJson("--repair --hash server " + Ends(source, dest), 0);
+        CHECK(repaired["identical"] == 2);
+      }
+      nlohmann::json clean = VerifyJson("--hash server " + Ends(source, dest), 0);
+      for (const char* name : {"items", "log"}) {
+        CHECK(TableNamed(clean, name)["hash"] == "server");
+        CHECK(TableNamed(clean, name)["ranges_rehashed"] == 0);
+      }
+
+      // All of them at once: the same report whichever end hashes.
+      PlantDamage(dest);
       for (const char* path : {"server", "client"}) {
         INFO("--hash " << path);
         nlohmann::json report = VerifyJson(fmt::format("--hash {} {}", path, Ends(source, dest)), 1);
         CheckPlantedDamageFound(report);
-        for (const char* name : {"items", "log"}) {
-          const nlohmann::json& t = TableNamed(report, name);
-          CHECK(t["hash"] == path);
-          // The one range of each table differed in the servers' sums and was read by ferry.
-          CHECK(t["ranges_rehashed"] == (std::string(path) == "server" ? 1 : 0));
-        }
+        for (const char* name : {"items", "log"}) CHECK(TableNamed(report, name)["hash"] == path);
       }
-      nlohmann::json repaired = VerifyJson("--repair " + Ends(source, dest), 0);
-      CHECK(repaired["identical"] == 2);
-      nlohmann::json after = VerifyJson("--hash server " + Ends(source, dest), 0);
-      CHECK(after["identical"] == 2);
-      CHECK(TableNamed(after, "items")["hash"] == "server");
-      CHECK(TableNamed(after, "items")["ranges_rehashed"] == 0);
     }
   }
 }
@@ -254,7 +293,8 @@ TEST_CASE("planted damage is found by key, kind and column, and --repair puts it
     DYNAMIC_SECTION(DbName(from) << " to " << DbName(to)) {
       TestDatabase source(from, "verify_plant_src");
       TestDatabase dest(to, "verify_plant_dst");
-      CopyAndPlantDamage(source, dest);
+      CopyFixture(source, dest);
+      PlantDamage(dest);
       nlohmann::json report = VerifyJson(Ends(source, dest), 1);
       CheckPlantedDamageFound(report);
 
