@@ -725,8 +725,8 @@ std::string ServerHashRefusal(const TableCopyPlan& copy, const EndpointInfo& sou
     return fmt::format("the destination ({}) cannot hash rows itself",
                        EngineName(destination.engine));
   }
-  if (source.engine != destination.engine ||
-      source.server_row_hash != destination.server_row_hash) {
+  if (source.engine != destination.engine) return "the two ends are different engines";
+  if (source.server_row_hash != destination.server_row_hash) {
     return fmt::format("the servers hash rows differently ({}; {})", source.server_row_hash,
                        destination.server_row_hash);
   }

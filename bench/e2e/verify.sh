@@ -19,7 +19,7 @@ source bench/e2e/common.sh
 RUNS=${RUNS:-3}
 SECTIONS=${SECTIONS:-pg mariadb}
 FERRY_BIN=${FERRY_BIN:-build/tools/ferry}
-OUT=${OUT:-/var/tmp/ferry-verify-bench}
+export OUT=${OUT:-/var/tmp/ferry-verify-bench}
 LOCK=${LOCK:-}
 DB=ferry_verify_bench
 mkdir -p "$OUT"
@@ -28,20 +28,19 @@ export FERRY_SOURCE_PASSWORD=$BENCH_PASSWORD FERRY_DEST_PASSWORD=$BENCH_PASSWORD
 RESULTS=$OUT/results.tsv
 : >"$RESULTS"
 
-# Runs "$@" (under the lock when there is one), records its wall time as "$label", fails on an
-# exit other than 0.
+# Runs "$@" and records its wall time as "$label" (measured inside the lock when there is one,
+# so waiting for it does not count); fails on an exit other than 0.
 timed() {
   local label=$1
   shift
   local lock=()
   [ -n "$LOCK" ] && lock=(flock -x "$LOCK")
-  local start end
-  start=$(date +%s.%N)
-  "${lock[@]}" "$@" >"$OUT/last.log" 2>&1 || { cat "$OUT/last.log" >&2; die "$label failed"; }
-  end=$(date +%s.%N)
+  "${lock[@]}" bash -c 'start=$(date +%s.%N); "$@" >"$OUT/last.log" 2>&1; rc=$?
+    echo "$start $(date +%s.%N)" >"$OUT/last.time"; exit $rc' timed "$@" ||
+    { cat "$OUT/last.log" >&2; die "$label failed"; }
   local seconds
-  seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')
-  printf '%s\t%.2f\n' "$label" "$seconds" | tee -a "$RESULTS"
+  seconds=$(awk '{ printf "%.2f", $2 - $1 }' "$OUT/last.time")
+  printf '%s\t%s\n' "$label" "$seconds" | tee -a "$RESULTS"
 }
 
 pg_section() {
