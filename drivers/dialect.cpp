@@ -356,6 +356,32 @@ std::string Dialect::SelectSql(const Table& table, const std::vector<int>& colum
   return where.empty() ? sql : sql + " " + where;
 }
 
+std::string Dialect::RowHashExpression(const Table& table, const std::vector<int>&) const {
+  throw Error(ErrorCode::kInternal, "this engine cannot hash rows in the server",
+              ErrorContext{DisplayName(table.name), "", "", ""});
+}
+
+std::string Dialect::DigestSql(const Table& table, const std::vector<int>& columns,
+                               const KeyRange& range) const {
+  std::string sql = "SELECT COUNT(*), SUM(" + RowHashExpression(table, columns) + ") FROM " +
+                    QualifiedName(table.name);
+  std::string where = RangePredicate(table, range);
+  return where.empty() ? sql : sql + " " + where;
+}
+
+ServerDigest RunDigest(SqlSession& session, const Dialect& dialect, const DigestRequest& request) {
+  std::vector<SqlSession::Row> rows =
+      session.Query(dialect.DigestSql(*request.table, request.columns, request.range));
+  if (rows.size() != 1 || rows[0].size() != 2 || !rows[0][0]) {
+    throw Error(ErrorCode::kInternal, "the server's row digest came back malformed",
+                ErrorContext{DisplayName(request.table->name), "", "", ""});
+  }
+  ServerDigest out;
+  out.rows = std::stoll(*rows[0][0]);
+  out.sum = rows[0][1].value_or("0");
+  return out;
+}
+
 std::string Dialect::InsertSql(const Table& table, const std::vector<int>& columns) const {
   std::string names, markers;
   for (size_t i = 0; i < columns.size(); ++i) {

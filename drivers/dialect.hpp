@@ -141,6 +141,13 @@ class Dialect {
   // SELECT of `columns` (through SelectExpression) for one work unit.
   std::string SelectSql(const Table& table, const std::vector<int>& columns,
                         const KeyRange& range) const;
+  // Server-side hashing for `ferry verify`: what EndpointInfo::server_row_hash says for this
+  // server ("" where the engine cannot hash rows itself, or this version cannot), and a query
+  // returning one row with the number of rows of `range` and the exact sum of their row hashes
+  // over `columns` (NULL for no rows).
+  virtual std::string ServerRowHash(SqlSession& /*connection*/) const { return ""; }
+  std::string DigestSql(const Table& table, const std::vector<int>& columns,
+                        const KeyRange& range) const;
   // INSERT of `columns` with one parameter marker each.
   std::string InsertSql(const Table& table, const std::vector<int>& columns) const;
   // InsertSql followed by UpsertClause: rows whose `key` exists are updated.
@@ -174,6 +181,9 @@ class Dialect {
                                  double fraction) const = 0;
   // A key column as canonical text in a sample (hex for bytes).
   virtual std::string SampleExpression(const Column& column) const;
+  // One row's hash over `columns` as an integer expression whose SUM the engine computes exactly
+  // (DigestSql); NULL-aware, and sensitive to which column holds which value.
+  virtual std::string RowHashExpression(const Table& table, const std::vector<int>& columns) const;
   // The predicate for a physical-location range; "" where the engine has none.
   virtual std::string LocationPredicate(const KeyRange& /*range*/) const { return ""; }
   // Renders canonical text of a key value as a literal of this dialect.
@@ -209,6 +219,9 @@ class Dialect {
  private:
   char quote_;
 };
+
+// Runs DigestSql on `session` (inside whatever transaction it is in) and reads its row.
+ServerDigest RunDigest(SqlSession& session, const Dialect& dialect, const DigestRequest& request);
 
 std::unique_ptr<Dialect> MakePostgresDialect();
 std::unique_ptr<Dialect> MakeMariaDbDialect();

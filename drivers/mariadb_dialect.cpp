@@ -370,7 +370,35 @@ class MariaDbDialect final : public Dialect {
     }
   }
 
+  // MD5 over the values' text, whose forms (DOUBLE's digits, temporal formats) a server
+  // version keeps: the same major.minor version of the same product at both ends. TIMESTAMP
+  // values print in the session's time zone, which SetUpSession pins to UTC.
+  std::string ServerRowHash(SqlSession& connection) const override {
+    auto rows = connection.Query("SELECT VERSION()");
+    if (rows.empty() || !rows[0][0]) return "";
+    const std::string& version = *rows[0][0];
+    const size_t first = version.find('.');
+    const size_t second = first == std::string::npos ? first : version.find('.', first + 1);
+    if (second == std::string::npos) return "";
+    const bool mariadb = version.find("MariaDB") != std::string::npos;
+    return fmt::format("{} {} MD5 of quoted values", mariadb ? "MariaDB" : "MySQL",
+                       version.substr(0, second));
+  }
+
  protected:
+  // The first 64 bits of the MD5 of the row's values, each as QUOTE gives it (NULL as the bare
+  // word, every string quoted and escaped, so no two rows spell alike) in the form ferry reads it
+  // (FLOAT widened to DOUBLE), as bytes (no collation to mix), joined by commas; DigestSql sums
+  // them as DECIMAL, exactly.
+  std::string RowHashExpression(const Table& table, const std::vector<int>& columns) const override {
+    std::string values;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const Column& c = table.columns[size_t(columns[i])];
+      values += (i > 0 ? ", " : "") + ("QUOTE(CAST(" + SelectExpression(c) + " AS BINARY))");
+    }
+    return "CAST(CONV(LEFT(MD5(CONCAT_WS(',', " + values + ")), 16), 16, 10) AS UNSIGNED)";
+  }
+
   // MariaDB has no TABLESAMPLE: this reads every row once (the clustered key is the table).
   std::string SampleFrom(const Table& table, const std::vector<int>&,
                          double fraction) const override {

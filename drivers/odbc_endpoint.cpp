@@ -236,6 +236,9 @@ class OdbcReadSession final : public ReadSession {
     }
     return std::make_unique<OdbcRowReader>(*connection_, dialect_, request, can_position_);
   }
+  ServerDigest Digest(const DigestRequest& request) override {
+    return RunDigest(*connection_, dialect_, request);
+  }
 
  private:
   std::unique_ptr<odbc::Connection> connection_;

@@ -19,6 +19,7 @@ SqlEndpoint::SqlEndpoint(std::unique_ptr<Dialect> dialect, std::unique_ptr<SqlSe
   info_.limits = dialect_->limits();
   info_.table_names_fold_case = dialect_->FoldsTableNames(*catalog_);
   info_.column_names_fold_case = dialect_->FoldsColumnNames();
+  info_.server_row_hash = dialect_->ServerRowHash(*catalog_);
 }
 
 std::optional<bool> SqlEndpoint::HasPrivilege(const TableName& table, Privilege privilege) {

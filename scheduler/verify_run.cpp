@@ -199,6 +199,7 @@ struct TableState {
   std::vector<int> source_position;       // source column index -> batch position, or -1
   std::vector<RangePair> ranges;          // the copy's units
   std::vector<bool> checked;              // chosen by the sample
+  bool server_hash = false;               // ranges are first compared by server digests
 
   // Filled by a comparison pass, under `mutex`.
   std::mutex mutex;
@@ -215,6 +216,7 @@ struct TableState {
   int64_t destination_rows = 0;
   int differing = 0;
   int split = 0;
+  int rehashed = 0;
   std::optional<Clock::time_point> first_start;
   Clock::time_point last_end;
 
@@ -228,7 +230,7 @@ struct TableState {
     extra.clear();
     pending = 0;
     source_rows = destination_rows = 0;
-    differing = split = 0;
+    differing = split = rehashed = 0;
   }
 };
 
@@ -430,7 +432,36 @@ class Comparison {
     return position;
   }
 
+  // Both servers reduce the range themselves; true when their digests agree (the range is
+  // identical: its rows are counted for a top-level range).
+  bool CompareInServers(const Task& task, TableState& t, SessionThread& source,
+                        SessionThread& destination) {
+    ServerDigest s, d;
+    OnBothSides(
+        source, destination,
+        [&](ReadSession& session) {
+          s = session.Digest({&t.copy.source, t.copy.source_columns, task.range.source});
+        },
+        [&](ReadSession& session) {
+          d = session.Digest(
+              {&t.copy.destination, t.copy.destination_columns, task.range.destination});
+        });
+    std::lock_guard lock(t.mutex);
+    if (!(s == d)) {
+      ++t.rehashed;
+      return false;
+    }
+    if (task.top) {
+      t.source_rows += s.rows;
+      t.destination_rows += d.rows;
+    }
+    return true;
+  }
+
   void Compare(const Task& task, TableState& t, SessionThread& source, SessionThread& destination) {
+    // Where the servers' sums differ, ferry reads the range and decides by the canonical form:
+    // a difference only in how the servers spell equal values (numeric's scale, say) is none.
+    if (t.server_hash && CompareInServers(task, t, source, destination)) return;
     const int split = t.keyed() ? SplitPosition(t, task.range.source) : -1;
     SideDigest s, d;
     OnBothSides(
@@ -681,6 +712,35 @@ bool SameOrderOnBothEnds(const ColumnType& source, const ColumnType& destination
   return by_value(source) && by_value(destination);
 }
 
+// Why the servers cannot hash this table's rows for the comparison, or "" when they can: both
+// must hash rows alike (same engine, the same server_row_hash), and every compared column must
+// have the same declared type at both ends, as for PostgreSQL's pass-through, since the servers
+// hash their own forms of the values, not ferry's canonical form.
+std::string ServerHashRefusal(const TableCopyPlan& copy, const EndpointInfo& source,
+                              const EndpointInfo& destination) {
+  if (source.server_row_hash.empty()) {
+    return fmt::format("the source ({}) cannot hash rows itself", EngineName(source.engine));
+  }
+  if (destination.server_row_hash.empty()) {
+    return fmt::format("the destination ({}) cannot hash rows itself",
+                       EngineName(destination.engine));
+  }
+  if (source.engine != destination.engine) return "the two ends are different engines";
+  if (source.server_row_hash != destination.server_row_hash) {
+    return fmt::format("the servers hash rows differently ({}; {})", source.server_row_hash,
+                       destination.server_row_hash);
+  }
+  for (size_t i = 0; i < copy.source_columns.size(); ++i) {
+    const Column& s = copy.source.columns[size_t(copy.source_columns[i])];
+    const Column& d = copy.destination.columns[size_t(copy.destination_columns[i])];
+    if (s.type.native.empty() || s.type.native != d.type.native) {
+      return fmt::format("column {} is {} at the source and {} at the destination", d.name,
+                         s.type.native, d.type.native);
+    }
+  }
+  return "";
+}
+
 // Resolves a table of the plan against both ends: the source as it is now (refused when it
 // drifted from the plan), the destination table (which must exist), the column pairs, and
 // the copy's units in source and destination column indices.
@@ -770,6 +830,20 @@ void Prepare(TableState& t, Endpoint& source, Endpoint& destination, const Verif
     ranges[0].destination.key_columns = {destination_of[size_t(k)]};
   }
   t.ranges = std::move(ranges);
+
+  TableVerification& r = *t.result;
+  if (options.hash == HashPath::kClient) {
+    r.hash_note = "--hash client";
+  } else {
+    r.hash_note = ServerHashRefusal(t.copy, source.info(), destination.info());
+    if (r.hash_note.empty() && options.hash == HashPath::kAuto &&
+        !(source.info().server_row_hash_faster && destination.info().server_row_hash_faster)) {
+      r.hash_note = fmt::format("faster than {} hashing rows itself (--hash server asks for that)",
+                                EngineName(source.info().engine));
+    }
+    t.server_hash = r.hash_note.empty();
+  }
+  r.hash = t.server_hash ? "server" : "client";
 }
 
 // Fills the report entries from the comparison's state; differences in key order.
@@ -800,6 +874,7 @@ void Summarise(TableState& t, const VerifyOptions& options) {
   r.counts = t.counts;
   r.ranges_differing = t.differing;
   r.ranges_split = t.split;
+  r.ranges_rehashed = t.rehashed;
   TrimFound(t.found, options.max_keys);
   r.differences.clear();
   for (const Found& f : t.found) r.differences.push_back(f.difference);
@@ -875,6 +950,18 @@ const char* DifferenceKindName(DifferenceKind kind) {
   return "different";
 }
 
+const char* HashPathName(HashPath path) {
+  switch (path) {
+    case HashPath::kAuto:
+      return "auto";
+    case HashPath::kServer:
+      return "server";
+    case HashPath::kClient:
+      return "client";
+  }
+  return "auto";
+}
+
 const char* VerdictName(Verdict verdict) {
   switch (verdict) {
     case Verdict::kIdentical:
@@ -899,8 +986,11 @@ VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan
   report.sample_percent = options.sample_percent;
   report.seed = options.seed;
   report.repair = options.repair;
+  report.hash = options.hash;
   report.method =
-      "xxh64 of canonical rows, summed per range; hashed by ferry on both ends (oneTBB)";
+      "per range, a row count and a sum of row hashes: hashed by both servers in SQL for tables "
+      "marked 'server' (same engine, identical column types), else xxh64 of canonical rows "
+      "hashed by ferry (oneTBB); ranges that differ are compared by ferry, down to the keys";
   for (const TablePlan& p : plan.tables) {
     if (p.strategy == "skip") continue;
     TableVerification r;
@@ -992,9 +1082,10 @@ VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan
       for (auto& t : tables) {
         TableVerification& r = *t->result;
         if (!r.repaired || !r.repair_error.empty()) continue;
-        const int differed = r.ranges_differing;
+        const int differed = r.ranges_differing, rehashed = r.ranges_rehashed;
         Summarise(*t, options);
         r.ranges_differing = differed;
+        r.ranges_rehashed = rehashed;
         r.source_rows = t->source_rows;
         r.destination_rows = t->destination_rows;
       }

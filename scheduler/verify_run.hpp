@@ -5,7 +5,10 @@
 // differ is cut into smaller ranges and compared again (single-column integer keys), until it is
 // small enough to compare key by key; its rows are then reported as missing at the destination,
 // extra at the destination, or different (naming the columns). Keyless tables are compared as
-// multisets of row hashes. With `repair`, the differing ranges are copied again through the
+// multisets of row hashes. Where both ends are the same engine hashing rows alike and the
+// compared columns have identical declared types, each range is first reduced by the servers
+// themselves (ReadSession::Digest: a row count and an exact sum of row hashes computed in SQL), so
+// no row travels; a range whose server sums differ is compared as above. With `repair`, the differing ranges are copied again through the
 // normal pipeline (each replacing its range at the destination) and compared once more.
 #pragma once
 
@@ -20,6 +23,14 @@
 #include "scheduler/pipeline.hpp"
 
 namespace ferry {
+
+// Where rows are hashed. kClient: ferry reads every row and hashes its canonical form. kServer:
+// both servers hash and sum the rows of each range themselves, for tables where that is sound
+// (otherwise ferry does). kAuto: the server where that is sound and faster
+// (EndpointInfo::server_row_hash_faster), else ferry.
+enum class HashPath { kAuto, kServer, kClient };
+// "auto", "server", "client"
+const char* HashPathName(HashPath path);
 
 struct VerifyOptions {
   // Comparison workers; each holds one source and one destination connection.
@@ -37,6 +48,7 @@ struct VerifyOptions {
   // Compare this percentage of each table's ranges, chosen at random from `seed`.
   double sample_percent = 100;
   uint64_t seed = 0;
+  HashPath hash = HashPath::kAuto;
   // Copy the differing ranges again, through `engine`, then compare them again.
   bool repair = false;
   EngineOptions engine;
@@ -74,6 +86,11 @@ struct TableVerification {
   int ranges_checked = 0;    // fewer with sample_percent
   int ranges_differing = 0;  // of those checked
   int ranges_split = 0;      // differing ranges cut into smaller ones
+  // Where this table's rows were hashed: "server" or "client"; why not in the server when it
+  // could have been asked for; ranges whose server sums differed and ferry compared again.
+  std::string hash = "client";
+  std::string hash_note;
+  int ranges_rehashed = 0;
   int64_t source_rows = 0;   // in the ranges checked
   int64_t destination_rows = 0;
   DifferenceCounts counts;
@@ -100,6 +117,7 @@ struct VerifyReport {
   bool repair = false;
   double seconds = 0;
   std::string method;  // how rows were hashed
+  HashPath hash = HashPath::kAuto;  // as asked; each table says where it was hashed
 
   int Count(Verdict verdict) const;
 };

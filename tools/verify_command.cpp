@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -34,6 +35,7 @@ struct VerifyFlags {
   double sample = 100;
   std::optional<uint64_t> seed;
   int64_t leaf_rows = VerifyOptions{}.leaf_rows;
+  HashPath hash = HashPath::kAuto;
   bool quiet = false;
 };
 
@@ -48,6 +50,16 @@ Plan ReadPlanFile(const std::string& path) {
 std::string Counts(const DifferenceCounts& c) {
   return fmt::format("{} missing, {} extra, {} different", Grouped(c.missing), Grouped(c.extra),
                      Grouped(c.different));
+}
+
+// "hashed in the servers", "hashed by ferry (column x is ... )".
+std::string HashedBy(const TableVerification& t) {
+  if (t.hash == "server") {
+    return t.ranges_rehashed > 0
+               ? fmt::format("hashed in the servers, {} ranges again by ferry", t.ranges_rehashed)
+               : "hashed in the servers";
+  }
+  return t.hash_note.empty() ? "hashed by ferry" : "hashed by ferry: " + t.hash_note;
 }
 
 void PrintText(const VerifyReport& report, const Endpoint& source, const Endpoint& dest,
@@ -66,8 +78,8 @@ void PrintText(const VerifyReport& report, const Endpoint& source, const Endpoin
         (t.source == t.destination ? std::string() : " -> " + DisplayName(t.destination));
     switch (t.verdict) {
       case Verdict::kIdentical:
-        fmt::print("{}: identical, {} rows, {} of {} ranges, {:.2f} s{}\n", name,
-                   Grouped(t.source_rows), t.ranges_checked, t.ranges, t.seconds,
+        fmt::print("{}: identical, {} rows, {} of {} ranges, {}, {:.2f} s{}\n", name,
+                   Grouped(t.source_rows), t.ranges_checked, t.ranges, HashedBy(t), t.seconds,
                    t.repaired ? fmt::format(" (after repair: {} ranges, {} rows copied again; "
                                             "before: {})",
                                             t.ranges_repaired, Grouped(t.rows_recopied),
@@ -77,9 +89,9 @@ void PrintText(const VerifyReport& report, const Endpoint& source, const Endpoin
       case Verdict::kDiffers:
         fmt::print(
             "{}: DIFFERS: {} ({} rows at the source, {} at the destination; {} of {} "
-            "ranges differ), {:.2f} s\n",
+            "ranges differ; {}), {:.2f} s\n",
             name, Counts(t.counts), Grouped(t.source_rows), Grouped(t.destination_rows),
-            t.ranges_differing, t.ranges_checked, t.seconds);
+            t.ranges_differing, t.ranges_checked, HashedBy(t), t.seconds);
         if (t.repaired && !t.repair_error.empty()) {
           fmt::print("    repair failed: {}\n", t.repair_error);
         } else if (t.repaired) {
@@ -143,6 +155,7 @@ void PrintJson(const VerifyReport& report, const Endpoint& source, const Endpoin
   out["source"] = source.info().display;
   out["destination"] = dest.info().display;
   out["method"] = report.method;
+  out["hash"] = HashPathName(report.hash);
   out["consistency"] = report.consistency;
   out["sample_percent"] = report.sample_percent;
   out["seed"] = report.seed;
@@ -162,6 +175,9 @@ void PrintJson(const VerifyReport& report, const Endpoint& source, const Endpoin
     j["ranges_checked"] = t.ranges_checked;
     j["ranges_differing"] = t.ranges_differing;
     j["ranges_split"] = t.ranges_split;
+    j["hash"] = t.hash;
+    if (!t.hash_note.empty()) j["hash_note"] = t.hash_note;
+    j["ranges_rehashed"] = t.ranges_rehashed;
     j["source_rows"] = t.source_rows;
     j["destination_rows"] = t.destination_rows;
     j["counts"] = ToJson(t.counts);
@@ -212,6 +228,7 @@ int Verify(const VerifyFlags& flags) {
   options.sample_percent = flags.sample;
   options.seed = flags.seed ? *flags.seed : std::random_device{}();
   options.repair = flags.repair;
+  options.hash = flags.hash;
   options.engine = copy.engine;
 
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, c.inline_password);
@@ -273,6 +290,18 @@ CommandAction AddVerifyCommand(CLI::App& app) {
                      "A differing range of at most this many rows is compared key by key; larger "
                      "ones are cut into smaller ranges first where the key is one integer column "
                      "(default 20000)");
+  verify
+      ->add_option("--hash", flags->hash,
+                   "Where rows are hashed: server (both servers hash and sum each range's rows "
+                   "in SQL, for tables whose ends are the same engine with identical column "
+                   "types; ranges that differ are read by ferry), client (ferry reads and "
+                   "hashes every row), auto (server where it can and that is faster: PostgreSQL; "
+                   "default)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, HashPath>{
+              {"auto", HashPath::kAuto}, {"server", HashPath::kServer}, {"client", HashPath::kClient}},
+          CLI::ignore_case))
+      ->envname("FERRY_VERIFY_HASH");
   verify->add_flag("--quiet,-q", flags->quiet, "Print only tables that are not identical");
   return [verify, flags]() -> int {
     if (!*verify) return -1;

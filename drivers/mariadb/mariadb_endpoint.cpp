@@ -53,6 +53,9 @@ class MariaDbReadSession final : public ReadSession {
     }
     return mariadb::MakeStreamingReader(*connection_, dialect_, request);
   }
+  ServerDigest Digest(const DigestRequest& request) override {
+    return RunDigest(*connection_, dialect_, request);
+  }
 
  private:
   std::unique_ptr<Connection> connection_;

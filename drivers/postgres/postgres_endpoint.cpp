@@ -16,6 +16,9 @@ class CopyReadSession final : public ReadSession {
   std::unique_ptr<RowReader> Read(const ReadRequest& request) override {
     return pg::OpenCopyReader(static_cast<pq::Connection&>(*connection_), dialect_, request);
   }
+  ServerDigest Digest(const DigestRequest& request) override {
+    return RunDigest(*connection_, dialect_, request);
+  }
 
  private:
   std::unique_ptr<SqlSession> connection_;
@@ -70,6 +73,7 @@ std::unique_ptr<Endpoint> MakePostgresEndpoint(OdbcEndpointParts parts) {
   // Binary COPY tuples of identical column types go through undecoded between two of these.
   parts.info.binary_copy_pass_through = true;
   parts.info.keys_after_load = true;
+  parts.info.server_row_hash_faster = true;
   return std::make_unique<PostgresEndpoint>(std::move(parts), std::move(params));
 }
 

@@ -1,5 +1,6 @@
 // `ferry verify` end to end on the real servers: a clean copy verifies identical in all nine
-// engine directions; damage planted at the destination after a copy (a changed byte, a deleted
+// engine directions (PostgreSQL and MariaDB to themselves with the servers hashing the rows, and
+// by ferry where the column types differ); damage planted at the destination after a copy (a changed byte, a deleted
 // row, a duplicated keyless row, swapped values, NULLs, a microsecond, a last digit) is found
 // with its exact key, kind and columns, and `--repair` puts it right; an unreachable
 // destination fails clearly without showing a password.
@@ -124,9 +125,164 @@ TEST_CASE("a clean copy verifies identical in every engine direction", "[verify]
         const nlohmann::json& log = TableNamed(report, "log");
         CHECK(log["keyed"] == false);
         CHECK(log["source_rows"] == 6);
+        // PostgreSQL hashes a copy to itself in the servers by default (MariaDB's MD5 is slower
+        // than ferry's own hashing: it is the next test's, with --hash server).
+        const bool in_servers = from == to && from == Db::kPostgres;
+        for (const nlohmann::json* t : {&items, &log}) {
+          INFO(t->dump());
+          CHECK((*t)["hash"] == (in_servers ? "server" : "client"));
+          CHECK((*t)["ranges_rehashed"] == 0);
+        }
       }
     }
   }
+}
+
+namespace {
+
+// The fixture at the source, copied to the destination.
+void CopyFixture(TestDatabase& source, TestDatabase& dest) {
+  MakeFixture(source);
+  FerryResult run = RunFerry("run --quiet " + Ends(source, dest));
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+}
+
+// Each kind of damage from the issue, planted in a clean copy at the destination.
+void PlantDamage(TestDatabase& dest) {
+  // Row 41's amount ends in ...; its last digit changes by one.
+  std::string amount = Amount(41);
+  amount.back() = amount.back() == '9' ? '8' : char(amount.back() + 1);
+  dest.Exec(
+      "UPDATE items SET name = 'nbme-7' WHERE id = 7;\n"          // one changed byte
+      "DELETE FROM items WHERE id = 13;\n"                        // one row deleted
+      "INSERT INTO log VALUES ('stop', 3);\n"                     // a keyless row duplicated
+      "UPDATE items SET a = 'b-21', b = 'a-21' WHERE id = 21;\n"  // two values swapped
+      "UPDATE items SET amount = NULL WHERE id = 30;\n"           // a value set to NULL
+      "UPDATE items SET note = NULL WHERE id = 14;\n"             // an empty string set to NULL
+      "UPDATE items SET ts = '" +
+      Timestamp(33, 1) +  // a timestamp one microsecond later
+      "' WHERE id = 33;\n"
+      "UPDATE items SET amount = " +
+      amount + " WHERE id = 41");  // a numeric's last digit
+  REQUIRE(dest.QueryValue("SELECT note FROM items WHERE id = 14").empty());
+}
+
+// The report on the planted damage: every difference with its key, kind and columns.
+void CheckPlantedDamageFound(const nlohmann::json& report) {
+  const nlohmann::json& items = TableNamed(report, "items");
+  CHECK(items["verdict"] == "differs");
+  CHECK(items["counts"]["missing"] == 1);
+  CHECK(items["counts"]["extra"] == 0);
+  CHECK(items["counts"]["different"] == 6);
+  CHECK(Differences(items) == std::vector<std::string>{
+                                  "missing (id)=(13)",
+                                  "different (id)=(7) [name]",
+                                  "different (id)=(14) [note]",
+                                  "different (id)=(21) [a,b]",
+                                  "different (id)=(30) [amount]",
+                                  "different (id)=(33) [ts]",
+                                  "different (id)=(41) [amount]",
+                              });
+  // Values stay out of the report unless asked for.
+  CHECK(report.dump().find("nbme-7") == std::string::npos);
+  const nlohmann::json& log = TableNamed(report, "log");
+  CHECK(log["verdict"] == "differs");
+  CHECK(log["counts"]["extra"] == 1);
+  CHECK(log["counts"]["missing"] == 0);
+  REQUIRE(log["differences"].size() == 1);
+  CHECK(log["differences"][0]["kind"] == "extra");
+}
+
+}  // namespace
+
+TEST_CASE("the servers' own hashes find each planted difference, as ferry's hashes do",
+          "[verify]") {
+  for (Db engine : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION(DbName(engine) << " to " << DbName(engine)) {
+      TestDatabase source(engine, "verify_server_src");
+      TestDatabase dest(engine, "verify_server_dst");
+      CopyFixture(source, dest);
+
+      // One damage at a time, so each must change the servers' sums on its own; --repair then
+      // puts it right before the next.
+      std::string amount = Amount(41);
+      amount.back() = amount.back() == '9' ? '8' : char(amount.back() + 1);
+      struct Damage {
+        std::string sql;
+        std::string table;
+        std::string found;  // "kind key [columns]"; for the keyless table the kind only
+      };
+      const std::vector<Damage> damages = {
+          {"UPDATE items SET name = 'nbme-7' WHERE id = 7", "items", "different (id)=(7) [name]"},
+          {"DELETE FROM items WHERE id = 13", "items", "missing (id)=(13)"},
+          {"INSERT INTO log VALUES ('stop', 3)", "log", "extra"},
+          {"UPDATE items SET a = 'b-21', b = 'a-21' WHERE id = 21", "items",
+           "different (id)=(21) [a,b]"},
+          {"UPDATE items SET amount = NULL WHERE id = 30", "items", "different (id)=(30) [amount]"},
+          {"UPDATE items SET note = NULL WHERE id = 14", "items", "different (id)=(14) [note]"},
+          {"UPDATE items SET ts = '" + Timestamp(33, 1) + "' WHERE id = 33", "items",
+           "different (id)=(33) [ts]"},
+          {"UPDATE items SET amount = " + amount + " WHERE id = 41", "items",
+           "different (id)=(41) [amount]"},
+      };
+      for (const Damage& damage : damages) {
+        INFO(damage.sql);
+        dest.Exec(damage.sql);
+        nlohmann::json report = VerifyJson("--hash server " + Ends(source, dest), 1);
+        const nlohmann::json& t = TableNamed(report, damage.table);
+        CHECK(t["hash"] == "server");
+        CHECK(t["ranges_rehashed"] == 1);  // the servers' sums differed
+        std::vector<std::string> found = Differences(t);
+        if (damage.table == "log" && found.size() == 1) found[0] = found[0].substr(0, 5);
+        CHECK(found == std::vector<std::string>{damage.found});
+        CHECK(TableNamed(report, damage.table == "log" ? "items" : "log")["verdict"] ==
+              "identical");
+        nlohmann::json repaired = VerifyJson("--repair --hash server " + Ends(source, dest), 0);
+        CHECK(repaired["identical"] == 2);
+      }
+      nlohmann::json clean = VerifyJson("--hash server " + Ends(source, dest), 0);
+      for (const char* name : {"items", "log"}) {
+        CHECK(TableNamed(clean, name)["hash"] == "server");
+        CHECK(TableNamed(clean, name)["ranges_rehashed"] == 0);
+      }
+
+      // All of them at once: the same report whichever end hashes.
+      PlantDamage(dest);
+      for (const char* path : {"server", "client"}) {
+        INFO("--hash " << path);
+        nlohmann::json report = VerifyJson(fmt::format("--hash {} {}", path, Ends(source, dest)), 1);
+        CheckPlantedDamageFound(report);
+        for (const char* name : {"items", "log"}) CHECK(TableNamed(report, name)["hash"] == path);
+      }
+    }
+  }
+}
+
+TEST_CASE("a table whose column types differ between the ends is hashed by ferry, not the servers",
+          "[verify]") {
+  TestDatabase source(Db::kPostgres, "verify_types_src");
+  TestDatabase dest(Db::kPostgres, "verify_types_dst");
+  source.Exec(
+      "CREATE TABLE t (id int PRIMARY KEY, amount numeric(12,4), v varchar(20));\n"
+      "INSERT INTO t SELECT n, n * 1.5, 'v' || n FROM generate_series(1, 100) AS g(n)");
+  // The same values in a wider numeric and text: equal to ferry, spelled alike by the servers
+  // for all that, but only declared types decide.
+  dest.Exec("CREATE TABLE t (id int PRIMARY KEY, amount numeric(14,4), v text)");
+  FerryResult run = RunFerry("run --quiet " + Ends(source, dest));
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  nlohmann::json report = VerifyJson("--hash server " + Ends(source, dest), 0);
+  const nlohmann::json& t = TableNamed(report, "t");
+  CHECK(t["verdict"] == "identical");
+  CHECK(t["hash"] == "client");
+  CHECK(t["hash_note"].get<std::string>().find("column amount is numeric(12,4) at the source and "
+                                                "numeric(14,4) at the destination") !=
+        std::string::npos);
+  dest.Exec("UPDATE t SET v = 'w' WHERE id = 50");
+  nlohmann::json damaged = VerifyJson(Ends(source, dest), 1);
+  CHECK(Differences(TableNamed(damaged, "t")) ==
+        std::vector<std::string>{"different (id)=(50) [v]"});
 }
 
 TEST_CASE("planted damage is found by key, kind and column, and --repair puts it right",
@@ -137,51 +293,10 @@ TEST_CASE("planted damage is found by key, kind and column, and --repair puts it
     DYNAMIC_SECTION(DbName(from) << " to " << DbName(to)) {
       TestDatabase source(from, "verify_plant_src");
       TestDatabase dest(to, "verify_plant_dst");
-      MakeFixture(source);
-      FerryResult run = RunFerry("run --quiet " + Ends(source, dest));
-      INFO(run.output);
-      REQUIRE(run.exit_code == 0);
-
-      // Row 41's amount ends in ...; its last digit changes by one.
-      std::string amount = Amount(41);
-      amount.back() = amount.back() == '9' ? '8' : char(amount.back() + 1);
-      dest.Exec(
-          "UPDATE items SET name = 'nbme-7' WHERE id = 7;\n"          // one changed byte
-          "DELETE FROM items WHERE id = 13;\n"                        // one row deleted
-          "INSERT INTO log VALUES ('stop', 3);\n"                     // a keyless row duplicated
-          "UPDATE items SET a = 'b-21', b = 'a-21' WHERE id = 21;\n"  // two values swapped
-          "UPDATE items SET amount = NULL WHERE id = 30;\n"           // a value set to NULL
-          "UPDATE items SET note = NULL WHERE id = 14;\n"             // an empty string set to NULL
-          "UPDATE items SET ts = '" +
-          Timestamp(33, 1) +  // a timestamp one microsecond later
-          "' WHERE id = 33;\n"
-          "UPDATE items SET amount = " +
-          amount + " WHERE id = 41");  // a numeric's last digit
-      REQUIRE(dest.QueryValue("SELECT note FROM items WHERE id = 14").empty());
-
+      CopyFixture(source, dest);
+      PlantDamage(dest);
       nlohmann::json report = VerifyJson(Ends(source, dest), 1);
-      const nlohmann::json& items = TableNamed(report, "items");
-      CHECK(items["verdict"] == "differs");
-      CHECK(items["counts"]["missing"] == 1);
-      CHECK(items["counts"]["extra"] == 0);
-      CHECK(items["counts"]["different"] == 6);
-      CHECK(Differences(items) == std::vector<std::string>{
-                                      "missing (id)=(13)",
-                                      "different (id)=(7) [name]",
-                                      "different (id)=(14) [note]",
-                                      "different (id)=(21) [a,b]",
-                                      "different (id)=(30) [amount]",
-                                      "different (id)=(33) [ts]",
-                                      "different (id)=(41) [amount]",
-                                  });
-      // Values stay out of the report unless asked for.
-      CHECK(report.dump().find("nbme-7") == std::string::npos);
-      const nlohmann::json& log = TableNamed(report, "log");
-      CHECK(log["verdict"] == "differs");
-      CHECK(log["counts"]["extra"] == 1);
-      CHECK(log["counts"]["missing"] == 0);
-      REQUIRE(log["differences"].size() == 1);
-      CHECK(log["differences"][0]["kind"] == "extra");
+      CheckPlantedDamageFound(report);
 
       FerryResult shown = RunFerry("verify --show-values " + Ends(source, dest));
       CHECK(shown.exit_code == 1);
