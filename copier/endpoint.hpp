@@ -126,9 +126,6 @@ struct WriteRequest {
   std::vector<int> upsert_key;
 };
 
-// One source connection, used by one thread, reading work units one after another inside the
-// run's snapshot (see Endpoint::BeginSnapshot): a RowReader must be done (or destroyed) before
-// the session's next Read.
 // One key range reduced by the server: how many rows it holds and the exact sum of their row
 // hashes (EndpointInfo::server_row_hash), as the server prints it. Meaningful only against a
 // digest from a server with the same server_row_hash over columns of the same declared types.
@@ -144,6 +141,9 @@ struct DigestRequest {
   KeyRange range;
 };
 
+// One source connection, used by one thread, reading work units one after another inside the
+// run's snapshot (see Endpoint::BeginSnapshot): a RowReader must be done (or destroyed) before
+// the session's next Read.
 class ReadSession {
  public:
   virtual ~ReadSession() = default;
