@@ -176,6 +176,10 @@ class Dialect {
   virtual std::string SampleExpression(const Column& column) const;
   // The predicate for a physical-location range; "" where the engine has none.
   virtual std::string LocationPredicate(const KeyRange& /*range*/) const { return ""; }
+  // Whether a list of composite keys (KeyRange::keys) is matched as `(a, b) IN (VALUES ...)`
+  // rather than `(a, b) IN ((...), ...)`: PostgreSQL plans the latter as one OR arm per key
+  // (150 ms for 5,000 keys, out of stack before 20,000) and the former as a join.
+  virtual bool CompositeKeysAsValues() const { return false; }
   // Renders canonical text of a key value as a literal of this dialect.
   virtual std::string Literal(const ColumnType& type, const std::string& text) const;
 

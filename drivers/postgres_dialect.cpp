@@ -325,6 +325,7 @@ class PostgresDialect final : public Dialect {
       out += std::string(out.empty() ? "" : " AND ") + "ctid < '(" + range.hi->at(0) + ",0)'::tid";
     return out.empty() ? "true" : out;
   }
+  bool CompositeKeysAsValues() const override { return true; }
   std::string Literal(const ColumnType& type, const std::string& text) const override {
     if (StorageOf(type) == Storage::kBytes) return "'\\x" + text + "'::bytea";
     return Dialect::Literal(type, text);

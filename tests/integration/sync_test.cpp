@@ -313,6 +313,61 @@ TEST_CASE(
   source.Exec("INSERT INTO items VALUES (9999, 'accepted', 1)");
 }
 
+TEST_CASE(
+    "a fenced final sync of a MariaDB source makes the server read-only, says go, and the "
+    "printed undo makes it writable again",
+    "[sync]") {
+  TestDatabase source(Db::kMariaDB, "sync_final_my_src");
+  TestDatabase dest(Db::kPostgres, "sync_final_my_dst");
+  CreateItems(source, 50);
+  CopyAndTrack(source, dest);
+  Change(source);
+  // An application's user: read_only binds it, unlike ferry's test user, whose ALL PRIVILEGES
+  // include READ ONLY ADMIN (so the tests running beside this one keep writing).
+  const std::string app = "ferry_app_" + std::to_string(getpid());
+  const std::string password = "app-" + TestPassword();
+  source.Exec("CREATE USER '" + app + "'@'127.0.0.1' IDENTIFIED BY '" + password + "'");
+  // Whatever happens below, the shared test server is left writable and without the user.
+  struct Restore {
+    TestDatabase& db;
+    std::string user;
+    ~Restore() {
+      try {
+        db.Exec("SET GLOBAL read_only = OFF");
+        db.Exec("DROP USER IF EXISTS '" + user + "'@'127.0.0.1'");
+      } catch (...) {
+      }
+    }
+  } restore{source, app};
+  source.Exec("GRANT SELECT, INSERT, UPDATE, DELETE ON `" + source.name() + "`.* TO '" + app +
+              "'@'127.0.0.1'");
+  std::string odbc = source.Odbc();
+  odbc.replace(odbc.find("Uid=ferry;Pwd=" + TestPassword()),
+               ("Uid=ferry;Pwd=" + TestPassword()).size(), "Uid=" + app + ";Pwd=" + password);
+  // A session the application opened before the cutover: read_only binds open sessions too.
+  ferry::odbc::Connection application(odbc, "application");
+  application.Execute("INSERT INTO items VALUES (7001, 'before the fence', 1)");
+
+  FerryResult final = RunFerry(SyncArgs(source, dest) + " --final --fence");
+  INFO(final.output);
+  CHECK(final.exit_code == 0);
+  CHECK(final.output.find("source refuses writes") != std::string::npos);
+  CHECK(final.output.find("GO: the destination equals the source") != std::string::npos);
+  CHECK(Items(dest) == Items(source));
+  CHECK(Rows(dest, "SELECT name FROM items WHERE id = 7001") ==
+        std::vector<std::string>{"before the fence"});
+  CHECK(source.QueryValue("SELECT @@GLOBAL.read_only") == "1");
+  CHECK_THROWS(application.Execute("INSERT INTO items VALUES (7002, 'refused', 1)"));
+
+  // The printed undo, run as printed, lets the application write again.
+  const std::string undo = "SET GLOBAL read_only = OFF";
+  CHECK(final.output.find("to undo: " + undo) != std::string::npos);
+  source.Exec(undo);
+  CHECK(source.QueryValue("SELECT @@GLOBAL.read_only") == "0");
+  application.Execute("INSERT INTO items VALUES (7003, 'after the undo', 1)");
+  CHECK(source.QueryValue("SELECT count(*) FROM items WHERE id IN (7002, 7003)") == "1");
+}
+
 TEST_CASE("tracking disabled and enabled again numbers above what the destination applied",
           "[sync]") {
   for (Db db : kAllDbs) {
