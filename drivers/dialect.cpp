@@ -288,6 +288,10 @@ std::string Dialect::RangePredicate(const Table& table, const KeyRange& range) c
     // IN with row values (PostgreSQL, MariaDB, SQLite 3.15+) rather than ORs of ANDs, whose
     // depth SQLite limits to 1000.
     if (range.keys->empty()) return "WHERE 1 = 0";
+    if (!composite) {
+      std::string predicate = KeyListPredicate(column(0), *range.keys);
+      if (!predicate.empty()) return "WHERE " + predicate;
+    }
     std::string list;
     bool values = composite && CompositeKeysAsValues();
     if (values) {

@@ -368,6 +368,45 @@ TEST_CASE(
   CHECK(source.QueryValue("SELECT count(*) FROM items WHERE id IN (7002, 7003)") == "1");
 }
 
+TEST_CASE(
+    "a tracked sync finds rows by text keys that need quoting and by composite keys of "
+    "several types",
+    "[sync]") {
+  for (Db db : kAllDbs) {
+    DYNAMIC_SECTION(DbName(db)) {
+      TestDatabase source(db, "sync_keys_src");
+      TestDatabase dest(db, "sync_keys_dst");
+      // Keys that an array constant or a VALUES list must quote or type right: commas, quotes,
+      // braces, backslashes, spaces, the word NULL; a date and a text in a composite key.
+      source.Exec(
+          "CREATE TABLE tags (tag VARCHAR(20) PRIMARY KEY, n INTEGER);\n"
+          "INSERT INTO tags VALUES ('a,b', 1), ('q\"uote', 2), ('back\\slash', 3), ('{brace}', 4), "
+          "(' lead', 5), ('NULL', 6), ('it''s', 7), ('plain', 8);\n"
+          "CREATE TABLE visits (site VARCHAR(20) NOT NULL, day DATE NOT NULL, n INTEGER NOT "
+          "NULL, hits INTEGER, PRIMARY KEY (site, day, n));\n"
+          "INSERT INTO visits VALUES ('x', '2024-01-01', 1, 10), ('x', '2024-01-02', 1, 20), "
+          "('y,z', '2024-01-01', 2, 30), ('y,z', '2024-01-03', 1, 40)");
+      CopyAndTrack(source, dest);
+      source.Exec(
+          "UPDATE tags SET n = n + 100 WHERE tag IN ('a,b', 'q\"uote', 'back\\slash', ' lead');\n"
+          "DELETE FROM tags WHERE tag IN ('{brace}', 'NULL', 'it''s');\n"
+          "INSERT INTO tags VALUES ('new}\"', 9);\n"
+          "UPDATE visits SET hits = hits + 1 WHERE site = 'x';\n"
+          "DELETE FROM visits WHERE site = 'y,z' AND day = '2024-01-01';\n"
+          "INSERT INTO visits VALUES ('y,z', '2024-01-04', 3, 50)");
+      FerryResult sync = RunFerry(SyncArgs(source, dest));
+      INFO(sync.output);
+      REQUIRE(sync.exit_code == 0);
+      CHECK(sync.output.find("tags: inserted 1, updated 4, deleted 3") != std::string::npos);
+      CHECK(sync.output.find("visits: inserted 1, updated 2, deleted 1") != std::string::npos);
+      const std::string tags = "SELECT tag, n FROM tags ORDER BY n";
+      CHECK(Rows(dest, tags) == Rows(source, tags));
+      const std::string visits = "SELECT site, day, n, hits FROM visits ORDER BY hits";
+      CHECK(Rows(dest, visits) == Rows(source, visits));
+    }
+  }
+}
+
 TEST_CASE("tracking disabled and enabled again numbers above what the destination applied",
           "[sync]") {
   for (Db db : kAllDbs) {
