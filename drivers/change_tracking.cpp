@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -112,9 +113,22 @@ class SqlChangeTracker final : public ChangeTracker {
         }
       }
       case Engine::kMariaDB: {
-        // LOCK TABLES ... READ waits for the metadata locks writers hold until they commit.
-        s->Execute(fmt::format("SET SESSION lock_wait_timeout = {}", kLockWaitSeconds));
-        s->Execute("LOCK TABLES " + L(table) + " READ");
+        // LOCK TABLES ... READ waits for the metadata locks writers hold until they commit. While
+        // it waits, new writers queue behind it, and one of them may hold a row lock that a
+        // writer ahead of it waits for: a cycle through InnoDB that the metadata-lock deadlock
+        // detector does not see, which only this lock's giving up breaks. So it gives up soon
+        // and tries again, within the same overall wait.
+        constexpr int kTries = 5;
+        s->Execute(fmt::format("SET SESSION lock_wait_timeout = {}",
+                               std::max(1, kLockWaitSeconds / kTries)));
+        for (int attempt = 1;; ++attempt) {
+          try {
+            s->Execute("LOCK TABLES " + L(table) + " READ");
+            break;
+          } catch (const Error&) {
+            if (attempt == kTries) throw;
+          }
+        }
         try {
           int64_t v = ToInt(s->Query(max).at(0)[0]);
           s->Execute("UNLOCK TABLES");

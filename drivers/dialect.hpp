@@ -182,8 +182,8 @@ class Dialect {
   virtual bool CompositeKeysAsValues() const { return false; }
   // The predicate matching a one-column key against `keys` (canonical text), where the engine
   // has a cheaper form than "column IN (a, b, ...)"; "" for that.
-  virtual std::string KeyListPredicate(const Column& /*column*/,
-                                       const std::vector<std::vector<std::string>>& /*keys*/) const {
+  virtual std::string KeyListPredicate(
+      const Column& /*column*/, const std::vector<std::vector<std::string>>& /*keys*/) const {
     return "";
   }
   // Renders canonical text of a key value as a literal of this dialect.
