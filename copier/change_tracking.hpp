@@ -22,11 +22,20 @@ struct TrackStatus {
   int64_t last_sequence = 0;
 };
 
-// The keys changed in one stretch of a table's change log, each key once.
+// A key changed in one stretch of a change log, with the first and last operation logged for
+// it there ('I', 'U' or 'D'): the first says whether its row existed before the stretch (not
+// after an 'I'), the last whether it exists after it (not after a 'D').
+struct ChangedKey {
+  std::vector<std::string> key;  // canonical text, the table's RowKey order
+  char first = 'U';
+  char last = 'U';
+};
+
+// The keys changed in one stretch of a table's change log, each key once, sorted.
 struct ChangeBatch {
   int64_t last_sequence = 0;  // the highest sequence read; the next read starts after it
   int64_t entries = 0;        // log entries read (a key changed twice counts twice)
-  std::vector<std::vector<std::string>> keys;  // canonical text, the table's RowKey order
+  std::vector<ChangedKey> keys;
 };
 
 class ChangeTracker {
@@ -44,8 +53,11 @@ class ChangeTracker {
   // entry at or below it appear (a writer still in flight took a lower number than one already
   // committed). Waits briefly for such writers.
   virtual int64_t StableSequence(const Table& table) = 0;
-  // Entries after `after` up to `upto`, in sequence order, at most `limit` of them.
-  virtual ChangeBatch Changes(const Table& table, int64_t after, int64_t upto, size_t limit) = 0;
+  // Entries after `after` up to `upto`, in sequence order, at most `limit` of them and no more
+  // than about `max_key_bytes` of key text (at least one entry), which bounds the statements
+  // that name the keys again.
+  virtual ChangeBatch Changes(const Table& table, int64_t after, int64_t upto, size_t limit,
+                              size_t max_key_bytes) = 0;
   // Forgets entries below `applied` (they are at the destination). The entry at `applied`
   // stays, so an engine that numbers from the largest row never hands out a used number.
   virtual void Purge(const Table& table, int64_t applied) = 0;

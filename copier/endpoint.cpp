@@ -53,11 +53,4 @@ std::unique_ptr<SyncStateStore> Endpoint::OpenSyncState(const std::string&) {
               info().display + ": sync state cannot be kept in " + EngineName(info().engine));
 }
 
-std::vector<std::vector<std::string>> Endpoint::ExistingKeys(
-    const Table& table, const std::vector<int>&, const std::vector<std::vector<std::string>>&) {
-  throw Error(ErrorCode::kUsage, DisplayName(table.name) +
-                                     ": looking rows up by key is not available for " +
-                                     EngineName(info().engine));
-}
-
 }  // namespace ferry

@@ -224,11 +224,6 @@ class Endpoint {
   // Engines without them throw Error(kUsage).
   virtual std::unique_ptr<class ChangeTracker> OpenChangeTracker();
   virtual std::unique_ptr<class SyncStateStore> OpenSyncState(const std::string& prefix);
-  // Which of `keys` (canonical text of the `key` columns, as SampleKeys gives them) the table
-  // holds now.
-  virtual std::vector<std::vector<std::string>> ExistingKeys(
-      const Table& table, const std::vector<int>& key,
-      const std::vector<std::vector<std::string>>& keys);
 };
 
 }  // namespace ferry

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <map>
 
 #include "copier/error.hpp"
 
@@ -111,9 +113,22 @@ class SqlChangeTracker final : public ChangeTracker {
         }
       }
       case Engine::kMariaDB: {
-        // LOCK TABLES ... READ waits for the metadata locks writers hold until they commit.
-        s->Execute(fmt::format("SET SESSION lock_wait_timeout = {}", kLockWaitSeconds));
-        s->Execute("LOCK TABLES " + L(table) + " READ");
+        // LOCK TABLES ... READ waits for the metadata locks writers hold until they commit. While
+        // it waits, new writers queue behind it, and one of them may hold a row lock that a
+        // writer ahead of it waits for: a cycle through InnoDB that the metadata-lock deadlock
+        // detector does not see, which only this lock's giving up breaks. So it gives up soon
+        // and tries again, within the same overall wait.
+        constexpr int kTries = 5;
+        s->Execute(fmt::format("SET SESSION lock_wait_timeout = {}",
+                               std::max(1, kLockWaitSeconds / kTries)));
+        for (int attempt = 1;; ++attempt) {
+          try {
+            s->Execute("LOCK TABLES " + L(table) + " READ");
+            break;
+          } catch (const Error&) {
+            if (attempt == kTries) throw;
+          }
+        }
         try {
           int64_t v = ToInt(s->Query(max).at(0)[0]);
           s->Execute("UNLOCK TABLES");
@@ -129,27 +144,36 @@ class SqlChangeTracker final : public ChangeTracker {
     }
   }
 
-  ChangeBatch Changes(const Table& table, int64_t after, int64_t upto, size_t limit) override {
+  ChangeBatch Changes(const Table& table, int64_t after, int64_t upto, size_t limit,
+                      size_t max_key_bytes) override {
     const Table log = LogTable(table);
-    std::vector<int> columns = {0};
-    for (size_t i = 2; i < log.columns.size(); ++i) columns.push_back(int(i));
+    std::vector<int> columns;  // ferry_seq, ferry_op, the key
+    for (size_t i = 0; i < log.columns.size(); ++i) columns.push_back(int(i));
     auto rows = session_->Query(dialect_.KeyTextSql(
         log, columns,
         fmt::format("WHERE {} > {} AND {} <= {} AND {} <> 'S' ORDER BY {} LIMIT {}", Q(kSeq), after,
                     Q(kSeq), upto, Q(kOp), Q(kSeq), limit)));
     ChangeBatch batch;
     batch.last_sequence = after;
-    std::vector<std::vector<std::string>> keys;
+    // Entries in sequence order: a key's first entry says whether its row existed before the
+    // batch, its last whether it exists after.
+    std::map<std::vector<std::string>, std::pair<char, char>> seen;
+    size_t bytes = 0;
     for (auto& row : rows) {
+      std::vector<std::string> key;
+      for (size_t i = 2; i < row.size(); ++i) {
+        key.push_back(row[i].value_or(""));
+        bytes += key.back().size() + 4;  // and what a literal adds
+      }
+      if (batch.entries > 0 && bytes > max_key_bytes) break;
       batch.last_sequence = ToInt(row[0]);
       ++batch.entries;
-      std::vector<std::string> key;
-      for (size_t i = 1; i < row.size(); ++i) key.push_back(row[i].value_or(""));
-      keys.push_back(std::move(key));
+      const char op = row[1] && !row[1]->empty() ? (*row[1])[0] : 'U';
+      auto [at, added] = seen.try_emplace(std::move(key), op, op);
+      if (!added) at->second.second = op;
     }
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    batch.keys = std::move(keys);
+    batch.keys.reserve(seen.size());
+    for (auto& [key, ops] : seen) batch.keys.push_back(ChangedKey{key, ops.first, ops.second});
     return batch;
   }
 
@@ -298,19 +322,21 @@ class SqlChangeTracker final : public ChangeTracker {
     return out;
   }
 
-  // An update that changes the key logs a delete of the old key, then the new key.
+  // An update that changes the key logs a delete of the old key, then an insert of the new one
+  // (a row the destination does not have yet).
   std::vector<std::string> TriggerSql(const Table& table) const {
     const std::string target = dialect_.QualifiedName(table.name);
     switch (dialect_.engine()) {
       case Engine::kPostgres: {
         const std::string fn = dialect_.QualifiedName({table.name.schema, Name(table, "_fn")});
-        return {fmt::format("CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $ferry$\n"
+        return {fmt::format("CREATE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS $ferry$\n"
                             "BEGIN\n"
-                            "  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({})) THEN\n"
-                            "    {};\n"
+                            "  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({1})) THEN\n"
+                            "    {2};\n"
                             "  END IF;\n"
-                            "  IF TG_OP = 'INSERT' THEN\n    {};\n"
-                            "  ELSIF TG_OP = 'UPDATE' THEN\n    {};\n"
+                            "  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND ({1})) THEN\n"
+                            "    {3};\n"
+                            "  ELSIF TG_OP = 'UPDATE' THEN\n    {4};\n"
                             "  END IF;\n"
                             "  RETURN NULL;\n"
                             "END\n$ferry$",
@@ -328,9 +354,9 @@ class SqlChangeTracker final : public ChangeTracker {
             fmt::format("CREATE TRIGGER {} AFTER INSERT ON {} FOR EACH ROW {}", trigger("_ins"),
                         target, Insert(table, 'I', "NEW")),
             fmt::format("CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH ROW BEGIN IF {} THEN {}; "
-                        "END IF; {}; END",
+                        "{}; ELSE {}; END IF; END",
                         trigger("_upd"), target, KeyChanged(table), Insert(table, 'D', "OLD"),
-                        Insert(table, 'U', "NEW")),
+                        Insert(table, 'I', "NEW"), Insert(table, 'U', "NEW")),
             fmt::format("CREATE TRIGGER {} AFTER DELETE ON {} FOR EACH ROW {}", trigger("_del"),
                         target, Insert(table, 'D', "OLD"))};
       }
@@ -343,11 +369,13 @@ class SqlChangeTracker final : public ChangeTracker {
         const std::string on = Q(table.name.name);
         return {fmt::format("CREATE TRIGGER {} AFTER INSERT ON {} BEGIN {}; END", trigger("_ins"),
                             on, Insert(table, 'I', "NEW")),
-                fmt::format("CREATE TRIGGER {} AFTER UPDATE ON {} BEGIN {} WHERE {}; {}; END",
+                fmt::format("CREATE TRIGGER {0} AFTER UPDATE ON {1} BEGIN {2} WHERE {3}; {4} "
+                            "WHERE {3}; {5} WHERE NOT ({3}); END",
                             trigger("_upd"), on,
-                            // INSERT ... SELECT, so the delete is logged only when the key moved
+                            // INSERT ... SELECT, so each is logged only when the key moved, or not
                             ReplaceValues(Insert(table, 'D', "OLD")), KeyChanged(table),
-                            Insert(table, 'U', "NEW")),
+                            ReplaceValues(Insert(table, 'I', "NEW")),
+                            ReplaceValues(Insert(table, 'U', "NEW"))),
                 fmt::format("CREATE TRIGGER {} AFTER DELETE ON {} BEGIN {}; END", trigger("_del"),
                             on, Insert(table, 'D', "OLD"))};
       }

@@ -288,8 +288,26 @@ std::string Dialect::RangePredicate(const Table& table, const KeyRange& range) c
     // IN with row values (PostgreSQL, MariaDB, SQLite 3.15+) rather than ORs of ANDs, whose
     // depth SQLite limits to 1000.
     if (range.keys->empty()) return "WHERE 1 = 0";
+    if (!composite) {
+      std::string predicate = KeyListPredicate(column(0), *range.keys);
+      if (!predicate.empty()) return "WHERE " + predicate;
+    }
     std::string list;
-    for (const auto& key : *range.keys) list += (list.empty() ? "" : ", ") + bound(key);
+    bool values = composite && CompositeKeysAsValues();
+    if (values) {
+      // VALUES columns take their types from their rows, not from what they are compared with:
+      // the first row names the column types, the others' literals follow them.
+      std::string first;
+      for (size_t i = 0; i < range.key_columns.size() && values; ++i) {
+        const ColumnType& type = column(i).type;
+        if (type.native.empty()) values = false;
+        first += (i > 0 ? ", " : "") + Literal(type, range.keys->front()[i]) + "::" + type.native;
+      }
+      if (values) list = "VALUES (" + first + ")";
+    }
+    for (size_t k = values ? 1 : 0; k < range.keys->size(); ++k) {
+      list += (list.empty() ? "" : ", ") + bound((*range.keys)[k]);
+    }
     return "WHERE " + tuple + " IN (" + list + ")";
   }
   std::vector<std::string> parts;

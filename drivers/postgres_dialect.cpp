@@ -371,6 +371,26 @@ class PostgresDialect final : public Dialect {
       out += std::string(out.empty() ? "" : " AND ") + "ctid < '(" + range.hi->at(0) + ",0)'::tid";
     return out.empty() ? "true" : out;
   }
+  bool CompositeKeysAsValues() const override { return true; }
+  // One array constant instead of an IN list: the planner coerces each element of an IN list
+  // on its own, 65 ms for 20,000 keys against 9 ms for the array.
+  std::string KeyListPredicate(const Column& column,
+                               const std::vector<std::vector<std::string>>& keys) const override {
+    if (column.type.native.empty() || StorageOf(column.type) == Storage::kBytes) return "";
+    std::string array = "{";
+    for (size_t k = 0; k < keys.size(); ++k) {
+      if (k > 0) array += ',';
+      array += '"';
+      for (char c : keys[k].at(0)) {
+        if (c == '"' || c == '\\') array += '\\';
+        array += c;
+      }
+      array += '"';
+    }
+    array += '}';
+    return Quote(column.name) + " = ANY(" + StringLiteral(array) + "::" + column.type.native +
+           "[])";
+  }
   std::string Literal(const ColumnType& type, const std::string& text) const override {
     if (StorageOf(type) == Storage::kBytes) return "'\\x" + text + "'::bytea";
     return Dialect::Literal(type, text);

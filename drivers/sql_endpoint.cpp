@@ -324,27 +324,6 @@ std::unique_ptr<SyncStateStore> SqlEndpoint::OpenSyncState(const std::string& pr
   return MakeSqlSyncState(OpenSqlSession(), *dialect_, info_.default_schema, prefix);
 }
 
-std::vector<std::vector<std::string>> SqlEndpoint::ExistingKeys(
-    const Table& table, const std::vector<int>& key,
-    const std::vector<std::vector<std::string>>& keys) {
-  // A thousand keys a query keeps statements small whatever the batch.
-  constexpr size_t kPerQuery = 1000;
-  std::vector<std::vector<std::string>> out;
-  for (size_t at = 0; at < keys.size(); at += kPerQuery) {
-    KeyRange range;
-    range.key_columns = key;
-    range.keys.emplace(keys.begin() + long(at),
-                       keys.begin() + long(std::min(keys.size(), at + kPerQuery)));
-    for (auto& row : catalog_->Query(
-             dialect_->KeyTextSql(table, key, dialect_->RangePredicate(table, range)))) {
-      std::vector<std::string> k;
-      for (auto& v : row) k.push_back(v.value_or(""));
-      out.push_back(std::move(k));
-    }
-  }
-  return out;
-}
-
 void SqlEndpoint::JoinSnapshot(SqlSession& reader) const {
   if (consistent_) dialect_->StartSnapshotRead(reader, snapshot_);
 }

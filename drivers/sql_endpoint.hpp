@@ -31,9 +31,6 @@ class SqlEndpoint : public Endpoint {
   std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override;
   std::unique_ptr<ChangeTracker> OpenChangeTracker() override;
   std::unique_ptr<SyncStateStore> OpenSyncState(const std::string& prefix) override;
-  std::vector<std::vector<std::string>> ExistingKeys(
-      const Table& table, const std::vector<int>& key,
-      const std::vector<std::vector<std::string>>& keys) override;
   std::vector<std::vector<std::string>> SampleKeys(const Table& table, const std::vector<int>& key,
                                                    size_t count) override;
 

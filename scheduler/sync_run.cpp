@@ -124,39 +124,44 @@ class Syncer {
     const int64_t upto = tracker.StableSequence(copy.source);
     out.position = std::to_string(applied);
     while (applied < upto) {
-      ChangeBatch batch = tracker.Changes(copy.source, applied, upto, options_.keys_per_batch);
+      ChangeBatch batch = tracker.Changes(copy.source, applied, upto, options_.keys_per_batch,
+                                          options_.key_bytes_per_batch);
       if (batch.entries == 0) break;
-      // Rows are read again as they are now: a key changed twice since the last sync is applied
-      // once, and a key whose row is gone is deleted.
-      std::vector<std::vector<std::string>> present =
-          source_.ExistingKeys(copy.source, key, batch.keys);
-      std::sort(present.begin(), present.end());
-      std::vector<std::vector<std::string>> gone;
-      std::set_difference(batch.keys.begin(), batch.keys.end(), present.begin(), present.end(),
-                          std::back_inserter(gone));
-      const int64_t there =
-          int64_t(destination_.ExistingKeys(copy.destination, dest_key, present).size());
-      const int64_t removed =
-          gone.empty()
-              ? 0
-              : int64_t(destination_.ExistingKeys(copy.destination, dest_key, gone).size());
-
+      // Every changed key's row is read again as it is now (a key changed twice since the last
+      // sync is applied once), and a key whose last change was a delete is deleted first: when
+      // the source has the row again by the time it is read (inserted anew after the logged
+      // entries, or a key one statement moved away and back), the upsert puts it back. So the
+      // log's own operations, not a look-up at either end, say what to delete.
       KeyRange read;
       read.key_columns = key;
-      read.keys = present;
+      read.keys.emplace();
+      read.keys->reserve(batch.keys.size());
       std::optional<KeyRange> remove;
-      if (!gone.empty()) {
-        remove.emplace();
-        remove->key_columns = dest_key;
-        remove->keys = gone;
+      int64_t inserted = 0, updated = 0, deleted = 0;
+      for (ChangedKey& k : batch.keys) {
+        // Counted from the log: a key first inserted in this stretch was not there before it.
+        if (k.last == 'D') {
+          if (!remove) {
+            remove.emplace();
+            remove->key_columns = dest_key;
+            remove->keys.emplace();
+          }
+          remove->keys->push_back(k.key);
+          if (k.first != 'I') ++deleted;
+        } else if (k.first == 'I') {
+          ++inserted;
+        } else {
+          ++updated;
+        }
+        read.keys->push_back(std::move(k.key));
       }
       Apply(prepared, read, remove,
             state.SetSql(copy.destination.name, {"tracked", std::to_string(batch.last_sequence)}));
       applied = batch.last_sequence;
       out.position = std::to_string(applied);
-      out.updated += there;
-      out.inserted += int64_t(present.size()) - there;
-      out.deleted += removed;
+      out.inserted += inserted;
+      out.updated += updated;
+      out.deleted += deleted;
       out.log_entries += batch.entries;
       ++out.batches;
       // Safe: the destination has committed everything up to `applied`. A purge that fails (a

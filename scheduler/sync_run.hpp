@@ -2,8 +2,9 @@
 // by table, and `ferry track`: the change logs it reads. Two modes:
 //   tracked   – the source's change log (ferry track enable) names the keys changed since the
 //               last applied sequence; those keys' current rows are read again and upserted,
-//               and keys the source no longer holds are deleted, in batches of keys, each batch
-//               committed with the new applied sequence (so a killed sync redoes nothing).
+//               and keys whose last logged change is a delete are deleted first, in batches of
+//               log entries, each batch committed with the new applied sequence (so a killed
+//               sync redoes nothing).
 //   watermark – rows whose watermark column is at or above the last high-water mark minus a
 //               safety overlap are upserted; deletes cannot be seen this way.
 // The destination's run lock keeps two syncs (or a sync and a run) from working at once.
@@ -24,8 +25,12 @@ namespace ferry {
 
 struct SyncOptions {
   EngineOptions engine;
-  // Keys read from the change log, looked up and applied per transaction.
-  size_t keys_per_batch = 5000;
+  // Change-log entries applied per destination transaction, and a bound on the text of their
+  // keys (which the statements reading and deleting the rows name). Much larger lists cost
+  // more than they save: PostgreSQL reads 60,000 keys of lineitem (6M rows) by a sequential
+  // scan (2.2 s) where 20,000 are index probes (0.4 s).
+  size_t keys_per_batch = 20000;
+  size_t key_bytes_per_batch = 8u << 20;
   // Watermark mode for every table in scope, by this column; when empty, tables the job file
   // gives a `watermark:` use theirs, the others tracked mode.
   std::string watermark;

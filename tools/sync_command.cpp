@@ -236,7 +236,7 @@ CommandAction AddSyncCommand(CLI::App& app) {
                    "for numbers): catches rows of transactions that committed late (default 300)")
       ->envname("FERRY_WATERMARK_OVERLAP");
   sync->add_option("--keys-per-batch", flags->keys_per_batch,
-                   "Changed keys applied per destination transaction (default 5000)")
+                   "Change-log entries applied per destination transaction (default 20000)")
       ->envname("FERRY_SYNC_KEYS_PER_BATCH");
   sync->add_flag("--quiet,-q", flags->quiet, "Print only failures and the total");
   sync->add_flag("--final", flags->final,

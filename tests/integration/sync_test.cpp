@@ -313,6 +313,100 @@ TEST_CASE(
   source.Exec("INSERT INTO items VALUES (9999, 'accepted', 1)");
 }
 
+TEST_CASE(
+    "a fenced final sync of a MariaDB source makes the server read-only, says go, and the "
+    "printed undo makes it writable again",
+    "[sync]") {
+  TestDatabase source(Db::kMariaDB, "sync_final_my_src");
+  TestDatabase dest(Db::kPostgres, "sync_final_my_dst");
+  CreateItems(source, 50);
+  CopyAndTrack(source, dest);
+  Change(source);
+  // An application's user: read_only binds it, unlike ferry's test user, whose ALL PRIVILEGES
+  // include READ ONLY ADMIN (so the tests running beside this one keep writing).
+  const std::string app = "ferry_app_" + std::to_string(getpid());
+  const std::string password = "app-" + TestPassword();
+  source.Exec("CREATE USER '" + app + "'@'127.0.0.1' IDENTIFIED BY '" + password + "'");
+  // Whatever happens below, the shared test server is left writable and without the user.
+  struct Restore {
+    TestDatabase& db;
+    std::string user;
+    ~Restore() {
+      try {
+        db.Exec("SET GLOBAL read_only = OFF");
+        db.Exec("DROP USER IF EXISTS '" + user + "'@'127.0.0.1'");
+      } catch (...) {
+      }
+    }
+  } restore{source, app};
+  source.Exec("GRANT SELECT, INSERT, UPDATE, DELETE ON `" + source.name() + "`.* TO '" + app +
+              "'@'127.0.0.1'");
+  std::string odbc = source.Odbc();
+  odbc.replace(odbc.find("Uid=ferry;Pwd=" + TestPassword()),
+               ("Uid=ferry;Pwd=" + TestPassword()).size(), "Uid=" + app + ";Pwd=" + password);
+  // A session the application opened before the cutover: read_only binds open sessions too.
+  ferry::odbc::Connection application(odbc, "application");
+  application.Execute("INSERT INTO items VALUES (7001, 'before the fence', 1)");
+
+  FerryResult final = RunFerry(SyncArgs(source, dest) + " --final --fence");
+  INFO(final.output);
+  CHECK(final.exit_code == 0);
+  CHECK(final.output.find("source refuses writes") != std::string::npos);
+  CHECK(final.output.find("GO: the destination equals the source") != std::string::npos);
+  CHECK(Items(dest) == Items(source));
+  CHECK(Rows(dest, "SELECT name FROM items WHERE id = 7001") ==
+        std::vector<std::string>{"before the fence"});
+  CHECK(source.QueryValue("SELECT @@GLOBAL.read_only") == "1");
+  CHECK_THROWS(application.Execute("INSERT INTO items VALUES (7002, 'refused', 1)"));
+
+  // The printed undo, run as printed, lets the application write again.
+  const std::string undo = "SET GLOBAL read_only = OFF";
+  CHECK(final.output.find("to undo: " + undo) != std::string::npos);
+  source.Exec(undo);
+  CHECK(source.QueryValue("SELECT @@GLOBAL.read_only") == "0");
+  application.Execute("INSERT INTO items VALUES (7003, 'after the undo', 1)");
+  CHECK(source.QueryValue("SELECT count(*) FROM items WHERE id IN (7002, 7003)") == "1");
+}
+
+TEST_CASE(
+    "a tracked sync finds rows by text keys that need quoting and by composite keys of "
+    "several types",
+    "[sync]") {
+  for (Db db : kAllDbs) {
+    DYNAMIC_SECTION(DbName(db)) {
+      TestDatabase source(db, "sync_keys_src");
+      TestDatabase dest(db, "sync_keys_dst");
+      // Keys that an array constant or a VALUES list must quote or type right: commas, quotes,
+      // braces, backslashes, spaces, the word NULL; a date and a text in a composite key.
+      source.Exec(
+          "CREATE TABLE tags (tag VARCHAR(20) PRIMARY KEY, n INTEGER);\n"
+          "INSERT INTO tags VALUES ('a,b', 1), ('q\"uote', 2), ('back\\slash', 3), ('{brace}', 4), "
+          "(' lead', 5), ('NULL', 6), ('it''s', 7), ('plain', 8);\n"
+          "CREATE TABLE visits (site VARCHAR(20) NOT NULL, day DATE NOT NULL, n INTEGER NOT "
+          "NULL, hits INTEGER, PRIMARY KEY (site, day, n));\n"
+          "INSERT INTO visits VALUES ('x', '2024-01-01', 1, 10), ('x', '2024-01-02', 1, 20), "
+          "('y,z', '2024-01-01', 2, 30), ('y,z', '2024-01-03', 1, 40)");
+      CopyAndTrack(source, dest);
+      source.Exec(
+          "UPDATE tags SET n = n + 100 WHERE tag IN ('a,b', 'q\"uote', 'back\\slash', ' lead');\n"
+          "DELETE FROM tags WHERE tag IN ('{brace}', 'NULL', 'it''s');\n"
+          "INSERT INTO tags VALUES ('new}\"', 9);\n"
+          "UPDATE visits SET hits = hits + 1 WHERE site = 'x';\n"
+          "DELETE FROM visits WHERE site = 'y,z' AND day = '2024-01-01';\n"
+          "INSERT INTO visits VALUES ('y,z', '2024-01-04', 3, 50)");
+      FerryResult sync = RunFerry(SyncArgs(source, dest));
+      INFO(sync.output);
+      REQUIRE(sync.exit_code == 0);
+      CHECK(sync.output.find("tags: inserted 1, updated 4, deleted 3") != std::string::npos);
+      CHECK(sync.output.find("visits: inserted 1, updated 2, deleted 1") != std::string::npos);
+      const std::string tags = "SELECT tag, n FROM tags ORDER BY n";
+      CHECK(Rows(dest, tags) == Rows(source, tags));
+      const std::string visits = "SELECT site, day, n, hits FROM visits ORDER BY hits";
+      CHECK(Rows(dest, visits) == Rows(source, visits));
+    }
+  }
+}
+
 TEST_CASE("tracking disabled and enabled again numbers above what the destination applied",
           "[sync]") {
   for (Db db : kAllDbs) {
