@@ -142,6 +142,10 @@ void ConsoleObserver::PrintSummary(const CopyReport& report) const {
       if (t.state == TableState::kFailed) {
         fmt::print(out_, "  {}: {}\n", DisplayName(t.source), t.error);
       }
+      // Rows in, but an index, foreign key or identity counter not: a failure too.
+      for (const std::string& e : t.schema_errors) {
+        fmt::print(out_, "  {}: {}\n", DisplayName(t.source), e);
+      }
     }
   }
   std::fflush(out_);

@@ -222,3 +222,23 @@ SCHEMA_PAIR(Db::kMariaDB, Db::kSQLite, "mariadb", "sqlite")
 SCHEMA_PAIR(Db::kSQLite, Db::kPostgres, "sqlite", "postgresql")
 SCHEMA_PAIR(Db::kSQLite, Db::kMariaDB, "sqlite", "mariadb")
 SCHEMA_PAIR(Db::kSQLite, Db::kSQLite, "sqlite", "sqlite")
+
+TEST_CASE("an index the destination cannot build fails the run and is named in the summary",
+          "[schema][postgresql]") {
+  TestDatabase source(Db::kPostgres, "badidx_src");
+  TestDatabase dest(Db::kPostgres, "badidx_dst");
+  // The index's expression calls a function only the source has.
+  source.Exec(
+      "CREATE FUNCTION shout(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT upper($1)';\n"
+      "CREATE TABLE t (id int PRIMARY KEY, v text);\n"
+      "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 50) g;\n"
+      "CREATE INDEX t_shout_idx ON t (shout(v))");
+  FerryResult run =
+      RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  const size_t listed = run.output.find("failed tables:");
+  REQUIRE(listed != std::string::npos);
+  CHECK(run.output.find("t_shout_idx", listed) != std::string::npos);
+  CHECK(dest.QueryValue("SELECT count(*) FROM t") == "50");
+}
