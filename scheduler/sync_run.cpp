@@ -75,6 +75,19 @@ std::string LowerBound(const ColumnType& type, const std::string& mark, int64_t 
   }
 }
 
+// The destination's run store, prepared, and its lock: null while another run holds it.
+struct LockedRunState {
+  std::unique_ptr<RunStore> store;
+  std::unique_ptr<ScopeLock> lock;
+};
+
+LockedRunState LockRunState(Endpoint& destination) {
+  LockedRunState state{destination.OpenRunStore(kDefaultStatePrefix), nullptr};
+  state.store->Prepare();
+  state.lock = state.store->TryLock();
+  return state;
+}
+
 class Syncer {
  public:
   Syncer(Endpoint& source, Endpoint& destination, const SyncOptions& options)
@@ -254,9 +267,7 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
                    const SyncOptions& options) {
   const auto start = Clock::now();
   SyncReport report;
-  std::unique_ptr<RunStore> store = destination.OpenRunStore(kDefaultStatePrefix);
-  store->Prepare();
-  std::unique_ptr<ScopeLock> lock = store->TryLock();
+  auto [store, lock] = LockRunState(destination);
   if (!lock) {
     report.busy = true;
     return report;
@@ -332,9 +343,7 @@ SyncReport RunDiffSync(Endpoint& source, Endpoint& destination, const Job& job,
                        const VerifyOptions& verify) {
   const auto start = Clock::now();
   SyncReport report;
-  std::unique_ptr<RunStore> store = destination.OpenRunStore(kDefaultStatePrefix);
-  store->Prepare();
-  std::unique_ptr<ScopeLock> lock = store->TryLock();
+  auto [store, lock] = LockRunState(destination);
   if (!lock) {
     report.busy = true;
     return report;

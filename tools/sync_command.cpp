@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <utility>
 
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
@@ -63,6 +64,18 @@ struct SyncFlags {
   bool diff = false;
 };
 
+// The tracked source and the destination; the job keeps their display forms only.
+std::pair<std::unique_ptr<Endpoint>, std::unique_ptr<Endpoint>> OpenBothEnds(
+    const SyncFlags& flags, Job& job) {
+  auto source =
+      OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
+  auto dest =
+      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
+  job.source = WithoutSecrets(job.source);
+  job.destination = WithoutSecrets(job.destination);
+  return {std::move(source), std::move(dest)};
+}
+
 int Estimate(const SyncFlags& flags, Endpoint& source, Endpoint& dest, const Job& job) {
   double total = 0;
   bool measured = true;
@@ -104,12 +117,7 @@ int Final(const SyncFlags& flags, Job job, const SyncOptions& options, const Cop
     undo = fenced->OpenChangeTracker()->Fence();
     fence_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
-  auto source =
-      OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
-  auto dest =
-      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
-  job.source = WithoutSecrets(job.source);
-  job.destination = WithoutSecrets(job.destination);
+  auto [source, dest] = OpenBothEnds(flags, job);
   VerifyOptions verify;
   verify.workers = copy.engine.readers;
   verify.limits = copy.engine.limits;
@@ -144,12 +152,7 @@ int Sync(const SyncFlags& flags) {
   options.keys_per_batch = std::max<size_t>(flags.keys_per_batch, 1);
   if (flags.fence && !flags.final) throw Error(ErrorCode::kUsage, "--fence goes with --final");
   if (flags.final) return Final(flags, job, options, copy);
-  auto source =
-      OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
-  auto dest =
-      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
-  job.source = WithoutSecrets(job.source);
-  job.destination = WithoutSecrets(job.destination);
+  auto [source, dest] = OpenBothEnds(flags, job);
   if (flags.estimate) return Estimate(flags, *source, *dest, job);
   SyncReport report;
   if (flags.diff) {
