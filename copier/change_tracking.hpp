@@ -43,6 +43,8 @@ class ChangeTracker {
   virtual ~ChangeTracker() = default;
 
   virtual TrackStatus Status(const Table& table) = 0;
+  // Whether the table is tracked: Status without counting the backlog.
+  virtual bool Enabled(const Table& table) = 0;
   // Creates the change log and its triggers in one step (where the engine's DDL is
   // transactional) and does nothing when they exist. Throws Error(kSchema) for a table
   // without a row key.

@@ -47,10 +47,14 @@ class SqlChangeTracker final : public ChangeTracker {
   SqlChangeTracker(const Dialect& dialect, std::function<std::unique_ptr<SqlSession>()> open)
       : dialect_(dialect), open_(std::move(open)), session_(open_()) {}
 
+  bool Enabled(const Table& table) override {
+    return dialect_.DescribeTable(*session_, ChangeLogName(table.name)).has_value();
+  }
+
   TrackStatus Status(const Table& table) override {
     TrackStatus s;
     s.log = ChangeLogName(table.name);
-    s.enabled = dialect_.DescribeTable(*session_, s.log).has_value();
+    s.enabled = Enabled(table);
     if (!s.enabled) return s;
     auto rows = session_->Query(
         fmt::format("SELECT count(*), max({}) FROM {} WHERE {} <> 'S'", Q(kSeq), L(table), Q(kOp)));

@@ -79,6 +79,7 @@ struct JobState {
   std::mutex mutex;
   std::string error;
   ErrorCode code = ErrorCode::kInternal;
+  bool transient = false;
   UnitResult result;
 
   // Records the first error (later ones follow from it); true when the unit should be tried
@@ -89,7 +90,7 @@ struct JobState {
     const Error* error_value = dynamic_cast<const Error*>(&e);
     error = error_value ? e.what() : Error(ErrorCode::kInternal, e.what()).what();
     code = error_value ? error_value->code() : ErrorCode::kInternal;
-    const bool transient = error_value && IsTransient(*error_value);
+    transient = error_value && IsTransient(*error_value);
     lost_session = transient && code == ErrorCode::kConnection ? side : Side::kNone;
     retry = transient && attempts < max_attempts;
     return retry;
@@ -101,6 +102,7 @@ struct JobState {
     result.retried_errors.push_back(error);
     failed.store(false);
     retry = false;
+    transient = false;
     lost_session = Side::kNone;
     error.clear();
     code = ErrorCode::kInternal;
@@ -126,8 +128,9 @@ class CopyEngine {
         table_units_(tables),
         table_left_(tables),
         table_done_(table_done),
-        readers_(std::max(options.readers, 1)),
-        writers_(std::max(options.writers, 1)),
+        readers_(options.ordered ? 1 : std::max(options.readers, 1)),
+        writers_(options.ordered ? 1 : std::max(options.writers, 1)),
+        max_attempts_(options.ordered ? 1 : std::max(options.max_attempts, 1)),
         slot_count_(size_t(readers_) * kSlotsPerReader),
         channel_count_(size_t(readers_ + writers_)),
         ready_(channel_count_),
@@ -144,6 +147,9 @@ class CopyEngine {
       free_channels_.Push(c);
     }
     for (size_t j = 0; j < jobs_.size(); ++j) {
+      if (jobs_[j].resolve && !options.ordered) {
+        throw Error(ErrorCode::kInternal, "a unit to resolve while reading needs an ordered run");
+      }
       UnitResult& r = states_[j].result;
       r.table = jobs_[j].table;
       r.part = jobs_[j].read.unit.part;
@@ -197,6 +203,7 @@ class CopyEngine {
         r.state = UnitState::kFailed;
         r.error = states_[j].error;
         r.error_code = states_[j].code;
+        r.transient = states_[j].transient;
       } else if (interrupted && r.state != UnitState::kDone) {
         r.state = UnitState::kFailed;
         r.error = "stopped before this unit ran";
@@ -253,7 +260,10 @@ class CopyEngine {
       const UnitJob& unit = jobs_[job];
       if (state.attempts == 0) in_flight_.fetch_add(1);
       ++state.attempts;
-      if (table_failed_[unit.table]) {
+      if (!table_failed_[unit.table] && !jobs_resolved_ && unit.resolve && !Resolve(job)) {
+        jobs_resolved_ = true;  // nothing more to do: this unit and the later ones are skipped
+      }
+      if (table_failed_[unit.table] || (jobs_resolved_ && unit.resolve)) {
         state.result.state = UnitState::kSkipped;
         in_flight_.fetch_sub(1);
         UnitFinished(unit.table);
@@ -275,6 +285,17 @@ class CopyEngine {
         session.reset();
         session = Reopen([this] { return source_.OpenReadSession(); });
       }
+    }
+  }
+
+  // Completes an ordered job before it is read (UnitJob::resolve); false when there is nothing
+  // left to do. An error fails the unit, and with it the rest of the ordered table.
+  bool Resolve(size_t job) {
+    try {
+      return jobs_[job].resolve(jobs_[job]);
+    } catch (const std::exception& e) {
+      FailJob(job, e, Side::kNone);
+      return true;
     }
   }
 
@@ -461,7 +482,9 @@ class CopyEngine {
     result.times.wait_data += wait_data;
     bool session_lost = false;
     if (writer) {
-      if (!state.failed && !stop_) {
+      // In order, a unit read ahead of one that failed is not committed after it.
+      const bool after_failure = options_.ordered && first_failed_job_.load() < job;
+      if (!state.failed && !stop_ && !after_failure) {
         const Clock::time_point commit_start = Clock::now();
         try {
           result.attempts = state.attempts;
@@ -525,7 +548,10 @@ class CopyEngine {
   }
 
   void FailJob(size_t job, const std::exception& e, Side side = Side::kNone) {
-    if (states_[job].Fail(e, options_.max_attempts, side) && !stop_) return;
+    if (states_[job].Fail(e, max_attempts_, side) && !stop_) return;
+    for (size_t first = first_failed_job_.load();
+         job < first && !first_failed_job_.compare_exchange_weak(first, job);) {
+    }
     table_failed_[jobs_[job].table].store(true);
     if (options_.fail_fast) Stop();
   }
@@ -533,7 +559,7 @@ class CopyEngine {
   Endpoint& source_;
   Endpoint& destination_;
   const EngineOptions& options_;
-  const std::vector<UnitJob>& jobs_;
+  std::vector<UnitJob> jobs_;  // a copy: resolve() completes them
   std::vector<JobState> states_;
   std::vector<std::atomic<bool>> table_failed_;
   std::vector<std::atomic<int64_t>> table_rows_;
@@ -543,6 +569,7 @@ class CopyEngine {
   std::function<void(size_t)> table_done_;
   int readers_;
   int writers_;
+  int max_attempts_;
   size_t slot_count_;
   size_t channel_count_;
   BatchLimits limits_;
@@ -552,6 +579,8 @@ class CopyEngine {
   IndexQueue ready_;          // channels whose unit a writer should take
   IndexQueue free_channels_;  // channels no unit uses
   std::atomic<size_t> next_job_{0};
+  std::atomic<size_t> first_failed_job_{SIZE_MAX};  // for ordered runs
+  bool jobs_resolved_ = false;  // a resolve() said nothing is left (the one reader's)
   std::atomic<int> in_flight_{0};  // taken by a reader, not finished for good
   std::mutex retry_mutex_;
   std::deque<std::pair<Clock::time_point, size_t>> retries_;  // (not before, job)

@@ -29,6 +29,11 @@ struct EngineOptions {
   // as long.
   int max_attempts = 4;
   double retry_delay = 0.5;
+  // Units commit in the order of the jobs and none commits after one that failed: one reader,
+  // one writer, no retries (the caller retries from the first unit not done). A sync needs it:
+  // each unit records how far the change log has been applied. The reader still reads the next
+  // unit while the writer applies the one before.
+  bool ordered = false;
 };
 
 // One unit of work, ready to run: what to read, how to convert, where to write.
@@ -40,6 +45,11 @@ struct UnitJob {
   // Statements to run inside the unit's transaction just before it commits, given what the
   // unit moved (the run state's "unit done" mark).
   std::function<std::vector<std::string>(const struct UnitResult&)> finish;
+  // Ordered pipelines only: called on the reader thread just before the unit is read, to fill
+  // in what could not be known when the jobs were made (a sync reads its next change-log batch
+  // here, while the writer applies the batch before). False: neither this unit nor any later
+  // one has anything to do; they end skipped.
+  std::function<bool(UnitJob&)> resolve;
 };
 
 struct StageTimes {
@@ -67,7 +77,8 @@ struct UnitResult {
   std::string write_method;
   std::string error;
   ErrorCode error_code = ErrorCode::kInternal;
-  int attempts = 0;  // 1 when it worked the first time
+  bool transient = false;  // the error may pass on another attempt (IsTransient)
+  int attempts = 0;        // 1 when it worked the first time
   // Errors of earlier attempts that were retried, oldest first.
   std::vector<std::string> retried_errors;
 };

@@ -6,12 +6,14 @@
 #include <chrono>
 #include <ctime>
 #include <random>
+#include <thread>
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
 #include "copier/table_plan.hpp"
 #include "scheduler/planning.hpp"
+#include "scheduler/stop.hpp"
 #include "scheduler/verify_run.hpp"
 
 namespace ferry {
@@ -88,6 +90,19 @@ LockedRunState LockRunState(Endpoint& destination) {
   return state;
 }
 
+// What one log batch changed, counted from the log, and how far it reaches.
+struct AppliedBatch {
+  int64_t last_sequence = 0;
+  int64_t entries = 0;
+  int64_t inserted = 0;
+  int64_t updated = 0;
+  int64_t deleted = 0;
+};
+
+// Log batches per pipeline run, and the key text they may hold together.
+constexpr size_t kBatchesPerRound = 16;
+constexpr size_t kKeyBytesPerRound = 64u << 20;
+
 class Syncer {
  public:
   Syncer(Endpoint& source, Endpoint& destination, const SyncOptions& options)
@@ -122,8 +137,7 @@ class Syncer {
                TableSync& out) {
     const TableCopyPlan& copy = prepared.copy;
     out.mode = "tracked";
-    const TrackStatus status = tracker.Status(copy.source);
-    if (!status.enabled) {
+    if (!tracker.Enabled(copy.source)) {
       throw Error(ErrorCode::kNotFound,
                   "change tracking is not enabled for this table: run ferry track enable "
                   "before the full copy, or sync it with --watermark",
@@ -136,54 +150,110 @@ class Syncer {
     if (at && at->mode == "tracked") applied = std::stoll(at->position);
     const int64_t upto = tracker.StableSequence(copy.source);
     out.position = std::to_string(applied);
+    int failures = 0;
     while (applied < upto) {
-      ChangeBatch batch = tracker.Changes(copy.source, applied, upto, options_.keys_per_batch,
-                                          options_.key_bytes_per_batch);
-      if (batch.entries == 0) break;
-      // Every changed key's row is read again as it is now (a key changed twice since the last
-      // sync is applied once), and a key whose last change was a delete is deleted first: when
-      // the source has the row again by the time it is read (inserted anew after the logged
-      // entries, or a key one statement moved away and back), the upsert puts it back. So the
-      // log's own operations, not a look-up at either end, say what to delete.
-      KeyRange read;
-      read.key_columns = key;
-      read.keys.emplace();
-      read.keys->reserve(batch.keys.size());
-      std::optional<KeyRange> remove;
-      int64_t inserted = 0, updated = 0, deleted = 0;
-      for (ChangedKey& k : batch.keys) {
-        // Counted from the log: a key first inserted in this stretch was not there before it.
-        if (k.last == 'D') {
-          if (!remove) {
-            remove.emplace();
-            remove->key_columns = dest_key;
-            remove->keys.emplace();
+      // A round of log batches goes through one pipeline run, each batch one transaction, in
+      // order. Its reader reads the next batch from the log, then its rows, while its writer
+      // applies the batch before.
+      std::vector<AppliedBatch> round(kBatchesPerRound);
+      std::vector<UnitJob> jobs(kBatchesPerRound);
+      int64_t from = applied;
+      size_t key_bytes = 0;
+      for (size_t i = 0; i < kBatchesPerRound; ++i) {
+        jobs[i].resolve = [&, i](UnitJob& job) {
+          if (from >= upto || key_bytes >= kKeyBytesPerRound) return false;
+          ChangeBatch batch = tracker.Changes(copy.source, from, upto, options_.keys_per_batch,
+                                              options_.key_bytes_per_batch);
+          if (batch.entries == 0) return false;
+          from = batch.last_sequence;
+          AppliedBatch& b = round[i];
+          b.last_sequence = batch.last_sequence;
+          b.entries = batch.entries;
+          KeyRange read;
+          std::optional<KeyRange> remove;
+          Collapse(batch, key, dest_key, read, remove, b);
+          for (const auto& k : *read.keys) {
+            for (const std::string& part : k) key_bytes += part.size() + 4;
           }
-          remove->keys->push_back(k.key);
-          if (k.first != 'I') ++deleted;
-        } else if (k.first == 'I') {
-          ++inserted;
-        } else {
-          ++updated;
+          Fill(job, prepared, std::move(read), std::move(remove),
+               state.SetSql(copy.destination.name,
+                            {"tracked", std::to_string(batch.last_sequence)}));
+          return true;
+        };
+      }
+      EngineOptions ordered = engine_;
+      ordered.ordered = true;
+      const std::vector<UnitResult> results =
+          RunPipeline(source_, destination_, ordered, jobs, 1, [](const PipelineProgress&) {});
+      const int64_t before = applied;
+      const UnitResult* failure = nullptr;
+      for (size_t i = 0; i < results.size(); ++i) {
+        if (results[i].state == UnitState::kSkipped) break;  // the log had no more
+        if (results[i].state != UnitState::kDone) {
+          failure = &results[i];
+          break;
         }
-        read.keys->push_back(std::move(k.key));
+        applied = round[i].last_sequence;
+        out.inserted += round[i].inserted;
+        out.updated += round[i].updated;
+        out.deleted += round[i].deleted;
+        out.log_entries += round[i].entries;
+        ++out.batches;
       }
-      Apply(prepared, read, remove,
-            state.SetSql(copy.destination.name, {"tracked", std::to_string(batch.last_sequence)}));
-      applied = batch.last_sequence;
       out.position = std::to_string(applied);
-      out.inserted += inserted;
-      out.updated += updated;
-      out.deleted += deleted;
-      out.log_entries += batch.entries;
-      ++out.batches;
-      // Safe: the destination has committed everything up to `applied`. A purge that fails (a
-      // read-only server) loses nothing: the entries stay below the applied sequence.
-      try {
-        tracker.Purge(copy.source, applied);
-      } catch (const Error& e) {
-        out.warning = "the change log was not purged: " + std::string(e.what());
+      if (applied == before && !failure) break;  // the log ended below `upto`
+      if (applied > before) {
+        // Safe: the destination has committed everything up to `applied`. A purge that fails
+        // (a read-only server) loses nothing: the entries stay below the applied sequence.
+        try {
+          tracker.Purge(copy.source, applied);
+        } catch (const Error& e) {
+          out.warning = "the change log was not purged: " + std::string(e.what());
+        }
       }
+      if (failure) {
+        // A unit that failed for a passing reason (a lost connection, a deadlock) is tried
+        // again from the log, on fresh sessions, like a copy's units are; others end the table.
+        if (!failure->transient || StopRequested() ||
+            ++failures >= std::max(engine_.max_attempts, 1)) {
+          throw Error(failure->error_code, failure->error);
+        }
+        std::this_thread::sleep_for(std::chrono::duration<double>(
+            engine_.retry_delay * double(1 << std::min(failures - 1, 6))));
+      } else {
+        failures = 0;
+      }
+    }
+  }
+
+  // A log batch collapsed to its keys: every changed key's row is read again as it is now (a
+  // key changed twice since the last sync is applied once), and a key whose last change was a
+  // delete is deleted first. When the source has the row again by the time it is read
+  // (inserted anew after the logged entries, or a key one statement moved away and back), the
+  // upsert puts it back. So the log's own operations, not a look-up at either end, say what to
+  // delete, and the counts come from the log too.
+  static void Collapse(ChangeBatch& batch, const std::vector<int>& key,
+                       const std::vector<int>& dest_key, KeyRange& read,
+                       std::optional<KeyRange>& remove, AppliedBatch& counts) {
+    read.key_columns = key;
+    read.keys.emplace();
+    read.keys->reserve(batch.keys.size());
+    for (ChangedKey& k : batch.keys) {
+      // A key first inserted in this stretch was not there before it.
+      if (k.last == 'D') {
+        if (!remove) {
+          remove.emplace();
+          remove->key_columns = dest_key;
+          remove->keys.emplace();
+        }
+        remove->keys->push_back(k.key);
+        if (k.first != 'I') ++counts.deleted;
+      } else if (k.first == 'I') {
+        ++counts.inserted;
+      } else {
+        ++counts.updated;
+      }
+      read.keys->push_back(std::move(k.key));
     }
   }
 
@@ -216,30 +286,36 @@ class Syncer {
 
   // Reads `read` from the source and upserts it, deleting `remove` first, in one destination
   // transaction that also runs `finish`. Returns the rows written.
-  int64_t Apply(const PreparedTable& prepared, const KeyRange& read,
-                const std::optional<KeyRange>& remove, std::vector<std::string> finish) {
-    const TableCopyPlan& copy = prepared.copy;
-    UnitJob job;
-    job.read.table = &copy.source;
-    job.read.columns = copy.source_columns;
-    job.read.unit.table = copy.source.name;
-    job.read.unit.range = read;
-    job.read.limits = engine_.limits;
-    job.write.table = &copy.destination;
-    job.write.columns = copy.destination_columns;
-    job.write.key_positions = copy.key_positions;
-    job.write.replace_range = remove;
-    job.write.upsert = true;
-    job.write.upsert_key = prepared.upsert_key;
-    job.converter = converter_.get();
-    job.finish = [finish = std::move(finish)](const UnitResult&) { return finish; };
+  int64_t Apply(const PreparedTable& prepared, KeyRange read, std::optional<KeyRange> remove,
+                std::vector<std::string> finish) {
+    std::vector<UnitJob> jobs(1);
+    Fill(jobs[0], prepared, std::move(read), std::move(remove), std::move(finish));
     std::vector<UnitResult> results =
-        RunPipeline(source_, destination_, engine_, {job}, 1, [](const PipelineProgress&) {});
+        RunPipeline(source_, destination_, engine_, jobs, 1, [](const PipelineProgress&) {});
     if (results.empty() || results[0].state != UnitState::kDone) {
       throw Error(results.empty() ? ErrorCode::kInternal : results[0].error_code,
                   results.empty() ? "the sync's unit did not run" : results[0].error);
     }
     return results[0].rows;
+  }
+
+  // Makes `job` the unit that does what Apply says (its resolve() stays).
+  void Fill(UnitJob& job, const PreparedTable& prepared, KeyRange read,
+            std::optional<KeyRange> remove, std::vector<std::string> finish) {
+    const TableCopyPlan& copy = prepared.copy;
+    job.read.table = &copy.source;
+    job.read.columns = copy.source_columns;
+    job.read.unit.table = copy.source.name;
+    job.read.unit.range = std::move(read);
+    job.read.limits = engine_.limits;
+    job.write.table = &copy.destination;
+    job.write.columns = copy.destination_columns;
+    job.write.key_positions = copy.key_positions;
+    job.write.replace_range = std::move(remove);
+    job.write.upsert = true;
+    job.write.upsert_key = prepared.upsert_key;
+    job.converter = converter_.get();
+    job.finish = [finish = std::move(finish)](const UnitResult&) { return finish; };
   }
 
   Endpoint& source_;

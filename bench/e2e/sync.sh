@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Times a tracked `ferry sync` against the full copy it keeps up to date (issue 7: after 1 % of
+# lineitem's rows changed, the sync takes at most 5 % of the full copy; with nothing changed,
+# under 2 seconds).
+#
+# PostgreSQL: the workload is cloned into a source database of its own (CREATE DATABASE ...
+# TEMPLATE bench, so the reference data is never touched), the keyed tables are tracked, and the
+# four tables are copied into a fresh destination database: that copy is the denominator. Then,
+# per run, 1 % of lineitem changes at spread-out keys (20,000 updates, 20,000 deletes, 20,000
+# inserts; different keys each run), the source table and its change log are vacuumed and the
+# destination checkpointed (as autovacuum and checkpoints would leave them; the benchmark servers
+# run without autovacuum), and `ferry sync` is timed; then a sync with
+# nothing to do. MariaDB: the same with lineitem alone, the source cloned by INSERT ... SELECT.
+#
+#   bash bench/e2e/sync.sh                       # the servers of bench/e2e/servers.sh
+#   BENCH_PG_SRC_PORT=5433 BENCH_PG_DST_PORT=5434 BENCH_MARIADB_PORT=3306 bash bench/e2e/sync.sh
+#
+# RUNS (default 3), SECTIONS ("pg mariadb"), FERRY_BIN (build/tools/ferry), LOCK (a file taken
+# with flock -x around each timed command, for machines shared with builds; default none),
+# KEEP=1 leaves the databases behind.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source bench/e2e/common.sh
+
+RUNS=${RUNS:-3}
+SECTIONS=${SECTIONS:-pg mariadb}
+FERRY_BIN=${FERRY_BIN:-build/tools/ferry}
+export OUT=${OUT:-/var/tmp/ferry-sync-bench}
+LOCK=${LOCK:-}
+KEEP=${KEEP:-}
+SRC_DB=ferry_sync_bench_src
+DST_DB=ferry_sync_bench_dst
+mkdir -p "$OUT"
+[ -x "$FERRY_BIN" ] || die "no ferry at $FERRY_BIN (build it, or set FERRY_BIN)"
+export FERRY_SOURCE_PASSWORD=$BENCH_PASSWORD FERRY_DEST_PASSWORD=$BENCH_PASSWORD
+RESULTS=$OUT/results.tsv
+: >"$RESULTS"
+
+# Runs "$@" and records its wall time as "$label" (measured inside the lock when there is one,
+# so waiting for it does not count); fails on an exit other than 0.
+timed() {
+  local label=$1
+  shift
+  local lock=()
+  [ -n "$LOCK" ] && lock=(flock -x "$LOCK")
+  "${lock[@]}" bash -c 'start=$(date +%s.%N); "$@" >"$OUT/last.log" 2>&1; rc=$?
+    echo "$start $(date +%s.%N)" >"$OUT/last.time"; exit $rc' timed "$@" ||
+    { cat "$OUT/last.log" >&2; die "$label failed"; }
+  local seconds
+  seconds=$(awk '{ printf "%.2f", $2 - $1 }' "$OUT/last.time")
+  printf '%s\t%s\n' "$label" "$seconds" | tee -a "$RESULTS"
+}
+
+# The statements that change 1 % of lineitem's 6M rows in run $1: keys n*300+k, k per run, so
+# no run touches a key another one changed; inserted rows get keys above every existing one.
+change_sql() {
+  local run=$1 dialect=$2
+  local upd=$((run * 3)) del=$((run * 3 + 1)) ins=$((run * 3 + 2)) base=$((100000000 * run))
+  local mod="l_id % 300"
+  [ "$dialect" = mariadb ] && mod="MOD(l_id, 300)"
+  cat <<EOF
+UPDATE lineitem SET l_quantity = l_quantity + 1, l_comment = 'changed in run $run'
+  WHERE $mod = $upd;
+DELETE FROM lineitem WHERE $mod = $del;
+INSERT INTO lineitem SELECT l_id + $base, l_orderkey, l_partkey, l_suppkey, l_linenumber,
+  l_quantity, l_extendedprice, l_discount, l_tax, l_returnflag, l_linestatus, l_shipdate,
+  l_commitdate, l_receiptdate, l_shipinstruct, l_shipmode, 'inserted in run $run'
+  FROM lineitem WHERE $mod = $ins AND l_id < 100000000;
+EOF
+}
+
+pg_section() {
+  local src="postgresql://bench@127.0.0.1:$BENCH_PG_SRC_PORT/$SRC_DB"
+  local dst="postgresql://bench@127.0.0.1:$BENCH_PG_DST_PORT/$DST_DB"
+  local tracked=(--include lineitem --include wide_events --include order_lines_cpk)
+  step "PostgreSQL: cloning the workload into $SRC_DB"
+  $PSQL_SRC -d postgres -c "DROP DATABASE IF EXISTS $SRC_DB" -c "CREATE DATABASE $SRC_DB TEMPLATE bench"
+  $PSQL_DST -d postgres -c "DROP DATABASE IF EXISTS $DST_DB" -c "CREATE DATABASE $DST_DB"
+  "$FERRY_BIN" track enable --source "$src" "${tracked[@]}" >"$OUT/track.log"
+  $PSQL_DST -d postgres -c CHECKPOINT
+  timed "pg full copy, 4 tables" "$FERRY_BIN" run --quiet --source "$src" --dest "$dst"
+  timed "pg sync, nothing changed" "$FERRY_BIN" sync --quiet --source "$src" --dest "$dst" \
+    "${tracked[@]}"
+  for run in $(seq "$RUNS"); do
+    step "PostgreSQL run $run: changing 1 % of lineitem"
+    change_sql "$run" postgresql | $PSQL_SRC -d "$SRC_DB"
+    $PSQL_SRC -d "$SRC_DB" -c "VACUUM lineitem, ferry_log_lineitem"
+    $PSQL_DST -d "$DST_DB" -c CHECKPOINT
+    timed "pg sync after 1 % changed" "$FERRY_BIN" sync --source "$src" --dest "$dst" \
+      "${tracked[@]}"
+    cp "$OUT/last.log" "$OUT/pg-sync-$run.log"
+    timed "pg sync, nothing changed" "$FERRY_BIN" sync --quiet --source "$src" --dest "$dst" \
+      "${tracked[@]}"
+  done
+  step "PostgreSQL: checking that the destination equals the source"
+  "$FERRY_BIN" verify --quiet --source "$src" --dest "$dst" "${tracked[@]}" >"$OUT/pg-verify.log" ||
+    { cat "$OUT/pg-verify.log" >&2; die "the synced destination differs from the source"; }
+  if [ -z "$KEEP" ]; then
+    $PSQL_SRC -d postgres -c "DROP DATABASE $SRC_DB"
+    $PSQL_DST -d postgres -c "DROP DATABASE $DST_DB"
+  fi
+}
+
+mariadb_section() {
+  local src="mysql://bench@127.0.0.1:$BENCH_MARIADB_PORT/$SRC_DB"
+  local dst="mysql://bench@127.0.0.1:$BENCH_MARIADB_PORT/$DST_DB"
+  step "MariaDB: cloning lineitem into $SRC_DB"
+  $MARIADB -e "DROP DATABASE IF EXISTS $SRC_DB; DROP DATABASE IF EXISTS $DST_DB;
+    CREATE DATABASE $SRC_DB; CREATE DATABASE $DST_DB;
+    CREATE TABLE $SRC_DB.lineitem LIKE src.lineitem;
+    INSERT INTO $SRC_DB.lineitem SELECT * FROM src.lineitem;"
+  "$FERRY_BIN" track enable --source "$src" --include lineitem >"$OUT/track.log"
+  timed "mariadb full copy, lineitem" "$FERRY_BIN" run --quiet --source "$src" --dest "$dst"
+  timed "mariadb sync, nothing changed" "$FERRY_BIN" sync --quiet --source "$src" --dest "$dst"
+  for run in $(seq "$RUNS"); do
+    step "MariaDB run $run: changing 1 % of lineitem"
+    change_sql "$run" mariadb | $MARIADB "$SRC_DB"
+    timed "mariadb sync after 1 % changed" "$FERRY_BIN" sync --source "$src" --dest "$dst"
+    cp "$OUT/last.log" "$OUT/mariadb-sync-$run.log"
+    timed "mariadb sync, nothing changed" "$FERRY_BIN" sync --quiet --source "$src" --dest "$dst"
+  done
+  step "MariaDB: checking that the destination equals the source"
+  "$FERRY_BIN" verify --quiet --source "$src" --dest "$dst" >"$OUT/mariadb-verify.log" ||
+    { cat "$OUT/mariadb-verify.log" >&2; die "the synced destination differs from the source"; }
+  [ -n "$KEEP" ] || $MARIADB -e "DROP DATABASE $SRC_DB; DROP DATABASE $DST_DB"
+}
+
+for section in $SECTIONS; do
+  case $section in
+    pg) pg_section ;;
+    mariadb) mariadb_section ;;
+    *) die "unknown section $section (pg, mariadb)" ;;
+  esac
+done
+
+echo
+echo "seconds, min / median:"
+cut -f1 "$RESULTS" | awk '!seen[$0]++' | while IFS= read -r label; do
+  mapfile -t v < <(awk -F'\t' -v l="$label" '$1 == l { print $2 }' "$RESULTS" | sort -n)
+  printf '  %-40s %7s / %7s\n' "$label" "${v[0]}" "${v[$(((${#v[@]} - 1) / 2))]}"
+done
+for engine in pg mariadb; do
+  copy=$(awk -F'\t' -v e="$engine full copy" 'index($1, e) == 1 { print $2 }' "$RESULTS" | head -1)
+  [ -n "$copy" ] || continue
+  mapfile -t v < <(awk -F'\t' -v l="$engine sync after 1 % changed" '$1 == l { print $2 }' \
+    "$RESULTS" | sort -n)
+  median=${v[$(((${#v[@]} - 1) / 2))]}
+  awk -v e="$engine" -v s="$median" -v c="$copy" 'BEGIN {
+    r = 100 * s / c; printf "%s: sync after 1 %% changed is %.1f %% of the full copy (target <= 5 %%): %s\n",
+      e, r, r <= 5 ? "PASS" : "FAIL" }'
+done
