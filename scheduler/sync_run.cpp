@@ -110,6 +110,9 @@ class Syncer {
     engine_ = options.engine;
     engine_.readers = 1;
     engine_.writers = 1;
+    // A batch's changed rows reach the destination in smaller pieces, so it starts merging them
+    // sooner (a PostgreSQL upsert merges every few thousand rows while the reader reads on).
+    engine_.limits.max_rows = std::min<size_t>(engine_.limits.max_rows, 4096);
   }
 
   // `watermark`: the column of watermark mode, "" for tracked mode.

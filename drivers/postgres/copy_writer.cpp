@@ -18,8 +18,13 @@ constexpr size_t kSendChunk = 1u << 20;
 // Key values kept so a row the server refuses ("COPY t, line N") can be named by its key;
 // beyond this only the first and last key of each batch are kept.
 constexpr size_t kKeyBudget = 8u << 20;
-// The temporary table an upserting unit copies into (see CopyRowWriter).
+// The temporary table an upserting unit copies into (see CopyRowWriter), and how much it holds
+// before its rows are merged into the table: merging while the reader reads on overlaps the two
+// (a sync's batch of 20,000 changed rows), and the table stays within the session's temporary
+// buffers (temp_buffers, 8 MB by default) instead of spilling to disk.
 constexpr const char* kStagingTable = "ferry_upsert_rows";
+constexpr size_t kMergeBytes = 1u << 20;
+constexpr size_t kMergeRows = 4096;
 
 // The line number in a COPY error's context ("COPY t, line 42, column c: ..."), or 0.
 uint64_t CopyLine(const std::string& context) {
@@ -93,19 +98,18 @@ class CopyRowWriter final : public RowWriter {
       merge_sql_ = fmt::format("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}{}",
                                into, names, names, staging,
                                dialect.UpsertClause(table_, columns_, request.upsert_key));
+      // In place: the table was created in this transaction.
+      empty_staging_sql_ = "TRUNCATE " + staging;
       into = staging;
     }
-    const std::string sql =
-        "COPY " + into + " (" + names + ") FROM STDIN" + (text_ ? "" : " (FORMAT binary)");
+    copy_sql_ = "COPY " + into + " (" + names + ") FROM STDIN" + (text_ ? "" : " (FORMAT binary)");
     try {
       connection_.Execute("BEGIN");
       in_transaction_ = true;
       const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
       if (!replace.empty()) connection_.Run(replace, PGRES_COMMAND_OK);
       if (!staging_sql.empty()) connection_.Run(staging_sql, PGRES_COMMAND_OK);
-      connection_.Run(sql, PGRES_COPY_IN);
-      in_copy_ = true;
-      if (!text_) Send(kHeader);
+      StartCopy();
     } catch (Error& e) {
       Rollback();
       e.WithTable(DisplayName(table_.name));
@@ -140,6 +144,13 @@ class CopyRowWriter final : public RowWriter {
     Remember(batch);
     try {
       Send(*wire);
+      staged_bytes_ += wire->size();
+      if (!merge_sql_.empty() && (staged_bytes_ >= kMergeBytes || lines_ >= kMergeRows)) {
+        EndCopy();
+        connection_.Run(merge_sql_, PGRES_COMMAND_OK);
+        connection_.Run(empty_staging_sql_, PGRES_COMMAND_OK);
+        StartCopy();
+      }
     } catch (Error& e) {
       e.WithTable(DisplayName(table_.name));
       throw;
@@ -148,23 +159,7 @@ class CopyRowWriter final : public RowWriter {
 
   void Commit(const std::vector<std::string>& finish_sql) override {
     try {
-      if (in_copy_) {
-        if (!text_) Send(kTrailer);
-        in_copy_ = false;
-        if (PQputCopyEnd(connection_.get(), nullptr) != 1) {
-          throw pq::MakeError("ending the COPY failed", connection_.get(), nullptr, "PQputCopyEnd");
-        }
-        pq::Result result(PQgetResult(connection_.get()));
-        if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-          Error error = pq::MakeError("COPY into the table failed", connection_.get(), result.get(),
-                                      "PQputCopyEnd");
-          const char* context =
-              result ? PQresultErrorField(result.get(), PG_DIAG_CONTEXT) : nullptr;
-          if (uint64_t line = context ? CopyLine(context) : 0) error.WithKey(Locate(line));
-          throw error;
-        }
-        if (std::optional<Error> error = connection_.Drain()) throw *error;
-      }
+      if (in_copy_) EndCopy();
       if (!merge_sql_.empty()) connection_.Run(merge_sql_, PGRES_COMMAND_OK);
       for (const std::string& sql : finish_sql) connection_.Run(sql, PGRES_COMMAND_OK);
       // COMMIT of a transaction that failed answers OK with the tag ROLLBACK.
@@ -219,6 +214,35 @@ class CopyRowWriter final : public RowWriter {
       throw Error(ErrorCode::kData, "cannot encode value for COPY: " + failure.reason,
                   std::move(context));
     }
+  }
+
+  // A COPY into the table (or the staging table), whose rows are counted from line 1.
+  void StartCopy() {
+    connection_.Run(copy_sql_, PGRES_COPY_IN);
+    in_copy_ = true;
+    lines_ = 0;
+    staged_bytes_ = 0;
+    spans_.clear();
+    key_bytes_ = 0;
+    if (!text_) Send(kHeader);
+  }
+
+  // Ends the COPY; a row the server refused is named by its key where it can be.
+  void EndCopy() {
+    if (!text_) Send(kTrailer);
+    in_copy_ = false;
+    if (PQputCopyEnd(connection_.get(), nullptr) != 1) {
+      throw pq::MakeError("ending the COPY failed", connection_.get(), nullptr, "PQputCopyEnd");
+    }
+    pq::Result result(PQgetResult(connection_.get()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      Error error = pq::MakeError("COPY into the table failed", connection_.get(), result.get(),
+                                  "PQputCopyEnd");
+      const char* context = result ? PQresultErrorField(result.get(), PG_DIAG_CONTEXT) : nullptr;
+      if (uint64_t line = context ? CopyLine(context) : 0) error.WithKey(Locate(line));
+      throw error;
+    }
+    if (std::optional<Error> error = connection_.Drain()) throw *error;
   }
 
   void Send(std::string_view data) {
@@ -288,7 +312,10 @@ class CopyRowWriter final : public RowWriter {
   std::vector<BinaryForm> key_forms_;
   std::vector<Storage> key_storages_;
   bool pass_through_;
-  std::string merge_sql_;  // upsert only: the staged rows into the table
+  std::string copy_sql_;
+  std::string merge_sql_;          // upsert only: the staged rows into the table
+  std::string empty_staging_sql_;  // and then out of the staging table
+  size_t staged_bytes_ = 0;        // sent by the current COPY
   bool text_ = false;
   std::vector<BinaryForm> forms_;
   std::vector<bool> with_zone_;

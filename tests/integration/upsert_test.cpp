@@ -5,6 +5,7 @@
 // PostgreSQL pass-through stream, MariaDB's LOAD DATA path, and (through the Endpoint sessions)
 // together with a unit's replace range and finish statements.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -242,6 +243,40 @@ TEST_CASE("a PostgreSQL-to-PostgreSQL upsert keeps the binary COPY stream passin
     CHECK(dest.QueryValue("SELECT count(*) FROM items WHERE name <> 'item ' || id") == "1");
   }
   std::remove(profile.c_str());
+}
+
+TEST_CASE("a PostgreSQL upsert unit of many batches merges them in steps and ends exact",
+          "[upsert][postgresql]") {
+  // The staging table is merged into the table every few thousand rows, so the server merges
+  // while ferry still reads; each step must update and insert exactly like one merge would.
+  for (Db from : {Db::kPostgres, Db::kSQLite}) {
+    DYNAMIC_SECTION("from " << DbName(from)) {
+      TestDatabase source(from, "ups_steps_src");
+      TestDatabase dest(Db::kPostgres, "ups_steps_dst");
+      source.Exec("CREATE TABLE items (id bigint PRIMARY KEY, name varchar(40) NOT NULL, qty bigint)");
+      dest.Exec("CREATE TABLE items (id bigint PRIMARY KEY, name varchar(40) NOT NULL, qty bigint)");
+      std::string rows;
+      for (int n = 1; n <= 20000; ++n) {
+        rows += (rows.empty() ? "" : ", ") + fmt::format("({}, 'item {}', {})", n, n, n * 10);
+        if (n % 1000 == 0) {
+          source.Exec("INSERT INTO items VALUES " + rows);
+          rows.clear();
+        }
+      }
+      // Stale rows spread over the key range (so over several steps), and one the source lacks.
+      dest.Exec(
+          "INSERT INTO items VALUES (1, 'stale', -1), (4500, 'stale', -1), (9001, 'stale', -1), "
+          "(19999, 'stale', -1), (30000, 'kept', 1)");
+      FerryResult result =
+          RunFerry("run" + Ends(source, dest) + " --write-mode upsert --partitions 1 --batch-rows 1000");
+      INFO(result.output);
+      REQUIRE(result.exit_code == 0);
+      CHECK(dest.QueryValue("SELECT count(*) FROM items") == "20001");
+      CHECK(dest.QueryValue("SELECT count(*) FROM items WHERE id <= 20000 AND "
+                            "(name <> 'item ' || id OR qty <> id * 10)") == "0");
+      CHECK(dest.QueryValue("SELECT name FROM items WHERE id = 30000") == "kept");
+    }
+  }
 }
 
 TEST_CASE("MariaDB's LOAD DATA and ODBC write paths upsert too", "[upsert][mariadb]") {
