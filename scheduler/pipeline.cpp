@@ -316,7 +316,8 @@ class CopyEngine {
       while (job < jobs_.size() && !next_job_.compare_exchange_weak(job, job + 1)) {
       }
       if (job < jobs_.size()) return job;
-      if (in_flight_.load() == 0) return std::nullopt;
+      // Units in flight may come back for another attempt; an ordered run retries none.
+      if (in_flight_.load() == 0 || options_.ordered) return std::nullopt;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }

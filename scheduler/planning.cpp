@@ -231,23 +231,28 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
   return t;
 }
 
-Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
-               const PartitionOptions& partition_options) {
-  std::vector<TableName> names = TablesInScope(source, job);
+namespace {
+
+Plan EmptyPlan(const Job& job) {
   Plan plan;
   plan.source = job.source;
   plan.destination = job.destination;
   plan.created_at = UtcTimestamp();
   plan.schema_only = job.schema_only;
   plan.data_only = job.data_only;
-  for (const TableName& name : names) {
-    std::optional<Table> table = source.DescribeTable(name);
-    if (!table) {
-      throw Error(ErrorCode::kNotFound,
-                  fmt::format("table {} disappeared from the source", DisplayName(name)));
-    }
-    plan.tables.push_back(PlanTable(source, destination, job, *table, partition_options));
+  return plan;
+}
+
+Table DescribeSource(Endpoint& source, const TableName& name) {
+  std::optional<Table> table = source.DescribeTable(name);
+  if (!table) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("table {} disappeared from the source", DisplayName(name)));
   }
+  return std::move(*table);
+}
+
+void CheckDistinctDestinations(const Plan& plan) {
   for (size_t i = 0; i < plan.tables.size(); ++i) {
     for (size_t j = i + 1; j < plan.tables.size(); ++j) {
       if (plan.tables[i].destination == plan.tables[j].destination) {
@@ -259,7 +264,57 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
       }
     }
   }
+}
+
+// The work of a planned table once its source shape and column pairing are known.
+void Resolve(PreparedTable& prepared, const Table& table, Endpoint& source, Endpoint& destination,
+             const PartitionOptions& partition_options) {
+  const TablePlan& t = *prepared.plan;
+  if (t.write_mode == WriteMode::kUpsert) {
+    prepared.upsert_key = UpsertKey(table, prepared.copy);
+    prepared.upsert = !prepared.upsert_key.empty();
+  }
+  prepared.units = PlannedUnits(t, table, source, partition_options, &prepared.why);
+  prepared.pass_through = CanPassThrough(prepared.copy, source.info(), destination.info());
+}
+
+}  // namespace
+
+Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
+               const PartitionOptions& partition_options) {
+  Plan plan = EmptyPlan(job);
+  for (const TableName& name : TablesInScope(source, job)) {
+    plan.tables.push_back(
+        PlanTable(source, destination, job, DescribeSource(source, name), partition_options));
+  }
+  CheckDistinctDestinations(plan);
   return plan;
+}
+
+PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
+                          const PartitionOptions& partition_options) {
+  PlannedRun run{EmptyPlan(job), {}};
+  std::vector<Table> described;
+  std::vector<TableCopyPlan> copies;
+  for (const TableName& name : TablesInScope(source, job)) {
+    described.push_back(DescribeSource(source, name));
+    copies.emplace_back();
+    run.plan.tables.push_back(PlanTable(source, destination, job, described.back(),
+                                        partition_options, nullptr, &copies.back()));
+  }
+  CheckDistinctDestinations(run.plan);
+  for (size_t i = 0; i < run.plan.tables.size(); ++i) {
+    const TablePlan& t = run.plan.tables[i];
+    PreparedTable& prepared = run.tables.emplace_back();
+    prepared.plan = &t;
+    prepared.strategy = t.strategy;
+    prepared.why = t.why;
+    prepared.skip = t.strategy == "skip";
+    if (prepared.skip) continue;
+    prepared.copy = std::move(copies[i]);
+    Resolve(prepared, described[i], source, destination, partition_options);
+  }
+  return run;
 }
 
 std::vector<WorkUnit> PlannedUnits(const TablePlan& t, const Table& table, Endpoint& source,
@@ -347,12 +402,7 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
                       DisplayName(prepared.copy.destination.name)),
           ErrorContext{shown, "", "", ""});
     }
-    if (t.write_mode == WriteMode::kUpsert) {
-      prepared.upsert_key = UpsertKey(*table, prepared.copy);
-      prepared.upsert = !prepared.upsert_key.empty();
-    }
-    prepared.units = PlannedUnits(t, *table, source, partition_options, &prepared.why);
-    prepared.pass_through = CanPassThrough(prepared.copy, source.info(), destination.info());
+    Resolve(prepared, *table, source, destination, partition_options);
     out.push_back(std::move(prepared));
   }
   return out;

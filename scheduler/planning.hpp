@@ -60,4 +60,14 @@ struct PreparedTable {
 std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpoint& destination,
                                        const PartitionOptions& partitions);
 
+// BuildPlan and PreparePlan in one pass, each table described once at each end: a plan made and
+// run at once cannot have drifted. What `ferry sync` does on every timer tick. `tables[i].plan`
+// points into `plan`, which moves with it.
+struct PlannedRun {
+  Plan plan;
+  std::vector<PreparedTable> tables;
+};
+PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
+                          const PartitionOptions& partitions);
+
 }  // namespace ferry

@@ -206,6 +206,7 @@ class Syncer {
       out.position = std::to_string(applied);
       if (applied == before && !failure) break;  // the log ended below `upto`
       if (applied > before) {
+        failures = 0;  // attempts count from the last progress
         // Safe: the destination has committed everything up to `applied`. A purge that fails
         // (a read-only server) loses nothing: the entries stay below the applied sequence.
         try {
@@ -223,8 +224,6 @@ class Syncer {
         }
         std::this_thread::sleep_for(std::chrono::duration<double>(
             engine_.retry_delay * double(1 << std::min(failures - 1, 6))));
-      } else {
-        failures = 0;
       }
     }
   }
@@ -354,8 +353,9 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
   Job upsert = job;
   upsert.write_mode = WriteMode::kUpsert;
   for (TableOverride& o : upsert.overrides) o.write_mode = WriteMode::kUpsert;
-  const Plan plan = BuildPlan(source, destination, upsert, WholeTables());
-  std::vector<PreparedTable> tables = PreparePlan(plan, source, destination, WholeTables());
+  const PlannedRun planned = PlanAndPrepare(source, destination, upsert, WholeTables());
+  const Plan& plan = planned.plan;
+  const std::vector<PreparedTable>& tables = planned.tables;
   source.BeginSnapshot(Consistency::kNone);  // each batch reads rows as they are now
 
   std::unique_ptr<ChangeTracker> tracker = source.OpenChangeTracker();
