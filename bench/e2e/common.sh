@@ -26,3 +26,33 @@ MARIADB="mariadb -h 127.0.0.1 -P $BENCH_MARIADB_PORT -u bench -p$BENCH_PASSWORD"
 
 step() { echo "[$(date +%T)] $*" >&2; }
 die() { echo "error: $*" >&2; exit 1; }
+
+# For the scripts that time single commands (verify.sh, sync.sh): they set OUT (where the last
+# command's output goes), RESULTS (label<TAB>seconds per line) and LOCK (a file taken with flock -x
+# around each timed command, or "").
+# Runs "$@" and records its wall time as "$label" (measured inside the lock when there is one,
+# so waiting for it does not count); fails on an exit other than 0.
+timed() {
+  local label=$1
+  shift
+  local lock=()
+  [ -n "$LOCK" ] && lock=(flock -x "$LOCK")
+  "${lock[@]}" bash -c 'start=$(date +%s.%N); "$@" >"$OUT/last.log" 2>&1; rc=$?
+    echo "$start $(date +%s.%N)" >"$OUT/last.time"; exit $rc' timed "$@" ||
+    { cat "$OUT/last.log" >&2; die "$label failed"; }
+  local seconds
+  seconds=$(awk '{ printf "%.2f", $2 - $1 }' "$OUT/last.time")
+  printf '%s\t%s\n' "$label" "$seconds" | tee -a "$RESULTS"
+}
+
+# The seconds recorded as "$1", smallest first, one per line.
+timings() { awk -F'\t' -v l="$1" '$1 == l { print $2 }' "$RESULTS" | sort -n; }
+
+# Every label's min and median, in the order first recorded.
+print_timings() {
+  local label v
+  cut -f1 "$RESULTS" | awk '!seen[$0]++' | while IFS= read -r label; do
+    mapfile -t v < <(timings "$label")
+    printf '  %-45s %7s / %7s\n' "$label" "${v[0]}" "${v[$(((${#v[@]} - 1) / 2))]}"
+  done
+}

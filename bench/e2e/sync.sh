@@ -36,21 +36,6 @@ export FERRY_SOURCE_PASSWORD=$BENCH_PASSWORD FERRY_DEST_PASSWORD=$BENCH_PASSWORD
 RESULTS=$OUT/results.tsv
 : >"$RESULTS"
 
-# Runs "$@" and records its wall time as "$label" (measured inside the lock when there is one,
-# so waiting for it does not count); fails on an exit other than 0.
-timed() {
-  local label=$1
-  shift
-  local lock=()
-  [ -n "$LOCK" ] && lock=(flock -x "$LOCK")
-  "${lock[@]}" bash -c 'start=$(date +%s.%N); "$@" >"$OUT/last.log" 2>&1; rc=$?
-    echo "$start $(date +%s.%N)" >"$OUT/last.time"; exit $rc' timed "$@" ||
-    { cat "$OUT/last.log" >&2; die "$label failed"; }
-  local seconds
-  seconds=$(awk '{ printf "%.2f", $2 - $1 }' "$OUT/last.time")
-  printf '%s\t%s\n' "$label" "$seconds" | tee -a "$RESULTS"
-}
-
 # The statements that change 1 % of lineitem's 6M rows in run $1: keys n*300+k, k per run, so
 # no run touches a key another one changed; inserted rows get keys above every existing one.
 change_sql() {
@@ -135,15 +120,11 @@ done
 
 echo
 echo "seconds, min / median:"
-cut -f1 "$RESULTS" | awk '!seen[$0]++' | while IFS= read -r label; do
-  mapfile -t v < <(awk -F'\t' -v l="$label" '$1 == l { print $2 }' "$RESULTS" | sort -n)
-  printf '  %-40s %7s / %7s\n' "$label" "${v[0]}" "${v[$(((${#v[@]} - 1) / 2))]}"
-done
+print_timings
 for engine in pg mariadb; do
   copy=$(awk -F'\t' -v e="$engine full copy" 'index($1, e) == 1 { print $2 }' "$RESULTS" | head -1)
   [ -n "$copy" ] || continue
-  mapfile -t v < <(awk -F'\t' -v l="$engine sync after 1 % changed" '$1 == l { print $2 }' \
-    "$RESULTS" | sort -n)
+  mapfile -t v < <(timings "$engine sync after 1 % changed")
   median=${v[$(((${#v[@]} - 1) / 2))]}
   awk -v e="$engine" -v s="$median" -v c="$copy" 'BEGIN {
     r = 100 * s / c; printf "%s: sync after 1 %% changed is %.1f %% of the full copy (target <= 5 %%): %s\n",

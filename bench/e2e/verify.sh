@@ -28,21 +28,6 @@ export FERRY_SOURCE_PASSWORD=$BENCH_PASSWORD FERRY_DEST_PASSWORD=$BENCH_PASSWORD
 RESULTS=$OUT/results.tsv
 : >"$RESULTS"
 
-# Runs "$@" and records its wall time as "$label" (measured inside the lock when there is one,
-# so waiting for it does not count); fails on an exit other than 0.
-timed() {
-  local label=$1
-  shift
-  local lock=()
-  [ -n "$LOCK" ] && lock=(flock -x "$LOCK")
-  "${lock[@]}" bash -c 'start=$(date +%s.%N); "$@" >"$OUT/last.log" 2>&1; rc=$?
-    echo "$start $(date +%s.%N)" >"$OUT/last.time"; exit $rc' timed "$@" ||
-    { cat "$OUT/last.log" >&2; die "$label failed"; }
-  local seconds
-  seconds=$(awk '{ printf "%.2f", $2 - $1 }' "$OUT/last.time")
-  printf '%s\t%s\n' "$label" "$seconds" | tee -a "$RESULTS"
-}
-
 pg_section() {
   local src="postgresql://bench@127.0.0.1:$BENCH_PG_SRC_PORT/bench"
   local dst="postgresql://bench@127.0.0.1:$BENCH_PG_DST_PORT/$DB"
@@ -86,7 +71,4 @@ done
 
 echo
 echo "seconds, min / median of $RUNS:"
-cut -f1 "$RESULTS" | awk '!seen[$0]++' | while IFS= read -r label; do
-  mapfile -t v < <(awk -F'\t' -v l="$label" '$1 == l { print $2 }' "$RESULTS" | sort -n)
-  printf '  %-45s %7s / %7s\n' "$label" "${v[0]}" "${v[$(((${#v[@]} - 1) / 2))]}"
-done
+print_timings
