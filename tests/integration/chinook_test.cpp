@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
@@ -27,7 +28,7 @@ void LoadChinook(TestDatabase& db, const std::string& datasets) {
 void CopyChinook(Db from, Db to) {
   const std::string datasets = SharedDatasets();
   if (datasets.empty()) {
-    WARN("skipped: ../shared/datasets/chinook is not present on this machine");
+    MarkSkipped("../shared/datasets/chinook (or $FERRY_DATASETS) is not present on this machine");
     return;
   }
   TestDatabase source(from, "chinook_src");

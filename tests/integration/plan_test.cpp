@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
@@ -187,8 +188,9 @@ TEST_CASE("the plan of a fixed fixture matches its golden file", "[plan][golden]
   plan["destination"] = "<destination>";
   const std::string actual = plan.dump(2) + "\n";
   const std::string path = std::string(FERRY_SOURCE_DIR) + "/tests/golden/plan_shop.json";
-  if (std::getenv("FERRY_UPDATE_GOLDEN")) std::ofstream(path) << actual;
-  const std::string expected = Slurp(path);
+  const GoldenResult golden = ReadOrUpdateGolden(path, actual);
+  if (golden.updated) return;
+  const std::string& expected = golden.expected;
   if (actual != expected) std::ofstream(path + ".actual") << actual;  // for a diff
   CHECK(actual == expected);
 }

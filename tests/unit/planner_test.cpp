@@ -7,8 +7,11 @@
 #include <sstream>
 
 #include "copier/planner.hpp"
+#include "tests/support/skip.hpp"
 
 using namespace ferry;
+using ferry::test::GoldenResult;
+using ferry::test::ReadOrUpdateGolden;
 
 namespace {
 
@@ -34,14 +37,10 @@ std::string Render(const std::vector<KeyRange>& ranges) {
 
 void CheckGolden(const std::string& name, const std::string& actual) {
   const std::string path = std::string(FERRY_SOURCE_DIR) + "/tests/golden/" + name + ".txt";
-  if (std::getenv("FERRY_UPDATE_GOLDEN")) {
-    std::ofstream(path) << actual;
-  }
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::stringstream expected;
-  expected << in.rdbuf();
-  CHECK(actual == expected.str());
+  const GoldenResult golden = ReadOrUpdateGolden(path, actual);
+  if (golden.updated) return;
+  REQUIRE(!golden.expected.empty());
+  CHECK(actual == golden.expected);
 }
 
 std::vector<std::vector<std::string>> Ints(const std::vector<long>& values) {
