@@ -203,6 +203,7 @@ void PrintJson(const VerifyReport& report, const Endpoint& source, const Endpoin
 }
 
 int Verify(const VerifyFlags& flags) {
+  InstallStopHandlers(OnStop::kGraceful);
   const CommonOptions& c = flags.common;
   std::optional<Plan> plan;
   Job job;
@@ -240,7 +241,6 @@ int Verify(const VerifyFlags& flags) {
     job.destination = WithoutSecrets(job.destination);
     plan = BuildPlan(*source, *dest, job, copy.partitions);
   }
-  InstallStopHandlers(OnStop::kGraceful);
   VerifyReport report = RunVerify(*source, *dest, *plan, options);
   if (StopRequested()) {
     try {

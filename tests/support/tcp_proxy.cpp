@@ -8,8 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 namespace ferry::test {
 
@@ -89,9 +91,9 @@ std::string TcpProxy::Url(const TestDatabase& db) const {
   return url.replace(at, from.size(), fmt::format(":{}/", port_));
 }
 
-void TcpProxy::DropAfter(const std::string& statement, int skip, int times) {
+void TcpProxy::DropAfter(std::vector<std::string> needles, int skip, int times) {
   std::lock_guard lock(mutex_);
-  statement_ = statement;
+  needles_ = std::move(needles);
   skip_ = skip;
   times_ = times;
 }
@@ -112,16 +114,15 @@ void TcpProxy::AcceptLoop() {
 
 bool TcpProxy::ShouldDrop(const char* data, size_t size) {
   std::lock_guard lock(mutex_);
-  if (statement_.empty() || times_ <= 0) return false;
-  const std::string chunk(data, size);
+  if (needles_.empty() || times_ <= 0 || size < 5) return false;
   // PostgreSQL: 'Q', int32 length, the text and a NUL. MariaDB: 3-byte length, sequence id,
-  // COM_QUERY (3), the text.
-  bool found = false;
-  for (size_t at = chunk.find(statement_); at != std::string::npos && !found;
-       at = chunk.find(statement_, at + 1)) {
-    found = (at >= 5 && chunk[at - 5] == 'Q') || (at >= 5 && chunk[at - 1] == '\x03');
+  // COM_QUERY (3) or COM_STMT_PREPARE (0x16), the text.
+  const bool query = data[0] == 'Q' || data[4] == '\x03' || data[4] == '\x16';
+  if (!query) return false;
+  const std::string_view chunk(data, size);
+  for (const std::string& needle : needles_) {
+    if (chunk.find(needle) == std::string_view::npos) return false;
   }
-  if (!found) return false;
   if (skip_ > 0) {
     --skip_;
     return false;

@@ -1,8 +1,8 @@
 // Test support: a TCP proxy between ferry and a database server that forwards bytes both ways
-// (a thread per direction of each connection) and can lose a reply: told a statement, it drops
-// the connection right after forwarding a client message that is exactly that statement (a
-// PostgreSQL simple Query 'Q' or a MariaDB COM_QUERY), so the server runs it and the client
-// never hears back. That is a lost COMMIT reply: the server committed, the client saw a broken
+// (a thread per connection) and can lose a reply: told what a statement contains, it drops the
+// connection right after forwarding a client query message holding it (a PostgreSQL simple
+// Query 'Q', a MariaDB COM_QUERY or COM_STMT_PREPARE sent with its execution), so the server
+// runs it and the client never hears back. That is a lost COMMIT reply: the server committed, the client saw a broken
 // connection.
 #pragma once
 
@@ -30,10 +30,10 @@ class TcpProxy {
   // `db`'s URL with the port replaced by the proxy's.
   std::string Url(const TestDatabase& db) const;
 
-  // Drops connections after forwarding a query whose text starts with `statement`: skips the
-  // first `skip` such queries, then drops at the next `times` (forwarding stays on for the
-  // others).
-  void DropAfter(const std::string& statement, int skip, int times);
+  // Drops connections after forwarding a query whose text contains every one of `needles`:
+  // skips the first `skip` such queries, then drops at the next `times` (and forwards the
+  // rest).
+  void DropAfter(std::vector<std::string> needles, int skip, int times);
   // How many connections it dropped that way.
   int drops() const { return drops_.load(); }
 
@@ -52,7 +52,7 @@ class TcpProxy {
   std::mutex mutex_;
   std::vector<std::thread> workers_;
   std::vector<int> sockets_;
-  std::string statement_;
+  std::vector<std::string> needles_;
   int skip_ = 0;
   int times_ = 0;
   std::atomic<int> drops_{0};
