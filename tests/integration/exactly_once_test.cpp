@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
 
 #include <chrono>
 #include <exception>
@@ -18,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "copier/run_state.hpp"
 #include "tests/support/canonical.hpp"
 #include "tests/support/tcp_proxy.hpp"
 #include "tests/support/test_database.hpp"
@@ -396,5 +400,84 @@ TEST_CASE("every command but sync stops on SIGTERM with exit code 5", "[exactly]
     INFO(again.output);
     CHECK(again.exit_code == 0);
     CHECK(Value(dest, "SELECT count(*) FROM big") == 0);
+  }
+}
+
+namespace {
+
+// A dead process's pid: a child that has been reaped.
+pid_t DeadPid() {
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  int status = 0;
+  waitpid(child, &status, 0);
+  return child;
+}
+
+// Starts the engine's command-line client in the background, tagged as a session of ferry
+// process `pid` on this host, holding locks that block every write into `table` until it is
+// ended. Returns once it holds them.
+std::thread HoldLocksAs(TestDatabase& dest, pid_t pid, const std::string& table) {
+  const std::string tag = ferry::SessionTag(ferry::HostName(), pid);
+  std::string command;
+  if (dest.db() == Db::kPostgres) {
+    command = fmt::format(
+        "PGPASSWORD={} PGAPPNAME={} psql -h 127.0.0.1 -p {} -U ferry -d {} -c {} >/dev/null 2>&1",
+        ShellQuote(TestPassword()), ShellQuote(tag), ServerPort(Db::kPostgres), dest.name(),
+        ShellQuote("BEGIN; LOCK TABLE " + table + " IN SHARE MODE; SELECT pg_sleep(600);"));
+  } else {
+    const std::string lock =
+        fmt::format("ferry-session:{:016x}:0", XXH64(tag.data(), tag.size(), 0));
+    command = fmt::format(
+        "MYSQL_PWD={} mariadb -h 127.0.0.1 -P {} -u ferry {} -e {} >/dev/null 2>&1",
+        ShellQuote(TestPassword()), ServerPort(Db::kMariaDB), dest.name(),
+        ShellQuote("SELECT GET_LOCK('" + lock + "', 0); START TRANSACTION; SELECT count(*) FROM " +
+                   table + " FOR UPDATE; SELECT SLEEP(600);"));
+  }
+  std::thread client([command] { (void)std::system(command.c_str()); });
+  const std::string holds =
+      dest.db() == Db::kPostgres
+          ? "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + tag +
+                "' AND query LIKE '%pg_sleep%'"
+          : "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT "
+            "SLEEP(600)%'";
+  for (int i = 0; i < 200 && Value(dest, holds) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return client;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a resume ends the server sessions a dead run left and waits for their rollback instead of "
+    "failing on their locks",
+    "[exactly][postgresql][mariadb]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION("into " << DbName(db)) {
+      TestDatabase source(Db::kPostgres, "deadsessions_src");
+      TestDatabase dest(db, "deadsessions_dst");
+      Seed(source);
+      const std::string args = SlowArgs(source, dest);
+      FerryResult killed = RunWhile(args, dest, [&](pid_t pid) {
+        if (UnitsDone(dest) < 2) return false;
+        kill(pid, SIGKILL);
+        return true;
+      });
+      INFO(killed.output);
+      REQUIRE(killed.exit_code == 128 + SIGKILL);
+      // The dead process's session still holds locks (a large unit still rolling back, say).
+      const pid_t dead = DeadPid();
+      dest.Exec("UPDATE ferry_runs SET pid = " + std::to_string(dead));
+      std::thread holder = HoldLocksAs(dest, dead, "events");
+      const auto start = std::chrono::steady_clock::now();
+      FerryResult resumed = RunFerry(args + " --resume");
+      holder.join();
+      INFO(resumed.output);
+      CHECK(resumed.exit_code == 0);
+      CHECK(resumed.output.find("ended 1 server session") != std::string::npos);
+      CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(45));
+      CheckSame(source, dest);
+    }
   }
 }
