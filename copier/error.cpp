@@ -74,7 +74,8 @@ bool IsTransient(const Error& error) noexcept {
     // failure 40001, deadlock 40P01); PostgreSQL's 57P01-57P03 (shutdown, crash recovery),
     // 53300 (too many connections), 55P03 (lock not available); MariaDB's 70100 (killed).
     if (s.rfind("08", 0) == 0 || s.rfind("40", 0) == 0 || s == "57P01" || s == "57P02" ||
-        s == "57P03" || s == "53300" || s == "55P03" || s == "70100") {
+        s == "57P03" || s == "53300" || s == "55P03" || s == "70100" ||
+        s == "FR002" /* ferry's run lock session was lost (run_state.hpp): taken again */) {
       return true;
     }
     // MariaDB's own numbers where its SQLSTATE is the generic HY000: lock wait timeout,

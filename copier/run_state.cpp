@@ -46,6 +46,33 @@ std::string UtcTimestamp() {
   return buf;
 }
 
+std::string NewOwnerToken() {
+  std::random_device random;
+  return fmt::format("{:08x}{:08x}{:08x}{:08x}", random(), random(), random(), random());
+}
+
+std::string HostName() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+std::string SessionTag(const std::string& host, int64_t pid) {
+  std::string tag = fmt::format("ferry {}@{}", pid, host);
+  // PostgreSQL keeps 63 bytes of application_name; cut at a character boundary.
+  if (tag.size() > 63) {
+    size_t end = 63;
+    while (end > 0 && (static_cast<unsigned char>(tag[end]) & 0xC0) == 0x80) --end;
+    tag.resize(end);
+  }
+  return tag;
+}
+
+const std::string& ThisSessionTag() {
+  static const std::string tag = SessionTag(HostName(), getpid());
+  return tag;
+}
+
 RunRecord NewRunRecord(const Plan& plan, const std::string& command) {
   RunRecord run;
   run.started_at = UtcTimestamp();
@@ -58,10 +85,9 @@ RunRecord NewRunRecord(const Plan& plan, const std::string& command) {
   run.command = command;
   run.source = plan.source;
   run.destination = plan.destination;
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  run.host = host;
+  run.host = HostName();
   run.pid = getpid();
+  run.owner_token = NewOwnerToken();
   return run;
 }
 

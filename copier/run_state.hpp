@@ -33,6 +33,10 @@ struct RunRecord {
   std::string host;
   int64_t pid = 0;
   std::string summary;  // one line: tables done/failed, rows
+  // Who may write for the run: a random token of the process that started or last claimed it.
+  // Every unit's commit checks it inside its own transaction (a fencing token), so a process
+  // whose run another one took over cannot commit another unit.
+  std::string owner_token;
 };
 
 struct TableRecord {
@@ -65,6 +69,12 @@ struct UnitRecord {
 // Where ferry keeps its state in the destination, unless told otherwise (--state-prefix).
 inline constexpr const char* kDefaultStatePrefix = "ferry_";
 
+// SQLSTATEs of the owner checks in a unit's commit: another process claimed the run (this one
+// must stop writing at once), or this process's run lock session is gone (it may take the lock
+// again and retry).
+inline constexpr const char* kRunTakenOver = "FR001";
+inline constexpr const char* kRunLockLost = "FR002";
+
 // A short fingerprint of a plan's JSON text, recorded with the run.
 std::string PlanFingerprint(const std::string& plan_json);
 
@@ -80,12 +90,26 @@ std::string RunScopeKey(const std::string& source, const std::string& destinatio
 RunRecord NewRunRecord(const Plan& plan, const std::string& command);
 // The current time in UTC, ISO 8601 ("2026-11-22T03:15:00Z").
 std::string UtcTimestamp();
+// A fresh owner token (128 random bits as hex).
+std::string NewOwnerToken();
+// This host's name, as run records store it.
+std::string HostName();
+// The tag every server session of the ferry process `pid` on `host` carries (PostgreSQL's
+// application_name; MariaDB derives named locks from it), at most 63 bytes: "ferry 1234@host".
+std::string SessionTag(const std::string& host, int64_t pid);
+// This process's tag.
+const std::string& ThisSessionTag();
 
 // Held while a run writes into a destination; released when destroyed or when the process
 // holding it dies (a server-side lock tied to the session, or a file lock).
 class ScopeLock {
  public:
   virtual ~ScopeLock() = default;
+  // False once the session holding a server-side lock is gone (killed by a DBA, a cut
+  // network): the lock went with it.
+  virtual bool Alive() { return true; }
+  // The server's id of the session holding the lock ("" for a file lock).
+  virtual std::string holder() const { return ""; }
 };
 
 class RunStore {
@@ -95,20 +119,35 @@ class RunStore {
   // Creates the state tables when they are missing. Reading needs no Prepare: before the first
   // run there is nothing recorded.
   virtual void Prepare() = 0;
-  // Takes the destination's run lock, or returns nullptr when another process holds it.
+  // Takes the destination's run lock, or returns nullptr when another process holds it. The
+  // store remembers the newest lock it took: unit commits check that its session still holds it.
   virtual std::unique_ptr<ScopeLock> TryLock() = 0;
 
+  // Records a new run owned by this process (run.owner_token). Safe to repeat after a lost
+  // reply: what is already there is not inserted again.
   virtual void StartRun(const RunRecord& run, const std::vector<TableRecord>& tables,
                         const std::vector<UnitRecord>& units) = 0;
+  // Makes this process the owner of a recorded run it resumes: new owner token, host and pid,
+  // status running. Units the previous owner commits after this fail their owner check.
+  virtual void ClaimRun(const RunRecord& run) = 0;
   virtual void FinishRun(const std::string& run, RunStatus status, const std::string& summary) = 0;
   virtual void UpdateTable(const std::string& run, const TableRecord& table) = 0;
   virtual void FailUnit(const std::string& run, int table, int part, int attempts,
                         const std::string& error) = 0;
   // Marks every unit of a table pending again (its rows were dropped with the table).
   virtual void ResetUnits(const std::string& run, int table) = 0;
-  // Statements that mark a unit done; run inside the unit's own transaction.
+  // Statements that mark a unit done; run inside the unit's own transaction. They fail it
+  // unless this process still owns the run (SQLSTATE kRunTakenOver) and still holds the run
+  // lock (kRunLockLost), and when the unit is already marked done.
   virtual std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part,
                                                int64_t rows, int64_t bytes, int attempts) = 0;
+  // Whether the unit's done mark is in the destination, asked on a new session: after an
+  // error during or after a commit, the commit may have happened. Safe from any thread.
+  virtual bool UnitCommitted(const std::string& run, int table, int part) = 0;
+  // Ends the server sessions still open for the ferry process `pid` on `host` (found by their
+  // SessionTag) and waits until they are gone, their transactions rolled back. Returns how
+  // many it ended.
+  virtual int EndSessionsOf(const std::string& host, int64_t pid) = 0;
 
   // Newest first.
   virtual std::vector<RunRecord> Runs() = 0;

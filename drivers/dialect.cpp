@@ -522,4 +522,9 @@ TypeSpelling ParseTypeSpelling(const std::string& text) {
   return out;
 }
 
+std::string Dialect::AddColumnSql(const Table& table, size_t column) const {
+  return "ALTER TABLE " + QualifiedName(table.name) + " ADD COLUMN " +
+         ColumnDefinition(table, column);
+}
+
 }  // namespace ferry

@@ -44,7 +44,9 @@ class Dialect {
   // Attributes added to the connection string when the user did not set them.
   virtual std::vector<std::pair<std::string, std::string>> ConnectionAttributes(
       bool is_source) const = 0;
-  // Session settings run on every new connection (time zone, strictness, encoding).
+  // Session settings run on every new connection (time zone, strictness, encoding), and the
+  // tag naming this ferry process (ThisSessionTag), by which a later run finds the sessions a
+  // dead one left.
   virtual void SetUpSession(SqlSession& connection, bool is_source) const = 0;
 
   // Consistent reads. ExportSnapshot runs on a coordinator session that stays open for the
@@ -68,6 +70,32 @@ class Dialect {
   // lock named by `name` for the current database; the lock lives as long as the session.
   // "" where the engine has no session locks.
   virtual std::string TryLockSql(const std::string& /*name*/) const { return ""; }
+  // ALTER TABLE adding `table`'s column `column` (run state of an older ferry).
+  std::string AddColumnSql(const Table& table, size_t column) const;
+  // Run ownership, checked inside a unit's transaction. A statement that fails with `sqlstate`
+  // and `message` unless `condition` (an SQL boolean expression) is true.
+  virtual std::string AssertSql(const std::string& condition, const std::string& sqlstate,
+                                const std::string& message) const = 0;
+  // A query returning this session's server id ("" where there are no session locks), and a
+  // condition true while session `holder` still holds the run lock `name` (TryLockSql).
+  virtual std::string SessionIdSql() const { return ""; }
+  // What makes a subquery's read take a shared lock on the rows it reads ("" where a
+  // transaction locks the whole database anyway, as SQLite's writers do).
+  virtual std::string SharedLockClause() const { return ""; }
+  virtual std::string LockHeldCondition(const std::string& /*name*/,
+                                        const std::string& /*holder*/) const {
+    return "";
+  }
+  // Sessions tagged with a ferry process's SessionTag (see SetUpSession), other than
+  // `session`: their ids, ending one, and whether one is still open (rolling back, say).
+  virtual std::vector<std::string> TaggedSessions(SqlSession& /*session*/,
+                                                  const std::string& /*tag*/) const {
+    return {};
+  }
+  virtual void EndSession(SqlSession& /*session*/, const std::string& /*id*/) const {}
+  virtual bool SessionOpen(SqlSession& /*session*/, const std::string& /*id*/) const {
+    return false;
+  }
   virtual std::string QualifiedName(const TableName& name) const;
 
   virtual std::string DefaultSchema(SqlSession& connection) const = 0;

@@ -3,9 +3,13 @@
 // Tables ferry creates use utf8mb4_bin so keys compare byte for byte, as in the source.
 #include <fmt/format.h>
 
+#include <xxhash.h>
+
 #include <algorithm>
+#include <atomic>
 
 #include "copier/error.hpp"
+#include "copier/run_state.hpp"
 #include "drivers/dialect.hpp"
 
 namespace ferry {
@@ -34,6 +38,53 @@ class MariaDbDialect final : public Dialect {
     if (!is_source) {
       connection.Execute("SET SESSION unique_checks = 1, foreign_key_checks = 0");
     }
+    TagSession(connection);
+  }
+
+  std::string AssertSql(const std::string& condition, const std::string& sqlstate,
+                        const std::string& message) const override {
+    return fmt::format("IF ({}) IS NOT TRUE THEN SIGNAL SQLSTATE {} SET MESSAGE_TEXT = {}; END IF",
+                       condition, TextLiteral(sqlstate), TextLiteral(message));
+  }
+
+  std::string SessionIdSql() const override { return "SELECT CONNECTION_ID()"; }
+  std::string SharedLockClause() const override { return " LOCK IN SHARE MODE"; }
+
+  std::string LockHeldCondition(const std::string& name,
+                                const std::string& holder) const override {
+    return fmt::format("IS_USED_LOCK({}) = {}", LockName(name), std::stoll(holder));
+  }
+
+  std::vector<std::string> TaggedSessions(SqlSession& session,
+                                          const std::string& tag) const override {
+    std::string sql = "SELECT CONNECTION_ID()";
+    for (int k = 0; k < kTagSlots; ++k) sql += ", IS_USED_LOCK(" + TextLiteral(TagLock(tag, k)) + ")";
+    std::vector<std::string> out;
+    for (auto& row : session.Query(sql)) {
+      for (size_t i = 1; i < row.size(); ++i) {
+        if (row[i] && row[i] != row[0]) out.push_back(*row[i]);
+      }
+    }
+    return out;
+  }
+
+  void EndSession(SqlSession& session, const std::string& id) const override {
+    try {
+      session.Execute("KILL CONNECTION " + std::to_string(std::stoll(id)));
+    } catch (const Error& e) {
+      // 1094 unknown thread: it ended by itself in the meantime.
+      for (const Diagnostic& d : e.diagnostics()) {
+        if (d.native_code == 1094) return;
+      }
+      throw;
+    }
+  }
+
+  bool SessionOpen(SqlSession& session, const std::string& id) const override {
+    return !session
+                .Query("SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = " +
+                       std::to_string(std::stoll(id)))
+                .empty();
   }
 
   // MariaDB cannot share a snapshot between connections: each reader starts its own when its
@@ -49,8 +100,28 @@ class MariaDbDialect final : public Dialect {
 
   // GET_LOCK names are server-wide and at most 64 characters: the database goes in, hashed.
   std::string TryLockSql(const std::string& name) const override {
-    return "SELECT GET_LOCK(CONCAT('ferry:', MD5(CONCAT(DATABASE(), ':', " + TextLiteral(name) +
-           "))), 0)";
+    return "SELECT GET_LOCK(" + LockName(name) + ", 0)";
+  }
+  std::string LockName(const std::string& name) const {
+    return "CONCAT('ferry:', MD5(CONCAT(DATABASE(), ':', " + TextLiteral(name) + ")))";
+  }
+
+  // MariaDB shows other sessions no tag of a session's own choosing without the performance
+  // schema (often off), but it names who holds a user lock: each session takes one of a
+  // process's kTagSlots tag locks, so IS_USED_LOCK finds a dead process's sessions by its tag.
+  static constexpr int kTagSlots = 128;
+  static std::string TagLock(const std::string& tag, int slot) {
+    return fmt::format("ferry-session:{:016x}:{}", XXH64(tag.data(), tag.size(), 0), slot);
+  }
+  void TagSession(SqlSession& connection) const {
+    static std::atomic<int> next{0};
+    for (int tries = 0; tries < kTagSlots; ++tries) {
+      const int slot = next.fetch_add(1) % kTagSlots;
+      auto rows = connection.Query("SELECT GET_LOCK(" +
+                                   TextLiteral(TagLock(ThisSessionTag(), slot)) + ", 0)");
+      if (!rows.empty() && rows[0][0] && *rows[0][0] == "1") return;
+    }
+    // More sessions open than slots: this one goes untagged (a resume may then wait for it).
   }
 
   std::string DefaultSchema(SqlSession& connection) const override {

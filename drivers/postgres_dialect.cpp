@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "copier/error.hpp"
+#include "copier/run_state.hpp"
 #include "drivers/dialect.hpp"
 
 namespace ferry {
@@ -68,6 +69,47 @@ class PostgresDialect final : public Dialect {
     connection.Execute("SET bytea_output='hex'");
     connection.Execute("SET IntervalStyle='postgres'");
     if (!is_source) CompressToastWithLz4(connection);
+    connection.Execute("SET application_name = " + TextLiteral(ThisSessionTag()));
+  }
+
+  std::string AssertSql(const std::string& condition, const std::string& sqlstate,
+                        const std::string& message) const override {
+    return fmt::format(
+        "DO $ferry$ BEGIN IF ({}) IS NOT TRUE THEN RAISE EXCEPTION USING ERRCODE = {}, "
+        "MESSAGE = {}; END IF; END $ferry$",
+        condition, TextLiteral(sqlstate), TextLiteral(message));
+  }
+
+  std::string SessionIdSql() const override { return "SELECT pg_backend_pid()"; }
+  std::string SharedLockClause() const override { return " FOR SHARE"; }
+
+  // The lock session holds one advisory lock: the run lock.
+  std::string LockHeldCondition(const std::string&, const std::string& holder) const override {
+    return "EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
+           "AND pid = " +
+           std::to_string(std::stoll(holder)) + ")";
+  }
+
+  std::vector<std::string> TaggedSessions(SqlSession& session,
+                                          const std::string& tag) const override {
+    std::vector<std::string> out;
+    for (auto& row : session.Query(
+             "SELECT pid FROM pg_catalog.pg_stat_activity WHERE application_name = " +
+             TextLiteral(tag) + " AND pid <> pg_backend_pid()")) {
+      if (row[0]) out.push_back(*row[0]);
+    }
+    return out;
+  }
+
+  void EndSession(SqlSession& session, const std::string& id) const override {
+    session.Query("SELECT pg_terminate_backend(" + std::to_string(std::stoll(id)) + ")");
+  }
+
+  bool SessionOpen(SqlSession& session, const std::string& id) const override {
+    return !session
+                .Query("SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = " +
+                       std::to_string(std::stoll(id)))
+                .empty();
   }
 
   // The extended (64-bit, seeded) hash functions hash partitioning uses, which pg_upgrade keeps

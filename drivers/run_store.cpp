@@ -5,7 +5,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <ctime>
+#include <mutex>
+#include <thread>
 
 #include "copier/error.hpp"
 
@@ -94,7 +97,8 @@ class SqlRunStore final : public RunStore {
                    {"plan", Text(), false},
                    {"host", Varchar(255), false},
                    {"pid", Integer(64), false},
-                   {"summary", Text(), false}},
+                   {"summary", Text(), false},
+                   {"owner_token", Varchar(64), false}},
                   dialect_),
         MakeTable(Name("tables"),
                   {{"run_id", Varchar(64), true},
@@ -127,24 +131,47 @@ class SqlRunStore final : public RunStore {
                   dialect_),
     };
     for (const Table& t : tables) {
-      if (!dialect_.DescribeTable(*session_, t.name)) {
+      std::optional<Table> found = dialect_.DescribeTable(*session_, t.name);
+      if (!found) {
         Exec(dialect_.CreateTableSql(t));
+        continue;
+      }
+      // Run state of an older ferry: the columns added since.
+      for (size_t c = 0; c < t.columns.size(); ++c) {
+        if (!found->FindColumn(t.columns[c].name)) {
+          Exec(dialect_.AddColumnSql(t, c));
+        }
       }
     }
     exists_ = true;
+    has_owner_token_ = true;
   }
 
-  std::unique_ptr<ScopeLock> TryLock() override { return try_lock_(); }
+  std::unique_ptr<ScopeLock> TryLock() override {
+    std::unique_ptr<ScopeLock> lock = try_lock_();
+    if (lock) {
+      std::lock_guard guard(mutex_);
+      lock_holder_ = lock->holder();
+    }
+    return lock;
+  }
 
   void StartRun(const RunRecord& r, const std::vector<TableRecord>& tables,
                 const std::vector<UnitRecord>& units) override {
+    {
+      std::lock_guard guard(mutex_);
+      owned_run_ = r.id;
+      owner_token_ = r.owner_token;
+    }
     Exec(fmt::format(
-        "INSERT INTO {} (run_id, scope, command, status, started_at, finished_at, source, "
-        "destination, plan_fingerprint, plan, host, pid, summary) VALUES ({}, {}, {}, {}, {}, "
-        "{}, {}, {}, {}, {}, {}, {}, {})",
-        T("runs"), S(r.id), S(r.scope), S(r.command), S(RunStatusName(r.status)), S(r.started_at),
-        S(r.finished_at), S(r.source), S(r.destination), S(r.plan_fingerprint), S(r.plan),
-        S(r.host), Int(r.pid), S(r.summary)));
+             "INSERT INTO {} (run_id, scope, command, status, started_at, finished_at, source, "
+             "destination, plan_fingerprint, plan, host, pid, summary, owner_token) VALUES ({}, "
+             "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+             T("runs"), S(r.id), S(r.scope), S(r.command), S(RunStatusName(r.status)),
+             S(r.started_at), S(r.finished_at), S(r.source), S(r.destination),
+             S(r.plan_fingerprint), S(r.plan), S(r.host), Int(r.pid), S(r.summary),
+             S(r.owner_token)),
+         fmt::format("SELECT 1 FROM {} WHERE run_id = {}", T("runs"), S(r.id)));
     std::vector<std::string> rows;
     for (const TableRecord& t : tables) {
       rows.push_back(fmt::format(
@@ -153,13 +180,20 @@ class SqlRunStore final : public RunStore {
           S(t.state), Int(t.created), Int(t.rows), Int(t.bytes), Num(t.seconds), Int(t.units),
           Int(t.units_done), Int(t.attempts), Int(t.estimated_rows), S(t.error)));
     }
+    std::vector<std::string> keys;
+    for (const TableRecord& t : tables) {
+      keys.push_back(fmt::format("run_id = {} AND table_index = {}", S(r.id), Int(t.index)));
+    }
     InsertMany("tables",
                "run_id, table_index, source_schema, source_name, dest_schema, dest_name, state, "
                "created, row_count, byte_count, seconds, units, units_done, attempts, "
                "estimated_rows, error",
-               rows);
+               rows, keys);
     rows.clear();
+    keys.clear();
     for (const UnitRecord& u : units) {
+      keys.push_back(fmt::format("run_id = {} AND table_index = {} AND part = {}", S(r.id),
+                                 Int(u.table), Int(u.part)));
       rows.push_back(fmt::format("({}, {}, {}, {}, {}, {}, {}, {}, {})", S(r.id), Int(u.table),
                                  Int(u.part), S(u.state), Int(u.rows), Int(u.bytes),
                                  Int(u.attempts), S(u.range), S(u.error)));
@@ -167,55 +201,137 @@ class SqlRunStore final : public RunStore {
     InsertMany("units",
                "run_id, table_index, part, state, row_count, byte_count, attempts, key_range, "
                "error",
-               rows);
+               rows, keys);
   }
 
+  void ClaimRun(const RunRecord& r) override {
+    {
+      std::lock_guard guard(mutex_);
+      owned_run_ = r.id;
+      owner_token_ = r.owner_token;
+    }
+    Exec(fmt::format(
+        "UPDATE {} SET status = {}, finished_at = '', summary = 'resumed', host = {}, pid = {}, "
+        "owner_token = {} WHERE run_id = {}",
+        T("runs"), S(RunStatusName(RunStatus::kRunning)), S(r.host), Int(r.pid),
+        S(r.owner_token), S(r.id)));
+  }
+
+  // A run this process owns is only written while it still does.
   void FinishRun(const std::string& run, RunStatus status, const std::string& summary) override {
-    Exec(fmt::format("UPDATE {} SET status = {}, finished_at = {}, summary = {} WHERE run_id = {}",
-                     T("runs"), S(RunStatusName(status)), S(UtcTimestamp()), S(summary), S(run)));
+    std::string owned;
+    if (std::optional<std::string> token = TokenOf(run)) {
+      owned = " AND owner_token = " + S(*token);
+    }
+    Exec(fmt::format(
+        "UPDATE {} SET status = {}, finished_at = {}, summary = {} WHERE run_id = {}{}",
+        T("runs"), S(RunStatusName(status)), S(UtcTimestamp()), S(summary), S(run), owned));
   }
 
   void UpdateTable(const std::string& run, const TableRecord& t) override {
     Exec(fmt::format(
         "UPDATE {} SET state = {}, created = {}, row_count = {}, byte_count = {}, seconds = {}, "
         "units = {}, units_done = {}, attempts = {}, error = {} WHERE run_id = {} AND "
-        "table_index = {}",
+        "table_index = {}{}",
         T("tables"), S(t.state), Int(t.created), Int(t.rows), Int(t.bytes), Num(t.seconds),
-        Int(t.units), Int(t.units_done), Int(t.attempts), S(t.error), S(run), Int(t.index)));
+        Int(t.units), Int(t.units_done), Int(t.attempts), S(t.error), S(run), Int(t.index),
+        IfOwned(run)));
   }
 
   void FailUnit(const std::string& run, int table, int part, int attempts,
                 const std::string& error) override {
-    Exec(
-        fmt::format("UPDATE {} SET state = 'failed', attempts = {}, error = {} WHERE run_id = {} "
-                    "AND table_index = {} AND part = {}",
-                    T("units"), Int(attempts), S(error), S(run), Int(table), Int(part)));
+    // Never over a done mark: that unit's rows are there.
+    Exec(fmt::format(
+        "UPDATE {} SET state = 'failed', attempts = {}, error = {} WHERE run_id = {} "
+        "AND table_index = {} AND part = {} AND state <> 'done'{}",
+        T("units"), Int(attempts), S(error), S(run), Int(table), Int(part), IfOwned(run)));
   }
 
   void ResetUnits(const std::string& run, int table) override {
     Exec(
         fmt::format("UPDATE {} SET state = 'pending', row_count = 0, byte_count = 0 WHERE "
-                    "run_id = {} AND table_index = {}",
-                    T("units"), S(run), Int(table)));
+                    "run_id = {} AND table_index = {}{}",
+                    T("units"), S(run), Int(table), IfOwned(run)));
   }
 
   std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part, int64_t rows,
                                        int64_t bytes, int attempts) override {
-    return {fmt::format(
+    std::vector<std::string> out;
+    std::string holder;
+    std::optional<std::string> token;
+    {
+      std::lock_guard guard(mutex_);
+      holder = lock_holder_;
+      if (run == owned_run_) token = owner_token_;
+    }
+    if (token) {
+      // A shared lock on the run's row: a process claiming the run waits for this commit, and
+      // this check sees a claim committed before it.
+      out.push_back(dialect_.AssertSql(
+          fmt::format("EXISTS (SELECT 1 FROM {} WHERE run_id = {} AND owner_token = {}{})",
+                      T("runs"), S(run), S(*token), dialect_.SharedLockClause()),
+          kRunTakenOver,
+          fmt::format("ferry: run {} is no longer owned by this process (another ferry process "
+                      "resumed it); this process stops without committing more",
+                      run)));
+    }
+    if (!holder.empty()) {
+      const std::string held = dialect_.LockHeldCondition(prefix_, holder);
+      if (!held.empty()) {
+        out.push_back(dialect_.AssertSql(
+            held, kRunLockLost,
+            fmt::format("ferry: the session holding run {}'s lock is gone (killed, or the "
+                        "network cut it); the unit waits until the lock is taken again",
+                        run)));
+      }
+    }
+    out.push_back(fmt::format(
         "UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, "
         "attempts = {}, error = NULL WHERE run_id = {} AND table_index = {} AND "
         "part = {}",
-        T("units"), Int(rows), Int(bytes), Int(attempts), S(run), Int(table), Int(part))};
+        T("units"), Int(rows), Int(bytes), Int(attempts), S(run), Int(table), Int(part)));
+    return out;
+  }
+
+  bool UnitCommitted(const std::string& run, int table, int part) override {
+    std::unique_ptr<SqlSession> session = open_session_();
+    auto rows = session->Query(
+        fmt::format("SELECT state FROM {} WHERE run_id = {} AND table_index = {} AND part = {}",
+                    T("units"), S(run), Int(table), Int(part)));
+    return !rows.empty() && rows[0][0] && *rows[0][0] == "done";
+  }
+
+  int EndSessionsOf(const std::string& host, int64_t pid) override {
+    const std::string tag = SessionTag(host, pid);
+    std::unique_ptr<SqlSession> session = open_session_();
+    std::vector<std::string> ids = dialect_.TaggedSessions(*session, tag);
+    for (const std::string& id : ids) dialect_.EndSession(*session, id);
+    // An ended session rolls its transaction back before it goes (MariaDB undoes row by row:
+    // minutes for a large unit); what it locked stays locked until then.
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point deadline = Clock::now() + std::chrono::minutes(30);
+    for (const std::string& id : ids) {
+      while (dialect_.SessionOpen(*session, id)) {
+        if (Clock::now() > deadline) {
+          throw Error(ErrorCode::kBusy,
+                      fmt::format("session {} of the ended ferry process {} on {} is still "
+                                  "rolling back after 30 minutes; try again when it is gone",
+                                  id, pid, host));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+    return int(ids.size());
   }
 
   std::vector<RunRecord> Runs() override {
     std::vector<RunRecord> out;
     if (!Exists()) return out;  // nothing recorded yet: the tables come with the first run
-    for (auto& row : session_->Query(
-             fmt::format("SELECT run_id, scope, command, status, started_at, finished_at, source, "
-                         "destination, plan_fingerprint, plan, host, pid, summary FROM {} ORDER BY "
-                         "started_at DESC, run_id DESC",
-                         T("runs")))) {
+    for (auto& row : session_->Query(fmt::format(
+             "SELECT run_id, scope, command, status, started_at, finished_at, source, "
+             "destination, plan_fingerprint, plan, host, pid, summary, {} FROM {} ORDER BY "
+             "started_at DESC, run_id DESC",
+             has_owner_token_ ? "owner_token" : "''", T("runs")))) {
       RunRecord r;
       r.id = V(row[0]);
       r.scope = V(row[1]);
@@ -232,6 +348,7 @@ class SqlRunStore final : public RunStore {
       r.host = V(row[10]);
       r.pid = Number(row[11], "runs", r.id, "pid");
       r.summary = V(row[12]);
+      r.owner_token = V(row[13]);
       out.push_back(std::move(r));
     }
     return out;
@@ -289,7 +406,11 @@ class SqlRunStore final : public RunStore {
   }
 
   bool Exists() {
-    if (!exists_) exists_ = dialect_.DescribeTable(*session_, Name("runs")).has_value();
+    if (!exists_) {
+      std::optional<Table> runs = dialect_.DescribeTable(*session_, Name("runs"));
+      exists_ = runs.has_value();
+      has_owner_token_ = runs && runs->FindColumn("owner_token");
+    }
     return exists_;
   }
 
@@ -326,16 +447,33 @@ class SqlRunStore final : public RunStore {
     Tampered(table, run, column, *v);
   }
 
+  // The owner token of `run` when this process owns it.
+  std::optional<std::string> TokenOf(const std::string& run) {
+    std::lock_guard guard(mutex_);
+    if (run != owned_run_ || owner_token_.empty()) return std::nullopt;
+    return owner_token_;
+  }
+  // A condition for writes about `run`'s tables and units: only while this process owns it.
+  std::string IfOwned(const std::string& run) {
+    std::optional<std::string> token = TokenOf(run);
+    if (!token) return "";
+    return fmt::format(" AND EXISTS (SELECT 1 FROM {} WHERE run_id = {} AND owner_token = {})",
+                       T("runs"), S(run), S(*token));
+  }
+
   // A run's state session sits idle through long copies, so it is the one a DBA's idle-session
-  // cleanup or a failover is most likely to cut: a transient failure gets one new session
-  // (every write here is idempotent but StartRun's first inserts, made on a fresh session).
-  void Exec(const std::string& sql) {
+  // cleanup or a failover is most likely to cut: a transient failure gets one new session. The
+  // lost reply may have followed a commit: every write here is idempotent but inserts, which
+  // pass `done_probe`, a query that finds what the insert wrote, and are not made again when it
+  // finds it.
+  void Exec(const std::string& sql, const std::string& done_probe = "") {
     try {
       try {
         session_->Execute(sql);
       } catch (const Error& e) {
         if (!IsTransient(e)) throw;
         session_ = open_session_();
+        if (!done_probe.empty() && !session_->Query(done_probe).empty()) return;
         session_->Execute(sql);
       }
     } catch (Error& e) {
@@ -345,14 +483,16 @@ class SqlRunStore final : public RunStore {
   }
 
   // Multi-row inserts, a few hundred rows a statement: a run can have thousands of units.
+  // `keys[i]` finds row i: a statement is atomic, so its first row tells whether it committed.
   void InsertMany(const char* table, const std::string& columns,
-                  const std::vector<std::string>& rows) {
+                  const std::vector<std::string>& rows, const std::vector<std::string>& keys) {
     for (size_t at = 0; at < rows.size(); at += 500) {
       std::string values;
       for (size_t i = at; i < std::min(rows.size(), at + 500); ++i) {
         values += (i > at ? ", " : "") + rows[i];
       }
-      Exec(fmt::format("INSERT INTO {} ({}) VALUES {}", T(table), columns, values));
+      Exec(fmt::format("INSERT INTO {} ({}) VALUES {}", T(table), columns, values),
+           fmt::format("SELECT 1 FROM {} WHERE {}", T(table), keys[at]));
     }
   }
 
@@ -363,14 +503,32 @@ class SqlRunStore final : public RunStore {
   std::string prefix_;
   std::function<std::unique_ptr<ScopeLock>()> try_lock_;
   bool exists_ = false;
+  bool has_owner_token_ = false;
+  // Read by writer threads building their commits (UnitDoneSql).
+  std::mutex mutex_;
+  std::string owned_run_;
+  std::string owner_token_;
+  std::string lock_holder_;
 };
 
 class SessionLock final : public ScopeLock {
  public:
-  explicit SessionLock(std::unique_ptr<SqlSession> session) : session_(std::move(session)) {}
+  SessionLock(std::unique_ptr<SqlSession> session, std::string holder)
+      : session_(std::move(session)), holder_(std::move(holder)) {}
+
+  bool Alive() override {
+    try {
+      session_->Query("SELECT 1");
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  }
+  std::string holder() const override { return holder_; }
 
  private:
   std::unique_ptr<SqlSession> session_;
+  std::string holder_;
 };
 
 class FileLock final : public ScopeLock {
@@ -395,8 +553,9 @@ std::unique_ptr<RunStore> MakeSqlRunStore(
                                        std::move(prefix), std::move(try_lock));
 }
 
-std::unique_ptr<ScopeLock> HoldSessionLock(std::unique_ptr<SqlSession> session) {
-  return std::make_unique<SessionLock>(std::move(session));
+std::unique_ptr<ScopeLock> HoldSessionLock(std::unique_ptr<SqlSession> session,
+                                           std::string holder) {
+  return std::make_unique<SessionLock>(std::move(session), std::move(holder));
 }
 
 std::unique_ptr<ScopeLock> TryFileLock(const std::string& path) {

@@ -20,8 +20,10 @@ std::unique_ptr<RunStore> MakeSqlRunStore(
     std::string schema, std::string prefix,
     std::function<std::unique_ptr<ScopeLock>()> try_lock);
 
-// A lock held by a server session: the session itself, kept open until released.
-std::unique_ptr<ScopeLock> HoldSessionLock(std::unique_ptr<SqlSession> session);
+// A lock held by a server session: the session itself, kept open until released; `holder` is
+// the session's server id (Dialect::SessionIdSql).
+std::unique_ptr<ScopeLock> HoldSessionLock(std::unique_ptr<SqlSession> session,
+                                           std::string holder);
 
 // An exclusive flock on `path` (created if missing); nullptr when another process holds it.
 std::unique_ptr<ScopeLock> TryFileLock(const std::string& path);

@@ -310,7 +310,12 @@ std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
     auto rows = session->Query(sql);
     const std::string got = rows.empty() || !rows[0][0] ? "" : *rows[0][0];
     if (got != "1" && got != "t") return nullptr;
-    return HoldSessionLock(std::move(session));
+    std::string holder;
+    if (const std::string id_sql = dialect_->SessionIdSql(); !id_sql.empty()) {
+      auto id = session->Query(id_sql);
+      if (!id.empty() && id[0][0]) holder = *id[0][0];
+    }
+    return HoldSessionLock(std::move(session), std::move(holder));
   };
   return MakeSqlRunStore([this] { return OpenSqlSession(); }, *dialect_, info_.default_schema,
                          prefix, try_lock);

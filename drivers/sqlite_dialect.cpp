@@ -32,6 +32,13 @@ class SqliteDialect final : public Dialect {
     return "a consistent snapshot per reader, taken when the reader starts";
   }
 
+  // ferry_fail() is registered on every SQLite session ferry opens (sqlite/sqlite_session.cpp).
+  std::string AssertSql(const std::string& condition, const std::string& sqlstate,
+                        const std::string& message) const override {
+    return fmt::format("SELECT CASE WHEN ({}) THEN 1 ELSE ferry_fail({}) END", condition,
+                       TextLiteral(fmt::format("[{}] {}", sqlstate, message)));
+  }
+
   void SetUpSession(SqlSession& connection, bool is_source) const override {
     // 16 MiB of page cache per connection (SQLite's default is 2): the pages of a b-tree being
     // filled stay in memory instead of being read back for every few inserts.

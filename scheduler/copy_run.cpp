@@ -243,6 +243,7 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     recording->store->Prepare();
     recording->store->StartRun(recording->run, table_records, unit_records);
   }
+  if (recording) recording->started = true;
 
   // Destination tables first, before any data moves. Where loading without the primary key is
   // faster, the key is built when the table's last unit has committed; not for write mode
@@ -333,6 +334,9 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
         job.finish = [store = recording->store, run = recording->run.id, i,
                       part = unit.part](const UnitResult& r) {
           return store->UnitDoneSql(run, int(i), part, r.rows, r.bytes, r.attempts);
+        };
+        job.committed = [store = recording->store, run = recording->run.id, i, part = unit.part] {
+          return store->UnitCommitted(run, int(i), part);
         };
       }
       jobs.push_back(std::move(job));

@@ -79,6 +79,9 @@ struct RunRecording {
   bool resuming = false;
   std::vector<TableRecord> tables;  // when resuming: by plan table index
   std::vector<UnitRecord> units;
+  // Set by RunPlan once the run is recorded and about to write: from then on a failure leaves
+  // a run to resume, not one to forget.
+  bool started = false;
 };
 
 // Told what happens, for display; always called on the thread that called RunCopy.

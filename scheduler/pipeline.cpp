@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "copier/run_state.hpp"
 #include "scheduler/stop.hpp"
 
 namespace ferry {
@@ -70,12 +71,26 @@ struct CrashPoint {
 
 enum class Side { kNone, kReader, kWriter };
 
+bool HasSqlstate(const std::exception& e, const char* sqlstate) {
+  const Error* error = dynamic_cast<const Error*>(&e);
+  if (!error) return false;
+  for (const Diagnostic& d : error->diagnostics()) {
+    if (d.sqlstate == sqlstate) return true;
+  }
+  return false;
+}
+
 struct JobState {
   std::atomic<bool> failed{false};
   bool retry = false;               // the failure is transient and attempts are left
   Side lost_session = Side::kNone;  // whose session broke and must be replaced
   int attempts = 0;
   Clock::time_point started;  // set by the reader before the unit is handed to a writer
+  // An attempt failed during or after its commit: whether it committed is asked before the next
+  // one (UnitJob::committed). What that attempt moved, should it have committed.
+  bool commit_uncertain = false;
+  int64_t uncertain_rows = 0;
+  int64_t uncertain_bytes = 0;
   std::mutex mutex;
   std::string error;
   ErrorCode code = ErrorCode::kInternal;
@@ -194,6 +209,10 @@ class CopyEngine {
     arena_.execute([] {});  // every conversion task has finished by now (pending counts)
     if (progress) progress(Progress());
     if (session_error) std::rethrow_exception(session_error);
+    if (taken_over_) {
+      std::lock_guard lock(taken_over_mutex_);
+      throw Error(ErrorCode::kBusy, taken_over_message_);
+    }
     const bool interrupted = StopRequested();
     std::vector<UnitResult> results;
     for (size_t j = 0; j < jobs_.size(); ++j) {
@@ -258,6 +277,7 @@ class CopyEngine {
       const size_t job = *next;
       JobState& state = states_[job];
       const UnitJob& unit = jobs_[job];
+      if (state.commit_uncertain && !AskCommitted(job)) continue;
       if (state.attempts == 0) in_flight_.fetch_add(1);
       ++state.attempts;
       if (!table_failed_[unit.table] && !jobs_resolved_ && unit.resolve && !Resolve(job)) {
@@ -286,6 +306,52 @@ class CopyEngine {
         session = Reopen([this] { return source_.OpenReadSession(); });
       }
     }
+  }
+
+  // Before another attempt at a unit whose last one failed during or after its commit: asks the
+  // destination whether that commit happened after all. False when the question settled the
+  // unit (it committed: done), or the answer could not be had (the unit waits for another
+  // look, or fails when its attempts are spent); true when the unit must be copied again.
+  bool AskCommitted(size_t job) {
+    JobState& state = states_[job];
+    const UnitJob& unit = jobs_[job];
+    bool committed = false;
+    try {
+      committed = unit.committed();
+    } catch (const std::exception& e) {
+      ++state.attempts;
+      if (state.Fail(e, max_attempts_, Side::kNone) && !stop_) {
+        Requeue(job);
+      } else {
+        FailJob(job, e);
+        table_units_[unit.table] += 1;
+        in_flight_.fetch_sub(1);
+        UnitFinished(unit.table);
+      }
+      return false;
+    }
+    state.commit_uncertain = false;
+    if (!committed) return true;
+    UnitResult& result = state.result;
+    result.state = UnitState::kDone;
+    result.rows = state.uncertain_rows;
+    result.bytes = state.uncertain_bytes;
+    result.retried_errors.back() += " (the commit had reached the destination: not copied again)";
+    table_rows_[unit.table] += result.rows;
+    table_bytes_[unit.table] += result.bytes;
+    table_units_[unit.table] += 1;
+    in_flight_.fetch_sub(1);
+    UnitFinished(unit.table);
+    return false;
+  }
+
+  // Another attempt, later, from a fresh read.
+  void Requeue(size_t job) {
+    JobState& state = states_[job];
+    const auto when = Clock::now() + RetryDelay(state.attempts);
+    state.Reset();
+    std::lock_guard lock(retry_mutex_);
+    retries_.emplace_back(when, job);
   }
 
   // Completes an ordered job before it is read (UnitJob::resolve); false when there is nothing
@@ -497,6 +563,12 @@ class CopyEngine {
           if (crash_.at == commit_number && !crash_.before) _exit(86);
           result.state = UnitState::kDone;
         } catch (const std::exception& e) {
+          if (HasSqlstate(e, kRunTakenOver)) TakenOver(e);
+          if (unit.committed) {
+            state.commit_uncertain = true;
+            state.uncertain_rows = result.rows;
+            state.uncertain_bytes = result.bytes;
+          }
           FailJob(job, e, Side::kWriter);
         }
         result.times.commit += Since(commit_start);
@@ -513,13 +585,11 @@ class CopyEngine {
     result.started_at = std::chrono::duration<double>(state.started - started_).count();
     result.finished_at = Since(started_);
     if (state.failed && state.retry && !stop_) {
-      // Another attempt, later, from a fresh read: its rows were rolled back with the unit.
+      // Another attempt, later, from a fresh read: its rows were rolled back with the unit (or
+      // committed, which the next attempt asks first).
       table_rows_[unit.table] -= result.rows;
       table_bytes_[unit.table] -= result.bytes;
-      const auto when = Clock::now() + RetryDelay(state.attempts);
-      state.Reset();
-      std::lock_guard lock(retry_mutex_);
-      retries_.emplace_back(when, job);
+      Requeue(job);
       return session_lost;
     }
     table_units_[unit.table] += 1;
@@ -546,6 +616,17 @@ class CopyEngine {
         }
       }
     }
+  }
+
+  // Another process claimed the run: this one commits nothing more, and touches nothing else.
+  void TakenOver(const std::exception& e) {
+    {
+      std::lock_guard lock(taken_over_mutex_);
+      if (taken_over_) return;
+      taken_over_message_ = e.what();
+    }
+    taken_over_.store(true);
+    Stop();
   }
 
   void FailJob(size_t job, const std::exception& e, Side side = Side::kNone) {
@@ -590,6 +671,9 @@ class CopyEngine {
   std::atomic<int> readers_left_{readers_};
   std::atomic<bool> readers_finished_{false};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> taken_over_{false};
+  std::mutex taken_over_mutex_;
+  std::string taken_over_message_;
   const std::atomic<bool> never_{false};
   const Clock::time_point started_ = Clock::now();
   tbb::task_arena arena_;

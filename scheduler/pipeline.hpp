@@ -45,6 +45,10 @@ struct UnitJob {
   // Statements to run inside the unit's transaction just before it commits, given what the
   // unit moved (the run state's "unit done" mark).
   std::function<std::vector<std::string>(const struct UnitResult&)> finish;
+  // Whether the unit's "done" mark is in the destination, asked on a new session. After an
+  // error during or after its commit (a lost COMMIT reply) the unit may have committed: it is
+  // asked before any retry, and a unit that committed is not copied again.
+  std::function<bool()> committed;
   // Ordered pipelines only: called on the reader thread just before the unit is read, to fill
   // in what could not be known when the jobs were made (a sync reads its next change-log batch
   // here, while the writer applies the batch before). False: neither this unit nor any later
@@ -97,7 +101,8 @@ struct PipelineProgress {
 // called on the calling thread about twice a second. `table_done` is called on a writer thread
 // right after the last unit of a table has committed with none failed (to build keys while other
 // tables copy); an exception from it fails the table. Throws only when a session cannot be opened
-// at all.
+// at all, or when a commit finds that another process took the run over (Error(kBusy), see
+// kRunTakenOver: nothing more is committed).
 std::vector<UnitResult> RunPipeline(Endpoint& source, Endpoint& destination,
                                     const EngineOptions& options, const std::vector<UnitJob>& jobs,
                                     size_t tables,

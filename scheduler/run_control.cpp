@@ -2,8 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "copier/error.hpp"
 #include "scheduler/stop.hpp"
@@ -40,16 +50,108 @@ std::unique_ptr<ScopeLock> Lock(RunStore& store, const Endpoint& destination) {
                           holder, destination.info().display));
 }
 
-// Runs still marked running while we hold the lock belong to processes that died.
+std::string CommandName(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/comm", pid));
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
+
+// Whether the ferry process that recorded `run` is alive: only knowable on its own host (a pid
+// alive there running a program of ferry's name).
+bool ProcessAlive(const RunRecord& run) {
+  if (run.host != HostName() || run.pid <= 0 || run.pid == getpid()) return false;
+  if (kill(pid_t(run.pid), 0) != 0 && errno != EPERM) return false;
+  const std::string name = CommandName(pid_t(run.pid));
+  return name.empty() || name == CommandName(getpid());
+}
+
+// Runs still marked running while we hold the lock belong to processes that died (or, on
+// another host, lost their lock: their next commit fails its lock check).
 void MarkDeadRuns(RunStore& store) {
   for (const RunRecord& r : store.Runs()) {
-    if (r.status == RunStatus::kRunning) {
+    if (r.status == RunStatus::kRunning && !ProcessAlive(r)) {
       std::string summary = "its process ended without finishing (killed or crashed)";
       if (!r.summary.empty() && r.summary != "resumed") summary += "; " + r.summary;
       store.FinishRun(r.id, RunStatus::kInterrupted, summary);
     }
   }
 }
+
+// A run recorded as running whose process lives lost its run lock (a DBA killed the lock's
+// session, say): it takes the lock again or stops by itself. Nothing else may write meanwhile.
+void RefuseWhileAlive(const RunRecord& r, const Endpoint& destination) {
+  throw Error(ErrorCode::kBusy,
+              fmt::format("`ferry {}` {} is still alive on this host but its run lock's session "
+                          "on {} is gone; it takes the lock again or stops by itself within "
+                          "seconds. Wait for it, or stop it (kill {}): it can be resumed",
+                          r.command, Describe(r), destination.info().display, r.pid));
+}
+
+// A dead ferry process's server sessions may still hold row and table locks while they roll
+// its last units back: they are ended, and waited for, before this run writes.
+void EndSessionsOfDead(RunStore& store, const RunRecord& r, CopyObserver& observer) {
+  const int ended = store.EndSessionsOf(r.host, r.pid);
+  if (ended > 0) {
+    observer.Note(fmt::format("ended {} server session{} left by {} and waited for their "
+                              "rollback",
+                              ended, ended == 1 ? "" : "s", Describe(r)));
+  }
+}
+
+// Watches the run lock's session while a run writes. When the session is gone (killed by a
+// DBA, cut by the network) it takes the lock again; when another process took it meanwhile,
+// it stops the run (units in flight roll back, and their commits would fail their lock check
+// anyway). `lost()` then says so.
+class LockWatch {
+ public:
+  LockWatch(RunStore& store, std::unique_ptr<ScopeLock>& lock)
+      : store_(store), lock_(lock), thread_([this] { Watch(); }) {}
+  ~LockWatch() {
+    {
+      std::lock_guard guard(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  bool lost() const { return lost_; }
+  int retaken() const { return retaken_; }
+
+ private:
+  void Watch() {
+    std::unique_lock guard(mutex_);
+    for (;;) {
+      wake_.wait_for(guard, std::chrono::seconds(1));
+      if (done_) return;
+      if (lock_->Alive()) continue;
+      bool taken = false;
+      for (int attempt = 0; attempt < 10 && !done_ && !taken; ++attempt) {
+        if (std::unique_ptr<ScopeLock> again = store_.TryLock()) {
+          lock_ = std::move(again);
+          ++retaken_;
+          taken = true;
+        } else {
+          wake_.wait_for(guard, std::chrono::seconds(1));
+        }
+      }
+      if (!taken && !done_) {
+        lost_ = true;
+        RequestStop();
+        return;
+      }
+    }
+  }
+
+  RunStore& store_;
+  std::unique_ptr<ScopeLock>& lock_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::atomic<bool> lost_{false};
+  std::atomic<int> retaken_{0};
+  std::thread thread_;
+};
 
 std::string Summary(const CopyReport& report) {
   int done = 0, failed = 0, interrupted = 0;
@@ -78,6 +180,12 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
   }
   std::unique_ptr<RunStore> store = OpenStore(destination, control.state_prefix);
   std::unique_ptr<ScopeLock> lock = Lock(*store, destination);
+  for (const RunRecord& r : store->Runs()) {
+    if (r.status == RunStatus::kRunning) {
+      if (ProcessAlive(r)) RefuseWhileAlive(r, destination);
+      EndSessionsOfDead(*store, r, observer);
+    }
+  }
   MarkDeadRuns(*store);
 
   std::vector<RunRecord> runs = store->Runs();
@@ -139,20 +247,54 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
     recording.resuming = true;
     recording.run = *resumable;
     recording.tables = store->Tables(resumable->id);
-    recording.units = store->Units(resumable->id);
     run_plan =
         PlanFromJson(resumable->plan, fmt::format("the stored plan of run {}", resumable->id));
+    // Marked interrupted by someone else's `ferry status` while its process lived, say.
+    if (ProcessAlive(*resumable)) RefuseWhileAlive(*resumable, destination);
     observer.Note(fmt::format("resuming {}", Describe(*resumable)));
-    store->FinishRun(resumable->id, RunStatus::kRunning, "resumed");
+    EndSessionsOfDead(*store, *resumable, observer);
+    // This process owns the run from here; the units are read after the claim, so every unit
+    // the previous owner committed is seen.
+    recording.run.host = HostName();
+    recording.run.pid = getpid();
+    recording.run.owner_token = NewOwnerToken();
+    store->ClaimRun(recording.run);
+    recording.units = store->Units(resumable->id);
     out.resumed = true;
   } else {
     run_plan = make_plan();
     recording.run = NewRunRecord(run_plan, "run");
     recording.run.scope = scope;
   }
+  std::optional<LockWatch> watch;
+  watch.emplace(*store, lock);
   try {
     out.report = RunPlan(source, destination, run_plan, options, observer, &recording);
   } catch (const Error& e) {
+    watch.reset();
+    // Another process claimed the run: it is that process's now, recorded as it keeps it.
+    if (e.code() == ErrorCode::kBusy) throw;
+    if (recording.started) {
+      // Stopped while writing (the source snapshot lost, the destination gone): the units it
+      // committed are kept and recorded, for a resume from a new snapshot.
+      int committed = 0;
+      try {
+        for (const UnitRecord& u : store->Units(recording.run.id)) committed += u.state == "done";
+        store->FinishRun(recording.run.id, RunStatus::kInterrupted,
+                         fmt::format("stopped by an error after {} units committed: {}",
+                                     committed, e.message()));
+      } catch (const Error& state_error) {
+        throw Error(ErrorCode::kInterrupted,
+                    fmt::format("run {} stopped: {}; its run state could not be updated ({}): "
+                                "`ferry run --resume` continues it",
+                                recording.run.id, e.what(), state_error.message()));
+      }
+      throw Error(ErrorCode::kInterrupted,
+                  fmt::format("run {} stopped: {}\nferry: it is recorded as interrupted with "
+                              "the {} units it committed; `ferry run --resume` continues it from "
+                              "a new snapshot of the source",
+                              recording.run.id, e.what(), committed));
+    }
     // Refused before anything was written (drift, a bad destination): nothing to resume,
     // unless this was a resume, which stays as it was.
     if (!recording.resuming) {
@@ -165,6 +307,25 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
                        fmt::format("resume refused: {}", e.message()));
     }
     throw;
+  }
+  const bool lock_lost = watch->lost();
+  const int lock_retaken = watch->retaken();
+  watch.reset();
+  if (lock_retaken > 0) {
+    observer.Note(fmt::format("the session holding the run lock was lost {} time{}; ferry took "
+                              "the lock again each time (no other process wrote meanwhile)",
+                              lock_retaken, lock_retaken == 1 ? "" : "s"));
+  }
+  if (lock_lost) {
+    store->FinishRun(recording.run.id, RunStatus::kInterrupted,
+                     "stopped: its run lock's session was lost and another process holds "
+                     "the lock; " +
+                         Summary(out.report));
+    throw Error(ErrorCode::kBusy,
+                fmt::format("run {} stopped: the session holding its run lock on {} was lost "
+                            "and another process took the lock; the units it committed are "
+                            "kept; `ferry run --resume` continues it once the destination is free",
+                            recording.run.id, destination.info().display));
   }
   // Units stopped by --fail-fast count as interrupted too, but that run failed.
   RunStatus status = RunStatus::kDone;
@@ -181,16 +342,43 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
   return out;
 }
 
+namespace {
+
+// The runs as recorded, except that a run whose process is gone is shown interrupted, never
+// running: when the run lock is free no process writes (and the record is corrected), and on
+// this host a dead pid says so.
+std::vector<RunRecord> TruthfulRuns(RunStore& store) {
+  std::vector<RunRecord> runs = store.Runs();
+  if (std::none_of(runs.begin(), runs.end(),
+                   [](const RunRecord& r) { return r.status == RunStatus::kRunning; })) {
+    return runs;
+  }
+  std::unique_ptr<ScopeLock> lock = store.TryLock();
+  if (lock) {
+    MarkDeadRuns(store);
+    return store.Runs();
+  }
+  for (RunRecord& r : runs) {
+    if (r.status == RunStatus::kRunning && r.host == HostName() && !ProcessAlive(r)) {
+      r.status = RunStatus::kInterrupted;
+      r.summary = "its process ended without finishing (killed or crashed)";
+    }
+  }
+  return runs;
+}
+
+}  // namespace
+
 RunHistory ReadRunHistory(Endpoint& destination, const std::string& state_prefix) {
   RunHistory history;
-  history.runs = OpenStore(destination, state_prefix)->Runs();
+  history.runs = TruthfulRuns(*OpenStore(destination, state_prefix));
   return history;
 }
 
 RunDetail ReadRunDetail(Endpoint& destination, const std::string& state_prefix,
                         const std::string& run) {
   std::unique_ptr<RunStore> store = OpenStore(destination, state_prefix);
-  std::vector<RunRecord> runs = store->Runs();
+  std::vector<RunRecord> runs = TruthfulRuns(*store);
   auto it = run.empty() ? runs.begin()
                         : std::find_if(runs.begin(), runs.end(),
                                        [&](const RunRecord& r) { return r.id == run; });
@@ -232,7 +420,19 @@ ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
 void ApplyReset(Endpoint& destination, const std::string& state_prefix, const ResetPlan& reset) {
   std::unique_ptr<RunStore> store = OpenStore(destination, state_prefix);
   std::unique_ptr<ScopeLock> lock = Lock(*store, destination);
-  for (const TableName& t : reset.tables) destination.TruncateTable(t);
+  // The runs are forgotten only once every table is empty: a reset stopped halfway (a signal
+  // between two tables) is simply run again.
+  size_t emptied = 0;
+  for (const TableName& t : reset.tables) {
+    if (StopRequested()) {
+      throw Error(ErrorCode::kInterrupted,
+                  fmt::format("reset stopped by a signal after emptying {} of {} tables; the "
+                              "runs are still recorded: run the same reset again to finish it",
+                              emptied, reset.tables.size()));
+    }
+    destination.TruncateTable(t);
+    ++emptied;
+  }
   for (const std::string& run : reset.runs) store->DeleteRun(run);
 }
 

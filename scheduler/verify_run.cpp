@@ -27,6 +27,7 @@
 #include "copier/run_state.hpp"
 #include "copier/table_plan.hpp"
 #include "scheduler/planning.hpp"
+#include "scheduler/stop.hpp"
 
 namespace ferry {
 
@@ -375,6 +376,8 @@ class Comparison {
       Task task;
       {
         std::unique_lock lock(mutex_);
+        // Stopped by a signal: what is queued is not compared (the command says so).
+        if (StopRequested()) queue_.clear();
         wake_.wait(lock, [&] { return !queue_.empty() || active_ == 0; });
         if (queue_.empty()) {
           wake_.notify_all();
@@ -1108,6 +1111,10 @@ void RecordVerify(Endpoint& destination, const Plan& plan, const VerifyReport& r
                             report.Count(Verdict::kIdentical), report.Count(Verdict::kDiffers),
                             report.Count(Verdict::kFailed), report.seconds);
   run.status = report.Count(Verdict::kFailed) > 0 ? RunStatus::kFailed : RunStatus::kDone;
+  if (StopRequested()) {
+    run.status = RunStatus::kInterrupted;
+    run.summary = "stopped by a signal before every range was compared";
+  }
   std::vector<TableRecord> records;
   for (size_t i = 0; i < report.tables.size(); ++i) {
     const TableVerification& t = report.tables[i];

@@ -129,7 +129,8 @@ VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan
                        const VerifyOptions& options);
 
 // Records the verification as a run with command "verify" in the destination's run state
-// (tables ferry_runs, ferry_tables), so `ferry status` can show it.
+// (tables ferry_runs, ferry_tables), so `ferry status` can show it. A verification stopped by a
+// signal (StopRequested) is recorded as interrupted: its verdicts are incomplete.
 void RecordVerify(Endpoint& destination, const Plan& plan, const VerifyReport& report);
 
 }  // namespace ferry

@@ -11,6 +11,7 @@
 #include "tools/commands.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/options.hpp"
+#include "tools/stop_signals.hpp"
 
 namespace ferry {
 
@@ -124,6 +125,7 @@ void PrintReport(const CheckReport& r) {
 }
 
 int Check(const CheckFlags& flags) {
+  InstallStopHandlers(OnStop::kAtOnce);
   Job job = BuildJob(flags.common);
   CopyOptions copy = BuildCopyOptions(flags.common, job);
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, flags.common.inline_password);

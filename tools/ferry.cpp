@@ -9,6 +9,7 @@
 #include "copier/secrets.hpp"
 #include "tools/commands.hpp"
 #include "tools/exit_codes.hpp"
+#include "tools/stop_signals.hpp"
 
 int main(int argc, char** argv) {
   using namespace ferry;
@@ -24,6 +25,9 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  // A signal stops every command with kExitInterrupted; those that write install their
+  // graceful handling when they start (sync its own).
+  if (!app.got_subcommand("sync")) InstallStopHandlers(OnStop::kAtOnce);
   try {
     for (const CommandAction& command : commands) {
       int code = command();

@@ -1,6 +1,8 @@
 // `ferry plan`: write the plan for a job as JSON, for review, editing and `ferry run --plan`.
 #include <fmt/format.h>
 
+#include <signal.h>
+
 #include <fstream>
 #include <memory>
 
@@ -12,6 +14,7 @@
 #include "tools/commands.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/options.hpp"
+#include "tools/stop_signals.hpp"
 
 namespace ferry {
 
@@ -23,6 +26,7 @@ struct PlanFlags {
 };
 
 int MakePlan(const PlanFlags& flags) {
+  InstallStopHandlers(OnStop::kAtOnce);
   Job job = BuildJob(flags.common);
   CopyOptions options = BuildCopyOptions(flags.common, job);
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, flags.common.inline_password);
@@ -35,9 +39,23 @@ int MakePlan(const PlanFlags& flags) {
   if (flags.output.empty() || flags.output == "-") {
     fmt::print("{}", json);
   } else {
-    std::ofstream out(flags.output);
-    out << json;
-    if (!out) throw Error(ErrorCode::kIo, fmt::format("cannot write the plan to {}", flags.output));
+    // A signal waits until the file is whole.
+    sigset_t stop_signals, before;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop_signals, &before);
+    bool written;
+    {
+      std::ofstream out(flags.output);
+      out << json;
+      out.close();
+      written = bool(out);
+    }
+    sigprocmask(SIG_SETMASK, &before, nullptr);
+    if (!written) {
+      throw Error(ErrorCode::kIo, fmt::format("cannot write the plan to {}", flags.output));
+    }
     int units = 0;
     for (const TablePlan& t : plan.tables) units += t.partitions;
     fmt::print(stderr, "wrote {}: {} table{}, {} unit{}\n", flags.output, plan.tables.size(),

@@ -1,9 +1,6 @@
 // `ferry run`: copy what a job (flags, environment, job file) or a plan file describes.
 #include <fmt/format.h>
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -21,6 +18,7 @@
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/options.hpp"
+#include "tools/stop_signals.hpp"
 
 namespace ferry {
 
@@ -37,25 +35,6 @@ struct RunFlags {
   std::string resume_run;
   std::string state_prefix = kDefaultStatePrefix;
 };
-
-// The first SIGINT/SIGTERM asks the engine to stop (units in flight roll back, the run is
-// recorded as interrupted); a second one ends the process at once.
-void OnStopSignal(int) {
-  if (StopRequested()) _exit(kExitInterrupted);
-  RequestStop();
-  static const char kMessage[] =
-      "\nferry: stopping: rolling back the units in flight (signal again to exit at once)\n";
-  ssize_t ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
-  (void)ignored;
-}
-
-void InstallStopHandlers() {
-  struct sigaction action {};
-  action.sa_handler = OnStopSignal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
 
 Plan ReadPlanFile(const std::string& path) {
   std::ifstream in(path);
@@ -106,7 +85,7 @@ int Run(const RunFlags& flags) {
   control.resume = flags.resume;
   control.resume_run = flags.resume_run;
   control.state_prefix = flags.state_prefix;
-  InstallStopHandlers();
+  InstallStopHandlers(OnStop::kGraceful);
   RecordedRun run = RunRecorded(*source, *dest, scope, make_plan, options, control, console);
   const CopyReport& report = run.report;
   if (flags.explain) {

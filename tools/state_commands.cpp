@@ -14,6 +14,7 @@
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/options.hpp"
+#include "tools/stop_signals.hpp"
 
 namespace ferry {
 
@@ -59,6 +60,7 @@ nlohmann::json RunJson(const RunRecord& r) {
 }
 
 int Status(const StateFlags& flags) {
+  InstallStopHandlers(OnStop::kAtOnce);
   auto dest = OpenEndpoint(Destination(flags.common), EndpointRole::kDestination,
                            flags.common.inline_password);
   RunHistory history = ReadRunHistory(*dest, flags.state_prefix);
@@ -138,6 +140,7 @@ int Status(const StateFlags& flags) {
 }
 
 int Reset(const StateFlags& flags) {
+  InstallStopHandlers(OnStop::kGraceful);
   Job job = BuildJob(flags.common);
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, flags.common.inline_password);
   auto dest =

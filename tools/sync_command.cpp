@@ -16,6 +16,7 @@
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/options.hpp"
+#include "tools/stop_signals.hpp"
 
 namespace ferry {
 
@@ -29,6 +30,9 @@ struct TrackFlags {
 // track needs only the source; the scope options require a destination, so a placeholder
 // stands in for it when none was given.
 int Track(TrackFlags& flags) {
+  // Each table's tracking is one atomic change on the server: stopping between two loses
+  // nothing, and `track enable` again completes the rest.
+  InstallStopHandlers(OnStop::kAtOnce);
   const TrackAction action = flags.action == "enable"    ? TrackAction::kEnable
                              : flags.action == "disable" ? TrackAction::kDisable
                                                          : TrackAction::kStatus;

@@ -15,11 +15,13 @@
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/planning.hpp"
+#include "scheduler/stop.hpp"
 #include "scheduler/verify_run.hpp"
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/options.hpp"
+#include "tools/stop_signals.hpp"
 
 namespace ferry {
 
@@ -201,6 +203,7 @@ void PrintJson(const VerifyReport& report, const Endpoint& source, const Endpoin
 }
 
 int Verify(const VerifyFlags& flags) {
+  InstallStopHandlers(OnStop::kGraceful);
   const CommonOptions& c = flags.common;
   std::optional<Plan> plan;
   Job job;
@@ -239,6 +242,19 @@ int Verify(const VerifyFlags& flags) {
     plan = BuildPlan(*source, *dest, job, copy.partitions);
   }
   VerifyReport report = RunVerify(*source, *dest, *plan, options);
+  if (StopRequested()) {
+    try {
+      RecordVerify(*dest, *plan, report);
+    } catch (const std::exception&) {
+      // Nothing was concluded: the record was only a note.
+    }
+    fmt::print(stderr,
+               "ferry: verify stopped by a signal before every range was compared: nothing is "
+               "concluded{}\n",
+               options.repair ? " (repairs in flight were rolled back; those committed stay)"
+                              : "");
+    return kExitInterrupted;
+  }
   if (flags.json) {
     PrintJson(report, *source, *dest);
   } else {

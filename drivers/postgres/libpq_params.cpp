@@ -8,6 +8,7 @@
 #include <set>
 
 #include "copier/error.hpp"
+#include "copier/run_state.hpp"
 #include "copier/secrets.hpp"
 #include "drivers/connection_string.hpp"
 
@@ -133,7 +134,7 @@ ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn) {
     }
     PQconninfoFree(options);
   }
-  Set(params, "application_name", "ferry");
+  Set(params, "application_name", ThisSessionTag());
   Set(params, "connect_timeout", "15");
   // A server that vanishes without a reset (a cut network) would leave a COPY waiting for
   // hours under the kernel's keepalive defaults; these notice it within about two minutes.

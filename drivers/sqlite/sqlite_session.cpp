@@ -21,6 +21,18 @@ void ConfigureSqliteOnce() {
   });
 }
 
+// ferry_fail(message): fails the statement with `message`, for checks that must stop a
+// transaction (Dialect::AssertSql). A message "[SQLSTATE] text" carries its SQLSTATE.
+void FerryFail(sqlite3_context* context, int, sqlite3_value** argv) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  sqlite3_result_error(context, text ? text : "ferry_fail", -1);
+}
+
+std::string SqlstateOf(const std::string& message, const char* fallback) {
+  if (message.size() > 7 && message[0] == '[' && message[6] == ']') return message.substr(1, 5);
+  return fallback;
+}
+
 }  // namespace
 
 Session::Session(const std::string& path, bool read_only, const std::string& display)
@@ -40,6 +52,7 @@ Session::Session(const std::string& path, bool read_only, const std::string& dis
                 std::move(context), {Diagnostic{"", rc, message}});
   }
   sqlite3_extended_result_codes(db_, 1);
+  sqlite3_create_function(db_, "ferry_fail", 1, SQLITE_UTF8, nullptr, FerryFail, nullptr, nullptr);
   // Another process may hold a write lock for a moment (a running application).
   sqlite3_busy_timeout(db_, 30000);
   try {
@@ -60,9 +73,10 @@ Session::~Session() {
 void Session::Fail(int rc, const char* call) const {
   ErrorContext context;
   context.call = call;
-  std::string sqlstate = (rc & 0xff) == SQLITE_CONSTRAINT ? "23000" : "HY000";
+  const std::string text = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  std::string sqlstate = (rc & 0xff) == SQLITE_CONSTRAINT ? "23000" : SqlstateOf(text, "HY000");
   throw Error(ErrorCode::kDriver, "SQLite call failed", std::move(context),
-              {Diagnostic{sqlstate, rc, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)}});
+              {Diagnostic{sqlstate, rc, text}});
 }
 
 void Session::Execute(const std::string& sql) {
@@ -74,7 +88,7 @@ void Session::Execute(const std::string& sql) {
     ErrorContext context;
     context.call = "sqlite3_exec";
     throw Error(ErrorCode::kDriver, "SQLite statement failed", std::move(context),
-                {Diagnostic{"HY000", rc, text}});
+                {Diagnostic{SqlstateOf(text, "HY000"), rc, text}});
   }
 }
 

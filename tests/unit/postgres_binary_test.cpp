@@ -10,6 +10,7 @@
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
+#include "copier/run_state.hpp"
 #include "copier/secrets.hpp"
 #include "copier/values.hpp"
 #include "drivers/postgres/binary_copy.hpp"
@@ -362,7 +363,7 @@ TEST_CASE("libpq parameters come from psqlODBC's attributes in the connection st
   CHECK(p["sslmode"] == "require");
   CHECK(p["sslrootcert"] == "/etc/ca.pem");
   CHECK(p["client_encoding"] == "UTF8");
-  CHECK(p["application_name"] == "ferry");
+  CHECK(p["application_name"] == ferry::ThisSessionTag());
   CHECK(p.count("replication") == 0);
   CHECK(p.count("usedeclarefetch") == 0);
   CHECK(p.count("UseDeclareFetch") == 0);

@@ -1,0 +1,483 @@
+// Exactly once under faults (issue 12): a lost COMMIT reply, lost replies to the run state's
+// inserts, the run lock's session killed, a run taken over by another process (the owner token),
+// the source snapshot lost, rapid kill -9s whose sessions still roll back, and signals to every
+// command. Each test injects the fault, then compares the destination with the source through
+// the tests' own canonical reading, never by asking ferry.
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <chrono>
+#include <exception>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "copier/run_state.hpp"
+#include "tests/support/canonical.hpp"
+#include "tests/support/tcp_proxy.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace ferry::test;
+
+namespace {
+
+// A keyless table (a doubled unit shows as extra rows, nothing refuses them) and a keyed one.
+void Seed(TestDatabase& source, int keyless_rows = 60000, int keyed_rows = 120000) {
+  source.Exec("CREATE TABLE events (id integer NOT NULL, v text NOT NULL);\n"
+              "INSERT INTO events SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, " +
+              std::to_string(keyless_rows) +
+              ") g;\n"
+              "CREATE TABLE big (id integer PRIMARY KEY, v text NOT NULL);\n"
+              "INSERT INTO big SELECT g, repeat(md5(g::text), 6) FROM generate_series(1, " +
+              std::to_string(keyed_rows) +
+              ") g;\n"
+              "ANALYZE");
+}
+
+void CheckSame(TestDatabase& source, TestDatabase& dest) {
+  for (const char* table : {"events", "big"}) {
+    INFO("table " << table);
+    TableContents a = ReadCanonical(source, table);
+    TableContents b = ReadCanonical(dest, table);
+    REQUIRE(b.rows.size() == a.rows.size());
+    CHECK(FirstDifference(a, b) == "");
+  }
+}
+
+std::string Args(const TestDatabase& source, const std::string& dest_url,
+                 const std::string& more = "",
+                 const std::string& workers = "--readers 2 --writers 2",
+                 const std::string& shape = "--partitions 8 --batch-rows 2000") {
+  return "run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest_url) + " " +
+         shape + " " + workers + " " + more;
+}
+
+// Slow enough to act on while it runs: small units, one at a time.
+std::string SlowArgs(const TestDatabase& source, const TestDatabase& dest) {
+  return Args(source, dest.Url(), "", "--readers 1 --writers 1",
+              "--partitions 24 --batch-rows 500");
+}
+
+int64_t Value(TestDatabase& db, const std::string& sql) {
+  try {
+    const std::string v = db.QueryValue(sql);
+    return v.empty() ? 0 : std::stoll(v);
+  } catch (const std::exception&) {
+    return 0;  // the state tables do not exist yet
+  }
+}
+
+int64_t UnitsDone(TestDatabase& dest) {
+  return Value(dest, "SELECT count(*) FROM ferry_units WHERE state = 'done'");
+}
+
+// The ferry processes whose command line names `dest`.
+std::vector<pid_t> FerryPids(const TestDatabase& dest) {
+  std::vector<pid_t> found;
+  DIR* dir = opendir("/proc");
+  if (!dir) return found;
+  while (dirent* entry = readdir(dir)) {
+    pid_t pid = pid_t(std::atoi(entry->d_name));
+    if (pid <= 0) continue;
+    std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.rfind(FERRY_BINARY, 0) == 0 && cmdline.find(dest.name()) != std::string::npos) {
+      found.push_back(pid);
+    }
+  }
+  closedir(dir);
+  return found;
+}
+
+pid_t FerryPid(const TestDatabase& dest) {
+  std::vector<pid_t> pids = FerryPids(dest);
+  return pids.empty() ? 0 : pids.front();
+}
+
+// Runs ferry in the background; `during` is called about every 20 ms while it runs, with its
+// process id, until it returns true.
+FerryResult RunWhile(const std::string& args, const TestDatabase& dest,
+                     const std::function<bool(pid_t)>& during) {
+  FerryResult result;
+  std::exception_ptr failed;
+  std::thread runner([&] {
+    try {
+      result = RunFerry(args);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < std::chrono::seconds(120)) {
+      pid_t pid = FerryPid(dest);
+      if (pid > 0 && during(pid)) break;
+      if (pid == 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(3)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } catch (...) {
+    runner.join();
+    throw;
+  }
+  runner.join();
+  if (failed) std::rethrow_exception(failed);
+  return result;
+}
+
+// Ends the destination session holding ferry's run lock (as a DBA's kill would).
+bool KillLockSession(TestDatabase& dest) {
+  if (dest.db() == Db::kPostgres) {
+    return Value(dest,
+                 "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = "
+                 "'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = "
+                 "current_database())") > 0;
+  }
+  const int64_t id = Value(dest,
+                           "SELECT IS_USED_LOCK(CONCAT('ferry:', MD5(CONCAT(DATABASE(), ':', "
+                           "'ferry_'))))");
+  if (id <= 0) return false;
+  dest.Exec("KILL CONNECTION " + std::to_string(id));
+  return true;
+}
+
+nlohmann::json Status(const TestDatabase& dest) {
+  FerryResult status = RunFerry("status --json --dest " + ShellQuote(dest.Url()));
+  INFO(status.output);
+  REQUIRE(status.exit_code == 0);
+  return nlohmann::json::parse(status.output);
+}
+
+}  // namespace
+
+TEST_CASE("a lost reply to a unit's COMMIT neither doubles nor loses the unit",
+          "[exactly][postgresql][mariadb]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION("into " << DbName(db)) {
+      TestDatabase source(Db::kPostgres, "lostcommit_src");
+      TestDatabase dest(db, "lostcommit_dst");
+      Seed(source);
+      TcpProxy proxy(ServerPort(db));
+      // The second and third unit commits: the server commits, ferry sees the connection break.
+      proxy.DropAfter({"COMMIT"}, 1, 2);
+      FerryResult run = RunFerry(Args(source, proxy.Url(dest)));
+      INFO(run.output);
+      CHECK(proxy.drops() == 2);
+      CHECK(run.exit_code == 0);
+      CheckSame(source, dest);
+      nlohmann::json status = Status(dest);
+      CHECK(status["run"]["status"] == "done");
+    }
+  }
+}
+
+TEST_CASE("lost replies to the run state's inserts neither abort the run nor double its records",
+          "[exactly][postgresql][mariadb]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION("into " << DbName(db)) {
+      TestDatabase source(Db::kPostgres, "lostinsert_src");
+      TestDatabase dest(db, "lostinsert_dst");
+      Seed(source, 20000, 20000);
+      TcpProxy proxy(ServerPort(db));
+      // The run, its tables and its units: each insert committed, its reply lost.
+      proxy.DropAfter({"INSERT INTO", "ferry_"}, 0, 3);
+      FerryResult run = RunFerry(Args(source, proxy.Url(dest)));
+      INFO(run.output);
+      CHECK(proxy.drops() == 3);
+      CHECK(run.exit_code == 0);
+      CheckSame(source, dest);
+      CHECK(Value(dest, "SELECT count(*) FROM ferry_runs") == 1);
+      CHECK(Value(dest, "SELECT count(*) FROM ferry_tables") == 2);
+      CHECK(Value(dest, "SELECT count(*) FROM ferry_units WHERE state <> 'done'") == 0);
+    }
+  }
+}
+
+TEST_CASE(
+    "a run whose lock session is killed takes the lock again, and a second run is refused while "
+    "it lives",
+    "[exactly][postgresql][mariadb]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION("into " << DbName(db)) {
+      TestDatabase source(Db::kPostgres, "locklost_src");
+      TestDatabase dest(db, "locklost_dst");
+      Seed(source);
+      const std::string args = SlowArgs(source, dest);
+      bool killed = false;
+      FerryResult second;
+      FerryResult first = RunWhile(args, dest, [&](pid_t) {
+        if (UnitsDone(dest) < 2) return false;
+        killed = KillLockSession(dest);
+        if (!killed) return false;
+        second = RunFerry(args + " --resume -q");
+        return true;
+      });
+      INFO(first.output);
+      INFO(second.output);
+      REQUIRE(killed);
+      // Refused: the first run's process lives (or it already holds the lock again).
+      CHECK(second.exit_code == 6);
+      CHECK(first.exit_code == 0);
+      CHECK(first.output.find("took the lock again") != std::string::npos);
+      CheckSame(source, dest);
+    }
+  }
+}
+
+TEST_CASE(
+    "a run claimed by another process commits no further unit: the owner token is checked at "
+    "every commit",
+    "[exactly][postgresql]") {
+  TestDatabase source(Db::kPostgres, "takeover_src");
+  TestDatabase dest(Db::kPostgres, "takeover_dst");
+  Seed(source);
+  const std::string args = SlowArgs(source, dest);
+  FerryResult second;
+  pid_t stopped = 0;
+  FerryResult first = RunWhile(args, dest, [&](pid_t pid) {
+    if (UnitsDone(dest) < 2) return false;
+    // The first process freezes, its lock session goes, and its record says it runs on another
+    // host: nothing tells the second process it is alive, so it takes the run over.
+    kill(pid, SIGSTOP);
+    stopped = pid;
+    dest.Exec("UPDATE ferry_runs SET host = 'elsewhere.invalid'");
+    REQUIRE(KillLockSession(dest));
+    auto resumed = std::async(std::launch::async, [&] { return RunFerry(args + " --resume"); });
+    // The second run finishes its units, then waits for the first's open transactions to build
+    // the key; the first wakes up meanwhile and must find it lost the run.
+    resumed.wait_for(std::chrono::seconds(15));
+    kill(pid, SIGCONT);
+    second = resumed.get();
+    return true;
+  });
+  INFO(first.output);
+  INFO(second.output);
+  REQUIRE(stopped != 0);
+  CHECK(first.exit_code == 6);
+  CHECK(first.output.find("no longer owned by this process") != std::string::npos);
+  CHECK(second.exit_code == 0);
+  CheckSame(source, dest);
+  nlohmann::json status = Status(dest);
+  CHECK(status["run"]["status"] == "done");
+}
+
+TEST_CASE("a lost source snapshot leaves an interrupted run with its committed units, resumable",
+          "[exactly][postgresql]") {
+  TestDatabase source(Db::kPostgres, "lostsnap_src");
+  TestDatabase dest(Db::kPostgres, "lostsnap_dst");
+  Seed(source);
+  const std::string args = SlowArgs(source, dest);
+  bool killed = false;
+  FerryResult first = RunWhile(args, dest, [&](pid_t pid) {
+    if (UnitsDone(dest) < 2) return false;
+    // The snapshot's exporter and the readers: every ferry session on the source.
+    killed = Value(source, fmt::format("SELECT count(pg_terminate_backend(pid)) FROM "
+                                       "pg_stat_activity WHERE datname = current_database() AND "
+                                       "application_name LIKE 'ferry {}@%'",
+                                       pid)) > 0;
+    return killed;
+  });
+  INFO(first.output);
+  REQUIRE(killed);
+  CHECK(first.exit_code == 5);
+  CHECK(first.output.find("recorded as interrupted") != std::string::npos);
+  CHECK(first.output.find("--resume") != std::string::npos);
+  nlohmann::json status = Status(dest);
+  CHECK(status["run"]["status"] == "interrupted");
+  int done = 0;
+  for (const auto& t : status["run"]["tables"]) {
+    for (const auto& p : t["partitions"]) done += p["state"] == "done";
+  }
+  CHECK(done >= 2);
+  FerryResult resumed = RunFerry(args + " --resume");
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK(resumed.output.find("resuming run") != std::string::npos);
+  CheckSame(source, dest);
+}
+
+TEST_CASE(
+    "six kill -9s in quick succession into MariaDB resume to an exact copy: the dead runs' "
+    "sessions are ended first",
+    "[exactly][mariadb]") {
+  TestDatabase source(Db::kPostgres, "sixkills_src");
+  TestDatabase dest(Db::kMariaDB, "sixkills_dst");
+  Seed(source, 60000, 200000);
+  const std::string args =
+      Args(source, dest.Url(), "", "--readers 2 --writers 2", "--partitions 4 --batch-rows 5000");
+  for (int kill_number = 0; kill_number < 6; ++kill_number) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto wait = std::chrono::milliseconds(500 + 700 * (kill_number % 4));
+    FerryResult killed =
+        RunWhile(args + (kill_number > 0 ? " --resume -q" : " -q"), dest, [&](pid_t pid) {
+          if (std::chrono::steady_clock::now() - start < wait) return false;
+          kill(pid, SIGKILL);
+          return true;
+        });
+    INFO(killed.output);
+    // Killed, or (a resume that had little left) finished: never anything else.
+    REQUIRE((killed.exit_code == 128 + SIGKILL || killed.exit_code == 0));
+    if (killed.exit_code == 0) break;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  FerryResult resumed = RunFerry(args + " --resume");
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(120));
+  CheckSame(source, dest);
+}
+
+TEST_CASE("a run whose process died is shown interrupted by status, never running",
+          "[exactly][postgresql]") {
+  TestDatabase source(Db::kPostgres, "deadshown_src");
+  TestDatabase dest(Db::kPostgres, "deadshown_dst");
+  Seed(source);
+  const std::string args = SlowArgs(source, dest);
+  FerryResult killed = RunWhile(args, dest, [&](pid_t pid) {
+    if (UnitsDone(dest) < 1) return false;
+    kill(pid, SIGKILL);
+    return true;
+  });
+  INFO(killed.output);
+  REQUIRE(killed.exit_code == 128 + SIGKILL);
+  CHECK(Value(dest, "SELECT count(*) FROM ferry_runs WHERE status = 'running'") == 1);
+  nlohmann::json status = Status(dest);
+  CHECK(status["run"]["status"] == "interrupted");
+  CHECK(status["runs"][0]["status"] == "interrupted");
+}
+
+TEST_CASE("every command but sync stops on SIGTERM with exit code 5", "[exactly][postgresql]") {
+  TestDatabase source(Db::kPostgres, "signals_src");
+  TestDatabase dest(Db::kPostgres, "signals_dst");
+  Seed(source, 20000, 400000);
+  FerryResult copy = RunFerry(Args(source, dest.Url(), "-q"));
+  REQUIRE(copy.exit_code == 0);
+  const std::string ends =
+      "--source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url());
+  // Stopped, signalled, continued: the signal arrives while the command works, whatever its
+  // speed.
+  auto signalled = [&](const std::string& command) {
+    bool sent = false;
+    FerryResult r = RunWhile(command, dest, [&](pid_t pid) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+      kill(pid, SIGSTOP);
+      kill(pid, SIGTERM);
+      kill(pid, SIGCONT);
+      sent = true;
+      return true;
+    });
+    REQUIRE(sent);
+    return r;
+  };
+  for (const std::string command : {"verify", "check", "plan"}) {
+    DYNAMIC_SECTION(command) {
+      FerryResult r = signalled(command + " " + ends);
+      INFO(r.output);
+      CHECK(r.exit_code == 5);
+      CHECK(r.output.find("identical") == std::string::npos);
+      if (command == "verify") {
+        nlohmann::json status = Status(dest);
+        CHECK(status["runs"][0]["command"] == "verify");
+        CHECK(status["runs"][0]["status"] == "interrupted");
+      }
+    }
+  }
+  SECTION("reset") {
+    FerryResult r = signalled("reset --yes " + ends);
+    INFO(r.output);
+    CHECK(r.exit_code == 5);
+    // Either nothing was emptied and the run is still recorded, or the reset finished its
+    // statement in flight; run again, it completes.
+    FerryResult again = RunFerry("reset --yes " + ends);
+    INFO(again.output);
+    CHECK(again.exit_code == 0);
+    CHECK(Value(dest, "SELECT count(*) FROM big") == 0);
+  }
+}
+
+namespace {
+
+// A dead process's pid: a child that has been reaped.
+pid_t DeadPid() {
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  int status = 0;
+  waitpid(child, &status, 0);
+  return child;
+}
+
+// Starts the engine's command-line client in the background, tagged as a session of ferry
+// process `pid` on this host, holding locks that block every write into `table` until it is
+// ended. Returns once it holds them.
+std::thread HoldLocksAs(TestDatabase& dest, pid_t pid, const std::string& table) {
+  const std::string tag = ferry::SessionTag(ferry::HostName(), pid);
+  std::string command;
+  if (dest.db() == Db::kPostgres) {
+    command = fmt::format(
+        "PGPASSWORD={} PGAPPNAME={} psql -h 127.0.0.1 -p {} -U ferry -d {} -c {} >/dev/null 2>&1",
+        ShellQuote(TestPassword()), ShellQuote(tag), ServerPort(Db::kPostgres), dest.name(),
+        ShellQuote("BEGIN; LOCK TABLE " + table + " IN SHARE MODE; SELECT pg_sleep(600);"));
+  } else {
+    const std::string lock =
+        fmt::format("ferry-session:{:016x}:0", XXH64(tag.data(), tag.size(), 0));
+    command = fmt::format(
+        "MYSQL_PWD={} mariadb -h 127.0.0.1 -P {} -u ferry {} -e {} >/dev/null 2>&1",
+        ShellQuote(TestPassword()), ServerPort(Db::kMariaDB), dest.name(),
+        ShellQuote("SELECT GET_LOCK('" + lock + "', 0); START TRANSACTION; SELECT count(*) FROM " +
+                   table + " FOR UPDATE; SELECT SLEEP(600);"));
+  }
+  std::thread client([command] { (void)std::system(command.c_str()); });
+  const std::string holds =
+      dest.db() == Db::kPostgres
+          ? "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + tag +
+                "' AND query LIKE '%pg_sleep%'"
+          : "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT "
+            "SLEEP(600)%'";
+  for (int i = 0; i < 200 && Value(dest, holds) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return client;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a resume ends the server sessions a dead run left and waits for their rollback instead of "
+    "failing on their locks",
+    "[exactly][postgresql][mariadb]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION("into " << DbName(db)) {
+      TestDatabase source(Db::kPostgres, "deadsessions_src");
+      TestDatabase dest(db, "deadsessions_dst");
+      Seed(source);
+      const std::string args = SlowArgs(source, dest);
+      FerryResult killed = RunWhile(args, dest, [&](pid_t pid) {
+        if (UnitsDone(dest) < 2) return false;
+        kill(pid, SIGKILL);
+        return true;
+      });
+      INFO(killed.output);
+      REQUIRE(killed.exit_code == 128 + SIGKILL);
+      // The dead process's session still holds locks (a large unit still rolling back, say).
+      const pid_t dead = DeadPid();
+      dest.Exec("UPDATE ferry_runs SET pid = " + std::to_string(dead));
+      std::thread holder = HoldLocksAs(dest, dead, "events");
+      const auto start = std::chrono::steady_clock::now();
+      FerryResult resumed = RunFerry(args + " --resume");
+      holder.join();
+      INFO(resumed.output);
+      CHECK(resumed.exit_code == 0);
+      CHECK(resumed.output.find("ended 1 server session") != std::string::npos);
+      CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(45));
+      CheckSame(source, dest);
+    }
+  }
+}

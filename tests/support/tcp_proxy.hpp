@@ -1,0 +1,64 @@
+// Test support: a TCP proxy between ferry and a database server that forwards bytes both ways
+// (a thread per connection) and can lose a reply: told what a statement contains, it drops the
+// connection right after forwarding a client query message holding it (a PostgreSQL simple
+// Query 'Q', a MariaDB COM_QUERY or COM_STMT_PREPARE sent with its execution), so the server
+// runs it and the client never hears back. That is a lost COMMIT reply: the server committed, the client saw a broken
+// connection.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/test_database.hpp"
+
+namespace ferry::test {
+
+class TcpProxy {
+ public:
+  // Listens on a free port of 127.0.0.1 and forwards to 127.0.0.1:`target_port`.
+  explicit TcpProxy(int target_port);
+  ~TcpProxy();
+  TcpProxy(const TcpProxy&) = delete;
+  TcpProxy& operator=(const TcpProxy&) = delete;
+
+  int port() const { return port_; }
+  // `db`'s URL with the port replaced by the proxy's.
+  std::string Url(const TestDatabase& db) const;
+
+  // Drops connections after forwarding a query whose text contains every one of `needles`:
+  // skips the first `skip` such queries, then drops at the next `times` (and forwards the
+  // rest).
+  void DropAfter(std::vector<std::string> needles, int skip, int times);
+  // How many connections it dropped that way.
+  int drops() const { return drops_.load(); }
+
+ private:
+  void AcceptLoop();
+  void Serve(int client);
+  // Whether `data` holds a query message starting with the statement to drop after (and the
+  // drop is due).
+  bool ShouldDrop(const char* data, size_t size);
+
+  int listener_ = -1;
+  int port_ = 0;
+  int target_port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::vector<std::thread> workers_;
+  std::vector<int> sockets_;
+  std::vector<std::string> needles_;
+  int skip_ = 0;
+  int times_ = 0;
+  std::atomic<int> drops_{0};
+};
+
+// The server port of `db` (PostgreSQL or MariaDB).
+int ServerPort(Db db);
+
+}  // namespace ferry::test
