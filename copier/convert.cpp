@@ -271,28 +271,28 @@ bool ConvertDirect(const ColumnVector& in, size_t row, ColumnVector& out, std::s
   std::string text = FormatValue(in, row);
   if (ParseInto(text, out)) return true;
   *reason = fmt::format("{} is not a valid {}", ShownText(text), [&] {
-                          switch (to) {
-                            case Storage::kBool:
-                              return "boolean";
-                            case Storage::kInt64:
-                            case Storage::kUInt64:
-                              return "integer";
-                            case Storage::kFloat64:
-                              return "floating-point number";
-                            case Storage::kDecimal:
-                              return "decimal number";
-                            case Storage::kDate:
-                              return "date";
-                            case Storage::kTime:
-                              return "time";
-                            case Storage::kTimestamp:
-                              return "timestamp";
-                            case Storage::kUuid:
-                              return "UUID";
-                            default:
-                              return "value";
-                          }
-                        }());
+    switch (to) {
+      case Storage::kBool:
+        return "boolean";
+      case Storage::kInt64:
+      case Storage::kUInt64:
+        return "integer";
+      case Storage::kFloat64:
+        return "floating-point number";
+      case Storage::kDecimal:
+        return "decimal number";
+      case Storage::kDate:
+        return "date";
+      case Storage::kTime:
+        return "time";
+      case Storage::kTimestamp:
+        return "timestamp";
+      case Storage::kUuid:
+        return "UUID";
+      default:
+        return "value";
+    }
+  }());
   return false;
 }
 
@@ -412,11 +412,11 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
       int digits = std::clamp(type.precision, 0, 6);
       if (digits < 6 &&
           (type.kind == TypeKind::kTime ? v : TimeOfDay(v)) % PowerOfTen(6 - digits)) {
-        return fmt::format(
-            "{} has more fractional digits than {} holds (it would be rounded)",
-            type.kind == TypeKind::kTime ? ShownTemporal(FormatTime(v), "time")
-                                         : ShownTemporal(FormatTimestamp(v), "timestamp"),
-            type.native);
+        return fmt::format("{} has more fractional digits than {} holds (it would be rounded)",
+                           type.kind == TypeKind::kTime
+                               ? ShownTemporal(FormatTime(v), "time")
+                               : ShownTemporal(FormatTimestamp(v), "timestamp"),
+                           type.native);
       }
       if (type.kind != TypeKind::kTime) {
         int year = CivilFromDays(DayOf(v)).year;

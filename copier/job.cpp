@@ -98,9 +98,10 @@ std::vector<std::string> Renames::Unmatched(const std::vector<Table>& in_scope,
     bool used = std::any_of(all.begin(), all.end(),
                             [&](const TableName& t) { return Glob(schemas[i].from, t.schema); });
     if (!used) {
-      out.push_back(fmt::format("rename.schemas[{}]: from '{}' matches no schema of a source "
-                                "table",
-                                i, schemas[i].from));
+      out.push_back(
+          fmt::format("rename.schemas[{}]: from '{}' matches no schema of a source "
+                      "table",
+                      i, schemas[i].from));
     }
   }
   for (size_t i = 0; i < tables.size(); ++i) {

@@ -254,6 +254,8 @@ std::string ReadUserFile(const std::string& path, const std::string& what) {
   return text.str();
 }
 
-Job LoadJobFile(const std::string& path) { return ParseJob(ReadUserFile(path, "job file"), path); }
+Job LoadJobFile(const std::string& path) {
+  return ParseJob(ReadUserFile(path, "job file"), path);
+}
 
 }  // namespace ferry

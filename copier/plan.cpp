@@ -433,9 +433,10 @@ std::vector<std::string> PlanDifferences(const Plan& stored, const Plan& given) 
       for (size_t u = 0; u < std::min(g.units.size(), s->units.size()); ++u) {
         const PlannedUnit& a = g.units[u];
         const PlannedUnit& b = s->units[u];
-        field(fmt::format("units[{}]", u),
-              fmt::format("[{}, {}){}", Shown(a.lo), Shown(a.hi), a.null_keys ? " + NULL keys" : ""),
-              fmt::format("[{}, {}){}", Shown(b.lo), Shown(b.hi), b.null_keys ? " + NULL keys" : ""));
+        field(
+            fmt::format("units[{}]", u),
+            fmt::format("[{}, {}){}", Shown(a.lo), Shown(a.hi), a.null_keys ? " + NULL keys" : ""),
+            fmt::format("[{}, {}){}", Shown(b.lo), Shown(b.hi), b.null_keys ? " + NULL keys" : ""));
       }
     }
     field("columns", fmt::format("{} columns", g.columns.size()),
@@ -445,8 +446,7 @@ std::vector<std::string> PlanDifferences(const Plan& stored, const Plan& given) 
       const PlannedColumn& b = s->columns[c];
       field(fmt::format("columns[{}].source", c), a.source, b.source);
       field(fmt::format("columns[{}].destination", c), a.destination, b.destination);
-      field(fmt::format("columns[{}].destination_type", c), a.destination_type,
-            b.destination_type);
+      field(fmt::format("columns[{}].destination_type", c), a.destination_type, b.destination_type);
     }
     field("primary_key", Listed(g.primary_key), Listed(s->primary_key));
     auto index_text = [](const PlannedIndex& i) {
@@ -473,7 +473,8 @@ std::vector<std::string> PlanDifferences(const Plan& stored, const Plan& given) 
   for (const TablePlan& s : stored.tables) {
     bool found = false;
     for (const TablePlan& g : given.tables) found = found || g.source == s.source;
-    if (!found) out.push_back(fmt::format("{}: in the stored plan, not here", DisplayName(s.source)));
+    if (!found)
+      out.push_back(fmt::format("{}: in the stored plan, not here", DisplayName(s.source)));
   }
   return out;
 }

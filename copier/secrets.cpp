@@ -23,8 +23,12 @@ std::atomic<bool> show_values{false};
 
 }  // namespace
 
-void SetShowValues(bool show) { show_values = show; }
-bool ShowValues() { return show_values; }
+void SetShowValues(bool show) {
+  show_values = show;
+}
+bool ShowValues() {
+  return show_values;
+}
 
 std::string ShownText(std::string_view text) {
   if (!ShowValues()) return "a value of " + std::to_string(text.size()) + " bytes";

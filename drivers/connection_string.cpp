@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <cctype>
-#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -267,14 +267,14 @@ void CheckOdbcIniPermissions(const std::string& dsn, const std::vector<std::stri
       if (line.empty() || line[0] == ';' || line[0] == '#') continue;
       if (line.front() == '[') {
         const size_t close = line.find(']');
-        in_section = close != std::string::npos &&
-                     Lower(trim(line.substr(1, close - 1))) == Lower(dsn);
+        in_section =
+            close != std::string::npos && Lower(trim(line.substr(1, close - 1))) == Lower(dsn);
         continue;
       }
       const size_t eq = line.find('=');
       if (!in_section || eq == std::string::npos) continue;
-      has_password = has_password ||
-                     (IsPasswordKey(trim(line.substr(0, eq))) && !trim(line.substr(eq + 1)).empty());
+      has_password = has_password || (IsPasswordKey(trim(line.substr(0, eq))) &&
+                                      !trim(line.substr(eq + 1)).empty());
     }
     if (!has_password) continue;
     struct stat st {};
@@ -286,8 +286,7 @@ void CheckOdbcIniPermissions(const std::string& dsn, const std::vector<std::stri
                 fmt::format("{} holds the password of data source {} and is readable by {} "
                             "(mode {:04o}); make it private (chmod 600 {}), or keep the password "
                             "in FERRY_SOURCE_PASSWORD / FERRY_DEST_PASSWORD instead",
-                            file, dsn, others ? "others" : "its group", st.st_mode & 07777,
-                            file));
+                            file, dsn, others ? "others" : "its group", st.st_mode & 07777, file));
   }
 }
 
@@ -432,7 +431,8 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
     }
     if (has_password && !options.allow_inline_password) throw refuse_inline();
     for (const Attribute& a : SplitAttributes(text)) {
-      if (Lower(a.key) == "dsn" && !a.value.empty()) CheckOdbcIniPermissions(a.value, OdbcIniFiles());
+      if (Lower(a.key) == "dsn" && !a.value.empty())
+        CheckOdbcIniPermissions(a.value, OdbcIniFiles());
     }
     out.odbc = text;
     if (!password.empty() && !has_password) out.odbc = WithAttribute(text, "Pwd", password);

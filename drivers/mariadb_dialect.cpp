@@ -80,8 +80,9 @@ class MariaDbDialect final : public Dialect {
           "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1",
           {table.schema, table.name});
     } catch (const Error&) {
-      how = "has a transaction open in its database (metadata_lock_info, which would tell, is "
-            "not installed)";
+      how =
+          "has a transaction open in its database (metadata_lock_info, which would tell, is "
+          "not installed)";
       rows = session.Query(
           "SELECT p.ID, p.USER, p.HOST, p.TIME, COALESCE(p.STATE, ''), "
           "DATE_FORMAT(t.trx_started, '%Y-%m-%d %H:%i:%s') "
@@ -93,16 +94,15 @@ class MariaDbDialect final : public Dialect {
     const bool exact = how.starts_with("holds");
     std::vector<std::string> out;
     for (const auto& r : rows) {
-      const std::string who =
-          fmt::format("connection {} (user {} from {}, in state '{}' for {} s)", r[0].value_or("?"),
-                      r[1].value_or("?"), r[2].value_or("?"), r[4].value_or("?"),
-                      r[3].value_or("?"));
-      out.push_back(exact ? fmt::format("{} holds a metadata lock on it ({})", who,
-                                        r[5].value_or("?"))
-                          : fmt::format("{} has had a transaction open in its database since {} "
-                                        "(metadata_lock_info, which would tell exactly, is not "
-                                        "installed)",
-                                        who, r[5].value_or("?")));
+      const std::string who = fmt::format(
+          "connection {} (user {} from {}, in state '{}' for {} s)", r[0].value_or("?"),
+          r[1].value_or("?"), r[2].value_or("?"), r[4].value_or("?"), r[3].value_or("?"));
+      out.push_back(
+          exact ? fmt::format("{} holds a metadata lock on it ({})", who, r[5].value_or("?"))
+                : fmt::format("{} has had a transaction open in its database since {} "
+                              "(metadata_lock_info, which would tell exactly, is not "
+                              "installed)",
+                              who, r[5].value_or("?")));
     }
     return out;
   }
@@ -142,8 +142,7 @@ class MariaDbDialect final : public Dialect {
     // catalog's columns fails with "Illegal mix of collations". Said as what it is, before
     // anything is written.
     for (const std::string* part : {&name.schema, &name.name}) {
-      if (std::any_of(part->begin(), part->end(),
-                      [](char c) { return static_cast<unsigned char>(c) >= 0xF0; })) {
+      if (BeyondBmp(*part)) {
         throw Error(ErrorCode::kSchema,
                     fmt::format("MariaDB cannot name a table or database '{}': its names hold "
                                 "only characters of Unicode's Basic Multilingual Plane (no "
@@ -391,6 +390,8 @@ class MariaDbDialect final : public Dialect {
   // TRUNCATE needs the DROP privilege in MariaDB. Column-level grants are not counted.
   std::optional<bool> HasPrivilege(SqlSession& connection, const TableName& table,
                                    Privilege privilege) const override {
+    // Such a name cannot be compared with the catalog's (see DescribeTable), nor exist here.
+    if (BeyondBmp(table.schema) || BeyondBmp(table.name)) return std::nullopt;
     const std::string name = privilege == Privilege::kTruncate ? "DROP" : PrivilegeName(privilege);
     const std::string grantees =
         "(CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', "
@@ -557,6 +558,13 @@ class MariaDbDialect final : public Dialect {
   static constexpr int64_t kLongestVarchar = 4096;
 
   static int Fraction(const ColumnType& t) { return std::clamp(t.precision, 0, 6); }
+
+  // Whether `name` holds a character beyond U+FFFF (a 4-byte UTF-8 sequence), which MariaDB's
+  // utf8mb3 catalog cannot hold.
+  static bool BeyondBmp(const std::string& name) {
+    return std::any_of(name.begin(), name.end(),
+                       [](char c) { return static_cast<unsigned char>(c) >= 0xF0; });
+  }
 
   static Error Unmappable(const ColumnType& t, const std::string& why) {
     return Error(ErrorCode::kSchema,

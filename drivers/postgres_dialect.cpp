@@ -116,15 +116,17 @@ class PostgresDialect final : public Dialect {
         "coalesce(a.state, '?'), string_agg(DISTINCT l.mode, ', ') "
         "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid() "
-        "AND l.relation = to_regclass(" + TextLiteral(QualifiedName(table)) + ") "
+        "AND l.relation = to_regclass(" +
+        TextLiteral(QualifiedName(table)) +
+        ") "
         "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1");
     std::vector<std::string> out;
     for (const auto& r : rows) {
-      out.push_back(fmt::format("pid {} (user {}, {}, from {}; transaction open since {} UTC, "
-                                "its last query started {} UTC, now {}; holds {})",
-                                r[0].value_or("?"), r[1].value_or("?"), r[2].value_or("?"),
-                                r[3].value_or("?"), r[4].value_or("?"), r[5].value_or("?"),
-                                r[6].value_or("?"), r[7].value_or("?")));
+      out.push_back(fmt::format(
+          "pid {} (user {}, {}, from {}; transaction open since {} UTC, "
+          "its last query started {} UTC, now {}; holds {})",
+          r[0].value_or("?"), r[1].value_or("?"), r[2].value_or("?"), r[3].value_or("?"),
+          r[4].value_or("?"), r[5].value_or("?"), r[6].value_or("?"), r[7].value_or("?")));
     }
     return out;
   }

@@ -94,8 +94,7 @@ void SqlEndpoint::TryCreateTable(const Table& table, const std::vector<Index>& i
     throw Error(ErrorCode::kSchema,
                 fmt::format("destination table {} cannot be created as planned: {}",
                             DisplayName(table.name), e.message()),
-                ErrorContext{DisplayName(table.name), e.context().column, "", ""},
-                e.diagnostics());
+                ErrorContext{DisplayName(table.name), e.context().column, "", ""}, e.diagnostics());
   }
   session->Execute(sql.back());
 }
@@ -341,9 +340,10 @@ void SqlEndpoint::RunWithLockWaits(const TableName& name, const std::string& wha
                     ErrorContext{shown, "", "", ""})
             .WithAdvice("end or commit those sessions' transactions, then run again");
       }
-      NoticeWait(fmt::format("waiting to {} {}: other sessions hold locks on it (try {} of {}, "
-                             "again in {:.0f} s):{}",
-                             what, shown, attempt, kLockTries, pause, list));
+      NoticeWait(
+          fmt::format("waiting to {} {}: other sessions hold locks on it (try {} of {}, "
+                      "again in {:.0f} s):{}",
+                      what, shown, attempt, kLockTries, pause, list));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(int64_t(pause * 1000)));
     waited += pause;

@@ -341,10 +341,10 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
       ++count;
     }
     if (count > 0) {
-      observer.Note(fmt::format("write mode truncate: emptying {} destination table{} before "
-                                "copying into {}: {}",
-                                count, count == 1 ? "" : "s", destination.info().display,
-                                emptied));
+      observer.Note(
+          fmt::format("write mode truncate: emptying {} destination table{} before "
+                      "copying into {}: {}",
+                      count, count == 1 ? "" : "s", destination.info().display, emptied));
     }
   }
 

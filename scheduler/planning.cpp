@@ -340,8 +340,8 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
   CheckRenamesMatch(source, job, described);
   for (size_t i = 0; i < names.size(); ++i) {
     copies.emplace_back();
-    run.plan.tables.push_back(PlanTable(source, destination, job, described[i],
-                                        partition_options, nullptr, &copies.back()));
+    run.plan.tables.push_back(PlanTable(source, destination, job, described[i], partition_options,
+                                        nullptr, &copies.back()));
   }
   CheckDistinctDestinations(run.plan);
   CheckNotSelfCopy(run.plan, source, destination);

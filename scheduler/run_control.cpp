@@ -147,9 +147,10 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
     return AfterRun(*store, runs, size_t(&r - runs.data()));
   };
   auto superseded_note = [&](const RunRecord& r, const LaterRuns& later) {
-    std::string note = fmt::format("run {} was {}, but run {} copied all its tables since: it is "
-                                   "superseded and neither blocks nor can be resumed",
-                                   r.id, RunStatusName(r.status), later.superseded_by);
+    std::string note = fmt::format(
+        "run {} was {}, but run {} copied all its tables since: it is "
+        "superseded and neither blocks nor can be resumed",
+        r.id, RunStatusName(r.status), later.superseded_by);
     if (r.summary.find("superseded") == std::string::npos) {
       store->FinishRun(r.id, r.status,
                        r.summary + fmt::format("; superseded by run {}", later.superseded_by));
@@ -181,8 +182,7 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
     if (resumable->status != RunStatus::kRunning) {
       const LaterRuns later = later_runs(*resumable);
       if (!later.superseded_by.empty()) {
-        throw Error(ErrorCode::kUsage,
-                    superseded_note(*resumable, later) + "; nothing to resume");
+        throw Error(ErrorCode::kUsage, superseded_note(*resumable, later) + "; nothing to resume");
       }
       if (!later.touched_by.empty()) throw refuse_touched(*resumable, later);
     }

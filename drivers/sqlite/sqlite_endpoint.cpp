@@ -56,8 +56,7 @@ std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
     // The value only with --show-values (copier/secrets.hpp); its size otherwise.
     std::string shown = ShowValues() ? fmt::format("'{}'", what.substr(0, 64))
                                      : fmt::format("of {} bytes", what.size());
-    return fmt::format("{} {} cannot be read as this column's type", StorageClassName(type),
-                       shown);
+    return fmt::format("{} {} cannot be read as this column's type", StorageClassName(type), shown);
   };
   switch (out.storage()) {
     case Storage::kInt64:

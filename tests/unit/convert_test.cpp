@@ -674,7 +674,9 @@ TEST_CASE("a failing value names a composite key and both column names", "[conve
     CHECK(e.context().column == "qty");
     CHECK_THAT(std::string(e.what()), Catch::Contains("quantity"));
     CHECK_THAT(std::string(e.what()), Catch::Contains("tinyint"));
-    CHECK_THAT(std::string(e.what()), Catch::Contains("1000"));
+    // The value itself only with --show-values: described by kind and size.
+    CHECK_THAT(std::string(e.what()), Catch::Contains("an integer of 4 digits"));
+    CHECK_THAT(std::string(e.what()), !Catch::Contains("1000"));
   }
 }
 

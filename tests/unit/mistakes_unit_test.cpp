@@ -169,8 +169,8 @@ TEST_CASE("renames that match nothing at the source are named, each by its place
       "      to: w\n",
       "job.yaml");
   const std::vector<Table> in_scope = {MakeTable("public", "orders", {"id", "amount"})};
-  const std::vector<TableName> all = {{"public", "orders"}, {"public", "customers"},
-                                      {"sales", "x"}};
+  const std::vector<TableName> all = {
+      {"public", "orders"}, {"public", "customers"}, {"sales", "x"}};
   std::vector<std::string> unmatched = job.renames.Unmatched(in_scope, all, "public");
   CHECK(unmatched == std::vector<std::string>{
                          "rename.schemas[1]: from 'nosuch*' matches no schema of a source table",
@@ -186,7 +186,8 @@ TEST_CASE("a plan file that differs from the stored plan is described table by t
   TablePlan t;
   t.source = {"main", "orders"};
   t.destination = {"main", "orders"};
-  t.columns = {{"id", "id", "integer", "INTEGER"}, {"amount", "amount", "numeric(10,2)", "numeric(10,2)"}};
+  t.columns = {{"id", "id", "integer", "INTEGER"},
+               {"amount", "amount", "numeric(10,2)", "numeric(10,2)"}};
   t.primary_key = {"id"};
   t.why = "one unit";
   stored.tables.push_back(t);
