@@ -168,6 +168,8 @@ TEST_CASE(
     INFO(crashed.output);
     REQUIRE(crashed.exit_code == 86);
   }
+  // Runs are ordered by their start, to the second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   // Another copy (every table, so another scope) empties and fills the same tables.
   FerryResult full = RunFerry("run --truncate --partitions 8" + Ends(source.Url(), dest.Url()));
   INFO(full.output);
@@ -213,6 +215,8 @@ TEST_CASE("a resume after another run wrote into one of the run's tables is refu
     unsetenv("FERRY_TEST_CRASH");
     REQUIRE(crashed.exit_code == 86);
   }
+  // Runs are ordered by their start, to the second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   // Another copy (of big only) writes into big and fails half way: it covers nothing.
   dest.Exec("ALTER TABLE big ADD CONSTRAINT short_v CHECK (id < 15000) NOT VALID");
   FerryResult partial =
@@ -248,6 +252,8 @@ TEST_CASE("--resume with a plan file that differs from the stored plan names the
     INFO(crashed.output);
     REQUIRE(crashed.exit_code == 86);
   }
+  // Runs are ordered by their start, to the second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   // The same plan resumes.
   nlohmann::json doc = nlohmann::json::parse(std::ifstream(plan_file.path));
   doc["tables"][0]["columns"][1]["destination_type"] = "numeric(12,2)";
