@@ -9,11 +9,51 @@
 #include <limits>
 
 #include "copier/error.hpp"
+#include "copier/secrets.hpp"
 #include "copier/values.hpp"
 
 namespace ferry {
 
 namespace {
+
+// A refused value in a message: the value itself with --show-values, else its kind and size
+// (copier/secrets.hpp: logs travel where the data may not).
+size_t Digits(uint64_t v) {
+  size_t n = 1;
+  while (v >= 10) {
+    v /= 10;
+    ++n;
+  }
+  return n;
+}
+
+std::string ShownInteger(int64_t v) {
+  if (ShowValues()) return std::to_string(v);
+  const uint64_t magnitude = v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v);
+  return fmt::format("a{} integer of {} digits", v < 0 ? " negative" : "n", Digits(magnitude));
+}
+
+std::string ShownUnsigned(uint64_t v) {
+  return ShowValues() ? std::to_string(v) : fmt::format("an integer of {} digits", Digits(v));
+}
+
+std::string ShownDecimal(std::string_view text) {
+  if (ShowValues()) return std::string(text);
+  DecimalShape shape;
+  if (!CanonicalDecimal(text, &shape)) return "a decimal number";
+  return fmt::format("a{} numeric with {} integer digit{} and {} after the point",
+                     shape.negative ? " negative" : "", shape.integer_digits,
+                     shape.integer_digits == 1 ? "" : "s", shape.significant_fraction);
+}
+
+std::string ShownDouble(double v) {
+  if (ShowValues() || !std::isfinite(v)) return FormatDouble(v);
+  return "a floating-point value";
+}
+
+std::string ShownTemporal(const std::string& formatted, const char* kind) {
+  return ShowValues() ? formatted : fmt::format("a {}", kind);
+}
 
 std::string HexBytes(std::string_view bytes) {
   static const char kHex[] = "0123456789abcdef";
@@ -158,7 +198,8 @@ bool ConvertDirect(const ColumnVector& in, size_t row, ColumnVector& out, std::s
   }
   if ((from == Storage::kInt64 || from == Storage::kUInt64) && to == Storage::kBool) {
     if (in.Int(row) != 0 && in.Int(row) != 1) {
-      *reason = fmt::format("{} is not a boolean (0 or 1)", FormatValue(in, row));
+      *reason = fmt::format("{} is not a boolean (0 or 1)",
+                            ShowValues() ? FormatValue(in, row) : "an integer other than 0 and 1");
       return false;
     }
     out.AppendInt(in.Int(row));
@@ -167,7 +208,7 @@ bool ConvertDirect(const ColumnVector& in, size_t row, ColumnVector& out, std::s
   if (from == Storage::kUInt64 && to == Storage::kFloat64) {
     double d = double(in.UInt(row));
     if (d >= 18446744073709551616.0 || uint64_t(d) != in.UInt(row)) {
-      *reason = fmt::format("{} has no exact double", in.UInt(row));
+      *reason = fmt::format("{} has no exact double", ShownUnsigned(in.UInt(row)));
       return false;
     }
     out.AppendFloat(d);
@@ -176,7 +217,7 @@ bool ConvertDirect(const ColumnVector& in, size_t row, ColumnVector& out, std::s
   if (from == Storage::kInt64 && to == Storage::kFloat64) {
     double d = double(in.Int(row));
     if (d >= 9223372036854775808.0 || int64_t(d) != in.Int(row)) {
-      *reason = fmt::format("{} has no exact double", in.Int(row));
+      *reason = fmt::format("{} has no exact double", ShownInteger(in.Int(row)));
       return false;
     }
     out.AppendFloat(d);
@@ -187,7 +228,7 @@ bool ConvertDirect(const ColumnVector& in, size_t row, ColumnVector& out, std::s
     double d;
     auto r = std::from_chars(text.data(), text.data() + text.size(), d);
     if (r.ec != std::errc() || DecimalValue(FormatDouble(d)) != DecimalValue(text)) {
-      *reason = fmt::format("decimal {} has no exact double", text);
+      *reason = fmt::format("{} has no exact double", ShownDecimal(text));
       return false;
     }
     out.AppendFloat(d);
@@ -205,7 +246,7 @@ bool ConvertDirect(const ColumnVector& in, size_t row, ColumnVector& out, std::s
   if (from == Storage::kTimestamp && to == Storage::kDate) {
     if (TimeOfDay(in.Int(row)) != 0) {
       *reason = fmt::format("{} has a time of day that a date column would drop",
-                            FormatTimestamp(in.Int(row)));
+                            ShownTemporal(FormatTimestamp(in.Int(row)), "timestamp"));
       return false;
     }
     out.AppendInt(DayOf(in.Int(row)));
@@ -229,30 +270,29 @@ bool ConvertDirect(const ColumnVector& in, size_t row, ColumnVector& out, std::s
   }
   std::string text = FormatValue(in, row);
   if (ParseInto(text, out)) return true;
-  *reason = fmt::format("'{}' is not a valid {}",
-                        text.size() > 64 ? text.substr(0, 64) + "…" : text, [&] {
-                          switch (to) {
-                            case Storage::kBool:
-                              return "boolean";
-                            case Storage::kInt64:
-                            case Storage::kUInt64:
-                              return "integer";
-                            case Storage::kFloat64:
-                              return "floating-point number";
-                            case Storage::kDecimal:
-                              return "decimal number";
-                            case Storage::kDate:
-                              return "date";
-                            case Storage::kTime:
-                              return "time";
-                            case Storage::kTimestamp:
-                              return "timestamp";
-                            case Storage::kUuid:
-                              return "UUID";
-                            default:
-                              return "value";
-                          }
-                        }());
+  *reason = fmt::format("{} is not a valid {}", ShownText(text), [&] {
+    switch (to) {
+      case Storage::kBool:
+        return "boolean";
+      case Storage::kInt64:
+      case Storage::kUInt64:
+        return "integer";
+      case Storage::kFloat64:
+        return "floating-point number";
+      case Storage::kDecimal:
+        return "decimal number";
+      case Storage::kDate:
+        return "date";
+      case Storage::kTime:
+        return "time";
+      case Storage::kTimestamp:
+        return "timestamp";
+      case Storage::kUuid:
+        return "UUID";
+      default:
+        return "value";
+    }
+  }());
   return false;
 }
 
@@ -269,13 +309,14 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
     case TypeKind::kInteger: {
       if (out.storage() == Storage::kUInt64) {
         if (out.UInt(row) > IntegerMax(type)) {
-          return fmt::format("{} is out of range for {}", out.UInt(row), type.native);
+          return fmt::format("{} is out of range for {}", ShownUnsigned(out.UInt(row)),
+                             type.native);
         }
         return "";
       }
       int64_t v = out.Int(row);
       if (v < IntegerMin(type) || (v > 0 && uint64_t(v) > IntegerMax(type))) {
-        return fmt::format("{} is out of range for {}", v, type.native);
+        return fmt::format("{} is out of range for {}", ShownInteger(v), type.native);
       }
       return "";
     }
@@ -288,13 +329,13 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
           return fmt::format(
               "{} has more than {} digits after the point of {} (it would be "
               "rounded)",
-              text, type.scale, type.native);
+              ShownDecimal(text), type.scale, type.native);
         }
         if (shape.integer_digits > type.precision - type.scale) {
-          return fmt::format("{} is out of range for {}", text, type.native);
+          return fmt::format("{} is out of range for {}", ShownDecimal(text), type.native);
         }
       } else if (shape.integer_digits + shape.fraction_digits > limits.max_decimal_precision) {
-        return fmt::format("{} has more digits than the destination's {}", text,
+        return fmt::format("{} has more digits than the destination's {}", ShownDecimal(text),
                            limits.max_decimal_precision);
       }
       return "";
@@ -311,7 +352,7 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
       }
       if (type.kind == TypeKind::kReal && std::isfinite(v) && double(float(v)) != v) {
         return fmt::format("{} has no exact 4-byte float in {} (it would be rounded)",
-                           FormatDouble(v), type.native);
+                           ShownDouble(v), type.native);
       }
       return "";
     }
@@ -359,7 +400,8 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
       int year = CivilFromDays(int32_t(out.Int(row))).year;
       if (year < limits.min_year || year > limits.max_year) {
         return fmt::format("{} is outside the destination's years {}..{}",
-                           FormatDate(int32_t(out.Int(row))), limits.min_year, limits.max_year);
+                           ShownTemporal(FormatDate(int32_t(out.Int(row))), "date"),
+                           limits.min_year, limits.max_year);
       }
       return "";
     }
@@ -371,14 +413,17 @@ std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
       if (digits < 6 &&
           (type.kind == TypeKind::kTime ? v : TimeOfDay(v)) % PowerOfTen(6 - digits)) {
         return fmt::format("{} has more fractional digits than {} holds (it would be rounded)",
-                           type.kind == TypeKind::kTime ? FormatTime(v) : FormatTimestamp(v),
+                           type.kind == TypeKind::kTime
+                               ? ShownTemporal(FormatTime(v), "time")
+                               : ShownTemporal(FormatTimestamp(v), "timestamp"),
                            type.native);
       }
       if (type.kind != TypeKind::kTime) {
         int year = CivilFromDays(DayOf(v)).year;
         if (year < limits.min_year || year > limits.max_year) {
-          return fmt::format("{} is outside the destination's years {}..{}", FormatTimestamp(v),
-                             limits.min_year, limits.max_year);
+          return fmt::format("{} is outside the destination's years {}..{}",
+                             ShownTemporal(FormatTimestamp(v), "timestamp"), limits.min_year,
+                             limits.max_year);
         }
       }
       return "";

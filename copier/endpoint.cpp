@@ -1,5 +1,10 @@
 #include "copier/endpoint.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
 #include "copier/change_tracking.hpp"
 #include "copier/error.hpp"
 
@@ -33,6 +38,39 @@ const char* PrivilegeName(Privilege privilege) {
       return "CREATE";
   }
   return "?";
+}
+
+bool SameDatabase(const EndpointInfo& a, const EndpointInfo& b) {
+  return !a.database_identity.empty() && a.database_identity == b.database_identity;
+}
+
+void RefuseSelfCopy(const EndpointInfo& source, const EndpointInfo& destination,
+                    const std::vector<std::pair<TableName, TableName>>& tables) {
+  if (!SameDatabase(source, destination)) return;
+  auto folded = [&](const TableName& t) {
+    TableName out = t;
+    if (destination.table_names_fold_case) {
+      for (std::string* part : {&out.schema, &out.name}) {
+        std::transform(part->begin(), part->end(), part->begin(),
+                       [](unsigned char c) { return char(std::tolower(c)); });
+      }
+    }
+    return out;
+  };
+  std::vector<TableName> read;
+  for (const auto& [from, to] : tables) read.push_back(folded(from));
+  for (const auto& [from, to] : tables) {
+    if (std::find(read.begin(), read.end(), folded(to)) == read.end()) continue;
+    throw Error(ErrorCode::kUsage,
+                fmt::format("the source and the destination are the same database ({}; "
+                            "connected as {} and as {}), so table {} would be read and written "
+                            "by the same copy (with --truncate it would be emptied before it is "
+                            "read); point --dest at another database, or rename the "
+                            "destination tables in a job file",
+                            destination.database_identity, source.display, destination.display,
+                            DisplayName(to)),
+                ErrorContext{DisplayName(from), "", "", ""});
+  }
 }
 
 ServerDigest ReadSession::Digest(const DigestRequest&) {

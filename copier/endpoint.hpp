@@ -3,6 +3,7 @@
 // drivers/ sees only this interface, so readers and writers can be swapped per table.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,12 @@ struct EndpointInfo {
   std::string version;         // e.g. "15.18"
   std::string default_schema;  // where bare table names live
   std::string display;         // the connection with secrets removed, for messages
+  // The database itself, as its server identifies it ("" when unknown): PostgreSQL's cluster
+  // system identifier and the database's oid, MariaDB's host, port and data directory and the
+  // database, a SQLite file's device and inode. Equal at both ends means one database, however
+  // differently the two connections were spelled (localhost and 127.0.0.1, a DSN and a URL, a
+  // symlink), so a copy would read the tables it writes.
+  std::string database_identity;
   ValueLimits limits;
   // Reads and writes PostgreSQL binary COPY streams undecoded (ReadRequest::pass_through).
   bool binary_copy_pass_through = false;
@@ -69,6 +76,16 @@ struct EndpointInfo {
   // MariaDB's MD5 over every value's text is not (lineitem: 34.2 s against 21.3 s).
   bool server_row_hash_faster = false;
 };
+
+// Whether two ends are the same database (both identities known and equal).
+bool SameDatabase(const EndpointInfo& a, const EndpointInfo& b);
+
+// Throws Error(kUsage) when `source` and `destination` are one database and a table would be
+// read and written by the same copy (`tables`: source and destination names), naming it: with
+// --truncate that empties the source before reading it. Copies between two tables of one
+// database (renamed, or into another schema) stay allowed.
+void RefuseSelfCopy(const EndpointInfo& source, const EndpointInfo& destination,
+                    const std::vector<std::pair<TableName, TableName>>& tables);
 
 class RowReader {
  public:
@@ -191,6 +208,11 @@ class Endpoint {
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
   // Creates `table` (column types already mapped, `native` set) with its primary key.
   virtual void CreateTable(const Table& table) = 0;
+  // Checks that `table` (with its primary key) and `indexes` on it can be created here, by
+  // creating them where nothing is left behind (a transaction rolled back; MariaDB: a temporary
+  // table). Throws Error(kSchema) naming the table and what the server refused (a type it does
+  // not know, a duplicate column, a key too long). Does nothing where the engine cannot try.
+  virtual void TryCreateTable(const Table& /*table*/, const std::vector<Index>& /*indexes*/) {}
   // Adds `table`'s primary key to the existing table of that name. Opens its own connection,
   // so it may run on any thread while sessions work.
   virtual void AddPrimaryKey(const Table& table) = 0;
@@ -202,8 +224,17 @@ class Endpoint {
   // Moves the table's identity, serial or auto-increment counter past the largest value in
   // its column, so new rows continue after the copied ones.
   virtual void SyncIdentity(const Table& table) = 0;
+  // Dropping and emptying wait a short while for locks other sessions hold on the table, again
+  // with growing pauses, telling the wait notice (below) who holds them; after the last try
+  // they throw Error(kBusy) naming those sessions, instead of queueing for as long as a reader
+  // keeps its transaction open (with every later session queued behind).
   virtual void DropTable(const TableName& name) = 0;
   virtual void TruncateTable(const TableName& name) = 0;
+  // Where this end says what it is waiting for while it waits (a lock another session holds).
+  // Called on the thread that waits.
+  void SetWaitNotice(std::function<void(const std::string&)> notice) {
+    wait_notice_ = std::move(notice);
+  }
   virtual bool HasRows(const TableName& name) = 0;
   // Whether the connected user may do `privilege` with `table` (kCreate: create it in its
   // schema), as the engine's privilege catalog says, so a missing grant is found before a run
@@ -224,6 +255,14 @@ class Endpoint {
   // Engines without them throw Error(kUsage).
   virtual std::unique_ptr<class ChangeTracker> OpenChangeTracker();
   virtual std::unique_ptr<class SyncStateStore> OpenSyncState(const std::string& prefix);
+
+ protected:
+  void NoticeWait(const std::string& text) const {
+    if (wait_notice_) wait_notice_(text);
+  }
+
+ private:
+  std::function<void(const std::string&)> wait_notice_;
 };
 
 }  // namespace ferry

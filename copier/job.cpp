@@ -1,5 +1,9 @@
 #include "copier/job.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 namespace ferry {
 
 namespace {
@@ -84,6 +88,50 @@ std::string Renames::ApplyToColumn(const TableName& source, const std::string& c
     if (rule.from == column && rule.table.Matches(source, source_default_schema)) return rule.to;
   }
   return column;
+}
+
+std::vector<std::string> Renames::Unmatched(const std::vector<Table>& in_scope,
+                                            const std::vector<TableName>& all,
+                                            const std::string& source_default_schema) const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < schemas.size(); ++i) {
+    bool used = std::any_of(all.begin(), all.end(),
+                            [&](const TableName& t) { return Glob(schemas[i].from, t.schema); });
+    if (!used) {
+      out.push_back(
+          fmt::format("rename.schemas[{}]: from '{}' matches no schema of a source "
+                      "table",
+                      i, schemas[i].from));
+    }
+  }
+  for (size_t i = 0; i < tables.size(); ++i) {
+    bool used = std::any_of(all.begin(), all.end(), [&](const TableName& t) {
+      return tables[i].from.Matches(t, source_default_schema);
+    });
+    if (!used) {
+      out.push_back(fmt::format("rename.tables[{}]: from '{}' matches no source table", i,
+                                tables[i].from.text()));
+    }
+  }
+  for (size_t i = 0; i < columns.size(); ++i) {
+    bool table_used = false, column_used = false;
+    for (const Table& t : in_scope) {
+      if (!columns[i].table.Matches(t.name, source_default_schema)) continue;
+      table_used = true;
+      column_used = column_used || t.FindColumn(columns[i].from).has_value();
+    }
+    const bool elsewhere = std::any_of(all.begin(), all.end(), [&](const TableName& t) {
+      return columns[i].table.Matches(t, source_default_schema);
+    });
+    if (!table_used && !elsewhere) {
+      out.push_back(fmt::format("rename.columns[{}]: table '{}' matches no source table", i,
+                                columns[i].table.text()));
+    } else if (table_used && !column_used) {
+      out.push_back(fmt::format("rename.columns[{}]: no table matching '{}' has a column '{}'", i,
+                                columns[i].table.text(), columns[i].from));
+    }
+  }
+  return out;
 }
 
 TableOverride Job::OverrideFor(const TableName& table, const std::string& default_schema) const {

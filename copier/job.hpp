@@ -52,6 +52,15 @@ struct Renames {
   std::string ApplyToColumn(const TableName& source, const std::string& column,
                             const std::string& source_default_schema) const;
   bool empty() const { return schemas.empty() && tables.empty() && columns.empty(); }
+  // The rules that match nothing at the source, one sentence each naming the rule
+  // ("rename.tables[0]: from 'public.ordrs' matches no source table"): a mistyped rename would
+  // otherwise copy the table or column under its old name. Table and schema rules are checked
+  // against `all` source tables (a job file may rename tables a narrower --include leaves out);
+  // column rules against the described tables in scope, or, for a rule about tables out of
+  // scope, only by table name.
+  std::vector<std::string> Unmatched(const std::vector<Table>& in_scope,
+                                     const std::vector<TableName>& all,
+                                     const std::string& source_default_schema) const;
 };
 
 // Settings for the tables a pattern matches; the last matching override wins per field.

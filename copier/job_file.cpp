@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -224,12 +227,35 @@ Job ParseJob(const std::string& text, const std::string& file) {
   return job;
 }
 
-Job LoadJobFile(const std::string& path) {
+std::string ReadUserFile(const std::string& path, const std::string& what) {
+  auto refuse = [&](const std::string& why) {
+    return Error(ErrorCode::kUsage, fmt::format("cannot read {} {}: {}", what, path, why));
+  };
+  // std::ifstream opens a directory without complaint and then reads nothing.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw refuse("it is a directory");
+  errno = 0;
   std::ifstream in(path);
-  if (!in) throw Error(ErrorCode::kUsage, fmt::format("cannot read job file {}", path));
+  if (!in) {
+    const int cause = errno;
+    switch (cause) {
+      case ENOENT:
+        throw refuse("no such file");
+      case EACCES:
+      case EPERM:
+        throw refuse("permission denied");
+      default:
+        throw refuse(cause != 0 ? std::string(std::strerror(cause)) : "it cannot be opened");
+    }
+  }
   std::stringstream text;
   text << in.rdbuf();
-  return ParseJob(text.str(), path);
+  if (in.bad()) throw refuse(errno != 0 ? std::string(std::strerror(errno)) : "a read error");
+  return text.str();
+}
+
+Job LoadJobFile(const std::string& path) {
+  return ParseJob(ReadUserFile(path, "job file"), path);
 }
 
 }  // namespace ferry

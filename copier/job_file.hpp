@@ -9,6 +9,11 @@
 namespace ferry {
 
 Job LoadJobFile(const std::string& path);
+
+// The whole text of a file the user named (`what`: "job file", "plan file"). Throws
+// Error(kUsage) saying why it cannot be read ("no such file", "permission denied", "is a
+// directory").
+std::string ReadUserFile(const std::string& path, const std::string& what);
 Job ParseJob(const std::string& yaml_text, const std::string& file_name);
 
 }  // namespace ferry

@@ -96,4 +96,11 @@ Plan PlanFromJson(const std::string& text, const std::string& file);
 
 PlannedUnit ToPlannedUnit(const KeyRange& range);
 
+// How plan `given` differs from plan `stored` in what a copy does (tables, destinations, write
+// modes, columns and their types, keys, indexes, foreign keys, splits and units; not estimates,
+// explanations or timestamps), one line per difference naming the table and the field
+// ("public.t: columns[1].destination_type: numeric(12,2) here, numeric(10,2) stored"). Units
+// are compared only where `given` lists them.
+std::vector<std::string> PlanDifferences(const Plan& stored, const Plan& given);
+
 }  // namespace ferry

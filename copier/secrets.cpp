@@ -1,6 +1,7 @@
 #include "copier/secrets.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -18,7 +19,21 @@ Registry& TheRegistry() {
   return registry;
 }
 
+std::atomic<bool> show_values{false};
+
 }  // namespace
+
+void SetShowValues(bool show) {
+  show_values = show;
+}
+bool ShowValues() {
+  return show_values;
+}
+
+std::string ShownText(std::string_view text) {
+  if (!ShowValues()) return "a value of " + std::to_string(text.size()) + " bytes";
+  return "'" + std::string(text.substr(0, 64)) + (text.size() > 64 ? "…'" : "'");
+}
 
 void RegisterSecret(std::string_view secret) {
   if (secret.size() < 3) return;

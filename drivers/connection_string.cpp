@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
 #include <algorithm>
+#include <cctype>
+
 #include <cstdlib>
+#include <fstream>
 #include <vector>
 
 #include "copier/error.hpp"
@@ -109,6 +113,59 @@ struct Url {
   bool has_password = false;
 };
 
+// The schemes ferry reads, and the one a misspelt scheme most likely meant.
+constexpr const char* kSchemes[] = {"postgresql", "postgres", "mysql", "mariadb", "sqlite"};
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// "postgress" -> "postgres"; "" when nothing is close (more than a third of it differs).
+std::string NearestScheme(const std::string& scheme) {
+  std::string best;
+  size_t best_distance = std::string::npos;
+  for (const char* known : kSchemes) {
+    size_t d = EditDistance(scheme, known);
+    if (d < best_distance) {
+      best_distance = d;
+      best = known;
+    }
+  }
+  return best_distance <= std::max<size_t>(1, best.size() / 3) ? best : "";
+}
+
+// Whether `text` begins like a URL scheme ("word:"), letters first, as RFC 3986 spells one.
+std::string SchemeOf(const std::string& text) {
+  size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) return "";
+  if (!std::isalpha(static_cast<unsigned char>(text[0]))) return "";
+  for (size_t i = 0; i < colon; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (!std::isalnum(c) && c != '+' && c != '-' && c != '.') return "";
+  }
+  return Lower(text.substr(0, colon));
+}
+
+Error UnknownScheme(const std::string& scheme, const std::string& role) {
+  std::string known;
+  for (const char* k : kSchemes) known += (known.empty() ? "" : ", ") + std::string(k);
+  const std::string nearest = NearestScheme(scheme);
+  return Error(ErrorCode::kUsage,
+               fmt::format("unknown scheme {} in the {} URL (known: {}){}", scheme, role, known,
+                           nearest.empty() ? "" : fmt::format("; did you mean {}?", nearest)));
+}
+
 Url ParseServerUrl(const std::string& text, const std::string& scheme) {
   Url url;
   url.scheme = scheme;
@@ -182,6 +239,56 @@ std::string Join(const std::vector<std::pair<std::string, std::string>>& attrs) 
 }
 
 }  // namespace
+
+std::vector<std::string> OdbcIniFiles() {
+  std::vector<std::string> files;
+  if (const char* user = std::getenv("ODBCINI"); user && *user) {
+    files.push_back(user);
+  } else if (const char* home = std::getenv("HOME"); home && *home) {
+    files.push_back(std::string(home) + "/.odbc.ini");
+  }
+  const char* system = std::getenv("ODBCSYSINI");
+  files.push_back(system && *system ? std::string(system) + "/odbc.ini" : "/etc/odbc.ini");
+  return files;
+}
+
+void CheckOdbcIniPermissions(const std::string& dsn, const std::vector<std::string>& files) {
+  auto trim = [](std::string s) {
+    size_t b = s.find_first_not_of(" \t\r");
+    size_t e = s.find_last_not_of(" \t\r");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+  };
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    if (!in) continue;
+    bool in_section = false, has_password = false;
+    for (std::string line; std::getline(in, line);) {
+      line = trim(line);
+      if (line.empty() || line[0] == ';' || line[0] == '#') continue;
+      if (line.front() == '[') {
+        const size_t close = line.find(']');
+        in_section =
+            close != std::string::npos && Lower(trim(line.substr(1, close - 1))) == Lower(dsn);
+        continue;
+      }
+      const size_t eq = line.find('=');
+      if (!in_section || eq == std::string::npos) continue;
+      has_password = has_password || (IsPasswordKey(trim(line.substr(0, eq))) &&
+                                      !trim(line.substr(eq + 1)).empty());
+    }
+    if (!has_password) continue;
+    struct stat st {};
+    if (stat(file.c_str(), &st) != 0) continue;
+    const bool others = (st.st_mode & S_IRWXO) != 0;
+    const bool group = (st.st_mode & S_IRWXG) != 0 && st.st_uid != 0;
+    if (!others && !group) continue;
+    throw Error(ErrorCode::kUsage,
+                fmt::format("{} holds the password of data source {} and is readable by {} "
+                            "(mode {:04o}); make it private (chmod 600 {}), or keep the password "
+                            "in FERRY_SOURCE_PASSWORD / FERRY_DEST_PASSWORD instead",
+                            file, dsn, others ? "others" : "its group", st.st_mode & 07777, file));
+  }
+}
 
 std::string WithoutSecrets(const std::string& text) {
   size_t scheme_end = text.find("://");
@@ -304,6 +411,16 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
     out.from_url = true;
     return out;
   }
+  // "postgress://..." is a misspelt URL, not a DSN or an ODBC string (whose drivers would say
+  // only "syntax error"); so is "sqlit:a.db", a scheme close to a known one.
+  if (const std::string typed = SchemeOf(text); !typed.empty()) {
+    if (scheme_end != std::string::npos && scheme_end == typed.size()) {
+      throw UnknownScheme(typed, options.role);
+    }
+    if (text.find('=') == std::string::npos && !NearestScheme(typed).empty()) {
+      throw UnknownScheme(typed, options.role);
+    }
+  }
   if (text.find('=') != std::string::npos) {
     bool has_password = false;
     for (const Attribute& a : SplitAttributes(text)) {
@@ -313,6 +430,10 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
       }
     }
     if (has_password && !options.allow_inline_password) throw refuse_inline();
+    for (const Attribute& a : SplitAttributes(text)) {
+      if (Lower(a.key) == "dsn" && !a.value.empty())
+        CheckOdbcIniPermissions(a.value, OdbcIniFiles());
+    }
     out.odbc = text;
     if (!password.empty() && !has_password) out.odbc = WithAttribute(text, "Pwd", password);
     out.display = RedactConnectionString(text);
@@ -325,6 +446,7 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
                             "sqlite:)",
                             options.role, text));
   }
+  CheckOdbcIniPermissions(text, OdbcIniFiles());
   out.odbc = "DSN=" + text + ";";
   if (!password.empty()) out.odbc += "Pwd=" + Braced(password) + ";";
   out.display = "DSN=" + text;

@@ -27,6 +27,16 @@ struct ResolvedConnection {
 // options.allow_inline_password.
 ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOptions& options);
 
+// The odbc.ini files unixODBC reads data sources from: the user's ($ODBCINI, else
+// ~/.odbc.ini), then the system's ($ODBCSYSINI/odbc.ini, else /etc/odbc.ini).
+std::vector<std::string> OdbcIniFiles();
+
+// Throws Error(kUsage) when one of `files` defines data source `dsn` with a password
+// (Password= or PWD=) and others may read it, or its group may and root does not own it: a
+// password is no secret in a world-readable file, so it is refused as libpq refuses such a
+// .pgpass, naming the file and its mode.
+void CheckOdbcIniPermissions(const std::string& dsn, const std::vector<std::string>& files);
+
 // What the user typed with any password left out (not masked): usable again as a connection
 // wherever the password comes from the environment or odbc.ini; what plans record.
 std::string WithoutSecrets(const std::string& text);

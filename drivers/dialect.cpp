@@ -61,6 +61,14 @@ std::string Dialect::CreateTableSql(const Table& table) const {
   return sql + TableConstraints(table) + ")";
 }
 
+std::vector<std::string> Dialect::TrialCreateSql(const Table& table,
+                                                 const std::vector<Index>& indexes) const {
+  std::vector<std::string> sql = {"BEGIN", CreateTableSql(table)};
+  for (const Index& index : indexes) sql.push_back(CreateIndexSql(table, index));
+  sql.push_back("ROLLBACK");
+  return sql;
+}
+
 std::string Dialect::AddPrimaryKeySql(const Table& table) const {
   return "ALTER TABLE " + QualifiedName(table.name) + " ADD PRIMARY KEY (" +
          ColumnList(table, table.primary_key) + ")";

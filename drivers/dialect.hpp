@@ -99,6 +99,10 @@ class Dialect {
   virtual std::string QualifiedName(const TableName& name) const;
 
   virtual std::string DefaultSchema(SqlSession& connection) const = 0;
+  // Which database this session is connected to, by what the server says about itself rather
+  // than by how the connection was spelled (EndpointInfo::database_identity); "" where the
+  // engine cannot tell.
+  virtual std::string DatabaseIdentity(SqlSession& /*connection*/) const { return ""; }
   virtual std::vector<TableName> ListTables(SqlSession& connection) const = 0;
   virtual std::optional<Table> DescribeTable(SqlSession& connection,
                                              const TableName& name) const = 0;
@@ -107,6 +111,11 @@ class Dialect {
   // and what the engine can only declare at creation (SQLite: foreign keys).
   virtual std::string CreateTableSql(const Table& table) const;
   std::string AddPrimaryKeySql(const Table& table) const;
+  // Statements that create `table` and `indexes` and leave nothing behind, for
+  // Endpoint::TryCreateTable: {before..., create, index..., after...}; the last statement is
+  // also run when one before it fails. Transactional DDL by default (BEGIN ... ROLLBACK).
+  virtual std::vector<std::string> TrialCreateSql(const Table& table,
+                                                  const std::vector<Index>& indexes) const;
 
   // Secondary structure, built once the rows are in. Each statement names the index or
   // constraint `index.name` / `fk.name` (see IndexName, ForeignKeyName). An index carrying a
@@ -140,6 +149,18 @@ class Dialect {
   std::string ForeignKeyName(const Table& table, const ForeignKey& fk, int attempt) const;
   // Whether a failed CREATE or ALTER says the name is taken, so the next name is tried.
   virtual bool NameTaken(const Error& error) const = 0;
+  // Short lock waits for destructive and DDL statements (TRUNCATE, DROP, ADD PRIMARY KEY): a
+  // session statement making the next ones give up after `seconds` instead of queueing behind
+  // a reader (and making every later session queue behind them); none where the engine has no
+  // such setting. IsLockTimeout tells that error from others.
+  virtual std::vector<std::string> LockTimeoutSql(int /*seconds*/) const { return {}; }
+  virtual bool IsLockTimeout(const Error& /*error*/) const { return false; }
+  // The other sessions holding a lock on `table`, one line each (process id, user, application
+  // or client, since when), as far as the server tells; empty when it cannot.
+  virtual std::vector<std::string> LockHolders(SqlSession& /*session*/,
+                                               const TableName& /*table*/) const {
+    return {};
+  }
   virtual std::string TruncateSql(const TableName& name) const {
     return "TRUNCATE TABLE " + QualifiedName(name);
   }

@@ -124,6 +124,69 @@ class MariaDbDialect final : public Dialect {
     // More sessions open than slots: this one goes untagged (a resume may then wait for it).
   }
 
+  // lock_wait_timeout bounds waits for metadata locks (TRUNCATE and ALTER behind a reader's
+  // open transaction), innodb_lock_wait_timeout those for row locks.
+  std::vector<std::string> LockTimeoutSql(int seconds) const override {
+    return {fmt::format("SET SESSION lock_wait_timeout = {}", seconds),
+            fmt::format("SET SESSION innodb_lock_wait_timeout = {}", seconds)};
+  }
+  bool IsLockTimeout(const Error& error) const override {
+    for (const Diagnostic& d : error.diagnostics()) {
+      if (d.native_code == 1205) return true;
+    }
+    return false;
+  }
+  // metadata_lock_info (a plugin) names the sessions holding a lock on the table; without it,
+  // the sessions with an open transaction in the table's database are the suspects.
+  std::vector<std::string> LockHolders(SqlSession& session, const TableName& table) const override {
+    std::vector<SqlSession::Row> rows;
+    std::string how = "holds a metadata lock on it";
+    try {
+      rows = session.Query(
+          "SELECT p.ID, p.USER, p.HOST, p.TIME, COALESCE(p.STATE, ''), "
+          "GROUP_CONCAT(DISTINCT m.LOCK_MODE) "
+          "FROM information_schema.METADATA_LOCK_INFO m "
+          "JOIN information_schema.PROCESSLIST p ON p.ID = m.THREAD_ID "
+          "WHERE m.TABLE_SCHEMA = ? AND m.TABLE_NAME = ? AND p.ID <> CONNECTION_ID() "
+          "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1",
+          {table.schema, table.name});
+    } catch (const Error&) {
+      how =
+          "has a transaction open in its database (metadata_lock_info, which would tell, is "
+          "not installed)";
+      rows = session.Query(
+          "SELECT p.ID, p.USER, p.HOST, p.TIME, COALESCE(p.STATE, ''), "
+          "DATE_FORMAT(t.trx_started, '%Y-%m-%d %H:%i:%s') "
+          "FROM information_schema.INNODB_TRX t "
+          "JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id "
+          "WHERE p.ID <> CONNECTION_ID() AND p.DB = ? ORDER BY 1",
+          {table.schema});
+    }
+    const bool exact = how.starts_with("holds");
+    std::vector<std::string> out;
+    for (const auto& r : rows) {
+      const std::string who = fmt::format(
+          "connection {} (user {} from {}, in state '{}' for {} s)", r[0].value_or("?"),
+          r[1].value_or("?"), r[2].value_or("?"), r[4].value_or("?"), r[3].value_or("?"));
+      out.push_back(
+          exact ? fmt::format("{} holds a metadata lock on it ({})", who, r[5].value_or("?"))
+                : fmt::format("{} has had a transaction open in its database since {} "
+                              "(metadata_lock_info, which would tell exactly, is not "
+                              "installed)",
+                              who, r[5].value_or("?")));
+    }
+    return out;
+  }
+
+  // @@server_id is a replication setting, often left at 1 everywhere; host name, port and data
+  // directory together name one server process, whatever address reached it.
+  std::string DatabaseIdentity(SqlSession& connection) const override {
+    auto rows = connection.Query("SELECT @@hostname, @@port, @@datadir, DATABASE()");
+    if (rows.empty() || !rows[0][0] || !rows[0][1] || !rows[0][2] || !rows[0][3]) return "";
+    return fmt::format("MariaDB server {} port {} (data directory {}), database {}", *rows[0][0],
+                       *rows[0][1], *rows[0][2], *rows[0][3]);
+  }
+
   std::string DefaultSchema(SqlSession& connection) const override {
     auto rows = connection.Query("SELECT DATABASE()");
     if (rows.empty() || !rows[0][0]) {
@@ -145,6 +208,21 @@ class MariaDbDialect final : public Dialect {
   }
 
   std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) const override {
+    // MariaDB names hold characters of Unicode's Basic Multilingual Plane only (its catalog is
+    // utf8mb3): such a table cannot exist here nor be created, and comparing the name with the
+    // catalog's columns fails with "Illegal mix of collations". Said as what it is, before
+    // anything is written.
+    for (const std::string* part : {&name.schema, &name.name}) {
+      if (BeyondBmp(*part)) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("MariaDB cannot name a table or database '{}': its names hold "
+                                "only characters of Unicode's Basic Multilingual Plane (no "
+                                "emoji or other characters beyond U+FFFF); rename it in a job "
+                                "file (rename: tables: - from: ... to: ...)",
+                                *part),
+                    ErrorContext{DisplayName(name), "", "", ""});
+      }
+    }
     auto found = connection.Query(
         "SELECT table_rows, data_length FROM information_schema.tables "
         "WHERE table_schema = ? AND table_name = ? AND table_type = 'BASE TABLE'",
@@ -292,6 +370,18 @@ class MariaDbDialect final : public Dialect {
            " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
   }
 
+  // DDL commits implicitly here: the trial is a temporary table, which only this session sees
+  // and whose name shadows nothing (the table to create does not exist yet).
+  std::vector<std::string> TrialCreateSql(const Table& table,
+                                          const std::vector<Index>& indexes) const override {
+    std::string create = CreateTableSql(table);
+    create.replace(0, std::string("CREATE TABLE").size(), "CREATE TEMPORARY TABLE");
+    std::vector<std::string> sql = {create};
+    for (const Index& index : indexes) sql.push_back(CreateIndexSql(table, index));
+    sql.push_back("DROP TEMPORARY TABLE IF EXISTS " + QualifiedName(table.name));
+    return sql;
+  }
+
   // A non-unique index longer than InnoDB's 3072-byte key gets column prefixes that fit (a
   // prefix only makes the index less selective); a unique one MariaDB builds as a hash itself.
   std::string CreateIndexSql(const Table& table, const Index& index) const override {
@@ -371,6 +461,8 @@ class MariaDbDialect final : public Dialect {
   // TRUNCATE needs the DROP privilege in MariaDB. Column-level grants are not counted.
   std::optional<bool> HasPrivilege(SqlSession& connection, const TableName& table,
                                    Privilege privilege) const override {
+    // Such a name cannot be compared with the catalog's (see DescribeTable), nor exist here.
+    if (BeyondBmp(table.schema) || BeyondBmp(table.name)) return std::nullopt;
     const std::string name = privilege == Privilege::kTruncate ? "DROP" : PrivilegeName(privilege);
     const std::string grantees =
         "(CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', "
@@ -537,6 +629,13 @@ class MariaDbDialect final : public Dialect {
   static constexpr int64_t kLongestVarchar = 4096;
 
   static int Fraction(const ColumnType& t) { return std::clamp(t.precision, 0, 6); }
+
+  // Whether `name` holds a character beyond U+FFFF (a 4-byte UTF-8 sequence), which MariaDB's
+  // utf8mb3 catalog cannot hold.
+  static bool BeyondBmp(const std::string& name) {
+    return std::any_of(name.begin(), name.end(),
+                       [](char c) { return static_cast<unsigned char>(c) >= 0xF0; });
+  }
 
   static Error Unmappable(const ColumnType& t, const std::string& why) {
     return Error(ErrorCode::kSchema,

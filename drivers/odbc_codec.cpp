@@ -7,6 +7,7 @@
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
+#include "copier/secrets.hpp"
 #include "copier/values.hpp"
 
 namespace ferry {
@@ -204,10 +205,8 @@ std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows,
         if (raw) {
           out.AppendBytes(value);
         } else if (!ParseValue(value, out)) {
-          fail(r, fmt::format("'{}' is not a valid {} ({})",
-                              value.size() > 64 ? std::string(value.substr(0, 64)) + "…"
-                                                : std::string(value),
-                              KindWord(type), type.native));
+          fail(r, fmt::format("{} is not a valid {} ({})", ShownText(value), KindWord(type),
+                              type.native));
         }
       }
       break;

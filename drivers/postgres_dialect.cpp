@@ -145,6 +145,58 @@ class PostgresDialect final : public Dialect {
            TextLiteral(name) + "))";
   }
 
+  std::vector<std::string> LockTimeoutSql(int seconds) const override {
+    return {fmt::format("SET lock_timeout = '{}s'", seconds)};
+  }
+  bool IsLockTimeout(const Error& error) const override { return error.sqlstate() == "55P03"; }
+  std::vector<std::string> LockHolders(SqlSession& session, const TableName& table) const override {
+    auto rows = session.Query(
+        "SELECT a.pid::text, coalesce(a.usename, '?'), coalesce(nullif(a.application_name, ''), "
+        "'no application name'), coalesce(host(a.client_addr), 'a local socket'), "
+        "coalesce(to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '?'), "
+        "coalesce(to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '?'), "
+        "coalesce(a.state, '?'), string_agg(DISTINCT l.mode, ', ') "
+        "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid() "
+        "AND l.relation = to_regclass(" +
+        TextLiteral(QualifiedName(table)) +
+        ") "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1");
+    std::vector<std::string> out;
+    for (const auto& r : rows) {
+      out.push_back(fmt::format(
+          "pid {} (user {}, {}, from {}; transaction open since {} UTC, "
+          "its last query started {} UTC, now {}; holds {})",
+          r[0].value_or("?"), r[1].value_or("?"), r[2].value_or("?"), r[3].value_or("?"),
+          r[4].value_or("?"), r[5].value_or("?"), r[6].value_or("?"), r[7].value_or("?")));
+    }
+    return out;
+  }
+
+  // The cluster's system identifier (chosen at initdb, the same on every address the server
+  // listens on) and the database's oid. Where pg_control_system() is not granted, the server's
+  // address and port as the server sees them stand in, which a socket and TCP spell apart.
+  std::string DatabaseIdentity(SqlSession& connection) const override {
+    std::string cluster;
+    try {
+      auto rows = connection.Query("SELECT system_identifier::text FROM pg_control_system()");
+      if (!rows.empty() && rows[0][0]) cluster = "cluster " + *rows[0][0];
+    } catch (const Error&) {
+    }
+    if (cluster.empty()) {
+      auto rows = connection.Query(
+          "SELECT coalesce(host(inet_server_addr()), 'a local socket') || ' port ' || "
+          "current_setting('port')");
+      if (rows.empty() || !rows[0][0]) return "";
+      cluster = "server at " + *rows[0][0];
+    }
+    auto rows = connection.Query(
+        "SELECT d.oid::text, d.datname FROM pg_catalog.pg_database d "
+        "WHERE d.datname = current_database()");
+    if (rows.empty() || !rows[0][0] || !rows[0][1]) return "";
+    return fmt::format("PostgreSQL {}, database {} (oid {})", cluster, *rows[0][1], *rows[0][0]);
+  }
+
   std::string DefaultSchema(SqlSession& connection) const override {
     auto rows = connection.Query("SELECT current_schema()");
     if (rows.empty() || !rows[0][0]) {

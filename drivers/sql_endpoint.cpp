@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "copier/error.hpp"
 #include "drivers/run_store.hpp"
@@ -20,6 +22,11 @@ SqlEndpoint::SqlEndpoint(std::unique_ptr<Dialect> dialect, std::unique_ptr<SqlSe
   info_.table_names_fold_case = dialect_->FoldsTableNames(*catalog_);
   info_.column_names_fold_case = dialect_->FoldsColumnNames();
   info_.server_row_hash = dialect_->ServerRowHash(*catalog_);
+  try {
+    info_.database_identity = dialect_->DatabaseIdentity(*catalog_);
+  } catch (const Error&) {
+    // Unknown identity: two ends are then never taken for one database.
+  }
 }
 
 std::optional<bool> SqlEndpoint::HasPrivilege(const TableName& table, Privilege privilege) {
@@ -62,6 +69,34 @@ ColumnType SqlEndpoint::MapType(const ColumnType& type, Engine source_engine) co
 
 void SqlEndpoint::CreateTable(const Table& table) {
   RunDdl(table.name, dialect_->CreateTableSql(table));
+}
+
+void SqlEndpoint::TryCreateTable(const Table& table, const std::vector<Index>& indexes) {
+  // Trial names of their own: the names indexes are built with are chosen when they are built.
+  std::vector<Index> named = indexes;
+  for (size_t i = 0; i < named.size(); ++i) named[i].name = fmt::format("ferry_trial_{}", i);
+  const std::vector<std::string> sql = dialect_->TrialCreateSql(table, named);
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  try {
+    for (size_t i = 0; i + 1 < sql.size(); ++i) session->Execute(sql[i]);
+  } catch (Error& e) {
+    // A MariaDB login without CREATE TEMPORARY TABLES cannot try; the real CREATE will tell.
+    for (const Diagnostic& d : e.diagnostics()) {
+      if (info_.engine == Engine::kMariaDB && (d.native_code == 1044 || d.native_code == 1142)) {
+        return;
+      }
+    }
+    try {
+      session->Execute(sql.back());
+    } catch (const Error&) {
+      // The session is dropped with its transaction or temporary table.
+    }
+    throw Error(ErrorCode::kSchema,
+                fmt::format("destination table {} cannot be created as planned: {}",
+                            DisplayName(table.name), e.message()),
+                ErrorContext{DisplayName(table.name), e.context().column, "", ""}, e.diagnostics());
+  }
+  session->Execute(sql.back());
 }
 
 void SqlEndpoint::AddPrimaryKey(const Table& table) {
@@ -248,11 +283,72 @@ void SqlEndpoint::RunOnOwnSession(const TableName& name, const std::vector<std::
 }
 
 void SqlEndpoint::DropTable(const TableName& name) {
-  RunDdl(name, "DROP TABLE " + dialect_->QualifiedName(name));
+  RunWithLockWaits(name, "drop", {"DROP TABLE " + dialect_->QualifiedName(name)});
 }
 
 void SqlEndpoint::TruncateTable(const TableName& name) {
-  RunDdl(name, dialect_->TruncateSql(name));
+  RunWithLockWaits(name, "empty", {dialect_->TruncateSql(name)});
+}
+
+namespace {
+
+// Each try waits this long for the table's locks; the pauses between tries grow from
+// kFirstPause, doubling, so a reader that ends within about half a minute lets the statement
+// through, and one that does not fails the table with its name instead of blocking the run.
+constexpr int kLockWaitSeconds = 2;
+constexpr int kLockTries = 4;
+constexpr double kFirstPause = 1.0;
+
+}  // namespace
+
+void SqlEndpoint::RunWithLockWaits(const TableName& name, const std::string& what,
+                                   const std::vector<std::string>& sql) {
+  const std::vector<std::string> limits = dialect_->LockTimeoutSql(kLockWaitSeconds);
+  if (limits.empty()) {
+    for (const std::string& statement : sql) RunDdl(name, statement);
+    return;
+  }
+  const std::string shown = DisplayName(name);
+  double pause = kFirstPause;
+  double waited = 0;
+  for (int attempt = 1;; ++attempt) {
+    std::unique_ptr<SqlSession> session = OpenSqlSession();
+    try {
+      for (const std::string& limit : limits) session->Execute(limit);
+      for (const std::string& statement : sql) session->Execute(statement);
+      return;
+    } catch (Error& e) {
+      if (!dialect_->IsLockTimeout(e)) {
+        e.WithTable(shown);
+        throw;
+      }
+      waited += kLockWaitSeconds;
+      std::vector<std::string> holders;
+      try {
+        holders = dialect_->LockHolders(*session, name);
+      } catch (const Error&) {
+        // Who holds the lock is advice; the wait itself is still reported.
+      }
+      std::string list;
+      for (const std::string& h : holders) list += "\n    " + h;
+      if (list.empty()) list = "\n    (the server does not say which session)";
+      if (attempt >= kLockTries) {
+        throw Error(ErrorCode::kBusy,
+                    fmt::format("cannot {} table {}: other sessions held locks on it for "
+                                "{:.0f} s of waiting over {} tries; they are:{}",
+                                what, shown, waited, attempt, list),
+                    ErrorContext{shown, "", "", ""})
+            .WithAdvice("end or commit those sessions' transactions, then run again");
+      }
+      NoticeWait(
+          fmt::format("waiting to {} {}: other sessions hold locks on it (try {} of {}, "
+                      "again in {:.0f} s):{}",
+                      what, shown, attempt, kLockTries, pause, list));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(int64_t(pause * 1000)));
+    waited += pause;
+    pause *= 2;
+  }
 }
 
 bool SqlEndpoint::HasRows(const TableName& name) {

@@ -19,6 +19,7 @@ class SqlEndpoint : public Endpoint {
   TableName DestinationName(const TableName& source, Engine source_engine) const override;
   ColumnType MapType(const ColumnType& type, Engine source_engine) const override;
   void CreateTable(const Table& table) override;
+  void TryCreateTable(const Table& table, const std::vector<Index>& indexes) override;
   void AddPrimaryKey(const Table& table) override;
   void CreateIndex(const Table& table, const Index& index) override;
   void CreateForeignKey(const Table& table, const ForeignKey& fk) override;
@@ -51,6 +52,11 @@ class SqlEndpoint : public Endpoint {
   // Runs `sql` on a connection of its own, naming the table in errors.
   void RunOnOwnSession(const TableName& name, const std::vector<std::string>& sql);
   void RunDdl(const TableName& name, const std::string& sql);
+  // Runs `sql` on a session of its own with short lock waits, again with growing pauses while
+  // other sessions hold locks on `name` (naming them through NoticeWait); `what` says what the
+  // statement does ("empty", "drop"). Throws Error(kBusy) naming the holders after the last try.
+  void RunWithLockWaits(const TableName& name, const std::string& what,
+                        const std::vector<std::string>& sql);
   // Adds advice to a refused foreign key whose columns differ in type from the referenced ones.
   void ExplainTypeMismatch(SqlSession& session, const Table& table, const ForeignKey& fk,
                            Error& error) const;

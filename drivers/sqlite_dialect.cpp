@@ -4,6 +4,8 @@
 // types with TEXT affinity (DECIMAL_TEXT, JSON_TEXT) and keeps the value's exact text.
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "copier/error.hpp"
@@ -57,6 +59,19 @@ class SqliteDialect final : public Dialect {
   }
 
   std::string DefaultSchema(SqlSession&) const override { return "main"; }
+
+  // The file's device and inode: one file however its path is spelled (relative, absolute,
+  // through a symlink or a hard link). An in-memory or temporary database has none.
+  std::string DatabaseIdentity(SqlSession& connection) const override {
+    for (const auto& row : connection.Query("PRAGMA database_list")) {
+      if (row.size() < 3 || !row[1] || *row[1] != "main" || !row[2] || row[2]->empty()) continue;
+      struct stat st {};
+      if (stat(row[2]->c_str(), &st) != 0) return "";
+      return fmt::format("SQLite file on device {} with inode {}", uint64_t(st.st_dev),
+                         uint64_t(st.st_ino));
+    }
+    return "";
+  }
 
   std::string TruncateSql(const TableName& name) const override {
     return "DELETE FROM " + QualifiedName(name);

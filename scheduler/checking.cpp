@@ -241,6 +241,11 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
          "than its column declares (text in an INTEGER column, say) is refused, naming its row"});
   }
 
+  try {
+    CheckNotSelfCopy(source, destination, job, TablesInScope(source, job));
+  } catch (const Error& e) {
+    report.findings.push_back({Severity::kBlocker, "same database", "", "", e.message()});
+  }
   std::vector<Table> tables;
   std::map<std::string, std::optional<bool>> can_create;  // per destination schema
   for (const TableName& name : TablesInScope(source, job)) {
@@ -252,7 +257,12 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     TablePlan plan =
         PlanTable(source, destination, job, *table, options.partitions, &problems, &copy);
     const bool mapped = !copy.source_columns.empty();
-    const bool exists = destination.DescribeTable(plan.destination).has_value();
+    bool exists = false;
+    try {
+      exists = destination.DescribeTable(plan.destination).has_value();
+    } catch (const Error&) {
+      // A name the destination cannot hold: PlanTable reported it among the problems.
+    }
 
     TableCheck t;
     t.source = name;
@@ -366,6 +376,11 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     }
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
+  }
+  try {
+    CheckRenamesMatch(source, job, tables);
+  } catch (const Error& e) {
+    report.findings.push_back({Severity::kBlocker, "rename", "", "", e.message()});
   }
 
   // Two source tables landing on one destination table: exactly, or once the destination folds

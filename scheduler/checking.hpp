@@ -21,7 +21,7 @@ const char* SeverityName(Severity severity);  // "blocker", "warning"
 struct Finding {
   Severity severity = Severity::kWarning;
   // Stable, for scripts: "pair", "type", "lossy type", "no key", "destination shape",
-  // "destination rows", "name collision", "privilege", "write mode".
+  // "destination rows", "name collision", "privilege", "write mode", "same database", "rename".
   std::string kind;
   std::string table;   // the source table, qualified ("" when about the whole copy)
   std::string column;  // the source column, when one is at fault

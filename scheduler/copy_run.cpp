@@ -93,6 +93,85 @@ void RunConcurrently(std::vector<std::function<void()>> tasks, int threads) {
   for (std::thread& t : pool) t.join();
 }
 
+// An edited plan's DDL, tried before the first write (CopyOptions::try_ddl_first): tables to
+// create with their keys and indexes at the destination, foreign keys against the plan's and
+// the destination's tables. Throws Error(kSchema) naming the table and the plan field.
+void TryPlannedDdl(const Plan& plan, const std::vector<PreparedTable>& tables,
+                   Endpoint& destination, const std::vector<const TableRecord*>& recorded) {
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const PreparedTable& t = tables[i];
+    if (t.skip) continue;
+    const std::string shown = DisplayName(t.plan->source);
+    // The columns a foreign key's references name: in a table the plan creates, or that exists.
+    auto columns_of = [&](const TableName& name) -> std::optional<std::vector<std::string>> {
+      for (const PreparedTable& other : tables) {
+        if (!other.skip && other.copy.destination.name == name) {
+          return ColumnNames(other.copy.destination, [&] {
+            std::vector<int> all(other.copy.destination.columns.size());
+            for (size_t c = 0; c < all.size(); ++c) all[c] = int(c);
+            return all;
+          }());
+        }
+      }
+      if (auto existing = destination.DescribeTable(name)) {
+        std::vector<std::string> names;
+        for (const Column& c : existing->columns) names.push_back(c.name);
+        return names;
+      }
+      return std::nullopt;
+    };
+    for (size_t f = 0; f < t.plan->foreign_keys.size(); ++f) {
+      const PlannedForeignKey& fk = t.plan->foreign_keys[f];
+      const std::string where = fmt::format("foreign_keys[{}] ({})", f, fk.name);
+      for (const std::string& c : fk.columns) {
+        if (!t.copy.destination.FindColumn(c)) {
+          throw Error(ErrorCode::kSchema,
+                      fmt::format("the plan's {} names column {}, which destination table {} "
+                                  "does not have",
+                                  where, c, DisplayName(t.copy.destination.name)),
+                      ErrorContext{shown, c, "", ""});
+        }
+      }
+      std::optional<std::vector<std::string>> referenced = columns_of(fk.references);
+      if (!referenced) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("the plan's {} references table {}, which neither the plan "
+                                "creates nor the destination has",
+                                where, DisplayName(fk.references)),
+                    ErrorContext{shown, "", "", ""});
+      }
+      for (const std::string& c : fk.referenced_columns) {
+        if (std::find(referenced->begin(), referenced->end(), c) == referenced->end()) {
+          throw Error(ErrorCode::kSchema,
+                      fmt::format("the plan's {} references column {}.{}, which does not exist",
+                                  where, DisplayName(fk.references), c),
+                      ErrorContext{shown, c, "", ""});
+        }
+      }
+    }
+    const bool started = recorded[i] && recorded[i]->state != "pending";
+    if (!t.copy.create || started) continue;
+    std::vector<Index> indexes;
+    if (!plan.data_only) {
+      for (size_t x = 0; x < t.plan->indexes.size(); ++x) {
+        const PlannedIndex& planned = t.plan->indexes[x];
+        Index index;
+        index.name = planned.name;
+        index.unique = planned.unique;
+        index.native_definition = planned.native_definition;
+        try {
+          index.columns = DestinationColumns(t.copy.destination, planned.columns);
+        } catch (Error& e) {
+          e.WithAdvice(fmt::format("the plan's indexes[{}] ({}) names it", x, planned.name));
+          throw;
+        }
+        indexes.push_back(std::move(index));
+      }
+    }
+    destination.TryCreateTable(t.copy.destination, indexes);
+  }
+}
+
 }  // namespace
 
 const char* TableStateName(TableState state) {
@@ -189,6 +268,7 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     observer.Prepared(report);
     return report;
   }
+  if (options.try_ddl_first) TryPlannedDdl(plan, tables, destination, recorded);
   // A table the interrupted run finished is not touched again.
   std::vector<bool> finished_before(tables.size(), false);
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -244,6 +324,30 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     recording->store->StartRun(recording->run, table_records, unit_records);
   }
   if (recording) recording->started = true;
+
+  // Waits for locks on tables ferry empties or drops are said as they happen; and what write
+  // mode truncate empties is said before it is emptied.
+  destination.SetWaitNotice([&observer](const std::string& text) { observer.Note(text); });
+  struct ClearNotice {
+    Endpoint& endpoint;
+    ~ClearNotice() { endpoint.SetWaitNotice(nullptr); }
+  } clear_notice{destination};
+  {
+    std::string emptied;
+    int count = 0;
+    for (const PreparedTable& t : tables) {
+      if (t.skip || t.copy.create || plan.schema_only) continue;
+      if (t.plan->write_mode != WriteMode::kTruncate) continue;
+      emptied += (emptied.empty() ? "" : ", ") + DisplayName(t.copy.destination.name);
+      ++count;
+    }
+    if (count > 0) {
+      observer.Note(
+          fmt::format("write mode truncate: emptying {} destination table{} before "
+                      "copying into {}: {}",
+                      count, count == 1 ? "" : "s", destination.info().display, emptied));
+    }
+  }
 
   // Destination tables first, before any data moves. Where loading without the primary key is
   // faster, the key is built when the table's last unit has committed; not for write mode

@@ -26,6 +26,10 @@ struct CopyOptions {
   bool explain_only = false;  // plan and print, copy nothing
   // Create primary keys before loading even where building them afterwards is faster.
   bool keys_first = false;
+  // The plan came from a file a person may have edited: every table to create (types, names,
+  // keys, indexes) is tried at the destination, and its foreign keys checked, before anything
+  // is written; a table that would fail refuses the run.
+  bool try_ddl_first = false;
 };
 
 enum class TableState { kPending, kRunning, kDone, kFailed, kSkipped, kInterrupted };

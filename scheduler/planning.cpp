@@ -103,6 +103,39 @@ std::vector<int> UpsertKey(const Table& source, const TableCopyPlan& copy) {
 
 }  // namespace
 
+void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
+                      const std::vector<TableName>& in_scope) {
+  if (!SameDatabase(source.info(), destination.info())) return;
+  std::vector<std::pair<TableName, TableName>> pairs;
+  for (const TableName& name : in_scope) {
+    if (job.OverrideFor(name, source.info().default_schema).strategy == "skip") continue;
+    pairs.emplace_back(name, DestinationOf(name, source, destination, job));
+  }
+  RefuseSelfCopy(source.info(), destination.info(), pairs);
+}
+
+void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& destination) {
+  std::vector<std::pair<TableName, TableName>> pairs;
+  for (const TablePlan& t : plan.tables) {
+    if (t.strategy != "skip") pairs.emplace_back(t.source, t.destination);
+  }
+  RefuseSelfCopy(source.info(), destination.info(), pairs);
+}
+
+void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table>& in_scope) {
+  if (job.renames.empty()) return;
+  std::vector<std::string> unmatched =
+      job.renames.Unmatched(in_scope, source.ListTables(), source.info().default_schema);
+  if (unmatched.empty()) return;
+  std::string list;
+  for (const std::string& u : unmatched) list += "\n    " + u;
+  throw Error(ErrorCode::kUsage,
+              fmt::format("{} rename{} of the job match{} nothing in {} (mistyped? the table or "
+                          "column would be copied under its old name):{}",
+                          unmatched.size(), unmatched.size() == 1 ? "" : "s",
+                          unmatched.size() == 1 ? "es" : "", source.info().display, list));
+}
+
 std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
   std::vector<TablePattern> include, exclude;
   for (const std::string& p : job.include) include.push_back(TablePattern::Parse(p));
@@ -283,11 +316,16 @@ void Resolve(PreparedTable& prepared, const Table& table, Endpoint& source, Endp
 Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
                const PartitionOptions& partition_options) {
   Plan plan = EmptyPlan(job);
-  for (const TableName& name : TablesInScope(source, job)) {
-    plan.tables.push_back(
-        PlanTable(source, destination, job, DescribeSource(source, name), partition_options));
+  const std::vector<TableName> names = TablesInScope(source, job);
+  CheckNotSelfCopy(source, destination, job, names);
+  std::vector<Table> described;
+  for (const TableName& name : names) described.push_back(DescribeSource(source, name));
+  CheckRenamesMatch(source, job, described);
+  for (const Table& table : described) {
+    plan.tables.push_back(PlanTable(source, destination, job, table, partition_options));
   }
   CheckDistinctDestinations(plan);
+  CheckNotSelfCopy(plan, source, destination);
   return plan;
 }
 
@@ -296,13 +334,17 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
   PlannedRun run{EmptyPlan(job), {}};
   std::vector<Table> described;
   std::vector<TableCopyPlan> copies;
-  for (const TableName& name : TablesInScope(source, job)) {
-    described.push_back(DescribeSource(source, name));
+  const std::vector<TableName> names = TablesInScope(source, job);
+  CheckNotSelfCopy(source, destination, job, names);
+  for (const TableName& name : names) described.push_back(DescribeSource(source, name));
+  CheckRenamesMatch(source, job, described);
+  for (size_t i = 0; i < names.size(); ++i) {
     copies.emplace_back();
-    run.plan.tables.push_back(PlanTable(source, destination, job, described.back(),
-                                        partition_options, nullptr, &copies.back()));
+    run.plan.tables.push_back(PlanTable(source, destination, job, described[i], partition_options,
+                                        nullptr, &copies.back()));
   }
   CheckDistinctDestinations(run.plan);
+  CheckNotSelfCopy(run.plan, source, destination);
   for (size_t i = 0; i < run.plan.tables.size(); ++i) {
     const TablePlan& t = run.plan.tables[i];
     PreparedTable& prepared = run.tables.emplace_back();
@@ -358,6 +400,7 @@ std::vector<WorkUnit> PlannedUnits(const TablePlan& t, const Table& table, Endpo
 
 std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpoint& destination,
                                        const PartitionOptions& partition_options) {
+  CheckNotSelfCopy(plan, source, destination);
   std::vector<PreparedTable> out;
   for (const TablePlan& t : plan.tables) {
     PreparedTable prepared;

@@ -24,6 +24,18 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
 // none is.
 std::vector<TableName> TablesInScope(Endpoint& source, const Job& job);
 
+// Throws Error(kUsage) when source and destination are one database (by server identity, see
+// EndpointInfo::database_identity) and a table of `in_scope` would land on itself (or on
+// another table in scope): BuildPlan, PlanAndPrepare and PreparePlan refuse such a copy before
+// anything is written; `ferry check` reports it as a blocker.
+void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
+                      const std::vector<TableName>& in_scope);
+// Throws Error(kUsage) naming every rename of the job that matches nothing at the source
+// (Renames::Unmatched); `in_scope` are the source tables in scope, described.
+void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table>& in_scope);
+// The same for the tables of a plan (a plan file, a stored plan).
+void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& destination);
+
 // One table of BuildPlan: destination, column mapping, indexes, split. Throws like BuildPlan;
 // with `problems`, what keeps the table from being copied into the destination (an unmappable
 // type, a mismatched or non-empty destination table, kSchema/kUsage) is added there instead and

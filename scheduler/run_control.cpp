@@ -153,6 +153,60 @@ class LockWatch {
   std::thread thread_;
 };
 
+// What later runs did to the tables of runs[index] (runs newest first). A later run that
+// finished done and copied every table it has (skipped ones aside) supersedes it: those tables
+// hold that run's complete copy, and resuming the old run would add its missing units on top
+// (duplicate keys, or doubled rows without a key). Any other later run that wrote into a table
+// the old run had started makes resuming it unsafe.
+struct LaterRuns {
+  std::string superseded_by;  // run id
+  std::string touched_by;     // run id
+  TableName touched_table;
+};
+
+LaterRuns AfterRun(RunStore& store, const std::vector<RunRecord>& runs, size_t index) {
+  LaterRuns out;
+  std::vector<TableRecord> own = store.Tables(runs[index].id);
+  for (size_t later = index; later-- > 0;) {
+    const RunRecord& l = runs[later];
+    if (l.command != "run" || l.status == RunStatus::kRunning) continue;
+    std::vector<TableRecord> theirs = store.Tables(l.id);
+    bool covers = l.status == RunStatus::kDone;
+    for (const TableRecord& t : own) {
+      if (t.state == "skipped") continue;
+      auto same = std::find_if(theirs.begin(), theirs.end(), [&](const TableRecord& x) {
+        return x.destination == t.destination && x.state != "pending" && x.state != "skipped";
+      });
+      covers = covers && same != theirs.end() && same->state == "done";
+      if (same != theirs.end() && t.state != "pending" && out.touched_by.empty()) {
+        out.touched_by = l.id;
+        out.touched_table = t.destination;
+      }
+    }
+    if (covers && !own.empty()) {
+      out.superseded_by = l.id;
+      return out;
+    }
+  }
+  return out;
+}
+
+// Refuses --resume with a plan file that is not the plan the run stored: a resume runs the
+// stored plan, and silently dropping the file's edits would copy something else than asked.
+void RefuseOtherPlan(const RunRecord& run, const RunControl& control) {
+  if (!control.plan_file) return;
+  Plan stored = PlanFromJson(run.plan, fmt::format("the stored plan of run {}", run.id));
+  std::vector<std::string> differences = PlanDifferences(stored, *control.plan_file);
+  if (differences.empty()) return;
+  std::string list;
+  for (const std::string& d : differences) list += "\n    " + d;
+  throw Error(ErrorCode::kUsage,
+              fmt::format("--resume continues run {} with the plan it stored, and plan file {} "
+                          "differs from it:{}\nresume without --plan to finish the stored plan, "
+                          "or start over with the new plan after `ferry reset --yes`",
+                          run.id, control.plan_file_name, list));
+}
+
 std::string Summary(const CopyReport& report) {
   int done = 0, failed = 0, interrupted = 0;
   int64_t rows = 0;
@@ -196,6 +250,29 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
       break;
     }
   }
+  // An unfinished run whose tables a later run copied again, or partly wrote.
+  auto later_runs = [&](const RunRecord& r) {
+    return AfterRun(*store, runs, size_t(&r - runs.data()));
+  };
+  auto superseded_note = [&](const RunRecord& r, const LaterRuns& later) {
+    std::string note = fmt::format(
+        "run {} was {}, but run {} copied all its tables since: it is "
+        "superseded and neither blocks nor can be resumed",
+        r.id, RunStatusName(r.status), later.superseded_by);
+    if (r.summary.find("superseded") == std::string::npos) {
+      store->FinishRun(r.id, r.status,
+                       r.summary + fmt::format("; superseded by run {}", later.superseded_by));
+    }
+    return note;
+  };
+  auto refuse_touched = [&](const RunRecord& r, const LaterRuns& later) {
+    return Error(ErrorCode::kSchema,
+                 fmt::format("run {} cannot be resumed: run {} wrote into {} since, which run {} "
+                             "had started, so its missing units would land on other rows; "
+                             "start over with `ferry reset --yes` (empties the tables it wrote), "
+                             "or copy again with --truncate",
+                             r.id, later.touched_by, DisplayName(later.touched_table), r.id));
+  };
   const RunRecord* resumable = nullptr;
   if (control.resume && !control.resume_run.empty()) {
     for (const RunRecord& r : runs) {
@@ -210,6 +287,13 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
       throw Error(ErrorCode::kUsage, fmt::format("run {} finished ({}); nothing to resume",
                                                  resumable->id, resumable->summary));
     }
+    if (resumable->status != RunStatus::kRunning) {
+      const LaterRuns later = later_runs(*resumable);
+      if (!later.superseded_by.empty()) {
+        throw Error(ErrorCode::kUsage, superseded_note(*resumable, later) + "; nothing to resume");
+      }
+      if (!later.touched_by.empty()) throw refuse_touched(*resumable, later);
+    }
     if (resumable->scope != scope) {
       throw Error(ErrorCode::kUsage,
                   fmt::format("run {} copied other tables or between other ends than these "
@@ -219,6 +303,15 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
     }
   } else if (control.resume) {
     if (latest && latest->status != RunStatus::kDone) resumable = latest;
+    if (resumable) {
+      const LaterRuns later = later_runs(*resumable);
+      if (!later.superseded_by.empty()) {
+        observer.Note(superseded_note(*resumable, later));
+        resumable = nullptr;
+      } else if (!later.touched_by.empty()) {
+        throw refuse_touched(*resumable, later);
+      }
+    }
     if (!resumable) {
       std::string note = "nothing to resume for this copy: starting a new run";
       for (const RunRecord& r : runs) {
@@ -232,6 +325,9 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
       }
       observer.Note(note);
     }
+  } else if (latest && latest->status == RunStatus::kInterrupted &&
+             !later_runs(*latest).superseded_by.empty()) {
+    observer.Note(superseded_note(*latest, later_runs(*latest)));
   } else if (latest && latest->status == RunStatus::kInterrupted) {
     throw Error(ErrorCode::kSchema,
                 fmt::format("the destination holds an interrupted {} of this copy ({}); "
@@ -243,6 +339,7 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
   RunRecording recording;
   recording.store = store.get();
   Plan run_plan;
+  if (resumable) RefuseOtherPlan(*resumable, control);
   if (resumable) {
     recording.resuming = true;
     recording.run = *resumable;

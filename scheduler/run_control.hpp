@@ -20,6 +20,10 @@ struct RunControl {
   std::string state_prefix = kDefaultStatePrefix;
   bool resume = false;
   std::string resume_run;  // "" = the latest interrupted run of the same copy
+  // The plan file the user gave (`ferry run --plan F`), if any: a resume refuses it when it
+  // differs from the plan the run stored, naming the table and field.
+  const Plan* plan_file = nullptr;
+  std::string plan_file_name;
 };
 
 struct RecordedRun {

@@ -4,6 +4,7 @@
 
 #include "copier/error.hpp"
 #include "copier/job_file.hpp"
+#include "copier/secrets.hpp"
 #include "scheduler/pipeline.hpp"
 
 namespace ferry {
@@ -77,6 +78,11 @@ void AddEngineOptions(CLI::App* c, CommonOptions& o) {
   c->add_flag("--keys-first", o.keys_first,
               "Create primary keys before loading; by default PostgreSQL tables ferry creates "
               "get theirs once their rows are in, which loads about 1.5x faster");
+  c->add_flag("--show-values", o.show_values,
+              "Print the data values errors are about (a value the destination refuses; verify: "
+              "the differing rows). Off by default, as logs travel where the data may not: a "
+              "refused value is described by its kind and size, and its row by its key")
+      ->envname("FERRY_SHOW_VALUES");
 }
 
 Job BuildJob(const CommonOptions& o) {
@@ -132,6 +138,8 @@ CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
   }
   options.consistency = consistency == "none" ? Consistency::kNone : Consistency::kSnapshot;
   options.keys_first = o.keys_first;
+  // Process-wide: every converter and driver formats refused values through it.
+  SetShowValues(o.show_values);
   return options;
 }
 

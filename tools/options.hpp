@@ -37,6 +37,7 @@ struct CommonOptions {
   std::optional<std::string> consistency;
   bool fail_fast = false;
   bool keys_first = false;
+  bool show_values = false;  // print refused or differing values (copier/secrets.hpp)
 };
 
 // Registers the connection and scope options (check, plan, run) and the engine options (plan,

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "copier/error.hpp"
+#include "copier/job_file.hpp"
 #include "copier/plan.hpp"
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
@@ -37,11 +38,7 @@ struct RunFlags {
 };
 
 Plan ReadPlanFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorCode::kUsage, fmt::format("cannot read plan file {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return PlanFromJson(text.str(), path);
+  return PlanFromJson(ReadUserFile(path, "plan file"), path);
 }
 
 void PrintEnds(const Endpoint& source, const Endpoint& dest) {
@@ -66,18 +63,23 @@ int Run(const RunFlags& flags) {
   }
   CopyOptions options = BuildCopyOptions(c, job);
   options.explain_only = flags.explain;
+  options.try_ddl_first = plan.has_value();
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, c.inline_password);
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, c.inline_password);
   if (!flags.quiet) PrintEnds(*source, *dest);
   std::string scope;
   std::function<Plan()> make_plan;
+  // The same database at both ends is refused before the run state is touched.
   if (plan) {
+    CheckNotSelfCopy(*plan, *source, *dest);
     scope = RunScopeKey(*plan);
     make_plan = [&] { return *plan; };
   } else {
     job.source = WithoutSecrets(job.source);
     job.destination = WithoutSecrets(job.destination);
-    scope = RunScopeKey(job.source, job.destination, TablesInScope(*source, job));
+    const std::vector<TableName> in_scope = TablesInScope(*source, job);
+    CheckNotSelfCopy(*source, *dest, job, in_scope);
+    scope = RunScopeKey(job.source, job.destination, in_scope);
     make_plan = [&] { return BuildPlan(*source, *dest, job, options.partitions); };
   }
   ConsoleObserver console(stdout, flags.quiet, flags.verbose);
@@ -85,6 +87,10 @@ int Run(const RunFlags& flags) {
   control.resume = flags.resume;
   control.resume_run = flags.resume_run;
   control.state_prefix = flags.state_prefix;
+  if (plan) {
+    control.plan_file = &*plan;
+    control.plan_file_name = flags.plan_file;
+  }
   InstallStopHandlers(OnStop::kGraceful);
   RecordedRun run = RunRecorded(*source, *dest, scope, make_plan, options, control, console);
   const CopyReport& report = run.report;

@@ -161,6 +161,8 @@ int Reset(const StateFlags& flags) {
     fmt::print(stderr, "ferry: nothing was changed; run again with --yes to do it\n");
     return kExitUsage;
   }
+  // A table another session holds a lock on is waited for a short while, saying who holds it.
+  dest->SetWaitNotice([](const std::string& text) { fmt::print("{}\n", text); });
   ApplyReset(*dest, flags.state_prefix, reset);
   fmt::print("done: the next `ferry run` starts this copy over\n");
   return kExitOk;

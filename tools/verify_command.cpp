@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "copier/error.hpp"
+#include "copier/job_file.hpp"
 #include "copier/plan.hpp"
 #include "copier/secrets.hpp"
 #include "drivers/connection_string.hpp"
@@ -31,7 +32,6 @@ struct VerifyFlags {
   CommonOptions common;
   std::string plan_file;
   size_t max_keys = 10;
-  bool show_values = false;
   bool json = false;
   bool repair = false;
   double sample = 100;
@@ -42,11 +42,7 @@ struct VerifyFlags {
 };
 
 Plan ReadPlanFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorCode::kUsage, fmt::format("cannot read plan file {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return PlanFromJson(text.str(), path);
+  return PlanFromJson(ReadUserFile(path, "plan file"), path);
 }
 
 std::string Counts(const DifferenceCounts& c) {
@@ -226,7 +222,7 @@ int Verify(const VerifyFlags& flags) {
   options.consistency = copy.consistency;
   options.partitions = copy.partitions;
   options.max_keys = flags.max_keys;
-  options.show_values = flags.show_values;
+  options.show_values = c.show_values;
   options.leaf_rows = std::max<int64_t>(flags.leaf_rows, 1);
   options.sample_percent = flags.sample;
   options.seed = flags.seed ? *flags.seed : std::random_device{}();
@@ -241,6 +237,9 @@ int Verify(const VerifyFlags& flags) {
     job.destination = WithoutSecrets(job.destination);
     plan = BuildPlan(*source, *dest, job, copy.partitions);
   }
+  // A table compared with itself proves nothing, and verify records its result in (and
+  // --repair writes into) what would then be the source.
+  CheckNotSelfCopy(*plan, *source, *dest);
   VerifyReport report = RunVerify(*source, *dest, *plan, options);
   if (StopRequested()) {
     try {
@@ -288,9 +287,6 @@ CommandAction AddVerifyCommand(CLI::App& app) {
   verify->add_option("--max-keys", flags->max_keys,
                      "Keys listed per kind (missing, extra, different) and table; the counts are "
                      "always complete (default 10)");
-  verify->add_flag("--show-values", flags->show_values,
-                   "Also print the differing rows' values (off by default: they may be "
-                   "confidential)");
   verify->add_flag("--json", flags->json, "Print the report as JSON");
   verify->add_flag("--repair", flags->repair,
                    "Copy the ranges that differ again (each replaces its range at the "

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "copier/convert.hpp"
+#include "copier/secrets.hpp"
 #include "drivers/mariadb/mariadb_text.hpp"
 #include "drivers/sql_endpoint.hpp"
 
@@ -119,10 +120,10 @@ class StreamingReader final : public RowReader {
     context.key = RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_),
                             batch.num_rows() - 1);
     std::string why = storages_[column] == Storage::kBool
-                          ? fmt::format("{} in a boolean column ({}) is neither 0 nor 1", bad_text_,
-                                        c.type.native)
-                          : fmt::format("'{}' is not a valid {} ({})", bad_text_, KindWord(c.type),
-                                        c.type.native);
+                          ? fmt::format("{} in a boolean column ({}) is neither 0 nor 1",
+                                        ShownText(bad_text_), c.type.native)
+                          : fmt::format("{} is not a valid {} ({})", ShownText(bad_text_),
+                                        KindWord(c.type), c.type.native);
     throw Error(ErrorCode::kData, "cannot read value: " + why, std::move(context));
   }
 

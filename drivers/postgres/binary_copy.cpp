@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "copier/error.hpp"
+#include "copier/secrets.hpp"
 #include "copier/values.hpp"
 
 namespace ferry::pg {
@@ -605,8 +606,8 @@ bool EncodeBinaryRows(const Batch& batch, const std::vector<BinaryForm>& forms, 
           if (n == 0) {
             out.resize(start);
             *failure = {r, c,
-                        fmt::format("'{}' is not a decimal number PostgreSQL's numeric holds",
-                                    text.substr(0, 64))};
+                        fmt::format("{} is not a decimal number PostgreSQL's numeric holds",
+                                    ShownText(text))};
             return false;
           }
           p = Store32(p, uint32_t(n)) + n;

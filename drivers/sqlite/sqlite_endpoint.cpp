@@ -14,6 +14,7 @@
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
+#include "copier/secrets.hpp"
 #include "copier/values.hpp"
 #include "drivers/run_store.hpp"
 #include "drivers/sql_endpoint.hpp"
@@ -52,9 +53,10 @@ std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
                             size_t(sqlite3_column_bytes(stmt, c)));
   };
   auto unreadable = [&](std::string_view what) {
-    std::string shown(what.substr(0, 64));
-    return fmt::format("{} '{}' cannot be read as this column's type", StorageClassName(type),
-                       shown);
+    // The value only with --show-values (copier/secrets.hpp); its size otherwise.
+    std::string shown = ShowValues() ? fmt::format("'{}'", what.substr(0, 64))
+                                     : fmt::format("of {} bytes", what.size());
+    return fmt::format("{} {} cannot be read as this column's type", StorageClassName(type), shown);
   };
   switch (out.storage()) {
     case Storage::kInt64:

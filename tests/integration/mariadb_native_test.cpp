@@ -578,6 +578,9 @@ TEST_CASE("a MariaDB DSN's server, user and password in odbc.ini reach the libma
         << (port && *port ? port : "33069") << "\nDatabase = " << source.name()
         << "\nUser = ferry\nPassword = " << TestPassword() << "\n";
   }
+  // Private, as ferry requires of an odbc.ini that holds a password.
+  std::filesystem::permissions(
+      ini, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   setenv("ODBCINI", ini.c_str(), 1);
   unsetenv("FERRY_SOURCE_PASSWORD");
   struct Cleanup {

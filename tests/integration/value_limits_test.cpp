@@ -106,9 +106,9 @@ TEST_CASE("a value too long, out of range or too precise for an existing column 
         const char* column;
         const char* why;
       };
-      for (const Case& c :
-           {Case{2, "v", "4 characters do not fit"}, Case{3, "n", "40000 is out of range"},
-            Case{4, "d", "would be rounded"}, Case{5, "ts", "would be rounded"}}) {
+      for (const Case& c : {Case{2, "v", "4 characters do not fit"},
+                            Case{3, "n", "an integer of 5 digits is out of range"},
+                            Case{4, "d", "would be rounded"}, Case{5, "ts", "would be rounded"}}) {
         INFO("row " << c.id);
         // Keep only row 1 (which fits) and the row under test.
         TestDatabase one(Db::kSQLite, "narrow_one");

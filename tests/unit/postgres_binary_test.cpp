@@ -290,7 +290,9 @@ TEST_CASE("a value that cannot be encoded is reported with its row and column",
   CHECK_FALSE(EncodeBinaryRows(batch, {BinaryForm::kInt8, BinaryForm::kNumeric}, wire, &failure));
   CHECK(failure.row == 1);
   CHECK(failure.column == 1);
-  CHECK(failure.reason.find("1e5") != std::string::npos);
+  // Described by size (the value itself only with --show-values).
+  CHECK(failure.reason.find("a value of 3 bytes") != std::string::npos);
+  CHECK(failure.reason.find("1e5") == std::string::npos);
   // A storage the form cannot take is a bug, not a data error.
   CHECK_THROWS_AS(EncodeBinaryRows(batch, {BinaryForm::kInt8, BinaryForm::kDate}, wire, &failure),
                   Error);

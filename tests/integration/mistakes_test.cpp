@@ -1,0 +1,546 @@
+// Operator mistakes (issue 12): each test makes the mistake a careless or hurried DBA makes and
+// checks that ferry refuses it before anything is written, with a documented exit code and a
+// message naming the cause, or does the right thing; never exit 0 with wrong data.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/support/test_database.hpp"
+
+using namespace ferry::test;
+
+namespace {
+
+constexpr int kExitTablesFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitBlocked = 4;
+
+bool Has(const FerryResult& r, const std::string& text) {
+  return r.output.find(text) != std::string::npos;
+}
+
+std::string Ends(const std::string& source, const std::string& dest) {
+  return " --source " + ShellQuote(source) + " --dest " + ShellQuote(dest);
+}
+
+int64_t Count(TestDatabase& db, const std::string& table) {
+  return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
+}
+
+// The same database spelled another way: another address of the same server, or an ODBC
+// connection string instead of a URL, or another path to the same SQLite file.
+std::string OtherSpelling(const TestDatabase& db, const std::string& link) {
+  switch (db.db()) {
+    case Db::kPostgres: {
+      std::string url = db.Url();
+      return url.replace(url.find("127.0.0.1"), 9, "localhost");
+    }
+    case Db::kMariaDB: {
+      const std::string url = db.Url();  // mysql://ferry@127.0.0.1:PORT/NAME
+      const size_t colon = url.rfind(':');
+      const size_t slash = url.rfind('/');
+      return "Driver={MariaDB Unicode};Server=127.0.0.1;Port=" +
+             url.substr(colon + 1, slash - colon - 1) + ";Database=" + db.name() + ";Uid=ferry;";
+    }
+    case Db::kSQLite: {
+      const std::string path = db.Url().substr(7);
+      std::filesystem::create_symlink(path, link);
+      return "sqlite:" + link;
+    }
+  }
+  return "";
+}
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          (name + "-" + std::to_string(getpid()) + "-" +
+           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count())))
+      .string();
+}
+
+struct TempFile {
+  explicit TempFile(const std::string& name) : path(TempPath(name)) {}
+  ~TempFile() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::string path;
+};
+
+void Write(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the same database at both ends is refused before anything is written, however the "
+    "connections spell it",
+    "[mistakes][postgresql][mariadb][sqlite]") {
+  for (Db db : kAllDbs) {
+    DYNAMIC_SECTION(DbName(db)) {
+      TestDatabase same(db, "same_db");
+      same.Exec(
+          "CREATE TABLE orders (id int PRIMARY KEY, amount int);\n"
+          "INSERT INTO orders VALUES (1, 10), (2, 20), (3, 30)");
+      TempFile link("ferry-same-link.db");
+      const std::string other = OtherSpelling(same, link.path);
+      REQUIRE(other != same.Url());
+
+      FerryResult run = RunFerry("run --truncate" + Ends(same.Url(), other));
+      INFO(run.output);
+      CHECK(run.exit_code == kExitUsage);
+      CHECK(Has(run, "same database"));
+      CHECK(Has(run, "orders"));
+      CHECK(Count(same, "orders") == 3);
+
+      FerryResult check = RunFerry("check --truncate" + Ends(same.Url(), other));
+      INFO(check.output);
+      CHECK(check.exit_code == kExitBlocked);
+      CHECK(Has(check, "same database"));
+
+      FerryResult plan = RunFerry("plan" + Ends(other, same.Url()));
+      INFO(plan.output);
+      CHECK(plan.exit_code == kExitUsage);
+      CHECK(Has(plan, "same database"));
+
+      FerryResult verify = RunFerry("verify --repair" + Ends(same.Url(), other));
+      INFO(verify.output);
+      CHECK(verify.exit_code == kExitUsage);
+      CHECK(Has(verify, "same database"));
+
+      CHECK(Count(same, "orders") == 3);
+      for (const FerryResult* r : {&run, &check, &plan, &verify}) {
+        CHECK_FALSE(Has(*r, TestPassword()));
+      }
+    }
+  }
+}
+
+TEST_CASE("a copy between two tables of one database, renamed apart, is allowed",
+          "[mistakes][postgresql]") {
+  TestDatabase same(Db::kPostgres, "same_renamed");
+  same.Exec(
+      "CREATE TABLE orders (id int PRIMARY KEY, amount int);\n"
+      "INSERT INTO orders VALUES (1, 10), (2, 20)");
+  TempFile job("ferry-rename-job.yaml");
+  Write(job.path,
+        "rename:\n"
+        "  tables:\n"
+        "    - from: orders\n"
+        "      to: orders_copy\n");
+  FerryResult run =
+      RunFerry("run --include orders --job " + ShellQuote(job.path) + Ends(same.Url(), same.Url()));
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(Count(same, "orders_copy") == 2);
+  CHECK(Count(same, "orders") == 2);
+}
+
+TEST_CASE(
+    "an interrupted run that a later complete run copied again no longer blocks, and is not "
+    "resumed on top of it",
+    "[mistakes][resume][mariadb]") {
+  TestDatabase source(Db::kPostgres, "superseded_src");
+  TestDatabase dest(Db::kMariaDB, "superseded_dst");
+  source.Exec(
+      "CREATE TABLE big (id int PRIMARY KEY, v text NOT NULL);\n"
+      "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 20000) g;\n"
+      "CREATE TABLE small (id int PRIMARY KEY, name text);\n"
+      "INSERT INTO small SELECT g, 'n' || g FROM generate_series(1, 300) g;\n"
+      "CREATE TABLE extra (id int PRIMARY KEY);\n"
+      "INSERT INTO extra VALUES (1);\n"
+      "ANALYZE");
+  const std::string narrow = " --include big --include small --partitions 8 --writers 1";
+  {
+    setenv("FERRY_TEST_CRASH", "after-commit:2", 1);
+    FerryResult crashed = RunFerry("run -q" + narrow + Ends(source.Url(), dest.Url()));
+    unsetenv("FERRY_TEST_CRASH");
+    INFO(crashed.output);
+    REQUIRE(crashed.exit_code == 86);
+  }
+  // Runs are ordered by their start, to the second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // Another copy (every table, so another scope) empties and fills the same tables.
+  FerryResult full = RunFerry("run --truncate --partitions 8" + Ends(source.Url(), dest.Url()));
+  INFO(full.output);
+  REQUIRE(full.exit_code == 0);
+  CHECK(Has(full, "write mode truncate: emptying"));
+
+  // The advised resume finds nothing to resume: the later run superseded the crashed one, so
+  // its missing units are not added on top of that run's rows.
+  FerryResult resumed = RunFerry("run --resume" + narrow + Ends(source.Url(), dest.Url()));
+  {
+    INFO(resumed.output);
+    CHECK(Has(resumed, "superseded"));
+    CHECK_FALSE(Has(resumed, "resuming run"));
+    CHECK_FALSE(Has(resumed, "Duplicate entry"));
+    // A new run of that copy then finds the tables full (write mode create): refused.
+    CHECK(resumed.exit_code == kExitBlocked);
+    CHECK(Has(resumed, "already holds rows"));
+  }
+  // And the copy runs again without being blocked by the crashed run.
+  FerryResult again = RunFerry("run --truncate" + narrow + Ends(source.Url(), dest.Url()));
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
+  CHECK_FALSE(Has(again, "holds an interrupted"));
+  CHECK(Count(dest, "big") == 20000);
+  CHECK(Count(dest, "small") == 300);
+  CHECK(Count(dest, "extra") == 1);
+}
+
+TEST_CASE("a resume after another run wrote into one of the run's tables is refused",
+          "[mistakes][resume][postgresql]") {
+  TestDatabase source(Db::kPostgres, "touched_src");
+  TestDatabase dest(Db::kPostgres, "touched_dst");
+  source.Exec(
+      "CREATE TABLE big (id int PRIMARY KEY, v text NOT NULL);\n"
+      "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 20000) g;\n"
+      "CREATE TABLE small (id int PRIMARY KEY);\n"
+      "INSERT INTO small SELECT g FROM generate_series(1, 10) g;\n"
+      "ANALYZE");
+  const std::string both = " --partitions 8 --writers 1";
+  {
+    setenv("FERRY_TEST_CRASH", "after-commit:2", 1);
+    FerryResult crashed = RunFerry("run -q" + both + Ends(source.Url(), dest.Url()));
+    unsetenv("FERRY_TEST_CRASH");
+    REQUIRE(crashed.exit_code == 86);
+  }
+  // Runs are ordered by their start, to the second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // Another copy (of big only) writes into big and fails half way: it covers nothing.
+  dest.Exec("ALTER TABLE big ADD CONSTRAINT short_v CHECK (id < 15000) NOT VALID");
+  FerryResult partial =
+      RunFerry("run --truncate --include big" + both + Ends(source.Url(), dest.Url()));
+  INFO(partial.output);
+  REQUIRE(partial.exit_code == kExitTablesFailed);
+  dest.Exec("ALTER TABLE big DROP CONSTRAINT short_v");
+
+  FerryResult resumed = RunFerry("run --resume" + both + Ends(source.Url(), dest.Url()));
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == kExitBlocked);
+  CHECK(Has(resumed, "cannot be resumed"));
+  CHECK(Has(resumed, "big"));
+}
+
+TEST_CASE("--resume with a plan file that differs from the stored plan names the difference",
+          "[mistakes][resume][plan][postgresql]") {
+  TestDatabase source(Db::kPostgres, "planres_src");
+  TestDatabase dest(Db::kPostgres, "planres_dst");
+  source.Exec(
+      "CREATE TABLE big (id int PRIMARY KEY, amount numeric(10,2) NOT NULL);\n"
+      "INSERT INTO big SELECT g, g / 100.0 FROM generate_series(1, 20000) g;\n"
+      "ANALYZE");
+  TempFile plan_file("ferry-resume-plan.json");
+  FerryResult plan = RunFerry("plan --partitions 8 -o " + ShellQuote(plan_file.path) +
+                              Ends(source.Url(), dest.Url()));
+  INFO(plan.output);
+  REQUIRE(plan.exit_code == 0);
+  {
+    setenv("FERRY_TEST_CRASH", "after-commit:2", 1);
+    FerryResult crashed = RunFerry("run -q --writers 1 --plan " + ShellQuote(plan_file.path));
+    unsetenv("FERRY_TEST_CRASH");
+    INFO(crashed.output);
+    REQUIRE(crashed.exit_code == 86);
+  }
+  // Runs are ordered by their start, to the second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // The same plan resumes.
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(plan_file.path));
+  doc["tables"][0]["columns"][1]["destination_type"] = "numeric(12,2)";
+  TempFile fixed("ferry-fixed-plan.json");
+  Write(fixed.path, doc.dump(2));
+  FerryResult edited = RunFerry("run --resume --plan " + ShellQuote(fixed.path));
+  INFO(edited.output);
+  CHECK(edited.exit_code == kExitUsage);
+  CHECK(Has(edited, "differs"));
+  CHECK(Has(edited, "columns[1].destination_type: numeric(12,2) here, numeric(10,2) stored"));
+
+  FerryResult same = RunFerry("run --resume --plan " + ShellQuote(plan_file.path));
+  INFO(same.output);
+  CHECK(same.exit_code == 0);
+  CHECK(Count(dest, "big") == 20000);
+}
+
+TEST_CASE("a bad type in an edited plan is refused before any table is written",
+          "[mistakes][plan][postgresql][mariadb][sqlite]") {
+  for (Db db : kAllDbs) {
+    DYNAMIC_SECTION(DbName(db)) {
+      TestDatabase source(Db::kPostgres, "badtype_src");
+      TestDatabase dest(db, "badtype_dst");
+      source.Exec(
+          "CREATE TABLE a_first (id int PRIMARY KEY);\n"
+          "INSERT INTO a_first VALUES (1), (2);\n"
+          "CREATE TABLE b_second (id int PRIMARY KEY, note text);\n"
+          "INSERT INTO b_second VALUES (1, 'x')");
+      TempFile plan_file("ferry-badtype-plan.json");
+      REQUIRE(RunFerry("plan -o " + ShellQuote(plan_file.path) + Ends(source.Url(), dest.Url()))
+                  .exit_code == 0);
+      nlohmann::json doc = nlohmann::json::parse(std::ifstream(plan_file.path));
+      size_t second = doc["tables"][0]["source"]["name"] == "b_second" ? 0 : 1;
+      // SQLite takes any type name, but not a malformed one.
+      doc["tables"][second]["columns"][1]["destination_type"] =
+          db == Db::kSQLite ? "varchar(" : "vachar(20)";
+      Write(plan_file.path, doc.dump(2));
+      FerryResult run = RunFerry("run --plan " + ShellQuote(plan_file.path));
+      INFO(run.output);
+      CHECK(run.exit_code == kExitBlocked);
+      CHECK(Has(run, "b_second"));
+      CHECK(Has(run, "cannot be created as planned"));
+      // Nothing was created or written: not the good table either.
+      const std::string exists =
+          db == Db::kSQLite
+              ? "SELECT count(*) FROM sqlite_master WHERE name = 'a_first'"
+              : "SELECT count(*) FROM information_schema.tables WHERE table_name = 'a_first'" +
+                    std::string(db == Db::kMariaDB ? " AND table_schema = DATABASE()" : "");
+      CHECK(dest.QueryValue(exists) == "0");
+    }
+  }
+}
+
+TEST_CASE("a foreign key or index of an edited plan naming a missing column is refused first",
+          "[mistakes][plan][postgresql]") {
+  TestDatabase source(Db::kPostgres, "badfk_src");
+  TestDatabase dest(Db::kPostgres, "badfk_dst");
+  source.Exec(
+      "CREATE TABLE customers (id int PRIMARY KEY);\n"
+      "CREATE TABLE orders (id int PRIMARY KEY, customer int REFERENCES customers (id));\n"
+      "CREATE INDEX orders_customer ON orders (customer)");
+  TempFile plan_file("ferry-badfk-plan.json");
+  REQUIRE(RunFerry("plan -o " + ShellQuote(plan_file.path) + Ends(source.Url(), dest.Url()))
+              .exit_code == 0);
+  nlohmann::json doc = nlohmann::json::parse(std::ifstream(plan_file.path));
+  for (auto& t : doc["tables"]) {
+    if (t["source"]["name"] != "orders") continue;
+    REQUIRE(t["foreign_keys"].size() == 1);
+    t["foreign_keys"][0]["referenced_columns"][0] = "customer_id";
+  }
+  Write(plan_file.path, doc.dump(2));
+  FerryResult run = RunFerry("run --plan " + ShellQuote(plan_file.path));
+  INFO(run.output);
+  CHECK(run.exit_code == kExitBlocked);
+  CHECK(Has(run, "foreign_keys[0]"));
+  CHECK(Has(run, "customer_id"));
+  CHECK(dest.QueryValue("SELECT count(*) FROM pg_tables WHERE tablename = 'customers'") == "0");
+}
+
+TEST_CASE("a rename that matches nothing is a usage error naming it", "[mistakes][sqlite]") {
+  TestDatabase source(Db::kPostgres, "rename_src");
+  TestDatabase dest(Db::kSQLite, "rename_dst");
+  source.Exec("CREATE TABLE orders (id int PRIMARY KEY, amount int)");
+  TempFile job("ferry-rename-typo.yaml");
+  Write(job.path,
+        "rename:\n"
+        "  tables:\n"
+        "    - from: ordrs\n"
+        "      to: sales\n"
+        "  columns:\n"
+        "    - table: orders\n"
+        "      from: amont\n"
+        "      to: total\n");
+  for (const char* command : {"run", "check", "plan"}) {
+    DYNAMIC_SECTION(command) {
+      FerryResult r = RunFerry(std::string(command) + " --job " + ShellQuote(job.path) +
+                               Ends(source.Url(), dest.Url()));
+      INFO(r.output);
+      CHECK(r.exit_code == (std::string(command) == "check" ? kExitBlocked : kExitUsage));
+      CHECK(Has(r, "rename.tables[0]: from 'ordrs' matches no source table"));
+      CHECK(Has(r, "rename.columns[0]: no table matching 'orders' has a column 'amont'"));
+    }
+  }
+  CHECK_FALSE(std::filesystem::exists(dest.Url().substr(7) + "-journal"));
+}
+
+TEST_CASE("a misspelt URL scheme is a usage error suggesting the scheme meant", "[mistakes]") {
+  TestDatabase dest(Db::kSQLite, "scheme_dst");
+  FerryResult r = RunFerry("run" + Ends("postgress://ferry@127.0.0.1:5432/db", dest.Url()));
+  INFO(r.output);
+  CHECK(r.exit_code == kExitUsage);
+  CHECK(Has(r, "unknown scheme postgress"));
+  CHECK(Has(r, "known: postgresql, postgres, mysql, mariadb, sqlite"));
+  CHECK(Has(r, "did you mean postgres?"));
+  FerryResult lite = RunFerry("run" + Ends("sqlit:/tmp/x.db", dest.Url()));
+  INFO(lite.output);
+  CHECK(lite.exit_code == kExitUsage);
+  CHECK(Has(lite, "did you mean sqlite?"));
+}
+
+TEST_CASE("an unreadable job file is a usage error saying why", "[mistakes]") {
+  TempFile dir("ferry-job-dir");
+  std::filesystem::create_directory(dir.path);
+  FerryResult missing = RunFerry("run --job " + ShellQuote(dir.path + "/missing.yaml"));
+  INFO(missing.output);
+  CHECK(missing.exit_code == kExitUsage);
+  CHECK(Has(missing, "missing.yaml: no such file"));
+  FerryResult directory = RunFerry("run --job " + ShellQuote(dir.path));
+  INFO(directory.output);
+  CHECK(directory.exit_code == kExitUsage);
+  CHECK(Has(directory, "it is a directory"));
+  if (geteuid() != 0) {  // root reads any file
+    const std::string locked = dir.path + "/locked.yaml";
+    Write(locked, "source: sqlite:/tmp/x.db\n");
+    chmod(locked.c_str(), 0);
+    FerryResult denied = RunFerry("run --job " + ShellQuote(locked));
+    INFO(denied.output);
+    CHECK(denied.exit_code == kExitUsage);
+    CHECK(Has(denied, "permission denied"));
+  }
+}
+
+TEST_CASE("an odbc.ini readable by others that holds a password is refused, naming its mode",
+          "[mistakes][mariadb]") {
+  TestDatabase source(Db::kMariaDB, "odbcini_src");
+  TestDatabase dest(Db::kSQLite, "odbcini_dst");
+  source.Exec("CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1)");
+  TempFile ini("ferry-odbc.ini");
+  const std::string url = source.Url();
+  const size_t colon = url.rfind(':');
+  const std::string port = url.substr(colon + 1, url.rfind('/') - colon - 1);
+  Write(ini.path, "[ferry_mistakes_dsn]\nDriver = MariaDB Unicode\nServer = 127.0.0.1\nPort = " +
+                      port + "\nDatabase = " + source.name() +
+                      "\nUser = ferry\nPassword = " + TestPassword() + "\n");
+  chmod(ini.path.c_str(), 0644);
+  setenv("ODBCINI", ini.path.c_str(), 1);
+  FerryResult open = RunFerry("run" + Ends("ferry_mistakes_dsn", dest.Url()), false);
+  chmod(ini.path.c_str(), 0600);
+  FerryResult closed = RunFerry("run" + Ends("ferry_mistakes_dsn", dest.Url()), false);
+  unsetenv("ODBCINI");
+  {
+    INFO(open.output);
+    CHECK(open.exit_code == kExitUsage);
+    CHECK(Has(open, ini.path));
+    CHECK(Has(open, "mode 0644"));
+    CHECK(Has(open, "readable by others"));
+    CHECK_FALSE(Has(open, TestPassword()));
+  }
+  INFO(closed.output);
+  CHECK(closed.exit_code == 0);
+  CHECK_FALSE(Has(closed, TestPassword()));
+}
+
+TEST_CASE("a refused value is described by kind and size unless --show-values",
+          "[mistakes][postgresql]") {
+  TestDatabase source(Db::kPostgres, "hidden_src");
+  TestDatabase dest(Db::kPostgres, "hidden_dst");
+  source.Exec(
+      "CREATE TABLE prices (id int PRIMARY KEY, amount numeric(10,2));\n"
+      "INSERT INTO prices VALUES (1, 1.5), (7, 12345.67)");
+  dest.Exec("CREATE TABLE prices (id int PRIMARY KEY, amount numeric(5,2))");
+  FerryResult hidden = RunFerry("run --append" + Ends(source.Url(), dest.Url()));
+  INFO(hidden.output);
+  CHECK(hidden.exit_code == kExitTablesFailed);
+  CHECK_FALSE(Has(hidden, "12345.67"));
+  CHECK_FALSE(Has(hidden, "12345"));
+  CHECK(Has(hidden, "a numeric with 5 integer digits and 2 after the point is out of range"));
+  CHECK(Has(hidden, "(id)=(7)"));  // the key still names the row
+
+  FerryResult shown = RunFerry("run --append --show-values" + Ends(source.Url(), dest.Url()));
+  INFO(shown.output);
+  CHECK(shown.exit_code == kExitTablesFailed);
+  CHECK(Has(shown, "12345.67 is out of range for numeric(5,2)"));
+}
+
+TEST_CASE("an emoji in a table name into MariaDB is refused by check and run, naming the table",
+          "[mistakes][mariadb]") {
+  TestDatabase source(Db::kPostgres, "emoji_src");
+  TestDatabase dest(Db::kMariaDB, "emoji_dst");
+  source.Exec(
+      "CREATE TABLE plain (id int PRIMARY KEY);\n"
+      "INSERT INTO plain VALUES (1);\n"
+      "CREATE TABLE \"party🎉\" (id int PRIMARY KEY);\n"
+      "INSERT INTO \"party🎉\" VALUES (1)");
+  FerryResult check = RunFerry("check" + Ends(source.Url(), dest.Url()));
+  INFO(check.output);
+  CHECK(check.exit_code == kExitBlocked);
+  CHECK(Has(check, "party🎉"));
+  CHECK(Has(check, "Basic Multilingual Plane"));
+  CHECK_FALSE(Has(check, "Illegal mix of collations"));
+  FerryResult run = RunFerry("run" + Ends(source.Url(), dest.Url()));
+  INFO(run.output);
+  CHECK(run.exit_code == kExitBlocked);
+  CHECK(Has(run, "Basic Multilingual Plane"));
+  CHECK_FALSE(Has(run, "Illegal mix of collations"));
+  CHECK(dest.QueryValue("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                        "DATABASE() AND table_name = 'plain'") == "0");
+
+  // Renamed, it copies.
+  TempFile job("ferry-emoji-job.yaml");
+  Write(job.path,
+        "rename:\n"
+        "  tables:\n"
+        "    - from: party🎉\n"
+        "      to: party\n");
+  FerryResult renamed =
+      RunFerry("run --job " + ShellQuote(job.path) + Ends(source.Url(), dest.Url()));
+  INFO(renamed.output);
+  CHECK(renamed.exit_code == 0);
+  CHECK(Count(dest, "party") == 1);
+}
+
+TEST_CASE("a TRUNCATE behind a reader's lock waits briefly, names the reader, and fails the table",
+          "[mistakes][locks][postgresql][mariadb]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION(DbName(db)) {
+      TestDatabase source(Db::kPostgres, "lock_src");
+      TestDatabase dest(db, "lock_dst");
+      source.Exec(
+          "CREATE TABLE held (id int PRIMARY KEY);\n"
+          "INSERT INTO held VALUES (1), (2);\n"
+          "CREATE TABLE free (id int PRIMARY KEY);\n"
+          "INSERT INTO free VALUES (1)");
+      REQUIRE(RunFerry("run" + Ends(source.Url(), dest.Url())).exit_code == 0);
+      // A reader keeps a transaction open on `held` while ferry is asked to empty it.
+      std::string command;
+      if (db == Db::kPostgres) {
+        command = "PGPASSWORD=" + ShellQuote(TestPassword()) + " psql -X -q " +
+                  ShellQuote(dest.Url() + "?application_name=lock_holder") +
+                  " -c 'BEGIN' -c 'SELECT count(*) FROM held' -c 'SELECT pg_sleep(40)' "
+                  ">/dev/null 2>&1 &";
+      } else {
+        const std::string url = dest.Url();
+        const std::string port =
+            url.substr(url.rfind(':') + 1, url.rfind('/') - url.rfind(':') - 1);
+        command = "mariadb -h 127.0.0.1 -P " + port + " -u ferry -p" + ShellQuote(TestPassword()) +
+                  " " + dest.name() +
+                  " -e 'START TRANSACTION; SELECT count(*) FROM held; SELECT SLEEP(40);' "
+                  ">/dev/null 2>&1 &";
+      }
+      REQUIRE(std::system(command.c_str()) == 0);
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      const auto start = std::chrono::steady_clock::now();
+      FerryResult run = RunFerry("run --truncate" + Ends(source.Url(), dest.Url()));
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      INFO(run.output);
+      CHECK(run.exit_code == kExitTablesFailed);
+      CHECK(Has(run, "write mode truncate: emptying 2 destination tables"));
+      CHECK(Has(run, "waiting to empty"));
+      CHECK(Has(run, db == Db::kPostgres ? "lock_holder" : "user ferry"));
+      CHECK(Has(run, "cannot empty table"));
+      CHECK(seconds < 39);
+      // The other table was copied; the held one kept its rows.
+      CHECK(Count(dest, "free") == 1);
+      CHECK(Count(dest, "held") == 2);
+      // End the reader.
+      if (db == Db::kPostgres) {
+        dest.Exec(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+            "'lock_holder'");
+      } else {
+        for (const Row& r : dest.Query("SELECT id FROM information_schema.processlist WHERE "
+                                       "info LIKE 'SELECT SLEEP(40)%'")) {
+          dest.Exec("KILL CONNECTION " + r[0].value_or("0"));
+        }
+      }
+    }
+  }
+}
