@@ -183,7 +183,17 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
 
 RunHistory ReadRunHistory(Endpoint& destination, const std::string& state_prefix) {
   RunHistory history;
-  history.runs = OpenStore(destination, state_prefix)->Runs();
+  std::unique_ptr<RunStore> store = OpenStore(destination, state_prefix);
+  history.runs = store->Runs();
+  // A run (or sync) marked running while no process holds the destination's lock lost its
+  // process: it is recorded, and shown, as interrupted, never as running.
+  if (std::any_of(history.runs.begin(), history.runs.end(),
+                  [](const RunRecord& r) { return r.status == RunStatus::kRunning; })) {
+    if (std::unique_ptr<ScopeLock> lock = store->TryLock()) {
+      MarkDeadRuns(*store);
+      history.runs = store->Runs();
+    }
+  }
   return history;
 }
 

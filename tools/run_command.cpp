@@ -17,6 +17,7 @@
 #include "scheduler/profile.hpp"
 #include "scheduler/run_control.hpp"
 #include "scheduler/stop.hpp"
+#include "scheduler/sync_run.hpp"
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
@@ -91,15 +92,25 @@ int Run(const RunFlags& flags) {
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, c.inline_password);
   if (!flags.quiet) PrintEnds(*source, *dest);
   std::string scope;
+  std::vector<TableName> tables;  // the source tables in scope
   std::function<Plan()> make_plan;
   if (plan) {
     scope = RunScopeKey(*plan);
+    for (const TablePlan& t : plan->tables) tables.push_back(t.source);
     make_plan = [&] { return *plan; };
   } else {
     job.source = WithoutSecrets(job.source);
     job.destination = WithoutSecrets(job.destination);
-    scope = RunScopeKey(job.source, job.destination, TablesInScope(*source, job));
+    tables = TablesInScope(*source, job);
+    scope = RunScopeKey(job.source, job.destination, tables);
     make_plan = [&] { return BuildPlan(*source, *dest, job, options.partitions); };
+  }
+  if (!flags.explain) {
+    // A tracked source keeps its change log for this destination from here on (ferry sync).
+    if (std::string warning = RegisterCopyWithChangeLogs(*source, *dest, tables);
+        !warning.empty()) {
+      fmt::print(stderr, "ferry: warning: {}\n", warning);
+    }
   }
   ConsoleObserver console(stdout, flags.quiet, flags.verbose);
   RunControl control;
