@@ -118,6 +118,9 @@ struct SyncPosition {
   // (canonical text)
   std::string position;
   std::string updated_at;  // when it was written (UTC, ISO 8601); filled by Get
+  // The column pairs (names and declared types at both ends) the position was applied with, so
+  // a later sync sees a column retyped at either end; "" when not recorded yet.
+  std::string shape;
 };
 
 class SyncStateStore {
@@ -130,6 +133,8 @@ class SyncStateStore {
   virtual std::vector<std::string> SetSql(const TableName& destination,
                                           const SyncPosition& position) = 0;
   virtual void Forget(const TableName& destination) = 0;
+  // Records the shape of `destination`'s sync (no row yet: nothing).
+  virtual void SetShape(const TableName& destination, const std::string& shape) = 0;
   // Writes `position` now, in a transaction of its own.
   virtual void Set(const TableName& destination, const SyncPosition& position) = 0;
   // This destination's identity as a consumer of change logs: random, made once and kept in

@@ -712,7 +712,18 @@ class SqlSyncState final : public SyncStateStore {
         name_{std::move(schema), std::move(prefix) + "sync_state"} {}
 
   void Prepare() override {
-    if (dialect_.DescribeTable(*session_, name_)) return;
+    if (std::optional<Table> t = dialect_.DescribeTable(*session_, name_)) {
+      // A state table of an older ferry gains the shape column.
+      if (!t->FindColumn("shape")) {
+        Column c;
+        c.type.kind = TypeKind::kText;
+        c.type.length = -1;
+        c.type = dialect_.MapType(c.type, Engine::kOther);
+        session_->Execute(fmt::format("ALTER TABLE {} ADD COLUMN shape {}",
+                                      dialect_.QualifiedName(name_), c.type.native));
+      }
+      return;
+    }
     Table t;
     t.name = name_;
     auto add = [&](const char* name, TypeKind kind, int64_t length, bool key) {
@@ -730,18 +741,26 @@ class SqlSyncState final : public SyncStateStore {
     add("mode", TypeKind::kVarchar, 16, false);
     add("position", TypeKind::kText, -1, false);
     add("updated_at", TypeKind::kVarchar, 32, false);
+    add("shape", TypeKind::kText, -1, false);
     session_->Execute(dialect_.CreateTableSql(t));
   }
 
   std::optional<SyncPosition> Get(const TableName& d) override {
     auto rows = session_->Query(
-        fmt::format("SELECT mode, position, updated_at FROM {} WHERE dest_schema = {} AND "
-                    "dest_name = {}",
+        fmt::format("SELECT mode, position, updated_at, shape FROM {} WHERE dest_schema = {} "
+                    "AND dest_name = {}",
                     dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
                     dialect_.TextLiteral(d.name)));
     if (rows.empty()) return std::nullopt;
     return SyncPosition{rows[0][0].value_or(""), rows[0][1].value_or(""),
-                        rows[0][2].value_or("")};
+                        rows[0][2].value_or(""), rows[0][3].value_or("")};
+  }
+
+  void SetShape(const TableName& d, const std::string& shape) override {
+    session_->Execute(fmt::format("UPDATE {} SET shape = {} WHERE dest_schema = {} AND dest_name "
+                                  "= {}",
+                                  dialect_.QualifiedName(name_), dialect_.TextLiteral(shape),
+                                  dialect_.TextLiteral(d.schema), dialect_.TextLiteral(d.name)));
   }
 
   void Set(const TableName& d, const SyncPosition& p) override {
@@ -786,10 +805,11 @@ class SqlSyncState final : public SyncStateStore {
 
   std::vector<std::string> SetSql(const TableName& d, const SyncPosition& p) override {
     return {Delete(d), fmt::format("INSERT INTO {} (dest_schema, dest_name, mode, position, "
-                                   "updated_at) VALUES ({}, {}, {}, {}, {})",
+                                   "updated_at, shape) VALUES ({}, {}, {}, {}, {}, {})",
                                    dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
                                    dialect_.TextLiteral(d.name), dialect_.TextLiteral(p.mode),
-                                   dialect_.TextLiteral(p.position), dialect_.TextLiteral(Now()))};
+                                   dialect_.TextLiteral(p.position), dialect_.TextLiteral(Now()),
+                                   p.shape.empty() ? "NULL" : dialect_.TextLiteral(p.shape))};
   }
 
   void Forget(const TableName& d) override { session_->Execute(Delete(d)); }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <ctime>
 #include <random>
@@ -135,6 +136,62 @@ std::string CopyAgainAdvice(const TableCopyPlan& copy) {
                      DisplayName(copy.source.name));
 }
 
+// Whether a `ferry run` that started at or after `since` copied destination `table` completely.
+bool CopiedSince(RunStore& store, const TableName& table, const std::string& since) {
+  for (const RunRecord& r : store.Runs()) {
+    if (r.command != "run" || r.status == RunStatus::kRunning || r.started_at < since) continue;
+    for (const TableRecord& t : store.Tables(r.id)) {
+      if (t.destination == table && t.state == "done") return true;
+    }
+  }
+  return false;
+}
+
+// The column pairs a table is synced with, names and declared types at both ends, one line each.
+std::string ShapeText(const TablePlan& plan) {
+  std::string out;
+  for (const PlannedColumn& c : plan.columns) {
+    out += c.source + "\t" + c.destination + "\t" + c.source_type + "\t" + c.destination_type +
+           "\n";
+  }
+  return out;
+}
+
+// Columns whose declared type changed at either end between two shapes (columns in both only:
+// added and dropped ones are found otherwise), as "name (was -> now)".
+std::vector<std::string> Retyped(const std::string& was, const std::string& now) {
+  auto parse = [](const std::string& text) {
+    std::vector<std::array<std::string, 4>> out;
+    size_t at = 0;
+    while (at < text.size()) {
+      size_t end = text.find('\n', at);
+      if (end == std::string::npos) end = text.size();
+      std::array<std::string, 4> fields;
+      size_t from = at;
+      for (size_t f = 0; f < 4; ++f) {
+        size_t tab = f < 3 ? text.find('\t', from) : end;
+        if (tab == std::string::npos || tab > end) tab = end;
+        fields[f] = text.substr(from, tab - from);
+        from = std::min(tab + 1, end);
+      }
+      out.push_back(fields);
+      at = end + 1;
+    }
+    return out;
+  };
+  std::vector<std::string> out;
+  for (const auto& n : parse(now)) {
+    for (const auto& w : parse(was)) {
+      if (w[0] != n[0] || w[1] != n[1]) continue;
+      if (w[2] != n[2]) out.push_back(fmt::format("{} ({} -> {} at the source)", n[1], w[2], n[2]));
+      if (w[3] != n[3]) {
+        out.push_back(fmt::format("{} ({} -> {} at the destination)", n[1], w[3], n[3]));
+      }
+    }
+  }
+  return out;
+}
+
 // Columns that changed between the copy and now, at either end.
 struct Drift {
   std::vector<std::string> added;    // at the source only (destination names)
@@ -223,6 +280,10 @@ std::string DriftMessage(const Drift& drift, const TableCopyPlan& copy, const Ta
     std::optional<Table> s = source.DescribeTable(plan.source);
     std::optional<Table> d = destination.DescribeTable(plan.destination);
     for (const std::string& name : drift.retyped) {
+      if (name.find(" (") != std::string::npos) {  // already says how
+        types += (types.empty() ? "" : ", ") + name;
+        continue;
+      }
       std::optional<int> at_s = s ? FindByName(*s, name) : std::nullopt;
       std::optional<int> at_d = d ? FindByName(*d, name) : std::nullopt;
       types += fmt::format("{}{} ({} at the source, {} at the destination)",
@@ -230,8 +291,9 @@ std::string DriftMessage(const Drift& drift, const TableCopyPlan& copy, const Ta
                            at_s ? s->columns[size_t(*at_s)].type.native : "?",
                            at_d ? d->columns[size_t(*at_d)].type.native : "?");
     }
-    out += fmt::format(" column(s) {} changed type so that their values no longer go together "
-                       "(ferry does not change a column's type: alter it yourself);",
+    out += fmt::format(" column(s) {} changed type since the copy (ferry does not change a "
+                       "column's type, nor sync values into a column of another type: alter it "
+                       "yourself);",
                        types);
   }
   (void)copy;
@@ -331,7 +393,8 @@ class Syncer {
     } else if (std::optional<LogConsumer> registered =
                    tracker.Registration(copy.source, consumer_.id);
                registered &&
-               (!recorded || CopiedSince(copy.destination.name, registered->updated_at))) {
+               (!recorded ||
+                CopiedSince(store_, copy.destination.name, registered->updated_at))) {
       applied = registered->applied;
     } else if (recorded && at->mode == "resync" && position.generation == generation.generation) {
       throw Error(ErrorCode::kResyncNeeded,
@@ -395,7 +458,8 @@ class Syncer {
           }
           Fill(job, prepared, std::move(read), std::move(remove),
                state.SetSql(copy.destination.name,
-                            {"tracked", FormatPosition(me.generation, batch.last_sequence), ""}));
+                            {"tracked", FormatPosition(me.generation, batch.last_sequence), "",
+                             ShapeText(*prepared.plan)}));
           return true;
         };
       }
@@ -464,17 +528,6 @@ class Syncer {
                 ErrorContext{DisplayName(copy.source.name), "", "", ""});
   }
 
-  // Whether a `ferry run` that started at or after `since` copied `table` completely.
-  bool CopiedSince(const TableName& table, const std::string& since) {
-    for (const RunRecord& r : store_.Runs()) {
-      if (r.command != "run" || r.status == RunStatus::kRunning || r.started_at < since) continue;
-      for (const TableRecord& t : store_.Tables(r.id)) {
-        if (t.destination == table && t.state == "done") return true;
-      }
-    }
-    return false;
-  }
-
   // A log batch collapsed to its keys: every changed key's row is read again as it is now (a
   // key changed twice since the last sync is applied once), and a key whose last change was a
   // delete is deleted first. When the source has the row again by the time it is read
@@ -528,7 +581,8 @@ class Syncer {
     // Without a lower bound the range still skips rows whose watermark is NULL, which no mark
     // can ever select; the full copy brought them.
     out.upserted = Apply(prepared, read, std::nullopt,
-                         state.SetSql(copy.destination.name, {"watermark", *mark, ""}));
+                         state.SetSql(copy.destination.name,
+                                      {"watermark", *mark, "", ShapeText(*prepared.plan)}));
     out.position = *mark;
     ++out.batches;
   }
@@ -666,6 +720,26 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
       drift_errors[i] = e.what();
       continue;
     }
+    if (!problems[i] && !prepared.skip) {
+      // A column retyped at either end since the last sync (the types ferry paired then are
+      // recorded with the position), unless the table was copied again since.
+      try {
+        const std::string shape = ShapeText(*prepared.plan);
+        std::optional<SyncPosition> at = state->Get(prepared.plan->destination);
+        if (at && at->shape != shape) {
+          std::vector<std::string> retyped = Retyped(at->shape, shape);
+          if (!retyped.empty() &&
+              !CopiedSince(*store, prepared.plan->destination, at->updated_at)) {
+            drift.retyped = std::move(retyped);
+          } else if (drift.empty()) {
+            state->SetShape(prepared.plan->destination, shape);
+          }
+        }
+      } catch (const Error& e) {
+        drift_errors[i] = e.what();
+        continue;
+      }
+    }
     if (drift.empty()) continue;
     if (!options.apply_schema_changes || !drift.retyped.empty()) {
       drift_errors[i] =
@@ -712,6 +786,10 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
     // The destination's shape changed: plan again against it.
     problems.clear();
     planned = PlanAndPrepare(source, destination, upsert, WholeTables(), &problems);
+    for (size_t i = 0; i < planned.tables.size(); ++i) {
+      if (applied_changes[i].empty() || problems[i] || planned.tables[i].skip) continue;
+      state->SetShape(planned.tables[i].plan->destination, ShapeText(*planned.tables[i].plan));
+    }
   }
   const Plan& plan = planned.plan;
   const std::vector<PreparedTable>& tables = planned.tables;
