@@ -184,9 +184,9 @@ class SqlChangeTracker final : public ChangeTracker {
     });
   }
 
+  // Called once tracking is known to be enabled: its bookkeeping tables exist.
   std::optional<LogConsumer> Registration(const Table& table, const std::string& id) override {
     const TableName consumers = ConsumersName(table.name);
-    if (!dialect_.DescribeTable(*session_, consumers)) return std::nullopt;
     auto rows = session_->Query(fmt::format(
         "SELECT c.consumer, c.destination, c.generation, c.applied, c.updated_at FROM {} c JOIN "
         "{} t ON t.table_name = c.table_name AND t.generation = c.generation WHERE c.table_name "
@@ -373,12 +373,23 @@ class SqlChangeTracker final : public ChangeTracker {
   // The generation row, locked against Join and Purge of other processes when `lock` (inside a
   // transaction); nullopt when there is none.
   std::optional<TrackGeneration> ReadGeneration(const Table& table, bool lock) {
-    const TableName tracking = TrackingName(table.name);
-    if (!lock && !dialect_.DescribeTable(*session_, tracking)) return std::nullopt;
-    auto rows = session_->Query(fmt::format(
+    const std::string sql = fmt::format(
         "SELECT generation, purged_below FROM {} WHERE table_name = {}{}",
-        dialect_.QualifiedName(tracking), dialect_.TextLiteral(table.name.name),
-        lock && dialect_.engine() != Engine::kSQLite ? " FOR UPDATE" : ""));
+        dialect_.QualifiedName(TrackingName(table.name)), dialect_.TextLiteral(table.name.name),
+        lock && dialect_.engine() != Engine::kSQLite ? " FOR UPDATE" : "");
+    std::vector<SqlSession::Row> rows;
+    if (lock) {
+      rows = session_->Query(sql);
+    } else {
+      // Outside a transaction a missing table is just "none" (a log of an older ferry), found
+      // without a catalog look-up on every sync.
+      try {
+        rows = session_->Query(sql);
+      } catch (const Error&) {
+        if (dialect_.DescribeTable(*session_, TrackingName(table.name))) throw;
+        return std::nullopt;
+      }
+    }
     if (rows.empty()) return std::nullopt;
     return TrackGeneration{ToInt(rows[0][0]), ToInt(rows[0][1])};
   }

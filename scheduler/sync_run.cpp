@@ -91,17 +91,6 @@ LockedRunState LockRunState(Endpoint& destination) {
   return state;
 }
 
-// Runs still marked running while this process holds the destination's lock belong to
-// processes that are gone (killed, crashed): they are recorded as interrupted.
-void MarkDeadRuns(RunStore& store) {
-  for (const RunRecord& r : store.Runs()) {
-    if (r.status != RunStatus::kRunning) continue;
-    std::string summary = "its process ended without finishing (killed or crashed)";
-    if (!r.summary.empty() && r.summary != "resumed") summary += "; " + r.summary;
-    store.FinishRun(r.id, RunStatus::kInterrupted, summary);
-  }
-}
-
 // A tracked position: "<generation>/<applied sequence>". A position an older ferry wrote has no
 // generation (0), which matches no tracking.
 struct TrackedPosition {
@@ -693,7 +682,6 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
     report.busy = true;
     return report;
   }
-  MarkDeadRuns(*store);
   Job upsert = job;
   upsert.write_mode = WriteMode::kUpsert;
   for (TableOverride& o : upsert.overrides) o.write_mode = WriteMode::kUpsert;
