@@ -117,6 +117,8 @@ const char* ErrorCodeName(ErrorCode code) noexcept {
       return "interrupted";
     case ErrorCode::kBusy:
       return "busy";
+    case ErrorCode::kResyncNeeded:
+      return "resync-needed";
     case ErrorCode::kInternal:
       return "internal";
   }

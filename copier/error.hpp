@@ -20,6 +20,7 @@ enum class ErrorCode {
   kIo,             // local files
   kInterrupted,    // the user stopped the run
   kBusy,           // another ferry process is writing into the destination
+  kResyncNeeded,   // sync: a gap in a table's change log; the table must be copied again
   kInternal,       // a bug in ferry
 };
 

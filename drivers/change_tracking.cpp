@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <random>
 
 #include "copier/error.hpp"
 
@@ -42,6 +43,23 @@ int64_t ToInt(const std::optional<std::string>& v) {
   return v && !v->empty() ? std::stoll(*v) : 0;
 }
 
+std::string Now();
+
+// Beside the change logs, in each schema with tracked tables: one row per tracked table (its
+// generation and how far its log was purged), and one per destination consuming a table's log.
+TableName TrackingName(const TableName& table) { return {table.schema, "ferry_tracking"}; }
+TableName ConsumersName(const TableName& table) { return {table.schema, "ferry_track_consumers"}; }
+
+// Numbers from the clock: a thousand a microsecond since 1970 (a billion a second), so each
+// enable numbers above everything an earlier log of the table handed out, and its first number
+// is a generation no earlier enable had.
+int64_t ClockSequence() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() *
+         1000;
+}
+
 class SqlChangeTracker final : public ChangeTracker {
  public:
   SqlChangeTracker(const Dialect& dialect, std::function<std::unique_ptr<SqlSession>()> open)
@@ -60,20 +78,24 @@ class SqlChangeTracker final : public ChangeTracker {
         fmt::format("SELECT count(*), max({}) FROM {} WHERE {} <> 'S'", Q(kSeq), L(table), Q(kOp)));
     s.backlog = ToInt(rows.at(0)[0]);
     s.last_sequence = ToInt(rows.at(0)[1]);
+    s.generation = Generation(table);
+    s.consumers = Consumers(table);
     return s;
   }
 
   void Enable(const Table& table) override {
-    if (Status(table).enabled) return;
+    if (Enabled(table)) {
+      Generation(table);  // a log of an older ferry gets its generation row
+      return;
+    }
     const Table log = LogTable(table);
-    std::vector<std::string> sql = {dialect_.CreateTableSql(log)};
-    // Numbers start from the clock (a thousand a microsecond since 1970: a billion a second), so
-    // a log enabled again after a disable, even within the same second, numbers above everything
-    // a destination applied from the one before it.
-    const int64_t first = std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count() *
-                          1000;
+    std::vector<std::string> sql = MetaTablesSql(table);
+    sql.push_back(dialect_.CreateTableSql(log));
+    // Numbers start from the clock, so a log enabled again after a disable, even within the same
+    // second, numbers above everything a destination applied from the one before it; and the
+    // first number is the new generation, which tells every destination of the old one that
+    // its changes from the time tracking was off are not in this log.
+    const int64_t first = ClockSequence();
     switch (dialect_.engine()) {
       case Engine::kPostgres:
         sql.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} RESTART WITH {}", L(table),
@@ -89,10 +111,106 @@ class SqlChangeTracker final : public ChangeTracker {
         break;
     }
     for (std::string& s : TriggerSql(table)) sql.push_back(std::move(s));
+    for (std::string& s : GenerationSql(table, first, 0)) sql.push_back(std::move(s));
     Run(table, sql, /*undo=*/true);
   }
 
-  void Disable(const Table& table) override { Run(table, DropSql(table), false); }
+  void Disable(const Table& table) override {
+    Run(table, DropSql(table), false);
+    // Its generation and consumers go with the log; the bookkeeping tables go with the schema's
+    // last tracked table, so nothing of ferry's stays.
+    const TableName tracking = TrackingName(table.name);
+    if (!dialect_.DescribeTable(*session_, tracking)) return;
+    std::vector<std::string> sql;
+    for (const TableName& t : {tracking, ConsumersName(table.name)}) {
+      sql.push_back(fmt::format("DELETE FROM {} WHERE table_name = {}", dialect_.QualifiedName(t),
+                                dialect_.TextLiteral(table.name.name)));
+    }
+    Run(table, sql, false);
+    if (ToInt(session_->Query("SELECT count(*) FROM " + dialect_.QualifiedName(tracking))
+                  .at(0)[0]) == 0) {
+      Run(table,
+          {"DROP TABLE IF EXISTS " + dialect_.QualifiedName(ConsumersName(table.name)),
+           "DROP TABLE IF EXISTS " + dialect_.QualifiedName(tracking)},
+          false);
+    }
+  }
+
+  TrackGeneration Generation(const Table& table) override {
+    std::optional<TrackGeneration> g = ReadGeneration(table, false);
+    if (g) return *g;
+    // A log an older ferry enabled has no generation: it gets one now, and since what was purged
+    // from it is unknown, everything below its last entry counts as purged (a destination that
+    // applied from it copies again).
+    const int64_t last = ToInt(
+        session_->Query(fmt::format("SELECT max({}) FROM {}", Q(kSeq), L(table))).at(0)[0]);
+    std::vector<std::string> sql = MetaTablesSql(table);
+    for (std::string& s : GenerationSql(table, ClockSequence(), last)) sql.push_back(std::move(s));
+    Run(table, sql, false);
+    return ReadGeneration(table, false).value_or(TrackGeneration{});
+  }
+
+  bool Join(const Table& table, const LogConsumer& consumer, bool keep) override {
+    return InTransaction([&] {
+      std::optional<TrackGeneration> g = ReadGeneration(table, true);
+      if (!g || g->generation != consumer.generation || g->purged_below > consumer.applied) {
+        return false;
+      }
+      if (keep && Registration(table, consumer.id)) return true;
+      for (std::string& s : ConsumerSql(table, consumer)) session_->Execute(s);
+      return true;
+    });
+  }
+
+  int64_t Purge(const Table& table, const LogConsumer& consumer) override {
+    return InTransaction([&]() -> int64_t {
+      std::optional<TrackGeneration> g = ReadGeneration(table, true);
+      if (!g || g->generation != consumer.generation) return 0;
+      for (std::string& s : ConsumerSql(table, consumer)) session_->Execute(s);
+      const int64_t below = ToInt(
+          session_
+              ->Query(fmt::format("SELECT min(applied) FROM {} WHERE table_name = {} AND "
+                                  "generation = {}",
+                                  dialect_.QualifiedName(ConsumersName(table.name)),
+                                  dialect_.TextLiteral(table.name.name), g->generation))
+              .at(0)[0]);
+      if (below <= g->purged_below) return g->purged_below;
+      session_->Execute(fmt::format("DELETE FROM {} WHERE {} < {}", L(table), Q(kSeq), below));
+      session_->Execute(fmt::format(
+          "UPDATE {} SET purged_below = {} WHERE table_name = {}",
+          dialect_.QualifiedName(TrackingName(table.name)), below,
+          dialect_.TextLiteral(table.name.name)));
+      return below;
+    });
+  }
+
+  // Called once tracking is known to be enabled: its bookkeeping tables exist.
+  std::optional<LogConsumer> Registration(const Table& table, const std::string& id) override {
+    const TableName consumers = ConsumersName(table.name);
+    auto rows = session_->Query(fmt::format(
+        "SELECT c.consumer, c.destination, c.generation, c.applied, c.updated_at FROM {} c JOIN "
+        "{} t ON t.table_name = c.table_name AND t.generation = c.generation WHERE c.table_name "
+        "= {} AND c.consumer = {}",
+        dialect_.QualifiedName(consumers), dialect_.QualifiedName(TrackingName(table.name)),
+        dialect_.TextLiteral(table.name.name), dialect_.TextLiteral(id)));
+    if (rows.empty()) return std::nullopt;
+    return LogConsumer{rows[0][0].value_or(""), rows[0][1].value_or(""), ToInt(rows[0][2]),
+                       ToInt(rows[0][3]), rows[0][4].value_or("")};
+  }
+
+  bool Unregister(const Table& table, const std::string& consumer) override {
+    const TableName consumers = ConsumersName(table.name);
+    if (!dialect_.DescribeTable(*session_, consumers)) return false;
+    const std::string where =
+        fmt::format(" FROM {} WHERE table_name = {} AND consumer = {}",
+                    dialect_.QualifiedName(consumers), dialect_.TextLiteral(table.name.name),
+                    dialect_.TextLiteral(consumer));
+    return InTransaction([&] {
+      if (ToInt(session_->Query("SELECT count(*)" + where).at(0)[0]) == 0) return false;
+      session_->Execute("DELETE" + where);
+      return true;
+    });
+  }
 
   int64_t StableSequence(const Table& table) override {
     std::unique_ptr<SqlSession> s = open_();
@@ -181,20 +299,6 @@ class SqlChangeTracker final : public ChangeTracker {
     return batch;
   }
 
-  void Purge(const Table& table, int64_t applied) override {
-    const std::string sql = fmt::format("DELETE FROM {} WHERE {} < {}", L(table), Q(kSeq), applied);
-    if (dialect_.engine() != Engine::kPostgres) return session_->Execute(sql);
-    // The change log is ferry's own: it is purged even in a database fenced read-only.
-    session_->Execute("BEGIN READ WRITE");
-    try {
-      session_->Execute(sql);
-      session_->Execute("COMMIT");
-    } catch (...) {
-      session_->Execute("ROLLBACK");
-      throw;
-    }
-  }
-
   std::optional<bool> RefusesWrites() override {
     std::unique_ptr<SqlSession> s = open_();
     std::string sql;
@@ -252,6 +356,141 @@ class SqlChangeTracker final : public ChangeTracker {
   }
 
  private:
+  std::vector<LogConsumer> Consumers(const Table& table) {
+    std::vector<LogConsumer> out;
+    const TableName consumers = ConsumersName(table.name);
+    if (!dialect_.DescribeTable(*session_, consumers)) return out;
+    for (auto& row : session_->Query(fmt::format(
+             "SELECT consumer, destination, generation, applied, updated_at FROM {} WHERE "
+             "table_name = {} ORDER BY updated_at, consumer",
+             dialect_.QualifiedName(consumers), dialect_.TextLiteral(table.name.name)))) {
+      out.push_back(LogConsumer{row[0].value_or(""), row[1].value_or(""), ToInt(row[2]),
+                                ToInt(row[3]), row[4].value_or("")});
+    }
+    return out;
+  }
+
+  // The generation row, locked against Join and Purge of other processes when `lock` (inside a
+  // transaction); nullopt when there is none.
+  std::optional<TrackGeneration> ReadGeneration(const Table& table, bool lock) {
+    const std::string sql = fmt::format(
+        "SELECT generation, purged_below FROM {} WHERE table_name = {}{}",
+        dialect_.QualifiedName(TrackingName(table.name)), dialect_.TextLiteral(table.name.name),
+        lock && dialect_.engine() != Engine::kSQLite ? " FOR UPDATE" : "");
+    std::vector<SqlSession::Row> rows;
+    if (lock) {
+      rows = session_->Query(sql);
+    } else {
+      // Outside a transaction a missing table is just "none" (a log of an older ferry), found
+      // without a catalog look-up on every sync.
+      try {
+        rows = session_->Query(sql);
+      } catch (const Error&) {
+        if (dialect_.DescribeTable(*session_, TrackingName(table.name))) throw;
+        return std::nullopt;
+      }
+    }
+    if (rows.empty()) return std::nullopt;
+    return TrackGeneration{ToInt(rows[0][0]), ToInt(rows[0][1])};
+  }
+
+  // The bookkeeping tables, where they are missing.
+  std::vector<std::string> MetaTablesSql(const Table& table) {
+    std::vector<std::string> sql;
+    auto column = [&](Table& t, const char* name, TypeKind kind, int64_t length, bool key) {
+      Column c;
+      c.name = name;
+      c.type.kind = kind;
+      c.type.length = length;
+      if (kind == TypeKind::kInteger) c.type.width_bits = 64;
+      c.type = dialect_.MapType(c.type, Engine::kOther);
+      c.nullable = false;
+      if (key) t.primary_key.push_back(int(t.columns.size()));
+      t.columns.push_back(c);
+    };
+    if (!dialect_.DescribeTable(*session_, TrackingName(table.name))) {
+      Table t;
+      t.name = TrackingName(table.name);
+      column(t, "table_name", TypeKind::kVarchar, 255, true);
+      column(t, "generation", TypeKind::kInteger, 0, false);
+      column(t, "purged_below", TypeKind::kInteger, 0, false);
+      column(t, "enabled_at", TypeKind::kVarchar, 32, false);
+      sql.push_back(dialect_.CreateTableSql(t));
+    }
+    if (!dialect_.DescribeTable(*session_, ConsumersName(table.name))) {
+      Table t;
+      t.name = ConsumersName(table.name);
+      column(t, "table_name", TypeKind::kVarchar, 255, true);
+      column(t, "consumer", TypeKind::kVarchar, 64, true);
+      column(t, "destination", TypeKind::kVarchar, 255, false);
+      column(t, "generation", TypeKind::kInteger, 0, false);
+      column(t, "applied", TypeKind::kInteger, 0, false);
+      column(t, "updated_at", TypeKind::kVarchar, 32, false);
+      sql.push_back(dialect_.CreateTableSql(t));
+    }
+    return sql;
+  }
+
+  // A new generation for `table`: the consumers of the old one are forgotten (their next sync
+  // finds its generation gone and is refused).
+  std::vector<std::string> GenerationSql(const Table& table, int64_t generation,
+                                         int64_t purged_below) const {
+    const std::string name = dialect_.TextLiteral(table.name.name);
+    const std::string tracking = dialect_.QualifiedName(TrackingName(table.name));
+    return {fmt::format("DELETE FROM {} WHERE table_name = {}", tracking, name),
+            fmt::format("DELETE FROM {} WHERE table_name = {}",
+                        dialect_.QualifiedName(ConsumersName(table.name)), name),
+            fmt::format("INSERT INTO {} (table_name, generation, purged_below, enabled_at) "
+                        "VALUES ({}, {}, {}, {})",
+                        tracking, name, generation, purged_below, dialect_.TextLiteral(Now()))};
+  }
+
+  std::vector<std::string> ConsumerSql(const Table& table, const LogConsumer& c) const {
+    const std::string consumers = dialect_.QualifiedName(ConsumersName(table.name));
+    const std::string name = dialect_.TextLiteral(table.name.name);
+    std::string label = c.destination.substr(0, 255);
+    // Not a cut through a UTF-8 sequence.
+    while (!label.empty() && label.size() < c.destination.size() &&
+           (static_cast<unsigned char>(c.destination[label.size()]) & 0xC0) == 0x80) {
+      label.pop_back();
+    }
+    return {fmt::format("DELETE FROM {} WHERE table_name = {} AND consumer = {}", consumers, name,
+                        dialect_.TextLiteral(c.id)),
+            fmt::format("INSERT INTO {} (table_name, consumer, destination, generation, applied, "
+                        "updated_at) VALUES ({}, {}, {}, {}, {}, {})",
+                        consumers, name, dialect_.TextLiteral(c.id), dialect_.TextLiteral(label),
+                        c.generation, c.applied, dialect_.TextLiteral(Now()))};
+  }
+
+  // Runs `work` in a transaction of the tracker's session that writes even in a database fenced
+  // read-only (the log and its bookkeeping are ferry's own) and, on SQLite, holds the write lock
+  // from the start (what FOR UPDATE does elsewhere).
+  template <class Work>
+  auto InTransaction(Work work) -> decltype(work()) {
+    switch (dialect_.engine()) {
+      case Engine::kPostgres:
+        session_->Execute("BEGIN READ WRITE");
+        break;
+      case Engine::kMariaDB:
+        session_->Execute("START TRANSACTION");
+        break;
+      default:
+        session_->Execute("BEGIN IMMEDIATE");
+        break;
+    }
+    try {
+      auto out = work();
+      session_->Execute("COMMIT");
+      return out;
+    } catch (...) {
+      try {
+        session_->Execute("ROLLBACK");
+      } catch (const Error&) {
+      }
+      throw;
+    }
+  }
+
   std::string Q(const std::string& id) const { return dialect_.Quote(id); }
   std::string L(const Table& table) const {
     return dialect_.QualifiedName(ChangeLogName(table.name));
@@ -484,7 +723,18 @@ class SqlSyncState final : public SyncStateStore {
         name_{std::move(schema), std::move(prefix) + "sync_state"} {}
 
   void Prepare() override {
-    if (dialect_.DescribeTable(*session_, name_)) return;
+    if (std::optional<Table> t = dialect_.DescribeTable(*session_, name_)) {
+      // A state table of an older ferry gains the shape column.
+      if (!t->FindColumn("shape")) {
+        Column c;
+        c.type.kind = TypeKind::kText;
+        c.type.length = -1;
+        c.type = dialect_.MapType(c.type, Engine::kOther);
+        session_->Execute(fmt::format("ALTER TABLE {} ADD COLUMN shape {}",
+                                      dialect_.QualifiedName(name_), c.type.native));
+      }
+      return;
+    }
     Table t;
     t.name = name_;
     auto add = [&](const char* name, TypeKind kind, int64_t length, bool key) {
@@ -502,24 +752,75 @@ class SqlSyncState final : public SyncStateStore {
     add("mode", TypeKind::kVarchar, 16, false);
     add("position", TypeKind::kText, -1, false);
     add("updated_at", TypeKind::kVarchar, 32, false);
+    add("shape", TypeKind::kText, -1, false);
     session_->Execute(dialect_.CreateTableSql(t));
   }
 
   std::optional<SyncPosition> Get(const TableName& d) override {
     auto rows = session_->Query(
-        fmt::format("SELECT mode, position FROM {} WHERE dest_schema = {} AND dest_name = {}",
+        fmt::format("SELECT mode, position, updated_at, shape FROM {} WHERE dest_schema = {} "
+                    "AND dest_name = {}",
                     dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
                     dialect_.TextLiteral(d.name)));
     if (rows.empty()) return std::nullopt;
-    return SyncPosition{rows[0][0].value_or(""), rows[0][1].value_or("")};
+    return SyncPosition{rows[0][0].value_or(""), rows[0][1].value_or(""),
+                        rows[0][2].value_or(""), rows[0][3].value_or("")};
+  }
+
+  void SetShape(const TableName& d, const std::string& shape) override {
+    session_->Execute(fmt::format("UPDATE {} SET shape = {} WHERE dest_schema = {} AND dest_name "
+                                  "= {}",
+                                  dialect_.QualifiedName(name_), dialect_.TextLiteral(shape),
+                                  dialect_.TextLiteral(d.schema), dialect_.TextLiteral(d.name)));
+  }
+
+  void Set(const TableName& d, const SyncPosition& p) override {
+    session_->Execute(dialect_.engine() == Engine::kMariaDB ? "START TRANSACTION" : "BEGIN");
+    try {
+      for (const std::string& s : SetSql(d, p)) session_->Execute(s);
+      session_->Execute("COMMIT");
+    } catch (...) {
+      try {
+        session_->Execute("ROLLBACK");
+      } catch (const Error&) {
+      }
+      throw;
+    }
+  }
+
+  // A row of the state table that names no table (dest_name is empty) holds the identity.
+  std::string Identity() override {
+    const TableName none{"", ""};
+    if (std::optional<SyncPosition> at = Get(none); at && at->mode == "identity") {
+      return at->position;
+    }
+    std::random_device random;
+    std::string id;
+    for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", uint32_t(random()));
+    Set(none, SyncPosition{"identity", id, ""});
+    return id;
+  }
+
+  void AddColumn(const Table& table, size_t column) override {
+    // Nullable and without identity: the rows already there get their values afterwards.
+    const Column& c = table.columns[column];
+    session_->Execute(fmt::format("ALTER TABLE {} ADD COLUMN {} {}",
+                                  dialect_.QualifiedName(table.name), dialect_.Quote(c.name),
+                                  c.type.native));
+  }
+
+  void DropColumn(const TableName& table, const std::string& column) override {
+    session_->Execute(fmt::format("ALTER TABLE {} DROP COLUMN {}", dialect_.QualifiedName(table),
+                                  dialect_.Quote(column)));
   }
 
   std::vector<std::string> SetSql(const TableName& d, const SyncPosition& p) override {
     return {Delete(d), fmt::format("INSERT INTO {} (dest_schema, dest_name, mode, position, "
-                                   "updated_at) VALUES ({}, {}, {}, {}, {})",
+                                   "updated_at, shape) VALUES ({}, {}, {}, {}, {}, {})",
                                    dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
                                    dialect_.TextLiteral(d.name), dialect_.TextLiteral(p.mode),
-                                   dialect_.TextLiteral(p.position), dialect_.TextLiteral(Now()))};
+                                   dialect_.TextLiteral(p.position), dialect_.TextLiteral(Now()),
+                                   p.shape.empty() ? "NULL" : dialect_.TextLiteral(p.shape))};
   }
 
   void Forget(const TableName& d) override { session_->Execute(Delete(d)); }

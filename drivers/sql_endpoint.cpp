@@ -39,10 +39,12 @@ std::optional<bool> SqlEndpoint::HasPrivilege(const TableName& table, Privilege 
 }
 
 std::vector<TableName> SqlEndpoint::ListTables() {
-  // Change logs (ferry track enable) and sync positions belong to ferry, not to the data.
+  // Change logs (ferry track enable), their generations and consumers, and sync positions
+  // belong to ferry, not to the data.
   std::vector<TableName> tables = dialect_->ListTables(*catalog_);
   std::erase_if(tables, [](const TableName& t) {
-    return t.name.starts_with("ferry_log_") || t.name == "ferry_sync_state";
+    return t.name.starts_with("ferry_log_") || t.name == "ferry_sync_state" ||
+           t.name == "ferry_tracking" || t.name == "ferry_track_consumers";
   });
   return tables;
 }

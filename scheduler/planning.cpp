@@ -330,18 +330,50 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
 }
 
 PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
-                          const PartitionOptions& partition_options) {
+                          const PartitionOptions& partition_options,
+                          std::vector<std::optional<Error>>* problems) {
   PlannedRun run{EmptyPlan(job), {}};
   std::vector<Table> described;
   std::vector<TableCopyPlan> copies;
   const std::vector<TableName> names = TablesInScope(source, job);
   CheckNotSelfCopy(source, destination, job, names);
-  for (const TableName& name : names) described.push_back(DescribeSource(source, name));
-  CheckRenamesMatch(source, job, described);
-  for (size_t i = 0; i < names.size(); ++i) {
+  for (const TableName& name : names) {
+    described.emplace_back();
     copies.emplace_back();
-    run.plan.tables.push_back(PlanTable(source, destination, job, described[i], partition_options,
-                                        nullptr, &copies.back()));
+    if (problems) problems->emplace_back();
+    try {
+      described.back() = DescribeSource(source, name);
+      // A keyless table cannot be upserted: a tolerant caller (sync) compares it whole instead.
+      Job append;
+      const bool keyless = problems && described.back().RowKey().empty() &&
+                           job.OverrideFor(name, source.info().default_schema)
+                                   .write_mode.value_or(job.write_mode) == WriteMode::kUpsert;
+      if (keyless) {
+        append = job;
+        append.write_mode = WriteMode::kAppend;
+        for (TableOverride& o : append.overrides) o.write_mode.reset();
+      }
+      run.plan.tables.push_back(PlanTable(source, destination, keyless ? append : job,
+                                          described.back(), partition_options, nullptr,
+                                          &copies.back()));
+    } catch (Error& e) {
+      if (!problems) throw;
+      e.WithTable(DisplayName(name));
+      problems->back() = std::move(e);
+      TablePlan failed;
+      failed.source = name;
+      failed.destination = DestinationOf(name, source, destination, job);
+      failed.strategy = "skip";
+      failed.why = "not planned: " + std::string(problems->back()->what());
+      run.plan.tables.push_back(std::move(failed));
+    }
+  }
+  {
+    std::vector<Table> found;  // tables that could not be described are reported on their own
+    for (const Table& t : described) {
+      if (!t.name.name.empty()) found.push_back(t);
+    }
+    CheckRenamesMatch(source, job, found);
   }
   CheckDistinctDestinations(run.plan);
   CheckNotSelfCopy(run.plan, source, destination);
@@ -354,7 +386,14 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
     prepared.skip = t.strategy == "skip";
     if (prepared.skip) continue;
     prepared.copy = std::move(copies[i]);
-    Resolve(prepared, described[i], source, destination, partition_options);
+    try {
+      Resolve(prepared, described[i], source, destination, partition_options);
+    } catch (Error& e) {
+      if (!problems) throw;
+      e.WithTable(DisplayName(t.source));
+      (*problems)[i] = std::move(e);
+      prepared.skip = true;
+    }
   }
   return run;
 }

@@ -3,6 +3,7 @@
 // refuse bad input with an Error before anything is written.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,12 +75,16 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
 
 // BuildPlan and PreparePlan in one pass, each table described once at each end: a plan made and
 // run at once cannot have drifted. What `ferry sync` does on every timer tick. `tables[i].plan`
-// points into `plan`, which moves with it.
+// points into `plan`, which moves with it. With `problems` (ferry sync, where one table's
+// problem must not stop the others), a table that cannot be planned or prepared is skipped and
+// its error kept at its index in `problems` instead of thrown, and a keyless table of an upsert
+// job is planned as append (sync compares it whole).
 struct PlannedRun {
   Plan plan;
   std::vector<PreparedTable> tables;
 };
 PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
-                          const PartitionOptions& partitions);
+                          const PartitionOptions& partitions,
+                          std::vector<std::optional<Error>>* problems = nullptr);
 
 }  // namespace ferry

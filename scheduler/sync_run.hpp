@@ -7,6 +7,14 @@
 //               sync redoes nothing).
 //   watermark – rows whose watermark column is at or above the last high-water mark minus a
 //               safety overlap are upserted; deletes cannot be seen this way.
+// A tracked table's position is kept with the generation of the tracking it applied from, and
+// every destination registers with the source's log as a consumer, so the log is purged only
+// below what all of them applied. A table whose log has a gap for this destination (tracking
+// disabled and enabled again, entries it needed purged) is refused (resync): it must be copied
+// again, after which it syncs on. Keyless tables are synced by diff (compared whole, by row
+// hashes, and replaced when they differ). A table whose columns changed at either end since
+// the copy (schema drift) is refused unless the DBA opts in to applying the change. One table's
+// problem never stops the others.
 // The destination's run lock keeps two syncs (or a sync and a run) from working at once.
 #pragma once
 
@@ -38,14 +46,24 @@ struct SyncOptions {
   // numbers. Rows written by transactions that committed after the mark was read carry values
   // below it; the overlap catches them.
   int64_t watermark_overlap = 300;
+  // Schema drift (--apply-schema-changes): add at the destination the columns the source
+  // gained (then re-copy the table's rows by upsert, which fills them) and drop the ones it no
+  // longer has; without it such a table is refused.
+  bool apply_schema_changes = false;
+  // How keyless tables are compared and repaired (ferry verify's options).
+  VerifyOptions verify;
 };
 
 struct TableSync {
   TableName source;
   TableName destination;
-  std::string mode;       // "tracked" or "watermark"
+  std::string mode;       // "tracked", "watermark" or "diff" (keyless tables)
   std::string watermark;  // the watermark column
   bool failed = false;
+  // The change log has a gap for this destination: the table must be copied again (error says
+  // how). Counted as failed too.
+  bool resync = false;
+  bool interrupted = false;  // stopped by a signal (counted as failed)
   std::string error;
   int64_t inserted = 0;
   int64_t updated = 0;
@@ -56,6 +74,7 @@ struct TableSync {
   double seconds = 0;
   std::string position;  // the applied sequence or high-water mark after the sync
   std::string warning;   // something that did not stop the table (a change log left unpurged)
+  std::string schema_changes;  // what --apply-schema-changes changed at the destination
   // The one-line record kept in the run state: "inserted I, updated U, deleted D".
   std::string Summary() const;
 };
@@ -65,11 +84,14 @@ struct SyncReport {
   std::string run_id;
   std::vector<TableSync> tables;
   double seconds = 0;
+  bool interrupted = false;  // a signal stopped it: the batch in flight was rolled back
   bool AnyFailed() const;
+  bool AnyResync() const;
 };
 
-// Syncs every table of `job`'s scope. Throws Error for what stops every table (no table in
-// scope, a destination table missing: run `ferry run` first).
+// Syncs every table of `job`'s scope; a table's problem (a missing destination table, drift, a
+// gap in its change log, a failed batch) is recorded in its entry and the others go on. Throws
+// Error for what stops every table (no table in scope, a connection lost before any table).
 SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
                    const SyncOptions& options);
 
@@ -109,14 +131,27 @@ struct SyncEstimate {
 
 std::vector<SyncEstimate> EstimateSync(Endpoint& source, Endpoint& destination, const Job& job);
 
-enum class TrackAction { kEnable, kDisable, kStatus };
+// `ferry run` from a tracked source: before the copy's snapshot, registers the destination with
+// the change log of every tracked table in `tables` at the log's current end (an earlier
+// registration of the same generation stays, so a resumed copy keeps what its first attempt
+// needs), so no other destination's sync purges entries this copy does not contain, and this
+// destination's first sync starts there. Untracked tables cost one catalog look-up each. Returns
+// a warning when the registration failed (the copy goes on; a later sync refuses what it cannot
+// prove complete), else "".
+std::string RegisterCopyWithChangeLogs(Endpoint& source, Endpoint& destination,
+                                       const std::vector<TableName>& tables);
+
+enum class TrackAction { kEnable, kDisable, kStatus, kUnregister };
 
 struct TrackOutcome {
   TableName table;
   TrackStatus status;  // after the action
   std::string error;   // the table failed
+  bool unregistered = false;  // kUnregister: the consumer was registered for this table
 };
 
-std::vector<TrackOutcome> RunTrack(Endpoint& source, const Job& job, TrackAction action);
+// `consumer`: the id kUnregister forgets.
+std::vector<TrackOutcome> RunTrack(Endpoint& source, const Job& job, TrackAction action,
+                                   const std::string& consumer = "");
 
 }  // namespace ferry

@@ -15,6 +15,8 @@ enum ExitCode : int {
                           // unmappable type, missing driver; nothing was written
   kExitInterrupted = 5,   // stopped by a signal; `ferry run --resume` continues it
   kExitBusy = 6,          // another ferry process holds the destination (a run or a sync)
+  kExitResyncNeeded = 7,  // sync: a table's change log has a gap for this destination (listed,
+                          // with how to copy it again); the other tables were synced
   kExitInternal = 70,     // a bug in ferry
 };
 
@@ -35,6 +37,8 @@ inline int ExitCodeFor(ErrorCode code) {
       return kExitInterrupted;
     case ErrorCode::kBusy:
       return kExitBusy;
+    case ErrorCode::kResyncNeeded:
+      return kExitResyncNeeded;
     case ErrorCode::kInternal:
       return kExitInternal;
   }

@@ -15,6 +15,7 @@
 #include "scheduler/profile.hpp"
 #include "scheduler/run_control.hpp"
 #include "scheduler/stop.hpp"
+#include "scheduler/sync_run.hpp"
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
@@ -68,19 +69,28 @@ int Run(const RunFlags& flags) {
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, c.inline_password);
   if (!flags.quiet) PrintEnds(*source, *dest);
   std::string scope;
+  std::vector<TableName> tables;  // the source tables in scope
   std::function<Plan()> make_plan;
   // The same database at both ends is refused before the run state is touched.
   if (plan) {
     CheckNotSelfCopy(*plan, *source, *dest);
     scope = RunScopeKey(*plan);
+    for (const TablePlan& t : plan->tables) tables.push_back(t.source);
     make_plan = [&] { return *plan; };
   } else {
     job.source = WithoutSecrets(job.source);
     job.destination = WithoutSecrets(job.destination);
-    const std::vector<TableName> in_scope = TablesInScope(*source, job);
-    CheckNotSelfCopy(*source, *dest, job, in_scope);
-    scope = RunScopeKey(job.source, job.destination, in_scope);
+    tables = TablesInScope(*source, job);
+    CheckNotSelfCopy(*source, *dest, job, tables);
+    scope = RunScopeKey(job.source, job.destination, tables);
     make_plan = [&] { return BuildPlan(*source, *dest, job, options.partitions); };
+  }
+  if (!flags.explain) {
+    // A tracked source keeps its change log for this destination from here on (ferry sync).
+    if (std::string warning = RegisterCopyWithChangeLogs(*source, *dest, tables);
+        !warning.empty()) {
+      fmt::print(stderr, "ferry: warning: {}\n", warning);
+    }
   }
   ConsoleObserver console(stdout, flags.quiet, flags.verbose);
   RunControl control;

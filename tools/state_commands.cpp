@@ -134,7 +134,11 @@ int Status(const StateFlags& flags) {
     }
   }
   if (r.status == RunStatus::kInterrupted) {
-    fmt::print("\nthis run can be continued with `ferry run --resume {}`\n", r.id);
+    if (r.command == "sync") {
+      fmt::print("\nthis sync can be continued with `ferry sync` (committed batches are kept)\n");
+    } else {
+      fmt::print("\nthis run can be continued with `ferry run --resume {}`\n", r.id);
+    }
   }
   return kExitOk;
 }

@@ -2,6 +2,9 @@
 // work is scheduler/sync_run.
 #include <fmt/format.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -11,6 +14,7 @@
 #include "copier/secrets.hpp"
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
+#include "scheduler/stop.hpp"
 #include "scheduler/sync_run.hpp"
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
@@ -25,7 +29,27 @@ namespace {
 struct TrackFlags {
   CommonOptions common;
   std::string action;
+  std::string consumer;
 };
+
+// As `ferry run`: the first SIGINT/SIGTERM asks the sync to stop (the batch in flight rolls
+// back, the sync is recorded as interrupted, exit 5); a second one ends the process at once.
+void OnStopSignal(int) {
+  if (StopRequested()) _exit(kExitInterrupted);
+  RequestStop();
+  static const char kMessage[] =
+      "\nferry: stopping: rolling back the batch in flight (signal again to exit at once)\n";
+  ssize_t ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  (void)ignored;
+}
+
+void InstallStopHandlers() {
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 // track needs only the source; the scope options require a destination, so a placeholder
 // stands in for it when none was given.
@@ -33,15 +57,20 @@ int Track(TrackFlags& flags) {
   // Each table's tracking is one atomic change on the server: stopping between two loses
   // nothing, and `track enable` again completes the rest.
   InstallStopHandlers(OnStop::kAtOnce);
-  const TrackAction action = flags.action == "enable"    ? TrackAction::kEnable
-                             : flags.action == "disable" ? TrackAction::kDisable
-                                                         : TrackAction::kStatus;
+  const TrackAction action = flags.action == "enable"       ? TrackAction::kEnable
+                             : flags.action == "disable"    ? TrackAction::kDisable
+                             : flags.action == "unregister" ? TrackAction::kUnregister
+                                                            : TrackAction::kStatus;
+  if (action == TrackAction::kUnregister && flags.consumer.empty()) {
+    throw Error(ErrorCode::kUsage,
+                "track unregister needs --consumer ID (track status lists each table's consumers)");
+  }
   if (!flags.common.dest) flags.common.dest = "sqlite::memory:";
   Job job = BuildJob(flags.common);
   auto source =
       OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
-  std::vector<TrackOutcome> outcomes = RunTrack(*source, job, action);
-  int failed = 0;
+  std::vector<TrackOutcome> outcomes = RunTrack(*source, job, action, flags.consumer);
+  int failed = 0, unregistered = 0;
   for (const TrackOutcome& o : outcomes) {
     if (!o.error.empty()) {
       ++failed;
@@ -49,9 +78,26 @@ int Track(TrackFlags& flags) {
     } else if (!o.status.enabled) {
       fmt::print("{}: not tracked\n", DisplayName(o.table));
     } else {
-      fmt::print("{}: tracked by {}, backlog {} changes (last sequence {})\n", DisplayName(o.table),
-                 DisplayName(o.status.log), Grouped(o.status.backlog), o.status.last_sequence);
+      fmt::print("{}: tracked by {} (generation {}), backlog {} changes (last sequence {})\n",
+                 DisplayName(o.table), DisplayName(o.status.log), o.status.generation.generation,
+                 Grouped(o.status.backlog), o.status.last_sequence);
+      for (const LogConsumer& c : o.status.consumers) {
+        fmt::print("  consumer {}: {}, applied {}{}, last sync {}\n", c.id, c.destination,
+                   c.applied,
+                   c.generation == o.status.generation.generation ? ""
+                                                                  : " (an earlier generation)",
+                   c.updated_at);
+      }
+      if (o.unregistered) {
+        ++unregistered;
+        fmt::print("  consumer {} unregistered: the log no longer waits for it\n", flags.consumer);
+      }
     }
+  }
+  if (action == TrackAction::kUnregister && unregistered == 0 && failed == 0) {
+    fmt::print(stderr, "ferry: consumer {} is registered with no table in scope\n",
+               flags.consumer);
+    return kExitTablesFailed;
   }
   return failed ? kExitTablesFailed : kExitOk;
 }
@@ -66,6 +112,7 @@ struct SyncFlags {
   bool fence = false;
   bool estimate = false;
   bool diff = false;
+  bool apply_schema_changes = false;
 };
 
 // The tracked source and the destination; the job keeps their display forms only.
@@ -154,7 +201,14 @@ int Sync(const SyncFlags& flags) {
   options.watermark = flags.watermark;
   options.watermark_overlap = flags.overlap;
   options.keys_per_batch = std::max<size_t>(flags.keys_per_batch, 1);
+  options.apply_schema_changes = flags.apply_schema_changes;
+  options.verify.workers = copy.engine.readers;
+  options.verify.limits = copy.engine.limits;
+  options.verify.consistency = copy.consistency;
+  options.verify.partitions = copy.partitions;
+  options.verify.engine = copy.engine;
   if (flags.fence && !flags.final) throw Error(ErrorCode::kUsage, "--fence goes with --final");
+  InstallStopHandlers();
   if (flags.final) return Final(flags, job, options, copy);
   auto [source, dest] = OpenBothEnds(flags, job);
   if (flags.estimate) return Estimate(flags, *source, *dest, job);
@@ -180,8 +234,11 @@ int Sync(const SyncFlags& flags) {
     const std::string name =
         DisplayName(t.source) +
         (t.source == t.destination ? std::string() : " -> " + DisplayName(t.destination));
+    if (!t.schema_changes.empty()) fmt::print("{}: schema changes applied: {}\n", name,
+                                              t.schema_changes);
     if (t.failed) {
-      fmt::print("{}: FAILED: {}\n", name, t.error);
+      fmt::print("{}: {}: {}\n", name,
+                 t.interrupted ? "INTERRUPTED" : t.resync ? "COPY AGAIN" : "FAILED", t.error);
       continue;
     }
     if (!t.warning.empty()) fmt::print("{}: warning: {}\n", name, t.warning);
@@ -208,6 +265,25 @@ int Sync(const SyncFlags& flags) {
              std::count_if(report.tables.begin(), report.tables.end(),
                            [](const TableSync& t) { return t.failed; }),
              report.seconds);
+  // Every table's outcome is listed above; the exit code says what needs doing first.
+  if (report.interrupted) {
+    fmt::print(stderr,
+               "ferry: sync {} was interrupted; committed batches are kept, run ferry sync again "
+               "to continue\n",
+               report.run_id);
+    return kExitInterrupted;
+  }
+  if (report.AnyResync()) {
+    std::string names;
+    for (const TableSync& t : report.tables) {
+      if (t.resync) names += (names.empty() ? "" : ", ") + DisplayName(t.source);
+    }
+    fmt::print(stderr,
+               "ferry: copy again (ferry run --truncate --include ...): {}; the other tables were "
+               "synced\n",
+               names);
+    return kExitResyncNeeded;
+  }
   return report.AnyFailed() ? kExitTablesFailed : kExitOk;
 }
 
@@ -218,10 +294,14 @@ CommandAction AddTrackCommand(CLI::App& app) {
   CLI::App* track = app.add_subcommand(
       "track",
       "Change tracking on SOURCE for `ferry sync`: enable installs a change log and triggers per "
-      "table in scope, disable removes them, status shows the backlog");
-  track->add_option("action", flags->action, "enable, disable or status")
+      "table in scope, disable removes them, status shows the backlog and the destinations "
+      "consuming each log, unregister --consumer ID forgets a destination that is gone");
+  track->add_option("action", flags->action, "enable, disable, status or unregister")
       ->required()
-      ->check(CLI::IsMember({"enable", "disable", "status"}));
+      ->check(CLI::IsMember({"enable", "disable", "status", "unregister"}));
+  track->add_option("--consumer", flags->consumer,
+                    "With unregister: the consumer id (from track status) whose place in the "
+                    "change logs is given up, so they are purged without it");
   AddScopeOptions(track, flags->common);
   return [track, flags]() -> int { return track->parsed() ? Track(*flags) : -1; };
 }
@@ -257,6 +337,11 @@ CommandAction AddSyncCommand(CLI::App& app) {
                  "Diff mode: compare both ends by key-range checksums (as ferry verify) and copy "
                  "again only what differs, deleting rows the source no longer has; reads both "
                  "ends whole, changes nothing at the source");
+  sync->add_flag("--apply-schema-changes", flags->apply_schema_changes,
+                 "Apply schema drift instead of refusing the table: add at the destination the "
+                 "columns the source gained (then re-copy the table's rows by upsert to fill "
+                 "them) and drop the columns the source no longer has; a changed column type is "
+                 "still refused");
   sync->add_flag("--estimate", flags->estimate,
                  "Print each table's backlog and how long a sync would take now, from the syncs "
                  "measured so far; changes nothing");

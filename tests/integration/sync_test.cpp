@@ -407,31 +407,6 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("tracking disabled and enabled again numbers above what the destination applied",
-          "[sync]") {
-  for (Db db : kAllDbs) {
-    DYNAMIC_SECTION(DbName(db)) {
-      TestDatabase source(db, "sync_again_src");
-      TestDatabase dest(Db::kPostgres, "sync_again_dst");
-      CreateItems(source, 30);
-      CopyAndTrack(source, dest);
-      source.Exec("UPDATE items SET qty = -1 WHERE id <= 10");
-      FerryResult first = RunFerry(SyncArgs(source, dest));
-      INFO(first.output);
-      REQUIRE(first.exit_code == 0);
-      const std::string at = " --source " + ShellQuote(source.Url());
-      REQUIRE(RunFerry("track disable" + at).exit_code == 0);
-      REQUIRE(RunFerry("track enable" + at).exit_code == 0);
-      source.Exec("UPDATE items SET qty = -2 WHERE id = 1;\nDELETE FROM items WHERE id = 2");
-      FerryResult second = RunFerry(SyncArgs(source, dest));
-      INFO(second.output);
-      REQUIRE(second.exit_code == 0);
-      CHECK(second.output.find("inserted 0, updated 1, deleted 1") != std::string::npos);
-      CHECK(Items(dest) == Items(source));
-    }
-  }
-}
-
 namespace {
 
 // Two writers changing the source until told to stop, in small transactions that overlap (each
