@@ -202,6 +202,9 @@ class Endpoint {
   // this engine has schemas that the source named, else this end's default schema.
   virtual TableName DestinationName(const TableName& source, Engine source_engine) const = 0;
 
+  // Why this engine cannot name a table, schema or column `name` ("" when it can): MariaDB's
+  // catalog holds no characters beyond U+FFFF, such as emoji.
+  virtual std::string NameProblem(const std::string& /*name*/) const { return ""; }
   // The column type this engine would create for a source column of `type` from
   // `source_engine`; `native` holds its DDL spelling. Throws Error(kSchema) when this engine
   // cannot hold the type.

@@ -67,6 +67,10 @@ ColumnType SqlEndpoint::MapType(const ColumnType& type, Engine source_engine) co
   return dialect_->MapType(type, source_engine);
 }
 
+std::string SqlEndpoint::NameProblem(const std::string& name) const {
+  return dialect_->NameProblem(name);
+}
+
 void SqlEndpoint::CreateTable(const Table& table) {
   RunDdl(table.name, dialect_->CreateTableSql(table));
 }

@@ -11,6 +11,7 @@
 #include "copier/secrets.hpp"
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
+#include "scheduler/planning.hpp"
 #include "scheduler/sync_run.hpp"
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
@@ -73,6 +74,8 @@ std::pair<std::unique_ptr<Endpoint>, std::unique_ptr<Endpoint>> OpenBothEnds(
       OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
   job.source = WithoutSecrets(job.source);
   job.destination = WithoutSecrets(job.destination);
+  // The same database at both ends is refused before the run state is touched.
+  CheckNotSelfCopy(*source, *dest, job, TablesInScope(*source, job));
   return {std::move(source), std::move(dest)};
 }
 
