@@ -118,10 +118,11 @@ class MariaDbDialect final : public Dialect {
 
   std::string NameProblem(const std::string& name) const override {
     if (!BeyondBmp(name)) return "";
-    return fmt::format("MariaDB cannot name anything '{}': its names hold only characters of "
-                       "Unicode's Basic Multilingual Plane (no emoji or other characters beyond "
-                       "U+FFFF)",
-                       name);
+    return fmt::format(
+        "MariaDB cannot name anything '{}': its names hold only characters of "
+        "Unicode's Basic Multilingual Plane (no emoji or other characters beyond "
+        "U+FFFF)",
+        name);
   }
 
   std::string DefaultSchema(SqlSession& connection) const override {

@@ -122,7 +122,7 @@ void TryPlannedDdl(const Plan& plan, const std::vector<PreparedTable>& tables,
     };
     for (size_t f = 0; f < t.plan->foreign_keys.size(); ++f) {
       const PlannedForeignKey& fk = t.plan->foreign_keys[f];
-      const std::string where = fmt::format("foreign_keys[{}] ({})", f, fk.name);
+      const std::string where = fmt::format("$.tables[{}].foreign_keys[{}] ({})", i, f, fk.name);
       for (const std::string& c : fk.columns) {
         if (!t.copy.destination.FindColumn(c)) {
           throw Error(ErrorCode::kSchema,
@@ -162,13 +162,22 @@ void TryPlannedDdl(const Plan& plan, const std::vector<PreparedTable>& tables,
         try {
           index.columns = DestinationColumns(t.copy.destination, planned.columns);
         } catch (Error& e) {
-          e.WithAdvice(fmt::format("the plan's indexes[{}] ({}) names it", x, planned.name));
+          e.WithAdvice(
+              fmt::format("the plan's $.tables[{}].indexes[{}] ({}) names it", i, x, planned.name));
           throw;
         }
         indexes.push_back(std::move(index));
       }
     }
-    destination.TryCreateTable(t.copy.destination, indexes);
+    try {
+      destination.TryCreateTable(t.copy.destination, indexes);
+    } catch (Error& e) {
+      e.WithAdvice(
+          fmt::format("see the plan's $.tables[{}]: its columns' destination_type, "
+                      "primary_key and indexes",
+                      i));
+      throw;
+    }
   }
 }
 

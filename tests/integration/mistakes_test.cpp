@@ -301,6 +301,7 @@ TEST_CASE("a bad type in an edited plan is refused before any table is written",
       CHECK(run.exit_code == kExitBlocked);
       CHECK(Has(run, "b_second"));
       CHECK(Has(run, "cannot be created as planned"));
+      CHECK(Has(run, "the plan's $.tables[" + std::to_string(second) + "]"));
       // Nothing was created or written: not the good table either.
       const std::string exists =
           db == Db::kSQLite
