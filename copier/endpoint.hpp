@@ -217,7 +217,7 @@ class Endpoint {
   // not know, a duplicate column, a key too long). Does nothing where the engine cannot try.
   virtual void TryCreateTable(const Table& /*table*/, const std::vector<Index>& /*indexes*/) {}
   // Adds `table`'s primary key to the existing table of that name. Opens its own connection,
-  // so it may run on any thread while sessions work.
+  // so it may run on any thread while sessions work; waits for locks like DropTable.
   virtual void AddPrimaryKey(const Table& table) = 0;
   // Builds an index or unique constraint on the existing table `table` (destination names and
   // column positions), and a foreign key referencing `fk.references` (already renamed to the

@@ -104,7 +104,9 @@ void SqlEndpoint::TryCreateTable(const Table& table, const std::vector<Index>& i
 }
 
 void SqlEndpoint::AddPrimaryKey(const Table& table) {
-  RunOnOwnSession(table.name, {dialect_->AddPrimaryKeySql(table)});
+  // ALTER TABLE takes the table's strongest lock: a reader of the new table (a count(*) left
+  // open to watch the load) would otherwise hold it up, and every session after it.
+  RunWithLockWaits(table.name, "add the primary key to", {dialect_->AddPrimaryKeySql(table)});
 }
 
 namespace {

@@ -335,7 +335,11 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
 
   // Waits for locks on tables ferry empties or drops are said as they happen; and what write
   // mode truncate empties is said before it is emptied.
-  destination.SetWaitNotice([&observer](const std::string& text) { observer.Note(text); });
+  // The observer hears on this thread only; a wait on a writer thread (a deferred primary
+  // key) is named in the table's error when it gives up.
+  destination.SetWaitNotice([&observer, id = std::this_thread::get_id()](const std::string& text) {
+    if (std::this_thread::get_id() == id) observer.Note(text);
+  });
   struct ClearNotice {
     Endpoint& endpoint;
     ~ClearNotice() { endpoint.SetWaitNotice(nullptr); }
