@@ -202,6 +202,9 @@ class Endpoint {
   // this engine has schemas that the source named, else this end's default schema.
   virtual TableName DestinationName(const TableName& source, Engine source_engine) const = 0;
 
+  // Why this engine cannot name a table, schema or column `name` ("" when it can): MariaDB's
+  // catalog holds no characters beyond U+FFFF, such as emoji.
+  virtual std::string NameProblem(const std::string& /*name*/) const { return ""; }
   // The column type this engine would create for a source column of `type` from
   // `source_engine`; `native` holds its DDL spelling. Throws Error(kSchema) when this engine
   // cannot hold the type.
@@ -214,7 +217,7 @@ class Endpoint {
   // not know, a duplicate column, a key too long). Does nothing where the engine cannot try.
   virtual void TryCreateTable(const Table& /*table*/, const std::vector<Index>& /*indexes*/) {}
   // Adds `table`'s primary key to the existing table of that name. Opens its own connection,
-  // so it may run on any thread while sessions work.
+  // so it may run on any thread while sessions work; waits for locks like DropTable.
   virtual void AddPrimaryKey(const Table& table) = 0;
   // Builds an index or unique constraint on the existing table `table` (destination names and
   // column positions), and a foreign key referencing `fk.references` (already renamed to the

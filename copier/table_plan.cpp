@@ -108,6 +108,15 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
     plan.create = true;
     plan.destination.name = dest_name;
     for (const ColumnChoice& choice : columns) {
+      if (std::string problem = destination.NameProblem(choice.destination); !problem.empty()) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("column {}: {}; rename it in a job file (rename: columns: - "
+                                "table: ... from: ... to: ...)",
+                                choice.destination, problem),
+                    ErrorContext{shown, source.columns[size_t(choice.source)].name, "", ""});
+      }
+    }
+    for (const ColumnChoice& choice : columns) {
       const Column& c = source.columns[size_t(choice.source)];
       Column mapped = c;
       mapped.name = choice.destination;

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
-
 #include <cstdlib>
 #include <fstream>
 #include <vector>
@@ -145,7 +145,7 @@ std::string NearestScheme(const std::string& scheme) {
   return best_distance <= std::max<size_t>(1, best.size() / 3) ? best : "";
 }
 
-// Whether `text` begins like a URL scheme ("word:"), letters first, as RFC 3986 spells one.
+// The scheme `text` begins with ("word:", a letter first, as RFC 3986 spells one), or "".
 std::string SchemeOf(const std::string& text) {
   size_t colon = text.find(':');
   if (colon == std::string::npos || colon == 0) return "";

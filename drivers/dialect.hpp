@@ -103,6 +103,9 @@ class Dialect {
   // than by how the connection was spelled (EndpointInfo::database_identity); "" where the
   // engine cannot tell.
   virtual std::string DatabaseIdentity(SqlSession& /*connection*/) const { return ""; }
+  // Why a table, schema or column cannot be named `name` here ("" when it can); see
+  // Endpoint::NameProblem.
+  virtual std::string NameProblem(const std::string& /*name*/) const { return ""; }
   virtual std::vector<TableName> ListTables(SqlSession& connection) const = 0;
   virtual std::optional<Table> DescribeTable(SqlSession& connection,
                                              const TableName& name) const = 0;

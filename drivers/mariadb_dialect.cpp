@@ -187,6 +187,15 @@ class MariaDbDialect final : public Dialect {
                        *rows[0][1], *rows[0][2], *rows[0][3]);
   }
 
+  std::string NameProblem(const std::string& name) const override {
+    if (!BeyondBmp(name)) return "";
+    return fmt::format(
+        "MariaDB cannot name anything '{}': its names hold only characters of "
+        "Unicode's Basic Multilingual Plane (no emoji or other characters beyond "
+        "U+FFFF)",
+        name);
+  }
+
   std::string DefaultSchema(SqlSession& connection) const override {
     auto rows = connection.Query("SELECT DATABASE()");
     if (rows.empty() || !rows[0][0]) {
@@ -213,13 +222,11 @@ class MariaDbDialect final : public Dialect {
     // catalog's columns fails with "Illegal mix of collations". Said as what it is, before
     // anything is written.
     for (const std::string* part : {&name.schema, &name.name}) {
-      if (BeyondBmp(*part)) {
+      if (std::string problem = NameProblem(*part); !problem.empty()) {
         throw Error(ErrorCode::kSchema,
-                    fmt::format("MariaDB cannot name a table or database '{}': its names hold "
-                                "only characters of Unicode's Basic Multilingual Plane (no "
-                                "emoji or other characters beyond U+FFFF); rename it in a job "
-                                "file (rename: tables: - from: ... to: ...)",
-                                *part),
+                    fmt::format("{}; rename the table in a job file (rename: tables: - from: "
+                                "... to: ...)",
+                                problem),
                     ErrorContext{DisplayName(name), "", "", ""});
       }
     }

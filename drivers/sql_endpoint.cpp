@@ -69,6 +69,10 @@ ColumnType SqlEndpoint::MapType(const ColumnType& type, Engine source_engine) co
   return dialect_->MapType(type, source_engine);
 }
 
+std::string SqlEndpoint::NameProblem(const std::string& name) const {
+  return dialect_->NameProblem(name);
+}
+
 void SqlEndpoint::CreateTable(const Table& table) {
   RunDdl(table.name, dialect_->CreateTableSql(table));
 }
@@ -102,7 +106,9 @@ void SqlEndpoint::TryCreateTable(const Table& table, const std::vector<Index>& i
 }
 
 void SqlEndpoint::AddPrimaryKey(const Table& table) {
-  RunOnOwnSession(table.name, {dialect_->AddPrimaryKeySql(table)});
+  // ALTER TABLE takes the table's strongest lock: a reader of the new table (a count(*) left
+  // open to watch the load) would otherwise hold it up, and every session after it.
+  RunWithLockWaits(table.name, "add the primary key to", {dialect_->AddPrimaryKeySql(table)});
 }
 
 namespace {

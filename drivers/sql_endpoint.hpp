@@ -18,6 +18,7 @@ class SqlEndpoint : public Endpoint {
   std::optional<Table> DescribeTable(const TableName& name) override;
   TableName DestinationName(const TableName& source, Engine source_engine) const override;
   ColumnType MapType(const ColumnType& type, Engine source_engine) const override;
+  std::string NameProblem(const std::string& name) const override;
   void CreateTable(const Table& table) override;
   void TryCreateTable(const Table& table, const std::vector<Index>& indexes) override;
   void AddPrimaryKey(const Table& table) override;

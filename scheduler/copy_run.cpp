@@ -122,7 +122,7 @@ void TryPlannedDdl(const Plan& plan, const std::vector<PreparedTable>& tables,
     };
     for (size_t f = 0; f < t.plan->foreign_keys.size(); ++f) {
       const PlannedForeignKey& fk = t.plan->foreign_keys[f];
-      const std::string where = fmt::format("foreign_keys[{}] ({})", f, fk.name);
+      const std::string where = fmt::format("$.tables[{}].foreign_keys[{}] ({})", i, f, fk.name);
       for (const std::string& c : fk.columns) {
         if (!t.copy.destination.FindColumn(c)) {
           throw Error(ErrorCode::kSchema,
@@ -162,13 +162,22 @@ void TryPlannedDdl(const Plan& plan, const std::vector<PreparedTable>& tables,
         try {
           index.columns = DestinationColumns(t.copy.destination, planned.columns);
         } catch (Error& e) {
-          e.WithAdvice(fmt::format("the plan's indexes[{}] ({}) names it", x, planned.name));
+          e.WithAdvice(
+              fmt::format("the plan's $.tables[{}].indexes[{}] ({}) names it", i, x, planned.name));
           throw;
         }
         indexes.push_back(std::move(index));
       }
     }
-    destination.TryCreateTable(t.copy.destination, indexes);
+    try {
+      destination.TryCreateTable(t.copy.destination, indexes);
+    } catch (Error& e) {
+      e.WithAdvice(
+          fmt::format("see the plan's $.tables[{}]: its columns' destination_type, "
+                      "primary_key and indexes",
+                      i));
+      throw;
+    }
   }
 }
 
@@ -327,7 +336,11 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
 
   // Waits for locks on tables ferry empties or drops are said as they happen; and what write
   // mode truncate empties is said before it is emptied.
-  destination.SetWaitNotice([&observer](const std::string& text) { observer.Note(text); });
+  // The observer hears on this thread only; a wait on a writer thread (a deferred primary
+  // key) is named in the table's error when it gives up.
+  destination.SetWaitNotice([&observer, id = std::this_thread::get_id()](const std::string& text) {
+    if (std::this_thread::get_id() == id) observer.Note(text);
+  });
   struct ClearNotice {
     Endpoint& endpoint;
     ~ClearNotice() { endpoint.SetWaitNotice(nullptr); }

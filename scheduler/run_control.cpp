@@ -154,10 +154,11 @@ class LockWatch {
 };
 
 // What later runs did to the tables of runs[index] (runs newest first). A later run that
-// finished done and copied every table it has (skipped ones aside) supersedes it: those tables
-// hold that run's complete copy, and resuming the old run would add its missing units on top
-// (duplicate keys, or doubled rows without a key). Any other later run that wrote into a table
-// the old run had started makes resuming it unsafe.
+// finished done and copied every table of the old run (skipped ones aside) supersedes it: those
+// tables hold that run's complete copy, and resuming the old run would add its missing units on
+// top (duplicate keys, or doubled rows without a key). Any other later run that wrote into a
+// table the old run had started makes resuming it unsafe. "Later" is by start time to the
+// second (RunStore::Runs' order), then by run id.
 struct LaterRuns {
   std::string superseded_by;  // run id
   std::string touched_by;     // run id

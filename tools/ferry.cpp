@@ -25,9 +25,9 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
-  // A signal stops every command with kExitInterrupted; those that write install their
-  // graceful handling when they start (sync its own).
-  if (!app.got_subcommand("sync")) InstallStopHandlers(OnStop::kAtOnce);
+  // A signal stops every command with kExitInterrupted; those that write (run, sync, verify,
+  // reset) install their graceful handling when they start.
+  InstallStopHandlers(OnStop::kAtOnce);
   try {
     for (const CommandAction& command : commands) {
       int code = command();

@@ -2,9 +2,6 @@
 // work is scheduler/sync_run.
 #include <fmt/format.h>
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -14,6 +11,7 @@
 #include "copier/secrets.hpp"
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
+#include "scheduler/planning.hpp"
 #include "scheduler/stop.hpp"
 #include "scheduler/sync_run.hpp"
 #include "tools/commands.hpp"
@@ -31,25 +29,6 @@ struct TrackFlags {
   std::string action;
   std::string consumer;
 };
-
-// As `ferry run`: the first SIGINT/SIGTERM asks the sync to stop (the batch in flight rolls
-// back, the sync is recorded as interrupted, exit 5); a second one ends the process at once.
-void OnStopSignal(int) {
-  if (StopRequested()) _exit(kExitInterrupted);
-  RequestStop();
-  static const char kMessage[] =
-      "\nferry: stopping: rolling back the batch in flight (signal again to exit at once)\n";
-  ssize_t ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
-  (void)ignored;
-}
-
-void InstallStopHandlers() {
-  struct sigaction action {};
-  action.sa_handler = OnStopSignal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
 
 // track needs only the source; the scope options require a destination, so a placeholder
 // stands in for it when none was given.
@@ -124,6 +103,8 @@ std::pair<std::unique_ptr<Endpoint>, std::unique_ptr<Endpoint>> OpenBothEnds(
       OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
   job.source = WithoutSecrets(job.source);
   job.destination = WithoutSecrets(job.destination);
+  // The same database at both ends is refused before the run state is touched.
+  CheckNotSelfCopy(*source, *dest, job, TablesInScope(*source, job));
   return {std::move(source), std::move(dest)};
 }
 
@@ -208,7 +189,8 @@ int Sync(const SyncFlags& flags) {
   options.verify.partitions = copy.partitions;
   options.verify.engine = copy.engine;
   if (flags.fence && !flags.final) throw Error(ErrorCode::kUsage, "--fence goes with --final");
-  InstallStopHandlers();
+  // As `ferry run`: the batch in flight rolls back and the sync is recorded as interrupted.
+  InstallStopHandlers(OnStop::kGraceful);
   if (flags.final) return Final(flags, job, options, copy);
   auto [source, dest] = OpenBothEnds(flags, job);
   if (flags.estimate) return Estimate(flags, *source, *dest, job);

@@ -118,8 +118,13 @@ TEST_CASE(
       CHECK(verify.exit_code == kExitUsage);
       CHECK(Has(verify, "same database"));
 
+      FerryResult sync = RunFerry("sync" + Ends(same.Url(), other));
+      INFO(sync.output);
+      CHECK(sync.exit_code == kExitUsage);
+      CHECK(Has(sync, "same database"));
+
       CHECK(Count(same, "orders") == 3);
-      for (const FerryResult* r : {&run, &check, &plan, &verify}) {
+      for (const FerryResult* r : {&run, &check, &plan, &verify, &sync}) {
         CHECK_FALSE(Has(*r, TestPassword()));
       }
     }
@@ -232,7 +237,7 @@ TEST_CASE("a resume after another run wrote into one of the run's tables is refu
   CHECK(Has(resumed, "big"));
 }
 
-TEST_CASE("--resume with a plan file that differs from the stored plan names the difference",
+TEST_CASE("a resume with a plan file that differs from the stored plan names the difference",
           "[mistakes][resume][plan][postgresql]") {
   TestDatabase source(Db::kPostgres, "planres_src");
   TestDatabase dest(Db::kPostgres, "planres_dst");
@@ -296,6 +301,7 @@ TEST_CASE("a bad type in an edited plan is refused before any table is written",
       CHECK(run.exit_code == kExitBlocked);
       CHECK(Has(run, "b_second"));
       CHECK(Has(run, "cannot be created as planned"));
+      CHECK(Has(run, "the plan's $.tables[" + std::to_string(second) + "]"));
       // Nothing was created or written: not the good table either.
       const std::string exists =
           db == Db::kSQLite
@@ -457,12 +463,15 @@ TEST_CASE("an emoji in a table name into MariaDB is refused by check and run, na
       "CREATE TABLE plain (id int PRIMARY KEY);\n"
       "INSERT INTO plain VALUES (1);\n"
       "CREATE TABLE \"party🎉\" (id int PRIMARY KEY);\n"
-      "INSERT INTO \"party🎉\" VALUES (1)");
+      "INSERT INTO \"party🎉\" VALUES (1);\n"
+      "CREATE TABLE notes (id int PRIMARY KEY, \"note📝\" text);\n"
+      "INSERT INTO notes VALUES (1, 'x')");
   FerryResult check = RunFerry("check" + Ends(source.Url(), dest.Url()));
   INFO(check.output);
   CHECK(check.exit_code == kExitBlocked);
   CHECK(Has(check, "party🎉"));
   CHECK(Has(check, "Basic Multilingual Plane"));
+  CHECK(Has(check, "column note📝"));
   CHECK_FALSE(Has(check, "Illegal mix of collations"));
   FerryResult run = RunFerry("run" + Ends(source.Url(), dest.Url()));
   INFO(run.output);
@@ -478,12 +487,17 @@ TEST_CASE("an emoji in a table name into MariaDB is refused by check and run, na
         "rename:\n"
         "  tables:\n"
         "    - from: party🎉\n"
-        "      to: party\n");
+        "      to: party\n"
+        "  columns:\n"
+        "    - table: notes\n"
+        "      from: note📝\n"
+        "      to: note\n");
   FerryResult renamed =
       RunFerry("run --job " + ShellQuote(job.path) + Ends(source.Url(), dest.Url()));
   INFO(renamed.output);
   CHECK(renamed.exit_code == 0);
   CHECK(Count(dest, "party") == 1);
+  CHECK(dest.QueryValue("SELECT note FROM notes") == "x");
 }
 
 TEST_CASE("a TRUNCATE behind a reader's lock waits briefly, names the reader, and fails the table",
