@@ -481,3 +481,66 @@ TEST_CASE(
     }
   }
 }
+
+TEST_CASE(
+    "run state lives apart from the application's tables, where the DBA chooses, and state an "
+    "older ferry left among them is read and moved",
+    "[exactly][state][postgresql][mariadb]") {
+  auto count_in = [](TestDatabase& db, const std::string& schema) {
+    return Value(db, "SELECT count(*) FROM information_schema.tables WHERE table_schema = '" +
+                         schema + "' AND table_name LIKE 'ferry\\_%'");
+  };
+  SECTION("postgresql: schema ferry_state, then a legacy state moved there") {
+    TestDatabase source(Db::kPostgres, "stateplace_src");
+    TestDatabase dest(Db::kPostgres, "stateplace_dst");
+    Seed(source, 2000, 2000);
+    FerryResult first = RunFerry(Args(source, dest.Url(), "-q"));
+    INFO(first.output);
+    REQUIRE(first.exit_code == 0);
+    CHECK(count_in(dest, "public") == 0);
+    CHECK(count_in(dest, "ferry_state") == 3);
+    // What an older ferry left: its tables in the application's schema, without owner tokens.
+    dest.Exec(
+        "ALTER TABLE ferry_state.ferry_runs SET SCHEMA public;\n"
+        "ALTER TABLE ferry_state.ferry_tables SET SCHEMA public;\n"
+        "ALTER TABLE ferry_state.ferry_units SET SCHEMA public;\n"
+        "ALTER TABLE public.ferry_runs DROP COLUMN owner_token;\n"
+        "DROP SCHEMA ferry_state");
+    nlohmann::json status = Status(dest);
+    REQUIRE(status["runs"].size() == 1);
+    CHECK(status["run"]["status"] == "done");
+    FerryResult second = RunFerry(Args(source, dest.Url(), "-q --truncate"));
+    INFO(second.output);
+    CHECK(second.exit_code == 0);
+    CHECK(count_in(dest, "public") == 0);
+    CHECK(Value(dest, "SELECT count(*) FROM ferry_state.ferry_runs") == 2);
+    CheckSame(source, dest);
+    // Another place, chosen by the DBA.
+    FerryResult chosen = RunFerry(Args(source, dest.Url(), "-q --truncate --state-schema ops"));
+    INFO(chosen.output);
+    CHECK(chosen.exit_code == 0);
+    CHECK(Value(dest, "SELECT count(*) FROM ops.ferry_runs") == 1);
+    FerryResult listed =
+        RunFerry("status --state-schema ops --dest " + ShellQuote(dest.Url()));
+    INFO(listed.output);
+    CHECK(listed.exit_code == 0);
+    CHECK(listed.output.find("done") != std::string::npos);
+  }
+  SECTION("mariadb: a database the DBA chooses") {
+    TestDatabase source(Db::kPostgres, "stateplace_src");
+    TestDatabase dest(Db::kMariaDB, "stateplace_dst");
+    TestDatabase state(Db::kMariaDB, "stateplace_state");
+    Seed(source, 2000, 2000);
+    FerryResult run = RunFerry(Args(source, dest.Url(), "-q --state-schema " + state.name()));
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    CHECK(count_in(dest, dest.name()) == 0);
+    CHECK(count_in(state, state.name()) == 3);
+    CheckSame(source, dest);
+    FerryResult listed = RunFerry("status --json --state-schema " + state.name() + " --dest " +
+                                  ShellQuote(dest.Url()));
+    INFO(listed.output);
+    REQUIRE(listed.exit_code == 0);
+    CHECK(nlohmann::json::parse(listed.output)["run"]["status"] == "done");
+  }
+}
