@@ -86,7 +86,7 @@ class SqlRunStore final : public RunStore {
 
   void Prepare() override {
     const std::vector<Table> tables = {
-        MakeTable(Name("runs"),
+        MakeTable(Home("runs"),
                   {{"run_id", Varchar(64), true},
                    {"scope", Varchar(64), false},
                    {"command", Varchar(16), false},
@@ -102,7 +102,7 @@ class SqlRunStore final : public RunStore {
                    {"summary", Text(), false},
                    {"owner_token", Varchar(64), false}},
                   dialect_),
-        MakeTable(Name("tables"),
+        MakeTable(Home("tables"),
                   {{"run_id", Varchar(64), true},
                    {"table_index", Integer(32), true},
                    {"source_schema", Varchar(255), false},
@@ -120,7 +120,7 @@ class SqlRunStore final : public RunStore {
                    {"estimated_rows", Integer(64), false},
                    {"error", Text(), false}},
                   dialect_),
-        MakeTable(Name("units"),
+        MakeTable(Home("units"),
                   {{"run_id", Varchar(64), true},
                    {"table_index", Integer(32), true},
                    {"part", Integer(32), true},
@@ -492,6 +492,8 @@ class SqlRunStore final : public RunStore {
 
  private:
   TableName Name(const char* table) const { return {reading_schema_, prefix_ + table}; }
+  // Where a state table belongs (Name differs while only an older ferry's state is there).
+  TableName Home(const char* table) const { return {schema_, prefix_ + table}; }
   std::string T(const char* table) const { return dialect_.QualifiedName(Name(table)); }
   std::string S(const std::string& value) const { return dialect_.TextLiteral(value); }
   static std::string V(const std::optional<std::string>& v) { return v.value_or(""); }
