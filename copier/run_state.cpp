@@ -37,6 +37,10 @@ bool IsRunStateTable(const std::string& table) {
   return false;
 }
 
+bool IsRunStateTable(const TableName& table) {
+  return table.schema == kStateSchema || IsRunStateTable(table.name);
+}
+
 std::string UtcTimestamp() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};

@@ -78,8 +78,13 @@ inline constexpr const char* kRunLockLost = "FR002";
 // A short fingerprint of a plan's JSON text, recorded with the run.
 std::string PlanFingerprint(const std::string& plan_json);
 
-// Whether `table` is one of ferry's run state tables (default prefix).
+// Where ferry keeps its run state on PostgreSQL unless told otherwise (--state-schema, whose
+// environment twin is FERRY_STATE_SCHEMA); elsewhere the destination's own database.
+inline constexpr const char* kStateSchema = "ferry_state";
+
+// Whether `table` is one of ferry's run state tables (default prefix, or in kStateSchema).
 bool IsRunStateTable(const std::string& table);
+bool IsRunStateTable(const TableName& table);
 
 // What makes two runs "the same copy": source, destination and the source tables, as a short
 // key. `ferry run --resume` looks for an interrupted run with the same key.

@@ -72,6 +72,14 @@ class Dialect {
   virtual std::string TryLockSql(const std::string& /*name*/) const { return ""; }
   // ALTER TABLE adding `table`'s column `column` (run state of an older ferry).
   std::string AddColumnSql(const Table& table, size_t column) const;
+  // Where ferry keeps its run state when the DBA chose no place (FERRY_STATE_SCHEMA), given
+  // the destination's default schema, and the statement creating such a place.
+  virtual std::string DefaultStateSchema(const std::string& default_schema) const {
+    return default_schema;
+  }
+  virtual std::string CreateSchemaSql(const std::string& schema) const {
+    return "CREATE SCHEMA IF NOT EXISTS " + Quote(schema);
+  }
   // Run ownership, checked inside a unit's transaction. A statement that fails with `sqlstate`
   // and `message` unless `condition` (an SQL boolean expression) is true.
   virtual std::string AssertSql(const std::string& condition, const std::string& sqlstate,

@@ -48,6 +48,9 @@ class MariaDbDialect final : public Dialect {
   }
 
   std::string SessionIdSql() const override { return "SELECT CONNECTION_ID()"; }
+  std::string CreateSchemaSql(const std::string& schema) const override {
+    return "CREATE DATABASE IF NOT EXISTS " + Quote(schema);
+  }
   std::string SharedLockClause() const override { return " LOCK IN SHARE MODE"; }
 
   std::string LockHeldCondition(const std::string& name,

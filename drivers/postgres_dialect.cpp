@@ -81,6 +81,9 @@ class PostgresDialect final : public Dialect {
   }
 
   std::string SessionIdSql() const override { return "SELECT pg_backend_pid()"; }
+  // Not "ferry": PostgreSQL's default search_path starts with "$user", and a schema named
+  // like ferry's login role would take the application's tables.
+  std::string DefaultStateSchema(const std::string&) const override { return kStateSchema; }
   std::string SharedLockClause() const override { return " FOR SHARE"; }
 
   // The lock session holds one advisory lock: the run lock.

@@ -73,18 +73,20 @@ std::string Num(double v) {
 class SqlRunStore final : public RunStore {
  public:
   SqlRunStore(std::function<std::unique_ptr<SqlSession>()> open_session, const Dialect& dialect,
-              std::string schema, std::string prefix,
+              std::string schema, std::string legacy_schema, std::string prefix,
               std::function<std::unique_ptr<ScopeLock>()> try_lock)
       : open_session_(std::move(open_session)),
         session_(open_session_()),
         dialect_(dialect),
         schema_(std::move(schema)),
+        legacy_schema_(std::move(legacy_schema)),
+        reading_schema_(schema_),
         prefix_(std::move(prefix)),
         try_lock_(std::move(try_lock)) {}
 
   void Prepare() override {
     const std::vector<Table> tables = {
-        MakeTable(Name("runs"),
+        MakeTable(Home("runs"),
                   {{"run_id", Varchar(64), true},
                    {"scope", Varchar(64), false},
                    {"command", Varchar(16), false},
@@ -100,7 +102,7 @@ class SqlRunStore final : public RunStore {
                    {"summary", Text(), false},
                    {"owner_token", Varchar(64), false}},
                   dialect_),
-        MakeTable(Name("tables"),
+        MakeTable(Home("tables"),
                   {{"run_id", Varchar(64), true},
                    {"table_index", Integer(32), true},
                    {"source_schema", Varchar(255), false},
@@ -118,7 +120,7 @@ class SqlRunStore final : public RunStore {
                    {"estimated_rows", Integer(64), false},
                    {"error", Text(), false}},
                   dialect_),
-        MakeTable(Name("units"),
+        MakeTable(Home("units"),
                   {{"run_id", Varchar(64), true},
                    {"table_index", Integer(32), true},
                    {"part", Integer(32), true},
@@ -130,6 +132,18 @@ class SqlRunStore final : public RunStore {
                    {"error", Text(), false}},
                   dialect_),
     };
+    if (schema_ != legacy_schema_) {
+      try {
+        Exec(dialect_.CreateSchemaSql(schema_));
+      } catch (Error& e) {
+        e.WithAdvice(fmt::format(
+            "ferry keeps its run state in {} {} of the destination, apart from the "
+            "application's tables: let ferry's user create it, create it for that user, or "
+            "choose another place with --state-schema (FERRY_STATE_SCHEMA)",
+            dialect_.engine() == Engine::kMariaDB ? "database" : "schema", schema_));
+        throw;
+      }
+    }
     for (const Table& t : tables) {
       std::optional<Table> found = dialect_.DescribeTable(*session_, t.name);
       if (!found) {
@@ -143,6 +157,8 @@ class SqlRunStore final : public RunStore {
         }
       }
     }
+    MoveLegacyState(tables);
+    reading_schema_ = schema_;
     exists_ = true;
     has_owner_token_ = true;
   }
@@ -304,8 +320,17 @@ class SqlRunStore final : public RunStore {
   int EndSessionsOf(const std::string& host, int64_t pid) override {
     const std::string tag = SessionTag(host, pid);
     std::unique_ptr<SqlSession> session = open_session_();
-    std::vector<std::string> ids = dialect_.TaggedSessions(*session, tag);
-    for (const std::string& id : ids) dialect_.EndSession(*session, id);
+    std::vector<std::string> ids;
+    for (const std::string& id : dialect_.TaggedSessions(*session, tag)) {
+      // Not allowed to end it (another role's session): the run waits on its locks as any
+      // session would, and says nothing it cannot back.
+      try {
+        dialect_.EndSession(*session, id);
+        ids.push_back(id);
+      } catch (const Error& e) {
+        if (IsTransient(e)) throw;
+      }
+    }
     // An ended session rolls its transaction back before it goes (MariaDB undoes row by row:
     // minutes for a large unit); what it locked stays locked until then.
     using Clock = std::chrono::steady_clock;
@@ -405,13 +430,66 @@ class SqlRunStore final : public RunStore {
     return out;
   }
 
+  // Reading finds the state where an older ferry kept it (the destination's default schema)
+  // until the next run moves it.
   bool Exists() {
     if (!exists_) {
       std::optional<Table> runs = dialect_.DescribeTable(*session_, Name("runs"));
+      if (!runs && schema_ != legacy_schema_) {
+        runs = dialect_.DescribeTable(*session_, {legacy_schema_, prefix_ + "runs"});
+        if (runs) reading_schema_ = legacy_schema_;
+      }
       exists_ = runs.has_value();
       has_owner_token_ = runs && runs->FindColumn("owner_token");
     }
     return exists_;
+  }
+
+  // Run state an older ferry kept among the application's tables moves to its own place: its
+  // rows are copied (those not there yet, so a move cut short is completed), then its tables
+  // dropped.
+  void MoveLegacyState(const std::vector<Table>& tables) {
+    if (schema_ == legacy_schema_) return;
+    const TableName old_runs{legacy_schema_, prefix_ + "runs"};
+    if (!dialect_.DescribeTable(*session_, old_runs)) return;
+    const char* keys[] = {"run_id", "run_id, table_index", "run_id, table_index, part"};
+    for (size_t i = 0; i < tables.size(); ++i) {
+      const Table& t = tables[i];
+      const TableName old_name{legacy_schema_, t.name.name};
+      std::optional<Table> old_table = dialect_.DescribeTable(*session_, old_name);
+      if (!old_table) continue;
+      std::string columns;
+      for (const Column& c : t.columns) {
+        if (!old_table->FindColumn(c.name)) continue;
+        columns += (columns.empty() ? "" : ", ") + dialect_.Quote(c.name);
+      }
+      std::string match;
+      std::string key_list = keys[i];
+      for (size_t at = 0; at < key_list.size();) {
+        size_t end = key_list.find(", ", at);
+        const std::string key = key_list.substr(at, end == std::string::npos ? end : end - at);
+        match += fmt::format("{}n.{} = o.{}", match.empty() ? "" : " AND ", dialect_.Quote(key),
+                             dialect_.Quote(key));
+        at = end == std::string::npos ? key_list.size() : end + 2;
+      }
+      std::string selected;
+      for (size_t at = 0; at < columns.size();) {
+        size_t end = columns.find(", ", at);
+        selected += (selected.empty() ? "o." : ", o.") +
+                    columns.substr(at, end == std::string::npos ? end : end - at);
+        at = end == std::string::npos ? columns.size() : end + 2;
+      }
+      Exec(fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} o WHERE NOT EXISTS (SELECT 1 FROM "
+                       "{} n WHERE {})",
+                       dialect_.QualifiedName(t.name), columns, selected,
+                       dialect_.QualifiedName(old_name), dialect_.QualifiedName(t.name), match));
+    }
+    for (const char* table : {"units", "tables", "runs"}) {
+      const TableName old_name{legacy_schema_, prefix_ + table};
+      if (dialect_.DescribeTable(*session_, old_name)) {
+        Exec("DROP TABLE " + dialect_.QualifiedName(old_name));
+      }
+    }
   }
 
   void DeleteRun(const std::string& run) override {
@@ -422,7 +500,9 @@ class SqlRunStore final : public RunStore {
   }
 
  private:
-  TableName Name(const char* table) const { return {schema_, prefix_ + table}; }
+  TableName Name(const char* table) const { return {reading_schema_, prefix_ + table}; }
+  // Where a state table belongs (Name differs while only an older ferry's state is there).
+  TableName Home(const char* table) const { return {schema_, prefix_ + table}; }
   std::string T(const char* table) const { return dialect_.QualifiedName(Name(table)); }
   std::string S(const std::string& value) const { return dialect_.TextLiteral(value); }
   static std::string V(const std::optional<std::string>& v) { return v.value_or(""); }
@@ -499,7 +579,9 @@ class SqlRunStore final : public RunStore {
   std::function<std::unique_ptr<SqlSession>()> open_session_;
   std::unique_ptr<SqlSession> session_;
   const Dialect& dialect_;
-  std::string schema_;
+  std::string schema_;         // where the state lives
+  std::string legacy_schema_;  // where an older ferry kept it
+  std::string reading_schema_;
   std::string prefix_;
   std::function<std::unique_ptr<ScopeLock>()> try_lock_;
   bool exists_ = false;
@@ -547,10 +629,11 @@ class FileLock final : public ScopeLock {
 
 std::unique_ptr<RunStore> MakeSqlRunStore(
     std::function<std::unique_ptr<SqlSession>()> open_session, const Dialect& dialect,
-    std::string schema, std::string prefix,
+    std::string schema, std::string legacy_schema, std::string prefix,
     std::function<std::unique_ptr<ScopeLock>()> try_lock) {
   return std::make_unique<SqlRunStore>(std::move(open_session), dialect, std::move(schema),
-                                       std::move(prefix), std::move(try_lock));
+                                       std::move(legacy_schema), std::move(prefix),
+                                       std::move(try_lock));
 }
 
 std::unique_ptr<ScopeLock> HoldSessionLock(std::unique_ptr<SqlSession> session,

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -400,6 +402,17 @@ std::vector<std::vector<std::string>> SqlEndpoint::SampleKeys(const Table& table
   return out;
 }
 
+namespace {
+
+// The DBA's choice (--state-schema sets FERRY_STATE_SCHEMA), else the engine's default.
+std::string StateSchema(const Dialect& dialect, const std::string& default_schema) {
+  const char* chosen = std::getenv("FERRY_STATE_SCHEMA");
+  if (chosen && *chosen) return chosen;
+  return dialect.DefaultStateSchema(default_schema);
+}
+
+}  // namespace
+
 std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
   auto try_lock = [this, prefix]() -> std::unique_ptr<ScopeLock> {
     const std::string sql = dialect_->TryLockSql(prefix);
@@ -421,8 +434,8 @@ std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
     }
     return HoldSessionLock(std::move(session), std::move(holder));
   };
-  return MakeSqlRunStore([this] { return OpenSqlSession(); }, *dialect_, info_.default_schema,
-                         prefix, try_lock);
+  return MakeSqlRunStore([this] { return OpenSqlSession(); }, *dialect_, StateSchema(*dialect_,
+                         info_.default_schema), info_.default_schema, prefix, try_lock);
 }
 
 std::unique_ptr<ChangeTracker> SqlEndpoint::OpenChangeTracker() {

@@ -145,7 +145,7 @@ std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
   // A database that was a ferry destination holds ferry's run state: never copy it along.
   std::vector<TableName> all = source.ListTables();
   all.erase(std::remove_if(all.begin(), all.end(),
-                           [](const TableName& t) { return IsRunStateTable(t.name); }),
+                           [](const TableName& t) { return IsRunStateTable(t); }),
             all.end());
   std::vector<TableName> names = scope.Select(all, default_schema);
   if (names.empty()) {

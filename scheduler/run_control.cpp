@@ -91,6 +91,8 @@ void RefuseWhileAlive(const RunRecord& r, const Endpoint& destination) {
 // A dead ferry process's server sessions may still hold row and table locks while they roll
 // its last units back: they are ended, and waited for, before this run writes.
 void EndSessionsOfDead(RunStore& store, const RunRecord& r, CopyObserver& observer) {
+  // A pid of this host reused by this very process: its tag is ours.
+  if (r.host == HostName() && r.pid == getpid()) return;
   const int ended = store.EndSessionsOf(r.host, r.pid);
   if (ended > 0) {
     observer.Note(fmt::format("ended {} server session{} left by {} and waited for their "

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <cstdlib>
 #include <memory>
 #include <sstream>
 
@@ -36,6 +37,7 @@ struct RunFlags {
   bool resume = false;
   std::string resume_run;
   std::string state_prefix = kDefaultStatePrefix;
+  std::string state_schema;
 };
 
 Plan ReadPlanFile(const std::string& path) {
@@ -146,12 +148,19 @@ CommandAction AddRunCommand(CLI::App& app) {
   run->add_option("--state-prefix", flags->state_prefix,
                   "Name prefix of ferry's run state tables in the destination (default ferry_)")
       ->envname("FERRY_STATE_PREFIX");
+  run->add_option("--state-schema", flags->state_schema,
+                  "Where ferry keeps its run state in the destination: a schema (PostgreSQL, default "
+                  "ferry_state, created when missing) or a database (MariaDB, default the "
+                  "destination's own)")
+      ->envname("FERRY_STATE_SCHEMA");
   run->add_option("--profile", flags->profile,
                   "Write per-table and per-unit timings (read, convert, queue waits, write, "
                   "commit) as JSON to FILE");
   return [run, flags, resume]() -> int {
     if (!*run) return -1;
     flags->resume = resume->count() > 0;
+    // The drivers read the place from the environment, as verify and sync do.
+    if (!flags->state_schema.empty()) setenv("FERRY_STATE_SCHEMA", flags->state_schema.c_str(), 1);
     return Run(*flags);
   };
 }

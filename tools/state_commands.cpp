@@ -2,6 +2,7 @@
 // over.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,7 @@ namespace {
 struct StateFlags {
   CommonOptions common;
   std::string state_prefix = kDefaultStatePrefix;
+  std::string state_schema;
   std::string run;
   bool json = false;
   bool yes = false;
@@ -34,6 +36,12 @@ void AddStateOptions(CLI::App* command, StateFlags& flags) {
       ->add_option("--state-prefix", flags.state_prefix,
                    "Name prefix of ferry's run state tables in the destination (default ferry_)")
       ->envname("FERRY_STATE_PREFIX");
+  command
+      ->add_option("--state-schema", flags.state_schema,
+                   "Where ferry keeps its run state in the destination: a schema (PostgreSQL, default "
+                   "ferry_state, created when missing) or a database (MariaDB, default the "
+                   "destination's own)")
+      ->envname("FERRY_STATE_SCHEMA");
 }
 
 std::string Destination(const CommonOptions& c) {
@@ -185,6 +193,7 @@ CommandAction AddStatusCommand(CLI::App& app) {
   status->add_flag("--json", flags->json, "Print JSON");
   return [status, flags]() -> int {
     if (!*status) return -1;
+    if (!flags->state_schema.empty()) setenv("FERRY_STATE_SCHEMA", flags->state_schema.c_str(), 1);
     return Status(*flags);
   };
 }
@@ -199,6 +208,7 @@ CommandAction AddResetCommand(CLI::App& app) {
   reset->add_flag("--yes", flags->yes, "Really empty the tables");
   return [reset, flags]() -> int {
     if (!*reset) return -1;
+    if (!flags->state_schema.empty()) setenv("FERRY_STATE_SCHEMA", flags->state_schema.c_str(), 1);
     return Reset(*flags);
   };
 }

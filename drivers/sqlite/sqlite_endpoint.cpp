@@ -395,7 +395,7 @@ class SqliteEndpoint final : public SqlEndpoint {
   // SQLite has no session locks: a file lock beside the database does their job.
   std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override {
     const std::string lock_path = path_ + "." + prefix + "lock";
-    return MakeSqlRunStore([this] { return OpenSqlSession(); }, dialect(), "main", prefix,
+    return MakeSqlRunStore([this] { return OpenSqlSession(); }, dialect(), "main", "main", prefix,
                            [lock_path] { return TryFileLock(lock_path); });
   }
 

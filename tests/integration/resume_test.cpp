@@ -387,14 +387,18 @@ TEST_CASE("only one run at a time writes into a destination and the second names
   Seed(source);
   FerryResult second;
   bool tried = false;
-  FerryResult first = RunWhile(Args(source, dest), dest, [&](pid_t) {
+  FerryResult first = RunWhile(Args(source, dest), dest, [&](pid_t pid) {
     std::string running = "0";
     try {
       running = dest.QueryValue("SELECT count(*) FROM ferry_runs WHERE status = 'running'");
     } catch (...) {
     }
     if (running != "1") return false;
+    // Held still while the second tries: the first copy takes half a second, less than the
+    // second needs to start.
+    kill(pid, SIGSTOP);
     second = RunFerry(Args(source, dest, "--append"));
+    kill(pid, SIGCONT);
     tried = true;
     return true;
   });

@@ -116,8 +116,10 @@ bool TcpProxy::ShouldDrop(const char* data, size_t size) {
   std::lock_guard lock(mutex_);
   if (needles_.empty() || times_ <= 0 || size < 5) return false;
   // PostgreSQL: 'Q', int32 length, the text and a NUL. MariaDB: 3-byte length, sequence id,
-  // COM_QUERY (3) or COM_STMT_PREPARE (0x16), the text.
-  const bool query = data[0] == 'Q' || data[4] == '\x03' || data[4] == '\x16';
+  // COM_QUERY (3) or COM_STMT_PREPARE (0x16), the text; the header may come in a read of its
+  // own.
+  const bool query = data[0] == 'Q' || data[0] == '\x03' || data[0] == '\x16' ||
+                     data[4] == '\x03' || data[4] == '\x16';
   if (!query) return false;
   const std::string_view chunk(data, size);
   for (const std::string& needle : needles_) {

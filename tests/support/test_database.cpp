@@ -50,7 +50,12 @@ odbc::Connection Connect(const std::string& odbc_string, Db db) {
       c.Execute("SET time_zone = '+00:00'");
       c.Execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO'");
     }
-    if (db == Db::kPostgres) c.Execute("SET TimeZone = 'UTC'");
+    if (db == Db::kPostgres) {
+      c.Execute("SET TimeZone = 'UTC'");
+      // ferry's run state (ferry_runs, ferry_units, ...) lives in its own schema: tests name
+      // its tables without it.
+      c.Execute("SET search_path = \"$user\", public, ferry_state");
+    }
     return c;
   } catch (const std::exception& e) {
     throw std::runtime_error(fmt::format(
