@@ -162,7 +162,7 @@ TEST_CASE(
 
 TEST_CASE(
     "a gap in a change log (tracking disabled, changes, enabled again) makes sync refuse that "
-    "table with exit 7 and name it, while the other tables sync; a copy of it ends the refusal",
+    "table with exit 7 and name it, while the other tables sync, and a copy of it ends the refusal",
     "[sync][generation]") {
   for (Db from : kAllDbs) {
     DYNAMIC_SECTION(DbName(from) << " source") {
@@ -206,7 +206,7 @@ TEST_CASE(
 
 TEST_CASE(
     "schema drift between copy and sync is refused for that table, naming its columns, while "
-    "the other tables sync; --apply-schema-changes adds and drops columns and fills them",
+    "the other tables sync, and --apply-schema-changes adds and drops columns and fills them",
     "[sync][drift]") {
   for (Db from : {Db::kPostgres, Db::kMariaDB}) {
     DYNAMIC_SECTION(DbName(from) << " source") {
@@ -303,7 +303,7 @@ TEST_CASE(
 
 TEST_CASE(
     "SIGTERM or SIGINT during a sync rolls back the batch in flight, exits 5 and records the "
-    "sync as interrupted; the next sync is exact",
+    "sync as interrupted, and the next sync is exact",
     "[sync][signal]") {
   for (Db db : {Db::kPostgres, Db::kMariaDB}) {
     DYNAMIC_SECTION(DbName(db)) {
