@@ -28,6 +28,11 @@ struct Column {
   ColumnType type;
   bool nullable = true;
   bool identity = false;  // identity, serial or auto-increment
+  // A generated (computed) column: its expression in the source engine's own terms, "" when the
+  // column is not generated. Between databases of one engine it is created generated and not
+  // written; into another engine its values are copied into a plain column.
+  std::string generated;
+  bool generated_stored = false;  // STORED, as opposed to VIRTUAL
 };
 
 struct Index {
@@ -58,6 +63,14 @@ struct Table {
   int64_t estimated_rows = -1;  // -1 = unknown
   int64_t estimated_bytes = -1;
   int64_t pages = 0;  // heap pages a keyless table can be split by (PostgreSQL), else 0
+  // How the table shares rows with others (PostgreSQL). A partitioned parent holds no rows of
+  // its own: reading it reads its partitions' rows, and its partitions are not listed as tables
+  // of their own. An inheritance parent's plain read also returns its children's rows (each
+  // child is a table of its own), so it is read, verified, emptied and replaced ONLY itself.
+  bool partitioned = false;
+  bool inheritance_parent = false;
+  std::optional<TableName> partition_of;  // the parent of a partition
+  std::vector<TableName> inherits;        // an inheritance child's parents
 
   // The columns that identify a row: the primary key, else the first unique index whose
   // columns are all NOT NULL, else empty.

@@ -189,6 +189,13 @@ class Endpoint {
   // `source_engine`; `native` holds its DDL spelling. Throws Error(kSchema) when this engine
   // cannot hold the type.
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
+  // `table` (types mapped) with the types of its key columns fitted to what this engine can
+  // key: MariaDB's 3072-byte InnoDB key takes no TEXT column, so a primary key's text columns
+  // become varchars sized to share it. Unchanged elsewhere.
+  virtual Table FitKeys(const Table& table) const { return table; }
+  // The longest value of a text or bytes column (characters, or bytes), 0 for none: whether a
+  // column fitted by FitKeys holds a value that will not fit.
+  virtual int64_t LongestValue(const Table& table, int column) = 0;
   // Creates `table` (column types already mapped, `native` set) with its primary key.
   virtual void CreateTable(const Table& table) = 0;
   // Adds `table`'s primary key to the existing table of that name. Opens its own connection,
@@ -205,6 +212,11 @@ class Endpoint {
   virtual void DropTable(const TableName& name) = 0;
   virtual void TruncateTable(const TableName& name) = 0;
   virtual bool HasRows(const TableName& name) = 0;
+  // A table none of whose columns is copied (it has none, or only generated ones) keeps its row
+  // count: the source's rows are counted (in the run's snapshot, once BeginSnapshot has begun
+  // one) and as many rows are made at the destination, each column at its default or computed.
+  virtual int64_t CountRows(const Table& table) = 0;
+  virtual void InsertDefaultRows(const Table& table, int64_t rows) = 0;
   // Whether the connected user may do `privilege` with `table` (kCreate: create it in its
   // schema), as the engine's privilege catalog says, so a missing grant is found before a run
   // fails half way; nullopt where the engine cannot tell.

@@ -69,12 +69,19 @@ class Dialect {
   // "" where the engine has no session locks.
   virtual std::string TryLockSql(const std::string& /*name*/) const { return ""; }
   virtual std::string QualifiedName(const TableName& name) const;
+  // The table as reads, digests and range deletes name it: an inheritance parent ONLY itself,
+  // so each row is read (and replaced) once, with the child table it belongs to.
+  std::string RowsOf(const Table& table) const {
+    return (table.inheritance_parent ? "ONLY " : "") + QualifiedName(table.name);
+  }
 
   virtual std::string DefaultSchema(SqlSession& connection) const = 0;
   virtual std::vector<TableName> ListTables(SqlSession& connection) const = 0;
   virtual std::optional<Table> DescribeTable(SqlSession& connection,
                                              const TableName& name) const = 0;
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
+  // See Endpoint::FitKeys.
+  virtual Table FitKeys(const Table& table) const { return table; }
   // CREATE TABLE with the columns (identity columns spelled the engine's way), the primary key,
   // and what the engine can only declare at creation (SQLite: foreign keys).
   virtual std::string CreateTableSql(const Table& table) const;
@@ -112,6 +119,8 @@ class Dialect {
   std::string ForeignKeyName(const Table& table, const ForeignKey& fk, int attempt) const;
   // Whether a failed CREATE or ALTER says the name is taken, so the next name is tried.
   virtual bool NameTaken(const Error& error) const = 0;
+  // Statements inserting `rows` rows of defaults (and computed columns) into `table`.
+  virtual std::vector<std::string> DefaultRowsSql(const Table& table, int64_t rows) const;
   virtual std::string TruncateSql(const TableName& name) const {
     return "TRUNCATE TABLE " + QualifiedName(name);
   }
@@ -202,6 +211,8 @@ class Dialect {
   // Pieces of CreateTableSql: one column's definition, and what follows the columns (", PRIMARY
   // KEY (...)" by default).
   virtual std::string ColumnDefinition(const Table& table, size_t column) const;
+  // " CHECK (column IN ('a', 'b'))" for an enumeration's column made of a text type, else "".
+  std::string LabelCheck(const Column& column) const;
   virtual std::string TableConstraints(const Table& table) const;
   // " ON DELETE x ON UPDATE y" for a foreign key.
   virtual std::string ReferentialActions(const ForeignKey& fk) const;

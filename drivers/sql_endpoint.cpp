@@ -264,6 +264,53 @@ bool SqlEndpoint::HasRows(const TableName& name) {
   }
 }
 
+int64_t SqlEndpoint::CountRows(const Table& table) {
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  try {
+    JoinSnapshot(*session);
+    auto rows = session->Query("SELECT COUNT(*) FROM " + dialect_->RowsOf(table));
+    return rows.empty() || !rows[0][0] ? 0 : std::stoll(*rows[0][0]);
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
+}
+
+int64_t SqlEndpoint::LongestValue(const Table& table, int column) {
+  const Column& c = table.columns[size_t(column)];
+  const bool bytes = StorageOf(c.type) == Storage::kBytes;
+  std::string length = info_.engine == Engine::kSQLite ? "length"
+                       : bytes                         ? "octet_length"
+                                                       : "char_length";
+  try {
+    auto rows = catalog_->Query("SELECT MAX(" + length + "(" + dialect_->Quote(c.name) + ")) FROM " +
+                                dialect_->RowsOf(table));
+    return rows.empty() || !rows[0][0] ? 0 : std::stoll(*rows[0][0]);
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name)).WithColumn(c.name);
+    throw;
+  }
+}
+
+void SqlEndpoint::InsertDefaultRows(const Table& table, int64_t rows) {
+  if (rows <= 0) return;
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  try {
+    // One transaction: all the rows or none.
+    session->Execute(info_.engine == Engine::kMariaDB ? "START TRANSACTION" : "BEGIN");
+    try {
+      for (const std::string& sql : dialect_->DefaultRowsSql(table, rows)) session->Execute(sql);
+      session->Execute("COMMIT");
+    } catch (...) {
+      session->Execute("ROLLBACK");
+      throw;
+    }
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
+}
+
 std::string SqlEndpoint::BeginSnapshot(Consistency consistency) {
   consistent_ = consistency == Consistency::kSnapshot;
   if (!consistent_) return "none (--consistency none: each reader sees what is committed)";

@@ -29,11 +29,45 @@ std::string Lower(const std::string& s) {
   return out;
 }
 
-std::string Joined(const std::vector<std::string>& parts, const char* separator = ", ") {
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : separator) + p;
-  return out;
-}
+// Warnings of one rule, said once with every column (or table) it applies to: a dozen
+// identical lines would bury the findings that matter. A rule that meets one column only keeps
+// the table and column fields, as other findings have them.
+class GroupedWarnings {
+ public:
+  void Add(const std::string& kind, const std::string& rule, const std::string& table,
+           const std::string& column, const std::string& detail) {
+    auto key = std::make_pair(kind, rule);
+    if (!groups_.count(key)) order_.push_back(key);
+    groups_[key].push_back({table, column, detail});
+  }
+  void AppendTo(std::vector<Finding>& findings) const {
+    for (const auto& key : order_) {
+      const std::vector<Item>& items = groups_.at(key);
+      auto where = [](const Item& item) {
+        std::string out = item.table;
+        if (!item.column.empty()) out += "." + item.column;
+        return item.detail.empty() ? out : out + " (" + item.detail + ")";
+      };
+      if (items.size() == 1) {
+        findings.push_back({Severity::kWarning, key.first, items[0].table, items[0].column,
+                            key.second + ": " + where(items[0])});
+        continue;
+      }
+      std::string list;
+      for (const Item& item : items) list += (list.empty() ? "" : ", ") + where(item);
+      findings.push_back({Severity::kWarning, key.first, "", "",
+                          fmt::format("{}: {} {}: {}", key.second, items.size(),
+                                      items[0].column.empty() ? "tables" : "columns", list)});
+    }
+  }
+
+ private:
+  struct Item {
+    std::string table, column, detail;
+  };
+  std::vector<std::pair<std::string, std::string>> order_;
+  std::map<std::pair<std::string, std::string>, std::vector<Item>> groups_;
+};
 
 EndCheck DescribeEnd(const Endpoint& end) {
   const EndpointInfo& info = end.info();
@@ -243,7 +277,14 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
 
   std::vector<Table> tables;
   std::map<std::string, std::optional<bool>> can_create;  // per destination schema
-  for (const TableName& name : TablesInScope(source, job)) {
+  GroupedWarnings grouped;
+  const std::vector<TableName> scope = TablesInScope(source, job);
+  std::vector<TableName> in_scope;  // their destination names, as foreign keys name them
+  for (const TableName& name : scope) {
+    in_scope.push_back(job.renames.Apply(name, destination.DestinationName(name, from.engine),
+                                         from.default_schema));
+  }
+  for (const TableName& name : scope) {
     std::optional<Table> table = source.DescribeTable(name);
     if (!table) continue;  // dropped since it was listed
     const std::string shown = DisplayName(name);
@@ -276,15 +317,72 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     std::vector<std::pair<std::string, std::string>> reported;  // column, message
     auto lossy = [&](const Column& c, const ColumnType& d) {
       if (c.type.kind == TypeKind::kUnsupported && from.engine == to.engine) return;
-      std::vector<std::string> risks = FitRisks(c.type, d, from.limits, to.limits);
-      if (risks.empty()) return;
-      report.findings.push_back(
-          {Severity::kWarning, "lossy type", shown, c.name,
-           fmt::format("column {} is {} here and {} at the destination{}: ferry would refuse "
-                       "(naming the row) {}",
-                       c.name, c.type.native, d.native, exists ? " (existing table)" : "",
-                       Joined(risks, "; "))});
+      if (!c.generated.empty() && from.engine == to.engine) return;  // computed, not copied
+      for (const std::string& risk : FitRisks(c.type, d, from.limits, to.limits)) {
+        grouped.Add("lossy type", "ferry would refuse (naming the row) " + risk, shown, c.name,
+                    fmt::format("{} here, {} at the destination{}", c.type.native, d.native,
+                                exists ? " (existing table)" : ""));
+      }
     };
+    if (!exists && plan.strategy != "skip" && from.engine != to.engine) {
+      for (const Column& c : table->columns) {
+        if (c.generated.empty()) continue;
+        grouped.Add("generated column",
+                    fmt::format("generated columns are copied as values into plain columns ({} "
+                                "cannot compute an expression written for {}; recreate the "
+                                "generation there if it is needed)",
+                                to.product, from.product),
+                    shown, c.name, c.generated);
+      }
+      if (table->partitioned) {
+        grouped.Add("partitioned table",
+                    fmt::format("partitioned tables are copied as one table holding every "
+                                "partition's rows (their partitions are not copied again; {} "
+                                "gets no partitioning)",
+                                to.product),
+                    shown, "", "");
+      }
+      if (table->inheritance_parent || !table->inherits.empty()) {
+        grouped.Add("inheritance",
+                    "tables of an inheritance hierarchy are copied as separate tables, each with "
+                    "its own rows only (a parent is read ONLY itself); the inheritance itself is "
+                    "not recreated",
+                    shown, "", "");
+      }
+    }
+    if (!exists && mapped && plan.strategy != "skip") {
+      // Key columns the destination had to narrow to fit its key: measured at the source.
+      for (size_t i = 0; i < copy.source_columns.size(); ++i) {
+        const Column& s = table->columns[size_t(copy.source_columns[i])];
+        const Column& d = copy.destination.columns[size_t(copy.destination_columns[i])];
+        const ColumnType mapped_type = destination.MapType(s.type, from.engine);
+        if (d.type.native == mapped_type.native || d.type.length < 0) continue;
+        int64_t longest = 0;
+        try {
+          longest = source.LongestValue(*table, copy.source_columns[i]);
+        } catch (const Error& e) {
+          report.findings.push_back({Severity::kWarning, "key length", shown, s.name,
+                                     "could not measure the column's longest value: " +
+                                         e.message()});
+          continue;
+        }
+        if (longest > d.type.length) {
+          report.findings.push_back(
+              {Severity::kBlocker, "key length", shown, s.name,
+               fmt::format("primary key column {} becomes {} to fit {}'s key length limit, but "
+                           "the source holds a value of {} {}: shorten it, or key the table "
+                           "differently in a job file",
+                           s.name, d.type.native, to.product, longest,
+                           StorageOf(s.type) == Storage::kBytes ? "bytes" : "characters")});
+        } else {
+          grouped.Add("key length",
+                      fmt::format("primary key columns are made shorter to fit {}'s key length "
+                                  "limit; every source value fits",
+                                  to.product),
+                      shown, s.name, fmt::format("{}, longest value {}", d.type.native, longest));
+        }
+      }
+    }
     if (!exists && plan.strategy != "skip") {
       for (const Column& c : table->columns) {
         try {
@@ -364,9 +462,17 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
                                DisplayName(plan.destination))});
       }
     }
+    for (const PlannedForeignKey& fk : plan.foreign_keys) {
+      if (std::find(in_scope.begin(), in_scope.end(), fk.references) != in_scope.end()) continue;
+      grouped.Add("foreign key out of scope",
+                  "foreign keys to tables outside the copy's scope are not created (the run "
+                  "summary lists them too)",
+                  shown, "", fmt::format("{} to {}", fk.name, DisplayName(fk.references)));
+    }
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
   }
+  grouped.AppendTo(report.findings);
 
   // Two source tables landing on one destination table: exactly, or once the destination folds
   // case. A case-sensitive MariaDB still takes both, but a dump or replica on a server with
