@@ -318,11 +318,15 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     auto lossy = [&](const Column& c, const ColumnType& d) {
       if (c.type.kind == TypeKind::kUnsupported && from.engine == to.engine) return;
       if (!c.generated.empty() && from.engine == to.engine) return;  // computed, not copied
+      // Columns with the same risks are one rule (text containing NUL, say).
+      std::string risks;
       for (const std::string& risk : FitRisks(c.type, d, from.limits, to.limits)) {
-        grouped.Add("lossy type", "ferry would refuse (naming the row) " + risk, shown, c.name,
-                    fmt::format("{} here, {} at the destination{}", c.type.native, d.native,
-                                exists ? " (existing table)" : ""));
+        risks += (risks.empty() ? "" : "; ") + risk;
       }
+      if (risks.empty()) return;
+      grouped.Add("lossy type", "ferry would refuse (naming the row) " + risks, shown, c.name,
+                  fmt::format("{} here, {} at the destination{}", c.type.native, d.native,
+                              exists ? " (existing table)" : ""));
     };
     if (!exists && plan.strategy != "skip" && from.engine != to.engine) {
       for (const Column& c : table->columns) {
