@@ -33,6 +33,12 @@ struct Column {
   // written; into another engine its values are copied into a plain column.
   std::string generated;
   bool generated_stored = false;  // STORED, as opposed to VIRTUAL
+  // A column whose type is a domain (PostgreSQL): the domain's name, and its CHECK conditions
+  // with VALUE standing for the column's value ("" when it has none). Another engine gets the
+  // domain's base type, and the conditions where they are written portably (Dialect::
+  // PortableCheck); ferry check names the ones that are not.
+  std::string domain;
+  std::string domain_check;
 };
 
 struct Index {
@@ -78,5 +84,11 @@ struct Table {
   // Index of the column named `name`, compared exactly; nullopt when absent.
   std::optional<int> FindColumn(const std::string& name) const;
 };
+
+// A domain's CHECK condition (VALUE standing for the value) with VALUE replaced by
+// `quoted_column`, when it is written in terms every engine reads alike: numbers, plain string
+// literals, comparisons, arithmetic, AND/OR/NOT, IS [NOT] NULL, IN, BETWEEN. "" when it uses more
+// (casts, functions, one engine's operators such as ~ or ||): it is not carried.
+std::string PortableCheck(const std::string& condition, const std::string& quoted_column);
 
 }  // namespace ferry

@@ -49,12 +49,17 @@ std::string Dialect::ColumnDefinition(const Table& table, size_t column) const {
 }
 
 std::string Dialect::LabelCheck(const Column& column) const {
-  if (column.type.labels.empty()) return "";
+  std::string out;
+  if (!column.domain_check.empty()) {
+    const std::string portable = PortableCheck(column.domain_check, Quote(column.name));
+    if (!portable.empty()) out = " CHECK (" + portable + ")";
+  }
+  if (column.type.labels.empty()) return out;
   std::string labels;
   for (const std::string& label : column.type.labels) {
     labels += (labels.empty() ? "" : ", ") + TextLiteral(label);
   }
-  return " CHECK (" + Quote(column.name) + " IN (" + labels + "))";
+  return out + " CHECK (" + Quote(column.name) + " IN (" + labels + "))";
 }
 
 std::string Dialect::TableConstraints(const Table& table) const {

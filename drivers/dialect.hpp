@@ -211,7 +211,8 @@ class Dialect {
   // Pieces of CreateTableSql: one column's definition, and what follows the columns (", PRIMARY
   // KEY (...)" by default).
   virtual std::string ColumnDefinition(const Table& table, size_t column) const;
-  // " CHECK (column IN ('a', 'b'))" for an enumeration's column made of a text type, else "".
+  // " CHECK (column IN ('a', 'b'))" for an enumeration's column made of a text type, and
+  // " CHECK (...)" for a domain's portable conditions (Column::domain_check); else "".
   std::string LabelCheck(const Column& column) const;
   virtual std::string TableConstraints(const Table& table) const;
   // " ON DELETE x ON UPDATE y" for a foreign key.

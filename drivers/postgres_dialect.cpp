@@ -184,7 +184,10 @@ class PostgresDialect final : public Dialect {
         "d.adrelid) LIKE 'nextval(%', false), t.typcategory, "
         "a.atttypid >= 16384 OR t.typelem >= 16384, "
         "CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
-        "COALESCE(bt.oid, t.oid) "
+        "COALESCE(bt.oid, t.oid), CASE WHEN t.typtype = 'd' THEN t.typname END, "
+        "(SELECT string_agg(substring(pg_catalog.pg_get_constraintdef(dc.oid) FROM 7), ' AND ' "
+        "ORDER BY dc.conname) FROM pg_catalog.pg_constraint dc WHERE dc.contypid = t.oid "
+        "AND dc.contype = 'c'), t.typtype = 'd' AND t.typnotnull "
         "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype "
         "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
@@ -200,6 +203,11 @@ class PostgresDialect final : public Dialect {
       c.type.database_specific = *r[7] == "1" || *r[7] == "t";
       c.nullable = *r[4] != "1" && *r[4] != "t";
       c.identity = *r[5] == "1" || *r[5] == "t";
+      if (r[10]) {
+        c.domain = *r[10];
+        c.domain_check = r[11].value_or("");
+        if (IsTrue(r[12])) c.nullable = false;  // the domain refuses NULL
+      }
       if (r[6].value_or("") == "E") {
         for (auto& label : connection.Query("SELECT enumlabel FROM pg_catalog.pg_enum WHERE "
                                             "enumtypid = ?::oid ORDER BY enumsortorder",

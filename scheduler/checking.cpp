@@ -330,6 +330,14 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     };
     if (!exists && plan.strategy != "skip" && from.engine != to.engine) {
       for (const Column& c : table->columns) {
+        if (!c.domain_check.empty() && PortableCheck(c.domain_check, "x").empty()) {
+          grouped.Add("domain check",
+                      fmt::format("domain checks written in {}'s own terms are not carried (the "
+                                  "column gets the domain's base type; recreate the check in {} "
+                                  "if it is needed)",
+                                  from.product, to.product),
+                      shown, c.name, c.domain + ": CHECK " + c.domain_check);
+        }
         if (c.generated.empty()) continue;
         grouped.Add("generated column",
                     fmt::format("generated columns are copied as values into plain columns ({} "

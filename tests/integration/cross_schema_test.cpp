@@ -331,3 +331,52 @@ TEST_CASE("check says each rule once, listing the columns it applies to", "[cros
   }
   CheckThenRun(source, dest);
 }
+
+TEST_CASE("enums keep their labels and portable domain checks are kept in another engine",
+          "[cross_schema]") {
+  for (Db to : {Db::kMariaDB, Db::kSQLite}) {
+    DYNAMIC_SECTION("PostgreSQL to " << DbName(to)) {
+      TestDatabase source(Db::kPostgres, "xs_enum_src");
+      TestDatabase dest(to, "xs_enum_dst");
+      // Pagila's mpaa_rating enum and year domain, and a domain whose check is PostgreSQL's own.
+      source.Exec(
+          "CREATE TYPE mpaa_rating AS ENUM ('G', 'PG', 'PG-13', 'R', 'NC-17');\n"
+          "CREATE DOMAIN year AS integer CONSTRAINT year_check CHECK (VALUE >= 1901 AND VALUE "
+          "<= 2155);\n"
+          "CREATE DOMAIN zip AS text CHECK (VALUE ~ '^[0-9]{5}$');\n"
+          "CREATE TABLE film (film_id integer PRIMARY KEY, rating mpaa_rating DEFAULT 'G', "
+          "release_year year, postal zip);\n"
+          "INSERT INTO film VALUES (1, 'PG-13', 2006, '12345'), (2, NULL, NULL, NULL), "
+          "(3, 'NC-17', 1901, '00000')");
+      FerryResult check = RunFerry("check" + Ends(source, dest));
+      INFO(check.output);
+      CHECK(check.exit_code == 0);
+      CHECK(Has(check.output, "[domain check] public.film.postal"));
+      CheckThenRun(source, dest);
+      RequireSameValues(source, dest, "film");
+      // The destination refuses what the source would: a label the enum lacks, a year the
+      // domain's check refuses.
+      CHECK_THROWS(dest.Exec("INSERT INTO film (film_id, rating) VALUES (9, 'X')"));
+      CHECK_THROWS(dest.Exec("INSERT INTO film (film_id, release_year) VALUES (9, 1800)"));
+      dest.Exec("INSERT INTO film (film_id, rating, release_year) VALUES (9, 'R', 2000)");
+      if (to == Db::kMariaDB) {
+        CHECK(dest.QueryValue("SELECT column_type FROM information_schema.columns WHERE "
+                              "table_schema = DATABASE() AND table_name = 'film' AND column_name "
+                              "= 'rating'") == "enum('G','PG','PG-13','R','NC-17')");
+      }
+    }
+  }
+  SECTION("MariaDB to PostgreSQL: an ENUM becomes text checked against its labels") {
+    TestDatabase source(Db::kMariaDB, "xs_enum_src");
+    TestDatabase dest(Db::kPostgres, "xs_enum_dst");
+    source.Exec(
+        "CREATE TABLE film (film_id int PRIMARY KEY, rating enum('G','PG','PG-13','R','NC-17') "
+        "DEFAULT 'G', special_features set('Trailers','Commentaries','Deleted Scenes'), "
+        "release_year year) ENGINE=InnoDB;\n"
+        "INSERT INTO film VALUES (1, 'PG-13', 'Trailers,Deleted Scenes', 2006), "
+        "(2, NULL, '', NULL)");
+    CheckThenRun(source, dest);
+    RequireSameValues(source, dest, "film");
+    CHECK_THROWS(dest.Exec("INSERT INTO film (film_id, rating) VALUES (9, 'X')"));
+  }
+}
