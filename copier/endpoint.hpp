@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "copier/batch.hpp"
@@ -212,6 +213,11 @@ class Endpoint {
   virtual void DropTable(const TableName& name) = 0;
   virtual void TruncateTable(const TableName& name) = 0;
   virtual bool HasRows(const TableName& name) = 0;
+  // What a schema holds besides tables (views, materialized views, functions, procedures,
+  // triggers, standalone sequences, events), as (kind, name) pairs, ferry's own objects left out:
+  // what a copy to another engine does not carry, for ferry check to list.
+  virtual std::vector<std::pair<std::string, std::string>> OtherObjects(
+      const std::string& schema) = 0;
   // A table none of whose columns is copied (it has none, or only generated ones) keeps its row
   // count: the source's rows are counted (in the run's snapshot, once BeginSnapshot has begun
   // one) and as many rows are made at the destination, each column at its default or computed.

@@ -119,6 +119,8 @@ class Dialect {
   std::string ForeignKeyName(const Table& table, const ForeignKey& fk, int attempt) const;
   // Whether a failed CREATE or ALTER says the name is taken, so the next name is tried.
   virtual bool NameTaken(const Error& error) const = 0;
+  // A query of (kind, name) rows for Endpoint::OtherObjects, each ? the schema; "" for none.
+  virtual std::string OtherObjectsSql() const { return ""; }
   // Statements inserting `rows` rows of defaults (and computed columns) into `table`.
   virtual std::vector<std::string> DefaultRowsSql(const Table& table, int64_t rows) const;
   virtual std::string TruncateSql(const TableName& name) const {

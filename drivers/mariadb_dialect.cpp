@@ -375,6 +375,18 @@ class MariaDbDialect final : public Dialect {
            columns + ")";
   }
 
+  std::string OtherObjectsSql() const override {
+    return "SELECT 'view', CONCAT(table_schema, '.', table_name) FROM information_schema.views "
+           "WHERE table_schema = ? UNION ALL SELECT LOWER(routine_type), CONCAT(routine_schema, "
+           "'.', routine_name) FROM information_schema.routines WHERE routine_schema = ? "
+           "UNION ALL SELECT 'trigger', CONCAT(trigger_name, ' on ', event_object_schema, '.', "
+           "event_object_table) FROM information_schema.triggers WHERE trigger_schema = ? "
+           "UNION ALL SELECT 'event', CONCAT(event_schema, '.', event_name) FROM "
+           "information_schema.events WHERE event_schema = ? UNION ALL SELECT 'sequence', "
+           "CONCAT(table_schema, '.', table_name) FROM information_schema.tables WHERE "
+           "table_schema = ? AND table_type = 'SEQUENCE' ORDER BY 1, 2";
+  }
+
   // lower_case_table_names 1 or 2 (Windows, macOS) stores or compares table names in lower case.
   bool FoldsTableNames(SqlSession& connection) const override {
     auto rows = connection.Query("SELECT @@lower_case_table_names");

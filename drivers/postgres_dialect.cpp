@@ -328,6 +328,27 @@ class PostgresDialect final : public Dialect {
     return Dialect::CreateIndexSql(table, index);
   }
 
+  // Objects an extension owns belong to the extension, not to the schema's user.
+  std::string OtherObjectsSql() const override {
+    return "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' "
+           "ELSE 'sequence' END, n.nspname || '.' || c.relname FROM pg_catalog.pg_class c "
+           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
+           "AND (c.relkind IN ('v', 'm') OR (c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM "
+           "pg_catalog.pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))) "
+           "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = c.oid "
+           "AND e.deptype = 'e') "
+           "UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' "
+           "ELSE 'function' END, n.nspname || '.' || p.proname || '(' || "
+           "pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' "
+           "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+           "WHERE n.nspname = ? AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE "
+           "e.objid = p.oid AND e.deptype = 'e') "
+           "UNION ALL SELECT 'trigger', t.tgname || ' on ' || n.nspname || '.' || c.relname "
+           "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
+           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
+           "AND NOT t.tgisinternal ORDER BY 1, 2";
+  }
+
   // A SELECT of no columns fills every column with its default, or computes it.
   std::vector<std::string> DefaultRowsSql(const Table& table, int64_t rows) const override {
     return {fmt::format("INSERT INTO {} SELECT FROM pg_catalog.generate_series(1, {})",

@@ -264,6 +264,20 @@ bool SqlEndpoint::HasRows(const TableName& name) {
   }
 }
 
+std::vector<std::pair<std::string, std::string>> SqlEndpoint::OtherObjects(
+    const std::string& schema) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string sql = dialect_->OtherObjectsSql();
+  if (sql.empty()) return out;
+  for (auto& row : catalog_->Query(sql, std::vector<std::string>(
+                                             size_t(std::count(sql.begin(), sql.end(), '?')),
+                                             schema))) {
+    if (!row[0] || !row[1] || row[1]->find("ferry_") != std::string::npos) continue;
+    out.emplace_back(*row[0], *row[1]);
+  }
+  return out;
+}
+
 int64_t SqlEndpoint::CountRows(const Table& table) {
   std::unique_ptr<SqlSession> session = OpenSqlSession();
   try {

@@ -51,6 +51,12 @@ class SqliteDialect final : public Dialect {
 
   std::string DefaultSchema(SqlSession&) const override { return "main"; }
 
+  std::string OtherObjectsSql() const override {
+    return "SELECT type, CASE type WHEN 'trigger' THEN name || ' on ' || tbl_name ELSE name END "
+           "FROM sqlite_schema WHERE type IN ('view', 'trigger') AND ? IN ('main', '') "
+           "ORDER BY 1, 2";
+  }
+
   std::vector<std::string> DefaultRowsSql(const Table& table, int64_t rows) const override {
     return std::vector<std::string>(size_t(rows),
                                     "INSERT INTO " + QualifiedName(table.name) + " DEFAULT VALUES");

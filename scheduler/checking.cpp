@@ -34,11 +34,13 @@ std::string Lower(const std::string& s) {
 // the table and column fields, as other findings have them.
 class GroupedWarnings {
  public:
+  // `noun` names what the items are in a group's count ("" : columns, or tables).
   void Add(const std::string& kind, const std::string& rule, const std::string& table,
-           const std::string& column, const std::string& detail) {
+           const std::string& column, const std::string& detail, const std::string& noun = "") {
     auto key = std::make_pair(kind, rule);
     if (!groups_.count(key)) order_.push_back(key);
     groups_[key].push_back({table, column, detail});
+    if (!noun.empty()) nouns_[key] = noun;
   }
   void AppendTo(std::vector<Finding>& findings) const {
     for (const auto& key : order_) {
@@ -57,7 +59,10 @@ class GroupedWarnings {
       for (const Item& item : items) list += (list.empty() ? "" : ", ") + where(item);
       findings.push_back({Severity::kWarning, key.first, "", "",
                           fmt::format("{}: {} {}: {}", key.second, items.size(),
-                                      items[0].column.empty() ? "tables" : "columns", list)});
+                                      nouns_.count(key)            ? nouns_.at(key)
+                                      : items[0].column.empty() ? "tables"
+                                                                : "columns",
+                                      list)});
     }
   }
 
@@ -67,6 +72,7 @@ class GroupedWarnings {
   };
   std::vector<std::pair<std::string, std::string>> order_;
   std::map<std::pair<std::string, std::string>, std::vector<Item>> groups_;
+  std::map<std::pair<std::string, std::string>, std::string> nouns_;
 };
 
 EndCheck DescribeEnd(const Endpoint& end) {
@@ -483,6 +489,25 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     }
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
+  }
+  // Views, routines, triggers, sequences and events stay behind when the engine changes: listed
+  // once per kind, so the DBA knows what to recreate.
+  if (from.engine != to.engine && report.pair_supported) {
+    std::vector<std::string> schemas;
+    for (const TableName& name : scope) {
+      if (std::find(schemas.begin(), schemas.end(), name.schema) == schemas.end()) {
+        schemas.push_back(name.schema);
+      }
+    }
+    for (const std::string& schema : schemas) {
+      for (const auto& [kind, object] : source.OtherObjects(schema)) {
+        grouped.Add("not carried",
+                    fmt::format("{}s are not carried from {} to {}; recreate them there if they "
+                                "are needed",
+                                kind, from.product, to.product),
+                    object, "", "", kind + "s");
+      }
+    }
   }
   grouped.AppendTo(report.findings);
 

@@ -321,7 +321,10 @@ TEST_CASE("check says each rule once, listing the columns it applies to", "[cros
       "CREATE TABLE a (id int PRIMARY KEY, x text, y varchar(10), z text) ENGINE=InnoDB;\n"
       "CREATE TABLE b (id int PRIMARY KEY, u text, v char(3)) ENGINE=InnoDB;\n"
       "INSERT INTO a VALUES (1, 'x', 'y', 'z');\n"
-      "INSERT INTO b VALUES (1, 'u', 'v')");
+      "INSERT INTO b VALUES (1, 'u', 'v');\n"
+      "CREATE VIEW va AS SELECT id, x FROM a;\n"
+      "CREATE VIEW vb AS SELECT id FROM b;\n"
+      "CREATE TRIGGER a_touch BEFORE UPDATE ON a FOR EACH ROW SET NEW.y = 'touched'");
   FerryResult check = RunFerry("check" + Ends(source, dest));
   INFO(check.output);
   CHECK(check.exit_code == 0);
@@ -329,6 +332,11 @@ TEST_CASE("check says each rule once, listing the columns it applies to", "[cros
   for (const char* column : {"a.x", "a.y", "a.z", "b.u", "b.v"}) {
     CHECK(Has(check.output, column));
   }
+  // What stays behind is listed, one line per kind.
+  CHECK(Occurrences(check.output, "views are not carried") == 1);
+  CHECK(Has(check.output, source.name() + ".va"));
+  CHECK(Has(check.output, source.name() + ".vb"));
+  CHECK(Has(check.output, "a_touch on " + source.name() + ".a"));
   CheckThenRun(source, dest);
 }
 
