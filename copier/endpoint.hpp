@@ -71,6 +71,28 @@ struct EndpointInfo {
   bool server_row_hash_faster = false;
 };
 
+// `ferry check --scan`: values of one column the destination would refuse, counted by the source
+// server in one aggregate query per table.
+enum class ValueRule {
+  kNaN,              // a float (or PostgreSQL numeric) NaN
+  kInfinity,         // +/-Infinity
+  kNul,              // text containing U+0000
+  kLongerThan,       // text longer than `limit` characters (bytes: longer than `limit` bytes)
+  kBytesLongerThan,  // text or bytes longer than `limit` bytes
+  kYearOutside,      // a date or timestamp outside the years `limit`..`limit2` (or infinite)
+  kZeroDate,         // MariaDB's zero dates: a zero year, month or day
+};
+struct ValueScan {
+  int column = 0;  // index into the table's columns
+  ValueRule rule = ValueRule::kNaN;
+  int64_t limit = 0;
+  int64_t limit2 = 0;
+};
+struct ValueScanResult {
+  int64_t count = 0;                  // -1: the source cannot test this rule
+  std::vector<std::string> examples;  // a few row keys (the key's first column), as text
+};
+
 class RowReader {
  public:
   virtual ~RowReader() = default;
@@ -218,6 +240,10 @@ class Endpoint {
   // what a copy to another engine does not carry, for ferry check to list.
   virtual std::vector<std::pair<std::string, std::string>> OtherObjects(
       const std::string& schema) = 0;
+  // Counts, for each scan, the table's rows whose value breaks its rule, in one pass over the
+  // table on the server (results in the order of `scans`).
+  virtual std::vector<ValueScanResult> ScanValues(const Table& table,
+                                                  const std::vector<ValueScan>& scans) = 0;
   // A table none of whose columns is copied (it has none, or only generated ones) keeps its row
   // count: the source's rows are counted (in the run's snapshot, once BeginSnapshot has begun
   // one) and as many rows are made at the destination, each column at its default or computed.

@@ -107,6 +107,35 @@ std::string Dialect::ForeignKeySql(const Table& table, const ForeignKey& fk) con
          QualifiedName(fk.references) + " (" + referenced + ")" + ReferentialActions(fk);
 }
 
+std::string Dialect::ScanCondition(const Column& column, const ValueScan& scan) const {
+  // MariaDB's and SQLite's spellings; PostgreSQL overrides.
+  const std::string c = Quote(column.name);
+  const bool sqlite = engine() == Engine::kSQLite;
+  switch (scan.rule) {
+    case ValueRule::kNul:
+      return sqlite ? "instr(" + c + ", char(0)) > 0" : "INSTR(" + c + ", CHAR(0)) > 0";
+    case ValueRule::kLongerThan:
+      return (sqlite ? "length(" : "CHAR_LENGTH(") + c + ") > " + std::to_string(scan.limit);
+    case ValueRule::kBytesLongerThan:
+      return (sqlite ? "length(CAST(" + c + " AS BLOB))" : "OCTET_LENGTH(" + c + ")") + " > " +
+             std::to_string(scan.limit);
+    case ValueRule::kZeroDate:
+      if (sqlite) return "";
+      return "(YEAR(" + c + ") = 0 OR MONTH(" + c + ") = 0 OR DAYOFMONTH(" + c + ") = 0)";
+    case ValueRule::kYearOutside:
+      if (sqlite) {
+        return "(CAST(substr(" + c + ", 1, 4) AS INTEGER) NOT BETWEEN " +
+               std::to_string(scan.limit) + " AND " + std::to_string(scan.limit2) + ")";
+      }
+      return "YEAR(" + c + ") NOT BETWEEN " + std::to_string(scan.limit) + " AND " +
+             std::to_string(scan.limit2);
+    case ValueRule::kNaN:
+    case ValueRule::kInfinity:
+      return "";  // neither engine stores them
+  }
+  return "";
+}
+
 std::vector<std::string> Dialect::DefaultRowsSql(const Table& table, int64_t rows) const {
   // "INSERT ... () VALUES (), ()" (MariaDB) in statements of 1,000 rows.
   std::vector<std::string> out;

@@ -119,6 +119,9 @@ class Dialect {
   std::string ForeignKeyName(const Table& table, const ForeignKey& fk, int attempt) const;
   // Whether a failed CREATE or ALTER says the name is taken, so the next name is tried.
   virtual bool NameTaken(const Error& error) const = 0;
+  // A condition true for a value of `column` that breaks `scan`'s rule (Endpoint::ScanValues),
+  // or "" where this engine cannot test it.
+  virtual std::string ScanCondition(const Column& column, const ValueScan& scan) const;
   // A query of (kind, name) rows for Endpoint::OtherObjects, each ? the schema; "" for none.
   virtual std::string OtherObjectsSql() const { return ""; }
   // Statements inserting `rows` rows of defaults (and computed columns) into `table`.

@@ -328,6 +328,29 @@ class PostgresDialect final : public Dialect {
     return Dialect::CreateIndexSql(table, index);
   }
 
+  std::string ScanCondition(const Column& column, const ValueScan& scan) const override {
+    const std::string c = Quote(column.name);
+    const bool numeric = column.type.kind == TypeKind::kDecimal;
+    switch (scan.rule) {
+      case ValueRule::kNaN:
+        return c + (numeric ? " = 'NaN'::numeric" : " = 'NaN'::float8");
+      case ValueRule::kInfinity:
+        return numeric ? "" : c + " IN ('Infinity'::float8, '-Infinity'::float8)";
+      case ValueRule::kNul:
+        return "";  // PostgreSQL text holds no NUL
+      case ValueRule::kLongerThan:
+        return "char_length(" + c + "::text) > " + std::to_string(scan.limit);
+      case ValueRule::kBytesLongerThan:
+        return "octet_length(" + c + ") > " + std::to_string(scan.limit);
+      case ValueRule::kYearOutside:
+        return "(NOT isfinite(" + c + ") OR EXTRACT(YEAR FROM " + c + ") NOT BETWEEN " +
+               std::to_string(scan.limit) + " AND " + std::to_string(scan.limit2) + ")";
+      case ValueRule::kZeroDate:
+        return "";
+    }
+    return "";
+  }
+
   // Objects an extension owns belong to the extension, not to the schema's user.
   std::string OtherObjectsSql() const override {
     return "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' "

@@ -278,6 +278,51 @@ std::vector<std::pair<std::string, std::string>> SqlEndpoint::OtherObjects(
   return out;
 }
 
+std::vector<ValueScanResult> SqlEndpoint::ScanValues(const Table& table,
+                                                     const std::vector<ValueScan>& scans) {
+  std::vector<ValueScanResult> out(scans.size());
+  const std::vector<int> key = table.RowKey();
+  std::string select;
+  std::vector<size_t> asked;
+  for (size_t i = 0; i < scans.size(); ++i) {
+    const std::string condition =
+        dialect_->ScanCondition(table.columns[size_t(scans[i].column)], scans[i]);
+    if (condition.empty()) {
+      out[i].count = -1;
+      continue;
+    }
+    asked.push_back(i);
+    select += (select.empty() ? "" : ", ") + ("SUM(CASE WHEN " + condition + " THEN 1 ELSE 0 END)");
+    if (!key.empty()) {
+      // Two examples, the least and the greatest key: one pass, in any engine's SQL.
+      const std::string k = dialect_->Quote(table.columns[size_t(key[0])].name);
+      select += ", MIN(CASE WHEN " + condition + " THEN " + k + " END), MAX(CASE WHEN " +
+                condition + " THEN " + k + " END)";
+    }
+  }
+  if (asked.empty()) return out;
+  try {
+    auto rows = catalog_->Query("SELECT " + select + " FROM " + dialect_->RowsOf(table));
+    if (rows.empty()) return out;
+    const size_t width = key.empty() ? 1 : 3;
+    for (size_t a = 0; a < asked.size(); ++a) {
+      ValueScanResult& r = out[asked[a]];
+      const auto& count = rows[0][a * width];
+      r.count = count ? std::stoll(*count) : 0;
+      for (size_t e = 1; e < width && r.count > 0; ++e) {
+        const auto& example = rows[0][a * width + e];
+        if (example && (r.examples.empty() || r.examples.back() != *example)) {
+          r.examples.push_back(*example);
+        }
+      }
+    }
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
+  return out;
+}
+
 int64_t SqlEndpoint::CountRows(const Table& table) {
   std::unique_ptr<SqlSession> session = OpenSqlSession();
   try {

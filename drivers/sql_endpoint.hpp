@@ -27,6 +27,8 @@ class SqlEndpoint : public Endpoint {
   void TruncateTable(const TableName& name) override;
   bool HasRows(const TableName& name) override;
   int64_t CountRows(const Table& table) override;
+  std::vector<ValueScanResult> ScanValues(const Table& table,
+                                          const std::vector<ValueScan>& scans) override;
   std::vector<std::pair<std::string, std::string>> OtherObjects(const std::string& schema) override;
   Table FitKeys(const Table& table) const override { return dialect_->FitKeys(table); }
   int64_t LongestValue(const Table& table, int column) override;

@@ -388,3 +388,79 @@ TEST_CASE("enums keep their labels and portable domain checks are kept in anothe
     CHECK_THROWS(dest.Exec("INSERT INTO film (film_id, rating) VALUES (9, 'X')"));
   }
 }
+
+TEST_CASE("check --scan counts the values the destination will refuse, with example keys",
+          "[cross_schema]") {
+  // The findings of kind "refused values" as "column: message".
+  auto refused = [](const std::string& output) {
+    std::vector<std::string> out;
+    const json report = json::parse(output);
+    for (const json& f : report["findings"]) {
+      if (f["kind"] == "refused values" && f["severity"] == "blocker") {
+        out.push_back(f["column"].get<std::string>() + ": " + f["message"].get<std::string>());
+      }
+    }
+    return out;
+  };
+  auto any = [](const std::vector<std::string>& lines, const std::vector<std::string>& parts) {
+    for (const std::string& line : lines) {
+      bool all = true;
+      for (const std::string& p : parts) all = all && Has(line, p);
+      if (all) return true;
+    }
+    return false;
+  };
+  SECTION("PostgreSQL to MariaDB: NaN, infinities, numeric NaN, dates beyond 9999") {
+    TestDatabase source(Db::kPostgres, "xs_scan_src");
+    TestDatabase dest(Db::kMariaDB, "xs_scan_dst");
+    source.Exec(
+        "CREATE TABLE readings (id integer PRIMARY KEY, f double precision, n numeric, d date);\n"
+        "INSERT INTO readings VALUES (1, 1.5, 2, '2024-01-01'), (3, 'NaN', 1, '2024-01-02'), "
+        "(4, 0, 'NaN', '2024-01-03'), (5, 'Infinity', 1, '12000-01-01'), "
+        "(6, 2, 1, 'infinity'), (8, 'NaN', 1, '2024-01-04')");
+    FerryResult plain = RunFerry("check" + Ends(source, dest) + " --json");
+    INFO(plain.output);
+    CHECK(plain.exit_code == 0);  // the types only warn
+    FerryResult scan = RunFerry("check" + Ends(source, dest) + " --json --scan");
+    INFO(scan.output);
+    CHECK(scan.exit_code == 4);
+    std::vector<std::string> found = refused(scan.output);
+    CHECK(any(found, {"f: ", "2 values", "NaN", "id 3, 8"}));
+    CHECK(any(found, {"f: ", "1 value ", "Infinity", "id 5"}));
+    CHECK(any(found, {"n: ", "1 value ", "NaN", "id 4"}));
+    CHECK(any(found, {"d: ", "2 values", "dates outside", "id 5, 6"}));
+    CHECK(found.size() == 4);
+  }
+  SECTION("MariaDB to PostgreSQL: NUL in text and zero dates") {
+    TestDatabase source(Db::kMariaDB, "xs_scan_src");
+    TestDatabase dest(Db::kPostgres, "xs_scan_dst");
+    source.Exec(
+        "CREATE TABLE notes (id int PRIMARY KEY, body text, due date) ENGINE=InnoDB;\n"
+        "SET SESSION sql_mode = '';\n"
+        "INSERT INTO notes VALUES (1, 'fine', '2024-01-01'), (2, CONCAT('a', CHAR(0), 'b'), "
+        "'2024-01-02'), (3, 'zero', '0000-00-00'), (4, 'zero day', '2024-01-00')");
+    FerryResult scan = RunFerry("check" + Ends(source, dest) + " --json --scan");
+    INFO(scan.output);
+    CHECK(scan.exit_code == 4);
+    std::vector<std::string> found = refused(scan.output);
+    CHECK(any(found, {"body: ", "1 value ", "NUL", "id 2"}));
+    CHECK(any(found, {"due: ", "2 values", "zero dates", "id 3, 4"}));
+  }
+  SECTION("SQLite to MariaDB: text longer than its declared column") {
+    TestDatabase source(Db::kSQLite, "xs_scan_src");
+    TestDatabase dest(Db::kMariaDB, "xs_scan_dst");
+    source.Exec(
+        "CREATE TABLE codes (id INTEGER PRIMARY KEY, code VARCHAR(5));\n"
+        "INSERT INTO codes VALUES (1, 'abc'), (2, 'much too long'), (7, 'abcdef')");
+    FerryResult scan = RunFerry("check" + Ends(source, dest) + " --json --scan");
+    INFO(scan.output);
+    CHECK(scan.exit_code == 4);
+    CHECK(any(refused(scan.output), {"code: ", "2 values", "longer than 5", "id 2, 7"}));
+    // Without the offending rows the scan passes, and so does the run.
+    source.Exec("DELETE FROM codes WHERE id > 1");
+    FerryResult clean = RunFerry("check" + Ends(source, dest) + " --scan");
+    INFO(clean.output);
+    CHECK(clean.exit_code == 0);
+    CheckThenRun(source, dest);
+  }
+}
