@@ -90,7 +90,7 @@ class MariaDbDialect final : public Dialect {
     auto columns = connection.Query(
         "SELECT column_name, column_type, data_type, character_maximum_length, "
         "character_octet_length, numeric_precision, numeric_scale, datetime_precision, "
-        "is_nullable, extra, CASE WHEN is_generated = 'ALWAYS' THEN generation_expression END "
+        "is_nullable, extra, NULLIF(generation_expression, '') "
         "FROM information_schema.columns "
         "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
         {name.schema, name.name});

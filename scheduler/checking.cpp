@@ -386,11 +386,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   std::map<std::string, std::optional<bool>> can_create;  // per destination schema
   GroupedWarnings grouped;
   const std::vector<TableName> scope = TablesInScope(source, job);
-  std::vector<TableName> in_scope;  // their destination names, as foreign keys name them
-  for (const TableName& name : scope) {
-    in_scope.push_back(job.renames.Apply(name, destination.DestinationName(name, from.engine),
-                                         from.default_schema));
-  }
+  // Foreign keys, by table, to be held against the destinations of every table in scope.
+  std::vector<std::pair<std::string, PlannedForeignKey>> foreign_keys;
   for (const TableName& name : scope) {
     std::optional<Table> table = source.DescribeTable(name);
     if (!table) continue;  // dropped since it was listed
@@ -584,15 +581,19 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     if (options.scan && mapped && plan.strategy != "skip") {
       ScanTable(source, *table, copy, from, to, report.findings);
     }
-    for (const PlannedForeignKey& fk : plan.foreign_keys) {
-      if (std::find(in_scope.begin(), in_scope.end(), fk.references) != in_scope.end()) continue;
-      grouped.Add("foreign key out of scope",
-                  "foreign keys to tables outside the copy's scope are not created (the run "
-                  "summary lists them too)",
-                  shown, "", fmt::format("{} to {}", fk.name, DisplayName(fk.references)));
-    }
+    for (const PlannedForeignKey& fk : plan.foreign_keys) foreign_keys.emplace_back(shown, fk);
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
+  }
+  for (const auto& [shown, fk] : foreign_keys) {
+    const bool in_scope =
+        std::any_of(report.tables.begin(), report.tables.end(),
+                    [&](const TableCheck& t) { return t.destination == fk.references; });
+    if (in_scope) continue;
+    grouped.Add("foreign key out of scope",
+                "foreign keys to tables outside the copy's scope are not created (the run "
+                "summary lists them too)",
+                shown, "", fmt::format("{} to {}", fk.name, DisplayName(fk.references)));
   }
   // Views, routines, triggers, sequences and events stay behind when the engine changes: listed
   // once per kind, so the DBA knows what to recreate.

@@ -125,7 +125,7 @@ void AssignObjectNames(Plan& plan, Engine engine) {
     if (!t.create || t.strategy == "skip") continue;
     for (PlannedIndex& index : t.indexes) claim(t, index.name, indexes_per_table);
     for (PlannedForeignKey& fk : t.foreign_keys) {
-      // PostgreSQL's constraint names are per table, but a unique constraint's is its index's.
+      // Foreign key names are per table in PostgreSQL and SQLite, per database in MariaDB.
       if (!fk.name.empty()) claim(t, fk.name, keys_per_table);
     }
   }
