@@ -282,6 +282,21 @@ TEST_CASE("a composite primary key of text, integer and date fits MariaDB's key 
       RequireSameValues(source, dest, "ledger");
     }
   }
+  SECTION("unique and plain indexes over long text columns are built in MariaDB") {
+    TestDatabase source(Db::kPostgres, "xs_key_src");
+    TestDatabase dest(Db::kMariaDB, "xs_key_dst");
+    source.Exec(
+        "CREATE TABLE doc (id integer PRIMARY KEY, title text, body text, path varchar(3000), "
+        "UNIQUE (title, body));\n"
+        "CREATE INDEX doc_path ON doc (path, title);\n"
+        "INSERT INTO doc VALUES (1, 'a', '" + std::string(5000, 'b') + "', '/x'), "
+        "(2, 'a', 'c', '" + std::string(2500, 'p') + "')");
+    CheckThenRun(source, dest);
+    RequireSameValues(source, dest, "doc");
+    CHECK(IndexNames(dest, "doc").size() == 2);
+    // The unique constraint holds at the destination.
+    CHECK_THROWS(dest.Exec("INSERT INTO doc (id, title, body) VALUES (3, 'a', 'c')"));
+  }
   SECTION("a key value longer than the column the key allows is a blocker in check") {
     TestDatabase source(Db::kPostgres, "xs_key_src");
     TestDatabase dest(Db::kMariaDB, "xs_key_dst");
