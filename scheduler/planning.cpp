@@ -48,20 +48,42 @@ std::vector<int> ResolveColumns(const Table& table, const std::vector<std::strin
 
 // The longest identifier `engine` keeps: PostgreSQL cuts longer ones to 63 bytes (a table
 // created under a cut name is then not found by its full one, and two long names sharing 63
-// bytes collide); MariaDB refuses more than 64 characters (64 bytes are at most that).
-size_t MaxIdentifierBytes(Engine engine) {
-  return engine == Engine::kPostgres ? 63 : engine == Engine::kMariaDB ? 64 : 0;
+// bytes collide); MariaDB refuses more than 64 characters. 0: no limit.
+struct IdentifierLimit {
+  size_t length = 0;
+  bool characters = false;  // counted in characters, else in bytes
+};
+IdentifierLimit IdentifierLimitOf(Engine engine) {
+  if (engine == Engine::kPostgres) return {63, false};
+  if (engine == Engine::kMariaDB) return {64, true};
+  return {};
 }
 
-// `name` cut to `max_bytes` on a UTF-8 boundary with a hash of the whole name appended, so
-// names that share their first bytes stay apart, and the same name is always cut alike.
-std::string FitIdentifier(const std::string& name, size_t max_bytes) {
-  if (max_bytes == 0 || name.size() <= max_bytes) return name;
+bool Continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// `name` cut to the limit on a UTF-8 boundary with a hash of the whole name appended, so
+// names that share their first characters stay apart, and the same name is always cut alike.
+std::string FitIdentifier(const std::string& name, IdentifierLimit limit) {
+  const size_t length =
+      limit.characters ? size_t(std::count_if(name.begin(), name.end(),
+                                              [](char c) { return !Continuation(c); }))
+                       : name.size();
+  if (limit.length == 0 || length <= limit.length) return name;
   uint32_t hash = 2166136261u;  // FNV-1a
   for (unsigned char c : name) hash = (hash ^ c) * 16777619u;
   const std::string suffix = fmt::format("_{:08x}", hash);
-  size_t keep = max_bytes - suffix.size();
-  while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) --keep;
+  const size_t room = limit.length - suffix.size();
+  size_t keep = 0;
+  if (limit.characters) {
+    for (size_t kept = 0; keep < name.size(); ++keep) {
+      if (!Continuation(name[keep]) && kept++ == room) break;
+    }
+  } else {
+    keep = room;
+    while (keep > 0 && Continuation(name[keep])) --keep;
+  }
   return name.substr(0, keep) + suffix;
 }
 
@@ -70,14 +92,14 @@ std::string FitIdentifier(const std::string& name, size_t max_bytes) {
 TableName DestinationOf(const TableName& source, Endpoint& src, Endpoint& dst, const Job& job) {
   TableName out = job.renames.Apply(source, dst.DestinationName(source, src.info().engine),
                                     src.info().default_schema);
-  out.name = FitIdentifier(out.name, MaxIdentifierBytes(dst.info().engine));
+  out.name = FitIdentifier(out.name, IdentifierLimitOf(dst.info().engine));
   return out;
 }
 
 std::string DestinationColumn(const TableName& table, const std::string& column, Endpoint& src,
                               Endpoint& dst, const Job& job) {
   return FitIdentifier(job.renames.ApplyToColumn(table, column, src.info().default_schema),
-                       MaxIdentifierBytes(dst.info().engine));
+                       IdentifierLimitOf(dst.info().engine));
 }
 
 std::string Folded(const std::string& name, bool fold) {
@@ -96,7 +118,7 @@ std::string Folded(const std::string& name, bool fold) {
 // (inventory_idx_fk_film_id), then a number; every name fits the destination's identifier
 // length. Plan order decides, so the same source plans the same names.
 void AssignObjectNames(Plan& plan, Engine engine) {
-  const size_t max = MaxIdentifierBytes(engine);
+  const IdentifierLimit max = IdentifierLimitOf(engine);
   const bool fold = engine != Engine::kPostgres;
   std::set<std::string> taken;
   auto scope = [&](const TableName& table, bool per_table) {

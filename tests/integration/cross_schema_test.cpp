@@ -488,3 +488,33 @@ TEST_CASE("check --scan counts the values the destination will refuse, with exam
     CheckThenRun(source, dest);
   }
 }
+
+TEST_CASE("long names are cut to what the destination keeps, in characters or bytes",
+          "[cross_schema]") {
+  // 70 two-byte characters: 140 bytes. MariaDB keeps 64 characters, PostgreSQL 63 bytes.
+  std::string name;
+  for (int i = 0; i < 70; ++i) name += "\xc3\xa9";  // é
+  for (Db to : {Db::kMariaDB, Db::kPostgres}) {
+    DYNAMIC_SECTION("SQLite to " << DbName(to)) {
+      TestDatabase source(Db::kSQLite, "xs_long_src");
+      TestDatabase dest(to, "xs_long_dst");
+      source.Exec("CREATE TABLE \"" + name + "\" (id INTEGER PRIMARY KEY, \"" + name +
+                  "x\" TEXT, \"" + name + "y\" TEXT);\n"
+                  "INSERT INTO \"" + name + "\" VALUES (1, 'x', 'y')");
+      CheckThenRun(source, dest);
+      std::vector<std::string> tables = ListTables(dest);
+      REQUIRE(tables.size() == 1);
+      const std::string& made = tables[0];
+      size_t characters = 0;
+      for (char c : made) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+      if (to == Db::kMariaDB) {
+        CHECK(characters == 64);
+      } else {
+        CHECK(made.size() <= 63);
+      }
+      CHECK(made.rfind("\xc3\xa9\xc3\xa9", 0) == 0);
+      CHECK(Count(dest, made) == 1);
+      CHECK(DescribeColumns(dest, made).size() == 3);  // the two long columns stay apart
+    }
+  }
+}
