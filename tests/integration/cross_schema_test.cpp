@@ -266,6 +266,27 @@ TEST_CASE("a table with no columns and one with only a generated column keep the
   }
 }
 
+TEST_CASE("SQLite generated columns are recreated in SQLite and copied as values elsewhere",
+          "[cross_schema]") {
+  for (Db to : {Db::kSQLite, Db::kPostgres}) {
+    DYNAMIC_SECTION("SQLite to " << DbName(to)) {
+      TestDatabase source(Db::kSQLite, "xs_sqlgen_src");
+      TestDatabase dest(to, "xs_sqlgen_dst");
+      source.Exec(
+          "CREATE TABLE priced (id INTEGER PRIMARY KEY, net NUMERIC(8,2), \"gross, total\" "
+          "NUMERIC(9,2) GENERATED ALWAYS AS (round(net * 1.2, 2)) STORED, label TEXT AS ('#' || "
+          "id));\n"
+          "INSERT INTO priced (id, net) VALUES (1, 10), (2, 2.5), (3, NULL)");
+      CheckThenRun(source, dest);
+      RequireSameValues(source, dest, "priced");
+      if (to == Db::kSQLite) {
+        CHECK(dest.QueryValue("SELECT count(*) FROM pragma_table_xinfo('priced') WHERE hidden "
+                              "IN (2, 3)") == "2");
+      }
+    }
+  }
+}
+
 TEST_CASE("a composite primary key of text, integer and date fits MariaDB's key length",
           "[cross_schema]") {
   for (Db from : {Db::kPostgres, Db::kSQLite}) {
