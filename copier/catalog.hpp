@@ -28,6 +28,17 @@ struct Column {
   ColumnType type;
   bool nullable = true;
   bool identity = false;  // identity, serial or auto-increment
+  // A generated (computed) column: its expression in the source engine's own terms, "" when the
+  // column is not generated. Between databases of one engine it is created generated and not
+  // written; into another engine its values are copied into a plain column.
+  std::string generated;
+  bool generated_stored = false;  // STORED, as opposed to VIRTUAL
+  // A column whose type is a domain (PostgreSQL): the domain's name, and its CHECK conditions
+  // with VALUE standing for the column's value ("" when it has none). Another engine gets the
+  // domain's base type, and the conditions where they are written portably (Dialect::
+  // PortableCheck); ferry check names the ones that are not.
+  std::string domain;
+  std::string domain_check;
 };
 
 struct Index {
@@ -58,6 +69,14 @@ struct Table {
   int64_t estimated_rows = -1;  // -1 = unknown
   int64_t estimated_bytes = -1;
   int64_t pages = 0;  // heap pages a keyless table can be split by (PostgreSQL), else 0
+  // How the table shares rows with others (PostgreSQL). A partitioned parent holds no rows of
+  // its own: reading it reads its partitions' rows, and its partitions are not listed as tables
+  // of their own. An inheritance parent's plain read also returns its children's rows (each
+  // child is a table of its own), so it is read, verified, emptied and replaced ONLY itself.
+  bool partitioned = false;
+  bool inheritance_parent = false;
+  std::optional<TableName> partition_of;  // the parent of a partition
+  std::vector<TableName> inherits;        // an inheritance child's parents
 
   // The columns that identify a row: the primary key, else the first unique index whose
   // columns are all NOT NULL, else empty.
@@ -65,5 +84,11 @@ struct Table {
   // Index of the column named `name`, compared exactly; nullopt when absent.
   std::optional<int> FindColumn(const std::string& name) const;
 };
+
+// A domain's CHECK condition (VALUE standing for the value) with VALUE replaced by
+// `quoted_column`, when it is written in terms every engine reads alike: numbers, plain string
+// literals, comparisons, arithmetic, AND/OR/NOT, IS [NOT] NULL, IN, BETWEEN. "" when it uses more
+// (casts, functions, one engine's operators such as ~ or ||): it is not carried.
+std::string PortableCheck(const std::string& condition, const std::string& quoted_column);
 
 }  // namespace ferry

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "copier/batch.hpp"
@@ -86,6 +87,28 @@ bool SameDatabase(const EndpointInfo& a, const EndpointInfo& b);
 // database (renamed, or into another schema) stay allowed.
 void RefuseSelfCopy(const EndpointInfo& source, const EndpointInfo& destination,
                     const std::vector<std::pair<TableName, TableName>>& tables);
+
+// `ferry check --scan`: values of one column the destination would refuse, counted by the source
+// server in one aggregate query per table.
+enum class ValueRule {
+  kNaN,              // a float (or PostgreSQL numeric) NaN
+  kInfinity,         // +/-Infinity
+  kNul,              // text containing U+0000
+  kLongerThan,       // text longer than `limit` characters (bytes: longer than `limit` bytes)
+  kBytesLongerThan,  // text or bytes longer than `limit` bytes
+  kYearOutside,      // a date or timestamp outside the years `limit`..`limit2` (or infinite)
+  kZeroDate,         // MariaDB's zero dates: a zero year, month or day
+};
+struct ValueScan {
+  int column = 0;  // index into the table's columns
+  ValueRule rule = ValueRule::kNaN;
+  int64_t limit = 0;
+  int64_t limit2 = 0;
+};
+struct ValueScanResult {
+  int64_t count = 0;                  // -1: the source cannot test this rule
+  std::vector<std::string> examples;  // a few row keys (the key's first column), as text
+};
 
 class RowReader {
  public:
@@ -209,6 +232,13 @@ class Endpoint {
   // `source_engine`; `native` holds its DDL spelling. Throws Error(kSchema) when this engine
   // cannot hold the type.
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
+  // `table` (types mapped) with the types of its key columns fitted to what this engine can
+  // key: MariaDB's 3072-byte InnoDB key takes no TEXT column, so a primary key's text columns
+  // become varchars sized to share it. Unchanged elsewhere.
+  virtual Table FitKeys(const Table& table) const { return table; }
+  // The longest value of a text or bytes column (characters, or bytes), 0 for none: whether a
+  // column fitted by FitKeys holds a value that will not fit.
+  virtual int64_t LongestValue(const Table& table, int column) = 0;
   // Creates `table` (column types already mapped, `native` set) with its primary key.
   virtual void CreateTable(const Table& table) = 0;
   // Checks that `table` (with its primary key) and `indexes` on it can be created here, by
@@ -239,6 +269,20 @@ class Endpoint {
     wait_notice_ = std::move(notice);
   }
   virtual bool HasRows(const TableName& name) = 0;
+  // What a schema holds besides tables (views, materialized views, functions, procedures,
+  // triggers, standalone sequences, events), as (kind, name) pairs, ferry's own objects left out:
+  // what a copy to another engine does not carry, for ferry check to list.
+  virtual std::vector<std::pair<std::string, std::string>> OtherObjects(
+      const std::string& schema) = 0;
+  // Counts, for each scan, the table's rows whose value breaks its rule, in one pass over the
+  // table on the server (results in the order of `scans`).
+  virtual std::vector<ValueScanResult> ScanValues(const Table& table,
+                                                  const std::vector<ValueScan>& scans) = 0;
+  // A table none of whose columns is copied (it has none, or only generated ones) keeps its row
+  // count: the source's rows are counted (in the run's snapshot, once BeginSnapshot has begun
+  // one) and as many rows are made at the destination, each column at its default or computed.
+  virtual int64_t CountRows(const Table& table) = 0;
+  virtual void InsertDefaultRows(const Table& table, int64_t rows) = 0;
   // Whether the connected user may do `privilege` with `table` (kCreate: create it in its
   // schema), as the engine's privilege catalog says, so a missing grant is found before a run
   // fails half way; nullopt where the engine cannot tell.

@@ -100,10 +100,8 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
   plan.source = source;
   const std::string shown = DisplayName(source.name);
   std::optional<Table> existing = destination.DescribeTable(dest_name);
-  if (columns.empty()) {
-    throw Error(ErrorCode::kSchema, "no column of the table is to be copied",
-                ErrorContext{shown, "", "", ""});
-  }
+  const Engine destination_engine = destination.info().engine;
+  const bool same_engine = source_engine == destination_engine;
   if (!existing) {
     plan.create = true;
     plan.destination.name = dest_name;
@@ -116,20 +114,54 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
                     ErrorContext{shown, source.columns[size_t(choice.source)].name, "", ""});
       }
     }
-    for (const ColumnChoice& choice : columns) {
-      const Column& c = source.columns[size_t(choice.source)];
+    auto map = [&](const Column& c) {
       Column mapped = c;
-      mapped.name = choice.destination;
       try {
         mapped.type = destination.MapType(c.type, source_engine);
       } catch (Error& e) {
         e.WithTable(shown).WithColumn(c.name);
         throw;
       }
+      // Another engine gets a generated column's values in a plain column: the expression is
+      // in the source engine's terms (ferry check warns).
+      if (!same_engine) mapped.generated.clear();
+      if (same_engine) mapped.domain_check.clear();  // the domain itself checks
+      return mapped;
+    };
+    // Generated columns are not copied between databases of one engine: the destination
+    // computes them, created in their source place among the copied columns.
+    std::vector<bool> placed(source.columns.size(), false);
+    auto place_generated_before = [&](size_t end) {
+      for (size_t g = 0; g < end && same_engine; ++g) {
+        if (placed[g] || source.columns[g].generated.empty()) continue;
+        placed[g] = true;
+        plan.destination.columns.push_back(map(source.columns[g]));
+      }
+    };
+    for (const ColumnChoice& choice : columns) {
+      const Column& c = source.columns[size_t(choice.source)];
+      place_generated_before(size_t(choice.source));
+      placed[size_t(choice.source)] = true;
+      Column mapped = map(c);
+      mapped.name = choice.destination;
+      mapped.generated.clear();  // its values are copied
       if (!choice.destination_type.empty()) mapped.type.native = choice.destination_type;
       plan.source_columns.push_back(choice.source);
       plan.destination_columns.push_back(int(plan.destination.columns.size()));
       plan.destination.columns.push_back(std::move(mapped));
+    }
+    place_generated_before(source.columns.size());
+    if (plan.destination.columns.empty() && destination_engine != Engine::kPostgres) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("the table has no columns, and {} tables need at least one",
+                              EngineName(destination_engine)),
+                  ErrorContext{shown, "", "", ""});
+    }
+    if (plan.source_columns.empty() && destination_engine == Engine::kSQLite) {
+      throw Error(ErrorCode::kSchema,
+                  "the table has only generated columns, and SQLite tables need at least one "
+                  "column that is not generated",
+                  ErrorContext{shown, "", "", ""});
     }
     for (const std::string& name : primary_key) {
       auto k = plan.destination.FindColumn(name);
@@ -140,6 +172,7 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
       }
       plan.destination.primary_key.push_back(*k);
     }
+    plan.destination = destination.FitKeys(plan.destination);
   } else {
     plan.destination = *existing;
     std::vector<bool> fed(existing->columns.size(), false);
@@ -161,6 +194,7 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
                     ErrorContext{shown, c.name, "", ""});
       }
       const Column& d = existing->columns[size_t(*match)];
+      if (!d.generated.empty()) continue;  // the destination computes it
       if (!Compatible(c.type, d.type)) {
         throw Error(ErrorCode::kSchema,
                     fmt::format("destination column {}.{} is {} but the source column is {}; "
@@ -185,7 +219,7 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
     }
     for (size_t j = 0; j < existing->columns.size(); ++j) {
       const Column& d = existing->columns[j];
-      if (!fed[j] && !d.nullable && !d.identity) {
+      if (!fed[j] && !d.nullable && !d.identity && d.generated.empty()) {
         throw Error(ErrorCode::kSchema,
                     fmt::format("destination table {} has a NOT NULL column {} that the source "
                                 "does not have",

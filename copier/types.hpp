@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ferry {
 
@@ -42,6 +43,10 @@ struct ColumnType {
   // form may name the type by an identifier only that database knows.
   bool database_specific = false;
   std::string native;  // the type as the source database spells it, e.g. "character varying(20)"
+  // An enumeration's labels, in their order (PostgreSQL enums, MariaDB ENUM): another engine
+  // gets an ENUM of the same labels (MariaDB) or its text type with a CHECK that allows only
+  // them (PostgreSQL, SQLite). Empty for other types.
+  std::vector<std::string> labels;
 
   bool operator==(const ColumnType&) const = default;
 };

@@ -44,7 +44,22 @@ std::string Dialect::ColumnList(const Table& table, const std::vector<int>& colu
 
 std::string Dialect::ColumnDefinition(const Table& table, size_t column) const {
   const Column& c = table.columns[column];
-  return Quote(c.name) + " " + c.type.native + (c.nullable ? "" : " NOT NULL");
+  return Quote(c.name) + " " + c.type.native + (c.nullable ? "" : " NOT NULL") +
+         LabelCheck(c);
+}
+
+std::string Dialect::LabelCheck(const Column& column) const {
+  std::string out;
+  if (!column.domain_check.empty()) {
+    const std::string portable = PortableCheck(column.domain_check, Quote(column.name));
+    if (!portable.empty()) out = " CHECK (" + portable + ")";
+  }
+  if (column.type.labels.empty()) return out;
+  std::string labels;
+  for (const std::string& label : column.type.labels) {
+    labels += (labels.empty() ? "" : ", ") + TextLiteral(label);
+  }
+  return out + " CHECK (" + Quote(column.name) + " IN (" + labels + "))";
 }
 
 std::string Dialect::TableConstraints(const Table& table) const {
@@ -98,6 +113,48 @@ std::string Dialect::ForeignKeySql(const Table& table, const ForeignKey& fk) con
   return "ALTER TABLE " + QualifiedName(table.name) + " ADD CONSTRAINT " + Quote(fk.name) +
          " FOREIGN KEY (" + ColumnList(table, fk.columns) + ") REFERENCES " +
          QualifiedName(fk.references) + " (" + referenced + ")" + ReferentialActions(fk);
+}
+
+std::string Dialect::ScanCondition(const Column& column, const ValueScan& scan) const {
+  // MariaDB's and SQLite's spellings; PostgreSQL overrides.
+  const std::string c = Quote(column.name);
+  const bool sqlite = engine() == Engine::kSQLite;
+  switch (scan.rule) {
+    case ValueRule::kNul:
+      return sqlite ? "instr(" + c + ", char(0)) > 0" : "INSTR(" + c + ", CHAR(0)) > 0";
+    case ValueRule::kLongerThan:
+      return (sqlite ? "length(" : "CHAR_LENGTH(") + c + ") > " + std::to_string(scan.limit);
+    case ValueRule::kBytesLongerThan:
+      return (sqlite ? "length(CAST(" + c + " AS BLOB))" : "OCTET_LENGTH(" + c + ")") + " > " +
+             std::to_string(scan.limit);
+    case ValueRule::kZeroDate:
+      if (sqlite) return "";
+      return "(YEAR(" + c + ") = 0 OR MONTH(" + c + ") = 0 OR DAYOFMONTH(" + c + ") = 0)";
+    case ValueRule::kYearOutside:
+      if (sqlite) {
+        return "(CAST(substr(" + c + ", 1, 4) AS INTEGER) NOT BETWEEN " +
+               std::to_string(scan.limit) + " AND " + std::to_string(scan.limit2) + ")";
+      }
+      return "YEAR(" + c + ") NOT BETWEEN " + std::to_string(scan.limit) + " AND " +
+             std::to_string(scan.limit2);
+    case ValueRule::kNaN:
+    case ValueRule::kInfinity:
+      return "";  // neither engine stores them
+  }
+  return "";
+}
+
+std::vector<std::string> Dialect::DefaultRowsSql(const Table& table, int64_t rows) const {
+  // "INSERT ... () VALUES (), ()" (MariaDB) in statements of 1,000 rows.
+  std::vector<std::string> out;
+  for (int64_t done = 0; done < rows;) {
+    const int64_t n = std::min<int64_t>(rows - done, 1000);
+    std::string sql = "INSERT INTO " + QualifiedName(table.name) + " () VALUES ()";
+    for (int64_t i = 1; i < n; ++i) sql += ", ()";
+    out.push_back(std::move(sql));
+    done += n;
+  }
+  return out;
 }
 
 std::string Dialect::ReferentialActions(const ForeignKey& fk) const {
@@ -337,7 +394,7 @@ std::string Dialect::ReplaceRangeSql(const Table& table,
     throw Error(ErrorCode::kInternal,
                 "a range of physical row locations cannot be replaced at the destination");
   }
-  std::string sql = "DELETE FROM " + QualifiedName(table.name);
+  std::string sql = "DELETE FROM " + RowsOf(table);
   const std::string where = RangePredicate(table, *range);
   return where.empty() ? sql : sql + " " + where;
 }
@@ -366,8 +423,7 @@ std::string Dialect::KeyTextSql(const Table& table, const std::vector<int>& key,
     columns += (i > 0 ? ", " : "") + SampleExpression(table.columns[size_t(key[i])]) +
                " AS ferry_key" + std::to_string(i);
   }
-  return "SELECT " + columns + " FROM " + QualifiedName(table.name) + (rest.empty() ? "" : " ") +
-         rest;
+  return "SELECT " + columns + " FROM " + RowsOf(table) + (rest.empty() ? "" : " ") + rest;
 }
 
 std::string Dialect::SelectSql(const Table& table, const std::vector<int>& columns,
@@ -377,7 +433,7 @@ std::string Dialect::SelectSql(const Table& table, const std::vector<int>& colum
     if (i > 0) sql += ", ";
     sql += SelectExpression(table.columns[size_t(columns[i])]);
   }
-  sql += " FROM " + QualifiedName(table.name);
+  sql += " FROM " + RowsOf(table);
   std::string where = RangePredicate(table, range);
   return where.empty() ? sql : sql + " " + where;
 }
@@ -389,8 +445,8 @@ std::string Dialect::RowHashExpression(const Table& table, const std::vector<int
 
 std::string Dialect::DigestSql(const Table& table, const std::vector<int>& columns,
                                const KeyRange& range) const {
-  std::string sql = "SELECT COUNT(*), SUM(" + RowHashExpression(table, columns) + ") FROM " +
-                    QualifiedName(table.name);
+  std::string sql =
+      "SELECT COUNT(*), SUM(" + RowHashExpression(table, columns) + ") FROM " + RowsOf(table);
   std::string where = RangePredicate(table, range);
   return where.empty() ? sql : sql + " " + where;
 }

@@ -105,6 +105,11 @@ class Dialect {
     return false;
   }
   virtual std::string QualifiedName(const TableName& name) const;
+  // The table as reads, digests and range deletes name it: an inheritance parent ONLY itself,
+  // so each row is read (and replaced) once, with the child table it belongs to.
+  std::string RowsOf(const Table& table) const {
+    return (table.inheritance_parent ? "ONLY " : "") + QualifiedName(table.name);
+  }
 
   virtual std::string DefaultSchema(SqlSession& connection) const = 0;
   // Which database this session is connected to, by what the server says about itself rather
@@ -118,6 +123,8 @@ class Dialect {
   virtual std::optional<Table> DescribeTable(SqlSession& connection,
                                              const TableName& name) const = 0;
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
+  // See Endpoint::FitKeys.
+  virtual Table FitKeys(const Table& table) const { return table; }
   // CREATE TABLE with the columns (identity columns spelled the engine's way), the primary key,
   // and what the engine can only declare at creation (SQLite: foreign keys).
   virtual std::string CreateTableSql(const Table& table) const;
@@ -172,6 +179,13 @@ class Dialect {
                                                const TableName& /*table*/) const {
     return {};
   }
+  // A condition true for a value of `column` that breaks `scan`'s rule (Endpoint::ScanValues),
+  // or "" where this engine cannot test it.
+  virtual std::string ScanCondition(const Column& column, const ValueScan& scan) const;
+  // A query of (kind, name) rows for Endpoint::OtherObjects, each ? the schema; "" for none.
+  virtual std::string OtherObjectsSql() const { return ""; }
+  // Statements inserting `rows` rows of defaults (and computed columns) into `table`.
+  virtual std::vector<std::string> DefaultRowsSql(const Table& table, int64_t rows) const;
   virtual std::string TruncateSql(const TableName& name) const {
     return "TRUNCATE TABLE " + QualifiedName(name);
   }
@@ -262,6 +276,9 @@ class Dialect {
   // Pieces of CreateTableSql: one column's definition, and what follows the columns (", PRIMARY
   // KEY (...)" by default).
   virtual std::string ColumnDefinition(const Table& table, size_t column) const;
+  // " CHECK (column IN ('a', 'b'))" for an enumeration's column made of a text type, and
+  // " CHECK (...)" for a domain's portable conditions (Column::domain_check); else "".
+  std::string LabelCheck(const Column& column) const;
   virtual std::string TableConstraints(const Table& table) const;
   // " ON DELETE x ON UPDATE y" for a foreign key.
   virtual std::string ReferentialActions(const ForeignKey& fk) const;

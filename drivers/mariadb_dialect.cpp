@@ -249,7 +249,8 @@ class MariaDbDialect final : public Dialect {
     auto columns = connection.Query(
         "SELECT column_name, column_type, data_type, character_maximum_length, "
         "character_octet_length, numeric_precision, numeric_scale, datetime_precision, "
-        "is_nullable, extra FROM information_schema.columns "
+        "is_nullable, extra, NULLIF(generation_expression, '') "
+        "FROM information_schema.columns "
         "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
         {name.schema, name.name});
     for (auto& r : columns) {
@@ -267,6 +268,10 @@ class MariaDbDialect final : public Dialect {
       }
       c.nullable = *r[8] == "YES";
       c.identity = r[9] && r[9]->find("auto_increment") != std::string::npos;
+      if (r[10]) {
+        c.generated = *r[10];
+        c.generated_stored = r[9] && r[9]->find("STORED") != std::string::npos;
+      }
       table.columns.push_back(std::move(c));
     }
     DescribeIndexes(connection, table);
@@ -279,6 +284,22 @@ class MariaDbDialect final : public Dialect {
     out.max_bytes = -1;
     if (source == Engine::kMariaDB) {
       out.max_bytes = t.max_bytes;
+      out.labels.clear();  // the ENUM itself allows only its labels
+      return out;
+    }
+    if (!t.labels.empty()) {
+      // An enumeration of another engine: a MariaDB ENUM of the same labels, in their order.
+      out.native = "enum(";
+      for (size_t i = 0; i < t.labels.size(); ++i) {
+        out.native += (i > 0 ? "," : "") + TextLiteral(t.labels[i]);
+      }
+      out.native += ")";
+      out.kind = TypeKind::kVarchar;
+      out.length = 0;
+      for (const std::string& label : t.labels) {
+        out.length = std::max<int64_t>(out.length, int64_t(label.size()));
+      }
+      out.labels.clear();
       return out;
     }
     switch (t.kind) {
@@ -364,6 +385,72 @@ class MariaDbDialect final : public Dialect {
     return out;
   }
 
+  // A primary key must fit InnoDB's 3072 bytes whole (no prefixes, no hash): its TEXT and BLOB
+  // columns become varchar/varbinary, and with its declared-length columns they share what the
+  // fixed-width columns leave, shortest first (a declared length that fits is kept). utf8mb4
+  // takes 4 bytes a character. A source value longer than its column is refused with its key;
+  // ferry check measures the source's longest values first.
+  Table FitKeys(const Table& table) const override {
+    Table out = table;
+    struct Part {
+      int column;
+      int64_t bytes;  // declared, or -1 for unbounded
+      int bytes_per_unit;
+    };
+    std::vector<Part> variable;
+    int64_t fixed = 0;
+    for (int k : out.primary_key) {
+      const ColumnType& t = out.columns[size_t(k)].type;
+      switch (t.kind) {
+        case TypeKind::kChar:
+        case TypeKind::kVarchar:
+          variable.push_back({k, t.length * 4, 4});
+          break;
+        case TypeKind::kText:
+        case TypeKind::kJson:
+          variable.push_back({k, -1, 4});
+          break;
+        case TypeKind::kBinary:
+        case TypeKind::kVarbinary:
+          variable.push_back({k, t.length, 1});
+          break;
+        case TypeKind::kBlob:
+          variable.push_back({k, -1, 1});
+          break;
+        default:
+          fixed += KeyBytes(t);
+      }
+    }
+    std::stable_sort(variable.begin(), variable.end(), [](const Part& a, const Part& b) {
+      return (a.bytes < 0 ? INT64_MAX : a.bytes) < (b.bytes < 0 ? INT64_MAX : b.bytes);
+    });
+    int64_t budget = kMaxKeyBytes - fixed;
+    for (size_t v = 0; v < variable.size(); ++v) {
+      const Part& part = variable[v];
+      const int64_t share = std::max<int64_t>(budget / int64_t(variable.size() - v), 4);
+      ColumnType& t = out.columns[size_t(part.column)].type;
+      const bool text = part.bytes_per_unit == 4;
+      const int64_t units = part.bytes >= 0 && part.bytes <= share
+                                ? part.bytes / part.bytes_per_unit
+                                : share / part.bytes_per_unit;
+      budget -= units * part.bytes_per_unit;
+      if (part.bytes >= 0 && part.bytes <= share && t.kind != TypeKind::kText &&
+          t.kind != TypeKind::kBlob && t.kind != TypeKind::kJson) {
+        continue;  // its declared length fits
+      }
+      if (t.kind == TypeKind::kChar || t.kind == TypeKind::kBinary) {
+        t.native = fmt::format("{}({})", text ? "char" : "binary", std::min<int64_t>(units, 255));
+        t.length = std::min<int64_t>(units, 255);
+      } else {
+        t.kind = text ? TypeKind::kVarchar : TypeKind::kVarbinary;
+        t.native = fmt::format("{}({})", text ? "varchar" : "varbinary", units);
+        t.length = units;
+      }
+      t.max_bytes = -1;
+    }
+    return out;
+  }
+
   std::string CreateTableSql(const Table& table) const override {
     Table adjusted = table;
     // A key column cannot be a TEXT type in MariaDB; the longest indexable varchar stands in
@@ -405,7 +492,6 @@ class MariaDbDialect final : public Dialect {
     }
     if (index.unique || index.columns.empty()) return Dialect::CreateIndexSql(table, index);
     // Widths in bytes; variable-length columns are shortened, shortest first, to fit.
-    constexpr int64_t kMaxKeyBytes = 3072;
     struct Part {
       size_t position;
       int64_t bytes;  // -1: unbounded (TEXT, BLOB)
@@ -458,6 +544,18 @@ class MariaDbDialect final : public Dialect {
     }
     return "CREATE INDEX " + Quote(index.name) + " ON " + QualifiedName(table.name) + " (" +
            columns + ")";
+  }
+
+  std::string OtherObjectsSql() const override {
+    return "SELECT 'view', CONCAT(table_schema, '.', table_name) FROM information_schema.views "
+           "WHERE table_schema = ? UNION ALL SELECT LOWER(routine_type), CONCAT(routine_schema, "
+           "'.', routine_name) FROM information_schema.routines WHERE routine_schema = ? "
+           "UNION ALL SELECT 'trigger', CONCAT(trigger_name, ' on ', event_object_schema, '.', "
+           "event_object_table) FROM information_schema.triggers WHERE trigger_schema = ? "
+           "UNION ALL SELECT 'event', CONCAT(event_schema, '.', event_name) FROM "
+           "information_schema.events WHERE event_schema = ? UNION ALL SELECT 'sequence', "
+           "CONCAT(table_schema, '.', table_name) FROM information_schema.tables WHERE "
+           "table_schema = ? AND table_type = 'SEQUENCE' ORDER BY 1, 2";
   }
 
   // lower_case_table_names 1 or 2 (Windows, macOS) stores or compares table names in lower case.
@@ -588,6 +686,12 @@ class MariaDbDialect final : public Dialect {
   // its own when it does not lead the primary key. Copied values go in as they are
   // (NO_AUTO_VALUE_ON_ZERO), and InnoDB moves the counter past every value inserted.
   std::string ColumnDefinition(const Table& table, size_t column) const override {
+    const Column& c = table.columns[column];
+    if (!c.generated.empty()) {
+      // MariaDB takes no NOT NULL on a generated column; the expression decides.
+      return Quote(c.name) + " " + c.type.native + " AS (" + c.generated + ") " +
+             (c.generated_stored ? "STORED" : "VIRTUAL");
+    }
     std::string out = Dialect::ColumnDefinition(table, column);
     if (AutoIncrementColumn(table) == int(column)) out += " AUTO_INCREMENT";
     return out;
@@ -637,6 +741,39 @@ class MariaDbDialect final : public Dialect {
  private:
   // Longer varchars risk MariaDB's 65,535-byte row limit; they become longtext.
   static constexpr int64_t kLongestVarchar = 4096;
+  // InnoDB's longest key (innodb_large_prefix, DYNAMIC rows: the default since 10.2).
+  static constexpr int64_t kMaxKeyBytes = 3072;
+
+  // Bytes a fixed-width key column takes in an InnoDB key (storage sizes from MariaDB's manual;
+  // a NULL flag byte counted for nullable ones is left out: key columns are NOT NULL).
+  static int64_t KeyBytes(const ColumnType& t) {
+    switch (t.kind) {
+      case TypeKind::kBoolean:
+        return 1;
+      case TypeKind::kInteger:
+        return std::max(t.width_bits / 8, 1);
+      case TypeKind::kDecimal: {
+        const int precision = t.precision > 0 ? t.precision : 65;
+        auto digits = [](int d) { return d / 9 * 4 + (d % 9 + 1) / 2; };
+        return digits(precision - t.scale) + digits(t.scale);
+      }
+      case TypeKind::kReal:
+        return 4;
+      case TypeKind::kDouble:
+        return 8;
+      case TypeKind::kDate:
+        return 3;
+      case TypeKind::kTime:
+        return 3 + (Fraction(t) + 1) / 2;
+      case TypeKind::kTimestamp:
+      case TypeKind::kTimestampTz:
+        return 5 + (Fraction(t) + 1) / 2;
+      case TypeKind::kUuid:
+        return 16;
+      default:
+        return 16;
+    }
+  }
 
   static int Fraction(const ColumnType& t) { return std::clamp(t.precision, 0, 6); }
 
@@ -737,6 +874,32 @@ class MariaDbDialect final : public Dialect {
     }
   }
 
+  // The labels of "enum('a','it''s')" as information_schema spells the type.
+  static std::vector<std::string> EnumLabels(const std::string& type) {
+    std::vector<std::string> out;
+    size_t at = type.find('(');
+    while (at != std::string::npos && at < type.size()) {
+      at = type.find('\'', at);
+      if (at == std::string::npos) break;
+      std::string label;
+      size_t i = at + 1;
+      for (; i < type.size(); ++i) {
+        if (type[i] == '\'') {
+          if (i + 1 < type.size() && type[i + 1] == '\'') {
+            label += '\'';
+            ++i;
+            continue;
+          }
+          break;
+        }
+        label += type[i];
+      }
+      out.push_back(std::move(label));
+      at = i + 1;
+    }
+    return out;
+  }
+
   static ColumnType ParseType(const SqlSession::Row& r) {
     ColumnType t;
     t.native = *r[1];
@@ -785,6 +948,7 @@ class MariaDbDialect final : public Dialect {
     } else if (data_type == "enum" || data_type == "set") {
       t.kind = TypeKind::kVarchar;
       t.length = number(3);
+      if (data_type == "enum") t.labels = EnumLabels(*r[1]);
     } else if (data_type == "binary") {
       t.kind = TypeKind::kBinary;
       t.length = number(4);

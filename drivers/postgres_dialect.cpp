@@ -222,9 +222,27 @@ class PostgresDialect final : public Dialect {
   }
 
   std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) const override {
+    // A partitioned table's own size and estimate are nothing: its partitions' are summed.
     auto found = connection.Query(
-        "SELECT c.oid, c.reltuples::bigint, pg_catalog.pg_table_size(c.oid), c.relpages "
+        "SELECT c.oid, CASE WHEN c.relkind = 'p' THEN (SELECT CASE WHEN bool_or(l.reltuples < 0) "
+        "THEN -1 ELSE sum(l.reltuples) END "
+        "FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_catalog.pg_class l "
+        "ON l.oid = t.relid WHERE t.isleaf)::bigint ELSE c.reltuples::bigint END, "
+        "CASE WHEN c.relkind = 'p' THEN (SELECT sum(pg_catalog.pg_table_size(t.relid)) "
+        "FROM pg_catalog.pg_partition_tree(c.oid) t WHERE t.isleaf)::bigint "
+        "ELSE pg_catalog.pg_table_size(c.oid) END, c.relpages, c.relkind = 'p', "
+        "c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i "
+        "WHERE i.inhparent = c.oid), "
+        "(SELECT pn.nspname || '.' || p.relname FROM pg_catalog.pg_inherits i "
+        "JOIN pg_catalog.pg_class p ON p.oid = i.inhparent "
+        "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
+        "WHERE i.inhrelid = c.oid AND c.relispartition), pn_parent.list "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN LATERAL (SELECT string_agg(pn.nspname || '.' || p.relname, ',' "
+        "ORDER BY i.inhseqno) AS list FROM pg_catalog.pg_inherits i "
+        "JOIN pg_catalog.pg_class p ON p.oid = i.inhparent "
+        "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
+        "WHERE i.inhrelid = c.oid AND NOT c.relispartition) pn_parent ON true "
         "WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')",
         {name.schema, name.name});
     if (found.empty()) return std::nullopt;
@@ -234,6 +252,23 @@ class PostgresDialect final : public Dialect {
     table.estimated_rows = found[0][1] ? std::stoll(*found[0][1]) : -1;
     table.estimated_bytes = found[0][2] ? std::stoll(*found[0][2]) : -1;
     table.pages = found[0][3] ? std::stoll(*found[0][3]) : 0;
+    table.partitioned = IsTrue(found[0][4]);
+    table.inheritance_parent = IsTrue(found[0][5]);
+    // Names are "schema.table"; a dot in a schema name would split wrongly, but these only
+    // describe the hierarchy, they are never quoted into SQL.
+    auto split = [](const std::string& qualified) {
+      const size_t dot = qualified.find('.');
+      return TableName{qualified.substr(0, dot), qualified.substr(dot + 1)};
+    };
+    if (found[0][6]) table.partition_of = split(*found[0][6]);
+    if (found[0][7]) {
+      for (size_t at = 0; at <= found[0][7]->size();) {
+        size_t comma = found[0][7]->find(',', at);
+        if (comma == std::string::npos) comma = found[0][7]->size();
+        table.inherits.push_back(split(found[0][7]->substr(at, comma - at)));
+        at = comma + 1;
+      }
+    }
     if (table.estimated_rows < 0 && table.estimated_bytes >= 0) {
       // Never analyzed: reltuples is -1. A rough guess from the size beats none.
       table.estimated_rows = table.estimated_bytes / 100;
@@ -244,12 +279,17 @@ class PostgresDialect final : public Dialect {
         "CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, "
         "a.attnotnull, a.attidentity <> '' OR COALESCE(pg_catalog.pg_get_expr(d.adbin, "
         "d.adrelid) LIKE 'nextval(%', false), t.typcategory, "
-        "a.atttypid >= 16384 OR t.typelem >= 16384 "
+        "a.atttypid >= 16384 OR t.typelem >= 16384, "
+        "CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
+        "COALESCE(bt.oid, t.oid), CASE WHEN t.typtype = 'd' THEN t.typname END, "
+        "(SELECT string_agg(substring(pg_catalog.pg_get_constraintdef(dc.oid) FROM 7), ' AND ' "
+        "ORDER BY dc.conname) FROM pg_catalog.pg_constraint dc WHERE dc.contypid = t.oid "
+        "AND dc.contype = 'c'), t.typtype = 'd' AND t.typnotnull "
         "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype "
         "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped "
-        "AND a.attgenerated = '' ORDER BY a.attnum",
+        "ORDER BY a.attnum",
         {oid});
     for (auto& r : columns) {
       Column c;
@@ -260,6 +300,23 @@ class PostgresDialect final : public Dialect {
       c.type.database_specific = *r[7] == "1" || *r[7] == "t";
       c.nullable = *r[4] != "1" && *r[4] != "t";
       c.identity = *r[5] == "1" || *r[5] == "t";
+      if (r[10]) {
+        c.domain = *r[10];
+        c.domain_check = r[11].value_or("");
+        if (IsTrue(r[12])) c.nullable = false;  // the domain refuses NULL
+      }
+      if (r[6].value_or("") == "E") {
+        for (auto& label : connection.Query("SELECT enumlabel FROM pg_catalog.pg_enum WHERE "
+                                            "enumtypid = ?::oid ORDER BY enumsortorder",
+                                            {*r[9]})) {
+          c.type.labels.push_back(*label[0]);
+        }
+      }
+      if (r[8]) {
+        c.generated = *r[8];
+        c.generated_stored = true;  // the only kind PostgreSQL has
+        c.identity = false;
+      }
       table.columns.push_back(std::move(c));
     }
     DescribeIndexes(connection, oid, table);
@@ -269,7 +326,10 @@ class PostgresDialect final : public Dialect {
 
   ColumnType MapType(const ColumnType& t, Engine source) const override {
     ColumnType out = t;
-    if (source == Engine::kPostgres) return out;  // same engine: the source's own spelling
+    if (source == Engine::kPostgres) {
+      out.labels.clear();  // the enum type itself allows only its labels
+      return out;  // same engine: the source's own spelling
+    }
     switch (t.kind) {
       case TypeKind::kBoolean:
         out.native = "boolean";
@@ -365,6 +425,65 @@ class PostgresDialect final : public Dialect {
     return Dialect::CreateIndexSql(table, index);
   }
 
+  std::string ScanCondition(const Column& column, const ValueScan& scan) const override {
+    const std::string c = Quote(column.name);
+    const bool numeric = column.type.kind == TypeKind::kDecimal;
+    switch (scan.rule) {
+      case ValueRule::kNaN:
+        return c + (numeric ? " = 'NaN'::numeric" : " = 'NaN'::float8");
+      case ValueRule::kInfinity:
+        return numeric ? "" : c + " IN ('Infinity'::float8, '-Infinity'::float8)";
+      case ValueRule::kNul:
+        return "";  // PostgreSQL text holds no NUL
+      case ValueRule::kLongerThan:
+        return "char_length(" + c + "::text) > " + std::to_string(scan.limit);
+      case ValueRule::kBytesLongerThan:
+        return "octet_length(" + c + ") > " + std::to_string(scan.limit);
+      case ValueRule::kYearOutside:
+        return "(NOT isfinite(" + c + ") OR EXTRACT(YEAR FROM " + c + ") NOT BETWEEN " +
+               std::to_string(scan.limit) + " AND " + std::to_string(scan.limit2) + ")";
+      case ValueRule::kZeroDate:
+        return "";
+    }
+    return "";
+  }
+
+  // Objects an extension owns belong to the extension, not to the schema's user.
+  std::string OtherObjectsSql() const override {
+    return "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' "
+           "ELSE 'sequence' END, n.nspname || '.' || c.relname FROM pg_catalog.pg_class c "
+           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
+           "AND (c.relkind IN ('v', 'm') OR (c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM "
+           "pg_catalog.pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))) "
+           "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = c.oid "
+           "AND e.deptype = 'e') "
+           "UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' "
+           "ELSE 'function' END, n.nspname || '.' || p.proname || '(' || "
+           "pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' "
+           "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+           "WHERE n.nspname = ? AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE "
+           "e.objid = p.oid AND e.deptype = 'e') "
+           "UNION ALL SELECT 'trigger', t.tgname || ' on ' || n.nspname || '.' || c.relname "
+           "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
+           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
+           "AND NOT t.tgisinternal ORDER BY 1, 2";
+  }
+
+  // A SELECT of no columns fills every column with its default, or computes it.
+  std::vector<std::string> DefaultRowsSql(const Table& table, int64_t rows) const override {
+    return {fmt::format("INSERT INTO {} SELECT FROM pg_catalog.generate_series(1, {})",
+                        QualifiedName(table.name), rows)};
+  }
+
+  // TRUNCATE of an inheritance parent would empty its children too (tables of their own);
+  // a partitioned table's rows are its partitions', which go with it.
+  std::string TruncateSql(const TableName& name) const override {
+    const std::string table = QualifiedName(name);
+    return "DO $ferry$ BEGIN IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = " +
+           StringLiteral(table) + "::regclass) = 'p' THEN TRUNCATE TABLE " + table +
+           "; ELSE TRUNCATE TABLE ONLY " + table + "; END IF; END $ferry$";
+  }
+
   // Adding a foreign key checks every row: no query of ferry's own is needed.
   std::string ForeignKeyOrphanSql(const Table&, const ForeignKey&) const override { return ""; }
 
@@ -415,6 +534,13 @@ class PostgresDialect final : public Dialect {
   bool NameTaken(const Error& error) const override {
     // 42P07: a relation (table, index, sequence) of the schema has the name; 42710: a constraint
     // of the table has it.
+    // 23505 on the catalog's own unique index: another session was creating an object of the
+    // same name at the same moment (index builds run in parallel).
+    if (error.sqlstate() == "23505") {
+      for (const Diagnostic& d : error.diagnostics()) {
+        if (d.message.find("pg_class_relname_nsp_index") != std::string::npos) return true;
+      }
+    }
     return error.sqlstate() == "42P07" || error.sqlstate() == "42710";
   }
 
@@ -454,7 +580,7 @@ class PostgresDialect final : public Dialect {
     double percent = fraction * 100.0;
     if (table.pages > 0) percent = std::max(percent, kSamplePages * 100.0 / double(table.pages));
     return fmt::format("FROM {} TABLESAMPLE SYSTEM ({:.6f}) REPEATABLE (20261121)",
-                       QualifiedName(table.name), std::clamp(percent, 0.0001, 100.0));
+                       RowsOf(table), std::clamp(percent, 0.0001, 100.0));
   }
   std::string SampleExpression(const Column& column) const override {
     if (StorageOf(column.type) == Storage::kBytes)
@@ -498,6 +624,10 @@ class PostgresDialect final : public Dialect {
   // becomes bigint there (a value beyond it is refused by key, as for any bigint).
   std::string ColumnDefinition(const Table& table, size_t column) const override {
     const Column& c = table.columns[column];
+    if (!c.generated.empty()) {
+      return Quote(c.name) + " " + c.type.native + " GENERATED ALWAYS AS (" + c.generated +
+             ") STORED" + (c.nullable ? "" : " NOT NULL");
+    }
     std::string type = IdentityType(c);
     if (type.empty()) return Dialect::ColumnDefinition(table, column);
     return Quote(c.name) + " " + type + " GENERATED BY DEFAULT AS IDENTITY";

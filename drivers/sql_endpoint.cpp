@@ -370,6 +370,112 @@ bool SqlEndpoint::HasRows(const TableName& name) {
   }
 }
 
+std::vector<std::pair<std::string, std::string>> SqlEndpoint::OtherObjects(
+    const std::string& schema) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string sql = dialect_->OtherObjectsSql();
+  if (sql.empty()) return out;
+  for (auto& row : catalog_->Query(sql, std::vector<std::string>(
+                                             size_t(std::count(sql.begin(), sql.end(), '?')),
+                                             schema))) {
+    if (!row[0] || !row[1] || row[1]->find("ferry_") != std::string::npos) continue;
+    out.emplace_back(*row[0], *row[1]);
+  }
+  return out;
+}
+
+std::vector<ValueScanResult> SqlEndpoint::ScanValues(const Table& table,
+                                                     const std::vector<ValueScan>& scans) {
+  std::vector<ValueScanResult> out(scans.size());
+  const std::vector<int> key = table.RowKey();
+  std::string select;
+  std::vector<size_t> asked;
+  for (size_t i = 0; i < scans.size(); ++i) {
+    const std::string condition =
+        dialect_->ScanCondition(table.columns[size_t(scans[i].column)], scans[i]);
+    if (condition.empty()) {
+      out[i].count = -1;
+      continue;
+    }
+    asked.push_back(i);
+    select += (select.empty() ? "" : ", ") + ("SUM(CASE WHEN " + condition + " THEN 1 ELSE 0 END)");
+    if (!key.empty()) {
+      // Two examples, the least and the greatest key: one pass, in any engine's SQL.
+      const std::string k = dialect_->Quote(table.columns[size_t(key[0])].name);
+      select += ", MIN(CASE WHEN " + condition + " THEN " + k + " END), MAX(CASE WHEN " +
+                condition + " THEN " + k + " END)";
+    }
+  }
+  if (asked.empty()) return out;
+  try {
+    auto rows = catalog_->Query("SELECT " + select + " FROM " + dialect_->RowsOf(table));
+    if (rows.empty()) return out;
+    const size_t width = key.empty() ? 1 : 3;
+    for (size_t a = 0; a < asked.size(); ++a) {
+      ValueScanResult& r = out[asked[a]];
+      const auto& count = rows[0][a * width];
+      r.count = count ? std::stoll(*count) : 0;
+      for (size_t e = 1; e < width && r.count > 0; ++e) {
+        const auto& example = rows[0][a * width + e];
+        if (example && (r.examples.empty() || r.examples.back() != *example)) {
+          r.examples.push_back(*example);
+        }
+      }
+    }
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
+  return out;
+}
+
+int64_t SqlEndpoint::CountRows(const Table& table) {
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  try {
+    JoinSnapshot(*session);
+    auto rows = session->Query("SELECT COUNT(*) FROM " + dialect_->RowsOf(table));
+    return rows.empty() || !rows[0][0] ? 0 : std::stoll(*rows[0][0]);
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
+}
+
+int64_t SqlEndpoint::LongestValue(const Table& table, int column) {
+  const Column& c = table.columns[size_t(column)];
+  const bool bytes = StorageOf(c.type) == Storage::kBytes;
+  std::string length = info_.engine == Engine::kSQLite ? "length"
+                       : bytes                         ? "octet_length"
+                                                       : "char_length";
+  try {
+    auto rows = catalog_->Query("SELECT MAX(" + length + "(" + dialect_->Quote(c.name) + ")) FROM " +
+                                dialect_->RowsOf(table));
+    return rows.empty() || !rows[0][0] ? 0 : std::stoll(*rows[0][0]);
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name)).WithColumn(c.name);
+    throw;
+  }
+}
+
+void SqlEndpoint::InsertDefaultRows(const Table& table, int64_t rows) {
+  if (rows <= 0) return;
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  try {
+    // One transaction: all the rows or none.
+    session->Execute(info_.engine == Engine::kMariaDB ? "START TRANSACTION" : "BEGIN");
+    try {
+      for (const std::string& sql : dialect_->DefaultRowsSql(table, rows)) session->Execute(sql);
+      session->Execute("COMMIT");
+    } catch (...) {
+      session->Execute("ROLLBACK");
+      throw;
+    }
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
+}
+
 std::string SqlEndpoint::BeginSnapshot(Consistency consistency) {
   consistent_ = consistency == Consistency::kSnapshot;
   if (!consistent_) return "none (--consistency none: each reader sees what is committed)";

@@ -28,6 +28,13 @@ class SqlEndpoint : public Endpoint {
   void DropTable(const TableName& name) override;
   void TruncateTable(const TableName& name) override;
   bool HasRows(const TableName& name) override;
+  int64_t CountRows(const Table& table) override;
+  std::vector<ValueScanResult> ScanValues(const Table& table,
+                                          const std::vector<ValueScan>& scans) override;
+  std::vector<std::pair<std::string, std::string>> OtherObjects(const std::string& schema) override;
+  Table FitKeys(const Table& table) const override { return dialect_->FitKeys(table); }
+  int64_t LongestValue(const Table& table, int column) override;
+  void InsertDefaultRows(const Table& table, int64_t rows) override;
   std::optional<bool> HasPrivilege(const TableName& table, Privilege privilege) override;
   std::string BeginSnapshot(Consistency consistency) override;
   std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override;

@@ -73,6 +73,17 @@ class SqliteDialect final : public Dialect {
     return "";
   }
 
+  std::string OtherObjectsSql() const override {
+    return "SELECT type, CASE type WHEN 'trigger' THEN name || ' on ' || tbl_name ELSE name END "
+           "FROM sqlite_schema WHERE type IN ('view', 'trigger') AND ? IN ('main', '') "
+           "ORDER BY 1, 2";
+  }
+
+  std::vector<std::string> DefaultRowsSql(const Table& table, int64_t rows) const override {
+    return std::vector<std::string>(size_t(rows),
+                                    "INSERT INTO " + QualifiedName(table.name) + " DEFAULT VALUES");
+  }
+
   std::string TruncateSql(const TableName& name) const override {
     return "DELETE FROM " + QualifiedName(name);
   }
@@ -93,14 +104,27 @@ class SqliteDialect final : public Dialect {
     if (found.empty()) return std::nullopt;
     Table table;
     table.name = {"main", name.name};
+    // table_xinfo lists generated columns too (hidden 2: virtual, 3: stored); table_info does not.
     auto columns = connection.Query(
-        "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid", {name.name});
+        "SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?) "
+        "WHERE hidden IN (0, 2, 3) ORDER BY cid",
+        {name.name});
     std::vector<std::pair<int, int>> pk;  // (position in key, column)
     for (auto& r : columns) {
       Column c;
       c.name = *r[0];
       c.type = ParseType(r[1].value_or(""));
       c.nullable = *r[2] == "0";
+      if (r[4] && (*r[4] == "2" || *r[4] == "3")) {
+        c.generated = GeneratedExpression(found[0][1].value_or(""), c.name);
+        c.generated_stored = *r[4] == "3";
+        if (c.generated.empty()) {
+          throw Error(ErrorCode::kSchema,
+                      "cannot read the expression of generated column " + c.name +
+                          " from the table's CREATE TABLE statement",
+                      ErrorContext{DisplayName(name), c.name, "", ""});
+        }
+      }
       int pk_position = std::stoi(*r[3]);
       if (pk_position > 0) pk.emplace_back(pk_position, int(table.columns.size()));
       table.columns.push_back(std::move(c));
@@ -204,6 +228,7 @@ class SqliteDialect final : public Dialect {
     ColumnType out = t;
     out.max_bytes = -1;
     if (source == Engine::kSQLite) return out;
+    // An enumeration keeps its labels: its text column gets a CHECK allowing only them.
     switch (t.kind) {
       case TypeKind::kBoolean:
         out.native = "BOOLEAN";
@@ -307,6 +332,11 @@ class SqliteDialect final : public Dialect {
   // An identity column that is the whole primary key becomes INTEGER PRIMARY KEY, the rowid:
   // copied values are kept, and new rows get the largest + 1. Elsewhere SQLite has no counter.
   std::string ColumnDefinition(const Table& table, size_t column) const override {
+    const Column& g = table.columns[column];
+    if (!g.generated.empty()) {
+      return Quote(g.name) + " " + g.type.native + " GENERATED ALWAYS AS (" + g.generated + ") " +
+             (g.generated_stored ? "STORED" : "VIRTUAL") + (g.nullable ? "" : " NOT NULL");
+    }
     if (!IsRowid(table, column)) return Dialect::ColumnDefinition(table, column);
     const Column& c = table.columns[column];
     return Quote(c.name) + " INTEGER" + (c.nullable ? "" : " NOT NULL") + " PRIMARY KEY";
@@ -360,6 +390,71 @@ class SqliteDialect final : public Dialect {
     return (fk.name.empty() ? std::string(", ") : ", CONSTRAINT " + Quote(fk.name) + " ") +
            "FOREIGN KEY (" + ColumnList(table, fk.columns) + ") REFERENCES " +
            Quote(fk.references.name) + " (" + referenced + ")" + ReferentialActions(fk);
+  }
+
+  // The expression of generated column `column` in a CREATE TABLE statement: the parenthesised
+  // text after AS in the column's definition (SQLite keeps no other record of it); "" when the
+  // definition cannot be found.
+  static std::string GeneratedExpression(const std::string& create, const std::string& column) {
+    const size_t open = create.find('(');
+    if (open == std::string::npos) return "";
+    auto lower = [](std::string text) {
+      for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
+      return text;
+    };
+    // The table's definitions, split at top-level commas (quotes and parentheses respected).
+    std::vector<std::string> parts;
+    std::string part;
+    int depth = 0;
+    char quote = 0;
+    for (size_t i = open + 1; i < create.size(); ++i) {
+      const char c = create[i];
+      if (quote) {
+        if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'' || c == '`' || c == '[') {
+        quote = c == '[' ? ']' : c;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')') {
+        if (depth-- == 0) break;
+      } else if (c == ',' && depth == 0) {
+        parts.push_back(part);
+        part.clear();
+        continue;
+      }
+      part += c;
+    }
+    parts.push_back(part);
+    for (const std::string& p : parts) {
+      size_t at = p.find_first_not_of(" \t\r\n");
+      if (at == std::string::npos) continue;
+      std::string name;
+      size_t end;
+      if (p[at] == '"' || p[at] == '`' || p[at] == '[') {
+        const char close = p[at] == '[' ? ']' : p[at];
+        end = p.find(close, at + 1);
+        if (end == std::string::npos) continue;
+        name = p.substr(at + 1, end - at - 1);
+        ++end;
+      } else {
+        end = p.find_first_of(" \t\r\n", at);
+        name = p.substr(at, end == std::string::npos ? std::string::npos : end - at);
+      }
+      if (lower(name) != lower(column) || end == std::string::npos) continue;
+      const std::string rest = lower(p.substr(end));
+      size_t as = rest.find(" as ");
+      if (as == std::string::npos) as = rest.find(" as(");
+      if (as == std::string::npos) return "";
+      const size_t paren = rest.find('(', as);
+      if (paren == std::string::npos) return "";
+      int level = 0;
+      for (size_t i = paren; i < rest.size(); ++i) {
+        if (rest[i] == '(') ++level;
+        if (rest[i] == ')' && --level == 0) return p.substr(end + paren + 1, i - paren - 1);
+      }
+      return "";
+    }
+    return "";
   }
 
   static bool IsRowid(const Table& table, size_t column) {

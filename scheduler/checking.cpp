@@ -29,10 +29,151 @@ std::string Lower(const std::string& s) {
   return out;
 }
 
-std::string Joined(const std::vector<std::string>& parts, const char* separator = ", ") {
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : separator) + p;
-  return out;
+// Warnings of one rule, said once with every column (or table) it applies to: a dozen
+// identical lines would bury the findings that matter. A rule that meets one column only keeps
+// the table and column fields, as other findings have them.
+class GroupedWarnings {
+ public:
+  // `noun` names what the items are in a group's count ("" : columns, or tables).
+  void Add(const std::string& kind, const std::string& rule, const std::string& table,
+           const std::string& column, const std::string& detail, const std::string& noun = "") {
+    auto key = std::make_pair(kind, rule);
+    if (!groups_.count(key)) order_.push_back(key);
+    groups_[key].push_back({table, column, detail});
+    if (!noun.empty()) nouns_[key] = noun;
+  }
+  void AppendTo(std::vector<Finding>& findings) const {
+    for (const auto& key : order_) {
+      const std::vector<Item>& items = groups_.at(key);
+      auto where = [](const Item& item) {
+        std::string out = item.table;
+        if (!item.column.empty()) out += "." + item.column;
+        return item.detail.empty() ? out : out + " (" + item.detail + ")";
+      };
+      if (items.size() == 1) {
+        findings.push_back({Severity::kWarning, key.first, items[0].table, items[0].column,
+                            key.second + ": " + where(items[0])});
+        continue;
+      }
+      std::string list;
+      for (const Item& item : items) list += (list.empty() ? "" : ", ") + where(item);
+      findings.push_back({Severity::kWarning, key.first, "", "",
+                          fmt::format("{}: {} {}: {}", key.second, items.size(),
+                                      nouns_.count(key)            ? nouns_.at(key)
+                                      : items[0].column.empty() ? "tables"
+                                                                : "columns",
+                                      list)});
+    }
+  }
+
+ private:
+  struct Item {
+    std::string table, column, detail;
+  };
+  std::vector<std::pair<std::string, std::string>> order_;
+  std::map<std::pair<std::string, std::string>, std::vector<Item>> groups_;
+  std::map<std::pair<std::string, std::string>, std::string> nouns_;
+};
+
+bool IsTextKind(TypeKind kind) {
+  return kind == TypeKind::kChar || kind == TypeKind::kVarchar || kind == TypeKind::kText ||
+         kind == TypeKind::kJson;
+}
+
+bool IsDateKind(TypeKind kind) {
+  return kind == TypeKind::kDate || kind == TypeKind::kTimestamp ||
+         kind == TypeKind::kTimestampTz;
+}
+
+// ferry check --scan for one table: the values each column holds that the destination refuses,
+// counted by the source server in one pass; each rule that finds some is a blocker.
+void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
+               const EndpointInfo& from, const EndpointInfo& to, std::vector<Finding>& findings) {
+  std::vector<ValueScan> scans;
+  std::vector<std::string> what;
+  for (size_t i = 0; i < copy.source_columns.size(); ++i) {
+    const int column = copy.source_columns[i];
+    const ColumnType& s = table.columns[size_t(column)].type;
+    const ColumnType& d = copy.destination.columns[size_t(copy.destination_columns[i])].type;
+    auto add = [&](ValueRule rule, const std::string& description, int64_t limit = 0,
+                   int64_t limit2 = 0) {
+      scans.push_back({column, rule, limit, limit2});
+      what.push_back(description);
+    };
+    if (s.kind == TypeKind::kReal || s.kind == TypeKind::kDouble) {
+      if (from.limits.float_nan && !to.limits.float_nan) add(ValueRule::kNaN, "NaN");
+      if (from.limits.float_infinity && !to.limits.float_infinity) {
+        add(ValueRule::kInfinity, "Infinity or -Infinity");
+      }
+    }
+    if (s.kind == TypeKind::kDecimal && from.engine == Engine::kPostgres &&
+        to.engine != Engine::kPostgres) {
+      add(ValueRule::kNaN, "NaN");
+    }
+    if (IsTextKind(s.kind)) {
+      if (from.limits.nul_in_text && !to.limits.nul_in_text) add(ValueRule::kNul, "NUL (U+0000)");
+      // SQLite does not hold its text to the declared length.
+      const bool bounded = s.kind != TypeKind::kText && s.kind != TypeKind::kJson &&
+                           s.length > 0 && from.engine != Engine::kSQLite;
+      if ((d.kind == TypeKind::kChar || d.kind == TypeKind::kVarchar) && d.length >= 0 &&
+          (!bounded || s.length > d.length)) {
+        add(ValueRule::kLongerThan,
+            fmt::format("text longer than {} characters ({})", d.length, d.native), d.length);
+      }
+      if (d.max_bytes >= 0) {
+        add(ValueRule::kBytesLongerThan,
+            fmt::format("text longer than {} bytes ({})", d.max_bytes, d.native), d.max_bytes);
+      }
+    }
+    if (StorageOf(s) == Storage::kBytes && StorageOf(d) == Storage::kBytes) {
+      const bool bounded =
+          s.kind != TypeKind::kBlob && s.length > 0 && from.engine != Engine::kSQLite;
+      if ((d.kind == TypeKind::kBinary || d.kind == TypeKind::kVarbinary) && d.length >= 0 &&
+          (!bounded || s.length > d.length)) {
+        add(ValueRule::kBytesLongerThan,
+            fmt::format("values longer than {} bytes ({})", d.length, d.native), d.length);
+      }
+    }
+    if (IsDateKind(s.kind)) {
+      // PostgreSQL holds years far past 9999, BC years and infinity, whatever the limits say.
+      if (from.engine == Engine::kPostgres ? to.engine != Engine::kPostgres
+                                           : to.limits.min_year > from.limits.min_year ||
+                                                 to.limits.max_year < from.limits.max_year) {
+        add(ValueRule::kYearOutside,
+            fmt::format("dates outside the years {}..{}", to.limits.min_year, to.limits.max_year),
+            to.limits.min_year, to.limits.max_year);
+      }
+      if (from.engine == Engine::kMariaDB && to.engine != Engine::kMariaDB) {
+        add(ValueRule::kZeroDate, "zero dates (0000-00-00, or a zero month or day)");
+      }
+    }
+  }
+  if (scans.empty()) return;
+  const std::string shown = DisplayName(table.name);
+  std::vector<ValueScanResult> results;
+  try {
+    results = source.ScanValues(table, scans);
+  } catch (const Error& e) {
+    findings.push_back({Severity::kWarning, "scan", shown, "",
+                        "the scan of the table's values failed: " + e.message()});
+    return;
+  }
+  const std::vector<int> key = table.RowKey();
+  for (size_t i = 0; i < scans.size() && i < results.size(); ++i) {
+    if (results[i].count <= 0) continue;
+    const std::string& column = table.columns[size_t(scans[i].column)].name;
+    std::string examples;
+    for (const std::string& e : results[i].examples) {
+      examples += (examples.empty() ? "" : ", ") + e;
+    }
+    findings.push_back(
+        {Severity::kBlocker, "refused values", shown, column,
+         fmt::format("column {} holds {} value{} {} refuses: {}{}", column, results[i].count,
+                     results[i].count == 1 ? "" : "s", to.product, what[i],
+                     examples.empty() ? ""
+                                      : fmt::format(" (e.g. rows with {} {})",
+                                                    table.columns[size_t(key[0])].name, examples))});
+  }
 }
 
 EndCheck DescribeEnd(const Endpoint& end) {
@@ -248,7 +389,11 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   }
   std::vector<Table> tables;
   std::map<std::string, std::optional<bool>> can_create;  // per destination schema
-  for (const TableName& name : TablesInScope(source, job)) {
+  GroupedWarnings grouped;
+  const std::vector<TableName> scope = TablesInScope(source, job);
+  // Foreign keys, by table, to be held against the destinations of every table in scope.
+  std::vector<std::pair<std::string, PlannedForeignKey>> foreign_keys;
+  for (const TableName& name : scope) {
     std::optional<Table> table = source.DescribeTable(name);
     if (!table) continue;  // dropped since it was listed
     const std::string shown = DisplayName(name);
@@ -286,15 +431,84 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     std::vector<std::pair<std::string, std::string>> reported;  // column, message
     auto lossy = [&](const Column& c, const ColumnType& d) {
       if (c.type.kind == TypeKind::kUnsupported && from.engine == to.engine) return;
-      std::vector<std::string> risks = FitRisks(c.type, d, from.limits, to.limits);
+      if (!c.generated.empty() && from.engine == to.engine) return;  // computed, not copied
+      // Columns with the same risks are one rule (text containing NUL, say).
+      std::string risks;
+      for (const std::string& risk : FitRisks(c.type, d, from.limits, to.limits)) {
+        risks += (risks.empty() ? "" : "; ") + risk;
+      }
       if (risks.empty()) return;
-      report.findings.push_back(
-          {Severity::kWarning, "lossy type", shown, c.name,
-           fmt::format("column {} is {} here and {} at the destination{}: ferry would refuse "
-                       "(naming the row) {}",
-                       c.name, c.type.native, d.native, exists ? " (existing table)" : "",
-                       Joined(risks, "; "))});
+      grouped.Add("lossy type", "ferry would refuse (naming the row) " + risks, shown, c.name,
+                  fmt::format("{} here, {} at the destination{}", c.type.native, d.native,
+                              exists ? " (existing table)" : ""));
     };
+    if (!exists && plan.strategy != "skip" && from.engine != to.engine) {
+      for (const Column& c : table->columns) {
+        if (!c.domain_check.empty() && PortableCheck(c.domain_check, "x").empty()) {
+          grouped.Add("domain check",
+                      fmt::format("domain checks written in {}'s own terms are not carried (the "
+                                  "column gets the domain's base type; recreate the check in {} "
+                                  "if it is needed)",
+                                  from.product, to.product),
+                      shown, c.name, c.domain + ": CHECK " + c.domain_check);
+        }
+        if (c.generated.empty()) continue;
+        grouped.Add("generated column",
+                    fmt::format("generated columns are copied as values into plain columns ({} "
+                                "cannot compute an expression written for {}; recreate the "
+                                "generation there if it is needed)",
+                                to.product, from.product),
+                    shown, c.name, c.generated);
+      }
+      if (table->partitioned) {
+        grouped.Add("partitioned table",
+                    fmt::format("partitioned tables are copied as one table holding every "
+                                "partition's rows (their partitions are not copied again; {} "
+                                "gets no partitioning)",
+                                to.product),
+                    shown, "", "");
+      }
+      if (table->inheritance_parent || !table->inherits.empty()) {
+        grouped.Add("inheritance",
+                    "tables of an inheritance hierarchy are copied as separate tables, each with "
+                    "its own rows only (a parent is read ONLY itself); the inheritance itself is "
+                    "not recreated",
+                    shown, "", "");
+      }
+    }
+    if (!exists && mapped && plan.strategy != "skip") {
+      // Key columns the destination had to narrow to fit its key: measured at the source.
+      for (size_t i = 0; i < copy.source_columns.size(); ++i) {
+        const Column& s = table->columns[size_t(copy.source_columns[i])];
+        const Column& d = copy.destination.columns[size_t(copy.destination_columns[i])];
+        const ColumnType mapped_type = destination.MapType(s.type, from.engine);
+        if (d.type.native == mapped_type.native || d.type.length < 0) continue;
+        int64_t longest = 0;
+        try {
+          longest = source.LongestValue(*table, copy.source_columns[i]);
+        } catch (const Error& e) {
+          report.findings.push_back({Severity::kWarning, "key length", shown, s.name,
+                                     "could not measure the column's longest value: " +
+                                         e.message()});
+          continue;
+        }
+        if (longest > d.type.length) {
+          report.findings.push_back(
+              {Severity::kBlocker, "key length", shown, s.name,
+               fmt::format("primary key column {} becomes {} to fit {}'s key length limit, but "
+                           "the source holds a value of {} {}: shorten it, or key the table "
+                           "differently in a job file",
+                           s.name, d.type.native, to.product, longest,
+                           StorageOf(s.type) == Storage::kBytes ? "bytes" : "characters")});
+        } else {
+          grouped.Add("key length",
+                      fmt::format("primary key columns are made shorter to fit {}'s key length "
+                                  "limit; every source value fits",
+                                  to.product),
+                      shown, s.name, fmt::format("{}, longest value {}", d.type.native, longest));
+        }
+      }
+    }
     if (!exists && plan.strategy != "skip") {
       for (const Column& c : table->columns) {
         try {
@@ -374,6 +588,10 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
                                DisplayName(plan.destination))});
       }
     }
+    if (options.scan && mapped && plan.strategy != "skip") {
+      ScanTable(source, *table, copy, from, to, report.findings);
+    }
+    for (const PlannedForeignKey& fk : plan.foreign_keys) foreign_keys.emplace_back(shown, fk);
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
   }
@@ -382,6 +600,36 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   } catch (const Error& e) {
     report.findings.push_back({Severity::kBlocker, "rename", "", "", e.message()});
   }
+  for (const auto& [shown, fk] : foreign_keys) {
+    const bool in_scope =
+        std::any_of(report.tables.begin(), report.tables.end(),
+                    [&](const TableCheck& t) { return t.destination == fk.references; });
+    if (in_scope) continue;
+    grouped.Add("foreign key out of scope",
+                "foreign keys to tables outside the copy's scope are not created (the run "
+                "summary lists them too)",
+                shown, "", fmt::format("{} to {}", fk.name, DisplayName(fk.references)));
+  }
+  // Views, routines, triggers, sequences and events stay behind when the engine changes: listed
+  // once per kind, so the DBA knows what to recreate.
+  if (from.engine != to.engine && report.pair_supported) {
+    std::vector<std::string> schemas;
+    for (const TableName& name : scope) {
+      if (std::find(schemas.begin(), schemas.end(), name.schema) == schemas.end()) {
+        schemas.push_back(name.schema);
+      }
+    }
+    for (const std::string& schema : schemas) {
+      for (const auto& [kind, object] : source.OtherObjects(schema)) {
+        grouped.Add("not carried",
+                    fmt::format("{}s are not carried from {} to {}; recreate them there if they "
+                                "are needed",
+                                kind, from.product, to.product),
+                    object, "", "", kind + "s");
+      }
+    }
+  }
+  grouped.AppendTo(report.findings);
 
   // Two source tables landing on one destination table: exactly, or once the destination folds
   // case. A case-sensitive MariaDB still takes both, but a dump or replica on a server with

@@ -95,6 +95,11 @@ struct CheckOptions {
   int sample_tables = 3;
   int64_t sample_rows = 20'000;
   double sample_seconds = 1.0;
+  // --scan: every table in scope read once more, by aggregate queries on the source server, to
+  // count per column the values the destination will refuse (NaN and infinities, NUL, text
+  // longer than its destination column, dates out of range, MariaDB zero dates): blockers,
+  // with example keys.
+  bool scan = false;
 };
 
 // Checks the copy `job` describes. Throws only for what stops the check itself (a lost

@@ -250,6 +250,10 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
   };
   // Everything is checked first: bad input must fail before the first row is written.
   std::vector<PreparedTable> tables = PreparePlan(plan, source, destination, options.partitions);
+  // A table with no column to copy has no units: its rows are counted and made (below).
+  for (PreparedTable& t : tables) {
+    if (!t.skip && t.copy.source_columns.empty()) t.units.clear();
+  }
   if (plan.data_only) {
     for (const PreparedTable& t : tables) {
       if (!t.skip && t.copy.create) {
@@ -580,6 +584,29 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     }
     t.unit_results.push_back(std::move(r));
   }
+  // A table with no column to copy (none, or only generated ones): as many rows as the source
+  // holds, made at the destination (once: not again by a resumed run that finds them there).
+  for (size_t i = 0; i < tables.size(); ++i) {
+    TableOutcome& t = report.tables[i];
+    const PreparedTable& prepared = tables[i];
+    if (prepared.skip || plan.schema_only || t.state != TableState::kDone ||
+        !prepared.copy.source_columns.empty() || StopRequested()) {
+      continue;
+    }
+    try {
+      if (resuming && recorded[i] && recorded[i]->state != "pending" &&
+          destination.HasRows(prepared.copy.destination.name)) {
+        continue;
+      }
+      const int64_t rows = source.CountRows(prepared.copy.source);
+      destination.InsertDefaultRows(prepared.copy.destination, rows);
+      t.rows = rows;
+    } catch (const Error& e) {
+      t.state = TableState::kFailed;
+      t.error = e.what();
+      t.error_code = e.code();
+    }
+  }
   // A schema-only run has no units, and a resumed table may have none left: their indexes are
   // built here.
   {
@@ -632,6 +659,12 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     for (size_t i = 0; i < tables.size(); ++i) {
       if (report.tables[i].state != TableState::kDone || !tables[i].copy.create) continue;
       for (const PlannedForeignKey& planned : tables[i].plan->foreign_keys) {
+        // A key to a table outside the copy's scope would fail the table, or hold only where
+        // that table happens to exist: skipped, and said (ferry check says it first).
+        if (!ReferencesInScope(plan, planned)) {
+          report.tables[i].warnings.push_back(OutOfScopeNote(planned));
+          continue;
+        }
         tasks.push_back([&, i, planned] {
           TableOutcome& t = report.tables[i];
           try {

@@ -59,6 +59,8 @@ struct TableOutcome {
   // Indexes, foreign keys or identity counters that could not be built after the rows were in
   // (the rows are there; the run still exits non-zero).
   std::vector<std::string> schema_errors;
+  // What was left out on purpose and said so (a foreign key to a table outside the copy's scope).
+  std::vector<std::string> warnings;
   int indexes_built = 0;
   int foreign_keys_built = 0;
   int attempts = 0;          // unit attempts, summed: more than units when some were retried

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <set>
 
 #include "copier/error.hpp"
 
@@ -45,11 +46,111 @@ std::vector<int> ResolveColumns(const Table& table, const std::vector<std::strin
   return out;
 }
 
+// The longest identifier `engine` keeps: PostgreSQL cuts longer ones to 63 bytes (a table
+// created under a cut name is then not found by its full one, and two long names sharing 63
+// bytes collide); MariaDB refuses more than 64 characters. 0: no limit.
+struct IdentifierLimit {
+  size_t length = 0;
+  bool characters = false;  // counted in characters, else in bytes
+};
+IdentifierLimit IdentifierLimitOf(Engine engine) {
+  if (engine == Engine::kPostgres) return {63, false};
+  if (engine == Engine::kMariaDB) return {64, true};
+  return {};
+}
+
+bool Continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// `name` cut to the limit on a UTF-8 boundary with a hash of the whole name appended, so
+// names that share their first characters stay apart, and the same name is always cut alike.
+std::string FitIdentifier(const std::string& name, IdentifierLimit limit) {
+  const size_t length =
+      limit.characters ? size_t(std::count_if(name.begin(), name.end(),
+                                              [](char c) { return !Continuation(c); }))
+                       : name.size();
+  if (limit.length == 0 || length <= limit.length) return name;
+  uint32_t hash = 2166136261u;  // FNV-1a
+  for (unsigned char c : name) hash = (hash ^ c) * 16777619u;
+  const std::string suffix = fmt::format("_{:08x}", hash);
+  const size_t room = limit.length - suffix.size();
+  size_t keep = 0;
+  if (limit.characters) {
+    for (size_t kept = 0; keep < name.size(); ++keep) {
+      if (!Continuation(name[keep]) && kept++ == room) break;
+    }
+  } else {
+    keep = room;
+    while (keep > 0 && Continuation(name[keep])) --keep;
+  }
+  return name.substr(0, keep) + suffix;
+}
+
 // The destination name of every source table in scope, renames applied: foreign keys are
 // re-pointed with it.
 TableName DestinationOf(const TableName& source, Endpoint& src, Endpoint& dst, const Job& job) {
-  return job.renames.Apply(source, dst.DestinationName(source, src.info().engine),
-                           src.info().default_schema);
+  TableName out = job.renames.Apply(source, dst.DestinationName(source, src.info().engine),
+                                    src.info().default_schema);
+  out.name = FitIdentifier(out.name, IdentifierLimitOf(dst.info().engine));
+  return out;
+}
+
+std::string DestinationColumn(const TableName& table, const std::string& column, Endpoint& src,
+                              Endpoint& dst, const Job& job) {
+  return FitIdentifier(job.renames.ApplyToColumn(table, column, src.info().default_schema),
+                       IdentifierLimitOf(dst.info().engine));
+}
+
+std::string Folded(const std::string& name, bool fold) {
+  std::string out = name;
+  if (fold) {
+    for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// Index and constraint names, unique where the destination needs them unique: index names per
+// schema in PostgreSQL (where they share the namespace of tables, and unique constraints are
+// indexes) and per database in SQLite, foreign key names per database in MariaDB (per table in
+// PostgreSQL). A source whose names are per table (MariaDB: idx_fk_film_id on film_actor and on
+// inventory) keeps the first and gives the next the table's name in front
+// (inventory_idx_fk_film_id), then a number; every name fits the destination's identifier
+// length. Plan order decides, so the same source plans the same names.
+void AssignObjectNames(Plan& plan, Engine engine) {
+  const IdentifierLimit max = IdentifierLimitOf(engine);
+  const bool fold = engine != Engine::kPostgres;
+  std::set<std::string> taken;
+  auto scope = [&](const TableName& table, bool per_table) {
+    return per_table ? table.schema + "\x1f" + Folded(table.name, fold) + "\x1f"
+                     : (engine == Engine::kSQLite ? std::string() : table.schema) + "\x1f";
+  };
+  const bool indexes_per_table = engine == Engine::kMariaDB;
+  const bool keys_per_table = engine != Engine::kMariaDB;
+  if (!indexes_per_table) {
+    for (const TablePlan& t : plan.tables) taken.insert(scope(t.destination, false) +
+                                                        Folded(t.destination.name, fold));
+  }
+  auto claim = [&](const TablePlan& t, std::string& name, bool per_table) {
+    const std::string where = scope(t.destination, per_table);
+    std::string candidate = FitIdentifier(name, max);
+    if (candidate.empty() || taken.count(where + Folded(candidate, fold))) {
+      candidate = FitIdentifier(t.destination.name + "_" + name, max);
+    }
+    for (int n = 2; taken.count(where + Folded(candidate, fold)); ++n) {
+      candidate = FitIdentifier(t.destination.name + "_" + name + "_" + std::to_string(n), max);
+    }
+    taken.insert(where + Folded(candidate, fold));
+    name = candidate;
+  };
+  for (TablePlan& t : plan.tables) {
+    if (!t.create || t.strategy == "skip") continue;
+    for (PlannedIndex& index : t.indexes) claim(t, index.name, indexes_per_table);
+    for (PlannedForeignKey& fk : t.foreign_keys) {
+      // Foreign key names are per table in PostgreSQL and SQLite, per database in MariaDB.
+      if (!fk.name.empty()) claim(t, fk.name, keys_per_table);
+    }
+  }
 }
 
 // The destination columns (indices into copy.destination) an upsert finds existing rows by:
@@ -136,6 +237,17 @@ void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table
                           unmatched.size() == 1 ? "es" : "", source.info().display, list));
 }
 
+bool ReferencesInScope(const Plan& plan, const PlannedForeignKey& fk) {
+  return std::any_of(plan.tables.begin(), plan.tables.end(),
+                     [&](const TablePlan& t) { return t.destination == fk.references; });
+}
+
+std::string OutOfScopeNote(const PlannedForeignKey& fk) {
+  return fmt::format("foreign key {} not created: it references {}, which is outside the "
+                     "copy's scope (add it to the scope, or create the key once it is there)",
+                     fk.name, DisplayName(fk.references));
+}
+
 std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
   std::vector<TablePattern> include, exclude;
   for (const std::string& p : job.include) include.push_back(TablePattern::Parse(p));
@@ -179,12 +291,18 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
   t.estimated_rows = table.estimated_rows;
   t.estimated_bytes = table.estimated_bytes;
 
-  std::vector<ColumnChoice> choices;
+  std::vector<ColumnChoice> all;
   for (size_t i = 0; i < table.columns.size(); ++i) {
-    choices.push_back(
-        {int(i), job.renames.ApplyToColumn(name, table.columns[i].name, default_schema), ""});
+    all.push_back(
+        {int(i), DestinationColumn(name, table.columns[i].name, source, destination, job), ""});
   }
-  auto renamed = [&](int column) { return choices[size_t(column)].destination; };
+  auto renamed = [&](int column) { return all[size_t(column)].destination; };
+  // Generated columns are computed by a destination of the same engine, not written.
+  const bool same_engine = source.info().engine == destination.info().engine;
+  std::vector<ColumnChoice> choices;
+  for (const ColumnChoice& c : all) {
+    if (!same_engine || table.columns[size_t(c.source)].generated.empty()) choices.push_back(c);
+  }
   std::vector<std::string> key;
   for (int k : table.primary_key) key.push_back(renamed(k));
   t.primary_key = key;
@@ -217,7 +335,7 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
         p.references = DestinationOf(fk.references, source, destination, job);
         for (const std::string& c : fk.referenced_columns) {
           p.referenced_columns.push_back(
-              job.renames.ApplyToColumn(fk.references, c, default_schema));
+              DestinationColumn(fk.references, c, source, destination, job));
         }
         p.on_delete = fk.on_delete;
         p.on_update = fk.on_update;
@@ -326,6 +444,7 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
   }
   CheckDistinctDestinations(plan);
   CheckNotSelfCopy(plan, source, destination);
+  AssignObjectNames(plan, destination.info().engine);
   return plan;
 }
 
@@ -377,6 +496,7 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
   }
   CheckDistinctDestinations(run.plan);
   CheckNotSelfCopy(run.plan, source, destination);
+  AssignObjectNames(run.plan, destination.info().engine);
   for (size_t i = 0; i < run.plan.tables.size(); ++i) {
     const TablePlan& t = run.plan.tables[i];
     PreparedTable& prepared = run.tables.emplace_back();

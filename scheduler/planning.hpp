@@ -52,6 +52,11 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
 std::vector<WorkUnit> PlannedUnits(const TablePlan& plan, const Table& table, Endpoint& source,
                                    const PartitionOptions& partitions, std::string* why);
 
+// Whether a foreign key's referenced table is one the plan copies; a key to a table outside the
+// scope is not built (OutOfScopeNote says so in the run summary, ferry check before).
+bool ReferencesInScope(const Plan& plan, const PlannedForeignKey& fk);
+std::string OutOfScopeNote(const PlannedForeignKey& fk);
+
 // A table of a plan, resolved against the live catalogs.
 struct PreparedTable {
   const TablePlan* plan = nullptr;

@@ -21,6 +21,7 @@ struct CheckFlags {
   CommonOptions common;
   bool json = false;
   double sample_seconds = 1.0;
+  bool scan = false;
 };
 
 std::string Grouped(int64_t value) {
@@ -136,6 +137,7 @@ int Check(const CheckFlags& flags) {
   options.readers = copy.engine.readers;
   options.sample_seconds = flags.sample_seconds;
   if (flags.sample_seconds <= 0) options.sample_tables = 0;
+  options.scan = flags.scan;
   CheckReport report = CheckCopy(*source, *dest, job, options);
   if (flags.json) {
     fmt::print("{}", CheckReportToJson(report));
@@ -161,6 +163,11 @@ CommandAction AddCheckCommand(CLI::App& app) {
   AddScopeOptions(check, flags->common);
   AddEngineOptions(check, flags->common);
   check->add_flag("--json", flags->json, "Print the report as JSON");
+  check->add_flag("--scan", flags->scan,
+                  "Also read every table once (aggregate queries run by the source server) and "
+                  "count per column the values the destination will refuse: NaN and infinities "
+                  "into MariaDB, NUL into PostgreSQL, text longer than its destination column, "
+                  "dates out of range, MariaDB zero dates; each is a blocker with example keys");
   check
       ->add_option("--sample-seconds", flags->sample_seconds,
                    "Read each of the 3 largest tables for at most this long (default 1; 0 reads "

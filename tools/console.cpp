@@ -136,6 +136,14 @@ void ConsoleObserver::PrintSummary(const CopyReport& report) const {
   fmt::print(out_, "\n{} table{}, {} rows in {:.2f} s ({}, {}); {} failed\n", report.tables.size(),
              report.tables.size() == 1 ? "" : "s", Grouped(rows), report.seconds,
              Rate(rows, report.seconds), Megabytes(bytes, report.seconds), failed);
+  bool warned = false;
+  for (const TableOutcome& t : report.tables) {
+    for (const std::string& w : t.warnings) {
+      if (!warned) fmt::print(out_, "\nwarnings:\n");
+      warned = true;
+      fmt::print(out_, "  {}: {}\n", DisplayName(t.source), w);
+    }
+  }
   if (failed > 0) {
     fmt::print(out_, "\nfailed tables:\n");
     for (const TableOutcome& t : report.tables) {

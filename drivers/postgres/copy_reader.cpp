@@ -38,7 +38,7 @@ class CopyRowReader final : public RowReader {
     decoder_.emplace(std::move(forms));
     key_positions_ = KeyPositions(table_, columns_);
     std::string where = dialect.RangePredicate(table_, request.unit.range);
-    std::string sql = "COPY (SELECT " + select + " FROM " + dialect.QualifiedName(table_.name) +
+    std::string sql = "COPY (SELECT " + select + " FROM " + dialect.RowsOf(table_) +
                       (where.empty() ? "" : " " + where) + ") TO STDOUT (FORMAT binary)";
     try {
       if (connection_.InTransaction()) {

@@ -339,7 +339,8 @@ std::vector<ColumnInfo> DescribeColumns(TestDatabase& db, const std::string& tab
     }
     case Db::kSQLite:
       for (auto& r :
-           db.Query("SELECT name, type FROM pragma_table_info('" + escaped + "') ORDER BY cid")) {
+           db.Query("SELECT name, type FROM pragma_table_xinfo('" + escaped +
+                    "') WHERE hidden IN (0, 2, 3) ORDER BY cid")) {
         out.push_back({*r[0], r[1].value_or(""), ClassifySqlite(r[1].value_or(""))});
       }
       break;
@@ -356,7 +357,13 @@ TableContents ReadCanonical(TestDatabase& db, const std::string& table) {
     if (i > 0) sql += ", ";
     sql += Render(db.db(), contents.columns[i]);
   }
-  sql += " FROM " + QuoteIdent(db.db(), table);
+  // A PostgreSQL table's own rows: an inheritance parent's children are tables of their own
+  // (a partitioned table's rows are its partitions', so it is read whole).
+  const bool only =
+      db.db() == Db::kPostgres &&
+      db.QueryValue("SELECT relkind FROM pg_class WHERE oid = to_regclass(" +
+                    std::string("'public.") + QuoteIdent(db.db(), table) + "')") == "r";
+  sql += std::string(" FROM ") + (only ? "ONLY " : "") + QuoteIdent(db.db(), table);
   for (Row& row : db.Query(sql)) {
     for (size_t i = 0; i < row.size(); ++i) row[i] = Normalise(contents.columns[i].family, row[i]);
     contents.rows.push_back(std::move(row));
