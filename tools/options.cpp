@@ -77,6 +77,15 @@ void AddEngineOptions(CLI::App* c, CommonOptions& o) {
   c->add_flag("--keys-first", o.keys_first,
               "Create primary keys before loading; by default PostgreSQL tables ferry creates "
               "get theirs once their rows are in, which loads about 1.5x faster");
+  c->add_option("--schema-from", o.schema_from,
+                "tool (default: a same-engine copy into new tables clones the source's schema "
+                "with pg_dump, SHOW CREATE or sqlite_schema: types, sequences, views, routines, "
+                "triggers...) or ferry (create tables from ferry's own model, as across engines)")
+      ->check(CLI::IsMember({"tool", "ferry"}))
+      ->envname("FERRY_SCHEMA_FROM");
+  c->add_flag("--no-routines", o.no_routines,
+              "A schema clone leaves out functions, procedures, triggers and events")
+      ->envname("FERRY_NO_ROUTINES");
 }
 
 Job BuildJob(const CommonOptions& o) {
@@ -132,6 +141,9 @@ CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
   }
   options.consistency = consistency == "none" ? Consistency::kNone : Consistency::kSnapshot;
   options.keys_first = o.keys_first;
+  options.clone.from = o.schema_from.value_or("tool") == "ferry" ? SchemaFrom::kFerry
+                                                                 : SchemaFrom::kTool;
+  options.clone.routines = !o.no_routines;
   return options;
 }
 

@@ -37,6 +37,8 @@ struct CommonOptions {
   std::optional<std::string> consistency;
   bool fail_fast = false;
   bool keys_first = false;
+  std::optional<std::string> schema_from;
+  bool no_routines = false;
 };
 
 // Registers the connection and scope options (check, plan, run) and the engine options (plan,

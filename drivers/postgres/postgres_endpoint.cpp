@@ -2,6 +2,7 @@
 
 #include "drivers/postgres/copy_reader.hpp"
 #include "drivers/postgres/copy_writer.hpp"
+#include "drivers/postgres/pg_dump.hpp"
 #include "drivers/postgres/pq_connection.hpp"
 
 namespace ferry {
@@ -39,7 +40,76 @@ class CopyWriteSession final : public WriteSession {
   const Dialect& dialect_;
 };
 
+class PgSchemaSession final : public SchemaSession {
+ public:
+  PgSchemaSession(std::unique_ptr<pq::Connection> connection, const SchemaDump& dump)
+      : connection_(std::move(connection)) {
+    for (const std::string& sql : dump.session_setup) connection_->Execute(sql);
+  }
+  void Run(const std::string& sql) override { connection_->Execute(sql); }
+  void Begin() override { connection_->Execute("BEGIN"); }
+  void Commit() override { connection_->Execute("COMMIT"); }
+  void Rollback() noexcept override {
+    try {
+      connection_->Execute("ROLLBACK");
+    } catch (...) {
+    }
+  }
+
+ private:
+  std::unique_ptr<pq::Connection> connection_;
+};
+
+// "schema"."name" as a text literal for regclass.
+std::string RegclassLiteral(const Dialect& dialect, const TableName& name) {
+  return dialect.TextLiteral(dialect.QualifiedName(name));
+}
+
 }  // namespace
+
+std::optional<SchemaDump> PostgresEndpoint::DumpSchema(const SchemaRequest& request) {
+  return pg::DumpSchema(params_, info().version, catalog(), request, info().display);
+}
+
+std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaDump& dump) {
+  return std::make_unique<PgSchemaSession>(
+      std::make_unique<pq::Connection>(params_, target().display), dump);
+}
+
+std::vector<SequenceState> PostgresEndpoint::ReadSequences(const std::vector<TableName>& names) {
+  std::vector<SequenceState> out;
+  for (const TableName& name : names) {
+    auto rows = catalog().Query("SELECT last_value, is_called FROM " +
+                                dialect().QualifiedName(name));
+    if (rows.empty() || !rows[0][0]) continue;
+    SequenceState state;
+    state.name = name;
+    state.last_value = *rows[0][0];
+    state.is_called = rows[0][1] && (*rows[0][1] == "1" || *rows[0][1] == "t");
+    out.push_back(std::move(state));
+  }
+  return out;
+}
+
+void PostgresEndpoint::SetSequence(const SequenceState& state) {
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  session->Query("SELECT pg_catalog.setval(" + RegclassLiteral(dialect(), state.name) + ", " +
+                 dialect().TextLiteral(state.last_value) + "::bigint, " +
+                 (state.is_called ? "true" : "false") + ")");
+}
+
+std::vector<TableName> PostgresEndpoint::ListSequences(const std::vector<std::string>& schemas) {
+  std::vector<TableName> out;
+  for (const std::string& schema : schemas) {
+    for (auto& r : catalog().Query(
+             "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON "
+             "n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = ? ORDER BY 1",
+             {schema})) {
+      out.push_back({schema, *r[0]});
+    }
+  }
+  return out;
+}
 
 PostgresEndpoint::PostgresEndpoint(OdbcEndpointParts parts, pq::ConnectParams params)
     : OdbcEndpoint(std::move(parts)), params_(std::move(params)) {}
