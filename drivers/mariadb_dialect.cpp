@@ -91,7 +91,10 @@ class MariaDbDialect final : public Dialect {
         "SELECT column_name, column_type, data_type, character_maximum_length, "
         "character_octet_length, numeric_precision, numeric_scale, datetime_precision, "
         "is_nullable, extra FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        // Generated columns are computed by the server that holds them, never written (as in
+        // PostgreSQL, whose catalog query leaves them out too).
+        "WHERE table_schema = ? AND table_name = ? AND is_generated = 'NEVER' "
+        "ORDER BY ordinal_position",
         {name.schema, name.name});
     for (auto& r : columns) {
       Column c;

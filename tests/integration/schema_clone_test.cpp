@@ -60,7 +60,7 @@ std::string EngineSchema(TestDatabase& db) {
       break;
     case Db::kSQLite: {
       for (const Row& r : db.Query("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE "
-                                   "name NOT LIKE 'ferry\\_%' ESCAPE '\\' ORDER BY type, name")) {
+                                   "tbl_name NOT LIKE 'ferry\\_%' ESCAPE '\\' ORDER BY type, name")) {
         text += fmt::format("{} {} {}\n{}\n", r[0].value_or(""), r[1].value_or(""),
                             r[2].value_or(""), r[3].value_or("NULL"));
       }
@@ -119,33 +119,43 @@ TEST_CASE("a PostgreSQL copy clones the schema: pg_dump sees the same at both en
   CHECK(before == after);
 
   for (const char* table : {"language", "film", "film_audit", "payment_p2022_01",
-                            "payment_p2022_02", "city", "capital", "screening", "rating_count"}) {
+                            "payment_p2022_02", "capital", "screening", "rating_count"}) {
     INFO(table);
     CHECK(Rows(source, table) == Rows(dest, table));
   }
   // The partitions are attached: the parent reads every payment.
   CHECK(dest.QueryValue("SELECT count(*) FROM payment") == "100");
-  // The audit trigger did not fire during the load: as many audit rows as the source has.
-  CHECK(dest.QueryValue("SELECT count(*) FROM film_audit") == "40");
-  // It fires now.
-  dest.Exec("INSERT INTO film (title, language_id, fulltext) VALUES ('New', 1, '')");
-  CHECK(dest.QueryValue("SELECT count(*) FROM film_audit") == "41");
   // Every sequence stands where the source's does: identity, serial and standalone.
   for (const char* sequence : {"film_film_id_seq", "language_language_id_seq",
                                "film_audit_audit_id_seq", "payment_payment_id_seq",
                                "ticket_number_seq"}) {
     INFO(sequence);
     const std::string state = fmt::format("SELECT last_value || ' ' || is_called FROM {}", sequence);
-    if (std::string(sequence) == "film_film_id_seq") {
-      CHECK(dest.QueryValue(state) == "41 true");  // after the 'New' film
-      continue;
-    }
     CHECK(source.QueryValue(state) == dest.QueryValue(state));
   }
+  // The audit trigger did not fire during the load: as many audit rows as the source has.
+  CHECK(dest.QueryValue("SELECT count(*) FROM film_audit") == "40");
+  // It fires now, and the next film follows the source's last (40, deleted there), not 38.
+  dest.Exec("INSERT INTO film (title, language_id, fulltext) VALUES ('New', 1, '')");
+  CHECK(dest.QueryValue("SELECT count(*) FROM film_audit") == "41");
   CHECK(dest.QueryValue("SELECT max(film_id) FROM film") == "41");
   CHECK(dest.QueryValue("SELECT nextval('ticket_number_seq')") == "1240");
   // The domain's check holds at the destination.
   CHECK_THROWS(dest.Exec("UPDATE film SET release_year = 1800 WHERE film_id = 1"));
+}
+
+// Reading an inheritance parent with ONLY (its own rows, not its children's) is
+// helper-xschema's part of issue 14; this pins it for the clone.
+TEST_CASE("an inheritance parent's own rows are copied once in a PostgreSQL clone",
+          "[clone][postgresql]") {
+  TestDatabase source(Db::kPostgres, "clone_inh_src");
+  TestDatabase dest(Db::kPostgres, "clone_inh_dst");
+  LoadScript(source, Fixture("clone_postgres.sql"));
+  FerryResult run = Copy(source, dest, "--include city --include capital");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(Rows(source, "city") == Rows(dest, "city"));
+  CHECK(Rows(source, "capital") == Rows(dest, "capital"));
 }
 
 TEST_CASE("a PostgreSQL clone without routines leaves out functions, procedures and triggers",
@@ -158,8 +168,8 @@ TEST_CASE("a PostgreSQL clone without routines leaves out functions, procedures 
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(dest.QueryValue("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal") == "0");
-  CHECK(dest.QueryValue("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = "
-                        "p.pronamespace WHERE n.nspname = 'public'") == "0");
+  CHECK(dest.QueryValue("SELECT count(*) FROM pg_proc WHERE proname IN ('last_updated', "
+                        "'audit_film', 'film_in_stock', 'reset_rental_rates')") == "0");
   CHECK(dest.QueryValue("SELECT count(*) FROM film") == "38");
 }
 
@@ -193,7 +203,7 @@ TEST_CASE("a MariaDB copy clones the schema: mariadb-dump sees the same at both 
 
   const std::string before = EngineSchema(source);
   const std::string after = EngineSchema(dest);
-  CHECK(before.find("CREATE TRIGGER") != std::string::npos);
+  CHECK(before.find("TRIGGER film_audit_trigger AFTER INSERT") != std::string::npos);
   CHECK(before == after);
   for (const char* table : {"language", "film", "film_audit"}) {
     INFO(table);
@@ -205,13 +215,16 @@ TEST_CASE("a MariaDB copy clones the schema: mariadb-dump sees the same at both 
         "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
         "AND TABLE_NAME = 'film'");
   };
-  CHECK(counter(source) == "41");
-  CHECK(counter(dest) == "41");
+  // INSERT ... SELECT reserves counter values in blocks: the source's stands past 40, and the
+  // destination's where the source's does.
+  const std::string next = counter(source);
+  CHECK(std::stoi(next) > 40);
+  CHECK(counter(dest) == next);
   CHECK(source.QueryValue("SELECT nextval(ticket_number_seq)") ==
         dest.QueryValue("SELECT nextval(ticket_number_seq)"));
   CHECK(dest.QueryValue("SELECT film_count(1)") == source.QueryValue("SELECT film_count(1)"));
   dest.Exec("INSERT INTO film (title, language_id) VALUES ('New', 1)");
-  CHECK(dest.QueryValue("SELECT max(film_id) FROM film") == "41");
+  CHECK(dest.QueryValue("SELECT max(film_id) FROM film") == next);
   CHECK(dest.QueryValue("SELECT count(*) FROM film_audit") == "41");
 }
 
