@@ -259,7 +259,13 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
   // upsert, which matches rows by that key: a later upsert into the table (after this run was
   // interrupted, say) needs it there from the start.
   std::vector<std::optional<Table>> deferred_keys(tables.size());
-  if (clone && !resuming) clone->CreateBeforeData(destination);
+  if (clone) {
+    // A resumed run finds the clone's tables there, unless the interrupted attempt stopped
+    // before it committed them.
+    bool missing = !resuming;
+    for (const PreparedTable& t : tables) missing |= !t.skip && t.copy.create;
+    if (missing) clone->CreateBeforeData(destination);
+  }
   for (size_t i = 0; i < tables.size(); ++i) {
     TableOutcome& t = report.tables[i];
     PreparedTable& prepared = tables[i];

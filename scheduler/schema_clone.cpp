@@ -99,7 +99,11 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
     }
   }
   std::optional<SchemaDump> dump = source.DumpSchema(request);
-  if (!dump) return nullptr;
+  if (!dump) {
+    return refuse(
+        "the source's schema cannot be read with the engine's own tools here (MariaDB: tables "
+        "outside the connection's database, or a connection only ODBC can make)");
+  }
   auto clone = std::unique_ptr<SchemaClone>(new SchemaClone());
   clone->dump_ = std::move(*dump);
   return clone;

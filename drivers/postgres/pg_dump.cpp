@@ -362,7 +362,13 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
                         Pattern(*r[1]));
     extensions.push_back(std::move(o));
   }
-  dump.before_data.insert(dump.before_data.begin(), extensions.begin(), extensions.end());
+  // After the schemas they may live in, before everything that may use them.
+  auto first_use = std::find_if(dump.before_data.begin(), dump.before_data.end(),
+                                [](const SchemaObject& o) {
+                                  return o.kind != "SCHEMA" &&
+                                         !(o.kind == "COMMENT" && o.name.rfind("SCHEMA ", 0) == 0);
+                                });
+  dump.before_data.insert(first_use, extensions.begin(), extensions.end());
 
   // A schema-only dump creates materialized views WITH NO DATA; the source's populated ones are
   // refreshed once the tables they read are loaded and indexed, in creation order (one may

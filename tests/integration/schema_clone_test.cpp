@@ -281,3 +281,22 @@ TEST_CASE("identity counters continue where the source's stand across engines",
     }
   }
 }
+
+TEST_CASE("a PostgreSQL clone that cannot create an object leaves the destination as it was",
+          "[clone][postgresql]") {
+  TestDatabase source(Db::kPostgres, "clone_fail_src");
+  TestDatabase dest(Db::kPostgres, "clone_fail_dst");
+  LoadScript(source, Fixture("clone_postgres.sql"));
+  // The destination already has a domain of that name: the clone's CREATE DOMAIN fails.
+  dest.Exec("CREATE DOMAIN year AS smallint");
+  FerryResult run = Copy(source, dest);
+  INFO(run.output);
+  CHECK(run.exit_code == 4);
+  CHECK(run.output.find("domain year") != std::string::npos);
+  CHECK(run.output.find("--schema-from ferry") != std::string::npos);
+  // Nothing of the clone is left: no type, no table, no sequence.
+  CHECK(dest.QueryValue("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                        "c.relnamespace WHERE n.nspname = 'public' AND c.relname NOT LIKE "
+                        "'ferry\\_%'") == "0");
+  CHECK(dest.QueryValue("SELECT count(*) FROM pg_type WHERE typname = 'mpaa_rating'") == "0");
+}
