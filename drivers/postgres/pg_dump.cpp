@@ -164,6 +164,13 @@ PgDump FindPgDump(const std::string& server_version) {
       throw Error(ErrorCode::kMissingDriver,
                   fmt::format("FERRY_PG_DUMP names {}, which does not run as pg_dump", forced));
     }
+    if (MajorOf(version) < server) {
+      throw Error(ErrorCode::kMissingDriver,
+                  fmt::format("FERRY_PG_DUMP names pg_dump {}, which cannot read a PostgreSQL {} "
+                              "server; point it at pg_dump {} or newer, or copy with ferry's own "
+                              "DDL (--schema-from ferry)",
+                              version, server_version, server));
+    }
     return {forced, version};
   }
   std::vector<PgDump> found;
