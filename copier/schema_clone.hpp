@@ -64,6 +64,8 @@ class SchemaSession {
   virtual void Begin() = 0;
   virtual void Commit() = 0;
   virtual void Rollback() noexcept = 0;
+  // Whether SAVEPOINT / ROLLBACK TO SAVEPOINT work inside Begin (PostgreSQL, SQLite).
+  virtual bool Savepoints() const { return false; }
 };
 
 }  // namespace ferry

@@ -264,7 +264,11 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     // before it committed them.
     bool missing = !resuming;
     for (const PreparedTable& t : tables) missing |= !t.skip && t.copy.create;
-    if (missing) clone->CreateBeforeData(destination);
+    if (missing) {
+      for (auto& [table, error] : clone->CreateBeforeData(destination)) {
+        report.schema_errors.push_back(std::move(error));
+      }
+    }
   }
   for (size_t i = 0; i < tables.size(); ++i) {
     TableOutcome& t = report.tables[i];

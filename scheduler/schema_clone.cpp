@@ -109,11 +109,29 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
   return clone;
 }
 
-void SchemaClone::CreateBeforeData(Endpoint& destination) {
+std::vector<std::pair<TableName, std::string>> SchemaClone::CreateBeforeData(
+    Endpoint& destination) {
   std::unique_ptr<SchemaSession> session = destination.OpenSchemaSession(dump_);
   std::vector<const SchemaObject*> created;
+  std::vector<std::pair<TableName, std::string>> failed;
   session->Begin();
   for (const SchemaObject& o : dump_.before_data) {
+    // Nothing the tables need: a view or routine that cannot be made (it reads a table left out
+    // of scope, say) is named in the summary, and the rest of the clone goes on.
+    const bool optional = o.kind == "VIEW" || o.kind == "MATERIALIZED VIEW" ||
+                          o.kind == "COMMENT" || o.kind == "RULE" || o.kind == "PROCEDURE" ||
+                          o.kind == "FUNCTION" || o.kind == "AGGREGATE";
+    if (optional && session->Savepoints()) {
+      session->Run("SAVEPOINT ferry_clone_object");
+      try {
+        session->Run(o.sql);
+        session->Run("RELEASE SAVEPOINT ferry_clone_object");
+      } catch (const Error& e) {
+        session->Run("ROLLBACK TO SAVEPOINT ferry_clone_object");
+        failed.emplace_back(o.table, fmt::format("{}: {}", Describe(o), e.what()));
+      }
+      continue;
+    }
     try {
       session->Run(o.sql);
       created.push_back(&o);
@@ -137,6 +155,7 @@ void SchemaClone::CreateBeforeData(Endpoint& destination) {
     }
   }
   session->Commit();
+  return failed;
 }
 
 std::vector<std::pair<TableName, std::string>> SchemaClone::CreateAfterData(Endpoint& destination,

@@ -45,8 +45,9 @@ class SchemaClone {
   // Creates the objects that come before the data, on one connection, in one transaction where
   // the engine's DDL is transactional. Throws Error(kSchema) naming the object that failed;
   // the destination is then as it was (what was created is dropped where DDL is not
-  // transactional).
-  void CreateBeforeData(Endpoint& destination);
+  // transactional). A view, materialized view, procedure, rule or comment that fails is left
+  // out instead, where the engine has savepoints; those are returned like CreateAfterData's.
+  std::vector<std::pair<TableName, std::string>> CreateBeforeData(Endpoint& destination);
   // Creates the objects that come after the data, on up to `threads` connections; returns
   // each failure as (table, "kind name: message"), table empty for objects of no table. When
   // `resuming`, objects an interrupted attempt already made are passed over.

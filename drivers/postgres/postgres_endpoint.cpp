@@ -49,6 +49,7 @@ class PgSchemaSession final : public SchemaSession {
   void Run(const std::string& sql) override { connection_->Execute(sql); }
   void Begin() override { connection_->Execute("BEGIN"); }
   void Commit() override { connection_->Execute("COMMIT"); }
+  bool Savepoints() const override { return true; }
   void Rollback() noexcept override {
     try {
       connection_->Execute("ROLLBACK");

@@ -404,6 +404,7 @@ class SqliteSchemaSession final : public SchemaSession {
   }
   void Begin() override { session_->Execute("BEGIN"); }
   void Commit() override { session_->Execute("COMMIT"); }
+  bool Savepoints() const override { return true; }
   void Rollback() noexcept override {
     try {
       session_->Execute("ROLLBACK");

@@ -365,3 +365,21 @@ TEST_CASE("a pg_dump older than the source server blocks the clone in check and 
   CHECK(fallback.exit_code == 0);
   CHECK(dest.QueryValue("SELECT count(*) FROM t") == "1");
 }
+
+TEST_CASE("a cloned view on a table left out of scope is named, and the rest of the clone is made",
+          "[clone][postgresql]") {
+  TestDatabase source(Db::kPostgres, "clone_excl_src");
+  TestDatabase dest(Db::kPostgres, "clone_excl_dst");
+  LoadScript(source, Fixture("clone_postgres.sql"));
+  FerryResult run = Copy(source, dest, "--exclude language");
+  INFO(run.output);
+  // film_list reads language; film's foreign key references it.
+  CHECK(run.exit_code == 1);
+  CHECK(run.output.find("view film_list") != std::string::npos);
+  CHECK(run.output.find("fk constraint film film_language_id_fkey") != std::string::npos);
+  CHECK(dest.QueryValue("SELECT count(*) FROM pg_class WHERE relname = 'language'") == "0");
+  CHECK(dest.QueryValue("SELECT count(*) FROM film") == "38");
+  CHECK(dest.QueryValue("SELECT count(*) FROM payment_total") ==
+        source.QueryValue("SELECT count(*) FROM payment_total"));
+  CHECK(dest.QueryValue("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_title'") == "1");
+}
