@@ -62,6 +62,11 @@ std::unique_ptr<SchemaSession> Endpoint::OpenSchemaSession(const SchemaDump&) {
                                         EngineName(info().engine));
 }
 
+void Endpoint::CreateSequence(const SequenceState& state) {
+  throw Error(ErrorCode::kSchema, info().display + ": " + EngineName(info().engine) +
+                                      " has no sequences to hold " + DisplayName(state.name));
+}
+
 void Endpoint::SetSequence(const SequenceState& state) {
   throw Error(ErrorCode::kInternal, info().display + ": " + EngineName(info().engine) +
                                         " has no sequence " + DisplayName(state.name));

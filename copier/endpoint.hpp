@@ -221,6 +221,9 @@ class Endpoint {
     return {};
   }
   virtual void SetSequence(const SequenceState& state);
+  // Creates the sequence `state` describes (its name, start, increment, bounds, cycle) unless
+  // one of that name exists; throws Error(kSchema) where the engine has no sequences.
+  virtual void CreateSequence(const SequenceState& state);
   // The sequences of `schemas` (standalone or owned by a column); none where the engine has none.
   virtual std::vector<TableName> ListSequences(const std::vector<std::string>& /*schemas*/) {
     return {};

@@ -46,6 +46,14 @@ struct SequenceState {
   TableName name;
   std::string last_value;
   bool is_called = true;
+  // Its definition, to create it where it does not exist (across engines), and whether a column
+  // owns it (an identity or serial column's: its table's counter, carried with the table).
+  int64_t start = 1;
+  int64_t increment = 1;
+  int64_t min_value = 1;
+  int64_t max_value = INT64_MAX;
+  bool cycle = false;
+  bool owned = false;
 };
 
 // The next value an identity, serial or auto-increment column's counter gives an insert.

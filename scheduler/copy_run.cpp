@@ -593,6 +593,21 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
       t.schema_errors.push_back(fmt::format("identity counter: {}", e.what()));
     }
   }
+  // Standalone sequences of the schemas in scope, where ferry's own DDL made the tables: created
+  // at the destination (where it has sequences) and set to the source's state.
+  if (!clone && !plan.schema_only && !plan.data_only) {
+    std::vector<std::pair<std::string, std::string>> schemas;
+    for (size_t i = 0; i < tables.size(); ++i) {
+      if (report.tables[i].state == TableState::kDone && !tables[i].skip) {
+        schemas.emplace_back(tables[i].plan->source.schema, tables[i].plan->destination.schema);
+      }
+    }
+    try {
+      CarrySequences(source, destination, schemas, true, &report.schema_errors);
+    } catch (const Error& e) {
+      report.schema_errors.push_back(fmt::format("sequences: {}", e.what()));
+    }
+  }
   if (recording) {
     for (size_t i = 0; i < report.tables.size(); ++i) {
       const TableOutcome& t = report.tables[i];

@@ -226,6 +226,45 @@ std::vector<IdentityNext> SourceCounters(Endpoint& source, const TableCopyPlan& 
   return out;
 }
 
+int CarrySequences(Endpoint& source, Endpoint& destination,
+                   const std::vector<std::pair<std::string, std::string>>& schemas, bool create,
+                   std::vector<std::string>* errors) {
+  if (destination.info().engine == Engine::kSQLite) return 0;  // no sequences to hold them
+  std::vector<std::string> from, to;
+  auto destination_schema = [&](const std::string& schema) -> std::optional<std::string> {
+    for (const auto& [s, d] : schemas) {
+      if (s == schema) return d;
+    }
+    return std::nullopt;
+  };
+  for (const auto& [s, d] : schemas) {
+    if (std::find(from.begin(), from.end(), s) == from.end()) from.push_back(s);
+    if (std::find(to.begin(), to.end(), d) == to.end()) to.push_back(d);
+  }
+  const std::vector<TableName> names = source.ListSequences(from);
+  if (names.empty()) return 0;
+  const std::vector<TableName> there = destination.ListSequences(to);
+  int set = 0;
+  for (SequenceState state : source.ReadSequences(names)) {
+    // A column's own sequence is its table's counter: SyncIdentity moves it, forwards only.
+    if (state.owned) continue;
+    const TableName at{*destination_schema(state.name.schema), state.name.name};
+    const bool exists = std::find(there.begin(), there.end(), at) != there.end();
+    try {
+      state.name = at;
+      if (!exists) {
+        if (!create) continue;
+        destination.CreateSequence(state);
+      }
+      destination.SetSequence(state);
+      ++set;
+    } catch (const Error& e) {
+      errors->push_back(fmt::format("sequence {}: {}", DisplayName(at), e.what()));
+    }
+  }
+  return set;
+}
+
 std::vector<std::string> ContinueCounters(Endpoint& source, Endpoint& destination, const Job& job,
                                           int* counters_set) {
   std::vector<std::string> errors;
@@ -251,31 +290,13 @@ std::vector<std::string> ContinueCounters(Endpoint& source, Endpoint& destinatio
                                    e.what()));
     }
   }
-  if (source.info().engine == destination.info().engine) {
-    std::vector<std::string> here;
-    for (const std::string& s : schemas) {
-      here.push_back(source.info().engine == Engine::kPostgres ? s
-                                                               : destination.info().default_schema);
-    }
-    const std::vector<TableName> there = destination.ListSequences(here);
-    std::vector<TableName> names;
-    for (const TableName& n : source.ListSequences(schemas)) {
-      for (const TableName& d : there) {
-        if (d.name == n.name &&
-            (d.schema == n.schema || source.info().engine != Engine::kPostgres)) {
-          names.push_back(n);
-        }
-      }
-    }
-    for (const SequenceState& state : source.ReadSequences(names)) {
-      try {
-        destination.SetSequence(state);
-        ++set;
-      } catch (const Error& e) {
-        errors.push_back(fmt::format("sequence {}: {}", DisplayName(state.name), e.what()));
-      }
+  std::vector<std::pair<std::string, std::string>> mapped;
+  for (const PreparedTable& t : run.tables) {
+    if (!t.skip && !t.copy.create) {
+      mapped.emplace_back(t.copy.source.name.schema, t.copy.destination.name.schema);
     }
   }
+  set += CarrySequences(source, destination, mapped, false, &errors);
   if (counters_set) *counters_set = set;
   return errors;
 }

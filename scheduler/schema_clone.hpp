@@ -65,11 +65,20 @@ class SchemaClone {
 // at least there, so an application's next row follows the source's.
 std::vector<IdentityNext> SourceCounters(Endpoint& source, const TableCopyPlan& copy);
 
+// The standalone sequences of the source schemas `schemas` (source, destination schema pairs)
+// at the destination, under the same names: created where `create` and missing (across
+// engines, with their start, increment, bounds and cycle), then set to the source's state
+// (sequences a column owns are its table's counter: SyncIdentity's). Returns how many were set;
+// failures are added to `errors`. Nothing where the destination has no sequences (SQLite).
+int CarrySequences(Endpoint& source, Endpoint& destination,
+                   const std::vector<std::pair<std::string, std::string>>& schemas, bool create,
+                   std::vector<std::string>* errors);
+
 // Sets every counter of the job's tables at the destination where the source's stands (ferry
 // sync --final, at cutover): identity, serial and AUTO_INCREMENT counters on every pair (past
 // the largest value and to the source counter's next value), and, between two databases of the
 // same engine, every sequence of the tables' schemas the destination also has, to the source's
-// state. Returns what failed, one line each.
+// state (CarrySequences, creating none). Returns what failed, one line each.
 std::vector<std::string> ContinueCounters(Endpoint& source, Endpoint& destination, const Job& job,
                                           int* counters_set);
 

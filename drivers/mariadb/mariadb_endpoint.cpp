@@ -213,10 +213,18 @@ class MariaDbEndpoint final : public OdbcEndpoint {
     std::vector<SequenceState> out;
     std::unique_ptr<Connection> connection = Native(Purpose::kCatalog);
     for (const TableName& name : names) {
-      auto rows = connection->Query("SELECT next_not_cached_value FROM " +
-                                    dialect().QualifiedName(name));
+      auto rows = connection->Query(
+          "SELECT next_not_cached_value, start_value, increment, minimum_value, maximum_value, "
+          "cycle_option FROM " +
+          dialect().QualifiedName(name));
       if (rows.empty() || !rows[0][0]) continue;
-      out.push_back({name, *rows[0][0], false});
+      SequenceState state{name, *rows[0][0], false};
+      state.start = std::stoll(rows[0][1].value_or("1"));
+      state.increment = std::stoll(rows[0][2].value_or("1"));
+      state.min_value = std::stoll(rows[0][3].value_or("1"));
+      state.max_value = std::stoll(rows[0][4].value_or("9223372036854775806"));
+      state.cycle = rows[0][5].value_or("0") != "0";
+      out.push_back(std::move(state));
     }
     return out;
   }
@@ -231,6 +239,16 @@ class MariaDbEndpoint final : public OdbcEndpoint {
       }
     }
     return out;
+  }
+  // MariaDB keeps one value below the largest bigint for itself.
+  void CreateSequence(const SequenceState& state) override {
+    std::unique_ptr<Connection> connection = Native(Purpose::kWrite);
+    const TableName here{info().default_schema, state.name.name};
+    connection->Execute(fmt::format(
+        "CREATE SEQUENCE IF NOT EXISTS {} START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {}{}",
+        dialect().QualifiedName(here), state.start, state.increment,
+        std::max<int64_t>(state.min_value, INT64_MIN + 1),
+        std::min<int64_t>(state.max_value, INT64_MAX - 1), state.cycle ? " CYCLE" : ""));
   }
   void SetSequence(const SequenceState& state) override {
     std::unique_ptr<Connection> connection = Native(Purpose::kWrite);

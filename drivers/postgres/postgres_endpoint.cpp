@@ -1,5 +1,7 @@
 #include "drivers/postgres/postgres_endpoint.hpp"
 
+#include <fmt/format.h>
+
 #include "drivers/postgres/copy_reader.hpp"
 #include "drivers/postgres/copy_writer.hpp"
 #include "drivers/postgres/pg_dump.hpp"
@@ -79,6 +81,7 @@ std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaD
 
 std::vector<SequenceState> PostgresEndpoint::ReadSequences(const std::vector<TableName>& names) {
   std::vector<SequenceState> out;
+  auto is_true = [](const std::optional<std::string>& v) { return v && (*v == "1" || *v == "t"); };
   for (const TableName& name : names) {
     auto rows = catalog().Query("SELECT last_value, is_called FROM " +
                                 dialect().QualifiedName(name));
@@ -86,10 +89,33 @@ std::vector<SequenceState> PostgresEndpoint::ReadSequences(const std::vector<Tab
     SequenceState state;
     state.name = name;
     state.last_value = *rows[0][0];
-    state.is_called = rows[0][1] && (*rows[0][1] == "1" || *rows[0][1] == "t");
+    state.is_called = is_true(rows[0][1]);
+    auto definition = catalog().Query(
+        "SELECT s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, EXISTS (SELECT 1 "
+        "FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND "
+        "d.objid = s.seqrelid AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')) "
+        "FROM pg_catalog.pg_sequence s WHERE s.seqrelid = " +
+        RegclassLiteral(dialect(), name) + "::regclass");
+    if (!definition.empty()) {
+      state.start = std::stoll(definition[0][0].value_or("1"));
+      state.increment = std::stoll(definition[0][1].value_or("1"));
+      state.min_value = std::stoll(definition[0][2].value_or("1"));
+      state.max_value = std::stoll(definition[0][3].value_or("9223372036854775807"));
+      state.cycle = is_true(definition[0][4]);
+      state.owned = is_true(definition[0][5]);
+    }
     out.push_back(std::move(state));
   }
   return out;
+}
+
+void PostgresEndpoint::CreateSequence(const SequenceState& state) {
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  session->Execute(fmt::format(
+      "CREATE SEQUENCE IF NOT EXISTS {} AS bigint START WITH {} INCREMENT BY {} MINVALUE {} "
+      "MAXVALUE {}{}",
+      dialect().QualifiedName(state.name), state.start, state.increment, state.min_value,
+      state.max_value, state.cycle ? " CYCLE" : ""));
 }
 
 void PostgresEndpoint::SetSequence(const SequenceState& state) {

@@ -24,6 +24,7 @@ class PostgresEndpoint final : public OdbcEndpoint {
   std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump& dump) override;
   std::vector<SequenceState> ReadSequences(const std::vector<TableName>& names) override;
   void SetSequence(const SequenceState& state) override;
+  void CreateSequence(const SequenceState& state) override;
   std::vector<TableName> ListSequences(const std::vector<std::string>& schemas) override;
 
  protected:

@@ -383,3 +383,34 @@ TEST_CASE("a cloned view on a table left out of scope is named, and the rest of 
         source.QueryValue("SELECT count(*) FROM payment_total"));
   CHECK(dest.QueryValue("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_title'") == "1");
 }
+
+TEST_CASE("standalone sequences are created and continue where the source's stand across "
+          "PostgreSQL and MariaDB",
+          "[clone][counters]") {
+  for (Db from : {Db::kPostgres, Db::kMariaDB}) {
+    const Db to = from == Db::kPostgres ? Db::kMariaDB : Db::kPostgres;
+    DYNAMIC_SECTION(DbName(from) << " to " << DbName(to)) {
+      TestDatabase source(from, "seq_src");
+      TestDatabase dest(to, "seq_dst");
+      source.Exec(
+          // CACHE 1: a MariaDB sequence otherwise reserves 1,000 values at a time, and its
+          // next value (as mariadb-dump saves it) is past them.
+          "CREATE SEQUENCE invoice_seq START WITH 500 INCREMENT BY 3 MINVALUE 1 MAXVALUE "
+          "1000000 CACHE 1;\n"
+          "CREATE TABLE t (id int PRIMARY KEY, v varchar(10));\n"
+          "INSERT INTO t VALUES (1, 'a')");
+      for (int i = 0; i < 4; ++i) {
+        source.QueryValue(from == Db::kPostgres ? "SELECT nextval('invoice_seq')"
+                                                : "SELECT nextval(invoice_seq)");
+      }
+      FerryResult run = Copy(source, dest);
+      INFO(run.output);
+      REQUIRE(run.exit_code == 0);
+      // 500, 503, 506, 509 drawn at the source: the destination's next is 512, then 515.
+      const std::string next =
+          to == Db::kPostgres ? "SELECT nextval('invoice_seq')" : "SELECT nextval(invoice_seq)";
+      CHECK(dest.QueryValue(next) == "512");
+      CHECK(dest.QueryValue(next) == "515");
+    }
+  }
+}
