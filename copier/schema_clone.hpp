@@ -17,11 +17,11 @@
 namespace ferry {
 
 struct SchemaObject {
-  std::string kind;   // the dump's word for it: "TABLE", "INDEX", "TRIGGER", "FUNCTION", ...
-  std::string name;   // as the dump names it, for messages
-  TableName table;    // the table it belongs to, where it belongs to one (name "" otherwise)
-  std::string sql;    // one or more statements
-  int wave = 0;       // after the data: objects of one wave are independent of each other
+  std::string kind;  // the dump's word for it: "TABLE", "INDEX", "TRIGGER", "FUNCTION", ...
+  std::string name;  // as the dump names it, for messages
+  TableName table;   // the table it belongs to, where it belongs to one (name "" otherwise)
+  std::string sql;   // one or more statements
+  int wave = 0;      // after the data: objects of one wave are independent of each other
 };
 
 struct SchemaDump {

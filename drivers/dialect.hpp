@@ -101,8 +101,9 @@ class Dialect {
   // Statements (queries start with SELECT) that move identity / serial / auto-increment
   // counters past the column's largest value, and at least to `next` (the source counter's
   // next value, by column name), only ever forwards; none where there is nothing to move.
-  virtual std::vector<std::string> SyncIdentitySql(SqlSession& /*session*/, const Table& /*table*/,
-                                                   const std::vector<IdentityNext>& /*next*/) const {
+  virtual std::vector<std::string> SyncIdentitySql(
+      SqlSession& /*session*/, const Table& /*table*/,
+      const std::vector<IdentityNext>& /*next*/) const {
     return {};
   }
   // The next value each counter of `table` gives an insert, as the database stands.

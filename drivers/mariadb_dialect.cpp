@@ -393,7 +393,8 @@ class MariaDbDialect final : public Dialect {
   // word, every string quoted and escaped, so no two rows spell alike) in the form ferry reads it
   // (FLOAT widened to DOUBLE), as bytes (no collation to mix), joined by commas; DigestSql sums
   // them as DECIMAL, exactly.
-  std::string RowHashExpression(const Table& table, const std::vector<int>& columns) const override {
+  std::string RowHashExpression(const Table& table,
+                                const std::vector<int>& columns) const override {
     std::string values;
     for (size_t i = 0; i < columns.size(); ++i) {
       const Column& c = table.columns[size_t(columns[i])];
@@ -444,8 +445,7 @@ class MariaDbDialect final : public Dialect {
           "TABLE_NAME = ?",
           {table.name.schema, table.name.name});
       if (!now.empty() && now[0][0] && std::stoll(*now[0][0]) >= n.next) return {};
-      return {fmt::format("ALTER TABLE {} AUTO_INCREMENT = {}", QualifiedName(table.name),
-                          n.next)};
+      return {fmt::format("ALTER TABLE {} AUTO_INCREMENT = {}", QualifiedName(table.name), n.next)};
     }
     return {};
   }

@@ -25,9 +25,9 @@ void CompressToastWithLz4(SqlSession& connection) {
   const std::string method = choice && *choice ? choice : "lz4";
   if (method == "server") return;
   if (method != "lz4" && method != "pglz") {
-    throw Error(ErrorCode::kUsage,
-                fmt::format("FERRY_PG_TOAST_COMPRESSION is '{}'; it may be lz4, pglz or server",
-                            method));
+    throw Error(
+        ErrorCode::kUsage,
+        fmt::format("FERRY_PG_TOAST_COMPRESSION is '{}'; it may be lz4, pglz or server", method));
   }
   try {
     connection.Execute("SET default_toast_compression = " + method);
@@ -283,18 +283,18 @@ class PostgresDialect final : public Dialect {
       for (const IdentityNext& n : next) {
         if (n.column == c.name) source_next = fmt::format("{}::numeric", n.next);
       }
-      out.push_back(fmt::format(
-          "SELECT pg_catalog.setval(s.seq, s.target::bigint) FROM (SELECT q.seq, "
-          "GREATEST(q.top::numeric, {} - sq.seqincrement) AS target, "
-          "sq.seqincrement AS step, sq.seqstart AS start, sq.seqmax AS maxv, "
-          "pg_catalog.pg_sequence_last_value(q.seq) AS last FROM (SELECT "
-          "pg_catalog.pg_get_serial_sequence({}, {})::regclass AS seq, "
-          "(SELECT max({}) FROM {}) AS top) q "
-          "JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = q.seq) s "
-          "WHERE s.target IS NOT NULL AND s.step > 0 AND s.target <= s.maxv "
-          "AND s.target >= COALESCE(s.last + s.step, s.start)",
-          source_next, StringLiteral(QualifiedName(table.name)), StringLiteral(c.name),
-          Quote(c.name), QualifiedName(table.name)));
+      out.push_back(
+          fmt::format("SELECT pg_catalog.setval(s.seq, s.target::bigint) FROM (SELECT q.seq, "
+                      "GREATEST(q.top::numeric, {} - sq.seqincrement) AS target, "
+                      "sq.seqincrement AS step, sq.seqstart AS start, sq.seqmax AS maxv, "
+                      "pg_catalog.pg_sequence_last_value(q.seq) AS last FROM (SELECT "
+                      "pg_catalog.pg_get_serial_sequence({}, {})::regclass AS seq, "
+                      "(SELECT max({}) FROM {}) AS top) q "
+                      "JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = q.seq) s "
+                      "WHERE s.target IS NOT NULL AND s.step > 0 AND s.target <= s.maxv "
+                      "AND s.target >= COALESCE(s.last + s.step, s.start)",
+                      source_next, StringLiteral(QualifiedName(table.name)), StringLiteral(c.name),
+                      Quote(c.name), QualifiedName(table.name)));
     }
     return out;
   }
@@ -440,7 +440,8 @@ class PostgresDialect final : public Dialect {
   // (no text output: half the server's time on lineitem); numeric's hashes by value (1.5 =
   // 1.50), as ferry's canonical form does. Floats go through their exact text, so -0 stays apart
   // from 0 as in ferry's canonical form; text with collation "C", so bytes decide.
-  std::string RowHashExpression(const Table& table, const std::vector<int>& columns) const override {
+  std::string RowHashExpression(const Table& table,
+                                const std::vector<int>& columns) const override {
     std::string out;
     for (size_t i = 0; i < columns.size(); ++i) {
       const Column& c = table.columns[size_t(columns[i])];

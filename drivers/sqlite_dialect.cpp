@@ -344,13 +344,15 @@ class SqliteDialect final : public Dialect {
   // exists once such a table does); a plain rowid has no counter beyond the rows.
   static bool HasSequenceRow(SqlSession& session, const Table& table) {
     return !session
-                .Query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = "
-                       "'sqlite_sequence'")
+                .Query(
+                    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = "
+                    "'sqlite_sequence'")
                 .empty() &&
            !session
-                .Query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? AND "
-                       "upper(sql) LIKE '%AUTOINCREMENT%'",
-                       {table.name.name})
+                .Query(
+                    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? AND "
+                    "upper(sql) LIKE '%AUTOINCREMENT%'",
+                    {table.name.name})
                 .empty();
   }
   std::vector<std::string> SyncIdentitySql(SqlSession& session, const Table& table,

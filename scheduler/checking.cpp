@@ -377,8 +377,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   // (pg_dump installed and new enough, allowed to read every object) is checked by doing it.
   if (from.engine == to.engine && !clone_plan.tables.empty()) {
     try {
-      SchemaClone::Prepare(source, destination, clone_plan, clone_copied, CloneOptions{},
-                           nullptr);
+      SchemaClone::Prepare(source, destination, clone_plan, clone_copied, CloneOptions{}, nullptr);
     } catch (const Error& e) {
       report.findings.push_back({Severity::kBlocker, "schema", "", "", e.message()});
     }

@@ -292,9 +292,8 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
         t.created = true;
         auto created = destination.DescribeTable(copy.destination.name);
         if (!created) {
-          throw Error(ErrorCode::kSchema,
-                      fmt::format("the schema clone did not create table {}",
-                                  DisplayName(copy.destination.name)));
+          throw Error(ErrorCode::kSchema, fmt::format("the schema clone did not create table {}",
+                                                      DisplayName(copy.destination.name)));
         }
         copy.destination = std::move(*created);
       } else if (copy.create) {

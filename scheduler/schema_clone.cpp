@@ -69,9 +69,10 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
       continue;
     }
     if (!t.create) {
-      return refuse(fmt::format("destination table {} exists, so the schema there is kept as it "
-                                "is (ferry creates only the missing tables)",
-                                DisplayName(t.destination)));
+      return refuse(
+          fmt::format("destination table {} exists, so the schema there is kept as it "
+                      "is (ferry creates only the missing tables)",
+                      DisplayName(t.destination)));
     }
     if (!SameName(t, from, to)) {
       return refuse(fmt::format("table {} is renamed to {}", DisplayName(t.source),
@@ -286,8 +287,8 @@ std::vector<std::string> ContinueCounters(Endpoint& source, Endpoint& destinatio
       destination.SyncIdentity(t.copy.destination, SourceCounters(source, t.copy));
       ++set;
     } catch (const Error& e) {
-      errors.push_back(fmt::format("{}: identity counter: {}", DisplayName(t.copy.destination.name),
-                                   e.what()));
+      errors.push_back(
+          fmt::format("{}: identity counter: {}", DisplayName(t.copy.destination.name), e.what()));
     }
   }
   std::vector<std::pair<std::string, std::string>> mapped;

@@ -51,8 +51,8 @@ class SchemaClone {
   // Creates the objects that come after the data, on up to `threads` connections; returns
   // each failure as (table, "kind name: message"), table empty for objects of no table. When
   // `resuming`, objects an interrupted attempt already made are passed over.
-  std::vector<std::pair<TableName, std::string>> CreateAfterData(Endpoint& destination,
-                                                                  int threads, bool resuming);
+  std::vector<std::pair<TableName, std::string>> CreateAfterData(Endpoint& destination, int threads,
+                                                                 bool resuming);
   // Sets every cloned sequence (owned and standalone) to the source's state.
   std::vector<std::string> CopySequences(Endpoint& source, Endpoint& destination);
 

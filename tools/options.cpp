@@ -141,8 +141,8 @@ CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
   }
   options.consistency = consistency == "none" ? Consistency::kNone : Consistency::kSnapshot;
   options.keys_first = o.keys_first;
-  options.clone.from = o.schema_from.value_or("tool") == "ferry" ? SchemaFrom::kFerry
-                                                                 : SchemaFrom::kTool;
+  options.clone.from =
+      o.schema_from.value_or("tool") == "ferry" ? SchemaFrom::kFerry : SchemaFrom::kTool;
   options.clone.routines = !o.no_routines;
   return options;
 }

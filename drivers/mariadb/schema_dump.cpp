@@ -48,7 +48,9 @@ std::string FirstIdentifier(const std::string& text, size_t at = 0) {
   return out;
 }
 
-bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+bool StartsWith(const std::string& text, const char* prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
 
 // What a routine, trigger, view or event was created under, so it is stored the same again.
 std::string CreatedUnder(const std::optional<std::string>& sql_mode,
@@ -177,16 +179,20 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
   }
   int wave = 10;
   if (request.routines) {
-    for (auto& r : session.Query("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
-                                 "WHERE ROUTINE_SCHEMA = ? ORDER BY CREATED, ROUTINE_NAME",
-                                 {schema})) {
+    for (auto& r :
+         session.Query("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
+                       "WHERE ROUTINE_SCHEMA = ? ORDER BY CREATED, ROUTINE_NAME",
+                       {schema})) {
       if (ferrys(*r[1])) continue;
       auto created = session.Query("SHOW CREATE " + *r[0] + " " + Backtick(*r[1]));
       // Function | sql_mode | Create Function | character_set_client | collation_connection | ...
       if (created.empty() || !created[0][2]) continue;
       dump.after_data.push_back(
-          {*r[0], *r[1], {},
-           CreatedUnder(created[0][1], created[0][3], created[0][4]) + *created[0][2], wave++});
+          {*r[0],
+           *r[1],
+           {},
+           CreatedUnder(created[0][1], created[0][3], created[0][4]) + *created[0][2],
+           wave++});
     }
   }
   // Views, each after the views it reads (a name in backticks in its definition).
@@ -199,8 +205,8 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
     auto created = session.Query("SHOW CREATE VIEW " + Backtick(*r[0]));
     // View | Create View | character_set_client | collation_connection
     if (created.empty() || !created[0][1]) continue;
-    views.emplace_back(*r[0], CreatedUnder(std::nullopt, created[0][2], created[0][3]) +
-                                  *created[0][1]);
+    views.emplace_back(*r[0],
+                       CreatedUnder(std::nullopt, created[0][2], created[0][3]) + *created[0][1]);
     definitions.push_back(*created[0][1]);
   }
   std::vector<bool> placed(views.size(), false);
@@ -215,8 +221,8 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
       }
       if (!ready && round + 1 < views.size()) continue;
       placed[v] = true;
-      dump.after_data.push_back({"VIEW", views[v].first, {schema, views[v].first},
-                                 views[v].second, wave++});
+      dump.after_data.push_back(
+          {"VIEW", views[v].first, {schema, views[v].first}, views[v].second, wave++});
     }
   }
   if (request.routines) {
@@ -229,8 +235,11 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
       // Trigger | sql_mode | SQL Original Statement | character_set_client | collation_connection
       if (created.empty() || !created[0][2]) continue;
       dump.after_data.push_back(
-          {"TRIGGER", *r[0], {schema, *r[1]},
-           CreatedUnder(created[0][1], created[0][3], created[0][4]) + *created[0][2], wave++});
+          {"TRIGGER",
+           *r[0],
+           {schema, *r[1]},
+           CreatedUnder(created[0][1], created[0][3], created[0][4]) + *created[0][2],
+           wave++});
     }
     for (auto& r : session.Query(
              "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1",
@@ -240,7 +249,8 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
       // Event | sql_mode | time_zone | Create Event | character_set_client | ...
       if (created.empty() || !created[0][3]) continue;
       std::string sql = CreatedUnder(created[0][1], created[0][4], created[0][5]);
-      if (created[0][2]) sql += "SET SESSION time_zone = " + Literal(*created[0][2]) + kStatementSeparator;
+      if (created[0][2])
+        sql += "SET SESSION time_zone = " + Literal(*created[0][2]) + kStatementSeparator;
       dump.after_data.push_back({"EVENT", *r[0], {}, sql + *created[0][3], wave++});
     }
   }

@@ -57,9 +57,9 @@ std::string ReadIdentifier(const std::string& text, size_t& at) {
     }
     return out;
   }
-  while (at < text.size() && (std::isalnum(static_cast<unsigned char>(text[at])) ||
-                              text[at] == '_' || text[at] == '$' ||
-                              static_cast<unsigned char>(text[at]) >= 0x80)) {
+  while (at < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '_' ||
+          text[at] == '$' || static_cast<unsigned char>(text[at]) >= 0x80)) {
     out += text[at++];
   }
   return out;
@@ -302,9 +302,15 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
       schemas.push_back(t.schema);
     }
   }
-  std::vector<std::string> args = {pg_dump.path, "--schema-only", "--no-owner",
-                                   "--no-tablespaces", "--no-publications",
-                                   "--no-subscriptions", "--no-security-labels", "-d", conninfo};
+  std::vector<std::string> args = {pg_dump.path,
+                                   "--schema-only",
+                                   "--no-owner",
+                                   "--no-tablespaces",
+                                   "--no-publications",
+                                   "--no-subscriptions",
+                                   "--no-security-labels",
+                                   "-d",
+                                   conninfo};
   for (const std::string& s : schemas) {
     args.push_back("-n");
     args.push_back(Pattern(s));
@@ -332,8 +338,7 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
     ProcessResult r = RunProcess(run, environment);
     if (r.exit_code != 0) {
       throw Error(ErrorCode::kDriver,
-                  fmt::format("pg_dump could not read the schema of {}: {}", display,
-                              Trim(r.err)));
+                  fmt::format("pg_dump could not read the schema of {}: {}", display, Trim(r.err)));
     }
     std::vector<SchemaObject> objects = SplitDump(r.out, post, &dump.session_setup);
     auto& into = post ? dump.after_data : dump.before_data;
@@ -358,10 +363,9 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
   // source has are created first where the destination lacks them (their objects, such as
   // btree_gist's operator classes, are what indexes and constraints use).
   std::vector<SchemaObject> extensions;
-  for (auto& r : catalog.Query(
-           "SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e "
-           "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-           "WHERE e.extname <> 'plpgsql' ORDER BY e.oid")) {
+  for (auto& r : catalog.Query("SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e "
+                               "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+                               "WHERE e.extname <> 'plpgsql' ORDER BY e.oid")) {
     SchemaObject o;
     o.kind = "EXTENSION";
     o.name = *r[0];
@@ -370,11 +374,10 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
     extensions.push_back(std::move(o));
   }
   // After the schemas they may live in, before everything that may use them.
-  auto first_use = std::find_if(dump.before_data.begin(), dump.before_data.end(),
-                                [](const SchemaObject& o) {
-                                  return o.kind != "SCHEMA" &&
-                                         !(o.kind == "COMMENT" && o.name.rfind("SCHEMA ", 0) == 0);
-                                });
+  auto first_use =
+      std::find_if(dump.before_data.begin(), dump.before_data.end(), [](const SchemaObject& o) {
+        return o.kind != "SCHEMA" && !(o.kind == "COMMENT" && o.name.rfind("SCHEMA ", 0) == 0);
+      });
   dump.before_data.insert(first_use, extensions.begin(), extensions.end());
 
   // A schema-only dump creates materialized views WITH NO DATA; the source's populated ones are

@@ -83,8 +83,8 @@ std::vector<SequenceState> PostgresEndpoint::ReadSequences(const std::vector<Tab
   std::vector<SequenceState> out;
   auto is_true = [](const std::optional<std::string>& v) { return v && (*v == "1" || *v == "t"); };
   for (const TableName& name : names) {
-    auto rows = catalog().Query("SELECT last_value, is_called FROM " +
-                                dialect().QualifiedName(name));
+    auto rows =
+        catalog().Query("SELECT last_value, is_called FROM " + dialect().QualifiedName(name));
     if (rows.empty() || !rows[0][0]) continue;
     SequenceState state;
     state.name = name;

@@ -8,9 +8,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 
 #include "copier/convert.hpp"
@@ -388,7 +388,8 @@ class SqliteWriteSession final : public WriteSession {
 // PRAGMA foreign_key_check and fails on the first row without its parent.
 class SqliteSchemaSession final : public SchemaSession {
  public:
-  explicit SqliteSchemaSession(std::unique_ptr<SqlSession> session) : session_(std::move(session)) {}
+  explicit SqliteSchemaSession(std::unique_ptr<SqlSession> session)
+      : session_(std::move(session)) {}
   void Run(const std::string& sql) override {
     if (sql.rfind("PRAGMA foreign_key_check", 0) == 0) {
       auto rows = session_->Query(sql);

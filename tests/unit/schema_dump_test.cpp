@@ -106,9 +106,10 @@ TEST_CASE("a pg_dump script is cut into its entries, each with its table and wav
   for (const SchemaObject& o : objects) CHECK(o.sql.find("\\unrestrict") == std::string::npos);
 }
 
-TEST_CASE("a MariaDB table is created with its primary key and checks, its indexes and "
-          "foreign keys come after the data",
-          "[schema_clone]") {
+TEST_CASE(
+    "a MariaDB table is created with its primary key and checks, its indexes and "
+    "foreign keys come after the data",
+    "[schema_clone]") {
   const std::string create =
       "CREATE TABLE `film` (\n"
       "  `film_id` smallint(5) unsigned NOT NULL AUTO_INCREMENT,\n"
