@@ -92,3 +92,22 @@ std::unique_ptr<SyncStateStore> Endpoint::OpenSyncState(const std::string&) {
 }
 
 }  // namespace ferry
+
+namespace ferry {
+
+std::unique_ptr<SchemaSession> Endpoint::OpenSchemaSession(const SchemaDump&) {
+  throw Error(ErrorCode::kInternal, info().display + ": cannot create cloned schema objects in " +
+                                        EngineName(info().engine));
+}
+
+void Endpoint::CreateSequence(const SequenceState& state) {
+  throw Error(ErrorCode::kSchema, info().display + ": " + EngineName(info().engine) +
+                                      " has no sequences to hold " + DisplayName(state.name));
+}
+
+void Endpoint::SetSequence(const SequenceState& state) {
+  throw Error(ErrorCode::kInternal, info().display + ": " + EngineName(info().engine) +
+                                        " has no sequence " + DisplayName(state.name));
+}
+
+}  // namespace ferry

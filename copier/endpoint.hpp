@@ -12,6 +12,7 @@
 
 #include "copier/batch.hpp"
 #include "copier/catalog.hpp"
+#include "copier/schema_clone.hpp"
 #include "copier/work_unit.hpp"
 
 namespace ferry {
@@ -255,8 +256,33 @@ class Endpoint {
   virtual void CreateIndex(const Table& table, const Index& index) = 0;
   virtual void CreateForeignKey(const Table& table, const ForeignKey& fk) = 0;
   // Moves the table's identity, serial or auto-increment counter past the largest value in
-  // its column, so new rows continue after the copied ones.
-  virtual void SyncIdentity(const Table& table) = 0;
+  // its column, so new rows continue after the copied ones, and at least to `next` (by column
+  // name: the next value the source's counter gives), so they continue where the source's do.
+  virtual void SyncIdentity(const Table& table, const std::vector<IdentityNext>& next = {}) = 0;
+  // What this (source) database's identity, serial or auto-increment counters of `table` give
+  // the next insert; empty where the engine keeps none beyond the rows (SQLite's rowid).
+  virtual std::vector<IdentityNext> IdentityCounters(const Table& /*table*/) { return {}; }
+
+  // Same-engine schema clone (copier/schema_clone.hpp). DumpSchema reads this (source)
+  // database's schema for `request` with the engine's own tools; nullopt where the endpoint
+  // cannot. OpenSchemaSession opens a destination connection that creates its objects.
+  virtual std::optional<SchemaDump> DumpSchema(const SchemaRequest& /*request*/) {
+    return std::nullopt;
+  }
+  virtual std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump& dump);
+  // The sequences named (owned by a column or standalone) as they stand here, and setting one
+  // here to a state read there; none where the engine has no sequences.
+  virtual std::vector<SequenceState> ReadSequences(const std::vector<TableName>& /*names*/) {
+    return {};
+  }
+  virtual void SetSequence(const SequenceState& state);
+  // Creates the sequence `state` describes (its name, start, increment, bounds, cycle) unless
+  // one of that name exists; throws Error(kSchema) where the engine has no sequences.
+  virtual void CreateSequence(const SequenceState& state);
+  // The sequences of `schemas` (standalone or owned by a column); none where the engine has none.
+  virtual std::vector<TableName> ListSequences(const std::vector<std::string>& /*schemas*/) {
+    return {};
+  }
   // Dropping and emptying wait a short while for locks other sessions hold on the table, again
   // with growing pauses, telling the wait notice (below) who holds them; after the last try
   // they throw Error(kBusy) naming those sessions, instead of queueing for as long as a reader

@@ -153,9 +153,19 @@ class Dialect {
     throw Error(ErrorCode::kInternal, "this engine adds foreign keys with ALTER TABLE",
                 ErrorContext{DisplayName(table.name), "", "", ""});
   }
-  // Statements (possibly queries) that move identity / serial / auto-increment counters past
-  // the column's largest value; none where the engine does that on insert.
-  virtual std::vector<std::string> SyncIdentitySql(const Table& /*table*/) const { return {}; }
+  // Statements (queries start with SELECT) that move identity / serial / auto-increment
+  // counters past the column's largest value, and at least to `next` (the source counter's
+  // next value, by column name), only ever forwards; none where there is nothing to move.
+  virtual std::vector<std::string> SyncIdentitySql(
+      SqlSession& /*session*/, const Table& /*table*/,
+      const std::vector<IdentityNext>& /*next*/) const {
+    return {};
+  }
+  // The next value each counter of `table` gives an insert, as the database stands.
+  virtual std::vector<IdentityNext> IdentityCounters(SqlSession& /*session*/,
+                                                     const Table& /*table*/) const {
+    return {};
+  }
 
   // The name to try at `attempt` (0, 1, ...) for an index or foreign key of `table`: first the
   // source's own name where this engine accepts it, then one derived from the table and columns

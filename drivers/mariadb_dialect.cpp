@@ -661,7 +661,8 @@ class MariaDbDialect final : public Dialect {
   // word, every string quoted and escaped, so no two rows spell alike) in the form ferry reads it
   // (FLOAT widened to DOUBLE), as bytes (no collation to mix), joined by commas; DigestSql sums
   // them as DECIMAL, exactly.
-  std::string RowHashExpression(const Table& table, const std::vector<int>& columns) const override {
+  std::string RowHashExpression(const Table& table,
+                                const std::vector<int>& columns) const override {
     std::string values;
     for (size_t i = 0; i < columns.size(); ++i) {
       const Column& c = table.columns[size_t(columns[i])];
@@ -704,6 +705,36 @@ class MariaDbDialect final : public Dialect {
     }
     return out;
   }
+  // InnoDB moves the counter past every value inserted, so only the source's own counter can
+  // be ahead of the rows: AUTO_INCREMENT is raised to it, never lowered (GREATEST with its
+  // value now; InnoDB itself refuses one below the largest value).
+  std::vector<std::string> SyncIdentitySql(SqlSession& session, const Table& table,
+                                           const std::vector<IdentityNext>& next) const override {
+    int column = AutoIncrementColumn(table);
+    if (column < 0) return {};
+    for (const IdentityNext& n : next) {
+      if (n.column != table.columns[size_t(column)].name) continue;
+      auto now = session.Query(
+          "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND "
+          "TABLE_NAME = ?",
+          {table.name.schema, table.name.name});
+      if (!now.empty() && now[0][0] && std::stoll(*now[0][0]) >= n.next) return {};
+      return {fmt::format("ALTER TABLE {} AUTO_INCREMENT = {}", QualifiedName(table.name), n.next)};
+    }
+    return {};
+  }
+  std::vector<IdentityNext> IdentityCounters(SqlSession& session,
+                                             const Table& table) const override {
+    int column = AutoIncrementColumn(table);
+    if (column < 0) return {};
+    auto rows = session.Query(
+        "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND "
+        "TABLE_NAME = ?",
+        {table.name.schema, table.name.name});
+    if (rows.empty() || !rows[0][0]) return {};
+    return {{table.columns[size_t(column)].name, std::stoll(*rows[0][0])}};
+  }
+
   // RESTRICT is spelled by leaving the clause out: MariaDB 10.11 stores an explicit RESTRICT as
   // NO ACTION when it adds the key in place (foreign_key_checks off), and the default as
   // RESTRICT. (InnoDB enforces both alike.)

@@ -26,9 +26,9 @@ void CompressToastWithLz4(SqlSession& connection) {
   const std::string method = choice && *choice ? choice : "lz4";
   if (method == "server") return;
   if (method != "lz4" && method != "pglz") {
-    throw Error(ErrorCode::kUsage,
-                fmt::format("FERRY_PG_TOAST_COMPRESSION is '{}'; it may be lz4, pglz or server",
-                            method));
+    throw Error(
+        ErrorCode::kUsage,
+        fmt::format("FERRY_PG_TOAST_COMPRESSION is '{}'; it may be lz4, pglz or server", method));
   }
   try {
     connection.Execute("SET default_toast_compression = " + method);
@@ -488,22 +488,49 @@ class PostgresDialect final : public Dialect {
   std::string ForeignKeyOrphanSql(const Table&, const ForeignKey&) const override { return ""; }
 
   // Serial and identity columns both draw from a sequence (pg_get_serial_sequence finds either).
-  // It is moved only forwards, past the largest value: an empty table, or a sequence already
-  // beyond the rows (an appended table), keeps its place.
-  std::vector<std::string> SyncIdentitySql(const Table& table) const override {
+  // It is moved only forwards, past the largest value and to the source counter's next value:
+  // an empty table, or a sequence already beyond both (an appended table), keeps its place.
+  std::vector<std::string> SyncIdentitySql(SqlSession&, const Table& table,
+                                           const std::vector<IdentityNext>& next) const override {
     std::vector<std::string> out;
     for (const Column& c : table.columns) {
       if (!c.identity) continue;
-      out.push_back(fmt::format(
-          "SELECT pg_catalog.setval(s.seq, s.top) FROM (SELECT q.seq, q.top, "
-          "sq.seqincrement AS step, sq.seqstart AS start, "
-          "pg_catalog.pg_sequence_last_value(q.seq) AS last FROM (SELECT "
-          "pg_catalog.pg_get_serial_sequence({}, {})::regclass AS seq, "
-          "(SELECT max({}) FROM {}) AS top) q "
-          "JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = q.seq) s "
-          "WHERE s.top IS NOT NULL AND s.step > 0 AND s.top >= COALESCE(s.last + s.step, s.start)",
-          StringLiteral(QualifiedName(table.name)), StringLiteral(c.name), Quote(c.name),
-          QualifiedName(table.name)));
+      std::string source_next = "NULL::numeric";
+      for (const IdentityNext& n : next) {
+        if (n.column == c.name) source_next = fmt::format("{}::numeric", n.next);
+      }
+      out.push_back(
+          fmt::format("SELECT pg_catalog.setval(s.seq, s.target::bigint) FROM (SELECT q.seq, "
+                      "GREATEST(q.top::numeric, {} - sq.seqincrement) AS target, "
+                      "sq.seqincrement AS step, sq.seqstart AS start, sq.seqmax AS maxv, "
+                      "pg_catalog.pg_sequence_last_value(q.seq) AS last FROM (SELECT "
+                      "pg_catalog.pg_get_serial_sequence({}, {})::regclass AS seq, "
+                      "(SELECT max({}) FROM {}) AS top) q "
+                      "JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = q.seq) s "
+                      "WHERE s.target IS NOT NULL AND s.step > 0 AND s.target <= s.maxv "
+                      "AND s.target >= COALESCE(s.last + s.step, s.start)",
+                      source_next, StringLiteral(QualifiedName(table.name)), StringLiteral(c.name),
+                      Quote(c.name), QualifiedName(table.name)));
+    }
+    return out;
+  }
+
+  // pg_sequence_last_value cannot tell a sequence set with is_called = false from a fresh one:
+  // the sequence itself is read, through query_to_xml, in the same statement.
+  std::vector<IdentityNext> IdentityCounters(SqlSession& session,
+                                             const Table& table) const override {
+    std::vector<IdentityNext> out;
+    for (const Column& c : table.columns) {
+      if (!c.identity) continue;
+      auto rows = session.Query(fmt::format(
+          "SELECT (pg_catalog.xpath('/row/n/text()', pg_catalog.query_to_xml(pg_catalog.format("
+          "'SELECT CASE WHEN is_called THEN last_value + %s ELSE last_value END AS n FROM %s', "
+          "sq.seqincrement, q.seq), false, true, '')))[1]::text "
+          "FROM (SELECT pg_catalog.pg_get_serial_sequence({}, {})::regclass AS seq) q "
+          "JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = q.seq",
+          StringLiteral(QualifiedName(table.name)), StringLiteral(c.name)));
+      if (rows.empty() || !rows[0][0]) continue;
+      out.push_back({c.name, std::stoll(*rows[0][0])});
     }
     return out;
   }
@@ -640,7 +667,8 @@ class PostgresDialect final : public Dialect {
   // (no text output: half the server's time on lineitem); numeric's hashes by value (1.5 =
   // 1.50), as ferry's canonical form does. Floats go through their exact text, so -0 stays apart
   // from 0 as in ferry's canonical form; text with collation "C", so bytes decide.
-  std::string RowHashExpression(const Table& table, const std::vector<int>& columns) const override {
+  std::string RowHashExpression(const Table& table,
+                                const std::vector<int>& columns) const override {
     std::string out;
     for (size_t i = 0; i < columns.size(); ++i) {
       const Column& c = table.columns[size_t(columns[i])];

@@ -270,12 +270,25 @@ void SqlEndpoint::CreateForeignKey(const Table& table, const ForeignKey& fk) {
   }
 }
 
-void SqlEndpoint::SyncIdentity(const Table& table) {
-  std::vector<std::string> sql = dialect_->SyncIdentitySql(table);
-  if (sql.empty()) return;
+void SqlEndpoint::SyncIdentity(const Table& table, const std::vector<IdentityNext>& next) {
   std::unique_ptr<SqlSession> session = OpenSqlSession();
   try {
-    for (const std::string& statement : sql) session->Query(statement);
+    for (const std::string& statement : dialect_->SyncIdentitySql(*session, table, next)) {
+      if (statement.rfind("SELECT", 0) == 0) {
+        session->Query(statement);
+      } else {
+        session->Execute(statement);
+      }
+    }
+  } catch (Error& e) {
+    e.WithTable(DisplayName(table.name));
+    throw;
+  }
+}
+
+std::vector<IdentityNext> SqlEndpoint::IdentityCounters(const Table& table) {
+  try {
+    return dialect_->IdentityCounters(*catalog_, table);
   } catch (Error& e) {
     e.WithTable(DisplayName(table.name));
     throw;

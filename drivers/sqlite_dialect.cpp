@@ -457,6 +457,48 @@ class SqliteDialect final : public Dialect {
     return "";
   }
 
+  // An AUTOINCREMENT table keeps the largest number it ever gave in sqlite_sequence (which
+  // exists once such a table does); a plain rowid has no counter beyond the rows.
+  static bool HasSequenceRow(SqlSession& session, const Table& table) {
+    return !session
+                .Query(
+                    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = "
+                    "'sqlite_sequence'")
+                .empty() &&
+           !session
+                .Query(
+                    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? AND "
+                    "upper(sql) LIKE '%AUTOINCREMENT%'",
+                    {table.name.name})
+                .empty();
+  }
+  std::vector<std::string> SyncIdentitySql(SqlSession& session, const Table& table,
+                                           const std::vector<IdentityNext>& next) const override {
+    if (table.primary_key.size() != 1 || next.empty()) return {};
+    const Column& key = table.columns[size_t(table.primary_key[0])];
+    if (!key.identity || !HasSequenceRow(session, table)) return {};
+    for (const IdentityNext& n : next) {
+      if (n.column != key.name) continue;
+      std::string name = TextLiteral(table.name.name);
+      return {fmt::format("UPDATE sqlite_sequence SET seq = max(seq, {1}) WHERE name = {0}", name,
+                          n.next - 1),
+              fmt::format("INSERT INTO sqlite_sequence (name, seq) SELECT {0}, {1} WHERE NOT "
+                          "EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {0})",
+                          name, n.next - 1)};
+    }
+    return {};
+  }
+  std::vector<IdentityNext> IdentityCounters(SqlSession& session,
+                                             const Table& table) const override {
+    if (table.primary_key.size() != 1) return {};
+    const Column& key = table.columns[size_t(table.primary_key[0])];
+    if (!key.identity || !HasSequenceRow(session, table)) return {};
+    auto rows =
+        session.Query("SELECT seq + 1 FROM sqlite_sequence WHERE name = ?", {table.name.name});
+    if (rows.empty() || !rows[0][0]) return {};
+    return {{key.name, std::stoll(*rows[0][0])}};
+  }
+
   static bool IsRowid(const Table& table, size_t column) {
     const Column& c = table.columns[column];
     if (!c.identity || table.primary_key.size() != 1 || size_t(table.primary_key[0]) != column) {

@@ -14,6 +14,7 @@
 #include "copier/error.hpp"
 #include "copier/table_plan.hpp"
 #include "scheduler/planning.hpp"
+#include "scheduler/schema_clone.hpp"
 
 namespace ferry {
 
@@ -388,6 +389,9 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     report.findings.push_back({Severity::kBlocker, "same database", "", "", e.message()});
   }
   std::vector<Table> tables;
+  Plan clone_plan;  // what `ferry run` would clone the schema for (same engine)
+  clone_plan.data_only = job.data_only;
+  std::vector<bool> clone_copied;
   std::map<std::string, std::optional<bool>> can_create;  // per destination schema
   GroupedWarnings grouped;
   const std::vector<TableName> scope = TablesInScope(source, job);
@@ -594,6 +598,17 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     for (const PlannedForeignKey& fk : plan.foreign_keys) foreign_keys.emplace_back(shown, fk);
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
+    clone_copied.push_back(plan.strategy != "skip");
+    clone_plan.tables.push_back(std::move(plan));
+  }
+  // A same-engine copy clones the schema with the engine's own tools: that they can read it
+  // (pg_dump installed and new enough, allowed to read every object) is checked by doing it.
+  if (from.engine == to.engine && !clone_plan.tables.empty()) {
+    try {
+      SchemaClone::Prepare(source, destination, clone_plan, clone_copied, CloneOptions{}, nullptr);
+    } catch (const Error& e) {
+      report.findings.push_back({Severity::kBlocker, "schema", "", "", e.message()});
+    }
   }
   try {
     CheckRenamesMatch(source, job, tables);

@@ -212,7 +212,7 @@ int CopyReport::failed() const {
   for (const TableOutcome& t : tables) {
     n += t.state == TableState::kFailed || !t.schema_errors.empty();
   }
-  return n;
+  return n + (schema_errors.empty() ? 0 : 1);
 }
 
 CopyReport RunCopy(Endpoint& source, Endpoint& destination, const Job& job,
@@ -281,7 +281,19 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     observer.Prepared(report);
     return report;
   }
-  if (options.try_ddl_first) TryPlannedDdl(plan, tables, destination, recorded);
+  // A same-engine copy into a fresh destination clones the source's schema; its dump is read
+  // now, before anything is written.
+  std::unique_ptr<SchemaClone> clone;
+  {
+    std::vector<bool> copied;
+    for (const PreparedTable& t : tables) copied.push_back(!t.skip);
+    clone = SchemaClone::Prepare(source, destination, plan, copied, options.clone,
+                                 &report.schema_not_cloned);
+    if (clone) report.schema_tool = clone->dump().tool;
+  }
+  // An edited plan's DDL is tried first where ferry makes the tables; a clone makes them from
+  // the source's own schema (its types and domains included) in one transaction instead.
+  if (options.try_ddl_first && !clone) TryPlannedDdl(plan, tables, destination, recorded);
   // A table the interrupted run finished is not touched again.
   std::vector<bool> finished_before(tables.size(), false);
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -371,6 +383,17 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
   // upsert, which matches rows by that key: a later upsert into the table (after this run was
   // interrupted, say) needs it there from the start.
   std::vector<std::optional<Table>> deferred_keys(tables.size());
+  if (clone) {
+    // A resumed run finds the clone's tables there, unless the interrupted attempt stopped
+    // before it committed them.
+    bool missing = !resuming;
+    for (const PreparedTable& t : tables) missing |= !t.skip && t.copy.create;
+    if (missing) {
+      for (auto& [table, error] : clone->CreateBeforeData(destination)) {
+        report.schema_errors.push_back(std::move(error));
+      }
+    }
+  }
   for (size_t i = 0; i < tables.size(); ++i) {
     TableOutcome& t = report.tables[i];
     PreparedTable& prepared = tables[i];
@@ -382,12 +405,21 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
         // created it, what waits for its rows (keys, indexes, foreign keys) is still to do.
         t.created = recorded[i]->created;
         copy.create = recorded[i]->created;
-        if (t.created && copy.destination.primary_key.empty() && !plan.schema_only &&
+        if (t.created && !clone && copy.destination.primary_key.empty() && !plan.schema_only &&
             !prepared.plan->primary_key.empty()) {
           Table keyed = copy.destination;
           keyed.primary_key = DestinationColumns(keyed, prepared.plan->primary_key);
           deferred_keys[i] = std::move(keyed);
         }
+      } else if (copy.create && clone) {
+        // Made by the clone, with everything that waits for its rows still to come.
+        t.created = true;
+        auto created = destination.DescribeTable(copy.destination.name);
+        if (!created) {
+          throw Error(ErrorCode::kSchema, fmt::format("the schema clone did not create table {}",
+                                                      DisplayName(copy.destination.name)));
+        }
+        copy.destination = std::move(*created);
       } else if (copy.create) {
         Table create = copy.destination;
         if (destination.info().keys_after_load && !options.keys_first && !plan.schema_only &&
@@ -506,7 +538,7 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
       WithRetries(engine, [&] { destination.AddPrimaryKey(*deferred_keys[i]); });
       t.key_seconds = SecondsSince(key_start);
     }
-    if (!prepared.copy.create || plan.data_only) return;
+    if (!prepared.copy.create || plan.data_only || clone) return;
     for (const PlannedIndex& planned : prepared.plan->indexes) {
       try {
         Index index;
@@ -652,9 +684,23 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
   }
   for (TableOutcome& t : report.tables) t.rows += t.resumed_rows;
 
+  // A clone's keys, indexes, foreign keys, triggers and materialized views, now that the rows
+  // are in; then its sequences, as the source's stand.
+  if (clone && !StopRequested()) {
+    for (auto& [table, error] : clone->CreateAfterData(destination, engine.writers, resuming)) {
+      auto at = std::find_if(report.tables.begin(), report.tables.end(),
+                             [&](const TableOutcome& t) { return t.destination == table; });
+      (at == report.tables.end() ? report.schema_errors : at->schema_errors).push_back(error);
+    }
+    if (!plan.schema_only) {
+      for (std::string& error : clone->CopySequences(source, destination)) {
+        report.schema_errors.push_back(std::move(error));
+      }
+    }
+  }
   // Foreign keys last: every table they reference must be loaded and keyed. Then identity
-  // counters, so new rows continue after the copied ones.
-  if (!plan.data_only) {
+  // counters, so new rows continue after the copied ones and where the source's counters stand.
+  if (!plan.data_only && !clone) {
     std::vector<std::function<void()>> tasks;
     for (size_t i = 0; i < tables.size(); ++i) {
       if (report.tables[i].state != TableState::kDone || !tables[i].copy.create) continue;
@@ -696,9 +742,25 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     for (const Column& c : tables[i].copy.destination.columns) has_identity |= c.identity;
     if (!has_identity) continue;
     try {
-      WithRetries(engine, [&] { destination.SyncIdentity(tables[i].copy.destination); });
+      std::vector<IdentityNext> next = SourceCounters(source, tables[i].copy);
+      WithRetries(engine, [&] { destination.SyncIdentity(tables[i].copy.destination, next); });
     } catch (const std::exception& e) {
       t.schema_errors.push_back(fmt::format("identity counter: {}", e.what()));
+    }
+  }
+  // Standalone sequences of the schemas in scope, where ferry's own DDL made the tables: created
+  // at the destination (where it has sequences) and set to the source's state.
+  if (!clone && !plan.schema_only && !plan.data_only) {
+    std::vector<std::pair<std::string, std::string>> schemas;
+    for (size_t i = 0; i < tables.size(); ++i) {
+      if (report.tables[i].state == TableState::kDone && !tables[i].skip) {
+        schemas.emplace_back(tables[i].plan->source.schema, tables[i].plan->destination.schema);
+      }
+    }
+    try {
+      CarrySequences(source, destination, schemas, true, &report.schema_errors);
+    } catch (const Error& e) {
+      report.schema_errors.push_back(fmt::format("sequences: {}", e.what()));
     }
   }
   if (recording) {

@@ -16,6 +16,7 @@
 #include "copier/run_state.hpp"
 #include "copier/work_unit.hpp"
 #include "scheduler/pipeline.hpp"
+#include "scheduler/schema_clone.hpp"
 
 namespace ferry {
 
@@ -30,6 +31,8 @@ struct CopyOptions {
   // keys, indexes) is tried at the destination, and its foreign keys checked, before anything
   // is written; a table that would fail refuses the run.
   bool try_ddl_first = false;
+  // Same-engine schema clone (scheduler/schema_clone.hpp).
+  CloneOptions clone;
 };
 
 enum class TableState { kPending, kRunning, kDone, kFailed, kSkipped, kInterrupted };
@@ -71,7 +74,14 @@ struct CopyReport {
   std::vector<TableOutcome> tables;
   std::string consistency;  // what the source snapshot guarantees
   double seconds = 0;
-  // Tables that failed, or whose indexes or foreign keys could not be built.
+  // How the destination's schema was made: "pg_dump 15.18" when the source's was cloned, else
+  // "" (ferry's own DDL), and why a same-engine copy did not clone.
+  std::string schema_tool;
+  std::string schema_not_cloned;
+  // Cloned objects of no table in scope (views, routines, grants) that could not be created.
+  std::vector<std::string> schema_errors;
+  // Tables that failed, or whose indexes or foreign keys could not be built (and one more when
+  // cloned objects of no table failed).
   int failed() const;
   // Tables stopped by a stop request (a signal) before they were done.
   int interrupted() const;

@@ -14,6 +14,7 @@
 #include "copier/run_state.hpp"
 #include "copier/table_plan.hpp"
 #include "scheduler/planning.hpp"
+#include "scheduler/schema_clone.hpp"
 #include "scheduler/stop.hpp"
 #include "scheduler/verify_run.hpp"
 
@@ -976,6 +977,18 @@ FinalReport RunFinalSync(Endpoint& source, Endpoint& destination, const Job& job
     }
     if (s.ok) s.detail = fmt::format("{} rows changed", rows);
     if (!s.ok) return report;
+  }
+  {
+    // Identity, serial and AUTO_INCREMENT counters and sequences where the source's stand, so
+    // the applications' next rows at the destination follow the source's (schema_clone.hpp).
+    auto start = Clock::now();
+    int set = 0;
+    std::vector<std::string> errors = ContinueCounters(source, destination, job, &set);
+    FinalStep& s = step("counters");
+    s.seconds = Since(start);
+    s.ok = errors.empty();
+    s.detail = s.ok ? fmt::format("{} set where the source's stand", set)
+                    : fmt::format("{}", fmt::join(errors, "; "));
   }
   {
     auto start = Clock::now();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ferry needs from Debian 12's packages (idempotent, run as root).
-#   install-deps.sh          build + SQLite runtime (the quick start)
+#   install-deps.sh          build + SQLite runtime (the quick start), and pg_dump, which a
+#                            PostgreSQL -> PostgreSQL copy clones the schema with
 #   install-deps.sh --servers also PostgreSQL 15, MariaDB 10.11 and their ODBC drivers (the tests)
 set -euo pipefail
 
@@ -8,9 +9,10 @@ pkgs=(build-essential cmake pkg-config git
       unixodbc unixodbc-dev libsqliteodbc sqlite3 libsqlite3-dev
       libtbb-dev libboost-dev libfmt-dev catch2 libbenchmark-dev
       libpq-dev libmariadb-dev
+      postgresql-client-15
       libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libxxhash-dev)
 if [[ "${1:-}" == "--servers" ]]; then
-  pkgs+=(postgresql-15 postgresql-client-15 mariadb-server mariadb-client
+  pkgs+=(postgresql-15 mariadb-server mariadb-client
          odbc-postgresql odbc-mariadb)
 fi
 

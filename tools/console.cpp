@@ -53,6 +53,11 @@ void ConsoleObserver::Prepared(const CopyReport& report) {
              report.tables.size() == 1 ? "" : "s", units, units == 1 ? "" : "s");
   if (!report.consistency.empty()) fmt::print(out_, "; source consistency: {}", report.consistency);
   fmt::print(out_, "\n");
+  if (!report.schema_tool.empty()) {
+    fmt::print(out_, "schema: cloned from the source with {}\n", report.schema_tool);
+  } else if (!report.schema_not_cloned.empty()) {
+    fmt::print(out_, "schema: ferry's own DDL, not a clone: {}\n", report.schema_not_cloned);
+  }
   if (verbose_) PrintPlan(report);
   std::fflush(out_);
 }
@@ -155,6 +160,7 @@ void ConsoleObserver::PrintSummary(const CopyReport& report) const {
         fmt::print(out_, "  {}: {}\n", DisplayName(t.source), e);
       }
     }
+    for (const std::string& e : report.schema_errors) fmt::print(out_, "  schema: {}\n", e);
   }
   std::fflush(out_);
 }

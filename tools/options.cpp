@@ -83,6 +83,15 @@ void AddEngineOptions(CLI::App* c, CommonOptions& o) {
               "the differing rows). Off by default, as logs travel where the data may not: a "
               "refused value is described by its kind and size, and its row by its key")
       ->envname("FERRY_SHOW_VALUES");
+  c->add_option("--schema-from", o.schema_from,
+                "tool (default: a same-engine copy into new tables clones the source's schema "
+                "with pg_dump, SHOW CREATE or sqlite_schema: types, sequences, views, routines, "
+                "triggers...) or ferry (create tables from ferry's own model, as across engines)")
+      ->check(CLI::IsMember({"tool", "ferry"}))
+      ->envname("FERRY_SCHEMA_FROM");
+  c->add_flag("--no-routines", o.no_routines,
+              "A schema clone leaves out functions, procedures, triggers and events")
+      ->envname("FERRY_NO_ROUTINES");
 }
 
 Job BuildJob(const CommonOptions& o) {
@@ -140,6 +149,9 @@ CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
   options.keys_first = o.keys_first;
   // Process-wide: every converter and driver formats refused values through it.
   SetShowValues(o.show_values);
+  options.clone.from =
+      o.schema_from.value_or("tool") == "ferry" ? SchemaFrom::kFerry : SchemaFrom::kTool;
+  options.clone.routines = !o.no_routines;
   return options;
 }
 

@@ -38,6 +38,8 @@ struct CommonOptions {
   bool fail_fast = false;
   bool keys_first = false;
   bool show_values = false;  // print refused or differing values (copier/secrets.hpp)
+  std::optional<std::string> schema_from;
+  bool no_routines = false;
 };
 
 // Registers the connection and scope options (check, plan, run) and the engine options (plan,

@@ -10,6 +10,7 @@
 #include "drivers/mariadb/load_data_writer.hpp"
 #include "drivers/mariadb/mariadb_client.hpp"
 #include "drivers/mariadb/mariadb_params.hpp"
+#include "drivers/mariadb/schema_dump.hpp"
 #include "drivers/mariadb/streaming_reader.hpp"
 
 namespace ferry {
@@ -19,6 +20,55 @@ namespace {
 using mariadb::Connection;
 using mariadb::ConnectParams;
 using mariadb::Purpose;
+
+// Creates cloned objects; an object's statements (a few SETs, then its CREATE) are separated by
+// kStatementSeparator, and the session's own settings come back before the next object.
+class MariaDbSchemaSession final : public SchemaSession {
+ public:
+  explicit MariaDbSchemaSession(std::unique_ptr<Connection> connection)
+      : connection_(std::move(connection)) {
+    auto rows = connection_->Query(
+        "SELECT @@SESSION.sql_mode, @@SESSION.character_set_client, "
+        "@@SESSION.collation_connection, @@SESSION.time_zone");
+    for (size_t i = 0; i < 4; ++i) restore_.push_back(rows.at(0)[i].value_or(""));
+  }
+  void Run(const std::string& sql) override {
+    const std::string separator = mariadb::kStatementSeparator;
+    size_t at = 0;
+    try {
+      for (;;) {
+        size_t end = sql.find(separator, at);
+        connection_->Execute(sql.substr(at, end == std::string::npos ? end : end - at));
+        if (end == std::string::npos) break;
+        at = end + separator.size();
+      }
+    } catch (...) {
+      Restore();
+      throw;
+    }
+    Restore();
+  }
+  // DDL commits by itself in MariaDB.
+  void Begin() override {}
+  void Commit() override {}
+  void Rollback() noexcept override {}
+
+ private:
+  void Restore() {
+    auto literal = [](const std::string& text) {
+      std::string out = "'";
+      for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+      return out + "'";
+    };
+    connection_->Execute("SET SESSION sql_mode = " + literal(restore_[0]) +
+                         ", character_set_client = " + literal(restore_[1]) +
+                         ", collation_connection = " + literal(restore_[2]) +
+                         ", time_zone = " + literal(restore_[3]) + ", foreign_key_checks = 0");
+  }
+
+  std::unique_ptr<Connection> connection_;
+  std::vector<std::string> restore_;
+};
 
 // How a destination is written, fastest first: bulk prepared inserts where the server runs them
 // (MariaDB), LOAD DATA LOCAL where it allows it (MySQL), ODBC parameter arrays otherwise.
@@ -141,6 +191,70 @@ class MariaDbEndpoint final : public OdbcEndpoint {
     dialect().SetUpSession(*connection, target().is_source);
     return std::make_unique<MariaDbWriteSession>(std::move(connection), dialect(), write_method_,
                                                  max_request_bytes_);
+  }
+
+  // The schema as the server's SHOW CREATE writes it (drivers/mariadb/schema_dump.hpp), for
+  // tables of this connection's database.
+  std::optional<SchemaDump> DumpSchema(const SchemaRequest& request) override {
+    for (const TableName& t : request.tables) {
+      if (t.schema != info().default_schema) return std::nullopt;
+    }
+    std::unique_ptr<Connection> connection = Native(Purpose::kCatalog);
+    return mariadb::DumpSchema(*connection, request);
+  }
+  std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump&) override {
+    std::unique_ptr<Connection> connection = Native(Purpose::kWrite);
+    dialect().SetUpSession(*connection, target().is_source);
+    return std::make_unique<MariaDbSchemaSession>(std::move(connection));
+  }
+  // MariaDB sequences: the next value not yet handed to any server cache, set back with SETVAL
+  // as mariadb-dump does (is_used = 0: that value is the next one drawn).
+  std::vector<SequenceState> ReadSequences(const std::vector<TableName>& names) override {
+    std::vector<SequenceState> out;
+    std::unique_ptr<Connection> connection = Native(Purpose::kCatalog);
+    for (const TableName& name : names) {
+      auto rows = connection->Query(
+          "SELECT next_not_cached_value, start_value, increment, minimum_value, maximum_value, "
+          "cycle_option FROM " +
+          dialect().QualifiedName(name));
+      if (rows.empty() || !rows[0][0]) continue;
+      SequenceState state{name, *rows[0][0], false};
+      state.start = std::stoll(rows[0][1].value_or("1"));
+      state.increment = std::stoll(rows[0][2].value_or("1"));
+      state.min_value = std::stoll(rows[0][3].value_or("1"));
+      state.max_value = std::stoll(rows[0][4].value_or("9223372036854775806"));
+      state.cycle = rows[0][5].value_or("0") != "0";
+      out.push_back(std::move(state));
+    }
+    return out;
+  }
+  std::vector<TableName> ListSequences(const std::vector<std::string>& schemas) override {
+    std::vector<TableName> out;
+    std::unique_ptr<Connection> connection = Native(Purpose::kCatalog);
+    for (const std::string& schema : schemas) {
+      for (auto& r : connection->Query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
+                                       "TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' ORDER BY 1",
+                                       {schema})) {
+        out.push_back({schema, *r[0]});
+      }
+    }
+    return out;
+  }
+  // MariaDB keeps one value below the largest bigint for itself.
+  void CreateSequence(const SequenceState& state) override {
+    std::unique_ptr<Connection> connection = Native(Purpose::kWrite);
+    const TableName here{info().default_schema, state.name.name};
+    connection->Execute(fmt::format(
+        "CREATE SEQUENCE IF NOT EXISTS {} START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {}{}",
+        dialect().QualifiedName(here), state.start, state.increment,
+        std::max<int64_t>(state.min_value, INT64_MIN + 1),
+        std::min<int64_t>(state.max_value, INT64_MAX - 1), state.cycle ? " CYCLE" : ""));
+  }
+  void SetSequence(const SequenceState& state) override {
+    std::unique_ptr<Connection> connection = Native(Purpose::kWrite);
+    const TableName here{info().default_schema, state.name.name};
+    connection->Query(fmt::format("SELECT SETVAL({}, {}, {})", dialect().QualifiedName(here),
+                                  std::stoll(state.last_value), state.is_called ? 1 : 0));
   }
 
  private:

@@ -1,7 +1,10 @@
 #include "drivers/postgres/postgres_endpoint.hpp"
 
+#include <fmt/format.h>
+
 #include "drivers/postgres/copy_reader.hpp"
 #include "drivers/postgres/copy_writer.hpp"
+#include "drivers/postgres/pg_dump.hpp"
 #include "drivers/postgres/pq_connection.hpp"
 
 namespace ferry {
@@ -39,7 +42,101 @@ class CopyWriteSession final : public WriteSession {
   const Dialect& dialect_;
 };
 
+class PgSchemaSession final : public SchemaSession {
+ public:
+  PgSchemaSession(std::unique_ptr<pq::Connection> connection, const SchemaDump& dump)
+      : connection_(std::move(connection)) {
+    for (const std::string& sql : dump.session_setup) connection_->Execute(sql);
+  }
+  void Run(const std::string& sql) override { connection_->Execute(sql); }
+  void Begin() override { connection_->Execute("BEGIN"); }
+  void Commit() override { connection_->Execute("COMMIT"); }
+  bool Savepoints() const override { return true; }
+  void Rollback() noexcept override {
+    try {
+      connection_->Execute("ROLLBACK");
+    } catch (...) {
+    }
+  }
+
+ private:
+  std::unique_ptr<pq::Connection> connection_;
+};
+
+// "schema"."name" as a text literal for regclass.
+std::string RegclassLiteral(const Dialect& dialect, const TableName& name) {
+  return dialect.TextLiteral(dialect.QualifiedName(name));
+}
+
 }  // namespace
+
+std::optional<SchemaDump> PostgresEndpoint::DumpSchema(const SchemaRequest& request) {
+  return pg::DumpSchema(params_, info().version, catalog(), request, info().display);
+}
+
+std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaDump& dump) {
+  return std::make_unique<PgSchemaSession>(
+      std::make_unique<pq::Connection>(params_, target().display), dump);
+}
+
+std::vector<SequenceState> PostgresEndpoint::ReadSequences(const std::vector<TableName>& names) {
+  std::vector<SequenceState> out;
+  auto is_true = [](const std::optional<std::string>& v) { return v && (*v == "1" || *v == "t"); };
+  for (const TableName& name : names) {
+    auto rows =
+        catalog().Query("SELECT last_value, is_called FROM " + dialect().QualifiedName(name));
+    if (rows.empty() || !rows[0][0]) continue;
+    SequenceState state;
+    state.name = name;
+    state.last_value = *rows[0][0];
+    state.is_called = is_true(rows[0][1]);
+    auto definition = catalog().Query(
+        "SELECT s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, EXISTS (SELECT 1 "
+        "FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND "
+        "d.objid = s.seqrelid AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')) "
+        "FROM pg_catalog.pg_sequence s WHERE s.seqrelid = " +
+        RegclassLiteral(dialect(), name) + "::regclass");
+    if (!definition.empty()) {
+      state.start = std::stoll(definition[0][0].value_or("1"));
+      state.increment = std::stoll(definition[0][1].value_or("1"));
+      state.min_value = std::stoll(definition[0][2].value_or("1"));
+      state.max_value = std::stoll(definition[0][3].value_or("9223372036854775807"));
+      state.cycle = is_true(definition[0][4]);
+      state.owned = is_true(definition[0][5]);
+    }
+    out.push_back(std::move(state));
+  }
+  return out;
+}
+
+void PostgresEndpoint::CreateSequence(const SequenceState& state) {
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  session->Execute(fmt::format(
+      "CREATE SEQUENCE IF NOT EXISTS {} AS bigint START WITH {} INCREMENT BY {} MINVALUE {} "
+      "MAXVALUE {}{}",
+      dialect().QualifiedName(state.name), state.start, state.increment, state.min_value,
+      state.max_value, state.cycle ? " CYCLE" : ""));
+}
+
+void PostgresEndpoint::SetSequence(const SequenceState& state) {
+  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  session->Query("SELECT pg_catalog.setval(" + RegclassLiteral(dialect(), state.name) + ", " +
+                 dialect().TextLiteral(state.last_value) + "::bigint, " +
+                 (state.is_called ? "true" : "false") + ")");
+}
+
+std::vector<TableName> PostgresEndpoint::ListSequences(const std::vector<std::string>& schemas) {
+  std::vector<TableName> out;
+  for (const std::string& schema : schemas) {
+    for (auto& r : catalog().Query(
+             "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON "
+             "n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = ? ORDER BY 1",
+             {schema})) {
+      out.push_back({schema, *r[0]});
+    }
+  }
+  return out;
+}
 
 PostgresEndpoint::PostgresEndpoint(OdbcEndpointParts parts, pq::ConnectParams params)
     : OdbcEndpoint(std::move(parts)), params_(std::move(params)) {}

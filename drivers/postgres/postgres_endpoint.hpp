@@ -18,6 +18,15 @@ class PostgresEndpoint final : public OdbcEndpoint {
   std::unique_ptr<ReadSession> OpenReadSession() override;
   std::unique_ptr<WriteSession> OpenWriteSession() override;
 
+  // The schema through pg_dump (drivers/postgres/pg_dump.hpp); objects are created on libpq
+  // connections, which take pg_dump's multi-statement entries as they are.
+  std::optional<SchemaDump> DumpSchema(const SchemaRequest& request) override;
+  std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump& dump) override;
+  std::vector<SequenceState> ReadSequences(const std::vector<TableName>& names) override;
+  void SetSequence(const SequenceState& state) override;
+  void CreateSequence(const SequenceState& state) override;
+  std::vector<TableName> ListSequences(const std::vector<std::string>& schemas) override;
+
  protected:
   // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.
   std::unique_ptr<SqlSession> OpenSqlSession() override;

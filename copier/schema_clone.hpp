@@ -1,0 +1,79 @@
+// A same-engine schema clone: the source's schema as the engine's own tools write it
+// (pg_dump; SHOW CREATE in MariaDB; sqlite_master in SQLite), cut into objects, each with the
+// statements that make it. Objects before the data (types, sequences, tables with their
+// defaults, checks and generated columns, views) are created before any row moves; objects
+// after the data (indexes, keys, foreign keys, triggers, materialized view contents) once the
+// rows are in, wave by wave, the objects of one wave in parallel.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "copier/catalog.hpp"
+
+namespace ferry {
+
+struct SchemaObject {
+  std::string kind;  // the dump's word for it: "TABLE", "INDEX", "TRIGGER", "FUNCTION", ...
+  std::string name;  // as the dump names it, for messages
+  TableName table;   // the table it belongs to, where it belongs to one (name "" otherwise)
+  std::string sql;   // one or more statements
+  int wave = 0;      // after the data: objects of one wave are independent of each other
+};
+
+struct SchemaDump {
+  std::string tool;  // what wrote it, for the log ("pg_dump 15.18")
+  // Statements every session that creates objects runs first (pg_dump's SET lines).
+  std::vector<std::string> session_setup;
+  std::vector<SchemaObject> before_data;
+  std::vector<SchemaObject> after_data;
+};
+
+struct SchemaRequest {
+  std::vector<TableName> tables;  // the tables in scope (their schemas are cloned)
+  // Source tables the dump leaves out (in those schemas, but out of scope), with what belongs
+  // to them.
+  std::vector<TableName> excluded;
+  bool routines = true;  // functions, procedures, triggers and events
+};
+
+// A sequence's state, as the engine keeps it: the next value nextval() gives is `last_value`
+// when !is_called, else `last_value` plus the increment.
+struct SequenceState {
+  TableName name;
+  std::string last_value;
+  bool is_called = true;
+  // Its definition, to create it where it does not exist (across engines), and whether a column
+  // owns it (an identity or serial column's: its table's counter, carried with the table).
+  int64_t start = 1;
+  int64_t increment = 1;
+  int64_t min_value = 1;
+  int64_t max_value = INT64_MAX;
+  bool cycle = false;
+  bool owned = false;
+};
+
+// The next value an identity, serial or auto-increment column's counter gives an insert.
+struct IdentityNext {
+  std::string column;
+  int64_t next = 1;
+};
+
+// One destination connection that creates cloned objects, with the dump's session setup run.
+class SchemaSession {
+ public:
+  virtual ~SchemaSession() = default;
+  virtual void Run(const std::string& sql) = 0;
+  // Before-data objects are created in one transaction where the engine's DDL is transactional
+  // (PostgreSQL, SQLite): a failure leaves the destination as it was.
+  virtual void Begin() = 0;
+  virtual void Commit() = 0;
+  virtual void Rollback() noexcept = 0;
+  // Whether SAVEPOINT / ROLLBACK TO SAVEPOINT work inside Begin (PostgreSQL, SQLite).
+  virtual bool Savepoints() const { return false; }
+};
+
+}  // namespace ferry

@@ -1,0 +1,260 @@
+#include "drivers/mariadb/schema_dump.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "copier/error.hpp"
+
+namespace ferry::mariadb {
+
+namespace {
+
+std::string Backtick(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
+std::string Literal(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+// The first backticked identifier in `text` from `at` on.
+std::string FirstIdentifier(const std::string& text, size_t at = 0) {
+  size_t open = text.find('`', at);
+  if (open == std::string::npos) return "";
+  std::string out;
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    if (text[i] == '`') {
+      if (i + 1 < text.size() && text[i + 1] == '`') {
+        out += '`';
+        ++i;
+        continue;
+      }
+      break;
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+bool StartsWith(const std::string& text, const char* prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+// What a routine, trigger, view or event was created under, so it is stored the same again.
+std::string CreatedUnder(const std::optional<std::string>& sql_mode,
+                         const std::optional<std::string>& charset,
+                         const std::optional<std::string>& collation) {
+  std::string out;
+  if (sql_mode) out += "SET SESSION sql_mode = " + Literal(*sql_mode) + kStatementSeparator;
+  if (charset && collation) {
+    out += "SET SESSION character_set_client = " + Literal(*charset) +
+           ", collation_connection = " + Literal(*collation) + kStatementSeparator;
+  }
+  return out;
+}
+
+}  // namespace
+
+SplitTable SplitCreateTable(const std::string& create, const std::string& quoted_table) {
+  SplitTable out;
+  std::vector<std::string> lines;
+  std::istringstream in(create);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  if (lines.size() < 3) {
+    out.create = create;
+    return out;
+  }
+  // The column AUTO_INCREMENT is on must stay a key's first column.
+  std::string auto_column;
+  std::string primary_first;
+  for (const std::string& line : lines) {
+    if (StartsWith(line, "  `") && line.find(" AUTO_INCREMENT") != std::string::npos) {
+      auto_column = FirstIdentifier(line);
+    }
+    if (StartsWith(line, "  PRIMARY KEY (")) primary_first = FirstIdentifier(line);
+  }
+  std::vector<std::string> kept;
+  std::vector<std::string> plain_indexes;
+  size_t close = lines.size();
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (StartsWith(lines[i], ")")) {
+      close = i;
+      break;
+    }
+    std::string body = lines[i];
+    while (!body.empty() && (body.back() == ',' || body.back() == ' ')) body.pop_back();
+    const std::string definition = body.substr(2);
+    const bool index = StartsWith(definition, "KEY ") || StartsWith(definition, "UNIQUE KEY ") ||
+                       StartsWith(definition, "FULLTEXT KEY ") ||
+                       StartsWith(definition, "SPATIAL KEY ");
+    const bool foreign = StartsWith(definition, "CONSTRAINT ") &&
+                         definition.find(" FOREIGN KEY ") != std::string::npos;
+    if (index) {
+      size_t columns = definition.find(" (");
+      const std::string first =
+          columns == std::string::npos ? "" : FirstIdentifier(definition, columns);
+      if (!auto_column.empty() && first == auto_column && primary_first != auto_column) {
+        kept.push_back(body);
+        continue;
+      }
+      if (StartsWith(definition, "FULLTEXT KEY ")) {
+        out.indexes.push_back("ALTER TABLE " + quoted_table + " ADD " + definition);
+      } else {
+        plain_indexes.push_back("ADD " + definition);
+      }
+      continue;
+    }
+    if (foreign) {
+      out.foreign_keys.push_back("ALTER TABLE " + quoted_table + " ADD " + definition);
+      continue;
+    }
+    kept.push_back(body);
+  }
+  if (!plain_indexes.empty()) {
+    std::string all;
+    for (const std::string& p : plain_indexes) all += (all.empty() ? "" : ", ") + p;
+    out.indexes.insert(out.indexes.begin(), "ALTER TABLE " + quoted_table + " " + all);
+  }
+  out.create = lines[0] + "\n";
+  for (size_t i = 0; i < kept.size(); ++i) {
+    out.create += kept[i] + (i + 1 < kept.size() ? ",\n" : "\n");
+  }
+  for (size_t i = close; i < lines.size(); ++i) {
+    out.create += lines[i] + (i + 1 < lines.size() ? "\n" : "");
+  }
+  return out;
+}
+
+SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
+  SchemaDump dump;
+  auto version = session.Query("SELECT VERSION()");
+  dump.tool = "SHOW CREATE (MariaDB " + (version.empty() ? "" : version[0][0].value_or("")) + ")";
+  const std::string schema = request.tables.front().schema;
+  auto in_scope = [&](const std::string& table) {
+    for (const TableName& t : request.tables) {
+      if (t.name == table) return true;
+    }
+    return false;
+  };
+  auto ferrys = [](const std::string& name) { return name.rfind("ferry_", 0) == 0; };
+
+  for (auto& r : session.Query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
+                               "TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' ORDER BY 1",
+                               {schema})) {
+    if (ferrys(*r[0])) continue;
+    auto created = session.Query("SHOW CREATE SEQUENCE " + Backtick(*r[0]));
+    if (created.empty() || !created[0][1]) continue;
+    dump.before_data.push_back({"SEQUENCE", *r[0], {schema, *r[0]}, *created[0][1], 0});
+  }
+  for (const TableName& t : request.tables) {
+    auto created = session.Query("SHOW CREATE TABLE " + Backtick(t.name));
+    if (created.empty() || !created[0][1]) {
+      throw Error(ErrorCode::kNotFound, "SHOW CREATE TABLE returned nothing",
+                  ErrorContext{DisplayName(t), "", "", ""});
+    }
+    SplitTable split = SplitCreateTable(*created[0][1], Backtick(t.name));
+    dump.before_data.push_back({"TABLE", t.name, t, split.create, 0});
+    for (const std::string& sql : split.indexes) {
+      dump.after_data.push_back({"INDEX", t.name, t, sql, 0});
+    }
+    // InnoDB checks every row while it adds a foreign key with foreign_key_checks on: the
+    // copy's rows are checked as the source's were.
+    for (const std::string& sql : split.foreign_keys) {
+      dump.after_data.push_back(
+          {"FK CONSTRAINT", t.name, t,
+           std::string("SET SESSION foreign_key_checks = 1") + kStatementSeparator + sql, 2});
+    }
+  }
+  int wave = 10;
+  if (request.routines) {
+    for (auto& r :
+         session.Query("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
+                       "WHERE ROUTINE_SCHEMA = ? ORDER BY CREATED, ROUTINE_NAME",
+                       {schema})) {
+      if (ferrys(*r[1])) continue;
+      auto created = session.Query("SHOW CREATE " + *r[0] + " " + Backtick(*r[1]));
+      // Function | sql_mode | Create Function | character_set_client | collation_connection | ...
+      if (created.empty() || !created[0][2]) continue;
+      dump.after_data.push_back(
+          {*r[0],
+           *r[1],
+           {},
+           CreatedUnder(created[0][1], created[0][3], created[0][4]) + *created[0][2],
+           wave++});
+    }
+  }
+  // Views, each after the views it reads (a name in backticks in its definition).
+  std::vector<std::pair<std::string, std::string>> views;  // name, statements
+  std::vector<std::string> definitions;
+  for (auto& r : session.Query(
+           "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1",
+           {schema})) {
+    if (ferrys(*r[0])) continue;
+    auto created = session.Query("SHOW CREATE VIEW " + Backtick(*r[0]));
+    // View | Create View | character_set_client | collation_connection
+    if (created.empty() || !created[0][1]) continue;
+    views.emplace_back(*r[0],
+                       CreatedUnder(std::nullopt, created[0][2], created[0][3]) + *created[0][1]);
+    definitions.push_back(*created[0][1]);
+  }
+  std::vector<bool> placed(views.size(), false);
+  for (size_t round = 0; round < views.size(); ++round) {
+    for (size_t v = 0; v < views.size(); ++v) {
+      if (placed[v]) continue;
+      bool ready = true;
+      const size_t body = definitions[v].find(" AS ");
+      for (size_t w = 0; w < views.size() && ready; ++w) {
+        if (w == v || placed[w]) continue;
+        ready = definitions[v].find(Backtick(views[w].first), body) == std::string::npos;
+      }
+      if (!ready && round + 1 < views.size()) continue;
+      placed[v] = true;
+      dump.after_data.push_back(
+          {"VIEW", views[v].first, {schema, views[v].first}, views[v].second, wave++});
+    }
+  }
+  if (request.routines) {
+    for (auto& r : session.Query(
+             "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE "
+             "TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER",
+             {schema})) {
+      if (ferrys(*r[0]) || !in_scope(*r[1])) continue;
+      auto created = session.Query("SHOW CREATE TRIGGER " + Backtick(*r[0]));
+      // Trigger | sql_mode | SQL Original Statement | character_set_client | collation_connection
+      if (created.empty() || !created[0][2]) continue;
+      dump.after_data.push_back(
+          {"TRIGGER",
+           *r[0],
+           {schema, *r[1]},
+           CreatedUnder(created[0][1], created[0][3], created[0][4]) + *created[0][2],
+           wave++});
+    }
+    for (auto& r : session.Query(
+             "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1",
+             {schema})) {
+      if (ferrys(*r[0])) continue;
+      auto created = session.Query("SHOW CREATE EVENT " + Backtick(*r[0]));
+      // Event | sql_mode | time_zone | Create Event | character_set_client | ...
+      if (created.empty() || !created[0][3]) continue;
+      std::string sql = CreatedUnder(created[0][1], created[0][4], created[0][5]);
+      if (created[0][2])
+        sql += "SET SESSION time_zone = " + Literal(*created[0][2]) + kStatementSeparator;
+      dump.after_data.push_back({"EVENT", *r[0], {}, sql + *created[0][3], wave++});
+    }
+  }
+  return dump;
+}
+
+}  // namespace ferry::mariadb

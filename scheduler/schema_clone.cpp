@@ -1,0 +1,305 @@
+#include "scheduler/schema_clone.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "copier/error.hpp"
+#include "copier/run_state.hpp"
+#include "scheduler/planning.hpp"
+
+namespace ferry {
+
+namespace {
+
+// Whether `table` lands under the same name: the same schema, or each end's default schema
+// where the engine's objects are created unqualified (MariaDB's database, SQLite's main).
+bool SameName(const TablePlan& t, const EndpointInfo& from, const EndpointInfo& to) {
+  if (t.source.name != t.destination.name) return false;
+  if (t.source.schema == t.destination.schema) return true;
+  return from.engine != Engine::kPostgres && t.source.schema == from.default_schema &&
+         t.destination.schema == to.default_schema;
+}
+
+std::string Describe(const SchemaObject& o) {
+  std::string kind = o.kind;
+  std::transform(kind.begin(), kind.end(), kind.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  return kind + " " + o.name;
+}
+
+// An object an interrupted attempt of the run already made.
+bool AlreadyThere(const Error& e) {
+  const std::string text = e.what();
+  return text.find("already exists") != std::string::npos ||
+         text.find("multiple primary keys") != std::string::npos ||
+         text.find("is already attached") != std::string::npos ||
+         text.find("Duplicate key name") != std::string::npos;
+}
+
+}  // namespace
+
+std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& destination,
+                                                  const Plan& plan, const std::vector<bool>& copied,
+                                                  const CloneOptions& options,
+                                                  std::string* why_not) {
+  const EndpointInfo& from = source.info();
+  const EndpointInfo& to = destination.info();
+  if (from.engine != to.engine ||
+      (from.engine != Engine::kPostgres && from.engine != Engine::kMariaDB &&
+       from.engine != Engine::kSQLite)) {
+    return nullptr;
+  }
+  auto refuse = [&](const std::string& why) -> std::unique_ptr<SchemaClone> {
+    if (why_not) *why_not = why;
+    return nullptr;
+  };
+  if (options.from == SchemaFrom::kFerry) return refuse("--schema-from ferry");
+  if (plan.data_only) return nullptr;
+  SchemaRequest request;
+  request.routines = options.routines;
+  for (size_t i = 0; i < plan.tables.size(); ++i) {
+    const TablePlan& t = plan.tables[i];
+    if (!copied[i]) {
+      request.excluded.push_back(t.source);
+      continue;
+    }
+    if (!t.create) {
+      return refuse(
+          fmt::format("destination table {} exists, so the schema there is kept as it "
+                      "is (ferry creates only the missing tables)",
+                      DisplayName(t.destination)));
+    }
+    if (!SameName(t, from, to)) {
+      return refuse(fmt::format("table {} is renamed to {}", DisplayName(t.source),
+                                DisplayName(t.destination)));
+    }
+    for (const PlannedColumn& c : t.columns) {
+      if (c.source != c.destination) {
+        return refuse(fmt::format("column {} of table {} is renamed to {}", c.source,
+                                  DisplayName(t.source), c.destination));
+      }
+    }
+    request.tables.push_back(t.source);
+  }
+  if (request.tables.empty()) return nullptr;
+  // Tables of the same schemas the job leaves out stay out, with what is theirs.
+  for (const TableName& t : source.ListTables()) {
+    bool schema_in_scope = false, in_scope = false;
+    for (const TableName& s : request.tables) {
+      schema_in_scope |= s.schema == t.schema;
+      in_scope |= s == t;
+    }
+    if (schema_in_scope && !in_scope &&
+        std::find(request.excluded.begin(), request.excluded.end(), t) == request.excluded.end()) {
+      request.excluded.push_back(t);
+    }
+  }
+  std::optional<SchemaDump> dump = source.DumpSchema(request);
+  if (!dump) {
+    return refuse(
+        "the source's schema cannot be read with the engine's own tools here (MariaDB: tables "
+        "outside the connection's database, or a connection only ODBC can make)");
+  }
+  auto clone = std::unique_ptr<SchemaClone>(new SchemaClone());
+  clone->dump_ = std::move(*dump);
+  return clone;
+}
+
+std::vector<std::pair<TableName, std::string>> SchemaClone::CreateBeforeData(
+    Endpoint& destination) {
+  std::unique_ptr<SchemaSession> session = destination.OpenSchemaSession(dump_);
+  std::vector<const SchemaObject*> created;
+  std::vector<std::pair<TableName, std::string>> failed;
+  session->Begin();
+  for (const SchemaObject& o : dump_.before_data) {
+    // Nothing the tables need: a view or routine that cannot be made (it reads a table left out
+    // of scope, say) is named in the summary, and the rest of the clone goes on.
+    const bool optional = o.kind == "VIEW" || o.kind == "MATERIALIZED VIEW" ||
+                          o.kind == "COMMENT" || o.kind == "RULE" || o.kind == "PROCEDURE" ||
+                          o.kind == "FUNCTION" || o.kind == "AGGREGATE";
+    if (optional && session->Savepoints()) {
+      session->Run("SAVEPOINT ferry_clone_object");
+      try {
+        session->Run(o.sql);
+        session->Run("RELEASE SAVEPOINT ferry_clone_object");
+      } catch (const Error& e) {
+        session->Run("ROLLBACK TO SAVEPOINT ferry_clone_object");
+        failed.emplace_back(o.table, fmt::format("{}: {}", Describe(o), e.what()));
+      }
+      continue;
+    }
+    try {
+      session->Run(o.sql);
+      created.push_back(&o);
+    } catch (const Error& e) {
+      session->Rollback();
+      // Where DDL commits by itself (MariaDB), the tables made so far go again.
+      for (auto it = created.rbegin(); it != created.rend(); ++it) {
+        if ((*it)->kind != "TABLE" && (*it)->kind != "SEQUENCE") continue;
+        try {
+          if (!destination.DescribeTable((*it)->table)) continue;
+          destination.DropTable((*it)->table);
+        } catch (const Error&) {
+        }
+      }
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("cloning the schema with {} failed at {}: {} (nothing of the clone "
+                              "is left at the destination; --schema-from ferry creates the tables "
+                              "from ferry's own model instead)",
+                              dump_.tool, Describe(o), e.what()),
+                  ErrorContext{o.table.name.empty() ? "" : DisplayName(o.table), "", "", ""});
+    }
+  }
+  session->Commit();
+  return failed;
+}
+
+std::vector<std::pair<TableName, std::string>> SchemaClone::CreateAfterData(Endpoint& destination,
+                                                                            int threads,
+                                                                            bool resuming) {
+  std::map<int, std::vector<const SchemaObject*>> waves;
+  for (const SchemaObject& o : dump_.after_data) waves[o.wave].push_back(&o);
+  std::vector<std::pair<TableName, std::string>> errors;
+  std::mutex mutex;
+  auto run = [&](SchemaSession& session, const SchemaObject& o) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        session.Run(o.sql);
+        return;
+      } catch (const Error& e) {
+        // Building two partitions' keys at once can deadlock on their parent: again.
+        if (IsTransient(e) && attempt < 5) continue;
+        if (resuming && AlreadyThere(e)) return;
+        std::lock_guard lock(mutex);
+        errors.emplace_back(o.table, fmt::format("{}: {}", Describe(o), e.what()));
+        return;
+      }
+    }
+  };
+  std::vector<std::unique_ptr<SchemaSession>> sessions;
+  for (auto& [wave, objects] : waves) {
+    const size_t workers = std::min<size_t>(std::max(threads, 1), objects.size());
+    while (sessions.size() < workers) sessions.push_back(destination.OpenSchemaSession(dump_));
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> pool;
+    for (size_t w = 0; w < workers; ++w) {
+      pool.emplace_back([&, w] {
+        for (size_t i = next++; i < objects.size(); i = next++) run(*sessions[w], *objects[i]);
+      });
+    }
+    for (std::thread& t : pool) t.join();
+  }
+  return errors;
+}
+
+std::vector<std::string> SchemaClone::CopySequences(Endpoint& source, Endpoint& destination) {
+  std::vector<TableName> names;
+  for (const SchemaObject& o : dump_.before_data) {
+    if (o.kind == "SEQUENCE" && !o.table.name.empty()) names.push_back(o.table);
+  }
+  std::vector<std::string> errors;
+  for (const SequenceState& state : source.ReadSequences(names)) {
+    try {
+      destination.SetSequence(state);
+    } catch (const Error& e) {
+      errors.push_back(fmt::format("sequence {}: {}", DisplayName(state.name), e.what()));
+    }
+  }
+  return errors;
+}
+
+std::vector<IdentityNext> SourceCounters(Endpoint& source, const TableCopyPlan& copy) {
+  std::vector<IdentityNext> out;
+  for (IdentityNext& n : source.IdentityCounters(copy.source)) {
+    auto column = copy.source.FindColumn(n.column);
+    if (!column) continue;
+    for (size_t i = 0; i < copy.source_columns.size(); ++i) {
+      if (copy.source_columns[i] != *column) continue;
+      n.column = copy.destination.columns[size_t(copy.destination_columns[i])].name;
+      out.push_back(n);
+    }
+  }
+  return out;
+}
+
+int CarrySequences(Endpoint& source, Endpoint& destination,
+                   const std::vector<std::pair<std::string, std::string>>& schemas, bool create,
+                   std::vector<std::string>* errors) {
+  if (destination.info().engine == Engine::kSQLite) return 0;  // no sequences to hold them
+  std::vector<std::string> from, to;
+  auto destination_schema = [&](const std::string& schema) -> std::optional<std::string> {
+    for (const auto& [s, d] : schemas) {
+      if (s == schema) return d;
+    }
+    return std::nullopt;
+  };
+  for (const auto& [s, d] : schemas) {
+    if (std::find(from.begin(), from.end(), s) == from.end()) from.push_back(s);
+    if (std::find(to.begin(), to.end(), d) == to.end()) to.push_back(d);
+  }
+  const std::vector<TableName> names = source.ListSequences(from);
+  if (names.empty()) return 0;
+  const std::vector<TableName> there = destination.ListSequences(to);
+  int set = 0;
+  for (SequenceState state : source.ReadSequences(names)) {
+    // A column's own sequence is its table's counter: SyncIdentity moves it, forwards only.
+    if (state.owned) continue;
+    const TableName at{*destination_schema(state.name.schema), state.name.name};
+    const bool exists = std::find(there.begin(), there.end(), at) != there.end();
+    try {
+      state.name = at;
+      if (!exists) {
+        if (!create) continue;
+        destination.CreateSequence(state);
+      }
+      destination.SetSequence(state);
+      ++set;
+    } catch (const Error& e) {
+      errors->push_back(fmt::format("sequence {}: {}", DisplayName(at), e.what()));
+    }
+  }
+  return set;
+}
+
+std::vector<std::string> ContinueCounters(Endpoint& source, Endpoint& destination, const Job& job,
+                                          int* counters_set) {
+  std::vector<std::string> errors;
+  int set = 0;
+  Job as_is = job;
+  as_is.write_mode = WriteMode::kAppend;  // the destination's tables as they are
+  for (TableOverride& o : as_is.overrides) o.write_mode.reset();
+  PlannedRun run = PlanAndPrepare(source, destination, as_is, PartitionOptions{});
+  std::vector<std::string> schemas;
+  for (const PreparedTable& t : run.tables) {
+    if (t.skip || t.copy.create) continue;
+    if (std::find(schemas.begin(), schemas.end(), t.copy.source.name.schema) == schemas.end()) {
+      schemas.push_back(t.copy.source.name.schema);
+    }
+    bool identity = false;
+    for (const Column& c : t.copy.destination.columns) identity |= c.identity;
+    if (!identity) continue;
+    try {
+      destination.SyncIdentity(t.copy.destination, SourceCounters(source, t.copy));
+      ++set;
+    } catch (const Error& e) {
+      errors.push_back(
+          fmt::format("{}: identity counter: {}", DisplayName(t.copy.destination.name), e.what()));
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> mapped;
+  for (const PreparedTable& t : run.tables) {
+    if (!t.skip && !t.copy.create) {
+      mapped.emplace_back(t.copy.source.name.schema, t.copy.destination.name.schema);
+    }
+  }
+  set += CarrySequences(source, destination, mapped, false, &errors);
+  if (counters_set) *counters_set = set;
+  return errors;
+}
+
+}  // namespace ferry

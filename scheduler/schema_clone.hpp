@@ -1,0 +1,85 @@
+// Same-engine copies clone the schema: the source's own objects (types, domains, sequences,
+// tables with their defaults, checks, identity and generated columns, partitions, inheritance,
+// views, routines, triggers, comments) as the engine's own tools write them, instead of the
+// tables ferry would make from its catalog model. Data still moves through the pipeline; what
+// waits for the rows (keys, indexes, foreign keys, triggers, materialized views) is created after
+// them, wave by wave, in parallel. And, on every pair, counters continue where the source's do.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "copier/endpoint.hpp"
+#include "copier/job.hpp"
+#include "copier/plan.hpp"
+#include "copier/schema_clone.hpp"
+#include "copier/table_plan.hpp"
+
+namespace ferry {
+
+enum class SchemaFrom {
+  kTool,   // same-engine copies clone the schema with the engine's tools
+  kFerry,  // every copy creates tables from ferry's own catalog model
+};
+
+struct CloneOptions {
+  SchemaFrom from = SchemaFrom::kTool;
+  bool routines = true;  // functions, procedures, triggers and events (--no-routines: none)
+};
+
+class SchemaClone {
+ public:
+  // Whether this run clones, and the source's schema if it does (read now, before anything is
+  // written). It clones when both ends are the same engine (PostgreSQL, MariaDB, SQLite),
+  // --schema-from is tool, the run creates every table in scope (none exists at the
+  // destination), and no table or column is renamed. `tables[i]` says whether plan table i is
+  // copied (not skipped). `why_not` receives the reason a same-engine copy does not clone.
+  static std::unique_ptr<SchemaClone> Prepare(Endpoint& source, Endpoint& destination,
+                                              const Plan& plan, const std::vector<bool>& copied,
+                                              const CloneOptions& options, std::string* why_not);
+
+  const SchemaDump& dump() const { return dump_; }
+  // Creates the objects that come before the data, on one connection, in one transaction where
+  // the engine's DDL is transactional. Throws Error(kSchema) naming the object that failed;
+  // the destination is then as it was (what was created is dropped where DDL is not
+  // transactional). A view, materialized view, procedure, rule or comment that fails is left
+  // out instead, where the engine has savepoints; those are returned like CreateAfterData's.
+  std::vector<std::pair<TableName, std::string>> CreateBeforeData(Endpoint& destination);
+  // Creates the objects that come after the data, on up to `threads` connections; returns
+  // each failure as (table, "kind name: message"), table empty for objects of no table. When
+  // `resuming`, objects an interrupted attempt already made are passed over.
+  std::vector<std::pair<TableName, std::string>> CreateAfterData(Endpoint& destination, int threads,
+                                                                 bool resuming);
+  // Sets every cloned sequence (owned and standalone) to the source's state.
+  std::vector<std::string> CopySequences(Endpoint& source, Endpoint& destination);
+
+ private:
+  SchemaDump dump_;
+};
+
+// The next value each identity / serial / auto-increment counter of the copy's source table
+// gives, under the destination's column names: SyncIdentity moves the destination's counters
+// at least there, so an application's next row follows the source's.
+std::vector<IdentityNext> SourceCounters(Endpoint& source, const TableCopyPlan& copy);
+
+// The standalone sequences of the source schemas `schemas` (source, destination schema pairs)
+// at the destination, under the same names: created where `create` and missing (across
+// engines, with their start, increment, bounds and cycle), then set to the source's state
+// (sequences a column owns are its table's counter: SyncIdentity's). Returns how many were set;
+// failures are added to `errors`. Nothing where the destination has no sequences (SQLite).
+int CarrySequences(Endpoint& source, Endpoint& destination,
+                   const std::vector<std::pair<std::string, std::string>>& schemas, bool create,
+                   std::vector<std::string>* errors);
+
+// Sets every counter of the job's tables at the destination where the source's stands (ferry
+// sync --final, at cutover): identity, serial and AUTO_INCREMENT counters on every pair (past
+// the largest value and to the source counter's next value), and, between two databases of the
+// same engine, every sequence of the tables' schemas the destination also has, to the source's
+// state (CarrySequences, creating none). Returns what failed, one line each.
+std::vector<std::string> ContinueCounters(Endpoint& source, Endpoint& destination, const Job& job,
+                                          int* counters_set);
+
+}  // namespace ferry
