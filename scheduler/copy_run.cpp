@@ -389,8 +389,15 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
     bool missing = !resuming;
     for (const PreparedTable& t : tables) missing |= !t.skip && t.copy.create;
     if (missing) {
-      for (auto& [table, error] : clone->CreateBeforeData(destination)) {
-        report.schema_errors.push_back(std::move(error));
+      try {
+        for (auto& [table, error] : clone->CreateBeforeData(destination)) {
+          report.schema_errors.push_back(std::move(error));
+        }
+      } catch (const Error&) {
+        // A failed clone takes back all it made: nothing is written, so a new run is refused
+        // as blocked rather than kept as an interrupted one to resume.
+        if (recording && !resuming) recording->started = false;
+        throw;
       }
     }
   }

@@ -121,15 +121,20 @@ std::string FormatPosition(int64_t generation, int64_t applied) {
 
 // How to copy a table again so that sync continues from there.
 std::string CopyAgainAdvice(const TableCopyPlan& copy) {
-  return fmt::format("copy it again (ferry run --truncate --include '{}' with the same source and "
-                     "destination); the next sync continues from that copy",
-                     DisplayName(copy.source.name));
+  return fmt::format(
+      "copy it again (ferry run --truncate --include '{}' with the same source and "
+      "destination); the next sync continues from that copy",
+      DisplayName(copy.source.name));
 }
 
 // Whether a `ferry run` that started at or after `since` copied destination `table` completely.
-bool CopiedSince(RunStore& store, const TableName& table, const std::string& since) {
+// Timestamps are to the second, so a run of the same second as `since` may have started before
+// it: `same_second` says whether such a run counts.
+bool CopiedSince(RunStore& store, const TableName& table, const std::string& since,
+                 bool same_second) {
   for (const RunRecord& r : store.Runs()) {
-    if (r.command != "run" || r.status == RunStatus::kRunning || r.started_at < since) continue;
+    if (r.command != "run" || r.status == RunStatus::kRunning) continue;
+    if (r.started_at < since || (!same_second && r.started_at == since)) continue;
     for (const TableRecord& t : store.Tables(r.id)) {
       if (t.destination == table && t.state == "done") return true;
     }
@@ -141,8 +146,8 @@ bool CopiedSince(RunStore& store, const TableName& table, const std::string& sin
 std::string ShapeText(const TablePlan& plan) {
   std::string out;
   for (const PlannedColumn& c : plan.columns) {
-    out += c.source + "\t" + c.destination + "\t" + c.source_type + "\t" + c.destination_type +
-           "\n";
+    out +=
+        c.source + "\t" + c.destination + "\t" + c.source_type + "\t" + c.destination_type + "\n";
   }
   return out;
 }
@@ -200,9 +205,9 @@ std::optional<int> FindByName(const Table& table, const std::string& name) {
   if (auto at = table.FindColumn(name)) return at;
   for (size_t i = 0; i < table.columns.size(); ++i) {
     const std::string& c = table.columns[i].name;
-    if (c.size() == name.size() &&
-        std::equal(c.begin(), c.end(), name.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    if (c.size() == name.size() && std::equal(c.begin(), c.end(), name.begin(), [](char a, char b) {
+          return std::tolower(a) == std::tolower(b);
+        })) {
       return int(i);
     }
   }
@@ -256,14 +261,16 @@ std::string DriftMessage(const Drift& drift, const TableCopyPlan& copy, const Ta
   const std::string dest = DisplayName(plan.destination);
   std::string out = "schema drift since the copy, so this table is not synced:";
   if (!drift.added.empty()) {
-    out += fmt::format(" column(s) {} are at the source but not in destination table {} (added "
-                       "at the source, or dropped or renamed at the destination);",
-                       Joined(drift.added), dest);
+    out += fmt::format(
+        " column(s) {} are at the source but not in destination table {} (added "
+        "at the source, or dropped or renamed at the destination);",
+        Joined(drift.added), dest);
   }
   if (!drift.dropped.empty()) {
-    out += fmt::format(" column(s) {} of destination table {} are not at the source (dropped or "
-                       "renamed at the source, or added at the destination);",
-                       Joined(drift.dropped), dest);
+    out += fmt::format(
+        " column(s) {} of destination table {} are not at the source (dropped or "
+        "renamed at the source, or added at the destination);",
+        Joined(drift.dropped), dest);
   }
   if (!drift.retyped.empty()) {
     std::string types;
@@ -276,15 +283,16 @@ std::string DriftMessage(const Drift& drift, const TableCopyPlan& copy, const Ta
       }
       std::optional<int> at_s = s ? FindByName(*s, name) : std::nullopt;
       std::optional<int> at_d = d ? FindByName(*d, name) : std::nullopt;
-      types += fmt::format("{}{} ({} at the source, {} at the destination)",
-                           types.empty() ? "" : ", ", name,
-                           at_s ? s->columns[size_t(*at_s)].type.native : "?",
-                           at_d ? d->columns[size_t(*at_d)].type.native : "?");
+      types +=
+          fmt::format("{}{} ({} at the source, {} at the destination)", types.empty() ? "" : ", ",
+                      name, at_s ? s->columns[size_t(*at_s)].type.native : "?",
+                      at_d ? d->columns[size_t(*at_d)].type.native : "?");
     }
-    out += fmt::format(" column(s) {} changed type since the copy (ferry does not change a "
-                       "column's type, nor sync values into a column of another type: alter it "
-                       "yourself);",
-                       types);
+    out += fmt::format(
+        " column(s) {} changed type since the copy (ferry does not change a "
+        "column's type, nor sync values into a column of another type: alter it "
+        "yourself);",
+        types);
   }
   (void)copy;
   out += drift.retyped.empty()
@@ -383,8 +391,8 @@ class Syncer {
     } else if (std::optional<LogConsumer> registered =
                    tracker.Registration(copy.source, consumer_.id);
                registered &&
-               (!recorded ||
-                CopiedSince(store_, copy.destination.name, registered->updated_at))) {
+               (!recorded || CopiedSince(store_, copy.destination.name, registered->updated_at,
+                                         /*same_second=*/true))) {
       applied = registered->applied;
     } else if (recorded && at->mode == "resync" && position.generation == generation.generation) {
       throw Error(ErrorCode::kResyncNeeded,
@@ -505,17 +513,17 @@ class Syncer {
   // A gap in the change log for this destination: from now on the log keeps every entry after
   // its current end for it (it is registered there), its position says it waits for a full
   // copy of the table, and the table is refused.
-  [[noreturn]] void Refuse(ChangeTracker& tracker, SyncStateStore& state,
-                           const TableCopyPlan& copy, LogConsumer me, const std::string& why) {
+  [[noreturn]] void Refuse(ChangeTracker& tracker, SyncStateStore& state, const TableCopyPlan& copy,
+                           LogConsumer me, const std::string& why) {
     me.generation = tracker.Generation(copy.source).generation;
     me.applied = tracker.StableSequence(copy.source);
     tracker.Join(copy.source, me);
     state.Set(copy.destination.name,
               SyncPosition{"resync", FormatPosition(me.generation, me.applied), ""});
-    throw Error(ErrorCode::kResyncNeeded,
-                fmt::format("changes are missing for this destination: {}; {}", why,
-                            CopyAgainAdvice(copy)),
-                ErrorContext{DisplayName(copy.source.name), "", "", ""});
+    throw Error(
+        ErrorCode::kResyncNeeded,
+        fmt::format("changes are missing for this destination: {}; {}", why, CopyAgainAdvice(copy)),
+        ErrorContext{DisplayName(copy.source.name), "", "", ""});
   }
 
   // A log batch collapsed to its keys: every changed key's row is read again as it is now (a
@@ -570,9 +578,9 @@ class Syncer {
     }
     // Without a lower bound the range still skips rows whose watermark is NULL, which no mark
     // can ever select; the full copy brought them.
-    out.upserted = Apply(prepared, read, std::nullopt,
-                         state.SetSql(copy.destination.name,
-                                      {"watermark", *mark, "", ShapeText(*prepared.plan)}));
+    out.upserted = Apply(
+        prepared, read, std::nullopt,
+        state.SetSql(copy.destination.name, {"watermark", *mark, "", ShapeText(*prepared.plan)}));
     out.position = *mark;
     ++out.batches;
   }
@@ -718,7 +726,10 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
         if (at && at->shape != shape) {
           std::vector<std::string> retyped = Retyped(at->shape, shape);
           if (!retyped.empty() &&
-              !CopiedSince(*store, prepared.plan->destination, at->updated_at)) {
+              // A copy in the second the shape was recorded is likely the one it was recorded
+              // after: only a later copy ends a retype's refusal.
+              !CopiedSince(*store, prepared.plan->destination, at->updated_at,
+                           /*same_second=*/false)) {
             drift.retyped = std::move(retyped);
           } else if (drift.empty()) {
             state->SetShape(prepared.plan->destination, shape);
@@ -731,8 +742,7 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
     }
     if (drift.empty()) continue;
     if (!options.apply_schema_changes || !drift.retyped.empty()) {
-      drift_errors[i] =
-          DriftMessage(drift, prepared.copy, *prepared.plan, source, destination);
+      drift_errors[i] = DriftMessage(drift, prepared.copy, *prepared.plan, source, destination);
       continue;
     }
     try {
@@ -762,8 +772,8 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
       std::string what;
       if (!drift.added.empty()) what += "added column(s) " + Joined(drift.added);
       if (!drift.dropped.empty()) {
-        what += (what.empty() ? "" : "; ") + std::string("dropped column(s) ") +
-                Joined(drift.dropped);
+        what +=
+            (what.empty() ? "" : "; ") + std::string("dropped column(s) ") + Joined(drift.dropped);
       }
       applied_changes[i] = what;
       changed = true;
@@ -1077,9 +1087,10 @@ std::string RegisterCopyWithChangeLogs(Endpoint& source, Endpoint& destination,
       c.applied = tracker->StableSequence(table);
       tracker->Join(table, c, /*keep=*/true);
     } catch (const Error& e) {
-      return fmt::format("{}: this destination could not register with the change log ({}); "
-                         "its first sync may have to copy the table again",
-                         DisplayName(name), e.what());
+      return fmt::format(
+          "{}: this destination could not register with the change log ({}); "
+          "its first sync may have to copy the table again",
+          DisplayName(name), e.what());
     }
   }
   return "";

@@ -32,15 +32,16 @@ namespace {
 
 // A keyless table (a doubled unit shows as extra rows, nothing refuses them) and a keyed one.
 void Seed(TestDatabase& source, int keyless_rows = 60000, int keyed_rows = 120000) {
-  source.Exec("CREATE TABLE events (id integer NOT NULL, v text NOT NULL);\n"
-              "INSERT INTO events SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, " +
-              std::to_string(keyless_rows) +
-              ") g;\n"
-              "CREATE TABLE big (id integer PRIMARY KEY, v text NOT NULL);\n"
-              "INSERT INTO big SELECT g, repeat(md5(g::text), 6) FROM generate_series(1, " +
-              std::to_string(keyed_rows) +
-              ") g;\n"
-              "ANALYZE");
+  source.Exec(
+      "CREATE TABLE events (id integer NOT NULL, v text NOT NULL);\n"
+      "INSERT INTO events SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, " +
+      std::to_string(keyless_rows) +
+      ") g;\n"
+      "CREATE TABLE big (id integer PRIMARY KEY, v text NOT NULL);\n"
+      "INSERT INTO big SELECT g, repeat(md5(g::text), 6) FROM generate_series(1, " +
+      std::to_string(keyed_rows) +
+      ") g;\n"
+      "ANALYZE");
 }
 
 void CheckSame(TestDatabase& source, TestDatabase& dest) {
@@ -544,8 +545,7 @@ TEST_CASE(
     INFO(chosen.output);
     CHECK(chosen.exit_code == 0);
     CHECK(Value(dest, "SELECT count(*) FROM ops.ferry_runs") == 1);
-    FerryResult listed =
-        RunFerry("status --state-schema ops --dest " + ShellQuote(dest.Url()));
+    FerryResult listed = RunFerry("status --state-schema ops --dest " + ShellQuote(dest.Url()));
     INFO(listed.output);
     CHECK(listed.exit_code == 0);
     CHECK(listed.output.find("done") != std::string::npos);

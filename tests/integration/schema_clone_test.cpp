@@ -42,14 +42,15 @@ std::string Port(const char* variable, const char* fallback) {
 }
 
 // The schema as the engine's own dump tool prints it, without what names the database or the
-// moment, and without ferry's own run state (ferry_* tables).
+// moment, and without ferry's own run state (schema ferry_state, ferry_* tables).
 std::string EngineSchema(TestDatabase& db) {
   std::string text;
   switch (db.db()) {
     case Db::kPostgres:
-      text = Capture("PGPASSWORD=" + ShellQuote(TestPassword()) +
-                     " pg_dump --schema-only -h 127.0.0.1 -p " +
-                     Port("FERRY_TEST_PG_PORT", "54329") + " -U ferry -T 'ferry_*' " + db.name());
+      text =
+          Capture("PGPASSWORD=" + ShellQuote(TestPassword()) +
+                  " pg_dump --schema-only -h 127.0.0.1 -p " + Port("FERRY_TEST_PG_PORT", "54329") +
+                  " -U ferry -T 'ferry_*' -N ferry_state " + db.name());
       break;
     case Db::kMariaDB:
       text = Capture("MYSQL_PWD=" + ShellQuote(TestPassword()) +
