@@ -165,6 +165,22 @@ PlannedUnit ToPlannedUnit(const KeyRange& range) {
   return PlannedUnit{range.lo, range.hi, range.null_keys, range.by_location};
 }
 
+std::string DdlFingerprint(const TablePlan& t) {
+  json columns = json::array();
+  for (const PlannedColumn& c : t.columns) columns.push_back({c.destination, c.destination_type});
+  json indexes = json::array();
+  for (const PlannedIndex& i : t.indexes) {
+    indexes.push_back({i.name, i.columns, i.unique, i.native_definition});
+  }
+  json fks = json::array();
+  for (const PlannedForeignKey& f : t.foreign_keys) {
+    fks.push_back(
+        {f.name, f.columns, Name(f.references), f.referenced_columns, f.on_delete, f.on_update});
+  }
+  const std::string text = json{Name(t.destination), columns, t.primary_key, indexes, fks}.dump();
+  return fmt::format("xxh64:{:016x}", XXH64(text.data(), text.size(), 0));
+}
+
 std::string PlanToJson(const Plan& plan) {
   json tables = json::array();
   for (const TablePlan& t : plan.tables) {
@@ -215,6 +231,7 @@ std::string PlanToJson(const Plan& plan) {
          {"primary_key", t.primary_key},
          {"indexes", indexes},
          {"foreign_keys", fks},
+         {"ddl_fingerprint", DdlFingerprint(t)},
          {"estimated_rows", t.estimated_rows},
          {"estimated_bytes", t.estimated_bytes},
          {"estimated_seconds", t.estimated_seconds},
@@ -353,6 +370,9 @@ Plan PlanFromJson(const std::string& text, const std::string& file) {
         t.foreign_keys.push_back(std::move(fk));
       }
     }
+    // A plan of an older ferry has none: taken as ferry wrote it.
+    const std::string ddl = r.String(j, path, "ddl_fingerprint", false);
+    t.ddl_edited = !ddl.empty() && ddl != DdlFingerprint(t);
     t.estimated_rows = r.Int(j, path, "estimated_rows", -1);
     t.estimated_bytes = r.Int(j, path, "estimated_bytes", -1);
     t.estimated_seconds = r.Number(j, path, "estimated_seconds", -1);

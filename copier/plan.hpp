@@ -68,6 +68,10 @@ struct TablePlan {
   std::vector<ShapeColumn> source_shape;
   std::vector<std::string> source_key;  // the source's primary key, part of its shape
   std::string fingerprint;
+  // Read from a plan file whose DDL (destination name, columns and types, keys, indexes,
+  // foreign keys) differs from what `ferry plan` wrote there: a person edited it, so the tables
+  // are made as the file says, not cloned from the source.
+  bool ddl_edited = false;
   int64_t estimated_rows = -1;
   int64_t estimated_bytes = -1;
   double estimated_seconds = -1;
@@ -89,6 +93,9 @@ std::vector<ShapeColumn> ShapeOf(const Table& table);
 // How `now` differs from the shape a plan recorded, one sentence per difference; empty when
 // it has not drifted.
 std::vector<std::string> ShapeDrift(const TablePlan& plan, const Table& now);
+
+// A hash of what a table's DDL is made from in the plan (TablePlan::ddl_edited).
+std::string DdlFingerprint(const TablePlan& table);
 
 std::string PlanToJson(const Plan& plan);
 // Throws Error(kUsage) naming `file`, the JSON path ("tables[3].units[0].lo") and the problem.

@@ -695,8 +695,32 @@ CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& original
   // are in; then its sequences, as the source's stand.
   if (clone && !StopRequested()) {
     for (auto& [table, error] : clone->CreateAfterData(destination, engine.writers, resuming)) {
-      auto at = std::find_if(report.tables.begin(), report.tables.end(),
-                             [&](const TableOutcome& t) { return t.destination == table; });
+      // The dump names a table as the source does (MariaDB: in the source's database).
+      auto at = std::find_if(
+          report.tables.begin(), report.tables.end(),
+          [&](const TableOutcome& t) { return t.destination == table || t.source == table; });
+      // The dump keeps a foreign key to a table outside the copy's scope, which cannot be made
+      // here: skipped and said, as ferry's own DDL does (ferry check says it first). MariaDB
+      // adds a table's keys in one statement whose error does not name the referenced table.
+      std::vector<std::string> out_of_scope;
+      if (at != report.tables.end() &&
+          (error.rfind("fk constraint", 0) == 0 || error.rfind("foreign key check", 0) == 0)) {
+        const TablePlan& planned = plan.tables[size_t(at - report.tables.begin())];
+        bool named = false, all_out = true;
+        for (const PlannedForeignKey& fk : planned.foreign_keys) {
+          if (ReferencesInScope(plan, fk)) {
+            all_out = false;
+            continue;
+          }
+          out_of_scope.push_back(OutOfScopeNote(fk));
+          named |= error.find(fk.references.name) != std::string::npos;
+        }
+        if (!named && !all_out) out_of_scope.clear();
+      }
+      if (!out_of_scope.empty()) {
+        for (std::string& note : out_of_scope) at->warnings.push_back(std::move(note));
+        continue;
+      }
       (at == report.tables.end() ? report.schema_errors : at->schema_errors).push_back(error);
     }
     if (!plan.schema_only) {

@@ -74,6 +74,12 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
                       "is (ferry creates only the missing tables)",
                       DisplayName(t.destination)));
     }
+    if (t.ddl_edited) {
+      return refuse(
+          fmt::format("the plan file's columns, keys or indexes of table {} were edited, "
+                      "so the tables are made as the file says",
+                      DisplayName(t.source)));
+    }
     if (!SameName(t, from, to)) {
       return refuse(fmt::format("table {} is renamed to {}", DisplayName(t.source),
                                 DisplayName(t.destination)));
