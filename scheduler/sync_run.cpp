@@ -127,14 +127,12 @@ std::string CopyAgainAdvice(const TableCopyPlan& copy) {
       DisplayName(copy.source.name));
 }
 
-// Whether a `ferry run` that started at or after `since` copied destination `table` completely.
-// Timestamps are to the second, so a run of the same second as `since` may have started before
-// it: `same_second` says whether such a run counts.
-bool CopiedSince(RunStore& store, const TableName& table, const std::string& since,
-                 bool same_second) {
+// Whether a `ferry run` that started after `since` copied destination `table` completely.
+// Timestamps are to the second, and a run of the same second as `since` may have started before
+// it (the copy a refused sync followed, say): only a later second proves the copy came after.
+bool CopiedSince(RunStore& store, const TableName& table, const std::string& since) {
   for (const RunRecord& r : store.Runs()) {
-    if (r.command != "run" || r.status == RunStatus::kRunning) continue;
-    if (r.started_at < since || (!same_second && r.started_at == since)) continue;
+    if (r.command != "run" || r.status == RunStatus::kRunning || r.started_at <= since) continue;
     for (const TableRecord& t : store.Tables(r.id)) {
       if (t.destination == table && t.state == "done") return true;
     }
@@ -391,8 +389,7 @@ class Syncer {
     } else if (std::optional<LogConsumer> registered =
                    tracker.Registration(copy.source, consumer_.id);
                registered &&
-               (!recorded || CopiedSince(store_, copy.destination.name, registered->updated_at,
-                                         /*same_second=*/true))) {
+               (!recorded || CopiedSince(store_, copy.destination.name, registered->updated_at))) {
       applied = registered->applied;
     } else if (recorded && at->mode == "resync" && position.generation == generation.generation) {
       throw Error(ErrorCode::kResyncNeeded,
@@ -726,10 +723,7 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
         if (at && at->shape != shape) {
           std::vector<std::string> retyped = Retyped(at->shape, shape);
           if (!retyped.empty() &&
-              // A copy in the second the shape was recorded is likely the one it was recorded
-              // after: only a later copy ends a retype's refusal.
-              !CopiedSince(*store, prepared.plan->destination, at->updated_at,
-                           /*same_second=*/false)) {
+              !CopiedSince(*store, prepared.plan->destination, at->updated_at)) {
             drift.retyped = std::move(retyped);
           } else if (drift.empty()) {
             state->SetShape(prepared.plan->destination, shape);

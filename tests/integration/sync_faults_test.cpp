@@ -71,6 +71,14 @@ void Copy(TestDatabase& source, TestDatabase& dest, const std::string& extra = "
   REQUIRE(r.exit_code == 0);
 }
 
+// The copy a refused sync waits for. Run state is timed to the second, and only a copy of a
+// later second than the refusal counts (one of the same second may have come before it), so a
+// second passes first, as it does when a person reads the refusal and acts on it.
+void CopyAfterRefusal(TestDatabase& source, TestDatabase& dest, const std::string& extra) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  Copy(source, dest, extra);
+}
+
 bool Has(const FerryResult& r, const std::string& text) {
   return r.output.find(text) != std::string::npos;
 }
@@ -117,11 +125,13 @@ TEST_CASE(
       // Interleaved: each sync purges what it applied, but only below what the other applied.
       source.Exec("UPDATE items SET qty = -1 WHERE id <= 40;\nDELETE FROM items WHERE id > 190");
       REQUIRE(Ferry("sync" + Ends(source, one)).exit_code == 0);
-      source.Exec("UPDATE items SET name = 'second' WHERE id BETWEEN 30 AND 60;\n"
-                  "INSERT INTO items VALUES (500, 'new', 5)");
+      source.Exec(
+          "UPDATE items SET name = 'second' WHERE id BETWEEN 30 AND 60;\n"
+          "INSERT INTO items VALUES (500, 'new', 5)");
       REQUIRE(Ferry("sync" + Ends(source, two)).exit_code == 0);
-      source.Exec("DELETE FROM items WHERE id BETWEEN 50 AND 55;\n"
-                  "UPDATE items SET qty = 3 WHERE id = 500");
+      source.Exec(
+          "DELETE FROM items WHERE id BETWEEN 50 AND 55;\n"
+          "UPDATE items SET qty = 3 WHERE id = 500");
       REQUIRE(Ferry("sync" + Ends(source, one)).exit_code == 0);
       REQUIRE(Ferry("sync" + Ends(source, two)).exit_code == 0);
       CHECK(Items(one) == Items(source));
@@ -150,7 +160,7 @@ TEST_CASE(
       CHECK(Items(two) != Items(source));
       // A second try still waits for the copy; after it, sync goes on from there.
       CHECK(Ferry("sync" + Ends(source, two)).exit_code == 7);
-      Copy(source, two, " --truncate --include items");
+      CopyAfterRefusal(source, two, " --truncate --include items");
       source.Exec("UPDATE items SET qty = 79 WHERE id = 121");
       REQUIRE(Ferry("sync" + Ends(source, two)).exit_code == 0);
       CHECK(Items(two) == Items(source));
@@ -178,11 +188,13 @@ TEST_CASE(
       REQUIRE(Ferry("sync" + Ends(source, dest)).exit_code == 0);
 
       Track(source, "disable", " --include items");
-      source.Exec("UPDATE items SET qty = -5 WHERE id <= 100;\n"
-                  "DELETE FROM items WHERE id > 150");  // 100 updates, 50 deletes, unlogged
+      source.Exec(
+          "UPDATE items SET qty = -5 WHERE id <= 100;\n"
+          "DELETE FROM items WHERE id > 150");  // 100 updates, 50 deletes, unlogged
       Track(source, "enable", " --include items");
-      source.Exec("UPDATE items SET name = 'logged' WHERE id BETWEEN 101 AND 110;\n"
-                  "UPDATE notes SET body = 'changed' WHERE id = 2");
+      source.Exec(
+          "UPDATE items SET name = 'logged' WHERE id BETWEEN 101 AND 110;\n"
+          "UPDATE notes SET body = 'changed' WHERE id = 2");
       FerryResult gap = Ferry("sync" + Ends(source, dest));
       CHECK(gap.exit_code == 7);
       CHECK(Has(gap, "items: COPY AGAIN"));
@@ -195,7 +207,7 @@ TEST_CASE(
       FerryResult waiting = Ferry("sync" + Ends(source, dest));
       CHECK(waiting.exit_code == 7);
       CHECK(Has(waiting, "still waiting for a full copy"));
-      Copy(source, dest, " --truncate --include items");
+      CopyAfterRefusal(source, dest, " --truncate --include items");
       source.Exec("UPDATE items SET qty = 9 WHERE id = 3");
       FerryResult after = Ferry("sync" + Ends(source, dest));
       REQUIRE(after.exit_code == 0);
@@ -221,8 +233,9 @@ TEST_CASE(
       const std::string notes = "SELECT id, body FROM notes ORDER BY id";
 
       // A column dropped at the source.
-      source.Exec("ALTER TABLE items DROP COLUMN qty;\nUPDATE items SET name = 'x' WHERE id = 1;\n"
-                  "UPDATE notes SET body = 'one' WHERE id = 1");
+      source.Exec(
+          "ALTER TABLE items DROP COLUMN qty;\nUPDATE items SET name = 'x' WHERE id = 1;\n"
+          "UPDATE notes SET body = 'one' WHERE id = 1");
       FerryResult dropped = Ferry("sync" + Ends(source, dest));
       CHECK(dropped.exit_code == 1);
       CHECK(Has(dropped, "schema drift"));
@@ -314,8 +327,9 @@ TEST_CASE(
       Track(source, "enable");
       Copy(source, dest);
       const std::vector<std::string> copied = Items(dest);
-      source.Exec("UPDATE items SET qty = 1 WHERE id BETWEEN 10 AND 20;\n"
-                  "DELETE FROM items WHERE id > 90");
+      source.Exec(
+          "UPDATE items SET qty = 1 WHERE id BETWEEN 10 AND 20;\n"
+          "DELETE FROM items WHERE id > 90");
       // A destination session holds a row the sync's batch deletes, so the batch is in flight
       // (its transaction open, waiting for the row lock) when the signal arrives.
       ferry::odbc::Connection blocker(dest.Odbc(), "blocker");
@@ -368,8 +382,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("a sync whose process died is shown as interrupted, never as running",
-          "[sync][signal]") {
+TEST_CASE("a sync whose process died is shown as interrupted, never as running", "[sync][signal]") {
   TestDatabase source(Db::kPostgres, "dead_src");
   TestDatabase dest(Db::kPostgres, "dead_dst");
   CreateItems(source, 50);
