@@ -389,6 +389,9 @@ TEST_CASE("a sync whose process died is shown as interrupted, never as running",
   Track(source, "enable");
   Copy(source, dest);
   source.Exec("UPDATE items SET qty = 2 WHERE id <= 20");
+  // Runs are ordered by their start to the second: the sync is to be the newest, which status
+  // details.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   setenv("FERRY_TEST_CRASH", "after-commit:1", 1);
   FerryResult killed = RunFerry("sync" + Ends(source, dest) + " --keys-per-batch 5");
   unsetenv("FERRY_TEST_CRASH");
