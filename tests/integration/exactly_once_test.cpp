@@ -81,29 +81,6 @@ int64_t UnitsDone(TestDatabase& dest) {
   return Value(dest, "SELECT count(*) FROM ferry_units WHERE state = 'done'");
 }
 
-// The ferry processes whose command line names `dest`.
-std::vector<pid_t> FerryPids(const TestDatabase& dest) {
-  std::vector<pid_t> found;
-  DIR* dir = opendir("/proc");
-  if (!dir) return found;
-  while (dirent* entry = readdir(dir)) {
-    pid_t pid = pid_t(std::atoi(entry->d_name));
-    if (pid <= 0) continue;
-    std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.rfind(FERRY_BINARY, 0) == 0 && cmdline.find(dest.name()) != std::string::npos) {
-      found.push_back(pid);
-    }
-  }
-  closedir(dir);
-  return found;
-}
-
-pid_t FerryPid(const TestDatabase& dest) {
-  std::vector<pid_t> pids = FerryPids(dest);
-  return pids.empty() ? 0 : pids.front();
-}
-
 // Runs ferry in the background; `during` is called about every 20 ms while it runs, with its
 // process id, until it returns true.
 FerryResult RunWhile(const std::string& args, const TestDatabase& dest,

@@ -12,8 +12,8 @@
 
 #include <chrono>
 #include <exception>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -76,25 +76,6 @@ std::string Args(TestDatabase& source, TestDatabase& dest, const std::string& mo
                  const std::string& workers = "--readers 2 --writers 2") {
   return "run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()) +
          " --partitions 8 --batch-rows 2000 " + workers + " " + more;
-}
-
-// The ferry process writing into `dest` (found by its command line), or 0.
-pid_t FerryPid(const TestDatabase& dest) {
-  DIR* dir = opendir("/proc");
-  if (!dir) return 0;
-  pid_t found = 0;
-  while (dirent* entry = readdir(dir)) {
-    pid_t pid = pid_t(std::atoi(entry->d_name));
-    if (pid <= 0) continue;
-    std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.rfind(FERRY_BINARY, 0) == 0 && cmdline.find(dest.name()) != std::string::npos) {
-      found = pid;
-      break;
-    }
-  }
-  closedir(dir);
-  return found;
 }
 
 // Runs ferry in the background; `during` is called about every 20 ms while it runs, with the

@@ -88,25 +88,6 @@ std::string ConsumerId(TestDatabase& dest) {
   return dest.QueryValue("SELECT position FROM ferry_sync_state WHERE mode = 'identity'");
 }
 
-// The ferry process whose command line names `dest`'s database, or 0.
-pid_t FerryPid(const TestDatabase& dest) {
-  DIR* dir = opendir("/proc");
-  if (!dir) return 0;
-  pid_t found = 0;
-  while (dirent* entry = readdir(dir)) {
-    pid_t pid = pid_t(std::atoi(entry->d_name));
-    if (pid <= 0) continue;
-    std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.rfind(FERRY_BINARY, 0) == 0 && cmdline.find(dest.name()) != std::string::npos) {
-      found = pid;
-      break;
-    }
-  }
-  closedir(dir);
-  return found;
-}
-
 }  // namespace
 
 TEST_CASE(

@@ -1,5 +1,6 @@
 #include "tests/support/test_database.hpp"
 
+#include <dirent.h>
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <sqlite3.h>
 
@@ -279,6 +282,28 @@ std::string SharedDatasets() {
     if (std::filesystem::exists(p / "chinook" / "Chinook_Sqlite.sql")) return p.string();
   }
   return "";
+}
+
+std::vector<pid_t> FerryPids(const TestDatabase& db) {
+  std::vector<pid_t> found;
+  DIR* dir = opendir("/proc");
+  if (!dir) return found;
+  while (dirent* entry = readdir(dir)) {
+    pid_t pid = pid_t(std::atoi(entry->d_name));
+    if (pid <= 0) continue;
+    std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.rfind(FERRY_BINARY, 0) == 0 && cmdline.find(db.name()) != std::string::npos) {
+      found.push_back(pid);
+    }
+  }
+  closedir(dir);
+  return found;
+}
+
+pid_t FerryPid(const TestDatabase& db) {
+  std::vector<pid_t> pids = FerryPids(db);
+  return pids.empty() ? 0 : pids.front();
 }
 
 }  // namespace ferry::test

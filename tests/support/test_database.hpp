@@ -3,6 +3,8 @@
 // a way to run the ferry binary and capture everything it prints.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,5 +60,10 @@ std::string ShellQuote(const std::string& s);
 
 // The shared datasets folder (../shared/datasets next to the checkout), or "" when absent.
 std::string SharedDatasets();
+
+// The ferry processes (this build's binary) whose command line names `db`'s database, found in
+// /proc; FerryPid is the first of them, or 0.
+std::vector<pid_t> FerryPids(const TestDatabase& db);
+pid_t FerryPid(const TestDatabase& db);
 
 }  // namespace ferry::test
