@@ -68,6 +68,25 @@ PipelineCopy::PipelineCopy(MemoryDatabase& source, MemoryDatabase& destination,
                                               source_->info().limits);
 }
 
+int PipelineCopy::PartHolding(int64_t id) const {
+  for (const WorkUnit& unit : units_) {
+    const KeyRange& r = unit.range;
+    if (r.null_keys) continue;
+    if (r.lo && std::stoll(r.lo->front()) > id) continue;
+    if (r.hi && std::stoll(r.hi->front()) <= id) continue;
+    return unit.part;
+  }
+  return -1;
+}
+
+std::vector<int64_t> PipelineCopy::IdsOfPart(int part, const std::vector<int64_t>& ids) const {
+  std::vector<int64_t> out;
+  for (int64_t id : ids) {
+    if (PartHolding(id) == part) out.push_back(id);
+  }
+  return out;
+}
+
 std::vector<UnitJob> PipelineCopy::Jobs() const {
   std::vector<UnitJob> jobs;
   for (const WorkUnit& unit : units_) {

@@ -35,6 +35,9 @@ class PipelineCopy {
                int units);
 
   const std::vector<WorkUnit>& units() const { return units_; }
+  // The part of the unit whose key range holds id `id`, and the ids it holds (of `ids`).
+  int PartHolding(int64_t id) const;
+  std::vector<int64_t> IdsOfPart(int part, const std::vector<int64_t>& ids) const;
   // The jobs of every unit, in part order.
   std::vector<UnitJob> Jobs() const;
   std::vector<UnitResult> Run(const EngineOptions& options,

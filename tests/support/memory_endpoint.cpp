@@ -335,8 +335,14 @@ struct MemoryDatabase::State : memory::Shared {
   std::vector<Refusal> refusals;
   std::vector<Event> events;
 
-  void Record(EventKind kind, const TableName& table, int part, int64_t rows) {
-    events.push_back({kind, table, part, rows, std::chrono::steady_clock::now()});
+  void Record(EventKind kind, const Table& table, int part, const std::vector<StoredRow>& rows) {
+    Value first_key;
+    std::optional<int> column = memory::FaultColumn(table);
+    if (column && !rows.empty()) {
+      first_key = memory::Format(rows.front()[size_t(*column)], table.columns[size_t(*column)]);
+    }
+    events.push_back({kind, table.name, part, int64_t(rows.size()), std::move(first_key),
+                      std::chrono::steady_clock::now()});
   }
 
   // Takes one firing of a matching fault (caller holds the mutex); nullopt when none fires.
@@ -387,7 +393,7 @@ class MemoryReader final : public RowReader {
       : state_(std::move(state)), table_(table), rows_(std::move(rows)), request_(request) {
     for (int c : request.columns) storages_.push_back(StorageOf(table_.columns[size_t(c)].type));
     std::lock_guard lock(state_->mutex);
-    state_->Record(EventKind::kRead, table_.name, request.unit.part, int64_t(rows_.size()));
+    state_->Record(EventKind::kRead, table_, request.unit.part, rows_);
     stall_ = state_->TakeStall(Stage::kRead, table_, rows_);
   }
 
@@ -497,7 +503,7 @@ class MemoryWriter final : public RowWriter {
     std::shared_ptr<Stall> stall;
     {
       std::lock_guard lock(state_->mutex);
-      state_->Record(EventKind::kWrite, table_.name, -1, int64_t(rows.size()));
+      state_->Record(EventKind::kWrite, table_, -1, rows);
       auto fault = state_->Take(FaultKind::kWrite, table_, [&](const Fault& f) {
         return memory::AnyHolds(table_, rows, f.key);
       });
@@ -526,11 +532,11 @@ class MemoryWriter final : public RowWriter {
       // The run-state statements run in the same transaction: they may still refuse it.
       memory::RunStatements(*state_, finish_sql);
       stored = std::move(after);
-      state_->Record(EventKind::kCommit, table_.name, -1, int64_t(staged_.size()));
+      state_->Record(EventKind::kCommit, table_, -1, staged_);
       reply_lost = state_->Take(FaultKind::kReply, table_, [&](const Fault& f) {
                             return memory::AnyHolds(table_, staged_, f.key);
                           }).has_value();
-      if (reply_lost) state_->Record(EventKind::kReplyLost, table_.name, -1, 0);
+      if (reply_lost) state_->Record(EventKind::kReplyLost, table_, -1, staged_);
     }
     staged_.clear();
     if (reply_lost) throw ConnectionLost("server closed the connection unexpectedly");
@@ -538,7 +544,7 @@ class MemoryWriter final : public RowWriter {
 
   void Rollback() override {
     std::lock_guard lock(state_->mutex);
-    state_->Record(EventKind::kRollback, table_.name, -1, int64_t(staged_.size()));
+    state_->Record(EventKind::kRollback, table_, -1, staged_);
     staged_.clear();
   }
 

@@ -73,6 +73,7 @@ struct Event {
   TableName table;
   int part = -1;  // the work unit's part (reads only; -1 elsewhere)
   int64_t rows = 0;
+  Value first_key;  // the first key column's value in the first row read, written or committed
   std::chrono::steady_clock::time_point at;
 };
 
