@@ -111,6 +111,13 @@ std::vector<UnitResult> PipelineCopy::Run(
   return RunPipeline(*source_, *destination_, options, Jobs(), 1, progress, table_done);
 }
 
+std::vector<UnitResult> PipelineCopy::Run(
+    const EngineOptions& options, const std::vector<UnitJob>& jobs,
+    const std::function<void(const PipelineProgress&)>& progress) {
+  source_->BeginSnapshot(Consistency::kSnapshot);
+  return RunPipeline(*source_, *destination_, options, jobs, 1, progress);
+}
+
 StopGuard::StopGuard() {
   ClearStopRequest();
 }

@@ -43,6 +43,9 @@ class PipelineCopy {
   std::vector<UnitResult> Run(const EngineOptions& options,
                               const std::function<void(const PipelineProgress&)>& progress = {},
                               const std::function<void(size_t)>& table_done = {});
+  // The same with jobs the caller completed (Jobs() with finish and committed, say).
+  std::vector<UnitResult> Run(const EngineOptions& options, const std::vector<UnitJob>& jobs,
+                              const std::function<void(const PipelineProgress&)>& progress = {});
 
  private:
   std::unique_ptr<Endpoint> source_;

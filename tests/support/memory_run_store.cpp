@@ -218,7 +218,7 @@ std::unique_ptr<RunStore> NewRunStore(std::shared_ptr<Shared> shared, const std:
 void RunStatements(Shared& shared, const std::vector<std::string>& statements) {
   for (const std::string& statement : statements) {
     const std::vector<std::string> f = Split(statement);
-    if (f.size() != 10 || f[0] != kUnitDone) {
+    if (f.size() != 9 || f[0] != kUnitDone) {
       throw StateError(fmt::format("syntax error in \"{}\"", statement), "42601");
     }
     RunState& state = shared.run_states[f[1]];
