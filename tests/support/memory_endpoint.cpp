@@ -236,11 +236,13 @@ bool InRange(const Table& table, const KeyRange& range, const StoredRow& row) {
   return true;
 }
 
-// The column a fault's key is a value of: the table's first key column.
+// The column a fault's key is a value of: the table's first key column, or its first column
+// while it has no key (a destination table whose key is built after the load).
 std::optional<int> FaultColumn(const Table& table) {
   std::vector<int> key = table.RowKey();
-  if (key.empty()) return std::nullopt;
-  return key.front();
+  if (!key.empty()) return key.front();
+  if (table.columns.empty()) return std::nullopt;
+  return 0;
 }
 
 bool Holds(const Table& table, const StoredRow& row, const Value& key) {

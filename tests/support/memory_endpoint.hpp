@@ -100,8 +100,8 @@ class MemoryDatabase {
   std::optional<Table> Describe(const TableName& table) const;
   bool Exists(const TableName& table) const;
 
-  // Faults. A unit is named by a key it holds (the first key column's value; nullopt: every
-  // unit of the table). Each fires `times` times, then the unit works. A read fault fires when
+  // Faults. A unit is named by a key it holds (the first key column's value, the first
+  // column's in a table without a key; nullopt: every unit of the table). Each fires `times` times, then the unit works. A read fault fires when
   // the unit's read has returned `after_batches` batches; a write fault on the write of the
   // batch that holds `key` (any batch when `key` is nullopt).
   void FailRead(const TableName& table, Value key, int times, Error error, int after_batches = 0);
