@@ -332,6 +332,7 @@ struct Refusal {
 }  // namespace
 
 struct MemoryDatabase::State : memory::Shared {
+  bool reachable = true;
   std::vector<Fault> faults;
   std::vector<StallAt> stalls;
   std::vector<Refusal> refusals;
@@ -370,6 +371,11 @@ struct MemoryDatabase::State : memory::Shared {
     return nullptr;
   }
 
+  // Throws while the server is away (caller holds the mutex).
+  void CheckReachable() const {
+    if (!reachable) throw ConnectionLost("could not connect to server: Connection refused");
+  }
+
   StoredTable& Get(const TableName& name) {
     auto it = tables.find(name);
     if (it == tables.end()) {
@@ -406,6 +412,7 @@ class MemoryReader final : public RowReader {
     }
     {
       std::lock_guard lock(state_->mutex);
+      state_->CheckReachable();
       auto fault = state_->Take(FaultKind::kRead, table_, [&](const Fault& f) {
         return f.after_batches == batches_ && memory::AnyHolds(table_, rows_, f.key);
       });
@@ -451,6 +458,7 @@ class MemoryReadSession final : public ReadSession {
     std::vector<StoredRow> rows;
     {
       std::lock_guard lock(state_->mutex);
+      state_->CheckReachable();
       const Tables& tables = snapshot_ ? *snapshot_ : state_->tables;
       auto it = tables.find(request.table->name);
       if (it == tables.end()) {
@@ -505,6 +513,7 @@ class MemoryWriter final : public RowWriter {
     std::shared_ptr<Stall> stall;
     {
       std::lock_guard lock(state_->mutex);
+      state_->CheckReachable();
       state_->Record(EventKind::kWrite, table_, -1, rows);
       auto fault = state_->Take(FaultKind::kWrite, table_, [&](const Fault& f) {
         return memory::AnyHolds(table_, rows, f.key);
@@ -527,6 +536,7 @@ class MemoryWriter final : public RowWriter {
     bool reply_lost = false;
     {
       std::lock_guard lock(state_->mutex);
+      state_->CheckReachable();
       StoredTable& stored = state_->Get(table_.name);
       StoredTable after = stored;
       Apply(after);
@@ -818,9 +828,13 @@ class MemoryEndpoint final : public Endpoint {
   }
 
   std::unique_ptr<ReadSession> OpenReadSession() override {
+    std::lock_guard lock(state_->mutex);
+    state_->CheckReachable();
     return std::make_unique<MemoryReadSession>(state_, snapshot_);
   }
   std::unique_ptr<WriteSession> OpenWriteSession() override {
+    std::lock_guard lock(state_->mutex);
+    state_->CheckReachable();
     return std::make_unique<MemoryWriteSession>(state_);
   }
   std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override {
@@ -954,6 +968,11 @@ void MemoryDatabase::RefuseValue(const TableName& table, const std::string& colu
 void MemoryDatabase::TakeOverRun(const std::string& prefix, const std::string& run) {
   std::lock_guard lock(state_->mutex);
   memory::TakeOver(*state_, prefix, run);
+}
+
+void MemoryDatabase::SetReachable(bool reachable) {
+  std::lock_guard lock(state_->mutex);
+  state_->reachable = reachable;
 }
 
 std::vector<Event> MemoryDatabase::Events() const {

@@ -114,6 +114,9 @@ class MemoryDatabase {
   void RefuseValue(const TableName& table, const std::string& column, const std::string& value);
   // Another process claims recorded run `run` (a new owner token): this one's commits fail.
   void TakeOverRun(const std::string& prefix, const std::string& run);
+  // The server goes away (false) or comes back (true): while it is away, opening a session and
+  // every read, write and commit on one fails with ConnectionLost(), as a restart would.
+  void SetReachable(bool reachable);
 
   std::vector<Event> Events() const;
   // Read attempts of `table`'s unit `part`, and when each began.

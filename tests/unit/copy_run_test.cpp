@@ -286,3 +286,55 @@ TEST_CASE("a run another process took over commits nothing more and says who hol
   CHECK(Ids(ends.destination.Rows(table)) != Range(1, 1000));
   CHECK(ends.destination.Rows(table).size() < 1000);
 }
+
+TEST_CASE("a run whose source goes away is recorded interrupted with the units it committed, and "
+          "resumes to every row exactly once",
+          "[run][resume]") {
+  StopGuard guard;
+  Ends ends;
+  const TableName table = CreateNumberedTable(ends.source, "orders", 2000);
+  ends.partitions.units = 8;
+  ends.options.engine.readers = 1;
+  ends.options.engine.writers = 1;
+  ends.options.engine.max_attempts = 3;
+  // The source goes away as the unit holding id 1000 begins its read, and stays away through
+  // every retry and every new session.
+  std::shared_ptr<Stall> stall = ends.source.StallUnit(table, "1000", Stage::kRead);
+  Watcher watcher([&] {
+    if (stall->Reached()) {
+      ends.source.SetReachable(false);
+      stall->Release();
+    }
+  });
+
+  std::string run_id;
+  try {
+    ends.Recorded(watcher);
+    FAIL("the run ended although its source was gone");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kInterrupted);
+    CHECK(std::string(e.what()).find("`ferry run --resume` continues it") != std::string::npos);
+  }
+  stall->Release();
+  std::unique_ptr<RunStore> store = ends.destination.OpenRunStore();
+  REQUIRE(store->Runs().size() == 1);
+  const RunRecord interrupted = store->Runs().front();
+  CHECK(interrupted.status == RunStatus::kInterrupted);
+  int64_t recorded_rows = 0;
+  int done = 0;
+  for (const UnitRecord& u : store->Units(interrupted.id)) {
+    recorded_rows += u.rows;
+    done += u.state == "done";
+  }
+  CHECK(done > 0);
+  CHECK(done < 8);
+  CHECK(int64_t(ends.destination.Rows(table).size()) == recorded_rows);
+
+  ends.source.SetReachable(true);
+  Watcher quiet;
+  RecordedRun resumed = ends.Recorded(quiet, /*resume=*/true);
+
+  CHECK(resumed.run.id == interrupted.id);
+  CHECK(resumed.run.status == RunStatus::kDone);
+  CHECK(Ids(ends.destination.Rows(table)) == Range(1, 2000));
+}
