@@ -45,7 +45,7 @@ done < <(ctags --languages=C++ --kinds-C++=f --fields=+ne --extras=-F -o - "${fi
       else if ($i ~ /^(class|struct|namespace):/) { scope = $i; sub(/^[a-z]+:/, "", scope) }
     }
     if (start != "" && end != "") printf "%s\t%s\t%s\t%s\t%s\n", $1, $2, start, end, scope
-  }')
+  }' | grep -v "^__anon")
 
 if [ "$over" -eq 0 ]; then
   echo "check-limits: nothing over $max_file_lines lines a file or $max_function_lines a function in ${folders[*]}"
