@@ -3,10 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <ctime>
-#include <random>
 #include <thread>
 
 #include "copier/convert.hpp"
@@ -14,28 +12,15 @@
 #include "copier/run_state.hpp"
 #include "copier/table_plan.hpp"
 #include "scheduler/planning.hpp"
-#include "scheduler/schema_clone.hpp"
 #include "scheduler/stop.hpp"
-#include "scheduler/verify_run.hpp"
+#include "scheduler/sync_drift.hpp"
+#include "scheduler/sync_support.hpp"
 
 namespace ferry {
 
+namespace sync {
+
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// A sync reads rows by key, never by split: every table is one unit, so planning samples nothing
-// (a no-change sync of a large table stays fast).
-PartitionOptions WholeTables() {
-  PartitionOptions p;
-  p.small_table_rows = INT64_MAX;
-  p.small_table_bytes = INT64_MAX;
-  return p;
-}
 
 // The destination column for each source column of `source_key`.
 std::vector<int> DestinationKey(const TableCopyPlan& copy, const std::vector<int>& source_key) {
@@ -77,230 +62,6 @@ std::string LowerBound(const ColumnType& type, const std::string& mark, int64_t 
     default:
       return mark;
   }
-}
-
-// The destination's run store, prepared, and its lock: null while another run holds it.
-struct LockedRunState {
-  std::unique_ptr<RunStore> store;
-  std::unique_ptr<ScopeLock> lock;
-};
-
-LockedRunState LockRunState(Endpoint& destination) {
-  LockedRunState state{destination.OpenRunStore(kDefaultStatePrefix), nullptr};
-  state.store->Prepare();
-  state.lock = state.store->TryLock();
-  return state;
-}
-
-// A tracked position: "<generation>/<applied sequence>". A position an older ferry wrote has no
-// generation (0), which matches no tracking.
-struct TrackedPosition {
-  int64_t generation = 0;
-  int64_t applied = 0;
-};
-
-TrackedPosition ParsePosition(const std::string& text) {
-  TrackedPosition p;
-  try {
-    const size_t slash = text.find('/');
-    if (slash == std::string::npos) {
-      p.applied = text.empty() ? 0 : std::stoll(text);
-    } else {
-      p.generation = std::stoll(text.substr(0, slash));
-      p.applied = std::stoll(text.substr(slash + 1));
-    }
-  } catch (const std::exception&) {
-    return TrackedPosition{};
-  }
-  return p;
-}
-
-std::string FormatPosition(int64_t generation, int64_t applied) {
-  return fmt::format("{}/{}", generation, applied);
-}
-
-// How to copy a table again so that sync continues from there.
-std::string CopyAgainAdvice(const TableCopyPlan& copy) {
-  return fmt::format(
-      "copy it again (ferry run --truncate --include '{}' with the same source and "
-      "destination); the next sync continues from that copy",
-      DisplayName(copy.source.name));
-}
-
-// Whether a `ferry run` that started after `since` copied destination `table` completely.
-// Timestamps are to the second, and a run of the same second as `since` may have started before
-// it (the copy a refused sync followed, say): only a later second proves the copy came after.
-bool CopiedSince(RunStore& store, const TableName& table, const std::string& since) {
-  for (const RunRecord& r : store.Runs()) {
-    if (r.command != "run" || r.status == RunStatus::kRunning || r.started_at <= since) continue;
-    for (const TableRecord& t : store.Tables(r.id)) {
-      if (t.destination == table && t.state == "done") return true;
-    }
-  }
-  return false;
-}
-
-// The column pairs a table is synced with, names and declared types at both ends, one line each.
-std::string ShapeText(const TablePlan& plan) {
-  std::string out;
-  for (const PlannedColumn& c : plan.columns) {
-    out +=
-        c.source + "\t" + c.destination + "\t" + c.source_type + "\t" + c.destination_type + "\n";
-  }
-  return out;
-}
-
-// Columns whose declared type changed at either end between two shapes (columns in both only:
-// added and dropped ones are found otherwise), as "name (was -> now)".
-std::vector<std::string> Retyped(const std::string& was, const std::string& now) {
-  auto parse = [](const std::string& text) {
-    std::vector<std::array<std::string, 4>> out;
-    size_t at = 0;
-    while (at < text.size()) {
-      size_t end = text.find('\n', at);
-      if (end == std::string::npos) end = text.size();
-      std::array<std::string, 4> fields;
-      size_t from = at;
-      for (size_t f = 0; f < 4; ++f) {
-        size_t tab = f < 3 ? text.find('\t', from) : end;
-        if (tab == std::string::npos || tab > end) tab = end;
-        fields[f] = text.substr(from, tab - from);
-        from = std::min(tab + 1, end);
-      }
-      out.push_back(fields);
-      at = end + 1;
-    }
-    return out;
-  };
-  std::vector<std::string> out;
-  for (const auto& n : parse(now)) {
-    for (const auto& w : parse(was)) {
-      if (w[0] != n[0] || w[1] != n[1]) continue;
-      if (w[2] != n[2]) out.push_back(fmt::format("{} ({} -> {} at the source)", n[1], w[2], n[2]));
-      if (w[3] != n[3]) {
-        out.push_back(fmt::format("{} ({} -> {} at the destination)", n[1], w[3], n[3]));
-      }
-    }
-  }
-  return out;
-}
-
-// Columns that changed between the copy and now, at either end.
-struct Drift {
-  std::vector<std::string> added;    // at the source only (destination names)
-  std::vector<std::string> dropped;  // at the destination only
-  std::vector<std::string> retyped;  // whose types no longer go together
-  bool empty() const { return added.empty() && dropped.empty() && retyped.empty(); }
-};
-
-std::string Joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-std::optional<int> FindByName(const Table& table, const std::string& name) {
-  if (auto at = table.FindColumn(name)) return at;
-  for (size_t i = 0; i < table.columns.size(); ++i) {
-    const std::string& c = table.columns[i].name;
-    if (c.size() == name.size() && std::equal(c.begin(), c.end(), name.begin(), [](char a, char b) {
-          return std::tolower(a) == std::tolower(b);
-        })) {
-      return int(i);
-    }
-  }
-  return std::nullopt;
-}
-
-// What the source and destination columns disagree on. A table that planned: destination
-// columns no source column feeds. A table whose planning failed with a schema error: both ends
-// described again and compared by (renamed) column name; a column the error names that both
-// ends have is retyped.
-Drift FindDrift(const PreparedTable& prepared, const std::optional<Error>& problem,
-                Endpoint& source, Endpoint& destination, const Job& job) {
-  Drift drift;
-  if (!problem) {
-    if (prepared.skip) return drift;
-    const Table& d = prepared.copy.destination;
-    for (size_t j = 0; j < d.columns.size(); ++j) {
-      if (std::find(prepared.copy.destination_columns.begin(),
-                    prepared.copy.destination_columns.end(),
-                    int(j)) == prepared.copy.destination_columns.end()) {
-        drift.dropped.push_back(d.columns[j].name);
-      }
-    }
-    return drift;
-  }
-  if (problem->code() != ErrorCode::kSchema) return drift;
-  const TablePlan& plan = *prepared.plan;
-  std::optional<Table> s = source.DescribeTable(plan.source);
-  std::optional<Table> d = destination.DescribeTable(plan.destination);
-  if (!s || !d) return drift;
-  std::vector<bool> matched(d->columns.size(), false);
-  for (const Column& c : s->columns) {
-    const std::string name =
-        job.renames.ApplyToColumn(plan.source, c.name, source.info().default_schema);
-    std::optional<int> at = FindByName(*d, name);
-    if (!at) {
-      drift.added.push_back(name);
-      continue;
-    }
-    matched[size_t(*at)] = true;
-    if (problem->context().column == c.name) drift.retyped.push_back(name);
-  }
-  for (size_t j = 0; j < d->columns.size(); ++j) {
-    if (!matched[j]) drift.dropped.push_back(d->columns[j].name);
-  }
-  return drift;
-}
-
-std::string DriftMessage(const Drift& drift, const TableCopyPlan& copy, const TablePlan& plan,
-                         Endpoint& source, Endpoint& destination) {
-  const std::string dest = DisplayName(plan.destination);
-  std::string out = "schema drift since the copy, so this table is not synced:";
-  if (!drift.added.empty()) {
-    out += fmt::format(
-        " column(s) {} are at the source but not in destination table {} (added "
-        "at the source, or dropped or renamed at the destination);",
-        Joined(drift.added), dest);
-  }
-  if (!drift.dropped.empty()) {
-    out += fmt::format(
-        " column(s) {} of destination table {} are not at the source (dropped or "
-        "renamed at the source, or added at the destination);",
-        Joined(drift.dropped), dest);
-  }
-  if (!drift.retyped.empty()) {
-    std::string types;
-    std::optional<Table> s = source.DescribeTable(plan.source);
-    std::optional<Table> d = destination.DescribeTable(plan.destination);
-    for (const std::string& name : drift.retyped) {
-      if (name.find(" (") != std::string::npos) {  // already says how
-        types += (types.empty() ? "" : ", ") + name;
-        continue;
-      }
-      std::optional<int> at_s = s ? FindByName(*s, name) : std::nullopt;
-      std::optional<int> at_d = d ? FindByName(*d, name) : std::nullopt;
-      types +=
-          fmt::format("{}{} ({} at the source, {} at the destination)", types.empty() ? "" : ", ",
-                      name, at_s ? s->columns[size_t(*at_s)].type.native : "?",
-                      at_d ? d->columns[size_t(*at_d)].type.native : "?");
-    }
-    out += fmt::format(
-        " column(s) {} changed type since the copy (ferry does not change a "
-        "column's type, nor sync values into a column of another type: alter it "
-        "yourself);",
-        types);
-  }
-  (void)copy;
-  out += drift.retyped.empty()
-             ? " apply the change with sync --apply-schema-changes (adds and drops those columns "
-               "at the destination, then re-copies the table's rows by upsert), or copy the table "
-               "again (ferry run --truncate --include '" +
-                   DisplayName(plan.source) + "')"
-             : " or copy the table again (ferry run --truncate --include '" +
-                   DisplayName(plan.source) + "')";
-  return out;
 }
 
 // What one log batch changed, counted from the log, and how far it reaches.
@@ -373,54 +134,8 @@ class Syncer {
     }
     const std::vector<int> key = copy.source.RowKey();
     const std::vector<int> dest_key = DestinationKey(copy, key);
-    const TrackGeneration generation = tracker.Generation(copy.source);
-    LogConsumer me = consumer_;
-    me.destination += " " + DisplayName(copy.destination.name);
-    me.generation = generation.generation;
-    std::optional<SyncPosition> at = state.Get(copy.destination.name);
-    const bool recorded = at && (at->mode == "tracked" || at->mode == "resync");
-    const TrackedPosition position = recorded ? ParsePosition(at->position) : TrackedPosition{};
-    // Where this destination continues from: its own position in this generation; else where
-    // a copy registered it with the log (ferry run on a tracked source, or a refusal that then
-    // waits for a copy); else, for a table never synced, the log's start.
-    int64_t applied = 0;
-    if (recorded && at->mode == "tracked" && position.generation == generation.generation) {
-      applied = position.applied;
-    } else if (std::optional<LogConsumer> registered =
-                   tracker.Registration(copy.source, consumer_.id);
-               registered &&
-               (!recorded || CopiedSince(store_, copy.destination.name, registered->updated_at))) {
-      applied = registered->applied;
-    } else if (recorded && at->mode == "resync" && position.generation == generation.generation) {
-      throw Error(ErrorCode::kResyncNeeded,
-                  fmt::format("still waiting for a full copy since {} (its change log has a gap "
-                              "for this destination): {}",
-                              at->updated_at, CopyAgainAdvice(copy)),
-                  ErrorContext{DisplayName(copy.source.name), "", "", ""});
-    } else if (recorded) {
-      Refuse(tracker, state, copy, me,
-             at->mode == "resync"
-                 ? "tracking was enabled again since this table was refused for a gap in its "
-                   "change log"
-             : position.generation == 0
-                 ? "its sync position was recorded without a tracking generation (by an older "
-                   "ferry), so a gap in the change log cannot be ruled out"
-                 : "tracking was disabled and enabled again since this destination last synced: "
-                   "the changes made while it was off are in no change log");
-    }
-    me.applied = applied;
-    // Registered (or still registered) at what it applied, unless the log lost entries it needs.
-    if (!tracker.Join(copy.source, me)) {
-      const TrackGeneration now = tracker.Generation(copy.source);
-      Refuse(tracker, state, copy, me,
-             now.generation != generation.generation
-                 ? std::string("tracking was enabled again during this sync")
-                 : fmt::format("the change log was purged below sequence {} while this "
-                               "destination still needed the entries after {} (it was not "
-                               "registered as a consumer of the log then: its first sync came "
-                               "after another destination's, or it was unregistered)",
-                               now.purged_below, applied));
-    }
+    LogConsumer me = JoinLog(copy, tracker, state);
+    int64_t applied = me.applied;
     const int64_t upto = tracker.StableSequence(copy.source);
     out.position = std::to_string(applied);
     int failures = 0;
@@ -505,6 +220,59 @@ class Syncer {
             engine_.retry_delay * double(1 << std::min(failures - 1, 6))));
       }
     }
+  }
+
+  // Registers this destination with the table's change log at the sequence it continues from
+  // (me.applied): its own position in this generation; else where a copy registered it with the
+  // log (ferry run on a tracked source, or a refusal that then waits for a copy); else, for a
+  // table never synced, the log's start. Refuses the table (Refuse) where the log has a gap for it.
+  LogConsumer JoinLog(const TableCopyPlan& copy, ChangeTracker& tracker, SyncStateStore& state) {
+    const TrackGeneration generation = tracker.Generation(copy.source);
+    LogConsumer me = consumer_;
+    me.destination += " " + DisplayName(copy.destination.name);
+    me.generation = generation.generation;
+    std::optional<SyncPosition> at = state.Get(copy.destination.name);
+    const bool recorded = at && (at->mode == "tracked" || at->mode == "resync");
+    const TrackedPosition position = recorded ? ParsePosition(at->position) : TrackedPosition{};
+    int64_t applied = 0;
+    if (recorded && at->mode == "tracked" && position.generation == generation.generation) {
+      applied = position.applied;
+    } else if (std::optional<LogConsumer> registered =
+                   tracker.Registration(copy.source, consumer_.id);
+               registered &&
+               (!recorded || CopiedSince(store_, copy.destination.name, registered->updated_at))) {
+      applied = registered->applied;
+    } else if (recorded && at->mode == "resync" && position.generation == generation.generation) {
+      throw Error(ErrorCode::kResyncNeeded,
+                  fmt::format("still waiting for a full copy since {} (its change log has a gap "
+                              "for this destination): {}",
+                              at->updated_at, CopyAgainAdvice(copy)),
+                  ErrorContext{DisplayName(copy.source.name), "", "", ""});
+    } else if (recorded) {
+      Refuse(tracker, state, copy, me,
+             at->mode == "resync"
+                 ? "tracking was enabled again since this table was refused for a gap in its "
+                   "change log"
+             : position.generation == 0
+                 ? "its sync position was recorded without a tracking generation (by an older "
+                   "ferry), so a gap in the change log cannot be ruled out"
+                 : "tracking was disabled and enabled again since this destination last synced: "
+                   "the changes made while it was off are in no change log");
+    }
+    me.applied = applied;
+    // Registered (or still registered) at what it applied, unless the log lost entries it needs.
+    if (!tracker.Join(copy.source, me)) {
+      const TrackGeneration now = tracker.Generation(copy.source);
+      Refuse(tracker, state, copy, me,
+             now.generation != generation.generation
+                 ? std::string("tracking was enabled again during this sync")
+                 : fmt::format("the change log was purged below sequence {} while this "
+                               "destination still needed the entries after {} (it was not "
+                               "registered as a consumer of the log then: its first sync came "
+                               "after another destination's, or it was unregistered)",
+                               now.purged_below, applied));
+    }
+    return me;
   }
 
   // A gap in the change log for this destination: from now on the log keeps every entry after
@@ -629,7 +397,108 @@ class Syncer {
   std::unique_ptr<RowConverter> converter_;
 };
 
+// The sync's run record, with one table record a table, started in the destination's run store.
+std::vector<TableRecord> StartSyncRun(RunStore& store, const Plan& plan,
+                                      const std::vector<PreparedTable>& tables, RunRecord& run) {
+  run = NewRunRecord(plan, "sync");
+  std::vector<TableRecord> records;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    TableRecord r;
+    r.index = int(i);
+    r.source = tables[i].plan->source;
+    r.destination = tables[i].plan->destination;
+    records.push_back(r);
+  }
+  store.StartRun(run, records, {});
+  return records;
+}
+
+// What one table's sync needs besides the table itself.
+struct SyncContext {
+  Endpoint& source;
+  Endpoint& destination;
+  const Job& job;
+  const SyncOptions& options;
+  const Plan& plan;
+  const DriftOutcome& drift;
+  Syncer& syncer;
+  ChangeTracker& tracker;
+  SyncStateStore& state;
+};
+
+// Syncs table `i` (tracked, by watermark, or by diff when keyless); a failure is recorded in the
+// entry it returns, never thrown.
+TableSync SyncOne(SyncContext& c, const PreparedTable& prepared, size_t i,
+                  const std::optional<Error>& problem) {
+  TableSync t;
+  t.source = prepared.plan->source;
+  t.destination = prepared.plan->destination;
+  // The command line's --watermark, else the job file's per-table one.
+  std::string watermark = c.options.watermark;
+  if (watermark.empty()) {
+    watermark = c.job.OverrideFor(t.source, c.source.info().default_schema).watermark.value_or("");
+  }
+  t.mode = watermark.empty() ? "tracked" : "watermark";
+  t.watermark = watermark;
+  t.schema_changes = c.drift.applied[i];
+  const auto table_start = Clock::now();
+  const bool keyless = !prepared.skip && prepared.copy.source.RowKey().empty();
+  try {
+    if (StopRequested()) {
+      throw Error(ErrorCode::kInterrupted, "stopped by a signal before this table began");
+    }
+    if (problem && c.drift.errors[i].empty()) throw *problem;
+    if (!c.drift.errors[i].empty()) {
+      throw Error(ErrorCode::kSchema, c.drift.errors[i],
+                  ErrorContext{DisplayName(t.source), "", "", ""});
+    }
+    if (keyless) {
+      DiffKeyless(c.source, c.destination, c.plan, *prepared.plan, c.options, t);
+    } else if (!prepared.skip) {
+      c.syncer.Table(prepared, watermark, c.tracker, c.state, t, c.drift.backfill[i]);
+    }
+  } catch (const Error& e) {
+    t.failed = true;
+    t.error = e.what();
+    t.resync = e.code() == ErrorCode::kResyncNeeded;
+    t.interrupted = e.code() == ErrorCode::kInterrupted;
+  }
+  t.seconds = Since(table_start);
+  return t;
+}
+
+void RecordTable(RunStore& store, const std::string& run_id, const TableSync& t, TableRecord& r) {
+  r.state = t.interrupted ? "interrupted" : t.failed ? "failed" : "done";
+  r.rows = t.mode == "watermark" ? t.upserted : t.inserted + t.updated + t.deleted;
+  r.seconds = t.seconds;
+  r.units = r.units_done = t.batches;
+  r.attempts = 1;
+  r.error = t.Summary();
+  store.UpdateTable(run_id, r);
+}
+
+void FinishSyncRun(RunStore& store, const std::string& run_id,
+                   const std::vector<TableRecord>& records, const SyncReport& report) {
+  int64_t rows = 0;
+  for (const TableRecord& r : records) rows += r.rows;
+  const size_t failed = size_t(std::count_if(report.tables.begin(), report.tables.end(),
+                                             [](const TableSync& t) { return t.failed; }));
+  const size_t resync = size_t(std::count_if(report.tables.begin(), report.tables.end(),
+                                             [](const TableSync& t) { return t.resync; }));
+  std::string summary =
+      fmt::format("{} tables synced, {} failed", report.tables.size() - failed, failed - resync);
+  if (resync > 0) summary += fmt::format(", {} to copy again (gap in the change log)", resync);
+  summary += fmt::format(", {} rows changed in {:.1f} s", rows, report.seconds);
+  store.FinishRun(run_id,
+                  report.interrupted ? RunStatus::kInterrupted
+                  : failed           ? RunStatus::kFailed
+                                     : RunStatus::kDone,
+                  summary);
+}
+
 }  // namespace
+
+}  // namespace sync
 
 std::string TableSync::Summary() const {
   if (failed) return error.substr(0, error.find('\n'));
@@ -647,40 +516,9 @@ bool SyncReport::AnyResync() const {
   return std::any_of(tables.begin(), tables.end(), [](const TableSync& t) { return t.resync; });
 }
 
-namespace {
-
-// A keyless table has no key to name changed rows by: both ends are read whole and compared as
-// multisets of row hashes (ferry verify's keyless comparison), and a table that differs is
-// replaced by the source's rows in one destination transaction (verify --repair).
-void DiffKeyless(Endpoint& source, Endpoint& destination, const Plan& planned,
-                 const TablePlan& table, const SyncOptions& options, TableSync& out) {
-  out.mode = "diff";
-  Plan plan = planned;
-  plan.tables = {table};
-  VerifyOptions verify = options.verify;
-  verify.repair = true;
-  const VerifyReport report = RunVerify(source, destination, plan, verify);
-  if (report.tables.empty()) throw Error(ErrorCode::kInternal, "the diff compared no table");
-  const TableVerification& v = report.tables[0];
-  if (v.repaired) {
-    out.inserted = v.counts_before_repair.missing;
-    out.updated = v.counts_before_repair.different;
-    out.deleted = v.counts_before_repair.extra;
-    out.batches = v.ranges_repaired;
-  }
-  if (v.verdict != Verdict::kIdentical) {
-    if (StopRequested()) throw Error(ErrorCode::kInterrupted, "stopped by a signal");
-    throw Error(v.verdict == Verdict::kFailed ? v.error_code : ErrorCode::kData,
-                v.verdict == Verdict::kFailed ? v.error
-                : !v.repair_error.empty()     ? "repair failed: " + v.repair_error
-                                              : "still differs after the repair");
-  }
-}
-
-}  // namespace
-
 SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
                    const SyncOptions& options) {
+  using namespace sync;
   const auto start = Clock::now();
   SyncReport report;
   auto [store, lock] = LockRunState(destination);
@@ -701,89 +539,8 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
   state->Prepare();
 
   // Schema drift: refused per table, or applied where the DBA opted in and ferry can.
-  std::vector<std::string> drift_errors(planned.tables.size());
-  std::vector<std::string> applied_changes(planned.tables.size());
-  std::vector<bool> backfill(planned.tables.size(), false);
-  bool changed = false;
-  for (size_t i = 0; i < planned.tables.size(); ++i) {
-    const PreparedTable& prepared = planned.tables[i];
-    Drift drift;
-    try {
-      drift = FindDrift(prepared, problems[i], source, destination, upsert);
-    } catch (const Error& e) {
-      drift_errors[i] = e.what();
-      continue;
-    }
-    if (!problems[i] && !prepared.skip) {
-      // A column retyped at either end since the last sync (the types ferry paired then are
-      // recorded with the position), unless the table was copied again since.
-      try {
-        const std::string shape = ShapeText(*prepared.plan);
-        std::optional<SyncPosition> at = state->Get(prepared.plan->destination);
-        if (at && at->shape != shape) {
-          std::vector<std::string> retyped = Retyped(at->shape, shape);
-          if (!retyped.empty() &&
-              !CopiedSince(*store, prepared.plan->destination, at->updated_at)) {
-            drift.retyped = std::move(retyped);
-          } else if (drift.empty()) {
-            state->SetShape(prepared.plan->destination, shape);
-          }
-        }
-      } catch (const Error& e) {
-        drift_errors[i] = e.what();
-        continue;
-      }
-    }
-    if (drift.empty()) continue;
-    if (!options.apply_schema_changes || !drift.retyped.empty()) {
-      drift_errors[i] = DriftMessage(drift, prepared.copy, *prepared.plan, source, destination);
-      continue;
-    }
-    try {
-      const TablePlan& plan = *prepared.plan;
-      for (const std::string& column : drift.dropped) state->DropColumn(plan.destination, column);
-      if (!drift.added.empty()) {
-        std::optional<Table> s = source.DescribeTable(plan.source);
-        std::optional<Table> d = destination.DescribeTable(plan.destination);
-        if (!s || !d) throw Error(ErrorCode::kNotFound, "the table disappeared");
-        for (const Column& c : s->columns) {
-          const std::string name =
-              upsert.renames.ApplyToColumn(plan.source, c.name, source.info().default_schema);
-          if (std::find(drift.added.begin(), drift.added.end(), name) == drift.added.end()) {
-            continue;
-          }
-          Column added = c;
-          added.name = name;
-          added.type = destination.MapType(c.type, source.info().engine);
-          // Rows already there get their values from the re-copy that follows.
-          added.nullable = true;
-          added.identity = false;
-          d->columns.push_back(added);
-          state->AddColumn(*d, d->columns.size() - 1);
-        }
-        backfill[i] = true;
-      }
-      std::string what;
-      if (!drift.added.empty()) what += "added column(s) " + Joined(drift.added);
-      if (!drift.dropped.empty()) {
-        what +=
-            (what.empty() ? "" : "; ") + std::string("dropped column(s) ") + Joined(drift.dropped);
-      }
-      applied_changes[i] = what;
-      changed = true;
-    } catch (const Error& e) {
-      drift_errors[i] = "applying the schema change failed: " + std::string(e.what());
-    }
-  }
-  if (changed) {
-    // The destination's shape changed: plan again against it.
-    problems.clear();
-    planned = PlanAndPrepare(source, destination, upsert, WholeTables(), &problems);
-    for (size_t i = 0; i < planned.tables.size(); ++i) {
-      if (applied_changes[i].empty() || problems[i] || planned.tables[i].skip) continue;
-      state->SetShape(planned.tables[i].plan->destination, ShapeText(*planned.tables[i].plan));
-    }
-  }
+  const DriftOutcome drift =
+      ReconcileDrift(source, destination, upsert, options, *store, *state, planned, problems);
   const Plan& plan = planned.plan;
   const std::vector<PreparedTable>& tables = planned.tables;
   source.BeginSnapshot(Consistency::kNone);  // each batch reads rows as they are now
@@ -792,326 +549,21 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
   consumer.id = state->Identity();
   consumer.destination = destination.info().display;
 
-  RunRecord run = NewRunRecord(plan, "sync");
+  RunRecord run;
+  std::vector<TableRecord> records = StartSyncRun(*store, plan, tables, run);
   report.run_id = run.id;
-  std::vector<TableRecord> records;
-  for (size_t i = 0; i < tables.size(); ++i) {
-    TableRecord r;
-    r.index = int(i);
-    r.source = tables[i].plan->source;
-    r.destination = tables[i].plan->destination;
-    records.push_back(r);
-  }
-  store->StartRun(run, records, {});
 
   Syncer syncer(source, destination, options, *store, consumer);
+  SyncContext context{source, destination, job, options, plan, drift, syncer, *tracker, *state};
   for (size_t i = 0; i < tables.size(); ++i) {
-    const PreparedTable& prepared = tables[i];
-    TableSync t;
-    t.source = prepared.plan->source;
-    t.destination = prepared.plan->destination;
-    // The command line's --watermark, else the job file's per-table one.
-    std::string watermark = options.watermark;
-    if (watermark.empty()) {
-      watermark = job.OverrideFor(t.source, source.info().default_schema).watermark.value_or("");
-    }
-    t.mode = watermark.empty() ? "tracked" : "watermark";
-    t.watermark = watermark;
-    t.schema_changes = applied_changes[i];
-    const auto table_start = Clock::now();
-    const bool keyless = !prepared.skip && prepared.copy.source.RowKey().empty();
-    try {
-      if (StopRequested()) {
-        throw Error(ErrorCode::kInterrupted, "stopped by a signal before this table began");
-      }
-      if (problems[i] && drift_errors[i].empty()) throw *problems[i];
-      if (!drift_errors[i].empty()) {
-        throw Error(ErrorCode::kSchema, drift_errors[i],
-                    ErrorContext{DisplayName(t.source), "", "", ""});
-      }
-      if (keyless) {
-        DiffKeyless(source, destination, plan, *prepared.plan, options, t);
-      } else if (!prepared.skip) {
-        syncer.Table(prepared, watermark, *tracker, *state, t, backfill[i]);
-      }
-    } catch (const Error& e) {
-      t.failed = true;
-      t.error = e.what();
-      t.resync = e.code() == ErrorCode::kResyncNeeded;
-      t.interrupted = e.code() == ErrorCode::kInterrupted;
-      report.interrupted = report.interrupted || t.interrupted;
-    }
-    t.seconds = Since(table_start);
-    TableRecord& r = records[i];
-    r.state = t.interrupted ? "interrupted" : t.failed ? "failed" : "done";
-    r.rows = t.mode == "watermark" ? t.upserted : t.inserted + t.updated + t.deleted;
-    r.seconds = t.seconds;
-    r.units = r.units_done = t.batches;
-    r.attempts = 1;
-    r.error = t.Summary();
-    store->UpdateTable(run.id, r);
+    TableSync t = SyncOne(context, tables[i], i, problems[i]);
+    report.interrupted = report.interrupted || t.interrupted;
+    RecordTable(*store, run.id, t, records[i]);
     report.tables.push_back(std::move(t));
   }
   report.seconds = Since(start);
-  int64_t rows = 0;
-  for (const TableRecord& r : records) rows += r.rows;
-  const size_t failed = size_t(std::count_if(report.tables.begin(), report.tables.end(),
-                                             [](const TableSync& t) { return t.failed; }));
-  const size_t resync = size_t(std::count_if(report.tables.begin(), report.tables.end(),
-                                             [](const TableSync& t) { return t.resync; }));
-  std::string summary =
-      fmt::format("{} tables synced, {} failed", report.tables.size() - failed, failed - resync);
-  if (resync > 0) summary += fmt::format(", {} to copy again (gap in the change log)", resync);
-  summary += fmt::format(", {} rows changed in {:.1f} s", rows, report.seconds);
-  store->FinishRun(run.id,
-                   report.interrupted ? RunStatus::kInterrupted
-                   : failed           ? RunStatus::kFailed
-                                      : RunStatus::kDone,
-                   summary);
+  FinishSyncRun(*store, run.id, records, report);
   return report;
-}
-
-SyncReport RunDiffSync(Endpoint& source, Endpoint& destination, const Job& job,
-                       const VerifyOptions& verify) {
-  const auto start = Clock::now();
-  SyncReport report;
-  auto [store, lock] = LockRunState(destination);
-  if (!lock) {
-    report.busy = true;
-    return report;
-  }
-  Job as_is = job;
-  as_is.write_mode = WriteMode::kAppend;  // the destination is compared as it is
-  for (TableOverride& o : as_is.overrides) o.write_mode.reset();
-  const Plan plan = BuildPlan(source, destination, as_is, verify.partitions);
-  VerifyOptions options = verify;
-  options.repair = true;
-  const VerifyReport checked = RunVerify(source, destination, plan, options);
-
-  RunRecord run = NewRunRecord(plan, "sync");
-  report.run_id = run.id;
-  std::vector<TableRecord> records;
-  int64_t rows = 0;
-  size_t failed = 0;
-  for (size_t i = 0; i < checked.tables.size(); ++i) {
-    const TableVerification& v = checked.tables[i];
-    TableSync t;
-    t.source = v.source;
-    t.destination = v.destination;
-    t.mode = "diff";
-    // What the comparison found is what the repair changed: rows missing at the destination were
-    // inserted, differing ones updated, extra ones deleted.
-    if (v.repaired) {
-      t.inserted = v.counts_before_repair.missing;
-      t.updated = v.counts_before_repair.different;
-      t.deleted = v.counts_before_repair.extra;
-      t.batches = v.ranges_repaired;
-    }
-    t.seconds = v.seconds;
-    if (v.verdict != Verdict::kIdentical) {
-      t.failed = true;
-      t.error = v.verdict == Verdict::kFailed ? v.error
-                : !v.repair_error.empty()     ? "repair failed: " + v.repair_error
-                                              : "still differs after the repair";
-      ++failed;
-    }
-    TableRecord r;
-    r.index = int(i);
-    r.source = t.source;
-    r.destination = t.destination;
-    r.state = t.failed ? "failed" : "done";
-    r.rows = t.inserted + t.updated + t.deleted;
-    r.seconds = t.seconds;
-    r.units = r.units_done = t.batches;
-    r.attempts = 1;
-    r.error = t.Summary();
-    rows += r.rows;
-    records.push_back(std::move(r));
-    report.tables.push_back(std::move(t));
-  }
-  report.seconds = Since(start);
-  run.status = failed ? RunStatus::kFailed : RunStatus::kDone;
-  run.summary = fmt::format("{} tables synced by diff, {} failed, {} rows changed in {:.1f} s",
-                            report.tables.size() - failed, failed, rows, report.seconds);
-  store->StartRun(run, records, {});
-  store->FinishRun(run.id, run.status, run.summary);
-  return report;
-}
-
-FinalReport RunFinalSync(Endpoint& source, Endpoint& destination, const Job& job,
-                         const SyncOptions& options, const VerifyOptions& verify) {
-  FinalReport report;
-  auto step = [&](std::string name) -> FinalStep& {
-    report.steps.push_back(FinalStep{std::move(name), 0, true, ""});
-    return report.steps.back();
-  };
-  {
-    auto start = Clock::now();
-    FinalStep& s = step("source refuses writes");
-    std::optional<bool> refuses = source.OpenChangeTracker()->RefusesWrites();
-    s.seconds = Since(start);
-    if (!refuses) {
-      s.detail = fmt::format("{} cannot tell: make sure nothing writes to it",
-                             EngineName(source.info().engine));
-    } else if (!*refuses) {
-      s.ok = false;
-      s.detail = "the source still accepts writes: stop the applications, or add --fence";
-      return report;
-    } else {
-      s.detail = "yes";
-    }
-  }
-  {
-    auto start = Clock::now();
-    report.sync = RunSync(source, destination, job, options);
-    FinalStep& s = step("final sync");
-    s.seconds = Since(start);
-    if (report.sync.busy) {
-      s.ok = false;
-      s.detail = "another ferry process holds the destination's lock";
-      return report;
-    }
-    int64_t rows = 0;
-    for (const TableSync& t : report.sync.tables) {
-      rows += t.inserted + t.updated + t.deleted + t.upserted;
-      if (t.failed) {
-        s.ok = false;
-        s.detail += DisplayName(t.source) + ": " + t.Summary() + "; ";
-      }
-    }
-    if (s.ok) s.detail = fmt::format("{} rows changed", rows);
-    if (!s.ok) return report;
-  }
-  {
-    // Identity, serial and AUTO_INCREMENT counters and sequences where the source's stand, so
-    // the applications' next rows at the destination follow the source's (schema_clone.hpp).
-    auto start = Clock::now();
-    int set = 0;
-    std::vector<std::string> errors = ContinueCounters(source, destination, job, &set);
-    FinalStep& s = step("counters");
-    s.seconds = Since(start);
-    s.ok = errors.empty();
-    s.detail = s.ok ? fmt::format("{} set where the source's stand", set)
-                    : fmt::format("{}", fmt::join(errors, "; "));
-  }
-  {
-    auto start = Clock::now();
-    Job as_is = job;
-    as_is.write_mode = WriteMode::kAppend;  // verify reads the destination as it is
-    for (TableOverride& o : as_is.overrides) o.write_mode.reset();
-    const Plan plan = BuildPlan(source, destination, as_is, verify.partitions);
-    report.verify = RunVerify(source, destination, plan, verify);
-    FinalStep& s = step("verify");
-    s.seconds = Since(start);
-    const int identical = report.verify.Count(Verdict::kIdentical);
-    s.ok = identical == int(report.verify.tables.size());
-    s.detail = fmt::format("{} of {} tables identical", identical, report.verify.tables.size());
-    for (const TableVerification& t : report.verify.tables) {
-      if (t.verdict != Verdict::kIdentical) {
-        s.detail += fmt::format("; {} {}", DisplayName(t.source), VerdictName(t.verdict));
-      }
-    }
-    try {
-      RecordVerify(destination, plan, report.verify);
-    } catch (const Error&) {
-      // The verdict stands without its record.
-    }
-  }
-  report.go = std::all_of(report.steps.begin(), report.steps.end(),
-                          [](const FinalStep& s) { return s.ok; });
-  return report;
-}
-
-std::vector<SyncEstimate> EstimateSync(Endpoint& source, Endpoint& destination, const Job& job) {
-  // Throughput from the syncs recorded so far: rows applied per second of table time.
-  std::unique_ptr<RunStore> store = destination.OpenRunStore(kDefaultStatePrefix);
-  store->Prepare();
-  int64_t rows = 0;
-  double seconds = 0;
-  int runs = 0;
-  for (const RunRecord& r : store->Runs()) {
-    if (r.command != "sync" || r.status != RunStatus::kDone) continue;
-    if (++runs > 20) break;
-    for (const TableRecord& t : store->Tables(r.id)) {
-      if (t.rows <= 0) continue;
-      rows += t.rows;
-      seconds += t.seconds;
-    }
-  }
-  const double rate = rows > 0 && seconds > 0 ? double(rows) / seconds : 0;
-  std::unique_ptr<ChangeTracker> tracker = source.OpenChangeTracker();
-  std::vector<SyncEstimate> out;
-  for (const TableName& name : TablesInScope(source, job)) {
-    SyncEstimate e;
-    e.table = name;
-    e.rows_per_second = rate;
-    if (std::optional<Table> table = source.DescribeTable(name)) {
-      e.status = tracker->Status(*table);
-      if (rate > 0) e.seconds = double(e.status.backlog) / rate;
-    }
-    out.push_back(e);
-  }
-  return out;
-}
-
-std::string RegisterCopyWithChangeLogs(Endpoint& source, Endpoint& destination,
-                                       const std::vector<TableName>& tables) {
-  std::unique_ptr<ChangeTracker> tracker;
-  try {
-    tracker = source.OpenChangeTracker();
-  } catch (const Error&) {
-    return "";  // an engine without change tracking
-  }
-  std::unique_ptr<SyncStateStore> state;
-  LogConsumer me;
-  for (const TableName& name : tables) {
-    Table table;
-    table.name = name;
-    try {
-      if (!tracker->Enabled(table)) continue;
-      if (!state) {
-        state = destination.OpenSyncState(kDefaultStatePrefix);
-        state->Prepare();
-        me.id = state->Identity();
-        me.destination = destination.info().display;
-      }
-      LogConsumer c = me;
-      c.destination += " " + DisplayName(destination.DestinationName(name, source.info().engine));
-      c.generation = tracker->Generation(table).generation;
-      c.applied = tracker->StableSequence(table);
-      tracker->Join(table, c, /*keep=*/true);
-    } catch (const Error& e) {
-      return fmt::format(
-          "{}: this destination could not register with the change log ({}); "
-          "its first sync may have to copy the table again",
-          DisplayName(name), e.what());
-    }
-  }
-  return "";
-}
-
-std::vector<TrackOutcome> RunTrack(Endpoint& source, const Job& job, TrackAction action,
-                                   const std::string& consumer) {
-  std::unique_ptr<ChangeTracker> tracker = source.OpenChangeTracker();
-  std::vector<TrackOutcome> out;
-  for (const TableName& name : TablesInScope(source, job)) {
-    TrackOutcome o;
-    o.table = name;
-    try {
-      std::optional<Table> table = source.DescribeTable(name);
-      if (!table) throw Error(ErrorCode::kNotFound, "table disappeared from the source");
-      if (action == TrackAction::kEnable) tracker->Enable(*table);
-      if (action == TrackAction::kDisable) tracker->Disable(*table);
-      if (action == TrackAction::kUnregister && tracker->Enabled(*table)) {
-        o.unregistered = tracker->Unregister(*table, consumer);
-      }
-      o.status = tracker->Status(*table);
-    } catch (const Error& e) {
-      o.error = e.what();
-    }
-    out.push_back(std::move(o));
-  }
-  return out;
 }
 
 }  // namespace ferry

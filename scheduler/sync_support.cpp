@@ -1,0 +1,73 @@
+#include "scheduler/sync_support.hpp"
+
+#include <fmt/format.h>
+
+#include <climits>
+
+namespace ferry::sync {
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+PartitionOptions WholeTables() {
+  PartitionOptions p;
+  p.small_table_rows = INT64_MAX;
+  p.small_table_bytes = INT64_MAX;
+  return p;
+}
+
+LockedRunState LockRunState(Endpoint& destination) {
+  LockedRunState state{destination.OpenRunStore(kDefaultStatePrefix), nullptr};
+  state.store->Prepare();
+  state.lock = state.store->TryLock();
+  return state;
+}
+
+TrackedPosition ParsePosition(const std::string& text) {
+  TrackedPosition p;
+  try {
+    const size_t slash = text.find('/');
+    if (slash == std::string::npos) {
+      p.applied = text.empty() ? 0 : std::stoll(text);
+    } else {
+      p.generation = std::stoll(text.substr(0, slash));
+      p.applied = std::stoll(text.substr(slash + 1));
+    }
+  } catch (const std::exception&) {
+    return TrackedPosition{};
+  }
+  return p;
+}
+
+std::string FormatPosition(int64_t generation, int64_t applied) {
+  return fmt::format("{}/{}", generation, applied);
+}
+
+std::string CopyAgainAdvice(const TableCopyPlan& copy) {
+  return fmt::format(
+      "copy it again (ferry run --truncate --include '{}' with the same source and "
+      "destination); the next sync continues from that copy",
+      DisplayName(copy.source.name));
+}
+
+bool CopiedSince(RunStore& store, const TableName& table, const std::string& since) {
+  for (const RunRecord& r : store.Runs()) {
+    if (r.command != "run" || r.status == RunStatus::kRunning || r.started_at <= since) continue;
+    for (const TableRecord& t : store.Tables(r.id)) {
+      if (t.destination == table && t.state == "done") return true;
+    }
+  }
+  return false;
+}
+
+std::string ShapeText(const TablePlan& plan) {
+  std::string out;
+  for (const PlannedColumn& c : plan.columns) {
+    out +=
+        c.source + "\t" + c.destination + "\t" + c.source_type + "\t" + c.destination_type + "\n";
+  }
+  return out;
+}
+
+}  // namespace ferry::sync

@@ -1,0 +1,64 @@
+// The pieces the files of `ferry sync` share (scheduler/sync_run.hpp is the interface): the
+// destination's run lock, a tracked table's position, the shape a table was synced with, and
+// whether a table was copied again since. Internal to scheduler/.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "copier/endpoint.hpp"
+#include "copier/plan.hpp"
+#include "copier/run_state.hpp"
+#include "copier/table_plan.hpp"
+#include "scheduler/planning.hpp"
+#include "scheduler/sync_run.hpp"
+
+namespace ferry::sync {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start);
+
+// A sync reads rows by key, never by split: every table is one unit, so planning samples nothing
+// (a no-change sync of a large table stays fast).
+PartitionOptions WholeTables();
+
+// The destination's run store, prepared, and its lock: null while another run holds it.
+struct LockedRunState {
+  std::unique_ptr<RunStore> store;
+  std::unique_ptr<ScopeLock> lock;
+};
+
+LockedRunState LockRunState(Endpoint& destination);
+
+// A tracked position: "<generation>/<applied sequence>". A position an older ferry wrote has no
+// generation (0), which matches no tracking.
+struct TrackedPosition {
+  int64_t generation = 0;
+  int64_t applied = 0;
+};
+
+TrackedPosition ParsePosition(const std::string& text);
+std::string FormatPosition(int64_t generation, int64_t applied);
+
+// How to copy a table again so that sync continues from there.
+std::string CopyAgainAdvice(const TableCopyPlan& copy);
+
+// Whether a `ferry run` that started after `since` copied destination `table` completely.
+// Timestamps are to the second, and a run of the same second as `since` may have started before
+// it (the copy a refused sync followed, say): only a later second proves the copy came after.
+bool CopiedSince(RunStore& store, const TableName& table, const std::string& since);
+
+// The column pairs a table is synced with, names and declared types at both ends, one line each.
+std::string ShapeText(const TablePlan& plan);
+
+// A keyless table has no key to name changed rows by: both ends are read whole and compared as
+// multisets of row hashes (ferry verify's keyless comparison), and a table that differs is
+// replaced by the source's rows in one destination transaction (verify --repair).
+// (scheduler/sync_diff.cpp)
+void DiffKeyless(Endpoint& source, Endpoint& destination, const Plan& planned,
+                 const TablePlan& table, const SyncOptions& options, TableSync& out);
+
+}  // namespace ferry::sync
