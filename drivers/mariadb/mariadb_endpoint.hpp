@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "drivers/odbc_endpoint.hpp"
+#include "drivers/odbc/odbc_endpoint.hpp"
 
 namespace ferry {
 

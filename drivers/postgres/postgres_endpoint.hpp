@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "drivers/odbc_endpoint.hpp"
+#include "drivers/odbc/odbc_endpoint.hpp"
 #include "drivers/postgres/libpq_params.hpp"
 
 namespace ferry {

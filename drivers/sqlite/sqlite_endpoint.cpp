@@ -18,7 +18,7 @@
 #include "copier/secrets.hpp"
 #include "copier/values.hpp"
 #include "drivers/run_store.hpp"
-#include "drivers/sql_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
 #include "drivers/sqlite/sqlite_session.hpp"
 
 namespace ferry {

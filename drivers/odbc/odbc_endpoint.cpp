@@ -6,10 +6,10 @@
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
-#include "drivers/dialect.hpp"
+#include "drivers/sql/dialect.hpp"
 #include "drivers/mariadb/mariadb_endpoint.hpp"
-#include "drivers/odbc_codec.hpp"
-#include "drivers/odbc_endpoint.hpp"
+#include "drivers/odbc/codec.hpp"
+#include "drivers/odbc/odbc_endpoint.hpp"
 #include "drivers/open.hpp"
 #include "drivers/postgres/postgres_endpoint.hpp"
 #include "drivers/sqlite/sqlite_endpoint.hpp"

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "drivers/odbc/connection.hpp"
-#include "drivers/sql_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
 
 namespace ferry {
 
