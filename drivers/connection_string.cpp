@@ -12,6 +12,7 @@
 
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
+#include "drivers/engine.hpp"
 
 namespace ferry {
 
@@ -113,8 +114,22 @@ struct Url {
   bool has_password = false;
 };
 
-// The schemes ferry reads, and the one a misspelt scheme most likely meant.
-constexpr const char* kSchemes[] = {"postgresql", "postgres", "mysql", "mariadb", "sqlite"};
+// The schemes ferry reads (each engine's, drivers/engine.hpp), and the one a misspelt scheme
+// most likely meant.
+std::vector<const UrlScheme*> KnownSchemes() {
+  std::vector<const UrlScheme*> out;
+  for (const EngineFactory& engine : Engines()) {
+    for (const UrlScheme& scheme : engine.schemes) out.push_back(&scheme);
+  }
+  return out;
+}
+
+const UrlScheme* FindScheme(const std::string& name, bool file) {
+  for (const UrlScheme* scheme : KnownSchemes()) {
+    if (scheme->name == name && scheme->file == file) return scheme;
+  }
+  return nullptr;
+}
 
 size_t EditDistance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);
@@ -135,11 +150,11 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 std::string NearestScheme(const std::string& scheme) {
   std::string best;
   size_t best_distance = std::string::npos;
-  for (const char* known : kSchemes) {
-    size_t d = EditDistance(scheme, known);
+  for (const UrlScheme* known : KnownSchemes()) {
+    size_t d = EditDistance(scheme, known->name);
     if (d < best_distance) {
       best_distance = d;
-      best = known;
+      best = known->name;
     }
   }
   return best_distance <= std::max<size_t>(1, best.size() / 3) ? best : "";
@@ -159,7 +174,7 @@ std::string SchemeOf(const std::string& text) {
 
 Error UnknownScheme(const std::string& scheme, const std::string& role) {
   std::string known;
-  for (const char* k : kSchemes) known += (known.empty() ? "" : ", ") + std::string(k);
+  for (const UrlScheme* k : KnownSchemes()) known += (known.empty() ? "" : ", ") + k->name;
   const std::string nearest = NearestScheme(scheme);
   return Error(ErrorCode::kUsage,
                fmt::format("unknown scheme {} in the {} URL (known: {}){}", scheme, role, known,
@@ -371,7 +386,7 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
   ResolvedConnection out;
   size_t scheme_end = text.find("://");
   std::string scheme = scheme_end == std::string::npos ? "" : Lower(text.substr(0, scheme_end));
-  if (scheme == "postgresql" || scheme == "postgres" || scheme == "mysql" || scheme == "mariadb") {
+  if (const UrlScheme* server = FindScheme(scheme, false)) {
     Url url = ParseServerUrl(text, text.substr(0, scheme_end));
     if (url.has_password) {
       RegisterSecret(url.password);
@@ -382,32 +397,35 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
       throw Error(ErrorCode::kUsage,
                   fmt::format("the {} URL names no database (…/DATABASE)", options.role));
     }
-    const bool pg = scheme == "postgresql" || scheme == "postgres";
+    const std::string port = url.port.empty() ? server->default_port : url.port;
     std::vector<std::pair<std::string, std::string>> attrs;
-    attrs.emplace_back("Driver", pg ? "PostgreSQL Unicode" : "MariaDB Unicode");
+    attrs.emplace_back("Driver", server->odbc_driver);
     attrs.emplace_back("Server", url.host);
-    attrs.emplace_back("Port", url.port.empty() ? (pg ? "5432" : "3306") : url.port);
+    attrs.emplace_back("Port", port);
     attrs.emplace_back("Database", url.database);
     if (!url.user.empty()) attrs.emplace_back("Uid", url.user);
     for (const auto& kv : url.query) attrs.push_back(kv);
     std::string base = Join(attrs);
     const bool ipv6 = url.host.find(':') != std::string::npos;
     out.display = fmt::format("{}://{}{}:{}/{}", scheme, url.user.empty() ? "" : url.user + "@",
-                              ipv6 ? "[" + url.host + "]" : url.host,
-                              url.port.empty() ? (pg ? "5432" : "3306") : url.port, url.database);
+                              ipv6 ? "[" + url.host + "]" : url.host, port, url.database);
     out.odbc = password.empty() ? base : base + "Pwd=" + Braced(password) + ";";
     out.from_url = true;
+    out.scheme = scheme;
     return out;
   }
-  if (Lower(text.substr(0, 7)) == "sqlite:") {
-    std::string path = text.substr(7);
+  const std::string file_scheme = SchemeOf(text);
+  if (const UrlScheme* file = FindScheme(file_scheme, true)) {
+    std::string path = text.substr(file_scheme.size() + 1);
     if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite://path
     if (path.empty()) {
-      throw Error(ErrorCode::kUsage, fmt::format("the {} sqlite: URL names no file", options.role));
+      throw Error(ErrorCode::kUsage,
+                  fmt::format("the {} {}: URL names no file", options.role, file->name));
     }
-    out.odbc = "Driver={SQLite3};Database=" + Braced(path) + ";";
-    out.display = "sqlite:" + path;
-    out.sqlite_path = path;
+    out.odbc = "Driver={" + file->odbc_driver + "};Database=" + Braced(path) + ";";
+    out.display = file->name + ":" + path;
+    out.file = path;
+    out.scheme = file->name;
     out.from_url = true;
     return out;
   }

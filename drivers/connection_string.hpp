@@ -1,5 +1,6 @@
 // Turns what a user types for --source/--dest into an ODBC connection string: a raw ODBC
-// string, a DSN name, or a URL shorthand (postgresql://, mysql:// or mariadb://, sqlite:).
+// string, a DSN name, or a URL shorthand in one of the engines' schemes (drivers/engine.hpp:
+// postgresql://, mysql:// or mariadb://, sqlite:).
 // Passwords are taken from an environment variable (or odbc.ini), registered as secrets, and
 // never part of the display form.
 #pragma once
@@ -20,7 +21,8 @@ struct ResolvedConnection {
   std::string odbc;     // what SQLDriverConnect gets; may hold a password
   std::string display;  // the same with secrets removed, for messages and plans
   bool from_url = false;
-  std::string sqlite_path;  // set for sqlite: URLs, which ferry opens natively
+  std::string scheme;  // the URL's scheme, lower case ("" when not a URL)
+  std::string file;    // the file a file URL (sqlite:path) names, which its engine opens itself
 };
 
 // Throws Error(kUsage) for malformed input, and for a password written in `text` unless

@@ -7,19 +7,14 @@
 
 #include "copier/endpoint.hpp"
 #include "drivers/connection_string.hpp"
+#include "drivers/engine.hpp"
 
 namespace ferry {
 
-enum class EndpointRole {
-  kSource,
-  kDestination,
-  // A source ferry writes its change logs and triggers into (ferry track, ferry sync): a SQLite
-  // file is then opened for writing too.
-  kTrackedSource,
-};
-
-// Connects, detects the engine and checks the server answers. Throws Error(kConnection,
-// kMissingDriver or kUsage) with the connection's display form, never its password.
+// Connects, detects the engine (by the URL's scheme, else by what the ODBC driver reports) and
+// hands the connection to that engine's factory (drivers/engine.hpp), which checks the server
+// answers. Throws Error(kConnection, kMissingDriver or kUsage) with the connection's display
+// form, never its password.
 std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
                                        bool allow_inline_password = false);
 

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "copier/run_state.hpp"
-#include "drivers/dialect.hpp"
-#include "drivers/sql_session.hpp"
+#include "drivers/sql/dialect.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry {
 

@@ -6,7 +6,7 @@
 
 #include "copier/values.hpp"
 #include "drivers/mariadb/write_support.hpp"
-#include "drivers/sql_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
 
 namespace ferry::mariadb {
 

@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "copier/endpoint.hpp"
-#include "drivers/dialect.hpp"
+#include "drivers/sql/dialect.hpp"
 #include "drivers/mariadb/mariadb_client.hpp"
 
 namespace ferry::mariadb {

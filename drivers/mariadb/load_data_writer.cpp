@@ -8,7 +8,7 @@
 #include "copier/convert.hpp"
 #include "drivers/mariadb/mariadb_text.hpp"
 #include "drivers/mariadb/write_support.hpp"
-#include "drivers/sql_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
 
 namespace ferry::mariadb {
 

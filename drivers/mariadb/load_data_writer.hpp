@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "copier/endpoint.hpp"
-#include "drivers/dialect.hpp"
+#include "drivers/sql/dialect.hpp"
 #include "drivers/mariadb/mariadb_client.hpp"
 
 namespace ferry::mariadb {

@@ -12,7 +12,7 @@
 
 #include "copier/error.hpp"
 #include "drivers/mariadb/mariadb_params.hpp"
-#include "drivers/sql_session.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry::mariadb {
 

@@ -12,6 +12,7 @@
 #include "drivers/mariadb/mariadb_params.hpp"
 #include "drivers/mariadb/schema_dump.hpp"
 #include "drivers/mariadb/streaming_reader.hpp"
+#include "drivers/odbc/odbc_endpoint.hpp"
 
 namespace ferry {
 
@@ -142,10 +143,12 @@ class MariaDbWriteSession final : public WriteSession {
   size_t max_request_bytes_;
 };
 
-class MariaDbEndpoint final : public OdbcEndpoint {
+class MariaDbEndpoint final : public SqlEndpoint {
  public:
-  MariaDbEndpoint(OdbcEndpointParts parts, ConnectParams params)
-      : OdbcEndpoint(std::move(parts)), params_(std::move(params)) {
+  MariaDbEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link, ConnectParams params)
+      : SqlEndpoint(std::move(dialect), std::move(link.catalog), std::move(link.info)),
+        target_(std::move(link.target)),
+        params_(std::move(params)) {
     // Connect now, so a failure names the connection before any reader or writer starts, and
     // learn what the server allows.
     std::unique_ptr<Connection> probe = Native(Purpose::kCatalog);
@@ -164,19 +167,18 @@ class MariaDbEndpoint final : public OdbcEndpoint {
                     fmt::format("FERRY_MARIADB_WRITE_METHOD asks for a method {} does not allow "
                                 "(bulk inserts need MariaDB 10.2 or later, LOAD DATA LOCAL needs "
                                 "local_infile=ON)",
-                                target().display));
+                                target_.display));
       }
       write_method_ = *requested;
     }
   }
 
-  // OpenSqlSession stays ODBC's: OdbcEndpoint's own sessions (the ODBC write fallback) take
-  // what it returns for an ODBC connection. Readers join the snapshot on their libmariadb
-  // connection directly; MariaDB has no snapshot to export, so the coordinator session
-  // BeginSnapshot opens is closed at once whatever carries it.
+  // Readers join the snapshot on their libmariadb connection directly; MariaDB has no snapshot
+  // to export, so the coordinator session BeginSnapshot opens (OpenSqlSession, ODBC) is closed
+  // at once whatever carries it.
   std::unique_ptr<ReadSession> OpenReadSession() override {
     std::unique_ptr<Connection> connection = Native(Purpose::kRead);
-    dialect().SetUpSession(*connection, target().is_source);
+    dialect().SetUpSession(*connection, target_.is_source);
     // A streaming result holds the server's send until ferry reads on; when writers fall behind
     // and the batch pool is full, that can take longer than net_write_timeout (60 s), after
     // which the server would drop the connection.
@@ -186,9 +188,12 @@ class MariaDbEndpoint final : public OdbcEndpoint {
   }
 
   std::unique_ptr<WriteSession> OpenWriteSession() override {
-    if (write_method_ == WriteMethod::kOdbc) return OdbcEndpoint::OpenWriteSession();
+    if (write_method_ == WriteMethod::kOdbc) {
+      return MakeOdbcWriteSession(OpenOdbcConnection(target_, dialect()), dialect(),
+                                  target_.parameter_arrays);
+    }
     std::unique_ptr<Connection> connection = Native(Purpose::kWrite);
-    dialect().SetUpSession(*connection, target().is_source);
+    dialect().SetUpSession(*connection, target_.is_source);
     return std::make_unique<MariaDbWriteSession>(std::move(connection), dialect(), write_method_,
                                                  max_request_bytes_);
   }
@@ -204,7 +209,7 @@ class MariaDbEndpoint final : public OdbcEndpoint {
   }
   std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump&) override {
     std::unique_ptr<Connection> connection = Native(Purpose::kWrite);
-    dialect().SetUpSession(*connection, target().is_source);
+    dialect().SetUpSession(*connection, target_.is_source);
     return std::make_unique<MariaDbSchemaSession>(std::move(connection));
   }
   // MariaDB sequences: the next value not yet handed to any server cache, set back with SETVAL
@@ -257,23 +262,46 @@ class MariaDbEndpoint final : public OdbcEndpoint {
                                   std::stoll(state.last_value), state.is_called ? 1 : 0));
   }
 
- private:
-  std::unique_ptr<Connection> Native(Purpose purpose) const {
-    return std::make_unique<Connection>(params_, target().display, purpose);
+ protected:
+  std::unique_ptr<SqlSession> OpenSqlSession() override {
+    return OpenOdbcConnection(target_, dialect());
   }
 
+ private:
+  std::unique_ptr<Connection> Native(Purpose purpose) const {
+    return std::make_unique<Connection>(params_, target_.display, purpose);
+  }
+
+  OdbcTarget target_;
   ConnectParams params_;
   WriteMethod write_method_ = WriteMethod::kOdbc;
   size_t max_request_bytes_ = kBulkRequestBytes;
 };
 
+// A MariaDbEndpoint when the ODBC target's attributes can be reproduced with libmariadb, else
+// the plain ODBC endpoint, so a connection is never made differently from what the user asked.
+std::unique_ptr<Endpoint> OpenMariaDb(EngineTarget target) {
+  std::unique_ptr<Dialect> dialect = MakeMariaDbDialect();
+  OdbcLink link = ConnectOdbc(std::move(target.probe), target.odbc, target.display,
+                              target.role != EndpointRole::kDestination, *dialect);
+  std::string why;
+  std::optional<ConnectParams> params = mariadb::ParamsFromOdbc(link.target.odbc, &why);
+  if (!params) return std::make_unique<OdbcEndpoint>(std::move(dialect), std::move(link));
+  return std::make_unique<MariaDbEndpoint>(std::move(dialect), std::move(link),
+                                           std::move(*params));
+}
+
 }  // namespace
 
-std::unique_ptr<Endpoint> MakeMariaDbEndpoint(OdbcEndpointParts parts) {
-  std::string why;
-  std::optional<ConnectParams> params = mariadb::ParamsFromOdbc(parts.target.odbc, &why);
-  if (!params) return std::make_unique<OdbcEndpoint>(std::move(parts));
-  return std::make_unique<MariaDbEndpoint>(std::move(parts), std::move(*params));
+EngineFactory MariaDbEngine() {
+  EngineFactory factory;
+  factory.engine = Engine::kMariaDB;
+  factory.product = "MariaDB/MySQL";
+  factory.schemes = {{"mysql", "MariaDB Unicode", "3306", false},
+                     {"mariadb", "MariaDB Unicode", "3306", false}};
+  factory.product_words = {"mariadb", "mysql"};
+  factory.open = OpenMariaDb;
+  return factory;
 }
 
 }  // namespace ferry

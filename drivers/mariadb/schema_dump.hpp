@@ -9,7 +9,7 @@
 #include <string>
 
 #include "copier/schema_clone.hpp"
-#include "drivers/sql_session.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry::mariadb {
 

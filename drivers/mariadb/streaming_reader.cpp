@@ -5,7 +5,7 @@
 #include "copier/convert.hpp"
 #include "copier/secrets.hpp"
 #include "drivers/mariadb/mariadb_text.hpp"
-#include "drivers/sql_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
 
 namespace ferry::mariadb {
 

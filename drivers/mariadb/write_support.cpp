@@ -7,7 +7,7 @@
 
 #include "copier/convert.hpp"
 #include "copier/secrets.hpp"
-#include "drivers/sql_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
 
 namespace ferry::mariadb {
 

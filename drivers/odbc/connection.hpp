@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "drivers/odbc/handles.hpp"
-#include "drivers/sql_session.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry::odbc {
 

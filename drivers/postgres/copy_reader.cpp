@@ -4,7 +4,7 @@
 
 #include "copier/convert.hpp"
 #include "drivers/postgres/binary_copy.hpp"
-#include "drivers/sql_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
 
 namespace ferry::pg {
 

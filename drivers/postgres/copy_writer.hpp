@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "copier/endpoint.hpp"
-#include "drivers/dialect.hpp"
+#include "drivers/sql/dialect.hpp"
 #include "drivers/postgres/pq_connection.hpp"
 
 namespace ferry::pg {

@@ -10,7 +10,7 @@
 
 #include "copier/schema_clone.hpp"
 #include "drivers/postgres/libpq_params.hpp"
-#include "drivers/sql_session.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry::pg {
 

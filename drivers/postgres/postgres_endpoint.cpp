@@ -13,32 +13,32 @@ namespace {
 
 class CopyReadSession final : public ReadSession {
  public:
-  CopyReadSession(std::unique_ptr<SqlSession> connection, const Dialect& dialect)
+  CopyReadSession(std::unique_ptr<pq::Connection> connection, const Dialect& dialect)
       : connection_(std::move(connection)), dialect_(dialect) {}
 
   std::unique_ptr<RowReader> Read(const ReadRequest& request) override {
-    return pg::OpenCopyReader(static_cast<pq::Connection&>(*connection_), dialect_, request);
+    return pg::OpenCopyReader(*connection_, dialect_, request);
   }
   ServerDigest Digest(const DigestRequest& request) override {
     return RunDigest(*connection_, dialect_, request);
   }
 
  private:
-  std::unique_ptr<SqlSession> connection_;
+  std::unique_ptr<pq::Connection> connection_;
   const Dialect& dialect_;
 };
 
 class CopyWriteSession final : public WriteSession {
  public:
-  CopyWriteSession(std::unique_ptr<SqlSession> connection, const Dialect& dialect)
+  CopyWriteSession(std::unique_ptr<pq::Connection> connection, const Dialect& dialect)
       : connection_(std::move(connection)), dialect_(dialect) {}
 
   std::unique_ptr<RowWriter> Write(const WriteRequest& request) override {
-    return pg::OpenCopyWriter(static_cast<pq::Connection&>(*connection_), dialect_, request);
+    return pg::OpenCopyWriter(*connection_, dialect_, request);
   }
 
  private:
-  std::unique_ptr<SqlSession> connection_;
+  std::unique_ptr<pq::Connection> connection_;
   const Dialect& dialect_;
 };
 
@@ -76,7 +76,7 @@ std::optional<SchemaDump> PostgresEndpoint::DumpSchema(const SchemaRequest& requ
 
 std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaDump& dump) {
   return std::make_unique<PgSchemaSession>(
-      std::make_unique<pq::Connection>(params_, target().display), dump);
+      std::make_unique<pq::Connection>(params_, target_.display), dump);
 }
 
 std::vector<SequenceState> PostgresEndpoint::ReadSequences(const std::vector<TableName>& names) {
@@ -138,23 +138,26 @@ std::vector<TableName> PostgresEndpoint::ListSequences(const std::vector<std::st
   return out;
 }
 
-PostgresEndpoint::PostgresEndpoint(OdbcEndpointParts parts, pq::ConnectParams params)
-    : OdbcEndpoint(std::move(parts)), params_(std::move(params)) {}
+PostgresEndpoint::PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link,
+                                   pq::ConnectParams params)
+    : SqlEndpoint(std::move(dialect), std::move(link.catalog), std::move(link.info)),
+      target_(std::move(link.target)),
+      params_(std::move(params)) {}
 
-std::unique_ptr<SqlSession> PostgresEndpoint::OpenSqlSession() {
-  auto connection = std::make_unique<pq::Connection>(params_, target().display);
-  dialect().SetUpSession(*connection, target().is_source);
+std::unique_ptr<pq::Connection> PostgresEndpoint::OpenLibpq() {
+  auto connection = std::make_unique<pq::Connection>(params_, target_.display);
+  dialect().SetUpSession(*connection, target_.is_source);
   return connection;
 }
 
 std::unique_ptr<ReadSession> PostgresEndpoint::OpenReadSession() {
-  std::unique_ptr<SqlSession> connection = OpenSqlSession();
+  std::unique_ptr<pq::Connection> connection = OpenLibpq();
   JoinSnapshot(*connection);
   return std::make_unique<CopyReadSession>(std::move(connection), dialect());
 }
 
 std::unique_ptr<WriteSession> PostgresEndpoint::OpenWriteSession() {
-  std::unique_ptr<SqlSession> connection = OpenSqlSession();
+  std::unique_ptr<pq::Connection> connection = OpenLibpq();
   // A unit's commit need not wait for its WAL to reach the disk: a server crash can lose only
   // whole transactions, and a unit's rows and its "done" mark are one transaction, so a lost
   // unit is copied again on --resume. What makes the run durable is the run state's own
@@ -164,14 +167,33 @@ std::unique_ptr<WriteSession> PostgresEndpoint::OpenWriteSession() {
   return std::make_unique<CopyWriteSession>(std::move(connection), dialect());
 }
 
-std::unique_ptr<Endpoint> MakePostgresEndpoint(OdbcEndpointParts parts) {
-  pq::ConnectParams params = pq::LibpqParams(parts.target.odbc);
-  pq::Connection probe(params, parts.target.display);
+namespace {
+
+std::unique_ptr<Endpoint> OpenPostgres(EngineTarget target) {
+  std::unique_ptr<Dialect> dialect = MakePostgresDialect();
+  OdbcLink link = ConnectOdbc(std::move(target.probe), target.odbc, target.display,
+                              target.role != EndpointRole::kDestination, *dialect);
+  pq::ConnectParams params = pq::LibpqParams(link.target.odbc);
+  pq::Connection probe(params, link.target.display);
   // Binary COPY tuples of identical column types go through undecoded between two of these.
-  parts.info.binary_copy_pass_through = true;
-  parts.info.keys_after_load = true;
-  parts.info.server_row_hash_faster = true;
-  return std::make_unique<PostgresEndpoint>(std::move(parts), std::move(params));
+  link.info.binary_copy_pass_through = true;
+  link.info.keys_after_load = true;
+  link.info.server_row_hash_faster = true;
+  return std::make_unique<PostgresEndpoint>(std::move(dialect), std::move(link),
+                                            std::move(params));
+}
+
+}  // namespace
+
+EngineFactory PostgresEngine() {
+  EngineFactory factory;
+  factory.engine = Engine::kPostgres;
+  factory.product = "PostgreSQL";
+  factory.schemes = {{"postgresql", "PostgreSQL Unicode", "5432", false},
+                     {"postgres", "PostgreSQL Unicode", "5432", false}};
+  factory.product_words = {"postgres"};
+  factory.open = OpenPostgres;
+  return factory;
 }
 
 }  // namespace ferry

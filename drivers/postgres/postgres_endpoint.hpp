@@ -1,19 +1,22 @@
-// PostgreSQL endpoint: catalog, DDL and type mapping through psqlODBC (OdbcEndpoint); data
-// through libpq, where COPY is far faster than psqlODBC's inserts (which it sends as one
-// textual INSERT per row) and than its cursor reads. Read and write sessions, and the session
-// that exports the run's snapshot, are libpq connections with the dialect's session settings.
+// PostgreSQL endpoint: catalog, DDL and type mapping through the dialect on a psqlODBC catalog
+// session (an OdbcLink, drivers/odbc); data through libpq, where COPY is far faster than
+// psqlODBC's inserts (which it sends as one textual INSERT per row) and than its cursor reads.
+// Read and write sessions, and the session that exports the run's snapshot, are libpq
+// connections with the dialect's session settings.
 #pragma once
 
 #include <memory>
 
-#include "drivers/odbc_endpoint.hpp"
+#include "drivers/engine.hpp"
+#include "drivers/odbc/odbc_endpoint.hpp"
 #include "drivers/postgres/libpq_params.hpp"
+#include "drivers/postgres/pq_connection.hpp"
 
 namespace ferry {
 
-class PostgresEndpoint final : public OdbcEndpoint {
+class PostgresEndpoint final : public SqlEndpoint {
  public:
-  PostgresEndpoint(OdbcEndpointParts parts, pq::ConnectParams params);
+  PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link, pq::ConnectParams params);
 
   std::unique_ptr<ReadSession> OpenReadSession() override;
   std::unique_ptr<WriteSession> OpenWriteSession() override;
@@ -29,14 +32,18 @@ class PostgresEndpoint final : public OdbcEndpoint {
 
  protected:
   // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.
-  std::unique_ptr<SqlSession> OpenSqlSession() override;
+  std::unique_ptr<SqlSession> OpenSqlSession() override { return OpenLibpq(); }
 
  private:
+  std::unique_ptr<pq::Connection> OpenLibpq();
+
+  OdbcTarget target_;
   pq::ConnectParams params_;
 };
 
-// Derives the libpq parameters from the ODBC target and checks that libpq can connect with
-// them, so a data path that cannot connect fails before anything is planned or written.
-std::unique_ptr<Endpoint> MakePostgresEndpoint(OdbcEndpointParts parts);
+// The engine's factory: derives the libpq parameters from the ODBC target and checks that
+// libpq can connect with them, so a data path that cannot connect fails before anything is
+// planned or written.
+EngineFactory PostgresEngine();
 
 }  // namespace ferry

@@ -14,7 +14,7 @@
 
 #include "copier/error.hpp"
 #include "drivers/postgres/libpq_params.hpp"
-#include "drivers/sql_session.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry::pq {
 

@@ -18,7 +18,8 @@
 #include "copier/secrets.hpp"
 #include "copier/values.hpp"
 #include "drivers/run_store.hpp"
-#include "drivers/sql_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
+#include "drivers/odbc/odbc_endpoint.hpp"
 #include "drivers/sqlite/sqlite_session.hpp"
 
 namespace ferry {
@@ -537,19 +538,43 @@ class SqliteEndpoint final : public SqlEndpoint {
 
 }  // namespace
 
-std::unique_ptr<Endpoint> OpenSqliteEndpoint(const std::string& path, bool is_source,
-                                             const std::string& display) {
+namespace {
+
+// `read_only`: a source ferry keeps no change logs in.
+std::unique_ptr<Endpoint> OpenSqliteFile(const std::string& path, bool read_only,
+                                         const std::string& display) {
   auto dialect = MakeSqliteDialect();
-  auto catalog = std::make_unique<Session>(path, is_source, display);
-  dialect->SetUpSession(*catalog, is_source);
+  auto catalog = std::make_unique<Session>(path, read_only, display);
+  dialect->SetUpSession(*catalog, read_only);
   EndpointInfo info;
   info.product = "SQLite";
   info.version = sqlite3_libversion();
   info.display = display;
   // A second writer would wait on the database lock for as long as the first holds it.
   info.max_write_sessions = 1;
-  return std::make_unique<SqliteEndpoint>(path, is_source, std::move(dialect), std::move(catalog),
+  return std::make_unique<SqliteEndpoint>(path, read_only, std::move(dialect), std::move(catalog),
                                           std::move(info));
+}
+
+// A sqlite: URL's file, or the file an SQLite ODBC data source names, read natively (see
+// sqlite_session.hpp).
+std::unique_ptr<Endpoint> OpenSqlite(EngineTarget target) {
+  const bool read_only = target.role == EndpointRole::kSource;
+  const std::string path = target.probe ? DatabaseName(*target.probe) : target.file;
+  target.probe.reset();
+  return OpenSqliteFile(path, read_only, target.display);
+}
+
+}  // namespace
+
+EngineFactory SqliteEngine() {
+  EngineFactory factory;
+  factory.engine = Engine::kSQLite;
+  factory.product = "SQLite";
+  factory.schemes = {{"sqlite", "SQLite3", "", true}};
+  factory.product_words = {"sqlite"};
+  factory.open = OpenSqlite;
+  return factory;
 }
 
 }  // namespace ferry

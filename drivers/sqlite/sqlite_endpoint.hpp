@@ -1,14 +1,11 @@
-// SQLite opened with its own library, behind the same Endpoint as every other engine.
+// SQLite opened with its own library, behind the same Endpoint as every other engine: a
+// sqlite: URL's file, or the file an SQLite ODBC data source names.
 #pragma once
 
-#include <memory>
-#include <string>
-
-#include "copier/endpoint.hpp"
+#include "drivers/engine.hpp"
 
 namespace ferry {
 
-std::unique_ptr<Endpoint> OpenSqliteEndpoint(const std::string& path, bool is_source,
-                                             const std::string& display);
+EngineFactory SqliteEngine();
 
 }  // namespace ferry

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "drivers/sql_session.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry::sqlite {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "copier/error.hpp"
-#include "drivers/dialect.hpp"
+#include "drivers/sql/dialect.hpp"
 
 using namespace ferry;
 

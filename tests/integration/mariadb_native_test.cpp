@@ -14,7 +14,7 @@
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
 #include "drivers/open.hpp"
-#include "drivers/sql_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
 #include "tests/support/canonical.hpp"
 #include "tests/support/test_database.hpp"
 

@@ -1,6 +1,6 @@
-#include "drivers/sql_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
 
-#include "drivers/change_tracking.hpp"
+#include "drivers/sql/change_log.hpp"
 
 #include <fmt/format.h>
 

@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "copier/error.hpp"
-#include "drivers/dialect.hpp"
+#include "drivers/sql/dialect.hpp"
 
 namespace ferry {
 

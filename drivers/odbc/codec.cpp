@@ -1,4 +1,4 @@
-#include "drivers/odbc_codec.hpp"
+#include "drivers/odbc/codec.hpp"
 
 #include <fmt/format.h>
 

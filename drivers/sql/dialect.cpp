@@ -1,4 +1,4 @@
-#include "drivers/dialect.hpp"
+#include "drivers/sql/dialect.hpp"
 
 #include <fmt/format.h>
 

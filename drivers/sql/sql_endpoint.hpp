@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "copier/endpoint.hpp"
-#include "drivers/dialect.hpp"
-#include "drivers/sql_session.hpp"
+#include "drivers/sql/dialect.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry {
 

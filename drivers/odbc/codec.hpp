@@ -7,7 +7,7 @@
 #include <string>
 
 #include "copier/batch.hpp"
-#include "drivers/dialect.hpp"
+#include "drivers/sql/dialect.hpp"
 #include "drivers/odbc/block_cursor.hpp"
 #include "drivers/odbc/parameter_arrays.hpp"
 

@@ -15,7 +15,7 @@
 #include "copier/error.hpp"
 #include "copier/work_unit.hpp"
 #include "drivers/odbc/connection.hpp"
-#include "drivers/sql_session.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry {
 

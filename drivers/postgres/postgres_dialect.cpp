@@ -8,7 +8,7 @@
 
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
-#include "drivers/dialect.hpp"
+#include "drivers/sql/dialect.hpp"
 
 namespace ferry {
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "copier/change_tracking.hpp"
-#include "drivers/dialect.hpp"
-#include "drivers/sql_session.hpp"
+#include "drivers/sql/dialect.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry {
 

@@ -6,13 +6,10 @@
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
-#include "drivers/dialect.hpp"
-#include "drivers/mariadb/mariadb_endpoint.hpp"
-#include "drivers/odbc_codec.hpp"
-#include "drivers/odbc_endpoint.hpp"
-#include "drivers/open.hpp"
-#include "drivers/postgres/postgres_endpoint.hpp"
-#include "drivers/sqlite/sqlite_endpoint.hpp"
+#include "drivers/connection_string.hpp"
+#include "drivers/odbc/codec.hpp"
+#include "drivers/odbc/odbc_endpoint.hpp"
+#include "drivers/sql/dialect.hpp"
 
 namespace ferry {
 
@@ -269,110 +266,75 @@ class OdbcWriteSession final : public WriteSession {
 
 }  // namespace
 
-OdbcEndpoint::OdbcEndpoint(OdbcEndpointParts parts)
-    : SqlEndpoint(std::move(parts.dialect), std::move(parts.catalog), std::move(parts.info)),
-      target_(std::move(parts.target)),
-      can_position_(parts.can_position),
-      parameter_arrays_(parts.parameter_arrays) {}
 
-std::unique_ptr<odbc::Connection> OdbcEndpoint::OpenOdbcConnection() {
-  auto connection = std::make_unique<odbc::Connection>(target_.odbc, target_.display);
-  dialect().SetUpSession(*connection, target_.is_source);
+std::string DbmsName(const odbc::Connection& connection) {
+  return connection.InfoString(SQL_DBMS_NAME);
+}
+
+std::string DatabaseName(const odbc::Connection& connection) {
+  return connection.InfoString(SQL_DATABASE_NAME);
+}
+
+OdbcLink ConnectOdbc(std::unique_ptr<odbc::Connection> probe, const std::string& odbc,
+                     const std::string& display, bool is_source, const Dialect& dialect) {
+  OdbcLink link;
+  link.target.is_source = is_source;
+  link.target.display = display;
+  link.target.odbc = odbc;
+  for (const auto& [key, value] : dialect.ConnectionAttributes(is_source)) {
+    link.target.odbc = WithAttribute(link.target.odbc, key, value);
+  }
+  if (link.target.odbc == odbc) {
+    link.catalog = std::move(probe);
+  } else {
+    probe.reset();
+    link.catalog = std::make_unique<odbc::Connection>(link.target.odbc, display);
+  }
+  dialect.SetUpSession(*link.catalog, is_source);
+  link.info.product = link.catalog->InfoString(SQL_DBMS_NAME);
+  link.info.version = link.catalog->InfoString(SQL_DBMS_VER);
+  link.info.display = display;
+  const SQLUINTEGER getdata = link.catalog->InfoUInt(SQL_GETDATA_EXTENSIONS);
+  link.target.can_position = (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND) &&
+                             dialect.CanPositionInRowset();
+  link.target.parameter_arrays = link.catalog->InfoUInt(SQL_PARAM_ARRAY_ROW_COUNTS) != 0;
+  return link;
+}
+
+std::unique_ptr<odbc::Connection> OpenOdbcConnection(const OdbcTarget& target,
+                                                     const Dialect& dialect) {
+  auto connection = std::make_unique<odbc::Connection>(target.odbc, target.display);
+  dialect.SetUpSession(*connection, target.is_source);
   return connection;
 }
 
+std::unique_ptr<ReadSession> MakeOdbcReadSession(std::unique_ptr<odbc::Connection> connection,
+                                                 const Dialect& dialect, bool can_position) {
+  return std::make_unique<OdbcReadSession>(std::move(connection), dialect, can_position);
+}
+
+std::unique_ptr<WriteSession> MakeOdbcWriteSession(std::unique_ptr<odbc::Connection> connection,
+                                                   const Dialect& dialect, bool parameter_arrays) {
+  return std::make_unique<OdbcWriteSession>(std::move(connection), dialect, parameter_arrays);
+}
+
+OdbcEndpoint::OdbcEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link)
+    : SqlEndpoint(std::move(dialect), std::move(link.catalog), std::move(link.info)),
+      target_(std::move(link.target)) {}
+
 std::unique_ptr<SqlSession> OdbcEndpoint::OpenSqlSession() {
-  return OpenOdbcConnection();
+  return OpenOdbcConnection(target_, dialect());
 }
 
 std::unique_ptr<ReadSession> OdbcEndpoint::OpenReadSession() {
-  std::unique_ptr<odbc::Connection> connection = OpenOdbcConnection();
+  std::unique_ptr<odbc::Connection> connection = OpenOdbcConnection(target_, dialect());
   JoinSnapshot(*connection);
-  return std::make_unique<OdbcReadSession>(std::move(connection), dialect(), can_position_);
+  return MakeOdbcReadSession(std::move(connection), dialect(), target_.can_position);
 }
 
 std::unique_ptr<WriteSession> OdbcEndpoint::OpenWriteSession() {
-  return std::make_unique<OdbcWriteSession>(OpenOdbcConnection(), dialect(), parameter_arrays_);
-}
-
-namespace {
-
-std::unique_ptr<Dialect> DialectFor(const std::string& dbms_name) {
-  std::string name;
-  for (char c : dbms_name) name += char(std::tolower(static_cast<unsigned char>(c)));
-  if (name.find("postgres") != std::string::npos) return MakePostgresDialect();
-  if (name.find("mariadb") != std::string::npos || name.find("mysql") != std::string::npos) {
-    return MakeMariaDbDialect();
-  }
-  if (name.find("sqlite") != std::string::npos) return MakeSqliteDialect();
-  return nullptr;
-}
-
-}  // namespace
-
-std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
-                                       bool allow_inline_password) {
-  const bool is_source = role != EndpointRole::kDestination;
-  // A SQLite file is opened read-only as a source, unless ferry keeps change logs in it.
-  const bool sqlite_read_only = role == EndpointRole::kSource;
-  ConnectionOptions options;
-  options.role = is_source ? "source" : "destination";
-  options.password_env = is_source ? "FERRY_SOURCE_PASSWORD" : "FERRY_DEST_PASSWORD";
-  options.allow_inline_password = allow_inline_password;
-  ResolvedConnection resolved = ResolveConnection(text, options);
-  if (!resolved.sqlite_path.empty()) {
-    return OpenSqliteEndpoint(resolved.sqlite_path, sqlite_read_only, resolved.display);
-  }
-
-  // Connect once to learn the engine, then again with the attributes its dialect needs
-  // (they must be in the connection string: psqlODBC reads them only at connect time).
-  auto probe = std::make_unique<odbc::Connection>(resolved.odbc, resolved.display);
-  std::string dbms = probe->InfoString(SQL_DBMS_NAME);
-  std::unique_ptr<Dialect> dialect = DialectFor(dbms);
-  if (!dialect) {
-    throw Error(ErrorCode::kUsage,
-                fmt::format("{} is a {} server, which ferry does not support yet (PostgreSQL, "
-                            "MariaDB/MySQL and SQLite are)",
-                            resolved.display, dbms));
-  }
-  if (dialect->engine() == Engine::kSQLite) {
-    // An SQLite DSN or connection string: read the file natively (see sqlite_session.hpp).
-    std::string path = probe->InfoString(SQL_DATABASE_NAME);
-    return OpenSqliteEndpoint(path, sqlite_read_only, resolved.display);
-  }
-  OdbcTarget session;
-  session.is_source = is_source;
-  session.display = resolved.display;
-  session.odbc = resolved.odbc;
-  for (const auto& [key, value] : dialect->ConnectionAttributes(is_source)) {
-    session.odbc = WithAttribute(session.odbc, key, value);
-  }
-  std::unique_ptr<odbc::Connection> catalog;
-  if (session.odbc == resolved.odbc) {
-    catalog = std::move(probe);
-  } else {
-    probe.reset();
-    catalog = std::make_unique<odbc::Connection>(session.odbc, session.display);
-  }
-  dialect->SetUpSession(*catalog, is_source);
-  EndpointInfo info;
-  info.product = catalog->InfoString(SQL_DBMS_NAME);
-  info.version = catalog->InfoString(SQL_DBMS_VER);
-  info.display = session.display;
-  SQLUINTEGER getdata = catalog->InfoUInt(SQL_GETDATA_EXTENSIONS);
-  bool can_position =
-      (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND) && dialect->CanPositionInRowset();
-  bool parameter_arrays = catalog->InfoUInt(SQL_PARAM_ARRAY_ROW_COUNTS) != 0;
-  OdbcEndpointParts parts{std::move(session), std::move(dialect), std::move(catalog),
-                          std::move(info),    can_position,       parameter_arrays};
-  switch (parts.dialect->engine()) {
-    case Engine::kPostgres:
-      return MakePostgresEndpoint(std::move(parts));
-    case Engine::kMariaDB:
-      return MakeMariaDbEndpoint(std::move(parts));
-    default:
-      return std::make_unique<OdbcEndpoint>(std::move(parts));
-  }
+  return MakeOdbcWriteSession(OpenOdbcConnection(target_, dialect()), dialect(),
+                              target_.parameter_arrays);
 }
 
 }  // namespace ferry

@@ -1,4 +1,4 @@
-#include "drivers/change_tracking.hpp"
+#include "drivers/sql/change_log.hpp"
 
 #include <fmt/format.h>
 

@@ -1,0 +1,72 @@
+#include "drivers/open.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+#include "copier/error.hpp"
+#include "drivers/odbc/odbc_endpoint.hpp"
+
+namespace ferry {
+
+namespace {
+
+const EngineFactory* EngineOfScheme(const std::string& scheme) {
+  for (const EngineFactory& engine : Engines()) {
+    for (const UrlScheme& s : engine.schemes) {
+      if (s.name == scheme) return &engine;
+    }
+  }
+  return nullptr;
+}
+
+const EngineFactory* EngineOfProduct(const std::string& dbms_name) {
+  std::string name;
+  for (char c : dbms_name) name += char(std::tolower(static_cast<unsigned char>(c)));
+  for (const EngineFactory& engine : Engines()) {
+    for (const std::string& word : engine.product_words) {
+      if (name.find(word) != std::string::npos) return &engine;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
+                                       bool allow_inline_password) {
+  const bool is_source = role != EndpointRole::kDestination;
+  ConnectionOptions options;
+  options.role = is_source ? "source" : "destination";
+  options.password_env = is_source ? "FERRY_SOURCE_PASSWORD" : "FERRY_DEST_PASSWORD";
+  options.allow_inline_password = allow_inline_password;
+  ResolvedConnection resolved = ResolveConnection(text, options);
+  EngineTarget target;
+  target.odbc = resolved.odbc;
+  target.display = resolved.display;
+  target.role = role;
+  if (!resolved.file.empty()) {
+    const EngineFactory* engine = EngineOfScheme(resolved.scheme);
+    if (!engine) throw Error(ErrorCode::kInternal, "no engine opens " + resolved.scheme + ": URLs");
+    target.file = resolved.file;
+    return engine->open(std::move(target));
+  }
+  // Connect once to learn the engine; its factory connects again where its dialect needs
+  // other connection attributes.
+  target.probe = std::make_unique<odbc::Connection>(resolved.odbc, resolved.display);
+  const std::string dbms = DbmsName(*target.probe);
+  const EngineFactory* engine = EngineOfProduct(dbms);
+  if (!engine) {
+    std::string known;
+    const std::vector<EngineFactory>& engines = Engines();
+    for (size_t i = 0; i < engines.size(); ++i) {
+      known += (i == 0 ? "" : i + 1 == engines.size() ? " and " : ", ") + engines[i].product;
+    }
+    throw Error(ErrorCode::kUsage,
+                fmt::format("{} is a {} server, which ferry does not support yet ({} are)",
+                            resolved.display, dbms, known));
+  }
+  return engine->open(std::move(target));
+}
+
+}  // namespace ferry
