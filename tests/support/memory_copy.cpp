@@ -118,6 +118,26 @@ std::vector<UnitResult> PipelineCopy::Run(
   return RunPipeline(*source_, *destination_, options, jobs, 1, progress);
 }
 
+std::string ErrorText(const UnitResult& result) {
+  return result.error;
+}
+
+ErrorCode ErrorCodeOf(const UnitResult& result) {
+  return result.error_code;
+}
+
+bool Transient(const UnitResult& result) {
+  return result.transient;
+}
+
+std::vector<std::string> RetriedErrors(const UnitResult& result) {
+  return result.retried_errors;
+}
+
+bool RecordedDone(const UnitRecord& unit) {
+  return unit.state == "done";
+}
+
 StopGuard::StopGuard() {
   ClearStopRequest();
 }

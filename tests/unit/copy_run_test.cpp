@@ -228,7 +228,7 @@ TEST_CASE("a stopped run is recorded interrupted, refuses a new run, and resumes
   std::unique_ptr<RunStore> store = ends.destination.OpenRunStore();
   std::vector<int> done_parts;
   for (const UnitRecord& u : store->Units(first.run.id)) {
-    if (u.state == "done") done_parts.push_back(u.part);
+    if (RecordedDone(u)) done_parts.push_back(u.part);
   }
   CHECK_FALSE(done_parts.empty());
   CHECK(done_parts.size() < 8);
@@ -256,7 +256,7 @@ TEST_CASE("a stopped run is recorded interrupted, refuses a new run, and resumes
   CHECK(Ids(ends.destination.Rows(table)) == Range(1, 2000));
   // Units the first attempt committed were not read again.
   for (int part : done_parts) CHECK(ends.source.ReadAttempts(table, part).size() == 1);
-  for (const UnitRecord& u : store->Units(first.run.id)) CHECK(u.state == "done");
+  for (const UnitRecord& u : store->Units(first.run.id)) CHECK(RecordedDone(u));
 }
 
 TEST_CASE("a run another process took over commits nothing more and says who holds it",
@@ -324,7 +324,7 @@ TEST_CASE("a run whose source goes away is recorded interrupted with the units i
   int done = 0;
   for (const UnitRecord& u : store->Units(interrupted.id)) {
     recorded_rows += u.rows;
-    done += u.state == "done";
+    done += RecordedDone(u);
   }
   CHECK(done > 0);
   CHECK(done < 8);
