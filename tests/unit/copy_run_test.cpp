@@ -153,9 +153,10 @@ TEST_CASE("the largest table's units are read first", "[run][ordering]") {
   CHECK(read == std::vector<TableName>{large, small});
 }
 
-TEST_CASE("where the destination loads faster without it, the primary key is built after the "
-          "rows are in",
-          "[run][keys]") {
+TEST_CASE(
+    "where the destination loads faster without it, the primary key is built after the "
+    "rows are in",
+    "[run][keys]") {
   Ends ends;
   ends.destination.info().keys_after_load = true;
   const TableName table = CreateNumberedTable(ends.source, "orders", 1000);
@@ -201,9 +202,10 @@ TEST_CASE("with keys first the primary key is there before the first row", "[run
   CHECK(*key_during_load == std::vector<int>{0});
 }
 
-TEST_CASE("a stopped run is recorded interrupted, refuses a new run, and resumes to every row "
-          "exactly once",
-          "[run][resume][stop]") {
+TEST_CASE(
+    "a stopped run is recorded interrupted, refuses a new run, and resumes to every row "
+    "exactly once",
+    "[run][resume][stop]") {
   StopGuard guard;
   Ends ends;
   const TableName table = CreateNumberedTable(ends.source, "orders", 2000);
@@ -269,7 +271,8 @@ TEST_CASE("a run another process took over commits nothing more and says who hol
   Watcher watcher([&] {
     if (stall->Reached()) {
       std::unique_ptr<RunStore> store = ends.destination.OpenRunStore();
-      for (const RunRecord& r : store->Runs()) ends.destination.TakeOverRun(kDefaultStatePrefix, r.id);
+      for (const RunRecord& r : store->Runs())
+        ends.destination.TakeOverRun(kDefaultStatePrefix, r.id);
       stall->Release();
     }
   });
@@ -287,9 +290,10 @@ TEST_CASE("a run another process took over commits nothing more and says who hol
   CHECK(ends.destination.Rows(table).size() < 1000);
 }
 
-TEST_CASE("a run whose source goes away is recorded interrupted with the units it committed, and "
-          "resumes to every row exactly once",
-          "[run][resume]") {
+TEST_CASE(
+    "a run whose source goes away is recorded interrupted with the units it committed, and "
+    "resumes to every row exactly once",
+    "[run][resume]") {
   StopGuard guard;
   Ends ends;
   const TableName table = CreateNumberedTable(ends.source, "orders", 2000);

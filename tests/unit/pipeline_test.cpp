@@ -22,8 +22,8 @@ std::vector<int64_t> Range(int64_t first, int64_t count) {
 }
 
 int Count(const std::vector<Event>& events, EventKind kind) {
-  return int(std::count_if(events.begin(), events.end(),
-                           [&](const Event& e) { return e.kind == kind; }));
+  return int(
+      std::count_if(events.begin(), events.end(), [&](const Event& e) { return e.kind == kind; }));
 }
 
 }  // namespace

@@ -177,9 +177,10 @@ TEST_CASE("a unit whose commit reply was lost is asked about and not copied agai
   for (const UnitRecord& u : store->Units("20261206T000000Z-test")) CHECK(RecordedDone(u));
 }
 
-TEST_CASE("a lost commit reply with no way to ask is retried, and the table's key refuses the "
-          "second copy",
-          "[pipeline][retry]") {
+TEST_CASE(
+    "a lost commit reply with no way to ask is retried, and the table's key refuses the "
+    "second copy",
+    "[pipeline][retry]") {
   MemoryDatabase source("source"), destination("destination");
   const TableName table = CreateNumberedTable(source, "orders", 1000);
   destination.LoseCommitReply(table, "500");
