@@ -103,7 +103,8 @@ void Stall::Arrive() {
   std::unique_lock lock(mutex_);
   reached_ = true;
   changed_.notify_all();
-  changed_.wait(lock, [&] { return released_; });
+  // A test that fails before releasing the stall ends with a failure, not a hung run.
+  changed_.wait_for(lock, std::chrono::seconds(60), [&] { return released_; });
 }
 
 struct MemoryDatabase::State : memory::Shared {};

@@ -56,7 +56,8 @@ class Stall {
   bool Reached();
   void Release();
 
-  // Called by the engine at the stage: holds the calling thread until released.
+  // Called by the engine at the stage: holds the calling thread until released (a minute at
+  // most).
   void Arrive();
 
  private:
