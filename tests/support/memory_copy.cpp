@@ -10,8 +10,8 @@ namespace ferry::test {
 std::vector<Row> NumberedRows(int64_t count, int64_t first) {
   std::vector<Row> rows;
   for (int64_t id = first; id < first + count; ++id) {
-    rows.push_back({std::to_string(id), fmt::format("row {}", id),
-                    fmt::format("{}.{:02}", id * 3, id % 100)});
+    rows.push_back(
+        {std::to_string(id), fmt::format("row {}", id), fmt::format("{}.{:02}", id * 3, id % 100)});
   }
   return rows;
 }
@@ -50,8 +50,8 @@ PipelineCopy::PipelineCopy(MemoryDatabase& source, MemoryDatabase& destination,
   if (!described) throw Error(ErrorCode::kNotFound, "no source table " + DisplayName(table));
   const Table& t = *described;
   copy_ = PlanTableCopy(t, source_->info().engine, *destination_,
-                        destination_->DestinationName(table, source_->info().engine),
-                        AllColumns(t), ColumnNames(t, t.primary_key));
+                        destination_->DestinationName(table, source_->info().engine), AllColumns(t),
+                        ColumnNames(t, t.primary_key));
   if (copy_.create) {
     destination_->CreateTable(copy_.destination);
     copy_.destination = *destination_->DescribeTable(copy_.destination.name);
@@ -116,6 +116,26 @@ std::vector<UnitResult> PipelineCopy::Run(
     const std::function<void(const PipelineProgress&)>& progress) {
   source_->BeginSnapshot(Consistency::kSnapshot);
   return RunPipeline(*source_, *destination_, options, jobs, 1, progress);
+}
+
+std::string ErrorText(const UnitResult& result) {
+  return result.error;
+}
+
+ErrorCode ErrorCodeOf(const UnitResult& result) {
+  return result.error_code;
+}
+
+bool Transient(const UnitResult& result) {
+  return result.transient;
+}
+
+std::vector<std::string> RetriedErrors(const UnitResult& result) {
+  return result.retried_errors;
+}
+
+bool RecordedDone(const UnitRecord& unit) {
+  return unit.state == "done";
 }
 
 StopGuard::StopGuard() {

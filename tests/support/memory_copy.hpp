@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "copier/convert.hpp"
+#include "copier/run_state.hpp"
 #include "copier/table_plan.hpp"
 #include "scheduler/pipeline.hpp"
 #include "tests/support/memory_endpoint.hpp"
@@ -54,6 +55,15 @@ class PipelineCopy {
   std::vector<WorkUnit> units_;
   std::unique_ptr<RowConverter> converter_;
 };
+
+// How tests read a unit's outcome and a recorded unit's state: one place to follow the shape
+// of UnitResult and UnitRecord (the error text, its code, whether it was transient, the errors
+// of attempts retried; "done" as a recorded state).
+std::string ErrorText(const UnitResult& result);
+ErrorCode ErrorCodeOf(const UnitResult& result);
+bool Transient(const UnitResult& result);
+std::vector<std::string> RetriedErrors(const UnitResult& result);
+bool RecordedDone(const UnitRecord& unit);
 
 // Holds a stop request (scheduler/stop.hpp) for the length of a scope: clears any stop left
 // over when made, and the one the test made when it ends.

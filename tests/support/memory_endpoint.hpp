@@ -40,8 +40,8 @@ Table MakeTable(const std::string& name, std::vector<Column> columns,
                 const std::vector<std::string>& key);
 
 // Errors as a server raises them. Transient ones (IsTransient) are worth another attempt.
-Error DeadlockError(const std::string& what = "deadlock detected");     // SQLSTATE 40P01
-Error ConnectionLost(const std::string& what = "connection reset");     // kConnection, 08006
+Error DeadlockError(const std::string& what = "deadlock detected");    // SQLSTATE 40P01
+Error ConnectionLost(const std::string& what = "connection reset");    // kConnection, 08006
 Error PermissionError(const std::string& what = "permission denied");  // SQLSTATE 42501
 
 // Where a unit can be held: before its read returns its first batch, inside a write, or just
@@ -56,7 +56,8 @@ class Stall {
   bool Reached();
   void Release();
 
-  // Called by the engine at the stage: holds the calling thread until released.
+  // Called by the engine at the stage: holds the calling thread until released (a minute at
+  // most).
   void Arrive();
 
  private:
@@ -101,9 +102,10 @@ class MemoryDatabase {
   bool Exists(const TableName& table) const;
 
   // Faults. A unit is named by a key it holds (the first key column's value, the first
-  // column's in a table without a key; nullopt: every unit of the table). Each fires `times` times, then the unit works. A read fault fires when
-  // the unit's read has returned `after_batches` batches; a write fault on the write of the
-  // batch that holds `key` (any batch when `key` is nullopt).
+  // column's in a table without a key; nullopt: every unit of the table). Each fires `times` times,
+  // then the unit works. A read fault fires when the unit's read has returned `after_batches`
+  // batches; a write fault on the write of the batch that holds `key` (any batch when `key` is
+  // nullopt).
   void FailRead(const TableName& table, Value key, int times, Error error, int after_batches = 0);
   void FailWrite(const TableName& table, Value key, int times, Error error);
   // The commit of the unit holding `key` happens, but its caller gets ConnectionLost().

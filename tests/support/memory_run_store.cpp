@@ -1,4 +1,4 @@
-#include "tests/support/memory_run_store.hpp"
+#include "tests/support/memory_engine.hpp"
 
 #include <fmt/format.h>
 

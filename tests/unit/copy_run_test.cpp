@@ -153,9 +153,10 @@ TEST_CASE("the largest table's units are read first", "[run][ordering]") {
   CHECK(read == std::vector<TableName>{large, small});
 }
 
-TEST_CASE("where the destination loads faster without it, the primary key is built after the "
-          "rows are in",
-          "[run][keys]") {
+TEST_CASE(
+    "where the destination loads faster without it, the primary key is built after the "
+    "rows are in",
+    "[run][keys]") {
   Ends ends;
   ends.destination.info().keys_after_load = true;
   const TableName table = CreateNumberedTable(ends.source, "orders", 1000);
@@ -201,9 +202,10 @@ TEST_CASE("with keys first the primary key is there before the first row", "[run
   CHECK(*key_during_load == std::vector<int>{0});
 }
 
-TEST_CASE("a stopped run is recorded interrupted, refuses a new run, and resumes to every row "
-          "exactly once",
-          "[run][resume][stop]") {
+TEST_CASE(
+    "a stopped run is recorded interrupted, refuses a new run, and resumes to every row "
+    "exactly once",
+    "[run][resume][stop]") {
   StopGuard guard;
   Ends ends;
   const TableName table = CreateNumberedTable(ends.source, "orders", 2000);
@@ -228,7 +230,7 @@ TEST_CASE("a stopped run is recorded interrupted, refuses a new run, and resumes
   std::unique_ptr<RunStore> store = ends.destination.OpenRunStore();
   std::vector<int> done_parts;
   for (const UnitRecord& u : store->Units(first.run.id)) {
-    if (u.state == "done") done_parts.push_back(u.part);
+    if (RecordedDone(u)) done_parts.push_back(u.part);
   }
   CHECK_FALSE(done_parts.empty());
   CHECK(done_parts.size() < 8);
@@ -256,7 +258,7 @@ TEST_CASE("a stopped run is recorded interrupted, refuses a new run, and resumes
   CHECK(Ids(ends.destination.Rows(table)) == Range(1, 2000));
   // Units the first attempt committed were not read again.
   for (int part : done_parts) CHECK(ends.source.ReadAttempts(table, part).size() == 1);
-  for (const UnitRecord& u : store->Units(first.run.id)) CHECK(u.state == "done");
+  for (const UnitRecord& u : store->Units(first.run.id)) CHECK(RecordedDone(u));
 }
 
 TEST_CASE("a run another process took over commits nothing more and says who holds it",
@@ -269,7 +271,8 @@ TEST_CASE("a run another process took over commits nothing more and says who hol
   Watcher watcher([&] {
     if (stall->Reached()) {
       std::unique_ptr<RunStore> store = ends.destination.OpenRunStore();
-      for (const RunRecord& r : store->Runs()) ends.destination.TakeOverRun(kDefaultStatePrefix, r.id);
+      for (const RunRecord& r : store->Runs())
+        ends.destination.TakeOverRun(kDefaultStatePrefix, r.id);
       stall->Release();
     }
   });
@@ -287,9 +290,10 @@ TEST_CASE("a run another process took over commits nothing more and says who hol
   CHECK(ends.destination.Rows(table).size() < 1000);
 }
 
-TEST_CASE("a run whose source goes away is recorded interrupted with the units it committed, and "
-          "resumes to every row exactly once",
-          "[run][resume]") {
+TEST_CASE(
+    "a run whose source goes away is recorded interrupted with the units it committed, and "
+    "resumes to every row exactly once",
+    "[run][resume]") {
   StopGuard guard;
   Ends ends;
   const TableName table = CreateNumberedTable(ends.source, "orders", 2000);
@@ -324,7 +328,7 @@ TEST_CASE("a run whose source goes away is recorded interrupted with the units i
   int done = 0;
   for (const UnitRecord& u : store->Units(interrupted.id)) {
     recorded_rows += u.rows;
-    done += u.state == "done";
+    done += RecordedDone(u);
   }
   CHECK(done > 0);
   CHECK(done < 8);

@@ -22,8 +22,8 @@ std::vector<int64_t> Range(int64_t first, int64_t count) {
 }
 
 int Count(const std::vector<Event>& events, EventKind kind) {
-  return int(std::count_if(events.begin(), events.end(),
-                           [&](const Event& e) { return e.kind == kind; }));
+  return int(
+      std::count_if(events.begin(), events.end(), [&](const Event& e) { return e.kind == kind; }));
 }
 
 }  // namespace
@@ -118,7 +118,7 @@ TEST_CASE("a stop request rolls back the unit being written and reports it inter
   REQUIRE(stall->Reached());
   const UnitResult& stopped = results.at(size_t(held));
   CHECK(stopped.state == UnitState::kFailed);
-  CHECK(stopped.error_code == ErrorCode::kInterrupted);
+  CHECK(ErrorCodeOf(stopped) == ErrorCode::kInterrupted);
   // Nothing of the stopped unit is there, and every unit that reports done is there whole.
   const std::vector<int64_t> there = Ids(destination.Rows(table));
   CHECK(copy.IdsOfPart(held, there).empty());
@@ -127,7 +127,7 @@ TEST_CASE("a stop request rolls back the unit being written and reports it inter
     if (r.state == UnitState::kDone) {
       for (int64_t id : copy.IdsOfPart(r.part, Range(1, 1000))) expected.push_back(id);
     } else {
-      CHECK(r.error_code == ErrorCode::kInterrupted);
+      CHECK(ErrorCodeOf(r) == ErrorCode::kInterrupted);
     }
   }
   std::sort(expected.begin(), expected.end());

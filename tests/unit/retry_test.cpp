@@ -69,8 +69,8 @@ TEST_CASE("a unit that fails with a transient error is tried again and its rows 
   const UnitResult& retried = results.at(size_t(part));
   CHECK(retried.state == UnitState::kDone);
   CHECK(retried.attempts == 3);
-  REQUIRE(retried.retried_errors.size() == 2);
-  CHECK(retried.retried_errors[0].find("deadlock detected") != std::string::npos);
+  REQUIRE(RetriedErrors(retried).size() == 2);
+  CHECK(RetriedErrors(retried)[0].find("deadlock detected") != std::string::npos);
   CHECK(source.ReadAttempts(table, part).size() == 3);
   CHECK(Ids(destination.Rows(table)) == Range(1, 1000));
 }
@@ -102,8 +102,8 @@ TEST_CASE("a unit that fails with a permanent error is not tried again", "[pipel
   const UnitResult& failed = results.at(size_t(part));
   CHECK(failed.state == UnitState::kFailed);
   CHECK(failed.attempts == 1);
-  CHECK_FALSE(failed.transient);
-  CHECK(failed.error.find("permission denied for table orders") != std::string::npos);
+  CHECK_FALSE(Transient(failed));
+  CHECK(ErrorText(failed).find("permission denied for table orders") != std::string::npos);
   CHECK(source.ReadAttempts(table, part).size() == 1);
   CHECK(copy.IdsOfPart(part, Ids(destination.Rows(table))).empty());
 }
@@ -123,8 +123,8 @@ TEST_CASE("a transient error that persists fails the unit after the allowed atte
   const UnitResult& failed = results.at(size_t(part));
   CHECK(failed.state == UnitState::kFailed);
   CHECK(failed.attempts == 3);
-  CHECK(failed.transient);
-  CHECK(failed.error_code == ErrorCode::kConnection);
+  CHECK(Transient(failed));
+  CHECK(ErrorCodeOf(failed) == ErrorCode::kConnection);
   CHECK(destination.ReadAttempts(table, part).size() == 0);
   CHECK(source.ReadAttempts(table, part).size() == 3);
 }
@@ -168,18 +168,19 @@ TEST_CASE("a unit whose commit reply was lost is asked about and not copied agai
   std::vector<UnitResult> results = copy.Run(QuickOptions(), RecordedJobs(*store, copy));
 
   const UnitResult& asked = results.at(size_t(part));
-  INFO(asked.error);
+  INFO(ErrorText(asked));
   CHECK(asked.state == UnitState::kDone);
-  REQUIRE(asked.retried_errors.size() == 1);
-  CHECK(asked.retried_errors[0].find("not copied again") != std::string::npos);
+  REQUIRE(RetriedErrors(asked).size() == 1);
+  CHECK(RetriedErrors(asked)[0].find("not copied again") != std::string::npos);
   CHECK(source.ReadAttempts(table, part).size() == 1);
   CHECK(Ids(destination.Rows(table)) == Range(1, 1000));
-  for (const UnitRecord& u : store->Units("20261206T000000Z-test")) CHECK(u.state == "done");
+  for (const UnitRecord& u : store->Units("20261206T000000Z-test")) CHECK(RecordedDone(u));
 }
 
-TEST_CASE("a lost commit reply with no way to ask is retried, and the table's key refuses the "
-          "second copy",
-          "[pipeline][retry]") {
+TEST_CASE(
+    "a lost commit reply with no way to ask is retried, and the table's key refuses the "
+    "second copy",
+    "[pipeline][retry]") {
   MemoryDatabase source("source"), destination("destination");
   const TableName table = CreateNumberedTable(source, "orders", 1000);
   destination.LoseCommitReply(table, "500");
@@ -191,7 +192,7 @@ TEST_CASE("a lost commit reply with no way to ask is retried, and the table's ke
   const UnitResult& duplicate = results.at(size_t(part));
   CHECK(duplicate.state == UnitState::kFailed);
   CHECK(duplicate.attempts == 2);
-  CHECK(duplicate.error.find("duplicate key") != std::string::npos);
+  CHECK(ErrorText(duplicate).find("duplicate key") != std::string::npos);
   // The first attempt's commit did happen, once.
   const std::vector<int64_t> there = Ids(destination.Rows(table));
   CHECK(copy.IdsOfPart(part, there) == copy.IdsOfPart(part, Range(1, 1000)));
@@ -210,7 +211,7 @@ TEST_CASE("a value the destination refuses fails its unit with an error naming t
   const UnitResult& refused = results.at(size_t(part));
   CHECK(refused.state == UnitState::kFailed);
   CHECK(refused.attempts == 1);
-  CHECK(refused.error.find("(id)=(777)") != std::string::npos);
-  CHECK(refused.error.find("label") != std::string::npos);
+  CHECK(ErrorText(refused).find("(id)=(777)") != std::string::npos);
+  CHECK(ErrorText(refused).find("label") != std::string::npos);
   CHECK(copy.IdsOfPart(part, Ids(destination.Rows(table))).empty());
 }
