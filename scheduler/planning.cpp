@@ -144,7 +144,7 @@ void AssignObjectNames(Plan& plan, Engine engine) {
     name = candidate;
   };
   for (TablePlan& t : plan.tables) {
-    if (!t.create || t.strategy == "skip") continue;
+    if (!t.create || t.strategy == Strategy::kSkip) continue;
     for (PlannedIndex& index : t.indexes) claim(t, index.name, indexes_per_table);
     for (PlannedForeignKey& fk : t.foreign_keys) {
       // Foreign key names are per table in PostgreSQL and SQLite, per database in MariaDB.
@@ -209,7 +209,9 @@ void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
   if (!SameDatabase(source.info(), destination.info())) return;
   std::vector<std::pair<TableName, TableName>> pairs;
   for (const TableName& name : in_scope) {
-    if (job.OverrideFor(name, source.info().default_schema).strategy == "skip") continue;
+    if (job.OverrideFor(name, source.info().default_schema).strategy == Strategy::kSkip) {
+      continue;
+    }
     pairs.emplace_back(name, DestinationOf(name, source, destination, job));
   }
   RefuseSelfCopy(source.info(), destination.info(), pairs);
@@ -218,7 +220,7 @@ void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
 void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& destination) {
   std::vector<std::pair<TableName, TableName>> pairs;
   for (const TablePlan& t : plan.tables) {
-    if (t.strategy != "skip") pairs.emplace_back(t.source, t.destination);
+    if (t.strategy != Strategy::kSkip) pairs.emplace_back(t.source, t.destination);
   }
   RefuseSelfCopy(source.info(), destination.info(), pairs);
 }
@@ -361,10 +363,10 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
   PartitionOptions options = partition_options;
   if (over.partitions) options.units = *over.partitions;
   if (over.key) options.key = ResolveColumns(table, *over.key, "the split key override");
-  if (over.strategy == "single") options.units = 1;
-  if (over.strategy == "page ranges") options.by_location = true;
-  if (over.strategy == "skip") {
-    t.strategy = "skip";
+  if (over.strategy == Strategy::kSingle) options.units = 1;
+  if (over.strategy == Strategy::kPageRanges) options.by_location = true;
+  if (over.strategy == Strategy::kSkip) {
+    t.strategy = Strategy::kSkip;
     t.why = "skipped by the job's override";
     t.partitions = 1;
   } else {
@@ -450,11 +452,12 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
 
 PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
                           const PartitionOptions& partition_options,
-                          std::vector<std::optional<Error>>* problems) {
+                          std::vector<std::optional<Error>>* problems,
+                          const std::vector<TableName>* in_scope) {
   PlannedRun run{EmptyPlan(job), {}};
   std::vector<Table> described;
   std::vector<TableCopyPlan> copies;
-  const std::vector<TableName> names = TablesInScope(source, job);
+  const std::vector<TableName> names = in_scope ? *in_scope : TablesInScope(source, job);
   CheckNotSelfCopy(source, destination, job, names);
   for (const TableName& name : names) {
     described.emplace_back();
@@ -482,7 +485,7 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
       TablePlan failed;
       failed.source = name;
       failed.destination = DestinationOf(name, source, destination, job);
-      failed.strategy = "skip";
+      failed.strategy = Strategy::kSkip;
       failed.why = "not planned: " + std::string(problems->back()->what());
       run.plan.tables.push_back(std::move(failed));
     }
@@ -503,7 +506,7 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
     prepared.plan = &t;
     prepared.strategy = t.strategy;
     prepared.why = t.why;
-    prepared.skip = t.strategy == "skip";
+    prepared.skip = t.strategy == Strategy::kSkip;
     if (prepared.skip) continue;
     prepared.copy = std::move(copies[i]);
     try {
@@ -543,7 +546,7 @@ std::vector<WorkUnit> PlannedUnits(const TablePlan& t, const Table& table, Endpo
     PartitionOptions options = partition_options;
     options.units = t.partitions;
     options.key = key;
-    options.by_location = t.strategy == "page ranges";
+    options.by_location = t.strategy == Strategy::kPageRanges;
     options.small_table_rows = 0;
     options.small_table_bytes = 0;
     PartitionPlan parts = PlanPartitions(table, source, options);
@@ -566,7 +569,7 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
     prepared.plan = &t;
     prepared.strategy = t.strategy;
     prepared.why = t.why;
-    if (t.strategy == "skip") {
+    if (t.strategy == Strategy::kSkip) {
       prepared.skip = true;
       out.push_back(std::move(prepared));
       continue;

@@ -62,7 +62,7 @@ struct PreparedTable {
   const TablePlan* plan = nullptr;
   TableCopyPlan copy;
   std::vector<WorkUnit> units;
-  std::string strategy;
+  Strategy strategy = Strategy::kSingle;
   std::string why;
   bool pass_through = false;
   bool skip = false;
@@ -87,9 +87,16 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
 struct PlannedRun {
   Plan plan;
   std::vector<PreparedTable> tables;
+  // False: `tables` is empty and the plan is still to be checked against both ends (a plan
+  // file, a stored plan); RunPlan prepares it (PreparePlan).
+  bool prepared = true;
 };
+// A plan to run that still has to be prepared.
+inline PlannedRun Unprepared(Plan plan) { return PlannedRun{std::move(plan), {}, false}; }
+// `in_scope`: the source tables in scope when the caller listed them already (TablesInScope).
 PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
                           const PartitionOptions& partitions,
-                          std::vector<std::optional<Error>>* problems = nullptr);
+                          std::vector<std::optional<Error>>* problems = nullptr,
+                          const std::vector<TableName>* in_scope = nullptr);
 
 }  // namespace ferry

@@ -934,7 +934,7 @@ void Repair(Endpoint& source, Endpoint& destination,
       ++r.ranges_repaired;
       r.rows_recopied += u.rows;
     } else if (u.state == UnitState::kFailed && r.repair_error.empty()) {
-      r.repair_error = u.error;
+      r.repair_error = u.error->what();
     }
   }
 }
@@ -995,7 +995,7 @@ VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan
       "marked 'server' (same engine, identical column types), else xxh64 of canonical rows "
       "hashed by ferry (oneTBB); ranges that differ are compared by ferry, down to the keys";
   for (const TablePlan& p : plan.tables) {
-    if (p.strategy == "skip") continue;
+    if (p.strategy == Strategy::kSkip) continue;
     TableVerification r;
     r.source = p.source;
     r.destination = p.destination;
@@ -1004,7 +1004,7 @@ VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan
   std::vector<std::unique_ptr<TableState>> tables;
   size_t index = 0;
   for (const TablePlan& p : plan.tables) {
-    if (p.strategy == "skip") continue;
+    if (p.strategy == Strategy::kSkip) continue;
     auto t = std::make_unique<TableState>();
     t->plan = &p;
     t->result = &report.tables[index++];
