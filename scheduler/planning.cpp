@@ -225,10 +225,11 @@ void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& 
   RefuseSelfCopy(source.info(), destination.info(), pairs);
 }
 
-void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table>& in_scope) {
+void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table>& in_scope,
+                       const std::vector<TableName>* all) {
   if (job.renames.empty()) return;
-  std::vector<std::string> unmatched =
-      job.renames.Unmatched(in_scope, source.ListTables(), source.info().default_schema);
+  std::vector<std::string> unmatched = job.renames.Unmatched(
+      in_scope, all ? *all : source.ListTables(), source.info().default_schema);
   if (unmatched.empty()) return;
   std::string list;
   for (const std::string& u : unmatched) list += "\n    " + u;
@@ -251,13 +252,19 @@ std::string OutOfScopeNote(const PlannedForeignKey& fk) {
 }
 
 std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
+  return ListSourceTables(source, job).in_scope;
+}
+
+SourceTables ListSourceTables(Endpoint& source, const Job& job) {
   std::vector<TablePattern> include, exclude;
   for (const std::string& p : job.include) include.push_back(TablePattern::Parse(p));
   for (const std::string& p : job.exclude) exclude.push_back(TablePattern::Parse(p));
   Scope scope(std::move(include), std::move(exclude));
   const std::string default_schema = source.info().default_schema;
   // A database that was a ferry destination holds ferry's run state: never copy it along.
-  std::vector<TableName> all = source.ListTables();
+  SourceTables listed;
+  listed.all = source.ListTables();
+  std::vector<TableName> all = listed.all;
   all.erase(std::remove_if(all.begin(), all.end(),
                            [](const TableName& t) { return IsRunStateTable(t); }),
             all.end());
@@ -268,7 +275,8 @@ std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
                             "include/exclude patterns",
                             source.info().display, default_schema));
   }
-  return names;
+  listed.in_scope = std::move(names);
+  return listed;
 }
 
 TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, const Table& table,
@@ -436,11 +444,11 @@ void Resolve(PreparedTable& prepared, const Table& table, Endpoint& source, Endp
 Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
                const PartitionOptions& partition_options) {
   Plan plan = EmptyPlan(job);
-  const std::vector<TableName> names = TablesInScope(source, job);
-  CheckNotSelfCopy(source, destination, job, names);
+  const SourceTables listed = ListSourceTables(source, job);
+  CheckNotSelfCopy(source, destination, job, listed.in_scope);
   std::vector<Table> described;
-  for (const TableName& name : names) described.push_back(DescribeSource(source, name));
-  CheckRenamesMatch(source, job, described);
+  for (const TableName& name : listed.in_scope) described.push_back(DescribeSource(source, name));
+  CheckRenamesMatch(source, job, described, &listed.all);
   for (const Table& table : described) {
     plan.tables.push_back(PlanTable(source, destination, job, table, partition_options));
   }
@@ -453,11 +461,12 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
 PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
                           const PartitionOptions& partition_options,
                           std::vector<std::optional<Error>>* problems,
-                          const std::vector<TableName>* in_scope) {
+                          const SourceTables* listed) {
   PlannedRun run{EmptyPlan(job), {}};
   std::vector<Table> described;
   std::vector<TableCopyPlan> copies;
-  const std::vector<TableName> names = in_scope ? *in_scope : TablesInScope(source, job);
+  const SourceTables source_tables = listed ? *listed : ListSourceTables(source, job);
+  const std::vector<TableName>& names = source_tables.in_scope;
   CheckNotSelfCopy(source, destination, job, names);
   for (const TableName& name : names) {
     described.emplace_back();
@@ -495,7 +504,7 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
     for (const Table& t : described) {
       if (!t.name.name.empty()) found.push_back(t);
     }
-    CheckRenamesMatch(source, job, found);
+    CheckRenamesMatch(source, job, found, &source_tables.all);
   }
   CheckDistinctDestinations(run.plan);
   CheckNotSelfCopy(run.plan, source, destination);

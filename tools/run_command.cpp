@@ -71,6 +71,7 @@ int Run(const RunFlags& flags) {
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, c.inline_password);
   if (!flags.quiet) PrintEnds(*source, *dest);
   std::string scope;
+  SourceTables listed;  // the source's tables, listed once
   std::vector<TableName> tables;  // the source tables in scope
   std::function<PlannedRun()> make_plan;
   // The same database at both ends is refused before the run state is touched.
@@ -82,12 +83,13 @@ int Run(const RunFlags& flags) {
   } else {
     job.source = WithoutSecrets(job.source);
     job.destination = WithoutSecrets(job.destination);
-    tables = TablesInScope(*source, job);
+    listed = ListSourceTables(*source, job);
+    tables = listed.in_scope;
     CheckNotSelfCopy(*source, *dest, job, tables);
     scope = RunScopeKey(job.source, job.destination, tables);
     // Planned and prepared in one pass: each table's catalog is read once at each end.
     make_plan = [&] {
-      return PlanAndPrepare(*source, *dest, job, options.partitions, nullptr, &tables);
+      return PlanAndPrepare(*source, *dest, job, options.partitions, nullptr, &listed);
     };
   }
   if (!flags.explain) {
