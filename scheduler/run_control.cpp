@@ -155,6 +155,9 @@ class LockWatch {
   std::thread thread_;
 };
 
+// Whether a copy run recorded the table in `state` (the run state keeps states by name).
+bool Is(const TableRecord& t, TableState state) { return ParseTableState(t.state) == state; }
+
 // What later runs did to the tables of runs[index] (runs newest first). A later run that
 // finished done and copied every table of the old run (skipped ones aside) supersedes it: those
 // tables hold that run's complete copy, and resuming the old run would add its missing units on
@@ -176,12 +179,13 @@ LaterRuns AfterRun(RunStore& store, const std::vector<RunRecord>& runs, size_t i
     std::vector<TableRecord> theirs = store.Tables(l.id);
     bool covers = l.status == RunStatus::kDone;
     for (const TableRecord& t : own) {
-      if (t.state == "skipped") continue;
+      if (Is(t, TableState::kSkipped)) continue;
       auto same = std::find_if(theirs.begin(), theirs.end(), [&](const TableRecord& x) {
-        return x.destination == t.destination && x.state != "pending" && x.state != "skipped";
+        return x.destination == t.destination && !Is(x, TableState::kPending) &&
+               !Is(x, TableState::kSkipped);
       });
-      covers = covers && same != theirs.end() && same->state == "done";
-      if (same != theirs.end() && t.state != "pending" && out.touched_by.empty()) {
+      covers = covers && same != theirs.end() && Is(*same, TableState::kDone);
+      if (same != theirs.end() && !Is(t, TableState::kPending) && out.touched_by.empty()) {
         out.touched_by = l.id;
         out.touched_table = t.destination;
       }
@@ -572,7 +576,7 @@ ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
     for (const TableRecord& t : store->Tables(r.id)) {
       if (std::find(in_scope.begin(), in_scope.end(), t.source) == in_scope.end()) continue;
       touches = true;
-      if (t.state == "pending" || t.state == "skipped") continue;
+      if (Is(t, TableState::kPending) || Is(t, TableState::kSkipped)) continue;
       if (std::find(reset.tables.begin(), reset.tables.end(), t.destination) ==
               reset.tables.end() &&
           destination.DescribeTable(t.destination)) {
