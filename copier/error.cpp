@@ -8,9 +8,65 @@ namespace ferry {
 
 namespace {
 const std::string kEmpty;
+
+bool Starts(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The reason a diagnostic names: its SQLSTATE where it is specific, else the engine's own number
+// (MariaDB's where its SQLSTATE is the generic 23000 or HY000; SQLite's extended result codes,
+// which its driver reports under 23000 for every constraint).
+ErrorReason ReasonOf(const Diagnostic& d) {
+  const std::string& s = d.sqlstate;
+  if (s == "23505") return ErrorReason::kDuplicateKey;
+  if (s == "23502") return ErrorReason::kNullRefused;
+  if (s == "23503") return ErrorReason::kForeignKey;
+  if (s == "22001" || s == "22003") return ErrorReason::kValueDoesNotFit;
+  if (s == "42501") return ErrorReason::kPermission;
+  if (Starts(s, "08")) return ErrorReason::kConnectionLost;
+  if (s == "23000" || s == "HY000" || s == "42000" || s == "22007" || s.empty()) {
+    switch (d.native_code) {
+      case 1062:  // MariaDB: duplicate entry
+      case 1586:
+      case 2067:  // SQLite: SQLITE_CONSTRAINT_UNIQUE
+      case 1555:  // SQLite: SQLITE_CONSTRAINT_PRIMARYKEY
+        return ErrorReason::kDuplicateKey;
+      case 1048:  // MariaDB: column cannot be null
+      case 1299:  // SQLite: SQLITE_CONSTRAINT_NOTNULL
+        return ErrorReason::kNullRefused;
+      case 1451:  // MariaDB: a foreign key refuses the delete or update
+      case 1452:  // MariaDB: a foreign key refuses the row
+      case 787:   // SQLite: SQLITE_CONSTRAINT_FOREIGNKEY
+        return ErrorReason::kForeignKey;
+      case 1406:  // MariaDB: data too long
+      case 1264:  // MariaDB: out of range
+        return ErrorReason::kValueDoesNotFit;
+      case 1044:  // MariaDB: access denied to a database
+      case 1142:  // MariaDB: command denied to a user
+      case 1143:  // MariaDB: column command denied
+        return ErrorReason::kPermission;
+      case 2006:  // MariaDB client: server gone away
+      case 2013:  // MariaDB client: lost connection
+        return ErrorReason::kConnectionLost;
+      default:
+        break;
+    }
+  }
+  return ErrorReason::kUnknown;
 }
 
-Error::Error(ErrorCode code, std::string message) : code_(code), message_(Redact(message)) {
+ErrorReason ReasonOf(ErrorCode code, const std::vector<Diagnostic>& diagnostics) {
+  for (const Diagnostic& d : diagnostics) {
+    if (ErrorReason r = ReasonOf(d); r != ErrorReason::kUnknown) return r;
+  }
+  // ferry's own conversion refuses a value the destination column cannot hold (kData).
+  if (code == ErrorCode::kData) return ErrorReason::kValueDoesNotFit;
+  if (code == ErrorCode::kConnection) return ErrorReason::kConnectionLost;
+  return ErrorReason::kUnknown;
+}
+
+}  // namespace
+
+Error::Error(ErrorCode code, std::string message)
+    : code_(code), message_(Redact(message)), reason_(ReasonOf(code, {})) {
   Render();
 }
 
@@ -21,6 +77,7 @@ Error::Error(ErrorCode code, std::string message, ErrorContext context,
       context_(std::move(context)),
       diagnostics_(std::move(diagnostics)) {
   for (Diagnostic& d : diagnostics_) d.message = Redact(d.message);
+  reason_ = ReasonOf(code_, diagnostics_);
   Render();
 }
 
@@ -46,6 +103,17 @@ Error& Error::WithKey(std::string key) {
   return *this;
 }
 
+Error& Error::WithUnit(std::string unit) {
+  if (context_.unit.empty()) context_.unit = std::move(unit);
+  Render();
+  return *this;
+}
+
+Error& Error::WithReason(ErrorReason reason) {
+  reason_ = reason;
+  return *this;
+}
+
 Error& Error::WithAdvice(std::string advice) {
   if (advice_.empty()) advice_ = std::move(advice);
   Render();
@@ -59,6 +127,7 @@ void Error::Render() {
   if (!context_.key.empty()) out += fmt::format("row {}: ", context_.key);
   out += message_;
   if (!context_.call.empty()) out += fmt::format(" ({})", context_.call);
+  if (!context_.unit.empty()) out += fmt::format(" [unit {}]", context_.unit);
   for (const Diagnostic& d : diagnostics_) {
     out += fmt::format("\n  [{}] (native {}) {}", d.sqlstate, d.native_code, d.message);
   }
@@ -93,6 +162,30 @@ bool IsTransient(const Error& error) noexcept {
     }
   }
   return false;
+}
+
+const char* AdviceFor(ErrorReason reason) noexcept {
+  switch (reason) {
+    case ErrorReason::kDuplicateKey:
+      return "the destination already holds a row with this key: empty the table (ferry reset "
+             "--yes, or --truncate), or copy with --write-mode upsert";
+    case ErrorReason::kValueDoesNotFit:
+      return "a value does not fit the destination column: widen the column, or let ferry "
+             "create the table";
+    case ErrorReason::kNullRefused:
+      return "the destination column refuses NULL but the source holds NULLs";
+    case ErrorReason::kForeignKey:
+      return "a foreign key at the destination refuses the row: copy the referenced table "
+             "first or let ferry build foreign keys after the load";
+    case ErrorReason::kPermission:
+      return "the database user lacks a privilege: `ferry check` lists what is missing";
+    case ErrorReason::kConnectionLost:
+      return "the connection dropped and the retries ran out: `ferry run --resume` continues "
+             "where the run stopped";
+    case ErrorReason::kUnknown:
+      break;
+  }
+  return "";
 }
 
 const char* ErrorCodeName(ErrorCode code) noexcept {

@@ -42,6 +42,28 @@ std::string Substitute(const std::string& text, const std::string& schema) {
 
 }  // namespace
 
+const char* StrategyName(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::kSingle:
+      return "single";
+    case Strategy::kKeyRanges:
+      return "key ranges";
+    case Strategy::kPageRanges:
+      return "page ranges";
+    case Strategy::kSkip:
+      return "skip";
+  }
+  return "single";
+}
+
+std::optional<Strategy> ParseStrategy(const std::string& text) {
+  for (Strategy s : {Strategy::kSingle, Strategy::kKeyRanges, Strategy::kPageRanges,
+                     Strategy::kSkip}) {
+    if (text == StrategyName(s)) return s;
+  }
+  return std::nullopt;
+}
+
 const char* WriteModeName(WriteMode mode) {
   switch (mode) {
     case WriteMode::kCreate:

@@ -21,6 +21,13 @@ enum class WriteMode {
 const char* WriteModeName(WriteMode mode);
 std::optional<WriteMode> ParseWriteMode(const std::string& text);
 
+// How a table is cut into work units: one unit, key ranges, heap page ranges (PostgreSQL), or
+// not copied at all.
+enum class Strategy { kSingle, kKeyRanges, kPageRanges, kSkip };
+// As plan and job files spell it: "single", "key ranges", "page ranges", "skip".
+const char* StrategyName(Strategy strategy);
+std::optional<Strategy> ParseStrategy(const std::string& text);
+
 // Maps source schemas to destination schemas: the first rule whose pattern matches the
 // source schema applies. `table_prefix` is put in front of every table name; "{schema}" in
 // it (or in `to`) stands for the source schema, so many schemas can land in one.
@@ -66,7 +73,7 @@ struct Renames {
 // Settings for the tables a pattern matches; the last matching override wins per field.
 struct TableOverride {
   TablePattern table;
-  std::optional<std::string> strategy;  // "single", "key ranges", "page ranges", "skip"
+  std::optional<Strategy> strategy;
   std::optional<int> partitions;
   std::optional<WriteMode> write_mode;
   std::optional<std::vector<std::string>> key;  // columns to split on instead of the table's key

@@ -182,12 +182,11 @@ Job ParseJob(const std::string& text, const std::string& file) {
       if (!item["match"]) r.Fail(item, key + ".match", "missing (a table pattern)");
       TableOverride o{r.Pattern(item["match"], key + ".match"), {}, {}, {}, {}};
       if (item["strategy"]) {
-        std::string s = r.String(item["strategy"], key + ".strategy");
-        if (s != "single" && s != "key ranges" && s != "page ranges" && s != "skip") {
+        o.strategy = ParseStrategy(r.String(item["strategy"], key + ".strategy"));
+        if (!o.strategy) {
           r.Fail(item["strategy"], key + ".strategy",
                  "expected single, key ranges, page ranges or skip");
         }
-        o.strategy = s;
       }
       if (item["partitions"])
         o.partitions = r.Number<int>(item["partitions"], key + ".partitions", 1);

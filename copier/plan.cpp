@@ -222,7 +222,7 @@ std::string PlanToJson(const Plan& plan) {
          {"destination", Name(t.destination)},
          {"create", t.create},
          {"write_mode", WriteModeName(t.write_mode)},
-         {"strategy", t.strategy},
+         {"strategy", StrategyName(t.strategy)},
          {"why", t.why},
          {"partitions", t.partitions},
          {"split_key", t.split_key},
@@ -247,6 +247,154 @@ std::string PlanToJson(const Plan& plan) {
               {"tables", tables}};
   return doc.dump(2) + "\n";
 }
+
+namespace {
+
+// The parts of a plan's table, read into `t` (paths name the fields in errors).
+void ReadUnits(Reader& r, const json& j, const std::string& path, TablePlan& t) {
+  if (j.contains("units")) {
+    const json& units = j.at("units");
+    if (!units.is_array()) r.Fail(path + ".units", "expected a list");
+    for (size_t u = 0; u < units.size(); ++u) {
+      const std::string up = fmt::format("{}.units[{}]", path, u);
+      PlannedUnit unit;
+      unit.lo = r.OptionalBound(units[u], up, "lo");
+      unit.hi = r.OptionalBound(units[u], up, "hi");
+      unit.null_keys = r.Bool(units[u], up, "null_keys", false);
+      unit.by_location = r.Bool(units[u], up, "pages", false);
+      size_t width = unit.by_location ? 1 : t.split_key.size();
+      for (const auto* bound : {&unit.lo, &unit.hi}) {
+        if (*bound && (*bound)->size() != width) {
+          r.Fail(up, fmt::format("a bound has {} values but the split key has {} columns",
+                                 (*bound)->size(), width));
+        }
+      }
+      if (!unit.by_location && !unit.lo && !unit.hi && !unit.null_keys && !t.split_key.empty() &&
+          units.size() > 1) {
+        r.Fail(up, "a unit with neither bound would overlap the others");
+      }
+      t.units.push_back(std::move(unit));
+    }
+  }
+}
+
+void ReadColumns(Reader& r, const json& j, const std::string& path, TablePlan& t) {
+  const json& columns = r.Field(j, path, "columns");
+  if (!columns.is_array() || columns.empty()) r.Fail(path + ".columns", "expected a list");
+  for (size_t c = 0; c < columns.size(); ++c) {
+    const std::string cp = fmt::format("{}.columns[{}]", path, c);
+    PlannedColumn column;
+    column.source = r.String(columns[c], cp, "source");
+    column.destination = r.String(columns[c], cp, "destination", false, column.source);
+    column.source_type = r.String(columns[c], cp, "source_type", false);
+    column.destination_type = r.String(columns[c], cp, "destination_type", false);
+    for (const PlannedColumn& other : t.columns) {
+      if (other.destination == column.destination) {
+        r.Fail(cp + ".destination",
+               fmt::format("column {} is written twice", column.destination));
+      }
+    }
+    t.columns.push_back(std::move(column));
+  }
+}
+
+void ReadIndexesAndKeys(Reader& r, const json& j, const std::string& path, TablePlan& t) {
+  if (j.contains("indexes")) {
+    const json& list = j.at("indexes");
+    if (!list.is_array()) r.Fail(path + ".indexes", "expected a list");
+    for (size_t x = 0; x < list.size(); ++x) {
+      const std::string ip = fmt::format("{}.indexes[{}]", path, x);
+      PlannedIndex index;
+      index.name = r.String(list[x], ip, "name");
+      index.columns = r.Strings(list[x], ip, "columns", true);
+      index.unique = r.Bool(list[x], ip, "unique", false);
+      index.native_definition = r.String(list[x], ip, "definition", false);
+      t.indexes.push_back(std::move(index));
+    }
+  }
+  if (j.contains("foreign_keys")) {
+    const json& list = j.at("foreign_keys");
+    if (!list.is_array()) r.Fail(path + ".foreign_keys", "expected a list");
+    for (size_t x = 0; x < list.size(); ++x) {
+      const std::string fp = fmt::format("{}.foreign_keys[{}]", path, x);
+      PlannedForeignKey fk;
+      fk.name = r.String(list[x], fp, "name");
+      fk.columns = r.Strings(list[x], fp, "columns", true);
+      fk.references = r.Table(list[x], fp, "references");
+      fk.referenced_columns = r.Strings(list[x], fp, "referenced_columns", true);
+      fk.on_delete = r.String(list[x], fp, "on_delete", false, "NO ACTION");
+      fk.on_update = r.String(list[x], fp, "on_update", false, "NO ACTION");
+      if (fk.columns.size() != fk.referenced_columns.size()) {
+        r.Fail(fp, "columns and referenced_columns differ in length");
+      }
+      t.foreign_keys.push_back(std::move(fk));
+    }
+  }
+}
+
+void ReadSourceShape(Reader& r, const json& j, const std::string& path, TablePlan& t) {
+  const json& shape = r.Field(j, path, "source_shape");
+  const std::string sp = path + ".source_shape";
+  t.fingerprint = r.String(shape, sp, "fingerprint");
+  t.source_key = r.Strings(shape, sp, "primary_key");
+  const json& shape_columns = r.Field(shape, sp, "columns");
+  if (!shape_columns.is_array()) r.Fail(sp + ".columns", "expected a list");
+  for (size_t c = 0; c < shape_columns.size(); ++c) {
+    const std::string cp = fmt::format("{}.columns[{}]", sp, c);
+    t.source_shape.push_back({r.String(shape_columns[c], cp, "name"),
+                              r.String(shape_columns[c], cp, "type"),
+                              r.Bool(shape_columns[c], cp, "nullable", true)});
+  }
+  for (const PlannedColumn& c : t.columns) {
+    bool known = false;
+    for (const ShapeColumn& s : t.source_shape) known = known || s.name == c.source;
+    if (!known) {
+      r.Fail(path + ".columns",
+             fmt::format("source column {} is not in the source shape", c.source));
+    }
+  }
+}
+
+TablePlan ReadTable(Reader& r, const json& j, const std::string& path) {
+  TablePlan t;
+  t.source = r.Table(j, path, "source");
+  t.destination = r.Table(j, path, "destination");
+  t.create = r.Bool(j, path, "create", false);
+  std::string mode = r.String(j, path, "write_mode", false, "create");
+  auto parsed = ParseWriteMode(mode);
+  if (!parsed) {
+    r.Fail(path + ".write_mode",
+           fmt::format("'{}' is not one of create, truncate, append, upsert", mode));
+  }
+  t.write_mode = *parsed;
+  const std::string strategy = r.String(j, path, "strategy", false, "single");
+  if (std::optional<Strategy> known = ParseStrategy(strategy)) {
+    t.strategy = *known;
+  } else {
+    r.Fail(path + ".strategy",
+           fmt::format("'{}' is not one of single, key ranges, page ranges, skip", strategy));
+  }
+  t.why = r.String(j, path, "why", false);
+  t.partitions = int(r.Int(j, path, "partitions", 1));
+  if (t.partitions < 1 || t.partitions > 100000) {
+    r.Fail(path + ".partitions", "must be between 1 and 100000");
+  }
+  t.split_key = r.Strings(j, path, "split_key");
+  ReadUnits(r, j, path, t);
+  ReadColumns(r, j, path, t);
+  t.primary_key = r.Strings(j, path, "primary_key");
+  ReadIndexesAndKeys(r, j, path, t);
+  // A plan of an older ferry has none: taken as ferry wrote it.
+  const std::string ddl = r.String(j, path, "ddl_fingerprint", false);
+  t.ddl_edited = !ddl.empty() && ddl != DdlFingerprint(t);
+  t.estimated_rows = r.Int(j, path, "estimated_rows", -1);
+  t.estimated_bytes = r.Int(j, path, "estimated_bytes", -1);
+  t.estimated_seconds = r.Number(j, path, "estimated_seconds", -1);
+  ReadSourceShape(r, j, path, t);
+  return t;
+}
+
+}  // namespace
 
 Plan PlanFromJson(const std::string& text, const std::string& file) {
   Reader r(file);
@@ -273,129 +421,7 @@ Plan PlanFromJson(const std::string& text, const std::string& file) {
   if (!tables.is_array()) r.Fail("$.tables", "expected a list");
   for (size_t i = 0; i < tables.size(); ++i) {
     const std::string path = fmt::format("$.tables[{}]", i);
-    const json& j = tables[i];
-    TablePlan t;
-    t.source = r.Table(j, path, "source");
-    t.destination = r.Table(j, path, "destination");
-    t.create = r.Bool(j, path, "create", false);
-    std::string mode = r.String(j, path, "write_mode", false, "create");
-    auto parsed = ParseWriteMode(mode);
-    if (!parsed) {
-      r.Fail(path + ".write_mode",
-             fmt::format("'{}' is not one of create, truncate, append, upsert", mode));
-    }
-    t.write_mode = *parsed;
-    t.strategy = r.String(j, path, "strategy", false, "single");
-    if (t.strategy != "single" && t.strategy != "key ranges" && t.strategy != "page ranges" &&
-        t.strategy != "skip") {
-      r.Fail(path + ".strategy",
-             fmt::format("'{}' is not one of single, key ranges, page ranges, skip", t.strategy));
-    }
-    t.why = r.String(j, path, "why", false);
-    t.partitions = int(r.Int(j, path, "partitions", 1));
-    if (t.partitions < 1 || t.partitions > 100000) {
-      r.Fail(path + ".partitions", "must be between 1 and 100000");
-    }
-    t.split_key = r.Strings(j, path, "split_key");
-    if (j.contains("units")) {
-      const json& units = j.at("units");
-      if (!units.is_array()) r.Fail(path + ".units", "expected a list");
-      for (size_t u = 0; u < units.size(); ++u) {
-        const std::string up = fmt::format("{}.units[{}]", path, u);
-        PlannedUnit unit;
-        unit.lo = r.OptionalBound(units[u], up, "lo");
-        unit.hi = r.OptionalBound(units[u], up, "hi");
-        unit.null_keys = r.Bool(units[u], up, "null_keys", false);
-        unit.by_location = r.Bool(units[u], up, "pages", false);
-        size_t width = unit.by_location ? 1 : t.split_key.size();
-        for (const auto* bound : {&unit.lo, &unit.hi}) {
-          if (*bound && (*bound)->size() != width) {
-            r.Fail(up, fmt::format("a bound has {} values but the split key has {} columns",
-                                   (*bound)->size(), width));
-          }
-        }
-        if (!unit.by_location && !unit.lo && !unit.hi && !unit.null_keys && !t.split_key.empty() &&
-            units.size() > 1) {
-          r.Fail(up, "a unit with neither bound would overlap the others");
-        }
-        t.units.push_back(std::move(unit));
-      }
-    }
-    const json& columns = r.Field(j, path, "columns");
-    if (!columns.is_array() || columns.empty()) r.Fail(path + ".columns", "expected a list");
-    for (size_t c = 0; c < columns.size(); ++c) {
-      const std::string cp = fmt::format("{}.columns[{}]", path, c);
-      PlannedColumn column;
-      column.source = r.String(columns[c], cp, "source");
-      column.destination = r.String(columns[c], cp, "destination", false, column.source);
-      column.source_type = r.String(columns[c], cp, "source_type", false);
-      column.destination_type = r.String(columns[c], cp, "destination_type", false);
-      for (const PlannedColumn& other : t.columns) {
-        if (other.destination == column.destination) {
-          r.Fail(cp + ".destination",
-                 fmt::format("column {} is written twice", column.destination));
-        }
-      }
-      t.columns.push_back(std::move(column));
-    }
-    t.primary_key = r.Strings(j, path, "primary_key");
-    if (j.contains("indexes")) {
-      const json& list = j.at("indexes");
-      if (!list.is_array()) r.Fail(path + ".indexes", "expected a list");
-      for (size_t x = 0; x < list.size(); ++x) {
-        const std::string ip = fmt::format("{}.indexes[{}]", path, x);
-        PlannedIndex index;
-        index.name = r.String(list[x], ip, "name");
-        index.columns = r.Strings(list[x], ip, "columns", true);
-        index.unique = r.Bool(list[x], ip, "unique", false);
-        index.native_definition = r.String(list[x], ip, "definition", false);
-        t.indexes.push_back(std::move(index));
-      }
-    }
-    if (j.contains("foreign_keys")) {
-      const json& list = j.at("foreign_keys");
-      if (!list.is_array()) r.Fail(path + ".foreign_keys", "expected a list");
-      for (size_t x = 0; x < list.size(); ++x) {
-        const std::string fp = fmt::format("{}.foreign_keys[{}]", path, x);
-        PlannedForeignKey fk;
-        fk.name = r.String(list[x], fp, "name");
-        fk.columns = r.Strings(list[x], fp, "columns", true);
-        fk.references = r.Table(list[x], fp, "references");
-        fk.referenced_columns = r.Strings(list[x], fp, "referenced_columns", true);
-        fk.on_delete = r.String(list[x], fp, "on_delete", false, "NO ACTION");
-        fk.on_update = r.String(list[x], fp, "on_update", false, "NO ACTION");
-        if (fk.columns.size() != fk.referenced_columns.size()) {
-          r.Fail(fp, "columns and referenced_columns differ in length");
-        }
-        t.foreign_keys.push_back(std::move(fk));
-      }
-    }
-    // A plan of an older ferry has none: taken as ferry wrote it.
-    const std::string ddl = r.String(j, path, "ddl_fingerprint", false);
-    t.ddl_edited = !ddl.empty() && ddl != DdlFingerprint(t);
-    t.estimated_rows = r.Int(j, path, "estimated_rows", -1);
-    t.estimated_bytes = r.Int(j, path, "estimated_bytes", -1);
-    t.estimated_seconds = r.Number(j, path, "estimated_seconds", -1);
-    const json& shape = r.Field(j, path, "source_shape");
-    const std::string sp = path + ".source_shape";
-    t.fingerprint = r.String(shape, sp, "fingerprint");
-    t.source_key = r.Strings(shape, sp, "primary_key");
-    const json& shape_columns = r.Field(shape, sp, "columns");
-    if (!shape_columns.is_array()) r.Fail(sp + ".columns", "expected a list");
-    for (size_t c = 0; c < shape_columns.size(); ++c) {
-      const std::string cp = fmt::format("{}.columns[{}]", sp, c);
-      t.source_shape.push_back({r.String(shape_columns[c], cp, "name"),
-                                r.String(shape_columns[c], cp, "type"),
-                                r.Bool(shape_columns[c], cp, "nullable", true)});
-    }
-    for (const PlannedColumn& c : t.columns) {
-      bool known = false;
-      for (const ShapeColumn& s : t.source_shape) known = known || s.name == c.source;
-      if (!known) {
-        r.Fail(path + ".columns",
-               fmt::format("source column {} is not in the source shape", c.source));
-      }
-    }
+    TablePlan t = ReadTable(r, tables[i], path);
     for (const TablePlan& other : plan.tables) {
       if (other.destination == t.destination) {
         r.Fail(path + ".destination", fmt::format("{} is the destination of another table too",
@@ -444,7 +470,7 @@ std::vector<std::string> PlanDifferences(const Plan& stored, const Plan& given) 
     };
     field("destination", DisplayName(g.destination), DisplayName(s->destination));
     field("write_mode", WriteModeName(g.write_mode), WriteModeName(s->write_mode));
-    field("strategy", g.strategy, s->strategy);
+    field("strategy", StrategyName(g.strategy), StrategyName(s->strategy));
     field("partitions", std::to_string(g.partitions), std::to_string(s->partitions));
     field("split_key", Listed(g.split_key), Listed(s->split_key));
     if (!g.units.empty()) {

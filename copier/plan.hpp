@@ -56,7 +56,7 @@ struct TablePlan {
   TableName destination;
   bool create = false;  // the destination table does not exist when the plan is made
   WriteMode write_mode = WriteMode::kCreate;
-  std::string strategy;  // "single", "key ranges", "page ranges", "skip"
+  Strategy strategy = Strategy::kSingle;
   std::string why;
   int partitions = 1;
   std::vector<std::string> split_key;  // source column names the units are cut on

@@ -58,12 +58,12 @@ bool IsSmall(const Table& t, const PartitionOptions& o) {
   return few_rows && few_bytes;
 }
 
-PartitionPlan Single(const Table& t, std::string strategy, std::string reason) {
+PartitionPlan Single(const Table& t, std::string reason) {
   PartitionPlan plan;
   WorkUnit unit;
   unit.table = t.name;
   plan.units.push_back(unit);
-  plan.strategy = std::move(strategy);
+  plan.strategy = Strategy::kSingle;
   plan.reason = std::move(reason);
   return plan;
 }
@@ -115,11 +115,11 @@ std::vector<KeyRange> RangesFromSample(const std::vector<std::vector<std::string
 
 PartitionPlan PlanPartitions(const Table& t, Endpoint& source, const PartitionOptions& o) {
   if (IsSmall(t, o)) {
-    return Single(t, "single",
+    return Single(t,
                   fmt::format("small table ({}): one unit, splitting would not pay off", Size(t)));
   }
   const int wanted = UnitsFor(t, o);
-  if (wanted <= 1) return Single(t, "single", fmt::format("{}: one unit", Size(t)));
+  if (wanted <= 1) return Single(t, fmt::format("{}: one unit", Size(t)));
   bool nullable = false;
   std::vector<int> key = SplitKey(t, &nullable);
   if (!o.key.empty()) {
@@ -127,7 +127,7 @@ PartitionPlan PlanPartitions(const Table& t, Endpoint& source, const PartitionOp
     nullable = false;
     for (int k : key) nullable = nullable || t.columns[size_t(k)].nullable;
     if (nullable && key.size() > 1) {
-      return Single(t, "single",
+      return Single(t,
                     fmt::format("{}: the chosen split key has nullable columns and more than one "
                                 "column; one unit",
                                 Size(t)));
@@ -137,7 +137,7 @@ PartitionPlan PlanPartitions(const Table& t, Endpoint& source, const PartitionOp
   if (key.empty()) {
     if (t.pages > 0) {
       PartitionPlan plan;
-      plan.strategy = "page ranges";
+      plan.strategy = Strategy::kPageRanges;
       const int64_t units = std::min<int64_t>(wanted, t.pages);
       const int64_t step = (t.pages + units - 1) / units;
       for (int64_t lo = 0; lo < t.pages; lo += step) {
@@ -156,7 +156,7 @@ PartitionPlan PlanPartitions(const Table& t, Endpoint& source, const PartitionOp
           Size(t), plan.units.size(), Grouped(step));
       return plan;
     }
-    return Single(t, "single",
+    return Single(t,
                   fmt::format("{}, no primary key or unique index: one reader (this engine has "
                               "no row location to split by)",
                               Size(t)));
@@ -166,13 +166,13 @@ PartitionPlan PlanPartitions(const Table& t, Endpoint& source, const PartitionOp
   const size_t samples = size_t(wanted) * size_t(std::max(o.samples_per_unit, 1));
   std::vector<std::vector<std::string>> sample = source.SampleKeys(t, key, samples);
   if (sample.size() < size_t(wanted)) {
-    return Single(t, "single",
+    return Single(t,
                   fmt::format("{}: the key sample came back with {} keys, too few to cut {} "
                               "ranges; one unit",
                               Size(t), sample.size(), wanted));
   }
   PartitionPlan plan;
-  plan.strategy = "key ranges";
+  plan.strategy = Strategy::kKeyRanges;
   for (KeyRange& r : RangesFromSample(sample, key, wanted, nullable)) {
     WorkUnit unit;
     unit.table = t.name;

@@ -10,6 +10,7 @@
 
 #include "copier/catalog.hpp"
 #include "copier/endpoint.hpp"
+#include "copier/job.hpp"
 #include "copier/work_unit.hpp"
 
 namespace ferry {
@@ -36,7 +37,7 @@ struct PartitionOptions {
 
 struct PartitionPlan {
   std::vector<WorkUnit> units;
-  std::string strategy;  // "single", "key ranges", "page ranges"
+  Strategy strategy = Strategy::kSingle;  // never kSkip
   std::string reason;    // one sentence a DBA can read
 };
 

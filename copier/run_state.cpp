@@ -117,4 +117,24 @@ std::optional<RunStatus> ParseRunStatus(const std::string& text) {
   return std::nullopt;
 }
 
+const char* UnitRecordStateName(UnitRecordState state) {
+  switch (state) {
+    case UnitRecordState::kPending:
+      return "pending";
+    case UnitRecordState::kDone:
+      return "done";
+    case UnitRecordState::kFailed:
+      return "failed";
+  }
+  return "pending";
+}
+
+std::optional<UnitRecordState> ParseUnitRecordState(const std::string& text) {
+  for (UnitRecordState s :
+       {UnitRecordState::kPending, UnitRecordState::kDone, UnitRecordState::kFailed}) {
+    if (text == UnitRecordStateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
 }  // namespace ferry

@@ -19,6 +19,11 @@ enum class RunStatus { kRunning, kDone, kFailed, kInterrupted };
 const char* RunStatusName(RunStatus status);
 std::optional<RunStatus> ParseRunStatus(const std::string& text);
 
+// A unit's state in the run state.
+enum class UnitRecordState { kPending, kDone, kFailed };
+const char* UnitRecordStateName(UnitRecordState state);
+std::optional<UnitRecordState> ParseUnitRecordState(const std::string& text);
+
 struct RunRecord {
   std::string id;       // e.g. "20261122T031500Z-4f2a"
   std::string scope;    // what the run copies, as a key: same source, destination and tables
@@ -43,7 +48,8 @@ struct TableRecord {
   int index = 0;  // position in the plan
   TableName source;
   TableName destination;
-  std::string state = "pending";  // pending, running, done, failed, skipped
+  // A copy run's or sync's table state (scheduler's TableStateName); a verification's verdict.
+  std::string state = "pending";
   bool created = false;           // this run created the destination table
   int64_t rows = 0;
   int64_t bytes = 0;
@@ -58,7 +64,7 @@ struct TableRecord {
 struct UnitRecord {
   int table = 0;
   int part = 0;
-  std::string state = "pending";  // pending, done, failed
+  UnitRecordState state = UnitRecordState::kPending;
   int64_t rows = 0;
   int64_t bytes = 0;
   int attempts = 0;

@@ -211,7 +211,7 @@ class SqlRunStore final : public RunStore {
       keys.push_back(fmt::format("run_id = {} AND table_index = {} AND part = {}", S(r.id),
                                  Int(u.table), Int(u.part)));
       rows.push_back(fmt::format("({}, {}, {}, {}, {}, {}, {}, {}, {})", S(r.id), Int(u.table),
-                                 Int(u.part), S(u.state), Int(u.rows), Int(u.bytes),
+                                 Int(u.part), S(UnitRecordStateName(u.state)), Int(u.rows), Int(u.bytes),
                                  Int(u.attempts), S(u.range), S(u.error)));
     }
     InsertMany("units",
@@ -416,10 +416,9 @@ class SqlRunStore final : public RunStore {
       UnitRecord u;
       u.table = int(Number(row[0], "units", run, "table_index"));
       u.part = int(Number(row[1], "units", run, "part"));
-      u.state = V(row[2]);
-      if (u.state != "pending" && u.state != "done" && u.state != "failed") {
-        Tampered("units", run, "state", u.state);
-      }
+      std::optional<UnitRecordState> state = ParseUnitRecordState(V(row[2]));
+      if (!state) Tampered("units", run, "state", V(row[2]));
+      u.state = *state;
       u.rows = Number(row[3], "units", run, "row_count");
       u.bytes = Number(row[4], "units", run, "byte_count");
       u.attempts = int(Number(row[5], "units", run, "attempts"));

@@ -319,7 +319,7 @@ void Estimate(CheckReport& report, const std::vector<Table>& tables, const ReadS
   bool known = true;
   for (size_t i = 0; i < report.tables.size(); ++i) {
     TableCheck& t = report.tables[i];
-    if (t.strategy == "skip") {
+    if (t.strategy == Strategy::kSkip) {
       t.estimated_seconds = 0;
       continue;
     }
@@ -426,7 +426,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     std::vector<Finding> key_findings;
     DescribeKey(*table, from.engine, t, key_findings);
     RecommendSync(*table, from.engine, t);
-    if (plan.strategy != "skip") {
+    if (plan.strategy != Strategy::kSkip) {
       report.findings.insert(report.findings.end(), key_findings.begin(), key_findings.end());
     }
 
@@ -446,7 +446,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
                   fmt::format("{} here, {} at the destination{}", c.type.native, d.native,
                               exists ? " (existing table)" : ""));
     };
-    if (!exists && plan.strategy != "skip" && from.engine != to.engine) {
+    if (!exists && plan.strategy != Strategy::kSkip && from.engine != to.engine) {
       for (const Column& c : table->columns) {
         if (!c.domain_check.empty() && PortableCheck(c.domain_check, "x").empty()) {
           grouped.Add("domain check",
@@ -480,7 +480,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
                     shown, "", "");
       }
     }
-    if (!exists && mapped && plan.strategy != "skip") {
+    if (!exists && mapped && plan.strategy != Strategy::kSkip) {
       // Key columns the destination had to narrow to fit its key: measured at the source.
       for (size_t i = 0; i < copy.source_columns.size(); ++i) {
         const Column& s = table->columns[size_t(copy.source_columns[i])];
@@ -513,7 +513,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
         }
       }
     }
-    if (!exists && plan.strategy != "skip") {
+    if (!exists && plan.strategy != Strategy::kSkip) {
       for (const Column& c : table->columns) {
         try {
           lossy(c, destination.MapType(c.type, from.engine));
@@ -537,7 +537,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
       report.findings.push_back({Severity::kBlocker, kind, shown, column, e.message()});
     }
 
-    if (exists && mapped && plan.strategy != "skip") {
+    if (exists && mapped && plan.strategy != Strategy::kSkip) {
       for (const ColumnPairing& pair : PairColumns(copy))
         lossy(*pair.source, pair.destination->type);
     }
@@ -557,7 +557,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
       }
     }
 
-    if (plan.strategy != "skip") {
+    if (plan.strategy != Strategy::kSkip) {
       auto lacks = [&](Endpoint& end, const TableName& on, Privilege privilege) {
         std::optional<bool> has;
         if (privilege == Privilege::kCreate) {
@@ -592,13 +592,13 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
                                DisplayName(plan.destination))});
       }
     }
-    if (options.scan && mapped && plan.strategy != "skip") {
+    if (options.scan && mapped && plan.strategy != Strategy::kSkip) {
       ScanTable(source, *table, copy, from, to, report.findings);
     }
     for (const PlannedForeignKey& fk : plan.foreign_keys) foreign_keys.emplace_back(shown, fk);
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
-    clone_copied.push_back(plan.strategy != "skip");
+    clone_copied.push_back(plan.strategy != Strategy::kSkip);
     clone_plan.tables.push_back(std::move(plan));
   }
   // A same-engine copy clones the schema with the engine's own tools: that they can read it
@@ -685,7 +685,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
 
   std::vector<Table> readable;
   for (size_t i = 0; i < tables.size(); ++i) {
-    if (report.tables[i].strategy != "skip") readable.push_back(tables[i]);
+    if (report.tables[i].strategy != Strategy::kSkip) readable.push_back(tables[i]);
   }
   report.sample = SampleReads(source, readable, options, report.findings);
   Estimate(report, tables, report.sample);
@@ -727,7 +727,7 @@ std::string CheckReportToJson(const CheckReport& r) {
                    {"key", t.key},
                    {"key_note", t.key_note},
                    {"split_key", t.split_key},
-                   {"strategy", t.strategy},
+                   {"strategy", StrategyName(t.strategy)},
                    {"why", t.why},
                    {"partitions", t.partitions},
                    {"sampled", t.sampled},

@@ -44,7 +44,7 @@ struct TableCheck {
   std::vector<std::string> key;  // the row key resume and verify use; empty when none
   std::string key_note;          // which key it is, or why there is none
   std::vector<std::string> split_key;
-  std::string strategy;  // as the planner decides: "single", "key ranges", "page ranges", "skip"
+  Strategy strategy = Strategy::kSingle;  // as the planner decides
   std::string why;
   int partitions = 1;
   double estimated_seconds = -1;  // one stream's read time, extrapolated; -1 = unknown

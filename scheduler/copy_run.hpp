@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "copier/run_state.hpp"
 #include "copier/work_unit.hpp"
 #include "scheduler/pipeline.hpp"
+#include "scheduler/planning.hpp"
 #include "scheduler/schema_clone.hpp"
 
 namespace ferry {
@@ -35,8 +37,11 @@ struct CopyOptions {
   CloneOptions clone;
 };
 
+
+// A table's state in a copy run, stored by its name in the run state (TableRecord::state).
 enum class TableState { kPending, kRunning, kDone, kFailed, kSkipped, kInterrupted };
 const char* TableStateName(TableState state);
+std::optional<TableState> ParseTableState(const std::string& text);
 
 struct TableOutcome {
   TableName source;
@@ -51,14 +56,15 @@ struct TableOutcome {
   double key_seconds = 0;  // building the primary key after the load
   int units = 0;
   int units_done = 0;
-  std::string strategy;  // how it was split, and why
+  Strategy strategy = Strategy::kSingle;  // how it was split, and why (reason)
   std::string reason;
   std::string read_method;
   std::string write_method;
   StageTimes times;  // summed over units
   std::vector<UnitResult> unit_results;
-  std::string error;  // full text when failed
-  ErrorCode error_code = ErrorCode::kInternal;
+  // Why it failed or was interrupted: the whole error (code, SQLSTATE, native code, context),
+  // with advice where its reason has some.
+  std::optional<Error> error;
   // Indexes, foreign keys or identity counters that could not be built after the rows were in
   // (the rows are there; the run still exits non-zero).
   std::vector<std::string> schema_errors;
@@ -100,7 +106,7 @@ struct RunRecording {
   bool started = false;
 };
 
-// Told what happens, for display; always called on the thread that called RunCopy.
+// Told what happens, for display; always called on the thread that called RunPlan.
 class CopyObserver {
  public:
   virtual ~CopyObserver() = default;
@@ -111,18 +117,16 @@ class CopyObserver {
   virtual void Note(const std::string& /*text*/) {}
 };
 
-// Executes a plan: checks it against both ends (throws Error, before anything is written, for
-// drift and incompatible destinations), creates tables, copies every unit in parallel, then
-// builds keys, indexes and foreign keys. Failures while copying are in the report.
-// With `recording`, every table's and unit's progress is recorded in the destination as it
-// happens, a unit's "done" mark in the unit's own transaction; when resuming, tables and units
-// recorded done are not copied again and no table is created, truncated or emptied again.
-CopyReport RunPlan(Endpoint& source, Endpoint& destination, const Plan& plan,
+// Executes a plan in phases (copy_run_phases.hpp): checks it against both ends (throws Error,
+// before anything is written, for drift and incompatible destinations; a run whose tables came
+// prepared with the plan, PlanAndPrepare, was checked as it was planned), creates tables, copies
+// every unit in parallel, then builds keys, indexes and foreign keys. Failures while copying
+// are in the report. With `recording`, every table's and unit's progress is recorded in the
+// destination as it happens, a unit's "done" mark in the unit's own transaction; when resuming,
+// tables and units recorded done are not copied again and no table is created, truncated or
+// emptied again (RunRecorder).
+CopyReport RunPlan(Endpoint& source, Endpoint& destination, PlannedRun run,
                    const CopyOptions& options, CopyObserver& observer,
                    RunRecording* recording = nullptr);
-
-// Plans `job` and runs the plan.
-CopyReport RunCopy(Endpoint& source, Endpoint& destination, const Job& job,
-                   const CopyOptions& options, CopyObserver& observer);
 
 }  // namespace ferry

@@ -10,7 +10,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -49,26 +48,6 @@ struct Channel {
   std::atomic<int> pending{0};              // conversions not yet queued
 };
 
-// FERRY_TEST_CRASH=before-commit:N or after-commit:N ends the process (exit 86, no cleanup, as
-// kill -9 would) at the Nth unit commit of the run, for the crash tests: between a unit's last
-// write and its commit, or right after the commit.
-struct CrashPoint {
-  bool before = false;
-  int at = 0;  // 0: never
-
-  static CrashPoint FromEnvironment() {
-    CrashPoint point;
-    const char* text = std::getenv("FERRY_TEST_CRASH");
-    if (!text) return point;
-    std::string s = text;
-    auto colon = s.find(':');
-    if (colon == std::string::npos) return point;
-    point.before = s.substr(0, colon) == "before-commit";
-    point.at = std::atoi(s.c_str() + colon + 1);
-    return point;
-  }
-};
-
 enum class Side { kNone, kReader, kWriter };
 
 bool HasSqlstate(const std::exception& e, const char* sqlstate) {
@@ -92,35 +71,31 @@ struct JobState {
   int64_t uncertain_rows = 0;
   int64_t uncertain_bytes = 0;
   std::mutex mutex;
-  std::string error;
-  ErrorCode code = ErrorCode::kInternal;
+  std::optional<Error> error;  // the first error of the current attempt
   bool transient = false;
   UnitResult result;
 
   // Records the first error (later ones follow from it); true when the unit should be tried
   // again.
-  bool Fail(const std::exception& e, int max_attempts, Side side) {
+  bool Fail(Error e, int max_attempts, Side side) {
     std::lock_guard lock(mutex);
     if (failed.exchange(true)) return retry;
-    const Error* error_value = dynamic_cast<const Error*>(&e);
-    error = error_value ? e.what() : Error(ErrorCode::kInternal, e.what()).what();
-    code = error_value ? error_value->code() : ErrorCode::kInternal;
-    transient = error_value && IsTransient(*error_value);
-    lost_session = transient && code == ErrorCode::kConnection ? side : Side::kNone;
+    transient = IsTransient(e);
+    lost_session = transient && e.code() == ErrorCode::kConnection ? side : Side::kNone;
     retry = transient && attempts < max_attempts;
+    error = std::move(e);
     return retry;
   }
 
   // Back to a clean slate for the next attempt.
   void Reset() {
     std::lock_guard lock(mutex);
-    result.retried_errors.push_back(error);
+    if (error) result.retried_errors.push_back(std::move(*error));
     failed.store(false);
     retry = false;
     transient = false;
     lost_session = Side::kNone;
-    error.clear();
-    code = ErrorCode::kInternal;
+    error.reset();
     result.rows = 0;
     result.bytes = 0;
     result.state = UnitState::kSkipped;
@@ -221,12 +196,11 @@ class CopyEngine {
       if (states_[j].failed) {
         r.state = UnitState::kFailed;
         r.error = states_[j].error;
-        r.error_code = states_[j].code;
         r.transient = states_[j].transient;
       } else if (interrupted && r.state != UnitState::kDone) {
         r.state = UnitState::kFailed;
-        r.error = "stopped before this unit ran";
-        r.error_code = ErrorCode::kInterrupted;
+        r.error = AtUnit(j, Error(ErrorCode::kInterrupted, "stopped before this unit ran"),
+                         Side::kNone);
       }
       results.push_back(std::move(r));
     }
@@ -320,7 +294,7 @@ class CopyEngine {
       committed = unit.committed();
     } catch (const std::exception& e) {
       ++state.attempts;
-      if (state.Fail(e, max_attempts_, Side::kNone) && !stop_) {
+      if (state.Fail(AtUnit(job, e, Side::kNone), max_attempts_, Side::kNone) && !stop_) {
         Requeue(job);
       } else {
         FailJob(job, e);
@@ -336,7 +310,7 @@ class CopyEngine {
     result.state = UnitState::kDone;
     result.rows = state.uncertain_rows;
     result.bytes = state.uncertain_bytes;
-    result.retried_errors.back() += " (the commit had reached the destination: not copied again)";
+    result.committed_before_error = true;
     table_rows_[unit.table] += result.rows;
     table_bytes_[unit.table] += result.bytes;
     table_units_[unit.table] += 1;
@@ -558,9 +532,9 @@ class CopyEngine {
           std::vector<std::string> finish =
               unit.finish ? unit.finish(result) : std::vector<std::string>{};
           const int commit_number = ++commits_;
-          if (crash_.at == commit_number && crash_.before) _exit(86);
+          if (crash_.crash_at_commit == commit_number && crash_.crash_before_commit) _exit(86);
           writer->Commit(finish);
-          if (crash_.at == commit_number && !crash_.before) _exit(86);
+          if (crash_.crash_at_commit == commit_number && !crash_.crash_before_commit) _exit(86);
           result.state = UnitState::kDone;
         } catch (const std::exception& e) {
           if (HasSqlstate(e, kRunTakenOver)) TakenOver(e);
@@ -609,7 +583,7 @@ class CopyEngine {
       for (size_t j = 0; j < jobs_.size(); ++j) {
         if (jobs_[j].table == table) {
           // The unit itself is done: building what waits for the table is not retried here.
-          states_[j].Fail(e, /*max_attempts=*/0, Side::kNone);
+          states_[j].Fail(AtUnit(j, e, Side::kNone), /*max_attempts=*/0, Side::kNone);
           table_failed_[table].store(true);
           if (options_.fail_fast) Stop();
           break;
@@ -629,8 +603,25 @@ class CopyEngine {
     Stop();
   }
 
+  // The unit boundary: every error a unit ends with is an Error naming the table (the side's
+  // own, where the error came from the source or the destination) and the unit.
+  Error AtUnit(size_t job, const std::exception& e, Side side) const {
+    const Error* error = dynamic_cast<const Error*>(&e);
+    Error out = error ? *error : Error(ErrorCode::kInternal, e.what());
+    const UnitJob& unit = jobs_[job];
+    const Table* table = side == Side::kWriter ? unit.write.table : unit.read.table;
+    if (table) out.WithTable(DisplayName(table->name));
+    const WorkUnit& w = unit.read.unit;
+    if (w.parts > 1 || !w.range.IsWholeTable()) {
+      out.WithUnit(w.parts > 1 ? fmt::format("{} of {}, {}", w.part + 1, w.parts,
+                                             DescribeRange(w.range))
+                               : DescribeRange(w.range));
+    }
+    return out;
+  }
+
   void FailJob(size_t job, const std::exception& e, Side side = Side::kNone) {
-    if (states_[job].Fail(e, max_attempts_, side) && !stop_) return;
+    if (states_[job].Fail(AtUnit(job, e, side), max_attempts_, side) && !stop_) return;
     for (size_t first = first_failed_job_.load();
          job < first && !first_failed_job_.compare_exchange_weak(first, job);) {
     }
@@ -667,7 +658,7 @@ class CopyEngine {
   std::mutex retry_mutex_;
   std::deque<std::pair<Clock::time_point, size_t>> retries_;  // (not before, job)
   std::atomic<int> commits_{0};
-  const CrashPoint crash_ = CrashPoint::FromEnvironment();
+  const TestHooks crash_ = options_.test_hooks;
   std::atomic<int> readers_left_{readers_};
   std::atomic<bool> readers_finished_{false};
   std::atomic<bool> stop_{false};

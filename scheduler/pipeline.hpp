@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,14 @@
 #include "copier/error.hpp"
 
 namespace ferry {
+
+// Hooks for the crash tests, off unless set (tools/ reads FERRY_TEST_CRASH once at startup):
+// the process ends (exit 86, no cleanup, as kill -9 would) at the Nth unit commit of a run,
+// between the unit's last write and its commit, or right after the commit.
+struct TestHooks {
+  int crash_at_commit = 0;  // 0: never
+  bool crash_before_commit = false;
+};
 
 struct EngineOptions {
   int readers = 2;
@@ -34,6 +43,7 @@ struct EngineOptions {
   // each unit records how far the change log has been applied. The reader still reads the next
   // unit while the writer applies the one before.
   bool ordered = false;
+  TestHooks test_hooks;
 };
 
 // One unit of work, ready to run: what to read, how to convert, where to write.
@@ -79,12 +89,18 @@ struct UnitResult {
   StageTimes times;
   std::string read_method;
   std::string write_method;
-  std::string error;
-  ErrorCode error_code = ErrorCode::kInternal;
+  // Why the unit failed (set when state is kFailed): the whole error, with the table and the
+  // unit in its context; kInterrupted when a stop request ended it.
+  std::optional<Error> error;
   bool transient = false;  // the error may pass on another attempt (IsTransient)
   int attempts = 0;        // 1 when it worked the first time
   // Errors of earlier attempts that were retried, oldest first.
-  std::vector<std::string> retried_errors;
+  std::vector<Error> retried_errors;
+  // An attempt failed while its commit was in flight, and the commit had reached the
+  // destination after all: the unit was not copied again.
+  bool committed_before_error = false;
+
+  bool Interrupted() const { return error && error->code() == ErrorCode::kInterrupted; }
 };
 
 // Rows and bytes moved so far per table index, for progress displays.

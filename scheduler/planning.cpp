@@ -144,7 +144,7 @@ void AssignObjectNames(Plan& plan, Engine engine) {
     name = candidate;
   };
   for (TablePlan& t : plan.tables) {
-    if (!t.create || t.strategy == "skip") continue;
+    if (!t.create || t.strategy == Strategy::kSkip) continue;
     for (PlannedIndex& index : t.indexes) claim(t, index.name, indexes_per_table);
     for (PlannedForeignKey& fk : t.foreign_keys) {
       // Foreign key names are per table in PostgreSQL and SQLite, per database in MariaDB.
@@ -209,7 +209,9 @@ void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
   if (!SameDatabase(source.info(), destination.info())) return;
   std::vector<std::pair<TableName, TableName>> pairs;
   for (const TableName& name : in_scope) {
-    if (job.OverrideFor(name, source.info().default_schema).strategy == "skip") continue;
+    if (job.OverrideFor(name, source.info().default_schema).strategy == Strategy::kSkip) {
+      continue;
+    }
     pairs.emplace_back(name, DestinationOf(name, source, destination, job));
   }
   RefuseSelfCopy(source.info(), destination.info(), pairs);
@@ -218,15 +220,16 @@ void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
 void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& destination) {
   std::vector<std::pair<TableName, TableName>> pairs;
   for (const TablePlan& t : plan.tables) {
-    if (t.strategy != "skip") pairs.emplace_back(t.source, t.destination);
+    if (t.strategy != Strategy::kSkip) pairs.emplace_back(t.source, t.destination);
   }
   RefuseSelfCopy(source.info(), destination.info(), pairs);
 }
 
-void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table>& in_scope) {
+void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table>& in_scope,
+                       const std::vector<TableName>* all) {
   if (job.renames.empty()) return;
-  std::vector<std::string> unmatched =
-      job.renames.Unmatched(in_scope, source.ListTables(), source.info().default_schema);
+  std::vector<std::string> unmatched = job.renames.Unmatched(
+      in_scope, all ? *all : source.ListTables(), source.info().default_schema);
   if (unmatched.empty()) return;
   std::string list;
   for (const std::string& u : unmatched) list += "\n    " + u;
@@ -249,13 +252,19 @@ std::string OutOfScopeNote(const PlannedForeignKey& fk) {
 }
 
 std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
+  return ListSourceTables(source, job).in_scope;
+}
+
+SourceTables ListSourceTables(Endpoint& source, const Job& job) {
   std::vector<TablePattern> include, exclude;
   for (const std::string& p : job.include) include.push_back(TablePattern::Parse(p));
   for (const std::string& p : job.exclude) exclude.push_back(TablePattern::Parse(p));
   Scope scope(std::move(include), std::move(exclude));
   const std::string default_schema = source.info().default_schema;
   // A database that was a ferry destination holds ferry's run state: never copy it along.
-  std::vector<TableName> all = source.ListTables();
+  SourceTables listed;
+  listed.all = source.ListTables();
+  std::vector<TableName> all = listed.all;
   all.erase(std::remove_if(all.begin(), all.end(),
                            [](const TableName& t) { return IsRunStateTable(t); }),
             all.end());
@@ -266,7 +275,8 @@ std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
                             "include/exclude patterns",
                             source.info().display, default_schema));
   }
-  return names;
+  listed.in_scope = std::move(names);
+  return listed;
 }
 
 TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, const Table& table,
@@ -361,10 +371,10 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
   PartitionOptions options = partition_options;
   if (over.partitions) options.units = *over.partitions;
   if (over.key) options.key = ResolveColumns(table, *over.key, "the split key override");
-  if (over.strategy == "single") options.units = 1;
-  if (over.strategy == "page ranges") options.by_location = true;
-  if (over.strategy == "skip") {
-    t.strategy = "skip";
+  if (over.strategy == Strategy::kSingle) options.units = 1;
+  if (over.strategy == Strategy::kPageRanges) options.by_location = true;
+  if (over.strategy == Strategy::kSkip) {
+    t.strategy = Strategy::kSkip;
     t.why = "skipped by the job's override";
     t.partitions = 1;
   } else {
@@ -434,11 +444,11 @@ void Resolve(PreparedTable& prepared, const Table& table, Endpoint& source, Endp
 Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
                const PartitionOptions& partition_options) {
   Plan plan = EmptyPlan(job);
-  const std::vector<TableName> names = TablesInScope(source, job);
-  CheckNotSelfCopy(source, destination, job, names);
+  const SourceTables listed = ListSourceTables(source, job);
+  CheckNotSelfCopy(source, destination, job, listed.in_scope);
   std::vector<Table> described;
-  for (const TableName& name : names) described.push_back(DescribeSource(source, name));
-  CheckRenamesMatch(source, job, described);
+  for (const TableName& name : listed.in_scope) described.push_back(DescribeSource(source, name));
+  CheckRenamesMatch(source, job, described, &listed.all);
   for (const Table& table : described) {
     plan.tables.push_back(PlanTable(source, destination, job, table, partition_options));
   }
@@ -450,11 +460,13 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
 
 PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
                           const PartitionOptions& partition_options,
-                          std::vector<std::optional<Error>>* problems) {
+                          std::vector<std::optional<Error>>* problems,
+                          const SourceTables* listed) {
   PlannedRun run{EmptyPlan(job), {}};
   std::vector<Table> described;
   std::vector<TableCopyPlan> copies;
-  const std::vector<TableName> names = TablesInScope(source, job);
+  const SourceTables source_tables = listed ? *listed : ListSourceTables(source, job);
+  const std::vector<TableName>& names = source_tables.in_scope;
   CheckNotSelfCopy(source, destination, job, names);
   for (const TableName& name : names) {
     described.emplace_back();
@@ -482,7 +494,7 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
       TablePlan failed;
       failed.source = name;
       failed.destination = DestinationOf(name, source, destination, job);
-      failed.strategy = "skip";
+      failed.strategy = Strategy::kSkip;
       failed.why = "not planned: " + std::string(problems->back()->what());
       run.plan.tables.push_back(std::move(failed));
     }
@@ -492,7 +504,7 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
     for (const Table& t : described) {
       if (!t.name.name.empty()) found.push_back(t);
     }
-    CheckRenamesMatch(source, job, found);
+    CheckRenamesMatch(source, job, found, &source_tables.all);
   }
   CheckDistinctDestinations(run.plan);
   CheckNotSelfCopy(run.plan, source, destination);
@@ -503,7 +515,7 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
     prepared.plan = &t;
     prepared.strategy = t.strategy;
     prepared.why = t.why;
-    prepared.skip = t.strategy == "skip";
+    prepared.skip = t.strategy == Strategy::kSkip;
     if (prepared.skip) continue;
     prepared.copy = std::move(copies[i]);
     try {
@@ -543,7 +555,7 @@ std::vector<WorkUnit> PlannedUnits(const TablePlan& t, const Table& table, Endpo
     PartitionOptions options = partition_options;
     options.units = t.partitions;
     options.key = key;
-    options.by_location = t.strategy == "page ranges";
+    options.by_location = t.strategy == Strategy::kPageRanges;
     options.small_table_rows = 0;
     options.small_table_bytes = 0;
     PartitionPlan parts = PlanPartitions(table, source, options);
@@ -566,7 +578,7 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
     prepared.plan = &t;
     prepared.strategy = t.strategy;
     prepared.why = t.why;
-    if (t.strategy == "skip") {
+    if (t.strategy == Strategy::kSkip) {
       prepared.skip = true;
       out.push_back(std::move(prepared));
       continue;

@@ -21,8 +21,13 @@ namespace ferry {
 Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
                const PartitionOptions& partitions);
 
-// The source tables the job's include/exclude patterns select. Throws Error(kNotFound) when
-// none is.
+// The source's tables, listed once: every one, and those the job's include/exclude patterns
+// select (never ferry's run state). Throws Error(kNotFound) when none is in scope.
+struct SourceTables {
+  std::vector<TableName> all;
+  std::vector<TableName> in_scope;
+};
+SourceTables ListSourceTables(Endpoint& source, const Job& job);
 std::vector<TableName> TablesInScope(Endpoint& source, const Job& job);
 
 // Throws Error(kUsage) when source and destination are one database (by server identity, see
@@ -32,8 +37,10 @@ std::vector<TableName> TablesInScope(Endpoint& source, const Job& job);
 void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
                       const std::vector<TableName>& in_scope);
 // Throws Error(kUsage) naming every rename of the job that matches nothing at the source
-// (Renames::Unmatched); `in_scope` are the source tables in scope, described.
-void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table>& in_scope);
+// (Renames::Unmatched); `in_scope` are the source tables in scope, described; `all` the
+// source's tables when the caller listed them already.
+void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table>& in_scope,
+                       const std::vector<TableName>* all = nullptr);
 // The same for the tables of a plan (a plan file, a stored plan).
 void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& destination);
 
@@ -62,7 +69,7 @@ struct PreparedTable {
   const TablePlan* plan = nullptr;
   TableCopyPlan copy;
   std::vector<WorkUnit> units;
-  std::string strategy;
+  Strategy strategy = Strategy::kSingle;
   std::string why;
   bool pass_through = false;
   bool skip = false;
@@ -87,9 +94,16 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
 struct PlannedRun {
   Plan plan;
   std::vector<PreparedTable> tables;
+  // False: `tables` is empty and the plan is still to be checked against both ends (a plan
+  // file, a stored plan); RunPlan prepares it (PreparePlan).
+  bool prepared = true;
 };
+// A plan to run that still has to be prepared.
+inline PlannedRun Unprepared(Plan plan) { return PlannedRun{std::move(plan), {}, false}; }
+// `listed`: the source's tables when the caller listed them already (ListSourceTables).
 PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
                           const PartitionOptions& partitions,
-                          std::vector<std::optional<Error>>* problems = nullptr);
+                          std::vector<std::optional<Error>>* problems = nullptr,
+                          const SourceTables* listed = nullptr);
 
 }  // namespace ferry

@@ -61,7 +61,7 @@ void WriteProfile(const CopyReport& report, const std::string& path) {
                       {"seconds", t.seconds},
                       {"rows_per_second", double(t.rows) / secs},
                       {"mb_per_second", double(t.bytes) / 1e6 / secs},
-                      {"strategy", t.strategy},
+                      {"strategy", StrategyName(t.strategy)},
                       {"why", t.reason},
                       {"pass_through", t.pass_through},
                       {"read_method", t.read_method},

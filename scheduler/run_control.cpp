@@ -155,6 +155,9 @@ class LockWatch {
   std::thread thread_;
 };
 
+// Whether a copy run recorded the table in `state` (the run state keeps states by name).
+bool Is(const TableRecord& t, TableState state) { return ParseTableState(t.state) == state; }
+
 // What later runs did to the tables of runs[index] (runs newest first). A later run that
 // finished done and copied every table of the old run (skipped ones aside) supersedes it: those
 // tables hold that run's complete copy, and resuming the old run would add its missing units on
@@ -176,12 +179,13 @@ LaterRuns AfterRun(RunStore& store, const std::vector<RunRecord>& runs, size_t i
     std::vector<TableRecord> theirs = store.Tables(l.id);
     bool covers = l.status == RunStatus::kDone;
     for (const TableRecord& t : own) {
-      if (t.state == "skipped") continue;
+      if (Is(t, TableState::kSkipped)) continue;
       auto same = std::find_if(theirs.begin(), theirs.end(), [&](const TableRecord& x) {
-        return x.destination == t.destination && x.state != "pending" && x.state != "skipped";
+        return x.destination == t.destination && !Is(x, TableState::kPending) &&
+               !Is(x, TableState::kSkipped);
       });
-      covers = covers && same != theirs.end() && same->state == "done";
-      if (same != theirs.end() && t.state != "pending" && out.touched_by.empty()) {
+      covers = covers && same != theirs.end() && Is(*same, TableState::kDone);
+      if (same != theirs.end() && !Is(t, TableState::kPending) && out.touched_by.empty()) {
         out.touched_by = l.id;
         out.touched_table = t.destination;
       }
@@ -225,77 +229,61 @@ std::string Summary(const CopyReport& report) {
   return out + fmt::format("; {} rows in {:.1f} s", rows, report.seconds);
 }
 
-}  // namespace
+// The destination's runs, newest first, as seen while holding its lock: what a new run or a
+// resume must respect.
+class RunHistoryView {
+ public:
+  RunHistoryView(RunStore& store, const Endpoint& destination, CopyObserver& observer)
+      : store_(store), destination_(destination), observer_(observer), runs_(store.Runs()) {}
 
-RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::string& scope,
-                        const std::function<Plan()>& make_plan, const CopyOptions& options,
-                        const RunControl& control, CopyObserver& observer) {
-  RecordedRun out;
-  if (options.explain_only) {
-    out.report = RunPlan(source, destination, make_plan(), options, observer);
-    return out;
-  }
-  std::unique_ptr<RunStore> store = OpenStore(destination, control.state_prefix);
-  std::unique_ptr<ScopeLock> lock = Lock(*store, destination);
-  for (const RunRecord& r : store->Runs()) {
-    if (r.status == RunStatus::kRunning) {
-      if (ProcessAlive(r)) RefuseWhileAlive(r, destination);
-      EndSessionsOfDead(*store, r, observer);
+  // The run to resume under `control` (null: start a new run). Throws when the run named
+  // cannot be resumed, or when an interrupted run of the same copy blocks a new one.
+  const RunRecord* Resumable(const std::string& scope, const RunControl& control) {
+    const RunRecord* latest = nullptr;  // the newest `run` of the same copy
+    for (const RunRecord& r : runs_) {
+      if (r.command == "run" && r.scope == scope) {
+        latest = &r;
+        break;
+      }
     }
+    if (control.resume && !control.resume_run.empty()) return Named(scope, control);
+    if (control.resume) return Latest(latest);
+    if (latest && latest->status == RunStatus::kInterrupted) {
+      if (!Later(*latest).superseded_by.empty()) {
+        observer_.Note(SupersededNote(*latest, Later(*latest)));
+        return nullptr;
+      }
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("the destination holds an interrupted {} of this copy ({}); "
+                              "continue it with `ferry run --resume`, or start over with "
+                              "`ferry reset --yes` (empties the tables it wrote)",
+                              Describe(*latest), latest->summary));
+    }
+    return nullptr;
   }
-  MarkDeadRuns(*store);
 
-  std::vector<RunRecord> runs = store->Runs();
-  const RunRecord* latest = nullptr;  // the newest `run` of the same copy
-  for (const RunRecord& r : runs) {
-    if (r.command == "run" && r.scope == scope) {
-      latest = &r;
-      break;
-    }
-  }
-  // An unfinished run whose tables a later run copied again, or partly wrote.
-  auto later_runs = [&](const RunRecord& r) {
-    return AfterRun(*store, runs, size_t(&r - runs.data()));
-  };
-  auto superseded_note = [&](const RunRecord& r, const LaterRuns& later) {
-    std::string note = fmt::format(
-        "run {} was {}, but run {} copied all its tables since: it is "
-        "superseded and neither blocks nor can be resumed",
-        r.id, RunStatusName(r.status), later.superseded_by);
-    if (r.summary.find("superseded") == std::string::npos) {
-      store->FinishRun(r.id, r.status,
-                       r.summary + fmt::format("; superseded by run {}", later.superseded_by));
-    }
-    return note;
-  };
-  auto refuse_touched = [&](const RunRecord& r, const LaterRuns& later) {
-    return Error(ErrorCode::kSchema,
-                 fmt::format("run {} cannot be resumed: run {} wrote into {} since, which run {} "
-                             "had started, so its missing units would land on other rows; "
-                             "start over with `ferry reset --yes` (empties the tables it wrote), "
-                             "or copy again with --truncate",
-                             r.id, later.touched_by, DisplayName(later.touched_table), r.id));
-  };
-  const RunRecord* resumable = nullptr;
-  if (control.resume && !control.resume_run.empty()) {
-    for (const RunRecord& r : runs) {
+ private:
+  // `ferry run --resume RUN`.
+  const RunRecord* Named(const std::string& scope, const RunControl& control) {
+    const RunRecord* resumable = nullptr;
+    for (const RunRecord& r : runs_) {
       if (r.id == control.resume_run) resumable = &r;
     }
     if (!resumable || resumable->command != "run") {
       throw Error(ErrorCode::kNotFound,
                   fmt::format("no run {} in {}'s run state (ferry status lists the runs)",
-                              control.resume_run, destination.info().display));
+                              control.resume_run, destination_.info().display));
     }
     if (resumable->status == RunStatus::kDone) {
       throw Error(ErrorCode::kUsage, fmt::format("run {} finished ({}); nothing to resume",
                                                  resumable->id, resumable->summary));
     }
     if (resumable->status != RunStatus::kRunning) {
-      const LaterRuns later = later_runs(*resumable);
+      const LaterRuns later = Later(*resumable);
       if (!later.superseded_by.empty()) {
-        throw Error(ErrorCode::kUsage, superseded_note(*resumable, later) + "; nothing to resume");
+        throw Error(ErrorCode::kUsage, SupersededNote(*resumable, later) + "; nothing to resume");
       }
-      if (!later.touched_by.empty()) throw refuse_touched(*resumable, later);
+      if (!later.touched_by.empty()) throw RefuseTouched(*resumable, later);
     }
     if (resumable->scope != scope) {
       throw Error(ErrorCode::kUsage,
@@ -304,123 +292,165 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
                               "options it was started with, or without --plan",
                               resumable->id, resumable->source, resumable->destination));
     }
-  } else if (control.resume) {
-    if (latest && latest->status != RunStatus::kDone) resumable = latest;
-    if (resumable) {
-      const LaterRuns later = later_runs(*resumable);
-      if (!later.superseded_by.empty()) {
-        observer.Note(superseded_note(*resumable, later));
-        resumable = nullptr;
-      } else if (!later.touched_by.empty()) {
-        throw refuse_touched(*resumable, later);
-      }
-    }
-    if (!resumable) {
-      std::string note = "nothing to resume for this copy: starting a new run";
-      for (const RunRecord& r : runs) {
-        if (r.command == "run" && r.status == RunStatus::kInterrupted) {
-          note += fmt::format(
-              " (the destination also holds interrupted run {} of another copy "
-              "of {}; `--resume {}` names it)",
-              r.id, r.source, r.id);
-          break;
-        }
-      }
-      observer.Note(note);
-    }
-  } else if (latest && latest->status == RunStatus::kInterrupted &&
-             !later_runs(*latest).superseded_by.empty()) {
-    observer.Note(superseded_note(*latest, later_runs(*latest)));
-  } else if (latest && latest->status == RunStatus::kInterrupted) {
-    throw Error(ErrorCode::kSchema,
-                fmt::format("the destination holds an interrupted {} of this copy ({}); "
-                            "continue it with `ferry run --resume`, or start over with "
-                            "`ferry reset --yes` (empties the tables it wrote)",
-                            Describe(*latest), latest->summary));
+    return resumable;
   }
 
-  RunRecording recording;
-  recording.store = store.get();
-  Plan run_plan;
-  if (resumable) RefuseOtherPlan(*resumable, control);
-  if (resumable) {
-    recording.resuming = true;
-    recording.run = *resumable;
-    recording.tables = store->Tables(resumable->id);
-    run_plan =
-        PlanFromJson(resumable->plan, fmt::format("the stored plan of run {}", resumable->id));
-    // Marked interrupted by someone else's `ferry status` while its process lived, say.
-    if (ProcessAlive(*resumable)) RefuseWhileAlive(*resumable, destination);
-    observer.Note(fmt::format("resuming {}", Describe(*resumable)));
-    EndSessionsOfDead(*store, *resumable, observer);
-    // This process owns the run from here; the units are read after the claim, so every unit
-    // the previous owner committed is seen.
-    recording.run.host = HostName();
-    recording.run.pid = getpid();
-    recording.run.owner_token = NewOwnerToken();
-    store->ClaimRun(recording.run);
-    recording.units = store->Units(resumable->id);
-    out.resumed = true;
-  } else {
-    run_plan = make_plan();
-    recording.run = NewRunRecord(run_plan, "run");
-    recording.run.scope = scope;
-  }
-  std::optional<LockWatch> watch;
-  watch.emplace(*store, lock);
-  try {
-    out.report = RunPlan(source, destination, run_plan, options, observer, &recording);
-  } catch (const Error& e) {
-    watch.reset();
-    // Another process claimed the run: it is that process's now, recorded as it keeps it.
-    if (e.code() == ErrorCode::kBusy) throw;
-    if (recording.started) {
-      // Stopped while writing (the source snapshot lost, the destination gone): the units it
-      // committed are kept and recorded, for a resume from a new snapshot.
-      int committed = 0;
-      try {
-        for (const UnitRecord& u : store->Units(recording.run.id)) committed += u.state == "done";
-        store->FinishRun(recording.run.id, RunStatus::kInterrupted,
-                         fmt::format("stopped by an error after {} units committed: {}",
-                                     committed, e.message()));
-      } catch (const Error& state_error) {
-        throw Error(ErrorCode::kInterrupted,
-                    fmt::format("run {} stopped: {}; its run state could not be updated ({}): "
-                                "`ferry run --resume` continues it",
-                                recording.run.id, e.what(), state_error.message()));
+  // `ferry run --resume`: the latest run of the same copy, unless it finished.
+  const RunRecord* Latest(const RunRecord* latest) {
+    const RunRecord* resumable = latest && latest->status != RunStatus::kDone ? latest : nullptr;
+    if (resumable) {
+      const LaterRuns later = Later(*resumable);
+      if (!later.superseded_by.empty()) {
+        observer_.Note(SupersededNote(*resumable, later));
+        resumable = nullptr;
+      } else if (!later.touched_by.empty()) {
+        throw RefuseTouched(*resumable, later);
       }
+    }
+    if (resumable) return resumable;
+    std::string note = "nothing to resume for this copy: starting a new run";
+    for (const RunRecord& r : runs_) {
+      if (r.command == "run" && r.status == RunStatus::kInterrupted) {
+        note += fmt::format(
+            " (the destination also holds interrupted run {} of another copy of {}; "
+            "`--resume {}` names it)",
+            r.id, r.source, r.id);
+        break;
+      }
+    }
+    observer_.Note(note);
+    return nullptr;
+  }
+
+  // What later runs did to the tables of an unfinished run: copied them again, or partly wrote.
+  LaterRuns Later(const RunRecord& r) { return AfterRun(store_, runs_, size_t(&r - runs_.data())); }
+
+  std::string SupersededNote(const RunRecord& r, const LaterRuns& later) {
+    std::string note = fmt::format(
+        "run {} was {}, but run {} copied all its tables since: it is superseded and neither "
+        "blocks nor can be resumed",
+        r.id, RunStatusName(r.status), later.superseded_by);
+    if (r.summary.find("superseded") == std::string::npos) {
+      store_.FinishRun(r.id, r.status,
+                       r.summary + fmt::format("; superseded by run {}", later.superseded_by));
+    }
+    return note;
+  }
+
+  static Error RefuseTouched(const RunRecord& r, const LaterRuns& later) {
+    return Error(ErrorCode::kSchema,
+                 fmt::format("run {} cannot be resumed: run {} wrote into {} since, which run {} "
+                             "had started, so its missing units would land on other rows; "
+                             "start over with `ferry reset --yes` (empties the tables it wrote), "
+                             "or copy again with --truncate",
+                             r.id, later.touched_by, DisplayName(later.touched_table), r.id));
+  }
+
+  RunStore& store_;
+  const Endpoint& destination_;
+  CopyObserver& observer_;
+  const std::vector<RunRecord> runs_;
+};
+
+// Takes the destination's run lock; runs whose process died are marked interrupted, and the
+// server sessions they left are ended first.
+std::unique_ptr<ScopeLock> TakeDestination(RunStore& store, const Endpoint& destination,
+                                           CopyObserver& observer) {
+  std::unique_ptr<ScopeLock> lock = Lock(store, destination);
+  for (const RunRecord& r : store.Runs()) {
+    if (r.status == RunStatus::kRunning) {
+      if (ProcessAlive(r)) RefuseWhileAlive(r, destination);
+      EndSessionsOfDead(store, r, observer);
+    }
+  }
+  MarkDeadRuns(store);
+  return lock;
+}
+
+// This process takes over `resumable`: its stored plan, its recorded tables and units.
+PlannedRun ClaimRun(RunStore& store, const RunRecord& resumable, const Endpoint& destination,
+                    CopyObserver& observer, RunRecording& recording) {
+  recording.resuming = true;
+  recording.run = resumable;
+  recording.tables = store.Tables(resumable.id);
+  PlannedRun run = Unprepared(
+      PlanFromJson(resumable.plan, fmt::format("the stored plan of run {}", resumable.id)));
+  // Marked interrupted by someone else's `ferry status` while its process lived, say.
+  if (ProcessAlive(resumable)) RefuseWhileAlive(resumable, destination);
+  observer.Note(fmt::format("resuming {}", Describe(resumable)));
+  EndSessionsOfDead(store, resumable, observer);
+  // This process owns the run from here; the units are read after the claim, so every unit the
+  // previous owner committed is seen.
+  recording.run.host = HostName();
+  recording.run.pid = getpid();
+  recording.run.owner_token = NewOwnerToken();
+  store.ClaimRun(recording.run);
+  recording.units = store.Units(resumable.id);
+  return run;
+}
+
+// A run that threw: stopped while writing (kept as interrupted, with the units it committed),
+// or refused before it wrote (forgotten, or a refused resume kept as it was). Rethrows.
+[[noreturn]] void RecordThrownRun(RunStore& store, const RunRecording& recording,
+                                  const Error& e) {
+  // Another process claimed the run: it is that process's now, recorded as it keeps it.
+  if (e.code() == ErrorCode::kBusy) throw e;
+  if (recording.started) {
+    // Stopped while writing (the source snapshot lost, the destination gone): the units it
+    // committed are kept and recorded, for a resume from a new snapshot.
+    int committed = 0;
+    try {
+      for (const UnitRecord& u : store.Units(recording.run.id)) {
+        committed += u.state == UnitRecordState::kDone;
+      }
+      store.FinishRun(recording.run.id, RunStatus::kInterrupted,
+                      fmt::format("stopped by an error after {} units committed: {}", committed,
+                                  e.message()));
+    } catch (const Error& state_error) {
       throw Error(ErrorCode::kInterrupted,
-                  fmt::format("run {} stopped: {}\nferry: it is recorded as interrupted with "
-                              "the {} units it committed; `ferry run --resume` continues it from "
-                              "a new snapshot of the source",
-                              recording.run.id, e.what(), committed));
+                  fmt::format("run {} stopped: {}; its run state could not be updated ({}): "
+                              "`ferry run --resume` continues it",
+                              recording.run.id, e.what(), state_error.message()));
     }
-    // Refused before anything was written (drift, a bad destination): nothing to resume,
-    // unless this was a resume, which stays as it was.
-    if (!recording.resuming) {
-      try {
-        store->DeleteRun(recording.run.id);
-      } catch (const Error&) {
-      }
-    } else {
-      store->FinishRun(recording.run.id, RunStatus::kInterrupted,
-                       fmt::format("resume refused: {}", e.message()));
-    }
-    throw;
+    throw Error(ErrorCode::kInterrupted,
+                fmt::format("run {} stopped: {}\nferry: it is recorded as interrupted with the {} "
+                            "units it committed; `ferry run --resume` continues it from a new "
+                            "snapshot of the source",
+                            recording.run.id, e.what(), committed));
   }
-  const bool lock_lost = watch->lost();
-  const int lock_retaken = watch->retaken();
-  watch.reset();
-  if (lock_retaken > 0) {
+  // Refused before anything was written (drift, a bad destination): nothing to resume, unless
+  // this was a resume, which stays as it was.
+  if (!recording.resuming) {
+    try {
+      store.DeleteRun(recording.run.id);
+    } catch (const Error&) {
+    }
+  } else {
+    store.FinishRun(recording.run.id, RunStatus::kInterrupted,
+                    fmt::format("resume refused: {}", e.message()));
+  }
+  throw e;
+}
+
+// How a run that returned ended, recorded; throws Error(kBusy) when its run lock was lost to
+// another process meanwhile.
+struct LockHistory {
+  bool lost = false;  // to another process
+  int retaken = 0;    // times the lock's session was lost and the lock taken again
+};
+
+RunStatus RecordFinishedRun(RunStore& store, const RunRecording& recording, LockHistory lock,
+                            const CopyReport& report, const Endpoint& destination,
+                            CopyObserver& observer) {
+  if (lock.retaken > 0) {
     observer.Note(fmt::format("the session holding the run lock was lost {} time{}; ferry took "
                               "the lock again each time (no other process wrote meanwhile)",
-                              lock_retaken, lock_retaken == 1 ? "" : "s"));
+                              lock.retaken, lock.retaken == 1 ? "" : "s"));
   }
-  if (lock_lost) {
-    store->FinishRun(recording.run.id, RunStatus::kInterrupted,
-                     "stopped: its run lock's session was lost and another process holds "
-                     "the lock; " +
-                         Summary(out.report));
+  if (lock.lost) {
+    store.FinishRun(recording.run.id, RunStatus::kInterrupted,
+                    "stopped: its run lock's session was lost and another process holds the "
+                    "lock; " + Summary(report));
     throw Error(ErrorCode::kBusy,
                 fmt::format("run {} stopped: the session holding its run lock on {} was lost "
                             "and another process took the lock; the units it committed are "
@@ -431,12 +461,53 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
   RunStatus status = RunStatus::kDone;
   if (StopRequested()) {
     status = RunStatus::kInterrupted;
-  } else if (out.report.failed() > 0) {
+  } else if (report.failed() > 0) {
     status = RunStatus::kFailed;
-  } else if (out.report.interrupted() > 0) {
+  } else if (report.interrupted() > 0) {
     status = RunStatus::kInterrupted;
   }
-  store->FinishRun(recording.run.id, status, Summary(out.report));
+  store.FinishRun(recording.run.id, status, Summary(report));
+  return status;
+}
+
+}  // namespace
+
+RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::string& scope,
+                        const std::function<PlannedRun()>& make_plan, const CopyOptions& options,
+                        const RunControl& control, CopyObserver& observer) {
+  RecordedRun out;
+  if (options.explain_only) {
+    out.report = RunPlan(source, destination, make_plan(), options, observer);
+    return out;
+  }
+  std::unique_ptr<RunStore> store = OpenStore(destination, control.state_prefix);
+  std::unique_ptr<ScopeLock> lock = TakeDestination(*store, destination, observer);
+  RunHistoryView history(*store, destination, observer);
+  const RunRecord* resumable = history.Resumable(scope, control);
+  RunRecording recording;
+  recording.store = store.get();
+  PlannedRun run_plan;
+  if (resumable) {
+    RefuseOtherPlan(*resumable, control);
+    run_plan = ClaimRun(*store, *resumable, destination, observer, recording);
+    out.resumed = true;
+  } else {
+    run_plan = make_plan();
+    recording.run = NewRunRecord(run_plan.plan, "run");
+    recording.run.scope = scope;
+  }
+  std::optional<LockWatch> watch;
+  watch.emplace(*store, lock);
+  try {
+    out.report = RunPlan(source, destination, std::move(run_plan), options, observer, &recording);
+  } catch (const Error& e) {
+    watch.reset();
+    RecordThrownRun(*store, recording, e);
+  }
+  const LockHistory held{watch->lost(), watch->retaken()};
+  watch.reset();
+  const RunStatus status =
+      RecordFinishedRun(*store, recording, held, out.report, destination, observer);
   out.run = recording.run;
   out.run.status = status;
   return out;
@@ -505,7 +576,7 @@ ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
     for (const TableRecord& t : store->Tables(r.id)) {
       if (std::find(in_scope.begin(), in_scope.end(), t.source) == in_scope.end()) continue;
       touches = true;
-      if (t.state == "pending" || t.state == "skipped") continue;
+      if (Is(t, TableState::kPending) || Is(t, TableState::kSkipped)) continue;
       if (std::find(reset.tables.begin(), reset.tables.end(), t.destination) ==
               reset.tables.end() &&
           destination.DescribeTable(t.destination)) {
@@ -534,33 +605,6 @@ void ApplyReset(Endpoint& destination, const std::string& state_prefix, const Re
     ++emptied;
   }
   for (const std::string& run : reset.runs) store->DeleteRun(run);
-}
-
-std::string AdviceFor(const std::string& error) {
-  auto has = [&](const char* text) { return error.find(text) != std::string::npos; };
-  if (has("[23505]") || has("Duplicate entry") || has("UNIQUE constraint")) {
-    return "the destination already holds a row with this key: empty the table (ferry reset "
-           "--yes, or --truncate), or copy with --write-mode upsert";
-  }
-  if (has("[22001]") || has("too long") || has("does not fit")) {
-    return "a value is longer than the destination column allows: widen the column, or let "
-           "ferry create the table";
-  }
-  if (has("[23502]") || has("cannot be null") || has("NOT NULL")) {
-    return "the destination column refuses NULL but the source holds NULLs";
-  }
-  if (has("[23503]") || has("foreign key constraint")) {
-    return "a foreign key at the destination refuses the row: copy the referenced table first "
-           "or let ferry build foreign keys after the load";
-  }
-  if (has("[42501]") || has("permission denied") || has("command denied")) {
-    return "the destination user lacks a privilege: `ferry check` lists what is missing";
-  }
-  if (has("[08") || has("connection")) {
-    return "the connection dropped and the retries ran out: `ferry run --resume` continues "
-           "where the run stopped";
-  }
-  return "";
 }
 
 }  // namespace ferry

@@ -37,7 +37,7 @@ struct RecordedRun {
 // Error(kBusy) naming the run that holds the destination, Error(kSchema) when an interrupted
 // run is in the way, and what `make_plan` and RunPlan throw.
 RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::string& scope,
-                        const std::function<Plan()>& make_plan, const CopyOptions& options,
+                        const std::function<PlannedRun()>& make_plan, const CopyOptions& options,
                         const RunControl& control, CopyObserver& observer);
 
 // What the destination's run state says, for `ferry status`.
@@ -64,8 +64,5 @@ ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
                     const std::string& source_display, const std::vector<TableName>& in_scope);
 // Empties the tables and forgets the runs, holding the destination's lock.
 void ApplyReset(Endpoint& destination, const std::string& state_prefix, const ResetPlan& reset);
-
-// Advice for a failed table's error, where ferry knows some ("" otherwise).
-std::string AdviceFor(const std::string& error);
 
 }  // namespace ferry

@@ -214,7 +214,7 @@ class Syncer {
                       "stopped by a signal: the batch in flight was rolled back");
         }
         if (!failure->transient || ++failures >= std::max(engine_.max_attempts, 1)) {
-          throw Error(failure->error_code, failure->error);
+          throw *failure->error;
         }
         std::this_thread::sleep_for(std::chrono::duration<double>(
             engine_.retry_delay * double(1 << std::min(failures - 1, 6))));
@@ -363,8 +363,8 @@ class Syncer {
         throw Error(ErrorCode::kInterrupted,
                     "stopped by a signal: the batch in flight was rolled back");
       }
-      throw Error(results.empty() ? ErrorCode::kInternal : results[0].error_code,
-                  results.empty() ? "the sync's unit did not run" : results[0].error);
+      if (results.empty()) throw Error(ErrorCode::kInternal, "the sync's unit did not run");
+      throw *results[0].error;
     }
     return results[0].rows;
   }

@@ -65,7 +65,7 @@ void Repair(Endpoint& source, Endpoint& destination,
       ++r.ranges_repaired;
       r.rows_recopied += u.rows;
     } else if (u.state == UnitState::kFailed && r.repair_error.empty()) {
-      r.repair_error = u.error;
+      r.repair_error = u.error->what();
     }
   }
 }
@@ -74,7 +74,7 @@ void Repair(Endpoint& source, Endpoint& destination,
 // verified).
 std::vector<std::unique_ptr<TableState>> StartTables(const Plan& plan, VerifyReport& report) {
   for (const TablePlan& p : plan.tables) {
-    if (p.strategy == "skip") continue;
+    if (p.strategy == Strategy::kSkip) continue;
     TableVerification r;
     r.source = p.source;
     r.destination = p.destination;
@@ -83,7 +83,7 @@ std::vector<std::unique_ptr<TableState>> StartTables(const Plan& plan, VerifyRep
   std::vector<std::unique_ptr<TableState>> tables;
   size_t index = 0;
   for (const TablePlan& p : plan.tables) {
-    if (p.strategy == "skip") continue;
+    if (p.strategy == Strategy::kSkip) continue;
     auto t = std::make_unique<TableState>();
     t->plan = &p;
     t->result = &report.tables[index++];

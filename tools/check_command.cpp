@@ -91,7 +91,7 @@ void PrintReport(const CheckReport& r) {
                t.destination_exists ? " (exists)" : " (to create)");
     fmt::print("    {}, {}; key: {}\n", Rows(t.estimated_rows), Bytes(t.estimated_bytes),
                t.key.empty() ? t.key_note : fmt::format("({}), {}", List(t.key), t.key_note));
-    fmt::print("    strategy: {}, {} unit{}{}: {}\n", t.strategy, t.partitions,
+    fmt::print("    strategy: {}, {} unit{}{}: {}\n", StrategyName(t.strategy), t.partitions,
                t.partitions == 1 ? "" : "s",
                t.split_key.empty() ? "" : fmt::format(" split on ({})", List(t.split_key)), t.why);
     if (t.estimated_seconds >= 0) {

@@ -65,7 +65,7 @@ void ConsoleObserver::Prepared(const CopyReport& report) {
 void ConsoleObserver::PrintPlan(const CopyReport& report) const {
   for (const TableOutcome& t : report.tables) {
     fmt::print(out_, "{} -> {}: {} unit{} ({}{}): {}\n", DisplayName(t.source),
-               DisplayName(t.destination), t.units, t.units == 1 ? "" : "s", t.strategy,
+               DisplayName(t.destination), t.units, t.units == 1 ? "" : "s", StrategyName(t.strategy),
                t.pass_through ? ", binary COPY pass-through" : "", t.reason);
   }
   std::fflush(out_);
@@ -114,7 +114,7 @@ void ConsoleObserver::Finished(const CopyReport& report) {
     const TableOutcome& t = report.tables[i];
     if (t.state == TableState::kFailed) {
       fmt::print(out_, "[{}] {:<{}}  FAILED  {}\n", i + 1, DisplayName(t.source), name_width_,
-                 t.error);
+                 t.error ? t.error->what() : "");
     }
   }
   std::fflush(out_);
@@ -153,7 +153,7 @@ void ConsoleObserver::PrintSummary(const CopyReport& report) const {
     fmt::print(out_, "\nfailed tables:\n");
     for (const TableOutcome& t : report.tables) {
       if (t.state == TableState::kFailed) {
-        fmt::print(out_, "  {}: {}\n", DisplayName(t.source), t.error);
+        fmt::print(out_, "  {}: {}\n", DisplayName(t.source), t.error ? t.error->what() : "");
       }
       // Rows in, but an index, foreign key or identity counter not: a failure too.
       for (const std::string& e : t.schema_errors) {

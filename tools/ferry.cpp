@@ -10,6 +10,7 @@
 #include "tools/commands.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/stop_signals.hpp"
+#include "tools/test_hooks.hpp"
 
 int main(int argc, char** argv) {
   using namespace ferry;
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   // A signal stops every command with kExitInterrupted; those that write (run, sync, verify,
   // reset) install their graceful handling when they start.
   InstallStopHandlers(OnStop::kAtOnce);
+  StartupTestHooks();  // read the test seam's environment now, once
   try {
     for (const CommandAction& command : commands) {
       int code = command();

@@ -1,4 +1,5 @@
 #include "tools/options.hpp"
+#include "tools/test_hooks.hpp"
 
 #include <fmt/format.h>
 
@@ -139,6 +140,7 @@ CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
   options.engine.writers = std::max(pick(o.writers, e.writers, workers), 1);
   options.engine.memory_limit = pick(o.memory_limit, e.memory_limit, EngineOptions{}.memory_limit);
   options.engine.fail_fast = o.fail_fast;
+  options.engine.test_hooks = StartupTestHooks();
   options.partitions.units = pick(o.partitions, e.partitions, 0);
   const std::string consistency = pick(o.consistency, e.consistency, std::string("snapshot"));
   if (consistency != "snapshot" && consistency != "none") {

@@ -71,21 +71,26 @@ int Run(const RunFlags& flags) {
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, c.inline_password);
   if (!flags.quiet) PrintEnds(*source, *dest);
   std::string scope;
+  SourceTables listed;  // the source's tables, listed once
   std::vector<TableName> tables;  // the source tables in scope
-  std::function<Plan()> make_plan;
+  std::function<PlannedRun()> make_plan;
   // The same database at both ends is refused before the run state is touched.
   if (plan) {
     CheckNotSelfCopy(*plan, *source, *dest);
     scope = RunScopeKey(*plan);
     for (const TablePlan& t : plan->tables) tables.push_back(t.source);
-    make_plan = [&] { return *plan; };
+    make_plan = [&] { return Unprepared(*plan); };
   } else {
     job.source = WithoutSecrets(job.source);
     job.destination = WithoutSecrets(job.destination);
-    tables = TablesInScope(*source, job);
+    listed = ListSourceTables(*source, job);
+    tables = listed.in_scope;
     CheckNotSelfCopy(*source, *dest, job, tables);
     scope = RunScopeKey(job.source, job.destination, tables);
-    make_plan = [&] { return BuildPlan(*source, *dest, job, options.partitions); };
+    // Planned and prepared in one pass: each table's catalog is read once at each end.
+    make_plan = [&] {
+      return PlanAndPrepare(*source, *dest, job, options.partitions, nullptr, &listed);
+    };
   }
   if (!flags.explain) {
     // A tracked source keeps its change log for this destination from here on (ferry sync).

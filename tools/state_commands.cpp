@@ -21,6 +21,25 @@ namespace ferry {
 
 namespace {
 
+// A recorded table error and its advice. The run state keeps an error as ferry rendered it
+// (Error::what()), whose advice, chosen from the error's code when it was raised, is its own line.
+struct RecordedError {
+  std::string error;
+  std::string advice;
+};
+
+RecordedError SplitAdvice(const std::string& recorded) {
+  static const std::string kMarker = "\n  advice: ";
+  const size_t at = recorded.find(kMarker);
+  if (at == std::string::npos) return {recorded, ""};
+  const size_t end = recorded.find('\n', at + kMarker.size());
+  RecordedError out;
+  out.advice = recorded.substr(at + kMarker.size(), end == std::string::npos ? end
+                                                                            : end - at - kMarker.size());
+  out.error = recorded.substr(0, at) + (end == std::string::npos ? "" : recorded.substr(end));
+  return out;
+}
+
 struct StateFlags {
   CommonOptions common;
   std::string state_prefix = kDefaultStatePrefix;
@@ -93,7 +112,7 @@ int Status(const StateFlags& flags) {
         if (u.table != t.index) continue;
         units.push_back({{"part", u.part},
                          {"range", u.range},
-                         {"state", u.state},
+                         {"state", UnitRecordStateName(u.state)},
                          {"rows", u.rows},
                          {"bytes", u.bytes},
                          {"attempts", u.attempts},
@@ -109,8 +128,8 @@ int Status(const StateFlags& flags) {
                                {"units", t.units},
                                {"units_done", t.units_done},
                                {"attempts", t.attempts},
-                               {"error", t.error},
-                               {"advice", AdviceFor(t.error)},
+                               {"error", SplitAdvice(t.error).error},
+                               {"advice", SplitAdvice(t.error).advice},
                                {"partitions", units}});
     }
     out["run"] = run;
@@ -137,9 +156,6 @@ int Status(const StateFlags& flags) {
   for (const TableRecord& t : detail.tables) {
     if (t.error.empty() || t.state == "done") continue;
     fmt::print("\n{} ({}):\n  {}\n", DisplayName(t.source), t.state, t.error);
-    if (std::string advice = AdviceFor(t.error); !advice.empty()) {
-      fmt::print("  advice: {}\n", advice);
-    }
   }
   if (r.status == RunStatus::kInterrupted) {
     if (r.command == "sync") {

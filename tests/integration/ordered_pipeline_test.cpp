@@ -151,7 +151,9 @@ TEST_CASE("an error while resolving a unit fails it and skips the rest of an ord
   CHECK(results[0].state == UnitState::kDone);
   CHECK(results[1].state == UnitState::kFailed);
   CHECK(results[1].transient);  // a lost connection: the caller may try again
-  CHECK(results[1].error.find("the change log went away") != std::string::npos);
+  REQUIRE(results[1].error);
+  CHECK(std::string(results[1].error->what()).find("the change log went away") !=
+        std::string::npos);
   CHECK(results[2].state == UnitState::kSkipped);
   CHECK(s.dest.QueryValue("SELECT count(*) FROM items") == "10");
 }

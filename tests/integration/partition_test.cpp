@@ -109,7 +109,7 @@ TEST_CASE("skewed integer keys split into balanced units on every engine", "[par
       if (db == Db::kPostgres) source.Exec("ANALYZE skewed");
       if (db == Db::kMariaDB) source.Exec("ANALYZE TABLE skewed");
       UnitCounts counts = ReadUnits(source, "skewed", 20000);
-      CHECK(counts.plan.strategy == "key ranges");
+      CHECK(counts.plan.strategy == Strategy::kKeyRanges);
       CheckBalanced(counts, 200000);
     }
   }
@@ -183,10 +183,10 @@ TEST_CASE("a keyless PostgreSQL table splits by heap pages and elsewhere it is o
       for (int64_t r : counts.rows) total += r;
       CHECK(total == 100000);
       if (db == Db::kPostgres) {
-        CHECK(counts.plan.strategy == "page ranges");
+        CHECK(counts.plan.strategy == Strategy::kPageRanges);
         CHECK(counts.rows.size() >= 4);
       } else {
-        CHECK(counts.plan.strategy == "single");
+        CHECK(counts.plan.strategy == Strategy::kSingle);
         CHECK(counts.plan.reason.find("no primary key") != std::string::npos);
       }
     }

@@ -72,9 +72,9 @@ engine:
 
   TableOverride big = job.OverrideFor({"sales", "big_events"}, "public");
   CHECK(*big.partitions == 32);
-  CHECK(*big.strategy == "key ranges");
+  CHECK(*big.strategy == Strategy::kKeyRanges);
   CHECK(*big.key == std::vector<std::string>{"tenant_id", "id"});
-  CHECK(*job.OverrideFor({"public", "scratch"}, "public").strategy == "skip");
+  CHECK(*job.OverrideFor({"public", "scratch"}, "public").strategy == Strategy::kSkip);
   CHECK_FALSE(job.OverrideFor({"public", "other"}, "public").strategy);
 }
 

@@ -1,0 +1,95 @@
+// The phases of one copy run (RunPlan), in order: prepare -> create -> build units -> pipeline
+// -> record outcomes -> indexes and constraints -> finish. One object per run; each phase is a
+// member function that reads and fills the run's state below. Internal to scheduler/:
+// copy_run.cpp holds the phases that move data, copy_schema.cpp those that make schema objects
+// (a plan file's DDL tried first; keys, indexes, foreign keys, counters after the rows).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "copier/convert.hpp"
+#include "scheduler/copy_run.hpp"
+#include "scheduler/planning.hpp"
+#include "scheduler/run_recorder.hpp"
+#include "scheduler/schema_clone.hpp"
+
+namespace ferry {
+
+class CopyRun {
+ public:
+  CopyRun(Endpoint& source, Endpoint& destination, PlannedRun run, const CopyOptions& options,
+          CopyObserver& observer, RunRecording* recording);
+  CopyRun(const CopyRun&) = delete;
+  CopyRun& operator=(const CopyRun&) = delete;
+
+  CopyReport Run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // Prepare: every table checked against both ends before the first write; false when the run
+  // only explains its plan.
+  bool Prepare();
+  void PrepareTables();
+  void SkipFinishedTables();
+  void AnnounceTruncates();
+  // Create: destination tables made (or cloned, or emptied) before any data moves.
+  void Create();
+  void CreateBeforeData();
+  void CreateTable(size_t table);
+  // Build units: the pipeline's jobs, largest first.
+  void BuildUnits();
+  // Pipeline: every unit copied; a table's key and indexes built as its last unit commits.
+  void RunUnits();
+  // Record outcomes: unit results folded into table outcomes; what a failed table left undone.
+  void RecordOutcomes();
+  void FoldUnitResults();
+  void MakeDefaultRows();
+  void BuildIndexesWithoutUnits();
+  void UndoFailedTables();
+  // Indexes and constraints (copy_schema.cpp).
+  void TryPlannedDdl() const;
+  void BuildIndexes(size_t table);
+  void IndexesAndConstraints();
+  void CloneAfterData();
+  void BuildForeignKeys();
+  void SyncIdentityCounters();
+  void CarryStandaloneSequences();
+  // Finish: outcomes recorded, the observer told.
+  void Finish();
+
+  Endpoint& source_;
+  Endpoint& destination_;
+  const CopyOptions& options_;
+  CopyObserver& observer_;
+  RunRecorder recorder_;
+  Plan plan_;                           // as this attempt runs it (RunRecorder::Adjusted)
+  std::vector<PreparedTable> tables_;   // by plan index; point into plan_
+  bool prepared_;                       // tables_ came resolved with the plan
+  const Clock::time_point start_ = Clock::now();
+  CopyReport report_;
+  std::unique_ptr<SchemaClone> clone_;
+  // Where loading without the primary key is faster: the table with its key, built after.
+  std::vector<std::optional<Table>> deferred_keys_;
+  std::vector<std::unique_ptr<RowConverter>> converters_;
+  std::vector<UnitJob> jobs_;
+  std::vector<int> jobs_of_table_;
+  std::vector<int> resumed_units_;  // units the interrupted attempt committed, per table
+  EngineOptions engine_;
+  std::vector<UnitResult> results_;
+  Clock::time_point copy_start_;
+  std::vector<double> first_start_;   // per table: its first unit's start, -1 before
+  std::vector<double> last_end_;
+  std::vector<double> keys_done_at_;  // per table: when its key and indexes were built
+  std::mutex errors_mutex_;           // outcomes written from index and key builders
+};
+
+// Helpers the phases share.
+std::vector<int> DestinationColumns(const Table& table, const std::vector<std::string>& names);
+double SecondsSince(std::chrono::steady_clock::time_point start);
+
+}  // namespace ferry

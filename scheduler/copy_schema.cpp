@@ -1,0 +1,334 @@
+// The phases of a copy run that make schema objects: an edited plan's DDL tried before the first
+// write, and, once the rows are in, primary keys, indexes, foreign keys, identity counters and
+// sequences (or a clone's own objects). See copy_run_phases.hpp.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "copier/table_plan.hpp"
+#include "scheduler/copy_run_phases.hpp"
+#include "scheduler/stop.hpp"
+
+namespace ferry {
+
+namespace {
+
+// Whether the destination table already has an index (or unique constraint) on exactly these
+// columns, or such a foreign key: a resumed run may find what the interrupted one built.
+bool HasIndexOn(const Table& table, const std::vector<int>& columns) {
+  for (const auto* list : {&table.unique_indexes, &table.indexes}) {
+    for (const Index& index : *list) {
+      if (index.columns == columns) return true;
+    }
+  }
+  return false;
+}
+
+bool HasForeignKeyOn(const Table& table, const std::vector<int>& columns) {
+  for (const ForeignKey& fk : table.foreign_keys) {
+    if (fk.columns == columns) return true;
+  }
+  return false;
+}
+
+// Runs a statement that opens its own connection (a key, an index, a foreign key), again after
+// a transient failure (a dropped connection, a deadlock) with growing pauses, as units are.
+template <typename Call>
+void WithRetries(const EngineOptions& engine, Call call) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      call();
+      return;
+    } catch (const Error& e) {
+      if (!IsTransient(e) || attempt >= std::max(engine.max_attempts, 1) || StopRequested()) {
+        throw;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(
+        int64_t(engine.retry_delay * 1000 * double(1 << std::min(attempt - 1, 6)))));
+  }
+}
+
+// Runs `tasks` on up to `threads` threads at once: index and foreign key builds are each one
+// long statement on the destination, so a few at a time use the server's cores.
+void RunConcurrently(std::vector<std::function<void()>> tasks, int threads) {
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < std::max(threads, 1); ++t) {
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < tasks.size(); i = next++) tasks[i]();
+    });
+  }
+  for (std::thread& t : pool) t.join();
+}
+
+Index ToIndex(const PlannedIndex& planned, const Table& destination) {
+  Index index;
+  index.name = planned.name;
+  index.unique = planned.unique;
+  index.native_definition = planned.native_definition;
+  index.columns = DestinationColumns(destination, planned.columns);
+  return index;
+}
+
+// The columns of `name`: a table the plan creates, or one the destination has.
+std::optional<std::vector<std::string>> ColumnsOf(const TableName& name,
+                                                  const std::vector<PreparedTable>& tables,
+                                                  Endpoint& destination) {
+  for (const PreparedTable& other : tables) {
+    if (!other.skip && other.copy.destination.name == name) {
+      std::vector<std::string> names;
+      for (const Column& c : other.copy.destination.columns) names.push_back(c.name);
+      return names;
+    }
+  }
+  if (auto existing = destination.DescribeTable(name)) {
+    std::vector<std::string> names;
+    for (const Column& c : existing->columns) names.push_back(c.name);
+    return names;
+  }
+  return std::nullopt;
+}
+
+// A plan file's foreign keys name columns that exist at both of their ends. Throws
+// Error(kSchema) naming the table and the plan field.
+void CheckPlannedForeignKeys(size_t i, const std::vector<PreparedTable>& tables,
+                             Endpoint& destination) {
+  const PreparedTable& t = tables[i];
+  const std::string shown = DisplayName(t.plan->source);
+  for (size_t f = 0; f < t.plan->foreign_keys.size(); ++f) {
+    const PlannedForeignKey& fk = t.plan->foreign_keys[f];
+    const std::string where = fmt::format("$.tables[{}].foreign_keys[{}] ({})", i, f, fk.name);
+    for (const std::string& c : fk.columns) {
+      if (!t.copy.destination.FindColumn(c)) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("the plan's {} names column {}, which destination table {} "
+                                "does not have",
+                                where, c, DisplayName(t.copy.destination.name)),
+                    ErrorContext{shown, c, "", ""});
+      }
+    }
+    std::optional<std::vector<std::string>> referenced =
+        ColumnsOf(fk.references, tables, destination);
+    if (!referenced) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("the plan's {} references table {}, which neither the plan "
+                              "creates nor the destination has",
+                              where, DisplayName(fk.references)),
+                  ErrorContext{shown, "", "", ""});
+    }
+    for (const std::string& c : fk.referenced_columns) {
+      if (std::find(referenced->begin(), referenced->end(), c) == referenced->end()) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("the plan's {} references column {}.{}, which does not exist",
+                                where, DisplayName(fk.references), c),
+                    ErrorContext{shown, c, "", ""});
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// An edited plan's DDL, tried before the first write (CopyOptions::try_ddl_first): tables to
+// create with their keys and indexes at the destination, foreign keys against the plan's and
+// the destination's tables. Throws Error(kSchema) naming the table and the plan field.
+void CopyRun::TryPlannedDdl() const {
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    const PreparedTable& t = tables_[i];
+    if (t.skip) continue;
+    CheckPlannedForeignKeys(i, tables_, destination_);
+    if (!t.copy.create || recorder_.Started(i)) continue;
+    std::vector<Index> indexes;
+    for (size_t x = 0; x < t.plan->indexes.size() && !plan_.data_only; ++x) {
+      const PlannedIndex& planned = t.plan->indexes[x];
+      try {
+        indexes.push_back(ToIndex(planned, t.copy.destination));
+      } catch (Error& e) {
+        e.WithAdvice(
+            fmt::format("the plan's $.tables[{}].indexes[{}] ({}) names it", i, x, planned.name));
+        throw;
+      }
+    }
+    try {
+      destination_.TryCreateTable(t.copy.destination, indexes);
+    } catch (Error& e) {
+      e.WithAdvice(fmt::format(
+          "see the plan's $.tables[{}]: its columns' destination_type, primary_key and indexes",
+          i));
+      throw;
+    }
+  }
+}
+
+// What waits for a table's rows: its primary key (when deferred; a failure fails the table),
+// then its other indexes (a failure is the table's schema error).
+void CopyRun::BuildIndexes(size_t i) {
+  const PreparedTable& prepared = tables_[i];
+  TableOutcome& t = report_.tables[i];
+  if (deferred_keys_[i]) {
+    const Clock::time_point key_start = Clock::now();
+    WithRetries(engine_, [&] { destination_.AddPrimaryKey(*deferred_keys_[i]); });
+    t.key_seconds = SecondsSince(key_start);
+  }
+  if (!prepared.copy.create || plan_.data_only || clone_) return;
+  for (const PlannedIndex& planned : prepared.plan->indexes) {
+    try {
+      const Index index = ToIndex(planned, prepared.copy.destination);
+      if (recorder_.resuming() && planned.native_definition.empty() &&
+          HasIndexOn(prepared.copy.destination, index.columns)) {
+        continue;  // built before the interruption
+      }
+      WithRetries(engine_, [&] { destination_.CreateIndex(prepared.copy.destination, index); });
+      ++t.indexes_built;
+    } catch (const std::exception& e) {
+      std::lock_guard lock(errors_mutex_);
+      t.schema_errors.push_back(fmt::format("index {}: {}", planned.name, e.what()));
+    }
+  }
+}
+
+// A schema-only run has no units, and a resumed table may have none left: their keys and
+// indexes are built here.
+void CopyRun::BuildIndexesWithoutUnits() {
+  std::vector<std::function<void()>> tasks;
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    if (report_.tables[i].state != TableState::kDone || tables_[i].skip) continue;
+    if (!plan_.schema_only && jobs_of_table_[i] > 0) continue;
+    if (StopRequested()) break;
+    tasks.push_back([this, i] {
+      try {
+        BuildIndexes(i);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(errors_mutex_);
+        TableOutcome& t = report_.tables[i];
+        t.state = TableState::kFailed;
+        const Error* error = dynamic_cast<const Error*>(&e);
+        t.error = error ? *error : Error(ErrorCode::kInternal, e.what());
+        t.error->WithTable(DisplayName(t.source));
+      }
+    });
+  }
+  RunConcurrently(std::move(tasks), engine_.writers);
+}
+
+void CopyRun::IndexesAndConstraints() {
+  // A clone's keys, indexes, foreign keys, triggers and materialized views, then its sequences.
+  if (clone_ && !StopRequested()) CloneAfterData();
+  // Foreign keys last: every table they reference must be loaded and keyed. Then identity
+  // counters, so new rows continue after the copied ones and where the source's counters stand.
+  if (!plan_.data_only && !clone_) BuildForeignKeys();
+  SyncIdentityCounters();
+  if (!clone_ && !plan_.schema_only && !plan_.data_only) CarryStandaloneSequences();
+}
+
+void CopyRun::CloneAfterData() {
+  for (auto& [table, error] :
+       clone_->CreateAfterData(destination_, engine_.writers, recorder_.resuming())) {
+    // The dump names a table as the source does (MariaDB: in the source's database).
+    auto at = std::find_if(
+        report_.tables.begin(), report_.tables.end(),
+        [&](const TableOutcome& t) { return t.destination == table || t.source == table; });
+    // The dump keeps a foreign key to a table outside the copy's scope, which cannot be made
+    // here: skipped and said, as ferry's own DDL does (ferry check says it first). MariaDB adds
+    // a table's keys in one statement whose error does not name the referenced table.
+    std::vector<std::string> out_of_scope;
+    if (at != report_.tables.end() &&
+        (error.rfind("fk constraint", 0) == 0 || error.rfind("foreign key check", 0) == 0)) {
+      const TablePlan& planned = plan_.tables[size_t(at - report_.tables.begin())];
+      bool named = false, all_out = true;
+      for (const PlannedForeignKey& fk : planned.foreign_keys) {
+        if (ReferencesInScope(plan_, fk)) {
+          all_out = false;
+          continue;
+        }
+        out_of_scope.push_back(OutOfScopeNote(fk));
+        named |= error.find(fk.references.name) != std::string::npos;
+      }
+      if (!named && !all_out) out_of_scope.clear();
+    }
+    if (!out_of_scope.empty()) {
+      for (std::string& note : out_of_scope) at->warnings.push_back(std::move(note));
+      continue;
+    }
+    (at == report_.tables.end() ? report_.schema_errors : at->schema_errors).push_back(error);
+  }
+  if (!plan_.schema_only) {
+    for (std::string& error : clone_->CopySequences(source_, destination_)) {
+      report_.schema_errors.push_back(std::move(error));
+    }
+  }
+}
+
+void CopyRun::BuildForeignKeys() {
+  std::vector<std::function<void()>> tasks;
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    if (report_.tables[i].state != TableState::kDone || !tables_[i].copy.create) continue;
+    for (const PlannedForeignKey& planned : tables_[i].plan->foreign_keys) {
+      // A key to a table outside the copy's scope would fail the table, or hold only where that
+      // table happens to exist: skipped, and said (ferry check says it first).
+      if (!ReferencesInScope(plan_, planned)) {
+        report_.tables[i].warnings.push_back(OutOfScopeNote(planned));
+        continue;
+      }
+      tasks.push_back([this, i, planned] {
+        TableOutcome& t = report_.tables[i];
+        const Table& at = tables_[i].copy.destination;
+        try {
+          ForeignKey fk;
+          fk.name = planned.name;
+          fk.columns = DestinationColumns(at, planned.columns);
+          if (recorder_.resuming() && HasForeignKeyOn(at, fk.columns)) return;
+          fk.references = planned.references;
+          fk.referenced_columns = planned.referenced_columns;
+          fk.on_delete = planned.on_delete;
+          fk.on_update = planned.on_update;
+          WithRetries(engine_, [&] { destination_.CreateForeignKey(at, fk); });
+          std::lock_guard lock(errors_mutex_);
+          ++t.foreign_keys_built;
+        } catch (const std::exception& e) {
+          std::lock_guard lock(errors_mutex_);
+          t.schema_errors.push_back(fmt::format("foreign key {}: {}", planned.name, e.what()));
+        }
+      });
+    }
+  }
+  RunConcurrently(std::move(tasks), engine_.writers);
+}
+
+void CopyRun::SyncIdentityCounters() {
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    TableOutcome& t = report_.tables[i];
+    if (t.state != TableState::kDone || plan_.schema_only) continue;
+    bool has_identity = false;
+    for (const Column& c : tables_[i].copy.destination.columns) has_identity |= c.identity;
+    if (!has_identity) continue;
+    try {
+      std::vector<IdentityNext> next = SourceCounters(source_, tables_[i].copy);
+      WithRetries(engine_, [&] { destination_.SyncIdentity(tables_[i].copy.destination, next); });
+    } catch (const std::exception& e) {
+      t.schema_errors.push_back(fmt::format("identity counter: {}", e.what()));
+    }
+  }
+}
+
+// Standalone sequences of the schemas in scope, where ferry's own DDL made the tables: created
+// at the destination (where it has sequences) and set to the source's state.
+void CopyRun::CarryStandaloneSequences() {
+  std::vector<std::pair<std::string, std::string>> schemas;
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    if (report_.tables[i].state == TableState::kDone && !tables_[i].skip) {
+      schemas.emplace_back(tables_[i].plan->source.schema, tables_[i].plan->destination.schema);
+    }
+  }
+  try {
+    CarrySequences(source_, destination_, schemas, true, &report_.schema_errors);
+  } catch (const Error& e) {
+    report_.schema_errors.push_back(fmt::format("sequences: {}", e.what()));
+  }
+}
+
+}  // namespace ferry

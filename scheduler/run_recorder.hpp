@@ -1,0 +1,59 @@
+// A copy run's memory and its pen: what an earlier, interrupted attempt of the same run did (the
+// tables it started or finished, the units it committed), and every table's and unit's outcome
+// recorded in the destination's run state as it happens (RunRecording). Without a recording it
+// knows nothing and records nothing, so a copy run asks it the same questions either way: there
+// is no "resuming" branch anywhere else.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "copier/plan.hpp"
+#include "copier/run_state.hpp"
+#include "scheduler/copy_run.hpp"
+#include "scheduler/planning.hpp"
+
+namespace ferry {
+
+class RunRecorder {
+ public:
+  RunRecorder(RunRecording* recording, size_t tables);
+
+  bool recording() const { return recording_ != nullptr; }
+  bool resuming() const { return recording_ && recording_->resuming; }
+
+  // The interrupted attempt started the table: its rows are partly there, and it is never
+  // created, truncated or emptied again.
+  bool Started(size_t table) const;
+  // ... and finished it: this attempt does not touch it.
+  bool Finished(size_t table) const;
+  // The interrupted attempt created the table (what waits for its rows is still to do).
+  bool Created(size_t table) const;
+  int64_t RecordedRows(size_t table) const;
+  // The unit, if the interrupted attempt committed it.
+  const UnitRecord* DoneUnit(size_t table, int part) const;
+
+  // The plan as this attempt runs it: a table started before is appended to, never created or
+  // emptied again.
+  Plan Adjusted(const Plan& plan) const;
+  // From here on the run writes: a new run is recorded with the plan as it was cut into units
+  // (so a resume copies exactly them); a failure now leaves a run to resume, not one to forget.
+  void Start(const Plan& plan, const std::vector<PreparedTable>& tables);
+  // A schema clone that failed took back all it made: nothing was written, and a new run is
+  // refused as blocked rather than kept as an interrupted one.
+  void Abandon();
+  // The unit's done mark, committed in the unit's own transaction, and the question whether a
+  // commit whose reply was lost happened.
+  void MarkOnCommit(UnitJob& job, size_t table, int part) const;
+  void TableRunning(size_t table, const TableOutcome& outcome) const;
+  // The table ferry made for this copy was dropped with its rows: its units are to do again.
+  void TableDropped(size_t table) const;
+  // `resumed_units`: units of the table the interrupted attempt had committed.
+  void TableFinished(size_t table, const TableOutcome& outcome, int resumed_units) const;
+
+ private:
+  RunRecording* recording_;
+  std::vector<const TableRecord*> tables_;  // by plan index, when resuming
+};
+
+}  // namespace ferry

@@ -1,0 +1,29 @@
+#include "tools/test_hooks.hpp"
+
+#include <cstdlib>
+#include <string>
+
+namespace ferry {
+
+namespace {
+
+TestHooks ReadTestHooks() {
+  TestHooks hooks;
+  const char* text = std::getenv("FERRY_TEST_CRASH");
+  if (!text) return hooks;
+  const std::string s = text;
+  const auto colon = s.find(':');
+  if (colon == std::string::npos) return hooks;
+  hooks.crash_before_commit = s.substr(0, colon) == "before-commit";
+  hooks.crash_at_commit = std::atoi(s.c_str() + colon + 1);
+  return hooks;
+}
+
+}  // namespace
+
+const TestHooks& StartupTestHooks() {
+  static const TestHooks hooks = ReadTestHooks();
+  return hooks;
+}
+
+}  // namespace ferry

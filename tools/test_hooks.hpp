@@ -1,0 +1,14 @@
+// The test seam of the ferry binary: hooks the integration tests switch on through the
+// environment, read once when ferry starts and handed to the library as values, so no library
+// code reads the environment for them.
+#pragma once
+
+#include "scheduler/pipeline.hpp"
+
+namespace ferry {
+
+// FERRY_TEST_CRASH=before-commit:N or after-commit:N (the crash tests; see TestHooks). Read on
+// the first call, at startup; unset or malformed: no hook.
+const TestHooks& StartupTestHooks();
+
+}  // namespace ferry
