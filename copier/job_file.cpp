@@ -97,6 +97,101 @@ class JobReader {
   std::string file_;
 };
 
+void ReadRenames(JobReader& r, const YAML::Node& rename, Job& job) {
+  r.OnlyKeys(rename, "rename", {"schemas", "tables", "columns"});
+  if (const YAML::Node list = rename["schemas"]) {
+    if (!list.IsSequence()) r.Fail(list, "rename.schemas", "expected a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string key = fmt::format("rename.schemas[{}]", i);
+      r.OnlyKeys(list[i], key, {"from", "to", "table_prefix"});
+      if (!list[i]["from"]) r.Fail(list[i], key + ".from", "missing");
+      SchemaRename rule;
+      rule.from = r.String(list[i]["from"], key + ".from");
+      if (list[i]["to"]) rule.to = r.String(list[i]["to"], key + ".to");
+      if (list[i]["table_prefix"]) {
+        rule.table_prefix = r.String(list[i]["table_prefix"], key + ".table_prefix");
+      }
+      job.renames.schemas.push_back(std::move(rule));
+    }
+  }
+  if (const YAML::Node list = rename["tables"]) {
+    if (!list.IsSequence()) r.Fail(list, "rename.tables", "expected a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string key = fmt::format("rename.tables[{}]", i);
+      r.OnlyKeys(list[i], key, {"from", "to"});
+      if (!list[i]["from"] || !list[i]["to"]) r.Fail(list[i], key, "needs from and to");
+      TablePattern from = r.Pattern(list[i]["from"], key + ".from");
+      if (!from.IsExact()) r.Fail(list[i]["from"], key + ".from", "must name one table");
+      job.renames.tables.push_back({from, r.String(list[i]["to"], key + ".to")});
+    }
+  }
+  if (const YAML::Node list = rename["columns"]) {
+    if (!list.IsSequence()) r.Fail(list, "rename.columns", "expected a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string key = fmt::format("rename.columns[{}]", i);
+      r.OnlyKeys(list[i], key, {"table", "from", "to"});
+      if (!list[i]["table"] || !list[i]["from"] || !list[i]["to"]) {
+        r.Fail(list[i], key, "needs table, from and to");
+      }
+      job.renames.columns.push_back({r.Pattern(list[i]["table"], key + ".table"),
+                                     r.String(list[i]["from"], key + ".from"),
+                                     r.String(list[i]["to"], key + ".to")});
+    }
+  }
+}
+
+void ReadOverrides(JobReader& r, const YAML::Node& list, Job& job) {
+  if (!list.IsSequence()) r.Fail(list, "tables", "expected a list of per-table overrides");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string key = fmt::format("tables[{}]", i);
+    const YAML::Node& item = list[i];
+    r.OnlyKeys(item, key, {"match", "strategy", "partitions", "write_mode", "key", "watermark"});
+    if (!item["match"]) r.Fail(item, key + ".match", "missing (a table pattern)");
+    TableOverride o{r.Pattern(item["match"], key + ".match"), {}, {}, {}, {}};
+    if (item["strategy"]) {
+      o.strategy = ParseStrategy(r.String(item["strategy"], key + ".strategy"));
+      if (!o.strategy) {
+        r.Fail(item["strategy"], key + ".strategy",
+               "expected single, key ranges, page ranges or skip");
+      }
+    }
+    if (item["partitions"])
+      o.partitions = r.Number<int>(item["partitions"], key + ".partitions", 1);
+    if (item["write_mode"]) o.write_mode = r.Mode(item["write_mode"], key + ".write_mode");
+    if (item["key"]) o.key = r.Strings(item["key"], key + ".key");
+    if (item["watermark"]) o.watermark = r.String(item["watermark"], key + ".watermark");
+    job.overrides.push_back(std::move(o));
+  }
+}
+
+void ReadEngine(JobReader& r, const YAML::Node& e, Job& job) {
+  r.OnlyKeys(e, "engine",
+             {"workers", "readers", "writers", "partitions", "batch_rows", "batch_bytes",
+              "memory_limit", "consistency"});
+  if (e["workers"]) job.engine.workers = r.Number<int>(e["workers"], "engine.workers", 1);
+  if (e["readers"]) job.engine.readers = r.Number<int>(e["readers"], "engine.readers", 1);
+  if (e["writers"]) job.engine.writers = r.Number<int>(e["writers"], "engine.writers", 1);
+  if (e["partitions"]) {
+    job.engine.partitions = r.Number<int>(e["partitions"], "engine.partitions", 0);
+  }
+  if (e["batch_rows"]) {
+    job.engine.batch_rows = r.Number<size_t>(e["batch_rows"], "engine.batch_rows", 1);
+  }
+  if (e["batch_bytes"]) {
+    job.engine.batch_bytes = r.Number<size_t>(e["batch_bytes"], "engine.batch_bytes", 1);
+  }
+  if (e["memory_limit"]) {
+    job.engine.memory_limit = r.Number<size_t>(e["memory_limit"], "engine.memory_limit", 1 << 20);
+  }
+  if (e["consistency"]) {
+    std::string c = r.String(e["consistency"], "engine.consistency");
+    if (c != "snapshot" && c != "none") {
+      r.Fail(e["consistency"], "engine.consistency", "expected snapshot or none");
+    }
+    job.engine.consistency = c;
+  }
+}
+
 }  // namespace
 
 Job ParseJob(const std::string& text, const std::string& file) {
@@ -131,99 +226,14 @@ Job ParseJob(const std::string& text, const std::string& file) {
   if (job.schema_only && job.data_only) {
     r.Fail(root["data_only"], "data_only", "schema_only and data_only cannot both be true");
   }
-  if (const YAML::Node rename = root["rename"]) {
-    r.OnlyKeys(rename, "rename", {"schemas", "tables", "columns"});
-    if (const YAML::Node list = rename["schemas"]) {
-      if (!list.IsSequence()) r.Fail(list, "rename.schemas", "expected a list");
-      for (size_t i = 0; i < list.size(); ++i) {
-        const std::string key = fmt::format("rename.schemas[{}]", i);
-        r.OnlyKeys(list[i], key, {"from", "to", "table_prefix"});
-        if (!list[i]["from"]) r.Fail(list[i], key + ".from", "missing");
-        SchemaRename rule;
-        rule.from = r.String(list[i]["from"], key + ".from");
-        if (list[i]["to"]) rule.to = r.String(list[i]["to"], key + ".to");
-        if (list[i]["table_prefix"]) {
-          rule.table_prefix = r.String(list[i]["table_prefix"], key + ".table_prefix");
-        }
-        job.renames.schemas.push_back(std::move(rule));
-      }
-    }
-    if (const YAML::Node list = rename["tables"]) {
-      if (!list.IsSequence()) r.Fail(list, "rename.tables", "expected a list");
-      for (size_t i = 0; i < list.size(); ++i) {
-        const std::string key = fmt::format("rename.tables[{}]", i);
-        r.OnlyKeys(list[i], key, {"from", "to"});
-        if (!list[i]["from"] || !list[i]["to"]) r.Fail(list[i], key, "needs from and to");
-        TablePattern from = r.Pattern(list[i]["from"], key + ".from");
-        if (!from.IsExact()) r.Fail(list[i]["from"], key + ".from", "must name one table");
-        job.renames.tables.push_back({from, r.String(list[i]["to"], key + ".to")});
-      }
-    }
-    if (const YAML::Node list = rename["columns"]) {
-      if (!list.IsSequence()) r.Fail(list, "rename.columns", "expected a list");
-      for (size_t i = 0; i < list.size(); ++i) {
-        const std::string key = fmt::format("rename.columns[{}]", i);
-        r.OnlyKeys(list[i], key, {"table", "from", "to"});
-        if (!list[i]["table"] || !list[i]["from"] || !list[i]["to"]) {
-          r.Fail(list[i], key, "needs table, from and to");
-        }
-        job.renames.columns.push_back({r.Pattern(list[i]["table"], key + ".table"),
-                                       r.String(list[i]["from"], key + ".from"),
-                                       r.String(list[i]["to"], key + ".to")});
-      }
-    }
-  }
-  if (const YAML::Node list = root["tables"]) {
-    if (!list.IsSequence()) r.Fail(list, "tables", "expected a list of per-table overrides");
-    for (size_t i = 0; i < list.size(); ++i) {
-      const std::string key = fmt::format("tables[{}]", i);
-      const YAML::Node& item = list[i];
-      r.OnlyKeys(item, key, {"match", "strategy", "partitions", "write_mode", "key", "watermark"});
-      if (!item["match"]) r.Fail(item, key + ".match", "missing (a table pattern)");
-      TableOverride o{r.Pattern(item["match"], key + ".match"), {}, {}, {}, {}};
-      if (item["strategy"]) {
-        o.strategy = ParseStrategy(r.String(item["strategy"], key + ".strategy"));
-        if (!o.strategy) {
-          r.Fail(item["strategy"], key + ".strategy",
-                 "expected single, key ranges, page ranges or skip");
-        }
-      }
-      if (item["partitions"])
-        o.partitions = r.Number<int>(item["partitions"], key + ".partitions", 1);
-      if (item["write_mode"]) o.write_mode = r.Mode(item["write_mode"], key + ".write_mode");
-      if (item["key"]) o.key = r.Strings(item["key"], key + ".key");
-      if (item["watermark"]) o.watermark = r.String(item["watermark"], key + ".watermark");
-      job.overrides.push_back(std::move(o));
-    }
-  }
-  if (const YAML::Node e = root["engine"]) {
-    r.OnlyKeys(e, "engine",
-               {"workers", "readers", "writers", "partitions", "batch_rows", "batch_bytes",
-                "memory_limit", "consistency"});
-    if (e["workers"]) job.engine.workers = r.Number<int>(e["workers"], "engine.workers", 1);
-    if (e["readers"]) job.engine.readers = r.Number<int>(e["readers"], "engine.readers", 1);
-    if (e["writers"]) job.engine.writers = r.Number<int>(e["writers"], "engine.writers", 1);
-    if (e["partitions"]) {
-      job.engine.partitions = r.Number<int>(e["partitions"], "engine.partitions", 0);
-    }
-    if (e["batch_rows"]) {
-      job.engine.batch_rows = r.Number<size_t>(e["batch_rows"], "engine.batch_rows", 1);
-    }
-    if (e["batch_bytes"]) {
-      job.engine.batch_bytes = r.Number<size_t>(e["batch_bytes"], "engine.batch_bytes", 1);
-    }
-    if (e["memory_limit"]) {
-      job.engine.memory_limit = r.Number<size_t>(e["memory_limit"], "engine.memory_limit", 1 << 20);
-    }
-    if (e["consistency"]) {
-      std::string c = r.String(e["consistency"], "engine.consistency");
-      if (c != "snapshot" && c != "none") {
-        r.Fail(e["consistency"], "engine.consistency", "expected snapshot or none");
-      }
-      job.engine.consistency = c;
-    }
-  }
+  if (const YAML::Node rename = root["rename"]) ReadRenames(r, rename, job);
+  if (const YAML::Node list = root["tables"]) ReadOverrides(r, list, job);
+  if (const YAML::Node e = root["engine"]) ReadEngine(r, e, job);
   return job;
+}
+
+Plan ReadPlanFile(const std::string& path) {
+  return PlanFromJson(ReadUserFile(path, "plan file"), path);
 }
 
 std::string ReadUserFile(const std::string& path, const std::string& what) {

@@ -5,19 +5,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "copier/text.hpp"
+
 namespace ferry {
 
 namespace {
-
-std::string Grouped(int64_t value) {
-  std::string digits = std::to_string(value);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 std::string Size(const Table& t) {
   // fmt, not operator+: GCC 12 at -O3 warns falsely (-Wrestrict) about the concatenation.

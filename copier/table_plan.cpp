@@ -7,6 +7,7 @@
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
+#include "copier/text.hpp"
 
 namespace ferry {
 
@@ -57,12 +58,6 @@ bool Compatible(const ColumnType& from, const ColumnType& to) {
   return false;
 }
 
-std::string Lower(const std::string& s) {
-  std::string out;
-  for (char c : s) out += char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The destination column for a source column: the same name, else the only one equal to it
 // ignoring case (as unquoted names are folded by PostgreSQL and compared by MariaDB).
 std::optional<int> MatchColumn(const Table& dest, const std::string& name) {
@@ -75,6 +70,148 @@ std::optional<int> MatchColumn(const Table& dest, const std::string& name) {
     }
   }
   return found;
+}
+
+// A table ferry creates: the destination's types for the source's columns (with generated ones
+// in their place where both ends are one engine) and the primary key.
+void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine,
+                  Endpoint& destination, const TableName& dest_name,
+                  const std::vector<ColumnChoice>& columns,
+                  const std::vector<std::string>& primary_key) {
+  const std::string shown = DisplayName(source.name);
+  const Engine destination_engine = destination.info().engine;
+  const bool same_engine = source_engine == destination_engine;
+  plan.create = true;
+  plan.destination.name = dest_name;
+  for (const ColumnChoice& choice : columns) {
+    if (std::string problem = destination.NameProblem(choice.destination); !problem.empty()) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("column {}: {}; rename it in a job file (rename: columns: - "
+                              "table: ... from: ... to: ...)",
+                              choice.destination, problem),
+                  ErrorContext{shown, source.columns[size_t(choice.source)].name, "", ""});
+    }
+  }
+  auto map = [&](const Column& c) {
+    Column mapped = c;
+    try {
+      mapped.type = destination.MapType(c.type, source_engine);
+    } catch (Error& e) {
+      e.WithTable(shown).WithColumn(c.name);
+      throw;
+    }
+    // Another engine gets a generated column's values in a plain column: the expression is
+    // in the source engine's terms (ferry check warns).
+    if (!same_engine) mapped.generated.clear();
+    if (same_engine) mapped.domain_check.clear();  // the domain itself checks
+    return mapped;
+  };
+  // Generated columns are not copied between databases of one engine: the destination
+  // computes them, created in their source place among the copied columns.
+  std::vector<bool> placed(source.columns.size(), false);
+  auto place_generated_before = [&](size_t end) {
+    for (size_t g = 0; g < end && same_engine; ++g) {
+      if (placed[g] || source.columns[g].generated.empty()) continue;
+      placed[g] = true;
+      plan.destination.columns.push_back(map(source.columns[g]));
+    }
+  };
+  for (const ColumnChoice& choice : columns) {
+    const Column& c = source.columns[size_t(choice.source)];
+    place_generated_before(size_t(choice.source));
+    placed[size_t(choice.source)] = true;
+    Column mapped = map(c);
+    mapped.name = choice.destination;
+    mapped.generated.clear();  // its values are copied
+    if (!choice.destination_type.empty()) mapped.type.native = choice.destination_type;
+    plan.source_columns.push_back(choice.source);
+    plan.destination_columns.push_back(int(plan.destination.columns.size()));
+    plan.destination.columns.push_back(std::move(mapped));
+  }
+  place_generated_before(source.columns.size());
+  if (plan.destination.columns.empty() && destination_engine != Engine::kPostgres) {
+    throw Error(ErrorCode::kSchema,
+                fmt::format("the table has no columns, and {} tables need at least one",
+                            EngineName(destination_engine)),
+                ErrorContext{shown, "", "", ""});
+  }
+  if (plan.source_columns.empty() && destination_engine == Engine::kSQLite) {
+    throw Error(ErrorCode::kSchema,
+                "the table has only generated columns, and SQLite tables need at least one "
+                "column that is not generated",
+                ErrorContext{shown, "", "", ""});
+  }
+  for (const std::string& name : primary_key) {
+    auto k = plan.destination.FindColumn(name);
+    if (!k) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("primary key column {} is not among the columns copied", name),
+                  ErrorContext{shown, name, "", ""});
+    }
+    plan.destination.primary_key.push_back(*k);
+  }
+  plan.destination = destination.FitKeys(plan.destination);
+}
+
+// A table that exists: each copied column matched to one of its columns, whose type must take
+// the source's values; a NOT NULL column nothing feeds is refused.
+void PlanExistingTable(TableCopyPlan& plan, const Table& source, Engine source_engine,
+                       Endpoint& destination, const Table& existing, const TableName& dest_name,
+                       const std::vector<ColumnChoice>& columns) {
+  const std::string shown = DisplayName(source.name);
+  plan.destination = existing;
+  std::vector<bool> fed(existing.columns.size(), false);
+  for (const ColumnChoice& choice : columns) {
+    const Column& c = source.columns[size_t(choice.source)];
+    auto match = MatchColumn(existing, choice.destination);
+    if (!match) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("destination table {} exists but has no column {} (its columns: "
+                              "{})",
+                              DisplayName(dest_name), choice.destination,
+                              [&] {
+                                std::string names;
+                                for (const Column& d : existing.columns) {
+                                  names += (names.empty() ? "" : ", ") + d.name;
+                                }
+                                return names;
+                              }()),
+                  ErrorContext{shown, c.name, "", ""});
+    }
+    const Column& d = existing.columns[size_t(*match)];
+    if (!d.generated.empty()) continue;  // the destination computes it
+    if (!Compatible(c.type, d.type)) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("destination column {}.{} is {} but the source column is {}; "
+                              "their values are not interchangeable",
+                              DisplayName(dest_name), d.name, d.type.native, c.type.native),
+                  ErrorContext{shown, c.name, "", ""});
+    }
+    if (c.type.kind == TypeKind::kUnsupported && source_engine != destination.info().engine) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("type {} cannot be copied to another engine", c.type.native),
+                  ErrorContext{shown, c.name, "", ""});
+    }
+    if (fed[size_t(*match)]) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("destination column {}.{} would be written twice",
+                              DisplayName(dest_name), d.name),
+                  ErrorContext{shown, c.name, "", ""});
+    }
+    fed[size_t(*match)] = true;
+    plan.source_columns.push_back(choice.source);
+    plan.destination_columns.push_back(*match);
+  }
+  for (size_t j = 0; j < existing.columns.size(); ++j) {
+    const Column& d = existing.columns[j];
+    if (!fed[j] && !d.nullable && !d.identity && d.generated.empty()) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("destination table {} has a NOT NULL column {} that the source "
+                              "does not have",
+                              DisplayName(dest_name), d.name),
+                  ErrorContext{shown, "", "", ""});
+    }
+  }
 }
 
 }  // namespace
@@ -98,135 +235,11 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
                             const std::vector<std::string>& primary_key) {
   TableCopyPlan plan;
   plan.source = source;
-  const std::string shown = DisplayName(source.name);
   std::optional<Table> existing = destination.DescribeTable(dest_name);
-  const Engine destination_engine = destination.info().engine;
-  const bool same_engine = source_engine == destination_engine;
   if (!existing) {
-    plan.create = true;
-    plan.destination.name = dest_name;
-    for (const ColumnChoice& choice : columns) {
-      if (std::string problem = destination.NameProblem(choice.destination); !problem.empty()) {
-        throw Error(ErrorCode::kSchema,
-                    fmt::format("column {}: {}; rename it in a job file (rename: columns: - "
-                                "table: ... from: ... to: ...)",
-                                choice.destination, problem),
-                    ErrorContext{shown, source.columns[size_t(choice.source)].name, "", ""});
-      }
-    }
-    auto map = [&](const Column& c) {
-      Column mapped = c;
-      try {
-        mapped.type = destination.MapType(c.type, source_engine);
-      } catch (Error& e) {
-        e.WithTable(shown).WithColumn(c.name);
-        throw;
-      }
-      // Another engine gets a generated column's values in a plain column: the expression is
-      // in the source engine's terms (ferry check warns).
-      if (!same_engine) mapped.generated.clear();
-      if (same_engine) mapped.domain_check.clear();  // the domain itself checks
-      return mapped;
-    };
-    // Generated columns are not copied between databases of one engine: the destination
-    // computes them, created in their source place among the copied columns.
-    std::vector<bool> placed(source.columns.size(), false);
-    auto place_generated_before = [&](size_t end) {
-      for (size_t g = 0; g < end && same_engine; ++g) {
-        if (placed[g] || source.columns[g].generated.empty()) continue;
-        placed[g] = true;
-        plan.destination.columns.push_back(map(source.columns[g]));
-      }
-    };
-    for (const ColumnChoice& choice : columns) {
-      const Column& c = source.columns[size_t(choice.source)];
-      place_generated_before(size_t(choice.source));
-      placed[size_t(choice.source)] = true;
-      Column mapped = map(c);
-      mapped.name = choice.destination;
-      mapped.generated.clear();  // its values are copied
-      if (!choice.destination_type.empty()) mapped.type.native = choice.destination_type;
-      plan.source_columns.push_back(choice.source);
-      plan.destination_columns.push_back(int(plan.destination.columns.size()));
-      plan.destination.columns.push_back(std::move(mapped));
-    }
-    place_generated_before(source.columns.size());
-    if (plan.destination.columns.empty() && destination_engine != Engine::kPostgres) {
-      throw Error(ErrorCode::kSchema,
-                  fmt::format("the table has no columns, and {} tables need at least one",
-                              EngineName(destination_engine)),
-                  ErrorContext{shown, "", "", ""});
-    }
-    if (plan.source_columns.empty() && destination_engine == Engine::kSQLite) {
-      throw Error(ErrorCode::kSchema,
-                  "the table has only generated columns, and SQLite tables need at least one "
-                  "column that is not generated",
-                  ErrorContext{shown, "", "", ""});
-    }
-    for (const std::string& name : primary_key) {
-      auto k = plan.destination.FindColumn(name);
-      if (!k) {
-        throw Error(ErrorCode::kSchema,
-                    fmt::format("primary key column {} is not among the columns copied", name),
-                    ErrorContext{shown, name, "", ""});
-      }
-      plan.destination.primary_key.push_back(*k);
-    }
-    plan.destination = destination.FitKeys(plan.destination);
+    PlanNewTable(plan, source, source_engine, destination, dest_name, columns, primary_key);
   } else {
-    plan.destination = *existing;
-    std::vector<bool> fed(existing->columns.size(), false);
-    for (const ColumnChoice& choice : columns) {
-      const Column& c = source.columns[size_t(choice.source)];
-      auto match = MatchColumn(*existing, choice.destination);
-      if (!match) {
-        throw Error(ErrorCode::kSchema,
-                    fmt::format("destination table {} exists but has no column {} (its columns: "
-                                "{})",
-                                DisplayName(dest_name), choice.destination,
-                                [&] {
-                                  std::string names;
-                                  for (const Column& d : existing->columns) {
-                                    names += (names.empty() ? "" : ", ") + d.name;
-                                  }
-                                  return names;
-                                }()),
-                    ErrorContext{shown, c.name, "", ""});
-      }
-      const Column& d = existing->columns[size_t(*match)];
-      if (!d.generated.empty()) continue;  // the destination computes it
-      if (!Compatible(c.type, d.type)) {
-        throw Error(ErrorCode::kSchema,
-                    fmt::format("destination column {}.{} is {} but the source column is {}; "
-                                "their values are not interchangeable",
-                                DisplayName(dest_name), d.name, d.type.native, c.type.native),
-                    ErrorContext{shown, c.name, "", ""});
-      }
-      if (c.type.kind == TypeKind::kUnsupported && source_engine != destination.info().engine) {
-        throw Error(ErrorCode::kSchema,
-                    fmt::format("type {} cannot be copied to another engine", c.type.native),
-                    ErrorContext{shown, c.name, "", ""});
-      }
-      if (fed[size_t(*match)]) {
-        throw Error(ErrorCode::kSchema,
-                    fmt::format("destination column {}.{} would be written twice",
-                                DisplayName(dest_name), d.name),
-                    ErrorContext{shown, c.name, "", ""});
-      }
-      fed[size_t(*match)] = true;
-      plan.source_columns.push_back(choice.source);
-      plan.destination_columns.push_back(*match);
-    }
-    for (size_t j = 0; j < existing->columns.size(); ++j) {
-      const Column& d = existing->columns[j];
-      if (!fed[j] && !d.nullable && !d.identity && d.generated.empty()) {
-        throw Error(ErrorCode::kSchema,
-                    fmt::format("destination table {} has a NOT NULL column {} that the source "
-                                "does not have",
-                                DisplayName(dest_name), d.name),
-                    ErrorContext{shown, "", "", ""});
-      }
-    }
+    PlanExistingTable(plan, source, source_engine, destination, *existing, dest_name, columns);
   }
   std::vector<int> key = source.RowKey();
   for (int k : key) {

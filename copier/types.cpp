@@ -88,6 +88,31 @@ std::string DescribeType(const ColumnType& t) {
   return "unknown";
 }
 
+const char* KindWord(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kBoolean:
+      return "boolean";
+    case TypeKind::kInteger:
+      return "integer";
+    case TypeKind::kDecimal:
+      return "decimal number";
+    case TypeKind::kReal:
+    case TypeKind::kDouble:
+      return "floating-point number";
+    case TypeKind::kDate:
+      return "date";
+    case TypeKind::kTime:
+      return "time of day";
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampTz:
+      return "timestamp";
+    case TypeKind::kUuid:
+      return "UUID";
+    default:
+      return "value";
+  }
+}
+
 int64_t IntegerMin(const ColumnType& t) {
   if (t.is_unsigned) return 0;
   if (t.width_bits >= 64) return std::numeric_limits<int64_t>::min();

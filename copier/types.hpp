@@ -72,6 +72,11 @@ bool IsVariableLength(Storage storage);
 // "integer", "varchar(20)", "decimal(38,10)": a portable spelling for messages and plans.
 std::string DescribeType(const ColumnType& type);
 
+// What a value of the kind is called in a message about a value that is not one ("'x' is not a
+// valid time of day"): "integer", "decimal number", "timestamp"; "value" for kinds whose values
+// any text or bytes are.
+const char* KindWord(TypeKind kind);
+
 // Largest and smallest value an integer type holds.
 int64_t IntegerMin(const ColumnType& type);
 uint64_t IntegerMax(const ColumnType& type);

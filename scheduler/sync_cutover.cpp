@@ -75,10 +75,7 @@ FinalReport RunFinalSync(Endpoint& source, Endpoint& destination, const Job& job
   }
   {
     auto start = Clock::now();
-    Job as_is = job;
-    as_is.write_mode = WriteMode::kAppend;  // verify reads the destination as it is
-    for (TableOverride& o : as_is.overrides) o.write_mode.reset();
-    const Plan plan = BuildPlan(source, destination, as_is, verify.partitions);
+    const Plan plan = sync::PlanAsIs(source, destination, job, verify.partitions);
     report.verify = RunVerify(source, destination, plan, verify);
     FinalStep& s = step("verify");
     s.seconds = Since(start);

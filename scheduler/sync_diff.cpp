@@ -62,10 +62,7 @@ SyncReport RunDiffSync(Endpoint& source, Endpoint& destination, const Job& job,
     report.busy = true;
     return report;
   }
-  Job as_is = job;
-  as_is.write_mode = WriteMode::kAppend;  // the destination is compared as it is
-  for (TableOverride& o : as_is.overrides) o.write_mode.reset();
-  const Plan plan = BuildPlan(source, destination, as_is, verify.partitions);
+  const Plan plan = sync::PlanAsIs(source, destination, job, verify.partitions);
   VerifyOptions options = verify;
   options.repair = true;
   const VerifyReport checked = RunVerify(source, destination, plan, options);

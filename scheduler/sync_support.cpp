@@ -70,4 +70,12 @@ std::string ShapeText(const TablePlan& plan) {
   return out;
 }
 
+Plan PlanAsIs(Endpoint& source, Endpoint& destination, const Job& job,
+              const PartitionOptions& partitions) {
+  Job as_is = job;
+  as_is.write_mode = WriteMode::kAppend;
+  for (TableOverride& o : as_is.overrides) o.write_mode.reset();
+  return BuildPlan(source, destination, as_is, partitions);
+}
+
 }  // namespace ferry::sync

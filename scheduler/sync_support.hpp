@@ -54,6 +54,11 @@ bool CopiedSince(RunStore& store, const TableName& table, const std::string& sin
 // The column pairs a table is synced with, names and declared types at both ends, one line each.
 std::string ShapeText(const TablePlan& plan);
 
+// The plan ferry verify compares `job`'s scope by: the destination as it is (no write mode
+// applies), the source cut into ranges by `partitions`.
+Plan PlanAsIs(Endpoint& source, Endpoint& destination, const Job& job,
+              const PartitionOptions& partitions);
+
 // A keyless table has no key to name changed rows by: both ends are read whole and compared as
 // multisets of row hashes (ferry verify's keyless comparison), and a table that differs is
 // replaced by the source's rows in one destination transaction (verify --repair).

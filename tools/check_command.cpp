@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "copier/error.hpp"
+#include "copier/text.hpp"
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/checking.hpp"
@@ -23,16 +24,6 @@ struct CheckFlags {
   double sample_seconds = 1.0;
   bool scan = false;
 };
-
-std::string Grouped(int64_t value) {
-  std::string digits = std::to_string(value);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 std::string Rows(int64_t rows) {
   return rows < 0 ? "unknown rows" : fmt::format("~{} rows", Grouped(rows));

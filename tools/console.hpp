@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "copier/text.hpp"
 #include "scheduler/copy_run.hpp"
 
 namespace ferry {
@@ -32,8 +33,5 @@ class ConsoleObserver final : public CopyObserver {
   std::vector<bool> announced_;  // a "done" line was printed
   std::chrono::steady_clock::time_point last_line_;
 };
-
-// 1234567 -> "1,234,567"
-std::string Grouped(int64_t value);
 
 }  // namespace ferry

@@ -40,10 +40,6 @@ struct RunFlags {
   std::string state_schema;
 };
 
-Plan ReadPlanFile(const std::string& path) {
-  return PlanFromJson(ReadUserFile(path, "plan file"), path);
-}
-
 void PrintEnds(const Endpoint& source, const Endpoint& dest) {
   fmt::print("source:      {} ({} {})\n", source.info().display, source.info().product,
              source.info().version);

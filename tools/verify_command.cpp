@@ -41,10 +41,6 @@ struct VerifyFlags {
   bool quiet = false;
 };
 
-Plan ReadPlanFile(const std::string& path) {
-  return PlanFromJson(ReadUserFile(path, "plan file"), path);
-}
-
 std::string Counts(const DifferenceCounts& c) {
   return fmt::format("{} missing, {} extra, {} different", Grouped(c.missing), Grouped(c.extra),
                      Grouped(c.different));

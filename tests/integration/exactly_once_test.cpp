@@ -81,36 +81,6 @@ int64_t UnitsDone(TestDatabase& dest) {
   return Value(dest, "SELECT count(*) FROM ferry_units WHERE state = 'done'");
 }
 
-// Runs ferry in the background; `during` is called about every 20 ms while it runs, with its
-// process id, until it returns true.
-FerryResult RunWhile(const std::string& args, const TestDatabase& dest,
-                     const std::function<bool(pid_t)>& during) {
-  FerryResult result;
-  std::exception_ptr failed;
-  std::thread runner([&] {
-    try {
-      result = RunFerry(args);
-    } catch (...) {
-      failed = std::current_exception();
-    }
-  });
-  try {
-    const auto start = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - start < std::chrono::seconds(120)) {
-      pid_t pid = FerryPid(dest);
-      if (pid > 0 && during(pid)) break;
-      if (pid == 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(3)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  } catch (...) {
-    runner.join();
-    throw;
-  }
-  runner.join();
-  if (failed) std::rethrow_exception(failed);
-  return result;
-}
-
 // Ends the destination session holding ferry's run lock (as a DBA's kill would).
 bool KillLockSession(TestDatabase& dest) {
   if (dest.db() == Db::kPostgres) {

@@ -78,41 +78,6 @@ std::string Args(TestDatabase& source, TestDatabase& dest, const std::string& mo
          " --partitions 8 --batch-rows 2000 " + workers + " " + more;
 }
 
-// Runs ferry in the background; `during` is called about every 20 ms while it runs, with the
-// process id once it is known, until it returns true.
-FerryResult RunWhile(const std::string& args, const TestDatabase& dest,
-                     const std::function<bool(pid_t)>& during) {
-  FerryResult result;
-  std::exception_ptr failed;
-  // An exception escaping the thread, or leaving this function with the thread unjoined,
-  // would abort the whole test binary (seen once under load): both are caught and rethrown.
-  std::thread runner([&] {
-    try {
-      result = RunFerry(args);
-    } catch (...) {
-      failed = std::current_exception();
-    }
-  });
-  try {
-    const auto start = std::chrono::steady_clock::now();
-    bool done = false;
-    while (!done && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
-      pid_t pid = FerryPid(dest);
-      if (pid > 0 && during(pid)) break;
-      if (pid == 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(2)) {
-        done = true;  // finished (or never started)
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  } catch (...) {
-    runner.join();
-    throw;
-  }
-  runner.join();
-  if (failed) std::rethrow_exception(failed);
-  return result;
-}
-
 int64_t Count(TestDatabase& db, const std::string& table) {
   return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
 }

@@ -29,31 +29,6 @@ std::string Ends(TestDatabase& from, TestDatabase& to) {
   return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
 }
 
-std::vector<std::string> Rows(TestDatabase& db, const std::string& sql) {
-  std::vector<std::string> out;
-  for (const Row& row : db.Query(sql)) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) line += (i ? "|" : "") + row[i].value_or("NULL");
-    out.push_back(line);
-  }
-  return out;
-}
-
-std::vector<std::string> Items(TestDatabase& db) {
-  return Rows(db, "SELECT id, name, qty FROM items ORDER BY id");
-}
-
-void CreateItems(TestDatabase& source, int rows) {
-  source.Exec(
-      "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, qty INTEGER)");
-  std::string values;
-  for (int i = 1; i <= rows; ++i) {
-    values += (i > 1 ? ", " : "") + std::string("(") + std::to_string(i) + ", 'item " +
-              std::to_string(i) + "', " + (i % 7 == 0 ? "NULL" : std::to_string(i * 10)) + ")";
-  }
-  source.Exec("INSERT INTO items VALUES " + values);
-}
-
 FerryResult Ferry(const std::string& args) {
   FerryResult r = RunFerry(args);
   UNSCOPED_INFO("ferry " << args.substr(0, args.find(' ')) << " -> " << r.exit_code << "\n"
@@ -181,8 +156,8 @@ TEST_CASE(
       CHECK(Has(gap, "items: COPY AGAIN"));
       CHECK(Has(gap, "disabled and enabled again"));
       CHECK(Has(gap, "ferry run --truncate --include"));
-      CHECK(Rows(dest, "SELECT id, body FROM notes ORDER BY id") ==
-            Rows(source, "SELECT id, body FROM notes ORDER BY id"));
+      CHECK(RowLines(dest, "SELECT id, body FROM notes ORDER BY id") ==
+            RowLines(source, "SELECT id, body FROM notes ORDER BY id"));
       CHECK(Items(dest) != Items(source));
 
       FerryResult waiting = Ferry("sync" + Ends(source, dest));
@@ -221,12 +196,12 @@ TEST_CASE(
       CHECK(dropped.exit_code == 1);
       CHECK(Has(dropped, "schema drift"));
       CHECK(Has(dropped, "column(s) qty of destination table"));
-      CHECK(Rows(dest, notes) == Rows(source, notes));
+      CHECK(RowLines(dest, notes) == RowLines(source, notes));
       FerryResult applied = Ferry("sync" + Ends(source, dest) + " --apply-schema-changes");
       REQUIRE(applied.exit_code == 0);
       CHECK(Has(applied, "dropped column(s) qty"));
       const std::string items = "SELECT * FROM items ORDER BY id";
-      CHECK(Rows(dest, items) == Rows(source, items));
+      CHECK(RowLines(dest, items) == RowLines(source, items));
 
       // A column added (with values) and one renamed at the source.
       source.Exec(std::string("ALTER TABLE items ADD COLUMN color VARCHAR(10) DEFAULT 'red';\n") +
@@ -240,10 +215,10 @@ TEST_CASE(
       CHECK(Has(added, "color"));
       CHECK(Has(added, "title"));
       CHECK(Has(added, "column(s) name of destination table"));
-      CHECK(Rows(dest, notes) == Rows(source, notes));
+      CHECK(RowLines(dest, notes) == RowLines(source, notes));
       REQUIRE(Ferry("sync" + Ends(source, dest) + " --apply-schema-changes").exit_code == 0);
       const std::string shaped = "SELECT id, title, color FROM items ORDER BY id";
-      CHECK(Rows(dest, shaped) == Rows(source, shaped));
+      CHECK(RowLines(dest, shaped) == RowLines(source, shaped));
 
       // A column retyped at the source (bytes now, into a text column): refused even with the
       // opt-in, and the other table still syncs.
@@ -256,7 +231,7 @@ TEST_CASE(
       CHECK(retyped.exit_code == 1);
       CHECK(Has(retyped, "changed type"));
       CHECK(Has(retyped, "color ("));
-      CHECK(Rows(dest, notes) == Rows(source, notes));
+      CHECK(RowLines(dest, notes) == RowLines(source, notes));
     }
   }
 }
@@ -285,7 +260,7 @@ TEST_CASE(
       REQUIRE(sync.exit_code == 0);
       CHECK(Has(sync, "events: diff"));
       const std::string events = "SELECT kind, n FROM events ORDER BY kind, n";
-      CHECK(Rows(dest, events) == Rows(source, events));
+      CHECK(RowLines(dest, events) == RowLines(source, events));
       CHECK(Items(dest) == Items(source));
       // Nothing differs now: nothing is rewritten.
       FerryResult again = Ferry("sync" + Ends(source, dest));

@@ -29,20 +29,6 @@ std::string Ends(TestDatabase& from, TestDatabase& to) {
   return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
 }
 
-std::vector<std::string> Rows(TestDatabase& db, const std::string& sql) {
-  std::vector<std::string> out;
-  for (const Row& row : db.Query(sql)) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) line += (i ? "|" : "") + row[i].value_or("NULL");
-    out.push_back(line);
-  }
-  return out;
-}
-
-std::vector<std::string> Items(TestDatabase& db) {
-  return Rows(db, "SELECT id, name, qty FROM items ORDER BY id");
-}
-
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
@@ -53,17 +39,6 @@ class ScopedEnv {
  private:
   const char* name_;
 };
-
-void CreateItems(TestDatabase& source, int rows) {
-  source.Exec(
-      "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, qty INTEGER)");
-  std::string values;
-  for (int i = 1; i <= rows; ++i) {
-    values += (i > 1 ? ", " : "") + std::string("(") + std::to_string(i) + ", 'item " +
-              std::to_string(i) + "', " + (i % 7 == 0 ? "NULL" : std::to_string(i * 10)) + ")";
-  }
-  source.Exec("INSERT INTO items VALUES " + values);
-}
 
 // Full copy, then tracking: the order a DBA follows on a source that is not written meanwhile.
 void CopyAndTrack(TestDatabase& source, TestDatabase& dest) {
@@ -101,7 +76,7 @@ std::string SyncArgs(TestDatabase& source, TestDatabase& dest) {
 std::vector<std::string> SourceObjects(TestDatabase& db) {
   switch (db.db()) {
     case Db::kPostgres:
-      return Rows(
+      return RowLines(
           db,
           "SELECT 'rel ' || relname || ' ' || relkind::text FROM pg_class c JOIN pg_namespace n "
           "ON n.oid = c.relnamespace WHERE nspname = 'public' UNION ALL SELECT 'fn ' || "
@@ -109,14 +84,14 @@ std::vector<std::string> SourceObjects(TestDatabase& db) {
           "nspname = 'public' UNION ALL SELECT 'trg ' || tgname FROM pg_trigger WHERE NOT "
           "tgisinternal ORDER BY 1");
     case Db::kMariaDB:
-      return Rows(db,
+      return RowLines(db,
                   "SELECT CONCAT('table ', table_name) FROM information_schema.tables WHERE "
                   "table_schema = DATABASE() UNION ALL SELECT CONCAT('trigger ', trigger_name) "
                   "FROM information_schema.triggers WHERE trigger_schema = DATABASE() UNION ALL "
                   "SELECT CONCAT('routine ', routine_name) FROM information_schema.routines WHERE "
                   "routine_schema = DATABASE() ORDER BY 1");
     case Db::kSQLite:
-      return Rows(db, "SELECT type || ' ' || name FROM sqlite_schema ORDER BY 1");
+      return RowLines(db, "SELECT type || ' ' || name FROM sqlite_schema ORDER BY 1");
   }
   return {};
 }
@@ -264,7 +239,7 @@ TEST_CASE(
   INFO(second.output);
   REQUIRE(second.exit_code == 0);
   CHECK(second.output.find("upserted 3") != std::string::npos);  // 2, 3 and 4
-  CHECK(Rows(dest, "SELECT id, name FROM items ORDER BY id") ==
+  CHECK(RowLines(dest, "SELECT id, name FROM items ORDER BY id") ==
         std::vector<std::string>{"1|a", "2|late", "3|c", "4|d"});
 }
 
@@ -354,7 +329,7 @@ TEST_CASE(
   CHECK(final.output.find("source refuses writes") != std::string::npos);
   CHECK(final.output.find("GO: the destination equals the source") != std::string::npos);
   CHECK(Items(dest) == Items(source));
-  CHECK(Rows(dest, "SELECT name FROM items WHERE id = 7001") ==
+  CHECK(RowLines(dest, "SELECT name FROM items WHERE id = 7001") ==
         std::vector<std::string>{"before the fence"});
   CHECK(source.QueryValue("SELECT @@GLOBAL.read_only") == "1");
   CHECK_THROWS(application.Execute("INSERT INTO items VALUES (7002, 'refused', 1)"));
@@ -400,9 +375,9 @@ TEST_CASE(
       CHECK(sync.output.find("tags: inserted 1, updated 4, deleted 3") != std::string::npos);
       CHECK(sync.output.find("visits: inserted 1, updated 2, deleted 1") != std::string::npos);
       const std::string tags = "SELECT tag, n FROM tags ORDER BY n";
-      CHECK(Rows(dest, tags) == Rows(source, tags));
+      CHECK(RowLines(dest, tags) == RowLines(source, tags));
       const std::string visits = "SELECT site, day, n, hits FROM visits ORDER BY hits";
-      CHECK(Rows(dest, visits) == Rows(source, visits));
+      CHECK(RowLines(dest, visits) == RowLines(source, visits));
     }
   }
 }
@@ -577,7 +552,7 @@ TEST_CASE(
   CHECK(sync.output.find("items: inserted 0, updated 1, deleted 0") != std::string::npos);
   CHECK(sync.output.find("prices: watermark version: upserted 2") != std::string::npos);
   CHECK(Items(dest) == Items(source));
-  CHECK(Rows(dest, "SELECT id, price FROM prices ORDER BY id") ==
+  CHECK(RowLines(dest, "SELECT id, price FROM prices ORDER BY id") ==
         std::vector<std::string>{"1|10", "2|21"});
 }
 

@@ -38,20 +38,6 @@ std::string Slurp(const std::string& path) {
   return s.str();
 }
 
-// The rows `sql` returns, each as "a|b|c" with NULL spelled out.
-std::vector<std::string> Rows(TestDatabase& db, const std::string& sql) {
-  std::vector<std::string> out;
-  for (const Row& row : db.Query(sql)) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) line += "|";
-      line += row[i] ? *row[i] : "NULL";
-    }
-    out.push_back(line);
-  }
-  return out;
-}
-
 // The source: five items, two of which the destination holds with other values.
 void CreateSourceItems(TestDatabase& source) {
   source.Exec(
@@ -72,10 +58,6 @@ void CreateSeededItems(TestDatabase& dest) {
 
 const std::vector<std::string> kUpsertedItems = {"1|one|10",    "2|two|20",  "3|three|30",
                                                  "4|four|NULL", "5|five|50", "100|kept|1000"};
-
-std::vector<std::string> Items(TestDatabase& dest) {
-  return Rows(dest, "SELECT id, name, qty FROM items ORDER BY id");
-}
 
 // Sets an environment variable for one scope, so a failing check cannot leak it into the next
 // test.
@@ -138,9 +120,9 @@ TEST_CASE("upsert matches rows by a composite key, and by a key that is every co
         FerryResult result = RunFerry(run);
         INFO("pass " << pass << "\n" << result.output);
         REQUIRE(result.exit_code == 0);
-        CHECK(Rows(dest, "SELECT a, b, v FROM pairs ORDER BY a, b") ==
+        CHECK(RowLines(dest, "SELECT a, b, v FROM pairs ORDER BY a, b") ==
               std::vector<std::string>{"1|x|new 1x", "1|y|new 1y", "2|x|new 2x", "2|y|kept"});
-        CHECK(Rows(dest, "SELECT a, b FROM tags ORDER BY a, b") ==
+        CHECK(RowLines(dest, "SELECT a, b FROM tags ORDER BY a, b") ==
               std::vector<std::string>{"1|x", "2|y", "3|z"});
       }
     }
@@ -235,7 +217,7 @@ TEST_CASE("a PostgreSQL-to-PostgreSQL upsert keeps the binary COPY stream passin
     CHECK(doc["tables"][0]["write_method"] ==
           "binary COPY (pass-through) into a temporary table, then upsert");
     CHECK(dest.QueryValue("SELECT count(*) FROM items") == "2001");
-    CHECK(Rows(dest,
+    CHECK(RowLines(dest,
                "SELECT id, name, qty, price FROM items WHERE id IN (7, 1500, 5000) "
                "ORDER BY id") == std::vector<std::string>{"7|item 7|70|1.75",
                                                           "1500|item 1500|15000|375.00",
@@ -322,7 +304,7 @@ TEST_CASE("upsert matches by a natural unique key where the destination's own ke
   FerryResult run = RunFerry("run" + Ends(source, dest) + " --write-mode upsert");
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
-  CHECK(Rows(dest, "SELECT code, label FROM codes ORDER BY code") ==
+  CHECK(RowLines(dest, "SELECT code, label FROM codes ORDER BY code") ==
         std::vector<std::string>{"a|new a", "b|new b", "z|kept"});
   CHECK(dest.QueryValue("SELECT id FROM codes WHERE code = 'b'") == "1");
 }
@@ -358,7 +340,7 @@ TEST_CASE("a job file's per-table override makes one table upsert while the othe
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK(Items(dest) == kUpsertedItems);
-  CHECK(Rows(dest, "SELECT id, v FROM extra") == std::vector<std::string>{"1|a"});
+  CHECK(RowLines(dest, "SELECT id, v FROM extra") == std::vector<std::string>{"1|a"});
   std::remove(job.c_str());
 }
 
@@ -456,17 +438,17 @@ TEST_CASE("an upserting unit keeps its replace range and finish statements in it
         }
       };
       const std::string all = "SELECT id, v FROM t ORDER BY id";
-      const std::vector<std::string> before = Rows(dest, all);
+      const std::vector<std::string> before = RowLines(dest, all);
 
       unit(2, 7, /*replace=*/true, /*commit=*/false);
-      CHECK(Rows(dest, all) == before);
+      CHECK(RowLines(dest, all) == before);
       CHECK(dest.QueryValue("SELECT count(*) FROM marks") == "0");
 
       unit(2, 7, /*replace=*/true, /*commit=*/true);
       unit(8, 11, /*replace=*/false, /*commit=*/true);
-      CHECK(Rows(dest, all) == std::vector<std::string>{"1|old1", "2|new2", "3|new3", "4|new4",
+      CHECK(RowLines(dest, all) == std::vector<std::string>{"1|old1", "2|new2", "3|new3", "4|new4",
                                                         "6|new6", "8|new8", "9|new9", "10|new10"});
-      CHECK(Rows(dest, "SELECT n FROM marks ORDER BY n") == std::vector<std::string>{"2", "8"});
+      CHECK(RowLines(dest, "SELECT n FROM marks ORDER BY n") == std::vector<std::string>{"2", "8"});
     }
   }
 }

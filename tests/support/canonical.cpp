@@ -9,14 +9,11 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "copier/text.hpp"
+
 namespace ferry::test {
 
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 Family ClassifyPostgres(const std::string& data_type) {
   const std::string t = Lower(data_type);

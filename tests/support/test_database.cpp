@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <exception>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -304,6 +307,60 @@ std::vector<pid_t> FerryPids(const TestDatabase& db) {
 pid_t FerryPid(const TestDatabase& db) {
   std::vector<pid_t> pids = FerryPids(db);
   return pids.empty() ? 0 : pids.front();
+}
+
+FerryResult RunWhile(const std::string& args, const TestDatabase& dest,
+                     const std::function<bool(pid_t)>& during) {
+  FerryResult result;
+  std::exception_ptr failed;
+  // An exception escaping the thread, or leaving this function with the thread unjoined,
+  // would abort the whole test binary (seen once under load): both are caught and rethrown.
+  std::thread runner([&] {
+    try {
+      result = RunFerry(args);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < std::chrono::seconds(120)) {
+      pid_t pid = FerryPid(dest);
+      if (pid > 0 && during(pid)) break;
+      if (pid == 0 && std::chrono::steady_clock::now() - start > std::chrono::seconds(3)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } catch (...) {
+    runner.join();
+    throw;
+  }
+  runner.join();
+  if (failed) std::rethrow_exception(failed);
+  return result;
+}
+
+std::vector<std::string> RowLines(TestDatabase& db, const std::string& sql) {
+  std::vector<std::string> out;
+  for (const Row& row : db.Query(sql)) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) line += (i ? "|" : "") + row[i].value_or("NULL");
+    out.push_back(line);
+  }
+  return out;
+}
+
+void CreateItems(TestDatabase& db, int rows) {
+  db.Exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, qty INTEGER)");
+  std::string values;
+  for (int i = 1; i <= rows; ++i) {
+    values += (i > 1 ? ", " : "") + std::string("(") + std::to_string(i) + ", 'item " +
+              std::to_string(i) + "', " + (i % 7 == 0 ? "NULL" : std::to_string(i * 10)) + ")";
+  }
+  db.Exec("INSERT INTO items VALUES " + values);
+}
+
+std::vector<std::string> Items(TestDatabase& db) {
+  return RowLines(db, "SELECT id, name, qty FROM items ORDER BY id");
 }
 
 }  // namespace ferry::test

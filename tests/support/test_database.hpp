@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,5 +66,20 @@ std::string SharedDatasets();
 // /proc; FerryPid is the first of them, or 0.
 std::vector<pid_t> FerryPids(const TestDatabase& db);
 pid_t FerryPid(const TestDatabase& db);
+
+// Runs ferry with `args` in the background; `during` is called about every 20 ms while it runs,
+// with the process id once it is known (found by `dest`'s database), until it returns true.
+// Waits at most 120 s for that, and 3 s for a process that never shows (it finished, or never
+// started); then returns ferry's result once it ends.
+FerryResult RunWhile(const std::string& args, const TestDatabase& dest,
+                     const std::function<bool(pid_t)>& during);
+
+// The rows `sql` returns, each as "a|b|c" with NULL spelled out.
+std::vector<std::string> RowLines(TestDatabase& db, const std::string& sql);
+
+// The table the sync tests change: items (id primary key, name, qty), `rows` rows, every
+// seventh qty NULL; Items reads it back in key order.
+void CreateItems(TestDatabase& db, int rows);
+std::vector<std::string> Items(TestDatabase& db);
 
 }  // namespace ferry::test
