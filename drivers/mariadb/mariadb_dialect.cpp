@@ -10,15 +10,43 @@
 
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
+#include "drivers/mariadb/mariadb_dialect.hpp"
+#include "drivers/sql/change_log.hpp"
 #include "drivers/sql/dialect.hpp"
 
 namespace ferry {
 
 namespace {
 
+DialectQuirks MariaDbQuirks() {
+  DialectQuirks q;
+  q.quote = '`';
+  EngineTraits& t = q.traits;
+  t.copies = true;
+  t.max_identifier_length = 64;
+  t.identifier_length_in_characters = true;
+  t.index_name_scope = NameScope::kTable;
+  t.foreign_key_name_scope = NameScope::kSchema;  // a schema is a database here
+  t.table_case_folding_is_setting = true;         // lower_case_table_names
+  t.change_tracking = true;
+  t.schema_clone = true;
+  t.schema_dump_unqualified = true;
+  t.sequences = true;
+  // Connector/ODBC 3.1 claims SQL_GD_BLOCK, but SQLGetData after SQLSetPos returns the last
+  // row of the rowset, not the positioned one (tests/integration/large_values_test.cpp).
+  q.begin_sql = "START TRANSACTION";
+  q.odbc.positions_in_rowset = false;
+  // The text protocol prints FLOAT with 6 significant digits; SelectExpression widens it.
+  q.odbc.reals_as_double = true;
+  q.odbc.text_writes = OdbcQuirks::TextWrites::kAllButNumbersAndBytes;
+  return q;
+}
+
 class MariaDbDialect final : public Dialect {
  public:
-  MariaDbDialect() : Dialect('`') {}
+  MariaDbDialect() : Dialect(MariaDbQuirks()) {}
+
+  std::unique_ptr<ChangeLogEngine> ChangeLog() const override { return MakeMariaDbChangeLog(*this); }
 
   Engine engine() const override { return Engine::kMariaDB; }
 
@@ -609,36 +637,15 @@ class MariaDbDialect final : public Dialect {
     l.float_infinity = false;
     l.float_negative_zero = false;  // stored as 0
     l.max_decimal_precision = 65;
+    l.zero_dates = true;
     return l;
   }
-
-  // Connector/ODBC 3.1 claims SQL_GD_BLOCK, but SQLGetData after SQLSetPos returns the last
-  // row of the rowset, not the positioned one (tests/integration/large_values_test.cpp).
-  bool CanPositionInRowset() const override { return false; }
 
   // The text protocol prints FLOAT with 6 significant digits, which loses bits; widened to
   // DOUBLE on the server it travels exactly and narrows back exactly.
   std::string SelectExpression(const Column& column) const override {
     if (column.type.kind == TypeKind::kReal) return "CAST(" + Quote(column.name) + " AS DOUBLE)";
     return Quote(column.name);
-  }
-  WireForm ReadForm(const ColumnType& type) const override {
-    return type.kind == TypeKind::kReal ? WireForm::kFloat64 : Dialect::ReadForm(type);
-  }
-
-  WriteParameter WriteForm(const ColumnType& type) const override {
-    switch (type.kind) {
-      case TypeKind::kInteger:
-      case TypeKind::kBoolean:
-      case TypeKind::kReal:
-      case TypeKind::kDouble:
-      case TypeKind::kBinary:
-      case TypeKind::kVarbinary:
-      case TypeKind::kBlob:
-        return Dialect::WriteForm(type);
-      default:
-        return {WireForm::kText, SQL_VARCHAR, 0};
-    }
   }
 
   // MD5 over the values' text, whose forms (DOUBLE's digits, temporal formats) a server
@@ -764,7 +771,6 @@ class MariaDbDialect final : public Dialect {
     return " ON DUPLICATE KEY UPDATE " + set;
   }
 
-  size_t MaxIdentifierBytes() const override { return 64; }
   bool AcceptsName(const std::string& name) const override {
     return !name.empty() && name != "PRIMARY" && name != "primary";
   }
