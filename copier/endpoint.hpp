@@ -31,6 +31,48 @@ struct ValueLimits {
   int min_year = 1;
   int max_year = 9999;
   int max_decimal_precision = 1000;
+  // Decimal NaN (PostgreSQL numeric); dates outside any year limit: BC years, years past 9999
+  // and infinity (PostgreSQL, whatever min_year and max_year say); MariaDB's zero dates
+  // (0000-00-00, a zero month or day).
+  bool decimal_nan = false;
+  bool unbounded_dates = false;
+  bool zero_dates = false;
+};
+
+// Where an index or constraint name must be unique.
+enum class NameScope { kTable, kSchema, kDatabase };
+
+// What the layers above need to know about an engine, as data, so they never ask its name.
+struct EngineTraits {
+  // An engine ferry copies between (every engine drivers/ opens).
+  bool copies = false;
+  // The longest identifier kept (0: no limit), counted in characters or bytes: PostgreSQL cuts
+  // longer ones to 63 bytes, MariaDB refuses more than 64 characters.
+  size_t max_identifier_length = 0;
+  bool identifier_length_in_characters = false;
+  // Where index and foreign key names must be unique (PostgreSQL: indexes per schema, keys per
+  // table; MariaDB: indexes per table, keys per database; SQLite: indexes per database, keys
+  // per table), and whether names there are compared ignoring case.
+  NameScope index_name_scope = NameScope::kSchema;
+  NameScope foreign_key_name_scope = NameScope::kTable;
+  bool object_names_fold_case = true;
+  // Whether table name case folding is a server setting (MariaDB's lower_case_table_names), so
+  // names equal but for case may collide on another server of the same engine.
+  bool table_case_folding_is_setting = false;
+  // Whether declared types and lengths are enforced (SQLite stores any value in any column).
+  bool enforces_declared_types = true;
+  // A table without a key is split into ranges of heap pages (PostgreSQL's ctid), else read
+  // as one stream.
+  bool keyless_by_pages = false;
+  // ferry track / sync can keep change logs with triggers here.
+  bool change_tracking = false;
+  // The schema can be dumped and made again by the engine's own means (pg_dump, SHOW CREATE,
+  // sqlite_master) for a destination of the same engine; the dump's objects are created
+  // unqualified, in the connection's default schema (MariaDB's database, SQLite's main).
+  bool schema_clone = false;
+  bool schema_dump_unqualified = false;
+  // Sequences exist as objects of their own (PostgreSQL, MariaDB).
+  bool sequences = false;
 };
 
 // What a copy needs the connected user to be allowed to do with a table.
@@ -55,6 +97,7 @@ struct EndpointInfo {
   // symlink), so a copy would read the tables it writes.
   std::string database_identity;
   ValueLimits limits;
+  EngineTraits traits;
   // Reads and writes PostgreSQL binary COPY streams undecoded (ReadRequest::pass_through).
   bool binary_copy_pass_through = false;
   // Write sessions that can work at once (0 = no limit): SQLite has one writer at a time.

@@ -20,10 +20,6 @@ namespace ferry {
 
 namespace {
 
-bool Supported(Engine e) {
-  return e == Engine::kPostgres || e == Engine::kMariaDB || e == Engine::kSQLite;
-}
-
 std::string Lower(const std::string& s) {
   std::string out;
   for (char c : s) out += char(std::tolower(static_cast<unsigned char>(c)));
@@ -107,15 +103,14 @@ void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
         add(ValueRule::kInfinity, "Infinity or -Infinity");
       }
     }
-    if (s.kind == TypeKind::kDecimal && from.engine == Engine::kPostgres &&
-        to.engine != Engine::kPostgres) {
+    if (s.kind == TypeKind::kDecimal && from.limits.decimal_nan && !to.limits.decimal_nan) {
       add(ValueRule::kNaN, "NaN");
     }
     if (IsTextKind(s.kind)) {
       if (from.limits.nul_in_text && !to.limits.nul_in_text) add(ValueRule::kNul, "NUL (U+0000)");
       // SQLite does not hold its text to the declared length.
       const bool bounded = s.kind != TypeKind::kText && s.kind != TypeKind::kJson &&
-                           s.length > 0 && from.engine != Engine::kSQLite;
+                           s.length > 0 && from.traits.enforces_declared_types;
       if ((d.kind == TypeKind::kChar || d.kind == TypeKind::kVarchar) && d.length >= 0 &&
           (!bounded || s.length > d.length)) {
         add(ValueRule::kLongerThan,
@@ -128,7 +123,7 @@ void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
     }
     if (StorageOf(s) == Storage::kBytes && StorageOf(d) == Storage::kBytes) {
       const bool bounded =
-          s.kind != TypeKind::kBlob && s.length > 0 && from.engine != Engine::kSQLite;
+          s.kind != TypeKind::kBlob && s.length > 0 && from.traits.enforces_declared_types;
       if ((d.kind == TypeKind::kBinary || d.kind == TypeKind::kVarbinary) && d.length >= 0 &&
           (!bounded || s.length > d.length)) {
         add(ValueRule::kBytesLongerThan,
@@ -137,14 +132,14 @@ void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
     }
     if (IsDateKind(s.kind)) {
       // PostgreSQL holds years far past 9999, BC years and infinity, whatever the limits say.
-      if (from.engine == Engine::kPostgres ? to.engine != Engine::kPostgres
-                                           : to.limits.min_year > from.limits.min_year ||
-                                                 to.limits.max_year < from.limits.max_year) {
+      if (from.limits.unbounded_dates ? !to.limits.unbounded_dates
+                                      : to.limits.min_year > from.limits.min_year ||
+                                            to.limits.max_year < from.limits.max_year) {
         add(ValueRule::kYearOutside,
             fmt::format("dates outside the years {}..{}", to.limits.min_year, to.limits.max_year),
             to.limits.min_year, to.limits.max_year);
       }
-      if (from.engine == Engine::kMariaDB && to.engine != Engine::kMariaDB) {
+      if (from.limits.zero_dates && !to.limits.zero_dates) {
         add(ValueRule::kZeroDate, "zero dates (0000-00-00, or a zero month or day)");
       }
     }
@@ -183,7 +178,7 @@ EndCheck DescribeEnd(const Endpoint& end) {
 }
 
 // The key resume and verify would identify rows by, and how it was found.
-void DescribeKey(const Table& table, Engine engine, TableCheck& out,
+void DescribeKey(const Table& table, const EndpointInfo& source, TableCheck& out,
                  std::vector<Finding>& findings) {
   std::vector<int> key = table.RowKey();
   out.key = ColumnNames(table, key);
@@ -192,7 +187,7 @@ void DescribeKey(const Table& table, Engine engine, TableCheck& out,
     return;
   }
   const std::string shown = DisplayName(table.name);
-  const bool pages = engine == Engine::kPostgres;
+  const bool pages = source.traits.keyless_by_pages;
   out.key_note = "none: no primary key and no unique index on NOT NULL columns";
   for (const Index& index : table.unique_indexes) {
     if (index.columns.size() == 1) {
@@ -226,10 +221,9 @@ std::optional<std::string> WatermarkCandidate(const Table& table) {
   return std::nullopt;
 }
 
-void RecommendSync(const Table& table, Engine engine, TableCheck& out) {
+void RecommendSync(const Table& table, const EndpointInfo& source, TableCheck& out) {
   const std::optional<std::string> mark = WatermarkCandidate(table);
-  const bool triggers =
-      engine == Engine::kPostgres || engine == Engine::kMariaDB || engine == Engine::kSQLite;
+  const bool triggers = source.traits.change_tracking;
   if (table.RowKey().empty()) {
     out.sync_mode = "diff";
     out.sync_note = "no key to name changed rows by: ferry verify --repair re-copies what differs";
@@ -367,7 +361,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   report.readers = std::max(options.readers, 1);
   const EndpointInfo& from = source.info();
   const EndpointInfo& to = destination.info();
-  report.pair_supported = Supported(from.engine) && Supported(to.engine);
+  report.pair_supported = from.traits.copies && to.traits.copies;
   if (!report.pair_supported) {
     report.findings.push_back(
         {Severity::kBlocker, "pair", "", "",
@@ -376,7 +370,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
                      from.product, to.product)});
   }
   // Engine-wide properties that only some values trip over: said once, not per column.
-  if (from.engine == Engine::kSQLite && to.engine != Engine::kSQLite) {
+  if (!from.traits.enforces_declared_types && to.traits.enforces_declared_types) {
     report.findings.push_back(
         {Severity::kWarning, "lossy type", "", "",
          "SQLite does not enforce declared column types: a value stored with another type "
@@ -424,8 +418,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     t.why = plan.why;
     t.partitions = plan.partitions;
     std::vector<Finding> key_findings;
-    DescribeKey(*table, from.engine, t, key_findings);
-    RecommendSync(*table, from.engine, t);
+    DescribeKey(*table, from, t, key_findings);
+    RecommendSync(*table, from, t);
     if (plan.strategy != Strategy::kSkip) {
       report.findings.insert(report.findings.end(), key_findings.begin(), key_findings.end());
     }
@@ -657,7 +651,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
       const bool folded = Lower(a.schema) == Lower(b.schema) && Lower(a.name) == Lower(b.name);
       if (!same && !folded) continue;
       const bool blocks = same || to.table_names_fold_case;
-      if (!blocks && to.engine != Engine::kMariaDB) continue;
+      if (!blocks && !to.traits.table_case_folding_is_setting) continue;
       report.findings.push_back(
           {blocks ? Severity::kBlocker : Severity::kWarning, "name collision",
            DisplayName(report.tables[j].source), "",

@@ -15,10 +15,10 @@ namespace ferry {
 
 namespace {
 
-// PostgreSQL to PostgreSQL with the same column types in the same order: the binary COPY
-// stream can go through as it is, with no decoding and no conversion.
+// Two ends of one engine that pass its binary COPY stream through (PostgreSQL), with the same
+// column types in the same order: the stream can go as it is, no decoding, no conversion.
 bool CanPassThrough(const TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
-  if (from.engine != Engine::kPostgres || to.engine != Engine::kPostgres) return false;
+  if (from.engine != to.engine) return false;
   if (!from.binary_copy_pass_through || !to.binary_copy_pass_through) return false;
   if (plan.source_columns.size() != plan.destination.columns.size()) return false;
   for (size_t i = 0; i < plan.source_columns.size(); ++i) {
@@ -46,17 +46,15 @@ std::vector<int> ResolveColumns(const Table& table, const std::vector<std::strin
   return out;
 }
 
-// The longest identifier `engine` keeps: PostgreSQL cuts longer ones to 63 bytes (a table
-// created under a cut name is then not found by its full one, and two long names sharing 63
-// bytes collide); MariaDB refuses more than 64 characters. 0: no limit.
+// The longest identifier the destination keeps (EngineTraits): PostgreSQL cuts longer ones to
+// 63 bytes (a table created under a cut name is then not found by its full one, and two long
+// names sharing 63 bytes collide); MariaDB refuses more than 64 characters. 0: no limit.
 struct IdentifierLimit {
   size_t length = 0;
   bool characters = false;  // counted in characters, else in bytes
 };
-IdentifierLimit IdentifierLimitOf(Engine engine) {
-  if (engine == Engine::kPostgres) return {63, false};
-  if (engine == Engine::kMariaDB) return {64, true};
-  return {};
+IdentifierLimit IdentifierLimitOf(const EndpointInfo& end) {
+  return {end.traits.max_identifier_length, end.traits.identifier_length_in_characters};
 }
 
 bool Continuation(char c) {
@@ -92,14 +90,14 @@ std::string FitIdentifier(const std::string& name, IdentifierLimit limit) {
 TableName DestinationOf(const TableName& source, Endpoint& src, Endpoint& dst, const Job& job) {
   TableName out = job.renames.Apply(source, dst.DestinationName(source, src.info().engine),
                                     src.info().default_schema);
-  out.name = FitIdentifier(out.name, IdentifierLimitOf(dst.info().engine));
+  out.name = FitIdentifier(out.name, IdentifierLimitOf(dst.info()));
   return out;
 }
 
 std::string DestinationColumn(const TableName& table, const std::string& column, Endpoint& src,
                               Endpoint& dst, const Job& job) {
   return FitIdentifier(job.renames.ApplyToColumn(table, column, src.info().default_schema),
-                       IdentifierLimitOf(dst.info().engine));
+                       IdentifierLimitOf(dst.info()));
 }
 
 std::string Folded(const std::string& name, bool fold) {
@@ -117,22 +115,25 @@ std::string Folded(const std::string& name, bool fold) {
 // inventory) keeps the first and gives the next the table's name in front
 // (inventory_idx_fk_film_id), then a number; every name fits the destination's identifier
 // length. Plan order decides, so the same source plans the same names.
-void AssignObjectNames(Plan& plan, Engine engine) {
-  const IdentifierLimit max = IdentifierLimitOf(engine);
-  const bool fold = engine != Engine::kPostgres;
+void AssignObjectNames(Plan& plan, const EndpointInfo& destination) {
+  const EngineTraits& traits = destination.traits;
+  const IdentifierLimit max = IdentifierLimitOf(destination);
+  const bool fold = traits.object_names_fold_case;
   std::set<std::string> taken;
-  auto scope = [&](const TableName& table, bool per_table) {
-    return per_table ? table.schema + "\x1f" + Folded(table.name, fold) + "\x1f"
-                     : (engine == Engine::kSQLite ? std::string() : table.schema) + "\x1f";
+  auto scope = [&](const TableName& table, NameScope where) {
+    return where == NameScope::kTable ? table.schema + "\x1f" + Folded(table.name, fold) + "\x1f"
+           : where == NameScope::kSchema ? table.schema + "\x1f"
+                                         : std::string("\x1f");
   };
-  const bool indexes_per_table = engine == Engine::kMariaDB;
-  const bool keys_per_table = engine != Engine::kMariaDB;
-  if (!indexes_per_table) {
-    for (const TablePlan& t : plan.tables) taken.insert(scope(t.destination, false) +
-                                                        Folded(t.destination.name, fold));
+  // Index names share a namespace with tables where they are not per table (PostgreSQL).
+  if (traits.index_name_scope != NameScope::kTable) {
+    for (const TablePlan& t : plan.tables) {
+      taken.insert(scope(t.destination, traits.index_name_scope) +
+                   Folded(t.destination.name, fold));
+    }
   }
-  auto claim = [&](const TablePlan& t, std::string& name, bool per_table) {
-    const std::string where = scope(t.destination, per_table);
+  auto claim = [&](const TablePlan& t, std::string& name, NameScope unique_in) {
+    const std::string where = scope(t.destination, unique_in);
     std::string candidate = FitIdentifier(name, max);
     if (candidate.empty() || taken.count(where + Folded(candidate, fold))) {
       candidate = FitIdentifier(t.destination.name + "_" + name, max);
@@ -145,10 +146,10 @@ void AssignObjectNames(Plan& plan, Engine engine) {
   };
   for (TablePlan& t : plan.tables) {
     if (!t.create || t.strategy == Strategy::kSkip) continue;
-    for (PlannedIndex& index : t.indexes) claim(t, index.name, indexes_per_table);
+    for (PlannedIndex& index : t.indexes) claim(t, index.name, traits.index_name_scope);
     for (PlannedForeignKey& fk : t.foreign_keys) {
       // Foreign key names are per table in PostgreSQL and SQLite, per database in MariaDB.
-      if (!fk.name.empty()) claim(t, fk.name, keys_per_table);
+      if (!fk.name.empty()) claim(t, fk.name, traits.foreign_key_name_scope);
     }
   }
 }
@@ -454,7 +455,7 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
   }
   CheckDistinctDestinations(plan);
   CheckNotSelfCopy(plan, source, destination);
-  AssignObjectNames(plan, destination.info().engine);
+  AssignObjectNames(plan, destination.info());
   return plan;
 }
 
@@ -508,7 +509,7 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
   }
   CheckDistinctDestinations(run.plan);
   CheckNotSelfCopy(run.plan, source, destination);
-  AssignObjectNames(run.plan, destination.info().engine);
+  AssignObjectNames(run.plan, destination.info());
   for (size_t i = 0; i < run.plan.tables.size(); ++i) {
     const TablePlan& t = run.plan.tables[i];
     PreparedTable& prepared = run.tables.emplace_back();

@@ -21,7 +21,7 @@ namespace {
 bool SameName(const TablePlan& t, const EndpointInfo& from, const EndpointInfo& to) {
   if (t.source.name != t.destination.name) return false;
   if (t.source.schema == t.destination.schema) return true;
-  return from.engine != Engine::kPostgres && t.source.schema == from.default_schema &&
+  return from.traits.schema_dump_unqualified && t.source.schema == from.default_schema &&
          t.destination.schema == to.default_schema;
 }
 
@@ -49,9 +49,7 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
                                                   std::string* why_not) {
   const EndpointInfo& from = source.info();
   const EndpointInfo& to = destination.info();
-  if (from.engine != to.engine ||
-      (from.engine != Engine::kPostgres && from.engine != Engine::kMariaDB &&
-       from.engine != Engine::kSQLite)) {
+  if (from.engine != to.engine || !from.traits.schema_clone) {
     return nullptr;
   }
   auto refuse = [&](const std::string& why) -> std::unique_ptr<SchemaClone> {
@@ -236,7 +234,7 @@ std::vector<IdentityNext> SourceCounters(Endpoint& source, const TableCopyPlan& 
 int CarrySequences(Endpoint& source, Endpoint& destination,
                    const std::vector<std::pair<std::string, std::string>>& schemas, bool create,
                    std::vector<std::string>* errors) {
-  if (destination.info().engine == Engine::kSQLite) return 0;  // no sequences to hold them
+  if (!destination.info().traits.sequences) return 0;  // no sequences to hold them
   std::vector<std::string> from, to;
   auto destination_schema = [&](const std::string& schema) -> std::optional<std::string> {
     for (const auto& [s, d] : schemas) {

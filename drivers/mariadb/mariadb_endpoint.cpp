@@ -1,4 +1,5 @@
 #include "drivers/mariadb/mariadb_endpoint.hpp"
+#include "drivers/mariadb/mariadb_dialect.hpp"
 
 #include <fmt/format.h>
 

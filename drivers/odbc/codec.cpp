@@ -215,14 +215,68 @@ std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows,
   return reason;
 }
 
+WireForm ReadForm(const OdbcQuirks& quirks, const ColumnType& type) {
+  switch (type.kind) {
+    case TypeKind::kBoolean:
+    case TypeKind::kInteger:
+      return type.is_unsigned && type.width_bits >= 64 ? WireForm::kUInt64 : WireForm::kInt64;
+    case TypeKind::kReal:
+      return quirks.reals_as_double ? WireForm::kFloat64 : WireForm::kFloat32;
+    case TypeKind::kDouble:
+      return WireForm::kFloat64;
+    case TypeKind::kBinary:
+    case TypeKind::kVarbinary:
+    case TypeKind::kBlob:
+      return WireForm::kBinary;
+    default:
+      return WireForm::kText;
+  }
+}
+
+WriteParameter WriteForm(const OdbcQuirks& quirks, const ColumnType& type) {
+  const bool bytes = type.kind == TypeKind::kBinary || type.kind == TypeKind::kVarbinary ||
+                     type.kind == TypeKind::kBlob;
+  const bool number = type.kind == TypeKind::kInteger || type.kind == TypeKind::kBoolean ||
+                      type.kind == TypeKind::kReal || type.kind == TypeKind::kDouble;
+  if (bytes && quirks.bytes_as_long_binary) return {WireForm::kBinary, SQL_LONGVARBINARY, 0};
+  using TextWrites = OdbcQuirks::TextWrites;
+  if ((quirks.text_writes == TextWrites::kAllButIntegersAndBytes &&
+       type.kind != TypeKind::kInteger && !bytes) ||
+      (quirks.text_writes == TextWrites::kAllButNumbersAndBytes && !number && !bytes)) {
+    return {WireForm::kText, SQL_VARCHAR, 0};
+  }
+  switch (type.kind) {
+    case TypeKind::kBoolean:
+      return {WireForm::kInt64, SQL_SMALLINT, 0};
+    case TypeKind::kInteger:
+      return type.is_unsigned && type.width_bits >= 64
+                 ? WriteParameter{WireForm::kUInt64, SQL_BIGINT, 0}
+                 : WriteParameter{WireForm::kInt64, SQL_BIGINT, 0};
+    case TypeKind::kReal:
+    case TypeKind::kDouble:
+      return {WireForm::kFloat64, SQL_DOUBLE, 0};
+    case TypeKind::kBinary:
+    case TypeKind::kVarbinary:
+      return {WireForm::kBinary, SQL_VARBINARY, 0};
+    case TypeKind::kBlob:
+      return {WireForm::kBinary, SQL_LONGVARBINARY, 0};
+    case TypeKind::kText:
+    case TypeKind::kJson:
+      return {WireForm::kText, SQL_LONGVARCHAR, 0};
+    default:
+      return {WireForm::kText, SQL_VARCHAR, 0};
+  }
+}
+
 ParameterPlan PlanParameter(const Dialect& dialect, const ColumnType& type) {
   ParameterPlan plan;
-  plan.parameter = dialect.WriteForm(type);
+  plan.parameter = WriteForm(dialect.quirks().odbc, type);
   plan.description.c_type = CType(plan.parameter.form);
   plan.description.sql_type = plan.parameter.sql_type;
   plan.description.decimal_digits = plan.parameter.decimal_digits;
-  plan.utc_offset = dialect.SpellsUtcOffset() && type.kind == TypeKind::kTimestampTz;
-  plan.dialect = &dialect;
+  plan.utc_offset = dialect.quirks().odbc.utc_offset && type.kind == TypeKind::kTimestampTz;
+  plan.true_text = dialect.quirks().odbc.true_text;
+  plan.false_text = dialect.quirks().odbc.false_text;
   return plan;
 }
 
@@ -290,7 +344,7 @@ void FillParameter(const ParameterPlan& plan, const ColumnVector& in, size_t beg
             break;
           }
           case Storage::kBool: {
-            const char* text = plan.dialect->BooleanText(in.Int(r) != 0);
+            const char* text = in.Int(r) != 0 ? plan.true_text : plan.false_text;
             n = std::strlen(text);
             std::memcpy(element, text, n);
             break;

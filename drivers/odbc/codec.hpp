@@ -13,6 +13,27 @@
 
 namespace ferry {
 
+// How a value of one column is spelled on the ODBC wire in a given direction.
+enum class WireForm {
+  kInt64,    // SQL_C_SBIGINT
+  kUInt64,   // SQL_C_UBIGINT
+  kFloat32,  // SQL_C_FLOAT (read only: widened exactly to double)
+  kFloat64,  // SQL_C_DOUBLE
+  kBinary,   // SQL_C_BINARY
+  kText,     // SQL_C_CHAR, UTF-8
+};
+
+struct WriteParameter {
+  WireForm form = WireForm::kText;
+  SQLSMALLINT sql_type = SQL_VARCHAR;
+  SQLSMALLINT decimal_digits = 0;
+};
+
+// How a column of `type` is fetched (the reader parses text forms into batch storage) and
+// bound for writing, as the engine's driver wants it (Dialect::quirks().odbc).
+WireForm ReadForm(const OdbcQuirks& quirks, const ColumnType& type);
+WriteParameter WriteForm(const OdbcQuirks& quirks, const ColumnType& type);
+
 // Fetch buffer bytes for values whose type has no useful bound (text, blobs, json);
 // longer values are fetched whole with SQLGetData when they appear.
 constexpr size_t kLongValueBuffer = 8 * 1024;
@@ -30,7 +51,8 @@ struct ParameterPlan {
   WriteParameter parameter;
   odbc::ParameterDescription description;
   bool utc_offset = false;  // append "+00" to timestamps sent as text
-  const Dialect* dialect = nullptr;
+  const char* true_text = "1";  // booleans sent as text
+  const char* false_text = "0";
 };
 ParameterPlan PlanParameter(const Dialect& dialect, const ColumnType& type);
 // Bytes one element of rows [begin, end) of `in` needs.

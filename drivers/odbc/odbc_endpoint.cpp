@@ -36,7 +36,7 @@ class OdbcRowReader final : public RowReader {
     size_t row_bytes = 0;
     for (int column : columns_) {
       const Column& c = table_.columns[size_t(column)];
-      WireForm form = dialect.ReadForm(c.type);
+      WireForm form = ReadForm(dialect.quirks().odbc, c.type);
       forms_.push_back(form);
       storages_.push_back(StorageOf(c.type));
       buffers.push_back(ReadBuffer(form, c.type));
@@ -296,7 +296,7 @@ OdbcLink ConnectOdbc(std::unique_ptr<odbc::Connection> probe, const std::string&
   link.info.display = display;
   const SQLUINTEGER getdata = link.catalog->InfoUInt(SQL_GETDATA_EXTENSIONS);
   link.target.can_position = (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND) &&
-                             dialect.CanPositionInRowset();
+                             dialect.quirks().odbc.positions_in_rowset;
   link.target.parameter_arrays = link.catalog->InfoUInt(SQL_PARAM_ARRAY_ROW_COUNTS) != 0;
   return link;
 }

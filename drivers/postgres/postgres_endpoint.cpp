@@ -1,4 +1,5 @@
 #include "drivers/postgres/postgres_endpoint.hpp"
+#include "drivers/postgres/postgres_dialect.hpp"
 
 #include <fmt/format.h>
 

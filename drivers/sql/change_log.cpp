@@ -62,8 +62,9 @@ int64_t ClockSequence() {
 
 class SqlChangeTracker final : public ChangeTracker {
  public:
-  SqlChangeTracker(const Dialect& dialect, std::function<std::unique_ptr<SqlSession>()> open)
-      : dialect_(dialect), open_(std::move(open)), session_(open_()) {}
+  SqlChangeTracker(const Dialect& dialect, std::unique_ptr<ChangeLogEngine> engine,
+                   std::function<std::unique_ptr<SqlSession>()> open)
+      : dialect_(dialect), engine_(std::move(engine)), open_(std::move(open)), session_(open_()) {}
 
   bool Enabled(const Table& table) override {
     return dialect_.DescribeTable(*session_, ChangeLogName(table.name)).has_value();
@@ -96,20 +97,7 @@ class SqlChangeTracker final : public ChangeTracker {
     // first number is the new generation, which tells every destination of the old one that
     // its changes from the time tracking was off are not in this log.
     const int64_t first = ClockSequence();
-    switch (dialect_.engine()) {
-      case Engine::kPostgres:
-        sql.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} RESTART WITH {}", L(table),
-                                  Q(kSeq), first));
-        break;
-      case Engine::kMariaDB:
-        sql.push_back(fmt::format("ALTER TABLE {} AUTO_INCREMENT = {}", L(table), first));
-        break;
-      default:
-        // SQLite numbers from the largest rowid: a marker row ('S', no key) sets it.
-        sql.push_back(fmt::format("INSERT INTO {} ({}, {}) VALUES ({}, 'S')", L(table), Q(kSeq),
-                                  Q(kOp), first - 1));
-        break;
-    }
+    sql.push_back(engine_->StartNumberingSql(Log(table), first));
     for (std::string& s : TriggerSql(table)) sql.push_back(std::move(s));
     for (std::string& s : GenerationSql(table, first, 0)) sql.push_back(std::move(s));
     Run(table, sql, /*undo=*/true);
@@ -215,55 +203,7 @@ class SqlChangeTracker final : public ChangeTracker {
   int64_t StableSequence(const Table& table) override {
     std::unique_ptr<SqlSession> s = open_();
     const std::string max = fmt::format("SELECT max({}) FROM {}", Q(kSeq), L(table));
-    switch (dialect_.engine()) {
-      case Engine::kPostgres: {
-        // SHARE conflicts with the ROW EXCLUSIVE lock every trigger's INSERT holds until its
-        // transaction ends, so taking it waits for writers in flight: no entry below the max
-        // read here can still appear.
-        // READ WRITE: a fenced database (--final --fence) makes transactions read-only by default,
-        // and SHARE is stronger than read-only transactions may take.
-        s->Execute("BEGIN READ WRITE");
-        try {
-          s->Execute(fmt::format("SET LOCAL lock_timeout = '{}s'", kLockWaitSeconds));
-          s->Execute("LOCK TABLE " + L(table) + " IN SHARE MODE");
-          int64_t v = ToInt(s->Query(max).at(0)[0]);
-          s->Execute("COMMIT");
-          return v;
-        } catch (...) {
-          s->Execute("ROLLBACK");
-          throw;
-        }
-      }
-      case Engine::kMariaDB: {
-        // LOCK TABLES ... READ waits for the metadata locks writers hold until they commit. While
-        // it waits, new writers queue behind it, and one of them may hold a row lock that a
-        // writer ahead of it waits for: a cycle through InnoDB that the metadata-lock deadlock
-        // detector does not see, which only this lock's giving up breaks. So it gives up soon
-        // and tries again, within the same overall wait.
-        constexpr int kTries = 5;
-        s->Execute(fmt::format("SET SESSION lock_wait_timeout = {}",
-                               std::max(1, kLockWaitSeconds / kTries)));
-        for (int attempt = 1;; ++attempt) {
-          try {
-            s->Execute("LOCK TABLES " + L(table) + " READ");
-            break;
-          } catch (const Error&) {
-            if (attempt == kTries) throw;
-          }
-        }
-        try {
-          int64_t v = ToInt(s->Query(max).at(0)[0]);
-          s->Execute("UNLOCK TABLES");
-          return v;
-        } catch (...) {
-          s->Execute("UNLOCK TABLES");
-          throw;
-        }
-      }
-      default:
-        // SQLite has one writer at a time: numbers are handed out in commit order.
-        return ToInt(s->Query(max).at(0)[0]);
-    }
+    return engine_->StableSequence(*s, Log(table), max, kLockWaitSeconds);
   }
 
   ChangeBatch Changes(const Table& table, int64_t after, int64_t upto, size_t limit,
@@ -301,49 +241,15 @@ class SqlChangeTracker final : public ChangeTracker {
 
   std::optional<bool> RefusesWrites() override {
     std::unique_ptr<SqlSession> s = open_();
-    std::string sql;
-    switch (dialect_.engine()) {
-      case Engine::kPostgres:
-        sql =
-            "SELECT CASE WHEN pg_is_in_recovery() OR current_setting("
-            "'default_transaction_read_only') = 'on' THEN 1 ELSE 0 END";
-        break;
-      case Engine::kMariaDB:
-        sql = "SELECT @@GLOBAL.read_only";
-        break;
-      default:
-        return std::nullopt;
-    }
-    auto rows = s->Query(sql);
+    const std::optional<std::string> sql = engine_->RefusesWritesSql();
+    if (!sql) return std::nullopt;
+    auto rows = s->Query(*sql);
     return !rows.empty() && rows[0][0] && (*rows[0][0] == "1" || *rows[0][0] == "ON");
   }
 
   std::string Fence() override {
     std::unique_ptr<SqlSession> s = open_();
-    switch (dialect_.engine()) {
-      case Engine::kPostgres: {
-        const std::string db = Q(s->Query("SELECT current_database()").at(0)[0].value_or(""));
-        s->Execute("ALTER DATABASE " + db + " SET default_transaction_read_only = on");
-        // New sessions now start read-only; sessions already open keep their setting, so they
-        // are ended (their open transactions roll back).
-        s->Query(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = "
-            "current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
-        // Sessions of the fenced database are read-only by default: the undo says otherwise.
-        return "BEGIN READ WRITE; ALTER DATABASE " + db +
-               " RESET default_transaction_read_only; COMMIT";
-      }
-      case Engine::kMariaDB:
-        // The whole server; users with SUPER (or READ ONLY ADMIN) can still write.
-        s->Execute("SET GLOBAL read_only = ON");
-        return "SET GLOBAL read_only = OFF";
-      default:
-        throw Error(ErrorCode::kUsage,
-                    fmt::format("{} has no switch that refuses writes: stop the applications "
-                                "writing to it (or chmod a-w the file), then run sync --final "
-                                "without --fence",
-                                EngineName(dialect_.engine())));
-    }
+    return engine_->Fence(*s);
   }
 
   std::optional<std::string> MaxValue(const Table& table, int column) override {
@@ -376,7 +282,7 @@ class SqlChangeTracker final : public ChangeTracker {
     const std::string sql = fmt::format(
         "SELECT generation, purged_below FROM {} WHERE table_name = {}{}",
         dialect_.QualifiedName(TrackingName(table.name)), dialect_.TextLiteral(table.name.name),
-        lock && dialect_.engine() != Engine::kSQLite ? " FOR UPDATE" : "");
+        lock ? engine_->LockRowsClause() : "");
     std::vector<SqlSession::Row> rows;
     if (lock) {
       rows = session_->Query(sql);
@@ -467,17 +373,7 @@ class SqlChangeTracker final : public ChangeTracker {
   // from the start (what FOR UPDATE does elsewhere).
   template <class Work>
   auto InTransaction(Work work) -> decltype(work()) {
-    switch (dialect_.engine()) {
-      case Engine::kPostgres:
-        session_->Execute("BEGIN READ WRITE");
-        break;
-      case Engine::kMariaDB:
-        session_->Execute("START TRANSACTION");
-        break;
-      default:
-        session_->Execute("BEGIN IMMEDIATE");
-        break;
-    }
+    session_->Execute(engine_->BeginWriteSql());
     try {
       auto out = work();
       session_->Execute("COMMIT");
@@ -494,9 +390,6 @@ class SqlChangeTracker final : public ChangeTracker {
   std::string Q(const std::string& id) const { return dialect_.Quote(id); }
   std::string L(const Table& table) const {
     return dialect_.QualifiedName(ChangeLogName(table.name));
-  }
-  std::string Name(const Table& table, const char* suffix) const {
-    return Base(table.name) + suffix;
   }
 
   // ferry_seq (an identity: bigserial-like, AUTO_INCREMENT, or SQLite's rowid), ferry_op
@@ -530,154 +423,32 @@ class SqlChangeTracker final : public ChangeTracker {
     return log;
   }
 
-  // "(op, k1, k2) VALUES ('x', ROW.k1, ROW.k2)" for the log's INSERT.
-  std::string Insert(const Table& table, char op, const char* row) const {
-    std::string names = Q(kOp), values = fmt::format("'{}'", op);
-    for (int k : KeyOf(table)) {
-      const std::string& n = table.columns[size_t(k)].name;
-      names += ", " + Q(n);
-      values += fmt::format(", {}.{}", row, Q(n));
-    }
-    const std::string target = dialect_.engine() == Engine::kSQLite
-                                   ? Q(ChangeLogName(table.name).name)  // triggers name no schema
-                                   : L(table);
-    return fmt::format("INSERT INTO {} ({}) VALUES ({})", target, names, values);
+  ChangeLog Log(const Table& table) const {
+    return ChangeLog{&table, L(table), Base(table.name), Q(kSeq), Q(kOp)};
   }
-
-  // A condition true when an UPDATE changed the row's key.
-  std::string KeyChanged(const Table& table) const {
-    std::string out;
-    for (int k : KeyOf(table)) {
-      const std::string n = Q(table.columns[size_t(k)].name);
-      if (!out.empty()) out += " OR ";
-      switch (dialect_.engine()) {
-        case Engine::kPostgres:
-          out += fmt::format("OLD.{0} IS DISTINCT FROM NEW.{0}", n);
-          break;
-        case Engine::kMariaDB:
-          out += fmt::format("NOT (BINARY OLD.{0} <=> BINARY NEW.{0})", n);
-          break;
-        default:
-          out += fmt::format("OLD.{0} IS NOT NEW.{0}", n);
-          break;
-      }
-    }
+  std::vector<std::string> TriggerSql(const Table& table) const {
+    KeyOf(table);  // refuses a table without a key
+    return engine_->TriggerSql(Log(table));
+  }
+  std::vector<std::string> DropSql(const Table& table) const {
+    std::vector<std::string> out = engine_->DropTriggersSql(Log(table));
+    out.push_back("DROP TABLE IF EXISTS " + L(table));
     return out;
   }
 
-  // An update that changes the key logs a delete of the old key, then an insert of the new one
-  // (a row the destination does not have yet).
-  std::vector<std::string> TriggerSql(const Table& table) const {
-    const std::string target = dialect_.QualifiedName(table.name);
-    switch (dialect_.engine()) {
-      case Engine::kPostgres: {
-        const std::string fn = dialect_.QualifiedName({table.name.schema, Name(table, "_fn")});
-        return {fmt::format("CREATE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS $ferry$\n"
-                            "BEGIN\n"
-                            "  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({1})) THEN\n"
-                            "    {2};\n"
-                            "  END IF;\n"
-                            "  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND ({1})) THEN\n"
-                            "    {3};\n"
-                            "  ELSIF TG_OP = 'UPDATE' THEN\n    {4};\n"
-                            "  END IF;\n"
-                            "  RETURN NULL;\n"
-                            "END\n$ferry$",
-                            fn, KeyChanged(table), Insert(table, 'D', "OLD"),
-                            Insert(table, 'I', "NEW"), Insert(table, 'U', "NEW")),
-                fmt::format("CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {} FOR EACH ROW "
-                            "EXECUTE FUNCTION {}()",
-                            Q(Name(table, "")), target, fn)};
-      }
-      case Engine::kMariaDB: {
-        auto trigger = [&](const char* suffix) {
-          return dialect_.QualifiedName({table.name.schema, Name(table, suffix)});
-        };
-        return {
-            fmt::format("CREATE TRIGGER {} AFTER INSERT ON {} FOR EACH ROW {}", trigger("_ins"),
-                        target, Insert(table, 'I', "NEW")),
-            fmt::format("CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH ROW BEGIN IF {} THEN {}; "
-                        "{}; ELSE {}; END IF; END",
-                        trigger("_upd"), target, KeyChanged(table), Insert(table, 'D', "OLD"),
-                        Insert(table, 'I', "NEW"), Insert(table, 'U', "NEW")),
-            fmt::format("CREATE TRIGGER {} AFTER DELETE ON {} FOR EACH ROW {}", trigger("_del"),
-                        target, Insert(table, 'D', "OLD"))};
-      }
-      case Engine::kSQLite: {
-        // A trigger lives in its table's schema and names tables there without a schema.
-        auto trigger = [&](const char* suffix) {
-          return Q(table.name.schema.empty() ? "main" : table.name.schema) + "." +
-                 Q(Name(table, suffix));
-        };
-        const std::string on = Q(table.name.name);
-        return {fmt::format("CREATE TRIGGER {} AFTER INSERT ON {} BEGIN {}; END", trigger("_ins"),
-                            on, Insert(table, 'I', "NEW")),
-                fmt::format("CREATE TRIGGER {0} AFTER UPDATE ON {1} BEGIN {2} WHERE {3}; {4} "
-                            "WHERE {3}; {5} WHERE NOT ({3}); END",
-                            trigger("_upd"), on,
-                            // INSERT ... SELECT, so each is logged only when the key moved, or not
-                            ReplaceValues(Insert(table, 'D', "OLD")), KeyChanged(table),
-                            ReplaceValues(Insert(table, 'I', "NEW")),
-                            ReplaceValues(Insert(table, 'U', "NEW"))),
-                fmt::format("CREATE TRIGGER {} AFTER DELETE ON {} BEGIN {}; END", trigger("_del"),
-                            on, Insert(table, 'D', "OLD"))};
-      }
-      default:
-        throw Error(ErrorCode::kUsage, fmt::format("change tracking is not available for {}",
-                                                   EngineName(dialect_.engine())));
-    }
-  }
-
-  static std::string ReplaceValues(std::string insert) {
-    const std::string values = ") VALUES (";
-    auto at = insert.find(values);
-    insert.replace(at, values.size(), ") SELECT ");
-    insert.pop_back();  // the closing parenthesis of VALUES
-    return insert;
-  }
-
-  std::vector<std::string> DropSql(const Table& table) const {
-    const std::string log = "DROP TABLE IF EXISTS " + L(table);
-    switch (dialect_.engine()) {
-      case Engine::kPostgres:
-        return {fmt::format("DROP TRIGGER IF EXISTS {} ON {}", Q(Name(table, "")),
-                            dialect_.QualifiedName(table.name)),
-                fmt::format("DROP FUNCTION IF EXISTS {}()",
-                            dialect_.QualifiedName({table.name.schema, Name(table, "_fn")})),
-                log};
-      case Engine::kMariaDB:
-      case Engine::kSQLite: {
-        std::vector<std::string> out;
-        for (const char* suffix : {"_ins", "_upd", "_del"}) {
-          const std::string name =
-              dialect_.engine() == Engine::kSQLite
-                  ? Q(table.name.schema.empty() ? "main" : table.name.schema) + "." +
-                        Q(Name(table, suffix))
-                  : dialect_.QualifiedName({table.name.schema, Name(table, suffix)});
-          out.push_back("DROP TRIGGER IF EXISTS " + name);
-        }
-        out.push_back(log);
-        return out;
-      }
-      default:
-        throw Error(ErrorCode::kUsage, fmt::format("change tracking is not available for {}",
-                                                   EngineName(dialect_.engine())));
-    }
-  }
-
   // Runs `sql` on a session of its own: in one transaction where DDL is transactional
-  // (PostgreSQL, SQLite), so writers see the triggers and the log appear together; in order
+  // (ChangeLogEngine::TransactionalDdl), so writers see the triggers and the log appear together; in order
   // elsewhere (MariaDB commits each DDL statement), undoing what was created when a step fails.
   void Run(const Table& table, const std::vector<std::string>& sql, bool undo) {
     std::unique_ptr<SqlSession> s = open_();
-    const bool transactional = dialect_.engine() != Engine::kMariaDB;
+    const bool transactional = engine_->TransactionalDdl();
     try {
-      if (dialect_.engine() == Engine::kMariaDB) {
-        s->Execute(fmt::format("SET SESSION lock_wait_timeout = {}", kLockWaitSeconds));
+      for (const std::string& wait : engine_->DdlLockWaitSql(kLockWaitSeconds, false)) {
+        s->Execute(wait);
       }
       if (transactional) s->Execute("BEGIN");
-      if (dialect_.engine() == Engine::kPostgres) {
-        s->Execute(fmt::format("SET LOCAL lock_timeout = '{}s'", kLockWaitSeconds));
+      for (const std::string& wait : engine_->DdlLockWaitSql(kLockWaitSeconds, true)) {
+        s->Execute(wait);
       }
       for (const std::string& statement : sql) s->Execute(statement);
       if (transactional) s->Execute("COMMIT");
@@ -701,6 +472,7 @@ class SqlChangeTracker final : public ChangeTracker {
   }
 
   const Dialect& dialect_;
+  std::unique_ptr<ChangeLogEngine> engine_;
   std::function<std::unique_ptr<SqlSession>()> open_;
   std::unique_ptr<SqlSession> session_;
 };
@@ -775,7 +547,7 @@ class SqlSyncState final : public SyncStateStore {
   }
 
   void Set(const TableName& d, const SyncPosition& p) override {
-    session_->Execute(dialect_.engine() == Engine::kMariaDB ? "START TRANSACTION" : "BEGIN");
+    session_->Execute(dialect_.quirks().begin_sql);
     try {
       for (const std::string& s : SetSql(d, p)) session_->Execute(s);
       session_->Execute("COMMIT");
@@ -839,18 +611,33 @@ class SqlSyncState final : public SyncStateStore {
 
 }  // namespace
 
+std::string LogInsertSql(const Dialect& dialect, const ChangeLog& log, const std::string& target,
+                         char op, const char* row) {
+  std::string names = log.op, values = fmt::format("'{}'", op);
+  for (int k : KeyOf(*log.table)) {
+    const std::string n = dialect.Quote(log.table->columns[size_t(k)].name);
+    names += ", " + n;
+    values += fmt::format(", {}.{}", row, n);
+  }
+  return fmt::format("INSERT INTO {} ({}) VALUES ({})", target, names, values);
+}
+
+std::unique_ptr<ChangeLogEngine> Dialect::ChangeLog() const {
+  return nullptr;
+}
+
 TableName ChangeLogName(const TableName& table) {
   return {table.schema, Base(table)};
 }
 
 std::unique_ptr<ChangeTracker> MakeSqlChangeTracker(
     const Dialect& dialect, std::function<std::unique_ptr<SqlSession>()> open_session) {
-  if (dialect.engine() != Engine::kPostgres && dialect.engine() != Engine::kMariaDB &&
-      dialect.engine() != Engine::kSQLite) {
+  std::unique_ptr<ChangeLogEngine> engine = dialect.ChangeLog();
+  if (!engine) {
     throw Error(ErrorCode::kUsage, fmt::format("change tracking is not available for {}",
                                                EngineName(dialect.engine())));
   }
-  return std::make_unique<SqlChangeTracker>(dialect, std::move(open_session));
+  return std::make_unique<SqlChangeTracker>(dialect, std::move(engine), std::move(open_session));
 }
 
 std::unique_ptr<SyncStateStore> MakeSqlSyncState(std::unique_ptr<SqlSession> session,

@@ -10,12 +10,12 @@
 namespace ferry {
 
 std::string Dialect::Quote(const std::string& identifier) const {
-  std::string out(1, quote_);
+  std::string out(1, quirks_.quote);
   for (char c : identifier) {
     out += c;
-    if (c == quote_) out += c;
+    if (c == quirks_.quote) out += c;
   }
-  out += quote_;
+  out += quirks_.quote;
   return out;
 }
 
@@ -190,7 +190,7 @@ std::string FitName(const std::string& name, const std::string& suffix, size_t m
 
 std::string Dialect::IndexName(const Table& table, const Index& index, int attempt) const {
   if (attempt == 0 && AcceptsName(index.name) &&
-      (MaxIdentifierBytes() == 0 || index.name.size() <= MaxIdentifierBytes())) {
+      (quirks_.traits.max_identifier_length == 0 || index.name.size() <= quirks_.traits.max_identifier_length)) {
     return index.name;
   }
   std::string base = table.name.name;
@@ -201,27 +201,27 @@ std::string Dialect::IndexName(const Table& table, const Index& index, int attem
   }
   std::string suffix = index.unique ? "_key" : "_idx";
   if (attempt > 1) suffix += std::to_string(attempt - 1);
-  return FitName(base, suffix, MaxIdentifierBytes());
+  return FitName(base, suffix, quirks_.traits.max_identifier_length);
 }
 
 std::string Dialect::ForeignKeyName(const Table& table, const ForeignKey& fk, int attempt) const {
   if (attempt == 0 && AcceptsName(fk.name) &&
-      (MaxIdentifierBytes() == 0 || fk.name.size() <= MaxIdentifierBytes())) {
+      (quirks_.traits.max_identifier_length == 0 || fk.name.size() <= quirks_.traits.max_identifier_length)) {
     return fk.name;
   }
   std::string base = table.name.name;
   for (int c : fk.columns) base += "_" + table.columns[size_t(c)].name;
   std::string suffix = "_fkey";
   if (attempt > 1) suffix += std::to_string(attempt - 1);
-  return FitName(base, suffix, MaxIdentifierBytes());
+  return FitName(base, suffix, quirks_.traits.max_identifier_length);
 }
 
 size_t Dialect::IdentifierEnd(const std::string& text, size_t at) const {
   if (at >= text.size()) return std::string::npos;
-  if (text[at] == quote_) {
+  if (text[at] == quirks_.quote) {
     for (size_t i = at + 1; i < text.size(); ++i) {
-      if (text[i] != quote_) continue;
-      if (i + 1 < text.size() && text[i + 1] == quote_) {
+      if (text[i] != quirks_.quote) continue;
+      if (i + 1 < text.size() && text[i + 1] == quirks_.quote) {
         ++i;
         continue;
       }
@@ -358,7 +358,7 @@ std::string Dialect::RangePredicate(const Table& table, const KeyRange& range) c
       if (!predicate.empty()) return "WHERE " + predicate;
     }
     std::string list;
-    bool values = composite && CompositeKeysAsValues();
+    bool values = composite && quirks_.composite_keys_as_values;
     if (values) {
       // VALUES columns take their types from their rows, not from what they are compared with:
       // the first row names the column types, the others' literals follow them.
@@ -496,48 +496,6 @@ std::string Dialect::UpsertClause(const Table& table, const std::vector<int>& co
   }
   // A table of key columns only has nothing to update: the row is already there.
   return " ON CONFLICT (" + target + ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
-}
-
-WireForm Dialect::ReadForm(const ColumnType& type) const {
-  switch (type.kind) {
-    case TypeKind::kBoolean:
-    case TypeKind::kInteger:
-      return type.is_unsigned && type.width_bits >= 64 ? WireForm::kUInt64 : WireForm::kInt64;
-    case TypeKind::kReal:
-      return WireForm::kFloat32;
-    case TypeKind::kDouble:
-      return WireForm::kFloat64;
-    case TypeKind::kBinary:
-    case TypeKind::kVarbinary:
-    case TypeKind::kBlob:
-      return WireForm::kBinary;
-    default:
-      return WireForm::kText;
-  }
-}
-
-WriteParameter Dialect::WriteForm(const ColumnType& type) const {
-  switch (type.kind) {
-    case TypeKind::kBoolean:
-      return {WireForm::kInt64, SQL_SMALLINT, 0};
-    case TypeKind::kInteger:
-      return type.is_unsigned && type.width_bits >= 64
-                 ? WriteParameter{WireForm::kUInt64, SQL_BIGINT, 0}
-                 : WriteParameter{WireForm::kInt64, SQL_BIGINT, 0};
-    case TypeKind::kReal:
-    case TypeKind::kDouble:
-      return {WireForm::kFloat64, SQL_DOUBLE, 0};
-    case TypeKind::kBinary:
-    case TypeKind::kVarbinary:
-      return {WireForm::kBinary, SQL_VARBINARY, 0};
-    case TypeKind::kBlob:
-      return {WireForm::kBinary, SQL_LONGVARBINARY, 0};
-    case TypeKind::kText:
-    case TypeKind::kJson:
-      return {WireForm::kText, SQL_LONGVARCHAR, 0};
-    default:
-      return {WireForm::kText, SQL_VARCHAR, 0};
-  }
 }
 
 TypeSpelling ParseTypeSpelling(const std::string& text) {

@@ -1,7 +1,8 @@
-// A dialect is what ferry knows about one database engine: identifier quoting, catalog
+// A dialect is what ferry knows about one database engine's SQL: identifier quoting, catalog
 // queries, how its native types map to ferry's logical types and back, the DDL it accepts,
-// session settings, key-range predicates, and how its values travel through ODBC.
-// Internal to drivers/; the copier sees only Endpoint.
+// session settings and key-range predicates; what is a plain yes or no about the engine is its
+// quirks (DialectQuirks, data). Each engine's dialect lives in its folder (drivers/postgres,
+// drivers/mariadb, drivers/sqlite). Internal to drivers/; the copier sees only Endpoint.
 #pragma once
 
 #include <memory>
@@ -14,25 +15,51 @@
 #include "copier/endpoint.hpp"
 #include "copier/error.hpp"
 #include "copier/work_unit.hpp"
-#include "drivers/odbc/connection.hpp"
 #include "drivers/sql/sql_session.hpp"
 
 namespace ferry {
 
-// How a value of one column is spelled on the ODBC wire in a given direction.
-enum class WireForm {
-  kInt64,    // SQL_C_SBIGINT
-  kUInt64,   // SQL_C_UBIGINT
-  kFloat32,  // SQL_C_FLOAT (read only: widened exactly to double)
-  kFloat64,  // SQL_C_DOUBLE
-  kBinary,   // SQL_C_BINARY
-  kText,     // SQL_C_CHAR, UTF-8
+class ChangeLogEngine;
+
+// How an engine's ODBC driver wants values bound and fetched (drivers/odbc/codec.cpp), as
+// plain data, so that no ODBC type reaches a dialect.
+struct OdbcQuirks {
+  // Whether SQLSetPos + SQLGetData on a row of a multi-row rowset returns that row's value;
+  // drivers that claim SQL_GD_BLOCK but answer with another row say false.
+  bool positions_in_rowset = true;
+  // REAL columns are fetched as doubles (SelectExpression widens them on the server).
+  bool reals_as_double = false;
+  // Which values are bound as text for the server to parse itself, the others in their own
+  // form: none, all but integers and bytes, or all but numbers, booleans and bytes.
+  enum class TextWrites { kNone, kAllButIntegersAndBytes, kAllButNumbersAndBytes };
+  TextWrites text_writes = TextWrites::kNone;
+  // Every bytes value bound as a long binary (psqlODBC's bytea).
+  bool bytes_as_long_binary = false;
+  // A boolean sent as text, and whether timestamps with time zone sent as text carry "+00".
+  const char* true_text = "1";
+  const char* false_text = "0";
+  bool utc_offset = false;
 };
 
-struct WriteParameter {
-  WireForm form = WireForm::kText;
-  SQLSMALLINT sql_type = SQL_VARCHAR;
-  SQLSMALLINT decimal_digits = 0;
+// The yes-or-no facts of an engine's SQL, as data.
+struct DialectQuirks {
+  char quote = '"';
+  // What the layers above read about the engine (EndpointInfo::traits); its
+  // max_identifier_length also cuts the index and constraint names ferry derives (in bytes).
+  EngineTraits traits;
+  // Column names equal but for case are one column (everywhere but PostgreSQL).
+  bool fold_column_names = true;
+  // Foreign keys can only be declared by CREATE TABLE (SQLite): CreateTableSql declares
+  // table.foreign_keys, ForeignKeySql is not used, and a key the table was created without is
+  // added by RebuildWithForeignKey, which makes the table again with it.
+  bool foreign_keys_at_creation = false;
+  // Whether a list of composite keys (KeyRange::keys) is matched as `(a, b) IN (VALUES ...)`
+  // rather than `(a, b) IN ((...), ...)`: PostgreSQL plans the latter as one OR arm per key
+  // (150 ms for 5,000 keys, out of stack before 20,000) and the former as a join.
+  bool composite_keys_as_values = false;
+  // The statement that starts a transaction.
+  const char* begin_sql = "BEGIN";
+  OdbcQuirks odbc;
 };
 
 class Dialect {
@@ -144,10 +171,6 @@ class Dialect {
   // A query returning the foreign key columns of one row of `table` whose key is set and has no
   // match in the referenced table; "" where adding the constraint checks the rows itself.
   virtual std::string ForeignKeyOrphanSql(const Table& table, const ForeignKey& fk) const;
-  // Foreign keys can only be declared by CREATE TABLE (SQLite): CreateTableSql declares
-  // table.foreign_keys, ForeignKeySql is not used, and a key the table was created without is
-  // added by RebuildWithForeignKey, which makes the table again with it.
-  virtual bool ForeignKeysAtCreation() const { return false; }
   virtual void RebuildWithForeignKey(SqlSession& /*session*/, const Table& table,
                                      const ForeignKey& /*fk*/) const {
     throw Error(ErrorCode::kInternal, "this engine adds foreign keys with ALTER TABLE",
@@ -200,10 +223,11 @@ class Dialect {
     return "TRUNCATE TABLE " + QualifiedName(name);
   }
   virtual ValueLimits limits() const = 0;
-  // Whether table names equal ignoring case are one table on this server, and columns likewise
-  // (see EndpointInfo).
+  const DialectQuirks& quirks() const { return quirks_; }
+  // Whether table names equal ignoring case are one table on this server (see EndpointInfo).
   virtual bool FoldsTableNames(SqlSession& /*connection*/) const { return false; }
-  virtual bool FoldsColumnNames() const { return true; }
+  // The engine's change log statements (drivers/sql/change_log.hpp); null where it has none.
+  virtual std::unique_ptr<ChangeLogEngine> ChangeLog() const;
   // Whether the session's user holds `privilege` on `table` (kCreate: in its schema); nullopt
   // where the engine's catalog cannot say.
   virtual std::optional<bool> HasPrivilege(SqlSession& /*connection*/, const TableName& /*table*/,
@@ -243,22 +267,11 @@ class Dialect {
   virtual std::string UpsertClause(const Table& table, const std::vector<int>& columns,
                                    const std::vector<int>& key) const;
 
-  // Whether SQLSetPos + SQLGetData on a row of a multi-row rowset returns that row's value.
-  // Drivers that claim SQL_GD_BLOCK but answer with another row must say false here.
-  virtual bool CanPositionInRowset() const { return true; }
   // The select-list expression that reads a column exactly.
   virtual std::string SelectExpression(const Column& column) const { return Quote(column.name); }
-  // How a column of `type` is fetched; the reader parses text forms into batch storage.
-  virtual WireForm ReadForm(const ColumnType& type) const;
-  virtual WriteParameter WriteForm(const ColumnType& type) const;
-  // The text a boolean is written as where WriteForm says kText.
-  virtual const char* BooleanText(bool value) const { return value ? "1" : "0"; }
-  // True for timestamp with time zone values that must carry an explicit "+00" when sent
-  // as text.
-  virtual bool SpellsUtcOffset() const { return false; }
 
  protected:
-  explicit Dialect(char quote) : quote_(quote) {}
+  explicit Dialect(DialectQuirks quirks) : quirks_(std::move(quirks)) {}
   // FROM/WHERE text that keeps about `fraction` of the rows of `table` (a random sample).
   // Deterministic, so the same table plans the same units again (plans are diffed).
   virtual std::string SampleFrom(const Table& table, const std::vector<int>& key,
@@ -270,10 +283,6 @@ class Dialect {
   virtual std::string RowHashExpression(const Table& table, const std::vector<int>& columns) const;
   // The predicate for a physical-location range; "" where the engine has none.
   virtual std::string LocationPredicate(const KeyRange& /*range*/) const { return ""; }
-  // Whether a list of composite keys (KeyRange::keys) is matched as `(a, b) IN (VALUES ...)`
-  // rather than `(a, b) IN ((...), ...)`: PostgreSQL plans the latter as one OR arm per key
-  // (150 ms for 5,000 keys, out of stack before 20,000) and the former as a join.
-  virtual bool CompositeKeysAsValues() const { return false; }
   // The predicate matching a one-column key against `keys` (canonical text), where the engine
   // has a cheaper form than "column IN (a, b, ...)"; "" for that.
   virtual std::string KeyListPredicate(
@@ -294,8 +303,6 @@ class Dialect {
   virtual std::string ReferentialActions(const ForeignKey& fk) const;
   // "a", "b" for column positions of `table`.
   std::string ColumnList(const Table& table, const std::vector<int>& columns) const;
-  // The longest identifier the engine keeps, in bytes (0: no limit).
-  virtual size_t MaxIdentifierBytes() const { return 0; }
   // Whether a source's index name can be given to an object here.
   virtual bool AcceptsName(const std::string& name) const { return !name.empty(); }
   // The definition's identifiers end where this returns (npos: no identifier at `at`).
@@ -314,15 +321,12 @@ class Dialect {
   Error NotBuildableHere(const Index& index) const;
 
  private:
-  char quote_;
+  DialectQuirks quirks_;
 };
 
 // Runs DigestSql on `session` (inside whatever transaction it is in) and reads its row.
 ServerDigest RunDigest(SqlSession& session, const Dialect& dialect, const DigestRequest& request);
 
-std::unique_ptr<Dialect> MakePostgresDialect();
-std::unique_ptr<Dialect> MakeMariaDbDialect();
-std::unique_ptr<Dialect> MakeSqliteDialect();
 
 // Parses "name(a,b)" type spellings: the lower-cased base name and the numbers in
 // parentheses. Shared by the dialects whose catalogs return type text.

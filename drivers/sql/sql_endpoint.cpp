@@ -22,7 +22,8 @@ SqlEndpoint::SqlEndpoint(std::unique_ptr<Dialect> dialect, std::unique_ptr<SqlSe
   info_.default_schema = dialect_->DefaultSchema(*catalog_);
   info_.limits = dialect_->limits();
   info_.table_names_fold_case = dialect_->FoldsTableNames(*catalog_);
-  info_.column_names_fold_case = dialect_->FoldsColumnNames();
+  info_.column_names_fold_case = dialect_->quirks().fold_column_names;
+  info_.traits = dialect_->quirks().traits;
   info_.server_row_hash = dialect_->ServerRowHash(*catalog_);
   try {
     info_.database_identity = dialect_->DatabaseIdentity(*catalog_);
@@ -243,7 +244,7 @@ void SqlEndpoint::CreateForeignKey(const Table& table, const ForeignKey& fk) {
             ErrorContext{DisplayName(table.name), "", "(" + names + ")=(" + values + ")", ""});
       }
     }
-    if (dialect_->ForeignKeysAtCreation()) {
+    if (dialect_->quirks().foreign_keys_at_creation) {
       if (!declared()) dialect_->RebuildWithForeignKey(*session, table, fk);
       return;
     }

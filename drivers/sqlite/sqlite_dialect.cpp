@@ -9,15 +9,34 @@
 #include <algorithm>
 
 #include "copier/error.hpp"
+#include "drivers/sqlite/sqlite_dialect.hpp"
+#include "drivers/sql/change_log.hpp"
 #include "drivers/sql/dialect.hpp"
 
 namespace ferry {
 
 namespace {
 
+DialectQuirks SqliteQuirks() {
+  DialectQuirks q;
+  q.quote = '"';
+  EngineTraits& t = q.traits;
+  t.copies = true;
+  t.index_name_scope = NameScope::kDatabase;
+  t.foreign_key_name_scope = NameScope::kTable;
+  t.enforces_declared_types = false;
+  t.change_tracking = true;
+  t.schema_clone = true;
+  t.schema_dump_unqualified = true;
+  q.foreign_keys_at_creation = true;
+  return q;
+}
+
 class SqliteDialect final : public Dialect {
  public:
-  SqliteDialect() : Dialect('"') {}
+  SqliteDialect() : Dialect(SqliteQuirks()) {}
+
+  std::unique_ptr<ChangeLogEngine> ChangeLog() const override { return MakeSqliteChangeLog(*this); }
 
   Engine engine() const override { return Engine::kSQLite; }
 
@@ -152,7 +171,6 @@ class SqliteDialect final : public Dialect {
 
   // SQLite has no ALTER TABLE ... ADD CONSTRAINT: foreign keys are declared with the table, and
   // cost nothing while it is loaded, because ferry's sessions keep PRAGMA foreign_keys off.
-  bool ForeignKeysAtCreation() const override { return true; }
 
   // SQLite's own procedure for a change ALTER TABLE cannot make: the table is renamed aside,
   // created again from its own CREATE TABLE text with the foreign key added, refilled, and its

@@ -3,6 +3,7 @@
 // type says; the writer binds values in the forms ferry documents (ISO text for dates and
 // times, text for wide decimals and UUIDs) inside one transaction per work unit.
 #include "drivers/sqlite/sqlite_endpoint.hpp"
+#include "drivers/sqlite/sqlite_dialect.hpp"
 
 #include <fmt/format.h>
 

@@ -12,6 +12,7 @@
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
 #include "drivers/sql/dialect.hpp"
+#include "drivers/sqlite/sqlite_dialect.hpp"
 #include "drivers/sqlite/sqlite_session.hpp"
 
 using namespace ferry;

@@ -5,7 +5,10 @@
 #include <string>
 
 #include "copier/error.hpp"
+#include "drivers/mariadb/mariadb_dialect.hpp"
+#include "drivers/postgres/postgres_dialect.hpp"
 #include "drivers/sql/dialect.hpp"
+#include "drivers/sqlite/sqlite_dialect.hpp"
 
 using namespace ferry;
 

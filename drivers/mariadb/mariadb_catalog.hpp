@@ -1,0 +1,21 @@
+// MariaDB's catalog reads, type mapping and key fitting (mariadb_catalog.cpp), for its dialect.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "drivers/sql/dialect.hpp"
+
+namespace ferry::mariadb {
+
+// InnoDB's longest key (innodb_large_prefix, DYNAMIC rows: the default since 10.2).
+constexpr int64_t kMaxKeyBytes = 3072;
+
+// See Dialect::DescribeTable (the name is already known to be one MariaDB can hold),
+// Dialect::MapType and Dialect::FitKeys.
+std::optional<Table> DescribeTable(SqlSession& connection, const Dialect& dialect,
+                                   const TableName& name);
+ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source);
+Table FitKeys(const Table& table);
+
+}  // namespace ferry::mariadb

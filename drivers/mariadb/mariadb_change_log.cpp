@@ -1,0 +1,117 @@
+// MariaDB's change logs: three triggers per table, DDL that commits statement by statement, and
+// the server-wide read_only as the write fence.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "copier/error.hpp"
+#include "drivers/mariadb/mariadb_dialect.hpp"
+#include "drivers/sql/change_log.hpp"
+
+namespace ferry {
+
+namespace {
+
+class MariaDbChangeLog final : public ChangeLogEngine {
+ public:
+  explicit MariaDbChangeLog(const Dialect& dialect) : dialect_(dialect) {}
+
+  std::string StartNumberingSql(const ChangeLog& log, int64_t first) const override {
+    return fmt::format("ALTER TABLE {} AUTO_INCREMENT = {}", log.log, first);
+  }
+
+  std::vector<std::string> TriggerSql(const ChangeLog& log) const override {
+    const Table& table = *log.table;
+    const std::string target = dialect_.QualifiedName(table.name);
+    std::string key_changed;
+    for (int k : table.RowKey()) {
+      const std::string n = dialect_.Quote(table.columns[size_t(k)].name);
+      if (!key_changed.empty()) key_changed += " OR ";
+      key_changed += fmt::format("NOT (BINARY OLD.{0} <=> BINARY NEW.{0})", n);
+    }
+    auto insert = [&](char op, const char* row) {
+      return LogInsertSql(dialect_, log, log.log, op, row);
+    };
+    return {fmt::format("CREATE TRIGGER {} AFTER INSERT ON {} FOR EACH ROW {}",
+                        Trigger(log, "_ins"), target, insert('I', "NEW")),
+            fmt::format("CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH ROW BEGIN IF {} THEN {}; "
+                        "{}; ELSE {}; END IF; END",
+                        Trigger(log, "_upd"), target, key_changed, insert('D', "OLD"),
+                        insert('I', "NEW"), insert('U', "NEW")),
+            fmt::format("CREATE TRIGGER {} AFTER DELETE ON {} FOR EACH ROW {}",
+                        Trigger(log, "_del"), target, insert('D', "OLD"))};
+  }
+
+  std::vector<std::string> DropTriggersSql(const ChangeLog& log) const override {
+    std::vector<std::string> out;
+    for (const char* suffix : {"_ins", "_upd", "_del"}) {
+      out.push_back("DROP TRIGGER IF EXISTS " + Trigger(log, suffix));
+    }
+    return out;
+  }
+
+  std::string BeginWriteSql() const override { return "START TRANSACTION"; }
+
+  // MariaDB commits each DDL statement: steps run in order, and what was made is undone when
+  // one fails.
+  bool TransactionalDdl() const override { return false; }
+  std::vector<std::string> DdlLockWaitSql(int seconds, bool in_transaction) const override {
+    if (in_transaction) return {};
+    return {fmt::format("SET SESSION lock_wait_timeout = {}", seconds)};
+  }
+
+  int64_t StableSequence(SqlSession& s, const ChangeLog& log, const std::string& max_sql,
+                         int lock_wait_seconds) const override {
+    // LOCK TABLES ... READ waits for the metadata locks writers hold until they commit. While
+    // it waits, new writers queue behind it, and one of them may hold a row lock that a
+    // writer ahead of it waits for: a cycle through InnoDB that the metadata-lock deadlock
+    // detector does not see, which only this lock's giving up breaks. So it gives up soon
+    // and tries again, within the same overall wait.
+    constexpr int kTries = 5;
+    s.Execute(fmt::format("SET SESSION lock_wait_timeout = {}",
+                          std::max(1, lock_wait_seconds / kTries)));
+    for (int attempt = 1;; ++attempt) {
+      try {
+        s.Execute("LOCK TABLES " + log.log + " READ");
+        break;
+      } catch (const Error&) {
+        if (attempt == kTries) throw;
+      }
+    }
+    try {
+      auto rows = s.Query(max_sql);
+      const std::optional<std::string>& v = rows.at(0)[0];
+      const int64_t max = v && !v->empty() ? std::stoll(*v) : 0;
+      s.Execute("UNLOCK TABLES");
+      return max;
+    } catch (...) {
+      s.Execute("UNLOCK TABLES");
+      throw;
+    }
+  }
+
+  std::optional<std::string> RefusesWritesSql() const override {
+    return "SELECT @@GLOBAL.read_only";
+  }
+
+  // The whole server; users with SUPER (or READ ONLY ADMIN) can still write.
+  std::string Fence(SqlSession& s) const override {
+    s.Execute("SET GLOBAL read_only = ON");
+    return "SET GLOBAL read_only = OFF";
+  }
+
+ private:
+  std::string Trigger(const ChangeLog& log, const char* suffix) const {
+    return dialect_.QualifiedName({log.table->name.schema, log.base + suffix});
+  }
+
+  const Dialect& dialect_;
+};
+
+}  // namespace
+
+std::unique_ptr<ChangeLogEngine> MakeMariaDbChangeLog(const Dialect& dialect) {
+  return std::make_unique<MariaDbChangeLog>(dialect);
+}
+
+}  // namespace ferry

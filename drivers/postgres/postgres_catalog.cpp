@@ -1,0 +1,280 @@
+// PostgreSQL's catalog (pg_catalog: columns with their exact type modifiers, indexes, foreign
+// keys, cheap estimates from pg_class), apart from the rest of its dialect
+// (postgres_dialect.cpp).
+#include "drivers/postgres/postgres_catalog.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "copier/error.hpp"
+
+namespace ferry::pg {
+
+namespace {
+
+bool IsTrue(const std::optional<std::string>& v) { return v && (*v == "1" || *v == "t"); }
+
+std::string ReferentialAction(const std::string& code) {
+  if (code == "r") return "RESTRICT";
+  if (code == "c") return "CASCADE";
+  if (code == "n") return "SET NULL";
+  if (code == "d") return "SET DEFAULT";
+  return "NO ACTION";
+}
+
+// The primary key, unique indexes and constraints, and other indexes. An index whose meaning
+// is more than its columns (an expression, a predicate, a method other than btree, an
+// exclusion constraint) keeps its definition and no columns: only PostgreSQL can rebuild it.
+// Ordering, INCLUDE columns and operator classes are not carried.
+void DescribeIndexes(SqlSession& connection, const std::string& oid, Table& table) {
+  auto rows = connection.Query(
+      "SELECT ic.relname, i.indisprimary, i.indisunique, "
+      "i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR am.amname <> 'btree' "
+      "OR COALESCE(con.contype = 'x', false), a.attname, "
+      "CASE WHEN con.contype = 'x' THEN pg_catalog.format('ALTER TABLE %I.%I ADD CONSTRAINT %I "
+      "', "
+      "tn.nspname, tc.relname, con.conname) || pg_catalog.pg_get_constraintdef(con.oid) "
+      "ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END "
+      "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+      "JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
+      "JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid "
+      "JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace "
+      "LEFT JOIN pg_catalog.pg_constraint con ON con.conindid = i.indexrelid "
+      "AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x') "
+      "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos) "
+      "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+      "AND k.attnum > 0 "
+      "WHERE i.indrelid = ?::oid AND i.indisvalid AND i.indisready AND k.pos <= i.indnkeyatts "
+      "ORDER BY i.indisprimary DESC, ic.relname, k.pos",
+      {oid});
+  for (size_t r = 0; r < rows.size();) {
+    const std::string name = *rows[r][0];
+    const bool primary = IsTrue(rows[r][1]);
+    Index index{name, {}, IsTrue(rows[r][2]), ""};
+    bool native_only = IsTrue(rows[r][3]);
+    bool unknown_column = false;  // a generated column, which ferry does not copy
+    for (; r < rows.size() && *rows[r][0] == name; ++r) {
+      if (!rows[r][4]) continue;  // an expression
+      auto column = table.FindColumn(*rows[r][4]);
+      if (column) {
+        index.columns.push_back(*column);
+      } else {
+        unknown_column = true;
+      }
+    }
+    if (primary) {
+      if (!unknown_column) table.primary_key = index.columns;
+      continue;
+    }
+    if (unknown_column) continue;
+    if (native_only) {
+      index.columns.clear();
+      index.native_definition = *rows[r - 1][5];
+    }
+    (index.unique ? table.unique_indexes : table.indexes).push_back(std::move(index));
+  }
+}
+
+void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& table) {
+  auto rows = connection.Query(
+      "SELECT con.conname, a.attname, rn.nspname, rc.relname, ra.attname, con.confdeltype, "
+      "con.confupdtype FROM pg_catalog.pg_constraint con "
+      "JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
+      "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
+      "CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refnum, "
+      "pos) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
+      "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid "
+      "AND ra.attnum = k.refnum "
+      "WHERE con.conrelid = ?::oid AND con.contype = 'f' ORDER BY con.conname, k.pos",
+      {oid});
+  for (size_t r = 0; r < rows.size();) {
+    ForeignKey fk;
+    fk.name = *rows[r][0];
+    fk.references = {*rows[r][2], *rows[r][3]};
+    fk.on_delete = ReferentialAction(rows[r][5].value_or("a"));
+    fk.on_update = ReferentialAction(rows[r][6].value_or("a"));
+    bool unknown_column = false;
+    for (; r < rows.size() && *rows[r][0] == fk.name; ++r) {
+      auto column = table.FindColumn(*rows[r][1]);
+      if (!column) unknown_column = true;
+      if (column) fk.columns.push_back(*column);
+      fk.referenced_columns.push_back(*rows[r][4]);
+    }
+    if (!unknown_column) table.foreign_keys.push_back(std::move(fk));
+  }
+}
+
+ColumnType ParseType(const std::string& base, int typmod, const std::string& formatted,
+                            const std::string& category) {
+  ColumnType t;
+  t.native = formatted;
+  auto integer = [&](int bits) {
+    t.kind = TypeKind::kInteger;
+    t.width_bits = bits;
+  };
+  if (base == "bool") {
+    t.kind = TypeKind::kBoolean;
+  } else if (base == "int2") {
+    integer(16);
+  } else if (base == "int4") {
+    integer(32);
+  } else if (base == "int8") {
+    integer(64);
+  } else if (base == "oid" || base == "xid") {
+    integer(32);
+    t.is_unsigned = true;
+  } else if (base == "numeric") {
+    t.kind = TypeKind::kDecimal;
+    if (typmod >= 4) {
+      t.precision = ((typmod - 4) >> 16) & 0xffff;
+      t.scale = (typmod - 4) & 0xffff;
+      if (t.scale > t.precision) {  // negative scale (PostgreSQL 15) is stored wrapped
+        t.kind = TypeKind::kUnsupported;
+      }
+    }
+  } else if (base == "float4") {
+    t.kind = TypeKind::kReal;
+  } else if (base == "float8") {
+    t.kind = TypeKind::kDouble;
+  } else if (base == "bpchar" || base == "char") {
+    t.kind = TypeKind::kChar;
+    t.length = base == "char" ? 1 : typmod >= 4 ? typmod - 4 : 1;
+  } else if (base == "varchar") {
+    t.kind = typmod >= 4 ? TypeKind::kVarchar : TypeKind::kText;
+    if (typmod >= 4) t.length = typmod - 4;
+  } else if (base == "text" || base == "citext" || base == "name") {
+    t.kind = TypeKind::kText;
+  } else if (base == "bytea") {
+    t.kind = TypeKind::kBlob;
+  } else if (base == "date") {
+    t.kind = TypeKind::kDate;
+  } else if (base == "time") {
+    t.kind = TypeKind::kTime;
+    t.precision = typmod >= 0 ? typmod : 6;
+  } else if (base == "timestamp") {
+    t.kind = TypeKind::kTimestamp;
+    t.precision = typmod >= 0 ? typmod : 6;
+  } else if (base == "timestamptz") {
+    t.kind = TypeKind::kTimestampTz;
+    t.precision = typmod >= 0 ? typmod : 6;
+  } else if (base == "uuid") {
+    t.kind = TypeKind::kUuid;
+  } else if (base == "json" || base == "jsonb") {
+    t.kind = TypeKind::kJson;
+    t.binary_json = base == "jsonb";
+  } else if (category == "E") {
+    // Enums travel as their labels.
+    t.kind = TypeKind::kText;
+  } else {
+    t.kind = TypeKind::kUnsupported;
+  }
+  return t;
+}
+
+}  // namespace
+
+std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) {
+  // A partitioned table's own size and estimate are nothing: its partitions' are summed.
+  auto found = connection.Query(
+      "SELECT c.oid, CASE WHEN c.relkind = 'p' THEN (SELECT CASE WHEN bool_or(l.reltuples < 0) "
+      "THEN -1 ELSE sum(l.reltuples) END "
+      "FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_catalog.pg_class l "
+      "ON l.oid = t.relid WHERE t.isleaf)::bigint ELSE c.reltuples::bigint END, "
+      "CASE WHEN c.relkind = 'p' THEN (SELECT sum(pg_catalog.pg_table_size(t.relid)) "
+      "FROM pg_catalog.pg_partition_tree(c.oid) t WHERE t.isleaf)::bigint "
+      "ELSE pg_catalog.pg_table_size(c.oid) END, c.relpages, c.relkind = 'p', "
+      "c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i "
+      "WHERE i.inhparent = c.oid), "
+      "(SELECT pn.nspname || '.' || p.relname FROM pg_catalog.pg_inherits i "
+      "JOIN pg_catalog.pg_class p ON p.oid = i.inhparent "
+      "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
+      "WHERE i.inhrelid = c.oid AND c.relispartition), pn_parent.list "
+      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "LEFT JOIN LATERAL (SELECT string_agg(pn.nspname || '.' || p.relname, ',' "
+      "ORDER BY i.inhseqno) AS list FROM pg_catalog.pg_inherits i "
+      "JOIN pg_catalog.pg_class p ON p.oid = i.inhparent "
+      "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
+      "WHERE i.inhrelid = c.oid AND NOT c.relispartition) pn_parent ON true "
+      "WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')",
+      {name.schema, name.name});
+  if (found.empty()) return std::nullopt;
+  const std::string oid = *found[0][0];
+  Table table;
+  table.name = name;
+  table.estimated_rows = found[0][1] ? std::stoll(*found[0][1]) : -1;
+  table.estimated_bytes = found[0][2] ? std::stoll(*found[0][2]) : -1;
+  table.pages = found[0][3] ? std::stoll(*found[0][3]) : 0;
+  table.partitioned = IsTrue(found[0][4]);
+  table.inheritance_parent = IsTrue(found[0][5]);
+  // Names are "schema.table"; a dot in a schema name would split wrongly, but these only
+  // describe the hierarchy, they are never quoted into SQL.
+  auto split = [](const std::string& qualified) {
+    const size_t dot = qualified.find('.');
+    return TableName{qualified.substr(0, dot), qualified.substr(dot + 1)};
+  };
+  if (found[0][6]) table.partition_of = split(*found[0][6]);
+  if (found[0][7]) {
+    for (size_t at = 0; at <= found[0][7]->size();) {
+      size_t comma = found[0][7]->find(',', at);
+      if (comma == std::string::npos) comma = found[0][7]->size();
+      table.inherits.push_back(split(found[0][7]->substr(at, comma - at)));
+      at = comma + 1;
+    }
+  }
+  if (table.estimated_rows < 0 && table.estimated_bytes >= 0) {
+    // Never analyzed: reltuples is -1. A rough guess from the size beats none.
+    table.estimated_rows = table.estimated_bytes / 100;
+  }
+  auto columns = connection.Query(
+      "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+      "COALESCE(bt.typname, t.typname), "
+      "CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, "
+      "a.attnotnull, a.attidentity <> '' OR COALESCE(pg_catalog.pg_get_expr(d.adbin, "
+      "d.adrelid) LIKE 'nextval(%', false), t.typcategory, "
+      "a.atttypid >= 16384 OR t.typelem >= 16384, "
+      "CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
+      "COALESCE(bt.oid, t.oid), CASE WHEN t.typtype = 'd' THEN t.typname END, "
+      "(SELECT string_agg(substring(pg_catalog.pg_get_constraintdef(dc.oid) FROM 7), ' AND ' "
+      "ORDER BY dc.conname) FROM pg_catalog.pg_constraint dc WHERE dc.contypid = t.oid "
+      "AND dc.contype = 'c'), t.typtype = 'd' AND t.typnotnull "
+      "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+      "LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype "
+      "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+      "WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped "
+      "ORDER BY a.attnum",
+      {oid});
+  for (auto& r : columns) {
+    Column c;
+    c.name = *r[0];
+    c.type = ParseType(*r[2], r[3] ? std::stoi(*r[3]) : -1, *r[1], r[6].value_or(""));
+    // Types created in this database (OIDs from 16384 on), and arrays of them: their binary
+    // form carries OIDs that differ in another database.
+    c.type.database_specific = *r[7] == "1" || *r[7] == "t";
+    c.nullable = *r[4] != "1" && *r[4] != "t";
+    c.identity = *r[5] == "1" || *r[5] == "t";
+    if (r[10]) {
+      c.domain = *r[10];
+      c.domain_check = r[11].value_or("");
+      if (IsTrue(r[12])) c.nullable = false;  // the domain refuses NULL
+    }
+    if (r[6].value_or("") == "E") {
+      for (auto& label : connection.Query("SELECT enumlabel FROM pg_catalog.pg_enum WHERE "
+                                          "enumtypid = ?::oid ORDER BY enumsortorder",
+                                          {*r[9]})) {
+        c.type.labels.push_back(*label[0]);
+      }
+    }
+    if (r[8]) {
+      c.generated = *r[8];
+      c.generated_stored = true;  // the only kind PostgreSQL has
+      c.identity = false;
+    }
+    table.columns.push_back(std::move(c));
+  }
+  DescribeIndexes(connection, oid, table);
+  DescribeForeignKeys(connection, oid, table);
+  return table;
+}
+
+}  // namespace ferry::pg
