@@ -119,11 +119,11 @@ std::vector<UnitResult> PipelineCopy::Run(
 }
 
 std::string ErrorText(const UnitResult& result) {
-  return result.error;
+  return result.error ? result.error->what() : "";
 }
 
 ErrorCode ErrorCodeOf(const UnitResult& result) {
-  return result.error_code;
+  return result.error ? result.error->code() : ErrorCode::kInternal;
 }
 
 bool Transient(const UnitResult& result) {
@@ -131,11 +131,13 @@ bool Transient(const UnitResult& result) {
 }
 
 std::vector<std::string> RetriedErrors(const UnitResult& result) {
-  return result.retried_errors;
+  std::vector<std::string> out;
+  for (const Error& e : result.retried_errors) out.push_back(e.what());
+  return out;
 }
 
 bool RecordedDone(const UnitRecord& unit) {
-  return unit.state == "done";
+  return unit.state == UnitRecordState::kDone;
 }
 
 StopGuard::StopGuard() {

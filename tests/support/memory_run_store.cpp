@@ -122,8 +122,8 @@ class MemoryRunStore final : public RunStore {
     std::lock_guard lock(shared_->mutex);
     if (!Owned(run)) return;
     for (UnitRecord& u : Prepared().units[run]) {
-      if (u.table != table || u.part != part || u.state == "done") continue;
-      u.state = "failed";
+      if (u.table != table || u.part != part || u.state == UnitRecordState::kDone) continue;
+      u.state = UnitRecordState::kFailed;
       u.attempts = attempts;
       u.error = error;
     }
@@ -134,7 +134,7 @@ class MemoryRunStore final : public RunStore {
     if (!Owned(run)) return;
     for (UnitRecord& u : Prepared().units[run]) {
       if (u.table != table) continue;
-      u.state = "pending";
+      u.state = UnitRecordState::kPending;
       u.rows = 0;
       u.bytes = 0;
     }
@@ -151,7 +151,7 @@ class MemoryRunStore final : public RunStore {
   bool UnitCommitted(const std::string& run, int table, int part) override {
     std::lock_guard lock(shared_->mutex);
     for (const UnitRecord& u : shared_->run_states[prefix_].units[run]) {
-      if (u.table == table && u.part == part) return u.state == "done";
+      if (u.table == table && u.part == part) return u.state == UnitRecordState::kDone;
     }
     return false;
   }
@@ -232,7 +232,7 @@ void RunStatements(Shared& shared, const std::vector<std::string>& statements) {
     }
     for (UnitRecord& u : state.units[f[2]]) {
       if (u.table != std::stoi(f[4]) || u.part != std::stoi(f[5])) continue;
-      u.state = "done";
+      u.state = UnitRecordState::kDone;
       u.rows = std::stoll(f[6]);
       u.bytes = std::stoll(f[7]);
       u.attempts = std::stoi(f[8]);

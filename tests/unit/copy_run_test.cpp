@@ -56,16 +56,19 @@ struct Ends {
 
   CopyReport Run(CopyObserver& observer) {
     std::unique_ptr<Endpoint> from = source.Connect(), to = destination.Connect();
+    // A plan made first and prepared by the run, as `ferry plan` then `ferry run --plan` do.
     Plan plan = BuildPlan(*from, *to, job, partitions);
-    return RunPlan(*from, *to, plan, options, observer);
+    return RunPlan(*from, *to, Unprepared(plan), options, observer);
   }
 
   RecordedRun Recorded(CopyObserver& observer, bool resume = false) {
     std::unique_ptr<Endpoint> from = source.Connect(), to = destination.Connect();
-    auto make_plan = [&] { return BuildPlan(*from, *to, job, partitions); };
+    // Planned and prepared in one pass, as `ferry run` does.
+    const SourceTables listed = ListSourceTables(*from, job);
+    auto make_plan = [&] { return PlanAndPrepare(*from, *to, job, partitions, nullptr, &listed); };
     RunControl control;
     control.resume = resume;
-    const std::string scope = RunScopeKey(job.source, job.destination, TablesInScope(*from, job));
+    const std::string scope = RunScopeKey(job.source, job.destination, listed.in_scope);
     return RunRecorded(*from, *to, scope, make_plan, options, control, observer);
   }
 };
