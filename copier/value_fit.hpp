@@ -1,7 +1,6 @@
-// Whether converted values fit their destination column (copier/convert.hpp): each column's
-// check is chosen once from its type and storage and then runs over the whole column; and what
-// can be proved of a column before any value is seen (AlwaysFits here, FitRisks in convert.hpp).
-// Internal to copier/.
+// Whether converted values fit their destination column (copier/convert.hpp), internal to
+// copier/: each column's check is chosen once from its type and runs over the whole column; and
+// what is proved of a column before any value is seen (AlwaysFits; FitRisks in convert.hpp).
 #pragma once
 
 #include <optional>

@@ -1,7 +1,6 @@
-// Values as text for the row converter (copier/convert.hpp): reading canonical text into one
-// storage and printing one storage's values, each chosen once per column; and how a refused value
-// appears in a message (the value itself only with --show-values, copier/secrets.hpp: logs
-// travel where the data may not). Internal to copier/.
+// Values as text for the row converter (copier/convert.hpp), internal to copier/: a parser and a
+// printer per storage, chosen once per column, and how a refused value appears in a message
+// (the value itself only with --show-values: logs travel where the data may not).
 #pragma once
 
 #include <cstdint>

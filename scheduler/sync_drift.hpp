@@ -1,7 +1,6 @@
-// Schema drift for `ferry sync`: columns added, dropped or retyped at either end since the copy.
-// A drifted table is refused with a message saying what changed and what to do, unless the DBA
-// opted in (--apply-schema-changes) and ferry can apply the change (added and dropped columns,
-// never a retyped one). Internal to scheduler/.
+// Schema drift for `ferry sync` (internal to scheduler/): columns added, dropped or retyped since
+// the copy. A drifted table is refused, saying what changed, unless the DBA opted in
+// (--apply-schema-changes) and the change is one ferry applies (added and dropped columns).
 #pragma once
 
 #include <optional>

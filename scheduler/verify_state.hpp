@@ -1,8 +1,6 @@
-// The state `ferry verify` keeps while it compares (scheduler/verify_run.hpp is the interface):
-// each table's ranges, what a comparison pass found so far, and the tasks workers take. The
-// comparison (verify_compare.cpp) fills it, reading both ends through verify_hashing.hpp;
-// verify_prepare.cpp resolves each table first, verify_report.cpp turns it into the report.
-// Internal to scheduler/.
+// What `ferry verify` (scheduler/verify_run.hpp) keeps while it compares, internal to scheduler/:
+// each table's ranges and what a pass found so far, filled by verify_compare.cpp after
+// verify_prepare.cpp resolved the table, and turned into the report by verify_report.cpp.
 #pragma once
 
 #include <chrono>

@@ -84,12 +84,13 @@ std::vector<std::string> SourceObjects(TestDatabase& db) {
           "nspname = 'public' UNION ALL SELECT 'trg ' || tgname FROM pg_trigger WHERE NOT "
           "tgisinternal ORDER BY 1");
     case Db::kMariaDB:
-      return RowLines(db,
-                  "SELECT CONCAT('table ', table_name) FROM information_schema.tables WHERE "
-                  "table_schema = DATABASE() UNION ALL SELECT CONCAT('trigger ', trigger_name) "
-                  "FROM information_schema.triggers WHERE trigger_schema = DATABASE() UNION ALL "
-                  "SELECT CONCAT('routine ', routine_name) FROM information_schema.routines WHERE "
-                  "routine_schema = DATABASE() ORDER BY 1");
+      return RowLines(
+          db,
+          "SELECT CONCAT('table ', table_name) FROM information_schema.tables WHERE "
+          "table_schema = DATABASE() UNION ALL SELECT CONCAT('trigger ', trigger_name) "
+          "FROM information_schema.triggers WHERE trigger_schema = DATABASE() UNION ALL "
+          "SELECT CONCAT('routine ', routine_name) FROM information_schema.routines WHERE "
+          "routine_schema = DATABASE() ORDER BY 1");
     case Db::kSQLite:
       return RowLines(db, "SELECT type || ' ' || name FROM sqlite_schema ORDER BY 1");
   }

@@ -4,8 +4,8 @@
 // anything is written. Also through a job file's per-table override, an edited plan, the
 // PostgreSQL pass-through stream, MariaDB's LOAD DATA path, and (through the Endpoint sessions)
 // together with a unit's replace range and finish statements.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -218,10 +218,10 @@ TEST_CASE("a PostgreSQL-to-PostgreSQL upsert keeps the binary COPY stream passin
           "binary COPY (pass-through) into a temporary table, then upsert");
     CHECK(dest.QueryValue("SELECT count(*) FROM items") == "2001");
     CHECK(RowLines(dest,
-               "SELECT id, name, qty, price FROM items WHERE id IN (7, 1500, 5000) "
-               "ORDER BY id") == std::vector<std::string>{"7|item 7|70|1.75",
-                                                          "1500|item 1500|15000|375.00",
-                                                          "5000|kept|1|1.00"});
+                   "SELECT id, name, qty, price FROM items WHERE id IN (7, 1500, 5000) "
+                   "ORDER BY id") == std::vector<std::string>{"7|item 7|70|1.75",
+                                                              "1500|item 1500|15000|375.00",
+                                                              "5000|kept|1|1.00"});
     CHECK(dest.QueryValue("SELECT count(*) FROM items WHERE name <> 'item ' || id") == "1");
   }
   std::remove(profile.c_str());
@@ -235,8 +235,10 @@ TEST_CASE("a PostgreSQL upsert unit of many batches merges them in steps and end
     DYNAMIC_SECTION("from " << DbName(from)) {
       TestDatabase source(from, "ups_steps_src");
       TestDatabase dest(Db::kPostgres, "ups_steps_dst");
-      source.Exec("CREATE TABLE items (id bigint PRIMARY KEY, name varchar(40) NOT NULL, qty bigint)");
-      dest.Exec("CREATE TABLE items (id bigint PRIMARY KEY, name varchar(40) NOT NULL, qty bigint)");
+      source.Exec(
+          "CREATE TABLE items (id bigint PRIMARY KEY, name varchar(40) NOT NULL, qty bigint)");
+      dest.Exec(
+          "CREATE TABLE items (id bigint PRIMARY KEY, name varchar(40) NOT NULL, qty bigint)");
       std::string rows;
       for (int n = 1; n <= 20000; ++n) {
         rows += (rows.empty() ? "" : ", ") + fmt::format("({}, 'item {}', {})", n, n, n * 10);
@@ -249,8 +251,8 @@ TEST_CASE("a PostgreSQL upsert unit of many batches merges them in steps and end
       dest.Exec(
           "INSERT INTO items VALUES (1, 'stale', -1), (4500, 'stale', -1), (9001, 'stale', -1), "
           "(19999, 'stale', -1), (30000, 'kept', 1)");
-      FerryResult result =
-          RunFerry("run" + Ends(source, dest) + " --write-mode upsert --partitions 1 --batch-rows 1000");
+      FerryResult result = RunFerry("run" + Ends(source, dest) +
+                                    " --write-mode upsert --partitions 1 --batch-rows 1000");
       INFO(result.output);
       REQUIRE(result.exit_code == 0);
       CHECK(dest.QueryValue("SELECT count(*) FROM items") == "20001");
@@ -447,7 +449,8 @@ TEST_CASE("an upserting unit keeps its replace range and finish statements in it
       unit(2, 7, /*replace=*/true, /*commit=*/true);
       unit(8, 11, /*replace=*/false, /*commit=*/true);
       CHECK(RowLines(dest, all) == std::vector<std::string>{"1|old1", "2|new2", "3|new3", "4|new4",
-                                                        "6|new6", "8|new8", "9|new9", "10|new10"});
+                                                            "6|new6", "8|new8", "9|new9",
+                                                            "10|new10"});
       CHECK(RowLines(dest, "SELECT n FROM marks ORDER BY n") == std::vector<std::string>{"2", "8"});
     }
   }

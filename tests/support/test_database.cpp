@@ -7,13 +7,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <exception>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -294,8 +294,16 @@ std::vector<pid_t> FerryPids(const TestDatabase& db) {
   while (dirent* entry = readdir(dir)) {
     pid_t pid = pid_t(std::atoi(entry->d_name));
     if (pid <= 0) continue;
-    std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // A process that exits while its command line is read makes the read fail (ESRCH, thrown
+    // by libstdc++ as "basic_filebuf::underflow ... No such process"): it is not running, so it
+    // is not one of them. Other sessions' processes come and go on this machine all the time.
+    std::string cmdline;
+    try {
+      std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline");
+      cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::exception&) {
+      continue;
+    }
     if (cmdline.rfind(FERRY_BINARY, 0) == 0 && cmdline.find(db.name()) != std::string::npos) {
       found.push_back(pid);
     }
