@@ -5,6 +5,7 @@
 // never part of the display form.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,12 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
 // The odbc.ini files unixODBC reads data sources from: the user's ($ODBCINI, else
 // ~/.odbc.ini), then the system's ($ODBCSYSINI/odbc.ini, else /etc/odbc.ini).
 std::vector<std::string> OdbcIniFiles();
+
+// Reads attribute `key` of data source `dsn` ("" when unset) as the driver manager does, from the
+// user's and the system's odbc.ini; a DsnReader, so native paths deriving their parameters from
+// a DSN can be tested with another.
+using DsnReader = std::function<std::string(const std::string& dsn, const std::string& key)>;
+std::string ReadOdbcIni(const std::string& dsn, const std::string& key);
 
 // Throws Error(kUsage) when one of `files` defines data source `dsn` with a password
 // (Password= or PWD=) and others may read it, or its group may and root does not own it: a

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "copier/backoff.hpp"
 #include "copier/error.hpp"
 
 namespace ferry {
@@ -336,14 +337,14 @@ class SqlRunStore final : public RunStore {
     using Clock = std::chrono::steady_clock;
     const Clock::time_point deadline = Clock::now() + std::chrono::minutes(30);
     for (const std::string& id : ids) {
-      while (dialect_.SessionOpen(*session, id)) {
+      for (int attempt = 1; dialect_.SessionOpen(*session, id); ++attempt) {
         if (Clock::now() > deadline) {
           throw Error(ErrorCode::kBusy,
                       fmt::format("session {} of the ended ferry process {} on {} is still "
                                   "rolling back after 30 minutes; try again when it is gone",
                                   id, pid, host));
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::this_thread::sleep_for(BackoffDelay(std::chrono::milliseconds(200), attempt));
       }
     }
     return int(ids.size());

@@ -7,24 +7,19 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
 #include "copier/table_plan.hpp"
+#include "copier/text.hpp"
+#include "scheduler/check_scan.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/schema_clone.hpp"
 
 namespace ferry {
 
 namespace {
-
-std::string Lower(const std::string& s) {
-  std::string out;
-  for (char c : s) out += char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Warnings of one rule, said once with every column (or table) it applies to: a dozen
 // identical lines would bury the findings that matter. A rule that meets one column only keeps
@@ -71,106 +66,6 @@ class GroupedWarnings {
   std::map<std::pair<std::string, std::string>, std::vector<Item>> groups_;
   std::map<std::pair<std::string, std::string>, std::string> nouns_;
 };
-
-bool IsTextKind(TypeKind kind) {
-  return kind == TypeKind::kChar || kind == TypeKind::kVarchar || kind == TypeKind::kText ||
-         kind == TypeKind::kJson;
-}
-
-bool IsDateKind(TypeKind kind) {
-  return kind == TypeKind::kDate || kind == TypeKind::kTimestamp ||
-         kind == TypeKind::kTimestampTz;
-}
-
-// ferry check --scan for one table: the values each column holds that the destination refuses,
-// counted by the source server in one pass; each rule that finds some is a blocker.
-void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
-               const EndpointInfo& from, const EndpointInfo& to, std::vector<Finding>& findings) {
-  std::vector<ValueScan> scans;
-  std::vector<std::string> what;
-  for (size_t i = 0; i < copy.source_columns.size(); ++i) {
-    const int column = copy.source_columns[i];
-    const ColumnType& s = table.columns[size_t(column)].type;
-    const ColumnType& d = copy.destination.columns[size_t(copy.destination_columns[i])].type;
-    auto add = [&](ValueRule rule, const std::string& description, int64_t limit = 0,
-                   int64_t limit2 = 0) {
-      scans.push_back({column, rule, limit, limit2});
-      what.push_back(description);
-    };
-    if (s.kind == TypeKind::kReal || s.kind == TypeKind::kDouble) {
-      if (from.limits.float_nan && !to.limits.float_nan) add(ValueRule::kNaN, "NaN");
-      if (from.limits.float_infinity && !to.limits.float_infinity) {
-        add(ValueRule::kInfinity, "Infinity or -Infinity");
-      }
-    }
-    if (s.kind == TypeKind::kDecimal && from.limits.decimal_nan && !to.limits.decimal_nan) {
-      add(ValueRule::kNaN, "NaN");
-    }
-    if (IsTextKind(s.kind)) {
-      if (from.limits.nul_in_text && !to.limits.nul_in_text) add(ValueRule::kNul, "NUL (U+0000)");
-      // SQLite does not hold its text to the declared length.
-      const bool bounded = s.kind != TypeKind::kText && s.kind != TypeKind::kJson &&
-                           s.length > 0 && from.traits.enforces_declared_types;
-      if ((d.kind == TypeKind::kChar || d.kind == TypeKind::kVarchar) && d.length >= 0 &&
-          (!bounded || s.length > d.length)) {
-        add(ValueRule::kLongerThan,
-            fmt::format("text longer than {} characters ({})", d.length, d.native), d.length);
-      }
-      if (d.max_bytes >= 0) {
-        add(ValueRule::kBytesLongerThan,
-            fmt::format("text longer than {} bytes ({})", d.max_bytes, d.native), d.max_bytes);
-      }
-    }
-    if (StorageOf(s) == Storage::kBytes && StorageOf(d) == Storage::kBytes) {
-      const bool bounded =
-          s.kind != TypeKind::kBlob && s.length > 0 && from.traits.enforces_declared_types;
-      if ((d.kind == TypeKind::kBinary || d.kind == TypeKind::kVarbinary) && d.length >= 0 &&
-          (!bounded || s.length > d.length)) {
-        add(ValueRule::kBytesLongerThan,
-            fmt::format("values longer than {} bytes ({})", d.length, d.native), d.length);
-      }
-    }
-    if (IsDateKind(s.kind)) {
-      // PostgreSQL holds years far past 9999, BC years and infinity, whatever the limits say.
-      if (from.limits.unbounded_dates ? !to.limits.unbounded_dates
-                                      : to.limits.min_year > from.limits.min_year ||
-                                            to.limits.max_year < from.limits.max_year) {
-        add(ValueRule::kYearOutside,
-            fmt::format("dates outside the years {}..{}", to.limits.min_year, to.limits.max_year),
-            to.limits.min_year, to.limits.max_year);
-      }
-      if (from.limits.zero_dates && !to.limits.zero_dates) {
-        add(ValueRule::kZeroDate, "zero dates (0000-00-00, or a zero month or day)");
-      }
-    }
-  }
-  if (scans.empty()) return;
-  const std::string shown = DisplayName(table.name);
-  std::vector<ValueScanResult> results;
-  try {
-    results = source.ScanValues(table, scans);
-  } catch (const Error& e) {
-    findings.push_back({Severity::kWarning, "scan", shown, "",
-                        "the scan of the table's values failed: " + e.message()});
-    return;
-  }
-  const std::vector<int> key = table.RowKey();
-  for (size_t i = 0; i < scans.size() && i < results.size(); ++i) {
-    if (results[i].count <= 0) continue;
-    const std::string& column = table.columns[size_t(scans[i].column)].name;
-    std::string examples;
-    for (const std::string& e : results[i].examples) {
-      examples += (examples.empty() ? "" : ", ") + e;
-    }
-    findings.push_back(
-        {Severity::kBlocker, "refused values", shown, column,
-         fmt::format("column {} holds {} value{} {} refuses: {}{}", column, results[i].count,
-                     results[i].count == 1 ? "" : "s", to.product, what[i],
-                     examples.empty() ? ""
-                                      : fmt::format(" (e.g. rows with {} {})",
-                                                    table.columns[size_t(key[0])].name, examples))});
-  }
-}
 
 EndCheck DescribeEnd(const Endpoint& end) {
   const EndpointInfo& info = end.info();
@@ -338,6 +233,289 @@ void Estimate(CheckReport& report, const std::vector<Table>& tables, const ReadS
   if (known) report.estimated_seconds = std::max(total / std::max(report.readers, 1), longest);
 }
 
+// What a copy to another engine does not carry for one table (domain checks in the source's
+// own terms, generated columns, partitioning, inheritance): one warning per rule.
+void NoteNotCarried(const Table& table, const std::string& shown, const EndpointInfo& from,
+                    const EndpointInfo& to, GroupedWarnings& grouped) {
+  for (const Column& c : table.columns) {
+    if (!c.domain_check.empty() && PortableCheck(c.domain_check, "x").empty()) {
+      grouped.Add("domain check",
+                  fmt::format("domain checks written in {}'s own terms are not carried (the "
+                              "column gets the domain's base type; recreate the check in {} "
+                              "if it is needed)",
+                              from.product, to.product),
+                  shown, c.name, c.domain + ": CHECK " + c.domain_check);
+    }
+    if (c.generated.empty()) continue;
+    grouped.Add("generated column",
+                fmt::format("generated columns are copied as values into plain columns ({} "
+                            "cannot compute an expression written for {}; recreate the "
+                            "generation there if it is needed)",
+                            to.product, from.product),
+                shown, c.name, c.generated);
+  }
+  if (table.partitioned) {
+    grouped.Add("partitioned table",
+                fmt::format("partitioned tables are copied as one table holding every "
+                            "partition's rows (their partitions are not copied again; {} "
+                            "gets no partitioning)",
+                            to.product),
+                shown, "", "");
+  }
+  if (table.inheritance_parent || !table.inherits.empty()) {
+    grouped.Add("inheritance",
+                "tables of an inheritance hierarchy are copied as separate tables, each with "
+                "its own rows only (a parent is read ONLY itself); the inheritance itself is "
+                "not recreated",
+                shown, "", "");
+  }
+}
+
+// Key columns the destination had to narrow to fit its key: measured at the source.
+void CheckKeyLengths(Endpoint& source, Endpoint& destination, const Table& table,
+                     const TableCopyPlan& copy, const std::string& shown,
+                     std::vector<Finding>& findings, GroupedWarnings& grouped) {
+  const EndpointInfo& from = source.info();
+  const EndpointInfo& to = destination.info();
+  // Key columns the destination had to narrow to fit its key: measured at the source.
+  for (size_t i = 0; i < copy.source_columns.size(); ++i) {
+    const Column& s = table.columns[size_t(copy.source_columns[i])];
+    const Column& d = copy.destination.columns[size_t(copy.destination_columns[i])];
+    const ColumnType mapped_type = destination.MapType(s.type, from.engine);
+    if (d.type.native == mapped_type.native || d.type.length < 0) continue;
+    int64_t longest = 0;
+    try {
+      longest = source.LongestValue(table, copy.source_columns[i]);
+    } catch (const Error& e) {
+      findings.push_back({Severity::kWarning, "key length", shown, s.name,
+                                 "could not measure the column's longest value: " +
+                                     e.message()});
+      continue;
+    }
+    if (longest > d.type.length) {
+      findings.push_back(
+          {Severity::kBlocker, "key length", shown, s.name,
+           fmt::format("primary key column {} becomes {} to fit {}'s key length limit, but "
+                       "the source holds a value of {} {}: shorten it, or key the table "
+                       "differently in a job file",
+                       s.name, d.type.native, to.product, longest,
+                       StorageOf(s.type) == Storage::kBytes ? "bytes" : "characters")});
+    } else {
+      grouped.Add("key length",
+                  fmt::format("primary key columns are made shorter to fit {}'s key length "
+                              "limit; every source value fits",
+                              to.product),
+                  shown, s.name, fmt::format("{}, longest value {}", d.type.native, longest));
+    }
+  }
+}
+
+// Two columns landing on one destination column once the destination folds case.
+void CheckColumnCollisions(const TablePlan& plan, const std::string& shown,
+                           const EndpointInfo& to, std::vector<Finding>& findings) {
+  for (size_t i = 0; i < plan.columns.size(); ++i) {
+    for (size_t j = i + 1; j < plan.columns.size(); ++j) {
+      if (Lower(plan.columns[i].destination) == Lower(plan.columns[j].destination)) {
+        findings.push_back(
+            {Severity::kBlocker, "name collision", shown, plan.columns[j].source,
+             fmt::format("columns {} and {} would both become column {} of {}: {} compares "
+                         "column names ignoring case (rename one in a job file)",
+                         plan.columns[i].source, plan.columns[j].source,
+                         plan.columns[i].destination, DisplayName(plan.destination),
+                         to.product)});
+      }
+    }
+  }
+}
+
+// The privileges the copy needs at both ends, where their catalogs can tell; whether the
+// destination user may create tables is asked once per schema (`can_create`).
+void CheckPrivileges(Endpoint& source, Endpoint& destination, const Job& job,
+                     const TableName& name, const TablePlan& plan, bool exists,
+                     std::map<std::string, std::optional<bool>>& can_create,
+                     std::vector<Finding>& findings) {
+  const std::string shown = DisplayName(name);
+  auto lacks = [&](Endpoint& end, const TableName& on, Privilege privilege) {
+    std::optional<bool> has;
+    if (privilege == Privilege::kCreate) {
+      auto cached = can_create.find(on.schema);
+      if (cached == can_create.end()) {
+        cached = can_create.emplace(on.schema, end.HasPrivilege(on, privilege)).first;
+      }
+      has = cached->second;
+    } else {
+      has = end.HasPrivilege(on, privilege);
+    }
+    return has.has_value() && !*has;
+  };
+  if (lacks(source, name, Privilege::kSelect)) {
+    findings.push_back({Severity::kBlocker, "privilege", shown, "",
+                               fmt::format("the source user may not SELECT from {}", shown)});
+  }
+  std::vector<Privilege> needed;
+  if (!exists) needed.push_back(Privilege::kCreate);
+  if (exists && !job.schema_only) needed.push_back(Privilege::kInsert);
+  if (exists && plan.write_mode == WriteMode::kTruncate) needed.push_back(Privilege::kTruncate);
+  for (Privilege p : needed) {
+    if (!lacks(destination, plan.destination, p)) continue;
+    findings.push_back(
+        {Severity::kBlocker, "privilege", shown, "",
+         p == Privilege::kCreate
+             ? fmt::format("the destination user may not CREATE tables in schema {} (for {}), "
+                           "or the schema does not exist",
+                           plan.destination.schema, DisplayName(plan.destination))
+             : fmt::format("the destination user may not {} {}{}", PrivilegeName(p),
+                           p == Privilege::kInsert ? "into " : "",
+                           DisplayName(plan.destination))});
+  }
+}
+
+// Views, routines, triggers, sequences and events stay behind when the engine changes: listed
+// once per kind, so the DBA knows what to recreate.
+void NoteOtherObjects(Endpoint& source, const std::vector<TableName>& scope,
+                      const EndpointInfo& from, const EndpointInfo& to, GroupedWarnings& grouped) {
+  std::vector<std::string> schemas;
+  for (const TableName& name : scope) {
+    if (std::find(schemas.begin(), schemas.end(), name.schema) == schemas.end()) {
+      schemas.push_back(name.schema);
+    }
+  }
+  for (const std::string& schema : schemas) {
+    for (const auto& [kind, object] : source.OtherObjects(schema)) {
+      grouped.Add("not carried",
+                  fmt::format("{}s are not carried from {} to {}; recreate them there if they "
+                              "are needed",
+                              kind, from.product, to.product),
+                  object, "", "", kind + "s");
+    }
+  }
+}
+
+// Two source tables landing on one destination table: exactly, or once the destination folds
+// case. A case-sensitive MariaDB still takes both, but a dump or replica on a server with
+// lower_case_table_names (Windows, macOS) would not.
+void CheckTableCollisions(const EndpointInfo& to, CheckReport& report) {
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    for (size_t j = i + 1; j < report.tables.size(); ++j) {
+      const TableName& a = report.tables[i].destination;
+      const TableName& b = report.tables[j].destination;
+      const bool same = a == b;
+      const bool folded = Lower(a.schema) == Lower(b.schema) && Lower(a.name) == Lower(b.name);
+      if (!same && !folded) continue;
+      const bool blocks = same || to.table_names_fold_case;
+      if (!blocks && !to.traits.table_case_folding_is_setting) continue;
+      report.findings.push_back(
+          {blocks ? Severity::kBlocker : Severity::kWarning, "name collision",
+           DisplayName(report.tables[j].source), "",
+           fmt::format("source tables {} and {} would both be copied into {}{}",
+                       DisplayName(report.tables[i].source), DisplayName(report.tables[j].source),
+                       DisplayName(a),
+                       same     ? ""
+                       : blocks ? fmt::format(" ({} compares table names ignoring case; rename one "
+                                              "in a job file)",
+                                              to.product)
+                                : " on a server with lower_case_table_names set (this one keeps "
+                                  "them apart)")});
+    }
+  }
+}
+
+// Tables, rows and bytes per source schema.
+void SumSchemas(CheckReport& report) {
+  std::map<std::string, SchemaCheck> schemas;
+  for (const TableCheck& t : report.tables) {
+    SchemaCheck& s = schemas[t.source.schema];
+    s.name = t.source.schema;
+    s.tables += 1;
+    s.estimated_rows += std::max<int64_t>(t.estimated_rows, 0);
+    s.estimated_bytes += std::max<int64_t>(t.estimated_bytes, 0);
+  }
+  for (auto& [name, s] : schemas) report.schemas.push_back(s);
+}
+
+// Every column's mapping, where the plan stops at the first unmappable one: a blocker for each
+// type the destination cannot hold, a warning for each that may refuse some values; and the
+// plan's other problems, each as the blocker it is.
+void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const EndpointInfo& to,
+                      const Table& table, const TableCopyPlan& copy,
+                      const std::vector<Error>& problems, bool exists, bool skip,
+                      const std::string& shown, std::vector<Finding>& findings,
+                      GroupedWarnings& grouped) {
+  const bool mapped = !copy.source_columns.empty();
+  std::vector<std::pair<std::string, std::string>> reported;  // column, message
+  auto lossy = [&](const Column& c, const ColumnType& d) {
+    if (c.type.kind == TypeKind::kUnsupported && from.engine == to.engine) return;
+    if (!c.generated.empty() && from.engine == to.engine) return;  // computed, not copied
+    // Columns with the same risks are one rule (text containing NUL, say).
+    std::string risks;
+    for (const std::string& risk : FitRisks(c.type, d, from.limits, to.limits)) {
+      risks += (risks.empty() ? "" : "; ") + risk;
+    }
+    if (risks.empty()) return;
+    grouped.Add("lossy type", "ferry would refuse (naming the row) " + risks, shown, c.name,
+                fmt::format("{} here, {} at the destination{}", c.type.native, d.native,
+                            exists ? " (existing table)" : ""));
+  };
+  if (!exists && !skip) {
+    for (const Column& c : table.columns) {
+      try {
+        lossy(c, destination.MapType(c.type, from.engine));
+      } catch (const Error& e) {
+        reported.emplace_back(c.name, e.message());
+        findings.push_back({Severity::kBlocker, "type", shown, c.name,
+                                   fmt::format("column {}: {}", c.name, e.message())});
+      }
+    }
+  }
+  for (const Error& e : problems) {
+    const std::string& column = e.context().column;
+    if (std::find(reported.begin(), reported.end(), std::pair{column, e.message()}) !=
+        reported.end()) {
+      continue;
+    }
+    std::string kind = e.code() == ErrorCode::kUsage ? "write mode"
+                       : !exists                     ? "type"
+                       : mapped                      ? "destination rows"
+                                                     : "destination shape";
+    findings.push_back({Severity::kBlocker, kind, shown, column, e.message()});
+  }
+
+  if (exists && mapped && !skip) {
+    for (const ColumnPairing& pair : PairColumns(copy))
+      lossy(*pair.source, pair.destination->type);
+  }
+}
+
+// Whether ferry copies between the two ends at all, what one end's nature means for every
+// table, and that they are not one database.
+void CheckPair(Endpoint& source, Endpoint& destination, const Job& job, CheckReport& report) {
+  const EndpointInfo& from = source.info();
+  const EndpointInfo& to = destination.info();
+  report.pair_supported = from.traits.copies && to.traits.copies;
+  if (!report.pair_supported) {
+    report.findings.push_back(
+        {Severity::kBlocker, "pair", "", "",
+         fmt::format("ferry does not copy from {} to {}: it copies between PostgreSQL, "
+                     "MariaDB/MySQL and SQLite",
+                     from.product, to.product)});
+  }
+  // Engine-wide properties that only some values trip over: said once, not per column.
+  if (!from.traits.enforces_declared_types && to.traits.enforces_declared_types) {
+    report.findings.push_back(
+        {Severity::kWarning, "lossy type", "", "",
+         fmt::format("{} does not enforce declared column types: a value stored with another "
+                     "type than its column declares (text in an INTEGER column, say) is "
+                     "refused, naming its row",
+                     from.product)});
+  }
+
+  try {
+    CheckNotSelfCopy(source, destination, job, TablesInScope(source, job));
+  } catch (const Error& e) {
+    report.findings.push_back({Severity::kBlocker, "same database", "", "", e.message()});
+  }
+}
+
 }  // namespace
 
 const char* SeverityName(Severity severity) {
@@ -361,27 +539,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   report.readers = std::max(options.readers, 1);
   const EndpointInfo& from = source.info();
   const EndpointInfo& to = destination.info();
-  report.pair_supported = from.traits.copies && to.traits.copies;
-  if (!report.pair_supported) {
-    report.findings.push_back(
-        {Severity::kBlocker, "pair", "", "",
-         fmt::format("ferry does not copy from {} to {}: it copies between PostgreSQL, "
-                     "MariaDB/MySQL and SQLite",
-                     from.product, to.product)});
-  }
-  // Engine-wide properties that only some values trip over: said once, not per column.
-  if (!from.traits.enforces_declared_types && to.traits.enforces_declared_types) {
-    report.findings.push_back(
-        {Severity::kWarning, "lossy type", "", "",
-         "SQLite does not enforce declared column types: a value stored with another type "
-         "than its column declares (text in an INTEGER column, say) is refused, naming its row"});
-  }
-
-  try {
-    CheckNotSelfCopy(source, destination, job, TablesInScope(source, job));
-  } catch (const Error& e) {
-    report.findings.push_back({Severity::kBlocker, "same database", "", "", e.message()});
-  }
+  CheckPair(source, destination, job, report);
   std::vector<Table> tables;
   Plan clone_plan;  // what `ferry run` would clone the schema for (same engine)
   clone_plan.data_only = job.data_only;
@@ -424,167 +582,20 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
       report.findings.insert(report.findings.end(), key_findings.begin(), key_findings.end());
     }
 
-    // Every column's mapping, where the plan stops at the first unmappable one: a blocker for
-    // each type the destination cannot hold, a warning for each that may refuse some values.
-    std::vector<std::pair<std::string, std::string>> reported;  // column, message
-    auto lossy = [&](const Column& c, const ColumnType& d) {
-      if (c.type.kind == TypeKind::kUnsupported && from.engine == to.engine) return;
-      if (!c.generated.empty() && from.engine == to.engine) return;  // computed, not copied
-      // Columns with the same risks are one rule (text containing NUL, say).
-      std::string risks;
-      for (const std::string& risk : FitRisks(c.type, d, from.limits, to.limits)) {
-        risks += (risks.empty() ? "" : "; ") + risk;
-      }
-      if (risks.empty()) return;
-      grouped.Add("lossy type", "ferry would refuse (naming the row) " + risks, shown, c.name,
-                  fmt::format("{} here, {} at the destination{}", c.type.native, d.native,
-                              exists ? " (existing table)" : ""));
-    };
     if (!exists && plan.strategy != Strategy::kSkip && from.engine != to.engine) {
-      for (const Column& c : table->columns) {
-        if (!c.domain_check.empty() && PortableCheck(c.domain_check, "x").empty()) {
-          grouped.Add("domain check",
-                      fmt::format("domain checks written in {}'s own terms are not carried (the "
-                                  "column gets the domain's base type; recreate the check in {} "
-                                  "if it is needed)",
-                                  from.product, to.product),
-                      shown, c.name, c.domain + ": CHECK " + c.domain_check);
-        }
-        if (c.generated.empty()) continue;
-        grouped.Add("generated column",
-                    fmt::format("generated columns are copied as values into plain columns ({} "
-                                "cannot compute an expression written for {}; recreate the "
-                                "generation there if it is needed)",
-                                to.product, from.product),
-                    shown, c.name, c.generated);
-      }
-      if (table->partitioned) {
-        grouped.Add("partitioned table",
-                    fmt::format("partitioned tables are copied as one table holding every "
-                                "partition's rows (their partitions are not copied again; {} "
-                                "gets no partitioning)",
-                                to.product),
-                    shown, "", "");
-      }
-      if (table->inheritance_parent || !table->inherits.empty()) {
-        grouped.Add("inheritance",
-                    "tables of an inheritance hierarchy are copied as separate tables, each with "
-                    "its own rows only (a parent is read ONLY itself); the inheritance itself is "
-                    "not recreated",
-                    shown, "", "");
-      }
+      NoteNotCarried(*table, shown, from, to, grouped);
     }
     if (!exists && mapped && plan.strategy != Strategy::kSkip) {
-      // Key columns the destination had to narrow to fit its key: measured at the source.
-      for (size_t i = 0; i < copy.source_columns.size(); ++i) {
-        const Column& s = table->columns[size_t(copy.source_columns[i])];
-        const Column& d = copy.destination.columns[size_t(copy.destination_columns[i])];
-        const ColumnType mapped_type = destination.MapType(s.type, from.engine);
-        if (d.type.native == mapped_type.native || d.type.length < 0) continue;
-        int64_t longest = 0;
-        try {
-          longest = source.LongestValue(*table, copy.source_columns[i]);
-        } catch (const Error& e) {
-          report.findings.push_back({Severity::kWarning, "key length", shown, s.name,
-                                     "could not measure the column's longest value: " +
-                                         e.message()});
-          continue;
-        }
-        if (longest > d.type.length) {
-          report.findings.push_back(
-              {Severity::kBlocker, "key length", shown, s.name,
-               fmt::format("primary key column {} becomes {} to fit {}'s key length limit, but "
-                           "the source holds a value of {} {}: shorten it, or key the table "
-                           "differently in a job file",
-                           s.name, d.type.native, to.product, longest,
-                           StorageOf(s.type) == Storage::kBytes ? "bytes" : "characters")});
-        } else {
-          grouped.Add("key length",
-                      fmt::format("primary key columns are made shorter to fit {}'s key length "
-                                  "limit; every source value fits",
-                                  to.product),
-                      shown, s.name, fmt::format("{}, longest value {}", d.type.native, longest));
-        }
-      }
+      CheckKeyLengths(source, destination, *table, copy, shown, report.findings, grouped);
     }
-    if (!exists && plan.strategy != Strategy::kSkip) {
-      for (const Column& c : table->columns) {
-        try {
-          lossy(c, destination.MapType(c.type, from.engine));
-        } catch (const Error& e) {
-          reported.emplace_back(c.name, e.message());
-          report.findings.push_back({Severity::kBlocker, "type", shown, c.name,
-                                     fmt::format("column {}: {}", c.name, e.message())});
-        }
-      }
-    }
-    for (const Error& e : problems) {
-      const std::string& column = e.context().column;
-      if (std::find(reported.begin(), reported.end(), std::pair{column, e.message()}) !=
-          reported.end()) {
-        continue;
-      }
-      std::string kind = e.code() == ErrorCode::kUsage ? "write mode"
-                         : !exists                     ? "type"
-                         : mapped                      ? "destination rows"
-                                                       : "destination shape";
-      report.findings.push_back({Severity::kBlocker, kind, shown, column, e.message()});
-    }
-
-    if (exists && mapped && plan.strategy != Strategy::kSkip) {
-      for (const ColumnPairing& pair : PairColumns(copy))
-        lossy(*pair.source, pair.destination->type);
-    }
+    CheckColumnTypes(destination, from, to, *table, copy, problems, exists, plan.strategy == Strategy::kSkip,
+                     shown, report.findings, grouped);
     if (mapped && !exists && to.column_names_fold_case) {
-      for (size_t i = 0; i < plan.columns.size(); ++i) {
-        for (size_t j = i + 1; j < plan.columns.size(); ++j) {
-          if (Lower(plan.columns[i].destination) == Lower(plan.columns[j].destination)) {
-            report.findings.push_back(
-                {Severity::kBlocker, "name collision", shown, plan.columns[j].source,
-                 fmt::format("columns {} and {} would both become column {} of {}: {} compares "
-                             "column names ignoring case (rename one in a job file)",
-                             plan.columns[i].source, plan.columns[j].source,
-                             plan.columns[i].destination, DisplayName(plan.destination),
-                             to.product)});
-          }
-        }
-      }
+      CheckColumnCollisions(plan, shown, to, report.findings);
     }
 
     if (plan.strategy != Strategy::kSkip) {
-      auto lacks = [&](Endpoint& end, const TableName& on, Privilege privilege) {
-        std::optional<bool> has;
-        if (privilege == Privilege::kCreate) {
-          auto cached = can_create.find(on.schema);
-          if (cached == can_create.end()) {
-            cached = can_create.emplace(on.schema, end.HasPrivilege(on, privilege)).first;
-          }
-          has = cached->second;
-        } else {
-          has = end.HasPrivilege(on, privilege);
-        }
-        return has.has_value() && !*has;
-      };
-      if (lacks(source, name, Privilege::kSelect)) {
-        report.findings.push_back({Severity::kBlocker, "privilege", shown, "",
-                                   fmt::format("the source user may not SELECT from {}", shown)});
-      }
-      std::vector<Privilege> needed;
-      if (!exists) needed.push_back(Privilege::kCreate);
-      if (exists && !job.schema_only) needed.push_back(Privilege::kInsert);
-      if (exists && plan.write_mode == WriteMode::kTruncate) needed.push_back(Privilege::kTruncate);
-      for (Privilege p : needed) {
-        if (!lacks(destination, plan.destination, p)) continue;
-        report.findings.push_back(
-            {Severity::kBlocker, "privilege", shown, "",
-             p == Privilege::kCreate
-                 ? fmt::format("the destination user may not CREATE tables in schema {} (for {}), "
-                               "or the schema does not exist",
-                               plan.destination.schema, DisplayName(plan.destination))
-                 : fmt::format("the destination user may not {} {}{}", PrivilegeName(p),
-                               p == Privilege::kInsert ? "into " : "",
-                               DisplayName(plan.destination))});
-      }
+      CheckPrivileges(source, destination, job, name, plan, exists, can_create, report.findings);
     }
     if (options.scan && mapped && plan.strategy != Strategy::kSkip) {
       ScanTable(source, *table, copy, from, to, report.findings);
@@ -619,63 +630,14 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
                 "summary lists them too)",
                 shown, "", fmt::format("{} to {}", fk.name, DisplayName(fk.references)));
   }
-  // Views, routines, triggers, sequences and events stay behind when the engine changes: listed
-  // once per kind, so the DBA knows what to recreate.
   if (from.engine != to.engine && report.pair_supported) {
-    std::vector<std::string> schemas;
-    for (const TableName& name : scope) {
-      if (std::find(schemas.begin(), schemas.end(), name.schema) == schemas.end()) {
-        schemas.push_back(name.schema);
-      }
-    }
-    for (const std::string& schema : schemas) {
-      for (const auto& [kind, object] : source.OtherObjects(schema)) {
-        grouped.Add("not carried",
-                    fmt::format("{}s are not carried from {} to {}; recreate them there if they "
-                                "are needed",
-                                kind, from.product, to.product),
-                    object, "", "", kind + "s");
-      }
-    }
+    NoteOtherObjects(source, scope, from, to, grouped);
   }
   grouped.AppendTo(report.findings);
 
-  // Two source tables landing on one destination table: exactly, or once the destination folds
-  // case. A case-sensitive MariaDB still takes both, but a dump or replica on a server with
-  // lower_case_table_names (Windows, macOS) would not.
-  for (size_t i = 0; i < report.tables.size(); ++i) {
-    for (size_t j = i + 1; j < report.tables.size(); ++j) {
-      const TableName& a = report.tables[i].destination;
-      const TableName& b = report.tables[j].destination;
-      const bool same = a == b;
-      const bool folded = Lower(a.schema) == Lower(b.schema) && Lower(a.name) == Lower(b.name);
-      if (!same && !folded) continue;
-      const bool blocks = same || to.table_names_fold_case;
-      if (!blocks && !to.traits.table_case_folding_is_setting) continue;
-      report.findings.push_back(
-          {blocks ? Severity::kBlocker : Severity::kWarning, "name collision",
-           DisplayName(report.tables[j].source), "",
-           fmt::format("source tables {} and {} would both be copied into {}{}",
-                       DisplayName(report.tables[i].source), DisplayName(report.tables[j].source),
-                       DisplayName(a),
-                       same     ? ""
-                       : blocks ? fmt::format(" ({} compares table names ignoring case; rename one "
-                                              "in a job file)",
-                                              to.product)
-                                : " on a server with lower_case_table_names set (this one keeps "
-                                  "them apart)")});
-    }
-  }
+  CheckTableCollisions(to, report);
 
-  std::map<std::string, SchemaCheck> schemas;
-  for (const TableCheck& t : report.tables) {
-    SchemaCheck& s = schemas[t.source.schema];
-    s.name = t.source.schema;
-    s.tables += 1;
-    s.estimated_rows += std::max<int64_t>(t.estimated_rows, 0);
-    s.estimated_bytes += std::max<int64_t>(t.estimated_bytes, 0);
-  }
-  for (auto& [name, s] : schemas) report.schemas.push_back(s);
+  SumSchemas(report);
 
   std::vector<Table> readable;
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -684,79 +646,6 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   report.sample = SampleReads(source, readable, options, report.findings);
   Estimate(report, tables, report.sample);
   return report;
-}
-
-std::string CheckReportToJson(const CheckReport& r) {
-  using nlohmann::ordered_json;
-  auto end = [](const EndCheck& e) {
-    return ordered_json{{"connection", e.display},
-                        {"engine", e.engine},
-                        {"product", e.product},
-                        {"version", e.version}};
-  };
-  auto name = [](const TableName& n) {
-    return ordered_json{{"schema", n.schema}, {"name", n.name}};
-  };
-  ordered_json out;
-  out["source"] = end(r.source);
-  out["destination"] = end(r.destination);
-  out["pair_supported"] = r.pair_supported;
-  out["blocked"] = r.blockers() > 0;
-  out["blockers"] = r.blockers();
-  out["warnings"] = r.warnings();
-  out["schemas"] = ordered_json::array();
-  for (const SchemaCheck& s : r.schemas) {
-    out["schemas"].push_back({{"name", s.name},
-                              {"tables", s.tables},
-                              {"estimated_rows", s.estimated_rows},
-                              {"estimated_bytes", s.estimated_bytes}});
-  }
-  out["tables"] = ordered_json::array();
-  for (const TableCheck& t : r.tables) {
-    ordered_json j{{"source", name(t.source)},
-                   {"destination", name(t.destination)},
-                   {"destination_exists", t.destination_exists},
-                   {"estimated_rows", t.estimated_rows},
-                   {"estimated_bytes", t.estimated_bytes},
-                   {"key", t.key},
-                   {"key_note", t.key_note},
-                   {"split_key", t.split_key},
-                   {"strategy", StrategyName(t.strategy)},
-                   {"why", t.why},
-                   {"partitions", t.partitions},
-                   {"sampled", t.sampled},
-                   {"sync_mode", t.sync_mode},
-                   {"sync_note", t.sync_note}};
-    j["estimated_seconds"] =
-        t.estimated_seconds >= 0 ? ordered_json(t.estimated_seconds) : ordered_json(nullptr);
-    out["tables"].push_back(std::move(j));
-  }
-  out["findings"] = ordered_json::array();
-  for (const Finding& f : r.findings) {
-    out["findings"].push_back({{"severity", SeverityName(f.severity)},
-                               {"kind", f.kind},
-                               {"table", f.table},
-                               {"column", f.column},
-                               {"message", f.message}});
-  }
-  out["estimate"] = {
-      {"note",
-       "an estimate: one stream's read rate measured on a short sample, extrapolated by "
-       "the catalog's table sizes; writing, indexes and the network can make the copy "
-       "slower"},
-      {"sample_tables",
-       [&] {
-         ordered_json names = ordered_json::array();
-         for (const TableName& t : r.sample.tables) names.push_back(DisplayName(t));
-         return names;
-       }()},
-      {"sample_rows", r.sample.rows},
-      {"sample_seconds", r.sample.seconds},
-      {"bytes_per_second", r.sample.bytes_per_second},
-      {"readers", r.readers},
-      {"seconds",
-       r.estimated_seconds >= 0 ? ordered_json(r.estimated_seconds) : ordered_json(nullptr)}};
-  return out.dump(2) + "\n";
 }
 
 }  // namespace ferry

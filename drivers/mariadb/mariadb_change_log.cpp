@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
+#include "copier/backoff.hpp"
 #include "copier/error.hpp"
 #include "drivers/mariadb/mariadb_dialect.hpp"
 #include "drivers/sql/change_log.hpp"
@@ -66,7 +69,8 @@ class MariaDbChangeLog final : public ChangeLogEngine {
     // it waits, new writers queue behind it, and one of them may hold a row lock that a
     // writer ahead of it waits for: a cycle through InnoDB that the metadata-lock deadlock
     // detector does not see, which only this lock's giving up breaks. So it gives up soon
-    // and tries again, within the same overall wait.
+    // and, after a short pause that lets the queue move, tries again within the same overall
+    // wait.
     constexpr int kTries = 5;
     s.Execute(fmt::format("SET SESSION lock_wait_timeout = {}",
                           std::max(1, lock_wait_seconds / kTries)));
@@ -77,6 +81,7 @@ class MariaDbChangeLog final : public ChangeLogEngine {
       } catch (const Error&) {
         if (attempt == kTries) throw;
       }
+      std::this_thread::sleep_for(BackoffDelay(std::chrono::milliseconds(50), attempt));
     }
     try {
       auto rows = s.Query(max_sql);

@@ -1,6 +1,5 @@
 #include "drivers/mariadb/mariadb_params.hpp"
 
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <charconv>
@@ -64,27 +63,6 @@ bool ParseUnsigned(const std::string& text, unsigned* out) {
 }
 
 }  // namespace
-
-std::string ReadOdbcIni(const std::string& dsn, const std::string& key) {
-  // odbcinst's reader, which searches the user's and the system's odbc.ini exactly as the
-  // driver manager does. Resolved at run time: ferry links libodbc, which does not export it,
-  // and libodbcinst ships with every unixODBC install.
-  using Reader = int (*)(const char*, const char*, const char*, char*, int, const char*);
-  static const Reader reader = [] {
-    void* library = dlopen("libodbcinst.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!library) library = dlopen("libodbcinst.so", RTLD_NOW | RTLD_LOCAL);
-    return library ? reinterpret_cast<Reader>(dlsym(library, "SQLGetPrivateProfileString"))
-                   : nullptr;
-  }();
-  if (!reader) {
-    throw Error(ErrorCode::kMissingDriver,
-                "cannot read the data source's attributes from odbc.ini: libodbcinst.so.2 "
-                "(unixODBC) is not installed");
-  }
-  char value[1024] = {0};
-  int n = reader(dsn.c_str(), key.c_str(), "", value, int(sizeof value), "odbc.ini");
-  return n > 0 ? std::string(value, size_t(std::min<int>(n, int(sizeof value) - 1))) : "";
-}
 
 std::optional<ConnectParams> ParamsFromOdbc(const std::string& odbc, std::string* why,
                                             const DsnReader& read_dsn) {

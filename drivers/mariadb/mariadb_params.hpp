@@ -4,6 +4,8 @@
 // odbc.ini, and attributes in the string win over the DSN's.
 #pragma once
 
+#include "drivers/connection_string.hpp"
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,9 +26,6 @@ struct ConnectParams {
   bool force_tls = false;
 };
 
-// Reads attribute `key` of data source `dsn` ("" when unset); the real one reads odbc.ini.
-using DsnReader = std::function<std::string(const std::string& dsn, const std::string& key)>;
-std::string ReadOdbcIni(const std::string& dsn, const std::string& key);
 
 // The libmariadb parameters for `odbc` (a full ODBC connection string, possibly "DSN=...;
 // Pwd=..."), or nullopt with the reason in *why when the string holds an attribute that changes

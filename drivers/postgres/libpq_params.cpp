@@ -1,6 +1,5 @@
 #include "drivers/postgres/libpq_params.hpp"
 
-#include <dlfcn.h>
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -61,27 +60,6 @@ void Set(ConnectParams& params, const std::string& keyword, const std::string& v
 }
 
 }  // namespace
-
-std::string ReadOdbcIni(const std::string& dsn, const std::string& key) {
-  // odbcinst's reader, which searches the user's and the system's odbc.ini as the driver
-  // manager does. Resolved at run time: ferry links libodbc, which does not export it, and
-  // libodbcinst ships with every unixODBC install.
-  using Reader = int (*)(const char*, const char*, const char*, char*, int, const char*);
-  static const Reader reader = [] {
-    void* library = dlopen("libodbcinst.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!library) library = dlopen("libodbcinst.so", RTLD_NOW | RTLD_LOCAL);
-    return library ? reinterpret_cast<Reader>(dlsym(library, "SQLGetPrivateProfileString"))
-                   : nullptr;
-  }();
-  if (!reader) {
-    throw Error(ErrorCode::kMissingDriver,
-                "cannot read the data source's attributes from odbc.ini: libodbcinst.so.2 "
-                "(unixODBC) is not installed");
-  }
-  char value[1024] = {0};
-  int n = reader(dsn.c_str(), key.c_str(), "", value, int(sizeof value), "odbc.ini");
-  return n > 0 ? std::string(value, strnlen(value, sizeof value)) : "";
-}
 
 ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn) {
   std::vector<std::pair<std::string, std::string>> given;  // lower-cased names

@@ -4,6 +4,8 @@
 // attributes come from odbc.ini, and attributes in the string win over the DSN's.
 #pragma once
 
+#include "drivers/connection_string.hpp"
+
 #include <functional>
 #include <string>
 #include <utility>
@@ -14,9 +16,6 @@ namespace ferry::pq {
 // libpq keyword/value pairs (host, port, dbname, user, password, sslmode, ...).
 using ConnectParams = std::vector<std::pair<std::string, std::string>>;
 
-// Reads attribute `key` of data source `dsn` ("" when unset); the real one reads odbc.ini.
-using DsnReader = std::function<std::string(const std::string& dsn, const std::string& key)>;
-std::string ReadOdbcIni(const std::string& dsn, const std::string& key);
 
 // The libpq parameters for `odbc` (a full ODBC connection string, possibly "DSN=...;Pwd=...").
 // Attributes whose names are libpq keywords (sslrootcert, keepalives, target_session_attrs...)

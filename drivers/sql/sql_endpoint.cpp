@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "copier/backoff.hpp"
 #include "copier/error.hpp"
 #include "drivers/run_store.hpp"
 
@@ -317,11 +318,11 @@ void SqlEndpoint::TruncateTable(const TableName& name) {
 namespace {
 
 // Each try waits this long for the table's locks; the pauses between tries grow from
-// kFirstPause, doubling, so a reader that ends within about half a minute lets the statement
+// kFirstPause, doubling (BackoffDelay), so a reader that ends within about half a minute lets the statement
 // through, and one that does not fails the table with its name instead of blocking the run.
 constexpr int kLockWaitSeconds = 2;
 constexpr int kLockTries = 4;
-constexpr double kFirstPause = 1.0;
+constexpr std::chrono::milliseconds kFirstPause{1000};
 
 }  // namespace
 
@@ -333,9 +334,9 @@ void SqlEndpoint::RunWithLockWaits(const TableName& name, const std::string& wha
     return;
   }
   const std::string shown = DisplayName(name);
-  double pause = kFirstPause;
   double waited = 0;
   for (int attempt = 1;; ++attempt) {
+    const std::chrono::milliseconds pause = BackoffDelay(kFirstPause, attempt);
     std::unique_ptr<SqlSession> session = OpenSqlSession();
     try {
       for (const std::string& limit : limits) session->Execute(limit);
@@ -367,11 +368,10 @@ void SqlEndpoint::RunWithLockWaits(const TableName& name, const std::string& wha
       NoticeWait(
           fmt::format("waiting to {} {}: other sessions hold locks on it (try {} of {}, "
                       "again in {:.0f} s):{}",
-                      what, shown, attempt, kLockTries, pause, list));
+                      what, shown, attempt, kLockTries, double(pause.count()) / 1000, list));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(int64_t(pause * 1000)));
-    waited += pause;
-    pause *= 2;
+    std::this_thread::sleep_for(pause);
+    waited += double(pause.count()) / 1000;
   }
 }
 

@@ -1,6 +1,7 @@
 // The part of an Endpoint that is the same whatever carries the SQL: catalog, type mapping and
-// DDL through the dialect on one catalog session. ODBC and native SQLite endpoints add readers
-// and writers.
+// DDL through the dialect on one catalog session. Each engine's endpoint (drivers/postgres,
+// drivers/mariadb, drivers/sqlite, and the plain ODBC one in drivers/odbc) adds its readers and
+// writers and the sessions they run on.
 #pragma once
 
 #include <memory>

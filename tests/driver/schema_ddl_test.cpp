@@ -1,5 +1,5 @@
 // The DDL each dialect writes for identity columns, indexes and foreign keys, and the names it
-// gives them (drivers/dialect.hpp), without a server: what the integration tests then run.
+// gives them (drivers/sql/dialect.hpp), without a server: what the integration tests then run.
 #include <catch2/catch.hpp>
 
 #include <string>

@@ -1,0 +1,116 @@
+#include "scheduler/check_scan.hpp"
+
+#include <fmt/format.h>
+
+#include <string>
+
+#include "copier/convert.hpp"
+#include "copier/error.hpp"
+
+namespace ferry {
+
+namespace {
+
+bool IsTextKind(TypeKind kind) {
+  return kind == TypeKind::kChar || kind == TypeKind::kVarchar || kind == TypeKind::kText ||
+         kind == TypeKind::kJson;
+}
+
+bool IsDateKind(TypeKind kind) {
+  return kind == TypeKind::kDate || kind == TypeKind::kTimestamp ||
+         kind == TypeKind::kTimestampTz;
+}
+
+}  // namespace
+
+// ferry check --scan for one table: the values each column holds that the destination refuses,
+// counted by the source server in one pass; each rule that finds some is a blocker.
+void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
+               const EndpointInfo& from, const EndpointInfo& to, std::vector<Finding>& findings) {
+  std::vector<ValueScan> scans;
+  std::vector<std::string> what;
+  for (size_t i = 0; i < copy.source_columns.size(); ++i) {
+    const int column = copy.source_columns[i];
+    const ColumnType& s = table.columns[size_t(column)].type;
+    const ColumnType& d = copy.destination.columns[size_t(copy.destination_columns[i])].type;
+    auto add = [&](ValueRule rule, const std::string& description, int64_t limit = 0,
+                   int64_t limit2 = 0) {
+      scans.push_back({column, rule, limit, limit2});
+      what.push_back(description);
+    };
+    if (s.kind == TypeKind::kReal || s.kind == TypeKind::kDouble) {
+      if (from.limits.float_nan && !to.limits.float_nan) add(ValueRule::kNaN, "NaN");
+      if (from.limits.float_infinity && !to.limits.float_infinity) {
+        add(ValueRule::kInfinity, "Infinity or -Infinity");
+      }
+    }
+    if (s.kind == TypeKind::kDecimal && from.limits.decimal_nan && !to.limits.decimal_nan) {
+      add(ValueRule::kNaN, "NaN");
+    }
+    if (IsTextKind(s.kind)) {
+      if (from.limits.nul_in_text && !to.limits.nul_in_text) add(ValueRule::kNul, "NUL (U+0000)");
+      // SQLite does not hold its text to the declared length.
+      const bool bounded = s.kind != TypeKind::kText && s.kind != TypeKind::kJson &&
+                           s.length > 0 && from.traits.enforces_declared_types;
+      if ((d.kind == TypeKind::kChar || d.kind == TypeKind::kVarchar) && d.length >= 0 &&
+          (!bounded || s.length > d.length)) {
+        add(ValueRule::kLongerThan,
+            fmt::format("text longer than {} characters ({})", d.length, d.native), d.length);
+      }
+      if (d.max_bytes >= 0) {
+        add(ValueRule::kBytesLongerThan,
+            fmt::format("text longer than {} bytes ({})", d.max_bytes, d.native), d.max_bytes);
+      }
+    }
+    if (StorageOf(s) == Storage::kBytes && StorageOf(d) == Storage::kBytes) {
+      const bool bounded =
+          s.kind != TypeKind::kBlob && s.length > 0 && from.traits.enforces_declared_types;
+      if ((d.kind == TypeKind::kBinary || d.kind == TypeKind::kVarbinary) && d.length >= 0 &&
+          (!bounded || s.length > d.length)) {
+        add(ValueRule::kBytesLongerThan,
+            fmt::format("values longer than {} bytes ({})", d.length, d.native), d.length);
+      }
+    }
+    if (IsDateKind(s.kind)) {
+      // PostgreSQL holds years far past 9999, BC years and infinity, whatever the limits say.
+      if (from.limits.unbounded_dates ? !to.limits.unbounded_dates
+                                      : to.limits.min_year > from.limits.min_year ||
+                                            to.limits.max_year < from.limits.max_year) {
+        add(ValueRule::kYearOutside,
+            fmt::format("dates outside the years {}..{}", to.limits.min_year, to.limits.max_year),
+            to.limits.min_year, to.limits.max_year);
+      }
+      if (from.limits.zero_dates && !to.limits.zero_dates) {
+        add(ValueRule::kZeroDate, "zero dates (0000-00-00, or a zero month or day)");
+      }
+    }
+  }
+  if (scans.empty()) return;
+  const std::string shown = DisplayName(table.name);
+  std::vector<ValueScanResult> results;
+  try {
+    results = source.ScanValues(table, scans);
+  } catch (const Error& e) {
+    findings.push_back({Severity::kWarning, "scan", shown, "",
+                        "the scan of the table's values failed: " + e.message()});
+    return;
+  }
+  const std::vector<int> key = table.RowKey();
+  for (size_t i = 0; i < scans.size() && i < results.size(); ++i) {
+    if (results[i].count <= 0) continue;
+    const std::string& column = table.columns[size_t(scans[i].column)].name;
+    std::string examples;
+    for (const std::string& e : results[i].examples) {
+      examples += (examples.empty() ? "" : ", ") + e;
+    }
+    findings.push_back(
+        {Severity::kBlocker, "refused values", shown, column,
+         fmt::format("column {} holds {} value{} {} refuses: {}{}", column, results[i].count,
+                     results[i].count == 1 ? "" : "s", to.product, what[i],
+                     examples.empty() ? ""
+                                      : fmt::format(" (e.g. rows with {} {})",
+                                                    table.columns[size_t(key[0])].name, examples))});
+  }
+}
+
+}  // namespace ferry
