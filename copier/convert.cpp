@@ -302,9 +302,58 @@ int64_t PowerOfTen(int n) {
   return p;
 }
 
+// A long value moves between text and bytes storage as it is (both are the value's bytes);
+// any other conversion would need the whole value in memory.
+bool CarryLong(const ColumnVector& in, size_t row, ColumnVector& out, std::string* reason) {
+  auto bytes = [](Storage s) { return s == Storage::kText || s == Storage::kBytes; };
+  if (bytes(in.storage()) && bytes(out.storage())) {
+    out.AppendLong(in.SharedLong(row));
+    return true;
+  }
+  *reason = fmt::format("a value of {} bytes is too long for ferry to convert to this column's type",
+                        in.ValueSize(row));
+  return false;
+}
+
+// Unfit for a long value (copier/batch.hpp): its bytes are read in pieces, once, only for the
+// checks that need them.
+std::string UnfitLong(const LongValue& value, const ColumnType& type, const ValueLimits& limits) {
+  const int64_t size = int64_t(value.size());
+  const bool text = type.kind == TypeKind::kChar || type.kind == TypeKind::kVarchar ||
+                    type.kind == TypeKind::kText || type.kind == TypeKind::kJson;
+  if (!text) {
+    if ((type.length >= 0 && size > type.length) || (type.max_bytes >= 0 && size > type.max_bytes)) {
+      return fmt::format("{} bytes do not fit {}", size, type.native);
+    }
+    return "";
+  }
+  if (type.max_bytes >= 0 && size > type.max_bytes) {
+    return fmt::format("{} bytes do not fit {}", size, type.native);
+  }
+  if (limits.nul_in_text && !limits.requires_utf8 && type.length < 0) return "";
+  Utf8Counter counter;
+  std::vector<char> piece(std::min<size_t>(value.size(), 4u << 20));
+  for (size_t at = 0; at < value.size(); at += piece.size()) {
+    const size_t n = std::min(piece.size(), value.size() - at);
+    value.Read(at, piece.data(), n);
+    counter.Add(std::string_view(piece.data(), n));
+  }
+  if (!limits.nul_in_text && counter.has_nul()) {
+    return "text holds a NUL character, which the destination cannot store";
+  }
+  std::optional<size_t> length = counter.Finish();
+  if (!length && limits.requires_utf8) return "text is not valid UTF-8";
+  // A value this long is beyond any char(n) whose trailing blanks could be dropped.
+  if (type.length >= 0 && int64_t(length.value_or(value.size())) > type.length) {
+    return fmt::format("{} characters do not fit {}", length.value_or(value.size()), type.native);
+  }
+  return "";
+}
+
 // Why the destination cannot hold out's value at `row`, or "" when it can.
 std::string Unfit(const ColumnVector& out, size_t row, const ColumnType& type,
                   const ValueLimits& limits) {
+  if (const LongValue* value = out.Long(row)) return UnfitLong(*value, type, limits);
   switch (type.kind) {
     case TypeKind::kInteger: {
       if (out.storage() == Storage::kUInt64) {
@@ -727,6 +776,11 @@ RowConverter::RowConverter(std::string table, std::vector<ColumnPairing> pairs, 
         for (size_t r = 0; r < rows; ++r) {
           if (in.IsNull(r)) {
             out.AppendNull();
+          } else if (in.has_long() && in.Long(r)) {
+            if (!CarryLong(in, r, out, &reason)) {
+              *failure = {r, reason};
+              return false;
+            }
           } else if (!ConvertDirect(in, r, out, &reason)) {
             *failure = {r, reason};
             return false;

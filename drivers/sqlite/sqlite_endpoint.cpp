@@ -17,6 +17,7 @@
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
 #include "copier/values.hpp"
+#include "drivers/long_values.hpp"
 #include "drivers/run_store.hpp"
 #include "drivers/sql_endpoint.hpp"
 #include "drivers/sqlite/sqlite_session.hpp"
@@ -244,9 +245,16 @@ class SqliteRowWriter final : public RowWriter {
   }
 
   void Write(const Batch& batch) override {
+    if (batch.has_long() && !LongBlobsOnly(batch)) {
+      // Long text (SQLite has no way to make room for text it is given in pieces): whole.
+      Write(WithLongValuesInMemory(batch));
+      return;
+    }
     sqlite3_stmt* stmt = statement_->get();
     char text[64];
+    std::vector<size_t> long_columns;
     for (size_t r = 0; r < batch.num_rows(); ++r) {
+      long_columns.clear();
       for (size_t i = 0; i < columns_.size(); ++i) {
         const ColumnVector& in = batch.column(i);
         const int p = int(i + 1);
@@ -277,6 +285,12 @@ class SqliteRowWriter final : public RowWriter {
             }
             case Storage::kBytes: {
               std::string_view v = in.Bytes(r);
+              if (in.has_long() && in.Long(r) && StreamsBlobs()) {
+                // Room for the value, written in pieces once the row has its rowid.
+                rc = sqlite3_bind_zeroblob64(stmt, p, in.Long(r)->size());
+                long_columns.push_back(i);
+                break;
+              }
               rc = sqlite3_bind_blob(stmt, p, v.empty() ? "" : v.data(), int(v.size()),
                                      SQLITE_STATIC);
               break;
@@ -313,6 +327,7 @@ class SqliteRowWriter final : public RowWriter {
       int rc = sqlite3_step(stmt);
       if (rc != SQLITE_DONE) Fail(batch, r, rc, "sqlite3_step");
       sqlite3_reset(stmt);
+      if (!long_columns.empty()) WriteLongValues(batch, r, long_columns);
     }
   }
 
@@ -338,6 +353,48 @@ class SqliteRowWriter final : public RowWriter {
   }
 
  private:
+  // Whether the batch's long values are all blobs this writer can write in pieces.
+  bool LongBlobsOnly(const Batch& batch) {
+    for (size_t i = 0; i < batch.num_columns(); ++i) {
+      const ColumnVector& c = batch.column(i);
+      if (c.has_long() && (c.storage() != Storage::kBytes || !StreamsBlobs())) return false;
+    }
+    return true;
+  }
+
+  // Incremental blob I/O needs the inserted row's rowid: a plain insert into a rowid table.
+  bool StreamsBlobs() {
+    if (!streams_blobs_) {
+      Statement query(session_, "SELECT wr FROM pragma_table_list WHERE schema = ? AND name = ?");
+      sqlite3_bind_text(query.get(), 1, Schema().c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(query.get(), 2, table_.name.name.c_str(), -1, SQLITE_TRANSIENT);
+      streams_blobs_ = !upsert_ && query.Step() == SQLITE_ROW &&
+                       sqlite3_column_int(query.get(), 0) == 0;
+    }
+    return *streams_blobs_;
+  }
+
+  std::string Schema() const { return table_.name.schema.empty() ? "main" : table_.name.schema; }
+
+  void WriteLongValues(const Batch& batch, size_t row, const std::vector<size_t>& positions) {
+    const sqlite3_int64 rowid = sqlite3_last_insert_rowid(session_.get());
+    for (size_t i : positions) {
+      const std::string& column = table_.columns[size_t(columns_[i])].name;
+      sqlite3_blob* blob = nullptr;
+      int rc = sqlite3_blob_open(session_.get(), Schema().c_str(), table_.name.name.c_str(),
+                                 column.c_str(), rowid, 1, &blob);
+      size_t at = 0;
+      if (rc == SQLITE_OK) {
+        ForEachPiece(*batch.column(i).Long(row), [&](std::string_view piece) {
+          if (rc == SQLITE_OK) rc = sqlite3_blob_write(blob, piece.data(), int(piece.size()), int(at));
+          at += piece.size();
+        });
+      }
+      sqlite3_blob_close(blob);
+      if (rc != SQLITE_OK) Fail(batch, row, rc, "sqlite3_blob_write");
+    }
+  }
+
   [[noreturn]] void Fail(const Batch& batch, size_t row, int rc, const char* call) {
     sqlite3_reset(statement_->get());
     try {
@@ -357,6 +414,7 @@ class SqliteRowWriter final : public RowWriter {
   std::vector<bool> with_zone_;
   std::optional<Statement> statement_;
   bool in_transaction_ = false;
+  std::optional<bool> streams_blobs_;
 };
 
 class SqliteReadSession final : public ReadSession {
