@@ -55,7 +55,7 @@ make_source() {
   case $1 in
     pg) pg -d "${db}_src" <<SQL
 CREATE TABLE big (id int PRIMARY KEY, b bytea, t text);
-CREATE TEMP TABLE piece AS SELECT string_agg(md5(random()::text), '') AS hex FROM generate_series(1, 32768);
+CREATE TEMP TABLE piece AS SELECT string_agg(md5(random()::text), '') AS hex FROM generate_series(1, 65536);
 INSERT INTO big SELECT 1, decode(repeat(hex, $MIB), 'hex'), 'small' FROM piece;
 INSERT INTO big SELECT 2, '\x0102'::bytea, repeat(hex, $((MIB / 2))) FROM piece;
 INSERT INTO big VALUES (3, '\x03', 'three');
@@ -83,11 +83,14 @@ hashes() {  # engine role: "id md5(b) md5(t)" per row
   case $1 in
     pg) pg -d "${db}_$2" -At -F ' ' -c "SELECT id, md5(b), md5(t) FROM big ORDER BY id" ;;
     mariadb) mdb -N -B "${db}_$2" -e "SELECT id, MD5(b), MD5(t) FROM big ORDER BY id" | tr '\t' ' ' ;;
-    sqlite) sqlite3 "$WORK/$2.sqlite" "SELECT id, hex(b), t FROM big ORDER BY id" |
-      while IFS='|' read -r id b t; do
-        printf '%s %s %s\n' "$id" "$(printf '%s' "$b" | xxd -r -p | md5sum | cut -d' ' -f1)" \
-          "$(printf '%s' "$t" | md5sum | cut -d' ' -f1)"
-      done ;;
+    sqlite) python3 - "$WORK/$2.sqlite" <<'PY' ;;
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.text_factory = bytes
+for i, b, t in db.execute("SELECT id, b, t FROM big ORDER BY id"):
+    h = lambda v: hashlib.md5(v).hexdigest() if v is not None else ""
+    print(i, h(b), h(t))
+PY
   esac
 }
 
@@ -105,12 +108,13 @@ for pair in $PAIRS; do
   start=$(date +%s.%N)
   if /usr/bin/time -f %M -o "$WORK/rss" "$FERRY" run --source "$(url "$src" src)" \
     --dest "$(url "$dst" dst)" --memory-limit "$LIMIT" >"$WORK/log" 2>&1; then
+    seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
     hashes "$dst" dst >"$WORK/got"
     if cmp -s "$WORK/want" "$WORK/got"; then verdict=exact; else verdict=DIFFERS; fi
   else
+    seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
     verdict="FAILED: $(tail -3 "$WORK/log" | tr "\n" " " | cut -c1-200)"
   fi
-  seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
   printf '%-18s %12s %9s  %s\n' "$src->$dst" "$(($(tail -1 "$WORK/rss") / 1024))" "$seconds" "$verdict"
   drop "$dst" dst
 done
