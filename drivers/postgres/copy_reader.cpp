@@ -22,7 +22,6 @@ constexpr const char* kSavepoint = "ferry_copy";
 bool MayBeLong(const ColumnType& type, std::optional<BinaryForm> form, size_t threshold) {
   if (form != BinaryForm::kBytes) return false;
   switch (type.kind) {
-    case TypeKind::kChar:
     case TypeKind::kVarchar:
     case TypeKind::kText:
     case TypeKind::kJson:
@@ -68,10 +67,13 @@ class CopyRowReader final : public RowReader {
       if (MayBeLong(c.type, form, threshold)) {
         // A long value stays out of the COPY (which libpq would hold whole, twice): the row's
         // location comes instead, and the value is read in pieces after the COPY.
-        const std::string test = fmt::format("octet_length({}) > {}", name, threshold);
+        // Measured as text (json has no octet_length of its own; text's cast is free).
+        const bool bytes = StorageOf(c.type) == Storage::kBytes;
+        const std::string measured = bytes ? name : name + "::text";
+        const std::string test = fmt::format("octet_length({}) > {}", measured, threshold);
         select += fmt::format("CASE WHEN {} THEN NULL ELSE {} END", test, name);
         long_test += (long_test.empty() ? "" : " OR ") + test;
-        long_columns_.push_back({i, name, StorageOf(c.type) == Storage::kBytes});
+        long_columns_.push_back({i, name, bytes});
       } else {
         select += name;
       }
@@ -193,7 +195,9 @@ class CopyRowReader final : public RowReader {
     const char* params[2] = {oid.c_str(), ctid.c_str()};
     const std::string where = " FROM " + rows_of_ + " WHERE tableoid = $1::oid AND ctid = $2::tid";
     std::string sql = "SELECT " + row_select_;
-    for (const LongColumn& c : long_columns_) sql += ", octet_length(" + c.name + ")::int8";
+    for (const LongColumn& c : long_columns_) {
+      sql += ", octet_length(" + c.name + (c.bytes ? "" : "::text") + ")::int8";
+    }
     pq::Result result = connection_.Check(
         pq::Result(PQexecParams(connection_.get(), (sql + where).c_str(), 2, nullptr, params,
                                 nullptr, nullptr, 1)),
