@@ -602,6 +602,10 @@ bool EncodeBinaryRows(const Batch& batch, const std::vector<BinaryForm>& forms, 
         p = Store32(p, 0xFFFFFFFFu);
         continue;
       }
+      if (in.has_long() && in.Long(r)) {  // bytes and text only: jsonb adds its version byte
+        p = Splice(in, r, forms[c] == BinaryForm::kJsonb ? 1 : 0, p, out, splices);
+        continue;
+      }
       switch (forms[c]) {
         case BinaryForm::kBool:
           p = Store32(p, 1);
@@ -646,10 +650,6 @@ bool EncodeBinaryRows(const Batch& batch, const std::vector<BinaryForm>& forms, 
           break;
         case BinaryForm::kBytes: {
           std::string_view v = in.Bytes(r);
-          if (in.has_long() && in.Long(r)) {
-            p = Splice(in, r, 0, p, out, splices);
-            break;
-          }
           p = Store32(p, uint32_t(v.size()));
           if (!v.empty()) std::memcpy(p, v.data(), v.size());
           p += v.size();
@@ -657,10 +657,6 @@ bool EncodeBinaryRows(const Batch& batch, const std::vector<BinaryForm>& forms, 
         }
         case BinaryForm::kJsonb: {
           std::string_view v = in.Bytes(r);
-          if (in.has_long() && in.Long(r)) {
-            p = Splice(in, r, 1, p, out, splices);
-            break;
-          }
           p = Store32(p, uint32_t(v.size() + 1));
           *p++ = 1;
           if (!v.empty()) std::memcpy(p, v.data(), v.size());
