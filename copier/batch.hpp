@@ -4,9 +4,11 @@
 // one byte arena with offsets, which is also the layout the binary COPY encoder wants.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,31 @@
 #include "copier/types.hpp"
 
 namespace ferry {
+
+// A value too long to hold in memory (longer than the reader's long-value threshold, see
+// LongValueThreshold): a reader keeps its bytes outside the batch (drivers/long_values.hpp spills
+// them to an unlinked file) and writers send them in pieces, so --memory-limit holds whatever
+// the values' sizes. Read-only once made; shared by the batches a value travels through.
+class LongValue {
+ public:
+  virtual ~LongValue() = default;
+  virtual size_t size() const = 0;
+  // Copies `length` bytes from `offset` (within size()) into `out`.
+  virtual void Read(size_t offset, char* out, size_t length) const = 0;
+};
+
+// Values longer than this many bytes travel as LongValues; the batch byte limit lowers it, so a
+// batch never holds a value much larger than the pool's share for one batch.
+inline size_t LongValueThreshold(size_t batch_max_bytes) {
+  return std::clamp<size_t>(batch_max_bytes, size_t(1) << 20, size_t(64) << 20);
+}
+
+// Where a long value's bytes go in a batch's wire bytes: a writer sends wire() up to `at`, then
+// the value, then goes on.
+struct WireSplice {
+  size_t at = 0;
+  std::shared_ptr<const LongValue> value;
+};
 
 class ColumnVector {
  public:
@@ -29,6 +56,34 @@ class ColumnVector {
   double Float(size_t row) const { return std::bit_cast<double>(fixed_[row]); }
   std::string_view Bytes(size_t row) const {
     return {bytes_.data() + offsets_[row], size_t(offsets_[row + 1] - offsets_[row])};
+  }
+  // Long values (see LongValue): a row holding one has no bytes here (Bytes() is empty).
+  bool has_long() const { return !long_.empty(); }
+  const LongValue* Long(size_t row) const {
+    if (long_.empty()) return nullptr;
+    auto at = std::lower_bound(long_.begin(), long_.end(), row,
+                               [](const LongEntry& e, size_t r) { return e.row < r; });
+    return at != long_.end() && at->row == row ? at->value.get() : nullptr;
+  }
+  std::shared_ptr<const LongValue> SharedLong(size_t row) const {
+    for (const LongEntry& e : long_) {
+      if (e.row == row) return e.value;
+    }
+    return nullptr;
+  }
+  // The value's length in bytes, long or not.
+  size_t ValueSize(size_t row) const {
+    const LongValue* value = Long(row);
+    return value ? value->size() : Bytes(row).size();
+  }
+  // Turns the last row (appended as NULL) into `value`.
+  void SetLastLong(std::shared_ptr<const LongValue> value) {
+    nulls_.back() = 0;
+    long_.push_back({nulls_.size() - 1, std::move(value)});
+  }
+  void AppendLong(std::shared_ptr<const LongValue> value) {
+    AppendNull();
+    SetLastLong(std::move(value));
   }
 
   void AppendNull() {
@@ -72,6 +127,7 @@ class ColumnVector {
     fixed_.assign(other.fixed_.begin(), other.fixed_.end());
     offsets_.assign(other.offsets_.begin(), other.offsets_.end());
     bytes_.assign(other.bytes_.begin(), other.bytes_.end());
+    long_ = other.long_;
   }
 
   // Exchanges contents with `other` (same storage): moves a column between batches for free.
@@ -80,6 +136,7 @@ class ColumnVector {
     fixed_.swap(other.fixed_);
     offsets_.swap(other.offsets_);
     bytes_.swap(other.bytes_);
+    long_.swap(other.long_);
   }
 
   void Clear() {
@@ -87,6 +144,7 @@ class ColumnVector {
     fixed_.clear();
     bytes_.clear();
     offsets_.resize(1);
+    long_.clear();
   }
   void Reserve(size_t rows) {
     nulls_.reserve(rows);
@@ -108,6 +166,11 @@ class ColumnVector {
   std::vector<int64_t> fixed_;
   std::vector<uint64_t> offsets_;
   std::vector<char> bytes_;
+  struct LongEntry {
+    size_t row;
+    std::shared_ptr<const LongValue> value;
+  };
+  std::vector<LongEntry> long_;  // by row
 };
 
 class Batch {
@@ -128,6 +191,10 @@ class Batch {
   const std::string& wire() const { return wire_; }
   size_t wire_rows() const { return wire_rows_; }
   void set_wire_rows(size_t rows) { wire_rows_ = rows; }
+  // Long values whose bytes belong in wire() (by increasing `at`).
+  std::vector<WireSplice>& splices() { return splices_; }
+  const std::vector<WireSplice>& splices() const { return splices_; }
+  bool has_long() const;
   ColumnVector& column(size_t i) { return columns_[i]; }
   const ColumnVector& column(size_t i) const { return columns_[i]; }
   size_t ByteSize() const;
@@ -136,6 +203,11 @@ class Batch {
   std::vector<ColumnVector> columns_;
   std::string wire_;
   size_t wire_rows_ = 0;
+  std::vector<WireSplice> splices_;
 };
+
+// A copy of `batch` in which every long value is held in memory like any other: for the paths
+// that do not stream long values (they then need the value's size in memory, as before).
+Batch WithLongValuesInMemory(const Batch& batch);
 
 }  // namespace ferry

@@ -107,6 +107,19 @@ bool BytesToUuid(const ColumnVector& in, size_t row, ColumnVector& out, std::str
   return true;
 }
 
+// A long value moves between text and bytes storage as it is (both are the value's bytes);
+// any other conversion would need the whole value in memory.
+bool CarryLong(const ColumnVector& in, size_t row, ColumnVector& out, std::string* reason) {
+  auto bytes = [](Storage s) { return s == Storage::kText || s == Storage::kBytes; };
+  if (bytes(in.storage()) && bytes(out.storage())) {
+    out.AppendLong(in.SharedLong(row));
+    return true;
+  }
+  *reason = fmt::format("a value of {} bytes is too long for ferry to convert to this column's type",
+                        in.ValueSize(row));
+  return false;
+}
+
 // A column converted value by value into another storage; false at the first value that has
 // no equal there, with its row and why.
 using ColumnConversion = std::function<bool(const ColumnVector& in, ColumnVector& out, size_t* row,
@@ -121,6 +134,11 @@ bool ConvertValues(const ColumnVector& in, ColumnVector& out, size_t* row, std::
   for (size_t r = 0; r < rows; ++r) {
     if (in.IsNull(r)) {
       out.AppendNull();
+    } else if (in.has_long() && in.Long(r)) {
+      if (!CarryLong(in, r, out, reason)) {
+        *row = r;
+        return false;
+      }
     } else if (!Convert(in, r, out, reason)) {
       *row = r;
       return false;
@@ -140,6 +158,11 @@ ColumnConversion ViaText(Storage from, Storage to, TypeKind to_kind) {
       if (in.IsNull(r)) {
         out.AppendNull();
         continue;
+      }
+      if (in.has_long() && in.Long(r)) {
+        if (CarryLong(in, r, out, reason)) continue;
+        *row = r;
+        return false;
       }
       const std::string text = format(in, r);
       if (parse(text, out)) continue;

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "copier/convert.hpp"
 #include "copier/values.hpp"
@@ -300,8 +302,71 @@ void AppendCanonical(const ColumnVector& c, size_t row, CanonicalForm form, std:
   }
 }
 
+namespace {
+
+// Feeds `data` to the row's hash state and, when there is one, the column's.
+void Feed(XXH64_state_t* row, XXH64_state_t* column, std::string_view data) {
+  XXH64_update(row, data.data(), data.size());
+  if (column) XXH64_update(column, data.data(), data.size());
+}
+
+struct StateDeleter {
+  void operator()(XXH64_state_t* state) const { XXH64_freeState(state); }
+};
+using State = std::unique_ptr<XXH64_state_t, StateDeleter>;
+
+State NewState() {
+  State state(XXH64_createState());
+  XXH64_reset(state.get(), 0);
+  return state;
+}
+
+}  // namespace
+
+// A row holding a long value (copier/batch.hpp): the same hash, over the same canonical bytes,
+// computed as a stream so the long value is read in pieces (whole only where its canonical form
+// rewrites it: padded text and JSON).
+uint64_t RowHasher::HashLong(const Batch& batch, size_t row, std::string& scratch,
+                             uint64_t* column_hashes) const {
+  State total = NewState();
+  std::vector<char> piece;
+  for (size_t i = 0; i < forms_.size(); ++i) {
+    const ColumnVector& c = batch.column(i);
+    State column = column_hashes ? NewState() : nullptr;
+    const LongValue* value = c.Long(row);
+    scratch.clear();
+    if (value && (forms_[i] == CanonicalForm::kText || forms_[i] == CanonicalForm::kBytes)) {
+      scratch.push_back(kValueMarker);
+      const uint32_t n = uint32_t(value->size());
+      for (int shift = 0; shift < 32; shift += 8) scratch.push_back(char((n >> shift) & 0xff));
+      Feed(total.get(), column.get(), scratch);
+      piece.resize(std::min<size_t>(value->size(), 4u << 20));
+      for (size_t at = 0; at < value->size(); at += piece.size()) {
+        const size_t length = std::min(piece.size(), value->size() - at);
+        value->Read(at, piece.data(), length);
+        Feed(total.get(), column.get(), std::string_view(piece.data(), length));
+      }
+    } else if (value) {
+      ColumnVector whole(c.storage());
+      value->Read(0, whole.AppendUninitialized(value->size()), value->size());
+      AppendCanonical(whole, 0, forms_[i], scratch);
+      Feed(total.get(), column.get(), scratch);
+    } else {
+      AppendCanonical(c, row, forms_[i], scratch);
+      Feed(total.get(), column.get(), scratch);
+    }
+    if (column_hashes) column_hashes[i] = XXH64_digest(column.get());
+  }
+  return XXH64_digest(total.get());
+}
+
 uint64_t RowHasher::Hash(const Batch& batch, size_t row, std::string& scratch,
                          uint64_t* column_hashes) const {
+  for (size_t i = 0; i < forms_.size(); ++i) {
+    if (batch.column(i).has_long() && batch.column(i).Long(row)) {
+      return HashLong(batch, row, scratch, column_hashes);
+    }
+  }
   scratch.clear();
   for (size_t i = 0; i < forms_.size(); ++i) {
     const size_t start = scratch.size();

@@ -58,6 +58,8 @@ class RowHasher {
            std::string& out) const;
 
  private:
+  uint64_t HashLong(const Batch& batch, size_t row, std::string& scratch,
+                    uint64_t* column_hashes) const;
   std::vector<CanonicalForm> forms_;
 };
 

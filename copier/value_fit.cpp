@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <vector>
 
 #include "copier/convert.hpp"
 #include "copier/value_text.hpp"
@@ -154,6 +156,41 @@ std::string UnfitTemporal(const ColumnVector& out, size_t row, const ColumnType&
   return "";
 }
 
+// Why a long value (copier/batch.hpp) does not fit, or "": its bytes are read in pieces, once,
+// only for the checks that need them.
+std::string UnfitLong(const LongValue& value, const ColumnType& type, const ValueLimits& limits) {
+  const int64_t size = int64_t(value.size());
+  const bool text = type.kind == TypeKind::kChar || type.kind == TypeKind::kVarchar ||
+                    type.kind == TypeKind::kText || type.kind == TypeKind::kJson;
+  if (!text) {
+    if ((type.length >= 0 && size > type.length) || (type.max_bytes >= 0 && size > type.max_bytes)) {
+      return fmt::format("{} bytes do not fit {}", size, type.native);
+    }
+    return "";
+  }
+  if (type.max_bytes >= 0 && size > type.max_bytes) {
+    return fmt::format("{} bytes do not fit {}", size, type.native);
+  }
+  if (limits.nul_in_text && !limits.requires_utf8 && type.length < 0) return "";
+  Utf8Counter counter;
+  std::vector<char> piece(std::min<size_t>(value.size(), 4u << 20));
+  for (size_t at = 0; at < value.size(); at += piece.size()) {
+    const size_t n = std::min(piece.size(), value.size() - at);
+    value.Read(at, piece.data(), n);
+    counter.Add(std::string_view(piece.data(), n));
+  }
+  if (!limits.nul_in_text && counter.has_nul()) {
+    return "text holds a NUL character, which the destination cannot store";
+  }
+  std::optional<size_t> length = counter.Finish();
+  if (!length && limits.requires_utf8) return "text is not valid UTF-8";
+  // A value this long is beyond any char(n) whose trailing blanks could be dropped.
+  if (type.length >= 0 && int64_t(length.value_or(value.size())) > type.length) {
+    return fmt::format("{} characters do not fit {}", length.value_or(value.size()), type.native);
+  }
+  return "";
+}
+
 // Runs `Unfit` ("" when a value fits) over a whole column: chosen once per column, so the check
 // itself is called directly, value after value.
 template <std::string (*Unfit)(const ColumnVector&, size_t, const ColumnType&, const ValueLimits&)>
@@ -162,7 +199,9 @@ bool CheckValues(const ColumnVector& column, const ColumnType& type, const Value
   const size_t rows = column.size();
   for (size_t r = 0; r < rows; ++r) {
     if (column.IsNull(r)) continue;
-    std::string why = Unfit(column, r, type, limits);
+    const LongValue* long_value = column.has_long() ? column.Long(r) : nullptr;
+    std::string why =
+        long_value ? UnfitLong(*long_value, type, limits) : Unfit(column, r, type, limits);
     if (!why.empty()) {
       *row = r;
       *reason = std::move(why);

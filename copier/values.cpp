@@ -356,6 +356,33 @@ std::optional<size_t> Utf8Length(std::string_view s) {
   return count;
 }
 
+void Utf8Counter::Add(std::string_view piece) {
+  if (!valid_) return;
+  if (piece.find('\0') != std::string_view::npos) has_nul_ = true;
+  std::string text = std::move(pending_);
+  text.append(piece);
+  // Keep back a trailing lead byte and its continuation bytes: the piece may end inside them.
+  size_t cut = text.size();
+  while (cut > 0 && text.size() - cut < 3 && (static_cast<unsigned char>(text[cut - 1]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  if (cut > 0 && static_cast<unsigned char>(text[cut - 1]) >= 0xC0) --cut;
+  pending_.assign(text, cut, std::string::npos);
+  std::optional<size_t> n = Utf8Length(std::string_view(text).substr(0, cut));
+  if (!n) {
+    valid_ = false;
+    return;
+  }
+  count_ += *n;
+}
+
+std::optional<size_t> Utf8Counter::Finish() {
+  if (!valid_) return std::nullopt;
+  std::optional<size_t> n = Utf8Length(pending_);
+  if (!n) return std::nullopt;
+  return count_ + *n;
+}
+
 std::string FormatDouble(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";

@@ -72,6 +72,21 @@ size_t FormatUuidTo(const unsigned char bytes[16], char* out);  // writes 36 byt
 // Number of Unicode code points in UTF-8 text; nullopt when the bytes are not valid UTF-8.
 std::optional<size_t> Utf8Length(std::string_view text);
 
+// Utf8Length of text given in pieces (a long value read a piece at a time), which may split a
+// character anywhere.
+class Utf8Counter {
+ public:
+  void Add(std::string_view piece);
+  std::optional<size_t> Finish();
+  bool has_nul() const { return has_nul_; }
+
+ private:
+  std::string pending_;  // a character split by the end of the last piece
+  size_t count_ = 0;
+  bool valid_ = true;
+  bool has_nul_ = false;
+};
+
 // Prints a double so that parsing it back gives the same double ("shortest round trip").
 std::string FormatDouble(double value);
 

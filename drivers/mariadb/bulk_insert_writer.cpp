@@ -5,6 +5,8 @@
 #include <cstring>
 
 #include "copier/values.hpp"
+#include "copier/convert.hpp"
+#include "drivers/long_values.hpp"
 #include "drivers/mariadb/write_support.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
 
@@ -170,8 +172,9 @@ class BulkInsertWriter final : public RowWriter {
     }
     // Upsert rides the same bulk arrays: MariaDB runs INSERT ... ON DUPLICATE KEY UPDATE for
     // every row of an array execution, so it costs one statement per batch as a plain load does.
-    const std::string sql = upsert_ ? dialect.UpsertSql(table_, columns_, request.upsert_key)
-                                    : dialect.InsertSql(table_, columns_);
+    sql_ = upsert_ ? dialect.UpsertSql(table_, columns_, request.upsert_key)
+                   : dialect.InsertSql(table_, columns_);
+    const std::string& sql = sql_;
     try {
       stmt_.reset(mysql_stmt_init(connection_.get()));
       if (!stmt_) connection_.Fail("mysql_stmt_init", "MariaDB could not allocate a statement");
@@ -187,14 +190,22 @@ class BulkInsertWriter final : public RowWriter {
   void Write(const Batch& batch) override {
     const size_t rows = batch.num_rows();
     if (rows == 0) return;
-    // Most batches fit one request whole; only a batch that does not is cut row by row.
-    size_t total = rows * fixed_row_bytes_;
-    for (size_t i : variable_) total += VariableBytes(batch.column(i), 0, rows);
-    if (total <= max_request_bytes_) {
-      Execute(batch, 0, rows);
+    if (batch.has_long()) {
+      WriteWithLongValues(batch);
       return;
     }
-    size_t begin = 0;
+    WriteRows(batch, 0, rows);
+  }
+
+  void WriteRows(const Batch& batch, size_t first, size_t rows) {
+    // Most batches fit one request whole; only a batch that does not is cut row by row.
+    size_t total = (rows - first) * fixed_row_bytes_;
+    for (size_t i : variable_) total += VariableBytes(batch.column(i), first, rows);
+    if (total <= max_request_bytes_) {
+      Execute(batch, first, rows);
+      return;
+    }
+    size_t begin = first;
     while (begin < rows) {
       // As many rows as fit the request budget, and always at least one.
       size_t end = begin, bytes = 0;
@@ -211,9 +222,13 @@ class BulkInsertWriter final : public RowWriter {
   }
 
   void Commit(const std::vector<std::string>& finish_sql) override {
+    long_stmt_.reset();
     transaction_.Commit(finish_sql);
   }
-  void Rollback() override { transaction_.Rollback(); }
+  void Rollback() override {
+    long_stmt_.reset();
+    transaction_.Rollback();
+  }
 
   std::string Method() const override {
     return upsert_ ? "bulk prepared insert ... on duplicate key update" : "bulk prepared insert";
@@ -254,12 +269,123 @@ class BulkInsertWriter final : public RowWriter {
     }
   }
 
+  // Rows without long values go in bulk as usual; each row with one is its own execution of
+  // the statement, its long values sent in pieces with mysql_stmt_send_long_data.
+  void WriteWithLongValues(const Batch& batch) {
+    size_t begin = 0;
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      bool has_long = false;
+      for (size_t i = 0; i < batch.num_columns() && !has_long; ++i) {
+        has_long = batch.column(i).has_long() && batch.column(i).Long(r);
+      }
+      if (!has_long) continue;
+      if (begin < r) WriteRows(batch, begin, r);
+      ExecuteLong(batch, r);
+      begin = r + 1;
+    }
+    if (begin < batch.num_rows()) WriteRows(batch, begin, batch.num_rows());
+  }
+
+  void ExecuteLong(const Batch& batch, size_t row) {
+    const StatementRows statement{&table_, &columns_, &key_positions_, &batch, row, 1};
+    if (!long_stmt_) {
+      long_stmt_.reset(mysql_stmt_init(connection_.get()));
+      if (!long_stmt_) connection_.Fail("mysql_stmt_init", "MariaDB could not allocate a statement");
+      if (mysql_stmt_prepare(long_stmt_.get(), sql_.data(), sql_.size()) != 0) {
+        throw MakeError(long_stmt_.get(), "mysql_stmt_prepare", "MariaDB refused the INSERT");
+      }
+    }
+    MYSQL_STMT* stmt = long_stmt_.get();
+    std::vector<MYSQL_BIND> binds(parameters_.size());
+    std::vector<my_bool> nulls(parameters_.size());
+    std::vector<size_t> long_positions;
+    for (size_t i = 0; i < parameters_.size(); ++i) {
+      Parameter& p = parameters_[i];
+      const ColumnVector& column = batch.column(i);
+      Fill(p, column, row, row + 1, binds_[i]);
+      MYSQL_BIND& b = binds[i];
+      std::memset(&b, 0, sizeof b);
+      b.buffer_type = p.type;
+      b.is_unsigned = p.storage == Storage::kUInt64;
+      nulls[i] = column.IsNull(row);
+      b.is_null = &nulls[i];
+      if (const LongValue* value = column.Long(row)) {
+        CheckPacket(*value, batch, row, i);
+        b.buffer_type = MYSQL_TYPE_LONG_BLOB;
+        long_positions.push_back(i);
+      } else if (!p.fixed.empty() && IsFixed(p.storage)) {
+        b.buffer = p.fixed.data();
+      } else if (p.storage == Storage::kDate || p.storage == Storage::kTime ||
+                 p.storage == Storage::kTimestamp) {
+        b.buffer = p.times.data();
+      } else {
+        b.buffer = const_cast<char*>(p.pointers[0]);
+        b.buffer_length = p.lengths[0];
+        b.length = p.lengths.data();
+      }
+    }
+    unsigned int one = 0;  // not an array execution
+    if (mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &one) != 0 ||
+        mysql_stmt_bind_param(stmt, binds.data()) != 0) {
+      Error error = MakeError(stmt, "mysql_stmt_bind_param", "binding a row failed");
+      error.WithTable(DisplayName(table_.name));
+      throw error;
+    }
+    for (size_t i : long_positions) {
+      ForEachPiece(*batch.column(i).Long(row), [&](std::string_view piece) {
+        if (mysql_stmt_send_long_data(stmt, unsigned(i), piece.data(), piece.size()) != 0) {
+          Error error = MakeError(stmt, "mysql_stmt_send_long_data", "sending a long value failed");
+          NameRow(error, statement);
+          throw error;
+        }
+      });
+    }
+    if (mysql_stmt_execute(stmt) != 0) {
+      Error error = MakeError(stmt, "mysql_stmt_execute", "MariaDB refused the row");
+      NameRow(error, statement);
+      throw error;
+    }
+    const unsigned warnings = mysql_warning_count(connection_.get());
+    if (warnings > 0 || (!upsert_ && mysql_stmt_affected_rows(stmt) != 1)) {
+      throw WarningsError(connection_, "MariaDB did not store the row as sent", statement,
+                          "mysql_stmt_execute");
+    }
+  }
+
+  static bool IsFixed(Storage storage) {
+    return storage == Storage::kBool || storage == Storage::kInt64 ||
+           storage == Storage::kUInt64 || storage == Storage::kFloat64;
+  }
+
+  // The server refuses a parameter longer than its max_allowed_packet only after taking every
+  // piece: say so first, naming the setting.
+  void CheckPacket(const LongValue& value, const Batch& batch, size_t row, size_t position) {
+    if (!max_packet_) {
+      std::vector<SqlSession::Row> rows = connection_.Query("SELECT @@max_allowed_packet");
+      max_packet_ = rows.empty() || !rows[0][0] ? 0 : std::stoull(*rows[0][0]);
+    }
+    if (*max_packet_ == 0 || value.size() <= *max_packet_) return;
+    ErrorContext context;
+    context.table = DisplayName(table_.name);
+    context.column = table_.columns[size_t(columns_[position])].name;
+    context.key = RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_), row);
+    throw Error(ErrorCode::kData,
+                fmt::format("a value of {} bytes is larger than the destination server's "
+                            "max_allowed_packet ({} bytes); raise max_allowed_packet on the "
+                            "destination server to copy it",
+                            value.size(), *max_packet_),
+                std::move(context));
+  }
+
   Connection& connection_;
   const Table& table_;
   std::vector<int> columns_;
   std::vector<int> key_positions_;
   bool upsert_;
   size_t max_request_bytes_;
+  std::string sql_;
+  StmtHandle long_stmt_;  // rows with long values; closed before the transaction ends
+  std::optional<uint64_t> max_packet_;
   std::vector<Parameter> parameters_;
   std::vector<size_t> variable_;  // parameters whose values vary in length
   size_t fixed_row_bytes_ = 0;    // request bytes of a row besides its variable-length values

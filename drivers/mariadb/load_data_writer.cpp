@@ -94,6 +94,7 @@ class LoadDataWriter final : public RowWriter {
 
   void Prepare(Batch& batch) const override {
     batch.wire().clear();
+    if (batch.has_long()) return;  // encoded whole by Write
     encoder_.Encode(batch, 0, batch.num_rows(), batch.wire());
     batch.set_wire_rows(batch.num_rows());
   }
@@ -101,6 +102,12 @@ class LoadDataWriter final : public RowWriter {
   void Write(const Batch& batch) override {
     const size_t rows = batch.num_rows();
     if (rows == 0) return;
+    // LOAD DATA takes rows as one stream of text: long values go in it whole (this path serves
+    // servers without bulk execution, MySQL's).
+    if (batch.has_long()) {
+      Write(WithLongValuesInMemory(batch));
+      return;
+    }
     std::string_view data;
     if (batch.wire_rows() == rows && !batch.wire().empty()) {
       data = batch.wire();

@@ -147,6 +147,11 @@ class OdbcRowWriter final : public RowWriter {
   }
 
   void Write(const Batch& batch) override {
+    // Parameter arrays bind whole values: long values (copier/batch.hpp) are read into memory.
+    if (batch.has_long()) {
+      Write(WithLongValuesInMemory(batch));
+      return;
+    }
     const size_t rows = batch.num_rows();
     std::vector<size_t> sizes(plans_.size());
     size_t begin = 0;

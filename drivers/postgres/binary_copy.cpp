@@ -540,8 +540,31 @@ bool EncodeNumeric(std::string_view text, std::string& out) {
   return n > 0;
 }
 
+namespace {
+
+// A long value's field: its length word (and jsonb's version byte), then a splice where the
+// writer sends the value's bytes.
+char* Splice(const ColumnVector& in, size_t row, int version, char* p, const std::string& out,
+             std::vector<WireSplice>* splices) {
+  std::shared_ptr<const LongValue> value = in.SharedLong(row);
+  if (!splices) {
+    throw Error(ErrorCode::kInternal, "a long value reached a COPY encoder that cannot splice it");
+  }
+  if (value->size() + size_t(version) > 0x7fffffffu) {
+    throw Error(ErrorCode::kData,
+                fmt::format("a value of {} bytes is longer than PostgreSQL's 1 GB limit for a field",
+                            value->size()));
+  }
+  p = Store32(p, uint32_t(value->size() + size_t(version)));
+  if (version) *p++ = char(version);
+  splices->push_back({size_t(p - out.data()), std::move(value)});
+  return p;
+}
+
+}  // namespace
+
 bool EncodeBinaryRows(const Batch& batch, const std::vector<BinaryForm>& forms, std::string& out,
-                      EncodeFailure* failure) {
+                      EncodeFailure* failure, std::vector<WireSplice>* splices) {
   const size_t rows = batch.num_rows();
   const size_t columns = forms.size();
   if (batch.num_columns() != columns) {
@@ -577,6 +600,10 @@ bool EncodeBinaryRows(const Batch& batch, const std::vector<BinaryForm>& forms, 
       const ColumnVector& in = batch.column(c);
       if (in.IsNull(r)) {
         p = Store32(p, 0xFFFFFFFFu);
+        continue;
+      }
+      if (in.has_long() && in.Long(r)) {  // bytes and text only: jsonb adds its version byte
+        p = Splice(in, r, forms[c] == BinaryForm::kJsonb ? 1 : 0, p, out, splices);
         continue;
       }
       switch (forms[c]) {

@@ -98,9 +98,10 @@ struct EncodeFailure {
 
 // Appends the batch's rows as binary tuples (no header or trailer). Column i of the batch has
 // StorageOf(destination type) storage and is encoded as forms[i]. False on a value that cannot
-// be encoded (malformed decimal text, a date beyond PostgreSQL's range).
+// be encoded (malformed decimal text, a date beyond PostgreSQL's range). A long value
+// (copier/batch.hpp) gets its length word in `out` and a splice in `splices` where its bytes go.
 bool EncodeBinaryRows(const Batch& batch, const std::vector<BinaryForm>& forms, std::string& out,
-                      EncodeFailure* failure);
+                      EncodeFailure* failure, std::vector<WireSplice>* splices = nullptr);
 
 // Appends the batch's rows in COPY text format (tab-separated, \N for NULL, backslash escapes).
 // with_zone[i] marks timestamptz columns, written with an explicit +00.

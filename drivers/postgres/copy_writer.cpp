@@ -5,6 +5,7 @@
 #include <deque>
 
 #include "copier/convert.hpp"
+#include "drivers/long_values.hpp"
 #include "drivers/postgres/binary_copy.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
 
@@ -122,7 +123,8 @@ class CopyRowWriter final : public RowWriter {
   void Prepare(Batch& batch) const override {
     if (pass_through_ || batch.num_columns() == 0) return;
     batch.wire().clear();
-    Encode(batch, batch.wire());
+    batch.splices().clear();
+    Encode(batch, batch.wire(), &batch.splices());
     batch.set_wire_rows(batch.num_rows());
   }
 
@@ -136,14 +138,17 @@ class CopyRowWriter final : public RowWriter {
                   ErrorContext{DisplayName(table_.name), "", "", ""});
     }
     const std::string* wire = &batch.wire();
+    const std::vector<WireSplice>* splices = &batch.splices();
     if (!pass_through_ && (batch.wire_rows() != rows || batch.wire().empty())) {
       scratch_.clear();
-      Encode(batch, scratch_);
+      scratch_splices_.clear();
+      Encode(batch, scratch_, &scratch_splices_);
       wire = &scratch_;
+      splices = &scratch_splices_;
     }
     Remember(batch);
     try {
-      Send(*wire);
+      SendSpliced(*wire, *splices);
       staged_bytes_ += wire->size();
       if (!merge_sql_.empty() && (staged_bytes_ >= kMergeBytes || lines_ >= kMergeRows)) {
         EndCopy();
@@ -200,13 +205,19 @@ class CopyRowWriter final : public RowWriter {
   }
 
  private:
-  void Encode(const Batch& batch, std::string& out) const {
+  void Encode(const Batch& batch, std::string& out, std::vector<WireSplice>* splices) const {
     if (text_) {
+      if (batch.has_long()) {
+        throw Error(ErrorCode::kData,
+                    "a value longer than the long-value threshold cannot go through text COPY "
+                    "(a column of this table has no binary COPY form in ferry)",
+                    ErrorContext{DisplayName(table_.name), "", "", ""});
+      }
       EncodeTextRows(batch, with_zone_, out);
       return;
     }
     EncodeFailure failure;
-    if (!EncodeBinaryRows(batch, forms_, out, &failure)) {
+    if (!EncodeBinaryRows(batch, forms_, out, &failure, splices)) {
       ErrorContext context;
       context.table = DisplayName(table_.name);
       context.column = table_.columns[size_t(columns_[failure.column])].name;
@@ -256,13 +267,26 @@ class CopyRowWriter final : public RowWriter {
     }
   }
 
+  // Sends wire bytes with long values spliced in, a piece at a time.
+  void SendSpliced(std::string_view wire, const std::vector<WireSplice>& splices) {
+    size_t from = 0;
+    for (const WireSplice& splice : splices) {
+      Send(wire.substr(from, splice.at - from));
+      ForEachPiece(*splice.value, [this](std::string_view piece) { Send(piece); });
+      staged_bytes_ += splice.value->size();
+      from = splice.at;
+    }
+    Send(wire.substr(from));
+  }
+
   // Keeps what names the batch's rows if the server refuses one of them at Commit.
   void Remember(const Batch& batch) {
     Span span;
     span.first_line = lines_ + 1;
     span.rows = batch.num_rows();
     lines_ += span.rows;
-    if (!key_positions_.empty()) {
+    // Undecoded rows with long values spliced in cannot be walked for their keys.
+    if (!key_positions_.empty() && !(pass_through_ && !batch.splices().empty())) {
       span.keys.emplace(key_storages_);
       if (pass_through_) {
         // The rows are undecoded tuples: decode their key fields only.
@@ -322,6 +346,7 @@ class CopyRowWriter final : public RowWriter {
   bool in_transaction_ = false;
   bool in_copy_ = false;
   std::string scratch_;
+  std::vector<WireSplice> scratch_splices_;
   uint64_t lines_ = 0;
   std::deque<Span> spans_;
   size_t key_bytes_ = 0;

@@ -18,9 +18,11 @@
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
 #include "copier/values.hpp"
+#include "drivers/long_values.hpp"
 #include "drivers/run_store.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
 #include "drivers/odbc/odbc_endpoint.hpp"
+#include "drivers/sqlite/sqlite_blobs.hpp"
 #include "drivers/sqlite/sqlite_session.hpp"
 
 namespace ferry {
@@ -145,8 +147,11 @@ class SqliteRowReader final : public RowReader {
         columns_(request.columns),
         limits_(request.limits) {
     for (int column : columns_) storages_.push_back(StorageOf(table_.columns[size_t(column)].type));
-    const std::string sql = dialect.SelectSql(table_, columns_, request.unit.range);
+    std::string sql = dialect.SelectSql(table_, columns_, request.unit.range);
     try {
+      const bool blobs = std::find(storages_.begin(), storages_.end(), Storage::kBytes) !=
+                         storages_.end();
+      if (blobs && sqlite::IsRowidTable(session_, table_.name)) sql = LongValueSql(dialect, request.unit.range);
       statement_.emplace(session_, sql);
     } catch (Error& e) {
       e.WithTable(DisplayName(table_.name));
@@ -157,46 +162,29 @@ class SqliteRowReader final : public RowReader {
 
   bool Next(Batch& batch) override {
     batch.Reset(storages_);
-    if (done_) return false;
-    sqlite3_stmt* stmt = statement_->get();
-    const int columns = int(storages_.size());
+    if (done_ && long_rows_.empty()) return false;
     while (batch.num_rows() < limits_.max_rows && batch.ByteSize() < limits_.max_bytes) {
-      int rc;
+      int rc = SQLITE_DONE;
       try {
-        rc = statement_->Step();
+        if (!done_) rc = statement_->Step();
       } catch (Error& e) {
         e.WithTable(DisplayName(table_.name));
         throw;
       }
       if (rc == SQLITE_DONE) {
         done_ = true;
-        break;
+        // The rows the statement left out for their long values come now.
+        if (long_rows_.empty()) break;
+        ReadLongRow(long_rows_.back(), batch);
+        long_rows_.pop_back();
+        continue;
       }
-      std::string reason;
-      int bad_column = -1;
-      for (int c = 0; c < columns; ++c) {
-        ColumnVector& out = batch.column(size_t(c));
-        if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
-          out.AppendNull();
-          continue;
-        }
-        std::string why = ReadValue(stmt, c, out);
-        if (!why.empty()) {
-          out.AppendNull();
-          if (reason.empty()) {
-            reason = std::move(why);
-            bad_column = c;
-          }
-        }
+      sqlite3_stmt* stmt = statement_->get();
+      if (!long_columns_.empty() && sqlite3_column_type(stmt, int(storages_.size())) != SQLITE_NULL) {
+        long_rows_.push_back(sqlite3_column_int64(stmt, int(storages_.size())));
+        continue;
       }
-      if (!reason.empty()) {
-        ErrorContext context;
-        context.table = DisplayName(table_.name);
-        context.column = table_.columns[size_t(columns_[size_t(bad_column)])].name;
-        context.key = RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_),
-                                batch.num_rows() - 1);
-        throw Error(ErrorCode::kData, "cannot read value: " + reason, std::move(context));
-      }
+      ReadRow(stmt, batch);
     }
     return batch.num_rows() > 0;
   }
@@ -204,6 +192,93 @@ class SqliteRowReader final : public RowReader {
   std::string Method() const override { return "SQLite statement"; }
 
  private:
+  void ReadRow(sqlite3_stmt* stmt, Batch& batch) {
+    const int columns = int(storages_.size());
+    std::string reason;
+    int bad_column = -1;
+    for (int c = 0; c < columns; ++c) {
+      ColumnVector& out = batch.column(size_t(c));
+      if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+        out.AppendNull();
+        continue;
+      }
+      if ((out.storage() == Storage::kText || out.storage() == Storage::kBytes) &&
+          size_t(sqlite3_column_bytes(stmt, c)) > long_threshold_) {
+        // SQLite has read it whole already; the copy goes to a spill file, not the batch.
+        auto value = std::make_shared<SpillFile>();
+        value->Append(sqlite3_column_type(stmt, c) == SQLITE_BLOB
+                          ? std::string_view(static_cast<const char*>(sqlite3_column_blob(stmt, c)),
+                                             size_t(sqlite3_column_bytes(stmt, c)))
+                          : std::string_view(
+                                reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
+                                size_t(sqlite3_column_bytes(stmt, c))));
+        out.AppendLong(std::move(value));
+        continue;
+      }
+      std::string why = ReadValue(stmt, c, out);
+      if (!why.empty()) {
+        out.AppendNull();
+        if (reason.empty()) {
+          reason = std::move(why);
+          bad_column = c;
+        }
+      }
+    }
+    if (!reason.empty()) {
+      ErrorContext context;
+      context.table = DisplayName(table_.name);
+      context.column = table_.columns[size_t(columns_[size_t(bad_column)])].name;
+      context.key = RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_),
+                              batch.num_rows() - 1);
+      throw Error(ErrorCode::kData, "cannot read value: " + reason, std::move(context));
+    }
+  }
+
+
+  // Blobs over the long-value threshold are left out (stepping over them would read them whole
+  // into memory; typeof() and length() of a blob read only its header), with a last column giving
+  // their row's rowid. Long text is read whole: SQLite 3.40 cannot measure text without reading it.
+  std::string LongValueSql(const Dialect& dialect, const KeyRange& range) {
+    const size_t threshold = LongValueThreshold(limits_.max_bytes);
+    std::string select, test;
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      const std::string name = dialect.Quote(table_.columns[size_t(columns_[i])].name);
+      if (!select.empty()) select += ", ";
+      if (storages_[i] == Storage::kBytes) {
+        const std::string t =
+            fmt::format("(typeof({0}) = 'blob' AND length({0}) > {1})", name, threshold);
+        select += fmt::format("CASE WHEN {} THEN NULL ELSE {} END", t, name);
+        test += (test.empty() ? "" : " OR ") + t;
+        long_columns_.push_back(i);
+      } else {
+        select += name;
+      }
+    }
+    from_ = " FROM " + dialect.RowsOf(table_);
+    row_sql_ = "SELECT " + select + from_ + " WHERE rowid = ?";
+    if (!test.empty()) select += ", CASE WHEN " + test + " THEN rowid END";
+    const std::string where = dialect.RangePredicate(table_, range);
+    return "SELECT " + select + from_ + (where.empty() ? "" : " " + where);
+  }
+
+  void ReadLongRow(sqlite3_int64 rowid, Batch& batch) {
+    Statement row(session_, row_sql_);
+    sqlite3_bind_int64(row.get(), 1, rowid);
+    if (row.Step() != SQLITE_ROW) {
+      throw Error(ErrorCode::kDriver, "a row with a long value changed while the table was read",
+                  ErrorContext{DisplayName(table_.name), "", "", ""});
+    }
+    ReadRow(row.get(), batch);
+    for (size_t i : long_columns_) {
+      if (!batch.column(i).IsNull(batch.num_rows() - 1)) continue;
+      // A NULL (or not a blob) cannot be opened: the value is what the row query gave.
+      if (auto value = sqlite::ReadBlob(session_, table_.name,
+                                        table_.columns[size_t(columns_[i])].name, rowid)) {
+        batch.column(i).SetLastLong(std::move(value));
+      }
+    }
+  }
+
   Session& session_;
   const Table& table_;
   std::vector<int> columns_;
@@ -212,6 +287,10 @@ class SqliteRowReader final : public RowReader {
   std::vector<int> key_positions_;
   std::optional<Statement> statement_;
   bool done_ = false;
+  size_t long_threshold_ = LongValueThreshold(limits_.max_bytes);
+  std::vector<size_t> long_columns_;        // batch positions of blob columns
+  std::vector<sqlite3_int64> long_rows_;    // rowids of rows left out for their long values
+  std::string from_, row_sql_;
 };
 
 class SqliteRowWriter final : public RowWriter {
@@ -246,9 +325,16 @@ class SqliteRowWriter final : public RowWriter {
   }
 
   void Write(const Batch& batch) override {
+    if (batch.has_long() && !LongBlobsOnly(batch)) {
+      // Long text (SQLite has no way to make room for text it is given in pieces): whole.
+      Write(WithLongValuesInMemory(batch));
+      return;
+    }
     sqlite3_stmt* stmt = statement_->get();
     char text[64];
+    std::vector<size_t> long_columns;
     for (size_t r = 0; r < batch.num_rows(); ++r) {
+      long_columns.clear();
       for (size_t i = 0; i < columns_.size(); ++i) {
         const ColumnVector& in = batch.column(i);
         const int p = int(i + 1);
@@ -279,6 +365,12 @@ class SqliteRowWriter final : public RowWriter {
             }
             case Storage::kBytes: {
               std::string_view v = in.Bytes(r);
+              if (in.has_long() && in.Long(r) && StreamsBlobs()) {
+                // Room for the value, written in pieces once the row has its rowid.
+                rc = sqlite3_bind_zeroblob64(stmt, p, in.Long(r)->size());
+                long_columns.push_back(i);
+                break;
+              }
               rc = sqlite3_bind_blob(stmt, p, v.empty() ? "" : v.data(), int(v.size()),
                                      SQLITE_STATIC);
               break;
@@ -315,6 +407,7 @@ class SqliteRowWriter final : public RowWriter {
       int rc = sqlite3_step(stmt);
       if (rc != SQLITE_DONE) Fail(batch, r, rc, "sqlite3_step");
       sqlite3_reset(stmt);
+      if (!long_columns.empty()) WriteLongValues(batch, r, long_columns);
     }
   }
 
@@ -340,6 +433,30 @@ class SqliteRowWriter final : public RowWriter {
   }
 
  private:
+  // Whether the batch's long values are all blobs this writer can write in pieces.
+  bool LongBlobsOnly(const Batch& batch) {
+    for (size_t i = 0; i < batch.num_columns(); ++i) {
+      const ColumnVector& c = batch.column(i);
+      if (c.has_long() && (c.storage() != Storage::kBytes || !StreamsBlobs())) return false;
+    }
+    return true;
+  }
+
+  // Incremental blob I/O needs the inserted row's rowid: a plain insert into a rowid table.
+  bool StreamsBlobs() {
+    if (!streams_blobs_) streams_blobs_ = !upsert_ && sqlite::IsRowidTable(session_, table_.name);
+    return *streams_blobs_;
+  }
+
+  void WriteLongValues(const Batch& batch, size_t row, const std::vector<size_t>& positions) {
+    const sqlite3_int64 rowid = sqlite3_last_insert_rowid(session_.get());
+    for (size_t i : positions) {
+      const int rc = sqlite::WriteBlob(session_, table_.name, table_.columns[size_t(columns_[i])].name,
+                                       rowid, *batch.column(i).Long(row));
+      if (rc != SQLITE_OK) Fail(batch, row, rc, "sqlite3_blob_write");
+    }
+  }
+
   [[noreturn]] void Fail(const Batch& batch, size_t row, int rc, const char* call) {
     sqlite3_reset(statement_->get());
     try {
@@ -359,6 +476,7 @@ class SqliteRowWriter final : public RowWriter {
   std::vector<bool> with_zone_;
   std::optional<Statement> statement_;
   bool in_transaction_ = false;
+  std::optional<bool> streams_blobs_;
 };
 
 class SqliteReadSession final : public ReadSession {
