@@ -15,6 +15,7 @@
 #include "copier/error.hpp"
 #include "copier/work_unit.hpp"
 #include "drivers/odbc/connection.hpp"
+#include "drivers/open.hpp"
 #include "drivers/sql_session.hpp"
 
 namespace ferry {
@@ -320,7 +321,9 @@ class Dialect {
 // Runs DigestSql on `session` (inside whatever transaction it is in) and reads its row.
 ServerDigest RunDigest(SqlSession& session, const Dialect& dialect, const DigestRequest& request);
 
-std::unique_ptr<Dialect> MakePostgresDialect();
+// `toast_compression`: EndpointOptions::pg_toast_compression.
+std::unique_ptr<Dialect> MakePostgresDialect(
+    const std::string& toast_compression = EndpointOptions::kDefaultToastCompression);
 std::unique_ptr<Dialect> MakeMariaDbDialect();
 std::unique_ptr<Dialect> MakeSqliteDialect();
 

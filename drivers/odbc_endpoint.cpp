@@ -297,10 +297,12 @@ std::unique_ptr<WriteSession> OdbcEndpoint::OpenWriteSession() {
 
 namespace {
 
-std::unique_ptr<Dialect> DialectFor(const std::string& dbms_name) {
+std::unique_ptr<Dialect> DialectFor(const std::string& dbms_name, const EndpointOptions& options) {
   std::string name;
   for (char c : dbms_name) name += char(std::tolower(static_cast<unsigned char>(c)));
-  if (name.find("postgres") != std::string::npos) return MakePostgresDialect();
+  if (name.find("postgres") != std::string::npos) {
+    return MakePostgresDialect(options.pg_toast_compression);
+  }
   if (name.find("mariadb") != std::string::npos || name.find("mysql") != std::string::npos) {
     return MakeMariaDbDialect();
   }
@@ -311,24 +313,25 @@ std::unique_ptr<Dialect> DialectFor(const std::string& dbms_name) {
 }  // namespace
 
 std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
-                                       bool allow_inline_password) {
+                                       const EndpointOptions& endpoint_options) {
   const bool is_source = role != EndpointRole::kDestination;
   // A SQLite file is opened read-only as a source, unless ferry keeps change logs in it.
   const bool sqlite_read_only = role == EndpointRole::kSource;
   ConnectionOptions options;
   options.role = is_source ? "source" : "destination";
   options.password_env = is_source ? "FERRY_SOURCE_PASSWORD" : "FERRY_DEST_PASSWORD";
-  options.allow_inline_password = allow_inline_password;
+  options.allow_inline_password = endpoint_options.allow_inline_password;
   ResolvedConnection resolved = ResolveConnection(text, options);
   if (!resolved.sqlite_path.empty()) {
-    return OpenSqliteEndpoint(resolved.sqlite_path, sqlite_read_only, resolved.display);
+    return OpenSqliteEndpoint(resolved.sqlite_path, sqlite_read_only, resolved.display,
+                              endpoint_options.state_schema);
   }
 
   // Connect once to learn the engine, then again with the attributes its dialect needs
   // (they must be in the connection string: psqlODBC reads them only at connect time).
   auto probe = std::make_unique<odbc::Connection>(resolved.odbc, resolved.display);
   std::string dbms = probe->InfoString(SQL_DBMS_NAME);
-  std::unique_ptr<Dialect> dialect = DialectFor(dbms);
+  std::unique_ptr<Dialect> dialect = DialectFor(dbms, endpoint_options);
   if (!dialect) {
     throw Error(ErrorCode::kUsage,
                 fmt::format("{} is a {} server, which ferry does not support yet (PostgreSQL, "
@@ -338,12 +341,14 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
   if (dialect->engine() == Engine::kSQLite) {
     // An SQLite DSN or connection string: read the file natively (see sqlite_session.hpp).
     std::string path = probe->InfoString(SQL_DATABASE_NAME);
-    return OpenSqliteEndpoint(path, sqlite_read_only, resolved.display);
+    return OpenSqliteEndpoint(path, sqlite_read_only, resolved.display,
+                              endpoint_options.state_schema);
   }
   OdbcTarget session;
   session.is_source = is_source;
   session.display = resolved.display;
   session.odbc = resolved.odbc;
+  session.options = endpoint_options;
   for (const auto& [key, value] : dialect->ConnectionAttributes(is_source)) {
     session.odbc = WithAttribute(session.odbc, key, value);
   }
@@ -359,6 +364,7 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
   info.product = catalog->InfoString(SQL_DBMS_NAME);
   info.version = catalog->InfoString(SQL_DBMS_VER);
   info.display = session.display;
+  info.state_schema = endpoint_options.state_schema;
   SQLUINTEGER getdata = catalog->InfoUInt(SQL_GETDATA_EXTENSIONS);
   bool can_position =
       (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND) && dialect->CanPositionInRowset();

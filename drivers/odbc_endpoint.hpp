@@ -7,16 +7,18 @@
 #include <string>
 
 #include "drivers/odbc/connection.hpp"
+#include "drivers/open.hpp"
 #include "drivers/sql_endpoint.hpp"
 
 namespace ferry {
 
 // Where an ODBC endpoint connects: the full connection string (may hold a password) and
-// how to show it.
+// how to show it, and what the user chose about it.
 struct OdbcTarget {
   std::string odbc;
   std::string display;
   bool is_source = true;
+  EndpointOptions options;
 };
 
 // Everything an ODBC endpoint is made of, gathered by OpenEndpoint.

@@ -17,9 +17,13 @@
 
 namespace ferry {
 
+// DefaultWorkers() stays within these.
+inline constexpr int kFewestDefaultWorkers = 2;
+inline constexpr int kMostDefaultWorkers = 8;
+
 struct EngineOptions {
-  int readers = 2;
-  int writers = 2;
+  int readers = kFewestDefaultWorkers;
+  int writers = kFewestDefaultWorkers;
   BatchLimits limits;
   // Bytes the batch pool may take; batch_bytes is lowered to fit when needed.
   size_t memory_limit = 256u << 20;

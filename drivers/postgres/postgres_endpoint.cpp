@@ -71,7 +71,8 @@ std::string RegclassLiteral(const Dialect& dialect, const TableName& name) {
 }  // namespace
 
 std::optional<SchemaDump> PostgresEndpoint::DumpSchema(const SchemaRequest& request) {
-  return pg::DumpSchema(params_, info().version, catalog(), request, info().display);
+  return pg::DumpSchema(params_, info().version, catalog(), request, info().display,
+                        target().options.pg_dump);
 }
 
 std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaDump& dump) {

@@ -538,7 +538,8 @@ class SqliteEndpoint final : public SqlEndpoint {
 }  // namespace
 
 std::unique_ptr<Endpoint> OpenSqliteEndpoint(const std::string& path, bool is_source,
-                                             const std::string& display) {
+                                             const std::string& display,
+                                             const std::string& state_schema) {
   auto dialect = MakeSqliteDialect();
   auto catalog = std::make_unique<Session>(path, is_source, display);
   dialect->SetUpSession(*catalog, is_source);
@@ -546,6 +547,7 @@ std::unique_ptr<Endpoint> OpenSqliteEndpoint(const std::string& path, bool is_so
   info.product = "SQLite";
   info.version = sqlite3_libversion();
   info.display = display;
+  info.state_schema = state_schema;
   // A second writer would wait on the database lock for as long as the first holds it.
   info.max_write_sessions = 1;
   return std::make_unique<SqliteEndpoint>(path, is_source, std::move(dialect), std::move(catalog),

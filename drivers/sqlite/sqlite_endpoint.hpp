@@ -8,7 +8,9 @@
 
 namespace ferry {
 
+// `state_schema`: EndpointInfo::state_schema.
 std::unique_ptr<Endpoint> OpenSqliteEndpoint(const std::string& path, bool is_source,
-                                             const std::string& display);
+                                             const std::string& display,
+                                             const std::string& state_schema);
 
 }  // namespace ferry
