@@ -291,8 +291,13 @@ std::vector<pid_t> FerryPids(const TestDatabase& db) {
   while (dirent* entry = readdir(dir)) {
     pid_t pid = pid_t(std::atoi(entry->d_name));
     if (pid <= 0) continue;
-    std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string cmdline;
+    try {
+      std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline");
+      cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::exception&) {
+      continue;  // the process ended while it was read (ESRCH)
+    }
     if (cmdline.rfind(FERRY_BINARY, 0) == 0 && cmdline.find(db.name()) != std::string::npos) {
       found.push_back(pid);
     }
