@@ -90,6 +90,9 @@ struct EndpointInfo {
   std::string version;         // e.g. "15.18"
   std::string default_schema;  // where bare table names live
   std::string display;         // the connection with secrets removed, for messages
+  // Where ferry keeps its run state here, as the user chose it (--state-schema): a schema, or a
+  // database on MariaDB; "" for the engine's own place.
+  std::string state_schema;
   // The database itself, as its server identifies it ("" when unknown): PostgreSQL's cluster
   // system identifier and the database's oid, MariaDB's host, port and data directory and the
   // database, a SQLite file's device and inode. Equal at both ends means one database, however
@@ -249,6 +252,8 @@ enum class Consistency {
   kSnapshot,  // every reader sees one snapshot where the engine can share it
   kNone,      // each reader reads what is committed when it reads (a stopped source)
 };
+// Copies and comparisons both start from it (tools/option_table.cpp says why).
+inline constexpr Consistency kDefaultConsistency = Consistency::kSnapshot;
 
 class Endpoint {
  public:

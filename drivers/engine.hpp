@@ -23,6 +23,28 @@ enum class EndpointRole {
   kTrackedSource,
 };
 
+// What the user chose about one end beyond where it is. tools/ fills it from its options table
+// (each field is an option with an environment twin there); drivers read no setting from the
+// environment (only the passwords and unixODBC's own variables), so an endpoint opened
+// in-process behaves as its fields say.
+struct EndpointOptions {
+  bool allow_inline_password = false;  // accept a password written in the connection text
+  // A destination's run state: a schema (PostgreSQL) or a database (MariaDB); empty: the
+  // engine's own place (Dialect::DefaultStateSchema).
+  std::string state_schema;
+  // PostgreSQL destination sessions' default_toast_compression: lz4, pglz, or server (keep the
+  // server's default). The reason for lz4 is in drivers/postgres/postgres_dialect.cpp.
+  std::string pg_toast_compression = kDefaultToastCompression;
+  // How a MariaDB/MySQL destination is written: bulk, load-data or odbc; empty: the fastest the
+  // server allows (bulk prepared inserts, else LOAD DATA LOCAL, else ODBC parameter arrays).
+  std::string mariadb_write_method;
+  // The pg_dump a PostgreSQL schema clone runs; empty: the newest installed that can read the
+  // server (pg_dump refuses servers newer than itself).
+  std::string pg_dump;
+
+  static constexpr const char* kDefaultToastCompression = "lz4";
+};
+
 // One URL scheme: "postgresql://user@host:port/db" for a server reached through its ODBC
 // driver, "sqlite:path" for a file the engine opens itself.
 struct UrlScheme {
@@ -39,6 +61,7 @@ struct EngineTarget {
   std::string display;
   std::string file;
   EndpointRole role = EndpointRole::kSource;
+  EndpointOptions options;
   std::unique_ptr<odbc::Connection> probe;
 };
 

@@ -34,17 +34,18 @@ const EngineFactory* EngineOfProduct(const std::string& dbms_name) {
 }  // namespace
 
 std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
-                                       bool allow_inline_password) {
+                                       const EndpointOptions& endpoint_options) {
   const bool is_source = role != EndpointRole::kDestination;
   ConnectionOptions options;
   options.role = is_source ? "source" : "destination";
   options.password_env = is_source ? "FERRY_SOURCE_PASSWORD" : "FERRY_DEST_PASSWORD";
-  options.allow_inline_password = allow_inline_password;
+  options.allow_inline_password = endpoint_options.allow_inline_password;
   ResolvedConnection resolved = ResolveConnection(text, options);
   EngineTarget target;
   target.odbc = resolved.odbc;
   target.display = resolved.display;
   target.role = role;
+  target.options = endpoint_options;
   if (!resolved.file.empty()) {
     const EngineFactory* engine = EngineOfScheme(resolved.scheme);
     if (!engine) throw Error(ErrorCode::kInternal, "no engine opens " + resolved.scheme + ": URLs");

@@ -16,6 +16,12 @@ namespace ferry {
 // answers. Throws Error(kConnection, kMissingDriver or kUsage) with the connection's display
 // form, never its password.
 std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
-                                       bool allow_inline_password = false);
+                                       const EndpointOptions& options);
+inline std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
+                                              bool allow_inline_password = false) {
+  EndpointOptions options;
+  options.allow_inline_password = allow_inline_password;
+  return OpenEndpoint(text, role, options);
+}
 
 }  // namespace ferry

@@ -25,7 +25,7 @@ namespace ferry {
 struct CopyOptions {
   EngineOptions engine;
   PartitionOptions partitions;
-  Consistency consistency = Consistency::kSnapshot;
+  Consistency consistency = kDefaultConsistency;
   bool explain_only = false;  // plan and print, copy nothing
   // Create primary keys before loading even where building them afterwards is faster.
   bool keys_first = false;

@@ -677,7 +677,7 @@ class CopyEngine {
 
 int DefaultWorkers() {
   unsigned cores = std::thread::hardware_concurrency();
-  return int(std::clamp<unsigned>(cores / 2, 2, 8));
+  return int(std::clamp<unsigned>(cores / 2, kFewestDefaultWorkers, kMostDefaultWorkers));
 }
 
 std::vector<UnitResult> RunPipeline(Endpoint& source, Endpoint& destination,

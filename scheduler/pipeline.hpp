@@ -18,6 +18,10 @@
 
 namespace ferry {
 
+// DefaultWorkers() stays within these.
+inline constexpr int kFewestDefaultWorkers = 2;
+inline constexpr int kMostDefaultWorkers = 8;
+
 // Hooks for the crash tests, off unless set (tools/ reads FERRY_TEST_CRASH once at startup):
 // the process ends (exit 86, no cleanup, as kill -9 would) at the Nth unit commit of a run,
 // between the unit's last write and its commit, or right after the commit.
@@ -27,8 +31,8 @@ struct TestHooks {
 };
 
 struct EngineOptions {
-  int readers = 2;
-  int writers = 2;
+  int readers = kFewestDefaultWorkers;
+  int writers = kFewestDefaultWorkers;
   BatchLimits limits;
   // Bytes the batch pool may take; batch_bytes is lowered to fit when needed.
   size_t memory_limit = 256u << 20;

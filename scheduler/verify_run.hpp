@@ -34,9 +34,9 @@ const char* HashPathName(HashPath path);
 
 struct VerifyOptions {
   // Comparison workers; each holds one source and one destination connection.
-  int workers = 2;
+  int workers = kFewestDefaultWorkers;
   BatchLimits limits;
-  Consistency consistency = Consistency::kSnapshot;
+  Consistency consistency = kDefaultConsistency;
   PartitionOptions partitions;  // only for plans whose partition count was edited
   // Differences listed per kind and table; the counts are always complete.
   size_t max_keys = 10;

@@ -21,7 +21,7 @@ namespace {
 struct CheckFlags {
   CommonOptions common;
   bool json = false;
-  double sample_seconds = 1.0;
+  double sample_seconds = CheckOptions{}.sample_seconds;
   bool scan = false;
 };
 
@@ -120,9 +120,9 @@ int Check(const CheckFlags& flags) {
   InstallStopHandlers(OnStop::kAtOnce);
   Job job = BuildJob(flags.common);
   CopyOptions copy = BuildCopyOptions(flags.common, job);
-  auto source = OpenEndpoint(job.source, EndpointRole::kSource, flags.common.inline_password);
+  auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(flags.common));
   auto dest =
-      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
+      OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(flags.common));
   CheckOptions options;
   options.partitions = copy.partitions;
   options.readers = copy.engine.readers;
@@ -151,21 +151,15 @@ CommandAction AddCheckCommand(CLI::App& app) {
       "warnings (types that may refuse some values, tables without a key). Exit status 0 when "
       "nothing blocks the copy (warnings allowed), 4 when something does, 2 for bad options, 3 "
       "when a server cannot be reached");
-  AddScopeOptions(check, flags->common);
-  AddEngineOptions(check, flags->common);
-  check->add_flag("--json", flags->json, "Print the report as JSON");
-  check->add_flag("--scan", flags->scan,
-                  "Also read every table once (aggregate queries run by the source server) and "
-                  "count per column the values the destination will refuse: NaN and infinities "
-                  "into MariaDB, NUL into PostgreSQL, text longer than its destination column, "
-                  "dates out of range, MariaDB zero dates; each is a blocker with example keys");
-  check
-      ->add_option("--sample-seconds", flags->sample_seconds,
-                   "Read each of the 3 largest tables for at most this long (default 1; 0 reads "
-                   "nothing and gives no time estimate)")
-      ->capture_default_str();
-  return [check, flags]() -> int {
+  auto options = std::make_shared<CommandOptions>(check, Command::kCheck);
+  AddCommonOptions(*options, flags->common);
+  options->Add("--json", flags->json);
+  options->Add("--scan", flags->scan);
+  options->Add("--sample-seconds", flags->sample_seconds);
+  options->Finish();
+  return [check, flags, options]() -> int {
     if (!*check) return -1;
+    options->ApplyEnvironment();
     return Check(*flags);
   };
 }

@@ -18,5 +18,6 @@ CommandAction AddStatusCommand(CLI::App& app);
 CommandAction AddResetCommand(CLI::App& app);
 CommandAction AddTrackCommand(CLI::App& app);
 CommandAction AddSyncCommand(CLI::App& app);
+CommandAction AddHelpOptionsCommand(CLI::App& app);
 
 }  // namespace ferry

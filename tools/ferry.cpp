@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<CommandAction> commands = {
       AddRunCommand(app),    AddPlanCommand(app),  AddCheckCommand(app), AddVerifyCommand(app),
-      AddStatusCommand(app), AddResetCommand(app), AddTrackCommand(app), AddSyncCommand(app)};
+      AddStatusCommand(app), AddResetCommand(app), AddTrackCommand(app), AddSyncCommand(app),
+      AddHelpOptionsCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

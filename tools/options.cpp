@@ -10,89 +10,56 @@
 
 namespace ferry {
 
-void AddScopeOptions(CLI::App* c, CommonOptions& o) {
-  c->add_option("--job,-j", o.job_file,
-                "YAML job file: source, destination, scope, renames, per-table overrides and "
-                "engine settings (flags and environment variables override it)")
-      ->envname("FERRY_JOB");
-  c->add_option("--source,-s", o.source,
-                "Source: ODBC connection string, DSN name, or URL (postgresql://user@host:"
-                "port/db, mysql://user@host:port/db, sqlite:path)")
-      ->envname("FERRY_SOURCE");
-  c->add_option("--dest,-d", o.dest, "Destination, in the same forms as --source")
-      ->envname("FERRY_DEST");
-  c->add_option("--include,-i", o.include,
-                "Copy tables matching PATTERN (table or schema.table, * wildcards, \\* and "
-                "\"quoted\" parts literal); repeatable. Default: every table in the source's "
-                "default schema");
-  c->add_option("--exclude,-x", o.exclude, "Skip tables matching PATTERN; repeatable");
-  auto* truncate = c->add_flag("--truncate", o.truncate,
-                               "Empty destination tables that already hold rows first");
-  auto* append =
-      c->add_flag("--append", o.append, "Add to destination tables that already hold rows");
-  auto* mode = c->add_option("--write-mode", o.write_mode,
-                             "create (default: refuse tables that hold rows), truncate, append or "
-                             "upsert (insert or update by key)")
-                   ->check(CLI::IsMember({"create", "truncate", "append", "upsert"}))
-                   ->envname("FERRY_WRITE_MODE");
-  truncate->excludes(append)->excludes(mode);
-  append->excludes(mode);
-  auto* schema_only = c->add_flag("--schema-only", o.schema_only,
-                                  "Create tables, keys, indexes and foreign keys; copy no rows");
-  auto* data_only =
-      c->add_flag("--data-only", o.data_only, "Copy rows into tables that exist; create nothing");
-  schema_only->excludes(data_only);
-  c->add_flag("--password-on-command-line", o.inline_password,
-              "Accept a password written in --source/--dest (it shows in the process list; "
-              "prefer FERRY_SOURCE_PASSWORD / FERRY_DEST_PASSWORD or odbc.ini)");
+void AddCommonOptions(CommandOptions& c, CommonOptions& o) {
+  c.AddIfUsed("--job", o.job_file);
+  c.AddIfUsed("--source", o.source);
+  c.AddIfUsed("--dest", o.dest);
+  c.AddIfUsed("--include", o.include);
+  c.AddIfUsed("--exclude", o.exclude);
+  CLI::Option* truncate = c.AddIfUsed("--truncate", o.truncate);
+  CLI::Option* append = c.AddIfUsed("--append", o.append);
+  CLI::Option* mode = c.AddIfUsed("--write-mode", o.write_mode);
+  if (truncate && append && mode) {
+    truncate->excludes(append)->excludes(mode);
+    append->excludes(mode);
+  }
+  CLI::Option* schema_only = c.AddIfUsed("--schema-only", o.schema_only);
+  CLI::Option* data_only = c.AddIfUsed("--data-only", o.data_only);
+  if (schema_only && data_only) schema_only->excludes(data_only);
+  c.AddIfUsed("--password-on-command-line", o.inline_password);
+  c.AddIfUsed("--batch-rows", o.batch_rows);
+  c.AddIfUsed("--batch-bytes", o.batch_bytes);
+  c.AddIfUsed("--workers", o.workers);
+  c.AddIfUsed("--readers", o.readers);
+  c.AddIfUsed("--writers", o.writers);
+  c.AddIfUsed("--memory-limit", o.memory_limit);
+  c.AddIfUsed("--partitions", o.partitions);
+  c.AddIfUsed("--consistency", o.consistency);
+  c.AddIfUsed("--fail-fast", o.fail_fast);
+  c.AddIfUsed("--show-values", o.show_values);
+  c.AddIfUsed("--keys-first", o.keys_first);
+  c.AddIfUsed("--schema-from", o.schema_from);
+  c.AddIfUsed("--no-routines", o.no_routines);
+  c.AddIfUsed("--pg-dump", o.pg_dump);
+  c.AddIfUsed("--pg-toast-compression", o.pg_toast_compression);
+  c.AddIfUsed("--mariadb-write-method", o.mariadb_write_method);
+  c.AddIfUsed("--state-schema", o.state_schema);
 }
 
-void AddEngineOptions(CLI::App* c, CommonOptions& o) {
-  c->add_option("--batch-rows", o.batch_rows,
-                "Rows per batch (default 8192: large enough to amortise driver calls, small "
-                "enough to keep memory flat)")
-      ->envname("FERRY_BATCH_ROWS");
-  c->add_option("--batch-bytes", o.batch_bytes,
-                "Bytes per batch (default 16 MiB), whichever limit comes first")
-      ->envname("FERRY_BATCH_BYTES");
-  c->add_option("--workers,-w", o.workers,
-                "Readers and writers each (default: half the cores, 2 to 8: every stream also "
-                "costs the servers CPU)")
-      ->envname("FERRY_WORKERS");
-  c->add_option("--readers", o.readers, "Source connections reading in parallel")
-      ->envname("FERRY_READERS");
-  c->add_option("--writers", o.writers, "Destination connections writing in parallel")
-      ->envname("FERRY_WRITERS");
-  c->add_option("--memory-limit", o.memory_limit,
-                "Bytes the batch pool may hold (default 256 MiB); batches shrink to fit")
-      ->envname("FERRY_MEMORY_LIMIT");
-  c->add_option("--partitions", o.partitions,
-                "Cut every table into this many units (default: from its size, about 500,000 "
-                "rows or 128 MB each; small tables stay whole)")
-      ->envname("FERRY_PARTITIONS");
-  c->add_option("--consistency", o.consistency,
-                "snapshot (readers share one PostgreSQL snapshot; a consistent snapshot per "
-                "reader elsewhere) or none (a stopped source)")
-      ->check(CLI::IsMember({"snapshot", "none"}))
-      ->envname("FERRY_CONSISTENCY");
-  c->add_flag("--fail-fast", o.fail_fast, "Stop at the first table that fails");
-  c->add_flag("--keys-first", o.keys_first,
-              "Create primary keys before loading; by default PostgreSQL tables ferry creates "
-              "get theirs once their rows are in, which loads about 1.5x faster");
-  c->add_flag("--show-values", o.show_values,
-              "Print the data values errors are about (a value the destination refuses; verify: "
-              "the differing rows). Off by default, as logs travel where the data may not: a "
-              "refused value is described by its kind and size, and its row by its key")
-      ->envname("FERRY_SHOW_VALUES");
-  c->add_option("--schema-from", o.schema_from,
-                "tool (default: a same-engine copy into new tables clones the source's schema "
-                "with pg_dump, SHOW CREATE or sqlite_schema: types, sequences, views, routines, "
-                "triggers...) or ferry (create tables from ferry's own model, as across engines)")
-      ->check(CLI::IsMember({"tool", "ferry"}))
-      ->envname("FERRY_SCHEMA_FROM");
-  c->add_flag("--no-routines", o.no_routines,
-              "A schema clone leaves out functions, procedures, triggers and events")
-      ->envname("FERRY_NO_ROUTINES");
+EndpointOptions SourceOptions(const CommonOptions& o) {
+  EndpointOptions options;
+  options.allow_inline_password = o.inline_password;
+  options.pg_dump = o.pg_dump;
+  return options;
+}
+
+EndpointOptions DestinationOptions(const CommonOptions& o) {
+  EndpointOptions options;
+  options.allow_inline_password = o.inline_password;
+  options.state_schema = o.state_schema;
+  options.pg_toast_compression = o.pg_toast_compression;
+  options.mariadb_write_method = o.mariadb_write_method;
+  return options;
 }
 
 Job BuildJob(const CommonOptions& o) {
@@ -141,18 +108,20 @@ CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
   options.engine.memory_limit = pick(o.memory_limit, e.memory_limit, EngineOptions{}.memory_limit);
   options.engine.fail_fast = o.fail_fast;
   options.engine.test_hooks = StartupTestHooks();
-  options.partitions.units = pick(o.partitions, e.partitions, 0);
-  const std::string consistency = pick(o.consistency, e.consistency, std::string("snapshot"));
-  if (consistency != "snapshot" && consistency != "none") {
-    throw Error(ErrorCode::kUsage,
-                fmt::format("consistency '{}' is neither snapshot nor none", consistency));
+  options.partitions.units = pick(o.partitions, e.partitions, PartitionOptions{}.units);
+  if (const auto consistency = o.consistency ? o.consistency : e.consistency) {
+    if (*consistency != "snapshot" && *consistency != "none") {
+      throw Error(ErrorCode::kUsage,
+                  fmt::format("consistency '{}' is neither snapshot nor none", *consistency));
+    }
+    options.consistency = *consistency == "none" ? Consistency::kNone : Consistency::kSnapshot;
   }
-  options.consistency = consistency == "none" ? Consistency::kNone : Consistency::kSnapshot;
   options.keys_first = o.keys_first;
   // Process-wide: every converter and driver formats refused values through it.
   SetShowValues(o.show_values);
-  options.clone.from =
-      o.schema_from.value_or("tool") == "ferry" ? SchemaFrom::kFerry : SchemaFrom::kTool;
+  if (o.schema_from) {
+    options.clone.from = *o.schema_from == "ferry" ? SchemaFrom::kFerry : SchemaFrom::kTool;
+  }
   options.clone.routines = !o.no_routines;
   return options;
 }

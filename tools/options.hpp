@@ -1,7 +1,7 @@
-// The command-line options every copying command shares, in one struct: where from and to,
-// what is in scope, how it is written, and the engine's knobs. Each option has an
-// environment-variable twin, and each default its reason in the help text. Flags override the
-// environment, which overrides a job file.
+// The options the copying commands share, in one struct: where from and to, what is in scope,
+// how it is written, and the engine's knobs. Their names, help, defaults (with reasons) and
+// environment twins are rows of tools/option_table.cpp; each command adds the rows the table
+// gives it. Flags override the environment, which overrides a job file.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "copier/job.hpp"
+#include "drivers/open.hpp"
 #include "scheduler/copy_run.hpp"
+#include "tools/command_options.hpp"
 
 namespace ferry {
 
@@ -40,12 +42,20 @@ struct CommonOptions {
   bool show_values = false;  // print refused or differing values (copier/secrets.hpp)
   std::optional<std::string> schema_from;
   bool no_routines = false;
+  // The endpoints' own options (EndpointOptions).
+  std::string state_schema;
+  std::string pg_toast_compression = EndpointOptions{}.pg_toast_compression;
+  std::string mariadb_write_method;
+  std::string pg_dump;
 };
 
-// Registers the connection and scope options (check, plan, run) and the engine options (plan,
-// run) on `command`.
-void AddScopeOptions(CLI::App* command, CommonOptions& options);
-void AddEngineOptions(CLI::App* command, CommonOptions& options);
+// Adds those of these options the options table gives `command`; --truncate, --append and
+// --write-mode exclude each other, as --schema-only and --data-only do.
+void AddCommonOptions(CommandOptions& command, CommonOptions& options);
+
+// How to open each end: the destination's options go to the destination only.
+EndpointOptions SourceOptions(const CommonOptions& options);
+EndpointOptions DestinationOptions(const CommonOptions& options);
 
 // The job these options describe: a job file (when given) under the flags. Throws Error(kUsage)
 // for a missing source or destination, contradicting flags, or a bad job file.

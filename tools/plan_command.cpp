@@ -29,9 +29,9 @@ int MakePlan(const PlanFlags& flags) {
   InstallStopHandlers(OnStop::kAtOnce);
   Job job = BuildJob(flags.common);
   CopyOptions options = BuildCopyOptions(flags.common, job);
-  auto source = OpenEndpoint(job.source, EndpointRole::kSource, flags.common.inline_password);
+  auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(flags.common));
   auto dest =
-      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
+      OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(flags.common));
   job.source = WithoutSecrets(job.source);
   job.destination = WithoutSecrets(job.destination);
   Plan plan = BuildPlan(*source, *dest, job, options.partitions);
@@ -72,11 +72,13 @@ CommandAction AddPlanCommand(CLI::App& app) {
       "plan",
       "Write the plan of a copy (tables, column mapping, units and why, write modes, "
       "indexes, source shapes) as JSON; `ferry run --plan FILE` executes it");
-  AddScopeOptions(plan, flags->common);
-  AddEngineOptions(plan, flags->common);
-  plan->add_option("--output,-o", flags->output, "Write the plan to FILE (default: stdout)");
-  return [plan, flags]() -> int {
+  auto options = std::make_shared<CommandOptions>(plan, Command::kPlan);
+  AddCommonOptions(*options, flags->common);
+  options->Add("--output", flags->output);
+  options->Finish();
+  return [plan, flags, options]() -> int {
     if (!*plan) return -1;
+    options->ApplyEnvironment();
     return MakePlan(*flags);
   };
 }

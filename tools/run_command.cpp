@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <cstdlib>
 #include <memory>
 #include <sstream>
 
@@ -37,7 +36,6 @@ struct RunFlags {
   bool resume = false;
   std::string resume_run;
   std::string state_prefix = kDefaultStatePrefix;
-  std::string state_schema;
 };
 
 void PrintEnds(const Endpoint& source, const Endpoint& dest) {
@@ -63,8 +61,8 @@ int Run(const RunFlags& flags) {
   CopyOptions options = BuildCopyOptions(c, job);
   options.explain_only = flags.explain;
   options.try_ddl_first = plan.has_value();
-  auto source = OpenEndpoint(job.source, EndpointRole::kSource, c.inline_password);
-  auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, c.inline_password);
+  auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(c));
+  auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(c));
   if (!flags.quiet) PrintEnds(*source, *dest);
   std::string scope;
   SourceTables listed;  // the source's tables, listed once
@@ -130,38 +128,21 @@ CommandAction AddRunCommand(CLI::App& app) {
   auto flags = std::make_shared<RunFlags>();
   CLI::App* run = app.add_subcommand(
       "run", "Copy every table in scope from SOURCE to DEST (or what a plan file says)");
-  AddScopeOptions(run, flags->common);
-  AddEngineOptions(run, flags->common);
-  run->add_option("--plan,-p", flags->plan_file,
-                  "Execute this plan file (from `ferry plan`) exactly; refused when a source "
-                  "table changed since");
-  run->add_flag("--quiet,-q", flags->quiet, "Print only failures");
-  run->add_flag("--explain", flags->explain,
-                "Print how each table would be split and copied, and why; copy nothing");
-  run->add_flag("--verbose,-v", flags->verbose,
-                "Also print each table's split and why before copying");
-  CLI::Option* resume =
-      run->add_option("--resume", flags->resume_run,
-                      "Continue the latest interrupted run of this copy (or the run named), from "
-                      "its stored plan: committed units are kept, the rest is copied; with nothing "
-                      "to resume, starts a new run")
-          ->expected(0, 1);
-  run->add_option("--state-prefix", flags->state_prefix,
-                  "Name prefix of ferry's run state tables in the destination (default ferry_)")
-      ->envname("FERRY_STATE_PREFIX");
-  run->add_option("--state-schema", flags->state_schema,
-                  "Where ferry keeps its run state in the destination: a schema (PostgreSQL, default "
-                  "ferry_state, created when missing) or a database (MariaDB, default the "
-                  "destination's own)")
-      ->envname("FERRY_STATE_SCHEMA");
-  run->add_option("--profile", flags->profile,
-                  "Write per-table and per-unit timings (read, convert, queue waits, write, "
-                  "commit) as JSON to FILE");
-  return [run, flags, resume]() -> int {
+  auto options = std::make_shared<CommandOptions>(run, Command::kRun);
+  AddCommonOptions(*options, flags->common);
+  options->Add("--plan", flags->plan_file);
+  options->Add("--quiet", flags->quiet);
+  options->Add("--explain", flags->explain);
+  options->Add("--verbose", flags->verbose);
+  CLI::Option* resume = options->Add("--resume", flags->resume_run)->expected(0, 1);
+  options->Add("--state-prefix", flags->state_prefix);
+  options->Add("--profile", flags->profile);
+  options->Finish();
+  return [run, flags, options, resume]() -> int {
     if (!*run) return -1;
+    options->ApplyEnvironment();
     flags->resume = resume->count() > 0;
-    // The drivers read the place from the environment, as verify and sync do.
-    if (!flags->state_schema.empty()) setenv("FERRY_STATE_SCHEMA", flags->state_schema.c_str(), 1);
+    if (flags->resume_run == "latest") flags->resume_run.clear();
     return Run(*flags);
   };
 }

@@ -2,11 +2,11 @@
 // over.
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "copier/error.hpp"
+#include "copier/job_file.hpp"
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/planning.hpp"
@@ -43,29 +43,19 @@ RecordedError SplitAdvice(const std::string& recorded) {
 struct StateFlags {
   CommonOptions common;
   std::string state_prefix = kDefaultStatePrefix;
-  std::string state_schema;
   std::string run;
   bool json = false;
   bool yes = false;
 };
 
-void AddStateOptions(CLI::App* command, StateFlags& flags) {
-  AddScopeOptions(command, flags.common);
-  command
-      ->add_option("--state-prefix", flags.state_prefix,
-                   "Name prefix of ferry's run state tables in the destination (default ferry_)")
-      ->envname("FERRY_STATE_PREFIX");
-  command
-      ->add_option("--state-schema", flags.state_schema,
-                   "Where ferry keeps its run state in the destination: a schema (PostgreSQL, default "
-                   "ferry_state, created when missing) or a database (MariaDB, default the "
-                   "destination's own)")
-      ->envname("FERRY_STATE_SCHEMA");
-}
-
+// Status reads only the destination, so a job file need not name a source for it.
 std::string Destination(const CommonOptions& c) {
   if (c.dest) return *c.dest;
-  return BuildJob(c).destination;
+  if (!c.job_file.empty()) {
+    if (Job job = LoadJobFile(c.job_file); !job.destination.empty()) return job.destination;
+  }
+  throw Error(ErrorCode::kUsage,
+              "no destination: give --dest (or FERRY_DEST, or destination: in the job file)");
 }
 
 std::string RowsPerSecond(const TableRecord& t) {
@@ -89,7 +79,7 @@ nlohmann::json RunJson(const RunRecord& r) {
 int Status(const StateFlags& flags) {
   InstallStopHandlers(OnStop::kAtOnce);
   auto dest = OpenEndpoint(Destination(flags.common), EndpointRole::kDestination,
-                           flags.common.inline_password);
+                           DestinationOptions(flags.common));
   RunHistory history = ReadRunHistory(*dest, flags.state_prefix);
   if (history.runs.empty()) {
     if (flags.json) {
@@ -170,9 +160,9 @@ int Status(const StateFlags& flags) {
 int Reset(const StateFlags& flags) {
   InstallStopHandlers(OnStop::kGraceful);
   Job job = BuildJob(flags.common);
-  auto source = OpenEndpoint(job.source, EndpointRole::kSource, flags.common.inline_password);
+  auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(flags.common));
   auto dest =
-      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
+      OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(flags.common));
   ResetPlan reset =
       PlanReset(*dest, flags.state_prefix, WithoutSecrets(job.source), TablesInScope(*source, job));
   if (reset.runs.empty() && reset.tables.empty()) {
@@ -204,12 +194,15 @@ CommandAction AddStatusCommand(CLI::App& app) {
       "status",
       "Show the runs recorded in DEST (newest first) and, for the newest run or RUN, every "
       "table's state, rows of estimated, duration, rows/s, units, attempts and errors");
-  AddStateOptions(status, *flags);
   status->add_option("run", flags->run, "The run to show in detail (default: the newest)");
-  status->add_flag("--json", flags->json, "Print JSON");
-  return [status, flags]() -> int {
+  auto options = std::make_shared<CommandOptions>(status, Command::kStatus);
+  AddCommonOptions(*options, flags->common);
+  options->Add("--state-prefix", flags->state_prefix);
+  options->Add("--json", flags->json);
+  options->Finish();
+  return [status, flags, options]() -> int {
     if (!*status) return -1;
-    if (!flags->state_schema.empty()) setenv("FERRY_STATE_SCHEMA", flags->state_schema.c_str(), 1);
+    options->ApplyEnvironment();
     return Status(*flags);
   };
 }
@@ -220,11 +213,14 @@ CommandAction AddResetCommand(CLI::App& app) {
       "reset",
       "Start a copy over: empty the destination tables that recorded runs of this copy wrote "
       "and forget those runs. Without --yes, list what would be emptied and exit 2");
-  AddStateOptions(reset, *flags);
-  reset->add_flag("--yes", flags->yes, "Really empty the tables");
-  return [reset, flags]() -> int {
+  auto options = std::make_shared<CommandOptions>(reset, Command::kReset);
+  AddCommonOptions(*options, flags->common);
+  options->Add("--state-prefix", flags->state_prefix);
+  options->Add("--yes", flags->yes);
+  options->Finish();
+  return [reset, flags, options]() -> int {
     if (!*reset) return -1;
-    if (!flags->state_schema.empty()) setenv("FERRY_STATE_SCHEMA", flags->state_schema.c_str(), 1);
+    options->ApplyEnvironment();
     return Reset(*flags);
   };
 }

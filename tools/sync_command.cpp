@@ -46,8 +46,7 @@ int Track(TrackFlags& flags) {
   }
   if (!flags.common.dest) flags.common.dest = "sqlite::memory:";
   Job job = BuildJob(flags.common);
-  auto source =
-      OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
+  auto source = OpenEndpoint(job.source, EndpointRole::kTrackedSource, SourceOptions(flags.common));
   std::vector<TrackOutcome> outcomes = RunTrack(*source, job, action, flags.consumer);
   int failed = 0, unregistered = 0;
   for (const TrackOutcome& o : outcomes) {
@@ -97,10 +96,9 @@ struct SyncFlags {
 // The tracked source and the destination; the job keeps their display forms only.
 std::pair<std::unique_ptr<Endpoint>, std::unique_ptr<Endpoint>> OpenBothEnds(
     const SyncFlags& flags, Job& job) {
-  auto source =
-      OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
+  auto source = OpenEndpoint(job.source, EndpointRole::kTrackedSource, SourceOptions(flags.common));
   auto dest =
-      OpenEndpoint(job.destination, EndpointRole::kDestination, flags.common.inline_password);
+      OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(flags.common));
   job.source = WithoutSecrets(job.source);
   job.destination = WithoutSecrets(job.destination);
   // The same database at both ends is refused before the run state is touched.
@@ -145,7 +143,7 @@ int Final(const SyncFlags& flags, Job job, const SyncOptions& options, const Cop
     // Fencing ends every other session of the source, this endpoint's own among them, so the
     // sync opens the source again afterwards.
     auto fenced =
-        OpenEndpoint(job.source, EndpointRole::kTrackedSource, flags.common.inline_password);
+        OpenEndpoint(job.source, EndpointRole::kTrackedSource, SourceOptions(flags.common));
     undo = fenced->OpenChangeTracker()->Fence();
     fence_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
@@ -281,11 +279,15 @@ CommandAction AddTrackCommand(CLI::App& app) {
   track->add_option("action", flags->action, "enable, disable, status or unregister")
       ->required()
       ->check(CLI::IsMember({"enable", "disable", "status", "unregister"}));
-  track->add_option("--consumer", flags->consumer,
-                    "With unregister: the consumer id (from track status) whose place in the "
-                    "change logs is given up, so they are purged without it");
-  AddScopeOptions(track, flags->common);
-  return [track, flags]() -> int { return track->parsed() ? Track(*flags) : -1; };
+  auto options = std::make_shared<CommandOptions>(track, Command::kTrack);
+  options->Add("--consumer", flags->consumer);
+  AddCommonOptions(*options, flags->common);
+  options->Finish();
+  return [track, flags, options]() -> int {
+    if (!track->parsed()) return -1;
+    options->ApplyEnvironment();
+    return Track(*flags);
+  };
 }
 
 CommandAction AddSyncCommand(CLI::App& app) {
@@ -294,40 +296,23 @@ CommandAction AddSyncCommand(CLI::App& app) {
       "sync",
       "Bring DEST up to date with SOURCE after a full copy: apply the changes the source's "
       "change log recorded (ferry track enable), or with --watermark re-copy recent rows");
-  AddScopeOptions(sync, flags->common);
-  AddEngineOptions(sync, flags->common);
-  sync->add_option("--watermark", flags->watermark,
-                   "Watermark mode: re-copy (upsert) rows whose COLUMN is at or above the last "
-                   "high-water mark less the overlap; deletes are not seen")
-      ->envname("FERRY_WATERMARK");
-  sync->add_option("--watermark-overlap", flags->overlap,
-                   "Subtracted from the last high-water mark (seconds for time columns, units "
-                   "for numbers): catches rows of transactions that committed late (default 300)")
-      ->envname("FERRY_WATERMARK_OVERLAP");
-  sync->add_option("--keys-per-batch", flags->keys_per_batch,
-                   "Change-log entries applied per destination transaction (default 20000)")
-      ->envname("FERRY_SYNC_KEYS_PER_BATCH");
-  sync->add_flag("--quiet,-q", flags->quiet, "Print only failures and the total");
-  sync->add_flag("--final", flags->final,
-                 "Cutover: check that the source refuses writes, run the last sync, verify, and "
-                 "print go or no-go with each step's duration");
-  sync->add_flag("--fence", flags->fence,
-                 "With --final: make the source refuse writes first (PostgreSQL: the database "
-                 "read-only and its sessions ended; MariaDB: SET GLOBAL read_only) and print how "
-                 "to undo it");
-  sync->add_flag("--diff", flags->diff,
-                 "Diff mode: compare both ends by key-range checksums (as ferry verify) and copy "
-                 "again only what differs, deleting rows the source no longer has; reads both "
-                 "ends whole, changes nothing at the source");
-  sync->add_flag("--apply-schema-changes", flags->apply_schema_changes,
-                 "Apply schema drift instead of refusing the table: add at the destination the "
-                 "columns the source gained (then re-copy the table's rows by upsert to fill "
-                 "them) and drop the columns the source no longer has; a changed column type is "
-                 "still refused");
-  sync->add_flag("--estimate", flags->estimate,
-                 "Print each table's backlog and how long a sync would take now, from the syncs "
-                 "measured so far; changes nothing");
-  return [sync, flags]() -> int { return sync->parsed() ? Sync(*flags) : -1; };
+  auto options = std::make_shared<CommandOptions>(sync, Command::kSync);
+  AddCommonOptions(*options, flags->common);
+  options->Add("--watermark", flags->watermark);
+  options->Add("--watermark-overlap", flags->overlap);
+  options->Add("--keys-per-batch", flags->keys_per_batch);
+  options->Add("--quiet", flags->quiet);
+  options->Add("--final", flags->final);
+  options->Add("--fence", flags->fence);
+  options->Add("--diff", flags->diff);
+  options->Add("--apply-schema-changes", flags->apply_schema_changes);
+  options->Add("--estimate", flags->estimate);
+  options->Finish();
+  return [sync, flags, options]() -> int {
+    if (!sync->parsed()) return -1;
+    options->ApplyEnvironment();
+    return Sync(*flags);
+  };
 }
 
 }  // namespace ferry

@@ -31,13 +31,13 @@ namespace {
 struct VerifyFlags {
   CommonOptions common;
   std::string plan_file;
-  size_t max_keys = 10;
+  size_t max_keys = VerifyOptions{}.max_keys;
   bool json = false;
   bool repair = false;
-  double sample = 100;
+  double sample = VerifyOptions{}.sample_percent;
   std::optional<uint64_t> seed;
   int64_t leaf_rows = VerifyOptions{}.leaf_rows;
-  HashPath hash = HashPath::kAuto;
+  std::string hash = HashPathName(VerifyOptions{}.hash);
   bool quiet = false;
 };
 
@@ -223,11 +223,13 @@ int Verify(const VerifyFlags& flags) {
   options.sample_percent = flags.sample;
   options.seed = flags.seed ? *flags.seed : std::random_device{}();
   options.repair = flags.repair;
-  options.hash = flags.hash;
+  for (HashPath path : {HashPath::kAuto, HashPath::kServer, HashPath::kClient}) {
+    if (flags.hash == HashPathName(path)) options.hash = path;
+  }
   options.engine = copy.engine;
 
-  auto source = OpenEndpoint(job.source, EndpointRole::kSource, c.inline_password);
-  auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, c.inline_password);
+  auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(c));
+  auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(c));
   if (!plan) {
     job.source = WithoutSecrets(job.source);
     job.destination = WithoutSecrets(job.destination);
@@ -275,44 +277,21 @@ CommandAction AddVerifyCommand(CLI::App& app) {
       "verify",
       "Prove a copy: compare every table in scope between SOURCE and DEST by the copy's key "
       "ranges (row counts and checksums of canonical values), down to the keys that differ");
-  AddScopeOptions(verify, flags->common);
-  AddEngineOptions(verify, flags->common);
-  verify->add_option("--plan,-p", flags->plan_file,
-                     "Compare by this plan file's tables, columns and ranges (as `ferry run "
-                     "--plan` copied them)");
-  verify->add_option("--max-keys", flags->max_keys,
-                     "Keys listed per kind (missing, extra, different) and table; the counts are "
-                     "always complete (default 10)");
-  verify->add_flag("--json", flags->json, "Print the report as JSON");
-  verify->add_flag("--repair", flags->repair,
-                   "Copy the ranges that differ again (each replaces its range at the "
-                   "destination in one transaction), then compare them again");
-  verify
-      ->add_option("--sample", flags->sample,
-                   "Compare a random PERCENT of each table's ranges (a quick check during "
-                   "rehearsals; default 100)")
-      ->envname("FERRY_VERIFY_SAMPLE");
-  verify->add_option("--seed", flags->seed,
-                     "Seed of --sample's choice (default: random, printed), to repeat a sample");
-  verify->add_option("--leaf-rows", flags->leaf_rows,
-                     "A differing range of at most this many rows is compared key by key; larger "
-                     "ones are cut into smaller ranges first where the key is one integer column "
-                     "(default 20000)");
-  verify
-      ->add_option("--hash", flags->hash,
-                   "Where rows are hashed: server (both servers hash and sum each range's rows "
-                   "in SQL, for tables whose ends are the same engine with identical column "
-                   "types; ranges that differ are read by ferry), client (ferry reads and "
-                   "hashes every row), auto (server where it can and that is faster: PostgreSQL; "
-                   "default)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, HashPath>{
-              {"auto", HashPath::kAuto}, {"server", HashPath::kServer}, {"client", HashPath::kClient}},
-          CLI::ignore_case))
-      ->envname("FERRY_VERIFY_HASH");
-  verify->add_flag("--quiet,-q", flags->quiet, "Print only tables that are not identical");
-  return [verify, flags]() -> int {
+  auto options = std::make_shared<CommandOptions>(verify, Command::kVerify);
+  AddCommonOptions(*options, flags->common);
+  options->Add("--plan", flags->plan_file);
+  options->Add("--max-keys", flags->max_keys);
+  options->Add("--json", flags->json);
+  options->Add("--repair", flags->repair);
+  options->Add("--sample", flags->sample);
+  options->Add("--seed", flags->seed);
+  options->Add("--leaf-rows", flags->leaf_rows);
+  options->Add("--hash", flags->hash);
+  options->Add("--quiet", flags->quiet);
+  options->Finish();
+  return [verify, flags, options]() -> int {
     if (!*verify) return -1;
+    options->ApplyEnvironment();
     return Verify(*flags);
   };
 }

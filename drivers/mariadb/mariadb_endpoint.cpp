@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "copier/error.hpp"
 #include "drivers/mariadb/bulk_insert_writer.hpp"
@@ -80,18 +79,17 @@ enum class WriteMethod { kBulkInsert, kLoadData, kOdbc };
 // enough that the round trip per request is noise.
 constexpr size_t kBulkRequestBytes = 8u << 20;
 
-// FERRY_MARIADB_WRITE_METHOD=bulk|load-data|odbc picks a method for measurements; it must be
-// one the server supports.
-std::optional<WriteMethod> RequestedWriteMethod() {
-  const char* text = std::getenv("FERRY_MARIADB_WRITE_METHOD");
-  if (!text || !*text) return std::nullopt;
-  const std::string name = text;
+// --mariadb-write-method bulk|load-data|odbc picks a method for measurements; it must be one
+// the server supports.
+std::optional<WriteMethod> RequestedWriteMethod(const std::string& name) {
+  if (name.empty()) return std::nullopt;
   if (name == "bulk") return WriteMethod::kBulkInsert;
   if (name == "load-data") return WriteMethod::kLoadData;
   if (name == "odbc") return WriteMethod::kOdbc;
-  throw Error(
-      ErrorCode::kUsage,
-      fmt::format("FERRY_MARIADB_WRITE_METHOD is '{}'; it may be bulk, load-data or odbc", name));
+  throw Error(ErrorCode::kUsage,
+              fmt::format("--mariadb-write-method (FERRY_MARIADB_WRITE_METHOD) is '{}'; it may be "
+                          "bulk, load-data or odbc",
+                          name));
 }
 
 class MariaDbReadSession final : public ReadSession {
@@ -146,7 +144,9 @@ class MariaDbWriteSession final : public WriteSession {
 
 class MariaDbEndpoint final : public SqlEndpoint {
  public:
-  MariaDbEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link, ConnectParams params)
+  // `write_method`: EndpointOptions::mariadb_write_method.
+  MariaDbEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link, ConnectParams params,
+                  const std::string& write_method)
       : SqlEndpoint(std::move(dialect), std::move(link.catalog), std::move(link.info)),
         target_(std::move(link.target)),
         params_(std::move(params)) {
@@ -161,11 +161,12 @@ class MariaDbEndpoint final : public SqlEndpoint {
     write_method_ = bulk           ? WriteMethod::kBulkInsert
                     : local_infile ? WriteMethod::kLoadData
                                    : WriteMethod::kOdbc;
-    if (std::optional<WriteMethod> requested = RequestedWriteMethod()) {
+    if (std::optional<WriteMethod> requested =
+            RequestedWriteMethod(write_method)) {
       if ((*requested == WriteMethod::kBulkInsert && !bulk) ||
           (*requested == WriteMethod::kLoadData && !local_infile)) {
         throw Error(ErrorCode::kUsage,
-                    fmt::format("FERRY_MARIADB_WRITE_METHOD asks for a method {} does not allow "
+                    fmt::format("--mariadb-write-method asks for a method {} does not allow "
                                 "(bulk inserts need MariaDB 10.2 or later, LOAD DATA LOCAL needs "
                                 "local_infile=ON)",
                                 target_.display));
@@ -285,11 +286,13 @@ std::unique_ptr<Endpoint> OpenMariaDb(EngineTarget target) {
   std::unique_ptr<Dialect> dialect = MakeMariaDbDialect();
   OdbcLink link = ConnectOdbc(std::move(target.probe), target.odbc, target.display,
                               target.role != EndpointRole::kDestination, *dialect);
+  link.info.state_schema = target.options.state_schema;
   std::string why;
   std::optional<ConnectParams> params = mariadb::ParamsFromOdbc(link.target.odbc, &why);
   if (!params) return std::make_unique<OdbcEndpoint>(std::move(dialect), std::move(link));
   return std::make_unique<MariaDbEndpoint>(std::move(dialect), std::move(link),
-                                           std::move(*params));
+                                           std::move(*params),
+                                           target.options.mariadb_write_method);
 }
 
 }  // namespace

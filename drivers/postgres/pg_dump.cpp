@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -156,19 +155,21 @@ struct PgDump {
 };
 
 // pg_dump refuses servers newer than itself; an older server it reads fine.
-PgDump FindPgDump(const std::string& server_version) {
+// `forced`: the user's choice (--pg-dump), or empty.
+PgDump FindPgDump(const std::string& server_version, const std::string& forced) {
   const int server = MajorOf(server_version);
-  if (const char* forced = std::getenv("FERRY_PG_DUMP"); forced && *forced) {
+  if (!forced.empty()) {
     std::string version = VersionOf(forced);
     if (version.empty()) {
       throw Error(ErrorCode::kMissingDriver,
-                  fmt::format("FERRY_PG_DUMP names {}, which does not run as pg_dump", forced));
+                  fmt::format("--pg-dump (FERRY_PG_DUMP) names {}, which does not run as pg_dump",
+                              forced));
     }
     if (MajorOf(version) < server) {
       throw Error(ErrorCode::kMissingDriver,
-                  fmt::format("FERRY_PG_DUMP names pg_dump {}, which cannot read a PostgreSQL {} "
-                              "server; point it at pg_dump {} or newer, or copy with ferry's own "
-                              "DDL (--schema-from ferry)",
+                  fmt::format("--pg-dump (FERRY_PG_DUMP) names pg_dump {}, which cannot read a "
+                              "PostgreSQL {} server; point it at pg_dump {} or newer, or copy "
+                              "with ferry's own DDL (--schema-from ferry)",
                               version, server_version, server));
     }
     return {forced, version};
@@ -197,8 +198,8 @@ PgDump FindPgDump(const std::string& server_version) {
   if (!best) {
     throw Error(ErrorCode::kMissingDriver,
                 fmt::format("cloning the schema of a PostgreSQL {} server needs pg_dump {} or "
-                            "newer, and {}; install postgresql-client-{} (or set FERRY_PG_DUMP), "
-                            "or copy with ferry's own DDL (--schema-from ferry)",
+                            "newer, and {}; install postgresql-client-{} (or name one with "
+                            "--pg-dump), or copy with ferry's own DDL (--schema-from ferry)",
                             server_version, server,
                             found.empty() ? "none is installed"
                                           : "the newest installed is " + found.back().version,
@@ -289,8 +290,8 @@ std::vector<SchemaObject> SplitDump(const std::string& script, bool post_data,
 
 SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server_version,
                       SqlSession& catalog, const SchemaRequest& request,
-                      const std::string& display) {
-  const PgDump pg_dump = FindPgDump(server_version);
+                      const std::string& display, const std::string& forced_pg_dump) {
+  const PgDump pg_dump = FindPgDump(server_version, forced_pg_dump);
   std::string password;
   const std::string conninfo = Conninfo(params, &password);
   std::vector<std::pair<std::string, std::string>> environment;

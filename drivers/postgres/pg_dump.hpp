@@ -20,13 +20,14 @@ namespace ferry::pg {
 std::vector<SchemaObject> SplitDump(const std::string& script, bool post_data,
                                     std::vector<std::string>* session_setup);
 
-// Runs pg_dump (a version that can read a server of `server_version`: FERRY_PG_DUMP, else the
+// Runs pg_dump (a version that can read a server of `server_version`: `forced_pg_dump` (the
+// user's --pg-dump) when not empty, else the
 // matching /usr/lib/postgresql/N/bin/pg_dump, else the newest, else pg_dump in PATH) for the
 // schemas of `request.tables`, leaving out the tables of `request.excluded` (and their
 // partitions), and reads what it needs from `catalog` (extensions, populated materialized
 // views). The password reaches pg_dump through PGPASSWORD only.
 SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server_version,
                       SqlSession& catalog, const SchemaRequest& request,
-                      const std::string& display);
+                      const std::string& display, const std::string& forced_pg_dump);
 
 }  // namespace ferry::pg

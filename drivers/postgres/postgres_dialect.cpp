@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
@@ -22,16 +21,15 @@ namespace {
 // destination's CPU for wide_events, and lz4 compresses several times faster. Only the
 // session's default changes: a column whose compression is set keeps it, the stored values
 // read back identically, and later writes by others use the server's own default.
-// FERRY_PG_TOAST_COMPRESSION=server keeps the server's default; servers before 14 or built
+// --pg-toast-compression server keeps the server's default; servers before 14 or built
 // without lz4 refuse the setting, and keep theirs.
-void CompressToastWithLz4(SqlSession& connection) {
-  const char* choice = std::getenv("FERRY_PG_TOAST_COMPRESSION");
-  const std::string method = choice && *choice ? choice : "lz4";
+void CompressToastWithLz4(SqlSession& connection, const std::string& method) {
   if (method == "server") return;
   if (method != "lz4" && method != "pglz") {
-    throw Error(
-        ErrorCode::kUsage,
-        fmt::format("FERRY_PG_TOAST_COMPRESSION is '{}'; it may be lz4, pglz or server", method));
+    throw Error(ErrorCode::kUsage,
+                fmt::format("--pg-toast-compression (FERRY_PG_TOAST_COMPRESSION) is '{}'; it may "
+                            "be lz4, pglz or server",
+                            method));
   }
   try {
     connection.Execute("SET default_toast_compression = " + method);
@@ -67,7 +65,8 @@ DialectQuirks PostgresQuirks() {
 
 class PostgresDialect final : public Dialect {
  public:
-  PostgresDialect() : Dialect(PostgresQuirks()) {}
+  explicit PostgresDialect(std::string toast_compression)
+      : Dialect(PostgresQuirks()), toast_compression_(std::move(toast_compression)) {}
 
   std::unique_ptr<ChangeLogEngine> ChangeLog() const override { return MakePostgresChangeLog(*this); }
 
@@ -98,7 +97,7 @@ class PostgresDialect final : public Dialect {
     // too; pinned to their defaults so a server or role configured otherwise changes nothing.
     connection.Execute("SET bytea_output='hex'");
     connection.Execute("SET IntervalStyle='postgres'");
-    if (!is_source) CompressToastWithLz4(connection);
+    if (!is_source) CompressToastWithLz4(connection, toast_compression_);
     connection.Execute("SET application_name = " + TextLiteral(ThisSessionTag()));
   }
 
@@ -619,6 +618,8 @@ class PostgresDialect final : public Dialect {
  private:
   static int Fraction(const ColumnType& t) { return std::clamp(t.precision, 0, 6); }
 
+  std::string toast_compression_;  // destination sessions' (EndpointOptions)
+
   static Error Unmappable(const ColumnType& t, const std::string& why) {
     return Error(ErrorCode::kSchema,
                  fmt::format("type {} cannot be created in PostgreSQL: {}", DescribeType(t), why));
@@ -649,8 +650,8 @@ class PostgresDialect final : public Dialect {
 
 }  // namespace
 
-std::unique_ptr<Dialect> MakePostgresDialect() {
-  return std::make_unique<PostgresDialect>();
+std::unique_ptr<Dialect> MakePostgresDialect(const std::string& toast_compression) {
+  return std::make_unique<PostgresDialect>(toast_compression);
 }
 
 }  // namespace ferry

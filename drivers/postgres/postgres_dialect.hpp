@@ -3,11 +3,14 @@
 
 #include <memory>
 
+#include "drivers/engine.hpp"
 #include "drivers/sql/dialect.hpp"
 
 namespace ferry {
 
-std::unique_ptr<Dialect> MakePostgresDialect();
+// `toast_compression`: EndpointOptions::pg_toast_compression.
+std::unique_ptr<Dialect> MakePostgresDialect(
+    const std::string& toast_compression = EndpointOptions::kDefaultToastCompression);
 std::unique_ptr<ChangeLogEngine> MakePostgresChangeLog(const Dialect& dialect);
 
 }  // namespace ferry

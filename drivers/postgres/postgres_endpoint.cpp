@@ -72,7 +72,8 @@ std::string RegclassLiteral(const Dialect& dialect, const TableName& name) {
 }  // namespace
 
 std::optional<SchemaDump> PostgresEndpoint::DumpSchema(const SchemaRequest& request) {
-  return pg::DumpSchema(params_, info().version, catalog(), request, info().display);
+  return pg::DumpSchema(params_, info().version, catalog(), request, info().display,
+                        pg_dump_);
 }
 
 std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaDump& dump) {
@@ -140,10 +141,11 @@ std::vector<TableName> PostgresEndpoint::ListSequences(const std::vector<std::st
 }
 
 PostgresEndpoint::PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link,
-                                   pq::ConnectParams params)
+                                   pq::ConnectParams params, std::string pg_dump)
     : SqlEndpoint(std::move(dialect), std::move(link.catalog), std::move(link.info)),
       target_(std::move(link.target)),
-      params_(std::move(params)) {}
+      params_(std::move(params)),
+      pg_dump_(std::move(pg_dump)) {}
 
 std::unique_ptr<pq::Connection> PostgresEndpoint::OpenLibpq() {
   auto connection = std::make_unique<pq::Connection>(params_, target_.display);
@@ -171,7 +173,7 @@ std::unique_ptr<WriteSession> PostgresEndpoint::OpenWriteSession() {
 namespace {
 
 std::unique_ptr<Endpoint> OpenPostgres(EngineTarget target) {
-  std::unique_ptr<Dialect> dialect = MakePostgresDialect();
+  std::unique_ptr<Dialect> dialect = MakePostgresDialect(target.options.pg_toast_compression);
   OdbcLink link = ConnectOdbc(std::move(target.probe), target.odbc, target.display,
                               target.role != EndpointRole::kDestination, *dialect);
   pq::ConnectParams params = pq::LibpqParams(link.target.odbc);
@@ -180,8 +182,9 @@ std::unique_ptr<Endpoint> OpenPostgres(EngineTarget target) {
   link.info.binary_copy_pass_through = true;
   link.info.keys_after_load = true;
   link.info.server_row_hash_faster = true;
+  link.info.state_schema = target.options.state_schema;
   return std::make_unique<PostgresEndpoint>(std::move(dialect), std::move(link),
-                                            std::move(params));
+                                            std::move(params), target.options.pg_dump);
 }
 
 }  // namespace

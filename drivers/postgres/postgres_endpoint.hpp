@@ -16,7 +16,9 @@ namespace ferry {
 
 class PostgresEndpoint final : public SqlEndpoint {
  public:
-  PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link, pq::ConnectParams params);
+  // `pg_dump`: EndpointOptions::pg_dump.
+  PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link, pq::ConnectParams params,
+                   std::string pg_dump);
 
   std::unique_ptr<ReadSession> OpenReadSession() override;
   std::unique_ptr<WriteSession> OpenWriteSession() override;
@@ -39,6 +41,7 @@ class PostgresEndpoint final : public SqlEndpoint {
 
   OdbcTarget target_;
   pq::ConnectParams params_;
+  std::string pg_dump_;
 };
 
 // The engine's factory: derives the libpq parameters from the ODBC target and checks that

@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 
 #include <algorithm>
 #include <chrono>
@@ -524,11 +523,10 @@ std::vector<std::vector<std::string>> SqlEndpoint::SampleKeys(const Table& table
 
 namespace {
 
-// The DBA's choice (--state-schema sets FERRY_STATE_SCHEMA), else the engine's default.
-std::string StateSchema(const Dialect& dialect, const std::string& default_schema) {
-  const char* chosen = std::getenv("FERRY_STATE_SCHEMA");
-  if (chosen && *chosen) return chosen;
-  return dialect.DefaultStateSchema(default_schema);
+// The DBA's choice (--state-schema), else the engine's default.
+std::string StateSchema(const Dialect& dialect, const EndpointInfo& info) {
+  if (!info.state_schema.empty()) return info.state_schema;
+  return dialect.DefaultStateSchema(info.default_schema);
 }
 
 }  // namespace
@@ -554,8 +552,8 @@ std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
     }
     return HoldSessionLock(std::move(session), std::move(holder));
   };
-  return MakeSqlRunStore([this] { return OpenSqlSession(); }, *dialect_, StateSchema(*dialect_,
-                         info_.default_schema), info_.default_schema, prefix, try_lock);
+  return MakeSqlRunStore([this] { return OpenSqlSession(); }, *dialect_,
+                         StateSchema(*dialect_, info_), info_.default_schema, prefix, try_lock);
 }
 
 std::unique_ptr<ChangeTracker> SqlEndpoint::OpenChangeTracker() {

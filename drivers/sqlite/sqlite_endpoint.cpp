@@ -659,9 +659,10 @@ class SqliteEndpoint final : public SqlEndpoint {
 
 namespace {
 
-// `read_only`: a source ferry keeps no change logs in.
+// `read_only`: a source ferry keeps no change logs in. `state_schema`: EndpointInfo's.
 std::unique_ptr<Endpoint> OpenSqliteFile(const std::string& path, bool read_only,
-                                         const std::string& display) {
+                                         const std::string& display,
+                                         const std::string& state_schema) {
   auto dialect = MakeSqliteDialect();
   auto catalog = std::make_unique<Session>(path, read_only, display);
   dialect->SetUpSession(*catalog, read_only);
@@ -669,6 +670,7 @@ std::unique_ptr<Endpoint> OpenSqliteFile(const std::string& path, bool read_only
   info.product = "SQLite";
   info.version = sqlite3_libversion();
   info.display = display;
+  info.state_schema = state_schema;
   // A second writer would wait on the database lock for as long as the first holds it.
   info.max_write_sessions = 1;
   return std::make_unique<SqliteEndpoint>(path, read_only, std::move(dialect), std::move(catalog),
@@ -681,7 +683,7 @@ std::unique_ptr<Endpoint> OpenSqlite(EngineTarget target) {
   const bool read_only = target.role == EndpointRole::kSource;
   const std::string path = target.probe ? DatabaseName(*target.probe) : target.file;
   target.probe.reset();
-  return OpenSqliteFile(path, read_only, target.display);
+  return OpenSqliteFile(path, read_only, target.display, target.options.state_schema);
 }
 
 }  // namespace

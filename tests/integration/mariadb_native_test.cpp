@@ -38,7 +38,7 @@ constexpr const char* kReadMethod = "libmariadb streaming";
 // The two native write methods: bulk prepared inserts (MariaDB's default) and LOAD DATA LOCAL
 // (MySQL's, and MariaDB's on request). Writer tests run once with each.
 struct WriteMethod {
-  const char* setting;  // FERRY_MARIADB_WRITE_METHOD
+  const char* setting;  // EndpointOptions::mariadb_write_method
   const char* method;   // RowWriter::Method()
 };
 const WriteMethod kWriteMethods[] = {{"bulk", "bulk prepared insert"},
@@ -48,12 +48,9 @@ std::unique_ptr<Endpoint> Open(TestDatabase& db, EndpointRole role,
                                const WriteMethod& method = kWriteMethods[0]) {
   setenv("FERRY_SOURCE_PASSWORD", TestPassword().c_str(), 1);
   setenv("FERRY_DEST_PASSWORD", TestPassword().c_str(), 1);
-  setenv("FERRY_MARIADB_WRITE_METHOD", method.setting, 1);
-  // Unset whatever happens: later tests in this process must get the default.
-  struct Unset {
-    ~Unset() { unsetenv("FERRY_MARIADB_WRITE_METHOD"); }
-  } unset;
-  return ferry::OpenEndpoint(db.Url(), role);
+  ferry::EndpointOptions options;
+  options.mariadb_write_method = method.setting;
+  return ferry::OpenEndpoint(db.Url(), role, options);
 }
 
 Table Describe(Endpoint& endpoint, TestDatabase& db, const std::string& table) {

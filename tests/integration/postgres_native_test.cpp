@@ -33,10 +33,11 @@ using ferry::WriteRequest;
 
 namespace {
 
-std::unique_ptr<Endpoint> Open(TestDatabase& db, EndpointRole role) {
+std::unique_ptr<Endpoint> Open(TestDatabase& db, EndpointRole role,
+                               const ferry::EndpointOptions& options = {}) {
   setenv("FERRY_SOURCE_PASSWORD", TestPassword().c_str(), 1);
   setenv("FERRY_DEST_PASSWORD", TestPassword().c_str(), 1);
-  return ferry::OpenEndpoint(db.Url(), role);
+  return ferry::OpenEndpoint(db.Url(), role, options);
 }
 
 Table Describe(Endpoint& endpoint, const std::string& table) {
@@ -511,12 +512,12 @@ TEST_CASE("long values written to a PostgreSQL destination are compressed with l
                         "'t'::regclass AND attname = 'v'") == "");
 
   dest.Exec("TRUNCATE t");
-  setenv("FERRY_PG_TOAST_COMPRESSION", "server", 1);
+  ferry::EndpointOptions keep_servers;
+  keep_servers.pg_toast_compression = "server";
   {
     auto from = Open(source, EndpointRole::kSource);
-    auto to = Open(dest, EndpointRole::kDestination);
+    auto to = Open(dest, EndpointRole::kDestination, keep_servers);
     CopyTable(*from, *to, "t", true);
   }
-  unsetenv("FERRY_PG_TOAST_COMPRESSION");
   CHECK(dest.QueryValue(methods) == dest.QueryValue("SHOW default_toast_compression"));
 }

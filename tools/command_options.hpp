@@ -1,0 +1,66 @@
+// A command's options, registered from the options table: names, value name, help and
+// environment twin come from the table's row, never from the command. A command adds exactly the
+// options the table gives it (Finish checks), and the environment fills what the command line
+// left unset (ApplyEnvironment): flags override the environment, which overrides a job file.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tools/option_table.hpp"
+
+namespace ferry {
+
+class CommandOptions {
+ public:
+  CommandOptions(CLI::App* app, Command command) : app_(app), command_(command) {}
+
+  Command command() const { return command_; }
+  bool Uses(std::string_view long_name) const;
+
+  // Adds the option `long_name` bound to `target`: a bool is a flag, anything else takes a
+  // value. Throws Error(kInternal) when the table does not give this command that option.
+  template <typename T>
+  CLI::Option* Add(std::string_view long_name, T& target) {
+    const OptionSpec& spec = SpecFor(long_name);
+    CLI::Option* option;
+    if constexpr (std::is_same_v<T, bool>) {
+      option = app_->add_flag(spec.names, target, spec.Describe());
+    } else {
+      option = app_->add_option(spec.names, target, spec.Describe());
+    }
+    return Registered(spec, option);
+  }
+  // As Add, for an option the table may not give this command: nullptr then.
+  template <typename T>
+  CLI::Option* AddIfUsed(std::string_view long_name, T& target) {
+    return Uses(long_name) ? Add(long_name, target) : nullptr;
+  }
+
+  // Throws Error(kInternal) naming the options the table gives this command that it did not add:
+  // the help would not show what the command takes.
+  void Finish() const;
+
+  // Once the command line is parsed: each option not given there takes its environment twin's
+  // value, unless an option it excludes was given (the flag wins). Throws Error(kUsage) naming
+  // the variable for a value the option refuses, and for twins of options that exclude each
+  // other set together.
+  void ApplyEnvironment() const;
+
+ private:
+  const OptionSpec& SpecFor(std::string_view long_name) const;
+  CLI::Option* Registered(const OptionSpec& spec, CLI::Option* option);
+
+  CLI::App* app_;
+  Command command_;
+  std::vector<std::pair<const OptionSpec*, CLI::Option*>> added_;
+};
+
+// "a,b" -> {"a", "b"}: a list in an environment variable. Commas inside double quotes belong to
+// the value ("\"a,b\"" is one pattern); spaces around a value are dropped.
+std::vector<std::string> SplitList(std::string_view text);
+
+}  // namespace ferry
