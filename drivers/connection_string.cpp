@@ -13,16 +13,12 @@
 
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
+#include "copier/text.hpp"
 #include "drivers/engine.hpp"
 
 namespace ferry {
 
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 struct Attribute {
   std::string key;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "copier/foreign_keys.hpp"
 #include "copier/error.hpp"
 
 namespace ferry::mariadb {
@@ -109,21 +110,12 @@ void DescribeForeignKeys(SqlSession& connection, Table& table) {
       "WHERE k.table_schema = ? AND k.table_name = ? AND k.referenced_table_name IS NOT NULL "
       "ORDER BY k.constraint_name, k.ordinal_position",
       {table.name.schema, table.name.name});
-  for (size_t r = 0; r < rows.size();) {
-    ForeignKey fk;
-    fk.name = *rows[r][0];
-    fk.references = {*rows[r][2], *rows[r][3]};
-    fk.on_delete = rows[r][5].value_or("NO ACTION");
-    fk.on_update = rows[r][6].value_or("NO ACTION");
-    bool unknown_column = false;
-    for (; r < rows.size() && *rows[r][0] == fk.name; ++r) {
-      auto column = table.FindColumn(*rows[r][1]);
-      if (!column) unknown_column = true;
-      if (column) fk.columns.push_back(*column);
-      fk.referenced_columns.push_back(*rows[r][4]);
-    }
-    if (!unknown_column) table.foreign_keys.push_back(std::move(fk));
+  std::vector<ForeignKeyColumnRow> columns;
+  for (const auto& row : rows) {
+    columns.push_back({*row[0], *row[1], {*row[2], *row[3]}, *row[4],
+                       row[5].value_or("NO ACTION"), row[6].value_or("NO ACTION")});
   }
+  AddForeignKeys(table, columns);
 }
 
 // The labels of "enum('a','it''s')" as information_schema spells the type.

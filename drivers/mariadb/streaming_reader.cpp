@@ -4,6 +4,7 @@
 
 #include "copier/convert.hpp"
 #include "copier/secrets.hpp"
+#include "copier/types.hpp"
 #include "drivers/long_values.hpp"
 #include "drivers/mariadb/mariadb_text.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
@@ -11,31 +12,6 @@
 namespace ferry::mariadb {
 
 namespace {
-
-const char* KindWord(const ColumnType& type) {
-  switch (type.kind) {
-    case TypeKind::kBoolean:
-      return "boolean";
-    case TypeKind::kInteger:
-      return "integer";
-    case TypeKind::kDecimal:
-      return "decimal number";
-    case TypeKind::kReal:
-    case TypeKind::kDouble:
-      return "floating-point number";
-    case TypeKind::kDate:
-      return "date";
-    case TypeKind::kTime:
-      return "time of day";
-    case TypeKind::kTimestamp:
-    case TypeKind::kTimestampTz:
-      return "timestamp";
-    case TypeKind::kUuid:
-      return "UUID";
-    default:
-      return "value";
-  }
-}
 
 // Long values are read in pieces this large: each piece is a query that reads the whole value
 // in the server, so pieces are larger than other engines'.
@@ -260,7 +236,7 @@ class StreamingReader final : public RowReader {
                           ? fmt::format("{} in a boolean column ({}) is neither 0 nor 1",
                                         ShownText(bad_text_), c.type.native)
                           : fmt::format("{} is not a valid {} ({})", ShownText(bad_text_),
-                                        KindWord(c.type), c.type.native);
+                                        KindWord(c.type.kind), c.type.native);
     throw Error(ErrorCode::kData, "cannot read value: " + why, std::move(context));
   }
 

@@ -8,6 +8,7 @@
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
+#include "copier/types.hpp"
 #include "copier/values.hpp"
 
 namespace ferry {
@@ -61,28 +62,6 @@ size_t TextBound(const ColumnType& type) {
       return 48;
     default:
       return 0;
-  }
-}
-
-const char* KindWord(const ColumnType& type) {
-  switch (type.kind) {
-    case TypeKind::kBoolean:
-      return "boolean";
-    case TypeKind::kInteger:
-      return "integer";
-    case TypeKind::kDecimal:
-      return "decimal number";
-    case TypeKind::kDate:
-      return "date";
-    case TypeKind::kTime:
-      return "time";
-    case TypeKind::kTimestamp:
-    case TypeKind::kTimestampTz:
-      return "timestamp";
-    case TypeKind::kUuid:
-      return "UUID";
-    default:
-      return "value";
   }
 }
 
@@ -187,7 +166,7 @@ std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows,
         std::string_view value;
         if (cursor.IsTruncated(column, r)) {
           if (!capped) {
-            fail(r, fmt::format("a value too long to be a {} ({})", KindWord(type), type.native));
+            fail(r, fmt::format("a value too long to be a {} ({})", KindWord(type.kind), type.native));
             continue;
           }
           cursor.WholeValue(column, r, whole);
@@ -205,7 +184,7 @@ std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows,
         if (raw) {
           out.AppendBytes(value);
         } else if (!ParseValue(value, out)) {
-          fail(r, fmt::format("{} is not a valid {} ({})", ShownText(value), KindWord(type),
+          fail(r, fmt::format("{} is not a valid {} ({})", ShownText(value), KindWord(type.kind),
                               type.native));
         }
       }

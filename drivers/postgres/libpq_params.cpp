@@ -9,16 +9,12 @@
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
 #include "copier/secrets.hpp"
+#include "copier/text.hpp"
 #include "drivers/connection_string.hpp"
 
 namespace ferry::pq {
 
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // psqlODBC's spellings of what libpq needs, connection-string names first, then odbc.ini's.
 struct Alias {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "copier/foreign_keys.hpp"
 #include "copier/error.hpp"
 
 namespace ferry::pg {
@@ -88,21 +89,13 @@ void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& 
       "AND ra.attnum = k.refnum "
       "WHERE con.conrelid = ?::oid AND con.contype = 'f' ORDER BY con.conname, k.pos",
       {oid});
-  for (size_t r = 0; r < rows.size();) {
-    ForeignKey fk;
-    fk.name = *rows[r][0];
-    fk.references = {*rows[r][2], *rows[r][3]};
-    fk.on_delete = ReferentialAction(rows[r][5].value_or("a"));
-    fk.on_update = ReferentialAction(rows[r][6].value_or("a"));
-    bool unknown_column = false;
-    for (; r < rows.size() && *rows[r][0] == fk.name; ++r) {
-      auto column = table.FindColumn(*rows[r][1]);
-      if (!column) unknown_column = true;
-      if (column) fk.columns.push_back(*column);
-      fk.referenced_columns.push_back(*rows[r][4]);
-    }
-    if (!unknown_column) table.foreign_keys.push_back(std::move(fk));
+  std::vector<ForeignKeyColumnRow> columns;
+  for (const auto& row : rows) {
+    columns.push_back({*row[0], *row[1], {*row[2], *row[3]}, *row[4],
+                       ReferentialAction(row[5].value_or("a")),
+                       ReferentialAction(row[6].value_or("a"))});
   }
+  AddForeignKeys(table, columns);
 }
 
 ColumnType ParseType(const std::string& base, int typmod, const std::string& formatted,
