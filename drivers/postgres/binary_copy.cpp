@@ -1,4 +1,5 @@
 #include "drivers/postgres/binary_copy.hpp"
+#include "drivers/postgres/wire_format.hpp"
 
 #include <fmt/format.h>
 
@@ -17,205 +18,7 @@ namespace ferry::pg {
 
 namespace {
 
-// Network byte order, read and written through memcpy (fields are unaligned).
-inline uint16_t Load16(const char* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return __builtin_bswap16(v);
-}
-inline uint32_t Load32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return __builtin_bswap32(v);
-}
-inline uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return __builtin_bswap64(v);
-}
-inline char* Store16(char* p, uint16_t v) {
-  v = __builtin_bswap16(v);
-  std::memcpy(p, &v, 2);
-  return p + 2;
-}
-inline char* Store32(char* p, uint32_t v) {
-  v = __builtin_bswap32(v);
-  std::memcpy(p, &v, 4);
-  return p + 4;
-}
-inline char* Store64(char* p, uint64_t v) {
-  v = __builtin_bswap64(v);
-  std::memcpy(p, &v, 8);
-  return p + 8;
-}
-
-// numeric's sign word and limits (src/include/utils/numeric.h, numeric.c).
-constexpr uint16_t kNumericPositive = 0x0000;
-constexpr uint16_t kNumericNegative = 0x4000;
-constexpr uint16_t kNumericNaN = 0xC000;
-constexpr uint16_t kNumericPlusInfinity = 0xD000;
-constexpr uint16_t kNumericMinusInfinity = 0xF000;
-constexpr int kNumericMaxDscale = 0x3FFF;
-constexpr int kNumericMaxIntegerDigits = 131072;
-
-// "00".."99", so four decimal digits take two lookups.
-constexpr auto kTwoDigits = [] {
-  std::array<char, 200> table{};
-  for (int i = 0; i < 100; ++i) {
-    table[size_t(2 * i)] = char('0' + i / 10);
-    table[size_t(2 * i + 1)] = char('0' + i % 10);
-  }
-  return table;
-}();
-
-inline void FourDigits(int d, char* out) {
-  std::memcpy(out, kTwoDigits.data() + 2 * (d / 100), 2);
-  std::memcpy(out + 2, kTwoDigits.data() + 2 * (d % 100), 2);
-}
-
-struct Numeric {
-  int ndigits = 0;
-  int weight = 0;
-  uint16_t sign = 0;
-  int dscale = 0;
-  const char* digits = nullptr;  // ndigits big-endian int16 base-10000 digits
-  bool nonzero = false;
-
-  int Digit(int i) const { return i >= 0 && i < ndigits ? int(Load16(digits + 2 * i)) : 0; }
-  size_t TextBound() const { return 3 + size_t(std::max(weight + 1, 1)) * 4 + size_t(dscale); }
-};
-
-NumericStatus ReadNumeric(const char* p, size_t length, Numeric* n) {
-  if (length < 8) return NumericStatus::kMalformed;
-  n->ndigits = int16_t(Load16(p));
-  n->weight = int16_t(Load16(p + 2));
-  n->sign = Load16(p + 4);
-  n->dscale = Load16(p + 6);
-  n->digits = p + 8;
-  if (n->sign == kNumericNaN) return NumericStatus::kNaN;
-  if (n->sign == kNumericPlusInfinity) return NumericStatus::kInfinity;
-  if (n->sign == kNumericMinusInfinity) return NumericStatus::kNegativeInfinity;
-  if ((n->sign != kNumericPositive && n->sign != kNumericNegative) || n->ndigits < 0 ||
-      length != 8 + 2 * size_t(n->ndigits) || n->dscale > kNumericMaxDscale) {
-    return NumericStatus::kMalformed;
-  }
-  for (int i = 0; i < n->ndigits; ++i) {
-    int d = n->Digit(i);
-    if (d >= 10000) return NumericStatus::kMalformed;
-    n->nonzero = n->nonzero || d != 0;
-  }
-  return NumericStatus::kOk;
-}
-
-// Writes numeric_out's text (exactly dscale fraction digits); returns its length.
-size_t WriteNumericText(const Numeric& n, char* out) {
-  char* o = out;
-  if (n.sign == kNumericNegative && n.nonzero) *o++ = '-';
-  bool started = false;
-  for (int i = 0; i <= n.weight; ++i) {
-    int d = n.Digit(i);
-    if (started) {
-      FourDigits(d, o);
-      o += 4;
-    } else if (d != 0) {
-      char four[4];
-      FourDigits(d, four);
-      int skip = d >= 1000 ? 0 : d >= 100 ? 1 : d >= 10 ? 2 : 3;
-      std::memcpy(o, four + skip, size_t(4 - skip));
-      o += 4 - skip;
-      started = true;
-    }
-  }
-  if (!started) *o++ = '0';
-  if (n.dscale > 0) {
-    *o++ = '.';
-    int left = n.dscale;
-    for (int g = n.weight + 1; left > 0; ++g) {
-      char four[4];
-      FourDigits(n.Digit(g), four);
-      int take = std::min(left, 4);
-      std::memcpy(o, four, size_t(take));
-      o += take;
-      left -= take;
-    }
-  }
-  return size_t(o - out);
-}
-
-inline bool IsDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// Writes the numeric payload for canonical decimal text; returns its length, or 0 when the
-// text is not [-]digits[.digits] within numeric's limits. Needs text.size() + 16 bytes.
-size_t WriteNumeric(std::string_view text, char* out) {
-  const char* p = text.data();
-  const char* end = p + text.size();
-  bool negative = false;
-  if (p < end && *p == '-') {
-    negative = true;
-    ++p;
-  }
-  const char* int_begin = p;
-  while (p < end && IsDigit(*p)) ++p;
-  const char* int_end = p;
-  const char* frac_begin = p;
-  const char* frac_end = p;
-  if (p < end && *p == '.') {
-    frac_begin = ++p;
-    while (p < end && IsDigit(*p)) ++p;
-    frac_end = p;
-  }
-  if (p != end || (int_begin == int_end && frac_begin == frac_end)) return 0;
-  while (int_begin < int_end && *int_begin == '0') ++int_begin;
-  const int int_len = int(int_end - int_begin);
-  const int frac_len = int(frac_end - frac_begin);
-  if (int_len > kNumericMaxIntegerDigits || frac_len > kNumericMaxDscale) return 0;
-
-  char* digits = out + 8;
-  int count = 0;        // groups written
-  int last = -1;        // index of the last non-zero group written
-  int weight = -1;      // weight of the first group written
-  bool leading = true;  // still skipping zero groups before the first non-zero one
-  auto put = [&](int group, int group_weight) {
-    if (leading) {
-      if (group == 0) return;
-      leading = false;
-      weight = group_weight;
-    }
-    Store16(digits + 2 * count, uint16_t(group));
-    if (group != 0) last = count;
-    ++count;
-  };
-  // Integer groups are aligned on the point, so the first one may be short.
-  const int int_groups = (int_len + 3) / 4;
-  const char* q = int_begin;
-  for (int g = 0; g < int_groups; ++g) {
-    int width = g == 0 ? int_len - 4 * (int_groups - 1) : 4;
-    int group = 0;
-    for (int k = 0; k < width; ++k) group = group * 10 + (*q++ - '0');
-    put(group, int_groups - 1 - g);
-  }
-  const int frac_groups = (frac_len + 3) / 4;
-  q = frac_begin;
-  for (int g = 0; g < frac_groups; ++g) {
-    int group = 0;
-    for (int k = 0; k < 4; ++k) group = group * 10 + (q < frac_end ? *q++ - '0' : 0);
-    put(group, -1 - g);
-  }
-  const int ndigits = last + 1;  // trailing zero groups are dropped, as PostgreSQL does
-  if (ndigits == 0) {
-    weight = 0;
-    negative = false;
-  }
-  Store16(out, uint16_t(ndigits));
-  Store16(out + 2, uint16_t(int16_t(weight)));
-  Store16(out + 4, negative ? kNumericNegative : kNumericPositive);
-  Store16(out + 6, uint16_t(frac_len));
-  return 8 + 2 * size_t(ndigits);
-}
-
-const char* const kBadLength = "the server sent a value of an unexpected binary length";
+using namespace wire;
 
 // Decodes one non-NULL field into `out`; returns why it cannot, or nullptr.
 inline const char* DecodeField(BinaryForm form, const char* p, size_t length, ColumnVector& out) {
@@ -561,6 +364,108 @@ char* Splice(const ColumnVector& in, size_t row, int version, char* p, const std
   return p;
 }
 
+// Writes one non-NULL field (length word and payload) at `p`, within the row's bound; returns
+// the end, or nullptr and why the value cannot be sent. Inlined into the row loop: it runs per
+// value, on the copy path.
+[[gnu::always_inline]] inline char* EncodeField(BinaryForm form, const ColumnVector& in, size_t r,
+                                               char* p, std::string* why) {
+  switch (form) {
+    case BinaryForm::kBool:
+      p = Store32(p, 1);
+      *p++ = in.Int(r) != 0 ? 1 : 0;
+      break;
+    case BinaryForm::kInt2:
+      p = Store32(p, 2);
+      p = Store16(p, uint16_t(int16_t(in.Int(r))));
+      break;
+    case BinaryForm::kInt4:
+      p = Store32(p, 4);
+      p = Store32(p, uint32_t(int32_t(in.Int(r))));
+      break;
+    case BinaryForm::kOid:
+      p = Store32(p, 4);
+      p = Store32(p, uint32_t(in.UInt(r)));
+      break;
+    case BinaryForm::kInt8:
+      p = Store32(p, 8);
+      p = Store64(p, uint64_t(in.Int(r)));
+      break;
+    case BinaryForm::kNumeric: {
+      std::string_view text = in.Bytes(r);
+      size_t n = WriteNumeric(text, p + 4);
+      if (n == 0) {
+        *why = fmt::format("{} is not a decimal number PostgreSQL's numeric holds",
+                                ShownText(text));
+        return nullptr;
+      }
+      p = Store32(p, uint32_t(n)) + n;
+      break;
+    }
+    case BinaryForm::kFloat4:
+      p = Store32(p, 4);
+      p = Store32(p, std::bit_cast<uint32_t>(float(in.Float(r))));
+      break;
+    case BinaryForm::kFloat8:
+      p = Store32(p, 8);
+      p = Store64(p, std::bit_cast<uint64_t>(in.Float(r)));
+      break;
+    case BinaryForm::kBytes: {
+      std::string_view v = in.Bytes(r);
+      p = Store32(p, uint32_t(v.size()));
+      if (!v.empty()) std::memcpy(p, v.data(), v.size());
+      p += v.size();
+      break;
+    }
+    case BinaryForm::kJsonb: {
+      std::string_view v = in.Bytes(r);
+      p = Store32(p, uint32_t(v.size() + 1));
+      *p++ = 1;
+      if (!v.empty()) std::memcpy(p, v.data(), v.size());
+      p += v.size();
+      break;
+    }
+    case BinaryForm::kDate: {
+      int64_t days = in.Int(r) - kEpochDays;
+      // PostgreSQL keeps the extreme int32 values for -infinity and infinity.
+      if (days <= std::numeric_limits<int32_t>::min() ||
+          days >= std::numeric_limits<int32_t>::max()) {
+        *why = "date is beyond PostgreSQL's range";
+        return nullptr;
+      }
+      p = Store32(p, 4);
+      p = Store32(p, uint32_t(int32_t(days)));
+      break;
+    }
+    case BinaryForm::kTime:
+      p = Store32(p, 8);
+      p = Store64(p, uint64_t(in.Int(r)));
+      break;
+    case BinaryForm::kTimestamp: {
+      int64_t micros;
+      if (__builtin_sub_overflow(in.Int(r), kEpochMicros, &micros) ||
+          micros == std::numeric_limits<int64_t>::min()) {
+        *why = "timestamp is beyond PostgreSQL's range";
+        return nullptr;
+      }
+      p = Store32(p, 8);
+      p = Store64(p, uint64_t(micros));
+      break;
+    }
+    case BinaryForm::kUuid: {
+      std::string_view v = in.Bytes(r);
+      if (v.size() != 16) {
+        *why = fmt::format("{} bytes are not a UUID", v.size());
+        return nullptr;
+      }
+      p = Store32(p, 16);
+      std::memcpy(p, v.data(), 16);
+      p += 16;
+      break;
+    }
+  }
+  return p;
+}
+
 }  // namespace
 
 bool EncodeBinaryRows(const Batch& batch, const std::vector<BinaryForm>& forms, std::string& out,
@@ -587,6 +492,7 @@ bool EncodeBinaryRows(const Batch& batch, const std::vector<BinaryForm>& forms, 
     }
   }
   out.reserve(out.size() + batch.ByteSize() + rows * fixed_bound);
+  std::string why;
   for (size_t r = 0; r < rows; ++r) {
     size_t bound = fixed_bound;
     for (size_t c : variable) {
@@ -606,195 +512,16 @@ bool EncodeBinaryRows(const Batch& batch, const std::vector<BinaryForm>& forms, 
         p = Splice(in, r, forms[c] == BinaryForm::kJsonb ? 1 : 0, p, out, splices);
         continue;
       }
-      switch (forms[c]) {
-        case BinaryForm::kBool:
-          p = Store32(p, 1);
-          *p++ = in.Int(r) != 0 ? 1 : 0;
-          break;
-        case BinaryForm::kInt2:
-          p = Store32(p, 2);
-          p = Store16(p, uint16_t(int16_t(in.Int(r))));
-          break;
-        case BinaryForm::kInt4:
-          p = Store32(p, 4);
-          p = Store32(p, uint32_t(int32_t(in.Int(r))));
-          break;
-        case BinaryForm::kOid:
-          p = Store32(p, 4);
-          p = Store32(p, uint32_t(in.UInt(r)));
-          break;
-        case BinaryForm::kInt8:
-          p = Store32(p, 8);
-          p = Store64(p, uint64_t(in.Int(r)));
-          break;
-        case BinaryForm::kNumeric: {
-          std::string_view text = in.Bytes(r);
-          size_t n = WriteNumeric(text, p + 4);
-          if (n == 0) {
-            out.resize(start);
-            *failure = {r, c,
-                        fmt::format("{} is not a decimal number PostgreSQL's numeric holds",
-                                    ShownText(text))};
-            return false;
-          }
-          p = Store32(p, uint32_t(n)) + n;
-          break;
-        }
-        case BinaryForm::kFloat4:
-          p = Store32(p, 4);
-          p = Store32(p, std::bit_cast<uint32_t>(float(in.Float(r))));
-          break;
-        case BinaryForm::kFloat8:
-          p = Store32(p, 8);
-          p = Store64(p, std::bit_cast<uint64_t>(in.Float(r)));
-          break;
-        case BinaryForm::kBytes: {
-          std::string_view v = in.Bytes(r);
-          p = Store32(p, uint32_t(v.size()));
-          if (!v.empty()) std::memcpy(p, v.data(), v.size());
-          p += v.size();
-          break;
-        }
-        case BinaryForm::kJsonb: {
-          std::string_view v = in.Bytes(r);
-          p = Store32(p, uint32_t(v.size() + 1));
-          *p++ = 1;
-          if (!v.empty()) std::memcpy(p, v.data(), v.size());
-          p += v.size();
-          break;
-        }
-        case BinaryForm::kDate: {
-          int64_t days = in.Int(r) - kEpochDays;
-          // PostgreSQL keeps the extreme int32 values for -infinity and infinity.
-          if (days <= std::numeric_limits<int32_t>::min() ||
-              days >= std::numeric_limits<int32_t>::max()) {
-            out.resize(start);
-            *failure = {r, c, "date is beyond PostgreSQL's range"};
-            return false;
-          }
-          p = Store32(p, 4);
-          p = Store32(p, uint32_t(int32_t(days)));
-          break;
-        }
-        case BinaryForm::kTime:
-          p = Store32(p, 8);
-          p = Store64(p, uint64_t(in.Int(r)));
-          break;
-        case BinaryForm::kTimestamp: {
-          int64_t micros;
-          if (__builtin_sub_overflow(in.Int(r), kEpochMicros, &micros) ||
-              micros == std::numeric_limits<int64_t>::min()) {
-            out.resize(start);
-            *failure = {r, c, "timestamp is beyond PostgreSQL's range"};
-            return false;
-          }
-          p = Store32(p, 8);
-          p = Store64(p, uint64_t(micros));
-          break;
-        }
-        case BinaryForm::kUuid: {
-          std::string_view v = in.Bytes(r);
-          if (v.size() != 16) {
-            out.resize(start);
-            *failure = {r, c, fmt::format("{} bytes are not a UUID", v.size())};
-            return false;
-          }
-          p = Store32(p, 16);
-          std::memcpy(p, v.data(), 16);
-          p += 16;
-          break;
-        }
+      p = EncodeField(forms[c], in, r, p, &why);
+      if (!p) {
+        out.resize(start);
+        *failure = {r, c, std::move(why)};
+        return false;
       }
     }
     out.resize(size_t(p - out.data()));
   }
   return true;
-}
-
-void EncodeTextRows(const Batch& batch, const std::vector<bool>& with_zone, std::string& out) {
-  static const char kHex[] = "0123456789abcdef";
-  const size_t rows = batch.num_rows();
-  const size_t columns = batch.num_columns();
-  out.reserve(out.size() + batch.ByteSize() + rows * columns * 4);
-  char buffer[64];
-  for (size_t r = 0; r < rows; ++r) {
-    for (size_t c = 0; c < columns; ++c) {
-      if (c > 0) out += '\t';
-      const ColumnVector& in = batch.column(c);
-      if (in.IsNull(r)) {
-        out += "\\N";
-        continue;
-      }
-      switch (in.storage()) {
-        case Storage::kBool:
-          out += in.Int(r) ? 't' : 'f';
-          break;
-        case Storage::kInt64: {
-          auto end = std::to_chars(buffer, buffer + sizeof buffer, in.Int(r)).ptr;
-          out.append(buffer, end);
-          break;
-        }
-        case Storage::kUInt64: {
-          auto end = std::to_chars(buffer, buffer + sizeof buffer, in.UInt(r)).ptr;
-          out.append(buffer, end);
-          break;
-        }
-        case Storage::kFloat64:
-          // Shortest round-trip digits; NaN, Infinity and -Infinity as float8in spells them.
-          out += FormatDouble(in.Float(r));
-          break;
-        case Storage::kDecimal:
-          out += in.Bytes(r);
-          break;
-        case Storage::kText: {
-          // Only the backslash, the delimiter and line ends need escapes in text format.
-          for (char ch : in.Bytes(r)) {
-            switch (ch) {
-              case '\\':
-                out += "\\\\";
-                break;
-              case '\n':
-                out += "\\n";
-                break;
-              case '\r':
-                out += "\\r";
-                break;
-              case '\t':
-                out += "\\t";
-                break;
-              default:
-                out += ch;
-            }
-          }
-          break;
-        }
-        case Storage::kBytes:
-          // bytea's hex input "\x..." with its backslash escaped for COPY.
-          out += "\\\\x";
-          for (unsigned char b : in.Bytes(r)) {
-            out += kHex[b >> 4];
-            out += kHex[b & 15];
-          }
-          break;
-        case Storage::kDate:
-          out.append(buffer, FormatDateTo(int32_t(in.Int(r)), buffer));
-          break;
-        case Storage::kTime:
-          out.append(buffer, FormatTimeTo(in.Int(r), buffer));
-          break;
-        case Storage::kTimestamp:
-          out.append(buffer, FormatTimestampTo(in.Int(r), buffer));
-          if (with_zone[c]) out += "+00";
-          break;
-        case Storage::kUuid:
-          out.append(
-              buffer,
-              FormatUuidTo(reinterpret_cast<const unsigned char*>(in.Bytes(r).data()), buffer));
-          break;
-      }
-    }
-    out += '\n';
-  }
 }
 
 }  // namespace ferry::pg

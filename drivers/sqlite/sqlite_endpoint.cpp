@@ -234,7 +234,6 @@ class SqliteRowReader final : public RowReader {
     }
   }
 
-
   // Blobs over the long-value threshold are left out (stepping over them would read them whole
   // into memory; typeof() and length() of a blob read only its header), with a last column giving
   // their row's rowid. Long text is read whole: SQLite 3.40 cannot measure text without reading it.

@@ -59,7 +59,7 @@ std::string FakeOldPgDump() {
 }  // namespace
 
 TEST_CASE(
-    "--pg-toast-compression or FERRY_PG_TOAST_COMPRESSION picks how a PostgreSQL "
+    "the option --pg-toast-compression or FERRY_PG_TOAST_COMPRESSION picks how a PostgreSQL "
     "destination compresses the values ferry writes",
     "[options][postgresql]") {
   TestDatabase source(Db::kPostgres, "opt_toast_src");
@@ -93,7 +93,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "--mariadb-write-method or FERRY_MARIADB_WRITE_METHOD picks how a MariaDB destination "
+    "the option --mariadb-write-method or FERRY_MARIADB_WRITE_METHOD picks how a MariaDB destination "
     "is written",
     "[options][mariadb]") {
   TestDatabase source(Db::kSQLite, "opt_method_src");
@@ -122,7 +122,7 @@ TEST_CASE(
   std::remove(profile.c_str());
 }
 
-TEST_CASE("--pg-dump or FERRY_PG_DUMP names the pg_dump a PostgreSQL schema clone runs",
+TEST_CASE("the option --pg-dump or FERRY_PG_DUMP names the pg_dump a PostgreSQL schema clone runs",
           "[options][postgresql][clone]") {
   TestDatabase source(Db::kPostgres, "opt_dump_src");
   TestDatabase dest(Db::kPostgres, "opt_dump_dst");
@@ -150,7 +150,7 @@ TEST_CASE("--pg-dump or FERRY_PG_DUMP names the pg_dump a PostgreSQL schema clon
 }
 
 TEST_CASE(
-    "--state-schema or FERRY_STATE_SCHEMA keeps the run state where it says, for every "
+    "the option --state-schema or FERRY_STATE_SCHEMA keeps the run state where it says, for every "
     "command that records one",
     "[options][postgresql][state]") {
   TestDatabase source(Db::kSQLite, "opt_state_src");

@@ -177,7 +177,7 @@ TEST_CASE("a job file gives way to the environment, which gives way to a flag", 
   std::remove(job.c_str());
 }
 
-TEST_CASE("a flag overrides the twin of an option it excludes; two such twins are refused",
+TEST_CASE("a flag overrides the twin of an option it excludes, and two such twins are refused",
           "[options]") {
   ScopedEnv truncate("FERRY_TRUNCATE", "1");
   {
