@@ -67,6 +67,11 @@ class SchemaSession {
  public:
   virtual ~SchemaSession() = default;
   virtual void Run(const std::string& sql) = 0;
+  // An object created after the data (an index, a constraint, a trigger): where the engine can,
+  // waits for other sessions' locks on its table are bounded and the holders named, as for a
+  // TRUNCATE (Endpoint::TruncateTable), instead of queueing behind a reader for as long as it
+  // lives; after the last try it throws Error(kBusy) naming them.
+  virtual void RunAfterData(const SchemaObject& object) { Run(object.sql); }
   // Before-data objects are created in one transaction where the engine's DDL is transactional
   // (PostgreSQL, SQLite): a failure leaves the destination as it was.
   virtual void Begin() = 0;

@@ -173,7 +173,7 @@ std::vector<std::pair<TableName, std::string>> SchemaClone::CreateAfterData(Endp
   auto run = [&](SchemaSession& session, const SchemaObject& o) {
     for (int attempt = 1;; ++attempt) {
       try {
-        session.Run(o.sql);
+        session.RunAfterData(o);
         return;
       } catch (const Error& e) {
         // Building two partitions' keys at once can deadlock on their parent: again.

@@ -26,8 +26,8 @@ using mariadb::Purpose;
 // kStatementSeparator, and the session's own settings come back before the next object.
 class MariaDbSchemaSession final : public SchemaSession {
  public:
-  explicit MariaDbSchemaSession(std::unique_ptr<Connection> connection)
-      : connection_(std::move(connection)) {
+  MariaDbSchemaSession(std::unique_ptr<Connection> connection, SqlEndpoint& endpoint)
+      : connection_(std::move(connection)), endpoint_(endpoint) {
     auto rows = connection_->Query(
         "SELECT @@SESSION.sql_mode, @@SESSION.character_set_client, "
         "@@SESSION.collation_connection, @@SESSION.time_zone");
@@ -49,6 +49,13 @@ class MariaDbSchemaSession final : public SchemaSession {
     }
     Restore();
   }
+  // The dump names the source's database; its statements run in this (destination) one, where
+  // the lock holders are looked for.
+  void RunAfterData(const SchemaObject& object) override {
+    SchemaObject here = object;
+    if (!here.table.name.empty()) here.table.schema = endpoint_.info().default_schema;
+    endpoint_.CreateAfterData(*connection_, here, [&] { Run(object.sql); });
+  }
   // DDL commits by itself in MariaDB.
   void Begin() override {}
   void Commit() override {}
@@ -69,6 +76,7 @@ class MariaDbSchemaSession final : public SchemaSession {
 
   std::unique_ptr<Connection> connection_;
   std::vector<std::string> restore_;
+  SqlEndpoint& endpoint_;
 };
 
 // How a destination is written, fastest first: bulk prepared inserts where the server runs them
@@ -212,7 +220,7 @@ class MariaDbEndpoint final : public SqlEndpoint {
   std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump&) override {
     std::unique_ptr<Connection> connection = Native(Purpose::kWrite);
     dialect().SetUpSession(*connection, target_.is_source);
-    return std::make_unique<MariaDbSchemaSession>(std::move(connection));
+    return std::make_unique<MariaDbSchemaSession>(std::move(connection), *this);
   }
   // MariaDB sequences: the next value not yet handed to any server cache, set back with SETVAL
   // as mariadb-dump does (is_used = 0: that value is the next one drawn).

@@ -45,11 +45,16 @@ class CopyWriteSession final : public WriteSession {
 
 class PgSchemaSession final : public SchemaSession {
  public:
-  PgSchemaSession(std::unique_ptr<pq::Connection> connection, const SchemaDump& dump)
-      : connection_(std::move(connection)) {
+  PgSchemaSession(std::unique_ptr<pq::Connection> connection, const SchemaDump& dump,
+                  SqlEndpoint& endpoint)
+      : connection_(std::move(connection)), endpoint_(endpoint) {
     for (const std::string& sql : dump.session_setup) connection_->Execute(sql);
   }
   void Run(const std::string& sql) override { connection_->Execute(sql); }
+  // pg_dump's setup turns lock_timeout off: the endpoint's lock waits bound it again.
+  void RunAfterData(const SchemaObject& object) override {
+    endpoint_.CreateAfterData(*connection_, object, [&] { Run(object.sql); });
+  }
   void Begin() override { connection_->Execute("BEGIN"); }
   void Commit() override { connection_->Execute("COMMIT"); }
   bool Savepoints() const override { return true; }
@@ -62,6 +67,7 @@ class PgSchemaSession final : public SchemaSession {
 
  private:
   std::unique_ptr<pq::Connection> connection_;
+  SqlEndpoint& endpoint_;
 };
 
 // "schema"."name" as a text literal for regclass.
@@ -78,7 +84,7 @@ std::optional<SchemaDump> PostgresEndpoint::DumpSchema(const SchemaRequest& requ
 
 std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaDump& dump) {
   return std::make_unique<PgSchemaSession>(
-      std::make_unique<pq::Connection>(params_, target_.display), dump);
+      std::make_unique<pq::Connection>(params_, target_.display), dump, *this);
 }
 
 std::vector<SequenceState> PostgresEndpoint::ReadSequences(const std::vector<TableName>& names) {

@@ -489,43 +489,31 @@ std::string Now() {
 class SqlSyncState final : public SyncStateStore {
  public:
   SqlSyncState(std::unique_ptr<SqlSession> session, const Dialect& dialect, std::string schema,
-               std::string prefix)
+               std::string legacy_schema, std::string prefix)
       : session_(std::move(session)),
         dialect_(dialect),
-        name_{std::move(schema), std::move(prefix) + "sync_state"} {}
+        name_{std::move(schema), prefix + "sync_state"},
+        legacy_{std::move(legacy_schema), prefix + "sync_state"} {}
 
   void Prepare() override {
-    if (std::optional<Table> t = dialect_.DescribeTable(*session_, name_)) {
-      // A state table of an older ferry gains the shape column.
-      if (!t->FindColumn("shape")) {
-        Column c;
-        c.type.kind = TypeKind::kText;
-        c.type.length = -1;
-        c.type = dialect_.MapType(c.type, Engine::kOther);
-        session_->Execute(fmt::format("ALTER TABLE {} ADD COLUMN shape {}",
-                                      dialect_.QualifiedName(name_), c.type.native));
+    if (name_.schema != legacy_.schema) {
+      try {
+        session_->Execute(dialect_.CreateSchemaSql(name_.schema));
+      } catch (Error& e) {
+        e.WithAdvice(fmt::format(
+            "ferry keeps its sync state with its run state in {} {} of the destination, apart "
+            "from the application's tables: let ferry's user create it, create it for that "
+            "user, or choose another place with --state-schema (FERRY_STATE_SCHEMA)",
+            dialect_.engine() == Engine::kMariaDB ? "database" : "schema", name_.schema));
+        throw;
       }
-      return;
     }
-    Table t;
-    t.name = name_;
-    auto add = [&](const char* name, TypeKind kind, int64_t length, bool key) {
-      Column c;
-      c.name = name;
-      c.type.kind = kind;
-      c.type.length = length;
-      c.type = dialect_.MapType(c.type, Engine::kOther);
-      c.nullable = !key;
-      if (key) t.primary_key.push_back(int(t.columns.size()));
-      t.columns.push_back(c);
-    };
-    add("dest_schema", TypeKind::kVarchar, 255, true);
-    add("dest_name", TypeKind::kVarchar, 255, true);
-    add("mode", TypeKind::kVarchar, 16, false);
-    add("position", TypeKind::kText, -1, false);
-    add("updated_at", TypeKind::kVarchar, 32, false);
-    add("shape", TypeKind::kText, -1, false);
-    session_->Execute(dialect_.CreateTableSql(t));
+    if (std::optional<Table> t = dialect_.DescribeTable(*session_, name_)) {
+      AddShape(*t);
+    } else {
+      session_->Execute(dialect_.CreateTableSql(Shape(name_)));
+    }
+    if (name_.schema != legacy_.schema) MoveLegacyState();
   }
 
   std::optional<SyncPosition> Get(const TableName& d) override {
@@ -604,9 +592,61 @@ class SqlSyncState final : public SyncStateStore {
                        dialect_.TextLiteral(d.name));
   }
 
+  // The state table's columns, keyed by the destination table.
+  Table Shape(const TableName& name) const {
+    Table t;
+    t.name = name;
+    auto add = [&](const char* column, TypeKind kind, int64_t length, bool key) {
+      Column c;
+      c.name = column;
+      c.type.kind = kind;
+      c.type.length = length;
+      c.type = dialect_.MapType(c.type, Engine::kOther);
+      c.nullable = !key;
+      if (key) t.primary_key.push_back(int(t.columns.size()));
+      t.columns.push_back(c);
+    };
+    add("dest_schema", TypeKind::kVarchar, 255, true);
+    add("dest_name", TypeKind::kVarchar, 255, true);
+    add("mode", TypeKind::kVarchar, 16, false);
+    add("position", TypeKind::kText, -1, false);
+    add("updated_at", TypeKind::kVarchar, 32, false);
+    add("shape", TypeKind::kText, -1, false);
+    return t;
+  }
+
+  // A state table of an older ferry gains the shape column.
+  void AddShape(const Table& found) {
+    if (found.FindColumn("shape")) return;
+    Column c;
+    c.type.kind = TypeKind::kText;
+    c.type.length = -1;
+    c.type = dialect_.MapType(c.type, Engine::kOther);
+    session_->Execute(fmt::format("ALTER TABLE {} ADD COLUMN shape {}",
+                                  dialect_.QualifiedName(found.name), c.type.native));
+  }
+
+  // Sync state an older ferry kept among the application's tables joins the run state: its
+  // rows are copied (those not there yet, so a move cut short is completed, and a position
+  // recorded since is never overwritten), then its table dropped.
+  void MoveLegacyState() {
+    std::optional<Table> old = dialect_.DescribeTable(*session_, legacy_);
+    if (!old) return;
+    AddShape(*old);
+    const std::string columns = "dest_schema, dest_name, mode, position, updated_at, shape";
+    session_->Execute(fmt::format(
+        "INSERT INTO {} ({}) SELECT o.dest_schema, o.dest_name, o.mode, o.position, "
+        "o.updated_at, o.shape FROM {} o WHERE NOT EXISTS (SELECT 1 FROM {} n WHERE "
+        "n.dest_schema = o.dest_schema AND n.dest_name = o.dest_name)",
+        dialect_.QualifiedName(name_), columns, dialect_.QualifiedName(legacy_),
+        dialect_.QualifiedName(name_)));
+    session_->Execute("DROP TABLE " + dialect_.QualifiedName(legacy_));
+  }
+
   std::unique_ptr<SqlSession> session_;
   const Dialect& dialect_;
   TableName name_;
+  TableName legacy_;  // where an older ferry kept it: the destination's default schema
 };
 
 }  // namespace
@@ -642,9 +682,9 @@ std::unique_ptr<ChangeTracker> MakeSqlChangeTracker(
 
 std::unique_ptr<SyncStateStore> MakeSqlSyncState(std::unique_ptr<SqlSession> session,
                                                  const Dialect& dialect, std::string schema,
-                                                 std::string prefix) {
+                                                 std::string legacy_schema, std::string prefix) {
   return std::make_unique<SqlSyncState>(std::move(session), dialect, std::move(schema),
-                                        std::move(prefix));
+                                        std::move(legacy_schema), std::move(prefix));
 }
 
 }  // namespace ferry

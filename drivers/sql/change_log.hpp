@@ -66,9 +66,11 @@ class ChangeLogEngine {
 std::unique_ptr<ChangeTracker> MakeSqlChangeTracker(
     const Dialect& dialect, std::function<std::unique_ptr<SqlSession>()> open_session);
 
+// The sync positions live in `schema`, with the run state; a table an older ferry kept in
+// `legacy_schema` (the destination's default schema) is moved there by Prepare.
 std::unique_ptr<SyncStateStore> MakeSqlSyncState(std::unique_ptr<SqlSession> session,
                                                  const Dialect& dialect, std::string schema,
-                                                 std::string prefix);
+                                                 std::string legacy_schema, std::string prefix);
 
 // The change log's name for `table`: ferry_log_<table>, shortened with a hash where the
 // engines' identifier limits (63 bytes) would cut it.

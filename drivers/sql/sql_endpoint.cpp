@@ -150,19 +150,20 @@ bool SameForeignKey(const Table& table, const ForeignKey& a, const Table& other,
 }  // namespace
 
 void SqlEndpoint::CreateIndex(const Table& table, const Index& index) {
-  std::unique_ptr<SqlSession> session = OpenSqlSession();
-  Index named = index;
-  try {
+  // CREATE INDEX waits for writers of the table (PostgreSQL) or for any open transaction that
+  // read it (MariaDB's metadata lock): bounded and named like the statements that empty it.
+  WithLockWaits({table.name}, "build index " + index.name + " on", [&](SqlSession& session) {
+    Index named = index;
     for (int attempt = 0;; ++attempt) {
       named.name = dialect_->IndexName(table, index, attempt);
       try {
-        session->Execute(dialect_->CreateIndexSql(table, named));
+        session.Execute(dialect_->CreateIndexSql(table, named));
         return;
       } catch (const Error& e) {
         if (attempt + 1 >= kNameAttempts || !dialect_->NameTaken(e)) throw;
       }
       // The name is taken: by this very index (built before, say), or by another object.
-      if (auto existing = dialect_->DescribeTable(*session, table.name)) {
+      if (auto existing = dialect_->DescribeTable(session, table.name)) {
         for (const auto* list : {&existing->unique_indexes, &existing->indexes}) {
           for (const Index& other : *list) {
             if (SameIndex(index, other)) return;
@@ -170,10 +171,7 @@ void SqlEndpoint::CreateIndex(const Table& table, const Index& index) {
         }
       }
     }
-  } catch (Error& e) {
-    e.WithTable(DisplayName(table.name));
-    throw;
-  }
+  });
 }
 
 // MariaDB refuses a foreign key whose columns differ in type from the ones they reference (an
@@ -215,59 +213,60 @@ void SqlEndpoint::ExplainTypeMismatch(SqlSession& session, const Table& table, c
 }
 
 void SqlEndpoint::CreateForeignKey(const Table& table, const ForeignKey& fk) {
-  std::unique_ptr<SqlSession> session = OpenSqlSession();
+  // Adding a foreign key locks both tables against writers (PostgreSQL) or waits for their
+  // readers' transactions (MariaDB): the holders of either are named.
+  WithLockWaits({table.name, fk.references}, "add foreign key " + fk.name + " to",
+                [&](SqlSession& session) { AddForeignKeyOn(session, table, fk); });
+}
+
+void SqlEndpoint::AddForeignKeyOn(SqlSession& session, const Table& table, const ForeignKey& fk) {
   auto declared = [&] {
-    if (auto existing = dialect_->DescribeTable(*session, table.name)) {
+    if (auto existing = dialect_->DescribeTable(session, table.name)) {
       for (const ForeignKey& other : existing->foreign_keys) {
         if (SameForeignKey(table, fk, *existing, other)) return true;
       }
     }
     return false;
   };
-  try {
-    // Rows that reference nothing fail the foreign key here as they would in PostgreSQL, where
-    // adding it checks them; MariaDB (with foreign_key_checks off) and SQLite would not.
-    std::string orphans = dialect_->ForeignKeyOrphanSql(table, fk);
-    if (!orphans.empty()) {
-      auto rows = session->Query(orphans);
-      if (!rows.empty()) {
-        std::string names, values;
-        for (size_t i = 0; i < fk.columns.size(); ++i) {
-          names += (i > 0 ? ", " : "") + table.columns[size_t(fk.columns[i])].name;
-          values += (i > 0 ? ", " : "") + rows[0][i].value_or("NULL");
-        }
-        throw Error(
-            ErrorCode::kData,
-            fmt::format("foreign key {}: a row references ({})=({}), which {} does not "
-                        "have; the foreign key was not created",
-                        fk.name, names, values, DisplayName(fk.references)),
-            ErrorContext{DisplayName(table.name), "", "(" + names + ")=(" + values + ")", ""});
+  // Rows that reference nothing fail the foreign key here as they would in PostgreSQL, where
+  // adding it checks them; MariaDB (with foreign_key_checks off) and SQLite would not.
+  std::string orphans = dialect_->ForeignKeyOrphanSql(table, fk);
+  if (!orphans.empty()) {
+    auto rows = session.Query(orphans);
+    if (!rows.empty()) {
+      std::string names, values;
+      for (size_t i = 0; i < fk.columns.size(); ++i) {
+        names += (i > 0 ? ", " : "") + table.columns[size_t(fk.columns[i])].name;
+        values += (i > 0 ? ", " : "") + rows[0][i].value_or("NULL");
       }
+      throw Error(ErrorCode::kData,
+                  fmt::format("foreign key {}: a row references ({})=({}), which {} does not "
+                              "have; the foreign key was not created",
+                              fk.name, names, values, DisplayName(fk.references)),
+                  ErrorContext{DisplayName(table.name), "", "(" + names + ")=(" + values + ")",
+                               ""});
     }
-    if (dialect_->quirks().foreign_keys_at_creation) {
-      if (!declared()) dialect_->RebuildWithForeignKey(*session, table, fk);
+  }
+  if (dialect_->quirks().foreign_keys_at_creation) {
+    if (!declared()) dialect_->RebuildWithForeignKey(session, table, fk);
+    return;
+  }
+  ForeignKey named = fk;
+  int deadlocks = 0;
+  for (int attempt = 0;;) {
+    named.name = dialect_->ForeignKeyName(table, fk, attempt);
+    try {
+      session.Execute(dialect_->ForeignKeySql(table, named));
       return;
-    }
-    ForeignKey named = fk;
-    int deadlocks = 0;
-    for (int attempt = 0;;) {
-      named.name = dialect_->ForeignKeyName(table, fk, attempt);
-      try {
-        session->Execute(dialect_->ForeignKeySql(table, named));
-        return;
-      } catch (Error& e) {
-        if (IsDeadlock(e) && ++deadlocks <= kDeadlockRetries) continue;
-        if (attempt + 1 >= kNameAttempts || !dialect_->NameTaken(e)) {
-          ExplainTypeMismatch(*session, table, fk, e);
-          throw;
-        }
+    } catch (Error& e) {
+      if (IsDeadlock(e) && ++deadlocks <= kDeadlockRetries) continue;
+      if (attempt + 1 >= kNameAttempts || !dialect_->NameTaken(e)) {
+        ExplainTypeMismatch(session, table, fk, e);
+        throw;
       }
-      if (declared()) return;
-      ++attempt;
     }
-  } catch (Error& e) {
-    e.WithTable(DisplayName(table.name));
-    throw;
+    if (declared()) return;
+    ++attempt;
   }
 }
 
@@ -327,29 +326,43 @@ constexpr std::chrono::milliseconds kFirstPause{1000};
 
 void SqlEndpoint::RunWithLockWaits(const TableName& name, const std::string& what,
                                    const std::vector<std::string>& sql) {
-  const std::vector<std::string> limits = dialect_->LockTimeoutSql(kLockWaitSeconds);
-  if (limits.empty()) {
+  if (dialect_->LockTimeoutSql(kLockWaitSeconds).empty()) {
     for (const std::string& statement : sql) RunDdl(name, statement);
     return;
   }
-  const std::string shown = DisplayName(name);
+  WithLockWaits({name}, what, [&](SqlSession& session) {
+    for (const std::string& statement : sql) session.Execute(statement);
+  });
+}
+
+void SqlEndpoint::WithLockWaits(const std::vector<TableName>& tables, const std::string& what,
+                                const std::function<void(SqlSession&)>& work, SqlSession* on) {
+  const std::vector<std::string> limits = dialect_->LockTimeoutSql(kLockWaitSeconds);
+  const std::string shown = DisplayName(tables.at(0));
   double waited = 0;
   for (int attempt = 1;; ++attempt) {
     const std::chrono::milliseconds pause = BackoffDelay(kFirstPause, attempt);
-    std::unique_ptr<SqlSession> session = OpenSqlSession();
+    std::unique_ptr<SqlSession> own = on ? nullptr : OpenSqlSession();
+    SqlSession* session = on ? on : own.get();
     try {
       for (const std::string& limit : limits) session->Execute(limit);
-      for (const std::string& statement : sql) session->Execute(statement);
+      work(*session);
       return;
     } catch (Error& e) {
-      if (!dialect_->IsLockTimeout(e)) {
+      if (limits.empty() || !dialect_->IsLockTimeout(e)) {
         e.WithTable(shown);
         throw;
       }
       waited += kLockWaitSeconds;
       std::vector<std::string> holders;
       try {
-        holders = dialect_->LockHolders(*session, name);
+        for (const TableName& table : tables) {
+          for (std::string& h : dialect_->LockHolders(*session, table)) {
+            if (std::find(holders.begin(), holders.end(), h) == holders.end()) {
+              holders.push_back(std::move(h));
+            }
+          }
+        }
       } catch (const Error&) {
         // Who holds the lock is advice; the wait itself is still reported.
       }
@@ -372,6 +385,29 @@ void SqlEndpoint::RunWithLockWaits(const TableName& name, const std::string& wha
     std::this_thread::sleep_for(pause);
     waited += double(pause.count()) / 1000;
   }
+}
+
+void SqlEndpoint::CreateAfterData(SqlSession& session, const SchemaObject& object,
+                                  const std::function<void()>& run) {
+  if (object.table.name.empty()) {
+    run();
+    return;
+  }
+  // pg_dump names a table's constraints and triggers "table name".
+  std::string name = object.name;
+  if (name.starts_with(object.table.name + " ")) name.erase(0, object.table.name.size() + 1);
+  std::string what;
+  if (object.kind == "INDEX") {
+    what = "build index " + name + " on";
+  } else if (object.kind == "FK CONSTRAINT") {
+    what = "add foreign key " + name + " to";
+  } else {
+    std::string kind = object.kind;
+    std::transform(kind.begin(), kind.end(), kind.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    what = "create " + kind + " " + name + " on";
+  }
+  WithLockWaits({object.table}, what, [&](SqlSession&) { run(); }, &session);
 }
 
 bool SqlEndpoint::HasRows(const TableName& name) {
@@ -561,7 +597,9 @@ std::unique_ptr<ChangeTracker> SqlEndpoint::OpenChangeTracker() {
 }
 
 std::unique_ptr<SyncStateStore> SqlEndpoint::OpenSyncState(const std::string& prefix) {
-  return MakeSqlSyncState(OpenSqlSession(), *dialect_, info_.default_schema, prefix);
+  return MakeSqlSyncState(OpenSqlSession(), *dialect_,
+                          StateSchema(*dialect_, info_.default_schema), info_.default_schema,
+                          prefix);
 }
 
 void SqlEndpoint::JoinSnapshot(SqlSession& reader) const {

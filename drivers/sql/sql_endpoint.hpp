@@ -4,6 +4,7 @@
 // writers and the sessions they run on.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "copier/endpoint.hpp"
@@ -45,6 +46,17 @@ class SqlEndpoint : public Endpoint {
   std::vector<std::vector<std::string>> SampleKeys(const Table& table, const std::vector<int>& key,
                                                    size_t count) override;
 
+  // Runs `work` with short lock waits, again with growing pauses while other sessions hold
+  // locks on any of `tables` (naming them through NoticeWait), on `on` when given (a schema
+  // clone's session, with the dump's settings), else on a fresh session each try; `what` says
+  // what it does ("build index x on"). Throws Error(kBusy) naming the holders after the last
+  // try. Where the engine bounds no lock waits, `work` runs once.
+  void WithLockWaits(const std::vector<TableName>& tables, const std::string& what,
+                     const std::function<void(SqlSession&)>& work, SqlSession* on = nullptr);
+  // A schema clone's object created after the data, by `run` on `session`, with those waits.
+  void CreateAfterData(SqlSession& session, const SchemaObject& object,
+                       const std::function<void()>& run);
+
  protected:
   // A new connection to this end, with the dialect's session settings applied.
   virtual std::unique_ptr<SqlSession> OpenSqlSession() = 0;
@@ -56,6 +68,7 @@ class SqlEndpoint : public Endpoint {
               EndpointInfo info);
 
   const Dialect& dialect() const { return *dialect_; }
+
   SqlSession& catalog() { return *catalog_; }
 
  private:
@@ -67,6 +80,7 @@ class SqlEndpoint : public Endpoint {
   // statement does ("empty", "drop"). Throws Error(kBusy) naming the holders after the last try.
   void RunWithLockWaits(const TableName& name, const std::string& what,
                         const std::vector<std::string>& sql);
+  void AddForeignKeyOn(SqlSession& session, const Table& table, const ForeignKey& fk);
   // Adds advice to a refused foreign key whose columns differ in type from the referenced ones.
   void ExplainTypeMismatch(SqlSession& session, const Table& table, const ForeignKey& fk,
                            Error& error) const;

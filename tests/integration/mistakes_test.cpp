@@ -558,3 +558,90 @@ TEST_CASE("a TRUNCATE behind a reader's lock waits briefly, names the reader, an
     }
   }
 }
+
+TEST_CASE(
+    "an index or foreign key build behind another session's lock waits briefly, names the "
+    "session, and fails the build",
+    "[mistakes][locks][postgresql][mariadb]") {
+  // Same engine: the schema clone's builds after the data; across engines: ferry's own.
+  const std::vector<std::pair<Db, Db>> pairs = {{Db::kPostgres, Db::kPostgres},
+                                                {Db::kMariaDB, Db::kMariaDB},
+                                                {Db::kMariaDB, Db::kPostgres},
+                                                {Db::kPostgres, Db::kMariaDB}};
+  for (auto [from, db] : pairs) {
+    DYNAMIC_SECTION(DbName(from) << " to " << DbName(db)) {
+      TestDatabase source(from, "build_lock_src");
+      TestDatabase dest(db, "build_lock_dst");
+      const bool pg = from == Db::kPostgres;
+      source.Exec(
+          "CREATE TABLE parent (id int PRIMARY KEY, name varchar(40));\n"
+          "CREATE TABLE child (id int PRIMARY KEY, parent_id int, note varchar(40), "
+          "FOREIGN KEY (parent_id) REFERENCES parent (id));\n"
+          "CREATE INDEX child_note ON child (note);\n" +
+          std::string(pg ? "INSERT INTO parent SELECT g, 'p' || g FROM generate_series(1, 50) g;\n"
+                           "INSERT INTO child SELECT g, 1 + g % 50, 'n' || g FROM "
+                           "generate_series(1, 2000) g"
+                         : "INSERT INTO parent SELECT seq, CONCAT('p', seq) FROM seq_1_to_50;\n"
+                           "INSERT INTO child SELECT seq, 1 + seq % 50, CONCAT('n', seq) FROM "
+                           "seq_1_to_2000"));
+      // A first attempt dies after its first unit commit, with the tables made (keys first, so
+      // the resume has no primary key to add) and no index or foreign key built yet.
+      setenv("FERRY_TEST_CRASH", "after-commit:1", 1);
+      FerryResult crashed = RunFerry("run --keys-first -q" + Ends(source.Url(), dest.Url()));
+      unsetenv("FERRY_TEST_CRASH");
+      INFO(crashed.output);
+      REQUIRE(crashed.exit_code == 86);
+      // Another session then holds `child` in a way that lets rows in but not an index or a
+      // foreign key (PostgreSQL: a writer's lock; MariaDB: a reader's open transaction, whose
+      // metadata lock holds up any ALTER).
+      std::string command;
+      if (db == Db::kPostgres) {
+        command = "PGPASSWORD=" + ShellQuote(TestPassword()) + " psql -X -q " +
+                  ShellQuote(dest.Url() + "?application_name=build_lock_holder") +
+                  " -c 'BEGIN' -c 'LOCK TABLE child IN ROW EXCLUSIVE MODE' "
+                  "-c 'SELECT pg_sleep(90)' >/dev/null 2>&1 &";
+      } else {
+        const std::string url = dest.Url();
+        const std::string port =
+            url.substr(url.rfind(':') + 1, url.rfind('/') - url.rfind(':') - 1);
+        command = "mariadb -h 127.0.0.1 -P " + port + " -u ferry -p" + ShellQuote(TestPassword()) +
+                  " " + dest.name() +
+                  " -e 'START TRANSACTION; SELECT count(*) FROM child; SELECT SLEEP(90);' "
+                  ">/dev/null 2>&1 &";
+      }
+      REQUIRE(std::system(command.c_str()) == 0);
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      const auto start = std::chrono::steady_clock::now();
+      FerryResult run = RunFerry("run --resume" + Ends(source.Url(), dest.Url()));
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      INFO(run.output);
+      CHECK(run.exit_code == kExitTablesFailed);
+      // MariaDB's clone adds a table's indexes in one statement, named by the table.
+      CHECK(Has(run, "cannot build index"));
+      CHECK(Has(run, "cannot add foreign key"));
+      CHECK(Has(run, db == Db::kPostgres ? "build_lock_holder" : "user ferry"));
+      CHECK(seconds < 75);
+      // Every row is there; what could not be built is missing, not half made.
+      CHECK(Count(dest, "parent") == 50);
+      CHECK(Count(dest, "child") == 2000);
+      if (db == Db::kPostgres) {
+        CHECK(dest.QueryValue("SELECT count(*) FROM pg_indexes WHERE indexname = 'child_note'") ==
+              "0");
+        CHECK(dest.QueryValue("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == "0");
+        dest.Exec(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+            "'build_lock_holder'");
+      } else {
+        CHECK(dest.QueryValue("SELECT count(*) FROM information_schema.statistics WHERE "
+                              "table_schema = DATABASE() AND index_name = 'child_note'") == "0");
+        CHECK(dest.QueryValue("SELECT count(*) FROM information_schema.referential_constraints "
+                              "WHERE constraint_schema = DATABASE()") == "0");
+        for (const Row& r : dest.Query("SELECT id FROM information_schema.processlist WHERE "
+                                       "info LIKE 'SELECT SLEEP(90)%'")) {
+          dest.Exec("KILL CONNECTION " + r[0].value_or("0"));
+        }
+      }
+    }
+  }
+}

@@ -580,3 +580,41 @@ TEST_CASE("a diff sync finds inserts, updates and deletes without touching the s
   REQUIRE(again.exit_code == 0);
   CHECK(again.output.find("diff: inserted 0, updated 0, deleted 0") != std::string::npos);
 }
+
+TEST_CASE(
+    "sync state lives with the run state, and sync state an older ferry left among the "
+    "application's tables is moved there without losing a position",
+    "[sync][state]") {
+  TestDatabase source(Db::kPostgres, "syncplace_src");
+  TestDatabase dest(Db::kPostgres, "syncplace_dst");
+  CreateItems(source, 200);
+  CopyAndTrack(source, dest);
+  auto ferry_tables_in = [&](const std::string& schema) {
+    return dest.QueryValue("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" +
+                           schema + "' AND table_name LIKE 'ferry\\_%'");
+  };
+  FerryResult first = RunFerry(SyncArgs(source, dest));
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  CHECK(ferry_tables_in("public") == "0");
+  const std::string identity =
+      dest.QueryValue("SELECT position FROM ferry_state.ferry_sync_state WHERE mode = 'identity'");
+  CHECK(identity.size() == 32);
+
+  // Where an older ferry kept it: among the application's tables.
+  dest.Exec("ALTER TABLE ferry_state.ferry_sync_state SET SCHEMA public");
+  Change(source);
+  FerryResult moved = RunFerry(SyncArgs(source, dest));
+  INFO(moved.output);
+  REQUIRE(moved.exit_code == 0);
+  // The positions came along: only the changes since are applied, under the same identity.
+  CHECK(moved.output.find("inserted 3, updated 12, deleted 6") != std::string::npos);
+  CHECK(Items(dest) == Items(source));
+  CHECK(ferry_tables_in("public") == "0");
+  CHECK(dest.QueryValue("SELECT position FROM ferry_state.ferry_sync_state WHERE mode = "
+                        "'identity'") == identity);
+  FerryResult again = RunFerry(SyncArgs(source, dest));
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.output.find("inserted 0, updated 0, deleted 0") != std::string::npos);
+}
