@@ -49,8 +49,8 @@ std::string PortableCheck(const std::string& condition, const std::string& quote
       i = end + 1;
     } else if (std::isalpha(c) || c == '_') {
       size_t end = i;
-      while (end < size && (std::isalnum(static_cast<unsigned char>(condition[end])) ||
-                            condition[end] == '_')) {
+      while (end < size &&
+             (std::isalnum(static_cast<unsigned char>(condition[end])) || condition[end] == '_')) {
         ++end;
       }
       std::string upper;

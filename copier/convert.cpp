@@ -115,8 +115,9 @@ bool CarryLong(const ColumnVector& in, size_t row, ColumnVector& out, std::strin
     out.AppendLong(in.SharedLong(row));
     return true;
   }
-  *reason = fmt::format("a value of {} bytes is too long for ferry to convert to this column's type",
-                        in.ValueSize(row));
+  *reason =
+      fmt::format("a value of {} bytes is too long for ferry to convert to this column's type",
+                  in.ValueSize(row));
   return false;
 }
 

@@ -9,7 +9,9 @@ namespace ferry {
 namespace {
 const std::string kEmpty;
 
-bool Starts(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+bool Starts(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
 
 // The reason a diagnostic names: its SQLSTATE where it is specific, else the engine's own number
 // (MariaDB's where its SQLSTATE is the generic 23000 or HY000; SQLite's extended result codes,

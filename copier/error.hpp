@@ -46,12 +46,12 @@ struct ErrorContext {
 // (never from its text): what advice a DBA gets (AdviceFor) follows from it.
 enum class ErrorReason {
   kUnknown,
-  kDuplicateKey,      // a unique key at the destination already holds the row's key
-  kValueDoesNotFit,   // longer, larger or finer than the destination column allows
-  kNullRefused,       // a NOT NULL column at the destination was given NULL
-  kForeignKey,        // a foreign key at the destination refused the row
-  kPermission,        // the database user lacks a privilege
-  kConnectionLost,    // the connection dropped (the retries, if any, ran out)
+  kDuplicateKey,     // a unique key at the destination already holds the row's key
+  kValueDoesNotFit,  // longer, larger or finer than the destination column allows
+  kNullRefused,      // a NOT NULL column at the destination was given NULL
+  kForeignKey,       // a foreign key at the destination refused the row
+  kPermission,       // the database user lacks a privilege
+  kConnectionLost,   // the connection dropped (the retries, if any, ran out)
 };
 
 class Error : public std::exception {

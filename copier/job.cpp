@@ -57,8 +57,8 @@ const char* StrategyName(Strategy strategy) {
 }
 
 std::optional<Strategy> ParseStrategy(const std::string& text) {
-  for (Strategy s : {Strategy::kSingle, Strategy::kKeyRanges, Strategy::kPageRanges,
-                     Strategy::kSkip}) {
+  for (Strategy s :
+       {Strategy::kSingle, Strategy::kKeyRanges, Strategy::kPageRanges, Strategy::kSkip}) {
     if (text == StrategyName(s)) return s;
   }
   return std::nullopt;

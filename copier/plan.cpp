@@ -290,8 +290,7 @@ void ReadColumns(Reader& r, const json& j, const std::string& path, TablePlan& t
     column.destination_type = r.String(columns[c], cp, "destination_type", false);
     for (const PlannedColumn& other : t.columns) {
       if (other.destination == column.destination) {
-        r.Fail(cp + ".destination",
-               fmt::format("column {} is written twice", column.destination));
+        r.Fail(cp + ".destination", fmt::format("column {} is written twice", column.destination));
       }
     }
     t.columns.push_back(std::move(column));

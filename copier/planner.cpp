@@ -148,20 +148,18 @@ PartitionPlan PlanPartitions(const Table& t, Endpoint& source, const PartitionOp
           Size(t), plan.units.size(), Grouped(step));
       return plan;
     }
-    return Single(t,
-                  fmt::format("{}, no primary key or unique index: one reader (this engine has "
-                              "no row location to split by)",
-                              Size(t)));
+    return Single(t, fmt::format("{}, no primary key or unique index: one reader (this engine has "
+                                 "no row location to split by)",
+                                 Size(t)));
   }
   std::string key_names;
   for (int k : key) key_names += (key_names.empty() ? "" : ", ") + t.columns[size_t(k)].name;
   const size_t samples = size_t(wanted) * size_t(std::max(o.samples_per_unit, 1));
   std::vector<std::vector<std::string>> sample = source.SampleKeys(t, key, samples);
   if (sample.size() < size_t(wanted)) {
-    return Single(t,
-                  fmt::format("{}: the key sample came back with {} keys, too few to cut {} "
-                              "ranges; one unit",
-                              Size(t), sample.size(), wanted));
+    return Single(t, fmt::format("{}: the key sample came back with {} keys, too few to cut {} "
+                                 "ranges; one unit",
+                                 Size(t), sample.size(), wanted));
   }
   PartitionPlan plan;
   plan.strategy = Strategy::kKeyRanges;

@@ -38,7 +38,7 @@ struct PartitionOptions {
 struct PartitionPlan {
   std::vector<WorkUnit> units;
   Strategy strategy = Strategy::kSingle;  // never kSkip
-  std::string reason;    // one sentence a DBA can read
+  std::string reason;                     // one sentence a DBA can read
 };
 
 // Splits from the table's estimates; samples the source only when it splits on a key.

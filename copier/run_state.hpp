@@ -50,7 +50,7 @@ struct TableRecord {
   TableName destination;
   // A copy run's or sync's table state (scheduler's TableStateName); a verification's verdict.
   std::string state = "pending";
-  bool created = false;           // this run created the destination table
+  bool created = false;  // this run created the destination table
   int64_t rows = 0;
   int64_t bytes = 0;
   double seconds = 0;

@@ -163,7 +163,8 @@ std::string UnfitLong(const LongValue& value, const ColumnType& type, const Valu
   const bool text = type.kind == TypeKind::kChar || type.kind == TypeKind::kVarchar ||
                     type.kind == TypeKind::kText || type.kind == TypeKind::kJson;
   if (!text) {
-    if ((type.length >= 0 && size > type.length) || (type.max_bytes >= 0 && size > type.max_bytes)) {
+    if ((type.length >= 0 && size > type.length) ||
+        (type.max_bytes >= 0 && size > type.max_bytes)) {
       return fmt::format("{} bytes do not fit {}", size, type.native);
     }
     return "";

@@ -363,7 +363,8 @@ void Utf8Counter::Add(std::string_view piece) {
   text.append(piece);
   // Keep back a trailing lead byte and its continuation bytes: the piece may end inside them.
   size_t cut = text.size();
-  while (cut > 0 && text.size() - cut < 3 && (static_cast<unsigned char>(text[cut - 1]) & 0xC0) == 0x80) {
+  while (cut > 0 && text.size() - cut < 3 &&
+         (static_cast<unsigned char>(text[cut - 1]) & 0xC0) == 0x80) {
     --cut;
   }
   if (cut > 0 && static_cast<unsigned char>(text[cut - 1]) >= 0xC0) --cut;

@@ -180,15 +180,15 @@ class SqlRunStore final : public RunStore {
       owned_run_ = r.id;
       owner_token_ = r.owner_token;
     }
-    Exec(fmt::format(
-             "INSERT INTO {} (run_id, scope, command, status, started_at, finished_at, source, "
-             "destination, plan_fingerprint, plan, host, pid, summary, owner_token) VALUES ({}, "
-             "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
-             T("runs"), S(r.id), S(r.scope), S(r.command), S(RunStatusName(r.status)),
-             S(r.started_at), S(r.finished_at), S(r.source), S(r.destination),
-             S(r.plan_fingerprint), S(r.plan), S(r.host), Int(r.pid), S(r.summary),
-             S(r.owner_token)),
-         fmt::format("SELECT 1 FROM {} WHERE run_id = {}", T("runs"), S(r.id)));
+    Exec(
+        fmt::format(
+            "INSERT INTO {} (run_id, scope, command, status, started_at, finished_at, source, "
+            "destination, plan_fingerprint, plan, host, pid, summary, owner_token) VALUES ({}, "
+            "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+            T("runs"), S(r.id), S(r.scope), S(r.command), S(RunStatusName(r.status)),
+            S(r.started_at), S(r.finished_at), S(r.source), S(r.destination), S(r.plan_fingerprint),
+            S(r.plan), S(r.host), Int(r.pid), S(r.summary), S(r.owner_token)),
+        fmt::format("SELECT 1 FROM {} WHERE run_id = {}", T("runs"), S(r.id)));
     std::vector<std::string> rows;
     for (const TableRecord& t : tables) {
       rows.push_back(fmt::format(
@@ -212,8 +212,8 @@ class SqlRunStore final : public RunStore {
       keys.push_back(fmt::format("run_id = {} AND table_index = {} AND part = {}", S(r.id),
                                  Int(u.table), Int(u.part)));
       rows.push_back(fmt::format("({}, {}, {}, {}, {}, {}, {}, {}, {})", S(r.id), Int(u.table),
-                                 Int(u.part), S(UnitRecordStateName(u.state)), Int(u.rows), Int(u.bytes),
-                                 Int(u.attempts), S(u.range), S(u.error)));
+                                 Int(u.part), S(UnitRecordStateName(u.state)), Int(u.rows),
+                                 Int(u.bytes), Int(u.attempts), S(u.range), S(u.error)));
     }
     InsertMany("units",
                "run_id, table_index, part, state, row_count, byte_count, attempts, key_range, "
@@ -230,8 +230,8 @@ class SqlRunStore final : public RunStore {
     Exec(fmt::format(
         "UPDATE {} SET status = {}, finished_at = '', summary = 'resumed', host = {}, pid = {}, "
         "owner_token = {} WHERE run_id = {}",
-        T("runs"), S(RunStatusName(RunStatus::kRunning)), S(r.host), Int(r.pid),
-        S(r.owner_token), S(r.id)));
+        T("runs"), S(RunStatusName(RunStatus::kRunning)), S(r.host), Int(r.pid), S(r.owner_token),
+        S(r.id)));
   }
 
   // A run this process owns is only written while it still does.
@@ -241,8 +241,8 @@ class SqlRunStore final : public RunStore {
       owned = " AND owner_token = " + S(*token);
     }
     Exec(fmt::format(
-        "UPDATE {} SET status = {}, finished_at = {}, summary = {} WHERE run_id = {}{}",
-        T("runs"), S(RunStatusName(status)), S(UtcTimestamp()), S(summary), S(run), owned));
+        "UPDATE {} SET status = {}, finished_at = {}, summary = {} WHERE run_id = {}{}", T("runs"),
+        S(RunStatusName(status)), S(UtcTimestamp()), S(summary), S(run), owned));
   }
 
   void UpdateTable(const std::string& run, const TableRecord& t) override {
@@ -479,10 +479,11 @@ class SqlRunStore final : public RunStore {
                     columns.substr(at, end == std::string::npos ? end : end - at);
         at = end == std::string::npos ? columns.size() : end + 2;
       }
-      Exec(fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} o WHERE NOT EXISTS (SELECT 1 FROM "
-                       "{} n WHERE {})",
-                       dialect_.QualifiedName(t.name), columns, selected,
-                       dialect_.QualifiedName(old_name), dialect_.QualifiedName(t.name), match));
+      Exec(
+          fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} o WHERE NOT EXISTS (SELECT 1 FROM "
+                      "{} n WHERE {})",
+                      dialect_.QualifiedName(t.name), columns, selected,
+                      dialect_.QualifiedName(old_name), dialect_.QualifiedName(t.name), match));
     }
     for (const char* table : {"units", "tables", "runs"}) {
       const TableName old_name{legacy_schema_, prefix_ + table};
@@ -627,10 +628,10 @@ class FileLock final : public ScopeLock {
 
 }  // namespace
 
-std::unique_ptr<RunStore> MakeSqlRunStore(
-    std::function<std::unique_ptr<SqlSession>()> open_session, const Dialect& dialect,
-    std::string schema, std::string legacy_schema, std::string prefix,
-    std::function<std::unique_ptr<ScopeLock>()> try_lock) {
+std::unique_ptr<RunStore> MakeSqlRunStore(std::function<std::unique_ptr<SqlSession>()> open_session,
+                                          const Dialect& dialect, std::string schema,
+                                          std::string legacy_schema, std::string prefix,
+                                          std::function<std::unique_ptr<ScopeLock>()> try_lock) {
   return std::make_unique<SqlRunStore>(std::move(open_session), dialect, std::move(schema),
                                        std::move(legacy_schema), std::move(prefix),
                                        std::move(try_lock));

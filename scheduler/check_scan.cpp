@@ -17,8 +17,7 @@ bool IsTextKind(TypeKind kind) {
 }
 
 bool IsDateKind(TypeKind kind) {
-  return kind == TypeKind::kDate || kind == TypeKind::kTimestamp ||
-         kind == TypeKind::kTimestampTz;
+  return kind == TypeKind::kDate || kind == TypeKind::kTimestamp || kind == TypeKind::kTimestampTz;
 }
 
 }  // namespace
@@ -50,8 +49,8 @@ void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
     if (IsTextKind(s.kind)) {
       if (from.limits.nul_in_text && !to.limits.nul_in_text) add(ValueRule::kNul, "NUL (U+0000)");
       // SQLite does not hold its text to the declared length.
-      const bool bounded = s.kind != TypeKind::kText && s.kind != TypeKind::kJson &&
-                           s.length > 0 && from.traits.enforces_declared_types;
+      const bool bounded = s.kind != TypeKind::kText && s.kind != TypeKind::kJson && s.length > 0 &&
+                           from.traits.enforces_declared_types;
       if ((d.kind == TypeKind::kChar || d.kind == TypeKind::kVarchar) && d.length >= 0 &&
           (!bounded || s.length > d.length)) {
         add(ValueRule::kLongerThan,
@@ -107,9 +106,10 @@ void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
         {Severity::kBlocker, "refused values", shown, column,
          fmt::format("column {} holds {} value{} {} refuses: {}{}", column, results[i].count,
                      results[i].count == 1 ? "" : "s", to.product, what[i],
-                     examples.empty() ? ""
-                                      : fmt::format(" (e.g. rows with {} {})",
-                                                    table.columns[size_t(key[0])].name, examples))});
+                     examples.empty()
+                         ? ""
+                         : fmt::format(" (e.g. rows with {} {})",
+                                       table.columns[size_t(key[0])].name, examples))});
   }
 }
 

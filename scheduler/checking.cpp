@@ -51,7 +51,7 @@ class GroupedWarnings {
       for (const Item& item : items) list += (list.empty() ? "" : ", ") + where(item);
       findings.push_back({Severity::kWarning, key.first, "", "",
                           fmt::format("{}: {} {}: {}", key.second, items.size(),
-                                      nouns_.count(key)            ? nouns_.at(key)
+                                      nouns_.count(key)         ? nouns_.at(key)
                                       : items[0].column.empty() ? "tables"
                                                                 : "columns",
                                       list)});
@@ -288,8 +288,7 @@ void CheckKeyLengths(Endpoint& source, Endpoint& destination, const Table& table
       longest = source.LongestValue(table, copy.source_columns[i]);
     } catch (const Error& e) {
       findings.push_back({Severity::kWarning, "key length", shown, s.name,
-                                 "could not measure the column's longest value: " +
-                                     e.message()});
+                          "could not measure the column's longest value: " + e.message()});
       continue;
     }
     if (longest > d.type.length) {
@@ -311,8 +310,8 @@ void CheckKeyLengths(Endpoint& source, Endpoint& destination, const Table& table
 }
 
 // Two columns landing on one destination column once the destination folds case.
-void CheckColumnCollisions(const TablePlan& plan, const std::string& shown,
-                           const EndpointInfo& to, std::vector<Finding>& findings) {
+void CheckColumnCollisions(const TablePlan& plan, const std::string& shown, const EndpointInfo& to,
+                           std::vector<Finding>& findings) {
   for (size_t i = 0; i < plan.columns.size(); ++i) {
     for (size_t j = i + 1; j < plan.columns.size(); ++j) {
       if (Lower(plan.columns[i].destination) == Lower(plan.columns[j].destination)) {
@@ -321,8 +320,7 @@ void CheckColumnCollisions(const TablePlan& plan, const std::string& shown,
              fmt::format("columns {} and {} would both become column {} of {}: {} compares "
                          "column names ignoring case (rename one in a job file)",
                          plan.columns[i].source, plan.columns[j].source,
-                         plan.columns[i].destination, DisplayName(plan.destination),
-                         to.product)});
+                         plan.columns[i].destination, DisplayName(plan.destination), to.product)});
       }
     }
   }
@@ -330,8 +328,8 @@ void CheckColumnCollisions(const TablePlan& plan, const std::string& shown,
 
 // The privileges the copy needs at both ends, where their catalogs can tell; whether the
 // destination user may create tables is asked once per schema (`can_create`).
-void CheckPrivileges(Endpoint& source, Endpoint& destination, const Job& job,
-                     const TableName& name, const TablePlan& plan, bool exists,
+void CheckPrivileges(Endpoint& source, Endpoint& destination, const Job& job, const TableName& name,
+                     const TablePlan& plan, bool exists,
                      std::map<std::string, std::optional<bool>>& can_create,
                      std::vector<Finding>& findings) {
   const std::string shown = DisplayName(name);
@@ -350,7 +348,7 @@ void CheckPrivileges(Endpoint& source, Endpoint& destination, const Job& job,
   };
   if (lacks(source, name, Privilege::kSelect)) {
     findings.push_back({Severity::kBlocker, "privilege", shown, "",
-                               fmt::format("the source user may not SELECT from {}", shown)});
+                        fmt::format("the source user may not SELECT from {}", shown)});
   }
   std::vector<Privilege> needed;
   if (!exists) needed.push_back(Privilege::kCreate);
@@ -365,8 +363,7 @@ void CheckPrivileges(Endpoint& source, Endpoint& destination, const Job& job,
                            "or the schema does not exist",
                            plan.destination.schema, DisplayName(plan.destination))
              : fmt::format("the destination user may not {} {}{}", PrivilegeName(p),
-                           p == Privilege::kInsert ? "into " : "",
-                           DisplayName(plan.destination))});
+                           p == Privilege::kInsert ? "into " : "", DisplayName(plan.destination))});
   }
 }
 
@@ -463,7 +460,7 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
       } catch (const Error& e) {
         reported.emplace_back(c.name, e.message());
         findings.push_back({Severity::kBlocker, "type", shown, c.name,
-                                   fmt::format("column {}: {}", c.name, e.message())});
+                            fmt::format("column {}: {}", c.name, e.message())});
       }
     }
   }
@@ -481,8 +478,7 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
   }
 
   if (exists && mapped && !skip) {
-    for (const ColumnPairing& pair : PairColumns(copy))
-      lossy(*pair.source, pair.destination->type);
+    for (const ColumnPairing& pair : PairColumns(copy)) lossy(*pair.source, pair.destination->type);
   }
 }
 
@@ -588,8 +584,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     if (!exists && mapped && plan.strategy != Strategy::kSkip) {
       CheckKeyLengths(source, destination, *table, copy, shown, report.findings, grouped);
     }
-    CheckColumnTypes(destination, from, to, *table, copy, problems, exists, plan.strategy == Strategy::kSkip,
-                     shown, report.findings, grouped);
+    CheckColumnTypes(destination, from, to, *table, copy, problems, exists,
+                     plan.strategy == Strategy::kSkip, shown, report.findings, grouped);
     if (mapped && !exists && to.column_names_fold_case) {
       CheckColumnCollisions(plan, shown, to, report.findings);
     }

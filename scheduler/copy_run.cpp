@@ -104,10 +104,9 @@ CopyReport CopyRun::Run() {
   // Waits for locks on tables ferry empties or drops are said as they happen. The observer
   // hears on this thread only; a wait on a writer thread (a deferred primary key) is named in
   // the table's error when it gives up.
-  destination_.SetWaitNotice(
-      [this, id = std::this_thread::get_id()](const std::string& text) {
-        if (std::this_thread::get_id() == id) observer_.Note(text);
-      });
+  destination_.SetWaitNotice([this, id = std::this_thread::get_id()](const std::string& text) {
+    if (std::this_thread::get_id() == id) observer_.Note(text);
+  });
   ClearNotice clear_notice{destination_};
   AnnounceTruncates();
   Create();
@@ -361,8 +360,8 @@ void CopyRun::RunUnits() {
     BuildIndexes(table);
     keys_done_at_[table] = SecondsSince(copy_start_);
   };
-  results_ = RunPipeline(source_, destination_, engine_, jobs_, tables_.size(), progress,
-                         table_done);
+  results_ =
+      RunPipeline(source_, destination_, engine_, jobs_, tables_.size(), progress, table_done);
 }
 
 void CopyRun::RecordOutcomes() {
@@ -439,7 +438,8 @@ void CopyRun::MakeDefaultRows() {
 void CopyRun::UndoFailedTables() {
   for (size_t i = 0; i < report_.tables.size(); ++i) {
     TableOutcome& t = report_.tables[i];
-    if (keys_done_at_[i] > 0 && first_start_[i] >= 0) t.seconds = keys_done_at_[i] - first_start_[i];
+    if (keys_done_at_[i] > 0 && first_start_[i] >= 0)
+      t.seconds = keys_done_at_[i] - first_start_[i];
     if (t.state == TableState::kDone || t.state == TableState::kSkipped ||
         t.state == TableState::kInterrupted) {
       continue;

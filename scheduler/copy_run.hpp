@@ -37,7 +37,6 @@ struct CopyOptions {
   CloneOptions clone;
 };
 
-
 // A table's state in a copy run, stored by its name in the run state (TableRecord::state).
 enum class TableState { kPending, kRunning, kDone, kFailed, kSkipped, kInterrupted };
 const char* TableStateName(TableState state);

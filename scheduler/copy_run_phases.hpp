@@ -67,9 +67,9 @@ class CopyRun {
   const CopyOptions& options_;
   CopyObserver& observer_;
   RunRecorder recorder_;
-  Plan plan_;                           // as this attempt runs it (RunRecorder::Adjusted)
-  std::vector<PreparedTable> tables_;   // by plan index; point into plan_
-  bool prepared_;                       // tables_ came resolved with the plan
+  Plan plan_;                          // as this attempt runs it (RunRecorder::Adjusted)
+  std::vector<PreparedTable> tables_;  // by plan index; point into plan_
+  bool prepared_;                      // tables_ came resolved with the plan
   const Clock::time_point start_ = Clock::now();
   CopyReport report_;
   std::unique_ptr<SchemaClone> clone_;
@@ -82,7 +82,7 @@ class CopyRun {
   EngineOptions engine_;
   std::vector<UnitResult> results_;
   Clock::time_point copy_start_;
-  std::vector<double> first_start_;   // per table: its first unit's start, -1 before
+  std::vector<double> first_start_;  // per table: its first unit's start, -1 before
   std::vector<double> last_end_;
   std::vector<double> keys_done_at_;  // per table: when its key and indexes were built
   std::mutex errors_mutex_;           // outcomes written from index and key builders

@@ -199,8 +199,8 @@ class CopyEngine {
         r.transient = states_[j].transient;
       } else if (interrupted && r.state != UnitState::kDone) {
         r.state = UnitState::kFailed;
-        r.error = AtUnit(j, Error(ErrorCode::kInterrupted, "stopped before this unit ran"),
-                         Side::kNone);
+        r.error =
+            AtUnit(j, Error(ErrorCode::kInterrupted, "stopped before this unit ran"), Side::kNone);
       }
       results.push_back(std::move(r));
     }
@@ -613,9 +613,9 @@ class CopyEngine {
     if (table) out.WithTable(DisplayName(table->name));
     const WorkUnit& w = unit.read.unit;
     if (w.parts > 1 || !w.range.IsWholeTable()) {
-      out.WithUnit(w.parts > 1 ? fmt::format("{} of {}, {}", w.part + 1, w.parts,
-                                             DescribeRange(w.range))
-                               : DescribeRange(w.range));
+      out.WithUnit(w.parts > 1
+                       ? fmt::format("{} of {}, {}", w.part + 1, w.parts, DescribeRange(w.range))
+                       : DescribeRange(w.range));
     }
     return out;
   }
@@ -653,7 +653,7 @@ class CopyEngine {
   IndexQueue free_channels_;  // channels no unit uses
   std::atomic<size_t> next_job_{0};
   std::atomic<size_t> first_failed_job_{SIZE_MAX};  // for ordered runs
-  bool jobs_resolved_ = false;  // a resolve() said nothing is left (the one reader's)
+  bool jobs_resolved_ = false;     // a resolve() said nothing is left (the one reader's)
   std::atomic<int> in_flight_{0};  // taken by a reader, not finished for good
   std::mutex retry_mutex_;
   std::deque<std::pair<Clock::time_point, size_t>> retries_;  // (not before, job)

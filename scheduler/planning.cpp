@@ -65,9 +65,9 @@ bool Continuation(char c) {
 // names that share their first characters stay apart, and the same name is always cut alike.
 std::string FitIdentifier(const std::string& name, IdentifierLimit limit) {
   const size_t length =
-      limit.characters ? size_t(std::count_if(name.begin(), name.end(),
-                                              [](char c) { return !Continuation(c); }))
-                       : name.size();
+      limit.characters
+          ? size_t(std::count_if(name.begin(), name.end(), [](char c) { return !Continuation(c); }))
+          : name.size();
   if (limit.length == 0 || length <= limit.length) return name;
   uint32_t hash = 2166136261u;  // FNV-1a
   for (unsigned char c : name) hash = (hash ^ c) * 16777619u;
@@ -121,7 +121,7 @@ void AssignObjectNames(Plan& plan, const EndpointInfo& destination) {
   const bool fold = traits.object_names_fold_case;
   std::set<std::string> taken;
   auto scope = [&](const TableName& table, NameScope where) {
-    return where == NameScope::kTable ? table.schema + "\x1f" + Folded(table.name, fold) + "\x1f"
+    return where == NameScope::kTable    ? table.schema + "\x1f" + Folded(table.name, fold) + "\x1f"
            : where == NameScope::kSchema ? table.schema + "\x1f"
                                          : std::string("\x1f");
   };
@@ -247,9 +247,10 @@ bool ReferencesInScope(const Plan& plan, const PlannedForeignKey& fk) {
 }
 
 std::string OutOfScopeNote(const PlannedForeignKey& fk) {
-  return fmt::format("foreign key {} not created: it references {}, which is outside the "
-                     "copy's scope (add it to the scope, or create the key once it is there)",
-                     fk.name, DisplayName(fk.references));
+  return fmt::format(
+      "foreign key {} not created: it references {}, which is outside the "
+      "copy's scope (add it to the scope, or create the key once it is there)",
+      fk.name, DisplayName(fk.references));
 }
 
 std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
@@ -266,9 +267,9 @@ SourceTables ListSourceTables(Endpoint& source, const Job& job) {
   SourceTables listed;
   listed.all = source.ListTables();
   std::vector<TableName> all = listed.all;
-  all.erase(std::remove_if(all.begin(), all.end(),
-                           [](const TableName& t) { return IsRunStateTable(t); }),
-            all.end());
+  all.erase(
+      std::remove_if(all.begin(), all.end(), [](const TableName& t) { return IsRunStateTable(t); }),
+      all.end());
   std::vector<TableName> names = scope.Select(all, default_schema);
   if (names.empty()) {
     throw Error(ErrorCode::kNotFound,
@@ -461,8 +462,7 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
 
 PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
                           const PartitionOptions& partition_options,
-                          std::vector<std::optional<Error>>* problems,
-                          const SourceTables* listed) {
+                          std::vector<std::optional<Error>>* problems, const SourceTables* listed) {
   PlannedRun run{EmptyPlan(job), {}};
   std::vector<Table> described;
   std::vector<TableCopyPlan> copies;
@@ -477,9 +477,10 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
       described.back() = DescribeSource(source, name);
       // A keyless table cannot be upserted: a tolerant caller (sync) compares it whole instead.
       Job append;
-      const bool keyless = problems && described.back().RowKey().empty() &&
-                           job.OverrideFor(name, source.info().default_schema)
-                                   .write_mode.value_or(job.write_mode) == WriteMode::kUpsert;
+      const bool keyless =
+          problems && described.back().RowKey().empty() &&
+          job.OverrideFor(name, source.info().default_schema).write_mode.value_or(job.write_mode) ==
+              WriteMode::kUpsert;
       if (keyless) {
         append = job;
         append.write_mode = WriteMode::kAppend;

@@ -99,7 +99,9 @@ struct PlannedRun {
   bool prepared = true;
 };
 // A plan to run that still has to be prepared.
-inline PlannedRun Unprepared(Plan plan) { return PlannedRun{std::move(plan), {}, false}; }
+inline PlannedRun Unprepared(Plan plan) {
+  return PlannedRun{std::move(plan), {}, false};
+}
 // `listed`: the source's tables when the caller listed them already (ListSourceTables).
 PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& job,
                           const PartitionOptions& partitions,

@@ -95,9 +95,10 @@ void EndSessionsOfDead(RunStore& store, const RunRecord& r, CopyObserver& observ
   if (r.host == HostName() && r.pid == getpid()) return;
   const int ended = store.EndSessionsOf(r.host, r.pid);
   if (ended > 0) {
-    observer.Note(fmt::format("ended {} server session{} left by {} and waited for their "
-                              "rollback",
-                              ended, ended == 1 ? "" : "s", Describe(r)));
+    observer.Note(
+        fmt::format("ended {} server session{} left by {} and waited for their "
+                    "rollback",
+                    ended, ended == 1 ? "" : "s", Describe(r)));
   }
 }
 
@@ -156,7 +157,9 @@ class LockWatch {
 };
 
 // Whether a copy run recorded the table in `state` (the run state keeps states by name).
-bool Is(const TableRecord& t, TableState state) { return ParseTableState(t.state) == state; }
+bool Is(const TableRecord& t, TableState state) {
+  return ParseTableState(t.state) == state;
+}
 
 // What later runs did to the tables of runs[index] (runs newest first). A later run that
 // finished done and copied every table of the old run (skipped ones aside) supersedes it: those
@@ -391,8 +394,7 @@ PlannedRun ClaimRun(RunStore& store, const RunRecord& resumable, const Endpoint&
 
 // A run that threw: stopped while writing (kept as interrupted, with the units it committed),
 // or refused before it wrote (forgotten, or a refused resume kept as it was). Rethrows.
-[[noreturn]] void RecordThrownRun(RunStore& store, const RunRecording& recording,
-                                  const Error& e) {
+[[noreturn]] void RecordThrownRun(RunStore& store, const RunRecording& recording, const Error& e) {
   // Another process claimed the run: it is that process's now, recorded as it keeps it.
   if (e.code() == ErrorCode::kBusy) throw e;
   if (recording.started) {
@@ -403,9 +405,9 @@ PlannedRun ClaimRun(RunStore& store, const RunRecord& resumable, const Endpoint&
       for (const UnitRecord& u : store.Units(recording.run.id)) {
         committed += u.state == UnitRecordState::kDone;
       }
-      store.FinishRun(recording.run.id, RunStatus::kInterrupted,
-                      fmt::format("stopped by an error after {} units committed: {}", committed,
-                                  e.message()));
+      store.FinishRun(
+          recording.run.id, RunStatus::kInterrupted,
+          fmt::format("stopped by an error after {} units committed: {}", committed, e.message()));
     } catch (const Error& state_error) {
       throw Error(ErrorCode::kInterrupted,
                   fmt::format("run {} stopped: {}; its run state could not be updated ({}): "
@@ -443,14 +445,16 @@ RunStatus RecordFinishedRun(RunStore& store, const RunRecording& recording, Lock
                             const CopyReport& report, const Endpoint& destination,
                             CopyObserver& observer) {
   if (lock.retaken > 0) {
-    observer.Note(fmt::format("the session holding the run lock was lost {} time{}; ferry took "
-                              "the lock again each time (no other process wrote meanwhile)",
-                              lock.retaken, lock.retaken == 1 ? "" : "s"));
+    observer.Note(
+        fmt::format("the session holding the run lock was lost {} time{}; ferry took "
+                    "the lock again each time (no other process wrote meanwhile)",
+                    lock.retaken, lock.retaken == 1 ? "" : "s"));
   }
   if (lock.lost) {
     store.FinishRun(recording.run.id, RunStatus::kInterrupted,
                     "stopped: its run lock's session was lost and another process holds the "
-                    "lock; " + Summary(report));
+                    "lock; " +
+                        Summary(report));
     throw Error(ErrorCode::kBusy,
                 fmt::format("run {} stopped: the session holding its run lock on {} was lost "
                             "and another process took the lock; the units it committed are "

@@ -18,13 +18,17 @@ RunRecorder::RunRecorder(RunRecording* recording, size_t tables)
   }
 }
 
-bool RunRecorder::Started(size_t table) const { return StartedState(tables_[table]); }
+bool RunRecorder::Started(size_t table) const {
+  return StartedState(tables_[table]);
+}
 
 bool RunRecorder::Finished(size_t table) const {
   return tables_[table] && ParseTableState(tables_[table]->state) == TableState::kDone;
 }
 
-bool RunRecorder::Created(size_t table) const { return tables_[table] && tables_[table]->created; }
+bool RunRecorder::Created(size_t table) const {
+  return tables_[table] && tables_[table]->created;
+}
 
 int64_t RunRecorder::RecordedRows(size_t table) const {
   return tables_[table] ? tables_[table]->rows : 0;
@@ -106,8 +110,8 @@ void RunRecorder::TableRunning(size_t table, const TableOutcome& t) const {
   if (!recording_) return;
   TableRecord r;
   r.index = int(table);
-  r.state = TableStateName(t.state == TableState::kFailed ? TableState::kFailed
-                                                           : TableState::kRunning);
+  r.state =
+      TableStateName(t.state == TableState::kFailed ? TableState::kFailed : TableState::kRunning);
   r.created = t.created;
   r.units = t.units;
   r.units_done = t.units_done;

@@ -72,8 +72,8 @@ struct TableSync {
   int64_t log_entries = 0;  // tracked: change-log entries applied
   int batches = 0;          // transactions committed
   double seconds = 0;
-  std::string position;  // the applied sequence or high-water mark after the sync
-  std::string warning;   // something that did not stop the table (a change log left unpurged)
+  std::string position;        // the applied sequence or high-water mark after the sync
+  std::string warning;         // something that did not stop the table (a change log left unpurged)
   std::string schema_changes;  // what --apply-schema-changes changed at the destination
   // The one-line record kept in the run state: "inserted I, updated U, deleted D".
   std::string Summary() const;
@@ -145,8 +145,8 @@ enum class TrackAction { kEnable, kDisable, kStatus, kUnregister };
 
 struct TrackOutcome {
   TableName table;
-  TrackStatus status;  // after the action
-  std::string error;   // the table failed
+  TrackStatus status;         // after the action
+  std::string error;          // the table failed
   bool unregistered = false;  // kUnregister: the consumer was registered for this table
 };
 

@@ -8,8 +8,9 @@
 // multisets of row hashes. Where both ends are the same engine hashing rows alike and the
 // compared columns have identical declared types, each range is first reduced by the servers
 // themselves (ReadSession::Digest: a row count and an exact sum of row hashes computed in SQL), so
-// no row travels; a range whose server sums differ is compared as above. With `repair`, the differing ranges are copied again through the
-// normal pipeline (each replacing its range at the destination) and compared once more.
+// no row travels; a range whose server sums differ is compared as above. With `repair`, the
+// differing ranges are copied again through the normal pipeline (each replacing its range at the
+// destination) and compared once more.
 #pragma once
 
 #include <cstdint>
@@ -91,7 +92,7 @@ struct TableVerification {
   std::string hash = "client";
   std::string hash_note;
   int ranges_rehashed = 0;
-  int64_t source_rows = 0;   // in the ranges checked
+  int64_t source_rows = 0;  // in the ranges checked
   int64_t destination_rows = 0;
   DifferenceCounts counts;
   std::vector<RowDifference> differences;  // up to max_keys of each kind, in key order
@@ -116,7 +117,7 @@ struct VerifyReport {
   uint64_t seed = 0;
   bool repair = false;
   double seconds = 0;
-  std::string method;  // how rows were hashed
+  std::string method;               // how rows were hashed
   HashPath hash = HashPath::kAuto;  // as asked; each table says where it was hashed
 
   int Count(Verdict verdict) const;

@@ -55,8 +55,9 @@ void ConsoleObserver::Prepared(const CopyReport& report) {
 void ConsoleObserver::PrintPlan(const CopyReport& report) const {
   for (const TableOutcome& t : report.tables) {
     fmt::print(out_, "{} -> {}: {} unit{} ({}{}): {}\n", DisplayName(t.source),
-               DisplayName(t.destination), t.units, t.units == 1 ? "" : "s", StrategyName(t.strategy),
-               t.pass_through ? ", binary COPY pass-through" : "", t.reason);
+               DisplayName(t.destination), t.units, t.units == 1 ? "" : "s",
+               StrategyName(t.strategy), t.pass_through ? ", binary COPY pass-through" : "",
+               t.reason);
   }
   std::fflush(out_);
 }

@@ -65,7 +65,7 @@ int Run(const RunFlags& flags) {
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(c));
   if (!flags.quiet) PrintEnds(*source, *dest);
   std::string scope;
-  SourceTables listed;  // the source's tables, listed once
+  SourceTables listed;            // the source's tables, listed once
   std::vector<TableName> tables;  // the source tables in scope
   std::function<PlannedRun()> make_plan;
   // The same database at both ends is refused before the run state is touched.

@@ -34,8 +34,8 @@ RecordedError SplitAdvice(const std::string& recorded) {
   if (at == std::string::npos) return {recorded, ""};
   const size_t end = recorded.find('\n', at + kMarker.size());
   RecordedError out;
-  out.advice = recorded.substr(at + kMarker.size(), end == std::string::npos ? end
-                                                                            : end - at - kMarker.size());
+  out.advice = recorded.substr(at + kMarker.size(),
+                               end == std::string::npos ? end : end - at - kMarker.size());
   out.error = recorded.substr(0, at) + (end == std::string::npos ? "" : recorded.substr(end));
   return out;
 }

@@ -62,8 +62,7 @@ int Track(TrackFlags& flags) {
       for (const LogConsumer& c : o.status.consumers) {
         fmt::print("  consumer {}: {}, applied {}{}, last sync {}\n", c.id, c.destination,
                    c.applied,
-                   c.generation == o.status.generation.generation ? ""
-                                                                  : " (an earlier generation)",
+                   c.generation == o.status.generation.generation ? "" : " (an earlier generation)",
                    c.updated_at);
       }
       if (o.unregistered) {
@@ -73,8 +72,7 @@ int Track(TrackFlags& flags) {
     }
   }
   if (action == TrackAction::kUnregister && unregistered == 0 && failed == 0) {
-    fmt::print(stderr, "ferry: consumer {} is registered with no table in scope\n",
-               flags.consumer);
+    fmt::print(stderr, "ferry: consumer {} is registered with no table in scope\n", flags.consumer);
     return kExitTablesFailed;
   }
   return failed ? kExitTablesFailed : kExitOk;
@@ -94,8 +92,8 @@ struct SyncFlags {
 };
 
 // The tracked source and the destination; the job keeps their display forms only.
-std::pair<std::unique_ptr<Endpoint>, std::unique_ptr<Endpoint>> OpenBothEnds(
-    const SyncFlags& flags, Job& job) {
+std::pair<std::unique_ptr<Endpoint>, std::unique_ptr<Endpoint>> OpenBothEnds(const SyncFlags& flags,
+                                                                             Job& job) {
   auto source = OpenEndpoint(job.source, EndpointRole::kTrackedSource, SourceOptions(flags.common));
   auto dest =
       OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(flags.common));
@@ -214,11 +212,14 @@ int Sync(const SyncFlags& flags) {
     const std::string name =
         DisplayName(t.source) +
         (t.source == t.destination ? std::string() : " -> " + DisplayName(t.destination));
-    if (!t.schema_changes.empty()) fmt::print("{}: schema changes applied: {}\n", name,
-                                              t.schema_changes);
+    if (!t.schema_changes.empty())
+      fmt::print("{}: schema changes applied: {}\n", name, t.schema_changes);
     if (t.failed) {
       fmt::print("{}: {}: {}\n", name,
-                 t.interrupted ? "INTERRUPTED" : t.resync ? "COPY AGAIN" : "FAILED", t.error);
+                 t.interrupted ? "INTERRUPTED"
+                 : t.resync    ? "COPY AGAIN"
+                               : "FAILED",
+                 t.error);
       continue;
     }
     if (!t.warning.empty()) fmt::print("{}: warning: {}\n", name, t.warning);

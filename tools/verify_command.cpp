@@ -248,8 +248,7 @@ int Verify(const VerifyFlags& flags) {
     fmt::print(stderr,
                "ferry: verify stopped by a signal before every range was compared: nothing is "
                "concluded{}\n",
-               options.repair ? " (repairs in flight were rolled back; those committed stay)"
-                              : "");
+               options.repair ? " (repairs in flight were rolled back; those committed stay)" : "");
     return kExitInterrupted;
   }
   if (flags.json) {

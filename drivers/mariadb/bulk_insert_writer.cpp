@@ -4,8 +4,8 @@
 
 #include <cstring>
 
-#include "copier/values.hpp"
 #include "copier/convert.hpp"
+#include "copier/values.hpp"
 #include "drivers/long_values.hpp"
 #include "drivers/mariadb/write_support.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
@@ -290,7 +290,8 @@ class BulkInsertWriter final : public RowWriter {
     const StatementRows statement{&table_, &columns_, &key_positions_, &batch, row, 1};
     if (!long_stmt_) {
       long_stmt_.reset(mysql_stmt_init(connection_.get()));
-      if (!long_stmt_) connection_.Fail("mysql_stmt_init", "MariaDB could not allocate a statement");
+      if (!long_stmt_)
+        connection_.Fail("mysql_stmt_init", "MariaDB could not allocate a statement");
       if (mysql_stmt_prepare(long_stmt_.get(), sql_.data(), sql_.size()) != 0) {
         throw MakeError(long_stmt_.get(), "mysql_stmt_prepare", "MariaDB refused the INSERT");
       }
@@ -353,8 +354,8 @@ class BulkInsertWriter final : public RowWriter {
   }
 
   static bool IsFixed(Storage storage) {
-    return storage == Storage::kBool || storage == Storage::kInt64 ||
-           storage == Storage::kUInt64 || storage == Storage::kFloat64;
+    return storage == Storage::kBool || storage == Storage::kInt64 || storage == Storage::kUInt64 ||
+           storage == Storage::kFloat64;
   }
 
   // The server refuses a parameter longer than its max_allowed_packet only after taking every

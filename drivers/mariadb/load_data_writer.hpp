@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "copier/endpoint.hpp"
-#include "drivers/sql/dialect.hpp"
 #include "drivers/mariadb/mariadb_client.hpp"
+#include "drivers/sql/dialect.hpp"
 
 namespace ferry::mariadb {
 

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-#include "copier/foreign_keys.hpp"
 #include "copier/error.hpp"
+#include "copier/foreign_keys.hpp"
 
 namespace ferry::mariadb {
 
@@ -16,7 +16,9 @@ namespace {
 // Longer varchars risk MariaDB's 65,535-byte row limit; they become longtext.
 constexpr int64_t kLongestVarchar = 4096;
 
-int Fraction(const ColumnType& t) { return std::clamp(t.precision, 0, 6); }
+int Fraction(const ColumnType& t) {
+  return std::clamp(t.precision, 0, 6);
+}
 
 // Bytes a fixed-width key column takes in an InnoDB key (storage sizes from MariaDB's manual;
 // a NULL flag byte counted for nullable ones is left out: key columns are NOT NULL).
@@ -91,8 +93,8 @@ void DescribeIndexes(SqlSession& connection, const Dialect& dialect, Table& tabl
     }
     if (special || (index.unique && prefixed)) {
       index.native_definition = "CREATE " + std::string(special ? type + " " : "UNIQUE ") +
-                                "INDEX " + dialect.Quote(name) + " ON " + dialect.QualifiedName(table.name) +
-                                " (" + columns + ")";
+                                "INDEX " + dialect.Quote(name) + " ON " +
+                                dialect.QualifiedName(table.name) + " (" + columns + ")";
       index.columns.clear();
     }
     (index.unique ? table.unique_indexes : table.indexes).push_back(std::move(index));
@@ -112,8 +114,12 @@ void DescribeForeignKeys(SqlSession& connection, Table& table) {
       {table.name.schema, table.name.name});
   std::vector<ForeignKeyColumnRow> columns;
   for (const auto& row : rows) {
-    columns.push_back({*row[0], *row[1], {*row[2], *row[3]}, *row[4],
-                       row[5].value_or("NO ACTION"), row[6].value_or("NO ACTION")});
+    columns.push_back({*row[0],
+                       *row[1],
+                       {*row[2], *row[3]},
+                       *row[4],
+                       row[5].value_or("NO ACTION"),
+                       row[6].value_or("NO ACTION")});
   }
   AddForeignKeys(table, columns);
 }
@@ -380,7 +386,6 @@ ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source) {
   return out;
 }
 
-
 // A primary key must fit InnoDB's 3072 bytes whole (no prefixes, no hash): its TEXT and BLOB
 // columns become varchar/varbinary, and with its declared-length columns they share what the
 // fixed-width columns leave, shortest first (a declared length that fits is kept). utf8mb4
@@ -426,9 +431,8 @@ Table FitKeys(const Table& table) {
     const int64_t share = std::max<int64_t>(budget / int64_t(variable.size() - v), 4);
     ColumnType& t = out.columns[size_t(part.column)].type;
     const bool text = part.bytes_per_unit == 4;
-    const int64_t units = part.bytes >= 0 && part.bytes <= share
-                              ? part.bytes / part.bytes_per_unit
-                              : share / part.bytes_per_unit;
+    const int64_t units = part.bytes >= 0 && part.bytes <= share ? part.bytes / part.bytes_per_unit
+                                                                 : share / part.bytes_per_unit;
     budget -= units * part.bytes_per_unit;
     if (part.bytes >= 0 && part.bytes <= share && t.kind != TypeKind::kText &&
         t.kind != TypeKind::kBlob && t.kind != TypeKind::kJson) {
@@ -446,6 +450,5 @@ Table FitKeys(const Table& table) {
   }
   return out;
 }
-
 
 }  // namespace ferry::mariadb

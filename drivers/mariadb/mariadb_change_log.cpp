@@ -72,8 +72,8 @@ class MariaDbChangeLog final : public ChangeLogEngine {
     // and, after a short pause that lets the queue move, tries again within the same overall
     // wait.
     constexpr int kTries = 5;
-    s.Execute(fmt::format("SET SESSION lock_wait_timeout = {}",
-                          std::max(1, lock_wait_seconds / kTries)));
+    s.Execute(
+        fmt::format("SET SESSION lock_wait_timeout = {}", std::max(1, lock_wait_seconds / kTries)));
     for (int attempt = 1;; ++attempt) {
       try {
         s.Execute("LOCK TABLES " + log.log + " READ");

@@ -47,7 +47,9 @@ class MariaDbDialect final : public Dialect {
  public:
   MariaDbDialect() : Dialect(MariaDbQuirks()) {}
 
-  std::unique_ptr<ChangeLogEngine> ChangeLog() const override { return MakeMariaDbChangeLog(*this); }
+  std::unique_ptr<ChangeLogEngine> ChangeLog() const override {
+    return MakeMariaDbChangeLog(*this);
+  }
 
   Engine engine() const override { return Engine::kMariaDB; }
 
@@ -82,15 +84,15 @@ class MariaDbDialect final : public Dialect {
   }
   std::string SharedLockClause() const override { return " LOCK IN SHARE MODE"; }
 
-  std::string LockHeldCondition(const std::string& name,
-                                const std::string& holder) const override {
+  std::string LockHeldCondition(const std::string& name, const std::string& holder) const override {
     return fmt::format("IS_USED_LOCK({}) = {}", LockName(name), std::stoll(holder));
   }
 
   std::vector<std::string> TaggedSessions(SqlSession& session,
                                           const std::string& tag) const override {
     std::string sql = "SELECT CONNECTION_ID()";
-    for (int k = 0; k < kTagSlots; ++k) sql += ", IS_USED_LOCK(" + TextLiteral(TagLock(tag, k)) + ")";
+    for (int k = 0; k < kTagSlots; ++k)
+      sql += ", IS_USED_LOCK(" + TextLiteral(TagLock(tag, k)) + ")";
     std::vector<std::string> out;
     for (auto& row : session.Query(sql)) {
       for (size_t i = 1; i < row.size(); ++i) {
@@ -567,7 +569,6 @@ class MariaDbDialect final : public Dialect {
     return !name.empty() && name != "PRIMARY" && name != "primary";
   }
 
-
  private:
   // Whether `name` holds a character beyond U+FFFF (a 4-byte UTF-8 sequence), which MariaDB's
   // utf8mb3 catalog cannot hold.
@@ -587,7 +588,6 @@ class MariaDbDialect final : public Dialect {
     }
     return -1;
   }
-
 };
 
 }  // namespace

@@ -169,8 +169,7 @@ class MariaDbEndpoint final : public SqlEndpoint {
     write_method_ = bulk           ? WriteMethod::kBulkInsert
                     : local_infile ? WriteMethod::kLoadData
                                    : WriteMethod::kOdbc;
-    if (std::optional<WriteMethod> requested =
-            RequestedWriteMethod(write_method)) {
+    if (std::optional<WriteMethod> requested = RequestedWriteMethod(write_method)) {
       if ((*requested == WriteMethod::kBulkInsert && !bulk) ||
           (*requested == WriteMethod::kLoadData && !local_infile)) {
         throw Error(ErrorCode::kUsage,
@@ -298,8 +297,7 @@ std::unique_ptr<Endpoint> OpenMariaDb(EngineTarget target) {
   std::string why;
   std::optional<ConnectParams> params = mariadb::ParamsFromOdbc(link.target.odbc, &why);
   if (!params) return std::make_unique<OdbcEndpoint>(std::move(dialect), std::move(link));
-  return std::make_unique<MariaDbEndpoint>(std::move(dialect), std::move(link),
-                                           std::move(*params),
+  return std::make_unique<MariaDbEndpoint>(std::move(dialect), std::move(link), std::move(*params),
                                            target.options.mariadb_write_method);
 }
 

@@ -2,8 +2,9 @@
 // catalog session (an OdbcLink, drivers/odbc); data through libmariadb. Reads stream
 // (mysql_use_result) instead of being stored whole by the ODBC driver. Writes are bulk prepared
 // inserts (one prepared INSERT executed over whole arrays of rows, COM_STMT_BULK_EXECUTE:
-// mariadb/bulk_insert_writer.hpp) where the server runs them (MariaDB 10.2 and later), LOAD DATA LOCAL INFILE fed from memory where only that is
-// allowed (MySQL with local_infile=ON), and ODBC parameter arrays otherwise.
+// mariadb/bulk_insert_writer.hpp) where the server runs them (MariaDB 10.2 and later), LOAD DATA
+// LOCAL INFILE fed from memory where only that is allowed (MySQL with local_infile=ON), and ODBC
+// parameter arrays otherwise.
 #pragma once
 
 #include "drivers/engine.hpp"

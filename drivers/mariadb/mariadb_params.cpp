@@ -1,6 +1,5 @@
 #include "drivers/mariadb/mariadb_params.hpp"
 
-
 #include <algorithm>
 #include <charconv>
 #include <map>

@@ -26,7 +26,6 @@ struct ConnectParams {
   bool force_tls = false;
 };
 
-
 // The libmariadb parameters for `odbc` (a full ODBC connection string, possibly "DSN=...;
 // Pwd=..."), or nullopt with the reason in *why when the string holds an attribute that changes
 // how Connector/ODBC connects and that this path cannot reproduce (a TLS fingerprint, say):

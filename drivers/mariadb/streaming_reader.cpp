@@ -143,7 +143,8 @@ class StreamingReader final : public RowReader {
     row_select_ = select;
     from_ = " FROM " + dialect.RowsOf(table_);
     for (int k : key_positions_) {
-      key_expressions_.push_back(dialect.SelectExpression(table_.columns[size_t(columns_[size_t(k)])]));
+      key_expressions_.push_back(
+          dialect.SelectExpression(table_.columns[size_t(columns_[size_t(k)])]));
     }
     if (!test.empty()) select += ", " + test;
     const std::string where = dialect.RangePredicate(table_, range);
@@ -218,8 +219,9 @@ class StreamingReader final : public RowReader {
         }
       }
       if (value->size() != total) {
-        throw Error(ErrorCode::kDriver, fmt::format("a long value read in pieces has {} bytes, not {}",
-                                                    value->size(), total));
+        throw Error(
+            ErrorCode::kDriver,
+            fmt::format("a long value read in pieces has {} bytes, not {}", value->size(), total));
       }
       batch.column(long_columns_[k].position).SetLastLong(std::move(value));
     }

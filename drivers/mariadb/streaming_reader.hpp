@@ -9,8 +9,8 @@
 #include <memory>
 
 #include "copier/endpoint.hpp"
-#include "drivers/sql/dialect.hpp"
 #include "drivers/mariadb/mariadb_client.hpp"
+#include "drivers/sql/dialect.hpp"
 
 namespace ferry::mariadb {
 

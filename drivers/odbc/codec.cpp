@@ -166,7 +166,8 @@ std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows,
         std::string_view value;
         if (cursor.IsTruncated(column, r)) {
           if (!capped) {
-            fail(r, fmt::format("a value too long to be a {} ({})", KindWord(type.kind), type.native));
+            fail(r,
+                 fmt::format("a value too long to be a {} ({})", KindWord(type.kind), type.native));
             continue;
           }
           cursor.WholeValue(column, r, whole);

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "copier/batch.hpp"
-#include "drivers/sql/dialect.hpp"
 #include "drivers/odbc/block_cursor.hpp"
 #include "drivers/odbc/parameter_arrays.hpp"
+#include "drivers/sql/dialect.hpp"
 
 namespace ferry {
 
@@ -50,7 +50,7 @@ std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows,
 struct ParameterPlan {
   WriteParameter parameter;
   odbc::ParameterDescription description;
-  bool utc_offset = false;  // append "+00" to timestamps sent as text
+  bool utc_offset = false;      // append "+00" to timestamps sent as text
   const char* true_text = "1";  // booleans sent as text
   const char* false_text = "0";
 };

@@ -271,7 +271,6 @@ class OdbcWriteSession final : public WriteSession {
 
 }  // namespace
 
-
 std::string DbmsName(const odbc::Connection& connection) {
   return connection.InfoString(SQL_DBMS_NAME);
 }

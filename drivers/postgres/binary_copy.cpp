@@ -354,9 +354,10 @@ char* Splice(const ColumnVector& in, size_t row, int version, char* p, const std
     throw Error(ErrorCode::kInternal, "a long value reached a COPY encoder that cannot splice it");
   }
   if (value->size() + size_t(version) > 0x7fffffffu) {
-    throw Error(ErrorCode::kData,
-                fmt::format("a value of {} bytes is longer than PostgreSQL's 1 GB limit for a field",
-                            value->size()));
+    throw Error(
+        ErrorCode::kData,
+        fmt::format("a value of {} bytes is longer than PostgreSQL's 1 GB limit for a field",
+                    value->size()));
   }
   p = Store32(p, uint32_t(value->size() + size_t(version)));
   if (version) *p++ = char(version);
@@ -368,7 +369,7 @@ char* Splice(const ColumnVector& in, size_t row, int version, char* p, const std
 // the end, or nullptr and why the value cannot be sent. Inlined into the row loop: it runs per
 // value, on the copy path.
 [[gnu::always_inline]] inline char* EncodeField(BinaryForm form, const ColumnVector& in, size_t r,
-                                               char* p, std::string* why) {
+                                                char* p, std::string* why) {
   switch (form) {
     case BinaryForm::kBool:
       p = Store32(p, 1);
@@ -394,8 +395,8 @@ char* Splice(const ColumnVector& in, size_t row, int version, char* p, const std
       std::string_view text = in.Bytes(r);
       size_t n = WriteNumeric(text, p + 4);
       if (n == 0) {
-        *why = fmt::format("{} is not a decimal number PostgreSQL's numeric holds",
-                                ShownText(text));
+        *why =
+            fmt::format("{} is not a decimal number PostgreSQL's numeric holds", ShownText(text));
         return nullptr;
       }
       p = Store32(p, uint32_t(n)) + n;

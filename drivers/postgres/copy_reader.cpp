@@ -228,10 +228,10 @@ class CopyRowReader final : public RowReader {
     for (const LongColumn& c : long_columns_) {
       sql += ", octet_length(" + c.name + (c.bytes ? "" : "::text") + ")::int8";
     }
-    pq::Result result = connection_.Check(
-        pq::Result(PQexecParams(connection_.get(), (sql + where).c_str(), 2, nullptr, params,
-                                nullptr, nullptr, 1)),
-        PGRES_TUPLES_OK, "PQexecParams");
+    pq::Result result =
+        connection_.Check(pq::Result(PQexecParams(connection_.get(), (sql + where).c_str(), 2,
+                                                  nullptr, params, nullptr, nullptr, 1)),
+                          PGRES_TUPLES_OK, "PQexecParams");
     if (PQntuples(result.get()) != 1) {
       throw Error(ErrorCode::kDriver,
                   "a row with a long value changed while the table was read (copy with "
@@ -283,8 +283,7 @@ class CopyRowReader final : public RowReader {
     const std::string sql = fmt::format(
         "WITH v AS MATERIALIZED (SELECT {0} AS b{1}) "
         "SELECT substring(v.b FROM g FOR {2}) FROM v, generate_series(1, octet_length(v.b), {2}) g",
-        column.bytes ? column.name
-                     : "convert_to(" + column.name + "::text, pg_client_encoding())",
+        column.bytes ? column.name : "convert_to(" + column.name + "::text, pg_client_encoding())",
         where, kLongValuePiece);
     if (!PQsendQueryParams(connection_.get(), sql.c_str(), 2, nullptr, params, nullptr, nullptr,
                            1) ||
@@ -306,14 +305,13 @@ class CopyRowReader final : public RowReader {
       }
     }
     if (value.size() != size) {
-      throw Error(ErrorCode::kDriver,
-                  fmt::format("a long value read in pieces has {} bytes, not {}", value.size(), size));
+      throw Error(
+          ErrorCode::kDriver,
+          fmt::format("a long value read in pieces has {} bytes, not {}", value.size(), size));
     }
   }
 
-  static uint64_t Load64(const char* p) {
-    return (uint64_t(Load32(p)) << 32) | Load32(p + 4);
-  }
+  static uint64_t Load64(const char* p) { return (uint64_t(Load32(p)) << 32) | Load32(p + 4); }
 
   // Points *tuple at the next complete tuple; false at the end of the stream.
   bool NextTuple(std::string_view* tuple) {

@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "copier/endpoint.hpp"
-#include "drivers/sql/dialect.hpp"
 #include "drivers/postgres/pq_connection.hpp"
+#include "drivers/sql/dialect.hpp"
 
 namespace ferry::pg {
 

@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "copier/endpoint.hpp"
-#include "drivers/sql/dialect.hpp"
 #include "drivers/postgres/pq_connection.hpp"
+#include "drivers/sql/dialect.hpp"
 
 namespace ferry::pg {
 

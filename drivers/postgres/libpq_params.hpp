@@ -16,7 +16,6 @@ namespace ferry::pq {
 // libpq keyword/value pairs (host, port, dbname, user, password, sslmode, ...).
 using ConnectParams = std::vector<std::pair<std::string, std::string>>;
 
-
 // The libpq parameters for `odbc` (a full ODBC connection string, possibly "DSN=...;Pwd=...").
 // Attributes whose names are libpq keywords (sslrootcert, keepalives, target_session_attrs...)
 // pass through; psqlODBC's own attributes are dropped. Passwords found in odbc.ini are

@@ -161,9 +161,9 @@ PgDump FindPgDump(const std::string& server_version, const std::string& forced) 
   if (!forced.empty()) {
     std::string version = VersionOf(forced);
     if (version.empty()) {
-      throw Error(ErrorCode::kMissingDriver,
-                  fmt::format("--pg-dump (FERRY_PG_DUMP) names {}, which does not run as pg_dump",
-                              forced));
+      throw Error(
+          ErrorCode::kMissingDriver,
+          fmt::format("--pg-dump (FERRY_PG_DUMP) names {}, which does not run as pg_dump", forced));
     }
     if (MajorOf(version) < server) {
       throw Error(ErrorCode::kMissingDriver,
@@ -289,8 +289,8 @@ std::vector<SchemaObject> SplitDump(const std::string& script, bool post_data,
 }
 
 SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server_version,
-                      SqlSession& catalog, const SchemaRequest& request,
-                      const std::string& display, const std::string& forced_pg_dump) {
+                      SqlSession& catalog, const SchemaRequest& request, const std::string& display,
+                      const std::string& forced_pg_dump) {
   const PgDump pg_dump = FindPgDump(server_version, forced_pg_dump);
   std::string password;
   const std::string conninfo = Conninfo(params, &password);

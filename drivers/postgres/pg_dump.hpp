@@ -27,7 +27,7 @@ std::vector<SchemaObject> SplitDump(const std::string& script, bool post_data,
 // partitions), and reads what it needs from `catalog` (extensions, populated materialized
 // views). The password reaches pg_dump through PGPASSWORD only.
 SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server_version,
-                      SqlSession& catalog, const SchemaRequest& request,
-                      const std::string& display, const std::string& forced_pg_dump);
+                      SqlSession& catalog, const SchemaRequest& request, const std::string& display,
+                      const std::string& forced_pg_dump);
 
 }  // namespace ferry::pg

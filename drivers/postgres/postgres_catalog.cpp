@@ -7,14 +7,16 @@
 
 #include <algorithm>
 
-#include "copier/foreign_keys.hpp"
 #include "copier/error.hpp"
+#include "copier/foreign_keys.hpp"
 
 namespace ferry::pg {
 
 namespace {
 
-bool IsTrue(const std::optional<std::string>& v) { return v && (*v == "1" || *v == "t"); }
+bool IsTrue(const std::optional<std::string>& v) {
+  return v && (*v == "1" || *v == "t");
+}
 
 std::string ReferentialAction(const std::string& code) {
   if (code == "r") return "RESTRICT";
@@ -91,7 +93,10 @@ void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& 
       {oid});
   std::vector<ForeignKeyColumnRow> columns;
   for (const auto& row : rows) {
-    columns.push_back({*row[0], *row[1], {*row[2], *row[3]}, *row[4],
+    columns.push_back({*row[0],
+                       *row[1],
+                       {*row[2], *row[3]},
+                       *row[4],
                        ReferentialAction(row[5].value_or("a")),
                        ReferentialAction(row[6].value_or("a"))});
   }
@@ -99,7 +104,7 @@ void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& 
 }
 
 ColumnType ParseType(const std::string& base, int typmod, const std::string& formatted,
-                            const std::string& category) {
+                     const std::string& category) {
   ColumnType t;
   t.native = formatted;
   auto integer = [&](int bits) {

@@ -15,8 +15,7 @@ class PostgresChangeLog final : public ChangeLogEngine {
   explicit PostgresChangeLog(const Dialect& dialect) : dialect_(dialect) {}
 
   std::string StartNumberingSql(const ChangeLog& log, int64_t first) const override {
-    return fmt::format("ALTER TABLE {} ALTER COLUMN {} RESTART WITH {}", log.log, log.seq,
-                       first);
+    return fmt::format("ALTER TABLE {} ALTER COLUMN {} RESTART WITH {}", log.log, log.seq, first);
   }
 
   std::vector<std::string> TriggerSql(const ChangeLog& log) const override {

@@ -43,7 +43,7 @@ DialectQuirks PostgresQuirks() {
   q.quote = '"';
   EngineTraits& t = q.traits;
   t.copies = true;
-  t.max_identifier_length = 63;  // NAMEDATALEN - 1
+  t.max_identifier_length = 63;             // NAMEDATALEN - 1
   t.index_name_scope = NameScope::kSchema;  // indexes share the namespace of tables
   t.foreign_key_name_scope = NameScope::kTable;
   t.object_names_fold_case = false;
@@ -68,7 +68,9 @@ class PostgresDialect final : public Dialect {
   explicit PostgresDialect(std::string toast_compression)
       : Dialect(PostgresQuirks()), toast_compression_(std::move(toast_compression)) {}
 
-  std::unique_ptr<ChangeLogEngine> ChangeLog() const override { return MakePostgresChangeLog(*this); }
+  std::unique_ptr<ChangeLogEngine> ChangeLog() const override {
+    return MakePostgresChangeLog(*this);
+  }
 
   Engine engine() const override { return Engine::kPostgres; }
 
@@ -125,9 +127,9 @@ class PostgresDialect final : public Dialect {
   std::vector<std::string> TaggedSessions(SqlSession& session,
                                           const std::string& tag) const override {
     std::vector<std::string> out;
-    for (auto& row : session.Query(
-             "SELECT pid FROM pg_catalog.pg_stat_activity WHERE application_name = " +
-             TextLiteral(tag) + " AND pid <> pg_backend_pid()")) {
+    for (auto& row :
+         session.Query("SELECT pid FROM pg_catalog.pg_stat_activity WHERE application_name = " +
+                       TextLiteral(tag) + " AND pid <> pg_backend_pid()")) {
       if (row[0]) out.push_back(*row[0]);
     }
     return out;
@@ -258,7 +260,7 @@ class PostgresDialect final : public Dialect {
     ColumnType out = t;
     if (source == Engine::kPostgres) {
       out.labels.clear();  // the enum type itself allows only its labels
-      return out;  // same engine: the source's own spelling
+      return out;          // same engine: the source's own spelling
     }
     switch (t.kind) {
       case TypeKind::kBoolean:
@@ -509,7 +511,6 @@ class PostgresDialect final : public Dialect {
     return l;
   }
 
-
  protected:
   // Page sampling reads only the chosen pages: cheap on big tables. Rows of a page are
   // neighbours in key order when keys grow with inserts, so at least kSamplePages pages are
@@ -521,8 +522,8 @@ class PostgresDialect final : public Dialect {
     constexpr double kSamplePages = 6000;
     double percent = fraction * 100.0;
     if (table.pages > 0) percent = std::max(percent, kSamplePages * 100.0 / double(table.pages));
-    return fmt::format("FROM {} TABLESAMPLE SYSTEM ({:.6f}) REPEATABLE (20261121)",
-                       RowsOf(table), std::clamp(percent, 0.0001, 100.0));
+    return fmt::format("FROM {} TABLESAMPLE SYSTEM ({:.6f}) REPEATABLE (20261121)", RowsOf(table),
+                       std::clamp(percent, 0.0001, 100.0));
   }
   std::string SampleExpression(const Column& column) const override {
     if (StorageOf(column.type) == Storage::kBytes)
@@ -645,7 +646,6 @@ class PostgresDialect final : public Dialect {
     if (t.kind == TypeKind::kDecimal && t.precision == 20 && t.scale == 0) return "bigint";
     return "";
   }
-
 };
 
 }  // namespace

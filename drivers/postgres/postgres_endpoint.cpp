@@ -78,8 +78,7 @@ std::string RegclassLiteral(const Dialect& dialect, const TableName& name) {
 }  // namespace
 
 std::optional<SchemaDump> PostgresEndpoint::DumpSchema(const SchemaRequest& request) {
-  return pg::DumpSchema(params_, info().version, catalog(), request, info().display,
-                        pg_dump_);
+  return pg::DumpSchema(params_, info().version, catalog(), request, info().display, pg_dump_);
 }
 
 std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaDump& dump) {
@@ -189,8 +188,8 @@ std::unique_ptr<Endpoint> OpenPostgres(EngineTarget target) {
   link.info.keys_after_load = true;
   link.info.server_row_hash_faster = true;
   link.info.state_schema = target.options.state_schema;
-  return std::make_unique<PostgresEndpoint>(std::move(dialect), std::move(link),
-                                            std::move(params), target.options.pg_dump);
+  return std::make_unique<PostgresEndpoint>(std::move(dialect), std::move(link), std::move(params),
+                                            target.options.pg_dump);
 }
 
 }  // namespace

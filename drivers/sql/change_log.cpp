@@ -47,8 +47,12 @@ std::string Now();
 
 // Beside the change logs, in each schema with tracked tables: one row per tracked table (its
 // generation and how far its log was purged), and one per destination consuming a table's log.
-TableName TrackingName(const TableName& table) { return {table.schema, "ferry_tracking"}; }
-TableName ConsumersName(const TableName& table) { return {table.schema, "ferry_track_consumers"}; }
+TableName TrackingName(const TableName& table) {
+  return {table.schema, "ferry_tracking"};
+}
+TableName ConsumersName(const TableName& table) {
+  return {table.schema, "ferry_track_consumers"};
+}
 
 // Numbers from the clock: a thousand a microsecond since 1970 (a billion a second), so each
 // enable numbers above everything an earlier log of the table handed out, and its first number
@@ -115,8 +119,9 @@ class SqlChangeTracker final : public ChangeTracker {
                                 dialect_.TextLiteral(table.name.name)));
     }
     Run(table, sql, false);
-    if (ToInt(session_->Query("SELECT count(*) FROM " + dialect_.QualifiedName(tracking))
-                  .at(0)[0]) == 0) {
+    if (ToInt(
+            session_->Query("SELECT count(*) FROM " + dialect_.QualifiedName(tracking)).at(0)[0]) ==
+        0) {
       Run(table,
           {"DROP TABLE IF EXISTS " + dialect_.QualifiedName(ConsumersName(table.name)),
            "DROP TABLE IF EXISTS " + dialect_.QualifiedName(tracking)},
@@ -130,8 +135,8 @@ class SqlChangeTracker final : public ChangeTracker {
     // A log an older ferry enabled has no generation: it gets one now, and since what was purged
     // from it is unknown, everything below its last entry counts as purged (a destination that
     // applied from it copies again).
-    const int64_t last = ToInt(
-        session_->Query(fmt::format("SELECT max({}) FROM {}", Q(kSeq), L(table))).at(0)[0]);
+    const int64_t last =
+        ToInt(session_->Query(fmt::format("SELECT max({}) FROM {}", Q(kSeq), L(table))).at(0)[0]);
     std::vector<std::string> sql = MetaTablesSql(table);
     for (std::string& s : GenerationSql(table, ClockSequence(), last)) sql.push_back(std::move(s));
     Run(table, sql, false);
@@ -155,19 +160,18 @@ class SqlChangeTracker final : public ChangeTracker {
       std::optional<TrackGeneration> g = ReadGeneration(table, true);
       if (!g || g->generation != consumer.generation) return 0;
       for (std::string& s : ConsumerSql(table, consumer)) session_->Execute(s);
-      const int64_t below = ToInt(
-          session_
-              ->Query(fmt::format("SELECT min(applied) FROM {} WHERE table_name = {} AND "
-                                  "generation = {}",
-                                  dialect_.QualifiedName(ConsumersName(table.name)),
-                                  dialect_.TextLiteral(table.name.name), g->generation))
-              .at(0)[0]);
+      const int64_t below =
+          ToInt(session_
+                    ->Query(fmt::format("SELECT min(applied) FROM {} WHERE table_name = {} AND "
+                                        "generation = {}",
+                                        dialect_.QualifiedName(ConsumersName(table.name)),
+                                        dialect_.TextLiteral(table.name.name), g->generation))
+                    .at(0)[0]);
       if (below <= g->purged_below) return g->purged_below;
       session_->Execute(fmt::format("DELETE FROM {} WHERE {} < {}", L(table), Q(kSeq), below));
-      session_->Execute(fmt::format(
-          "UPDATE {} SET purged_below = {} WHERE table_name = {}",
-          dialect_.QualifiedName(TrackingName(table.name)), below,
-          dialect_.TextLiteral(table.name.name)));
+      session_->Execute(fmt::format("UPDATE {} SET purged_below = {} WHERE table_name = {}",
+                                    dialect_.QualifiedName(TrackingName(table.name)), below,
+                                    dialect_.TextLiteral(table.name.name)));
       return below;
     });
   }
@@ -189,10 +193,9 @@ class SqlChangeTracker final : public ChangeTracker {
   bool Unregister(const Table& table, const std::string& consumer) override {
     const TableName consumers = ConsumersName(table.name);
     if (!dialect_.DescribeTable(*session_, consumers)) return false;
-    const std::string where =
-        fmt::format(" FROM {} WHERE table_name = {} AND consumer = {}",
-                    dialect_.QualifiedName(consumers), dialect_.TextLiteral(table.name.name),
-                    dialect_.TextLiteral(consumer));
+    const std::string where = fmt::format(
+        " FROM {} WHERE table_name = {} AND consumer = {}", dialect_.QualifiedName(consumers),
+        dialect_.TextLiteral(table.name.name), dialect_.TextLiteral(consumer));
     return InTransaction([&] {
       if (ToInt(session_->Query("SELECT count(*)" + where).at(0)[0]) == 0) return false;
       session_->Execute("DELETE" + where);
@@ -279,10 +282,10 @@ class SqlChangeTracker final : public ChangeTracker {
   // The generation row, locked against Join and Purge of other processes when `lock` (inside a
   // transaction); nullopt when there is none.
   std::optional<TrackGeneration> ReadGeneration(const Table& table, bool lock) {
-    const std::string sql = fmt::format(
-        "SELECT generation, purged_below FROM {} WHERE table_name = {}{}",
-        dialect_.QualifiedName(TrackingName(table.name)), dialect_.TextLiteral(table.name.name),
-        lock ? engine_->LockRowsClause() : "");
+    const std::string sql =
+        fmt::format("SELECT generation, purged_below FROM {} WHERE table_name = {}{}",
+                    dialect_.QualifiedName(TrackingName(table.name)),
+                    dialect_.TextLiteral(table.name.name), lock ? engine_->LockRowsClause() : "");
     std::vector<SqlSession::Row> rows;
     if (lock) {
       rows = session_->Query(sql);
@@ -437,8 +440,9 @@ class SqlChangeTracker final : public ChangeTracker {
   }
 
   // Runs `sql` on a session of its own: in one transaction where DDL is transactional
-  // (ChangeLogEngine::TransactionalDdl), so writers see the triggers and the log appear together; in order
-  // elsewhere (MariaDB commits each DDL statement), undoing what was created when a step fails.
+  // (ChangeLogEngine::TransactionalDdl), so writers see the triggers and the log appear together;
+  // in order elsewhere (MariaDB commits each DDL statement), undoing what was created when a step
+  // fails.
   void Run(const Table& table, const std::vector<std::string>& sql, bool undo) {
     std::unique_ptr<SqlSession> s = open_();
     const bool transactional = engine_->TransactionalDdl();
@@ -523,15 +527,16 @@ class SqlSyncState final : public SyncStateStore {
                     dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
                     dialect_.TextLiteral(d.name)));
     if (rows.empty()) return std::nullopt;
-    return SyncPosition{rows[0][0].value_or(""), rows[0][1].value_or(""),
-                        rows[0][2].value_or(""), rows[0][3].value_or("")};
+    return SyncPosition{rows[0][0].value_or(""), rows[0][1].value_or(""), rows[0][2].value_or(""),
+                        rows[0][3].value_or("")};
   }
 
   void SetShape(const TableName& d, const std::string& shape) override {
-    session_->Execute(fmt::format("UPDATE {} SET shape = {} WHERE dest_schema = {} AND dest_name "
-                                  "= {}",
-                                  dialect_.QualifiedName(name_), dialect_.TextLiteral(shape),
-                                  dialect_.TextLiteral(d.schema), dialect_.TextLiteral(d.name)));
+    session_->Execute(
+        fmt::format("UPDATE {} SET shape = {} WHERE dest_schema = {} AND dest_name "
+                    "= {}",
+                    dialect_.QualifiedName(name_), dialect_.TextLiteral(shape),
+                    dialect_.TextLiteral(d.schema), dialect_.TextLiteral(d.name)));
   }
 
   void Set(const TableName& d, const SyncPosition& p) override {
@@ -634,12 +639,12 @@ class SqlSyncState final : public SyncStateStore {
     if (!old) return;
     AddShape(*old);
     const std::string columns = "dest_schema, dest_name, mode, position, updated_at, shape";
-    session_->Execute(fmt::format(
-        "INSERT INTO {} ({}) SELECT o.dest_schema, o.dest_name, o.mode, o.position, "
-        "o.updated_at, o.shape FROM {} o WHERE NOT EXISTS (SELECT 1 FROM {} n WHERE "
-        "n.dest_schema = o.dest_schema AND n.dest_name = o.dest_name)",
-        dialect_.QualifiedName(name_), columns, dialect_.QualifiedName(legacy_),
-        dialect_.QualifiedName(name_)));
+    session_->Execute(
+        fmt::format("INSERT INTO {} ({}) SELECT o.dest_schema, o.dest_name, o.mode, o.position, "
+                    "o.updated_at, o.shape FROM {} o WHERE NOT EXISTS (SELECT 1 FROM {} n WHERE "
+                    "n.dest_schema = o.dest_schema AND n.dest_name = o.dest_name)",
+                    dialect_.QualifiedName(name_), columns, dialect_.QualifiedName(legacy_),
+                    dialect_.QualifiedName(name_)));
     session_->Execute("DROP TABLE " + dialect_.QualifiedName(legacy_));
   }
 

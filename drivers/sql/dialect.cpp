@@ -44,8 +44,7 @@ std::string Dialect::ColumnList(const Table& table, const std::vector<int>& colu
 
 std::string Dialect::ColumnDefinition(const Table& table, size_t column) const {
   const Column& c = table.columns[column];
-  return Quote(c.name) + " " + c.type.native + (c.nullable ? "" : " NOT NULL") +
-         LabelCheck(c);
+  return Quote(c.name) + " " + c.type.native + (c.nullable ? "" : " NOT NULL") + LabelCheck(c);
 }
 
 std::string Dialect::LabelCheck(const Column& column) const {
@@ -190,7 +189,8 @@ std::string FitName(const std::string& name, const std::string& suffix, size_t m
 
 std::string Dialect::IndexName(const Table& table, const Index& index, int attempt) const {
   if (attempt == 0 && AcceptsName(index.name) &&
-      (quirks_.traits.max_identifier_length == 0 || index.name.size() <= quirks_.traits.max_identifier_length)) {
+      (quirks_.traits.max_identifier_length == 0 ||
+       index.name.size() <= quirks_.traits.max_identifier_length)) {
     return index.name;
   }
   std::string base = table.name.name;
@@ -206,7 +206,8 @@ std::string Dialect::IndexName(const Table& table, const Index& index, int attem
 
 std::string Dialect::ForeignKeyName(const Table& table, const ForeignKey& fk, int attempt) const {
   if (attempt == 0 && AcceptsName(fk.name) &&
-      (quirks_.traits.max_identifier_length == 0 || fk.name.size() <= quirks_.traits.max_identifier_length)) {
+      (quirks_.traits.max_identifier_length == 0 ||
+       fk.name.size() <= quirks_.traits.max_identifier_length)) {
     return fk.name;
   }
   std::string base = table.name.name;

@@ -327,7 +327,6 @@ class Dialect {
 // Runs DigestSql on `session` (inside whatever transaction it is in) and reads its row.
 ServerDigest RunDigest(SqlSession& session, const Dialect& dialect, const DigestRequest& request);
 
-
 // Parses "name(a,b)" type spellings: the lower-cased base name and the numbers in
 // parentheses. Shared by the dialects whose catalogs return type text.
 struct TypeSpelling {

@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -239,12 +238,12 @@ void SqlEndpoint::AddForeignKeyOn(SqlSession& session, const Table& table, const
         names += (i > 0 ? ", " : "") + table.columns[size_t(fk.columns[i])].name;
         values += (i > 0 ? ", " : "") + rows[0][i].value_or("NULL");
       }
-      throw Error(ErrorCode::kData,
-                  fmt::format("foreign key {}: a row references ({})=({}), which {} does not "
-                              "have; the foreign key was not created",
-                              fk.name, names, values, DisplayName(fk.references)),
-                  ErrorContext{DisplayName(table.name), "", "(" + names + ")=(" + values + ")",
-                               ""});
+      throw Error(
+          ErrorCode::kData,
+          fmt::format("foreign key {}: a row references ({})=({}), which {} does not "
+                      "have; the foreign key was not created",
+                      fk.name, names, values, DisplayName(fk.references)),
+          ErrorContext{DisplayName(table.name), "", "(" + names + ")=(" + values + ")", ""});
     }
   }
   if (dialect_->quirks().foreign_keys_at_creation) {
@@ -316,8 +315,9 @@ void SqlEndpoint::TruncateTable(const TableName& name) {
 namespace {
 
 // Each try waits this long for the table's locks; the pauses between tries grow from
-// kFirstPause, doubling (BackoffDelay), so a reader that ends within about half a minute lets the statement
-// through, and one that does not fails the table with its name instead of blocking the run.
+// kFirstPause, doubling (BackoffDelay), so a reader that ends within about half a minute lets the
+// statement through, and one that does not fails the table with its name instead of blocking the
+// run.
 constexpr int kLockWaitSeconds = 2;
 constexpr int kLockTries = 4;
 constexpr std::chrono::milliseconds kFirstPause{1000};
@@ -407,7 +407,8 @@ void SqlEndpoint::CreateAfterData(SqlSession& session, const SchemaObject& objec
                    [](unsigned char c) { return char(std::tolower(c)); });
     what = "create " + kind + " " + name + " on";
   }
-  WithLockWaits({object.table}, what, [&](SqlSession&) { run(); }, &session);
+  WithLockWaits(
+      {object.table}, what, [&](SqlSession&) { run(); }, &session);
 }
 
 bool SqlEndpoint::HasRows(const TableName& name) {
@@ -424,9 +425,9 @@ std::vector<std::pair<std::string, std::string>> SqlEndpoint::OtherObjects(
   std::vector<std::pair<std::string, std::string>> out;
   const std::string sql = dialect_->OtherObjectsSql();
   if (sql.empty()) return out;
-  for (auto& row : catalog_->Query(sql, std::vector<std::string>(
-                                             size_t(std::count(sql.begin(), sql.end(), '?')),
-                                             schema))) {
+  for (auto& row : catalog_->Query(
+           sql,
+           std::vector<std::string>(size_t(std::count(sql.begin(), sql.end(), '?')), schema))) {
     if (!row[0] || !row[1] || row[1]->find("ferry_") != std::string::npos) continue;
     out.emplace_back(*row[0], *row[1]);
   }
@@ -497,8 +498,8 @@ int64_t SqlEndpoint::LongestValue(const Table& table, int column) {
                        : bytes                         ? "octet_length"
                                                        : "char_length";
   try {
-    auto rows = catalog_->Query("SELECT MAX(" + length + "(" + dialect_->Quote(c.name) + ")) FROM " +
-                                dialect_->RowsOf(table));
+    auto rows = catalog_->Query("SELECT MAX(" + length + "(" + dialect_->Quote(c.name) +
+                                ")) FROM " + dialect_->RowsOf(table));
     return rows.empty() || !rows[0][0] ? 0 : std::stoll(*rows[0][0]);
   } catch (Error& e) {
     e.WithTable(DisplayName(table.name)).WithColumn(c.name);
@@ -597,9 +598,8 @@ std::unique_ptr<ChangeTracker> SqlEndpoint::OpenChangeTracker() {
 }
 
 std::unique_ptr<SyncStateStore> SqlEndpoint::OpenSyncState(const std::string& prefix) {
-  return MakeSqlSyncState(OpenSqlSession(), *dialect_,
-                          StateSchema(*dialect_, info_.default_schema), info_.default_schema,
-                          prefix);
+  return MakeSqlSyncState(OpenSqlSession(), *dialect_, StateSchema(*dialect_, info_.default_schema),
+                          info_.default_schema, prefix);
 }
 
 void SqlEndpoint::JoinSnapshot(SqlSession& reader) const {

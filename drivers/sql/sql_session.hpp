@@ -1,5 +1,6 @@
 // What a dialect's catalog and DDL code needs from a live connection, whatever carries it
-// (ODBC, libpq, libmariadb or SQLite's own library): run a statement, run a small query with text parameters.
+// (ODBC, libpq, libmariadb or SQLite's own library): run a statement, run a small query with text
+// parameters.
 #pragma once
 
 #include <optional>

@@ -43,16 +43,16 @@ class SqliteChangeLog final : public ChangeLogEngine {
       return LogInsertSql(dialect_, log, target, op, row);
     };
     const std::string on = dialect_.Quote(table.name.name);
-    return {fmt::format("CREATE TRIGGER {} AFTER INSERT ON {} BEGIN {}; END",
-                        Trigger(log, "_ins"), on, insert('I', "NEW")),
+    return {fmt::format("CREATE TRIGGER {} AFTER INSERT ON {} BEGIN {}; END", Trigger(log, "_ins"),
+                        on, insert('I', "NEW")),
             fmt::format("CREATE TRIGGER {0} AFTER UPDATE ON {1} BEGIN {2} WHERE {3}; {4} "
                         "WHERE {3}; {5} WHERE NOT ({3}); END",
                         Trigger(log, "_upd"), on,
                         // INSERT ... SELECT, so each is logged only when the key moved, or not
                         ReplaceValues(insert('D', "OLD")), key_changed,
                         ReplaceValues(insert('I', "NEW")), ReplaceValues(insert('U', "NEW"))),
-            fmt::format("CREATE TRIGGER {} AFTER DELETE ON {} BEGIN {}; END",
-                        Trigger(log, "_del"), on, insert('D', "OLD"))};
+            fmt::format("CREATE TRIGGER {} AFTER DELETE ON {} BEGIN {}; END", Trigger(log, "_del"),
+                        on, insert('D', "OLD"))};
   }
 
   std::vector<std::string> DropTriggersSql(const ChangeLog& log) const override {

@@ -9,9 +9,9 @@
 #include <algorithm>
 
 #include "copier/error.hpp"
-#include "drivers/sqlite/sqlite_dialect.hpp"
 #include "drivers/sql/change_log.hpp"
 #include "drivers/sql/dialect.hpp"
+#include "drivers/sqlite/sqlite_dialect.hpp"
 
 namespace ferry {
 

@@ -19,9 +19,9 @@
 #include "copier/secrets.hpp"
 #include "copier/values.hpp"
 #include "drivers/long_values.hpp"
+#include "drivers/odbc/odbc_endpoint.hpp"
 #include "drivers/run_store.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
-#include "drivers/odbc/odbc_endpoint.hpp"
 #include "drivers/sqlite/sqlite_blobs.hpp"
 #include "drivers/sqlite/sqlite_session.hpp"
 
@@ -149,9 +149,10 @@ class SqliteRowReader final : public RowReader {
     for (int column : columns_) storages_.push_back(StorageOf(table_.columns[size_t(column)].type));
     std::string sql = dialect.SelectSql(table_, columns_, request.unit.range);
     try {
-      const bool blobs = std::find(storages_.begin(), storages_.end(), Storage::kBytes) !=
-                         storages_.end();
-      if (blobs && sqlite::IsRowidTable(session_, table_.name)) sql = LongValueSql(dialect, request.unit.range);
+      const bool blobs =
+          std::find(storages_.begin(), storages_.end(), Storage::kBytes) != storages_.end();
+      if (blobs && sqlite::IsRowidTable(session_, table_.name))
+        sql = LongValueSql(dialect, request.unit.range);
       statement_.emplace(session_, sql);
     } catch (Error& e) {
       e.WithTable(DisplayName(table_.name));
@@ -180,7 +181,8 @@ class SqliteRowReader final : public RowReader {
         continue;
       }
       sqlite3_stmt* stmt = statement_->get();
-      if (!long_columns_.empty() && sqlite3_column_type(stmt, int(storages_.size())) != SQLITE_NULL) {
+      if (!long_columns_.empty() &&
+          sqlite3_column_type(stmt, int(storages_.size())) != SQLITE_NULL) {
         long_rows_.push_back(sqlite3_column_int64(stmt, int(storages_.size())));
         continue;
       }
@@ -206,12 +208,12 @@ class SqliteRowReader final : public RowReader {
           size_t(sqlite3_column_bytes(stmt, c)) > long_threshold_) {
         // SQLite has read it whole already; the copy goes to a spill file, not the batch.
         auto value = std::make_shared<SpillFile>();
-        value->Append(sqlite3_column_type(stmt, c) == SQLITE_BLOB
-                          ? std::string_view(static_cast<const char*>(sqlite3_column_blob(stmt, c)),
-                                             size_t(sqlite3_column_bytes(stmt, c)))
-                          : std::string_view(
-                                reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
-                                size_t(sqlite3_column_bytes(stmt, c))));
+        value->Append(
+            sqlite3_column_type(stmt, c) == SQLITE_BLOB
+                ? std::string_view(static_cast<const char*>(sqlite3_column_blob(stmt, c)),
+                                   size_t(sqlite3_column_bytes(stmt, c)))
+                : std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
+                                   size_t(sqlite3_column_bytes(stmt, c))));
         out.AppendLong(std::move(value));
         continue;
       }
@@ -287,8 +289,8 @@ class SqliteRowReader final : public RowReader {
   std::optional<Statement> statement_;
   bool done_ = false;
   size_t long_threshold_ = LongValueThreshold(limits_.max_bytes);
-  std::vector<size_t> long_columns_;        // batch positions of blob columns
-  std::vector<sqlite3_int64> long_rows_;    // rowids of rows left out for their long values
+  std::vector<size_t> long_columns_;      // batch positions of blob columns
+  std::vector<sqlite3_int64> long_rows_;  // rowids of rows left out for their long values
   std::string from_, row_sql_;
 };
 
@@ -450,8 +452,9 @@ class SqliteRowWriter final : public RowWriter {
   void WriteLongValues(const Batch& batch, size_t row, const std::vector<size_t>& positions) {
     const sqlite3_int64 rowid = sqlite3_last_insert_rowid(session_.get());
     for (size_t i : positions) {
-      const int rc = sqlite::WriteBlob(session_, table_.name, table_.columns[size_t(columns_[i])].name,
-                                       rowid, *batch.column(i).Long(row));
+      const int rc =
+          sqlite::WriteBlob(session_, table_.name, table_.columns[size_t(columns_[i])].name, rowid,
+                            *batch.column(i).Long(row));
       if (rc != SQLITE_OK) Fail(batch, row, rc, "sqlite3_blob_write");
     }
   }

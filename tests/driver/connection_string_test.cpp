@@ -251,7 +251,8 @@ TEST_CASE("an empty PWD= is not a written password", "[connection][password]") {
   CHECK(r.odbc == "DSN=w;PWD=;");
 }
 
-TEST_CASE("a braced password holding a semicolon is refused and hidden whole", "[connection][password]") {
+TEST_CASE("a braced password holding a semicolon is refused and hidden whole",
+          "[connection][password]") {
   const std::string text = "Driver={x};Server=h;PWD={Brace;Secret}}2};UID=me";
   Error e = ResolveFailure(text);
   CHECK(e.code() == ErrorCode::kUsage);

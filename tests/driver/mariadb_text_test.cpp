@@ -35,8 +35,9 @@ std::optional<std::string> Decode(Storage storage, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("LOAD DATA text escapes backslashes, tabs, newlines and NUL, and writes NULL as backslash-N",
-          "[mariadb]") {
+TEST_CASE(
+    "LOAD DATA text escapes backslashes, tabs, newlines and NUL, and writes NULL as backslash-N",
+    "[mariadb]") {
   Batch batch({Storage::kInt64, Storage::kText, Storage::kBytes});
   batch.column(0).AppendInt(1);
   batch.column(1).AppendBytes(std::string("a\tb\nc\\d\0e\r\x1a", 11));

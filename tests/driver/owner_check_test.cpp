@@ -27,10 +27,12 @@ TEST_CASE("an owner check fails its statement with ferry's SQLSTATE only when it
     std::unique_ptr<Dialect> dialect = MakeSqliteDialect();
     session.Execute("CREATE TABLE runs (run_id text, owner_token text)");
     session.Execute("INSERT INTO runs VALUES ('r1', 'mine')");
-    const std::string mine = "EXISTS (SELECT 1 FROM runs WHERE run_id = 'r1' AND owner_token = "
-                             "'mine')";
-    const std::string theirs = "EXISTS (SELECT 1 FROM runs WHERE run_id = 'r1' AND owner_token = "
-                               "'theirs')";
+    const std::string mine =
+        "EXISTS (SELECT 1 FROM runs WHERE run_id = 'r1' AND owner_token = "
+        "'mine')";
+    const std::string theirs =
+        "EXISTS (SELECT 1 FROM runs WHERE run_id = 'r1' AND owner_token = "
+        "'theirs')";
     CHECK_NOTHROW(session.Execute(dialect->AssertSql(mine, kRunTakenOver, "taken over")));
     try {
       session.Execute(dialect->AssertSql(theirs, kRunTakenOver, "taken over"));

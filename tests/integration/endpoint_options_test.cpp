@@ -93,7 +93,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "the option --mariadb-write-method or FERRY_MARIADB_WRITE_METHOD picks how a MariaDB destination "
+    "the option --mariadb-write-method or FERRY_MARIADB_WRITE_METHOD picks how a MariaDB "
+    "destination "
     "is written",
     "[options][mariadb]") {
   TestDatabase source(Db::kSQLite, "opt_method_src");

@@ -142,9 +142,9 @@ void CopyEachWay(Db from) {
       INFO("to " << DbName(to));
       TestDatabase dest(to, "longmem_dst");
       if (!with_text) source.Exec("DELETE FROM big WHERE id = 2");
-      Measured run = RunMeasured("run --source " + ShellQuote(source.Url()) + " --dest " +
-                                 ShellQuote(dest.Url()) + " --memory-limit " +
-                                 std::to_string(kLimit));
+      Measured run =
+          RunMeasured("run --source " + ShellQuote(source.Url()) + " --dest " +
+                      ShellQuote(dest.Url()) + " --memory-limit " + std::to_string(kLimit));
       INFO(run.output);
       REQUIRE(run.exit_code == 0);
       const std::string want = Hashes(source, with_text);

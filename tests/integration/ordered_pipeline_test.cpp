@@ -43,13 +43,14 @@ struct Setup {
     source.Exec(
         "CREATE TABLE items (id integer PRIMARY KEY, name varchar(20));\n"
         "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 30) g");
-    dest.Exec("CREATE TABLE items (id integer PRIMARY KEY, name varchar(20));\n"
-              "CREATE TABLE marks (unit integer)");
+    dest.Exec(
+        "CREATE TABLE items (id integer PRIMARY KEY, name varchar(20));\n"
+        "CREATE TABLE marks (unit integer)");
     from = Open(source, ferry::EndpointRole::kSource);
     to = Open(dest, ferry::EndpointRole::kDestination);
     source_table = *from->DescribeTable({"public", "items"});
-    dest_table = *to->DescribeTable({db == Db::kPostgres ? "public" : to->info().default_schema,
-                                     "items"});
+    dest_table =
+        *to->DescribeTable({db == Db::kPostgres ? "public" : to->info().default_schema, "items"});
     std::vector<ferry::ColumnPairing> pairs;
     for (size_t i = 0; i < source_table.columns.size(); ++i) {
       pairs.push_back({&source_table.columns[i], &dest_table.columns[i]});
@@ -131,8 +132,7 @@ TEST_CASE("an ordered run resolves each unit just before reading it and stops wh
   CHECK(results[4].state == UnitState::kSkipped);
   CHECK(resolved == std::vector<int>{0, 1, 2});  // later units are never asked
   CHECK(s.dest.QueryValue("SELECT count(*) FROM items") == "20");
-  CHECK(s.dest.QueryValue("SELECT string_agg(unit::text, ',' ORDER BY unit) FROM marks") ==
-        "0,1");
+  CHECK(s.dest.QueryValue("SELECT string_agg(unit::text, ',' ORDER BY unit) FROM marks") == "0,1");
 }
 
 TEST_CASE("an error while resolving a unit fails it and skips the rest of an ordered run",

@@ -484,9 +484,10 @@ TEST_CASE("a DSN names the server once: the libpq data path reads it from odbc.i
   CHECK(run.output.find(TestPassword()) == std::string::npos);
 }
 
-TEST_CASE("long values written to a PostgreSQL destination are compressed with lz4 unless told "
-          "to keep the server's default",
-          "[postgres-native]") {
+TEST_CASE(
+    "long values written to a PostgreSQL destination are compressed with lz4 unless told "
+    "to keep the server's default",
+    "[postgres-native]") {
   TestDatabase source(Db::kPostgres, "lz4_src");
   TestDatabase dest(Db::kPostgres, "lz4_dst");
   if (dest.QueryValue("SELECT count(*) FROM pg_settings WHERE name = "

@@ -50,8 +50,8 @@ KeyRange Range(int lo, int hi) {
 
 // Copies source rows [lo, hi) into the destination with replace_range [lo, hi); commits or
 // rolls back.
-void CopyRange(Endpoint& from, const Table& source, Endpoint& to, const Table& destination,
-               int lo, int hi, bool commit) {
+void CopyRange(Endpoint& from, const Table& source, Endpoint& to, const Table& destination, int lo,
+               int hi, bool commit) {
   ReadRequest read;
   read.table = &source;
   read.columns = All(source);

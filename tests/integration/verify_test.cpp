@@ -1,9 +1,9 @@
 // `ferry verify` end to end on the real servers: a clean copy verifies identical in all nine
 // engine directions (PostgreSQL and MariaDB to themselves with the servers hashing the rows, and
-// by ferry where the column types differ); damage planted at the destination after a copy (a changed byte, a deleted
-// row, a duplicated keyless row, swapped values, NULLs, a microsecond, a last digit) is found
-// with its exact key, kind and columns, and `--repair` puts it right; an unreachable
-// destination fails clearly without showing a password.
+// by ferry where the column types differ); damage planted at the destination after a copy (a
+// changed byte, a deleted row, a duplicated keyless row, swapped values, NULLs, a microsecond, a
+// last digit) is found with its exact key, kind and columns, and `--repair` puts it right; an
+// unreachable destination fails clearly without showing a password.
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
@@ -251,7 +251,8 @@ TEST_CASE("the servers' own hashes find each planted difference, as ferry's hash
       PlantDamage(dest);
       for (const char* path : {"server", "client"}) {
         INFO("--hash " << path);
-        nlohmann::json report = VerifyJson(fmt::format("--hash {} {}", path, Ends(source, dest)), 1);
+        nlohmann::json report =
+            VerifyJson(fmt::format("--hash {} {}", path, Ends(source, dest)), 1);
         CheckPlantedDamageFound(report);
         for (const char* name : {"items", "log"}) CHECK(TableNamed(report, name)["hash"] == path);
       }
@@ -277,7 +278,7 @@ TEST_CASE("a table whose column types differ between the ends is hashed by ferry
   CHECK(t["verdict"] == "identical");
   CHECK(t["hash"] == "client");
   CHECK(t["hash_note"].get<std::string>().find("column amount is numeric(12,4) at the source and "
-                                                "numeric(14,4) at the destination") !=
+                                               "numeric(14,4) at the destination") !=
         std::string::npos);
   dest.Exec("UPDATE t SET v = 'w' WHERE id = 50");
   nlohmann::json damaged = VerifyJson(Ends(source, dest), 1);

@@ -335,9 +335,8 @@ std::vector<ColumnInfo> DescribeColumns(TestDatabase& db, const std::string& tab
       break;
     }
     case Db::kSQLite:
-      for (auto& r :
-           db.Query("SELECT name, type FROM pragma_table_xinfo('" + escaped +
-                    "') WHERE hidden IN (0, 2, 3) ORDER BY cid")) {
+      for (auto& r : db.Query("SELECT name, type FROM pragma_table_xinfo('" + escaped +
+                              "') WHERE hidden IN (0, 2, 3) ORDER BY cid")) {
         out.push_back({*r[0], r[1].value_or(""), ClassifySqlite(r[1].value_or(""))});
       }
       break;

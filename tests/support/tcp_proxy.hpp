@@ -2,8 +2,8 @@
 // (a thread per connection) and can lose a reply: told what a statement contains, it drops the
 // connection right after forwarding a client query message holding it (a PostgreSQL simple
 // Query 'Q', a MariaDB COM_QUERY or COM_STMT_PREPARE sent with its execution), so the server
-// runs it and the client never hears back. That is a lost COMMIT reply: the server committed, the client saw a broken
-// connection.
+// runs it and the client never hears back. That is a lost COMMIT reply: the server committed, the
+// client saw a broken connection.
 #pragma once
 
 #include <atomic>

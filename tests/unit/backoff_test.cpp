@@ -8,8 +8,7 @@
 using namespace ferry;
 using std::chrono::milliseconds;
 
-TEST_CASE("a retry's pause starts at its first value and doubles with each attempt",
-          "[backoff]") {
+TEST_CASE("a retry's pause starts at its first value and doubles with each attempt", "[backoff]") {
   CHECK(BackoffDelay(milliseconds(200), 1) == milliseconds(200));
   CHECK(BackoffDelay(milliseconds(200), 2) == milliseconds(400));
   CHECK(BackoffDelay(milliseconds(200), 5) == milliseconds(3200));

@@ -15,8 +15,8 @@ TEST_CASE("a domain check of comparisons on VALUE is rewritten for the column", 
 
 TEST_CASE("a domain check in one engine's own terms is not portable", "[catalog]") {
   CHECK(PortableCheck("((VALUE)::text ~ '^[0-9]{5}$'::text)", "x").empty());  // cast, regex
-  CHECK(PortableCheck("(length(VALUE) > 2)", "x").empty());                    // a function
-  CHECK(PortableCheck("((VALUE || 'x') <> 'y')", "x").empty());                // ||
-  CHECK(PortableCheck("(VALUE <> 'a\\b')", "x").empty());                      // an escape
-  CHECK(PortableCheck("(VALUE <> 'open", "x").empty());                        // unterminated
+  CHECK(PortableCheck("(length(VALUE) > 2)", "x").empty());                   // a function
+  CHECK(PortableCheck("((VALUE || 'x') <> 'y')", "x").empty());               // ||
+  CHECK(PortableCheck("(VALUE <> 'a\\b')", "x").empty());                     // an escape
+  CHECK(PortableCheck("(VALUE <> 'open", "x").empty());                       // unterminated
 }

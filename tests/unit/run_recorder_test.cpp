@@ -46,8 +46,7 @@ TEST_CASE("a resumed run knows the tables its interrupted attempt started and fi
   RunRecording recording;
   recording.resuming = true;
   recording.tables = {Recorded(0, TableState::kDone, true, 500),
-                      Recorded(1, TableState::kRunning, true),
-                      Recorded(2, TableState::kPending)};
+                      Recorded(1, TableState::kRunning, true), Recorded(2, TableState::kPending)};
   RunRecorder recorder(&recording, 3);
   CHECK(recorder.resuming());
   CHECK(recorder.Started(0));

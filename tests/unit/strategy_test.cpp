@@ -12,7 +12,8 @@ namespace {
 std::string PlanWithStrategy(const std::string& strategy_field) {
   return R"({"ferry_plan": 1, "source": "s", "destination": "d", "tables": [{
     "source": {"schema": "main", "name": "t"}, "destination": {"schema": "main", "name": "t"},
-    )" + strategy_field + R"(
+    )" + strategy_field +
+         R"(
     "columns": [{"source": "id", "destination": "id"}],
     "source_shape": {"fingerprint": "f", "primary_key": ["id"],
                      "columns": [{"name": "id", "type": "integer", "nullable": false}]}}]})";
