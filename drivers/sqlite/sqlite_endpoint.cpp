@@ -23,6 +23,7 @@
 #include "drivers/run_store.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
 #include "drivers/sqlite/sqlite_blobs.hpp"
+#include "drivers/sqlite/sqlite_schema.hpp"
 #include "drivers/sqlite/sqlite_session.hpp"
 
 namespace ferry {
@@ -507,102 +508,6 @@ class SqliteWriteSession final : public WriteSession {
   const Dialect& dialect_;
 };
 
-// Creates cloned objects on a connection of its own. Declared foreign keys are checked, not
-// enforced, during the load (PRAGMA foreign_keys = OFF): the clone's check of each table runs
-// PRAGMA foreign_key_check and fails on the first row without its parent.
-class SqliteSchemaSession final : public SchemaSession {
- public:
-  explicit SqliteSchemaSession(std::unique_ptr<SqlSession> session)
-      : session_(std::move(session)) {}
-  void Run(const std::string& sql) override {
-    if (sql.rfind("PRAGMA foreign_key_check", 0) == 0) {
-      auto rows = session_->Query(sql);
-      if (!rows.empty()) {
-        throw Error(ErrorCode::kData,
-                    fmt::format("row {} of table {} has no matching row in table {}",
-                                rows[0][1].value_or("?"), rows[0][0].value_or("?"),
-                                rows[0][2].value_or("?")));
-      }
-      return;
-    }
-    session_->Execute(sql);
-  }
-  void Begin() override { session_->Execute("BEGIN"); }
-  void Commit() override { session_->Execute("COMMIT"); }
-  bool Savepoints() const override { return true; }
-  void Rollback() noexcept override {
-    try {
-      session_->Execute("ROLLBACK");
-    } catch (...) {
-    }
-  }
-
- private:
-  std::unique_ptr<SqlSession> session_;
-};
-
-// SQLite's schema is its own text: sqlite_schema keeps every table, index, view and trigger as
-// the CREATE statement that made it, which is replayed as it is (so .schema reads the same).
-// Tables come before the data; indexes, then views and triggers, after it.
-SchemaDump DumpSqliteSchema(SqlSession& catalog, const Dialect& dialect,
-                            const SchemaRequest& request) {
-  SchemaDump dump;
-  dump.tool = std::string("sqlite_schema (SQLite ") + sqlite3_libversion() + ")";
-  auto in_scope = [&](const std::string& table) {
-    for (const TableName& t : request.tables) {
-      if (t.name == table) return true;
-    }
-    return false;
-  };
-  auto excluded = [&](const std::string& table) {
-    for (const TableName& t : request.excluded) {
-      if (t.name == table) return true;
-    }
-    return table.rfind("ferry_", 0) == 0;
-  };
-  int order = 0;
-  for (auto& r : catalog.Query("SELECT type, name, tbl_name, sql FROM sqlite_schema "
-                               "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-                               "ORDER BY rowid")) {
-    SchemaObject o;
-    o.kind = *r[0];
-    std::transform(o.kind.begin(), o.kind.end(), o.kind.begin(),
-                   [](unsigned char c) { return char(std::toupper(c)); });
-    o.name = *r[1];
-    const std::string& table = *r[2];
-    o.table = {"main", table};
-    o.sql = *r[3];
-    if (o.name.rfind("ferry_", 0) == 0 || excluded(table)) continue;
-    if (o.kind == "TABLE") {
-      if (!in_scope(table)) continue;
-      dump.before_data.push_back(std::move(o));
-      continue;
-    }
-    if (o.kind == "INDEX") {
-      if (!in_scope(table)) continue;
-      o.wave = 0;
-    } else {
-      // Views and triggers one at a time in the order they were made, which is an order that
-      // works (a view reading a view, a trigger on a view).
-      if (o.kind == "TRIGGER" && !request.routines) continue;
-      o.wave = 2 + order++;
-    }
-    dump.after_data.push_back(std::move(o));
-  }
-  for (const TableName& t : request.tables) {
-    SchemaObject check;
-    check.kind = "FOREIGN KEY CHECK";
-    check.name = t.name;
-    check.table = {"main", t.name};
-    check.sql = "PRAGMA foreign_key_check(" + dialect.Quote(t.name) + ")";
-    check.wave = 1;
-    dump.after_data.push_back(std::move(check));
-  }
-  std::stable_sort(dump.after_data.begin(), dump.after_data.end(),
-                   [](const SchemaObject& a, const SchemaObject& b) { return a.wave < b.wave; });
-  return dump;
-}
-
 class SqliteEndpoint final : public SqlEndpoint {
  public:
   SqliteEndpoint(std::string path, bool is_source, std::unique_ptr<Dialect> dialect,
@@ -642,7 +547,7 @@ class SqliteEndpoint final : public SqlEndpoint {
     return DumpSqliteSchema(catalog(), dialect(), request);
   }
   std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump&) override {
-    return std::make_unique<SqliteSchemaSession>(OpenSqlSession());
+    return MakeSqliteSchemaSession(OpenSqlSession());
   }
 
  protected:
