@@ -3,6 +3,7 @@
 // codec's per-value loops keep them inlined.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string_view>

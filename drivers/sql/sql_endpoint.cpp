@@ -598,7 +598,7 @@ std::unique_ptr<ChangeTracker> SqlEndpoint::OpenChangeTracker() {
 }
 
 std::unique_ptr<SyncStateStore> SqlEndpoint::OpenSyncState(const std::string& prefix) {
-  return MakeSqlSyncState(OpenSqlSession(), *dialect_, StateSchema(*dialect_, info_.default_schema),
+  return MakeSqlSyncState(OpenSqlSession(), *dialect_, StateSchema(*dialect_, info_),
                           info_.default_schema, prefix);
 }
 
