@@ -55,13 +55,10 @@ using sync::Since;
 
 SyncReport RunDiffSync(Endpoint& source, Endpoint& destination, const Job& job,
                        const VerifyOptions& verify) {
+  auto [store, lock] = LockRunState(destination);
+  if (!lock) return sync::BusyReport();
   const auto start = Clock::now();
   SyncReport report;
-  auto [store, lock] = LockRunState(destination);
-  if (!lock) {
-    report.busy = true;
-    return report;
-  }
   const Plan plan = sync::PlanAsIs(source, destination, job, verify.partitions);
   VerifyOptions options = verify;
   options.repair = true;

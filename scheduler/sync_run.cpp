@@ -519,13 +519,10 @@ bool SyncReport::AnyResync() const {
 SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
                    const SyncOptions& options) {
   using namespace sync;
+  auto [store, lock] = LockRunState(destination);
+  if (!lock) return sync::BusyReport();
   const auto start = Clock::now();
   SyncReport report;
-  auto [store, lock] = LockRunState(destination);
-  if (!lock) {
-    report.busy = true;
-    return report;
-  }
   Job upsert = job;
   upsert.write_mode = WriteMode::kUpsert;
   for (TableOverride& o : upsert.overrides) o.write_mode = WriteMode::kUpsert;

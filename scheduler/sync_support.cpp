@@ -17,6 +17,12 @@ PartitionOptions WholeTables() {
   return p;
 }
 
+SyncReport BusyReport() {
+  SyncReport report;
+  report.busy = true;
+  return report;
+}
+
 LockedRunState LockRunState(Endpoint& destination) {
   LockedRunState state{destination.OpenRunStore(kDefaultStatePrefix), nullptr};
   state.store->Prepare();

@@ -33,6 +33,9 @@ struct LockedRunState {
 
 LockedRunState LockRunState(Endpoint& destination);
 
+// What a sync reports when another run or sync holds the run state: busy, nothing done.
+SyncReport BusyReport();
+
 // A tracked position: "<generation>/<applied sequence>". A position an older ferry wrote has no
 // generation (0), which matches no tracking.
 struct TrackedPosition {

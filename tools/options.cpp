@@ -62,6 +62,16 @@ EndpointOptions DestinationOptions(const CommonOptions& o) {
   return options;
 }
 
+Job BuildJobFor(const CommonOptions& options, const std::string& plan_file,
+                std::optional<Plan>& plan) {
+  if (plan_file.empty()) return BuildJob(options);
+  plan = ReadPlanFile(plan_file);
+  Job job;
+  job.source = options.source.value_or(plan->source);
+  job.destination = options.dest.value_or(plan->destination);
+  return job;
+}
+
 Job BuildJob(const CommonOptions& o) {
   Job job = o.job_file.empty() ? Job{} : LoadJobFile(o.job_file);
   if (o.source) job.source = *o.source;

@@ -60,6 +60,10 @@ EndpointOptions DestinationOptions(const CommonOptions& options);
 // The job these options describe: a job file (when given) under the flags. Throws Error(kUsage)
 // for a missing source or destination, contradicting flags, or a bad job file.
 Job BuildJob(const CommonOptions& options);
+// The job of a command given a plan file: where the plan says, unless --source/--dest point it
+// elsewhere (a rehearsal copy), with the plan read into `plan`; without a plan file, BuildJob.
+Job BuildJobFor(const CommonOptions& options, const std::string& plan_file,
+                std::optional<Plan>& plan);
 // Engine, partition and consistency settings: flags, then the job file, then defaults.
 CopyOptions BuildCopyOptions(const CommonOptions& options, const Job& job);
 

@@ -48,16 +48,7 @@ void PrintEnds(const Endpoint& source, const Endpoint& dest) {
 int Run(const RunFlags& flags) {
   const CommonOptions& c = flags.common;
   std::optional<Plan> plan;
-  Job job;
-  if (!flags.plan_file.empty()) {
-    plan = ReadPlanFile(flags.plan_file);
-    // The plan says where; --source/--dest may point it elsewhere (a rehearsal copy).
-    job.source = c.source.value_or(plan->source);
-    job.destination = c.dest.value_or(plan->destination);
-    job.engine = {};
-  } else {
-    job = BuildJob(c);
-  }
+  Job job = BuildJobFor(c, flags.plan_file, plan);
   CopyOptions options = BuildCopyOptions(c, job);
   options.explain_only = flags.explain;
   options.try_ddl_first = plan.has_value();

@@ -198,16 +198,9 @@ int Verify(const VerifyFlags& flags) {
   InstallStopHandlers(OnStop::kGraceful);
   const CommonOptions& c = flags.common;
   std::optional<Plan> plan;
-  Job job;
-  if (!flags.plan_file.empty()) {
-    plan = ReadPlanFile(flags.plan_file);
-    job.source = c.source.value_or(plan->source);
-    job.destination = c.dest.value_or(plan->destination);
-  } else {
-    job = BuildJob(c);
-    // Verify reads the destination as it is: the write mode only guards a copy's first write.
-    job.write_mode = WriteMode::kAppend;
-  }
+  Job job = BuildJobFor(c, flags.plan_file, plan);
+  // Verify reads the destination as it is: the write mode only guards a copy's first write.
+  if (!plan) job.write_mode = WriteMode::kAppend;
   if (flags.sample <= 0 || flags.sample > 100) {
     throw Error(ErrorCode::kUsage, "--sample takes a percentage above 0 and at most 100");
   }
