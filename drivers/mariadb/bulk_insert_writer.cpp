@@ -175,15 +175,10 @@ class BulkInsertWriter final : public RowWriter {
     sql_ = upsert_ ? dialect.UpsertSql(table_, columns_, request.upsert_key)
                    : dialect.InsertSql(table_, columns_);
     const std::string& sql = sql_;
-    try {
-      stmt_.reset(mysql_stmt_init(connection_.get()));
-      if (!stmt_) connection_.Fail("mysql_stmt_init", "MariaDB could not allocate a statement");
-      if (mysql_stmt_prepare(stmt_.get(), sql.data(), sql.size()) != 0) {
-        throw MakeError(stmt_.get(), "mysql_stmt_prepare", "MariaDB refused the INSERT");
-      }
-    } catch (Error& e) {
-      e.WithTable(DisplayName(table_.name));
-      throw;
+    stmt_.reset(mysql_stmt_init(connection_.get()));
+    if (!stmt_) connection_.Fail("mysql_stmt_init", "MariaDB could not allocate a statement");
+    if (mysql_stmt_prepare(stmt_.get(), sql.data(), sql.size()) != 0) {
+      throw MakeError(stmt_.get(), "mysql_stmt_prepare", "MariaDB refused the INSERT");
     }
   }
 
@@ -245,7 +240,6 @@ class BulkInsertWriter final : public RowWriter {
     if (mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &size) != 0 ||
         mysql_stmt_bind_param(stmt, binds_.data()) != 0) {
       Error error = MakeError(stmt, "mysql_stmt_bind_param", "binding the batch failed");
-      error.WithTable(DisplayName(table_.name));
       throw error;
     }
     if (mysql_stmt_execute(stmt) != 0) {
@@ -329,7 +323,6 @@ class BulkInsertWriter final : public RowWriter {
     if (mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &one) != 0 ||
         mysql_stmt_bind_param(stmt, binds.data()) != 0) {
       Error error = MakeError(stmt, "mysql_stmt_bind_param", "binding a row failed");
-      error.WithTable(DisplayName(table_.name));
       throw error;
     }
     for (size_t i : long_positions) {

@@ -71,14 +71,9 @@ class LoadDataWriter final : public RowWriter {
       // TABLE do not end the transaction; a later unit's DROP clears one a failure left.
       const std::string staging =
           dialect.QualifiedName(TableName{table_.name.schema, kStagingTable});
-      try {
-        connection_.Execute("DROP TEMPORARY TABLE IF EXISTS " + staging);
-        connection_.Execute(fmt::format("CREATE TEMPORARY TABLE {} AS SELECT {} FROM {} LIMIT 0",
-                                        staging, names, into));
-      } catch (Error& e) {
-        e.WithTable(DisplayName(table_.name));
-        throw;
-      }
+      connection_.Execute("DROP TEMPORARY TABLE IF EXISTS " + staging);
+      connection_.Execute(fmt::format("CREATE TEMPORARY TABLE {} AS SELECT {} FROM {} LIMIT 0",
+                                      staging, names, into));
       merge_sql_ = fmt::format("INSERT INTO {} ({}) SELECT {} FROM {}{}", into, names, names,
                                staging, dialect.UpsertClause(table_, columns_, request.upsert_key));
       drop_sql_ = "DROP TEMPORARY TABLE " + staging;
@@ -158,24 +153,18 @@ class LoadDataWriter final : public RowWriter {
  private:
   // Moves the staged rows into the table, updating the keys it already holds.
   void Merge() {
-    try {
-      connection_.Execute(merge_sql_);
-      // Strict mode makes refused values errors; a warning is a value changed on the way.
-      if (const unsigned warnings = mysql_warning_count(connection_.get())) {
-        // The staged rows are no batch of ours any more: the warnings name them, not a key.
-        const Batch none;
-        throw WarningsError(
-            connection_,
-            fmt::format("MariaDB did not merge the unit's rows as sent: {} warning{}", warnings,
-                        warnings == 1 ? "" : "s"),
-            StatementRows{&table_, &columns_, &key_positions_, &none, 0, 0},
-            "INSERT ... ON DUPLICATE KEY UPDATE");
-      }
-      connection_.Execute(drop_sql_);
-    } catch (Error& e) {
-      e.WithTable(DisplayName(table_.name));
-      throw;
+    connection_.Execute(merge_sql_);
+    // Strict mode makes refused values errors; a warning is a value changed on the way.
+    if (const unsigned warnings = mysql_warning_count(connection_.get())) {
+      // The staged rows are no batch of ours any more: the warnings name them, not a key.
+      const Batch none;
+      throw WarningsError(connection_,
+                          fmt::format("MariaDB did not merge the unit's rows as sent: {} warning{}",
+                                      warnings, warnings == 1 ? "" : "s"),
+                          StatementRows{&table_, &columns_, &key_positions_, &none, 0, 0},
+                          "INSERT ... ON DUPLICATE KEY UPDATE");
     }
+    connection_.Execute(drop_sql_);
   }
 
   static std::vector<Storage> Storages(const Table& table, const std::vector<int>& columns) {

@@ -42,25 +42,15 @@ const char* SqlstateOfWarning(int code) {
 UnitTransaction::UnitTransaction(Connection& connection, const Table& table,
                                  const std::string& begin_sql)
     : connection_(connection), table_(table) {
-  try {
-    connection_.Execute("START TRANSACTION");
-    open_ = true;
-    if (!begin_sql.empty()) connection_.Execute(begin_sql);
-  } catch (Error& e) {
-    e.WithTable(DisplayName(table_.name));
-    throw;
-  }
+  connection_.Execute("START TRANSACTION");
+  open_ = true;
+  if (!begin_sql.empty()) connection_.Execute(begin_sql);
 }
 
 void UnitTransaction::Commit(const std::vector<std::string>& finish_sql) {
-  try {
-    for (const std::string& sql : finish_sql) connection_.Execute(sql);
-    connection_.Execute("COMMIT");
-    open_ = false;
-  } catch (Error& e) {
-    e.WithTable(DisplayName(table_.name));
-    throw;
-  }
+  for (const std::string& sql : finish_sql) connection_.Execute(sql);
+  connection_.Execute("COMMIT");
+  open_ = false;
 }
 
 void UnitTransaction::Rollback() noexcept {
@@ -81,7 +71,6 @@ std::optional<size_t> RowOfMessage(const std::string& message) {
 }
 
 void NameRow(Error& error, const StatementRows& rows) {
-  error.WithTable(DisplayName(rows.table->name));
   for (const Diagnostic& d : error.diagnostics()) {
     std::optional<size_t> row = RowOfMessage(d.message);
     if (row && *row <= rows.count) {

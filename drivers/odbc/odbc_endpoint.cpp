@@ -134,15 +134,10 @@ class OdbcRowWriter final : public RowWriter {
     }
     const std::string sql = request.upsert ? dialect.UpsertSql(table_, columns_, request.upsert_key)
                                            : dialect.InsertSql(table_, columns_);
-    try {
-      // The session runs with autocommit off: the delete belongs to the unit's transaction.
-      const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
-      if (!replace.empty()) connection_.Execute(replace);
-      statement_.Prepare(sql);
-    } catch (Error& e) {
-      e.WithTable(DisplayName(table_.name));
-      throw;
-    }
+    // The session runs with autocommit off: the delete belongs to the unit's transaction.
+    const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
+    if (!replace.empty()) connection_.Execute(replace);
+    statement_.Prepare(sql);
     arrays_.emplace(statement_, std::move(descriptions), parameter_arrays);
   }
 
@@ -180,7 +175,6 @@ class OdbcRowWriter final : public RowWriter {
       try {
         arrays_->Execute(end - begin, &failed);
       } catch (Error& e) {
-        e.WithTable(DisplayName(table_.name));
         if (failed) {
           e.WithKey(RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_),
                               begin + *failed));
@@ -200,14 +194,9 @@ class OdbcRowWriter final : public RowWriter {
   }
 
   void Commit(const std::vector<std::string>& finish_sql) override {
-    try {
-      for (const std::string& sql : finish_sql) connection_.Execute(sql);
-      connection_.Commit();
-      finished_ = true;
-    } catch (Error& e) {
-      e.WithTable(DisplayName(table_.name));
-      throw;
-    }
+    for (const std::string& sql : finish_sql) connection_.Execute(sql);
+    connection_.Commit();
+    finished_ = true;
   }
   void Rollback() override {
     connection_.Rollback();

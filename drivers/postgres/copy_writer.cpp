@@ -113,7 +113,6 @@ class CopyRowWriter final : public RowWriter {
       StartCopy();
     } catch (Error& e) {
       Rollback();
-      e.WithTable(DisplayName(table_.name));
       throw;
     }
   }
@@ -147,18 +146,13 @@ class CopyRowWriter final : public RowWriter {
       splices = &scratch_splices_;
     }
     Remember(batch);
-    try {
-      SendSpliced(*wire, *splices);
-      staged_bytes_ += wire->size();
-      if (!merge_sql_.empty() && (staged_bytes_ >= kMergeBytes || lines_ >= kMergeRows)) {
-        EndCopy();
-        connection_.Run(merge_sql_, PGRES_COMMAND_OK);
-        connection_.Run(empty_staging_sql_, PGRES_COMMAND_OK);
-        StartCopy();
-      }
-    } catch (Error& e) {
-      e.WithTable(DisplayName(table_.name));
-      throw;
+    SendSpliced(*wire, *splices);
+    staged_bytes_ += wire->size();
+    if (!merge_sql_.empty() && (staged_bytes_ >= kMergeBytes || lines_ >= kMergeRows)) {
+      EndCopy();
+      connection_.Run(merge_sql_, PGRES_COMMAND_OK);
+      connection_.Run(empty_staging_sql_, PGRES_COMMAND_OK);
+      StartCopy();
     }
   }
 
@@ -175,7 +169,6 @@ class CopyRowWriter final : public RowWriter {
       }
     } catch (Error& e) {
       Rollback();
-      e.WithTable(DisplayName(table_.name));
       throw;
     }
   }

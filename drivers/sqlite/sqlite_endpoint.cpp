@@ -309,16 +309,11 @@ class SqliteRowWriter final : public RowWriter {
     // SQLite's own INSERT ... ON CONFLICT DO UPDATE: one statement per row either way.
     const std::string sql = request.upsert ? dialect.UpsertSql(table_, columns_, request.upsert_key)
                                            : dialect.InsertSql(table_, columns_);
-    try {
-      session_.Execute("BEGIN");
-      in_transaction_ = true;
-      const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
-      if (!replace.empty()) session_.Execute(replace);
-      statement_.emplace(session_, sql);
-    } catch (Error& e) {
-      e.WithTable(DisplayName(table_.name));
-      throw;
-    }
+    session_.Execute("BEGIN");
+    in_transaction_ = true;
+    const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
+    if (!replace.empty()) session_.Execute(replace);
+    statement_.emplace(session_, sql);
   }
 
   ~SqliteRowWriter() override {
@@ -418,14 +413,9 @@ class SqliteRowWriter final : public RowWriter {
   }
 
   void Commit(const std::vector<std::string>& finish_sql) override {
-    try {
-      for (const std::string& sql : finish_sql) session_.Execute(sql);
-      session_.Execute("COMMIT");
-      in_transaction_ = false;
-    } catch (Error& e) {
-      e.WithTable(DisplayName(table_.name));
-      throw;
-    }
+    for (const std::string& sql : finish_sql) session_.Execute(sql);
+    session_.Execute("COMMIT");
+    in_transaction_ = false;
   }
 
   void Rollback() override {
@@ -465,7 +455,6 @@ class SqliteRowWriter final : public RowWriter {
     try {
       session_.Fail(rc, call);
     } catch (Error& e) {
-      e.WithTable(DisplayName(table_.name));
       e.WithKey(RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_), row));
       throw;
     }
