@@ -13,6 +13,7 @@
 
 #include "copier/error.hpp"
 #include "drivers/connection_string.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ferry;
 
@@ -34,29 +35,7 @@ ConnectionOptions Source() {
   return o;
 }
 
-class TempDir {
- public:
-  TempDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("ferry-mistakes-" + std::to_string(getpid()) + "-" +
-               std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()))) {
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name, const std::string& text, mode_t mode) const {
-    const std::string path = (path_ / name).string();
-    std::ofstream(path) << text;
-    chmod(path.c_str(), mode);
-    return path;
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 }  // namespace
 
