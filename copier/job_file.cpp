@@ -7,10 +7,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "copier/error.hpp"
+#include "copier/text.hpp"
 
 namespace ferry {
 
@@ -63,6 +65,15 @@ class JobReader {
     } catch (const YAML::Exception&) {
       Fail(node, key, "expected a whole number");
     }
+  }
+
+  // A size in bytes, written as a number or as the command line takes it ("64MiB").
+  uint64_t ByteSize(const YAML::Node& node, const std::string& key, uint64_t min) const {
+    if (!node.IsScalar()) Fail(node, key, "expected a size such as 67108864 or 64MiB");
+    const std::optional<uint64_t> bytes = ParseByteSize(node.as<std::string>());
+    if (!bytes) Fail(node, key, "expected a size such as 67108864 or 64MiB");
+    if (*bytes < min) Fail(node, key, fmt::format("must be at least {} bytes", min));
+    return *bytes;
   }
 
   std::vector<std::string> Strings(const YAML::Node& node, const std::string& key) const {
@@ -178,10 +189,10 @@ void ReadEngine(JobReader& r, const YAML::Node& e, Job& job) {
     job.engine.batch_rows = r.Number<size_t>(e["batch_rows"], "engine.batch_rows", 1);
   }
   if (e["batch_bytes"]) {
-    job.engine.batch_bytes = r.Number<size_t>(e["batch_bytes"], "engine.batch_bytes", 1);
+    job.engine.batch_bytes = r.ByteSize(e["batch_bytes"], "engine.batch_bytes", 1);
   }
   if (e["memory_limit"]) {
-    job.engine.memory_limit = r.Number<size_t>(e["memory_limit"], "engine.memory_limit", 1 << 20);
+    job.engine.memory_limit = r.ByteSize(e["memory_limit"], "engine.memory_limit", 1 << 20);
   }
   if (e["consistency"]) {
     std::string c = r.String(e["consistency"], "engine.consistency");

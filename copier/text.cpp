@@ -1,6 +1,7 @@
 #include "copier/text.hpp"
 
 #include <cctype>
+#include <limits>
 
 namespace ferry {
 
@@ -20,6 +21,33 @@ std::string Grouped(int64_t value) {
     out += digits[i];
   }
   return value < 0 ? "-" + out : out;
+}
+
+std::optional<uint64_t> ParseByteSize(std::string_view text) {
+  size_t i = 0;
+  uint64_t number = 0;
+  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+    const uint64_t digit = uint64_t(text[i] - '0');
+    if (number > (std::numeric_limits<uint64_t>::max() - digit) / 10) return std::nullopt;
+    number = number * 10 + digit;
+  }
+  if (i == 0) return std::nullopt;
+  if (i < text.size() && text[i] == ' ') ++i;
+  const std::string unit = Lower(text.substr(i));
+  int shift = 0;
+  if (unit.empty() || unit == "b") {
+    shift = 0;
+  } else {
+    const std::string_view scales = "kmgt";
+    const size_t scale = scales.find(unit[0]);
+    const std::string_view rest = std::string_view(unit).substr(1);
+    if (scale == std::string_view::npos || !(rest.empty() || rest == "b" || rest == "ib")) {
+      return std::nullopt;
+    }
+    shift = 10 * int(scale + 1);
+  }
+  if (shift > 0 && number > (std::numeric_limits<uint64_t>::max() >> shift)) return std::nullopt;
+  return number << shift;
 }
 
 }  // namespace ferry

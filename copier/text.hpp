@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,11 @@ std::string Lower(std::string_view text);
 
 // A count with thousands separators: 1234567 -> "1,234,567", -1234 -> "-1,234".
 std::string Grouped(int64_t value);
+
+// A size as a DBA writes it: "67108864", "64MiB", "64 MiB", "64M", "64MB", "1GiB", "512kB".
+// K, M, G and T multiply by powers of 1024 whether or not an "i" or "B" follows, as PostgreSQL's
+// memory settings do, so "64MB" means what the default "64 MiB" in the help means. nullopt for
+// anything else, or a size over 2^64 - 1.
+std::optional<uint64_t> ParseByteSize(std::string_view text);
 
 }  // namespace ferry

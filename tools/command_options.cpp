@@ -2,20 +2,34 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
+#include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <set>
 
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
+#include "copier/text.hpp"
 
 namespace ferry {
 
 namespace {
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return text;
+// Rewrites a size as written ("64MiB") to the number of bytes the option's target takes.
+CLI::Validator ByteSize() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const std::optional<uint64_t> bytes = ParseByteSize(value);
+        if (!bytes) {
+          return fmt::format(
+              "'{}' is not a size: a number of bytes, or one with KiB, MiB, GiB "
+              "or TiB (\"64MiB\")",
+              value);
+        }
+        value = std::to_string(*bytes);
+        return "";
+      },
+      "", "size");
 }
 
 // Accepts one of `choices` in any case (stored lower-cased); the message lists them in words.
@@ -77,6 +91,7 @@ CLI::Option* CommandOptions::Registered(const OptionSpec& spec, CLI::Option* opt
   if (!spec.value.empty()) {
     option->type_name(spec.choices.empty() ? spec.value : "");
   }
+  if (spec.value == "SIZE") option->transform(ByteSize());
   if (!spec.choices.empty()) {
     std::string words;
     for (const std::string& c : spec.choices) words += (words.empty() ? "" : "|") + c;

@@ -138,8 +138,9 @@ void AddEngineOptions(std::vector<OptionSpec>& t) {
                .job_key = "engine.batch_rows",
                .commands = moves});
   t.push_back({.names = "--batch-bytes",
-               .value = "BYTES",
-               .help = "Bytes per batch, whichever of the two limits comes first",
+               .value = "SIZE",
+               .help = "Bytes per batch (64MiB, 1GiB or a number of bytes), whichever of the two "
+                       "limits comes first",
                .default_value = Bytes(BatchLimits{}.max_bytes),
                .reason = "a batch of wide rows stays small; a single larger value still moves",
                .env = "FERRY_BATCH_BYTES",
@@ -171,8 +172,9 @@ void AddEngineOptions(std::vector<OptionSpec>& t) {
                .job_key = "engine.writers",
                .commands = moves});
   t.push_back({.names = "--memory-limit",
-               .value = "BYTES",
-               .help = "Bytes the batch pool may hold; batches shrink to fit",
+               .value = "SIZE",
+               .help = "Bytes the batch pool may hold (256MiB, 1GiB or a number of bytes); batches "
+                       "shrink to fit",
                .default_value = Bytes(EngineOptions{}.memory_limit),
                .reason = "every worker's batches in flight fit on a small host",
                .env = "FERRY_MEMORY_LIMIT",

@@ -50,6 +50,8 @@ tables:
 engine:
   workers: 3
   batch_rows: 4096
+  batch_bytes: 8MiB
+  memory_limit: 256 MiB
   consistency: none
 )",
                      "job.yaml");
@@ -60,6 +62,8 @@ engine:
   CHECK(job.write_mode == WriteMode::kTruncate);
   CHECK(*job.engine.workers == 3);
   CHECK(*job.engine.batch_rows == 4096);
+  CHECK(*job.engine.batch_bytes == 8u << 20);
+  CHECK(*job.engine.memory_limit == 256u << 20);
   CHECK(*job.engine.consistency == "none");
 
   const TableName orders{"sales", "orders"};
@@ -85,6 +89,9 @@ TEST_CASE("mistakes in a job file name the file, the line and the key", "[job]")
         "write_mode)");
   CHECK(ErrorOf("engine:\n  workers: many\n") ==
         "job file job.yaml, line 2: engine.workers: expected a whole number");
+  CHECK(ErrorOf("engine:\n  memory_limit: lots\n") ==
+        "job file job.yaml, line 2: engine.memory_limit: expected a size such as 67108864 or "
+        "64MiB");
   CHECK(ErrorOf("write_mode: merge\n") ==
         "job file job.yaml, line 1: write_mode: expected create, truncate, append or upsert");
   CHECK(ErrorOf("tables:\n  - partitions: 4\n") ==

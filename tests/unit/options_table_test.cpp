@@ -155,6 +155,22 @@ TEST_CASE("an environment twin sets what the command line leaves unset, and a fl
   CHECK(BatchRows(run) == BatchLimits{}.max_rows);
 }
 
+TEST_CASE("sizes are taken as the help prints them, from a flag or its twin", "[options]") {
+  auto limit = [](ParsedRun& run) {
+    return BuildCopyOptions(run.common, BuildJob(run.common)).engine.memory_limit;
+  };
+  {
+    ParsedRun run(With({"--memory-limit", "64MiB"}));
+    CHECK(limit(run) == 64u << 20);
+  }
+  {
+    ScopedEnv twin("FERRY_MEMORY_LIMIT", "1 GiB");
+    ParsedRun run(kEnds);
+    CHECK(limit(run) == size_t(1) << 30);
+  }
+  CHECK_THROWS_AS(ParsedRun(With({"--memory-limit", "64 mebibytes"})), CLI::ValidationError);
+}
+
 TEST_CASE("a job file gives way to the environment, which gives way to a flag", "[options]") {
   const std::string job = TempJobFile(
       "source: sqlite:a.db\ndestination: sqlite:b.db\nwrite_mode: append\n"

@@ -26,6 +26,26 @@ TEST_CASE("Grouped puts a comma between every three digits, negative numbers inc
   CHECK(Grouped(INT64_MIN) == "-9,223,372,036,854,775,808");
 }
 
+TEST_CASE("ParseByteSize reads sizes as the help prints them, in powers of 1024", "[text]") {
+  CHECK(ParseByteSize("67108864") == 67108864u);
+  CHECK(ParseByteSize("64 MiB") == 64u << 20);
+  CHECK(ParseByteSize("64MiB") == 64u << 20);
+  CHECK(ParseByteSize("64MB") == 64u << 20);
+  CHECK(ParseByteSize("64m") == 64u << 20);
+  CHECK(ParseByteSize("512kB") == 512u << 10);
+  CHECK(ParseByteSize("2 GiB") == uint64_t(2) << 30);
+  CHECK(ParseByteSize("1T") == uint64_t(1) << 40);
+  CHECK(ParseByteSize("0") == 0u);
+  CHECK_FALSE(ParseByteSize(""));
+  CHECK_FALSE(ParseByteSize("MiB"));
+  CHECK_FALSE(ParseByteSize("-1"));
+  CHECK_FALSE(ParseByteSize("1.5GiB"));
+  CHECK_FALSE(ParseByteSize("64 mebibytes"));
+  CHECK_FALSE(ParseByteSize("64  MiB"));
+  CHECK_FALSE(ParseByteSize("17179869184 GiB"));  // 2^64: one more than the largest size
+  CHECK_FALSE(ParseByteSize("99999999999999999999"));
+}
+
 TEST_CASE("KindWord names every kind a value can fail to be", "[types]") {
   CHECK(std::string(KindWord(TypeKind::kBoolean)) == "boolean");
   CHECK(std::string(KindWord(TypeKind::kInteger)) == "integer");
