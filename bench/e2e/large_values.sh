@@ -7,6 +7,7 @@
 # Uses the project's test servers (scripts/test-servers.sh): PostgreSQL on 127.0.0.1:54329,
 # MariaDB on 127.0.0.1:33069 (its max_allowed_packet must exceed the value size), user ferry.
 # Usage: bench/e2e/large_values.sh [FERRY_BINARY] [MiB per value] [memory limit]
+# PAIRS="src:dst ..." picks pairs; KEYLESS=1 gives the source tables no primary key.
 set -euo pipefail
 
 FERRY=${1:-build/tools/ferry}
@@ -17,6 +18,7 @@ PG_PORT=${FERRY_TEST_PG_PORT:-54329}
 MDB_PORT=${FERRY_TEST_MARIADB_PORT:-33069}
 WORK=${WORK:-$(mktemp -d /tmp/ferry-large-values.XXXXXX)}
 PAIRS=${PAIRS:-"pg:pg pg:mariadb pg:sqlite mariadb:pg mariadb:mariadb mariadb:sqlite sqlite:pg sqlite:mariadb sqlite:sqlite"}
+KEY=$([ -n "${KEYLESS:-}" ] || echo "PRIMARY KEY")
 trap 'rm -rf "$WORK"' EXIT
 export PGPASSWORD=$PASSWORD MYSQL_PWD=$PASSWORD FERRY_SOURCE_PASSWORD=$PASSWORD FERRY_DEST_PASSWORD=$PASSWORD
 
@@ -54,7 +56,7 @@ make_source() {
   fresh "$1" src
   case $1 in
     pg) pg -d "${db}_src" <<SQL
-CREATE TABLE big (id int PRIMARY KEY, b bytea, t text);
+CREATE TABLE big (id int $KEY, b bytea, t text);
 CREATE TEMP TABLE piece AS SELECT string_agg(md5(random()::text), '') AS hex FROM generate_series(1, 65536);
 INSERT INTO big SELECT 1, decode(repeat(hex, $MIB), 'hex'), 'small' FROM piece;
 INSERT INTO big SELECT 2, '\x0102'::bytea, repeat(hex, $((MIB / 2))) FROM piece;
@@ -62,7 +64,7 @@ INSERT INTO big VALUES (3, '\x03', 'three');
 SQL
       ;;
     mariadb) mdb "${db}_src" <<SQL
-CREATE TABLE big (id int PRIMARY KEY, b longblob, t longtext) ENGINE=InnoDB;
+CREATE TABLE big (id int $KEY, b longblob, t longtext) ENGINE=InnoDB;
 SET @piece = (SELECT GROUP_CONCAT(RANDOM_BYTES(1024) SEPARATOR '') FROM seq_1_to_1024);
 INSERT INTO big VALUES (1, REPEAT(@piece, $MIB), 'small');
 INSERT INTO big VALUES (2, x'0102', REPEAT(HEX(SUBSTRING(@piece, 1, 524288)), $MIB));
@@ -70,7 +72,7 @@ INSERT INTO big VALUES (3, x'03', 'three');
 SQL
       ;;
     sqlite) sqlite3 "$WORK/src.sqlite" <<SQL
-CREATE TABLE big (id integer PRIMARY KEY, b blob, t text);
+CREATE TABLE big (id integer $KEY, b blob, t text);
 INSERT INTO big VALUES (1, randomblob($MIB * 1048576), 'small');
 INSERT INTO big VALUES (2, x'0102', hex(randomblob($MIB * 524288)));
 INSERT INTO big VALUES (3, x'03', 'three');

@@ -4,8 +4,11 @@
 #include <mysqld_error.h>
 
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #include "copier/convert.hpp"
+#include "drivers/long_values.hpp"
 #include "drivers/mariadb/mariadb_text.hpp"
 #include "drivers/mariadb/write_support.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
@@ -29,6 +32,14 @@ int InfileInit(void** state, const char* filename, void* user) {
 
 int InfileRead(void* state, char* buffer, unsigned int length) {
   auto* source = static_cast<InfileSource*>(state);
+  if (source->pull) {
+    try {
+      return int(source->pull(buffer, length));
+    } catch (...) {
+      source->failure = std::current_exception();
+      return -1;
+    }
+  }
   size_t n = std::min<size_t>(length, source->data.size() - source->at);
   std::memcpy(buffer, source->data.data() + source->at, n);
   source->at += n;
@@ -45,6 +56,93 @@ int InfileError(void* state, char* message, unsigned int length) {
                     : "ferry serves LOAD DATA LOCAL only from its own batches, never from files");
   return ER_UNKNOWN_ERROR;
 }
+
+// The LOAD DATA text of a batch holding long values, made as the server reads it: runs of short
+// rows are encoded whole; a row with long values is encoded with those fields empty and each long
+// value is escaped into its place a piece at a time, so no value is ever held whole.
+class LongBatchStream {
+ public:
+  LongBatchStream(const LoadDataEncoder& encoder, const Batch& batch)
+      : encoder_(encoder), batch_(batch) {}
+
+  size_t Read(char* out, size_t length) {
+    while (ready_at_ == ready_.size()) {
+      ready_.clear();
+      ready_at_ = 0;
+      if (!Refill()) return 0;
+    }
+    const size_t n = std::min(length, ready_.size() - ready_at_);
+    std::memcpy(out, ready_.data() + ready_at_, n);
+    ready_at_ += n;
+    return n;
+  }
+
+ private:
+  // Puts the next bytes in ready_; false at the end of the batch.
+  bool Refill() {
+    if (value_) {
+      const size_t n = std::min(kLongValuePiece, value_->size() - value_at_);
+      piece_.resize(n);
+      value_->Read(value_at_, piece_.data(), n);
+      AppendLoadDataEscaped(piece_, ready_);
+      value_at_ += n;
+      if (value_at_ == value_->size()) value_ = nullptr;
+      return true;
+    }
+    if (!pending_.empty()) {
+      // The row's text up to the next long value's place (or its end), then that value.
+      auto [to, value] = pending_.front();
+      pending_.erase(pending_.begin());
+      ready_.append(row_text_, row_at_, to - row_at_);
+      row_at_ = to;
+      value_ = value;
+      value_at_ = 0;
+      if (value_ && value_->size() == 0) value_ = nullptr;
+      return true;
+    }
+    if (row_ == batch_.num_rows()) return false;
+    if (!HasLong(row_)) {
+      size_t end = row_ + 1;
+      while (end < batch_.num_rows() && end - row_ < kRowsPerRefill && !HasLong(end)) ++end;
+      encoder_.Encode(batch_, row_, end, ready_);
+      row_ = end;
+      return true;
+    }
+    row_text_.clear();
+    row_at_ = 0;
+    encoder_.Encode(batch_, row_, row_ + 1, row_text_);
+    // A long field is empty in row_text_; escaping leaves no TAB inside a field, so the field
+    // begins after as many TABs as columns before it.
+    size_t at = 0;
+    for (size_t i = 0; i < batch_.num_columns(); ++i) {
+      if (const LongValue* value = batch_.column(i).Long(row_)) pending_.push_back({at, value});
+      at = row_text_.find('\t', at) + 1;
+    }
+    pending_.push_back({row_text_.size(), nullptr});
+    ++row_;
+    return true;
+  }
+
+  bool HasLong(size_t row) const {
+    for (size_t i = 0; i < batch_.num_columns(); ++i) {
+      if (batch_.column(i).Long(row)) return true;
+    }
+    return false;
+  }
+
+  static constexpr size_t kRowsPerRefill = 1024;
+  const LoadDataEncoder& encoder_;
+  const Batch& batch_;
+  size_t row_ = 0;     // the next row to encode
+  std::string ready_;  // bytes to serve
+  size_t ready_at_ = 0;
+  std::string row_text_;  // a row with long values, encoded with them left empty
+  size_t row_at_ = 0;     // how much of row_text_ was served
+  std::vector<std::pair<size_t, const LongValue*>> pending_;  // places in row_text_ and values
+  const LongValue* value_ = nullptr;  // the long value being served, and how much of it
+  size_t value_at_ = 0;
+  std::string piece_;
+};
 
 class LoadDataWriter final : public RowWriter {
  public:
@@ -89,7 +187,7 @@ class LoadDataWriter final : public RowWriter {
 
   void Prepare(Batch& batch) const override {
     batch.wire().clear();
-    if (batch.has_long()) return;  // encoded whole by Write
+    if (batch.has_long()) return;  // encoded as the server reads it, by Write
     encoder_.Encode(batch, 0, batch.num_rows(), batch.wire());
     batch.set_wire_rows(batch.num_rows());
   }
@@ -97,25 +195,23 @@ class LoadDataWriter final : public RowWriter {
   void Write(const Batch& batch) override {
     const size_t rows = batch.num_rows();
     if (rows == 0) return;
-    // LOAD DATA takes rows as one stream of text: long values go in it whole (this path serves
-    // servers without bulk execution, MySQL's).
+    std::optional<LongBatchStream> stream;
     if (batch.has_long()) {
-      Write(WithLongValuesInMemory(batch));
-      return;
-    }
-    std::string_view data;
-    if (batch.wire_rows() == rows && !batch.wire().empty()) {
-      data = batch.wire();
+      stream.emplace(encoder_, batch);
+      source_.pull = [&stream](char* out, size_t length) { return stream->Read(out, length); };
+    } else if (batch.wire_rows() == rows && !batch.wire().empty()) {
+      source_.data = batch.wire();
     } else {
       own_.clear();
       encoder_.Encode(batch, 0, rows, own_);
-      data = own_;
+      source_.data = own_;
     }
-    source_.data = data;
     source_.armed = true;
     const int rc = mysql_real_query(connection_.get(), sql_.data(), sql_.size());
     source_.armed = false;
     source_.data = {};
+    source_.pull = nullptr;
+    if (source_.failure) std::rethrow_exception(std::exchange(source_.failure, nullptr));
     const StatementRows statement{&table_, &columns_, &key_positions_, &batch, 0, rows};
     if (rc != 0) {
       Error error =

@@ -8,6 +8,8 @@
 // the unit on any warning or note, naming the row where the server says which one.
 #pragma once
 
+#include <exception>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -23,6 +25,10 @@ struct InfileSource {
   std::string_view data;
   size_t at = 0;
   bool armed = false;
+  // Set instead of `data` for a batch with long values: fills the buffer given with the next
+  // bytes, 0 at the end. What it throws fails the statement and is rethrown after it.
+  std::function<size_t(char*, size_t)> pull;
+  std::exception_ptr failure;
 };
 
 // Installs the handler that serves `source` (which must outlive the connection's use); any file

@@ -160,8 +160,7 @@ char* EncodeUuid(const ColumnVector& c, size_t row, char* out) {
   return out + FormatUuidTo(reinterpret_cast<const unsigned char*>(c.Bytes(row).data()), out);
 }
 
-char* EncodeEscaped(const ColumnVector& c, size_t row, char* out) {
-  std::string_view v = c.Bytes(row);
+char* EscapeTo(std::string_view v, char* out) {
   const char* s = v.data();
   const char* const end = s + v.size();
   while (s < end) {
@@ -177,6 +176,10 @@ char* EncodeEscaped(const ColumnVector& c, size_t row, char* out) {
   return out;
 }
 
+char* EncodeEscaped(const ColumnVector& c, size_t row, char* out) {
+  return EscapeTo(c.Bytes(row), out);
+}
+
 char* EncodeVerbatim(const ColumnVector& c, size_t row, char* out) {
   std::string_view v = c.Bytes(row);  // canonical decimals: digits, '-' and '.'
   std::memcpy(out, v.data(), v.size());
@@ -184,6 +187,12 @@ char* EncodeVerbatim(const ColumnVector& c, size_t row, char* out) {
 }
 
 }  // namespace
+
+void AppendLoadDataEscaped(std::string_view bytes, std::string& out) {
+  const size_t at = out.size();
+  out.resize(at + bytes.size() * 2);
+  out.resize(size_t(EscapeTo(bytes, out.data() + at) - out.data()));
+}
 
 DecodeFn DecoderFor(Storage storage) {
   switch (storage) {

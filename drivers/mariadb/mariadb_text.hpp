@@ -52,6 +52,10 @@ inline constexpr const char* kLoadDataFormat =
     "FIELDS TERMINATED BY X'09' ENCLOSED BY '' ESCAPED BY X'5C' LINES TERMINATED BY X'0A' "
     "STARTING BY ''";
 
+// Appends `bytes` escaped as a LOAD DATA field of text or bytes (see kLoadDataFormat): how a long
+// value goes into the stream a piece at a time.
+void AppendLoadDataEscaped(std::string_view bytes, std::string& out);
+
 class LoadDataEncoder {
  public:
   // `four_digit_years` marks YEAR columns (by position; empty means none): LOAD DATA reads

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+
 #include "copier/convert.hpp"
 #include "copier/secrets.hpp"
 #include "copier/types.hpp"
@@ -29,6 +33,15 @@ bool MayBeLong(const ColumnType& type, size_t threshold) {
 struct LongColumn {
   size_t position;         // in the batch
   std::string expression;  // its bytes as every reader sees them (utf8mb4 for text)
+};
+
+// A row the stream left out for its long values, and how to find it again: by its key, or in a
+// table without one by its place in the stream (the same query in the same snapshot scans the
+// same rows in the same order) with its short values, which the row read again must match.
+struct LongRow {
+  std::vector<std::optional<std::string>> key;
+  uint64_t place = 0;
+  std::vector<std::optional<std::string>> values;
 };
 
 class StreamingReader final : public RowReader {
@@ -95,6 +108,7 @@ class StreamingReader final : public RowReader {
         continue;
       }
       const unsigned long* lengths = mysql_fetch_lengths(result);
+      ++streamed_;
       if (!long_columns_.empty() && row[columns_.size()] && row[columns_.size()][0] == '1') {
         KeepLongRow(row, lengths);
         continue;
@@ -120,7 +134,7 @@ class StreamingReader final : public RowReader {
   }
 
   // The unit's rows, long values left out (the whole row would travel, and be held, as one
-  // packet) with a last column that marks their rows: those are read by key after the stream.
+  // packet) with a last column that marks their rows: those are read again after the stream.
   std::string SelectSql(const Dialect& dialect, const KeyRange& range) {
     const size_t threshold = LongValueThreshold(limits_.max_bytes);
     std::string select, test;
@@ -128,8 +142,7 @@ class StreamingReader final : public RowReader {
       const Column& c = table_.columns[size_t(columns_[i])];
       const std::string e = dialect.SelectExpression(c);
       if (!select.empty()) select += ", ";
-      // Without a key a left-out row could not be found again: such tables read values whole.
-      if (!key_positions_.empty() && MayBeLong(c.type, threshold)) {
+      if (MayBeLong(c.type, threshold)) {
         const std::string t = fmt::format("LENGTH({}) > {}", e, threshold);
         select += fmt::format("IF({}, NULL, {})", t, e);
         test += (test.empty() ? "" : " OR ") + t;
@@ -148,25 +161,28 @@ class StreamingReader final : public RowReader {
     }
     if (!test.empty()) select += ", " + test;
     const std::string where = dialect.RangePredicate(table_, range);
-    return "SELECT " + select + from_ + (where.empty() ? "" : " " + where);
+    where_ = where.empty() ? "" : " " + where;
+    return "SELECT " + select + from_ + where_;
   }
 
   void KeepLongRow(MYSQL_ROW row, const unsigned long* lengths) {
-    std::vector<std::optional<std::string>> key;
-    for (int k : key_positions_) {
-      if (row[k]) {
-        key.emplace_back(std::string(row[k], lengths[k]));
-      } else {
-        key.emplace_back();
-      }
+    auto value = [&](size_t i) {
+      return row[i] ? std::optional<std::string>(std::string(row[i], lengths[i])) : std::nullopt;
+    };
+    LongRow kept;
+    for (int k : key_positions_) kept.key.push_back(value(size_t(k)));
+    if (key_positions_.empty()) {
+      kept.place = streamed_ - 1;
+      for (size_t i = 0; i < columns_.size(); ++i) kept.values.push_back(value(i));
     }
-    long_rows_.push_back(std::move(key));
+    long_rows_.push_back(std::move(kept));
   }
 
-  // A row the stream left out: its short values and the long values' sizes in one query, then
-  // each long value a piece per query into a spill file. Same transaction, same snapshot.
-  void ReadLongRow(const std::vector<std::optional<std::string>>& key, Batch& batch) {
+  // The condition that finds a left-out row again (see LongRow).
+  std::string FindAgain(const LongRow& kept) {
+    if (key_positions_.empty()) return where_ + fmt::format(" LIMIT {}, 1", kept.place);
     // The key as literals (the server's escaping), compared as the reader printed it.
+    const auto& key = kept.key;
     std::string where = " WHERE ";
     for (size_t k = 0; k < key.size(); ++k) {
       if (k > 0) where += " AND ";
@@ -179,10 +195,20 @@ class StreamingReader final : public RowReader {
         where += key_expressions_[k] + " IS NULL";
       }
     }
+    return where;
+  }
+
+  // A row the stream left out: its short values and the long values' sizes in one query, then
+  // each long value a piece per query into a spill file. Same transaction, same snapshot.
+  void ReadLongRow(const LongRow& kept, Batch& batch) {
+    const std::string where = FindAgain(kept);
     std::string sql = "SELECT " + row_select_;
     for (const LongColumn& c : long_columns_) sql += ", LENGTH(" + c.expression + ")";
     std::vector<SqlSession::Row> rows = connection_.Query(sql + from_ + where);
-    if (rows.size() != 1) {
+    const bool same =
+        rows.size() == 1 && (kept.values.empty() ||
+                             std::equal(kept.values.begin(), kept.values.end(), rows[0].begin()));
+    if (!same) {
       throw Error(ErrorCode::kDriver,
                   "a row with a long value changed while the table was read (copy with a "
                   "stopped source or --consistency snapshot)");
@@ -250,9 +276,10 @@ class StreamingReader final : public RowReader {
   TextRowDecoder decoder_;
   std::vector<int> key_positions_;
   std::vector<LongColumn> long_columns_;
-  std::vector<std::vector<std::optional<std::string>>> long_rows_;  // keys of left-out rows
+  std::vector<LongRow> long_rows_;
+  uint64_t streamed_ = 0;  // rows the stream gave so far
   std::vector<std::string> key_expressions_;
-  std::string row_select_, from_;
+  std::string row_select_, from_, where_;
   Result result_;
   bool done_ = false;
   bool failed_ = false;

@@ -7,6 +7,7 @@
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
 #include "drivers/connection_string.hpp"
+#include "drivers/long_values.hpp"
 #include "drivers/odbc/codec.hpp"
 #include "drivers/odbc/odbc_endpoint.hpp"
 #include "drivers/sql/dialect.hpp"
@@ -138,18 +139,82 @@ class OdbcRowWriter final : public RowWriter {
     const std::string replace = dialect.ReplaceRangeSql(table_, request.replace_range);
     if (!replace.empty()) connection_.Execute(replace);
     statement_.Prepare(sql);
+    sql_ = sql;
+    descriptions_ = descriptions;
     arrays_.emplace(statement_, std::move(descriptions), parameter_arrays);
   }
 
   void Write(const Batch& batch) override {
-    // Parameter arrays bind whole values: long values (copier/batch.hpp) are read into memory.
-    if (batch.has_long()) {
-      Write(WithLongValuesInMemory(batch));
+    if (!batch.has_long()) {
+      WriteRows(batch, 0, batch.num_rows());
       return;
     }
-    const size_t rows = batch.num_rows();
-    std::vector<size_t> sizes(plans_.size());
+    // A row with long values (copier/batch.hpp) goes alone, its long values sent in pieces.
     size_t begin = 0;
+    for (size_t r = 0; r < batch.num_rows(); ++r) {
+      std::vector<odbc::ParameterArrays::Streamed> streamed;
+      for (size_t i = 0; i < plans_.size(); ++i) {
+        const LongValue* value = batch.column(i).Long(r);
+        if (!value) continue;
+        streamed.push_back(
+            {i, value->size(), [value](const auto& piece) { ForEachPiece(*value, piece); }});
+      }
+      if (streamed.empty()) continue;
+      WriteRows(batch, begin, r);
+      WriteLongRow(batch, r, streamed);
+      begin = r + 1;
+    }
+    WriteRows(batch, begin, batch.num_rows());
+  }
+
+  std::string Method() const override {
+    return upsert_ ? "ODBC parameter arrays (upsert)" : "ODBC parameter arrays";
+  }
+
+  ~OdbcRowWriter() override {
+    if (!finished_) connection_.Rollback();
+  }
+
+  void Commit(const std::vector<std::string>& finish_sql) override {
+    for (const std::string& sql : finish_sql) connection_.Execute(sql);
+    connection_.Commit();
+    finished_ = true;
+  }
+  void Rollback() override {
+    connection_.Rollback();
+    finished_ = true;
+  }
+
+ private:
+  void WriteLongRow(const Batch& batch, size_t row,
+                    const std::vector<odbc::ParameterArrays::Streamed>& streamed) {
+    std::vector<size_t> sizes(plans_.size());
+    for (size_t i = 0; i < plans_.size(); ++i) {
+      sizes[i] = ParameterElementSize(plans_[i], batch.column(i), row, row + 1);
+    }
+    // A statement of its own, made for the row and closed after it: reusing one (the array
+    // statement or a statement for long rows) for data at execution made MariaDB Connector/ODBC
+    // 3.1 store the previous long row with another parameter's value in a short column.
+    long_statement_.emplace(connection_);
+    long_statement_->Prepare(sql_);
+    long_arrays_.emplace(*long_statement_, descriptions_, false);
+    long_arrays_->Prepare(1, sizes);
+    for (size_t i = 0; i < plans_.size(); ++i) {
+      FillParameter(plans_[i], batch.column(i), row, row + 1, *long_arrays_, i);
+    }
+    try {
+      long_arrays_->ExecuteStreaming(streamed);
+    } catch (Error& e) {
+      e.WithKey(RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_), row));
+      throw;
+    }
+    long_statement_.reset();  // before the buffers it was bound to
+    long_arrays_.reset();
+  }
+
+  // Rows [begin, end) of `batch`, none with a long value, by parameter arrays.
+  void WriteRows(const Batch& batch, size_t begin, const size_t rows) {
+    std::vector<size_t> sizes(plans_.size());
     while (begin < rows) {
       // Grow the chunk while its parameter arrays stay within budget.
       size_t end = begin;
@@ -185,25 +250,6 @@ class OdbcRowWriter final : public RowWriter {
     }
   }
 
-  std::string Method() const override {
-    return upsert_ ? "ODBC parameter arrays (upsert)" : "ODBC parameter arrays";
-  }
-
-  ~OdbcRowWriter() override {
-    if (!finished_) connection_.Rollback();
-  }
-
-  void Commit(const std::vector<std::string>& finish_sql) override {
-    for (const std::string& sql : finish_sql) connection_.Execute(sql);
-    connection_.Commit();
-    finished_ = true;
-  }
-  void Rollback() override {
-    connection_.Rollback();
-    finished_ = true;
-  }
-
- private:
   odbc::Connection& connection_;
   bool finished_ = false;
   odbc::Statement statement_;
@@ -213,6 +259,11 @@ class OdbcRowWriter final : public RowWriter {
   bool upsert_;
   std::vector<ParameterPlan> plans_;
   std::optional<odbc::ParameterArrays> arrays_;
+  // A row with long values, while it is written.
+  std::string sql_;
+  std::vector<odbc::ParameterDescription> descriptions_;
+  std::optional<odbc::Statement> long_statement_;
+  std::optional<odbc::ParameterArrays> long_arrays_;
 };
 
 class OdbcReadSession final : public ReadSession {

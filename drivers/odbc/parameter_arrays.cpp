@@ -1,5 +1,7 @@
 #include "drivers/odbc/parameter_arrays.hpp"
 
+#include <cstdint>
+
 namespace ferry::odbc {
 
 ParameterArrays::ParameterArrays(Statement& statement, std::vector<ParameterDescription> params,
@@ -78,6 +80,44 @@ void ParameterArrays::Execute(size_t rows, std::optional<size_t>* failed_row) {
       BindAll(0);
       throw;
     }
+  }
+  BindAll(0);
+}
+
+void ParameterArrays::ExecuteStreaming(const std::vector<Streamed>& streamed) {
+  if (arrays_) statement_.SetAttribute(SQL_ATTR_PARAMSET_SIZE, 1, "SQL_ATTR_PARAMSET_SIZE");
+  BindAll(0);
+  // The driver asks for each streamed parameter by the token bound as its value pointer (its
+  // place in `streamed`, plus one), and takes its length from the indicator.
+  std::vector<SQLLEN> lengths(streamed.size());
+  for (size_t k = 0; k < streamed.size(); ++k) {
+    const ParameterDescription& d = params_[streamed[k].param].description;
+    lengths[k] = SQL_LEN_DATA_AT_EXEC(SQLLEN(streamed[k].size));
+    Check(SQLBindParameter(statement_.get(), SQLUSMALLINT(streamed[k].param + 1), SQL_PARAM_INPUT,
+                           d.c_type, d.sql_type, std::max<SQLULEN>(streamed[k].size, 1),
+                           d.decimal_digits, reinterpret_cast<SQLPOINTER>(uintptr_t(k + 1)), 0,
+                           &lengths[k]),
+          SQL_HANDLE_STMT, statement_.get(), "SQLBindParameter");
+  }
+  auto put = [&](std::string_view piece) {
+    Check(SQLPutData(statement_.get(), const_cast<char*>(piece.data()), SQLLEN(piece.size())),
+          SQL_HANDLE_STMT, statement_.get(), "SQLPutData");
+  };
+  try {
+    SQLRETURN rc = SQLExecute(statement_.get());
+    while (rc == SQL_NEED_DATA) {
+      SQLPOINTER token = nullptr;
+      rc = SQLParamData(statement_.get(), &token);
+      if (rc != SQL_NEED_DATA) break;
+      const Streamed& value = streamed.at(reinterpret_cast<uintptr_t>(token) - 1);
+      if (value.size == 0) put(std::string_view("", 0));
+      value.pieces(put);
+    }
+    Check(rc, SQL_HANDLE_STMT, statement_.get(), "SQLExecute");
+  } catch (const Error&) {
+    SQLCancel(statement_.get());  // ends a data-at-execution exchange left half done
+    BindAll(0);
+    throw;
   }
   BindAll(0);
 }

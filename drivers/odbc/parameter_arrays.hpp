@@ -3,7 +3,9 @@
 // caller fills elements and indicators, then calls Execute.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "drivers/odbc/connection.hpp"
@@ -37,6 +39,16 @@ class ParameterArrays {
   // Executes for rows [0, rows). On failure throws the driver's Error; `*failed_row` is set to
   // the first row whose status says error, when the driver reports it.
   void Execute(size_t rows, std::optional<size_t>* failed_row);
+
+  // Executes row 0 alone, with the parameters `streamed` names sent at execution in pieces
+  // (SQL_DATA_AT_EXEC, SQLPutData) instead of from their arrays: a value too long to hold.
+  // Throws the driver's Error on failure.
+  struct Streamed {
+    size_t param = 0;
+    size_t size = 0;
+    std::function<void(const std::function<void(std::string_view)>&)> pieces;
+  };
+  void ExecuteStreaming(const std::vector<Streamed>& streamed);
 
  private:
   struct Param {
