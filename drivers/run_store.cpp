@@ -75,7 +75,7 @@ class SqlRunStore final : public RunStore {
  public:
   SqlRunStore(std::function<std::unique_ptr<SqlSession>()> open_session, const Dialect& dialect,
               std::string schema, std::string legacy_schema, std::string prefix,
-              std::function<std::unique_ptr<ScopeLock>()> try_lock)
+              std::function<std::unique_ptr<ScopeLock>()> try_lock, LockWaits lock_waits)
       : open_session_(std::move(open_session)),
         session_(open_session_()),
         dialect_(dialect),
@@ -83,7 +83,8 @@ class SqlRunStore final : public RunStore {
         legacy_schema_(std::move(legacy_schema)),
         reading_schema_(schema_),
         prefix_(std::move(prefix)),
-        try_lock_(std::move(try_lock)) {}
+        try_lock_(std::move(try_lock)),
+        lock_waits_(std::move(lock_waits)) {}
 
   void Prepare() override {
     const std::vector<Table> tables = {
@@ -227,22 +228,26 @@ class SqlRunStore final : public RunStore {
       owned_run_ = r.id;
       owner_token_ = r.owner_token;
     }
-    Exec(fmt::format(
-        "UPDATE {} SET status = {}, finished_at = '', summary = 'resumed', host = {}, pid = {}, "
-        "owner_token = {} WHERE run_id = {}",
-        T("runs"), S(RunStatusName(RunStatus::kRunning)), S(r.host), Int(r.pid), S(r.owner_token),
-        S(r.id)));
+    ExecWaiting("claim run " + r.id + " in",
+                fmt::format("UPDATE {} SET status = {}, finished_at = '', summary = 'resumed', "
+                            "host = {}, pid = {}, owner_token = {} WHERE run_id = {}",
+                            T("runs"), S(RunStatusName(RunStatus::kRunning)), S(r.host), Int(r.pid),
+                            S(r.owner_token), S(r.id)));
   }
 
   // A run this process owns is only written while it still does.
   void FinishRun(const std::string& run, RunStatus status, const std::string& summary) override {
     std::string owned;
-    if (std::optional<std::string> token = TokenOf(run)) {
-      owned = " AND owner_token = " + S(*token);
-    }
-    Exec(fmt::format(
+    std::optional<std::string> token = TokenOf(run);
+    if (token) owned = " AND owner_token = " + S(*token);
+    const std::string sql = fmt::format(
         "UPDATE {} SET status = {}, finished_at = {}, summary = {} WHERE run_id = {}{}", T("runs"),
-        S(RunStatusName(status)), S(UtcTimestamp()), S(summary), S(run), owned));
+        S(RunStatusName(status)), S(UtcTimestamp()), S(summary), S(run), owned);
+    if (token) {
+      Exec(sql);
+    } else {
+      ExecWaiting(fmt::format("record run {} as {} in", run, RunStatusName(status)), sql);
+    }
   }
 
   void UpdateTable(const std::string& run, const TableRecord& t) override {
@@ -496,7 +501,8 @@ class SqlRunStore final : public RunStore {
   void DeleteRun(const std::string& run) override {
     if (!Exists()) return;
     for (const char* table : {"units", "tables", "runs"}) {
-      Exec(fmt::format("DELETE FROM {} WHERE run_id = {}", T(table), S(run)));
+      ExecWaiting("forget run " + run + " in",
+                  fmt::format("DELETE FROM {} WHERE run_id = {}", T(table), S(run)), table);
     }
   }
 
@@ -563,6 +569,25 @@ class SqlRunStore final : public RunStore {
     }
   }
 
+  // A write about a run another process may own: that owner, alive but frozen inside a unit's
+  // commit (SIGSTOP, a debugger), holds a share lock on the run's row and a write lock on its
+  // unit's row until it goes on. Waited for a bounded time, then Error(kBusy) naming who holds
+  // the locks; the caller says what to do about the owner.
+  void ExecWaiting(const std::string& what, const std::string& sql, const char* table = "runs") {
+    if (!lock_waits_) {
+      Exec(sql);
+      return;
+    }
+    try {
+      lock_waits_(Name(table), what, [&](SqlSession& session) { session.Execute(sql); });
+    } catch (Error& e) {
+      if (e.code() != ErrorCode::kBusy) {
+        e.WithAdvice("ferry could not update its run state in the destination");
+      }
+      throw;
+    }
+  }
+
   // Multi-row inserts, a few hundred rows a statement: a run can have thousands of units.
   // `keys[i]` finds row i: a statement is atomic, so its first row tells whether it committed.
   void InsertMany(const char* table, const std::string& columns,
@@ -585,6 +610,7 @@ class SqlRunStore final : public RunStore {
   std::string reading_schema_;
   std::string prefix_;
   std::function<std::unique_ptr<ScopeLock>()> try_lock_;
+  LockWaits lock_waits_;
   bool exists_ = false;
   bool has_owner_token_ = false;
   // Read by writer threads building their commits (UnitDoneSql).
@@ -631,10 +657,11 @@ class FileLock final : public ScopeLock {
 std::unique_ptr<RunStore> MakeSqlRunStore(std::function<std::unique_ptr<SqlSession>()> open_session,
                                           const Dialect& dialect, std::string schema,
                                           std::string legacy_schema, std::string prefix,
-                                          std::function<std::unique_ptr<ScopeLock>()> try_lock) {
+                                          std::function<std::unique_ptr<ScopeLock>()> try_lock,
+                                          LockWaits lock_waits) {
   return std::make_unique<SqlRunStore>(std::move(open_session), dialect, std::move(schema),
                                        std::move(legacy_schema), std::move(prefix),
-                                       std::move(try_lock));
+                                       std::move(try_lock), std::move(lock_waits));
 }
 
 std::unique_ptr<ScopeLock> HoldSessionLock(std::unique_ptr<SqlSession> session,

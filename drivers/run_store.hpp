@@ -14,13 +14,22 @@
 
 namespace ferry {
 
+// Runs `work` on a session under a short lock timeout, tried a few times, and throws
+// Error(kBusy) naming the sessions holding locks on `table` when they keep it waiting
+// (SqlEndpoint::WithLockWaits); `what` says what waits ("claim run X in").
+using LockWaits = std::function<void(const TableName& table, const std::string& what,
+                                     const std::function<void(SqlSession&)>& work)>;
+
 // `open_session` opens the store's session, and a new one when a transient error cut it. The
 // state lives in `schema` (created when missing); state an older ferry kept in `legacy_schema`
-// is read there until the next run moves it.
+// is read there until the next run moves it. Writes about runs another process may own (a claim,
+// marking a dead run, forgetting a run) go through `lock_waits` when given: that owner, alive but
+// frozen inside a unit's commit, holds locks on the run's rows until it goes on.
 std::unique_ptr<RunStore> MakeSqlRunStore(std::function<std::unique_ptr<SqlSession>()> open_session,
                                           const Dialect& dialect, std::string schema,
                                           std::string legacy_schema, std::string prefix,
-                                          std::function<std::unique_ptr<ScopeLock>()> try_lock);
+                                          std::function<std::unique_ptr<ScopeLock>()> try_lock,
+                                          LockWaits lock_waits = {});
 
 // A lock held by a server session: the session itself, kept open until released; `holder` is
 // the session's server id (Dialect::SessionIdSql).

@@ -24,10 +24,15 @@ inline constexpr int kMostDefaultWorkers = 8;
 
 // Hooks for the crash tests, off unless set (tools/ reads FERRY_TEST_CRASH once at startup):
 // the process ends (exit 86, no cleanup, as kill -9 would) at the Nth unit commit of a run,
-// between the unit's last write and its commit, or right after the commit.
+// between the unit's last write and its commit, or right after the commit. Or the Nth unit's
+// commit runs `stall_sql` (a server-side sleep) after the statements that mark it done, so the
+// process sits inside the commit holding every lock the commit takes (the frozen-owner tests
+// stop it there).
 struct TestHooks {
   int crash_at_commit = 0;  // 0: never
   bool crash_before_commit = false;
+  int stall_at_commit = 0;  // 0: never
+  std::string stall_sql;
 };
 
 struct EngineOptions {

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "copier/error.hpp"
@@ -33,23 +34,6 @@ std::string Describe(const RunRecord& run) {
                      run.pid);
 }
 
-// Takes the destination's lock, or says who holds it.
-std::unique_ptr<ScopeLock> Lock(RunStore& store, const Endpoint& destination) {
-  std::unique_ptr<ScopeLock> lock = store.TryLock();
-  if (lock) return lock;
-  std::string holder = "another ferry process";
-  for (const RunRecord& r : store.Runs()) {
-    if (r.status == RunStatus::kRunning) {
-      holder = fmt::format("`ferry {}` {}", r.command, Describe(r));
-      break;
-    }
-  }
-  throw Error(ErrorCode::kBusy,
-              fmt::format("{} is writing into {}; one ferry run at a time writes into a "
-                          "destination (wait for it, or stop it: it can be resumed)",
-                          holder, destination.info().display));
-}
-
 std::string CommandName(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/comm", pid));
   std::string name;
@@ -66,6 +50,72 @@ bool ProcessAlive(const RunRecord& run) {
   return name.empty() || name == CommandName(getpid());
 }
 
+// Whether process `pid` of this host is stopped (SIGSTOP, Ctrl-Z, a debugger): state T or t in
+// /proc/PID/stat, after the command name in parentheses.
+bool ProcessStopped(int64_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string stat;
+  std::getline(in, stat);
+  const size_t end = stat.rfind(')');
+  return end != std::string::npos && end + 2 < stat.size() &&
+         (stat[end + 2] == 'T' || stat[end + 2] == 't');
+}
+
+// What the owner of `run` is doing, and what a DBA can do about it, when it keeps this process
+// from going on.
+std::string OwnerState(const RunRecord& run) {
+  if (run.host != HostName()) {
+    return fmt::format(
+        "its process, pid {} on {}, may be alive there (only that host can tell): end it there, "
+        "or end the server sessions listed, then resume",
+        run.pid, run.host);
+  }
+  if (!ProcessAlive(run)) {
+    return fmt::format(
+        "its process, pid {}, is gone, but sessions ferry could not end (not tagged as ferry's, "
+        "or another role's) hold its locks: end them, then resume",
+        run.pid);
+  }
+  if (ProcessStopped(run.pid)) {
+    return fmt::format(
+        "its process, pid {} on this host, is alive but stopped (SIGSTOP, Ctrl-Z or a debugger) "
+        "and keeps its locks while stopped: continue it (kill -CONT {}) and let it finish, or "
+        "end it (kill {}) and resume the run",
+        run.pid, run.pid, run.pid);
+  }
+  return fmt::format(
+      "its process, pid {} on this host, is alive: wait for it, or stop it (kill {}): the run "
+      "can be resumed",
+      run.pid, run.pid);
+}
+
+// A write about `run` that waited for its live owner's locks in vain (Error(kBusy) from the run
+// state), said with what to do about the owner.
+[[noreturn]] void BehindOwner(const RunRecord& run, const Error& e) {
+  throw Error(ErrorCode::kBusy,
+              fmt::format("`ferry {}` {} holds locks on its run state: {}; {}", run.command,
+                          Describe(run), e.message(), OwnerState(run)));
+}
+
+// Takes the destination's lock, or says who holds it.
+std::unique_ptr<ScopeLock> Lock(RunStore& store, const Endpoint& destination) {
+  std::unique_ptr<ScopeLock> lock = store.TryLock();
+  if (lock) return lock;
+  std::string holder = "another ferry process";
+  std::string state;
+  for (const RunRecord& r : store.Runs()) {
+    if (r.status == RunStatus::kRunning) {
+      holder = fmt::format("`ferry {}` {}", r.command, Describe(r));
+      if (r.host == HostName() && ProcessStopped(r.pid)) state = "; " + OwnerState(r);
+      break;
+    }
+  }
+  throw Error(ErrorCode::kBusy,
+              fmt::format("{} is writing into {}; one ferry run at a time writes into a "
+                          "destination (wait for it, or stop it: it can be resumed){}",
+                          holder, destination.info().display, state));
+}
+
 // Runs still marked running while we hold the lock belong to processes that died (or, on
 // another host, lost their lock: their next commit fails its lock check).
 void MarkDeadRuns(RunStore& store) {
@@ -73,7 +123,12 @@ void MarkDeadRuns(RunStore& store) {
     if (r.status == RunStatus::kRunning && !ProcessAlive(r)) {
       std::string summary = "its process ended without finishing (killed or crashed)";
       if (!r.summary.empty() && r.summary != "resumed") summary += "; " + r.summary;
-      store.FinishRun(r.id, RunStatus::kInterrupted, summary);
+      try {
+        store.FinishRun(r.id, RunStatus::kInterrupted, summary);
+      } catch (const Error& e) {
+        if (e.code() == ErrorCode::kBusy) BehindOwner(r, e);
+        throw;
+      }
     }
   }
 }
@@ -81,6 +136,12 @@ void MarkDeadRuns(RunStore& store) {
 // A run recorded as running whose process lives lost its run lock (a DBA killed the lock's
 // session, say): it takes the lock again or stops by itself. Nothing else may write meanwhile.
 void RefuseWhileAlive(const RunRecord& r, const Endpoint& destination) {
+  if (ProcessStopped(r.pid)) {
+    throw Error(ErrorCode::kBusy,
+                fmt::format("`ferry {}` {} still owns its run, and its run lock's session on {} "
+                            "is gone; {}",
+                            r.command, Describe(r), destination.info().display, OwnerState(r)));
+  }
   throw Error(ErrorCode::kBusy,
               fmt::format("`ferry {}` {} is still alive on this host but its run lock's session "
                           "on {} is gone; it takes the lock again or stops by itself within "
@@ -387,7 +448,12 @@ PlannedRun ClaimRun(RunStore& store, const RunRecord& resumable, const Endpoint&
   recording.run.host = HostName();
   recording.run.pid = getpid();
   recording.run.owner_token = NewOwnerToken();
-  store.ClaimRun(recording.run);
+  try {
+    store.ClaimRun(recording.run);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kBusy) BehindOwner(resumable, e);
+    throw;
+  }
   recording.units = store.Units(resumable.id);
   return run;
 }
@@ -485,17 +551,30 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
     return out;
   }
   std::unique_ptr<RunStore> store = OpenStore(destination, control.state_prefix);
-  std::unique_ptr<ScopeLock> lock = TakeDestination(*store, destination, observer);
-  RunHistoryView history(*store, destination, observer);
-  const RunRecord* resumable = history.Resumable(scope, control);
+  // Writes about another process's run wait for its locks (a live owner frozen inside a unit's
+  // commit) and say so while they wait; the copy sets its own notice.
+  destination.SetWaitNotice([&observer](const std::string& text) { observer.Note(text); });
+  std::unique_ptr<ScopeLock> lock;
   RunRecording recording;
   recording.store = store.get();
   PlannedRun run_plan;
-  if (resumable) {
-    RefuseOtherPlan(*resumable, control);
-    run_plan = ClaimRun(*store, *resumable, destination, observer, recording);
-    out.resumed = true;
-  } else {
+  const RunRecord* resumable = nullptr;
+  std::optional<RunHistoryView> history;
+  try {
+    lock = TakeDestination(*store, destination, observer);
+    history.emplace(*store, destination, observer);
+    resumable = history->Resumable(scope, control);
+    if (resumable) {
+      RefuseOtherPlan(*resumable, control);
+      run_plan = ClaimRun(*store, *resumable, destination, observer, recording);
+      out.resumed = true;
+    }
+  } catch (...) {
+    destination.SetWaitNotice(nullptr);
+    throw;
+  }
+  destination.SetWaitNotice(nullptr);
+  if (!resumable) {
     run_plan = make_plan();
     recording.run = NewRunRecord(run_plan.plan, "run");
     recording.run.scope = scope;
@@ -530,8 +609,13 @@ std::vector<RunRecord> TruthfulRuns(RunStore& store) {
   }
   std::unique_ptr<ScopeLock> lock = store.TryLock();
   if (lock) {
-    MarkDeadRuns(store);
-    return store.Runs();
+    try {
+      MarkDeadRuns(store);
+      return store.Runs();
+    } catch (const Error& e) {
+      // Its sessions still hold the run's row: shown as below, without correcting the record.
+      if (e.code() != ErrorCode::kBusy) throw;
+    }
   }
   for (RunRecord& r : runs) {
     if (r.status == RunStatus::kRunning && r.host == HostName() && !ProcessAlive(r)) {

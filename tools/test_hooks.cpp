@@ -14,6 +14,13 @@ TestHooks ReadTestHooks() {
   const std::string s = text;
   const auto colon = s.find(':');
   if (colon == std::string::npos) return hooks;
+  if (s.substr(0, colon) == "stall-at-commit") {
+    const char* sql = std::getenv("FERRY_TEST_STALL_SQL");
+    if (!sql) return hooks;
+    hooks.stall_at_commit = std::atoi(s.c_str() + colon + 1);
+    hooks.stall_sql = sql;
+    return hooks;
+  }
   hooks.crash_before_commit = s.substr(0, colon) == "before-commit";
   hooks.crash_at_commit = std::atoi(s.c_str() + colon + 1);
   return hooks;

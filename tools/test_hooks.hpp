@@ -7,7 +7,8 @@
 
 namespace ferry {
 
-// FERRY_TEST_CRASH=before-commit:N or after-commit:N (the crash tests; see TestHooks). Read on
+// FERRY_TEST_CRASH=before-commit:N or after-commit:N (the crash tests; see TestHooks), or
+// stall-at-commit:N with the statement in FERRY_TEST_STALL_SQL. Read on
 // the first call, at startup; unset or malformed: no hook.
 const TestHooks& StartupTestHooks();
 

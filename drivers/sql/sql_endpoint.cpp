@@ -589,8 +589,13 @@ std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
     }
     return HoldSessionLock(std::move(session), std::move(holder));
   };
+  auto lock_waits = [this](const TableName& table, const std::string& what,
+                           const std::function<void(SqlSession&)>& work) {
+    WithLockWaits({table}, what, work);
+  };
   return MakeSqlRunStore([this] { return OpenSqlSession(); }, *dialect_,
-                         StateSchema(*dialect_, info_), info_.default_schema, prefix, try_lock);
+                         StateSchema(*dialect_, info_), info_.default_schema, prefix, try_lock,
+                         lock_waits);
 }
 
 std::unique_ptr<ChangeTracker> SqlEndpoint::OpenChangeTracker() {
