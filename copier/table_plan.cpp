@@ -7,6 +7,7 @@
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
+#include "copier/generated.hpp"
 #include "copier/text.hpp"
 
 namespace ferry {
@@ -92,6 +93,13 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
                   ErrorContext{shown, source.columns[size_t(choice.source)].name, "", ""});
     }
   }
+  // Generated columns the destination computes: every one between databases of one engine, those
+  // whose expression translates into another engine (the others' values are copied).
+  std::vector<std::string> names;
+  for (const Column& c : source.columns) names.push_back(c.name);
+  for (const ColumnChoice& choice : columns) names[size_t(choice.source)] = choice.destination;
+  const std::vector<GeneratedPlan> generated = PlanGenerated(
+      source, source_engine, destination_engine, [&](int column) { return names[size_t(column)]; });
   auto map = [&](const Column& c) {
     Column mapped = c;
     try {
@@ -100,20 +108,20 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
       e.WithTable(shown).WithColumn(c.name);
       throw;
     }
-    // Another engine gets a generated column's values in a plain column: the expression is
-    // in the source engine's terms (ferry check warns).
-    if (!same_engine) mapped.generated.clear();
+    mapped.generated = generated[size_t(&c - source.columns.data())].expression;
     if (same_engine) mapped.domain_check.clear();  // the domain itself checks
     return mapped;
   };
-  // Generated columns are not copied between databases of one engine: the destination
-  // computes them, created in their source place among the copied columns.
+  // Generated columns the destination computes are not copied: created in their source place
+  // among the copied columns.
   std::vector<bool> placed(source.columns.size(), false);
   auto place_generated_before = [&](size_t end) {
-    for (size_t g = 0; g < end && same_engine; ++g) {
-      if (placed[g] || source.columns[g].generated.empty()) continue;
+    for (size_t g = 0; g < end; ++g) {
+      if (placed[g] || generated[g].expression.empty()) continue;
       placed[g] = true;
-      plan.destination.columns.push_back(map(source.columns[g]));
+      Column mapped = map(source.columns[g]);
+      mapped.name = names[g];
+      plan.destination.columns.push_back(std::move(mapped));
     }
   };
   for (const ColumnChoice& choice : columns) {

@@ -11,6 +11,7 @@
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
+#include "copier/generated.hpp"
 #include "copier/table_plan.hpp"
 #include "copier/text.hpp"
 #include "scheduler/check_scan.hpp"
@@ -234,7 +235,8 @@ void Estimate(CheckReport& report, const std::vector<Table>& tables, const ReadS
 }
 
 // What a copy to another engine does not carry for one table (domain checks in the source's
-// own terms, generated columns, partitioning, inheritance): one warning per rule.
+// own terms, generated columns whose expression does not translate, partitioning, inheritance):
+// one warning per rule.
 void NoteNotCarried(const Table& table, const std::string& shown, const EndpointInfo& from,
                     const EndpointInfo& to, GroupedWarnings& grouped) {
   for (const Column& c : table.columns) {
@@ -246,13 +248,17 @@ void NoteNotCarried(const Table& table, const std::string& shown, const Endpoint
                               from.product, to.product),
                   shown, c.name, c.domain + ": CHECK " + c.domain_check);
     }
-    if (c.generated.empty()) continue;
+  }
+  const std::vector<GeneratedPlan> generated = PlanGenerated(table, from.engine, to.engine);
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    if (generated[i].why_not.empty()) continue;
+    const Column& c = table.columns[i];
     grouped.Add("generated column",
-                fmt::format("generated columns are copied as values into plain columns ({} "
-                            "cannot compute an expression written for {}; recreate the "
-                            "generation there if it is needed)",
+                fmt::format("generated columns whose expression {} cannot compute as {} does are "
+                            "copied as values into plain columns (recreate the generation there "
+                            "if it is needed)",
                             to.product, from.product),
-                shown, c.name, c.generated);
+                shown, c.name, fmt::format("{}; {}", c.generated, generated[i].why_not));
   }
   if (table.partitioned) {
     grouped.Add("partitioned table",
@@ -442,7 +448,9 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
   std::vector<std::pair<std::string, std::string>> reported;  // column, message
   auto lossy = [&](const Column& c, const ColumnType& d) {
     if (c.type.kind == TypeKind::kUnsupported && from.engine == to.engine) return;
-    if (!c.generated.empty() && from.engine == to.engine) return;  // computed, not copied
+    const bool copied = std::any_of(copy.source_columns.begin(), copy.source_columns.end(),
+                                    [&](int i) { return table.columns[size_t(i)].name == c.name; });
+    if (!c.generated.empty() && !copied) return;  // computed by the destination, not copied
     // Columns with the same risks are one rule (text containing NUL, say).
     std::string risks;
     for (const std::string& risk : FitRisks(c.type, d, from.limits, to.limits)) {

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "copier/error.hpp"
+#include "copier/generated.hpp"
 
 namespace ferry {
 
@@ -309,11 +310,13 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
         {int(i), DestinationColumn(name, table.columns[i].name, source, destination, job), ""});
   }
   auto renamed = [&](int column) { return all[size_t(column)].destination; };
-  // Generated columns are computed by a destination of the same engine, not written.
-  const bool same_engine = source.info().engine == destination.info().engine;
+  // Generated columns the destination computes (all of them within one engine, those whose
+  // expression translates across engines) are not written.
+  const std::vector<GeneratedPlan> generated =
+      PlanGenerated(table, source.info().engine, destination.info().engine);
   std::vector<ColumnChoice> choices;
   for (const ColumnChoice& c : all) {
-    if (!same_engine || table.columns[size_t(c.source)].generated.empty()) choices.push_back(c);
+    if (generated[size_t(c.source)].expression.empty()) choices.push_back(c);
   }
   std::vector<std::string> key;
   for (int k : table.primary_key) key.push_back(renamed(k));
