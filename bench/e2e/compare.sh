@@ -10,6 +10,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/common.sh"
+source "$HERE/measure.sh"
 
 RUNS=${RUNS:-3}
 SECTIONS=${SECTIONS:-pipes pgcopydb pgloader mydumper ferry}
@@ -48,7 +49,7 @@ if [[ -f $RESULTS && ${APPEND:-0} != 1 ]]; then
   mv "$RESULTS" "$OUT/results-$(date -r "$RESULTS" +%Y%m%d-%H%M%S).tsv"
 fi
 [[ -f $RESULTS ]] ||
-  printf 'tool\tpath\ttable\tvariant\trows\tbytes\trun\tseconds\tcpu_pct\tpeak_rss_kib\tstatus\n' >"$RESULTS"
+  printf '%s\n' "$RESULTS_HEADER" >"$RESULTS"
 
 # ------------------------------------------------------------------------------- the workload
 TABLES="lineitem wide_events order_lines_cpk audit_log_nopk"
@@ -94,71 +95,6 @@ WIDE_HALF=$($PSQL_SRC -Atc 'SELECT (min(id) + max(id)) / 2 FROM wide_events')
 } >"$OUT/machine.txt"
 step "workload: lineitem ${ROWS[lineitem]} rows, all 4 tables ${ROWS[all-4-tables]} rows; results in $OUT"
 
-# ------------------------------------------------------------------------------- measuring
-cpu_ticks() {  # busy and total jiffies of the whole machine
-  local _cpu user nice system idle iowait irq softirq steal _rest
-  read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
-  echo "$((user + nice + system + irq + softirq + steal)) $((user + nice + system + idle + iowait + irq + softirq + steal))"
-}
-
-# measure TOOL PATH TABLE VARIANT PREPARE COMMAND CHECK
-#   PREPARE readies a fresh destination (untimed). COMMAND is timed, under GNU time for the peak
-#   resident memory of its largest process (the client tool's; servers are not its children).
-#   CHECK prints the rows that arrived (untimed); a count other than the source's fails the run.
-# A failed run is recorded with its status and the benchmark goes on with the next one.
-measure() {
-  local tool=$1 path=$2 table=$3 variant=$4 prepare=$5 command=$6 check=$7
-  local rows=${ROWS[$table]} bytes=${BYTES[$table]} run
-  local name=$tool.$path.$table.$variant
-  name=${name//[^A-Za-z0-9_.+-]/_}
-  for run in $(seq 1 "$RUNS"); do
-    local log=$LOGS/$name.run$run.log rss_file=$SCRATCH/rss status=ok rc=0 seconds=0 cpu=0 rss=
-    if ! bash -o pipefail -c "$prepare" >"$log" 2>&1; then
-      status="prepare-failed"
-    else
-      local c0 c1 t0 t1
-      read -r -a c0 <<<"$(cpu_ticks)"
-      t0=$(date +%s.%N)
-      /usr/bin/time -q -f '%M' -o "$rss_file" bash -o pipefail -c "$command" >>"$log" 2>&1 || rc=$?
-      t1=$(date +%s.%N)
-      read -r -a c1 <<<"$(cpu_ticks)"
-      seconds=$(awk -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.3f", t1 - t0 }')
-      cpu=$(( 100 * CORES * (c1[0] - c0[0]) / (c1[1] - c0[1] + 1) ))
-      rss=$(tail -n 1 "$rss_file" 2>/dev/null || true)
-      if ((rc != 0)); then
-        status=exit-$rc
-      else
-        local got
-        got=$(bash -o pipefail -c "$check" 2>>"$log" | tr -d '[:space:]') || got=error
-        [[ $got == "$rows" ]] || status=rows-$got-of-$rows
-      fi
-    fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$path" "$table" "$variant" \
-      "$rows" "$bytes" "$run" "$seconds" "$cpu" "$rss" "$status" >>"$RESULTS"
-    if [[ $status == ok ]]; then
-      step "$tool $path $table $variant, run $run: ${seconds} s, cpu ${cpu}%, peak rss ${rss} KiB"
-    else
-      step "FAILED ($status) $tool $path $table $variant, run $run: see $log"
-      tail -n 5 "$log" | sed 's/^/    /' >&2
-    fi
-  done
-}
-
-# Fresh PostgreSQL destination database DB, optionally with the workload's tables (no keys).
-fresh_pg() {  # db [with-tables]
-  local cmd="$PSQL_DST -d postgres -c 'DROP DATABASE IF EXISTS $1 WITH (FORCE)' -c 'CREATE DATABASE $1'"
-  [[ ${2:-} == with-tables ]] && cmd+=" && $PSQL_DST -d $1 -f $HERE/sql/pg-schema.sql"
-  echo "$cmd && $PSQL_DST -d postgres -c CHECKPOINT"
-}
-# Rows in TABLE (or the four tables, for all-4-tables) of PostgreSQL destination database DB.
-count_pg() {  # db table
-  if [[ $2 == all-4-tables ]]; then
-    echo "$PSQL_DST -d $1 -Atc 'SELECT (SELECT count(*) FROM lineitem) + (SELECT count(*) FROM wide_events)
-      + (SELECT count(*) FROM order_lines_cpk) + (SELECT count(*) FROM audit_log_nopk)'"
-  else
-    echo "$PSQL_DST -d $1 -Atc 'SELECT count(*) FROM $2'"
-  fi
-}
 FRESH_MARIADB_DST="$MARIADB -e 'DROP DATABASE IF EXISTS dst; CREATE DATABASE dst CHARACTER SET utf8mb4'"
 COUNT_MARIADB_DST="$MARIADB -N -e 'SELECT count(*) FROM dst.lineitem'"
 SRC_URI=postgresql://bench@127.0.0.1:$BENCH_PG_SRC_PORT/bench

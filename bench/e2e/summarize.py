@@ -2,7 +2,13 @@
 """Summarises compare.sh's results.tsv: medians per measurement, then ferry against each peer in
 the ratios issue 3's targets are stated in, and ferry's peak memory against its target.
 
-Usage: summarize.py results.tsv [--markdown]
+Usage: summarize.py results.tsv [more-results.tsv ...] [--markdown]
+
+Several files (compare.sh's and floors.sh's) are read as one: the floors table then shows the
+peers beside the floors. Floors (floors.sh, tool "floor"): a path's floor is its fastest hand-built
+pipeline's median plus the median key build on the loaded table (none for a pipeline that loaded
+a keyed table, variant without "keyless", on MariaDB); ferry's share of it is floor / ferry, so
+">= 0.9" reads "ferry takes at most 1/0.9 of the floor's time".
 
 A ratio is the peer's median seconds over ferry's (how many times faster ferry is), so ">= 1.4"
 reads "ferry at least 1.4x faster". MB/s is the source table's heap+TOAST size (PostgreSQL's
@@ -43,6 +49,7 @@ class Measurement:
         self.tool, self.path, self.table, self.variant = tool, path, table, variant
         self.rows, self.bytes = rows, nbytes
         self.seconds, self.cpu, self.rss_kib, self.failures = [], [], [], []
+        self.client_cpu = []
 
     @property
     def ok(self):
@@ -56,8 +63,7 @@ class Measurement:
         return f"{self.tool} {self.path} {self.table} {self.variant}"
 
 
-def load(path):
-    groups = OrderedDict()
+def load(path, groups):
     with open(path, newline="") as f:
         for r in csv.DictReader(f, delimiter="\t"):
             key = (r["tool"], r["path"], r["table"], r["variant"])
@@ -71,7 +77,9 @@ def load(path):
             m.cpu.append(int(r["cpu_pct"]))
             if r["peak_rss_kib"]:
                 m.rss_kib.append(int(r["peak_rss_kib"]))
-    return list(groups.values())
+            if r.get("client_cpu_s"):
+                m.client_cpu.append(float(r["client_cpu_s"]))
+    return groups
 
 
 def table(header, rows, markdown):
@@ -93,11 +101,67 @@ def best(measurements, tool, path, tbl, variant_prefix):
     return min(found, key=lambda m: m.median) if found else None
 
 
+# Per path: where its key build is measured, the peers to show beside it (tool, variant prefix),
+# and the target for ferry as a share of the floor.
+FLOOR_PATHS = [
+    ("pg-pg", "to-pg", [("pgcopydb", "")], 0.9),
+    ("mariadb-pg", "to-pg", [("pgloader", "")], 0.9),
+    ("sqlite-pg", "to-pg", [("pgloader", "")], 0.9),
+    ("mariadb-mariadb", "mariadb-mariadb", [("mydumper+myloader", "")], 0.9),
+]
+
+
+def floor_table(measurements, markdown):
+    """Each path's floor (fastest pipeline + key build), ferry's share of it, and the peers."""
+    rows = []
+    for path, key_path, peers, target in FLOOR_PATHS:
+        pipes = [m for m in measurements if (m.tool, m.path, m.table) == ("floor", path, "lineitem")
+                 and m.variant != "key-build" and m.ok]
+        if not pipes:
+            continue
+        key = best(measurements, "floor", key_path, "lineitem", "key-build")
+        key_s = key.median if key else None
+
+        def cost(m):
+            needs_key = path != "mariadb-mariadb" or "keyless" in m.variant
+            return m.median + ((key_s or 0.0) if needs_key else 0.0), needs_key
+
+        fastest = min(pipes, key=lambda m: cost(m)[0])
+        floor, needs_key = cost(fastest)
+        all_pipes = ", ".join(f"{m.variant} {m.median:.2f}" for m in pipes)
+        ferry = best(measurements, "ferry", path, "lineitem", "")
+        peer_cells = []
+        for tool, prefix in peers:
+            p = best(measurements, tool, path, "lineitem", prefix)
+            if p and ferry:
+                peer_cells.append(f"{tool} {p.variant} {p.median:.2f} ({p.median / ferry.median:.2f}x)")
+        share = floor / ferry.median if ferry else None
+        cpu = (f"{1e6 * statistics.median(ferry.client_cpu) / ferry.rows:.2f}"
+               if ferry and ferry.client_cpu else "")
+        rows.append([path, all_pipes, f"{fastest.variant} {fastest.median:.2f}",
+                     f"{key_s:.2f}" if needs_key and key_s is not None else
+                     ("n/a" if needs_key else "in load"),
+                     f"{floor:.2f}" + ("" if key_s is not None or not needs_key else " (no key build)"),
+                     f"{ferry.median:.2f}" if ferry else "n/a",
+                     f"{share:.2f}x" if share else "n/a", cpu, "; ".join(peer_cells),
+                     f">= {target}", ("PASS" if share >= target else "FAIL") if share else ""])
+    if not rows:
+        return ""
+    return ("Floors (floors.sh; lineitem; medians, seconds): floor = fastest pipeline + key build; "
+            "share = floor / ferry; ferry CPU = ferry's own user+sys per row\n" +
+            table(["path", "pipelines", "fastest", "key build", "floor", "ferry", "share of floor",
+                   "ferry CPU us/row", "peers (peer s / ferry s)", "target", "result"],
+                  rows, markdown))
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     markdown = "--markdown" in sys.argv[2:]
-    measurements = load(sys.argv[1])
+    groups = OrderedDict()
+    for path in (a for a in sys.argv[1:] if a != "--markdown"):
+        load(path, groups)
+    measurements = list(groups.values())
     out = []
 
     rows = []
@@ -116,6 +180,10 @@ def main():
                "largest client process)")
     out.append(table(["tool", "path", "table", "variant", "rows", "runs", "min s", "median s",
                       "rows/s", "MB/s", "cpu%", "peak MiB"], rows, markdown))
+
+    floors = floor_table(measurements, markdown)
+    if floors:
+        out += ["", floors]
 
     rows = []
     for what, (tool, path, tbl), (ptool, ppath, ptbl, pvar), target in TARGETS:

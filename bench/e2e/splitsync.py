@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Splits one `ferry sync`'s time by what the servers spent on its statements (sync.sh SPLIT=1).
+
+Reads the lines the two PostgreSQL servers logged with log_min_duration_statement=0 after the
+given byte offsets, keeps the sessions of the given databases, sorts each statement into a part
+of the sync by its text, and prints, per part, the statements and the milliseconds the server
+spent on them. What no server statement accounts for (connecting, round trips, ferry's own CPU,
+and the time the reader and writer overlap, which makes the parts add up to more than the wall
+time) is the wall time less the parts on the critical path, printed as "rest".
+
+Usage: splitsync.py --seconds S --src-log F --src-from N --src-db DB --dst-log F --dst-from N
+                    --dst-db DB
+"""
+import argparse
+import re
+from collections import OrderedDict
+
+LINE = re.compile(r"^\S+ \S+ \S+ \[\d+\] (?P<user>[^@\s]*)@(?P<db>\S+) LOG:  duration: "
+                  r"(?P<ms>[0-9.]+) ms  (?P<what>.*)$")
+
+SOURCE_PARTS = [
+    ("source: reading the change log", re.compile(r"ferry_log_|ferry_track|ferry_consumer", re.I)),
+    ("source: reading changed rows", re.compile(r"^(statement|execute[^:]*): COPY \(SELECT|"
+                                                r"^(statement|execute[^:]*): SELECT .* WHERE .* (IN|ANY)",
+                                                re.I | re.S)),
+    ("source: catalog and other", re.compile(r".", re.S)),
+]
+DEST_PARTS = [
+    ("dest: run and sync state", re.compile(r"ferry_state|ferry_runs|ferry_tables|ferry_units|"
+                                            r"ferry_sync", re.I)),
+    ("dest: deleting", re.compile(r"^(statement|execute[^:]*): DELETE FROM", re.I)),
+    ("dest: upserting (temp table, COPY, merge)",
+     re.compile(r"ferry_upsert_rows|ON CONFLICT", re.I)),
+    ("dest: commit", re.compile(r"^(statement|execute[^:]*): (COMMIT|END)\b", re.I)),
+    ("dest: catalog and other", re.compile(r".", re.S)),
+]
+
+
+def statements(path, offset, database):
+    """(milliseconds, text) of each statement logged for `database` after byte `offset`."""
+    out = []
+    with open(path, "rb") as f:
+        f.seek(offset)
+        current = None
+        for raw in f.read().decode("utf-8", "replace").splitlines():
+            m = LINE.match(raw)
+            if m:
+                if current:
+                    out.append(current)
+                current = None
+                if m["db"] == database:
+                    current = [float(m["ms"]), m["what"]]
+            elif current and raw.startswith(("\t", " ")):
+                current[1] += "\n" + raw.strip()
+            elif current:
+                out.append(current)
+                current = None
+        if current:
+            out.append(current)
+    return out
+
+
+def split(found, parts):
+    totals = OrderedDict((name, [0, 0.0]) for name, _ in parts)
+    for ms, text in found:
+        for name, pattern in parts:
+            if pattern.search(text):
+                totals[name][0] += 1
+                totals[name][1] += ms
+                break
+    return totals
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--seconds", type=float, required=True)
+    for side in ("src", "dst"):
+        p.add_argument(f"--{side}-log", required=True)
+        p.add_argument(f"--{side}-from", type=int, required=True)
+        p.add_argument(f"--{side}-db", required=True)
+    a = p.parse_args()
+    src = split(statements(a.src_log, a.src_from, a.src_db), SOURCE_PARTS)
+    dst = split(statements(a.dst_log, a.dst_from, a.dst_db), DEST_PARTS)
+    wall = a.seconds * 1000
+    print(f"  sync wall time {wall:.0f} ms; server time per part (statements, ms, share of wall):")
+    server = 0.0
+    for name, (n, ms) in list(src.items()) + list(dst.items()):
+        server += ms
+        print(f"    {name:<44} {n:>6} {ms:>9.0f} ms {100 * ms / wall:>5.1f} %")
+    print(f"    {'all server statements (reader and writer overlap)':<44} {'':>6} {server:>9.0f} ms "
+          f"{100 * server / wall:>5.1f} %")
+    rest = wall - server
+    print(f"    {'rest: connecting, round trips, ferry CPU':<44} {'':>6} {rest:>9.0f} ms "
+          f"{100 * rest / wall:>5.1f} %  (negative: overlap)")
+
+
+if __name__ == "__main__":
+    main()
