@@ -22,6 +22,8 @@ const char* EngineName(Engine engine) {
       return "sqlserver";
     case Engine::kOther:
       return "other";
+    case Engine::kFiles:
+      return "staging directory";
   }
   return "other";
 }

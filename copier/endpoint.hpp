@@ -17,7 +17,9 @@
 
 namespace ferry {
 
-enum class Engine { kPostgres, kMariaDB, kSQLite, kSqlServer, kOther };
+// kFiles: a staging directory (drivers/files/) as an export's destination; read back, it
+// reports the engine the rows were exported from.
+enum class Engine { kPostgres, kMariaDB, kSQLite, kSqlServer, kOther, kFiles };
 const char* EngineName(Engine engine);
 
 // Values an engine cannot store whatever the column type says; the converter refuses them
@@ -205,6 +207,9 @@ struct WriteRequest {
   // are deleted inside the unit's transaction before its first row: a retried or repaired
   // unit replaces what an earlier attempt or a damaged copy left there.
   std::optional<KeyRange> replace_range;
+  // The unit these rows are (its range in destination column indices), for destinations that
+  // file rows by unit: a staging directory records each unit's range with its chunk files.
+  std::optional<WorkUnit> unit;
   // Write mode upsert: a row whose `upsert_key` (destination column indices of a primary key or
   // unique key the destination table has, all among `columns`) already exists is updated, every
   // written non-key column taking the new value; other rows are inserted. Off, writers insert
@@ -270,6 +275,10 @@ class Endpoint {
   virtual std::vector<std::vector<std::string>> SampleKeys(const Table& table,
                                                            const std::vector<int>& key,
                                                            size_t count) = 0;
+  // The units a source's rows are already cut into, in part order (a staging directory: the
+  // export's units, one or more chunk files each); the planner takes them as they are, so each
+  // is read whole. Empty where the planner cuts the table itself.
+  virtual std::vector<KeyRange> StoredUnits(const Table& /*table*/) { return {}; }
   // Where a source table lands here when the user renames nothing: same schema name where
   // this engine has schemas that the source named, else this end's default schema.
   virtual TableName DestinationName(const TableName& source, Engine source_engine) const = 0;

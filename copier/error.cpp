@@ -208,6 +208,8 @@ const char* ErrorCodeName(ErrorCode code) noexcept {
       return "data";
     case ErrorCode::kIo:
       return "io";
+    case ErrorCode::kDiskFull:
+      return "disk-full";
     case ErrorCode::kInterrupted:
       return "interrupted";
     case ErrorCode::kBusy:

@@ -18,6 +18,7 @@ enum class ErrorCode {
   kSchema,         // a shape that ferry cannot copy (unmappable type, mismatched table)
   kData,           // a value that the destination cannot hold
   kIo,             // local files
+  kDiskFull,       // a local file system (a staging directory) has no space left
   kInterrupted,    // the user stopped the run
   kBusy,           // another ferry process is writing into the destination
   kResyncNeeded,   // sync: a gap in a table's change log; the table must be copied again

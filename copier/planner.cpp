@@ -106,6 +106,21 @@ std::vector<KeyRange> RangesFromSample(const std::vector<std::vector<std::string
 }
 
 PartitionPlan PlanPartitions(const Table& t, Endpoint& source, const PartitionOptions& o) {
+  if (std::vector<KeyRange> stored = source.StoredUnits(t); !stored.empty()) {
+    PartitionPlan plan;
+    plan.strategy = stored.size() == 1 && stored[0].IsWholeTable() ? Strategy::kSingle
+                    : stored[0].by_location                        ? Strategy::kPageRanges
+                                                                   : Strategy::kKeyRanges;
+    for (KeyRange& r : stored) {
+      WorkUnit unit;
+      unit.table = t.name;
+      unit.range = std::move(r);
+      plan.units.push_back(std::move(unit));
+    }
+    plan.reason = fmt::format("{}: the {} unit(s) the source's rows are stored in, each read whole",
+                              Size(t), plan.units.size());
+    return plan;
+  }
   if (IsSmall(t, o)) {
     return Single(t,
                   fmt::format("small table ({}): one unit, splitting would not pay off", Size(t)));

@@ -82,5 +82,6 @@ const std::vector<EngineFactory>& Engines();
 EngineFactory PostgresEngine();
 EngineFactory MariaDbEngine();
 EngineFactory SqliteEngine();
+EngineFactory FilesEngine();
 
 }  // namespace ferry

@@ -6,7 +6,7 @@ namespace ferry {
 
 const std::vector<EngineFactory>& Engines() {
   static const std::vector<EngineFactory> engines = {PostgresEngine(), MariaDbEngine(),
-                                                     SqliteEngine()};
+                                                     SqliteEngine(), FilesEngine()};
   return engines;
 }
 

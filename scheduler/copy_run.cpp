@@ -280,6 +280,23 @@ void CopyRun::CreateTable(size_t i) {
   if (deferred_keys_[i]) deferred_keys_[i]->name = copy.destination.name;
 }
 
+namespace {
+
+// `unit` with its key columns as destination column indices.
+WorkUnit DestinationUnit(const TableCopyPlan& copy, WorkUnit unit) {
+  for (int& c : unit.range.key_columns) {
+    for (size_t i = 0; i < copy.source_columns.size(); ++i) {
+      if (copy.source_columns[i] == c) {
+        c = copy.destination_columns[i];
+        break;
+      }
+    }
+  }
+  return unit;
+}
+
+}  // namespace
+
 void CopyRun::BuildUnits() {
   resumed_units_.assign(tables_.size(), 0);
   for (size_t i = 0; i < tables_.size(); ++i) {
@@ -312,6 +329,7 @@ void CopyRun::BuildUnits() {
       job.write.pass_through = t.pass_through;
       job.write.upsert = prepared.upsert;
       job.write.upsert_key = prepared.upsert_key;
+      job.write.unit = DestinationUnit(copy, unit);
       job.converter = converters_.back().get();
       recorder_.MarkOnCommit(job, i, unit.part);
       jobs_.push_back(std::move(job));

@@ -10,7 +10,8 @@ pkgs=(build-essential cmake pkg-config git
       libtbb-dev libboost-dev libfmt-dev catch2 libbenchmark-dev
       libpq-dev libmariadb-dev
       postgresql-client-15
-      libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libxxhash-dev)
+      libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libxxhash-dev
+      libzstd-dev libssl-dev)
 if [[ "${1:-}" == "--servers" ]]; then
   pkgs+=(postgresql-15 mariadb-server mariadb-client
          odbc-postgresql odbc-mariadb)

@@ -17,6 +17,7 @@ enum ExitCode : int {
   kExitBusy = 6,          // another ferry process holds the destination (a run or a sync)
   kExitResyncNeeded = 7,  // sync: a table's change log has a gap for this destination (listed,
                           // with how to copy it again); the other tables were synced
+  kExitDiskFull = 8,      // a staging directory's disk is full; free space, then --resume
   kExitInternal = 70,     // a bug in ferry
 };
 
@@ -39,6 +40,8 @@ inline int ExitCodeFor(ErrorCode code) {
       return kExitBusy;
     case ErrorCode::kResyncNeeded:
       return kExitResyncNeeded;
+    case ErrorCode::kDiskFull:
+      return kExitDiskFull;
     case ErrorCode::kInternal:
       return kExitInternal;
   }

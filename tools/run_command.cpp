@@ -110,6 +110,10 @@ int Run(const RunFlags& flags) {
     return kExitInterrupted;
   }
   if (!flags.quiet) fmt::print("run {}: {}\n", run.run.id, RunStatusName(run.run.status));
+  // A full staging disk has an exit code of its own: free space, then --resume.
+  for (const TableOutcome& t : report.tables) {
+    if (t.error && t.error->code() == ErrorCode::kDiskFull) return kExitDiskFull;
+  }
   return report.failed() > 0 ? kExitTablesFailed : kExitOk;
 }
 

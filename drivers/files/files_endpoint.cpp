@@ -1,0 +1,282 @@
+// A staging directory as an endpoint (`dir:/path`): the destination of an export, the source of
+// an import. As a destination it takes the source's tables as they are (every logical type
+// keeps its type, its native spelling, its keys and indexes), so that read back it is, to the
+// destination, the source it was exported from: it reports that source's engine, and a value
+// arrives exactly as a direct copy would bring it.
+#include "drivers/files/files_endpoint.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "copier/error.hpp"
+#include "copier/run_state.hpp"
+#include "drivers/files/files_io.hpp"
+#include "drivers/files/staging_dir.hpp"
+
+namespace ferry {
+
+namespace {
+
+using staging::Directory;
+using staging::Manifest;
+using staging::TableEntry;
+
+Engine EngineNamed(const std::string& name) {
+  for (Engine e : {Engine::kPostgres, Engine::kMariaDB, Engine::kSQLite, Engine::kSqlServer}) {
+    if (name == EngineName(e)) return e;
+  }
+  return Engine::kOther;
+}
+
+// Any value of any type: the files hold what the source held.
+ValueLimits AnyValue() {
+  ValueLimits limits;
+  limits.requires_utf8 = false;
+  limits.min_year = -1'000'000;
+  limits.max_year = 1'000'000;
+  limits.max_decimal_precision = INT_MAX;
+  limits.decimal_nan = true;
+  limits.unbounded_dates = true;
+  limits.zero_dates = true;
+  return limits;
+}
+
+class FilesEndpoint final : public Endpoint {
+ public:
+  FilesEndpoint(std::shared_ptr<Directory> dir, bool is_source, std::string display)
+      : dir_(std::move(dir)), is_source_(is_source) {
+    info_.display = std::move(display);
+    info_.product = "ferry staging directory";
+    info_.version = std::to_string(staging::kManifestVersion);
+    info_.limits = AnyValue();
+    info_.traits.copies = true;
+    info_.traits.object_names_fold_case = false;
+    struct stat st {};
+    if (stat(dir_->path().c_str(), &st) == 0) {
+      info_.database_identity = fmt::format("dir:{}:{}", st.st_dev, st.st_ino);
+    }
+    const Manifest m = dir_->Copy();
+    if (!is_source_) {
+      info_.engine = Engine::kFiles;
+      return;
+    }
+    if (!dir_->has_manifest()) {
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("{} holds no manifest.json: it is not a staging directory ferry "
+                              "exported into",
+                              info_.display));
+    }
+    if (m.status != "complete") {
+      throw Error(ErrorCode::kUsage,
+                  fmt::format("the export into {} is not finished (its manifest says '{}'); "
+                              "finish it with `ferry run --resume` before importing from it",
+                              info_.display, m.status));
+    }
+    info_.engine = EngineNamed(m.source_engine);
+    if (!m.tables.empty()) info_.default_schema = m.tables.front().shape.name.schema;
+    snapshot_ = std::make_shared<const Manifest>(m);
+  }
+
+  const EndpointInfo& info() const override { return info_; }
+
+  std::vector<TableName> ListTables() override {
+    std::vector<TableName> names;
+    for (const TableEntry& t : Current().tables) names.push_back(t.shape.name);
+    return names;
+  }
+
+  std::optional<Table> DescribeTable(const TableName& name) override {
+    const Manifest m = Current();
+    const TableEntry* t = m.Find(name);
+    if (!t) return std::nullopt;
+    Table table = t->shape;
+    table.estimated_rows = int64_t(t->rows());
+    int64_t bytes = 0;
+    for (const auto& u : t->units) {
+      for (const auto& c : u.chunks) bytes += int64_t(c.bytes);
+    }
+    if (is_source_) table.estimated_bytes = bytes;
+    return table;
+  }
+
+  std::vector<std::vector<std::string>> SampleKeys(const Table&, const std::vector<int>&,
+                                                   size_t) override {
+    return {};
+  }
+
+  std::vector<KeyRange> StoredUnits(const Table& table) override {
+    if (!is_source_) return {};
+    const TableEntry* t = snapshot_->Find(table.name);
+    std::vector<KeyRange> out;
+    if (!t) return out;
+    for (const auto& u : t->units) out.push_back(staging::RangeOf(u, t->shape));
+    return out;
+  }
+
+  TableName DestinationName(const TableName& source, Engine engine) const override {
+    source_engine_ = engine;
+    return source;
+  }
+
+  ColumnType MapType(const ColumnType& type, Engine engine) const override {
+    source_engine_ = engine;
+    if (type.kind == TypeKind::kUnsupported) {
+      throw Error(ErrorCode::kSchema,
+                  fmt::format("type {} has no portable form a staging directory can keep; leave "
+                              "the column or table out (a job file's exclude)",
+                              type.native));
+    }
+    return type;
+  }
+
+  int64_t LongestValue(const Table&, int) override { return 0; }
+
+  void CreateTable(const Table& table) override {
+    dir_->CheckFreeSpace(0);
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+      m.source_engine = EngineName(source_engine_);
+      if (m.Find(table.name)) return;
+      TableEntry entry;
+      entry.shape = table;
+      entry.shape.estimated_rows = -1;
+      for (CanonicalForm f : staging::FormsOf(table)) {
+        entry.forms.push_back(CanonicalFormName(f));
+      }
+      m.tables.push_back(std::move(entry));
+    });
+  }
+  void AddPrimaryKey(const Table&) override {}  // part of the recorded shape
+  void CreateIndex(const Table& table, const Index& index) override {
+    WithTable(table.name, [&](TableEntry& t) {
+      auto& list = index.unique ? t.shape.unique_indexes : t.shape.indexes;
+      if (std::none_of(list.begin(), list.end(),
+                       [&](const Index& i) { return i.name == index.name; }))
+        list.push_back(index);
+    });
+  }
+  void CreateForeignKey(const Table& table, const ForeignKey& fk) override {
+    WithTable(table.name, [&](TableEntry& t) {
+      auto& list = t.shape.foreign_keys;
+      if (std::none_of(list.begin(), list.end(),
+                       [&](const ForeignKey& f) { return f.name == fk.name; }))
+        list.push_back(fk);
+    });
+  }
+  void SyncIdentity(const Table& table, const std::vector<IdentityNext>& next) override {
+    WithTable(table.name, [&](TableEntry& t) { t.identity = next; });
+  }
+  std::vector<IdentityNext> IdentityCounters(const Table& table) override {
+    const TableEntry* t = snapshot_ ? snapshot_->Find(table.name) : nullptr;
+    return t ? t->identity : std::vector<IdentityNext>{};
+  }
+
+  void DropTable(const TableName& name) override {
+    dir_->Update([&](Manifest& m, std::vector<std::string>& remove) {
+      for (auto it = m.tables.begin(); it != m.tables.end(); ++it) {
+        if (it->shape.name != name) continue;
+        for (const auto& u : it->units) {
+          for (const auto& c : u.chunks) remove.push_back(c.file);
+        }
+        m.tables.erase(it);
+        return;
+      }
+    });
+  }
+  void TruncateTable(const TableName& name) override {
+    WithTable(
+        name,
+        [&](TableEntry& t) {
+          t.units.clear();
+          t.default_rows = 0;
+        },
+        /*remove_chunks=*/true);
+  }
+  bool HasRows(const TableName& name) override {
+    const Manifest m = Current();
+    const TableEntry* t = m.Find(name);
+    return t && (t->rows() > 0 || t->default_rows > 0);
+  }
+  std::vector<std::pair<std::string, std::string>> OtherObjects(const std::string&) override {
+    return {};
+  }
+  std::vector<ValueScanResult> ScanValues(const Table&,
+                                          const std::vector<ValueScan>& scans) override {
+    return std::vector<ValueScanResult>(scans.size(), ValueScanResult{-1, {}});
+  }
+  int64_t CountRows(const Table& table) override {
+    const Manifest m = Current();
+    const TableEntry* t = m.Find(table.name);
+    return t ? int64_t(t->rows()) + t->default_rows : 0;
+  }
+  void InsertDefaultRows(const Table& table, int64_t rows) override {
+    WithTable(table.name, [&](TableEntry& t) { t.default_rows += rows; });
+  }
+  std::optional<bool> HasPrivilege(const TableName&, Privilege privilege) override {
+    if (privilege == Privilege::kSelect) return access(dir_->path().c_str(), R_OK) == 0;
+    return access(dir_->path().c_str(), W_OK) == 0;
+  }
+
+  std::string BeginSnapshot(Consistency) override {
+    return is_source_ ? "the files of a finished export (they do not change)" : "none";
+  }
+  std::unique_ptr<ReadSession> OpenReadSession() override {
+    auto manifest = snapshot_ ? snapshot_ : std::make_shared<const Manifest>(dir_->Copy());
+    return staging::MakeReadSession(manifest, dir_->path());
+  }
+  std::unique_ptr<WriteSession> OpenWriteSession() override {
+    if (is_source_) throw Error(ErrorCode::kUsage, info_.display + " was opened for reading");
+    return staging::MakeWriteSession(dir_);
+  }
+  std::unique_ptr<RunStore> OpenRunStore(const std::string&) override {
+    return staging::MakeFileRunStore(dir_);
+  }
+
+ private:
+  Manifest Current() const { return snapshot_ ? *snapshot_ : dir_->Copy(); }
+
+  void WithTable(const TableName& name, const std::function<void(TableEntry&)>& fn,
+                 bool remove_chunks = false) {
+    dir_->Update([&](Manifest& m, std::vector<std::string>& remove) {
+      TableEntry* t = m.Find(name);
+      if (!t) {
+        throw Error(ErrorCode::kNotFound, "the staging directory holds no such table",
+                    ErrorContext{DisplayName(name), "", "", ""});
+      }
+      if (remove_chunks) {
+        for (const auto& u : t->units) {
+          for (const auto& c : u.chunks) remove.push_back(c.file);
+        }
+      }
+      fn(*t);
+    });
+  }
+
+  std::shared_ptr<Directory> dir_;
+  bool is_source_;
+  EndpointInfo info_;
+  std::shared_ptr<const Manifest> snapshot_;
+  mutable Engine source_engine_ = Engine::kOther;
+};
+
+std::unique_ptr<Endpoint> OpenFiles(EngineTarget target) {
+  const bool is_source = target.role != EndpointRole::kDestination;
+  auto dir = std::make_shared<Directory>(target.file, !is_source);
+  return std::make_unique<FilesEndpoint>(std::move(dir), is_source, target.display);
+}
+
+}  // namespace
+
+EngineFactory FilesEngine() {
+  EngineFactory factory;
+  factory.engine = Engine::kFiles;
+  factory.product = "staging directory";
+  factory.schemes = {{"dir", "", "", true}};
+  factory.open = OpenFiles;
+  return factory;
+}
+
+}  // namespace ferry

@@ -1,0 +1,431 @@
+#include "drivers/files/manifest.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "copier/error.hpp"
+#include "copier/planner.hpp"
+#include "drivers/files/chunk_format.hpp"
+
+namespace ferry::staging {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kKindNames[] = {
+    "boolean", "integer",   "decimal",     "real",      "double", "char",
+    "varchar", "text",      "binary",      "varbinary", "blob",   "date",
+    "time",    "timestamp", "timestamptz", "uuid",      "json",   "unsupported"};
+
+std::string KindName(TypeKind kind) {
+  return kKindNames[int(kind)];
+}
+
+TypeKind KindFromName(const std::string& name, const std::string& path) {
+  for (size_t i = 0; i < std::size(kKindNames); ++i) {
+    if (name == kKindNames[i]) return TypeKind(i);
+  }
+  throw Error(ErrorCode::kIo, fmt::format("{}: unknown column type kind '{}'", path, name));
+}
+
+json TypeJson(const ColumnType& t) {
+  return {{"kind", KindName(t.kind)},
+          {"width_bits", t.width_bits},
+          {"unsigned", t.is_unsigned},
+          {"precision", t.precision},
+          {"scale", t.scale},
+          {"length", t.length},
+          {"max_bytes", t.max_bytes},
+          {"binary_json", t.binary_json},
+          {"database_specific", t.database_specific},
+          {"native", t.native},
+          {"labels", t.labels}};
+}
+
+ColumnType TypeFrom(const json& j, const std::string& path) {
+  ColumnType t;
+  t.kind = KindFromName(j.at("kind").get<std::string>(), path);
+  t.width_bits = j.at("width_bits");
+  t.is_unsigned = j.at("unsigned");
+  t.precision = j.at("precision");
+  t.scale = j.at("scale");
+  t.length = j.at("length");
+  t.max_bytes = j.at("max_bytes");
+  t.binary_json = j.at("binary_json");
+  t.database_specific = j.at("database_specific");
+  t.native = j.at("native");
+  t.labels = j.at("labels").get<std::vector<std::string>>();
+  return t;
+}
+
+json IndexJson(const Index& i) {
+  return {{"name", i.name},
+          {"columns", i.columns},
+          {"unique", i.unique},
+          {"native_definition", i.native_definition}};
+}
+
+Index IndexFrom(const json& j) {
+  return Index{j.at("name"), j.at("columns").get<std::vector<int>>(), j.at("unique"),
+               j.at("native_definition")};
+}
+
+json NameJson(const TableName& n) {
+  return {{"schema", n.schema}, {"name", n.name}};
+}
+
+TableName NameFrom(const json& j) {
+  return TableName{j.at("schema"), j.at("name")};
+}
+
+json TableJson(const Table& t) {
+  json columns = json::array();
+  for (const Column& c : t.columns) {
+    columns.push_back({{"name", c.name},
+                       {"type", TypeJson(c.type)},
+                       {"nullable", c.nullable},
+                       {"identity", c.identity},
+                       {"domain", c.domain},
+                       {"domain_check", c.domain_check}});
+  }
+  json unique = json::array(), plain = json::array(), fks = json::array();
+  for (const Index& i : t.unique_indexes) unique.push_back(IndexJson(i));
+  for (const Index& i : t.indexes) plain.push_back(IndexJson(i));
+  for (const ForeignKey& fk : t.foreign_keys) {
+    fks.push_back({{"name", fk.name},
+                   {"columns", fk.columns},
+                   {"references", NameJson(fk.references)},
+                   {"referenced_columns", fk.referenced_columns},
+                   {"on_delete", fk.on_delete},
+                   {"on_update", fk.on_update}});
+  }
+  return {{"name", NameJson(t.name)},
+          {"columns", columns},
+          {"primary_key", t.primary_key},
+          {"unique_indexes", unique},
+          {"indexes", plain},
+          {"foreign_keys", fks},
+          {"estimated_bytes", t.estimated_bytes}};
+}
+
+Table TableFrom(const json& j, const std::string& path) {
+  Table t;
+  t.name = NameFrom(j.at("name"));
+  for (const json& c : j.at("columns")) {
+    Column col;
+    col.name = c.at("name");
+    col.type = TypeFrom(c.at("type"), path);
+    col.nullable = c.at("nullable");
+    col.identity = c.at("identity");
+    col.domain = c.at("domain");
+    col.domain_check = c.at("domain_check");
+    t.columns.push_back(std::move(col));
+  }
+  t.primary_key = j.at("primary_key").get<std::vector<int>>();
+  for (const json& i : j.at("unique_indexes")) t.unique_indexes.push_back(IndexFrom(i));
+  for (const json& i : j.at("indexes")) t.indexes.push_back(IndexFrom(i));
+  for (const json& f : j.at("foreign_keys")) {
+    ForeignKey fk;
+    fk.name = f.at("name");
+    fk.columns = f.at("columns").get<std::vector<int>>();
+    fk.references = NameFrom(f.at("references"));
+    fk.referenced_columns = f.at("referenced_columns").get<std::vector<std::string>>();
+    fk.on_delete = f.at("on_delete");
+    fk.on_update = f.at("on_update");
+    t.foreign_keys.push_back(std::move(fk));
+  }
+  t.estimated_bytes = j.at("estimated_bytes");
+  return t;
+}
+
+json BoundJson(const std::optional<std::vector<std::string>>& b) {
+  return b ? json(*b) : json(nullptr);
+}
+std::optional<std::vector<std::string>> BoundFrom(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  return j.get<std::vector<std::string>>();
+}
+
+json RunJson(const RunRecord& r) {
+  return {{"id", r.id},
+          {"scope", r.scope},
+          {"command", r.command},
+          {"status", RunStatusName(r.status)},
+          {"started_at", r.started_at},
+          {"finished_at", r.finished_at},
+          {"source", r.source},
+          {"destination", r.destination},
+          {"plan_fingerprint", r.plan_fingerprint},
+          {"plan", r.plan},
+          {"host", r.host},
+          {"pid", r.pid},
+          {"summary", r.summary},
+          {"owner_token", r.owner_token}};
+}
+
+RunRecord RunFrom(const json& j) {
+  RunRecord r;
+  r.id = j.at("id");
+  r.scope = j.at("scope");
+  r.command = j.at("command");
+  r.status = ParseRunStatus(j.at("status")).value_or(RunStatus::kFailed);
+  r.started_at = j.at("started_at");
+  r.finished_at = j.at("finished_at");
+  r.source = j.at("source");
+  r.destination = j.at("destination");
+  r.plan_fingerprint = j.at("plan_fingerprint");
+  r.plan = j.at("plan");
+  r.host = j.at("host");
+  r.pid = j.at("pid");
+  r.summary = j.at("summary");
+  r.owner_token = j.at("owner_token");
+  return r;
+}
+
+json TableRecordJson(const TableRecord& t) {
+  return {{"index", t.index},
+          {"source", NameJson(t.source)},
+          {"destination", NameJson(t.destination)},
+          {"state", t.state},
+          {"created", t.created},
+          {"rows", t.rows},
+          {"bytes", t.bytes},
+          {"seconds", t.seconds},
+          {"units", t.units},
+          {"units_done", t.units_done},
+          {"attempts", t.attempts},
+          {"estimated_rows", t.estimated_rows},
+          {"error", t.error}};
+}
+
+TableRecord TableRecordFrom(const json& j) {
+  TableRecord t;
+  t.index = j.at("index");
+  t.source = NameFrom(j.at("source"));
+  t.destination = NameFrom(j.at("destination"));
+  t.state = j.at("state");
+  t.created = j.at("created");
+  t.rows = j.at("rows");
+  t.bytes = j.at("bytes");
+  t.seconds = j.at("seconds");
+  t.units = j.at("units");
+  t.units_done = j.at("units_done");
+  t.attempts = j.at("attempts");
+  t.estimated_rows = j.at("estimated_rows");
+  t.error = j.at("error");
+  return t;
+}
+
+json UnitRecordJson(const UnitRecord& u) {
+  return {{"table", u.table}, {"part", u.part},   {"state", UnitRecordStateName(u.state)},
+          {"rows", u.rows},   {"bytes", u.bytes}, {"attempts", u.attempts},
+          {"range", u.range}, {"error", u.error}};
+}
+
+UnitRecord UnitRecordFrom(const json& j) {
+  UnitRecord u;
+  u.table = j.at("table");
+  u.part = j.at("part");
+  u.state = ParseUnitRecordState(j.at("state")).value_or(UnitRecordState::kPending);
+  u.rows = j.at("rows");
+  u.bytes = j.at("bytes");
+  u.attempts = j.at("attempts");
+  u.range = j.at("range");
+  u.error = j.at("error");
+  return u;
+}
+
+json BodyJson(const Manifest& m) {
+  json tables = json::array();
+  for (const TableEntry& t : m.tables) {
+    json units = json::array();
+    for (const UnitEntry& u : t.units) {
+      json chunks = json::array();
+      for (const ChunkEntry& c : u.chunks) {
+        chunks.push_back({{"file", c.file},
+                          {"rows", c.rows},
+                          {"bytes", c.bytes},
+                          {"sha256", c.sha256},
+                          {"row_sum", fmt::format("{:016x}", c.row_sum)}});
+      }
+      units.push_back({{"part", u.part},
+                       {"parts", u.parts},
+                       {"key", u.key},
+                       {"lo", BoundJson(u.lo)},
+                       {"hi", BoundJson(u.hi)},
+                       {"null_keys", u.null_keys},
+                       {"by_location", u.by_location},
+                       {"run", u.run},
+                       {"rows", u.rows()},
+                       {"chunks", chunks}});
+    }
+    json identity = json::array();
+    for (const IdentityNext& i : t.identity)
+      identity.push_back({{"column", i.column}, {"next", i.next}});
+    tables.push_back({{"table", TableJson(t.shape)},
+                      {"row_hash_forms", t.forms},
+                      {"identity", identity},
+                      {"default_rows", t.default_rows},
+                      {"rows", t.rows()},
+                      {"units", units}});
+  }
+  json runs = json::array();
+  for (const RunRecord& r : m.runs) {
+    json rt = json::array(), ru = json::array();
+    if (auto it = m.run_tables.find(r.id); it != m.run_tables.end()) {
+      for (const TableRecord& t : it->second) rt.push_back(TableRecordJson(t));
+    }
+    if (auto it = m.run_units.find(r.id); it != m.run_units.end()) {
+      for (const UnitRecord& u : it->second) ru.push_back(UnitRecordJson(u));
+    }
+    runs.push_back({{"run", RunJson(r)}, {"tables", rt}, {"units", ru}});
+  }
+  return {{"format", "ferry-staging"},
+          {"version", kManifestVersion},
+          {"chunk_version", kChunkVersion},
+          {"status", m.status},
+          {"created_at", m.created_at},
+          {"finished_at", m.finished_at},
+          {"source", m.source},
+          {"source_engine", m.source_engine},
+          {"tables", tables},
+          {"runs", runs}};
+}
+
+std::string Checksum(const json& body) {
+  Sha256 hash;
+  hash.Update(body.dump());
+  return hash.Hex();
+}
+
+}  // namespace
+
+uint64_t UnitEntry::rows() const {
+  uint64_t n = 0;
+  for (const ChunkEntry& c : chunks) n += c.rows;
+  return n;
+}
+
+uint64_t TableEntry::rows() const {
+  uint64_t n = 0;
+  for (const UnitEntry& u : units) n += u.rows();
+  return n;
+}
+
+TableEntry* Manifest::Find(const TableName& name) {
+  for (TableEntry& t : tables) {
+    if (t.shape.name == name) return &t;
+  }
+  return nullptr;
+}
+
+const TableEntry* Manifest::Find(const TableName& name) const {
+  return const_cast<Manifest*>(this)->Find(name);
+}
+
+std::string ManifestToJson(const Manifest& manifest) {
+  json body = BodyJson(manifest);
+  body["checksum"] = Checksum(body);
+  return body.dump(1) + "\n";
+}
+
+Manifest ManifestFromJson(const std::string& text, const std::string& path, bool checked) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::kIo, fmt::format("{}: not valid JSON ({})", path, e.what()));
+  }
+  Manifest m;
+  try {
+    if (j.value("format", "") != "ferry-staging") {
+      throw Error(ErrorCode::kIo, fmt::format("{}: not a ferry staging manifest", path));
+    }
+    const int version = j.at("version");
+    if (version != kManifestVersion) {
+      throw Error(ErrorCode::kIo, fmt::format("{}: manifest version {}; this ferry reads {}", path,
+                                              version, kManifestVersion));
+    }
+    if (checked) {
+      json body = j;
+      body.erase("checksum");
+      if (j.value("checksum", "") != Checksum(body)) {
+        throw Error(ErrorCode::kIo,
+                    fmt::format("{}: the manifest was changed after ferry wrote it (its checksum "
+                                "does not match its content)",
+                                path));
+      }
+    }
+    m.status = j.at("status");
+    m.created_at = j.at("created_at");
+    m.finished_at = j.at("finished_at");
+    m.source = j.at("source");
+    m.source_engine = j.at("source_engine");
+    for (const json& t : j.at("tables")) {
+      TableEntry e;
+      e.shape = TableFrom(t.at("table"), path);
+      e.forms = t.at("row_hash_forms").get<std::vector<std::string>>();
+      for (const json& i : t.at("identity")) e.identity.push_back({i.at("column"), i.at("next")});
+      e.default_rows = t.at("default_rows");
+      for (const json& u : t.at("units")) {
+        UnitEntry unit;
+        unit.part = u.at("part");
+        unit.parts = u.at("parts");
+        unit.key = u.at("key").get<std::vector<std::string>>();
+        unit.lo = BoundFrom(u.at("lo"));
+        unit.hi = BoundFrom(u.at("hi"));
+        unit.null_keys = u.at("null_keys");
+        unit.by_location = u.at("by_location");
+        unit.run = u.at("run");
+        for (const json& c : u.at("chunks")) {
+          ChunkEntry chunk{c.at("file"), c.at("rows"), c.at("bytes"), c.at("sha256"),
+                           std::stoull(c.at("row_sum").get<std::string>(), nullptr, 16)};
+          unit.chunks.push_back(std::move(chunk));
+        }
+        e.units.push_back(std::move(unit));
+      }
+      m.tables.push_back(std::move(e));
+    }
+    for (const json& r : j.at("runs")) {
+      RunRecord run = RunFrom(r.at("run"));
+      for (const json& t : r.at("tables")) m.run_tables[run.id].push_back(TableRecordFrom(t));
+      for (const json& u : r.at("units")) m.run_units[run.id].push_back(UnitRecordFrom(u));
+      m.runs.push_back(std::move(run));
+    }
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::kIo,
+                fmt::format("{}: not a manifest this ferry reads ({})", path, e.what()));
+  }
+  return m;
+}
+
+KeyRange RangeOf(const UnitEntry& unit, const Table& table) {
+  KeyRange r;
+  for (const std::string& name : unit.key) {
+    auto c = table.FindColumn(name);
+    if (!c) {
+      throw Error(ErrorCode::kIo, fmt::format("the manifest cuts {} on column {}, which it lacks",
+                                              DisplayName(table.name), name));
+    }
+    r.key_columns.push_back(*c);
+  }
+  r.lo = unit.lo;
+  r.hi = unit.hi;
+  r.null_keys = unit.null_keys;
+  r.by_location = unit.by_location;
+  return r;
+}
+
+std::string DescribeUnit(const UnitEntry& unit) {
+  KeyRange r;
+  r.key_columns.assign(unit.key.size(), 0);
+  r.lo = unit.lo;
+  r.hi = unit.hi;
+  r.null_keys = unit.null_keys;
+  r.by_location = unit.by_location;
+  return fmt::format("unit {} of {}, {}", unit.part + 1, unit.parts, DescribeRange(r));
+}
+
+}  // namespace ferry::staging

@@ -1,0 +1,84 @@
+// A staging directory's manifest (docs/staging-format.md): what the directory holds and how to
+// check it. Written when the export starts (the tables' shapes, the plan), rewritten atomically
+// as each unit's chunks are finished, and marked complete by a last atomic rewrite when the
+// export run ends well. It also keeps the export's run state (ferry status, --resume), so a
+// unit's chunk entries and its "done" mark are one rename: both there, or neither.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "copier/catalog.hpp"
+#include "copier/run_state.hpp"
+#include "copier/schema_clone.hpp"
+#include "copier/work_unit.hpp"
+
+namespace ferry::staging {
+
+inline constexpr int kManifestVersion = 1;
+inline constexpr const char* kManifestName = "manifest.json";
+inline constexpr const char* kChunkFolder = "chunks";
+
+struct ChunkEntry {
+  std::string file;  // relative to the directory: "chunks/t0003-u0007-c000.fch"
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  std::string sha256;
+  // The sum modulo 2^64 of the rows' hashes (copier/row_hash.hpp), each column in the form
+  // TableEntry::forms names: what `ferry verify` adds up for these rows.
+  uint64_t row_sum = 0;
+};
+
+// A work unit of the export: a range of the table's key (column names, canonical text bounds),
+// as the source was cut.
+struct UnitEntry {
+  int part = 0;
+  int parts = 1;
+  std::vector<std::string> key;
+  std::optional<std::vector<std::string>> lo, hi;
+  bool null_keys = false;
+  bool by_location = false;
+  std::string run;  // the run that wrote it
+  std::vector<ChunkEntry> chunks;
+  uint64_t rows() const;
+};
+
+struct TableEntry {
+  Table shape;  // as the export created it: the source's columns and types, keys, indexes
+  std::vector<std::string> forms;  // the row hash's canonical form per column (by name)
+  std::vector<IdentityNext> identity;
+  int64_t default_rows = 0;  // a table with no column to copy: rows to make at import
+  std::vector<UnitEntry> units;
+  uint64_t rows() const;
+};
+
+struct Manifest {
+  std::string status = "exporting";  // "exporting" until the export run ends well: "complete"
+  std::string created_at;
+  std::string finished_at;
+  std::string source;         // the export's source, without secrets
+  std::string source_engine;  // EngineName of the source ("PostgreSQL")
+  std::vector<TableEntry> tables;
+  // The export's run state (copier/run_state.hpp), newest run last.
+  std::vector<RunRecord> runs;
+  std::map<std::string, std::vector<TableRecord>> run_tables;
+  std::map<std::string, std::vector<UnitRecord>> run_units;
+
+  TableEntry* Find(const TableName& name);
+  const TableEntry* Find(const TableName& name) const;
+};
+
+// The manifest as JSON text, with its own SHA-256 ("checksum") over everything else, so an edit
+// by hand is found.
+std::string ManifestToJson(const Manifest& manifest);
+// Throws Error(kIo) naming `path` when the text is not a manifest this ferry reads, and when
+// `checked` and its checksum does not match its content (edited by hand).
+Manifest ManifestFromJson(const std::string& text, const std::string& path, bool checked = true);
+
+KeyRange RangeOf(const UnitEntry& unit, const Table& table);
+std::string DescribeUnit(const UnitEntry& unit);
+
+}  // namespace ferry::staging

@@ -1,0 +1,343 @@
+#include "drivers/files/staging_dir.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "copier/error.hpp"
+#include "drivers/files/disk.hpp"
+#include "drivers/run_store.hpp"
+
+namespace ferry::staging {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A unit's "done" mark as the run store hands it to the writer's commit (RunStore::UnitDoneSql):
+// not SQL, a line this file alone reads.
+constexpr const char* kDoneMark = "ferry-staging-unit-done";
+
+struct DoneMark {
+  std::string run, token;
+  int table = 0, part = 0, attempts = 0;
+  int64_t rows = 0, bytes = 0;
+};
+
+std::string FormatMark(const DoneMark& m) {
+  return fmt::format("{} {} {} {} {} {} {} {}", kDoneMark, m.run, m.table, m.part, m.rows, m.bytes,
+                     m.attempts, m.token.empty() ? "-" : m.token);
+}
+
+std::optional<DoneMark> ParseMark(const std::string& text) {
+  std::istringstream in(text);
+  std::string word;
+  DoneMark m;
+  if (!(in >> word) || word != kDoneMark) return std::nullopt;
+  if (!(in >> m.run >> m.table >> m.part >> m.rows >> m.bytes >> m.attempts >> m.token)) {
+    return std::nullopt;
+  }
+  if (m.token == "-") m.token.clear();
+  return m;
+}
+
+}  // namespace
+
+Directory::Directory(std::string path, bool create) : path_(std::move(path)) {
+  while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
+  std::random_device random;
+  nonce_ = random();
+  std::error_code ec;
+  if (create) {
+    fs::create_directories(path_ + "/" + kChunkFolder, ec);
+    if (ec) ThrowIo("cannot create the staging directory", path_, ec.value());
+  } else if (!fs::is_directory(path_)) {
+    throw Error(ErrorCode::kNotFound, fmt::format("staging directory {} does not exist", path_));
+  }
+  if (fs::exists(ManifestPath())) {
+    manifest_ = ManifestFromJson(ReadWholeFile(ManifestPath()), ManifestPath());
+    has_manifest_ = true;
+  }
+}
+
+bool Directory::has_manifest() const {
+  std::lock_guard lock(mutex_);
+  return has_manifest_;
+}
+
+Manifest Directory::Copy() const {
+  std::lock_guard lock(mutex_);
+  return manifest_;
+}
+
+void Directory::Save() {
+  if (manifest_.created_at.empty()) manifest_.created_at = UtcTimestamp();
+  WriteFileAtomically(ManifestPath(), ManifestToJson(manifest_));
+  has_manifest_ = true;
+}
+
+void Directory::Update(
+    const std::function<void(Manifest&, std::vector<std::string>& remove)>& change) {
+  std::vector<std::string> remove;
+  {
+    std::lock_guard lock(mutex_);
+    Manifest before = manifest_;
+    try {
+      change(manifest_, remove);
+      Save();
+    } catch (...) {
+      manifest_ = std::move(before);
+      throw;
+    }
+  }
+  for (const std::string& file : remove) {
+    std::error_code ec;
+    fs::remove(path_ + "/" + file, ec);
+  }
+}
+
+std::string Directory::NewChunkPath(size_t table, int part, int chunk) {
+  std::lock_guard lock(mutex_);
+  return fmt::format("{}/{}/t{:04}-u{:05}-c{:03}-{:08x}{:04x}.fch", path_, kChunkFolder, table,
+                     part, chunk, nonce_, next_chunk_++ & 0xffff);
+}
+
+void Directory::RemoveStrays() {
+  std::set<std::string> named;
+  {
+    std::lock_guard lock(mutex_);
+    for (const TableEntry& t : manifest_.tables) {
+      for (const UnitEntry& u : t.units) {
+        for (const ChunkEntry& c : u.chunks) named.insert(c.file);
+      }
+    }
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(path_ + "/" + kChunkFolder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (IsTempName(name) || !named.count(std::string(kChunkFolder) + "/" + name)) {
+      fs::remove(entry.path(), ec);
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(path_, ec)) {
+    if (IsTempName(entry.path().filename().string())) fs::remove(entry.path(), ec);
+  }
+}
+
+void Directory::CheckFreeSpace(uint64_t needed) const {
+  const uint64_t free = FreeBytes(path_);
+  if (free < needed + kReserveBytes) {
+    throw Error(ErrorCode::kDiskFull,
+                fmt::format("the staging disk of {} has {} MiB free, less than the {} MiB ferry "
+                            "keeps in reserve; free space (or give the directory more), then run "
+                            "the same command with --resume",
+                            path_, free >> 20, (needed + kReserveBytes) >> 20));
+  }
+}
+
+void Directory::CommitUnit(const TableName& table, UnitEntry unit,
+                           const std::vector<std::string>& marks) {
+  Update([&](Manifest& m, std::vector<std::string>& remove) {
+    for (const std::string& text : marks) {
+      std::optional<DoneMark> mark = ParseMark(text);
+      if (!mark) continue;
+      unit.run = mark->run;
+      auto run = std::find_if(m.runs.begin(), m.runs.end(),
+                              [&](const RunRecord& r) { return r.id == mark->run; });
+      if (run == m.runs.end() || (!mark->token.empty() && run->owner_token != mark->token)) {
+        Diagnostic d{kRunTakenOver, 0, "run taken over"};
+        throw Error(ErrorCode::kBusy,
+                    fmt::format("ferry: run {} is no longer owned by this process (another ferry "
+                                "process resumed it); this process stops without committing more",
+                                mark->run),
+                    ErrorContext{}, {d});
+      }
+      for (UnitRecord& u : m.run_units[mark->run]) {
+        if (u.table != mark->table || u.part != mark->part) continue;
+        if (u.state == UnitRecordState::kDone) {
+          throw Error(ErrorCode::kInternal, fmt::format("unit {} of table {} is already done",
+                                                        mark->part + 1, mark->table + 1));
+        }
+        u.state = UnitRecordState::kDone;
+        u.rows = mark->rows;
+        u.bytes = mark->bytes;
+        u.attempts = mark->attempts;
+        u.error.clear();
+      }
+    }
+    TableEntry* t = m.Find(table);
+    if (!t) {
+      throw Error(ErrorCode::kNotFound,
+                  fmt::format("{} is not in the staging directory's manifest", DisplayName(table)));
+    }
+    for (auto it = t->units.begin(); it != t->units.end();) {
+      if (it->part == unit.part) {
+        for (const ChunkEntry& c : it->chunks) remove.push_back(c.file);
+        it = t->units.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    auto at = std::lower_bound(t->units.begin(), t->units.end(), unit.part,
+                               [](const UnitEntry& u, int part) { return u.part < part; });
+    t->units.insert(at, std::move(unit));
+  });
+}
+
+namespace {
+
+class FileRunStore final : public RunStore {
+ public:
+  explicit FileRunStore(std::shared_ptr<Directory> directory) : dir_(std::move(directory)) {}
+
+  void Prepare() override {}
+
+  std::unique_ptr<ScopeLock> TryLock() override {
+    auto lock = TryFileLock(dir_->path() + "/.ferry.lock");
+    if (lock) dir_->RemoveStrays();
+    return lock;
+  }
+
+  void StartRun(const RunRecord& run, const std::vector<TableRecord>& tables,
+                const std::vector<UnitRecord>& units) override {
+    {
+      std::lock_guard lock(mutex_);
+      owned_run_ = run.id;
+      token_ = run.owner_token;
+    }
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+      m.status = "exporting";
+      m.source = run.source;
+      for (const RunRecord& r : m.runs) {
+        if (r.id == run.id) return;
+      }
+      m.runs.push_back(run);
+      m.run_tables[run.id] = tables;
+      m.run_units[run.id] = units;
+    });
+  }
+
+  void ClaimRun(const RunRecord& run) override {
+    {
+      std::lock_guard lock(mutex_);
+      owned_run_ = run.id;
+      token_ = run.owner_token;
+    }
+    WithRun(run.id, [&](RunRecord& r) {
+      r.owner_token = run.owner_token;
+      r.host = run.host;
+      r.pid = run.pid;
+      r.status = RunStatus::kRunning;
+    });
+  }
+
+  void FinishRun(const std::string& run, RunStatus status, const std::string& summary) override {
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+      for (RunRecord& r : m.runs) {
+        if (r.id != run) continue;
+        r.status = status;
+        r.summary = summary;
+        r.finished_at = UtcTimestamp();
+      }
+      // The directory is complete when its newest export ended well.
+      if (!m.runs.empty() && m.runs.back().id == run) {
+        m.status = status == RunStatus::kDone ? "complete" : "exporting";
+        m.finished_at = status == RunStatus::kDone ? UtcTimestamp() : "";
+      }
+    });
+  }
+
+  void UpdateTable(const std::string& run, const TableRecord& table) override {
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+      for (TableRecord& t : m.run_tables[run]) {
+        if (t.index != table.index) continue;
+        TableRecord updated = table;
+        updated.source = t.source;
+        updated.destination = t.destination;
+        t = std::move(updated);
+      }
+    });
+  }
+
+  void FailUnit(const std::string& run, int table, int part, int attempts,
+                const std::string& error) override {
+    WithUnits(run, [&](UnitRecord& u) {
+      if (u.table != table || u.part != part) return;
+      u.state = UnitRecordState::kFailed;
+      u.attempts = attempts;
+      u.error = error;
+    });
+  }
+
+  void ResetUnits(const std::string& run, int table) override {
+    WithUnits(run, [&](UnitRecord& u) {
+      if (u.table == table) u.state = UnitRecordState::kPending;
+    });
+  }
+
+  std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part, int64_t rows,
+                                       int64_t bytes, int attempts) override {
+    std::lock_guard lock(mutex_);
+    return {FormatMark({run, run == owned_run_ ? token_ : "", table, part, attempts, rows, bytes})};
+  }
+
+  bool UnitCommitted(const std::string& run, int table, int part) override {
+    for (const UnitRecord& u : Units(run)) {
+      if (u.table == table && u.part == part) return u.state == UnitRecordState::kDone;
+    }
+    return false;
+  }
+
+  int EndSessionsOf(const std::string&, int64_t) override { return 0; }
+
+  std::vector<RunRecord> Runs() override {
+    std::vector<RunRecord> runs = dir_->Copy().runs;
+    std::reverse(runs.begin(), runs.end());
+    return runs;
+  }
+  std::vector<TableRecord> Tables(const std::string& run) override {
+    Manifest m = dir_->Copy();
+    return m.run_tables[run];
+  }
+  std::vector<UnitRecord> Units(const std::string& run) override {
+    Manifest m = dir_->Copy();
+    return m.run_units[run];
+  }
+  void DeleteRun(const std::string& run) override {
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+      std::erase_if(m.runs, [&](const RunRecord& r) { return r.id == run; });
+      m.run_tables.erase(run);
+      m.run_units.erase(run);
+    });
+  }
+
+ private:
+  void WithRun(const std::string& run, const std::function<void(RunRecord&)>& fn) {
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+      for (RunRecord& r : m.runs) {
+        if (r.id == run) fn(r);
+      }
+    });
+  }
+  void WithUnits(const std::string& run, const std::function<void(UnitRecord&)>& fn) {
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+      for (UnitRecord& u : m.run_units[run]) fn(u);
+    });
+  }
+
+  std::shared_ptr<Directory> dir_;
+  std::mutex mutex_;
+  std::string owned_run_, token_;
+};
+
+}  // namespace
+
+std::unique_ptr<RunStore> MakeFileRunStore(std::shared_ptr<Directory> directory) {
+  return std::make_unique<FileRunStore>(std::move(directory));
+}
+
+}  // namespace ferry::staging
