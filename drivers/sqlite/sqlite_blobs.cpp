@@ -22,6 +22,18 @@ bool IsRowidTable(Session& session, const TableName& table) {
   return query.Step() == SQLITE_ROW && sqlite3_column_int(query.get(), 0) == 0;
 }
 
+std::optional<size_t> CellBytes(Session& session, const TableName& table, const std::string& column,
+                                sqlite3_int64 rowid) {
+  sqlite3_blob* blob = nullptr;
+  std::optional<size_t> size;
+  if (sqlite3_blob_open(session.get(), SchemaOf(table).c_str(), table.name.c_str(), column.c_str(),
+                        rowid, 0, &blob) == SQLITE_OK) {
+    size = size_t(sqlite3_blob_bytes(blob));
+  }
+  sqlite3_blob_close(blob);
+  return size;
+}
+
 std::shared_ptr<const LongValue> ReadBlob(Session& session, const TableName& table,
                                           const std::string& column, sqlite3_int64 rowid) {
   sqlite3_blob* blob = nullptr;

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "copier/batch.hpp"
@@ -17,8 +18,13 @@ namespace ferry::sqlite {
 // Whether `table` has rowids (not WITHOUT ROWID), so blob I/O can reach its values.
 bool IsRowidTable(Session& session, const TableName& table);
 
-// The blob in `column` of the row `rowid`, copied into a spill file in pieces; nullptr when the
-// value is NULL or not a blob.
+// The bytes of the text or blob in `column` of the row `rowid` (text as the database stores it:
+// UTF-8 in a UTF-8 database), measured without reading them; nothing for other values.
+std::optional<size_t> CellBytes(Session& session, const TableName& table, const std::string& column,
+                                sqlite3_int64 rowid);
+
+// The blob (or text, see CellBytes) in `column` of the row `rowid`, copied into a spill file in
+// pieces; nullptr when the value is NULL or neither.
 std::shared_ptr<const LongValue> ReadBlob(Session& session, const TableName& table,
                                           const std::string& column, sqlite3_int64 rowid);
 

@@ -1,28 +1,25 @@
-// Native SQLite reader and writer. SQLite stores any value in any column, so the reader looks
-// at each value's storage class and accepts it only where it means exactly what the declared
-// type says; the writer binds values in the forms ferry documents (ISO text for dates and
-// times, text for wide decimals and UUIDs) inside one transaction per work unit.
+// Native SQLite endpoint and writer (the reader is sqlite_reader.cpp). The writer binds values in
+// the forms ferry documents (ISO text for dates and times, text for wide decimals and UUIDs)
+// inside one transaction per work unit.
 #include "drivers/sqlite/sqlite_endpoint.hpp"
 #include "drivers/sqlite/sqlite_dialect.hpp"
-
-#include <fmt/format.h>
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
-#include "copier/secrets.hpp"
 #include "copier/values.hpp"
 #include "drivers/long_values.hpp"
 #include "drivers/odbc/odbc_endpoint.hpp"
 #include "drivers/run_store.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
 #include "drivers/sqlite/sqlite_blobs.hpp"
+#include "drivers/sqlite/sqlite_reader.hpp"
 #include "drivers/sqlite/sqlite_schema.hpp"
 #include "drivers/sqlite/sqlite_session.hpp"
 
@@ -32,268 +29,6 @@ namespace {
 
 using sqlite::Session;
 using sqlite::Statement;
-
-const char* StorageClassName(int type) {
-  switch (type) {
-    case SQLITE_INTEGER:
-      return "an integer";
-    case SQLITE_FLOAT:
-      return "a real";
-    case SQLITE_TEXT:
-      return "text";
-    case SQLITE_BLOB:
-      return "a blob";
-  }
-  return "NULL";
-}
-
-// Reads one non-NULL value into `out`; returns "" or why it does not fit the column's storage.
-std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
-  const int type = sqlite3_column_type(stmt, c);
-  auto text = [&] {
-    return std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
-                            size_t(sqlite3_column_bytes(stmt, c)));
-  };
-  auto blob = [&] {
-    return std::string_view(static_cast<const char*>(sqlite3_column_blob(stmt, c)),
-                            size_t(sqlite3_column_bytes(stmt, c)));
-  };
-  auto unreadable = [&](std::string_view what) {
-    // The value only with --show-values (copier/secrets.hpp); its size otherwise.
-    std::string shown = ShowValues() ? fmt::format("'{}'", what.substr(0, 64))
-                                     : fmt::format("of {} bytes", what.size());
-    return fmt::format("{} {} cannot be read as this column's type", StorageClassName(type), shown);
-  };
-  switch (out.storage()) {
-    case Storage::kInt64:
-    case Storage::kUInt64:
-    case Storage::kBool:
-      if (type == SQLITE_INTEGER) {
-        int64_t v = sqlite3_column_int64(stmt, c);
-        if (out.storage() == Storage::kBool && v != 0 && v != 1) {
-          return fmt::format("{} in a boolean column is neither 0 nor 1", v);
-        }
-        out.AppendInt(v);
-        return "";
-      }
-      if (type == SQLITE_FLOAT) {
-        double d = sqlite3_column_double(stmt, c);
-        std::string shown = FormatDouble(d);
-        return ParseValue(shown, out) ? "" : unreadable(shown);
-      }
-      return ParseValue(text(), out) ? "" : unreadable(text());
-    case Storage::kFloat64:
-      if (type == SQLITE_FLOAT) {
-        out.AppendFloat(sqlite3_column_double(stmt, c));
-        return "";
-      }
-      if (type == SQLITE_INTEGER) {
-        int64_t v = sqlite3_column_int64(stmt, c);
-        if (int64_t(double(v)) != v) return fmt::format("integer {} has no exact double", v);
-        out.AppendFloat(double(v));
-        return "";
-      }
-      return ParseValue(text(), out) ? "" : unreadable(text());
-    case Storage::kDecimal:
-      if (type == SQLITE_INTEGER) {
-        out.AppendBytes(std::to_string(sqlite3_column_int64(stmt, c)));
-        return "";
-      }
-      if (type == SQLITE_FLOAT) {
-        // A NUMERIC column holds its decimals as reals; the shortest text that reads back as
-        // the same real is the decimal that was stored (15 digits survive).
-        double d = sqlite3_column_double(stmt, c);
-        if (!std::isfinite(d)) return unreadable(FormatDouble(d));
-        out.AppendBytes(*CanonicalDecimal(FormatDouble(d)));
-        return "";
-      }
-      return ParseValue(text(), out) ? "" : unreadable(text());
-    case Storage::kText:
-      if (type == SQLITE_BLOB) {
-        out.AppendBytes(blob());
-      } else if (type == SQLITE_FLOAT) {
-        out.AppendBytes(FormatDouble(sqlite3_column_double(stmt, c)));
-      } else {
-        out.AppendBytes(text());
-      }
-      return "";
-    case Storage::kBytes:
-      out.AppendBytes(type == SQLITE_BLOB ? blob() : text());
-      return "";
-    case Storage::kUuid:
-      if (type == SQLITE_BLOB && sqlite3_column_bytes(stmt, c) == 16) {
-        out.AppendBytes(blob());
-        return "";
-      }
-      return ParseValue(text(), out) ? "" : unreadable(text());
-    case Storage::kDate:
-    case Storage::kTime:
-    case Storage::kTimestamp:
-      if (type != SQLITE_TEXT) {
-        return fmt::format("{} is stored as {}, not as ISO-8601 text",
-                           type == SQLITE_FLOAT ? FormatDouble(sqlite3_column_double(stmt, c))
-                                                : std::string(text()),
-                           StorageClassName(type));
-      }
-      return ParseValue(text(), out) ? "" : unreadable(text());
-  }
-  return "unsupported storage";
-}
-
-class SqliteRowReader final : public RowReader {
- public:
-  SqliteRowReader(Session& session, const Dialect& dialect, const ReadRequest& request)
-      : session_(session),
-        table_(*request.table),
-        columns_(request.columns),
-        limits_(request.limits) {
-    for (int column : columns_) storages_.push_back(StorageOf(table_.columns[size_t(column)].type));
-    std::string sql = dialect.SelectSql(table_, columns_, request.unit.range);
-    try {
-      const bool blobs =
-          std::find(storages_.begin(), storages_.end(), Storage::kBytes) != storages_.end();
-      if (blobs && sqlite::IsRowidTable(session_, table_.name))
-        sql = LongValueSql(dialect, request.unit.range);
-      statement_.emplace(session_, sql);
-    } catch (Error& e) {
-      e.WithTable(DisplayName(table_.name));
-      throw;
-    }
-    key_positions_ = KeyPositions(table_, columns_);
-  }
-
-  bool Next(Batch& batch) override {
-    batch.Reset(storages_);
-    if (done_ && long_rows_.empty()) return false;
-    while (batch.num_rows() < limits_.max_rows && batch.ByteSize() < limits_.max_bytes) {
-      int rc = SQLITE_DONE;
-      try {
-        if (!done_) rc = statement_->Step();
-      } catch (Error& e) {
-        e.WithTable(DisplayName(table_.name));
-        throw;
-      }
-      if (rc == SQLITE_DONE) {
-        done_ = true;
-        // The rows the statement left out for their long values come now.
-        if (long_rows_.empty()) break;
-        ReadLongRow(long_rows_.back(), batch);
-        long_rows_.pop_back();
-        continue;
-      }
-      sqlite3_stmt* stmt = statement_->get();
-      if (!long_columns_.empty() &&
-          sqlite3_column_type(stmt, int(storages_.size())) != SQLITE_NULL) {
-        long_rows_.push_back(sqlite3_column_int64(stmt, int(storages_.size())));
-        continue;
-      }
-      ReadRow(stmt, batch);
-    }
-    return batch.num_rows() > 0;
-  }
-
-  std::string Method() const override { return "SQLite statement"; }
-
- private:
-  void ReadRow(sqlite3_stmt* stmt, Batch& batch) {
-    const int columns = int(storages_.size());
-    std::string reason;
-    int bad_column = -1;
-    for (int c = 0; c < columns; ++c) {
-      ColumnVector& out = batch.column(size_t(c));
-      if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
-        out.AppendNull();
-        continue;
-      }
-      if ((out.storage() == Storage::kText || out.storage() == Storage::kBytes) &&
-          size_t(sqlite3_column_bytes(stmt, c)) > long_threshold_) {
-        // SQLite has read it whole already; the copy goes to a spill file, not the batch.
-        auto value = std::make_shared<SpillFile>();
-        value->Append(
-            sqlite3_column_type(stmt, c) == SQLITE_BLOB
-                ? std::string_view(static_cast<const char*>(sqlite3_column_blob(stmt, c)),
-                                   size_t(sqlite3_column_bytes(stmt, c)))
-                : std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
-                                   size_t(sqlite3_column_bytes(stmt, c))));
-        out.AppendLong(std::move(value));
-        continue;
-      }
-      std::string why = ReadValue(stmt, c, out);
-      if (!why.empty()) {
-        out.AppendNull();
-        if (reason.empty()) {
-          reason = std::move(why);
-          bad_column = c;
-        }
-      }
-    }
-    if (!reason.empty()) {
-      ErrorContext context;
-      context.table = DisplayName(table_.name);
-      context.column = table_.columns[size_t(columns_[size_t(bad_column)])].name;
-      context.key = RenderKey(batch, key_positions_, KeyNames(table_, columns_, key_positions_),
-                              batch.num_rows() - 1);
-      throw Error(ErrorCode::kData, "cannot read value: " + reason, std::move(context));
-    }
-  }
-
-  // Blobs over the long-value threshold are left out (stepping over them would read them whole
-  // into memory; typeof() and length() of a blob read only its header), with a last column giving
-  // their row's rowid. Long text is read whole: SQLite 3.40 cannot measure text without reading it.
-  std::string LongValueSql(const Dialect& dialect, const KeyRange& range) {
-    const size_t threshold = LongValueThreshold(limits_.max_bytes);
-    std::string select, test;
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      const std::string name = dialect.Quote(table_.columns[size_t(columns_[i])].name);
-      if (!select.empty()) select += ", ";
-      if (storages_[i] == Storage::kBytes) {
-        const std::string t =
-            fmt::format("(typeof({0}) = 'blob' AND length({0}) > {1})", name, threshold);
-        select += fmt::format("CASE WHEN {} THEN NULL ELSE {} END", t, name);
-        test += (test.empty() ? "" : " OR ") + t;
-        long_columns_.push_back(i);
-      } else {
-        select += name;
-      }
-    }
-    from_ = " FROM " + dialect.RowsOf(table_);
-    row_sql_ = "SELECT " + select + from_ + " WHERE rowid = ?";
-    if (!test.empty()) select += ", CASE WHEN " + test + " THEN rowid END";
-    const std::string where = dialect.RangePredicate(table_, range);
-    return "SELECT " + select + from_ + (where.empty() ? "" : " " + where);
-  }
-
-  void ReadLongRow(sqlite3_int64 rowid, Batch& batch) {
-    Statement row(session_, row_sql_);
-    sqlite3_bind_int64(row.get(), 1, rowid);
-    if (row.Step() != SQLITE_ROW) {
-      throw Error(ErrorCode::kDriver, "a row with a long value changed while the table was read",
-                  ErrorContext{DisplayName(table_.name), "", "", ""});
-    }
-    ReadRow(row.get(), batch);
-    for (size_t i : long_columns_) {
-      if (!batch.column(i).IsNull(batch.num_rows() - 1)) continue;
-      // A NULL (or not a blob) cannot be opened: the value is what the row query gave.
-      if (auto value = sqlite::ReadBlob(session_, table_.name,
-                                        table_.columns[size_t(columns_[i])].name, rowid)) {
-        batch.column(i).SetLastLong(std::move(value));
-      }
-    }
-  }
-
-  Session& session_;
-  const Table& table_;
-  std::vector<int> columns_;
-  BatchLimits limits_;
-  std::vector<Storage> storages_;
-  std::vector<int> key_positions_;
-  std::optional<Statement> statement_;
-  bool done_ = false;
-  size_t long_threshold_ = LongValueThreshold(limits_.max_bytes);
-  std::vector<size_t> long_columns_;      // batch positions of blob columns
-  std::vector<sqlite3_int64> long_rows_;  // rowids of rows left out for their long values
-  std::string from_, row_sql_;
-};
 
 class SqliteRowWriter final : public RowWriter {
  public:
@@ -322,88 +57,29 @@ class SqliteRowWriter final : public RowWriter {
   }
 
   void Write(const Batch& batch) override {
-    if (batch.has_long() && !LongBlobsOnly(batch)) {
-      // Long text (SQLite has no way to make room for text it is given in pieces): whole.
-      Write(WithLongValuesInMemory(batch));
-      return;
-    }
     sqlite3_stmt* stmt = statement_->get();
-    char text[64];
     std::vector<size_t> long_columns;
+    const bool has_long = batch.has_long();
     for (size_t r = 0; r < batch.num_rows(); ++r) {
+      if (has_long) PlanLongValues(batch, r);
       long_columns.clear();
       for (size_t i = 0; i < columns_.size(); ++i) {
         const ColumnVector& in = batch.column(i);
-        const int p = int(i + 1);
-        int rc = SQLITE_OK;
+        int rc;
         if (in.IsNull(r)) {
-          rc = sqlite3_bind_null(stmt, p);
+          rc = sqlite3_bind_null(stmt, int(i + 1));
+        } else if (in.has_long() && in.Long(r)) {
+          rc = BindLong(*in.Long(r), in.storage(), i);
+          if (streams_[i]) long_columns.push_back(i);
         } else {
-          switch (in.storage()) {
-            case Storage::kBool:
-            case Storage::kInt64:
-              rc = sqlite3_bind_int64(stmt, p, in.Int(r));
-              break;
-            case Storage::kUInt64: {
-              std::string v = std::to_string(in.UInt(r));
-              rc = sqlite3_bind_text(stmt, p, v.data(), int(v.size()), SQLITE_TRANSIENT);
-              break;
-            }
-            case Storage::kFloat64:
-              rc = sqlite3_bind_double(stmt, p, in.Float(r));
-              break;
-            // A null pointer would bind NULL, and an empty value's pointer may be null.
-            case Storage::kDecimal:
-            case Storage::kText: {
-              std::string_view v = in.Bytes(r);
-              rc = sqlite3_bind_text(stmt, p, v.empty() ? "" : v.data(), int(v.size()),
-                                     SQLITE_STATIC);
-              break;
-            }
-            case Storage::kBytes: {
-              std::string_view v = in.Bytes(r);
-              if (in.has_long() && in.Long(r) && StreamsBlobs()) {
-                // Room for the value, written in pieces once the row has its rowid.
-                rc = sqlite3_bind_zeroblob64(stmt, p, in.Long(r)->size());
-                long_columns.push_back(i);
-                break;
-              }
-              rc = sqlite3_bind_blob(stmt, p, v.empty() ? "" : v.data(), int(v.size()),
-                                     SQLITE_STATIC);
-              break;
-            }
-            case Storage::kDate: {
-              size_t n = FormatDateTo(int32_t(in.Int(r)), text);
-              rc = sqlite3_bind_text(stmt, p, text, int(n), SQLITE_TRANSIENT);
-              break;
-            }
-            case Storage::kTime: {
-              size_t n = FormatTimeTo(in.Int(r), text);
-              rc = sqlite3_bind_text(stmt, p, text, int(n), SQLITE_TRANSIENT);
-              break;
-            }
-            case Storage::kTimestamp: {
-              size_t n = FormatTimestampTo(in.Int(r), text);
-              if (with_zone_[i]) {
-                std::memcpy(text + n, "+00:00", 6);
-                n += 6;
-              }
-              rc = sqlite3_bind_text(stmt, p, text, int(n), SQLITE_TRANSIENT);
-              break;
-            }
-            case Storage::kUuid: {
-              size_t n =
-                  FormatUuidTo(reinterpret_cast<const unsigned char*>(in.Bytes(r).data()), text);
-              rc = sqlite3_bind_text(stmt, p, text, int(n), SQLITE_TRANSIENT);
-              break;
-            }
-          }
+          rc = Bind(in, r, i);
         }
         if (rc != SQLITE_OK) Fail(batch, r, rc, "sqlite3_bind");
       }
       int rc = sqlite3_step(stmt);
       if (rc != SQLITE_DONE) Fail(batch, r, rc, "sqlite3_step");
       sqlite3_reset(stmt);
+      held_.clear();
       if (!long_columns.empty()) WriteLongValues(batch, r, long_columns);
     }
   }
@@ -425,13 +101,94 @@ class SqliteRowWriter final : public RowWriter {
   }
 
  private:
-  // Whether the batch's long values are all blobs this writer can write in pieces.
-  bool LongBlobsOnly(const Batch& batch) {
-    for (size_t i = 0; i < batch.num_columns(); ++i) {
-      const ColumnVector& c = batch.column(i);
-      if (c.has_long() && (c.storage() != Storage::kBytes || !StreamsBlobs())) return false;
+  // Binds the non-NULL, not long value of row `r` of `in` to parameter i + 1.
+  int Bind(const ColumnVector& in, size_t r, size_t i) {
+    sqlite3_stmt* stmt = statement_->get();
+    const int p = int(i + 1);
+    char text[64];
+    switch (in.storage()) {
+      case Storage::kBool:
+      case Storage::kInt64:
+        return sqlite3_bind_int64(stmt, p, in.Int(r));
+      case Storage::kUInt64: {
+        std::string v = std::to_string(in.UInt(r));
+        return sqlite3_bind_text(stmt, p, v.data(), int(v.size()), SQLITE_TRANSIENT);
+      }
+      case Storage::kFloat64:
+        return sqlite3_bind_double(stmt, p, in.Float(r));
+      // A null pointer would bind NULL, and an empty value's pointer may be null.
+      case Storage::kDecimal:
+      case Storage::kText: {
+        std::string_view v = in.Bytes(r);
+        return sqlite3_bind_text(stmt, p, v.empty() ? "" : v.data(), int(v.size()), SQLITE_STATIC);
+      }
+      case Storage::kBytes: {
+        std::string_view v = in.Bytes(r);
+        return sqlite3_bind_blob(stmt, p, v.empty() ? "" : v.data(), int(v.size()), SQLITE_STATIC);
+      }
+      case Storage::kDate:
+        return sqlite3_bind_text(stmt, p, text, int(FormatDateTo(int32_t(in.Int(r)), text)),
+                                 SQLITE_TRANSIENT);
+      case Storage::kTime:
+        return sqlite3_bind_text(stmt, p, text, int(FormatTimeTo(in.Int(r), text)),
+                                 SQLITE_TRANSIENT);
+      case Storage::kTimestamp: {
+        size_t n = FormatTimestampTo(in.Int(r), text);
+        if (with_zone_[i]) {
+          std::memcpy(text + n, "+00:00", 6);
+          n += 6;
+        }
+        return sqlite3_bind_text(stmt, p, text, int(n), SQLITE_TRANSIENT);
+      }
+      case Storage::kUuid: {
+        size_t n = FormatUuidTo(reinterpret_cast<const unsigned char*>(in.Bytes(r).data()), text);
+        return sqlite3_bind_text(stmt, p, text, int(n), SQLITE_TRANSIENT);
+      }
     }
-    return true;
+    return SQLITE_MISUSE;
+  }
+
+  // A long value: a zeroblob of its size, filled in pieces once the row has its rowid, where
+  // PlanLongValues found it can be; otherwise the value itself, read into memory for this row.
+  int BindLong(const LongValue& value, Storage storage, size_t i) {
+    sqlite3_stmt* stmt = statement_->get();
+    const int p = int(i + 1);
+    if (streams_[i]) return sqlite3_bind_zeroblob64(stmt, p, value.size());
+    std::string& whole = held_.emplace_back(value.size(), '\0');
+    value.Read(0, whole.data(), whole.size());
+    return storage == Storage::kBytes
+               ? sqlite3_bind_blob64(stmt, p, whole.data(), whole.size(), SQLITE_STATIC)
+               : sqlite3_bind_text64(stmt, p, whole.data(), whole.size(), SQLITE_STATIC,
+                                     SQLITE_UTF8);
+  }
+
+  // Which long values of row `r` go in as zeroblobs (streams_). SQLite builds the record it
+  // inserts whole in memory, except for zero bytes at its end: a zeroblob stays unmade only when
+  // every field after it in the table's column order holds no bytes (NULL, empty, or another such
+  // zeroblob). Text cannot go in that way at all (a zeroblob is a blob, and making it text
+  // rewrites the record), nor can values whose row has no rowid to open it by.
+  void PlanLongValues(const Batch& batch, size_t r) {
+    streams_.assign(columns_.size(), 0);
+    if (!StreamsBlobs()) return;
+    if (record_order_.empty()) {
+      // Written positions from the table's last column back; a column not written (a default,
+      // a generated column) may hold bytes, so nothing before it streams.
+      std::vector<int> position(table_.columns.size(), -1);
+      for (size_t i = 0; i < columns_.size(); ++i) position[size_t(columns_[i])] = int(i);
+      for (size_t c = table_.columns.size(); c-- > 0;) record_order_.push_back(position[c]);
+    }
+    for (int i : record_order_) {
+      if (i < 0) return;
+      const ColumnVector& in = batch.column(size_t(i));
+      if (in.IsNull(r)) continue;
+      if (in.has_long() && in.Long(r)) {
+        if (in.storage() != Storage::kBytes) return;
+        streams_[size_t(i)] = 1;
+        continue;
+      }
+      const bool bytes = in.storage() == Storage::kText || in.storage() == Storage::kBytes;
+      if (!bytes || !in.Bytes(r).empty()) return;
+    }
   }
 
   // Incremental blob I/O needs the inserted row's rowid: a plain insert into a rowid table.
@@ -469,6 +226,9 @@ class SqliteRowWriter final : public RowWriter {
   std::optional<Statement> statement_;
   bool in_transaction_ = false;
   std::optional<bool> streams_blobs_;
+  std::vector<int> record_order_;  // see PlanLongValues
+  std::vector<char> streams_;      // per written column, for the row being written
+  std::deque<std::string> held_;   // long values of the row being written that do not stream
 };
 
 class SqliteReadSession final : public ReadSession {
@@ -476,7 +236,7 @@ class SqliteReadSession final : public ReadSession {
   SqliteReadSession(std::unique_ptr<SqlSession> session, const Dialect& dialect)
       : session_(std::move(session)), dialect_(dialect) {}
   std::unique_ptr<RowReader> Read(const ReadRequest& request) override {
-    return std::make_unique<SqliteRowReader>(static_cast<Session&>(*session_), dialect_, request);
+    return sqlite::MakeReader(static_cast<Session&>(*session_), dialect_, request);
   }
 
  private:
