@@ -212,10 +212,12 @@ class SqlChangeTracker final : public ChangeTracker {
     return PurgeFloor(h.upto, h.gaps);
   }
 
+  // From the start: the log numbers from its generation on (Enable); a purge stops on an entry
+  // no writer holds any more, so the numbers up to it are settled.
   LogHorizon Horizon(const Table& table, int64_t after) override {
-    return ReadLogHorizon(*open_(), *engine_, Log(table),
-                          after > 0 ? after + 1 : Generation(table).generation,  // Enable
-                          kLockWaitSeconds);
+    const TrackGeneration g = after > 0 ? TrackGeneration{} : Generation(table);
+    const int64_t first = after > 0 ? after + 1 : std::max(g.generation, g.purged_below + 1);
+    return ReadLogHorizon(*open_(), *engine_, Log(table), first, kLockWaitSeconds);
   }
 
   std::vector<std::string> OpenWriters(const std::vector<std::string>& writers) override {
