@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "copier/catalog.hpp"
+#include "copier/log_gaps.hpp"
 
 namespace ferry {
 
@@ -76,6 +77,17 @@ class ChangeTracker {
   // entry at or below it appear (a writer still in flight took a lower number than one already
   // committed). Waits briefly for such writers.
   virtual int64_t StableSequence(const Table& table) = 0;
+  // How far a sync that applied up to `after` may read now without waiting for writers in
+  // flight, and the gaps above `after` it leaves pending (copier/log_gaps.hpp). Where the engine
+  // waits for writers instead (or cannot see other sessions' transactions): StableSequence, no
+  // gaps.
+  virtual LogHorizon Horizon(const Table& table, int64_t /*after*/) {
+    return {StableSequence(table), {}};
+  }
+  // Which of `writers` (LogGap::writers) are still open.
+  virtual std::vector<std::string> OpenWriters(const std::vector<std::string>& /*writers*/) {
+    return {};
+  }
   // Entries after `after` up to `upto`, in sequence order, at most `limit` of them and no more
   // than about `max_key_bytes` of key text (at least one entry), which bounds the statements
   // that name the keys again.

@@ -134,9 +134,19 @@ class Syncer {
     }
     const std::vector<int> key = copy.source.RowKey();
     const std::vector<int> dest_key = DestinationKey(copy, key);
-    LogConsumer me = JoinLog(copy, tracker, state);
+    std::vector<LogGap> gaps;  // pending below `applied`
+    LogConsumer me = JoinLog(copy, tracker, state, gaps);
     int64_t applied = me.applied;
-    const int64_t upto = tracker.StableSequence(copy.source);
+    if (!gaps.empty()) gaps = Refill(prepared, tracker, state, me.generation, applied, gaps, out);
+    // The log is read as far as it goes, without waiting for writers in flight: numbers they
+    // took below its end are new gaps, recorded with the position of the batch that passes them.
+    const LogHorizon horizon = tracker.Horizon(copy.source, applied);
+    const int64_t upto = horizon.upto;
+    auto pending_at = [&](int64_t sequence) {
+      std::vector<LogGap> all = gaps;
+      for (LogGap& g : GapsUpTo(horizon.gaps, sequence)) all.push_back(std::move(g));
+      return all;
+    };
     out.position = std::to_string(applied);
     int failures = 0;
     while (applied < upto) {
@@ -168,8 +178,10 @@ class Syncer {
           }
           Fill(job, prepared, std::move(read), std::move(remove),
                state.SetSql(copy.destination.name,
-                            {"tracked", FormatPosition(me.generation, batch.last_sequence), "",
-                             ShapeText(*prepared.plan)}));
+                            {"tracked",
+                             FormatPosition(me.generation, batch.last_sequence,
+                                            pending_at(batch.last_sequence)),
+                             "", ShapeText(*prepared.plan)}));
           return true;
         };
       }
@@ -200,7 +212,7 @@ class Syncer {
         // below what every registered destination applied. A purge that fails (a read-only
         // server) loses nothing: the entries stay below the applied sequence.
         try {
-          me.applied = applied;
+          me.applied = PurgeFloor(applied, pending_at(applied));
           tracker.Purge(copy.source, me);
         } catch (const Error& e) {
           out.warning = "the change log was not purged: " + std::string(e.what());
@@ -226,7 +238,9 @@ class Syncer {
   // (me.applied): its own position in this generation; else where a copy registered it with the
   // log (ferry run on a tracked source, or a refusal that then waits for a copy); else, for a
   // table never synced, the log's start. Refuses the table (Refuse) where the log has a gap for it.
-  LogConsumer JoinLog(const TableCopyPlan& copy, ChangeTracker& tracker, SyncStateStore& state) {
+  // `gaps`: the gaps its position keeps pending.
+  LogConsumer JoinLog(const TableCopyPlan& copy, ChangeTracker& tracker, SyncStateStore& state,
+                      std::vector<LogGap>& gaps) {
     const TrackGeneration generation = tracker.Generation(copy.source);
     LogConsumer me = consumer_;
     me.destination += " " + DisplayName(copy.destination.name);
@@ -237,6 +251,7 @@ class Syncer {
     int64_t applied = 0;
     if (recorded && at->mode == "tracked" && position.generation == generation.generation) {
       applied = position.applied;
+      gaps = position.gaps;
     } else if (std::optional<LogConsumer> registered =
                    tracker.Registration(copy.source, consumer_.id);
                registered &&
@@ -259,9 +274,12 @@ class Syncer {
                  : "tracking was disabled and enabled again since this destination last synced: "
                    "the changes made while it was off are in no change log");
     }
+    // Registered (or still registered) at what it applied, below its first pending gap, unless
+    // the log lost entries it needs.
+    me.applied = PurgeFloor(applied, gaps);
+    const bool joined = tracker.Join(copy.source, me);
     me.applied = applied;
-    // Registered (or still registered) at what it applied, unless the log lost entries it needs.
-    if (!tracker.Join(copy.source, me)) {
+    if (!joined) {
       const TrackGeneration now = tracker.Generation(copy.source);
       Refuse(tracker, state, copy, me,
              now.generation != generation.generation
@@ -289,6 +307,69 @@ class Syncer {
         ErrorCode::kResyncNeeded,
         fmt::format("changes are missing for this destination: {}; {}", why, CopyAgainAdvice(copy)),
         ErrorContext{DisplayName(copy.source.name), "", "", ""});
+  }
+
+  // Pending gaps read again (copier/log_gaps.hpp): the entries that appeared in them are applied
+  // in units of their own, the last of which records what is left of the gaps; returns that.
+  std::vector<LogGap> Refill(const PreparedTable& prepared, ChangeTracker& tracker,
+                             SyncStateStore& state, int64_t generation, int64_t applied,
+                             const std::vector<LogGap>& gaps, TableSync& out) {
+    const TableCopyPlan& copy = prepared.copy;
+    // Asked before the re-read: a writer seen ended here had committed (its entries are read
+    // below) or rolled back before it.
+    const std::vector<std::string> open = tracker.OpenWriters(GapWriters(gaps));
+    std::vector<ChangeBatch> batches;
+    std::vector<bool> complete;
+    for (const LogGap& g : gaps) {
+      int64_t entries = 0;
+      for (int64_t from = g.first - 1; from < g.last;) {
+        ChangeBatch b = tracker.Changes(copy.source, from, g.last, options_.keys_per_batch,
+                                        options_.key_bytes_per_batch);
+        if (b.entries == 0) break;
+        from = b.last_sequence;
+        entries += b.entries;
+        batches.push_back(std::move(b));
+      }
+      complete.push_back(entries == g.last - g.first + 1);
+    }
+    std::vector<LogGap> left = ResolveGaps(gaps, open, complete);
+    auto position = [&](const std::vector<LogGap>& pending) {
+      return SyncPosition{"tracked", FormatPosition(generation, applied, pending), "",
+                          ShapeText(*prepared.plan)};
+    };
+    if (batches.empty()) {
+      if (FormatGaps(left) != FormatGaps(gaps)) state.Set(copy.destination.name, position(left));
+      return left;
+    }
+    const std::vector<int> key = copy.source.RowKey();
+    const std::vector<int> dest_key = DestinationKey(copy, key);
+    std::vector<AppliedBatch> counts(batches.size());
+    std::vector<UnitJob> jobs(batches.size());
+    for (size_t i = 0; i < batches.size(); ++i) {
+      KeyRange read;
+      std::optional<KeyRange> remove;
+      Collapse(batches[i], key, dest_key, read, remove, counts[i]);
+      // Until the last unit commits, the gaps stay as they were: an entry applied twice changes
+      // nothing.
+      Fill(jobs[i], prepared, std::move(read), std::move(remove),
+           state.SetSql(copy.destination.name, position(i + 1 == batches.size() ? left : gaps)));
+    }
+    EngineOptions ordered = engine_;
+    ordered.ordered = true;
+    const std::vector<UnitResult> results =
+        RunPipeline(source_, destination_, ordered, jobs, 1, [](const PipelineProgress&) {});
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].state != UnitState::kDone) {
+        if (results[i].error) throw *results[i].error;
+        throw Error(ErrorCode::kInterrupted, "stopped while applying entries of the log's gaps");
+      }
+      out.inserted += counts[i].inserted;
+      out.updated += counts[i].updated;
+      out.deleted += counts[i].deleted;
+      out.log_entries += batches[i].entries;
+      ++out.batches;
+    }
+    return left;
   }
 
   // A log batch collapsed to its keys: every changed key's row is read again as it is now (a

@@ -39,6 +39,9 @@ TrackedPosition ParsePosition(const std::string& text) {
     } else {
       p.generation = std::stoll(text.substr(0, slash));
       p.applied = std::stoll(text.substr(slash + 1));
+      if (const size_t gaps = text.find(" gaps "); gaps != std::string::npos) {
+        p.gaps = ParseGaps(text.substr(gaps + 6));
+      }
     }
   } catch (const std::exception&) {
     return TrackedPosition{};
@@ -46,8 +49,9 @@ TrackedPosition ParsePosition(const std::string& text) {
   return p;
 }
 
-std::string FormatPosition(int64_t generation, int64_t applied) {
-  return fmt::format("{}/{}", generation, applied);
+std::string FormatPosition(int64_t generation, int64_t applied, const std::vector<LogGap>& gaps) {
+  if (gaps.empty()) return fmt::format("{}/{}", generation, applied);
+  return fmt::format("{}/{} gaps {}", generation, applied, FormatGaps(gaps));
 }
 
 std::string CopyAgainAdvice(const TableCopyPlan& copy) {

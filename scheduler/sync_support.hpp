@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "copier/endpoint.hpp"
+#include "copier/log_gaps.hpp"
 #include "copier/plan.hpp"
 #include "copier/run_state.hpp"
 #include "copier/table_plan.hpp"
@@ -36,15 +38,18 @@ LockedRunState LockRunState(Endpoint& destination);
 // What a sync reports when another run or sync holds the run state: busy, nothing done.
 SyncReport BusyReport();
 
-// A tracked position: "<generation>/<applied sequence>". A position an older ferry wrote has no
-// generation (0), which matches no tracking.
+// A tracked position: "<generation>/<applied sequence>", then " gaps <FormatGaps>" while gaps
+// below the applied sequence are pending (copier/log_gaps.hpp). A position an older ferry wrote
+// has no generation (0), which matches no tracking; nor does one whose gaps cannot be read.
 struct TrackedPosition {
   int64_t generation = 0;
   int64_t applied = 0;
+  std::vector<LogGap> gaps;
 };
 
 TrackedPosition ParsePosition(const std::string& text);
-std::string FormatPosition(int64_t generation, int64_t applied);
+std::string FormatPosition(int64_t generation, int64_t applied,
+                           const std::vector<LogGap>& gaps = {});
 
 // How to copy a table again so that sync continues from there.
 std::string CopyAgainAdvice(const TableCopyPlan& copy);

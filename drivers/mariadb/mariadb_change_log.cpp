@@ -63,6 +63,32 @@ class MariaDbChangeLog final : public ChangeLogEngine {
     return {fmt::format("SET SESSION lock_wait_timeout = {}", seconds)};
   }
 
+  // A log entry's number is taken when the trigger writes it (AUTO_INCREMENT, handed out at
+  // once in any innodb_autoinc_lock_mode) and seen when its transaction commits, so numbers are
+  // seen out of order. The transactions that may hold one: those that wrote, or run a statement
+  // now (one between taking a number and writing its row). Each is named by its connection and
+  // start: the trx_id InnoDB shows is 0 until a transaction first writes, and changes then.
+  // Needs the PROCESS privilege; without it, nullopt.
+  std::optional<std::vector<std::string>> OpenTransactions(SqlSession& s) const override {
+    std::vector<SqlSession::Row> rows;
+    try {
+      rows = s.Query(
+          "SELECT CONCAT(trx_mysql_thread_id, '.', UNIX_TIMESTAMP(trx_started)) FROM "
+          "information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID() AND "
+          "(trx_rows_modified > 0 OR trx_tables_in_use > 0)");
+    } catch (const Error& e) {
+      if (IsTransient(e)) throw;
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& row : rows) {
+      if (row[0]) out.push_back(*row[0]);
+    }
+    return out;
+  }
+
+  // Only where OpenTransactions cannot see the transactions (no PROCESS privilege): the log is
+  // read once writers in flight are done, behind a table lock.
   int64_t StableSequence(SqlSession& s, const ChangeLog& log, const std::string& max_sql,
                          int lock_wait_seconds) const override {
     // LOCK TABLES ... READ waits for the metadata locks writers hold until they commit. While

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <map>
 #include <random>
 
 #include "copier/error.hpp"
+#include "copier/run_state.hpp"
 
 namespace ferry {
 
@@ -43,7 +43,9 @@ int64_t ToInt(const std::optional<std::string>& v) {
   return v && !v->empty() ? std::stoll(*v) : 0;
 }
 
-std::string Now();
+std::string Now() {
+  return UtcTimestamp();
+}
 
 // Beside the change logs, in each schema with tracked tables: one row per tracked table (its
 // generation and how far its log was purged), and one per destination consuming a table's log.
@@ -160,13 +162,14 @@ class SqlChangeTracker final : public ChangeTracker {
       std::optional<TrackGeneration> g = ReadGeneration(table, true);
       if (!g || g->generation != consumer.generation) return 0;
       for (std::string& s : ConsumerSql(table, consumer)) session_->Execute(s);
-      const int64_t below =
+      const int64_t floor =
           ToInt(session_
                     ->Query(fmt::format("SELECT min(applied) FROM {} WHERE table_name = {} AND "
                                         "generation = {}",
                                         dialect_.QualifiedName(ConsumersName(table.name)),
                                         dialect_.TextLiteral(table.name.name), g->generation))
                     .at(0)[0]);
+      const int64_t below = PurgeBound(*session_, Log(table), std::max(floor, g->purged_below));
       if (below <= g->purged_below) return g->purged_below;
       session_->Execute(fmt::format("DELETE FROM {} WHERE {} < {}", L(table), Q(kSeq), below));
       session_->Execute(fmt::format("UPDATE {} SET purged_below = {} WHERE table_name = {}",
@@ -203,10 +206,22 @@ class SqlChangeTracker final : public ChangeTracker {
     });
   }
 
+  // Below the log's first pending gap, counted from its start: every entry up to it is there.
   int64_t StableSequence(const Table& table) override {
-    std::unique_ptr<SqlSession> s = open_();
-    const std::string max = fmt::format("SELECT max({}) FROM {}", Q(kSeq), L(table));
-    return engine_->StableSequence(*s, Log(table), max, kLockWaitSeconds);
+    const LogHorizon h = Horizon(table, 0);
+    return PurgeFloor(h.upto, h.gaps);
+  }
+
+  // From the start: the log numbers from its generation on (Enable); a purge stops on an entry
+  // no writer holds any more, so the numbers up to it are settled.
+  LogHorizon Horizon(const Table& table, int64_t after) override {
+    const TrackGeneration g = after > 0 ? TrackGeneration{} : Generation(table);
+    const int64_t first = after > 0 ? after + 1 : std::max(g.generation, g.purged_below + 1);
+    return ReadLogHorizon(*open_(), *engine_, Log(table), first, kLockWaitSeconds);
+  }
+
+  std::vector<std::string> OpenWriters(const std::vector<std::string>& writers) override {
+    return StillOpen(*open_(), *engine_, writers);
   }
 
   ChangeBatch Changes(const Table& table, int64_t after, int64_t upto, size_t limit,
@@ -481,15 +496,6 @@ class SqlChangeTracker final : public ChangeTracker {
   std::unique_ptr<SqlSession> session_;
 };
 
-std::string Now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
 class SqlSyncState final : public SyncStateStore {
  public:
   SqlSyncState(std::unique_ptr<SqlSession> session, const Dialect& dialect, std::string schema,
@@ -665,10 +671,6 @@ std::string LogInsertSql(const Dialect& dialect, const ChangeLog& log, const std
     values += fmt::format(", {}.{}", row, n);
   }
   return fmt::format("INSERT INTO {} ({}) VALUES ({})", target, names, values);
-}
-
-std::unique_ptr<ChangeLogEngine> Dialect::ChangeLog() const {
-  return nullptr;
 }
 
 TableName ChangeLogName(const TableName& table) {

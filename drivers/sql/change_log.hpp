@@ -55,11 +55,31 @@ class ChangeLogEngine {
   // largest number) read once writers in flight are done.
   virtual int64_t StableSequence(SqlSession& session, const ChangeLog& log,
                                  const std::string& max_sql, int lock_wait_seconds) const = 0;
+  // Engines whose log reads need not wait for writers (log numbers taken at write time, and
+  // other sessions' transactions visible): the transactions open now, each named so that a later
+  // call names it the same while it lasts. nullopt: StableSequence waits for writers instead.
+  virtual std::optional<std::vector<std::string>> OpenTransactions(SqlSession& /*session*/) const {
+    return std::nullopt;
+  }
   // A query true when the database refuses writes (nullopt: the engine cannot tell), and the
   // fence that makes it refuse them, returning the statement that undoes it.
   virtual std::optional<std::string> RefusesWritesSql() const { return std::nullopt; }
   virtual std::string Fence(SqlSession& session) const = 0;
 };
+
+// How far a sync may read `log` now without waiting for its writers, `first` being the first
+// number the log can hold above what the sync applied (ChangeTracker::Horizon); engines without
+// OpenTransactions wait for writers (StableSequence) and leave no gaps.
+LogHorizon ReadLogHorizon(SqlSession& session, const ChangeLogEngine& engine, const ChangeLog& log,
+                          int64_t first, int lock_wait_seconds);
+// Which of `writers` are still open (all of them where the engine cannot tell).
+std::vector<std::string> StillOpen(SqlSession& session, const ChangeLogEngine& engine,
+                                   const std::vector<std::string>& writers);
+
+// Where a purge down to `floor` (what every consumer applied) stops: the last entry at or below
+// it, so the DELETE's scan ends on a committed entry, not on one a writer still holds (the first
+// of a pending gap), which it would wait for.
+int64_t PurgeBound(SqlSession& session, const ChangeLog& log, int64_t floor);
 
 // `open_session` gives a new connection for work that needs its own transaction (taking a lock,
 // installing triggers atomically). Throws Error(kUsage) for engines without triggers.
