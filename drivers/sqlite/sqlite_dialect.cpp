@@ -333,6 +333,20 @@ class SqliteDialect final : public Dialect {
   std::string SampleFrom(const Table& table, const std::vector<int>& key,
                          double fraction) const override {
     int64_t one_in = fraction >= 1 ? 1 : int64_t(1 / std::max(fraction, 1e-9));
+    if (key.size() == 1) {
+      // One key column: a walk from each n-th key to the next, n - 1 rows skipped by OFFSET
+      // without being computed. The window below takes 3.1 s of CPU (and a temporary file) for
+      // lineitem's 6M keys, this 0.1 s, for the same keys.
+      const std::string k = Quote(table.columns[size_t(key[0])].name);
+      const std::string from = QualifiedName(table.name);
+      return fmt::format(
+          "FROM (WITH RECURSIVE ferry_walk(ferry_key) AS (SELECT (SELECT {0} FROM {1} WHERE {0} "
+          "IS NOT NULL ORDER BY {0} LIMIT 1 OFFSET {2}) UNION ALL SELECT (SELECT {0} FROM {1} "
+          "WHERE {0} > ferry_walk.ferry_key ORDER BY {0} LIMIT 1 OFFSET {2}) FROM ferry_walk "
+          "WHERE ferry_walk.ferry_key IS NOT NULL) SELECT ferry_key AS {0} FROM ferry_walk "
+          "WHERE ferry_key IS NOT NULL) AS ferry_sample",
+          k, from, one_in - 1);
+    }
     std::string order;
     for (int k : key) order += (order.empty() ? "" : ", ") + Quote(table.columns[size_t(k)].name);
     // Only the key columns go through the window: `SELECT *` carried every column of every
