@@ -12,6 +12,7 @@
 #include "drivers/sql/change_log.hpp"
 #include "drivers/sql/dialect.hpp"
 #include "drivers/sqlite/sqlite_dialect.hpp"
+#include "drivers/sqlite/sqlite_sample.hpp"
 
 namespace ferry {
 
@@ -329,18 +330,12 @@ class SqliteDialect final : public Dialect {
   }
 
  protected:
-  // Every n-th key in key order: exact quantiles, and SQLite reads a key index fast.
   std::string SampleFrom(const Table& table, const std::vector<int>& key,
                          double fraction) const override {
-    int64_t one_in = fraction >= 1 ? 1 : int64_t(1 / std::max(fraction, 1e-9));
-    std::string order;
-    for (int k : key) order += (order.empty() ? "" : ", ") + Quote(table.columns[size_t(k)].name);
-    // Only the key columns go through the window: `SELECT *` carried every column of every
-    // row through it (12 s of CPU for 6M lineitem rows, against 1 s for the keys alone).
-    return fmt::format(
-        "FROM (SELECT {0}, row_number() OVER (ORDER BY {0}) AS ferry_row FROM {1}) AS "
-        "ferry_sample WHERE ferry_row % {2} = 0",
-        order, QualifiedName(table.name), one_in);
+    std::vector<std::string> keys;
+    for (int k : key) keys.push_back(Quote(table.columns[size_t(k)].name));
+    return SqliteSampleFrom(keys, QualifiedName(table.name),
+                            fraction >= 1 ? 1 : int64_t(1 / std::max(fraction, 1e-9)));
   }
   std::string SampleExpression(const Column& column) const override {
     if (StorageOf(column.type) == Storage::kBytes) return "lower(hex(" + Quote(column.name) + "))";
