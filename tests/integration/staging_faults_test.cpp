@@ -14,6 +14,7 @@
 #include "tests/support/test_database.hpp"
 #include "tools/exit_codes.hpp"
 
+using namespace ferry;
 using namespace ferry::test;
 namespace fs = std::filesystem;
 
@@ -31,9 +32,10 @@ void FillSource(TestDatabase& db, int rows, int bytes) {
           "), 'row ' || x FROM c");
 }
 
-FerryResult Export(TestDatabase& source, const std::string& dir, const std::string& more = "") {
-  return RunFerry("run -q --partitions 4 --source " + ShellQuote(source.Url()) + " --dest " +
-                  ShellQuote("dir:" + dir) + more);
+FerryResult Export(TestDatabase& source, const std::string& dir, const std::string& more = "",
+                   int partitions = 4) {
+  return RunFerry("run -q --partitions " + std::to_string(partitions) + " --source " +
+                  ShellQuote(source.Url()) + " --dest " + ShellQuote("dir:" + dir) + more);
 }
 
 std::vector<std::string> Chunks(const std::string& dir) {
@@ -207,12 +209,12 @@ TEST_CASE(
     for (int i = 0; i < 24; ++i) out.write(mb.data(), std::streamsize(mb.size()));
   }
   const std::string dir = mount_point + "/stage";
-  FerryResult full = Export(source, dir, " --partitions 8 --writers 1");
+  FerryResult full = Export(source, dir, " --writers 1", 8);
   INFO(full.output);
   REQUIRE(full.exit_code == kExitDiskFull);
   CHECK(Has(full, "staging disk"));
   fs::remove(ballast);
-  FerryResult resumed = Export(source, dir, " --partitions 8 --writers 1 --resume");
+  FerryResult resumed = Export(source, dir, " --writers 1 --resume", 8);
   INFO(resumed.output);
   REQUIRE(resumed.exit_code == 0);
   FerryResult check = VerifyFiles(dir);
