@@ -213,10 +213,18 @@ TEST_CASE(
   INFO(full.output);
   REQUIRE(full.exit_code == kExitDiskFull);
   CHECK(Has(full, "staging disk"));
+  // The units that fitted are kept for the resume, not written again.
+  std::vector<std::string> kept;
+  for (const std::string& c : Chunks(dir)) {
+    if (c.find(".tmp-") == std::string::npos) kept.push_back(c);
+  }
+  CHECK_FALSE(kept.empty());
   fs::remove(ballast);
   FerryResult resumed = Export(source, dir, " --writers 1 --resume", 8);
   INFO(resumed.output);
   REQUIRE(resumed.exit_code == 0);
+  const std::vector<std::string> after = Chunks(dir);
+  for (const std::string& c : kept) CHECK(std::count(after.begin(), after.end(), c) == 1);
   FerryResult check = VerifyFiles(dir);
   INFO(check.output);
   CHECK(check.exit_code == 0);
