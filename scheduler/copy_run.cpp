@@ -413,7 +413,10 @@ void CopyRun::FoldUnitResults() {
     if (r.state == UnitState::kDone) {
       t.rows += r.rows;
       t.bytes += r.bytes;
-    } else if (r.state == UnitState::kFailed && r.Interrupted()) {
+    } else if (r.state == UnitState::kFailed &&
+               (r.Interrupted() || (r.error && r.error->code() == ErrorCode::kDiskFull))) {
+      // A full staging disk stops the table as a signal does: its committed units are kept for
+      // --resume once there is room (dropping them would throw away what fitted).
       if (t.state != TableState::kFailed && t.state != TableState::kInterrupted) {
         t.state = TableState::kInterrupted;
         t.error = r.error;

@@ -406,6 +406,13 @@ void AddVerifyOptions(std::vector<OptionSpec>& t) {
                .choices = {HashPathName(HashPath::kAuto), HashPathName(HashPath::kServer),
                            HashPathName(HashPath::kClient)},
                .commands = {C::kVerify}});
+  t.push_back({.names = "--files",
+               .value = "DIR",
+               .help = "Check a staging directory against its manifest with no database: every "
+                       "chunk file present, of its size and SHA-256, decoding to its rows and "
+                       "row-hash sums; the manifest unedited (--source and --dest are not used)",
+               .env = "FERRY_VERIFY_FILES",
+               .commands = {C::kVerify}});
 }
 
 // What sync, track and reset take besides.

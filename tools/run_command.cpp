@@ -102,6 +102,16 @@ int Run(const RunFlags& flags) {
   }
   if (!flags.profile.empty()) WriteProfile(report, flags.profile);
   if (!flags.quiet) console.PrintSummary(report);
+  // A full staging disk has an exit code of its own: free space, then --resume.
+  for (const TableOutcome& t : report.tables) {
+    if (t.error && t.error->code() == ErrorCode::kDiskFull) {
+      fmt::print(stderr,
+                 "ferry: run {} stopped: the staging disk is full; free space, then `ferry run "
+                 "--resume` continues it (committed units are kept)\n",
+                 run.run.id);
+      return kExitDiskFull;
+    }
+  }
   if (run.run.status == RunStatus::kInterrupted) {
     fmt::print(stderr,
                "ferry: run {} was interrupted; `ferry run --resume` continues it (committed "
@@ -110,10 +120,6 @@ int Run(const RunFlags& flags) {
     return kExitInterrupted;
   }
   if (!flags.quiet) fmt::print("run {}: {}\n", run.run.id, RunStatusName(run.run.status));
-  // A full staging disk has an exit code of its own: free space, then --resume.
-  for (const TableOutcome& t : report.tables) {
-    if (t.error && t.error->code() == ErrorCode::kDiskFull) return kExitDiskFull;
-  }
   return report.failed() > 0 ? kExitTablesFailed : kExitOk;
 }
 

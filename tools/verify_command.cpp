@@ -14,6 +14,7 @@
 #include "copier/plan.hpp"
 #include "copier/secrets.hpp"
 #include "drivers/connection_string.hpp"
+#include "drivers/files/files_check.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/stop.hpp"
@@ -39,7 +40,28 @@ struct VerifyFlags {
   int64_t leaf_rows = VerifyOptions{}.leaf_rows;
   std::string hash = HashPathName(VerifyOptions{}.hash);
   bool quiet = false;
+  std::string files;
 };
+
+// `ferry verify --files DIR`: the directory against its manifest, every problem on a line of its
+// own naming the file, the table and the unit.
+int VerifyFiles(const VerifyFlags& flags) {
+  std::string folder = flags.files;
+  if (folder.rfind("dir:", 0) == 0) folder = folder.substr(4);
+  const staging::DirectoryCheck check = staging::CheckDirectory(folder);
+  for (const staging::FileProblem& p : check.problems) {
+    std::string where = p.file;
+    if (!p.table.empty()) where += ": " + p.table;
+    if (!p.unit.empty()) where += ", " + p.unit;
+    fmt::print("{}: {}\n", where, p.what);
+  }
+  fmt::print("verify --files {}: {} tables, {} chunks, {} rows, {} bytes; {}\n", folder,
+             check.tables, check.chunks, Grouped(int64_t(check.rows)),
+             Grouped(int64_t(check.bytes)),
+             check.problems.empty() ? "every file matches the manifest"
+                                    : fmt::format("{} problems", check.problems.size()));
+  return check.problems.empty() ? kExitOk : kExitTablesFailed;
+}
 
 std::string Counts(const DifferenceCounts& c) {
   return fmt::format("{} missing, {} extra, {} different", Grouped(c.missing), Grouped(c.extra),
@@ -195,6 +217,7 @@ void PrintJson(const VerifyReport& report, const Endpoint& source, const Endpoin
 }
 
 int Verify(const VerifyFlags& flags) {
+  if (!flags.files.empty()) return VerifyFiles(flags);
   InstallStopHandlers(OnStop::kGraceful);
   const CommonOptions& c = flags.common;
   std::optional<Plan> plan;
@@ -280,6 +303,7 @@ CommandAction AddVerifyCommand(CLI::App& app) {
   options->Add("--leaf-rows", flags->leaf_rows);
   options->Add("--hash", flags->hash);
   options->Add("--quiet", flags->quiet);
+  options->Add("--files", flags->files);
   options->Finish();
   return [verify, flags, options]() -> int {
     if (!*verify) return -1;

@@ -15,7 +15,7 @@ namespace ferry::staging {
 namespace {
 
 // Free space is asked again after this many bytes written.
-constexpr uint64_t kSpaceCheckBytes = uint64_t(64) << 20;
+constexpr uint64_t kSpaceCheckBytes = uint64_t(8) << 20;
 
 // A prepared batch's wire bytes: the block, then the rows' hash sum (8 bytes, little-endian).
 void PrepareBlock(const RowHasher& hasher, const Batch& batch, std::string& out) {

@@ -132,10 +132,11 @@ void Directory::CheckFreeSpace(uint64_t needed) const {
   const uint64_t free = FreeBytes(path_);
   if (free < needed + kReserveBytes) {
     throw Error(ErrorCode::kDiskFull,
-                fmt::format("the staging disk of {} has {} MiB free, less than the {} MiB ferry "
-                            "keeps in reserve; free space (or give the directory more), then run "
-                            "the same command with --resume",
-                            path_, free >> 20, (needed + kReserveBytes) >> 20));
+                fmt::format("the staging disk of {} is full: {:.1f} MiB free, the next block "
+                            "needs {:.1f} MiB and ferry keeps {} MiB in reserve; free space (or "
+                            "give the directory more), then run the same command with --resume",
+                            path_, double(free) / (1 << 20), double(needed) / (1 << 20),
+                            kReserveBytes >> 20));
   }
 }
 

@@ -17,7 +17,7 @@ namespace ferry::staging {
 
 // Bytes kept free on the staging disk: a chunk is refused before the disk is this full, so
 // the manifest (rewritten at every commit) always has room.
-inline constexpr uint64_t kReserveBytes = uint64_t(64) << 20;
+inline constexpr uint64_t kReserveBytes = uint64_t(16) << 20;
 
 class Directory {
  public:

@@ -68,3 +68,57 @@ STAGE_PAIR(Db::kMariaDB, Db::kSQLite, "mariadb", "sqlite")
 STAGE_PAIR(Db::kSQLite, Db::kPostgres, "sqlite", "postgresql")
 STAGE_PAIR(Db::kSQLite, Db::kMariaDB, "sqlite", "mariadb")
 STAGE_PAIR(Db::kSQLite, Db::kSQLite, "sqlite", "sqlite")
+
+TEST_CASE(
+    "a PostgreSQL table cut into key ranges and a keyless one cut into heap pages are "
+    "imported in the units they were exported in",
+    "[staging][postgresql]") {
+  TempDir temp;
+  TestDatabase source(Db::kPostgres, "stage_units_src");
+  TestDatabase dest(Db::kPostgres, "stage_units_dst");
+  source.Exec(
+      "CREATE TABLE keyed (id int PRIMARY KEY, v text);\n"
+      "INSERT INTO keyed SELECT g, md5(g::text) FROM generate_series(1, 30000) g;\n"
+      "CREATE TABLE heap (a int, b text);\n"
+      "INSERT INTO heap SELECT g % 100, repeat('x', g % 50) FROM generate_series(1, 30000) g;\n"
+      "ANALYZE");
+  const std::string dir = Dir(temp);
+  FerryResult exported = Ferry("run --partitions 4", source.Url(), dir);
+  INFO(exported.output);
+  REQUIRE(exported.exit_code == 0);
+  FerryResult import = Ferry("run --partitions 2", dir, dest.Url());
+  INFO(import.output);
+  REQUIRE(import.exit_code == 0);
+  // The import's --partitions does not matter: the directory's units are read whole.
+  CHECK(import.output.find("4/4 units") != std::string::npos);
+  FerryResult verify = Ferry("verify", source.Url(), dest.Url());
+  INFO(verify.output);
+  CHECK(verify.exit_code == 0);
+  FerryResult against_files = Ferry("verify", dir, dest.Url());
+  INFO(against_files.output);
+  CHECK(against_files.exit_code == 0);
+}
+
+TEST_CASE("an import killed after a unit's commit resumes like a run and ends exact",
+          "[staging][faults]") {
+  TempDir temp;
+  TestDatabase source(Db::kMariaDB, "stage_imp_kill_src");
+  TestDatabase dest(Db::kPostgres, "stage_imp_kill_dst");
+  source.Exec(
+      "CREATE TABLE t (id int PRIMARY KEY, v varchar(40));\n"
+      "INSERT INTO t SELECT seq, md5(seq) FROM seq_1_to_20000");
+  const std::string dir = Dir(temp);
+  REQUIRE(Ferry("run -q --partitions 4", source.Url(), dir).exit_code == 0);
+  setenv("FERRY_TEST_CRASH", "after-commit:2", 1);
+  FerryResult crashed = Ferry("run -q --writers 1", dir, dest.Url());
+  unsetenv("FERRY_TEST_CRASH");
+  INFO(crashed.output);
+  REQUIRE(crashed.exit_code == 86);
+  FerryResult resumed = Ferry("run --resume --writers 1", dir, dest.Url());
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(dest.QueryValue("SELECT count(*) FROM t") == "20000");
+  FerryResult verify = Ferry("verify", source.Url(), dest.Url());
+  INFO(verify.output);
+  CHECK(verify.exit_code == 0);
+}

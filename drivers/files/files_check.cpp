@@ -1,0 +1,123 @@
+#include "drivers/files/files_check.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <set>
+
+#include "copier/error.hpp"
+#include "copier/row_hash.hpp"
+#include "drivers/files/chunk_format.hpp"
+#include "drivers/files/disk.hpp"
+#include "drivers/files/files_io.hpp"
+#include "drivers/files/manifest.hpp"
+
+namespace ferry::staging {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// One chunk against its entry: present, size, SHA-256, then its decoded rows and row sum.
+void CheckChunk(const std::string& folder, const TableEntry& table, const UnitEntry& unit,
+                const ChunkEntry& chunk, const RowHasher& hasher, DirectoryCheck& out) {
+  FileProblem p{chunk.file, DisplayName(table.shape.name), DescribeUnit(unit), ""};
+  auto report = [&](std::string what) {
+    p.what = std::move(what);
+    out.problems.push_back(p);
+  };
+  const std::string path = folder + "/" + chunk.file;
+  if (!fs::exists(path)) return report("missing: the manifest lists it, the directory lacks it");
+  uint64_t size = 0;
+  const std::string sha = FileSha256(path, &size);
+  out.bytes += size;
+  if (size != chunk.bytes) {
+    report(fmt::format("{} bytes, the manifest says {} ({})", size, chunk.bytes,
+                       size < chunk.bytes ? "truncated" : "grown"));
+  } else if (sha != chunk.sha256) {
+    report(fmt::format("its SHA-256 is {}, the manifest says {}: the file is damaged", sha,
+                       chunk.sha256));
+  }
+  try {
+    ChunkReader reader(path, StoragesOf(table.shape));
+    Batch batch;
+    RangeDigest digest;
+    while (reader.Next(batch)) digest.Merge(DigestRows(hasher, batch, 0, batch.num_rows()));
+    if (uint64_t(digest.rows) != chunk.rows) {
+      report(fmt::format("holds {} rows, the manifest says {}", digest.rows, chunk.rows));
+    } else if (digest.sum != chunk.row_sum) {
+      report(fmt::format("its rows hash to {:016x}, the manifest says {:016x}", digest.sum,
+                         chunk.row_sum));
+    } else {
+      out.rows += chunk.rows;
+    }
+  } catch (const Error& e) {
+    // Found already by size or hash: the decoding error says only where.
+    if (size == chunk.bytes && sha == chunk.sha256) report(e.what());
+  }
+}
+
+void CheckUnits(const TableEntry& t, DirectoryCheck& out) {
+  if (t.units.empty()) return;
+  const int parts = t.units.front().parts;
+  std::set<int> present;
+  for (const UnitEntry& u : t.units) present.insert(u.part);
+  for (int part = 0; part < parts; ++part) {
+    if (!present.count(part)) {
+      out.problems.push_back({std::string(kManifestName), DisplayName(t.shape.name),
+                              fmt::format("unit {} of {}", part + 1, parts),
+                              "no chunk holds this unit: it was not exported"});
+    }
+  }
+}
+
+}  // namespace
+
+DirectoryCheck CheckDirectory(const std::string& folder) {
+  const std::string manifest_path = folder + "/" + kManifestName;
+  if (!fs::exists(manifest_path)) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("{} holds no {}: not a staging directory", folder, kManifestName));
+  }
+  DirectoryCheck out;
+  const std::string text = ReadWholeFile(manifest_path);
+  Manifest m;
+  try {
+    m = ManifestFromJson(text, manifest_path);
+  } catch (const Error& e) {
+    out.problems.push_back({kManifestName, "", "", e.what()});
+    m = ManifestFromJson(text, manifest_path, /*checked=*/false);
+  }
+  out.status = m.status;
+  if (m.status != "complete") {
+    out.problems.push_back({kManifestName, "", "",
+                            fmt::format("the export is not finished (status '{}'); `ferry run "
+                                        "--resume` with the same source and directory ends it",
+                                        m.status)});
+  }
+  std::set<std::string> named;
+  for (const TableEntry& t : m.tables) {
+    ++out.tables;
+    const RowHasher hasher(FormsFromNames(t.forms, DisplayName(t.shape.name)));
+    CheckUnits(t, out);
+    for (const UnitEntry& u : t.units) {
+      for (const ChunkEntry& c : u.chunks) {
+        ++out.chunks;
+        named.insert(c.file);
+        CheckChunk(folder, t, u, c, hasher, out);
+      }
+    }
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder + "/" + kChunkFolder, ec)) {
+    const std::string file = std::string(kChunkFolder) + "/" + entry.path().filename().string();
+    if (named.count(file)) continue;
+    out.problems.push_back({file, "", "",
+                            IsTempName(file) ? "a chunk being written (or left by a stopped "
+                                               "export): not part of the export"
+                                             : "not in the manifest"});
+  }
+  return out;
+}
+
+}  // namespace ferry::staging

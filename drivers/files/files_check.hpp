@@ -1,0 +1,31 @@
+// `ferry verify --files DIR`: a staging directory checked against its manifest with no database,
+// like a shipping bill of materials: every chunk file present, of its recorded size and SHA-256,
+// decoding to its recorded rows and row-hash sum; the manifest unedited and every unit there.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ferry::staging {
+
+struct FileProblem {
+  std::string file;   // relative to the directory ("chunks/...", "manifest.json")
+  std::string table;  // "" when the problem is not one table's
+  std::string unit;   // "unit 3 of 8, [(10), (20))", or ""
+  std::string what;
+};
+
+struct DirectoryCheck {
+  std::string status;  // the manifest's
+  int tables = 0;
+  int chunks = 0;
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  std::vector<FileProblem> problems;
+};
+
+// Throws Error(kNotFound) when `folder` holds no manifest; every other finding is a problem.
+DirectoryCheck CheckDirectory(const std::string& folder);
+
+}  // namespace ferry::staging
