@@ -147,6 +147,8 @@ enum class ValueRule {
   kBytesLongerThan,  // text or bytes longer than `limit` bytes
   kYearOutside,      // a date or timestamp outside the years `limit`..`limit2` (or infinite)
   kZeroDate,         // MariaDB's zero dates: a zero year, month or day
+  kNegativeZero,     // a float -0 (MariaDB and SQLite store 0)
+  kInvalidUtf8,      // text whose bytes are not valid UTF-8 (SQLite stores any bytes as text)
 };
 struct ValueScan {
   int column = 0;  // index into the table's columns
@@ -357,6 +359,14 @@ class Endpoint {
   // what a copy to another engine does not carry, for ferry check to list.
   virtual std::vector<std::pair<std::string, std::string>> OtherObjects(
       const std::string& schema) = 0;
+  // The DEFINER accounts of a schema's views, routines, triggers and events, as (object,
+  // "user@host") pairs ("view sakila.customer_list"); none where the engine has no definers.
+  virtual std::vector<std::pair<std::string, std::string>> Definers(const std::string& /*schema*/) {
+    return {};
+  }
+  // Whether an account ("user@host", as Definers gives it) exists here; nullopt where this end
+  // cannot tell (no such accounts, or no right to read them).
+  virtual std::optional<bool> HasAccount(const std::string& /*account*/) { return std::nullopt; }
   // Counts, for each scan, the table's rows whose value breaks its rule, in one pass over the
   // table on the server (results in the order of `scans`).
   virtual std::vector<ValueScanResult> ScanValues(const Table& table,

@@ -22,6 +22,9 @@ struct SchemaObject {
   TableName table;   // the table it belongs to, where it belongs to one (name "" otherwise)
   std::string sql;   // one or more statements
   int wave = 0;      // after the data: objects of one wave are independent of each other
+  // A foreign key's referenced table, as the source names it ("" for other objects): a key to a
+  // table outside the copy's scope is left out of the clone (SchemaClone::Prepare).
+  TableName references;
 };
 
 struct SchemaDump {
@@ -38,6 +41,10 @@ struct SchemaRequest {
   // to them.
   std::vector<TableName> excluded;
   bool routines = true;  // functions, procedures, triggers and events
+  // MariaDB: views, routines, triggers and events keep the source's DEFINER account; otherwise
+  // they are created with DEFINER = CURRENT_USER (the destination's connecting user), as an
+  // account of the source's often does not exist at the destination.
+  bool keep_definers = false;
 };
 
 // A sequence's state, as the engine keeps it: the next value nextval() gives is `last_value`

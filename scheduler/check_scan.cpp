@@ -42,12 +42,18 @@ void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
       if (from.limits.float_infinity && !to.limits.float_infinity) {
         add(ValueRule::kInfinity, "Infinity or -Infinity");
       }
+      if (from.limits.float_negative_zero && !to.limits.float_negative_zero) {
+        add(ValueRule::kNegativeZero, fmt::format("-0 ({} would store 0)", to.product));
+      }
     }
     if (s.kind == TypeKind::kDecimal && from.limits.decimal_nan && !to.limits.decimal_nan) {
       add(ValueRule::kNaN, "NaN");
     }
     if (IsTextKind(s.kind)) {
       if (from.limits.nul_in_text && !to.limits.nul_in_text) add(ValueRule::kNul, "NUL (U+0000)");
+      if (!from.limits.requires_utf8 && to.limits.requires_utf8) {
+        add(ValueRule::kInvalidUtf8, "text that is not valid UTF-8");
+      }
       // SQLite does not hold its text to the declared length.
       const bool bounded = s.kind != TypeKind::kText && s.kind != TypeKind::kJson && s.length > 0 &&
                            from.traits.enforces_declared_types;

@@ -14,6 +14,7 @@
 #include "copier/generated.hpp"
 #include "copier/table_plan.hpp"
 #include "copier/text.hpp"
+#include "scheduler/check_objects.hpp"
 #include "scheduler/check_scan.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/schema_clone.hpp"
@@ -373,24 +374,23 @@ void CheckPrivileges(Endpoint& source, Endpoint& destination, const Job& job, co
   }
 }
 
-// Views, routines, triggers, sequences and events stay behind when the engine changes: listed
-// once per kind, so the DBA knows what to recreate.
-void NoteOtherObjects(Endpoint& source, const std::vector<TableName>& scope,
-                      const EndpointInfo& from, const EndpointInfo& to, GroupedWarnings& grouped) {
-  std::vector<std::string> schemas;
-  for (const TableName& name : scope) {
-    if (std::find(schemas.begin(), schemas.end(), name.schema) == schemas.end()) {
-      schemas.push_back(name.schema);
-    }
+// Views, routines, triggers, sequences, events and types a copy leaves behind, one line per kind
+// naming each object; and, for a MariaDB clone that keeps its DEFINERs, the accounts the
+// destination lacks.
+void NoteLeftOut(Endpoint& source, Endpoint& destination, const std::vector<TableName>& scope,
+                 bool clones, const CloneOptions& options, const std::string& why_not_cloned,
+                 GroupedWarnings& grouped) {
+  for (const LeftOut& o :
+       ObjectsLeftOut(source, destination, scope, clones, options, why_not_cloned)) {
+    grouped.Add("not carried", o.rule, o.object, "", "", o.kind + "s");
   }
-  for (const std::string& schema : schemas) {
-    for (const auto& [kind, object] : source.OtherObjects(schema)) {
-      grouped.Add("not carried",
-                  fmt::format("{}s are not carried from {} to {}; recreate them there if they "
-                              "are needed",
-                              kind, from.product, to.product),
-                  object, "", "", kind + "s");
-    }
+  if (!clones || !options.keep_definers) return;
+  for (const DefinerNote& d : MissingDefiners(source, destination, scope)) {
+    grouped.Add("definer",
+                "these objects keep their DEFINER (--keep-definers), an account the destination "
+                "does not have: they are created, but fail when used until it exists (without "
+                "--keep-definers the destination's connecting user becomes their definer)",
+                d.object, "", d.account, "objects");
   }
 }
 
@@ -612,9 +612,12 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   }
   // A same-engine copy clones the schema with the engine's own tools: that they can read it
   // (pg_dump installed and new enough, allowed to read every object) is checked by doing it.
+  bool clones = false;
+  std::string why_not_cloned;
   if (from.engine == to.engine && !clone_plan.tables.empty()) {
     try {
-      SchemaClone::Prepare(source, destination, clone_plan, clone_copied, CloneOptions{}, nullptr);
+      clones = SchemaClone::Prepare(source, destination, clone_plan, clone_copied, options.clone,
+                                    &why_not_cloned) != nullptr;
     } catch (const Error& e) {
       report.findings.push_back({Severity::kBlocker, "schema", "", "", e.message()});
     }
@@ -634,8 +637,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
                 "summary lists them too)",
                 shown, "", fmt::format("{} to {}", fk.name, DisplayName(fk.references)));
   }
-  if (from.engine != to.engine && report.pair_supported) {
-    NoteOtherObjects(source, scope, from, to, grouped);
+  if (report.pair_supported) {
+    NoteLeftOut(source, destination, scope, clones, options.clone, why_not_cloned, grouped);
   }
   grouped.AppendTo(report.findings);
 

@@ -12,6 +12,7 @@
 #include "copier/endpoint.hpp"
 #include "copier/job.hpp"
 #include "copier/planner.hpp"
+#include "scheduler/schema_clone.hpp"
 
 namespace ferry {
 
@@ -100,6 +101,9 @@ struct CheckOptions {
   // longer than its destination column, dates out of range, MariaDB zero dates): blockers,
   // with example keys.
   bool scan = false;
+  // What `ferry run` would be told about the schema clone (--schema-from, --no-routines,
+  // --keep-definers): what the clone leaves out is listed, object by object.
+  CloneOptions clone;
 };
 
 // Checks the copy `job` describes. Throws only for what stops the check itself (a lost

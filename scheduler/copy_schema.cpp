@@ -226,34 +226,19 @@ void CopyRun::IndexesAndConstraints() {
 }
 
 void CopyRun::CloneAfterData() {
+  // The dump names a table as the source does (MariaDB: in the source's database).
+  auto outcome_of = [&](const TableName& table) {
+    return std::find_if(report_.tables.begin(), report_.tables.end(), [&](const TableOutcome& t) {
+      return t.destination == table || t.source == table;
+    });
+  };
+  for (const auto& [table, note] : clone_->left_out()) {
+    auto at = outcome_of(table);
+    if (at != report_.tables.end()) at->warnings.push_back(note);
+  }
   for (auto& [table, error] :
        clone_->CreateAfterData(destination_, engine_.writers, recorder_.resuming())) {
-    // The dump names a table as the source does (MariaDB: in the source's database).
-    auto at = std::find_if(
-        report_.tables.begin(), report_.tables.end(),
-        [&](const TableOutcome& t) { return t.destination == table || t.source == table; });
-    // The dump keeps a foreign key to a table outside the copy's scope, which cannot be made
-    // here: skipped and said, as ferry's own DDL does (ferry check says it first). MariaDB adds
-    // a table's keys in one statement whose error does not name the referenced table.
-    std::vector<std::string> out_of_scope;
-    if (at != report_.tables.end() &&
-        (error.rfind("fk constraint", 0) == 0 || error.rfind("foreign key check", 0) == 0)) {
-      const TablePlan& planned = plan_.tables[size_t(at - report_.tables.begin())];
-      bool named = false, all_out = true;
-      for (const PlannedForeignKey& fk : planned.foreign_keys) {
-        if (ReferencesInScope(plan_, fk)) {
-          all_out = false;
-          continue;
-        }
-        out_of_scope.push_back(OutOfScopeNote(fk));
-        named |= error.find(fk.references.name) != std::string::npos;
-      }
-      if (!named && !all_out) out_of_scope.clear();
-    }
-    if (!out_of_scope.empty()) {
-      for (std::string& note : out_of_scope) at->warnings.push_back(std::move(note));
-      continue;
-    }
+    auto at = outcome_of(table);
     (at == report_.tables.end() ? report_.schema_errors : at->schema_errors).push_back(error);
   }
   if (!plan_.schema_only) {

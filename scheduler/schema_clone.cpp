@@ -60,6 +60,7 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
   if (plan.data_only) return nullptr;
   SchemaRequest request;
   request.routines = options.routines;
+  request.keep_definers = options.keep_definers;
   for (size_t i = 0; i < plan.tables.size(); ++i) {
     const TablePlan& t = plan.tables[i];
     if (!copied[i]) {
@@ -111,7 +112,33 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
   }
   auto clone = std::unique_ptr<SchemaClone>(new SchemaClone());
   clone->dump_ = std::move(*dump);
+  clone->LeaveOutForeignKeys(plan, request.tables);
   return clone;
+}
+
+// The one place a clone decides which foreign keys it builds: a key to a table outside the copy's
+// scope would fail, or hold only where that table happens to exist, so it is left out of the
+// dump and said, as ferry's own DDL does (ferry check says it first).
+void SchemaClone::LeaveOutForeignKeys(const Plan& plan, const std::vector<TableName>& scope) {
+  auto in_scope = [&](const TableName& t) {
+    return std::find(scope.begin(), scope.end(), t) != scope.end();
+  };
+  std::vector<SchemaObject> kept;
+  for (SchemaObject& o : dump_.after_data) {
+    if (o.kind == "FK CONSTRAINT" && !o.references.name.empty() && !in_scope(o.references)) {
+      continue;
+    }
+    kept.push_back(std::move(o));
+  }
+  dump_.after_data = std::move(kept);
+  for (const TablePlan& t : plan.tables) {
+    if (!in_scope(t.source)) continue;
+    for (const PlannedForeignKey& fk : t.foreign_keys) {
+      if (!in_scope(fk.references)) {
+        left_out_.emplace_back(t.source, OutOfScopeNote(fk));
+      }
+    }
+  }
 }
 
 std::vector<std::pair<TableName, std::string>> SchemaClone::CreateBeforeData(

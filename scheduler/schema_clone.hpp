@@ -27,7 +27,8 @@ enum class SchemaFrom {
 
 struct CloneOptions {
   SchemaFrom from = SchemaFrom::kTool;
-  bool routines = true;  // functions, procedures, triggers and events (--no-routines: none)
+  bool routines = true;        // functions, procedures, triggers and events (--no-routines: none)
+  bool keep_definers = false;  // MariaDB: the source's DEFINERs, not CURRENT_USER (--keep-definers)
 };
 
 class SchemaClone {
@@ -55,9 +56,15 @@ class SchemaClone {
                                                                  bool resuming);
   // Sets every cloned sequence (owned and standalone) to the source's state.
   std::vector<std::string> CopySequences(Endpoint& source, Endpoint& destination);
+  // The foreign keys to tables outside the copy's scope that the clone leaves out, by source
+  // table, each with the note the run summary gives (OutOfScopeNote).
+  const std::vector<std::pair<TableName, std::string>>& left_out() const { return left_out_; }
 
  private:
+  void LeaveOutForeignKeys(const Plan& plan, const std::vector<TableName>& scope);
+
   SchemaDump dump_;
+  std::vector<std::pair<TableName, std::string>> left_out_;
 };
 
 // The next value each identity / serial / auto-increment counter of the copy's source table

@@ -129,6 +129,7 @@ int Check(const CheckFlags& flags) {
   options.sample_seconds = flags.sample_seconds;
   if (flags.sample_seconds <= 0) options.sample_tables = 0;
   options.scan = flags.scan;
+  options.clone = copy.clone;
   CheckReport report = CheckCopy(*source, *dest, job, options);
   if (flags.json) {
     fmt::print("{}", CheckReportToJson(report));

@@ -236,12 +236,20 @@ void AddSchemaAndEngineKnobs(std::vector<OptionSpec>& t) {
                          "types, sequences, views, routines, triggers",
                .env = "FERRY_SCHEMA_FROM",
                .choices = {"tool", "ferry"},
-               .commands = {C::kRun}});
+               .commands = {C::kRun, C::kCheck}});
   t.push_back({.names = "--no-routines",
                .help = "A schema clone leaves out functions, procedures, triggers and events",
                .reason = "a clone is the whole schema unless asked",
                .env = "FERRY_NO_ROUTINES",
-               .commands = {C::kRun}});
+               .commands = {C::kRun, C::kCheck}});
+  t.push_back({.names = "--keep-definers",
+               .help = "A MariaDB schema clone keeps each view's, routine's, trigger's and "
+                       "event's DEFINER account instead of making the destination's connecting "
+                       "user their definer",
+               .reason = "a source's accounts often do not exist at the destination (ferry check "
+                         "names those that do not)",
+               .env = "FERRY_KEEP_DEFINERS",
+               .commands = {C::kRun, C::kCheck}});
   t.push_back({.names = "--pg-dump",
                .value = "PATH",
                .help = "The pg_dump a PostgreSQL source's schema clone runs",

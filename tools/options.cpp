@@ -40,6 +40,7 @@ void AddCommonOptions(CommandOptions& c, CommonOptions& o) {
   c.AddIfUsed("--keys-first", o.keys_first);
   c.AddIfUsed("--schema-from", o.schema_from);
   c.AddIfUsed("--no-routines", o.no_routines);
+  c.AddIfUsed("--keep-definers", o.keep_definers);
   c.AddIfUsed("--pg-dump", o.pg_dump);
   c.AddIfUsed("--pg-toast-compression", o.pg_toast_compression);
   c.AddIfUsed("--mariadb-write-method", o.mariadb_write_method);
@@ -133,6 +134,7 @@ CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
     options.clone.from = *o.schema_from == "ferry" ? SchemaFrom::kFerry : SchemaFrom::kTool;
   }
   options.clone.routines = !o.no_routines;
+  options.clone.keep_definers = o.keep_definers;
   return options;
 }
 

@@ -42,6 +42,7 @@ struct CommonOptions {
   bool show_values = false;  // print refused or differing values (copier/secrets.hpp)
   std::optional<std::string> schema_from;
   bool no_routines = false;
+  bool keep_definers = false;
   // The endpoints' own options (EndpointOptions).
   std::string state_schema;
   std::string pg_toast_compression = EndpointOptions{}.pg_toast_compression;

@@ -216,6 +216,36 @@ class MariaDbEndpoint final : public SqlEndpoint {
     std::unique_ptr<Connection> connection = Native(Purpose::kCatalog);
     return mariadb::DumpSchema(*connection, request);
   }
+  std::vector<std::pair<std::string, std::string>> Definers(const std::string& schema) override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto& r : catalog().Query(
+             "SELECT CONCAT('view ', TABLE_SCHEMA, '.', TABLE_NAME), DEFINER FROM "
+             "information_schema.VIEWS WHERE TABLE_SCHEMA = ? UNION ALL SELECT "
+             "CONCAT(LOWER(ROUTINE_TYPE), ' ', ROUTINE_SCHEMA, '.', ROUTINE_NAME), DEFINER FROM "
+             "information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? UNION ALL SELECT "
+             "CONCAT('trigger ', TRIGGER_NAME, ' on ', EVENT_OBJECT_SCHEMA, '.', "
+             "EVENT_OBJECT_TABLE), DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA "
+             "= ? UNION ALL SELECT CONCAT('event ', EVENT_SCHEMA, '.', EVENT_NAME), DEFINER FROM "
+             "information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1",
+             {schema, schema, schema, schema})) {
+      if (!r[0] || !r[1] || r[0]->find("ferry_") != std::string::npos) continue;
+      out.emplace_back(*r[0], *r[1]);
+    }
+    return out;
+  }
+  // mysql.user lists every account (and role); a user without the right to read it cannot tell.
+  std::optional<bool> HasAccount(const std::string& account) override {
+    const size_t at = account.rfind('@');
+    if (at == std::string::npos) return std::nullopt;
+    try {
+      return !catalog()
+                  .Query("SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?",
+                         {account.substr(0, at), account.substr(at + 1)})
+                  .empty();
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+  }
   std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump&) override {
     std::unique_ptr<Connection> connection = Native(Purpose::kWrite);
     dialect().SetUpSession(*connection, target_.is_source);

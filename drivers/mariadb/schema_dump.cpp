@@ -65,6 +65,40 @@ std::string CreatedUnder(const std::optional<std::string>& sql_mode,
   return out;
 }
 
+// SHOW CREATE's "DEFINER=`user`@`host`" as "DEFINER=CURRENT_USER": the object belongs to the
+// destination's connecting user, as an account of the source's may not exist there.
+std::string Definer(std::string sql, bool keep) {
+  const size_t at = sql.find("DEFINER=`");
+  if (keep || at == std::string::npos) return sql;
+  size_t end = at + 8;
+  for (int part = 0; part < 2 && end < sql.size() && sql[end] == '`'; ++part) {
+    for (++end; end < sql.size(); ++end) {
+      if (sql[end] != '`') continue;
+      if (end + 1 < sql.size() && sql[end + 1] == '`') {
+        ++end;
+        continue;
+      }
+      ++end;
+      break;
+    }
+    if (part == 0 && end < sql.size() && sql[end] == '@') ++end;
+  }
+  return sql.replace(at, end - at, "DEFINER=CURRENT_USER");
+}
+
+// "... REFERENCES `language` (`language_id`)", or `db`.`language` in another database.
+TableName ReferencedTable(const std::string& sql, const std::string& schema) {
+  size_t at = sql.find(" REFERENCES `");
+  if (at == std::string::npos) return {};
+  at += 12;
+  const std::string first = FirstIdentifier(sql, at);
+  const size_t after = sql.find('`', at + 1 + first.size());  // the closing backtick (no `` in it)
+  if (after != std::string::npos && after + 1 < sql.size() && sql[after + 1] == '.') {
+    return {first, FirstIdentifier(sql, after + 2)};
+  }
+  return {schema, first};
+}
+
 }  // namespace
 
 SplitTable SplitCreateTable(const std::string& create, const std::string& quoted_table) {
@@ -137,6 +171,41 @@ SplitTable SplitCreateTable(const std::string& create, const std::string& quoted
   return out;
 }
 
+// Views, each after the views it reads (a name in backticks in its definition).
+void AddViews(SqlSession& session, const std::string& schema, bool keep_definers, SchemaDump& dump,
+              int& wave) {
+  auto ferrys = [](const std::string& name) { return name.rfind("ferry_", 0) == 0; };
+  std::vector<std::pair<std::string, std::string>> views;  // name, statements
+  std::vector<std::string> definitions;
+  for (auto& r : session.Query(
+           "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1",
+           {schema})) {
+    if (ferrys(*r[0])) continue;
+    auto created = session.Query("SHOW CREATE VIEW " + Backtick(*r[0]));
+    // View | Create View | character_set_client | collation_connection
+    if (created.empty() || !created[0][1]) continue;
+    views.emplace_back(*r[0], CreatedUnder(std::nullopt, created[0][2], created[0][3]) +
+                                  Definer(*created[0][1], keep_definers));
+    definitions.push_back(*created[0][1]);
+  }
+  std::vector<bool> placed(views.size(), false);
+  for (size_t round = 0; round < views.size(); ++round) {
+    for (size_t v = 0; v < views.size(); ++v) {
+      if (placed[v]) continue;
+      bool ready = true;
+      const size_t body = definitions[v].find(" AS ");
+      for (size_t w = 0; w < views.size() && ready; ++w) {
+        if (w == v || placed[w]) continue;
+        ready = definitions[v].find(Backtick(views[w].first), body) == std::string::npos;
+      }
+      if (!ready && round + 1 < views.size()) continue;
+      placed[v] = true;
+      dump.after_data.push_back(
+          {"VIEW", views[v].first, {schema, views[v].first}, views[v].second, wave++});
+    }
+  }
+}
+
 SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
   SchemaDump dump;
   auto version = session.Query("SELECT VERSION()");
@@ -172,9 +241,11 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
     // InnoDB checks every row while it adds a foreign key with foreign_key_checks on: the
     // copy's rows are checked as the source's were.
     for (const std::string& sql : split.foreign_keys) {
-      dump.after_data.push_back(
-          {"FK CONSTRAINT", t.name, t,
-           std::string("SET SESSION foreign_key_checks = 1") + kStatementSeparator + sql, 2});
+      SchemaObject fk{"FK CONSTRAINT", t.name, t,
+                      std::string("SET SESSION foreign_key_checks = 1") + kStatementSeparator + sql,
+                      2};
+      fk.references = ReferencedTable(sql, schema);
+      dump.after_data.push_back(std::move(fk));
     }
   }
   int wave = 10;
@@ -187,44 +258,15 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
       auto created = session.Query("SHOW CREATE " + *r[0] + " " + Backtick(*r[1]));
       // Function | sql_mode | Create Function | character_set_client | collation_connection | ...
       if (created.empty() || !created[0][2]) continue;
-      dump.after_data.push_back(
-          {*r[0],
-           *r[1],
-           {},
-           CreatedUnder(created[0][1], created[0][3], created[0][4]) + *created[0][2],
-           wave++});
+      dump.after_data.push_back({*r[0],
+                                 *r[1],
+                                 {},
+                                 CreatedUnder(created[0][1], created[0][3], created[0][4]) +
+                                     Definer(*created[0][2], request.keep_definers),
+                                 wave++});
     }
   }
-  // Views, each after the views it reads (a name in backticks in its definition).
-  std::vector<std::pair<std::string, std::string>> views;  // name, statements
-  std::vector<std::string> definitions;
-  for (auto& r : session.Query(
-           "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1",
-           {schema})) {
-    if (ferrys(*r[0])) continue;
-    auto created = session.Query("SHOW CREATE VIEW " + Backtick(*r[0]));
-    // View | Create View | character_set_client | collation_connection
-    if (created.empty() || !created[0][1]) continue;
-    views.emplace_back(*r[0],
-                       CreatedUnder(std::nullopt, created[0][2], created[0][3]) + *created[0][1]);
-    definitions.push_back(*created[0][1]);
-  }
-  std::vector<bool> placed(views.size(), false);
-  for (size_t round = 0; round < views.size(); ++round) {
-    for (size_t v = 0; v < views.size(); ++v) {
-      if (placed[v]) continue;
-      bool ready = true;
-      const size_t body = definitions[v].find(" AS ");
-      for (size_t w = 0; w < views.size() && ready; ++w) {
-        if (w == v || placed[w]) continue;
-        ready = definitions[v].find(Backtick(views[w].first), body) == std::string::npos;
-      }
-      if (!ready && round + 1 < views.size()) continue;
-      placed[v] = true;
-      dump.after_data.push_back(
-          {"VIEW", views[v].first, {schema, views[v].first}, views[v].second, wave++});
-    }
-  }
+  AddViews(session, schema, request.keep_definers, dump, wave);
   if (request.routines) {
     for (auto& r : session.Query(
              "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE "
@@ -234,12 +276,12 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
       auto created = session.Query("SHOW CREATE TRIGGER " + Backtick(*r[0]));
       // Trigger | sql_mode | SQL Original Statement | character_set_client | collation_connection
       if (created.empty() || !created[0][2]) continue;
-      dump.after_data.push_back(
-          {"TRIGGER",
-           *r[0],
-           {schema, *r[1]},
-           CreatedUnder(created[0][1], created[0][3], created[0][4]) + *created[0][2],
-           wave++});
+      dump.after_data.push_back({"TRIGGER",
+                                 *r[0],
+                                 {schema, *r[1]},
+                                 CreatedUnder(created[0][1], created[0][3], created[0][4]) +
+                                     Definer(*created[0][2], request.keep_definers),
+                                 wave++});
     }
     for (auto& r : session.Query(
              "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1",
@@ -251,7 +293,8 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
       std::string sql = CreatedUnder(created[0][1], created[0][4], created[0][5]);
       if (created[0][2])
         sql += "SET SESSION time_zone = " + Literal(*created[0][2]) + kStatementSeparator;
-      dump.after_data.push_back({"EVENT", *r[0], {}, sql + *created[0][3], wave++});
+      dump.after_data.push_back(
+          {"EVENT", *r[0], {}, sql + Definer(*created[0][3], request.keep_definers), wave++});
     }
   }
   return dump;

@@ -282,6 +282,20 @@ std::vector<SchemaObject> SplitDump(const std::string& script, bool post_data,
       object.table = TableOf(object.kind, object.sql);
     }
     if (object.table.schema.empty() && !object.table.name.empty()) object.table.schema = schema;
+    if (object.kind == "FK CONSTRAINT") {
+      // "... FOREIGN KEY (language_id) REFERENCES public.language(language_id) ..."
+      size_t ref = object.sql.find(" REFERENCES ");
+      if (ref != std::string::npos) {
+        ref += 12;
+        object.references.schema = ReadIdentifier(object.sql, ref);
+        if (ref < object.sql.size() && object.sql[ref] == '.') {
+          ++ref;
+          object.references.name = ReadIdentifier(object.sql, ref);
+        } else {
+          object.references = {schema, object.references.schema};
+        }
+      }
+    }
     object.wave = post_data ? WaveOf(object.kind, order++) : 0;
     out.push_back(std::move(object));
   }

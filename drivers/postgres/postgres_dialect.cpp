@@ -376,6 +376,10 @@ class PostgresDialect final : public Dialect {
                std::to_string(scan.limit) + " AND " + std::to_string(scan.limit2) + ")";
       case ValueRule::kZeroDate:
         return "";
+      case ValueRule::kNegativeZero:  // -0 = 0, but prints with its sign
+        return numeric ? "" : "(" + c + " = 0 AND " + c + "::text LIKE '-%')";
+      case ValueRule::kInvalidUtf8:
+        return "";  // the server's encoding checks every value
     }
     return "";
   }
@@ -394,11 +398,18 @@ class PostgresDialect final : public Dialect {
            "pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' "
            "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
            "WHERE n.nspname = ? AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE "
-           "e.objid = p.oid AND e.deptype = 'e') "
+           "e.objid = p.oid AND e.deptype IN ('e', 'i')) "
            "UNION ALL SELECT 'trigger', t.tgname || ' on ' || n.nspname || '.' || c.relname "
            "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
-           "AND NOT t.tgisinternal ORDER BY 1, 2";
+           "AND NOT t.tgisinternal "
+           "UNION ALL SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' "
+           "WHEN 'r' THEN 'range type' ELSE 'composite type' END, n.nspname || '.' || t.typname "
+           "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+           "WHERE n.nspname = ? AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND "
+           "(SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')) "
+           "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = t.oid AND "
+           "e.deptype = 'e') ORDER BY 1, 2";
   }
 
   // A SELECT of no columns fills every column with its default, or computes it.

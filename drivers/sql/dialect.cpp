@@ -136,8 +136,12 @@ std::string Dialect::ScanCondition(const Column& column, const ValueScan& scan) 
       }
       return "YEAR(" + c + ") NOT BETWEEN " + std::to_string(scan.limit) + " AND " +
              std::to_string(scan.limit2);
+    case ValueRule::kInvalidUtf8:
+      // MariaDB converts every column's text to the connection's utf8mb4 as it sends it.
+      return sqlite ? "ferry_valid_utf8(" + c + ") = 0" : "";
     case ValueRule::kNaN:
     case ValueRule::kInfinity:
+    case ValueRule::kNegativeZero:
       return "";  // neither engine stores them
   }
   return "";

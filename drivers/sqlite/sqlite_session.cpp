@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "copier/error.hpp"
+#include "copier/values.hpp"
 
 namespace ferry::sqlite {
 
@@ -26,6 +27,20 @@ void ConfigureSqliteOnce() {
 void FerryFail(sqlite3_context* context, int, sqlite3_value** argv) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
   sqlite3_result_error(context, text ? text : "ferry_fail", -1);
+}
+
+// ferry_valid_utf8(x): 1 when x's bytes are valid UTF-8 (or x is not text), else 0; SQLite
+// stores whatever bytes it is given as text, so ferry check --scan counts such values here.
+void FerryValidUtf8(sqlite3_context* context, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+    sqlite3_result_int(context, 1);
+    return;
+  }
+  // The bytes as stored: sqlite3_value_blob does not convert text.
+  const auto* bytes = static_cast<const char*>(sqlite3_value_blob(argv[0]));
+  const int size = sqlite3_value_bytes(argv[0]);
+  sqlite3_result_int(
+      context, Utf8Length(std::string_view(bytes ? bytes : "", size_t(size))).has_value() ? 1 : 0);
 }
 
 std::string SqlstateOf(const std::string& message, const char* fallback) {
@@ -53,6 +68,8 @@ Session::Session(const std::string& path, bool read_only, const std::string& dis
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_create_function(db_, "ferry_fail", 1, SQLITE_UTF8, nullptr, FerryFail, nullptr, nullptr);
+  sqlite3_create_function(db_, "ferry_valid_utf8", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                          FerryValidUtf8, nullptr, nullptr);
   // Another process may hold a write lock for a moment (a running application).
   sqlite3_busy_timeout(db_, 30000);
   try {

@@ -1,0 +1,78 @@
+#include "scheduler/check_objects.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace ferry {
+
+namespace {
+
+std::vector<std::string> SchemasOf(const std::vector<TableName>& scope) {
+  std::vector<std::string> schemas;
+  for (const TableName& name : scope) {
+    if (std::find(schemas.begin(), schemas.end(), name.schema) == schemas.end()) {
+      schemas.push_back(name.schema);
+    }
+  }
+  return schemas;
+}
+
+bool IsRoutine(const std::string& kind) {
+  return kind == "function" || kind == "procedure" || kind == "aggregate" || kind == "trigger" ||
+         kind == "event";
+}
+
+}  // namespace
+
+std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
+                                    const std::vector<TableName>& scope, bool clones,
+                                    const CloneOptions& options,
+                                    const std::string& why_not_cloned) {
+  const EndpointInfo& from = source.info();
+  const EndpointInfo& to = destination.info();
+  const bool same = from.engine == to.engine;
+  // A whole clone carries everything; a copy that creates no table (data only) touches none.
+  if (same && (clones ? options.routines : why_not_cloned.empty())) return {};
+  std::vector<LeftOut> out;
+  for (const std::string& schema : SchemasOf(scope)) {
+    for (const auto& [kind, object] : source.OtherObjects(schema)) {
+      // Standalone sequences are created and set where the destination has sequences.
+      if (kind == "sequence" && to.traits.sequences) continue;
+      std::string rule;
+      if (!same) {
+        rule = fmt::format(
+            "{}s are not carried from {} to {}; recreate them there if they are "
+            "needed",
+            kind, from.product, to.product);
+      } else if (clones) {
+        if (!IsRoutine(kind)) continue;
+        rule = fmt::format(
+            "{}s are left out of the schema clone (--no-routines); recreate them "
+            "if they are needed",
+            kind);
+      } else {
+        rule = fmt::format(
+            "{}s are not carried: the tables are made from ferry's own model "
+            "({}); recreate them if they are needed",
+            kind, why_not_cloned);
+      }
+      out.push_back({kind, object, std::move(rule)});
+    }
+  }
+  return out;
+}
+
+std::vector<DefinerNote> MissingDefiners(Endpoint& source, Endpoint& destination,
+                                         const std::vector<TableName>& scope) {
+  std::vector<DefinerNote> out;
+  for (const std::string& schema : SchemasOf(scope)) {
+    for (const auto& [object, account] : source.Definers(schema)) {
+      const std::optional<bool> exists = destination.HasAccount(account);
+      if (exists.has_value() && !*exists) out.push_back({object, account});
+    }
+  }
+  return out;
+}
+
+}  // namespace ferry
