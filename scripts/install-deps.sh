@@ -12,8 +12,9 @@ pkgs=(build-essential cmake pkg-config git
       postgresql-client-15
       libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libxxhash-dev)
 if [[ "${1:-}" == "--servers" ]]; then
+  # python3-yaml: the deploy-example test reads the Kubernetes manifest as YAML.
   pkgs+=(postgresql-15 mariadb-server mariadb-client
-         odbc-postgresql odbc-mariadb)
+         odbc-postgresql odbc-mariadb python3-yaml)
 fi
 
 missing=()
