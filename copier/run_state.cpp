@@ -33,7 +33,7 @@ std::string PlanFingerprint(const std::string& plan_json) {
 }
 
 bool IsRunStateTable(const std::string& table) {
-  for (const char* suffix : {"runs", "tables", "units"}) {
+  for (const char* suffix : {"runs", "tables", "units", "workers", "leases"}) {
     if (table == std::string(kDefaultStatePrefix) + suffix) return true;
   }
   return false;

@@ -80,8 +80,8 @@ bool RunLeases::InTransaction(Body body) {
 void RunLeases::Open(const std::string& run, int64_t lease_ms, int tables) {
   std::lock_guard guard(mutex_);
   OnSession([&](SqlSession& s) {
-    auto rows = s.Query(
-        fmt::format("SELECT COUNT(*) FROM {} WHERE run_id = {}", table_("leases"), S(run)));
+    auto rows =
+        s.Query(fmt::format("SELECT COUNT(*) FROM {} WHERE run_id = {}", table_("leases"), S(run)));
     if (rows.empty() || Int64(rows[0][0]) == 0) {
       std::string values;
       for (int t = 0; t <= tables; ++t) {
@@ -106,8 +106,8 @@ void RunLeases::Join(const std::string& run, const WorkerRecord& w) {
     s.Execute(fmt::format(
         "INSERT INTO {} (run_id, worker, host, pid, shard, started_at, state, until_ms) VALUES "
         "({}, {}, {}, {}, {}, {}, 'working', {})",
-        table_("workers"), S(run), S(w.worker), S(w.host), Int(w.pid), S(w.shard),
-        S(w.started_at), Now()));
+        table_("workers"), S(run), S(w.worker), S(w.host), Int(w.pid), S(w.shard), S(w.started_at),
+        Now()));
   });
 }
 
@@ -122,8 +122,8 @@ void RunLeases::Leave(const std::string& run, const std::string& worker) {
 bool RunLeases::ClaimUnit(const std::string& run, const std::string& worker, int table, int part,
                           int64_t lease_ms) {
   std::lock_guard guard(mutex_);
-  const std::string where = fmt::format("run_id = {} AND table_index = {} AND part = {}", S(run),
-                                        Int(table), Int(part));
+  const std::string where =
+      fmt::format("run_id = {} AND table_index = {} AND part = {}", S(run), Int(table), Int(part));
   int64_t generation = 0;
   const bool claimed = InTransaction([&](SqlSession& s) {
     // Pending, and free or its lease expired; a row another claim has locked is passed over.
@@ -133,10 +133,10 @@ bool RunLeases::ClaimUnit(const std::string& run, const std::string& worker, int
         table_("units"), where, Now(), dialect_.ClaimLockClause()));
     if (rows.empty()) return false;
     generation = Int64(rows[0][0]) + 1;
-    s.Execute(fmt::format("UPDATE {} SET worker = {}, lease_until = {} + {}, generation = {} "
-                          "WHERE {}",
-                          table_("units"), S(worker), Now(), Int(lease_ms), Int(generation),
-                          where));
+    s.Execute(
+        fmt::format("UPDATE {} SET worker = {}, lease_until = {} + {}, generation = {} "
+                    "WHERE {}",
+                    table_("units"), S(worker), Now(), Int(lease_ms), Int(generation), where));
     return true;
   });
   if (claimed) claims_[{table, part}] = generation;
@@ -168,9 +168,10 @@ bool RunLeases::ClaimLease(const std::string& run, const std::string& name,
     if (rows.empty() || Int64(rows[0][2]) != 0) return false;
     const std::string holder = rows[0][0].value_or("");
     if (!holder.empty() && holder != worker && Int64(rows[0][1]) > 0) return false;
-    s.Execute(fmt::format("UPDATE {} SET holder = {}, until_ms = {} + {}, generation = "
-                          "generation + 1 WHERE {}",
-                          table_("leases"), S(worker), Now(), Int(lease_ms), where));
+    s.Execute(
+        fmt::format("UPDATE {} SET holder = {}, until_ms = {} + {}, generation = "
+                    "generation + 1 WHERE {}",
+                    table_("leases"), S(worker), Now(), Int(lease_ms), where));
     return true;
   });
 }
@@ -179,9 +180,9 @@ void RunLeases::LeaseDone(const std::string& run, const std::string& name,
                           const std::string& worker) {
   std::lock_guard guard(mutex_);
   OnSession([&](SqlSession& s) {
-    s.Execute(fmt::format(
-        "UPDATE {} SET done = 1 WHERE run_id = {} AND lease_name = {} AND holder = {}",
-        table_("leases"), S(run), S(name), S(worker)));
+    s.Execute(
+        fmt::format("UPDATE {} SET done = 1 WHERE run_id = {} AND lease_name = {} AND holder = {}",
+                    table_("leases"), S(run), S(name), S(worker)));
   });
 }
 

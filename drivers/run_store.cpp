@@ -495,7 +495,8 @@ class SqlRunStore final : public RunStore {
     const TableName old_runs{legacy_schema_, prefix_ + "runs"};
     if (!dialect_.DescribeTable(*session_, old_runs)) return;
     const char* keys[] = {"run_id", "run_id, table_index", "run_id, table_index, part"};
-    for (size_t i = 0; i < tables.size(); ++i) {
+    // An older ferry kept runs, tables and units (the first three); nothing of a shared run.
+    for (size_t i = 0; i < std::size(keys); ++i) {
       const Table& t = tables[i];
       const TableName old_name{legacy_schema_, t.name.name};
       std::optional<Table> old_table = dialect_.DescribeTable(*session_, old_name);

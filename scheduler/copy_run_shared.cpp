@@ -48,8 +48,7 @@ void CopyRun::RunSharedUnits(const std::function<void(const PipelineProgress&)>&
   OrderForShard();
   const std::vector<UnitJob> all = std::move(jobs_);
   engine_.claim = [&](const UnitJob& job) {
-    return store.ClaimUnit(run, shared.worker, int(job.table), job.read.unit.part,
-                           shared.lease_ms);
+    return store.ClaimUnit(run, shared.worker, int(job.table), job.read.unit.part, shared.lease_ms);
   };
   for (int lost = 0; !StopRequested();) {
     try {
@@ -59,8 +58,8 @@ void CopyRun::RunSharedUnits(const std::function<void(const PipelineProgress&)>&
       // The destination restarting, say: the run state is read again after a pause; units in
       // flight rolled back and are still this worker's until their leases run out.
       if (!IsTransient(e) || ++lost > 10) throw;
-      observer_.Note(fmt::format("the run state could not be read ({}); trying again",
-                                 e.message()));
+      observer_.Note(
+          fmt::format("the run state could not be read ({}); trying again", e.message()));
       Pause(1000);
     }
   }
@@ -90,8 +89,8 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
   bool failed = false;
   if (!jobs_.empty()) {
     auto table_done = [this](size_t table) { BuildSharedTable(table); };
-    for (UnitResult& r : RunPipeline(source_, destination_, engine_, jobs_, tables_.size(),
-                                     progress, table_done)) {
+    for (UnitResult& r :
+         RunPipeline(source_, destination_, engine_, jobs_, tables_.size(), progress, table_done)) {
       if (r.elsewhere) {
         // Its commit was refused: the fencing check found another worker's newer claim.
         if (r.error) observer_.Note(r.error->what());

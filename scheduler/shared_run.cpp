@@ -77,17 +77,17 @@ Arrival Arrive(RunStore& store, const std::string& scope,
       recording.tables = store.Tables(found->id);
       recording.units = store.Units(found->id);
       out.plan = Unprepared(PlanFromJson(found->plan, "the stored plan of run " + found->id));
-      observer.Note(fmt::format("joining shared run {} (lease {} ms)", found->id,
-                                found->lease_ms));
+      observer.Note(fmt::format("joining shared run {} (lease {} ms)", found->id, found->lease_ms));
       return out;
     }
     out.lock = store.TryLock();
     if (!out.lock) {
       if (StopRequested()) throw Error(ErrorCode::kInterrupted, "stopped while waiting to join");
       if (!waiting_said) {
-        observer.Note(fmt::format("waiting for run {} to open (another process holds the run "
-                                  "lock of the destination)",
-                                  control.join));
+        observer.Note(
+            fmt::format("waiting for run {} to open (another process holds the run "
+                        "lock of the destination)",
+                        control.join));
         waiting_said = true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -110,8 +110,8 @@ Arrival Arrive(RunStore& store, const std::string& scope,
       store.ClaimRun(recording.run);
       recording.units = store.Units(found->id);
       out.plan = Unprepared(PlanFromJson(found->plan, "the stored plan of run " + found->id));
-      observer.Note(fmt::format("finishing the making of shared run {} (its maker stopped)",
-                                found->id));
+      observer.Note(
+          fmt::format("finishing the making of shared run {} (its maker stopped)", found->id));
       return out;
     }
     out.plan = make_plan();
@@ -135,8 +135,8 @@ RecordedRun RunShared(Endpoint& source, Endpoint& destination, const std::string
   Arrival arrival = Arrive(*store, scope, make_plan, control, recording, observer);
   const std::string& run = recording.run.id;
   if (arrival.done) {
-    observer.Note(fmt::format("shared run {} has finished ({}): nothing left for this worker",
-                              run, RunStatusName(recording.run.status)));
+    observer.Note(fmt::format("shared run {} has finished ({}): nothing left for this worker", run,
+                              RunStatusName(recording.run.status)));
     out.run = recording.run;
     return out;
   }
@@ -155,22 +155,23 @@ RecordedRun RunShared(Endpoint& source, Endpoint& destination, const std::string
   if (opened) store->JoinRun(run, worker);
   const int tables = int(arrival.plan.plan.tables.size());
   // Only the worker that makes the run opens it.
-  if (!opened) work.opened = [&] {
-    if (opened) return;
-    store->OpenRun(run, work.lease_ms, tables);
-    store->JoinRun(run, worker);
-    arrival.lock.reset();
-    opened = true;
-    observer.Note(fmt::format("shared run {} is open: workers may join it (ferry run --join {})",
-                              run, run));
-  };
+  if (!opened)
+    work.opened = [&] {
+      if (opened) return;
+      store->OpenRun(run, work.lease_ms, tables);
+      store->JoinRun(run, worker);
+      arrival.lock.reset();
+      opened = true;
+      observer.Note(fmt::format("shared run {} is open: workers may join it (ferry run --join {})",
+                                run, run));
+    };
   recording.shared = work;
   // Renews this worker's leases from here until the run's end is recorded: the worker that
   // finishes the run holds the run's lease through the builds after RunPlan's units.
   LeaseKeeper keeper(*store, run, work.worker, work.lease_ms);
   try {
-    out.report = RunPlan(source, destination, std::move(arrival.plan), options, observer,
-                         &recording);
+    out.report =
+        RunPlan(source, destination, std::move(arrival.plan), options, observer, &recording);
   } catch (const Error& e) {
     if (opened) {
       try {

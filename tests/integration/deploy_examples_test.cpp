@@ -51,8 +51,7 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 // PATH with this build's ferry first, as an image or a host install would have it.
 std::string PathWithFerry() {
-  return std::filesystem::path(FERRY_BINARY).parent_path().string() + ":" +
-         std::getenv("PATH");
+  return std::filesystem::path(FERRY_BINARY).parent_path().string() + ":" + std::getenv("PATH");
 }
 
 // Runs one process per index, each with the environment `env_of(index)`; all must succeed.
@@ -78,10 +77,11 @@ TEST_CASE("the Kubernetes Indexed Job's command line makes one copy with JOB_COM
   const std::string manifest = (kDeploy / "kubernetes" / "ferry-job.yaml").string();
   std::string json;
   {
-    std::FILE* pipe = popen(("python3 " + ShellQuote(FERRY_SOURCE_DIR "/tests/deploy/job_command.py") +
-                             " " + ShellQuote(manifest) + " 2>&1")
-                                .c_str(),
-                            "r");
+    std::FILE* pipe =
+        popen(("python3 " + ShellQuote(FERRY_SOURCE_DIR "/tests/deploy/job_command.py") + " " +
+               ShellQuote(manifest) + " 2>&1")
+                  .c_str(),
+              "r");
     REQUIRE(pipe);
     char buffer[4096];
     size_t n;
@@ -121,9 +121,9 @@ TEST_CASE("the Slurm array script runs as written, one task per array index",
       2, [&](int) { return "exec bash " + ShellQuote(script); },
       [&](int index) {
         return std::map<std::string, std::string>{
-            {"FERRY_SOURCE", source.Url()},     {"FERRY_DEST", dest.Url()},
-            {"FERRY_RUN", "slurm-test"},        {"SLURM_ARRAY_TASK_ID", std::to_string(index)},
-            {"SLURM_ARRAY_TASK_COUNT", "2"},    {"SLURM_MEM_PER_NODE", "1024"},
+            {"FERRY_SOURCE", source.Url()},  {"FERRY_DEST", dest.Url()},
+            {"FERRY_RUN", "slurm-test"},     {"SLURM_ARRAY_TASK_ID", std::to_string(index)},
+            {"SLURM_ARRAY_TASK_COUNT", "2"}, {"SLURM_MEM_PER_NODE", "1024"},
             {"FERRY", FERRY_BINARY}};
       });
   CheckSame(source, dest);

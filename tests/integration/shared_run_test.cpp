@@ -3,8 +3,8 @@
 // (SIGKILL in the middle of a unit, SIGSTOP past its lease), and then compares the destination
 // with the source through the tests' own canonical reading: every row once, keyless table
 // included.
-#include <catch2/catch.hpp>
 #include <signal.h>
+#include <catch2/catch.hpp>
 
 #include <fmt/format.h>
 
@@ -106,8 +106,8 @@ TEST_CASE("four worker processes on one shared run make one exact copy",
       TempDir dir;
       std::vector<std::unique_ptr<Worker>> workers;
       for (int i = 0; i < 4; ++i) {
-        workers.push_back(std::make_unique<Worker>(JoinArgs(source, dest),
-                                                   std::filesystem::path(dir.path()) / fmt::format("w{}.log", i)));
+        workers.push_back(std::make_unique<Worker>(
+            JoinArgs(source, dest), std::filesystem::path(dir.path()) / fmt::format("w{}.log", i)));
       }
       for (auto& w : workers) {
         const int exit_code = w->Wait();
@@ -157,9 +157,8 @@ TEST_CASE("a worker killed in the middle of a unit costs only its lease: another
   }
 }
 
-TEST_CASE(
-    "a worker frozen past its lease and resumed has its late commit refused: nothing doubles",
-    "[shared][postgresql][mariadb]") {
+TEST_CASE("a worker frozen past its lease and resumed has its late commit refused: nothing doubles",
+          "[shared][postgresql][mariadb]") {
   for (Db db : {Db::kPostgres, Db::kMariaDB}) {
     DYNAMIC_SECTION("into " << DbName(db)) {
       TestDatabase source(Db::kPostgres, "sharedstop_src");
