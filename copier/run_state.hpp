@@ -87,7 +87,8 @@ struct WorkerRecord {
   std::string shard;  // "2/4", or "" for none
   std::string started_at;
   std::string state = "working";  // "working", "left"
-  int64_t lease_left_ms = 0;      // since its last renewal, by the destination's clock
+  // How long its lease still runs, by the destination's clock (JoinRun: its first lease).
+  int64_t lease_left_ms = 0;
   int units_done = 0;
 };
 

@@ -105,9 +105,9 @@ void RunLeases::Join(const std::string& run, const WorkerRecord& w) {
                           S(run), S(w.worker)));
     s.Execute(fmt::format(
         "INSERT INTO {} (run_id, worker, host, pid, shard, started_at, state, until_ms) VALUES "
-        "({}, {}, {}, {}, {}, {}, 'working', {})",
+        "({}, {}, {}, {}, {}, {}, 'working', {} + {})",
         table_("workers"), S(run), S(w.worker), S(w.host), Int(w.pid), S(w.shard), S(w.started_at),
-        Now()));
+        Now(), Int(w.lease_left_ms)));
   });
 }
 

@@ -151,6 +151,7 @@ RecordedRun RunShared(Endpoint& source, Endpoint& destination, const std::string
   worker.pid = getpid();
   worker.shard = control.shard >= 0 ? fmt::format("{}/{}", control.shard, control.shards) : "";
   worker.started_at = UtcTimestamp();
+  worker.lease_left_ms = work.lease_ms;  // its first lease
   bool opened = !arrival.lock;
   if (opened) store->JoinRun(run, worker);
   const int tables = int(arrival.plan.plan.tables.size());
