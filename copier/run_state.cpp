@@ -1,5 +1,7 @@
 #include "copier/run_state.hpp"
 
+#include "copier/error.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -31,7 +33,7 @@ std::string PlanFingerprint(const std::string& plan_json) {
 }
 
 bool IsRunStateTable(const std::string& table) {
-  for (const char* suffix : {"runs", "tables", "units"}) {
+  for (const char* suffix : {"runs", "tables", "units", "workers", "leases"}) {
     if (table == std::string(kDefaultStatePrefix) + suffix) return true;
   }
   return false;
@@ -135,6 +137,41 @@ std::optional<UnitRecordState> ParseUnitRecordState(const std::string& text) {
     if (text == UnitRecordStateName(s)) return s;
   }
   return std::nullopt;
+}
+
+namespace {
+
+[[noreturn]] void NotShared() {
+  throw Error(ErrorCode::kUsage,
+              "this destination's run state cannot be shared by several workers (--join needs "
+              "PostgreSQL, MariaDB or SQLite as the destination)");
+}
+
+}  // namespace
+
+void RunStore::OpenRun(const std::string&, int64_t, int) {
+  NotShared();
+}
+void RunStore::JoinRun(const std::string&, const WorkerRecord&) {
+  NotShared();
+}
+void RunStore::LeaveRun(const std::string&, const std::string&) {
+  NotShared();
+}
+bool RunStore::ClaimUnit(const std::string&, const std::string&, int, int, int64_t) {
+  NotShared();
+}
+void RunStore::RenewLeases(const std::string&, const std::string&, int64_t) {
+  NotShared();
+}
+bool RunStore::ClaimLease(const std::string&, const std::string&, const std::string&, int64_t) {
+  NotShared();
+}
+void RunStore::LeaseDone(const std::string&, const std::string&, const std::string&) {
+  NotShared();
+}
+std::vector<WorkerRecord> RunStore::Workers(const std::string&) {
+  return {};
 }
 
 }  // namespace ferry

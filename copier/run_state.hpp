@@ -42,6 +42,9 @@ struct RunRecord {
   // Every unit's commit checks it inside its own transaction (a fencing token), so a process
   // whose run another one took over cannot commit another unit.
   std::string owner_token;
+  // A shared run (ferry run --join): how long a worker's lease on a unit lasts, in
+  // milliseconds; 0 for a run of one process, and while the first worker still prepares.
+  int64_t lease_ms = 0;
 };
 
 struct TableRecord {
@@ -70,6 +73,23 @@ struct UnitRecord {
   int attempts = 0;
   std::string range;  // for people: "[(10), (20))"
   std::string error;
+  // A shared run's lease on the unit: the worker holding it ("" when none ever did) and how
+  // long the lease still runs by the destination's clock (negative: expired).
+  std::string worker;
+  int64_t lease_left_ms = 0;
+};
+
+// A worker process of a shared run.
+struct WorkerRecord {
+  std::string worker;  // "host/pid/4f2a": names it in leases
+  std::string host;
+  int64_t pid = 0;
+  std::string shard;  // "2/4", or "" for none
+  std::string started_at;
+  std::string state = "working";  // "working", "left"
+  // How long its lease still runs, by the destination's clock (JoinRun: its first lease).
+  int64_t lease_left_ms = 0;
+  int units_done = 0;
 };
 
 // Where ferry keeps its state in the destination, unless told otherwise (--state-prefix).
@@ -80,6 +100,9 @@ inline constexpr const char* kDefaultStatePrefix = "ferry_";
 // again and retry).
 inline constexpr const char* kRunTakenOver = "FR001";
 inline constexpr const char* kRunLockLost = "FR002";
+// ... and of a shared run's unit commit: this worker's lease on the unit expired and another
+// worker claimed it (the claim's generation, the fencing token, moved on): its rows roll back.
+inline constexpr const char* kLeaseLost = "FR003";
 
 // A short fingerprint of a plan's JSON text, recorded with the run.
 std::string PlanFingerprint(const std::string& plan_json);
@@ -159,6 +182,25 @@ class RunStore {
   // SessionTag) and waits until they are gone, their transactions rolled back. Returns how
   // many it ended.
   virtual int EndSessionsOf(const std::string& host, int64_t pid) = 0;
+
+  // Shared runs (ferry run --join). Leases expire by the destination's clock. OpenRun makes a
+  // recorded run's units claimable (and creates its build leases: one per table in `tables`,
+  // and "run"); JoinRun records a worker (again: it is working again). ClaimUnit leases a
+  // pending unit no live lease holds, atomically (a row lock that other claims skip), with a new
+  // generation that the unit's commit checks (UnitDoneSql: kLeaseLost when it moved on).
+  // RenewLeases extends every lease the worker still holds. ClaimLease takes a named build
+  // lease ("table 3", "run") that is not done and not held; LeaseDone marks it done.
+  virtual void OpenRun(const std::string& run, int64_t lease_ms, int tables);
+  virtual void JoinRun(const std::string& run, const WorkerRecord& worker);
+  virtual void LeaveRun(const std::string& run, const std::string& worker);
+  virtual bool ClaimUnit(const std::string& run, const std::string& worker, int table, int part,
+                         int64_t lease_ms);
+  virtual void RenewLeases(const std::string& run, const std::string& worker, int64_t lease_ms);
+  virtual bool ClaimLease(const std::string& run, const std::string& name,
+                          const std::string& worker, int64_t lease_ms);
+  virtual void LeaseDone(const std::string& run, const std::string& name,
+                         const std::string& worker);
+  virtual std::vector<WorkerRecord> Workers(const std::string& run);
 
   // Newest first.
   virtual std::vector<RunRecord> Runs() = 0;

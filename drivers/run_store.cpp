@@ -1,9 +1,6 @@
 #include "drivers/run_store.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <ctime>
@@ -12,56 +9,12 @@
 
 #include "copier/backoff.hpp"
 #include "copier/error.hpp"
+#include "drivers/run_leases.hpp"
+#include "drivers/run_state_tables.hpp"
 
 namespace ferry {
 
 namespace {
-
-ColumnType Varchar(int64_t length) {
-  ColumnType t;
-  t.kind = TypeKind::kVarchar;
-  t.length = length;
-  return t;
-}
-
-ColumnType Text() {
-  ColumnType t;
-  t.kind = TypeKind::kText;
-  return t;
-}
-
-ColumnType Integer(int bits) {
-  ColumnType t;
-  t.kind = TypeKind::kInteger;
-  t.width_bits = bits;
-  return t;
-}
-
-ColumnType Double() {
-  ColumnType t;
-  t.kind = TypeKind::kDouble;
-  return t;
-}
-
-struct Def {
-  const char* name;
-  ColumnType type;
-  bool key;
-};
-
-Table MakeTable(const TableName& name, const std::vector<Def>& defs, const Dialect& dialect) {
-  Table t;
-  t.name = name;
-  for (const Def& d : defs) {
-    Column c;
-    c.name = d.name;
-    c.type = dialect.MapType(d.type, Engine::kOther);
-    c.nullable = !d.key;
-    if (d.key) t.primary_key.push_back(int(t.columns.size()));
-    t.columns.push_back(std::move(c));
-  }
-  return t;
-}
 
 std::string Int(int64_t v) {
   return std::to_string(v);
@@ -84,56 +37,12 @@ class SqlRunStore final : public RunStore {
         reading_schema_(schema_),
         prefix_(std::move(prefix)),
         try_lock_(std::move(try_lock)),
-        lock_waits_(std::move(lock_waits)) {}
+        lock_waits_(std::move(lock_waits)),
+        leases_(open_session_, dialect_, [this](const char* table) { return T(table); }) {}
 
   void Prepare() override {
-    const std::vector<Table> tables = {
-        MakeTable(Home("runs"),
-                  {{"run_id", Varchar(64), true},
-                   {"scope", Varchar(64), false},
-                   {"command", Varchar(16), false},
-                   {"status", Varchar(16), false},
-                   {"started_at", Varchar(32), false},
-                   {"finished_at", Varchar(32), false},
-                   {"source", Text(), false},
-                   {"destination", Text(), false},
-                   {"plan_fingerprint", Varchar(64), false},
-                   {"plan", Text(), false},
-                   {"host", Varchar(255), false},
-                   {"pid", Integer(64), false},
-                   {"summary", Text(), false},
-                   {"owner_token", Varchar(64), false}},
-                  dialect_),
-        MakeTable(Home("tables"),
-                  {{"run_id", Varchar(64), true},
-                   {"table_index", Integer(32), true},
-                   {"source_schema", Varchar(255), false},
-                   {"source_name", Varchar(255), false},
-                   {"dest_schema", Varchar(255), false},
-                   {"dest_name", Varchar(255), false},
-                   {"state", Varchar(16), false},
-                   {"created", Integer(32), false},
-                   {"row_count", Integer(64), false},
-                   {"byte_count", Integer(64), false},
-                   {"seconds", Double(), false},
-                   {"units", Integer(32), false},
-                   {"units_done", Integer(32), false},
-                   {"attempts", Integer(32), false},
-                   {"estimated_rows", Integer(64), false},
-                   {"error", Text(), false}},
-                  dialect_),
-        MakeTable(Home("units"),
-                  {{"run_id", Varchar(64), true},
-                   {"table_index", Integer(32), true},
-                   {"part", Integer(32), true},
-                   {"state", Varchar(16), false},
-                   {"row_count", Integer(64), false},
-                   {"byte_count", Integer(64), false},
-                   {"attempts", Integer(32), false},
-                   {"key_range", Text(), false},
-                   {"error", Text(), false}},
-                  dialect_),
-    };
+    const std::vector<Table> tables =
+        RunStateTables(dialect_, [this](const char* name) { return Home(name); });
     if (schema_ != legacy_schema_) {
       try {
         Exec(dialect_.CreateSchemaSql(schema_));
@@ -163,6 +72,7 @@ class SqlRunStore final : public RunStore {
     reading_schema_ = schema_;
     exists_ = true;
     has_owner_token_ = true;
+    has_leases_ = true;
   }
 
   std::unique_ptr<ScopeLock> TryLock() override {
@@ -263,10 +173,11 @@ class SqlRunStore final : public RunStore {
   void FailUnit(const std::string& run, int table, int part, int attempts,
                 const std::string& error) override {
     // Never over a done mark: that unit's rows are there.
-    Exec(fmt::format(
-        "UPDATE {} SET state = 'failed', attempts = {}, error = {} WHERE run_id = {} "
-        "AND table_index = {} AND part = {} AND state <> 'done'{}",
-        T("units"), Int(attempts), S(error), S(run), Int(table), Int(part), IfOwned(run)));
+    Exec(
+        fmt::format("UPDATE {} SET state = 'failed', attempts = {}, error = {} WHERE run_id = {} "
+                    "AND table_index = {} AND part = {} AND state <> 'done'{}{}",
+                    T("units"), Int(attempts), S(error), S(run), Int(table), Int(part),
+                    IfOwned(run), HeldBy(run, table, part)));
   }
 
   void ResetUnits(const std::string& run, int table) override {
@@ -278,6 +189,15 @@ class SqlRunStore final : public RunStore {
 
   std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part, int64_t rows,
                                        int64_t bytes, int attempts) override {
+    // A shared run's unit: its lease is what this worker must still hold, not the run.
+    if (std::optional<std::string> held = leases_.HeldCondition(run, table, part)) {
+      std::vector<std::string> out = leases_.FenceSql(run, table, part);
+      out.push_back(fmt::format(
+          "UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, attempts = {}, error = "
+          "NULL WHERE run_id = {} AND table_index = {} AND part = {} AND {}",
+          T("units"), Int(rows), Int(bytes), Int(attempts), S(run), Int(table), Int(part), *held));
+      return out;
+    }
     std::vector<std::string> out;
     std::string holder;
     std::optional<std::string> token;
@@ -317,9 +237,10 @@ class SqlRunStore final : public RunStore {
 
   bool UnitCommitted(const std::string& run, int table, int part) override {
     std::unique_ptr<SqlSession> session = open_session_();
+    std::optional<std::string> held = leases_.HeldCondition(run, table, part);
     auto rows = session->Query(
-        fmt::format("SELECT state FROM {} WHERE run_id = {} AND table_index = {} AND part = {}",
-                    T("units"), S(run), Int(table), Int(part)));
+        fmt::format("SELECT state FROM {} WHERE run_id = {} AND table_index = {} AND part = {}{}",
+                    T("units"), S(run), Int(table), Int(part), held ? " AND " + *held : ""));
     return !rows.empty() && rows[0][0] && *rows[0][0] == "done";
   }
 
@@ -358,11 +279,12 @@ class SqlRunStore final : public RunStore {
   std::vector<RunRecord> Runs() override {
     std::vector<RunRecord> out;
     if (!Exists()) return out;  // nothing recorded yet: the tables come with the first run
+    std::lock_guard session_guard(session_mutex_);
     for (auto& row : session_->Query(fmt::format(
              "SELECT run_id, scope, command, status, started_at, finished_at, source, "
-             "destination, plan_fingerprint, plan, host, pid, summary, {} FROM {} ORDER BY "
+             "destination, plan_fingerprint, plan, host, pid, summary, {}, {} FROM {} ORDER BY "
              "started_at DESC, run_id DESC",
-             has_owner_token_ ? "owner_token" : "''", T("runs")))) {
+             has_owner_token_ ? "owner_token" : "''", has_leases_ ? "lease_ms" : "0", T("runs")))) {
       RunRecord r;
       r.id = V(row[0]);
       r.scope = V(row[1]);
@@ -380,6 +302,7 @@ class SqlRunStore final : public RunStore {
       r.pid = Number(row[11], "runs", r.id, "pid");
       r.summary = V(row[12]);
       r.owner_token = V(row[13]);
+      r.lease_ms = row[14] ? Number(row[14], "runs", r.id, "lease_ms") : 0;
       out.push_back(std::move(r));
     }
     return out;
@@ -388,6 +311,7 @@ class SqlRunStore final : public RunStore {
   std::vector<TableRecord> Tables(const std::string& run) override {
     std::vector<TableRecord> out;
     if (!Exists()) return out;
+    std::lock_guard session_guard(session_mutex_);
     for (auto& row : session_->Query(fmt::format(
              "SELECT table_index, source_schema, source_name, dest_schema, dest_name, state, "
              "created, row_count, byte_count, seconds, units, units_done, attempts, "
@@ -415,10 +339,12 @@ class SqlRunStore final : public RunStore {
   std::vector<UnitRecord> Units(const std::string& run) override {
     std::vector<UnitRecord> out;
     if (!Exists()) return out;
+    std::lock_guard session_guard(session_mutex_);
     for (auto& row : session_->Query(fmt::format(
-             "SELECT table_index, part, state, row_count, byte_count, attempts, key_range, error "
-             "FROM {} WHERE run_id = {} ORDER BY table_index, part",
-             T("units"), S(run)))) {
+             "SELECT table_index, part, state, row_count, byte_count, attempts, key_range, error, "
+             "{} FROM {} WHERE run_id = {} ORDER BY table_index, part",
+             has_leases_ ? "worker, lease_until - " + dialect_.NowMillisSql() : "'', 0", T("units"),
+             S(run)))) {
       UnitRecord u;
       u.table = int(Number(row[0], "units", run, "table_index"));
       u.part = int(Number(row[1], "units", run, "part"));
@@ -430,6 +356,8 @@ class SqlRunStore final : public RunStore {
       u.attempts = int(Number(row[5], "units", run, "attempts"));
       u.range = V(row[6]);
       u.error = V(row[7]);
+      u.worker = V(row[8]);
+      u.lease_left_ms = row[9] ? Number(row[9], "units", run, "lease_until") : 0;
       out.push_back(std::move(u));
     }
     return out;
@@ -446,6 +374,7 @@ class SqlRunStore final : public RunStore {
       }
       exists_ = runs.has_value();
       has_owner_token_ = runs && runs->FindColumn("owner_token");
+      has_leases_ = runs && runs->FindColumn("lease_ms") && !dialect_.NowMillisSql().empty();
     }
     return exists_;
   }
@@ -458,7 +387,8 @@ class SqlRunStore final : public RunStore {
     const TableName old_runs{legacy_schema_, prefix_ + "runs"};
     if (!dialect_.DescribeTable(*session_, old_runs)) return;
     const char* keys[] = {"run_id", "run_id, table_index", "run_id, table_index, part"};
-    for (size_t i = 0; i < tables.size(); ++i) {
+    // An older ferry kept runs, tables and units (the first three); nothing of a shared run.
+    for (size_t i = 0; i < std::size(keys); ++i) {
       const Table& t = tables[i];
       const TableName old_name{legacy_schema_, t.name.name};
       std::optional<Table> old_table = dialect_.DescribeTable(*session_, old_name);
@@ -498,11 +428,45 @@ class SqlRunStore final : public RunStore {
     }
   }
 
+  void OpenRun(const std::string& run, int64_t lease_ms, int tables) override {
+    leases_.Open(run, lease_ms, tables);
+  }
+  void JoinRun(const std::string& run, const WorkerRecord& worker) override {
+    leases_.Join(run, worker);
+  }
+  void LeaveRun(const std::string& run, const std::string& worker) override {
+    leases_.Leave(run, worker);
+  }
+  bool ClaimUnit(const std::string& run, const std::string& worker, int table, int part,
+                 int64_t lease_ms) override {
+    return leases_.ClaimUnit(run, worker, table, part, lease_ms);
+  }
+  void RenewLeases(const std::string& run, const std::string& worker, int64_t lease_ms) override {
+    leases_.Renew(run, worker, lease_ms);
+  }
+  bool ClaimLease(const std::string& run, const std::string& name, const std::string& worker,
+                  int64_t lease_ms) override {
+    return leases_.ClaimLease(run, name, worker, lease_ms);
+  }
+  void LeaseDone(const std::string& run, const std::string& name,
+                 const std::string& worker) override {
+    leases_.LeaseDone(run, name, worker);
+  }
+  std::vector<WorkerRecord> Workers(const std::string& run) override {
+    if (!Exists() || !has_leases_) return {};
+    return leases_.Workers(run);
+  }
+
   void DeleteRun(const std::string& run) override {
     if (!Exists()) return;
     for (const char* table : {"units", "tables", "runs"}) {
       ExecWaiting("forget run " + run + " in",
                   fmt::format("DELETE FROM {} WHERE run_id = {}", T(table), S(run)), table);
+    }
+    if (has_leases_) {
+      for (const char* table : {"workers", "leases"}) {
+        Exec(fmt::format("DELETE FROM {} WHERE run_id = {}", T(table), S(run)));
+      }
     }
   }
 
@@ -540,6 +504,11 @@ class SqlRunStore final : public RunStore {
     if (run != owned_run_ || owner_token_.empty()) return std::nullopt;
     return owner_token_;
   }
+  // A condition for writes about a shared run's unit: only while this worker holds it.
+  std::string HeldBy(const std::string& run, int table, int part) {
+    std::optional<std::string> held = leases_.HeldCondition(run, table, part);
+    return held ? " AND " + *held : "";
+  }
   // A condition for writes about `run`'s tables and units: only while this process owns it.
   std::string IfOwned(const std::string& run) {
     std::optional<std::string> token = TokenOf(run);
@@ -554,6 +523,7 @@ class SqlRunStore final : public RunStore {
   // pass `done_probe`, a query that finds what the insert wrote, and are not made again when it
   // finds it.
   void Exec(const std::string& sql, const std::string& done_probe = "") {
+    std::lock_guard session_guard(session_mutex_);
     try {
       try {
         session_->Execute(sql);
@@ -613,43 +583,15 @@ class SqlRunStore final : public RunStore {
   LockWaits lock_waits_;
   bool exists_ = false;
   bool has_owner_token_ = false;
+  bool has_leases_ = false;
   // Read by writer threads building their commits (UnitDoneSql).
   std::mutex mutex_;
+  // The store's session: a shared run's table builders record from writer threads.
+  std::recursive_mutex session_mutex_;
   std::string owned_run_;
   std::string owner_token_;
   std::string lock_holder_;
-};
-
-class SessionLock final : public ScopeLock {
- public:
-  SessionLock(std::unique_ptr<SqlSession> session, std::string holder)
-      : session_(std::move(session)), holder_(std::move(holder)) {}
-
-  bool Alive() override {
-    try {
-      session_->Query("SELECT 1");
-      return true;
-    } catch (const Error&) {
-      return false;
-    }
-  }
-  std::string holder() const override { return holder_; }
-
- private:
-  std::unique_ptr<SqlSession> session_;
-  std::string holder_;
-};
-
-class FileLock final : public ScopeLock {
- public:
-  explicit FileLock(int fd) : fd_(fd) {}
-  ~FileLock() override {
-    flock(fd_, LOCK_UN);
-    close(fd_);
-  }
-
- private:
-  int fd_;
+  RunLeases leases_;
 };
 
 }  // namespace
@@ -662,23 +604,6 @@ std::unique_ptr<RunStore> MakeSqlRunStore(std::function<std::unique_ptr<SqlSessi
   return std::make_unique<SqlRunStore>(std::move(open_session), dialect, std::move(schema),
                                        std::move(legacy_schema), std::move(prefix),
                                        std::move(try_lock), std::move(lock_waits));
-}
-
-std::unique_ptr<ScopeLock> HoldSessionLock(std::unique_ptr<SqlSession> session,
-                                           std::string holder) {
-  return std::make_unique<SessionLock>(std::move(session), std::move(holder));
-}
-
-std::unique_ptr<ScopeLock> TryFileLock(const std::string& path) {
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw Error(ErrorCode::kIo, fmt::format("cannot open the lock file {}", path));
-  }
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    close(fd);
-    return nullptr;
-  }
-  return std::make_unique<FileLock>(fd);
 }
 
 }  // namespace ferry

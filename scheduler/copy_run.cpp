@@ -113,7 +113,8 @@ CopyReport CopyRun::Run() {
   BuildUnits();
   RunUnits();
   RecordOutcomes();
-  IndexesAndConstraints();
+  // A shared run's foreign keys and the like wait for every worker's tables: its finisher's.
+  if (!recorder_.shared() || report_.finished_shared_run) IndexesAndConstraints();
   Finish();
   return report_;
 }
@@ -312,7 +313,8 @@ void CopyRun::BuildUnits() {
     }
     for (const WorkUnit& unit : prepared.units) {
       if (const UnitRecord* done = recorder_.DoneUnit(i, unit.part)) {
-        t.resumed_rows += done->rows;
+        // A shared run's worker reports its own rows; the run's finisher reports them all.
+        if (!recorder_.shared()) t.resumed_rows += done->rows;
         ++resumed_units_[i];
         continue;
       }
@@ -353,7 +355,10 @@ void CopyRun::RunUnits() {
   for (size_t i = 0; i < report_.tables.size(); ++i) {
     TableOutcome& t = report_.tables[i];
     if (t.state == TableState::kPending) t.state = TableState::kRunning;
-    if (!tables_[i].skip) recorder_.TableRunning(i, t);
+    // A shared run's tables are marked running once, by the worker that makes the run: a
+    // worker joining later would overwrite what builders recorded since.
+    const bool joined = recorder_.shared() && !recorder_.shared()->opened;
+    if (!tables_[i].skip && !joined) recorder_.TableRunning(i, t);
   }
   engine_ = options_.engine;
   if (destination_.info().max_write_sessions > 0) {
@@ -361,7 +366,7 @@ void CopyRun::RunUnits() {
   }
   copy_start_ = Clock::now();
   keys_done_at_.assign(tables_.size(), 0);
-  if (jobs_.empty()) return;
+  if (jobs_.empty() && !recorder_.shared()) return;
   auto progress = [&](const PipelineProgress& progress) {
     for (size_t i = 0; i < report_.tables.size(); ++i) {
       TableOutcome& t = report_.tables[i];
@@ -378,6 +383,7 @@ void CopyRun::RunUnits() {
     BuildIndexes(table);
     keys_done_at_[table] = SecondsSince(copy_start_);
   };
+  if (recorder_.shared()) return RunSharedUnits(progress);
   results_ =
       RunPipeline(source_, destination_, engine_, jobs_, tables_.size(), progress, table_done);
 }
@@ -385,7 +391,7 @@ void CopyRun::RunUnits() {
 void CopyRun::RecordOutcomes() {
   FoldUnitResults();
   MakeDefaultRows();
-  BuildIndexesWithoutUnits();
+  if (!recorder_.shared()) BuildIndexesWithoutUnits();
   UndoFailedTables();
 }
 
@@ -465,6 +471,7 @@ void CopyRun::UndoFailedTables() {
         t.state == TableState::kInterrupted) {
       continue;
     }
+    if (recorder_.shared()) continue;  // other workers' rows are in it: ferry run --join again
     t.rows = 0;
     if (!t.created) continue;
     try {
@@ -480,7 +487,9 @@ void CopyRun::UndoFailedTables() {
 
 void CopyRun::Finish() {
   for (size_t i = 0; i < report_.tables.size(); ++i) {
-    if (tables_[i].skip) continue;  // skipped, or recorded when an earlier attempt finished it
+    // Skipped, or recorded when an earlier attempt finished it; a shared run's tables are
+    // recorded by the workers that build them.
+    if (tables_[i].skip || recorder_.shared()) continue;
     recorder_.TableFinished(i, report_.tables[i], resumed_units_[i]);
   }
   report_.seconds = SecondsSince(start_);

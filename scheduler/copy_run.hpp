@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,6 +91,20 @@ struct CopyReport {
   int failed() const;
   // Tables stopped by a stop request (a signal) before they were done.
   int interrupted() const;
+  // A shared run's worker that finished the run: it built what waits for every table (foreign
+  // keys, a clone's objects) and records how the run ended; other workers leave that to it.
+  bool finished_shared_run = false;
+};
+
+// A worker of a shared run (ferry run --join): its name in the leases, how long a lease lasts,
+// its static share of the units (shard of shards, or none), and, for the worker that made the
+// run, what opens it to the others once its tables are made.
+struct SharedWork {
+  std::string worker;
+  int64_t lease_ms = 30000;
+  int shard = -1;  // 0-based; -1: no share of its own
+  int shards = 0;
+  std::function<void()> opened;
 };
 
 // How RunPlan records its run in the destination's run state, and what an earlier attempt of
@@ -103,6 +118,8 @@ struct RunRecording {
   // Set by RunPlan once the run is recorded and about to write: from then on a failure leaves
   // a run to resume, not one to forget.
   bool started = false;
+  // Set for a shared run's worker: units are claimed one at a time under a lease.
+  std::optional<SharedWork> shared;
 };
 
 // Told what happens, for display; always called on the thread that called RunPlan.

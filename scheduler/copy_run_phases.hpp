@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +46,19 @@ class CopyRun {
   void BuildUnits();
   // Pipeline: every unit copied; a table's key and indexes built as its last unit commits.
   void RunUnits();
+  // A shared run's units (copy_run_shared.cpp): claimed one at a time under a lease, in rounds
+  // until every unit of the run is done and every table built, by whichever worker; then one
+  // worker takes the run's own lease and finishes it.
+  void RunSharedUnits(const std::function<void(const PipelineProgress&)>& progress);
+  void OrderForShard();
+  bool SharedRound(const std::vector<UnitJob>& all,
+                   const std::function<void(const PipelineProgress&)>& progress);
+  // Builds what waits for the table's rows once every unit of it is done (by any worker), under
+  // the table's build lease; records the table's outcome for the whole run.
+  void BuildSharedTable(size_t table);
+  // No unit pending and every table built (or failed): what is left is the run's own finish.
+  bool SharedTablesSettled();
+  void AwaitSharedFinish();
   // Record outcomes: unit results folded into table outcomes; what a failed table left undone.
   void RecordOutcomes();
   void FoldUnitResults();
@@ -86,6 +100,8 @@ class CopyRun {
   std::vector<double> last_end_;
   std::vector<double> keys_done_at_;  // per table: when its key and indexes were built
   std::mutex errors_mutex_;           // outcomes written from index and key builders
+  std::mutex shared_mutex_;           // a shared run's tables built by this worker
+  std::vector<bool> built_here_;
 };
 
 // Helpers the phases share.

@@ -178,7 +178,7 @@ void CopyRun::BuildIndexes(size_t i) {
   for (const PlannedIndex& planned : prepared.plan->indexes) {
     try {
       const Index index = ToIndex(planned, prepared.copy.destination);
-      if (recorder_.resuming() && planned.native_definition.empty() &&
+      if ((recorder_.resuming() || recorder_.shared()) && planned.native_definition.empty() &&
           HasIndexOn(prepared.copy.destination, index.columns)) {
         continue;  // built before the interruption
       }

@@ -16,13 +16,14 @@
 #include <thread>
 
 #include "copier/run_state.hpp"
+#include "scheduler/pipeline_state.hpp"
 #include "scheduler/stop.hpp"
 
 namespace ferry {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace pipeline_state;
 constexpr uint32_t kEndOfUnit = UINT32_MAX;
 // Batches per reader: one being read, one converting, one queued, one being written.
 constexpr int kSlotsPerReader = 4;
@@ -32,75 +33,6 @@ constexpr size_t kCopiesPerSlot = 3;
 double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-struct Slot {
-  Batch in;
-  Batch out;
-  uint32_t reader = 0;
-};
-
-// A unit's stream from its reader to whichever writer takes it.
-struct Channel {
-  explicit Channel(size_t capacity) : items(capacity) {}
-  IndexQueue items;
-  size_t job = 0;
-  std::atomic<RowWriter*> writer{nullptr};  // set while a writer owns the unit
-  std::atomic<int> pending{0};              // conversions not yet queued
-};
-
-enum class Side { kNone, kReader, kWriter };
-
-bool HasSqlstate(const std::exception& e, const char* sqlstate) {
-  const Error* error = dynamic_cast<const Error*>(&e);
-  if (!error) return false;
-  for (const Diagnostic& d : error->diagnostics()) {
-    if (d.sqlstate == sqlstate) return true;
-  }
-  return false;
-}
-
-struct JobState {
-  std::atomic<bool> failed{false};
-  bool retry = false;               // the failure is transient and attempts are left
-  Side lost_session = Side::kNone;  // whose session broke and must be replaced
-  int attempts = 0;
-  Clock::time_point started;  // set by the reader before the unit is handed to a writer
-  // An attempt failed during or after its commit: whether it committed is asked before the next
-  // one (UnitJob::committed). What that attempt moved, should it have committed.
-  bool commit_uncertain = false;
-  int64_t uncertain_rows = 0;
-  int64_t uncertain_bytes = 0;
-  std::mutex mutex;
-  std::optional<Error> error;  // the first error of the current attempt
-  bool transient = false;
-  UnitResult result;
-
-  // Records the first error (later ones follow from it); true when the unit should be tried
-  // again.
-  bool Fail(Error e, int max_attempts, Side side) {
-    std::lock_guard lock(mutex);
-    if (failed.exchange(true)) return retry;
-    transient = IsTransient(e);
-    lost_session = transient && e.code() == ErrorCode::kConnection ? side : Side::kNone;
-    retry = transient && attempts < max_attempts;
-    error = std::move(e);
-    return retry;
-  }
-
-  // Back to a clean slate for the next attempt.
-  void Reset() {
-    std::lock_guard lock(mutex);
-    if (error) result.retried_errors.push_back(std::move(*error));
-    failed.store(false);
-    retry = false;
-    transient = false;
-    lost_session = Side::kNone;
-    error.reset();
-    result.rows = 0;
-    result.bytes = 0;
-    result.state = UnitState::kSkipped;
-  }
-};
 
 class CopyEngine {
  public:
@@ -355,6 +287,10 @@ class CopyEngine {
       size_t job = next_job_.load();
       while (job < jobs_.size() && !next_job_.compare_exchange_weak(job, job + 1)) {
       }
+      if (job < jobs_.size() && options_.claim && !options_.claim(jobs_[job])) {
+        Elsewhere(job);
+        continue;
+      }
       if (job < jobs_.size()) return job;
       // Units in flight may come back for another attempt; an ordered run retries none.
       if (in_flight_.load() == 0 || options_.ordered) return std::nullopt;
@@ -539,6 +475,15 @@ class CopyEngine {
           result.state = UnitState::kDone;
         } catch (const std::exception& e) {
           if (HasSqlstate(e, kRunTakenOver)) TakenOver(e);
+          if (HasSqlstate(e, kLeaseLost)) {
+            // Rolled back: another worker took the unit over; nothing of it is this worker's.
+            table_rows_[unit.table] -= result.rows;
+            table_bytes_[unit.table] -= result.bytes;
+            result.error = AtUnit(job, e, Side::kWriter);
+            Elsewhere(job);
+            in_flight_.fetch_sub(1);
+            return state.lost_session == Side::kWriter;
+          }
           if (unit.committed) {
             state.commit_uncertain = true;
             state.uncertain_rows = result.rows;
@@ -591,6 +536,17 @@ class CopyEngine {
         }
       }
     }
+  }
+
+  // A shared run's unit that is another worker's: skipped here, and counted as finished for
+  // the table (whose build asks the run state whether every unit is done).
+  void Elsewhere(size_t job) {
+    UnitResult& result = states_[job].result;
+    result.state = UnitState::kSkipped;
+    result.elsewhere = true;
+    result.rows = 0;
+    result.bytes = 0;
+    UnitFinished(jobs_[job].table);
   }
 
   // Another process claimed the run: this one commits nothing more, and touches nothing else.

@@ -53,6 +53,9 @@ struct EngineOptions {
   // unit while the writer applies the one before.
   bool ordered = false;
   TestHooks test_hooks;
+  // A shared run's lease on a unit, taken just before the unit is read (ferry run --join):
+  // false when another worker holds or finished it; the unit then ends skipped, `elsewhere`.
+  std::function<bool(const struct UnitJob&)> claim;
 };
 
 // One unit of work, ready to run: what to read, how to convert, where to write.
@@ -108,6 +111,9 @@ struct UnitResult {
   // An attempt failed while its commit was in flight, and the commit had reached the
   // destination after all: the unit was not copied again.
   bool committed_before_error = false;
+  // A shared run's unit that another worker claimed, or took over when this worker's lease
+  // expired (its commit refused, kLeaseLost): not this worker's to report.
+  bool elsewhere = false;
 
   bool Interrupted() const { return error && error->code() == ErrorCode::kInterrupted; }
 };

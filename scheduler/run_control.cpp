@@ -120,7 +120,7 @@ std::unique_ptr<ScopeLock> Lock(RunStore& store, const Endpoint& destination) {
 // another host, lost their lock: their next commit fails its lock check).
 void MarkDeadRuns(RunStore& store) {
   for (const RunRecord& r : store.Runs()) {
-    if (r.status == RunStatus::kRunning && !ProcessAlive(r)) {
+    if (r.status == RunStatus::kRunning && r.lease_ms == 0 && !ProcessAlive(r)) {
       std::string summary = "its process ended without finishing (killed or crashed)";
       if (!r.summary.empty() && r.summary != "resumed") summary += "; " + r.summary;
       try {
@@ -422,6 +422,13 @@ std::unique_ptr<ScopeLock> TakeDestination(RunStore& store, const Endpoint& dest
                                            CopyObserver& observer) {
   std::unique_ptr<ScopeLock> lock = Lock(store, destination);
   for (const RunRecord& r : store.Runs()) {
+    if (r.status == RunStatus::kRunning && r.lease_ms > 0) {
+      throw Error(ErrorCode::kBusy,
+                  fmt::format("shared run {} is writing into {} (its workers hold leases on its "
+                              "units); finish it with `ferry run --join {}`, or start over with "
+                              "`ferry reset --yes`",
+                              r.id, destination.info().display, r.id));
+    }
     if (r.status == RunStatus::kRunning) {
       if (ProcessAlive(r)) RefuseWhileAlive(r, destination);
       EndSessionsOfDead(store, r, observer);
@@ -550,6 +557,9 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
     out.report = RunPlan(source, destination, make_plan(), options, observer);
     return out;
   }
+  if (!control.join.empty()) {
+    return RunShared(source, destination, scope, make_plan, options, control, observer);
+  }
   std::unique_ptr<RunStore> store = OpenStore(destination, control.state_prefix);
   // Writes about another process's run wait for its locks (a live owner frozen inside a unit's
   // commit) and say so while they wait; the copy sets its own notice.
@@ -618,7 +628,8 @@ std::vector<RunRecord> TruthfulRuns(RunStore& store) {
     }
   }
   for (RunRecord& r : runs) {
-    if (r.status == RunStatus::kRunning && r.host == HostName() && !ProcessAlive(r)) {
+    if (r.status == RunStatus::kRunning && r.lease_ms == 0 && r.host == HostName() &&
+        !ProcessAlive(r)) {
       r.status = RunStatus::kInterrupted;
       r.summary = "its process ended without finishing (killed or crashed)";
     }
@@ -651,6 +662,7 @@ RunDetail ReadRunDetail(Endpoint& destination, const std::string& state_prefix,
   detail.run = *it;
   detail.tables = store->Tables(it->id);
   detail.units = store->Units(it->id);
+  if (it->lease_ms > 0) detail.workers = store->Workers(it->id);
   return detail;
 }
 

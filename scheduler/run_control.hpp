@@ -24,6 +24,13 @@ struct RunControl {
   // differs from the plan the run stored, naming the table and field.
   const Plan* plan_file = nullptr;
   std::string plan_file_name;
+  // ferry run --join RUN: this process is one worker of the shared run RUN (made, planned and
+  // opened by the first worker to arrive); leases last lease_ms; shard of shards is its own
+  // share of the units (shard -1: none).
+  std::string join;
+  int64_t lease_ms = 30000;
+  int shard = -1;
+  int shards = 0;
 };
 
 struct RecordedRun {
@@ -40,6 +47,14 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
                         const std::function<PlannedRun()>& make_plan, const CopyOptions& options,
                         const RunControl& control, CopyObserver& observer);
 
+// One worker of a shared run (control.join; shared_run.cpp). Returns when the whole run has
+// finished (its status: done or failed), or when this worker was stopped (status interrupted:
+// the run goes on with the others). Throws Error(kUsage) when the run named copies something
+// else, and what RunPlan throws.
+RecordedRun RunShared(Endpoint& source, Endpoint& destination, const std::string& scope,
+                      const std::function<PlannedRun()>& make_plan, const CopyOptions& options,
+                      const RunControl& control, CopyObserver& observer);
+
 // What the destination's run state says, for `ferry status`.
 struct RunHistory {
   std::vector<RunRecord> runs;  // newest first
@@ -48,6 +63,7 @@ struct RunDetail {
   RunRecord run;
   std::vector<TableRecord> tables;
   std::vector<UnitRecord> units;
+  std::vector<WorkerRecord> workers;  // a shared run's
 };
 RunHistory ReadRunHistory(Endpoint& destination, const std::string& state_prefix);
 // `run` "" = the newest run. Throws Error(kNotFound) for an unknown run.

@@ -21,6 +21,12 @@ class RunRecorder {
 
   bool recording() const { return recording_ != nullptr; }
   bool resuming() const { return recording_ && recording_->resuming; }
+  // A shared run's worker: what it is, the store and the run it works on.
+  const SharedWork* shared() const {
+    return recording_ && recording_->shared ? &*recording_->shared : nullptr;
+  }
+  RunStore& store() const { return *recording_->store; }
+  const std::string& run_id() const { return recording_->run.id; }
 
   // The interrupted attempt started the table: its rows are partly there, and it is never
   // created, truncated or emptied again.

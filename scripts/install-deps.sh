@@ -13,8 +13,9 @@ pkgs=(build-essential cmake pkg-config git
       libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libxxhash-dev
       libzstd-dev libssl-dev)
 if [[ "${1:-}" == "--servers" ]]; then
+  # python3-yaml: the deploy-example test reads the Kubernetes manifest as YAML.
   pkgs+=(postgresql-15 mariadb-server mariadb-client
-         odbc-postgresql odbc-mariadb)
+         odbc-postgresql odbc-mariadb python3-yaml)
 fi
 
 missing=()

@@ -325,6 +325,28 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                        "kept; with nothing to resume, start a new run",
                .env = "FERRY_RESUME",
                .commands = {C::kRun}});
+  t.push_back({.names = "--join",
+               .value = "RUN",
+               .help = "Work as one of many workers on the shared run RUN (a name you choose): "
+                       "the first worker plans it, makes the tables and opens it; every worker "
+                       "claims units under leases in the destination until all are done",
+               .env = "FERRY_JOIN",
+               .commands = {C::kRun}});
+  t.push_back({.names = "--lease",
+               .value = "DURATION",
+               .help = "How long a shared run's worker holds a unit without renewing it (it "
+                       "renews three times a lease while it lives); a dead or frozen worker's "
+                       "units go to others after it. Set by the worker that makes the run",
+               .default_value = "30s",
+               .reason = "a stalled worker costs at most this; renewals ride out short stalls",
+               .env = "FERRY_LEASE",
+               .commands = {C::kRun}});
+  t.push_back({.names = "--shard",
+               .value = "I/N",
+               .help = "With --join: take share I of N of the units first (every N-th, largest "
+                       "first), then others' leftovers; `/N` reads I from JOB_COMPLETION_INDEX",
+               .env = "FERRY_SHARD",
+               .commands = {C::kRun}});
   t.push_back({.names = "--profile",
                .value = "FILE",
                .help = "Write per-table and per-unit timings (read, convert, queue waits, write, "

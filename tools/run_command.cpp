@@ -1,6 +1,7 @@
 // `ferry run`: copy what a job (flags, environment, job file) or a plan file describes.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -36,7 +37,55 @@ struct RunFlags {
   bool resume = false;
   std::string resume_run;
   std::string state_prefix = kDefaultStatePrefix;
+  std::string join;
+  std::string lease = "30s";
+  std::string shard;
 };
+
+// "30s", "2m", "500ms", "45" (seconds): a lease's length in milliseconds.
+int64_t ParseLease(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  const double scale = unit == "ms" ? 1 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 1000;
+  if (used == 0 || !(unit.empty() || unit == "s" || unit == "ms" || unit == "m" || unit == "h") ||
+      value * scale < 1000) {
+    throw Error(
+        ErrorCode::kUsage,
+        fmt::format("--lease {}: give a length of at least 1 s, as 30s, 2m or 500ms", text));
+  }
+  return int64_t(value * scale);
+}
+
+// "I/N"; "/N" takes I from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's pod index).
+void ParseShard(const std::string& text, RunControl& control) {
+  const size_t slash = text.find('/');
+  std::string index = slash == std::string::npos ? "" : text.substr(0, slash);
+  const std::string count = slash == std::string::npos ? "" : text.substr(slash + 1);
+  if (index.empty()) {
+    const char* env = std::getenv("JOB_COMPLETION_INDEX");
+    index = env ? env : "";
+  }
+  try {
+    size_t a = 0, b = 0;
+    control.shard = std::stoi(index, &a);
+    control.shards = std::stoi(count, &b);
+    if (a == index.size() && b == count.size() && control.shard >= 0 && control.shards > 0 &&
+        control.shard < control.shards) {
+      return;
+    }
+  } catch (...) {
+  }
+  throw Error(ErrorCode::kUsage,
+              fmt::format("--shard {}: give I/N with 0 <= I < N, or /N with the index in "
+                          "JOB_COMPLETION_INDEX{}",
+                          text, index.empty() ? " (which is not set)" : " (" + index + ")"));
+}
 
 void PrintEnds(const Endpoint& source, const Endpoint& dest) {
   fmt::print("source:      {} ({} {})\n", source.info().display, source.info().product,
@@ -89,6 +138,14 @@ int Run(const RunFlags& flags) {
   control.resume = flags.resume;
   control.resume_run = flags.resume_run;
   control.state_prefix = flags.state_prefix;
+  if (!flags.join.empty()) {
+    if (flags.resume) throw Error(ErrorCode::kUsage, "--join and --resume do not go together");
+    control.join = flags.join;
+    control.lease_ms = ParseLease(flags.lease);
+    if (!flags.shard.empty()) ParseShard(flags.shard, control);
+  } else if (!flags.shard.empty()) {
+    throw Error(ErrorCode::kUsage, "--shard needs --join: a share of a shared run's units");
+  }
   if (plan) {
     control.plan_file = &*plan;
     control.plan_file_name = flags.plan_file;
@@ -111,6 +168,17 @@ int Run(const RunFlags& flags) {
                  run.run.id);
       return kExitDiskFull;
     }
+  }
+  if (!control.join.empty() && run.run.status == RunStatus::kInterrupted) {
+    fmt::print(stderr,
+               "ferry: this worker left shared run {}; its units go to the other workers once "
+               "their leases run out (`ferry run --join {}` joins again)\n",
+               run.run.id, run.run.id);
+    return kExitInterrupted;
+  }
+  if (!control.join.empty() && run.run.status != RunStatus::kDone) {
+    if (!flags.quiet) fmt::print("shared run {}: {}\n", run.run.id, RunStatusName(run.run.status));
+    return run.run.status == RunStatus::kFailed ? kExitTablesFailed : kExitOk;
   }
   if (run.run.status == RunStatus::kInterrupted) {
     fmt::print(stderr,
@@ -138,6 +206,9 @@ CommandAction AddRunCommand(CLI::App& app) {
   CLI::Option* resume = options->Add("--resume", flags->resume_run)->expected(0, 1);
   options->Add("--state-prefix", flags->state_prefix);
   options->Add("--profile", flags->profile);
+  options->Add("--join", flags->join);
+  options->Add("--lease", flags->lease);
+  options->Add("--shard", flags->shard);
   options->Finish();
   return [run, flags, options, resume]() -> int {
     if (!*run) return -1;

@@ -76,6 +76,29 @@ nlohmann::json RunJson(const RunRecord& r) {
           {"summary", r.summary}};
 }
 
+// A shared run's workers, and the units each holds under a lease (by the destination's clock).
+void PrintWorkers(const RunDetail& detail) {
+  if (detail.workers.empty()) return;
+  fmt::print("\n  {:<40} {:<24} {:>7} {:<9} {:>10} {:>10}  {}\n", "worker", "host", "shard",
+             "state", "lease left", "units done", "holds (table.part)");
+  for (const WorkerRecord& w : detail.workers) {
+    std::string holds;
+    for (const UnitRecord& u : detail.units) {
+      if (u.worker != w.worker || u.state != UnitRecordState::kPending || u.lease_left_ms < 0) {
+        continue;
+      }
+      holds += fmt::format("{}{}.{}", holds.empty() ? "" : " ", u.table + 1, u.part + 1);
+    }
+    const std::string left = w.state != "working" ? "-"
+                             : w.lease_left_ms < 0
+                                 ? "expired"
+                                 : fmt::format("{:.1f} s", double(w.lease_left_ms) / 1000);
+    fmt::print("  {:<40} {:<24} {:>7} {:<9} {:>10} {:>10}  {}\n", w.worker, w.host,
+               w.shard.empty() ? "-" : w.shard, w.state, left, w.units_done,
+               holds.empty() ? "-" : holds);
+  }
+}
+
 int Status(const StateFlags& flags) {
   InstallStopHandlers(OnStop::kAtOnce);
   auto dest = OpenEndpoint(Destination(flags.common), EndpointRole::kDestination,
@@ -106,7 +129,9 @@ int Status(const StateFlags& flags) {
                          {"rows", u.rows},
                          {"bytes", u.bytes},
                          {"attempts", u.attempts},
-                         {"error", u.error}});
+                         {"error", u.error},
+                         {"worker", u.worker},
+                         {"lease_left_ms", u.lease_left_ms}});
       }
       run["tables"].push_back({{"source", DisplayName(t.source)},
                                {"destination", DisplayName(t.destination)},
@@ -121,6 +146,17 @@ int Status(const StateFlags& flags) {
                                {"error", SplitAdvice(t.error).error},
                                {"advice", SplitAdvice(t.error).advice},
                                {"partitions", units}});
+    }
+    run["workers"] = nlohmann::json::array();
+    for (const WorkerRecord& w : detail.workers) {
+      run["workers"].push_back({{"worker", w.worker},
+                                {"host", w.host},
+                                {"pid", w.pid},
+                                {"shard", w.shard},
+                                {"started_at", w.started_at},
+                                {"state", w.state},
+                                {"lease_left_ms", w.lease_left_ms},
+                                {"units_done", w.units_done}});
     }
     out["run"] = run;
     fmt::print("{}\n", out.dump(2));
@@ -143,6 +179,7 @@ int Status(const StateFlags& flags) {
                t.state, rows, t.seconds, RowsPerSecond(t),
                fmt::format("{}/{}", t.units_done, t.units), t.attempts);
   }
+  PrintWorkers(detail);
   for (const TableRecord& t : detail.tables) {
     if (t.error.empty() || t.state == "done") continue;
     fmt::print("\n{} ({}):\n  {}\n", DisplayName(t.source), t.state, t.error);

@@ -83,6 +83,11 @@ class MariaDbDialect final : public Dialect {
     return "CREATE DATABASE IF NOT EXISTS " + Quote(schema);
   }
   std::string SharedLockClause() const override { return " LOCK IN SHARE MODE"; }
+  std::string NowMillisSql() const override {
+    return "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
+  }
+  // MariaDB 10.6 and MySQL 8.0 skip locked rows; older servers wait for them instead.
+  std::string ClaimLockClause() const override { return " FOR UPDATE SKIP LOCKED"; }
 
   std::string LockHeldCondition(const std::string& name, const std::string& holder) const override {
     return fmt::format("IS_USED_LOCK({}) = {}", LockName(name), std::stoll(holder));

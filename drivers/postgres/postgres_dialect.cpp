@@ -116,6 +116,10 @@ class PostgresDialect final : public Dialect {
   // like ferry's login role would take the application's tables.
   std::string DefaultStateSchema(const std::string&) const override { return kStateSchema; }
   std::string SharedLockClause() const override { return " FOR SHARE"; }
+  std::string NowMillisSql() const override {
+    return "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+  }
+  std::string ClaimLockClause() const override { return " FOR UPDATE SKIP LOCKED"; }
 
   // The lock session holds one advisory lock: the run lock.
   std::string LockHeldCondition(const std::string&, const std::string& holder) const override {

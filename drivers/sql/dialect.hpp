@@ -121,6 +121,14 @@ class Dialect {
                                         const std::string& /*holder*/) const {
     return "";
   }
+  // Shared runs (ferry run --join): the destination's clock in milliseconds since the epoch
+  // ("" where ferry cannot share a run through this engine), by which every lease expires, so
+  // workers' clocks never matter; the statement that starts a transaction which will write
+  // (SQLite takes its write lock at once, so two claims never interleave); and what makes a
+  // read lock the row it reads and pass over rows another claim has locked.
+  virtual std::string NowMillisSql() const { return ""; }
+  virtual std::string BeginWriteSql() const { return "START TRANSACTION"; }
+  virtual std::string ClaimLockClause() const { return ""; }
   // Sessions tagged with a ferry process's SessionTag (see SetUpSession), other than
   // `session`: their ids, ending one, and whether one is still open (rolling back, say).
   virtual std::vector<std::string> TaggedSessions(SqlSession& /*session*/,

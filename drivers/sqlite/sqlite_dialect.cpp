@@ -33,6 +33,7 @@ DialectQuirks SqliteQuirks() {
   return q;
 }
 
+constexpr const char* kNowMillis = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 class SqliteDialect final : public Dialect {
  public:
   SqliteDialect() : Dialect(SqliteQuirks()) {}
@@ -61,6 +62,8 @@ class SqliteDialect final : public Dialect {
                        TextLiteral(fmt::format("[{}] {}", sqlstate, message)));
   }
 
+  std::string NowMillisSql() const override { return kNowMillis; }
+  std::string BeginWriteSql() const override { return "BEGIN IMMEDIATE"; }
   void SetUpSession(SqlSession& connection, bool is_source) const override {
     // 16 MiB of page cache per connection (SQLite's default is 2): the pages of a b-tree being
     // filled stay in memory instead of being read back for every few inserts.

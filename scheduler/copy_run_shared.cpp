@@ -1,0 +1,221 @@
+// A shared run's units (ferry run --join): every worker process runs the same phases on the
+// same stored plan, but takes each unit only after claiming its lease in the destination; a
+// unit another worker holds is passed over, and looked at again once that lease expires.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "scheduler/copy_run_phases.hpp"
+#include "scheduler/stop.hpp"
+
+namespace ferry {
+
+namespace {
+
+using UnitKey = std::pair<int, int>;  // (table, part)
+
+// Sleeps up to `ms`, waking early for a stop request.
+void Pause(int64_t ms) {
+  for (int64_t slept = 0; slept < ms && !StopRequested(); slept += 100) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace
+
+// A worker with a shard takes its own share first (every shards-th unit, largest first, so the
+// shares weigh the same), then the others' leftovers: an Indexed Job whose pod died for good
+// still finishes.
+void CopyRun::OrderForShard() {
+  const SharedWork& shared = *recorder_.shared();
+  if (shared.shards <= 1 || shared.shard < 0) return;
+  std::vector<UnitJob> own, others;
+  for (size_t i = 0; i < jobs_.size(); ++i) {
+    (int(i % size_t(shared.shards)) == shared.shard ? own : others).push_back(std::move(jobs_[i]));
+  }
+  jobs_ = std::move(own);
+  for (UnitJob& j : others) jobs_.push_back(std::move(j));
+}
+
+void CopyRun::RunSharedUnits(const std::function<void(const PipelineProgress&)>& progress) {
+  const SharedWork& shared = *recorder_.shared();
+  RunStore& store = recorder_.store();
+  const std::string& run = recorder_.run_id();
+  built_here_.assign(tables_.size(), false);
+  if (shared.opened) shared.opened();
+  OrderForShard();
+  const std::vector<UnitJob> all = std::move(jobs_);
+  engine_.claim = [&](const UnitJob& job) {
+    return store.ClaimUnit(run, shared.worker, int(job.table), job.read.unit.part, shared.lease_ms);
+  };
+  for (int lost = 0; !StopRequested();) {
+    try {
+      if (SharedRound(all, progress)) break;
+      lost = 0;
+    } catch (const Error& e) {
+      // The destination restarting, say: the run state is read again after a pause; units in
+      // flight rolled back and are still this worker's until their leases run out.
+      if (!IsTransient(e) || ++lost > 10) throw;
+      observer_.Note(
+          fmt::format("the run state could not be read ({}); trying again", e.message()));
+      Pause(1000);
+    }
+  }
+  jobs_ = all;
+  engine_.claim = nullptr;  // it refers to this frame
+  if (!StopRequested()) AwaitSharedFinish();
+}
+
+// One look at the run: the units no live lease holds (free, or their holder's lease ran out)
+// through the pipeline, then the tables whose units are all done built. True when nothing is
+// left but the run's own finish.
+bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
+                          const std::function<void(const PipelineProgress&)>& progress) {
+  const SharedWork& shared = *recorder_.shared();
+  RunStore& store = recorder_.store();
+  const std::string& run = recorder_.run_id();
+  std::set<UnitKey> claimable;
+  for (const UnitRecord& u : store.Units(run)) {
+    if (u.state == UnitRecordState::kPending && (u.worker.empty() || u.lease_left_ms < 0)) {
+      claimable.insert({u.table, u.part});
+    }
+  }
+  jobs_.clear();
+  for (const UnitJob& j : all) {
+    if (claimable.count({int(j.table), j.read.unit.part})) jobs_.push_back(j);
+  }
+  bool failed = false;
+  if (!jobs_.empty()) {
+    auto table_done = [this](size_t table) { BuildSharedTable(table); };
+    for (UnitResult& r :
+         RunPipeline(source_, destination_, engine_, jobs_, tables_.size(), progress, table_done)) {
+      if (r.elsewhere) {
+        // Its commit was refused: the fencing check found another worker's newer claim.
+        if (r.error) observer_.Note(r.error->what());
+        continue;
+      }
+      // Recorded at once: the other workers stop waiting for a unit that cannot be copied.
+      if (r.state == UnitState::kFailed && !r.Interrupted()) {
+        store.FailUnit(run, int(r.table), r.part, r.attempts, r.error->what());
+        failed = true;
+      }
+      results_.push_back(std::move(r));
+    }
+  }
+  for (size_t i = 0; i < tables_.size() && !StopRequested(); ++i) BuildSharedTable(i);
+  if ((failed && engine_.fail_fast) || SharedTablesSettled()) return true;
+  if (jobs_.empty()) Pause(std::min<int64_t>(shared.lease_ms / 3, 1000));
+  return false;
+}
+
+void CopyRun::BuildSharedTable(size_t i) {
+  if (tables_[i].skip) return;
+  const SharedWork& shared = *recorder_.shared();
+  RunStore& store = recorder_.store();
+  const std::string& run = recorder_.run_id();
+  {
+    std::lock_guard lock(shared_mutex_);
+    if (built_here_[i]) return;
+  }
+  int units = 0, done = 0, failed = 0;
+  int64_t rows = 0, bytes = 0;
+  std::string error;
+  for (const UnitRecord& u : store.Units(run)) {
+    if (size_t(u.table) != i) continue;
+    ++units;
+    done += u.state == UnitRecordState::kDone;
+    failed += u.state == UnitRecordState::kFailed;
+    rows += u.rows;
+    bytes += u.bytes;
+    if (u.state == UnitRecordState::kFailed && error.empty()) error = u.error;
+  }
+  if (done + failed < units) return;  // units still to copy, here or elsewhere
+  const std::string lease = fmt::format("table {}", i);
+  if (!store.ClaimLease(run, lease, shared.worker, shared.lease_ms)) return;
+  {
+    std::lock_guard lock(shared_mutex_);
+    if (built_here_[i]) return;
+    built_here_[i] = true;
+  }
+  TableOutcome& t = report_.tables[i];
+  PreparedTable& prepared = tables_[i];
+  TableRecord record;
+  record.index = int(i);
+  record.state = TableStateName(failed > 0 ? TableState::kFailed : TableState::kDone);
+  record.error = error;
+  if (failed == 0 && !plan_.schema_only) {
+    // What the builder before this one (whose lease ran out) finished stays: a key or index
+    // already there is not built again.
+    if (std::optional<Table> now = destination_.DescribeTable(prepared.copy.destination.name)) {
+      if (!now->primary_key.empty()) deferred_keys_[i].reset();
+      prepared.copy.destination = std::move(*now);
+    }
+    try {
+      BuildIndexes(i);
+    } catch (const std::exception& e) {
+      std::lock_guard lock(errors_mutex_);
+      t.schema_errors.push_back(e.what());
+    }
+    std::lock_guard lock(errors_mutex_);
+    for (const std::string& e : t.schema_errors) {
+      record.error += (record.error.empty() ? "" : "\n") + e;
+    }
+  }
+  record.created = t.created;
+  record.rows = rows;
+  record.bytes = bytes;
+  record.units = units;
+  record.units_done = done;
+  record.estimated_rows = t.estimated_rows;
+  store.UpdateTable(run, record);
+  store.LeaseDone(run, lease, shared.worker);
+}
+
+bool CopyRun::SharedTablesSettled() {
+  RunStore& store = recorder_.store();
+  for (const UnitRecord& u : store.Units(recorder_.run_id())) {
+    if (u.state == UnitRecordState::kPending) return false;
+  }
+  for (const TableRecord& t : store.Tables(recorder_.run_id())) {
+    const std::optional<TableState> state = ParseTableState(t.state);
+    if (state == TableState::kRunning || state == TableState::kPending) return false;
+  }
+  return true;
+}
+
+// One worker finishes the run (the first to take its lease; another, should it die doing so);
+// the others wait until it has, so every worker exits knowing how the run ended.
+void CopyRun::AwaitSharedFinish() {
+  const SharedWork& shared = *recorder_.shared();
+  RunStore& store = recorder_.store();
+  const std::string& run = recorder_.run_id();
+  while (!StopRequested()) {
+    if (store.ClaimLease(run, "run", shared.worker, shared.lease_ms)) {
+      report_.finished_shared_run = true;
+      // The whole run's tables, as their builders recorded them.
+      for (const TableRecord& r : store.Tables(run)) {
+        if (r.index < 0 || size_t(r.index) >= report_.tables.size()) continue;
+        TableOutcome& t = report_.tables[size_t(r.index)];
+        if (tables_[size_t(r.index)].skip) continue;
+        t.state = ParseTableState(r.state).value_or(TableState::kFailed);
+        // Other workers' rows, beside this worker's own (folded from its unit results).
+        int64_t mine = 0;
+        for (const UnitResult& u : results_) {
+          if (u.table == size_t(r.index) && u.state == UnitState::kDone) mine += u.rows;
+        }
+        t.resumed_rows = r.rows - mine;
+        t.units_done = r.units_done;
+        if (t.state == TableState::kFailed && !t.error) t.error = Error(ErrorCode::kData, r.error);
+      }
+      return;
+    }
+    for (const RunRecord& r : store.Runs()) {
+      if (r.id == run && r.status != RunStatus::kRunning) return;
+    }
+    Pause(std::min<int64_t>(shared.lease_ms / 3, 1000));
+  }
+}
+
+}  // namespace ferry

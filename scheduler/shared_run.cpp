@@ -1,0 +1,206 @@
+// A shared run (ferry run --join RUN): any number of worker processes, on any hosts, work
+// through one plan kept in the destination's run state, with no coordinator. The first worker
+// to arrive takes the run lock, plans, records the run under the name RUN, makes the tables and
+// opens the run; the others wait for it to open, then claim units under leases (CopyRun's
+// RunSharedUnits). A worker that dies while making the run leaves it unopened: the next one
+// to take the lock finishes making it, as a resume would.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "copier/error.hpp"
+#include "scheduler/lease_keeper.hpp"
+#include "scheduler/run_control.hpp"
+#include "scheduler/stop.hpp"
+
+namespace ferry {
+
+namespace {
+
+std::optional<RunRecord> FindRun(RunStore& store, const std::string& id) {
+  for (RunRecord& r : store.Runs()) {
+    if (r.id == id) return std::move(r);
+  }
+  return std::nullopt;
+}
+
+// A worker joins only the copy it was started for.
+void RefuseOtherCopy(const RunRecord& r, const std::string& scope) {
+  if (r.command != "run") {
+    throw Error(ErrorCode::kUsage,
+                fmt::format("{} names a `ferry {}` in the destination's run state, not a copy run; "
+                            "choose another name for --join",
+                            r.id, r.command));
+  }
+  if (r.scope != scope) {
+    throw Error(ErrorCode::kUsage,
+                fmt::format("shared run {} copies other tables or between other ends ({} -> {}) "
+                            "than this worker was given; start every worker with the same "
+                            "source, destination and tables (or plan file)",
+                            r.id, r.source, r.destination));
+  }
+}
+
+std::string SharedSummary(const CopyReport& report) {
+  int done = 0;
+  int64_t rows = 0;
+  for (const TableOutcome& t : report.tables) {
+    done += t.state == TableState::kDone && t.schema_errors.empty();
+    rows += t.rows;
+  }
+  return fmt::format("{} of {} tables done, {} failed; {} rows, shared by its workers", done,
+                     report.tables.size(), report.failed(), rows);
+}
+
+// How this worker comes to the run: joining an open one, or making (or finishing making) it
+// while holding the run lock, which `lock` keeps until the run opens.
+struct Arrival {
+  PlannedRun plan;
+  std::unique_ptr<ScopeLock> lock;
+  bool done = false;  // the run had finished before this worker came
+};
+
+Arrival Arrive(RunStore& store, const std::string& scope,
+               const std::function<PlannedRun()>& make_plan, const RunControl& control,
+               RunRecording& recording, CopyObserver& observer) {
+  Arrival out;
+  bool waiting_said = false;
+  for (;;) {
+    std::optional<RunRecord> found = FindRun(store, control.join);
+    if (found) RefuseOtherCopy(*found, scope);
+    if (found && found->lease_ms > 0) {
+      recording.run = *found;
+      out.done = found->status != RunStatus::kRunning;
+      recording.resuming = true;
+      recording.tables = store.Tables(found->id);
+      recording.units = store.Units(found->id);
+      out.plan = Unprepared(PlanFromJson(found->plan, "the stored plan of run " + found->id));
+      observer.Note(fmt::format("joining shared run {} (lease {} ms)", found->id, found->lease_ms));
+      return out;
+    }
+    out.lock = store.TryLock();
+    if (!out.lock) {
+      if (StopRequested()) throw Error(ErrorCode::kInterrupted, "stopped while waiting to join");
+      if (!waiting_said) {
+        observer.Note(
+            fmt::format("waiting for run {} to open (another process holds the run "
+                        "lock of the destination)",
+                        control.join));
+        waiting_said = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      continue;
+    }
+    found = FindRun(store, control.join);
+    if (found && found->lease_ms > 0) {
+      out.lock.reset();
+      continue;
+    }
+    if (found) {
+      // Its maker died before opening it: this worker finishes making it, as a resume would.
+      RefuseOtherCopy(*found, scope);
+      recording.resuming = true;
+      recording.run = *found;
+      recording.tables = store.Tables(found->id);
+      recording.run.host = HostName();
+      recording.run.pid = getpid();
+      recording.run.owner_token = NewOwnerToken();
+      store.ClaimRun(recording.run);
+      recording.units = store.Units(found->id);
+      out.plan = Unprepared(PlanFromJson(found->plan, "the stored plan of run " + found->id));
+      observer.Note(
+          fmt::format("finishing the making of shared run {} (its maker stopped)", found->id));
+      return out;
+    }
+    out.plan = make_plan();
+    recording.run = NewRunRecord(out.plan.plan, "run");
+    recording.run.id = control.join;
+    recording.run.scope = scope;
+    observer.Note(fmt::format("making shared run {}", control.join));
+    return out;
+  }
+}
+
+}  // namespace
+
+RecordedRun RunShared(Endpoint& source, Endpoint& destination, const std::string& scope,
+                      const std::function<PlannedRun()>& make_plan, const CopyOptions& options,
+                      const RunControl& control, CopyObserver& observer) {
+  RecordedRun out;
+  std::unique_ptr<RunStore> store = destination.OpenRunStore(control.state_prefix);
+  RunRecording recording;
+  recording.store = store.get();
+  Arrival arrival = Arrive(*store, scope, make_plan, control, recording, observer);
+  const std::string& run = recording.run.id;
+  if (arrival.done) {
+    observer.Note(fmt::format("shared run {} has finished ({}): nothing left for this worker", run,
+                              RunStatusName(recording.run.status)));
+    out.run = recording.run;
+    return out;
+  }
+  SharedWork work;
+  work.worker = fmt::format("{}/{}/{}", HostName(), getpid(), NewOwnerToken().substr(0, 4));
+  work.lease_ms = control.lease_ms;
+  work.shard = control.shard;
+  work.shards = control.shards;
+  WorkerRecord worker;
+  worker.worker = work.worker;
+  worker.host = HostName();
+  worker.pid = getpid();
+  worker.shard = control.shard >= 0 ? fmt::format("{}/{}", control.shard, control.shards) : "";
+  worker.started_at = UtcTimestamp();
+  worker.lease_left_ms = work.lease_ms;  // its first lease
+  bool opened = !arrival.lock;
+  if (opened) store->JoinRun(run, worker);
+  const int tables = int(arrival.plan.plan.tables.size());
+  // Only the worker that makes the run opens it.
+  if (!opened)
+    work.opened = [&] {
+      if (opened) return;
+      store->OpenRun(run, work.lease_ms, tables);
+      store->JoinRun(run, worker);
+      arrival.lock.reset();
+      opened = true;
+      observer.Note(fmt::format("shared run {} is open: workers may join it (ferry run --join {})",
+                                run, run));
+    };
+  recording.shared = work;
+  // Renews this worker's leases from here until the run's end is recorded: the worker that
+  // finishes the run holds the run's lease through the builds after RunPlan's units.
+  LeaseKeeper keeper(*store, run, work.worker, work.lease_ms);
+  try {
+    out.report =
+        RunPlan(source, destination, std::move(arrival.plan), options, observer, &recording);
+  } catch (const Error& e) {
+    if (opened) {
+      try {
+        store->LeaveRun(run, work.worker);
+      } catch (const Error&) {
+      }
+      throw;
+    }
+    // Stopped while making the run: the next worker to come finishes making it.
+    if (recording.started) {
+      store->FinishRun(run, RunStatus::kInterrupted, "its maker stopped: " + e.message());
+    } else {
+      store->DeleteRun(run);
+    }
+    throw;
+  }
+  store->LeaveRun(run, work.worker);
+  out.run = recording.run;
+  if (out.report.finished_shared_run) {
+    out.run.status = out.report.failed() > 0 ? RunStatus::kFailed : RunStatus::kDone;
+    store->FinishRun(run, out.run.status, SharedSummary(out.report));
+    store->LeaseDone(run, "run", work.worker);
+  } else if (StopRequested()) {
+    out.run.status = RunStatus::kInterrupted;  // this worker left; the others go on
+  } else if (std::optional<RunRecord> now = FindRun(*store, run)) {
+    out.run.status = now->status;
+  }
+  return out;
+}
+
+}  // namespace ferry
