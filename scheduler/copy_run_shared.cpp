@@ -23,6 +23,18 @@ void Pause(int64_t ms) {
   }
 }
 
+// Whether this worker still holds unit `r` in the run state: nobody else claimed it since, and it
+// is not done.
+bool HeldHere(RunStore& store, const std::string& run, const UnitResult& r,
+              const std::string& worker) {
+  for (const UnitRecord& u : store.Units(run)) {
+    if (size_t(u.table) == r.table && u.part == r.part) {
+      return u.state != UnitRecordState::kDone && u.worker == worker;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 // A worker with a shard takes its own share first (every shards-th unit, largest first, so the
@@ -93,6 +105,12 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
          RunPipeline(source_, destination_, engine_, jobs_, tables_.size(), progress, table_done)) {
       if (r.elsewhere) {
         // Its commit was refused: the fencing check found another worker's newer claim.
+        if (r.error) observer_.Note(r.error->what());
+        continue;
+      }
+      // A unit that failed after its lease ran out failed on another worker's rows (its key
+      // built meanwhile, say): that worker's, not a failure of the run.
+      if (r.state == UnitState::kFailed && !r.Interrupted() && !HeldHere(store, run, r, shared.worker)) {
         if (r.error) observer_.Note(r.error->what());
         continue;
       }

@@ -133,8 +133,9 @@ void SchemaClone::LeaveOutForeignKeys(const Plan& plan, const std::vector<TableN
   dump_.after_data = std::move(kept);
   for (const TablePlan& t : plan.tables) {
     if (!in_scope(t.source)) continue;
+    // A planned key names the table it references as the destination will call it.
     for (const PlannedForeignKey& fk : t.foreign_keys) {
-      if (!in_scope(fk.references)) {
+      if (!ReferencesInScope(plan, fk)) {
         left_out_.emplace_back(t.source, OutOfScopeNote(fk));
       }
     }

@@ -76,7 +76,7 @@ void KillLockSession(TestDatabase& dest) {
 
 TEST_CASE(
     "a resume behind a run frozen inside a unit's commit waits a bounded time, names the frozen "
-    "process and exits busy; continued or killed, the copy is resumed exactly",
+    "process and exits busy, and the copy is resumed exactly whether it is continued or killed",
     "[exactly][frozen][postgresql][mariadb]") {
   // Its run lock held; the lock's session killed (a DBA, a cut network); killed too, and its
   // record naming another host, so nothing on this host can tell it is alive and the resume
