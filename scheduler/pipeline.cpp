@@ -1,6 +1,7 @@
 #include "scheduler/pipeline.hpp"
 
 #include "scheduler/index_queue.hpp"
+#include "scheduler/pipeline_state.hpp"
 
 #include <fmt/format.h>
 #include <oneapi/tbb/task_arena.h>
@@ -22,7 +23,7 @@ namespace ferry {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace pipeline_detail;
 constexpr uint32_t kEndOfUnit = UINT32_MAX;
 // Batches per reader: one being read, one converting, one queued, one being written.
 constexpr int kSlotsPerReader = 4;
@@ -32,75 +33,6 @@ constexpr size_t kCopiesPerSlot = 3;
 double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-struct Slot {
-  Batch in;
-  Batch out;
-  uint32_t reader = 0;
-};
-
-// A unit's stream from its reader to whichever writer takes it.
-struct Channel {
-  explicit Channel(size_t capacity) : items(capacity) {}
-  IndexQueue items;
-  size_t job = 0;
-  std::atomic<RowWriter*> writer{nullptr};  // set while a writer owns the unit
-  std::atomic<int> pending{0};              // conversions not yet queued
-};
-
-enum class Side { kNone, kReader, kWriter };
-
-bool HasSqlstate(const std::exception& e, const char* sqlstate) {
-  const Error* error = dynamic_cast<const Error*>(&e);
-  if (!error) return false;
-  for (const Diagnostic& d : error->diagnostics()) {
-    if (d.sqlstate == sqlstate) return true;
-  }
-  return false;
-}
-
-struct JobState {
-  std::atomic<bool> failed{false};
-  bool retry = false;               // the failure is transient and attempts are left
-  Side lost_session = Side::kNone;  // whose session broke and must be replaced
-  int attempts = 0;
-  Clock::time_point started;  // set by the reader before the unit is handed to a writer
-  // An attempt failed during or after its commit: whether it committed is asked before the next
-  // one (UnitJob::committed). What that attempt moved, should it have committed.
-  bool commit_uncertain = false;
-  int64_t uncertain_rows = 0;
-  int64_t uncertain_bytes = 0;
-  std::mutex mutex;
-  std::optional<Error> error;  // the first error of the current attempt
-  bool transient = false;
-  UnitResult result;
-
-  // Records the first error (later ones follow from it); true when the unit should be tried
-  // again.
-  bool Fail(Error e, int max_attempts, Side side) {
-    std::lock_guard lock(mutex);
-    if (failed.exchange(true)) return retry;
-    transient = IsTransient(e);
-    lost_session = transient && e.code() == ErrorCode::kConnection ? side : Side::kNone;
-    retry = transient && attempts < max_attempts;
-    error = std::move(e);
-    return retry;
-  }
-
-  // Back to a clean slate for the next attempt.
-  void Reset() {
-    std::lock_guard lock(mutex);
-    if (error) result.retried_errors.push_back(std::move(*error));
-    failed.store(false);
-    retry = false;
-    transient = false;
-    lost_session = Side::kNone;
-    error.reset();
-    result.rows = 0;
-    result.bytes = 0;
-    result.state = UnitState::kSkipped;
-  }
-};
 
 class CopyEngine {
  public:
@@ -117,6 +49,8 @@ class CopyEngine {
         table_bytes_(tables),
         table_units_(tables),
         table_left_(tables),
+        table_started_(tables),
+        table_finished_(tables),
         table_done_(table_done),
         readers_(options.ordered ? 1 : std::max(options.readers, 1)),
         writers_(options.ordered ? 1 : std::max(options.writers, 1)),
@@ -145,6 +79,7 @@ class CopyEngine {
       r.part = jobs_[j].read.unit.part;
       table_left_[jobs_[j].table] += 1;
     }
+    for (size_t t = 0; t < tables; ++t) table_started_[t] = table_finished_[t] = -1;
     // Keep the pool inside the memory limit: lower the batch byte limit if it must.
     limits_ = options.limits;
     size_t per_batch = options.memory_limit / (slot_count_ * kCopiesPerSlot);
@@ -214,7 +149,11 @@ class CopyEngine {
       p.rows.push_back(table_rows_[t].load());
       p.bytes.push_back(table_bytes_[t].load());
       p.units_done.push_back(table_units_[t].load());
+      p.started.push_back(table_started_[t].load());
+      p.finished.push_back(table_finished_[t].load());
+      p.failed.push_back(table_failed_[t].load());
     }
+    p.elapsed = Since(started_);
     return p;
   }
 
@@ -268,6 +207,8 @@ class CopyEngine {
       Channel& channel = *channels_[channel_index];
       channel.job = job;
       state.started = Clock::now();
+      double none = -1;
+      table_started_[unit.table].compare_exchange_strong(none, Since(started_));
       ready_.Push(channel_index);
       const bool session_lost = ReadUnit(reader, *session, job, channel);
       // The end marker goes after the last conversion has queued its batch.
@@ -576,6 +517,11 @@ class CopyEngine {
   // table (its keys) on this writer thread, unless a unit failed.
   void UnitFinished(size_t table) {
     if (table_left_[table].fetch_sub(1) != 1) return;
+    TableDone(table);
+    table_finished_[table].store(Since(started_));
+  }
+
+  void TableDone(size_t table) {
     if (table_failed_[table] || stop_ || !table_done_) return;
     try {
       table_done_(table);
@@ -639,6 +585,10 @@ class CopyEngine {
   std::vector<std::atomic<int64_t>> table_bytes_;
   std::vector<std::atomic<int>> table_units_;
   std::vector<std::atomic<int>> table_left_;  // units not yet finished
+  // Seconds since started_ at the first unit's start, and once the last unit and what waits for
+  // the table are done; -1 before. Set once per unit, never per row.
+  std::vector<std::atomic<double>> table_started_;
+  std::vector<std::atomic<double>> table_finished_;
   std::function<void(size_t)> table_done_;
   int readers_;
   int writers_;

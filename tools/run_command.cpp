@@ -31,7 +31,9 @@ struct RunFlags {
   std::string plan_file;
   bool quiet = false;
   bool explain = false;
-  bool verbose = false;
+  int verbose = 0;
+  double progress_interval = 30;
+  std::string log_format = "text";
   std::string profile;
   bool resume = false;
   std::string resume_run;
@@ -84,7 +86,11 @@ int Run(const RunFlags& flags) {
       fmt::print(stderr, "ferry: warning: {}\n", warning);
     }
   }
-  ConsoleObserver console(stdout, flags.quiet, flags.verbose);
+  ConsoleSettings settings;
+  settings.verbosity = flags.quiet ? -1 : flags.verbose;
+  settings.interval = flags.progress_interval;
+  settings.format = ParseLogFormat(flags.log_format).value_or(LogFormat::kText);
+  ConsoleObserver console(settings);
   RunControl control;
   control.resume = flags.resume;
   control.resume_run = flags.resume_run;
@@ -125,6 +131,8 @@ CommandAction AddRunCommand(CLI::App& app) {
   options->Add("--quiet", flags->quiet);
   options->Add("--explain", flags->explain);
   options->Add("--verbose", flags->verbose);
+  options->Add("--progress-interval", flags->progress_interval)->check(CLI::Range(0.0, 86400.0));
+  options->Add("--log-format", flags->log_format);
   CLI::Option* resume = options->Add("--resume", flags->resume_run)->expected(0, 1);
   options->Add("--state-prefix", flags->state_prefix);
   options->Add("--profile", flags->profile);

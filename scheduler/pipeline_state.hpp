@@ -1,0 +1,90 @@
+// The pipeline's per-unit and per-batch bookkeeping (scheduler/pipeline.cpp only): a batch slot,
+// the channel that carries a unit's batches from its reader to a writer, and a unit's state
+// across its attempts.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <optional>
+
+#include "copier/batch.hpp"
+#include "copier/error.hpp"
+#include "scheduler/index_queue.hpp"
+#include "scheduler/pipeline.hpp"
+
+namespace ferry::pipeline_detail {
+
+using Clock = std::chrono::steady_clock;
+
+struct Slot {
+  Batch in;
+  Batch out;
+  uint32_t reader = 0;
+};
+
+// A unit's stream from its reader to whichever writer takes it.
+struct Channel {
+  explicit Channel(size_t capacity) : items(capacity) {}
+  IndexQueue items;
+  size_t job = 0;
+  std::atomic<RowWriter*> writer{nullptr};  // set while a writer owns the unit
+  std::atomic<int> pending{0};              // conversions not yet queued
+};
+
+enum class Side { kNone, kReader, kWriter };
+
+inline bool HasSqlstate(const std::exception& e, const char* sqlstate) {
+  const Error* error = dynamic_cast<const Error*>(&e);
+  if (!error) return false;
+  for (const Diagnostic& d : error->diagnostics()) {
+    if (d.sqlstate == sqlstate) return true;
+  }
+  return false;
+}
+
+struct JobState {
+  std::atomic<bool> failed{false};
+  bool retry = false;               // the failure is transient and attempts are left
+  Side lost_session = Side::kNone;  // whose session broke and must be replaced
+  int attempts = 0;
+  Clock::time_point started;  // set by the reader before the unit is handed to a writer
+  // An attempt failed during or after its commit: whether it committed is asked before the next
+  // one (UnitJob::committed). What that attempt moved, should it have committed.
+  bool commit_uncertain = false;
+  int64_t uncertain_rows = 0;
+  int64_t uncertain_bytes = 0;
+  std::mutex mutex;
+  std::optional<Error> error;  // the first error of the current attempt
+  bool transient = false;
+  UnitResult result;
+
+  // Records the first error (later ones follow from it); true when the unit should be tried
+  // again.
+  bool Fail(Error e, int max_attempts, Side side) {
+    std::lock_guard lock(mutex);
+    if (failed.exchange(true)) return retry;
+    transient = IsTransient(e);
+    lost_session = transient && e.code() == ErrorCode::kConnection ? side : Side::kNone;
+    retry = transient && attempts < max_attempts;
+    error = std::move(e);
+    return retry;
+  }
+
+  // Back to a clean slate for the next attempt.
+  void Reset() {
+    std::lock_guard lock(mutex);
+    if (error) result.retried_errors.push_back(std::move(*error));
+    failed.store(false);
+    retry = false;
+    transient = false;
+    lost_session = Side::kNone;
+    error.reset();
+    result.rows = 0;
+    result.bytes = 0;
+    result.state = UnitState::kSkipped;
+  }
+};
+
+}  // namespace ferry::pipeline_detail
