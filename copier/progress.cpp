@@ -109,15 +109,15 @@ std::string FormatBytes(int64_t bytes) {
 
 std::string TableProgressLine(const TableProgress& t, size_t name_width) {
   const int64_t expected = t.finished ? -1 : t.estimated_rows;
-  return fmt::format("{:<{}}  {}  {}  {}  {}/{} units", t.name, name_width, RowsOf(t.rows, expected),
-                     FormatBytes(t.bytes), Rate(t.rows, t.seconds), t.units_done, t.units);
+  return fmt::format("{:<{}}  {}  {}  {}  {}/{} units", t.name, name_width,
+                     RowsOf(t.rows, expected), FormatBytes(t.bytes), Rate(t.rows, t.seconds),
+                     t.units_done, t.units);
 }
 
 std::string OverallProgressLine(const OverallProgress& o) {
-  std::string line =
-      fmt::format("{}/{} tables  {}  {}  {} rows/s  {:.1f} MB/s", o.tables_done, o.tables,
-                  RowsOf(o.rows, o.expected_rows), FormatBytes(o.bytes),
-                  Grouped(int64_t(o.rows_per_second)), o.bytes_per_second / 1e6);
+  std::string line = fmt::format("{}/{} tables  {}  {}  {} rows/s  {:.1f} MB/s", o.tables_done,
+                                 o.tables, RowsOf(o.rows, o.expected_rows), FormatBytes(o.bytes),
+                                 Grouped(int64_t(o.rows_per_second)), o.bytes_per_second / 1e6);
   if (o.expected_rows >= 0) line += "  ETA " + FormatDuration(o.eta_seconds);
   return line;
 }
@@ -155,14 +155,10 @@ std::string ProgressJson(const std::string& time, const RunProgress& run,
 }
 
 std::string TableDoneJson(const std::string& time, const TableProgress& t) {
-  nlohmann::json out = {{"time", time},
-                        {"event", t.failed ? "table_failed" : "table_done"},
-                        {"table", t.name},
-                        {"rows", t.rows},
-                        {"bytes", t.bytes},
-                        {"units", t.units},
-                        {"seconds", t.seconds},
-                        {"rows_per_second", PerSecond(t.rows, t.seconds)}};
+  nlohmann::json out = {{"time", time},         {"event", t.failed ? "table_failed" : "table_done"},
+                        {"table", t.name},      {"rows", t.rows},
+                        {"bytes", t.bytes},     {"units", t.units},
+                        {"seconds", t.seconds}, {"rows_per_second", PerSecond(t.rows, t.seconds)}};
   return Dump(out);
 }
 

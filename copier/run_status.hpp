@@ -28,7 +28,7 @@ struct RunStatusView {
   int64_t expected_rows = 0;  // done tables' rows and the others' estimates; -1 without one
   int units = 0;
   int units_done = 0;
-  double seconds = 0;         // from the run's start to its end, or to `now` while it runs
+  double seconds = 0;  // from the run's start to its end, or to `now` while it runs
 };
 
 // Seconds since the epoch of an ISO 8601 UTC time ("2026-11-22T03:15:00Z"); nullopt otherwise.

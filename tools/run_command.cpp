@@ -19,6 +19,7 @@
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
+#include "tools/metrics_output.hpp"
 #include "tools/options.hpp"
 #include "tools/stop_signals.hpp"
 
@@ -35,6 +36,7 @@ struct RunFlags {
   double progress_interval = 30;
   std::string log_format = "text";
   std::string profile;
+  std::string metrics_file;
   bool resume = false;
   std::string resume_run;
   std::string state_prefix = kDefaultStatePrefix;
@@ -100,8 +102,23 @@ int Run(const RunFlags& flags) {
     control.plan_file_name = flags.plan_file;
   }
   InstallStopHandlers(OnStop::kGraceful);
-  RecordedRun run = RunRecorded(*source, *dest, scope, make_plan, options, control, console);
+  MetricsObserver metrics(flags.explain ? "" : flags.metrics_file, "run");
+  TeeObserver observers({&console, &metrics});
+  std::optional<RecordedRun> recorded;
+  try {
+    recorded = RunRecorded(*source, *dest, scope, make_plan, options, control, observers);
+  } catch (const Error&) {
+    try {
+      metrics.Final(CopyReport{}, "failed", *dest, flags.state_prefix);
+    } catch (const Error&) {  // the run's own error says more
+    }
+    throw;
+  }
+  const RecordedRun& run = *recorded;
   const CopyReport& report = run.report;
+  if (!flags.explain) {
+    metrics.Final(report, RunStatusName(run.run.status), *dest, flags.state_prefix);
+  }
   if (flags.explain) {
     console.PrintPlan(report);
     return kExitOk;
@@ -136,6 +153,7 @@ CommandAction AddRunCommand(CLI::App& app) {
   CLI::Option* resume = options->Add("--resume", flags->resume_run)->expected(0, 1);
   options->Add("--state-prefix", flags->state_prefix);
   options->Add("--profile", flags->profile);
+  options->Add("--metrics-file", flags->metrics_file);
   options->Finish();
   return [run, flags, options, resume]() -> int {
     if (!*run) return -1;

@@ -66,8 +66,7 @@ std::string Destination(const CommonOptions& c) {
 }
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string RowsPerSecond(int64_t rows, double seconds) {
@@ -112,8 +111,8 @@ Pace PaceOf(const RunStatusView& view, const Look& previous, double now) {
   }
   if (view.run.status == RunStatus::kRunning && view.expected_rows >= 0 &&
       pace.rows_per_second > 0) {
-    pace.eta_seconds = double(std::max<int64_t>(view.expected_rows - view.rows, 0)) /
-                       pace.rows_per_second;
+    pace.eta_seconds =
+        double(std::max<int64_t>(view.expected_rows - view.rows, 0)) / pace.rows_per_second;
   }
   return pace;
 }
@@ -259,9 +258,9 @@ int Status(const StatusFlags& flags) {
       every = -1;
     }
     if (!(every >= 0.1)) {
-      throw Error(ErrorCode::kUsage,
-                  fmt::format("--watch {}: give the seconds between looks (0.1 or more)",
-                              flags.watch));
+      throw Error(
+          ErrorCode::kUsage,
+          fmt::format("--watch {}: give the seconds between looks (0.1 or more)", flags.watch));
     }
   }
   const bool clear = flags.watching && !flags.json && isatty(fileno(stdout)) != 0;

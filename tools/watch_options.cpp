@@ -27,6 +27,15 @@ void AddWatchOptions(std::vector<OptionSpec>& t) {
                .env = "FERRY_LOG_FORMAT",
                .choices = {"text", "json"},
                .commands = {C::kRun}});
+  t.push_back({.names = "--metrics-file",
+               .value = "PATH",
+               .help = "Write Prometheus metrics for node_exporter's textfile collector to PATH "
+                       "(through a temporary file and a rename): rows, bytes, units by state, "
+                       "stage seconds, errors and retries per table, the run's state; for sync "
+                       "each table's backlog and the last successful sync's time. Rewritten "
+                       "every 5 seconds while a copy runs",
+               .env = "FERRY_METRICS_FILE",
+               .commands = {C::kRun, C::kSync}});
   t.push_back({.names = "--watch",
                .value = "[SECONDS]",
                .help = "Show the run again every SECONDS (2 when none is given), with the rate "

@@ -29,7 +29,7 @@ TableProgress Table(const std::string& name, int64_t estimated, int64_t rows, bo
 TEST_CASE("the rate is measured over the last seconds, not since the start", "[progress]") {
   RateMeter rate(10);
   rate.Add(0, 0, 0);
-  rate.Add(10, 1'000'000, 0);  // fast at first
+  rate.Add(10, 1'000'000, 0);                                                  // fast at first
   for (int s = 11; s <= 30; ++s) rate.Add(s, 1'000'000 + (s - 10) * 1000, 0);  // then slow
   CHECK(rate.rows_per_second() == Approx(1000));
 }
@@ -48,8 +48,7 @@ TEST_CASE("the ETA is what is left of the estimate at the measured rate", "[prog
   CHECK(o.tables_done == 1);
 }
 
-TEST_CASE("the ETA counts on the rate of the tables copying now, not of those done",
-          "[progress]") {
+TEST_CASE("the ETA counts on the rate of the tables copying now, not of those done", "[progress]") {
   RunProgress run;
   run.tables = {Table("fast", 1000, 1000, true), Table("slow", 10'000, 2000, false)};
   run.tables[0].rows_per_second = 1e6;  // a finished table's rate says nothing of what is left

@@ -40,8 +40,7 @@ UnitRecord Unit(int table, int part, bool done, int64_t rows, int attempts) {
 
 }  // namespace
 
-TEST_CASE("a running table's committed rows and units come from its unit records",
-          "[run-status]") {
+TEST_CASE("a running table's committed rows and units come from its unit records", "[run-status]") {
   const std::vector<TableRecord> tables = {TableRec(0, "running", 3, 1000)};
   const std::vector<UnitRecord> units = {Unit(0, 0, true, 300, 1), Unit(0, 1, true, 350, 1),
                                          Unit(0, 2, false, 0, 1)};
@@ -75,9 +74,8 @@ TEST_CASE("status lists each unit's attempts, not their sum", "[run-status]") {
   CHECK(t.retried_units == 1);
   CHECK(t.most_attempts == 3);
   CHECK(AttemptsText(t) == "1 3 1 0");
-  const RunStatusView plain =
-      MakeRunStatus(Running(), {TableRec(0, "running", 2, 2)},
-                    {Unit(0, 0, true, 1, 1), Unit(0, 1, true, 1, 1)}, 0);
+  const RunStatusView plain = MakeRunStatus(Running(), {TableRec(0, "running", 2, 2)},
+                                            {Unit(0, 0, true, 1, 1), Unit(0, 1, true, 1, 1)}, 0);
   CHECK(AttemptsText(plain.tables[0]) == "1");
 }
 
