@@ -68,8 +68,7 @@ UnitCounts CountUnits(const TableOutcome& t) {
 }  // namespace
 
 double EpochSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string CopyMetrics(const CopyReport& report, const MetricsContext& c) {

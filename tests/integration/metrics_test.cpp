@@ -47,7 +47,8 @@ TEST_CASE("a copy leaves its rows, units and state per table in the metrics file
   CHECK(text.find("ferry_last_success_timestamp_seconds{command=\"run\"} ") != std::string::npos);
   // Nothing is left beside it.
   int files = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) ++files;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    ++files;
   CHECK(files == 1);
 }
 

@@ -29,7 +29,9 @@ CopyReport Report() {
     u.part = part;
     u.state = UnitState::kDone;
     u.attempts = part == 1 ? 3 : 1;
-    if (part == 1) u.retried_errors = {Error(ErrorCode::kConnection, "gone"), Error(ErrorCode::kConnection, "gone")};
+    if (part == 1)
+      u.retried_errors = {Error(ErrorCode::kConnection, "gone"),
+                          Error(ErrorCode::kConnection, "gone")};
     t.unit_results.push_back(u);
   }
   report.tables.push_back(t);
@@ -62,8 +64,9 @@ TEST_CASE("each metric family has its HELP and TYPE once, and no sample has a ti
   }
   CHECK(text.find("ferry_run_status{command=\"run\",status=\"done\"} 1\n") != std::string::npos);
   CHECK(text.find("ferry_run_status{command=\"run\",status=\"failed\"} 0\n") != std::string::npos);
-  CHECK(text.find(R"(ferry_rows_copied_total{command="run",table="public.orders \"2026\""} 1000)") !=
-        std::string::npos);
+  CHECK(
+      text.find(R"(ferry_rows_copied_total{command="run",table="public.orders \"2026\""} 1000)") !=
+      std::string::npos);
   CHECK(text.find("ferry_last_success_timestamp_seconds{command=\"run\"} 1700000100") !=
         std::string::npos);
 }
@@ -98,8 +101,9 @@ TEST_CASE("a sync's metrics give each table's backlog and changes", "[metrics]")
   CHECK(text.find("ferry_run_status{command=\"sync\",status=\"done\"} 1") != std::string::npos);
 }
 
-TEST_CASE("the metrics file is replaced whole, and a folder that is not there is an error naming it",
-          "[metrics]") {
+TEST_CASE(
+    "the metrics file is replaced whole, and a folder that is not there is an error naming it",
+    "[metrics]") {
   test::TempDir dir;
   const std::string path = dir.path() + "/ferry.prom";
   WriteMetricsFile(path, "a 1\n");
