@@ -32,7 +32,8 @@ std::string OptionHead(const OptionSpec& o) {
   for (size_t at = 0; at < o.names.size();) {
     size_t comma = o.names.find(',', at);
     if (comma == std::string::npos) comma = o.names.size();
-    names += (names.empty() ? "" : ", ") + fmt::format("\\fB{}\\fR", Roff(o.names.substr(at, comma - at)));
+    names += (names.empty() ? "" : ", ") +
+             fmt::format("\\fB{}\\fR", Roff(o.names.substr(at, comma - at)));
     at = comma + 1;
   }
   std::string value = o.value;
@@ -73,16 +74,18 @@ std::string ManPage(const std::vector<CommandSummary>& commands, const std::stri
       out += fmt::format(".TP\n{}\n{}\n", OptionHead(o), Roff(o.Describe()));
     }
   }
-  out += ".SH ENVIRONMENT\n.TP\n\\fBFERRY_SOURCE_PASSWORD\\fR, \\fBFERRY_DEST_PASSWORD\\fR\n"
-         "The passwords of the two ends (or odbc.ini): never on the command line.\n";
+  out +=
+      ".SH ENVIRONMENT\n.TP\n\\fBFERRY_SOURCE_PASSWORD\\fR, \\fBFERRY_DEST_PASSWORD\\fR\n"
+      "The passwords of the two ends (or odbc.ini): never on the command line.\n";
   out += ".SH EXIT STATUS\n";
   const std::pair<int, const char*> exits[] = {
       {kExitOk, "everything in scope was done"},
       {kExitTablesFailed, "some tables failed (listed at the end); verify: some table differs"},
       {kExitUsage, "bad command line, pattern or connection string"},
       {kExitConnection, "a database could not be reached or refused the login"},
-      {kExitBlocked, "the copy cannot start (unknown table, incompatible destination, unmappable "
-                     "type, missing driver); nothing was written"},
+      {kExitBlocked,
+       "the copy cannot start (unknown table, incompatible destination, unmappable "
+       "type, missing driver); nothing was written"},
       {kExitInterrupted, "stopped by a signal; ferry run \\-\\-resume continues it"},
       {kExitBusy, "another ferry process holds the destination"},
       {kExitResyncNeeded, "sync: a table's change log has a gap; copy it again"},
@@ -109,8 +112,9 @@ std::string BashCompletion(const std::vector<CommandSummary>& commands) {
       std::string words;
       for (const std::string& c : o.choices) words += (words.empty() ? "" : " ") + c;
       if (!words.empty()) {
-        values += fmt::format("        {}) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")); return ;;\n",
-                              o.LongName(), words);
+        values +=
+            fmt::format("        {}) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")); return ;;\n",
+                        o.LongName(), words);
       } else if (o.value == "FILE" || o.value == "PATH") {
         values += fmt::format("        {}) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n",
                               o.LongName());

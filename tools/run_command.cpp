@@ -123,7 +123,24 @@ int Run(const RunFlags& flags) {
     console.PrintPlan(report);
     return kExitOk;
   }
-  if (!flags.profile.empty()) WriteProfile(report, flags.profile);
+  if (!flags.profile.empty()) {
+    ProfileContext context;
+    context.run_id = run.run.id;
+    context.version = FERRY_VERSION;
+    context.build_type = FERRY_BUILD_TYPE;
+    context.source = fmt::format("{} ({} {})", source->info().display, source->info().product,
+                                 source->info().version);
+    context.destination =
+        fmt::format("{} ({} {})", dest->info().display, dest->info().product, dest->info().version);
+    context.settings = {{"readers", std::to_string(options.engine.readers)},
+                        {"writers", std::to_string(options.engine.writers)},
+                        {"batch_rows", std::to_string(options.engine.limits.max_rows)},
+                        {"batch_bytes", std::to_string(options.engine.limits.max_bytes)},
+                        {"memory_limit", std::to_string(options.engine.memory_limit)},
+                        {"max_attempts", std::to_string(options.engine.max_attempts)},
+                        {"consistency", report.consistency}};
+    WriteProfile(report, flags.profile, context);
+  }
   if (!flags.quiet) console.PrintSummary(report);
   if (run.run.status == RunStatus::kInterrupted) {
     fmt::print(stderr,

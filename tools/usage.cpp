@@ -21,8 +21,8 @@ size_t EditDistance(const std::string& a, const std::string& b) {
   for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     for (size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
-                          d[i - 1][j - 1] + (same(a[i - 1], b[j - 1]) ? 0 : 1)});
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (same(a[i - 1], b[j - 1]) ? 0 : 1)});
       if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1])) {
         d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
       }
@@ -90,11 +90,10 @@ std::string UsageMessage(const CLI::App& app, const CLI::ParseError& error,
                          list);
     }
     const std::string near = NearestWord(args[at], commands);
-    return near.empty()
-               ? fmt::format("ferry: error: unknown command '{}'; the commands are {}", args[at],
-                             list)
-               : fmt::format("ferry: error: unknown command '{}'; did you mean `{}`?", args[at],
-                             near);
+    return near.empty() ? fmt::format("ferry: error: unknown command '{}'; the commands are {}",
+                                      args[at], list)
+                        : fmt::format("ferry: error: unknown command '{}'; did you mean `{}`?",
+                                      args[at], near);
   }
   const std::vector<std::string> options = OptionNames(*command);
   for (size_t i = at + 1; i < args.size(); ++i) {

@@ -44,8 +44,7 @@ TEST_CASE("the nearest word is suggested only when it looks like a typo", "[usag
   CHECK(NearestWord("--xyz", {"--workers"}) == "");
 }
 
-TEST_CASE("usage errors begin ferry: error: and suggest the nearest command or option",
-          "[usage]") {
+TEST_CASE("usage errors begin ferry: error: and suggest the nearest command or option", "[usage]") {
   CHECK(Cli().Message({"rnu"}) == "ferry: error: unknown command 'rnu'; did you mean `run`?");
   CHECK(Cli().Message({}).rfind("ferry: error: give a command: run, status, verify", 0) == 0);
   CHECK(Cli().Message({"run", "--wokers", "3"}) ==
