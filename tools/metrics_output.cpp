@@ -1,5 +1,7 @@
 #include "tools/metrics_output.hpp"
 
+#include <fmt/format.h>
+
 #include "copier/run_status.hpp"
 #include "scheduler/run_control.hpp"
 
@@ -12,6 +14,11 @@ constexpr double kWriteEvery = 5;
 
 MetricsObserver::MetricsObserver(std::string path, std::string command) : path_(std::move(path)) {
   context_.command = std::move(command);
+}
+
+void MetricsObserver::Start() {
+  context_.started_at = EpochSeconds();
+  if (!path_.empty()) WriteMetricsFile(path_, CopyMetrics(CopyReport{}, context_));
 }
 
 void MetricsObserver::Prepared(const CopyReport& report) {
@@ -50,12 +57,21 @@ void MetricsObserver::Final(const CopyReport& report, const std::string& status,
   context_.status = status;
   context_.finished_at = EpochSeconds();
   if (context_.started_at == 0) context_.started_at = context_.finished_at - report.seconds;
-  context_.last_success = LastSuccess(destination, state_prefix, context_.command);
+  try {
+    context_.last_success = LastSuccess(destination, state_prefix, context_.command);
+  } catch (const Error&) {  // the metric is left out; the run's own outcome stands
+  }
   Write(report);
 }
 
 void MetricsObserver::Write(const CopyReport& report) {
-  if (!path_.empty()) WriteMetricsFile(path_, CopyMetrics(report, context_));
+  if (path_.empty()) return;
+  try {
+    WriteMetricsFile(path_, CopyMetrics(report, context_));
+  } catch (const Error& e) {
+    if (!warned_) fmt::print(stderr, "ferry: warning: {}\n", e.what());
+    warned_ = true;
+  }
 }
 
 double LastSuccess(Endpoint& destination, const std::string& state_prefix,

@@ -40,6 +40,9 @@ class MetricsObserver final : public CopyObserver {
   // `path` empty: writes nothing.
   MetricsObserver(std::string path, std::string command);
 
+  // Writes the file once before the run starts: a path that cannot be written is an Error(kIo)
+  // then, not a surprise halfway through a copy. Later writes that fail are warned about once.
+  void Start();
   void Prepared(const CopyReport& report) override;
   void Progress(const CopyReport& report) override;
 
@@ -52,6 +55,7 @@ class MetricsObserver final : public CopyObserver {
   void Write(const CopyReport& report);
 
   std::string path_;
+  bool warned_ = false;
   MetricsContext context_;
   RateMeter rate_;
   std::chrono::steady_clock::time_point start_;

@@ -103,6 +103,7 @@ int Run(const RunFlags& flags) {
   }
   InstallStopHandlers(OnStop::kGraceful);
   MetricsObserver metrics(flags.explain ? "" : flags.metrics_file, "run");
+  metrics.Start();
   TeeObserver observers({&console, &metrics});
   std::optional<RecordedRun> recorded;
   try {

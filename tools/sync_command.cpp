@@ -211,6 +211,13 @@ int Sync(const SyncFlags& flags) {
   if (flags.final) return Final(flags, job, options, copy);
   auto [source, dest] = OpenBothEnds(flags, job);
   if (flags.estimate) return Estimate(flags, *source, *dest, job);
+  if (!flags.metrics_file.empty()) {
+    // A path that cannot be written is said before the sync, not after it.
+    MetricsContext starting;
+    starting.command = "sync";
+    starting.started_at = EpochSeconds();
+    WriteMetricsFile(flags.metrics_file, SyncMetrics(SyncReport{}, {}, starting));
+  }
   SyncReport report;
   if (flags.diff) {
     VerifyOptions verify;

@@ -75,3 +75,17 @@ TEST_CASE("a sync leaves each table's backlog and the last successful sync's tim
   CHECK(text.find("ferry_sync_backlog{table=\"public.items\"} ") != std::string::npos);
   CHECK(text.find("ferry_last_success_timestamp_seconds{command=\"sync\"} ") != std::string::npos);
 }
+
+TEST_CASE("a metrics file in a folder that does not exist stops the copy before it starts",
+          "[metrics][postgresql]") {
+  TestDatabase source(Db::kPostgres, "met_src");
+  TestDatabase dest(Db::kPostgres, "met_dst");
+  CreateItems(source, 10);
+  FerryResult run = RunFerry("run -q" + Ends(source, dest) +
+                             " --metrics-file /nonexistent-ferry-folder/ferry.prom");
+  INFO(run.output);
+  CHECK(run.exit_code == 4);
+  CHECK(run.output.find("/nonexistent-ferry-folder/ferry.prom") != std::string::npos);
+  CHECK(dest.QueryValue("SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                        "'items'") == "0");
+}
