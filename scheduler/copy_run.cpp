@@ -373,16 +373,19 @@ void CopyRun::RunUnits() {
       t.rows = progress.rows[i] + t.resumed_rows;
       t.bytes = progress.bytes[i];
       t.units_done = progress.units_done[i] + resumed_units_[i];
-      if (t.state == TableState::kRunning) t.seconds = SecondsSince(copy_start_);
+      // The table's own time, as the summary measures it: from its first unit's start to when
+      // it was done, keys included.
+      if (t.state != TableState::kRunning || progress.started[i] < 0) continue;
+      t.copied = progress.finished[i] >= 0;
+      t.copy_failed = progress.failed[i];
+      t.seconds = (t.copied ? progress.finished[i] : progress.elapsed) - progress.started[i];
+      if (t.copied) keys_done_at_[i] = progress.finished[i];
     }
     observer_.Progress(report_);
   };
   // What waits for a table's rows is built on the writer thread that committed its last unit,
   // while other tables copy.
-  auto table_done = [&](size_t table) {
-    BuildIndexes(table);
-    keys_done_at_[table] = SecondsSince(copy_start_);
-  };
+  auto table_done = [&](size_t table) { BuildIndexes(table); };
   if (recorder_.shared()) return RunSharedUnits(progress);
   results_ =
       RunPipeline(source_, destination_, engine_, jobs_, tables_.size(), progress, table_done);

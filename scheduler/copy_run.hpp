@@ -52,8 +52,12 @@ struct TableOutcome {
   int64_t estimated_rows = -1;
   int64_t rows = 0;
   int64_t bytes = 0;
-  double seconds = 0;      // from the first unit's start to the last unit's commit
-  double key_seconds = 0;  // building the primary key after the load
+  double seconds = 0;  // from the first unit's start to the last unit's commit
+  // Every unit and what waited for them (a deferred key) are done: seconds is final. Set while
+  // the copy runs, for progress displays.
+  bool copied = false;
+  bool copy_failed = false;  // a unit failed for good while the copy runs
+  double key_seconds = 0;    // building the primary key after the load
   int units = 0;
   int units_done = 0;
   Strategy strategy = Strategy::kSingle;  // how it was split, and why (reason)

@@ -98,9 +98,11 @@ class CopyRun {
   Clock::time_point copy_start_;
   std::vector<double> first_start_;  // per table: its first unit's start, -1 before
   std::vector<double> last_end_;
-  std::vector<double> keys_done_at_;  // per table: when its key and indexes were built
-  std::mutex errors_mutex_;           // outcomes written from index and key builders
-  std::mutex shared_mutex_;           // a shared run's tables built by this worker
+  // Per table: when its last unit, key and indexes were done (the pipeline's clock, as
+  // first_start_), from the pipeline's progress.
+  std::vector<double> keys_done_at_;
+  std::mutex errors_mutex_;  // outcomes written from index and key builders
+  std::mutex shared_mutex_;  // a shared run's tables built by this worker
   std::vector<bool> built_here_;
 };
 

@@ -1,6 +1,7 @@
 #include "scheduler/pipeline.hpp"
 
 #include "scheduler/index_queue.hpp"
+#include "scheduler/pipeline_state.hpp"
 
 #include <fmt/format.h>
 #include <oneapi/tbb/task_arena.h>
@@ -49,6 +50,8 @@ class CopyEngine {
         table_bytes_(tables),
         table_units_(tables),
         table_left_(tables),
+        table_started_(tables),
+        table_finished_(tables),
         table_done_(table_done),
         readers_(options.ordered ? 1 : std::max(options.readers, 1)),
         writers_(options.ordered ? 1 : std::max(options.writers, 1)),
@@ -77,6 +80,7 @@ class CopyEngine {
       r.part = jobs_[j].read.unit.part;
       table_left_[jobs_[j].table] += 1;
     }
+    for (size_t t = 0; t < tables; ++t) table_started_[t] = table_finished_[t] = -1;
     // Keep the pool inside the memory limit: lower the batch byte limit if it must.
     limits_ = options.limits;
     size_t per_batch = options.memory_limit / (slot_count_ * kCopiesPerSlot);
@@ -146,7 +150,11 @@ class CopyEngine {
       p.rows.push_back(table_rows_[t].load());
       p.bytes.push_back(table_bytes_[t].load());
       p.units_done.push_back(table_units_[t].load());
+      p.started.push_back(table_started_[t].load());
+      p.finished.push_back(table_finished_[t].load());
+      p.failed.push_back(table_failed_[t].load());
     }
+    p.elapsed = Since(started_);
     return p;
   }
 
@@ -200,6 +208,8 @@ class CopyEngine {
       Channel& channel = *channels_[channel_index];
       channel.job = job;
       state.started = Clock::now();
+      double none = -1;
+      table_started_[unit.table].compare_exchange_strong(none, Since(started_));
       ready_.Push(channel_index);
       const bool session_lost = ReadUnit(reader, *session, job, channel);
       // The end marker goes after the last conversion has queued its batch.
@@ -522,6 +532,11 @@ class CopyEngine {
   // table (its keys) on this writer thread, unless a unit failed.
   void UnitFinished(size_t table) {
     if (table_left_[table].fetch_sub(1) != 1) return;
+    TableDone(table);
+    table_finished_[table].store(Since(started_));
+  }
+
+  void TableDone(size_t table) {
     if (table_failed_[table] || stop_ || !table_done_) return;
     try {
       table_done_(table);
@@ -596,6 +611,10 @@ class CopyEngine {
   std::vector<std::atomic<int64_t>> table_bytes_;
   std::vector<std::atomic<int>> table_units_;
   std::vector<std::atomic<int>> table_left_;  // units not yet finished
+  // Seconds since started_ at the first unit's start, and once the last unit and what waits for
+  // the table are done; -1 before. Set once per unit, never per row.
+  std::vector<std::atomic<double>> table_started_;
+  std::vector<std::atomic<double>> table_finished_;
   std::function<void(size_t)> table_done_;
   int readers_;
   int writers_;

@@ -123,6 +123,12 @@ struct PipelineProgress {
   std::vector<int64_t> rows;
   std::vector<int64_t> bytes;
   std::vector<int> units_done;
+  // Seconds since the pipeline started: when a table's first unit started, and when its last
+  // unit (and what waits for the table, table_done) finished; -1 before.
+  std::vector<double> started;
+  std::vector<double> finished;
+  std::vector<bool> failed;  // a unit failed for good: the table will not be copied
+  double elapsed = 0;
 };
 
 // Runs every job; a unit that fails with a transient error is tried again on a fresh session

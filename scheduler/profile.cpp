@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace ferry {
 
@@ -18,8 +21,9 @@ nlohmann::json Times(const StageTimes& t) {
           {"commit_s", t.commit}};
 }
 
-const char* UnitStateName(UnitState s) {
-  switch (s) {
+const char* UnitStateName(const UnitResult& u) {
+  if (u.Interrupted()) return "interrupted";
+  switch (u.state) {
     case UnitState::kDone:
       return "done";
     case UnitState::kFailed:
@@ -28,6 +32,13 @@ const char* UnitStateName(UnitState s) {
       return "skipped";
   }
   return "unknown";
+}
+
+// The host's memory, from sysconf; 0 when unknown.
+int64_t MemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? int64_t(pages) * size : 0;
 }
 
 }  // namespace
@@ -40,16 +51,20 @@ std::string BoundingStage(const TableOutcome& t) {
   return s.convert > s.read ? "convert" : "read";
 }
 
-void WriteProfile(const CopyReport& report, const std::string& path) {
+void WriteProfile(const CopyReport& report, const std::string& path,
+                  const ProfileContext& context) {
   nlohmann::json tables = nlohmann::json::array();
   for (const TableOutcome& t : report.tables) {
     nlohmann::json units = nlohmann::json::array();
     for (const UnitResult& u : t.unit_results) {
       units.push_back({{"part", u.part},
-                       {"state", UnitStateName(u.state)},
+                       {"state", UnitStateName(u)},
+                       {"attempts", u.attempts},
                        {"rows", u.rows},
                        {"bytes", u.bytes},
-                       {"seconds", u.seconds},
+                       {"started_at_s", u.started_at},
+                       {"finished_at_s", u.finished_at},
+                       {"seconds_wall", u.seconds},
                        {"stages", Times(u.times)}});
     }
     const double secs = t.seconds > 0 ? t.seconds : 1e-9;
@@ -59,6 +74,7 @@ void WriteProfile(const CopyReport& report, const std::string& path) {
                       {"rows", t.rows},
                       {"bytes", t.bytes},
                       {"seconds", t.seconds},
+                      {"seconds_wall", t.seconds},
                       {"rows_per_second", double(t.rows) / secs},
                       {"mb_per_second", double(t.bytes) / 1e6 / secs},
                       {"strategy", StrategyName(t.strategy)},
@@ -67,12 +83,34 @@ void WriteProfile(const CopyReport& report, const std::string& path) {
                       {"read_method", t.read_method},
                       {"write_method", t.write_method},
                       {"bound_by", BoundingStage(t)},
-                      {"stages", Times(t.times)},
+                      {"stages_summed_over_threads", Times(t.times)},
                       {"key_build_s", t.key_seconds},
                       {"units", units}});
   }
+  StageTimes all;
+  for (const TableOutcome& t : report.tables) {
+    all.read += t.times.read;
+    all.convert += t.times.convert;
+    all.wait_slot += t.times.wait_slot;
+    all.wait_data += t.times.wait_data;
+    all.write += t.times.write;
+    all.commit += t.times.commit;
+  }
+  nlohmann::json settings = nlohmann::json::object();
+  for (const auto& [key, value] : context.settings) settings[key] = value;
   nlohmann::json doc = {
-      {"seconds", report.seconds}, {"consistency", report.consistency}, {"tables", tables}};
+      {"run_id", context.run_id},
+      {"ferry_version", context.version},
+      {"build_type", context.build_type},
+      {"host", {{"cores", std::thread::hardware_concurrency()}, {"memory_bytes", MemoryBytes()}}},
+      {"source", context.source},
+      {"destination", context.destination},
+      {"settings", settings},
+      {"seconds", report.seconds},
+      {"seconds_wall", report.seconds},
+      {"stages_summed_over_threads", Times(all)},
+      {"consistency", report.consistency},
+      {"tables", tables}};
   std::ofstream out(path);
   if (!out) throw Error(ErrorCode::kIo, fmt::format("cannot write the profile to {}", path));
   out << doc.dump(2) << "\n";

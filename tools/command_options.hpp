@@ -29,6 +29,10 @@ class CommandOptions {
     CLI::Option* option;
     if constexpr (std::is_same_v<T, bool>) {
       option = app_->add_flag(spec.names, target, spec.Describe());
+    } else if constexpr (std::is_same_v<T, int>) {
+      // A flag bound to a number counts how often it is given (-vv: 2).
+      option = spec.value.empty() ? app_->add_flag(spec.names, target, spec.Describe())
+                                  : app_->add_option(spec.names, target, spec.Describe());
     } else {
       option = app_->add_option(spec.names, target, spec.Describe());
     }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "copier/run_state.hpp"
 #include "scheduler/profile.hpp"
 
 namespace ferry {
@@ -23,92 +24,215 @@ std::string Megabytes(int64_t bytes, double seconds) {
 
 }  // namespace
 
-ConsoleObserver::ConsoleObserver(std::FILE* out, bool quiet, bool verbose)
-    : out_(out), quiet_(quiet), verbose_(verbose), tty_(isatty(fileno(out)) != 0) {}
+std::optional<LogFormat> ParseLogFormat(const std::string& text) {
+  if (text == "text") return LogFormat::kText;
+  if (text == "json") return LogFormat::kJson;
+  return std::nullopt;
+}
+
+ConsoleObserver::ConsoleObserver(ConsoleSettings settings)
+    : settings_(settings),
+      tty_(settings.terminal < 0 ? isatty(fileno(settings.log)) != 0 : settings.terminal == 1),
+      json_(settings.format == LogFormat::kJson),
+      start_(std::chrono::steady_clock::now()),
+      last_block_(start_) {
+  if (json_) tty_ = false;
+}
+
+void ConsoleObserver::Line(const std::string& text) {
+  Erase();
+  if (tty_) {
+    fmt::print(settings_.log, "{}\n", text);
+  } else {
+    fmt::print(settings_.log, "{} {}\n", UtcTimestamp(), text);
+  }
+  std::fflush(settings_.log);
+}
 
 void ConsoleObserver::Note(const std::string& text) {
-  if (!quiet_) fmt::print(out_, "{}\n", text);
+  if (settings_.verbosity < 0) return;
+  if (json_) {
+    fmt::print(settings_.log, "{}\n", EventJson(UtcTimestamp(), "note", text));
+    std::fflush(settings_.log);
+    return;
+  }
+  Line(text);
 }
 
 void ConsoleObserver::Prepared(const CopyReport& report) {
   announced_.assign(report.tables.size(), false);
+  started_.assign(report.tables.size(), false);
+  units_seen_.assign(report.tables.size(), 0);
   for (const TableOutcome& t : report.tables) {
-    name_width_ = std::max(name_width_, DisplayName(t.source).size());
+    name_width_ = std::min<size_t>(std::max(name_width_, DisplayName(t.source).size()), 40);
   }
-  last_line_ = std::chrono::steady_clock::now();
-  if (quiet_) return;
+  start_ = last_block_ = std::chrono::steady_clock::now();
+  if (settings_.verbosity < 0) return;
   int units = 0;
-  for (const TableOutcome& t : report.tables) units += t.units;
-  fmt::print(out_, "copying {} table{} in {} unit{}", report.tables.size(),
-             report.tables.size() == 1 ? "" : "s", units, units == 1 ? "" : "s");
-  if (!report.consistency.empty()) fmt::print(out_, "; source consistency: {}", report.consistency);
-  fmt::print(out_, "\n");
-  if (!report.schema_tool.empty()) {
-    fmt::print(out_, "schema: cloned from the source with {}\n", report.schema_tool);
-  } else if (!report.schema_not_cloned.empty()) {
-    fmt::print(out_, "schema: ferry's own DDL, not a clone: {}\n", report.schema_not_cloned);
+  int64_t estimated = 0;
+  for (const TableOutcome& t : report.tables) {
+    units += t.units;
+    estimated += std::max<int64_t>(t.estimated_rows, 0);
   }
-  if (verbose_) PrintPlan(report);
-  std::fflush(out_);
+  std::string text = fmt::format("copying {} table{} in {} unit{}, ~{} rows", report.tables.size(),
+                                 report.tables.size() == 1 ? "" : "s", units, units == 1 ? "" : "s",
+                                 Grouped(estimated));
+  if (!report.consistency.empty()) text += "; source consistency: " + report.consistency;
+  Note(text);
+  if (!report.schema_tool.empty()) {
+    Note("schema: cloned from the source with " + report.schema_tool);
+  } else if (!report.schema_not_cloned.empty()) {
+    Note("schema: ferry's own DDL, not a clone: " + report.schema_not_cloned);
+  }
+  if (settings_.verbosity >= 1 && !json_) PrintPlan(report);
 }
 
 void ConsoleObserver::PrintPlan(const CopyReport& report) const {
   for (const TableOutcome& t : report.tables) {
-    fmt::print(out_, "{} -> {}: {} unit{} ({}{}): {}\n", DisplayName(t.source),
+    fmt::print(settings_.out, "{} -> {}: {} unit{} ({}{}): {}\n", DisplayName(t.source),
                DisplayName(t.destination), t.units, t.units == 1 ? "" : "s",
                StrategyName(t.strategy), t.pass_through ? ", binary COPY pass-through" : "",
                t.reason);
   }
-  std::fflush(out_);
+  std::fflush(settings_.out);
+}
+
+RunProgress ConsoleObserver::Sample(const CopyReport& report) {
+  table_rates_.resize(report.tables.size());
+  RunProgress run;
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    const TableOutcome& t = report.tables[i];
+    TableProgress p;
+    p.name = DisplayName(t.source);
+    p.estimated_rows = t.estimated_rows;
+    p.rows = t.rows;
+    p.bytes = t.bytes;
+    p.units = t.units;
+    p.units_done = t.units_done;
+    p.seconds = t.seconds;
+    p.started = t.seconds > 0 || t.rows > 0;
+    // Done before this run (resumed), or its last unit and keys are done now.
+    p.finished = t.state == TableState::kDone || t.state == TableState::kSkipped ||
+                 (t.copied && !t.copy_failed);
+    p.failed = t.state == TableState::kFailed || t.copy_failed;
+    if (p.started && !p.finished && !p.failed) {
+      table_rates_[i].Add(run.seconds, t.rows, t.bytes);
+      p.rows_per_second = table_rates_[i].rows_per_second();
+      p.bytes_per_second = table_rates_[i].bytes_per_second();
+    }
+    run.tables.push_back(std::move(p));
+  }
+  return run;
 }
 
 void ConsoleObserver::Progress(const CopyReport& report) {
-  if (quiet_) return;
-  const auto now = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < report.tables.size(); ++i) {
-    const TableOutcome& t = report.tables[i];
-    if (!announced_[i] && t.units > 0 && t.units_done == t.units) {
-      announced_[i] = true;
-      fmt::print(out_, "{}[{}] {:<{}}  {} rows  {}  {}/{} units\n", tty_ ? "\r\033[K" : "", i + 1,
-                 DisplayName(t.source), name_width_, Grouped(t.rows), Rate(t.rows, t.seconds),
-                 t.units_done, t.units);
-    }
-  }
-  int64_t rows = 0, bytes = 0;
-  int done = 0;
-  double seconds = 0;
-  for (const TableOutcome& t : report.tables) {
-    rows += t.rows;
-    bytes += t.bytes;
-    seconds = std::max(seconds, t.seconds);
-    done += t.units > 0 && t.units_done == t.units;
-  }
+  const RunProgress run = Sample(report);
+  const OverallProgress before = Summarize(run, rate_);
+  rate_.Add(run.seconds, before.rows, before.bytes);
+  const OverallProgress overall = Summarize(run, rate_);
+  TableEvents(run);
+  if (settings_.verbosity < 0) return;
   if (tty_) {
-    fmt::print(out_, "\r\033[K{}/{} tables done, {} rows, {}, {}", done, report.tables.size(),
-               Grouped(rows), Rate(rows, seconds), Megabytes(bytes, seconds));
-  } else if (now - last_line_ > std::chrono::seconds(5)) {
-    last_line_ = now;
-    for (size_t i = 0; i < report.tables.size(); ++i) {
-      const TableOutcome& t = report.tables[i];
-      if (announced_[i] || t.rows == 0) continue;
-      std::string of = t.estimated_rows > 0 ? " of ~" + Grouped(t.estimated_rows) : "";
-      fmt::print(out_, "[{}] {:<{}}  {} rows{}  {}  {}/{} units\n", i + 1, DisplayName(t.source),
-                 name_width_, Grouped(t.rows), of, Rate(t.rows, t.seconds), t.units_done, t.units);
+    Draw(run, overall);
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (std::chrono::duration<double>(now - last_block_).count() < settings_.interval) return;
+  last_block_ = now;
+  Block(run, overall);
+}
+
+// A table's start (-v), units (-vv) and end, said once each as they happen.
+void ConsoleObserver::TableEvents(const RunProgress& run) {
+  for (size_t i = 0; i < run.tables.size() && i < announced_.size(); ++i) {
+    const TableProgress& t = run.tables[i];
+    if (settings_.verbosity >= 1 && t.started && !started_[i]) {
+      started_[i] = true;
+      if (!json_) Line(fmt::format("started {}", t.name));
+    }
+    if (settings_.verbosity >= 2 && t.units_done > units_seen_[i] && !json_) {
+      Line(fmt::format("{}: {}/{} units committed, {} rows", t.name, t.units_done, t.units,
+                       Grouped(t.rows)));
+    }
+    units_seen_[i] = t.units_done;
+    if (announced_[i] || !(t.finished || t.failed) || !t.started) continue;
+    announced_[i] = true;
+    if (json_) {
+      fmt::print(settings_.log, "{}\n", TableDoneJson(UtcTimestamp(), t));
+      std::fflush(settings_.log);
+    } else if (settings_.verbosity >= 0 && !t.failed) {
+      Line("done " + TableProgressLine(t, name_width_));  // a failure is said by Finished
     }
   }
-  std::fflush(out_);
+}
+
+// The terminal's live lines: one per active table (the longest running first, at most ten),
+// then the run's.
+void ConsoleObserver::Draw(const RunProgress& run, const OverallProgress& overall) {
+  std::vector<const TableProgress*> active;
+  for (const TableProgress& t : run.tables) {
+    if (t.started && !t.finished && !t.failed) active.push_back(&t);
+  }
+  std::stable_sort(
+      active.begin(), active.end(),
+      [](const TableProgress* a, const TableProgress* b) { return a->seconds > b->seconds; });
+  Erase();
+  constexpr size_t kMostLines = 10;
+  for (size_t i = 0; i < active.size() && i < kMostLines; ++i) {
+    fmt::print(settings_.log, "  {}\n", TableProgressLine(*active[i], name_width_));
+    ++drawn_;
+  }
+  if (active.size() > kMostLines) {
+    fmt::print(settings_.log, "  ... and {} more\n", active.size() - kMostLines);
+    ++drawn_;
+  }
+  fmt::print(settings_.log, "{}\n", OverallProgressLine(overall));
+  ++drawn_;
+  std::fflush(settings_.log);
+}
+
+void ConsoleObserver::Erase() {
+  if (drawn_ == 0) return;
+  fmt::print(settings_.log, "\033[{}F\033[J", drawn_);
+  drawn_ = 0;
+}
+
+// Without a terminal: the run's line and each active table's, timestamped.
+void ConsoleObserver::Block(const RunProgress& run, const OverallProgress& overall) {
+  if (json_) {
+    fmt::print(settings_.log, "{}\n", ProgressJson(UtcTimestamp(), run, overall));
+    std::fflush(settings_.log);
+    return;
+  }
+  Line("progress " + OverallProgressLine(overall));
+  for (const TableProgress& t : run.tables) {
+    if (t.started && !t.finished && !t.failed) Line("  " + TableProgressLine(t, name_width_));
+  }
 }
 
 void ConsoleObserver::Finished(const CopyReport& report) {
-  if (tty_ && !quiet_) fmt::print(out_, "\r\033[K");
+  Progress(report);
+  Erase();
+  const OverallProgress overall = Summarize(Sample(report), rate_);
+  if (json_) {
+    fmt::print(settings_.log, "{}\n",
+               EventJson(UtcTimestamp(), "copied",
+                         fmt::format("{} rows, {} in {:.2f} s", Grouped(overall.rows),
+                                     FormatBytes(overall.bytes), report.seconds)));
+  }
   for (size_t i = 0; i < report.tables.size(); ++i) {
     const TableOutcome& t = report.tables[i];
-    if (t.state == TableState::kFailed) {
-      fmt::print(out_, "[{}] {:<{}}  FAILED  {}\n", i + 1, DisplayName(t.source), name_width_,
-                 t.error ? t.error->what() : "");
+    if (t.state != TableState::kFailed) continue;
+    const std::string text = fmt::format("[{}] {}  FAILED  {}", i + 1, DisplayName(t.source),
+                                         t.error ? t.error->what() : "");
+    if (json_) {
+      fmt::print(settings_.log, "{}\n", EventJson(UtcTimestamp(), "error", text));
+    } else {
+      Line(text);
     }
   }
-  std::fflush(out_);
+  std::fflush(settings_.log);
 }
 
 void ConsoleObserver::PrintSummary(const CopyReport& report) const {
@@ -119,41 +243,45 @@ void ConsoleObserver::PrintSummary(const CopyReport& report) const {
     rows += t.rows;
     bytes += t.bytes;
   }
-  fmt::print(out_, "\n{:<{}}  {:<7}  {:>13}  {:>8}  {:>16}  {:>10}  {:>5}  {:<7}  {}\n", "table",
-             width, "state", "rows", "seconds", "rows/s", "MB/s", "units", "bound", "destination");
+  fmt::print(settings_.out, "\n{:<{}}  {:<7}  {:>13}  {:>8}  {:>16}  {:>10}  {:>5}  {:<7}  {}\n",
+             "table", width, "state", "rows", "seconds", "rows/s", "MB/s", "units", "bound",
+             "destination");
   for (const TableOutcome& t : report.tables) {
-    fmt::print(out_, "{:<{}}  {:<7}  {:>13}  {:>8.2f}  {:>16}  {:>10}  {:>5}  {:<7}  {}{}\n",
+    fmt::print(settings_.out,
+               "{:<{}}  {:<7}  {:>13}  {:>8.2f}  {:>16}  {:>10}  {:>5}  {:<7}  {}{}\n",
                DisplayName(t.source), width, TableStateName(t.state), Grouped(t.rows), t.seconds,
                Rate(t.rows, t.seconds), Megabytes(t.bytes, t.seconds), t.units,
                t.state == TableState::kDone ? BoundingStage(t) : "-", DisplayName(t.destination),
                t.created ? " (created)" : "");
   }
   const int failed = report.failed();
-  fmt::print(out_, "\n{} table{}, {} rows in {:.2f} s ({}, {}); {} failed\n", report.tables.size(),
-             report.tables.size() == 1 ? "" : "s", Grouped(rows), report.seconds,
-             Rate(rows, report.seconds), Megabytes(bytes, report.seconds), failed);
+  fmt::print(settings_.out, "\n{} table{}, {} rows in {:.2f} s ({}, {}); {} failed\n",
+             report.tables.size(), report.tables.size() == 1 ? "" : "s", Grouped(rows),
+             report.seconds, Rate(rows, report.seconds), Megabytes(bytes, report.seconds), failed);
   bool warned = false;
   for (const TableOutcome& t : report.tables) {
     for (const std::string& w : t.warnings) {
-      if (!warned) fmt::print(out_, "\nwarnings:\n");
+      if (!warned) fmt::print(settings_.out, "\nwarnings:\n");
       warned = true;
-      fmt::print(out_, "  {}: {}\n", DisplayName(t.source), w);
+      fmt::print(settings_.out, "  {}: {}\n", DisplayName(t.source), w);
     }
   }
   if (failed > 0) {
-    fmt::print(out_, "\nfailed tables:\n");
+    fmt::print(settings_.out, "\nfailed tables:\n");
     for (const TableOutcome& t : report.tables) {
       if (t.state == TableState::kFailed) {
-        fmt::print(out_, "  {}: {}\n", DisplayName(t.source), t.error ? t.error->what() : "");
+        fmt::print(settings_.out, "  {}: {}\n", DisplayName(t.source),
+                   t.error ? t.error->what() : "");
       }
       // Rows in, but an index, foreign key or identity counter not: a failure too.
       for (const std::string& e : t.schema_errors) {
-        fmt::print(out_, "  {}: {}\n", DisplayName(t.source), e);
+        fmt::print(settings_.out, "  {}: {}\n", DisplayName(t.source), e);
       }
     }
-    for (const std::string& e : report.schema_errors) fmt::print(out_, "  schema: {}\n", e);
+    for (const std::string& e : report.schema_errors)
+      fmt::print(settings_.out, "  schema: {}\n", e);
   }
-  std::fflush(out_);
+  std::fflush(settings_.out);
 }
 
 }  // namespace ferry

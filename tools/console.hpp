@@ -1,20 +1,38 @@
-// What `ferry` prints while a copy runs: on a terminal a live status line, otherwise a line per
-// table every few seconds; a line per table as it finishes; the plan with --explain; the
-// summary at the end.
+// What `ferry` prints while a copy runs. Progress goes to standard error, so standard output
+// stays for results (the plan with --explain, the summary): on a terminal one live line per
+// active table and one for the whole run (rows, bytes, share of the estimate, rate, ETA);
+// without one, a timestamped block every --progress-interval seconds and a line as each table
+// ends; with --log-format json, one JSON object per event instead. -q prints only what failed,
+// -v adds each table's split and start, -vv each unit as it commits.
 #pragma once
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <vector>
 
+#include "copier/progress.hpp"
 #include "copier/text.hpp"
 #include "scheduler/copy_run.hpp"
 
 namespace ferry {
 
+enum class LogFormat { kText, kJson };
+// "text" or "json".
+std::optional<LogFormat> ParseLogFormat(const std::string& text);
+
+struct ConsoleSettings {
+  int verbosity = 0;  // -1: --quiet; 1: -v; 2: -vv
+  LogFormat format = LogFormat::kText;
+  double interval = 30;  // seconds between progress blocks without a terminal
+  std::FILE* log = stderr;
+  std::FILE* out = stdout;
+  int terminal = -1;  // -1: whether `log` is a terminal; 0 or 1 to say so
+};
+
 class ConsoleObserver final : public CopyObserver {
  public:
-  ConsoleObserver(std::FILE* out, bool quiet, bool verbose = false);
+  explicit ConsoleObserver(ConsoleSettings settings);
 
   void Prepared(const CopyReport& report) override;
   void Progress(const CopyReport& report) override;
@@ -25,13 +43,27 @@ class ConsoleObserver final : public CopyObserver {
   void PrintSummary(const CopyReport& report) const;
 
  private:
-  std::FILE* out_;
-  bool quiet_;
-  bool verbose_;
+  // The tables' figures now, each measured rate updated with them.
+  RunProgress Sample(const CopyReport& report);
+  void TableEvents(const RunProgress& run);
+  void Draw(const RunProgress& run, const OverallProgress& overall);
+  void Block(const RunProgress& run, const OverallProgress& overall);
+  void Erase();
+  // A line for the log: timestamped without a terminal.
+  void Line(const std::string& text);
+
+  ConsoleSettings settings_;
   bool tty_;
+  bool json_;
   size_t name_width_ = 10;
-  std::vector<bool> announced_;  // a "done" line was printed
-  std::chrono::steady_clock::time_point last_line_;
+  std::vector<bool> announced_;  // its "done" line was printed
+  std::vector<bool> started_;    // its "started" line was printed (-v)
+  std::vector<int> units_seen_;  // units done when last looked (-vv)
+  RateMeter rate_;
+  std::vector<RateMeter> table_rates_;
+  int drawn_ = 0;  // live lines on the terminal, to redraw
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_block_;
 };
 
 }  // namespace ferry

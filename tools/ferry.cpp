@@ -11,6 +11,7 @@
 #include "tools/exit_codes.hpp"
 #include "tools/stop_signals.hpp"
 #include "tools/test_hooks.hpp"
+#include "tools/usage.hpp"
 
 int main(int argc, char** argv) {
   using namespace ferry;
@@ -23,9 +24,18 @@ int main(int argc, char** argv) {
       AddTrackCommand(app),  AddSyncCommand(app),   AddHelpOptionsCommand(app)};
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
+    if (e.get_exit_code() == 0) return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    std::fprintf(
+        stderr, "%s\n",
+        Redact(UsageMessage(app, e, std::vector<std::string>(argv + 1, argv + argc))).c_str());
+    return kExitUsage;
   }
   // A signal stops every command with kExitInterrupted; those that write (run, sync, verify,
   // reset) install their graceful handling when they start.

@@ -315,7 +315,8 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .env = "FERRY_EXPLAIN",
                .commands = {C::kRun}});
   t.push_back({.names = "--verbose,-v",
-               .help = "Also print each table's split and why before copying",
+               .help = "Also print each table's split and why before copying, and each table's "
+                       "start; twice (-vv) also each unit as it commits",
                .env = "FERRY_VERBOSE",
                .commands = {C::kRun}});
   t.push_back({.names = "--resume",
@@ -572,6 +573,7 @@ const std::vector<OptionSpec>& OptionTable() {
     AddRunOptions(t);
     AddVerifyOptions(t);
     AddSyncTrackResetOptions(t);
+    AddWatchOptions(t);
     return t;
   }();
   return table;

@@ -70,6 +70,10 @@ const std::vector<OptionSpec>& OptionTable();
 // The row of `long_name` ("--workers"); throws Error(kInternal) for a name not in the table.
 const OptionSpec& FindOption(std::string_view long_name);
 
+// The rows of what a run shows while it goes and leaves for monitoring (progress, logs,
+// metrics, live status), in tools/watch_options.cpp.
+void AddWatchOptions(std::vector<OptionSpec>& table);
+
 // The options section of README.md: one Markdown table per command group.
 std::string OptionsMarkdown();
 

@@ -20,6 +20,7 @@
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
+#include "tools/metrics_output.hpp"
 #include "tools/options.hpp"
 #include "tools/stop_signals.hpp"
 
@@ -32,8 +33,11 @@ struct RunFlags {
   std::string plan_file;
   bool quiet = false;
   bool explain = false;
-  bool verbose = false;
+  int verbose = 0;
+  double progress_interval = 30;
+  std::string log_format = "text";
   std::string profile;
+  std::string metrics_file;
   bool resume = false;
   std::string resume_run;
   std::string state_prefix = kDefaultStatePrefix;
@@ -133,7 +137,11 @@ int Run(const RunFlags& flags) {
       fmt::print(stderr, "ferry: warning: {}\n", warning);
     }
   }
-  ConsoleObserver console(stdout, flags.quiet, flags.verbose);
+  ConsoleSettings settings;
+  settings.verbosity = flags.quiet ? -1 : flags.verbose;
+  settings.interval = flags.progress_interval;
+  settings.format = ParseLogFormat(flags.log_format).value_or(LogFormat::kText);
+  ConsoleObserver console(settings);
   RunControl control;
   control.resume = flags.resume;
   control.resume_run = flags.resume_run;
@@ -151,13 +159,46 @@ int Run(const RunFlags& flags) {
     control.plan_file_name = flags.plan_file;
   }
   InstallStopHandlers(OnStop::kGraceful);
-  RecordedRun run = RunRecorded(*source, *dest, scope, make_plan, options, control, console);
+  MetricsObserver metrics(flags.explain ? "" : flags.metrics_file, "run");
+  metrics.Start();
+  TeeObserver observers({&console, &metrics});
+  std::optional<RecordedRun> recorded;
+  try {
+    recorded = RunRecorded(*source, *dest, scope, make_plan, options, control, observers);
+  } catch (const Error&) {
+    try {
+      metrics.Final(CopyReport{}, "failed", *dest, flags.state_prefix);
+    } catch (const Error&) {  // the run's own error says more
+    }
+    throw;
+  }
+  const RecordedRun& run = *recorded;
   const CopyReport& report = run.report;
+  if (!flags.explain) {
+    metrics.Final(report, RunStatusName(run.run.status), *dest, flags.state_prefix);
+  }
   if (flags.explain) {
     console.PrintPlan(report);
     return kExitOk;
   }
-  if (!flags.profile.empty()) WriteProfile(report, flags.profile);
+  if (!flags.profile.empty()) {
+    ProfileContext context;
+    context.run_id = run.run.id;
+    context.version = FERRY_VERSION;
+    context.build_type = FERRY_BUILD_TYPE;
+    context.source = fmt::format("{} ({} {})", source->info().display, source->info().product,
+                                 source->info().version);
+    context.destination =
+        fmt::format("{} ({} {})", dest->info().display, dest->info().product, dest->info().version);
+    context.settings = {{"readers", std::to_string(options.engine.readers)},
+                        {"writers", std::to_string(options.engine.writers)},
+                        {"batch_rows", std::to_string(options.engine.limits.max_rows)},
+                        {"batch_bytes", std::to_string(options.engine.limits.max_bytes)},
+                        {"memory_limit", std::to_string(options.engine.memory_limit)},
+                        {"max_attempts", std::to_string(options.engine.max_attempts)},
+                        {"consistency", report.consistency}};
+    WriteProfile(report, flags.profile, context);
+  }
   if (!flags.quiet) console.PrintSummary(report);
   // A full staging disk has an exit code of its own: free space, then --resume.
   for (const TableOutcome& t : report.tables) {
@@ -203,12 +244,15 @@ CommandAction AddRunCommand(CLI::App& app) {
   options->Add("--quiet", flags->quiet);
   options->Add("--explain", flags->explain);
   options->Add("--verbose", flags->verbose);
+  options->Add("--progress-interval", flags->progress_interval)->check(CLI::Range(0.0, 86400.0));
+  options->Add("--log-format", flags->log_format);
   CLI::Option* resume = options->Add("--resume", flags->resume_run)->expected(0, 1);
   options->Add("--state-prefix", flags->state_prefix);
   options->Add("--profile", flags->profile);
   options->Add("--join", flags->join);
   options->Add("--lease", flags->lease);
   options->Add("--shard", flags->shard);
+  options->Add("--metrics-file", flags->metrics_file);
   options->Finish();
   return [run, flags, options, resume]() -> int {
     if (!*run) return -1;

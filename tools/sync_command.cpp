@@ -17,6 +17,7 @@
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
+#include "tools/metrics_output.hpp"
 #include "tools/options.hpp"
 #include "tools/stop_signals.hpp"
 
@@ -89,6 +90,7 @@ struct SyncFlags {
   bool estimate = false;
   bool diff = false;
   bool apply_schema_changes = false;
+  std::string metrics_file;
 };
 
 // The tracked source and the destination; the job keeps their display forms only.
@@ -102,6 +104,25 @@ std::pair<std::unique_ptr<Endpoint>, std::unique_ptr<Endpoint>> OpenBothEnds(con
   // The same database at both ends is refused before the run state is touched.
   CheckNotSelfCopy(*source, *dest, job, TablesInScope(*source, job));
   return {std::move(source), std::move(dest)};
+}
+
+// What the textfile collector reads about the sync: its outcome, each table's backlog now and
+// the last successful sync's time.
+void WriteSyncMetrics(const std::string& path, const SyncReport& report, Endpoint& source,
+                      Endpoint& dest, const Job& job) {
+  MetricsContext context;
+  context.command = "sync";
+  context.status = report.interrupted ? "interrupted" : report.AnyFailed() ? "failed" : "done";
+  context.finished_at = EpochSeconds();
+  context.started_at = context.finished_at - report.seconds;
+  std::vector<SyncEstimate> backlog;
+  try {
+    backlog = EstimateSync(source, dest, job);
+    context.last_success = LastSuccess(dest, kDefaultStatePrefix, "sync");
+  } catch (const Error& e) {
+    fmt::print(stderr, "ferry: warning: the metrics file has no backlog: {}\n", e.what());
+  }
+  WriteMetricsFile(path, SyncMetrics(report, backlog, context));
 }
 
 int Estimate(const SyncFlags& flags, Endpoint& source, Endpoint& dest, const Job& job) {
@@ -190,6 +211,13 @@ int Sync(const SyncFlags& flags) {
   if (flags.final) return Final(flags, job, options, copy);
   auto [source, dest] = OpenBothEnds(flags, job);
   if (flags.estimate) return Estimate(flags, *source, *dest, job);
+  if (!flags.metrics_file.empty()) {
+    // A path that cannot be written is said before the sync, not after it.
+    MetricsContext starting;
+    starting.command = "sync";
+    starting.started_at = EpochSeconds();
+    WriteMetricsFile(flags.metrics_file, SyncMetrics(SyncReport{}, {}, starting));
+  }
   SyncReport report;
   if (flags.diff) {
     VerifyOptions verify;
@@ -207,6 +235,8 @@ int Sync(const SyncFlags& flags) {
                dest->info().display);
     return kExitBusy;
   }
+  if (!flags.metrics_file.empty())
+    WriteSyncMetrics(flags.metrics_file, report, *source, *dest, job);
   int64_t changed = 0;
   for (const TableSync& t : report.tables) {
     const std::string name =
@@ -303,6 +333,7 @@ CommandAction AddSyncCommand(CLI::App& app) {
   options->Add("--watermark-overlap", flags->overlap);
   options->Add("--keys-per-batch", flags->keys_per_batch);
   options->Add("--quiet", flags->quiet);
+  options->Add("--metrics-file", flags->metrics_file);
   options->Add("--final", flags->final);
   options->Add("--fence", flags->fence);
   options->Add("--diff", flags->diff);

@@ -79,6 +79,7 @@ class MariaDbDialect final : public Dialect {
   }
 
   std::string SessionIdSql() const override { return "SELECT CONNECTION_ID()"; }
+  std::string ServerVersionSql() const override { return "SELECT VERSION()"; }
   std::string CreateSchemaSql(const std::string& schema) const override {
     return "CREATE DATABASE IF NOT EXISTS " + Quote(schema);
   }

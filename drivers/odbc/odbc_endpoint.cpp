@@ -337,6 +337,10 @@ OdbcLink ConnectOdbc(std::unique_ptr<odbc::Connection> probe, const std::string&
   dialect.SetUpSession(*link.catalog, is_source);
   link.info.product = link.catalog->InfoString(SQL_DBMS_NAME);
   link.info.version = link.catalog->InfoString(SQL_DBMS_VER);
+  if (const std::string sql = dialect.ServerVersionSql(); !sql.empty()) {
+    auto rows = link.catalog->Query(sql);
+    if (!rows.empty() && !rows[0].empty() && rows[0][0]) link.info.version = *rows[0][0];
+  }
   link.info.display = display;
   const SQLUINTEGER getdata = link.catalog->InfoUInt(SQL_GETDATA_EXTENSIONS);
   link.target.can_position = (getdata & SQL_GD_BLOCK) && (getdata & SQL_GD_BOUND) &&

@@ -112,6 +112,9 @@ class PostgresDialect final : public Dialect {
   }
 
   std::string SessionIdSql() const override { return "SELECT pg_backend_pid()"; }
+  std::string ServerVersionSql() const override {
+    return "SELECT current_setting('server_version')";
+  }
   // Not "ferry": PostgreSQL's default search_path starts with "$user", and a schema named
   // like ferry's login role would take the application's tables.
   std::string DefaultStateSchema(const std::string&) const override { return kStateSchema; }

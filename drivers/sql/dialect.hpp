@@ -114,6 +114,10 @@ class Dialect {
   // A query returning this session's server id ("" where there are no session locks), and a
   // condition true while session `holder` still holds the run lock `name` (TryLockSql).
   virtual std::string SessionIdSql() const { return ""; }
+  // A query returning the server's version as the server spells it ("15.18 (Debian
+  // 15.18-0+deb12u1)"); "" to keep the ODBC driver's SQL_DBMS_VER, which drivers re-pad
+  // ("15.0.18", "10.11.000019").
+  virtual std::string ServerVersionSql() const { return ""; }
   // What makes a subquery's read take a shared lock on the rows it reads ("" where a
   // transaction locks the whole database anyway, as SQLite's writers do).
   virtual std::string SharedLockClause() const { return ""; }

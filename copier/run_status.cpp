@@ -1,0 +1,79 @@
+#include "copier/run_status.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+
+namespace ferry {
+
+std::optional<double> ParseUtcTimestamp(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  return double(timegm(&tm));
+}
+
+RunStatusView MakeRunStatus(const RunRecord& run, const std::vector<TableRecord>& tables,
+                            const std::vector<UnitRecord>& units, double now) {
+  RunStatusView view;
+  view.run = run;
+  const bool running = run.status == RunStatus::kRunning;
+  for (const TableRecord& t : tables) {
+    TableStatus s;
+    s.record = t;
+    s.unit_attempts.assign(size_t(std::max(t.units, 0)), 0);
+    int64_t rows = 0, bytes = 0;
+    int done = 0;
+    for (const UnitRecord& u : units) {
+      if (u.table != t.index) continue;
+      if (u.part >= 0 && size_t(u.part) < s.unit_attempts.size()) {
+        s.unit_attempts[size_t(u.part)] = u.attempts;
+      }
+      s.retried_units += u.attempts > 1;
+      s.most_attempts = std::max(s.most_attempts, u.attempts);
+      if (u.state != UnitRecordState::kDone) continue;
+      rows += u.rows;
+      bytes += u.bytes;
+      ++done;
+    }
+    // The unit records are the truth while the table is copied (its own record is written when
+    // it ends); a finished table's record has what was made without units too (default rows).
+    if (t.state == "running" || t.state == "pending") {
+      s.record.rows = rows;
+      s.record.bytes = bytes;
+      s.record.units_done = done;
+    }
+    const bool finished = t.state != "running" && t.state != "pending";
+    view.rows += s.record.rows;
+    view.bytes += s.record.bytes;
+    view.units += t.units;
+    view.units_done += s.record.units_done;
+    if (view.expected_rows >= 0) {
+      if (finished) {
+        view.expected_rows += s.record.rows;
+      } else if (t.estimated_rows >= 0) {
+        view.expected_rows += std::max(t.estimated_rows, s.record.rows);
+      } else {
+        view.expected_rows = -1;
+      }
+    }
+    view.tables.push_back(std::move(s));
+  }
+  const auto start = ParseUtcTimestamp(run.started_at);
+  const auto end = ParseUtcTimestamp(run.finished_at);
+  if (start) view.seconds = std::max(0.0, (end && !running ? *end : now) - *start);
+  return view;
+}
+
+std::string AttemptsText(const TableStatus& table, size_t most) {
+  if (table.retried_units == 0) return table.most_attempts > 0 ? "1" : "-";
+  std::string out;
+  for (size_t i = 0; i < table.unit_attempts.size() && i < most; ++i) {
+    out += fmt::format("{}{}", out.empty() ? "" : " ", table.unit_attempts[i]);
+  }
+  if (table.unit_attempts.size() > most) out += " ...";
+  return out;
+}
+
+}  // namespace ferry

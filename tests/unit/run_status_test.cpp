@@ -1,0 +1,89 @@
+// What `ferry status` counts while a run goes on (copier/run_status.hpp): committed rows and
+// units from the unit records, each unit's attempts, and the run's time.
+#include <catch2/catch.hpp>
+
+#include "copier/run_status.hpp"
+
+using namespace ferry;
+
+namespace {
+
+RunRecord Running() {
+  RunRecord r;
+  r.id = "20260101T000000Z-0001";
+  r.command = "run";
+  r.status = RunStatus::kRunning;
+  r.started_at = "2026-01-01T00:00:00Z";
+  return r;
+}
+
+TableRecord TableRec(int index, const std::string& state, int units, int64_t estimated) {
+  TableRecord t;
+  t.index = index;
+  t.source = {"public", "t" + std::to_string(index)};
+  t.state = state;
+  t.units = units;
+  t.estimated_rows = estimated;
+  return t;
+}
+
+UnitRecord Unit(int table, int part, bool done, int64_t rows, int attempts) {
+  UnitRecord u;
+  u.table = table;
+  u.part = part;
+  u.state = done ? UnitRecordState::kDone : UnitRecordState::kPending;
+  u.rows = rows;
+  u.bytes = rows * 10;
+  u.attempts = attempts;
+  return u;
+}
+
+}  // namespace
+
+TEST_CASE("a running table's committed rows and units come from its unit records", "[run-status]") {
+  const std::vector<TableRecord> tables = {TableRec(0, "running", 3, 1000)};
+  const std::vector<UnitRecord> units = {Unit(0, 0, true, 300, 1), Unit(0, 1, true, 350, 1),
+                                         Unit(0, 2, false, 0, 1)};
+  const double now = *ParseUtcTimestamp("2026-01-01T00:01:05Z");
+  const RunStatusView view = MakeRunStatus(Running(), tables, units, now);
+  REQUIRE(view.tables.size() == 1);
+  CHECK(view.tables[0].record.rows == 650);
+  CHECK(view.tables[0].record.units_done == 2);
+  CHECK(view.tables[0].record.bytes == 6500);
+  CHECK(view.rows == 650);
+  CHECK(view.units_done == 2);
+  CHECK(view.expected_rows == 1000);
+  CHECK(view.seconds == Approx(65));
+}
+
+TEST_CASE("a finished table keeps its own record, rows made without units included",
+          "[run-status]") {
+  TableRecord t = TableRec(0, "done", 1, 10);
+  t.rows = 12;
+  t.units_done = 1;
+  const RunStatusView view = MakeRunStatus(Running(), {t}, {Unit(0, 0, true, 11, 1)}, 0);
+  CHECK(view.tables[0].record.rows == 12);
+  CHECK(view.expected_rows == 12);
+}
+
+TEST_CASE("status lists each unit's attempts, not their sum", "[run-status]") {
+  const std::vector<UnitRecord> units = {Unit(0, 0, true, 1, 1), Unit(0, 1, true, 1, 3),
+                                         Unit(0, 2, true, 1, 1), Unit(0, 3, false, 0, 0)};
+  const RunStatusView view = MakeRunStatus(Running(), {TableRec(0, "running", 4, 4)}, units, 0);
+  const TableStatus& t = view.tables[0];
+  CHECK(t.retried_units == 1);
+  CHECK(t.most_attempts == 3);
+  CHECK(AttemptsText(t) == "1 3 1 0");
+  const RunStatusView plain = MakeRunStatus(Running(), {TableRec(0, "running", 2, 2)},
+                                            {Unit(0, 0, true, 1, 1), Unit(0, 1, true, 1, 1)}, 0);
+  CHECK(AttemptsText(plain.tables[0]) == "1");
+}
+
+TEST_CASE("a finished run's time ends when it finished", "[run-status]") {
+  RunRecord r = Running();
+  r.status = RunStatus::kDone;
+  r.finished_at = "2026-01-01T01:00:00Z";
+  const RunStatusView view = MakeRunStatus(r, {}, {}, 1e10);
+  CHECK(view.seconds == Approx(3600));
+  CHECK_FALSE(ParseUtcTimestamp("yesterday").has_value());
+}
