@@ -98,6 +98,62 @@ void PrintEnds(const Endpoint& source, const Endpoint& dest) {
              dest.info().version);
 }
 
+// What a profile says of the run besides its timings: which run, which ferry, which ends, and
+// the settings that shape its speed.
+ProfileContext ProfileContextOf(const RunRecord& run, const Endpoint& source, const Endpoint& dest,
+                                const CopyOptions& options, const CopyReport& report) {
+  ProfileContext context;
+  context.run_id = run.id;
+  context.version = FERRY_VERSION;
+  context.build_type = FERRY_BUILD_TYPE;
+  context.source = fmt::format("{} ({} {})", source.info().display, source.info().product,
+                               source.info().version);
+  context.destination =
+      fmt::format("{} ({} {})", dest.info().display, dest.info().product, dest.info().version);
+  context.settings = {{"readers", std::to_string(options.engine.readers)},
+                      {"writers", std::to_string(options.engine.writers)},
+                      {"batch_rows", std::to_string(options.engine.limits.max_rows)},
+                      {"batch_bytes", std::to_string(options.engine.limits.max_bytes)},
+                      {"memory_limit", std::to_string(options.engine.memory_limit)},
+                      {"max_attempts", std::to_string(options.engine.max_attempts)},
+                      {"consistency", report.consistency}};
+  return context;
+}
+
+// The run's exit code, with what to do next for a run that did not end.
+int ExitCodeOf(const RecordedRun& run, const RunControl& control, bool quiet) {
+  // A full staging disk has an exit code of its own: free space, then --resume.
+  for (const TableOutcome& t : run.report.tables) {
+    if (t.error && t.error->code() == ErrorCode::kDiskFull) {
+      fmt::print(stderr,
+                 "ferry: run {} stopped: the staging disk is full; free space, then `ferry run "
+                 "--resume` continues it (committed units are kept)\n",
+                 run.run.id);
+      return kExitDiskFull;
+    }
+  }
+  if (!control.join.empty() && run.run.status == RunStatus::kInterrupted) {
+    fmt::print(stderr,
+               "ferry: this worker left shared run {}; its units go to the other workers once "
+               "their leases run out (`ferry run --join {}` joins again)\n",
+               run.run.id, run.run.id);
+    return kExitInterrupted;
+  }
+  if (!control.join.empty() && run.run.status != RunStatus::kDone) {
+    if (!quiet) fmt::print("shared run {}: {}\n", run.run.id, RunStatusName(run.run.status));
+    return run.run.status == RunStatus::kFailed ? kExitTablesFailed : kExitOk;
+  }
+  if (run.run.status == RunStatus::kInterrupted) {
+    fmt::print(stderr,
+               "ferry: run {} was interrupted; `ferry run --resume` continues it (committed "
+               "units are kept)\n",
+               run.run.id);
+    return kExitInterrupted;
+  }
+  if (!quiet) fmt::print("run {}: {}\n", run.run.id, RunStatusName(run.run.status));
+  return run.report.failed() > 0 ? kExitTablesFailed : kExitOk;
+}
+
 int Run(const RunFlags& flags) {
   const CommonOptions& c = flags.common;
   std::optional<Plan> plan;
@@ -182,54 +238,10 @@ int Run(const RunFlags& flags) {
     return kExitOk;
   }
   if (!flags.profile.empty()) {
-    ProfileContext context;
-    context.run_id = run.run.id;
-    context.version = FERRY_VERSION;
-    context.build_type = FERRY_BUILD_TYPE;
-    context.source = fmt::format("{} ({} {})", source->info().display, source->info().product,
-                                 source->info().version);
-    context.destination =
-        fmt::format("{} ({} {})", dest->info().display, dest->info().product, dest->info().version);
-    context.settings = {{"readers", std::to_string(options.engine.readers)},
-                        {"writers", std::to_string(options.engine.writers)},
-                        {"batch_rows", std::to_string(options.engine.limits.max_rows)},
-                        {"batch_bytes", std::to_string(options.engine.limits.max_bytes)},
-                        {"memory_limit", std::to_string(options.engine.memory_limit)},
-                        {"max_attempts", std::to_string(options.engine.max_attempts)},
-                        {"consistency", report.consistency}};
-    WriteProfile(report, flags.profile, context);
+    WriteProfile(report, flags.profile, ProfileContextOf(run.run, *source, *dest, options, report));
   }
   if (!flags.quiet) console.PrintSummary(report);
-  // A full staging disk has an exit code of its own: free space, then --resume.
-  for (const TableOutcome& t : report.tables) {
-    if (t.error && t.error->code() == ErrorCode::kDiskFull) {
-      fmt::print(stderr,
-                 "ferry: run {} stopped: the staging disk is full; free space, then `ferry run "
-                 "--resume` continues it (committed units are kept)\n",
-                 run.run.id);
-      return kExitDiskFull;
-    }
-  }
-  if (!control.join.empty() && run.run.status == RunStatus::kInterrupted) {
-    fmt::print(stderr,
-               "ferry: this worker left shared run {}; its units go to the other workers once "
-               "their leases run out (`ferry run --join {}` joins again)\n",
-               run.run.id, run.run.id);
-    return kExitInterrupted;
-  }
-  if (!control.join.empty() && run.run.status != RunStatus::kDone) {
-    if (!flags.quiet) fmt::print("shared run {}: {}\n", run.run.id, RunStatusName(run.run.status));
-    return run.run.status == RunStatus::kFailed ? kExitTablesFailed : kExitOk;
-  }
-  if (run.run.status == RunStatus::kInterrupted) {
-    fmt::print(stderr,
-               "ferry: run {} was interrupted; `ferry run --resume` continues it (committed "
-               "units are kept)\n",
-               run.run.id);
-    return kExitInterrupted;
-  }
-  if (!flags.quiet) fmt::print("run {}: {}\n", run.run.id, RunStatusName(run.run.status));
-  return report.failed() > 0 ? kExitTablesFailed : kExitOk;
+  return ExitCodeOf(run, control, flags.quiet);
 }
 
 }  // namespace
