@@ -110,7 +110,8 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
       }
       // A unit that failed after its lease ran out failed on another worker's rows (its key
       // built meanwhile, say): that worker's, not a failure of the run.
-      if (r.state == UnitState::kFailed && !r.Interrupted() && !HeldHere(store, run, r, shared.worker)) {
+      if (r.state == UnitState::kFailed && !r.Interrupted() &&
+          !HeldHere(store, run, r, shared.worker)) {
         if (r.error) observer_.Note(r.error->what());
         continue;
       }

@@ -42,9 +42,10 @@ using test::TempDir;
 TEST_CASE("a misspelt URL scheme is refused naming the known schemes and the nearest one",
           "[mistakes][connection]") {
   std::string what = ErrorOf([] { ResolveConnection("postgress://u@h/db", Source()); });
-  CHECK_THAT(what, Catch::Contains("unknown scheme postgress in the source URL (known: "
-                                   "postgresql, postgres, mysql, mariadb, sqlite, dir); did you mean "
-                                   "postgres?"));
+  CHECK_THAT(what,
+             Catch::Contains("unknown scheme postgress in the source URL (known: "
+                             "postgresql, postgres, mysql, mariadb, sqlite, dir); did you mean "
+                             "postgres?"));
   CHECK_THAT(ErrorOf([] { ResolveConnection("maria://u@h/db", Source()); }),
              Catch::Contains("did you mean mariadb?"));
   CHECK_THAT(ErrorOf([] { ResolveConnection("sqlit:/tmp/a.db", Source()); }),

@@ -36,12 +36,12 @@ TEST_CASE("the SQLite key sample is every n-th non-NULL key in key order, walked
   for (const std::string column : {"id", "u", "name"}) {
     for (const int64_t n : {1, 7, 100, 2000}) {
       std::vector<std::string> expected;
-      const std::vector<std::string> all = Keys(
-          session, "SELECT " + column + " FROM t WHERE " + column + " IS NOT NULL ORDER BY " +
-                       column);
+      const std::vector<std::string> all =
+          Keys(session,
+               "SELECT " + column + " FROM t WHERE " + column + " IS NOT NULL ORDER BY " + column);
       for (size_t i = size_t(n) - 1; i < all.size(); i += size_t(n)) expected.push_back(all[i]);
-      const std::string walked = "SELECT " + column + " " +
-                                 SqliteSampleFrom({column}, "t", n) + " ORDER BY " + column;
+      const std::string walked =
+          "SELECT " + column + " " + SqliteSampleFrom({column}, "t", n) + " ORDER BY " + column;
       CAPTURE(column, n);
       CHECK(Keys(session, walked) == expected);
     }
