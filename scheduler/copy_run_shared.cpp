@@ -112,7 +112,10 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
       // built meanwhile, say): that worker's, not a failure of the run.
       if (r.state == UnitState::kFailed && !r.Interrupted() &&
           !HeldHere(store, run, r, shared.worker)) {
-        if (r.error) observer_.Note(r.error->what());
+        observer_.Note(fmt::format(
+            "ferry: this worker's lease on unit {} of table {} ran out and another worker took "
+            "it over: its attempt here is dropped ({})",
+            r.part + 1, r.table + 1, r.error ? r.error->what() : "no error"));
         continue;
       }
       // Recorded at once: the other workers stop waiting for a unit that cannot be copied.

@@ -478,7 +478,9 @@ class CopyEngine {
           std::vector<std::string> finish =
               unit.finish ? unit.finish(result) : std::vector<std::string>{};
           const int commit_number = ++commits_;
-          if (crash_.stall_at_commit == commit_number) finish.push_back(crash_.stall_sql);
+          if (crash_.stall_at_commit == commit_number) {
+            finish.insert(crash_.stall_first ? finish.begin() : finish.end(), crash_.stall_sql);
+          }
           if (crash_.crash_at_commit == commit_number && crash_.crash_before_commit) _exit(86);
           writer->Commit(finish);
           if (crash_.crash_at_commit == commit_number && !crash_.crash_before_commit) _exit(86);

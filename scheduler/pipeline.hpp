@@ -27,12 +27,14 @@ inline constexpr int kMostDefaultWorkers = 8;
 // between the unit's last write and its commit, or right after the commit. Or the Nth unit's
 // commit runs `stall_sql` (a server-side sleep) after the statements that mark it done, so the
 // process sits inside the commit holding every lock the commit takes (the frozen-owner tests
-// stop it there).
+// stop it there), or before them (`stall_first`), so it sits inside the unit's transaction
+// before the commit's owner and lease checks (the shared-run tests let its lease run out there).
 struct TestHooks {
   int crash_at_commit = 0;  // 0: never
   bool crash_before_commit = false;
   int stall_at_commit = 0;  // 0: never
   std::string stall_sql;
+  bool stall_first = false;
 };
 
 struct EngineOptions {

@@ -14,11 +14,12 @@ TestHooks ReadTestHooks() {
   const std::string s = text;
   const auto colon = s.find(':');
   if (colon == std::string::npos) return hooks;
-  if (s.substr(0, colon) == "stall-at-commit") {
+  if (s.substr(0, colon) == "stall-at-commit" || s.substr(0, colon) == "stall-before-commit") {
     const char* sql = std::getenv("FERRY_TEST_STALL_SQL");
     if (!sql) return hooks;
     hooks.stall_at_commit = std::atoi(s.c_str() + colon + 1);
     hooks.stall_sql = sql;
+    hooks.stall_first = s.substr(0, colon) == "stall-before-commit";
     return hooks;
   }
   hooks.crash_before_commit = s.substr(0, colon) == "before-commit";

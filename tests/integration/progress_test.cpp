@@ -123,7 +123,7 @@ TEST_CASE("with -q a copy that goes well prints nothing while it runs", "[progre
   CHECK(run.output.find("done") == std::string::npos);
 }
 
-TEST_CASE("-vv says each table's start and each unit as it commits", "[progress]") {
+TEST_CASE("with -vv ferry says each table's start and each unit as it commits", "[progress]") {
   TestDatabase source(Db::kPostgres, "prog_src");
   TestDatabase dest(Db::kPostgres, "prog_dst");
   CreateTables(source);

@@ -165,10 +165,20 @@ TEST_CASE("a worker frozen past its lease and resumed has its late commit refuse
       TestDatabase dest(db, "sharedstop_dst");
       Seed(source);
       TempDir dir;
-      Worker frozen(JoinArgs(source, dest), std::filesystem::path(dir.path()) / "frozen.log");
+      // Its third unit's commit first sleeps at the server, inside the unit's transaction and
+      // before the commit's lease check: the process is stopped there, holding the unit.
+      const std::string stall = db == Db::kPostgres ? "SELECT pg_sleep(4)" : "DO SLEEP(4)";
+      WorkerProcess frozen(
+          "FERRY_TEST_CRASH=stall-before-commit:3 FERRY_TEST_STALL_SQL=" + ShellQuote(stall) +
+              " exec " + ShellQuote(FERRY_BINARY) + " " + JoinArgs(source, dest),
+          std::filesystem::path(dir.path()) / "frozen.log");
       REQUIRE(WaitFor([&] { return UnitsDone(dest) >= 2; }));
       Worker other(JoinArgs(source, dest), std::filesystem::path(dir.path()) / "other.log");
-      REQUIRE(WaitFor([&] { return UnitsDone(dest) >= 4; }));
+      // In its third commit's sleep: two units done, the third held (its name carries its pid).
+      const std::string held = "SELECT count(*) FROM " + Units(dest) +
+                               " WHERE state = 'pending' AND worker LIKE '%/" +
+                               std::to_string(frozen.pid()) + "/%'";
+      REQUIRE(WaitFor([&] { return Value(dest, held) > 0; }));
       kill(frozen.pid(), SIGSTOP);
       // Past its 3 s lease: the other worker takes its unit over and goes on.
       const int64_t at_stop = UnitsDone(dest);
@@ -181,6 +191,8 @@ TEST_CASE("a worker frozen past its lease and resumed has its late commit refuse
       INFO(other.Output());
       CHECK(frozen_exit == 0);
       CHECK(other_exit == 0);
+      // Refused at its commit (the fencing check), or its write met the rows the other worker
+      // committed: either way said, and nothing of it kept.
       CHECK(frozen.Output().find("lease on unit") != std::string::npos);
       CheckSame(source, dest);
       CHECK(Status(dest)["run"]["status"] == "done");
