@@ -93,14 +93,17 @@ std::optional<std::vector<std::string>> ColumnsOf(const TableName& name,
   return std::nullopt;
 }
 
-// A plan file's foreign keys name columns that exist at both of their ends. Throws
-// Error(kSchema) naming the table and the plan field.
-void CheckPlannedForeignKeys(size_t i, const std::vector<PreparedTable>& tables,
+// A plan file's foreign keys name columns that exist at both of their ends. A key to a table
+// outside the plan is not created (BuildForeignKeys says so), as in a run without a plan file,
+// so it is not checked either: `ferry plan --include` keeps such keys. Throws Error(kSchema)
+// naming the table and the plan field.
+void CheckPlannedForeignKeys(const Plan& plan, size_t i, const std::vector<PreparedTable>& tables,
                              Endpoint& destination) {
   const PreparedTable& t = tables[i];
   const std::string shown = DisplayName(t.plan->source);
   for (size_t f = 0; f < t.plan->foreign_keys.size(); ++f) {
     const PlannedForeignKey& fk = t.plan->foreign_keys[f];
+    if (!ReferencesInScope(plan, fk)) continue;
     const std::string where = fmt::format("$.tables[{}].foreign_keys[{}] ({})", i, f, fk.name);
     for (const std::string& c : fk.columns) {
       if (!t.copy.destination.FindColumn(c)) {
@@ -140,7 +143,7 @@ void CopyRun::TryPlannedDdl() const {
   for (size_t i = 0; i < tables_.size(); ++i) {
     const PreparedTable& t = tables_[i];
     if (t.skip) continue;
-    CheckPlannedForeignKeys(i, tables_, destination_);
+    CheckPlannedForeignKeys(plan_, i, tables_, destination_);
     if (!t.copy.create || recorder_.Started(i)) continue;
     std::vector<Index> indexes;
     for (size_t x = 0; x < t.plan->indexes.size() && !plan_.data_only; ++x) {

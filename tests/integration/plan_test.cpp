@@ -143,6 +143,34 @@ TEST_CASE("a plan whose source table changed is refused, naming the table and th
   CHECK(ListTables(dest).empty());
 }
 
+TEST_CASE(
+    "a plan of some tables runs although their foreign keys reference tables outside it, "
+    "leaving those keys out with a warning as a run without a plan does",
+    "[plan]") {
+  for (Db to : {Db::kPostgres, Db::kMariaDB, Db::kSQLite}) {
+    DYNAMIC_SECTION("into " << DbName(to)) {
+      TestDatabase source(Db::kPostgres, "fkscope_src");
+      TestDatabase dest(to, "fkscope_dst");
+      CreateShop(source);
+      source.Exec(
+          "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
+          "REFERENCES customers (id)");
+      const std::string file = TempFile("fkscope.json");
+      const std::string scope = " --include orders";
+      REQUIRE(RunFerry("check" + Ends(source, dest) + scope).exit_code == 0);
+      FerryResult planned = RunFerry("plan" + Ends(source, dest) + scope + " -o " + file);
+      INFO(planned.output);
+      REQUIRE(planned.exit_code == 0);
+      FerryResult run = RunFerry("run --plan " + file + Ends(source, dest));
+      INFO(run.output);
+      CHECK(run.exit_code == 0);
+      CHECK(run.output.find("foreign key orders_customer_fk not created") != std::string::npos);
+      CHECK(dest.QueryValue("SELECT count(*) FROM orders") == "4000");
+      std::remove(file.c_str());
+    }
+  }
+}
+
 TEST_CASE("a malformed plan is refused naming the file, the JSON path and the problem", "[plan]") {
   TestDatabase source(Db::kSQLite, "bad_src");
   TestDatabase dest(Db::kSQLite, "bad_dst");
