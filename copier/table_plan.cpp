@@ -137,6 +137,30 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
     plan.destination.columns.push_back(std::move(mapped));
   }
   place_generated_before(source.columns.size());
+  // Two columns landing on one destination column (renames, or names equal but for case where
+  // the destination compares them ignoring case): refused here, before any DDL, in the words
+  // check uses.
+  const bool fold = destination.info().column_names_fold_case;
+  std::vector<size_t> landing;  // source columns that get a destination column
+  for (size_t c = 0; c < source.columns.size(); ++c) {
+    if (placed[c]) landing.push_back(c);
+  }
+  for (size_t a = 0; a < landing.size(); ++a) {
+    for (size_t b = a + 1; b < landing.size(); ++b) {
+      const std::string& x = names[landing[a]];
+      const std::string& y = names[landing[b]];
+      if (x != y && !(fold && Lower(x) == Lower(y))) continue;
+      throw Error(
+          ErrorCode::kSchema,
+          fmt::format("columns {} and {} would both become column {} of {}: {} (rename "
+                      "one in a job file)",
+                      source.columns[landing[a]].name, source.columns[landing[b]].name, x,
+                      DisplayName(dest_name),
+                      x == y ? "the copy names them alike"
+                             : destination.info().product + " compares column names ignoring case"),
+          ErrorContext{shown, source.columns[landing[b]].name, "", ""});
+    }
+  }
   if (plan.destination.columns.empty() && destination_engine != Engine::kPostgres) {
     throw Error(ErrorCode::kSchema,
                 fmt::format("the table has no columns, and {} tables need at least one",

@@ -316,23 +316,6 @@ void CheckKeyLengths(Endpoint& source, Endpoint& destination, const Table& table
   }
 }
 
-// Two columns landing on one destination column once the destination folds case.
-void CheckColumnCollisions(const TablePlan& plan, const std::string& shown, const EndpointInfo& to,
-                           std::vector<Finding>& findings) {
-  for (size_t i = 0; i < plan.columns.size(); ++i) {
-    for (size_t j = i + 1; j < plan.columns.size(); ++j) {
-      if (Lower(plan.columns[i].destination) == Lower(plan.columns[j].destination)) {
-        findings.push_back(
-            {Severity::kBlocker, "name collision", shown, plan.columns[j].source,
-             fmt::format("columns {} and {} would both become column {} of {}: {} compares "
-                         "column names ignoring case (rename one in a job file)",
-                         plan.columns[i].source, plan.columns[j].source,
-                         plan.columns[i].destination, DisplayName(plan.destination), to.product)});
-      }
-    }
-  }
-}
-
 // The privileges the copy needs at both ends, where their catalogs can tell; whether the
 // destination user may create tables is asked once per schema (`can_create`).
 void CheckPrivileges(Endpoint& source, Endpoint& destination, const Job& job, const TableName& name,
@@ -478,7 +461,10 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
         reported.end()) {
       continue;
     }
+    // Planning refuses columns that land on one destination column (copier/table_plan.cpp).
+    const bool collision = e.message().find("would both become column") != std::string::npos;
     std::string kind = e.code() == ErrorCode::kUsage ? "write mode"
+                       : collision                   ? "name collision"
                        : !exists                     ? "type"
                        : mapped                      ? "destination rows"
                                                      : "destination shape";
@@ -594,9 +580,6 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     }
     CheckColumnTypes(destination, from, to, *table, copy, problems, exists,
                      plan.strategy == Strategy::kSkip, shown, report.findings, grouped);
-    if (mapped && !exists && to.column_names_fold_case) {
-      CheckColumnCollisions(plan, shown, to, report.findings);
-    }
 
     if (plan.strategy != Strategy::kSkip) {
       CheckPrivileges(source, destination, job, name, plan, exists, can_create, report.findings);

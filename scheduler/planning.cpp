@@ -11,6 +11,7 @@
 
 #include "copier/error.hpp"
 #include "copier/generated.hpp"
+#include "copier/text.hpp"
 
 namespace ferry {
 
@@ -418,15 +419,24 @@ Table DescribeSource(Endpoint& source, const TableName& name) {
   return std::move(*table);
 }
 
-void CheckDistinctDestinations(const Plan& plan) {
+// Two tables landing on one destination table, exactly or where the destination compares
+// table names ignoring case (SQLite, MariaDB with lower_case_table_names), as check says.
+void CheckDistinctDestinations(const Plan& plan, const EndpointInfo& to) {
   for (size_t i = 0; i < plan.tables.size(); ++i) {
     for (size_t j = i + 1; j < plan.tables.size(); ++j) {
-      if (plan.tables[i].destination == plan.tables[j].destination) {
-        throw Error(
-            ErrorCode::kSchema,
-            fmt::format("source tables {} and {} would both be copied into {}",
-                        DisplayName(plan.tables[i].source), DisplayName(plan.tables[j].source),
-                        DisplayName(plan.tables[i].destination)));
+      const TableName& a = plan.tables[i].destination;
+      const TableName& b = plan.tables[j].destination;
+      const bool folded = to.table_names_fold_case && Lower(a.schema) == Lower(b.schema) &&
+                          Lower(a.name) == Lower(b.name);
+      if (a == b || folded) {
+        throw Error(ErrorCode::kSchema,
+                    fmt::format("source tables {} and {} would both be copied into {}{}",
+                                DisplayName(plan.tables[i].source),
+                                DisplayName(plan.tables[j].source), DisplayName(a),
+                                a == b ? ""
+                                       : fmt::format(" ({} compares table names ignoring case; "
+                                                     "rename one in a job file)",
+                                                     to.product)));
       }
     }
   }
@@ -457,7 +467,7 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
   for (const Table& table : described) {
     plan.tables.push_back(PlanTable(source, destination, job, table, partition_options));
   }
-  CheckDistinctDestinations(plan);
+  CheckDistinctDestinations(plan, destination.info());
   CheckNotSelfCopy(plan, source, destination);
   AssignObjectNames(plan, destination.info());
   return plan;
@@ -511,7 +521,7 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
     }
     CheckRenamesMatch(source, job, found, &source_tables.all);
   }
-  CheckDistinctDestinations(run.plan);
+  CheckDistinctDestinations(run.plan, destination.info());
   CheckNotSelfCopy(run.plan, source, destination);
   AssignObjectNames(run.plan, destination.info());
   for (size_t i = 0; i < run.plan.tables.size(); ++i) {

@@ -242,20 +242,42 @@ TEST_CASE("a destination table that already holds rows blocks unless truncate or
   CHECK(appended.exit_code == 0);
 }
 
-TEST_CASE("source tables whose names differ only in case block a case-insensitive destination",
-          "[check]") {
+TEST_CASE(
+    "source tables or columns whose names differ only in case block a case-insensitive "
+    "destination, in check and in the run, before anything is written",
+    "[check]") {
   TestDatabase source(Db::kPostgres, "check_src");
-  TestDatabase dest(Db::kSQLite, "check_dst");
   source.Exec(
       "CREATE TABLE \"Users\" (id integer PRIMARY KEY);\n"
       "CREATE TABLE users (id integer PRIMARY KEY);\n"
       "CREATE TABLE mixed (id integer PRIMARY KEY, \"Name\" text, name text)");
-  FerryResult r = Check(Ends(source, dest));
-  INFO(r.output);
-  CHECK(r.exit_code == 4);
-  CHECK(Has(r.output, "[name collision]"));
-  CHECK(Has(r.output, "source tables public.Users and public.users would both be copied into"));
-  CHECK(Has(r.output, "columns Name and name would both become column"));
+  for (Db to : {Db::kSQLite, Db::kMariaDB}) {
+    DYNAMIC_SECTION("into " << DbName(to)) {
+      TestDatabase dest(to, "check_dst");
+      FerryResult r = Check(Ends(source, dest));
+      INFO(r.output);
+      CHECK(r.exit_code == 4);
+      CHECK(Has(r.output, "[name collision]"));
+      CHECK(Has(r.output, "columns Name and name would both become column"));
+      if (to == Db::kSQLite) {
+        CHECK(
+            Has(r.output, "source tables public.Users and public.users would both be copied into"));
+      }
+      // The run refuses what check refused, before it writes (it used to create the other
+      // tables and fail this one on the server's "duplicate column name").
+      FerryResult run = RunFerry("run" + Ends(source, dest) + " --include mixed");
+      INFO(run.output);
+      CHECK(run.exit_code == 4);
+      CHECK(Has(run.output, "columns Name and name would both become column"));
+      if (to == Db::kSQLite) {
+        FerryResult tables = RunFerry("run" + Ends(source, dest) + " --exclude mixed");
+        INFO(tables.output);
+        CHECK(tables.exit_code == 4);
+        CHECK(Has(tables.output, "compares table names ignoring case"));
+      }
+      CHECK(ListTables(dest).empty());
+    }
+  }
 }
 
 TEST_CASE(
