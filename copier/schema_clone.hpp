@@ -25,6 +25,10 @@ struct SchemaObject {
   // A foreign key's referenced table, as the source names it ("" for other objects): a key to a
   // table outside the copy's scope is left out of the clone (SchemaClone::Prepare).
   TableName references;
+  // A view's or materialized view's: the tables and views it reads, as the source names them
+  // (where the engine's catalog or the view's text tells). A view that reads a relation the
+  // clone does not create is left out of it (SchemaClone::Prepare).
+  std::vector<TableName> reads;
 };
 
 struct SchemaDump {

@@ -476,6 +476,33 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
   }
 }
 
+// A same-engine copy clones the schema with the engine's own tools: that they can read it
+// (pg_dump installed and new enough, allowed to read every object) is checked by doing it.
+// Returns whether the run would clone.
+bool CheckClone(Endpoint& source, Endpoint& destination, const Plan& clone_plan,
+                const std::vector<bool>& clone_copied, const CheckOptions& options,
+                std::string* why_not_cloned, CheckReport& report, GroupedWarnings& grouped) {
+  if (source.info().engine != destination.info().engine || clone_plan.tables.empty()) {
+    return false;
+  }
+  try {
+    std::unique_ptr<SchemaClone> clone = SchemaClone::Prepare(
+        source, destination, clone_plan, clone_copied, options.clone, why_not_cloned);
+    if (!clone) return false;
+    for (const SchemaClone::ViewLeftOut& v : clone->views_left_out()) {
+      grouped.Add("view out of scope",
+                  "views that read a table or view outside the copy's scope are not created "
+                  "(the run summary lists them too)",
+                  DisplayName(v.view), "",
+                  fmt::format("{} reading {}", v.kind, DisplayName(v.reads)), "views");
+    }
+    return true;
+  } catch (const Error& e) {
+    report.findings.push_back({Severity::kBlocker, "schema", "", "", e.message()});
+    return false;
+  }
+}
+
 // Whether ferry copies between the two ends at all, what one end's nature means for every
 // table, and that they are not one database.
 void CheckPair(Endpoint& source, Endpoint& destination, const Job& job, CheckReport& report) {
@@ -593,18 +620,9 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     clone_copied.push_back(plan.strategy != Strategy::kSkip);
     clone_plan.tables.push_back(std::move(plan));
   }
-  // A same-engine copy clones the schema with the engine's own tools: that they can read it
-  // (pg_dump installed and new enough, allowed to read every object) is checked by doing it.
-  bool clones = false;
   std::string why_not_cloned;
-  if (from.engine == to.engine && !clone_plan.tables.empty()) {
-    try {
-      clones = SchemaClone::Prepare(source, destination, clone_plan, clone_copied, options.clone,
-                                    &why_not_cloned) != nullptr;
-    } catch (const Error& e) {
-      report.findings.push_back({Severity::kBlocker, "schema", "", "", e.message()});
-    }
-  }
+  const bool clones = CheckClone(source, destination, clone_plan, clone_copied, options,
+                                 &why_not_cloned, report, grouped);
   try {
     CheckRenamesMatch(source, job, tables);
   } catch (const Error& e) {

@@ -90,6 +90,9 @@ struct CopyReport {
   std::string schema_not_cloned;
   // Cloned objects of no table in scope (views, routines, grants) that could not be created.
   std::vector<std::string> schema_errors;
+  // Objects of no table in scope left out on purpose and said so (a view reading a table
+  // outside the scope).
+  std::vector<std::string> warnings;
   // Tables that failed, or whose indexes or foreign keys could not be built (and one more when
   // cloned objects of no table failed).
   int failed() const;

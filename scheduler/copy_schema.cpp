@@ -237,7 +237,7 @@ void CopyRun::CloneAfterData() {
   };
   for (const auto& [table, note] : clone_->left_out()) {
     auto at = outcome_of(table);
-    if (at != report_.tables.end()) at->warnings.push_back(note);
+    (at == report_.tables.end() ? report_.warnings : at->warnings).push_back(note);
   }
   for (auto& [table, error] :
        clone_->CreateAfterData(destination_, engine_.writers, recorder_.resuming())) {

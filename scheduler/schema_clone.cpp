@@ -6,6 +6,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "copier/error.hpp"
@@ -113,7 +114,64 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
   auto clone = std::unique_ptr<SchemaClone>(new SchemaClone());
   clone->dump_ = std::move(*dump);
   clone->LeaveOutForeignKeys(plan, request.tables);
+  clone->LeaveOutViewsReadingOutside();
   return clone;
+}
+
+// A view that reads a table or view the clone does not create (one left out of the scope, or in
+// a schema not cloned) would fail, or read whatever is there by that name: it is left out with
+// what is its own (indexes, rules, triggers, comments, grants, a materialized view's contents),
+// and said, as a foreign key to a table outside the scope is (ferry check says it first).
+void SchemaClone::LeaveOutViewsReadingOutside() {
+  auto is_view = [](const SchemaObject& o) {
+    return o.kind == "VIEW" || o.kind == "MATERIALIZED VIEW";
+  };
+  std::set<TableName> made;
+  for (const auto* list : {&dump_.before_data, &dump_.after_data}) {
+    for (const SchemaObject& o : *list) {
+      if (is_view(o) || o.kind == "TABLE" || o.kind == "SEQUENCE" || o.kind == "FOREIGN TABLE") {
+        made.insert(o.table);
+      }
+    }
+  }
+  std::set<TableName> dropped;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto* list : {&dump_.before_data, &dump_.after_data}) {
+      for (const SchemaObject& o : *list) {
+        if (!is_view(o) || dropped.count(o.table)) continue;
+        auto missing = std::find_if(o.reads.begin(), o.reads.end(), [&](const TableName& t) {
+          return !made.count(t) || dropped.count(t);
+        });
+        if (missing == o.reads.end()) continue;
+        dropped.insert(o.table);
+        const std::string kind = o.kind == "VIEW" ? "view" : "materialized view";
+        views_left_out_.push_back({o.table, kind, *missing});
+        left_out_.emplace_back(
+            o.table, fmt::format("{} {} not created: it reads {}, which the copy does not create "
+                                 "(add it to the scope, or create the {} once it is there)",
+                                 kind, DisplayName(o.table), DisplayName(*missing), kind));
+        changed = true;
+      }
+    }
+  }
+  if (dropped.empty()) return;
+  // Comments and grants are named after what they are on: "VIEW v", "TABLE v", "COLUMN v.c".
+  auto belongs = [&](const SchemaObject& o) {
+    if (dropped.count(o.table)) return true;
+    for (const TableName& d : dropped) {
+      if (o.kind == "MATERIALIZED VIEW DATA" && o.name == d.name) return true;
+      if ((o.kind == "COMMENT" || o.kind == "ACL") &&
+          (o.name == "VIEW " + d.name || o.name == "MATERIALIZED VIEW " + d.name ||
+           o.name == "TABLE " + d.name || o.name.rfind("COLUMN " + d.name + ".", 0) == 0)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (auto* list : {&dump_.before_data, &dump_.after_data}) {
+    list->erase(std::remove_if(list->begin(), list->end(), belongs), list->end());
+  }
 }
 
 // The one place a clone decides which foreign keys it builds: a key to a table outside the copy's

@@ -59,12 +59,22 @@ class SchemaClone {
   // The foreign keys to tables outside the copy's scope that the clone leaves out, by source
   // table, each with the note the run summary gives (OutOfScopeNote).
   const std::vector<std::pair<TableName, std::string>>& left_out() const { return left_out_; }
+  // Views and materialized views left out because they read a table or view the clone does not
+  // create (`reads`: the first such one); also in left_out().
+  struct ViewLeftOut {
+    TableName view;
+    std::string kind;  // "view", "materialized view"
+    TableName reads;
+  };
+  const std::vector<ViewLeftOut>& views_left_out() const { return views_left_out_; }
 
  private:
   void LeaveOutForeignKeys(const Plan& plan, const std::vector<TableName>& scope);
+  void LeaveOutViewsReadingOutside();
 
   SchemaDump dump_;
   std::vector<std::pair<TableName, std::string>> left_out_;
+  std::vector<ViewLeftOut> views_left_out_;
 };
 
 // The next value each identity / serial / auto-increment counter of the copy's source table

@@ -266,6 +266,11 @@ void ConsoleObserver::PrintSummary(const CopyReport& report) const {
       fmt::print(settings_.out, "  {}: {}\n", DisplayName(t.source), w);
     }
   }
+  for (const std::string& w : report.warnings) {
+    if (!warned) fmt::print(settings_.out, "\nwarnings:\n");
+    warned = true;
+    fmt::print(settings_.out, "  schema: {}\n", w);
+  }
   if (failed > 0) {
     fmt::print(settings_.out, "\nfailed tables:\n");
     for (const TableOutcome& t : report.tables) {

@@ -188,6 +188,23 @@ void AddViews(SqlSession& session, const std::string& schema, bool keep_definers
                                   Definer(*created[0][1], keep_definers));
     definitions.push_back(*created[0][1]);
   }
+  // What each view reads: the schema's tables and views its definition names (SHOW CREATE VIEW
+  // writes every name in backticks).
+  std::vector<std::string> relations;
+  for (auto& r : session.Query(
+           "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", {schema})) {
+    relations.push_back(*r[0]);
+  }
+  std::vector<std::vector<TableName>> reads(views.size());
+  for (size_t v = 0; v < views.size(); ++v) {
+    const size_t body = definitions[v].find(" AS ");
+    for (const std::string& name : relations) {
+      if (name != views[v].first && body != std::string::npos &&
+          definitions[v].find(Backtick(name), body) != std::string::npos) {
+        reads[v].push_back({schema, name});
+      }
+    }
+  }
   std::vector<bool> placed(views.size(), false);
   for (size_t round = 0; round < views.size(); ++round) {
     for (size_t v = 0; v < views.size(); ++v) {
@@ -200,8 +217,9 @@ void AddViews(SqlSession& session, const std::string& schema, bool keep_definers
       }
       if (!ready && round + 1 < views.size()) continue;
       placed[v] = true;
-      dump.after_data.push_back(
-          {"VIEW", views[v].first, {schema, views[v].first}, views[v].second, wave++});
+      SchemaObject view{"VIEW", views[v].first, {schema, views[v].first}, views[v].second, wave++};
+      view.reads = reads[v];
+      dump.after_data.push_back(std::move(view));
     }
   }
 }

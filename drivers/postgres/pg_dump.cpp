@@ -220,6 +220,34 @@ std::string Pattern(const std::string& schema, const std::string& name = "") {
   return name.empty() ? quoted(schema) : quoted(schema) + "." + quoted(name);
 }
 
+// What each view of `schemas` reads, from its rules' dependencies (system catalogs and an
+// extension's own tables are always there, so not counted).
+void AddViewReads(SqlSession& catalog, const std::vector<std::string>& schemas, SchemaDump& dump) {
+  for (const std::string& s : schemas) {
+    for (auto& r : catalog.Query(
+             "SELECT DISTINCT vc.relname, rn.nspname, rc.relname FROM pg_catalog.pg_rewrite w "
+             "JOIN pg_catalog.pg_class vc ON vc.oid = w.ev_class "
+             "JOIN pg_catalog.pg_namespace vn ON vn.oid = vc.relnamespace "
+             "JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass "
+             "AND d.objid = w.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass "
+             "JOIN pg_catalog.pg_class rc ON rc.oid = d.refobjid AND rc.oid <> vc.oid "
+             "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
+             "WHERE vc.relkind IN ('v', 'm') AND vn.nspname = ? "
+             "AND rn.nspname NOT IN ('pg_catalog', 'information_schema') "
+             "AND rn.nspname NOT LIKE 'pg\\_toast%' AND NOT EXISTS (SELECT 1 FROM "
+             "pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.pg_class'::regclass "
+             "AND e.objid = rc.oid AND e.deptype = 'e')",
+             {s})) {
+      for (SchemaObject& o : dump.before_data) {
+        if ((o.kind == "VIEW" || o.kind == "MATERIALIZED VIEW") && o.table.schema == s &&
+            o.table.name == *r[0]) {
+          o.reads.push_back({*r[1], *r[2]});
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<SchemaObject> SplitDump(const std::string& script, bool post_data,
@@ -394,6 +422,8 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
         return o.kind != "SCHEMA" && !(o.kind == "COMMENT" && o.name.rfind("SCHEMA ", 0) == 0);
       });
   dump.before_data.insert(first_use, extensions.begin(), extensions.end());
+
+  AddViewReads(catalog, schemas, dump);
 
   // A schema-only dump creates materialized views WITH NO DATA; the source's populated ones are
   // refreshed once the tables they read are loaded and indexed, in creation order (one may

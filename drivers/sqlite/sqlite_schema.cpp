@@ -59,6 +59,49 @@ class SqliteSchemaSession final : public SchemaSession {
   std::unique_ptr<SqlSession> session_;
 };
 
+// The names a view's CREATE text uses, folded to lower case (SQLite compares names ignoring
+// ASCII case): bare words and "quoted", `quoted` and [quoted] ones; string literals skipped.
+std::vector<std::string> NamesIn(const std::string& sql) {
+  std::vector<std::string> out;
+  auto lower = [](std::string text) {
+    for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  for (size_t at = 0; at < sql.size();) {
+    const char c = sql[at];
+    if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      const char close = c == '[' ? ']' : c;
+      std::string name;
+      for (++at; at < sql.size(); ++at) {
+        if (sql[at] == close) {
+          if (close != ']' && at + 1 < sql.size() && sql[at + 1] == close) {
+            name += close;
+            ++at;
+            continue;
+          }
+          ++at;
+          break;
+        }
+        name += sql[at];
+      }
+      if (c != '\'') out.push_back(lower(name));
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
+               static_cast<unsigned char>(c) >= 0x80) {
+      size_t end = at;
+      while (end < sql.size() &&
+             (std::isalnum(static_cast<unsigned char>(sql[end])) || sql[end] == '_' ||
+              sql[end] == '$' || static_cast<unsigned char>(sql[end]) >= 0x80)) {
+        ++end;
+      }
+      out.push_back(lower(sql.substr(at, end - at)));
+      at = end;
+    } else {
+      ++at;
+    }
+  }
+  return out;
+}
+
 // SQLite's schema is its own text: sqlite_schema keeps every table, index, view and trigger as
 // the CREATE statement that made it, which is replayed as it is (so .schema reads the same).
 // Tables come before the data; indexes, then views and triggers, after it.
@@ -80,6 +123,11 @@ SchemaDump DumpSqliteSchema(SqlSession& catalog, const Dialect& /*dialect*/,
     }
     return table.rfind("ferry_", 0) == 0;
   };
+  std::vector<std::pair<std::string, std::string>> relations;  // tables and views: lower, as is
+  for (auto& r : catalog.Query(
+           "SELECT lower(name), name FROM sqlite_schema WHERE type IN ('table', 'view')")) {
+    relations.emplace_back(*r[0], *r[1]);
+  }
   int order = 0;
   for (auto& r : catalog.Query("SELECT type, name, tbl_name, sql FROM sqlite_schema "
                                "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
@@ -106,6 +154,24 @@ SchemaDump DumpSqliteSchema(SqlSession& catalog, const Dialect& /*dialect*/,
       // works (a view reading a view, a trigger on a view).
       if (o.kind == "TRIGGER" && !request.routines) continue;
       o.wave = 2 + order++;
+      if (o.kind == "VIEW") {
+        const std::string self = [&] {
+          std::string n = o.name;
+          for (char& ch : n) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+          return n;
+        }();
+        // A name of a column alike a table's counts too: such a view is then kept only where
+        // that table is cloned.
+        for (const std::string& name : NamesIn(o.sql)) {
+          auto found = std::find_if(relations.begin(), relations.end(),
+                                    [&](const auto& r) { return r.first == name; });
+          if (name == self || found == relations.end()) continue;
+          const TableName read{"main", found->second};
+          if (std::find(o.reads.begin(), o.reads.end(), read) == o.reads.end()) {
+            o.reads.push_back(read);
+          }
+        }
+      }
     }
     dump.after_data.push_back(std::move(o));
   }
