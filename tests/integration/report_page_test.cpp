@@ -95,13 +95,17 @@ TEST_CASE(
       "INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 40000) g;\n"
       "CREATE TABLE \"<script>alert(1)</script>\" (id integer PRIMARY KEY);\n"
       "INSERT INTO \"<script>alert(1)</script>\" SELECT generate_series(1, 10);\n"
+      "CREATE TABLE scores (id integer PRIMARY KEY, v integer NOT NULL);\n"
+      "INSERT INTO scores SELECT g, g FROM generate_series(1, 200) g;\n"
       "ANALYZE");
+  // A table that fails: the destination's check refuses half of its rows.
+  dest.Exec("CREATE TABLE scores (id integer PRIMARY KEY, v integer NOT NULL CHECK (v < 100))");
   const std::string ends =
       " --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url());
-  FerryResult run = RunFerry("run -q --readers 2 --writers 2 --partitions 4" + ends);
+  FerryResult run = RunFerry("run -q --append --readers 2 --writers 2 --partitions 4" + ends);
   INFO(run.output);
-  REQUIRE(run.exit_code == 0);
-  FerryResult verify = RunFerry("verify" + ends);
+  REQUIRE(run.exit_code == 1);
+  FerryResult verify = RunFerry("verify --exclude scores" + ends);
   INFO(verify.output);
   REQUIRE(verify.exit_code == 0);
 
@@ -130,9 +134,12 @@ TEST_CASE(
   // Every console message (an error, a refused load, an uncaught exception) is a CONSOLE line.
   CHECK(log.find(":CONSOLE") == std::string::npos);
   REQUIRE(Attribute(dom, "summary", "data-ready") == "yes");
-  CHECK(Attribute(dom, "summary", "data-tiles") == "2");
+  CHECK(Attribute(dom, "summary", "data-tiles") == "3");
   CHECK(Attribute(dom, "summary", "data-done") == "2");
-  CHECK(Attribute(dom, "summary", "data-failed") == "0");
+  CHECK(Attribute(dom, "summary", "data-failed") == "1");
+  // The failed table's tile has the error and ferry's advice.
+  CHECK(dom.find("violates check constraint") != std::string::npos);
+  CHECK(dom.find("<p class=\"advice\">advice: a value does not fit") != std::string::npos);
   CHECK(Attribute(dom, "summary", "data-bars") == std::to_string(units));
   CHECK(Count(dom, "<rect class=\"unit\"") == size_t(units));
   // The hostile name is text on the page, and the script ran only once: the page's own.
