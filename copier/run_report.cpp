@@ -135,7 +135,12 @@ std::vector<std::string> Warnings(const TableRecord& t, const std::vector<UnitRe
     const std::string unit =
         fmt::format("unit {}{}", u.part + 1, u.range.empty() ? "" : " " + u.range);
     if (u.state == UnitRecordState::kFailed) {
-      out.push_back(fmt::format("{} failed after {} attempt(s): {}", unit, u.attempts, u.error));
+      // The unit's first line, unless the table's error already says it.
+      std::string why = u.error.substr(0, u.error.find('\n'));
+      if (why.size() > 240) why = why.substr(0, 240) + "...";
+      const bool said = !why.empty() && t.error.find(why) != std::string::npos;
+      out.push_back(fmt::format("{} failed after {} attempt(s){}", unit, u.attempts,
+                                why.empty() || said ? "" : ": " + why));
     } else if (u.attempts > 1) {
       out.push_back(fmt::format("{} took {} attempts", unit, u.attempts));
     }

@@ -44,6 +44,9 @@ std::string TimeAxis(const TimeSpan& span, double y) {
 }  // namespace
 
 std::string ShortSeconds(double seconds) {
+  // Short runs are told apart in milliseconds, long ones in minutes.
+  if (seconds < 1) return fmt::format("{:.0f} ms", seconds * 1000);
+  if (seconds < 10) return fmt::format("{:.2f} s", seconds);
   if (seconds < 60) return fmt::format("{:.1f} s", seconds);
   const int64_t whole = int64_t(std::llround(seconds));
   if (whole < 3600) return fmt::format("{} min {:02} s", whole / 60, whole % 60);

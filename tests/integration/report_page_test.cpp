@@ -125,6 +125,14 @@ TEST_CASE(
   CHECK(html.find(TestPassword()) == std::string::npos);
   CHECK(html.find("<script>alert(1)</script>") == std::string::npos);
 
+  // The way console messages are caught works in this Chromium: a page that logs an error is
+  // seen doing so (else a clean log below would prove nothing).
+  const fs::path probe = dir / "console-probe.html";
+  std::ofstream(probe) << "<!DOCTYPE html><p>probe</p><script>console.error('probe')</script>";
+  REQUIRE(RunChromium(browser, probe, "--dump-dom", dir / "console-probe.dom.html",
+                      dir / "console-probe.log") == 0);
+  REQUIRE(ReadFile(dir / "console-probe.log").find(":CONSOLE") != std::string::npos);
+
   const fs::path dom_file = dir / "report.dom.html";
   const fs::path log_file = dir / "report.chromium-dom.log";
   REQUIRE(RunChromium(browser, page, "--dump-dom", dom_file, log_file) == 0);

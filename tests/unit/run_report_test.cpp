@@ -112,6 +112,8 @@ TEST_CASE("the report page shows a tile per table with its state, error, advice 
   CHECK(page.find("value too long for type character varying(5)") != std::string::npos);
   CHECK(page.find("advice: widen the column") != std::string::npos);
   CHECK(page.find("unit 2 took 2 attempts") != std::string::npos);
+  // A failed unit's error is said once: the table's error already has it.
+  CHECK(page.find("unit 1 failed after 3 attempt(s)</li>") != std::string::npos);
   CHECK(page.find("orders_customer_fk") != std::string::npos);
   // History, the verify result, and the charts.
   CHECK(Count(page, "<tr class=\"run") == 2);
