@@ -191,6 +191,22 @@ std::string TilesSection(const ReportRun& run) {
   return out + "</div></section>";
 }
 
+// A shared run's workers (ferry run --join): who took part, and how many units each committed.
+std::string WorkersSection(const ReportRun& run) {
+  if (run.workers.empty()) return "";
+  std::string out = R"(<section id="workers"><h2>Workers of this shared run</h2><table><thead><tr>)"
+                    R"(<th>worker</th><th>host</th><th>shard</th><th>started</th><th>state</th>)"
+                    R"(<th class="n">units done</th></tr></thead><tbody>)";
+  for (const WorkerRecord& w : run.workers) {
+    out += fmt::format(
+        R"(<tr class="worker" data-units-done="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>)"
+        R"(<td>{}</td><td class="n">{}</td></tr>)",
+        w.units_done, E(w.worker), E(w.host), E(w.shard.empty() ? "-" : w.shard), E(w.started_at),
+        E(w.state), w.units_done);
+  }
+  return out + "</tbody></table></section>";
+}
+
 std::string TimelineSection(const ReportRun& run, const LaneSource& lanes) {
   const report::TimeSpan span = report::UnitSpan(run.units);
   std::string out = R"(<section id="timeline"><h2>Timeline of units</h2>)";
@@ -356,6 +372,7 @@ std::string RenderReportHtml(const ReportInput& in, const LaneSource& lanes) {
       E(in.destination), E(run.id), E(run.command), RunStatusName(run.status), E(run.source),
       E(run.destination), E(in.generated_at), E(in.version), E(run.id));
   out += TilesSection(in.chosen);
+  out += WorkersSection(in.chosen);
   out += TimelineSection(in.chosen, lanes);
   out += PerformanceSections(in.chosen);
   out += ChecksSection(in);

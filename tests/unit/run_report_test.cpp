@@ -174,6 +174,20 @@ TEST_CASE("units are drawn per reader and per writer thread when the run state n
   CHECK(by_part.find(R"(data-role="reader" data-lanes="3")") != std::string::npos);
 }
 
+TEST_CASE("a shared run's report lists its workers", "[report]") {
+  ReportInput in = Sample();
+  CHECK(RenderReportHtml(in).find("id=\"workers\"") == std::string::npos);
+  WorkerRecord w;
+  w.worker = "host-a/41/ab12";
+  w.host = "host-a";
+  w.shard = "1/2";
+  w.units_done = 3;
+  in.chosen.workers = {w};
+  const std::string page = RenderReportHtml(in);
+  CHECK(page.find(R"(<tr class="worker" data-units-done="3"><td>host-a/41/ab12</td>)") !=
+        std::string::npos);
+}
+
 TEST_CASE("a run without unit times says so instead of drawing empty charts", "[report]") {
   ReportInput in = Sample();
   for (UnitRecord& u : in.chosen.units) u.timing = {};
