@@ -62,6 +62,28 @@ struct TableRecord {
   int attempts = 0;
   int64_t estimated_rows = -1;
   std::string error;
+  // What was left out on purpose and said so (a foreign key to a table outside the scope).
+  std::vector<std::string> warnings;
+};
+
+// When and how a unit ran, as its done mark records it: what the report page draws its
+// timeline, stage times and throughput from. Zero or negative: not recorded (a unit not done
+// yet, or done by a ferry that did not record it).
+struct UnitTiming {
+  double started_at = 0;   // seconds since the epoch, when its first read began
+  double finished_at = 0;  // ... when its commit began (the mark commits with the rows)
+  // Seconds in each stage, summed over the threads that worked on the unit; its commit is not
+  // among them (the mark is written before it).
+  double read = 0;
+  double convert = 0;
+  double wait_slot = 0;  // its reader waiting for a free batch
+  double wait_data = 0;  // its writer waiting for batches
+  double write = 0;
+  // The reader and writer threads that ran it (by index), -1 when not recorded.
+  int reader = -1;
+  int writer = -1;
+
+  bool Recorded() const { return started_at > 0 && finished_at >= started_at; }
 };
 
 struct UnitRecord {
@@ -77,6 +99,7 @@ struct UnitRecord {
   // long the lease still runs by the destination's clock (negative: expired).
   std::string worker;
   int64_t lease_left_ms = 0;
+  UnitTiming timing;
 };
 
 // A worker process of a shared run.
@@ -172,9 +195,11 @@ class RunStore {
   virtual void ResetUnits(const std::string& run, int table) = 0;
   // Statements that mark a unit done; run inside the unit's own transaction. They fail it
   // unless this process still owns the run (SQLSTATE kRunTakenOver) and still holds the run
-  // lock (kRunLockLost), and when the unit is already marked done.
+  // lock (kRunLockLost), and when the unit is already marked done. `timing` is recorded with
+  // the mark where the store keeps it.
   virtual std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part,
-                                               int64_t rows, int64_t bytes, int attempts) = 0;
+                                               int64_t rows, int64_t bytes, int attempts,
+                                               const UnitTiming& timing = {}) = 0;
   // Whether the unit's done mark is in the destination, asked on a new session: after an
   // error during or after a commit, the commit may have happened. Safe from any thread.
   virtual bool UnitCommitted(const std::string& run, int table, int part) = 0;

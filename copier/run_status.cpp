@@ -76,4 +76,16 @@ std::string AttemptsText(const TableStatus& table, size_t most) {
   return out;
 }
 
+RecordedError SplitAdvice(const std::string& recorded) {
+  static const std::string kMarker = "\n  advice: ";
+  const size_t at = recorded.find(kMarker);
+  if (at == std::string::npos) return {recorded, ""};
+  const size_t end = recorded.find('\n', at + kMarker.size());
+  RecordedError out;
+  out.advice = recorded.substr(at + kMarker.size(),
+                               end == std::string::npos ? end : end - at - kMarker.size());
+  out.error = recorded.substr(0, at) + (end == std::string::npos ? "" : recorded.substr(end));
+  return out;
+}
+
 }  // namespace ferry

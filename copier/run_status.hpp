@@ -42,4 +42,12 @@ RunStatusView MakeRunStatus(const RunRecord& run, const std::vector<TableRecord>
 // units listed, then "...".
 std::string AttemptsText(const TableStatus& table, size_t most = 12);
 
+// A recorded table error and its advice. The run state keeps an error as ferry rendered it
+// (Error::what()), whose advice, chosen from the error's code when it was raised, is its own line.
+struct RecordedError {
+  std::string error;
+  std::string advice;
+};
+RecordedError SplitAdvice(const std::string& recorded);
+
 }  // namespace ferry

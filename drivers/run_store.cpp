@@ -24,6 +24,23 @@ std::string Num(double v) {
   return fmt::format("{:.6f}", v);
 }
 
+std::string JoinLines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    if (end > at) out.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
 class SqlRunStore final : public RunStore {
  public:
   SqlRunStore(std::function<std::unique_ptr<SqlSession>()> open_session, const Dialect& dialect,
@@ -73,6 +90,7 @@ class SqlRunStore final : public RunStore {
     exists_ = true;
     has_owner_token_ = true;
     has_leases_ = true;
+    has_timing_ = true;
   }
 
   std::unique_ptr<ScopeLock> TryLock() override {
@@ -163,11 +181,11 @@ class SqlRunStore final : public RunStore {
   void UpdateTable(const std::string& run, const TableRecord& t) override {
     Exec(fmt::format(
         "UPDATE {} SET state = {}, created = {}, row_count = {}, byte_count = {}, seconds = {}, "
-        "units = {}, units_done = {}, attempts = {}, error = {} WHERE run_id = {} AND "
-        "table_index = {}{}",
+        "units = {}, units_done = {}, attempts = {}, error = {}, warnings = {} WHERE run_id = {} "
+        "AND table_index = {}{}",
         T("tables"), S(t.state), Int(t.created), Int(t.rows), Int(t.bytes), Num(t.seconds),
-        Int(t.units), Int(t.units_done), Int(t.attempts), S(t.error), S(run), Int(t.index),
-        IfOwned(run)));
+        Int(t.units), Int(t.units_done), Int(t.attempts), S(t.error), S(JoinLines(t.warnings)),
+        S(run), Int(t.index), IfOwned(run)));
   }
 
   void FailUnit(const std::string& run, int table, int part, int attempts,
@@ -188,14 +206,16 @@ class SqlRunStore final : public RunStore {
   }
 
   std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part, int64_t rows,
-                                       int64_t bytes, int attempts) override {
+                                       int64_t bytes, int attempts,
+                                       const UnitTiming& timing = {}) override {
     // A shared run's unit: its lease is what this worker must still hold, not the run.
     if (std::optional<std::string> held = leases_.HeldCondition(run, table, part)) {
       std::vector<std::string> out = leases_.FenceSql(run, table, part);
       out.push_back(fmt::format(
           "UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, attempts = {}, error = "
-          "NULL WHERE run_id = {} AND table_index = {} AND part = {} AND {}",
-          T("units"), Int(rows), Int(bytes), Int(attempts), S(run), Int(table), Int(part), *held));
+          "NULL{} WHERE run_id = {} AND table_index = {} AND part = {} AND {}",
+          T("units"), Int(rows), Int(bytes), Int(attempts), TimingSet(timing), S(run), Int(table),
+          Int(part), *held));
       return out;
     }
     std::vector<std::string> out;
@@ -227,11 +247,12 @@ class SqlRunStore final : public RunStore {
                         run)));
       }
     }
-    out.push_back(fmt::format(
-        "UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, "
-        "attempts = {}, error = NULL WHERE run_id = {} AND table_index = {} AND "
-        "part = {}",
-        T("units"), Int(rows), Int(bytes), Int(attempts), S(run), Int(table), Int(part)));
+    out.push_back(
+        fmt::format("UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, "
+                    "attempts = {}, error = NULL{} WHERE run_id = {} AND table_index = {} AND "
+                    "part = {}",
+                    T("units"), Int(rows), Int(bytes), Int(attempts), TimingSet(timing), S(run),
+                    Int(table), Int(part)));
     return out;
   }
 
@@ -315,8 +336,8 @@ class SqlRunStore final : public RunStore {
     for (auto& row : session_->Query(fmt::format(
              "SELECT table_index, source_schema, source_name, dest_schema, dest_name, state, "
              "created, row_count, byte_count, seconds, units, units_done, attempts, "
-             "estimated_rows, error FROM {} WHERE run_id = {} ORDER BY table_index",
-             T("tables"), S(run)))) {
+             "estimated_rows, error, {} FROM {} WHERE run_id = {} ORDER BY table_index",
+             has_timing_ ? "warnings" : "''", T("tables"), S(run)))) {
       TableRecord t;
       t.index = int(Number(row[0], "tables", run, "table_index"));
       t.source = {V(row[1]), V(row[2])};
@@ -331,6 +352,7 @@ class SqlRunStore final : public RunStore {
       t.attempts = int(Number(row[12], "tables", run, "attempts"));
       t.estimated_rows = Number(row[13], "tables", run, "estimated_rows");
       t.error = V(row[14]);
+      t.warnings = SplitLines(V(row[15]));
       out.push_back(std::move(t));
     }
     return out;
@@ -342,9 +364,12 @@ class SqlRunStore final : public RunStore {
     std::lock_guard session_guard(session_mutex_);
     for (auto& row : session_->Query(fmt::format(
              "SELECT table_index, part, state, row_count, byte_count, attempts, key_range, error, "
-             "{} FROM {} WHERE run_id = {} ORDER BY table_index, part",
-             has_leases_ ? "worker, lease_until - " + dialect_.NowMillisSql() : "'', 0", T("units"),
-             S(run)))) {
+             "{}, {} FROM {} WHERE run_id = {} ORDER BY table_index, part",
+             has_leases_ ? "worker, lease_until - " + dialect_.NowMillisSql() : "'', 0",
+             has_timing_ ? "started_at, finished_at, read_s, convert_s, wait_slot_s, "
+                           "wait_data_s, write_s, reader_thread, writer_thread"
+                         : "0, 0, 0, 0, 0, 0, 0, -1, -1",
+             T("units"), S(run)))) {
       UnitRecord u;
       u.table = int(Number(row[0], "units", run, "table_index"));
       u.part = int(Number(row[1], "units", run, "part"));
@@ -358,6 +383,7 @@ class SqlRunStore final : public RunStore {
       u.error = V(row[7]);
       u.worker = V(row[8]);
       u.lease_left_ms = row[9] ? Number(row[9], "units", run, "lease_until") : 0;
+      u.timing = TimingOf(row, 10, run);
       out.push_back(std::move(u));
     }
     return out;
@@ -375,6 +401,12 @@ class SqlRunStore final : public RunStore {
       exists_ = runs.has_value();
       has_owner_token_ = runs && runs->FindColumn("owner_token");
       has_leases_ = runs && runs->FindColumn("lease_ms") && !dialect_.NowMillisSql().empty();
+      std::optional<Table> units =
+          exists_ ? dialect_.DescribeTable(*session_, Name("units")) : std::optional<Table>();
+      std::optional<Table> tables =
+          exists_ ? dialect_.DescribeTable(*session_, Name("tables")) : std::optional<Table>();
+      has_timing_ =
+          units && units->FindColumn("reader_thread") && tables && tables->FindColumn("warnings");
     }
     return exists_;
   }
@@ -498,6 +530,34 @@ class SqlRunStore final : public RunStore {
     Tampered(table, run, column, *v);
   }
 
+  // A done mark's timing columns (after the other SET assignments); none for a unit whose
+  // timing was not measured.
+  static std::string TimingSet(const UnitTiming& t) {
+    if (!t.Recorded()) return "";
+    return fmt::format(
+        ", started_at = {}, finished_at = {}, read_s = {}, convert_s = {}, wait_slot_s = {}, "
+        "wait_data_s = {}, write_s = {}, reader_thread = {}, writer_thread = {}",
+        Num(t.started_at), Num(t.finished_at), Num(t.read), Num(t.convert), Num(t.wait_slot),
+        Num(t.wait_data), Num(t.write), Int(t.reader), Int(t.writer));
+  }
+
+  // UnitTiming from a units row's columns from `at` on (Units' SELECT order).
+  UnitTiming TimingOf(const std::vector<std::optional<std::string>>& row, size_t at,
+                      const std::string& run) const {
+    auto real = [&](size_t i) { return row[at + i] ? std::atof(row[at + i]->c_str()) : 0.0; };
+    UnitTiming t;
+    t.started_at = real(0);
+    t.finished_at = real(1);
+    t.read = real(2);
+    t.convert = real(3);
+    t.wait_slot = real(4);
+    t.wait_data = real(5);
+    t.write = real(6);
+    t.reader = row[at + 7] ? int(Number(row[at + 7], "units", run, "reader_thread")) : -1;
+    t.writer = row[at + 8] ? int(Number(row[at + 8], "units", run, "writer_thread")) : -1;
+    return t;
+  }
+
   // The owner token of `run` when this process owns it.
   std::optional<std::string> TokenOf(const std::string& run) {
     std::lock_guard guard(mutex_);
@@ -584,6 +644,8 @@ class SqlRunStore final : public RunStore {
   bool exists_ = false;
   bool has_owner_token_ = false;
   bool has_leases_ = false;
+  // The units table has UnitTiming's columns, and tables their warnings.
+  bool has_timing_ = false;
   // Read by writer threads building their commits (UnitDoneSql).
   std::mutex mutex_;
   // The store's session: a shared run's table builders record from writer threads.

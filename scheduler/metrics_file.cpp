@@ -161,12 +161,16 @@ std::string SyncMetrics(const SyncReport& report, const std::vector<SyncEstimate
 }
 
 void WriteMetricsFile(const std::string& path, const std::string& text) {
+  WriteWholeFile(path, text, "the metrics file");
+}
+
+void WriteWholeFile(const std::string& path, const std::string& text, const std::string& name) {
   const std::string temporary = fmt::format("{}.tmp-{}", path, getpid());
   auto fail = [&](const char* what) {
     const std::string reason = std::strerror(errno);
     std::remove(temporary.c_str());
     throw Error(ErrorCode::kIo,
-                fmt::format("cannot write the metrics file {}: {}: {}", path, what, reason));
+                fmt::format("cannot write {} {}: {}: {}", name, path, what, reason));
   };
   std::FILE* f = std::fopen(temporary.c_str(), "w");
   if (!f) fail("creating a temporary file beside it");

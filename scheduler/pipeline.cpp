@@ -475,6 +475,9 @@ class CopyEngine {
         const Clock::time_point commit_start = Clock::now();
         try {
           result.attempts = state.attempts;
+          // So far, for the done mark (UnitTiming); set again once the commit is done.
+          result.started_at = std::chrono::duration<double>(state.started - started_).count();
+          result.finished_at = Since(started_);
           std::vector<std::string> finish =
               unit.finish ? unit.finish(result) : std::vector<std::string>{};
           const int commit_number = ++commits_;

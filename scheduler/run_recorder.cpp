@@ -1,11 +1,31 @@
 #include "scheduler/run_recorder.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 namespace ferry {
 
 namespace {
 
 bool StartedState(const TableRecord* r) {
   return r && ParseTableState(r->state) != TableState::kPending;
+}
+
+// A unit's timing as its done mark records it, made just before its commit: the pipeline's
+// clock (seconds since it started) is turned into the wall clock from this moment.
+UnitTiming TimingOf(const UnitResult& r) {
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  UnitTiming t;
+  t.finished_at = now;
+  t.started_at = now - std::max(0.0, r.finished_at - r.started_at);
+  t.read = r.times.read;
+  t.convert = r.times.convert;
+  t.wait_slot = r.times.wait_slot;
+  t.wait_data = r.times.wait_data;
+  t.write = r.times.write;
+  // The threads are recorded once the pipeline says which ran the unit (reader, writer: -1).
+  return t;
 }
 
 }  // namespace
@@ -99,7 +119,7 @@ void RunRecorder::MarkOnCommit(UnitJob& job, size_t table, int part) const {
   if (!recording_) return;
   job.finish = [store = recording_->store, run = recording_->run.id, table,
                 part](const UnitResult& r) {
-    return store->UnitDoneSql(run, int(table), part, r.rows, r.bytes, r.attempts);
+    return store->UnitDoneSql(run, int(table), part, r.rows, r.bytes, r.attempts, TimingOf(r));
   };
   job.committed = [store = recording_->store, run = recording_->run.id, table, part] {
     return store->UnitCommitted(run, int(table), part);
@@ -146,6 +166,7 @@ void RunRecorder::TableFinished(size_t table, const TableOutcome& t, int resumed
   r.estimated_rows = t.estimated_rows;
   r.error = t.error ? t.error->what() : "";
   for (const std::string& e : t.schema_errors) r.error += (r.error.empty() ? "" : "\n") + e;
+  r.warnings = t.warnings;
   recording_->store->UpdateTable(recording_->run.id, r);
 }
 

@@ -2,7 +2,8 @@
 # Installs what ferry needs from Debian 12's packages (idempotent, run as root).
 #   install-deps.sh          build + SQLite runtime (the quick start), and pg_dump, which a
 #                            PostgreSQL -> PostgreSQL copy clones the schema with
-#   install-deps.sh --servers also PostgreSQL 15, MariaDB 10.11 and their ODBC drivers (the tests)
+#   install-deps.sh --servers also PostgreSQL 15, MariaDB 10.11 and their ODBC drivers, and
+#                            headless Chromium (the tests)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git
@@ -14,8 +15,9 @@ pkgs=(build-essential cmake pkg-config git
       libzstd-dev libssl-dev)
 if [[ "${1:-}" == "--servers" ]]; then
   # python3-yaml: the deploy-example test reads the Kubernetes manifest as YAML.
+  # chromium: the report page's test loads it in a real headless browser.
   pkgs+=(postgresql-15 mariadb-server mariadb-client
-         odbc-postgresql odbc-mariadb python3-yaml)
+         odbc-postgresql odbc-mariadb python3-yaml chromium)
 fi
 
 missing=()

@@ -15,6 +15,7 @@ CommandAction AddPlanCommand(CLI::App& app);
 CommandAction AddCheckCommand(CLI::App& app);
 CommandAction AddVerifyCommand(CLI::App& app);
 CommandAction AddStatusCommand(CLI::App& app);
+CommandAction AddReportCommand(CLI::App& app);
 CommandAction AddResetCommand(CLI::App& app);
 CommandAction AddTrackCommand(CLI::App& app);
 CommandAction AddSyncCommand(CLI::App& app);

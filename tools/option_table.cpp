@@ -60,14 +60,14 @@ void AddScopeOptions(std::vector<OptionSpec>& t) {
                .env = "FERRY_SOURCE",
                .job_key = "source",
                .commands = scoped});
-  t.push_back(
-      {.names = "--dest,-d",
-       .value = "CONNECTION",
-       .help = "Destination, in the same forms as --source; its password comes from "
-               "FERRY_DEST_PASSWORD or odbc.ini",
-       .env = "FERRY_DEST",
-       .job_key = "destination",
-       .commands = {C::kRun, C::kPlan, C::kCheck, C::kVerify, C::kSync, C::kStatus, C::kReset}});
+  t.push_back({.names = "--dest,-d",
+               .value = "CONNECTION",
+               .help = "Destination, in the same forms as --source; its password comes from "
+                       "FERRY_DEST_PASSWORD or odbc.ini",
+               .env = "FERRY_DEST",
+               .job_key = "destination",
+               .commands = {C::kRun, C::kPlan, C::kCheck, C::kVerify, C::kSync, C::kStatus,
+                            C::kReset, C::kReport}});
   t.push_back({.names = "--include,-i",
                .value = "PATTERN",
                .help = "Take the tables matching PATTERN (table or schema.table, * wildcards, \\* "
@@ -288,7 +288,7 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .default_value = kDefaultStatePrefix,
                .reason = "a prefix no application's tables use",
                .env = "FERRY_STATE_PREFIX",
-               .commands = {C::kRun, C::kStatus, C::kReset}});
+               .commands = {C::kRun, C::kStatus, C::kReset, C::kReport}});
   t.push_back({.names = "--state-schema",
                .value = "NAME",
                .help = "Where ferry keeps its run state in the destination: a schema "
@@ -298,7 +298,7 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                                             kStateSchema),
                .reason = "apart from the tables copied, where the login can create it",
                .env = "FERRY_STATE_SCHEMA",
-               .commands = {C::kRun, C::kVerify, C::kSync, C::kStatus, C::kReset}});
+               .commands = {C::kRun, C::kVerify, C::kSync, C::kStatus, C::kReset, C::kReport}});
   t.push_back({.names = "--plan,-p",
                .value = "FILE",
                .help = "A plan file from `ferry plan`: run executes it exactly (refused when a "
@@ -356,11 +356,19 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .commands = {C::kRun}});
   t.push_back({.names = "--output,-o",
                .value = "FILE",
-               .help = "Write the plan to FILE",
+               .help = "Write the plan (plan) or the HTML page (report) to FILE; a report page "
+                       "is written whole to a temporary file and renamed",
                .default_value = "standard output",
                .reason = "to read it, or pipe it",
                .env = "FERRY_PLAN_OUTPUT",
-               .commands = {C::kPlan}});
+               .commands = {C::kPlan, C::kReport}});
+  t.push_back({.names = "--run",
+               .value = "RUN",
+               .help = "The run the report shows in detail (its id, as `ferry status` lists it)",
+               .default_value = "the newest copy run, else the newest run",
+               .reason = "the copy is what a report is most often about",
+               .env = "FERRY_REPORT_RUN",
+               .commands = {C::kReport}});
   t.push_back({.names = "--json",
                .help = "Print the report as JSON",
                .env = "FERRY_JSON",
@@ -536,13 +544,15 @@ std::string_view CommandName(Command command) {
       return "status";
     case Command::kReset:
       return "reset";
+    case Command::kReport:
+      return "report";
   }
   return "?";
 }
 
 const std::vector<Command>& AllCommands() {
-  static const std::vector<Command> all = {C::kRun,  C::kPlan,  C::kCheck,  C::kVerify,
-                                           C::kSync, C::kTrack, C::kStatus, C::kReset};
+  static const std::vector<Command> all = {C::kRun,   C::kPlan,   C::kCheck,  C::kVerify, C::kSync,
+                                           C::kTrack, C::kStatus, C::kReport, C::kReset};
   return all;
 }
 

@@ -21,6 +21,7 @@ enum class Command : unsigned {
   kTrack = 1u << 5,
   kStatus = 1u << 6,
   kReset = 1u << 7,
+  kReport = 1u << 8,
 };
 
 // "run", "plan", ...
@@ -36,7 +37,7 @@ class CommandSet {
   }
   static constexpr CommandSet All() {
     CommandSet all{};
-    all.bits_ = (1u << 8) - 1;
+    all.bits_ = (1u << 9) - 1;
     return all;
   }
   constexpr bool Has(Command command) const { return (bits_ & unsigned(command)) != 0; }

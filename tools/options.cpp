@@ -54,6 +54,15 @@ EndpointOptions SourceOptions(const CommonOptions& o) {
   return options;
 }
 
+std::string DestinationOnly(const CommonOptions& c) {
+  if (c.dest) return *c.dest;
+  if (!c.job_file.empty()) {
+    if (Job job = LoadJobFile(c.job_file); !job.destination.empty()) return job.destination;
+  }
+  throw Error(ErrorCode::kUsage,
+              "no destination: give --dest (or FERRY_DEST, or destination: in the job file)");
+}
+
 EndpointOptions DestinationOptions(const CommonOptions& o) {
   EndpointOptions options;
   options.allow_inline_password = o.inline_password;

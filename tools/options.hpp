@@ -57,6 +57,9 @@ void AddCommonOptions(CommandOptions& command, CommonOptions& options);
 // How to open each end: the destination's options go to the destination only.
 EndpointOptions SourceOptions(const CommonOptions& options);
 EndpointOptions DestinationOptions(const CommonOptions& options);
+// The destination of a command that reads only it (status, report): from --dest (FERRY_DEST) or
+// the job file, which need not name a source. Throws Error(kUsage) when none is given.
+std::string DestinationOnly(const CommonOptions& options);
 
 // The job these options describe: a job file (when given) under the flags. Throws Error(kUsage)
 // for a missing source or destination, contradicting flags, or a bad job file.

@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "copier/error.hpp"
-#include "copier/job_file.hpp"
 #include "copier/progress.hpp"
 #include "copier/run_status.hpp"
 #include "copier/text.hpp"
@@ -26,25 +25,6 @@ namespace ferry {
 
 namespace {
 
-// A recorded table error and its advice. The run state keeps an error as ferry rendered it
-// (Error::what()), whose advice, chosen from the error's code when it was raised, is its own line.
-struct RecordedError {
-  std::string error;
-  std::string advice;
-};
-
-RecordedError SplitAdvice(const std::string& recorded) {
-  static const std::string kMarker = "\n  advice: ";
-  const size_t at = recorded.find(kMarker);
-  if (at == std::string::npos) return {recorded, ""};
-  const size_t end = recorded.find('\n', at + kMarker.size());
-  RecordedError out;
-  out.advice = recorded.substr(at + kMarker.size(),
-                               end == std::string::npos ? end : end - at - kMarker.size());
-  out.error = recorded.substr(0, at) + (end == std::string::npos ? "" : recorded.substr(end));
-  return out;
-}
-
 struct StatusFlags {
   CommonOptions common;
   std::string state_prefix = kDefaultStatePrefix;
@@ -54,16 +34,6 @@ struct StatusFlags {
   std::string watch;    // seconds between looks, when watching
   bool watching = false;
 };
-
-// Status reads only the destination, so a job file need not name a source for it.
-std::string Destination(const CommonOptions& c) {
-  if (c.dest) return *c.dest;
-  if (!c.job_file.empty()) {
-    if (Job job = LoadJobFile(c.job_file); !job.destination.empty()) return job.destination;
-  }
-  throw Error(ErrorCode::kUsage,
-              "no destination: give --dest (or FERRY_DEST, or destination: in the job file)");
-}
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -286,7 +256,7 @@ bool LookOnce(Endpoint& dest, const StatusFlags& flags, Look& previous, bool cle
 
 int Status(const StatusFlags& flags) {
   InstallStopHandlers(OnStop::kAtOnce);
-  auto dest = OpenEndpoint(Destination(flags.common), EndpointRole::kDestination,
+  auto dest = OpenEndpoint(DestinationOnly(flags.common), EndpointRole::kDestination,
                            DestinationOptions(flags.common));
   double every = 2;
   if (!flags.watch.empty()) {

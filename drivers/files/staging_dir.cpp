@@ -281,7 +281,8 @@ class FileRunStore final : public RunStore {
   }
 
   std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part, int64_t rows,
-                                       int64_t bytes, int attempts) override {
+                                       int64_t bytes, int attempts,
+                                       const UnitTiming& = {}) override {
     std::lock_guard lock(mutex_);
     return {FormatMark({run, run == owned_run_ ? token_ : "", table, part, attempts, rows, bytes})};
   }

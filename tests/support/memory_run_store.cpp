@@ -141,7 +141,8 @@ class MemoryRunStore final : public RunStore {
   }
 
   std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part, int64_t rows,
-                                       int64_t bytes, int attempts) override {
+                                       int64_t bytes, int attempts,
+                                       const UnitTiming& = {}) override {
     std::lock_guard lock(shared_->mutex);
     const std::string token = run == owned_run_ ? owner_token_ : "";
     return {fmt::format("{1}{0}{2}{0}{3}{0}{4}{0}{5}{0}{6}{0}{7}{0}{8}{0}{9}", kSeparator,
