@@ -186,8 +186,20 @@ ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
       }
       // Stopping a read early (the reader's destructor) is not part of reading.
     } catch (const Error& e) {
-      findings.push_back({Severity::kWarning, "read sample", DisplayName(table->name), "",
-                          fmt::format("reading a sample of rows failed: {}", e.message())});
+      // A value the reader cannot take (text in a SQLite DATE column that is not a date, say)
+      // fails the run's read of this table just the same: a blocker, naming column and row.
+      if (e.code() == ErrorCode::kData) {
+        const ErrorContext& at = e.context();
+        findings.push_back(
+            {Severity::kBlocker, "refused values", DisplayName(table->name), at.column,
+             fmt::format("a sampled row{} holds a value ferry cannot read{}: {} (the run would "
+                         "fail this table; `check --scan` counts such values)",
+                         at.key.empty() ? "" : " " + at.key,
+                         at.column.empty() ? "" : " from column " + at.column, e.message())});
+      } else {
+        findings.push_back({Severity::kWarning, "read sample", DisplayName(table->name), "",
+                            fmt::format("reading a sample of rows failed: {}", e.message())});
+      }
       session = source.OpenReadSession();  // the failed read may have spoiled the session
       continue;
     }

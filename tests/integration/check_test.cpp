@@ -355,3 +355,23 @@ TEST_CASE("check --help documents the exit codes", "[check]") {
   CHECK(Has(r.output, "--json"));
   CHECK(Has(r.output, "4 when something does"));
 }
+
+TEST_CASE(
+    "a sampled SQLite value that cannot be read as its column's declared type blocks the "
+    "check, naming table, column and row, as the run would fail the table",
+    "[check]") {
+  TestDatabase source(Db::kSQLite, "check_src");
+  TestDatabase dest(Db::kPostgres, "check_dst");
+  // SQLite keeps whatever it is given: a date written without leading zeros stays text.
+  source.Exec(
+      "CREATE TABLE dates (id INTEGER PRIMARY KEY, d DATE);\n"
+      "INSERT INTO dates VALUES (1, '2024-01-02'), (2, '2024-1-2')");
+  FerryResult r = Check(Ends(source, dest));
+  INFO(r.output);
+  CHECK(r.exit_code == 4);
+  CHECK(Has(r.output, "[refused values] main.dates.d: a sampled row (id)=(2) holds a value"));
+  FerryResult run = RunFerry("run" + Ends(source, dest));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(Has(run.output, "column d: row (id)=(2)"));
+}

@@ -53,9 +53,9 @@ int64_t Value(TestDatabase& db, const std::string& sql) {
 bool Stalled(TestDatabase& dest) {
   return Value(dest, dest.db() == Db::kPostgres
                          ? "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                           "'DO $stall$%'"
+                           "'DO $stall$%' AND datname = current_database()"
                          : "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
-                           "'DO SLEEP(45)%'") > 0;
+                           "'DO SLEEP(45)%' AND DB = DATABASE()") > 0;
 }
 
 // Ends the destination session holding ferry's run lock (as a DBA's kill would).
