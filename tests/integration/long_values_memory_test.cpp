@@ -266,6 +266,41 @@ TEST_CASE(
   CHECK(run.peak_bytes <= 2L * kValueMiB * kMiB + kLimit + 64 * kMiB);
 }
 
+TEST_CASE(
+    "200 MiB text from sqlite read through a key's index, and from a UTF-16 database, copies "
+    "exactly within the memory limit",
+    "[long_values][memory][sqlite][postgresql]") {
+  // A text key: each unit's range is read through its index, not in rowid order, which the reader
+  // needs to find a long text's row (245 MiB before, the text read whole). In a UTF-16 database
+  // blob I/O gives the stored UTF-16, turned into UTF-8 a piece at a time (434 MiB before).
+  const std::string unit = "\u00e9\u5927\U0001F6A2 x\U0001F600";  // 15 bytes of UTF-8
+  const long units = long(kValueMiB) * kMiB / 15;
+  for (const char* encoding : {"UTF-8", "UTF-16le"}) {
+    INFO(encoding);
+    TestDatabase source(Db::kSQLite, "longidx_src");
+    source.Exec(std::string("PRAGMA encoding = '") + encoding +
+                "'; CREATE TABLE docs (k text PRIMARY KEY, t text)");
+    source.Exec("INSERT INTO docs VALUES ('a', 'small'), ('c', 'trois \u00e9'), ('d', NULL), "
+                "('e', 'five'), ('f', '')");
+    source.Exec("INSERT INTO docs VALUES ('b', replace(hex(zeroblob(" + std::to_string(units) +
+                ")), '00', '" + unit + "'))");
+    TestDatabase dest(Db::kPostgres, "longidx_dst");
+    Measured run = RunMeasured("run -v --partitions 2 --source " + ShellQuote(source.Url()) +
+                               " --dest " + ShellQuote(dest.Url()) + " --memory-limit " +
+                               std::to_string(kLimit));
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.output.find("2 units") != std::string::npos);
+    CHECK(dest.QueryValue("SELECT md5(t) = md5(repeat('" + unit + "', " + std::to_string(units) +
+                          ")) FROM docs WHERE k = 'b'") == "1");
+    CHECK(dest.QueryValue("SELECT string_agg(k || '=' || coalesce(t, 'NULL'), ',' ORDER BY k) "
+                          "FROM docs WHERE k <> 'b'") ==
+          "a=small,c=trois \u00e9,d=NULL,e=five,f=");
+    INFO("peak resident memory " << run.peak_bytes / kMiB << " MiB");
+    CHECK(run.peak_bytes <= kLimit + 64 * kMiB);
+  }
+}
+
 TEST_CASE("200 MiB values of a mariadb table without a key copy exactly within the memory limit",
           "[long_values][memory][mariadb][postgresql]") {
   // No key to find a left-out row again: its place in the stream (same query, same snapshot).
