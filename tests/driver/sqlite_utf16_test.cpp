@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
-#include <string>
 
 #include "drivers/sqlite/sqlite_blobs.hpp"
 

@@ -280,22 +280,22 @@ TEST_CASE(
     TestDatabase source(Db::kSQLite, "longidx_src");
     source.Exec(std::string("PRAGMA encoding = '") + encoding +
                 "'; CREATE TABLE docs (k text PRIMARY KEY, t text)");
-    source.Exec("INSERT INTO docs VALUES ('a', 'small'), ('c', 'trois \u00e9'), ('d', NULL), "
-                "('e', 'five'), ('f', '')");
+    source.Exec(
+        "INSERT INTO docs VALUES ('a', 'small'), ('c', 'trois \u00e9'), ('d', NULL), "
+        "('e', 'five'), ('f', '')");
     source.Exec("INSERT INTO docs VALUES ('b', replace(hex(zeroblob(" + std::to_string(units) +
                 ")), '00', '" + unit + "'))");
     TestDatabase dest(Db::kPostgres, "longidx_dst");
-    Measured run = RunMeasured("run -v --partitions 2 --source " + ShellQuote(source.Url()) +
-                               " --dest " + ShellQuote(dest.Url()) + " --memory-limit " +
-                               std::to_string(kLimit));
+    Measured run =
+        RunMeasured("run -v --partitions 2 --source " + ShellQuote(source.Url()) + " --dest " +
+                    ShellQuote(dest.Url()) + " --memory-limit " + std::to_string(kLimit));
     INFO(run.output);
     REQUIRE(run.exit_code == 0);
     CHECK(run.output.find("2 units") != std::string::npos);
     CHECK(dest.QueryValue("SELECT md5(t) = md5(repeat('" + unit + "', " + std::to_string(units) +
                           ")) FROM docs WHERE k = 'b'") == "1");
     CHECK(dest.QueryValue("SELECT string_agg(k || '=' || coalesce(t, 'NULL'), ',' ORDER BY k) "
-                          "FROM docs WHERE k <> 'b'") ==
-          "a=small,c=trois \u00e9,d=NULL,e=five,f=");
+                          "FROM docs WHERE k <> 'b'") == "a=small,c=trois \u00e9,d=NULL,e=five,f=");
     INFO("peak resident memory " << run.peak_bytes / kMiB << " MiB");
     CHECK(run.peak_bytes <= kLimit + 64 * kMiB);
   }
