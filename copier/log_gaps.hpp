@@ -1,12 +1,13 @@
 // Gaps in a change log read without waiting for its writers. Where log numbers are taken when a
-// row is written and become visible when its transaction commits (MariaDB's AUTO_INCREMENT), a
-// sync that reads the log up to its largest number finds numbers missing below it: taken by
-// transactions still open (their entries appear when they commit) or by transactions that rolled
-// back (never to appear). Each missing stretch is kept as a gap with the transactions open when it
-// was seen (only one of them can still fill it); later syncs read the gap again, and a gap is
-// dropped when its entries are all there or every transaction kept with it has ended (then the
-// re-read, made after that was seen, found everything that will ever be there). The sync state
-// keeps the pending gaps with the position, and the log is never purged at or above one.
+// row is written and become visible when its transaction commits (MariaDB's AUTO_INCREMENT,
+// PostgreSQL's identity columns), a sync that reads the log up to its largest number finds
+// numbers missing below it: taken by transactions still open (their entries appear when they
+// commit) or by transactions that rolled back (never to appear). Each missing stretch is kept as a
+// gap with the transactions open when it was seen (only one of them can still fill it); later
+// syncs read the gap again, and a gap is dropped when its entries are all there or every
+// transaction kept with it has ended (then the re-read, made after that was seen, found
+// everything that will ever be there). The sync state keeps the pending gaps with the position,
+// and the log is never purged at or above one.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "drivers/long_values.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -62,6 +63,26 @@ void SpillFile::Read(size_t offset, char* out, size_t length) const {
     offset += size_t(n);
     length -= size_t(n);
   }
+}
+
+WholeLongValue::WholeLongValue(const LongValue& value) : size_(value.size()) {
+  if (const auto* file = dynamic_cast<const SpillFile*>(&value); file && size_ > 0) {
+    void* at = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, file->fd(), 0);
+    if (at != MAP_FAILED) {
+      // Read once from start to end: read ahead, and the pages behind go first.
+      ::madvise(at, size_, MADV_SEQUENTIAL);
+      mapping_ = at;
+      data_ = static_cast<const char*>(at);
+      return;
+    }
+  }
+  copy_.resize(size_);
+  value.Read(0, copy_.data(), size_);
+  data_ = copy_.data();
+}
+
+WholeLongValue::~WholeLongValue() {
+  if (mapping_) ::munmap(mapping_, size_);
 }
 
 void ForEachPiece(const LongValue& value, const std::function<void(std::string_view)>& piece) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "copier/batch.hpp"
@@ -27,10 +28,31 @@ class SpillFile final : public LongValue {
   void Append(std::string_view data);
   size_t size() const override { return size_; }
   void Read(size_t offset, char* out, size_t length) const override;
+  int fd() const { return fd_; }
 
  private:
   int fd_ = -1;
   size_t size_ = 0;
+};
+
+// A long value's bytes in one piece of memory, for an API that takes nothing else (SQLite builds
+// each record it inserts whole): a spill file is mapped read-only, so the bytes are the kernel's
+// file pages (clean, dropped under memory pressure instead of swapped) and ferry makes no copy of
+// its own; any other LongValue is read into a buffer. Valid while the view lives.
+class WholeLongValue {
+ public:
+  explicit WholeLongValue(const LongValue& value);
+  ~WholeLongValue();
+  WholeLongValue(const WholeLongValue&) = delete;
+  WholeLongValue& operator=(const WholeLongValue&) = delete;
+
+  std::string_view bytes() const { return {data_, size_}; }
+
+ private:
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+  void* mapping_ = nullptr;  // from mmap, or null
+  std::string copy_;
 };
 
 // Calls `piece` with the value's bytes in order, kLongValuePiece at a time.

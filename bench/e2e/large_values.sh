@@ -7,7 +7,10 @@
 # Uses the project's test servers (scripts/test-servers.sh): PostgreSQL on 127.0.0.1:54329,
 # MariaDB on 127.0.0.1:33069 (its max_allowed_packet must exceed the value size), user ferry.
 # Usage: bench/e2e/large_values.sh [FERRY_BINARY] [MiB per value] [memory limit]
-# PAIRS="src:dst ..." picks pairs; KEYLESS=1 gives the source tables no primary key.
+# PAIRS="src:dst ..." picks pairs; KEYLESS=1 gives the source tables no primary key. The engine
+# `mdb-odbc` is MariaDB through ferry's plain ODBC endpoint (a connection string with an attribute
+# the libmariadb path does not reproduce, READ_TIMEOUT): its block cursor reader and ODBC writer;
+# ODBC_EXTRA="KEY=value;" adds attributes to that connection string.
 set -euo pipefail
 
 FERRY=${1:-build/tools/ferry}
@@ -31,11 +34,15 @@ url() {
     pg) echo "postgresql://ferry@127.0.0.1:$PG_PORT/${db}_$2" ;;
     mariadb) echo "mysql://ferry@127.0.0.1:$MDB_PORT/${db}_$2" ;;
     sqlite) echo "sqlite:$WORK/$2.sqlite" ;;
+    mdb-odbc) echo "Driver={MariaDB Unicode};Server=127.0.0.1;Port=$MDB_PORT;Database=${db}_$2;Uid=ferry;READ_TIMEOUT=600;${ODBC_EXTRA:-}" ;;
   esac
 }
 
+# mdb-odbc is the MariaDB server; only the way ferry connects differs.
+server() { [ "$1" = mdb-odbc ] && echo mariadb || echo "$1"; }
+
 fresh() {  # engine role
-  case $1 in
+  case $(server "$1") in
     pg) pg -d postgres -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS ${db}_$2" -c "CREATE DATABASE ${db}_$2" ;;
     mariadb) mdb -e "DROP DATABASE IF EXISTS ${db}_$2; CREATE DATABASE ${db}_$2 CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" ;;
     sqlite) rm -f "$WORK/$2.sqlite" ;;
@@ -43,7 +50,7 @@ fresh() {  # engine role
 }
 
 drop() {
-  case $1 in
+  case $(server "$1") in
     pg) pg -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS ${db}_$2" ;;
     mariadb) mdb -e "DROP DATABASE IF EXISTS ${db}_$2" ;;
     sqlite) rm -f "$WORK/$2.sqlite" ;;
@@ -54,7 +61,7 @@ drop() {
 # pglz's window is 4 KiB), so they are stored and read at full size.
 make_source() {
   fresh "$1" src
-  case $1 in
+  case $(server "$1") in
     pg) pg -d "${db}_src" <<SQL
 CREATE TABLE big (id int $KEY, b bytea, t text);
 CREATE TEMP TABLE piece AS SELECT string_agg(md5(random()::text), '') AS hex FROM generate_series(1, 65536);
@@ -82,7 +89,7 @@ SQL
 }
 
 hashes() {  # engine role: "id md5(b) md5(t)" per row
-  case $1 in
+  case $(server "$1") in
     pg) pg -d "${db}_$2" -At -F ' ' -c "SELECT id, md5(b), md5(t) FROM big ORDER BY id" ;;
     mariadb) mdb -N -B "${db}_$2" -e "SELECT id, MD5(b), MD5(t) FROM big ORDER BY id" | tr '\t' ' ' ;;
     sqlite) python3 - "$WORK/$2.sqlite" <<'PY' ;;

@@ -52,7 +52,8 @@ bool BlockCursor::IsTruncated(size_t column, size_t row) const {
   return ind == SQL_NO_TOTAL || size_t(ind) > room;
 }
 
-void BlockCursor::WholeValue(size_t column, size_t row, std::string& out) {
+size_t BlockCursor::ValuePieces(size_t column, size_t row, size_t piece_size,
+                                const std::function<void(std::string_view)>& piece) {
   const Column& c = columns_[column];
   if (rowset_size_ > 1) {
     if (!allow_positioning_) {
@@ -63,8 +64,12 @@ void BlockCursor::WholeValue(size_t column, size_t row, std::string& out) {
           SQL_HANDLE_STMT, statement_.get(), "SQLSetPos(SQL_POSITION)");
   }
   const bool text = c.description.c_type == SQL_C_CHAR;
-  out.clear();
-  std::vector<char> chunk(std::max<size_t>(c.description.element_size, 64 * 1024));
+  // SQL_C_CHAR pieces end in a NUL the driver adds; one byte more keeps them piece_size long.
+  std::vector<char> chunk(std::max<size_t>(piece_size, 64) + (text ? 1 : 0));
+  const size_t room = chunk.size() - (text ? 1 : 0);
+  size_t total = 0;
+  // SQL_SUCCESS_WITH_INFO (01004, data truncated) while more is left, SQL_SUCCESS with the
+  // last piece, SQL_NO_DATA once everything was returned.
   for (;;) {
     SQLLEN indicator = 0;
     SQLRETURN rc =
@@ -72,15 +77,13 @@ void BlockCursor::WholeValue(size_t column, size_t row, std::string& out) {
                          chunk.data(), SQLLEN(chunk.size()), &indicator),
               SQL_HANDLE_STMT, statement_.get(), "SQLGetData");
     if (rc == SQL_NO_DATA || indicator == SQL_NULL_DATA) break;
-    size_t room = chunk.size() - (text ? 1 : 0);
-    size_t got = (indicator == SQL_NO_TOTAL || size_t(indicator) > room) ? room : size_t(indicator);
-    out.append(chunk.data(), got);
+    const size_t got =
+        (indicator == SQL_NO_TOTAL || size_t(indicator) > room) ? room : size_t(indicator);
+    piece(std::string_view(chunk.data(), got));
+    total += got;
     if (rc == SQL_SUCCESS) break;
-    if (indicator != SQL_NO_TOTAL && size_t(indicator) > room) {
-      // The driver told us the remaining length: take it in one more call.
-      chunk.resize(size_t(indicator) - room + (text ? 1 : 0) + 1);
-    }
   }
+  return total;
 }
 
 }  // namespace ferry::odbc

@@ -1,9 +1,12 @@
 // Reads a result set rowset by rowset into column-wise bound arrays
 // (SQL_ATTR_ROW_ARRAY_SIZE), one buffer per column reused for every fetch. A value longer
-// than its column's buffer is not lost: WholeValue() fetches it with SQLGetData.
+// than its column's buffer is not lost: ValuePieces() fetches it with SQLGetData, a piece at a
+// time.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "drivers/odbc/connection.hpp"
@@ -43,8 +46,11 @@ class BlockCursor {
   const SQLLEN* Indicators(size_t column) const { return columns_[column].indicators.data(); }
   // True when the element holds only part of the value.
   bool IsTruncated(size_t column, size_t row) const;
-  // The whole value of a truncated SQL_C_CHAR or SQL_C_BINARY cell (without terminator).
-  void WholeValue(size_t column, size_t row, std::string& out);
+  // Calls `piece` with the bytes of a truncated SQL_C_CHAR or SQL_C_BINARY cell in order
+  // (without terminator), at most `piece_size` at a time: the value is never held whole here.
+  // Returns its length.
+  size_t ValuePieces(size_t column, size_t row, size_t piece_size,
+                     const std::function<void(std::string_view)>& piece);
 
  private:
   struct Column {

@@ -10,10 +10,44 @@
 #include "copier/secrets.hpp"
 #include "copier/types.hpp"
 #include "copier/values.hpp"
+#include "drivers/long_values.hpp"
 
 namespace ferry {
 
 namespace {
+
+// A value longer than its fetch buffer, fetched in pieces. In a text or bytes column (`raw`) a
+// value over `long_threshold` goes to a spill file as it comes, so it is never whole in memory
+// (the LongValue is returned); a shorter one, or one another storage must parse, is gathered into
+// `whole` (nullptr is returned).
+std::shared_ptr<SpillFile> FetchTruncated(odbc::BlockCursor& cursor, size_t column, size_t row,
+                                          bool raw, size_t long_threshold, const ColumnType& type,
+                                          std::string& whole) {
+  whole.clear();
+  std::shared_ptr<SpillFile> spill;
+  const size_t total =
+      cursor.ValuePieces(column, row, kLongValuePiece, [&](std::string_view piece) {
+        if (spill) {
+          spill->Append(piece);
+          return;
+        }
+        whole.append(piece);
+        if (raw && whole.size() > long_threshold) {
+          spill = std::make_shared<SpillFile>();
+          spill->Append(whole);
+          std::string().swap(whole);
+        }
+      });
+  const SQLLEN indicator = cursor.Indicator(column, row);
+  if (indicator != SQL_NO_TOTAL && total != size_t(indicator)) {
+    // Never pass on a value other than the one the row holds.
+    throw Error(ErrorCode::kDriver,
+                fmt::format("the driver reported {} bytes for a long value in column {} "
+                            "but returned {} when asked for all of it",
+                            indicator, type.native, total));
+  }
+  return spill;
+}
 
 SQLSMALLINT CType(WireForm form) {
   switch (form) {
@@ -95,7 +129,8 @@ bool ReadBufferIsCapped(WireForm form, const ColumnType& type) {
 }
 
 std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows, WireForm form,
-                          const ColumnType& type, ColumnVector& out, size_t* bad_row) {
+                          const ColumnType& type, size_t long_threshold, ColumnVector& out,
+                          size_t* bad_row) {
   const SQLLEN* ind = cursor.Indicators(column);
   std::string reason;
   auto fail = [&](size_t r, std::string why) {
@@ -170,13 +205,9 @@ std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows,
                  fmt::format("a value too long to be a {} ({})", KindWord(type.kind), type.native));
             continue;
           }
-          cursor.WholeValue(column, r, whole);
-          if (ind[r] != SQL_NO_TOTAL && whole.size() != size_t(ind[r])) {
-            // Never pass on a value other than the one the row holds.
-            throw Error(ErrorCode::kDriver,
-                        fmt::format("the driver reported {} bytes for a long value in column {} "
-                                    "but returned {} when asked for all of it",
-                                    ind[r], type.native, whole.size()));
+          if (auto spilled = FetchTruncated(cursor, column, r, raw, long_threshold, type, whole)) {
+            out.AppendLong(std::move(spilled));
+            continue;
           }
           value = whole;
         } else {

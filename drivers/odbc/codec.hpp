@@ -35,7 +35,7 @@ WireForm ReadForm(const OdbcQuirks& quirks, const ColumnType& type);
 WriteParameter WriteForm(const OdbcQuirks& quirks, const ColumnType& type);
 
 // Fetch buffer bytes for values whose type has no useful bound (text, blobs, json);
-// longer values are fetched whole with SQLGetData when they appear.
+// longer values are fetched with SQLGetData when they appear.
 constexpr size_t kLongValueBuffer = 8 * 1024;
 
 odbc::BufferDescription ReadBuffer(WireForm form, const ColumnType& type);
@@ -43,9 +43,11 @@ odbc::BufferDescription ReadBuffer(WireForm form, const ColumnType& type);
 bool ReadBufferIsCapped(WireForm form, const ColumnType& type);
 
 // Appends rows [0, rows) of cursor column `column` to `out`. Returns "" or why a value could not
-// be read (with the row in *bad_row); the offending cell is appended as NULL.
+// be read (with the row in *bad_row); the offending cell is appended as NULL. A text or bytes
+// value longer than `long_threshold` is appended as a LongValue, fetched in pieces.
 std::string AppendFetched(odbc::BlockCursor& cursor, size_t column, size_t rows, WireForm form,
-                          const ColumnType& type, ColumnVector& out, size_t* bad_row);
+                          const ColumnType& type, size_t long_threshold, ColumnVector& out,
+                          size_t* bad_row);
 
 struct ParameterPlan {
   WriteParameter parameter;

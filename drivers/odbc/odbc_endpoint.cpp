@@ -47,7 +47,7 @@ class OdbcRowReader final : public RowReader {
     const std::string sql = dialect.SelectSql(table_, columns_, request.unit.range);
     size_t rowset = std::clamp<size_t>(kRowsetBudget / std::max<size_t>(row_bytes, 1), 1,
                                        std::max<size_t>(limits_.max_rows, 1));
-    // Without SQL_GD_BLOCK a long value can only be fetched whole from a one-row rowset.
+    // Without SQL_GD_BLOCK a long value can only be fetched from a one-row rowset.
     if (any_capped && !can_position) rowset = 1;
     statement_.SetAttribute(SQL_ATTR_CURSOR_TYPE, SQL_CURSOR_FORWARD_ONLY, "SQL_ATTR_CURSOR_TYPE");
     try {
@@ -85,7 +85,8 @@ class OdbcRowReader final : public RowReader {
         const Column& c = table_.columns[size_t(columns_[i])];
         size_t row = 0;
         std::string why =
-            AppendFetched(*cursor_, i, rows, forms_[i], c.type, batch.column(i), &row);
+            AppendFetched(*cursor_, i, rows, forms_[i], c.type,
+                          LongValueThreshold(limits_.max_bytes), batch.column(i), &row);
         if (!why.empty() && reason.empty()) {
           reason = std::move(why);
           bad_row = first + row;

@@ -60,6 +60,28 @@ class PostgresChangeLog final : public ChangeLogEngine {
     return {fmt::format("SET LOCAL lock_timeout = '{}s'", seconds)};
   }
 
+  // A log entry's number (an identity column) is taken when the trigger writes it and seen when
+  // its transaction commits, so numbers are seen out of order, as on MariaDB. The transactions
+  // that may hold one: those in progress now, as a snapshot lists them (every transaction that
+  // holds a transaction id; one that writes a log entry has one, as its row was written first),
+  // named by their 64-bit ids, which are never reused. Needs no privilege. Servers before 13 lack
+  // pg_current_snapshot(): nullopt, and StableSequence waits for writers instead.
+  std::optional<std::vector<std::string>> OpenTransactions(SqlSession& s) const override {
+    std::vector<SqlSession::Row> rows;
+    try {
+      rows = s.Query("SELECT pg_snapshot_xip(pg_current_snapshot())::text");
+    } catch (const Error& e) {
+      if (IsTransient(e)) throw;
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& row : rows) {
+      if (row[0]) out.push_back(*row[0]);
+    }
+    return out;
+  }
+
+  // Only where OpenTransactions cannot list the transactions (a server before 13).
   int64_t StableSequence(SqlSession& s, const ChangeLog& log, const std::string& max_sql,
                          int lock_wait_seconds) const override {
     // SHARE conflicts with the ROW EXCLUSIVE lock every trigger's INSERT holds until its

@@ -149,13 +149,14 @@ class SqliteRowWriter final : public RowWriter {
   }
 
   // A long value: a zeroblob of its size, filled in pieces once the row has its rowid, where
-  // PlanLongValues found it can be; otherwise the value itself, read into memory for this row.
+  // PlanLongValues found it can be; otherwise the value itself, which SQLite copies into the
+  // record it builds: bound from its spill file mapped into memory (SQLITE_STATIC, the mapping
+  // lives until the row's step is done), so the only copy in ferry's own memory is SQLite's.
   int BindLong(const LongValue& value, Storage storage, size_t i) {
     sqlite3_stmt* stmt = statement_->get();
     const int p = int(i + 1);
     if (streams_[i]) return sqlite3_bind_zeroblob64(stmt, p, value.size());
-    std::string& whole = held_.emplace_back(value.size(), '\0');
-    value.Read(0, whole.data(), whole.size());
+    const std::string_view whole = held_.emplace_back(value).bytes();
     return storage == Storage::kBytes
                ? sqlite3_bind_blob64(stmt, p, whole.data(), whole.size(), SQLITE_STATIC)
                : sqlite3_bind_text64(stmt, p, whole.data(), whole.size(), SQLITE_STATIC,
@@ -226,9 +227,9 @@ class SqliteRowWriter final : public RowWriter {
   std::optional<Statement> statement_;
   bool in_transaction_ = false;
   std::optional<bool> streams_blobs_;
-  std::vector<int> record_order_;  // see PlanLongValues
-  std::vector<char> streams_;      // per written column, for the row being written
-  std::deque<std::string> held_;   // long values of the row being written that do not stream
+  std::vector<int> record_order_;    // see PlanLongValues
+  std::vector<char> streams_;        // per written column, for the row being written
+  std::deque<WholeLongValue> held_;  // long values of the row being written that do not stream
 };
 
 class SqliteReadSession final : public ReadSession {

@@ -142,6 +142,12 @@ class SqliteRowReader final : public RowReader {
       const bool long_kinds = std::any_of(storages_.begin(), storages_.end(), [](Storage s) {
         return s == Storage::kText || s == Storage::kBytes;
       });
+      // A WITHOUT ROWID table's long values are read whole by SQLite as its rows are stepped
+      // over (then spilled): the only API that reaches part of a value, incremental blob I/O,
+      // opens a row by its rowid and refuses tables without one, and every SQL function that
+      // could cut a value (substr) or measure a text (length) has OP_Column load it whole first
+      // (only typeof() and a blob's length() read just the record header). So such a value is
+      // held once, by SQLite, while its row is read.
       if (long_kinds && sqlite::IsRowidTable(session_, table_.name)) {
         sql = LongValueSql(dialect, request.unit.range);
       }
@@ -237,9 +243,12 @@ class SqliteRowReader final : public RowReader {
   // into memory; typeof() and length() of a blob read only its header), with a column giving their
   // row's rowid. SQLite 3.40 cannot measure text without reading it, but it refuses to read a
   // value over its length limit (SQLITE_LIMIT_LENGTH): with the limit at the threshold, a step
-  // that meets a long text fails before reading it. Where the statement goes in rowid order, the
-  // row it stopped at is the next rowid in the range: it is read after the statement like the
-  // blob rows, and the statement goes on after it (Step). Elsewhere long text is read whole.
+  // that meets a long text fails before reading it. The statement goes in rowid order, so the row
+  // it stopped at is the next rowid in the range: it is read after the statement like the blob
+  // rows, and the statement goes on after it (Step). A range the plan reads through an index (a
+  // key that is not the rowid) is turned into rowid order by taking the range's rowids first
+  // (`rowid IN (SELECT rowid ... WHERE range)`, which SQLite walks in rowid order from a list it
+  // builds of them, a few bytes a row), or long text would be read whole.
   std::string LongValueSql(const Dialect& dialect, const KeyRange& range) {
     const size_t threshold = LongValueThreshold(limits_.max_bytes);
     std::string select, test;
@@ -260,32 +269,47 @@ class SqliteRowReader final : public RowReader {
     if (!test.empty()) select += ", CASE WHEN " + test + " THEN rowid END";
     const std::string where = dialect.RangePredicate(table_, range);
     const std::string sql = "SELECT " + select + from_ + (where.empty() ? "" : " " + where);
-    if (!InRowidOrder(sql) || !IsUtf8()) return sql;
+    // The range as a condition (the predicate without its WHERE), in rowid order.
+    std::string range_test = where.empty() ? "" : "(" + where.substr(6) + ")";
+    std::string order;
+    if (!InRowidOrder(sql)) {
+      if (where.empty()) return sql;
+      range_test = "rowid IN (SELECT rowid" + from_ + " " + where + ")";
+      order = " ORDER BY rowid";
+      if (!InRowidOrder("SELECT " + select + from_ + " WHERE " + range_test + order)) return sql;
+    }
+    encoding_ = Encoding();
+    if (encoding_.empty()) return sql;
     // Measured: the rowid of every row, and the statement that goes on after a long text.
     rowid_column_ = int(storages_.size() + (test.empty() ? 0 : 1));
     select += ", rowid";
-    const std::string range_test = where.empty() ? "" : "(" + where.substr(6) + ") AND ";
-    resume_sql_ = "SELECT " + select + from_ + " WHERE " + range_test + "rowid > ? ORDER BY rowid";
+    const std::string and_range = range_test.empty() ? "" : range_test + " AND ";
+    resume_sql_ = "SELECT " + select + from_ + " WHERE " + and_range + "rowid > ? ORDER BY rowid";
     next_rowid_sql_ =
-        "SELECT rowid" + from_ + " WHERE " + range_test + "rowid > ? ORDER BY rowid LIMIT 1";
+        "SELECT rowid" + from_ + " WHERE " + and_range + "rowid > ? ORDER BY rowid LIMIT 1";
     old_length_limit_ = sqlite3_limit(session_.get(), SQLITE_LIMIT_LENGTH, int(threshold));
-    return "SELECT " + select + from_ + (where.empty() ? "" : " " + where);
+    return "SELECT " + select + from_ + (range_test.empty() ? "" : " WHERE " + range_test) + order;
   }
 
-  // Whether `sql` reads the table in rowid order: a plain scan or a search by rowid, no index,
-  // no sort (the plan names an index or a temporary b-tree otherwise).
+  // Whether `sql` reads the table in rowid order: its outer loop scans the table or searches it
+  // by rowid (a subquery may use an index: it only makes the list of rowids), and nothing is
+  // sorted afterwards (the plan names an index or a temporary b-tree otherwise).
   bool InRowidOrder(const std::string& sql) {
     for (const SqlSession::Row& step : session_.Query("EXPLAIN QUERY PLAN " + sql)) {
+      const std::string parent = step.size() > 1 && step[1] ? *step[1] : "";
       const std::string detail = step.size() > 3 && step[3] ? *step[3] : "";
-      if (detail.find("INDEX") != std::string::npos || detail.find("TEMP") != std::string::npos)
-        return false;
+      if (detail.find("TEMP") != std::string::npos) return false;
+      if (parent == "0" && detail.find("INDEX") != std::string::npos) return false;
     }
     return true;
   }
 
-  bool IsUtf8() {
+  // The database's text encoding as SQLite names it ("UTF-8", "UTF-16le", "UTF-16be"), or ""
+  // for one the reader cannot turn into UTF-8 a piece at a time.
+  std::string Encoding() {
     auto rows = session_.Query("PRAGMA encoding");
-    return !rows.empty() && rows[0][0] && *rows[0][0] == "UTF-8";
+    const std::string name = !rows.empty() && rows[0][0] ? *rows[0][0] : "";
+    return name == "UTF-8" || name == "UTF-16le" || name == "UTF-16be" ? name : "";
   }
 
   // The main statement's next row. A value over the length limit in it (a long text: see
@@ -333,8 +357,11 @@ class SqliteRowReader final : public RowReader {
     }
     ReadRow(row.get(), batch);
     for (size_t i : long_positions) {
+      // Blob I/O gives text as the database stores it: UTF-16 is turned into UTF-8 on the way.
+      const std::string utf16 =
+          encoding_.rfind("UTF-16", 0) == 0 && !IsBlob(rowid, i) ? encoding_ : std::string();
       if (auto value = sqlite::ReadBlob(session_, table_.name,
-                                        table_.columns[size_t(columns_[i])].name, rowid)) {
+                                        table_.columns[size_t(columns_[i])].name, rowid, utf16)) {
         batch.column(i).SetLastLong(std::move(value));
       }
     }
@@ -371,6 +398,7 @@ class SqliteRowReader final : public RowReader {
   sqlite3_int64 last_rowid_ = std::numeric_limits<sqlite3_int64>::min();
   std::string resume_sql_, next_rowid_sql_;
   int old_length_limit_ = -1;
+  std::string encoding_;  // the database's, once long text is measured (see Encoding)
 };
 
 }  // namespace

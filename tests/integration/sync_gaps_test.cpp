@@ -1,4 +1,5 @@
-// A MariaDB change log read without waiting for its writers (copier/log_gaps.hpp): a change
+// A change log read without waiting for its writers (copier/log_gaps.hpp), on MariaDB and
+// PostgreSQL, whose log numbers are both taken at write time and seen at commit: a change
 // whose transaction is still open when a sync reads the log leaves a gap below the log's end;
 // the sync applies what is committed, keeps the gap with its position, applies the gap's entry
 // on a later sync once the transaction committed, and drops the gap once it rolled back. The log
@@ -44,12 +45,11 @@ bool Has(TestDatabase& db, int id) {
 
 }  // namespace
 
-TEST_CASE(
-    "a MariaDB change whose transaction is open while a sync reads the log is kept as a gap, "
-    "applied once it commits, and dropped once it rolled back, and the log is not purged above "
-    "it meanwhile",
-    "[sync][gaps][mariadb]") {
-  TestDatabase source(Db::kMariaDB, "sync_gap_src");
+namespace {
+
+void GapCases(Db db) {
+  const char* begin = db == Db::kPostgres ? "BEGIN" : "START TRANSACTION";
+  TestDatabase source(db, "sync_gap_src");
   TestDatabase dest(Db::kPostgres, "sync_gap_dst");
   CreateItems(source, 10);
   REQUIRE(RunFerry("run" + Ends(source, dest) + " --quiet").exit_code == 0);
@@ -62,7 +62,7 @@ TEST_CASE(
   SECTION("committed later") {
     // The open transaction takes the lower log number; a later one commits first.
     ferry::odbc::Connection open(source.Odbc(), "open transaction");
-    open.Execute("START TRANSACTION");
+    open.Execute(begin);
     open.Execute("INSERT INTO items VALUES (500, 'open', 5)");
     source.Exec("INSERT INTO items VALUES (501, 'committed', 6)");
     const auto start = std::chrono::steady_clock::now();
@@ -90,7 +90,7 @@ TEST_CASE(
 
   SECTION("rolled back") {
     ferry::odbc::Connection open(source.Odbc(), "open transaction");
-    open.Execute("START TRANSACTION");
+    open.Execute(begin);
     open.Execute("INSERT INTO items VALUES (600, 'never', 5)");
     source.Exec("INSERT INTO items VALUES (601, 'committed', 6)");
     Sync(source, dest);
@@ -112,5 +112,19 @@ TEST_CASE(
     CHECK(Number(source, "SELECT purged_below FROM ferry_tracking WHERE table_name = 'items'") >
           missing);
     CHECK(Items(dest) == Items(source));
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a change whose transaction is open while a sync reads the log is kept as a gap, applied once "
+    "it commits, and dropped once it rolled back, and the log is not purged above it meanwhile "
+    "(MariaDB and PostgreSQL)",
+    "[sync][gaps][mariadb][postgresql]") {
+  for (Db db : {Db::kMariaDB, Db::kPostgres}) {
+    DYNAMIC_SECTION(DbName(db)) {
+      GapCases(db);
+    }
   }
 }

@@ -478,7 +478,7 @@ TEST_CASE(
 
 TEST_CASE(
     "a change whose transaction is still open when a sync starts is not skipped: the sync "
-    "waits for it (PostgreSQL) or keeps it as a gap for the next sync (MariaDB)",
+    "keeps it as a gap for the next sync",
     "[sync]") {
   for (Db db : {Db::kPostgres, Db::kMariaDB}) {
     DYNAMIC_SECTION(DbName(db)) {
@@ -488,7 +488,7 @@ TEST_CASE(
       CopyAndTrack(source, dest);
       // The open transaction takes the lower change-log number, a later one commits first with a
       // higher number: a sync reading the log now must not move past the open one's number for
-      // good (MariaDB: it keeps it as a gap, applied by the sync after the commit).
+      // good: it keeps it as a gap, applied by the sync after the commit.
       ferry::odbc::Connection open(source.Odbc(), "open transaction");
       open.Execute(db == Db::kPostgres ? "BEGIN" : "START TRANSACTION");
       open.Execute("INSERT INTO items VALUES (500, 'open', 5)");
