@@ -54,8 +54,8 @@ struct UrlScheme {
   bool file = false;         // "scheme:path" names a file, opened natively
 };
 
-// What an engine's factory opens: a file (`file` set), or a server an ODBC probe connection
-// already reached (`probe`, connected with `odbc`).
+// What an engine's factory opens: a file (`file` set), or a server at `odbc`, which an ODBC
+// probe connection may already have reached (`probe`; none when a URL's scheme named the engine).
 struct EngineTarget {
   std::string odbc;  // may hold a password
   std::string display;

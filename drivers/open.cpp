@@ -52,6 +52,14 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
     target.file = resolved.file;
     return engine->open(std::move(target));
   }
+  // A URL's scheme names its engine (and the driver it connects with), so its factory connects
+  // once, with its dialect's attributes; the probe that learns the engine of a DSN or a
+  // connection string cost a connection of its own.
+  if (!resolved.scheme.empty()) {
+    if (const EngineFactory* engine = EngineOfScheme(resolved.scheme)) {
+      return engine->open(std::move(target));
+    }
+  }
   // Connect once to learn the engine; its factory connects again where its dialect needs
   // other connection attributes.
   target.probe = std::make_unique<odbc::Connection>(resolved.odbc, resolved.display);

@@ -9,7 +9,7 @@
 #   BENCH_PG_SRC_PORT=5433 BENCH_PG_DST_PORT=5434 BENCH_MARIADB_PORT=3306 \
 #     BENCH_SQLITE=/var/tmp/bench-data/bench.sqlite bash bench/e2e/floors.sh   # ../shared/bench's
 #
-# Env: RUNS (3)  PATHS ("pg-pg mariadb-mariadb sqlite-pg mariadb-pg")  OUT (/var/tmp/ferry-floors)
+# Env: RUNS (3)  PATHS ("pg-pg pg-pg-all mariadb-mariadb sqlite-pg mariadb-pg")  OUT (/var/tmp/ferry-floors)
 #      FERRY_BIN (<repo>/build/tools/ferry)  FERRY_ARGS (extra flags)  FERRY=0 measures floors only
 #      PG_DB (floors: the destination database, made fresh for every run)  MARIADB_SRC (src)
 #      MARIADB_DB (floors: the MariaDB destination database)  APPEND=1 keeps old results
@@ -21,6 +21,10 @@
 #   mariadb-pg       mariadb --batch SELECT | psql COPY FROM STDIN (text), text-1/2
 #   sqlite-pg        sqlite3 -csv SELECT | psql COPY (FORMAT csv), csv-1/2; sqlite3 -tabs: tabs-1
 #   to PostgreSQL    key-build: ALTER TABLE ... ADD PRIMARY KEY on the loaded table (path to-pg)
+#   pg-pg-all        the whole database (all four tables, recorded as path pg-pg, table
+#                    all-4-tables): per table a binary COPY pipe, then its ADD PRIMARY KEY, the
+#                    tables dealt by size to two lanes that run side by side (binary-keys-2), or
+#                    one after the other (binary-keys-1); ferry copies the whole database
 #   mariadb-mariadb  SELECT ... INTO OUTFILE, then LOAD DATA INFILE: outfile-infile-1 (into the
 #                    keyed table); mariadb --batch SELECT | LOAD DATA LOCAL INFILE '/dev/stdin':
 #                    pipe-1/2 into the keyed table, pipe-1-keyless into one without a key, and
@@ -32,7 +36,7 @@ source "$HERE/common.sh"
 source "$HERE/measure.sh"
 
 RUNS=${RUNS:-3}
-PATHS=${PATHS:-pg-pg mariadb-mariadb sqlite-pg mariadb-pg}
+PATHS=${PATHS:-pg-pg pg-pg-all mariadb-mariadb sqlite-pg mariadb-pg}
 OUT=${OUT:-/var/tmp/ferry-floors}
 FERRY_BIN=${FERRY_BIN:-$HERE/../../build/tools/ferry}
 FERRY_ARGS=${FERRY_ARGS:-}
@@ -48,8 +52,8 @@ export PGOPTIONS="-c client_min_messages=warning"
 
 for path in $PATHS; do
   case $path in
-    pg-pg | mariadb-pg | sqlite-pg | mariadb-mariadb) ;;
-    *) die "unknown path '$path' (pg-pg mariadb-mariadb sqlite-pg mariadb-pg)" ;;
+    pg-pg | pg-pg-all | mariadb-pg | sqlite-pg | mariadb-mariadb) ;;
+    *) die "unknown path '$path' (pg-pg pg-pg-all mariadb-mariadb sqlite-pg mariadb-pg)" ;;
   esac
 done
 pg_isready -q -h 127.0.0.1 -p "$BENCH_PG_SRC_PORT" || die "PostgreSQL source is down: run servers.sh start"
@@ -79,6 +83,20 @@ BYTES[lineitem]=$($PSQL_SRC -Atc "SELECT pg_table_size('lineitem')")
 [[ ${ROWS[lineitem]} == $(sqlite3 "$BENCH_SQLITE" 'SELECT count(*) FROM lineitem') ]] ||
   die "SQLite's lineitem differs from PostgreSQL's: run generate.sh"
 HALF=$($PSQL_SRC -Atc 'SELECT (min(l_id) + max(l_id)) / 2 FROM lineitem')
+# The whole database: its four tables, largest first, with their primary keys as the source has
+# them ("" for the keyless one).
+ALL_TABLES=(lineitem wide_events order_lines_cpk audit_log_nopk)
+declare -A KEY_SQL
+ROWS[all-4-tables]=0
+BYTES[all-4-tables]=0
+for t in "${ALL_TABLES[@]}"; do
+  ROWS[all-4-tables]=$((ROWS[all-4-tables] + $($PSQL_SRC -Atc "SELECT count(*) FROM $t")))
+  BYTES[$t]=$($PSQL_SRC -Atc "SELECT pg_table_size('$t')")
+  BYTES[all-4-tables]=$((BYTES[all-4-tables] + BYTES[$t]))
+  KEY_SQL[$t]=$($PSQL_SRC -Atc "SELECT 'ALTER TABLE $t ADD ' || pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE conrelid = '$t'::regclass AND contype = 'p'")
+done
+mapfile -t ALL_TABLES < <(for t in "${ALL_TABLES[@]}"; do echo "${BYTES[$t]} $t"; done | sort -rn | cut -d' ' -f2)
 {
   echo "date: $(date -Is)"
   echo "host: $(uname -n), $CORES cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
@@ -130,11 +148,39 @@ mariadb_pipe() { echo "$MARIADB -N --batch --quick $MARIADB_SRC -e 'SELECT * FRO
 OUTFILE_INFILE="$MARIADB $MARIADB_SRC -e \"SELECT * FROM lineitem INTO OUTFILE '$SCRATCH_FILE'\" &&
   $MDB -e \"LOAD DATA INFILE '$SCRATCH_FILE' INTO TABLE lineitem\"; rc=\$?; rm -f $SCRATCH_FILE; exit \$rc"
 
+# The whole database by hand: each table's binary pipe and then its key, the tables dealt by
+# size to N lanes (each to the lane with the fewest bytes so far) that run side by side.
+pg_table_with_key() {
+  local cmd="$PSQL_SRC -c 'COPY $1 TO STDOUT (FORMAT binary)' | $PG_TO -c 'COPY $1 FROM STDIN (FORMAT binary)'"
+  [[ -n ${KEY_SQL[$1]} ]] && cmd+=" && $PG_TO -c '${KEY_SQL[$1]}'"
+  echo "$cmd"
+}
+pg_all_lanes() {  # lanes
+  local -a lane_cmd lane_bytes
+  local i t best
+  for ((i = 0; i < $1; i++)); do lane_cmd[i]=true; lane_bytes[i]=0; done
+  for t in "${ALL_TABLES[@]}"; do
+    best=0
+    for ((i = 1; i < $1; i++)); do ((lane_bytes[i] < lane_bytes[best])) && best=$i; done
+    lane_cmd[best]+=" && $(pg_table_with_key "$t")"
+    lane_bytes[best]=$((lane_bytes[best] + BYTES[$t]))
+  done
+  local cmd="" waits=""
+  for ((i = 0; i < $1; i++)); do
+    cmd+="{ ${lane_cmd[i]}; } & lane$i=\$!; "
+    waits+="${waits:+ && }wait \$lane$i"
+  done
+  echo "$cmd$waits"
+}
+COUNT_PG_ALL=$(count_pg "$PG_DB" all-4-tables)
+
 ferry_run() {  # run path dest-url prepare check
   ((FERRY)) || return 0
-  measure_run "$1" ferry "$2" lineitem default "$4" \
+  local table=${6:-lineitem} scope="--include lineitem"
+  [[ $table == all-4-tables ]] && scope=""
+  measure_run "$1" ferry "$2" "$table" default "$4" \
     "FERRY_SOURCE_PASSWORD=$BENCH_PASSWORD FERRY_DEST_PASSWORD=$BENCH_PASSWORD $FERRY_BIN run \
-      --source '$SOURCE_URL' --dest '$3' --include lineitem $FERRY_ARGS" "$5"
+      --source '$SOURCE_URL' --dest '$3' $scope $FERRY_ARGS" "$5"
 }
 PG_DEST_URL=postgresql://bench@127.0.0.1:$BENCH_PG_DST_PORT/$PG_DB
 MARIADB_SRC_URL=mysql://bench@127.0.0.1:$BENCH_MARIADB_PORT/$MARIADB_SRC
@@ -154,6 +200,13 @@ for run in $(seq "$RUNS"); do
           "$PG_TO -c 'ALTER TABLE lineitem ADD PRIMARY KEY (l_id)'" ""
         SOURCE_URL=postgresql://bench@127.0.0.1:$BENCH_PG_SRC_PORT/bench
         ferry_run "$run" pg-pg "$PG_DEST_URL" "$FRESH_PG_EMPTY" "$COUNT_PG"
+        ;;
+      pg-pg-all)
+        for n in 1 2; do
+          measure_run "$run" floor pg-pg all-4-tables "binary-keys-$n" "$FRESH_PG" "$(pg_all_lanes $n)" "$COUNT_PG_ALL"
+        done
+        SOURCE_URL=postgresql://bench@127.0.0.1:$BENCH_PG_SRC_PORT/bench
+        ferry_run "$run" pg-pg "$PG_DEST_URL" "$FRESH_PG_EMPTY" "$COUNT_PG_ALL" all-4-tables
         ;;
       mariadb-pg)
         for n in 1 2; do

@@ -101,53 +101,55 @@ def best(measurements, tool, path, tbl, variant_prefix):
     return min(found, key=lambda m: m.median) if found else None
 
 
-# Per path: where its key build is measured, the peers to show beside it (tool, variant prefix),
+# Per path and table: where its key build is measured (None: the pipelines build the keys
+# themselves, as the whole database's do), the peers to show beside it (tool, variant prefix),
 # and the target for ferry as a share of the floor.
 FLOOR_PATHS = [
-    ("pg-pg", "to-pg", [("pgcopydb", "")], 0.9),
-    ("mariadb-pg", "to-pg", [("pgloader", "")], 0.9),
-    ("sqlite-pg", "to-pg", [("pgloader", "")], 0.9),
-    ("mariadb-mariadb", "mariadb-mariadb", [("mydumper+myloader", "")], 0.9),
+    ("pg-pg", "lineitem", "to-pg", [("pgcopydb", "")], 0.9),
+    ("pg-pg", "all-4-tables", None, [("pgcopydb", "clone")], 0.9),
+    ("mariadb-pg", "lineitem", "to-pg", [("pgloader", "")], 0.9),
+    ("sqlite-pg", "lineitem", "to-pg", [("pgloader", "")], 0.9),
+    ("mariadb-mariadb", "lineitem", "mariadb-mariadb", [("mydumper+myloader", "")], 0.9),
 ]
 
 
 def floor_table(measurements, markdown):
     """Each path's floor (fastest pipeline + key build), ferry's share of it, and the peers."""
     rows = []
-    for path, key_path, peers, target in FLOOR_PATHS:
-        pipes = [m for m in measurements if (m.tool, m.path, m.table) == ("floor", path, "lineitem")
+    for path, tbl, key_path, peers, target in FLOOR_PATHS:
+        pipes = [m for m in measurements if (m.tool, m.path, m.table) == ("floor", path, tbl)
                  and m.variant != "key-build" and m.ok]
         if not pipes:
             continue
-        key = best(measurements, "floor", key_path, "lineitem", "key-build")
+        key = best(measurements, "floor", key_path, tbl, "key-build") if key_path else None
         key_s = key.median if key else None
 
         def cost(m):
-            needs_key = path != "mariadb-mariadb" or "keyless" in m.variant
+            needs_key = key_path is not None and (path != "mariadb-mariadb" or "keyless" in m.variant)
             return m.median + ((key_s or 0.0) if needs_key else 0.0), needs_key
 
         fastest = min(pipes, key=lambda m: cost(m)[0])
         floor, needs_key = cost(fastest)
         all_pipes = ", ".join(f"{m.variant} {m.median:.2f}" for m in pipes)
-        ferry = best(measurements, "ferry", path, "lineitem", "")
+        ferry = best(measurements, "ferry", path, tbl, "")
         peer_cells = []
         for tool, prefix in peers:
-            p = best(measurements, tool, path, "lineitem", prefix)
+            p = best(measurements, tool, path, tbl, prefix)
             if p and ferry:
                 peer_cells.append(f"{tool} {p.variant} {p.median:.2f} ({p.median / ferry.median:.2f}x)")
         share = floor / ferry.median if ferry else None
         cpu = (f"{1e6 * statistics.median(ferry.client_cpu) / ferry.rows:.2f}"
                if ferry and ferry.client_cpu else "")
-        rows.append([path, all_pipes, f"{fastest.variant} {fastest.median:.2f}",
+        rows.append([path if tbl == "lineitem" else f"{path} {tbl}", all_pipes, f"{fastest.variant} {fastest.median:.2f}",
                      f"{key_s:.2f}" if needs_key and key_s is not None else
-                     ("n/a" if needs_key else "in load"),
+                     ("n/a" if needs_key else "in load" if key_path else "in pipelines"),
                      f"{floor:.2f}" + ("" if key_s is not None or not needs_key else " (no key build)"),
                      f"{ferry.median:.2f}" if ferry else "n/a",
                      f"{share:.2f}x" if share else "n/a", cpu, "; ".join(peer_cells),
                      f">= {target}", ("PASS" if share >= target else "FAIL") if share else ""])
     if not rows:
         return ""
-    return ("Floors (floors.sh; lineitem; medians, seconds): floor = fastest pipeline + key build; "
+    return ("Floors (floors.sh; lineitem unless named; medians, seconds): floor = fastest pipeline + key build; "
             "share = floor / ferry; ferry CPU = ferry's own user+sys per row\n" +
             table(["path", "pipelines", "fastest", "key build", "floor", "ferry", "share of floor",
                    "ferry CPU us/row", "peers (peer s / ferry s)", "target", "result"],

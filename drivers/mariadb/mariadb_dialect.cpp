@@ -36,6 +36,7 @@ DialectQuirks MariaDbQuirks() {
   // Connector/ODBC 3.1 claims SQL_GD_BLOCK, but SQLGetData after SQLSetPos returns the last
   // row of the rowset, not the positioned one (tests/integration/large_values_test.cpp).
   q.begin_sql = "START TRANSACTION";
+  q.sample_by_key_dives = true;
   q.odbc.positions_in_rowset = false;
   // The text protocol prints FLOAT with 6 significant digits; SelectExpression widens it.
   q.odbc.reals_as_double = true;
@@ -478,7 +479,8 @@ class MariaDbDialect final : public Dialect {
     return "CAST(CONV(LEFT(MD5(CONCAT_WS(',', " + values + ")), 16), 16, 10) AS UNSIGNED)";
   }
 
-  // MariaDB has no TABLESAMPLE: this reads every row once (the clustered key is the table).
+  // MariaDB has no TABLESAMPLE: this reads every row once (the clustered key is the table), so
+  // a key of one integer column is sampled by index dives first (drivers/sql/key_dives.hpp).
   std::string SampleFrom(const Table& table, const std::vector<int>&,
                          double fraction) const override {
     return fmt::format("FROM {} WHERE RAND(20261121) < {:.8f}", QualifiedName(table.name),

@@ -329,7 +329,7 @@ OdbcLink ConnectOdbc(std::unique_ptr<odbc::Connection> probe, const std::string&
   for (const auto& [key, value] : dialect.ConnectionAttributes(is_source)) {
     link.target.odbc = WithAttribute(link.target.odbc, key, value);
   }
-  if (link.target.odbc == odbc) {
+  if (probe && link.target.odbc == odbc) {
     link.catalog = std::move(probe);
   } else {
     probe.reset();

@@ -36,7 +36,8 @@ std::string DbmsName(const odbc::Connection& connection);
 std::string DatabaseName(const odbc::Connection& connection);
 
 // Adds the dialect's connection attributes to `odbc` and connects the catalog session, reusing
-// `probe` when the attributes change nothing (psqlODBC reads them only at connect time).
+// `probe` when the attributes change nothing (psqlODBC reads them only at connect time); without
+// a probe (a URL named the engine) it connects.
 OdbcLink ConnectOdbc(std::unique_ptr<odbc::Connection> probe, const std::string& odbc,
                      const std::string& display, bool is_source, const Dialect& dialect);
 

@@ -54,6 +54,9 @@ class PostgresChangeLog final : public ChangeLogEngine {
 
   // READ WRITE: a fenced database makes transactions read-only by default.
   std::string BeginWriteSql() const override { return "BEGIN READ WRITE"; }
+  std::string BeginBookkeepingSql() const override {
+    return "BEGIN READ WRITE; SET LOCAL synchronous_commit = off";
+  }
 
   std::vector<std::string> DdlLockWaitSql(int seconds, bool in_transaction) const override {
     if (!in_transaction) return {};

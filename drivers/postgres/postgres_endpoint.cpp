@@ -146,14 +146,21 @@ std::vector<TableName> PostgresEndpoint::ListSequences(const std::vector<std::st
 }
 
 PostgresEndpoint::PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link,
-                                   pq::ConnectParams params, std::string pg_dump)
+                                   pq::ConnectParams params, std::string pg_dump,
+                                   std::unique_ptr<pq::Connection> spare)
     : SqlEndpoint(std::move(dialect), std::move(link.catalog), std::move(link.info)),
       target_(std::move(link.target)),
       params_(std::move(params)),
-      pg_dump_(std::move(pg_dump)) {}
+      pg_dump_(std::move(pg_dump)),
+      spare_(std::move(spare)) {}
 
 std::unique_ptr<pq::Connection> PostgresEndpoint::OpenLibpq() {
-  auto connection = std::make_unique<pq::Connection>(params_, target_.display);
+  std::unique_ptr<pq::Connection> connection;
+  {
+    std::lock_guard<std::mutex> lock(spare_mutex_);
+    connection = std::move(spare_);
+  }
+  if (!connection) connection = std::make_unique<pq::Connection>(params_, target_.display);
   dialect().SetUpSession(*connection, target_.is_source);
   return connection;
 }
@@ -182,14 +189,14 @@ std::unique_ptr<Endpoint> OpenPostgres(EngineTarget target) {
   OdbcLink link = ConnectOdbc(std::move(target.probe), target.odbc, target.display,
                               target.role != EndpointRole::kDestination, *dialect);
   pq::ConnectParams params = pq::LibpqParams(link.target.odbc);
-  pq::Connection probe(params, link.target.display);
+  auto probe = std::make_unique<pq::Connection>(params, link.target.display);
   // Binary COPY tuples of identical column types go through undecoded between two of these.
   link.info.binary_copy_pass_through = true;
   link.info.keys_after_load = true;
   link.info.server_row_hash_faster = true;
   link.info.state_schema = target.options.state_schema;
   return std::make_unique<PostgresEndpoint>(std::move(dialect), std::move(link), std::move(params),
-                                            target.options.pg_dump);
+                                            target.options.pg_dump, std::move(probe));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include "drivers/engine.hpp"
 #include "drivers/odbc/odbc_endpoint.hpp"
@@ -16,9 +17,10 @@ namespace ferry {
 
 class PostgresEndpoint final : public SqlEndpoint {
  public:
-  // `pg_dump`: EndpointOptions::pg_dump.
+  // `pg_dump`: EndpointOptions::pg_dump; `spare`: the factory's libpq probe, which the first
+  // session opened takes over instead of connecting again.
   PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link, pq::ConnectParams params,
-                   std::string pg_dump);
+                   std::string pg_dump, std::unique_ptr<pq::Connection> spare = nullptr);
 
   std::unique_ptr<ReadSession> OpenReadSession() override;
   std::unique_ptr<WriteSession> OpenWriteSession() override;
@@ -42,6 +44,8 @@ class PostgresEndpoint final : public SqlEndpoint {
   OdbcTarget target_;
   pq::ConnectParams params_;
   std::string pg_dump_;
+  std::mutex spare_mutex_;
+  std::unique_ptr<pq::Connection> spare_;
 };
 
 // The engine's factory: derives the libpq parameters from the ODBC target and checks that

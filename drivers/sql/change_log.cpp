@@ -72,8 +72,15 @@ class SqlChangeTracker final : public ChangeTracker {
                    std::function<std::unique_ptr<SqlSession>()> open)
       : dialect_(dialect), engine_(std::move(engine)), open_(std::move(open)), session_(open_()) {}
 
+  // One query that reads nothing, where describing the log took four catalog queries a table;
+  // only when it fails does the catalog tell a missing log from another refusal.
   bool Enabled(const Table& table) override {
-    return dialect_.DescribeTable(*session_, ChangeLogName(table.name)).has_value();
+    try {
+      session_->Query(fmt::format("SELECT 1 FROM {} WHERE 1 = 0", L(table)));
+      return true;
+    } catch (const Error&) {
+      return dialect_.DescribeTable(*session_, ChangeLogName(table.name)).has_value();
+    }
   }
 
   TrackStatus Status(const Table& table) override {
@@ -146,37 +153,41 @@ class SqlChangeTracker final : public ChangeTracker {
   }
 
   bool Join(const Table& table, const LogConsumer& consumer, bool keep) override {
-    return InTransaction([&] {
-      std::optional<TrackGeneration> g = ReadGeneration(table, true);
-      if (!g || g->generation != consumer.generation || g->purged_below > consumer.applied) {
-        return false;
-      }
-      if (keep && Registration(table, consumer.id)) return true;
-      for (std::string& s : ConsumerSql(table, consumer)) session_->Execute(s);
-      return true;
-    });
+    return InTransaction(
+        [&] {
+          std::optional<TrackGeneration> g = ReadGeneration(table, true);
+          if (!g || g->generation != consumer.generation || g->purged_below > consumer.applied) {
+            return false;
+          }
+          if (keep && Registration(table, consumer.id)) return true;
+          for (std::string& s : ConsumerSql(table, consumer)) session_->Execute(s);
+          return true;
+        },
+        /*bookkeeping=*/true);
   }
 
   int64_t Purge(const Table& table, const LogConsumer& consumer) override {
-    return InTransaction([&]() -> int64_t {
-      std::optional<TrackGeneration> g = ReadGeneration(table, true);
-      if (!g || g->generation != consumer.generation) return 0;
-      for (std::string& s : ConsumerSql(table, consumer)) session_->Execute(s);
-      const int64_t floor =
-          ToInt(session_
-                    ->Query(fmt::format("SELECT min(applied) FROM {} WHERE table_name = {} AND "
-                                        "generation = {}",
-                                        dialect_.QualifiedName(ConsumersName(table.name)),
-                                        dialect_.TextLiteral(table.name.name), g->generation))
-                    .at(0)[0]);
-      const int64_t below = PurgeBound(*session_, Log(table), std::max(floor, g->purged_below));
-      if (below <= g->purged_below) return g->purged_below;
-      session_->Execute(fmt::format("DELETE FROM {} WHERE {} < {}", L(table), Q(kSeq), below));
-      session_->Execute(fmt::format("UPDATE {} SET purged_below = {} WHERE table_name = {}",
-                                    dialect_.QualifiedName(TrackingName(table.name)), below,
-                                    dialect_.TextLiteral(table.name.name)));
-      return below;
-    });
+    return InTransaction(
+        [&]() -> int64_t {
+          std::optional<TrackGeneration> g = ReadGeneration(table, true);
+          if (!g || g->generation != consumer.generation) return 0;
+          for (std::string& s : ConsumerSql(table, consumer)) session_->Execute(s);
+          const int64_t floor =
+              ToInt(session_
+                        ->Query(fmt::format("SELECT min(applied) FROM {} WHERE table_name = {} AND "
+                                            "generation = {}",
+                                            dialect_.QualifiedName(ConsumersName(table.name)),
+                                            dialect_.TextLiteral(table.name.name), g->generation))
+                        .at(0)[0]);
+          const int64_t below = PurgeBound(*session_, Log(table), std::max(floor, g->purged_below));
+          if (below <= g->purged_below) return g->purged_below;
+          session_->Execute(fmt::format("DELETE FROM {} WHERE {} < {}", L(table), Q(kSeq), below));
+          session_->Execute(fmt::format("UPDATE {} SET purged_below = {} WHERE table_name = {}",
+                                        dialect_.QualifiedName(TrackingName(table.name)), below,
+                                        dialect_.TextLiteral(table.name.name)));
+          return below;
+        },
+        /*bookkeeping=*/true);
   }
 
   // Called once tracking is known to be enabled: its bookkeeping tables exist.
@@ -217,11 +228,13 @@ class SqlChangeTracker final : public ChangeTracker {
   LogHorizon Horizon(const Table& table, int64_t after) override {
     const TrackGeneration g = after > 0 ? TrackGeneration{} : Generation(table);
     const int64_t first = after > 0 ? after + 1 : std::max(g.generation, g.purged_below + 1);
-    return ReadLogHorizon(*open_(), *engine_, Log(table), first, kLockWaitSeconds);
+    return OnSideSession([&](SqlSession& s) {
+      return ReadLogHorizon(s, *engine_, Log(table), first, kLockWaitSeconds);
+    });
   }
 
   std::vector<std::string> OpenWriters(const std::vector<std::string>& writers) override {
-    return StillOpen(*open_(), *engine_, writers);
+    return OnSideSession([&](SqlSession& s) { return StillOpen(s, *engine_, writers); });
   }
 
   ChangeBatch Changes(const Table& table, int64_t after, int64_t upto, size_t limit,
@@ -389,9 +402,12 @@ class SqlChangeTracker final : public ChangeTracker {
   // Runs `work` in a transaction of the tracker's session that writes even in a database fenced
   // read-only (the log and its bookkeeping are ferry's own) and, on SQLite, holds the write lock
   // from the start (what FOR UPDATE does elsewhere).
+  // `bookkeeping`: a transaction whose loss in a crash can only make the log keep more (a
+  // consumer's registration at what it applied, a purge), which need not wait for its commit
+  // to reach the disk (ChangeLogEngine::BeginBookkeepingSql).
   template <class Work>
-  auto InTransaction(Work work) -> decltype(work()) {
-    session_->Execute(engine_->BeginWriteSql());
+  auto InTransaction(Work work, bool bookkeeping = false) -> decltype(work()) {
+    session_->Execute(bookkeeping ? engine_->BeginBookkeepingSql() : engine_->BeginWriteSql());
     try {
       auto out = work();
       session_->Execute("COMMIT");
@@ -401,6 +417,21 @@ class SqlChangeTracker final : public ChangeTracker {
         session_->Execute("ROLLBACK");
       } catch (const Error&) {
       }
+      throw;
+    }
+  }
+
+  // Log horizons are read on a session of their own (their locks and session settings stay
+  // apart from the tracker's transactions), opened once and kept for the sync's other tables:
+  // a new one for each table cost a connection and its setup. A session a read failed on is
+  // dropped, with whatever it may still hold.
+  template <class Work>
+  auto OnSideSession(Work work) -> decltype(work(std::declval<SqlSession&>())) {
+    if (!side_) side_ = open_();
+    try {
+      return work(*side_);
+    } catch (...) {
+      side_.reset();
       throw;
     }
   }
@@ -494,170 +525,7 @@ class SqlChangeTracker final : public ChangeTracker {
   std::unique_ptr<ChangeLogEngine> engine_;
   std::function<std::unique_ptr<SqlSession>()> open_;
   std::unique_ptr<SqlSession> session_;
-};
-
-class SqlSyncState final : public SyncStateStore {
- public:
-  SqlSyncState(std::unique_ptr<SqlSession> session, const Dialect& dialect, std::string schema,
-               std::string legacy_schema, std::string prefix)
-      : session_(std::move(session)),
-        dialect_(dialect),
-        name_{std::move(schema), prefix + "sync_state"},
-        legacy_{std::move(legacy_schema), prefix + "sync_state"} {}
-
-  void Prepare() override {
-    if (name_.schema != legacy_.schema) {
-      try {
-        session_->Execute(dialect_.CreateSchemaSql(name_.schema));
-      } catch (Error& e) {
-        e.WithAdvice(fmt::format(
-            "ferry keeps its sync state with its run state in {} {} of the destination, apart "
-            "from the application's tables: let ferry's user create it, create it for that "
-            "user, or choose another place with --state-schema (FERRY_STATE_SCHEMA)",
-            dialect_.engine() == Engine::kMariaDB ? "database" : "schema", name_.schema));
-        throw;
-      }
-    }
-    if (std::optional<Table> t = dialect_.DescribeTable(*session_, name_)) {
-      AddShape(*t);
-    } else {
-      session_->Execute(dialect_.CreateTableSql(Shape(name_)));
-    }
-    if (name_.schema != legacy_.schema) MoveLegacyState();
-  }
-
-  std::optional<SyncPosition> Get(const TableName& d) override {
-    auto rows = session_->Query(
-        fmt::format("SELECT mode, position, updated_at, shape FROM {} WHERE dest_schema = {} "
-                    "AND dest_name = {}",
-                    dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
-                    dialect_.TextLiteral(d.name)));
-    if (rows.empty()) return std::nullopt;
-    return SyncPosition{rows[0][0].value_or(""), rows[0][1].value_or(""), rows[0][2].value_or(""),
-                        rows[0][3].value_or("")};
-  }
-
-  void SetShape(const TableName& d, const std::string& shape) override {
-    session_->Execute(
-        fmt::format("UPDATE {} SET shape = {} WHERE dest_schema = {} AND dest_name "
-                    "= {}",
-                    dialect_.QualifiedName(name_), dialect_.TextLiteral(shape),
-                    dialect_.TextLiteral(d.schema), dialect_.TextLiteral(d.name)));
-  }
-
-  void Set(const TableName& d, const SyncPosition& p) override {
-    session_->Execute(dialect_.quirks().begin_sql);
-    try {
-      for (const std::string& s : SetSql(d, p)) session_->Execute(s);
-      session_->Execute("COMMIT");
-    } catch (...) {
-      try {
-        session_->Execute("ROLLBACK");
-      } catch (const Error&) {
-      }
-      throw;
-    }
-  }
-
-  // A row of the state table that names no table (dest_name is empty) holds the identity.
-  std::string Identity() override {
-    const TableName none{"", ""};
-    if (std::optional<SyncPosition> at = Get(none); at && at->mode == "identity") {
-      return at->position;
-    }
-    std::random_device random;
-    std::string id;
-    for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", uint32_t(random()));
-    Set(none, SyncPosition{"identity", id, ""});
-    return id;
-  }
-
-  void AddColumn(const Table& table, size_t column) override {
-    // Nullable and without identity: the rows already there get their values afterwards.
-    const Column& c = table.columns[column];
-    session_->Execute(fmt::format("ALTER TABLE {} ADD COLUMN {} {}",
-                                  dialect_.QualifiedName(table.name), dialect_.Quote(c.name),
-                                  c.type.native));
-  }
-
-  void DropColumn(const TableName& table, const std::string& column) override {
-    session_->Execute(fmt::format("ALTER TABLE {} DROP COLUMN {}", dialect_.QualifiedName(table),
-                                  dialect_.Quote(column)));
-  }
-
-  std::vector<std::string> SetSql(const TableName& d, const SyncPosition& p) override {
-    return {Delete(d), fmt::format("INSERT INTO {} (dest_schema, dest_name, mode, position, "
-                                   "updated_at, shape) VALUES ({}, {}, {}, {}, {}, {})",
-                                   dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
-                                   dialect_.TextLiteral(d.name), dialect_.TextLiteral(p.mode),
-                                   dialect_.TextLiteral(p.position), dialect_.TextLiteral(Now()),
-                                   p.shape.empty() ? "NULL" : dialect_.TextLiteral(p.shape))};
-  }
-
-  void Forget(const TableName& d) override { session_->Execute(Delete(d)); }
-
- private:
-  std::string Delete(const TableName& d) const {
-    return fmt::format("DELETE FROM {} WHERE dest_schema = {} AND dest_name = {}",
-                       dialect_.QualifiedName(name_), dialect_.TextLiteral(d.schema),
-                       dialect_.TextLiteral(d.name));
-  }
-
-  // The state table's columns, keyed by the destination table.
-  Table Shape(const TableName& name) const {
-    Table t;
-    t.name = name;
-    auto add = [&](const char* column, TypeKind kind, int64_t length, bool key) {
-      Column c;
-      c.name = column;
-      c.type.kind = kind;
-      c.type.length = length;
-      c.type = dialect_.MapType(c.type, Engine::kOther);
-      c.nullable = !key;
-      if (key) t.primary_key.push_back(int(t.columns.size()));
-      t.columns.push_back(c);
-    };
-    add("dest_schema", TypeKind::kVarchar, 255, true);
-    add("dest_name", TypeKind::kVarchar, 255, true);
-    add("mode", TypeKind::kVarchar, 16, false);
-    add("position", TypeKind::kText, -1, false);
-    add("updated_at", TypeKind::kVarchar, 32, false);
-    add("shape", TypeKind::kText, -1, false);
-    return t;
-  }
-
-  // A state table of an older ferry gains the shape column.
-  void AddShape(const Table& found) {
-    if (found.FindColumn("shape")) return;
-    Column c;
-    c.type.kind = TypeKind::kText;
-    c.type.length = -1;
-    c.type = dialect_.MapType(c.type, Engine::kOther);
-    session_->Execute(fmt::format("ALTER TABLE {} ADD COLUMN shape {}",
-                                  dialect_.QualifiedName(found.name), c.type.native));
-  }
-
-  // Sync state an older ferry kept among the application's tables joins the run state: its
-  // rows are copied (those not there yet, so a move cut short is completed, and a position
-  // recorded since is never overwritten), then its table dropped.
-  void MoveLegacyState() {
-    std::optional<Table> old = dialect_.DescribeTable(*session_, legacy_);
-    if (!old) return;
-    AddShape(*old);
-    const std::string columns = "dest_schema, dest_name, mode, position, updated_at, shape";
-    session_->Execute(
-        fmt::format("INSERT INTO {} ({}) SELECT o.dest_schema, o.dest_name, o.mode, o.position, "
-                    "o.updated_at, o.shape FROM {} o WHERE NOT EXISTS (SELECT 1 FROM {} n WHERE "
-                    "n.dest_schema = o.dest_schema AND n.dest_name = o.dest_name)",
-                    dialect_.QualifiedName(name_), columns, dialect_.QualifiedName(legacy_),
-                    dialect_.QualifiedName(name_)));
-    session_->Execute("DROP TABLE " + dialect_.QualifiedName(legacy_));
-  }
-
-  std::unique_ptr<SqlSession> session_;
-  const Dialect& dialect_;
-  TableName name_;
-  TableName legacy_;  // where an older ferry kept it: the destination's default schema
+  std::unique_ptr<SqlSession> side_;  // OnSideSession's
 };
 
 }  // namespace
@@ -685,13 +553,6 @@ std::unique_ptr<ChangeTracker> MakeSqlChangeTracker(
                                                EngineName(dialect.engine())));
   }
   return std::make_unique<SqlChangeTracker>(dialect, std::move(engine), std::move(open_session));
-}
-
-std::unique_ptr<SyncStateStore> MakeSqlSyncState(std::unique_ptr<SqlSession> session,
-                                                 const Dialect& dialect, std::string schema,
-                                                 std::string legacy_schema, std::string prefix) {
-  return std::make_unique<SqlSyncState>(std::move(session), dialect, std::move(schema),
-                                        std::move(legacy_schema), std::move(prefix));
 }
 
 }  // namespace ferry

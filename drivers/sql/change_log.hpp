@@ -44,6 +44,11 @@ class ChangeLogEngine {
   // the start; what follows a SELECT to lock its rows ("" where the transaction does).
   virtual std::string BeginWriteSql() const = 0;
   virtual std::string LockRowsClause() const { return " FOR UPDATE"; }
+  // The same for ferry's bookkeeping (a consumer's registration, a purge), whose loss in a
+  // crash only makes the log keep entries longer (a lost first registration shows as a gap at
+  // the next sync, never as missed changes): where the engine can, its commit does not wait
+  // for the disk.
+  virtual std::string BeginBookkeepingSql() const { return BeginWriteSql(); }
   // Whether DDL runs inside a transaction, so writers see the triggers and the log appear
   // together; and the statements that bound DDL lock waits to `seconds` (run before BEGIN,
   // and after it).

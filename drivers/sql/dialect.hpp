@@ -59,6 +59,9 @@ struct DialectQuirks {
   bool composite_keys_as_values = false;
   // The statement that starts a transaction.
   const char* begin_sql = "BEGIN";
+  // Planning samples a one-column integer key by index dives (drivers/sql/key_dives.hpp)
+  // before reading every row for a sample: an engine without block sampling (MariaDB).
+  bool sample_by_key_dives = false;
   OdbcQuirks odbc;
 };
 

@@ -1,6 +1,7 @@
 #include "drivers/sql/sql_endpoint.hpp"
 
 #include "drivers/sql/change_log.hpp"
+#include "drivers/sql/key_dives.hpp"
 
 #include <fmt/format.h>
 
@@ -542,6 +543,9 @@ std::vector<std::vector<std::string>> SqlEndpoint::SampleKeys(const Table& table
   double fraction = std::min(1.0, double(count) / rows);
   std::vector<std::vector<std::string>> out;
   try {
+    if (dialect_->quirks().sample_by_key_dives) {
+      if (auto dives = SampleByKeyDives(*catalog_, *dialect_, table, key, count)) return *dives;
+    }
     for (SqlSession::Row& row : catalog_->Query(dialect_->SampleSql(table, key, fraction))) {
       std::vector<std::string> tuple;
       bool has_null = false;
