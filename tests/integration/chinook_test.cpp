@@ -59,31 +59,42 @@ std::string Changes(Db db) {
 }
 
 // A user's second day with the copy: a run that crashed is resumed, the copy is made again with
-// --truncate, then the source is tracked, changed, and synced.
-void AgainResumedAndSynced(TestDatabase& source, TestDatabase& dest) {
-  const std::string ends =
-      " --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url());
+// --truncate, then the source is tracked, changed, and synced. Into PostgreSQL, whose TRUNCATE
+// refuses a table other tables reference, a copy is made again into a fresh database instead
+// (README, Known limits: --truncate into PostgreSQL tables with foreign keys between them).
+void AgainResumedAndSynced(TestDatabase& source, TestDatabase& first) {
+  const bool truncates = first.db() != Db::kPostgres;
+  TestDatabase again_db(first.db(), "chinook_again");
+  TestDatabase synced_db(first.db(), "chinook_synced");
+  TestDatabase& again = truncates ? first : again_db;
+  TestDatabase& synced = truncates ? first : synced_db;
+  auto ends = [&](TestDatabase& dest) {
+    return " --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()) +
+           (truncates ? " --truncate" : "");
+  };
   setenv("FERRY_TEST_CRASH", "after-commit:3", 1);
-  FerryResult crashed = RunFerry("run" + ends + " --truncate -q");
+  FerryResult crashed = RunFerry("run" + ends(again) + " -q");
   unsetenv("FERRY_TEST_CRASH");
   INFO("crashed: " << crashed.output);
   CHECK(crashed.exit_code != 0);
-  FerryResult resumed = RunFerry("run" + ends + " --resume");
+  FerryResult resumed = RunFerry("run --resume --source " + ShellQuote(source.Url()) + " --dest " +
+                                 ShellQuote(again.Url()));
   INFO("resumed: " << resumed.output);
   REQUIRE(resumed.exit_code == 0);
-  ExpectIdentical(source, dest);
+  ExpectIdentical(source, again);
 
   FerryResult track = RunFerry("track enable --source " + ShellQuote(source.Url()));
   INFO("track: " << track.output);
   REQUIRE(track.exit_code == 0);
-  FerryResult again = RunFerry("run" + ends + " --truncate");
-  INFO("again: " << again.output);
-  REQUIRE(again.exit_code == 0);
+  FerryResult copied = RunFerry("run" + ends(synced));
+  INFO("copied: " << copied.output);
+  REQUIRE(copied.exit_code == 0);
   source.Exec(Changes(source.db()));
-  FerryResult sync = RunFerry("sync" + ends);
+  FerryResult sync =
+      RunFerry("sync --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(synced.Url()));
   INFO("sync: " << sync.output);
   CHECK(sync.exit_code == 0);
-  ExpectIdentical(source, dest);
+  ExpectIdentical(source, synced);
 }
 
 void CopyChinook(Db from, Db to) {
