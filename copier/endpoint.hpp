@@ -44,6 +44,11 @@ struct ValueLimits {
 // Where an index or constraint name must be unique.
 enum class NameScope { kTable, kSchema, kDatabase };
 
+// What a foreign key asks of its columns' types: nothing (SQLite), values that compare
+// (PostgreSQL: an integer may reference a bigint, never a text), or one type (MariaDB: integers
+// of one width and signedness, text short enough to index).
+enum class KeyTypeMatch { kAny, kComparable, kSame };
+
 // What the layers above need to know about an engine, as data, so they never ask its name.
 struct EngineTraits {
   // An engine ferry copies between (every engine drivers/ opens).
@@ -75,6 +80,10 @@ struct EngineTraits {
   bool schema_dump_unqualified = false;
   // Sequences exist as objects of their own (PostgreSQL, MariaDB).
   bool sequences = false;
+  KeyTypeMatch foreign_key_types = KeyTypeMatch::kComparable;
+  // The longest text, in characters, a one-column key indexes whole (MariaDB: 768 characters
+  // of utf8mb4 in InnoDB's 3072 bytes); 0: no limit.
+  int64_t longest_key_text = 0;
 };
 
 // What a copy needs the connected user to be allowed to do with a table.
@@ -364,6 +373,11 @@ class Endpoint {
   virtual std::vector<std::pair<std::string, std::string>> Definers(const std::string& /*schema*/) {
     return {};
   }
+  // How LOWER and UPPER change the case of text in `table`'s columns (nullptr: in the columns of
+  // tables ferry creates here) when that is not Unicode's mapping ("ASCII letters only (LC_CTYPE
+  // C)"), so ferry check can say that a generated column translated with lower/upper computes
+  // other values at the other end; "" for Unicode's mapping, or where this end cannot tell.
+  virtual std::string CaseFolding(const TableName* /*table*/) { return ""; }
   // Whether an account ("user@host", as Definers gives it) exists here; nullopt where this end
   // cannot tell (no such accounts, or no right to read them).
   virtual std::optional<bool> HasAccount(const std::string& /*account*/) { return std::nullopt; }

@@ -3,10 +3,13 @@
 // same for every engine, so it is done here once and each driver only reads its rows.
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "copier/catalog.hpp"
+#include "copier/endpoint.hpp"
 
 namespace ferry {
 
@@ -24,5 +27,27 @@ struct ForeignKeyColumnRow {
 // table.foreign_keys (a constraint's first row gives its referenced table and actions). A key
 // naming a column `table` does not have is left out: ferry could not create it as it is.
 void AddForeignKeys(Table& table, const std::vector<ForeignKeyColumnRow>& rows);
+
+// Source columns (table, column) and the source-shaped type each is to be mapped as instead of
+// its own, so that a foreign key's columns and the columns they reference get one type at the
+// destination.
+using KeyColumnTypes = std::map<std::pair<TableName, std::string>, ColumnType>;
+
+// Where the destination wants one type on both sides of a foreign key (MariaDB), the columns
+// that keys join (across any chain of keys among `tables`) get one type that holds every
+// value of each: integers the widest width (signed when any is signed, then wide enough for the
+// unsigned ones), text longer than the destination indexes its longest indexable length.
+// Only for copies across engines: within one engine the source's keys already hold. Columns
+// whose types cannot be joined (an integer and a text) are left alone, and
+// ForeignKeyTypeProblem says why their key is not created.
+KeyColumnTypes UnifyForeignKeyTypes(const std::vector<Table>& tables,
+                                    const EngineTraits& destination);
+
+// Why the destination refuses a foreign key from `referencing` to `referenced` (columns in key
+// order, as the destination has or will create them), naming both columns and types; "" when
+// it does not.
+std::string ForeignKeyTypeProblem(const std::vector<const Column*>& referencing,
+                                  const std::vector<const Column*>& referenced,
+                                  const EngineTraits& destination);
 
 }  // namespace ferry

@@ -100,10 +100,10 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
   for (const ColumnChoice& choice : columns) names[size_t(choice.source)] = choice.destination;
   const std::vector<GeneratedPlan> generated = PlanGenerated(
       source, source_engine, destination_engine, [&](int column) { return names[size_t(column)]; });
-  auto map = [&](const Column& c) {
+  auto map = [&](const Column& c, const std::optional<ColumnType>& as = std::nullopt) {
     Column mapped = c;
     try {
-      mapped.type = destination.MapType(c.type, source_engine);
+      mapped.type = destination.MapType(as ? *as : c.type, source_engine);
     } catch (Error& e) {
       e.WithTable(shown).WithColumn(c.name);
       throw;
@@ -128,7 +128,7 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
     const Column& c = source.columns[size_t(choice.source)];
     place_generated_before(size_t(choice.source));
     placed[size_t(choice.source)] = true;
-    Column mapped = map(c);
+    Column mapped = map(c, choice.map_as);
     mapped.name = choice.destination;
     mapped.generated.clear();  // its values are copied
     if (!choice.destination_type.empty()) mapped.type.native = choice.destination_type;

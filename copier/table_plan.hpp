@@ -4,6 +4,7 @@
 // here, so bad input fails before anything is written.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "copier/catalog.hpp"
@@ -21,11 +22,14 @@ struct TableCopyPlan {
 };
 
 // Which source column goes to which destination column; `destination_type`, when set, is the
-// native type to create the column with instead of the mapped one (an edited plan).
+// native type to create the column with instead of the mapped one (an edited plan); `map_as`,
+// when set, the source-shaped type to map instead of the column's own (a foreign key's columns
+// made one type: UnifyForeignKeyTypes).
 struct ColumnChoice {
   int source = 0;
   std::string destination;
   std::string destination_type;
+  std::optional<ColumnType> map_as;
 };
 
 // Pairs `columns` of `source` with the table `destination_name` at `destination`: describes

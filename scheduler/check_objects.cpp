@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "copier/generated.hpp"
+
 namespace ferry {
 
 namespace {
@@ -71,6 +73,28 @@ std::vector<DefinerNote> MissingDefiners(Endpoint& source, Endpoint& destination
       const std::optional<bool> exists = destination.HasAccount(account);
       if (exists.has_value() && !*exists) out.push_back({object, account});
     }
+  }
+  return out;
+}
+
+std::vector<CaseFoldingNote> CaseFoldingNotes(Endpoint& source, Endpoint& destination,
+                                              const Table& table,
+                                              std::optional<std::string>& destination_folding) {
+  std::vector<CaseFoldingNote> out;
+  const Engine from = source.info().engine, to = destination.info().engine;
+  if (from == to) return out;
+  const std::vector<GeneratedPlan> generated = PlanGenerated(table, from, to);
+  std::optional<std::string> source_folding;
+  for (size_t i = 0; i < generated.size(); ++i) {
+    const std::string& e = generated[i].expression;
+    if (e.find("LOWER(") == std::string::npos && e.find("UPPER(") == std::string::npos) continue;
+    if (!source_folding) source_folding = source.CaseFolding(&table.name);
+    if (!destination_folding) destination_folding = destination.CaseFolding(nullptr);
+    if (source_folding->empty() && destination_folding->empty()) continue;
+    auto said = [](const std::string& f) { return f.empty() ? std::string("Unicode's") : f; };
+    out.push_back(
+        {table.columns[i].name, fmt::format("{}: the source maps case by {}, the destination by {}",
+                                            e, said(*source_folding), said(*destination_folding))});
   }
   return out;
 }

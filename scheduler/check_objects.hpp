@@ -1,8 +1,9 @@
 // `ferry check`: what a copy leaves behind besides tables, named object by object so the DBA
-// knows what to recreate, and the DEFINER accounts a MariaDB clone would keep that the
-// destination lacks.
+// knows what to recreate, the DEFINER accounts a MariaDB clone would keep that the destination
+// lacks, and generated columns whose case mapping differs between the ends.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,5 +38,18 @@ struct DefinerNote {
 // Empty where the engine has no definers or the destination cannot tell.
 std::vector<DefinerNote> MissingDefiners(Endpoint& source, Endpoint& destination,
                                          const std::vector<TableName>& scope);
+
+struct CaseFoldingNote {
+  std::string column;
+  std::string detail;  // the expression and how each end maps case
+};
+
+// The generated columns of `table` the destination computes with a translated lower/upper
+// while one end maps case otherwise than Unicode does (Endpoint::CaseFolding): the destination's
+// values would differ from the source's for some letters. `destination_folding` caches the
+// destination's answer across tables.
+std::vector<CaseFoldingNote> CaseFoldingNotes(Endpoint& source, Endpoint& destination,
+                                              const Table& table,
+                                              std::optional<std::string>& destination_folding);
 
 }  // namespace ferry

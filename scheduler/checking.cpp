@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <tuple>
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
@@ -545,6 +546,50 @@ void CheckPair(Endpoint& source, Endpoint& destination, const Job& job, CheckRep
   }
 }
 
+// Foreign keys by table, and the destination tables as the copy creates or finds them.
+struct PlannedKeys {
+  std::vector<std::tuple<std::string, TableName, PlannedForeignKey>> foreign_keys;
+  std::map<TableName, Table> created;
+};
+
+// Keys to tables out of scope, and keys whose column types the destination refuses: the run
+// leaves both out and says so.
+void NoteForeignKeys(const std::vector<TableCheck>& tables, const PlannedKeys& keys,
+                     const EngineTraits& destination, GroupedWarnings& grouped) {
+  for (const auto& [shown, at, fk] : keys.foreign_keys) {
+    const bool in_scope = std::any_of(tables.begin(), tables.end(), [&](const TableCheck& t) {
+      return t.destination == fk.references;
+    });
+    if (in_scope && keys.created.count(at) && keys.created.count(fk.references)) {
+      const std::string note =
+          KeyTypeNote(keys.created.at(at), fk, keys.created.at(fk.references), destination);
+      if (!note.empty()) {
+        grouped.Add("foreign key types",
+                    "foreign keys the destination refuses for their columns' types are not "
+                    "created (the run summary lists them too)",
+                    shown, "", fk.name + ": " + note.substr(note.find(": ") + 2));
+      }
+    }
+    if (in_scope) continue;
+    grouped.Add("foreign key out of scope",
+                "foreign keys to tables outside the copy's scope are not created (the run "
+                "summary lists them too)",
+                shown, "", fmt::format("{} to {}", fk.name, DisplayName(fk.references)));
+  }
+}
+
+void NoteCaseFolding(Endpoint& source, Endpoint& destination, const Table& table,
+                     const std::string& shown, std::optional<std::string>& folding,
+                     GroupedWarnings& grouped) {
+  for (const CaseFoldingNote& n : CaseFoldingNotes(source, destination, table, folding)) {
+    grouped.Add("case mapping",
+                "generated columns computed with lower/upper where the two ends change the "
+                "case of some letters differently (their values may differ; verify does not "
+                "compare computed columns)",
+                shown, n.column, n.detail);
+  }
+}
+
 }  // namespace
 
 const char* SeverityName(Severity severity) {
@@ -576,16 +621,18 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   std::map<std::string, std::optional<bool>> can_create;  // per destination schema
   GroupedWarnings grouped;
   const std::vector<TableName> scope = TablesInScope(source, job);
-  // Foreign keys, by table, to be held against the destinations of every table in scope.
-  std::vector<std::pair<std::string, PlannedForeignKey>> foreign_keys;
-  for (const TableName& name : scope) {
-    std::optional<Table> table = source.DescribeTable(name);
-    if (!table) continue;  // dropped since it was listed
+  PlannedKeys keys;
+  std::optional<std::string> folding;  // how the destination maps case, once asked
+  std::vector<Table> described = DescribeTables(source, scope);
+  const KeyColumnTypes key_types = ForeignKeyColumnTypes(source, destination, described);
+  for (Table& each : described) {
+    std::optional<Table> table = std::move(each);
+    const TableName name = table->name;
     const std::string shown = DisplayName(name);
     std::vector<Error> problems;
     TableCopyPlan copy;
-    TablePlan plan =
-        PlanTable(source, destination, job, *table, options.partitions, &problems, &copy);
+    TablePlan plan = PlanTable(source, destination, job, *table, options.partitions, &problems,
+                               &copy, &key_types);
     const bool mapped = !copy.source_columns.empty();
     bool exists = false;
     try {
@@ -613,6 +660,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
 
     if (!exists && plan.strategy != Strategy::kSkip && from.engine != to.engine) {
       NoteNotCarried(*table, shown, from, to, grouped);
+      NoteCaseFolding(source, destination, *table, shown, folding, grouped);
     }
     if (!exists && mapped && plan.strategy != Strategy::kSkip) {
       CheckKeyLengths(source, destination, *table, copy, shown, report.findings, grouped);
@@ -626,7 +674,10 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     if (options.scan && mapped && plan.strategy != Strategy::kSkip) {
       ScanTable(source, *table, copy, from, to, report.findings);
     }
-    for (const PlannedForeignKey& fk : plan.foreign_keys) foreign_keys.emplace_back(shown, fk);
+    for (const PlannedForeignKey& fk : plan.foreign_keys) {
+      keys.foreign_keys.emplace_back(shown, plan.destination, fk);
+    }
+    if (mapped) keys.created[plan.destination] = copy.destination;
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
     clone_copied.push_back(plan.strategy != Strategy::kSkip);
@@ -640,16 +691,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   } catch (const Error& e) {
     report.findings.push_back({Severity::kBlocker, "rename", "", "", e.message()});
   }
-  for (const auto& [shown, fk] : foreign_keys) {
-    const bool in_scope =
-        std::any_of(report.tables.begin(), report.tables.end(),
-                    [&](const TableCheck& t) { return t.destination == fk.references; });
-    if (in_scope) continue;
-    grouped.Add("foreign key out of scope",
-                "foreign keys to tables outside the copy's scope are not created (the run "
-                "summary lists them too)",
-                shown, "", fmt::format("{} to {}", fk.name, DisplayName(fk.references)));
-  }
+  NoteForeignKeys(report.tables, keys, to.traits, grouped);
   if (report.pair_supported) {
     NoteLeftOut(source, destination, scope, clones, options.clone, why_not_cloned, grouped);
   }

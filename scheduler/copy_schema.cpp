@@ -262,6 +262,18 @@ void CopyRun::BuildForeignKeys() {
         report_.tables[i].warnings.push_back(OutOfScopeNote(planned));
         continue;
       }
+      // A key the destination would refuse for its columns' types (ferry check says it first).
+      auto referenced = std::find_if(tables_.begin(), tables_.end(), [&](const PreparedTable& t) {
+        return t.plan->destination == planned.references && !t.skip;
+      });
+      if (referenced != tables_.end()) {
+        std::string note = KeyTypeNote(tables_[i].copy.destination, planned,
+                                       referenced->copy.destination, destination_.info().traits);
+        if (!note.empty()) {
+          report_.tables[i].warnings.push_back(std::move(note));
+          continue;
+        }
+      }
       tasks.push_back([this, i, planned] {
         TableOutcome& t = report_.tables[i];
         const Table& at = tables_[i].copy.destination;

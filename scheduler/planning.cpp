@@ -255,6 +255,22 @@ std::string OutOfScopeNote(const PlannedForeignKey& fk) {
       fk.name, DisplayName(fk.references));
 }
 
+std::string KeyTypeNote(const Table& table, const PlannedForeignKey& fk, const Table& referenced,
+                        const EngineTraits& destination) {
+  std::vector<const Column*> from, to;
+  for (size_t i = 0; i < fk.columns.size() && i < fk.referenced_columns.size(); ++i) {
+    auto a = table.FindColumn(fk.columns[i]);
+    auto b = referenced.FindColumn(fk.referenced_columns[i]);
+    if (!a || !b) return "";  // said by the key's creation, naming the column
+    from.push_back(&table.columns[size_t(*a)]);
+    to.push_back(&referenced.columns[size_t(*b)]);
+  }
+  const std::string problem = ForeignKeyTypeProblem(from, to, destination);
+  if (problem.empty()) return "";
+  return fmt::format("foreign key {} to {} not created: {} (create it once the types agree)",
+                     fk.name, DisplayName(fk.references), problem);
+}
+
 std::vector<TableName> TablesInScope(Endpoint& source, const Job& job) {
   return ListSourceTables(source, job).in_scope;
 }
@@ -283,9 +299,23 @@ SourceTables ListSourceTables(Endpoint& source, const Job& job) {
   return listed;
 }
 
+std::vector<Table> DescribeTables(Endpoint& source, const std::vector<TableName>& names) {
+  std::vector<Table> out;
+  for (const TableName& name : names) {
+    if (std::optional<Table> table = source.DescribeTable(name)) out.push_back(std::move(*table));
+  }
+  return out;
+}
+
+KeyColumnTypes ForeignKeyColumnTypes(const Endpoint& source, const Endpoint& destination,
+                                     const std::vector<Table>& tables) {
+  if (source.info().engine == destination.info().engine) return {};
+  return UnifyForeignKeyTypes(tables, destination.info().traits);
+}
+
 TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, const Table& table,
                     const PartitionOptions& partition_options, std::vector<Error>* problems,
-                    TableCopyPlan* copy_out) {
+                    TableCopyPlan* copy_out, const KeyColumnTypes* key_types) {
   const std::string default_schema = source.info().default_schema;
   const TableName& name = table.name;
   // A problem with the destination stops planning, unless the caller collects problems (ferry
@@ -316,8 +346,13 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
   const std::vector<GeneratedPlan> generated =
       PlanGenerated(table, source.info().engine, destination.info().engine);
   std::vector<ColumnChoice> choices;
-  for (const ColumnChoice& c : all) {
-    if (generated[size_t(c.source)].expression.empty()) choices.push_back(c);
+  for (ColumnChoice& c : all) {
+    if (!generated[size_t(c.source)].expression.empty()) continue;
+    if (key_types) {
+      auto as = key_types->find({name, table.columns[size_t(c.source)].name});
+      if (as != key_types->end()) c.map_as = as->second;
+    }
+    choices.push_back(c);
   }
   std::vector<std::string> key;
   for (int k : table.primary_key) key.push_back(renamed(k));
@@ -464,8 +499,10 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
   std::vector<Table> described;
   for (const TableName& name : listed.in_scope) described.push_back(DescribeSource(source, name));
   CheckRenamesMatch(source, job, described, &listed.all);
+  const KeyColumnTypes key_types = ForeignKeyColumnTypes(source, destination, described);
   for (const Table& table : described) {
-    plan.tables.push_back(PlanTable(source, destination, job, table, partition_options));
+    plan.tables.push_back(PlanTable(source, destination, job, table, partition_options, nullptr,
+                                    nullptr, &key_types));
   }
   CheckDistinctDestinations(plan, destination.info());
   CheckNotSelfCopy(plan, source, destination);
@@ -482,16 +519,27 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
   const SourceTables source_tables = listed ? *listed : ListSourceTables(source, job);
   const std::vector<TableName>& names = source_tables.in_scope;
   CheckNotSelfCopy(source, destination, job, names);
-  for (const TableName& name : names) {
+  std::vector<std::optional<Error>> not_described(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
     described.emplace_back();
+    try {
+      described.back() = DescribeSource(source, names[i]);
+    } catch (Error& e) {
+      if (!problems) throw;
+      not_described[i] = std::move(e);
+    }
+  }
+  const KeyColumnTypes key_types = ForeignKeyColumnTypes(source, destination, described);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const TableName& name = names[i];
     copies.emplace_back();
     if (problems) problems->emplace_back();
     try {
-      described.back() = DescribeSource(source, name);
+      if (not_described[i]) throw *not_described[i];
       // A keyless table cannot be upserted: a tolerant caller (sync) compares it whole instead.
       Job append;
       const bool keyless =
-          problems && described.back().RowKey().empty() &&
+          problems && described[i].RowKey().empty() &&
           job.OverrideFor(name, source.info().default_schema).write_mode.value_or(job.write_mode) ==
               WriteMode::kUpsert;
       if (keyless) {
@@ -499,9 +547,8 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
         append.write_mode = WriteMode::kAppend;
         for (TableOverride& o : append.overrides) o.write_mode.reset();
       }
-      run.plan.tables.push_back(PlanTable(source, destination, keyless ? append : job,
-                                          described.back(), partition_options, nullptr,
-                                          &copies.back()));
+      run.plan.tables.push_back(PlanTable(source, destination, keyless ? append : job, described[i],
+                                          partition_options, nullptr, &copies.back(), &key_types));
     } catch (Error& e) {
       if (!problems) throw;
       e.WithTable(DisplayName(name));
@@ -587,8 +634,17 @@ std::vector<WorkUnit> PlannedUnits(const TablePlan& t, const Table& table, Endpo
 std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpoint& destination,
                                        const PartitionOptions& partition_options) {
   CheckNotSelfCopy(plan, source, destination);
-  std::vector<PreparedTable> out;
+  // Every table first: the types of one table's key columns depend on the tables it references.
+  std::vector<std::optional<Table>> tables;
+  std::vector<Table> found;
   for (const TablePlan& t : plan.tables) {
+    tables.push_back(t.strategy == Strategy::kSkip ? std::nullopt : source.DescribeTable(t.source));
+    if (tables.back()) found.push_back(*tables.back());
+  }
+  const KeyColumnTypes key_types = ForeignKeyColumnTypes(source, destination, found);
+  std::vector<PreparedTable> out;
+  for (size_t i = 0; i < plan.tables.size(); ++i) {
+    const TablePlan& t = plan.tables[i];
     PreparedTable prepared;
     prepared.plan = &t;
     prepared.strategy = t.strategy;
@@ -599,7 +655,7 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
       continue;
     }
     const std::string shown = DisplayName(t.source);
-    std::optional<Table> table = source.DescribeTable(t.source);
+    std::optional<Table>& table = tables[i];
     if (!table) {
       throw Error(ErrorCode::kNotFound, "the plan's source table does not exist",
                   ErrorContext{shown, "", "", ""});
@@ -617,7 +673,9 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
     std::vector<ColumnChoice> choices;
     for (const PlannedColumn& c : t.columns) {
       auto index = table->FindColumn(c.source);
-      choices.push_back({*index, c.destination, c.destination_type});
+      auto as = key_types.find({t.source, c.source});
+      choices.push_back({*index, c.destination, c.destination_type,
+                         as == key_types.end() ? std::nullopt : std::optional(as->second)});
     }
     prepared.copy = PlanTableCopy(*table, source.info().engine, destination, t.destination, choices,
                                   t.primary_key);

@@ -9,6 +9,7 @@
 
 #include "copier/endpoint.hpp"
 #include "copier/error.hpp"
+#include "copier/foreign_keys.hpp"
 #include "copier/job.hpp"
 #include "copier/plan.hpp"
 #include "copier/planner.hpp"
@@ -49,9 +50,18 @@ void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& 
 // type, a mismatched or non-empty destination table, kSchema/kUsage) is added there instead and
 // the split is still planned (ferry check). `copy`, when given and the mapping succeeded,
 // receives the column pairing with full types.
+// `key_types` (ForeignKeyColumnTypes) gives columns of foreign keys the type to map them as.
 TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, const Table& table,
                     const PartitionOptions& partitions, std::vector<Error>* problems = nullptr,
-                    TableCopyPlan* copy = nullptr);
+                    TableCopyPlan* copy = nullptr, const KeyColumnTypes* key_types = nullptr);
+
+// The tables of `names` as the source describes them, those dropped since listed left out.
+std::vector<Table> DescribeTables(Endpoint& source, const std::vector<TableName>& names);
+
+// The types foreign keys among `tables` (the source's, in scope) need their columns mapped as
+// so that the destination creates every key (UnifyForeignKeyTypes); none within one engine.
+KeyColumnTypes ForeignKeyColumnTypes(const Endpoint& source, const Endpoint& destination,
+                                     const std::vector<Table>& tables);
 
 // The work units a table's plan describes, as key ranges on `table` (the source table as it is
 // now): the plan's own units, one whole-table unit, or, when the partition count was edited, a
@@ -63,6 +73,13 @@ std::vector<WorkUnit> PlannedUnits(const TablePlan& plan, const Table& table, En
 // scope is not built (OutOfScopeNote says so in the run summary, ferry check before).
 bool ReferencesInScope(const Plan& plan, const PlannedForeignKey& fk);
 std::string OutOfScopeNote(const PlannedForeignKey& fk);
+
+// "foreign key ... not created: ..." when the destination would refuse `fk` of `table` for its
+// columns' types (ForeignKeyTypeProblem), with `referenced` the referenced table as the copy
+// creates or finds it; "" when it would be created. The run skips such a key and says so in its
+// summary; ferry check says it first.
+std::string KeyTypeNote(const Table& table, const PlannedForeignKey& fk, const Table& referenced,
+                        const EngineTraits& destination);
 
 // A table of a plan, resolved against the live catalogs.
 struct PreparedTable {

@@ -33,6 +33,8 @@ DialectQuirks MariaDbQuirks() {
   t.schema_clone = true;
   t.schema_dump_unqualified = true;
   t.sequences = true;
+  t.foreign_key_types = KeyTypeMatch::kSame;
+  t.longest_key_text = 768;
   // Connector/ODBC 3.1 claims SQL_GD_BLOCK, but SQLGetData after SQLSetPos returns the last
   // row of the rowset, not the positioned one (tests/integration/large_values_test.cpp).
   q.begin_sql = "START TRANSACTION";

@@ -233,6 +233,19 @@ class MariaDbEndpoint final : public SqlEndpoint {
     }
     return out;
   }
+  // LOWER and UPPER follow each column's collation. Tables ferry creates are utf8mb4_bin,
+  // which maps case as Unicode does.
+  std::string CaseFolding(const TableName* table) override {
+    if (!table) return "";
+    for (auto& r : catalog().Query(
+             "SELECT DISTINCT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA "
+             "= ? AND TABLE_NAME = ? AND COLLATION_NAME IS NOT NULL",
+             {table->schema, table->name})) {
+      if (!r[0]) continue;
+      if (std::string folding = CaseFoldingOf(*r[0]); !folding.empty()) return folding;
+    }
+    return "";
+  }
   // mysql.user lists every account (and role); a user without the right to read it cannot tell.
   std::optional<bool> HasAccount(const std::string& account) override {
     const size_t at = account.rfind('@');

@@ -2,8 +2,10 @@
 
 #include <mysqld_error.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <string_view>
 
 #include "copier/convert.hpp"
 #include "copier/secrets.hpp"
@@ -42,6 +44,12 @@ const char* SqlstateOfWarning(int code) {
 UnitTransaction::UnitTransaction(Connection& connection, const Table& table,
                                  const std::string& begin_sql)
     : connection_(connection), table_(table) {
+  // A batch into a table with stored generated columns may leave a note per row and column:
+  // all of them are kept (up to the server's most) so OnlyComputedRounding reads every one.
+  if (std::any_of(table.columns.begin(), table.columns.end(),
+                  [](const Column& c) { return c.generated_stored && !c.generated.empty(); })) {
+    connection_.Execute("SET SESSION max_error_count = 65535");
+  }
   connection_.Execute("START TRANSACTION");
   open_ = true;
   if (!begin_sql.empty()) connection_.Execute(begin_sql);
@@ -80,6 +88,32 @@ void NameRow(Error& error, const StatementRows& rows) {
       return;
     }
   }
+}
+
+bool OnlyComputedRounding(Connection& connection, const Table& table, unsigned warnings) {
+  auto computed = [&](const std::string& name) {
+    auto c = table.FindColumn(name);
+    return c && table.columns[size_t(*c)].generated_stored &&
+           !table.columns[size_t(*c)].generated.empty();
+  };
+  if (warnings == 0 || !std::any_of(table.columns.begin(), table.columns.end(),
+                                    [&](const Column& c) { return computed(c.name); })) {
+    return false;
+  }
+  const std::vector<SqlSession::Row> rows = connection.Query("SHOW WARNINGS");
+  if (rows.size() != warnings) return false;  // some were not kept: none can be vouched for
+  constexpr std::string_view kPrefix = "Data truncated for column '";
+  for (const SqlSession::Row& w : rows) {
+    if (w.size() < 3 || !w[0] || !w[1] || !w[2] || *w[0] != "Note" ||
+        std::atoi(w[1]->c_str()) != WARN_DATA_TRUNCATED || w[2]->rfind(kPrefix, 0) != 0) {
+      return false;
+    }
+    const size_t end = w[2]->find('\'', kPrefix.size());
+    if (end == std::string::npos || !computed(w[2]->substr(kPrefix.size(), end - kPrefix.size()))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 Error WarningsError(Connection& connection, const std::string& message, const StatementRows& rows,

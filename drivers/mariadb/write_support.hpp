@@ -33,6 +33,13 @@ class UnitTransaction {
   bool open_ = false;
 };
 
+// MariaDB rounds a value it computes itself (a STORED generated column whose expression has
+// more decimals than the column) with the note "Data truncated for column 'c'": no value ferry
+// sent was changed. True when each of the statement's `warnings` is such a note on a stored
+// generated column of `table`, so they do not fail the batch; a note on a column ferry writes
+// still does. (UnitTransaction has the session keep enough notes to read them all.)
+bool OnlyComputedRounding(Connection& connection, const Table& table, unsigned warnings);
+
 // The batch rows a statement covers, to name a row the server points at.
 struct StatementRows {
   const Table* table = nullptr;

@@ -201,6 +201,31 @@ std::unique_ptr<Endpoint> OpenPostgres(EngineTarget target) {
 
 }  // namespace
 
+// lower() and upper() follow each column's collation, the database's LC_CTYPE for "default";
+// a SQL_ASCII database changes the case of ASCII letters only, whatever its locale.
+std::string PostgresEndpoint::CaseFolding(const TableName* table) {
+  std::vector<SqlSession::Row> rows;
+  if (table) {
+    rows = catalog().Query(
+        "SELECT DISTINCT CASE WHEN c.collname = 'default' THEN d.datctype ELSE "
+        "coalesce(c.collctype, c.collname) END, pg_encoding_to_char(d.encoding) FROM "
+        "pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation JOIN pg_database d ON "
+        "d.datname = current_database() WHERE a.attrelid = (quote_ident(?) || '.' || "
+        "quote_ident(?))::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        {table->schema, table->name});
+  } else {
+    rows = catalog().Query(
+        "SELECT datctype, pg_encoding_to_char(encoding) FROM pg_database WHERE datname = "
+        "current_database()");
+  }
+  for (const SqlSession::Row& r : rows) {
+    if (r[1] && *r[1] == "SQL_ASCII") return "ASCII letters only (encoding SQL_ASCII)";
+    if (!r[0]) continue;
+    if (std::string folding = CaseFoldingOf(*r[0]); !folding.empty()) return folding;
+  }
+  return "";
+}
+
 EngineFactory PostgresEngine() {
   EngineFactory factory;
   factory.engine = Engine::kPostgres;

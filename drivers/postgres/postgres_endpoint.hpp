@@ -33,6 +33,7 @@ class PostgresEndpoint final : public SqlEndpoint {
   void SetSequence(const SequenceState& state) override;
   void CreateSequence(const SequenceState& state) override;
   std::vector<TableName> ListSequences(const std::vector<std::string>& schemas) override;
+  std::string CaseFolding(const TableName* table) override;
 
  protected:
   // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 #include "copier/error.hpp"
+#include "copier/text.hpp"
 
 namespace ferry {
 
@@ -552,6 +554,33 @@ TypeSpelling ParseTypeSpelling(const std::string& text) {
 std::string Dialect::AddColumnSql(const Table& table, size_t column) const {
   return "ALTER TABLE " + QualifiedName(table.name) + " ADD COLUMN " +
          ColumnDefinition(table, column);
+}
+
+std::string CaseFoldingOf(const std::string& locale) {
+  const std::string name = Lower(locale);
+  if (name.empty()) return "";
+  if (name == "c" || name == "posix") return "ASCII letters only (" + locale + ")";
+  const bool turkic = name.rfind("tr", 0) == 0 || name.rfind("az", 0) == 0;
+  if ((turkic && (name.size() == 2 || name[2] == '_' || name[2] == '-')) ||
+      name.find("turkish") != std::string::npos || name.find("azeri") != std::string::npos) {
+    return "Turkish/Azeri i and I (" + locale + ")";
+  }
+  // A MariaDB collation names its character set first: one that is not Unicode folds its own
+  // letters only.
+  const size_t underscore = name.find('_');
+  if (underscore != std::string::npos && name.find('.') == std::string::npos) {
+    const std::string charset = name.substr(0, underscore);
+    static const char* const kOthers[] = {
+        "latin1", "latin2",   "latin5", "latin7", "ascii",    "cp1250",  "cp1251",
+        "cp1256", "cp1257",   "cp850",  "cp852",  "cp866",    "greek",   "hebrew",
+        "koi8r",  "koi8u",    "big5",   "gbk",    "gb2312",   "sjis",    "ujis",
+        "euckr",  "eucjpms",  "cp932",  "tis620", "armscii8", "geostd8", "keybcs2",
+        "macce",  "macroman", "dec8",   "hp8",    "swe7"};
+    if (std::find(std::begin(kOthers), std::end(kOthers), charset) != std::end(kOthers)) {
+      return "the letters of character set " + charset + " only (" + locale + ")";
+    }
+  }
+  return "";
 }
 
 }  // namespace ferry

@@ -351,4 +351,9 @@ struct TypeSpelling {
 };
 TypeSpelling ParseTypeSpelling(const std::string& text);
 
+// How a locale or collation name changes case where that is not Unicode's mapping (C and
+// POSIX: ASCII letters only; Turkish and Azeri: a dotted and a dotless i; a MariaDB collation of a
+// character set that is not Unicode: only its letters), for Endpoint::CaseFolding; "" otherwise.
+std::string CaseFoldingOf(const std::string& locale);
+
 }  // namespace ferry

@@ -26,6 +26,7 @@ DialectQuirks SqliteQuirks() {
   t.index_name_scope = NameScope::kDatabase;
   t.foreign_key_name_scope = NameScope::kTable;
   t.enforces_declared_types = false;
+  t.foreign_key_types = KeyTypeMatch::kAny;
   t.change_tracking = true;
   t.schema_clone = true;
   t.schema_dump_unqualified = true;

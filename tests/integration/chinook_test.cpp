@@ -1,7 +1,10 @@
 // The Chinook sample database (real data nobody here wrote) copied between every pair of
-// engines arrives identical, by the tests' own comparison of every table.
+// engines arrives identical, by the tests' own comparison of every table; and stays so when the
+// user resumes a crashed run, copies again with --truncate, and syncs changes after tracking.
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
+
+#include <cstdlib>
 
 #include "tests/support/canonical.hpp"
 #include "tests/support/skip.hpp"
@@ -25,6 +28,75 @@ void LoadChinook(TestDatabase& db, const std::string& datasets) {
   }
 }
 
+// Every table of the source equal to the destination's, row by row.
+size_t ExpectIdentical(TestDatabase& source, TestDatabase& dest) {
+  std::vector<std::string> tables = ListTables(source);
+  CHECK(ListTables(dest) == tables);
+  size_t rows = 0;
+  for (const std::string& table : tables) {
+    TableContents expected = ReadCanonical(source, table);
+    TableContents actual = ReadCanonical(dest, table);
+    INFO("table " << table);
+    CHECK(FirstDifference(expected, actual) == "");
+    rows += expected.rows.size();
+  }
+  return rows;
+}
+
+// What an application does between a copy and the cutover: new artists, renamed ones.
+std::string Changes(Db db) {
+  const bool pg = db == Db::kPostgres;
+  const std::string artist = pg ? "artist" : "Artist";
+  const std::string id = pg ? "artist_id" : "ArtistId";
+  const std::string name = pg ? "name" : "Name";
+  const std::string concat =
+      db == Db::kMariaDB ? "CONCAT(" + name + ", ' (live)')" : name + " || ' (live)'";
+  return fmt::format(
+      "INSERT INTO {0} ({1}, {2}) VALUES (1001, 'Ferry Quartet'), (1002, NULL);\n"
+      "UPDATE {0} SET {2} = {3} WHERE {1} <= 5;\n"
+      "DELETE FROM {0} WHERE {1} = 1002",
+      artist, id, name, concat);
+}
+
+// A user's second day with the copy: a run that crashed is resumed, the copy is made again with
+// --truncate, then the source is tracked, changed, and synced. Into PostgreSQL, whose TRUNCATE
+// refuses a table other tables reference, a copy is made again into a fresh database instead
+// (README, Known limits: --truncate into PostgreSQL tables with foreign keys between them).
+void AgainResumedAndSynced(TestDatabase& source, TestDatabase& first) {
+  const bool truncates = first.db() != Db::kPostgres;
+  TestDatabase again_db(first.db(), "chinook_again");
+  TestDatabase synced_db(first.db(), "chinook_synced");
+  TestDatabase& again = truncates ? first : again_db;
+  TestDatabase& synced = truncates ? first : synced_db;
+  auto ends = [&](TestDatabase& dest) {
+    return " --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()) +
+           (truncates ? " --truncate" : "");
+  };
+  setenv("FERRY_TEST_CRASH", "after-commit:3", 1);
+  FerryResult crashed = RunFerry("run" + ends(again) + " -q");
+  unsetenv("FERRY_TEST_CRASH");
+  INFO("crashed: " << crashed.output);
+  CHECK(crashed.exit_code != 0);
+  FerryResult resumed = RunFerry("run --resume --source " + ShellQuote(source.Url()) + " --dest " +
+                                 ShellQuote(again.Url()));
+  INFO("resumed: " << resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  ExpectIdentical(source, again);
+
+  FerryResult track = RunFerry("track enable --source " + ShellQuote(source.Url()));
+  INFO("track: " << track.output);
+  REQUIRE(track.exit_code == 0);
+  FerryResult copied = RunFerry("run" + ends(synced));
+  INFO("copied: " << copied.output);
+  REQUIRE(copied.exit_code == 0);
+  source.Exec(Changes(source.db()));
+  FerryResult sync =
+      RunFerry("sync --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(synced.Url()));
+  INFO("sync: " << sync.output);
+  CHECK(sync.exit_code == 0);
+  ExpectIdentical(source, synced);
+}
+
 void CopyChinook(Db from, Db to) {
   const std::string datasets = SharedDatasets();
   if (datasets.empty()) {
@@ -40,18 +112,9 @@ void CopyChinook(Db from, Db to) {
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
 
-  std::vector<std::string> tables = ListTables(source);
-  REQUIRE(tables.size() == 11);
-  CHECK(ListTables(dest) == tables);
-  size_t rows = 0;
-  for (const std::string& table : tables) {
-    TableContents expected = ReadCanonical(source, table);
-    TableContents actual = ReadCanonical(dest, table);
-    INFO("table " << table);
-    CHECK(FirstDifference(expected, actual) == "");
-    rows += expected.rows.size();
-  }
-  CHECK(rows > 15000);
+  REQUIRE(ListTables(source).size() == 11);
+  CHECK(ExpectIdentical(source, dest) > 15000);
+  AgainResumedAndSynced(source, dest);
 }
 
 }  // namespace
