@@ -125,10 +125,9 @@ int ExitCodeOf(const RecordedRun& run, const RunControl& control, bool quiet) {
   // A full staging disk has an exit code of its own: free space, then --resume.
   for (const TableOutcome& t : run.report.tables) {
     if (t.error && t.error->code() == ErrorCode::kDiskFull) {
-      fmt::print(stderr,
-                 "ferry: run {} stopped: the staging disk is full; free space, then `ferry run "
-                 "--resume` continues it (committed units are kept)\n",
-                 run.run.id);
+      // The error says which limit it met (the disk, or --max-disk) and what to do.
+      fmt::print(stderr, "ferry: run {} stopped: {} (committed units are kept)\n", run.run.id,
+                 t.error->what());
       return kExitDiskFull;
     }
   }
@@ -190,6 +189,10 @@ int Run(const RunFlags& flags) {
     // A tracked source keeps its change log for this destination from here on (ferry sync).
     if (std::string warning = RegisterCopyWithChangeLogs(*source, *dest, tables);
         !warning.empty()) {
+      fmt::print(stderr, "ferry: warning: {}\n", warning);
+    }
+    // An import: the sync from the live source continues where the export stood.
+    if (std::string warning = CarryLogPositions(*source, *dest, tables); !warning.empty()) {
       fmt::print(stderr, "ferry: warning: {}\n", warning);
     }
   }
