@@ -54,16 +54,18 @@ std::string RegisterCopyWithChangeLogs(Endpoint& source, Endpoint& destination,
 }
 
 std::string CarryLogPositions(Endpoint& source, Endpoint& destination,
-                              const std::vector<TableName>& tables) {
+                              const std::vector<std::pair<TableName, TableName>>& tables) {
   const std::vector<CarriedLogPosition> carried = source.CarriedLogPositions();
-  if (carried.empty()) return "";
+  if (carried.empty() || tables.empty()) return "";
   std::string failed;
   try {
     std::unique_ptr<SyncStateStore> state = destination.OpenSyncState(kDefaultStatePrefix);
     state->Prepare();
     for (const CarriedLogPosition& p : carried) {
-      if (std::find(tables.begin(), tables.end(), p.table) == tables.end()) continue;
-      const TableName at = destination.DestinationName(p.table, source.info().engine);
+      auto copied = std::find_if(tables.begin(), tables.end(),
+                                 [&](const auto& t) { return t.first == p.table; });
+      if (copied == tables.end()) continue;
+      const TableName& at = copied->second;
       std::string position = sync::FormatPosition(p.generation, p.applied);
       if (!p.consumer.empty()) position += " export " + p.consumer;
       try {

@@ -191,10 +191,6 @@ int Run(const RunFlags& flags) {
         !warning.empty()) {
       fmt::print(stderr, "ferry: warning: {}\n", warning);
     }
-    // An import: the sync from the live source continues where the export stood.
-    if (std::string warning = CarryLogPositions(*source, *dest, tables); !warning.empty()) {
-      fmt::print(stderr, "ferry: warning: {}\n", warning);
-    }
   }
   ConsoleSettings settings;
   settings.verbosity = flags.quiet ? -1 : flags.verbose;
@@ -233,6 +229,17 @@ int Run(const RunFlags& flags) {
   }
   const RecordedRun& run = *recorded;
   const CopyReport& report = run.report;
+  if (!flags.explain) {
+    // An import: a sync from the live source continues where the export stood, for each table
+    // imported whole.
+    std::vector<std::pair<TableName, TableName>> imported;
+    for (const TableOutcome& t : report.tables) {
+      if (t.state == TableState::kDone) imported.emplace_back(t.source, t.destination);
+    }
+    if (std::string warning = CarryLogPositions(*source, *dest, imported); !warning.empty()) {
+      fmt::print(stderr, "ferry: warning: {}\n", warning);
+    }
+  }
   if (!flags.explain) {
     metrics.Final(report, RunStatusName(run.run.status), *dest, flags.state_prefix);
   }
