@@ -157,6 +157,11 @@ class SyncStateStore {
   // already mapped to this engine), and a column the source no longer has.
   virtual void AddColumn(const Table& table, size_t column) = 0;
   virtual void DropColumn(const TableName& table, const std::string& column) = 0;
+  // A copy registered this destination with source table `source`'s change log, as
+  // `registered` (generation and sequence). A database needs nothing more (its first sync
+  // reads the registration back from the log); a staging directory records it, for an import
+  // to hand to the destination it fills.
+  virtual void RecordRegistration(const TableName& /*source*/, const LogConsumer& /*registered*/) {}
 };
 
 }  // namespace ferry

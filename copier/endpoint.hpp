@@ -12,6 +12,7 @@
 
 #include "copier/batch.hpp"
 #include "copier/catalog.hpp"
+#include "copier/row_hash.hpp"
 #include "copier/schema_clone.hpp"
 #include "copier/work_unit.hpp"
 
@@ -84,6 +85,17 @@ struct EngineTraits {
   // The longest text, in characters, a one-column key indexes whole (MariaDB: 768 characters
   // of utf8mb4 in InnoDB's 3072 bytes); 0: no limit.
   int64_t longest_key_text = 0;
+};
+
+// Where an export's rows stood in a tracked source table's change log (ferry track), carried
+// by a staging directory to the destination it is imported into: that destination's first
+// `ferry sync` from the live source applies the changes logged after `applied`, then takes
+// over from the export's registration with the log (`consumer`).
+struct CarriedLogPosition {
+  TableName table;  // the source's
+  int64_t generation = 0;
+  int64_t applied = 0;
+  std::string consumer;
 };
 
 // What a copy needs the connected user to be allowed to do with a table.
@@ -254,6 +266,13 @@ class ReadSession {
   // The range's digest, computed by the server without sending its rows (inside the session's
   // snapshot, like Read). Only for endpoints whose info().server_row_hash is set.
   virtual ServerDigest Digest(const DigestRequest& request);
+  // The range's digest as this end has it on record, without reading a row: a staging
+  // directory's manifest keeps every unit's rows and row-hash sum. nullopt unless it holds one
+  // for exactly this range, hashed over these columns in these canonical forms.
+  virtual std::optional<RangeDigest> StoredDigest(const DigestRequest& /*request*/,
+                                                  const std::vector<CanonicalForm>& /*forms*/) {
+    return std::nullopt;
+  }
 };
 
 // One destination connection, used by one thread; each Write begins a unit's transaction,
@@ -398,6 +417,13 @@ class Endpoint {
   // Sets up what read sessions opened afterwards share; returns what that guarantees, for the
   // log ("one exported snapshot", "a consistent snapshot per reader", "none").
   virtual std::string BeginSnapshot(Consistency consistency) = 0;
+  // Where the run's snapshot stands in this (source) server's own logs, as (name, value) pairs:
+  // PostgreSQL's WAL position and the snapshot's transaction horizon, MariaDB's binlog GTID
+  // position (docs/staging-format.md says exactly what each means); empty where there is none.
+  // Asked only by a destination that keeps it (KeepsSourcePosition), after BeginSnapshot.
+  virtual std::vector<std::pair<std::string, std::string>> SnapshotPosition() { return {}; }
+  virtual bool KeepsSourcePosition() const { return false; }
+  virtual void KeepSourcePosition(const std::vector<std::pair<std::string, std::string>>&) {}
   virtual std::unique_ptr<ReadSession> OpenReadSession() = 0;
   virtual std::unique_ptr<WriteSession> OpenWriteSession() = 0;
   // The run state kept in this (destination) database, in tables named with `prefix`, on a
@@ -409,6 +435,9 @@ class Endpoint {
   // Engines without them throw Error(kUsage).
   virtual std::unique_ptr<class ChangeTracker> OpenChangeTracker();
   virtual std::unique_ptr<class SyncStateStore> OpenSyncState(const std::string& prefix);
+  // A staging directory read back: where its export stood in the source's change logs; none
+  // elsewhere.
+  virtual std::vector<CarriedLogPosition> CarriedLogPositions() { return {}; }
 
  protected:
   void NoticeWait(const std::string& text) const {

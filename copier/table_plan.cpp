@@ -219,7 +219,10 @@ void PlanExistingTable(TableCopyPlan& plan, const Table& source, Engine source_e
                               DisplayName(dest_name), d.name, d.type.native, c.type.native),
                   ErrorContext{shown, c.name, "", ""});
     }
-    if (c.type.kind == TypeKind::kUnsupported && source_engine != destination.info().engine) {
+    // A staging directory keeps such a value in the source's own text, for an import into the
+    // source's engine (where this check runs again, against the directory's source engine).
+    if (c.type.kind == TypeKind::kUnsupported && source_engine != destination.info().engine &&
+        destination.info().engine != Engine::kFiles) {
       throw Error(ErrorCode::kSchema,
                   fmt::format("type {} cannot be copied to another engine", c.type.native),
                   ErrorContext{shown, c.name, "", ""});

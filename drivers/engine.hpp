@@ -41,6 +41,9 @@ struct EndpointOptions {
   // The pg_dump a PostgreSQL schema clone runs; empty: the newest installed that can read the
   // server (pg_dump refuses servers newer than itself).
   std::string pg_dump;
+  // A staging directory written to (an export): how many bytes its files may take (--max-disk;
+  // 0: as many as the disk holds).
+  uint64_t staging_max_bytes = 0;
 
   static constexpr const char* kDefaultToastCompression = "lz4";
 };

@@ -351,6 +351,9 @@ void CopyRun::BuildUnits() {
 
 void CopyRun::RunUnits() {
   report_.consistency = plan_.schema_only ? "" : source_.BeginSnapshot(options_.consistency);
+  if (!plan_.schema_only && destination_.KeepsSourcePosition()) {
+    destination_.KeepSourcePosition(source_.SnapshotPosition());  // a staging manifest
+  }
   observer_.Prepared(report_);
   for (size_t i = 0; i < report_.tables.size(); ++i) {
     TableOutcome& t = report_.tables[i];

@@ -279,6 +279,11 @@ class Syncer {
     me.applied = PurgeFloor(applied, gaps);
     const bool joined = tracker.Join(copy.source, me);
     me.applied = applied;
+    if (joined && !position.export_consumer.empty() && applied == position.applied) {
+      // Imported from a staging directory: this destination is registered now, so the export's
+      // registration no longer needs to keep the log (nothing it alone needs is left).
+      tracker.Unregister(copy.source, position.export_consumer);
+    }
     if (!joined) {
       const TrackGeneration now = tracker.Generation(copy.source);
       Refuse(tracker, state, copy, me,

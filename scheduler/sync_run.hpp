@@ -141,6 +141,14 @@ std::vector<SyncEstimate> EstimateSync(Endpoint& source, Endpoint& destination, 
 std::string RegisterCopyWithChangeLogs(Endpoint& source, Endpoint& destination,
                                        const std::vector<TableName>& tables);
 
+// After `ferry run` from a staging directory (an import): the destination's sync state gets,
+// for each table imported whole (`tables`: source and destination names), where the export
+// stood in the source's change log, so its first `ferry sync` from the live source applies
+// exactly the changes made since the export. Returns a warning when they could not be written,
+// else "".
+std::string CarryLogPositions(Endpoint& source, Endpoint& destination,
+                              const std::vector<std::pair<TableName, TableName>>& tables);
+
 enum class TrackAction { kEnable, kDisable, kStatus, kUnregister };
 
 struct TrackOutcome {

@@ -41,6 +41,8 @@ TrackedPosition ParsePosition(const std::string& text) {
       p.applied = std::stoll(text.substr(slash + 1));
       if (const size_t gaps = text.find(" gaps "); gaps != std::string::npos) {
         p.gaps = ParseGaps(text.substr(gaps + 6));
+      } else if (const size_t from = text.find(" export "); from != std::string::npos) {
+        p.export_consumer = text.substr(from + 8);
       }
     }
   } catch (const std::exception&) {

@@ -41,10 +41,15 @@ SyncReport BusyReport();
 // A tracked position: "<generation>/<applied sequence>", then " gaps <FormatGaps>" while gaps
 // below the applied sequence are pending (copier/log_gaps.hpp). A position an older ferry wrote
 // has no generation (0), which matches no tracking; nor does one whose gaps cannot be read.
+//
+// An import from a staging directory writes "<generation>/<applied> export <consumer>": the
+// export's registration with the log (`consumer`), which the first sync replaces with the
+// destination's own (the sync writes its positions without it).
 struct TrackedPosition {
   int64_t generation = 0;
   int64_t applied = 0;
   std::vector<LogGap> gaps;
+  std::string export_consumer;
 };
 
 TrackedPosition ParsePosition(const std::string& text);

@@ -2,10 +2,13 @@
 // (scheduler/sync_run.hpp).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/sync_run.hpp"
+#include "scheduler/sync_support.hpp"
 
 namespace ferry {
 
@@ -35,6 +38,11 @@ std::string RegisterCopyWithChangeLogs(Endpoint& source, Endpoint& destination,
       c.generation = tracker->Generation(table).generation;
       c.applied = tracker->StableSequence(table);
       tracker->Join(table, c, /*keep=*/true);
+      // Where it stands now (an earlier attempt's registration was kept): a staging directory
+      // keeps it for the import.
+      if (std::optional<LogConsumer> now = tracker->Registration(table, c.id)) {
+        state->RecordRegistration(name, *now);
+      }
     } catch (const Error& e) {
       return fmt::format(
           "{}: this destination could not register with the change log ({}); "
@@ -43,6 +51,35 @@ std::string RegisterCopyWithChangeLogs(Endpoint& source, Endpoint& destination,
     }
   }
   return "";
+}
+
+std::string CarryLogPositions(Endpoint& source, Endpoint& destination,
+                              const std::vector<std::pair<TableName, TableName>>& tables) {
+  const std::vector<CarriedLogPosition> carried = source.CarriedLogPositions();
+  if (carried.empty() || tables.empty()) return "";
+  std::string failed;
+  try {
+    std::unique_ptr<SyncStateStore> state = destination.OpenSyncState(kDefaultStatePrefix);
+    state->Prepare();
+    for (const CarriedLogPosition& p : carried) {
+      auto copied = std::find_if(tables.begin(), tables.end(),
+                                 [&](const auto& t) { return t.first == p.table; });
+      if (copied == tables.end()) continue;
+      const TableName& at = copied->second;
+      std::string position = sync::FormatPosition(p.generation, p.applied);
+      if (!p.consumer.empty()) position += " export " + p.consumer;
+      try {
+        state->Set(at, SyncPosition{"tracked", position, "", ""});
+      } catch (const Error& e) {
+        failed += fmt::format("{}{}: {}", failed.empty() ? "" : "; ", DisplayName(at), e.what());
+      }
+    }
+  } catch (const Error& e) {
+    failed = e.what();
+  }
+  if (failed.empty()) return "";
+  return "the export's change-log positions could not be kept at the destination (" + failed +
+         "); a sync from the source would not know where the files stand";
 }
 
 std::vector<TrackOutcome> RunTrack(Endpoint& source, const Job& job, TrackAction action,

@@ -220,9 +220,18 @@ class Comparison {
     if (t.server_hash && CompareInServers(task, t, source, destination)) return;
     const int split = t.keyed() ? SplitPosition(t, task.range.source) : -1;
     SideDigest s, d;
+    bool on_record = false;  // the source's digest from its record (a staging manifest)
     OnBothSides(
         source, destination,
         [&](ReadSession& session) {
+          if (task.top) {
+            const DigestRequest request{&t.copy.source, t.copy.source_columns, task.range.source};
+            if (auto stored = session.StoredDigest(request, t.hasher->forms())) {
+              s.digest = *stored;
+              on_record = true;
+              return;
+            }
+          }
           s = DigestSide(session, t.copy.source, t.copy.source_columns, task.range.source,
                          options_.limits, *t.hasher, split);
         },
@@ -230,6 +239,15 @@ class Comparison {
           d = DigestSide(session, t.copy.destination, t.copy.destination_columns,
                          task.range.destination, options_.limits, *t.hasher, split);
         });
+    if (on_record && !(s.digest == d.digest)) {
+      // Differences are looked for in the rows themselves (the record cannot be cut smaller).
+      source
+          .Run([&](ReadSession& session) {
+            s = DigestSide(session, t.copy.source, t.copy.source_columns, task.range.source,
+                           options_.limits, *t.hasher, split);
+          })
+          .get();
+    }
     if (task.top) {
       std::lock_guard lock(t.mutex);
       t.source_rows += s.digest.rows;

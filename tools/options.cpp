@@ -45,6 +45,7 @@ void AddCommonOptions(CommandOptions& c, CommonOptions& o) {
   c.AddIfUsed("--pg-toast-compression", o.pg_toast_compression);
   c.AddIfUsed("--mariadb-write-method", o.mariadb_write_method);
   c.AddIfUsed("--state-schema", o.state_schema);
+  c.AddIfUsed("--max-disk", o.max_disk);
 }
 
 EndpointOptions SourceOptions(const CommonOptions& o) {
@@ -69,6 +70,7 @@ EndpointOptions DestinationOptions(const CommonOptions& o) {
   options.state_schema = o.state_schema;
   options.pg_toast_compression = o.pg_toast_compression;
   options.mariadb_write_method = o.mariadb_write_method;
+  options.staging_max_bytes = o.max_disk.value_or(0);
   return options;
 }
 

@@ -35,6 +35,7 @@ struct CommonOptions {
   std::optional<int> readers;
   std::optional<int> writers;
   std::optional<size_t> memory_limit;
+  std::optional<size_t> max_disk;  // a staging directory's files (export)
   std::optional<int> partitions;
   std::optional<std::string> consistency;
   bool fail_fast = false;

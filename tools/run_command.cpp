@@ -125,10 +125,9 @@ int ExitCodeOf(const RecordedRun& run, const RunControl& control, bool quiet) {
   // A full staging disk has an exit code of its own: free space, then --resume.
   for (const TableOutcome& t : run.report.tables) {
     if (t.error && t.error->code() == ErrorCode::kDiskFull) {
-      fmt::print(stderr,
-                 "ferry: run {} stopped: the staging disk is full; free space, then `ferry run "
-                 "--resume` continues it (committed units are kept)\n",
-                 run.run.id);
+      // The error says which limit it met (the disk, or --max-disk) and what to do.
+      fmt::print(stderr, "ferry: run {} stopped: {} (committed units are kept)\n", run.run.id,
+                 t.error->what());
       return kExitDiskFull;
     }
   }
@@ -230,6 +229,17 @@ int Run(const RunFlags& flags) {
   }
   const RecordedRun& run = *recorded;
   const CopyReport& report = run.report;
+  if (!flags.explain) {
+    // An import: a sync from the live source continues where the export stood, for each table
+    // imported whole.
+    std::vector<std::pair<TableName, TableName>> imported;
+    for (const TableOutcome& t : report.tables) {
+      if (t.state == TableState::kDone) imported.emplace_back(t.source, t.destination);
+    }
+    if (std::string warning = CarryLogPositions(*source, *dest, imported); !warning.empty()) {
+      fmt::print(stderr, "ferry: warning: {}\n", warning);
+    }
+  }
   if (!flags.explain) {
     metrics.Final(report, RunStatusName(run.run.status), *dest, flags.state_prefix);
   }

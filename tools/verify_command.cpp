@@ -16,6 +16,8 @@
 #include "drivers/connection_string.hpp"
 #include "drivers/files/files_check.hpp"
 #include "drivers/open.hpp"
+#include "scheduler/parallel_for.hpp"
+#include "scheduler/pipeline.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/stop.hpp"
 #include "scheduler/verify_run.hpp"
@@ -44,11 +46,37 @@ struct VerifyFlags {
 };
 
 // `ferry verify --files DIR`: the directory against its manifest, every problem on a line of its
-// own naming the file, the table and the unit.
+// own naming the file, the table and the unit (or, with --json, one JSON document); the chunks
+// are checked by --readers (else --workers) threads at once.
 int VerifyFiles(const VerifyFlags& flags) {
   std::string folder = flags.files;
   if (folder.rfind("dir:", 0) == 0) folder = folder.substr(4);
-  const staging::DirectoryCheck check = staging::CheckDirectory(folder);
+  const CommonOptions& c = flags.common;
+  const int workers = std::max(c.readers   ? *c.readers
+                               : c.workers ? *c.workers
+                                           : DefaultWorkers(),
+                               1);
+  const staging::DirectoryCheck check =
+      staging::CheckDirectory(folder, [workers](size_t n, const std::function<void(size_t)>& task) {
+        ParallelFor(n, workers, task);
+      });
+  if (flags.json) {
+    nlohmann::json problems = nlohmann::json::array();
+    for (const staging::FileProblem& p : check.problems) {
+      problems.push_back(
+          {{"file", p.file}, {"table", p.table}, {"unit", p.unit}, {"problem", p.what}});
+    }
+    nlohmann::json out{{"directory", folder},
+                       {"status", check.status},
+                       {"tables", check.tables},
+                       {"chunks", check.chunks},
+                       {"rows", check.rows},
+                       {"bytes", check.bytes},
+                       {"matches", check.problems.empty()},
+                       {"problems", problems}};
+    fmt::print("{}\n", out.dump(2));
+    return check.problems.empty() ? kExitOk : kExitTablesFailed;
+  }
   for (const staging::FileProblem& p : check.problems) {
     std::string where = p.file;
     if (!p.table.empty()) where += ": " + p.table;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <memory>
 #include <set>
 
 #include "copier/error.hpp"
@@ -73,7 +74,7 @@ void CheckUnits(const TableEntry& t, DirectoryCheck& out) {
 
 }  // namespace
 
-DirectoryCheck CheckDirectory(const std::string& folder) {
+DirectoryCheck CheckDirectory(const std::string& folder, const ForEach& for_each) {
   const std::string manifest_path = folder + "/" + kManifestName;
   if (!fs::exists(manifest_path)) {
     throw Error(ErrorCode::kNotFound,
@@ -96,17 +97,41 @@ DirectoryCheck CheckDirectory(const std::string& folder) {
                                         m.status)});
   }
   std::set<std::string> named;
+  struct Job {
+    const TableEntry* table;
+    const UnitEntry* unit;
+    const ChunkEntry* chunk;
+    const RowHasher* hasher;
+  };
+  std::vector<Job> jobs;
+  std::vector<std::unique_ptr<RowHasher>> hashers;
   for (const TableEntry& t : m.tables) {
     ++out.tables;
-    const RowHasher hasher(FormsFromNames(t.forms, DisplayName(t.shape.name)));
+    hashers.push_back(
+        std::make_unique<RowHasher>(FormsFromNames(t.forms, DisplayName(t.shape.name))));
     CheckUnits(t, out);
     for (const UnitEntry& u : t.units) {
       for (const ChunkEntry& c : u.chunks) {
         ++out.chunks;
         named.insert(c.file);
-        CheckChunk(folder, t, u, c, hasher, out);
+        jobs.push_back({&t, &u, &c, hashers.back().get()});
       }
     }
+  }
+  // Each chunk's findings apart, merged in the manifest's order.
+  std::vector<DirectoryCheck> found(jobs.size());
+  auto check = [&](size_t i) {
+    CheckChunk(folder, *jobs[i].table, *jobs[i].unit, *jobs[i].chunk, *jobs[i].hasher, found[i]);
+  };
+  if (for_each) {
+    for_each(jobs.size(), check);
+  } else {
+    for (size_t i = 0; i < jobs.size(); ++i) check(i);
+  }
+  for (DirectoryCheck& f : found) {
+    out.rows += f.rows;
+    out.bytes += f.bytes;
+    for (FileProblem& p : f.problems) out.problems.push_back(std::move(p));
   }
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder + "/" + kChunkFolder, ec)) {

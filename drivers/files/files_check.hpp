@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,12 @@ struct DirectoryCheck {
   std::vector<FileProblem> problems;
 };
 
-// Throws Error(kNotFound) when `folder` holds no manifest; every other finding is a problem.
-DirectoryCheck CheckDirectory(const std::string& folder);
+// Runs task(0) .. task(n - 1) and returns when all have ended, on as many threads as the caller
+// likes (drivers/ starts none: scheduler/parallel_for.hpp does).
+using ForEach = std::function<void(size_t n, const std::function<void(size_t)>& task)>;
+
+// Throws Error(kNotFound) when `folder` holds no manifest; every other finding is a problem,
+// listed in the manifest's order whatever order the chunks were checked in.
+DirectoryCheck CheckDirectory(const std::string& folder, const ForEach& for_each = {});
 
 }  // namespace ferry::staging

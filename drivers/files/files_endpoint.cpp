@@ -122,14 +122,10 @@ class FilesEndpoint final : public Endpoint {
     return source;
   }
 
+  // Every type as it is; one with no portable form (PostgreSQL's arrays, ranges, composites)
+  // is kept in the source's own text, which only that engine reads back, as in a direct copy.
   ColumnType MapType(const ColumnType& type, Engine engine) const override {
     source_engine_ = engine;
-    if (type.kind == TypeKind::kUnsupported) {
-      throw Error(ErrorCode::kSchema,
-                  fmt::format("type {} has no portable form a staging directory can keep; leave "
-                              "the column or table out (a job file's exclude)",
-                              type.native));
-    }
     return type;
   }
 
@@ -217,7 +213,8 @@ class FilesEndpoint final : public Endpoint {
   }
   std::optional<bool> HasPrivilege(const TableName&, Privilege privilege) override {
     if (privilege == Privilege::kSelect) return access(dir_->path().c_str(), R_OK) == 0;
-    return access(dir_->path().c_str(), W_OK) == 0;
+    // A directory not made yet: whether it can be made where it would be.
+    return access(dir_->ExistingFolder().c_str(), W_OK) == 0;
   }
 
   std::string BeginSnapshot(Consistency) override {
@@ -233,6 +230,32 @@ class FilesEndpoint final : public Endpoint {
   }
   std::unique_ptr<RunStore> OpenRunStore(const std::string&) override {
     return staging::MakeFileRunStore(dir_);
+  }
+  bool KeepsSourcePosition() const override { return !is_source_; }
+  void KeepSourcePosition(const std::vector<std::pair<std::string, std::string>>& at) override {
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+      // The run under way: the newest running one. A resumed run adds a record of its own:
+      // the units it commits now come from this later snapshot.
+      std::string run;
+      for (const RunRecord& r : m.runs) {
+        if (r.status == RunStatus::kRunning || run.empty()) run = r.id;
+      }
+      m.snapshots.push_back({run, UtcTimestamp(), at});
+    });
+  }
+  std::unique_ptr<SyncStateStore> OpenSyncState(const std::string& prefix) override {
+    if (is_source_) return Endpoint::OpenSyncState(prefix);
+    return staging::MakeExportSyncState(dir_);
+  }
+  std::vector<CarriedLogPosition> CarriedLogPositions() override {
+    std::vector<CarriedLogPosition> out;
+    if (!snapshot_) return out;
+    for (const staging::ChangeLogPosition& p : snapshot_->change_logs) {
+      if (snapshot_->Find(p.table)) {
+        out.push_back({p.table, p.generation, p.applied, snapshot_->log_consumer});
+      }
+    }
+    return out;
   }
 
  private:
@@ -265,6 +288,7 @@ class FilesEndpoint final : public Endpoint {
 std::unique_ptr<Endpoint> OpenFiles(EngineTarget target) {
   const bool is_source = target.role != EndpointRole::kDestination;
   auto dir = std::make_shared<Directory>(target.file, !is_source);
+  dir->set_max_bytes(target.options.staging_max_bytes);
   return std::make_unique<FilesEndpoint>(std::move(dir), is_source, target.display);
 }
 

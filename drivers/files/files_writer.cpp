@@ -87,6 +87,8 @@ class FilesRowWriter final : public RowWriter {
       dir_->CheckFreeSpace(block.size());
       written_since_check_ = 0;
     }
+    dir_->Claim(block.size());
+    claimed_ += block.size();
     chunk_->AppendBlock(block, uint32_t(batch.num_rows()));
     written_since_check_ += block.size();
     sum_ += sum;
@@ -97,9 +99,11 @@ class FilesRowWriter final : public RowWriter {
     FinishChunk();
     dir_->CommitUnit(table_.name, std::move(unit_), finish);
     committed_ = true;
+    ReleaseClaim();  // counted in the manifest now
   }
 
   void Rollback() override {
+    ReleaseClaim();
     chunk_.reset();  // its temporary file goes with it
     for (const ChunkEntry& c : unit_.chunks) std::remove((dir_->path() + "/" + c.file).c_str());
     unit_.chunks.clear();
@@ -112,9 +116,18 @@ class FilesRowWriter final : public RowWriter {
   std::string Method() const override { return "staging chunk files (zstd)"; }
 
  private:
+  void ReleaseClaim() {
+    dir_->Release(claimed_);
+    claimed_ = 0;
+  }
+
   void NextChunk() {
     if (chunk_) FinishChunk();
     const std::string path = dir_->NewChunkPath(table_index_, unit_.part, int(unit_.chunks.size()));
+    // The chunk's header and trailer.
+    const uint64_t frame = 48 + storages_.size();
+    dir_->Claim(frame);
+    claimed_ += frame;
     chunk_ = std::make_unique<ChunkWriter>(path, storages_);
     sum_ = 0;
   }
@@ -140,6 +153,7 @@ class FilesRowWriter final : public RowWriter {
   std::unique_ptr<ChunkWriter> chunk_;
   uint64_t sum_ = 0;
   uint64_t written_since_check_ = kSpaceCheckBytes;
+  uint64_t claimed_ = 0;  // Directory::Claim'ed for this unit's chunks
   bool committed_ = false;
 };
 

@@ -282,6 +282,17 @@ json BodyJson(const Manifest& m) {
     }
     runs.push_back({{"run", RunJson(r)}, {"tables", rt}, {"units", ru}});
   }
+  json logs = json::array();
+  for (const ChangeLogPosition& p : m.change_logs) {
+    logs.push_back(
+        {{"table", NameJson(p.table)}, {"generation", p.generation}, {"applied", p.applied}});
+  }
+  json snapshots = json::array();
+  for (const SnapshotRecord& r : m.snapshots) {
+    json position = json::object();
+    for (const auto& [name, value] : r.position) position[name] = value;
+    snapshots.push_back({{"run", r.run}, {"taken_at", r.taken_at}, {"position", position}});
+  }
   return {{"format", "ferry-staging"},
           {"version", kManifestVersion},
           {"chunk_version", kChunkVersion},
@@ -291,6 +302,9 @@ json BodyJson(const Manifest& m) {
           {"source", m.source},
           {"source_engine", m.source_engine},
           {"tables", tables},
+          {"log_consumer", m.log_consumer},
+          {"change_logs", logs},
+          {"snapshots", snapshots},
           {"runs", runs}};
 }
 
@@ -344,9 +358,10 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
       throw Error(ErrorCode::kIo, fmt::format("{}: not a ferry staging manifest", path));
     }
     const int version = j.at("version");
-    if (version != kManifestVersion) {
-      throw Error(ErrorCode::kIo, fmt::format("{}: manifest version {}; this ferry reads {}", path,
-                                              version, kManifestVersion));
+    if (version < kOldestManifestVersion || version > kManifestVersion) {
+      throw Error(ErrorCode::kIo,
+                  fmt::format("{}: manifest version {}; this ferry reads versions {} to {}", path,
+                              version, kOldestManifestVersion, kManifestVersion));
     }
     if (checked) {
       json body = j;
@@ -363,6 +378,17 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
     m.finished_at = j.at("finished_at");
     m.source = j.at("source");
     m.source_engine = j.at("source_engine");
+    m.log_consumer = j.value("log_consumer", "");
+    for (const json& p : j.value("change_logs", json::array())) {
+      m.change_logs.push_back({NameFrom(p.at("table")), p.at("generation"), p.at("applied")});
+    }
+    for (const json& r : j.value("snapshots", json::array())) {
+      SnapshotRecord record{r.at("run"), r.at("taken_at"), {}};
+      for (const auto& [name, value] : r.at("position").items()) {
+        record.position.emplace_back(name, value.get<std::string>());
+      }
+      m.snapshots.push_back(std::move(record));
+    }
     for (const json& t : j.at("tables")) {
       TableEntry e;
       e.shape = TableFrom(t.at("table"), path);

@@ -18,7 +18,10 @@
 
 namespace ferry::staging {
 
-inline constexpr int kManifestVersion = 1;
+// Version 2 added where the export stood in the source's change logs (`change_logs`,
+// `log_consumer`); version 1 manifests are still read (they have none).
+inline constexpr int kManifestVersion = 2;
+inline constexpr int kOldestManifestVersion = 1;
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kChunkFolder = "chunks";
 
@@ -55,6 +58,24 @@ struct TableEntry {
   uint64_t rows() const;
 };
 
+// Where the export stood in one tracked table's change log at the source (ferry track): the
+// tracking generation and the sequence up to which every logged change is in the files. A
+// later change may be too; applying it again at the destination is harmless.
+struct ChangeLogPosition {
+  TableName table;  // the source's
+  int64_t generation = 0;
+  int64_t applied = 0;
+};
+
+// Where one export attempt's snapshot stood in the source server's own logs (Endpoint::
+// SnapshotPosition), one record per attempt (a resume adds one): the first record holds for
+// every unit, the units a run wrote (UnitEntry::run) for that run's first record.
+struct SnapshotRecord {
+  std::string run;
+  std::string taken_at;
+  std::vector<std::pair<std::string, std::string>> position;
+};
+
 struct Manifest {
   std::string status = "exporting";  // "exporting" until the export run ends well: "complete"
   std::string created_at;
@@ -62,6 +83,12 @@ struct Manifest {
   std::string source;         // the export's source, without secrets
   std::string source_engine;  // EngineName of the source ("PostgreSQL")
   std::vector<TableEntry> tables;
+  // The consumer the export registered with the source's change logs (it keeps the entries
+  // after `change_logs` until an imported destination's first sync takes over), and where it
+  // registered, per tracked table.
+  std::string log_consumer;
+  std::vector<ChangeLogPosition> change_logs;
+  std::vector<SnapshotRecord> snapshots;  // one per export attempt, oldest first
   // The export's run state (copier/run_state.hpp), newest run last.
   std::vector<RunRecord> runs;
   std::map<std::string, std::vector<TableRecord>> run_tables;

@@ -45,23 +45,52 @@ std::optional<DoneMark> ParseMark(const std::string& text) {
   return m;
 }
 
+uint64_t ChunkBytes(const Manifest& m) {
+  uint64_t bytes = 0;
+  for (const TableEntry& t : m.tables) {
+    for (const UnitEntry& u : t.units) {
+      for (const ChunkEntry& c : u.chunks) bytes += c.bytes;
+    }
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Directory::Directory(std::string path, bool create) : path_(std::move(path)) {
   while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
   std::random_device random;
   nonce_ = random();
-  std::error_code ec;
-  if (create) {
-    fs::create_directories(path_ + "/" + kChunkFolder, ec);
-    if (ec) ThrowIo("cannot create the staging directory", path_, ec.value());
-  } else if (!fs::is_directory(path_)) {
+  // A directory to export into is made by the first write (Prepare), so `ferry check` and
+  // `ferry plan` leave no folder behind.
+  if (!create && !fs::is_directory(path_)) {
     throw Error(ErrorCode::kNotFound, fmt::format("staging directory {} does not exist", path_));
   }
-  if (fs::exists(ManifestPath())) {
-    manifest_ = ManifestFromJson(ReadWholeFile(ManifestPath()), ManifestPath());
-    has_manifest_ = true;
+  Reload();
+}
+
+void Directory::Prepare() {
+  std::error_code ec;
+  fs::create_directories(path_ + "/" + kChunkFolder, ec);
+  if (ec) ThrowIo("cannot create the staging directory", path_, ec.value());
+}
+
+std::string Directory::ExistingFolder() const {
+  fs::path at = fs::absolute(path_);
+  std::error_code ec;
+  while (!fs::is_directory(at, ec) && at.has_parent_path() && at.parent_path() != at) {
+    at = at.parent_path();
   }
+  return at.string();
+}
+
+void Directory::Reload() {
+  std::lock_guard lock(mutex_);
+  if (!fs::exists(ManifestPath())) return;
+  const std::string text = ReadWholeFile(ManifestPath());
+  manifest_ = ManifestFromJson(text, ManifestPath());
+  has_manifest_ = true;
+  committed_bytes_ = text.size() + ChunkBytes(manifest_);
 }
 
 bool Directory::has_manifest() const {
@@ -76,8 +105,33 @@ Manifest Directory::Copy() const {
 
 void Directory::Save() {
   if (manifest_.created_at.empty()) manifest_.created_at = UtcTimestamp();
-  WriteFileAtomically(ManifestPath(), ManifestToJson(manifest_));
+  Prepare();
+  const std::string text = ManifestToJson(manifest_);
+  WriteFileAtomically(ManifestPath(), text);
   has_manifest_ = true;
+  committed_bytes_ = text.size() + ChunkBytes(manifest_);
+}
+
+void Directory::Claim(uint64_t bytes) {
+  if (max_bytes_ == 0) return;
+  std::lock_guard lock(mutex_);
+  if (committed_bytes_ + claimed_bytes_ + bytes > max_bytes_) {
+    throw Error(ErrorCode::kDiskFull,
+                fmt::format("the staging directory {} reached --max-disk {:.1f} MiB: its files "
+                            "take {:.1f} MiB, the next block needs {:.1f} MiB; raise --max-disk "
+                            "(or ship what is there to a larger disk), then run the same command "
+                            "with --resume",
+                            path_, double(max_bytes_) / (1 << 20),
+                            double(committed_bytes_ + claimed_bytes_) / (1 << 20),
+                            double(bytes) / (1 << 20)));
+  }
+  claimed_bytes_ += bytes;
+}
+
+void Directory::Release(uint64_t bytes) {
+  if (max_bytes_ == 0) return;
+  std::lock_guard lock(mutex_);
+  claimed_bytes_ -= std::min(bytes, claimed_bytes_);
 }
 
 void Directory::Update(
@@ -129,7 +183,7 @@ void Directory::RemoveStrays() {
 }
 
 void Directory::CheckFreeSpace(uint64_t needed) const {
-  const uint64_t free = FreeBytes(path_);
+  const uint64_t free = FreeBytes(ExistingFolder());
   if (free < needed + kReserveBytes) {
     throw Error(ErrorCode::kDiskFull,
                 fmt::format("the staging disk of {} is full: {:.1f} MiB free, the next block "
@@ -198,8 +252,12 @@ class FileRunStore final : public RunStore {
   void Prepare() override {}
 
   std::unique_ptr<ScopeLock> TryLock() override {
-    auto lock = TryFileLock(dir_->path() + "/.ferry.lock");
-    if (lock) dir_->RemoveStrays();
+    dir_->Prepare();
+    auto lock = TryFileLock(dir_->LockPath());
+    if (lock) {
+      dir_->Reload();  // as the last writer left it
+      dir_->RemoveStrays();
+    }
     return lock;
   }
 

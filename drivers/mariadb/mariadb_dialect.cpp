@@ -130,6 +130,17 @@ class MariaDbDialect final : public Dialect {
                 .empty();
   }
 
+  // Asked before the first reader starts its snapshot: every transaction up to this GTID
+  // position is in the copy (later ones may be too). Empty without a binary log.
+  std::vector<std::pair<std::string, std::string>> SnapshotPosition(SqlSession& session,
+                                                                    bool) const override {
+    auto rows = session.Query("SELECT @@global.gtid_binlog_pos, @@global.log_bin");
+    std::vector<std::pair<std::string, std::string>> out;
+    if (rows.empty() || !rows[0][0] || rows[0][0]->empty()) return out;
+    out.emplace_back("mariadb_gtid_binlog_pos", *rows[0][0]);
+    return out;
+  }
+
   // MariaDB cannot share a snapshot between connections: each reader starts its own when its
   // session opens, so rows committed between two readers' starts may be seen by one only.
   void StartSnapshotRead(SqlSession& reader, const std::optional<std::string>&) const override {

@@ -140,4 +140,17 @@ std::unique_ptr<ChangeLogEngine> MakePostgresChangeLog(const Dialect& dialect) {
   return std::make_unique<PostgresChangeLog>(dialect);
 }
 
+// In the exported snapshot's transaction, txid_current_snapshot is that snapshot (exactly the
+// transactions the copy holds); the WAL position is where the WAL stood just after it (a
+// standby: what it had replayed).
+std::vector<std::pair<std::string, std::string>> PostgresSnapshotPosition(SqlSession& session,
+                                                                          bool in_snapshot) {
+  auto rows = session.Query(
+      "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE "
+      "pg_current_wal_lsn() END::text, txid_current_snapshot()::text");
+  if (rows.empty() || !rows[0][0] || !rows[0][1]) return {};
+  if (!in_snapshot) return {{"postgresql_wal_lsn", *rows[0][0]}};
+  return {{"postgresql_wal_lsn", *rows[0][0]}, {"postgresql_snapshot", *rows[0][1]}};
+}
+
 }  // namespace ferry

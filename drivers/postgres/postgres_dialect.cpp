@@ -183,6 +183,10 @@ class PostgresDialect final : public Dialect {
     return *rows.at(0).at(0);
   }
 
+  std::vector<std::pair<std::string, std::string>> SnapshotPosition(
+      SqlSession& session, bool in_snapshot) const override {
+    return PostgresSnapshotPosition(session, in_snapshot);
+  }
   void StartSnapshotRead(SqlSession& reader,
                          const std::optional<std::string>& snapshot) const override {
     reader.Execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");

@@ -1,4 +1,5 @@
-// PostgreSQL's SQL (postgres_dialect.cpp) and its change logs (postgres_change_log.cpp).
+// PostgreSQL's SQL (postgres_dialect.cpp), its change logs and the snapshot's position in its
+// WAL (postgres_change_log.cpp).
 #pragma once
 
 #include <memory>
@@ -12,5 +13,8 @@ namespace ferry {
 std::unique_ptr<Dialect> MakePostgresDialect(
     const std::string& toast_compression = EndpointOptions::kDefaultToastCompression);
 std::unique_ptr<ChangeLogEngine> MakePostgresChangeLog(const Dialect& dialect);
+// Dialect::SnapshotPosition (postgres_change_log.cpp).
+std::vector<std::pair<std::string, std::string>> PostgresSnapshotPosition(SqlSession& session,
+                                                                          bool in_snapshot);
 
 }  // namespace ferry

@@ -87,6 +87,12 @@ class Dialect {
   }
   virtual void StartSnapshotRead(SqlSession& /*reader*/,
                                  const std::optional<std::string>& /*snapshot*/) const {}
+  // Endpoint::SnapshotPosition on `session`: the session holding the exported snapshot where
+  // there is one (`in_snapshot`), else any.
+  virtual std::vector<std::pair<std::string, std::string>> SnapshotPosition(
+      SqlSession& /*session*/, bool /*in_snapshot*/) const {
+    return {};
+  }
   // What BeginSnapshot reports for this engine.
   virtual std::string SnapshotGuarantee(bool exported) const {
     return exported ? "one snapshot shared by every reader" : "none";

@@ -536,6 +536,15 @@ std::string SqlEndpoint::BeginSnapshot(Consistency consistency) {
   return dialect_->SnapshotGuarantee(snapshot_.has_value());
 }
 
+std::vector<std::pair<std::string, std::string>> SqlEndpoint::SnapshotPosition() {
+  try {
+    return snapshot_holder_ ? dialect_->SnapshotPosition(*snapshot_holder_, true)
+                            : dialect_->SnapshotPosition(*catalog_, false);
+  } catch (const Error&) {
+    return {};  // a note for the DBA: a server that will not say (privileges) loses only it
+  }
+}
+
 std::vector<std::vector<std::string>> SqlEndpoint::SampleKeys(const Table& table,
                                                               const std::vector<int>& key,
                                                               size_t count) {

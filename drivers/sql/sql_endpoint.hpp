@@ -40,6 +40,7 @@ class SqlEndpoint : public Endpoint {
   void InsertDefaultRows(const Table& table, int64_t rows) override;
   std::optional<bool> HasPrivilege(const TableName& table, Privilege privilege) override;
   std::string BeginSnapshot(Consistency consistency) override;
+  std::vector<std::pair<std::string, std::string>> SnapshotPosition() override;
   std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override;
   std::unique_ptr<ChangeTracker> OpenChangeTracker() override;
   std::unique_ptr<SyncStateStore> OpenSyncState(const std::string& prefix) override;

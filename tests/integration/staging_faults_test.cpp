@@ -230,3 +230,38 @@ TEST_CASE(
   CHECK(check.exit_code == 0);
   CHECK(Has(check, "24,000 rows"));
 }
+
+TEST_CASE(
+    "an export stops with exit code 8 before its directory grows past --max-disk, and resumes "
+    "with a larger limit",
+    "[staging][faults]") {
+  TempDir temp;
+  TestDatabase source(Db::kSQLite, "stage_max_disk");
+  FillSource(source, 6000, 1000);  // about 6 MB that do not compress
+  const std::string dir = temp.path() + "/stage";
+  const uint64_t limit = uint64_t(2) << 20;
+  FerryResult stopped = Export(source, dir, " --writers 2 --max-disk 2MiB", 8);
+  INFO(stopped.output);
+  REQUIRE(stopped.exit_code == kExitDiskFull);
+  CHECK(Has(stopped, "--max-disk"));
+  uint64_t used = 0;
+  std::vector<std::string> kept;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) used += e.file_size();
+  }
+  for (const std::string& c : Chunks(dir)) {
+    CHECK(c.find(".tmp-") == std::string::npos);  // nothing half-written left behind
+    kept.push_back(c);
+  }
+  CHECK(used <= limit);
+  CHECK_FALSE(kept.empty());
+  FerryResult resumed = Export(source, dir, " --writers 2 --max-disk 64MiB --resume", 8);
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  const std::vector<std::string> after = Chunks(dir);
+  for (const std::string& c : kept) CHECK(std::count(after.begin(), after.end(), c) == 1);
+  FerryResult check = VerifyFiles(dir);
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+  CHECK(Has(check, "6,000 rows"));
+}

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/canonical.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -11,6 +12,7 @@
 #include "tests/support/type_fixtures.hpp"
 
 using namespace ferry::test;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -121,4 +123,121 @@ TEST_CASE("an import killed after a unit's commit resumes like a run and ends ex
   FerryResult verify = Ferry("verify", source.Url(), dest.Url());
   INFO(verify.output);
   CHECK(verify.exit_code == 0);
+}
+
+TEST_CASE("check against a staging directory not made yet leaves no folder behind", "[staging]") {
+  TempDir temp;
+  TestDatabase source(Db::kSQLite, "stage_check_src");
+  CreateItems(source, 10);
+  const std::string folder = temp.path() + "/not-yet";
+  FerryResult check = Ferry("check", source.Url(), "dir:" + folder);
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+  CHECK_FALSE(fs::exists(folder));
+  FerryResult plan = Ferry("plan", source.Url(), "dir:" + folder);
+  INFO(plan.output);
+  CHECK_FALSE(fs::exists(folder));
+}
+
+TEST_CASE("verify --files --json says what it found as one JSON document", "[staging]") {
+  TempDir temp;
+  TestDatabase source(Db::kSQLite, "stage_json_src");
+  CreateItems(source, 300);
+  const std::string folder = temp.path() + "/stage";
+  REQUIRE(Ferry("run -q --partitions 3", source.Url(), "dir:" + folder).exit_code == 0);
+  FerryResult ok = RunFerry("verify --files " + ShellQuote(folder) + " --json");
+  INFO(ok.output);
+  CHECK(ok.exit_code == 0);
+  nlohmann::json good = nlohmann::json::parse(ok.output);
+  CHECK(good.at("matches") == true);
+  CHECK(good.at("rows") == 300);
+  CHECK(good.at("problems").empty());
+  std::vector<fs::path> chunks;
+  for (const auto& e : fs::directory_iterator(folder + "/chunks")) chunks.push_back(e.path());
+  std::sort(chunks.begin(), chunks.end());
+  REQUIRE(chunks.size() == 3);
+  fs::remove(chunks[1]);
+  FerryResult bad = RunFerry("verify --files " + ShellQuote(folder) + " --json --workers 3");
+  INFO(bad.output);
+  CHECK(bad.exit_code == 1);
+  nlohmann::json found = nlohmann::json::parse(bad.output);
+  CHECK(found.at("matches") == false);
+  REQUIRE(found.at("problems").size() == 1);
+  CHECK(found["problems"][0].at("file") == "chunks/" + chunks[1].filename().string());
+  CHECK(found["problems"][0].at("table") == "main.items");
+  CHECK(found["problems"][0].at("unit").get<std::string>().rfind("unit 2 of 3", 0) == 0);
+}
+
+TEST_CASE(
+    "verify after an import takes the files' side from the manifest's row sums and reads the "
+    "files only where a unit differs",
+    "[staging][postgresql]") {
+  TempDir temp;
+  TestDatabase source(Db::kPostgres, "stage_sums_src");
+  TestDatabase dest(Db::kPostgres, "stage_sums_dst");
+  source.Exec(
+      "CREATE TABLE keyed (id int PRIMARY KEY, v text);\n"
+      "INSERT INTO keyed SELECT g, md5(g::text) FROM generate_series(1, 20000) g;\n"
+      "ANALYZE");
+  const std::string folder = temp.path() + "/stage";
+  const std::string dir = "dir:" + folder;
+  REQUIRE(Ferry("run -q --partitions 4", source.Url(), dir).exit_code == 0);
+  REQUIRE(Ferry("run -q", dir, dest.Url()).exit_code == 0);
+  // The chunk files away (shipped back, say): the manifest alone stands for them.
+  fs::rename(folder + "/chunks", folder + "/chunks.away");
+  FerryResult on_record = Ferry("verify", dir, dest.Url());
+  INFO(on_record.output);
+  CHECK(on_record.exit_code == 0);
+  // A unit that differs is read from the files, down to the key.
+  fs::rename(folder + "/chunks.away", folder + "/chunks");
+  dest.Exec("UPDATE keyed SET v = 'changed' WHERE id = 12345");
+  FerryResult differs = Ferry("verify", dir, dest.Url());
+  INFO(differs.output);
+  CHECK(differs.exit_code == 1);
+  CHECK(differs.output.find("12345") != std::string::npos);
+}
+
+TEST_CASE(
+    "PostgreSQL arrays, ranges and multiranges arrive through a staging directory exactly as a "
+    "direct copy brings them, and another engine refuses them at import",
+    "[staging][postgresql]") {
+  TempDir temp;
+  TestDatabase source(Db::kPostgres, "stage_arr_src");
+  TestDatabase direct(Db::kPostgres, "stage_arr_direct");
+  TestDatabase imported(Db::kPostgres, "stage_arr_imp");
+  source.Exec(
+      "CREATE TABLE shapes (id int PRIMARY KEY, ints int[], words text[], grid numeric[][], "
+      "stamps timestamptz[], span int4range, during tstzrange, amounts numrange, days daterange, "
+      "spans int4multirange);\n"
+      "INSERT INTO shapes VALUES (1, '{1,2,NULL,-4}', '{\"a "
+      "b\",\"\",NULL,\"quote\\\"d\",\"\u00e9\"}', "
+      "'{{1.5,2},{3,4.25}}', '{\"2024-01-01 10:00:00+00\",infinity}', '[1,10)', "
+      "'[2024-01-01 00:00+00,2024-02-01 00:00+00)', '(,5.5]', 'empty', '{[1,3),[7,9)}');\n"
+      "INSERT INTO shapes VALUES (2, '{}', '{}', '{}', '{}', NULL, '(,)', '[-1.0,1.0]', "
+      "'[2000-01-01,infinity)', '{}');\n"
+      "INSERT INTO shapes VALUES (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)");
+  const std::string dir = Dir(temp);
+  FerryResult exported = Ferry("run", source.Url(), dir);
+  INFO(exported.output);
+  REQUIRE(exported.exit_code == 0);
+  FerryResult import = Ferry("run", dir, imported.Url());
+  INFO(import.output);
+  REQUIRE(import.exit_code == 0);
+  FerryResult copy = Ferry("run", source.Url(), direct.Url());
+  INFO(copy.output);
+  REQUIRE(copy.exit_code == 0);
+  const std::string all =
+      "SELECT id, ints::text, words::text, grid::text, stamps::text, span::text, during::text, "
+      "amounts::text, days::text, spans::text, pg_typeof(spans)::text FROM shapes ORDER BY id";
+  CHECK(RowLines(imported, all) == RowLines(direct, all));
+  CHECK(RowLines(imported, all) == RowLines(source, all));
+  FerryResult verify = Ferry("verify", dir, imported.Url());
+  INFO(verify.output);
+  CHECK(verify.exit_code == 0);
+  TestDatabase other(Db::kMariaDB, "stage_arr_maria");
+  FerryResult refused = Ferry("run", dir, other.Url());
+  INFO(refused.output);
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.output.find("column ints: type unsupported 'integer[]' cannot be created in "
+                            "MariaDB") != std::string::npos);
 }
