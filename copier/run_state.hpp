@@ -62,6 +62,9 @@ struct TableRecord {
   int attempts = 0;
   int64_t estimated_rows = -1;
   std::string error;
+  // When its first unit started (UTC, ISO 8601), so a running table's time so far can be
+  // shown; "" before that, or in an older ferry's run state.
+  std::string started_at;
 };
 
 struct UnitRecord {
@@ -124,6 +127,8 @@ std::string RunScopeKey(const std::string& source, const std::string& destinatio
 RunRecord NewRunRecord(const Plan& plan, const std::string& command);
 // The current time in UTC, ISO 8601 ("2026-11-22T03:15:00Z").
 std::string UtcTimestamp();
+// The same of a time in seconds since the epoch.
+std::string UtcTimestamp(double epoch_seconds);
 // A fresh owner token (128 random bits as hex).
 std::string NewOwnerToken();
 // This host's name, as run records store it.
@@ -165,6 +170,7 @@ class RunStore {
   // status running. Units the previous owner commits after this fail their owner check.
   virtual void ClaimRun(const RunRecord& run) = 0;
   virtual void FinishRun(const std::string& run, RunStatus status, const std::string& summary) = 0;
+  // An empty started_at keeps the one recorded.
   virtual void UpdateTable(const std::string& run, const TableRecord& table) = 0;
   virtual void FailUnit(const std::string& run, int table, int part, int attempts,
                         const std::string& error) = 0;

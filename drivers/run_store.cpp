@@ -73,6 +73,7 @@ class SqlRunStore final : public RunStore {
     exists_ = true;
     has_owner_token_ = true;
     has_leases_ = true;
+    has_table_start_ = true;
   }
 
   std::unique_ptr<ScopeLock> TryLock() override {
@@ -163,10 +164,11 @@ class SqlRunStore final : public RunStore {
   void UpdateTable(const std::string& run, const TableRecord& t) override {
     Exec(fmt::format(
         "UPDATE {} SET state = {}, created = {}, row_count = {}, byte_count = {}, seconds = {}, "
-        "units = {}, units_done = {}, attempts = {}, error = {} WHERE run_id = {} AND "
+        "units = {}, units_done = {}, attempts = {}, error = {}{} WHERE run_id = {} AND "
         "table_index = {}{}",
         T("tables"), S(t.state), Int(t.created), Int(t.rows), Int(t.bytes), Num(t.seconds),
-        Int(t.units), Int(t.units_done), Int(t.attempts), S(t.error), S(run), Int(t.index),
+        Int(t.units), Int(t.units_done), Int(t.attempts), S(t.error),
+        t.started_at.empty() ? "" : ", started_at = " + S(t.started_at), S(run), Int(t.index),
         IfOwned(run)));
   }
 
@@ -315,8 +317,8 @@ class SqlRunStore final : public RunStore {
     for (auto& row : session_->Query(fmt::format(
              "SELECT table_index, source_schema, source_name, dest_schema, dest_name, state, "
              "created, row_count, byte_count, seconds, units, units_done, attempts, "
-             "estimated_rows, error FROM {} WHERE run_id = {} ORDER BY table_index",
-             T("tables"), S(run)))) {
+             "estimated_rows, error, {} FROM {} WHERE run_id = {} ORDER BY table_index",
+             has_table_start_ ? "started_at" : "''", T("tables"), S(run)))) {
       TableRecord t;
       t.index = int(Number(row[0], "tables", run, "table_index"));
       t.source = {V(row[1]), V(row[2])};
@@ -331,6 +333,7 @@ class SqlRunStore final : public RunStore {
       t.attempts = int(Number(row[12], "tables", run, "attempts"));
       t.estimated_rows = Number(row[13], "tables", run, "estimated_rows");
       t.error = V(row[14]);
+      t.started_at = V(row[15]);
       out.push_back(std::move(t));
     }
     return out;
@@ -375,6 +378,10 @@ class SqlRunStore final : public RunStore {
       exists_ = runs.has_value();
       has_owner_token_ = runs && runs->FindColumn("owner_token");
       has_leases_ = runs && runs->FindColumn("lease_ms") && !dialect_.NowMillisSql().empty();
+      if (exists_) {
+        std::optional<Table> tables = dialect_.DescribeTable(*session_, Name("tables"));
+        has_table_start_ = tables && tables->FindColumn("started_at");
+      }
     }
     return exists_;
   }
@@ -584,6 +591,7 @@ class SqlRunStore final : public RunStore {
   bool exists_ = false;
   bool has_owner_token_ = false;
   bool has_leases_ = false;
+  bool has_table_start_ = false;  // tables.started_at, added since
   // Read by writer threads building their commits (UnitDoneSql).
   std::mutex mutex_;
   // The store's session: a shared run's table builders record from writer threads.

@@ -1,5 +1,7 @@
 #include "scheduler/run_recorder.hpp"
 
+#include <ctime>
+
 namespace ferry {
 
 namespace {
@@ -118,6 +120,24 @@ void RunRecorder::TableRunning(size_t table, const TableOutcome& t) const {
   r.rows = t.resumed_rows;
   if (t.error) r.error = t.error->what();
   recording_->store->UpdateTable(recording_->run.id, r);
+}
+
+void RunRecorder::TableStarted(size_t table, const TableOutcome& t, double seconds_ago) const {
+  if (!recording_) return;
+  TableRecord r;
+  r.index = int(table);
+  r.state = TableStateName(TableState::kRunning);
+  r.created = t.created;
+  r.units = t.units;
+  r.units_done = t.units_done;
+  r.rows = t.resumed_rows;
+  r.started_at = UtcTimestamp(double(std::time(nullptr)) - seconds_ago);
+  try {
+    recording_->store->UpdateTable(recording_->run.id, r);
+  } catch (const std::exception&) {
+    // Called while the pipeline runs: a lost start time only costs `status` a table's time so
+    // far, and the unit records' own commits report a broken destination.
+  }
 }
 
 void RunRecorder::TableDropped(size_t table) const {

@@ -18,10 +18,11 @@ int main(int argc, char** argv) {
   CLI::App app{"ferry: copies whole databases between servers, fast, and proves the copy"};
   app.set_version_flag("--version", "ferry 0.1.0");
   app.require_subcommand(1);
-  std::vector<CommandAction> commands = {
-      AddRunCommand(app),    AddPlanCommand(app),   AddCheckCommand(app),
-      AddVerifyCommand(app), AddStatusCommand(app), AddResetCommand(app),
-      AddTrackCommand(app),  AddSyncCommand(app),   AddHelpOptionsCommand(app)};
+  std::vector<CommandAction> commands = {AddRunCommand(app),     AddPlanCommand(app),
+                                         AddCheckCommand(app),   AddVerifyCommand(app),
+                                         AddStatusCommand(app),  AddResetCommand(app),
+                                         AddTrackCommand(app),   AddSyncCommand(app),
+                                         AddProfileCommand(app), AddHelpOptionsCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

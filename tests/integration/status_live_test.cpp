@@ -64,6 +64,10 @@ TEST_CASE("status during a copy counts the units and rows committed so far, with
   CHECK(table["rows"].get<int64_t>() > 0);
   CHECK(table["units_done"].get<int>() >= 3);
   CHECK(table["unit_attempts"].size() == 24);
+  // Its time so far, from its first unit's recorded start (not the 0 its record holds until it
+  // ends).
+  CHECK(table["seconds_so_far"] == true);
+  CHECK(table["started_at"].get<std::string>().size() == 20);
   CHECK(live["run"]["rows"] == committed_rows);
   CHECK(live["run"]["expected_rows"].get<int64_t>() >= 100000);
   CHECK(text.find("rows/s on average; ETA ") != std::string::npos);
