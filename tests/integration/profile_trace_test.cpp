@@ -3,6 +3,8 @@
 // (--trace), `ferry profile compare`, and the log options of every long-running command.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -212,4 +214,48 @@ TEST_CASE("a trace path in a folder that does not exist is refused before the co
         std::string::npos);
   CHECK(dest.QueryValue("SELECT count(*) FROM information_schema.tables WHERE table_name = "
                         "'items'") == "0");
+}
+
+TEST_CASE("an interrupted run still leaves its trace and profile, its stopped units marked",
+          "[trace][postgresql]") {
+  TestDatabase source(Db::kPostgres, "tri_src");
+  TestDatabase dest(Db::kPostgres, "tri_dst");
+  source.Exec(
+      "CREATE TABLE big (id integer PRIMARY KEY, v text NOT NULL);\n"
+      "INSERT INTO big SELECT g, repeat(md5(g::text), 6) FROM generate_series(1, 120000) g;\n"
+      "ANALYZE");
+  ferry::test::TempDir dir;
+  const std::string profile = dir.path() + "/run.profile.json";
+  const std::string trace = dir.path() + "/run.trace.json";
+  FerryResult run = RunWhile(
+      "run --readers 1 --writers 1 --partitions 24 --batch-rows 500" + Ends(source, dest) +
+          " --profile " + profile + " --trace " + trace,
+      dest, [&](pid_t pid) {
+        try {
+          const std::string done =
+              dest.QueryValue("SELECT count(*) FROM ferry_state.ferry_units WHERE state = 'done'");
+          if (done.empty() || std::stoi(done) < 2) return false;
+        } catch (const std::exception&) {
+          return false;  // the state tables do not exist yet
+        }
+        kill(pid, SIGINT);
+        return true;
+      });
+  INFO(run.output);
+  REQUIRE(run.exit_code == 5);
+  const json p = ReadJson(profile);
+  int done = 0, interrupted = 0;
+  for (const json& u : p["tables"][0]["units"]) {
+    done += u["state"] == "done";
+    interrupted += u["state"] == "interrupted";
+  }
+  CHECK(done >= 2);
+  CHECK(interrupted > 0);
+  const auto tracks = SpansByThread(ReadJson(trace));
+  int writes = 0;
+  for (const auto& [thread, spans] : tracks) {
+    for (const json& s : spans) writes += s["cat"] == "write" && s["args"]["state"] == "done";
+  }
+  CHECK(writes == done);
+  CheckNested(tracks);
 }
