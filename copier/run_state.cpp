@@ -44,7 +44,11 @@ bool IsRunStateTable(const TableName& table) {
 }
 
 std::string UtcTimestamp() {
-  std::time_t now = std::time(nullptr);
+  return UtcTimestamp(double(std::time(nullptr)));
+}
+
+std::string UtcTimestamp(double epoch_seconds) {
+  std::time_t now = std::time_t(epoch_seconds);
   std::tm tm{};
   gmtime_r(&now, &tm);
   char buf[32];

@@ -64,6 +64,9 @@ struct TableRecord {
   std::string error;
   // What was left out on purpose and said so (a foreign key to a table outside the scope).
   std::vector<std::string> warnings;
+  // When its first unit started (UTC, ISO 8601), so a running table's time so far can be
+  // shown; "" before that, or in an older ferry's run state.
+  std::string started_at;
 };
 
 // When and how a unit ran, as its done mark records it: what the report page draws its
@@ -147,6 +150,8 @@ std::string RunScopeKey(const std::string& source, const std::string& destinatio
 RunRecord NewRunRecord(const Plan& plan, const std::string& command);
 // The current time in UTC, ISO 8601 ("2026-11-22T03:15:00Z").
 std::string UtcTimestamp();
+// The same of a time in seconds since the epoch.
+std::string UtcTimestamp(double epoch_seconds);
 // A fresh owner token (128 random bits as hex).
 std::string NewOwnerToken();
 // This host's name, as run records store it.
@@ -188,6 +193,7 @@ class RunStore {
   // status running. Units the previous owner commits after this fail their owner check.
   virtual void ClaimRun(const RunRecord& run) = 0;
   virtual void FinishRun(const std::string& run, RunStatus status, const std::string& summary) = 0;
+  // An empty started_at keeps the one recorded.
   virtual void UpdateTable(const std::string& run, const TableRecord& table) = 0;
   virtual void FailUnit(const std::string& run, int table, int part, int attempts,
                         const std::string& error) = 0;

@@ -43,6 +43,13 @@ RunStatusView MakeRunStatus(const RunRecord& run, const std::vector<TableRecord>
       s.record.rows = rows;
       s.record.bytes = bytes;
       s.record.units_done = done;
+      // Its seconds are written when it ends: while it runs, the time since its first unit
+      // started (while the run itself still runs; an ended run's running table stopped).
+      const auto table_start = ParseUtcTimestamp(t.started_at);
+      if (running && table_start) {
+        s.record.seconds = std::max(0.0, now - *table_start);
+        s.seconds_so_far = true;
+      }
     }
     const bool finished = t.state != "running" && t.state != "pending";
     view.rows += s.record.rows;

@@ -18,6 +18,8 @@ struct TableStatus {
   std::vector<int> unit_attempts;  // by part; 0 for a unit not tried yet
   int retried_units = 0;           // units that took more than one attempt
   int most_attempts = 0;           // of any one unit
+  // record.seconds is the time since its first unit started: it is still being copied.
+  bool seconds_so_far = false;
 };
 
 struct RunStatusView {

@@ -89,7 +89,8 @@ std::vector<Table> RunStateTables(const Dialect& dialect,
                  {"attempts", Integer(32), false},
                  {"estimated_rows", Integer(64), false},
                  {"error", Text(), false},
-                 {"warnings", Text(), false}},  // one a line
+                 {"warnings", Text(), false},  // one a line
+                 {"started_at", Varchar(32), false}},
                 dialect),
       MakeTable(home("units"),
                 {{"run_id", Varchar(64), true},

@@ -91,6 +91,7 @@ class SqlRunStore final : public RunStore {
     has_owner_token_ = true;
     has_leases_ = true;
     has_timing_ = true;
+    has_table_start_ = true;
   }
 
   std::unique_ptr<ScopeLock> TryLock() override {
@@ -181,11 +182,12 @@ class SqlRunStore final : public RunStore {
   void UpdateTable(const std::string& run, const TableRecord& t) override {
     Exec(fmt::format(
         "UPDATE {} SET state = {}, created = {}, row_count = {}, byte_count = {}, seconds = {}, "
-        "units = {}, units_done = {}, attempts = {}, error = {}, warnings = {} WHERE run_id = {} "
+        "units = {}, units_done = {}, attempts = {}, error = {}, warnings = {}{} WHERE run_id = {} "
         "AND table_index = {}{}",
         T("tables"), S(t.state), Int(t.created), Int(t.rows), Int(t.bytes), Num(t.seconds),
         Int(t.units), Int(t.units_done), Int(t.attempts), S(t.error), S(JoinLines(t.warnings)),
-        S(run), Int(t.index), IfOwned(run)));
+        t.started_at.empty() ? "" : ", started_at = " + S(t.started_at), S(run), Int(t.index),
+        IfOwned(run)));
   }
 
   void FailUnit(const std::string& run, int table, int part, int attempts,
@@ -336,8 +338,9 @@ class SqlRunStore final : public RunStore {
     for (auto& row : session_->Query(fmt::format(
              "SELECT table_index, source_schema, source_name, dest_schema, dest_name, state, "
              "created, row_count, byte_count, seconds, units, units_done, attempts, "
-             "estimated_rows, error, {} FROM {} WHERE run_id = {} ORDER BY table_index",
-             has_timing_ ? "warnings" : "''", T("tables"), S(run)))) {
+             "estimated_rows, error, {}, {} FROM {} WHERE run_id = {} ORDER BY table_index",
+             has_timing_ ? "warnings" : "''", has_table_start_ ? "started_at" : "''", T("tables"),
+             S(run)))) {
       TableRecord t;
       t.index = int(Number(row[0], "tables", run, "table_index"));
       t.source = {V(row[1]), V(row[2])};
@@ -353,6 +356,7 @@ class SqlRunStore final : public RunStore {
       t.estimated_rows = Number(row[13], "tables", run, "estimated_rows");
       t.error = V(row[14]);
       t.warnings = SplitLines(V(row[15]));
+      t.started_at = V(row[16]);
       out.push_back(std::move(t));
     }
     return out;
@@ -407,6 +411,7 @@ class SqlRunStore final : public RunStore {
           exists_ ? dialect_.DescribeTable(*session_, Name("tables")) : std::optional<Table>();
       has_timing_ =
           units && units->FindColumn("reader_thread") && tables && tables->FindColumn("warnings");
+      has_table_start_ = tables && tables->FindColumn("started_at");
     }
     return exists_;
   }
@@ -646,6 +651,7 @@ class SqlRunStore final : public RunStore {
   bool has_leases_ = false;
   // The units table has UnitTiming's columns, and tables their warnings.
   bool has_timing_ = false;
+  bool has_table_start_ = false;  // tables.started_at, added since
   // Read by writer threads building their commits (UnitDoneSql).
   std::mutex mutex_;
   // The store's session: a shared run's table builders record from writer threads.

@@ -368,7 +368,10 @@ void CopyRun::RunUnits() {
     engine_.writers = std::min(engine_.writers, destination_.info().max_write_sessions);
   }
   copy_start_ = Clock::now();
+  // A shared run's rounds each run a pipeline: their units' times all count from here.
+  engine_.epoch = copy_start_;
   keys_done_at_.assign(tables_.size(), 0);
+  start_recorded_.assign(tables_.size(), false);
   if (jobs_.empty() && !recorder_.shared()) return;
   auto progress = [&](const PipelineProgress& progress) {
     for (size_t i = 0; i < report_.tables.size(); ++i) {
@@ -379,6 +382,10 @@ void CopyRun::RunUnits() {
       // The table's own time, as the summary measures it: from its first unit's start to when
       // it was done, keys included.
       if (t.state != TableState::kRunning || progress.started[i] < 0) continue;
+      if (!start_recorded_[i] && !recorder_.shared()) {
+        start_recorded_[i] = true;
+        recorder_.TableStarted(i, t, progress.elapsed - progress.started[i]);
+      }
       t.copied = progress.finished[i] >= 0;
       t.copy_failed = progress.failed[i];
       t.seconds = (t.copied ? progress.finished[i] : progress.elapsed) - progress.started[i];

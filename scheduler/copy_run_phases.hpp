@@ -101,8 +101,9 @@ class CopyRun {
   // Per table: when its last unit, key and indexes were done (the pipeline's clock, as
   // first_start_), from the pipeline's progress.
   std::vector<double> keys_done_at_;
-  std::mutex errors_mutex_;  // outcomes written from index and key builders
-  std::mutex shared_mutex_;  // a shared run's tables built by this worker
+  std::vector<bool> start_recorded_;  // per table: its first unit's start is in the run state
+  std::mutex errors_mutex_;           // outcomes written from index and key builders
+  std::mutex shared_mutex_;           // a shared run's tables built by this worker
   std::vector<bool> built_here_;
 };
 

@@ -105,7 +105,9 @@ class CopyEngine {
     for (int r = 0; r < readers_; ++r) {
       threads.emplace_back(guarded([this, r] { ReaderLoop(uint32_t(r)); }));
     }
-    for (int w = 0; w < writers_; ++w) threads.emplace_back(guarded([this] { WriterLoop(); }));
+    for (int w = 0; w < writers_; ++w) {
+      threads.emplace_back(guarded([this, w] { WriterLoop(w); }));
+    }
     {
       std::unique_lock lock(done_mutex_);
       while (!done_cv_.wait_for(lock, std::chrono::milliseconds(500),
@@ -208,6 +210,7 @@ class CopyEngine {
       Channel& channel = *channels_[channel_index];
       channel.job = job;
       state.started = Clock::now();
+      state.result.reader = int(reader);
       double none = -1;
       table_started_[unit.table].compare_exchange_strong(none, Since(started_));
       ready_.Push(channel_index);
@@ -216,6 +219,7 @@ class CopyEngine {
       for (int p = channel.pending.load(); p != 0; p = channel.pending.load()) {
         channel.pending.wait(p);
       }
+      state.result.read_finished_at = Since(started_);
       channel.items.Push(kEndOfUnit);
       if (session_lost) {
         session.reset();
@@ -403,7 +407,7 @@ class CopyEngine {
     states_[job].result.times.convert += seconds;
   }
 
-  void WriterLoop() {
+  void WriterLoop(int writer_index) {
     struct Done {
       CopyEngine* engine;
       ~Done() { engine->ThreadFinished(); }
@@ -414,7 +418,7 @@ class CopyEngine {
       uint32_t channel_index;
       if (!PopReady(channel_index)) return;
       Channel& channel = *channels_[channel_index];
-      const bool session_lost = WriteUnit(*session, channel);
+      const bool session_lost = WriteUnit(writer_index, *session, channel);
       free_channels_.Push(channel_index);
       if (session_lost) {
         session.reset();
@@ -431,11 +435,13 @@ class CopyEngine {
   }
 
   // True when the destination session failed in a way that needs a new one.
-  bool WriteUnit(WriteSession& session, Channel& channel) {
+  bool WriteUnit(int writer_index, WriteSession& session, Channel& channel) {
     const size_t job = channel.job;
     JobState& state = states_[job];
     const UnitJob& unit = jobs_[job];
     UnitResult& result = state.result;
+    result.writer = writer_index;
+    result.write_started_at = Since(started_);
     std::unique_ptr<RowWriter> writer;
     if (!state.failed) {
       try {
@@ -473,6 +479,7 @@ class CopyEngine {
       const bool after_failure = options_.ordered && first_failed_job_.load() < job;
       if (!state.failed && !stop_ && !after_failure) {
         const Clock::time_point commit_start = Clock::now();
+        result.commit_started_at = Since(started_);
         try {
           result.attempts = state.attempts;
           // So far, for the done mark (UnitTiming); set again once the commit is done.
@@ -647,7 +654,8 @@ class CopyEngine {
   std::mutex taken_over_mutex_;
   std::string taken_over_message_;
   const std::atomic<bool> never_{false};
-  const Clock::time_point started_ = Clock::now();
+  const Clock::time_point started_ =
+      options_.epoch == Clock::time_point{} ? Clock::now() : options_.epoch;
   tbb::task_arena arena_;
   std::mutex done_mutex_;
   std::condition_variable done_cv_;

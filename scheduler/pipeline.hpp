@@ -6,6 +6,7 @@
 // dedicated threads; only CPU work runs on oneTBB.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -58,6 +59,9 @@ struct EngineOptions {
   // A shared run's lease on a unit, taken just before the unit is read (ferry run --join):
   // false when another worker holds or finished it; the unit then ends skipped, `elsewhere`.
   std::function<bool(const struct UnitJob&)> claim;
+  // What units' and tables' times are measured from; unset (the clock's zero): the pipeline's
+  // own start. A run of several pipelines gives them its start, so their timelines line up.
+  std::chrono::steady_clock::time_point epoch{};
 };
 
 // One unit of work, ready to run: what to read, how to convert, where to write.
@@ -98,8 +102,17 @@ struct UnitResult {
   int64_t rows = 0;
   int64_t bytes = 0;
   double seconds = 0;     // from the first read to the commit
-  double started_at = 0;  // seconds since the pipeline started
+  double started_at = 0;  // seconds since EngineOptions::epoch
   double finished_at = 0;
+  // Which of the pipeline's threads ran its last attempt (0-based indices, stable for the
+  // pipeline's life) and when, in seconds since the epoch: its reader from started_at to
+  // read_finished_at, a writer from write_started_at to finished_at, committing from
+  // commit_started_at. -1 where it did not get that far. For timelines (--trace, the report).
+  int reader = -1;
+  int writer = -1;
+  double read_finished_at = -1;
+  double write_started_at = -1;
+  double commit_started_at = -1;
   StageTimes times;
   std::string read_method;
   std::string write_method;

@@ -83,6 +83,7 @@ struct JobState {
     result.rows = 0;
     result.bytes = 0;
     result.state = UnitState::kSkipped;
+    result.read_finished_at = result.write_started_at = result.commit_started_at = -1;
   }
 };
 

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "scheduler/copy_run.hpp"
+#include "scheduler/sync_run.hpp"
+#include "scheduler/verify_run.hpp"
 
 namespace ferry {
 
@@ -32,5 +34,26 @@ struct ProfileContext {
 // request rolled back (not "failed"). The host's cores and memory are read here.
 void WriteProfile(const CopyReport& report, const std::string& path,
                   const ProfileContext& context = {});
+
+// A verification's profile, in the run profile's shape (so `ferry profile compare` reads both):
+// per table its verdict, source rows, wall seconds, where rows were hashed and the seconds its
+// range comparisons took summed over the workers ("compare_s"), and each comparison (worker,
+// start, end, range); the repair's units as a run's.
+void WriteVerifyProfile(const VerifyReport& report, const std::string& path,
+                        const ProfileContext& context);
+
+// A sync's profile: per table its mode, rows changed, change-log entries, batches, start and
+// wall seconds.
+void WriteSyncProfile(const SyncReport& report, const std::string& path,
+                      const ProfileContext& context);
+
+// Writes `text` to `path` whole or not at all: through a temporary file beside it and a rename,
+// so a reader never sees half a file and an earlier one stays until the new one is complete.
+// Throws Error(kIo) naming the file and `what` it is ("profile", "trace").
+void WriteWholeFile(const std::string& path, const std::string& text, const std::string& what);
+
+// Throws WriteWholeFile's error now when `path` could not be written (its folder missing or
+// not writable), so a long run is not spent before the file is refused. Nothing is left.
+void CheckWritable(const std::string& path, const std::string& what);
 
 }  // namespace ferry

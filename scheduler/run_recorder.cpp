@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 namespace ferry {
 
@@ -24,7 +25,8 @@ UnitTiming TimingOf(const UnitResult& r) {
   t.wait_slot = r.times.wait_slot;
   t.wait_data = r.times.wait_data;
   t.write = r.times.write;
-  // The threads are recorded once the pipeline says which ran the unit (reader, writer: -1).
+  t.reader = r.reader;
+  t.writer = r.writer;
   return t;
 }
 
@@ -138,6 +140,24 @@ void RunRecorder::TableRunning(size_t table, const TableOutcome& t) const {
   r.rows = t.resumed_rows;
   if (t.error) r.error = t.error->what();
   recording_->store->UpdateTable(recording_->run.id, r);
+}
+
+void RunRecorder::TableStarted(size_t table, const TableOutcome& t, double seconds_ago) const {
+  if (!recording_) return;
+  TableRecord r;
+  r.index = int(table);
+  r.state = TableStateName(TableState::kRunning);
+  r.created = t.created;
+  r.units = t.units;
+  r.units_done = t.units_done;
+  r.rows = t.resumed_rows;
+  r.started_at = UtcTimestamp(double(std::time(nullptr)) - seconds_ago);
+  try {
+    recording_->store->UpdateTable(recording_->run.id, r);
+  } catch (const std::exception&) {
+    // Called while the pipeline runs: a lost start time only costs `status` a table's time so
+    // far, and the unit records' own commits report a broken destination.
+  }
 }
 
 void RunRecorder::TableDropped(size_t table) const {

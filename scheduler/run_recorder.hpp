@@ -52,6 +52,9 @@ class RunRecorder {
   // commit whose reply was lost happened.
   void MarkOnCommit(UnitJob& job, size_t table, int part) const;
   void TableRunning(size_t table, const TableOutcome& outcome) const;
+  // Its first unit started `seconds_ago` seconds ago: recorded, so `ferry status` shows how long
+  // a running table has been copying.
+  void TableStarted(size_t table, const TableOutcome& outcome, double seconds_ago) const;
   // The table ferry made for this copy was dropped with its rows: its units are to do again.
   void TableDropped(size_t table) const;
   // `resumed_units`: units of the table the interrupted attempt had committed.

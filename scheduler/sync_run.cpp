@@ -639,9 +639,12 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
   Syncer syncer(source, destination, options, *store, consumer);
   SyncContext context{source, destination, job, options, plan, drift, syncer, *tracker, *state};
   for (size_t i = 0; i < tables.size(); ++i) {
+    const double started_at = Since(start);
     TableSync t = SyncOne(context, tables[i], i, problems[i]);
+    t.started_at = started_at;
     report.interrupted = report.interrupted || t.interrupted;
     RecordTable(*store, run.id, t, records[i]);
+    if (options.table_done) options.table_done(t, i, tables.size());
     report.tables.push_back(std::move(t));
   }
   report.seconds = Since(start);

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@
 #include "scheduler/verify_run.hpp"
 
 namespace ferry {
+
+struct TableSync;
 
 struct SyncOptions {
   EngineOptions engine;
@@ -52,6 +55,9 @@ struct SyncOptions {
   bool apply_schema_changes = false;
   // How keyless tables are compared and repaired (ferry verify's options).
   VerifyOptions verify;
+  // Called on the calling thread as each table's sync ends (for progress displays): the table,
+  // its index and how many tables the sync has.
+  std::function<void(const TableSync&, size_t index, size_t tables)> table_done;
 };
 
 struct TableSync {
@@ -72,6 +78,7 @@ struct TableSync {
   int64_t log_entries = 0;  // tracked: change-log entries applied
   int batches = 0;          // transactions committed
   double seconds = 0;
+  double started_at = -1;      // seconds since the sync started; -1: not measured (diff mode)
   std::string position;        // the applied sequence or high-water mark after the sync
   std::string warning;         // something that did not stop the table (a change log left unpurged)
   std::string schema_changes;  // what --apply-schema-changes changed at the destination

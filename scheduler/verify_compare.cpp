@@ -117,12 +117,50 @@ class Comparison {
     for (Task& task : tasks) queue_.push_back(std::move(task));
     std::vector<std::thread> workers;
     const int n = std::max(options_.workers, 1);
-    for (int i = 0; i < n; ++i) workers.emplace_back([this] { Work(); });
+    for (int i = 0; i < n; ++i) workers.emplace_back([this, i] { Work(i); });
+    // The progress is sampled here, on the caller's thread, while the workers compare.
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        if (wake_.wait_for(lock, std::chrono::milliseconds(500), [&] { return finished_ == n; }))
+          break;
+      }
+      if (options_.progress) options_.progress(Sample());
+    }
     for (std::thread& w : workers) w.join();
+    if (options_.progress) options_.progress(Sample());
   }
 
  private:
-  void Work() {
+  VerifyProgress Sample() const {
+    VerifyProgress p;
+    const Clock::time_point now = Clock::now();
+    for (const auto& table : tables_) {
+      TableState& t = *table;
+      std::lock_guard lock(t.mutex);
+      TableProgressCount c;
+      c.ranges = t.result->ranges_checked;
+      c.ranges_done = std::min(t.top_done, c.ranges);
+      c.rows = t.source_rows;
+      c.failed = t.failed;
+      if (t.first_start)
+        c.seconds = SecondsBetween(*t.first_start, c.ranges_done == c.ranges ? t.last_end : now);
+      p.tables.push_back(c);
+    }
+    return p;
+  }
+
+  void Work(int worker) {
+    struct Finished {
+      Comparison* c;
+      ~Finished() {
+        {
+          std::lock_guard lock(c->mutex_);
+          ++c->finished_;
+        }
+        c->wake_.notify_all();
+      }
+    } finished{this};
     SessionThread source(source_);
     SessionThread destination(destination_);
     for (;;) {
@@ -155,9 +193,14 @@ class Comparison {
         Fail(t, e.what(), ErrorCode::kInternal);
       }
       {
+        const Clock::time_point end = Clock::now();
         std::lock_guard lock(t.mutex);
         if (!t.first_start || start < *t.first_start) t.first_start = start;
-        t.last_end = std::max(t.last_end, Clock::now());
+        t.last_end = std::max(t.last_end, end);
+        t.top_done += task.top;
+        t.result->timings.push_back({worker, SecondsBetween(options_.epoch, start),
+                                     SecondsBetween(options_.epoch, end),
+                                     DescribeRange(task.range.source), task.top});
       }
       {
         std::lock_guard lock(mutex_);
@@ -462,6 +505,7 @@ class Comparison {
   std::condition_variable wake_;
   std::deque<Task> queue_;
   int active_ = 0;
+  int finished_ = 0;  // workers that returned
 };
 
 }  // namespace

@@ -19,7 +19,8 @@ namespace {
 // Copies the differing ranges again through the pipeline, each replacing its range at the
 // destination inside its own transaction.
 void Repair(Endpoint& source, Endpoint& destination,
-            std::vector<std::unique_ptr<TableState>>& tables, const VerifyOptions& options) {
+            std::vector<std::unique_ptr<TableState>>& tables, const VerifyOptions& options,
+            std::vector<UnitResult>& units) {
   std::vector<std::unique_ptr<RowConverter>> converters;
   std::vector<UnitJob> jobs;
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -54,6 +55,7 @@ void Repair(Endpoint& source, Endpoint& destination,
   }
   if (jobs.empty()) return;
   EngineOptions engine = options.engine;
+  engine.epoch = options.epoch;
   if (destination.info().max_write_sessions > 0) {
     engine.writers = std::min(engine.writers, destination.info().max_write_sessions);
   }
@@ -68,6 +70,7 @@ void Repair(Endpoint& source, Endpoint& destination,
       r.repair_error = u.error->what();
     }
   }
+  units = std::move(results);
 }
 
 // One report entry and one comparison state a table the plan copies (skipped tables are not
@@ -161,8 +164,8 @@ std::vector<Task> PrepareTables(std::vector<std::unique_ptr<TableState>>& tables
 // taken after the repair committed.
 void RepairAndCompareAgain(Endpoint& source, Endpoint& destination,
                            std::vector<std::unique_ptr<TableState>>& tables,
-                           const VerifyOptions& options) {
-  Repair(source, destination, tables, options);
+                           const VerifyOptions& options, std::vector<UnitResult>& units) {
+  Repair(source, destination, tables, options, units);
   std::vector<Task> again;
   for (size_t i = 0; i < tables.size(); ++i) {
     TableState& t = *tables[i];
@@ -211,9 +214,11 @@ void RepairAndCompareAgain(Endpoint& source, Endpoint& destination,
 }  // namespace verify
 
 VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan,
-                       const VerifyOptions& options) {
+                       const VerifyOptions& asked) {
   using namespace verify;
   const Clock::time_point start = Clock::now();
+  VerifyOptions options = asked;
+  options.epoch = start;
   VerifyReport report;
   report.sample_percent = options.sample_percent;
   report.seed = options.seed;
@@ -234,7 +239,9 @@ VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan
     t->result->destination_rows = t->destination_rows;
     if (t->first_start) t->result->seconds = SecondsBetween(*t->first_start, t->last_end);
   }
-  if (options.repair) RepairAndCompareAgain(source, destination, tables, options);
+  if (options.repair) {
+    RepairAndCompareAgain(source, destination, tables, options, report.repair_units);
+  }
   report.seconds = SecondsBetween(start, Clock::now());
   return report;
 }

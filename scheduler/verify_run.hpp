@@ -13,7 +13,9 @@
 // destination) and compared once more.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,18 @@ namespace ferry {
 enum class HashPath { kAuto, kServer, kClient };
 // "auto", "server", "client"
 const char* HashPathName(HashPath path);
+
+// What a verification has compared so far, per table in report order, for progress displays.
+struct TableProgressCount {
+  int ranges = 0;       // to compare (the sample's)
+  int ranges_done = 0;  // compared
+  int64_t rows = 0;     // source rows in the ranges compared
+  double seconds = 0;   // since its first range started, to its last range's end once done
+  bool failed = false;
+};
+struct VerifyProgress {
+  std::vector<TableProgressCount> tables;
+};
 
 struct VerifyOptions {
   // Comparison workers; each holds one source and one destination connection.
@@ -53,6 +67,11 @@ struct VerifyOptions {
   // Copy the differing ranges again, through `engine`, then compare them again.
   bool repair = false;
   EngineOptions engine;
+  // Called on the calling thread about twice a second while ranges are compared, and once when
+  // a comparison pass ends.
+  std::function<void(const VerifyProgress&)> progress;
+  // What the ranges' times are measured from (RunVerify sets it to its start).
+  std::chrono::steady_clock::time_point epoch{};
 };
 
 enum class DifferenceKind { kMissing, kExtra, kDifferent };
@@ -108,6 +127,17 @@ struct TableVerification {
   int ranges_repaired = 0;
   int64_t rows_recopied = 0;
   std::string repair_error;
+
+  // Each comparison of one of its ranges or sub-ranges, for the profile and the trace: which
+  // worker compared it and when, in seconds since the verification started.
+  struct RangeTiming {
+    int worker = 0;
+    double started_at = 0;
+    double finished_at = 0;
+    std::string range;  // DescribeRange
+    bool top = false;   // one of the copy's units, not a sub-range cut from one
+  };
+  std::vector<RangeTiming> timings;
 };
 
 struct VerifyReport {
@@ -119,6 +149,8 @@ struct VerifyReport {
   double seconds = 0;
   std::string method;               // how rows were hashed
   HashPath hash = HashPath::kAuto;  // as asked; each table says where it was hashed
+  // With repair: the units that copied differing ranges again (UnitResult::table indexes tables).
+  std::vector<UnitResult> repair_units;
 
   int Count(Verdict verdict) const;
 };

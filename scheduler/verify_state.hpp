@@ -104,6 +104,7 @@ struct TableState {
   int rehashed = 0;
   std::optional<Clock::time_point> first_start;
   Clock::time_point last_end;
+  int top_done = 0;  // of the copy's units: compared (cut into sub-ranges or not)
 
   bool keyed() const { return !copy.key_positions.empty(); }
 

@@ -20,5 +20,6 @@ CommandAction AddResetCommand(CLI::App& app);
 CommandAction AddTrackCommand(CLI::App& app);
 CommandAction AddSyncCommand(CLI::App& app);
 CommandAction AddHelpOptionsCommand(CLI::App& app);
+CommandAction AddProfileCommand(CLI::App& app);
 
 }  // namespace ferry

@@ -30,6 +30,21 @@ std::optional<LogFormat> ParseLogFormat(const std::string& text) {
   return std::nullopt;
 }
 
+void AddLogOptions(CommandOptions& options, LogFlags& flags) {
+  options.Add("--quiet", flags.quiet);
+  options.Add("--verbose", flags.verbose);
+  options.Add("--progress-interval", flags.progress_interval)->check(CLI::Range(0.0, 86400.0));
+  options.Add("--log-format", flags.log_format);
+}
+
+ConsoleSettings ConsoleSettingsOf(const LogFlags& flags) {
+  ConsoleSettings settings;
+  settings.verbosity = flags.quiet ? -1 : flags.verbose;
+  settings.interval = flags.progress_interval;
+  settings.format = ParseLogFormat(flags.log_format).value_or(LogFormat::kText);
+  return settings;
+}
+
 ConsoleObserver::ConsoleObserver(ConsoleSettings settings)
     : settings_(settings),
       tty_(settings.terminal < 0 ? isatty(fileno(settings.log)) != 0 : settings.terminal == 1),
@@ -67,16 +82,16 @@ void ConsoleObserver::Prepared(const CopyReport& report) {
     name_width_ = std::min<size_t>(std::max(name_width_, DisplayName(t.source).size()), 40);
   }
   start_ = last_block_ = std::chrono::steady_clock::now();
-  if (settings_.verbosity < 0) return;
+  if (settings_.verbosity < 0 || !settings_.opening_note) return;
   int units = 0;
   int64_t estimated = 0;
   for (const TableOutcome& t : report.tables) {
     units += t.units;
     estimated += std::max<int64_t>(t.estimated_rows, 0);
   }
-  std::string text = fmt::format("copying {} table{} in {} unit{}, ~{} rows", report.tables.size(),
-                                 report.tables.size() == 1 ? "" : "s", units, units == 1 ? "" : "s",
-                                 Grouped(estimated));
+  std::string text = fmt::format("{} {} table{} in {} unit{}, ~{} rows", settings_.verb,
+                                 report.tables.size(), report.tables.size() == 1 ? "" : "s", units,
+                                 units == 1 ? "" : "s", Grouped(estimated));
   if (!report.consistency.empty()) text += "; source consistency: " + report.consistency;
   Note(text);
   if (!report.schema_tool.empty()) {
@@ -84,7 +99,7 @@ void ConsoleObserver::Prepared(const CopyReport& report) {
   } else if (!report.schema_not_cloned.empty()) {
     Note("schema: ferry's own DDL, not a clone: " + report.schema_not_cloned);
   }
-  if (settings_.verbosity >= 1 && !json_) PrintPlan(report);
+  if (settings_.verbosity >= 1 && !json_ && settings_.plan_lines) PrintPlan(report);
 }
 
 void ConsoleObserver::PrintPlan(const CopyReport& report) const {
@@ -152,7 +167,7 @@ void ConsoleObserver::TableEvents(const RunProgress& run) {
       if (!json_) Line(fmt::format("started {}", t.name));
     }
     if (settings_.verbosity >= 2 && t.units_done > units_seen_[i] && !json_) {
-      Line(fmt::format("{}: {}/{} units committed, {} rows", t.name, t.units_done, t.units,
+      Line(fmt::format("{}: {}/{} {}, {} rows", t.name, t.units_done, t.units, settings_.units_done,
                        Grouped(t.rows)));
     }
     units_seen_[i] = t.units_done;
@@ -161,7 +176,7 @@ void ConsoleObserver::TableEvents(const RunProgress& run) {
     if (json_) {
       fmt::print(settings_.log, "{}\n", TableDoneJson(UtcTimestamp(), t));
       std::fflush(settings_.log);
-    } else if (settings_.verbosity >= 0 && !t.failed) {
+    } else if (settings_.verbosity >= settings_.done_lines_from && !t.failed) {
       Line("done " + TableProgressLine(t, name_width_));  // a failure is said by Finished
     }
   }

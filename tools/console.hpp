@@ -14,6 +14,7 @@
 #include "copier/progress.hpp"
 #include "copier/text.hpp"
 #include "scheduler/copy_run.hpp"
+#include "tools/command_options.hpp"
 
 namespace ferry {
 
@@ -28,7 +29,28 @@ struct ConsoleSettings {
   std::FILE* log = stderr;
   std::FILE* out = stdout;
   int terminal = -1;  // -1: whether `log` is a terminal; 0 or 1 to say so
+  // What the first note says the command is doing ("copying 3 tables in 12 units").
+  std::string verb = "copying";
+  std::string units_done = "units committed";  // -vv's line per table
+  bool plan_lines = true;                      // -v prints each table's split first (a copy's plan)
+  // Prepared says what is to do ("copying 3 tables in 12 units, ~1,000 rows"): not for a sync,
+  // which learns its tables' work as it goes.
+  bool opening_note = true;
+  // The verbosity from which a line is printed as each table ends: a copy says so by default;
+  // verify and sync, whose results follow on standard output, with -v.
+  int done_lines_from = 0;
 };
+
+// The options of every long-running command for what it says while it runs: -q, -v/-vv,
+// --progress-interval and --log-format.
+struct LogFlags {
+  bool quiet = false;
+  int verbose = 0;
+  double progress_interval = 30;
+  std::string log_format = "text";
+};
+void AddLogOptions(CommandOptions& options, LogFlags& flags);
+ConsoleSettings ConsoleSettingsOf(const LogFlags& flags);
 
 class ConsoleObserver final : public CopyObserver {
  public:
@@ -38,6 +60,9 @@ class ConsoleObserver final : public CopyObserver {
   void Progress(const CopyReport& report) override;
   void Finished(const CopyReport& report) override;
   void Note(const std::string& text) override;
+
+  // Erases the live lines on a terminal: what the command prints next starts on a clean line.
+  void Close() { Erase(); }
 
   void PrintPlan(const CopyReport& report) const;
   void PrintSummary(const CopyReport& report) const;

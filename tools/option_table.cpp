@@ -315,7 +315,7 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .env = "FERRY_PLAN",
                .commands = {C::kRun, C::kVerify}});
   t.push_back({.names = "--quiet,-q",
-               .help = "Print only what failed or differs (and sync's total)",
+               .help = "Print only what failed or differs (and sync's total), and no progress",
                .env = "FERRY_QUIET",
                .commands = {C::kRun, C::kVerify, C::kSync}});
   t.push_back({.names = "--explain",
@@ -323,10 +323,12 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .env = "FERRY_EXPLAIN",
                .commands = {C::kRun}});
   t.push_back({.names = "--verbose,-v",
-               .help = "Also print each table's split and why before copying, and each table's "
-                       "start; twice (-vv) also each unit as it commits",
+               .help = "run: also print each table's split and why before copying, and each "
+                       "table's start; twice (-vv) also each unit as it commits. verify and "
+                       "sync: also a line on standard error as each table ends (-vv: verify's "
+                       "ranges as they are compared)",
                .env = "FERRY_VERBOSE",
-               .commands = {C::kRun}});
+               .commands = {C::kRun, C::kVerify, C::kSync}});
   t.push_back({.names = "--resume",
                .value = "[RUN]",
                .help = "Continue the latest interrupted run of this copy (or the run named; "
@@ -358,10 +360,23 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .commands = {C::kRun}});
   t.push_back({.names = "--profile",
                .value = "FILE",
-               .help = "Write per-table and per-unit timings (read, convert, queue waits, write, "
-                       "commit) as JSON to FILE",
+               .help = "Write the run's timings as JSON to FILE (`ferry profile compare A B` "
+                       "compares two): run: per table and per unit the stages (read, convert, "
+                       "queue waits, write, commit), each unit's reader and writer thread and "
+                       "wall-clock start and end; verify: each range comparison's worker and "
+                       "times; sync: each table's changes and times. Stage seconds are summed "
+                       "over threads and labelled so, next to wall seconds",
                .env = "FERRY_PROFILE",
-               .commands = {C::kRun}});
+               .commands = {C::kRun, C::kVerify, C::kSync}});
+  t.push_back({.names = "--trace",
+               .value = "FILE",
+               .help = "Write the timeline to FILE in the Chrome trace-event format (open it in "
+                       "ui.perfetto.dev or chrome://tracing): a track per thread (run: readers "
+                       "and writers, a span per unit on each, commits nested; verify: its "
+                       "workers' range comparisons; sync: each table's sync); written at the "
+                       "end, also of an interrupted run",
+               .env = "FERRY_TRACE",
+               .commands = {C::kRun, C::kVerify, C::kSync}});
   t.push_back({.names = "--output,-o",
                .value = "FILE",
                .help = "Write the plan (plan) or the HTML page (report) to FILE; a report page "

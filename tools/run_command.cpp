@@ -17,6 +17,7 @@
 #include "scheduler/run_control.hpp"
 #include "scheduler/stop.hpp"
 #include "scheduler/sync_run.hpp"
+#include "scheduler/trace.hpp"
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
@@ -31,12 +32,10 @@ namespace {
 struct RunFlags {
   CommonOptions common;
   std::string plan_file;
-  bool quiet = false;
+  LogFlags log;
   bool explain = false;
-  int verbose = 0;
-  double progress_interval = 30;
-  std::string log_format = "text";
   std::string profile;
+  std::string trace;
   std::string metrics_file;
   bool resume = false;
   std::string resume_run;
@@ -155,6 +154,11 @@ int ExitCodeOf(const RecordedRun& run, const RunControl& control, bool quiet) {
 
 int Run(const RunFlags& flags) {
   const CommonOptions& c = flags.common;
+  if (!flags.explain) {
+    // Said before anything is copied, not after hours of it.
+    if (!flags.profile.empty()) CheckWritable(flags.profile, "profile");
+    if (!flags.trace.empty()) CheckWritable(flags.trace, "trace");
+  }
   std::optional<Plan> plan;
   Job job = BuildJobFor(c, flags.plan_file, plan);
   CopyOptions options = BuildCopyOptions(c, job);
@@ -162,7 +166,7 @@ int Run(const RunFlags& flags) {
   options.try_ddl_first = plan.has_value();
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(c));
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(c));
-  if (!flags.quiet) PrintEnds(*source, *dest);
+  if (!flags.log.quiet) PrintEnds(*source, *dest);
   std::string scope;
   SourceTables listed;            // the source's tables, listed once
   std::vector<TableName> tables;  // the source tables in scope
@@ -192,11 +196,7 @@ int Run(const RunFlags& flags) {
       fmt::print(stderr, "ferry: warning: {}\n", warning);
     }
   }
-  ConsoleSettings settings;
-  settings.verbosity = flags.quiet ? -1 : flags.verbose;
-  settings.interval = flags.progress_interval;
-  settings.format = ParseLogFormat(flags.log_format).value_or(LogFormat::kText);
-  ConsoleObserver console(settings);
+  ConsoleObserver console(ConsoleSettingsOf(flags.log));
   RunControl control;
   control.resume = flags.resume;
   control.resume_run = flags.resume_run;
@@ -247,11 +247,15 @@ int Run(const RunFlags& flags) {
     console.PrintPlan(report);
     return kExitOk;
   }
-  if (!flags.profile.empty()) {
-    WriteProfile(report, flags.profile, ProfileContextOf(run.run, *source, *dest, options, report));
+  if (!flags.profile.empty() || !flags.trace.empty()) {
+    const ProfileContext context = ProfileContextOf(run.run, *source, *dest, options, report);
+    if (!flags.profile.empty()) WriteProfile(report, flags.profile, context);
+    if (!flags.trace.empty()) {
+      WriteTrace(flags.trace, "ferry run " + run.run.id, CopySpans(report), context);
+    }
   }
-  if (!flags.quiet) console.PrintSummary(report);
-  return ExitCodeOf(run, control, flags.quiet);
+  if (!flags.log.quiet) console.PrintSummary(report);
+  return ExitCodeOf(run, control, flags.log.quiet);
 }
 
 }  // namespace
@@ -263,14 +267,12 @@ CommandAction AddRunCommand(CLI::App& app) {
   auto options = std::make_shared<CommandOptions>(run, Command::kRun);
   AddCommonOptions(*options, flags->common);
   options->Add("--plan", flags->plan_file);
-  options->Add("--quiet", flags->quiet);
+  AddLogOptions(*options, flags->log);
   options->Add("--explain", flags->explain);
-  options->Add("--verbose", flags->verbose);
-  options->Add("--progress-interval", flags->progress_interval)->check(CLI::Range(0.0, 86400.0));
-  options->Add("--log-format", flags->log_format);
   CLI::Option* resume = options->Add("--resume", flags->resume_run)->expected(0, 1);
   options->Add("--state-prefix", flags->state_prefix);
   options->Add("--profile", flags->profile);
+  options->Add("--trace", flags->trace);
   options->Add("--join", flags->join);
   options->Add("--lease", flags->lease);
   options->Add("--shard", flags->shard);

@@ -125,6 +125,8 @@ nlohmann::json StatusJson(const std::vector<RunRecord>& runs, const RunStatusVie
                              {"estimated_rows", t.estimated_rows},
                              {"bytes", t.bytes},
                              {"seconds", t.seconds},
+                             {"seconds_so_far", s.seconds_so_far},
+                             {"started_at", t.started_at},
                              {"units", t.units},
                              {"units_done", t.units_done},
                              {"attempts", t.attempts},
@@ -195,8 +197,13 @@ void PrintRun(const RunStatusView& view, const Pace& pace) {
     const TableRecord& t = s.record;
     std::string rows = Grouped(t.rows);
     if (t.estimated_rows >= 0) rows += " of ~" + Grouped(t.estimated_rows);
-    fmt::print("  {:<32} {:<12} {:>24} {:>9.1f} {:>16} {:>7} {:>8}\n", DisplayName(t.source),
-               t.state, rows, t.seconds, RowsPerSecond(t.rows, t.seconds),
+    // A table still copying: its time so far; one not begun (or whose start an older ferry did
+    // not record) has none yet.
+    const bool unfinished = t.state == "running" || t.state == "pending";
+    const std::string seconds =
+        unfinished && !s.seconds_so_far ? "-" : fmt::format("{:.1f}", t.seconds);
+    fmt::print("  {:<32} {:<12} {:>24} {:>9} {:>16} {:>7} {:>8}\n", DisplayName(t.source), t.state,
+               rows, seconds, RowsPerSecond(t.rows, t.seconds),
                fmt::format("{}/{}", t.units_done, t.units), AttemptsText(s));
   }
   for (const TableStatus& s : view.tables) {

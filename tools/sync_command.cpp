@@ -12,8 +12,10 @@
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/planning.hpp"
+#include "scheduler/profile.hpp"
 #include "scheduler/stop.hpp"
 #include "scheduler/sync_run.hpp"
+#include "scheduler/trace.hpp"
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
@@ -84,7 +86,9 @@ struct SyncFlags {
   std::string watermark;
   int64_t overlap = SyncOptions{}.watermark_overlap;
   size_t keys_per_batch = SyncOptions{}.keys_per_batch;
-  bool quiet = false;
+  LogFlags log;
+  std::string profile;
+  std::string trace;
   bool final = false;
   bool fence = false;
   bool estimate = false;
@@ -92,6 +96,64 @@ struct SyncFlags {
   bool apply_schema_changes = false;
   std::string metrics_file;
 };
+
+// Each table's sync as it ends, as the copy console shows a copy's tables: rows changed, seconds
+// and rate; the tables synced of all.
+class SyncConsole {
+ public:
+  explicit SyncConsole(const LogFlags& flags) : console_(Settings(flags)) {}
+
+  void TableDone(const TableSync& sync, size_t index, size_t tables) {
+    if (shown_.tables.size() < tables) shown_.tables.resize(tables);
+    TableOutcome& t = shown_.tables[index];
+    t.source = sync.source;
+    t.destination = sync.destination;
+    t.rows = sync.inserted + sync.updated + sync.deleted + sync.upserted;
+    t.estimated_rows = t.rows;
+    t.units = t.units_done = 1;
+    t.seconds = std::max(sync.seconds, 1e-6);
+    t.copied = !sync.failed;
+    t.copy_failed = sync.failed;
+    t.state = sync.failed ? TableState::kFailed : TableState::kDone;
+    if (!prepared_) console_.Prepared(shown_);
+    prepared_ = true;
+    console_.Progress(shown_);
+  }
+
+  void Close() { console_.Close(); }
+
+ private:
+  static ConsoleSettings Settings(const LogFlags& flags) {
+    ConsoleSettings settings = ConsoleSettingsOf(flags);
+    settings.units_done = "synced";
+    settings.plan_lines = false;
+    settings.opening_note = false;
+    settings.done_lines_from = 1;
+    return settings;
+  }
+
+  ConsoleObserver console_;
+  CopyReport shown_;
+  bool prepared_ = false;
+};
+
+ProfileContext SyncProfileContext(const Endpoint& source, const Endpoint& dest,
+                                  const SyncOptions& options, const SyncReport& report) {
+  ProfileContext context;
+  context.run_id = report.run_id;
+  context.version = FERRY_VERSION;
+  context.build_type = FERRY_BUILD_TYPE;
+  context.source = fmt::format("{} ({} {})", source.info().display, source.info().product,
+                               source.info().version);
+  context.destination =
+      fmt::format("{} ({} {})", dest.info().display, dest.info().product, dest.info().version);
+  context.settings = {{"keys_per_batch", std::to_string(options.keys_per_batch)},
+                      {"watermark", options.watermark},
+                      {"watermark_overlap", std::to_string(options.watermark_overlap)},
+                      {"batch_rows", std::to_string(options.engine.limits.max_rows)},
+                      {"batch_bytes", std::to_string(options.engine.limits.max_bytes)}};
+  return context;
+}
 
 // The tracked source and the destination; the job keeps their display forms only.
 std::pair<std::unique_ptr<Endpoint>, std::unique_ptr<Endpoint>> OpenBothEnds(const SyncFlags& flags,
@@ -218,6 +280,10 @@ int Sync(const SyncFlags& flags) {
     starting.started_at = EpochSeconds();
     WriteMetricsFile(flags.metrics_file, SyncMetrics(SyncReport{}, {}, starting));
   }
+  if (!flags.profile.empty()) CheckWritable(flags.profile, "profile");
+  if (!flags.trace.empty()) CheckWritable(flags.trace, "trace");
+  SyncConsole console(flags.log);
+  options.table_done = [&](const TableSync& t, size_t i, size_t n) { console.TableDone(t, i, n); };
   SyncReport report;
   if (flags.diff) {
     VerifyOptions verify;
@@ -235,8 +301,16 @@ int Sync(const SyncFlags& flags) {
                dest->info().display);
     return kExitBusy;
   }
+  console.Close();
   if (!flags.metrics_file.empty())
     WriteSyncMetrics(flags.metrics_file, report, *source, *dest, job);
+  if (!flags.profile.empty() || !flags.trace.empty()) {
+    const ProfileContext context = SyncProfileContext(*source, *dest, options, report);
+    if (!flags.profile.empty()) WriteSyncProfile(report, flags.profile, context);
+    if (!flags.trace.empty()) {
+      WriteTrace(flags.trace, "ferry sync " + report.run_id, SyncSpans(report), context);
+    }
+  }
   int64_t changed = 0;
   for (const TableSync& t : report.tables) {
     const std::string name =
@@ -254,7 +328,7 @@ int Sync(const SyncFlags& flags) {
     }
     if (!t.warning.empty()) fmt::print("{}: warning: {}\n", name, t.warning);
     changed += t.inserted + t.updated + t.deleted + t.upserted;
-    if (flags.quiet) continue;
+    if (flags.log.quiet) continue;
     if (t.mode == "diff") {
       fmt::print("{}: diff: inserted {}, updated {}, deleted {} in {:.2f} s\n", name,
                  Grouped(t.inserted), Grouped(t.updated), Grouped(t.deleted), t.seconds);
@@ -332,8 +406,10 @@ CommandAction AddSyncCommand(CLI::App& app) {
   options->Add("--watermark", flags->watermark);
   options->Add("--watermark-overlap", flags->overlap);
   options->Add("--keys-per-batch", flags->keys_per_batch);
-  options->Add("--quiet", flags->quiet);
+  AddLogOptions(*options, flags->log);
   options->Add("--metrics-file", flags->metrics_file);
+  options->Add("--profile", flags->profile);
+  options->Add("--trace", flags->trace);
   options->Add("--final", flags->final);
   options->Add("--fence", flags->fence);
   options->Add("--diff", flags->diff);

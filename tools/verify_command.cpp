@@ -19,7 +19,9 @@
 #include "scheduler/parallel_for.hpp"
 #include "scheduler/pipeline.hpp"
 #include "scheduler/planning.hpp"
+#include "scheduler/profile.hpp"
 #include "scheduler/stop.hpp"
+#include "scheduler/trace.hpp"
 #include "scheduler/verify_run.hpp"
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
@@ -41,9 +43,81 @@ struct VerifyFlags {
   std::optional<uint64_t> seed;
   int64_t leaf_rows = VerifyOptions{}.leaf_rows;
   std::string hash = HashPathName(VerifyOptions{}.hash);
-  bool quiet = false;
+  LogFlags log;
   std::string files;
+  std::string profile;
+  std::string trace;
 };
+
+// The comparison's progress as the copy console shows a copy's: per table the ranges compared
+// of those to compare, the source rows in them against the plan's estimate, a rate and an ETA.
+class VerifyConsole {
+ public:
+  VerifyConsole(const LogFlags& flags, const Plan& plan) : console_(Settings(flags)) {
+    for (const TablePlan& p : plan.tables) {
+      if (p.strategy == Strategy::kSkip) continue;
+      TableOutcome t;
+      t.source = p.source;
+      t.destination = p.destination;
+      t.estimated_rows = p.estimated_rows;
+      t.state = TableState::kRunning;
+      shown_.tables.push_back(std::move(t));
+    }
+  }
+
+  void Progress(const VerifyProgress& progress) {
+    for (size_t i = 0; i < progress.tables.size() && i < shown_.tables.size(); ++i) {
+      const TableProgressCount& c = progress.tables[i];
+      TableOutcome& t = shown_.tables[i];
+      t.units = c.ranges;
+      t.units_done = c.ranges_done;
+      t.rows = c.rows;
+      t.seconds = c.seconds;
+      t.copied = c.ranges > 0 && c.ranges_done == c.ranges;
+      t.copy_failed = c.failed;
+    }
+    if (!prepared_) console_.Prepared(shown_);
+    prepared_ = true;
+    console_.Progress(shown_);
+  }
+
+  void Close() { console_.Close(); }
+  void Note(const std::string& text) { console_.Note(text); }
+
+ private:
+  static ConsoleSettings Settings(const LogFlags& flags) {
+    ConsoleSettings settings = ConsoleSettingsOf(flags);
+    settings.verb = "verifying";
+    settings.units_done = "ranges compared";
+    settings.plan_lines = false;
+    settings.done_lines_from = 1;
+    return settings;
+  }
+
+  ConsoleObserver console_;
+  CopyReport shown_;
+  bool prepared_ = false;
+};
+
+ProfileContext VerifyProfileContext(const Endpoint& source, const Endpoint& dest,
+                                    const VerifyOptions& options, const VerifyReport& report) {
+  ProfileContext context;
+  context.version = FERRY_VERSION;
+  context.build_type = FERRY_BUILD_TYPE;
+  context.source = fmt::format("{} ({} {})", source.info().display, source.info().product,
+                               source.info().version);
+  context.destination =
+      fmt::format("{} ({} {})", dest.info().display, dest.info().product, dest.info().version);
+  context.settings = {{"workers", std::to_string(options.workers)},
+                      {"batch_rows", std::to_string(options.limits.max_rows)},
+                      {"batch_bytes", std::to_string(options.limits.max_bytes)},
+                      {"hash", HashPathName(options.hash)},
+                      {"leaf_rows", std::to_string(options.leaf_rows)},
+                      {"sample_percent", fmt::format("{}", options.sample_percent)},
+                      {"repair", options.repair ? "true" : "false"},
+                      {"consistency", report.consistency}};
+  return context;
+}
 
 // `ferry verify --files DIR`: the directory against its manifest, every problem on a line of its
 // own naming the file, the table and the unit (or, with --json, one JSON document); the chunks
@@ -282,7 +356,18 @@ int Verify(const VerifyFlags& flags) {
   // A table compared with itself proves nothing, and verify records its result in (and
   // --repair writes into) what would then be the source.
   CheckNotSelfCopy(*plan, *source, *dest);
+  if (!flags.profile.empty()) CheckWritable(flags.profile, "profile");
+  if (!flags.trace.empty()) CheckWritable(flags.trace, "trace");
+  VerifyConsole console(flags.log, *plan);
+  options.progress = [&](const VerifyProgress& p) { console.Progress(p); };
   VerifyReport report = RunVerify(*source, *dest, *plan, options);
+  console.Close();
+  if (!flags.profile.empty() || !flags.trace.empty()) {
+    // Written before the verdicts, so an interrupted verification leaves its timings too.
+    const ProfileContext context = VerifyProfileContext(*source, *dest, options, report);
+    if (!flags.profile.empty()) WriteVerifyProfile(report, flags.profile, context);
+    if (!flags.trace.empty()) WriteTrace(flags.trace, "ferry verify", VerifySpans(report), context);
+  }
   if (StopRequested()) {
     try {
       RecordVerify(*dest, *plan, report);
@@ -298,7 +383,7 @@ int Verify(const VerifyFlags& flags) {
   if (flags.json) {
     PrintJson(report, *source, *dest);
   } else {
-    PrintText(report, *source, *dest, flags.quiet);
+    PrintText(report, *source, *dest, flags.log.quiet);
   }
   try {
     RecordVerify(*dest, *plan, report);
@@ -330,8 +415,10 @@ CommandAction AddVerifyCommand(CLI::App& app) {
   options->Add("--seed", flags->seed);
   options->Add("--leaf-rows", flags->leaf_rows);
   options->Add("--hash", flags->hash);
-  options->Add("--quiet", flags->quiet);
+  AddLogOptions(*options, flags->log);
   options->Add("--files", flags->files);
+  options->Add("--profile", flags->profile);
+  options->Add("--trace", flags->trace);
   options->Finish();
   return [verify, flags, options]() -> int {
     if (!*verify) return -1;

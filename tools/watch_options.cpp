@@ -16,17 +16,17 @@ void AddWatchOptions(std::vector<OptionSpec>& t) {
                .default_value = "30",
                .reason = "a night-long copy's log shows it moving without drowning in lines",
                .env = "FERRY_PROGRESS_INTERVAL",
-               .commands = {C::kRun}});
+               .commands = {C::kRun, C::kVerify, C::kSync}});
   t.push_back({.names = "--log-format",
                .value = "FORMAT",
                .help = "text: lines for people (timestamped without a terminal); json: one JSON "
-                       "object per event on standard error (start, progress, table_done, note, "
-                       "error) for log collectors",
+                       "object per event on standard error (note, progress, table_done, error) "
+                       "for log collectors; results stay on standard output",
                .default_value = "text",
                .reason = "people read the log first",
                .env = "FERRY_LOG_FORMAT",
                .choices = {"text", "json"},
-               .commands = {C::kRun}});
+               .commands = {C::kRun, C::kVerify, C::kSync}});
   t.push_back({.names = "--metrics-file",
                .value = "PATH",
                .help = "Write Prometheus metrics for node_exporter's textfile collector to PATH "

@@ -197,7 +197,8 @@ json TableRecordJson(const TableRecord& t) {
           {"units_done", t.units_done},
           {"attempts", t.attempts},
           {"estimated_rows", t.estimated_rows},
-          {"error", t.error}};
+          {"error", t.error},
+          {"started_at", t.started_at}};
 }
 
 TableRecord TableRecordFrom(const json& j) {
@@ -215,6 +216,7 @@ TableRecord TableRecordFrom(const json& j) {
   t.attempts = j.at("attempts");
   t.estimated_rows = j.at("estimated_rows");
   t.error = j.at("error");
+  t.started_at = j.value("started_at", "");  // absent from older manifests
   return t;
 }
 

@@ -317,6 +317,7 @@ class FileRunStore final : public RunStore {
         TableRecord updated = table;
         updated.source = t.source;
         updated.destination = t.destination;
+        if (updated.started_at.empty()) updated.started_at = t.started_at;
         t = std::move(updated);
       }
     });

@@ -37,8 +37,15 @@ TEST_CASE("status during a copy counts the units and rows committed so far, with
   nlohmann::json live;
   std::string text;
   int64_t committed_rows = 0;
+  // The fourth commit sleeps 5 s in the server: the run is still copying, with its table's
+  // start recorded (from the progress, twice a second), when status looks.
+  setenv("FERRY_TEST_CRASH", "stall-at-commit:4", 1);
+  setenv("FERRY_TEST_STALL_SQL", "DO $stall$ BEGIN PERFORM pg_sleep(5); END $stall$", 1);
   FerryResult run = RunWhile(args, dest, [&](pid_t pid) {
-    if (Value(dest, "SELECT count(*) FROM ferry_state.ferry_units WHERE state = 'done'") < 3) {
+    unsetenv("FERRY_TEST_CRASH");
+    unsetenv("FERRY_TEST_STALL_SQL");
+    if (Value(dest, "SELECT count(*) FROM ferry_state.ferry_units WHERE state = 'done'") < 3 ||
+        Value(dest, "SELECT count(*) FROM ferry_state.ferry_tables WHERE started_at <> ''") < 1) {
       return false;
     }
     kill(pid, SIGSTOP);  // holds the run still while status looks
@@ -53,6 +60,8 @@ TEST_CASE("status during a copy counts the units and rows committed so far, with
     text = plain.output;
     return true;
   });
+  unsetenv("FERRY_TEST_CRASH");
+  unsetenv("FERRY_TEST_STALL_SQL");
   INFO(run.output);
   INFO(text);
   REQUIRE(run.exit_code == 0);
@@ -64,6 +73,10 @@ TEST_CASE("status during a copy counts the units and rows committed so far, with
   CHECK(table["rows"].get<int64_t>() > 0);
   CHECK(table["units_done"].get<int>() >= 3);
   CHECK(table["unit_attempts"].size() == 24);
+  // Its time so far, from its first unit's recorded start (not the 0 its record holds until it
+  // ends).
+  CHECK(table["seconds_so_far"] == true);
+  CHECK(table["started_at"].get<std::string>().size() == 20);
   CHECK(live["run"]["rows"] == committed_rows);
   CHECK(live["run"]["expected_rows"].get<int64_t>() >= 100000);
   CHECK(text.find("rows/s on average; ETA ") != std::string::npos);

@@ -113,6 +113,7 @@ class MemoryRunStore final : public RunStore {
       r.units = t.units;
       r.units_done = t.units_done;
       r.attempts = t.attempts;
+      if (!t.started_at.empty()) r.started_at = t.started_at;
       r.error = t.error;
     }
   }

@@ -208,3 +208,51 @@ TEST_CASE("a failed unit skips the units of its table not yet started", "[pipeli
   }
   CHECK(skipped >= 5);
 }
+
+TEST_CASE("each unit says which reader and writer ran it and when each stage began", "[pipeline]") {
+  MemoryDatabase source("source"), destination("destination");
+  const TableName table = CreateNumberedTable(source, "orders", 1000);
+  PipelineCopy copy(source, destination, table, 8);
+  EngineOptions options = QuickOptions();
+  options.readers = 3;
+  options.writers = 2;
+
+  std::vector<UnitResult> results = copy.Run(options);
+
+  REQUIRE(results.size() == 8);
+  for (const UnitResult& r : results) {
+    CHECK(r.reader >= 0);
+    CHECK(r.reader < 3);
+    CHECK(r.writer >= 0);
+    CHECK(r.writer < 2);
+    // Read from started_at to read_finished_at; written from write_started_at (once a reader
+    // started it) through its commit to finished_at.
+    CHECK(r.started_at <= r.read_finished_at);
+    CHECK(r.started_at <= r.write_started_at);
+    CHECK(r.write_started_at <= r.commit_started_at);
+    CHECK(r.read_finished_at <= r.finished_at);
+    CHECK(r.commit_started_at <= r.finished_at);
+  }
+  // A thread runs one unit at a time: its units' spans do not overlap.
+  for (int w = 0; w < 2; ++w) {
+    std::vector<std::pair<double, double>> spans;
+    for (const UnitResult& r : results) {
+      if (r.writer == w) spans.emplace_back(r.write_started_at, r.finished_at);
+    }
+    std::sort(spans.begin(), spans.end());
+    for (size_t i = 1; i < spans.size(); ++i) CHECK(spans[i - 1].second <= spans[i].first);
+  }
+}
+
+TEST_CASE("units' times count from the epoch a run gives its pipelines", "[pipeline]") {
+  MemoryDatabase source("source"), destination("destination");
+  const TableName table = CreateNumberedTable(source, "orders", 100);
+  PipelineCopy copy(source, destination, table, 2);
+  EngineOptions options = QuickOptions();
+  options.epoch = std::chrono::steady_clock::now() - std::chrono::seconds(100);
+
+  for (const UnitResult& r : copy.Run(options)) {
+    CHECK(r.started_at >= 100);
+    CHECK(r.finished_at >= r.started_at);
+  }
+}

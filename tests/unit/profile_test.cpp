@@ -23,6 +23,11 @@ TEST_CASE("a profile labels summed stage times, times each unit, and names the r
   done.attempts = 2;
   done.started_at = 0.5;
   done.finished_at = 2.5;
+  done.reader = 1;
+  done.writer = 0;
+  done.read_finished_at = 2.0;
+  done.write_started_at = 0.6;
+  done.commit_started_at = 2.1;
   UnitResult stopped;
   stopped.part = 1;
   stopped.state = UnitState::kFailed;
@@ -48,5 +53,11 @@ TEST_CASE("a profile labels summed stage times, times each unit, and names the r
   CHECK(table["units"][0]["started_at_s"] == 0.5);
   CHECK(table["units"][0]["finished_at_s"] == 2.5);
   CHECK(table["units"][0]["attempts"] == 2);
+  CHECK(table["units"][0]["reader"] == 1);
+  CHECK(table["units"][0]["writer"] == 0);
+  CHECK(table["units"][0]["read_finished_at_s"] == 2.0);
+  CHECK(table["units"][0]["write_started_at_s"] == 0.6);
+  CHECK(table["units"][0]["commit_started_at_s"] == 2.1);
+  CHECK(table["units"][1]["reader"] == -1);
   CHECK(table["units"][1]["state"] == "interrupted");
 }

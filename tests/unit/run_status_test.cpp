@@ -87,3 +87,34 @@ TEST_CASE("a finished run's time ends when it finished", "[run-status]") {
   CHECK(view.seconds == Approx(3600));
   CHECK_FALSE(ParseUtcTimestamp("yesterday").has_value());
 }
+
+TEST_CASE("a running table's seconds are its time since its first unit started", "[run-status]") {
+  std::vector<TableRecord> tables = {TableRec(0, "running", 3, 1000),
+                                     TableRec(1, "running", 2, 500), TableRec(2, "done", 1, 10)};
+  tables[0].started_at = "2026-01-01T00:00:20Z";
+  tables[2].seconds = 4.5;
+  tables[2].started_at = "2026-01-01T00:00:01Z";
+  const double now = *ParseUtcTimestamp("2026-01-01T00:01:05Z");
+
+  const RunStatusView view = MakeRunStatus(Running(), tables, {}, now);
+
+  CHECK(view.tables[0].record.seconds == 45);
+  CHECK(view.tables[0].seconds_so_far);
+  // Not begun yet: no time of its own.
+  CHECK(view.tables[1].record.seconds == 0);
+  CHECK_FALSE(view.tables[1].seconds_so_far);
+  // Done: the time its record says.
+  CHECK(view.tables[2].record.seconds == 4.5);
+  CHECK_FALSE(view.tables[2].seconds_so_far);
+}
+
+TEST_CASE("a table left running by a run that ended is not timed to now", "[run-status]") {
+  RunRecord run = Running();
+  run.status = RunStatus::kInterrupted;
+  run.finished_at = "2026-01-01T00:00:30Z";
+  std::vector<TableRecord> tables = {TableRec(0, "running", 3, 1000)};
+  tables[0].started_at = "2026-01-01T00:00:20Z";
+  const RunStatusView view =
+      MakeRunStatus(run, tables, {}, *ParseUtcTimestamp("2026-01-02T00:00:00Z"));
+  CHECK_FALSE(view.tables[0].seconds_so_far);
+}
