@@ -288,7 +288,7 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .default_value = kDefaultStatePrefix,
                .reason = "a prefix no application's tables use",
                .env = "FERRY_STATE_PREFIX",
-               .commands = {C::kRun, C::kStatus, C::kReset}});
+               .commands = {C::kRun, C::kStatus, C::kReset, C::kPlan}});
   t.push_back({.names = "--state-schema",
                .value = "NAME",
                .help = "Where ferry keeps its run state in the destination: a schema "
@@ -298,7 +298,7 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                                             kStateSchema),
                .reason = "apart from the tables copied, where the login can create it",
                .env = "FERRY_STATE_SCHEMA",
-               .commands = {C::kRun, C::kVerify, C::kSync, C::kStatus, C::kReset}});
+               .commands = {C::kRun, C::kVerify, C::kSync, C::kStatus, C::kReset, C::kPlan}});
   t.push_back({.names = "--plan,-p",
                .value = "FILE",
                .help = "A plan file from `ferry plan`: run executes it exactly (refused when a "
@@ -360,6 +360,13 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .default_value = "standard output",
                .reason = "to read it, or pipe it",
                .env = "FERRY_PLAN_OUTPUT",
+               .commands = {C::kPlan}});
+  t.push_back({.names = "--publish",
+               .value = "RUN",
+               .help = "Also record the plan in the destination's run state as shared run RUN: "
+                       "workers started with `ferry run --join RUN` (same source, destination "
+                       "and tables) work through exactly this plan",
+               .env = "FERRY_PUBLISH",
                .commands = {C::kPlan}});
   t.push_back({.names = "--json",
                .help = "Print the report as JSON",
