@@ -88,8 +88,16 @@ Arrival Arrive(RunStore& store, const std::string& scope,
                RunRecording& recording, CopyObserver& observer) {
   Arrival out;
   bool waiting_said = false;
-  for (;;) {
-    std::optional<RunRecord> found = FindRun(store, control.join);
+  for (int lost = 0;; std::this_thread::sleep_for(std::chrono::milliseconds(500))) {
+    std::optional<RunRecord> found;
+    try {
+      found = FindRun(store, control.join);
+      lost = 0;
+    } catch (const Error& e) {
+      // The destination restarting while this worker waits for the run to open: it waits on.
+      if (!IsTransient(e) || ++lost > 60 || StopRequested()) throw;
+      continue;
+    }
     if (found) RefuseOtherCopy(*found, scope);
     if (found && found->lease_ms > 0) {
       RetryFailed(store, *found, observer);
@@ -102,7 +110,12 @@ Arrival Arrive(RunStore& store, const std::string& scope,
       observer.Note(fmt::format("joining shared run {} (lease {} ms)", found->id, found->lease_ms));
       return out;
     }
-    out.lock = store.TryLock();
+    try {
+      out.lock = store.TryLock();
+    } catch (const Error& e) {
+      if (!IsTransient(e) || ++lost > 60 || StopRequested()) throw;
+      continue;
+    }
     if (!out.lock) {
       if (StopRequested()) throw Error(ErrorCode::kInterrupted, "stopped while waiting to join");
       if (!waiting_said) {
@@ -112,7 +125,6 @@ Arrival Arrive(RunStore& store, const std::string& scope,
                         control.join));
         waiting_said = true;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
       continue;
     }
     found = FindRun(store, control.join);
