@@ -310,8 +310,8 @@ TEST_CASE(
                            " WHERE state = 'pending' AND worker LIKE '%/" +
                            std::to_string(dead.pid()) + "/%'";
   const std::string sleeping =
-      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(90)%' AND pid <> "
-      "pg_backend_pid()";
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = "
+      "'active' AND query LIKE '%pg_sleep(90)%' AND pid <> pg_backend_pid()";
   REQUIRE(WaitFor([&] { return UnitsDone(dest) >= 2 && Value(dest, sleeping) > 0; }));
   kill(dead.pid(), SIGKILL);
   CHECK(dead.Wait() == 128 + SIGKILL);
