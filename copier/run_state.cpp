@@ -177,5 +177,11 @@ void RunStore::LeaseDone(const std::string&, const std::string&, const std::stri
 std::vector<WorkerRecord> RunStore::Workers(const std::string&) {
   return {};
 }
+void RunStore::ReleaseLease(const std::string&, const std::string&, const std::string&) {
+  NotShared();
+}
+int RunStore::RetryFailed(const std::string&) {
+  NotShared();
+}
 
 }  // namespace ferry

@@ -217,8 +217,10 @@ class RunStore {
   // Shared runs (ferry run --join). Leases expire by the destination's clock. OpenRun makes a
   // recorded run's units claimable (and creates its build leases: one per table in `tables`,
   // and "run"); JoinRun records a worker (again: it is working again). ClaimUnit leases a
-  // pending unit no live lease holds, atomically (a row lock that other claims skip), with a new
-  // generation that the unit's commit checks (UnitDoneSql: kLeaseLost when it moved on).
+  // pending unit no other worker's live lease holds, atomically (a row lock that other claims
+  // skip), with a new generation that the unit's commit checks (UnitDoneSql: kLeaseLost when it
+  // moved on). Asked again before another attempt at a unit the worker holds, it renews the
+  // claim, or says false when the lease ran out and another worker took the unit (or did it).
   // RenewLeases extends every lease the worker still holds. ClaimLease takes a named build
   // lease ("table 3", "run") that is not done and not held; LeaseDone marks it done.
   virtual void OpenRun(const std::string& run, int64_t lease_ms, int tables);
@@ -231,7 +233,14 @@ class RunStore {
                           const std::string& worker, int64_t lease_ms);
   virtual void LeaseDone(const std::string& run, const std::string& name,
                          const std::string& worker);
+  // Gives a build lease back undone (what it waited for is not ready after all).
+  virtual void ReleaseLease(const std::string& run, const std::string& name,
+                            const std::string& worker);
   virtual std::vector<WorkerRecord> Workers(const std::string& run);
+  // A worker joining again retries what failed (as a resume does): the failed units pending
+  // again with their attempts kept, failed tables' builds and the run's finish to do again, a
+  // failed run running again. Returns how many units it made pending.
+  virtual int RetryFailed(const std::string& run);
 
   // Newest first.
   virtual std::vector<RunRecord> Runs() = 0;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "copier/error.hpp"
 
 namespace ferry {
@@ -99,7 +101,10 @@ void RunLeases::Open(const std::string& run, int64_t lease_ms, int tables) {
 
 void RunLeases::Join(const std::string& run, const WorkerRecord& w) {
   std::lock_guard guard(mutex_);
-  worker_ = w.worker;
+  {
+    std::lock_guard claims(claims_mutex_);
+    worker_ = w.worker;
+  }
   OnSession([&](SqlSession& s) {
     s.Execute(fmt::format("DELETE FROM {} WHERE run_id = {} AND worker = {}", table_("workers"),
                           S(run), S(w.worker)));
@@ -126,11 +131,13 @@ bool RunLeases::ClaimUnit(const std::string& run, const std::string& worker, int
       fmt::format("run_id = {} AND table_index = {} AND part = {}", S(run), Int(table), Int(part));
   int64_t generation = 0;
   const bool claimed = InTransaction([&](SqlSession& s) {
-    // Pending, and free or its lease expired; a row another claim has locked is passed over.
+    // Pending, and free, its lease expired, or already this worker's (another attempt at a
+    // unit it holds: only this worker writes its own name there); a row another claim has
+    // locked is passed over.
     auto rows = s.Query(fmt::format(
         "SELECT COALESCE(generation, 0) FROM {} WHERE {} AND state = 'pending' AND (worker IS "
-        "NULL OR worker = '' OR lease_until < {}){}",
-        table_("units"), where, Now(), dialect_.ClaimLockClause()));
+        "NULL OR worker = '' OR worker = {} OR lease_until < {}){}",
+        table_("units"), where, S(worker), Now(), dialect_.ClaimLockClause()));
     if (rows.empty()) return false;
     generation = Int64(rows[0][0]) + 1;
     s.Execute(
@@ -139,7 +146,10 @@ bool RunLeases::ClaimUnit(const std::string& run, const std::string& worker, int
                     table_("units"), S(worker), Now(), Int(lease_ms), Int(generation), where));
     return true;
   });
-  if (claimed) claims_[{table, part}] = generation;
+  if (claimed) {
+    std::lock_guard claims(claims_mutex_);
+    claims_[{table, part}] = generation;
+  }
   return claimed;
 }
 
@@ -186,6 +196,17 @@ void RunLeases::LeaseDone(const std::string& run, const std::string& name,
   });
 }
 
+void RunLeases::ReleaseLease(const std::string& run, const std::string& name,
+                             const std::string& worker) {
+  std::lock_guard guard(mutex_);
+  OnSession([&](SqlSession& s) {
+    s.Execute(fmt::format(
+        "UPDATE {} SET holder = '', until_ms = 0 WHERE run_id = {} AND lease_name = {} AND "
+        "holder = {} AND done = 0",
+        table_("leases"), S(run), S(name), S(worker)));
+  });
+}
+
 std::vector<WorkerRecord> RunLeases::Workers(const std::string& run) {
   std::lock_guard guard(mutex_);
   return OnSession([&](SqlSession& s) {
@@ -210,9 +231,65 @@ std::vector<WorkerRecord> RunLeases::Workers(const std::string& run) {
   });
 }
 
+int RunLeases::RetryFailed(const std::string& run) {
+  std::lock_guard guard(mutex_);
+  int units = 0;
+  OnSession([&](SqlSession& s) {
+    s.Execute(dialect_.BeginWriteSql());
+    try {
+      std::set<int64_t> tables;
+      for (auto& row : s.Query(fmt::format("SELECT table_index FROM {} WHERE run_id = {} AND "
+                                           "state = 'failed'",
+                                           table_("units"), S(run)))) {
+        tables.insert(Int64(row[0]));
+        ++units;
+      }
+      for (auto& row : s.Query(fmt::format("SELECT table_index FROM {} WHERE run_id = {} AND "
+                                           "state = 'failed'",
+                                           table_("tables"), S(run)))) {
+        tables.insert(Int64(row[0]));
+      }
+      // Nobody holds them: whichever worker comes first claims them, as any pending unit.
+      s.Execute(fmt::format(
+          "UPDATE {} SET state = 'pending', worker = '', lease_until = 0, error = NULL WHERE "
+          "run_id = {} AND state = 'failed'",
+          table_("units"), S(run)));
+      for (int64_t t : tables) {
+        s.Execute(fmt::format(
+            "UPDATE {} SET done = 0, holder = '', until_ms = 0 WHERE run_id = {} AND lease_name "
+            "= {}",
+            table_("leases"), S(run), S(fmt::format("table {}", t))));
+        s.Execute(fmt::format(
+            "UPDATE {} SET state = 'running', error = NULL WHERE run_id = {} AND table_index = {}",
+            table_("tables"), S(run), Int(t)));
+      }
+      auto status =
+          s.Query(fmt::format("SELECT status FROM {} WHERE run_id = {}", table_("runs"), S(run)));
+      if (!tables.empty() || (!status.empty() && status[0][0].value_or("") == "failed")) {
+        s.Execute(
+            fmt::format("UPDATE {} SET done = 0, holder = '', until_ms = 0 WHERE run_id = {} AND "
+                        "lease_name = 'run'",
+                        table_("leases"), S(run)));
+        s.Execute(fmt::format(
+            "UPDATE {} SET status = 'running', finished_at = NULL WHERE run_id = {} AND status = "
+            "'failed'",
+            table_("runs"), S(run)));
+      }
+      s.Execute("COMMIT");
+    } catch (...) {
+      try {
+        s.Execute("ROLLBACK");
+      } catch (const Error&) {
+      }
+      throw;
+    }
+  });
+  return units;
+}
+
 std::optional<std::string> RunLeases::HeldCondition(const std::string& /*run*/, int table,
                                                     int part) {
-  std::lock_guard guard(mutex_);
+  std::lock_guard guard(claims_mutex_);
   auto it = claims_.find({table, part});
   if (it == claims_.end()) return std::nullopt;
   return fmt::format("worker = {} AND generation = {}", S(worker_), Int(it->second));

@@ -35,7 +35,11 @@ class RunLeases {
   bool ClaimLease(const std::string& run, const std::string& name, const std::string& worker,
                   int64_t lease_ms);
   void LeaseDone(const std::string& run, const std::string& name, const std::string& worker);
+  void ReleaseLease(const std::string& run, const std::string& name, const std::string& worker);
   std::vector<WorkerRecord> Workers(const std::string& run);
+  // Failed units pending again (their attempts kept), failed tables' builds and the run's
+  // finish to do again, a failed run running again; how many units it made pending.
+  int RetryFailed(const std::string& run);
 
   // For a unit this worker claimed: the condition that it still holds it (worker and
   // generation), as SQL on the units table's row; nullopt for a unit it never claimed.
@@ -57,8 +61,12 @@ class RunLeases {
   std::function<std::unique_ptr<SqlSession>()> open_session_;
   const Dialect& dialect_;
   std::function<std::string(const char*)> table_;
-  std::mutex mutex_;  // the session, and claims_, serve reader, writer and renewal threads
+  std::mutex mutex_;  // the session serves reader, writer and renewal threads
   std::unique_ptr<SqlSession> session_;
+  // Apart from the session's: a unit's commit asks for its claim while a claim of the next
+  // unit may wait on the session for the destination's write lock, which on SQLite that very
+  // commit holds.
+  std::mutex claims_mutex_;
   std::string worker_;
   std::map<std::pair<int, int>, int64_t> claims_;  // (table, part) -> generation claimed
 };

@@ -192,12 +192,14 @@ class SqlRunStore final : public RunStore {
 
   void FailUnit(const std::string& run, int table, int part, int attempts,
                 const std::string& error) override {
-    // Never over a done mark: that unit's rows are there.
-    Exec(
-        fmt::format("UPDATE {} SET state = 'failed', attempts = {}, error = {} WHERE run_id = {} "
-                    "AND table_index = {} AND part = {} AND state <> 'done'{}{}",
-                    T("units"), Int(attempts), S(error), S(run), Int(table), Int(part),
-                    IfOwned(run), HeldBy(run, table, part)));
+    // Never over a done mark: that unit's rows are there. A shared run's unit counts the
+    // attempts of every worker that tried it (one that joins again retries failed units).
+    const std::string held = HeldBy(run, table, part);
+    Exec(fmt::format(
+        "UPDATE {} SET state = 'failed', attempts = {}{}, error = {} WHERE run_id = {} AND "
+        "table_index = {} AND part = {} AND state <> 'done'{}{}",
+        T("units"), held.empty() ? "" : "COALESCE(attempts, 0) + ", Int(attempts), S(error), S(run),
+        Int(table), Int(part), IfOwned(run), held));
   }
 
   void ResetUnits(const std::string& run, int table) override {
@@ -214,8 +216,9 @@ class SqlRunStore final : public RunStore {
     if (std::optional<std::string> held = leases_.HeldCondition(run, table, part)) {
       std::vector<std::string> out = leases_.FenceSql(run, table, part);
       out.push_back(fmt::format(
-          "UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, attempts = {}, error = "
-          "NULL{} WHERE run_id = {} AND table_index = {} AND part = {} AND {}",
+          "UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, attempts = "
+          "COALESCE(attempts, 0) + {}, error = NULL{} WHERE run_id = {} AND table_index = {} AND "
+          "part = {} AND {}",
           T("units"), Int(rows), Int(bytes), Int(attempts), TimingSet(timing), S(run), Int(table),
           Int(part), *held));
       return out;
@@ -303,7 +306,7 @@ class SqlRunStore final : public RunStore {
     std::vector<RunRecord> out;
     if (!Exists()) return out;  // nothing recorded yet: the tables come with the first run
     std::lock_guard session_guard(session_mutex_);
-    for (auto& row : session_->Query(fmt::format(
+    for (auto& row : Read(fmt::format(
              "SELECT run_id, scope, command, status, started_at, finished_at, source, "
              "destination, plan_fingerprint, plan, host, pid, summary, {}, {} FROM {} ORDER BY "
              "started_at DESC, run_id DESC",
@@ -335,7 +338,7 @@ class SqlRunStore final : public RunStore {
     std::vector<TableRecord> out;
     if (!Exists()) return out;
     std::lock_guard session_guard(session_mutex_);
-    for (auto& row : session_->Query(fmt::format(
+    for (auto& row : Read(fmt::format(
              "SELECT table_index, source_schema, source_name, dest_schema, dest_name, state, "
              "created, row_count, byte_count, seconds, units, units_done, attempts, "
              "estimated_rows, error, {}, {} FROM {} WHERE run_id = {} ORDER BY table_index",
@@ -366,7 +369,7 @@ class SqlRunStore final : public RunStore {
     std::vector<UnitRecord> out;
     if (!Exists()) return out;
     std::lock_guard session_guard(session_mutex_);
-    for (auto& row : session_->Query(fmt::format(
+    for (auto& row : Read(fmt::format(
              "SELECT table_index, part, state, row_count, byte_count, attempts, key_range, error, "
              "{}, {} FROM {} WHERE run_id = {} ORDER BY table_index, part",
              has_leases_ ? "worker, lease_until - " + dialect_.NowMillisSql() : "'', 0",
@@ -489,6 +492,11 @@ class SqlRunStore final : public RunStore {
                  const std::string& worker) override {
     leases_.LeaseDone(run, name, worker);
   }
+  void ReleaseLease(const std::string& run, const std::string& name,
+                    const std::string& worker) override {
+    leases_.ReleaseLease(run, name, worker);
+  }
+  int RetryFailed(const std::string& run) override { return leases_.RetryFailed(run); }
   std::vector<WorkerRecord> Workers(const std::string& run) override {
     if (!Exists() || !has_leases_) return {};
     return leases_.Workers(run);
@@ -580,6 +588,19 @@ class SqlRunStore final : public RunStore {
     if (!token) return "";
     return fmt::format(" AND EXISTS (SELECT 1 FROM {} WHERE run_id = {} AND owner_token = {})",
                        T("runs"), S(run), S(*token));
+  }
+
+  // A query on the state session (its mutex held), again on a new session after a transient
+  // failure: it was cut while idle, or the destination restarted (a shared run's workers read
+  // the units every round, and must not stay on a dead session after the server is back).
+  std::vector<SqlSession::Row> Read(const std::string& sql) {
+    try {
+      return session_->Query(sql);
+    } catch (const Error& e) {
+      if (!IsTransient(e)) throw;
+      session_ = open_session_();
+      return session_->Query(sql);
+    }
   }
 
   // A run's state session sits idle through long copies, so it is the one a DBA's idle-session

@@ -5,11 +5,14 @@
 // (a plan file's DDL tried first; keys, indexes, foreign keys, counters after the rows).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "copier/convert.hpp"
@@ -58,6 +61,9 @@ class CopyRun {
   void BuildSharedTable(size_t table);
   // No unit pending and every table built (or failed): what is left is the run's own finish.
   bool SharedTablesSettled();
+  void SayLostBuilds();
+  // Ends the server sessions of workers whose leases on `units` ran out, when they are gone.
+  void EndLostWorkersSessions(const std::vector<UnitRecord>& units);
   void AwaitSharedFinish();
   // Record outcomes: unit results folded into table outcomes; what a failed table left undone.
   void RecordOutcomes();
@@ -68,6 +74,11 @@ class CopyRun {
   // Indexes and constraints (copy_schema.cpp).
   void TryPlannedDdl() const;
   void BuildIndexes(size_t table);
+  // A shared run's build, fenced and idempotent statement by statement (copy_schema.cpp):
+  // false once this worker no longer holds the table's build lease; the table as it is now
+  // (nullopt outside a shared run).
+  bool SharedBuildStep(size_t table, bool statement = true);
+  std::optional<Table> SharedDescribe(size_t table);
   void IndexesAndConstraints();
   void CloneAfterData();
   void BuildForeignKeys();
@@ -105,6 +116,11 @@ class CopyRun {
   std::mutex errors_mutex_;           // outcomes written from index and key builders
   std::mutex shared_mutex_;           // a shared run's tables built by this worker
   std::vector<bool> built_here_;
+  std::set<size_t> build_lost_;  // tables whose build lease ran out while built here
+  std::set<size_t> said_lost_;
+  std::set<std::string> lost_workers_;                   // workers whose sessions were seen to
+  std::map<std::pair<int, int>, int> transient_rounds_;  // (table, part) -> rounds failed
+  std::atomic<int> build_statements_{0};                 // the stop-in-build test seam's count
 };
 
 // Helpers the phases share.

@@ -2,19 +2,22 @@
 // same stored plan, but takes each unit only after claiming its lease in the destination; a
 // unit another worker holds is passed over, and looked at again once that lease expires.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <set>
 #include <thread>
 
 #include "scheduler/copy_run_phases.hpp"
+#include "scheduler/run_owner.hpp"
 #include "scheduler/stop.hpp"
 
 namespace ferry {
 
 namespace {
 
-using UnitKey = std::pair<int, int>;  // (table, part)
+// Rounds in which a unit may spend its attempts on transient errors before it fails for good.
+constexpr int kTransientRounds = 5;
 
 // Sleeps up to `ms`, waking early for a stop request.
 void Pause(int64_t ms) {
@@ -53,15 +56,11 @@ void CopyRun::OrderForShard() {
 
 void CopyRun::RunSharedUnits(const std::function<void(const PipelineProgress&)>& progress) {
   const SharedWork& shared = *recorder_.shared();
-  RunStore& store = recorder_.store();
-  const std::string& run = recorder_.run_id();
   built_here_.assign(tables_.size(), false);
   if (shared.opened) shared.opened();
   OrderForShard();
   const std::vector<UnitJob> all = std::move(jobs_);
-  engine_.claim = [&](const UnitJob& job) {
-    return store.ClaimUnit(run, shared.worker, int(job.table), job.read.unit.part, shared.lease_ms);
-  };
+  engine_.claim = recorder_.UnitClaim();
   for (int lost = 0; !StopRequested();) {
     try {
       if (SharedRound(all, progress)) break;
@@ -76,7 +75,7 @@ void CopyRun::RunSharedUnits(const std::function<void(const PipelineProgress&)>&
     }
   }
   jobs_ = all;
-  engine_.claim = nullptr;  // it refers to this frame
+  engine_.claim = nullptr;
   if (!StopRequested()) AwaitSharedFinish();
 }
 
@@ -88,9 +87,13 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
   const SharedWork& shared = *recorder_.shared();
   RunStore& store = recorder_.store();
   const std::string& run = recorder_.run_id();
-  std::set<UnitKey> claimable;
-  for (const UnitRecord& u : store.Units(run)) {
-    if (u.state == UnitRecordState::kPending && (u.worker.empty() || u.lease_left_ms < 0)) {
+  std::set<std::pair<int, int>> claimable;  // (table, part)
+  const std::vector<UnitRecord> units = store.Units(run);
+  EndLostWorkersSessions(units);
+  for (const UnitRecord& u : units) {
+    // This worker's own: a unit it claimed but left (its table failed here first, say).
+    if (u.state == UnitRecordState::kPending &&
+        (u.worker.empty() || u.lease_left_ms < 0 || u.worker == shared.worker)) {
       claimable.insert({u.table, u.part});
     }
   }
@@ -108,14 +111,24 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
         if (r.error) observer_.Note(r.error->what());
         continue;
       }
-      // A unit that failed after its lease ran out failed on another worker's rows (its key
-      // built meanwhile, say): that worker's, not a failure of the run.
+      // Its retries ask the lease first (EngineOptions::claim), but an attempt already under
+      // way when the lease ran out (the process frozen mid-unit) can fail on the rows of the
+      // worker that took the unit over (its key built meanwhile, say): that worker's, not a
+      // failure of the run.
       if (r.state == UnitState::kFailed && !r.Interrupted() &&
           !HeldHere(store, run, r, shared.worker)) {
         observer_.Note(fmt::format(
             "ferry: this worker's lease on unit {} of table {} ran out and another worker took "
             "it over: its attempt here is dropped ({})",
             r.part + 1, r.table + 1, r.error ? r.error->what() : "no error"));
+        continue;
+      }
+      // Its attempts spent on a transient error (the destination restarting, say): the unit
+      // stays this worker's, pending, for the next round, a few rounds at most.
+      if (r.state == UnitState::kFailed && !r.Interrupted() && r.transient &&
+          ++transient_rounds_[{int(r.table), r.part}] < kTransientRounds) {
+        observer_.Note(fmt::format("unit {} of table {} is tried again in the next round ({})",
+                                   r.part + 1, r.table + 1, r.error->what()));
         continue;
       }
       // Recorded at once: the other workers stop waiting for a unit that cannot be copied.
@@ -127,9 +140,52 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
     }
   }
   for (size_t i = 0; i < tables_.size() && !StopRequested(); ++i) BuildSharedTable(i);
+  SayLostBuilds();
   if ((failed && engine_.fail_fast) || SharedTablesSettled()) return true;
   if (jobs_.empty()) Pause(std::min<int64_t>(shared.lease_ms / 3, 1000));
   return false;
+}
+
+// A worker whose lease ran out may have died with a server session still busy (a statement
+// running on, its unit's transaction open): its uncommitted rows would hold up whoever takes
+// the unit over (a key's duplicate check waits for them). On this host, a dead worker's
+// sessions are found by their tag and ended, as a resume ends a dead run's; a worker on
+// another host cannot be known dead from here, and its sessions are left to the server.
+void CopyRun::EndLostWorkersSessions(const std::vector<UnitRecord>& units) {
+  const SharedWork& shared = *recorder_.shared();
+  std::set<std::string> lost;
+  for (const UnitRecord& u : units) {
+    if (u.state == UnitRecordState::kPending && !u.worker.empty() && u.worker != shared.worker &&
+        u.lease_left_ms < 0 && !lost_workers_.count(u.worker)) {
+      lost.insert(u.worker);
+    }
+  }
+  if (lost.empty()) return;
+  RunStore& store = recorder_.store();
+  for (const WorkerRecord& w : store.Workers(recorder_.run_id())) {
+    if (!lost.count(w.worker)) continue;
+    RunRecord owner;
+    owner.host = w.host;
+    owner.pid = w.pid;
+    if (w.host == HostName() && ProcessAlive(owner)) continue;  // frozen: its commits are refused
+    lost_workers_.insert(w.worker);
+    if (w.host != HostName()) {
+      observer_.Note(fmt::format(
+          "worker {} on host {} lost its lease; ferry cannot tell from here whether it is "
+          "alive, so server sessions it may have left are not ended: the server ends them when "
+          "it finds the connection gone (keepalive, MariaDB's wait_timeout), or a DBA ends the "
+          "sessions tagged '{}'",
+          w.worker, w.host, SessionTag(w.host, w.pid)));
+      continue;
+    }
+    if (w.pid == getpid()) continue;  // its pid is this process's now: the tag is ours
+    const int ended = store.EndSessionsOf(w.host, w.pid);
+    if (ended > 0) {
+      observer_.Note(fmt::format(
+          "ended {} server session{} left by worker {} (gone) and waited for their rollback", ended,
+          ended == 1 ? "" : "s", w.worker));
+    }
+  }
 }
 
 void CopyRun::BuildSharedTable(size_t i) {
@@ -156,10 +212,19 @@ void CopyRun::BuildSharedTable(size_t i) {
   if (done + failed < units) return;  // units still to copy, here or elsewhere
   const std::string lease = fmt::format("table {}", i);
   if (!store.ClaimLease(run, lease, shared.worker, shared.lease_ms)) return;
+  // A worker joining meanwhile may have made failed units pending again (RetryFailed, which
+  // frees this lease too): looked at again under the lease.
+  for (const UnitRecord& u : store.Units(run)) {
+    if (size_t(u.table) == i && u.state == UnitRecordState::kPending) {
+      store.ReleaseLease(run, lease, shared.worker);
+      return;
+    }
+  }
   {
     std::lock_guard lock(shared_mutex_);
     if (built_here_[i]) return;
     built_here_[i] = true;
+    build_lost_.erase(i);
   }
   TableOutcome& t = report_.tables[i];
   PreparedTable& prepared = tables_[i];
@@ -180,6 +245,16 @@ void CopyRun::BuildSharedTable(size_t i) {
       std::lock_guard lock(errors_mutex_);
       t.schema_errors.push_back(e.what());
     }
+    SharedBuildStep(i, /*statement=*/false);  // still this worker's to record?
+    {
+      // Taken over while this worker was frozen: the table is the new builder's to record.
+      // (Or the lease could not be asked: the table is looked at again in the next round.)
+      std::lock_guard lock(shared_mutex_);
+      if (build_lost_.count(i)) {
+        built_here_[i] = false;
+        return;
+      }
+    }
     std::lock_guard lock(errors_mutex_);
     for (const std::string& e : t.schema_errors) {
       record.error += (record.error.empty() ? "" : "\n") + e;
@@ -193,6 +268,20 @@ void CopyRun::BuildSharedTable(size_t i) {
   record.estimated_rows = t.estimated_rows;
   store.UpdateTable(run, record);
   store.LeaseDone(run, lease, shared.worker);
+}
+
+// Said on the run's thread (the observer's), whichever thread found the build lost.
+void CopyRun::SayLostBuilds() {
+  std::lock_guard lock(shared_mutex_);
+  for (size_t i : build_lost_) {
+    if (said_lost_.insert(i).second) {
+      observer_.Note(fmt::format(
+          "ferry: this worker no longer holds the build lease of table {} (it ran out and "
+          "another worker took the build over, or the destination could not be asked): it "
+          "builds no more of it for now",
+          DisplayName(tables_[i].copy.destination.name)));
+    }
+  }
 }
 
 bool CopyRun::SharedTablesSettled() {

@@ -2,6 +2,7 @@
 // write, and, once the rows are in, primary keys, indexes, foreign keys, identity counters and
 // sequences (or a clone's own objects). See copy_run_phases.hpp.
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <atomic>
@@ -173,25 +174,83 @@ void CopyRun::BuildIndexes(size_t i) {
   const PreparedTable& prepared = tables_[i];
   TableOutcome& t = report_.tables[i];
   if (deferred_keys_[i]) {
-    const Clock::time_point key_start = Clock::now();
-    WithRetries(engine_, [&] { destination_.AddPrimaryKey(*deferred_keys_[i]); });
-    t.key_seconds = SecondsSince(key_start);
+    if (!SharedBuildStep(i)) return;
+    const std::vector<int> key = deferred_keys_[i]->primary_key;
+    auto there = [&] {
+      std::optional<Table> now = SharedDescribe(i);
+      return now && now->primary_key == key;
+    };
+    if (!there()) {
+      const Clock::time_point key_start = Clock::now();
+      try {
+        WithRetries(engine_, [&] { destination_.AddPrimaryKey(*deferred_keys_[i]); });
+      } catch (const Error&) {
+        if (!there()) throw;  // made meanwhile by the worker that took the build over
+      }
+      t.key_seconds = SecondsSince(key_start);
+    }
   }
   if (!prepared.copy.create || plan_.data_only || clone_) return;
   for (const PlannedIndex& planned : prepared.plan->indexes) {
     try {
+      if (!SharedBuildStep(i)) return;
       const Index index = ToIndex(planned, prepared.copy.destination);
-      if ((recorder_.resuming() || recorder_.shared()) && planned.native_definition.empty() &&
+      // The same columns and uniqueness: what an interrupted run, or a builder of this shared
+      // run whose lease ran out, built already.
+      auto there = [&](const Table& table) {
+        if (!planned.native_definition.empty()) return false;
+        for (const auto* list : {&table.unique_indexes, &table.indexes}) {
+          for (const Index& built : *list) {
+            if (built.columns == index.columns && built.unique == index.unique) return true;
+          }
+        }
+        return false;
+      };
+      if (recorder_.resuming() && !recorder_.shared() && planned.native_definition.empty() &&
           HasIndexOn(prepared.copy.destination, index.columns)) {
         continue;  // built before the interruption
       }
-      WithRetries(engine_, [&] { destination_.CreateIndex(prepared.copy.destination, index); });
+      if (std::optional<Table> now = SharedDescribe(i); now && there(*now)) continue;
+      try {
+        WithRetries(engine_, [&] { destination_.CreateIndex(prepared.copy.destination, index); });
+      } catch (const Error&) {
+        std::optional<Table> now = SharedDescribe(i);
+        if (!now || !there(*now)) throw;
+        continue;
+      }
       ++t.indexes_built;
     } catch (const std::exception& e) {
       std::lock_guard lock(errors_mutex_);
       t.schema_errors.push_back(fmt::format("index {}: {}", planned.name, e.what()));
     }
   }
+}
+
+// A shared run's table build, statement by statement: DDL commits at once on MariaDB (and a
+// key or index cannot be built in the transaction of a lease check anywhere), so before each
+// statement (and before the table's outcome is recorded) this worker asks whether it still
+// holds the table's build lease. A builder frozen
+// past its lease wakes, finds the build taken over, and stops there; a statement it had under
+// way when it froze finds what it makes already there (SharedDescribe) and is skipped.
+bool CopyRun::SharedBuildStep(size_t i, bool statement) {
+  const SharedWork* shared = recorder_.shared();
+  if (!shared) return true;
+  const std::string lease = fmt::format("table {}", i);
+  if (!recorder_.store().ClaimLease(recorder_.run_id(), lease, shared->worker, shared->lease_ms)) {
+    std::lock_guard lock(shared_mutex_);
+    build_lost_.insert(i);
+    return false;
+  }
+  const TestHooks& hooks = engine_.test_hooks;
+  if (statement && hooks.stop_in_build > 0 && ++build_statements_ == hooks.stop_in_build) {
+    raise(SIGSTOP);
+  }
+  return true;
+}
+
+std::optional<Table> CopyRun::SharedDescribe(size_t i) {
+  if (!recorder_.shared()) return std::nullopt;
+  return destination_.DescribeTable(tables_[i].copy.destination.name);
 }
 
 // A schema-only run has no units, and a resumed table may have none left: their keys and

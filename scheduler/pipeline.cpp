@@ -194,6 +194,7 @@ class CopyEngine {
       JobState& state = states_[job];
       const UnitJob& unit = jobs_[job];
       if (state.commit_uncertain && !AskCommitted(job)) continue;
+      if (state.attempts > 0 && !StillClaimed(job)) continue;
       if (state.attempts == 0) in_flight_.fetch_add(1);
       ++state.attempts;
       if (!table_failed_[unit.table] && !jobs_resolved_ && unit.resolve && !Resolve(job)) {
@@ -262,6 +263,25 @@ class CopyEngine {
     table_units_[unit.table] += 1;
     in_flight_.fetch_sub(1);
     UnitFinished(unit.table);
+    return false;
+  }
+
+  // Before another attempt at a shared run's unit: whether this worker still holds its lease
+  // (renewed by the claim). A lease that ran out while the unit waited for its retry may be
+  // another worker's by now: the unit is left to that worker, not retried into its rows.
+  bool StillClaimed(size_t job) {
+    if (!options_.claim || options_.claim(jobs_[job])) return true;
+    const UnitJob& unit = jobs_[job];
+    states_[job].result.error = AtUnit(
+        job,
+        Error(ErrorCode::kBusy,
+              fmt::format("ferry: this worker's lease on unit {} of table {} ran out before its "
+                          "attempt {} and another worker took the unit over: it is not tried "
+                          "again here",
+                          unit.read.unit.part + 1, unit.table + 1, states_[job].attempts + 1)),
+        Side::kNone);
+    Elsewhere(job);
+    in_flight_.fetch_sub(1);
     return false;
   }
 

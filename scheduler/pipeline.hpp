@@ -36,6 +36,9 @@ struct TestHooks {
   int stall_at_commit = 0;  // 0: never
   std::string stall_sql;
   bool stall_first = false;
+  // The process stops itself (SIGSTOP, as a frozen host would) just before the Nth statement
+  // of a shared run's table builds, after the statement's lease check; 0: never.
+  int stop_in_build = 0;
 };
 
 struct EngineOptions {
@@ -56,8 +59,10 @@ struct EngineOptions {
   // unit while the writer applies the one before.
   bool ordered = false;
   TestHooks test_hooks;
-  // A shared run's lease on a unit, taken just before the unit is read (ferry run --join):
-  // false when another worker holds or finished it; the unit then ends skipped, `elsewhere`.
+  // A shared run's lease on a unit, taken just before the unit is read (ferry run --join), and
+  // asked again before each retry of it: false when another worker holds or finished it (its
+  // lease ran out while this worker waited to retry, say); the unit then ends skipped,
+  // `elsewhere`, and nothing more of it is read or written here.
   std::function<bool(const struct UnitJob&)> claim;
   // What units' and tables' times are measured from; unset (the clock's zero): the pipeline's
   // own start. A run of several pipelines gives them its start, so their timelines line up.

@@ -55,6 +55,14 @@ RecordedRun RunShared(Endpoint& source, Endpoint& destination, const std::string
                       const std::function<PlannedRun()>& make_plan, const CopyOptions& options,
                       const RunControl& control, CopyObserver& observer);
 
+// `ferry plan --publish RUN`: records `plan`, cut into its units, in the destination's run
+// state as shared run RUN, not yet opened: the first worker to `ferry run --join RUN` makes its
+// tables and opens it, and every worker works through exactly this plan. Throws Error(kUsage)
+// when a run of that name is already recorded.
+void PublishSharedRun(Endpoint& source, Endpoint& destination, const Plan& plan,
+                      const std::string& run, const PartitionOptions& partitions,
+                      const std::string& state_prefix);
+
 // What the destination's run state says, for `ferry status`.
 struct RunHistory {
   std::vector<RunRecord> runs;  // newest first

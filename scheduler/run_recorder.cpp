@@ -128,6 +128,15 @@ void RunRecorder::MarkOnCommit(UnitJob& job, size_t table, int part) const {
   };
 }
 
+std::function<bool(const UnitJob&)> RunRecorder::UnitClaim() const {
+  const SharedWork* work = shared();
+  if (!work) return nullptr;
+  return [store = recording_->store, run = recording_->run.id, worker = work->worker,
+          lease_ms = work->lease_ms](const UnitJob& job) {
+    return store->ClaimUnit(run, worker, int(job.table), job.read.unit.part, lease_ms);
+  };
+}
+
 void RunRecorder::TableRunning(size_t table, const TableOutcome& t) const {
   if (!recording_) return;
   TableRecord r;

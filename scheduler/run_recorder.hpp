@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "copier/plan.hpp"
@@ -51,6 +52,9 @@ class RunRecorder {
   // The unit's done mark, committed in the unit's own transaction, and the question whether a
   // commit whose reply was lost happened.
   void MarkOnCommit(UnitJob& job, size_t table, int part) const;
+  // A shared run's worker: the lease the pipeline takes on a unit before reading it and asks
+  // again before each retry (EngineOptions::claim); empty for a run of one process.
+  std::function<bool(const UnitJob&)> UnitClaim() const;
   void TableRunning(size_t table, const TableOutcome& outcome) const;
   // Its first unit started `seconds_ago` seconds ago: recorded, so `ferry status` shows how long
   // a running table has been copying.

@@ -13,11 +13,15 @@
 #include "copier/error.hpp"
 #include "scheduler/lease_keeper.hpp"
 #include "scheduler/run_control.hpp"
+#include "scheduler/run_recorder.hpp"
 #include "scheduler/stop.hpp"
 
 namespace ferry {
 
 namespace {
+
+// A published run's summary until its first worker makes it.
+constexpr const char* kPublished = "published by ferry plan";
 
 std::optional<RunRecord> FindRun(RunStore& store, const std::string& id) {
   for (RunRecord& r : store.Runs()) {
@@ -54,6 +58,23 @@ std::string SharedSummary(const CopyReport& report) {
                      report.tables.size(), report.failed(), rows);
 }
 
+// A worker joining a run whose units failed for good (or whose tables' builds failed) tries
+// them again, as `ferry run --resume` would for a run of one process: their attempts are kept
+// and added to. A run that ended failed runs again.
+void RetryFailed(RunStore& store, RunRecord& run, CopyObserver& observer) {
+  if (run.status != RunStatus::kRunning && run.status != RunStatus::kFailed) return;
+  bool failed = run.status == RunStatus::kFailed;
+  for (const UnitRecord& u : store.Units(run.id)) failed |= u.state == UnitRecordState::kFailed;
+  for (const TableRecord& t : store.Tables(run.id)) failed |= t.state == "failed";
+  if (!failed) return;
+  const int units = store.RetryFailed(run.id);
+  if (run.status == RunStatus::kFailed) run.status = RunStatus::kRunning;
+  observer.Note(fmt::format(
+      "retrying what failed in shared run {}: {} unit{} (attempts so far kept) and the builds "
+      "of the tables they belong to",
+      run.id, units, units == 1 ? "" : "s"));
+}
+
 // How this worker comes to the run: joining an open one, or making (or finishing making) it
 // while holding the run lock, which `lock` keeps until the run opens.
 struct Arrival {
@@ -67,10 +88,19 @@ Arrival Arrive(RunStore& store, const std::string& scope,
                RunRecording& recording, CopyObserver& observer) {
   Arrival out;
   bool waiting_said = false;
-  for (;;) {
-    std::optional<RunRecord> found = FindRun(store, control.join);
+  for (int lost = 0;; std::this_thread::sleep_for(std::chrono::milliseconds(500))) {
+    std::optional<RunRecord> found;
+    try {
+      found = FindRun(store, control.join);
+      lost = 0;
+    } catch (const Error& e) {
+      // The destination restarting while this worker waits for the run to open: it waits on.
+      if (!IsTransient(e) || ++lost > 60 || StopRequested()) throw;
+      continue;
+    }
     if (found) RefuseOtherCopy(*found, scope);
     if (found && found->lease_ms > 0) {
+      RetryFailed(store, *found, observer);
       recording.run = *found;
       out.done = found->status != RunStatus::kRunning;
       recording.resuming = true;
@@ -80,7 +110,12 @@ Arrival Arrive(RunStore& store, const std::string& scope,
       observer.Note(fmt::format("joining shared run {} (lease {} ms)", found->id, found->lease_ms));
       return out;
     }
-    out.lock = store.TryLock();
+    try {
+      out.lock = store.TryLock();
+    } catch (const Error& e) {
+      if (!IsTransient(e) || ++lost > 60 || StopRequested()) throw;
+      continue;
+    }
     if (!out.lock) {
       if (StopRequested()) throw Error(ErrorCode::kInterrupted, "stopped while waiting to join");
       if (!waiting_said) {
@@ -90,7 +125,6 @@ Arrival Arrive(RunStore& store, const std::string& scope,
                         control.join));
         waiting_said = true;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
       continue;
     }
     found = FindRun(store, control.join);
@@ -99,7 +133,8 @@ Arrival Arrive(RunStore& store, const std::string& scope,
       continue;
     }
     if (found) {
-      // Its maker died before opening it: this worker finishes making it, as a resume would.
+      // Published by `ferry plan`, or its maker died before opening it: this worker finishes
+      // making it, as a resume would.
       RefuseOtherCopy(*found, scope);
       recording.resuming = true;
       recording.run = *found;
@@ -111,7 +146,10 @@ Arrival Arrive(RunStore& store, const std::string& scope,
       recording.units = store.Units(found->id);
       out.plan = Unprepared(PlanFromJson(found->plan, "the stored plan of run " + found->id));
       observer.Note(
-          fmt::format("finishing the making of shared run {} (its maker stopped)", found->id));
+          found->summary.rfind(kPublished, 0) == 0
+              ? fmt::format("making shared run {} from the plan `ferry plan` published", found->id)
+              : fmt::format("finishing the making of shared run {} (its maker stopped)",
+                            found->id));
       return out;
     }
     out.plan = make_plan();
@@ -201,6 +239,39 @@ RecordedRun RunShared(Endpoint& source, Endpoint& destination, const std::string
     out.run.status = now->status;
   }
   return out;
+}
+
+}  // namespace ferry
+
+namespace ferry {
+
+void PublishSharedRun(Endpoint& source, Endpoint& destination, const Plan& plan,
+                      const std::string& run, const PartitionOptions& partitions,
+                      const std::string& state_prefix) {
+  std::unique_ptr<RunStore> store = destination.OpenRunStore(state_prefix);
+  // Under the run lock: a worker arriving now waits for the run to be recorded whole.
+  std::unique_ptr<ScopeLock> lock;
+  for (int waited = 0; !(lock = store->TryLock()); ++waited) {
+    if (StopRequested() || waited >= 120) {
+      throw Error(ErrorCode::kBusy,
+                  fmt::format("cannot publish run {}: another process holds the run lock of {}",
+                              run, destination.info().display));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (std::optional<RunRecord> found = FindRun(*store, run)) {
+    throw Error(ErrorCode::kUsage,
+                fmt::format("run {} is already recorded in {} ({}); choose another name", run,
+                            destination.info().display, RunStatusName(found->status)));
+  }
+  RunRecording recording;
+  recording.store = store.get();
+  recording.run = NewRunRecord(plan, "run");
+  recording.run.id = run;
+  recording.run.summary =
+      fmt::format("{}; waiting for its first worker (ferry run --join {})", kPublished, run);
+  const std::vector<PreparedTable> tables = PreparePlan(plan, source, destination, partitions);
+  RunRecorder(&recording, tables.size()).Start(plan, tables);
 }
 
 }  // namespace ferry

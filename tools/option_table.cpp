@@ -296,7 +296,7 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .default_value = kDefaultStatePrefix,
                .reason = "a prefix no application's tables use",
                .env = "FERRY_STATE_PREFIX",
-               .commands = {C::kRun, C::kStatus, C::kReset, C::kReport}});
+               .commands = {C::kRun, C::kStatus, C::kReset, C::kReport, C::kPlan}});
   t.push_back({.names = "--state-schema",
                .value = "NAME",
                .help = "Where ferry keeps its run state in the destination: a schema "
@@ -306,7 +306,7 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                                             kStateSchema),
                .reason = "apart from the tables copied, where the login can create it",
                .env = "FERRY_STATE_SCHEMA",
-               .commands = {C::kRun, C::kVerify, C::kSync, C::kStatus, C::kReset, C::kReport}});
+               .commands = {C::kRun, C::kVerify, C::kSync, C::kStatus, C::kReset, C::kReport, C::kPlan}});
   t.push_back({.names = "--plan,-p",
                .value = "FILE",
                .help = "A plan file from `ferry plan`: run executes it exactly (refused when a "
@@ -392,6 +392,13 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .reason = "the copy is what a report is most often about",
                .env = "FERRY_REPORT_RUN",
                .commands = {C::kReport}});
+  t.push_back({.names = "--publish",
+               .value = "RUN",
+               .help = "Also record the plan in the destination's run state as shared run RUN: "
+                       "workers started with `ferry run --join RUN` (same source, destination "
+                       "and tables) work through exactly this plan",
+               .env = "FERRY_PUBLISH",
+               .commands = {C::kPlan}});
   t.push_back({.names = "--json",
                .help = "Print the report as JSON",
                .env = "FERRY_JSON",

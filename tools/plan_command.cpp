@@ -11,6 +11,7 @@
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/planning.hpp"
+#include "scheduler/run_control.hpp"
 #include "tools/commands.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/options.hpp"
@@ -23,6 +24,8 @@ namespace {
 struct PlanFlags {
   CommonOptions common;
   std::string output;
+  std::string publish;  // a shared run's name
+  std::string state_prefix = kDefaultStatePrefix;
 };
 
 int MakePlan(const PlanFlags& flags) {
@@ -36,6 +39,13 @@ int MakePlan(const PlanFlags& flags) {
   job.destination = WithoutSecrets(job.destination);
   Plan plan = BuildPlan(*source, *dest, job, options.partitions);
   const std::string json = PlanToJson(plan);
+  if (!flags.publish.empty()) {
+    PublishSharedRun(*source, *dest, plan, flags.publish, options.partitions, flags.state_prefix);
+    fmt::print(
+        stderr,
+        "published the plan as shared run {} in {}: start workers with ferry run --join {}\n",
+        flags.publish, dest->info().display, flags.publish);
+  }
   if (flags.output.empty() || flags.output == "-") {
     fmt::print("{}", json);
   } else {
@@ -75,6 +85,8 @@ CommandAction AddPlanCommand(CLI::App& app) {
   auto options = std::make_shared<CommandOptions>(plan, Command::kPlan);
   AddCommonOptions(*options, flags->common);
   options->Add("--output", flags->output);
+  options->Add("--publish", flags->publish);
+  options->Add("--state-prefix", flags->state_prefix);
   options->Finish();
   return [plan, flags, options]() -> int {
     if (!*plan) return -1;

@@ -22,6 +22,10 @@ TestHooks ReadTestHooks() {
     hooks.stall_first = s.substr(0, colon) == "stall-before-commit";
     return hooks;
   }
+  if (s.substr(0, colon) == "stop-in-build") {
+    hooks.stop_in_build = std::atoi(s.c_str() + colon + 1);
+    return hooks;
+  }
   hooks.crash_before_commit = s.substr(0, colon) == "before-commit";
   hooks.crash_at_commit = std::atoi(s.c_str() + colon + 1);
   return hooks;

@@ -8,7 +8,8 @@
 namespace ferry {
 
 // FERRY_TEST_CRASH=before-commit:N or after-commit:N (the crash tests; see TestHooks), or
-// stall-at-commit:N or stall-before-commit:N with the statement in FERRY_TEST_STALL_SQL. Read
+// stall-at-commit:N or stall-before-commit:N with the statement in FERRY_TEST_STALL_SQL, or
+// stop-in-build:N (TestHooks::stop_in_build). Read
 // on the first call, at startup; unset or malformed: no hook.
 const TestHooks& StartupTestHooks();
 

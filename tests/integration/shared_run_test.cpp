@@ -10,10 +10,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/worker_process.hpp"
@@ -196,6 +198,239 @@ TEST_CASE("a worker frozen past its lease and resumed has its late commit refuse
       CHECK(frozen.Output().find("lease on unit") != std::string::npos);
       CheckSame(source, dest);
       CHECK(Status(dest)["run"]["status"] == "done");
+    }
+  }
+}
+
+TEST_CASE("a worker joining again retries the units that failed for good, their attempts counted",
+          "[shared][postgresql]") {
+  TestDatabase source(Db::kPostgres, "sharedretry_src");
+  TestDatabase dest(Db::kPostgres, "sharedretry_dst");
+  Seed(source);
+  // The destination refuses one row until a DBA lifts the check: its unit fails for good.
+  dest.Exec(
+      "CREATE TABLE events (id integer NOT NULL, v text NOT NULL, "
+      "CONSTRAINT not_777 CHECK (id <> 777))");
+  TempDir dir;
+  {
+    Worker first(JoinArgs(source, dest, "--append"),
+                 std::filesystem::path(dir.path()) / "first.log");
+    Worker second(JoinArgs(source, dest, "--append"),
+                  std::filesystem::path(dir.path()) / "second.log");
+    // The worker that finishes the run says it failed (exit 1).
+    const int first_exit = first.Wait();
+    const int second_exit = second.Wait();
+    INFO(first.Output());
+    INFO(second.Output());
+    CHECK((first_exit == 1 || second_exit == 1));
+  }
+  CHECK(Status(dest)["run"]["status"] == "failed");
+  REQUIRE(Value(dest, "SELECT count(*) FROM " + Units(dest) + " WHERE state = 'failed'") == 1);
+  dest.Exec("ALTER TABLE events DROP CONSTRAINT not_777");
+  Worker again(JoinArgs(source, dest, "--append"), std::filesystem::path(dir.path()) / "again.log");
+  const int again_exit = again.Wait();
+  INFO(again.Output());
+  CHECK(again_exit == 0);
+  CHECK(again.Output().find("retrying what failed in shared run nightly: 1 unit") !=
+        std::string::npos);
+  CheckSame(source, dest);
+  CHECK(Status(dest)["run"]["status"] == "done");
+  // The failed attempt and the one that worked.
+  CHECK(Value(dest, "SELECT max(attempts) FROM " + Units(dest)) == 2);
+}
+
+namespace {
+
+// Whether process `pid` is stopped (state T in /proc/PID/stat).
+bool Stopped(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T';
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a table builder frozen past its lease wakes to find the build taken over and builds "
+    "nothing twice",
+    "[shared][mariadb]") {
+  TestDatabase source(Db::kPostgres, "sharedbuild_src");
+  TestDatabase dest(Db::kMariaDB, "sharedbuild_dst");
+  Seed(source);
+  TempDir dir;
+  // It stops itself right before its first build statement (the index on big.v, after the
+  // statement's lease check), as a host frozen there would: DDL on MariaDB commits at once, so
+  // nothing but the next check and the index being found there keeps it from building twice.
+  WorkerProcess frozen("FERRY_TEST_CRASH=stop-in-build:1 exec " + ShellQuote(FERRY_BINARY) + " " +
+                           JoinArgs(source, dest),
+                       std::filesystem::path(dir.path()) / "frozen.log");
+  REQUIRE(WaitFor([&] { return Stopped(frozen.pid()); }));
+  Worker other(JoinArgs(source, dest), std::filesystem::path(dir.path()) / "other.log");
+  const int other_exit = other.Wait();
+  INFO(other.Output());
+  CHECK(other_exit == 0);
+  CHECK(Value(dest,
+              "SELECT count(*) FROM information_schema.statistics WHERE table_schema = "
+              "DATABASE() AND table_name = 'big' AND column_name = 'v'") == 1);
+  kill(frozen.pid(), SIGCONT);
+  const int frozen_exit = frozen.Wait();
+  INFO(frozen.Output());
+  CHECK(frozen_exit == 0);
+  CHECK(frozen.Output().find("no longer holds the build lease of table") != std::string::npos);
+  CHECK(frozen.Output().find("index big_v") == std::string::npos);  // no error building it
+  CheckSame(source, dest);
+  nlohmann::json status = Status(dest);
+  CHECK(status["run"]["status"] == "done");
+  for (const auto& t : status["run"]["tables"]) {
+    INFO(t.dump());
+    CHECK(t["state"] == "done");
+  }
+  CHECK(Value(dest,
+              "SELECT count(*) FROM information_schema.statistics WHERE table_schema = "
+              "DATABASE() AND table_name = 'big' AND column_name = 'v'") == 1);
+}
+
+TEST_CASE(
+    "a worker taking over a dead worker's unit ends the server session it left hanging instead "
+    "of waiting for it",
+    "[shared][postgresql]") {
+  TestDatabase source(Db::kPostgres, "sharedsessions_src");
+  TestDatabase dest(Db::kPostgres, "sharedsessions_dst");
+  Seed(source);
+  TempDir dir;
+  // Its third unit's commit sleeps at the server inside the unit's transaction: killed there,
+  // its session sleeps on (the server does not notice the client gone), holding the table's
+  // lock that the key build after the last unit needs.
+  WorkerProcess dead("FERRY_TEST_CRASH=stall-before-commit:3 FERRY_TEST_STALL_SQL=" +
+                         ShellQuote("SELECT pg_sleep(90)") + " exec " + ShellQuote(FERRY_BINARY) +
+                         " " + JoinArgs(source, dest),
+                     std::filesystem::path(dir.path()) / "dead.log");
+  const std::string held = "SELECT count(*) FROM " + Units(dest) +
+                           " WHERE state = 'pending' AND worker LIKE '%/" +
+                           std::to_string(dead.pid()) + "/%'";
+  const std::string sleeping =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = "
+      "'active' AND query LIKE '%pg_sleep(90)%' AND pid <> pg_backend_pid()";
+  REQUIRE(WaitFor([&] { return UnitsDone(dest) >= 2 && Value(dest, sleeping) > 0; }));
+  kill(dead.pid(), SIGKILL);
+  CHECK(dead.Wait() == 128 + SIGKILL);
+  const auto start = std::chrono::steady_clock::now();
+  Worker other(JoinArgs(source, dest), std::filesystem::path(dir.path()) / "other.log");
+  const int other_exit = other.Wait();
+  INFO(other.Output());
+  CHECK(other_exit == 0);
+  CHECK(other.Output().find("server session") != std::string::npos);
+  CHECK(other.Output().find("(gone) and waited for their rollback") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
+  CHECK(Value(dest, sleeping) == 0);
+  CHECK(Value(dest, held) == 0);
+  CheckSame(source, dest);
+  CHECK(Status(dest)["run"]["status"] == "done");
+}
+
+TEST_CASE(
+    "three worker processes share one run into a SQLite destination through its file lock, one "
+    "of them killed mid-run",
+    "[shared][sqlite]") {
+  TestDatabase source(Db::kPostgres, "sharedsqlite_src");
+  TestDatabase dest(Db::kSQLite, "sharedsqlite_dst");
+  Seed(source);
+  TempDir dir;
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < 3; ++i) {
+    workers.push_back(std::make_unique<Worker>(
+        JoinArgs(source, dest), std::filesystem::path(dir.path()) / fmt::format("w{}.log", i)));
+  }
+  REQUIRE(WaitFor([&] { return UnitsDone(dest) >= 4; }));
+  kill(workers[0]->pid(), SIGKILL);
+  CHECK(workers[0]->Wait() == 128 + SIGKILL);
+  for (size_t i = 1; i < workers.size(); ++i) {
+    const int exit_code = workers[i]->Wait();
+    INFO(workers[i]->Output());
+    CHECK(exit_code == 0);
+  }
+  CheckSame(source, dest);
+  nlohmann::json status = Status(dest);
+  CHECK(status["run"]["status"] == "done");
+  CHECK(status["run"]["workers"].size() == 3);
+  CHECK(Value(dest, "SELECT count(*) FROM " + Units(dest) + " WHERE state <> 'done'") == 0);
+}
+
+TEST_CASE("a plan published into the destination by ferry plan is the one the workers join",
+          "[shared][postgresql]") {
+  TestDatabase source(Db::kPostgres, "sharedpublish_src");
+  TestDatabase dest(Db::kPostgres, "sharedpublish_dst");
+  Seed(source);
+  TempDir dir;
+  const std::string plan_file = (std::filesystem::path(dir.path()) / "plan.json").string();
+  FerryResult published =
+      RunFerry("plan --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()) +
+               " --partitions 5 --publish nightly -o " + ShellQuote(plan_file));
+  INFO(published.output);
+  REQUIRE(published.exit_code == 0);
+  CHECK(published.output.find("published the plan as shared run nightly") != std::string::npos);
+  // Cut as published (5 units a table), not as the workers' own --partitions 24 would cut it.
+  const int64_t units = Value(dest, "SELECT count(*) FROM " + Units(dest));
+  CHECK(units == 10);
+  CHECK(RunFerry("plan --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()) +
+                 " --publish nightly -o /dev/null")
+            .exit_code != 0);  // the name is taken
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < 2; ++i) {
+    workers.push_back(std::make_unique<Worker>(
+        JoinArgs(source, dest), std::filesystem::path(dir.path()) / fmt::format("w{}.log", i)));
+  }
+  int from_published = 0;
+  for (auto& w : workers) {
+    const int exit_code = w->Wait();
+    INFO(w->Output());
+    CHECK(exit_code == 0);
+    CHECK(w->Output().find("making shared run nightly\n") == std::string::npos);
+    from_published += w->Output().find("from the plan `ferry plan` published") != std::string::npos;
+  }
+  CHECK(from_published == 1);
+  CheckSame(source, dest);
+  CHECK(Status(dest)["run"]["status"] == "done");
+  CHECK(Value(dest, "SELECT count(*) FROM " + Units(dest) + " WHERE state = 'done'") == units);
+}
+
+// Hidden (run it by its tag, [restart]): it fails today. After the outage the workers get past
+// the run state (the state session reconnects, a waiting worker waits on) but can hang for good
+// afterwards, or the one still preparing its run exits with the connection error; see the
+// README's known limits.
+TEST_CASE(
+    "workers of a shared run ride out the destination going away for seconds and end with one "
+    "exact copy",
+    "[.][restart]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION("into " << DbName(db)) {
+      TestDatabase source(Db::kPostgres, "sharedrestart_src");
+      TestDatabase dest(db, "sharedrestart_dst");
+      Seed(source);
+      TempDir dir;
+      // The workers reach the destination through a proxy that plays its restart: every
+      // connection cut, none accepted for four seconds (longer than the workers' leases).
+      TcpProxy proxy(ServerPort(db));
+      const std::string args = "run --source " + ShellQuote(source.Url()) + " --dest " +
+                               ShellQuote(proxy.Url(dest)) +
+                               " --partitions 24 --batch-rows 500 --readers 1 --writers 1 "
+                               "--join nightly --lease 3s";
+      std::vector<std::unique_ptr<Worker>> workers;
+      for (int i = 0; i < 3; ++i) {
+        workers.push_back(std::make_unique<Worker>(
+            args, std::filesystem::path(dir.path()) / fmt::format("w{}.log", i)));
+      }
+      REQUIRE(WaitFor([&] { return UnitsDone(dest) >= 4; }));
+      proxy.Outage(std::chrono::seconds(4));
+      for (auto& w : workers) {
+        const int exit_code = w->Wait();
+        INFO(w->Output());
+        CHECK(exit_code == 0);
+      }
+      CheckSame(source, dest);
+      CHECK(Status(dest)["run"]["status"] == "done");
+      CHECK(Value(dest, "SELECT count(*) FROM " + Units(dest) + " WHERE state <> 'done'") == 0);
     }
   }
 }

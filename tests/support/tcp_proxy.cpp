@@ -98,6 +98,12 @@ void TcpProxy::DropAfter(std::vector<std::string> needles, int skip, int times) 
   times_ = times;
 }
 
+void TcpProxy::Outage(std::chrono::milliseconds length) {
+  std::lock_guard lock(mutex_);
+  outage_until_ = std::chrono::steady_clock::now() + length;
+  for (int fd : sockets_) shutdown(fd, SHUT_RDWR);
+}
+
 void TcpProxy::AcceptLoop() {
   for (;;) {
     int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -108,6 +114,10 @@ void TcpProxy::AcceptLoop() {
     int one = 1;
     setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::lock_guard lock(mutex_);
+    if (std::chrono::steady_clock::now() < outage_until_) {
+      close(client);  // the server is down
+      continue;
+    }
     workers_.emplace_back([this, client] { Serve(client); });
   }
 }

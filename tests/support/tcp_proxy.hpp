@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,10 @@ class TcpProxy {
   void DropAfter(std::vector<std::string> needles, int skip, int times);
   // How many connections it dropped that way.
   int drops() const { return drops_.load(); }
+  // The server going away for a while, as a restart looks to its clients: every open
+  // connection is cut now (the server rolls back what they had under way), and connections made
+  // during the next `length` are closed as soon as they are accepted.
+  void Outage(std::chrono::milliseconds length);
 
  private:
   void AcceptLoop();
@@ -56,6 +61,7 @@ class TcpProxy {
   int skip_ = 0;
   int times_ = 0;
   std::atomic<int> drops_{0};
+  std::chrono::steady_clock::time_point outage_until_;  // under mutex_
 };
 
 // The server port of `db` (PostgreSQL or MariaDB).

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <numeric>
 
 #include "copier/run_state.hpp"
@@ -214,4 +216,41 @@ TEST_CASE("a value the destination refuses fails its unit with an error naming t
   CHECK(ErrorText(refused).find("(id)=(777)") != std::string::npos);
   CHECK(ErrorText(refused).find("label") != std::string::npos);
   CHECK(copy.IdsOfPart(part, Ids(destination.Rows(table))).empty());
+}
+
+TEST_CASE(
+    "a shared run's unit whose lease another worker took while it waited to be retried is not "
+    "read or written again",
+    "[pipeline][retry][shared]") {
+  MemoryDatabase source("source"), destination("destination");
+  const TableName table = CreateNumberedTable(source, "orders", 1000);
+  destination.FailWrite(table, "500", 1, DeadlockError());
+  PipelineCopy copy(source, destination, table, 4);
+  const int part = copy.PartHolding(500);
+  // The lease, as the run state would answer: every unit is this worker's when first claimed;
+  // by the time the failed one is due for its retry, another worker holds it.
+  std::mutex mutex;  // readers claim from their own threads
+  std::map<int, int> claims;
+  EngineOptions options = QuickOptions();
+  options.claim = [&](const UnitJob& job) {
+    std::lock_guard lock(mutex);
+    return ++claims[job.read.unit.part] == 1;
+  };
+
+  std::vector<UnitResult> results = copy.Run(options);
+
+  const UnitResult& lost = results.at(size_t(part));
+  INFO(ErrorText(lost));
+  CHECK(lost.state == UnitState::kSkipped);
+  CHECK(lost.elsewhere);
+  CHECK(lost.attempts == 1);
+  CHECK(ErrorText(lost).find("is not tried again here") != std::string::npos);
+  CHECK(claims[part] == 2);  // asked once more, before the retry
+  CHECK(source.ReadAttempts(table, part).size() == 1);
+  // Nothing of it here: its rows are the other worker's to write.
+  const std::vector<int64_t> there = Ids(destination.Rows(table));
+  CHECK(copy.IdsOfPart(part, there).empty());
+  for (const UnitResult& r : results) {
+    if (r.part != part) CHECK(r.state == UnitState::kDone);
+  }
 }
