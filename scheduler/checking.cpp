@@ -16,6 +16,7 @@
 #include "copier/text.hpp"
 #include "scheduler/check_objects.hpp"
 #include "scheduler/check_scan.hpp"
+#include "scheduler/held_keys.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/schema_clone.hpp"
 
@@ -520,6 +521,22 @@ void CheckPair(Endpoint& source, Endpoint& destination, const Job& job, CheckRep
   }
 }
 
+// The destination's foreign keys on the existing tables the run loads (held_keys.hpp).
+void CheckLoadedKeys(Endpoint& destination, const Job& job, const Plan& plan, CheckReport& report) {
+  if (job.schema_only) return;
+  std::vector<TableName> loaded, truncated;
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    if (!report.tables[i].destination_exists || plan.tables[i].strategy == Strategy::kSkip) {
+      continue;
+    }
+    loaded.push_back(report.tables[i].destination);
+    if (plan.tables[i].write_mode == WriteMode::kTruncate) {
+      truncated.push_back(report.tables[i].destination);
+    }
+  }
+  CheckHeldKeys(destination, loaded, truncated, report.findings);
+}
+
 }  // namespace
 
 const char* SeverityName(Severity severity) {
@@ -641,6 +658,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     NoteLeftOut(source, destination, scope, clones, options.clone, why_not_cloned, grouped);
   }
   grouped.AppendTo(report.findings);
+  CheckLoadedKeys(destination, job, clone_plan, report);
 
   CheckTableCollisions(to, report);
 
