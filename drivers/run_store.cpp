@@ -466,14 +466,23 @@ class SqlRunStore final : public RunStore {
           "run_id = {}, definition = {}, ref_schema = {}, ref_name = {}, validated = {}, state = "
           "'dropped'",
           S(run), S(k.definition), S(k.references.schema), S(k.references.name), Int(k.validated));
-      Exec(fmt::format("UPDATE {} SET {} WHERE {}", T("held_keys"), values, where));
+      const std::string probe = fmt::format("SELECT 1 FROM {} WHERE {}", T("held_keys"), where);
+      bool recorded = false;
+      {
+        std::lock_guard session_guard(session_mutex_);
+        recorded = !session_->Query(probe).empty();
+      }
+      if (recorded) {
+        Exec(fmt::format("UPDATE {} SET {} WHERE {}", T("held_keys"), values, where));
+        continue;
+      }
       Exec(fmt::format("INSERT INTO {} (dest_schema, dest_name, key_name, run_id, definition, "
                        "ref_schema, ref_name, validated, state) VALUES ({}, {}, {}, {}, {}, {}, "
                        "{}, {}, 'dropped')",
                        T("held_keys"), S(k.table.schema), S(k.table.name), S(k.name), S(run),
                        S(k.definition), S(k.references.schema), S(k.references.name),
                        Int(k.validated)),
-           fmt::format("SELECT 1 FROM {} WHERE {}", T("held_keys"), where));
+           probe);
     }
   }
 

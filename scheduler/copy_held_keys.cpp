@@ -80,7 +80,7 @@ void CopyRun::RestoreHeldKeys() {
           problem = e.message();
         } else {
           problem = fmt::format(
-              "{} could not be added back ({}); it stays dropped, recorded in "
+              "foreign key {} could not be added back ({}); it stays dropped, recorded in "
               "the run state: the next ferry run or ferry reset adds it back",
               DescribeHeldKey(key), e.message());
         }
@@ -90,12 +90,11 @@ void CopyRun::RestoreHeldKeys() {
       for (const TableName& name : {key.table, key.references}) {
         for (size_t i = 0; i < tables_.size(); ++i) {
           if (tables_[i].skip || tables_[i].copy.destination.name != name) continue;
-          report_.tables[i].schema_errors.push_back(
-              fmt::format("foreign key {}: {}", key.name, problem));
+          report_.tables[i].schema_errors.push_back(problem);
           return;
         }
       }
-      report_.schema_errors.push_back(fmt::format("foreign key {}: {}", key.name, problem));
+      report_.schema_errors.push_back(problem);
     });
   }
   RunConcurrently(std::move(tasks), engine_.writers);
@@ -111,10 +110,13 @@ void CopyRun::RestoreHeldKeysAfterError() noexcept {
       if (recorder_.recording()) recorder_.store().ForeignKeyBack(key, false);
     } catch (const Error& e) {
       try {
-        if (e.code() == ErrorCode::kData && recorder_.recording()) {
-          recorder_.store().ForeignKeyBack(key, true);
-        }
-        observer_.Note(fmt::format("foreign key {}: {}", key.name, e.message()));
+        const bool back = e.code() == ErrorCode::kData;  // NOT VALID
+        if (back && recorder_.recording()) recorder_.store().ForeignKeyBack(key, true);
+        observer_.Note(back ? e.message()
+                            : fmt::format("foreign key {} could not be added back ({}); it stays "
+                                          "dropped, recorded in the run state: the next ferry "
+                                          "run or ferry reset adds it back",
+                                          DescribeHeldKey(key), e.message()));
       } catch (...) {
       }
     } catch (...) {
