@@ -12,6 +12,7 @@
 
 #include "scheduler/copy_run_phases.hpp"
 #include "scheduler/held_keys.hpp"
+#include "scheduler/stop.hpp"
 
 namespace ferry {
 
@@ -85,12 +86,16 @@ void CopyRun::RestoreHeldKeys() {
               DescribeHeldKey(key), e.message());
         }
       }
-      // The table in scope that holds the key, else the one it references, fails with it.
+      // The table in scope that holds the key, else the one it references, fails with it; a
+      // stopped run's rows are partly there, and its resume adds the key back validated.
+      const bool stopped = StopRequested();
+      if (stopped) problem += "; `ferry run --resume` loads the rest and adds it back validated";
       std::lock_guard lock(errors_mutex_);
       for (const TableName& name : {key.table, key.references}) {
         for (size_t i = 0; i < tables_.size(); ++i) {
           if (tables_[i].skip || tables_[i].copy.destination.name != name) continue;
-          report_.tables[i].schema_errors.push_back(problem);
+          (stopped ? report_.tables[i].warnings : report_.tables[i].schema_errors)
+              .push_back(problem);
           return;
         }
       }
