@@ -154,8 +154,10 @@ TEST_CASE(
     "foreign keys a run killed with SIGKILL had dropped come back with the resume, the "
     "reset or the next run",
     "[held_keys][postgresql][resume]") {
-  for (const char* next : {"run --resume", "reset --yes", "run"}) {
+  for (const char* next : {"run --resume", "reset --yes", "run", "SIGTERM"}) {
     DYNAMIC_SECTION("then ferry " << next) {
+      // SIGTERM: the run stops itself, and adds its keys back before it exits.
+      const bool term = std::string(next) == "SIGTERM";
       TestDatabase source(Db::kPostgres, "heldkill_src");
       TestDatabase dest(Db::kPostgres, "heldkill_dst");
       MakeStaff(source, dest);
@@ -176,7 +178,7 @@ TEST_CASE(
             } catch (...) {
               return false;
             }
-            kill(pid, SIGKILL);
+            kill(pid, term ? SIGTERM : SIGKILL);
             killed = true;
             return true;
           });
@@ -184,6 +186,21 @@ TEST_CASE(
       unsetenv("FERRY_TEST_STALL_SQL");
       INFO(first.output);
       REQUIRE(killed);
+      if (term) {
+        // Back, none dropped; one that the committed rows violate is back NOT VALID for now.
+        CHECK(first.exit_code == 5);
+        CHECK(ForeignKeys(dest).size() == before.size());
+        CHECK(Count(dest,
+                    "SELECT count(*) FROM ferry_state.ferry_held_keys WHERE state = "
+                    "'dropped'") == 0);
+        FerryResult resumed = RunFerry("run --resume " + Ends(source, dest));
+        INFO(resumed.output);
+        CHECK(resumed.exit_code == 0);
+        CHECK(ForeignKeys(dest) == before);
+        CHECK(Count(dest, "SELECT count(*) FROM employee") == 3000);
+        CHECK(Count(dest, "SELECT count(*) FROM ferry_state.ferry_held_keys") == 0);
+        continue;
+      }
       CHECK(ForeignKeys(dest).empty());
       FerryResult status = RunFerry("status --dest " + ShellQuote(dest.Url()));
       INFO(status.output);
