@@ -12,6 +12,7 @@
 
 #include "copier/batch.hpp"
 #include "copier/catalog.hpp"
+#include "copier/held_foreign_key.hpp"
 #include "copier/row_hash.hpp"
 #include "copier/schema_clone.hpp"
 #include "copier/work_unit.hpp"
@@ -376,6 +377,19 @@ class Endpoint {
   // keeps its transaction open (with every later session queued behind).
   virtual void DropTable(const TableName& name) = 0;
   virtual void TruncateTable(const TableName& name) = 0;
+  // Foreign keys this (destination) end enforces on ferry's writes into `tables`: declared by
+  // one of them or referencing one (copier/held_foreign_key.hpp). None where ferry's sessions
+  // do not enforce them (MariaDB's foreign_key_checks = 0, SQLite's foreign_keys = OFF).
+  virtual std::vector<HeldForeignKey> ForeignKeysOn(const std::vector<TableName>& /*tables*/) {
+    return {};
+  }
+  // Drops the key (nothing when it is not there). Waits for locks like DropTable.
+  virtual void DropForeignKey(const HeldForeignKey& /*key*/) {}
+  // Adds the key back with its own name and definition, NOT VALID where it was (nothing when
+  // a key of that name is there). When rows violate it, it is added NOT VALID and
+  // Error(kData) names the key, both tables and a violating key (values only with
+  // --show-values). Waits for locks like DropTable.
+  virtual void RestoreForeignKey(const HeldForeignKey& /*key*/) {}
   // Where this end says what it is waiting for while it waits (a lock another session holds).
   // Called on the thread that waits.
   void SetWaitNotice(std::function<void(const std::string&)> notice) {

@@ -174,6 +174,14 @@ bool RunStore::ClaimLease(const std::string&, const std::string&, const std::str
 void RunStore::LeaseDone(const std::string&, const std::string&, const std::string&) {
   NotShared();
 }
+void RunStore::HoldForeignKeys(const std::string&, const std::vector<HeldForeignKey>&) {}
+
+void RunStore::ForeignKeyBack(const HeldForeignKey&, bool) {}
+
+std::vector<HeldForeignKey> RunStore::HeldForeignKeys() {
+  return {};
+}
+
 std::vector<WorkerRecord> RunStore::Workers(const std::string&) {
   return {};
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "copier/catalog.hpp"
+#include "copier/held_foreign_key.hpp"
 #include "copier/plan.hpp"
 
 namespace ferry {
@@ -241,6 +242,16 @@ class RunStore {
   // again with their attempts kept, failed tables' builds and the run's finish to do again, a
   // failed run running again. Returns how many units it made pending.
   virtual int RetryFailed(const std::string& run);
+
+  // Destination foreign keys runs set aside for their loads (copier/held_foreign_key.hpp), of
+  // every run. HoldForeignKeys records them for `run` (committed) before they are dropped, so a
+  // process killed in between leaves a record; again for a key recorded before, it becomes
+  // `run`'s, dropped. ForeignKeyBack forgets a key once it is back as it was, or keeps it as
+  // "not valid" when rows violated it (`not_valid`), so a later run knows it was valid. Stores
+  // that keep no such record (the default) are used where no key is ever set aside.
+  virtual void HoldForeignKeys(const std::string& run, const std::vector<HeldForeignKey>& keys);
+  virtual void ForeignKeyBack(const HeldForeignKey& key, bool not_valid);
+  virtual std::vector<HeldForeignKey> HeldForeignKeys();
 
   // Newest first.
   virtual std::vector<RunRecord> Runs() = 0;

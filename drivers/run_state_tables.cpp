@@ -135,6 +135,19 @@ std::vector<Table> RunStateTables(const Dialect& dialect,
                  {"generation", Integer(64), false},
                  {"done", Integer(32), false}},
                 dialect),
+      // Destination foreign keys set aside for a load (HeldForeignKey), by the table holding
+      // them: recorded before they are dropped, forgotten once back.
+      MakeTable(home("held_keys"),
+                {{"dest_schema", Varchar(255), true},
+                 {"dest_name", Varchar(255), true},
+                 {"key_name", Varchar(255), true},
+                 {"run_id", Varchar(64), false},
+                 {"definition", Text(), false},
+                 {"ref_schema", Varchar(255), false},
+                 {"ref_name", Varchar(255), false},
+                 {"validated", Integer(32), false},
+                 {"state", Varchar(16), false}},
+                dialect),
   };
 }
 

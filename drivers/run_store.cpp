@@ -502,6 +502,67 @@ class SqlRunStore final : public RunStore {
     return leases_.Workers(run);
   }
 
+  void HoldForeignKeys(const std::string& run, const std::vector<HeldForeignKey>& keys) override {
+    if (keys.empty()) return;
+    for (const HeldForeignKey& k : keys) {
+      const std::string where = fmt::format("dest_schema = {} AND dest_name = {} AND key_name = {}",
+                                            S(k.table.schema), S(k.table.name), S(k.name));
+      const std::string values = fmt::format(
+          "run_id = {}, definition = {}, ref_schema = {}, ref_name = {}, validated = {}, state = "
+          "'dropped'",
+          S(run), S(k.definition), S(k.references.schema), S(k.references.name), Int(k.validated));
+      const std::string probe = fmt::format("SELECT 1 FROM {} WHERE {}", T("held_keys"), where);
+      bool recorded = false;
+      {
+        std::lock_guard session_guard(session_mutex_);
+        recorded = !session_->Query(probe).empty();
+      }
+      if (recorded) {
+        Exec(fmt::format("UPDATE {} SET {} WHERE {}", T("held_keys"), values, where));
+        continue;
+      }
+      Exec(fmt::format("INSERT INTO {} (dest_schema, dest_name, key_name, run_id, definition, "
+                       "ref_schema, ref_name, validated, state) VALUES ({}, {}, {}, {}, {}, {}, "
+                       "{}, {}, 'dropped')",
+                       T("held_keys"), S(k.table.schema), S(k.table.name), S(k.name), S(run),
+                       S(k.definition), S(k.references.schema), S(k.references.name),
+                       Int(k.validated)),
+           probe);
+    }
+  }
+
+  void ForeignKeyBack(const HeldForeignKey& k, bool not_valid) override {
+    const std::string where = fmt::format("dest_schema = {} AND dest_name = {} AND key_name = {}",
+                                          S(k.table.schema), S(k.table.name), S(k.name));
+    Exec(not_valid
+             ? fmt::format("UPDATE {} SET state = 'not valid' WHERE {}", T("held_keys"), where)
+             : fmt::format("DELETE FROM {} WHERE {}", T("held_keys"), where));
+  }
+
+  std::vector<HeldForeignKey> HeldForeignKeys() override {
+    std::vector<HeldForeignKey> out;
+    if (!Exists()) return out;
+    std::lock_guard session_guard(session_mutex_);
+    // Run state of an older ferry has no such table: it never set a key aside.
+    if (!dialect_.DescribeTable(*session_, Name("held_keys"))) return out;
+    for (auto& row : session_->Query(
+             fmt::format("SELECT dest_schema, dest_name, key_name, run_id, definition, ref_schema, "
+                         "ref_name, validated, state FROM {} ORDER BY dest_schema, dest_name, "
+                         "key_name",
+                         T("held_keys")))) {
+      HeldForeignKey k;
+      k.table = {V(row[0]), V(row[1])};
+      k.name = V(row[2]);
+      k.run = V(row[3]);
+      k.definition = V(row[4]);
+      k.references = {V(row[5]), V(row[6])};
+      k.validated = Number(row[7], "held_keys", k.run, "validated") != 0;
+      k.state = V(row[8]);
+      out.push_back(std::move(k));
+    }
+    return out;
+  }
+
   void DeleteRun(const std::string& run) override {
     if (!Exists()) return;
     for (const char* table : {"units", "tables", "runs"}) {

@@ -16,7 +16,9 @@
 #include "copier/table_plan.hpp"
 #include "copier/text.hpp"
 #include "scheduler/check_objects.hpp"
+#include "scheduler/check_sample.hpp"
 #include "scheduler/check_scan.hpp"
+#include "scheduler/held_keys.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/schema_clone.hpp"
 
@@ -142,110 +144,6 @@ void RecommendSync(const Table& table, const EndpointInfo& source, TableCheck& o
     out.sync_mode = "diff";
     out.sync_note = "no change tracking here and no watermark column: ferry verify --repair";
   }
-}
-
-// Reads the first rows of the largest tables through a real ReadSession and measures how fast
-// they come, in the catalog's bytes (what the estimates count), so every table's read time can
-// be extrapolated from its estimated size.
-ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
-                       const CheckOptions& options, std::vector<Finding>& findings) {
-  std::vector<const Table*> order;
-  for (const Table& t : tables) {
-    if (t.estimated_rows > 0 || t.estimated_bytes > 0) order.push_back(&t);
-  }
-  std::stable_sort(order.begin(), order.end(), [](const Table* a, const Table* b) {
-    return std::max<int64_t>(a->estimated_bytes, 0) > std::max<int64_t>(b->estimated_bytes, 0) ||
-           (a->estimated_bytes == b->estimated_bytes && a->estimated_rows > b->estimated_rows);
-  });
-  if (order.size() > size_t(std::max(options.sample_tables, 0))) {
-    order.resize(size_t(std::max(options.sample_tables, 0)));
-  }
-  ReadSample sample;
-  if (order.empty()) return sample;
-  double catalog_bytes = 0;
-  // Readers would run with a snapshot; a sample needs none, and none holds nothing open.
-  source.BeginSnapshot(Consistency::kNone);
-  std::unique_ptr<ReadSession> session = source.OpenReadSession();
-  for (const Table* table : order) {
-    ReadRequest request;
-    request.table = table;
-    for (size_t c = 0; c < table->columns.size(); ++c) request.columns.push_back(int(c));
-    request.unit.table = table->name;
-    request.limits.max_rows = size_t(std::clamp<int64_t>(options.sample_rows, 1, 8192));
-    int64_t rows = 0;
-    size_t batch_bytes = 0;
-    double seconds = 0;
-    try {
-      const auto start = std::chrono::steady_clock::now();
-      std::unique_ptr<RowReader> reader = session->Read(request);
-      Batch batch;
-      while (rows < options.sample_rows && seconds < options.sample_seconds &&
-             reader->Next(batch)) {
-        rows += int64_t(batch.num_rows());
-        for (size_t c = 0; c < batch.num_columns(); ++c) batch_bytes += batch.column(c).ByteSize();
-        seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      }
-      // Stopping a read early (the reader's destructor) is not part of reading.
-    } catch (const Error& e) {
-      // A value the reader cannot take (text in a SQLite DATE column that is not a date, say)
-      // fails the run's read of this table just the same: a blocker, naming column and row.
-      if (e.code() == ErrorCode::kData) {
-        const ErrorContext& at = e.context();
-        findings.push_back(
-            {Severity::kBlocker, "refused values", DisplayName(table->name), at.column,
-             fmt::format("a sampled row{} holds a value ferry cannot read{}: {} (the run would "
-                         "fail this table; `check --scan` counts such values)",
-                         at.key.empty() ? "" : " " + at.key,
-                         at.column.empty() ? "" : " from column " + at.column, e.message())});
-      } else {
-        findings.push_back({Severity::kWarning, "read sample", DisplayName(table->name), "",
-                            fmt::format("reading a sample of rows failed: {}", e.message())});
-      }
-      session = source.OpenReadSession();  // the failed read may have spoiled the session
-      continue;
-    }
-    if (rows == 0 || seconds <= 0) continue;
-    const double per_row = table->estimated_bytes > 0 && table->estimated_rows > 0
-                               ? double(table->estimated_bytes) / double(table->estimated_rows)
-                               : double(batch_bytes) / double(rows);
-    sample.tables.push_back(table->name);
-    sample.rows += rows;
-    sample.seconds += seconds;
-    catalog_bytes += per_row * double(rows);
-  }
-  if (sample.seconds > 0) sample.bytes_per_second = catalog_bytes / sample.seconds;
-  return sample;
-}
-
-void Estimate(CheckReport& report, const std::vector<Table>& tables, const ReadSample& sample) {
-  if (sample.bytes_per_second <= 0) return;
-  double total = 0, longest = 0;
-  bool known = true;
-  for (size_t i = 0; i < report.tables.size(); ++i) {
-    TableCheck& t = report.tables[i];
-    if (t.strategy == Strategy::kSkip) {
-      t.estimated_seconds = 0;
-      continue;
-    }
-    const Table& table = tables[i];
-    double bytes = double(table.estimated_bytes);
-    if (bytes < 0 && table.estimated_rows >= 0 && sample.rows > 0) {
-      // No size from the catalog: the sample's average row.
-      bytes = double(table.estimated_rows) * sample.bytes_per_second * sample.seconds /
-              double(sample.rows);
-    }
-    if (bytes < 0) {
-      known = false;
-      continue;
-    }
-    t.estimated_seconds = bytes / sample.bytes_per_second;
-    t.sampled =
-        std::find(sample.tables.begin(), sample.tables.end(), t.source) != sample.tables.end();
-    total += t.estimated_seconds;
-    longest = std::max(longest,
-                       t.estimated_seconds / std::max(1, std::min(t.partitions, report.readers)));
-  }
-  if (known) report.estimated_seconds = std::max(total / std::max(report.readers, 1), longest);
 }
 
 // What a copy to another engine does not carry for one table (domain checks in the source's
@@ -590,6 +488,22 @@ void NoteCaseFolding(Endpoint& source, Endpoint& destination, const Table& table
   }
 }
 
+// The destination's foreign keys on the existing tables the run loads (held_keys.hpp).
+void CheckLoadedKeys(Endpoint& destination, const Job& job, const Plan& plan, CheckReport& report) {
+  if (job.schema_only) return;
+  std::vector<TableName> loaded, truncated;
+  for (size_t i = 0; i < report.tables.size(); ++i) {
+    if (!report.tables[i].destination_exists || plan.tables[i].strategy == Strategy::kSkip) {
+      continue;
+    }
+    loaded.push_back(report.tables[i].destination);
+    if (plan.tables[i].write_mode == WriteMode::kTruncate) {
+      truncated.push_back(report.tables[i].destination);
+    }
+  }
+  CheckHeldKeys(destination, loaded, truncated, report.findings);
+}
+
 }  // namespace
 
 const char* SeverityName(Severity severity) {
@@ -696,6 +610,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     NoteLeftOut(source, destination, scope, clones, options.clone, why_not_cloned, grouped);
   }
   grouped.AppendTo(report.findings);
+  CheckLoadedKeys(destination, job, clone_plan, report);
 
   CheckTableCollisions(to, report);
 

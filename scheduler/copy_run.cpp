@@ -109,10 +109,15 @@ CopyReport CopyRun::Run() {
   });
   ClearNotice clear_notice{destination_};
   AnnounceTruncates();
-  Create();
-  BuildUnits();
-  RunUnits();
-  RecordOutcomes();
+  try {
+    Create();
+    BuildUnits();
+    RunUnits();
+    RecordOutcomes();
+  } catch (...) {
+    RestoreHeldKeysAfterError();
+    throw;
+  }
   // A shared run's foreign keys and the like wait for every worker's tables: its finisher's.
   if (!recorder_.shared() || report_.finished_shared_run) IndexesAndConstraints();
   Finish();
@@ -136,6 +141,7 @@ bool CopyRun::Prepare() {
   // the source's own schema (its types and domains included) in one transaction instead.
   if (options_.try_ddl_first && !clone_) TryPlannedDdl();
   SkipFinishedTables();
+  FindHeldKeys();
   recorder_.Start(plan_, tables_);
   return true;
 }
@@ -205,6 +211,7 @@ void CopyRun::AnnounceTruncates() {
 // interrupted, say) needs it there from the start.
 void CopyRun::Create() {
   deferred_keys_.assign(tables_.size(), std::nullopt);
+  DropHeldKeys();
   if (clone_) CreateBeforeData();
   for (size_t i = 0; i < tables_.size(); ++i) {
     if (tables_[i].skip) continue;

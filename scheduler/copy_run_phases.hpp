@@ -84,6 +84,13 @@ class CopyRun {
   void BuildForeignKeys();
   void SyncIdentityCounters();
   void CarryStandaloneSequences();
+  // Foreign keys of the existing tables the run loads, set aside (copy_held_keys.cpp): found,
+  // and refused where ferry's user may not alter them, before the run is recorded; recorded,
+  // then dropped, before the first write; added back after the data, or when the run throws.
+  void FindHeldKeys();
+  void DropHeldKeys();
+  void RestoreHeldKeys();
+  void RestoreHeldKeysAfterError() noexcept;
   // Finish: outcomes recorded, the observer told.
   void Finish();
 
@@ -106,6 +113,7 @@ class CopyRun {
   std::vector<int> resumed_units_;  // units the interrupted attempt committed, per table
   EngineOptions engine_;
   std::vector<UnitResult> results_;
+  std::vector<HeldForeignKey> held_keys_;  // set aside for the load, to add back after it
   Clock::time_point copy_start_;
   std::vector<double> first_start_;  // per table: its first unit's start, -1 before
   std::vector<double> last_end_;
@@ -126,5 +134,7 @@ class CopyRun {
 // Helpers the phases share.
 std::vector<int> DestinationColumns(const Table& table, const std::vector<std::string>& names);
 double SecondsSince(std::chrono::steady_clock::time_point start);
+// Runs `tasks` on up to `threads` threads at once.
+void RunConcurrently(std::vector<std::function<void()>> tasks, int threads);
 
 }  // namespace ferry

@@ -15,6 +15,19 @@
 
 namespace ferry {
 
+// Index and foreign key builds are each one long statement on the destination, so a few at a
+// time use the server's cores.
+void RunConcurrently(std::vector<std::function<void()>> tasks, int threads) {
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < std::max(threads, 1); ++t) {
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < tasks.size(); i = next++) tasks[i]();
+    });
+  }
+  for (std::thread& t : pool) t.join();
+}
+
 namespace {
 
 // Whether the destination table already has an index (or unique constraint) on exactly these
@@ -51,19 +64,6 @@ void WithRetries(const EngineOptions& engine, Call call) {
     std::this_thread::sleep_for(std::chrono::milliseconds(
         int64_t(engine.retry_delay * 1000 * double(1 << std::min(attempt - 1, 6)))));
   }
-}
-
-// Runs `tasks` on up to `threads` threads at once: index and foreign key builds are each one
-// long statement on the destination, so a few at a time use the server's cores.
-void RunConcurrently(std::vector<std::function<void()>> tasks, int threads) {
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < std::max(threads, 1); ++t) {
-    pool.emplace_back([&] {
-      for (size_t i = next++; i < tasks.size(); i = next++) tasks[i]();
-    });
-  }
-  for (std::thread& t : pool) t.join();
 }
 
 Index ToIndex(const PlannedIndex& planned, const Table& destination) {
@@ -278,6 +278,8 @@ void CopyRun::BuildIndexesWithoutUnits() {
 }
 
 void CopyRun::IndexesAndConstraints() {
+  // Keys set aside for the load come back however the load ended (stopped, tables failed).
+  RestoreHeldKeys();
   // A clone's keys, indexes, foreign keys, triggers and materialized views, then its sequences.
   if (clone_ && !StopRequested()) CloneAfterData();
   // Foreign keys last: every table they reference must be loaded and keyed. Then identity

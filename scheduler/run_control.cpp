@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "copier/error.hpp"
+#include "scheduler/held_keys.hpp"
 #include "scheduler/run_owner.hpp"
 #include "scheduler/stop.hpp"
 
@@ -516,7 +517,16 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
   try {
     lock = TakeDestination(*store, destination, observer);
     history.emplace(*store, destination, observer);
-    resumable = history->Resumable(scope, control);
+    auto put_back = [&](const std::string& keep) {
+      PutBackHeldKeys(*store, destination, keep, [&](const std::string& t) { observer.Note(t); });
+    };
+    try {
+      resumable = history->Resumable(scope, control);
+    } catch (const Error&) {
+      put_back("");
+      throw;
+    }
+    put_back(resumable ? resumable->id : "");
     if (resumable) {
       RefuseOtherPlan(*resumable, control);
       run_plan = ClaimRun(*store, *resumable, destination, observer, recording);
@@ -606,6 +616,7 @@ RunDetail ReadRunDetail(Endpoint& destination, const std::string& state_prefix,
   detail.tables = store->Tables(it->id);
   detail.units = store->Units(it->id);
   if (it->lease_ms > 0) detail.workers = store->Workers(it->id);
+  detail.held_keys = store->HeldForeignKeys();
   return detail;
 }
 
@@ -631,22 +642,32 @@ ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
   return reset;
 }
 
-void ApplyReset(Endpoint& destination, const std::string& state_prefix, const ResetPlan& reset) {
+void ApplyReset(Endpoint& destination, const std::string& state_prefix, const ResetPlan& reset,
+                const std::function<void(const std::string&)>& note) {
   std::unique_ptr<RunStore> store = OpenStore(destination, state_prefix);
   std::unique_ptr<ScopeLock> lock = Lock(*store, destination);
+  // TRUNCATE refuses a table another one references: the keys are set aside as a run's are,
+  // and come back with those a killed run left dropped once the tables are empty.
+  SetKeysAsideForReset(*store, destination, reset.tables);
   // The runs are forgotten only once every table is empty: a reset stopped halfway (a signal
   // between two tables) is simply run again.
   size_t emptied = 0;
-  for (const TableName& t : reset.tables) {
-    if (StopRequested()) {
-      throw Error(ErrorCode::kInterrupted,
-                  fmt::format("reset stopped by a signal after emptying {} of {} tables; the "
-                              "runs are still recorded: run the same reset again to finish it",
-                              emptied, reset.tables.size()));
+  try {
+    for (const TableName& t : reset.tables) {
+      if (StopRequested()) {
+        throw Error(ErrorCode::kInterrupted,
+                    fmt::format("reset stopped by a signal after emptying {} of {} tables; the "
+                                "runs are still recorded: run the same reset again to finish it",
+                                emptied, reset.tables.size()));
+      }
+      destination.TruncateTable(t);
+      ++emptied;
     }
-    destination.TruncateTable(t);
-    ++emptied;
+  } catch (const Error&) {
+    PutBackHeldKeys(*store, destination, "", note);
+    throw;
   }
+  PutBackHeldKeys(*store, destination, "", note);
   for (const std::string& run : reset.runs) store->DeleteRun(run);
 }
 

@@ -72,6 +72,8 @@ struct RunDetail {
   std::vector<TableRecord> tables;
   std::vector<UnitRecord> units;
   std::vector<WorkerRecord> workers;  // a shared run's
+  // Foreign keys runs set aside and did not add back as they were (scheduler/held_keys.hpp).
+  std::vector<HeldForeignKey> held_keys;
 };
 RunHistory ReadRunHistory(Endpoint& destination, const std::string& state_prefix);
 // `run` "" = the newest run. Throws Error(kNotFound) for an unknown run.
@@ -86,7 +88,10 @@ struct ResetPlan {
 };
 ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
                     const std::string& source_display, const std::vector<TableName>& in_scope);
-// Empties the tables and forgets the runs, holding the destination's lock.
-void ApplyReset(Endpoint& destination, const std::string& state_prefix, const ResetPlan& reset);
+// Empties the tables and forgets the runs, holding the destination's lock. Foreign keys on the
+// tables are dropped around the emptying and added back, with those a killed run left dropped
+// (scheduler/held_keys.hpp); each said through `note`.
+void ApplyReset(Endpoint& destination, const std::string& state_prefix, const ResetPlan& reset,
+                const std::function<void(const std::string&)>& note);
 
 }  // namespace ferry

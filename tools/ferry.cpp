@@ -19,10 +19,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ferry 0.1.0");
   app.require_subcommand(1);
   std::vector<CommandAction> commands = {
-      AddRunCommand(app),     AddPlanCommand(app),   AddCheckCommand(app),
-      AddVerifyCommand(app),  AddStatusCommand(app), AddResetCommand(app),
-      AddTrackCommand(app),   AddSyncCommand(app),   AddProfileCommand(app),
-      AddReportCommand(app),  AddHelpOptionsCommand(app)};
+      AddRunCommand(app),    AddPlanCommand(app),       AddCheckCommand(app),
+      AddVerifyCommand(app), AddStatusCommand(app),     AddResetCommand(app),
+      AddTrackCommand(app),  AddSyncCommand(app),       AddProfileCommand(app),
+      AddReportCommand(app), AddHelpOptionsCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -297,16 +297,17 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .reason = "a prefix no application's tables use",
                .env = "FERRY_STATE_PREFIX",
                .commands = {C::kRun, C::kStatus, C::kReset, C::kReport, C::kPlan}});
-  t.push_back({.names = "--state-schema",
-               .value = "NAME",
-               .help = "Where ferry keeps its run state in the destination: a schema "
-                       "(PostgreSQL; created when missing) or a database (MariaDB)",
-               .default_value = fmt::format("{} on PostgreSQL, the destination's own database on "
-                                            "MariaDB",
-                                            kStateSchema),
-               .reason = "apart from the tables copied, where the login can create it",
-               .env = "FERRY_STATE_SCHEMA",
-               .commands = {C::kRun, C::kVerify, C::kSync, C::kStatus, C::kReset, C::kReport, C::kPlan}});
+  t.push_back(
+      {.names = "--state-schema",
+       .value = "NAME",
+       .help = "Where ferry keeps its run state in the destination: a schema "
+               "(PostgreSQL; created when missing) or a database (MariaDB)",
+       .default_value = fmt::format("{} on PostgreSQL, the destination's own database on "
+                                    "MariaDB",
+                                    kStateSchema),
+       .reason = "apart from the tables copied, where the login can create it",
+       .env = "FERRY_STATE_SCHEMA",
+       .commands = {C::kRun, C::kVerify, C::kSync, C::kStatus, C::kReset, C::kReport, C::kPlan}});
   t.push_back({.names = "--plan,-p",
                .value = "FILE",
                .help = "A plan file from `ferry plan`: run executes it exactly (refused when a "

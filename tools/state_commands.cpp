@@ -50,7 +50,8 @@ int Reset(const StateFlags& flags) {
   }
   // A table another session holds a lock on is waited for a short while, saying who holds it.
   dest->SetWaitNotice([](const std::string& text) { fmt::print("{}\n", text); });
-  ApplyReset(*dest, flags.state_prefix, reset);
+  ApplyReset(*dest, flags.state_prefix, reset,
+             [](const std::string& text) { fmt::print("{}\n", text); });
   fmt::print("done: the next `ferry run` starts this copy over\n");
   return kExitOk;
 }

@@ -148,10 +148,32 @@ nlohmann::json StatusJson(const std::vector<RunRecord>& runs, const RunStatusVie
                               {"units_done", w.units_done}});
   }
   out["run"] = run;
+  out["held_foreign_keys"] = nlohmann::json::array();
+  for (const HeldForeignKey& k : detail.held_keys) {
+    out["held_foreign_keys"].push_back({{"table", DisplayName(k.table)},
+                                        {"name", k.name},
+                                        {"references", DisplayName(k.references)},
+                                        {"run", k.run},
+                                        {"state", k.state}});
+  }
   return out;
 }
 
 // A shared run's workers, and the units each holds under a lease (by the destination's clock).
+// Foreign keys at the destination that a run dropped for its load and did not add back yet
+// (the run is going on, or ended before it could), or added back NOT VALID.
+void PrintHeldKeys(const RunDetail& detail) {
+  if (detail.held_keys.empty()) return;
+  fmt::print("\nforeign keys set aside for a load:\n");
+  for (const HeldForeignKey& k : detail.held_keys) {
+    const std::string who = k.run == "reset" ? "a ferry reset" : "run " + k.run;
+    fmt::print("  {}.{} -> {}: {}\n", DisplayName(k.table), k.name, DisplayName(k.references),
+               k.state == "dropped"
+                   ? fmt::format("dropped by {}; the next ferry run or reset adds it back", who)
+                   : fmt::format("added back NOT VALID by {}: rows violated it", who));
+  }
+}
+
 void PrintWorkers(const RunDetail& detail) {
   if (detail.workers.empty()) return;
   fmt::print("\n  {:<40} {:<24} {:>7} {:<9} {:>10} {:>10}  {}\n", "worker", "host", "shard",
@@ -256,6 +278,7 @@ bool LookOnce(Endpoint& dest, const StatusFlags& flags, Look& previous, bool cle
     }
     PrintRun(view, pace);
     PrintWorkers(detail);
+    PrintHeldKeys(detail);
   }
   std::fflush(stdout);
   return view.run.status == RunStatus::kRunning;

@@ -34,6 +34,10 @@ class PostgresEndpoint final : public SqlEndpoint {
   void CreateSequence(const SequenceState& state) override;
   std::vector<TableName> ListSequences(const std::vector<std::string>& schemas) override;
   std::string CaseFolding(const TableName* table) override;
+  // Foreign keys set aside for a load (postgres_foreign_keys.cpp).
+  std::vector<HeldForeignKey> ForeignKeysOn(const std::vector<TableName>& tables) override;
+  void DropForeignKey(const HeldForeignKey& key) override;
+  void RestoreForeignKey(const HeldForeignKey& key) override;
 
  protected:
   // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.
@@ -41,6 +45,7 @@ class PostgresEndpoint final : public SqlEndpoint {
 
  private:
   std::unique_ptr<pq::Connection> OpenLibpq();
+  Error ForeignKeyViolation(SqlSession& session, const HeldForeignKey& key);
 
   OdbcTarget target_;
   pq::ConnectParams params_;

@@ -1,0 +1,22 @@
+// `ferry check`'s read sample: the first rows of the largest tables read through a real
+// ReadSession, timed, and the copy's time estimated from them.
+#pragma once
+
+#include <vector>
+
+#include "copier/catalog.hpp"
+#include "copier/endpoint.hpp"
+#include "scheduler/checking.hpp"
+
+namespace ferry {
+
+// Reads the first rows of the largest tables through a real ReadSession and measures how fast
+// they come, in the catalog's bytes (what the estimates count), so every table's read time can
+// be extrapolated from its estimated size. A value the reader cannot take is a blocker.
+ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
+                       const CheckOptions& options, std::vector<Finding>& findings);
+
+// Each table's estimated read time, and the copy's, from the sample.
+void Estimate(CheckReport& report, const std::vector<Table>& tables, const ReadSample& sample);
+
+}  // namespace ferry
