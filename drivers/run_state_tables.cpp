@@ -1,5 +1,9 @@
 #include "drivers/run_state_tables.hpp"
 
+#include <fmt/format.h>
+
+#include <iterator>
+
 namespace ferry {
 
 namespace {
@@ -149,6 +153,83 @@ std::vector<Table> RunStateTables(const Dialect& dialect,
                  {"state", Varchar(16), false}},
                 dialect),
   };
+}
+
+std::string UnitTimingSet(const UnitTiming& t) {
+  if (!t.Recorded()) return "";
+  return fmt::format(
+      ", started_at = {:.6f}, finished_at = {:.6f}, read_s = {:.6f}, convert_s = {:.6f}, "
+      "wait_slot_s = {:.6f}, wait_data_s = {:.6f}, write_s = {:.6f}, reader_thread = {}, "
+      "writer_thread = {}",
+      t.started_at, t.finished_at, t.read, t.convert, t.wait_slot, t.wait_data, t.write, t.reader,
+      t.writer);
+}
+
+std::string JoinLines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    if (end > at) out.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+// Run state an older ferry kept among the application's tables moves to its own place: its
+// rows are copied (those not there yet, so a move cut short is completed), then its tables
+// dropped.
+void MoveLegacyState(SqlSession& session, const Dialect& dialect, const std::vector<Table>& tables,
+                     const std::string& legacy_schema, const std::string& prefix,
+                     const std::function<void(const std::string&)>& exec) {
+  const TableName old_runs{legacy_schema, prefix + "runs"};
+  if (!dialect.DescribeTable(session, old_runs)) return;
+  const char* keys[] = {"run_id", "run_id, table_index", "run_id, table_index, part"};
+  // An older ferry kept runs, tables and units (the first three); nothing of a shared run.
+  for (size_t i = 0; i < std::size(keys); ++i) {
+    const Table& t = tables[i];
+    const TableName old_name{legacy_schema, t.name.name};
+    std::optional<Table> old_table = dialect.DescribeTable(session, old_name);
+    if (!old_table) continue;
+    std::string columns;
+    for (const Column& c : t.columns) {
+      if (!old_table->FindColumn(c.name)) continue;
+      columns += (columns.empty() ? "" : ", ") + dialect.Quote(c.name);
+    }
+    std::string match;
+    std::string key_list = keys[i];
+    for (size_t at = 0; at < key_list.size();) {
+      size_t end = key_list.find(", ", at);
+      const std::string key = key_list.substr(at, end == std::string::npos ? end : end - at);
+      match += fmt::format("{}n.{} = o.{}", match.empty() ? "" : " AND ", dialect.Quote(key),
+                           dialect.Quote(key));
+      at = end == std::string::npos ? key_list.size() : end + 2;
+    }
+    std::string selected;
+    for (size_t at = 0; at < columns.size();) {
+      size_t end = columns.find(", ", at);
+      selected += (selected.empty() ? "o." : ", o.") +
+                  columns.substr(at, end == std::string::npos ? end : end - at);
+      at = end == std::string::npos ? columns.size() : end + 2;
+    }
+    exec(
+        fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} o WHERE NOT EXISTS (SELECT 1 FROM "
+                    "{} n WHERE {})",
+                    dialect.QualifiedName(t.name), columns, selected,
+                    dialect.QualifiedName(old_name), dialect.QualifiedName(t.name), match));
+  }
+  for (const char* table : {"units", "tables", "runs"}) {
+    const TableName old_name{legacy_schema, prefix + table};
+    if (dialect.DescribeTable(session, old_name)) {
+      exec("DROP TABLE " + dialect.QualifiedName(old_name));
+    }
+  }
 }
 
 }  // namespace ferry

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "copier/catalog.hpp"
+#include "copier/run_state.hpp"
 #include "drivers/sql/dialect.hpp"
+#include "drivers/sql/sql_session.hpp"
 
 namespace ferry {
 
@@ -14,5 +16,20 @@ namespace ferry {
 // table (its schema and prefixed name) from its short name.
 std::vector<Table> RunStateTables(const Dialect& dialect,
                                   const std::function<TableName(const char*)>& home);
+
+// A done mark's timing columns, as SET assignments following others (", started_at = ...");
+// none for a unit whose timing was not measured.
+std::string UnitTimingSet(const UnitTiming& timing);
+
+// A table's warnings, one a line, as the tables table keeps them.
+std::string JoinLines(const std::vector<std::string>& lines);
+std::vector<std::string> SplitLines(const std::string& text);
+
+// Run state an older ferry kept among the application's tables (in `legacy_schema`) moves to
+// its own place: its rows are copied (those not there yet, so a move cut short is completed),
+// then its tables dropped. `exec` runs each statement.
+void MoveLegacyState(SqlSession& session, const Dialect& dialect, const std::vector<Table>& tables,
+                     const std::string& legacy_schema, const std::string& prefix,
+                     const std::function<void(const std::string&)>& exec);
 
 }  // namespace ferry

@@ -24,23 +24,6 @@ std::string Num(double v) {
   return fmt::format("{:.6f}", v);
 }
 
-std::string JoinLines(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& l : lines) out += (out.empty() ? "" : "\n") + l;
-  return out;
-}
-
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> out;
-  for (size_t at = 0; at < text.size();) {
-    size_t end = text.find('\n', at);
-    if (end == std::string::npos) end = text.size();
-    if (end > at) out.push_back(text.substr(at, end - at));
-    at = end + 1;
-  }
-  return out;
-}
-
 class SqlRunStore final : public RunStore {
  public:
   SqlRunStore(std::function<std::unique_ptr<SqlSession>()> open_session, const Dialect& dialect,
@@ -85,7 +68,10 @@ class SqlRunStore final : public RunStore {
         }
       }
     }
-    MoveLegacyState(tables);
+    if (schema_ != legacy_schema_) {
+      MoveLegacyState(*session_, dialect_, tables, legacy_schema_, prefix_,
+                      [this](const std::string& sql) { Exec(sql); });
+    }
     reading_schema_ = schema_;
     exists_ = true;
     has_owner_token_ = true;
@@ -219,8 +205,8 @@ class SqlRunStore final : public RunStore {
           "UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, attempts = "
           "COALESCE(attempts, 0) + {}, error = NULL{} WHERE run_id = {} AND table_index = {} AND "
           "part = {} AND {}",
-          T("units"), Int(rows), Int(bytes), Int(attempts), TimingSet(timing), S(run), Int(table),
-          Int(part), *held));
+          T("units"), Int(rows), Int(bytes), Int(attempts), UnitTimingSet(timing), S(run),
+          Int(table), Int(part), *held));
       return out;
     }
     std::vector<std::string> out;
@@ -256,7 +242,7 @@ class SqlRunStore final : public RunStore {
         fmt::format("UPDATE {} SET state = 'done', row_count = {}, byte_count = {}, "
                     "attempts = {}, error = NULL{} WHERE run_id = {} AND table_index = {} AND "
                     "part = {}",
-                    T("units"), Int(rows), Int(bytes), Int(attempts), TimingSet(timing), S(run),
+                    T("units"), Int(rows), Int(bytes), Int(attempts), UnitTimingSet(timing), S(run),
                     Int(table), Int(part)));
     return out;
   }
@@ -419,55 +405,6 @@ class SqlRunStore final : public RunStore {
     return exists_;
   }
 
-  // Run state an older ferry kept among the application's tables moves to its own place: its
-  // rows are copied (those not there yet, so a move cut short is completed), then its tables
-  // dropped.
-  void MoveLegacyState(const std::vector<Table>& tables) {
-    if (schema_ == legacy_schema_) return;
-    const TableName old_runs{legacy_schema_, prefix_ + "runs"};
-    if (!dialect_.DescribeTable(*session_, old_runs)) return;
-    const char* keys[] = {"run_id", "run_id, table_index", "run_id, table_index, part"};
-    // An older ferry kept runs, tables and units (the first three); nothing of a shared run.
-    for (size_t i = 0; i < std::size(keys); ++i) {
-      const Table& t = tables[i];
-      const TableName old_name{legacy_schema_, t.name.name};
-      std::optional<Table> old_table = dialect_.DescribeTable(*session_, old_name);
-      if (!old_table) continue;
-      std::string columns;
-      for (const Column& c : t.columns) {
-        if (!old_table->FindColumn(c.name)) continue;
-        columns += (columns.empty() ? "" : ", ") + dialect_.Quote(c.name);
-      }
-      std::string match;
-      std::string key_list = keys[i];
-      for (size_t at = 0; at < key_list.size();) {
-        size_t end = key_list.find(", ", at);
-        const std::string key = key_list.substr(at, end == std::string::npos ? end : end - at);
-        match += fmt::format("{}n.{} = o.{}", match.empty() ? "" : " AND ", dialect_.Quote(key),
-                             dialect_.Quote(key));
-        at = end == std::string::npos ? key_list.size() : end + 2;
-      }
-      std::string selected;
-      for (size_t at = 0; at < columns.size();) {
-        size_t end = columns.find(", ", at);
-        selected += (selected.empty() ? "o." : ", o.") +
-                    columns.substr(at, end == std::string::npos ? end : end - at);
-        at = end == std::string::npos ? columns.size() : end + 2;
-      }
-      Exec(
-          fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} o WHERE NOT EXISTS (SELECT 1 FROM "
-                      "{} n WHERE {})",
-                      dialect_.QualifiedName(t.name), columns, selected,
-                      dialect_.QualifiedName(old_name), dialect_.QualifiedName(t.name), match));
-    }
-    for (const char* table : {"units", "tables", "runs"}) {
-      const TableName old_name{legacy_schema_, prefix_ + table};
-      if (dialect_.DescribeTable(*session_, old_name)) {
-        Exec("DROP TABLE " + dialect_.QualifiedName(old_name));
-      }
-    }
-  }
-
   void OpenRun(const std::string& run, int64_t lease_ms, int tables) override {
     leases_.Open(run, lease_ms, tables);
   }
@@ -602,17 +539,6 @@ class SqlRunStore final : public RunStore {
     } catch (...) {
     }
     Tampered(table, run, column, *v);
-  }
-
-  // A done mark's timing columns (after the other SET assignments); none for a unit whose
-  // timing was not measured.
-  static std::string TimingSet(const UnitTiming& t) {
-    if (!t.Recorded()) return "";
-    return fmt::format(
-        ", started_at = {}, finished_at = {}, read_s = {}, convert_s = {}, wait_slot_s = {}, "
-        "wait_data_s = {}, write_s = {}, reader_thread = {}, writer_thread = {}",
-        Num(t.started_at), Num(t.finished_at), Num(t.read), Num(t.convert), Num(t.wait_slot),
-        Num(t.wait_data), Num(t.write), Int(t.reader), Int(t.writer));
   }
 
   // UnitTiming from a units row's columns from `at` on (Units' SELECT order).

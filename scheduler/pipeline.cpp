@@ -105,9 +105,7 @@ class CopyEngine {
     for (int r = 0; r < readers_; ++r) {
       threads.emplace_back(guarded([this, r] { ReaderLoop(uint32_t(r)); }));
     }
-    for (int w = 0; w < writers_; ++w) {
-      threads.emplace_back(guarded([this, w] { WriterLoop(w); }));
-    }
+    for (int w = 0; w < writers_; ++w) threads.emplace_back(guarded([this, w] { WriterLoop(w); }));
     {
       std::unique_lock lock(done_mutex_);
       while (!done_cv_.wait_for(lock, std::chrono::milliseconds(500),

@@ -288,7 +288,7 @@ void AddSchemaAndEngineKnobs(std::vector<OptionSpec>& t) {
                .commands = writes});
 }
 
-// Where ferry keeps its run state, and what run, plan and check print.
+// Where ferry keeps its run state, and how run goes about its work.
 void AddRunOptions(std::vector<OptionSpec>& t) {
   t.push_back({.names = "--state-prefix",
                .value = "PREFIX",
@@ -359,6 +359,10 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                        "first), then others' leftovers; `/N` reads I from JOB_COMPLETION_INDEX",
                .env = "FERRY_SHARD",
                .commands = {C::kRun}});
+}
+
+// The files run, verify, sync, plan and report write, and what check prints.
+void AddOutputOptions(std::vector<OptionSpec>& t) {
   t.push_back({.names = "--profile",
                .value = "FILE",
                .help = "Write the run's timings as JSON to FILE (`ferry profile compare A B` "
@@ -612,6 +616,7 @@ const std::vector<OptionSpec>& OptionTable() {
     AddEngineOptions(t);
     AddSchemaAndEngineKnobs(t);
     AddRunOptions(t);
+    AddOutputOptions(t);
     AddVerifyOptions(t);
     AddSyncTrackResetOptions(t);
     AddWatchOptions(t);

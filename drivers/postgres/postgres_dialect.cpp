@@ -89,23 +89,19 @@ class PostgresDialect final : public Dialect {
 
   // One round trip for all of them: a sync opens a dozen sessions, and on a busy machine each
   // round trip waits for the server process to be scheduled (8 SETs took 0.1-0.2 s a session).
+  // bytea_output and IntervalStyle are pinned to their defaults: text COPY and verify's server
+  // digests depend on them.
   void SetUpSession(SqlSession& connection, bool is_source) const override {
-    // Text output ferry reads (text COPY) or hashes (verify's server digests) depends on the
-    // last three too; pinned to their defaults so a server or role configured otherwise changes
-    // nothing.
     const std::string setup =
         "SET TimeZone='UTC'; SET DateStyle='ISO, YMD'; SET extra_float_digits=3; "
         "SET client_encoding='UTF8'; SET bytea_output='hex'; SET IntervalStyle='postgres'; "
         "SET application_name = " +
         TextLiteral(ThisSessionTag());
     const std::string toast = is_source ? "" : ToastCompressionSql(toast_compression_);
-    if (toast.empty()) {
-      connection.Execute(setup);
-      return;
-    }
     try {
-      connection.Execute(setup + "; " + toast);
+      connection.Execute(toast.empty() ? setup : setup + "; " + toast);
     } catch (const Error&) {
+      if (toast.empty()) throw;
       // Servers before 14 or built without lz4 refuse the toast setting, and the statements
       // of one round trip are one transaction: the others again without it.
       connection.Execute(setup);
