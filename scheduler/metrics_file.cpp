@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "copier/metrics.hpp"
+#include "scheduler/profile.hpp"
 
 namespace ferry {
 
@@ -161,22 +162,7 @@ std::string SyncMetrics(const SyncReport& report, const std::vector<SyncEstimate
 }
 
 void WriteMetricsFile(const std::string& path, const std::string& text) {
-  WriteWholeFile(path, text, "the metrics file");
-}
-
-void WriteWholeFile(const std::string& path, const std::string& text, const std::string& name) {
-  const std::string temporary = fmt::format("{}.tmp-{}", path, getpid());
-  auto fail = [&](const char* what) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    throw Error(ErrorCode::kIo,
-                fmt::format("cannot write {} {}: {}: {}", name, path, what, reason));
-  };
-  std::FILE* f = std::fopen(temporary.c_str(), "w");
-  if (!f) fail("creating a temporary file beside it");
-  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !written) fail("writing");
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) fail("renaming");
+  WriteWholeFile(path, text, "metrics file");
 }
 
 }  // namespace ferry

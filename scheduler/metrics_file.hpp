@@ -36,8 +36,6 @@ std::string SyncMetrics(const SyncReport& report, const std::vector<SyncEstimate
 // Writes `text` to `path` through a temporary file in the same folder and a rename. Throws
 // Error(kIo) naming the file.
 void WriteMetricsFile(const std::string& path, const std::string& text);
-// ... as any file `name` ("the report page") says what it is in the error.
-void WriteWholeFile(const std::string& path, const std::string& text, const std::string& name);
 
 // Seconds since the epoch, now.
 double EpochSeconds();

@@ -9,6 +9,7 @@
 #include "copier/run_state.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/metrics_file.hpp"
+#include "scheduler/profile.hpp"
 #include "scheduler/report_page.hpp"
 #include "tools/commands.hpp"
 #include "tools/exit_codes.hpp"
@@ -36,7 +37,7 @@ int Report(const ReportFlags& flags) {
     std::fwrite(page.data(), 1, page.size(), stdout);
     std::fflush(stdout);
   } else {
-    WriteWholeFile(flags.output, page, "the report page");
+    WriteWholeFile(flags.output, page, "report page");
     std::fprintf(stderr, "ferry: wrote the report of run %s to %s\n", input.chosen.run.id.c_str(),
                  flags.output.c_str());
   }
