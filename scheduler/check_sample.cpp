@@ -52,8 +52,14 @@ ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
     } catch (const Error& e) {
       // A value the reader cannot take (text in a SQLite DATE column that is not a date, say)
       // fails the run's read of this table just the same: a blocker, naming column and row.
-      if (e.code() == ErrorCode::kData) {
-        const ErrorContext& at = e.context();
+      const ErrorContext& at = e.context();
+      const bool counted = std::any_of(findings.begin(), findings.end(), [&](const Finding& f) {
+        return f.kind == "refused values" && f.table == DisplayName(table->name) &&
+               f.column == at.column;
+      });
+      if (counted) {
+        // --scan counted the column's refused values already.
+      } else if (e.code() == ErrorCode::kData) {
         findings.push_back(
             {Severity::kBlocker, "refused values", DisplayName(table->name), at.column,
              fmt::format("a sampled row{} holds a value ferry cannot read{}: {} (the run would "

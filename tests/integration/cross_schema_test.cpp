@@ -491,7 +491,10 @@ TEST_CASE("check --scan counts the values the destination will refuse, with exam
         "(6, 2, 1, 'infinity'), (8, 'NaN', 1, '2024-01-04')");
     FerryResult plain = RunFerry("check" + Ends(source, dest) + " --json");
     INFO(plain.output);
-    CHECK(plain.exit_code == 0);  // the types only warn
+    // The types only warn, but the read sample meets the numeric NaN, which no reader into
+    // MariaDB takes: a blocker naming the row (the float NaN is refused only at the writer).
+    CHECK(plain.exit_code == 4);
+    CHECK(Has(plain.output, "a sampled row (id)=(4) holds a value ferry cannot read"));
     FerryResult scan = RunFerry("check" + Ends(source, dest) + " --json --scan");
     INFO(scan.output);
     CHECK(scan.exit_code == 4);

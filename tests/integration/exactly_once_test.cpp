@@ -477,15 +477,16 @@ TEST_CASE(
     INFO(first.output);
     REQUIRE(first.exit_code == 0);
     CHECK(count_in(dest, "public") == 0);
-    // runs, tables, units, and a shared run's workers and leases.
-    CHECK(count_in(dest, "ferry_state") == 5);
+    // runs, tables, units, a shared run's workers and leases, and foreign keys held for a load.
+    CHECK(count_in(dest, "ferry_state") == 6);
     // What an older ferry left: its tables in the application's schema, without owner tokens.
     dest.Exec(
         "ALTER TABLE ferry_state.ferry_runs SET SCHEMA public;\n"
         "ALTER TABLE ferry_state.ferry_tables SET SCHEMA public;\n"
         "ALTER TABLE ferry_state.ferry_units SET SCHEMA public;\n"
         "ALTER TABLE public.ferry_runs DROP COLUMN owner_token;\n"
-        "DROP TABLE ferry_state.ferry_workers, ferry_state.ferry_leases;\n"
+        "DROP TABLE ferry_state.ferry_workers, ferry_state.ferry_leases, "
+        "ferry_state.ferry_held_keys;\n"
         "DROP SCHEMA ferry_state");
     nlohmann::json status = Status(dest);
     REQUIRE(status["runs"].size() == 1);
@@ -515,7 +516,7 @@ TEST_CASE(
     INFO(run.output);
     REQUIRE(run.exit_code == 0);
     CHECK(count_in(dest, dest.name()) == 0);
-    CHECK(count_in(state, state.name()) == 5);
+    CHECK(count_in(state, state.name()) == 6);
     CheckSame(source, dest);
     FerryResult listed = RunFerry("status --json --state-schema " + state.name() + " --dest " +
                                   ShellQuote(dest.Url()));

@@ -227,6 +227,10 @@ TEST_CASE("an interrupted run still leaves its trace and profile, its stopped un
   ferry::test::TempDir dir;
   const std::string profile = dir.path() + "/run.profile.json";
   const std::string trace = dir.path() + "/run.trace.json";
+  // The third unit's commit waits at the server inside its transaction, so the signal comes
+  // while units are in flight however fast the machine copies the rest.
+  setenv("FERRY_TEST_CRASH", "stall-before-commit:3", 1);
+  setenv("FERRY_TEST_STALL_SQL", "SELECT pg_sleep(3)", 1);
   FerryResult run = RunWhile(
       "run --readers 1 --writers 1 --partitions 24 --batch-rows 500" + Ends(source, dest) +
           " --profile " + profile + " --trace " + trace,
@@ -241,6 +245,8 @@ TEST_CASE("an interrupted run still leaves its trace and profile, its stopped un
         kill(pid, SIGINT);
         return true;
       });
+  unsetenv("FERRY_TEST_CRASH");
+  unsetenv("FERRY_TEST_STALL_SQL");
   INFO(run.output);
   REQUIRE(run.exit_code == 5);
   const json p = ReadJson(profile);
