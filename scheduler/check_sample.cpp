@@ -63,7 +63,7 @@ ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
         findings.push_back(
             {Severity::kBlocker, "refused values", DisplayName(table->name), at.column,
              fmt::format("a sampled row{} holds a value ferry cannot read{}: {} (the run would "
-                         "fail this table; `check --scan` counts such values)",
+                         "fail this table; other rows may hold more)",
                          at.key.empty() ? "" : " " + at.key,
                          at.column.empty() ? "" : " from column " + at.column, e.message())});
       } else {
