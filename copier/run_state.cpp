@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <random>
 
@@ -85,12 +86,16 @@ const std::string& ThisSessionTag() {
 
 RunRecord NewRunRecord(const Plan& plan, const std::string& command) {
   RunRecord run;
-  run.started_at = UtcTimestamp();
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const int64_t millis = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+  run.started_at = UtcTimestamp(double(millis / 1000));
   std::string compact = run.started_at;
   compact.erase(
       std::remove_if(compact.begin(), compact.end(), [](char c) { return c == '-' || c == ':'; }),
       compact.end());
-  run.id = fmt::format("{}-{:04x}", compact, std::random_device{}() & 0xffff);
+  // The suffix begins with the millisecond (three hex digits), so ids, which the run state
+  // sorts runs of one second by, follow the order runs started in; the last digit is random.
+  run.id = fmt::format("{}-{:03x}{:x}", compact, millis % 1000, std::random_device{}() & 0xf);
   run.scope = RunScopeKey(plan);
   run.command = command;
   run.source = plan.source;

@@ -295,10 +295,9 @@ class SqlRunStore final : public RunStore {
     for (auto& row : Read(fmt::format(
              "SELECT run_id, scope, command, status, started_at, finished_at, source, "
              "destination, plan_fingerprint, plan, host, pid, summary, {}, {} FROM {} ORDER BY "
-             // Within one second (the timestamps' resolution), a run not finished is the newer
-             // of a pair: the other finished before it started.
-             "started_at DESC, CASE WHEN COALESCE(finished_at, '') = '' THEN 1 ELSE 0 END DESC, "
-             "finished_at DESC, run_id DESC",
+             // Runs of one second (the timestamps' resolution) by their ids, which begin with
+             // the millisecond they started (NewRunRecord).
+             "started_at DESC, run_id DESC",
              has_owner_token_ ? "owner_token" : "''", has_leases_ ? "lease_ms" : "0", T("runs")))) {
       RunRecord r;
       r.id = V(row[0]);
