@@ -184,6 +184,7 @@ const char* AdviceFor(ErrorReason reason) noexcept {
     case ErrorReason::kConnectionLost:
       return "the connection dropped and the retries ran out: `ferry run --resume` continues "
              "where the run stopped";
+    case ErrorReason::kNameCollision:  // the message says what to rename
     case ErrorReason::kUnknown:
       break;
   }

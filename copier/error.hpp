@@ -53,6 +53,7 @@ enum class ErrorReason {
   kForeignKey,       // a foreign key at the destination refused the row
   kPermission,       // the database user lacks a privilege
   kConnectionLost,   // the connection dropped (the retries, if any, ran out)
+  kNameCollision,    // two source tables or columns would land on one destination name
 };
 
 class Error : public std::exception {

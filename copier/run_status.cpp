@@ -95,4 +95,20 @@ RecordedError SplitAdvice(const std::string& recorded) {
   return out;
 }
 
+RunPace PaceOf(const RunStatusView& view, const RunLook& previous, double now) {
+  RunPace pace;
+  if (previous.run == view.run.id && now > previous.at && view.rows >= previous.rows) {
+    pace.rows_per_second = double(view.rows - previous.rows) / (now - previous.at);
+    pace.measured = true;
+  } else if (view.seconds > 0) {
+    pace.rows_per_second = double(view.rows) / view.seconds;
+  }
+  if (view.run.status == RunStatus::kRunning && view.expected_rows >= 0 &&
+      pace.rows_per_second > 0) {
+    pace.eta_seconds =
+        double(std::max<int64_t>(view.expected_rows - view.rows, 0)) / pace.rows_per_second;
+  }
+  return pace;
+}
+
 }  // namespace ferry

@@ -40,6 +40,21 @@ std::optional<double> ParseUtcTimestamp(const std::string& text);
 RunStatusView MakeRunStatus(const RunRecord& run, const std::vector<TableRecord>& tables,
                             const std::vector<UnitRecord>& units, double now);
 
+// How fast a run goes: between the last two looks when there were two, else on average since
+// it started; and the ETA at that rate while it runs (-1: none).
+struct RunPace {
+  double rows_per_second = 0;
+  bool measured = false;  // between two looks
+  double eta_seconds = -1;
+};
+// A look at a run, kept for the next one.
+struct RunLook {
+  std::string run;
+  double at = 0;  // seconds since the epoch
+  int64_t rows = 0;
+};
+RunPace PaceOf(const RunStatusView& view, const RunLook& previous, double now);
+
 // "1 1 3 1" for a table's units' attempts, or "1" when every unit took one; at most `most`
 // units listed, then "...".
 std::string AttemptsText(const TableStatus& table, size_t most = 12);

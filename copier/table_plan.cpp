@@ -158,7 +158,8 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
                       DisplayName(dest_name),
                       x == y ? "the copy names them alike"
                              : destination.info().product + " compares column names ignoring case"),
-          ErrorContext{shown, source.columns[landing[b]].name, "", ""});
+          ErrorContext{shown, source.columns[landing[b]].name, "", ""})
+          .WithReason(ErrorReason::kNameCollision);
     }
   }
   if (plan.destination.columns.empty() && destination_engine != Engine::kPostgres) {
@@ -293,6 +294,23 @@ std::vector<ColumnPairing> PairColumns(const TableCopyPlan& plan) {
                      &plan.destination.columns[size_t(plan.destination_columns[i])]});
   }
   return pairs;
+}
+
+std::string TableCollision(const TableName& first_source, const TableName& first_dest,
+                           const TableName& second_source, const TableName& second_dest,
+                           const EndpointInfo& to, bool* blocks) {
+  const bool same = first_dest == second_dest;
+  const bool folded = Lower(first_dest.schema) == Lower(second_dest.schema) &&
+                      Lower(first_dest.name) == Lower(second_dest.name);
+  *blocks = same || (folded && to.table_names_fold_case);
+  if (!*blocks && !(folded && to.traits.table_case_folding_is_setting)) return "";
+  return fmt::format(
+      "source tables {} and {} would both be copied into {}{}", DisplayName(first_source),
+      DisplayName(second_source), DisplayName(first_dest),
+      same      ? ""
+      : *blocks ? fmt::format(" ({} compares table names ignoring case; rename one in a job file)",
+                              to.product)
+                : " on a server with lower_case_table_names set (this one keeps them apart)");
 }
 
 }  // namespace ferry

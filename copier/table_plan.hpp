@@ -47,4 +47,12 @@ std::vector<std::string> ColumnNames(const Table& table, const std::vector<int>&
 // The pairing of batch columns for a converter built from a plan.
 std::vector<struct ColumnPairing> PairColumns(const TableCopyPlan& plan);
 
+// What is said of two tables whose destinations are one table at `to` ("" when they are not):
+// equal names, or names equal but for case where `to` compares them ignoring case (`*blocks`:
+// `to` cannot hold both), or where case folding is a server setting (a warning: another server
+// of the engine would refuse them).
+std::string TableCollision(const TableName& first_source, const TableName& first_dest,
+                           const TableName& second_source, const TableName& second_dest,
+                           const EndpointInfo& to, bool* blocks);
+
 }  // namespace ferry

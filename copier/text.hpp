@@ -21,4 +21,8 @@ std::string Grouped(int64_t value);
 // anything else, or a size over 2^64 - 1.
 std::optional<uint64_t> ParseByteSize(std::string_view text);
 
+// Edits (insert, delete, replace, swap two neighbours) from `a` to `b`, ASCII case ignored: a
+// swapped pair ("rnu" for "run") is one typo. For "did you mean" suggestions.
+size_t EditDistance(std::string_view a, std::string_view b);
+
 }  // namespace ferry

@@ -78,6 +78,7 @@ class SqlRunStore final : public RunStore {
     has_leases_ = true;
     has_timing_ = true;
     has_table_start_ = true;
+    has_held_keys_ = true;
   }
 
   std::unique_ptr<ScopeLock> TryLock() override {
@@ -403,6 +404,8 @@ class SqlRunStore final : public RunStore {
       has_timing_ =
           units && units->FindColumn("reader_thread") && tables && tables->FindColumn("warnings");
       has_table_start_ = tables && tables->FindColumn("started_at");
+      // Run state of an older ferry has no such table: it never set a key aside.
+      has_held_keys_ = exists_ && dialect_.DescribeTable(*session_, Name("held_keys"));
     }
     return exists_;
   }
@@ -480,10 +483,8 @@ class SqlRunStore final : public RunStore {
 
   std::vector<HeldForeignKey> HeldForeignKeys() override {
     std::vector<HeldForeignKey> out;
-    if (!Exists()) return out;
+    if (!Exists() || !has_held_keys_) return out;
     std::lock_guard session_guard(session_mutex_);
-    // Run state of an older ferry has no such table: it never set a key aside.
-    if (!dialect_.DescribeTable(*session_, Name("held_keys"))) return out;
     for (auto& row : session_->Query(
              fmt::format("SELECT dest_schema, dest_name, key_name, run_id, definition, ref_schema, "
                          "ref_name, validated, state FROM {} ORDER BY dest_schema, dest_name, "
@@ -662,6 +663,7 @@ class SqlRunStore final : public RunStore {
   // The units table has UnitTiming's columns, and tables their warnings.
   bool has_timing_ = false;
   bool has_table_start_ = false;  // tables.started_at, added since
+  bool has_held_keys_ = false;    // the held_keys table, added since
   // Read by writer threads building their commits (UnitDoneSql).
   std::mutex mutex_;
   // The store's session: a shared run's table builders record from writer threads.

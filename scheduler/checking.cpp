@@ -294,25 +294,14 @@ void NoteLeftOut(Endpoint& source, Endpoint& destination, const std::vector<Tabl
 void CheckTableCollisions(const EndpointInfo& to, CheckReport& report) {
   for (size_t i = 0; i < report.tables.size(); ++i) {
     for (size_t j = i + 1; j < report.tables.size(); ++j) {
-      const TableName& a = report.tables[i].destination;
-      const TableName& b = report.tables[j].destination;
-      const bool same = a == b;
-      const bool folded = Lower(a.schema) == Lower(b.schema) && Lower(a.name) == Lower(b.name);
-      if (!same && !folded) continue;
-      const bool blocks = same || to.table_names_fold_case;
-      if (!blocks && !to.traits.table_case_folding_is_setting) continue;
-      report.findings.push_back(
-          {blocks ? Severity::kBlocker : Severity::kWarning, "name collision",
-           DisplayName(report.tables[j].source), "",
-           fmt::format("source tables {} and {} would both be copied into {}{}",
-                       DisplayName(report.tables[i].source), DisplayName(report.tables[j].source),
-                       DisplayName(a),
-                       same     ? ""
-                       : blocks ? fmt::format(" ({} compares table names ignoring case; rename one "
-                                              "in a job file)",
-                                              to.product)
-                                : " on a server with lower_case_table_names set (this one keeps "
-                                  "them apart)")});
+      const TableCheck& a = report.tables[i];
+      const TableCheck& b = report.tables[j];
+      bool blocks = false;
+      std::string note =
+          TableCollision(a.source, a.destination, b.source, b.destination, to, &blocks);
+      if (note.empty()) continue;
+      report.findings.push_back({blocks ? Severity::kBlocker : Severity::kWarning, "name collision",
+                                 DisplayName(b.source), "", std::move(note)});
     }
   }
 }
@@ -372,13 +361,11 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
         reported.end()) {
       continue;
     }
-    // Planning refuses columns that land on one destination column (copier/table_plan.cpp).
-    const bool collision = e.message().find("would both become column") != std::string::npos;
-    std::string kind = e.code() == ErrorCode::kUsage ? "write mode"
-                       : collision                   ? "name collision"
-                       : !exists                     ? "type"
-                       : mapped                      ? "destination rows"
-                                                     : "destination shape";
+    std::string kind = e.code() == ErrorCode::kUsage               ? "write mode"
+                       : e.reason() == ErrorReason::kNameCollision ? "name collision"
+                       : !exists                                   ? "type"
+                       : mapped                                    ? "destination rows"
+                                                                   : "destination shape";
     findings.push_back({Severity::kBlocker, kind, shown, column, e.message()});
   }
 

@@ -12,6 +12,7 @@
 
 #include "scheduler/copy_run_phases.hpp"
 #include "scheduler/held_keys.hpp"
+#include "scheduler/parallel_for.hpp"
 #include "scheduler/stop.hpp"
 
 namespace ferry {
@@ -67,24 +68,15 @@ void CopyRun::RestoreHeldKeys() {
   for (const HeldForeignKey& key : held_keys_) {
     tasks.push_back([this, key] {
       std::string problem;
-      try {
-        destination_.RestoreForeignKey(key);
-        if (recorder_.recording()) recorder_.store().ForeignKeyBack(key, false);
-        return;
-      } catch (const Error& e) {
-        if (e.code() == ErrorCode::kData) {
-          // Back, NOT VALID: remembered as valid before, so a later run adds it back valid.
-          try {
-            if (recorder_.recording()) recorder_.store().ForeignKeyBack(key, true);
-          } catch (const Error&) {
-          }
-          problem = e.message();
-        } else {
-          problem = fmt::format(
-              "foreign key {} could not be added back ({}); it stays dropped, recorded in "
-              "the run state: the next ferry run or ferry reset adds it back",
-              DescribeHeldKey(key), e.message());
-        }
+      RunStore* store = recorder_.recording() ? &recorder_.store() : nullptr;
+      switch (RestoreHeldKey(store, destination_, key, &problem)) {
+        case KeyBack::kValid:
+          return;
+        case KeyBack::kNotValid:
+          break;
+        case KeyBack::kDropped:
+          problem = StillDroppedNote(key, problem);
+          break;
       }
       // The table in scope that holds the key, else the one it references, fails with it; a
       // stopped run's rows are partly there, and its resume adds the key back validated.
@@ -102,27 +94,20 @@ void CopyRun::RestoreHeldKeys() {
       report_.schema_errors.push_back(problem);
     });
   }
-  RunConcurrently(std::move(tasks), engine_.writers);
+  ParallelFor(tasks.size(), engine_.writers, [&](size_t i) { tasks[i](); });
   held_keys_.clear();
 }
 
 // The run threw after it may have dropped keys: each is added back where it can be; one that
 // cannot stays recorded for the next run or reset.
 void CopyRun::RestoreHeldKeysAfterError() noexcept {
+  RunStore* store = recorder_.recording() ? &recorder_.store() : nullptr;
   for (const HeldForeignKey& key : held_keys_) {
     try {
-      destination_.RestoreForeignKey(key);
-      if (recorder_.recording()) recorder_.store().ForeignKeyBack(key, false);
-    } catch (const Error& e) {
-      try {
-        const bool back = e.code() == ErrorCode::kData;  // NOT VALID
-        if (back && recorder_.recording()) recorder_.store().ForeignKeyBack(key, true);
-        observer_.Note(back ? e.message()
-                            : fmt::format("foreign key {} could not be added back ({}); it stays "
-                                          "dropped, recorded in the run state: the next ferry "
-                                          "run or ferry reset adds it back",
-                                          DescribeHeldKey(key), e.message()));
-      } catch (...) {
+      std::string error;
+      const KeyBack back = RestoreHeldKey(store, destination_, key, &error);
+      if (back != KeyBack::kValid) {
+        observer_.Note(back == KeyBack::kNotValid ? error : StillDroppedNote(key, error));
       }
     } catch (...) {
     }

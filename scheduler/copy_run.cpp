@@ -11,16 +11,23 @@
 
 namespace ferry {
 
-namespace {
-
-void Sum(StageTimes& into, const StageTimes& add) {
-  into.read += add.read;
-  into.convert += add.convert;
-  into.wait_slot += add.wait_slot;
-  into.wait_data += add.wait_data;
-  into.write += add.write;
-  into.commit += add.commit;
+TableProgress ProgressOf(const TableOutcome& t) {
+  TableProgress p;
+  p.name = DisplayName(t.source);
+  p.estimated_rows = t.estimated_rows;
+  p.rows = t.rows;
+  p.bytes = t.bytes;
+  p.units = t.units;
+  p.units_done = t.units_done;
+  p.seconds = t.seconds;
+  p.started = t.seconds > 0 || t.rows > 0;
+  p.finished = t.state == TableState::kDone || t.state == TableState::kSkipped ||
+               (t.copied && !t.copy_failed);
+  p.failed = t.state == TableState::kFailed || t.copy_failed;
+  return p;
 }
+
+namespace {
 
 // Clears the destination's wait notice when the run ends, however it ends.
 struct ClearNotice {
@@ -432,7 +439,7 @@ void CopyRun::FoldUnitResults() {
       last_end_[r.table] = std::max(last_end_[r.table], r.finished_at);
       t.seconds = last_end_[r.table] - first;
     }
-    Sum(t.times, r.times);
+    t.times += r.times;
     t.attempts += r.attempts;
     if (t.read_method.empty()) t.read_method = r.read_method;
     if (t.write_method.empty()) t.write_method = r.write_method;

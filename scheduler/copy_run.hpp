@@ -15,6 +15,7 @@
 #include "copier/job.hpp"
 #include "copier/plan.hpp"
 #include "copier/planner.hpp"
+#include "copier/progress.hpp"
 #include "copier/run_state.hpp"
 #include "copier/work_unit.hpp"
 #include "scheduler/pipeline.hpp"
@@ -128,6 +129,10 @@ struct RunRecording {
   // Set for a shared run's worker: units are claimed one at a time under a lease.
   std::optional<SharedWork> shared;
 };
+
+// A table's progress as the report stands (its rates left for the observer to measure):
+// finished once done before this run (resumed) or its last unit and keys are done now.
+TableProgress ProgressOf(const TableOutcome& table);
 
 // Told what happens, for display; always called on the thread that called RunPlan.
 class CopyObserver {

@@ -134,7 +134,5 @@ class CopyRun {
 // Helpers the phases share.
 std::vector<int> DestinationColumns(const Table& table, const std::vector<std::string>& names);
 double SecondsSince(std::chrono::steady_clock::time_point start);
-// Runs `tasks` on up to `threads` threads at once.
-void RunConcurrently(std::vector<std::function<void()>> tasks, int threads);
 
 }  // namespace ferry

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
-#include <thread>
 
 #include "scheduler/copy_run_phases.hpp"
 #include "scheduler/run_owner.hpp"
@@ -18,25 +18,6 @@ namespace {
 
 // Rounds in which a unit may spend its attempts on transient errors before it fails for good.
 constexpr int kTransientRounds = 5;
-
-// Sleeps up to `ms`, waking early for a stop request.
-void Pause(int64_t ms) {
-  for (int64_t slept = 0; slept < ms && !StopRequested(); slept += 100) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
-
-// Whether this worker still holds unit `r` in the run state: nobody else claimed it since, and it
-// is not done.
-bool HeldHere(RunStore& store, const std::string& run, const UnitResult& r,
-              const std::string& worker) {
-  for (const UnitRecord& u : store.Units(run)) {
-    if (size_t(u.table) == r.table && u.part == r.part) {
-      return u.state != UnitRecordState::kDone && u.worker == worker;
-    }
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -71,7 +52,7 @@ void CopyRun::RunSharedUnits(const std::function<void(const PipelineProgress&)>&
       if (!IsTransient(e) || ++lost > 10) throw;
       observer_.Note(
           fmt::format("the run state could not be read ({}); trying again", e.message()));
-      Pause(1000);
+      PauseUnlessStopped(1);
     }
   }
   jobs_ = all;
@@ -104,6 +85,20 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
   bool failed = false;
   if (!jobs_.empty()) {
     auto table_done = [this](size_t table) { BuildSharedTable(table); };
+    // The units this worker still holds in the run state (nobody claimed them since, not done),
+    // read once, when a unit failed.
+    std::optional<std::set<std::pair<int, int>>> held;  // (table, part)
+    auto held_here = [&](const UnitResult& r) {
+      if (!held) {
+        held.emplace();
+        for (const UnitRecord& u : store.Units(run)) {
+          if (u.state != UnitRecordState::kDone && u.worker == shared.worker) {
+            held->insert({u.table, u.part});
+          }
+        }
+      }
+      return held->count({int(r.table), r.part}) > 0;
+    };
     for (UnitResult& r :
          RunPipeline(source_, destination_, engine_, jobs_, tables_.size(), progress, table_done)) {
       if (r.elsewhere) {
@@ -115,8 +110,7 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
       // way when the lease ran out (the process frozen mid-unit) can fail on the rows of the
       // worker that took the unit over (its key built meanwhile, say): that worker's, not a
       // failure of the run.
-      if (r.state == UnitState::kFailed && !r.Interrupted() &&
-          !HeldHere(store, run, r, shared.worker)) {
+      if (r.state == UnitState::kFailed && !r.Interrupted() && !held_here(r)) {
         observer_.Note(fmt::format(
             "ferry: this worker's lease on unit {} of table {} ran out and another worker took "
             "it over: its attempt here is dropped ({})",
@@ -142,7 +136,8 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
   for (size_t i = 0; i < tables_.size() && !StopRequested(); ++i) BuildSharedTable(i);
   SayLostBuilds();
   if ((failed && engine_.fail_fast) || SharedTablesSettled()) return true;
-  if (jobs_.empty()) Pause(std::min<int64_t>(shared.lease_ms / 3, 1000));
+  if (jobs_.empty())
+    PauseUnlessStopped(double(std::min<int64_t>(shared.lease_ms / 3, 1000)) / 1000);
   return false;
 }
 
@@ -325,7 +320,7 @@ void CopyRun::AwaitSharedFinish() {
     for (const RunRecord& r : store.Runs()) {
       if (r.id == run && r.status != RunStatus::kRunning) return;
     }
-    Pause(std::min<int64_t>(shared.lease_ms / 3, 1000));
+    PauseUnlessStopped(double(std::min<int64_t>(shared.lease_ms / 3, 1000)) / 1000);
   }
 }
 

@@ -5,28 +5,15 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <atomic>
 #include <functional>
 #include <thread>
 
 #include "copier/table_plan.hpp"
 #include "scheduler/copy_run_phases.hpp"
+#include "scheduler/parallel_for.hpp"
 #include "scheduler/stop.hpp"
 
 namespace ferry {
-
-// Index and foreign key builds are each one long statement on the destination, so a few at a
-// time use the server's cores.
-void RunConcurrently(std::vector<std::function<void()>> tasks, int threads) {
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < std::max(threads, 1); ++t) {
-    pool.emplace_back([&] {
-      for (size_t i = next++; i < tasks.size(); i = next++) tasks[i]();
-    });
-  }
-  for (std::thread& t : pool) t.join();
-}
 
 namespace {
 
@@ -274,7 +261,8 @@ void CopyRun::BuildIndexesWithoutUnits() {
       }
     });
   }
-  RunConcurrently(std::move(tasks), engine_.writers);
+  // Each build is one long statement: a few at a time use the server's cores.
+  ParallelFor(tasks.size(), engine_.writers, [&](size_t i) { tasks[i](); });
 }
 
 void CopyRun::IndexesAndConstraints() {
@@ -357,7 +345,8 @@ void CopyRun::BuildForeignKeys() {
       });
     }
   }
-  RunConcurrently(std::move(tasks), engine_.writers);
+  // Each build is one long statement: a few at a time use the server's cores.
+  ParallelFor(tasks.size(), engine_.writers, [&](size_t i) { tasks[i](); });
 }
 
 void CopyRun::SyncIdentityCounters() {

@@ -12,6 +12,32 @@ std::string DescribeHeldKey(const HeldForeignKey& key) {
   return fmt::format("{}.{} -> {}", DisplayName(key.table), key.name, DisplayName(key.references));
 }
 
+KeyBack RestoreHeldKey(RunStore* store, Endpoint& destination, const HeldForeignKey& key,
+                       std::string* error) {
+  try {
+    destination.RestoreForeignKey(key);
+    if (store) store->ForeignKeyBack(key, false);
+    return KeyBack::kValid;
+  } catch (const Error& e) {
+    *error = e.message();
+    if (e.code() != ErrorCode::kData) return KeyBack::kDropped;
+  }
+  try {
+    if (store) store->ForeignKeyBack(key, true);
+  } catch (const Error&) {
+    // Recorded as dropped still: the next run adds it back (which does nothing, it is there)
+    // and records it then.
+  }
+  return KeyBack::kNotValid;
+}
+
+std::string StillDroppedNote(const HeldForeignKey& key, const std::string& error) {
+  return fmt::format(
+      "foreign key {} could not be added back ({}); it stays dropped, recorded in the run state: "
+      "the next ferry run or ferry reset adds it back",
+      DescribeHeldKey(key), error);
+}
+
 void RefuseUnlessAlterable(const HeldForeignKey& k) {
   if (k.owned && k.may_reference) return;
   const std::string why =
@@ -49,25 +75,23 @@ void PutBackHeldKeys(RunStore& store, Endpoint& destination, const std::string& 
     }
     if (k.run == keep_run) continue;
     const std::string who = k.run == "reset" ? "a ferry reset" : "run " + k.run;
-    try {
-      destination.RestoreForeignKey(k);
-      store.ForeignKeyBack(k, false);
-      note(
-          fmt::format("added back foreign key {}, which {} had dropped and could not add back "
-                      "(it ended first)",
-                      DescribeHeldKey(k), who));
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::kData) {
-        store.ForeignKeyBack(k, true);
+    std::string error;
+    switch (RestoreHeldKey(&store, destination, k, &error)) {
+      case KeyBack::kValid:
         note(
-            fmt::format("{} had dropped foreign key {}: {}", who, DescribeHeldKey(k), e.message()));
-      } else {
+            fmt::format("added back foreign key {}, which {} had dropped and could not add "
+                        "back (it ended first)",
+                        DescribeHeldKey(k), who));
+        break;
+      case KeyBack::kNotValid:
+        note(fmt::format("{} had dropped foreign key {}: {}", who, DescribeHeldKey(k), error));
+        break;
+      case KeyBack::kDropped:
         note(
-            fmt::format("{} had dropped foreign key {}, which could not be added back "
-                        "({}): it stays dropped and recorded; the next ferry run or reset tries "
-                        "again",
-                        who, DescribeHeldKey(k), e.message()));
-      }
+            fmt::format("{} had dropped foreign key {}, which could not be added back ({}): it "
+                        "stays dropped and recorded; the next ferry run or reset tries again",
+                        who, DescribeHeldKey(k), error));
+        break;
     }
   }
   if (not_valid_tables.empty()) return;

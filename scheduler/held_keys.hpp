@@ -39,6 +39,21 @@ void RefuseUnlessAlterable(const HeldForeignKey& key);
 void CheckHeldKeys(Endpoint& destination, const std::vector<TableName>& loaded,
                    const std::vector<TableName>& truncated, std::vector<Finding>& findings);
 
+// How adding a set-aside key back went.
+enum class KeyBack {
+  kValid,     // back as it was; its record removed
+  kNotValid,  // rows violate it: back NOT VALID, recorded so a later load adds it back valid
+  kDropped,   // it could not be added back (a lock, a lost connection): still dropped, recorded
+};
+
+// Adds `key` back at `destination` and records how in `store` (none: a run that records
+// nothing). `*error` receives the error's message unless it went back valid.
+KeyBack RestoreHeldKey(RunStore* store, Endpoint& destination, const HeldForeignKey& key,
+                       std::string* error);
+
+// What is said of a key still dropped after `error`, and what adds it back.
+std::string StillDroppedNote(const HeldForeignKey& key, const std::string& error);
+
 // "public.PlaylistTrack.PlaylistTrack_TrackId_fkey -> public.Track" for lists of keys.
 std::string DescribeHeldKey(const HeldForeignKey& key);
 

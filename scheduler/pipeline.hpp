@@ -96,6 +96,16 @@ struct StageTimes {
   double wait_data = 0;  // a writer waiting for batches: the reader or converter is behind
   double write = 0;      // inside RowWriter::Write
   double commit = 0;
+
+  StageTimes& operator+=(const StageTimes& add) {
+    read += add.read;
+    convert += add.convert;
+    wait_slot += add.wait_slot;
+    wait_data += add.wait_data;
+    write += add.write;
+    commit += add.commit;
+    return *this;
+  }
 };
 
 enum class UnitState { kDone, kFailed, kSkipped };

@@ -454,25 +454,16 @@ Table DescribeSource(Endpoint& source, const TableName& name) {
   return std::move(*table);
 }
 
-// Two tables landing on one destination table, exactly or where the destination compares
-// table names ignoring case (SQLite, MariaDB with lower_case_table_names), as check says.
 void CheckDistinctDestinations(const Plan& plan, const EndpointInfo& to) {
   for (size_t i = 0; i < plan.tables.size(); ++i) {
     for (size_t j = i + 1; j < plan.tables.size(); ++j) {
-      const TableName& a = plan.tables[i].destination;
-      const TableName& b = plan.tables[j].destination;
-      const bool folded = to.table_names_fold_case && Lower(a.schema) == Lower(b.schema) &&
-                          Lower(a.name) == Lower(b.name);
-      if (a == b || folded) {
-        throw Error(ErrorCode::kSchema,
-                    fmt::format("source tables {} and {} would both be copied into {}{}",
-                                DisplayName(plan.tables[i].source),
-                                DisplayName(plan.tables[j].source), DisplayName(a),
-                                a == b ? ""
-                                       : fmt::format(" ({} compares table names ignoring case; "
-                                                     "rename one in a job file)",
-                                                     to.product)));
-      }
+      const TablePlan& a = plan.tables[i];
+      const TablePlan& b = plan.tables[j];
+      bool blocks = false;
+      std::string note =
+          TableCollision(a.source, a.destination, b.source, b.destination, to, &blocks);
+      if (!blocks) continue;
+      throw Error(ErrorCode::kSchema, std::move(note)).WithReason(ErrorReason::kNameCollision);
     }
   }
 }

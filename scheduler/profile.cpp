@@ -25,19 +25,6 @@ nlohmann::json Times(const StageTimes& t) {
           {"commit_s", t.commit}};
 }
 
-const char* UnitStateName(const UnitResult& u) {
-  if (u.Interrupted()) return "interrupted";
-  switch (u.state) {
-    case UnitState::kDone:
-      return "done";
-    case UnitState::kFailed:
-      return "failed";
-    case UnitState::kSkipped:
-      return "skipped";
-  }
-  return "unknown";
-}
-
 // The host's memory, from sysconf; 0 when unknown.
 int64_t MemoryBytes() {
   const long pages = sysconf(_SC_PHYS_PAGES);
@@ -83,6 +70,19 @@ nlohmann::json UnitJson(const UnitResult& u) {
 
 }  // namespace
 
+const char* UnitStateName(const UnitResult& u) {
+  if (u.Interrupted()) return "interrupted";
+  switch (u.state) {
+    case UnitState::kDone:
+      return "done";
+    case UnitState::kFailed:
+      return "failed";
+    case UnitState::kSkipped:
+      return "skipped";
+  }
+  return "unknown";
+}
+
 std::string BoundingStage(const TableOutcome& t) {
   const StageTimes& s = t.times;
   // Readers waiting for free batches means writers are behind; writers waiting for batches
@@ -118,14 +118,7 @@ void WriteProfile(const CopyReport& report, const std::string& path,
                       {"units", units}});
   }
   StageTimes all;
-  for (const TableOutcome& t : report.tables) {
-    all.read += t.times.read;
-    all.convert += t.times.convert;
-    all.wait_slot += t.times.wait_slot;
-    all.wait_data += t.times.wait_data;
-    all.write += t.times.write;
-    all.commit += t.times.commit;
-  }
+  for (const TableOutcome& t : report.tables) all += t.times;
   nlohmann::json doc = Header("run", context, report.seconds);
   doc["stages_summed_over_threads"] = Times(all);
   doc["consistency"] = report.consistency;

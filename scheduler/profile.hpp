@@ -27,6 +27,10 @@ struct ProfileContext {
   std::vector<std::pair<std::string, std::string>> settings;  // option and value
 };
 
+// A unit's state as profiles and traces name it: "done", "failed", "skipped", or "interrupted"
+// for one a stop request rolled back.
+const char* UnitStateName(const UnitResult& unit);
+
 // Writes the report as JSON to `path`; throws Error(kIo) naming the file. Stage seconds are
 // labelled: a table's and the run's are summed over the threads that ran its units
 // ("stages_summed_over_threads"), next to its wall seconds; each unit has its wall-clock start

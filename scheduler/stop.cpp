@@ -1,6 +1,9 @@
 #include "scheduler/stop.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 namespace ferry {
 
@@ -17,6 +20,12 @@ bool StopRequested() noexcept {
 }
 void ClearStopRequest() noexcept {
   stop_requested.store(false);
+}
+
+void PauseUnlessStopped(double seconds) {
+  for (double slept = 0; slept < seconds && !StopRequested(); slept += 0.1) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::min(0.1, seconds - slept)));
+  }
 }
 
 }  // namespace ferry

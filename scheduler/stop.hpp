@@ -10,5 +10,7 @@ void RequestStop() noexcept;
 bool StopRequested() noexcept;
 // For tests and long-lived processes that run again after a stop.
 void ClearStopRequest() noexcept;
+// Sleeps `seconds`, waking within a tenth of a second of a stop request.
+void PauseUnlessStopped(double seconds);
 
 }  // namespace ferry

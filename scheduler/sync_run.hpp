@@ -149,12 +149,11 @@ std::string RegisterCopyWithChangeLogs(Endpoint& source, Endpoint& destination,
                                        const std::vector<TableName>& tables);
 
 // After `ferry run` from a staging directory (an import): the destination's sync state gets,
-// for each table imported whole (`tables`: source and destination names), where the export
-// stood in the source's change log, so its first `ferry sync` from the live source applies
-// exactly the changes made since the export. Returns a warning when they could not be written,
-// else "".
-std::string CarryLogPositions(Endpoint& source, Endpoint& destination,
-                              const std::vector<std::pair<TableName, TableName>>& tables);
+// for each table the run copied whole (done in `report`), where the export stood in the
+// source's change log, so its first `ferry sync` from the live source applies exactly the
+// changes made since the export. Returns a warning when they could not be written, else "".
+struct CopyReport;
+std::string CarryLogPositions(Endpoint& source, Endpoint& destination, const CopyReport& report);
 
 enum class TrackAction { kEnable, kDisable, kStatus, kUnregister };
 

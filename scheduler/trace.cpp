@@ -8,6 +8,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "scheduler/profile.hpp"
+
 namespace ferry {
 
 namespace {
@@ -29,16 +31,9 @@ std::pair<std::string, long> ThreadOrder(const std::string& name) {
 void AddUnitSpans(const std::string& table, int units, const UnitResult& u,
                   std::vector<TraceSpan>& spans) {
   const std::string name = fmt::format("{} {}/{}", table, u.part + 1, std::max(units, u.part + 1));
-  const nlohmann::json common = {{"table", table},
-                                 {"part", u.part},
-                                 {"units", units},
-                                 {"state", u.Interrupted()                 ? "interrupted"
-                                           : u.state == UnitState::kDone   ? "done"
-                                           : u.state == UnitState::kFailed ? "failed"
-                                                                           : "skipped"},
-                                 {"attempts", u.attempts},
-                                 {"rows", u.rows},
-                                 {"bytes", u.bytes}};
+  const nlohmann::json common = {
+      {"table", table},         {"part", u.part}, {"units", units},  {"state", UnitStateName(u)},
+      {"attempts", u.attempts}, {"rows", u.rows}, {"bytes", u.bytes}};
   if (u.reader >= 0 && u.read_finished_at >= u.started_at) {
     nlohmann::json args = common;
     args["read_s"] = u.times.read;

@@ -6,6 +6,7 @@
 
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
+#include "scheduler/copy_run.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/sync_run.hpp"
 #include "scheduler/sync_support.hpp"
@@ -53,8 +54,11 @@ std::string RegisterCopyWithChangeLogs(Endpoint& source, Endpoint& destination,
   return "";
 }
 
-std::string CarryLogPositions(Endpoint& source, Endpoint& destination,
-                              const std::vector<std::pair<TableName, TableName>>& tables) {
+std::string CarryLogPositions(Endpoint& source, Endpoint& destination, const CopyReport& report) {
+  std::vector<std::pair<TableName, TableName>> tables;  // source, destination
+  for (const TableOutcome& t : report.tables) {
+    if (t.state == TableState::kDone) tables.emplace_back(t.source, t.destination);
+  }
   const std::vector<CarriedLogPosition> carried = source.CarriedLogPositions();
   if (carried.empty() || tables.empty()) return "";
   std::string failed;

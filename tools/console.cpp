@@ -118,19 +118,7 @@ RunProgress ConsoleObserver::Sample(const CopyReport& report) {
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   for (size_t i = 0; i < report.tables.size(); ++i) {
     const TableOutcome& t = report.tables[i];
-    TableProgress p;
-    p.name = DisplayName(t.source);
-    p.estimated_rows = t.estimated_rows;
-    p.rows = t.rows;
-    p.bytes = t.bytes;
-    p.units = t.units;
-    p.units_done = t.units_done;
-    p.seconds = t.seconds;
-    p.started = t.seconds > 0 || t.rows > 0;
-    // Done before this run (resumed), or its last unit and keys are done now.
-    p.finished = t.state == TableState::kDone || t.state == TableState::kSkipped ||
-                 (t.copied && !t.copy_failed);
-    p.failed = t.state == TableState::kFailed || t.copy_failed;
+    TableProgress p = ProgressOf(t);
     if (p.started && !p.finished && !p.failed) {
       table_rates_[i].Add(run.seconds, t.rows, t.bytes);
       p.rows_per_second = table_rates_[i].rows_per_second();

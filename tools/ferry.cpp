@@ -16,7 +16,7 @@
 int main(int argc, char** argv) {
   using namespace ferry;
   CLI::App app{"ferry: copies whole databases between servers, fast, and proves the copy"};
-  app.set_version_flag("--version", "ferry 0.1.0");
+  app.set_version_flag("--version", "ferry " FERRY_VERSION);
   app.require_subcommand(1);
   std::vector<CommandAction> commands = {
       AddRunCommand(app),    AddPlanCommand(app),       AddCheckCommand(app),
@@ -25,13 +25,8 @@ int main(int argc, char** argv) {
       AddReportCommand(app), AddHelpOptionsCommand(app)};
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitUsage;
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitUsage;
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitUsage;
   } catch (const CLI::ParseError& e) {
+    // --help and --version end parsing with exit code 0 (CLI::Success): printed, and done.
     if (e.get_exit_code() == 0) return app.exit(e) == 0 ? kExitOk : kExitUsage;
     std::fprintf(
         stderr, "%s\n",

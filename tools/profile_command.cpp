@@ -8,8 +8,25 @@
 #include "copier/profile_compare.hpp"
 #include "tools/commands.hpp"
 #include "tools/exit_codes.hpp"
+#include "tools/profile_context.hpp"
 
 namespace ferry {
+
+ProfileContext ProfileContextOf(const std::string& run_id, const Endpoint& source,
+                                const Endpoint& dest,
+                                std::vector<std::pair<std::string, std::string>> settings) {
+  auto shown = [](const Endpoint& end) {
+    return fmt::format("{} ({} {})", end.info().display, end.info().product, end.info().version);
+  };
+  ProfileContext context;
+  context.run_id = run_id;
+  context.version = FERRY_VERSION;
+  context.build_type = FERRY_BUILD_TYPE;
+  context.source = shown(source);
+  context.destination = shown(dest);
+  context.settings = std::move(settings);
+  return context;
+}
 
 CommandAction AddProfileCommand(CLI::App& app) {
   CLI::App* profile = app.add_subcommand(

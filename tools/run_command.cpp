@@ -12,6 +12,7 @@
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/copy_run.hpp"
+#include "scheduler/metrics_observer.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/profile.hpp"
 #include "scheduler/run_control.hpp"
@@ -21,8 +22,8 @@
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
-#include "tools/metrics_output.hpp"
 #include "tools/options.hpp"
+#include "tools/profile_context.hpp"
 #include "tools/stop_signals.hpp"
 
 namespace ferry {
@@ -99,24 +100,16 @@ void PrintEnds(const Endpoint& source, const Endpoint& dest) {
 
 // What a profile says of the run besides its timings: which run, which ferry, which ends, and
 // the settings that shape its speed.
-ProfileContext ProfileContextOf(const RunRecord& run, const Endpoint& source, const Endpoint& dest,
-                                const CopyOptions& options, const CopyReport& report) {
-  ProfileContext context;
-  context.run_id = run.id;
-  context.version = FERRY_VERSION;
-  context.build_type = FERRY_BUILD_TYPE;
-  context.source = fmt::format("{} ({} {})", source.info().display, source.info().product,
-                               source.info().version);
-  context.destination =
-      fmt::format("{} ({} {})", dest.info().display, dest.info().product, dest.info().version);
-  context.settings = {{"readers", std::to_string(options.engine.readers)},
-                      {"writers", std::to_string(options.engine.writers)},
-                      {"batch_rows", std::to_string(options.engine.limits.max_rows)},
-                      {"batch_bytes", std::to_string(options.engine.limits.max_bytes)},
-                      {"memory_limit", std::to_string(options.engine.memory_limit)},
-                      {"max_attempts", std::to_string(options.engine.max_attempts)},
-                      {"consistency", report.consistency}};
-  return context;
+ProfileContext RunProfileContext(const RunRecord& run, const Endpoint& source, const Endpoint& dest,
+                                 const CopyOptions& options, const CopyReport& report) {
+  return ProfileContextOf(run.id, source, dest,
+                          {{"readers", std::to_string(options.engine.readers)},
+                           {"writers", std::to_string(options.engine.writers)},
+                           {"batch_rows", std::to_string(options.engine.limits.max_rows)},
+                           {"batch_bytes", std::to_string(options.engine.limits.max_bytes)},
+                           {"memory_limit", std::to_string(options.engine.memory_limit)},
+                           {"max_attempts", std::to_string(options.engine.max_attempts)},
+                           {"consistency", report.consistency}});
 }
 
 // The run's exit code, with what to do next for a run that did not end.
@@ -221,34 +214,22 @@ int Run(const RunFlags& flags) {
   try {
     recorded = RunRecorded(*source, *dest, scope, make_plan, options, control, observers);
   } catch (const Error&) {
-    try {
-      metrics.Final(CopyReport{}, "failed", *dest, flags.state_prefix);
-    } catch (const Error&) {  // the run's own error says more
-    }
+    metrics.Final(CopyReport{}, "failed", *dest, flags.state_prefix);  // swallows its own errors
     throw;
   }
   const RecordedRun& run = *recorded;
   const CopyReport& report = run.report;
-  if (!flags.explain) {
-    // An import: a sync from the live source continues where the export stood, for each table
-    // imported whole.
-    std::vector<std::pair<TableName, TableName>> imported;
-    for (const TableOutcome& t : report.tables) {
-      if (t.state == TableState::kDone) imported.emplace_back(t.source, t.destination);
-    }
-    if (std::string warning = CarryLogPositions(*source, *dest, imported); !warning.empty()) {
-      fmt::print(stderr, "ferry: warning: {}\n", warning);
-    }
-  }
-  if (!flags.explain) {
-    metrics.Final(report, RunStatusName(run.run.status), *dest, flags.state_prefix);
-  }
   if (flags.explain) {
     console.PrintPlan(report);
     return kExitOk;
   }
+  // An import: a sync from the live source continues where the export stood.
+  if (std::string warning = CarryLogPositions(*source, *dest, report); !warning.empty()) {
+    fmt::print(stderr, "ferry: warning: {}\n", warning);
+  }
+  metrics.Final(report, RunStatusName(run.run.status), *dest, flags.state_prefix);
   if (!flags.profile.empty() || !flags.trace.empty()) {
-    const ProfileContext context = ProfileContextOf(run.run, *source, *dest, options, report);
+    const ProfileContext context = RunProfileContext(run.run, *source, *dest, options, report);
     if (!flags.profile.empty()) WriteProfile(report, flags.profile, context);
     if (!flags.trace.empty()) {
       WriteTrace(flags.trace, "ferry run " + run.run.id, CopySpans(report), context);

@@ -8,14 +8,15 @@
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "copier/error.hpp"
 #include "copier/progress.hpp"
 #include "copier/run_status.hpp"
 #include "copier/text.hpp"
 #include "drivers/open.hpp"
+#include "scheduler/metrics_file.hpp"
 #include "scheduler/run_control.hpp"
+#include "scheduler/stop.hpp"
 #include "tools/commands.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/options.hpp"
@@ -35,10 +36,6 @@ struct StatusFlags {
   bool watching = false;
 };
 
-double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string RowsPerSecond(int64_t rows, double seconds) {
   if (seconds <= 0 || rows <= 0) return "";
   return Grouped(int64_t(double(rows) / seconds)) + " rows/s";
@@ -57,38 +54,8 @@ nlohmann::json RunJson(const RunRecord& r) {
           {"summary", r.summary}};
 }
 
-// How fast a run goes: between the last two looks when there were two, else on average since
-// it started; and the ETA at that rate.
-struct Pace {
-  double rows_per_second = 0;
-  bool measured = false;  // between two looks
-  double eta_seconds = -1;
-};
-
-struct Look {
-  std::string run;
-  double at = 0;
-  int64_t rows = 0;
-};
-
-Pace PaceOf(const RunStatusView& view, const Look& previous, double now) {
-  Pace pace;
-  if (previous.run == view.run.id && now > previous.at && view.rows >= previous.rows) {
-    pace.rows_per_second = double(view.rows - previous.rows) / (now - previous.at);
-    pace.measured = true;
-  } else if (view.seconds > 0) {
-    pace.rows_per_second = double(view.rows) / view.seconds;
-  }
-  if (view.run.status == RunStatus::kRunning && view.expected_rows >= 0 &&
-      pace.rows_per_second > 0) {
-    pace.eta_seconds =
-        double(std::max<int64_t>(view.expected_rows - view.rows, 0)) / pace.rows_per_second;
-  }
-  return pace;
-}
-
 nlohmann::json StatusJson(const std::vector<RunRecord>& runs, const RunStatusView& view,
-                          const Pace& pace, const RunDetail& detail) {
+                          const RunPace& pace, const RunDetail& detail) {
   const std::vector<UnitRecord>& units = detail.units;
   nlohmann::json out;
   out["runs"] = nlohmann::json::array();
@@ -159,7 +126,6 @@ nlohmann::json StatusJson(const std::vector<RunRecord>& runs, const RunStatusVie
   return out;
 }
 
-// A shared run's workers, and the units each holds under a lease (by the destination's clock).
 // Foreign keys at the destination that a run dropped for its load and did not add back yet
 // (the run is going on, or ended before it could), or added back NOT VALID.
 void PrintHeldKeys(const RunDetail& detail) {
@@ -174,6 +140,7 @@ void PrintHeldKeys(const RunDetail& detail) {
   }
 }
 
+// A shared run's workers, and the units each holds under a lease (by the destination's clock).
 void PrintWorkers(const RunDetail& detail) {
   if (detail.workers.empty()) return;
   fmt::print("\n  {:<40} {:<24} {:>7} {:<9} {:>10} {:>10}  {}\n", "worker", "host", "shard",
@@ -196,7 +163,7 @@ void PrintWorkers(const RunDetail& detail) {
   }
 }
 
-void PrintRun(const RunStatusView& view, const Pace& pace) {
+void PrintRun(const RunStatusView& view, const RunPace& pace) {
   const RunRecord& r = view.run;
   fmt::print("\nrun {} ({}, {}): {} -> {}\n", r.id, r.command, RunStatusName(r.status), r.source,
              r.destination);
@@ -243,7 +210,7 @@ void PrintRun(const RunStatusView& view, const Pace& pace) {
 }
 
 // One look: false when there is nothing (more) to watch.
-bool LookOnce(Endpoint& dest, const StatusFlags& flags, Look& previous, bool clear) {
+bool LookOnce(Endpoint& dest, const StatusFlags& flags, RunLook& previous, bool clear) {
   RunHistory history = ReadRunHistory(dest, flags.state_prefix);
   std::vector<RunRecord> runs;
   for (const RunRecord& r : history.runs) {
@@ -260,9 +227,9 @@ bool LookOnce(Endpoint& dest, const StatusFlags& flags, Look& previous, bool cle
   }
   RunDetail detail =
       ReadRunDetail(dest, flags.state_prefix, flags.run.empty() ? runs.front().id : flags.run);
-  const double now = Now();
+  const double now = EpochSeconds();
   const RunStatusView view = MakeRunStatus(detail.run, detail.tables, detail.units, now);
-  const Pace pace = PaceOf(view, previous, now);
+  const RunPace pace = PaceOf(view, previous, now);
   previous = {view.run.id, now, view.rows};
   if (clear) fmt::print("\033[H\033[2J");
   if (flags.json) {
@@ -302,9 +269,9 @@ int Status(const StatusFlags& flags) {
     }
   }
   const bool clear = flags.watching && !flags.json && isatty(fileno(stdout)) != 0;
-  Look previous;
+  RunLook previous;
   while (LookOnce(*dest, flags, previous, clear) && flags.watching) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(every));
+    PauseUnlessStopped(every);
   }
   return kExitOk;
 }

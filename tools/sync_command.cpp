@@ -11,6 +11,7 @@
 #include "copier/secrets.hpp"
 #include "drivers/connection_string.hpp"
 #include "drivers/open.hpp"
+#include "scheduler/metrics_observer.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/profile.hpp"
 #include "scheduler/stop.hpp"
@@ -19,8 +20,8 @@
 #include "tools/commands.hpp"
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
-#include "tools/metrics_output.hpp"
 #include "tools/options.hpp"
+#include "tools/profile_context.hpp"
 #include "tools/stop_signals.hpp"
 
 namespace ferry {
@@ -139,20 +140,12 @@ class SyncConsole {
 
 ProfileContext SyncProfileContext(const Endpoint& source, const Endpoint& dest,
                                   const SyncOptions& options, const SyncReport& report) {
-  ProfileContext context;
-  context.run_id = report.run_id;
-  context.version = FERRY_VERSION;
-  context.build_type = FERRY_BUILD_TYPE;
-  context.source = fmt::format("{} ({} {})", source.info().display, source.info().product,
-                               source.info().version);
-  context.destination =
-      fmt::format("{} ({} {})", dest.info().display, dest.info().product, dest.info().version);
-  context.settings = {{"keys_per_batch", std::to_string(options.keys_per_batch)},
-                      {"watermark", options.watermark},
-                      {"watermark_overlap", std::to_string(options.watermark_overlap)},
-                      {"batch_rows", std::to_string(options.engine.limits.max_rows)},
-                      {"batch_bytes", std::to_string(options.engine.limits.max_bytes)}};
-  return context;
+  return ProfileContextOf(report.run_id, source, dest,
+                          {{"keys_per_batch", std::to_string(options.keys_per_batch)},
+                           {"watermark", options.watermark},
+                           {"watermark_overlap", std::to_string(options.watermark_overlap)},
+                           {"batch_rows", std::to_string(options.engine.limits.max_rows)},
+                           {"batch_bytes", std::to_string(options.engine.limits.max_bytes)}});
 }
 
 // The tracked source and the destination; the job keeps their display forms only.

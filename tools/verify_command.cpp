@@ -27,6 +27,7 @@
 #include "tools/console.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/options.hpp"
+#include "tools/profile_context.hpp"
 #include "tools/stop_signals.hpp"
 
 namespace ferry {
@@ -101,22 +102,15 @@ class VerifyConsole {
 
 ProfileContext VerifyProfileContext(const Endpoint& source, const Endpoint& dest,
                                     const VerifyOptions& options, const VerifyReport& report) {
-  ProfileContext context;
-  context.version = FERRY_VERSION;
-  context.build_type = FERRY_BUILD_TYPE;
-  context.source = fmt::format("{} ({} {})", source.info().display, source.info().product,
-                               source.info().version);
-  context.destination =
-      fmt::format("{} ({} {})", dest.info().display, dest.info().product, dest.info().version);
-  context.settings = {{"workers", std::to_string(options.workers)},
-                      {"batch_rows", std::to_string(options.limits.max_rows)},
-                      {"batch_bytes", std::to_string(options.limits.max_bytes)},
-                      {"hash", HashPathName(options.hash)},
-                      {"leaf_rows", std::to_string(options.leaf_rows)},
-                      {"sample_percent", fmt::format("{}", options.sample_percent)},
-                      {"repair", options.repair ? "true" : "false"},
-                      {"consistency", report.consistency}};
-  return context;
+  return ProfileContextOf("", source, dest,
+                          {{"workers", std::to_string(options.workers)},
+                           {"batch_rows", std::to_string(options.limits.max_rows)},
+                           {"batch_bytes", std::to_string(options.limits.max_bytes)},
+                           {"hash", HashPathName(options.hash)},
+                           {"leaf_rows", std::to_string(options.leaf_rows)},
+                           {"sample_percent", fmt::format("{}", options.sample_percent)},
+                           {"repair", options.repair ? "true" : "false"},
+                           {"consistency", report.consistency}});
 }
 
 // `ferry verify --files DIR`: the directory against its manifest, every problem on a line of its
@@ -126,10 +120,7 @@ int VerifyFiles(const VerifyFlags& flags) {
   std::string folder = flags.files;
   if (folder.rfind("dir:", 0) == 0) folder = folder.substr(4);
   const CommonOptions& c = flags.common;
-  const int workers = std::max(c.readers   ? *c.readers
-                               : c.workers ? *c.workers
-                                           : DefaultWorkers(),
-                               1);
+  const int workers = BuildCopyOptions(c, Job{}).engine.readers;  // --readers, else --workers
   const staging::DirectoryCheck check =
       staging::CheckDirectory(folder, [workers](size_t n, const std::function<void(size_t)>& task) {
         ParallelFor(n, workers, task);

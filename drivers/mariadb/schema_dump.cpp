@@ -171,7 +171,8 @@ SplitTable SplitCreateTable(const std::string& create, const std::string& quoted
   return out;
 }
 
-// Views, each after the views it reads (a name in backticks in its definition).
+// Views, each after the views it reads (a name in backticks in its definition), each with
+// what it reads.
 void AddViews(SqlSession& session, const std::string& schema, bool keep_definers, SchemaDump& dump,
               int& wave) {
   auto ferrys = [](const std::string& name) { return name.rfind("ferry_", 0) == 0; };
@@ -209,11 +210,12 @@ void AddViews(SqlSession& session, const std::string& schema, bool keep_definers
   for (size_t round = 0; round < views.size(); ++round) {
     for (size_t v = 0; v < views.size(); ++v) {
       if (placed[v]) continue;
+      // Ready once every view it reads is placed (information_schema.TABLES lists views too).
       bool ready = true;
-      const size_t body = definitions[v].find(" AS ");
       for (size_t w = 0; w < views.size() && ready; ++w) {
         if (w == v || placed[w]) continue;
-        ready = definitions[v].find(Backtick(views[w].first), body) == std::string::npos;
+        ready = std::find(reads[v].begin(), reads[v].end(), TableName{schema, views[w].first}) ==
+                reads[v].end();
       }
       if (!ready && round + 1 < views.size()) continue;
       placed[v] = true;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -223,6 +224,11 @@ std::string Pattern(const std::string& schema, const std::string& name = "") {
 // What each view of `schemas` reads, from its rules' dependencies (system catalogs and an
 // extension's own tables are always there, so not counted).
 void AddViewReads(SqlSession& catalog, const std::vector<std::string>& schemas, SchemaDump& dump) {
+  std::map<TableName, SchemaObject*> views;
+  for (SchemaObject& o : dump.before_data) {
+    if (o.kind == "VIEW" || o.kind == "MATERIALIZED VIEW") views[o.table] = &o;
+  }
+  if (views.empty()) return;
   for (const std::string& s : schemas) {
     for (auto& r : catalog.Query(
              "SELECT DISTINCT vc.relname, rn.nspname, rc.relname FROM pg_catalog.pg_rewrite w "
@@ -238,12 +244,8 @@ void AddViewReads(SqlSession& catalog, const std::vector<std::string>& schemas, 
              "pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.pg_class'::regclass "
              "AND e.objid = rc.oid AND e.deptype = 'e')",
              {s})) {
-      for (SchemaObject& o : dump.before_data) {
-        if ((o.kind == "VIEW" || o.kind == "MATERIALIZED VIEW") && o.table.schema == s &&
-            o.table.name == *r[0]) {
-          o.reads.push_back({*r[1], *r[2]});
-        }
-      }
+      auto view = views.find({s, *r[0]});
+      if (view != views.end()) view->second->reads.push_back({*r[1], *r[2]});
     }
   }
 }

@@ -12,11 +12,11 @@
 
 namespace ferry::pg {
 
-namespace {
-
 bool IsTrue(const std::optional<std::string>& v) {
-  return v && (*v == "1" || *v == "t");
+  return v && (*v == "1" || *v == "t" || *v == "true");
 }
+
+namespace {
 
 std::string ReferentialAction(const std::string& code) {
   if (code == "r") return "RESTRICT";

@@ -4,6 +4,7 @@
 
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
+#include "drivers/postgres/postgres_catalog.hpp"
 #include "drivers/postgres/postgres_endpoint.hpp"
 
 namespace ferry {
@@ -11,17 +12,6 @@ namespace ferry {
 namespace {
 
 constexpr const char* kNotValid = " NOT VALID";
-
-bool IsTrue(const std::optional<std::string>& v) {
-  return v && (*v == "t" || *v == "1" || *v == "true");
-}
-
-bool IsForeignKeyViolation(const Error& e) {
-  for (const Diagnostic& d : e.diagnostics()) {
-    if (d.sqlstate == "23503") return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -58,10 +48,10 @@ std::vector<HeldForeignKey> PostgresEndpoint::ForeignKeysOn(const std::vector<Ta
       k.definition.resize(k.definition.size() - suffix.size());
     }
     k.references = {row[4].value_or(""), row[5].value_or("")};
-    k.validated = IsTrue(row[6]);
+    k.validated = pg::IsTrue(row[6]);
     k.owner = row[7].value_or("");
-    k.owned = IsTrue(row[8]);
-    k.may_reference = IsTrue(row[9]);
+    k.owned = pg::IsTrue(row[8]);
+    k.may_reference = pg::IsTrue(row[9]);
     out.push_back(std::move(k));
   }
   return out;
@@ -92,7 +82,7 @@ void PostgresEndpoint::RestoreForeignKey(const HeldForeignKey& key) {
                     session.Execute(add + (key.validated ? "" : kNotValid));
                     return;
                   } catch (const Error& e) {
-                    if (!key.validated || !IsForeignKeyViolation(e)) throw;
+                    if (!key.validated || e.reason() != ErrorReason::kForeignKey) throw;
                   }
                   // Never left dropped: back NOT VALID (new rows are checked), and said.
                   session.Execute(add + kNotValid);

@@ -4,8 +4,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <map>
 
 #include "copier/error.hpp"
+#include "copier/text.hpp"
 
 namespace ferry {
 
@@ -63,10 +65,6 @@ class SqliteSchemaSession final : public SchemaSession {
 // ASCII case): bare words and "quoted", `quoted` and [quoted] ones; string literals skipped.
 std::vector<std::string> NamesIn(const std::string& sql) {
   std::vector<std::string> out;
-  auto lower = [](std::string text) {
-    for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-  };
   for (size_t at = 0; at < sql.size();) {
     const char c = sql[at];
     if (c == '\'' || c == '"' || c == '`' || c == '[') {
@@ -84,7 +82,7 @@ std::vector<std::string> NamesIn(const std::string& sql) {
         }
         name += sql[at];
       }
-      if (c != '\'') out.push_back(lower(name));
+      if (c != '\'') out.push_back(Lower(name));
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
                static_cast<unsigned char>(c) >= 0x80) {
       size_t end = at;
@@ -93,7 +91,7 @@ std::vector<std::string> NamesIn(const std::string& sql) {
               sql[end] == '$' || static_cast<unsigned char>(sql[end]) >= 0x80)) {
         ++end;
       }
-      out.push_back(lower(sql.substr(at, end - at)));
+      out.push_back(Lower(sql.substr(at, end - at)));
       at = end;
     } else {
       ++at;
@@ -123,10 +121,9 @@ SchemaDump DumpSqliteSchema(SqlSession& catalog, const Dialect& /*dialect*/,
     }
     return table.rfind("ferry_", 0) == 0;
   };
-  std::vector<std::pair<std::string, std::string>> relations;  // tables and views: lower, as is
-  for (auto& r : catalog.Query(
-           "SELECT lower(name), name FROM sqlite_schema WHERE type IN ('table', 'view')")) {
-    relations.emplace_back(*r[0], *r[1]);
+  std::map<std::string, std::string> relations;  // tables and views: folded name -> name
+  for (auto& r : catalog.Query("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view')")) {
+    relations.emplace(Lower(*r[0]), *r[0]);
   }
   int order = 0;
   for (auto& r : catalog.Query("SELECT type, name, tbl_name, sql FROM sqlite_schema "
@@ -155,16 +152,11 @@ SchemaDump DumpSqliteSchema(SqlSession& catalog, const Dialect& /*dialect*/,
       if (o.kind == "TRIGGER" && !request.routines) continue;
       o.wave = 2 + order++;
       if (o.kind == "VIEW") {
-        const std::string self = [&] {
-          std::string n = o.name;
-          for (char& ch : n) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-          return n;
-        }();
+        const std::string self = Lower(o.name);
         // A name of a column alike a table's counts too: such a view is then kept only where
         // that table is cloned.
         for (const std::string& name : NamesIn(o.sql)) {
-          auto found = std::find_if(relations.begin(), relations.end(),
-                                    [&](const auto& r) { return r.first == name; });
+          auto found = relations.find(name);
           if (name == self || found == relations.end()) continue;
           const TableName read{"main", found->second};
           if (std::find(o.reads.begin(), o.reads.end(), read) == o.reads.end()) {

@@ -231,6 +231,10 @@ TEST_CASE("a worker joining again retries the units that failed for good, their 
   }
   CHECK(Status(dest)["run"]["status"] == "failed");
   REQUIRE(Value(dest, "SELECT count(*) FROM " + Units(dest) + " WHERE state = 'failed'") == 1);
+  // A second worker that starts late on a loaded machine joins after the first has failed the
+  // unit, and so retries it once already: count from what the failed unit has now.
+  const int64_t failed_attempts =
+      Value(dest, "SELECT attempts FROM " + Units(dest) + " WHERE state = 'failed'");
   dest.Exec("ALTER TABLE events DROP CONSTRAINT not_777");
   Worker again(JoinArgs(source, dest, "--append"), std::filesystem::path(dir.path()) / "again.log");
   const int again_exit = again.Wait();
@@ -240,8 +244,8 @@ TEST_CASE("a worker joining again retries the units that failed for good, their 
         std::string::npos);
   CheckSame(source, dest);
   CHECK(Status(dest)["run"]["status"] == "done");
-  // The failed attempt and the one that worked.
-  CHECK(Value(dest, "SELECT max(attempts) FROM " + Units(dest)) == 2);
+  // The failed attempts and the one that worked.
+  CHECK(Value(dest, "SELECT max(attempts) FROM " + Units(dest)) == failed_attempts + 1);
 }
 
 namespace {

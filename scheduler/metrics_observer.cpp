@@ -1,4 +1,4 @@
-#include "tools/metrics_output.hpp"
+#include "scheduler/metrics_observer.hpp"
 
 #include <fmt/format.h>
 
@@ -38,13 +38,7 @@ void MetricsObserver::Progress(const CopyReport& report) {
   if (std::chrono::duration<double>(now - last_write_).count() < kWriteEvery) return;
   last_write_ = now;
   RunProgress run;
-  for (const TableOutcome& t : report.tables) {
-    TableProgress p;
-    p.estimated_rows = t.estimated_rows;
-    p.rows = t.rows;
-    p.finished = t.copied || t.state == TableState::kDone || t.state == TableState::kSkipped;
-    run.tables.push_back(p);
-  }
+  for (const TableOutcome& t : report.tables) run.tables.push_back(ProgressOf(t));
   const OverallProgress overall = Summarize(run, rate_);
   context_.rows_per_second = overall.rows_per_second;
   context_.eta_seconds = overall.eta_seconds;
@@ -56,7 +50,6 @@ void MetricsObserver::Final(const CopyReport& report, const std::string& status,
   if (path_.empty()) return;
   context_.status = status;
   context_.finished_at = EpochSeconds();
-  if (context_.started_at == 0) context_.started_at = context_.finished_at - report.seconds;
   try {
     context_.last_success = LastSuccess(destination, state_prefix, context_.command);
   } catch (const Error&) {  // the metric is left out; the run's own outcome stands

@@ -1,5 +1,5 @@
 // `--metrics-file`: what the textfile collector reads about a copy, written as it starts, every
-// few seconds while it runs, and when it ends (scheduler/metrics_file.hpp). Also TeeObserver,
+// few seconds while it runs, and when it ends (metrics_file.hpp). Also TeeObserver,
 // which hands a copy's events to the console and to the metrics alike.
 #pragma once
 
@@ -47,7 +47,8 @@ class MetricsObserver final : public CopyObserver {
   void Progress(const CopyReport& report) override;
 
   // The last word, once the run is recorded: its status and the last successful run's time
-  // (from `destination`'s run state).
+  // (from `destination`'s run state). Throws nothing: a metric it cannot read is left out, and
+  // a write that fails is warned about.
   void Final(const CopyReport& report, const std::string& status, Endpoint& destination,
              const std::string& state_prefix);
 
