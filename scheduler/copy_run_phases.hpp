@@ -59,6 +59,8 @@ class CopyRun {
   // Builds what waits for the table's rows once every unit of it is done (by any worker), under
   // the table's build lease; records the table's outcome for the whole run.
   void BuildSharedTable(size_t table);
+  void BuildAndRecordSharedTable(size_t table, int units, int done, int failed, int64_t rows,
+                                 int64_t bytes, std::string error);
   // No unit pending and every table built (or failed): what is left is the run's own finish.
   bool SharedTablesSettled();
   void SayLostBuilds();

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <set>
 
 #include "scheduler/copy_run_phases.hpp"
 #include "scheduler/run_owner.hpp"
 #include "scheduler/stop.hpp"
+#include "scheduler/transient_retry.hpp"
 
 namespace ferry {
 
@@ -42,16 +44,21 @@ void CopyRun::RunSharedUnits(const std::function<void(const PipelineProgress&)>&
   OrderForShard();
   const std::vector<UnitJob> all = std::move(jobs_);
   engine_.claim = recorder_.UnitClaim();
-  for (int lost = 0; !StopRequested();) {
+  using Clock = std::chrono::steady_clock;
+  std::optional<Clock::time_point> lost_since;
+  while (!StopRequested()) {
     try {
       if (SharedRound(all, progress)) break;
-      lost = 0;
+      lost_since.reset();
     } catch (const Error& e) {
       // The destination restarting, say: the run state is read again after a pause; units in
       // flight rolled back and are still this worker's until their leases run out.
-      if (!IsTransient(e) || ++lost > 10) throw;
+      if (!lost_since) lost_since = Clock::now();
+      if (!IsTransient(e) || Clock::now() - *lost_since > kDestinationPatience) throw;
       observer_.Note(
-          fmt::format("the run state could not be read ({}); trying again", e.message()));
+          fmt::format("the run state in {} could not be read or written ({}); trying "
+                      "again",
+                      destination_.info().display, e.message()));
       PauseUnlessStopped(1);
     }
   }
@@ -84,7 +91,15 @@ bool CopyRun::SharedRound(const std::vector<UnitJob>& all,
   }
   bool failed = false;
   if (!jobs_.empty()) {
-    auto table_done = [this](size_t table) { BuildSharedTable(table); };
+    auto table_done = [this](size_t table) {
+      try {
+        BuildSharedTable(table);
+      } catch (const Error& e) {
+        // The destination gone: built after this round's units (BuildSharedTable below), not
+        // failed with the unit that finished the table.
+        if (!IsTransient(e)) throw;
+      }
+    };
     // The units this worker still holds in the run state (nobody claimed them since, not done),
     // read once, when a unit failed.
     std::optional<std::set<std::pair<int, int>>> held;  // (table, part)
@@ -221,7 +236,30 @@ void CopyRun::BuildSharedTable(size_t i) {
     built_here_[i] = true;
     build_lost_.erase(i);
   }
+  try {
+    BuildAndRecordSharedTable(i, units, done, failed, rows, bytes, error);
+  } catch (...) {
+    // The destination went away between two steps (a restart, say): the build is looked at
+    // again in a later round, by this worker (which still holds the lease) or by another once
+    // the lease runs out; what was built is found there and not built twice. Left marked as
+    // built here, the table would never be recorded while this worker renewed its lease.
+    std::lock_guard lock(shared_mutex_);
+    built_here_[i] = false;
+    throw;
+  }
+}
+
+void CopyRun::BuildAndRecordSharedTable(size_t i, int units, int done, int failed, int64_t rows,
+                                        int64_t bytes, std::string error) {
+  const SharedWork& shared = *recorder_.shared();
+  RunStore& store = recorder_.store();
+  const std::string& run = recorder_.run_id();
+  const std::string lease = fmt::format("table {}", i);
   TableOutcome& t = report_.tables[i];
+  {
+    std::lock_guard lock(errors_mutex_);
+    t.schema_errors.clear();  // of an earlier try that met the destination gone
+  }
   PreparedTable& prepared = tables_[i];
   TableRecord record;
   record.index = int(i);
@@ -236,6 +274,10 @@ void CopyRun::BuildSharedTable(size_t i) {
     }
     try {
       BuildIndexes(i);
+    } catch (const Error& e) {
+      if (IsTransient(e)) throw;  // tried again in a later round, not the table's failure
+      std::lock_guard lock(errors_mutex_);
+      t.schema_errors.push_back(e.what());
     } catch (const std::exception& e) {
       std::lock_guard lock(errors_mutex_);
       t.schema_errors.push_back(e.what());
@@ -298,10 +340,11 @@ void CopyRun::AwaitSharedFinish() {
   RunStore& store = recorder_.store();
   const std::string& run = recorder_.run_id();
   while (!StopRequested()) {
-    if (store.ClaimLease(run, "run", shared.worker, shared.lease_ms)) {
+    if (RetryTransient(
+            [&] { return store.ClaimLease(run, "run", shared.worker, shared.lease_ms); })) {
       report_.finished_shared_run = true;
       // The whole run's tables, as their builders recorded them.
-      for (const TableRecord& r : store.Tables(run)) {
+      for (const TableRecord& r : RetryTransient([&] { return store.Tables(run); })) {
         if (r.index < 0 || size_t(r.index) >= report_.tables.size()) continue;
         TableOutcome& t = report_.tables[size_t(r.index)];
         if (tables_[size_t(r.index)].skip) continue;
@@ -317,7 +360,7 @@ void CopyRun::AwaitSharedFinish() {
       }
       return;
     }
-    for (const RunRecord& r : store.Runs()) {
+    for (const RunRecord& r : RetryTransient([&] { return store.Runs(); })) {
       if (r.id == run && r.status != RunStatus::kRunning) return;
     }
     PauseUnlessStopped(double(std::min<int64_t>(shared.lease_ms / 3, 1000)) / 1000);

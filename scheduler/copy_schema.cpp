@@ -207,6 +207,10 @@ void CopyRun::BuildIndexes(size_t i) {
       }
       ++t.indexes_built;
     } catch (const std::exception& e) {
+      // A shared run's builder meeting the destination gone tries the whole build again later
+      // (BuildSharedTable); the table has not failed.
+      const Error* error = dynamic_cast<const Error*>(&e);
+      if (recorder_.shared() && error && IsTransient(*error)) throw;
       std::lock_guard lock(errors_mutex_);
       t.schema_errors.push_back(fmt::format("index {}: {}", planned.name, e.what()));
     }

@@ -15,6 +15,7 @@
 #include "scheduler/run_control.hpp"
 #include "scheduler/run_recorder.hpp"
 #include "scheduler/stop.hpp"
+#include "scheduler/transient_retry.hpp"
 
 namespace ferry {
 
@@ -161,11 +162,9 @@ Arrival Arrive(RunStore& store, const std::string& scope,
   }
 }
 
-}  // namespace
-
-RecordedRun RunShared(Endpoint& source, Endpoint& destination, const std::string& scope,
-                      const std::function<PlannedRun()>& make_plan, const CopyOptions& options,
-                      const RunControl& control, CopyObserver& observer) {
+RecordedRun RunSharedOnce(Endpoint& source, Endpoint& destination, const std::string& scope,
+                          const std::function<PlannedRun()>& make_plan, const CopyOptions& options,
+                          const RunControl& control, CopyObserver& observer) {
   RecordedRun out;
   std::unique_ptr<RunStore> store = destination.OpenRunStore(control.state_prefix);
   RunRecording recording;
@@ -219,26 +218,53 @@ RecordedRun RunShared(Endpoint& source, Endpoint& destination, const std::string
       }
       throw;
     }
-    // Stopped while making the run: the next worker to come finishes making it.
-    if (recording.started) {
-      store->FinishRun(run, RunStatus::kInterrupted, "its maker stopped: " + e.message());
-    } else {
-      store->DeleteRun(run);
-    }
+    // Stopped while making the run (or the destination went away meanwhile): the next worker
+    // to come, this one again included, finishes making it.
+    RetryTransient([&] {
+      if (recording.started) {
+        store->FinishRun(run, RunStatus::kInterrupted, "its maker stopped: " + e.message());
+      } else {
+        store->DeleteRun(run);
+      }
+    });
     throw;
   }
-  store->LeaveRun(run, work.worker);
+  // The destination may go away between these steps too: each is tried again until it is back.
+  RetryTransient([&] { store->LeaveRun(run, work.worker); });
   out.run = recording.run;
   if (out.report.finished_shared_run) {
     out.run.status = out.report.failed() > 0 ? RunStatus::kFailed : RunStatus::kDone;
-    store->FinishRun(run, out.run.status, SharedSummary(out.report));
-    store->LeaseDone(run, "run", work.worker);
+    RetryTransient([&] { store->FinishRun(run, out.run.status, SharedSummary(out.report)); });
+    RetryTransient([&] { store->LeaseDone(run, "run", work.worker); });
   } else if (StopRequested()) {
     out.run.status = RunStatus::kInterrupted;  // this worker left; the others go on
-  } else if (std::optional<RunRecord> now = FindRun(*store, run)) {
+  } else if (std::optional<RunRecord> now = RetryTransient([&] { return FindRun(*store, run); })) {
     out.run.status = now->status;
   }
   return out;
+}
+
+}  // namespace
+
+// A worker that lost its destination on the way (a restart while it prepared its part, or for
+// longer than RunSharedUnits waits) leaves and joins the run again, as its scheduler would
+// restart it: the units it held go back to the run after their leases, and what it committed
+// stays. A few times at most; then it exits with the error, for the scheduler to restart it.
+RecordedRun RunShared(Endpoint& source, Endpoint& destination, const std::string& scope,
+                      const std::function<PlannedRun()>& make_plan, const CopyOptions& options,
+                      const RunControl& control, CopyObserver& observer) {
+  constexpr int kRejoins = 5;
+  for (int rejoin = 1;; ++rejoin) {
+    try {
+      return RunSharedOnce(source, destination, scope, make_plan, options, control, observer);
+    } catch (const Error& e) {
+      if (!IsTransient(e) || StopRequested() || rejoin > kRejoins) throw;
+      observer.Note(fmt::format("this worker lost the destination {} ({}); it joins run {} again",
+                                destination.info().display, e.message(), control.join));
+      PauseUnlessStopped(double(BackoffDelay(std::chrono::milliseconds(500), rejoin).count()) /
+                         1000);
+    }
+  }
 }
 
 }  // namespace ferry

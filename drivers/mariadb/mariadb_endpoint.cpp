@@ -318,6 +318,7 @@ class MariaDbEndpoint final : public SqlEndpoint {
   std::unique_ptr<SqlSession> OpenSqlSession() override {
     return OpenOdbcConnection(target_, dialect());
   }
+  std::unique_ptr<SqlSession> ReopenCatalog() override { return OpenSqlSession(); }
 
  private:
   std::unique_ptr<Connection> Native(Purpose purpose) const {

@@ -61,6 +61,7 @@ class OdbcEndpoint final : public SqlEndpoint {
 
  protected:
   std::unique_ptr<SqlSession> OpenSqlSession() override;
+  std::unique_ptr<SqlSession> ReopenCatalog() override { return OpenSqlSession(); }
 
  private:
   OdbcTarget target_;

@@ -42,6 +42,9 @@ class PostgresEndpoint final : public SqlEndpoint {
  protected:
   // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.
   std::unique_ptr<SqlSession> OpenSqlSession() override { return OpenLibpq(); }
+  std::unique_ptr<SqlSession> ReopenCatalog() override {
+    return OpenOdbcConnection(target_, dialect());
+  }
 
  private:
   std::unique_ptr<pq::Connection> OpenLibpq();

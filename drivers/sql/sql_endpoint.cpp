@@ -1,5 +1,7 @@
 #include "drivers/sql/sql_endpoint.hpp"
 
+#include "drivers/sql/reconnecting_session.hpp"
+
 #include "drivers/sql/change_log.hpp"
 #include "drivers/sql/key_dives.hpp"
 
@@ -17,7 +19,10 @@ namespace ferry {
 
 SqlEndpoint::SqlEndpoint(std::unique_ptr<Dialect> dialect, std::unique_ptr<SqlSession> catalog,
                          EndpointInfo info)
-    : dialect_(std::move(dialect)), catalog_(std::move(catalog)), info_(std::move(info)) {
+    : dialect_(std::move(dialect)),
+      catalog_(std::make_unique<ReconnectingSession>(std::move(catalog),
+                                                     [this] { return ReopenCatalog(); })),
+      info_(std::move(info)) {
   info_.engine = dialect_->engine();
   info_.default_schema = dialect_->DefaultSchema(*catalog_);
   info_.limits = dialect_->limits();

@@ -61,6 +61,9 @@ class SqlEndpoint : public Endpoint {
  protected:
   // A new connection to this end, with the dialect's session settings applied.
   virtual std::unique_ptr<SqlSession> OpenSqlSession() = 0;
+  // A new connection like the catalog session's, after the first was lost (ReconnectingSession);
+  // nullptr where there is nothing to reconnect to.
+  virtual std::unique_ptr<SqlSession> ReopenCatalog() { return nullptr; }
   // Starts a reader's transaction inside the run's snapshot (when BeginSnapshot asked for one).
   void JoinSnapshot(SqlSession& reader) const;
 

@@ -96,6 +96,16 @@ void TcpProxy::DropAfter(std::vector<std::string> needles, int skip, int times) 
   needles_ = std::move(needles);
   skip_ = skip;
   times_ = times;
+  outage_length_ = std::chrono::milliseconds(0);
+}
+
+void TcpProxy::OutageAfter(std::vector<std::string> needles, int skip,
+                           std::chrono::milliseconds length) {
+  std::lock_guard lock(mutex_);
+  needles_ = std::move(needles);
+  skip_ = skip;
+  times_ = 1;
+  outage_length_ = length;
 }
 
 void TcpProxy::Outage(std::chrono::milliseconds length) {
@@ -125,10 +135,11 @@ void TcpProxy::AcceptLoop() {
 bool TcpProxy::ShouldDrop(const char* data, size_t size) {
   std::lock_guard lock(mutex_);
   if (needles_.empty() || times_ <= 0 || size < 5) return false;
-  // PostgreSQL: 'Q', int32 length, the text and a NUL. MariaDB: 3-byte length, sequence id,
+  // PostgreSQL: 'Q', int32 length, the text and a NUL (or a Parse 'P', int32 length, the
+  // statement's name and the text). MariaDB: 3-byte length, sequence id,
   // COM_QUERY (3) or COM_STMT_PREPARE (0x16), the text; the header may come in a read of its
   // own.
-  const bool query = data[0] == 'Q' || data[0] == '\x03' || data[0] == '\x16' ||
+  const bool query = data[0] == 'Q' || data[0] == 'P' || data[0] == '\x03' || data[0] == '\x16' ||
                      data[4] == '\x03' || data[4] == '\x16';
   if (!query) return false;
   const std::string_view chunk(data, size);
@@ -172,6 +183,16 @@ void TcpProxy::Serve(int client) {
         break;
       }
       if (i == 0 && ShouldDrop(buffer, size_t(n))) {
+        std::chrono::milliseconds outage{0};
+        {
+          std::lock_guard lock(mutex_);
+          outage = outage_length_;
+        }
+        if (outage.count() > 0) {
+          outages_.fetch_add(1);
+          Outage(outage);  // cuts this connection too
+          continue;
+        }
         // The server has the statement; its reply never reaches the client. The server side
         // stays open a moment so the statement is read and run rather than cut short.
         std::this_thread::sleep_for(std::chrono::milliseconds(300));

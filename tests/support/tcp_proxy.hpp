@@ -41,6 +41,11 @@ class TcpProxy {
   // connection is cut now (the server rolls back what they had under way), and connections made
   // during the next `length` are closed as soon as they are accepted.
   void Outage(std::chrono::milliseconds length);
+  // The same outage, started when a query holding every one of `needles` passes (after `skip`
+  // such queries): the fault meets the program at a known step, however fast it runs.
+  void OutageAfter(std::vector<std::string> needles, int skip, std::chrono::milliseconds length);
+  // How many outages started that way.
+  int outages() const { return outages_.load(); }
 
  private:
   void AcceptLoop();
@@ -61,6 +66,8 @@ class TcpProxy {
   int skip_ = 0;
   int times_ = 0;
   std::atomic<int> drops_{0};
+  std::chrono::milliseconds outage_length_{0};  // under mutex_; 0: a match drops one connection
+  std::atomic<int> outages_{0};
   std::chrono::steady_clock::time_point outage_until_;  // under mutex_
 };
 
