@@ -261,7 +261,7 @@ void CheckPrivileges(Endpoint& source, Endpoint& destination, const Job& job, co
         {Severity::kBlocker, "privilege", shown, "",
          p == Privilege::kCreate
              ? fmt::format("the destination user may not CREATE tables in schema {} (for {}), "
-                           "or the schema does not exist",
+                           "or, where the schema does not exist, create it",
                            plan.destination.schema, DisplayName(plan.destination))
              : fmt::format("the destination user may not {} {}{}", PrivilegeName(p),
                            p == Privilege::kInsert ? "into " : "", DisplayName(plan.destination))});

@@ -250,6 +250,73 @@ void AddViewReads(SqlSession& catalog, const std::vector<std::string>& schemas, 
   }
 }
 
+// A PostgreSQL array literal of `items`, each quoted ("" around it, \\ before " and \\).
+std::string ArrayLiteral(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+// The tables in scope need more than the schemas that hold them: partitions may live in another
+// schema (pg_partman's layout: the parent in public, old partitions in an archive schema), and
+// a column's type, a default's function or sequence, a check's function may come from a schema
+// holding no table in scope (a "types" or "util" schema). pg_dump -n leaves such schemas out, and
+// the clone would then route every row to a DEFAULT partition, or fail on a missing type. Each
+// such schema is dumped too (-n), without its relations (-T) other than those partitions and the
+// sequences the tables draw from. Objects of extensions are the extension's (created apart).
+void AddNeededSchemas(SqlSession& catalog, const std::vector<TableName>& tables,
+                      std::vector<std::string>& schemas, std::vector<TableName>& excluded) {
+  std::vector<std::string> names;
+  for (const TableName& t : tables) names.push_back(Pattern(t.schema, t.name));
+  static const std::string kNeeded =
+      "WITH RECURSIVE rels AS (SELECT p.relid AS oid FROM pg_catalog.unnest(?::text[]) AS "
+      "t(name), pg_catalog.pg_partition_tree(t.name::regclass) p), "
+      "deps(classid, objid) AS (SELECT 'pg_catalog.pg_class'::regclass::oid, oid FROM rels "
+      "UNION SELECT 'pg_catalog.pg_attrdef'::regclass::oid, ad.oid FROM pg_catalog.pg_attrdef ad "
+      "WHERE ad.adrelid IN (SELECT oid FROM rels) "
+      "UNION SELECT 'pg_catalog.pg_constraint'::regclass::oid, co.oid FROM "
+      "pg_catalog.pg_constraint co WHERE co.conrelid IN (SELECT oid FROM rels) "
+      "UNION SELECT d.refclassid, d.refobjid FROM deps JOIN pg_catalog.pg_depend d ON "
+      "d.classid = deps.classid AND d.objid = deps.objid WHERE d.deptype = 'n' AND "
+      "d.refclassid IN ('pg_catalog.pg_type'::regclass, 'pg_catalog.pg_proc'::regclass, "
+      "'pg_catalog.pg_class'::regclass, 'pg_catalog.pg_collation'::regclass) AND "
+      "(deps.classid <> 'pg_catalog.pg_class'::regclass OR deps.objid IN (SELECT oid FROM "
+      "rels))), "
+      "needed(nsp, rel) AS (SELECT CASE d.classid WHEN 'pg_catalog.pg_type'::regclass THEN "
+      "(SELECT typnamespace FROM pg_catalog.pg_type WHERE oid = d.objid) "
+      "WHEN 'pg_catalog.pg_proc'::regclass THEN (SELECT pronamespace FROM pg_catalog.pg_proc "
+      "WHERE oid = d.objid) WHEN 'pg_catalog.pg_collation'::regclass THEN (SELECT "
+      "collnamespace FROM pg_catalog.pg_collation WHERE oid = d.objid) "
+      "WHEN 'pg_catalog.pg_class'::regclass THEN (SELECT relnamespace FROM pg_catalog.pg_class "
+      "WHERE oid = d.objid AND (relkind = 'S' OR oid IN (SELECT oid FROM rels))) END, "
+      "CASE WHEN d.classid = 'pg_catalog.pg_class'::regclass THEN d.objid END FROM deps d "
+      "WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = d.classid AND "
+      "e.objid = d.objid AND e.deptype = 'e')), "
+      "extra AS (SELECT DISTINCT n.oid, n.nspname FROM needed JOIN pg_catalog.pg_namespace n ON "
+      "n.oid = needed.nsp WHERE n.nspname <> ALL (?::text[]) AND n.nspname NOT IN "
+      "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%') "
+      "SELECT nspname, NULL FROM extra UNION ALL SELECT x.nspname, c.relname FROM "
+      "pg_catalog.pg_class c JOIN extra x ON x.oid = c.relnamespace WHERE c.relkind IN ('r', "
+      "'p', 'v', 'm', 'f', 'S') AND c.oid NOT IN (SELECT rel FROM needed WHERE rel IS NOT "
+      "NULL) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = "
+      "'pg_catalog.pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')";
+  for (auto& r : catalog.Query(kNeeded, {ArrayLiteral(names), ArrayLiteral(schemas)})) {
+    if (!r[1]) {
+      schemas.push_back(*r[0]);
+    } else {
+      excluded.push_back({*r[0], *r[1]});
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<SchemaObject> SplitDump(const std::string& script, bool post_data,
@@ -356,12 +423,15 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
                                    "--no-security-labels",
                                    "-d",
                                    conninfo};
-  for (const std::string& s : schemas) {
+  std::vector<TableName> not_needed;
+  AddNeededSchemas(catalog, request.tables, schemas, not_needed);
+  for (size_t i = 0; i < schemas.size(); ++i) {
     args.push_back("-n");
-    args.push_back(Pattern(s));
+    args.push_back(Pattern(schemas[i]));
   }
   // An excluded table goes with its partitions (which scope never lists: they are the parent's).
   std::set<TableName> excluded(request.excluded.begin(), request.excluded.end());
+  excluded.insert(not_needed.begin(), not_needed.end());
   for (const TableName& t : request.excluded) {
     auto rows = catalog.Query(
         "SELECT n.nspname, c.relname FROM pg_catalog.pg_partition_tree(?::regclass) p "
@@ -414,8 +484,10 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
     SchemaObject o;
     o.kind = "EXTENSION";
     o.name = *r[0];
-    o.sql = fmt::format("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}", Pattern(*r[0]),
-                        Pattern(*r[1]));
+    // Its schema may hold no table in scope (Supabase keeps extensions in "extensions").
+    o.sql = fmt::format("CREATE SCHEMA IF NOT EXISTS {1}; CREATE EXTENSION IF NOT EXISTS {0} WITH "
+                        "SCHEMA {1}",
+                        Pattern(*r[0]), Pattern(*r[1]));
     extensions.push_back(std::move(o));
   }
   // After the schemas they may live in, before everything that may use them.

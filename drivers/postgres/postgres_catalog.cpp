@@ -227,17 +227,31 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
   auto columns = connection.Query(
       "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
       "COALESCE(bt.typname, t.typname), "
-      "CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, "
+      "CASE WHEN t.typtype = 'd' THEN COALESCE(dom.typmod, -1) ELSE a.atttypmod END, "
       "a.attnotnull, a.attidentity <> '' OR COALESCE(pg_catalog.pg_get_expr(d.adbin, "
       "d.adrelid) LIKE 'nextval(%', false), t.typcategory, "
       "a.atttypid >= 16384 OR t.typelem >= 16384, "
       "CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
       "COALESCE(bt.oid, t.oid), CASE WHEN t.typtype = 'd' THEN t.typname END, "
-      "(SELECT string_agg(substring(pg_catalog.pg_get_constraintdef(dc.oid) FROM 7), ' AND ' "
-      "ORDER BY dc.conname) FROM pg_catalog.pg_constraint dc WHERE dc.contypid = t.oid "
-      "AND dc.contype = 'c'), t.typtype = 'd' AND t.typnotnull "
+      // An outer domain's check reads its value cast to the base type, "(VALUE)::integer":
+      // the same value, so the cast is left out where it would keep the check from carrying.
+      "replace(dom.checks, '(VALUE)::' || pg_catalog.format_type(dom.base, NULL), 'VALUE'), "
+      "COALESCE(dom.refuses_null, false) "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-      "LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype "
+      // A domain may be over another domain (percentage over positive_int over integer): the
+      // column is of the innermost base type, with the first length any of them sets, every
+      // check of the chain, and NOT NULL where any of them refuses NULL.
+      "LEFT JOIN LATERAL (WITH RECURSIVE chain AS (SELECT t.oid AS dom, t.typbasetype AS base, "
+      "t.typtypmod AS typmod, t.typnotnull AS nn, 1 AS depth UNION ALL SELECT o.oid, "
+      "o.typbasetype, o.typtypmod, o.typnotnull, c.depth + 1 FROM chain c JOIN "
+      "pg_catalog.pg_type o ON o.oid = c.base AND o.typtype = 'd') "
+      "SELECT (SELECT base FROM chain ORDER BY depth DESC LIMIT 1) AS base, "
+      "(SELECT typmod FROM chain WHERE typmod <> -1 ORDER BY depth LIMIT 1) AS typmod, "
+      "(SELECT bool_or(nn) FROM chain) AS refuses_null, "
+      "(SELECT string_agg(substring(pg_catalog.pg_get_constraintdef(dc.oid) FROM 7), ' AND ' "
+      "ORDER BY chain.depth DESC, dc.conname) FROM pg_catalog.pg_constraint dc JOIN chain ON "
+      "dc.contypid = chain.dom WHERE dc.contype = 'c') AS checks) dom ON t.typtype = 'd' "
+      "LEFT JOIN pg_catalog.pg_type bt ON bt.oid = dom.base "
       "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
       "WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped "
       "ORDER BY a.attnum",

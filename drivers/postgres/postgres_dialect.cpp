@@ -496,15 +496,24 @@ class PostgresDialect final : public Dialect {
 
   // Quoted identifiers keep their case: "Users" and users are two tables, and two columns.
 
+  std::string CreateMissingSchemaSql(const std::string& schema) const override {
+    return fmt::format(
+        "DO $ferry$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = "
+        "{}) THEN EXECUTE {}; END IF; END $ferry$",
+        TextLiteral(schema), TextLiteral("CREATE SCHEMA IF NOT EXISTS " + Quote(schema)));
+  }
+
   // The privilege functions count grants through roles and PUBLIC, as the server will.
   std::optional<bool> HasPrivilege(SqlSession& connection, const TableName& table,
                                    Privilege privilege) const override {
     std::vector<SqlSession::Row> rows;
     if (privilege == Privilege::kCreate) {
-      // ferry creates tables, not schemas: a schema that does not exist cannot take them.
+      // A schema that does not exist is created with the table (CreateMissingSchemaSql, or the
+      // clone's CREATE SCHEMA): that needs CREATE on the database.
       rows = connection.Query(
           "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = "
-          "?::text) THEN pg_catalog.has_schema_privilege(?::text, 'CREATE') ELSE false END",
+          "?::text) THEN pg_catalog.has_schema_privilege(?::text, 'CREATE') ELSE "
+          "pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') END",
           {table.schema, table.schema});
     } else {
       rows = connection.Query(

@@ -116,6 +116,11 @@ class Dialect {
   virtual std::string CreateSchemaSql(const std::string& schema) const {
     return "CREATE SCHEMA IF NOT EXISTS " + Quote(schema);
   }
+  // A statement creating the schema a new table goes into where it does not exist yet ("" where
+  // the engine's tables need none made: MariaDB's database is the connection's, SQLite's main).
+  // Unlike CreateSchemaSql it asks nothing of a schema that exists (IF NOT EXISTS still needs
+  // the privilege to create schemas).
+  virtual std::string CreateMissingSchemaSql(const std::string& /*schema*/) const { return ""; }
   // Run ownership, checked inside a unit's transaction. A statement that fails with `sqlstate`
   // and `message` unless `condition` (an SQL boolean expression) is true.
   virtual std::string AssertSql(const std::string& condition, const std::string& sqlstate,

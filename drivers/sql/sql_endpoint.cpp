@@ -82,6 +82,9 @@ std::string SqlEndpoint::NameProblem(const std::string& name) const {
 }
 
 void SqlEndpoint::CreateTable(const Table& table) {
+  // Schemas carry over between PostgreSQL databases (sales.orders lands in sales).
+  const std::string schema = dialect_->CreateMissingSchemaSql(table.name.schema);
+  if (!schema.empty()) RunDdl(table.name, schema);
   RunDdl(table.name, dialect_->CreateTableSql(table));
 }
 
