@@ -6,6 +6,7 @@
 
 #include "copier/error.hpp"
 #include "drivers/odbc/odbc_endpoint.hpp"
+#include "drivers/sql/sql_endpoint.hpp"
 
 namespace ferry {
 
@@ -76,6 +77,10 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
                             resolved.display, dbms, known));
   }
   return engine->open(std::move(target));
+}
+
+void EndSnapshot(Endpoint& source) {
+  if (auto* sql = dynamic_cast<SqlEndpoint*>(&source)) sql->EndSnapshot();
 }
 
 }  // namespace ferry

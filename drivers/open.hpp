@@ -24,4 +24,8 @@ inline std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointR
   return OpenEndpoint(text, role, options);
 }
 
+// Lets a source's run snapshot go once no session will read in it again (ferry run --spool, every
+// unit read): the server may then clean up behind it. Nothing where the engine holds none.
+void EndSnapshot(Endpoint& source);
+
 }  // namespace ferry

@@ -387,7 +387,18 @@ void CopyRun::RunUnits() {
   keys_done_at_.assign(tables_.size(), 0);
   start_recorded_.assign(tables_.size(), false);
   if (jobs_.empty() && !recorder_.shared()) return;
+  if (engine_.spool) LetSnapshotGoEarly();
+  bool release_said = false;
   auto progress = [&](const PipelineProgress& progress) {
+    if (engine_.spool && progress.readers_done >= 0 && !release_said) {
+      release_said = true;
+      observer_.Note(fmt::format(
+          "every unit is read after {:.1f} s: {} of {} through the spool, {} in part (it was "
+          "full), spool peak {:.1f} MiB{}",
+          progress.readers_done, progress.units_spooled, jobs_.size(), progress.units_handed_on,
+          double(progress.spool_peak_bytes) / (1 << 20),
+          engine_.readers_done ? "; the source's snapshot is let go" : ""));
+    }
     for (size_t i = 0; i < report_.tables.size(); ++i) {
       TableOutcome& t = report_.tables[i];
       t.rows = progress.rows[i] + t.resumed_rows;
@@ -413,6 +424,16 @@ void CopyRun::RunUnits() {
   if (recorder_.shared()) return RunSharedUnits(progress);
   results_ =
       RunPipeline(source_, destination_, engine_, jobs_, tables_.size(), progress, table_done);
+}
+
+// With a spool the readers may finish long before the writers: the caller's readers_done lets
+// the source's snapshot go then, unless something still reads in it after the units (a table with
+// no column to copy counts its rows in it) or the run is shared (its rounds all read in one
+// snapshot).
+void CopyRun::LetSnapshotGoEarly() {
+  bool keep = recorder_.shared();
+  for (const PreparedTable& t : tables_) keep = keep || (!t.skip && t.copy.source_columns.empty());
+  if (keep) engine_.readers_done = nullptr;
 }
 
 void CopyRun::RecordOutcomes() {

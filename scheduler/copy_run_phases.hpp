@@ -48,6 +48,7 @@ class CopyRun {
   // Build units: the pipeline's jobs, largest first.
   void BuildUnits();
   // Pipeline: every unit copied; a table's key and indexes built as its last unit commits.
+  void LetSnapshotGoEarly();
   void RunUnits();
   // A shared run's units (copy_run_shared.cpp): claimed one at a time under a lease, in rounds
   // until every unit of the run is done and every table built, by whichever worker; then one

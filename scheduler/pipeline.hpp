@@ -16,6 +16,7 @@
 #include "copier/convert.hpp"
 #include "copier/endpoint.hpp"
 #include "copier/error.hpp"
+#include "copier/spool.hpp"
 
 namespace ferry {
 
@@ -64,6 +65,13 @@ struct EngineOptions {
   // lease ran out while this worker waited to retry, say); the unit then ends skipped,
   // `elsewhere`, and nothing more of it is read or written here.
   std::function<bool(const struct UnitJob&)> claim;
+  // ferry run --spool: while no writer is free, a reader's unit goes into the spool and the
+  // reader reads on; writers drain the spool (copier/spool.hpp). Null: no spool. A unit read
+  // into the spool whole is retried from it, never from the source again, so once every unit
+  // is read (or spooled) the readers end and `readers_done` is called (on a reader thread):
+  // the source's snapshot is no longer needed. Not for ordered runs.
+  std::shared_ptr<Spool> spool;
+  std::function<void()> readers_done;
   // What units' and tables' times are measured from; unset (the clock's zero): the pipeline's
   // own start. A run of several pipelines gives them its start, so their timelines line up.
   std::chrono::steady_clock::time_point epoch{};
@@ -159,6 +167,11 @@ struct PipelineProgress {
   std::vector<double> finished;
   std::vector<bool> failed;  // a unit failed for good: the table will not be copied
   double elapsed = 0;
+  // Seconds since the start when the last reader ended (every unit read for good); -1 before.
+  double readers_done = -1;
+  int units_spooled = 0;    // units read whole into the spool (EngineOptions::spool)
+  int units_handed_on = 0;  // units begun into the spool and finished in memory (it was full)
+  uint64_t spool_peak_bytes = 0;
 };
 
 // Runs every job; a unit that fails with a transient error is tried again on a fresh session

@@ -10,6 +10,7 @@
 
 #include "copier/batch.hpp"
 #include "copier/error.hpp"
+#include "copier/spool.hpp"
 #include "scheduler/index_queue.hpp"
 #include "scheduler/pipeline.hpp"
 
@@ -21,6 +22,7 @@ struct Slot {
   Batch in;
   Batch out;
   uint32_t reader = 0;
+  bool spool_encoded = false;  // out.wire() holds the spool's block, not a writer's encoding
 };
 
 // A unit's stream from its reader to whichever writer takes it.
@@ -30,6 +32,12 @@ struct Channel {
   size_t job = 0;
   std::atomic<RowWriter*> writer{nullptr};  // set while a writer owns the unit
   std::atomic<int> pending{0};              // conversions not yet queued
+  // The unit goes into the spool (its batches are encoded for it) rather than to a writer.
+  std::atomic<bool> spooling{false};
+  // A unit the spool could not take whole: its first batches, spooled before the spool was
+  // full, and the batch that did not fit; the writer that takes the unit on writes them first.
+  std::unique_ptr<SpoolFile> spooled;
+  std::optional<uint32_t> first;
 };
 
 enum class Side { kNone, kReader, kWriter };

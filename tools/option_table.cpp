@@ -272,7 +272,9 @@ void AddSchemaAndEngineKnobs(std::vector<OptionSpec>& t) {
   t.push_back({.names = "--max-disk",
                .value = "SIZE",
                .help = "An export into a staging directory stops (exit 8, resumable) before the "
-                       "directory's files would take more than SIZE (500GiB, or bytes)",
+                       "directory's files would take more than SIZE (500GiB, or bytes); with "
+                       "--spool, the spool's files take at most SIZE (readers then wait for "
+                       "writers)",
                .default_value = "as much as the disk holds",
                .reason = "a staging disk shared with other work keeps its room",
                .env = "FERRY_MAX_DISK",
@@ -373,6 +375,16 @@ void AddOutputOptions(std::vector<OptionSpec>& t) {
                        "over threads and labelled so, next to wall seconds",
                .env = "FERRY_PROFILE",
                .commands = {C::kRun, C::kVerify, C::kSync}});
+  t.push_back({.names = "--spool",
+               .value = "DIR",
+               .help = "While every writer is busy, readers write the units they read into files "
+                       "in DIR (a folder of this run's inside it) and read on; writers drain them "
+                       "in order, each file removed once its unit is committed. The readers "
+                       "finish, and the source's snapshot is let go, as fast as the source reads",
+               .default_value = "no spool: readers wait for writers",
+               .reason = "a slow destination holds the source's snapshot open for the whole copy",
+               .env = "FERRY_SPOOL",
+               .commands = {C::kRun}});
   t.push_back({.names = "--trace",
                .value = "FILE",
                .help = "Write the timeline to FILE in the Chrome trace-event format (open it in "

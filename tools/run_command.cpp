@@ -10,6 +10,7 @@
 #include "copier/job_file.hpp"
 #include "copier/plan.hpp"
 #include "drivers/connection_string.hpp"
+#include "drivers/files/spool_dir.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/copy_run.hpp"
 #include "scheduler/metrics_observer.hpp"
@@ -44,6 +45,7 @@ struct RunFlags {
   std::string join;
   std::string lease = "30s";
   std::string shard;
+  std::string spool;
 };
 
 // "30s", "2m", "500ms", "45" (seconds): a lease's length in milliseconds.
@@ -157,6 +159,11 @@ int Run(const RunFlags& flags) {
   CopyOptions options = BuildCopyOptions(c, job);
   options.explain_only = flags.explain;
   options.try_ddl_first = plan.has_value();
+  if (!flags.spool.empty() && !flags.join.empty()) {
+    throw Error(ErrorCode::kUsage,
+                "--spool and --join do not go together: a shared run's workers read in one "
+                "snapshot for the whole run");
+  }
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(c));
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(c));
   if (!flags.log.quiet) PrintEnds(*source, *dest);
@@ -205,6 +212,11 @@ int Run(const RunFlags& flags) {
   if (plan) {
     control.plan_file = &*plan;
     control.plan_file_name = flags.plan_file;
+  }
+  // Made once the ends are known good, so a refused run leaves no folder behind.
+  if (!flags.spool.empty() && !flags.explain) {
+    options.engine.spool = staging::OpenSpool(flags.spool, c.max_disk.value_or(0));
+    options.engine.readers_done = [&source] { EndSnapshot(*source); };
   }
   InstallStopHandlers(OnStop::kGraceful);
   MetricsObserver metrics(flags.explain ? "" : flags.metrics_file, "run");
@@ -257,6 +269,7 @@ CommandAction AddRunCommand(CLI::App& app) {
   options->Add("--join", flags->join);
   options->Add("--lease", flags->lease);
   options->Add("--shard", flags->shard);
+  options->Add("--spool", flags->spool);
   options->Add("--metrics-file", flags->metrics_file);
   options->Finish();
   return [run, flags, options, resume]() -> int {

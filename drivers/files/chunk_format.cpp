@@ -14,6 +14,7 @@
 
 #include "copier/error.hpp"
 #include "drivers/files/disk.hpp"
+#include "drivers/long_values.hpp"
 
 namespace ferry::staging {
 
@@ -37,6 +38,28 @@ T GetLe(const char* p) {
   v = LittleEndian(v);
   return v;
 }
+
+// A long value's piece as one zstd frame (with its checksum), into `out`. One context per
+// thread, kept for the process: blocks are compressed on the pipeline's worker threads.
+void Compress(std::string_view raw, std::string& out) {
+  thread_local ZSTD_CCtx* cctx = [] {
+    ZSTD_CCtx* c = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, kZstdLevel);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    return c;
+  }();
+  const size_t at = out.size();
+  const size_t bound = ZSTD_compressBound(raw.size());
+  out.resize(at + bound);
+  const size_t n = ZSTD_compress2(cctx, out.data() + at, bound, raw.data(), raw.size());
+  if (ZSTD_isError(n)) {
+    throw Error(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
+  }
+  out.resize(at + n);
+}
+
+// The marks of a column's rows: 0 a value in the block, 1 NULL, 2 a long value after the block.
+constexpr char kValueInBlock = 0, kNullValue = 1, kLongValueAfter = 2;
 
 bool IsFixed8(Storage s) {
   return s == Storage::kInt64 || s == Storage::kUInt64 || s == Storage::kFloat64 ||
@@ -90,7 +113,11 @@ void EncodeColumns(const Batch& batch, std::string& out) {
     const ColumnVector& col = batch.column(c);
     const size_t nulls_at = out.size();
     out.resize(nulls_at + rows);
-    for (size_t r = 0; r < rows; ++r) out[nulls_at + r] = col.IsNull(r) ? 1 : 0;
+    for (size_t r = 0; r < rows; ++r) {
+      out[nulls_at + r] = col.IsNull(r)                   ? kNullValue
+                          : col.has_long() && col.Long(r) ? kLongValueAfter
+                                                          : kValueInBlock;
+    }
     const Storage s = col.storage();
     if (s == Storage::kBool) {
       for (size_t r = 0; r < rows; ++r) out.push_back(col.IsNull(r) ? 0 : char(col.Int(r) != 0));
@@ -108,7 +135,7 @@ void EncodeColumns(const Batch& batch, std::string& out) {
 }
 
 void DecodeColumns(std::string_view raw, uint32_t rows, const std::vector<Storage>& storages,
-                   Batch& batch, const std::string& what) {
+                   Batch& batch, const std::string& what, const NextLongValue& next_long) {
   batch.Reset(storages);
   size_t at = 0;
   auto need = [&](size_t n) {
@@ -123,6 +150,15 @@ void DecodeColumns(std::string_view raw, uint32_t rows, const std::vector<Storag
     const char* nulls = raw.data() + at;
     at += rows;
     const Storage s = storages[c];
+    for (size_t r = 0; r < rows; ++r) {
+      if (nulls[r] == kValueInBlock || nulls[r] == kNullValue) continue;
+      if (nulls[r] != kLongValueAfter || !next_long || !IsVariableLength(s)) {
+        throw Error(ErrorCode::kIo,
+                    fmt::format("{}: column {} marks a row {}", what, c + 1,
+                                nulls[r] == kLongValueAfter ? "as a long value it cannot hold"
+                                                            : "with an unknown mark"));
+      }
+    }
     if (s == Storage::kBool || IsFixed8(s)) {
       const size_t width = s == Storage::kBool ? 1 : 8;
       need(rows * width);
@@ -141,11 +177,15 @@ void DecodeColumns(std::string_view raw, uint32_t rows, const std::vector<Storag
     const char* lengths = raw.data() + at;
     at += size_t(rows) * 4;
     for (size_t r = 0; r < rows; ++r) {
-      if (nulls[r]) {
+      if (nulls[r] == kNullValue) {
         col.AppendNull();
         continue;
       }
       const uint32_t n = GetLe<uint32_t>(lengths + r * 4);
+      if (nulls[r] == kLongValueAfter) {
+        col.AppendLong(next_long());
+        continue;
+      }
       need(n);
       col.AppendBytes(raw.substr(at, n));
       at += n;
@@ -158,14 +198,6 @@ void DecodeColumns(std::string_view raw, uint32_t rows, const std::vector<Storag
 
 void EncodeBlock(const Batch& batch, std::string& out) {
   thread_local std::string raw;
-  // One context per thread, kept for the process: blocks are compressed on the pipeline's
-  // worker threads. zstd's own checksum of each frame finds a damaged block at import.
-  thread_local ZSTD_CCtx* cctx = [] {
-    ZSTD_CCtx* c = ZSTD_createCCtx();
-    ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, kZstdLevel);
-    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
-    return c;
-  }();
   raw.clear();
   EncodeColumns(batch, raw);
   out.clear();
@@ -173,15 +205,10 @@ void EncodeBlock(const Batch& batch, std::string& out) {
   PutLe<uint32_t>(out, kCodecZstd);
   PutLe<uint64_t>(out, raw.size());
   PutLe<uint64_t>(out, 0);  // stored size, set below
-  const size_t bound = ZSTD_compressBound(raw.size());
-  out.resize(kBlockHeader + bound);
-  const size_t n = ZSTD_compress2(cctx, out.data() + kBlockHeader, bound, raw.data(), raw.size());
-  if (ZSTD_isError(n)) {
-    throw Error(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
-  }
-  out.resize(kBlockHeader + n);
+  // zstd's own checksum of each frame finds a damaged block at import.
+  Compress(raw, out);
   std::string size;
-  PutLe<uint64_t>(size, n);
+  PutLe<uint64_t>(size, out.size() - kBlockHeader);
   std::memcpy(out.data() + 16, size.data(), 8);
 }
 
@@ -233,8 +260,8 @@ std::string FileSha256(const std::string& path, uint64_t* size) {
   return hash.Hex();
 }
 
-ChunkWriter::ChunkWriter(std::string final_path, const std::vector<Storage>& storages)
-    : final_path_(std::move(final_path)), temp_path_(TempName(final_path_)) {
+ChunkWriter::ChunkWriter(std::string final_path, const std::vector<Storage>& storages, bool durable)
+    : final_path_(std::move(final_path)), temp_path_(TempName(final_path_)), durable_(durable) {
   fd_ = open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) ThrowIo("cannot create", temp_path_, errno);
   std::string header(kMagic, sizeof kMagic);
@@ -263,6 +290,23 @@ void ChunkWriter::AppendBlock(std::string_view block, uint32_t rows) {
   ++blocks_;
 }
 
+void ChunkWriter::AppendLong(const LongValue& value) {
+  std::string head;
+  PutLe<uint64_t>(head, value.size());
+  Put(head);
+  std::string piece;
+  ForEachPiece(value, [&](std::string_view raw) {
+    piece.clear();
+    PutLe<uint32_t>(piece, uint32_t(raw.size()));
+    PutLe<uint32_t>(piece, 0);  // stored size, set below
+    Compress(raw, piece);
+    std::string size;
+    PutLe<uint32_t>(size, uint32_t(piece.size() - 8));
+    std::memcpy(piece.data() + 4, size.data(), 4);
+    Put(piece);
+  });
+}
+
 void ChunkWriter::Finish() {
   std::string trailer;
   PutLe<uint32_t>(trailer, 0);
@@ -271,7 +315,7 @@ void ChunkWriter::Finish() {
   PutLe<uint64_t>(trailer, blocks_);
   trailer.append(kEndMagic, sizeof kEndMagic);
   Put(trailer);
-  if (fsync(fd_) != 0) ThrowIo("cannot flush", temp_path_, errno);
+  if (durable_ && fsync(fd_) != 0) ThrowIo("cannot flush", temp_path_, errno);
   close(fd_);
   fd_ = -1;
   if (rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
@@ -279,7 +323,7 @@ void ChunkWriter::Finish() {
     unlink(temp_path_.c_str());
     ThrowIo("cannot rename into place", final_path_, e);
   }
-  SyncFolder(std::filesystem::path(final_path_).parent_path().string());
+  if (durable_) SyncFolder(std::filesystem::path(final_path_).parent_path().string());
   sha256_ = hash_.Hex();
 }
 
@@ -291,10 +335,10 @@ ChunkReader::ChunkReader(std::string path, std::vector<Storage> expected)
   char head[16];
   ReadExactly(head, sizeof head, "header");
   if (std::memcmp(head, kMagic, sizeof kMagic) != 0) Fail("not a ferry chunk file (bad magic)");
-  const uint32_t version = GetLe<uint32_t>(head + 8);
-  if (version != kChunkVersion) {
-    Fail(fmt::format("chunk format version {}; this ferry reads version {}", version,
-                     kChunkVersion));
+  version_ = GetLe<uint32_t>(head + 8);
+  if (version_ < kOldestChunkVersion || version_ > kChunkVersion) {
+    Fail(fmt::format("chunk format version {}; this ferry reads versions {} to {}", version_,
+                     kOldestChunkVersion, kChunkVersion));
   }
   const uint32_t columns = GetLe<uint32_t>(head + 12);
   if (columns != storages_.size()) {
@@ -367,10 +411,46 @@ bool ChunkReader::Next(Batch& batch) {
     Fail(fmt::format("a block does not decompress ({})",
                      ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size"));
   }
-  DecodeColumns(raw_, rows, storages_, batch, path_);
+  // Version 1 has no long values: a block that marks one is damaged.
+  NextLongValue next_long;
+  if (version_ >= 2) next_long = [this] { return ReadLong(); };
+  DecodeColumns(raw_, rows, storages_, batch, path_, next_long);
   rows_ += rows;
   ++blocks_;
   return true;
+}
+
+}  // namespace ferry::staging
+
+namespace ferry::staging {
+
+std::shared_ptr<const LongValue> ChunkReader::ReadLong() {
+  char head[8];
+  ReadExactly(head, sizeof head, "long value");
+  const uint64_t size = GetLe<uint64_t>(head);
+  auto value = std::make_shared<SpillFile>();
+  std::string compressed, raw;
+  while (value->size() < size) {
+    char piece[8];
+    ReadExactly(piece, sizeof piece, "long value's piece");
+    const uint32_t raw_size = GetLe<uint32_t>(piece);
+    const uint32_t stored = GetLe<uint32_t>(piece + 4);
+    if (raw_size == 0 || raw_size > size - value->size() || raw_size > (64u << 20) ||
+        stored > ZSTD_compressBound(raw_size)) {
+      Fail("implausible long value piece");
+    }
+    compressed.resize(stored);
+    ReadExactly(compressed.data(), stored, "long value's piece");
+    raw.resize(raw_size);
+    const size_t n = ZSTD_decompressDCtx(static_cast<ZSTD_DCtx*>(dctx_), raw.data(), raw.size(),
+                                         compressed.data(), compressed.size());
+    if (ZSTD_isError(n) || n != raw_size) {
+      Fail(fmt::format("a long value's piece does not decompress ({})",
+                       ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size"));
+    }
+    value->Append(raw);
+  }
+  return value;
 }
 
 }  // namespace ferry::staging

@@ -6,6 +6,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,7 +17,10 @@
 
 namespace ferry::staging {
 
-inline constexpr uint32_t kChunkVersion = 1;
+// Version 2 carries long values (copier/batch.hpp LongValue) in pieces after their block;
+// version 1 files (every value inside its block) are still read.
+inline constexpr uint32_t kChunkVersion = 2;
+inline constexpr uint32_t kOldestChunkVersion = 1;
 
 // `v` from the host's byte order to little-endian, and back (the same swap).
 template <typename T>
@@ -40,11 +44,15 @@ inline constexpr uint64_t kChunkRotateBytes = uint64_t(1) << 30;
 uint8_t StorageCode(Storage storage);
 std::optional<Storage> StorageFromCode(uint8_t code);
 
-// One batch as a block's raw (uncompressed) payload, and back. Decode throws Error(kIo) with
-// `what` (the file) when the payload does not parse.
+// One batch as a block's raw (uncompressed) payload, and back. A long value is only marked in
+// the payload (its bytes follow the block, ChunkWriter::AppendLong); Decode asks `next_long` for
+// each marked value in the order they were written (column by column, row by row), and throws
+// Error(kIo) with `what` (the file) when the payload does not parse or marks a long value and
+// there is no `next_long` (a version 1 file).
 void EncodeColumns(const Batch& batch, std::string& out);
+using NextLongValue = std::function<std::shared_ptr<const LongValue>()>;
 void DecodeColumns(std::string_view raw, uint32_t rows, const std::vector<Storage>& storages,
-                   Batch& batch, const std::string& what);
+                   Batch& batch, const std::string& what, const NextLongValue& next_long = {});
 
 // A whole block (header and compressed payload) for `batch`, as the writer appends it. CPU only.
 void EncodeBlock(const Batch& batch, std::string& out);
@@ -68,16 +76,20 @@ class Sha256 {
 std::string FileSha256(const std::string& path, uint64_t* size = nullptr);
 
 // Writes one chunk file: header, blocks, trailer; fsync and rename to `final_path` in Finish.
-// The file is removed again when the writer is destroyed unfinished.
+// The file is removed again when the writer is destroyed unfinished. A file that need not outlive
+// the process (a run's spool, redone after a crash) is not `durable`: Finish skips the fsyncs.
 class ChunkWriter {
  public:
-  ChunkWriter(std::string final_path, const std::vector<Storage>& storages);
+  ChunkWriter(std::string final_path, const std::vector<Storage>& storages, bool durable = true);
   ~ChunkWriter();
   ChunkWriter(const ChunkWriter&) = delete;
   ChunkWriter& operator=(const ChunkWriter&) = delete;
 
   // Appends a block EncodeBlock made for `rows` rows.
   void AppendBlock(std::string_view block, uint32_t rows);
+  // Appends the bytes of the block's next long value, read and compressed a piece at a time
+  // (kLongValuePiece); a block's long values follow it in the order EncodeColumns marked them.
+  void AppendLong(const LongValue& value);
   void Finish();  // trailer, fsync, rename, fsync of the folder
 
   uint64_t rows() const { return rows_; }
@@ -89,6 +101,7 @@ class ChunkWriter {
   void Put(std::string_view bytes);
   std::string final_path_;
   std::string temp_path_;
+  bool durable_ = true;
   int fd_ = -1;
   uint64_t rows_ = 0;
   uint64_t blocks_ = 0;
@@ -112,6 +125,8 @@ class ChunkReader {
 
  private:
   void ReadExactly(char* out, size_t n, const char* what);
+  // The next long value after the block, into a spill file a piece at a time.
+  std::shared_ptr<const LongValue> ReadLong();
   [[noreturn]] void Fail(const std::string& problem) const;
   std::string path_;
   std::vector<Storage> storages_;
@@ -120,6 +135,7 @@ class ChunkReader {
   uint64_t rows_ = 0;
   uint64_t blocks_ = 0;
   bool done_ = false;
+  uint32_t version_ = kChunkVersion;
   std::string compressed_, raw_;
   void* dctx_ = nullptr;
 };

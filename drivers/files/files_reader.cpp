@@ -115,6 +115,8 @@ class RangeFilter {
 void AppendRow(const ColumnVector& in, size_t row, ColumnVector& out) {
   if (in.IsNull(row)) {
     out.AppendNull();
+  } else if (in.has_long() && in.Long(row)) {
+    out.AppendLong(in.SharedLong(row));
   } else if (in.variable_length()) {
     out.AppendBytes(in.Bytes(row));
   } else {

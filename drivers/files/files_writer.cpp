@@ -63,7 +63,8 @@ class FilesRowWriter final : public RowWriter {
   }
 
   void Prepare(Batch& batch) const override {
-    if (batch.has_long()) return;  // encoded in Write, with the long values read into memory
+    // A batch with long values is encoded in Write, its long values streamed after its block.
+    if (batch.has_long()) return;
     std::string block;
     PrepareBlock(*hasher_, batch, block);
     batch.wire() = std::move(block);
@@ -75,7 +76,7 @@ class FilesRowWriter final : public RowWriter {
     std::string_view prepared = batch.wire();
     std::string local;
     if (prepared.size() < 8 || batch.wire_rows() != batch.num_rows() || batch.has_long()) {
-      PrepareBlock(*hasher_, batch.has_long() ? WithLongValuesInMemory(batch) : batch, local);
+      PrepareBlock(*hasher_, batch, local);  // long values are hashed as streams
       prepared = local;
     }
     uint64_t sum;
@@ -92,6 +93,7 @@ class FilesRowWriter final : public RowWriter {
     chunk_->AppendBlock(block, uint32_t(batch.num_rows()));
     written_since_check_ += block.size();
     sum_ += sum;
+    if (batch.has_long()) AppendLongValues(batch);
   }
 
   void Commit(const std::vector<std::string>& finish) override {
@@ -119,6 +121,25 @@ class FilesRowWriter final : public RowWriter {
   void ReleaseClaim() {
     dir_->Release(claimed_);
     claimed_ = 0;
+  }
+
+  // The block's long values after it, in the order EncodeColumns marked them, a piece at a time:
+  // the export holds no more of one than a piece (and its compressed form).
+  void AppendLongValues(const Batch& batch) {
+    for (size_t c = 0; c < batch.num_columns(); ++c) {
+      const ColumnVector& col = batch.column(c);
+      if (!col.has_long()) continue;
+      for (size_t r = 0; r < col.size(); ++r) {
+        const LongValue* value = col.Long(r);
+        if (!value) continue;
+        // zstd's bound for incompressible bytes, and each piece's 8-byte header.
+        const uint64_t most = value->size() + value->size() / 128 + 64 * 1024;
+        dir_->CheckFreeSpace(most);
+        dir_->Claim(most);
+        claimed_ += most;
+        chunk_->AppendLong(*value);
+      }
+    }
   }
 
   void NextChunk() {

@@ -544,6 +544,12 @@ std::string SqlEndpoint::BeginSnapshot(Consistency consistency) {
   return dialect_->SnapshotGuarantee(snapshot_.has_value());
 }
 
+void SqlEndpoint::EndSnapshot() {
+  snapshot_holder_.reset();  // closing the session ends its transaction, and the snapshot
+  snapshot_.reset();
+  consistent_ = false;
+}
+
 std::vector<std::pair<std::string, std::string>> SqlEndpoint::SnapshotPosition() {
   try {
     return snapshot_holder_ ? dialect_->SnapshotPosition(*snapshot_holder_, true)

@@ -40,6 +40,9 @@ class SqlEndpoint : public Endpoint {
   void InsertDefaultRows(const Table& table, int64_t rows) override;
   std::optional<bool> HasPrivilege(const TableName& table, Privilege privilege) override;
   std::string BeginSnapshot(Consistency consistency) override;
+  // Lets the run's snapshot go (drivers/open.hpp EndSnapshot): no read session may be opened
+  // afterwards.
+  void EndSnapshot();
   std::vector<std::pair<std::string, std::string>> SnapshotPosition() override;
   std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override;
   std::unique_ptr<ChangeTracker> OpenChangeTracker() override;
