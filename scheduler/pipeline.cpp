@@ -19,12 +19,14 @@
 #include "copier/run_state.hpp"
 #include "scheduler/pipeline_state.hpp"
 #include "scheduler/stop.hpp"
+#include "scheduler/transient_retry.hpp"
 
 namespace ferry {
 
 namespace {
 
 using namespace pipeline_state;
+using namespace std::chrono_literals;
 constexpr uint32_t kEndOfUnit = UINT32_MAX;
 // Batches per reader: one being read, one converting, one queued, one being written.
 constexpr int kSlotsPerReader = 4;
@@ -331,16 +333,22 @@ class CopyEngine {
   }
 
   // Opens a session, trying again with backoff while the server cannot be reached (it may be
-  // restarting, or have just killed our connection); gives up after max_attempts.
+  // restarting, or have just killed our connection), for up to kDestinationPatience: units wait
+  // for the server meanwhile instead of spending their attempts. After max_attempts tries
+  // a thread would end the whole run (its error stops the engine) after 3.5 s of a restart.
   template <typename Open>
   auto Reopen(Open open) -> decltype(open()) {
+    const Clock::time_point give_up = Clock::now() + kDestinationPatience;
     for (int attempt = 1;; ++attempt) {
       try {
         return open();
       } catch (const Error& e) {
-        if (!IsTransient(e) || attempt >= std::max(options_.max_attempts, 1) || stop_) throw;
+        if (!IsTransient(e) || Clock::now() >= give_up || stop_) throw;
       }
-      std::this_thread::sleep_for(RetryDelay(attempt));
+      const auto pause = std::min<std::chrono::milliseconds>(RetryDelay(attempt), 4s);
+      for (auto until = Clock::now() + pause; Clock::now() < until && !stop_;) {
+        std::this_thread::sleep_for(50ms);
+      }
     }
   }
 
