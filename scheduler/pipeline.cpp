@@ -332,10 +332,8 @@ class CopyEngine {
     }
   }
 
-  // Opens a session, trying again with backoff while the server cannot be reached (it may be
-  // restarting, or have just killed our connection), for up to kDestinationPatience: units wait
-  // for the server meanwhile instead of spending their attempts. After max_attempts tries
-  // a thread would end the whole run (its error stops the engine) after 3.5 s of a restart.
+  // Opens a session, again with backoff (4 s at most) while the server cannot be reached (it may
+  // be restarting), for up to kDestinationPatience: the units wait for it, their attempts kept.
   template <typename Open>
   auto Reopen(Open open) -> decltype(open()) {
     const Clock::time_point give_up = Clock::now() + kDestinationPatience;
@@ -345,10 +343,9 @@ class CopyEngine {
       } catch (const Error& e) {
         if (!IsTransient(e) || Clock::now() >= give_up || stop_) throw;
       }
-      const auto pause = std::min<std::chrono::milliseconds>(RetryDelay(attempt), 4s);
-      for (auto until = Clock::now() + pause; Clock::now() < until && !stop_;) {
-        std::this_thread::sleep_for(50ms);
-      }
+      const auto until =
+          Clock::now() + std::min<std::chrono::milliseconds>(RetryDelay(attempt), 4s);
+      while (Clock::now() < until && !stop_) std::this_thread::sleep_for(50ms);
     }
   }
 

@@ -5,8 +5,8 @@
 // counts as a failure) and never exits 0 with a wrong result: it rides the outage out and ends
 // exact, or it fails naming the server, with a documented exit code and its run recorded so
 // that a --resume (or the command run again) ends exact.
-#include <catch2/catch.hpp>
 #include <signal.h>
+#include <catch2/catch.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -79,8 +79,8 @@ std::string Ends(const std::string& source, const std::string& dest) {
 void CopyThroughOutage(TestDatabase& source, TestDatabase& dest, TcpProxy& proxy,
                        const std::string& ends, const std::string& server) {
   TempDir dir;
-  const std::string args = "run" + ends +
-                           " --partitions 16 --batch-rows 1000 --readers 2 --writers 2";
+  const std::string args =
+      "run" + ends + " --partitions 16 --batch-rows 1000 --readers 2 --writers 2";
   Ended run = RunBounded(args, dir, "run");
   INFO(run.output);
   CHECK(proxy.outages() == 1);
@@ -215,8 +215,8 @@ TEST_CASE(
         dest.Exec("UPDATE big SET v = 'damaged' WHERE id = 59999");
         TcpProxy proxy(ServerPort(at_source ? Db::kPostgres : db));
         proxy.OutageAfter({"big"}, 4, kOutage);
-        const std::string ends = at_source ? Ends(proxy.Url(source), dest.Url())
-                                           : Ends(source.Url(), proxy.Url(dest));
+        const std::string ends =
+            at_source ? Ends(proxy.Url(source), dest.Url()) : Ends(source.Url(), proxy.Url(dest));
         TempDir dir;
         Ended verify = RunBounded("verify" + ends, dir, "verify");
         INFO(verify.output);
