@@ -26,7 +26,6 @@ namespace ferry {
 namespace {
 
 using namespace pipeline_state;
-using namespace std::chrono_literals;
 constexpr uint32_t kEndOfUnit = UINT32_MAX;
 // Batches per reader: one being read, one converting, one queued, one being written.
 constexpr int kSlotsPerReader = 4;
@@ -332,21 +331,10 @@ class CopyEngine {
     }
   }
 
-  // Opens a session, again with backoff (4 s at most) while the server cannot be reached (it may
-  // be restarting), for up to kDestinationPatience: the units wait for it, their attempts kept.
+  // Opens a session, waiting for a server that cannot be reached (restarting) meanwhile.
   template <typename Open>
   auto Reopen(Open open) -> decltype(open()) {
-    const Clock::time_point give_up = Clock::now() + kDestinationPatience;
-    for (int attempt = 1;; ++attempt) {
-      try {
-        return open();
-      } catch (const Error& e) {
-        if (!IsTransient(e) || Clock::now() >= give_up || stop_) throw;
-      }
-      const auto until =
-          Clock::now() + std::min<std::chrono::milliseconds>(RetryDelay(attempt), 4s);
-      while (Clock::now() < until && !stop_) std::this_thread::sleep_for(50ms);
-    }
+    return WaitingForServer(open, stop_);
   }
 
   std::chrono::milliseconds RetryDelay(int attempt) const {
