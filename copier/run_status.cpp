@@ -19,14 +19,21 @@ RunStatusView MakeRunStatus(const RunRecord& run, const std::vector<TableRecord>
   RunStatusView view;
   view.run = run;
   const bool running = run.status == RunStatus::kRunning;
+  const bool shared = run.lease_ms > 0;  // ferry run --join
   for (const TableRecord& t : tables) {
     TableStatus s;
     s.record = t;
     s.unit_attempts.assign(size_t(std::max(t.units, 0)), 0);
     int64_t rows = 0, bytes = 0;
     int done = 0;
+    bool claimed = false;    // a shared run's worker holds one of its units
+    double first_start = 0;  // the earliest start of its committed units (seconds since 1970)
     for (const UnitRecord& u : units) {
       if (u.table != t.index) continue;
+      claimed |= !u.worker.empty();
+      if (u.timing.Recorded() && (first_start == 0 || u.timing.started_at < first_start)) {
+        first_start = u.timing.started_at;
+      }
       if (u.part >= 0 && size_t(u.part) < s.unit_attempts.size()) {
         s.unit_attempts[size_t(u.part)] = u.attempts;
       }
@@ -45,7 +52,14 @@ RunStatusView MakeRunStatus(const RunRecord& run, const std::vector<TableRecord>
       s.record.units_done = done;
       // Its seconds are written when it ends: while it runs, the time since its first unit
       // started (while the run itself still runs; an ended run's running table stopped).
-      const auto table_start = ParseUtcTimestamp(t.started_at);
+      // A shared run's table keeps no start of its own (its units start in several workers,
+      // and only the one that builds it writes its record): its first unit's start stands in,
+      // and a table whose units are under way is running, as in a run of one process.
+      std::optional<double> table_start = ParseUtcTimestamp(t.started_at);
+      if (shared && !table_start && first_start > 0) table_start = first_start;
+      if (shared && running && t.state == "pending" && (done > 0 || claimed)) {
+        s.record.state = "running";
+      }
       if (running && table_start) {
         s.record.seconds = std::max(0.0, now - *table_start);
         s.seconds_so_far = true;

@@ -19,6 +19,7 @@
 #include "scheduler/pipeline.hpp"
 #include "scheduler/pipeline_state.hpp"
 #include "scheduler/stop.hpp"
+#include "scheduler/transient_retry.hpp"
 
 namespace ferry::copy_engine {
 
@@ -183,18 +184,10 @@ class CopyEngine {
   // still be retried, waits for them. nullopt when there is nothing left (or a stop).
   std::optional<size_t> NextJob();
 
-  // Opens a session, trying again with backoff while the server cannot be reached (it may be
-  // restarting, or have just killed our connection); gives up after max_attempts.
+  // Opens a session, waiting for a server that cannot be reached (restarting) meanwhile.
   template <typename Open>
   auto Reopen(Open open) -> decltype(open()) {
-    for (int attempt = 1;; ++attempt) {
-      try {
-        return open();
-      } catch (const Error& e) {
-        if (!IsTransient(e) || attempt >= std::max(options_.max_attempts, 1) || stop_) throw;
-      }
-      std::this_thread::sleep_for(RetryDelay(attempt));
-    }
+    return WaitingForServer(open, stop_);
   }
 
   std::chrono::milliseconds RetryDelay(int attempt) const {

@@ -112,6 +112,10 @@ void EndSessionsOfDead(RunStore& store, const RunRecord& r, CopyObserver& observ
 // it stops the run (units in flight roll back, and their commits would fail their lock check
 // anyway). `lost()` then says so.
 class LockWatch {
+  // Seconds of trying to take the lock again: a destination restarting is back within them.
+  // Meanwhile the run writes on, each commit checking the owner token.
+  static constexpr int kLockAttempts = 30;
+
  public:
   LockWatch(RunStore& store, std::unique_ptr<ScopeLock>& lock)
       : store_(store), lock_(lock), thread_([this] { Watch(); }) {}
@@ -134,8 +138,15 @@ class LockWatch {
       if (done_) return;
       if (lock_->Alive()) continue;
       bool taken = false;
-      for (int attempt = 0; attempt < 10 && !done_ && !taken; ++attempt) {
-        if (std::unique_ptr<ScopeLock> again = store_.TryLock()) {
+      for (int attempt = 0; attempt < kLockAttempts && !done_ && !taken; ++attempt) {
+        std::unique_ptr<ScopeLock> again;
+        try {
+          again = store_.TryLock();
+        } catch (const std::exception&) {
+          // The destination away (restarting): no connection to take the lock on yet. Escaping
+          // this thread, the error ended the process (std::terminate) with nothing recorded.
+        }
+        if (again) {
           lock_ = std::move(again);
           ++retaken_;
           taken = true;

@@ -44,6 +44,14 @@ int main(int argc, char** argv) {
     }
   } catch (const Error& e) {
     std::fprintf(stderr, "ferry: error: %s\n", e.what());
+    // A connection lost on the way (a driver's error with a connection SQLSTATE, a server
+    // restarting) is a database that could not be reached, not a copy that cannot start.
+    for (const Diagnostic& d : e.diagnostics()) {
+      if (e.code() == ErrorCode::kDriver &&
+          (d.sqlstate.rfind("08", 0) == 0 || d.native_code == 2006 || d.native_code == 2013)) {
+        return kExitConnection;
+      }
+    }
     return ExitCodeFor(e.code());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ferry: internal error: %s\n", Redact(e.what()).c_str());

@@ -113,7 +113,14 @@ Connection::Connection(const ConnectParams& params, const std::string& display, 
 }
 
 void Connection::Fail(const char* call, const std::string& message) const {
-  throw MakeError(mysql_.get(), call, message);
+  Error error = MakeError(mysql_.get(), call, message);
+  if (error.code() == ErrorCode::kConnection) {
+    error.WithAdvice(
+        fmt::format("the connection to {} was lost: the server restarted or went "
+                    "away, or the network dropped it",
+                    display_));
+  }
+  throw error;
 }
 
 void Connection::Send(const std::string& sql, const char* call) {

@@ -5,7 +5,7 @@
 namespace ferry::odbc {
 
 Connection::Connection(const std::string& connection_string, const std::string& display)
-    : dbc_(DbcHandle::Allocate(SharedEnvironment())) {
+    : dbc_(DbcHandle::Allocate(SharedEnvironment())), display_(display) {
   // A login timeout keeps "server unreachable" from hanging the tool.
   SQLSetConnectAttr(dbc_.get(), SQL_ATTR_LOGIN_TIMEOUT, reinterpret_cast<SQLPOINTER>(15), 0);
   SQLCHAR out[1024];
@@ -80,13 +80,38 @@ void Connection::Rollback() noexcept {
   SQLEndTran(SQL_HANDLE_DBC, dbc_.get(), SQL_ROLLBACK);
 }
 
+template <typename Body>
+auto Connection::Naming(Body body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (Error& e) {
+    for (const Diagnostic& d : e.diagnostics()) {
+      if (d.sqlstate.rfind("08", 0) == 0 || d.native_code == 2006 || d.native_code == 2013) {
+        e.WithAdvice(
+            fmt::format("the connection to {} was lost: the server restarted or went "
+                        "away, or the network dropped it",
+                        display_));
+        break;
+      }
+    }
+    throw;
+  }
+}
+
 void Connection::Execute(const std::string& sql) {
-  Statement statement(*this);
-  statement.ExecDirect(sql);
+  Naming([&] {
+    Statement statement(*this);
+    statement.ExecDirect(sql);
+  });
 }
 
 std::vector<Connection::Row> Connection::Query(const std::string& sql,
                                                const std::vector<std::string>& params) {
+  return Naming([&] { return QueryRows(sql, params); });
+}
+
+std::vector<Connection::Row> Connection::QueryRows(const std::string& sql,
+                                                   const std::vector<std::string>& params) {
   Statement statement(*this);
   std::vector<SQLLEN> lengths(params.size());
   for (size_t i = 0; i < params.size(); ++i) {

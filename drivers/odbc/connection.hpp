@@ -35,8 +35,14 @@ class Connection final : public SqlSession {
                          const std::vector<std::string>& params = {}) override;
 
  private:
+  std::vector<Row> QueryRows(const std::string& sql, const std::vector<std::string>& params);
+  // Runs `body`; an error of a lost connection names the server (`display_`).
+  template <typename Body>
+  auto Naming(Body body) -> decltype(body());
+
   DbcHandle dbc_;
   bool connected_ = false;
+  std::string display_;  // without secrets
 };
 
 class Statement {

@@ -105,9 +105,19 @@ Connection::Connection(const ConnectParams& params, const std::string& display)
 
 Result Connection::Check(Result result, ExecStatusType expected, const char* call) {
   if (!result || PQresultStatus(result.get()) != expected) {
-    throw MakeError("PostgreSQL statement failed", conn_.get(), result.get(), call);
+    throw Named(MakeError("PostgreSQL statement failed", conn_.get(), result.get(), call));
   }
   return result;
+}
+
+Error Connection::Named(Error error) const {
+  if (error.code() == ErrorCode::kConnection) {
+    error.WithAdvice(
+        fmt::format("the connection to {} was lost: the server restarted or went "
+                    "away, or the network dropped it",
+                    display_));
+  }
+  return error;
 }
 
 Result Connection::Run(const std::string& sql, ExecStatusType expected, const char* call) {
@@ -118,7 +128,7 @@ void Connection::Execute(const std::string& sql) {
   Result result(PQexec(conn_.get(), sql.c_str()));
   ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    throw MakeError("PostgreSQL statement failed", conn_.get(), result.get(), "PQexec");
+    throw Named(MakeError("PostgreSQL statement failed", conn_.get(), result.get(), "PQexec"));
   }
 }
 
@@ -162,7 +172,8 @@ std::optional<Error> Connection::Drain() noexcept {
         continue;
       }
       if (!first && (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE)) {
-        first = MakeError("PostgreSQL statement failed", conn_.get(), result.get(), "PQgetResult");
+        first = Named(
+            MakeError("PostgreSQL statement failed", conn_.get(), result.get(), "PQgetResult"));
       }
     }
   } catch (...) {

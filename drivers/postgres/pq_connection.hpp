@@ -52,6 +52,8 @@ class Connection final : public SqlSession {
   Result Run(const std::string& sql, ExecStatusType expected, const char* call = "PQexec");
   // Throws unless `result` has status `expected`.
   Result Check(Result result, ExecStatusType expected, const char* call);
+  // `error`, naming the server when the connection to it was lost.
+  Error Named(Error error) const;
   // Reads every pending result; returns the first error's Error, if any (for cleanup paths).
   std::optional<Error> Drain() noexcept;
   // Asks the server to cancel what this connection runs (best effort).

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "drivers/sql/sql_session.hpp"
 
@@ -19,8 +20,9 @@ class ReconnectingSession final : public SqlSession {
  public:
   // `reopen` returns a new connection with the session's settings applied, or nullptr where
   // there is nothing to reconnect to (a file).
+  // `display` (without secrets) names the server in the errors of a lost connection.
   ReconnectingSession(std::unique_ptr<SqlSession> first,
-                      std::function<std::unique_ptr<SqlSession>()> reopen);
+                      std::function<std::unique_ptr<SqlSession>()> reopen, std::string display);
 
   void Execute(const std::string& sql) override;
   std::vector<Row> Query(const std::string& sql,
@@ -37,6 +39,7 @@ class ReconnectingSession final : public SqlSession {
   std::mutex mutex_;
   std::shared_ptr<SqlSession> session_;
   std::function<std::unique_ptr<SqlSession>()> reopen_;
+  std::string display_;
 };
 
 }  // namespace ferry

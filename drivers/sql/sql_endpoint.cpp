@@ -20,8 +20,8 @@ namespace ferry {
 SqlEndpoint::SqlEndpoint(std::unique_ptr<Dialect> dialect, std::unique_ptr<SqlSession> catalog,
                          EndpointInfo info)
     : dialect_(std::move(dialect)),
-      catalog_(std::make_unique<ReconnectingSession>(std::move(catalog),
-                                                     [this] { return ReopenCatalog(); })),
+      catalog_(std::make_unique<ReconnectingSession>(
+          std::move(catalog), [this] { return ReopenCatalog(); }, info.display)),
       info_(std::move(info)) {
   info_.engine = dialect_->engine();
   info_.default_schema = dialect_->DefaultSchema(*catalog_);

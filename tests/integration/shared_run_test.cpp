@@ -303,39 +303,47 @@ TEST_CASE(
 TEST_CASE(
     "a worker taking over a dead worker's unit ends the server session it left hanging instead "
     "of waiting for it",
-    "[shared][postgresql]") {
-  TestDatabase source(Db::kPostgres, "sharedsessions_src");
-  TestDatabase dest(Db::kPostgres, "sharedsessions_dst");
-  Seed(source);
-  TempDir dir;
-  // Its third unit's commit sleeps at the server inside the unit's transaction: killed there,
-  // its session sleeps on (the server does not notice the client gone), holding the table's
-  // lock that the key build after the last unit needs.
-  WorkerProcess dead("FERRY_TEST_CRASH=stall-before-commit:3 FERRY_TEST_STALL_SQL=" +
-                         ShellQuote("SELECT pg_sleep(90)") + " exec " + ShellQuote(FERRY_BINARY) +
-                         " " + JoinArgs(source, dest),
-                     std::filesystem::path(dir.path()) / "dead.log");
-  const std::string held = "SELECT count(*) FROM " + Units(dest) +
-                           " WHERE state = 'pending' AND worker LIKE '%/" +
-                           std::to_string(dead.pid()) + "/%'";
-  const std::string sleeping =
-      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = "
-      "'active' AND query LIKE '%pg_sleep(90)%' AND pid <> pg_backend_pid()";
-  REQUIRE(WaitFor([&] { return UnitsDone(dest) >= 2 && Value(dest, sleeping) > 0; }));
-  kill(dead.pid(), SIGKILL);
-  CHECK(dead.Wait() == 128 + SIGKILL);
-  const auto start = std::chrono::steady_clock::now();
-  Worker other(JoinArgs(source, dest), std::filesystem::path(dir.path()) / "other.log");
-  const int other_exit = other.Wait();
-  INFO(other.Output());
-  CHECK(other_exit == 0);
-  CHECK(other.Output().find("server session") != std::string::npos);
-  CHECK(other.Output().find("(gone) and waited for their rollback") != std::string::npos);
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
-  CHECK(Value(dest, sleeping) == 0);
-  CHECK(Value(dest, held) == 0);
-  CheckSame(source, dest);
-  CHECK(Status(dest)["run"]["status"] == "done");
+    "[shared][postgresql][mariadb]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION("into " << DbName(db)) {
+      TestDatabase source(Db::kPostgres, "sharedsessions_src");
+      TestDatabase dest(db, "sharedsessions_dst");
+      Seed(source);
+      TempDir dir;
+      // Its third unit's commit sleeps at the server inside the unit's transaction: killed
+      // there, its session sleeps on (the server does not notice the client gone), holding the
+      // table's lock that the key build after the last unit needs.
+      const bool pg = db == Db::kPostgres;
+      const std::string stall = pg ? "SELECT pg_sleep(90)" : "DO SLEEP(90)";
+      WorkerProcess dead(
+          "FERRY_TEST_CRASH=stall-before-commit:3 FERRY_TEST_STALL_SQL=" + ShellQuote(stall) +
+              " exec " + ShellQuote(FERRY_BINARY) + " " + JoinArgs(source, dest),
+          std::filesystem::path(dir.path()) / "dead.log");
+      const std::string held = "SELECT count(*) FROM " + Units(dest) +
+                               " WHERE state = 'pending' AND worker LIKE '%/" +
+                               std::to_string(dead.pid()) + "/%'";
+      const std::string sleeping =
+          pg ? "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+               "state = 'active' AND query LIKE '%pg_sleep(90)%' AND pid <> pg_backend_pid()"
+             : "SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND "
+               "info LIKE '%SLEEP(90)%' AND id <> CONNECTION_ID()";
+      REQUIRE(WaitFor([&] { return UnitsDone(dest) >= 2 && Value(dest, sleeping) > 0; }));
+      kill(dead.pid(), SIGKILL);
+      CHECK(dead.Wait() == 128 + SIGKILL);
+      const auto start = std::chrono::steady_clock::now();
+      Worker other(JoinArgs(source, dest), std::filesystem::path(dir.path()) / "other.log");
+      const int other_exit = other.Wait();
+      INFO(other.Output());
+      CHECK(other_exit == 0);
+      CHECK(other.Output().find("server session") != std::string::npos);
+      CHECK(other.Output().find("(gone) and waited for their rollback") != std::string::npos);
+      CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
+      CHECK(Value(dest, sleeping) == 0);
+      CHECK(Value(dest, held) == 0);
+      CheckSame(source, dest);
+      CHECK(Status(dest)["run"]["status"] == "done");
+    }
+  }
 }
 
 TEST_CASE(

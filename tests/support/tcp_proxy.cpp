@@ -108,6 +108,16 @@ void TcpProxy::OutageAfter(std::vector<std::string> needles, int skip,
   outage_length_ = length;
 }
 
+void TcpProxy::WaitUntilBack() {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (std::chrono::steady_clock::now() >= outage_until_) return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 void TcpProxy::Outage(std::chrono::milliseconds length) {
   std::lock_guard lock(mutex_);
   outage_until_ = std::chrono::steady_clock::now() + length;

@@ -46,6 +46,8 @@ class TcpProxy {
   void OutageAfter(std::vector<std::string> needles, int skip, std::chrono::milliseconds length);
   // How many outages started that way.
   int outages() const { return outages_.load(); }
+  // Returns once the server is back (no outage under way).
+  void WaitUntilBack();
 
  private:
   void AcceptLoop();

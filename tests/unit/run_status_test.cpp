@@ -118,3 +118,34 @@ TEST_CASE("a table left running by a run that ended is not timed to now", "[run-
       MakeRunStatus(run, tables, {}, *ParseUtcTimestamp("2026-01-02T00:00:00Z"));
   CHECK_FALSE(view.tables[0].seconds_so_far);
 }
+
+TEST_CASE(
+    "a shared run's table under way shows as running, its time so far from its first unit's "
+    "start",
+    "[run-status]") {
+  // Its record stays as the plan wrote it (pending, no start) until a worker builds it.
+  const std::vector<TableRecord> tables = {TableRec(0, "pending", 3, 1000),
+                                           TableRec(1, "pending", 2, 500)};
+  std::vector<UnitRecord> units = {Unit(0, 0, true, 300, 1), Unit(0, 1, false, 0, 1),
+                                   Unit(0, 2, true, 200, 1), Unit(1, 0, false, 0, 0),
+                                   Unit(1, 1, false, 0, 0)};
+  const double start = *ParseUtcTimestamp("2026-01-01T00:00:10Z");
+  units[0].timing.started_at = start + 5;
+  units[0].timing.finished_at = start + 8;
+  units[2].timing.started_at = start;
+  units[2].timing.finished_at = start + 4;
+  units[1].worker = "host/42/ab12";  // claimed, under way
+  const double now = *ParseUtcTimestamp("2026-01-01T00:01:05Z");
+  RunRecord run = Running();
+  run.lease_ms = 30000;  // shared
+  const RunStatusView view = MakeRunStatus(run, tables, units, now);
+  REQUIRE(view.tables.size() == 2);
+  CHECK(view.tables[0].record.state == "running");
+  CHECK(view.tables[0].seconds_so_far);
+  CHECK(view.tables[0].record.seconds == Approx(55));
+  CHECK(view.tables[0].record.rows == 500);
+  CHECK(view.tables[0].record.units_done == 2);
+  // No unit of it taken yet: still pending, no time.
+  CHECK(view.tables[1].record.state == "pending");
+  CHECK_FALSE(view.tables[1].seconds_so_far);
+}
