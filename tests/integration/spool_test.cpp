@@ -25,8 +25,12 @@ bool Has(const FerryResult& r, const std::string& text) {
 struct StallCommit {
   StallCommit(int commit, Db dest, int seconds) {
     setenv("FERRY_TEST_CRASH", ("stall-at-commit:" + std::to_string(commit)).c_str(), 1);
-    const std::string sql = dest == Db::kPostgres ? "SELECT pg_sleep(" : "DO SLEEP(";
-    setenv("FERRY_TEST_STALL_SQL", (sql + std::to_string(seconds) + ")").c_str(), 1);
+    // A statement that returns no rows: the commit's statements are run as commands.
+    const std::string n = std::to_string(seconds);
+    const std::string sql = dest == Db::kPostgres
+                                ? "DO $$BEGIN PERFORM pg_sleep(" + n + "); END$$"
+                                : "DO SLEEP(" + n + ")";
+    setenv("FERRY_TEST_STALL_SQL", sql.c_str(), 1);
   }
   ~StallCommit() {
     unsetenv("FERRY_TEST_CRASH");
