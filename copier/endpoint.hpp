@@ -88,6 +88,12 @@ struct EngineTraits {
   int64_t longest_key_text = 0;
 };
 
+// Why long values are held whole at one end (Endpoint::LongValuesHeldWhole).
+struct HeldWhole {
+  std::string reason;      // "" when they travel in pieces
+  bool avoidable = false;  // another way of connecting to the same database reads them in pieces
+};
+
 // Where an export's rows stood in a tracked source table's change log (ferry track), carried
 // by a staging directory to the destination it is imported into: that destination's first
 // `ferry sync` from the live source applies the changes logged after `applied`, then takes
@@ -317,6 +323,14 @@ class Endpoint {
   // Why this engine cannot name a table, schema or column `name` ("" when it can): MariaDB's
   // catalog holds no characters beyond U+FFFF, such as emoji.
   virtual std::string NameProblem(const std::string& /*name*/) const { return ""; }
+  // Why a value of `column` of `table` longer than the long-value threshold (LongValueThreshold)
+  // is held whole in memory when this end reads it (`as_source`) or writes it, whatever
+  // --memory-limit says; an empty reason where such values travel in pieces. check and run warn
+  // with it (engines whose own design leaves no other way are documented in the README).
+  virtual HeldWhole LongValuesHeldWhole(const Table& /*table*/, int /*column*/,
+                                        bool /*as_source*/) {
+    return {};
+  }
   // The column type this engine would create for a source column of `type` from
   // `source_engine`; `native` holds its DDL spelling. Throws Error(kSchema) when this engine
   // cannot hold the type.

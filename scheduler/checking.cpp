@@ -19,6 +19,7 @@
 #include "scheduler/check_sample.hpp"
 #include "scheduler/check_scan.hpp"
 #include "scheduler/held_keys.hpp"
+#include "scheduler/long_values_held.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/schema_clone.hpp"
 
@@ -568,6 +569,15 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     }
     CheckColumnTypes(destination, from, to, *table, copy, problems, exists,
                      plan.strategy == Strategy::kSkip, shown, report.findings, grouped);
+    if (mapped && plan.strategy != Strategy::kSkip) {
+      for (const HeldColumn& held : LongValuesHeldWhole(source, destination, copy)) {
+        grouped.Add("memory",
+                    fmt::format("values longer than the long-value threshold are held whole in "
+                                "memory when {}, beyond --memory-limit ({})",
+                                held.at_source ? "read" : "written", held.held.reason),
+                    shown, held.column, "");
+      }
+    }
 
     if (plan.strategy != Strategy::kSkip) {
       CheckPrivileges(source, destination, job, name, plan, exists, can_create, report.findings);

@@ -7,6 +7,7 @@
 
 #include "copier/table_plan.hpp"
 #include "scheduler/copy_run_phases.hpp"
+#include "scheduler/long_values_held.hpp"
 #include "scheduler/stop.hpp"
 
 namespace ferry {
@@ -178,6 +179,12 @@ void CopyRun::PrepareTables() {
     outcome.reason = t.why;
     outcome.pass_through = t.pass_through;
     if (t.skip) outcome.state = TableState::kSkipped;
+    // Said where a mysql:// URL would have streamed them; check lists the rest.
+    if (!t.skip && !plan_.schema_only) {
+      for (const HeldColumn& held : LongValuesHeldWhole(source_, destination_, t.copy)) {
+        if (held.held.avoidable) outcome.warnings.push_back(HeldWholeWarning(held));
+      }
+    }
     report_.tables.push_back(outcome);
   }
 }

@@ -381,6 +381,29 @@ std::unique_ptr<ReadSession> OdbcEndpoint::OpenReadSession() {
   return MakeOdbcReadSession(std::move(connection), dialect(), target_.can_position);
 }
 
+// ferry fetches a long value in pieces (SQLGetData), but MariaDB Connector/ODBC has the whole
+// result by then: 3.1 stores every row of a result at execution, and the streaming its 3.1.17
+// added (NO_CACHE, forward-only cursors) still grows the network buffer to the longest row.
+// libmariadb, behind a mysql:// URL, leaves long values out of the result and reads them in
+// pieces. Other drivers are not known to hold results whole.
+HeldWhole OdbcEndpoint::LongValuesHeldWhole(const Table& table, int column, bool as_source) {
+  const ColumnType& type = table.columns[size_t(column)].type;
+  const Storage storage = StorageOf(type);
+  if (!as_source || info().engine != Engine::kMariaDB ||
+      (storage != Storage::kText && storage != Storage::kBytes)) {
+    return {};
+  }
+  // A column that cannot hold more than the smallest long-value threshold never has long values.
+  const int64_t most = type.max_bytes >= 0 ? type.max_bytes
+                       : type.length >= 0  ? type.length * 4
+                                           : -1;
+  if (most >= 0 && most <= int64_t(LongValueThreshold(0))) return {};
+  return {
+      "MariaDB Connector/ODBC holds each row it fetches whole in memory; a mysql:// URL, or a "
+      "connection string the libmariadb path takes, reads long values in pieces",
+      true};
+}
+
 std::unique_ptr<WriteSession> OdbcEndpoint::OpenWriteSession() {
   return MakeOdbcWriteSession(OpenOdbcConnection(target_, dialect()), dialect(),
                               target_.parameter_arrays);

@@ -58,6 +58,7 @@ class OdbcEndpoint final : public SqlEndpoint {
 
   std::unique_ptr<ReadSession> OpenReadSession() override;
   std::unique_ptr<WriteSession> OpenWriteSession() override;
+  HeldWhole LongValuesHeldWhole(const Table& table, int column, bool as_source) override;
 
  protected:
   std::unique_ptr<SqlSession> OpenSqlSession() override;

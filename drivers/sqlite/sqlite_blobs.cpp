@@ -14,12 +14,13 @@ std::string SchemaOf(const TableName& table) {
 
 }  // namespace
 
-bool IsRowidTable(Session& session, const TableName& table) {
+std::optional<bool> RowidTable(Session& session, const TableName& table) {
   Statement query(session, "SELECT wr FROM pragma_table_list WHERE schema = ? AND name = ?");
   const std::string schema = SchemaOf(table);
   sqlite3_bind_text(query.get(), 1, schema.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(query.get(), 2, table.name.c_str(), -1, SQLITE_TRANSIENT);
-  return query.Step() == SQLITE_ROW && sqlite3_column_int(query.get(), 0) == 0;
+  if (query.Step() != SQLITE_ROW) return std::nullopt;
+  return sqlite3_column_int(query.get(), 0) == 0;
 }
 
 std::optional<size_t> CellBytes(Session& session, const TableName& table, const std::string& column,

@@ -16,8 +16,12 @@
 
 namespace ferry::sqlite {
 
-// Whether `table` has rowids (not WITHOUT ROWID), so blob I/O can reach its values.
-bool IsRowidTable(Session& session, const TableName& table);
+// Whether `table` has rowids (not WITHOUT ROWID), so blob I/O can reach its values; nothing when
+// there is no such table.
+std::optional<bool> RowidTable(Session& session, const TableName& table);
+inline bool IsRowidTable(Session& session, const TableName& table) {
+  return RowidTable(session, table).value_or(false);
+}
 
 // The bytes of the text or blob in `column` of the row `rowid` (text as the database stores it:
 // UTF-8 in a UTF-8 database), measured without reading them; nothing for other values.
