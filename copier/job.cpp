@@ -169,4 +169,19 @@ TableOverride Job::OverrideFor(const TableName& table, const std::string& defaul
   return merged;
 }
 
+std::vector<std::string> Job::UnmatchedOverrides(const std::vector<TableName>& all,
+                                                 const std::string& source_default_schema) const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < overrides.size(); ++i) {
+    const bool used = std::any_of(all.begin(), all.end(), [&](const TableName& t) {
+      return overrides[i].table.Matches(t, source_default_schema);
+    });
+    if (!used) {
+      out.push_back(fmt::format("tables[{}]: match '{}' matches no source table", i,
+                                overrides[i].table.text()));
+    }
+  }
+  return out;
+}
+
 }  // namespace ferry

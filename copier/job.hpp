@@ -101,6 +101,11 @@ struct Job {
 
   // The merged override for one source table.
   TableOverride OverrideFor(const TableName& table, const std::string& default_schema) const;
+  // The overrides whose pattern matches no source table, each named by its place in the job
+  // ("tables[0]: match 'ordrs' matches no source table"): a mistyped name would leave its table
+  // to the default settings (a create instead of the upsert asked for) without a word.
+  std::vector<std::string> UnmatchedOverrides(const std::vector<TableName>& all,
+                                              const std::string& source_default_schema) const;
 };
 
 }  // namespace ferry

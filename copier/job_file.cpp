@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -32,8 +33,16 @@ class JobReader {
   void OnlyKeys(const YAML::Node& map, const std::string& where,
                 const std::set<std::string>& allowed) const {
     if (!map.IsMap()) Fail(map, where, "expected a mapping of keys to values");
+    // yaml-cpp keeps every copy of a repeated key and lookups find the first, so a key written
+    // twice (the later one meant to win, or a paste left behind) would be half ignored.
+    std::map<std::string, int> seen;
     for (const auto& kv : map) {
       std::string key = kv.first.as<std::string>();
+      const int line = kv.first.Mark().line + 1;
+      if (auto [at, fresh] = seen.emplace(key, line); !fresh) {
+        Fail(kv.first, where.empty() ? key : where + "." + key,
+             fmt::format("written twice (first on line {}); keep one", at->second));
+      }
       if (!allowed.count(key)) {
         std::string list;
         for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;

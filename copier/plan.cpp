@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 #include <xxhash.h>
+#include <algorithm>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "copier/error.hpp"
+#include "copier/text.hpp"
 
 namespace ferry {
 
@@ -278,6 +281,119 @@ void ReadUnits(Reader& r, const json& j, const std::string& path, TablePlan& t) 
   }
 }
 
+std::string BoundText(const std::optional<std::vector<std::string>>& bound) {
+  if (!bound) return "none";
+  std::string out;
+  for (const std::string& v : *bound) out += (out.empty() ? "" : ", ") + v;
+  return "(" + out + ")";
+}
+
+// -1, 0 or 1 where both bounds are whole numbers in every column; nullopt where the order
+// depends on types and collations a plan does not hold.
+std::optional<int> NumericOrder(const std::vector<std::string>& a,
+                                const std::vector<std::string>& b) {
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    long long x = 0, y = 0;
+    size_t used_x = 0, used_y = 0;
+    try {
+      x = std::stoll(a[i], &used_x);
+      y = std::stoll(b[i], &used_y);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    if (used_x != a[i].size() || used_y != b[i].size()) return std::nullopt;
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+// An edited plan's ranges must still cover the key space once: each unit starting where
+// another ends, one starting below every key and one ending above all, and the rows whose key
+// is NULL in a unit of their own when the key may be NULL. A gap would lose the rows in it and
+// an overlap would copy them twice, while the run still reported success.
+void CheckUnitsCover(const Reader& r, const std::string& path, const TablePlan& t) {
+  // Bounds compare as numbers only where every split key column holds integers: a text key's
+  // bounds ("10" before "9") are in its collation's order.
+  bool integer_key = !t.split_key.empty();
+  for (const std::string& k : t.split_key) {
+    auto c = std::find_if(t.source_shape.begin(), t.source_shape.end(),
+                          [&](const ShapeColumn& s) { return s.name == k; });
+    const std::string type = c == t.source_shape.end() ? "" : Lower(c->type);
+    integer_key = integer_key && type.find("int") != std::string::npos &&
+                  type.find("interval") == std::string::npos &&
+                  type.find("point") == std::string::npos;
+  }
+  for (const bool pages : {false, true}) {
+    std::vector<size_t> group;
+    for (size_t u = 0; u < t.units.size(); ++u) {
+      if (!t.units[u].null_keys && t.units[u].by_location == pages) group.push_back(u);
+    }
+    if (group.size() <= 1 && (group.empty() || (!t.units[group[0]].lo && !t.units[group[0]].hi))) {
+      continue;
+    }
+    auto name = [&](size_t u) {
+      return fmt::format("units[{}] [{}, {})", u, BoundText(t.units[u].lo),
+                         BoundText(t.units[u].hi));
+    };
+    std::optional<size_t> first;
+    std::map<std::vector<std::string>, size_t> by_lo;
+    for (size_t u : group) {
+      const PlannedUnit& unit = t.units[u];
+      if ((pages || integer_key) && unit.lo && unit.hi &&
+          NumericOrder(*unit.lo, *unit.hi).value_or(-1) >= 0) {
+        r.Fail(path + ".units", fmt::format("{} ends where it starts or before", name(u)));
+      }
+      if (!unit.lo) {
+        if (first) {
+          r.Fail(path + ".units", fmt::format("{} and {} both start below every key: their "
+                                              "rows would be copied twice",
+                                              name(*first), name(u)));
+        }
+        first = u;
+      } else if (auto [at, fresh] = by_lo.emplace(*unit.lo, u); !fresh) {
+        r.Fail(path + ".units", fmt::format("{} and {} start at the same key: their rows would "
+                                            "be copied twice",
+                                            name(at->second), name(u)));
+      }
+    }
+    if (!first) {
+      r.Fail(path + ".units",
+             "no unit starts below every key (each has a lo): the rows below the smallest lo "
+             "would not be copied");
+    }
+    size_t at = *first, reached = 1;
+    while (t.units[at].hi) {
+      auto next = by_lo.find(*t.units[at].hi);
+      if (next == by_lo.end()) {
+        r.Fail(path + ".units", fmt::format("no unit starts where {} ends: the rows from {} to "
+                                            "the next unit's start would not be copied",
+                                            name(at), BoundText(t.units[at].hi)));
+      }
+      at = next->second;
+      if (++reached > group.size()) break;  // a cycle; named below
+    }
+    if (reached != group.size()) {
+      r.Fail(path + ".units",
+             fmt::format("the units do not follow one another from the lowest key to the "
+                         "highest ({} of {} do): some rows would be copied twice or not at all",
+                         std::min(reached, group.size()), group.size()));
+    }
+  }
+  if (t.split_key.empty() || t.source_shape.empty()) return;
+  const bool has_null_unit =
+      std::any_of(t.units.begin(), t.units.end(), [](const PlannedUnit& u) { return u.null_keys; });
+  const bool ranged = std::any_of(t.units.begin(), t.units.end(), [](const PlannedUnit& u) {
+    return !u.by_location && (u.lo || u.hi);
+  });
+  for (const ShapeColumn& c : t.source_shape) {
+    if (c.name != t.split_key[0] || !c.nullable || !ranged || has_null_unit) continue;
+    r.Fail(path + ".units",
+           fmt::format("the split key {} may be NULL and no unit has null_keys: the rows whose "
+                       "key is NULL would not be copied",
+                       c.name));
+  }
+}
+
 void ReadColumns(Reader& r, const json& j, const std::string& path, TablePlan& t) {
   const json& columns = r.Field(j, path, "columns");
   if (!columns.is_array() || columns.empty()) r.Fail(path + ".columns", "expected a list");
@@ -390,6 +506,7 @@ TablePlan ReadTable(Reader& r, const json& j, const std::string& path) {
   t.estimated_bytes = r.Int(j, path, "estimated_bytes", -1);
   t.estimated_seconds = r.Number(j, path, "estimated_seconds", -1);
   ReadSourceShape(r, j, path, t);
+  CheckUnitsCover(r, path, t);
   return t;
 }
 

@@ -2,11 +2,34 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "copier/error.hpp"
+#include "copier/text.hpp"
 
 namespace ferry {
 
 namespace {
+
+// The source table an exact pattern that matched nothing most likely meant ("ordrs" ->
+// orders, "Orders" -> orders, "sales.ordres" -> sales.orders), or "" when none is close (more
+// than a third of the name differs).
+std::string NearestTable(const std::string& typed, const std::vector<TableName>& all,
+                         const std::string& default_schema) {
+  const bool qualified = typed.find('.') != std::string::npos;
+  std::string best;
+  size_t best_distance = std::string::npos;
+  for (const TableName& t : all) {
+    const std::string name =
+        qualified || t.schema != default_schema ? t.schema + "." + t.name : t.name;
+    const size_t d = EditDistance(typed, name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best_distance <= std::max<size_t>(1, typed.size() / 3) ? best : "";
+}
 
 // Splits one part of a pattern into literal pieces separated by unescaped '*'.
 // `at` points at the part's first character and is left after it (at '.' or the end).
@@ -121,10 +144,12 @@ std::vector<TableName> Scope::Select(const std::vector<TableName>& all,
     bool found = false;
     for (const TableName& t : all) found = found || p.Matches(t, default_schema);
     if (!found) {
+      const std::string nearest = NearestTable(p.text(), all, default_schema);
       throw Error(ErrorCode::kNotFound,
                   fmt::format("--include '{}' matches no table in the source (default schema "
-                              "'{}')",
-                              p.text(), default_schema));
+                              "'{}'){}",
+                              p.text(), default_schema,
+                              nearest.empty() ? "" : fmt::format("; did you mean {}?", nearest)));
     }
   }
   std::vector<TableName> selected;

@@ -80,6 +80,17 @@ std::string Braced(const std::string& value) {
   return out + "}";
 }
 
+// A password always in braces: psqlODBC URL-decodes a bare value ('+' becomes a space, "%41" an
+// 'A'), so a password holding '%' or '+' failed to log in; a braced one it takes as written.
+std::string BracedPassword(const std::string& value) {
+  std::string out = "{";
+  for (char c : value) {
+    out += c;
+    if (c == '}') out += '}';
+  }
+  return out + "}";
+}
+
 bool HasAttribute(const std::string& odbc, const std::string& key) {
   for (const Attribute& a : SplitAttributes(odbc)) {
     if (Lower(a.key) == Lower(key)) return true;
@@ -94,7 +105,7 @@ std::string PercentDecode(const std::string& s, const std::string& whole) {
     if (s[i] == '%') {
       if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
           !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-        throw Error(ErrorCode::kUsage, fmt::format("bad %-escape in '{}'", whole));
+        throw Error(ErrorCode::kUsage, fmt::format("bad %-escape in {}", whole));
       }
       out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
       i += 2;
@@ -180,7 +191,10 @@ Url ParseServerUrl(const std::string& text, const std::string& scheme) {
       if (!kv.empty()) {
         size_t eq = kv.find('=');
         std::string key = kv.substr(0, eq);
-        std::string value = eq == std::string::npos ? "" : PercentDecode(kv.substr(eq + 1), "");
+        std::string value =
+            eq == std::string::npos
+                ? ""
+                : PercentDecode(kv.substr(eq + 1), "a URL parameter's value (write % as %25)");
         if (IsPasswordKey(key) && !value.empty()) {
           // libpq takes ?password= too; it is a password written in the URL like user:pw@.
           RegisterSecret(value);  // a user:pw@ password read later would replace it
@@ -195,15 +209,23 @@ Url ParseServerUrl(const std::string& text, const std::string& scheme) {
   }
   size_t slash = rest.find('/');
   std::string authority = slash == std::string::npos ? rest : rest.substr(0, slash);
-  url.database = slash == std::string::npos ? "" : PercentDecode(rest.substr(slash + 1), "");
+  url.database =
+      slash == std::string::npos
+          ? ""
+          : PercentDecode(
+                rest.substr(slash + 1),
+                "the URL's database name (in a password, write '/', '?', '@' and '%' as %2F, "
+                "%3F, %40 and %25)");
   size_t atsign = authority.rfind('@');
   if (atsign != std::string::npos) {
     std::string userinfo = authority.substr(0, atsign);
     authority = authority.substr(atsign + 1);
     size_t colon = userinfo.find(':');
-    url.user = PercentDecode(userinfo.substr(0, colon), "");
+    // Not echoed: the part may be a password.
+    url.user = PercentDecode(userinfo.substr(0, colon), "the URL's user name (write % as %25)");
     if (colon != std::string::npos) {
-      url.password = PercentDecode(userinfo.substr(colon + 1), "");
+      url.password =
+          PercentDecode(userinfo.substr(colon + 1), "the URL's password (write % as %25)");
       url.has_password = true;
     }
   }
@@ -215,8 +237,26 @@ Url ParseServerUrl(const std::string& text, const std::string& scheme) {
     }
   } else {
     size_t colon = authority.rfind(':');
-    url.host = authority.substr(0, colon);
+    // libpq's URLs spell a socket directory as a percent-encoded host (%2Fvar%2Frun%2Fpostgresql).
+    url.host = PercentDecode(authority.substr(0, colon), "the URL's host");
     if (colon != std::string::npos) url.port = authority.substr(colon + 1);
+  }
+  // The URL parameters libpq reads in place of the URL's parts (postgresql:///db?host=/run/pg):
+  // passed on as they are, the ODBC drivers ignore them and connect to localhost at the default
+  // port, which may be another server.
+  for (auto it = url.query.begin(); it != url.query.end();) {
+    const std::string key = Lower(it->first);
+    std::string* part = key == "host"                          ? &url.host
+                        : key == "port"                        ? &url.port
+                        : key == "user"                        ? &url.user
+                        : key == "dbname" || key == "database" ? &url.database
+                                                               : nullptr;
+    if (!part) {
+      ++it;
+      continue;
+    }
+    *part = it->second;
+    it = url.query.erase(it);
   }
   if (url.host.empty()) url.host = "localhost";
   if (!url.port.empty() && url.port.find_first_not_of("0123456789") != std::string::npos) {
@@ -382,16 +422,27 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
     const std::string port = url.port.empty() ? server->default_port : url.port;
     std::vector<std::pair<std::string, std::string>> attrs;
     attrs.emplace_back("Driver", server->odbc_driver);
-    attrs.emplace_back("Server", url.host);
+    // A host that is a path is a Unix socket: libpq (under the PostgreSQL driver) takes its
+    // directory as the host, the MariaDB driver wants the socket file apart from the server.
+    const bool socket = url.host.front() == '/';
+    if (socket && server->odbc_driver.find("MariaDB") != std::string::npos) {
+      attrs.emplace_back("Server", "localhost");
+      attrs.emplace_back("Socket", url.host);
+    } else {
+      attrs.emplace_back("Server", url.host);
+    }
     attrs.emplace_back("Port", port);
     attrs.emplace_back("Database", url.database);
     if (!url.user.empty()) attrs.emplace_back("Uid", url.user);
     for (const auto& kv : url.query) attrs.push_back(kv);
     std::string base = Join(attrs);
-    const bool ipv6 = url.host.find(':') != std::string::npos;
+    const bool ipv6 = url.host.find(':') != std::string::npos && !socket;
     out.display = fmt::format("{}://{}{}:{}/{}", scheme, url.user.empty() ? "" : url.user + "@",
-                              ipv6 ? "[" + url.host + "]" : url.host, port, url.database);
-    out.odbc = password.empty() ? base : base + "Pwd=" + Braced(password) + ";";
+                              ipv6     ? "[" + url.host + "]"
+                              : socket ? "(socket in " + url.host + ")"
+                                       : url.host,
+                              port, url.database);
+    out.odbc = password.empty() ? base : base + "Pwd=" + BracedPassword(password) + ";";
     out.from_url = true;
     out.scheme = scheme;
     return out;
@@ -435,7 +486,9 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
         CheckOdbcIniPermissions(a.value, OdbcIniFiles());
     }
     out.odbc = text;
-    if (!password.empty() && !has_password) out.odbc = WithAttribute(text, "Pwd", password);
+    if (!password.empty() && !has_password && !HasAttribute(text, "Pwd")) {
+      out.odbc = text + (text.back() == ';' ? "" : ";") + "Pwd=" + BracedPassword(password) + ";";
+    }
     out.display = RedactConnectionString(text);
     return out;
   }
@@ -448,7 +501,7 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
   }
   CheckOdbcIniPermissions(text, OdbcIniFiles());
   out.odbc = "DSN=" + text + ";";
-  if (!password.empty()) out.odbc += "Pwd=" + Braced(password) + ";";
+  if (!password.empty()) out.odbc += "Pwd=" + BracedPassword(password) + ";";
   out.display = "DSN=" + text;
   return out;
 }

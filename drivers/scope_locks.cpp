@@ -2,8 +2,11 @@
 // exclusive flock beside (or instead of) the destination.
 #include <fcntl.h>
 #include <fmt/format.h>
+
 #include <sys/file.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 #include "copier/error.hpp"
 #include "drivers/run_store.hpp"
@@ -54,7 +57,9 @@ std::unique_ptr<ScopeLock> HoldSessionLock(std::unique_ptr<SqlSession> session,
 std::unique_ptr<ScopeLock> TryFileLock(const std::string& path) {
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    throw Error(ErrorCode::kIo, fmt::format("cannot open the lock file {}", path));
+    // Beside the database file: a folder this user may not write to keeps it from being made.
+    throw Error(ErrorCode::kIo,
+                fmt::format("cannot open the lock file {}: {}", path, std::strerror(errno)));
   }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     close(fd);

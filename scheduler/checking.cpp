@@ -18,6 +18,7 @@
 #include "scheduler/check_objects.hpp"
 #include "scheduler/check_sample.hpp"
 #include "scheduler/check_scan.hpp"
+#include "scheduler/empty_source.hpp"
 #include "scheduler/held_keys.hpp"
 #include "scheduler/long_values_held.hpp"
 #include "scheduler/planning.hpp"
@@ -260,7 +261,12 @@ void CheckPrivileges(Endpoint& source, Endpoint& destination, const Job& job, co
     if (!lacks(destination, plan.destination, p)) continue;
     findings.push_back(
         {Severity::kBlocker, "privilege", shown, "",
-         p == Privilege::kCreate
+         destination.info().engine == Engine::kSQLite
+             ? fmt::format("the destination file {} or its folder is not writable by this user "
+                           "(SQLite has no grants: ferry writes the file, and SQLite its journal "
+                           "beside it)",
+                           destination.info().display)
+         : p == Privilege::kCreate
              ? fmt::format("the destination user may not CREATE tables in schema {} (for {}), "
                            "or, where the schema does not exist, create it",
                            plan.destination.schema, DisplayName(plan.destination))
@@ -404,7 +410,8 @@ bool CheckClone(Endpoint& source, Endpoint& destination, const Plan& clone_plan,
 
 // Whether ferry copies between the two ends at all, what one end's nature means for every
 // table, and that they are not one database.
-void CheckPair(Endpoint& source, Endpoint& destination, const Job& job, CheckReport& report) {
+void CheckPair(Endpoint& source, Endpoint& destination, const Job& job, bool allow_empty_source,
+               CheckReport& report) {
   const EndpointInfo& from = source.info();
   const EndpointInfo& to = destination.info();
   report.pair_supported = from.traits.copies && to.traits.copies;
@@ -429,6 +436,14 @@ void CheckPair(Endpoint& source, Endpoint& destination, const Job& job, CheckRep
     CheckNotSelfCopy(source, destination, job, TablesInScope(source, job));
   } catch (const Error& e) {
     report.findings.push_back({Severity::kBlocker, "same database", "", "", e.message()});
+  }
+  if (allow_empty_source) return;
+  try {
+    RefuseEmptySourceOverRows(
+        source, destination,
+        TablesReadAndWritten(source, destination, job, TablesInScope(source, job)));
+  } catch (const Error& e) {
+    report.findings.push_back({Severity::kBlocker, "empty source", "", "", e.message()});
   }
 }
 
@@ -515,7 +530,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   report.readers = std::max(options.readers, 1);
   const EndpointInfo& from = source.info();
   const EndpointInfo& to = destination.info();
-  CheckPair(source, destination, job, report);
+  CheckPair(source, destination, job, options.allow_empty_source, report);
   std::vector<Table> tables;
   Plan clone_plan;  // what `ferry run` would clone the schema for (same engine)
   clone_plan.data_only = job.data_only;

@@ -104,6 +104,8 @@ struct CheckOptions {
   // What `ferry run` would be told about the schema clone (--schema-from, --no-routines,
   // --keep-definers): what the clone leaves out is listed, object by object.
   CloneOptions clone;
+  // --allow-empty-source: no blocker for --truncate from a source whose tables are all empty.
+  bool allow_empty_source = false;
 };
 
 // Checks the copy `job` describes. Throws only for what stops the check itself (a lost

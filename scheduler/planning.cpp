@@ -87,14 +87,16 @@ std::string FitIdentifier(const std::string& name, IdentifierLimit limit) {
   return name.substr(0, keep) + suffix;
 }
 
-// The destination name of every source table in scope, renames applied: foreign keys are
-// re-pointed with it.
+}  // namespace
+
 TableName DestinationOf(const TableName& source, Endpoint& src, Endpoint& dst, const Job& job) {
   TableName out = job.renames.Apply(source, dst.DestinationName(source, src.info().engine),
                                     src.info().default_schema);
   out.name = FitIdentifier(out.name, IdentifierLimitOf(dst.info()));
   return out;
 }
+
+namespace {
 
 std::string DestinationColumn(const TableName& table, const std::string& column, Endpoint& src,
                               Endpoint& dst, const Job& job) {
@@ -230,17 +232,24 @@ void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& 
 
 void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table>& in_scope,
                        const std::vector<TableName>* all) {
-  if (job.renames.empty()) return;
-  std::vector<std::string> unmatched = job.renames.Unmatched(
-      in_scope, all ? *all : source.ListTables(), source.info().default_schema);
+  if (job.renames.empty() && job.overrides.empty()) return;
+  const std::vector<TableName> listed = all ? *all : source.ListTables();
+  const std::string& schema = source.info().default_schema;
+  std::vector<std::string> unmatched = job.renames.Unmatched(in_scope, listed, schema);
+  const bool renames_only = job.UnmatchedOverrides(listed, schema).empty();
+  for (std::string& u : job.UnmatchedOverrides(listed, schema)) unmatched.push_back(u);
   if (unmatched.empty()) return;
   std::string list;
   for (const std::string& u : unmatched) list += "\n    " + u;
+  const size_t n = unmatched.size();
   throw Error(ErrorCode::kUsage,
-              fmt::format("{} rename{} of the job match{} nothing in {} (mistyped? the table or "
-                          "column would be copied under its old name):{}",
-                          unmatched.size(), unmatched.size() == 1 ? "" : "s",
-                          unmatched.size() == 1 ? "es" : "", source.info().display, list));
+              fmt::format("{} {}{} of the job match{} nothing in {} (mistyped? {}):{}", n,
+                          renames_only ? "rename" : "rule", n == 1 ? "" : "s", n == 1 ? "es" : "",
+                          source.info().display,
+                          renames_only ? "the table or column would be copied under its old name"
+                                       : "an override would not apply, a rename would leave the "
+                                         "old name",
+                          list));
 }
 
 bool ReferencesInScope(const Plan& plan, const PlannedForeignKey& fk) {

@@ -29,6 +29,8 @@ struct SourceTables {
   std::vector<TableName> in_scope;
 };
 SourceTables ListSourceTables(Endpoint& source, const Job& job);
+// The destination name of a source table, renames applied: foreign keys are re-pointed with it.
+TableName DestinationOf(const TableName& source, Endpoint& src, Endpoint& dst, const Job& job);
 std::vector<TableName> TablesInScope(Endpoint& source, const Job& job);
 
 // Throws Error(kUsage) when source and destination are one database (by server identity, see

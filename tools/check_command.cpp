@@ -130,6 +130,7 @@ int Check(const CheckFlags& flags) {
   if (flags.sample_seconds <= 0) options.sample_tables = 0;
   options.scan = flags.scan;
   options.clone = copy.clone;
+  options.allow_empty_source = flags.common.allow_empty_source;
   CheckReport report = CheckCopy(*source, *dest, job, options);
   if (flags.json) {
     fmt::print("{}", CheckReportToJson(report));

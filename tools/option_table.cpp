@@ -208,6 +208,13 @@ void AddEngineOptions(std::vector<OptionSpec>& t) {
                .reason = "one table's failure should not cost the others their copy",
                .env = "FERRY_FAIL_FAST",
                .commands = {C::kRun}});
+  t.push_back({.names = "--allow-empty-source",
+               .help = "Let --truncate empty destination tables that hold rows although every "
+                       "table the copy reads is empty at the source",
+               .reason = "that is the mark of --source and --dest given the wrong way round, "
+                         "which would empty the database that holds the data",
+               .env = "FERRY_ALLOW_EMPTY_SOURCE",
+               .commands = {C::kRun, C::kCheck}});
   t.push_back({.names = "--show-values",
                .help = "Print the data values errors are about (a value the destination "
                        "refuses; verify: the differing rows)",

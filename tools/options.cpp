@@ -36,6 +36,7 @@ void AddCommonOptions(CommandOptions& c, CommonOptions& o) {
   c.AddIfUsed("--partitions", o.partitions);
   c.AddIfUsed("--consistency", o.consistency);
   c.AddIfUsed("--fail-fast", o.fail_fast);
+  c.AddIfUsed("--allow-empty-source", o.allow_empty_source);
   c.AddIfUsed("--show-values", o.show_values);
   c.AddIfUsed("--keys-first", o.keys_first);
   c.AddIfUsed("--schema-from", o.schema_from);

@@ -39,6 +39,7 @@ struct CommonOptions {
   std::optional<int> partitions;
   std::optional<std::string> consistency;
   bool fail_fast = false;
+  bool allow_empty_source = false;  // --truncate from a source whose tables are all empty
   bool keys_first = false;
   bool show_values = false;  // print refused or differing values (copier/secrets.hpp)
   std::optional<std::string> schema_from;

@@ -13,6 +13,7 @@
 #include "drivers/files/spool_dir.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/copy_run.hpp"
+#include "scheduler/empty_source.hpp"
 #include "scheduler/metrics_observer.hpp"
 #include "scheduler/planning.hpp"
 #include "scheduler/profile.hpp"
@@ -174,6 +175,9 @@ int Run(const RunFlags& flags) {
   // The same database at both ends is refused before the run state is touched.
   if (plan) {
     CheckNotSelfCopy(*plan, *source, *dest);
+    if (!flags.resume && !c.allow_empty_source) {
+      RefuseEmptySourceOverRows(*source, *dest, TablesReadAndWritten(*plan));
+    }
     scope = RunScopeKey(*plan);
     for (const TablePlan& t : plan->tables) tables.push_back(t.source);
     make_plan = [&] { return Unprepared(*plan); };
@@ -183,6 +187,9 @@ int Run(const RunFlags& flags) {
     listed = ListSourceTables(*source, job);
     tables = listed.in_scope;
     CheckNotSelfCopy(*source, *dest, job, tables);
+    if (!flags.resume && !flags.explain && !c.allow_empty_source) {
+      RefuseEmptySourceOverRows(*source, *dest, TablesReadAndWritten(*source, *dest, job, tables));
+    }
     scope = RunScopeKey(job.source, job.destination, tables);
     // Planned and prepared in one pass: each table's catalog is read once at each end.
     make_plan = [&] {

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <mutex>
 
 #include "copier/error.hpp"
@@ -48,6 +52,31 @@ std::string SqlstateOf(const std::string& message, const char* fallback) {
   return fallback;
 }
 
+// Why SQLite refuses to write (SQLITE_READONLY), with the file's name: its mode, or its folder,
+// where SQLite makes its journal. "" when neither explains it.
+std::string ReadOnlyAdvice(sqlite3* db, int rc) {
+  if ((rc & 0xff) != SQLITE_READONLY || !db) return "";
+  const char* file = sqlite3_db_filename(db, "main");
+  struct stat st {};
+  if (!file || !*file || stat(file, &st) != 0) return "";
+  if (access(file, W_OK) != 0) {
+    return fmt::format(
+        "{} is read-only to this user (mode {:04o}, owner uid {}): ferry writes the "
+        "copy and its run state into it; make it writable (chmod u+w) or copy "
+        "into another file",
+        file, st.st_mode & 07777, st.st_uid);
+  }
+  const std::filesystem::path path(file);
+  const std::string folder = path.has_parent_path() ? path.parent_path().string() : ".";
+  if (access(folder.c_str(), W_OK | X_OK) != 0) {
+    return fmt::format(
+        "the folder {} is read-only to this user: SQLite writes its journal "
+        "beside {}; make the folder writable or copy into a file elsewhere",
+        folder, file);
+  }
+  return "";
+}
+
 }  // namespace
 
 Session::Session(const std::string& path, bool read_only, const std::string& display)
@@ -92,8 +121,10 @@ void Session::Fail(int rc, const char* call) const {
   context.call = call;
   const std::string text = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   std::string sqlstate = (rc & 0xff) == SQLITE_CONSTRAINT ? "23000" : SqlstateOf(text, "HY000");
-  throw Error(ErrorCode::kDriver, "SQLite call failed", std::move(context),
+  Error error(ErrorCode::kDriver, "SQLite call failed", std::move(context),
               {Diagnostic{sqlstate, rc, text}});
+  if (std::string advice = ReadOnlyAdvice(db_, rc); !advice.empty()) error.WithAdvice(advice);
+  throw error;
 }
 
 void Session::Execute(const std::string& sql) {
@@ -104,8 +135,10 @@ void Session::Execute(const std::string& sql) {
     sqlite3_free(message);
     ErrorContext context;
     context.call = "sqlite3_exec";
-    throw Error(ErrorCode::kDriver, "SQLite statement failed", std::move(context),
+    Error error(ErrorCode::kDriver, "SQLite statement failed", std::move(context),
                 {Diagnostic{SqlstateOf(text, "HY000"), rc, text}});
+    if (std::string advice = ReadOnlyAdvice(db_, rc); !advice.empty()) error.WithAdvice(advice);
+    throw error;
   }
 }
 

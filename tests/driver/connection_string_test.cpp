@@ -102,6 +102,24 @@ TEST_CASE("%-escapes in user, database and query values are decoded", "[connecti
   CHECK(r.display == "postgresql://al@ice@db:5432/my db;");
 }
 
+TEST_CASE(
+    "a socket directory spelt as libpq spells it, a percent-encoded host or ?host=, is the "
+    "server, and ?port=, ?user= and ?dbname= replace the URL's parts",
+    "[connection][url]") {
+  ResolvedConnection encoded = Resolve("postgresql://alice@%2Fvar%2Frun%2Fpostgresql:5433/sales");
+  CHECK(encoded.odbc ==
+        "Driver={PostgreSQL Unicode};Server=/var/run/postgresql;Port=5433;Database=sales;"
+        "Uid=alice;");
+  CHECK(encoded.display == "postgresql://alice@(socket in /var/run/postgresql):5433/sales");
+  ResolvedConnection query =
+      Resolve("postgresql:///x?host=/var/run/postgresql&port=5433&user=alice&dbname=sales");
+  CHECK(query.odbc == encoded.odbc);
+  ResolvedConnection mariadb = Resolve("mysql://bob@/shop?host=/run/mysqld/mysqld.sock");
+  CHECK(mariadb.odbc ==
+        "Driver={MariaDB Unicode};Server=localhost;Socket=/run/mysqld/mysqld.sock;Port=3306;"
+        "Database=shop;Uid=bob;");
+}
+
 TEST_CASE("a malformed %-escape is a usage error", "[connection][url][error]") {
   for (const char* bad : {"postgresql://alice@db/sales%zz", "postgresql://alice@db/sales%4",
                           "postgresql://alice@db/sales%", "postgresql://al%g1ce@db/sales",
@@ -196,7 +214,7 @@ TEST_CASE("a password written in a URL is refused unless inline passwords are al
   ResolvedConnection r = Resolve(url, true);
   CHECK(r.odbc ==
         "Driver={PostgreSQL Unicode};Server=db;Port=5432;Database=sales;Uid=alice;"
-        "Pwd=Url-Secret-1;");
+        "Pwd={Url-Secret-1};");
   CHECK(r.display == "postgresql://alice@db:5432/sales");
 }
 
@@ -220,13 +238,13 @@ TEST_CASE("a password given as a URL query parameter is treated like one in the 
     CHECK_THAT(std::string(e.what()), !Catch::Contains("Query-Secret-1"));
     ResolvedConnection r = Resolve(url, true);
     CHECK_THAT(r.display, !Catch::Contains("Query-Secret-1"));
-    CHECK_THAT(r.odbc, Catch::Contains("Pwd=Query-Secret-1;"));
+    CHECK_THAT(r.odbc, Catch::Contains("Pwd={Query-Secret-1};"));
   }
   ResolvedConnection r =
       Resolve("postgresql://alice@db/sales?sslmode=require&password=Query-Secret-1", true);
   CHECK(r.odbc ==
         "Driver={PostgreSQL Unicode};Server=db;Port=5432;Database=sales;Uid=alice;"
-        "sslmode=require;Pwd=Query-Secret-1;");
+        "sslmode=require;Pwd={Query-Secret-1};");
 }
 
 TEST_CASE("PWD= or Password= in an ODBC string is refused unless inline passwords are allowed",
@@ -308,11 +326,11 @@ TEST_CASE("an allowed inline password wins over the environment and is sent once
   ResolvedConnection odbc = ResolveConnection("DSN=w;PWD=Inline-6", Options(true));
   CHECK(odbc.odbc == "DSN=w;PWD=Inline-6");
   ResolvedConnection url = ResolveConnection("postgresql://a:Inline-6@db/sales", Options(true));
-  CHECK_THAT(url.odbc, Catch::EndsWith("Uid=a;Pwd=Inline-6;"));
+  CHECK_THAT(url.odbc, Catch::EndsWith("Uid=a;Pwd={Inline-6};"));
   CHECK_THAT(url.odbc, !Catch::Contains("Env-Secret-5"));
   ResolvedConnection query =
       ResolveConnection("postgresql://a@db/sales?password=Inline-6", Options(true));
-  CHECK_THAT(query.odbc, Catch::EndsWith("Uid=a;Pwd=Inline-6;"));
+  CHECK_THAT(query.odbc, Catch::EndsWith("Uid=a;Pwd={Inline-6};"));
 }
 
 TEST_CASE("without a password variable nothing is added", "[connection][password][env]") {
