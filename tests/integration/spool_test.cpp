@@ -27,9 +27,8 @@ struct StallCommit {
     setenv("FERRY_TEST_CRASH", ("stall-at-commit:" + std::to_string(commit)).c_str(), 1);
     // A statement that returns no rows: the commit's statements are run as commands.
     const std::string n = std::to_string(seconds);
-    const std::string sql = dest == Db::kPostgres
-                                ? "DO $$BEGIN PERFORM pg_sleep(" + n + "); END$$"
-                                : "DO SLEEP(" + n + ")";
+    const std::string sql = dest == Db::kPostgres ? "DO $$BEGIN PERFORM pg_sleep(" + n + "); END$$"
+                                                  : "DO SLEEP(" + n + ")";
     setenv("FERRY_TEST_STALL_SQL", sql.c_str(), 1);
   }
   ~StallCommit() {
