@@ -85,6 +85,14 @@ TEST_CASE(
       CHECK(check.exit_code == kExitBlocked);
       CHECK(Has(check, "[empty source]"));
 
+      // verify --repair deletes the destination rows the source lacks: from it, all of them.
+      FerryResult repair = RunFerry("verify --repair" + Ends(fresh.Url(), old.Url()));
+      INFO(repair.output);
+      CHECK(repair.exit_code == kExitUsage);
+      CHECK(Has(repair, "--repair would empty"));
+      CHECK(Count(old, "orders") == 3);
+      CHECK(Count(old, "notes") == 1);
+
       // One source table with a row is an ordinary refresh: the other is emptied as asked.
       fresh.Exec("INSERT INTO notes VALUES (7, 'new')");
       FerryResult refresh = RunFerry("run --truncate" + Ends(fresh.Url(), old.Url()));
@@ -431,4 +439,19 @@ TEST_CASE(
     CHECK_FALSE(Has(*r, password));
     CHECK_FALSE(Has(*r, encoded));
   }
+}
+
+TEST_CASE("a postgresql:// URL at a MariaDB server's port is a connection error naming the cause",
+          "[mistakes][postgresql][mariadb]") {
+  TestDatabase maria(Db::kMariaDB, "wrongport_my");
+  TestDatabase dest(Db::kSQLite, "wrongport_dst");
+  std::string url = maria.Url();  // mysql://ferry@127.0.0.1:PORT/NAME
+  url.replace(0, url.find("://"), "postgresql");
+  FerryResult run = RunFerry("run" + Ends(url, dest.Url()));
+  INFO(run.output);
+  CHECK(run.exit_code == 3);
+  CHECK(Has(run, url.substr(url.find('@') + 1, url.rfind('/') - url.find('@') - 1)));
+  CHECK(Has(run, "does not speak this engine's protocol"));
+  CHECK_FALSE(Has(run, TestPassword()));
+  CHECK_FALSE(TableExists(dest, "ferry_runs"));
 }
