@@ -32,7 +32,8 @@ std::vector<ReadAndWritten> TablesReadAndWritten(const Plan& plan) {
 }
 
 void RefuseEmptySourceOverRows(Endpoint& source, Endpoint& destination,
-                               const std::vector<ReadAndWritten>& tables) {
+                               const std::vector<ReadAndWritten>& tables,
+                               const std::string& option) {
   bool emptied = false;
   for (const ReadAndWritten& t : tables) emptied = emptied || t.emptied;
   if (!emptied) return;
@@ -54,11 +55,11 @@ void RefuseEmptySourceOverRows(Endpoint& source, Endpoint& destination,
   if (holding.size() > 5) list += fmt::format(" and {} more", holding.size() - 5);
   throw Error(ErrorCode::kUsage,
               fmt::format("every table the copy reads is empty at the source ({}), and "
-                          "--truncate would empty {} destination table{} that hold{} rows ({}): "
+                          "{} would empty {} destination table{} that hold{} rows ({}): "
                           "are --source and --dest the wrong way round? Nothing was written; "
                           "pass --allow-empty-source to empty them anyway",
-                          source.info().display, holding.size(), holding.size() == 1 ? "" : "s",
-                          holding.size() == 1 ? "s" : "", list));
+                          source.info().display, option, holding.size(),
+                          holding.size() == 1 ? "" : "s", holding.size() == 1 ? "s" : "", list));
 }
 
 }  // namespace ferry

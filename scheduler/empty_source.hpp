@@ -3,6 +3,7 @@
 // the old database and report success; it is refused before anything is written.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "copier/endpoint.hpp"
@@ -26,8 +27,10 @@ std::vector<ReadAndWritten> TablesReadAndWritten(const Plan& plan);
 
 // Throws Error(kUsage) when every table the copy reads is empty at the source while a table it
 // would empty first holds rows at the destination, naming those tables and --allow-empty-source.
-// Asks each source table for one row, stopping at the first that has one.
+// Asks each source table for one row, stopping at the first that has one. `option` is what
+// would empty them (--truncate; verify's --repair, which deletes rows the source lacks).
 void RefuseEmptySourceOverRows(Endpoint& source, Endpoint& destination,
-                               const std::vector<ReadAndWritten>& tables);
+                               const std::vector<ReadAndWritten>& tables,
+                               const std::string& option = "--truncate");
 
 }  // namespace ferry

@@ -209,12 +209,12 @@ void AddEngineOptions(std::vector<OptionSpec>& t) {
                .env = "FERRY_FAIL_FAST",
                .commands = {C::kRun}});
   t.push_back({.names = "--allow-empty-source",
-               .help = "Let --truncate empty destination tables that hold rows although every "
-                       "table the copy reads is empty at the source",
+               .help = "Go ahead although every table read is empty at the source while tables "
+                       "the copy empties (write mode truncate; verify: a repair) hold rows",
                .reason = "that is the mark of --source and --dest given the wrong way round, "
                          "which would empty the database that holds the data",
                .env = "FERRY_ALLOW_EMPTY_SOURCE",
-               .commands = {C::kRun, C::kCheck}});
+               .commands = {C::kRun, C::kCheck, C::kVerify}});
   t.push_back({.names = "--show-values",
                .help = "Print the data values errors are about (a value the destination "
                        "refuses; verify: the differing rows)",

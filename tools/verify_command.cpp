@@ -16,6 +16,7 @@
 #include "drivers/connection_string.hpp"
 #include "drivers/files/files_check.hpp"
 #include "drivers/open.hpp"
+#include "scheduler/empty_source.hpp"
 #include "scheduler/parallel_for.hpp"
 #include "scheduler/pipeline.hpp"
 #include "scheduler/planning.hpp"
@@ -347,6 +348,12 @@ int Verify(const VerifyFlags& flags) {
   // A table compared with itself proves nothing, and verify records its result in (and
   // --repair writes into) what would then be the source.
   CheckNotSelfCopy(*plan, *source, *dest);
+  if (options.repair && !c.allow_empty_source) {
+    // A repair deletes every destination row the source lacks: from an empty source, all.
+    std::vector<ReadAndWritten> tables = TablesReadAndWritten(*plan);
+    for (ReadAndWritten& t : tables) t.emptied = true;
+    RefuseEmptySourceOverRows(*source, *dest, tables, "--repair");
+  }
   if (!flags.profile.empty()) CheckWritable(flags.profile, "profile");
   if (!flags.trace.empty()) CheckWritable(flags.trace, "trace");
   VerifyConsole console(flags.log, *plan);

@@ -30,6 +30,14 @@ Connection::Connection(const std::string& connection_string, const std::string& 
         advice =
             "check the user name and the password (FERRY_SOURCE_PASSWORD / "
             "FERRY_DEST_PASSWORD or odbc.ini)";
+      } else if (d.message.find("expected authentication request from server") !=
+                     std::string::npos ||
+                 d.message.find("reading initial communication packet") != std::string::npos) {
+        // A URL of one engine at the other's port: neither says so in its own words.
+        advice =
+            "the server at that port does not speak this engine's protocol: is it another "
+            "engine's port (PostgreSQL listens on 5432 by default, MariaDB/MySQL on 3306)? A "
+            "postgresql:// URL needs a PostgreSQL server, mysql:// a MariaDB or MySQL one";
       }
     }
     ErrorContext context;

@@ -85,6 +85,14 @@ TEST_CASE(
       CHECK(check.exit_code == kExitBlocked);
       CHECK(Has(check, "[empty source]"));
 
+      // verify --repair deletes the destination rows the source lacks: from it, all of them.
+      FerryResult repair = RunFerry("verify --repair" + Ends(fresh.Url(), old.Url()));
+      INFO(repair.output);
+      CHECK(repair.exit_code == kExitUsage);
+      CHECK(Has(repair, "--repair would empty"));
+      CHECK(Count(old, "orders") == 3);
+      CHECK(Count(old, "notes") == 1);
+
       // One source table with a row is an ordinary refresh: the other is emptied as asked.
       fresh.Exec("INSERT INTO notes VALUES (7, 'new')");
       FerryResult refresh = RunFerry("run --truncate" + Ends(fresh.Url(), old.Url()));
@@ -431,4 +439,74 @@ TEST_CASE(
     CHECK_FALSE(Has(*r, password));
     CHECK_FALSE(Has(*r, encoded));
   }
+}
+
+TEST_CASE("a postgresql:// URL at a MariaDB server's port is a connection error naming the cause",
+          "[mistakes][postgresql][mariadb]") {
+  TestDatabase maria(Db::kMariaDB, "wrongport_my");
+  TestDatabase dest(Db::kSQLite, "wrongport_dst");
+  std::string url = maria.Url();  // mysql://ferry@127.0.0.1:PORT/NAME
+  url.replace(0, url.find("://"), "postgresql");
+  FerryResult run = RunFerry("run" + Ends(url, dest.Url()));
+  INFO(run.output);
+  CHECK(run.exit_code == 3);
+  CHECK(Has(run, url.substr(url.find('@') + 1, url.rfind('/') - url.find('@') - 1)));
+  CHECK(Has(run, "does not speak this engine's protocol"));
+  CHECK_FALSE(Has(run, TestPassword()));
+  CHECK_FALSE(TableExists(dest, "ferry_runs"));
+}
+
+TEST_CASE(
+    "a source user who may not read one table is named by check and fails that table alone; a "
+    "destination user who may not create is refused naming what it needs, writing nothing",
+    "[mistakes][postgresql][sqlite]") {
+  TestDatabase source(Db::kPostgres, "grants_src");
+  TestDatabase pg_dest(Db::kPostgres, "grants_dst");
+  TestDatabase dest(Db::kSQLite, "grants_sqlite");
+  source.Exec(
+      "CREATE TABLE orders (id int PRIMARY KEY);\nINSERT INTO orders VALUES (1);\n"
+      "CREATE TABLE payroll (id int PRIMARY KEY);\nINSERT INTO payroll VALUES (1)");
+  const std::string role = source.name() + "_user";
+  source.Exec("CREATE ROLE " + role + " LOGIN PASSWORD " + "'" + TestPassword() + "';\n" +
+              "GRANT SELECT ON orders TO " + role);
+  pg_dest.Exec("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+  struct DropRole {
+    TestDatabase& db;
+    std::string role;
+    ~DropRole() {
+      try {
+        db.Exec("DROP OWNED BY " + role + ";\nDROP ROLE " + role);
+      } catch (...) {
+      }
+    }
+  } drop{source, role};
+  std::string limited = source.Url();
+  limited.replace(limited.find("ferry@"), 5, role);
+  FerryResult source_check = RunFerry("check" + Ends(limited, dest.Url()));
+  INFO(source_check.output);
+  CHECK(source_check.exit_code == kExitBlocked);
+  CHECK(Has(source_check, "the source user may not SELECT from public.payroll"));
+  CHECK_FALSE(TableExists(dest, "ferry_runs"));
+  // As check predicted: that table fails on the server's refusal, the others are copied.
+  FerryResult source_run = RunFerry("run" + Ends(limited, dest.Url()));
+  INFO(source_run.output);
+  CHECK(source_run.exit_code == kExitTablesFailed);
+  CHECK(Has(source_run, "public.payroll: table public.payroll"));
+  CHECK(Has(source_run, "permission denied for table payroll"));
+  CHECK(Count(dest, "orders") == 1);
+  CHECK_FALSE(TableExists(dest, "payroll"));
+  std::string limited_dest = pg_dest.Url();
+  limited_dest.replace(limited_dest.find("ferry@"), 5, role);
+  FerryResult check = RunFerry("check --include orders" + Ends(source.Url(), limited_dest));
+  INFO(check.output);
+  CHECK(check.exit_code == kExitBlocked);
+  CHECK(Has(check, "may not CREATE tables in schema public"));
+  FerryResult run = RunFerry("run --include orders" + Ends(source.Url(), limited_dest));
+  INFO(run.output);
+  CHECK(run.exit_code == kExitBlocked);
+  CHECK(Has(run, "permission denied"));
+  CHECK(Has(run, "CREATE on the database"));
+  CHECK(pg_dest.QueryValue("SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
+                           "('pg_catalog', 'information_schema')") == "0");
+  for (const FerryResult* r : {&check, &run}) CHECK_FALSE(Has(*r, TestPassword()));
 }
