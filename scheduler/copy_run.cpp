@@ -116,6 +116,14 @@ CopyReport CopyRun::Run() {
     if (std::this_thread::get_id() == id) observer_.Note(text);
   });
   ClearNotice clear_notice{destination_};
+  // The source's waits (a staging directory's running export) are told on reader threads, at
+  // every look: said here with the progress when they change, and ended when a stop is asked.
+  source_.SetWaitNotice([this](const std::string& text) {
+    if (StopRequested()) throw Error(ErrorCode::kInterrupted, "stopped while " + text);
+    std::lock_guard lock(source_notes_mutex_);
+    if (text != last_source_note_) source_notes_.push_back(last_source_note_ = text);
+  });
+  ClearNotice clear_source_notice{source_};
   AnnounceTruncates();
   try {
     Create();
@@ -226,6 +234,7 @@ void CopyRun::AnnounceTruncates() {
 void CopyRun::Create() {
   deferred_keys_.assign(tables_.size(), std::nullopt);
   DropHeldKeys();
+  CarryTypes();
   if (clone_) CreateBeforeData();
   for (size_t i = 0; i < tables_.size(); ++i) {
     if (tables_[i].skip) continue;
@@ -423,6 +432,12 @@ void CopyRun::RunUnits() {
       t.seconds = (t.copied ? progress.finished[i] : progress.elapsed) - progress.started[i];
       if (t.copied) keys_done_at_[i] = progress.finished[i];
     }
+    std::vector<std::string> notes;
+    {
+      std::lock_guard lock(source_notes_mutex_);
+      notes.swap(source_notes_);
+    }
+    for (const std::string& note : notes) observer_.Note(note);
     observer_.Progress(report_);
   };
   // What waits for a table's rows is built on the writer thread that committed its last unit,

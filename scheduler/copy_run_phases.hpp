@@ -44,6 +44,7 @@ class CopyRun {
   // Create: destination tables made (or cloned, or emptied) before any data moves.
   void Create();
   void CreateBeforeData();
+  void CarryTypes();
   void CreateTable(size_t table);
   // Build units: the pipeline's jobs, largest first.
   void BuildUnits();
@@ -132,6 +133,11 @@ class CopyRun {
   std::set<std::string> lost_workers_;                   // workers whose sessions were seen to
   std::map<std::pair<int, int>, int> transient_rounds_;  // (table, part) -> rounds failed
   std::atomic<int> build_statements_{0};                 // the stop-in-build test seam's count
+  // What the source says it waits for on its reader threads (a staging directory's running
+  // export), said on this thread with the progress.
+  std::mutex source_notes_mutex_;
+  std::vector<std::string> source_notes_;
+  std::string last_source_note_;
 };
 
 // Helpers the phases share.

@@ -124,6 +124,58 @@ void CheckPlannedForeignKeys(const Plan& plan, size_t i, const std::vector<Prepa
 
 }  // namespace
 
+// Types only the source database defines (PostgreSQL's composites, and the types they are made
+// of) that columns of tables ferry creates with its own DDL use: created first at a destination
+// of the source's engine, from the source's schema dump; a staging directory keeps them for its
+// import. A statement that fails (the type is there already, say) is left to the table's
+// CREATE, which names a type still missing.
+void CopyRun::CarryTypes() {
+  if (clone_ || plan_.data_only) return;
+  if (!destination_.KeepsSourcePosition() && source_.info().engine != destination_.info().engine) {
+    return;
+  }
+  SchemaRequest request;
+  request.routines = false;
+  bool specific = false;
+  for (const PreparedTable& t : tables_) {
+    if (t.skip) {
+      request.excluded.push_back(t.plan->source);
+      continue;
+    }
+    request.tables.push_back(t.plan->source);
+    for (const Column& c : t.copy.source.columns) {
+      specific |= t.copy.create && c.type.database_specific &&
+                  c.type.kind == TypeKind::kUnsupported && c.domain.empty();
+    }
+  }
+  if (!specific) return;
+  std::optional<SchemaDump> dump;
+  try {
+    dump = source_.DumpSchema(request);
+  } catch (const Error& e) {
+    observer_.Note(fmt::format("the source's own types are not carried: {}", e.what()));
+    return;
+  }
+  if (!dump) return;
+  SchemaDump types;
+  types.tool = dump->tool;
+  types.session_setup = dump->session_setup;
+  for (SchemaObject& o : dump->before_data) {
+    if (o.kind == "TYPE") types.before_data.push_back(std::move(o));
+  }
+  if (types.before_data.empty()) return;
+  std::unique_ptr<SchemaSession> session = destination_.OpenSchemaSession(types);
+  for (const SchemaObject& o : types.before_data) {
+    try {
+      session->Run(o.sql);
+    } catch (const Error& e) {
+      if (e.sqlstate() == "42710") continue;  // duplicate_object: there already
+      observer_.Note(
+          fmt::format("type {}: {}", o.name.empty() ? o.sql.substr(0, 60) : o.name, e.what()));
+    }
+  }
+}
+
 // An edited plan's DDL, tried before the first write (CopyOptions::try_ddl_first): tables to
 // create with their keys and indexes at the destination, foreign keys against the plan's and
 // the destination's tables. Throws Error(kSchema) naming the table and the plan field.

@@ -6,19 +6,22 @@
 namespace ferry {
 
 enum ExitCode : int {
-  kExitOk = 0,            // everything in scope was done
-  kExitTablesFailed = 1,  // the run finished but some tables failed (listed at the end);
-                          // verify: some table differs or could not be verified
-  kExitUsage = 2,         // bad command line, pattern or connection string
-  kExitConnection = 3,    // a database could not be reached or refused the login
-  kExitBlocked = 4,       // the copy cannot start: unknown table, incompatible destination,
-                          // unmappable type, missing driver; nothing was written
-  kExitInterrupted = 5,   // stopped by a signal; `ferry run --resume` continues it
-  kExitBusy = 6,          // another ferry process holds the destination (a run or a sync)
-  kExitResyncNeeded = 7,  // sync: a table's change log has a gap for this destination (listed,
-                          // with how to copy it again); the other tables were synced
-  kExitDiskFull = 8,      // a staging directory's disk is full; free space, then --resume
-  kExitInternal = 70,     // a bug in ferry
+  kExitOk = 0,             // everything in scope was done
+  kExitTablesFailed = 1,   // the run finished but some tables failed (listed at the end);
+                           // verify: some table differs or could not be verified
+  kExitUsage = 2,          // bad command line, pattern or connection string
+  kExitConnection = 3,     // a database could not be reached or refused the login
+  kExitBlocked = 4,        // the copy cannot start: unknown table, incompatible destination,
+                           // unmappable type, missing driver; nothing was written
+  kExitInterrupted = 5,    // stopped by a signal; `ferry run --resume` continues it
+  kExitBusy = 6,           // another ferry process holds the destination (a run or a sync)
+  kExitResyncNeeded = 7,   // sync: a table's change log has a gap for this destination (listed,
+                           // with how to copy it again); the other tables were synced
+  kExitDiskFull = 8,       // a staging directory's disk is full; free space, then --resume
+  kExitExportStopped = 9,  // an import following a running export: the export stopped
+                           // unfinished (an interruption marked kExportStoppedState);
+                           // resume the export, then the import with --resume
+  kExitInternal = 70,      // a bug in ferry
 };
 
 inline int ExitCodeFor(ErrorCode code) {

@@ -89,6 +89,8 @@ std::string ManPage(const std::vector<CommandSummary>& commands, const std::stri
       {kExitInterrupted, "stopped by a signal; ferry run \\-\\-resume continues it"},
       {kExitBusy, "another ferry process holds the destination"},
       {kExitResyncNeeded, "sync: a table's change log has a gap; copy it again"},
+      {kExitExportStopped,
+       "an import following a running export stopped because the export stopped unfinished"},
       {kExitInternal, "a bug in ferry"}};
   for (const auto& [code, meaning] : exits) {
     out += fmt::format(".TP\n\\fB{}\\fR\n{}\n", code, meaning);

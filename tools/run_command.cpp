@@ -125,6 +125,11 @@ int ExitCodeOf(const RecordedRun& run, const RunControl& control, bool quiet) {
                  t.error->what());
       return kExitDiskFull;
     }
+    // An import whose export stopped unfinished (drivers/files/follow.hpp).
+    if (t.error && t.error->sqlstate() == "FR004") {
+      fmt::print(stderr, "ferry: run {} stopped: {}\n", run.run.id, t.error->what());
+      return kExitExportStopped;
+    }
   }
   if (!control.join.empty() && run.run.status == RunStatus::kInterrupted) {
     fmt::print(stderr,

@@ -15,6 +15,7 @@
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
 #include "drivers/files/files_io.hpp"
+#include "drivers/files/follow.hpp"
 #include "drivers/files/staging_dir.hpp"
 
 namespace ferry {
@@ -45,6 +46,26 @@ ValueLimits AnyValue() {
   return limits;
 }
 
+// Keeps the statements a schema session is given in the manifest (each once).
+class TypeKeeper final : public SchemaSession {
+ public:
+  TypeKeeper(std::shared_ptr<Directory> dir, std::vector<std::string> setup)
+      : dir_(std::move(dir)), setup_(std::move(setup)) {}
+  void Run(const std::string& sql) override {
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+      m.type_setup = setup_;
+      if (std::find(m.types.begin(), m.types.end(), sql) == m.types.end()) m.types.push_back(sql);
+    });
+  }
+  void Begin() override {}
+  void Commit() override {}
+  void Rollback() noexcept override {}
+
+ private:
+  std::shared_ptr<Directory> dir_;
+  std::vector<std::string> setup_;
+};
+
 class FilesEndpoint final : public Endpoint {
  public:
   FilesEndpoint(std::shared_ptr<Directory> dir, bool is_source, std::string display)
@@ -71,10 +92,21 @@ class FilesEndpoint final : public Endpoint {
                               info_.display));
     }
     if (m.status != "complete") {
-      throw Error(ErrorCode::kUsage,
-                  fmt::format("the export into {} is not finished (its manifest says '{}'); "
-                              "finish it with `ferry run --resume` before importing from it",
-                              info_.display, m.status));
+      // An export still running is followed as it writes its units.
+      if (!staging::ExportRunning(dir_->path())) {
+        throw Error(ErrorCode::kUsage,
+                    fmt::format("the export into {} is not finished (its manifest says '{}') and "
+                                "no ferry process is exporting into it; finish it with `ferry "
+                                "run --resume` before importing from it",
+                                info_.display, m.status));
+      }
+      staging::FollowHooks hooks{[this](const std::string& text) { NoticeWait(text); }};
+      follower_ = std::make_shared<staging::ExportFollower>(dir_->path(), info_.display, m,
+                                                            std::move(hooks));
+      const Manifest now = *follower_->Latest();
+      info_.engine = EngineNamed(now.source_engine);
+      if (!now.tables.empty()) info_.default_schema = now.tables.front().shape.name.schema;
+      return;
     }
     info_.engine = EngineNamed(m.source_engine);
     if (!m.tables.empty()) info_.default_schema = m.tables.front().shape.name.schema;
@@ -95,6 +127,10 @@ class FilesEndpoint final : public Endpoint {
     if (!t) return std::nullopt;
     Table table = t->shape;
     table.estimated_rows = int64_t(t->rows());
+    if (follower_ && m.status != "complete") {
+      follower_->AddPlannedObjects(table);
+      table.estimated_rows = std::max(table.estimated_rows, follower_->PlannedRows(name));
+    }
     int64_t bytes = 0;
     for (const auto& u : t->units) {
       for (const auto& c : u.chunks) bytes += int64_t(c.bytes);
@@ -110,6 +146,15 @@ class FilesEndpoint final : public Endpoint {
 
   std::vector<KeyRange> StoredUnits(const Table& table) override {
     if (!is_source_) return {};
+    if (follower_) {
+      // The units the export's plan cuts the table into, each read once it is written.
+      const auto m = follower_->Latest();
+      const TableEntry* t = m->Find(table.name);
+      if (!t) return {};
+      std::vector<KeyRange> planned = follower_->PlannedUnits(*t);
+      if (planned.empty()) planned.emplace_back();  // the whole table, one unit
+      return planned;
+    }
     const TableEntry* t = snapshot_->Find(table.name);
     std::vector<KeyRange> out;
     if (!t) return out;
@@ -166,6 +211,7 @@ class FilesEndpoint final : public Endpoint {
     WithTable(table.name, [&](TableEntry& t) { t.identity = next; });
   }
   std::vector<IdentityNext> IdentityCounters(const Table& table) override {
+    Final("the identity counters of " + DisplayName(table.name));
     const TableEntry* t = snapshot_ ? snapshot_->Find(table.name) : nullptr;
     return t ? t->identity : std::vector<IdentityNext>{};
   }
@@ -204,6 +250,7 @@ class FilesEndpoint final : public Endpoint {
     return std::vector<ValueScanResult>(scans.size(), ValueScanResult{-1, {}});
   }
   int64_t CountRows(const Table& table) override {
+    Final("the row count of " + DisplayName(table.name));
     const Manifest m = Current();
     const TableEntry* t = m.Find(table.name);
     return t ? int64_t(t->rows()) + t->default_rows : 0;
@@ -218,11 +265,12 @@ class FilesEndpoint final : public Endpoint {
   }
 
   std::string BeginSnapshot(Consistency) override {
+    if (follower_) return "the files of a running export, each unit read once it is written";
     return is_source_ ? "the files of a finished export (they do not change)" : "none";
   }
   std::unique_ptr<ReadSession> OpenReadSession() override {
     auto manifest = snapshot_ ? snapshot_ : std::make_shared<const Manifest>(dir_->Copy());
-    return staging::MakeReadSession(manifest, dir_->path());
+    return staging::MakeReadSession(manifest, dir_->path(), snapshot_ ? nullptr : follower_);
   }
   std::unique_ptr<WriteSession> OpenWriteSession() override {
     if (is_source_) throw Error(ErrorCode::kUsage, info_.display + " was opened for reading");
@@ -247,7 +295,32 @@ class FilesEndpoint final : public Endpoint {
     if (is_source_) return Endpoint::OpenSyncState(prefix);
     return staging::MakeExportSyncState(dir_);
   }
+  // As an export's destination: the statements that create the source's own types
+  // (Manifest::types), "run" by keeping them. As an import's source: those statements, for
+  // the destination to create what it lacks before the tables (never a whole schema clone).
+  std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump& dump) override {
+    if (is_source_) return Endpoint::OpenSchemaSession(dump);
+    return std::make_unique<TypeKeeper>(dir_, dump.session_setup);
+  }
+  std::optional<SchemaDump> DumpSchema(const SchemaRequest&) override {
+    if (!is_source_) return std::nullopt;
+    const Manifest m = Current();  // kept before the export's first table was made
+    if (m.types.empty()) return std::nullopt;
+    SchemaDump dump;
+    dump.tool = "the staging directory's manifest";
+    dump.session_setup = m.type_setup;
+    for (const std::string& sql : m.types) dump.before_data.push_back({"TYPE", "", {}, sql});
+    return dump;
+  }
   std::vector<CarriedLogPosition> CarriedLogPositions() override {
+    // Asked once the import is done: it ends when the export it follows has ended. An import
+    // stopped with its export carries them when it is resumed.
+    try {
+      Final("its position in the source's change logs");
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kInterrupted) throw;
+      return {};
+    }
     std::vector<CarriedLogPosition> out;
     if (!snapshot_) return out;
     for (const staging::ChangeLogPosition& p : snapshot_->change_logs) {
@@ -259,7 +332,15 @@ class FilesEndpoint final : public Endpoint {
   }
 
  private:
-  Manifest Current() const { return snapshot_ ? *snapshot_ : dir_->Copy(); }
+  Manifest Current() const {
+    if (snapshot_) return *snapshot_;
+    return follower_ ? *follower_->Latest() : dir_->Copy();
+  }
+  // Following a running export: waits until it is complete, then reads it as a finished one.
+  void Final(const std::string& why) {
+    if (!follower_ || snapshot_) return;
+    snapshot_ = follower_->WaitForComplete(why);
+  }
 
   void WithTable(const TableName& name, const std::function<void(TableEntry&)>& fn,
                  bool remove_chunks = false) {
@@ -282,6 +363,9 @@ class FilesEndpoint final : public Endpoint {
   bool is_source_;
   EndpointInfo info_;
   std::shared_ptr<const Manifest> snapshot_;
+  // An import that started while its export still runs (set, with no snapshot_, until the
+  // export is complete).
+  std::shared_ptr<staging::ExportFollower> follower_;
   mutable Engine source_engine_ = Engine::kOther;
 };
 

@@ -201,16 +201,23 @@ class FilesRowReader final : public RowReader {
 
 class FilesReadSession final : public ReadSession {
  public:
-  FilesReadSession(std::shared_ptr<const Manifest> manifest, std::string folder)
-      : manifest_(std::move(manifest)), folder_(std::move(folder)) {}
+  FilesReadSession(std::shared_ptr<const Manifest> manifest, std::string folder,
+                   std::shared_ptr<ExportFollower> follower)
+      : manifest_(std::move(manifest)),
+        folder_(std::move(folder)),
+        follower_(std::move(follower)) {}
   std::unique_ptr<RowReader> Read(const ReadRequest& request) override {
-    return std::make_unique<FilesRowReader>(manifest_, folder_, request);
+    // Following a running export: the unit's chunks once the manifest names them.
+    auto manifest =
+        follower_ ? follower_->WaitForUnit(request.table->name, request.unit.range) : manifest_;
+    return std::make_unique<FilesRowReader>(std::move(manifest), folder_, request);
   }
 
   // From the manifest's row sums, when the request hashes every column in the forms the export
   // summed them in, over one unit the export wrote (or the whole table).
   std::optional<RangeDigest> StoredDigest(const DigestRequest& request,
                                           const std::vector<CanonicalForm>& forms) override {
+    if (follower_) return std::nullopt;  // the sums of units not written yet are not known
     const TableEntry* entry = manifest_->Find(request.table->name);
     if (!entry || entry->default_rows > 0 || entry->units.empty()) return std::nullopt;
     if (request.columns.size() != entry->shape.columns.size()) return std::nullopt;
@@ -234,13 +241,16 @@ class FilesReadSession final : public ReadSession {
  private:
   std::shared_ptr<const Manifest> manifest_;
   std::string folder_;
+  std::shared_ptr<ExportFollower> follower_;
 };
 
 }  // namespace
 
 std::unique_ptr<ReadSession> MakeReadSession(std::shared_ptr<const Manifest> manifest,
-                                             std::string folder) {
-  return std::make_unique<FilesReadSession>(std::move(manifest), std::move(folder));
+                                             std::string folder,
+                                             std::shared_ptr<ExportFollower> follower) {
+  return std::make_unique<FilesReadSession>(std::move(manifest), std::move(folder),
+                                            std::move(follower));
 }
 
 }  // namespace ferry::staging

@@ -307,6 +307,7 @@ json BodyJson(const Manifest& m) {
           {"log_consumer", m.log_consumer},
           {"change_logs", logs},
           {"snapshots", snapshots},
+          {"types", {{"setup", m.type_setup}, {"statements", m.types}}},
           {"runs", runs}};
 }
 
@@ -390,6 +391,10 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
         record.position.emplace_back(name, value.get<std::string>());
       }
       m.snapshots.push_back(std::move(record));
+    }
+    if (j.contains("types")) {
+      m.type_setup = j["types"].at("setup").get<std::vector<std::string>>();
+      m.types = j["types"].at("statements").get<std::vector<std::string>>();
     }
     for (const json& t : j.at("tables")) {
       TableEntry e;

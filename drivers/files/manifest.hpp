@@ -89,6 +89,12 @@ struct Manifest {
   std::string log_consumer;
   std::vector<ChangeLogPosition> change_logs;
   std::vector<SnapshotRecord> snapshots;  // one per export attempt, oldest first
+  // Types only the source database defines that the tables' columns use (PostgreSQL's
+  // composites, and the types they are made of), as the source's schema dump creates them:
+  // the statements, and what a session runs before them. An import into the source's engine
+  // creates those it does not have before its tables.
+  std::vector<std::string> type_setup;
+  std::vector<std::string> types;
   // The export's run state (copier/run_state.hpp), newest run last.
   std::vector<RunRecord> runs;
   std::map<std::string, std::vector<TableRecord>> run_tables;

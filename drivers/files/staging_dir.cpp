@@ -1,6 +1,8 @@
 #include "drivers/files/staging_dir.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -44,6 +46,33 @@ std::optional<DoneMark> ParseMark(const std::string& text) {
   if (m.token == "-") m.token.clear();
   return m;
 }
+
+constexpr const char* kAliveMark = ".ferry.exporting";
+
+// The run lock, and the liveness mark beside it (ExportRunning) for as long as it is held.
+class DirectoryLock final : public ScopeLock {
+ public:
+  DirectoryLock(std::unique_ptr<ScopeLock> lock, const std::string& folder)
+      : lock_(std::move(lock)) {
+    fd_ = open((folder + "/" + kAliveMark).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    struct flock mark {};
+    mark.l_type = F_WRLCK;
+    mark.l_whence = SEEK_SET;
+    // Without the mark, an import following this export stops sooner than it should; the
+    // export itself is fine, so a failure here is not one of the export's.
+    if (fd_ >= 0 && fcntl(fd_, F_OFD_SETLK, &mark) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~DirectoryLock() override {
+    if (fd_ >= 0) close(fd_);
+  }
+
+ private:
+  std::unique_ptr<ScopeLock> lock_;
+  int fd_ = -1;
+};
 
 uint64_t ChunkBytes(const Manifest& m) {
   uint64_t bytes = 0;
@@ -254,11 +283,10 @@ class FileRunStore final : public RunStore {
   std::unique_ptr<ScopeLock> TryLock() override {
     dir_->Prepare();
     auto lock = TryFileLock(dir_->LockPath());
-    if (lock) {
-      dir_->Reload();  // as the last writer left it
-      dir_->RemoveStrays();
-    }
-    return lock;
+    if (!lock) return nullptr;
+    dir_->Reload();  // as the last writer left it
+    dir_->RemoveStrays();
+    return std::make_unique<DirectoryLock>(std::move(lock), dir_->path());
   }
 
   void StartRun(const RunRecord& run, const std::vector<TableRecord>& tables,
@@ -399,6 +427,17 @@ class FileRunStore final : public RunStore {
 
 std::unique_ptr<RunStore> MakeFileRunStore(std::shared_ptr<Directory> directory) {
   return std::make_unique<FileRunStore>(std::move(directory));
+}
+
+bool ExportRunning(const std::string& folder) {
+  const int fd = open((folder + "/" + kAliveMark).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;  // no process ever took the lock
+  struct flock probe {};
+  probe.l_type = F_RDLCK;
+  probe.l_whence = SEEK_SET;
+  const int rc = fcntl(fd, F_OFD_GETLK, &probe);
+  close(fd);
+  return rc == 0 && probe.l_type != F_UNLCK;
 }
 
 }  // namespace ferry::staging

@@ -78,6 +78,13 @@ class Directory {
 };
 
 std::unique_ptr<RunStore> MakeFileRunStore(std::shared_ptr<Directory> directory);
+
+// Whether a process holds the run lock of the staging directory `folder` (an export writing
+// into it). Whoever takes the lock also takes an open-file-description lock on
+// `.ferry.exporting`, which another process can test without taking it (a test that took the
+// run lock itself could make a starting export find it busy); the kernel releases both when
+// that process ends, however it ends.
+bool ExportRunning(const std::string& folder);
 // The export's side of change tracking (drivers/files/files_sync_state.cpp).
 std::unique_ptr<SyncStateStore> MakeExportSyncState(std::shared_ptr<Directory> directory);
 

@@ -1,0 +1,210 @@
+#include "drivers/files/follow.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "copier/error.hpp"
+#include "drivers/files/disk.hpp"
+#include "drivers/files/staging_dir.hpp"
+
+namespace ferry::staging {
+
+namespace {
+
+// How often a waiting import looks at the manifest again.
+constexpr auto kLookEvery = std::chrono::milliseconds(250);
+
+bool SameRange(const KeyRange& a, const KeyRange& b) {
+  return a.key_columns == b.key_columns && a.lo == b.lo && a.hi == b.hi &&
+         a.null_keys == b.null_keys && a.by_location == b.by_location;
+}
+
+std::string Stamp(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return "";
+  return fmt::format("{}:{}:{}.{}", st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+size_t UnitsWritten(const Manifest& m) {
+  size_t n = 0;
+  for (const TableEntry& t : m.tables) n += t.units.size();
+  return n;
+}
+
+}  // namespace
+
+ExportFollower::ExportFollower(std::string folder, std::string display, const Manifest& first,
+                               FollowHooks hooks)
+    : folder_(std::move(folder)), display_(std::move(display)), hooks_(std::move(hooks)) {
+  // The export records its run (and the plan it runs) before it creates anything.
+  auto m = WaitFor("the export's plan", [](const Manifest& m) { return !m.runs.empty(); });
+  if (m->runs.empty()) m = std::make_shared<const Manifest>(first);
+  if (m->runs.empty()) {
+    throw Error(ErrorCode::kIo,
+                fmt::format("the export into {} finished without recording a run", display_));
+  }
+  const RunRecord& run = m->runs.back();
+  run_ = run.id;
+  plan_ = PlanFromJson(run.plan, folder_ + "/" + kManifestName);
+  auto units = m->run_units.find(run_);
+  if (units != m->run_units.end()) {
+    for (const UnitRecord& u : units->second) {
+      if (u.table >= 0 && size_t(u.table) < plan_.tables.size()) {
+        ++parts_[plan_.tables[size_t(u.table)].destination];
+      }
+    }
+  }
+  // Every table the export copies is in the manifest before its first unit is written.
+  WaitFor("the export's tables", [&](const Manifest& m) {
+    for (const TablePlan& t : plan_.tables) {
+      if (t.strategy != Strategy::kSkip && !m.Find(t.destination)) return false;
+    }
+    return true;
+  });
+}
+
+std::shared_ptr<const Manifest> ExportFollower::Latest() {
+  std::lock_guard lock(mutex_);
+  const std::string path = folder_ + "/" + kManifestName;
+  const std::string stamp = Stamp(path);
+  if (latest_ && stamp == latest_stamp_) return latest_;
+  latest_ = std::make_shared<const Manifest>(ManifestFromJson(ReadWholeFile(path), path));
+  latest_stamp_ = stamp;
+  return latest_;
+}
+
+const TablePlan* ExportFollower::PlanOf(const TableName& table) const {
+  for (const TablePlan& t : plan_.tables) {
+    if (t.destination == table) return &t;
+  }
+  return nullptr;
+}
+
+int ExportFollower::PartsOf(const TableName& table) const {
+  auto it = parts_.find(table);
+  return it == parts_.end() ? 0 : it->second;
+}
+
+std::vector<KeyRange> ExportFollower::PlannedUnits(const TableEntry& table) const {
+  const TablePlan* t = PlanOf(table.shape.name);
+  // A plan re-cut at run time (its partition count edited) lists units the export did not
+  // run: the table is then read whole, once every unit it wrote is there.
+  if (!t || t->units.size() <= 1 || int(t->units.size()) != PartsOf(table.shape.name)) return {};
+  std::vector<int> key;
+  for (const std::string& name : t->split_key) {
+    auto c = table.shape.FindColumn(name);
+    if (!c) return {};
+    key.push_back(*c);
+  }
+  std::vector<KeyRange> out;
+  for (const PlannedUnit& p : t->units) {
+    KeyRange r;
+    if (!p.by_location) r.key_columns = key;
+    r.lo = p.lo;
+    r.hi = p.hi;
+    r.null_keys = p.null_keys;
+    r.by_location = p.by_location;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void ExportFollower::AddPlannedObjects(Table& shape) const {
+  const TablePlan* t = PlanOf(shape.name);
+  if (!t) return;
+  auto columns = [&](const std::vector<std::string>& names, std::vector<int>& out) {
+    for (const std::string& n : names) {
+      auto c = shape.FindColumn(n);
+      if (!c) return false;
+      out.push_back(*c);
+    }
+    return true;
+  };
+  for (const PlannedIndex& p : t->indexes) {
+    auto& list = p.unique ? shape.unique_indexes : shape.indexes;
+    if (std::any_of(list.begin(), list.end(), [&](const Index& i) { return i.name == p.name; }))
+      continue;
+    Index index{p.name, {}, p.unique, p.native_definition};
+    if (columns(p.columns, index.columns)) list.push_back(std::move(index));
+  }
+  for (const PlannedForeignKey& p : t->foreign_keys) {
+    auto& list = shape.foreign_keys;
+    if (std::any_of(list.begin(), list.end(),
+                    [&](const ForeignKey& f) { return f.name == p.name; }))
+      continue;
+    ForeignKey fk{p.name, {}, p.references, p.referenced_columns, p.on_delete, p.on_update};
+    if (columns(p.columns, fk.columns)) list.push_back(std::move(fk));
+  }
+}
+
+int64_t ExportFollower::PlannedRows(const TableName& table) const {
+  const TablePlan* t = PlanOf(table);
+  return t ? t->estimated_rows : -1;
+}
+
+std::shared_ptr<const Manifest> ExportFollower::WaitForUnit(const TableName& table,
+                                                            const KeyRange& range) {
+  auto m = Latest();
+  const TableEntry* entry = m->Find(table);
+  if (!entry) {
+    throw Error(ErrorCode::kNotFound, "the staging directory holds no such table",
+                ErrorContext{DisplayName(table), "", "", ""});
+  }
+  const std::vector<KeyRange> planned = PlannedUnits(*entry);
+  int part = -1;
+  for (size_t i = 0; i < planned.size() && part < 0; ++i) {
+    if (SameRange(planned[i], range)) part = int(i);
+  }
+  const int parts = std::max(PartsOf(table), 1);
+  const std::string what =
+      part >= 0 ? fmt::format("unit {} of {} of {}", part + 1, parts, DisplayName(table))
+                : fmt::format("every unit of {}", DisplayName(table));
+  return WaitFor(what, [&](const Manifest& m) {
+    const TableEntry* t = m.Find(table);
+    if (!t) return false;
+    if (part >= 0) {
+      return std::any_of(t->units.begin(), t->units.end(),
+                         [&](const UnitEntry& u) { return u.part == part; });
+    }
+    return int(t->units.size()) >= parts;
+  });
+}
+
+std::shared_ptr<const Manifest> ExportFollower::WaitForComplete(const std::string& why) {
+  return WaitFor("its end (" + why + ")", [](const Manifest& m) { return m.status == "complete"; });
+}
+
+std::shared_ptr<const Manifest> ExportFollower::WaitFor(
+    const std::string& what, const std::function<bool(const Manifest&)>& ready) {
+  for (;;) {
+    std::shared_ptr<const Manifest> m = Latest();
+    if (m->status == "complete" || ready(*m)) return m;
+    if (!ExportRunning(folder_)) {
+      // It may have finished between the two looks.
+      m = Latest();
+      if (m->status == "complete" || ready(*m)) return m;
+      throw Error(ErrorCode::kInterrupted,
+                  fmt::format("the export into {} stopped unfinished before it wrote {}: no "
+                              "ferry process holds its run lock any more (killed, or stopped); "
+                              "what this import committed is kept: finish the export with "
+                              "`ferry run --resume`, then run this import again with --resume",
+                              display_, what),
+                  ErrorContext{}, {Diagnostic{kExportStoppedState, 0, "export stopped"}});
+    }
+    if (hooks_.notice) {
+      size_t total = 0;
+      for (const auto& [table, parts] : parts_) total += size_t(parts);
+      hooks_.notice(fmt::format(
+          "waiting for the export into {} (still running): {} is not written yet; {} of {} "
+          "units written so far",
+          display_, what, UnitsWritten(*m), total));
+    }
+    std::this_thread::sleep_for(kLookEvery);
+  }
+}
+
+}  // namespace ferry::staging
