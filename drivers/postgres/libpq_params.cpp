@@ -115,6 +115,10 @@ ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn) {
   Set(params, "keepalives_idle", "60");
   Set(params, "keepalives_interval", "10");
   Set(params, "keepalives_count", "6");
+  // Keepalive probes go only while nothing waits for an acknowledgement: a COMMIT sent into a cut
+  // network would retransmit for some fifteen minutes before the kernel gives up. Two minutes,
+  // as the keepalives: a server busy building an index still acknowledges at once.
+  Set(params, "tcp_user_timeout", "120000");
   params.emplace_back("client_encoding", "UTF8");
   return params;
 }
