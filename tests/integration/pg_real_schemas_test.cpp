@@ -106,9 +106,9 @@ void RequireIdenticalClone(TestDatabase& source, TestDatabase& dest, const std::
 
 std::string PartitionCounts(TestDatabase& db) {
   std::string out;
-  for (const Row& r : db.Query("SELECT tableoid::regclass::text || ' ' || count(*) FROM "
-                               "measurement GROUP BY 1 ORDER BY 1")) {
-    out += *r[0] + "\n";
+  for (const Row& r : db.Query("SELECT tableoid::regclass::text, count(*) FROM measurement "
+                               "GROUP BY 1 ORDER BY 1")) {
+    out += *r[0] + " " + *r[1] + "\n";
   }
   return out;
 }
@@ -116,7 +116,7 @@ std::string PartitionCounts(TestDatabase& db) {
 bool HasBlocker(const json& report, const std::string& rule, const std::string& table,
                 const std::string& words) {
   for (const json& f : report["findings"]) {
-    if (f["severity"] == "blocker" && f["rule"] == rule && f["table"] == table &&
+    if (f["severity"] == "blocker" && f["kind"] == rule && f["table"] == table &&
         f["message"].get<std::string>().find(words) != std::string::npos) {
       return true;
     }
@@ -242,7 +242,7 @@ TEST_CASE("a table of 1,600 columns is a blocker in check for MariaDB, not a fai
   FerryResult check = RunFerry("check" + Ends(source, dest) + " --include wide_sensor --json");
   INFO(check.output);
   CHECK(check.exit_code == 4);
-  CHECK(HasBlocker(json::parse(check.output), "schema", "public.wide_sensor", "1600 columns"));
+  CHECK(HasBlocker(json::parse(check.output), "type", "public.wide_sensor", "1600 columns"));
   FerryResult run = RunFerry("run" + Ends(source, dest) + " --include wide_sensor");
   INFO(run.output);
   CHECK(run.exit_code == 4);
