@@ -77,6 +77,9 @@ struct Table {
   bool inheritance_parent = false;
   std::optional<TableName> partition_of;  // the parent of a partition
   std::vector<TableName> inherits;        // an inheritance child's parents
+  // Row-level security policies filter what this session's user reads of the table (PostgreSQL:
+  // not the owner, a superuser or BYPASSRLS): a copy would silently miss rows.
+  bool row_security = false;
 
   // The columns that identify a row: the primary key, else the first unique index whose
   // columns are all NOT NULL, else empty.

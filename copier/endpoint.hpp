@@ -86,6 +86,9 @@ struct EngineTraits {
   // The longest text, in characters, a one-column key indexes whole (MariaDB: 768 characters
   // of utf8mb4 in InnoDB's 3072 bytes); 0: no limit.
   int64_t longest_key_text = 0;
+  // The most columns a table ferry creates may have (0: as many as any source has): InnoDB
+  // refuses more than 1017 ("Too many columns"), where PostgreSQL allows 1600.
+  size_t max_columns = 0;
 };
 
 // Why long values are held whole at one end (Endpoint::LongValuesHeldWhole).

@@ -168,6 +168,14 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
                             EngineName(destination_engine)),
                 ErrorContext{shown, "", "", ""});
   }
+  const size_t most = destination.info().traits.max_columns;
+  if (most > 0 && plan.destination.columns.size() > most) {
+    throw Error(ErrorCode::kSchema,
+                fmt::format("the table has {} columns, and {} tables hold at most {} (leave the "
+                            "table out with --exclude)",
+                            plan.destination.columns.size(), destination.info().product, most),
+                ErrorContext{shown, "", "", ""});
+  }
   if (plan.source_columns.empty() && destination_engine == Engine::kSQLite) {
     throw Error(ErrorCode::kSchema,
                 "the table has only generated columns, and SQLite tables need at least one "

@@ -45,7 +45,10 @@ class SqlRunStore final : public RunStore {
         RunStateTables(dialect_, [this](const char* name) { return Home(name); });
     if (schema_ != legacy_schema_) {
       try {
-        Exec(dialect_.CreateSchemaSql(schema_));
+        // Only where missing: a no-op CREATE SCHEMA IF NOT EXISTS still fires the destination's
+        // event triggers (a DDL audit log would log every verify and sync).
+        const std::string missing = dialect_.CreateMissingSchemaSql(schema_);
+        Exec(missing.empty() ? dialect_.CreateSchemaSql(schema_) : missing);
       } catch (Error& e) {
         e.WithAdvice(fmt::format(
             "ferry keeps its run state in {} {} of the destination, apart from the "

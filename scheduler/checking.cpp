@@ -596,6 +596,14 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
 
     if (plan.strategy != Strategy::kSkip) {
       CheckPrivileges(source, destination, job, name, plan, exists, can_create, report.findings);
+      if (table->row_security) {
+        report.findings.push_back(
+            {Severity::kBlocker, "row security", shown, "",
+             fmt::format("row-level security policies of {} let the source user read only some "
+                         "of its rows (the run would fail rather than copy them): copy as the "
+                         "table's owner, a superuser or a role with BYPASSRLS",
+                         shown)});
+      }
     }
     if (options.scan && mapped && plan.strategy != Strategy::kSkip) {
       ScanTable(source, *table, copy, from, to, report.findings);

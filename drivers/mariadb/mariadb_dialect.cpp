@@ -35,6 +35,7 @@ DialectQuirks MariaDbQuirks() {
   t.sequences = true;
   t.foreign_key_types = KeyTypeMatch::kSame;
   t.longest_key_text = 768;
+  t.max_columns = 1017;
   // Connector/ODBC 3.1 claims SQL_GD_BLOCK, but SQLGetData after SQLSetPos returns the last
   // row of the rowset, not the positioned one (tests/integration/large_values_test.cpp).
   q.begin_sql = "START TRANSACTION";

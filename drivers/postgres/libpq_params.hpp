@@ -23,4 +23,8 @@ using ConnectParams = std::vector<std::pair<std::string, std::string>>;
 // and TCP keepalives unless given.
 ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn = ReadOdbcIni);
 
+// The SET a destination session runs for --pg-toast-compression METHOD ("" for server); throws
+// Error(kUsage) for another word.
+std::string ToastCompressionSql(const std::string& method);
+
 }  // namespace ferry::pq

@@ -209,6 +209,13 @@ PgDump FindPgDump(const std::string& server_version, const std::string& forced) 
   return *best;
 }
 
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
 std::string Pattern(const std::string& schema, const std::string& name = "") {
   auto quoted = [](const std::string& part) {
     std::string out = "\"";
@@ -277,8 +284,9 @@ void AddNeededSchemas(SqlSession& catalog, const std::vector<TableName>& tables,
   std::vector<std::string> names;
   for (const TableName& t : tables) names.push_back(Pattern(t.schema, t.name));
   static const std::string kNeeded =
-      "WITH RECURSIVE rels AS (SELECT p.relid AS oid FROM pg_catalog.unnest(?::text[]) AS "
-      "t(name), pg_catalog.pg_partition_tree(t.name::regclass) p), "
+      "WITH RECURSIVE named AS (SELECT t.name::regclass::oid AS oid FROM "
+      "pg_catalog.unnest(?::text[]) AS t(name)), rels AS (SELECT oid FROM named UNION SELECT "
+      "p.relid FROM named, pg_catalog.pg_partition_tree(named.oid) p), "
       "deps(classid, objid) AS (SELECT 'pg_catalog.pg_class'::regclass::oid, oid FROM rels "
       "UNION SELECT 'pg_catalog.pg_attrdef'::regclass::oid, ad.oid FROM pg_catalog.pg_attrdef ad "
       "WHERE ad.adrelid IN (SELECT oid FROM rels) "
@@ -315,6 +323,69 @@ void AddNeededSchemas(SqlSession& catalog, const std::vector<TableName>& tables,
       excluded.push_back({*r[0], *r[1]});
     }
   }
+}
+
+// Event triggers are the database's, not a schema's, so pg_dump -n leaves them out; those whose
+// function the clone makes are made too, last of all (after materialized views are refreshed),
+// so one that logs DDL logs none of the clone's. Creating one takes a superuser.
+void AddEventTriggers(SqlSession& catalog, const std::vector<std::string>& schemas,
+                      SchemaDump& dump) {
+  int order = 2000000;
+  for (auto& r : catalog.Query(
+           "SELECT e.evtname, n.nspname, pg_catalog.format('CREATE EVENT TRIGGER %I ON %I%s "
+           "EXECUTE FUNCTION %I.%I()', e.evtname, e.evtevent, CASE WHEN e.evttags IS NOT NULL "
+           "THEN ' WHEN TAG IN (' || (SELECT string_agg(pg_catalog.quote_literal(t), ', ') FROM "
+           "pg_catalog.unnest(e.evttags) t) || ')' ELSE '' END, n.nspname, p.proname), "
+           "CASE e.evtenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' "
+           "THEN 'ENABLE ALWAYS' END, CASE WHEN pg_catalog.obj_description(e.oid, "
+           "'pg_event_trigger') IS NOT NULL THEN pg_catalog.format('COMMENT ON EVENT TRIGGER %I "
+           "IS %L', e.evtname, pg_catalog.obj_description(e.oid, 'pg_event_trigger')) END "
+           "FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid "
+           "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE NOT EXISTS (SELECT 1 "
+           "FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_event_trigger'::regclass "
+           "AND d.objid = e.oid AND d.deptype = 'e') ORDER BY e.evtname")) {
+    if (IsFerryObject(*r[0]) || std::find(schemas.begin(), schemas.end(), *r[1]) == schemas.end()) {
+      continue;
+    }
+    std::string sql = *r[2];
+    // Not enabled as created (origin): ALTER EVENT TRIGGER, as pg_dump writes it.
+    if (r[3]) sql += "; ALTER EVENT TRIGGER " + Pattern(*r[0]) + " " + *r[3];
+    if (r[4]) sql += "; " + *r[4];
+    SchemaObject o;
+    o.kind = "EVENT TRIGGER";
+    o.name = *r[0];
+    o.sql = sql;
+    o.wave = order++;
+    dump.after_data.push_back(std::move(o));
+  }
+}
+
+// Extensions are the database's, not a schema's: pg_dump -n leaves them out. Those the source
+// has are created first where the destination lacks them (their objects, such as btree_gist's
+// operator classes, are what indexes and constraints use).
+void AddExtensions(SqlSession& catalog, SchemaDump& dump) {
+  std::vector<SchemaObject> extensions;
+  for (auto& r : catalog.Query("SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e "
+                               "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+                               "WHERE e.extname <> 'plpgsql' ORDER BY e.oid")) {
+    SchemaObject o;
+    o.kind = "EXTENSION";
+    o.name = *r[0];
+    // Its schema may hold no table in scope (Supabase keeps extensions in "extensions"); made
+    // only where missing, as IF NOT EXISTS still asks for CREATE on the database.
+    o.sql = fmt::format(
+        "DO $ferry$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = "
+        "'{}') THEN CREATE SCHEMA {}; END IF; END $ferry$; CREATE EXTENSION IF NOT EXISTS {} "
+        "WITH SCHEMA {}",
+        Replaced(*r[1], "'", "''"), Pattern(*r[1]), Pattern(*r[0]), Pattern(*r[1]));
+    extensions.push_back(std::move(o));
+  }
+  // After the schemas they may live in, before everything that may use them.
+  auto first_use =
+      std::find_if(dump.before_data.begin(), dump.before_data.end(), [](const SchemaObject& o) {
+        return o.kind != "SCHEMA" && !(o.kind == "COMMENT" && o.name.rfind("SCHEMA ", 0) == 0);
+      });
+  dump.before_data.insert(first_use, extensions.begin(), extensions.end());
 }
 
 }  // namespace
@@ -474,30 +545,9 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
     }
   }
 
-  // Extensions are the database's, not a schema's: pg_dump -n leaves them out. Those the
-  // source has are created first where the destination lacks them (their objects, such as
-  // btree_gist's operator classes, are what indexes and constraints use).
-  std::vector<SchemaObject> extensions;
-  for (auto& r : catalog.Query("SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e "
-                               "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-                               "WHERE e.extname <> 'plpgsql' ORDER BY e.oid")) {
-    SchemaObject o;
-    o.kind = "EXTENSION";
-    o.name = *r[0];
-    // Its schema may hold no table in scope (Supabase keeps extensions in "extensions").
-    o.sql = fmt::format("CREATE SCHEMA IF NOT EXISTS {1}; CREATE EXTENSION IF NOT EXISTS {0} WITH "
-                        "SCHEMA {1}",
-                        Pattern(*r[0]), Pattern(*r[1]));
-    extensions.push_back(std::move(o));
-  }
-  // After the schemas they may live in, before everything that may use them.
-  auto first_use =
-      std::find_if(dump.before_data.begin(), dump.before_data.end(), [](const SchemaObject& o) {
-        return o.kind != "SCHEMA" && !(o.kind == "COMMENT" && o.name.rfind("SCHEMA ", 0) == 0);
-      });
-  dump.before_data.insert(first_use, extensions.begin(), extensions.end());
-
+  AddExtensions(catalog, dump);
   AddViewReads(catalog, schemas, dump);
+  if (request.routines) AddEventTriggers(catalog, schemas, dump);
 
   // A schema-only dump creates materialized views WITH NO DATA; the source's populated ones are
   // refreshed once the tables they read are loaded and indexed, in creation order (one may

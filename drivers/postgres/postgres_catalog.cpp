@@ -187,7 +187,8 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
       "(SELECT pn.nspname || '.' || p.relname FROM pg_catalog.pg_inherits i "
       "JOIN pg_catalog.pg_class p ON p.oid = i.inhparent "
       "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
-      "WHERE i.inhrelid = c.oid AND c.relispartition), pn_parent.list "
+      "WHERE i.inhrelid = c.oid AND c.relispartition), pn_parent.list, "
+      "pg_catalog.row_security_active(c.oid) "
       "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "LEFT JOIN LATERAL (SELECT string_agg(pn.nspname || '.' || p.relname, ',' "
       "ORDER BY i.inhseqno) AS list FROM pg_catalog.pg_inherits i "
@@ -220,6 +221,7 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
       at = comma + 1;
     }
   }
+  table.row_security = IsTrue(found[0][8]);
   if (table.estimated_rows < 0 && table.estimated_bytes >= 0) {
     // Never analyzed: reltuples is -1. A rough guess from the size beats none.
     table.estimated_rows = table.estimated_bytes / 100;

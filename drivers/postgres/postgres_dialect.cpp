@@ -7,6 +7,7 @@
 
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
+#include "drivers/postgres/libpq_params.hpp"
 #include "drivers/postgres/postgres_catalog.hpp"
 #include "drivers/postgres/postgres_dialect.hpp"
 #include "drivers/sql/change_log.hpp"
@@ -15,24 +16,6 @@
 namespace ferry {
 
 namespace {
-
-// Values the destination stores out of line (or compresses inline) are compressed with lz4
-// rather than the built-in pglz: on the reference workload pglz_compress was a third of the
-// destination's CPU for wide_events, and lz4 compresses several times faster. Only the
-// session's default changes: a column whose compression is set keeps it, the stored values
-// read back identically, and later writes by others use the server's own default.
-// --pg-toast-compression server keeps the server's default; servers before 14 or built
-// without lz4 refuse the setting, and keep theirs.
-std::string ToastCompressionSql(const std::string& method) {
-  if (method == "server") return "";
-  if (method != "lz4" && method != "pglz") {
-    throw Error(ErrorCode::kUsage,
-                fmt::format("--pg-toast-compression (FERRY_PG_TOAST_COMPRESSION) is '{}'; it may "
-                            "be lz4, pglz or server",
-                            method));
-  }
-  return "SET default_toast_compression = " + method;
-}
 
 DialectQuirks PostgresQuirks() {
   DialectQuirks q;
@@ -97,9 +80,12 @@ class PostgresDialect final : public Dialect {
         "SET client_encoding='UTF8'; SET bytea_output='hex'; SET IntervalStyle='postgres'; "
         "SET application_name = " +
         TextLiteral(ThisSessionTag());
-    const std::string toast = is_source ? "" : ToastCompressionSql(toast_compression_);
+    const std::string toast = is_source ? "" : pq::ToastCompressionSql(toast_compression_);
+    // A source read that row-level security would filter fails (as pg_dump's does) instead of
+    // missing the rows the policies hide; check names such tables (Table::row_security).
+    const std::string read = is_source ? "; SET row_security = off" : "";
     try {
-      connection.Execute(toast.empty() ? setup : setup + "; " + toast);
+      connection.Execute(toast.empty() ? setup + read : setup + "; " + toast);
     } catch (const Error&) {
       if (toast.empty()) throw;
       // Servers before 14 or built without lz4 refuse the toast setting, and the statements

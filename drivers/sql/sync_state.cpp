@@ -23,7 +23,8 @@ class SqlSyncState final : public SyncStateStore {
   void Prepare() override {
     if (name_.schema != legacy_.schema) {
       try {
-        session_->Execute(dialect_.CreateSchemaSql(name_.schema));
+        const std::string missing = dialect_.CreateMissingSchemaSql(name_.schema);
+        session_->Execute(missing.empty() ? dialect_.CreateSchemaSql(name_.schema) : missing);
       } catch (Error& e) {
         e.WithAdvice(fmt::format(
             "ferry keeps its sync state with its run state in {} {} of the destination, apart "

@@ -35,7 +35,10 @@ std::vector<Fixture> SchemaFixtures(Db engine) {
     case Db::kPostgres:
       return {{engine, dir + "clone_postgres.sql", ""},
               {engine, dir + "generated_postgres.sql", ""},
-              {engine, dir + "realworld_postgres.sql", ""}};
+              {engine, dir + "realworld_postgres.sql", ""},
+              {engine, dir + "pgreal_layout_postgres.sql", ""},
+              {engine, dir + "pgreal_types_postgres.sql", ""},
+              {engine, dir + "pgreal_constraints_postgres.sql", ""}};
     case Db::kMariaDB:
       return {{engine, dir + "clone_mariadb.sql", ""},
               {engine, dir + "generated_mariadb.sql", ""},
