@@ -54,7 +54,7 @@ class CopyEngine {
         table_finished_(tables),
         table_done_(table_done),
         readers_(options.ordered ? 1 : std::max(options.readers, 1)),
-        writers_(options.ordered ? 1 : std::max(options.writers, 1)),
+        writers_(std::max(options.ordered ? options.ordered_writers : options.writers, 1)),
         max_attempts_(options.ordered ? 1 : std::max(options.max_attempts, 1)),
         slot_count_(size_t(readers_) * kSlotsPerReader),
         channel_count_(size_t(readers_ + writers_)),
@@ -163,6 +163,7 @@ class CopyEngine {
     for (auto& q : free_slots_) q->Ring();
     ready_.Ring();
     free_channels_.Ring();
+    turns_.Ring();
     for (auto& c : channels_) c->items.Ring();
   }
 
@@ -202,6 +203,7 @@ class CopyEngine {
         state.result.state = UnitState::kSkipped;
         in_flight_.fetch_sub(1);
         UnitFinished(unit.table);
+        turns_.Ended(job);
         continue;
       }
       uint32_t channel_index;
@@ -330,23 +332,13 @@ class CopyEngine {
     }
   }
 
-  // Opens a session, trying again with backoff while the server cannot be reached (it may be
-  // restarting, or have just killed our connection); gives up after max_attempts.
   template <typename Open>
   auto Reopen(Open open) -> decltype(open()) {
-    for (int attempt = 1;; ++attempt) {
-      try {
-        return open();
-      } catch (const Error& e) {
-        if (!IsTransient(e) || attempt >= std::max(options_.max_attempts, 1) || stop_) throw;
-      }
-      std::this_thread::sleep_for(RetryDelay(attempt));
-    }
+    return pipeline_state::Reopen(open, options_, stop_);
   }
 
   std::chrono::milliseconds RetryDelay(int attempt) const {
-    double seconds = options_.retry_delay * double(1 << std::min(attempt - 1, 6));
-    return std::chrono::milliseconds(int64_t(std::min(seconds, 30.0) * 1000));
+    return pipeline_state::RetryDelay(options_, attempt);
   }
 
   // True when the source session failed in a way that needs a new one.
@@ -459,9 +451,12 @@ class CopyEngine {
     const UnitJob& unit = jobs_[job];
     UnitResult& result = state.result;
     result.writer = writer_index;
+    while (options_.ordered && unit.after_previous && !state.failed &&
+           turns_.Until(job, stop_, 3600) == Turns::Wait::kTimedOut) {
+    }
     result.write_started_at = Since(started_);
     std::unique_ptr<RowWriter> writer;
-    if (!state.failed) {
+    if (!state.failed && !stop_) {
       try {
         writer = session.Write(unit.write);
         result.write_method = writer->Method();
@@ -492,6 +487,7 @@ class CopyEngine {
     channel.writer.store(nullptr, std::memory_order_release);
     result.times.wait_data += wait_data;
     bool session_lost = false;
+    if (writer && options_.ordered && !state.failed) WaitTurn(job);
     if (writer) {
       // In order, a unit read ahead of one that failed is not committed after it.
       const bool after_failure = options_.ordered && first_failed_job_.load() < job;
@@ -522,6 +518,7 @@ class CopyEngine {
             result.error = AtUnit(job, e, Side::kWriter);
             Elsewhere(job);
             in_flight_.fetch_sub(1);
+            turns_.Ended(job);
             return state.lost_session == Side::kWriter;
           }
           if (unit.committed) {
@@ -555,7 +552,20 @@ class CopyEngine {
     table_units_[unit.table] += 1;
     in_flight_.fetch_sub(1);
     UnitFinished(unit.table);
+    turns_.Ended(job);
     return session_lost;
+  }
+
+  // An ordered unit waits for the units before it to end before it commits; one that waited
+  // `turn_patience` seconds fails (transient) and is rolled back, which frees the locks the unit
+  // before may be waiting for.
+  void WaitTurn(size_t job) {
+    if (turns_.Until(job, stop_, options_.turn_patience) != Turns::Wait::kTimedOut) return;
+    const std::string why = fmt::format(
+        "waited {:.0f} s for the unit before it to commit; rolled back, since that unit may be "
+        "waiting for one of this unit's locks",
+        options_.turn_patience);
+    FailJob(job, Error(ErrorCode::kDriver, why, {}, {Diagnostic{kTurnTimedOut, 0, why}}));
   }
 
   // Counts a unit of `table` as finished; after the last one, builds what waits for the whole
@@ -605,21 +615,8 @@ class CopyEngine {
     Stop();
   }
 
-  // The unit boundary: every error a unit ends with is an Error naming the table (the side's
-  // own, where the error came from the source or the destination) and the unit.
   Error AtUnit(size_t job, const std::exception& e, Side side) const {
-    const Error* error = dynamic_cast<const Error*>(&e);
-    Error out = error ? *error : Error(ErrorCode::kInternal, e.what());
-    const UnitJob& unit = jobs_[job];
-    const Table* table = side == Side::kWriter ? unit.write.table : unit.read.table;
-    if (table) out.WithTable(DisplayName(table->name));
-    const WorkUnit& w = unit.read.unit;
-    if (w.parts > 1 || !w.range.IsWholeTable()) {
-      out.WithUnit(w.parts > 1
-                       ? fmt::format("{} of {}, {}", w.part + 1, w.parts, DescribeRange(w.range))
-                       : DescribeRange(w.range));
-    }
-    return out;
+    return pipeline_state::AtUnit(jobs_[job], e, side);
   }
 
   void FailJob(size_t job, const std::exception& e, Side side = Side::kNone) {
@@ -636,6 +633,7 @@ class CopyEngine {
   const EngineOptions& options_;
   std::vector<UnitJob> jobs_;  // a copy: resolve() completes them
   std::vector<JobState> states_;
+  Turns turns_{jobs_.size()};
   std::vector<std::atomic<bool>> table_failed_;
   std::vector<std::atomic<int64_t>> table_rows_;
   std::vector<std::atomic<int64_t>> table_bytes_;
