@@ -153,13 +153,13 @@ class Syncer {
     out.position = std::to_string(applied);
     int failures = 0;
     // Two writers apply a round's batches side by side, each committing after the one before,
-    // where no lock of one can hold the other up: the destination takes two writers at once, the
+    // where no lock of one can hold the other up: the destination says so (sync_writers), the
     // table has no unique index but its key and no foreign key (whose checks lock other rows), and
     // a batch that changes a key the one before it changes starts after that one committed. A
     // failed round goes on with one writer.
     const ferry::Table& into = copy.destination;
-    bool side_by_side = destination_.info().max_write_sessions != 1 &&
-                        into.unique_indexes.empty() && into.foreign_keys.empty();
+    bool side_by_side = destination_.info().sync_writers > 1 && into.unique_indexes.empty() &&
+                        into.foreign_keys.empty();
     while (applied < upto) {
       if (StopRequested()) {
         throw Error(ErrorCode::kInterrupted, "stopped by a signal between batches");
@@ -204,7 +204,7 @@ class Syncer {
       }
       EngineOptions ordered = engine_;
       ordered.ordered = true;
-      ordered.ordered_writers = side_by_side ? 2 : 1;
+      ordered.ordered_writers = side_by_side ? 2 : 1;  // the overlap test looks one batch back
       const std::vector<UnitResult> results =
           RunPipeline(source_, destination_, ordered, jobs, 1, [](const PipelineProgress&) {});
       const int64_t before = applied;
