@@ -138,6 +138,11 @@ struct EndpointInfo {
   bool binary_copy_pass_through = false;
   // Write sessions that can work at once (0 = no limit): SQLite has one writer at a time.
   int max_write_sessions = 0;
+  // Writers a sync may apply its batches with side by side, each batch changing keys the one
+  // before it does not (1: one at a time). PostgreSQL's row locks are the changed keys' own;
+  // MariaDB's writers take gap locks (REPEATABLE READ), so a later batch could hold a lock the
+  // one before it needs, which would cost a wait for the turn's patience.
+  int sync_writers = 1;
   // Loading a table is faster without its primary key, built once the rows are in
   // (PostgreSQL: 22.6 s against 14.3 + 2.2 s for lineitem). Not so where the key is the
   // table's storage order (InnoDB) or cannot be added later (SQLite).

@@ -155,6 +155,23 @@ std::vector<Table> RunStateTables(const Dialect& dialect,
   };
 }
 
+bool HasColumns(SqlSession& session, const Dialect& dialect, const std::vector<Table>& tables) {
+  std::string columns, from;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const std::string alias = "t" + std::to_string(i);
+    from += (i > 0 ? ", " : "") + dialect.QualifiedName(tables[i].name) + " " + alias;
+    for (const Column& c : tables[i].columns) {
+      columns += (columns.empty() ? "" : ", ") + alias + "." + dialect.Quote(c.name);
+    }
+  }
+  try {
+    session.Query("SELECT " + columns + " FROM " + from + " WHERE 1 = 0");
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 std::string UnitTimingSet(const UnitTiming& t) {
   if (!t.Recorded()) return "";
   return fmt::format(

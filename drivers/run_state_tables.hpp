@@ -17,6 +17,11 @@ namespace ferry {
 std::vector<Table> RunStateTables(const Dialect& dialect,
                                   const std::function<TableName(const char*)>& home);
 
+// Whether every table of `tables` is there with every column of it: one statement naming them
+// all (false on any error: a table, a column or the schema missing), where describing each table
+// takes four catalog queries, two dozen round trips for the run state before every run and sync.
+bool HasColumns(SqlSession& session, const Dialect& dialect, const std::vector<Table>& tables);
+
 // A done mark's timing columns, as SET assignments following others (", started_at = ...");
 // none for a unit whose timing was not measured.
 std::string UnitTimingSet(const UnitTiming& timing);

@@ -43,6 +43,23 @@ class SqlRunStore final : public RunStore {
   void Prepare() override {
     const std::vector<Table> tables =
         RunStateTables(dialect_, [this](const char* name) { return Home(name); });
+    if (!HasColumns(*session_, dialect_, tables)) Build(tables);
+    if (schema_ != legacy_schema_) {
+      MoveLegacyState(*session_, dialect_, tables, legacy_schema_, prefix_,
+                      [this](const std::string& sql) { Exec(sql); });
+    }
+    reading_schema_ = schema_;
+    exists_ = true;
+    has_owner_token_ = true;
+    has_leases_ = true;
+    has_timing_ = true;
+    has_table_start_ = true;
+    has_held_keys_ = true;
+  }
+
+  // The schema and the missing tables created, and an older ferry's tables given the columns
+  // added since.
+  void Build(const std::vector<Table>& tables) {
     if (schema_ != legacy_schema_) {
       try {
         // Only where missing: a no-op CREATE SCHEMA IF NOT EXISTS still fires the destination's
@@ -64,24 +81,12 @@ class SqlRunStore final : public RunStore {
         Exec(dialect_.CreateTableSql(t));
         continue;
       }
-      // Run state of an older ferry: the columns added since.
       for (size_t c = 0; c < t.columns.size(); ++c) {
         if (!found->FindColumn(t.columns[c].name)) {
           Exec(dialect_.AddColumnSql(t, c));
         }
       }
     }
-    if (schema_ != legacy_schema_) {
-      MoveLegacyState(*session_, dialect_, tables, legacy_schema_, prefix_,
-                      [this](const std::string& sql) { Exec(sql); });
-    }
-    reading_schema_ = schema_;
-    exists_ = true;
-    has_owner_token_ = true;
-    has_leases_ = true;
-    has_timing_ = true;
-    has_table_start_ = true;
-    has_held_keys_ = true;
   }
 
   std::unique_ptr<ScopeLock> TryLock() override {

@@ -58,7 +58,7 @@ class CopyEngine {
         table_finished_(tables),
         table_done_(table_done),
         readers_(options.ordered ? 1 : std::max(options.readers, 1)),
-        writers_(options.ordered ? 1 : std::max(options.writers, 1)),
+        writers_(std::max(options.ordered ? options.ordered_writers : options.writers, 1)),
         max_attempts_(options.ordered ? 1 : std::max(options.max_attempts, 1)),
         slot_count_(size_t(readers_) * kSlotsPerReader),
         spool_(options.ordered ? nullptr : options.spool),
@@ -124,6 +124,7 @@ class CopyEngine {
     ready_.Ring();
     spool_ready_.Ring();
     free_channels_.Ring();
+    turns_.Ring();
     for (auto& c : channels_) c->items.Ring();
   }
 
@@ -293,6 +294,10 @@ class CopyEngine {
   // The unit boundary: every error a unit ends with is an Error naming the table (the side's
   // own, where the error came from the source or the destination) and the unit.
   Error AtUnit(size_t job, const std::exception& e, Side side) const;
+  // An ordered unit waits for the units before it to end before it commits; one that waited
+  // `turn_patience` seconds fails (transient) and is rolled back, which frees the locks the unit
+  // before may be waiting for.
+  void WaitTurn(size_t job);
 
   void FailJob(size_t job, const std::exception& e, Side side = Side::kNone);
 
@@ -301,6 +306,7 @@ class CopyEngine {
   const EngineOptions& options_;
   std::vector<UnitJob> jobs_;  // a copy: resolve() completes them
   std::vector<JobState> states_;
+  Turns turns_{jobs_.size()};
   std::vector<std::atomic<bool>> table_failed_;
   std::vector<std::atomic<int64_t>> table_rows_;
   std::vector<std::atomic<int64_t>> table_bytes_;

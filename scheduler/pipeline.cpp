@@ -99,6 +99,7 @@ void CopyEngine::ReaderLoop(uint32_t reader) {
       state.result.state = UnitState::kSkipped;
       in_flight_.fetch_sub(1);
       UnitFinished(unit.table);
+      turns_.Ended(job);
       continue;
     }
     uint32_t channel_index;
@@ -319,9 +320,12 @@ bool CopyEngine::WriteUnit(int writer_index, WriteSession& session, size_t job, 
   const UnitJob& unit = jobs_[job];
   UnitResult& result = state.result;
   result.writer = writer_index;
+  while (options_.ordered && unit.after_previous && !state.failed &&
+         turns_.Until(job, stop_, 3600) == Turns::Wait::kTimedOut) {
+  }
   result.write_started_at = Since(started_);
   std::unique_ptr<RowWriter> writer;
-  if (!state.failed) {
+  if (!state.failed && !stop_) {
     try {
       writer = session.Write(unit.write);
       result.write_method = writer->Method();
@@ -345,6 +349,7 @@ bool CopyEngine::WriteUnit(int writer_index, WriteSession& session, size_t job, 
     channel->writer.store(nullptr, std::memory_order_release);
     result.times.wait_data += wait_data;
   }
+  if (writer && options_.ordered && !state.failed) WaitTurn(job);
   if (writer) CommitUnit(*writer, job);
   if (result.elsewhere) return state.lost_session == Side::kWriter;  // a shared run's lease
   if (!state.failed && stop_ && result.state != UnitState::kDone) {
@@ -376,7 +381,17 @@ bool CopyEngine::WriteUnit(int writer_index, WriteSession& session, size_t job, 
   if (retry_from_spool) SpooledFinished(job);
   in_flight_.fetch_sub(1);
   UnitFinished(unit.table);
+  turns_.Ended(job);
   return session_lost;
+}
+
+void CopyEngine::WaitTurn(size_t job) {
+  if (turns_.Until(job, stop_, options_.turn_patience) != Turns::Wait::kTimedOut) return;
+  const std::string why = fmt::format(
+      "waited {:.0f} s for the unit before it to commit; rolled back, since that unit may be "
+      "waiting for one of this unit's locks",
+      options_.turn_patience);
+  FailJob(job, Error(ErrorCode::kDriver, why, {}, {Diagnostic{kTurnTimedOut, 0, why}}));
 }
 
 // Commits the unit the writer wrote, with its done mark, or rolls it back when it failed, the
@@ -416,6 +431,7 @@ void CopyEngine::CommitUnit(RowWriter& writer, size_t job) {
       result.error = AtUnit(job, e, Side::kWriter);
       Elsewhere(job);
       in_flight_.fetch_sub(1);
+      turns_.Ended(job);
       return;
     }
     if (unit.committed) {

@@ -55,10 +55,16 @@ struct EngineOptions {
   int max_attempts = 4;
   double retry_delay = 0.5;
   // Units commit in the order of the jobs and none commits after one that failed: one reader,
-  // one writer, no retries (the caller retries from the first unit not done). A sync needs it:
-  // each unit records how far the change log has been applied. The reader still reads the next
-  // unit while the writer applies the one before.
+  // `ordered_writers` writers, no retries (the caller retries from the first unit not done). A
+  // sync needs it: each unit records how far the change log has been applied. The reader still
+  // reads the next unit while the writers apply the ones before; with two writers a unit is
+  // written while the one before it is (unless it says after_previous) and commits right after
+  // it. A unit that waits for its turn to commit longer than `turn_patience` seconds is rolled
+  // back (a transient failure, SQLSTATE kTurnTimedOut): the unit before may be waiting for one of
+  // its locks (a trigger, a unique index the caller did not know of), which only that frees.
   bool ordered = false;
+  int ordered_writers = 1;
+  double turn_patience = 20;
   TestHooks test_hooks;
   // A shared run's lease on a unit, taken just before the unit is read (ferry run --join), and
   // asked again before each retry of it: false when another worker holds or finished it (its
@@ -95,6 +101,10 @@ struct UnitJob {
   // here, while the writer applies the batch before). False: neither this unit nor any later
   // one has anything to do; they end skipped.
   std::function<bool(UnitJob&)> resolve;
+  // Ordered pipelines with more than one writer: the unit starts writing only once every unit
+  // before it has ended (it changes rows those change, so it must come after them). Set by
+  // resolve() where it is known only then.
+  bool after_previous = false;
 };
 
 struct StageTimes {

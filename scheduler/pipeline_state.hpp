@@ -2,11 +2,17 @@
 // carrying a unit's batches from its reader to a writer, and each job's attempts and errors.
 #pragma once
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "copier/batch.hpp"
 #include "copier/error.hpp"
@@ -41,6 +47,46 @@ struct Channel {
 };
 
 enum class Side { kNone, kReader, kWriter };
+
+// The SQLSTATE of an ordered unit rolled back after waiting too long for its turn to commit
+// (EngineOptions::turn_patience): class 40, a transaction rollback, so it counts as transient.
+inline constexpr const char* kTurnTimedOut = "40F01";
+
+// An ordered run's turns: which units have ended (committed, failed or skipped), so that a unit
+// commits only once every unit before it has.
+class Turns {
+ public:
+  explicit Turns(size_t jobs) : ended_(jobs, false) {}
+
+  void Ended(size_t job) {
+    std::lock_guard lock(mutex_);
+    ended_[job] = true;
+    while (first_open_ < ended_.size() && ended_[first_open_]) ++first_open_;
+    cv_.notify_all();
+  }
+
+  enum class Wait { kTurn, kStopped, kTimedOut };
+  // Until every unit before `job` has ended, a stop, or `patience` seconds.
+  Wait Until(size_t job, const std::atomic<bool>& stop, double patience) {
+    std::unique_lock lock(mutex_);
+    const bool turn = cv_.wait_for(lock, std::chrono::duration<double>(patience),
+                                   [&] { return first_open_ >= job || stop.load(); });
+    if (first_open_ >= job) return Wait::kTurn;
+    return turn ? Wait::kStopped : Wait::kTimedOut;
+  }
+
+  // Wakes every waiter (a stop).
+  void Ring() {
+    std::lock_guard lock(mutex_);
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<bool> ended_;
+  size_t first_open_ = 0;  // every unit before it has ended
+};
 
 inline bool HasSqlstate(const std::exception& e, const char* sqlstate) {
   const Error* error = dynamic_cast<const Error*>(&e);

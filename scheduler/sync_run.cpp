@@ -14,6 +14,7 @@
 #include "scheduler/planning.hpp"
 #include "scheduler/stop.hpp"
 #include "scheduler/sync_drift.hpp"
+#include "scheduler/sync_purge.hpp"
 #include "scheduler/sync_support.hpp"
 
 namespace ferry {
@@ -81,13 +82,15 @@ class Syncer {
  public:
   // `store`: the destination's run state (a table refused for a gap waits for a full copy
   // recorded there); `consumer`: this destination's id and name as a change-log consumer.
+  // `purger`: where the logs are purged (null: here, in line).
   Syncer(Endpoint& source, Endpoint& destination, const SyncOptions& options, RunStore& store,
-         LogConsumer consumer)
+         LogConsumer consumer, LogPurger* purger)
       : source_(source),
         destination_(destination),
         options_(options),
         store_(store),
-        consumer_(std::move(consumer)) {
+        consumer_(std::move(consumer)),
+        purger_(purger) {
     engine_ = options.engine;
     engine_.readers = 1;
     engine_.writers = 1;
@@ -149,6 +152,14 @@ class Syncer {
     };
     out.position = std::to_string(applied);
     int failures = 0;
+    // Two writers apply a round's batches side by side, each committing after the one before,
+    // where no lock of one can hold the other up: the destination says so (sync_writers), the
+    // table has no unique index but its key and no foreign key (whose checks lock other rows), and
+    // a batch that changes a key the one before it changes starts after that one committed. A
+    // failed round goes on with one writer.
+    const ferry::Table& into = copy.destination;
+    bool side_by_side = destination_.info().sync_writers > 1 && into.unique_indexes.empty() &&
+                        into.foreign_keys.empty();
     while (applied < upto) {
       if (StopRequested()) {
         throw Error(ErrorCode::kInterrupted, "stopped by a signal between batches");
@@ -160,6 +171,7 @@ class Syncer {
       std::vector<UnitJob> jobs(kBatchesPerRound);
       int64_t from = applied;
       size_t key_bytes = 0;
+      std::unordered_set<std::string> previous;  // the keys of the batch before
       for (size_t i = 0; i < kBatchesPerRound; ++i) {
         jobs[i].resolve = [&, i](UnitJob& job) {
           if (from >= upto || key_bytes >= kKeyBytesPerRound) return false;
@@ -176,6 +188,11 @@ class Syncer {
           for (const auto& k : *read.keys) {
             for (const std::string& part : k) key_bytes += part.size() + 4;
           }
+          if (side_by_side) {
+            std::unordered_set<std::string> keys = KeySet(*read.keys);
+            job.after_previous = i > 0 && Overlap(keys, previous);
+            previous = std::move(keys);
+          }
           Fill(job, prepared, std::move(read), std::move(remove),
                state.SetSql(copy.destination.name,
                             {"tracked",
@@ -187,6 +204,7 @@ class Syncer {
       }
       EngineOptions ordered = engine_;
       ordered.ordered = true;
+      ordered.ordered_writers = side_by_side ? 2 : 1;  // the overlap test looks one batch back
       const std::vector<UnitResult> results =
           RunPipeline(source_, destination_, ordered, jobs, 1, [](const PipelineProgress&) {});
       const int64_t before = applied;
@@ -211,14 +229,19 @@ class Syncer {
         // Safe: the destination has committed everything up to `applied`. The log is purged only
         // below what every registered destination applied. A purge that fails (a read-only
         // server) loses nothing: the entries stay below the applied sequence.
-        try {
-          me.applied = PurgeFloor(applied, pending_at(applied));
-          tracker.Purge(copy.source, me);
-        } catch (const Error& e) {
-          out.warning = "the change log was not purged: " + std::string(e.what());
+        me.applied = PurgeFloor(applied, pending_at(applied));
+        if (purger_) {
+          purger_->Purge(DisplayName(copy.destination.name), copy.source, me);
+        } else {
+          try {
+            tracker.Purge(copy.source, me);
+          } catch (const Error& e) {
+            out.warning = "the change log was not purged: " + std::string(e.what());
+          }
         }
       }
       if (failure) {
+        side_by_side = false;
         // A unit that failed for a passing reason (a lost connection, a deadlock) is tried
         // again from the log, on fresh sessions, like a copy's units are; others end the table.
         if (StopRequested()) {
@@ -479,6 +502,7 @@ class Syncer {
   const SyncOptions& options_;
   RunStore& store_;
   const LogConsumer consumer_;
+  LogPurger* purger_;
   EngineOptions engine_;
   std::unique_ptr<RowConverter> converter_;
 };
@@ -636,7 +660,10 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
   std::vector<TableRecord> records = StartSyncRun(*store, plan, tables, run);
   report.run_id = run.id;
 
-  Syncer syncer(source, destination, options, *store, consumer);
+  // Purged beside the sync where the source takes another writer at once (not SQLite).
+  LogPurger purger(source);
+  Syncer syncer(source, destination, options, *store, consumer,
+                source.info().max_write_sessions != 1 ? &purger : nullptr);
   SyncContext context{source, destination, job, options, plan, drift, syncer, *tracker, *state};
   for (size_t i = 0; i < tables.size(); ++i) {
     const double started_at = Since(start);
@@ -646,6 +673,11 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
     RecordTable(*store, run.id, t, records[i]);
     if (options.table_done) options.table_done(t, i, tables.size());
     report.tables.push_back(std::move(t));
+  }
+  for (auto& [table, warning] : purger.Finish()) {
+    for (TableSync& t : report.tables) {
+      if (DisplayName(t.destination) == table && t.warning.empty()) t.warning = warning;
+    }
   }
   report.seconds = Since(start);
   FinishSyncRun(*store, run.id, records, report);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <climits>
 
 namespace ferry::sync {
@@ -88,6 +89,24 @@ Plan PlanAsIs(Endpoint& source, Endpoint& destination, const Job& job,
   as_is.write_mode = WriteMode::kAppend;
   for (TableOverride& o : as_is.overrides) o.write_mode.reset();
   return BuildPlan(source, destination, as_is, partitions);
+}
+
+std::unordered_set<std::string> KeySet(const std::vector<std::vector<std::string>>& keys) {
+  std::unordered_set<std::string> out;
+  out.reserve(keys.size());
+  for (const std::vector<std::string>& key : keys) {
+    std::string text;
+    for (const std::string& part : key) text += std::to_string(part.size()) + ":" + part;
+    out.insert(std::move(text));
+  }
+  return out;
+}
+
+bool Overlap(const std::unordered_set<std::string>& a, const std::unordered_set<std::string>& b) {
+  const auto& small = a.size() < b.size() ? a : b;
+  const auto& large = a.size() < b.size() ? b : a;
+  return std::any_of(small.begin(), small.end(),
+                     [&](const std::string& k) { return large.count(k); });
 }
 
 }  // namespace ferry::sync

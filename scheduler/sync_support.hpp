@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "copier/endpoint.hpp"
@@ -55,6 +56,11 @@ struct TrackedPosition {
 TrackedPosition ParsePosition(const std::string& text);
 std::string FormatPosition(int64_t generation, int64_t applied,
                            const std::vector<LogGap>& gaps = {});
+
+// A batch's keys, each as one string (its parts with their lengths, so no two keys are alike),
+// and whether two such sets share a key.
+std::unordered_set<std::string> KeySet(const std::vector<std::vector<std::string>>& keys);
+bool Overlap(const std::unordered_set<std::string>& a, const std::unordered_set<std::string>& b);
 
 // How to copy a table again so that sync continues from there.
 std::string CopyAgainAdvice(const TableCopyPlan& copy);

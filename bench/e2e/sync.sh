@@ -97,7 +97,16 @@ pg_section() {
   local dst="postgresql://bench@127.0.0.1:$BENCH_PG_DST_PORT/$DST_DB"
   local tracked=(--include lineitem --include wide_events --include order_lines_cpk)
   step "PostgreSQL: cloning the workload into $SRC_DB"
-  $PSQL_SRC -d postgres -c "DROP DATABASE IF EXISTS $SRC_DB" -c "CREATE DATABASE $SRC_DB TEMPLATE bench"
+  $PSQL_SRC -d postgres -c "DROP DATABASE IF EXISTS $SRC_DB"
+  # The clone needs `bench` without other sessions: on a machine shared with other benchmarks
+  # (reading it), wait for a moment when none is (10 minutes at most).
+  local try
+  for try in $(seq 200); do
+    $PSQL_SRC -d postgres -c "CREATE DATABASE $SRC_DB TEMPLATE bench" 2>/dev/null && break
+    [ "$try" = 1 ] && step "PostgreSQL: bench is in use; waiting to clone it"
+    [ "$try" = 200 ] && die "bench stayed in use for 10 minutes: cannot clone it"
+    sleep 3
+  done
   $PSQL_DST -d postgres -c "DROP DATABASE IF EXISTS $DST_DB" -c "CREATE DATABASE $DST_DB"
   "$FERRY_BIN" track enable --source "$src" "${tracked[@]}" >"$OUT/track.log"
   $PSQL_DST -d postgres -c CHECKPOINT

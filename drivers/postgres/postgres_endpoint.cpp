@@ -192,6 +192,7 @@ std::unique_ptr<Endpoint> OpenPostgres(EngineTarget target) {
   auto probe = std::make_unique<pq::Connection>(params, link.target.display);
   // Binary COPY tuples of identical column types go through undecoded between two of these.
   link.info.binary_copy_pass_through = true;
+  link.info.sync_writers = 2;
   link.info.keys_after_load = true;
   link.info.server_row_hash_faster = true;
   link.info.state_schema = target.options.state_schema;

@@ -5,6 +5,7 @@
 
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
+#include "drivers/run_state_tables.hpp"
 #include "drivers/sql/change_log.hpp"
 
 namespace ferry {
@@ -21,6 +22,12 @@ class SqlSyncState final : public SyncStateStore {
         legacy_{std::move(legacy_schema), prefix + "sync_state"} {}
 
   void Prepare() override {
+    // Once the table is there with every column, one statement says so (HasColumns).
+    if (!HasColumns(*session_, dialect_, {Shape(name_)})) Build();
+    if (name_.schema != legacy_.schema) MoveLegacyState();
+  }
+
+  void Build() {
     if (name_.schema != legacy_.schema) {
       try {
         const std::string missing = dialect_.CreateMissingSchemaSql(name_.schema);
@@ -39,7 +46,6 @@ class SqlSyncState final : public SyncStateStore {
     } else {
       session_->Execute(dialect_.CreateTableSql(Shape(name_)));
     }
-    if (name_.schema != legacy_.schema) MoveLegacyState();
   }
 
   std::optional<SyncPosition> Get(const TableName& d) override {

@@ -76,11 +76,14 @@ struct Setup {
     job.finish = [sql](const UnitResult&) { return std::vector<std::string>{sql}; };
   }
 
-  std::vector<UnitResult> Run(const std::vector<UnitJob>& jobs) {
+  std::vector<UnitResult> Run(const std::vector<UnitJob>& jobs, int writers = 1,
+                              double patience = 20) {
     ferry::EngineOptions options;
     options.ordered = true;
-    options.readers = 4;  // ordered runs use one of each whatever is asked
+    options.readers = 4;  // ordered runs use one reader and ordered_writers whatever is asked
     options.writers = 4;
+    options.ordered_writers = writers;
+    options.turn_patience = patience;
     return ferry::RunPipeline(*from, *to, options, jobs, 1, [](const ferry::PipelineProgress&) {});
   }
 };
@@ -90,24 +93,90 @@ struct Setup {
 TEST_CASE("an ordered run commits no unit after one that failed, even one already read",
           "[pipeline][ordered]") {
   for (Db db : {Db::kPostgres, Db::kMariaDB}) {
-    DYNAMIC_SECTION(DbName(db)) {
-      Setup s(db);
-      std::vector<UnitJob> jobs(3);
-      s.Fill(jobs[0], 0);
-      s.Fill(jobs[1], 1, "INSERT INTO no_such_table VALUES (1)");  // fails at its commit
-      s.Fill(jobs[2], 2);
-      const std::vector<UnitResult> results = s.Run(jobs);
-      REQUIRE(results.size() == 3);
-      CHECK(results[0].state == UnitState::kDone);
-      CHECK(results[1].state == UnitState::kFailed);
-      CHECK_FALSE(results[1].transient);
-      CHECK(results[1].attempts == 1);  // not retried: the caller starts again from it
-      CHECK(results[2].state == UnitState::kSkipped);
-      CHECK(s.dest.QueryValue("SELECT count(*) FROM items") == "10");
-      CHECK(s.dest.QueryValue("SELECT count(*) FROM items WHERE id > 10") == "0");
-      CHECK(s.dest.QueryValue("SELECT count(*) FROM marks") == "1");
+    for (int writers : {1, 2}) {
+      DYNAMIC_SECTION(DbName(db) << ", " << writers << " writers") {
+        Setup s(db);
+        std::vector<UnitJob> jobs(3);
+        s.Fill(jobs[0], 0);
+        s.Fill(jobs[1], 1, "INSERT INTO no_such_table VALUES (1)");  // fails at its commit
+        s.Fill(jobs[2], 2);
+        const std::vector<UnitResult> results = s.Run(jobs, writers);
+        REQUIRE(results.size() == 3);
+        CHECK(results[0].state == UnitState::kDone);
+        CHECK(results[1].state == UnitState::kFailed);
+        CHECK_FALSE(results[1].transient);
+        CHECK(results[1].attempts == 1);  // not retried: the caller starts again from it
+        CHECK(results[2].state == UnitState::kSkipped);
+        CHECK(s.dest.QueryValue("SELECT count(*) FROM items") == "10");
+        CHECK(s.dest.QueryValue("SELECT count(*) FROM items WHERE id > 10") == "0");
+        CHECK(s.dest.QueryValue("SELECT count(*) FROM marks") == "1");
+      }
     }
   }
+}
+
+TEST_CASE(
+    "an ordered run with two writers writes a unit beside the one before and commits in "
+    "job order",
+    "[pipeline][ordered]") {
+  Setup s(Db::kPostgres);
+  // Each unit's finish notes the time its commit began; the first unit's waits a little first,
+  // so the second is written meanwhile and must wait for it.
+  s.dest.Exec("ALTER TABLE marks ADD COLUMN at timestamptz");
+  std::vector<UnitJob> jobs(3);
+  for (int i = 0; i < 3; ++i) {
+    s.Fill(jobs[size_t(i)], i,
+           "INSERT INTO marks VALUES (" + std::to_string(i) + ", clock_timestamp())");
+  }
+  const std::string first = "INSERT INTO marks VALUES (0, clock_timestamp())";
+  jobs[0].finish = [first](const UnitResult&) {
+    return std::vector<std::string>{"DO $$ BEGIN PERFORM pg_sleep(1); END $$", first};
+  };
+  jobs[2].after_previous = true;  // starts only once unit 1 committed
+  const std::vector<UnitResult> results = s.Run(jobs, 2);
+  REQUIRE(results.size() == 3);
+  for (const UnitResult& r : results) CHECK(r.state == UnitState::kDone);
+  CHECK(s.dest.QueryValue("SELECT count(*) FROM items") == "30");
+  CHECK(s.dest.QueryValue("SELECT string_agg(unit::text, ',' ORDER BY at) FROM marks") == "0,1,2");
+  // Unit 1 was written while unit 0 waited in its commit, by the other writer.
+  CHECK(results[1].writer != results[0].writer);
+  CHECK(results[1].write_started_at < results[0].finished_at);
+  // Unit 2 started writing only after unit 1 had committed.
+  CHECK(results[2].write_started_at >= results[1].finished_at);
+}
+
+TEST_CASE(
+    "a unit waiting for its turn to commit while the unit before waits for its lock is "
+    "rolled back, and the unit before commits",
+    "[pipeline][ordered]") {
+  Setup s(Db::kPostgres);
+  s.dest.Exec("INSERT INTO items SELECT g, 'old ' || g FROM generate_series(1, 30) g");
+  std::vector<UnitJob> jobs(3);
+  for (int i = 0; i < 3; ++i) {
+    s.Fill(jobs[size_t(i)], i);
+    // Each unit replaces its rows: its DELETE locks them as its writer starts.
+    ferry::KeyRange range = jobs[size_t(i)].read.unit.range;
+    jobs[size_t(i)].write.replace_range = range;
+  }
+  // Unit 0, after a pause that lets unit 1 delete its rows, changes one of them: it waits for
+  // unit 1's lock while unit 1 waits for unit 0 to commit. Nothing on the server sees that.
+  jobs[0].finish = [](const UnitResult&) {
+    return std::vector<std::string>{"DO $$ BEGIN PERFORM pg_sleep(1); END $$",
+                                    "UPDATE items SET name = 'touched' WHERE id = 15",
+                                    "INSERT INTO marks VALUES (0)"};
+  };
+  const std::vector<UnitResult> results = s.Run(jobs, 2, /*patience=*/3);
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].state == UnitState::kDone);
+  CHECK(results[1].state == UnitState::kFailed);
+  CHECK(results[1].transient);  // the caller tries again from unit 1
+  REQUIRE(results[1].error);
+  CHECK(results[1].error->sqlstate() == "40F01");
+  CHECK(results[2].state == UnitState::kSkipped);
+  // Unit 1's delete was rolled back: unit 0 changed the old row.
+  CHECK(s.dest.QueryValue("SELECT name FROM items WHERE id = 15") == "touched");
+  CHECK(s.dest.QueryValue("SELECT count(*) FROM items WHERE name LIKE 'old %'") == "19");
+  CHECK(s.dest.QueryValue("SELECT string_agg(unit::text, ',') FROM marks") == "0");
 }
 
 TEST_CASE("an ordered run resolves each unit just before reading it and stops where told",
