@@ -323,6 +323,14 @@ void CopyRun::BuildForeignKeys() {
           continue;
         }
       }
+      // Rows the source holds without their parent (a SQLite file, whose foreign_keys pragma
+      // is off by default) would fail the key: left out, the rows copied as they are (ferry
+      // check says it first).
+      if (std::string note = DanglingNote(source_, tables_[i].copy.source, planned);
+          !note.empty()) {
+        report_.tables[i].warnings.push_back(std::move(note));
+        continue;
+      }
       tasks.push_back([this, i, planned] {
         TableOutcome& t = report_.tables[i];
         const Table& at = tables_[i].copy.destination;

@@ -42,6 +42,7 @@ ValueLimits AnyValue() {
   limits.decimal_nan = true;
   limits.unbounded_dates = true;
   limits.zero_dates = true;
+  limits.times_beyond_day = true;
   return limits;
 }
 
