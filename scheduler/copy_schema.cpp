@@ -300,6 +300,18 @@ void CopyRun::CloneAfterData() {
   }
 }
 
+std::string DanglingNote(Endpoint& source, const Table& table, const PlannedForeignKey& fk) {
+  auto key = std::find_if(table.foreign_keys.begin(), table.foreign_keys.end(),
+                          [&](const ForeignKey& k) { return k.name == fk.name; });
+  const std::string row =
+      key == table.foreign_keys.end() ? "" : source.DanglingReference(table, *key);
+  if (row.empty()) return "";
+  return fmt::format(
+      "foreign key {} not created: the source holds rows that reference no row of "
+      "{} (as {} does), copied as they are",
+      fk.name, DisplayName(key->references), row);
+}
+
 void CopyRun::BuildForeignKeys() {
   std::vector<std::function<void()>> tasks;
   for (size_t i = 0; i < tables_.size(); ++i) {

@@ -255,20 +255,6 @@ std::string OutOfScopeNote(const PlannedForeignKey& fk) {
       fk.name, DisplayName(fk.references));
 }
 
-std::string DanglingNote(Endpoint& source, const Table& table, const PlannedForeignKey& fk) {
-  for (const ForeignKey& key : table.foreign_keys) {
-    if (key.name != fk.name) continue;
-    const std::string row = source.DanglingReference(table, key);
-    return row.empty()
-               ? ""
-               : fmt::format(
-                     "foreign key {} not created: the source holds rows that reference no row "
-                     "of {} (as {} does), copied as they are",
-                     fk.name, DisplayName(key.references), row);
-  }
-  return "";
-}
-
 std::string KeyTypeNote(const Table& table, const PlannedForeignKey& fk, const Table& referenced,
                         const EngineTraits& destination) {
   std::vector<const Column*> from, to;

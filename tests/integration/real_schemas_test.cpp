@@ -56,10 +56,9 @@ std::string SqliteFile(const TestDatabase& db) {
 std::string EngineSchema(TestDatabase& db, const std::vector<std::string>& leave_out = {}) {
   std::string text;
   if (db.db() == Db::kSQLite) {
-    for (const Row& r : db.Query("SELECT type, name, sql FROM sqlite_schema WHERE tbl_name NOT "
-                                 "LIKE 'ferry\\_%' ESCAPE '\\' ORDER BY type, name")) {
-      const std::string table = db.QueryValue("SELECT tbl_name FROM sqlite_schema WHERE name = '" +
-                                              r[1].value_or("") + "'");
+    for (const Row& r : db.Query("SELECT type, name, sql, tbl_name FROM sqlite_schema WHERE "
+                                 "tbl_name NOT LIKE 'ferry\\_%' ESCAPE '\\' ORDER BY type, name")) {
+      const std::string table = r[3].value_or("");
       if (std::find(leave_out.begin(), leave_out.end(), table) != leave_out.end()) continue;
       text += r[0].value_or("") + " " + r[1].value_or("") + "\n" + r[2].value_or("NULL") + "\n";
     }
@@ -69,6 +68,7 @@ std::string EngineSchema(TestDatabase& db, const std::vector<std::string>& leave
   for (const char* t : {"runs", "tables", "units", "workers", "leases", "held_keys"}) {
     ignored += " --ignore-table=" + db.name() + ".ferry_" + t;
   }
+  for (const std::string& t : leave_out) ignored += " --ignore-table=" + db.name() + "." + t;
   text = Capture(MariaDbClient("mariadb-dump") +
                  " --no-data --routines --triggers --events --skip-dump-date" + ignored + " " +
                  db.name());
@@ -112,7 +112,8 @@ bool Has(const std::string& text, const std::string& part) {
 // The findings of `kind` in check --json output, as "table.column: message".
 std::vector<std::string> Findings(const std::string& output, const std::string& kind) {
   std::vector<std::string> out;
-  for (const json& f : json::parse(output)["findings"]) {
+  const json report = json::parse(output);
+  for (const json& f : report["findings"]) {
     if (f["kind"] == kind) {
       out.push_back(f["table"].get<std::string>() + "." + f["column"].get<std::string>() + ": " +
                     f["message"].get<std::string>());
@@ -163,9 +164,7 @@ TEST_CASE(
                         "'ghost'") == "0000-00-00 00:00:00");
   CHECK(dest.QueryValue("SELECT count(*) FROM wp_posts WHERE post_date_gmt = '0000-00-00 "
                         "00:00:00'") == "6");
-  dest.Exec(
-      "SET SESSION sql_mode = ''; INSERT INTO wp_options (option_name, option_value) "
-      "VALUES ('new', 'x')");
+  dest.Exec("INSERT INTO wp_options (option_name, option_value) VALUES ('new', 'x')");
   CHECK(dest.QueryValue("SELECT max(option_id) FROM wp_options") == "5");
 }
 
@@ -189,8 +188,9 @@ TEST_CASE(
         "838:59:59,-00:00:01,-838:59:59,24:00:00");
   CHECK(dest.QueryValue("SELECT group_concat(price ORDER BY id) FROM price_history") ==
         "1.10,2.50");
+  // Where mariadb-dump would set it: past the values the source's cache reserved.
   CHECK(dest.QueryValue("SELECT nextval(order_seq)") ==
-        source.QueryValue("SELECT nextval(order_seq)"));
+        source.QueryValue("SELECT next_not_cached_value FROM order_seq"));
   CHECK(dest.QueryValue("SELECT group_concat(secret ORDER BY order_no) FROM orders") ==
         "hidden,hidden,shh");
 }
