@@ -41,6 +41,8 @@ struct ValueLimits {
   bool decimal_nan = false;
   bool unbounded_dates = false;
   bool zero_dates = false;
+  // TIME values outside 00:00:00..24:00:00 (MariaDB's span -838:59:59..838:59:59).
+  bool times_beyond_day = false;
 };
 
 // Where an index or constraint name must be unique.
@@ -185,6 +187,9 @@ enum class ValueRule {
   kZeroDate,         // MariaDB's zero dates: a zero year, month or day
   kNegativeZero,     // a float -0 (MariaDB and SQLite store 0)
   kInvalidUtf8,      // text whose bytes are not valid UTF-8 (SQLite stores any bytes as text)
+  kTimeBeyondDay,    // a TIME negative or past 24:00:00 (MariaDB's durations)
+  kOtherKind,        // a value ferry cannot read as its column's type (SQLite: text in an
+                     // INTEGER column, say); `limit` is the column's Storage
 };
 struct ValueScan {
   int column = 0;  // index into the table's columns
@@ -418,6 +423,12 @@ class Endpoint {
     wait_notice_ = std::move(notice);
   }
   virtual bool HasRows(const TableName& name) = 0;
+  // A row of `table` (as a source) whose foreign key `fk` finds no parent: "(a, b)=(1, 2)", or
+  // "" when every row has its parent. Only where the engine lets such rows in (SQLite, whose
+  // foreign_keys pragma is off unless a connection turns it on); elsewhere always "".
+  virtual std::string DanglingReference(const Table& /*table*/, const ForeignKey& /*fk*/) {
+    return "";
+  }
   // What a schema holds besides tables (views, materialized views, functions, procedures,
   // triggers, standalone sequences, events), as (kind, name) pairs, ferry's own objects left out:
   // what a copy to another engine does not carry, for ferry check to list.

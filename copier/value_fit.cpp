@@ -124,6 +124,11 @@ std::string UnfitBytes(const ColumnVector& out, size_t row, const ColumnType& ty
 // A year outside the destination's.
 std::string UnfitDate(const ColumnVector& out, size_t row, const ColumnType& /*type*/,
                       const ValueLimits& limits) {
+  if (IsZeroDate(int32_t(out.Int(row)))) {
+    if (limits.zero_dates) return "";
+    return fmt::format("{} is a zero date, which the destination cannot store",
+                       ShownTemporal(FormatDate(int32_t(out.Int(row))), "date"));
+  }
   int year = CivilFromDays(int32_t(out.Int(row))).year;
   if (year < limits.min_year || year > limits.max_year) {
     return fmt::format("{} is outside the destination's years {}..{}",
@@ -144,6 +149,15 @@ std::string UnfitTemporal(const ColumnVector& out, size_t row, const ColumnType&
                            ? ShownTemporal(FormatTime(v), "time")
                            : ShownTemporal(FormatTimestamp(v), "timestamp"),
                        type.native);
+  }
+  if (type.kind == TypeKind::kTime && (v < 0 || v > kMicrosPerDay) && !limits.times_beyond_day) {
+    return fmt::format("{} is outside the destination's 00:00:00..24:00:00",
+                       ShownTemporal(FormatTime(v), "time"));
+  }
+  if (type.kind != TypeKind::kTime && IsZeroDateTimestamp(v)) {
+    if (limits.zero_dates) return "";
+    return fmt::format("{} is on a zero date, which the destination cannot store",
+                       ShownTemporal(FormatTimestamp(v), "timestamp"));
   }
   if (type.kind != TypeKind::kTime) {
     int year = CivilFromDays(DayOf(v)).year;
@@ -343,7 +357,8 @@ bool AlwaysFits(const ColumnType& from, const ColumnType& to, const ValueLimits&
     return utf8 && nul && to.max_bytes < 0;
   };
   auto years_safe = [&] {
-    return dest.min_year <= source->min_year && dest.max_year >= source->max_year;
+    return dest.min_year <= source->min_year && dest.max_year >= source->max_year &&
+           (dest.zero_dates || !source->zero_dates);
   };
   switch (to.kind) {
     case TypeKind::kBoolean:
@@ -385,7 +400,8 @@ bool AlwaysFits(const ColumnType& from, const ColumnType& to, const ValueLimits&
     case TypeKind::kDate:
       return from.kind == TypeKind::kDate && years_safe();
     case TypeKind::kTime:
-      return from.kind == TypeKind::kTime && to.precision >= std::min(from.precision, 6);
+      return from.kind == TypeKind::kTime && to.precision >= std::min(from.precision, 6) &&
+             (dest.times_beyond_day || !source->times_beyond_day);
     case TypeKind::kTimestamp:
     case TypeKind::kTimestampTz:
       return (from.kind == TypeKind::kTimestamp || from.kind == TypeKind::kTimestampTz) &&
@@ -449,8 +465,14 @@ std::vector<std::string> FitRisks(const ColumnType& from, const ColumnType& to,
       if (dest.min_year > source.min_year || dest.max_year < source.max_year) {
         out.push_back(fmt::format("dates outside the years {}..{}", dest.min_year, dest.max_year));
       }
+      if (source.zero_dates && !dest.zero_dates && from.kind != TypeKind::kTime) {
+        out.push_back("zero dates (0000-00-00, or a zero month or day)");
+      }
       [[fallthrough]];
     case TypeKind::kTime:
+      if (from.kind == TypeKind::kTime && source.times_beyond_day && !dest.times_beyond_day) {
+        out.push_back("times negative or beyond 24:00:00");
+      }
       if (to.kind != TypeKind::kDate && from.kind != TypeKind::kDate &&
           to.precision < std::min(from.precision, 6)) {
         out.push_back(fmt::format(

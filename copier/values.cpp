@@ -125,8 +125,57 @@ bool IsValidCivil(CivilDate date) {
          date.day >= 1 && date.day <= DaysInMonth(date.year, date.month);
 }
 
+namespace {
+
+// A zero date's parts, packed in MariaDB's order of year, month and day.
+constexpr int32_t kZeroDateSpan = (9999 * 13 + 12) * 32 + 31 + 1;
+
+CivilDate ZeroDateParts(int32_t days) {
+  const int32_t packed = days - kZeroDateDays;
+  return CivilDate{packed / 32 / 13, packed / 32 % 13, packed % 32};
+}
+
+}  // namespace
+
+bool IsZeroDate(int32_t days) {
+  return days >= kZeroDateDays && days < kZeroDateDays + kZeroDateSpan;
+}
+
+bool IsZeroDateTimestamp(int64_t micros) {
+  return micros < 0 && IsZeroDate(DayOf(micros));
+}
+
+std::optional<int32_t> ParseZeroDate(std::string_view s) {
+  int y, m, d;
+  if (s.size() != 10 || !Digits(s, 0, 4, &y) || s[4] != '-' || !Digits(s, 5, 2, &m) ||
+      s[7] != '-' || !Digits(s, 8, 2, &d)) {
+    return std::nullopt;
+  }
+  if ((y != 0 && m != 0 && d != 0) || m > 12 || d > 31) return std::nullopt;
+  return kZeroDateDays + (y * 13 + m) * 32 + d;
+}
+
+std::optional<int64_t> ParseDuration(std::string_view s) {
+  const bool negative = !s.empty() && s[0] == '-';
+  if (negative) s.remove_prefix(1);
+  const size_t colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 3) return std::nullopt;
+  int hours = 0;
+  if (!Digits(s, 0, colon, &hours)) return std::nullopt;
+  // The clock parser takes two-digit hours: hand it "00" and add the hours back.
+  std::string clock = "00" + std::string(s.substr(colon));
+  size_t at = 0;
+  int64_t micros;
+  if (!ParseClock(clock, at, &micros) || at != clock.size() || micros >= 3600 * kMicrosPerSecond) {
+    return std::nullopt;
+  }
+  micros += int64_t(hours) * 3600 * kMicrosPerSecond;
+  if (micros > kMaxTimeMicros) return std::nullopt;
+  return negative ? -micros : micros;
+}
+
 size_t FormatDateTo(int32_t days, char* out) {
-  CivilDate c = CivilFromDays(days);
+  CivilDate c = IsZeroDate(days) ? ZeroDateParts(days) : CivilFromDays(days);
   Put4(out, c.year);
   out[4] = '-';
   Put2(out + 5, c.month);
@@ -136,13 +185,20 @@ size_t FormatDateTo(int32_t days, char* out) {
 }
 
 size_t FormatTimeTo(int64_t micros, char* out) {
+  size_t n = 0;
+  if (micros < 0) {
+    out[n++] = '-';
+    micros = -micros;
+  }
   int64_t secs = micros / kMicrosPerSecond;
-  Put2(out, int(secs / 3600));
-  out[2] = ':';
-  Put2(out + 3, int(secs / 60 % 60));
-  out[5] = ':';
-  Put2(out + 6, int(secs % 60));
-  return 8 + PutFraction(out + 8, micros % kMicrosPerSecond);
+  const int hours = int(secs / 3600);
+  if (hours >= 100) out[n++] = char('0' + hours / 100 % 10);
+  Put2(out + n, hours % 100);
+  out[n + 2] = ':';
+  Put2(out + n + 3, int(secs / 60 % 60));
+  out[n + 5] = ':';
+  Put2(out + n + 6, int(secs % 60));
+  return n + 8 + PutFraction(out + n + 8, micros % kMicrosPerSecond);
 }
 
 size_t FormatTimestampTo(int64_t micros, char* out) {

@@ -23,6 +23,26 @@ int32_t DaysFromCivil(CivilDate date);
 CivilDate CivilFromDays(int32_t days);
 bool IsValidCivil(CivilDate date);
 
+// MariaDB's zero dates ('0000-00-00', '2024-00-00', '2024-05-00', '0000-01-01': a year, month
+// or day of zero), which WordPress and other MySQL applications store and no other engine
+// does. They travel as days far below any real date's (PostgreSQL's earliest is 4713 BC), one
+// day number per zero date, so a MariaDB destination gets each back as it was written and
+// every other destination refuses them by row (ValueLimits::zero_dates). A timestamp on a
+// zero date is that day's microseconds plus its time of day, as any other timestamp.
+constexpr int32_t kZeroDateDays = -90'000'000;  // 0000-00-00
+bool IsZeroDate(int32_t days);
+bool IsZeroDateTimestamp(int64_t micros);
+// The day number of "YYYY-MM-DD" with a zero year, month or day (the month 0..12 and day 0..31
+// as MariaDB allows them); nullopt for any other text, real dates included.
+std::optional<int32_t> ParseZeroDate(std::string_view text);
+
+// MariaDB's TIME spans -838:59:59.999999 to 838:59:59.999999 (a duration, not only a time of
+// day); kTime storage holds those microseconds, and ValueLimits::times_beyond_day says which
+// destinations store them.
+constexpr int64_t kMaxTimeMicros = (838LL * 3600 + 59 * 60 + 59) * kMicrosPerSecond + 999'999;
+// "[-]H{1,3}:MM:SS[.ffffff]" within that span; nullopt otherwise.
+std::optional<int64_t> ParseDuration(std::string_view text);
+
 // Splits microseconds since the epoch into days and microseconds into the day (floor).
 inline int32_t DayOf(int64_t micros) {
   int64_t d = micros / kMicrosPerDay;
@@ -35,13 +55,14 @@ inline int64_t TimeOfDay(int64_t micros) {
 }
 
 // "YYYY-MM-DD", "HH:MM:SS[.ffffff]", "YYYY-MM-DD HH:MM:SS[.ffffff]". Fractions are printed
-// only when non-zero, with trailing zeros removed, as the databases print them.
+// only when non-zero, with trailing zeros removed, as the databases print them. Zero dates
+// print as MariaDB prints them; times beyond a day and negative ones as "-838:59:59".
 std::string FormatDate(int32_t days);
 std::string FormatTime(int64_t micros_of_day);
 std::string FormatTimestamp(int64_t micros);
 // Writes into `out` (at least 32 bytes); returns the length. For hot paths.
 size_t FormatDateTo(int32_t days, char* out);
-size_t FormatTimeTo(int64_t micros_of_day, char* out);
+size_t FormatTimeTo(int64_t micros_of_day, char* out);  // at most 17 bytes
 size_t FormatTimestampTo(int64_t micros, char* out);
 
 // Parse the forms above; timestamps also accept 'T' as separator and a trailing zone

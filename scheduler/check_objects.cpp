@@ -35,10 +35,26 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
   const EndpointInfo& to = destination.info();
   const bool same = from.engine == to.engine;
   // A whole clone carries everything; a copy that creates no table (data only) touches none.
-  if (same && (clones ? options.routines : why_not_cloned.empty())) return {};
+  // Only a system-versioned table's history stays behind whatever the copy: its rows of
+  // earlier versions are read by no SELECT and written by no INSERT (MariaDB stamps each row
+  // with the time of its insert).
+  const bool whole = same && (clones ? options.routines : why_not_cloned.empty());
   std::vector<LeftOut> out;
   for (const std::string& schema : SchemasOf(scope)) {
     for (const auto& [kind, object] : source.OtherObjects(schema)) {
+      if (kind == "history") {
+        const bool in_scope = std::any_of(scope.begin(), scope.end(), [&](const TableName& t) {
+          return t.schema + "." + t.name == object;
+        });
+        if (in_scope) {
+          out.push_back({"system-versioned table", object,
+                         "the history of system-versioned tables (their rows of earlier "
+                         "versions) is not copied: the destination holds the current rows, and "
+                         "its history starts with the copy"});
+        }
+        continue;
+      }
+      if (whole) continue;
       // Standalone sequences are created and set where the destination has sequences.
       if (kind == "sequence" && to.traits.sequences) continue;
       std::string rule;

@@ -5,13 +5,41 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 
+#include "copier/convert.hpp"
 #include "copier/error.hpp"
 
 namespace ferry {
 
+namespace {
+
+// Tables of at most this many rows (by the catalog's estimate) are read whole, up to this many.
+constexpr int64_t kSmallRows = 1000;
+constexpr size_t kSmallTables = 200;
+
+// The run's converter for the sampled columns of `copy`, or none.
+std::optional<RowConverter> SampleConverter(const Table& table, const TableCopyPlan* copy,
+                                            const ValueLimits* limits,
+                                            const ValueLimits& source_limits,
+                                            ReadRequest& request) {
+  if (!copy || !limits || copy->source_columns.empty()) return std::nullopt;
+  request.columns = copy->source_columns;
+  std::vector<ColumnPairing> pairs;
+  for (size_t i = 0; i < copy->source_columns.size(); ++i) {
+    pairs.push_back({&copy->source.columns[size_t(copy->source_columns[i])],
+                     &copy->destination.columns[size_t(copy->destination_columns[i])]});
+  }
+  return RowConverter(DisplayName(table.name), std::move(pairs), *limits, copy->key_positions,
+                      source_limits);
+}
+
+}  // namespace
+
 ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
-                       const CheckOptions& options, std::vector<Finding>& findings) {
+                       const CheckOptions& options, std::vector<Finding>& findings,
+                       const std::map<TableName, TableCopyPlan>* copies,
+                       const ValueLimits* limits) {
   std::vector<const Table*> order;
   for (const Table& t : tables) {
     if (t.estimated_rows > 0 || t.estimated_bytes > 0) order.push_back(&t);
@@ -20,30 +48,52 @@ ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
     return std::max<int64_t>(a->estimated_bytes, 0) > std::max<int64_t>(b->estimated_bytes, 0) ||
            (a->estimated_bytes == b->estimated_bytes && a->estimated_rows > b->estimated_rows);
   });
-  if (order.size() > size_t(std::max(options.sample_tables, 0))) {
-    order.resize(size_t(std::max(options.sample_tables, 0)));
+  // The largest tables are read for the estimate. Small tables are read whole too, for their
+  // values alone (the run's reader and converter meet each of them, so a value the run would
+  // refuse is a blocker here, not a failed table later); they are too small to time.
+  const size_t timed = std::min(order.size(), size_t(std::max(options.sample_tables, 0)));
+  size_t kept = timed;
+  for (size_t i = timed; i < order.size() && kept < timed + kSmallTables; ++i) {
+    if (order[i]->estimated_rows >= 0 && order[i]->estimated_rows <= kSmallRows) {
+      order[kept++] = order[i];
+    }
   }
+  order.resize(kept);
   ReadSample sample;
   if (order.empty()) return sample;
   double catalog_bytes = 0;
   // Readers would run with a snapshot; a sample needs none, and none holds nothing open.
   source.BeginSnapshot(Consistency::kNone);
   std::unique_ptr<ReadSession> session = source.OpenReadSession();
-  for (const Table* table : order) {
+  for (size_t at = 0; at < order.size(); ++at) {
+    const Table* table = order[at];
     ReadRequest request;
     request.table = table;
     for (size_t c = 0; c < table->columns.size(); ++c) request.columns.push_back(int(c));
     request.unit.table = table->name;
     request.limits.max_rows = size_t(std::clamp<int64_t>(options.sample_rows, 1, 8192));
+    const TableCopyPlan* copy = nullptr;
+    if (copies) {
+      auto found = copies->find(table->name);
+      if (found != copies->end()) copy = &found->second;
+    }
+    bool converting = false;  // an error from here on is the destination's refusal
     int64_t rows = 0;
     size_t batch_bytes = 0;
     double seconds = 0;
     try {
       const auto start = std::chrono::steady_clock::now();
+      const std::optional<RowConverter> converter =
+          SampleConverter(*table, copy, limits, source.info().limits, request);
       std::unique_ptr<RowReader> reader = session->Read(request);
-      Batch batch;
+      Batch batch, converted;
       while (rows < options.sample_rows && seconds < options.sample_seconds &&
              reader->Next(batch)) {
+        if (converter) {
+          converting = true;
+          converter->Convert(static_cast<const Batch&>(batch), converted);
+          converting = false;
+        }
         rows += int64_t(batch.num_rows());
         for (size_t c = 0; c < batch.num_columns(); ++c) batch_bytes += batch.column(c).ByteSize();
         seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -62,10 +112,14 @@ ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
       } else if (e.code() == ErrorCode::kData) {
         findings.push_back(
             {Severity::kBlocker, "refused values", DisplayName(table->name), at.column,
-             fmt::format("a sampled row{} holds a value ferry cannot read{}: {} (the run would "
+             fmt::format("a sampled row{} holds a value {}{}: {} (the run would "
                          "fail this table; other rows may hold more)",
                          at.key.empty() ? "" : " " + at.key,
-                         at.column.empty() ? "" : " from column " + at.column, e.message())});
+                         converting ? "the destination cannot store" : "ferry cannot read",
+                         at.column.empty()
+                             ? ""
+                             : (converting ? " in column " : " from column ") + at.column,
+                         e.message())});
       } else {
         findings.push_back({Severity::kWarning, "read sample", DisplayName(table->name), "",
                             fmt::format("reading a sample of rows failed: {}", e.message())});
@@ -73,7 +127,7 @@ ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
       session = source.OpenReadSession();  // the failed read may have spoiled the session
       continue;
     }
-    if (rows == 0 || seconds <= 0) continue;
+    if (rows == 0 || seconds <= 0 || at >= timed) continue;
     const double per_row = table->estimated_bytes > 0 && table->estimated_rows > 0
                                ? double(table->estimated_bytes) / double(table->estimated_rows)
                                : double(batch_bytes) / double(rows);

@@ -2,10 +2,12 @@
 // ReadSession, timed, and the copy's time estimated from them.
 #pragma once
 
+#include <map>
 #include <vector>
 
 #include "copier/catalog.hpp"
 #include "copier/endpoint.hpp"
+#include "copier/table_plan.hpp"
 #include "scheduler/checking.hpp"
 
 namespace ferry {
@@ -13,8 +15,13 @@ namespace ferry {
 // Reads the first rows of the largest tables through a real ReadSession and measures how fast
 // they come, in the catalog's bytes (what the estimates count), so every table's read time can
 // be extrapolated from its estimated size. A value the reader cannot take is a blocker.
+// With `copies` (by source table) and the destination's `limits`, each sampled batch also goes
+// through the run's converter: a value the destination would refuse (a MariaDB zero date into
+// PostgreSQL, say) is a blocker too.
 ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
-                       const CheckOptions& options, std::vector<Finding>& findings);
+                       const CheckOptions& options, std::vector<Finding>& findings,
+                       const std::map<TableName, TableCopyPlan>* copies = nullptr,
+                       const ValueLimits* limits = nullptr);
 
 // Each table's estimated read time, and the copy's, from the sample.
 void Estimate(CheckReport& report, const std::vector<Table>& tables, const ReadSample& sample);

@@ -89,6 +89,19 @@ void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
         add(ValueRule::kZeroDate, "zero dates (0000-00-00, or a zero month or day)");
       }
     }
+    // SQLite stores any value in any column: the ones the reader refuses for the column's type.
+    const Storage storage = StorageOf(s);
+    if (!from.traits.enforces_declared_types && storage != Storage::kText &&
+        storage != Storage::kBytes) {
+      add(ValueRule::kOtherKind,
+          fmt::format("values stored as another type than the column's {}, which ferry cannot "
+                      "read as one",
+                      s.native.empty() ? DescribeType(s) : s.native),
+          int64_t(storage));
+    }
+    if (s.kind == TypeKind::kTime && from.limits.times_beyond_day && !to.limits.times_beyond_day) {
+      add(ValueRule::kTimeBeyondDay, "times negative or beyond 24:00:00");
+    }
   }
   if (scans.empty()) return;
   const std::string shown = DisplayName(table.name);
@@ -111,7 +124,8 @@ void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
     findings.push_back(
         {Severity::kBlocker, "refused values", shown, column,
          fmt::format("column {} holds {} value{} {} refuses: {}{}", column, results[i].count,
-                     results[i].count == 1 ? "" : "s", to.product, what[i],
+                     results[i].count == 1 ? "" : "s",
+                     scans[i].rule == ValueRule::kOtherKind ? "ferry" : to.product, what[i],
                      examples.empty()
                          ? ""
                          : fmt::format(" (e.g. rows with {} {})",

@@ -479,6 +479,19 @@ void NoteForeignKeys(const std::vector<TableCheck>& tables, const PlannedKeys& k
   }
 }
 
+// Rows the source holds without their parent: copied as they are, the key not created across
+// engines (a SQLite clone keeps it as the file declares it; SQLite does not enforce it).
+void NoteDangling(Endpoint& source, const Table& table, const PlannedForeignKey& fk,
+                  const std::string& shown, GroupedWarnings& grouped) {
+  const std::string note = DanglingNote(source, table, fk);
+  if (note.empty()) return;
+  grouped.Add("dangling references",
+              "foreign keys some source rows break (SQLite enforces none unless PRAGMA "
+              "foreign_keys is on): the rows are copied as they are, and into another engine "
+              "the key is not created (the run summary lists them too)",
+              shown, "", note.substr(std::string("foreign key ").size()), "foreign keys");
+}
+
 void NoteCaseFolding(Endpoint& source, Endpoint& destination, const Table& table,
                      const std::string& shown, std::optional<std::string>& folding,
                      GroupedWarnings& grouped) {
@@ -539,6 +552,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   GroupedWarnings grouped;
   const std::vector<TableName> scope = TablesInScope(source, job);
   PlannedKeys keys;
+  std::map<TableName, TableCopyPlan> sample_copies;
   std::optional<std::string> folding;  // how the destination maps case, once asked
   std::vector<Table> described = DescribeTables(source, scope);
   const KeyColumnTypes key_types = ForeignKeyColumnTypes(source, destination, described);
@@ -610,8 +624,12 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     }
     for (const PlannedForeignKey& fk : plan.foreign_keys) {
       keys.foreign_keys.emplace_back(shown, plan.destination, fk);
+      if (plan.strategy != Strategy::kSkip) NoteDangling(source, *table, fk, shown, grouped);
     }
     if (mapped) keys.created[plan.destination] = copy.destination;
+    // Tables ferry creates: the sample converts their rows as the run would. (An existing
+    // table's refusals are the shape check's to say.)
+    if (mapped && !exists) sample_copies[name] = copy;
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
     clone_copied.push_back(plan.strategy != Strategy::kSkip);
@@ -640,7 +658,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   for (size_t i = 0; i < tables.size(); ++i) {
     if (report.tables[i].strategy != Strategy::kSkip) readable.push_back(tables[i]);
   }
-  report.sample = SampleReads(source, readable, options, report.findings);
+  report.sample =
+      SampleReads(source, readable, options, report.findings, &sample_copies, &to.limits);
   Estimate(report, tables, report.sample);
   return report;
 }

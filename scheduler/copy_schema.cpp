@@ -356,6 +356,18 @@ void CopyRun::CloneAfterData() {
   }
 }
 
+std::string DanglingNote(Endpoint& source, const Table& table, const PlannedForeignKey& fk) {
+  auto key = std::find_if(table.foreign_keys.begin(), table.foreign_keys.end(),
+                          [&](const ForeignKey& k) { return k.name == fk.name; });
+  const std::string row =
+      key == table.foreign_keys.end() ? "" : source.DanglingReference(table, *key);
+  if (row.empty()) return "";
+  return fmt::format(
+      "foreign key {} not created: the source holds rows that reference no row of "
+      "{} (as {} does), copied as they are",
+      fk.name, DisplayName(key->references), row);
+}
+
 void CopyRun::BuildForeignKeys() {
   std::vector<std::function<void()>> tasks;
   for (size_t i = 0; i < tables_.size(); ++i) {
@@ -378,6 +390,14 @@ void CopyRun::BuildForeignKeys() {
           report_.tables[i].warnings.push_back(std::move(note));
           continue;
         }
+      }
+      // Rows the source holds without their parent (a SQLite file, whose foreign_keys pragma
+      // is off by default) would fail the key: left out, the rows copied as they are (ferry
+      // check says it first).
+      if (std::string note = DanglingNote(source_, tables_[i].copy.source, planned);
+          !note.empty()) {
+        report_.tables[i].warnings.push_back(std::move(note));
+        continue;
       }
       tasks.push_back([this, i, planned] {
         TableOutcome& t = report_.tables[i];

@@ -76,6 +76,11 @@ std::vector<WorkUnit> PlannedUnits(const TablePlan& plan, const Table& table, En
 bool ReferencesInScope(const Plan& plan, const PlannedForeignKey& fk);
 std::string OutOfScopeNote(const PlannedForeignKey& fk);
 
+// "foreign key ... not created: ..." when rows of `source` (the source table) reference no
+// parent by the key `fk` is planned from (Endpoint::DanglingReference); "" otherwise. The run
+// skips such a key and says so in its summary; ferry check says it first.
+std::string DanglingNote(Endpoint& source, const Table& table, const PlannedForeignKey& fk);
+
 // "foreign key ... not created: ..." when the destination would refuse `fk` of `table` for its
 // columns' types (ForeignKeyTypeProblem), with `referenced` the referenced table as the copy
 // creates or finds it; "" when it would be created. The run skips such a key and says so in its

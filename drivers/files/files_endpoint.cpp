@@ -43,6 +43,7 @@ ValueLimits AnyValue() {
   limits.decimal_nan = true;
   limits.unbounded_dates = true;
   limits.zero_dates = true;
+  limits.times_beyond_day = true;
   return limits;
 }
 

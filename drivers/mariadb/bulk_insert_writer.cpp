@@ -61,6 +61,9 @@ size_t VariableBytes(const ColumnVector& column, size_t begin, size_t end) {
 }
 
 void SetClock(int64_t micros_of_day, MYSQL_TIME& t) {
+  // A TIME column's value may be negative or beyond a day (-838:59:59 to 838:59:59).
+  t.neg = micros_of_day < 0;
+  if (t.neg) micros_of_day = -micros_of_day;
   const int64_t seconds = micros_of_day / kMicrosPerSecond;
   t.hour = unsigned(seconds / 3600);
   t.minute = unsigned(seconds / 60 % 60);
@@ -69,6 +72,20 @@ void SetClock(int64_t micros_of_day, MYSQL_TIME& t) {
 }
 
 void SetDate(int32_t days, MYSQL_TIME& t) {
+  if (IsZeroDate(days)) {
+    // The parts of a zero date as FormatDateTo prints them.
+    char text[16];
+    FormatDateTo(days, text);
+    auto digits = [&](int at, int n) {
+      unsigned v = 0;
+      for (int i = at; i < at + n; ++i) v = v * 10 + unsigned(text[i] - '0');
+      return v;
+    };
+    t.year = digits(0, 4);
+    t.month = digits(5, 2);
+    t.day = digits(8, 2);
+    return;
+  }
   const CivilDate d = CivilFromDays(days);
   t.year = unsigned(d.year);
   t.month = unsigned(d.month);
@@ -132,6 +149,9 @@ void Fill(Parameter& p, const ColumnVector& column, size_t begin, size_t end, MY
           t.time_type = MYSQL_TIMESTAMP_DATE;
         } else if (p.storage == Storage::kTime) {
           SetClock(v, t);
+          // The client sends a TIME's hours below 24 and whole days apart (one byte of hours).
+          t.day = t.hour / 24;
+          t.hour %= 24;
           t.time_type = MYSQL_TIMESTAMP_TIME;
         } else {
           SetDate(DayOf(v), t);

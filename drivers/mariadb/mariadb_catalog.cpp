@@ -236,7 +236,8 @@ std::optional<Table> DescribeTable(SqlSession& connection, const Dialect& dialec
                                    const TableName& name) {
   auto found = connection.Query(
       "SELECT table_rows, data_length FROM information_schema.tables "
-      "WHERE table_schema = ? AND table_name = ? AND table_type = 'BASE TABLE'",
+      "WHERE table_schema = ? AND table_name = ? AND table_type IN ('BASE TABLE', 'SYSTEM "
+      "VERSIONED')",
       {name.schema, name.name});
   if (found.empty()) return std::nullopt;
   Table table;
@@ -284,6 +285,11 @@ ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source) {
   ColumnType out = t;
   out.max_bytes = -1;
   if (source == Engine::kMariaDB) {
+    // BIT values come as raw bytes that the writers do not yet store back as bits ("Data too
+    // long" for every row): said before anything is written, not after the table failed.
+    if (t.kind == TypeKind::kUnsupported && t.native.rfind("bit", 0) == 0) {
+      throw Unmappable(t, "ferry does not copy BIT values yet (leave the table out, --exclude)");
+    }
     out.max_bytes = t.max_bytes;
     out.labels.clear();  // the ENUM itself allows only its labels
     return out;

@@ -264,7 +264,7 @@ class MariaDbDialect final : public Dialect {
   std::vector<TableName> ListTables(SqlSession& connection) const override {
     auto rows = connection.Query(
         "SELECT table_schema, table_name FROM information_schema.tables "
-        "WHERE table_type = 'BASE TABLE' AND table_schema NOT IN "
+        "WHERE table_type IN ('BASE TABLE', 'SYSTEM VERSIONED') AND table_schema NOT IN "
         "('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY 1, 2");
     std::vector<TableName> out;
     for (auto& r : rows) out.push_back({*r[0], *r[1]});
@@ -398,7 +398,9 @@ class MariaDbDialect final : public Dialect {
            "UNION ALL SELECT 'event', CONCAT(event_schema, '.', event_name) FROM "
            "information_schema.events WHERE event_schema = ? UNION ALL SELECT 'sequence', "
            "CONCAT(table_schema, '.', table_name) FROM information_schema.tables WHERE "
-           "table_schema = ? AND table_type = 'SEQUENCE' ORDER BY 1, 2";
+           "table_schema = ? AND table_type = 'SEQUENCE' UNION ALL SELECT 'history', "
+           "CONCAT(table_schema, '.', table_name) FROM information_schema.tables WHERE "
+           "table_schema = ? AND table_type = 'SYSTEM VERSIONED' ORDER BY 1, 2";
   }
 
   // lower_case_table_names 1 or 2 (Windows, macOS) stores or compares table names in lower case.
@@ -453,6 +455,7 @@ class MariaDbDialect final : public Dialect {
     l.float_negative_zero = false;  // stored as 0
     l.max_decimal_precision = 65;
     l.zero_dates = true;
+    l.times_beyond_day = true;
     return l;
   }
 

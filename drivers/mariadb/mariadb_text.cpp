@@ -76,21 +76,33 @@ bool DecodeBytes(std::string_view text, ColumnVector& out) {
 }
 
 bool DecodeDate(std::string_view text, ColumnVector& out) {
-  std::optional<int32_t> days = ParseDate(text);  // a zero date is not a date
+  std::optional<int32_t> days = ParseDate(text);
+  if (!days) days = ParseZeroDate(text);  // kept for a MariaDB destination, refused elsewhere
   if (!days) return false;
   out.AppendInt(*days);
   return true;
 }
 
 bool DecodeTime(std::string_view text, ColumnVector& out) {
-  std::optional<int64_t> micros = ParseTime(text);  // beyond 24 hours or negative: refused
-  if (!micros || *micros >= kMicrosPerDay) return false;
+  std::optional<int64_t> micros = ParseDuration(text);  // -838:59:59 to 838:59:59
+  if (!micros) return false;
   out.AppendInt(*micros);
   return true;
 }
 
 bool DecodeTimestamp(std::string_view text, ColumnVector& out) {
   std::optional<int64_t> micros = ParseTimestamp(text);
+  if (!micros && text.size() > 11 && text[10] == ' ') {
+    // A zero date's day at the time of day the rest gives (a time of day always parses on a
+    // real date, so the date is what failed).
+    const std::optional<int32_t> days = ParseZeroDate(text.substr(0, 10));
+    const std::optional<int64_t> clock =
+        ParseTimestamp("2000-01-01" + std::string(text.substr(10)));
+    if (days && clock) {
+      micros = int64_t(*days) * kMicrosPerDay +
+               (*clock - int64_t(DaysFromCivil({2000, 1, 1})) * kMicrosPerDay);
+    }
+  }
   if (!micros) return false;
   out.AppendInt(*micros);
   return true;
@@ -256,7 +268,7 @@ LoadDataEncoder::LoadDataEncoder(const std::vector<Storage>& storages,
         columns_.push_back({EncodeDate, 10});
         break;
       case Storage::kTime:
-        columns_.push_back({EncodeTime, 15});
+        columns_.push_back({EncodeTime, 17});
         break;
       case Storage::kTimestamp:
         columns_.push_back({EncodeTimestamp, 26});

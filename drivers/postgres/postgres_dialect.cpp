@@ -367,8 +367,6 @@ class PostgresDialect final : public Dialect {
         return c + (numeric ? " = 'NaN'::numeric" : " = 'NaN'::float8");
       case ValueRule::kInfinity:
         return numeric ? "" : c + " IN ('Infinity'::float8, '-Infinity'::float8)";
-      case ValueRule::kNul:
-        return "";  // PostgreSQL text holds no NUL
       case ValueRule::kLongerThan:
         return "char_length(" + c + "::text) > " + std::to_string(scan.limit);
       case ValueRule::kBytesLongerThan:
@@ -376,12 +374,14 @@ class PostgresDialect final : public Dialect {
       case ValueRule::kYearOutside:
         return "(NOT isfinite(" + c + ") OR EXTRACT(YEAR FROM " + c + ") NOT BETWEEN " +
                std::to_string(scan.limit) + " AND " + std::to_string(scan.limit2) + ")";
-      case ValueRule::kZeroDate:
-        return "";
       case ValueRule::kNegativeZero:  // -0 = 0, but prints with its sign
         return numeric ? "" : "(" + c + " = 0 AND " + c + "::text LIKE '-%')";
-      case ValueRule::kInvalidUtf8:
-        return "";  // the server's encoding checks every value
+      case ValueRule::kNul:            // PostgreSQL text holds no NUL
+      case ValueRule::kInvalidUtf8:    // the server's encoding checks every value
+      case ValueRule::kZeroDate:       // neither zero dates
+      case ValueRule::kTimeBeyondDay:  // nor times beyond a day
+      case ValueRule::kOtherKind:      // and every value is of its column's type
+        return "";
     }
     return "";
   }

@@ -138,6 +138,11 @@ std::string Dialect::ScanCondition(const Column& column, const ValueScan& scan) 
       }
       return "YEAR(" + c + ") NOT BETWEEN " + std::to_string(scan.limit) + " AND " +
              std::to_string(scan.limit2);
+    case ValueRule::kOtherKind:
+      return sqlite ? "ferry_readable(" + c + ", " + std::to_string(scan.limit) + ") = 0" : "";
+    case ValueRule::kTimeBeyondDay:
+      if (sqlite) return "";
+      return "(" + c + " < '00:00:00' OR " + c + " > '24:00:00')";
     case ValueRule::kInvalidUtf8:
       // MariaDB converts every column's text to the connection's utf8mb4 as it sends it.
       return sqlite ? "ferry_valid_utf8(" + c + ") = 0" : "";

@@ -420,6 +420,25 @@ void SqlEndpoint::CreateAfterData(SqlSession& session, const SchemaObject& objec
       {object.table}, what, [&](SqlSession&) { run(); }, &session);
 }
 
+std::string SqlEndpoint::DanglingReference(const Table& table, const ForeignKey& fk) {
+  if (info_.engine != Engine::kSQLite) return "";
+  const std::string sql = dialect_->ForeignKeyOrphanSql(table, fk);
+  if (sql.empty()) return "";
+  std::vector<SqlSession::Row> rows;
+  try {
+    rows = catalog_->Query(sql);
+  } catch (const Error&) {
+    return "";  // a key to a table the file does not have: out of scope, said as such
+  }
+  if (rows.empty()) return "";
+  std::string names, values;
+  for (size_t i = 0; i < fk.columns.size(); ++i) {
+    names += (i > 0 ? ", " : "") + table.columns[size_t(fk.columns[i])].name;
+    values += (i > 0 ? ", " : "") + rows[0][i].value_or("NULL");
+  }
+  return "(" + names + ")=(" + values + ")";
+}
+
 bool SqlEndpoint::HasRows(const TableName& name) {
   try {
     return !catalog_->Query("SELECT 1 FROM " + dialect_->QualifiedName(name) + " LIMIT 1").empty();

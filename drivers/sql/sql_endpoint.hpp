@@ -31,6 +31,7 @@ class SqlEndpoint : public Endpoint {
   void DropTable(const TableName& name) override;
   void TruncateTable(const TableName& name) override;
   bool HasRows(const TableName& name) override;
+  std::string DanglingReference(const Table& table, const ForeignKey& fk) override;
   int64_t CountRows(const Table& table) override;
   std::vector<ValueScanResult> ScanValues(const Table& table,
                                           const std::vector<ValueScan>& scans) override;

@@ -35,16 +35,40 @@ const char* StorageClassName(int type) {
   return "NULL";
 }
 
+// A value as a statement's column (the reader) or as a SQL function's argument (ferry check
+// --scan's ferry_readable): one reading of values for both.
+struct ColumnAccess {
+  sqlite3_stmt* stmt;
+  int c;
+  int type() const { return sqlite3_column_type(stmt, c); }
+  int64_t int64() const { return sqlite3_column_int64(stmt, c); }
+  double real() const { return sqlite3_column_double(stmt, c); }
+  const unsigned char* text() const { return sqlite3_column_text(stmt, c); }
+  const void* blob() const { return sqlite3_column_blob(stmt, c); }
+  int bytes() const { return sqlite3_column_bytes(stmt, c); }
+};
+struct ValueAccess {
+  sqlite3_value* v;
+  int type() const { return sqlite3_value_type(v); }
+  int64_t int64() const { return sqlite3_value_int64(v); }
+  double real() const { return sqlite3_value_double(v); }
+  const unsigned char* text() const { return sqlite3_value_text(v); }
+  const void* blob() const { return sqlite3_value_blob(v); }
+  int bytes() const { return sqlite3_value_bytes(v); }
+};
+
 // Reads one non-NULL value into `out`; returns "" or why it does not fit the column's storage.
-std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
-  const int type = sqlite3_column_type(stmt, c);
+template <typename Access>
+std::string ReadValue(const Access& a, ColumnVector& out) {
+  const int type = a.type();
+  // The pointer first: asking for text may convert the value, and the size is the result's.
   auto text = [&] {
-    return std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
-                            size_t(sqlite3_column_bytes(stmt, c)));
+    const auto* p = reinterpret_cast<const char*>(a.text());
+    return std::string_view(p, size_t(a.bytes()));
   };
   auto blob = [&] {
-    return std::string_view(static_cast<const char*>(sqlite3_column_blob(stmt, c)),
-                            size_t(sqlite3_column_bytes(stmt, c)));
+    const auto* p = static_cast<const char*>(a.blob());
+    return std::string_view(p, size_t(a.bytes()));
   };
   auto unreadable = [&](std::string_view what) {
     // The value only with --show-values (copier/secrets.hpp); its size otherwise.
@@ -57,7 +81,7 @@ std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
     case Storage::kUInt64:
     case Storage::kBool:
       if (type == SQLITE_INTEGER) {
-        int64_t v = sqlite3_column_int64(stmt, c);
+        int64_t v = a.int64();
         if (out.storage() == Storage::kBool && v != 0 && v != 1) {
           return fmt::format("{} in a boolean column is neither 0 nor 1", v);
         }
@@ -65,18 +89,18 @@ std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
         return "";
       }
       if (type == SQLITE_FLOAT) {
-        double d = sqlite3_column_double(stmt, c);
+        double d = a.real();
         std::string shown = FormatDouble(d);
         return ParseValue(shown, out) ? "" : unreadable(shown);
       }
       return ParseValue(text(), out) ? "" : unreadable(text());
     case Storage::kFloat64:
       if (type == SQLITE_FLOAT) {
-        out.AppendFloat(sqlite3_column_double(stmt, c));
+        out.AppendFloat(a.real());
         return "";
       }
       if (type == SQLITE_INTEGER) {
-        int64_t v = sqlite3_column_int64(stmt, c);
+        int64_t v = a.int64();
         if (int64_t(double(v)) != v) return fmt::format("integer {} has no exact double", v);
         out.AppendFloat(double(v));
         return "";
@@ -84,13 +108,13 @@ std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
       return ParseValue(text(), out) ? "" : unreadable(text());
     case Storage::kDecimal:
       if (type == SQLITE_INTEGER) {
-        out.AppendBytes(std::to_string(sqlite3_column_int64(stmt, c)));
+        out.AppendBytes(std::to_string(a.int64()));
         return "";
       }
       if (type == SQLITE_FLOAT) {
         // A NUMERIC column holds its decimals as reals; the shortest text that reads back as
         // the same real is the decimal that was stored (15 digits survive).
-        double d = sqlite3_column_double(stmt, c);
+        double d = a.real();
         if (!std::isfinite(d)) return unreadable(FormatDouble(d));
         out.AppendBytes(*CanonicalDecimal(FormatDouble(d)));
         return "";
@@ -100,7 +124,7 @@ std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
       if (type == SQLITE_BLOB) {
         out.AppendBytes(blob());
       } else if (type == SQLITE_FLOAT) {
-        out.AppendBytes(FormatDouble(sqlite3_column_double(stmt, c)));
+        out.AppendBytes(FormatDouble(a.real()));
       } else {
         out.AppendBytes(text());
       }
@@ -109,7 +133,7 @@ std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
       out.AppendBytes(type == SQLITE_BLOB ? blob() : text());
       return "";
     case Storage::kUuid:
-      if (type == SQLITE_BLOB && sqlite3_column_bytes(stmt, c) == 16) {
+      if (type == SQLITE_BLOB && a.bytes() == 16) {
         out.AppendBytes(blob());
         return "";
       }
@@ -119,14 +143,23 @@ std::string ReadValue(sqlite3_stmt* stmt, int c, ColumnVector& out) {
     case Storage::kTimestamp:
       if (type != SQLITE_TEXT) {
         return fmt::format("{} is stored as {}, not as ISO-8601 text",
-                           type == SQLITE_FLOAT ? FormatDouble(sqlite3_column_double(stmt, c))
-                                                : std::string(text()),
+                           type == SQLITE_FLOAT ? FormatDouble(a.real()) : std::string(text()),
                            StorageClassName(type));
       }
       return ParseValue(text(), out) ? "" : unreadable(text());
   }
   return "unsupported storage";
 }
+
+}  // namespace
+
+bool Readable(sqlite3_value* value, Storage storage) {
+  if (sqlite3_value_type(value) == SQLITE_NULL) return true;
+  ColumnVector out(storage);
+  return ReadValue(ValueAccess{value}, out).empty();
+}
+
+namespace {
 
 class SqliteRowReader final : public RowReader {
  public:
@@ -220,7 +253,7 @@ class SqliteRowReader final : public RowReader {
         out.AppendLong(std::move(value));
         continue;
       }
-      std::string why = ReadValue(stmt, c, out);
+      std::string why = ReadValue(ColumnAccess{stmt, c}, out);
       if (!why.empty()) {
         out.AppendNull();
         if (reason.empty()) {

@@ -11,6 +11,10 @@
 
 namespace ferry::sqlite {
 
+// Whether the reader accepts `value` for a column read as `storage` (NULL always): ferry check
+// --scan counts the values it would refuse (text in an INTEGER column, say) with it.
+bool Readable(sqlite3_value* value, Storage storage);
+
 std::unique_ptr<RowReader> MakeReader(Session& session, const Dialect& dialect,
                                       const ReadRequest& request);
 

@@ -10,6 +10,7 @@
 
 #include "copier/error.hpp"
 #include "copier/values.hpp"
+#include "drivers/sqlite/sqlite_reader.hpp"
 
 namespace ferry::sqlite {
 
@@ -45,6 +46,14 @@ void FerryValidUtf8(sqlite3_context* context, int, sqlite3_value** argv) {
   const int size = sqlite3_value_bytes(argv[0]);
   sqlite3_result_int(
       context, Utf8Length(std::string_view(bytes ? bytes : "", size_t(size))).has_value() ? 1 : 0);
+}
+
+// ferry_readable(x, storage): 1 when the reader accepts x for a column read as the Storage
+// numbered `storage` (a value of another storage class than its column declares may not be),
+// else 0.
+void FerryReadable(sqlite3_context* context, int, sqlite3_value** argv) {
+  const auto storage = static_cast<Storage>(sqlite3_value_int(argv[1]));
+  sqlite3_result_int(context, Readable(argv[0], storage) ? 1 : 0);
 }
 
 std::string SqlstateOf(const std::string& message, const char* fallback) {
@@ -99,6 +108,8 @@ Session::Session(const std::string& path, bool read_only, const std::string& dis
   sqlite3_create_function(db_, "ferry_fail", 1, SQLITE_UTF8, nullptr, FerryFail, nullptr, nullptr);
   sqlite3_create_function(db_, "ferry_valid_utf8", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                           FerryValidUtf8, nullptr, nullptr);
+  sqlite3_create_function(db_, "ferry_readable", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                          FerryReadable, nullptr, nullptr);
   // Another process may hold a write lock for a moment (a running application).
   sqlite3_busy_timeout(db_, 30000);
   try {

@@ -112,13 +112,37 @@ TEST_CASE("text-protocol values decode into batch storage exactly", "[mariadb]")
   CHECK(Decode(Storage::kText, std::string("a\0b", 3)) == std::string("a\0b", 3));
 }
 
+TEST_CASE(
+    "MariaDB's zero dates and TIME values beyond a day decode, and encode back as MariaDB "
+    "wrote them",
+    "[mariadb]") {
+  CHECK(Decode(Storage::kDate, "0000-00-00") == "0000-00-00");
+  CHECK(Decode(Storage::kDate, "2024-00-15") == "2024-00-15");
+  CHECK(Decode(Storage::kDate, "2024-05-00") == "2024-05-00");
+  CHECK(Decode(Storage::kDate, "0000-01-01") == "0000-01-01");
+  CHECK(Decode(Storage::kTimestamp, "0000-00-00 00:00:00") == "0000-00-00 00:00:00");
+  CHECK(Decode(Storage::kTimestamp, "2020-00-00 10:11:12.5") == "2020-00-00 10:11:12.5");
+  CHECK(Decode(Storage::kTime, "838:59:59") == "838:59:59");
+  CHECK(Decode(Storage::kTime, "-838:59:59.999999") == "-838:59:59.999999");
+  CHECK(Decode(Storage::kTime, "-00:00:01") == "-00:00:01");
+  CHECK(Decode(Storage::kTime, "100:00:00") == "100:00:00");
+  // A zero date sorts before every real date, as MariaDB sorts it.
+  CHECK(*ParseZeroDate("2024-05-00") < *ParseDate("0001-01-01"));
+  CHECK_FALSE(ParseZeroDate("2024-05-01"));
+  Batch batch({Storage::kDate, Storage::kTime, Storage::kTimestamp});
+  batch.column(0).AppendInt(*ParseZeroDate("0000-00-00"));
+  batch.column(1).AppendInt(*ParseDuration("-838:59:59.000001"));
+  batch.column(2).AppendInt(int64_t(*ParseZeroDate("2024-00-00")) * kMicrosPerDay + 3600000000);
+  CHECK(Encode(batch) == "0000-00-00\t-838:59:59.000001\t2024-00-00 01:00:00\n");
+}
+
 TEST_CASE("text-protocol values that are not values of their column's type are refused",
           "[mariadb]") {
-  CHECK_FALSE(Decode(Storage::kDate, "0000-00-00"));
   CHECK_FALSE(Decode(Storage::kDate, "2021-02-29"));
-  CHECK_FALSE(Decode(Storage::kTimestamp, "0000-00-00 00:00:00"));
-  CHECK_FALSE(Decode(Storage::kTime, "100:00:00"));
-  CHECK_FALSE(Decode(Storage::kTime, "-01:00:00"));
+  CHECK_FALSE(Decode(Storage::kDate, "2021-13-00"));
+  CHECK_FALSE(Decode(Storage::kTimestamp, "2021-02-30 00:00:00"));
+  CHECK_FALSE(Decode(Storage::kTime, "839:00:00"));
+  CHECK_FALSE(Decode(Storage::kTime, "12:60:00"));
   CHECK_FALSE(Decode(Storage::kBool, "2"));
   CHECK_FALSE(Decode(Storage::kBool, "-1"));
   CHECK_FALSE(Decode(Storage::kInt64, "9223372036854775808"));
@@ -131,7 +155,7 @@ TEST_CASE("text-protocol values that are not values of their column's type are r
 TEST_CASE("a row with a value that cannot be decoded names its column and keeps its shape",
           "[mariadb]") {
   Batch batch({Storage::kInt64, Storage::kDate, Storage::kText});
-  const char* values[] = {"7", "0000-00-00", nullptr};
+  const char* values[] = {"7", "2021-02-29", nullptr};
   const unsigned long lengths[] = {1, 10, 0};
   CHECK(TextRowDecoder({Storage::kInt64, Storage::kDate, Storage::kText})
             .Append(values, lengths, batch) == 1);

@@ -42,11 +42,14 @@ std::vector<Fixture> SchemaFixtures(Db engine) {
     case Db::kMariaDB:
       return {{engine, dir + "clone_mariadb.sql", ""},
               {engine, dir + "generated_mariadb.sql", ""},
-              {engine, dir + "realworld_mariadb.sql", ""}};
+              {engine, dir + "realworld_mariadb.sql", ""},
+              {engine, dir + "wordpress_mariadb.sql", ""},
+              {engine, dir + "features_mariadb.sql", ""}};
     case Db::kSQLite:
       return {{engine, dir + "clone_sqlite.sql", ""},
               {engine, dir + "generated_sqlite.sql", ""},
-              {engine, dir + "realworld_sqlite.sql", ""}};
+              {engine, dir + "realworld_sqlite.sql", ""},
+              {engine, dir + "features_sqlite.sql", ""}};
   }
   return {};
 }

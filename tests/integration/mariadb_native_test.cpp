@@ -393,9 +393,8 @@ TEST_CASE("a value the reader cannot decode is refused by column and key",
     const char* value;
     const char* says;
   };
-  for (const Case& c : {Case{"d date", "'0000-00-00'", "is not a valid date"},
-                        Case{"d tinyint(1)", "2", "neither 0 nor 1"},
-                        Case{"d time", "'100:00:00'", "is not a valid time of day"}}) {
+  // (Zero dates and TIME values beyond a day decode: real_schemas_test.cpp copies them.)
+  for (const Case& c : {Case{"d tinyint(1)", "2", "neither 0 nor 1"}}) {
     DYNAMIC_SECTION(c.column) {
       source.Exec("DROP TABLE IF EXISTS u");
       source.Exec(std::string("CREATE TABLE u (id int PRIMARY KEY, ") + c.column + ")");
