@@ -249,4 +249,14 @@ void MoveLegacyState(SqlSession& session, const Dialect& dialect, const std::vec
   }
 }
 
+std::string RunStateWriteAdvice(const Error& e) {
+  for (const Diagnostic& d : e.diagnostics()) {
+    if (d.sqlstate != "42501") continue;
+    return "ferry could not update its run state in the destination: its user needs to create "
+           "and write the state's schema and tables (CREATE on the database for schema "
+           "ferry_state, or --state-schema naming a schema it may create tables in)";
+  }
+  return "ferry could not update its run state in the destination";
+}
+
 }  // namespace ferry

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "copier/catalog.hpp"
+#include "copier/error.hpp"
 #include "copier/run_state.hpp"
 #include "drivers/sql/dialect.hpp"
 #include "drivers/sql/sql_session.hpp"
@@ -36,5 +38,9 @@ std::vector<std::string> SplitLines(const std::string& text);
 void MoveLegacyState(SqlSession& session, const Dialect& dialect, const std::vector<Table>& tables,
                      const std::string& legacy_schema, const std::string& prefix,
                      const std::function<void(const std::string&)>& exec);
+
+// What to do when the run state cannot be written: a permission refused (42501) names what the
+// destination user needs for it.
+std::string RunStateWriteAdvice(const Error& e);
 
 }  // namespace ferry

@@ -618,21 +618,9 @@ class SqlRunStore final : public RunStore {
         session_->Execute(sql);
       }
     } catch (Error& e) {
-      e.WithAdvice(StateAdvice(e));
+      e.WithAdvice(RunStateWriteAdvice(e));
       throw;
     }
-  }
-
-  // What to do when the run state cannot be written: a permission refused (42501) names what
-  // the destination user needs for it.
-  static std::string StateAdvice(const Error& e) {
-    for (const Diagnostic& d : e.diagnostics()) {
-      if (d.sqlstate != "42501") continue;
-      return "ferry could not update its run state in the destination: its user needs to create "
-             "and write the state's schema and tables (CREATE on the database for schema "
-             "ferry_state, or --state-schema naming a schema it may create tables in)";
-    }
-    return "ferry could not update its run state in the destination";
   }
 
   // A write about a run another process may own: that owner, alive but frozen inside a unit's
@@ -647,7 +635,7 @@ class SqlRunStore final : public RunStore {
     try {
       lock_waits_(Name(table), what, [&](SqlSession& session) { session.Execute(sql); });
     } catch (Error& e) {
-      if (e.code() != ErrorCode::kBusy) e.WithAdvice(StateAdvice(e));
+      if (e.code() != ErrorCode::kBusy) e.WithAdvice(RunStateWriteAdvice(e));
       throw;
     }
   }

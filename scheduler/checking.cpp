@@ -535,6 +535,30 @@ int CheckReport::warnings() const {
   return int(findings.size()) - blockers();
 }
 
+namespace {
+
+// Columns whose long values the copy holds whole in memory (an engine's own limit), one group.
+void NoteLongValuesHeld(Endpoint& source, Endpoint& destination, const TableCopyPlan& copy,
+                        const std::string& shown, GroupedWarnings& grouped) {
+  for (const HeldColumn& held : LongValuesHeldWhole(source, destination, copy)) {
+    grouped.Add("memory",
+                fmt::format("values longer than the long-value threshold are held whole in "
+                            "memory when {}, beyond --memory-limit ({})",
+                            held.at_source ? "read" : "written", held.held.reason),
+                shown, held.column, "");
+  }
+}
+
+Finding RowSecurityBlocker(const std::string& shown) {
+  return {Severity::kBlocker, "row security", shown, "",
+          fmt::format("row-level security policies of {} let the source user read only some of "
+                      "its rows (the run would fail rather than copy them): copy as the table's "
+                      "owner, a superuser or a role with BYPASSRLS",
+                      shown)};
+}
+
+}  // namespace
+
 CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
                       const CheckOptions& options) {
   CheckReport report;
@@ -599,25 +623,12 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     CheckColumnTypes(destination, from, to, *table, copy, problems, exists,
                      plan.strategy == Strategy::kSkip, shown, report.findings, grouped);
     if (mapped && plan.strategy != Strategy::kSkip) {
-      for (const HeldColumn& held : LongValuesHeldWhole(source, destination, copy)) {
-        grouped.Add("memory",
-                    fmt::format("values longer than the long-value threshold are held whole in "
-                                "memory when {}, beyond --memory-limit ({})",
-                                held.at_source ? "read" : "written", held.held.reason),
-                    shown, held.column, "");
-      }
+      NoteLongValuesHeld(source, destination, copy, shown, grouped);
     }
 
     if (plan.strategy != Strategy::kSkip) {
       CheckPrivileges(source, destination, job, name, plan, exists, can_create, report.findings);
-      if (table->row_security) {
-        report.findings.push_back(
-            {Severity::kBlocker, "row security", shown, "",
-             fmt::format("row-level security policies of {} let the source user read only some "
-                         "of its rows (the run would fail rather than copy them): copy as the "
-                         "table's owner, a superuser or a role with BYPASSRLS",
-                         shown)});
-      }
+      if (table->row_security) report.findings.push_back(RowSecurityBlocker(shown));
     }
     if (options.scan && mapped && plan.strategy != Strategy::kSkip) {
       ScanTable(source, *table, copy, from, to, report.findings);
