@@ -14,13 +14,13 @@ std::string SchemaOf(const TableName& table) {
 
 }  // namespace
 
-std::optional<bool> RowidTable(Session& session, const TableName& table) {
-  Statement query(session, "SELECT wr FROM pragma_table_list WHERE schema = ? AND name = ?");
-  const std::string schema = SchemaOf(table);
-  sqlite3_bind_text(query.get(), 1, schema.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(query.get(), 2, table.name.c_str(), -1, SQLITE_TRANSIENT);
-  if (query.Step() != SQLITE_ROW) return std::nullopt;
-  return sqlite3_column_int(query.get(), 0) == 0;
+std::optional<bool> RowidTable(SqlSession& session, const TableName& table) {
+  // Through SqlSession, not the handle: an endpoint's catalog session is a reconnecting wrapper.
+  const std::vector<SqlSession::Row> rows =
+      session.Query("SELECT wr FROM pragma_table_list WHERE schema = ? AND name = ?",
+                    {SchemaOf(table), table.name});
+  if (rows.empty() || rows[0].empty() || !rows[0][0]) return std::nullopt;
+  return *rows[0][0] == "0";
 }
 
 std::optional<size_t> CellBytes(Session& session, const TableName& table, const std::string& column,

@@ -18,7 +18,7 @@ namespace ferry::sqlite {
 
 // Whether `table` has rowids (not WITHOUT ROWID), so blob I/O can reach its values; nothing when
 // there is no such table.
-std::optional<bool> RowidTable(Session& session, const TableName& table);
+std::optional<bool> RowidTable(SqlSession& session, const TableName& table);
 inline bool IsRowidTable(Session& session, const TableName& table) {
   return RowidTable(session, table).value_or(false);
 }

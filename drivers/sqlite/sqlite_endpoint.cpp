@@ -304,8 +304,7 @@ class SqliteEndpoint final : public SqlEndpoint {
   HeldWhole LongValuesHeldWhole(const Table& table, int column, bool as_source) override {
     const Storage storage = StorageOf(table.columns[size_t(column)].type);
     if (storage != Storage::kText && storage != Storage::kBytes) return {};
-    const std::optional<bool> rowid =
-        sqlite::RowidTable(static_cast<Session&>(catalog()), table.name);
+    const std::optional<bool> rowid = sqlite::RowidTable(catalog(), table.name);
     if (as_source) {
       if (rowid.value_or(true)) return {};
       return {
