@@ -457,8 +457,8 @@ TEST_CASE("a postgresql:// URL at a MariaDB server's port is a connection error 
 }
 
 TEST_CASE(
-    "a source user who may not read one table is named by check and fails that table alone; a "
-    "destination user who may not create is refused naming what it needs, writing nothing",
+    "a source user who may not read one table is named by check and fails that table alone, and "
+    "a destination user who may not create is refused naming what it needs, writing nothing",
     "[mistakes][postgresql][sqlite]") {
   TestDatabase source(Db::kPostgres, "grants_src");
   TestDatabase pg_dest(Db::kPostgres, "grants_dst");
