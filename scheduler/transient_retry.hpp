@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <utility>
 
 #include "copier/backoff.hpp"
 #include "copier/error.hpp"
@@ -21,47 +22,45 @@ namespace ferry {
 // recovery takes tens of seconds.
 constexpr std::chrono::seconds kDestinationPatience{120};
 
-template <typename Call>
-auto RetryTransient(Call call, std::chrono::seconds patience = kDestinationPatience)
+// Makes `call` again after an error that may pass (IsTransient), pausing a quarter second, then
+// longer, 4 s at most (the server is looked for again soon after it is back), until `patience`
+// has passed or `stopped()` says to give up; then the error is thrown.
+template <typename Call, typename Stopped>
+auto RetryWhileTransient(Call call, Stopped stopped, std::chrono::seconds patience)
     -> decltype(call()) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point give_up = Clock::now() + patience;
   for (int attempt = 1;; ++attempt) {
     try {
       return call();
     } catch (const Error& e) {
-      if (!IsTransient(e) || StopRequested() || std::chrono::steady_clock::now() >= deadline) {
-        throw;
-      }
-    }
-    // At most a few seconds apart: the server is looked for again soon after it is back.
-    const auto pause = std::min<std::chrono::milliseconds>(
-        BackoffDelay(std::chrono::milliseconds(250), attempt), std::chrono::seconds(4));
-    PauseUnlessStopped(double(pause.count()) / 1000);
-  }
-}
-
-// Opens a session (or makes any call) with `open`, again after a transient error for up to
-// kDestinationPatience, pausing a quarter second, then longer, 4 s at most, and giving up at once
-// when `stop` is set. A copy's threads reopen their sessions this way between units: the units
-// wait for the server to come back instead of spending their attempts, where a few quick tries
-// stopped the whole run 3.5 s into a restart.
-template <typename Open>
-auto WaitingForServer(Open open, const std::atomic<bool>& stop) -> decltype(open()) {
-  using Clock = std::chrono::steady_clock;
-  const Clock::time_point give_up = Clock::now() + kDestinationPatience;
-  for (int attempt = 1;; ++attempt) {
-    try {
-      return open();
-    } catch (const Error& e) {
-      if (!IsTransient(e) || Clock::now() >= give_up || stop) throw;
+      if (!IsTransient(e) || stopped() || Clock::now() >= give_up) throw;
     }
     const auto until = Clock::now() + std::min<std::chrono::milliseconds>(
                                           BackoffDelay(std::chrono::milliseconds(250), attempt),
                                           std::chrono::seconds(4));
-    while (Clock::now() < until && !stop) {
+    while (Clock::now() < until && !stopped()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
+}
+
+// A shared run's bookkeeping step, given up when the process is asked to stop.
+template <typename Call>
+auto RetryTransient(Call call, std::chrono::seconds patience = kDestinationPatience)
+    -> decltype(call()) {
+  return RetryWhileTransient(
+      std::move(call), [] { return StopRequested(); }, patience);
+}
+
+// Opens a session (or makes any call) with `open`, given up at once when `stop` is set. A copy's
+// threads reopen their sessions this way between units: the units wait for the server to come
+// back instead of spending their attempts, where a few quick tries stopped the whole run 3.5 s
+// into a restart.
+template <typename Open>
+auto WaitingForServer(Open open, const std::atomic<bool>& stop) -> decltype(open()) {
+  return RetryWhileTransient(
+      std::move(open), [&stop] { return stop.load(); }, kDestinationPatience);
 }
 
 }  // namespace ferry
