@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/same_tables.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
@@ -31,13 +32,7 @@ void Seed(TestDatabase& source) {
 }
 
 void CheckSame(TestDatabase& source, TestDatabase& dest) {
-  for (const char* table : {"events", "big"}) {
-    INFO("table " << table);
-    TableContents a = ReadCanonical(source, table);
-    TableContents b = ReadCanonical(dest, table);
-    REQUIRE(b.rows.size() == a.rows.size());
-    CHECK(FirstDifference(a, b) == "");
-  }
+  CheckTablesSame(source, dest, {"events", "big"});
 }
 
 int64_t Value(TestDatabase& db, const std::string& sql) {

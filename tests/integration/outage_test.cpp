@@ -14,6 +14,7 @@
 #include <string>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/same_tables.hpp"
 #include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
@@ -39,13 +40,7 @@ void Seed(TestDatabase& source) {
 }
 
 void CheckSame(TestDatabase& source, TestDatabase& dest) {
-  for (const char* table : {"events", "big"}) {
-    INFO("table " << table);
-    TableContents a = ReadCanonical(source, table);
-    TableContents b = ReadCanonical(dest, table);
-    REQUIRE(b.rows.size() == a.rows.size());
-    CHECK(FirstDifference(a, b) == "");
-  }
+  CheckTablesSame(source, dest, {"events", "big"});
 }
 
 struct Ended {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/same_tables.hpp"
 #include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
@@ -38,13 +39,7 @@ void Seed(TestDatabase& source) {
 }
 
 void CheckSame(TestDatabase& source, TestDatabase& dest) {
-  for (const char* table : {"events", "big"}) {
-    INFO("table " << table);
-    TableContents a = ReadCanonical(source, table);
-    TableContents b = ReadCanonical(dest, table);
-    REQUIRE(b.rows.size() == a.rows.size());
-    CHECK(FirstDifference(a, b) == "");
-  }
+  CheckTablesSame(source, dest, {"events", "big"});
 }
 
 // A ferry worker process of the shared run.
