@@ -60,6 +60,33 @@ def statements(path, offset, database):
     return out
 
 
+STATS = re.compile(r"^\S+ \S+ \S+ \[(?P<pid>\d+)\] (?P<user>[^@\s]*)@(?P<db>\S+) DETAIL:  ! system usage "
+                   r"stats:\n\t!\t(?P<user_s>[0-9.]+) s user, (?P<sys_s>[0-9.]+) s system.*?\n\t!\t"
+                   r"\[(?P<total_user>[0-9.]+) s user, (?P<total_sys>[0-9.]+) s system total\].*?"
+                   r"STATEMENT:  (?P<what>[^\n]*)", re.M | re.S)
+
+
+def cpu(path, offset, database, parts):
+    """With log_statement_stats=on: the server CPU ms of each part's statements (a statement of
+    the extended protocol is counted at parse, bind and execute), and of the backends whole
+    (their start included)."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode("utf-8", "replace")
+    totals = OrderedDict((name, 0.0) for name, _ in parts)
+    backends = {}
+    for m in STATS.finditer(text):
+        if m["db"] != database:
+            continue
+        backends[m["pid"]] = 1000 * (float(m["total_user"]) + float(m["total_sys"]))
+        what = "statement: " + m["what"]
+        for name, pattern in parts:
+            if pattern.search(what):
+                totals[name] += 1000 * (float(m["user_s"]) + float(m["sys_s"]))
+                break
+    return totals, backends
+
+
 def split(found, parts):
     totals = OrderedDict((name, [0, 0.0]) for name, _ in parts)
     for ms, text in found:
@@ -78,6 +105,7 @@ def main():
         p.add_argument(f"--{side}-log", required=True)
         p.add_argument(f"--{side}-from", type=int, required=True)
         p.add_argument(f"--{side}-db", required=True)
+    p.add_argument("--ferry-cpu", help="ferry's user and system seconds, \"U S\" (CPU=1)")
     a = p.parse_args()
     src = split(statements(a.src_log, a.src_from, a.src_db), SOURCE_PARTS)
     dst = split(statements(a.dst_log, a.dst_from, a.dst_db), DEST_PARTS)
@@ -92,6 +120,20 @@ def main():
     rest = wall - server
     print(f"    {'rest: connecting, round trips, ferry CPU':<44} {'':>6} {rest:>9.0f} ms "
           f"{100 * rest / wall:>5.1f} %  (negative: overlap)")
+    src_cpu, src_backends = cpu(a.src_log, a.src_from, a.src_db, SOURCE_PARTS)
+    dst_cpu, dst_backends = cpu(a.dst_log, a.dst_from, a.dst_db, DEST_PARTS)
+    if not src_backends and not dst_backends:
+        return
+    print("  server CPU per part (log_statement_stats), ms:")
+    for name, ms in list(src_cpu.items()) + list(dst_cpu.items()):
+        print(f"    {name:<44} {ms:>9.0f} ms")
+    backends = sum(src_backends.values()) + sum(dst_backends.values())
+    print(f"    {'backends whole (their start included)':<44} {backends:>9.0f} ms "
+          f"({len(src_backends)} source, {len(dst_backends)} destination)")
+    if a.ferry_cpu:
+        ferry = 1000 * sum(float(x) for x in a.ferry_cpu.split())
+        print(f"    {'ferry (user + system)':<44} {ferry:>9.0f} ms; server + ferry "
+              f"{backends + ferry:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@
 # with flock -x around each timed command, for machines shared with builds; default none),
 # KEEP=1 leaves the databases behind, SPLIT=1 (above; PG_LOGS: the two servers' log files,
 # default /var/log/postgresql/postgresql-15-{src,dst}.log), PERF=1 records each sync after 1 %
-# changed with `perf record -g` into $OUT/perf-RUN.data; FERRY_BIN_B (PostgreSQL): a second ferry
+# changed with `perf record -g` into $OUT/perf-RUN.data; CPU=1 (with SPLIT=1) adds the servers'
+# CPU per part (log_statement_stats) and ferry's own, which a loaded machine moves less than wall
+# time; FERRY_BIN_B (PostgreSQL): a second ferry
 # that syncs every other run (A B B A A B ...), so two builds alternate on the same workload (labels end in "(B)").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,6 +41,7 @@ LOCK=${LOCK:-}
 KEEP=${KEEP:-}
 SPLIT=${SPLIT:-}
 PERF=${PERF:-}
+CPU=${CPU:-}
 FERRY_BIN_B=${FERRY_BIN_B:-}
 PG_SRC_LOG=${PG_SRC_LOG:-/var/log/postgresql/postgresql-15-src.log}
 PG_DST_LOG=${PG_DST_LOG:-/var/log/postgresql/postgresql-15-dst.log}
@@ -79,9 +82,14 @@ timed_sync() {
   if [ -n "$SPLIT" ]; then
     local sizes
     read -r -a sizes <<<"$(log_sizes)"
-    PGOPTIONS="-c log_min_duration_statement=0" timed "$label, statements logged" "$@"
+    local stats="" cpu=()
+    [ -n "$CPU" ] && stats=" -c log_statement_stats=on"
+    [ -n "$CPU" ] && cpu=(/usr/bin/time -o "$OUT/ferry-cpu" -f "%U %S")
+    PGOPTIONS="-c log_min_duration_statement=0$stats" timed "$label, statements logged" \
+      "${cpu[@]}" "$@"
     sleep 1  # the servers write their last lines after the client has gone
-    python3 bench/e2e/splitsync.py --seconds "$(tail -n 1 "$RESULTS" | cut -f2)" \
+    [ -n "$CPU" ] && cpu=(--ferry-cpu "$(tail -n 1 "$OUT/ferry-cpu")")
+    python3 bench/e2e/splitsync.py --seconds "$(tail -n 1 "$RESULTS" | cut -f2)" "${cpu[@]}" \
       --src-log "$PG_SRC_LOG" --src-from "${sizes[0]}" --src-db "$SRC_DB" \
       --dst-log "$PG_DST_LOG" --dst-from "${sizes[1]}" --dst-db "$DST_DB" |
       tee "$OUT/pg-split-$run.txt"
