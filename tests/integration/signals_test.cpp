@@ -310,3 +310,67 @@ TEST_CASE(
     }
   }
 }
+
+TEST_CASE(
+    "track disable while a sync applies the log leaves the destination whole, every change the "
+    "sync read applied or none, and a later sync refused by name",
+    "[signals][sync]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION(DbName(db)) {
+      TestDatabase source(db, "sig_disable_src");
+      TestDatabase dest(db, "sig_disable_dst");
+      CreateItems(source, 2000);
+      const std::string at = " --source " + ShellQuote(source.Url());
+      const std::string ends = at + " --dest " + ShellQuote(dest.Url());
+      REQUIRE(RunFerry("track enable" + at).exit_code == 0);
+      REQUIRE(RunFerry("run --quiet" + ends).exit_code == 0);
+      const std::vector<std::string> copied = Items(source);
+      source.Exec("UPDATE items SET qty = 1 WHERE id <= 500");
+      source.Exec("DELETE FROM items WHERE id > 1900");
+      TempDir dir;
+      // The sync's first batch sits in its commit at the destination for a few seconds: the
+      // disable comes while the sync is between reading the log and purging it.
+      const bool pg = db == Db::kPostgres;
+      WorkerProcess sync("FERRY_TEST_CRASH=stall-at-commit:1 FERRY_TEST_STALL_SQL=" +
+                             ShellQuote(pg ? "SELECT pg_sleep(4)" : "DO SLEEP(4)") + " exec " +
+                             ShellQuote(FERRY_BINARY) + " sync" + ends,
+                         std::filesystem::path(dir.path()) / "sync.log");
+      const std::string sleeping =
+          pg ? "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+               "query LIKE '%pg_sleep(4)%' AND pid <> pg_backend_pid()"
+             : "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND "
+               "INFO LIKE '%SLEEP(4)%' AND ID <> CONNECTION_ID()";
+      bool stalled = false;
+      for (int i = 0; i < 400 && !stalled; ++i) {
+        stalled = Count(dest, sleeping) > 0;
+        if (!stalled) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      REQUIRE(stalled);
+      FerryResult disable = RunFerry("track disable" + at);
+      const int sync_exit = sync.Wait();
+      INFO("disable: " << disable.exit_code << "\n" << disable.output);
+      INFO("sync: " << sync_exit << "\n" << sync.Output());
+      // Nothing of ferry's is left on the source, and the sync under way either applied every
+      // change it had read (PostgreSQL: the log dropped under it fails its batch, rolled back)
+      // or none: the destination is the source now, or the copy, never between.
+      CHECK(disable.exit_code == 0);
+      CHECK(Triggers(source, "items") == 0);
+      CHECK(Count(source, pg ? "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ferry%'"
+                             : "SELECT count(*) FROM information_schema.TABLES WHERE "
+                               "TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'ferry%'") == 0);
+      if (sync_exit == 0) {
+        CHECK(Items(dest) == Items(source));
+      } else {
+        CHECK(sync_exit == 1);
+        CHECK(sync.Output().find("items: FAILED") != std::string::npos);
+        CHECK(Items(dest) == copied);
+      }
+      // A later sync is refused by name: no log, nothing read from a log that misses changes.
+      FerryResult again = RunFerry("sync" + ends);
+      INFO("sync again: " << again.exit_code << "\n" << again.output);
+      CHECK(again.exit_code == 1);
+      CHECK(again.output.find("change tracking is not enabled for this table") !=
+            std::string::npos);
+    }
+  }
+}
