@@ -374,3 +374,92 @@ TEST_CASE(
     }
   }
 }
+
+namespace {
+
+// Runs `args` (its process found by `by`'s database name), stopped, sent SIGTERM and continued
+// `delay` after it shows, so the signal lands at some phase of its first seconds. Then resumes
+// what it left (or runs it again when the signal came before it wrote anything): the result of
+// the last command, which must be a finished one.
+FerryResult SignalledThenFinished(const std::string& args, const TestDatabase& by,
+                                  std::chrono::milliseconds delay, std::string* first) {
+  FerryResult r = RunWhile(args, by, [&](pid_t pid) {
+    std::this_thread::sleep_for(delay);
+    kill(pid, SIGSTOP);
+    kill(pid, SIGTERM);
+    kill(pid, SIGCONT);
+    return true;
+  });
+  *first = std::to_string(r.exit_code) + "\n" + r.output;
+  if (r.exit_code == 0) return r;
+  if (r.exit_code != 5 && r.exit_code != 128 + SIGTERM) return r;  // neither: the test fails
+  // Before the run began to write, ferry stops at once and says it wrote nothing: run again.
+  // After, the stop names --resume.
+  const bool nothing = r.exit_code != 5 || r.output.find("writes nothing") != std::string::npos;
+  if (!nothing && r.output.find("--resume") == std::string::npos) {
+    r.exit_code = -5;  // a stop that does not say how to go on
+    return r;
+  }
+  return RunFerry(args + (nothing ? "" : " --resume"));
+}
+
+void CheckKeyedSame(TestDatabase& source, TestDatabase& dest) {
+  for (const char* table : {"parent", "child"}) {
+    INFO(table);
+    TableContents a = ReadCanonical(source, table);
+    TableContents b = ReadCanonical(dest, table);
+    REQUIRE(b.rows.size() == a.rows.size());
+    CHECK(FirstDifference(a, b) == "");
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "SIGTERM at any phase of a run's first second, schema clone, cross-engine CREATE TABLEs, "
+    "export into a directory or import from one, exits 5 or finishes, and the resume is exact",
+    "[signals][resume]") {
+  TestDatabase source(Db::kPostgres, "sig_phase_src");
+  SeedKeyed(source);
+  const std::string from = "run --readers 1 --writers 1 --partitions 6 --source " +
+                           ShellQuote(source.Url()) + " --dest ";
+  for (int ms : {40, 250, 700}) {
+    const std::chrono::milliseconds delay(ms);
+    DYNAMIC_SECTION("a schema clone into postgresql, signalled after " << ms << " ms") {
+      TestDatabase dest(Db::kPostgres, "sig_phase_clone");
+      std::string first;
+      FerryResult r = SignalledThenFinished(from + ShellQuote(dest.Url()), dest, delay, &first);
+      INFO(first);
+      INFO(r.output);
+      REQUIRE(r.exit_code == 0);
+      CheckKeyedSame(source, dest);
+    }
+    DYNAMIC_SECTION("CREATE TABLEs into mariadb, signalled after " << ms << " ms") {
+      TestDatabase dest(Db::kMariaDB, "sig_phase_create");
+      std::string first;
+      FerryResult r = SignalledThenFinished(from + ShellQuote(dest.Url()), dest, delay, &first);
+      INFO(first);
+      INFO(r.output);
+      REQUIRE(r.exit_code == 0);
+      CheckKeyedSame(source, dest);
+    }
+    DYNAMIC_SECTION("an export into a directory and an import from it, signalled after " << ms
+                                                                                         << " ms") {
+      TempDir dir;
+      const std::string files = ShellQuote("dir:" + dir.path() + "/stage");
+      std::string first;
+      FerryResult exported = SignalledThenFinished(from + files, source, delay, &first);
+      INFO(first);
+      INFO(exported.output);
+      REQUIRE(exported.exit_code == 0);
+      TestDatabase dest(Db::kMariaDB, "sig_phase_import");
+      FerryResult imported = SignalledThenFinished(
+          "run --readers 1 --writers 1 --source " + files + " --dest " + ShellQuote(dest.Url()),
+          dest, delay, &first);
+      INFO(first);
+      INFO(imported.output);
+      REQUIRE(imported.exit_code == 0);
+      CheckKeyedSame(source, dest);
+    }
+  }
+}
