@@ -173,6 +173,46 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "SIGTERM while track disable waits inside a table finishes that table, begins no other, exits "
+    "5, and disable again leaves nothing of ferry's",
+    "[signals][sync]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION(DbName(db)) {
+      TestDatabase source(db, "sig_untrack_src");
+      SeedTables(source);
+      const std::string at = " --source " + ShellQuote(source.Url());
+      REQUIRE(RunFerry("track enable" + at).exit_code == 0);
+      std::thread holder = HoldTable(source, "t3");
+      bool signalled = false;
+      FerryResult stopped = RunWhile("track disable" + at, source, [&](pid_t pid) {
+        if (!WaitsForLock(source)) return false;
+        kill(pid, SIGTERM);
+        signalled = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        ReleaseHold(source, holder);
+        return true;
+      });
+      if (holder.joinable()) ReleaseHold(source, holder);
+      INFO(stopped.output);
+      REQUIRE(signalled);
+      CHECK(stopped.exit_code == 5);
+      CHECK(stopped.output.find("run `ferry track disable` again") != std::string::npos);
+      CHECK(Triggers(source, "t3") == 0);
+      CHECK(Triggers(source, "t4") > 0);  // begun after the signal: never
+      CheckWholeOrAbsent(source, at, false);
+      FerryResult again = RunFerry("track disable" + at);
+      INFO(again.output);
+      CHECK(again.exit_code == 0);
+      for (const std::string& t : kTables) CHECK(Triggers(source, t) == 0);
+      CHECK(Count(source, db == Db::kPostgres
+                              ? "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ferry%'"
+                              : "SELECT count(*) FROM information_schema.TABLES WHERE "
+                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'ferry%'") == 0);
+    }
+  }
+}
+
+TEST_CASE(
     "a MariaDB change log left half made by a kill between track's statements is refused by "
     "name, and track enable or disable again completes it",
     "[signals][sync][mariadb]") {
