@@ -232,6 +232,19 @@ TEST_CASE(
   CHECK(status.exit_code == 1);
   CHECK(StatusLine(status.output, "t2").find("left half made") != std::string::npos);
   CHECK(StatusLine(status.output, "t1").find("tracked by") != std::string::npos);
+  SECTION("a copy and a sync name it") {
+    TestDatabase dest(Db::kMariaDB, "sig_halfmade_dst");
+    const std::string ends = at + " --dest " + ShellQuote(dest.Url());
+    FerryResult copy = RunFerry("run --quiet" + ends);
+    INFO(copy.output);
+    CHECK(copy.exit_code == 0);
+    CHECK(copy.output.find("left half made") != std::string::npos);
+    FerryResult sync = RunFerry("sync" + ends);
+    INFO(sync.output);
+    CHECK(sync.exit_code != 0);
+    CHECK(sync.output.find("left half made") != std::string::npos);
+    CHECK(sync.output.find("t1 -> ") != std::string::npos);
+  }
   SECTION("enable again") {
     FerryResult again = RunFerry("track enable" + at);
     INFO(again.output);
