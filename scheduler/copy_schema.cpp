@@ -274,12 +274,12 @@ void CopyRun::BuildIndexes(size_t i) {
 // statement (and before the table's outcome is recorded) this worker asks whether it still
 // holds the table's build lease. A builder frozen
 // past its lease wakes, finds the build taken over, and stops there; a statement it had under
-// way when it froze finds what it makes already there (SharedDescribe) and is skipped.
+// way when it froze finds what it makes already there (SharedDescribe) and is skipped. A run
+// of one process builds on (true), past the stop-in-build test seam.
 bool CopyRun::SharedBuildStep(size_t i, bool statement) {
   const SharedWork* shared = recorder_.shared();
-  if (!shared) return true;
-  const std::string lease = fmt::format("table {}", i);
-  if (!recorder_.store().ClaimLease(recorder_.run_id(), lease, shared->worker, shared->lease_ms)) {
+  if (shared && !recorder_.store().ClaimLease(recorder_.run_id(), fmt::format("table {}", i),
+                                              shared->worker, shared->lease_ms)) {
     std::lock_guard lock(shared_mutex_);
     build_lost_.insert(i);
     return false;

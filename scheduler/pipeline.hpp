@@ -37,8 +37,9 @@ struct TestHooks {
   int stall_at_commit = 0;  // 0: never
   std::string stall_sql;
   bool stall_first = false;
-  // The process stops itself (SIGSTOP, as a frozen host would) just before the Nth statement
-  // of a shared run's table builds, after the statement's lease check; 0: never.
+  // The process stops itself (SIGSTOP, as a frozen host would) just before the Nth key or
+  // index build statement of a run (in a shared run after the statement's lease check), where a
+  // test may kill it; 0: never.
   int stop_in_build = 0;
 };
 

@@ -37,9 +37,9 @@ struct TrackFlags {
 // track needs only the source; the scope options require a destination, so a placeholder
 // stands in for it when none was given.
 int Track(TrackFlags& flags) {
-  // Each table's tracking is one atomic change on the server: stopping between two loses
-  // nothing, and `track enable` again completes the rest.
-  InstallStopHandlers(OnStop::kAtOnce);
+  // A stop finishes the table in hand and begins no other (RunTrack); `track enable` again
+  // completes the rest.
+  InstallStopHandlers(OnStop::kGraceful);
   const TrackAction action = flags.action == "enable"       ? TrackAction::kEnable
                              : flags.action == "disable"    ? TrackAction::kDisable
                              : flags.action == "unregister" ? TrackAction::kUnregister
@@ -74,6 +74,13 @@ int Track(TrackFlags& flags) {
         fmt::print("  consumer {} unregistered: the log no longer waits for it\n", flags.consumer);
       }
     }
+  }
+  if (StopRequested()) {
+    fmt::print(stderr,
+               "ferry: stopped by a signal after {} table{}: each table's tracking is whole; run "
+               "`ferry track {}` again for the rest\n",
+               outcomes.size(), outcomes.size() == 1 ? "" : "s", flags.action);
+    return kExitInterrupted;
   }
   if (action == TrackAction::kUnregister && unregistered == 0 && failed == 0) {
     fmt::print(stderr, "ferry: consumer {} is registered with no table in scope\n", flags.consumer);

@@ -58,6 +58,21 @@ class MariaDbChangeLog final : public ChangeLogEngine {
   // MariaDB commits each DDL statement: steps run in order, and what was made is undone when
   // one fails.
   bool TransactionalDdl() const override { return false; }
+  bool TriggersComplete(SqlSession& s, const ChangeLog& log) const override {
+    const TableName& table = log.table->name;
+    std::string names;
+    for (const char* suffix : {"_ins", "_upd", "_del"}) {
+      names += (names.empty() ? "" : ", ") + dialect_.TextLiteral(log.base + suffix);
+    }
+    const std::string schema =
+        table.schema.empty() ? "DATABASE()" : dialect_.TextLiteral(table.schema);
+    auto rows = s.Query(fmt::format(
+        "SELECT count(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {} AND "
+        "EVENT_OBJECT_TABLE = {} AND TRIGGER_NAME IN ({})",
+        schema, dialect_.TextLiteral(table.name), names));
+    return !rows.empty() && rows[0][0] && *rows[0][0] == "3";
+  }
+
   std::vector<std::string> DdlLockWaitSql(int seconds, bool in_transaction) const override {
     if (in_transaction) return {};
     return {fmt::format("SET SESSION lock_wait_timeout = {}", seconds)};

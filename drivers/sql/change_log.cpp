@@ -99,8 +99,12 @@ class SqlChangeTracker final : public ChangeTracker {
 
   void Enable(const Table& table) override {
     if (Enabled(table)) {
-      Generation(table);  // a log of an older ferry gets its generation row
-      return;
+      if (!HalfMade(table)) {
+        Generation(table);  // a log of an older ferry gets its generation row
+        return;
+      }
+      // An enable (or a disable) killed between its statements: made again from the start.
+      Run(table, DropSql(table), false);
     }
     const Table log = LogTable(table);
     std::vector<std::string> sql = MetaTablesSql(table);
@@ -117,17 +121,20 @@ class SqlChangeTracker final : public ChangeTracker {
   }
 
   void Disable(const Table& table) override {
-    Run(table, DropSql(table), false);
-    // Its generation and consumers go with the log; the bookkeeping tables go with the schema's
-    // last tracked table, so nothing of ferry's stays.
+    // Its generation and consumers go first, with the log where DDL is transactional: a disable
+    // stopped after them (MariaDB commits each statement) leaves a log no sync reads on (its
+    // generation is gone: refused, exit 7), and `track disable` or `enable` again completes it.
+    // The bookkeeping tables go with the schema's last tracked table, so nothing of ferry's stays.
     const TableName tracking = TrackingName(table.name);
-    if (!dialect_.DescribeTable(*session_, tracking)) return;
     std::vector<std::string> sql;
     for (const TableName& t : {tracking, ConsumersName(table.name)}) {
+      if (!dialect_.DescribeTable(*session_, t)) continue;
       sql.push_back(fmt::format("DELETE FROM {} WHERE table_name = {}", dialect_.QualifiedName(t),
                                 dialect_.TextLiteral(table.name.name)));
     }
+    for (std::string& s : DropSql(table)) sql.push_back(std::move(s));
     Run(table, sql, false);
+    if (!dialect_.DescribeTable(*session_, tracking)) return;
     if (ToInt(
             session_->Query("SELECT count(*) FROM " + dialect_.QualifiedName(tracking)).at(0)[0]) ==
         0) {
@@ -141,6 +148,13 @@ class SqlChangeTracker final : public ChangeTracker {
   TrackGeneration Generation(const Table& table) override {
     std::optional<TrackGeneration> g = ReadGeneration(table, false);
     if (g) return *g;
+    if (HalfMade(table)) {
+      throw Error(ErrorCode::kSchema,
+                  "its change tracking was left half made (a `ferry track enable` or `disable` "
+                  "stopped between its statements): its log records nothing; run `ferry track "
+                  "enable` (then copy the table again) or `ferry track disable`",
+                  ErrorContext{DisplayName(table.name), "", "", ""});
+    }
     // A log an older ferry enabled has no generation: it gets one now, and since what was purged
     // from it is unknown, everything below its last entry counts as purged (a destination that
     // applied from it copies again).
@@ -305,6 +319,14 @@ class SqlChangeTracker final : public ChangeTracker {
                                 ToInt(row[3]), row[4].value_or("")});
     }
     return out;
+  }
+
+  // A log without its generation row (Enable writes it last, Disable deletes it first) whose
+  // triggers are not all there: what an enable or disable killed between its statements leaves
+  // where DDL is not transactional. (An older ferry's log has its triggers and no generation.)
+  bool HalfMade(const Table& table) {
+    if (engine_->TransactionalDdl() || ReadGeneration(table, false)) return false;
+    return !engine_->TriggersComplete(*session_, Log(table));
   }
 
   // The generation row, locked against Join and Purge of other processes when `lock` (inside a

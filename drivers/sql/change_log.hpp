@@ -53,6 +53,12 @@ class ChangeLogEngine {
   // together; and the statements that bound DDL lock waits to `seconds` (run before BEGIN,
   // and after it).
   virtual bool TransactionalDdl() const { return true; }
+  // Where DDL is not transactional: whether every trigger of `log` is there (a `track enable`
+  // killed between its statements leaves the log without them, and a log without its triggers
+  // would look tracked while it records nothing).
+  virtual bool TriggersComplete(SqlSession& /*session*/, const ChangeLog& /*log*/) const {
+    return true;
+  }
   virtual std::vector<std::string> DdlLockWaitSql(int /*seconds*/, bool /*in_transaction*/) const {
     return {};
   }
