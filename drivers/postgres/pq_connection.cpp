@@ -54,6 +54,11 @@ Error MakeError(const std::string& message, PGconn* conn, const PGresult* result
                    : conn                                  ? PQerrorMessage(conn)
                                                            : "libpq call failed");
   }
+  if (text.empty() && result) {
+    // No error text: the statement did not fail but answered something other than what was
+    // expected (a COPY state where a command's end was due, say); say which.
+    text = fmt::format("the server answered {}", PQresStatus(PQresultStatus(result)));
+  }
   if (std::string detail = Field(result, PG_DIAG_MESSAGE_DETAIL); !detail.empty()) {
     text += "; detail: " + detail;
   }
