@@ -294,9 +294,10 @@ SourceTables ListSourceTables(Endpoint& source, const Job& job) {
   SourceTables listed;
   listed.all = source.ListTables();
   std::vector<TableName> all = listed.all;
-  all.erase(
-      std::remove_if(all.begin(), all.end(), [](const TableName& t) { return IsRunStateTable(t); }),
-      all.end());
+  std::erase_if(all, [](const TableName& t) { return IsRunStateTable(t); });
+  std::vector<TableName> state = listed.all;
+  std::erase_if(state, [](const TableName& t) { return !IsRunStateTable(t); });
+  listed.run_state = scope.Select(state, default_schema);
   std::vector<TableName> names = scope.Select(all, default_schema);
   if (names.empty()) {
     throw Error(ErrorCode::kNotFound,
