@@ -43,7 +43,8 @@ void CheckRunVerify(TestDatabase& source, TestDatabase& dest) {
 // What check --json says under `kind`: each finding's table and message.
 std::vector<std::string> Named(const std::string& check_json, const std::string& kind) {
   std::vector<std::string> out;
-  for (const json& f : json::parse(check_json)["findings"]) {
+  const json report = json::parse(check_json);
+  for (const json& f : report["findings"]) {
     if (f["kind"] != kind) continue;
     out.push_back(f["table"].get<std::string>() + ": " + f["message"].get<std::string>());
   }
