@@ -153,3 +153,22 @@ TEST_CASE(
     }
   }
 }
+
+TEST_CASE(
+    "AdventureWorks's PostgreSQL port, its tables in three schemas over domains in public, "
+    "clones and copies identical",
+    "[realnew][postgresql]") {
+  TestDatabase source(Db::kPostgres, "aw_src");
+  TestDatabase dest(Db::kPostgres, "aw_dst");
+  LoadScript(source, Fixture("adventureworks_postgres.sql"));
+  const std::string scope = " --include 'person.*' --include 'production.*' --include 'sales.*'";
+  for (const char* command : {"check", "run", "verify"}) {
+    FerryResult r = RunFerry(command + Ends(source, dest) + scope);
+    INFO(command << ": " << r.output);
+    REQUIRE(r.exit_code == 0);
+  }
+  CHECK(dest.QueryValue("SELECT count(*) FROM person.person WHERE demographics IS NOT NULL") ==
+        "1");
+  CHECK(dest.QueryValue("SELECT pg_typeof(makeflag)::text FROM production.product LIMIT 1") ==
+        "\"Flag\"");
+}
