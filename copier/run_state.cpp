@@ -40,6 +40,30 @@ bool IsRunStateTable(const std::string& table) {
   return false;
 }
 
+bool IsFerryObjectName(const std::string& name) {
+  for (const char* prefix : {"ferry_log_", "ferry_tracking", "ferry_track_consumers",
+                             "ferry_sync_state", "ferry_upsert_rows", "ferry_rebuild_"}) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  for (const char* suffix : {"runs", "tables", "units", "workers", "leases", "held_keys"}) {
+    const std::string table = std::string(kDefaultStatePrefix) + suffix;
+    if (name == table || name.rfind(table + "_", 0) == 0) return true;
+  }
+  return false;
+}
+
+bool NamesFerryObject(const std::string& description) {
+  size_t start = 0;
+  for (size_t i = 0; i <= description.size(); ++i) {
+    if (i == description.size() || description[i] == ' ' || description[i] == '.' ||
+        description[i] == '(') {
+      if (IsFerryObjectName(description.substr(start, i - start))) return true;
+      start = i + 1;
+    }
+  }
+  return false;
+}
+
 bool IsRunStateTable(const TableName& table) {
   return table.schema == kStateSchema || IsRunStateTable(table.name);
 }

@@ -142,6 +142,15 @@ inline constexpr const char* kStateSchema = "ferry_state";
 bool IsRunStateTable(const std::string& table);
 bool IsRunStateTable(const TableName& table);
 
+// Whether `name` is one of the objects ferry itself makes in a database (run state tables, the
+// change logs of `ferry track` with their triggers, functions and bookkeeping, staging tables),
+// or one of their indexes and constraints ("ferry_runs_pkey"). A user's own object that merely
+// starts with "ferry_" (a ferry operator's ferry_routes) is not.
+bool IsFerryObjectName(const std::string& name);
+// Whether a description such as "trigger ferry_log_film_ins on db.film" or "db.ferry_log_film"
+// names one of them: any of its words or dotted parts.
+bool NamesFerryObject(const std::string& description);
+
 // What makes two runs "the same copy": source, destination and the source tables, as a short
 // key. `ferry run --resume` looks for an interrupted run with the same key.
 std::string RunScopeKey(const Plan& plan);

@@ -54,6 +54,21 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
         }
         continue;
       }
+      if (kind == "large object") {
+        // A column of large-object oids; the objects themselves are no table's rows.
+        const bool in_scope = std::any_of(scope.begin(), scope.end(), [&](const TableName& t) {
+          return object.rfind(t.schema + "." + t.name + ".", 0) == 0;
+        });
+        if (in_scope) {
+          out.push_back({"large-object column", object,
+                         fmt::format("large objects (pg_largeobject) are not copied: these "
+                                     "columns hold oids of the source's large objects, and at "
+                                     "the destination ({}) they point at none; copy the objects "
+                                     "with pg_dump -b (or lo_export and lo_import)",
+                                     to.product)});
+        }
+        continue;
+      }
       if (whole) continue;
       // Standalone sequences are created and set where the destination has sequences.
       if (kind == "sequence" && to.traits.sequences) continue;

@@ -275,6 +275,19 @@ void CheckPrivileges(Endpoint& source, Endpoint& destination, const Job& job, co
   }
 }
 
+// Source tables named as ferry's run state, which the scope leaves out though its patterns
+// select them: a user's own table of that name would otherwise be missing without a word.
+void NoteRunStateTables(const SourceTables& listed, GroupedWarnings& grouped) {
+  for (const TableName& t : listed.run_state) {
+    grouped.Add("not copied",
+                "tables named as ferry's own run state (ferry_runs, ferry_tables, ferry_units, "
+                "ferry_workers, ferry_leases, or in schema ferry_state) are never copied: ferry "
+                "keeps its state there in a database it copied into; rename a table of your own "
+                "that has such a name to copy it",
+                DisplayName(t), "", "", "tables");
+  }
+}
+
 // Views, routines, triggers, sequences, events and types a copy leaves behind, one line per kind
 // naming each object; and, for a MariaDB clone that keeps its DEFINERs, the accounts the
 // destination lacks.
@@ -574,7 +587,9 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   std::vector<bool> clone_copied;
   std::map<std::string, std::optional<bool>> can_create;  // per destination schema
   GroupedWarnings grouped;
-  const std::vector<TableName> scope = TablesInScope(source, job);
+  const SourceTables listed = ListSourceTables(source, job);
+  const std::vector<TableName>& scope = listed.in_scope;
+  NoteRunStateTables(listed, grouped);
   PlannedKeys keys;
   std::map<TableName, TableCopyPlan> sample_copies;
   std::optional<std::string> folding;  // how the destination maps case, once asked

@@ -293,11 +293,11 @@ SourceTables ListSourceTables(Endpoint& source, const Job& job) {
   // A database that was a ferry destination holds ferry's run state: never copy it along.
   SourceTables listed;
   listed.all = source.ListTables();
-  std::vector<TableName> all = listed.all;
-  all.erase(
-      std::remove_if(all.begin(), all.end(), [](const TableName& t) { return IsRunStateTable(t); }),
-      all.end());
-  std::vector<TableName> names = scope.Select(all, default_schema);
+  std::vector<TableName> names = scope.Select(listed.all, default_schema);
+  for (const TableName& t : names) {
+    if (IsRunStateTable(t)) listed.run_state.push_back(t);
+  }
+  std::erase_if(names, [](const TableName& t) { return IsRunStateTable(t); });
   if (names.empty()) {
     throw Error(ErrorCode::kNotFound,
                 fmt::format("no table in scope: {} has no tables in schema '{}' matching the "

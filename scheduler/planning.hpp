@@ -27,6 +27,7 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
 struct SourceTables {
   std::vector<TableName> all;
   std::vector<TableName> in_scope;
+  std::vector<TableName> run_state;  // named as ferry's run state, left out though selected
 };
 SourceTables ListSourceTables(Endpoint& source, const Job& job);
 // The destination name of a source table, renames applied: foreign keys are re-pointed with it.

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "copier/error.hpp"
+#include "copier/run_state.hpp"
 #include "drivers/mariadb/bulk_insert_writer.hpp"
 #include "drivers/mariadb/load_data_writer.hpp"
 #include "drivers/mariadb/mariadb_client.hpp"
@@ -228,7 +229,7 @@ class MariaDbEndpoint final : public SqlEndpoint {
              "= ? UNION ALL SELECT CONCAT('event ', EVENT_SCHEMA, '.', EVENT_NAME), DEFINER FROM "
              "information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1",
              {schema, schema, schema, schema})) {
-      if (!r[0] || !r[1] || r[0]->find("ferry_") != std::string::npos) continue;
+      if (!r[0] || !r[1] || NamesFerryObject(*r[0])) continue;
       out.emplace_back(*r[0], *r[1]);
     }
     return out;

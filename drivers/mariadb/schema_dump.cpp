@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "copier/error.hpp"
+#include "copier/run_state.hpp"
 
 namespace ferry::mariadb {
 
@@ -47,6 +48,16 @@ std::string FirstIdentifier(const std::string& text, size_t at = 0) {
   }
   return out;
 }
+
+// SHOW CREATE TABLE writes its literals with backslash escapes ('\0' in a BINARY default,
+// 'a\\b') whatever the session's NO_BACKSLASH_ESCAPES, which ferry's sessions set: the CREATE
+// is run as it was written, under ferry's sql_mode less that one (MariaDBSchemaSession::Run
+// restores the session's own afterwards).
+const std::string kBackslashEscapes =
+    std::string(
+        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,"
+        "NO_AUTO_VALUE_ON_ZERO,ERROR_FOR_DIVISION_BY_ZERO'") +
+    kStatementSeparator;
 
 bool StartsWith(const std::string& text, const char* prefix) {
   return text.rfind(prefix, 0) == 0;
@@ -175,7 +186,7 @@ SplitTable SplitCreateTable(const std::string& create, const std::string& quoted
 // what it reads.
 void AddViews(SqlSession& session, const std::string& schema, bool keep_definers, SchemaDump& dump,
               int& wave) {
-  auto ferrys = [](const std::string& name) { return name.rfind("ferry_", 0) == 0; };
+  auto ferrys = [](const std::string& name) { return IsFerryObjectName(name); };
   std::vector<std::pair<std::string, std::string>> views;  // name, statements
   std::vector<std::string> definitions;
   for (auto& r : session.Query(
@@ -237,7 +248,7 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
     }
     return false;
   };
-  auto ferrys = [](const std::string& name) { return name.rfind("ferry_", 0) == 0; };
+  auto ferrys = [](const std::string& name) { return IsFerryObjectName(name); };
 
   for (auto& r : session.Query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
                                "TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' ORDER BY 1",
@@ -245,7 +256,8 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
     if (ferrys(*r[0])) continue;
     auto created = session.Query("SHOW CREATE SEQUENCE " + Backtick(*r[0]));
     if (created.empty() || !created[0][1]) continue;
-    dump.before_data.push_back({"SEQUENCE", *r[0], {schema, *r[0]}, *created[0][1], 0});
+    dump.before_data.push_back(
+        {"SEQUENCE", *r[0], {schema, *r[0]}, kBackslashEscapes + *created[0][1], 0});
   }
   for (const TableName& t : request.tables) {
     auto created = session.Query("SHOW CREATE TABLE " + Backtick(t.name));
@@ -254,9 +266,9 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
                   ErrorContext{DisplayName(t), "", "", ""});
     }
     SplitTable split = SplitCreateTable(*created[0][1], Backtick(t.name));
-    dump.before_data.push_back({"TABLE", t.name, t, split.create, 0});
+    dump.before_data.push_back({"TABLE", t.name, t, kBackslashEscapes + split.create, 0});
     for (const std::string& sql : split.indexes) {
-      dump.after_data.push_back({"INDEX", t.name, t, sql, 0});
+      dump.after_data.push_back({"INDEX", t.name, t, kBackslashEscapes + sql, 0});
     }
     // InnoDB checks every row while it adds a foreign key with foreign_key_checks on: the
     // copy's rows are checked as the source's were.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "copier/error.hpp"
+#include "copier/run_state.hpp"
 #include "drivers/process.hpp"
 
 namespace ferry::pg {
@@ -21,7 +22,7 @@ bool IsFerryObject(const std::string& name) {
   // "film ferry_trg" (a trigger is named with its table) or "ferry_capture()".
   size_t space = name.rfind(' ');
   std::string last = space == std::string::npos ? name : name.substr(space + 1);
-  return last.rfind("ferry_", 0) == 0 || name.rfind("ferry_", 0) == 0;
+  return IsFerryObjectName(last) || IsFerryObjectName(name);
 }
 
 bool IsRoutine(const std::string& kind) {

@@ -135,9 +135,13 @@ ColumnType ParseType(const std::string& base, int typmod, const std::string& for
     t.kind = TypeKind::kReal;
   } else if (base == "float8") {
     t.kind = TypeKind::kDouble;
+  } else if (base == "bpchar" && typmod < 4) {
+    // bpchar with no length (Northwind's PostgreSQL port keys on it) holds text of any length
+    // as written; only `character` without a length means character(1), and it has its typmod.
+    t.kind = TypeKind::kText;
   } else if (base == "bpchar" || base == "char") {
     t.kind = TypeKind::kChar;
-    t.length = base == "char" ? 1 : typmod >= 4 ? typmod - 4 : 1;
+    t.length = base == "char" ? 1 : typmod - 4;
   } else if (base == "varchar") {
     t.kind = typmod >= 4 ? TypeKind::kVarchar : TypeKind::kText;
     if (typmod >= 4) t.length = typmod - 4;

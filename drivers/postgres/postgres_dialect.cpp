@@ -386,7 +386,7 @@ class PostgresDialect final : public Dialect {
     return "";
   }
 
-  // Objects an extension owns belong to the extension, not to the schema's user.
+  // Objects an extension owns belong to the extension; oid (and lo) columns by large objects.
   std::string OtherObjectsSql() const override {
     return "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' "
            "ELSE 'sequence' END, n.nspname || '.' || c.relname FROM pg_catalog.pg_class c "
@@ -411,7 +411,12 @@ class PostgresDialect final : public Dialect {
            "WHERE n.nspname = ? AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND "
            "(SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')) "
            "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = t.oid AND "
-           "e.deptype = 'e') ORDER BY 1, 2";
+           "e.deptype = 'e') UNION ALL SELECT 'large object', n.nspname || '.' || c.relname || "
+           "'.' || a.attname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid "
+           "= a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN "
+           "pg_catalog.pg_type y ON y.oid = a.atttypid WHERE n.nspname = ? AND c.relkind IN "
+           "('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND 'oid'::regtype IN (y.oid, "
+           "y.typbasetype) AND EXISTS (SELECT FROM pg_largeobject_metadata) ORDER BY 1, 2";
   }
 
   // A SELECT of no columns fills every column with its default, or computes it.

@@ -13,6 +13,7 @@
 
 #include "copier/backoff.hpp"
 #include "copier/error.hpp"
+#include "copier/run_state.hpp"
 #include "drivers/run_store.hpp"
 
 namespace ferry {
@@ -456,7 +457,7 @@ std::vector<std::pair<std::string, std::string>> SqlEndpoint::OtherObjects(
   for (auto& row : catalog_->Query(
            sql,
            std::vector<std::string>(size_t(std::count(sql.begin(), sql.end(), '?')), schema))) {
-    if (!row[0] || !row[1] || row[1]->find("ferry_") != std::string::npos) continue;
+    if (!row[0] || !row[1] || NamesFerryObject(*row[1])) continue;
     out.emplace_back(*row[0], *row[1]);
   }
   return out;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "copier/error.hpp"
+#include "copier/run_state.hpp"
 #include "copier/text.hpp"
 
 namespace ferry {
@@ -119,7 +120,7 @@ SchemaDump DumpSqliteSchema(SqlSession& catalog, const Dialect& /*dialect*/,
     for (const TableName& t : request.excluded) {
       if (t.name == table) return true;
     }
-    return table.rfind("ferry_", 0) == 0;
+    return IsFerryObjectName(table);
   };
   std::map<std::string, std::string> relations;  // tables and views: folded name -> name
   for (auto& r : catalog.Query("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view')")) {
@@ -137,7 +138,7 @@ SchemaDump DumpSqliteSchema(SqlSession& catalog, const Dialect& /*dialect*/,
     const std::string& table = *r[2];
     o.table = {"main", table};
     o.sql = *r[3];
-    if (o.name.rfind("ferry_", 0) == 0 || excluded(table)) continue;
+    if (IsFerryObjectName(o.name) || excluded(table)) continue;
     if (o.kind == "TABLE") {
       if (!in_scope(table)) continue;
       dump.before_data.push_back(std::move(o));

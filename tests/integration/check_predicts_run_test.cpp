@@ -38,18 +38,21 @@ std::vector<Fixture> SchemaFixtures(Db engine) {
               {engine, dir + "realworld_postgres.sql", ""},
               {engine, dir + "pgreal_layout_postgres.sql", ""},
               {engine, dir + "pgreal_types_postgres.sql", ""},
-              {engine, dir + "pgreal_constraints_postgres.sql", ""}};
+              {engine, dir + "pgreal_constraints_postgres.sql", ""},
+              {engine, dir + "northwind_postgres.sql", ""},
+              {engine, dir + "blobs_postgres.sql", ""},
+              {engine, dir + "names_postgres.sql", ""}};
     case Db::kMariaDB:
-      return {{engine, dir + "clone_mariadb.sql", ""},
-              {engine, dir + "generated_mariadb.sql", ""},
-              {engine, dir + "realworld_mariadb.sql", ""},
-              {engine, dir + "wordpress_mariadb.sql", ""},
-              {engine, dir + "features_mariadb.sql", ""}};
+      return {
+          {engine, dir + "clone_mariadb.sql", ""},     {engine, dir + "generated_mariadb.sql", ""},
+          {engine, dir + "realworld_mariadb.sql", ""}, {engine, dir + "wordpress_mariadb.sql", ""},
+          {engine, dir + "features_mariadb.sql", ""},  {engine, dir + "mediawiki_mariadb.sql", ""},
+          {engine, dir + "pgloader_mariadb.sql", ""},  {engine, dir + "names_mariadb.sql", ""}};
     case Db::kSQLite:
-      return {{engine, dir + "clone_sqlite.sql", ""},
-              {engine, dir + "generated_sqlite.sql", ""},
-              {engine, dir + "realworld_sqlite.sql", ""},
-              {engine, dir + "features_sqlite.sql", ""}};
+      return {
+          {engine, dir + "clone_sqlite.sql", ""},     {engine, dir + "generated_sqlite.sql", ""},
+          {engine, dir + "realworld_sqlite.sql", ""}, {engine, dir + "features_sqlite.sql", ""},
+          {engine, dir + "pgloader_sqlite.sql", ""},  {engine, dir + "names_sqlite.sql", ""}};
   }
   return {};
 }
