@@ -520,6 +520,7 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
 
   SchemaDump dump;
   dump.tool = "pg_dump " + pg_dump.version;
+  int grants = 0;
   for (bool post : {false, true}) {
     std::vector<std::string> run = args;
     run.push_back(post ? "--section=post-data" : "--section=pre-data");
@@ -540,8 +541,12 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
         // A grant to a role the destination lacks fails: after the data, where a failure is
         // reported and undoes nothing else; one statement an object, so a grant to a role the
         // destination lacks is left out alone (pg_clone_needs.hpp).
-        o.wave = 999999;
-        for (SchemaObject& grant : SplitGrants(o)) dump.after_data.push_back(std::move(grant));
+        // One at a time, in the dump's order: concurrent grants on one table's catalog rows
+        // fail each other.
+        for (SchemaObject& grant : SplitGrants(o)) {
+          grant.wave = 900000 + grants++;
+          dump.after_data.push_back(std::move(grant));
+        }
         continue;
       }
       into.push_back(std::move(o));
