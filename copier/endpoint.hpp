@@ -385,6 +385,12 @@ class Endpoint {
     return std::nullopt;
   }
   virtual std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump& dump);
+  // For each need of a clone's objects (copier/schema_clone.hpp), "" where this (destination)
+  // end meets it, else what is missing ("the destination user x is not a superuser"); every
+  // need met where the engine has no such rights (SQLite) or a clone asks none.
+  virtual std::vector<std::string> UnmetNeeds(const std::vector<CloneNeed>& needs) {
+    return std::vector<std::string>(needs.size());
+  }
   // The sequences named (owned by a column or standalone) as they stand here, and setting one
   // here to a state read there; none where the engine has no sequences.
   virtual std::vector<SequenceState> ReadSequences(const std::vector<TableName>& /*names*/) {

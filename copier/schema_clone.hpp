@@ -16,6 +16,31 @@
 
 namespace ferry {
 
+// What creating a cloned object asks of the destination's user beyond owning the database
+// (PostgreSQL, where a cloud database's user is never a superuser). The destination says which
+// it cannot meet (Endpoint::UnmetNeeds); SchemaClone::Prepare leaves such an object out, or
+// refuses the clone where leaving it out would make the copy wrong.
+struct CloneNeed {
+  enum class Kind {
+    kSuperuser,      // event triggers, functions in untrusted languages, SET SESSION AUTHORIZATION
+    kExtension,      // the extension exists there, or the user may create it
+    kRole,           // the role exists there (a grant's grantee)
+    kMemberOf,       // the user is a member of the role (ALTER DEFAULT PRIVILEGES FOR ROLE)
+    kForeignServer,  // the server exists there and the user may use it (a foreign table's)
+  };
+  Kind kind = Kind::kSuperuser;
+  std::string name;  // the extension, role or server ("" for kSuperuser)
+  std::string why;   // why the object needs it: "it is an event trigger", "it uses extension x"
+  bool operator==(const CloneNeed& o) const { return kind == o.kind && name == o.name; }
+};
+
+// Something of the source the clone does not carry, or carries otherwise, for check and the
+// run summary to say: (object, why).
+struct CloneNote {
+  std::string object;  // "publication sales_pub"
+  std::string why;
+};
+
 struct SchemaObject {
   std::string kind;  // the dump's word for it: "TABLE", "INDEX", "TRIGGER", "FUNCTION", ...
   std::string name;  // as the dump names it, for messages
@@ -29,6 +54,9 @@ struct SchemaObject {
   // (where the engine's catalog or the view's text tells). A view that reads a relation the
   // clone does not create is left out of it (SchemaClone::Prepare).
   std::vector<TableName> reads;
+  // What its creation asks of the destination beyond owning the database (none for most).
+  std::vector<CloneNeed> needs;
+  std::string schema;  // the schema it is in, "" for the database's own objects
 };
 
 struct SchemaDump {
@@ -37,6 +65,9 @@ struct SchemaDump {
   std::vector<std::string> session_setup;
   std::vector<SchemaObject> before_data;
   std::vector<SchemaObject> after_data;
+  // What the source has that the engine's tool does not dump for the clone's schemas
+  // (PostgreSQL: publications, subscriptions, casts), named for check and the run summary.
+  std::vector<CloneNote> not_carried;
 };
 
 struct SchemaRequest {

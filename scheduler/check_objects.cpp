@@ -22,7 +22,29 @@ std::vector<std::string> SchemasOf(const std::vector<TableName>& scope) {
 
 bool IsRoutine(const std::string& kind) {
   return kind == "function" || kind == "procedure" || kind == "aggregate" || kind == "trigger" ||
-         kind == "event";
+         kind == "event" || kind == "event trigger";
+}
+
+std::string Plural(const std::string& kind) {
+  if (kind.size() > 1 && kind.back() == 'y' &&
+      std::string("aeiou").find(kind[kind.size() - 2]) == std::string::npos) {
+    return kind.substr(0, kind.size() - 1) + "ies";
+  }
+  return kind + "s";
+}
+
+// Across engines: what becomes of a kind the destination has no place for.
+std::string CrossEngineRule(const std::string& kind, const EndpointInfo& from,
+                            const EndpointInfo& to) {
+  if (kind == "countdown or cycling identity column") {
+    return fmt::format(
+        "identity columns that count down or cycle become {}'s ordinary counters, counting up "
+        "past the largest copied value (the values are copied as they are); recreate the "
+        "counter's direction there if it is needed",
+        to.product);
+  }
+  return fmt::format("{} are not carried from {} to {}; recreate them there if they are needed",
+                     Plural(kind), from.product, to.product);
 }
 
 }  // namespace
@@ -50,7 +72,8 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
           out.push_back({"system-versioned table", object,
                          "the history of system-versioned tables (their rows of earlier "
                          "versions) is not copied: the destination holds the current rows, and "
-                         "its history starts with the copy"});
+                         "its history starts with the copy",
+                         "system-versioned tables"});
         }
         continue;
       }
@@ -74,23 +97,20 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
       if (kind == "sequence" && to.traits.sequences) continue;
       std::string rule;
       if (!same) {
-        rule = fmt::format(
-            "{}s are not carried from {} to {}; recreate them there if they are "
-            "needed",
-            kind, from.product, to.product);
+        rule = CrossEngineRule(kind, from, to);
       } else if (clones) {
         if (!IsRoutine(kind)) continue;
         rule = fmt::format(
-            "{}s are left out of the schema clone (--no-routines); recreate them "
+            "{} are left out of the schema clone (--no-routines); recreate them "
             "if they are needed",
-            kind);
+            Plural(kind));
       } else {
         rule = fmt::format(
-            "{}s are not carried: the tables are made from ferry's own model "
+            "{} are not carried: the tables are made from ferry's own model "
             "({}); recreate them if they are needed",
-            kind, why_not_cloned);
+            Plural(kind), why_not_cloned);
       }
-      out.push_back({kind, object, std::move(rule)});
+      out.push_back({kind, object, std::move(rule), Plural(kind)});
     }
   }
   return out;

@@ -16,6 +16,7 @@ struct LeftOut {
   std::string kind;    // "view", "function", "trigger", "enum type"...
   std::string object;  // as the source names it ("public.film_list", "trg on public.film")
   std::string rule;    // why it stays behind, said once for every object of its kind
+  std::string kinds;   // the kind in the plural ("views", "row security policies")
 };
 
 // The views, materialized views, routines, triggers, events, sequences and types of the scope's

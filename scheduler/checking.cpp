@@ -174,6 +174,18 @@ void NoteNotCarried(const Table& table, const std::string& shown, const Endpoint
                             to.product, from.product),
                 shown, c.name, fmt::format("{}; {}", c.generated, generated[i].why_not));
   }
+  // Indexes defined in the source's own terms: the copy leaves them out (planning.cpp).
+  for (const auto* list : {&table.unique_indexes, &table.indexes}) {
+    for (const Index& i : *list) {
+      if (i.native_definition.empty()) continue;
+      grouped.Add("not carried",
+                  fmt::format("indexes with an expression, a predicate or a method of {}'s own, "
+                              "and exclusion constraints, are not carried to {}; recreate them "
+                              "there if they are needed",
+                              from.product, to.product),
+                  shown, "", i.name + ": " + i.native_definition, "indexes");
+    }
+  }
   if (table.partitioned) {
     grouped.Add("partitioned table",
                 fmt::format("partitioned tables are copied as one table holding every "
@@ -197,7 +209,6 @@ void CheckKeyLengths(Endpoint& source, Endpoint& destination, const Table& table
                      std::vector<Finding>& findings, GroupedWarnings& grouped) {
   const EndpointInfo& from = source.info();
   const EndpointInfo& to = destination.info();
-  // Key columns the destination had to narrow to fit its key: measured at the source.
   for (size_t i = 0; i < copy.source_columns.size(); ++i) {
     const Column& s = table.columns[size_t(copy.source_columns[i])];
     const Column& d = copy.destination.columns[size_t(copy.destination_columns[i])];
@@ -296,7 +307,7 @@ void NoteLeftOut(Endpoint& source, Endpoint& destination, const std::vector<Tabl
                  GroupedWarnings& grouped) {
   for (const LeftOut& o :
        ObjectsLeftOut(source, destination, scope, clones, options, why_not_cloned)) {
-    grouped.Add("not carried", o.rule, o.object, "", "", o.kind + "s");
+    grouped.Add("not carried", o.rule, o.object, "", "", o.kinds);
   }
   if (!clones || !options.keep_definers) return;
   for (const DefinerNote& d : MissingDefiners(source, destination, scope)) {
@@ -346,7 +357,7 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
                       const Table& table, const TableCopyPlan& copy,
                       const std::vector<Error>& problems, bool exists, bool skip,
                       const std::string& shown, std::vector<Finding>& findings,
-                      GroupedWarnings& grouped) {
+                      GroupedWarnings& grouped, GroupedWarnings& unless_cloned) {
   const bool mapped = !copy.source_columns.empty();
   std::vector<std::pair<std::string, std::string>> reported;  // column, message
   auto lossy = [&](const Column& c, const ColumnType& d) {
@@ -360,9 +371,14 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
       risks += (risks.empty() ? "" : "; ") + risk;
     }
     if (risks.empty()) return;
-    grouped.Add("lossy type", "ferry would refuse (naming the row) " + risks, shown, c.name,
-                fmt::format("{} here, {} at the destination{}", c.type.native, d.native,
-                            exists ? " (existing table)" : ""));
+    // A same-engine clone makes the column as the source declares it: said only if the run
+    // makes it from ferry's model instead, and then only where the declarations differ.
+    const bool same = from.engine == to.engine;
+    if (same && Lower(c.type.native) == Lower(d.native)) return;
+    (same && !exists ? unless_cloned : grouped)
+        .Add("lossy type", "ferry would refuse (naming the row) " + risks, shown, c.name,
+             fmt::format("{} here, {} at the destination{}", c.type.native, d.native,
+                         exists ? " (existing table)" : ""));
   };
   if (!exists && !skip) {
     for (const Column& c : table.columns) {
@@ -413,6 +429,9 @@ bool CheckClone(Endpoint& source, Endpoint& destination, const Plan& clone_plan,
                   "(the run summary lists them too)",
                   DisplayName(v.view), "",
                   fmt::format("{} reading {}", v.kind, DisplayName(v.reads)), "views");
+    }
+    for (const SchemaClone::Note& n : clone->notes()) {
+      grouped.Add(n.kind, n.rule, n.object, "", n.detail, "objects");
     }
     return true;
   } catch (const Error& e) {
@@ -586,7 +605,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   clone_plan.data_only = job.data_only;
   std::vector<bool> clone_copied;
   std::map<std::string, std::optional<bool>> can_create;  // per destination schema
-  GroupedWarnings grouped;
+  GroupedWarnings grouped, unless_cloned;
   const SourceTables listed = ListSourceTables(source, job);
   const std::vector<TableName>& scope = listed.in_scope;
   NoteRunStateTables(listed, grouped);
@@ -636,7 +655,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
       CheckKeyLengths(source, destination, *table, copy, shown, report.findings, grouped);
     }
     CheckColumnTypes(destination, from, to, *table, copy, problems, exists,
-                     plan.strategy == Strategy::kSkip, shown, report.findings, grouped);
+                     plan.strategy == Strategy::kSkip, shown, report.findings, grouped,
+                     unless_cloned);
     if (mapped && plan.strategy != Strategy::kSkip) {
       NoteLongValuesHeld(source, destination, copy, shown, grouped);
     }
@@ -674,6 +694,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     NoteLeftOut(source, destination, scope, clones, options.clone, why_not_cloned, grouped);
   }
   grouped.AppendTo(report.findings);
+  if (!clones) unless_cloned.AppendTo(report.findings);
   CheckLoadedKeys(destination, job, clone_plan, report);
 
   CheckTableCollisions(to, report);

@@ -113,9 +113,143 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
   }
   auto clone = std::unique_ptr<SchemaClone>(new SchemaClone());
   clone->dump_ = std::move(*dump);
+  clone->FitDestination(destination);
   clone->LeaveOutForeignKeys(plan, request.tables);
   clone->LeaveOutViewsReadingOutside();
+  clone->NoteCarriedOtherwise();
   return clone;
+}
+
+namespace {
+
+// What the copy can do without: left out, and said, where the destination cannot make it.
+// Everything else (a table, a type, a key, an index, a row-security policy) would make the copy
+// wrong or less safe if it were missing, so the clone is refused instead.
+bool CanLeaveOut(const std::string& kind) {
+  static const std::set<std::string> kOptional = {"VIEW",
+                                                  "MATERIALIZED VIEW",
+                                                  "MATERIALIZED VIEW DATA",
+                                                  "FUNCTION",
+                                                  "PROCEDURE",
+                                                  "AGGREGATE",
+                                                  "TRIGGER",
+                                                  "EVENT TRIGGER",
+                                                  "RULE",
+                                                  "COMMENT",
+                                                  "ACL",
+                                                  "DEFAULT ACL",
+                                                  "EXTENSION",
+                                                  "FOREIGN TABLE"};
+  return kOptional.count(kind) > 0;
+}
+
+// How a note names a dump object: a grant by its statement, others by kind and name.
+std::string NoteName(const SchemaObject& o) {
+  if (o.kind == "ACL" || o.kind == "DEFAULT ACL") return o.sql;
+  std::string out = Describe(o);
+  if (!o.schema.empty() && o.table.name.empty() && o.kind != "ACL") {
+    out = Describe(SchemaObject{o.kind, o.schema + "." + o.name});
+  } else if (!o.table.name.empty() &&
+             (o.kind == "TABLE" || o.kind == "VIEW" || o.kind == "MATERIALIZED VIEW" ||
+              o.kind == "FOREIGN TABLE")) {
+    out = Describe(SchemaObject{o.kind, DisplayName(o.table)});
+  }
+  return out;
+}
+
+constexpr const char* kCannotCreate =
+    "objects the destination user cannot create are left out of the clone (the run summary "
+    "lists them too)";
+
+}  // namespace
+
+void SchemaClone::FitDestination(Endpoint& destination) {
+  std::vector<CloneNeed> needs;
+  for (const auto* list : {&dump_.before_data, &dump_.after_data}) {
+    for (const SchemaObject& o : *list) needs.insert(needs.end(), o.needs.begin(), o.needs.end());
+  }
+  if (needs.empty()) return;
+  const std::vector<std::string> unmet = destination.UnmetNeeds(needs);
+  size_t at = 0;
+  std::vector<std::string> blocked;
+  std::set<std::string> gone;  // "KIND name" of objects left out, as comments and grants name them
+  std::set<TableName> gone_relations;  // views and foreign tables left out
+  auto fit = [&](std::vector<SchemaObject>& list) {
+    std::vector<SchemaObject> kept;
+    for (SchemaObject& o : list) {
+      std::string why;
+      // A grant or policy for a role the destination lacks concerns no one there.
+      bool only_roles = true;
+      for (const CloneNeed& n : o.needs) {
+        const std::string& missing = unmet[at++];
+        if (missing.empty()) continue;
+        if (why.empty()) why = fmt::format("{} ({})", missing, n.why);
+        only_roles &= n.kind == CloneNeed::Kind::kRole;
+      }
+      if (why.empty()) {
+        kept.push_back(std::move(o));
+      } else if (!only_roles && !CanLeaveOut(o.kind)) {
+        blocked.push_back(fmt::format("{}: {}", NoteName(o), why));
+      } else {
+        notes_.push_back({"not carried", kCannotCreate, NoteName(o), why});
+        left_out_.emplace_back(o.table, fmt::format("{} not created: {}", NoteName(o), why));
+        gone.insert(o.kind + " " + o.name);
+        if (o.kind == "FOREIGN TABLE") gone.insert("TABLE " + o.table.name);
+        if (o.kind == "VIEW" || o.kind == "MATERIALIZED VIEW" || o.kind == "FOREIGN TABLE") {
+          gone_relations.insert(o.table);
+        }
+      }
+    }
+    list = std::move(kept);
+  };
+  fit(dump_.before_data);
+  fit(dump_.after_data);
+  if (!blocked.empty()) {
+    std::string list;
+    for (const std::string& b : blocked) list += (list.empty() ? "" : "; ") + b;
+    throw Error(ErrorCode::kSchema,
+                fmt::format("the schema clone needs what the destination cannot give, for objects "
+                            "the copy cannot do without: {} (give the destination user what is "
+                            "missing, or copy with --schema-from ferry)",
+                            list));
+  }
+  // A comment, grant, index, trigger or contents of an object left out would fail: they go
+  // with it.
+  auto theirs = [&](const SchemaObject& o) {
+    if (!o.table.name.empty() && gone_relations.count(o.table)) return true;
+    if (o.kind == "MATERIALIZED VIEW DATA") return gone.count("MATERIALIZED VIEW " + o.name) > 0;
+    if (o.kind != "COMMENT" && o.kind != "ACL") return false;
+    if (gone.count(o.name)) return true;
+    for (const std::string& g : gone) {
+      if (g.rfind("TABLE ", 0) == 0 && o.name.rfind("COLUMN " + g.substr(6) + ".", 0) == 0) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (auto* list : {&dump_.before_data, &dump_.after_data}) {
+    list->erase(std::remove_if(list->begin(), list->end(), theirs), list->end());
+  }
+}
+
+// What the dump leaves out or the clone carries otherwise, though every object was made.
+void SchemaClone::NoteCarriedOtherwise() {
+  for (const CloneNote& n : dump_.not_carried) {
+    notes_.push_back({"not carried", n.why, n.object, ""});
+    left_out_.emplace_back(TableName{}, fmt::format("{} not carried: {}", n.object, n.why));
+  }
+  for (const SchemaObject& o : dump_.before_data) {
+    // Its attributes come before its body ("LANGUAGE sql SECURITY DEFINER\n    AS $$...").
+    const size_t security = o.sql.find(" SECURITY DEFINER");
+    if ((o.kind == "FUNCTION" || o.kind == "PROCEDURE") && security != std::string::npos &&
+        security < o.sql.find(" AS ")) {
+      notes_.push_back({"owner",
+                        "SECURITY DEFINER routines run with their owner's rights, and owners are "
+                        "not carried: at the destination the connecting user owns them (change "
+                        "the owner there if they must run as another role)",
+                        NoteName(o), ""});
+    }
+  }
 }
 
 // A view that reads a table or view the clone does not create (one left out of the scope, or in

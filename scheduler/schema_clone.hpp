@@ -67,14 +67,30 @@ class SchemaClone {
     TableName reads;
   };
   const std::vector<ViewLeftOut>& views_left_out() const { return views_left_out_; }
+  // What the clone leaves out or carries otherwise, grouped by rule for ferry check (objects the
+  // destination's user cannot create, database objects the dump does not carry, SECURITY
+  // DEFINER functions that change owner); also in left_out().
+  struct Note {
+    std::string kind;  // check's word for the finding: "not carried", "owner"
+    std::string rule;
+    std::string object;
+    std::string detail;
+  };
+  const std::vector<Note>& notes() const { return notes_; }
 
  private:
   void LeaveOutForeignKeys(const Plan& plan, const std::vector<TableName>& scope);
   void LeaveOutViewsReadingOutside();
+  // Leaves out the objects whose needs the destination cannot meet (Endpoint::UnmetNeeds), with
+  // what is theirs (comments, grants); throws Error(kSchema) naming each object the copy cannot
+  // do without (a table, a type, a key, an index, a policy) whose needs it cannot meet.
+  void FitDestination(Endpoint& destination);
+  void NoteCarriedOtherwise();
 
   SchemaDump dump_;
   std::vector<std::pair<TableName, std::string>> left_out_;
   std::vector<ViewLeftOut> views_left_out_;
+  std::vector<Note> notes_;
 };
 
 // The next value each identity / serial / auto-increment counter of the copy's source table

@@ -10,6 +10,7 @@
 
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
+#include "drivers/postgres/pg_clone_needs.hpp"
 #include "drivers/process.hpp"
 
 namespace ferry::pg {
@@ -445,12 +446,13 @@ std::vector<SchemaObject> SplitDump(const std::string& script, bool post_data,
       object.sql.insert(14, "IF NOT EXISTS ");
     }
     if (object.kind == "TABLE" || object.kind == "SEQUENCE" || object.kind == "VIEW" ||
-        object.kind == "MATERIALIZED VIEW") {
+        object.kind == "MATERIALIZED VIEW" || object.kind == "FOREIGN TABLE") {
       object.table = {schema, object.name};  // the object is a relation itself
     } else {
       object.table = TableOf(object.kind, object.sql);
     }
     if (object.table.schema.empty() && !object.table.name.empty()) object.table.schema = schema;
+    if (schema != "-") object.schema = schema;
     if (object.kind == "FK CONSTRAINT") {
       // "... FOREIGN KEY (language_id) REFERENCES public.language(language_id) ..."
       size_t ref = object.sql.find(" REFERENCES ");
@@ -519,6 +521,7 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
 
   SchemaDump dump;
   dump.tool = "pg_dump " + pg_dump.version;
+  int grants = 0;
   for (bool post : {false, true}) {
     std::vector<std::string> run = args;
     run.push_back(post ? "--section=post-data" : "--section=pre-data");
@@ -537,9 +540,14 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
       }
       if (!post && (o.kind == "ACL" || o.kind == "DEFAULT ACL")) {
         // A grant to a role the destination lacks fails: after the data, where a failure is
-        // reported and undoes nothing else.
-        o.wave = 999999;
-        dump.after_data.push_back(std::move(o));
+        // reported and undoes nothing else; one statement an object, so a grant to a role the
+        // destination lacks is left out alone (pg_clone_needs.hpp).
+        // One at a time, in the dump's order: concurrent grants on one table's catalog rows
+        // fail each other.
+        for (SchemaObject& grant : SplitGrants(o)) {
+          grant.wave = 900000 + grants++;
+          dump.after_data.push_back(std::move(grant));
+        }
         continue;
       }
       into.push_back(std::move(o));
@@ -549,6 +557,8 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
   AddExtensions(catalog, dump);
   AddViewReads(catalog, schemas, dump);
   if (request.routines) AddEventTriggers(catalog, schemas, dump);
+  MarkNeeds(catalog, schemas, dump);
+  dump.not_carried = NotDumped(catalog, request.tables);
 
   // A schema-only dump creates materialized views WITH NO DATA; the source's populated ones are
   // refreshed once the tables they read are loaded and indexed, in creation order (one may

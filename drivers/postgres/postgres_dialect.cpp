@@ -8,8 +8,11 @@
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
 #include "drivers/postgres/libpq_params.hpp"
+#include "drivers/postgres/pg_clone_needs.hpp"
 #include "drivers/postgres/postgres_catalog.hpp"
 #include "drivers/postgres/postgres_dialect.hpp"
+
+#include "drivers/postgres/pg_clone_needs.hpp"
 #include "drivers/sql/change_log.hpp"
 #include "drivers/sql/dialect.hpp"
 
@@ -386,38 +389,7 @@ class PostgresDialect final : public Dialect {
     return "";
   }
 
-  // Objects an extension owns belong to the extension; oid (and lo) columns by large objects.
-  std::string OtherObjectsSql() const override {
-    return "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' "
-           "ELSE 'sequence' END, n.nspname || '.' || c.relname FROM pg_catalog.pg_class c "
-           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
-           "AND (c.relkind IN ('v', 'm') OR (c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM "
-           "pg_catalog.pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))) "
-           "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = c.oid "
-           "AND e.deptype = 'e') "
-           "UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' "
-           "ELSE 'function' END, n.nspname || '.' || p.proname || '(' || "
-           "pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' "
-           "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-           "WHERE n.nspname = ? AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE "
-           "e.objid = p.oid AND e.deptype IN ('e', 'i')) "
-           "UNION ALL SELECT 'trigger', t.tgname || ' on ' || n.nspname || '.' || c.relname "
-           "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
-           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
-           "AND NOT t.tgisinternal "
-           "UNION ALL SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' "
-           "WHEN 'r' THEN 'range type' ELSE 'composite type' END, n.nspname || '.' || t.typname "
-           "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
-           "WHERE n.nspname = ? AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND "
-           "(SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')) "
-           "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.objid = t.oid AND "
-           "e.deptype = 'e') UNION ALL SELECT 'large object', n.nspname || '.' || c.relname || "
-           "'.' || a.attname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid "
-           "= a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN "
-           "pg_catalog.pg_type y ON y.oid = a.atttypid WHERE n.nspname = ? AND c.relkind IN "
-           "('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND 'oid'::regtype IN (y.oid, "
-           "y.typbasetype) AND EXISTS (SELECT FROM pg_largeobject_metadata) ORDER BY 1, 2";
-  }
+  std::string OtherObjectsSql() const override { return pg::OtherObjectsQuery(); }
 
   // A SELECT of no columns fills every column with its default, or computes it.
   std::vector<std::string> DefaultRowsSql(const Table& table, int64_t rows) const override {

@@ -5,6 +5,7 @@
 
 #include "drivers/postgres/copy_reader.hpp"
 #include "drivers/postgres/copy_writer.hpp"
+#include "drivers/postgres/pg_clone_needs.hpp"
 #include "drivers/postgres/pg_dump.hpp"
 #include "drivers/postgres/pq_connection.hpp"
 
@@ -79,6 +80,10 @@ std::string RegclassLiteral(const Dialect& dialect, const TableName& name) {
 
 std::optional<SchemaDump> PostgresEndpoint::DumpSchema(const SchemaRequest& request) {
   return pg::DumpSchema(params_, info().version, catalog(), request, info().display, pg_dump_);
+}
+
+std::vector<std::string> PostgresEndpoint::UnmetNeeds(const std::vector<CloneNeed>& needs) {
+  return pg::UnmetNeeds(catalog(), needs);
 }
 
 std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaDump& dump) {

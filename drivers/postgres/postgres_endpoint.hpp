@@ -29,6 +29,7 @@ class PostgresEndpoint final : public SqlEndpoint {
   // connections, which take pg_dump's multi-statement entries as they are.
   std::optional<SchemaDump> DumpSchema(const SchemaRequest& request) override;
   std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump& dump) override;
+  std::vector<std::string> UnmetNeeds(const std::vector<CloneNeed>& needs) override;
   std::vector<SequenceState> ReadSequences(const std::vector<TableName>& names) override;
   void SetSequence(const SequenceState& state) override;
   void CreateSequence(const SequenceState& state) override;
