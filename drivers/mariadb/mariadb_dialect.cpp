@@ -506,6 +506,7 @@ class MariaDbDialect final : public Dialect {
   }
   std::string SampleExpression(const Column& column) const override {
     if (StorageOf(column.type) == Storage::kBytes) return "LOWER(HEX(" + Quote(column.name) + "))";
+    if (mariadb::IsBitField(column.type)) return SelectExpression(column);  // not its raw bytes
     return Quote(column.name);
   }
 
