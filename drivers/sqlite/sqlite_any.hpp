@@ -62,4 +62,24 @@ inline int BindAny(sqlite3_stmt* stmt, int p, std::string_view encoded) {
   return SQLITE_MISUSE;
 }
 
+// The class of a long encoded value (its first byte).
+inline char AnyClass(const LongValue& value) {
+  char tag = 0;
+  if (value.size() > 0) value.Read(0, &tag, 1);
+  return tag;
+}
+
+// A long encoded value without its class byte: what blob I/O writes.
+class AnyPayload final : public LongValue {
+ public:
+  explicit AnyPayload(const LongValue& value) : value_(value) {}
+  size_t size() const override { return value_.size() - 1; }
+  void Read(size_t offset, char* out, size_t length) const override {
+    value_.Read(offset + 1, out, length);
+  }
+
+ private:
+  const LongValue& value_;
+};
+
 }  // namespace ferry::sqlite

@@ -158,7 +158,7 @@ class SqliteRowWriter final : public RowWriter {
   int BindLong(const LongValue& value, Storage storage, size_t i) {
     sqlite3_stmt* stmt = statement_->get();
     const int p = int(i + 1);
-    if (streams_[i]) return sqlite3_bind_zeroblob64(stmt, p, value.size());
+    if (streams_[i]) return sqlite3_bind_zeroblob64(stmt, p, value.size() - (any_[i] ? 1 : 0));
     const std::string_view whole = held_.emplace_back(value).bytes();
     if (any_[i]) return sqlite::BindAny(stmt, p, whole);
     return storage == Storage::kBytes
@@ -187,8 +187,9 @@ class SqliteRowWriter final : public RowWriter {
       const ColumnVector& in = batch.column(size_t(i));
       if (in.IsNull(r)) continue;
       if (in.has_long() && in.Long(r)) {
-        // A kAny value's first byte is its class, not a byte of the value.
-        if (in.storage() != Storage::kBytes || any_[size_t(i)]) return;
+        // A kAny value streams when it is a blob (its first byte, the class, is not written).
+        if (in.storage() != Storage::kBytes) return;
+        if (any_[size_t(i)] && sqlite::AnyClass(*in.Long(r)) != sqlite::kAnyBlob) return;
         streams_[size_t(i)] = 1;
         continue;
       }
@@ -206,9 +207,11 @@ class SqliteRowWriter final : public RowWriter {
   void WriteLongValues(const Batch& batch, size_t row, const std::vector<size_t>& positions) {
     const sqlite3_int64 rowid = sqlite3_last_insert_rowid(session_.get());
     for (size_t i : positions) {
-      const int rc =
-          sqlite::WriteBlob(session_, table_.name, table_.columns[size_t(columns_[i])].name, rowid,
-                            *batch.column(i).Long(row));
+      const LongValue& stored = *batch.column(i).Long(row);
+      const sqlite::AnyPayload payload(stored);
+      const LongValue& value = any_[i] ? static_cast<const LongValue&>(payload) : stored;
+      const int rc = sqlite::WriteBlob(session_, table_.name,
+                                       table_.columns[size_t(columns_[i])].name, rowid, value);
       if (rc != SQLITE_OK) Fail(batch, row, rc, "sqlite3_blob_write");
     }
   }
