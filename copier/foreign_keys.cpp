@@ -150,6 +150,7 @@ int KeyClass(const ColumnType& type, KeyTypeMatch match) {
       return 10;
     case TypeKind::kJson:
       return 11;
+    case TypeKind::kAny:
     case TypeKind::kUnsupported:
       return 12;
   }

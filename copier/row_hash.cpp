@@ -42,6 +42,7 @@ Family FamilyOf(const ColumnType& type) {
     case TypeKind::kBinary:
     case TypeKind::kVarbinary:
     case TypeKind::kBlob:
+    case TypeKind::kAny:  // the class is part of its bytes
       return Family::kBytes;
     case TypeKind::kDate:
       return Family::kDate;

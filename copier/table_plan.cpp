@@ -42,6 +42,7 @@ Family FamilyOf(TypeKind kind) {
       return Family::kUuid;
     case TypeKind::kJson:
       return Family::kJson;
+    case TypeKind::kAny:
     case TypeKind::kUnsupported:
       return Family::kOther;
   }
@@ -293,6 +294,24 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
     }
   }
   return plan;
+}
+
+void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
+  if (from.engine != to.engine || from.traits.enforces_declared_types ||
+      to.traits.enforces_declared_types) {
+    return;
+  }
+  for (size_t i = 0; i < plan.source_columns.size(); ++i) {
+    if (std::find(plan.key_positions.begin(), plan.key_positions.end(), int(i)) !=
+        plan.key_positions.end()) {
+      continue;
+    }
+    ColumnType& s = plan.source.columns[size_t(plan.source_columns[i])].type;
+    ColumnType& d = plan.destination.columns[size_t(plan.destination_columns[i])].type;
+    if (Lower(s.native) != Lower(d.native)) continue;
+    s.kind = TypeKind::kAny;
+    d.kind = TypeKind::kAny;
+  }
 }
 
 std::vector<ColumnPairing> PairColumns(const TableCopyPlan& plan) {

@@ -40,6 +40,13 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
                             const std::vector<ColumnChoice>& columns,
                             const std::vector<std::string>& primary_key);
 
+// Between two databases of one engine that holds any value in any column whatever its declared
+// type (SQLite: `from` and `to` say so, a staging directory does not), each column declared alike
+// at both ends carries every value with its own type (TypeKind::kAny): text '1' stays text, an
+// integer in a DATETIME column stays an integer, as the engine's own dump would bring them. Key
+// columns keep their declared type, by which units, key ranges and sync find rows.
+void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to);
+
 // Every column under its own name, the key as the source's: the plan of a plain copy.
 std::vector<ColumnChoice> AllColumns(const Table& source);
 std::vector<std::string> ColumnNames(const Table& table, const std::vector<int>& columns);

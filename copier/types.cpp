@@ -23,6 +23,7 @@ Storage StorageOf(const ColumnType& type) {
     case TypeKind::kJson:
     case TypeKind::kUnsupported:
       return Storage::kText;
+    case TypeKind::kAny:  // its engine's own encoding of the value and its class
     case TypeKind::kBinary:
     case TypeKind::kVarbinary:
     case TypeKind::kBlob:
@@ -82,6 +83,8 @@ std::string DescribeType(const ColumnType& t) {
       return "uuid";
     case TypeKind::kJson:
       return t.binary_json ? "jsonb" : "json";
+    case TypeKind::kAny:
+      return "any";
     case TypeKind::kUnsupported:
       return fmt::format("unsupported '{}'", t.native);
   }

@@ -27,6 +27,10 @@ enum class TypeKind {
   kTimestampTz,  // an instant; ferry moves it as UTC
   kUuid,
   kJson,
+  // A value of any type, kept with its own type (SQLite's storage class): the columns of an
+  // engine that does not enforce declared types, copied into the same engine (PlanTableCopy).
+  // Its bytes are the engine's own encoding of value and class, which only its driver reads.
+  kAny,
   kUnsupported,  // native holds the source type; the table cannot be copied across engines
 };
 

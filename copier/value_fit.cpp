@@ -342,6 +342,7 @@ ColumnCheck CheckFor(const ColumnType& type, Storage storage) {
       return CheckValues<UnfitTemporal>;
     case TypeKind::kBoolean:
     case TypeKind::kUuid:
+    case TypeKind::kAny:
     case TypeKind::kUnsupported:
       return nullptr;
   }
@@ -408,6 +409,7 @@ bool AlwaysFits(const ColumnType& from, const ColumnType& to, const ValueLimits&
              to.precision >= std::min(from.precision, 6) && years_safe();
     case TypeKind::kUuid:
       return from.kind == TypeKind::kUuid;
+    case TypeKind::kAny:
     case TypeKind::kUnsupported:
       return from.native == to.native;
   }
@@ -488,6 +490,7 @@ std::vector<std::string> FitRisks(const ColumnType& from, const ColumnType& to,
     case TypeKind::kBoolean:
       if (from.kind != TypeKind::kBoolean) out.push_back("values other than true and false");
       break;
+    case TypeKind::kAny:
     case TypeKind::kUnsupported:
       break;
   }

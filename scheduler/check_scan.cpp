@@ -30,7 +30,8 @@ void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
   std::vector<std::string> what;
   for (size_t i = 0; i < copy.source_columns.size(); ++i) {
     const int column = copy.source_columns[i];
-    const ColumnType& s = table.columns[size_t(column)].type;
+    // As the run reads it: a SQLite column into SQLite takes any value (KeepValueTypes).
+    const ColumnType& s = copy.source.columns[size_t(column)].type;
     const ColumnType& d = copy.destination.columns[size_t(copy.destination_columns[i])].type;
     auto add = [&](ValueRule rule, const std::string& description, int64_t limit = 0,
                    int64_t limit2 = 0) {

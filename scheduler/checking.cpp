@@ -611,6 +611,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   NoteRunStateTables(listed, grouped);
   PlannedKeys keys;
   std::map<TableName, TableCopyPlan> sample_copies;
+  std::map<TableName, Table> read_as;
   std::optional<std::string> folding;  // how the destination maps case, once asked
   std::vector<Table> described = DescribeTables(source, scope);
   const KeyColumnTypes key_types = ForeignKeyColumnTypes(source, destination, described);
@@ -676,6 +677,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     // Tables ferry creates: the sample converts their rows as the run would. (An existing
     // table's refusals are the shape check's to say.)
     if (mapped && !exists) sample_copies[name] = copy;
+    if (mapped) read_as[name] = copy.source;  // its columns' types as the run reads them
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
     clone_copied.push_back(plan.strategy != Strategy::kSkip);
@@ -703,7 +705,9 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
 
   std::vector<Table> readable;
   for (size_t i = 0; i < tables.size(); ++i) {
-    if (report.tables[i].strategy != Strategy::kSkip) readable.push_back(tables[i]);
+    if (report.tables[i].strategy == Strategy::kSkip) continue;
+    auto as = read_as.find(tables[i].name);
+    readable.push_back(as != read_as.end() ? as->second : tables[i]);
   }
   report.sample =
       SampleReads(source, readable, options, report.findings, &sample_copies, &to.limits);

@@ -308,6 +308,7 @@ void CopyRun::CreateTable(size_t i) {
                                                   DisplayName(copy.destination.name)));
   }
   copy.destination = std::move(*created);
+  KeepValueTypes(copy, source_.info(), destination_.info());  // as the plan read them
   if (deferred_keys_[i]) deferred_keys_[i]->name = copy.destination.name;
 }
 

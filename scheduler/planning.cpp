@@ -369,6 +369,7 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
   try {
     TableCopyPlan copy =
         PlanTableCopy(table, source.info().engine, destination, t.destination, choices, key);
+    KeepValueTypes(copy, source.info(), destination.info());
     t.create = copy.create;
     for (size_t i = 0; i < copy.source_columns.size(); ++i) {
       const Column& s = table.columns[size_t(copy.source_columns[i])];
@@ -679,6 +680,7 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
     }
     prepared.copy = PlanTableCopy(*table, source.info().engine, destination, t.destination, choices,
                                   t.primary_key);
+    KeepValueTypes(prepared.copy, source.info(), destination.info());
     if (t.write_mode == WriteMode::kCreate && !prepared.copy.create &&
         destination.HasRows(prepared.copy.destination.name)) {
       throw Error(

@@ -89,6 +89,7 @@ void Prepare(TableState& t, Endpoint& source, Endpoint& destination, const Verif
   }
   t.copy = PlanTableCopy(*table, source.info().engine, destination, plan.destination, choices,
                          plan.primary_key);
+  KeepValueTypes(t.copy, source.info(), destination.info());
   if (t.copy.create) {
     throw Error(ErrorCode::kNotFound,
                 fmt::format("destination table {} does not exist", DisplayName(plan.destination)),

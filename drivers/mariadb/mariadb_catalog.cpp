@@ -177,6 +177,11 @@ ColumnType ParseType(const SqlSession::Row& r) {
     integer(64);
   } else if (data_type == "year") {
     integer(16);
+  } else if (data_type == "bit") {
+    // BIT(n) holds 0..2^n-1; BIT alone is BIT(1). Same-engine copies recreate it as written,
+    // other engines get the integer type that holds n bits.
+    integer(int(std::clamp<int64_t>(s.args.empty() ? 1 : s.args[0], 1, 64)));
+    t.is_unsigned = true;
   } else if (data_type == "decimal") {
     t.kind = TypeKind::kDecimal;
     t.precision = int(number(5));
@@ -285,11 +290,6 @@ ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source) {
   ColumnType out = t;
   out.max_bytes = -1;
   if (source == Engine::kMariaDB) {
-    // BIT values come as raw bytes that the writers do not yet store back as bits ("Data too
-    // long" for every row): said before anything is written, not after the table failed.
-    if (t.kind == TypeKind::kUnsupported && t.native.rfind("bit", 0) == 0) {
-      throw Unmappable(t, "ferry does not copy BIT values yet (leave the table out, --exclude)");
-    }
     out.max_bytes = t.max_bytes;
     out.labels.clear();  // the ENUM itself allows only its labels
     return out;
@@ -386,6 +386,7 @@ ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source) {
     case TypeKind::kJson:
       out.native = "json";
       break;
+    case TypeKind::kAny:
     case TypeKind::kUnsupported:
       throw Unmappable(t, "ferry has no mapping for it");
   }

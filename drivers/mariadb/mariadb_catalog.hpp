@@ -16,6 +16,13 @@ constexpr int64_t kMaxKeyBytes = 3072;
 std::optional<Table> DescribeTable(SqlSession& connection, const Dialect& dialect,
                                    const TableName& name);
 ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source);
+
+// BIT(n): an unsigned integer of n bits (b'101' is 5), which the text protocol sends as its raw
+// bytes and LOAD DATA stores from text as bytes; so it is read as a number
+// (Dialect::SelectExpression) and loaded through a number.
+inline bool IsBitField(const ColumnType& t) {
+  return t.kind == TypeKind::kInteger && t.native.rfind("bit", 0) == 0;
+}
 Table FitKeys(const Table& table);
 
 }  // namespace ferry::mariadb

@@ -460,9 +460,10 @@ class MariaDbDialect final : public Dialect {
   }
 
   // The text protocol prints FLOAT with 6 significant digits, which loses bits; widened to
-  // DOUBLE on the server it travels exactly and narrows back exactly.
+  // DOUBLE on the server it travels exactly and narrows back exactly. BIT comes as its number.
   std::string SelectExpression(const Column& column) const override {
     if (column.type.kind == TypeKind::kReal) return "CAST(" + Quote(column.name) + " AS DOUBLE)";
+    if (mariadb::IsBitField(column.type)) return "CAST(" + Quote(column.name) + " AS UNSIGNED)";
     return Quote(column.name);
   }
 
@@ -505,6 +506,7 @@ class MariaDbDialect final : public Dialect {
   }
   std::string SampleExpression(const Column& column) const override {
     if (StorageOf(column.type) == Storage::kBytes) return "LOWER(HEX(" + Quote(column.name) + "))";
+    if (mariadb::IsBitField(column.type)) return SelectExpression(column);  // not its raw bytes
     return Quote(column.name);
   }
 

@@ -224,6 +224,7 @@ std::optional<BinaryForm> BinaryFormOf(const ColumnType& type) {
       return BinaryForm::kUuid;
     case TypeKind::kJson:
       return type.binary_json ? BinaryForm::kJsonb : BinaryForm::kBytes;
+    case TypeKind::kAny:
     case TypeKind::kUnsupported:
       return std::nullopt;
   }

@@ -332,6 +332,7 @@ class PostgresDialect final : public Dialect {
       case TypeKind::kJson:
         out.native = t.binary_json ? "jsonb" : "json";
         break;
+      case TypeKind::kAny:
       case TypeKind::kUnsupported:
         throw Unmappable(t, "ferry has no mapping for it");
     }

@@ -81,7 +81,7 @@ void Utf16ToUtf8::Convert(std::string_view piece, bool last, std::string& out) {
 
 std::shared_ptr<const LongValue> ReadBlob(Session& session, const TableName& table,
                                           const std::string& column, sqlite3_int64 rowid,
-                                          const std::string& utf16) {
+                                          const std::string& utf16, std::string_view prefix) {
   sqlite3_blob* blob = nullptr;
   if (sqlite3_blob_open(session.get(), SchemaOf(table).c_str(), table.name.c_str(), column.c_str(),
                         rowid, 0, &blob) != SQLITE_OK) {
@@ -89,6 +89,7 @@ std::shared_ptr<const LongValue> ReadBlob(Session& session, const TableName& tab
     return nullptr;
   }
   auto value = std::make_shared<SpillFile>();
+  value->Append(prefix);
   const int size = sqlite3_blob_bytes(blob);
   std::optional<Utf16ToUtf8> decoder;
   if (!utf16.empty()) decoder.emplace(utf16 == "UTF-16be");

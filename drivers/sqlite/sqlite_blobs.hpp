@@ -45,10 +45,12 @@ class Utf16ToUtf8 {
 
 // The blob (or text, see CellBytes) in `column` of the row `rowid`, copied into a spill file in
 // pieces; nullptr when the value is NULL or neither. `utf16` names the database's encoding
-// ("UTF-16le" or "UTF-16be") when the value is text to turn into UTF-8 on the way, else "".
+// ("UTF-16le" or "UTF-16be") when the value is text to turn into UTF-8 on the way, else "";
+// `prefix` goes first in the file (a kAny value's class, sqlite_any.hpp).
 std::shared_ptr<const LongValue> ReadBlob(Session& session, const TableName& table,
                                           const std::string& column, sqlite3_int64 rowid,
-                                          const std::string& utf16 = "");
+                                          const std::string& utf16 = "",
+                                          std::string_view prefix = {});
 
 // Writes `value` in pieces over the zeroblob of its size that `column` of row `rowid` holds;
 // the SQLite result code (SQLITE_OK when written).

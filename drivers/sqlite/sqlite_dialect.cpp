@@ -317,6 +317,7 @@ class SqliteDialect final : public Dialect {
       case TypeKind::kJson:
         out.native = t.binary_json ? "JSONB_TEXT" : "JSON_TEXT";
         break;
+      case TypeKind::kAny:
       case TypeKind::kUnsupported:
         throw Error(ErrorCode::kSchema,
                     fmt::format("type {} cannot be created in SQLite: ferry has no mapping for it",

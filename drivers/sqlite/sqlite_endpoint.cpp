@@ -18,6 +18,7 @@
 #include "drivers/odbc/odbc_endpoint.hpp"
 #include "drivers/run_store.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
+#include "drivers/sqlite/sqlite_any.hpp"
 #include "drivers/sqlite/sqlite_blobs.hpp"
 #include "drivers/sqlite/sqlite_reader.hpp"
 #include "drivers/sqlite/sqlite_schema.hpp"
@@ -40,6 +41,7 @@ class SqliteRowWriter final : public RowWriter {
         upsert_(request.upsert) {
     for (int column : columns_) {
       with_zone_.push_back(table_.columns[size_t(column)].type.kind == TypeKind::kTimestampTz);
+      any_.push_back(table_.columns[size_t(column)].type.kind == TypeKind::kAny);
     }
     // SQLite's own INSERT ... ON CONFLICT DO UPDATE: one statement per row either way.
     const std::string sql = request.upsert ? dialect.UpsertSql(table_, columns_, request.upsert_key)
@@ -124,6 +126,7 @@ class SqliteRowWriter final : public RowWriter {
       }
       case Storage::kBytes: {
         std::string_view v = in.Bytes(r);
+        if (any_[i]) return sqlite::BindAny(stmt, p, v);
         return sqlite3_bind_blob(stmt, p, v.empty() ? "" : v.data(), int(v.size()), SQLITE_STATIC);
       }
       case Storage::kDate:
@@ -155,8 +158,9 @@ class SqliteRowWriter final : public RowWriter {
   int BindLong(const LongValue& value, Storage storage, size_t i) {
     sqlite3_stmt* stmt = statement_->get();
     const int p = int(i + 1);
-    if (streams_[i]) return sqlite3_bind_zeroblob64(stmt, p, value.size());
+    if (streams_[i]) return sqlite3_bind_zeroblob64(stmt, p, value.size() - (any_[i] ? 1 : 0));
     const std::string_view whole = held_.emplace_back(value).bytes();
+    if (any_[i]) return sqlite::BindAny(stmt, p, whole);
     return storage == Storage::kBytes
                ? sqlite3_bind_blob64(stmt, p, whole.data(), whole.size(), SQLITE_STATIC)
                : sqlite3_bind_text64(stmt, p, whole.data(), whole.size(), SQLITE_STATIC,
@@ -183,7 +187,9 @@ class SqliteRowWriter final : public RowWriter {
       const ColumnVector& in = batch.column(size_t(i));
       if (in.IsNull(r)) continue;
       if (in.has_long() && in.Long(r)) {
+        // A kAny value streams when it is a blob (its first byte, the class, is not written).
         if (in.storage() != Storage::kBytes) return;
+        if (any_[size_t(i)] && sqlite::AnyClass(*in.Long(r)) != sqlite::kAnyBlob) return;
         streams_[size_t(i)] = 1;
         continue;
       }
@@ -201,9 +207,11 @@ class SqliteRowWriter final : public RowWriter {
   void WriteLongValues(const Batch& batch, size_t row, const std::vector<size_t>& positions) {
     const sqlite3_int64 rowid = sqlite3_last_insert_rowid(session_.get());
     for (size_t i : positions) {
-      const int rc =
-          sqlite::WriteBlob(session_, table_.name, table_.columns[size_t(columns_[i])].name, rowid,
-                            *batch.column(i).Long(row));
+      const LongValue& stored = *batch.column(i).Long(row);
+      const sqlite::AnyPayload payload(stored);
+      const LongValue& value = any_[i] ? static_cast<const LongValue&>(payload) : stored;
+      const int rc = sqlite::WriteBlob(session_, table_.name,
+                                       table_.columns[size_t(columns_[i])].name, rowid, value);
       if (rc != SQLITE_OK) Fail(batch, row, rc, "sqlite3_blob_write");
     }
   }
@@ -224,6 +232,7 @@ class SqliteRowWriter final : public RowWriter {
   std::vector<int> key_positions_;
   bool upsert_;
   std::vector<bool> with_zone_;
+  std::vector<char> any_;  // per written column: a kAny column (sqlite_any.hpp)
   std::optional<Statement> statement_;
   bool in_transaction_ = false;
   std::optional<bool> streams_blobs_;

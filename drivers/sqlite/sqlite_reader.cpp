@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "copier/values.hpp"
 #include "drivers/long_values.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
+#include "drivers/sqlite/sqlite_any.hpp"
 #include "drivers/sqlite/sqlite_blobs.hpp"
 
 namespace ferry::sqlite {
@@ -169,7 +171,10 @@ class SqliteRowReader final : public RowReader {
         table_(*request.table),
         columns_(request.columns),
         limits_(request.limits) {
-    for (int column : columns_) storages_.push_back(StorageOf(table_.columns[size_t(column)].type));
+    for (int column : columns_) {
+      storages_.push_back(StorageOf(table_.columns[size_t(column)].type));
+      any_.push_back(table_.columns[size_t(column)].type.kind == TypeKind::kAny);
+    }
     std::string sql = dialect.SelectSql(table_, columns_, request.unit.range);
     try {
       const bool long_kinds = std::any_of(storages_.begin(), storages_.end(), [](Storage s) {
@@ -240,6 +245,10 @@ class SqliteRowReader final : public RowReader {
         out.AppendNull();
         continue;
       }
+      if (any_[size_t(c)]) {
+        ReadAny(stmt, c, out);
+        continue;
+      }
       if ((out.storage() == Storage::kText || out.storage() == Storage::kBytes) &&
           size_t(sqlite3_column_bytes(stmt, c)) > long_threshold_) {
         // SQLite has read it whole already; the copy goes to a spill file, not the batch.
@@ -272,6 +281,34 @@ class SqliteRowReader final : public RowReader {
     }
   }
 
+  // A value of a kAny column with its storage class (sqlite_any.hpp), asked for before anything
+  // else: asking for a value's bytes may convert it, after which its type is unknown.
+  void ReadAny(sqlite3_stmt* stmt, int c, ColumnVector& out) {
+    const int type = sqlite3_column_type(stmt, c);
+    if (type == SQLITE_INTEGER) {
+      const int64_t v = sqlite3_column_int64(stmt, c);
+      AppendAnyNumber(out, kAnyInteger, &v);
+      return;
+    }
+    if (type == SQLITE_FLOAT) {
+      const double v = sqlite3_column_double(stmt, c);
+      AppendAnyNumber(out, kAnyReal, &v);
+      return;
+    }
+    const bool blob = type == SQLITE_BLOB;
+    const void* data = blob ? sqlite3_column_blob(stmt, c) : sqlite3_column_text(stmt, c);
+    const size_t size = size_t(sqlite3_column_bytes(stmt, c));
+    if (size > long_threshold_) {
+      // SQLite has read it whole already; the copy goes to a spill file, not the batch.
+      auto value = std::make_shared<SpillFile>();
+      value->Append(std::string_view(blob ? &kAnyBlob : &kAnyText, 1));
+      value->Append(std::string_view(static_cast<const char*>(data), size));
+      out.AppendLong(std::move(value));
+      return;
+    }
+    AppendAnyBytes(out, blob ? kAnyBlob : kAnyText, data, size);
+  }
+
   // Blobs over the long-value threshold are left out (stepping over them would read them whole
   // into memory; typeof() and length() of a blob read only its header), with a column giving their
   // row's rowid. SQLite 3.40 cannot measure text without reading it, but it refuses to read a
@@ -288,7 +325,7 @@ class SqliteRowReader final : public RowReader {
     for (size_t i = 0; i < columns_.size(); ++i) {
       const std::string name = dialect.Quote(table_.columns[size_t(columns_[i])].name);
       if (!select.empty()) select += ", ";
-      if (storages_[i] == Storage::kBytes) {
+      if (storages_[i] == Storage::kBytes && (!any_[i] || BlobAffinity(i))) {
         const std::string t =
             fmt::format("(typeof({0}) = 'blob' AND length({0}) > {1})", name, threshold);
         select += fmt::format("CASE WHEN {} THEN NULL ELSE {} END", t, name);
@@ -322,6 +359,22 @@ class SqliteRowReader final : public RowReader {
         "SELECT rowid" + from_ + " WHERE " + and_range + "rowid > ? ORDER BY rowid LIMIT 1";
     old_length_limit_ = sqlite3_limit(session_.get(), SQLITE_LIMIT_LENGTH, int(threshold));
     return "SELECT " + select + from_ + (range_test.empty() ? "" : " WHERE " + range_test) + order;
+  }
+
+  // Whether the kAny column at batch position `i` declares a type of BLOB affinity (BLOB, or
+  // none), where blobs are what it is for: its long blobs are left out by the test above. Other
+  // columns' values are rarely blobs, and the test costs every row: a long one there stops the
+  // step at the length limit like a long text, or is read whole by SQLite where that limit is
+  // not set (see below).
+  bool BlobAffinity(size_t i) const {
+    std::string declared = table_.columns[size_t(columns_[i])].type.native;
+    for (char& ch : declared) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    // SQLite's affinity rules, in their order.
+    for (const char* word : {"int", "char", "clob", "text"}) {
+      if (declared.find(word) != std::string::npos) return false;
+    }
+    return declared.find("blob") != std::string::npos ||
+           declared.find_first_not_of(" \t") == std::string::npos;
   }
 
   // Whether `sql` reads the table in rowid order: its outer loop scans the table or searches it
@@ -391,10 +444,12 @@ class SqliteRowReader final : public RowReader {
     ReadRow(row.get(), batch);
     for (size_t i : long_positions) {
       // Blob I/O gives text as the database stores it: UTF-16 is turned into UTF-8 on the way.
+      const bool blob = IsBlob(rowid, i);
       const std::string utf16 =
-          encoding_.rfind("UTF-16", 0) == 0 && !IsBlob(rowid, i) ? encoding_ : std::string();
-      if (auto value = sqlite::ReadBlob(session_, table_.name,
-                                        table_.columns[size_t(columns_[i])].name, rowid, utf16)) {
+          encoding_.rfind("UTF-16", 0) == 0 && !blob ? encoding_ : std::string();
+      const std::string_view tag = !any_[i] ? "" : blob ? "b" : "t";
+      if (auto value = sqlite::ReadBlob(
+              session_, table_.name, table_.columns[size_t(columns_[i])].name, rowid, utf16, tag)) {
         batch.column(i).SetLastLong(std::move(value));
       }
     }
@@ -418,6 +473,7 @@ class SqliteRowReader final : public RowReader {
   std::vector<int> columns_;
   BatchLimits limits_;
   std::vector<Storage> storages_;
+  std::vector<char> any_;  // per batch column: a kAny column (ReadAny)
   std::vector<int> key_positions_;
   std::optional<Statement> statement_;
   bool done_ = false;
