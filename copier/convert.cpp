@@ -233,11 +233,13 @@ RowConverter::RowConverter(std::string table, std::vector<ColumnPairing> pairs, 
     const ColumnType dest = pair.destination->type;
     unchecked_.push_back(AlwaysFits(source, dest, limits, source_limits));
     ColumnConversion convert = ConversionFor(source, dest);
+    same_storage_.push_back(!convert);
     const ColumnCheck check = CheckFor(dest, StorageOf(dest));
     functions_.push_back([convert = std::move(convert), check, dest, limits](
                              const ColumnVector& in, ColumnVector& out, Failure* failure) {
       if (!convert) {
-        out.CopyFrom(in);
+        // `in` is `out` when the column was moved there first (ConvertColumns): only checked.
+        if (&in != &out) out.CopyFrom(in);
       } else if (!convert(in, out, &failure->row, &failure->reason)) {
         return false;
       }
@@ -282,7 +284,10 @@ void RowConverter::ConvertColumns(const Batch& in, Batch& out, Batch* movable) c
       continue;
     }
     Failure failure{0, ""};
-    if (!functions_[i](in.column(i), out.column(i), &failure)) {
+    // A column checked but not converted is moved and checked where it lands, not copied.
+    const bool moved = movable && same_storage_[i];
+    if (moved) out.column(i).Swap(movable->column(i));
+    if (!functions_[i](moved ? out.column(i) : in.column(i), out.column(i), &failure)) {
       // Key columns already moved to `out` are read from there.
       Batch keys;
       std::vector<Storage> storages;
@@ -292,8 +297,8 @@ void RowConverter::ConvertColumns(const Batch& in, Batch& out, Batch* movable) c
       std::vector<std::string> names;
       for (size_t k = 0; k < key_positions_.size(); ++k) {
         const size_t p = size_t(key_positions_[k]);
-        const bool moved = movable && unchecked_[p] && p < i;
-        keys.column(k).CopyFrom(moved ? out.column(p) : in.column(p));
+        const bool key_moved = movable && (unchecked_[p] || same_storage_[p]) && p <= i;
+        keys.column(k).CopyFrom(key_moved ? out.column(p) : in.column(p));
         positions.push_back(int(k));
         names.push_back(pairs_[p].source->name);
       }

@@ -54,7 +54,8 @@ class RowConverter {
   std::string table_;
   std::vector<ColumnPairing> pairs_;
   std::vector<ColumnFn> functions_;
-  std::vector<bool> unchecked_;  // same storage and every value fits: move, do not look
+  std::vector<bool> unchecked_;     // same storage and every value fits: move, do not look
+  std::vector<bool> same_storage_;  // no conversion: moved (when `in` may be), then checked
   std::vector<int> key_positions_;
 };
 

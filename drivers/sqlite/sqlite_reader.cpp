@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -37,18 +38,8 @@ const char* StorageClassName(int type) {
   return "NULL";
 }
 
-// A value as a statement's column (the reader) or as a SQL function's argument (ferry check
-// --scan's ferry_readable): one reading of values for both.
-struct ColumnAccess {
-  sqlite3_stmt* stmt;
-  int c;
-  int type() const { return sqlite3_column_type(stmt, c); }
-  int64_t int64() const { return sqlite3_column_int64(stmt, c); }
-  double real() const { return sqlite3_column_double(stmt, c); }
-  const unsigned char* text() const { return sqlite3_column_text(stmt, c); }
-  const void* blob() const { return sqlite3_column_blob(stmt, c); }
-  int bytes() const { return sqlite3_column_bytes(stmt, c); }
-};
+// A value as a statement's column (the reader, through sqlite3_column_value) or as a SQL
+// function's argument (ferry check --scan's ferry_readable): one reading of values for both.
 struct ValueAccess {
   sqlite3_value* v;
   int type() const { return sqlite3_value_type(v); }
@@ -58,6 +49,21 @@ struct ValueAccess {
   const void* blob() const { return sqlite3_value_blob(v); }
   int bytes() const { return sqlite3_value_bytes(v); }
 };
+
+// A NUMERIC column holds its decimals as reals; the shortest text that reads back as the same
+// real is the decimal that was stored (15 digits survive). std::to_chars writes that text (as
+// FormatDouble does) with no leading or trailing zeros, so it is already CanonicalDecimal's form
+// unless it is "-0" or in exponent notation: only those go through CanonicalDecimal, and the
+// common value is appended without a string made for it.
+void AppendDecimalOfReal(double d, ColumnVector& out) {
+  char buf[32];
+  const std::string_view text(buf, size_t(std::to_chars(buf, buf + sizeof buf, d).ptr - buf));
+  if (text.find_first_of("eE") == std::string_view::npos && text != "-0") {
+    out.AppendBytes(text);
+  } else {
+    out.AppendBytes(*CanonicalDecimal(text));
+  }
+}
 
 // Reads one non-NULL value into `out`; returns "" or why it does not fit the column's storage.
 template <typename Access>
@@ -110,15 +116,15 @@ std::string ReadValue(const Access& a, ColumnVector& out) {
       return ParseValue(text(), out) ? "" : unreadable(text());
     case Storage::kDecimal:
       if (type == SQLITE_INTEGER) {
-        out.AppendBytes(std::to_string(a.int64()));
+        char digits[24];
+        out.AppendBytes(std::string_view(
+            digits, size_t(std::to_chars(digits, digits + sizeof digits, a.int64()).ptr - digits)));
         return "";
       }
       if (type == SQLITE_FLOAT) {
-        // A NUMERIC column holds its decimals as reals; the shortest text that reads back as
-        // the same real is the decimal that was stored (15 digits survive).
         double d = a.real();
         if (!std::isfinite(d)) return unreadable(FormatDouble(d));
-        out.AppendBytes(*CanonicalDecimal(FormatDouble(d)));
+        AppendDecimalOfReal(d, out);
         return "";
       }
       return ParseValue(text(), out) ? "" : unreadable(text());
@@ -241,7 +247,13 @@ class SqliteRowReader final : public RowReader {
     int bad_column = -1;
     for (int c = 0; c < columns; ++c) {
       ColumnVector& out = batch.column(size_t(c));
-      if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+      // The column's value object, read through sqlite3_value_*: each sqlite3_column_* call
+      // looks the column up again and checks the connection's malloc state, which took a fifth
+      // of the reader's CPU. The connection is opened without a mutex (SQLITE_OPEN_NOMUTEX), so
+      // the unprotected value may be read this way (sqlite3_column_value's documentation).
+      sqlite3_value* value = sqlite3_column_value(stmt, c);
+      const int type = sqlite3_value_type(value);
+      if (type == SQLITE_NULL) {
         out.AppendNull();
         continue;
       }
@@ -250,19 +262,20 @@ class SqliteRowReader final : public RowReader {
         continue;
       }
       if ((out.storage() == Storage::kText || out.storage() == Storage::kBytes) &&
-          size_t(sqlite3_column_bytes(stmt, c)) > long_threshold_) {
+          (type == SQLITE_TEXT || type == SQLITE_BLOB) &&
+          size_t(sqlite3_value_bytes(value)) > long_threshold_) {
         // SQLite has read it whole already; the copy goes to a spill file, not the batch.
-        auto value = std::make_shared<SpillFile>();
-        value->Append(
-            sqlite3_column_type(stmt, c) == SQLITE_BLOB
-                ? std::string_view(static_cast<const char*>(sqlite3_column_blob(stmt, c)),
-                                   size_t(sqlite3_column_bytes(stmt, c)))
-                : std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)),
-                                   size_t(sqlite3_column_bytes(stmt, c))));
-        out.AppendLong(std::move(value));
+        auto spilled = std::make_shared<SpillFile>();
+        spilled->Append(
+            type == SQLITE_BLOB
+                ? std::string_view(static_cast<const char*>(sqlite3_value_blob(value)),
+                                   size_t(sqlite3_value_bytes(value)))
+                : std::string_view(reinterpret_cast<const char*>(sqlite3_value_text(value)),
+                                   size_t(sqlite3_value_bytes(value))));
+        out.AppendLong(std::move(spilled));
         continue;
       }
-      std::string why = ReadValue(ColumnAccess{stmt, c}, out);
+      std::string why = ReadValue(ValueAccess{value}, out);
       if (!why.empty()) {
         out.AppendNull();
         if (reason.empty()) {

@@ -680,6 +680,55 @@ TEST_CASE("a failing value names a composite key and both column names", "[conve
   }
 }
 
+// Columns that are checked but not converted are moved into the output batch before their
+// check: the key is read from where it went.
+TEST_CASE("a failing value names its key when the key columns were moved and checked first",
+          "[convert][key]") {
+  Column code{"code", Decimal(10, 2), false}, short_code{"code", Decimal(6, 2), false};
+  Column qty{"qty", Decimal(10, 2)}, small_qty{"qty", Decimal(4, 2)};
+  RowConverter converter("t", {{&code, &short_code}, {&qty, &small_qty}}, {}, {0});
+  Batch in(converter.input_storages());
+  in.column(0).AppendBytes("1.50");
+  in.column(1).AppendBytes("12.25");
+  in.column(0).AppendBytes("2.75");
+  in.column(1).AppendBytes("123.45");
+  Batch out;
+  try {
+    converter.Convert(in, out);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.context().column == "qty");
+    CHECK(e.context().key == "(code)=(2.75)");
+  }
+}
+
+TEST_CASE("a failing key value names itself after it was moved to be checked", "[convert][key]") {
+  Column code{"code", Decimal(10, 2), false}, short_code{"code", Decimal(4, 2), false};
+  RowConverter converter("t", {{&code, &short_code}}, {}, {0});
+  Batch in(converter.input_storages());
+  in.column(0).AppendBytes("1.50");
+  in.column(0).AppendBytes("-123.45");
+  Batch out;
+  try {
+    converter.Convert(in, out);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.context().column == "code");
+    CHECK(e.context().key == "(code)=(-123.45)");
+    CHECK_THAT(std::string(e.what()), Catch::Contains("out of range"));
+  }
+}
+
+TEST_CASE("plain and exponent decimals are measured alike by the fit check", "[convert][decimal]") {
+  CHECK(Fits(Decimal(10, 2), Decimal(4, 2), Bytes("-12.30")));
+  CHECK(Fits(Decimal(10, 2), Decimal(4, 2), Bytes("0012.3")));
+  CHECK(Fits(Decimal(10, 2), Decimal(4, 2), Bytes(".5")));
+  CHECK(Fits(Decimal(10, 2), Decimal(4, 2), Bytes("1.2e1")));
+  CHECK_FALSE(Fits(Decimal(10, 2), Decimal(4, 2), Bytes("-12.305")));
+  CHECK_FALSE(Fits(Decimal(10, 2), Decimal(4, 2), Bytes("123")));
+  CHECK_FALSE(Fits(Decimal(10, 2), Decimal(4, 2), Bytes("1.23e2")));
+}
+
 TEST_CASE("a failing value in a table without a key is named by its row", "[convert][key]") {
   Column v{"v", kBigint}, w{"v", Integer(8)};
   RowConverter converter("t", {{&v, &w}}, {}, {});
