@@ -31,7 +31,7 @@ struct RunStatusView {
   int units = 0;
   int units_done = 0;
   double seconds = 0;  // from the run's start to its end, or to `now` while it runs
-  // ferry run --spool: units read whole into the spool and waiting there for a writer, their
+  // ferry run --spool: units read whole into the spool and not committed yet, their
   // rows and the spool files' bytes ("table 3/8"); none once the run ended (the spool goes
   // with its process).
   int units_spooled = 0;

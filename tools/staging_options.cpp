@@ -23,15 +23,17 @@ void AddStagingOptions(std::vector<OptionSpec>& t) {
                .reason = "a staging disk shared with other work keeps its room",
                .env = "FERRY_MAX_DISK",
                .commands = {C::kRun}});
-  t.push_back({.names = "--max-disk-wait",
-               .value = "SECONDS",
-               .help = "How long an export paused at --max-disk waits with no import taking "
-                       "files away before it stops (exit 8; --resume goes on)",
-               .default_value = fmt::format("{:.0f}", EndpointOptions{}.staging_drain_patience),
-               .reason = "long enough to start an import at the other end of the disk; a "
-                         "pause nobody ends must not hold the source's snapshot for ever",
-               .env = "FERRY_MAX_DISK_WAIT",
-               .commands = {C::kRun}});
+  t.push_back(
+      {.names = "--max-disk-wait",
+       .value = "SECONDS",
+       .help = "How long an export paused at --max-disk waits with no import taking "
+               "files away before it stops (exit 8; --resume goes on); 0 waits for as long as it "
+               "takes",
+       .default_value = fmt::format("{:.0f}", EndpointOptions{}.staging_drain_patience),
+       .reason = "long enough to start an import at the other end of the disk; a "
+                 "pause nobody ends must not hold the source's snapshot for ever",
+       .env = "FERRY_MAX_DISK_WAIT",
+       .commands = {C::kRun}});
   t.push_back({.names = "--remove-imported",
                .help = "An import from a staging directory removes each unit's chunk files once "
                        "the destination committed the unit, recording each in the directory's "

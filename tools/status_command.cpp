@@ -191,7 +191,7 @@ void PrintRun(const RunStatusView& view, const RunPace& pace) {
       named += (i ? ", " : "") + view.spooled[i];
     }
     if (view.spooled.size() > kMostNamed) named += ", ...";
-    fmt::print("  in the spool, waiting for a writer: {} units, {} rows, {} ({})\n",
+    fmt::print("  in the spool, not committed yet: {} units, {} rows, {} ({})\n",
                view.units_spooled, Grouped(view.spooled_rows), FormatBytes(view.spooled_bytes),
                named);
   }

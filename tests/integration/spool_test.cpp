@@ -283,7 +283,7 @@ TEST_CASE(
     for (const auto& u : t.at("partitions")) spooled_parts += u.at("state") == "spooled";
   }
   CHECK(spooled_parts == seen.at("units_spooled").get<int>());
-  CHECK(text.find("in the spool, waiting for a writer: ") != std::string::npos);
+  CHECK(text.find("in the spool, not committed yet: ") != std::string::npos);
   // Once the run is done nothing waits in a spool.
   FerryResult after = RunFerry("status --json --dest " + ShellQuote(dest.Url()));
   REQUIRE(after.exit_code == 0);
