@@ -479,6 +479,10 @@ class Endpoint {
   virtual void KeepSourcePosition(const std::vector<std::pair<std::string, std::string>>&) {}
   virtual std::unique_ptr<ReadSession> OpenReadSession() = 0;
   virtual std::unique_ptr<WriteSession> OpenWriteSession() = 0;
+  // Called (on a writer thread) once the destination committed `unit`, read from this source,
+  // and for each unit a resumed run finds committed already: a staging directory imported
+  // with --remove-imported takes the unit's files away. The copy stands whatever this throws.
+  virtual void UnitCopied(const WorkUnit& /*unit*/) {}
   // The run state kept in this (destination) database, in tables named with `prefix`, on a
   // connection of its own.
   virtual std::unique_ptr<class RunStore> OpenRunStore(const std::string& prefix) = 0;

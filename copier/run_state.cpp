@@ -160,13 +160,15 @@ const char* UnitRecordStateName(UnitRecordState state) {
       return "done";
     case UnitRecordState::kFailed:
       return "failed";
+    case UnitRecordState::kSpooled:
+      return "spooled";
   }
   return "pending";
 }
 
 std::optional<UnitRecordState> ParseUnitRecordState(const std::string& text) {
-  for (UnitRecordState s :
-       {UnitRecordState::kPending, UnitRecordState::kDone, UnitRecordState::kFailed}) {
+  for (UnitRecordState s : {UnitRecordState::kPending, UnitRecordState::kDone,
+                            UnitRecordState::kFailed, UnitRecordState::kSpooled}) {
     if (text == UnitRecordStateName(s)) return s;
   }
   return std::nullopt;

@@ -21,7 +21,10 @@ const char* RunStatusName(RunStatus status);
 std::optional<RunStatus> ParseRunStatus(const std::string& text);
 
 // A unit's state in the run state.
-enum class UnitRecordState { kPending, kDone, kFailed };
+// kSpooled: read whole into the run's spool (ferry run --spool), waiting there for a writer; its
+// rows and bytes are the spool file's, not committed. A run claimed again (--resume) finds its
+// spooled units pending: the spool went with the process.
+enum class UnitRecordState { kPending, kDone, kFailed, kSpooled };
 const char* UnitRecordStateName(UnitRecordState state);
 std::optional<UnitRecordState> ParseUnitRecordState(const std::string& text);
 
@@ -209,6 +212,10 @@ class RunStore {
                         const std::string& error) = 0;
   // Marks every unit of a table pending again (its rows were dropped with the table).
   virtual void ResetUnits(const std::string& run, int table) = 0;
+  // The unit is in the run's spool, `rows` rows in `bytes` bytes, waiting for a writer (never
+  // over a done mark); for ferry status. Nothing where the store does not show it.
+  virtual void SpoolUnit(const std::string& /*run*/, int /*table*/, int /*part*/, int64_t /*rows*/,
+                         int64_t /*bytes*/) {}
   // Statements that mark a unit done; run inside the unit's own transaction. They fail it
   // unless this process still owns the run (SQLSTATE kRunTakenOver) and still holds the run
   // lock (kRunLockLost), and when the unit is already marked done. `timing` is recorded with

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "copier/catalog.hpp"
+
 namespace ferry {
 
 std::optional<double> ParseUtcTimestamp(const std::string& text) {
@@ -39,6 +41,13 @@ RunStatusView MakeRunStatus(const RunRecord& run, const std::vector<TableRecord>
       }
       s.retried_units += u.attempts > 1;
       s.most_attempts = std::max(s.most_attempts, u.attempts);
+      if (u.state == UnitRecordState::kSpooled && running) {
+        ++view.units_spooled;
+        view.spooled_rows += u.rows;
+        view.spooled_bytes += u.bytes;
+        view.spooled.push_back(
+            fmt::format("{} {}/{}", DisplayName(t.source), u.part + 1, std::max(t.units, 1)));
+      }
       if (u.state != UnitRecordState::kDone) continue;
       rows += u.rows;
       bytes += u.bytes;

@@ -31,6 +31,13 @@ struct RunStatusView {
   int units = 0;
   int units_done = 0;
   double seconds = 0;  // from the run's start to its end, or to `now` while it runs
+  // ferry run --spool: units read whole into the spool and not committed yet, their
+  // rows and the spool files' bytes ("table 3/8"); none once the run ended (the spool goes
+  // with its process).
+  int units_spooled = 0;
+  int64_t spooled_rows = 0;
+  int64_t spooled_bytes = 0;
+  std::vector<std::string> spooled;
 };
 
 // Seconds since the epoch of an ISO 8601 UTC time ("2026-11-22T03:15:00Z"); nullopt otherwise.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "copier/endpoint.hpp"
+#include "copier/wait.hpp"
 
 namespace ferry {
 
@@ -44,6 +45,15 @@ struct EndpointOptions {
   // A staging directory written to (an export): how many bytes its files may take (--max-disk;
   // 0: as many as the disk holds).
   uint64_t staging_max_bytes = 0;
+  // An export at --max-disk waits this long for an import to take files away (the bytes it
+  // removed not growing) before it stops (--max-disk-wait).
+  double staging_drain_patience = 600;
+  // An import from a staging directory removes each unit's chunk files once the destination
+  // committed the unit, recording them as imported and removed (--remove-imported).
+  bool staging_remove_imported = false;
+  // How an endpoint waits for another process (tools/ gives the scheduler's); unset: it does
+  // not wait (an import refuses to follow a running export, an export at --max-disk stops).
+  WaitPolicy wait;
 
   static constexpr const char* kDefaultToastCompression = "lz4";
 };

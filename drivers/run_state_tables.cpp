@@ -259,4 +259,19 @@ std::string RunStateWriteAdvice(const Error& e) {
   return "ferry could not update its run state in the destination";
 }
 
+std::string SpoolUnitSql(const std::string& units, const std::string& run, int table, int part,
+                         int64_t rows, int64_t bytes) {
+  return fmt::format(
+      "UPDATE {} SET state = 'spooled', row_count = {}, byte_count = {} WHERE run_id = {} AND "
+      "table_index = {} AND part = {} AND state <> 'done'",
+      units, rows, bytes, run, table, part);
+}
+
+std::string UnspoolSql(const std::string& units, const std::string& run) {
+  return fmt::format(
+      "UPDATE {} SET state = 'pending', row_count = 0, byte_count = 0 WHERE run_id = {} AND "
+      "state = 'spooled'",
+      units, run);
+}
+
 }  // namespace ferry

@@ -28,6 +28,15 @@ bool HasColumns(SqlSession& session, const Dialect& dialect, const std::vector<T
 // none for a unit whose timing was not measured.
 std::string UnitTimingSet(const UnitTiming& timing);
 
+// ferry run --spool: the statement that marks a unit spooled, `rows` rows in `bytes` bytes,
+// unless it is done (RunStore::SpoolUnit; more conditions may follow it, each " AND ..."), and
+// the one that makes a run's spooled units pending when the run is claimed again (the spool
+// went with its process). `units` is the units table's name, `run` the run's id as an SQL
+// literal.
+std::string SpoolUnitSql(const std::string& units, const std::string& run, int table, int part,
+                         int64_t rows, int64_t bytes);
+std::string UnspoolSql(const std::string& units, const std::string& run);
+
 // A table's warnings, one a line, as the tables table keeps them.
 std::string JoinLines(const std::vector<std::string>& lines);
 std::vector<std::string> SplitLines(const std::string& text);

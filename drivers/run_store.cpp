@@ -157,6 +157,11 @@ class SqlRunStore final : public RunStore {
                             "host = {}, pid = {}, owner_token = {} WHERE run_id = {}",
                             T("runs"), S(RunStatusName(RunStatus::kRunning)), S(r.host), Int(r.pid),
                             S(r.owner_token), S(r.id)));
+    Exec(UnspoolSql(T("units"), S(r.id)));
+  }
+
+  void SpoolUnit(const std::string& run, int table, int part, int64_t rows, int64_t n) override {
+    Exec(SpoolUnitSql(T("units"), S(run), table, part, rows, n) + IfOwned(run));
   }
 
   // A run this process owns is only written while it still does.

@@ -239,8 +239,8 @@ class CopyEngine {
     Clock::time_point not_before{};
   };
   bool ShouldSpool(const UnitJob& unit) const;
-  void SpoolerLoop();
-  void SpoolUnit(uint32_t channel_index);
+  void SpoolerLoop(int spooler);
+  void SpoolUnit(uint32_t channel_index, int spooler);
   void HandOff(uint32_t channel_index, std::unique_ptr<SpoolFile> file, uint32_t slot);
   void QueueSpooled(SpooledUnit unit);
   bool WriteSpooled(int writer_index, WriteSession& session);

@@ -113,7 +113,10 @@ CopyReport CopyRun::Run() {
   // hears on this thread only; a wait on a writer thread (a deferred primary key) is named in
   // the table's error when it gives up.
   destination_.SetWaitNotice([this, id = std::this_thread::get_id()](const std::string& text) {
-    if (std::this_thread::get_id() == id) observer_.Note(text);
+    if (std::this_thread::get_id() == id) return observer_.Note(text);
+    // A writer's wait (a staging directory at --max-disk) is said with the progress.
+    std::lock_guard lock(source_notes_mutex_);
+    if (text != last_source_note_) source_notes_.push_back(last_source_note_ = text);
   });
   ClearNotice clear_notice{destination_};
   // The source's waits (a staging directory's running export) are told on reader threads, at
@@ -329,6 +332,18 @@ WorkUnit DestinationUnit(const TableCopyPlan& copy, WorkUnit unit) {
 
 }  // namespace
 
+void CopyRun::SourceUnitCopied(const WorkUnit& unit) {
+  try {
+    source_.UnitCopied(unit);
+  } catch (const std::exception& e) {
+    std::lock_guard lock(source_notes_mutex_);
+    source_notes_.push_back(
+        fmt::format("unit {} of {} of {} is copied; the source's part after "
+                    "it failed: {}",
+                    unit.part + 1, unit.parts, DisplayName(unit.table), e.what()));
+  }
+}
+
 void CopyRun::BuildUnits() {
   resumed_units_.assign(tables_.size(), 0);
   for (size_t i = 0; i < tables_.size(); ++i) {
@@ -347,6 +362,7 @@ void CopyRun::BuildUnits() {
         // A shared run's worker reports its own rows; the run's finisher reports them all.
         if (!recorder_.shared()) t.resumed_rows += done->rows;
         ++resumed_units_[i];
+        SourceUnitCopied(unit);  // a run killed between the commit and the source's part
         continue;
       }
       UnitJob job;
@@ -365,6 +381,7 @@ void CopyRun::BuildUnits() {
       job.write.unit = DestinationUnit(copy, unit);
       job.converter = converters_.back().get();
       recorder_.MarkOnCommit(job, i, unit.part);
+      job.after_commit = [this, unit] { SourceUnitCopied(unit); };
       jobs_.push_back(std::move(job));
     }
   }

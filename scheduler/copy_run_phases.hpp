@@ -48,6 +48,8 @@ class CopyRun {
   void CreateTable(size_t table);
   // Build units: the pipeline's jobs, largest first.
   void BuildUnits();
+  // The source's part once a unit is copied (Endpoint::UnitCopied); a failure is said, not thrown.
+  void SourceUnitCopied(const WorkUnit& unit);
   // Pipeline: every unit copied; a table's key and indexes built as its last unit commits.
   void LetSnapshotGoEarly();
   void RunUnits();
@@ -133,8 +135,8 @@ class CopyRun {
   std::set<std::string> lost_workers_;                   // workers whose sessions were seen to
   std::map<std::pair<int, int>, int> transient_rounds_;  // (table, part) -> rounds failed
   std::atomic<int> build_statements_{0};                 // the stop-in-build test seam's count
-  // What the source says it waits for on its reader threads (a staging directory's running
-  // export), said on this thread with the progress.
+  // What the ends say they wait for on their reader and writer threads (a staging directory's
+  // running export, a staging directory at --max-disk), said on this thread with the progress.
   std::mutex source_notes_mutex_;
   std::vector<std::string> source_notes_;
   std::string last_source_note_;

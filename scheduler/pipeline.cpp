@@ -33,7 +33,9 @@ std::vector<UnitResult> CopyEngine::Run(
   }
   for (int w = 0; w < writers_; ++w) threads.emplace_back(guarded([this, w] { WriterLoop(w); }));
   if (spool_) {
-    for (int r = 0; r < readers_; ++r) threads.emplace_back(guarded([this] { SpoolerLoop(); }));
+    for (int r = 0; r < readers_; ++r) {
+      threads.emplace_back(guarded([this, r] { SpoolerLoop(r); }));
+    }
   }
   {
     std::unique_lock lock(done_mutex_);
@@ -422,6 +424,7 @@ void CopyEngine::CommitUnit(RowWriter& writer, size_t job) {
     writer.Commit(finish);
     if (crash_.crash_at_commit == commit_number && !crash_.crash_before_commit) _exit(86);
     result.state = UnitState::kDone;
+    if (unit.after_commit) unit.after_commit();
   } catch (const std::exception& e) {
     if (HasSqlstate(e, kRunTakenOver)) TakenOver(e);
     if (HasSqlstate(e, kLeaseLost)) {

@@ -97,6 +97,13 @@ struct UnitJob {
   // error during or after its commit (a lost COMMIT reply) the unit may have committed: it is
   // asked before any retry, and a unit that committed is not copied again.
   std::function<bool()> committed;
+  // Called on the writer thread once the unit committed (ferry run: the source's UnitCopied).
+  // It must not throw (the unit is done whatever it meets): it says what went wrong itself.
+  std::function<void()> after_commit;
+  // ferry run --spool: called on the spooler thread once the unit is in the spool whole, with
+  // its rows and the spool file's bytes (the run state shows it waiting there). What it throws
+  // is not the unit's: the unit goes on.
+  std::function<void(int64_t rows, uint64_t bytes)> spooled;
   // Ordered pipelines only: called on the reader thread just before the unit is read, to fill
   // in what could not be known when the jobs were made (a sync reads its next change-log batch
   // here, while the writer applies the batch before). False: neither this unit nor any later
@@ -147,6 +154,14 @@ struct UnitResult {
   double read_finished_at = -1;
   double write_started_at = -1;
   double commit_started_at = -1;
+  // ferry run --spool: the spooler thread that wrote the unit into the spool (-1: none), from
+  // spool_started_at to spool_finished_at, and the file's bytes; a unit `handed_on` (the spool
+  // was full) has only its first batches there. Its write is then the spool's drain.
+  int spooler = -1;
+  double spool_started_at = -1;
+  double spool_finished_at = -1;
+  uint64_t spool_bytes = 0;
+  bool handed_on = false;
   StageTimes times;
   std::string read_method;
   std::string write_method;

@@ -31,7 +31,7 @@ void CopyEngine::ReadersFinished() {
   MaybeEndWriters();
 }
 
-void CopyEngine::SpoolerLoop() {
+void CopyEngine::SpoolerLoop(int spooler) {
   struct Done {
     CopyEngine* engine;
     ~Done() {
@@ -46,17 +46,19 @@ void CopyEngine::SpoolerLoop() {
         !spool_ready_.TryPop(channel_index)) {
       return;
     }
-    SpoolUnit(channel_index);
+    SpoolUnit(channel_index, spooler);
   }
 }
 
 // Takes the unit's batches off its channel into a spool file. A unit read whole goes to the
 // writers' queue and its channel back to the readers; a batch the spool has no room for hands
 // the unit to a writer, the spooled part first.
-void CopyEngine::SpoolUnit(uint32_t channel_index) {
+void CopyEngine::SpoolUnit(uint32_t channel_index, int spooler) {
   Channel& channel = *channels_[channel_index];
   const size_t job = channel.job;
   JobState& state = states_[job];
+  state.result.spooler = spooler;
+  state.result.spool_started_at = Since(started_);
   std::unique_ptr<SpoolFile> file;
   try {
     file = spool_->Create();
@@ -92,6 +94,15 @@ void CopyEngine::SpoolUnit(uint32_t channel_index) {
   }
   free_channels_.Push(channel_index);
   if (whole) {
+    state.result.spool_finished_at = Since(started_);
+    state.result.spool_bytes = file->bytes();
+    if (jobs_[job].spooled) {
+      try {
+        jobs_[job].spooled(state.result.rows, file->bytes());
+      } catch (const std::exception&) {
+        // Only ferry status's view of the spool is behind; the unit is in it.
+      }
+    }
     units_spooled_.fetch_add(1);
     // Read for good: its retries come from the spool, and the readers need not wait for it.
     spooled_in_flight_.fetch_add(1);
@@ -109,6 +120,10 @@ void CopyEngine::HandOff(uint32_t channel_index, std::unique_ptr<SpoolFile> file
   } catch (const std::exception& e) {
     FailJob(channel.job, e, Side::kNone);
   }
+  UnitResult& result = states_[channel.job].result;
+  result.handed_on = true;
+  result.spool_finished_at = Since(started_);
+  result.spool_bytes = file ? file->bytes() : 0;
   channel.spooled = std::move(file);
   channel.first = slot;
   // Batches converted from now on are encoded for the writer, not the spool.

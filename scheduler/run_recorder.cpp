@@ -126,6 +126,10 @@ void RunRecorder::MarkOnCommit(UnitJob& job, size_t table, int part) const {
   job.committed = [store = recording_->store, run = recording_->run.id, table, part] {
     return store->UnitCommitted(run, int(table), part);
   };
+  job.spooled = [store = recording_->store, run = recording_->run.id, table, part](int64_t rows,
+                                                                                   uint64_t bytes) {
+    store->SpoolUnit(run, int(table), part, rows, int64_t(bytes));
+  };
 }
 
 std::function<bool(const UnitJob&)> RunRecorder::UnitClaim() const {

@@ -42,13 +42,25 @@ void AddUnitSpans(const std::string& table, int units, const UnitResult& u,
     spans.push_back({fmt::format("reader {}", u.reader), name, "read", u.started_at,
                      u.read_finished_at, args.dump()});
   }
+  // ferry run --spool: the unit's batches into a spool file, on its spooler's track.
+  const bool spooled = u.spooler >= 0 && u.spool_finished_at >= u.spool_started_at;
+  if (spooled) {
+    nlohmann::json args = common;
+    args["spool_bytes"] = u.spool_bytes;
+    args["handed_on"] = u.handed_on;
+    spans.push_back({fmt::format("spooler {}", u.spooler), name, "spool write", u.spool_started_at,
+                     u.spool_finished_at, args.dump()});
+  }
   if (u.writer < 0 || u.write_started_at < 0 || u.finished_at < u.write_started_at) return;
   nlohmann::json args = common;
   args["write_s"] = u.times.write;
   args["wait_for_data_s"] = u.times.wait_data;
   args["commit_s"] = u.times.commit;
   const std::string writer = fmt::format("writer {}", u.writer);
-  spans.push_back({writer, name, "write", u.write_started_at, u.finished_at, args.dump()});
+  // A spooled unit's write takes it back from the spool (its first batches only, when it was
+  // handed on).
+  spans.push_back({writer, name, spooled ? "spool drain" : "write", u.write_started_at,
+                   u.finished_at, args.dump()});
   if (u.commit_started_at >= u.write_started_at) {
     spans.push_back({writer, "commit", "commit", u.commit_started_at, u.finished_at,
                      nlohmann::json{{"table", table}, {"part", u.part}}.dump()});

@@ -31,7 +31,8 @@ std::string TraceJson(const std::string& title, const std::vector<TraceSpan>& sp
                       const ProfileContext& context);
 
 // A copy run's spans: per unit its read on its reader's track, its write (with the commit
-// nested) on its writer's.
+// nested) on its writer's; with --spool, a spooled unit's spool write on its spooler's track
+// ("spooler N") and its write as "spool drain".
 std::vector<TraceSpan> CopySpans(const CopyReport& report);
 
 // A verification's spans: each range comparison on its worker's track ("worker N"), and the

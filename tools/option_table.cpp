@@ -276,16 +276,7 @@ void AddSchemaAndEngineKnobs(std::vector<OptionSpec>& t) {
                .env = "FERRY_PG_TOAST_COMPRESSION",
                .choices = {"lz4", "pglz", "server"},
                .commands = writes});
-  t.push_back({.names = "--max-disk",
-               .value = "SIZE",
-               .help = "An export into a staging directory stops (exit 8, resumable) before the "
-                       "directory's files would take more than SIZE (500GiB, or bytes); with "
-                       "--spool, the spool's files take at most SIZE (readers then wait for "
-                       "writers)",
-               .default_value = "as much as the disk holds",
-               .reason = "a staging disk shared with other work keeps its room",
-               .env = "FERRY_MAX_DISK",
-               .commands = {C::kRun}});
+  AddStagingOptions(t);
   t.push_back({.names = "--mariadb-write-method",
                .value = "METHOD",
                .help = "How a MariaDB or MySQL destination is written: bulk (prepared bulk "

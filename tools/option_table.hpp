@@ -74,6 +74,9 @@ const OptionSpec& FindOption(std::string_view long_name);
 // The rows of what a run shows while it goes and leaves for monitoring (progress, logs,
 // metrics, live status), in tools/watch_options.cpp.
 void AddWatchOptions(std::vector<OptionSpec>& table);
+// The rows of staging directories' disk use (--max-disk, --max-disk-wait, --remove-imported), in
+// tools/staging_options.cpp.
+void AddStagingOptions(std::vector<OptionSpec>& table);
 
 // The options section of README.md: one Markdown table per command group.
 std::string OptionsMarkdown();

@@ -7,6 +7,7 @@
 #include "copier/job_file.hpp"
 #include "copier/secrets.hpp"
 #include "scheduler/pipeline.hpp"
+#include "scheduler/waiting.hpp"
 
 namespace ferry {
 
@@ -47,12 +48,16 @@ void AddCommonOptions(CommandOptions& c, CommonOptions& o) {
   c.AddIfUsed("--mariadb-write-method", o.mariadb_write_method);
   c.AddIfUsed("--state-schema", o.state_schema);
   c.AddIfUsed("--max-disk", o.max_disk);
+  c.AddIfUsed("--max-disk-wait", o.max_disk_wait);
+  c.AddIfUsed("--remove-imported", o.remove_imported);
 }
 
 EndpointOptions SourceOptions(const CommonOptions& o) {
   EndpointOptions options;
   options.allow_inline_password = o.inline_password;
   options.pg_dump = o.pg_dump;
+  options.staging_remove_imported = o.remove_imported;
+  options.wait = StartWait;
   return options;
 }
 
@@ -72,6 +77,8 @@ EndpointOptions DestinationOptions(const CommonOptions& o) {
   options.pg_toast_compression = o.pg_toast_compression;
   options.mariadb_write_method = o.mariadb_write_method;
   options.staging_max_bytes = o.max_disk.value_or(0);
+  options.staging_drain_patience = o.max_disk_wait;
+  options.wait = StartWait;
   return options;
 }
 

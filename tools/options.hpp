@@ -36,6 +36,8 @@ struct CommonOptions {
   std::optional<int> writers;
   std::optional<size_t> memory_limit;
   std::optional<size_t> max_disk;  // a staging directory's files (export)
+  double max_disk_wait = EndpointOptions{}.staging_drain_patience;
+  bool remove_imported = false;  // an import takes each unit's chunk files away
   std::optional<int> partitions;
   std::optional<std::string> consistency;
   bool fail_fast = false;

@@ -66,6 +66,10 @@ nlohmann::json StatusJson(const std::vector<RunRecord>& runs, const RunStatusVie
   run["expected_rows"] = view.expected_rows;
   run["units"] = view.units;
   run["units_done"] = view.units_done;
+  run["units_spooled"] = view.units_spooled;
+  run["spooled_rows"] = view.spooled_rows;
+  run["spooled_bytes"] = view.spooled_bytes;
+  run["spooled"] = view.spooled;
   run["seconds"] = view.seconds;
   run["rows_per_second"] = int64_t(pace.rows_per_second);
   run["eta_seconds"] = pace.eta_seconds;
@@ -180,6 +184,17 @@ void PrintRun(const RunStatusView& view, const RunPace& pace) {
   }
   if (r.status == RunStatus::kRunning) fmt::print("; ETA {}", FormatDuration(pace.eta_seconds));
   fmt::print("\n");
+  if (view.units_spooled > 0) {
+    constexpr size_t kMostNamed = 12;
+    std::string named;
+    for (size_t i = 0; i < view.spooled.size() && i < kMostNamed; ++i) {
+      named += (i ? ", " : "") + view.spooled[i];
+    }
+    if (view.spooled.size() > kMostNamed) named += ", ...";
+    fmt::print("  in the spool, not committed yet: {} units, {} rows, {} ({})\n",
+               view.units_spooled, Grouped(view.spooled_rows), FormatBytes(view.spooled_bytes),
+               named);
+  }
   fmt::print("  {:<32} {:<12} {:>24} {:>9} {:>16} {:>7} {:>8}\n", "table", "state",
              "rows of estimated", "seconds", "rows/s", "units", "attempts");
   for (const TableStatus& s : view.tables) {

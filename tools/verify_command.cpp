@@ -138,6 +138,8 @@ int VerifyFiles(const VerifyFlags& flags) {
                        {"chunks", check.chunks},
                        {"rows", check.rows},
                        {"bytes", check.bytes},
+                       {"removed_chunks", check.removed_chunks},
+                       {"removed_rows", check.removed_rows},
                        {"matches", check.problems.empty()},
                        {"problems", problems}};
     fmt::print("{}\n", out.dump(2));
@@ -149,9 +151,14 @@ int VerifyFiles(const VerifyFlags& flags) {
     if (!p.unit.empty()) where += ", " + p.unit;
     fmt::print("{}: {}\n", where, p.what);
   }
-  fmt::print("verify --files {}: {} tables, {} chunks, {} rows, {} bytes; {}\n", folder,
+  const std::string removed =
+      check.removed_chunks == 0
+          ? ""
+          : fmt::format(" ({} chunks of {} rows imported and removed, as recorded in imported/)",
+                        check.removed_chunks, Grouped(int64_t(check.removed_rows)));
+  fmt::print("verify --files {}: {} tables, {} chunks, {} rows, {} bytes{}; {}\n", folder,
              check.tables, check.chunks, Grouped(int64_t(check.rows)),
-             Grouped(int64_t(check.bytes)),
+             Grouped(int64_t(check.bytes)), removed,
              check.problems.empty() ? "every file matches the manifest"
                                     : fmt::format("{} problems", check.problems.size()));
   return check.problems.empty() ? kExitOk : kExitTablesFailed;

@@ -10,7 +10,8 @@
 #
 # Env: RUNS (3)  OUT (/var/tmp/ferry-staging-mariadb)  FERRY_BIN (<repo>/build/tools/ferry)
 #      FERRY_ARGS (extra flags for every ferry run)  PERF=1 records a perf profile of ferry's
-#      last import (perf record -g) into $OUT/import.perf
+#      last import (perf record -g) into $OUT/import.perf  IMPORT_ONLY=1 exports once (each
+#      tool) and repeats only the imports RUNS times
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 RUNS=${RUNS:-3}
@@ -97,9 +98,16 @@ import_myloader() {
 }
 
 step "lineitem: $ROWS rows; MariaDB server pid $SERVER_PID; load $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${IMPORT_ONLY:-0}" = 1 ]; then
+  # The imports alone, RUNS times each: the files are made once (a run's exports take long).
+  export_ferry
+  export_mydumper
+fi
 for ((i = 1; i <= RUNS; i++)); do
   step "run $i of $RUNS"
-  if ((i % 2)); then export_ferry; export_mydumper; else export_mydumper; export_ferry; fi
+  if [ "${IMPORT_ONLY:-0}" != 1 ]; then
+    if ((i % 2)); then export_ferry; export_mydumper; else export_mydumper; export_ferry; fi
+  fi
   if ((i % 2)); then import_ferry; import_myloader; else import_myloader; import_ferry; fi
 done
 # The staging disk's sequential write bandwidth, 1 GiB with direct I/O, in the same run.

@@ -11,6 +11,7 @@
 #include "drivers/files/chunk_format.hpp"
 #include "drivers/files/disk.hpp"
 #include "drivers/files/files_io.hpp"
+#include "drivers/files/imported.hpp"
 #include "drivers/files/manifest.hpp"
 
 namespace ferry::staging {
@@ -21,13 +22,27 @@ namespace {
 
 // One chunk against its entry: present, size, SHA-256, then its decoded rows and row sum.
 void CheckChunk(const std::string& folder, const TableEntry& table, const UnitEntry& unit,
-                const ChunkEntry& chunk, const RowHasher& hasher, DirectoryCheck& out) {
+                const ChunkEntry& chunk, const RowHasher& hasher,
+                const std::map<std::string, RemovedChunk>& removed, DirectoryCheck& out) {
   FileProblem p{chunk.file, DisplayName(table.shape.name), DescribeUnit(unit), ""};
   auto report = [&](std::string what) {
     p.what = std::move(what);
     out.problems.push_back(p);
   };
   const std::string path = folder + "/" + chunk.file;
+  auto record = removed.find(chunk.file);
+  if (record != removed.end() && !fs::exists(path)) {
+    const RemovedChunk& r = record->second;
+    if (r.sha256 != chunk.sha256 || r.rows != chunk.rows || r.bytes != chunk.bytes) {
+      return report(
+          fmt::format("removed after an import, but its record in {}/ says {} rows, "
+                      "{} bytes, SHA-256 {}, not what the manifest says",
+                      kImportedFolder, r.rows, r.bytes, r.sha256));
+    }
+    ++out.removed_chunks;
+    out.removed_rows += chunk.rows;
+    return;
+  }
   if (!fs::exists(path)) return report("missing: the manifest lists it, the directory lacks it");
   uint64_t size = 0;
   const std::string sha = FileSha256(path, &size);
@@ -105,6 +120,7 @@ DirectoryCheck CheckDirectory(const std::string& folder, const ForEach& for_each
   };
   std::vector<Job> jobs;
   std::vector<std::unique_ptr<RowHasher>> hashers;
+  const std::map<std::string, RemovedChunk> removed = RemovedChunks(folder);
   for (const TableEntry& t : m.tables) {
     ++out.tables;
     hashers.push_back(
@@ -121,7 +137,8 @@ DirectoryCheck CheckDirectory(const std::string& folder, const ForEach& for_each
   // Each chunk's findings apart, merged in the manifest's order.
   std::vector<DirectoryCheck> found(jobs.size());
   auto check = [&](size_t i) {
-    CheckChunk(folder, *jobs[i].table, *jobs[i].unit, *jobs[i].chunk, *jobs[i].hasher, found[i]);
+    CheckChunk(folder, *jobs[i].table, *jobs[i].unit, *jobs[i].chunk, *jobs[i].hasher, removed,
+               found[i]);
   };
   if (for_each) {
     for_each(jobs.size(), check);
@@ -131,6 +148,8 @@ DirectoryCheck CheckDirectory(const std::string& folder, const ForEach& for_each
   for (DirectoryCheck& f : found) {
     out.rows += f.rows;
     out.bytes += f.bytes;
+    out.removed_chunks += f.removed_chunks;
+    out.removed_rows += f.removed_rows;
     for (FileProblem& p : f.problems) out.problems.push_back(std::move(p));
   }
   std::error_code ec;

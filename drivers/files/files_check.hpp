@@ -1,6 +1,7 @@
 // `ferry verify --files DIR`: a staging directory checked against its manifest with no database,
 // like a shipping bill of materials: every chunk file present, of its recorded size and SHA-256,
-// decoding to its recorded rows and row-hash sum; the manifest unedited and every unit there.
+// decoding to its recorded rows and row-hash sum (or recorded as imported and removed by an
+// import with --remove-imported); the manifest unedited and every unit there.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +22,12 @@ struct DirectoryCheck {
   std::string status;  // the manifest's
   int tables = 0;
   int chunks = 0;
-  uint64_t rows = 0;
+  uint64_t rows = 0;  // in the chunks read (not those removed)
   uint64_t bytes = 0;
+  // Chunks an import took away (--remove-imported), each named by a record in imported/ that
+  // agrees with the manifest: accounted for, not missing; their rows are in the manifest only.
+  int removed_chunks = 0;
+  uint64_t removed_rows = 0;
   std::vector<FileProblem> problems;
 };
 

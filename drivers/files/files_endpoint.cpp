@@ -16,6 +16,7 @@
 #include "copier/run_state.hpp"
 #include "drivers/files/files_io.hpp"
 #include "drivers/files/follow.hpp"
+#include "drivers/files/imported.hpp"
 #include "drivers/files/staging_dir.hpp"
 
 namespace ferry {
@@ -69,8 +70,11 @@ class TypeKeeper final : public SchemaSession {
 
 class FilesEndpoint final : public Endpoint {
  public:
-  FilesEndpoint(std::shared_ptr<Directory> dir, bool is_source, std::string display)
-      : dir_(std::move(dir)), is_source_(is_source) {
+  FilesEndpoint(std::shared_ptr<Directory> dir, bool is_source, std::string display,
+                const EndpointOptions& options)
+      : dir_(std::move(dir)),
+        is_source_(is_source),
+        remove_imported_(options.staging_remove_imported) {
     info_.display = std::move(display);
     info_.product = "ferry staging directory";
     info_.version = std::to_string(staging::kManifestVersion);
@@ -84,6 +88,8 @@ class FilesEndpoint final : public Endpoint {
     const Manifest m = dir_->Copy();
     if (!is_source_) {
       info_.engine = Engine::kFiles;
+      dir_->set_drain_wait(options.wait, options.staging_drain_patience,
+                           [this](const std::string& text) { NoticeWait(text); });
       return;
     }
     if (!dir_->has_manifest()) {
@@ -101,7 +107,14 @@ class FilesEndpoint final : public Endpoint {
                                 "run --resume` before importing from it",
                                 info_.display, m.status));
       }
-      staging::FollowHooks hooks{[this](const std::string& text) { NoticeWait(text); }};
+      if (!options.wait) {
+        throw Error(ErrorCode::kUsage,
+                    fmt::format("the export into {} is still running; this command does not "
+                                "follow one: wait for it to finish",
+                                info_.display));
+      }
+      staging::FollowHooks hooks{[this](const std::string& text) { NoticeWait(text); },
+                                 options.wait};
       follower_ = std::make_shared<staging::ExportFollower>(dir_->path(), info_.display, m,
                                                             std::move(hooks));
       const Manifest now = *follower_->Latest();
@@ -277,6 +290,22 @@ class FilesEndpoint final : public Endpoint {
     if (is_source_) throw Error(ErrorCode::kUsage, info_.display + " was opened for reading");
     return staging::MakeWriteSession(dir_);
   }
+  // --remove-imported: the unit's chunks, recorded as imported and removed
+  // (drivers/files/imported.hpp); a range the manifest's units do not have is a whole-table
+  // read (a table the export cut otherwise than the import reads it): all of its units.
+  void UnitCopied(const WorkUnit& unit) override {
+    if (!is_source_ || !remove_imported_) return;
+    const Manifest m = Current();
+    const TableEntry* t = m.Find(unit.table);
+    if (!t) return;
+    const bool whole = std::none_of(t->units.begin(), t->units.end(), [&](const auto& u) {
+      return SameUnit(staging::RangeOf(u, t->shape), unit.range);
+    });
+    for (const auto& u : t->units) {
+      if (!whole && !SameUnit(staging::RangeOf(u, t->shape), unit.range)) continue;
+      for (const auto& c : u.chunks) staging::RemoveImportedChunk(dir_->path(), c);
+    }
+  }
   std::unique_ptr<RunStore> OpenRunStore(const std::string&) override {
     return staging::MakeFileRunStore(dir_);
   }
@@ -360,8 +389,14 @@ class FilesEndpoint final : public Endpoint {
     });
   }
 
+  static bool SameUnit(const KeyRange& a, const KeyRange& b) {
+    return a.lo == b.lo && a.hi == b.hi && a.null_keys == b.null_keys &&
+           a.by_location == b.by_location;
+  }
+
   std::shared_ptr<Directory> dir_;
   bool is_source_;
+  bool remove_imported_;
   EndpointInfo info_;
   std::shared_ptr<const Manifest> snapshot_;
   // An import that started while its export still runs (set, with no snapshot_, until the
@@ -374,7 +409,7 @@ std::unique_ptr<Endpoint> OpenFiles(EngineTarget target) {
   const bool is_source = target.role != EndpointRole::kDestination;
   auto dir = std::make_shared<Directory>(target.file, !is_source);
   dir->set_max_bytes(target.options.staging_max_bytes);
-  return std::make_unique<FilesEndpoint>(std::move(dir), is_source, target.display);
+  return std::make_unique<FilesEndpoint>(std::move(dir), is_source, target.display, target.options);
 }
 
 }  // namespace

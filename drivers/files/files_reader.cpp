@@ -3,11 +3,13 @@
 // whole; `ferry verify` may also ask for a part of one by an integer or temporal key, which is
 // filtered here row by row.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
 #include "drivers/files/chunk_format.hpp"
 #include "drivers/files/files_io.hpp"
+#include "drivers/files/imported.hpp"
 
 namespace ferry::staging {
 
@@ -161,7 +163,9 @@ class FilesRowReader final : public RowReader {
     for (;;) {
       if (!chunk_) {
         if (next_file_ == files_.size()) return false;
-        chunk_ = std::make_unique<ChunkReader>(folder_ + "/" + files_[next_file_++], storages_);
+        const std::string& file = files_[next_file_++];
+        RefuseRemoved(file);
+        chunk_ = std::make_unique<ChunkReader>(folder_ + "/" + file, storages_);
       }
       if (!chunk_->Next(decoded_)) {
         chunk_.reset();
@@ -192,6 +196,20 @@ class FilesRowReader final : public RowReader {
   std::string folder_;
   std::vector<int> columns_;
   std::vector<Storage> storages_, out_storages_;
+  // A chunk an import took away (--remove-imported) is named as such, not as a file that
+  // cannot be opened.
+  void RefuseRemoved(const std::string& file) const {
+    if (access((folder_ + "/" + file).c_str(), F_OK) == 0) return;
+    const auto removed = RemovedChunks(folder_);
+    auto r = removed.find(file);
+    if (r == removed.end()) return;
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("{} was imported and removed ({}, {}; --remove-imported): this "
+                            "directory no longer holds its rows, so it cannot be imported or "
+                            "read again",
+                            file, r->second.removed_at, r->second.by));
+  }
+
   std::vector<std::string> files_;
   size_t next_file_ = 0;
   std::optional<RangeFilter> filter_;

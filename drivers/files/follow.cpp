@@ -4,8 +4,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 #include "copier/error.hpp"
 #include "drivers/files/disk.hpp"
@@ -14,9 +12,6 @@
 namespace ferry::staging {
 
 namespace {
-
-// How often a waiting import looks at the manifest again.
-constexpr auto kLookEvery = std::chrono::milliseconds(250);
 
 bool SameRange(const KeyRange& a, const KeyRange& b) {
   return a.key_columns == b.key_columns && a.lo == b.lo && a.hi == b.hi &&
@@ -180,6 +175,7 @@ std::shared_ptr<const Manifest> ExportFollower::WaitForComplete(const std::strin
 
 std::shared_ptr<const Manifest> ExportFollower::WaitFor(
     const std::string& what, const std::function<bool(const Manifest&)>& ready) {
+  std::unique_ptr<Wait> wait;
   for (;;) {
     std::shared_ptr<const Manifest> m = Latest();
     if (m->status == "complete" || ready(*m)) return m;
@@ -203,7 +199,9 @@ std::shared_ptr<const Manifest> ExportFollower::WaitFor(
           "units written so far",
           display_, what, UnitsWritten(*m), total));
     }
-    std::this_thread::sleep_for(kLookEvery);
+    // No patience: the wait ends when the export does, or when its process is gone.
+    if (!wait) wait = hooks_.wait(0);
+    wait->Next(UnitsWritten(*m));
   }
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "copier/plan.hpp"
+#include "copier/wait.hpp"
 #include "drivers/files/manifest.hpp"
 
 namespace ferry::staging {
@@ -25,10 +26,11 @@ namespace ferry::staging {
 // kept, as a signal keeps them) with this diagnostic, which `ferry run` exits 9 for.
 inline constexpr const char* kExportStoppedState = "FR004";
 
-// What a wait says, on the waiting thread, at every look (each quarter second): what it waits
-// for. It may throw to end the wait (the run was asked to stop).
+// What a wait says, on the waiting thread, at every look: what it waits for. It may throw to
+// end the wait (the run was asked to stop). `wait` paces the looks (the scheduler's policy).
 struct FollowHooks {
   std::function<void(const std::string&)> notice;
+  WaitPolicy wait;
 };
 
 class ExportFollower {

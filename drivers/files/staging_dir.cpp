@@ -12,6 +12,7 @@
 
 #include "copier/error.hpp"
 #include "drivers/files/disk.hpp"
+#include "drivers/files/imported.hpp"
 #include "drivers/run_store.hpp"
 
 namespace ferry::staging {
@@ -119,7 +120,9 @@ void Directory::Reload() {
   const std::string text = ReadWholeFile(ManifestPath());
   manifest_ = ManifestFromJson(text, ManifestPath());
   has_manifest_ = true;
-  committed_bytes_ = text.size() + ChunkBytes(manifest_);
+  manifest_bytes_ = text.size();
+  chunk_bytes_ = ChunkBytes(manifest_);
+  if (max_bytes_ > 0) RefreshRemoved();
 }
 
 bool Directory::has_manifest() const {
@@ -138,23 +141,97 @@ void Directory::Save() {
   const std::string text = ManifestToJson(manifest_);
   WriteFileAtomically(ManifestPath(), text);
   has_manifest_ = true;
-  committed_bytes_ = text.size() + ChunkBytes(manifest_);
+  manifest_bytes_ = text.size();
+  chunk_bytes_ = ChunkBytes(manifest_);
+}
+
+uint64_t Directory::UsedBytes() const {
+  return manifest_bytes_ + chunk_bytes_ - std::min(removed_bytes_, chunk_bytes_) + claimed_bytes_;
+}
+
+void Directory::RefreshRemoved() {
+  const std::set<std::string> removed = RemovedChunkNames(path_);
+  removed_bytes_ = 0;
+  removed_files_ = removed.size();
+  for (const TableEntry& t : manifest_.tables) {
+    for (const UnitEntry& u : t.units) {
+      for (const ChunkEntry& c : u.chunks) {
+        if (removed.count(c.file)) removed_bytes_ += c.bytes;
+      }
+    }
+  }
+}
+
+std::string Directory::OverLimit(uint64_t bytes, const std::string& why) const {
+  auto size = [](uint64_t n) {
+    return n < (uint64_t(1) << 20) ? fmt::format("{:.1f} KiB", double(n) / 1024)
+                                   : fmt::format("{:.1f} MiB", double(n) / (1 << 20));
+  };
+  return fmt::format(
+      "the staging directory {} reached --max-disk {}: its files take {}, the "
+      "next block needs {}; {}",
+      path_, size(max_bytes_), size(UsedBytes()), size(bytes), why);
 }
 
 void Directory::Claim(uint64_t bytes) {
   if (max_bytes_ == 0) return;
-  std::lock_guard lock(mutex_);
-  if (committed_bytes_ + claimed_bytes_ + bytes > max_bytes_) {
-    throw Error(ErrorCode::kDiskFull,
-                fmt::format("the staging directory {} reached --max-disk {:.1f} MiB: its files "
-                            "take {:.1f} MiB, the next block needs {:.1f} MiB; raise --max-disk "
-                            "(or ship what is there to a larger disk), then run the same command "
-                            "with --resume",
-                            path_, double(max_bytes_) / (1 << 20),
-                            double(committed_bytes_ + claimed_bytes_) / (1 << 20),
-                            double(bytes) / (1 << 20)));
+  const std::string resume =
+      "then run the same command with --resume (the units written so far are kept)";
+  std::unique_ptr<Wait> wait;
+  for (;;) {
+    uint64_t removed_files = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (UsedBytes() + bytes > max_bytes_) RefreshRemoved();
+      if (UsedBytes() + bytes <= max_bytes_) {
+        claimed_bytes_ += bytes;
+        if (wait && notice_) {
+          notice_(
+              fmt::format("the staging directory {} has room again: the export goes on "
+                          "after {:.1f} s at --max-disk",
+                          path_, wait->Waited()));
+        }
+        return;
+      }
+      // What no import can take away: the manifest and the chunks being written.
+      const uint64_t kept = UsedBytes() - (chunk_bytes_ - std::min(removed_bytes_, chunk_bytes_));
+      if (kept + bytes > max_bytes_) {
+        throw Error(ErrorCode::kDiskFull,
+                    OverLimit(bytes,
+                              "the units being written alone take more, so no import "
+                              "can make room: raise --max-disk (or give fewer --writers "
+                              "or a smaller --batch-bytes), " +
+                                  resume));
+      }
+      if (!wait_) {
+        throw Error(ErrorCode::kDiskFull,
+                    OverLimit(bytes,
+                              "raise --max-disk (or ship what is there to a larger "
+                              "disk), " +
+                                  resume));
+      }
+      removed_files = removed_files_;
+    }
+    if (!wait) {
+      wait = wait_(patience_);
+      if (notice_) {
+        std::lock_guard lock(mutex_);
+        notice_(OverLimit(bytes, fmt::format("the export waits for an import to take files "
+                                             "away (`ferry run --source dir:{} --dest ... "
+                                             "--remove-imported`), at most {:.0f} s without one",
+                                             path_, patience_)));
+      }
+    }
+    if (!wait->Next(removed_files)) {
+      std::lock_guard lock(mutex_);
+      throw Error(ErrorCode::kDiskFull,
+                  OverLimit(bytes, fmt::format("no import took files away for {:.0f} s "
+                                               "(--max-disk-wait; an import removes them with "
+                                               "--remove-imported): start one, or raise "
+                                               "--max-disk, {}",
+                                               patience_, resume)));
+    }
   }
-  claimed_bytes_ += bytes;
 }
 
 void Directory::Release(uint64_t bytes) {

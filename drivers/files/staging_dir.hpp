@@ -12,6 +12,7 @@
 
 #include "copier/change_tracking.hpp"
 #include "copier/run_state.hpp"
+#include "copier/wait.hpp"
 #include "drivers/files/manifest.hpp"
 
 namespace ferry::staging {
@@ -53,10 +54,20 @@ class Directory {
   void CheckFreeSpace(uint64_t needed) const;
 
   // --max-disk: how many bytes the directory's files may take (0: no limit). Claim adds `bytes`
-  // a chunk being written is about to take, or throws Error(kDiskFull) when the files (the
-  // manifest, committed chunks and those being written) would then take more; Release gives
-  // a writer's claims back once its chunks are committed (counted in the manifest) or removed.
+  // a chunk being written is about to take; Release gives a writer's claims back once its
+  // chunks are committed (counted in the manifest) or removed. Chunks an import took away
+  // (drivers/files/imported.hpp) count as free. When the files would take more, Claim waits
+  // (pacing its looks with `wait`, saying so through `notice`) for an import to take some away,
+  // and throws Error(kDiskFull) when none is taken for `patience` seconds, when taking every
+  // committed chunk away would not make room (the chunks being written alone are too large),
+  // or at once without a wait policy.
   void set_max_bytes(uint64_t max) { max_bytes_ = max; }
+  void set_drain_wait(WaitPolicy wait, double patience,
+                      std::function<void(const std::string&)> notice) {
+    wait_ = std::move(wait);
+    patience_ = patience;
+    notice_ = std::move(notice);
+  }
   void Claim(uint64_t bytes);
   void Release(uint64_t bytes);
 
@@ -73,8 +84,19 @@ class Directory {
   uint32_t nonce_;
   int next_chunk_ = 0;
   uint64_t max_bytes_ = 0;
-  uint64_t committed_bytes_ = 0;  // the manifest's chunks and the manifest itself
-  uint64_t claimed_bytes_ = 0;    // chunks being written
+  // With the mutex held: the bytes the directory's files take, and what to say when a claim of
+  // `bytes` does not fit.
+  uint64_t UsedBytes() const;
+  void RefreshRemoved();
+  std::string OverLimit(uint64_t bytes, const std::string& why) const;
+  uint64_t manifest_bytes_ = 0;
+  uint64_t chunk_bytes_ = 0;    // the manifest's chunks
+  uint64_t removed_bytes_ = 0;  // those of them an import took away
+  uint64_t removed_files_ = 0;
+  uint64_t claimed_bytes_ = 0;  // chunks being written
+  WaitPolicy wait_;
+  double patience_ = 0;
+  std::function<void(const std::string&)> notice_;
 };
 
 std::unique_ptr<RunStore> MakeFileRunStore(std::shared_ptr<Directory> directory);

@@ -7,7 +7,10 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
@@ -237,5 +240,75 @@ TEST_CASE(
   FerryResult v = Verify(source, dest);
   INFO(v.output);
   CHECK(v.exit_code == 0);
+  CHECK(SpoolFolders(spool).empty());
+}
+
+TEST_CASE(
+    "ferry status shows the units waiting in a running copy's spool, and its trace shows each "
+    "spooled unit's spool write and drain",
+    "[spool][status]") {
+  TempDir temp;
+  TestDatabase source(Db::kSQLite, "spool_status_src");
+  Fill(source, 60000, 100);
+  TestDatabase dest(Db::kPostgres, "spool_status_dst");
+  const std::string spool = temp.path() + "/spool";
+  const std::string trace = temp.path() + "/trace.json";
+  nlohmann::json seen;
+  std::string text;
+  FerryResult r;
+  {
+    // The first commit sleeps while the readers spool the other units.
+    StallCommit stall(1, Db::kPostgres, 8);
+    r = RunWhile(CopyArgs(source, dest, spool, " --trace " + ShellQuote(trace)), dest, [&](pid_t) {
+      if (SpooledFiles(spool) < 2) return false;
+      FerryResult status = RunFerry("status --json --dest " + ShellQuote(dest.Url()));
+      if (status.exit_code != 0) return false;
+      const nlohmann::json run = nlohmann::json::parse(status.output).at("run");
+      if (run.value("units_spooled", 0) < 2) return false;
+      seen = run;
+      text = RunFerry("status --dest " + ShellQuote(dest.Url())).output;
+      return true;
+    });
+  }
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  INFO(seen.dump(2));
+  INFO(text);
+  REQUIRE(!seen.is_null());
+  CHECK(seen.at("spooled_rows").get<int64_t>() > 0);
+  CHECK(seen.at("spooled_bytes").get<int64_t>() > 0);
+  CHECK(seen.at("spooled").size() == size_t(seen.at("units_spooled").get<int>()));
+  int spooled_parts = 0;
+  for (const auto& t : seen.at("tables")) {
+    for (const auto& u : t.at("partitions")) spooled_parts += u.at("state") == "spooled";
+  }
+  CHECK(spooled_parts == seen.at("units_spooled").get<int>());
+  CHECK(text.find("in the spool, not committed yet: ") != std::string::npos);
+  // Once the run is done nothing waits in a spool.
+  FerryResult after = RunFerry("status --json --dest " + ShellQuote(dest.Url()));
+  REQUIRE(after.exit_code == 0);
+  CHECK(nlohmann::json::parse(after.output).at("run").at("units_spooled") == 0);
+
+  std::ifstream in(trace);
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  std::set<int64_t> spooler_tracks;
+  for (const auto& e : doc.at("traceEvents")) {
+    if (e.at("ph") == "M" && e.at("name") == "thread_name" &&
+        e.at("args").at("name").get<std::string>().rfind("spooler ", 0) == 0) {
+      spooler_tracks.insert(e.at("tid").get<int64_t>());
+    }
+  }
+  int writes = 0, drains = 0;
+  for (const auto& e : doc.at("traceEvents")) {
+    if (e.at("ph") != "X") continue;
+    if (e.at("cat") == "spool write") {
+      ++writes;
+      CHECK(spooler_tracks.count(e.at("tid").get<int64_t>()) == 1);
+      CHECK(e.at("args").at("spool_bytes").get<int64_t>() > 0);
+    }
+    drains += e.at("cat") == "spool drain";
+  }
+  CHECK(writes >= 2);
+  CHECK(drains >= writes);
   CHECK(SpoolFolders(spool).empty());
 }

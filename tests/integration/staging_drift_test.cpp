@@ -5,13 +5,19 @@
 // registration with the change log is handed over to the destination, and both ends compare equal.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tools/exit_codes.hpp"
 
+using namespace ferry;
 using namespace ferry::test;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -110,4 +116,99 @@ TEST_CASE(
       CHECK(Items(dest) == Items(source));
     }
   }
+}
+
+namespace {
+
+// The chunk files of a directory with their modification times: a unit written again shows.
+std::map<std::string, fs::file_time_type> ChunkFiles(const std::string& folder) {
+  std::map<std::string, fs::file_time_type> out;
+  for (const auto& e : fs::directory_iterator(folder + "/chunks")) {
+    out[e.path().filename().string()] = e.last_write_time();
+  }
+  return out;
+}
+
+int UnitsIn(const std::string& manifest) {
+  const nlohmann::json m = nlohmann::json::parse(manifest);  // alive for the whole loop
+  int n = 0;
+  for (const auto& t : m.at("tables")) n += int(t.at("units").size());
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "an export killed after its last unit but before its manifest is final is refused by an "
+    "import, and its resume finishes the manifest, change-log position included, without "
+    "reading a unit again",
+    "[staging][sync][faults]") {
+  TempDir temp;
+  TestDatabase source(Db::kPostgres, "final_src");
+  TestDatabase dest(Db::kMariaDB, "final_dst");
+  CreateItems(source, 1000);
+  source.Exec("CREATE INDEX items_name ON items (name)");
+  FerryResult track = RunFerry("track enable --source " + ShellQuote(source.Url()));
+  INFO(track.output);
+  REQUIRE(track.exit_code == 0);
+  // How many units the export has: it is killed (exit 86, as kill -9) right after the last
+  // one's commit, before the indexes, the identity counters and the final manifest.
+  const std::string probe = temp.path() + "/probe";
+  FerryResult whole = Ferry("run -q --partitions 4", source.Url(), "dir:" + probe);
+  INFO(whole.output);
+  REQUIRE(whole.exit_code == 0);
+  const int units = UnitsIn(ReadText(probe + "/manifest.json"));
+  REQUIRE(units >= 1);
+
+  const std::string folder = temp.path() + "/stage";
+  const std::string dir = "dir:" + folder;
+  setenv("FERRY_TEST_CRASH", ("after-commit:" + std::to_string(units)).c_str(), 1);
+  FerryResult killed = Ferry("run -q --partitions 4", source.Url(), dir);
+  unsetenv("FERRY_TEST_CRASH");
+  INFO(killed.output);
+  REQUIRE(killed.exit_code == 86);
+  const std::string before = ReadText(folder + "/manifest.json");
+  CHECK(nlohmann::json::parse(before).at("status") == "exporting");
+  CHECK(UnitsIn(before) == units);
+  const auto chunks = ChunkFiles(folder);
+  const std::string consumer = nlohmann::json::parse(before).at("log_consumer").get<std::string>();
+  const nlohmann::json position = nlohmann::json::parse(before).at("change_logs");
+  CHECK(!position.empty());
+
+  // An import says the export is not final, and how to finish it.
+  FerryResult early = Ferry("run -q", dir, dest.Url());
+  INFO(early.output);
+  CHECK(early.exit_code == kExitUsage);
+  CHECK(early.output.find("is not finished") != std::string::npos);
+  CHECK(early.output.find("ferry run --resume") != std::string::npos);
+  FerryResult files = RunFerry("verify --files " + ShellQuote(folder));
+  CHECK(files.exit_code == kExitTablesFailed);
+  CHECK(files.output.find("the export is not finished") != std::string::npos);
+
+  ChangeWhileShipping(source);  // after the export's snapshot: for the drift sync
+
+  FerryResult resumed = Ferry("run --resume --partitions 4", source.Url(), dir);
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  const std::string after = ReadText(folder + "/manifest.json");
+  const nlohmann::json final_manifest = nlohmann::json::parse(after);
+  CHECK(final_manifest.at("status") == "complete");
+  // No unit was read or written again, and the registration is the first attempt's.
+  CHECK(ChunkFiles(folder) == chunks);
+  CHECK(final_manifest.at("log_consumer") == consumer);
+  CHECK(final_manifest.at("change_logs") == position);
+  CHECK(after.find("items_name") != std::string::npos);
+  CHECK(RunFerry("verify --files " + ShellQuote(folder)).exit_code == 0);
+
+  FerryResult imported = Ferry("run -q", dir, dest.Url());
+  INFO(imported.output);
+  REQUIRE(imported.exit_code == 0);
+  FerryResult sync = Ferry("sync", source.Url(), dest.Url());
+  INFO(sync.output);
+  REQUIRE(sync.exit_code == 0);
+  CHECK(sync.output.find("inserted 3, updated 12, deleted 6") != std::string::npos);
+  CHECK(Items(dest) == Items(source));
+  // The destination took this export's place (the probe's own registration stays).
+  CHECK(source.QueryValue("SELECT count(*) FROM ferry_track_consumers WHERE consumer = '" +
+                          consumer + "'") == "0");
 }

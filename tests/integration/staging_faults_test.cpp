@@ -232,15 +232,16 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "an export stops with exit code 8 before its directory grows past --max-disk, and resumes "
-    "with a larger limit",
+    "an export stops with exit code 8 before its directory grows past --max-disk when no import "
+    "takes files away, and resumes with a larger limit",
     "[staging][faults]") {
   TempDir temp;
   TestDatabase source(Db::kSQLite, "stage_max_disk");
   FillSource(source, 6000, 1000);  // about 6 MB that do not compress
   const std::string dir = temp.path() + "/stage";
   const uint64_t limit = uint64_t(2) << 20;
-  FerryResult stopped = Export(source, dir, " --writers 2 --max-disk 2MiB", 8);
+  // It pauses at the limit for an import to take files away: none comes within a second.
+  FerryResult stopped = Export(source, dir, " --writers 2 --max-disk 2MiB --max-disk-wait 1", 8);
   INFO(stopped.output);
   REQUIRE(stopped.exit_code == kExitDiskFull);
   CHECK(Has(stopped, "--max-disk"));

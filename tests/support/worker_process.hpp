@@ -65,6 +65,15 @@ class WorkerProcess {
     return exit_code_;
   }
 
+  // Whether the process has ended (its exit code is then kept for Wait), without waiting.
+  bool Finished() {
+    if (exit_code_ >= 0) return true;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return true;
+  }
+
   std::string Output() const {
     std::ifstream in(log_);
     std::stringstream text;
