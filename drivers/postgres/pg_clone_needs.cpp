@@ -223,7 +223,8 @@ std::vector<SchemaObject> SplitGrants(const SchemaObject& acl) {
     group.clear();
   };
   for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
+    // pg_dump's own comment lines: a group of nothing else would be an empty query.
+    if (line.empty() || line.rfind("--", 0) == 0) continue;
     group += line + "\n";
     if (line.rfind("SET SESSION AUTHORIZATION ", 0) == 0) in_session = true;
     if (line.rfind("RESET SESSION AUTHORIZATION", 0) == 0) in_session = false;
