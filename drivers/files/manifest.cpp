@@ -14,10 +14,13 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kKindNames[] = {
-    "boolean", "integer",   "decimal",     "real",      "double", "char",
-    "varchar", "text",      "binary",      "varbinary", "blob",   "date",
-    "time",    "timestamp", "timestamptz", "uuid",      "json",   "unsupported"};
+// In TypeKind's order, which indexes it.
+constexpr const char* kKindNames[] = {"boolean", "integer", "decimal", "real",       "double",
+                                      "char",    "varchar", "text",    "binary",     "varbinary",
+                                      "blob",    "date",    "time",    "timestamp",  "timestamptz",
+                                      "uuid",    "json",    "any",     "unsupported"};
+static_assert(std::size(kKindNames) == size_t(TypeKind::kUnsupported) + 1,
+              "a name for every TypeKind");
 
 std::string KindName(TypeKind kind) {
   return kKindNames[int(kind)];

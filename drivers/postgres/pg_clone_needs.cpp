@@ -11,21 +11,6 @@ namespace ferry::pg {
 
 namespace {
 
-// A PostgreSQL array literal of `items` (each quoted, \ before " and \).
-std::string TextArray(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (const std::string& item : items) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char c : item) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 // The role named at `at` in a grant as pg_dump writes it (quoted with "" doubled, or bare).
 std::string RoleAt(const std::string& text, size_t at) {
   std::string out;
@@ -162,7 +147,7 @@ std::vector<Dependent> Dependents(SqlSession& catalog, const std::vector<std::st
       "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace) s "
       "WHERE s.nsp = ANY (?::text[]) ORDER BY 1, 3, 4, 5, 6";
   std::vector<Dependent> out;
-  const std::string in = TextArray(schemas);
+  const std::string in = ArrayLiteral(schemas);
   for (auto& r : catalog.Query(kSql, {in, in})) {
     out.push_back({*r[0], r[1].value_or(""), *r[2], *r[3], r[4].value_or(""), *r[5]});
   }
@@ -207,6 +192,21 @@ void Need(SchemaObject& o, const CloneNeed& need) {
 }
 
 }  // namespace
+
+// A PostgreSQL array literal of `items` (each quoted, \ before " and \).
+std::string ArrayLiteral(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
 
 std::vector<SchemaObject> SplitGrants(const SchemaObject& acl) {
   std::vector<SchemaObject> out;
@@ -309,7 +309,7 @@ std::vector<CloneNote> NotDumped(SqlSession& catalog, const std::vector<TableNam
            "p.puballtables OR EXISTS (SELECT 1 FROM pg_catalog.pg_publication_rel pr WHERE "
            "pr.prpubid = p.oid AND pr.prrelid IN (SELECT t.name::regclass::oid FROM "
            "pg_catalog.unnest(?::text[]) AS t(name))) ORDER BY 1",
-           {TextArray(names)})) {
+           {ArrayLiteral(names)})) {
     out.push_back({"publication " + *r[0],
                    "publications are not carried (logical replication is set up anew at the "
                    "destination, with CREATE PUBLICATION)"});
@@ -321,11 +321,13 @@ std::vector<CloneNote> NotDumped(SqlSession& catalog, const std::vector<TableNam
                    "subscriptions are not carried (a copy that starts replicating into the "
                    "destination would change it behind the copy's back)"});
   }
+  // A range type's casts to its multirange are the type's own (an internal dependency).
   for (auto& r : catalog.Query(
            "SELECT pg_catalog.format_type(c.castsource, NULL) || ' AS ' || "
            "pg_catalog.format_type(c.casttarget, NULL) FROM pg_catalog.pg_cast c WHERE c.oid >= "
            "16384 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = "
-           "'pg_catalog.pg_cast'::regclass AND e.objid = c.oid AND e.deptype = 'e') ORDER BY 1")) {
+           "'pg_catalog.pg_cast'::regclass AND e.objid = c.oid AND e.deptype IN ('e', 'i')) "
+           "ORDER BY 1")) {
     out.push_back({"cast (" + *r[0] + ")",
                    "casts belong to the database, not to a schema, and pg_dump -n does not dump "
                    "them: recreate them at the destination"});

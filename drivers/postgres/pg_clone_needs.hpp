@@ -15,6 +15,10 @@
 
 namespace ferry::pg {
 
+// A PostgreSQL text array literal of `items` (each quoted, \ before " and \), for a catalog
+// query's parameter.
+std::string ArrayLiteral(const std::vector<std::string>& items);
+
 // A grant entry of pg_dump (ACL, DEFAULT ACL) cut into one object per statement (a
 // SET SESSION AUTHORIZATION ... RESET group is one), each needing its grantee role, so a grant
 // to a role the destination lacks is left out alone.

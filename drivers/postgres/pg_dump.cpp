@@ -259,21 +259,6 @@ void AddViewReads(SqlSession& catalog, const std::vector<std::string>& schemas, 
   }
 }
 
-// A PostgreSQL array literal of `items`, each quoted ("" around it, \\ before " and \\).
-std::string ArrayLiteral(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (const std::string& item : items) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char c : item) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 // The tables in scope need more than the schemas that hold them: partitions may live in another
 // schema (pg_partman's layout: the parent in public, old partitions in an archive schema), and
 // a column's type, a default's function or sequence, a check's function may come from a schema
