@@ -348,6 +348,9 @@ class CopyEngine {
   std::mutex retry_mutex_;
   std::deque<std::pair<Clock::time_point, size_t>> retries_;  // (not before, job)
   std::atomic<int> commits_{0};
+  // Commits finished: after-commit:N exits once N units are committed, so with several writers
+  // no unit numbered below N is still committing when the process dies.
+  std::atomic<int> commits_done_{0};
   const TestHooks crash_ = options_.test_hooks;
   std::atomic<int> readers_left_{readers_};
   std::atomic<bool> readers_finished_{false};

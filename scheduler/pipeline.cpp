@@ -422,7 +422,8 @@ void CopyEngine::CommitUnit(RowWriter& writer, size_t job) {
     }
     if (crash_.crash_at_commit == commit_number && crash_.crash_before_commit) _exit(86);
     writer.Commit(finish);
-    if (crash_.crash_at_commit == commit_number && !crash_.crash_before_commit) _exit(86);
+    const int commits_done = ++commits_done_;
+    if (crash_.crash_at_commit == commits_done && !crash_.crash_before_commit) _exit(86);
     result.state = UnitState::kDone;
     if (unit.after_commit) unit.after_commit();
   } catch (const std::exception& e) {
