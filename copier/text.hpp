@@ -25,4 +25,8 @@ std::optional<uint64_t> ParseByteSize(std::string_view text);
 // swapped pair ("rnu" for "run") is one typo. For "did you mean" suggestions.
 size_t EditDistance(std::string_view a, std::string_view b);
 
+// Characters in UTF-8 text as the engines count them (char_length): bytes that do not continue
+// a character. Bytes that are not UTF-8 count one each.
+int64_t Utf8Characters(std::string_view text);
+
 }  // namespace ferry

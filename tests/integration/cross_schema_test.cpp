@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
@@ -356,6 +357,40 @@ TEST_CASE("a composite primary key of text, integer and date fits MariaDB's key 
     CHECK(check.exit_code == 4);
     CHECK(Has(check.output, "[key length] public.ledger.account"));
     CHECK(Has(check.output, "900 characters"));
+  }
+  SECTION("a staging directory's key values are measured too, in characters") {
+    TempDir temp;
+    TestDatabase source(Db::kPostgres, "xs_key_src");
+    TestDatabase dest(Db::kMariaDB, "xs_key_dst");
+    std::string long_account;
+    for (int i = 0; i < 900; ++i) long_account += "\xc3\xa9";  // é: 900 characters, 1800 bytes
+    source.Exec(
+        "CREATE TABLE ledger (account text NOT NULL, line integer NOT NULL, booked date NOT "
+        "NULL, PRIMARY KEY (account, line, booked));\n"
+        "INSERT INTO ledger VALUES ('abc', 1, '2024-02-29'), ('" +
+        long_account + "', 2, '2024-02-29')");
+    const std::string dir = "dir:" + temp.path() + "/stage";
+    FerryResult exported =
+        RunFerry("run -q --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dir));
+    INFO(exported.output);
+    REQUIRE(exported.exit_code == 0);
+    const std::string import_ends =
+        " --source " + ShellQuote(dir) + " --dest " + ShellQuote(dest.Url());
+    FerryResult check = RunFerry("check" + import_ends);
+    INFO(check.output);
+    CHECK(check.exit_code == 4);
+    CHECK(Has(check.output, "900 characters"));
+    source.Exec("DELETE FROM ledger WHERE line = 2");
+    TempDir fits;
+    const std::string fitting = "dir:" + fits.path() + "/stage";
+    REQUIRE(
+        RunFerry("run -q --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(fitting))
+            .exit_code == 0);
+    FerryResult fine =
+        RunFerry("check --source " + ShellQuote(fitting) + " --dest " + ShellQuote(dest.Url()));
+    INFO(fine.output);
+    CHECK(fine.exit_code == 0);
+    CHECK(Has(fine.output, "longest value 3"));
   }
 }
 

@@ -102,3 +102,11 @@ TEST_CASE("a foreign key on a column the table does not have is left out, the ot
   CHECK(t.foreign_keys[0].name == "fk_ok");
   CHECK(t.foreign_keys[0].on_delete == "NO ACTION");
 }
+
+TEST_CASE("UTF-8 text is counted in characters, as the engines' char_length does", "[text]") {
+  CHECK(ferry::Utf8Characters("") == 0);
+  CHECK(ferry::Utf8Characters("abc") == 3);
+  CHECK(ferry::Utf8Characters("\xc3\xa9t\xc3\xa9") == 3);  // été
+  CHECK(ferry::Utf8Characters("\xf0\x9f\x98\x80!") == 2);  // an emoji and !
+  CHECK(ferry::Utf8Characters("\xff\xfe") == 2);           // not UTF-8: a byte each
+}
