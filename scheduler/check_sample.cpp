@@ -36,6 +36,46 @@ std::optional<RowConverter> SampleConverter(const Table& table, const TableCopyP
 
 }  // namespace
 
+void ScanThroughConverter(Endpoint& source, const Table& table, const TableCopyPlan& copy,
+                          const ValueLimits& limits, std::vector<Finding>& findings) {
+  ReadRequest request;
+  request.table = &table;
+  request.unit.table = table.name;
+  const std::optional<RowConverter> converter =
+      SampleConverter(table, &copy, &limits, source.info().limits, request);
+  if (!converter) return;
+  const std::string shown = DisplayName(table.name);
+  bool converting = false;
+  try {
+    source.BeginSnapshot(Consistency::kNone);
+    std::unique_ptr<ReadSession> session = source.OpenReadSession();
+    std::unique_ptr<RowReader> reader = session->Read(request);
+    Batch batch, converted;
+    while (reader->Next(batch)) {
+      converting = true;
+      converter->Convert(static_cast<const Batch&>(batch), converted);
+      converting = false;
+    }
+  } catch (const Error& e) {
+    const ErrorContext& at = e.context();
+    if (e.code() != ErrorCode::kData) {
+      findings.push_back({Severity::kWarning, "scan", shown, "",
+                          "the scan of the table's values failed: " + e.message()});
+      return;
+    }
+    findings.push_back(
+        {Severity::kBlocker, "refused values", shown, at.column,
+         fmt::format(
+             "row{} holds a value {}{}: {} (the scan read every row through the run's "
+             "conversion and stopped at the first it refuses; the run would fail this "
+             "table)",
+             at.key.empty() ? "" : " " + at.key,
+             converting ? "the destination cannot store" : "ferry cannot read",
+             at.column.empty() ? "" : (converting ? " in column " : " from column ") + at.column,
+             e.message())});
+  }
+}
+
 ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
                        const CheckOptions& options, std::vector<Finding>& findings,
                        const std::map<TableName, TableCopyPlan>* copies,

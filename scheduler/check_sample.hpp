@@ -23,6 +23,12 @@ ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
                        const std::map<TableName, TableCopyPlan>* copies = nullptr,
                        const ValueLimits* limits = nullptr);
 
+// `ferry check --scan` where the source cannot count refused values itself (a staging
+// directory): every row of `table` read through the run's converter, so the first value the
+// destination (with `limits`) refuses is a blocker naming column and row, as the run would.
+void ScanThroughConverter(Endpoint& source, const Table& table, const TableCopyPlan& copy,
+                          const ValueLimits& limits, std::vector<Finding>& findings);
+
 // Each table's estimated read time, and the copy's, from the sample.
 void Estimate(CheckReport& report, const std::vector<Table>& tables, const ReadSample& sample);
 

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
+#include "scheduler/check_sample.hpp"
 
 namespace ferry {
 
@@ -113,6 +115,11 @@ void ScanTable(Endpoint& source, const Table& table, const TableCopyPlan& copy,
     findings.push_back({Severity::kWarning, "scan", shown, "",
                         "the scan of the table's values failed: " + e.message()});
     return;
+  }
+  // A source that cannot count (a staging directory): every row through the run's converter.
+  if (std::any_of(results.begin(), results.end(),
+                  [](const ValueScanResult& r) { return r.count < 0; })) {
+    ScanThroughConverter(source, table, copy, to.limits, findings);
   }
   const std::vector<int> key = table.RowKey();
   for (size_t i = 0; i < scans.size() && i < results.size(); ++i) {

@@ -572,6 +572,35 @@ TEST_CASE("check --scan counts the values the destination will refuse, with exam
     CHECK(clean.exit_code == 0);
     CheckThenRun(source, dest);
   }
+  SECTION("a staging directory into MariaDB: every row is read, past the sample too") {
+    TempDir temp;
+    TestDatabase source(Db::kPostgres, "xs_scan_src");
+    TestDatabase dest(Db::kMariaDB, "xs_scan_dst");
+    source.Exec(
+        "CREATE TABLE readings (id integer PRIMARY KEY, f double precision);\n"
+        "INSERT INTO readings SELECT g, g / 7.0 FROM generate_series(1, 30000) g;\n"
+        "UPDATE readings SET f = 'NaN' WHERE id = 29999");
+    const std::string dir = "dir:" + temp.path() + "/stage";
+    FerryResult exported =
+        RunFerry("run -q --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dir));
+    INFO(exported.output);
+    REQUIRE(exported.exit_code == 0);
+    const std::string ends = " --source " + ShellQuote(dir) + " --dest " + ShellQuote(dest.Url());
+    FerryResult scan = RunFerry("check --json --scan --sample-seconds 0" + ends);
+    INFO(scan.output);
+    CHECK(scan.exit_code == 4);
+    CHECK(any(refused(scan.output), {"f: ", "(id)=(29999)", "NaN"}));
+    source.Exec("UPDATE readings SET f = 1 WHERE id = 29999");
+    TempDir clean_temp;
+    const std::string clean_dir = "dir:" + clean_temp.path() + "/stage";
+    REQUIRE(
+        RunFerry("run -q --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(clean_dir))
+            .exit_code == 0);
+    FerryResult clean = RunFerry("check --scan --source " + ShellQuote(clean_dir) + " --dest " +
+                                 ShellQuote(dest.Url()));
+    INFO(clean.output);
+    CHECK(clean.exit_code == 0);
+  }
 }
 
 TEST_CASE("long names are cut to what the destination keeps, in characters or bytes",
