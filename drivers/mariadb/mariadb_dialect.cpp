@@ -1,6 +1,8 @@
 // MariaDB and MySQL through MariaDB Connector/ODBC. Catalog from information_schema; sessions
 // in UTC, strict (a value that does not fit is an error, never a silent truncation), utf8mb4.
-// Tables ferry creates use utf8mb4_bin so keys compare byte for byte, as in the source.
+// Tables ferry creates use utf8mb4_nopad_bin (MySQL: utf8mb4_bin) so keys compare byte for byte,
+// as in the source: utf8mb4_bin pads with spaces, so 'x' and 'x ' (two keys in PostgreSQL)
+// were one key to it and the table failed on a duplicate after check had passed.
 #include <fmt/format.h>
 
 #include <xxhash.h>
@@ -51,6 +53,9 @@ class MariaDbDialect final : public Dialect {
  public:
   MariaDbDialect() : Dialect(MariaDbQuirks()) {}
 
+  // The collation of the tables ferry creates: bytes decide, trailing spaces included.
+  const char* Collation() const { return no_pad_.load() ? "utf8mb4_nopad_bin" : "utf8mb4_bin"; }
+
   std::unique_ptr<ChangeLogEngine> ChangeLog() const override {
     return MakeMariaDbChangeLog(*this);
   }
@@ -63,7 +68,11 @@ class MariaDbDialect final : public Dialect {
 
   void SetUpSession(SqlSession& connection, bool is_source) const override {
     // (SET NAMES is refused by Connector/ODBC; CHARSET=utf8mb4 in the connection sets it.)
-    connection.Execute("SET collation_connection = utf8mb4_bin");
+    // utf8mb4_nopad_bin is MariaDB's (10.2 on); a MySQL server has only the padding one.
+    auto rows = connection.Query("SELECT VERSION() LIKE '%MariaDB%'");
+    const bool mariadb = !rows.empty() && rows[0][0] && *rows[0][0] == "1";
+    no_pad_.store(mariadb);
+    connection.Execute(std::string("SET collation_connection = ") + Collation());
     connection.Execute("SET time_zone = '+00:00'");
     // NO_AUTO_VALUE_ON_ZERO: a copied 0 in an auto-increment column stays 0.
     // NO_BACKSLASH_ESCAPES: key bounds are standard SQL literals, as in the other engines.
@@ -307,7 +316,7 @@ class MariaDbDialect final : public Dialect {
       }
     }
     return Dialect::CreateTableSql(adjusted) +
-           " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+           " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=" + Collation();
   }
 
   // DDL commits implicitly here: the trial is a temporary table, which only this session sees
@@ -615,6 +624,9 @@ class MariaDbDialect final : public Dialect {
     }
     return -1;
   }
+
+  // Set by each session's setup (the server tells); MariaDB until one says otherwise.
+  mutable std::atomic<bool> no_pad_{true};
 };
 
 }  // namespace

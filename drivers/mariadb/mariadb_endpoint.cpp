@@ -234,7 +234,7 @@ class MariaDbEndpoint final : public SqlEndpoint {
     }
     return out;
   }
-  // LOWER and UPPER follow each column's collation. Tables ferry creates are utf8mb4_bin,
+  // LOWER and UPPER follow each column's collation. Tables ferry creates are utf8mb4_nopad_bin,
   // which maps case as Unicode does.
   std::string CaseFolding(const TableName* table) override {
     if (!table) return "";
