@@ -41,13 +41,15 @@ std::vector<Fixture> SchemaFixtures(Db engine) {
               {engine, dir + "pgreal_constraints_postgres.sql", ""},
               {engine, dir + "northwind_postgres.sql", ""},
               {engine, dir + "blobs_postgres.sql", ""},
-              {engine, dir + "names_postgres.sql", ""}};
+              {engine, dir + "names_postgres.sql", ""},
+              {engine, dir + "pagila_postgres.sql", ""}};
     case Db::kMariaDB:
       return {
           {engine, dir + "clone_mariadb.sql", ""},     {engine, dir + "generated_mariadb.sql", ""},
           {engine, dir + "realworld_mariadb.sql", ""}, {engine, dir + "wordpress_mariadb.sql", ""},
           {engine, dir + "features_mariadb.sql", ""},  {engine, dir + "mediawiki_mariadb.sql", ""},
-          {engine, dir + "pgloader_mariadb.sql", ""},  {engine, dir + "names_mariadb.sql", ""}};
+          {engine, dir + "pgloader_mariadb.sql", ""},  {engine, dir + "names_mariadb.sql", ""},
+          {engine, dir + "sakila_mariadb.sql", ""},    {engine, dir + "nextcloud_mariadb.sql", ""}};
     case Db::kSQLite:
       return {
           {engine, dir + "clone_sqlite.sql", ""},     {engine, dir + "generated_sqlite.sql", ""},
