@@ -44,9 +44,9 @@ TEST_CASE(
   const std::string args = "run --writers 1 --partitions 8 --source " + ShellQuote(source.Url()) +
                            " --dest " + ShellQuote("dir:" + dir);
   // Paused at --max-disk, it waits on the disk while the disk fills.
-  WorkerProcess exporter("exec " + ShellQuote(FERRY_BINARY) + " " + args +
-                             " --max-disk 6MiB --max-disk-wait 3",
-                         temp.path() + "/export.log");
+  WorkerProcess exporter(
+      "exec " + ShellQuote(FERRY_BINARY) + " " + args + " --max-disk 6MiB --max-disk-wait 3",
+      temp.path() + "/export.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (exporter.Output().find("the export waits for an import") == std::string::npos) {
     REQUIRE(!exporter.Finished());
