@@ -483,6 +483,11 @@ class Endpoint {
   // and for each unit a resumed run finds committed already: a staging directory imported
   // with --remove-imported takes the unit's files away. The copy stands whatever this throws.
   virtual void UnitCopied(const WorkUnit& /*unit*/) {}
+  // Told, before the run writes anything, the units it will read from this source (those a
+  // resumed run committed already left out) and where they go: throws (kNotFound) when it can
+  // no longer give some of them (a staging directory whose chunks an earlier import removed).
+  virtual void PrepareToRead(const std::vector<WorkUnit>& /*units*/,
+                             const EndpointInfo& /*destination*/) {}
   // The run state kept in this (destination) database, in tables named with `prefix`, on a
   // connection of its own.
   virtual std::unique_ptr<class RunStore> OpenRunStore(const std::string& prefix) = 0;

@@ -41,12 +41,19 @@ RunStatusView MakeRunStatus(const RunRecord& run, const std::vector<TableRecord>
       }
       s.retried_units += u.attempts > 1;
       s.most_attempts = std::max(s.most_attempts, u.attempts);
-      if (u.state == UnitRecordState::kSpooled && running) {
-        ++view.units_spooled;
-        view.spooled_rows += u.rows;
-        view.spooled_bytes += u.bytes;
-        view.spooled.push_back(
-            fmt::format("{} {}/{}", DisplayName(t.source), u.part + 1, std::max(t.units, 1)));
+      if (u.state == UnitRecordState::kSpooled) {
+        const std::string unit =
+            fmt::format("{} {}/{}", DisplayName(t.source), u.part + 1, std::max(t.units, 1));
+        if (running) {
+          ++view.units_spooled;
+          view.spooled_rows += u.rows;
+          view.spooled_bytes += u.bytes;
+          view.spooled.push_back(unit);
+        } else {
+          // The spool went with the run's process.
+          ++view.units_spool_lost;
+          view.spool_lost.push_back(unit);
+        }
       }
       if (u.state != UnitRecordState::kDone) continue;
       rows += u.rows;

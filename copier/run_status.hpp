@@ -38,6 +38,10 @@ struct RunStatusView {
   int64_t spooled_rows = 0;
   int64_t spooled_bytes = 0;
   std::vector<std::string> spooled;
+  // Units a run that is not running any more (ended, or its process died) had read into its
+  // spool and never committed: they are pending, and a resume copies them again.
+  int units_spool_lost = 0;
+  std::vector<std::string> spool_lost;
 };
 
 // Seconds since the epoch of an ISO 8601 UTC time ("2026-11-22T03:15:00Z"); nullopt otherwise.

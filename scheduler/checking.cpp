@@ -411,6 +411,26 @@ void CheckPair(Endpoint& source, Endpoint& destination, const Job& job, bool all
   }
 }
 
+// Units the source can no longer give (a staging directory an earlier import took files
+// from): a run refuses them before it writes, so check does too.
+void CheckReadable(Endpoint& source, Endpoint& destination, const std::vector<Table>& tables,
+                   const std::vector<TableCheck>& checks, CheckReport& report) {
+  std::vector<WorkUnit> units;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (checks[i].strategy == Strategy::kSkip) continue;
+    const std::vector<KeyRange> stored = source.StoredUnits(tables[i]);
+    for (size_t part = 0; part < stored.size(); ++part) {
+      units.push_back({tables[i].name, int(part), int(stored.size()), stored[part]});
+    }
+  }
+  if (units.empty()) return;
+  try {
+    source.PrepareToRead(units, destination.info());
+  } catch (const Error& e) {
+    report.findings.push_back({Severity::kBlocker, "files gone", "", "", e.message()});
+  }
+}
+
 // Foreign keys by table, and the destination tables as the copy creates or finds them.
 struct PlannedKeys {
   std::vector<std::tuple<std::string, TableName, PlannedForeignKey>> foreign_keys;
@@ -621,6 +641,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   grouped.AppendTo(report.findings);
   if (!clones) unless_cloned.AppendTo(report.findings);
   CheckLoadedKeys(destination, job, clone_plan, report);
+  if (!job.schema_only) CheckReadable(source, destination, tables, report.tables, report);
 
   CheckTableCollisions(to, report);
 

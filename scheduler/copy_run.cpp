@@ -149,6 +149,7 @@ bool CopyRun::Prepare() {
     observer_.Prepared(report_);
     return false;
   }
+  AskSourceForUnits();
   // A same-engine copy into a fresh destination clones the source's schema; its dump is read
   // now, before anything is written.
   std::vector<bool> copied;
@@ -198,6 +199,19 @@ void CopyRun::PrepareTables() {
     }
     report_.tables.push_back(outcome);
   }
+}
+
+// The source is told what the run will read, and may refuse it, before anything is written.
+void CopyRun::AskSourceForUnits() {
+  if (plan_.schema_only) return;
+  std::vector<WorkUnit> units;
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    if (tables_[i].skip || recorder_.Finished(i)) continue;
+    for (const WorkUnit& unit : tables_[i].units) {
+      if (!recorder_.DoneUnit(i, unit.part)) units.push_back(unit);
+    }
+  }
+  source_.PrepareToRead(units, destination_.info());
 }
 
 // A table the interrupted attempt finished is not touched again.

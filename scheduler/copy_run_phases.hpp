@@ -39,6 +39,7 @@ class CopyRun {
   // only explains its plan.
   bool Prepare();
   void PrepareTables();
+  void AskSourceForUnits();
   void SkipFinishedTables();
   void AnnounceTruncates();
   // Create: destination tables made (or cloned, or emptied) before any data moves.

@@ -437,10 +437,15 @@ PlannedRun ClaimRun(RunStore& store, const RunRecord& resumable, const Endpoint&
           recording.run.id, RunStatus::kInterrupted,
           fmt::format("stopped by an error after {} units committed: {}", committed, e.message()));
     } catch (const Error& state_error) {
-      throw Error(ErrorCode::kInterrupted,
+      // A full staging disk holds the run state too: still a full disk (exit 8), said once.
+      const bool full = e.code() == ErrorCode::kDiskFull;
+      throw Error(full ? ErrorCode::kDiskFull : ErrorCode::kInterrupted,
                   fmt::format("run {} stopped: {}; its run state could not be updated ({}): "
                               "`ferry run --resume` continues it",
-                              recording.run.id, e.what(), state_error.message()));
+                              recording.run.id, e.what(),
+                              full && state_error.code() == ErrorCode::kDiskFull
+                                  ? "the disk is full for it too"
+                                  : state_error.message()));
     }
     throw Error(ErrorCode::kInterrupted,
                 fmt::format("run {} stopped: {}\nferry: it is recorded as interrupted with the {} "

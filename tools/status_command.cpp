@@ -70,6 +70,8 @@ nlohmann::json StatusJson(const std::vector<RunRecord>& runs, const RunStatusVie
   run["spooled_rows"] = view.spooled_rows;
   run["spooled_bytes"] = view.spooled_bytes;
   run["spooled"] = view.spooled;
+  run["units_spool_lost"] = view.units_spool_lost;
+  run["spool_lost"] = view.spool_lost;
   run["seconds"] = view.seconds;
   run["rows_per_second"] = int64_t(pace.rows_per_second);
   run["eta_seconds"] = pace.eta_seconds;
@@ -79,9 +81,13 @@ nlohmann::json StatusJson(const std::vector<RunRecord>& runs, const RunStatusVie
     nlohmann::json parts = nlohmann::json::array();
     for (const UnitRecord& u : units) {
       if (u.table != t.index) continue;
+      // A unit in the spool of a run that no longer runs was never committed: it is pending.
+      const bool lost =
+          u.state == UnitRecordState::kSpooled && view.run.status != RunStatus::kRunning;
       parts.push_back({{"part", u.part},
                        {"range", u.range},
-                       {"state", UnitRecordStateName(u.state)},
+                       {"state", UnitRecordStateName(lost ? UnitRecordState::kPending : u.state)},
+                       {"spool_lost", lost},
                        {"rows", u.rows},
                        {"bytes", u.bytes},
                        {"attempts", u.attempts},
@@ -167,6 +173,17 @@ void PrintWorkers(const RunDetail& detail) {
   }
 }
 
+// "t 1/8, t 3/8, ..." (at most a dozen named).
+std::string NamedUnits(const std::vector<std::string>& units) {
+  constexpr size_t kMostNamed = 12;
+  std::string named;
+  for (size_t i = 0; i < units.size() && i < kMostNamed; ++i) {
+    named += (i ? ", " : "") + units[i];
+  }
+  if (units.size() > kMostNamed) named += ", ...";
+  return named;
+}
+
 void PrintRun(const RunStatusView& view, const RunPace& pace) {
   const RunRecord& r = view.run;
   fmt::print("\nrun {} ({}, {}): {} -> {}\n", r.id, r.command, RunStatusName(r.status), r.source,
@@ -185,15 +202,16 @@ void PrintRun(const RunStatusView& view, const RunPace& pace) {
   if (r.status == RunStatus::kRunning) fmt::print("; ETA {}", FormatDuration(pace.eta_seconds));
   fmt::print("\n");
   if (view.units_spooled > 0) {
-    constexpr size_t kMostNamed = 12;
-    std::string named;
-    for (size_t i = 0; i < view.spooled.size() && i < kMostNamed; ++i) {
-      named += (i ? ", " : "") + view.spooled[i];
-    }
-    if (view.spooled.size() > kMostNamed) named += ", ...";
     fmt::print("  in the spool, not committed yet: {} units, {} rows, {} ({})\n",
                view.units_spooled, Grouped(view.spooled_rows), FormatBytes(view.spooled_bytes),
-               named);
+               NamedUnits(view.spooled));
+  }
+  if (view.units_spool_lost > 0) {
+    fmt::print(
+        "  in the spool when the run ended, never committed: {} units ({}); the spool went "
+        "with its process{}\n",
+        view.units_spool_lost, NamedUnits(view.spool_lost),
+        r.command == "run" ? fmt::format(": `ferry run --resume {}` copies them again", r.id) : "");
   }
   fmt::print("  {:<32} {:<12} {:>24} {:>9} {:>16} {:>7} {:>8}\n", "table", "state",
              "rows of estimated", "seconds", "rows/s", "units", "attempts");

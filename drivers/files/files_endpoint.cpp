@@ -99,6 +99,8 @@ class FilesEndpoint final : public Endpoint {
                               "exported into",
                               info_.display));
     }
+    readers_lock_ =
+        std::make_unique<staging::ReadersLock>(dir_->path(), remove_imported_, info_.display);
     if (m.status != "complete") {
       // An export still running is followed as it writes its units.
       if (!staging::ExportRunning(dir_->path())) {
@@ -333,8 +335,35 @@ class FilesEndpoint final : public Endpoint {
     });
     for (const auto& u : t->units) {
       if (!whole && !SameUnit(staging::RangeOf(u, t->shape), unit.range)) continue;
-      for (const auto& c : u.chunks) staging::RemoveImportedChunk(dir_->path(), c);
+      for (const auto& c : u.chunks) staging::RemoveImportedChunk(dir_->path(), c, into_);
     }
+  }
+  // An import refuses, before it writes anything, units whose chunks are gone: taken away by an
+  // earlier import (--remove-imported; its records say where their rows went) or lost.
+  void PrepareToRead(const std::vector<WorkUnit>& units, const EndpointInfo& destination) override {
+    into_ = {destination.display, destination.database_identity};
+    if (!is_source_) return;
+    std::vector<staging::UnitChunks> wanted;
+    const Manifest m = Current();
+    for (const WorkUnit& unit : units) {
+      const TableEntry* t = m.Find(unit.table);
+      if (!t) continue;
+      bool found = false;
+      for (const auto& u : t->units) {
+        if (!SameUnit(staging::RangeOf(u, t->shape), unit.range)) continue;
+        wanted.push_back({DisplayName(t->shape.name), u.part, u.parts, u.chunks});
+        found = true;
+      }
+      // A unit a running export has not written yet is read once it is; a range the export
+      // did not cut is read from all of the table's units.
+      if (found || (follower_ && m.status != "complete")) continue;
+      for (const auto& u : t->units) {
+        wanted.push_back({DisplayName(t->shape.name), u.part, u.parts, u.chunks});
+      }
+    }
+    const std::string problem =
+        staging::GoneChunksProblem(dir_->path(), info_.display, wanted, into_);
+    if (!problem.empty()) throw Error(ErrorCode::kNotFound, problem);
   }
   std::unique_ptr<RunStore> OpenRunStore(const std::string&) override {
     return staging::MakeFileRunStore(dir_);
@@ -427,6 +456,8 @@ class FilesEndpoint final : public Endpoint {
   std::shared_ptr<Directory> dir_;
   bool is_source_;
   bool remove_imported_;
+  staging::ImportTarget into_;                          // where the import writes (PrepareToRead)
+  std::unique_ptr<staging::ReadersLock> readers_lock_;  // as a source
   EndpointInfo info_;
   std::shared_ptr<const Manifest> snapshot_;
   // An import that started while its export still runs (set, with no snapshot_, until the

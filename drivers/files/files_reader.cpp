@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "copier/convert.hpp"
 #include "copier/error.hpp"
 #include "drivers/files/chunk_format.hpp"
@@ -143,7 +145,10 @@ class FilesRowReader final : public RowReader {
                   ErrorContext{DisplayName(table.name), "", "", ""});
     }
     storages_ = StoragesOf(entry->shape);
-    for (int c : columns_) out_storages_.push_back(storages_[size_t(c)]);
+    for (int c : columns_) {
+      out_storages_.push_back(storages_[size_t(c)]);
+      asked_once_.push_back(std::count(columns_.begin(), columns_.end(), c) == 1);
+    }
     const KeyRange& range = request.unit.range;
     const bool unbounded =
         !range.lo && !range.hi && !range.null_keys && !range.by_location && !range.keys;
@@ -182,8 +187,15 @@ class FilesRowReader final : public RowReader {
         if (batch.num_rows() == 0) continue;
         return true;
       }
+      // A column asked for once moves over (its buffers swapped with the batch's, which the
+      // next block decodes into); one asked for twice is copied.
       for (size_t i = 0; i < columns_.size(); ++i) {
-        batch.column(i).CopyFrom(decoded_.column(size_t(columns_[i])));
+        ColumnVector& from = decoded_.column(size_t(columns_[i]));
+        if (asked_once_[i]) {
+          batch.column(i).Swap(from);
+        } else {
+          batch.column(i).CopyFrom(from);
+        }
       }
       return true;
     }
@@ -196,6 +208,7 @@ class FilesRowReader final : public RowReader {
   std::string folder_;
   std::vector<int> columns_;
   std::vector<Storage> storages_, out_storages_;
+  std::vector<bool> asked_once_;  // by output column
   // A chunk an import took away (--remove-imported) is named as such, not as a file that
   // cannot be opened.
   void RefuseRemoved(const std::string& file) const {
@@ -204,10 +217,11 @@ class FilesRowReader final : public RowReader {
     auto r = removed.find(file);
     if (r == removed.end()) return;
     throw Error(ErrorCode::kNotFound,
-                fmt::format("{} was imported and removed ({}, {}; --remove-imported): this "
+                fmt::format("{} was imported{} and removed ({}, {}; --remove-imported): this "
                             "directory no longer holds its rows, so it cannot be imported or "
                             "read again",
-                            file, r->second.removed_at, r->second.by));
+                            file, r->second.into.empty() ? "" : " into " + r->second.into,
+                            r->second.removed_at, r->second.by));
   }
 
   std::vector<std::string> files_;

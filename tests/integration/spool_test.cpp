@@ -198,6 +198,26 @@ TEST_CASE(
   CHECK(SpooledFiles(spool) >= 3);
   const std::string committed = dest.QueryValue("SELECT count(*) FROM t");
   CHECK(std::stoi(committed) < 60000);
+  // Status says what is true of the dead run: interrupted, its spooled units never committed.
+  FerryResult status = RunFerry("status --json --dest " + ShellQuote(dest.Url()));
+  INFO(status.output);
+  REQUIRE(status.exit_code == 0);
+  const nlohmann::json run = nlohmann::json::parse(status.output).at("run");
+  CHECK(run.at("status") == "interrupted");
+  CHECK(run.at("units_spooled") == 0);
+  CHECK(run.at("units_spool_lost").get<int>() >= 1);
+  int lost = 0;
+  for (const auto& t : run.at("tables")) {
+    for (const auto& u : t.at("partitions")) {
+      CHECK(u.at("state") != "spooled");
+      lost += u.at("spool_lost").get<bool>();
+    }
+  }
+  CHECK(lost == run.at("units_spool_lost").get<int>());
+  FerryResult text = RunFerry("status --dest " + ShellQuote(dest.Url()));
+  INFO(text.output);
+  CHECK(Has(text, "in the spool when the run ended, never committed"));
+  CHECK(Has(text, "copies them again"));
   FerryResult resumed = RunFerry(CopyArgs(source, dest, spool, " --resume"));
   INFO(resumed.output);
   REQUIRE(resumed.exit_code == 0);

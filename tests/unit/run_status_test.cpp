@@ -149,3 +149,28 @@ TEST_CASE(
   CHECK(view.tables[1].record.state == "pending");
   CHECK_FALSE(view.tables[1].seconds_so_far);
 }
+
+TEST_CASE(
+    "units a run had in its spool when it stopped show as never committed, not as in the spool",
+    "[run-status]") {
+  const std::vector<TableRecord> tables = {TableRec(0, "running", 3, 1000)};
+  std::vector<UnitRecord> units = {Unit(0, 0, true, 300, 1), Unit(0, 1, false, 0, 1),
+                                   Unit(0, 2, false, 0, 1)};
+  units[1].state = UnitRecordState::kSpooled;
+  units[1].rows = 350;
+  units[1].bytes = 4096;
+  const double now = *ParseUtcTimestamp("2026-01-01T00:01:05Z");
+  const RunStatusView live = MakeRunStatus(Running(), tables, units, now);
+  CHECK(live.units_spooled == 1);
+  CHECK(live.spooled_rows == 350);
+  CHECK(live.units_spool_lost == 0);
+  RunRecord dead = Running();
+  dead.status = RunStatus::kInterrupted;  // its process died (status marks it so)
+  const RunStatusView ended = MakeRunStatus(dead, tables, units, now);
+  CHECK(ended.units_spooled == 0);
+  CHECK(ended.spooled_rows == 0);
+  CHECK(ended.units_spool_lost == 1);
+  CHECK(ended.spool_lost == std::vector<std::string>{"public.t0 2/3"});
+  CHECK(ended.units_done == 1);
+  CHECK(ended.rows == 300);
+}
