@@ -31,13 +31,14 @@ void AddNetworkOptions(std::vector<OptionSpec>& t) {
        .commands = {C::kRun, C::kPlan, C::kCheck, C::kVerify, C::kSync}});
   t.push_back({.names = "--reconnect-wait",
                .value = "SECONDS",
-               .help = "How long a copy's reader or writer waits for a server it lost (restarting, "
-                       "failing over, silent) to answer again before its units fail with the "
-                       "connection error and the run stops (exit 5; --resume goes on)",
+               .help = "How long a copy's or a sync's reader or writer waits for a server it lost "
+                       "(restarting, failing over, silent) to answer again before its units "
+                       "fail with the connection error (run: exit 5, --resume goes on; sync: "
+                       "the next sync does)",
                .default_value = fmt::format("{:g}", EngineOptions{}.reconnect_wait),
                .reason = "a restart of a busy server with crash recovery takes tens of seconds",
                .env = "FERRY_RECONNECT_WAIT",
-               .commands = {C::kRun}});
+               .commands = {C::kRun, C::kSync}});
 }
 
 }  // namespace ferry

@@ -214,8 +214,8 @@ TEST_CASE(
       TcpProxy proxy(ServerPort(db));
       proxy.SilenceAfter({"COMMIT"}, 2, kLastingSilence);
       TempDir dir;
-      const std::string args =
-          "sync" + Ends(source.Url(), proxy.Url(dest)) + " --keys-per-batch 100" + kFastWatch;
+      const std::string args = "sync" + Ends(source.Url(), proxy.Url(dest)) +
+                               " --keys-per-batch 100" + kFastWatch + " --reconnect-wait 3";
       Ended sync = RunBounded(args, dir, "sync");
       INFO(sync.output);
       REQUIRE(sync.exit_code != 128 + SIGKILL);  // hung
