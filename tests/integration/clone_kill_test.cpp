@@ -61,7 +61,7 @@ void SeedManyObjects(TestDatabase& source) {
   source.Exec(
       "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n"
       // One line: the tests' statement splitter cuts at a semicolon that ends a line.
-      "DO $$ BEGIN FOR i IN 1..250 LOOP "
+      "DO $$ BEGIN FOR i IN 1..120 LOOP "
       "EXECUTE format('CREATE TABLE t%s (id integer PRIMARY KEY, v text NOT NULL, m mood, "
       "n numeric(10, 2) DEFAULT 0)', i); "
       "EXECUTE format('CREATE FUNCTION f%s(x integer) RETURNS integer LANGUAGE sql IMMUTABLE "
@@ -69,7 +69,7 @@ void SeedManyObjects(TestDatabase& source) {
       "EXECUTE format('CREATE VIEW v%s AS SELECT id, f%s(id) AS g FROM t%s', i, i, i); "
       "END LOOP; END $$;\n"
       "INSERT INTO t1 SELECT g, md5(g::text), 'ok', g / 7.0 FROM generate_series(1, 5000) g;\n"
-      "INSERT INTO t250 SELECT g, md5(g::text), NULL, g FROM generate_series(1, 3000) g");
+      "INSERT INTO t120 SELECT g, md5(g::text), NULL, g FROM generate_series(1, 3000) g");
 }
 
 std::string Ends(TestDatabase& source, TestDatabase& dest) {
@@ -102,7 +102,7 @@ int PgDumpsOf(const TestDatabase& db) {
 
 void CheckCloneExact(TestDatabase& source, TestDatabase& dest) {
   CHECK(PgSchema(dest) == PgSchema(source));
-  CheckTablesSame(source, dest, {"t1", "t250"});
+  CheckTablesSame(source, dest, {"t1", "t120"});
 }
 
 }  // namespace
