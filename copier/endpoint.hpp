@@ -3,6 +3,7 @@
 // drivers/ sees only this interface, so readers and writers can be swapped per table.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -429,6 +430,14 @@ class Endpoint {
     wait_notice_ = std::move(notice);
   }
   virtual bool HasRows(const TableName& name) = 0;
+  // Whether the server answers a new connection (log in, a trivial query) within `timeout`.
+  // When it does not, it or the network to it has gone silent without closing anything (a
+  // firewall dropping packets, a hung proxy), which no TCP keepalive of a connection the peer's
+  // kernel still acknowledges can tell from a long statement: every connection this process
+  // holds to that server is then cut, so each call waiting on one fails as a lost connection
+  // (and is retried as one) instead of waiting for good. May run on a thread of its own beside
+  // the end's other work. An end that holds no network connection always answers.
+  virtual bool ServerAnswers(std::chrono::milliseconds /*timeout*/) { return true; }
   // A row of `table` (as a source) whose foreign key `fk` finds no parent: "(a, b)=(1, 2)", or
   // "" when every row has its parent. Only where the engine lets such rows in (SQLite, whose
   // foreign_keys pragma is off unless a connection turns it on); elsewhere always "".

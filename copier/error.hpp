@@ -18,7 +18,7 @@ enum class ErrorCode {
   kSchema,         // a shape that ferry cannot copy (unmappable type, mismatched table)
   kData,           // a value that the destination cannot hold
   kIo,             // local files
-  kDiskFull,       // a local file system (a staging directory) has no space left
+  kDiskFull,       // no space left: a staging directory's, a SQLite file's or a server's disk
   kInterrupted,    // the user stopped the run
   kBusy,           // another ferry process is writing into the destination
   kResyncNeeded,   // sync: a gap in a table's change log; the table must be copied again

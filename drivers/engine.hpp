@@ -3,6 +3,8 @@
 // and ResolveConnection ask these factories; neither names an engine.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,12 +53,22 @@ struct EndpointOptions {
   // An import from a staging directory removes each unit's chunk files once the destination
   // committed the unit, recording them as imported and removed (--remove-imported).
   bool staging_remove_imported = false;
+  // Seconds a server may take to answer a new connection (--network-timeout): every connection
+  // the end makes (ODBC, libpq, libmariadb) gives up after it, and a server that takes longer
+  // is counted silent (Endpoint::ServerAnswers). A connection string's own timeout wins.
+  double network_timeout = 15;
   // How an endpoint waits for another process (tools/ gives the scheduler's); unset: it does
   // not wait (an import refuses to follow a running export, an export at --max-disk stops).
   WaitPolicy wait;
 
   static constexpr const char* kDefaultToastCompression = "lz4";
 };
+
+// EndpointOptions::network_timeout as the whole seconds connection timeouts take (1 at least).
+inline int ConnectTimeout(const EndpointOptions& options) {
+  const double seconds = options.network_timeout > 0 ? options.network_timeout : 15;
+  return std::max(1, int(std::ceil(seconds)));
+}
 
 // One URL scheme: "postgresql://user@host:port/db" for a server reached through its ODBC
 // driver, "sqlite:path" for a file the engine opens itself.

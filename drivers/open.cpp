@@ -63,7 +63,8 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
   }
   // Connect once to learn the engine; its factory connects again where its dialect needs
   // other connection attributes.
-  target.probe = std::make_unique<odbc::Connection>(resolved.odbc, resolved.display);
+  target.probe = std::make_unique<odbc::Connection>(resolved.odbc, resolved.display,
+                                                    ConnectTimeout(endpoint_options));
   const std::string dbms = DbmsName(*target.probe);
   const EngineFactory* engine = EngineOfProduct(dbms);
   if (!engine) {

@@ -2,7 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,17 +61,45 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   for (std::string& a : args) arg.push_back(a.data());
   arg.push_back(nullptr);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_write.fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_write.fd, 2);
-  pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, arg[0], &actions, nullptr, arg.data(), env.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
+  // A pipe the child reports a failed exec through (its errno), closed by a successful one.
+  int exec_pipe[2];
+  if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    throw Error(ErrorCode::kIo, std::string("cannot create a pipe: ") + std::strerror(errno));
+  }
+  Fd exec_read{exec_pipe[0]}, exec_write{exec_pipe[1]};
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    throw Error(ErrorCode::kIo, std::string("cannot start a process: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls until exec. The child dies with ferry: a pg_dump left
+    // behind by a killed run would hold its snapshot and a lock on every table it dumps (and
+    // wait for ever behind a lock of another session's) with nobody to read what it writes.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // ferry died before the line above
+    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(out_write.fd, 1) < 0 ||
+        ::dup2(err_write.fd, 2) < 0) {
+      const int e = errno;
+      (void)!::write(exec_write.fd, &e, sizeof e);
+      ::_exit(127);
+    }
+    ::execvpe(arg[0], arg.data(), env.data());
+    const int e = errno;
+    (void)!::write(exec_write.fd, &e, sizeof e);
+    ::_exit(127);
+  }
+  exec_write.Close();
+  int exec_errno = 0;
+  ssize_t got = 0;
+  while ((got = ::read(exec_read.fd, &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+  }
+  if (got == ssize_t(sizeof exec_errno)) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
     throw Error(ErrorCode::kMissingDriver,
-                std::string("cannot run ") + argv[0] + ": " + std::strerror(rc));
+                std::string("cannot run ") + argv[0] + ": " + std::strerror(exec_errno));
   }
   out_write.Close();
   err_write.Close();

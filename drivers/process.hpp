@@ -15,8 +15,9 @@ struct ProcessResult {
 };
 
 // Runs `argv[0]` (a path, or a name looked up in PATH) with `argv`, the parent's environment
-// plus `environment` (NAME, value), and stdin closed. Throws Error(kMissingDriver) when the
-// program cannot be started.
+// plus `environment` (NAME, value), and stdin closed. The child is killed when ferry dies (a
+// kill -9 included), so no pg_dump outlives the run holding its snapshot and locks. Throws
+// Error(kMissingDriver) when the program cannot be started.
 ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::vector<std::pair<std::string, std::string>>& environment);
 

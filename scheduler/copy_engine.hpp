@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -188,7 +189,9 @@ class CopyEngine {
   // Opens a session, waiting for a server that cannot be reached (restarting) meanwhile.
   template <typename Open>
   auto Reopen(Open open) -> decltype(open()) {
-    return WaitingForServer(open, stop_);
+    return WaitingForServer(
+        open, stop_,
+        std::chrono::milliseconds(int64_t(std::max(options_.reconnect_wait, 0.0) * 1000)));
   }
 
   std::chrono::milliseconds RetryDelay(int attempt) const {

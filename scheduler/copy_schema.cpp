@@ -324,8 +324,14 @@ void CopyRun::BuildIndexesWithoutUnits() {
 void CopyRun::IndexesAndConstraints() {
   // Keys set aside for the load come back however the load ended (stopped, tables failed).
   RestoreHeldKeys();
-  // A clone's keys, indexes, foreign keys, triggers and materialized views, then its sequences.
-  if (clone_ && !StopRequested()) CloneAfterData();
+  // A clone's keys, indexes, foreign keys, triggers and materialized views, then its sequences;
+  // not after a stop, nor once the destination's disk filled (the build would fail for want of
+  // room and mark the run failed, where --resume builds them once there is room).
+  const bool full = std::any_of(report_.tables.begin(), report_.tables.end(), [](const auto& t) {
+    return t.state == TableState::kInterrupted && t.error &&
+           t.error->code() == ErrorCode::kDiskFull;
+  });
+  if (clone_ && !StopRequested() && !full) CloneAfterData();
   // Foreign keys last: every table they reference must be loaded and keyed. Then identity
   // counters, so new rows continue after the copied ones and where the source's counters stand.
   if (!plan_.data_only && !clone_) BuildForeignKeys();

@@ -17,6 +17,7 @@
 #include "copier/endpoint.hpp"
 #include "copier/error.hpp"
 #include "copier/spool.hpp"
+#include "scheduler/transient_retry.hpp"
 
 namespace ferry {
 
@@ -55,6 +56,9 @@ struct EngineOptions {
   // as long.
   int max_attempts = 4;
   double retry_delay = 0.5;
+  // Seconds a reader or writer waits for a server it lost (restarting, or silent and cut by
+  // scheduler/server_watch.hpp) to let it connect again before its unit fails (--reconnect-wait).
+  double reconnect_wait = double(kDestinationPatience.count());
   // Units commit in the order of the jobs and none commits after one that failed: one reader,
   // `ordered_writers` writers, no retries (the caller retries from the first unit not done). A
   // sync needs it: each unit records how far the change log has been applied. The reader still

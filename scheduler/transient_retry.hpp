@@ -26,7 +26,7 @@ constexpr std::chrono::seconds kDestinationPatience{120};
 // longer, 4 s at most (the server is looked for again soon after it is back), until `patience`
 // has passed or `stopped()` says to give up; then the error is thrown.
 template <typename Call, typename Stopped>
-auto RetryWhileTransient(Call call, Stopped stopped, std::chrono::seconds patience)
+auto RetryWhileTransient(Call call, Stopped stopped, std::chrono::milliseconds patience)
     -> decltype(call()) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point give_up = Clock::now() + patience;
@@ -58,9 +58,11 @@ auto RetryTransient(Call call, std::chrono::seconds patience = kDestinationPatie
 // back instead of spending their attempts, where a few quick tries stopped the whole run 3.5 s
 // into a restart.
 template <typename Open>
-auto WaitingForServer(Open open, const std::atomic<bool>& stop) -> decltype(open()) {
+auto WaitingForServer(Open open, const std::atomic<bool>& stop,
+                      std::chrono::milliseconds patience = kDestinationPatience)
+    -> decltype(open()) {
   return RetryWhileTransient(
-      std::move(open), [&stop] { return stop.load(); }, kDestinationPatience);
+      std::move(open), [&stop] { return stop.load(); }, patience);
 }
 
 }  // namespace ferry

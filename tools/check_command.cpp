@@ -123,6 +123,7 @@ int Check(const CheckFlags& flags) {
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(flags.common));
   auto dest =
       OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(flags.common));
+  auto watch = WatchServers(flags.common, source.get(), dest.get());
   CheckOptions options;
   options.partitions = copy.partitions;
   options.readers = copy.engine.readers;

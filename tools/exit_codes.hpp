@@ -17,7 +17,8 @@ enum ExitCode : int {
   kExitBusy = 6,           // another ferry process holds the destination (a run or a sync)
   kExitResyncNeeded = 7,   // sync: a table's change log has a gap for this destination (listed,
                            // with how to copy it again); the other tables were synced
-  kExitDiskFull = 8,       // a staging directory's disk is full; free space, then --resume
+  kExitDiskFull = 8,       // a disk is full (a staging directory's, the destination's); free
+                           // space, then --resume
   kExitExportStopped = 9,  // an import following a running export: the export stopped
                            // unfinished (an interruption marked kExportStoppedState);
                            // resume the export, then the import with --resume

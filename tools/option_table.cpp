@@ -308,6 +308,7 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
        .reason = "apart from the tables copied, where the login can create it",
        .env = "FERRY_STATE_SCHEMA",
        .commands = {C::kRun, C::kVerify, C::kSync, C::kStatus, C::kReset, C::kReport, C::kPlan}});
+  AddNetworkOptions(t);
   t.push_back({.names = "--plan,-p",
                .value = "FILE",
                .help = "A plan file from `ferry plan`: run executes it exactly (refused when a "

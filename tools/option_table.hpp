@@ -77,6 +77,9 @@ void AddWatchOptions(std::vector<OptionSpec>& table);
 // The rows of staging directories' disk use (--max-disk, --max-disk-wait, --remove-imported), in
 // tools/staging_options.cpp.
 void AddStagingOptions(std::vector<OptionSpec>& table);
+// The rows of a server that goes away or silent (--network-timeout, --reconnect-wait), in
+// tools/network_options.cpp.
+void AddNetworkOptions(std::vector<OptionSpec>& table);
 
 // The options section of README.md: one Markdown table per command group.
 std::string OptionsMarkdown();

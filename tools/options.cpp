@@ -50,12 +50,27 @@ void AddCommonOptions(CommandOptions& c, CommonOptions& o) {
   c.AddIfUsed("--max-disk", o.max_disk);
   c.AddIfUsed("--max-disk-wait", o.max_disk_wait);
   c.AddIfUsed("--remove-imported", o.remove_imported);
+  c.AddIfUsed("--network-timeout", o.network_timeout);
+  c.AddIfUsed("--reconnect-wait", o.reconnect_wait);
+}
+
+std::unique_ptr<ServerWatch> WatchServers(const CommonOptions& o, Endpoint* source,
+                                          Endpoint* dest) {
+  if (!(o.network_timeout >= 0)) {
+    throw Error(ErrorCode::kUsage,
+                fmt::format("--network-timeout (FERRY_NETWORK_TIMEOUT) is {:g}; it takes seconds, "
+                            "0 or more",
+                            o.network_timeout));
+  }
+  return std::make_unique<ServerWatch>(std::vector<Endpoint*>{source, dest},
+                                       NetworkTimeout(o.network_timeout));
 }
 
 EndpointOptions SourceOptions(const CommonOptions& o) {
   EndpointOptions options;
   options.allow_inline_password = o.inline_password;
   options.pg_dump = o.pg_dump;
+  if (o.network_timeout > 0) options.network_timeout = o.network_timeout;
   options.staging_remove_imported = o.remove_imported;
   options.wait = StartWait;
   return options;
@@ -76,6 +91,7 @@ EndpointOptions DestinationOptions(const CommonOptions& o) {
   options.state_schema = o.state_schema;
   options.pg_toast_compression = o.pg_toast_compression;
   options.mariadb_write_method = o.mariadb_write_method;
+  if (o.network_timeout > 0) options.network_timeout = o.network_timeout;
   options.staging_max_bytes = o.max_disk.value_or(0);
   options.staging_drain_patience = o.max_disk_wait;
   options.wait = StartWait;
@@ -137,6 +153,7 @@ CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
   options.engine.writers = std::max(pick(o.writers, e.writers, workers), 1);
   options.engine.memory_limit = pick(o.memory_limit, e.memory_limit, EngineOptions{}.memory_limit);
   options.engine.fail_fast = o.fail_fast;
+  options.engine.reconnect_wait = o.reconnect_wait;
   options.engine.test_hooks = StartupTestHooks();
   options.partitions.units = pick(o.partitions, e.partitions, PartitionOptions{}.units);
   if (const auto consistency = o.consistency ? o.consistency : e.consistency) {

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "copier/job.hpp"
 #include "drivers/open.hpp"
 #include "scheduler/copy_run.hpp"
+#include "scheduler/pipeline.hpp"
+#include "scheduler/server_watch.hpp"
 #include "tools/command_options.hpp"
 
 namespace ferry {
@@ -52,6 +55,8 @@ struct CommonOptions {
   std::string pg_toast_compression = EndpointOptions{}.pg_toast_compression;
   std::string mariadb_write_method;
   std::string pg_dump;
+  double network_timeout = EndpointOptions{}.network_timeout;  // seconds (server_watch.hpp)
+  double reconnect_wait = EngineOptions{}.reconnect_wait;      // seconds
 };
 
 // Adds those of these options the options table gives `command`; --truncate, --append and
@@ -64,6 +69,11 @@ EndpointOptions DestinationOptions(const CommonOptions& options);
 // The destination of a command that reads only it (status, report): from --dest (FERRY_DEST) or
 // the job file, which need not name a source. Throws Error(kUsage) when none is given.
 std::string DestinationOnly(const CommonOptions& options);
+
+// Watches both ends for a server gone silent (--network-timeout); null ends are left out.
+// Throws Error(kUsage) for a negative timeout.
+std::unique_ptr<ServerWatch> WatchServers(const CommonOptions& options, Endpoint* source,
+                                          Endpoint* dest);
 
 // The job these options describe: a job file (when given) under the flags. Throws Error(kUsage)
 // for a missing source or destination, contradicting flags, or a bad job file.

@@ -35,6 +35,7 @@ int MakePlan(const PlanFlags& flags) {
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(flags.common));
   auto dest =
       OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(flags.common));
+  auto watch = WatchServers(flags.common, source.get(), dest.get());
   job.source = WithoutSecrets(job.source);
   job.destination = WithoutSecrets(job.destination);
   Plan plan = BuildPlan(*source, *dest, job, options.partitions);

@@ -172,6 +172,7 @@ int Run(const RunFlags& flags) {
   }
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(c));
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(c));
+  auto watch = WatchServers(c, source.get(), dest.get());
   if (!flags.log.quiet) PrintEnds(*source, *dest);
   std::string scope;
   SourceTables listed;            // the source's tables, listed once

@@ -229,6 +229,7 @@ int Final(const SyncFlags& flags, Job job, const SyncOptions& options, const Cop
     fence_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   auto [source, dest] = OpenBothEnds(flags, job);
+  auto watch = WatchServers(flags.common, source.get(), dest.get());
   VerifyOptions verify;
   verify.workers = copy.engine.readers;
   verify.limits = copy.engine.limits;
@@ -272,6 +273,7 @@ int Sync(const SyncFlags& flags) {
   InstallStopHandlers(OnStop::kGraceful);
   if (flags.final) return Final(flags, job, options, copy);
   auto [source, dest] = OpenBothEnds(flags, job);
+  auto watch = WatchServers(flags.common, source.get(), dest.get());
   if (flags.estimate) return Estimate(flags, *source, *dest, job);
   if (!flags.metrics_file.empty()) {
     // A path that cannot be written is said before the sync, not after it.

@@ -347,6 +347,7 @@ int Verify(const VerifyFlags& flags) {
 
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(c));
   auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(c));
+  auto watch = WatchServers(c, source.get(), dest.get());
   if (!plan) {
     job.source = WithoutSecrets(job.source);
     job.destination = WithoutSecrets(job.destination);

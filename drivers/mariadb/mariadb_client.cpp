@@ -7,6 +7,10 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+
 #include "copier/secrets.hpp"
 
 namespace ferry::mariadb {
@@ -54,9 +58,19 @@ Error Make(unsigned error, std::string sqlstate, std::string text, const char* c
   ErrorCode code = ErrorCode::kDriver;
   if (sqlstate.rfind("22", 0) == 0 || sqlstate.rfind("23", 0) == 0) code = ErrorCode::kData;
   if (sqlstate.rfind("08", 0) == 0 || IsConnectionFailure(error)) code = ErrorCode::kConnection;
+  // "The table is full" (InnoDB at a full disk or a tablespace at its maximum, a MEMORY table at
+  // max_heap_table_size) and "Disk full": the run stops as at a full staging disk (exit 8,
+  // committed units kept).
+  if (error == ER_RECORD_FILE_FULL || error == ER_DISK_FULL) code = ErrorCode::kDiskFull;
   ErrorContext context;
   context.call = call;
-  return Error(code, message, std::move(context), {Diagnostic{sqlstate, int(error), Redact(text)}});
+  Error out(code, message, std::move(context), {Diagnostic{sqlstate, int(error), Redact(text)}});
+  if (code == ErrorCode::kDiskFull) {
+    out.WithAdvice(
+        "the destination server has no room for the rows: free disk space (or raise the table's "
+        "limit), then ferry run --resume (the units committed are kept)");
+  }
+  return out;
 }
 
 }  // namespace
@@ -78,6 +92,35 @@ void KeepAlive(my_socket fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
 }
 
+// The options every libmariadb connection of ferry's is made with (the silence probe's too).
+void SetOptions(MYSQL* m, const ConnectParams& params, Purpose purpose) {
+  mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  const unsigned connect_timeout = params.connect_timeout ? params.connect_timeout : 15;
+  mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+  // A writer answers the server's LOAD DATA LOCAL requests from memory only; other sessions
+  // refuse them, so a hostile server cannot make ferry read local files.
+  unsigned int local_infile = purpose == Purpose::kWrite ? 1 : 0;
+  mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &local_infile);
+  auto option = [&](mysql_option which, const std::string& value) {
+    if (!value.empty()) mysql_optionsv(m, which, value.c_str());
+  };
+  option(MYSQL_OPT_SSL_KEY, params.ssl_key);
+  option(MYSQL_OPT_SSL_CERT, params.ssl_cert);
+  option(MYSQL_OPT_SSL_CA, params.ssl_ca);
+  option(MYSQL_OPT_SSL_CAPATH, params.ssl_capath);
+  option(MYSQL_OPT_SSL_CIPHER, params.ssl_cipher);
+  my_bool verify = params.ssl_verify;
+  mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+  if (params.force_tls) {
+    my_bool enforce = 1;
+    mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &enforce);
+  }
+}
+
+const char* TextOrNull(const std::string& s) {
+  return s.empty() ? nullptr : s.c_str();
+}
+
 }  // namespace
 
 Error MakeError(MYSQL* mysql, const char* call, const std::string& message) {
@@ -95,30 +138,11 @@ Connection::Connection(const ConnectParams& params, const std::string& display, 
     : params_(params), mysql_(mysql_init(nullptr)), display_(display) {
   if (!mysql_) throw Error(ErrorCode::kInternal, "libmariadb could not allocate a connection");
   MYSQL* m = mysql_.get();
-  mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &params_.connect_timeout);
-  // A writer answers the server's LOAD DATA LOCAL requests from memory only; other sessions
-  // refuse them, so a hostile server cannot make ferry read local files.
-  unsigned int local_infile = purpose == Purpose::kWrite ? 1 : 0;
-  mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &local_infile);
-  auto option = [&](mysql_option which, const std::string& value) {
-    if (!value.empty()) mysql_optionsv(m, which, value.c_str());
-  };
-  option(MYSQL_OPT_SSL_KEY, params_.ssl_key);
-  option(MYSQL_OPT_SSL_CERT, params_.ssl_cert);
-  option(MYSQL_OPT_SSL_CA, params_.ssl_ca);
-  option(MYSQL_OPT_SSL_CAPATH, params_.ssl_capath);
-  option(MYSQL_OPT_SSL_CIPHER, params_.ssl_cipher);
-  my_bool verify = params_.ssl_verify;
-  mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
-  if (params_.force_tls) {
-    my_bool enforce = 1;
-    mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &enforce);
-  }
-  auto text = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+  SetOptions(m, params_, purpose);
   unsigned long flags = purpose == Purpose::kWrite ? CLIENT_LOCAL_FILES : 0;
-  if (!mysql_real_connect(m, params_.host.c_str(), text(params_.user), params_.password.c_str(),
-                          text(params_.database), params_.port, text(params_.socket), flags)) {
+  if (!mysql_real_connect(m, params_.host.c_str(), TextOrNull(params_.user),
+                          params_.password.c_str(), TextOrNull(params_.database), params_.port,
+                          TextOrNull(params_.socket), flags)) {
     Error error = MakeError(m, "mysql_real_connect",
                             fmt::format("cannot connect to {} through libmariadb (MariaDB data "
                                         "moves through libmariadb, the catalog through ODBC)",
@@ -192,6 +216,32 @@ void Connection::KillQuery() noexcept {
   } catch (...) {
     // The result is then drained row by row: slower, never wrong.
   }
+}
+
+bool AnswersWithin(const ConnectParams& params, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  MysqlHandle probe(mysql_init(nullptr));
+  if (!probe) return true;
+  SetOptions(probe.get(), params, Purpose::kCatalog);
+  // libmariadb's timeouts are whole seconds; the handshake's read waits for the connect timeout.
+  const unsigned seconds = unsigned(std::max<int64_t>(1, (timeout.count() + 999) / 1000));
+  for (mysql_option which :
+       {MYSQL_OPT_CONNECT_TIMEOUT, MYSQL_OPT_READ_TIMEOUT, MYSQL_OPT_WRITE_TIMEOUT}) {
+    mysql_optionsv(probe.get(), which, &seconds);
+  }
+  const bool answered =
+      mysql_real_connect(probe.get(), params.host.c_str(), TextOrNull(params.user),
+                         params.password.c_str(), TextOrNull(params.database), params.port,
+                         TextOrNull(params.socket), 0) &&
+      mysql_query(probe.get(), "SELECT 1") == 0;
+  if (answered) {
+    Result result(mysql_store_result(probe.get()));
+    return true;
+  }
+  // Failing at once is an answer (refused, too many connections, a login error); failing only
+  // when a timeout ran out is silence.
+  return Clock::now() - start < timeout * 9 / 10;
 }
 
 }  // namespace ferry::mariadb

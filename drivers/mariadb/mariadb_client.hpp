@@ -6,6 +6,7 @@
 
 #include <mysql.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,5 +72,9 @@ class Connection final : public SqlSession {
   MysqlHandle mysql_;
   std::string display_;
 };
+
+// Whether the server answers a new connection (log in, SELECT 1) within `timeout`, as
+// drivers/silent_server.hpp needs: false only when it stayed silent until the time ran out.
+bool AnswersWithin(const ConnectParams& params, std::chrono::milliseconds timeout);
 
 }  // namespace ferry::mariadb

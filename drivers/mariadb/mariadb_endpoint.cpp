@@ -14,6 +14,7 @@
 #include "drivers/mariadb/schema_dump.hpp"
 #include "drivers/mariadb/streaming_reader.hpp"
 #include "drivers/odbc/odbc_endpoint.hpp"
+#include "drivers/silent_server.hpp"
 
 namespace ferry {
 
@@ -162,6 +163,7 @@ class MariaDbEndpoint final : public SqlEndpoint {
     // Connect now, so a failure names the connection before any reader or writer starts, and
     // learn what the server allows.
     std::unique_ptr<Connection> probe = Native(Purpose::kCatalog);
+    server_ = PeerOf(mysql_get_socket(probe->get()));
     auto rows = probe->Query("SELECT @@GLOBAL.local_infile, @@GLOBAL.max_allowed_packet");
     const bool local_infile = !rows.empty() && rows[0][0] && *rows[0][0] != "0";
     const size_t max_packet = rows.empty() || !rows[0][1] ? 0 : std::stoull(*rows[0][1]);
@@ -315,6 +317,13 @@ class MariaDbEndpoint final : public SqlEndpoint {
                                   std::stoll(state.last_value), state.is_called ? 1 : 0));
   }
 
+  // libmariadb's connections, and Connector/ODBC's, to this server, cut when it is silent.
+  bool ServerAnswers(std::chrono::milliseconds timeout) override {
+    if (mariadb::AnswersWithin(params_, timeout)) return true;
+    CutConnectionsTo(server_);
+    return false;
+  }
+
  protected:
   std::unique_ptr<SqlSession> OpenSqlSession() override {
     return OpenOdbcConnection(target_, dialect());
@@ -328,6 +337,7 @@ class MariaDbEndpoint final : public SqlEndpoint {
 
   OdbcTarget target_;
   ConnectParams params_;
+  ServerAddress server_;  // as the first connection met it (drivers/silent_server.hpp)
   WriteMethod write_method_ = WriteMethod::kOdbc;
   size_t max_request_bytes_ = kBulkRequestBytes;
 };
@@ -337,11 +347,14 @@ class MariaDbEndpoint final : public SqlEndpoint {
 std::unique_ptr<Endpoint> OpenMariaDb(EngineTarget target) {
   std::unique_ptr<Dialect> dialect = MakeMariaDbDialect();
   OdbcLink link = ConnectOdbc(std::move(target.probe), target.odbc, target.display,
-                              target.role != EndpointRole::kDestination, *dialect);
+                              target.role != EndpointRole::kDestination, *dialect,
+                              ConnectTimeout(target.options));
   link.info.state_schema = target.options.state_schema;
   std::string why;
   std::optional<ConnectParams> params = mariadb::ParamsFromOdbc(link.target.odbc, &why);
   if (!params) return std::make_unique<OdbcEndpoint>(std::move(dialect), std::move(link));
+  if (params->connect_timeout == 0)
+    params->connect_timeout = unsigned(ConnectTimeout(target.options));
   return std::make_unique<MariaDbEndpoint>(std::move(dialect), std::move(link), std::move(*params),
                                            target.options.mariadb_write_method);
 }

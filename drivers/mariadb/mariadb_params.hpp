@@ -19,7 +19,9 @@ struct ConnectParams {
   std::string user;
   std::string password;  // registered as a secret wherever it was read
   std::string database;
-  unsigned connect_timeout = 15;  // seconds, as the ODBC connections use
+  // Seconds; 0 until the connection string's CONN_TIMEOUT or the endpoint's --network-timeout
+  // sets it (then 15).
+  unsigned connect_timeout = 0;
   // TLS, as Connector/ODBC's SSLKEY, SSLCERT, SSLCA, SSLCAPATH, SSLCIPHER, SSLVERIFY, FORCETLS.
   std::string ssl_key, ssl_cert, ssl_ca, ssl_capath, ssl_cipher;
   bool ssl_verify = false;

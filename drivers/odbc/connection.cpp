@@ -2,12 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace ferry::odbc {
 
-Connection::Connection(const std::string& connection_string, const std::string& display)
+Connection::Connection(const std::string& connection_string, const std::string& display,
+                       int login_timeout)
     : dbc_(DbcHandle::Allocate(SharedEnvironment())), display_(display) {
-  // A login timeout keeps "server unreachable" from hanging the tool.
-  SQLSetConnectAttr(dbc_.get(), SQL_ATTR_LOGIN_TIMEOUT, reinterpret_cast<SQLPOINTER>(15), 0);
+  // A login timeout keeps "server unreachable" (or silent) from hanging the tool.
+  SQLSetConnectAttr(dbc_.get(), SQL_ATTR_LOGIN_TIMEOUT,
+                    reinterpret_cast<SQLPOINTER>(SQLULEN(std::max(login_timeout, 1))), 0);
   SQLCHAR out[1024];
   SQLSMALLINT out_length = 0;
   SQLRETURN rc = SQLDriverConnect(

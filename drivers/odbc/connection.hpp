@@ -16,7 +16,11 @@ class Connection final : public SqlSession {
  public:
   // Connects with `connection_string` (which may hold a password); errors name `display`,
   // the same connection with secrets removed.
-  Connection(const std::string& connection_string, const std::string& display);
+  // `login_timeout`: seconds the driver waits for the server to log it in.
+  Connection(const std::string& connection_string, const std::string& display,
+             int login_timeout = kDefaultLoginTimeout);
+
+  static constexpr int kDefaultLoginTimeout = 15;
   Connection(Connection&&) noexcept = default;
   Connection& operator=(Connection&&) noexcept = default;
   ~Connection() override;

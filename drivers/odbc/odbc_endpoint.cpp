@@ -321,9 +321,11 @@ std::string DatabaseName(const odbc::Connection& connection) {
 }
 
 OdbcLink ConnectOdbc(std::unique_ptr<odbc::Connection> probe, const std::string& odbc,
-                     const std::string& display, bool is_source, const Dialect& dialect) {
+                     const std::string& display, bool is_source, const Dialect& dialect,
+                     int login_timeout) {
   OdbcLink link;
   link.target.is_source = is_source;
+  link.target.login_timeout = login_timeout;
   link.target.display = display;
   link.target.odbc = odbc;
   for (const auto& [key, value] : dialect.ConnectionAttributes(is_source)) {
@@ -333,7 +335,8 @@ OdbcLink ConnectOdbc(std::unique_ptr<odbc::Connection> probe, const std::string&
     link.catalog = std::move(probe);
   } else {
     probe.reset();
-    link.catalog = std::make_unique<odbc::Connection>(link.target.odbc, display);
+    link.catalog =
+        std::make_unique<odbc::Connection>(link.target.odbc, display, link.target.login_timeout);
   }
   dialect.SetUpSession(*link.catalog, is_source);
   link.info.product = link.catalog->InfoString(SQL_DBMS_NAME);
@@ -352,7 +355,8 @@ OdbcLink ConnectOdbc(std::unique_ptr<odbc::Connection> probe, const std::string&
 
 std::unique_ptr<odbc::Connection> OpenOdbcConnection(const OdbcTarget& target,
                                                      const Dialect& dialect) {
-  auto connection = std::make_unique<odbc::Connection>(target.odbc, target.display);
+  auto connection =
+      std::make_unique<odbc::Connection>(target.odbc, target.display, target.login_timeout);
   dialect.SetUpSession(*connection, target.is_source);
   return connection;
 }

@@ -20,6 +20,7 @@ struct OdbcTarget {
   bool is_source = true;
   bool can_position = false;      // SQLSetPos + SQLGetData work inside a rowset
   bool parameter_arrays = false;  // the driver executes parameter arrays natively
+  int login_timeout = odbc::Connection::kDefaultLoginTimeout;  // seconds
 };
 
 // An engine's ODBC side, connected: the target, the catalog session (with the dialect's
@@ -38,8 +39,10 @@ std::string DatabaseName(const odbc::Connection& connection);
 // Adds the dialect's connection attributes to `odbc` and connects the catalog session, reusing
 // `probe` when the attributes change nothing (psqlODBC reads them only at connect time); without
 // a probe (a URL named the engine) it connects.
+// `login_timeout`: seconds, as EndpointOptions::network_timeout gives them (ConnectTimeout).
 OdbcLink ConnectOdbc(std::unique_ptr<odbc::Connection> probe, const std::string& odbc,
-                     const std::string& display, bool is_source, const Dialect& dialect);
+                     const std::string& display, bool is_source, const Dialect& dialect,
+                     int login_timeout = odbc::Connection::kDefaultLoginTimeout);
 
 // A new connection to `target` with the dialect's session settings.
 std::unique_ptr<odbc::Connection> OpenOdbcConnection(const OdbcTarget& target,

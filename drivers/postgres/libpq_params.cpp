@@ -50,13 +50,20 @@ const std::set<std::string>& PassThroughKeywords() {
 }
 
 void Set(ConnectParams& params, const std::string& keyword, const std::string& value) {
-  for (auto& [k, v] : params) {
-    if (k == keyword) return;  // the first source that sets a keyword wins
-  }
-  params.emplace_back(keyword, value);
+  SetUnlessGiven(params, keyword, value);
 }
 
 }  // namespace
+
+void SetUnlessGiven(ConnectParams& params, const std::string& keyword, const std::string& value) {
+  for (auto& [k, v] : params) {
+    if (k == keyword) return;  // the first source that sets a keyword wins
+  }
+  // Before client_encoding, which LibpqParams adds last.
+  auto at = params.end();
+  if (!params.empty() && params.back().first == "client_encoding") --at;
+  params.insert(at, {keyword, value});
+}
 
 ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn) {
   std::vector<std::pair<std::string, std::string>> given;  // lower-cased names
@@ -110,7 +117,6 @@ ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn) {
     PQconninfoFree(options);
   }
   Set(params, "application_name", ThisSessionTag());
-  Set(params, "connect_timeout", "15");
   // A server that vanishes without a reset (a cut network) would leave a COPY waiting for
   // hours under the kernel's keepalive defaults; these notice it within about two minutes.
   Set(params, "keepalives_idle", "60");

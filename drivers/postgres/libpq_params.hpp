@@ -19,9 +19,12 @@ using ConnectParams = std::vector<std::pair<std::string, std::string>>;
 // The libpq parameters for `odbc` (a full ODBC connection string, possibly "DSN=...;Pwd=...").
 // Attributes whose names are libpq keywords (sslrootcert, keepalives, target_session_attrs...)
 // pass through; psqlODBC's own attributes are dropped. Passwords found in odbc.ini are
-// registered as secrets. Adds application_name=ferry, client_encoding=UTF8, a connect timeout
-// and TCP keepalives unless given.
+// registered as secrets. Adds application_name=ferry, client_encoding=UTF8 and TCP keepalives
+// unless given (the endpoint adds its connect timeout with SetUnlessGiven).
 ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn = ReadOdbcIni);
+
+// Sets libpq's `keyword` to `value` unless `params` give it already.
+void SetUnlessGiven(ConnectParams& params, const std::string& keyword, const std::string& value);
 
 // The SET a destination session runs for --pg-toast-compression METHOD ("" for server); throws
 // Error(kUsage) for another word.

@@ -3,11 +3,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "drivers/postgres/copy_reader.hpp"
 #include "drivers/postgres/copy_writer.hpp"
 #include "drivers/postgres/pg_clone_needs.hpp"
 #include "drivers/postgres/pg_dump.hpp"
 #include "drivers/postgres/pq_connection.hpp"
+#include "drivers/postgres/pq_probe.hpp"
 
 namespace ferry {
 
@@ -157,7 +160,15 @@ PostgresEndpoint::PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink li
       target_(std::move(link.target)),
       params_(std::move(params)),
       pg_dump_(std::move(pg_dump)),
-      spare_(std::move(spare)) {}
+      spare_(std::move(spare)) {
+  if (spare_) server_ = PeerOf(PQsocket(spare_->get()));
+}
+
+bool PostgresEndpoint::ServerAnswers(std::chrono::milliseconds timeout) {
+  if (pq::AnswersWithin(params_, timeout)) return true;
+  CutConnectionsTo(server_);
+  return false;
+}
 
 std::unique_ptr<pq::Connection> PostgresEndpoint::OpenLibpq() {
   std::unique_ptr<pq::Connection> connection;
@@ -192,8 +203,12 @@ namespace {
 std::unique_ptr<Endpoint> OpenPostgres(EngineTarget target) {
   std::unique_ptr<Dialect> dialect = MakePostgresDialect(target.options.pg_toast_compression);
   OdbcLink link = ConnectOdbc(std::move(target.probe), target.odbc, target.display,
-                              target.role != EndpointRole::kDestination, *dialect);
+                              target.role != EndpointRole::kDestination, *dialect,
+                              ConnectTimeout(target.options));
   pq::ConnectParams params = pq::LibpqParams(link.target.odbc);
+  // libpq counts 1 as 2; its own parameter given in the connection string wins.
+  pq::SetUnlessGiven(params, "connect_timeout",
+                     std::to_string(std::max(2, ConnectTimeout(target.options))));
   auto probe = std::make_unique<pq::Connection>(params, link.target.display);
   // Binary COPY tuples of identical column types go through undecoded between two of these.
   link.info.binary_copy_pass_through = true;

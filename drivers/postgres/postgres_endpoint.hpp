@@ -12,6 +12,7 @@
 #include "drivers/odbc/odbc_endpoint.hpp"
 #include "drivers/postgres/libpq_params.hpp"
 #include "drivers/postgres/pq_connection.hpp"
+#include "drivers/silent_server.hpp"
 
 namespace ferry {
 
@@ -39,6 +40,7 @@ class PostgresEndpoint final : public SqlEndpoint {
   std::vector<HeldForeignKey> ForeignKeysOn(const std::vector<TableName>& tables) override;
   void DropForeignKey(const HeldForeignKey& key) override;
   void RestoreForeignKey(const HeldForeignKey& key) override;
+  bool ServerAnswers(std::chrono::milliseconds timeout) override;
 
  protected:
   // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.
@@ -56,6 +58,9 @@ class PostgresEndpoint final : public SqlEndpoint {
   std::string pg_dump_;
   std::mutex spare_mutex_;
   std::unique_ptr<pq::Connection> spare_;
+  // The server's address as the first connection met it, whose connections a silent server's
+  // are (drivers/silent_server.hpp).
+  ServerAddress server_;
 };
 
 // The engine's factory: derives the libpq parameters from the ODBC target and checks that

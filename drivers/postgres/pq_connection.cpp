@@ -73,9 +73,17 @@ Error MakeError(const std::string& message, PGconn* conn, const PGresult* result
   if (sqlstate.rfind("08", 0) == 0 || (conn && PQstatus(conn) == CONNECTION_BAD)) {
     code = ErrorCode::kConnection;
   }
+  // disk_full: the run stops as at a full staging disk (exit 8, committed units kept).
+  if (sqlstate == "53100") code = ErrorCode::kDiskFull;
   ErrorContext context;
   context.call = call;
-  return Error(code, message, std::move(context), {Diagnostic{sqlstate, 0, Redact(text)}});
+  Error out(code, message, std::move(context), {Diagnostic{sqlstate, 0, Redact(text)}});
+  if (code == ErrorCode::kDiskFull) {
+    out.WithAdvice(
+        "the destination server's disk is full: free space there, then ferry run --resume (the "
+        "units committed are kept)");
+  }
+  return out;
 }
 
 Connection::Connection(const ConnectParams& params, const std::string& display)

@@ -86,6 +86,21 @@ std::string ReadOnlyAdvice(sqlite3* db, int rc) {
   return "";
 }
 
+// A full disk (SQLITE_FULL, or a write past the process's file size limit) stops the run as a
+// full staging disk does (exit 8, committed units kept), naming the file and what to do.
+ErrorCode CodeOf(int rc) {
+  return (rc & 0xff) == SQLITE_FULL ? ErrorCode::kDiskFull : ErrorCode::kDriver;
+}
+
+std::string FullAdvice(sqlite3* db, int rc) {
+  if ((rc & 0xff) != SQLITE_FULL || !db) return "";
+  const char* file = sqlite3_db_filename(db, "main");
+  return fmt::format(
+      "the disk holding {} is full: free space there, then ferry run --resume "
+      "(the units committed are kept)",
+      file && *file ? file : "the SQLite database");
+}
+
 }  // namespace
 
 Session::Session(const std::string& path, bool read_only, const std::string& display)
@@ -132,9 +147,10 @@ void Session::Fail(int rc, const char* call) const {
   context.call = call;
   const std::string text = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   std::string sqlstate = (rc & 0xff) == SQLITE_CONSTRAINT ? "23000" : SqlstateOf(text, "HY000");
-  Error error(ErrorCode::kDriver, "SQLite call failed", std::move(context),
+  Error error(CodeOf(rc), "SQLite call failed", std::move(context),
               {Diagnostic{sqlstate, rc, text}});
   if (std::string advice = ReadOnlyAdvice(db_, rc); !advice.empty()) error.WithAdvice(advice);
+  if (std::string advice = FullAdvice(db_, rc); !advice.empty()) error.WithAdvice(advice);
   throw error;
 }
 
@@ -146,9 +162,10 @@ void Session::Execute(const std::string& sql) {
     sqlite3_free(message);
     ErrorContext context;
     context.call = "sqlite3_exec";
-    Error error(ErrorCode::kDriver, "SQLite statement failed", std::move(context),
+    Error error(CodeOf(rc), "SQLite statement failed", std::move(context),
                 {Diagnostic{SqlstateOf(text, "HY000"), rc, text}});
     if (std::string advice = ReadOnlyAdvice(db_, rc); !advice.empty()) error.WithAdvice(advice);
+    if (std::string advice = FullAdvice(db_, rc); !advice.empty()) error.WithAdvice(advice);
     throw error;
   }
 }

@@ -97,6 +97,32 @@ void TcpProxy::DropAfter(std::vector<std::string> needles, int skip, int times) 
   skip_ = skip;
   times_ = times;
   outage_length_ = std::chrono::milliseconds(0);
+  silence_on_match_ = false;
+}
+
+void TcpProxy::Silence(std::chrono::milliseconds length) {
+  std::lock_guard lock(mutex_);
+  silent_until_ = std::chrono::steady_clock::now() + length;
+}
+
+void TcpProxy::SilenceAfter(std::vector<std::string> needles, int skip,
+                            std::chrono::milliseconds length) {
+  std::lock_guard lock(mutex_);
+  needles_ = std::move(needles);
+  skip_ = skip;
+  times_ = 1;
+  outage_length_ = length;
+  silence_on_match_ = true;
+}
+
+void TcpProxy::Speak() {
+  std::lock_guard lock(mutex_);
+  silent_until_ = std::chrono::steady_clock::now();
+}
+
+bool TcpProxy::silent() {
+  std::lock_guard lock(mutex_);
+  return std::chrono::steady_clock::now() < silent_until_;
 }
 
 void TcpProxy::OutageAfter(std::vector<std::string> needles, int skip,
@@ -106,6 +132,7 @@ void TcpProxy::OutageAfter(std::vector<std::string> needles, int skip,
   skip_ = skip;
   times_ = 1;
   outage_length_ = length;
+  silence_on_match_ = false;
 }
 
 void TcpProxy::WaitUntilBack() {
@@ -179,6 +206,12 @@ void TcpProxy::Serve(int client) {
   pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
   bool open = true;
   while (open && !stopping_) {
+    if (silent()) {
+      // Nothing read, nothing sent: the peers' buffers fill and their writes stall, as on a
+      // network that drops every packet.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
     if (poll(fds, 2, 200) < 0) break;
     for (int i = 0; i < 2 && open; ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -194,9 +227,16 @@ void TcpProxy::Serve(int client) {
       }
       if (i == 0 && ShouldDrop(buffer, size_t(n))) {
         std::chrono::milliseconds outage{0};
+        bool silence = false;
         {
           std::lock_guard lock(mutex_);
           outage = outage_length_;
+          silence = silence_on_match_;
+        }
+        if (silence) {
+          silences_.fetch_add(1);
+          Silence(outage);
+          break;  // not even a reply already there goes through
         }
         if (outage.count() > 0) {
           outages_.fetch_add(1);

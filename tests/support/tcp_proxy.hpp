@@ -3,7 +3,9 @@
 // connection right after forwarding a client query message holding it (a PostgreSQL simple
 // Query 'Q', a MariaDB COM_QUERY or COM_STMT_PREPARE sent with its execution), so the server
 // runs it and the client never hears back. That is a lost COMMIT reply: the server committed, the
-// client saw a broken connection.
+// client saw a broken connection. It can also go silent: stop forwarding either way while
+// keeping every connection open, as a firewall dropping packets or a hung proxy looks to both
+// ends (connections made meanwhile are accepted and get nothing).
 #pragma once
 
 #include <atomic>
@@ -48,6 +50,17 @@ class TcpProxy {
   int outages() const { return outages_.load(); }
   // Returns once the server is back (no outage under way).
   void WaitUntilBack();
+  // Forwards nothing either way for `length`, every connection left open; bytes held meanwhile
+  // (in the sockets' buffers) go on afterwards.
+  void Silence(std::chrono::milliseconds length);
+  // The same silence, started when a query holding every one of `needles` has been forwarded
+  // (after `skip` such queries): the server runs it, its reply waits.
+  void SilenceAfter(std::vector<std::string> needles, int skip, std::chrono::milliseconds length);
+  // Ends a silence now.
+  void Speak();
+  // How many silences started on a query.
+  int silences() const { return silences_.load(); }
+  bool silent();
 
  private:
   void AcceptLoop();
@@ -71,6 +84,9 @@ class TcpProxy {
   std::chrono::milliseconds outage_length_{0};  // under mutex_; 0: a match drops one connection
   std::atomic<int> outages_{0};
   std::chrono::steady_clock::time_point outage_until_;  // under mutex_
+  bool silence_on_match_ = false;                       // under mutex_
+  std::atomic<int> silences_{0};
+  std::chrono::steady_clock::time_point silent_until_;  // under mutex_
 };
 
 // The server port of `db` (PostgreSQL or MariaDB).
