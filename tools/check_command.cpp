@@ -116,7 +116,7 @@ void PrintReport(const CheckReport& r) {
   }
 }
 
-int Check(const CheckFlags& flags) {
+int RunCheck(const CheckFlags& flags) {
   InstallStopHandlers(OnStop::kAtOnce);
   Job job = BuildJob(flags.common);
   CopyOptions copy = BuildCopyOptions(flags.common, job);
@@ -162,7 +162,7 @@ CommandAction AddCheckCommand(CLI::App& app) {
   return [check, flags, options]() -> int {
     if (!*check) return -1;
     options->ApplyEnvironment();
-    return Check(*flags);
+    return RunCheck(*flags);
   };
 }
 

@@ -520,6 +520,7 @@ class MariaDbDialect final : public Dialect {
              (c.generated_stored ? "STORED" : "VIRTUAL");
     }
     std::string out = Dialect::ColumnDefinition(table, column);
+    if (!c.on_update.empty()) out += " ON UPDATE " + c.on_update;
     if (AutoIncrementColumn(table) == int(column)) out += " AUTO_INCREMENT";
     return out;
   }
