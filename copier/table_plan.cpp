@@ -115,7 +115,6 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
                   const std::vector<std::string>& primary_key) {
   const std::string shown = DisplayName(source.name);
   const Engine destination_engine = destination.info().engine;
-  const bool same_engine = source_engine == destination_engine;
   plan.create = true;
   plan.destination.name = dest_name;
   for (const ColumnChoice& choice : columns) {
