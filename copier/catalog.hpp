@@ -39,6 +39,17 @@ struct Column {
   // PortableCheck); ferry check names the ones that are not.
   std::string domain;
   std::string domain_check;
+  // The column's DEFAULT in the engine's own terms ("" for none; a serial's or identity's
+  // counter is `identity`), and MariaDB's ON UPDATE expression. Another engine gets what
+  // copier/defaults.hpp translates; ferry check names the rest.
+  std::string default_value;
+  std::string on_update;
+};
+
+// A CHECK constraint of a table, its condition in the engine's own terms.
+struct CheckConstraint {
+  std::string name;  // "" when the source did not name it
+  std::string condition;
 };
 
 struct Index {
@@ -66,6 +77,8 @@ struct Table {
   std::vector<Index> unique_indexes;  // besides the primary key
   std::vector<Index> indexes;         // neither unique nor the primary key
   std::vector<ForeignKey> foreign_keys;
+  std::vector<CheckConstraint>
+      checks;                   // table and column CHECK constraints (not domains' or enums')
   int64_t estimated_rows = -1;  // -1 = unknown
   int64_t estimated_bytes = -1;
   int64_t pages = 0;  // heap pages a keyless table can be split by (PostgreSQL), else 0
@@ -90,8 +103,10 @@ struct Table {
 
 // A domain's CHECK condition (VALUE standing for the value) with VALUE replaced by
 // `quoted_column`, when it is written in terms every engine reads alike: numbers, plain string
-// literals, comparisons, arithmetic, AND/OR/NOT, IS [NOT] NULL, IN, BETWEEN. "" when it uses more
-// (casts, functions, one engine's operators such as ~ or ||): it is not carried.
+// literals, comparisons, arithmetic, AND/OR/NOT, IS [NOT] NULL, IN, BETWEEN, PostgreSQL's casts
+// of literals and = ANY (ARRAY[...]). "" when it uses more (functions, one engine's operators
+// such as ~ or ||): it is not carried. Table checks go through the same reader
+// (copier/defaults.hpp).
 std::string PortableCheck(const std::string& condition, const std::string& quoted_column);
 
 }  // namespace ferry

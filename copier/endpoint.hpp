@@ -260,6 +260,10 @@ struct WriteRequest {
   // only, by their fastest path.
   bool upsert = false;
   std::vector<int> upsert_key;
+  // The table's CHECK constraints are not enforced on these rows: ferry made the table and
+  // checks its rows once they are in (Endpoint::AddChecks), so a row the source held against a
+  // check translated from another engine is named there instead of failing its unit.
+  bool defer_checks = false;
 };
 
 // One key range reduced by the server: how many rows it holds and the exact sum of their row
@@ -371,6 +375,12 @@ class Endpoint {
   // destination's table). Like AddPrimaryKey they open their own connection.
   virtual void CreateIndex(const Table& table, const Index& index) = 0;
   virtual void CreateForeignKey(const Table& table, const ForeignKey& fk) = 0;
+  // Once the rows of `table` (a table ferry made) are in: its CHECK constraints (Table::checks)
+  // added where the engine adds them to a table with rows (PostgreSQL: NOT VALID, then
+  // validated), or, where they came with CREATE TABLE and were not enforced on the load
+  // (WriteRequest::defer_checks), its rows checked against them. Returns a note for each check
+  // rows do not satisfy (left in place for new rows); throws for what failed otherwise.
+  virtual std::vector<std::string> AddChecks(const Table& /*table*/) { return {}; }
   // Moves the table's identity, serial or auto-increment counter past the largest value in
   // its column, so new rows continue after the copied ones, and at least to `next` (by column
   // name: the next value the source's counter gives), so they continue where the source's do.

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "copier/convert.hpp"
+#include "copier/defaults.hpp"
 #include "copier/error.hpp"
 #include "copier/generated.hpp"
 #include "copier/text.hpp"
@@ -74,6 +75,39 @@ std::optional<int> MatchColumn(const Table& dest, const std::string& name) {
   return found;
 }
 
+// What of source column `c`, written in its engine's own terms, column `mapped` keeps.
+void CarryOwnTerms(Column& mapped, const Column& c, Engine from, Engine to) {
+  if (from == to) {
+    mapped.domain_check.clear();  // the domain itself checks
+    // Left to the clone: as written they may name what only the source has yet (a sequence,
+    // a function), which CREATE TABLE would refuse.
+    mapped.default_value.clear();
+    mapped.on_update.clear();
+  } else if (to != Engine::kFiles) {  // a staging directory keeps them for its import
+    mapped.default_value = CarryDefault(c, from, mapped.type, to).sql;
+    mapped.on_update.clear();  // no other engine has it (ferry check says so)
+  }
+}
+
+// The checks of a table ferry creates: as they are into a staging directory, none between
+// databases of one engine (the clone keeps them; as written they may call the source's own
+// functions), else what translates.
+std::vector<CheckConstraint> PlanChecks(const Table& source, Engine source_engine,
+                                        Endpoint& destination, const std::string& table,
+                                        const std::vector<bool>& placed,
+                                        const std::vector<std::string>& names) {
+  const Engine to = destination.info().engine;
+  if (to == Engine::kFiles) return source.checks;
+  if (source_engine == to) return {};
+  return CarryChecks(
+      source, source_engine, to,
+      [&](int c) -> std::optional<std::string> {
+        if (!placed[size_t(c)]) return std::nullopt;
+        return names[size_t(c)];
+      },
+      table, destination.info().traits.max_identifier_length);
+}
+
 // A table ferry creates: the destination's types for the source's columns (with generated ones
 // in their place where both ends are one engine) and the primary key.
 void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine,
@@ -82,7 +116,6 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
                   const std::vector<std::string>& primary_key) {
   const std::string shown = DisplayName(source.name);
   const Engine destination_engine = destination.info().engine;
-  const bool same_engine = source_engine == destination_engine;
   plan.create = true;
   plan.destination.name = dest_name;
   for (const ColumnChoice& choice : columns) {
@@ -110,7 +143,7 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
       throw;
     }
     mapped.generated = generated[size_t(&c - source.columns.data())].expression;
-    if (same_engine) mapped.domain_check.clear();  // the domain itself checks
+    CarryOwnTerms(mapped, c, source_engine, destination_engine);
     return mapped;
   };
   // Generated columns the destination computes are not copied: created in their source place
@@ -138,6 +171,8 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
     plan.destination.columns.push_back(std::move(mapped));
   }
   place_generated_before(source.columns.size());
+  plan.destination.checks =
+      PlanChecks(source, source_engine, destination, dest_name.name, placed, names);
   // Two columns landing on one destination column (renames, or names equal but for case where
   // the destination compares them ignoring case): refused here, before any DDL, in the words
   // check uses.

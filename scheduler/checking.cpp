@@ -15,6 +15,7 @@
 #include "copier/generated.hpp"
 #include "copier/table_plan.hpp"
 #include "copier/text.hpp"
+#include "scheduler/check_defaults.hpp"
 #include "scheduler/check_objects.hpp"
 #include "scheduler/check_sample.hpp"
 #include "scheduler/check_scan.hpp"
@@ -132,6 +133,16 @@ void NoteNotCarried(const Table& table, const std::string& shown, const Endpoint
                 "its own rows only (a parent is read ONLY itself); the inheritance itself is "
                 "not recreated",
                 shown, "", "");
+  }
+}
+
+// The defaults and checks a table created at another engine leaves out.
+void NoteDefaultsAndChecks(const Table& table, const TableCopyPlan& copy, const std::string& shown,
+                           const EndpointInfo& from, const EndpointInfo& to,
+                           GroupedWarnings& grouped) {
+  if (from.engine == to.engine || to.engine == Engine::kFiles) return;
+  for (const NotCarried& n : DefaultsAndChecksNotCarried(table, copy, from, to)) {
+    grouped.Add(n.kind, n.rule, shown, n.column, n.detail, n.column.empty() ? "checks" : "");
   }
 }
 
@@ -594,6 +605,9 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     if (!exists && plan.strategy != Strategy::kSkip && from.engine != to.engine) {
       NoteNotCarried(*table, shown, from, to, grouped);
       NoteCaseFolding(source, destination, *table, shown, folding, grouped);
+    }
+    if (!exists && mapped && plan.strategy != Strategy::kSkip) {
+      NoteDefaultsAndChecks(*table, copy, shown, from, to, grouped);
     }
     if (!exists && mapped && plan.strategy != Strategy::kSkip) {
       CheckKeyLengths(source, destination, *table, copy, shown, report.findings, grouped);

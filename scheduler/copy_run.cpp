@@ -392,6 +392,7 @@ void CopyRun::BuildUnits() {
       job.write.pass_through = t.pass_through;
       job.write.upsert = prepared.upsert;
       job.write.upsert_key = prepared.upsert_key;
+      job.write.defer_checks = copy.create && !clone_ && !copy.destination.checks.empty();
       job.write.unit = DestinationUnit(copy, unit);
       job.converter = converters_.back().get();
       recorder_.MarkOnCommit(job, i, unit.part);

@@ -89,6 +89,8 @@ class CopyRun {
   void IndexesAndConstraints();
   void CloneAfterData();
   void BuildForeignKeys();
+  // The CHECK constraints of tables ferry made, after their rows (Endpoint::AddChecks).
+  void BuildChecks();
   void SyncIdentityCounters();
   void CarryStandaloneSequences();
   // Foreign keys of the existing tables the run loads, set aside (copy_held_keys.cpp): found,

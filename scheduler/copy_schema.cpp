@@ -334,7 +334,10 @@ void CopyRun::IndexesAndConstraints() {
   if (clone_ && !StopRequested() && !full) CloneAfterData();
   // Foreign keys last: every table they reference must be loaded and keyed. Then identity
   // counters, so new rows continue after the copied ones and where the source's counters stand.
-  if (!plan_.data_only && !clone_) BuildForeignKeys();
+  if (!plan_.data_only && !clone_) {
+    BuildChecks();
+    BuildForeignKeys();
+  }
   SyncIdentityCounters();
   if (!clone_ && !plan_.schema_only && !plan_.data_only) CarryStandaloneSequences();
 }
@@ -429,6 +432,30 @@ void CopyRun::BuildForeignKeys() {
   }
   // Each build is one long statement: a few at a time use the server's cores.
   ParallelFor(tasks.size(), engine_.writers, [&](size_t i) { tasks[i](); });
+}
+
+void CopyRun::BuildChecks() {
+  std::vector<size_t> tables;
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    if (report_.tables[i].state == TableState::kDone && tables_[i].copy.create &&
+        !tables_[i].skip && !tables_[i].copy.destination.checks.empty()) {
+      tables.push_back(i);
+    }
+  }
+  // Each table's checks are one scan or a few: a few tables at a time use the server's cores.
+  ParallelFor(tables.size(), engine_.writers, [&](size_t n) {
+    const size_t i = tables[n];
+    TableOutcome& t = report_.tables[i];
+    try {
+      std::vector<std::string> notes;
+      WithRetries(engine_, [&] { notes = destination_.AddChecks(tables_[i].copy.destination); });
+      std::lock_guard lock(errors_mutex_);
+      for (std::string& note : notes) t.warnings.push_back(std::move(note));
+    } catch (const std::exception& e) {
+      std::lock_guard lock(errors_mutex_);
+      t.schema_errors.push_back(fmt::format("check constraints: {}", e.what()));
+    }
+  });
 }
 
 void CopyRun::SyncIdentityCounters() {

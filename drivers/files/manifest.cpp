@@ -91,7 +91,9 @@ json TableJson(const Table& t) {
                        {"nullable", c.nullable},
                        {"identity", c.identity},
                        {"domain", c.domain},
-                       {"domain_check", c.domain_check}});
+                       {"domain_check", c.domain_check},
+                       {"default", c.default_value},
+                       {"on_update", c.on_update}});
   }
   json unique = json::array(), plain = json::array(), fks = json::array();
   for (const Index& i : t.unique_indexes) unique.push_back(IndexJson(i));
@@ -104,13 +106,13 @@ json TableJson(const Table& t) {
                    {"on_delete", fk.on_delete},
                    {"on_update", fk.on_update}});
   }
-  return {{"name", NameJson(t.name)},
-          {"columns", columns},
-          {"primary_key", t.primary_key},
-          {"unique_indexes", unique},
-          {"indexes", plain},
-          {"foreign_keys", fks},
-          {"estimated_bytes", t.estimated_bytes}};
+  json checks = json::array();
+  for (const CheckConstraint& c : t.checks)
+    checks.push_back({{"name", c.name}, {"condition", c.condition}});
+  return {{"name", NameJson(t.name)}, {"columns", columns},
+          {"checks", checks},         {"primary_key", t.primary_key},
+          {"unique_indexes", unique}, {"indexes", plain},
+          {"foreign_keys", fks},      {"estimated_bytes", t.estimated_bytes}};
 }
 
 Table TableFrom(const json& j, const std::string& path) {
@@ -124,6 +126,9 @@ Table TableFrom(const json& j, const std::string& path) {
     col.identity = c.at("identity");
     col.domain = c.at("domain");
     col.domain_check = c.at("domain_check");
+    // Manifests written before defaults were carried have none.
+    col.default_value = c.value("default", "");
+    col.on_update = c.value("on_update", "");
     t.columns.push_back(std::move(col));
   }
   t.primary_key = j.at("primary_key").get<std::vector<int>>();
@@ -138,6 +143,9 @@ Table TableFrom(const json& j, const std::string& path) {
     fk.on_delete = f.at("on_delete");
     fk.on_update = f.at("on_update");
     t.foreign_keys.push_back(std::move(fk));
+  }
+  for (const json& c : j.value("checks", json::array())) {
+    t.checks.push_back({c.at("name"), c.at("condition")});
   }
   t.estimated_bytes = j.at("estimated_bytes");
   return t;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "copier/defaults.hpp"
 #include "copier/error.hpp"
 #include "copier/foreign_keys.hpp"
 
@@ -250,13 +251,13 @@ std::optional<Table> DescribeTable(SqlSession& connection, const Dialect& dialec
   table.estimated_rows = found[0][0] ? std::stoll(*found[0][0]) : -1;
   table.estimated_bytes = found[0][1] ? std::stoll(*found[0][1]) : -1;
   auto json_checks = connection.Query(
-      "SELECT check_clause FROM information_schema.check_constraints "
-      "WHERE constraint_schema = ? AND table_name = ?",
+      "SELECT check_clause, constraint_name FROM information_schema.check_constraints "
+      "WHERE constraint_schema = ? AND table_name = ? ORDER BY constraint_name",
       {name.schema, name.name});
   auto columns = connection.Query(
       "SELECT column_name, column_type, data_type, character_maximum_length, "
       "character_octet_length, numeric_precision, numeric_scale, datetime_precision, "
-      "is_nullable, extra, NULLIF(generation_expression, '') "
+      "is_nullable, extra, NULLIF(generation_expression, ''), column_default "
       "FROM information_schema.columns "
       "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
       {name.schema, name.name});
@@ -278,8 +279,18 @@ std::optional<Table> DescribeTable(SqlSession& connection, const Dialect& dialec
     if (r[10]) {
       c.generated = *r[10];
       c.generated_stored = r[9] && r[9]->find("STORED") != std::string::npos;
+    } else if (!c.identity) {
+      c.default_value = r[11].value_or("");
+      const std::string on_update = "on update ";
+      const size_t at = r[9] ? r[9]->find(on_update) : std::string::npos;
+      if (at != std::string::npos) c.on_update = r[9]->substr(at + on_update.size());
     }
     table.columns.push_back(std::move(c));
+  }
+  for (auto& check : json_checks) {
+    // A JSON column's own check comes with its type.
+    if (!check[0] || !check[1] || IsJsonValidCheck(*check[0])) continue;
+    table.checks.push_back({*check[1], *check[0]});
   }
   DescribeIndexes(connection, dialect, table);
   DescribeForeignKeys(connection, table);

@@ -137,6 +137,11 @@ class MariaDbWriteSession final : public WriteSession {
     if (request.pass_through) {
       throw Error(ErrorCode::kInternal, "MariaDB writers cannot take undecoded rows");
     }
+    // Set for each unit of such a table: a reconnected session starts enforcing again.
+    if (request.defer_checks || checks_deferred_) {
+      connection_->Execute(dialect_.CheckEnforcementSql(!request.defer_checks));
+      checks_deferred_ = request.defer_checks;
+    }
     if (method_ == WriteMethod::kBulkInsert) {
       return mariadb::MakeBulkInsertWriter(*connection_, dialect_, request, max_request_bytes_);
     }
@@ -150,6 +155,7 @@ class MariaDbWriteSession final : public WriteSession {
   const Dialect& dialect_;
   WriteMethod method_;
   size_t max_request_bytes_;
+  bool checks_deferred_ = false;
 };
 
 class MariaDbEndpoint final : public SqlEndpoint {

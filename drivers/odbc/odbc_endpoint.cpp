@@ -301,6 +301,11 @@ class OdbcWriteSession final : public WriteSession {
     if (request.pass_through) {
       throw Error(ErrorCode::kInternal, "ODBC writers cannot take undecoded rows");
     }
+    const std::string enforcement = dialect_.CheckEnforcementSql(!request.defer_checks);
+    if ((request.defer_checks || checks_deferred_) && !enforcement.empty()) {
+      connection_->Execute(enforcement);
+      checks_deferred_ = request.defer_checks;
+    }
     return std::make_unique<OdbcRowWriter>(*connection_, dialect_, request, parameter_arrays_);
   }
 
@@ -308,6 +313,7 @@ class OdbcWriteSession final : public WriteSession {
   std::unique_ptr<odbc::Connection> connection_;
   const Dialect& dialect_;
   bool parameter_arrays_;
+  bool checks_deferred_ = false;
 };
 
 }  // namespace

@@ -103,6 +103,29 @@ void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& 
   AddForeignKeys(table, columns);
 }
 
+// Table and column CHECK constraints that hold for every row (NOT VALID ones may not).
+void DescribeChecks(SqlSession& connection, const std::string& oid, Table& table) {
+  auto rows = connection.Query(
+      "SELECT con.conname, pg_catalog.pg_get_constraintdef(con.oid) "
+      "FROM pg_catalog.pg_constraint con WHERE con.conrelid = ?::oid AND con.contype = 'c' "
+      "AND con.convalidated ORDER BY con.conname",
+      {oid});
+  for (const auto& row : rows) {
+    std::string definition = row[1].value_or("");
+    if (definition.rfind("CHECK ", 0) != 0) continue;
+    definition = definition.substr(6);
+    const std::string no_inherit = " NO INHERIT";
+    if (definition.ends_with(no_inherit)) definition.resize(definition.size() - no_inherit.size());
+    table.checks.push_back({*row[0], definition});
+  }
+}
+
+void DescribeConstraints(SqlSession& connection, const std::string& oid, Table& table) {
+  DescribeIndexes(connection, oid, table);
+  DescribeForeignKeys(connection, oid, table);
+  DescribeChecks(connection, oid, table);
+}
+
 ColumnType ParseType(const std::string& base, int typmod, const std::string& formatted,
                      const std::string& category) {
   ColumnType t;
@@ -242,7 +265,8 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
       // An outer domain's check reads its value cast to the base type, "(VALUE)::integer":
       // the same value, so the cast is left out where it would keep the check from carrying.
       "replace(dom.checks, '(VALUE)::' || pg_catalog.format_type(dom.base, NULL), 'VALUE'), "
-      "COALESCE(dom.refuses_null, false) "
+      "COALESCE(dom.refuses_null, false), "
+      "CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
       // A domain may be over another domain (percentage over positive_int over integer): the
       // column is of the innermost base type, with the first length any of them sets, every
@@ -283,6 +307,7 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
         c.type.labels.push_back(*label[0]);
       }
     }
+    if (!c.identity) c.default_value = r[13].value_or("");
     if (r[8]) {
       c.generated = *r[8];
       c.generated_stored = true;  // the only kind PostgreSQL has
@@ -290,8 +315,7 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
     }
     table.columns.push_back(std::move(c));
   }
-  DescribeIndexes(connection, oid, table);
-  DescribeForeignKeys(connection, oid, table);
+  DescribeConstraints(connection, oid, table);
   return table;
 }
 

@@ -35,6 +35,7 @@ DialectQuirks PostgresQuirks() {
   t.sequences = true;
   q.fold_column_names = false;
   q.composite_keys_as_values = true;
+  q.checks_after_data = true;
   // psqlODBC inlines parameters as literals; text lets PostgreSQL parse every type itself
   // (booleans as 't'/'f', NaN and Infinity, timestamps with zone) exactly.
   q.odbc.text_writes = OdbcQuirks::TextWrites::kAllButIntegersAndBytes;

@@ -46,7 +46,9 @@ std::string Dialect::ColumnList(const Table& table, const std::vector<int>& colu
 
 std::string Dialect::ColumnDefinition(const Table& table, size_t column) const {
   const Column& c = table.columns[column];
-  return Quote(c.name) + " " + c.type.native + (c.nullable ? "" : " NOT NULL") + LabelCheck(c);
+  return Quote(c.name) + " " + c.type.native +
+         (c.default_value.empty() ? "" : " DEFAULT " + c.default_value) +
+         (c.nullable ? "" : " NOT NULL") + LabelCheck(c);
 }
 
 std::string Dialect::LabelCheck(const Column& column) const {
@@ -74,7 +76,15 @@ std::string Dialect::CreateTableSql(const Table& table) const {
     if (i > 0) sql += ", ";
     sql += ColumnDefinition(table, i);
   }
-  return sql + TableConstraints(table) + ")";
+  sql += TableConstraints(table);
+  // Checks go with the table where the engine cannot add them to a table later (SQLite) or
+  // only by copying it (MariaDB); the load does not enforce them (WriteRequest::defer_checks).
+  if (quirks().checks_after_data) return sql + ")";
+  for (const CheckConstraint& check : table.checks) {
+    sql += (check.name.empty() ? ", " : ", CONSTRAINT " + Quote(check.name) + " ") + "CHECK (" +
+           check.condition + ")";
+  }
+  return sql + ")";
 }
 
 std::vector<std::string> Dialect::TrialCreateSql(const Table& table,

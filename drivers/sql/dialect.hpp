@@ -53,6 +53,10 @@ struct DialectQuirks {
   // table.foreign_keys, ForeignKeySql is not used, and a key the table was created without is
   // added by RebuildWithForeignKey, which makes the table again with it.
   bool foreign_keys_at_creation = false;
+  // CHECK constraints of a table ferry makes are added once its rows are in (PostgreSQL: NOT
+  // VALID, then validated), not declared by CREATE TABLE; elsewhere CREATE TABLE declares them
+  // and the load does not enforce them (CheckEnforcementSql).
+  bool checks_after_data = false;
   // Whether a list of composite keys (KeyRange::keys) is matched as `(a, b) IN (VALUES ...)`
   // rather than `(a, b) IN ((...), ...)`: PostgreSQL plans the latter as one OR arm per key
   // (150 ms for 5,000 keys, out of stack before 20,000) and the former as a join.
@@ -194,6 +198,9 @@ class Dialect {
   // one that only its definition describes (no columns) cannot be built elsewhere: Error(kSchema).
   virtual std::string CreateIndexSql(const Table& table, const Index& index) const;
   virtual std::string ForeignKeySql(const Table& table, const ForeignKey& fk) const;
+  // The statement that turns the session's enforcement of CHECK constraints on or off
+  // (WriteRequest::defer_checks); "" where the engine cannot (then checks_after_data).
+  virtual std::string CheckEnforcementSql(bool /*enforce*/) const { return ""; }
   // A query returning the foreign key columns of one row of `table` whose key is set and has no
   // match in the referenced table; "" where adding the constraint checks the rows itself.
   virtual std::string ForeignKeyOrphanSql(const Table& table, const ForeignKey& fk) const;

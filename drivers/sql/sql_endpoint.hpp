@@ -26,6 +26,7 @@ class SqlEndpoint : public Endpoint {
   void AddPrimaryKey(const Table& table) override;
   void CreateIndex(const Table& table, const Index& index) override;
   void CreateForeignKey(const Table& table, const ForeignKey& fk) override;
+  std::vector<std::string> AddChecks(const Table& table) override;
   void SyncIdentity(const Table& table, const std::vector<IdentityNext>& next = {}) override;
   std::vector<IdentityNext> IdentityCounters(const Table& table) override;
   void DropTable(const TableName& name) override;

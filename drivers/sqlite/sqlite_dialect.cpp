@@ -11,6 +11,7 @@
 #include "copier/error.hpp"
 #include "drivers/sql/change_log.hpp"
 #include "drivers/sql/dialect.hpp"
+#include "drivers/sqlite/sqlite_create_text.hpp"
 #include "drivers/sqlite/sqlite_dialect.hpp"
 #include "drivers/sqlite/sqlite_sample.hpp"
 
@@ -65,6 +66,11 @@ class SqliteDialect final : public Dialect {
 
   std::string NowMillisSql() const override { return kNowMillis; }
   std::string BeginWriteSql() const override { return "BEGIN IMMEDIATE"; }
+  // SQLite adds no CHECK to an existing table: CREATE TABLE declares them, the load runs
+  // without them, and its rows are checked after.
+  std::string CheckEnforcementSql(bool enforce) const override {
+    return enforce ? "PRAGMA ignore_check_constraints = 0" : "PRAGMA ignore_check_constraints = 1";
+  }
   void SetUpSession(SqlSession& connection, bool is_source) const override {
     // 16 MiB of page cache per connection (SQLite's default is 2): the pages of a b-tree being
     // filled stay in memory instead of being read back for every few inserts.
@@ -130,7 +136,7 @@ class SqliteDialect final : public Dialect {
     table.name = {"main", name.name};
     // table_xinfo lists generated columns too (hidden 2: virtual, 3: stored); table_info does not.
     auto columns = connection.Query(
-        "SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?) "
+        "SELECT name, type, \"notnull\", pk, hidden, dflt_value FROM pragma_table_xinfo(?) "
         "WHERE hidden IN (0, 2, 3) ORDER BY cid",
         {name.name});
     std::vector<std::pair<int, int>> pk;  // (position in key, column)
@@ -149,6 +155,7 @@ class SqliteDialect final : public Dialect {
                       ErrorContext{DisplayName(name), c.name, "", ""});
         }
       }
+      c.default_value = c.generated.empty() ? r[5].value_or("") : "";
       int pk_position = std::stoi(*r[3]);
       if (pk_position > 0) pk.emplace_back(pk_position, int(table.columns.size()));
       table.columns.push_back(std::move(c));
@@ -166,6 +173,7 @@ class SqliteDialect final : public Dialect {
     }
     DescribeIndexes(connection, table);
     DescribeForeignKeys(connection, table);
+    table.checks = CheckConstraints(found[0][1].value_or(""));
     // count(*) walks the smallest b-tree: tens of milliseconds per million rows, and exact
     // (max(rowid) is instant but wrong wherever the key is sparse).
     auto count = connection.Query("SELECT count(*) FROM " + QualifiedName(table.name));
@@ -408,71 +416,6 @@ class SqliteDialect final : public Dialect {
     return (fk.name.empty() ? std::string(", ") : ", CONSTRAINT " + Quote(fk.name) + " ") +
            "FOREIGN KEY (" + ColumnList(table, fk.columns) + ") REFERENCES " +
            Quote(fk.references.name) + " (" + referenced + ")" + ReferentialActions(fk);
-  }
-
-  // The expression of generated column `column` in a CREATE TABLE statement: the parenthesised
-  // text after AS in the column's definition (SQLite keeps no other record of it); "" when the
-  // definition cannot be found.
-  static std::string GeneratedExpression(const std::string& create, const std::string& column) {
-    const size_t open = create.find('(');
-    if (open == std::string::npos) return "";
-    auto lower = [](std::string text) {
-      for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
-      return text;
-    };
-    // The table's definitions, split at top-level commas (quotes and parentheses respected).
-    std::vector<std::string> parts;
-    std::string part;
-    int depth = 0;
-    char quote = 0;
-    for (size_t i = open + 1; i < create.size(); ++i) {
-      const char c = create[i];
-      if (quote) {
-        if (c == quote) quote = 0;
-      } else if (c == '"' || c == '\'' || c == '`' || c == '[') {
-        quote = c == '[' ? ']' : c;
-      } else if (c == '(') {
-        ++depth;
-      } else if (c == ')') {
-        if (depth-- == 0) break;
-      } else if (c == ',' && depth == 0) {
-        parts.push_back(part);
-        part.clear();
-        continue;
-      }
-      part += c;
-    }
-    parts.push_back(part);
-    for (const std::string& p : parts) {
-      size_t at = p.find_first_not_of(" \t\r\n");
-      if (at == std::string::npos) continue;
-      std::string name;
-      size_t end;
-      if (p[at] == '"' || p[at] == '`' || p[at] == '[') {
-        const char close = p[at] == '[' ? ']' : p[at];
-        end = p.find(close, at + 1);
-        if (end == std::string::npos) continue;
-        name = p.substr(at + 1, end - at - 1);
-        ++end;
-      } else {
-        end = p.find_first_of(" \t\r\n", at);
-        name = p.substr(at, end == std::string::npos ? std::string::npos : end - at);
-      }
-      if (lower(name) != lower(column) || end == std::string::npos) continue;
-      const std::string rest = lower(p.substr(end));
-      size_t as = rest.find(" as ");
-      if (as == std::string::npos) as = rest.find(" as(");
-      if (as == std::string::npos) return "";
-      const size_t paren = rest.find('(', as);
-      if (paren == std::string::npos) return "";
-      int level = 0;
-      for (size_t i = paren; i < rest.size(); ++i) {
-        if (rest[i] == '(') ++level;
-        if (rest[i] == ')' && --level == 0) return p.substr(end + paren + 1, i - paren - 1);
-      }
-      return "";
-    }
-    return "";
   }
 
   // An AUTOINCREMENT table keeps the largest number it ever gave in sqlite_sequence (which

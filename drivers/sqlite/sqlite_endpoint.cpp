@@ -259,12 +259,17 @@ class SqliteWriteSession final : public WriteSession {
   SqliteWriteSession(std::unique_ptr<SqlSession> session, const Dialect& dialect)
       : session_(std::move(session)), dialect_(dialect) {}
   std::unique_ptr<RowWriter> Write(const WriteRequest& request) override {
+    if (request.defer_checks || checks_deferred_) {
+      session_->Execute(dialect_.CheckEnforcementSql(!request.defer_checks));
+      checks_deferred_ = request.defer_checks;
+    }
     return std::make_unique<SqliteRowWriter>(static_cast<Session&>(*session_), dialect_, request);
   }
 
  private:
   std::unique_ptr<SqlSession> session_;
   const Dialect& dialect_;
+  bool checks_deferred_ = false;
 };
 
 class SqliteEndpoint final : public SqlEndpoint {

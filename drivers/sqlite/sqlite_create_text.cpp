@@ -1,0 +1,167 @@
+#include "drivers/sqlite/sqlite_create_text.hpp"
+
+#include <cctype>
+
+namespace ferry {
+
+namespace {
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The table's definitions (columns and table constraints), split at top-level commas (quotes and
+// parentheses respected).
+std::vector<std::string> Definitions(const std::string& create) {
+  std::vector<std::string> parts;
+  const size_t open = create.find('(');
+  if (open == std::string::npos) return parts;
+  std::string part;
+  int depth = 0;
+  char quote = 0;
+  for (size_t i = open + 1; i < create.size(); ++i) {
+    const char c = create[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'' || c == '`' || c == '[') {
+      quote = c == '[' ? ']' : c;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      if (depth-- == 0) break;
+    } else if (c == ',' && depth == 0) {
+      parts.push_back(part);
+      part.clear();
+      continue;
+    }
+    part += c;
+  }
+  parts.push_back(part);
+  return parts;
+}
+
+// The name at `at` (bare or quoted), `at` moved past it.
+std::string NameAt(const std::string& p, size_t& at) {
+  if (at < p.size() && (p[at] == '"' || p[at] == '`' || p[at] == '[' || p[at] == '\'')) {
+    const char close = p[at] == '[' ? ']' : p[at];
+    std::string name;
+    for (++at; at < p.size(); ++at) {
+      if (p[at] != close) {
+        name += p[at];
+      } else if (close != ']' && at + 1 < p.size() && p[at + 1] == close) {
+        name += p[++at];
+      } else {
+        ++at;
+        break;
+      }
+    }
+    return name;
+  }
+  const size_t b = at;
+  while (at < p.size() && (std::isalnum(static_cast<unsigned char>(p[at])) || p[at] == '_' ||
+                           static_cast<unsigned char>(p[at]) >= 0x80)) {
+    ++at;
+  }
+  return p.substr(b, at - b);
+}
+
+// The CHECK clauses of one definition, read at its top level: "CONSTRAINT name" names the
+// clause that follows it.
+void ChecksOf(const std::string& p, std::vector<CheckConstraint>& out) {
+  std::string name;
+  char quote = 0;
+  for (size_t at = 0; at < p.size();) {
+    const char c = p[at];
+    if (quote) {
+      if (c == quote) quote = 0;
+      ++at;
+    } else if (c == '"' || c == '\'' || c == '`' || c == '[') {
+      quote = c == '[' ? ']' : c;
+      ++at;
+    } else if (c == '(') {
+      int depth = 0;  // a type's size, a default's expression: nothing of ours inside
+      for (; at < p.size(); ++at) {
+        if (p[at] == '(') ++depth;
+        if (p[at] == ')' && --depth == 0) break;
+      }
+      ++at;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      const std::string word = Lower(NameAt(p, at));
+      if (word == "constraint") {
+        while (at < p.size() && std::isspace(static_cast<unsigned char>(p[at]))) ++at;
+        name = NameAt(p, at);
+        continue;
+      }
+      if (word != "check") {
+        name.clear();
+        continue;
+      }
+      while (at < p.size() && std::isspace(static_cast<unsigned char>(p[at]))) ++at;
+      if (at >= p.size() || p[at] != '(') continue;
+      const size_t open = at;
+      int depth = 0;
+      char q = 0;
+      for (; at < p.size(); ++at) {
+        if (q) {
+          if (p[at] == q) q = 0;
+        } else if (p[at] == '\'' || p[at] == '"' || p[at] == '`') {
+          q = p[at];
+        } else if (p[at] == '(') {
+          ++depth;
+        } else if (p[at] == ')' && --depth == 0) {
+          break;
+        }
+      }
+      out.push_back({name, p.substr(open + 1, at - open - 1)});
+      name.clear();
+      ++at;
+    } else {
+      ++at;
+    }
+  }
+}
+
+}  // namespace
+
+std::string GeneratedExpression(const std::string& create, const std::string& column) {
+  const std::vector<std::string> parts = Definitions(create);
+  for (const std::string& p : parts) {
+    size_t at = p.find_first_not_of(" \t\r\n");
+    if (at == std::string::npos) continue;
+    std::string name;
+    size_t end;
+    if (p[at] == '"' || p[at] == '`' || p[at] == '[') {
+      const char close = p[at] == '[' ? ']' : p[at];
+      end = p.find(close, at + 1);
+      if (end == std::string::npos) continue;
+      name = p.substr(at + 1, end - at - 1);
+      ++end;
+    } else {
+      end = p.find_first_of(" \t\r\n", at);
+      name = p.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    }
+    if (Lower(name) != Lower(column) || end == std::string::npos) continue;
+    const std::string rest = Lower(p.substr(end));
+    size_t as = rest.find(" as ");
+    if (as == std::string::npos) as = rest.find(" as(");
+    if (as == std::string::npos) return "";
+    const size_t paren = rest.find('(', as);
+    if (paren == std::string::npos) return "";
+    int level = 0;
+    for (size_t i = paren; i < rest.size(); ++i) {
+      if (rest[i] == '(') ++level;
+      if (rest[i] == ')' && --level == 0) return p.substr(end + paren + 1, i - paren - 1);
+    }
+    return "";
+  }
+  return "";
+}
+
+std::vector<CheckConstraint> CheckConstraints(const std::string& create) {
+  std::vector<CheckConstraint> out;
+  for (const std::string& p : Definitions(create)) ChecksOf(p, out);
+  return out;
+}
+
+}  // namespace ferry

@@ -1,0 +1,20 @@
+// What SQLite keeps of a table only in its CREATE TABLE text (sqlite_schema.sql): generated
+// columns' expressions and CHECK constraints. Internal to drivers/sqlite.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "copier/catalog.hpp"
+
+namespace ferry {
+
+// The expression of generated column `column` in a CREATE TABLE statement: the parenthesised
+// text after AS in the column's definition; "" when the definition cannot be found.
+std::string GeneratedExpression(const std::string& create, const std::string& column);
+
+// The table's CHECK constraints, column and table ones, in the order written, each with the
+// name a CONSTRAINT clause gives it ("" for none).
+std::vector<CheckConstraint> CheckConstraints(const std::string& create);
+
+}  // namespace ferry

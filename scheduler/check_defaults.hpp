@@ -1,0 +1,25 @@
+// ferry check: the column defaults, ON UPDATE clauses and CHECK constraints a copy to another
+// engine does not carry (copier/defaults.hpp says what does), each with the reason.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "copier/catalog.hpp"
+#include "copier/endpoint.hpp"
+#include "copier/table_plan.hpp"
+
+namespace ferry {
+
+// One thing not carried, for check's grouped warnings: one finding per kind and rule.
+struct NotCarried {
+  std::string kind, rule, column, detail;
+};
+
+// What creating `copy.destination` (a table of engine `to` made from `source`, of engine
+// `from`) leaves out of the source's defaults and checks.
+std::vector<NotCarried> DefaultsAndChecksNotCarried(const Table& source, const TableCopyPlan& copy,
+                                                    const EndpointInfo& from,
+                                                    const EndpointInfo& to);
+
+}  // namespace ferry
