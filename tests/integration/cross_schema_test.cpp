@@ -10,20 +10,13 @@
 #include <string>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 using nlohmann::json;
 
 namespace {
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 size_t Occurrences(const std::string& text, const std::string& part) {
   size_t n = 0;

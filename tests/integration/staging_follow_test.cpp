@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/worker_process.hpp"
@@ -36,15 +37,6 @@ int UnitsWritten(const std::string& folder) {
   } catch (const std::exception&) {
     return 0;
   }
-}
-
-bool WaitUntil(const std::function<bool()>& done, int seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
 }
 
 // The rows of both tables as one digest computed by PostgreSQL itself, not by ferry.
