@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/ferry_command.hpp"
+#include "tests/support/staged_manifest.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/worker_process.hpp"
@@ -27,10 +28,9 @@ namespace {
 
 // Units the manifest names as written (0 while there is none, or it is being replaced).
 int UnitsWritten(const std::string& folder) {
-  std::ifstream in(folder + "/manifest.json");
-  if (!in) return 0;
+  if (!fs::exists(folder + "/manifest.json")) return 0;
   try {
-    nlohmann::json m = nlohmann::json::parse(in);
+    nlohmann::json m = nlohmann::json::parse(StagedManifestText(folder));
     int n = 0;
     for (const auto& t : m.at("tables")) n += int(t.at("units").size());
     return n;
