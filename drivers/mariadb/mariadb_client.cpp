@@ -194,4 +194,10 @@ void Connection::KillQuery() noexcept {
   }
 }
 
+void Connection::SetOnce(const std::string& sql) {
+  if (set_once_.count(sql)) return;
+  Execute(sql);
+  set_once_.insert(sql);
+}
+
 }  // namespace ferry::mariadb
