@@ -9,7 +9,7 @@
 
 namespace ferry {
 
-namespace {
+namespace run_sql {
 
 std::string Int(int64_t v) {
   return std::to_string(v);
@@ -18,6 +18,13 @@ std::string Int(int64_t v) {
 std::string Num(double v) {
   return fmt::format("{:.6f}", v);
 }
+
+}  // namespace run_sql
+
+namespace {
+
+using run_sql::Int;
+using run_sql::Num;
 
 std::string V(const std::optional<std::string>& v) {
   return v.value_or("");

@@ -13,6 +13,12 @@
 
 namespace ferry {
 
+// Numbers as the state tables' SQL literals (reals to the microsecond).
+namespace run_sql {
+std::string Int(int64_t v);
+std::string Num(double v);
+}  // namespace run_sql
+
 // Which of the columns added since the first run state a destination's tables have (an older
 // ferry's state is read as it is until the next run adds them).
 struct RunStateColumns {

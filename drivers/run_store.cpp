@@ -17,13 +17,8 @@ namespace ferry {
 
 namespace {
 
-std::string Int(int64_t v) {
-  return std::to_string(v);
-}
-
-std::string Num(double v) {
-  return fmt::format("{:.6f}", v);
-}
+using run_sql::Int;
+using run_sql::Num;
 
 class SqlRunStore final : public RunStore {
  public:
