@@ -10,19 +10,15 @@
 #include "copier/backoff.hpp"
 #include "copier/error.hpp"
 #include "drivers/run_leases.hpp"
+#include "drivers/run_records.hpp"
 #include "drivers/run_state_tables.hpp"
 
 namespace ferry {
 
 namespace {
 
-std::string Int(int64_t v) {
-  return std::to_string(v);
-}
-
-std::string Num(double v) {
-  return fmt::format("{:.6f}", v);
-}
+using run_sql::Int;
+using run_sql::Num;
 
 class SqlRunStore final : public RunStore {
  public:
@@ -38,7 +34,8 @@ class SqlRunStore final : public RunStore {
         prefix_(std::move(prefix)),
         try_lock_(std::move(try_lock)),
         lock_waits_(std::move(lock_waits)),
-        leases_(open_session_, dialect_, [this](const char* table) { return T(table); }) {}
+        leases_(open_session_, dialect_, [this](const char* table) { return T(table); }),
+        rows_(dialect_, prefix_) {}
 
   void Prepare() override {
     const std::vector<Table> tables =
@@ -50,10 +47,7 @@ class SqlRunStore final : public RunStore {
     }
     reading_schema_ = schema_;
     exists_ = true;
-    has_owner_token_ = true;
-    has_leases_ = true;
-    has_timing_ = true;
-    has_table_start_ = true;
+    has_ = {true, true, true, true};
     has_held_keys_ = true;
   }
 
@@ -105,45 +99,23 @@ class SqlRunStore final : public RunStore {
       owned_run_ = r.id;
       owner_token_ = r.owner_token;
     }
-    Exec(
-        fmt::format(
-            "INSERT INTO {} (run_id, scope, command, status, started_at, finished_at, source, "
-            "destination, plan_fingerprint, plan, host, pid, summary, owner_token) VALUES ({}, "
-            "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
-            T("runs"), S(r.id), S(r.scope), S(r.command), S(RunStatusName(r.status)),
-            S(r.started_at), S(r.finished_at), S(r.source), S(r.destination), S(r.plan_fingerprint),
-            S(r.plan), S(r.host), Int(r.pid), S(r.summary), S(r.owner_token)),
-        fmt::format("SELECT 1 FROM {} WHERE run_id = {}", T("runs"), S(r.id)));
+    Exec(rows_.RunInsert(T("runs"), r),
+         fmt::format("SELECT 1 FROM {} WHERE run_id = {}", T("runs"), S(r.id)));
     std::vector<std::string> rows;
-    for (const TableRecord& t : tables) {
-      rows.push_back(fmt::format(
-          "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})", S(r.id), Int(t.index),
-          S(t.source.schema), S(t.source.name), S(t.destination.schema), S(t.destination.name),
-          S(t.state), Int(t.created), Int(t.rows), Int(t.bytes), Num(t.seconds), Int(t.units),
-          Int(t.units_done), Int(t.attempts), Int(t.estimated_rows), S(t.error)));
-    }
     std::vector<std::string> keys;
     for (const TableRecord& t : tables) {
+      rows.push_back(rows_.TableValues(r.id, t));
       keys.push_back(fmt::format("run_id = {} AND table_index = {}", S(r.id), Int(t.index)));
     }
-    InsertMany("tables",
-               "run_id, table_index, source_schema, source_name, dest_schema, dest_name, state, "
-               "created, row_count, byte_count, seconds, units, units_done, attempts, "
-               "estimated_rows, error",
-               rows, keys);
+    InsertMany("tables", RunRows::TableColumns(), rows, keys);
     rows.clear();
     keys.clear();
     for (const UnitRecord& u : units) {
+      rows.push_back(rows_.UnitValues(r.id, u));
       keys.push_back(fmt::format("run_id = {} AND table_index = {} AND part = {}", S(r.id),
                                  Int(u.table), Int(u.part)));
-      rows.push_back(fmt::format("({}, {}, {}, {}, {}, {}, {}, {}, {})", S(r.id), Int(u.table),
-                                 Int(u.part), S(UnitRecordStateName(u.state)), Int(u.rows),
-                                 Int(u.bytes), Int(u.attempts), S(u.range), S(u.error)));
     }
-    InsertMany("units",
-               "run_id, table_index, part, state, row_count, byte_count, attempts, key_range, "
-               "error",
-               rows, keys);
+    InsertMany("units", RunRows::UnitColumns(), rows, keys);
   }
 
   void ClaimRun(const RunRecord& r) override {
@@ -306,33 +278,7 @@ class SqlRunStore final : public RunStore {
     std::vector<RunRecord> out;
     if (!Exists()) return out;  // nothing recorded yet: the tables come with the first run
     std::lock_guard session_guard(session_mutex_);
-    for (auto& row : Read(fmt::format(
-             "SELECT run_id, scope, command, status, started_at, finished_at, source, "
-             "destination, plan_fingerprint, plan, host, pid, summary, {}, {} FROM {} ORDER BY "
-             // Runs of one second (the timestamps' resolution) by their ids, which begin with
-             // the millisecond they started (NewRunRecord).
-             "started_at DESC, run_id DESC",
-             has_owner_token_ ? "owner_token" : "''", has_leases_ ? "lease_ms" : "0", T("runs")))) {
-      RunRecord r;
-      r.id = V(row[0]);
-      r.scope = V(row[1]);
-      r.command = V(row[2]);
-      auto status = ParseRunStatus(V(row[3]));
-      if (!status) Tampered("runs", r.id, "status", V(row[3]));
-      r.status = *status;
-      r.started_at = V(row[4]);
-      r.finished_at = V(row[5]);
-      r.source = V(row[6]);
-      r.destination = V(row[7]);
-      r.plan_fingerprint = V(row[8]);
-      r.plan = V(row[9]);
-      r.host = V(row[10]);
-      r.pid = Number(row[11], "runs", r.id, "pid");
-      r.summary = V(row[12]);
-      r.owner_token = V(row[13]);
-      r.lease_ms = row[14] ? Number(row[14], "runs", r.id, "lease_ms") : 0;
-      out.push_back(std::move(r));
-    }
+    for (auto& row : Read(rows_.SelectRuns(T("runs"), has_))) out.push_back(rows_.ParseRun(row));
     return out;
   }
 
@@ -340,29 +286,8 @@ class SqlRunStore final : public RunStore {
     std::vector<TableRecord> out;
     if (!Exists()) return out;
     std::lock_guard session_guard(session_mutex_);
-    for (auto& row : Read(fmt::format(
-             "SELECT table_index, source_schema, source_name, dest_schema, dest_name, state, "
-             "created, row_count, byte_count, seconds, units, units_done, attempts, "
-             "estimated_rows, error, {}, {} FROM {} WHERE run_id = {} ORDER BY table_index",
-             has_timing_ ? "warnings" : "''", has_table_start_ ? "started_at" : "''", T("tables"),
-             S(run)))) {
-      TableRecord t;
-      t.index = int(Number(row[0], "tables", run, "table_index"));
-      t.source = {V(row[1]), V(row[2])};
-      t.destination = {V(row[3]), V(row[4])};
-      t.state = V(row[5]);
-      t.created = Number(row[6], "tables", run, "created") != 0;
-      t.rows = Number(row[7], "tables", run, "row_count");
-      t.bytes = Number(row[8], "tables", run, "byte_count");
-      t.seconds = row[9] ? std::atof(row[9]->c_str()) : 0;
-      t.units = int(Number(row[10], "tables", run, "units"));
-      t.units_done = int(Number(row[11], "tables", run, "units_done"));
-      t.attempts = int(Number(row[12], "tables", run, "attempts"));
-      t.estimated_rows = Number(row[13], "tables", run, "estimated_rows");
-      t.error = V(row[14]);
-      t.warnings = SplitLines(V(row[15]));
-      t.started_at = V(row[16]);
-      out.push_back(std::move(t));
+    for (auto& row : Read(rows_.SelectTables(T("tables"), run, has_))) {
+      out.push_back(rows_.ParseTable(row, run));
     }
     return out;
   }
@@ -371,29 +296,8 @@ class SqlRunStore final : public RunStore {
     std::vector<UnitRecord> out;
     if (!Exists()) return out;
     std::lock_guard session_guard(session_mutex_);
-    for (auto& row : Read(fmt::format(
-             "SELECT table_index, part, state, row_count, byte_count, attempts, key_range, error, "
-             "{}, {} FROM {} WHERE run_id = {} ORDER BY table_index, part",
-             has_leases_ ? "worker, lease_until - " + dialect_.NowMillisSql() : "'', 0",
-             has_timing_ ? "started_at, finished_at, read_s, convert_s, wait_slot_s, "
-                           "wait_data_s, write_s, reader_thread, writer_thread"
-                         : "0, 0, 0, 0, 0, 0, 0, -1, -1",
-             T("units"), S(run)))) {
-      UnitRecord u;
-      u.table = int(Number(row[0], "units", run, "table_index"));
-      u.part = int(Number(row[1], "units", run, "part"));
-      std::optional<UnitRecordState> state = ParseUnitRecordState(V(row[2]));
-      if (!state) Tampered("units", run, "state", V(row[2]));
-      u.state = *state;
-      u.rows = Number(row[3], "units", run, "row_count");
-      u.bytes = Number(row[4], "units", run, "byte_count");
-      u.attempts = int(Number(row[5], "units", run, "attempts"));
-      u.range = V(row[6]);
-      u.error = V(row[7]);
-      u.worker = V(row[8]);
-      u.lease_left_ms = row[9] ? Number(row[9], "units", run, "lease_until") : 0;
-      u.timing = TimingOf(row, 10, run);
-      out.push_back(std::move(u));
+    for (auto& row : Read(rows_.SelectUnits(T("units"), run, has_))) {
+      out.push_back(rows_.ParseUnit(row, run));
     }
     return out;
   }
@@ -408,15 +312,15 @@ class SqlRunStore final : public RunStore {
         if (runs) reading_schema_ = legacy_schema_;
       }
       exists_ = runs.has_value();
-      has_owner_token_ = runs && runs->FindColumn("owner_token");
-      has_leases_ = runs && runs->FindColumn("lease_ms") && !dialect_.NowMillisSql().empty();
+      has_.owner_token = runs && runs->FindColumn("owner_token");
+      has_.leases = runs && runs->FindColumn("lease_ms") && !dialect_.NowMillisSql().empty();
       std::optional<Table> units =
           exists_ ? dialect_.DescribeTable(*session_, Name("units")) : std::optional<Table>();
       std::optional<Table> tables =
           exists_ ? dialect_.DescribeTable(*session_, Name("tables")) : std::optional<Table>();
-      has_timing_ =
+      has_.timing =
           units && units->FindColumn("reader_thread") && tables && tables->FindColumn("warnings");
-      has_table_start_ = tables && tables->FindColumn("started_at");
+      has_.table_start = tables && tables->FindColumn("started_at");
       // Run state of an older ferry has no such table: it never set a key aside.
       has_held_keys_ = exists_ && dialect_.DescribeTable(*session_, Name("held_keys"));
     }
@@ -453,7 +357,7 @@ class SqlRunStore final : public RunStore {
   }
   int RetryFailed(const std::string& run) override { return leases_.RetryFailed(run); }
   std::vector<WorkerRecord> Workers(const std::string& run) override {
-    if (!Exists() || !has_leases_) return {};
+    if (!Exists() || !has_.leases) return {};
     return leases_.Workers(run);
   }
 
@@ -498,20 +402,8 @@ class SqlRunStore final : public RunStore {
     std::vector<HeldForeignKey> out;
     if (!Exists() || !has_held_keys_) return out;
     std::lock_guard session_guard(session_mutex_);
-    for (auto& row : session_->Query(
-             fmt::format("SELECT dest_schema, dest_name, key_name, run_id, definition, ref_schema, "
-                         "ref_name, validated, state FROM {} ORDER BY dest_schema, dest_name, "
-                         "key_name",
-                         T("held_keys")))) {
-      HeldForeignKey k;
-      k.table = {V(row[0]), V(row[1])};
-      k.name = V(row[2]);
-      k.run = V(row[3]);
-      k.definition = V(row[4]);
-      k.references = {V(row[5]), V(row[6])};
-      k.validated = Number(row[7], "held_keys", k.run, "validated") != 0;
-      k.state = V(row[8]);
-      out.push_back(std::move(k));
+    for (auto& row : session_->Query(RunRows::SelectHeldKeys(T("held_keys")))) {
+      out.push_back(rows_.ParseHeldKey(row));
     }
     return out;
   }
@@ -522,7 +414,7 @@ class SqlRunStore final : public RunStore {
       ExecWaiting("forget run " + run + " in",
                   fmt::format("DELETE FROM {} WHERE run_id = {}", T(table), S(run)), table);
     }
-    if (has_leases_) {
+    if (has_.leases) {
       for (const char* table : {"workers", "leases"}) {
         Exec(fmt::format("DELETE FROM {} WHERE run_id = {}", T(table), S(run)));
       }
@@ -535,44 +427,6 @@ class SqlRunStore final : public RunStore {
   TableName Home(const char* table) const { return {schema_, prefix_ + table}; }
   std::string T(const char* table) const { return dialect_.QualifiedName(Name(table)); }
   std::string S(const std::string& value) const { return dialect_.TextLiteral(value); }
-  static std::string V(const std::optional<std::string>& v) { return v.value_or(""); }
-
-  [[noreturn]] void Tampered(const char* table, const std::string& run, const char* column,
-                             const std::string& value) const {
-    throw Error(ErrorCode::kSchema,
-                fmt::format("ferry's run state is damaged: {}{} row of run {} has {} = '{}'; "
-                            "repair or delete it (ferry reset --yes forgets the runs)",
-                            prefix_, table, run, column, value));
-  }
-
-  int64_t Number(const std::optional<std::string>& v, const char* table, const std::string& run,
-                 const char* column) const {
-    if (!v) return 0;
-    try {
-      size_t used = 0;
-      int64_t n = std::stoll(*v, &used);
-      if (used == v->size()) return n;
-    } catch (...) {
-    }
-    Tampered(table, run, column, *v);
-  }
-
-  // UnitTiming from a units row's columns from `at` on (Units' SELECT order).
-  UnitTiming TimingOf(const std::vector<std::optional<std::string>>& row, size_t at,
-                      const std::string& run) const {
-    auto real = [&](size_t i) { return row[at + i] ? std::atof(row[at + i]->c_str()) : 0.0; };
-    UnitTiming t;
-    t.started_at = real(0);
-    t.finished_at = real(1);
-    t.read = real(2);
-    t.convert = real(3);
-    t.wait_slot = real(4);
-    t.wait_data = real(5);
-    t.write = real(6);
-    t.reader = row[at + 7] ? int(Number(row[at + 7], "units", run, "reader_thread")) : -1;
-    t.writer = row[at + 8] ? int(Number(row[at + 8], "units", run, "writer_thread")) : -1;
-    return t;
-  }
 
   // The owner token of `run` when this process owns it.
   std::optional<std::string> TokenOf(const std::string& run) {
@@ -669,12 +523,8 @@ class SqlRunStore final : public RunStore {
   std::function<std::unique_ptr<ScopeLock>()> try_lock_;
   LockWaits lock_waits_;
   bool exists_ = false;
-  bool has_owner_token_ = false;
-  bool has_leases_ = false;
-  // The units table has UnitTiming's columns, and tables their warnings.
-  bool has_timing_ = false;
-  bool has_table_start_ = false;  // tables.started_at, added since
-  bool has_held_keys_ = false;    // the held_keys table, added since
+  RunStateColumns has_;
+  bool has_held_keys_ = false;  // the held_keys table, added since
   // Read by writer threads building their commits (UnitDoneSql).
   std::mutex mutex_;
   // The store's session: a shared run's table builders record from writer threads.
@@ -683,6 +533,7 @@ class SqlRunStore final : public RunStore {
   std::string owner_token_;
   std::string lock_holder_;
   RunLeases leases_;
+  RunRows rows_;
 };
 
 }  // namespace

@@ -45,28 +45,39 @@ class ExportSyncState final : public SyncStateStore {
     return id;
   }
 
+  // One journal entry a table: a source with thousands of tracked tables registers each.
   void RecordRegistration(const TableName& source, const LogConsumer& registered) override {
-    Locked([&](Manifest& m) {
-      std::erase_if(m.change_logs, [&](const ChangeLogPosition& p) { return p.table == source; });
-      m.change_logs.push_back({source, registered.generation, registered.applied});
-    });
+    TakeLock();
+    JournalEntry entry;
+    entry.kind = JournalEntry::Kind::kChangeLog;
+    entry.position = {source, registered.generation, registered.applied};
+    dir_->Journal(entry);
   }
 
  private:
-  // Registration comes before the run takes the directory's lock: the manifest is changed under
-  // that lock, as the last writer left it.
   void Locked(const std::function<void(Manifest&)>& change) {
+    const bool held = lock_ != nullptr;
+    TakeLock();
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) { change(m); });
+    if (!held) lock_.reset();
+  }
+
+  // Registration comes before the run takes the directory's lock: the manifest is changed under
+  // that lock, read once as the last writer left it, and the lock kept until the registrations
+  // are done (this store is dropped before the run begins).
+  void TakeLock() {
+    if (lock_) return;
     dir_->Prepare();
-    std::unique_ptr<ScopeLock> lock = TryFileLock(dir_->LockPath());
-    if (!lock) {
+    lock_ = TryFileLock(dir_->LockPath());
+    if (!lock_) {
       throw Error(ErrorCode::kBusy, "another ferry process is exporting into " + dir_->path() +
                                         " (it holds " + dir_->LockPath() + ")");
     }
     dir_->Reload();
-    dir_->Update([&](Manifest& m, std::vector<std::string>&) { change(m); });
   }
 
   std::shared_ptr<Directory> dir_;
+  std::unique_ptr<ScopeLock> lock_;
 };
 
 }  // namespace

@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "copier/error.hpp"
 #include "drivers/files/disk.hpp"
+#include "drivers/files/manifest_journal.hpp"
 #include "drivers/files/staging_dir.hpp"
 
 namespace ferry::staging {
@@ -65,9 +67,13 @@ ExportFollower::ExportFollower(std::string folder, std::string display, const Ma
 std::shared_ptr<const Manifest> ExportFollower::Latest() {
   std::lock_guard lock(mutex_);
   const std::string path = folder_ + "/" + kManifestName;
-  const std::string stamp = Stamp(path);
+  // The manifest, and the journal the last one read names: a unit's commit appends to it.
+  std::string stamp = Stamp(path);
+  if (latest_ && !latest_->journal.empty()) stamp += " " + Stamp(folder_ + "/" + latest_->journal);
   if (latest_ && stamp == latest_stamp_) return latest_;
-  latest_ = std::make_shared<const Manifest>(ManifestFromJson(ReadWholeFile(path), path));
+  std::optional<Manifest> m = LoadManifest(folder_);
+  if (!m) ThrowIo("cannot read", path, ENOENT);
+  latest_ = std::make_shared<const Manifest>(std::move(*m));
   latest_stamp_ = stamp;
   return latest_;
 }

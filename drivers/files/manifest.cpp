@@ -75,6 +75,8 @@ Index IndexFrom(const json& j) {
                j.at("native_definition")};
 }
 
+}  // namespace
+
 json NameJson(const TableName& n) {
   return {{"schema", n.schema}, {"name", n.name}};
 }
@@ -82,6 +84,8 @@ json NameJson(const TableName& n) {
 TableName NameFrom(const json& j) {
   return TableName{j.at("schema"), j.at("name")};
 }
+
+namespace {
 
 json TableJson(const Table& t) {
   json columns = json::array();
@@ -195,6 +199,8 @@ RunRecord RunFrom(const json& j) {
   return r;
 }
 
+}  // namespace
+
 json TableRecordJson(const TableRecord& t) {
   return {{"index", t.index},
           {"source", NameJson(t.source)},
@@ -231,6 +237,8 @@ TableRecord TableRecordFrom(const json& j) {
   return t;
 }
 
+namespace {
+
 json UnitRecordJson(const UnitRecord& u) {
   return {{"table", u.table}, {"part", u.part},   {"state", UnitRecordStateName(u.state)},
           {"rows", u.rows},   {"bytes", u.bytes}, {"attempts", u.attempts},
@@ -250,30 +258,54 @@ UnitRecord UnitRecordFrom(const json& j) {
   return u;
 }
 
+}  // namespace
+
+json UnitEntryJson(const UnitEntry& u) {
+  json chunks = json::array();
+  for (const ChunkEntry& c : u.chunks) {
+    chunks.push_back({{"file", c.file},
+                      {"rows", c.rows},
+                      {"bytes", c.bytes},
+                      {"sha256", c.sha256},
+                      {"row_sum", fmt::format("{:016x}", c.row_sum)}});
+  }
+  return {{"part", u.part},
+          {"parts", u.parts},
+          {"key", u.key},
+          {"lo", BoundJson(u.lo)},
+          {"hi", BoundJson(u.hi)},
+          {"null_keys", u.null_keys},
+          {"by_location", u.by_location},
+          {"run", u.run},
+          {"rows", u.rows()},
+          {"chunks", chunks}};
+}
+
+UnitEntry UnitEntryFrom(const json& u) {
+  UnitEntry unit;
+  unit.part = u.at("part");
+  unit.parts = u.at("parts");
+  unit.key = u.at("key").get<std::vector<std::string>>();
+  unit.lo = BoundFrom(u.at("lo"));
+  unit.hi = BoundFrom(u.at("hi"));
+  unit.null_keys = u.at("null_keys");
+  unit.by_location = u.at("by_location");
+  unit.run = u.at("run");
+  for (const json& c : u.at("chunks")) {
+    ChunkEntry chunk{c.at("file"), c.at("rows"), c.at("bytes"), c.at("sha256"),
+                     std::stoull(c.at("row_sum").get<std::string>(), nullptr, 16)};
+    unit.chunks.push_back(std::move(chunk));
+  }
+  return unit;
+}
+
+namespace {
+
 json BodyJson(const Manifest& m) {
   json tables = json::array();
   for (const TableEntry& t : m.tables) {
     json units = json::array();
-    for (const UnitEntry& u : t.units) {
-      json chunks = json::array();
-      for (const ChunkEntry& c : u.chunks) {
-        chunks.push_back({{"file", c.file},
-                          {"rows", c.rows},
-                          {"bytes", c.bytes},
-                          {"sha256", c.sha256},
-                          {"row_sum", fmt::format("{:016x}", c.row_sum)}});
-      }
-      units.push_back({{"part", u.part},
-                       {"parts", u.parts},
-                       {"key", u.key},
-                       {"lo", BoundJson(u.lo)},
-                       {"hi", BoundJson(u.hi)},
-                       {"null_keys", u.null_keys},
-                       {"by_location", u.by_location},
-                       {"run", u.run},
-                       {"rows", u.rows()},
-                       {"chunks", chunks}});
-    }
+    for (const UnitEntry& u : t.units) units.push_back(UnitEntryJson(u));
     json identity = json::array();
     for (const IdentityNext& i : t.identity)
       identity.push_back({{"column", i.column}, {"next", i.next}});
@@ -319,16 +351,17 @@ json BodyJson(const Manifest& m) {
           {"change_logs", logs},
           {"snapshots", snapshots},
           {"types", {{"setup", m.type_setup}, {"statements", m.types}}},
-          {"runs", runs}};
+          {"runs", runs},
+          {"journal", m.journal}};
 }
+
+}  // namespace
 
 std::string Checksum(const json& body) {
   Sha256 hash;
   hash.Update(body.dump());
   return hash.Hex();
 }
-
-}  // namespace
 
 uint64_t UnitEntry::rows() const {
   uint64_t n = 0;
@@ -393,6 +426,7 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
     m.source = j.at("source");
     m.source_engine = j.at("source_engine");
     m.log_consumer = j.value("log_consumer", "");
+    m.journal = j.value("journal", "");
     for (const json& p : j.value("change_logs", json::array())) {
       m.change_logs.push_back({NameFrom(p.at("table")), p.at("generation"), p.at("applied")});
     }
@@ -413,23 +447,7 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
       e.forms = t.at("row_hash_forms").get<std::vector<std::string>>();
       for (const json& i : t.at("identity")) e.identity.push_back({i.at("column"), i.at("next")});
       e.default_rows = t.at("default_rows");
-      for (const json& u : t.at("units")) {
-        UnitEntry unit;
-        unit.part = u.at("part");
-        unit.parts = u.at("parts");
-        unit.key = u.at("key").get<std::vector<std::string>>();
-        unit.lo = BoundFrom(u.at("lo"));
-        unit.hi = BoundFrom(u.at("hi"));
-        unit.null_keys = u.at("null_keys");
-        unit.by_location = u.at("by_location");
-        unit.run = u.at("run");
-        for (const json& c : u.at("chunks")) {
-          ChunkEntry chunk{c.at("file"), c.at("rows"), c.at("bytes"), c.at("sha256"),
-                           std::stoull(c.at("row_sum").get<std::string>(), nullptr, 16)};
-          unit.chunks.push_back(std::move(chunk));
-        }
-        e.units.push_back(std::move(unit));
-      }
+      for (const json& u : t.at("units")) e.units.push_back(UnitEntryFrom(u));
       m.tables.push_back(std::move(e));
     }
     for (const json& r : j.at("runs")) {

@@ -1,8 +1,9 @@
 // A staging directory's manifest (docs/staging-format.md): what the directory holds and how to
-// check it. Written when the export starts (the tables' shapes, the plan), rewritten atomically
-// as each unit's chunks are finished, and marked complete by a last atomic rewrite when the
-// export run ends well. It also keeps the export's run state (ferry status, --resume), so a
-// unit's chunk entries and its "done" mark are one rename: both there, or neither.
+// check it. Written when the export starts (the tables' shapes, the plan); each unit's chunks
+// are then appended to its journal (manifest_journal.hpp), folded into an atomic rewrite now and
+// then, and the manifest is marked complete by a last atomic rewrite when the export run ends
+// well. It also keeps the export's run state (ferry status, --resume), so a unit's chunk entries
+// and its "done" mark are one journal entry: both there, or neither.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "copier/catalog.hpp"
 #include "copier/run_state.hpp"
@@ -99,6 +102,9 @@ struct Manifest {
   std::vector<RunRecord> runs;
   std::map<std::string, std::vector<TableRecord>> run_tables;
   std::map<std::string, std::vector<UnitRecord>> run_units;
+  // The file beside the manifest (manifest_journal.hpp) holding the changes made since it was
+  // written; "" when none follow it.
+  std::string journal;
 
   TableEntry* Find(const TableName& name);
   const TableEntry* Find(const TableName& name) const;
@@ -110,6 +116,16 @@ std::string ManifestToJson(const Manifest& manifest);
 // Throws Error(kIo) naming `path` when the text is not a manifest this ferry reads, and when
 // `checked` and its checksum does not match its content (edited by hand).
 Manifest ManifestFromJson(const std::string& text, const std::string& path, bool checked = true);
+
+// Pieces of the manifest's JSON, which the journal's entries use too; Checksum is the SHA-256
+// of `body.dump()`, lower-case hex.
+nlohmann::json NameJson(const TableName& n);
+TableName NameFrom(const nlohmann::json& j);
+nlohmann::json TableRecordJson(const TableRecord& t);
+TableRecord TableRecordFrom(const nlohmann::json& j);
+nlohmann::json UnitEntryJson(const UnitEntry& u);
+UnitEntry UnitEntryFrom(const nlohmann::json& j);
+std::string Checksum(const nlohmann::json& body);
 
 KeyRange RangeOf(const UnitEntry& unit, const Table& table);
 std::string DescribeUnit(const UnitEntry& unit);

@@ -13,6 +13,7 @@
 #include "copier/error.hpp"
 #include "drivers/files/disk.hpp"
 #include "drivers/files/imported.hpp"
+#include "drivers/files/manifest_journal.hpp"
 #include "drivers/run_store.hpp"
 
 namespace ferry::staging {
@@ -75,12 +76,16 @@ class DirectoryLock final : public ScopeLock {
   int fd_ = -1;
 };
 
+uint64_t ChunkBytes(const UnitEntry& u) {
+  uint64_t bytes = 0;
+  for (const ChunkEntry& c : u.chunks) bytes += c.bytes;
+  return bytes;
+}
+
 uint64_t ChunkBytes(const Manifest& m) {
   uint64_t bytes = 0;
   for (const TableEntry& t : m.tables) {
-    for (const UnitEntry& u : t.units) {
-      for (const ChunkEntry& c : u.chunks) bytes += c.bytes;
-    }
+    for (const UnitEntry& u : t.units) bytes += ChunkBytes(u);
   }
   return bytes;
 }
@@ -114,14 +119,24 @@ std::string Directory::ExistingFolder() const {
   return at.string();
 }
 
+Directory::~Directory() {
+  if (journal_fd_ >= 0) close(journal_fd_);
+}
+
 void Directory::Reload() {
   std::lock_guard lock(mutex_);
-  if (!fs::exists(ManifestPath())) return;
-  const std::string text = ReadWholeFile(ManifestPath());
-  manifest_ = ManifestFromJson(text, ManifestPath());
+  uint64_t bytes = 0;
+  std::optional<Manifest> loaded = LoadManifest(path_, true, &bytes);
+  if (!loaded) return;
+  manifest_ = std::move(*loaded);
   has_manifest_ = true;
-  manifest_bytes_ = text.size();
+  manifest_bytes_ = bytes;
   chunk_bytes_ = ChunkBytes(manifest_);
+  // Another process may have appended to the journal since this one opened it: the next change
+  // begins a journal of its own (Save).
+  if (journal_fd_ >= 0) close(journal_fd_);
+  journal_fd_ = -1;
+  journal_bytes_ = 0;
   if (max_bytes_ > 0) RefreshRemoved();
 }
 
@@ -138,15 +153,108 @@ Manifest Directory::Copy() const {
 void Directory::Save() {
   if (manifest_.created_at.empty()) manifest_.created_at = UtcTimestamp();
   Prepare();
-  const std::string text = ManifestToJson(manifest_);
-  WriteFileAtomically(ManifestPath(), text);
+  // The new manifest names a new, empty journal, made before it (the manifest's rename fsyncs
+  // the folder, and with it the journal's name); a complete directory has none: nothing follows.
+  const std::string old_journal = manifest_.journal;
+  const std::string journal = manifest_.status == "complete" ? "" : NewJournalName();
+  int fd = -1;
+  if (!journal.empty()) {
+    fd = open((path_ + "/" + journal).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+              0644);
+    if (fd < 0) ThrowIo("cannot create", path_ + "/" + journal, errno);
+  }
+  manifest_.journal = journal;
+  std::string text;
+  try {
+    text = ManifestToJson(manifest_);
+    WriteFileAtomically(ManifestPath(), text);
+  } catch (...) {
+    manifest_.journal = old_journal;
+    if (fd >= 0) {
+      close(fd);
+      unlink((path_ + "/" + journal).c_str());
+    }
+    throw;
+  }
+  if (journal_fd_ >= 0) close(journal_fd_);
+  journal_fd_ = fd;
+  journal_bytes_ = 0;
+  if (!old_journal.empty()) {
+    std::error_code ec;
+    fs::remove(path_ + "/" + old_journal, ec);  // its entries are in the manifest now
+  }
   has_manifest_ = true;
   manifest_bytes_ = text.size();
   chunk_bytes_ = ChunkBytes(manifest_);
 }
 
+void Directory::Append(const JournalEntry& entry, std::vector<std::string>& replaced) {
+  if (manifest_.status == "complete") {
+    // A complete directory keeps no journal (readers of a finished export read the manifest
+    // alone): the manifest is written whole.
+    Manifest before = manifest_;
+    try {
+      ApplyJournalEntry(manifest_, entry, &replaced);
+      Save();
+    } catch (...) {
+      manifest_ = std::move(before);
+      replaced.clear();
+      throw;
+    }
+    return;
+  }
+  if (journal_fd_ < 0) Save();  // the first change of this process: a journal of its own
+  const std::string path = path_ + "/" + manifest_.journal;
+  const std::string line = JournalLine(entry);
+  try {
+    WriteAll(journal_fd_, line, path);
+    if (fdatasync(journal_fd_) != 0) ThrowIo("cannot flush", path, errno);
+  } catch (...) {
+    // What was written of the line must not stand before the next entry: it goes, and the next
+    // change begins a new journal whatever happens to it.
+    if (ftruncate(journal_fd_, off_t(journal_bytes_)) != 0) {
+      // The reader leaves out a last line cut short, and nothing follows it in this journal.
+    }
+    close(journal_fd_);
+    journal_fd_ = -1;
+    throw;
+  }
+  journal_bytes_ += line.size();
+  if (entry.kind == JournalEntry::Kind::kUnit) {
+    if (const TableEntry* t = manifest_.Find(entry.table)) {
+      for (const UnitEntry& u : t->units) {
+        if (u.part == entry.unit.part) chunk_bytes_ -= std::min(chunk_bytes_, ChunkBytes(u));
+      }
+    }
+    chunk_bytes_ += ChunkBytes(entry.unit);
+  }
+  ApplyJournalEntry(manifest_, entry, &replaced);
+  // Folded once the journal is as large as the manifest: the rewrites then cost about twice the
+  // last manifest in all. The entry is durable already; a fold that fails is tried again at the
+  // next entry.
+  if (journal_bytes_ >= manifest_bytes_) {
+    try {
+      Save();
+    } catch (const std::exception&) {
+    }
+  }
+}
+
+void Directory::Journal(const JournalEntry& entry) {
+  std::vector<std::string> replaced;
+  {
+    std::lock_guard lock(mutex_);
+    Append(entry, replaced);
+  }
+  for (const std::string& file : replaced) {
+    std::error_code ec;
+    fs::remove(path_ + "/" + file, ec);
+  }
+}
+
 uint64_t Directory::UsedBytes() const {
-  return manifest_bytes_ + chunk_bytes_ - std::min(removed_bytes_, chunk_bytes_) + claimed_bytes_;
+  return manifest_bytes_ + journal_bytes_ + chunk_bytes_ - std::min(removed_bytes_, chunk_bytes_) +
+         claimed_bytes_;
 }
 
 void Directory::RefreshRemoved() {
@@ -268,8 +376,10 @@ std::string Directory::NewChunkPath(size_t table, int part, int chunk) {
 
 void Directory::RemoveStrays() {
   std::set<std::string> named;
+  std::string journal;
   {
     std::lock_guard lock(mutex_);
+    journal = manifest_.journal;
     for (const TableEntry& t : manifest_.tables) {
       for (const UnitEntry& u : t.units) {
         for (const ChunkEntry& c : u.chunks) named.insert(c.file);
@@ -284,7 +394,10 @@ void Directory::RemoveStrays() {
     }
   }
   for (const auto& entry : fs::directory_iterator(path_, ec)) {
-    if (IsTempName(entry.path().filename().string())) fs::remove(entry.path(), ec);
+    const std::string name = entry.path().filename().string();
+    // A journal no manifest names: one made for a manifest whose rename never happened, or one
+    // whose removal after a fold never happened.
+    if (IsTempName(name) || (IsJournalName(name) && name != journal)) fs::remove(entry.path(), ec);
   }
 }
 
@@ -302,14 +415,19 @@ void Directory::CheckFreeSpace(uint64_t needed) const {
 
 void Directory::CommitUnit(const TableName& table, UnitEntry unit,
                            const std::vector<std::string>& marks) {
-  Update([&](Manifest& m, std::vector<std::string>& remove) {
+  JournalEntry entry;
+  entry.table = table;
+  std::vector<std::string> replaced;
+  {
+    std::lock_guard lock(mutex_);
     for (const std::string& text : marks) {
       std::optional<DoneMark> mark = ParseMark(text);
       if (!mark) continue;
       unit.run = mark->run;
-      auto run = std::find_if(m.runs.begin(), m.runs.end(),
+      auto run = std::find_if(manifest_.runs.begin(), manifest_.runs.end(),
                               [&](const RunRecord& r) { return r.id == mark->run; });
-      if (run == m.runs.end() || (!mark->token.empty() && run->owner_token != mark->token)) {
+      if (run == manifest_.runs.end() ||
+          (!mark->token.empty() && run->owner_token != mark->token)) {
         Diagnostic d{kRunTakenOver, 0, "run taken over"};
         throw Error(ErrorCode::kBusy,
                     fmt::format("ferry: run {} is no longer owned by this process (another ferry "
@@ -317,36 +435,28 @@ void Directory::CommitUnit(const TableName& table, UnitEntry unit,
                                 mark->run),
                     ErrorContext{}, {d});
       }
-      for (UnitRecord& u : m.run_units[mark->run]) {
-        if (u.table != mark->table || u.part != mark->part) continue;
-        if (u.state == UnitRecordState::kDone) {
-          throw Error(ErrorCode::kInternal, fmt::format("unit {} of table {} is already done",
-                                                        mark->part + 1, mark->table + 1));
+      if (auto units = manifest_.run_units.find(mark->run); units != manifest_.run_units.end()) {
+        for (const UnitRecord& u : units->second) {
+          if (u.table == mark->table && u.part == mark->part && u.state == UnitRecordState::kDone) {
+            throw Error(ErrorCode::kInternal, fmt::format("unit {} of table {} is already done",
+                                                          mark->part + 1, mark->table + 1));
+          }
         }
-        u.state = UnitRecordState::kDone;
-        u.rows = mark->rows;
-        u.bytes = mark->bytes;
-        u.attempts = mark->attempts;
-        u.error.clear();
       }
+      entry.done.push_back(
+          {mark->run, mark->table, mark->part, mark->attempts, mark->rows, mark->bytes});
     }
-    TableEntry* t = m.Find(table);
-    if (!t) {
+    if (!manifest_.Find(table)) {
       throw Error(ErrorCode::kNotFound,
                   fmt::format("{} is not in the staging directory's manifest", DisplayName(table)));
     }
-    for (auto it = t->units.begin(); it != t->units.end();) {
-      if (it->part == unit.part) {
-        for (const ChunkEntry& c : it->chunks) remove.push_back(c.file);
-        it = t->units.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    auto at = std::lower_bound(t->units.begin(), t->units.end(), unit.part,
-                               [](const UnitEntry& u, int part) { return u.part < part; });
-    t->units.insert(at, std::move(unit));
-  });
+    entry.unit = std::move(unit);
+    Append(entry, replaced);
+  }
+  for (const std::string& file : replaced) {
+    std::error_code ec;
+    fs::remove(path_ + "/" + file, ec);
+  }
 }
 
 namespace {
@@ -416,16 +526,11 @@ class FileRunStore final : public RunStore {
   }
 
   void UpdateTable(const std::string& run, const TableRecord& table) override {
-    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
-      for (TableRecord& t : m.run_tables[run]) {
-        if (t.index != table.index) continue;
-        TableRecord updated = table;
-        updated.source = t.source;
-        updated.destination = t.destination;
-        if (updated.started_at.empty()) updated.started_at = t.started_at;
-        t = std::move(updated);
-      }
-    });
+    JournalEntry entry;
+    entry.kind = JournalEntry::Kind::kTable;
+    entry.run = run;
+    entry.record = table;
+    dir_->Journal(entry);
   }
 
   void FailUnit(const std::string& run, int table, int part, int attempts,

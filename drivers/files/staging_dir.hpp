@@ -1,7 +1,8 @@
-// One staging directory as a process sees it: its manifest in memory (the copy on disk is
-// replaced atomically at every change), the chunk files beside it, and the export's run state
-// kept in the manifest (a RunStore). Shared by the endpoint, its write sessions and its run
-// store; every change goes through Update, under one mutex.
+// One staging directory as a process sees it: its manifest in memory (on disk: manifest.json,
+// replaced atomically, and the journal of the changes since, manifest_journal.hpp), the chunk
+// files beside it, and the export's run state kept in the manifest (a RunStore). Shared by the
+// endpoint, its write sessions and its run store; every change goes through Update (the whole
+// manifest written) or Journal (one entry appended), under one mutex.
 #pragma once
 
 #include <functional>
@@ -14,11 +15,12 @@
 #include "copier/run_state.hpp"
 #include "copier/wait.hpp"
 #include "drivers/files/manifest.hpp"
+#include "drivers/files/manifest_journal.hpp"
 
 namespace ferry::staging {
 
 // Bytes kept free on the staging disk: a chunk is refused before the disk is this full, so
-// the manifest (rewritten at every commit) always has room.
+// the journal and the manifest (rewritten as the journal grows) always have room.
 inline constexpr uint64_t kReserveBytes = uint64_t(16) << 20;
 
 class Directory {
@@ -26,6 +28,9 @@ class Directory {
   // Reads the manifest when there is one. Without `create`, a missing folder is Error(kNotFound);
   // with it, the folder is made by Prepare, on the first write.
   Directory(std::string path, bool create);
+  ~Directory();
+  Directory(const Directory&) = delete;
+  Directory& operator=(const Directory&) = delete;
 
   const std::string& path() const { return path_; }
   std::string ManifestPath() const { return path_ + "/" + kManifestName; }
@@ -43,6 +48,9 @@ class Directory {
   // Applies `change` to the manifest and writes it (atomically); files `change` names in
   // `remove` are deleted once the new manifest is on disk.
   void Update(const std::function<void(Manifest&, std::vector<std::string>& remove)>& change);
+  // Applies `entry` and appends it to the journal (fsynced before it returns); the chunk files
+  // of a unit entry it replaces are deleted after.
+  void Journal(const JournalEntry& entry);
 
   // A new chunk file's path for a unit of table `table` (its index in the manifest).
   std::string NewChunkPath(size_t table, int part, int chunk);
@@ -72,11 +80,13 @@ class Directory {
   void Release(uint64_t bytes);
 
   // A unit's chunks committed, with its run-state "done" marks (RunStore::UnitDoneSql), in one
-  // manifest write. Throws Error(kBusy) when the run was taken over by another process.
+  // journal entry. Throws Error(kBusy) when the run was taken over by another process.
   void CommitUnit(const TableName& table, UnitEntry unit, const std::vector<std::string>& marks);
 
  private:
+  // Writes the whole manifest, naming a new journal, and removes the old one.
   void Save();
+  void Append(const JournalEntry& entry, std::vector<std::string>& replaced);
   std::string path_;
   mutable std::mutex mutex_;
   Manifest manifest_;
@@ -90,6 +100,8 @@ class Directory {
   void RefreshRemoved();
   std::string OverLimit(uint64_t bytes, const std::string& why) const;
   uint64_t manifest_bytes_ = 0;
+  int journal_fd_ = -1;  // open in this process once it changed the directory
+  uint64_t journal_bytes_ = 0;
   uint64_t chunk_bytes_ = 0;    // the manifest's chunks
   uint64_t removed_bytes_ = 0;  // those of them an import took away
   uint64_t removed_files_ = 0;

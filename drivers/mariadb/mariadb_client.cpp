@@ -244,4 +244,10 @@ bool AnswersWithin(const ConnectParams& params, std::chrono::milliseconds timeou
   return Clock::now() - start < timeout * 9 / 10;
 }
 
+void Connection::SetOnce(const std::string& sql) {
+  if (set_once_.count(sql)) return;
+  Execute(sql);
+  set_once_.insert(sql);
+}
+
 }  // namespace ferry::mariadb

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -66,11 +67,15 @@ class Connection final : public SqlSession {
   // Stops the statement this connection runs, from a second short-lived connection (libmariadb
   // has no in-band cancel), so an abandoned streaming result ends quickly. Best effort.
   void KillQuery() noexcept;
+  // Runs `sql` (a SET SESSION ...) the first time this connection is asked to, not per unit:
+  // the session keeps it, and a new connection starts without.
+  void SetOnce(const std::string& sql);
 
  private:
   ConnectParams params_;
   MysqlHandle mysql_;
   std::string display_;
+  std::set<std::string> set_once_;
 };
 
 // Whether the server answers a new connection (log in, SELECT 1) within `timeout`, as

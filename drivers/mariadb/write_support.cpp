@@ -48,7 +48,7 @@ UnitTransaction::UnitTransaction(Connection& connection, const Table& table,
   // all of them are kept (up to the server's most) so OnlyComputedRounding reads every one.
   if (std::any_of(table.columns.begin(), table.columns.end(),
                   [](const Column& c) { return c.generated_stored && !c.generated.empty(); })) {
-    connection_.Execute("SET SESSION max_error_count = 65535");
+    connection_.SetOnce("SET SESSION max_error_count = 65535");
   }
   connection_.Execute("START TRANSACTION");
   open_ = true;

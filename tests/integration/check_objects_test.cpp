@@ -7,20 +7,14 @@
 #include <string>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
+#include "tests/support/fixtures.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 using nlohmann::json;
 
 namespace {
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
-
-std::string Fixture(const std::string& name) {
-  return std::string(FERRY_SOURCE_DIR) + "/tests/fixtures/" + name;
-}
 
 // The message of the finding of `kind` whose message holds `part` ("" when there is none).
 std::string Finding(const std::string& check_json, const std::string& kind,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -24,10 +25,6 @@ struct Fixture {
   std::string path;        // a script, or a Chinook file under the shared datasets
   std::string skip_until;  // LoadScript's: a line pattern to skip the script through
 };
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
 
 std::vector<Fixture> SchemaFixtures(Db engine) {
   const std::string dir = std::string(FERRY_SOURCE_DIR) + "/tests/fixtures/";

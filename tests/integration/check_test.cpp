@@ -8,20 +8,13 @@
 #include <string>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 using nlohmann::json;
 
 namespace {
-
-std::string Ends(const std::string& from, const std::string& to) {
-  return " --source " + ShellQuote(from) + " --dest " + ShellQuote(to);
-}
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return Ends(from.Url(), to.Url());
-}
 
 // `url` with its user replaced.
 std::string AsUser(const std::string& url, const std::string& user) {
@@ -34,10 +27,6 @@ FerryResult Check(const std::string& args) {
   FerryResult result = RunFerry("check" + args);
   CHECK(result.output.find(TestPassword()) == std::string::npos);
   return result;
-}
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // The findings of a JSON report of one severity, as "kind table.column: message" lines.

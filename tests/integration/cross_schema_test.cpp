@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -17,14 +18,6 @@ using namespace ferry::test;
 using nlohmann::json;
 
 namespace {
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 size_t Occurrences(const std::string& text, const std::string& part) {
   size_t n = 0;

@@ -15,28 +15,14 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/ferry_command.hpp"
+#include "tests/support/scoped_env.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 
 namespace {
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
-
-// Sets a variable for one scope (the ferry processes started meanwhile inherit it).
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() { unsetenv(name_); }
-
- private:
-  const char* name_;
-};
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path);

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -26,14 +27,6 @@ std::vector<std::string> ForeignKeys(TestDatabase& db) {
 
 int64_t Count(TestDatabase& db, const std::string& sql) {
   return std::stoll(db.QueryValue(sql));
-}
-
-std::string Ends(TestDatabase& source, TestDatabase& dest) {
-  return "--source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url());
-}
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // A table whose every row reports to one half the table away (so every unit of it references

@@ -6,21 +6,10 @@
 #include <string>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
-
-namespace {
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-}  // namespace
 
 TEST_CASE(
     "a SQLite SMALLINT column referencing an INTEGER key lands in MariaDB as one type, "

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -18,10 +19,6 @@ std::string Read(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string Ends(const TestDatabase& source, const TestDatabase& dest) {
-  return " --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
@@ -25,10 +26,6 @@ constexpr int kExitBlocked = 4;
 
 bool Has(const FerryResult& r, const std::string& text) {
   return r.output.find(text) != std::string::npos;
-}
-
-std::string Ends(const std::string& source, const std::string& dest) {
-  return " --source " + ShellQuote(source) + " --dest " + ShellQuote(dest);
 }
 
 int64_t Count(TestDatabase& db, const std::string& table) {

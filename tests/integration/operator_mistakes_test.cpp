@@ -17,6 +17,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
@@ -31,10 +32,6 @@ constexpr int kExitBlocked = 4;
 
 bool Has(const FerryResult& r, const std::string& text) {
   return r.output.find(text) != std::string::npos;
-}
-
-std::string Ends(const std::string& source, const std::string& dest) {
-  return " --source " + ShellQuote(source) + " --dest " + ShellQuote(dest);
 }
 
 int64_t Count(TestDatabase& db, const std::string& table) {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/same_tables.hpp"
 #include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -63,10 +64,6 @@ std::string RunStatus(const TestDatabase& dest) {
   INFO(status.output);
   REQUIRE(status.exit_code == 0);
   return nlohmann::json::parse(status.output)["run"]["status"];
-}
-
-std::string Ends(const std::string& source, const std::string& dest) {
-  return " --source " + ShellQuote(source) + " --dest " + ShellQuote(dest);
 }
 
 // A copy through the proxy (at the source or the destination) meets the outage: it ends exact at

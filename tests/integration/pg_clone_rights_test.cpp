@@ -14,16 +14,14 @@
 #include <string>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
+#include "tests/support/fixtures.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 using nlohmann::json;
 
 namespace {
-
-std::string Fixture(const std::string& name) {
-  return std::string(FERRY_SOURCE_DIR) + "/tests/fixtures/" + name;
-}
 
 // A login role made for the test and the owner of `dest`, dropped when the test ends (after the
 // databases, which are declared after it).
@@ -77,10 +75,6 @@ bool Says(const json& report, const std::string& severity, const std::string& wo
     }
   }
   return false;
-}
-
-std::string Ends(const std::string& from, const std::string& to) {
-  return " --source " + ShellQuote(from) + " --dest " + ShellQuote(to);
 }
 
 }  // namespace

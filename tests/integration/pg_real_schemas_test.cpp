@@ -22,31 +22,14 @@
 #include <vector>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
+#include "tests/support/fixtures.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 using nlohmann::json;
 
 namespace {
-
-std::string Fixture(const std::string& name) {
-  return std::string(FERRY_SOURCE_DIR) + "/tests/fixtures/" + name;
-}
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
-
-std::string Capture(const std::string& command) {
-  std::string out;
-  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe);
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  REQUIRE(pclose(pipe) == 0);
-  return out;
-}
 
 // pg_dump --schema-only without comments, \restrict lines and ferry's own run state.
 std::string PgDumpSchema(TestDatabase& db) {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -41,10 +42,6 @@ std::string Slurp(const std::string& path) {
 
 std::string TempFile(const std::string& name) {
   return "/tmp/ferry-plan-test-" + std::to_string(getpid()) + "-" + name;
-}
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
 }
 
 }  // namespace

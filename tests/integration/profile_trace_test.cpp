@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -22,10 +23,6 @@ json ReadJson(const std::string& path) {
   std::ifstream in(path);
   REQUIRE(in.good());
   return json::parse(in);
-}
-
-std::string Ends(const TestDatabase& source, const TestDatabase& dest) {
-  return " --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url());
 }
 
 // The complete events per track name, checked well-formed on the way.

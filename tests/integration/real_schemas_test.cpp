@@ -15,27 +15,14 @@
 #include <sstream>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
+#include "tests/support/fixtures.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 using nlohmann::json;
 
 namespace {
-
-std::string Fixture(const std::string& name) {
-  return std::string(FERRY_SOURCE_DIR) + "/tests/fixtures/" + name;
-}
-
-std::string Capture(const std::string& command) {
-  std::string out;
-  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe);
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  REQUIRE(pclose(pipe) == 0);
-  return out;
-}
 
 std::string MariaDbPort() {
   const char* port = std::getenv("FERRY_TEST_MARIADB_PORT");
@@ -99,14 +86,6 @@ std::vector<std::string> ClientRows(TestDatabase& db, const std::string& table) 
   for (std::string line; std::getline(in, line);) rows.push_back(line);
   std::sort(rows.begin(), rows.end());
   return rows;
-}
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // The findings of `kind` in check --json output, as "table.column: message".

@@ -15,26 +15,13 @@
 #include <sstream>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
+#include "tests/support/fixtures.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 
 namespace {
-
-std::string Fixture(const std::string& name) {
-  return std::string(FERRY_SOURCE_DIR) + "/tests/fixtures/" + name;
-}
-
-std::string Capture(const std::string& command) {
-  std::string out;
-  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe);
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  REQUIRE(pclose(pipe) == 0);
-  return out;
-}
 
 std::string Port(const char* variable, const char* fallback) {
   const char* value = std::getenv(variable);

@@ -243,18 +243,6 @@ TEST_CASE("a worker joining again retries the units that failed for good, their 
   CHECK(Value(dest, "SELECT max(attempts) FROM " + Units(dest)) == failed_attempts + 1);
 }
 
-namespace {
-
-// Whether process `pid` is stopped (state T in /proc/PID/stat).
-bool Stopped(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T';
-}
-
-}  // namespace
-
 TEST_CASE(
     "a table builder frozen past its lease wakes to find the build taken over and builds "
     "nothing twice",

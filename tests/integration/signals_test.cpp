@@ -92,6 +92,26 @@ bool WaitsForLock(TestDatabase& db) {
                          "'%TRIGGER%'") > 0;
 }
 
+// Runs `command` against `source` while `holder` holds a table it must change, sends SIGTERM once
+// a ferry statement waits for that lock, and lets the lock go a moment later (the statement
+// waiting for it goes on after the signal).
+FerryResult TermWhileWaiting(TestDatabase& source, const std::string& command,
+                             std::thread& holder) {
+  bool signalled = false;
+  FerryResult stopped = RunWhile(command, source, [&](pid_t pid) {
+    if (!WaitsForLock(source)) return false;
+    kill(pid, SIGTERM);
+    signalled = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ReleaseHold(source, holder);
+    return true;
+  });
+  if (holder.joinable()) ReleaseHold(source, holder);
+  INFO(stopped.output);
+  REQUIRE(signalled);
+  return stopped;
+}
+
 // The number of triggers on `table`.
 int64_t Triggers(TestDatabase& db, const std::string& table) {
   return Count(db, db.db() == Db::kPostgres
@@ -138,19 +158,8 @@ TEST_CASE(
       SeedTables(source);
       const std::string at = " --source " + ShellQuote(source.Url());
       std::thread holder = HoldTable(source, "t3");
-      bool signalled = false;
-      FerryResult stopped = RunWhile("track enable" + at, source, [&](pid_t pid) {
-        if (!WaitsForLock(source)) return false;
-        kill(pid, SIGTERM);
-        signalled = true;
-        // The lock goes a moment later: the statement waiting for it goes on after the signal.
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        ReleaseHold(source, holder);
-        return true;
-      });
-      if (holder.joinable()) ReleaseHold(source, holder);
+      FerryResult stopped = TermWhileWaiting(source, "track enable" + at, holder);
       INFO(stopped.output);
-      REQUIRE(signalled);
       CHECK(stopped.exit_code == 5);
       CHECK(stopped.output.find("run `ferry track enable` again") != std::string::npos);
       CHECK(StatusLine(stopped.output, "t4") == "");  // begun after the signal: never
@@ -183,18 +192,8 @@ TEST_CASE(
       const std::string at = " --source " + ShellQuote(source.Url());
       REQUIRE(RunFerry("track enable" + at).exit_code == 0);
       std::thread holder = HoldTable(source, "t3");
-      bool signalled = false;
-      FerryResult stopped = RunWhile("track disable" + at, source, [&](pid_t pid) {
-        if (!WaitsForLock(source)) return false;
-        kill(pid, SIGTERM);
-        signalled = true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        ReleaseHold(source, holder);
-        return true;
-      });
-      if (holder.joinable()) ReleaseHold(source, holder);
+      FerryResult stopped = TermWhileWaiting(source, "track disable" + at, holder);
       INFO(stopped.output);
-      REQUIRE(signalled);
       CHECK(stopped.exit_code == 5);
       CHECK(stopped.output.find("run `ferry track disable` again") != std::string::npos);
       CHECK(Triggers(source, "t3") == 0);
@@ -303,13 +302,6 @@ std::vector<std::string> Structure(TestDatabase& db) {
       "('parent', 'child') UNION ALL SELECT CONCAT_WS(' ', table_name, constraint_name, "
       "constraint_type) FROM information_schema.TABLE_CONSTRAINTS WHERE table_schema = "
       "DATABASE() AND table_name IN ('parent', 'child') ORDER BY 1");
-}
-
-bool Stopped(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T';
 }
 
 }  // namespace

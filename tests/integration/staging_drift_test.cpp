@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/staged_manifest.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tools/exit_codes.hpp"
@@ -23,13 +24,6 @@ namespace {
 
 FerryResult Ferry(const std::string& command, const std::string& source, const std::string& dest) {
   return RunFerry(command + " --source " + ShellQuote(source) + " --dest " + ShellQuote(dest));
-}
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // Inserts, updates, deletes, a key moved, a row deleted and inserted again, a row that came and
@@ -79,7 +73,7 @@ TEST_CASE(
       INFO(exported.output);
       REQUIRE(exported.exit_code == 0);
       CHECK(exported.output.find("warning") == std::string::npos);
-      const std::string manifest = ReadText(temp.path() + "/stage/manifest.json");
+      const std::string manifest = StagedManifestText(temp.path() + "/stage");
       CHECK(manifest.find("\"change_logs\"") != std::string::npos);
       CHECK(manifest.find("\"log_consumer\": \"export-") != std::string::npos);
       // Where the snapshot stood in the server's own log.
@@ -157,7 +151,7 @@ TEST_CASE(
   FerryResult whole = Ferry("run -q --partitions 4", source.Url(), "dir:" + probe);
   INFO(whole.output);
   REQUIRE(whole.exit_code == 0);
-  const int units = UnitsIn(ReadText(probe + "/manifest.json"));
+  const int units = UnitsIn(StagedManifestText(probe));
   REQUIRE(units >= 1);
 
   const std::string folder = temp.path() + "/stage";
@@ -167,7 +161,7 @@ TEST_CASE(
   unsetenv("FERRY_TEST_CRASH");
   INFO(killed.output);
   REQUIRE(killed.exit_code == 86);
-  const std::string before = ReadText(folder + "/manifest.json");
+  const std::string before = StagedManifestText(folder);
   CHECK(nlohmann::json::parse(before).at("status") == "exporting");
   CHECK(UnitsIn(before) == units);
   const auto chunks = ChunkFiles(folder);
@@ -190,7 +184,7 @@ TEST_CASE(
   FerryResult resumed = Ferry("run --resume --partitions 4", source.Url(), dir);
   INFO(resumed.output);
   REQUIRE(resumed.exit_code == 0);
-  const std::string after = ReadText(folder + "/manifest.json");
+  const std::string after = StagedManifestText(folder);
   const nlohmann::json final_manifest = nlohmann::json::parse(after);
   CHECK(final_manifest.at("status") == "complete");
   // No unit was read or written again, and the registration is the first attempt's.

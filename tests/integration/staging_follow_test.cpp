@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "tests/support/ferry_command.hpp"
+#include "tests/support/staged_manifest.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/worker_process.hpp"
@@ -26,25 +28,15 @@ namespace {
 
 // Units the manifest names as written (0 while there is none, or it is being replaced).
 int UnitsWritten(const std::string& folder) {
-  std::ifstream in(folder + "/manifest.json");
-  if (!in) return 0;
+  if (!fs::exists(folder + "/manifest.json")) return 0;
   try {
-    nlohmann::json m = nlohmann::json::parse(in);
+    nlohmann::json m = nlohmann::json::parse(StagedManifestText(folder));
     int n = 0;
     for (const auto& t : m.at("tables")) n += int(t.at("units").size());
     return n;
   } catch (const std::exception&) {
     return 0;
   }
-}
-
-bool WaitUntil(const std::function<bool()>& done, int seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
 }
 
 // The rows of both tables as one digest computed by PostgreSQL itself, not by ferry.

@@ -11,15 +11,12 @@
 #include <thread>
 
 #include "drivers/odbc/connection.hpp"
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 
 namespace {
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
 
 FerryResult Sync(TestDatabase& source, TestDatabase& dest) {
   FerryResult sync = RunFerry("sync" + Ends(source, dest));

@@ -19,26 +19,13 @@
 #include "copier/run_state.hpp"
 #include "drivers/odbc/connection.hpp"
 #include "drivers/open.hpp"
+#include "tests/support/ferry_command.hpp"
+#include "tests/support/scoped_env.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 
 namespace {
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
-
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~ScopedEnv() { unsetenv(name_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-};
 
 // Full copy, then tracking: the order a DBA follows on a source that is not written meanwhile.
 void CopyAndTrack(TestDatabase& source, TestDatabase& dest) {

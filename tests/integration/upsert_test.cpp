@@ -16,16 +16,14 @@
 #include "copier/catalog.hpp"
 #include "drivers/open.hpp"
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
+#include "tests/support/scoped_env.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 using nlohmann::json;
 
 namespace {
-
-std::string Ends(TestDatabase& from, TestDatabase& to) {
-  return " --source " + ShellQuote(from.Url()) + " --dest " + ShellQuote(to.Url());
-}
 
 std::string TempFile(const std::string& name) {
   return "/tmp/ferry-upsert-test-" + std::to_string(getpid()) + "-" + name;
@@ -58,19 +56,6 @@ void CreateSeededItems(TestDatabase& dest) {
 
 const std::vector<std::string> kUpsertedItems = {"1|one|10",    "2|two|20",  "3|three|30",
                                                  "4|four|NULL", "5|five|50", "100|kept|1000"};
-
-// Sets an environment variable for one scope, so a failing check cannot leak it into the next
-// test.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~ScopedEnv() { unsetenv(name_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-};
 
 }  // namespace
 

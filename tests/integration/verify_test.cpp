@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
@@ -59,10 +60,6 @@ void MakeFixture(TestDatabase& db) {
   db.Exec(
       "INSERT INTO log VALUES ('start', 1), ('retry', 2), ('retry', 2), ('stop', 3), "
       "(NULL, 4), ('', 5)");
-}
-
-std::string Ends(const TestDatabase& source, const TestDatabase& dest) {
-  return "--source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url());
 }
 
 nlohmann::json VerifyJson(const std::string& args, int expected_exit) {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -86,5 +87,13 @@ class WorkerProcess {
   pid_t pid_ = -1;
   int exit_code_ = -1;
 };
+
+// Whether process `pid` is stopped (state T in /proc/PID/stat: SIGSTOP, or a debugger).
+inline bool Stopped(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T';
+}
 
 }  // namespace ferry::test

@@ -1,0 +1,66 @@
+// The manifest's journal (docs/staging-format.md, "The journal"): while an export runs, the
+// changes made since manifest.json was last written, one JSON line each, fsynced before the
+// change counts. Rewriting the manifest at every unit's commit costs every unit so far, an
+// export of n units O(n^2); appending costs the unit. The directory rewrites the manifest (and
+// begins a new journal) once the journal has grown as large as the manifest, so the rewrites
+// add up to a few times the final manifest.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drivers/files/manifest.hpp"
+
+namespace ferry::staging {
+
+// A unit record a unit's commit marks done (RunStore::UnitDoneSql's values).
+struct DoneUnit {
+  std::string run;
+  int table = 0;
+  int part = 0;
+  int attempts = 0;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+};
+
+// One change: a unit's chunks committed with the unit records it marks done, a run's table
+// record written (RunStore::UpdateTable), or where the export registered with a source table's
+// change log (SyncStateStore::RecordRegistration).
+struct JournalEntry {
+  enum class Kind { kUnit, kTable, kChangeLog };
+  Kind kind = Kind::kUnit;
+  TableName table;  // kUnit: the manifest's table the unit belongs to
+  UnitEntry unit;
+  std::vector<DoneUnit> done;
+  std::string run;  // kTable
+  TableRecord record;
+  ChangeLogPosition position;  // kChangeLog
+};
+
+// The entry as its line: {"entry": ..., "sha256": ...}, ending in '\n'.
+std::string JournalLine(const JournalEntry& entry);
+
+// Applies `entry` to `m` (the manifest's table must be there: Error(kNotFound) otherwise). The
+// chunk files of a unit entry it replaces are added to `replaced` when given.
+void ApplyJournalEntry(Manifest& m, const JournalEntry& entry,
+                       std::vector<std::string>* replaced = nullptr);
+
+// The entries of the journal at `path`. A last line cut short or not matching its checksum is an
+// append its process never finished (it died in it, or is writing it now): left out. Any other
+// line that does not read is Error(kIo) naming the file and the line.
+std::vector<JournalEntry> ReadJournal(const std::string& path);
+
+// A new journal's file name: "manifest.journal-" and 16 hex digits.
+std::string NewJournalName();
+bool IsJournalName(const std::string& file_name);
+
+// The manifest of `folder` with the entries of the journal it names applied (what the export has
+// committed so far); nullopt when the folder has no manifest. `manifest_bytes` gets the size of
+// manifest.json. A journal the manifest names but that is gone was folded into a newer manifest
+// meanwhile: the manifest is read again.
+std::optional<Manifest> LoadManifest(const std::string& folder, bool checked = true,
+                                     uint64_t* manifest_bytes = nullptr);
+
+}  // namespace ferry::staging

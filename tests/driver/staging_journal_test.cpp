@@ -1,0 +1,187 @@
+// The staging directory's manifest journal (drivers/files/manifest_journal.hpp) without a
+// server: an export's unit commits append to it instead of rewriting the whole manifest each
+// time (an export of n units wrote O(n^2) bytes), a reader sees every committed unit through it,
+// an append cut short is left out, a damaged entry is refused by line, and a complete directory
+// keeps no journal.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "copier/error.hpp"
+#include "drivers/files/manifest_journal.hpp"
+#include "drivers/files/staging_dir.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace ferry;
+using namespace ferry::staging;
+namespace fs = std::filesystem;
+
+namespace {
+
+const TableName kTable{"public", "t"};
+
+// Bytes this process has handed to write(2) so far (/proc/self/io).
+uint64_t BytesWritten() {
+  std::ifstream in("/proc/self/io");
+  std::string name;
+  uint64_t value = 0;
+  while (in >> name >> value) {
+    if (name == "wchar:") return value;
+  }
+  return 0;
+}
+
+// An export into `folder` of one table in `units` units, started (its run recorded) under the
+// directory's lock, which `lock` keeps.
+struct Export {
+  Export(const std::string& folder, int units) : dir(std::make_shared<Directory>(folder, true)) {
+    store = MakeFileRunStore(dir);
+    lock = store->TryLock();
+    REQUIRE(lock);
+    dir->Update([](Manifest& m, std::vector<std::string>&) {
+      if (m.Find(kTable)) return;  // resumed
+      TableEntry t;
+      t.shape.name = kTable;
+      m.tables.push_back(t);
+    });
+    RunRecord run;
+    run.id = "20261206T000000Z-test";
+    run.owner_token = "token";
+    TableRecord table;
+    table.source = table.destination = kTable;
+    table.units = units;
+    std::vector<UnitRecord> records(size_t(units), UnitRecord{});
+    for (int part = 0; part < units; ++part) records[size_t(part)].part = part;
+    store->StartRun(run, {table}, records);
+    run_id = run.id;
+  }
+
+  void Commit(int part, int parts) {
+    UnitEntry unit;
+    unit.part = part;
+    unit.parts = parts;
+    unit.key = {"id"};
+    unit.lo = std::vector<std::string>{std::to_string(part * 1000)};
+    unit.hi = std::vector<std::string>{std::to_string(part * 1000 + 1000)};
+    unit.chunks.push_back({dir->NewChunkPath(0, part, 0).substr(dir->path().size() + 1), 1000,
+                           65536, std::string(64, 'a'), uint64_t(part)});
+    dir->CommitUnit(kTable, unit, store->UnitDoneSql(run_id, 0, part, 1000, 65536, 1));
+  }
+
+  std::shared_ptr<Directory> dir;
+  std::unique_ptr<RunStore> store;
+  std::unique_ptr<ScopeLock> lock;
+  std::string run_id;
+};
+
+int DoneUnits(const Manifest& m) {
+  int done = 0;
+  for (const auto& [run, units] : m.run_units) {
+    for (const UnitRecord& u : units) done += u.state == UnitRecordState::kDone;
+  }
+  return done;
+}
+
+std::vector<std::string> JournalFiles(const std::string& folder) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(folder)) {
+    if (IsJournalName(e.path().filename().string())) out.push_back(e.path().string());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "an export's unit commits append to the manifest's journal, writing a few times the final "
+    "manifest in all where rewriting it per unit wrote hundreds of times it, and a reader sees "
+    "every committed unit",
+    "[staging][journal]") {
+  test::TempDir temp;
+  const std::string folder = temp.path() + "/stage";
+  const int units = 1500;
+  Export e(folder, units);
+  const uint64_t before = BytesWritten();
+  for (int part = 0; part < units; ++part) e.Commit(part, units);
+  const uint64_t written = BytesWritten() - before;
+  const uint64_t manifest = fs::file_size(folder + "/" + kManifestName);
+  INFO("wrote " << written << " bytes for a manifest of " << manifest);
+  CHECK(written < 8 * manifest);
+
+  // Another process's view (an import following the export, or `ferry status`).
+  std::optional<Manifest> seen = LoadManifest(folder);
+  REQUIRE(seen);
+  REQUIRE(seen->tables.size() == 1);
+  CHECK(seen->tables[0].units.size() == size_t(units));
+  CHECK(seen->tables[0].units.back().part == units - 1);
+  CHECK(DoneUnits(*seen) == units);
+  CHECK(JournalFiles(folder).size() == 1);
+}
+
+TEST_CASE(
+    "a journal entry cut short is left out as never committed, and a damaged one before others "
+    "is refused naming the journal and its line",
+    "[staging][journal]") {
+  test::TempDir temp;
+  const std::string folder = temp.path() + "/stage";
+  Export e(folder, 6);
+  for (int part = 0; part < 3; ++part) e.Commit(part, 6);
+  const std::vector<std::string> journals = JournalFiles(folder);
+  REQUIRE(journals.size() == 1);
+  const std::string journal = journals[0];
+  std::stringstream text;
+  text << std::ifstream(journal).rdbuf();
+  REQUIRE(!text.str().empty());
+
+  SECTION("cut short") {
+    // Half of a fourth entry: its process died writing it.
+    const std::string first = text.str().substr(0, text.str().find('\n'));
+    std::ofstream(journal, std::ios::app) << first.substr(0, first.size() / 2);
+    std::optional<Manifest> m = LoadManifest(folder);
+    REQUIRE(m);
+    CHECK(m->tables[0].units.size() == 3);
+    CHECK(DoneUnits(*m) == 3);
+    // The export going on (resumed: the lock taken again) begins a new journal after it.
+    e.lock.reset();
+    Export again(folder, 6);
+    again.Commit(3, 6);
+    m = LoadManifest(folder);
+    REQUIRE(m);
+    CHECK(m->tables[0].units.size() == 4);
+    CHECK(JournalFiles(folder).size() == 1);
+  }
+  SECTION("damaged") {
+    std::string damaged = text.str();
+    const size_t at = damaged.find("\"rows\":1000");
+    REQUIRE(at != std::string::npos);
+    damaged.replace(at, 11, "\"rows\":9000");
+    std::ofstream(journal, std::ios::trunc) << damaged;
+    try {
+      LoadManifest(folder);
+      FAIL("a damaged journal was read");
+    } catch (const Error& error) {
+      CHECK(error.code() == ErrorCode::kIo);
+      CHECK(std::string(error.what()).find(fs::path(journal).filename().string() + ": line 1") !=
+            std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a complete staging directory keeps no journal, and its manifest holds every unit",
+          "[staging][journal]") {
+  test::TempDir temp;
+  const std::string folder = temp.path() + "/stage";
+  Export e(folder, 4);
+  for (int part = 0; part < 4; ++part) e.Commit(part, 4);
+  e.store->FinishRun(e.run_id, RunStatus::kDone, "done");
+  CHECK(JournalFiles(folder).empty());
+  std::stringstream text;
+  text << std::ifstream(folder + "/" + kManifestName).rdbuf();
+  const Manifest m = ManifestFromJson(text.str(), "manifest.json");
+  CHECK(m.status == "complete");
+  CHECK(m.journal.empty());
+  CHECK(m.tables[0].units.size() == 4);
+  CHECK(DoneUnits(m) == 4);
+}
