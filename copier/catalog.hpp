@@ -39,6 +39,13 @@ struct Column {
   // PortableCheck); ferry check names the ones that are not.
   std::string domain;
   std::string domain_check;
+  // A column whose type an extension provides (PostgreSQL: contrib lo, citext, hstore, ltree,
+  // isn...; the column's own type, its domain's base type or its array's element type): the
+  // extension and the schema it lives in, "" otherwise. A PostgreSQL destination whose tables
+  // ferry creates needs the extension first (CopyRun::CarryTypes; ferry check says when the
+  // destination user cannot create it).
+  std::string extension;
+  std::string extension_schema;
 };
 
 struct Index {

@@ -86,12 +86,15 @@ TableName NameFrom(const json& j) {
 json TableJson(const Table& t) {
   json columns = json::array();
   for (const Column& c : t.columns) {
-    columns.push_back({{"name", c.name},
-                       {"type", TypeJson(c.type)},
-                       {"nullable", c.nullable},
-                       {"identity", c.identity},
-                       {"domain", c.domain},
-                       {"domain_check", c.domain_check}});
+    json column{{"name", c.name},         {"type", TypeJson(c.type)},
+                {"nullable", c.nullable}, {"identity", c.identity},
+                {"domain", c.domain},     {"domain_check", c.domain_check}};
+    // Only where there is one: manifests of columns without stay as they were.
+    if (!c.extension.empty()) {
+      column["extension"] = c.extension;
+      column["extension_schema"] = c.extension_schema;
+    }
+    columns.push_back(std::move(column));
   }
   json unique = json::array(), plain = json::array(), fks = json::array();
   for (const Index& i : t.unique_indexes) unique.push_back(IndexJson(i));
@@ -124,6 +127,8 @@ Table TableFrom(const json& j, const std::string& path) {
     col.identity = c.at("identity");
     col.domain = c.at("domain");
     col.domain_check = c.at("domain_check");
+    col.extension = c.value("extension", "");
+    col.extension_schema = c.value("extension_schema", "");
     t.columns.push_back(std::move(col));
   }
   t.primary_key = j.at("primary_key").get<std::vector<int>>();

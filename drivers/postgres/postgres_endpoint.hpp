@@ -39,6 +39,8 @@ class PostgresEndpoint final : public SqlEndpoint {
   std::vector<HeldForeignKey> ForeignKeysOn(const std::vector<TableName>& tables) override;
   void DropForeignKey(const HeldForeignKey& key) override;
   void RestoreForeignKey(const HeldForeignKey& key) override;
+  // Large objects through libpq's large-object calls (drivers/postgres/large_objects.hpp).
+  std::unique_ptr<LargeObjectStore> OpenLargeObjects() override;
 
  protected:
   // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.
