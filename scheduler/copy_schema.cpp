@@ -151,9 +151,8 @@ void CopyRun::CarryTypes() {
     if (!t.copy.create) continue;
     for (const Column& c : t.copy.source.columns) {
       if (!c.extension.empty()) extensions.insert(c.extension);
-      specific |=
-          !c.extension.empty() || (c.type.database_specific &&
-                                   (c.type.kind == TypeKind::kUnsupported || !c.domain.empty()));
+      // Enums, composites, domains, arrays of them, an extension's types.
+      specific |= !c.extension.empty() || c.type.database_specific;
     }
   }
   if (!specific) return;

@@ -51,7 +51,8 @@ const char* const kSchema =
 // The tables a check's JSON report blocks (none for a blocker about the whole copy).
 std::optional<std::set<std::string>> Blocked(const std::string& output) {
   std::set<std::string> out;
-  for (const json& f : json::parse(output)["findings"]) {
+  const json report = json::parse(output);
+  for (const json& f : report["findings"]) {
     if (f["severity"] != "blocker") continue;
     if (f["table"].get<std::string>().empty()) return std::nullopt;
     out.insert(f["table"].get<std::string>());
@@ -61,7 +62,8 @@ std::optional<std::set<std::string>> Blocked(const std::string& output) {
 
 bool Says(const std::string& output, const std::string& table, const std::string& column,
           const std::vector<std::string>& words) {
-  for (const json& f : json::parse(output)["findings"]) {
+  const json report = json::parse(output);
+  for (const json& f : report["findings"]) {
     if (f["severity"] != "blocker" || f["table"] != table || f["column"] != column) continue;
     bool all = true;
     for (const std::string& w : words) {
@@ -85,7 +87,7 @@ std::set<std::string> CheckThenRun(const std::string& source, const std::string&
     if (round == 0 && first_check) *first_check = check.output;
     if (check.exit_code != 0) {
       REQUIRE(check.exit_code == 4);
-      REQUIRE(round == 0);
+      if (round > 0) FAIL("check still blocks" << exclude << ": " << check.output);
       std::optional<std::set<std::string>> blocked = Blocked(check.output);
       REQUIRE(blocked);
       for (const std::string& t : *blocked) {
