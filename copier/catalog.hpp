@@ -44,6 +44,13 @@ struct Column {
   // copier/defaults.hpp translates; ferry check names the rest.
   std::string default_value;
   std::string on_update;
+  // A column whose type an extension provides (PostgreSQL: contrib lo, citext, hstore, ltree,
+  // isn...; the column's own type, its domain's base type or its array's element type): the
+  // extension and the schema it lives in, "" otherwise. A PostgreSQL destination whose tables
+  // ferry creates needs the extension first (CopyRun::CarryTypes; ferry check says when the
+  // destination user cannot create it).
+  std::string extension;
+  std::string extension_schema;
 };
 
 // A CHECK constraint of a table, its condition in the engine's own terms.

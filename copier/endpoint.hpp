@@ -14,6 +14,7 @@
 #include "copier/batch.hpp"
 #include "copier/catalog.hpp"
 #include "copier/held_foreign_key.hpp"
+#include "copier/large_objects.hpp"
 #include "copier/row_hash.hpp"
 #include "copier/schema_clone.hpp"
 #include "copier/work_unit.hpp"
@@ -519,6 +520,9 @@ class Endpoint {
   // A staging directory read back: where its export stood in the source's change logs; none
   // elsewhere.
   virtual std::vector<CarriedLogPosition> CarriedLogPositions() { return {}; }
+  // This database's large objects (PostgreSQL), on a session of their own; nullptr where the
+  // engine has none.
+  virtual std::unique_ptr<LargeObjectStore> OpenLargeObjects() { return nullptr; }
 
  protected:
   void NoticeWait(const std::string& text) const {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "copier/generated.hpp"
 
@@ -62,6 +63,7 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
   // with the time of its insert).
   const bool whole = same && (clones ? options.routines : why_not_cloned.empty());
   std::vector<LeftOut> out;
+  std::optional<bool> keeps_large_objects;  // asked of both ends once, when a column needs it
   for (const std::string& schema : SchemasOf(scope)) {
     for (const auto& [kind, object] : source.OtherObjects(schema)) {
       if (kind == "history") {
@@ -82,7 +84,11 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
         const bool in_scope = std::any_of(scope.begin(), scope.end(), [&](const TableName& t) {
           return object.rfind(t.schema + "." + t.name + ".", 0) == 0;
         });
-        if (in_scope) {
+        // Between two databases that keep large objects the run copies them (large_objects.hpp).
+        if (in_scope && !keeps_large_objects) {
+          keeps_large_objects = source.OpenLargeObjects() && destination.OpenLargeObjects();
+        }
+        if (in_scope && !*keeps_large_objects) {
           out.push_back({"large-object column", object,
                          fmt::format("large objects (pg_largeobject) are not copied: these "
                                      "columns hold oids of the source's large objects, and at "
@@ -105,6 +111,11 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
             "if they are needed",
             Plural(kind));
       } else {
+        // The types the tables' columns use are made before the tables (CopyRun::CarryTypes).
+        if (kind == "domain" || kind == "enum type" || kind == "composite type" ||
+            kind == "range type") {
+          continue;
+        }
         rule = fmt::format(
             "{} are not carried: the tables are made from ferry's own model "
             "({}); recreate them if they are needed",

@@ -20,6 +20,7 @@
 #include "scheduler/check_sample.hpp"
 #include "scheduler/check_scan.hpp"
 #include "scheduler/check_table_key.hpp"
+#include "scheduler/check_types_needed.hpp"
 #include "scheduler/empty_source.hpp"
 #include "scheduler/held_keys.hpp"
 #include "scheduler/long_values_held.hpp"
@@ -329,8 +330,16 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
         lossy(c, destination.MapType(c.type, from.engine));
       } catch (const Error& e) {
         reported.emplace_back(c.name, e.message());
+        // An extension's type that has no counterpart there: what the DBA can do.
+        const std::string advice =
+            c.extension.empty()
+                ? ""
+                : fmt::format(
+                      " ({} comes from PostgreSQL extension {}: leave the table out "
+                      "with --exclude {}, or copy it into PostgreSQL)",
+                      c.type.native, c.extension, shown);
         findings.push_back({Severity::kBlocker, "type", shown, c.name,
-                            fmt::format("column {}: {}", c.name, e.message())});
+                            fmt::format("column {}: {}{}", c.name, e.message(), advice)});
       }
     }
   }
@@ -575,7 +584,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   PlannedKeys keys;
   std::map<TableName, TableCopyPlan> sample_copies;
   std::map<TableName, Table> read_as;
-  std::optional<std::string> folding;  // how the destination maps case, once asked
+  std::optional<std::string> folding;              // how the destination maps case, once asked
+  std::vector<ExtensionColumn> extension_columns;  // of tables ferry creates, same engine
   std::vector<Table> described = DescribeTables(source, scope);
   const KeyColumnTypes key_types = ForeignKeyColumnTypes(source, destination, described);
   for (Table& each : described) {
@@ -618,6 +628,9 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     if (mapped && plan.strategy != Strategy::kSkip) {
       NoteLongValuesHeld(source, destination, copy, shown, grouped);
     }
+    if (!exists && plan.strategy != Strategy::kSkip && from.engine == to.engine) {
+      AddExtensionColumns(*table, shown, extension_columns);
+    }
 
     if (plan.strategy != Strategy::kSkip) {
       CheckPrivileges(source, destination, job, name, plan, exists, can_create, report.findings);
@@ -654,6 +667,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   }
   grouped.AppendTo(report.findings);
   if (!clones) unless_cloned.AppendTo(report.findings);
+  // A clone creates the extensions itself and says what it cannot (CheckClone).
+  if (!clones) CheckExtensionsNeeded(destination, extension_columns, report.findings);
   CheckLoadedKeys(destination, job, clone_plan, report);
   if (!job.schema_only) CheckReadable(source, destination, tables, report.tables, report);
 

@@ -138,7 +138,10 @@ CopyReport CopyRun::Run() {
     throw;
   }
   // A shared run's foreign keys and the like wait for every worker's tables: its finisher's.
-  if (!recorder_.shared() || report_.finished_shared_run) IndexesAndConstraints();
+  if (!recorder_.shared() || report_.finished_shared_run) {
+    IndexesAndConstraints();
+    CarryLargeObjects();
+  }
   Finish();
   return report_;
 }
@@ -159,7 +162,11 @@ bool CopyRun::Prepare() {
   if (clone_) report_.schema_tool = clone_->dump().tool;
   // An edited plan's DDL is tried first where ferry makes the tables; a clone makes them from
   // the source's own schema (its types and domains included) in one transaction instead.
-  if (options_.try_ddl_first && !clone_) TryPlannedDdl();
+  if (options_.try_ddl_first && !clone_) {
+    // The trial CREATEs name the types the source defines or an extension provides: made first.
+    CarryTypes();
+    TryPlannedDdl();
+  }
   SkipFinishedTables();
   FindHeldKeys();
   recorder_.Start(plan_, tables_);

@@ -94,6 +94,9 @@ struct CopyReport {
   // Objects of no table in scope left out on purpose and said so (a view reading a table
   // outside the scope).
   std::vector<std::string> warnings;
+  // The source's large objects, where both ends keep them and a table in scope points at them
+  // (scheduler/large_objects.hpp); a failure is also among schema_errors.
+  std::optional<LargeObjectCopy> large_objects;
   // Tables that failed, or whose indexes or foreign keys could not be built (and one more when
   // cloned objects of no table failed).
   int failed() const;

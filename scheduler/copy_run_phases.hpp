@@ -1,6 +1,7 @@
 // The phases of one copy run (RunPlan), in order: prepare -> create -> build units -> pipeline
-// -> record outcomes -> indexes and constraints -> finish. One object per run; each phase is a
-// member function that reads and fills the run's state below. Internal to scheduler/:
+// -> record outcomes -> indexes and constraints -> large objects -> finish. One object per run;
+// each phase is a member function that reads and fills the run's state below. Internal to
+// scheduler/:
 // copy_run.cpp holds the phases that move data, copy_schema.cpp those that make schema objects
 // (a plan file's DDL tried first; keys, indexes, foreign keys, counters after the rows).
 #pragma once
@@ -100,6 +101,8 @@ class CopyRun {
   void DropHeldKeys();
   void RestoreHeldKeys();
   void RestoreHeldKeysAfterError() noexcept;
+  // Large objects (large_objects.cpp): copied after the tables, where both ends keep them.
+  void CarryLargeObjects();
   // Finish: outcomes recorded, the observer told.
   void Finish();
 
@@ -114,6 +117,7 @@ class CopyRun {
   const Clock::time_point start_ = Clock::now();
   CopyReport report_;
   std::unique_ptr<SchemaClone> clone_;
+  bool types_carried_ = false;  // CarryTypes ran (before an edited plan's trial DDL)
   // Where loading without the primary key is faster: the table with its key, built after.
   std::vector<std::optional<Table>> deferred_keys_;
   std::vector<std::unique_ptr<RowConverter>> converters_;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include "copier/table_plan.hpp"
@@ -124,28 +125,34 @@ void CheckPlannedForeignKeys(const Plan& plan, size_t i, const std::vector<Prepa
 
 }  // namespace
 
-// Types only the source database defines (PostgreSQL's composites, and the types they are made
-// of) that columns of tables ferry creates with its own DDL use: created first at a destination
-// of the source's engine, from the source's schema dump; a staging directory keeps them for its
-// import. A statement that fails (the type is there already, say) is left to the table's
-// CREATE, which names a type still missing.
+// What the columns of tables ferry creates with its own DDL need at a destination of the
+// source's engine that the destination may lack: types only the source database defines
+// (PostgreSQL's composites and the types they are made of, domains) and the extensions that
+// provide types (contrib lo, citext, hstore...), created first from the source's schema dump; a
+// staging directory keeps them for its import. ferry check has said which extensions the
+// destination user cannot create (check_types_needed.cpp). A statement that fails (the type is
+// there already, say) is left to the table's CREATE, which names a type still missing.
 void CopyRun::CarryTypes() {
-  if (clone_ || plan_.data_only) return;
+  if (clone_ || plan_.data_only || types_carried_) return;
+  types_carried_ = true;
   if (!destination_.KeepsSourcePosition() && source_.info().engine != destination_.info().engine) {
     return;
   }
   SchemaRequest request;
   request.routines = false;
   bool specific = false;
+  std::set<std::string> extensions;
   for (const PreparedTable& t : tables_) {
     if (t.skip) {
       request.excluded.push_back(t.plan->source);
       continue;
     }
     request.tables.push_back(t.plan->source);
+    if (!t.copy.create) continue;
     for (const Column& c : t.copy.source.columns) {
-      specific |= t.copy.create && c.type.database_specific &&
-                  c.type.kind == TypeKind::kUnsupported && c.domain.empty();
+      if (!c.extension.empty()) extensions.insert(c.extension);
+      // Enums, composites, domains, arrays of them, an extension's types.
+      specific |= !c.extension.empty() || c.type.database_specific;
     }
   }
   if (!specific) return;
@@ -160,8 +167,12 @@ void CopyRun::CarryTypes() {
   SchemaDump types;
   types.tool = dump->tool;
   types.session_setup = dump->session_setup;
+  // In the dump's order: extensions first, then each type after what it is made of.
   for (SchemaObject& o : dump->before_data) {
-    if (o.kind == "TYPE") types.before_data.push_back(std::move(o));
+    if (o.kind == "TYPE" || o.kind == "DOMAIN" ||
+        (o.kind == "EXTENSION" && extensions.count(o.name))) {
+      types.before_data.push_back(std::move(o));
+    }
   }
   if (types.before_data.empty()) return;
   std::unique_ptr<SchemaSession> session = destination_.OpenSchemaSession(types);

@@ -42,6 +42,9 @@ struct TestHooks {
   // index build statement of a run (in a shared run after the statement's lease check), where a
   // test may kill it; 0: never.
   int stop_in_build = 0;
+  // The process ends (exit 86) while it writes the Nth large object of the run, its batch's
+  // transaction open; 0: never.
+  int crash_in_large_object = 0;
 };
 
 struct EngineOptions {

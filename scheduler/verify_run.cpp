@@ -8,6 +8,8 @@
 
 #include "copier/convert.hpp"
 #include "copier/table_plan.hpp"
+#include "scheduler/large_objects.hpp"
+#include "scheduler/stop.hpp"
 #include "scheduler/verify_state.hpp"
 
 namespace ferry {
@@ -241,6 +243,20 @@ VerifyReport RunVerify(Endpoint& source, Endpoint& destination, const Plan& plan
   }
   if (options.repair) {
     RepairAndCompareAgain(source, destination, tables, options, report.repair_units);
+  }
+  if (!StopRequested()) {
+    std::vector<TableName> scope;
+    for (const TablePlan& t : plan.tables) {
+      if (t.strategy != Strategy::kSkip) scope.push_back(t.source);
+    }
+    try {
+      if (!scope.empty() && PointsAtLargeObjects(source, scope)) {
+        report.large_objects = CompareLargeObjects(source, destination, options.max_keys);
+      }
+    } catch (const Error& e) {
+      report.large_objects = LargeObjectComparison{};
+      report.large_objects->error = e.what();
+    }
   }
   report.seconds = SecondsBetween(start, Clock::now());
   return report;

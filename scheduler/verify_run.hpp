@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,10 @@ struct VerifyReport {
   HashPath hash = HashPath::kAuto;  // as asked; each table says where it was hashed
   // With repair: the units that copied differing ranges again (UnitResult::table indexes tables).
   std::vector<UnitResult> repair_units;
+  // The large objects of both ends by OID, size and SHA-256, where both keep them and a table
+  // in scope points at them (scheduler/large_objects.hpp); never repaired (ferry run --resume
+  // copies the missing ones).
+  std::optional<LargeObjectComparison> large_objects;
 
   int Count(Verdict verdict) const;
 };

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "copier/run_state.hpp"
+#include "scheduler/large_objects.hpp"
 #include "scheduler/profile.hpp"
 
 namespace ferry {
@@ -261,6 +262,9 @@ void ConsoleObserver::PrintSummary(const CopyReport& report) const {
   fmt::print(settings_.out, "\n{} table{}, {} rows in {:.2f} s ({}, {}); {} failed\n",
              report.tables.size(), report.tables.size() == 1 ? "" : "s", Grouped(rows),
              report.seconds, Rate(rows, report.seconds), Megabytes(bytes, report.seconds), failed);
+  if (report.large_objects) {
+    fmt::print(settings_.out, "{}\n", DescribeLargeObjectCopy(*report.large_objects));
+  }
   bool warned = false;
   for (const TableOutcome& t : report.tables) {
     for (const std::string& w : t.warnings) {

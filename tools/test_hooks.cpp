@@ -22,6 +22,10 @@ TestHooks ReadTestHooks() {
     hooks.stall_first = s.substr(0, colon) == "stall-before-commit";
     return hooks;
   }
+  if (s.substr(0, colon) == "in-large-object") {
+    hooks.crash_in_large_object = std::atoi(s.c_str() + colon + 1);
+    return hooks;
+  }
   if (s.substr(0, colon) == "stop-in-build") {
     hooks.stop_in_build = std::atoi(s.c_str() + colon + 1);
     return hooks;

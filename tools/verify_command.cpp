@@ -179,6 +179,35 @@ std::string HashedBy(const TableVerification& t) {
   return t.hash_note.empty() ? "hashed by ferry" : "hashed by ferry: " + t.hash_note;
 }
 
+std::string Oids(const std::vector<uint32_t>& oids, int64_t count) {
+  std::string out;
+  for (uint32_t oid : oids) out += (out.empty() ? "" : ", ") + std::to_string(oid);
+  if (count > int64_t(oids.size()))
+    out += fmt::format(" and {} more", count - int64_t(oids.size()));
+  return out;
+}
+
+void PrintLargeObjects(const LargeObjectComparison& lo) {
+  if (!lo.error.empty()) {
+    fmt::print("large objects: FAILED to verify: {}\n", lo.error);
+    return;
+  }
+  if (lo.identical()) {
+    fmt::print("large objects: identical, {} (sizes and SHA-256 of their bytes)\n",
+               Grouped(lo.source));
+    return;
+  }
+  fmt::print("large objects: DIFFER: {} at the source, {} at the destination\n", Grouped(lo.source),
+             Grouped(lo.destination));
+  if (lo.missing > 0) {
+    fmt::print("    missing at destination: {}\n", Oids(lo.listed_missing, lo.missing));
+  }
+  if (lo.extra > 0) fmt::print("    extra at destination: {}\n", Oids(lo.listed_extra, lo.extra));
+  if (lo.different > 0) {
+    fmt::print("    different: {}\n", Oids(lo.listed_different, lo.different));
+  }
+}
+
 void PrintText(const VerifyReport& report, const Endpoint& source, const Endpoint& dest,
                bool quiet) {
   if (!quiet) {
@@ -246,6 +275,7 @@ void PrintText(const VerifyReport& report, const Endpoint& source, const Endpoin
       fmt::print("    ... {} more (--max-keys lists more)\n", Grouped(t.counts.total() - shown));
     }
   }
+  if (report.large_objects) PrintLargeObjects(*report.large_objects);
   fmt::print("verify: {} identical, {} differ, {} failed to verify, {:.2f} s\n",
              report.Count(Verdict::kIdentical), report.Count(Verdict::kDiffers),
              report.Count(Verdict::kFailed), report.seconds);
@@ -313,6 +343,19 @@ void PrintJson(const VerifyReport& report, const Endpoint& source, const Endpoin
                      {"error", t.repair_error}};
     }
     out["tables"].push_back(std::move(j));
+  }
+  if (report.large_objects) {
+    const LargeObjectComparison& lo = *report.large_objects;
+    out["large_objects"] = {{"identical", lo.identical()},
+                            {"source", lo.source},
+                            {"destination", lo.destination},
+                            {"missing", lo.missing},
+                            {"extra", lo.extra},
+                            {"different", lo.different},
+                            {"listed_missing", lo.listed_missing},
+                            {"listed_extra", lo.listed_extra},
+                            {"listed_different", lo.listed_different},
+                            {"error", lo.error}};
   }
   fmt::print("{}\n", out.dump(2));
 }
@@ -399,7 +442,8 @@ int Verify(const VerifyFlags& flags) {
     fmt::print(stderr, "ferry: warning: the result was not recorded in the run state: {}\n",
                Redact(e.what()));
   }
-  const bool all_identical = report.Count(Verdict::kIdentical) == int(report.tables.size());
+  const bool all_identical = report.Count(Verdict::kIdentical) == int(report.tables.size()) &&
+                             (!report.large_objects || report.large_objects->identical());
   return all_identical ? kExitOk : kExitTablesFailed;
 }
 

@@ -90,14 +90,20 @@ namespace {
 json TableJson(const Table& t) {
   json columns = json::array();
   for (const Column& c : t.columns) {
-    columns.push_back({{"name", c.name},
-                       {"type", TypeJson(c.type)},
-                       {"nullable", c.nullable},
-                       {"identity", c.identity},
-                       {"domain", c.domain},
-                       {"domain_check", c.domain_check},
-                       {"default", c.default_value},
-                       {"on_update", c.on_update}});
+    json column{{"name", c.name},
+                {"type", TypeJson(c.type)},
+                {"nullable", c.nullable},
+                {"identity", c.identity},
+                {"domain", c.domain},
+                {"domain_check", c.domain_check},
+                {"default", c.default_value},
+                {"on_update", c.on_update}};
+    // Only where there is one: manifests of columns without stay as they were.
+    if (!c.extension.empty()) {
+      column["extension"] = c.extension;
+      column["extension_schema"] = c.extension_schema;
+    }
+    columns.push_back(std::move(column));
   }
   json unique = json::array(), plain = json::array(), fks = json::array();
   for (const Index& i : t.unique_indexes) unique.push_back(IndexJson(i));
@@ -133,6 +139,8 @@ Table TableFrom(const json& j, const std::string& path) {
     // Manifests written before defaults were carried have none.
     col.default_value = c.value("default", "");
     col.on_update = c.value("on_update", "");
+    col.extension = c.value("extension", "");
+    col.extension_schema = c.value("extension_schema", "");
     t.columns.push_back(std::move(col));
   }
   t.primary_key = j.at("primary_key").get<std::vector<int>>();

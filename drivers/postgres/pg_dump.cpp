@@ -359,11 +359,13 @@ void AddExtensions(SqlSession& catalog, SchemaDump& dump) {
     o.kind = "EXTENSION";
     o.name = *r[0];
     // Its schema may hold no table in scope (Supabase keeps extensions in "extensions"); made
-    // only where missing, as IF NOT EXISTS still asks for CREATE on the database.
+    // only where missing, as IF NOT EXISTS still asks for CREATE on the database. CASCADE: a
+    // copy that carries only the extensions its columns' types need (CopyRun::CarryTypes) gets
+    // those they require too (earthdistance requires cube).
     o.sql = fmt::format(
         "DO $ferry$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = "
         "'{}') THEN CREATE SCHEMA {}; END IF; END $ferry$; CREATE EXTENSION IF NOT EXISTS {} "
-        "WITH SCHEMA {}",
+        "WITH SCHEMA {} CASCADE",
         Replaced(*r[1], "'", "''"), Pattern(*r[1]), Pattern(*r[0]), Pattern(*r[1]));
     extensions.push_back(std::move(o));
   }

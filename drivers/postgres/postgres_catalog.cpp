@@ -197,6 +197,87 @@ ColumnType ParseType(const std::string& base, int typmod, const std::string& for
   return t;
 }
 
+// The columns with their types (a domain as its base type with its checks, an extension's
+// type with its extension), nullability, identity and generation.
+void DescribeColumns(SqlSession& connection, const std::string& oid, Table& table) {
+  auto columns = connection.Query(
+      "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+      "COALESCE(bt.typname, t.typname), "
+      "CASE WHEN t.typtype = 'd' THEN COALESCE(dom.typmod, -1) ELSE a.atttypmod END, "
+      "a.attnotnull, a.attidentity <> '' OR COALESCE(pg_catalog.pg_get_expr(d.adbin, "
+      "d.adrelid) LIKE 'nextval(%', false), t.typcategory, "
+      "a.atttypid >= 16384 OR t.typelem >= 16384, "
+      "CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
+      "COALESCE(bt.oid, t.oid), CASE WHEN t.typtype = 'd' THEN t.typname END, "
+      // An outer domain's check reads its value cast to the base type, "(VALUE)::integer":
+      // the same value, so the cast is left out where it would keep the check from carrying.
+      "replace(dom.checks, '(VALUE)::' || pg_catalog.format_type(dom.base, NULL), 'VALUE'), "
+      "COALESCE(dom.refuses_null, false), x.extname, x.nspname, "
+      "CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END "
+      "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+      // A domain may be over another domain (percentage over positive_int over integer): the
+      // column is of the innermost base type, with the first length any of them sets, every
+      // check of the chain, and NOT NULL where any of them refuses NULL.
+      "LEFT JOIN LATERAL (WITH RECURSIVE chain AS (SELECT t.oid AS dom, t.typbasetype AS base, "
+      "t.typtypmod AS typmod, t.typnotnull AS nn, 1 AS depth UNION ALL SELECT o.oid, "
+      "o.typbasetype, o.typtypmod, o.typnotnull, c.depth + 1 FROM chain c JOIN "
+      "pg_catalog.pg_type o ON o.oid = c.base AND o.typtype = 'd') "
+      "SELECT (SELECT base FROM chain ORDER BY depth DESC LIMIT 1) AS base, "
+      "(SELECT typmod FROM chain WHERE typmod <> -1 ORDER BY depth LIMIT 1) AS typmod, "
+      "(SELECT bool_or(nn) FROM chain) AS refuses_null, "
+      "(SELECT string_agg(substring(pg_catalog.pg_get_constraintdef(dc.oid) FROM 7), ' AND ' "
+      "ORDER BY chain.depth DESC, dc.conname) FROM pg_catalog.pg_constraint dc JOIN chain ON "
+      "dc.contypid = chain.dom WHERE dc.contype = 'c') AS checks) dom ON t.typtype = 'd' "
+      "LEFT JOIN pg_catalog.pg_type bt ON bt.oid = dom.base "
+      "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+      // The extension providing the type: the column's own, its domain's base, or an array's
+      // element type (an array type belongs to its element type, not to the extension); the
+      // outer one first (earthdistance's earth, a domain over cube's cube: CASCADE brings cube).
+      "LEFT JOIN LATERAL (SELECT e.extname, en.nspname FROM pg_catalog.pg_depend m JOIN "
+      "pg_catalog.pg_extension e ON e.oid = m.refobjid JOIN pg_catalog.pg_namespace en ON "
+      "en.oid = e.extnamespace WHERE m.classid = 'pg_catalog.pg_type'::regclass AND "
+      "m.refclassid = 'pg_catalog.pg_extension'::regclass AND m.deptype = 'e' AND m.objid IN "
+      "(t.oid, t.typelem, COALESCE(bt.oid, 0), COALESCE(bt.typelem, 0)) ORDER BY m.objid IN "
+      "(t.oid, t.typelem) DESC LIMIT 1) x ON "
+      "a.atttypid >= 16384 OR t.typelem >= 16384 "
+      "WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped "
+      "ORDER BY a.attnum",
+      {oid});
+  for (auto& r : columns) {
+    Column c;
+    c.name = *r[0];
+    c.type = ParseType(*r[2], r[3] ? std::stoi(*r[3]) : -1, *r[1], r[6].value_or(""));
+    // Types created in this database (OIDs from 16384 on), and arrays of them: their binary
+    // form carries OIDs that differ in another database.
+    c.type.database_specific = *r[7] == "1" || *r[7] == "t";
+    c.nullable = *r[4] != "1" && *r[4] != "t";
+    c.identity = *r[5] == "1" || *r[5] == "t";
+    if (r[10]) {
+      c.domain = *r[10];
+      c.domain_check = r[11].value_or("");
+      if (IsTrue(r[12])) c.nullable = false;  // the domain refuses NULL
+    }
+    if (r[13]) {
+      c.extension = *r[13];
+      c.extension_schema = r[14].value_or("");
+    }
+    if (r[6].value_or("") == "E") {
+      for (auto& label : connection.Query("SELECT enumlabel FROM pg_catalog.pg_enum WHERE "
+                                          "enumtypid = ?::oid ORDER BY enumsortorder",
+                                          {*r[9]})) {
+        c.type.labels.push_back(*label[0]);
+      }
+    }
+    if (!c.identity) c.default_value = r[15].value_or("");
+    if (r[8]) {
+      c.generated = *r[8];
+      c.generated_stored = true;  // the only kind PostgreSQL has
+      c.identity = false;
+    }
+    table.columns.push_back(std::move(c));
+  }
+}
+
 }  // namespace
 
 std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) {
@@ -253,68 +334,7 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
     // Never analyzed: reltuples is -1. A rough guess from the size beats none.
     table.estimated_rows = table.estimated_bytes / 100;
   }
-  auto columns = connection.Query(
-      "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
-      "COALESCE(bt.typname, t.typname), "
-      "CASE WHEN t.typtype = 'd' THEN COALESCE(dom.typmod, -1) ELSE a.atttypmod END, "
-      "a.attnotnull, a.attidentity <> '' OR COALESCE(pg_catalog.pg_get_expr(d.adbin, "
-      "d.adrelid) LIKE 'nextval(%', false), t.typcategory, "
-      "a.atttypid >= 16384 OR t.typelem >= 16384, "
-      "CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, "
-      "COALESCE(bt.oid, t.oid), CASE WHEN t.typtype = 'd' THEN t.typname END, "
-      // An outer domain's check reads its value cast to the base type, "(VALUE)::integer":
-      // the same value, so the cast is left out where it would keep the check from carrying.
-      "replace(dom.checks, '(VALUE)::' || pg_catalog.format_type(dom.base, NULL), 'VALUE'), "
-      "COALESCE(dom.refuses_null, false), "
-      "CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END "
-      "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-      // A domain may be over another domain (percentage over positive_int over integer): the
-      // column is of the innermost base type, with the first length any of them sets, every
-      // check of the chain, and NOT NULL where any of them refuses NULL.
-      "LEFT JOIN LATERAL (WITH RECURSIVE chain AS (SELECT t.oid AS dom, t.typbasetype AS base, "
-      "t.typtypmod AS typmod, t.typnotnull AS nn, 1 AS depth UNION ALL SELECT o.oid, "
-      "o.typbasetype, o.typtypmod, o.typnotnull, c.depth + 1 FROM chain c JOIN "
-      "pg_catalog.pg_type o ON o.oid = c.base AND o.typtype = 'd') "
-      "SELECT (SELECT base FROM chain ORDER BY depth DESC LIMIT 1) AS base, "
-      "(SELECT typmod FROM chain WHERE typmod <> -1 ORDER BY depth LIMIT 1) AS typmod, "
-      "(SELECT bool_or(nn) FROM chain) AS refuses_null, "
-      "(SELECT string_agg(substring(pg_catalog.pg_get_constraintdef(dc.oid) FROM 7), ' AND ' "
-      "ORDER BY chain.depth DESC, dc.conname) FROM pg_catalog.pg_constraint dc JOIN chain ON "
-      "dc.contypid = chain.dom WHERE dc.contype = 'c') AS checks) dom ON t.typtype = 'd' "
-      "LEFT JOIN pg_catalog.pg_type bt ON bt.oid = dom.base "
-      "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-      "WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped "
-      "ORDER BY a.attnum",
-      {oid});
-  for (auto& r : columns) {
-    Column c;
-    c.name = *r[0];
-    c.type = ParseType(*r[2], r[3] ? std::stoi(*r[3]) : -1, *r[1], r[6].value_or(""));
-    // Types created in this database (OIDs from 16384 on), and arrays of them: their binary
-    // form carries OIDs that differ in another database.
-    c.type.database_specific = *r[7] == "1" || *r[7] == "t";
-    c.nullable = *r[4] != "1" && *r[4] != "t";
-    c.identity = *r[5] == "1" || *r[5] == "t";
-    if (r[10]) {
-      c.domain = *r[10];
-      c.domain_check = r[11].value_or("");
-      if (IsTrue(r[12])) c.nullable = false;  // the domain refuses NULL
-    }
-    if (r[6].value_or("") == "E") {
-      for (auto& label : connection.Query("SELECT enumlabel FROM pg_catalog.pg_enum WHERE "
-                                          "enumtypid = ?::oid ORDER BY enumsortorder",
-                                          {*r[9]})) {
-        c.type.labels.push_back(*label[0]);
-      }
-    }
-    if (!c.identity) c.default_value = r[13].value_or("");
-    if (r[8]) {
-      c.generated = *r[8];
-      c.generated_stored = true;  // the only kind PostgreSQL has
-      c.identity = false;
-    }
-    table.columns.push_back(std::move(c));
-  }
+  DescribeColumns(connection, oid, table);
   DescribeConstraints(connection, oid, table);
   return table;
 }

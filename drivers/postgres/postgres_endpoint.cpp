@@ -7,6 +7,7 @@
 
 #include "drivers/postgres/copy_reader.hpp"
 #include "drivers/postgres/copy_writer.hpp"
+#include "drivers/postgres/large_objects.hpp"
 #include "drivers/postgres/pg_clone_needs.hpp"
 #include "drivers/postgres/pg_dump.hpp"
 #include "drivers/postgres/pq_connection.hpp"
@@ -196,6 +197,10 @@ std::unique_ptr<WriteSession> PostgresEndpoint::OpenWriteSession() {
   // The writer then goes on to its next unit while the WAL writer flushes this one's.
   connection->Execute("SET synchronous_commit = off");
   return std::make_unique<CopyWriteSession>(std::move(connection), dialect());
+}
+
+std::unique_ptr<LargeObjectStore> PostgresEndpoint::OpenLargeObjects() {
+  return pg::MakeLargeObjectStore(OpenLibpq());
 }
 
 namespace {

@@ -41,6 +41,8 @@ class PostgresEndpoint final : public SqlEndpoint {
   void DropForeignKey(const HeldForeignKey& key) override;
   void RestoreForeignKey(const HeldForeignKey& key) override;
   bool ServerAnswers(std::chrono::milliseconds timeout) override;
+  // Large objects through libpq's large-object calls (drivers/postgres/large_objects.hpp).
+  std::unique_ptr<LargeObjectStore> OpenLargeObjects() override;
 
  protected:
   // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.

@@ -67,8 +67,10 @@ TEST_CASE(
   CHECK(dest.QueryValue("SELECT count(*) FROM orders") == "3");
 }
 
-TEST_CASE("check names the columns of PostgreSQL large objects, which no copy carries",
-          "[realnew][postgresql]") {
+TEST_CASE(
+    "check names the columns of PostgreSQL large objects where the copy does not carry "
+    "them (another engine; PostgreSQL copies them: large_objects_test)",
+    "[realnew][postgresql]") {
   for (Db to : kAllDbs) {
     DYNAMIC_SECTION("to " << DbName(to)) {
       TestDatabase source(Db::kPostgres, "lo_src");
@@ -78,9 +80,10 @@ TEST_CASE("check names the columns of PostgreSQL large objects, which no copy ca
       INFO(check.output);
       REQUIRE(check.exit_code == 0);
       const std::string text = check.output;
-      CHECK(text.find("pg_largeobject") != std::string::npos);
-      CHECK(text.find("public.attachment.content") != std::string::npos);
-      CHECK(text.find("public.image.raster") != std::string::npos);
+      const bool named = to != Db::kPostgres;
+      CHECK((text.find("pg_largeobject") != std::string::npos) == named);
+      CHECK((text.find("public.attachment.content") != std::string::npos) == named);
+      CHECK((text.find("public.image.raster") != std::string::npos) == named);
     }
   }
 }

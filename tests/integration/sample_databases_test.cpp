@@ -161,8 +161,7 @@ TEST_CASE(
   // did not stamp the copied rows with the time of the copy.
   CHECK(dest.QueryValue("SELECT count(*) FROM film_text") == "7");
   CHECK(dest.QueryValue("SELECT group_concat(create_date ORDER BY customer_id) FROM customer") ==
-        source.QueryValue(
-            "SELECT group_concat(create_date ORDER BY customer_id) FROM customer"));
+        source.QueryValue("SELECT group_concat(create_date ORDER BY customer_id) FROM customer"));
   CHECK(dest.QueryValue("SELECT ST_AsText(location) FROM address WHERE address_id = 5") ==
         "POINT(129.7227851 33.1591726)");
   CHECK(dest.QueryValue("SELECT count(*) FROM film_text WHERE MATCH (title, description) "

@@ -1,0 +1,33 @@
+// `ferry check`: what the types of the columns of tables ferry creates with its own DDL need at
+// a destination of the source's engine (PostgreSQL's extensions: contrib lo, citext, hstore...),
+// said before the run, so a run never fails on a type that check passed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "copier/catalog.hpp"
+#include "copier/endpoint.hpp"
+#include "scheduler/checking.hpp"
+
+namespace ferry {
+
+// A column of a table the run would create, whose type an extension provides.
+struct ExtensionColumn {
+  std::string table;  // as shown
+  Column column;
+};
+
+// The columns of `table` whose type an extension provides, where ferry creates the table with
+// its own DDL at a destination of the source's engine (the run creates the extension first:
+// CopyRun::CarryTypes).
+void AddExtensionColumns(const Table& table, const std::string& shown,
+                         std::vector<ExtensionColumn>& out);
+
+// A blocker for each column whose extension the destination user cannot create (not installed
+// there, not available on the server, not trusted, no CREATE on the database), naming table,
+// column, type, extension and what to do.
+void CheckExtensionsNeeded(Endpoint& destination, const std::vector<ExtensionColumn>& columns,
+                           std::vector<Finding>& findings);
+
+}  // namespace ferry
