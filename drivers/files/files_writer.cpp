@@ -42,10 +42,7 @@ class FilesRowWriter final : public RowWriter {
                     ErrorContext{DisplayName(table_.name), "", "", ""});
       }
     }
-    const Manifest m = dir_->Copy();
-    for (size_t i = 0; i < m.tables.size(); ++i) {
-      if (m.tables[i].shape.name == table_.name) table_index_ = i;
-    }
+    if (std::optional<size_t> index = dir_->TableIndex(table_.name)) table_index_ = *index;
     if (request.unit) {
       unit_.part = request.unit->part;
       unit_.parts = request.unit->parts;

@@ -150,6 +150,15 @@ Manifest Directory::Copy() const {
   return manifest_;
 }
 
+std::optional<size_t> Directory::TableIndex(const TableName& table) const {
+  std::lock_guard lock(mutex_);
+  std::optional<size_t> found;
+  for (size_t i = 0; i < manifest_.tables.size(); ++i) {
+    if (manifest_.tables[i].shape.name == table) found = i;
+  }
+  return found;
+}
+
 void Directory::Save() {
   if (manifest_.created_at.empty()) manifest_.created_at = UtcTimestamp();
   Prepare();

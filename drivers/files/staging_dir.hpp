@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,9 @@ class Directory {
   // The directory's lock file, taken (flock) by whoever writes the manifest.
   std::string LockPath() const { return path_ + "/.ferry.lock"; }
   Manifest Copy() const;
+  // Where `table` stands in the manifest's tables, without copying the manifest (a write session
+  // asks at every unit: a copy each would cost O(units^2) in all).
+  std::optional<size_t> TableIndex(const TableName& table) const;
   // Applies `change` to the manifest and writes it (atomically); files `change` names in
   // `remove` are deleted once the new manifest is on disk.
   void Update(const std::function<void(Manifest&, std::vector<std::string>& remove)>& change);
