@@ -124,11 +124,12 @@ void CheckPlannedForeignKeys(const Plan& plan, size_t i, const std::vector<Prepa
 
 }  // namespace
 
-// Types only the source database defines (PostgreSQL's composites, and the types they are made
-// of) that columns of tables ferry creates with its own DDL use: created first at a destination
-// of the source's engine, from the source's schema dump; a staging directory keeps them for its
-// import. A statement that fails (the type is there already, say) is left to the table's
-// CREATE, which names a type still missing.
+// Types only the source database defines (PostgreSQL's composites, enums and domains, and the
+// types they are made of) that columns of tables ferry creates with its own DDL use: created
+// first at a destination of the source's engine, which spells the columns as the source does,
+// from the source's schema dump; a staging directory keeps them for its import. A statement that
+// fails (the type is there already, say) is left to the table's CREATE, which names a type
+// still missing.
 void CopyRun::CarryTypes() {
   if (clone_ || plan_.data_only) return;
   if (!destination_.KeepsSourcePosition() && source_.info().engine != destination_.info().engine) {
@@ -144,8 +145,7 @@ void CopyRun::CarryTypes() {
     }
     request.tables.push_back(t.plan->source);
     for (const Column& c : t.copy.source.columns) {
-      specific |= t.copy.create && c.type.database_specific &&
-                  c.type.kind == TypeKind::kUnsupported && c.domain.empty();
+      specific |= t.copy.create && c.type.database_specific;
     }
   }
   if (!specific) return;
@@ -161,7 +161,7 @@ void CopyRun::CarryTypes() {
   types.tool = dump->tool;
   types.session_setup = dump->session_setup;
   for (SchemaObject& o : dump->before_data) {
-    if (o.kind == "TYPE") types.before_data.push_back(std::move(o));
+    if (o.kind == "TYPE" || o.kind == "DOMAIN") types.before_data.push_back(std::move(o));
   }
   if (types.before_data.empty()) return;
   std::unique_ptr<SchemaSession> session = destination_.OpenSchemaSession(types);
