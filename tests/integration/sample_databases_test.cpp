@@ -132,7 +132,8 @@ void CopyIdentically(TestDatabase& source, TestDatabase& dest) {
 // The findings of check --json, each as "severity kind table.column: message".
 std::vector<std::string> Findings(const std::string& check_json) {
   std::vector<std::string> out;
-  for (const json& f : json::parse(check_json)["findings"]) {
+  const json report = json::parse(check_json);
+  for (const json& f : report["findings"]) {
     out.push_back(f["severity"].get<std::string>() + " " + f["kind"].get<std::string>() + " " +
                   f["table"].get<std::string>() + "." + f["column"].get<std::string>() + ": " +
                   f["message"].get<std::string>());
@@ -246,7 +247,8 @@ const std::vector<Sample>& Samples() {
 // The tables check blocks, to leave out of the next round (empty when none is named).
 std::string ExcludeBlocked(const std::string& check_json) {
   std::string exclude;
-  for (const json& f : json::parse(check_json)["findings"]) {
+  const json report = json::parse(check_json);
+  for (const json& f : report["findings"]) {
     if (f["severity"] != "blocker") continue;
     const std::string table = f["table"].get<std::string>();
     REQUIRE(!table.empty());  // a blocker about the whole copy would leave nothing to copy
