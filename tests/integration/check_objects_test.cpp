@@ -66,7 +66,8 @@ TEST_CASE("check lists each object a copy leaves behind, across engines and with
     CHECK(
         Finding(ferry_ddl.output, "not carried", "public.film_list").find("--schema-from ferry") !=
         std::string::npos);
-    CHECK(!Finding(ferry_ddl.output, "not carried", "public.seat_span").empty());
+    // A type a column uses is made before the tables with ferry's DDL too (CarryTypes).
+    CHECK(Finding(ferry_ddl.output, "not carried", "public.seat_span").empty());
   }
 }
 
