@@ -21,8 +21,8 @@ std::vector<std::string> SqlEndpoint::AddChecks(const Table& table) {
     // Declared by CREATE TABLE, not enforced on the load: one scan counts each check's rows.
     std::string counts;
     for (const CheckConstraint& check : table.checks) {
-      counts += fmt::format("{}SUM(CASE WHEN NOT ({}) THEN 1 ELSE 0 END)", counts.empty() ? "" : ", ",
-                            check.condition);
+      counts += fmt::format("{}SUM(CASE WHEN NOT ({}) THEN 1 ELSE 0 END)",
+                            counts.empty() ? "" : ", ", check.condition);
     }
     std::vector<SqlSession::Row> rows;
     WithLockWaits({table.name}, "check the rows of", [&](SqlSession& session) {
