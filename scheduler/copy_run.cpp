@@ -331,6 +331,8 @@ void CopyRun::CreateTable(size_t i) {
     throw Error(ErrorCode::kInternal, fmt::format("table {} is missing right after it was created",
                                                   DisplayName(copy.destination.name)));
   }
+  // The planned checks, in the destination's terms, are made after the data (AddChecks).
+  if (!clone_) created->checks = std::move(copy.destination.checks);
   copy.destination = std::move(*created);
   KeepValueTypes(copy, source_.info(), destination_.info());  // as the plan read them
   if (deferred_keys_[i]) deferred_keys_[i]->name = copy.destination.name;

@@ -45,7 +45,7 @@ void FillPostgres(TestDatabase& db) {
       "CONSTRAINT film_rating_check CHECK (rating <> 'NC-17'), "
       "CHECK (status IN ('publish', 'draft', 'trash')), "
       "CHECK (rental_duration BETWEEN 1 AND 30), CHECK (length(title) > 0), "
-      "CONSTRAINT film_title_check CHECK (title ~ '^[A-Z]'));\n"
+      "CONSTRAINT film_title_format CHECK (title ~ '^[A-Z]'));\n"
       "INSERT INTO film (title, rental_rate, rating, status, active, last_update, token) VALUES "
       "('ACADEMY DINOSAUR', 0.99, 'PG', 'publish', true, '2006-02-15 05:03:42', "
       "'6ecd8c99-4036-403d-bf84-cf8400f67836'), ('ACE GOLDFINGER', 4.99, NULL, 'draft', false, "
@@ -157,7 +157,7 @@ std::vector<std::pair<std::string, std::string>> NotCarried(Db from, Db to) {
   switch (from) {
     case Db::kPostgres:
       out.push_back({"[default]", "film.due"});
-      out.push_back({"[check constraint]", "film_title_check"});
+      out.push_back({"[check constraint]", "film_title_format"});
       if (to == Db::kSQLite) out.push_back({"[default]", "film.token"});
       break;
     case Db::kMariaDB:
@@ -243,7 +243,7 @@ TEST_CASE("a staging directory carries defaults and checks to the engine it is i
   FerryResult check = RunFerry("check" + Ends(dir, dest.Url()));
   INFO(check.output);
   REQUIRE(check.exit_code == 0);
-  CHECK(Has(check.output, "film_title_check"));
+  CHECK(Has(check.output, "film_title_format"));
   FerryResult imported = RunFerry("run" + Ends(dir, dest.Url()));
   INFO(imported.output);
   REQUIRE(imported.exit_code == 0);

@@ -17,6 +17,7 @@ TEST_CASE("a domain check in one engine's own terms is not portable", "[catalog]
   CHECK(PortableCheck("((VALUE)::text ~ '^[0-9]{5}$'::text)", "x").empty());  // cast, regex
   CHECK(PortableCheck("(length(VALUE) > 2)", "x").empty());                   // a function
   CHECK(PortableCheck("((VALUE || 'x') <> 'y')", "x").empty());               // ||
-  CHECK(PortableCheck("(VALUE <> 'a\\b')", "x").empty());                     // an escape
   CHECK(PortableCheck("(VALUE <> 'open", "x").empty());                       // unterminated
+  // PostgreSQL prints a backslash as itself, which ferry's sessions everywhere read so.
+  CHECK(PortableCheck("(VALUE <> 'a\\b')", "x") == "(x <> 'a\\b')");
 }
