@@ -346,7 +346,8 @@ int Verify(const VerifyFlags& flags) {
   options.engine = copy.engine;
 
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(c));
-  auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(c));
+  auto dest =
+      OpenEndpoint(job.destination, EndpointRole::kDestination, ExistingDestinationOptions(c));
   if (!plan) {
     job.source = WithoutSecrets(job.source);
     job.destination = WithoutSecrets(job.destination);
