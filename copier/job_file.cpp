@@ -253,7 +253,7 @@ Job ParseJob(const std::string& text, const std::string& file) {
 }
 
 Plan ReadPlanFile(const std::string& path) {
-  return PlanFromJson(ReadUserFile(path, "plan file"), path);
+  return PlanFromJson(ReadUserFile(path, "plan file"), path, true);
 }
 
 std::string ReadUserFile(const std::string& path, const std::string& what) {

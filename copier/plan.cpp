@@ -27,7 +27,34 @@ json Bound(const std::optional<std::vector<std::string>>& b) {
 // Reads a plan with the path of every value at hand, so errors can say where they are.
 class Reader {
  public:
-  Reader(std::string file) : file_(std::move(file)) {}
+  Reader(std::string file, bool strict) : file_(std::move(file)), strict_(strict) {}
+
+  // A field this version does not read, in a plan file a person edited: a misspelt
+  // "write-mode" or "destination_typ" would otherwise be dropped without a word and the copy
+  // made as if the edit had not been made. (Stored plans are read leniently: an older or newer
+  // ferry wrote them.)
+  void Known(const json& object, const std::string& path,
+             std::initializer_list<const char*> fields) const {
+    if (!strict_ || !object.is_object()) return;
+    for (auto it = object.begin(); it != object.end(); ++it) {
+      const std::string& key = it.key();
+      if (std::any_of(fields.begin(), fields.end(), [&](const char* f) { return key == f; })) {
+        continue;
+      }
+      std::string nearest, list;
+      size_t best = 3;  // at most two edits away
+      for (const char* f : fields) {
+        list += (list.empty() ? "" : ", ") + std::string(f);
+        if (const size_t d = EditDistance(key, f); d < best) {
+          best = d;
+          nearest = f;
+        }
+      }
+      Fail(path + "." + key, nearest.empty()
+                                 ? fmt::format("unknown field (the fields here are {})", list)
+                                 : fmt::format("unknown field: did you mean {}?", nearest));
+    }
+  }
 
   [[noreturn]] void Fail(const std::string& path, const std::string& what) const {
     throw Error(ErrorCode::kUsage, fmt::format("plan {}: {}: {}", file_, path, what));
@@ -107,6 +134,7 @@ class Reader {
 
  private:
   std::string file_;
+  bool strict_ = false;
 };
 
 }  // namespace
@@ -260,6 +288,7 @@ void ReadUnits(Reader& r, const json& j, const std::string& path, TablePlan& t) 
     if (!units.is_array()) r.Fail(path + ".units", "expected a list");
     for (size_t u = 0; u < units.size(); ++u) {
       const std::string up = fmt::format("{}.units[{}]", path, u);
+      r.Known(units[u], up, {"lo", "hi", "null_keys", "pages"});
       PlannedUnit unit;
       unit.lo = r.OptionalBound(units[u], up, "lo");
       unit.hi = r.OptionalBound(units[u], up, "hi");
@@ -399,6 +428,7 @@ void ReadColumns(Reader& r, const json& j, const std::string& path, TablePlan& t
   if (!columns.is_array() || columns.empty()) r.Fail(path + ".columns", "expected a list");
   for (size_t c = 0; c < columns.size(); ++c) {
     const std::string cp = fmt::format("{}.columns[{}]", path, c);
+    r.Known(columns[c], cp, {"source", "source_type", "destination", "destination_type"});
     PlannedColumn column;
     column.source = r.String(columns[c], cp, "source");
     column.destination = r.String(columns[c], cp, "destination", false, column.source);
@@ -419,6 +449,7 @@ void ReadIndexesAndKeys(Reader& r, const json& j, const std::string& path, Table
     if (!list.is_array()) r.Fail(path + ".indexes", "expected a list");
     for (size_t x = 0; x < list.size(); ++x) {
       const std::string ip = fmt::format("{}.indexes[{}]", path, x);
+      r.Known(list[x], ip, {"name", "columns", "unique", "definition"});
       PlannedIndex index;
       index.name = r.String(list[x], ip, "name");
       index.columns = r.Strings(list[x], ip, "columns", true);
@@ -432,6 +463,8 @@ void ReadIndexesAndKeys(Reader& r, const json& j, const std::string& path, Table
     if (!list.is_array()) r.Fail(path + ".foreign_keys", "expected a list");
     for (size_t x = 0; x < list.size(); ++x) {
       const std::string fp = fmt::format("{}.foreign_keys[{}]", path, x);
+      r.Known(list[x], fp,
+              {"name", "columns", "references", "referenced_columns", "on_delete", "on_update"});
       PlannedForeignKey fk;
       fk.name = r.String(list[x], fp, "name");
       fk.columns = r.Strings(list[x], fp, "columns", true);
@@ -450,12 +483,14 @@ void ReadIndexesAndKeys(Reader& r, const json& j, const std::string& path, Table
 void ReadSourceShape(Reader& r, const json& j, const std::string& path, TablePlan& t) {
   const json& shape = r.Field(j, path, "source_shape");
   const std::string sp = path + ".source_shape";
+  r.Known(shape, sp, {"fingerprint", "primary_key", "columns"});
   t.fingerprint = r.String(shape, sp, "fingerprint");
   t.source_key = r.Strings(shape, sp, "primary_key");
   const json& shape_columns = r.Field(shape, sp, "columns");
   if (!shape_columns.is_array()) r.Fail(sp + ".columns", "expected a list");
   for (size_t c = 0; c < shape_columns.size(); ++c) {
     const std::string cp = fmt::format("{}.columns[{}]", sp, c);
+    r.Known(shape_columns[c], cp, {"name", "type", "nullable"});
     t.source_shape.push_back({r.String(shape_columns[c], cp, "name"),
                               r.String(shape_columns[c], cp, "type"),
                               r.Bool(shape_columns[c], cp, "nullable", true)});
@@ -471,6 +506,11 @@ void ReadSourceShape(Reader& r, const json& j, const std::string& path, TablePla
 }
 
 TablePlan ReadTable(Reader& r, const json& j, const std::string& path) {
+  r.Known(
+      j, path,
+      {"source", "destination", "create", "write_mode", "strategy", "why", "partitions",
+       "split_key", "units", "columns", "primary_key", "indexes", "foreign_keys", "ddl_fingerprint",
+       "estimated_rows", "estimated_bytes", "estimated_seconds", "source_shape"});
   TablePlan t;
   t.source = r.Table(j, path, "source");
   t.destination = r.Table(j, path, "destination");
@@ -512,16 +552,25 @@ TablePlan ReadTable(Reader& r, const json& j, const std::string& path) {
 
 }  // namespace
 
-Plan PlanFromJson(const std::string& text, const std::string& file) {
-  Reader r(file);
+Plan PlanFromJson(const std::string& text, const std::string& file, bool edited_by_hand) {
+  Reader r(file, edited_by_hand);
   json doc;
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
+    // Where an editor shows it: the line and column of the byte the parser stopped at.
+    const size_t at = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    const size_t line = 1 + size_t(std::count(text.begin(), text.begin() + long(at), '\n'));
+    const size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+    const size_t column = line_start == std::string::npos || at == 0 ? at + 1 : at - line_start;
     throw Error(ErrorCode::kUsage,
-                fmt::format("plan {}: not valid JSON at byte {}: {}", file, e.byte, e.what()));
+                fmt::format("plan {}: not valid JSON at line {}, column {} (byte {}): {}", file,
+                            line, column, e.byte, e.what()));
   }
   if (!doc.is_object()) r.Fail("$", "expected an object");
+  r.Known(
+      doc, "$",
+      {"ferry_plan", "created_at", "source", "destination", "schema_only", "data_only", "tables"});
   if (r.Int(doc, "$", "ferry_plan", -1) != Plan::kFormat) {
     r.Fail("$.ferry_plan",
            fmt::format("expected {} (a plan written by `ferry plan`)", Plan::kFormat));

@@ -98,8 +98,10 @@ std::vector<std::string> ShapeDrift(const TablePlan& plan, const Table& now);
 std::string DdlFingerprint(const TablePlan& table);
 
 std::string PlanToJson(const Plan& plan);
-// Throws Error(kUsage) naming `file`, the JSON path ("tables[3].units[0].lo") and the problem.
-Plan PlanFromJson(const std::string& text, const std::string& file);
+// Throws Error(kUsage) naming `file`, the JSON path ("tables[3].units[0].lo") and the problem
+// (malformed JSON: its line and column). `edited_by_hand`: a plan file a person may have
+// edited, where a field this version does not read is refused, naming it and the field meant.
+Plan PlanFromJson(const std::string& text, const std::string& file, bool edited_by_hand = false);
 
 PlannedUnit ToPlannedUnit(const KeyRange& range);
 

@@ -60,6 +60,10 @@ struct EndpointOptions {
   // How an endpoint waits for another process (tools/ gives the scheduler's); unset: it does
   // not wait (an import refuses to follow a running export, an export at --max-disk stops).
   WaitPolicy wait;
+  // The destination of a command that reads or keeps in step what a copy made (status, report,
+  // reset, verify, sync): a SQLite file that does not exist is an error naming it, not a new
+  // empty database made by the open (a misspelt path said "no runs", and left the file behind).
+  bool existing_only = false;
 
   static constexpr const char* kDefaultToastCompression = "lz4";
 };

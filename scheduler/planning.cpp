@@ -685,9 +685,9 @@ std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpo
         destination.HasRows(prepared.copy.destination.name)) {
       throw Error(
           ErrorCode::kSchema,
-          fmt::format("destination table {} already holds rows; empty it, or choose the "
-                      "write mode truncate (--truncate), append (--append) or upsert (--write-mode "
-                      "upsert)",
+          fmt::format("destination table {} already holds rows; empty it, or set the table's "
+                      "write_mode in the plan to truncate, append or upsert (`ferry plan` with "
+                      "--truncate, --append or --write-mode upsert writes it so)",
                       DisplayName(prepared.copy.destination.name)),
           ErrorContext{shown, "", "", ""});
     }

@@ -15,6 +15,7 @@
 
 #include "copier/error.hpp"
 #include "scheduler/held_keys.hpp"
+#include "scheduler/run_overlap.hpp"
 #include "scheduler/run_owner.hpp"
 #include "scheduler/stop.hpp"
 
@@ -279,6 +280,13 @@ class RunHistoryView {
                               Describe(*latest), latest->summary));
     }
     return nullptr;
+  }
+
+  // Refuses a new run appending over an interrupted run of another copy (run_overlap.hpp).
+  void RefuseAppendOverInterrupted(const Plan& plan) {
+    ferry::RefuseAppendOverInterrupted(
+        store_, runs_, plan, destination_.info().display,
+        [&](const RunRecord& r) { return !Later(r).superseded_by.empty(); });
   }
 
  private:
@@ -555,6 +563,7 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
   destination.SetWaitNotice(nullptr);
   if (!resumable) {
     run_plan = make_plan();
+    history->RefuseAppendOverInterrupted(run_plan.plan);
     recording.run = NewRunRecord(run_plan.plan, "run");
     recording.run.scope = scope;
   }

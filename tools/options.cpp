@@ -8,6 +8,7 @@
 #include "copier/secrets.hpp"
 #include "scheduler/pipeline.hpp"
 #include "scheduler/waiting.hpp"
+#include "tools/option_table.hpp"
 
 namespace ferry {
 
@@ -98,9 +99,35 @@ EndpointOptions DestinationOptions(const CommonOptions& o) {
   return options;
 }
 
+EndpointOptions ExistingDestinationOptions(const CommonOptions& o) {
+  EndpointOptions options = DestinationOptions(o);
+  options.existing_only = true;
+  return options;
+}
+
 Job BuildJobFor(const CommonOptions& options, const std::string& plan_file,
                 std::optional<Plan>& plan) {
   if (plan_file.empty()) return BuildJob(options);
+  // The plan file says which tables are copied and how each is written; these options would
+  // be dropped without a word (an --append beside a plan that truncates empties the tables).
+  std::vector<std::string> ignored;
+  if (!options.include.empty()) ignored.push_back("--include");
+  if (!options.exclude.empty()) ignored.push_back("--exclude");
+  if (options.truncate) ignored.push_back("--truncate");
+  if (options.append) ignored.push_back("--append");
+  if (options.write_mode) ignored.push_back("--write-mode");
+  if (options.schema_only) ignored.push_back("--schema-only");
+  if (options.data_only) ignored.push_back("--data-only");
+  if (!options.job_file.empty()) ignored.push_back("--job");
+  if (!ignored.empty()) {
+    std::string list;
+    for (const std::string& o : ignored) list += (list.empty() ? "" : ", ") + o;
+    throw Error(ErrorCode::kUsage,
+                fmt::format("{} {} not go with --plan {}: the plan file lists the tables and "
+                            "how each is written (its tables and write_mode fields); edit the "
+                            "plan, or make it again with `ferry plan` and these options",
+                            list, ignored.size() == 1 ? "does" : "do", plan_file));
+  }
   plan = ReadPlanFile(plan_file);
   Job job;
   job.source = options.source.value_or(plan->source);
@@ -138,7 +165,35 @@ Job BuildJob(const CommonOptions& o) {
   return job;
 }
 
+namespace {
+
+// A number given on the command line (or by its environment twin) below what it may be is
+// refused, as the job file refuses it: raised to the least without a word, `--workers -1` ran
+// with one worker and `--memory-limit 1` with batches over the limit.
+template <typename T>
+void AtLeast(const char* option, const std::optional<T>& value, T least, const char* why) {
+  if (!value || *value >= least) return;
+  throw Error(ErrorCode::kUsage, fmt::format("{} {} (from the command line or {}): {}", option,
+                                             *value, FindOption(option).env, why));
+}
+
+void CheckRanges(const CommonOptions& o) {
+  AtLeast("--workers", o.workers, 1, "give 1 or more readers and writers each");
+  AtLeast("--readers", o.readers, 1, "give 1 or more readers");
+  AtLeast("--writers", o.writers, 1, "give 1 or more writers");
+  AtLeast("--partitions", o.partitions, 1,
+          "give 1 or more units per table, or leave it out to cut each table by its size");
+  AtLeast<size_t>("--batch-rows", o.batch_rows, 1, "give 1 or more rows per batch");
+  AtLeast<size_t>("--batch-bytes", o.batch_bytes, 1, "give 1 or more bytes per batch");
+  AtLeast<size_t>("--memory-limit", o.memory_limit, size_t(1) << 20,
+                  "give at least 1MiB (batches are never cut below 64 KiB, and every worker "
+                  "holds a few)");
+}
+
+}  // namespace
+
 CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
+  CheckRanges(o);
   CopyOptions options;
   const EngineSettings& e = job.engine;
   auto pick = [](const auto& flag, const auto& file, auto fallback) {

@@ -66,6 +66,9 @@ void AddCommonOptions(CommandOptions& command, CommonOptions& options);
 // How to open each end: the destination's options go to the destination only.
 EndpointOptions SourceOptions(const CommonOptions& options);
 EndpointOptions DestinationOptions(const CommonOptions& options);
+// Those of a destination a command reads or keeps in step but never creates (status, report,
+// reset, verify, sync): a SQLite file that is not there is an error, not made empty.
+EndpointOptions ExistingDestinationOptions(const CommonOptions& options);
 // The destination of a command that reads only it (status, report): from --dest (FERRY_DEST) or
 // the job file, which need not name a source. Throws Error(kUsage) when none is given.
 std::string DestinationOnly(const CommonOptions& options);

@@ -28,7 +28,7 @@ struct ReportFlags {
 
 int Report(const ReportFlags& flags) {
   auto dest = OpenEndpoint(DestinationOnly(flags.common), EndpointRole::kDestination,
-                           DestinationOptions(flags.common));
+                           ExistingDestinationOptions(flags.common));
   ReportInput input = ReadReport(*dest, flags.state_prefix, flags.run);
   input.generated_at = UtcTimestamp();
   input.version = FERRY_VERSION;

@@ -30,8 +30,8 @@ int Reset(const StateFlags& flags) {
   InstallStopHandlers(OnStop::kGraceful);
   Job job = BuildJob(flags.common);
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(flags.common));
-  auto dest =
-      OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(flags.common));
+  auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination,
+                           ExistingDestinationOptions(flags.common));
   ResetPlan reset =
       PlanReset(*dest, flags.state_prefix, WithoutSecrets(job.source), TablesInScope(*source, job));
   if (reset.runs.empty() && reset.tables.empty()) {

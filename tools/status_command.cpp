@@ -287,7 +287,7 @@ bool LookOnce(Endpoint& dest, const StatusFlags& flags, RunLook& previous, bool 
 int Status(const StatusFlags& flags) {
   InstallStopHandlers(OnStop::kAtOnce);
   auto dest = OpenEndpoint(DestinationOnly(flags.common), EndpointRole::kDestination,
-                           DestinationOptions(flags.common));
+                           ExistingDestinationOptions(flags.common));
   double every = 2;
   if (!flags.watch.empty()) {
     try {

@@ -159,8 +159,8 @@ ProfileContext SyncProfileContext(const Endpoint& source, const Endpoint& dest,
 std::pair<std::unique_ptr<Endpoint>, std::unique_ptr<Endpoint>> OpenBothEnds(const SyncFlags& flags,
                                                                              Job& job) {
   auto source = OpenEndpoint(job.source, EndpointRole::kTrackedSource, SourceOptions(flags.common));
-  auto dest =
-      OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(flags.common));
+  auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination,
+                           ExistingDestinationOptions(flags.common));
   job.source = WithoutSecrets(job.source);
   job.destination = WithoutSecrets(job.destination);
   // The same database at both ends is refused before the run state is touched.

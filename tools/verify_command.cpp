@@ -389,7 +389,8 @@ int Verify(const VerifyFlags& flags) {
   options.engine = copy.engine;
 
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(c));
-  auto dest = OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(c));
+  auto dest =
+      OpenEndpoint(job.destination, EndpointRole::kDestination, ExistingDestinationOptions(c));
   auto watch = WatchServers(c, source.get(), dest.get());
   if (!plan) {
     job.source = WithoutSecrets(job.source);

@@ -4,6 +4,7 @@
 #include "drivers/sqlite/sqlite_endpoint.hpp"
 #include "drivers/sqlite/sqlite_dialect.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -384,6 +385,17 @@ std::unique_ptr<Endpoint> OpenSqlite(EngineTarget target) {
   const bool read_only = target.role == EndpointRole::kSource;
   const std::string path = target.probe ? DatabaseName(*target.probe) : target.file;
   target.probe.reset();
+  // A tracked source is opened for writing (its change logs), as is a destination, which would
+  // make a misspelt file as an empty database, and track, sync or find nothing in it.
+  const bool tracked = target.role == EndpointRole::kTrackedSource;
+  if ((tracked || target.options.existing_only) && !path.empty() && path != ":memory:" &&
+      path.rfind("file:", 0) != 0 && !std::filesystem::exists(path)) {
+    throw Error(ErrorCode::kConnection,
+                fmt::format("cannot open {}: there is no such file (a {} must be an existing "
+                            "SQLite file{})",
+                            target.display, tracked ? "source" : "destination",
+                            tracked ? "" : ": this command makes none"));
+  }
   return OpenSqliteFile(path, read_only, target.display, target.options.state_schema);
 }
 

@@ -114,9 +114,16 @@ Session::Session(const std::string& path, bool read_only, const std::string& dis
     db_ = nullptr;
     ErrorContext context;
     context.call = "sqlite3_open_v2";
-    throw Error(ErrorCode::kConnection,
-                fmt::format("cannot open {}{}", display,
-                            read_only ? " (a source must be an existing SQLite file)" : ""),
+    // SQLite makes a missing file but not its folder, and says only "unable to open".
+    const std::filesystem::path file(path);
+    std::string why = read_only ? " (a source must be an existing SQLite file)" : "";
+    std::error_code ignored;
+    if (!read_only && file.has_parent_path() &&
+        !std::filesystem::is_directory(file.parent_path(), ignored)) {
+      why = fmt::format(" (the folder {} does not exist: ferry makes the file, not its folder)",
+                        file.parent_path().string());
+    }
+    throw Error(ErrorCode::kConnection, fmt::format("cannot open {}{}", display, why),
                 std::move(context), {Diagnostic{"", rc, message}});
   }
   sqlite3_extended_result_codes(db_, 1);
