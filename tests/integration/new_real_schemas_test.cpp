@@ -69,7 +69,7 @@ TEST_CASE(
 
 TEST_CASE(
     "check names the columns of PostgreSQL large objects where the copy does not carry "
-    "them (another engine; PostgreSQL copies them: large_objects_test)",
+    "them (into another engine, while PostgreSQL copies them: see large_objects_test)",
     "[realnew][postgresql]") {
   for (Db to : kAllDbs) {
     DYNAMIC_SECTION("to " << DbName(to)) {

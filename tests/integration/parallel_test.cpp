@@ -86,7 +86,7 @@ TEST_CASE("a copy with a tiny memory limit still completes exactly", "[parallel]
       "CREATE TABLE big_values (id INTEGER PRIMARY KEY, t TEXT);\n"
       "INSERT INTO big_values VALUES (1, replace(hex(zeroblob(2000000)), '00', 'ab')), (2, 'x')");
   FerryResult run = RunFerry("run --source " + ShellQuote(source.Url()) + " --dest " +
-                             ShellQuote(dest.Url()) + " --memory-limit 1000000 --partitions 4");
+                             ShellQuote(dest.Url()) + " --memory-limit 1MiB --partitions 4");
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   for (const char* table : {"order_lines", "loose", "big_values"}) {
