@@ -603,7 +603,6 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     } catch (const Error&) {
       // A name the destination cannot hold: PlanTable reported it among the problems.
     }
-
     TableCheck t = StartTableCheck(*table, plan, exists);
     std::vector<Finding> key_findings;
     DescribeKey(*table, from, t, key_findings);
@@ -618,8 +617,6 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     }
     if (!exists && mapped && plan.strategy != Strategy::kSkip) {
       NoteDefaultsAndChecks(*table, copy, shown, from, to, grouped);
-    }
-    if (!exists && mapped && plan.strategy != Strategy::kSkip) {
       CheckKeyLengths(source, destination, *table, copy, shown, report.findings, grouped);
     }
     CheckColumnTypes(destination, from, to, *table, copy, problems, exists,
@@ -673,9 +670,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   if (!job.schema_only) CheckReadable(source, destination, tables, report.tables, report);
 
   CheckTableCollisions(to, report);
-
   SumSchemas(report);
-
   std::vector<Table> readable;
   for (size_t i = 0; i < tables.size(); ++i) {
     if (report.tables[i].strategy == Strategy::kSkip) continue;
