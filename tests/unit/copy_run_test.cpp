@@ -304,6 +304,8 @@ TEST_CASE(
   ends.options.engine.readers = 1;
   ends.options.engine.writers = 1;
   ends.options.engine.max_attempts = 3;
+  // How long the readers look for it again (--reconnect-wait; 120 s by default).
+  ends.options.engine.reconnect_wait = 1;
   // The source goes away as the unit holding id 1000 begins its read, and stays away through
   // every retry and every new session.
   std::shared_ptr<Stall> stall = ends.source.StallUnit(table, "1000", Stage::kRead);
