@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "copier/expression.hpp"
+#include "copier/sql_tokens.hpp"
 #include "copier/text.hpp"
 
 namespace ferry {
@@ -18,19 +19,6 @@ using expression::NotTranslated;
 using expression::Refuse;
 
 namespace {
-
-const char* Product(Engine engine) {
-  switch (engine) {
-    case Engine::kPostgres:
-      return "PostgreSQL";
-    case Engine::kMariaDB:
-      return "MariaDB";
-    case Engine::kSQLite:
-      return "SQLite";
-    default:
-      return "that engine";
-  }
-}
 
 // What class a column's values are, for the types the engines compute alike; refused otherwise.
 Class ClassOf(const Column& c) {
@@ -392,7 +380,8 @@ std::string TranslateExpression(const Table& table, size_t column, Engine from, 
   } catch (const NotTranslated& e) {
     if (why_not) {
       const bool of = e.why.rfind("of ", 0) == 0;
-      *why_not = fmt::format("not translated to {}: {}", Product(to), of ? e.why.substr(3) : e.why);
+      *why_not = fmt::format("not translated to {}: {}", sql_tokens::Product(to),
+                             of ? e.why.substr(3) : e.why);
     }
     return "";
   }
