@@ -33,6 +33,24 @@ std::string PlanFingerprint(const std::string& plan_json) {
   return fmt::format("xxh64:{:016x}", XXH64(plan_json.data(), plan_json.size(), 0));
 }
 
+const UnitRecord* FindUnitRecord(const std::vector<UnitRecord>& units, int table, int part) {
+  const std::pair<int, int> unit{table, part};
+  auto at = std::lower_bound(units.begin(), units.end(), unit,
+                             [](const UnitRecord& u, const std::pair<int, int>& key) {
+                               return std::pair<int, int>{u.table, u.part} < key;
+                             });
+  if (at != units.end() && at->table == table && at->part == part) return &*at;
+  for (const UnitRecord& u : units) {
+    if (u.table == table && u.part == part) return &u;
+  }
+  return nullptr;
+}
+
+UnitRecord* FindUnitRecord(std::vector<UnitRecord>& units, int table, int part) {
+  return const_cast<UnitRecord*>(
+      FindUnitRecord(static_cast<const std::vector<UnitRecord>&>(units), table, part));
+}
+
 bool IsRunStateTable(const std::string& table) {
   for (const char* suffix : {"runs", "tables", "units", "workers", "leases"}) {
     if (table == std::string(kDefaultStatePrefix) + suffix) return true;

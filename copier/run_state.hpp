@@ -109,6 +109,13 @@ struct UnitRecord {
   UnitTiming timing;
 };
 
+// The record of unit `part` of table `table` among `units`, or nullptr. A run's unit records are
+// kept in (table, part) order (RunRecorder::Start makes them so, the stores read them back so),
+// so the record is found by bisection, O(log n): a unit's commit must not cost every unit of
+// the run. Records in another order are looked through one by one.
+const UnitRecord* FindUnitRecord(const std::vector<UnitRecord>& units, int table, int part);
+UnitRecord* FindUnitRecord(std::vector<UnitRecord>& units, int table, int part);
+
 // A worker process of a shared run.
 struct WorkerRecord {
   std::string worker;  // "host/pid/4f2a": names it in leases

@@ -58,10 +58,8 @@ int64_t RunRecorder::RecordedRows(size_t table) const {
 
 const UnitRecord* RunRecorder::DoneUnit(size_t table, int part) const {
   if (!resuming()) return nullptr;
-  for (const UnitRecord& u : recording_->units) {
-    if (size_t(u.table) == table && u.part == part && u.state == UnitRecordState::kDone) return &u;
-  }
-  return nullptr;
+  const UnitRecord* u = FindUnitRecord(recording_->units, int(table), part);
+  return u && u->state == UnitRecordState::kDone ? u : nullptr;
 }
 
 Plan RunRecorder::Adjusted(const Plan& plan) const {

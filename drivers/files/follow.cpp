@@ -167,10 +167,7 @@ std::shared_ptr<const Manifest> ExportFollower::WaitForUnit(const TableName& tab
   return WaitFor(what, [&](const Manifest& m) {
     const TableEntry* t = m.Find(table);
     if (!t) return false;
-    if (part >= 0) {
-      return std::any_of(t->units.begin(), t->units.end(),
-                         [&](const UnitEntry& u) { return u.part == part; });
-    }
+    if (part >= 0) return t->FindUnit(part) != nullptr;
     return int(t->units.size()) >= parts;
   });
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "copier/error.hpp"
@@ -375,6 +377,16 @@ uint64_t UnitEntry::rows() const {
   uint64_t n = 0;
   for (const ChunkEntry& c : chunks) n += c.rows;
   return n;
+}
+
+std::vector<UnitEntry>::iterator TableEntry::UnitAt(int part) {
+  return std::lower_bound(units.begin(), units.end(), part,
+                          [](const UnitEntry& u, int p) { return u.part < p; });
+}
+
+const UnitEntry* TableEntry::FindUnit(int part) const {
+  auto at = const_cast<TableEntry*>(this)->UnitAt(part);
+  return at != units.end() && at->part == part ? &*at : nullptr;
 }
 
 uint64_t TableEntry::rows() const {

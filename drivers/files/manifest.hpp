@@ -56,9 +56,13 @@ struct TableEntry {
   Table shape;  // as the export created it: the source's columns and types, keys, indexes
   std::vector<std::string> forms;  // the row hash's canonical form per column (by name)
   std::vector<IdentityNext> identity;
-  int64_t default_rows = 0;  // a table with no column to copy: rows to make at import
-  std::vector<UnitEntry> units;
+  int64_t default_rows = 0;      // a table with no column to copy: rows to make at import
+  std::vector<UnitEntry> units;  // in part order
   uint64_t rows() const;
+  // The first unit whose part is not below `part` (bisection): where unit `part` is, or goes.
+  std::vector<UnitEntry>::iterator UnitAt(int part);
+  // Unit `part`, or nullptr.
+  const UnitEntry* FindUnit(int part) const;
 };
 
 // Where the export stood in one tracked table's change log at the source (ferry track): the

@@ -88,29 +88,26 @@ void ApplyUnit(Manifest& m, const JournalEntry& e, std::vector<std::string>* rep
     throw Error(ErrorCode::kNotFound,
                 fmt::format("{} is not in the staging directory's manifest", DisplayName(e.table)));
   }
+  // Both looked up, not looked through: an export of n units applies n entries, and so does
+  // every reading of its journal.
   for (const DoneUnit& d : e.done) {
-    for (UnitRecord& u : m.run_units[d.run]) {
-      if (u.table != d.table || u.part != d.part) continue;
-      u.state = UnitRecordState::kDone;
-      u.rows = d.rows;
-      u.bytes = d.bytes;
-      u.attempts = d.attempts;
-      u.error.clear();
+    if (UnitRecord* u = FindUnitRecord(m.run_units[d.run], d.table, d.part)) {
+      u->state = UnitRecordState::kDone;
+      u->rows = d.rows;
+      u->bytes = d.bytes;
+      u->attempts = d.attempts;
+      u->error.clear();
     }
   }
-  for (auto it = t->units.begin(); it != t->units.end();) {
-    if (it->part == e.unit.part) {
-      if (replaced) {
-        for (const ChunkEntry& c : it->chunks) replaced->push_back(c.file);
-      }
-      it = t->units.erase(it);
-    } else {
-      ++it;
+  // The table's units are kept in part order; an entry for a part replaces the one there.
+  auto at = t->UnitAt(e.unit.part);
+  auto end = at;
+  for (; end != t->units.end() && end->part == e.unit.part; ++end) {
+    if (replaced) {
+      for (const ChunkEntry& c : end->chunks) replaced->push_back(c.file);
     }
   }
-  auto at = std::lower_bound(t->units.begin(), t->units.end(), e.unit.part,
-                             [](const UnitEntry& u, int part) { return u.part < part; });
-  t->units.insert(at, e.unit);
+  t->units.insert(t->units.erase(at, end), e.unit);
 }
 
 }  // namespace

@@ -231,8 +231,8 @@ void Directory::Append(const JournalEntry& entry, std::vector<std::string>& repl
   journal_bytes_ += line.size();
   if (entry.kind == JournalEntry::Kind::kUnit) {
     if (const TableEntry* t = manifest_.Find(entry.table)) {
-      for (const UnitEntry& u : t->units) {
-        if (u.part == entry.unit.part) chunk_bytes_ -= std::min(chunk_bytes_, ChunkBytes(u));
+      if (const UnitEntry* u = t->FindUnit(entry.unit.part)) {
+        chunk_bytes_ -= std::min(chunk_bytes_, ChunkBytes(*u));
       }
     }
     chunk_bytes_ += ChunkBytes(entry.unit);
@@ -445,11 +445,10 @@ void Directory::CommitUnit(const TableName& table, UnitEntry unit,
                     ErrorContext{}, {d});
       }
       if (auto units = manifest_.run_units.find(mark->run); units != manifest_.run_units.end()) {
-        for (const UnitRecord& u : units->second) {
-          if (u.table == mark->table && u.part == mark->part && u.state == UnitRecordState::kDone) {
-            throw Error(ErrorCode::kInternal, fmt::format("unit {} of table {} is already done",
-                                                          mark->part + 1, mark->table + 1));
-          }
+        const UnitRecord* u = FindUnitRecord(units->second, mark->table, mark->part);
+        if (u && u->state == UnitRecordState::kDone) {
+          throw Error(ErrorCode::kInternal, fmt::format("unit {} of table {} is already done",
+                                                        mark->part + 1, mark->table + 1));
         }
       }
       entry.done.push_back(

@@ -185,3 +185,59 @@ TEST_CASE("a complete staging directory keeps no journal, and its manifest holds
   CHECK(m.tables[0].units.size() == 4);
   CHECK(DoneUnits(m) == 4);
 }
+
+TEST_CASE(
+    "units committed out of order are kept in part order, each with its own done mark, and a "
+    "resumed export's unit written again replaces the old one's chunks",
+    "[staging][journal]") {
+  test::TempDir temp;
+  const std::string folder = temp.path() + "/stage";
+  const int units = 200;
+  Export e(folder, units);
+  // Writers finish units in any order: every seventh part, then the rest from the last down.
+  std::vector<int> order;
+  for (int part = 0; part < units; part += 7) order.push_back(part);
+  for (int part = units - 1; part >= 0; --part) {
+    if (part % 7 != 0 && part != 100) order.push_back(part);
+  }
+  for (int part : order) e.Commit(part, units);
+  auto check = [&](const Manifest& m, int done) {
+    REQUIRE(m.tables.size() == 1);
+    const std::vector<UnitEntry>& entries = m.tables[0].units;
+    REQUIRE(entries.size() == size_t(units - 1));
+    for (size_t i = 1; i < entries.size(); ++i) CHECK(entries[i - 1].part < entries[i].part);
+    CHECK_FALSE(m.tables[0].FindUnit(100));
+    CHECK(DoneUnits(m) == done);
+    for (const auto& [run, records] : m.run_units) {
+      for (const UnitRecord& u : records) {
+        CHECK((u.state == UnitRecordState::kDone) == (u.part != 100 || run != e.run_id));
+      }
+    }
+  };
+  std::optional<Manifest> seen = LoadManifest(folder);
+  REQUIRE(seen);
+  check(*seen, units - 1);
+  // Committing a unit twice in one run is refused.
+  CHECK_THROWS_AS(e.Commit(5, units), Error);
+
+  // A resumed export (another run of the same directory) writes unit 7 again: the entry for
+  // part 7 is replaced, and the old chunk file goes.
+  const std::string old_chunk = folder + "/" + seen->tables[0].FindUnit(7)->chunks[0].file;
+  std::ofstream(old_chunk) << "chunk";
+  e.lock.reset();
+  Export again(folder, units);
+  again.run_id = "20261206T000001Z-test";
+  RunRecord run;
+  run.id = again.run_id;
+  run.owner_token = "token2";
+  std::vector<UnitRecord> records(1);
+  records[0].part = 7;
+  again.store->StartRun(run, {}, records);
+  again.Commit(7, units);
+  seen = LoadManifest(folder);
+  REQUIRE(seen);
+  REQUIRE(seen->tables[0].FindUnit(7));
+  CHECK(seen->tables[0].FindUnit(7)->chunks[0].file != old_chunk.substr(folder.size() + 1));
+  CHECK_FALSE(fs::exists(old_chunk));
+  CHECK(seen->tables[0].units.size() == size_t(units - 1));
+}

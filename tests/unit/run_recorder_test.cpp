@@ -2,6 +2,8 @@
 // interrupted attempt started or finished, units it committed, and the plan this attempt runs.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "copier/plan.hpp"
 #include "scheduler/run_recorder.hpp"
 
@@ -70,6 +72,38 @@ TEST_CASE("a resumed run skips exactly the units recorded done", "[recorder]") {
   CHECK_FALSE(recorder.DoneUnit(1, 1));
   CHECK_FALSE(recorder.DoneUnit(1, 2));
   CHECK_FALSE(recorder.DoneUnit(0, 0));
+}
+
+TEST_CASE(
+    "a resumed run finds each unit's record among thousands, whether the records are in (table, "
+    "part) order or not",
+    "[recorder]") {
+  RunRecording recording;
+  recording.resuming = true;
+  for (int table = 0; table < 3; ++table) {
+    for (int part = 0; part < 2000; ++part) {
+      const bool done = (table + part) % 3 == 0;
+      recording.units.push_back(Unit(table, part,
+                                     done ? UnitRecordState::kDone : UnitRecordState::kPending,
+                                     table * 10000 + part));
+    }
+  }
+  auto every_unit_found = [&] {
+    RunRecorder recorder(&recording, 3);
+    for (int table = 0; table < 3; ++table) {
+      for (int part = 0; part < 2000; ++part) {
+        const UnitRecord* u = recorder.DoneUnit(size_t(table), part);
+        if (((table + part) % 3 == 0) != (u != nullptr)) return false;
+        if (u && u->rows != table * 10000 + part) return false;
+      }
+    }
+    return !recorder.DoneUnit(3, 0) && !recorder.DoneUnit(0, 2000);
+  };
+  CHECK(every_unit_found());
+  // An older ferry's records, or a store that reads them back in another order.
+  std::reverse(recording.units.begin(), recording.units.end());
+  std::swap(recording.units[10], recording.units[4000]);
+  CHECK(every_unit_found());
 }
 
 TEST_CASE("a table an interrupted attempt started is appended to, never created or emptied again",
