@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
+#include "copier/backoff.hpp"
 #include "copier/defaults.hpp"
 #include "copier/error.hpp"
 #include "copier/foreign_keys.hpp"
@@ -236,10 +239,40 @@ ColumnType ParseType(const SqlSession::Row& r) {
   return t;
 }
 
-}  // namespace
+// MariaDB's information_schema leaves a table out, with warning 1684 (ER_WARN_I_S_SKIPPED_TABLE),
+// rather than wait while another session holds an exclusive metadata lock on it (an ALTER
+// adding a key, a CREATE INDEX), whenever the asking session holds metadata locks of its own,
+// as every ferry session does (TagSession's GET_LOCK). A query about that one table then has no
+// rows, and a description read so lacks the table, its columns or its keys: a worker joining a
+// shared run found a table "with no column id" while another built its primary key. So an
+// empty answer is checked against the warnings, and a skipped description is read again.
+class SkipWatch final : public SqlSession {
+ public:
+  struct Skipped {};
+  static constexpr int kCode = 1684;
 
-std::optional<Table> DescribeTable(SqlSession& connection, const Dialect& dialect,
-                                   const TableName& name) {
+  explicit SkipWatch(SqlSession& inner) : inner_(inner) {}
+  void Execute(const std::string& sql) override { inner_.Execute(sql); }
+  std::vector<Row> Query(const std::string& sql,
+                         const std::vector<std::string>& params = {}) override {
+    std::vector<Row> rows = inner_.Query(sql, params);
+    if (!rows.empty()) return rows;
+    for (const Row& warning : inner_.Query("SHOW WARNINGS")) {
+      if (warning.size() > 1 && warning[1] == std::to_string(kCode)) throw Skipped{};
+    }
+    return rows;
+  }
+
+ private:
+  SqlSession& inner_;
+};
+
+// The DDL holding the lock is short or ends in a lock wait timeout: looked at again for about
+// 40 s in all (BackoffDelay from 20 ms), then said.
+constexpr int kSkippedTries = 12;
+
+std::optional<Table> DescribeOnce(SqlSession& connection, const Dialect& dialect,
+                                  const TableName& name) {
   auto found = connection.Query(
       "SELECT table_rows, data_length FROM information_schema.tables "
       "WHERE table_schema = ? AND table_name = ? AND table_type IN ('BASE TABLE', 'SYSTEM "
@@ -295,6 +328,29 @@ std::optional<Table> DescribeTable(SqlSession& connection, const Dialect& dialec
   DescribeIndexes(connection, dialect, table);
   DescribeForeignKeys(connection, table);
   return table;
+}
+
+}  // namespace
+
+std::optional<Table> DescribeTable(SqlSession& connection, const Dialect& dialect,
+                                   const TableName& name) {
+  SkipWatch watched(connection);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return DescribeOnce(watched, dialect, name);
+    } catch (const SkipWatch::Skipped&) {
+      if (attempt == kSkippedTries) {
+        const std::string why = fmt::format(
+            "another session kept changing the definition of table {} while ferry read it ({} "
+            "tries; MariaDB leaves a table out of information_schema meanwhile): try again once "
+            "that ALTER or CREATE INDEX has ended",
+            DisplayName(name), kSkippedTries);
+        throw Error(ErrorCode::kDriver, why, ErrorContext{DisplayName(name), "", "", ""},
+                    {Diagnostic{"HY000", SkipWatch::kCode, why}});
+      }
+    }
+    std::this_thread::sleep_for(BackoffDelay(std::chrono::milliseconds(20), attempt));
+  }
 }
 
 ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source) {
