@@ -2,8 +2,12 @@
 // the server-wide read_only as the write fence.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <random>
 #include <thread>
 
 #include "copier/backoff.hpp"
@@ -84,26 +88,39 @@ class MariaDbChangeLog final : public ChangeLogEngine {
   // now (one between taking a number and writing its row). Each is named by its connection and
   // start: the trx_id InnoDB shows is 0 until a transaction first writes, and changes then.
   // Needs the PROCESS privilege; without it, nullopt.
+  // INNODB_TRX is a copy InnoDB makes again only once nobody has read it for 100 ms
+  // (CACHE_MIN_IDLE_TIME in trx0i_s.cc): read by anyone shortly before, it can predate a
+  // transaction that took a number below the log's end, which the sync would then count as
+  // rolled back. So the copy must show this session's own transaction, begun after the log was
+  // read, running this very statement (a mark in its text); else it is read again once it could
+  // be made anew, and after a few tries the sync waits for the writers instead (nullopt).
   std::optional<std::vector<std::string>> OpenTransactions(SqlSession& s) const override {
-    std::vector<SqlSession::Row> rows;
-    try {
-      rows = s.Query(
-          "SELECT CONCAT(trx_mysql_thread_id, '.', UNIX_TIMESTAMP(trx_started)) FROM "
-          "information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID() AND "
-          "(trx_rows_modified > 0 OR trx_tables_in_use > 0)");
-    } catch (const Error& e) {
-      if (IsTransient(e)) throw;
-      return std::nullopt;
+    static std::atomic<uint64_t> next{0};
+    std::minstd_rand jitter(std::random_device{}());
+    for (int attempt = 1; attempt <= kFreshTries; ++attempt) {
+      // After a copy kept by others, a pause of its own length: two processes asking at once
+      // would otherwise keep each other's copies.
+      WaitForNewCopy(std::chrono::milliseconds(attempt == 1 ? 0 : jitter() % 150));
+      const std::string mark = fmt::format("ferry-trx-{}-{}", getpid(), next.fetch_add(1));
+      std::optional<std::vector<SqlSession::Row>> rows = ReadTransactions(s, mark);
+      if (!rows) return std::nullopt;
+      std::vector<std::string> out;
+      bool fresh = false;
+      for (const auto& row : *rows) {
+        if (row[0] && *row[0] == "1") {
+          fresh = row[1] && row[1]->find(mark) != std::string::npos;
+        } else if (row[2]) {
+          out.push_back(*row[2]);
+        }
+      }
+      if (fresh) return out;
     }
-    std::vector<std::string> out;
-    for (const auto& row : rows) {
-      if (row[0]) out.push_back(*row[0]);
-    }
-    return out;
+    return std::nullopt;
   }
 
-  // Only where OpenTransactions cannot see the transactions (no PROCESS privilege): the log is
-  // read once writers in flight are done, behind a table lock.
+  // Only where OpenTransactions cannot see the transactions (no PROCESS privilege, or a copy of
+  // them other readers keep from being made anew): the log is read once writers in flight are
+  // done, behind a table lock.
   int64_t StableSequence(SqlSession& s, const ChangeLog& log, const std::string& max_sql,
                          int lock_wait_seconds) const override {
     // LOCK TABLES ... READ waits for the metadata locks writers hold until they commit. While
@@ -147,6 +164,47 @@ class MariaDbChangeLog final : public ChangeLogEngine {
   }
 
  private:
+  static constexpr int kFreshTries = 10;
+  static constexpr std::chrono::milliseconds kCopyIdle{120};  // InnoDB's 100 ms, and a margin
+
+  // This process's last read of INNODB_TRX ended less than kCopyIdle (and `more`) ago: that copy
+  // would be read again, so the pause comes first.
+  static void WaitForNewCopy(std::chrono::milliseconds more) {
+    const auto since = std::chrono::steady_clock::now() - LastRead().load();
+    if (since < kCopyIdle + more) std::this_thread::sleep_for(kCopyIdle + more - since);
+  }
+  static std::atomic<std::chrono::steady_clock::time_point>& LastRead() {
+    static std::atomic<std::chrono::steady_clock::time_point> last{};
+    return last;
+  }
+
+  // INNODB_TRX as a transaction of `s` sees it, `mark` in the statement's text: (whether the
+  // row is this session's, the statement it runs, the writer's name) per row; nullopt without
+  // the right to see it.
+  static std::optional<std::vector<SqlSession::Row>> ReadTransactions(SqlSession& s,
+                                                                      const std::string& mark) {
+    try {
+      s.Execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+      auto rows = s.Query(fmt::format(
+          "SELECT trx_mysql_thread_id = CONNECTION_ID(), trx_query, CONCAT(trx_mysql_thread_id, "
+          "'.', UNIX_TIMESTAMP(trx_started)), {} FROM information_schema.INNODB_TRX WHERE "
+          "trx_mysql_thread_id = CONNECTION_ID() OR trx_rows_modified > 0 OR "
+          "trx_tables_in_use > 0",
+          "'" + mark + "'"));  // letters, digits and dashes
+      LastRead().store(std::chrono::steady_clock::now());
+      s.Execute("COMMIT");
+      return rows;
+    } catch (const Error& e) {
+      LastRead().store(std::chrono::steady_clock::now());
+      try {
+        s.Execute("ROLLBACK");
+      } catch (const Error&) {
+      }
+      if (IsTransient(e)) throw;
+      return std::nullopt;
+    }
+  }
+
   std::string Trigger(const ChangeLog& log, const char* suffix) const {
     return dialect_.QualifiedName({log.table->name.schema, log.base + suffix});
   }

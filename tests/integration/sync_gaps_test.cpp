@@ -6,6 +6,7 @@
 // is never purged at or above a pending gap.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -124,4 +125,64 @@ TEST_CASE(
       GapCases(db);
     }
   }
+}
+
+namespace {
+
+// Another session reading information_schema.INNODB_TRX every few milliseconds, from its start
+// until Stop. InnoDB makes that table's copy of the transactions anew only once nobody has read
+// it for 100 ms (CACHE_MIN_IDLE_TIME in trx0i_s.cc): meanwhile everyone reads the copy made at
+// the first read, which shows none of the transactions begun since.
+class TransactionListReader {
+ public:
+  explicit TransactionListReader(TestDatabase& db)
+      : connection_(db.Odbc(), "INNODB_TRX reader"), thread_([this] {
+          while (!stop_) {
+            connection_.Query("SELECT count(*) FROM information_schema.INNODB_TRX");
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          }
+        }) {}
+  ~TransactionListReader() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  ferry::odbc::Connection connection_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "a change whose transaction opened after MariaDB last made its list of transactions is not "
+    "taken for rolled back by a sync that reads the log meanwhile: it is applied once it commits",
+    "[sync][gaps][mariadb]") {
+  TestDatabase source(Db::kMariaDB, "sync_stale_src");
+  TestDatabase dest(Db::kPostgres, "sync_stale_dst");
+  CreateItems(source, 10);
+  REQUIRE(RunFerry("run" + Ends(source, dest) + " --quiet").exit_code == 0);
+  REQUIRE(RunFerry("track enable --source " + ShellQuote(source.Url())).exit_code == 0);
+  ferry::odbc::Connection open(source.Odbc(), "open transaction");
+  TransactionListReader reader(source);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its copy made
+  open.Execute("START TRANSACTION");
+  open.Execute("INSERT INTO items VALUES (700, 'late', 5)");
+  source.Exec("INSERT INTO items VALUES (701, 'committed', 6)");
+  // The open transaction commits while the sync runs, or after it.
+  std::thread commit([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    open.Execute("COMMIT");
+  });
+  FerryResult first = RunFerry("sync" + Ends(source, dest));
+  commit.join();
+  reader.Stop();
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  Sync(source, dest);
+  CHECK(Has(dest, 700));
+  CHECK(Has(dest, 701));
+  CHECK(Items(dest) == Items(source));
 }
