@@ -358,9 +358,11 @@ class Endpoint {
   // key: MariaDB's 3072-byte InnoDB key takes no TEXT column, so a primary key's text columns
   // become varchars sized to share it. Unchanged elsewhere.
   virtual Table FitKeys(const Table& table) const { return table; }
-  // The longest value of a text or bytes column (characters, or bytes), 0 for none: whether a
-  // column fitted by FitKeys holds a value that will not fit.
-  virtual int64_t LongestValue(const Table& table, int column) = 0;
+  // The longest value of each of `columns`, text or bytes (characters, or bytes; 0 for none),
+  // all measured in one pass over the table: whether columns fitted by FitKeys hold a value that
+  // will not fit.
+  virtual std::vector<int64_t> LongestValues(const Table& table,
+                                             const std::vector<int>& columns) = 0;
   // Creates `table` (column types already mapped, `native` set) with its primary key.
   virtual void CreateTable(const Table& table) = 0;
   // Checks that `table` (with its primary key) and `indexes` on it can be created here, by

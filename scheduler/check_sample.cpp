@@ -34,6 +34,19 @@ std::optional<RowConverter> SampleConverter(const Table& table, const TableCopyP
                       source_limits);
 }
 
+// A value the run's reader or converter refused (Error kData) met in `row` ("row" of --scan, "a
+// sampled row"): a blocker naming its key and column, and `why` it matters.
+Finding RefusedValue(const Error& e, const std::string& table, const char* row, bool converting,
+                     const char* why) {
+  const ErrorContext& at = e.context();
+  return {Severity::kBlocker, "refused values", table, at.column,
+          fmt::format(
+              "{}{} holds a value {}{}: {} ({})", row, at.key.empty() ? "" : " " + at.key,
+              converting ? "the destination cannot store" : "ferry cannot read",
+              at.column.empty() ? "" : (converting ? " in column " : " from column ") + at.column,
+              e.message(), why)};
+}
+
 }  // namespace
 
 void ScanThroughConverter(Endpoint& source, const Table& table, const TableCopyPlan& copy,
@@ -57,22 +70,15 @@ void ScanThroughConverter(Endpoint& source, const Table& table, const TableCopyP
       converting = false;
     }
   } catch (const Error& e) {
-    const ErrorContext& at = e.context();
     if (e.code() != ErrorCode::kData) {
       findings.push_back({Severity::kWarning, "scan", shown, "",
                           "the scan of the table's values failed: " + e.message()});
       return;
     }
-    findings.push_back(
-        {Severity::kBlocker, "refused values", shown, at.column,
-         fmt::format(
-             "row{} holds a value {}{}: {} (the scan read every row through the run's "
-             "conversion and stopped at the first it refuses; the run would fail this "
-             "table)",
-             at.key.empty() ? "" : " " + at.key,
-             converting ? "the destination cannot store" : "ferry cannot read",
-             at.column.empty() ? "" : (converting ? " in column " : " from column ") + at.column,
-             e.message())});
+    findings.push_back(RefusedValue(e, shown, "row", converting,
+                                    "the scan read every row through the run's conversion and "
+                                    "stopped at the first it refuses; the run would fail this "
+                                    "table"));
   }
 }
 
@@ -150,16 +156,9 @@ ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
       if (counted) {
         // --scan counted the column's refused values already.
       } else if (e.code() == ErrorCode::kData) {
-        findings.push_back(
-            {Severity::kBlocker, "refused values", DisplayName(table->name), at.column,
-             fmt::format("a sampled row{} holds a value {}{}: {} (the run would "
-                         "fail this table; other rows may hold more)",
-                         at.key.empty() ? "" : " " + at.key,
-                         converting ? "the destination cannot store" : "ferry cannot read",
-                         at.column.empty()
-                             ? ""
-                             : (converting ? " in column " : " from column ") + at.column,
-                         e.message())});
+        findings.push_back(RefusedValue(e, DisplayName(table->name), "a sampled row", converting,
+                                        "the run would fail this table; other rows may hold "
+                                        "more"));
       } else {
         findings.push_back({Severity::kWarning, "read sample", DisplayName(table->name), "",
                             fmt::format("reading a sample of rows failed: {}", e.message())});

@@ -153,19 +153,31 @@ void CheckKeyLengths(Endpoint& source, Endpoint& destination, const Table& table
                      std::vector<Finding>& findings, GroupedWarnings& grouped) {
   const EndpointInfo& from = source.info();
   const EndpointInfo& to = destination.info();
+  std::vector<size_t> narrowed;  // positions in copy's column lists
+  std::vector<int> measured;     // their source columns
   for (size_t i = 0; i < copy.source_columns.size(); ++i) {
     const Column& s = table.columns[size_t(copy.source_columns[i])];
     const Column& d = copy.destination.columns[size_t(copy.destination_columns[i])];
     const ColumnType mapped_type = destination.MapType(s.type, from.engine);
     if (d.type.native == mapped_type.native || d.type.length < 0) continue;
-    int64_t longest = 0;
-    try {
-      longest = source.LongestValue(table, copy.source_columns[i]);
-    } catch (const Error& e) {
-      findings.push_back({Severity::kWarning, "key length", shown, s.name,
+    narrowed.push_back(i);
+    measured.push_back(copy.source_columns[i]);
+  }
+  if (narrowed.empty()) return;
+  std::vector<int64_t> longest_values;
+  try {
+    longest_values = source.LongestValues(table, measured);  // one pass over the table
+  } catch (const Error& e) {
+    for (int c : measured) {
+      findings.push_back({Severity::kWarning, "key length", shown, table.columns[size_t(c)].name,
                           "could not measure the column's longest value: " + e.message()});
-      continue;
     }
+    return;
+  }
+  for (size_t n = 0; n < narrowed.size(); ++n) {
+    const Column& s = table.columns[size_t(copy.source_columns[narrowed[n]])];
+    const Column& d = copy.destination.columns[size_t(copy.destination_columns[narrowed[n]])];
+    const int64_t longest = longest_values.at(n);
     if (longest > d.type.length) {
       findings.push_back(
           {Severity::kBlocker, "key length", shown, s.name,

@@ -194,29 +194,31 @@ class FilesEndpoint final : public Endpoint {
   // Read from the chunks (a block is compressed whole, so the table's rows are read): check
   // promises that every value fits a key column narrowed for the destination, and the files
   // are the source's values.
-  int64_t LongestValue(const Table& table, int column) override {
-    if (!is_source_) return 0;
-    const bool bytes = StorageOf(table.columns.at(size_t(column)).type) == Storage::kBytes;
+  std::vector<int64_t> LongestValues(const Table& table, const std::vector<int>& columns) override {
+    std::vector<int64_t> longest(columns.size(), 0);
+    if (!is_source_ || columns.empty()) return longest;
     std::unique_ptr<ReadSession> session = OpenReadSession();
     ReadRequest request;
     request.table = &table;
-    request.columns = {column};
+    request.columns = columns;
     request.unit.table = table.name;
     std::unique_ptr<RowReader> reader = session->Read(request);
-    int64_t longest = 0;
     Batch batch;
     while (reader->Next(batch)) {
-      const ColumnVector& values = batch.column(0);
-      for (size_t r = 0; r < batch.num_rows(); ++r) {
-        if (values.IsNull(r)) continue;
-        if (const LongValue* long_value = values.Long(r)) {
-          // Its bytes: for text more than its characters, but a long value (megabytes) is past
-          // any key's length either way.
-          longest = std::max(longest, int64_t(long_value->size()));
-          continue;
+      for (size_t c = 0; c < columns.size(); ++c) {
+        const bool bytes = StorageOf(table.columns.at(size_t(columns[c])).type) == Storage::kBytes;
+        const ColumnVector& values = batch.column(c);
+        for (size_t r = 0; r < batch.num_rows(); ++r) {
+          if (values.IsNull(r)) continue;
+          if (const LongValue* long_value = values.Long(r)) {
+            // Its bytes: for text more than its characters, but a long value (megabytes) is
+            // past any key's length either way.
+            longest[c] = std::max(longest[c], int64_t(long_value->size()));
+            continue;
+          }
+          const std::string_view v = values.Bytes(r);
+          longest[c] = std::max(longest[c], bytes ? int64_t(v.size()) : Utf8Characters(v));
         }
-        const std::string_view v = values.Bytes(r);
-        longest = std::max(longest, bytes ? int64_t(v.size()) : Utf8Characters(v));
       }
     }
     return longest;

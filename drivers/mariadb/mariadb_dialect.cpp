@@ -68,10 +68,14 @@ class MariaDbDialect final : public Dialect {
 
   void SetUpSession(SqlSession& connection, bool is_source) const override {
     // (SET NAMES is refused by Connector/ODBC; CHARSET=utf8mb4 in the connection sets it.)
-    // utf8mb4_nopad_bin is MariaDB's (10.2 on); a MySQL server has only the padding one.
-    auto rows = connection.Query("SELECT VERSION() LIKE '%MariaDB%'");
-    const bool mariadb = !rows.empty() && rows[0][0] && *rows[0][0] == "1";
-    no_pad_.store(mariadb);
+    // utf8mb4_nopad_bin is MariaDB's (10.2 on); a MySQL server has only the padding one. A
+    // dialect serves one endpoint, so one server: asked by its first session (the catalog's, as
+    // the endpoint connects), not again by every reader and writer.
+    if (!server_known_.load()) {
+      auto rows = connection.Query("SELECT VERSION() LIKE '%MariaDB%'");
+      no_pad_.store(!rows.empty() && rows[0][0] && *rows[0][0] == "1");
+      server_known_.store(true);
+    }
     connection.Execute(std::string("SET collation_connection = ") + Collation());
     connection.Execute("SET time_zone = '+00:00'");
     // NO_AUTO_VALUE_ON_ZERO: a copied 0 in an auto-increment column stays 0.
@@ -636,8 +640,9 @@ class MariaDbDialect final : public Dialect {
     return -1;
   }
 
-  // Set by each session's setup (the server tells); MariaDB until one says otherwise.
+  // Set by the first session's setup (the server tells); MariaDB until it says otherwise.
   mutable std::atomic<bool> no_pad_{true};
+  mutable std::atomic<bool> server_known_{false};
 };
 
 }  // namespace

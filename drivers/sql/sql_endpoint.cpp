@@ -520,18 +520,29 @@ int64_t SqlEndpoint::CountRows(const Table& table) {
   }
 }
 
-int64_t SqlEndpoint::LongestValue(const Table& table, int column) {
-  const Column& c = table.columns[size_t(column)];
-  const bool bytes = StorageOf(c.type) == Storage::kBytes;
-  std::string length = info_.engine == Engine::kSQLite ? "length"
-                       : bytes                         ? "octet_length"
-                                                       : "char_length";
+std::vector<int64_t> SqlEndpoint::LongestValues(const Table& table,
+                                                const std::vector<int>& columns) {
+  std::vector<int64_t> out(columns.size(), 0);
+  if (columns.empty()) return out;
+  std::string measures;
+  for (int column : columns) {
+    const Column& c = table.columns[size_t(column)];
+    const bool bytes = StorageOf(c.type) == Storage::kBytes;
+    const char* length = info_.engine == Engine::kSQLite ? "length"
+                         : bytes                         ? "octet_length"
+                                                         : "char_length";
+    measures +=
+        fmt::format("{}MAX({}({}))", measures.empty() ? "" : ", ", length, dialect_->Quote(c.name));
+  }
   try {
-    auto rows = catalog_->Query("SELECT MAX(" + length + "(" + dialect_->Quote(c.name) +
-                                ")) FROM " + dialect_->RowsOf(table));
-    return rows.empty() || !rows[0][0] ? 0 : std::stoll(*rows[0][0]);
+    auto rows = catalog_->Query("SELECT " + measures + " FROM " + dialect_->RowsOf(table));
+    for (size_t i = 0; i < out.size() && !rows.empty(); ++i) {
+      if (rows[0][i]) out[i] = std::stoll(*rows[0][i]);
+    }
+    return out;
   } catch (Error& e) {
-    e.WithTable(DisplayName(table.name)).WithColumn(c.name);
+    e.WithTable(DisplayName(table.name));
+    if (columns.size() == 1) e.WithColumn(table.columns[size_t(columns[0])].name);
     throw;
   }
 }

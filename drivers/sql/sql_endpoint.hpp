@@ -38,7 +38,7 @@ class SqlEndpoint : public Endpoint {
                                           const std::vector<ValueScan>& scans) override;
   std::vector<std::pair<std::string, std::string>> OtherObjects(const std::string& schema) override;
   Table FitKeys(const Table& table) const override { return dialect_->FitKeys(table); }
-  int64_t LongestValue(const Table& table, int column) override;
+  std::vector<int64_t> LongestValues(const Table& table, const std::vector<int>& columns) override;
   void InsertDefaultRows(const Table& table, int64_t rows) override;
   std::optional<bool> HasPrivilege(const TableName& table, Privilege privilege) override;
   std::string BeginSnapshot(Consistency consistency) override;

@@ -179,11 +179,13 @@ class MemoryEndpoint final : public Endpoint {
     return out;
   }
 
-  int64_t LongestValue(const Table& table, int column) override {
+  std::vector<int64_t> LongestValues(const Table& table, const std::vector<int>& columns) override {
     std::lock_guard lock(state_->mutex);
-    int64_t longest = 0;
+    std::vector<int64_t> longest(columns.size(), 0);
     for (const StoredRow& row : state_->Get(table.name).rows) {
-      longest = std::max(longest, int64_t(row[size_t(column)].bytes.size()));
+      for (size_t c = 0; c < columns.size(); ++c) {
+        longest[c] = std::max(longest[c], int64_t(row[size_t(columns[c])].bytes.size()));
+      }
     }
     return longest;
   }
