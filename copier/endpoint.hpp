@@ -399,6 +399,14 @@ class Endpoint {
     return std::nullopt;
   }
   virtual std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump& dump);
+  // What the columns of `tables` need at a database of this (source) engine that this database
+  // defines itself (PostgreSQL's domains, enums, composite and range types, the functions they
+  // call, the extensions that provide types), as statements in creation order, each naming the
+  // tables that need it (SchemaObject::used_by), read without the engine's own tools (ferry's
+  // own DDL needs no pg_dump); a staging directory's kept statements. nullopt where none.
+  virtual std::optional<SchemaDump> ColumnTypes(const std::vector<TableName>& /*tables*/) {
+    return std::nullopt;
+  }
   // For each need of a clone's objects (copier/schema_clone.hpp), "" where this (destination)
   // end meets it, else what is missing ("the destination user x is not a superuser"); every
   // need met where the engine has no such rights (SQLite) or a clone asks none.

@@ -57,6 +57,8 @@ struct SchemaObject {
   // What its creation asks of the destination beyond owning the database (none for most).
   std::vector<CloneNeed> needs;
   std::string schema;  // the schema it is in, "" for the database's own objects
+  // The tables whose columns need it (Endpoint::ColumnTypes), to name in check's findings.
+  std::vector<TableName> used_by;
 };
 
 struct SchemaDump {

@@ -15,6 +15,7 @@
 #include "copier/generated.hpp"
 #include "copier/table_plan.hpp"
 #include "copier/text.hpp"
+#include "scheduler/carried_types.hpp"
 #include "scheduler/check_defaults.hpp"
 #include "scheduler/check_objects.hpp"
 #include "scheduler/check_sample.hpp"
@@ -573,6 +574,15 @@ Finding RowSecurityBlocker(const std::string& shown) {
                       shown)};
 }
 
+// Without a clone, the run makes what the columns of the tables it creates need first
+// (CopyRun::CarryTypes); a clone makes it itself and says what it cannot (CheckClone).
+void CheckMadeFirst(Endpoint& source, Endpoint& destination,
+                    const std::vector<ExtensionColumn>& extension_columns,
+                    const std::vector<TableName>& created, std::vector<Finding>& findings) {
+  CheckExtensionsNeeded(destination, extension_columns, findings);
+  CheckCarriedTypes(source, destination, created, findings);
+}
+
 }  // namespace
 
 CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
@@ -598,6 +608,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   std::map<TableName, Table> read_as;
   std::optional<std::string> folding;              // how the destination maps case, once asked
   std::vector<ExtensionColumn> extension_columns;  // of tables ferry creates, same engine
+  std::vector<TableName> created;                  // those tables
   std::vector<Table> described = DescribeTables(source, scope);
   const KeyColumnTypes key_types = ForeignKeyColumnTypes(source, destination, described);
   for (Table& each : described) {
@@ -639,6 +650,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     }
     if (!exists && plan.strategy != Strategy::kSkip && from.engine == to.engine) {
       AddExtensionColumns(*table, shown, extension_columns);
+      created.push_back(name);
     }
 
     if (plan.strategy != Strategy::kSkip) {
@@ -676,8 +688,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   }
   grouped.AppendTo(report.findings);
   if (!clones) unless_cloned.AppendTo(report.findings);
-  // A clone creates the extensions itself and says what it cannot (CheckClone).
-  if (!clones) CheckExtensionsNeeded(destination, extension_columns, report.findings);
+  if (!clones) CheckMadeFirst(source, destination, extension_columns, created, report.findings);
   CheckLoadedKeys(destination, job, clone_plan, report);
   if (!job.schema_only) CheckReadable(source, destination, tables, report.tables, report);
 

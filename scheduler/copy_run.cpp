@@ -167,6 +167,7 @@ bool CopyRun::Prepare() {
     CarryTypes();
     TryPlannedDdl();
   }
+  ReadCarriedTypes();  // before anything is written
   SkipFinishedTables();
   FindHeldKeys();
   recorder_.Start(plan_, tables_);

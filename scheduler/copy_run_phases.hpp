@@ -46,6 +46,7 @@ class CopyRun {
   // Create: destination tables made (or cloned, or emptied) before any data moves.
   void Create();
   void CreateBeforeData();
+  void ReadCarriedTypes();
   void CarryTypes();
   void CreateTable(size_t table);
   // Build units: the pipeline's jobs, largest first.
@@ -117,7 +118,9 @@ class CopyRun {
   const Clock::time_point start_ = Clock::now();
   CopyReport report_;
   std::unique_ptr<SchemaClone> clone_;
-  bool types_carried_ = false;  // CarryTypes ran (before an edited plan's trial DDL)
+  bool types_read_ = false;                  // ReadCarriedTypes ran
+  std::optional<SchemaDump> carried_types_;  // what CarryTypes makes
+  bool types_carried_ = false;               // CarryTypes ran (before an edited plan's trial DDL)
   // Where loading without the primary key is faster: the table with its key, built after.
   std::vector<std::optional<Table>> deferred_keys_;
   std::vector<std::unique_ptr<RowConverter>> converters_;

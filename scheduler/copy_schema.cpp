@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "copier/table_plan.hpp"
+#include "scheduler/carried_types.hpp"
 #include "scheduler/copy_run_phases.hpp"
 #include "scheduler/parallel_for.hpp"
 #include "scheduler/stop.hpp"
@@ -127,64 +128,38 @@ void CheckPlannedForeignKeys(const Plan& plan, size_t i, const std::vector<Prepa
 
 // What the columns of tables ferry creates with its own DDL need at a destination of the
 // source's engine that the destination may lack: types only the source database defines
-// (PostgreSQL's composites and the types they are made of, domains) and the extensions that
-// provide types (contrib lo, citext, hstore...), created first from the source's schema dump; a
-// staging directory keeps them for its import. ferry check has said which extensions the
-// destination user cannot create (check_types_needed.cpp). A statement that fails (the type is
-// there already, say) is left to the table's CREATE, which names a type still missing.
-void CopyRun::CarryTypes() {
-  if (clone_ || plan_.data_only || types_carried_) return;
-  types_carried_ = true;
+// (PostgreSQL's domains, enums, composite and range types, the functions they call) and the
+// extensions that provide types (contrib lo, citext, hstore...), read from the source's catalog
+// before anything is written; a staging directory keeps them for its import.
+void CopyRun::ReadCarriedTypes() {
+  if (clone_ || plan_.data_only || types_read_) return;
+  types_read_ = true;
   if (!destination_.KeepsSourcePosition() && source_.info().engine != destination_.info().engine) {
     return;
   }
-  SchemaRequest request;
-  request.routines = false;
+  std::vector<TableName> created;
   bool specific = false;
-  std::set<std::string> extensions;
   for (const PreparedTable& t : tables_) {
-    if (t.skip) {
-      request.excluded.push_back(t.plan->source);
-      continue;
-    }
-    request.tables.push_back(t.plan->source);
-    if (!t.copy.create) continue;
+    if (t.skip || !t.copy.create) continue;
+    created.push_back(t.plan->source);
     for (const Column& c : t.copy.source.columns) {
-      if (!c.extension.empty()) extensions.insert(c.extension);
       // Enums, composites, domains, arrays of them, an extension's types.
       specific |= !c.extension.empty() || c.type.database_specific;
     }
   }
-  if (!specific) return;
-  std::optional<SchemaDump> dump;
-  try {
-    dump = source_.DumpSchema(request);
-  } catch (const Error& e) {
-    observer_.Note(fmt::format("the source's own types are not carried: {}", e.what()));
-    return;
-  }
-  if (!dump) return;
-  SchemaDump types;
-  types.tool = dump->tool;
-  types.session_setup = dump->session_setup;
-  // In the dump's order: extensions first, then each type after what it is made of.
-  for (SchemaObject& o : dump->before_data) {
-    if (o.kind == "TYPE" || o.kind == "DOMAIN" ||
-        (o.kind == "EXTENSION" && extensions.count(o.name))) {
-      types.before_data.push_back(std::move(o));
-    }
-  }
-  if (types.before_data.empty()) return;
-  std::unique_ptr<SchemaSession> session = destination_.OpenSchemaSession(types);
-  for (const SchemaObject& o : types.before_data) {
-    try {
-      session->Run(o.sql);
-    } catch (const Error& e) {
-      if (e.sqlstate() == "42710") continue;  // duplicate_object: there already
-      observer_.Note(
-          fmt::format("type {}: {}", o.name.empty() ? o.sql.substr(0, 60) : o.name, e.what()));
-    }
-  }
+  if (specific) carried_types_ = source_.ColumnTypes(created);
+}
+
+// Made in one transaction before the first table: a failure makes nothing and stops the run
+// (ferry check has tried the same statements, CheckCarriedTypes).
+void CopyRun::CarryTypes() {
+  ReadCarriedTypes();
+  if (!carried_types_ || types_carried_) return;
+  types_carried_ = true;
+  const std::vector<TypeFailure> failed = MakeTypes(destination_, *carried_types_, true);
+  if (failed.empty()) return;
+  recorder_.Abandon();
+  throw TypeError(failed.front());
 }
 
 // An edited plan's DDL, tried before the first write (CopyOptions::try_ddl_first): tables to

@@ -14,7 +14,8 @@ enum ExitCode : int {
   kExitBlocked = 4,        // the copy cannot start: unknown table, incompatible destination,
                            // unmappable type, missing driver; nothing was written
   kExitInterrupted = 5,    // stopped by a signal; `ferry run --resume` continues it
-  kExitBusy = 6,           // another ferry process holds the destination (a run or a sync)
+  kExitBusy = 6,           // another ferry process holds the destination (a run or a sync),
+                           // or another session holds a lock ferry waited for in vain
   kExitResyncNeeded = 7,   // sync: a table's change log has a gap for this destination (listed,
                            // with how to copy it again); the other tables were synced
   kExitDiskFull = 8,       // a disk is full (a staging directory's, the destination's); free

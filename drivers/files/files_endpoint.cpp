@@ -403,6 +403,12 @@ class FilesEndpoint final : public Endpoint {
     for (const std::string& sql : m.types) dump.before_data.push_back({"TYPE", "", {}, sql});
     return dump;
   }
+  std::optional<SchemaDump> ColumnTypes(const std::vector<TableName>& tables) override {
+    std::optional<SchemaDump> kept = DumpSchema({});
+    if (!kept) return kept;
+    for (SchemaObject& o : kept->before_data) o.used_by = tables;  // not kept per table
+    return kept;
+  }
   std::vector<CarriedLogPosition> CarriedLogPositions() override {
     // Asked once the import is done: it ends when the export it follows has ended. An import
     // stopped with its export carries them when it is resumed.

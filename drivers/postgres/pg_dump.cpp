@@ -11,6 +11,7 @@
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
 #include "drivers/postgres/pg_clone_needs.hpp"
+#include "drivers/postgres/pg_types.hpp"
 #include "drivers/process.hpp"
 
 namespace ferry::pg {
@@ -152,6 +153,24 @@ std::string VersionOf(const std::string& program) {
   }
 }
 
+// pg_dump waits this long for each table's lock, then fails naming the table, instead of
+// waiting for as long as a session holding it exclusively lives.
+const std::string kLockWait = "--lock-wait-timeout=30s";
+
+// pg_dump gave up waiting for a table's lock (kLockWait): Error(kBusy), as ferry's own lock waits.
+void RefuseLockWait(const ProcessResult& r, const std::string& display) {
+  if (r.exit_code == 0 || r.err.find("LOCK TABLE") == std::string::npos ||
+      r.err.find("statement timeout") == std::string::npos) {
+    return;
+  }
+  throw Error(ErrorCode::kBusy,
+              fmt::format("pg_dump could not read the schema of {}: another session holds a "
+                          "lock on a table it must read, and it waited {} for it in vain (an "
+                          "ALTER TABLE, TRUNCATE or LOCK TABLE left open): {}",
+                          display, kLockWait.substr(kLockWait.find('=') + 1), r.err))
+      .WithAdvice("end or commit that session's transaction, then run again");
+}
+
 struct PgDump {
   std::string path;
   std::string version;
@@ -209,13 +228,6 @@ PgDump FindPgDump(const std::string& server_version, const std::string& forced) 
                             server));
   }
   return *best;
-}
-
-std::string Replaced(std::string text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
 }
 
 std::string Pattern(const std::string& schema, const std::string& name = "") {
@@ -362,11 +374,7 @@ void AddExtensions(SqlSession& catalog, SchemaDump& dump) {
     // only where missing, as IF NOT EXISTS still asks for CREATE on the database. CASCADE: a
     // copy that carries only the extensions its columns' types need (CopyRun::CarryTypes) gets
     // those they require too (earthdistance requires cube).
-    o.sql = fmt::format(
-        "DO $ferry$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = "
-        "'{}') THEN CREATE SCHEMA {}; END IF; END $ferry$; CREATE EXTENSION IF NOT EXISTS {} "
-        "WITH SCHEMA {} CASCADE",
-        Replaced(*r[1], "'", "''"), Pattern(*r[1]), Pattern(*r[0]), Pattern(*r[1]));
+    o.sql = CreateExtensionSql(*r[0], *r[1]);
     extensions.push_back(std::move(o));
   }
   // After the schemas they may live in, before everything that may use them.
@@ -482,6 +490,7 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
                                    "--no-publications",
                                    "--no-subscriptions",
                                    "--no-security-labels",
+                                   kLockWait,
                                    "-d",
                                    conninfo};
   std::vector<TableName> not_needed;
@@ -513,6 +522,7 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
     std::vector<std::string> run = args;
     run.push_back(post ? "--section=post-data" : "--section=pre-data");
     ProcessResult r = RunProcess(run, environment);
+    RefuseLockWait(r, display);
     if (r.exit_code != 0) {
       throw Error(ErrorCode::kDriver,
                   fmt::format("pg_dump could not read the schema of {}: {}", display, Trim(r.err)));

@@ -213,7 +213,10 @@ void DescribeColumns(SqlSession& connection, const std::string& oid, Table& tabl
       // the same value, so the cast is left out where it would keep the check from carrying.
       "replace(dom.checks, '(VALUE)::' || pg_catalog.format_type(dom.base, NULL), 'VALUE'), "
       "COALESCE(dom.refuses_null, false), x.extname, x.nspname, "
-      "CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END "
+      // A column without a default of its own takes its domain's (a domain over a domain
+      // inherits the inner one's): what an INSERT that leaves the column out stores.
+      "CASE WHEN a.attgenerated = '' THEN COALESCE(pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
+      "pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass)) END "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
       // A domain may be over another domain (percentage over positive_int over integer): the
       // column is of the innermost base type, with the first length any of them sets, every

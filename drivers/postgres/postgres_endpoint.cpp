@@ -10,6 +10,7 @@
 #include "drivers/postgres/large_objects.hpp"
 #include "drivers/postgres/pg_clone_needs.hpp"
 #include "drivers/postgres/pg_dump.hpp"
+#include "drivers/postgres/pg_types.hpp"
 #include "drivers/postgres/pq_connection.hpp"
 #include "drivers/postgres/pq_probe.hpp"
 
@@ -84,6 +85,15 @@ std::string RegclassLiteral(const Dialect& dialect, const TableName& name) {
 
 std::optional<SchemaDump> PostgresEndpoint::DumpSchema(const SchemaRequest& request) {
   return pg::DumpSchema(params_, info().version, catalog(), request, info().display, pg_dump_);
+}
+
+std::optional<SchemaDump> PostgresEndpoint::ColumnTypes(const std::vector<TableName>& tables) {
+  std::unique_ptr<pq::Connection> session = OpenLibpq();
+  // Every name the catalog's functions print comes out qualified.
+  session->Query("SELECT pg_catalog.set_config('search_path', '', false)");
+  SchemaDump types = pg::ColumnTypes(*session, tables);
+  if (types.before_data.empty()) return std::nullopt;
+  return types;
 }
 
 std::vector<std::string> PostgresEndpoint::UnmetNeeds(const std::vector<CloneNeed>& needs) {
@@ -163,6 +173,48 @@ PostgresEndpoint::PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink li
       pg_dump_(std::move(pg_dump)),
       spare_(std::move(spare)) {
   if (spare_) server_ = PeerOf(PQsocket(spare_->get()));
+  BoundCatalogLockWaits(catalog());
+}
+
+// A catalog read that needs a table's lock (pg_table_size, a view's definition, a sample) waits
+// for a session that holds it exclusively (a migration's ALTER TABLE, a TRUNCATE, a LOCK TABLE
+// left open) only this long, then fails naming the table (SqlEndpoint::DescribeTable), instead
+// of waiting for as long as that session lives.
+void PostgresEndpoint::BoundCatalogLockWaits(SqlSession& session) const {
+  for (const std::string& sql : dialect().LockTimeoutSql(kCatalogLockWaitSeconds)) {
+    session.Execute(sql);
+  }
+}
+
+std::optional<Table> PostgresEndpoint::DescribeTable(const TableName& name) {
+  try {
+    return SqlEndpoint::DescribeTable(name);
+  } catch (const Error& e) {
+    if (!dialect().IsLockTimeout(e)) throw;
+    throw CatalogLockError(name, e);
+  }
+}
+
+// Reading a table's catalog entry gave up waiting for a lock another session holds on it
+// (BoundCatalogLockWaits): the table and the sessions holding it, with what to do.
+Error PostgresEndpoint::CatalogLockError(const TableName& name, const Error& e) {
+  const std::string list = LockHolderLines(catalog(), {name});
+  const std::string shown = DisplayName(name);
+  return Error(ErrorCode::kBusy,
+               fmt::format("cannot read the catalog entry of table {} at {}: another session "
+                           "holds a lock on it that reading its size or definition waits for, "
+                           "and the wait timed out ({}); they are:{}",
+                           shown, info().display, e.message(), list),
+               ErrorContext{shown, "", "", ""}, e.diagnostics())
+      .WithAdvice(
+          "end or commit those sessions' transactions (an ALTER TABLE, TRUNCATE or LOCK "
+          "TABLE left open), then run again");
+}
+
+std::unique_ptr<SqlSession> PostgresEndpoint::ReopenCatalog() {
+  std::unique_ptr<SqlSession> session = OpenOdbcConnection(target_, dialect());
+  BoundCatalogLockWaits(*session);
+  return session;
 }
 
 bool PostgresEndpoint::ServerAnswers(std::chrono::milliseconds timeout) {

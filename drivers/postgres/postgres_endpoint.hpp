@@ -18,6 +18,9 @@ namespace ferry {
 
 class PostgresEndpoint final : public SqlEndpoint {
  public:
+  // How long a catalog read waits for a lock another session holds (BoundCatalogLockWaits).
+  static constexpr int kCatalogLockWaitSeconds = 30;
+
   // `pg_dump`: EndpointOptions::pg_dump; `spare`: the factory's libpq probe, which the first
   // session opened takes over instead of connecting again.
   PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link, pq::ConnectParams params,
@@ -28,7 +31,12 @@ class PostgresEndpoint final : public SqlEndpoint {
 
   // The schema through pg_dump (drivers/postgres/pg_dump.hpp); objects are created on libpq
   // connections, which take pg_dump's multi-statement entries as they are.
+  // A catalog read that timed out waiting for a lock another session holds: Error(kBusy) naming
+  // the table and the sessions holding it.
+  std::optional<Table> DescribeTable(const TableName& name) override;
   std::optional<SchemaDump> DumpSchema(const SchemaRequest& request) override;
+  // From the catalog, on a session of its own (drivers/postgres/pg_types.hpp).
+  std::optional<SchemaDump> ColumnTypes(const std::vector<TableName>& tables) override;
   std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump& dump) override;
   std::vector<std::string> UnmetNeeds(const std::vector<CloneNeed>& needs) override;
   std::vector<SequenceState> ReadSequences(const std::vector<TableName>& names) override;
@@ -47,12 +55,12 @@ class PostgresEndpoint final : public SqlEndpoint {
  protected:
   // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.
   std::unique_ptr<SqlSession> OpenSqlSession() override { return OpenLibpq(); }
-  std::unique_ptr<SqlSession> ReopenCatalog() override {
-    return OpenOdbcConnection(target_, dialect());
-  }
+  std::unique_ptr<SqlSession> ReopenCatalog() override;
 
  private:
   std::unique_ptr<pq::Connection> OpenLibpq();
+  void BoundCatalogLockWaits(SqlSession& session) const;
+  Error CatalogLockError(const TableName& name, const Error& e);
   Error ForeignKeyViolation(SqlSession& session, const HeldForeignKey& key);
 
   OdbcTarget target_;

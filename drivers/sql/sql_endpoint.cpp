@@ -364,21 +364,7 @@ void SqlEndpoint::WithLockWaits(const std::vector<TableName>& tables, const std:
         throw;
       }
       waited += kLockWaitSeconds;
-      std::vector<std::string> holders;
-      try {
-        for (const TableName& table : tables) {
-          for (std::string& h : dialect_->LockHolders(*session, table)) {
-            if (std::find(holders.begin(), holders.end(), h) == holders.end()) {
-              holders.push_back(std::move(h));
-            }
-          }
-        }
-      } catch (const Error&) {
-        // Who holds the lock is advice; the wait itself is still reported.
-      }
-      std::string list;
-      for (const std::string& h : holders) list += "\n    " + h;
-      if (list.empty()) list = "\n    (the server does not say which session)";
+      const std::string list = LockHolderLines(*session, tables);
       if (attempt >= kLockTries) {
         throw Error(ErrorCode::kBusy,
                     fmt::format("cannot {} table {}: other sessions held locks on it for "
@@ -395,6 +381,25 @@ void SqlEndpoint::WithLockWaits(const std::vector<TableName>& tables, const std:
     std::this_thread::sleep_for(pause);
     waited += double(pause.count()) / 1000;
   }
+}
+
+std::string SqlEndpoint::LockHolderLines(SqlSession& session,
+                                         const std::vector<TableName>& tables) const {
+  std::vector<std::string> holders;
+  try {
+    for (const TableName& table : tables) {
+      for (std::string& h : dialect_->LockHolders(session, table)) {
+        if (std::find(holders.begin(), holders.end(), h) == holders.end()) {
+          holders.push_back(std::move(h));
+        }
+      }
+    }
+  } catch (const Error&) {
+    // Who holds the lock is advice; the wait itself is still reported.
+  }
+  std::string list;
+  for (const std::string& h : holders) list += "\n    " + h;
+  return list.empty() ? "\n    (the server does not say which session)" : list;
 }
 
 void SqlEndpoint::CreateAfterData(SqlSession& session, const SchemaObject& object,

@@ -79,6 +79,9 @@ class SqlEndpoint : public Endpoint {
   const Dialect& dialect() const { return *dialect_; }
 
   SqlSession& catalog() { return *catalog_; }
+  // The sessions holding locks on `tables`, one "\n    " line each (Dialect::LockHolders), or
+  // a line saying the server does not tell.
+  std::string LockHolderLines(SqlSession& session, const std::vector<TableName>& tables) const;
 
  private:
   // Runs `sql` on a connection of its own, naming the table in errors.

@@ -15,6 +15,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/canonical.hpp"
@@ -202,6 +203,73 @@ TEST_CASE(
         source.QueryValue("SELECT fulltext::text FROM film WHERE film_id = 3"));
   CHECK(dest.QueryValue("INSERT INTO actor (first_name, last_name) VALUES ('NEW', 'ACTOR') "
                         "RETURNING actor_id") == "201");
+}
+
+TEST_CASE(
+    "Pagila copies into PostgreSQL with ferry's own DDL: its domains and enum are made from the "
+    "source's catalog, the partitions are attached, and every row is the same",
+    "[samples][postgresql]") {
+  TestDatabase source(Db::kPostgres, "pagila_src");
+  TestDatabase dest(Db::kPostgres, "pagila_dst");
+  LoadScript(source, Fixture("pagila_postgres.sql"));
+  const std::string ends = Ends(source.Url(), dest.Url());
+  FerryResult check = RunFerry("check" + ends + " --schema-from ferry");
+  INFO("check: " << check.output);
+  REQUIRE(check.exit_code == 0);
+  FerryResult run = RunFerry("run" + ends + " --schema-from ferry");
+  INFO("run: " << run.output);
+  REQUIRE(run.exit_code == 0);
+  FerryResult verify = RunFerry("verify" + ends);
+  INFO("verify: " << verify.output);
+  CHECK(verify.exit_code == 0);
+  CHECK(ClientRows(source) == ClientRows(dest));
+  for (const char* sql :
+       {"SELECT t.typname, format_type(t.typbasetype, t.typtypmod), t.typtype FROM pg_type t "
+        "WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('d', 'e') ORDER BY 1",
+        "SELECT enumtypid::regtype, string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM "
+        "pg_enum GROUP BY 1",
+        "SELECT t.typname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_type t ON "
+        "t.oid = c.contypid ORDER BY 1",
+        "SELECT inhrelid::regclass::text, inhparent::regclass::text FROM pg_inherits ORDER BY 1"}) {
+    INFO(sql);
+    CHECK(RowLines(dest, sql) == RowLines(source, sql));
+  }
+}
+
+TEST_CASE(
+    "a source table another session holds exclusively stops check and run with the table and "
+    "the session named instead of waiting for it",
+    "[samples][postgresql]") {
+  TestDatabase source(Db::kPostgres, "pagila_src");
+  TestDatabase dest(Db::kPostgres, "pagila_dst");
+  LoadScript(source, Fixture("pagila_postgres.sql"));
+  // A migration's transaction left open: ALTER TABLE holds film ACCESS EXCLUSIVE.
+  const std::string hold =
+      "PGPASSWORD=" + ShellQuote(TestPassword()) + " psql -h 127.0.0.1 -p " +
+      Port("FERRY_TEST_PG_PORT", "54329") + " -U ferry -d " + source.name() + " -c " +
+      ShellQuote("BEGIN; ALTER TABLE film ADD COLUMN rating_note text; SELECT pg_sleep(600);") +
+      " >/dev/null 2>&1";
+  std::thread holder([hold] { (void)std::system(hold.c_str()); });
+  const std::string holding =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE "
+      "'%pg_sleep(600)%' AND pid <> pg_backend_pid()";
+  for (int i = 0; i < 200 && source.QueryValue(holding) == "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const char* command : {"check", "run"}) {
+    INFO(command);
+    FerryResult result = RunFerry(std::string(command) + Ends(source.Url(), dest.Url()) +
+                                  " --schema-from ferry -i film");
+    INFO(result.output);
+    CHECK(result.exit_code == 6);
+    CHECK(result.output.find("public.film") != std::string::npos);
+    CHECK(result.output.find("pg_sleep(600)") == std::string::npos);  // no query text shown
+    CHECK(result.output.find("psql") != std::string::npos);           // the holder's application
+  }
+  source.Exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+      "current_database() AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()");
+  holder.join();
 }
 
 TEST_CASE(
