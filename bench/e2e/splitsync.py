@@ -9,7 +9,12 @@ and the time the reader and writer overlap, which makes the parts add up to more
 time) is the wall time less the parts on the critical path, printed as "rest".
 
 Usage: splitsync.py --seconds S --src-log F --src-from N --src-db DB --dst-log F --dst-from N
-                    --dst-db DB
+                    --dst-db DB [--ferry-cpu "U S"] [--statements MS]
+
+With --statements MS (and log_statement_stats, sync.sh CPU=1) it also lists, in time order, every
+statement that took at least MS milliseconds of server CPU: when it ended, its session, its CPU
+and elapsed milliseconds and the start of its text, which shows each batch's parts (a batch of
+updates costs the destination several times what one of inserts does).
 """
 import argparse
 import re
@@ -19,6 +24,9 @@ LINE = re.compile(r"^\S+ \S+ \S+ \[\d+\] (?P<user>[^@\s]*)@(?P<db>\S+) LOG:  dur
                   r"(?P<ms>[0-9.]+) ms  (?P<what>.*)$")
 
 SOURCE_PARTS = [
+    # The purge runs on a thread of its own, after each round of batches has committed.
+    ("source: purging the change log", re.compile(r"^(statement|execute[^:]*): DELETE FROM \S*ferry_log_",
+                                                  re.I)),
     ("source: reading the change log", re.compile(r"ferry_log_|ferry_track|ferry_consumer", re.I)),
     ("source: reading changed rows", re.compile(r"^(statement|execute[^:]*): COPY \(SELECT|"
                                                 r"^(statement|execute[^:]*): SELECT .* WHERE .* (IN|ANY)",
@@ -60,8 +68,9 @@ def statements(path, offset, database):
     return out
 
 
-STATS = re.compile(r"^\S+ \S+ \S+ \[(?P<pid>\d+)\] (?P<user>[^@\s]*)@(?P<db>\S+) DETAIL:  ! system usage "
-                   r"stats:\n\t!\t(?P<user_s>[0-9.]+) s user, (?P<sys_s>[0-9.]+) s system.*?\n\t!\t"
+STATS = re.compile(r"^\S+ (?P<time>\S+) \S+ \[(?P<pid>\d+)\] (?P<user>[^@\s]*)@(?P<db>\S+) DETAIL:  ! system "
+                   r"usage stats:\n\t!\t(?P<user_s>[0-9.]+) s user, (?P<sys_s>[0-9.]+) s system, "
+                   r"(?P<elapsed>[0-9.]+) s elapsed.*?\n\t!\t"
                    r"\[(?P<total_user>[0-9.]+) s user, (?P<total_sys>[0-9.]+) s system total\].*?"
                    r"STATEMENT:  (?P<what>[^\n]*)", re.M | re.S)
 
@@ -87,6 +96,22 @@ def cpu(path, offset, database, parts):
     return totals, backends
 
 
+def costly(path, offset, database, side, least_ms):
+    """(end time, side, session, CPU ms, elapsed ms, text) of each statement of `database` that
+    took at least `least_ms` of server CPU (log_statement_stats)."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode("utf-8", "replace")
+    out = []
+    for m in STATS.finditer(text):
+        if m["db"] != database:
+            continue
+        ms = 1000 * (float(m["user_s"]) + float(m["sys_s"]))
+        if ms >= least_ms:
+            out.append((m["time"], side, m["pid"], ms, 1000 * float(m["elapsed"]), m["what"]))
+    return out
+
+
 def split(found, parts):
     totals = OrderedDict((name, [0, 0.0]) for name, _ in parts)
     for ms, text in found:
@@ -106,6 +131,8 @@ def main():
         p.add_argument(f"--{side}-from", type=int, required=True)
         p.add_argument(f"--{side}-db", required=True)
     p.add_argument("--ferry-cpu", help="ferry's user and system seconds, \"U S\" (CPU=1)")
+    p.add_argument("--statements", type=float, metavar="MS",
+                   help="list the statements that took at least MS ms of server CPU (CPU=1)")
     a = p.parse_args()
     src = split(statements(a.src_log, a.src_from, a.src_db), SOURCE_PARTS)
     dst = split(statements(a.dst_log, a.dst_from, a.dst_db), DEST_PARTS)
@@ -134,6 +161,13 @@ def main():
         ferry = 1000 * sum(float(x) for x in a.ferry_cpu.split())
         print(f"    {'ferry (user + system)':<44} {ferry:>9.0f} ms; server + ferry "
               f"{backends + ferry:.0f} ms")
+    if a.statements is not None:
+        print(f"  statements with at least {a.statements:g} ms of server CPU (ended at, server, "
+              "session, CPU ms, elapsed ms):")
+        found = costly(a.src_log, a.src_from, a.src_db, "source", a.statements) + costly(
+            a.dst_log, a.dst_from, a.dst_db, "dest", a.statements)
+        for time, side, pid, ms, elapsed, what in sorted(found):
+            print(f"    {time} {side:<6} {pid:>7} {ms:>7.1f} {elapsed:>8.1f}  {what[:72]}")
 
 
 if __name__ == "__main__":

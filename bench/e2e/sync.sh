@@ -27,8 +27,12 @@
 # default /var/log/postgresql/postgresql-15-{src,dst}.log), PERF=1 records each sync after 1 %
 # changed with `perf record -g` into $OUT/perf-RUN.data; CPU=1 (with SPLIT=1) adds the servers'
 # CPU per part (log_statement_stats) and ferry's own, which a loaded machine moves less than wall
-# time; FERRY_BIN_B (PostgreSQL): a second ferry
-# that syncs every other run (A B B A A B ...), so two builds alternate on the same workload (labels end in "(B)").
+# time, and lists the statements that took 10 ms of server CPU or more, in time order (each
+# batch's log read, row read, delete and merges); FERRY_BIN_B (PostgreSQL): a second ferry
+# that syncs every other run (A B B A A B ...), so two builds alternate on the same workload (labels end in "(B)");
+# SYNC_ARGS: more arguments for the timed syncs after 1 % changed (e.g. --keys-per-batch 5000),
+# SYNC_ARGS_B: for the B runs instead (defaults to SYNC_ARGS), so two settings of one build can
+# alternate too (FERRY_BIN_B may then be FERRY_BIN).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/e2e/common.sh
@@ -43,6 +47,8 @@ SPLIT=${SPLIT:-}
 PERF=${PERF:-}
 CPU=${CPU:-}
 FERRY_BIN_B=${FERRY_BIN_B:-}
+SYNC_ARGS=${SYNC_ARGS:-}
+SYNC_ARGS_B=${SYNC_ARGS_B-$SYNC_ARGS}
 PG_SRC_LOG=${PG_SRC_LOG:-/var/log/postgresql/postgresql-15-src.log}
 PG_DST_LOG=${PG_DST_LOG:-/var/log/postgresql/postgresql-15-dst.log}
 SRC_DB=${SRC_DB:-ferry_sync_bench_src}
@@ -88,7 +94,7 @@ timed_sync() {
     PGOPTIONS="-c log_min_duration_statement=0$stats" timed "$label, statements logged" \
       "${cpu[@]}" "$@"
     sleep 1  # the servers write their last lines after the client has gone
-    [ -n "$CPU" ] && cpu=(--ferry-cpu "$(tail -n 1 "$OUT/ferry-cpu")")
+    [ -n "$CPU" ] && cpu=(--ferry-cpu "$(tail -n 1 "$OUT/ferry-cpu")" --statements 10)
     python3 bench/e2e/splitsync.py --seconds "$(tail -n 1 "$RESULTS" | cut -f2)" "${cpu[@]}" \
       --src-log "$PG_SRC_LOG" --src-from "${sizes[0]}" --src-db "$SRC_DB" \
       --dst-log "$PG_DST_LOG" --dst-from "${sizes[1]}" --dst-db "$DST_DB" |
@@ -133,11 +139,13 @@ pg_section() {
     change_sql "$run" postgresql | $PSQL_SRC -d "$SRC_DB"
     # With FERRY_BIN_B, runs go A B B A A B ...: A and B alternate on the same kind of change,
     # and neither always comes first (the first sync after the copy is the slowest).
-    local bin=$FERRY_BIN label="pg sync after 1 % changed"
+    local bin=$FERRY_BIN label="pg sync after 1 % changed" args
+    read -r -a args <<<"$SYNC_ARGS"
     if [ -n "$FERRY_BIN_B" ] && ((run / 2 % 2 == 1)); then
       bin=$FERRY_BIN_B label="pg sync after 1 % changed (B)"
+      read -r -a args <<<"$SYNC_ARGS_B"
     fi
-    timed_sync "$label" "$run" "$bin" sync --source "$src" --dest "$dst" "${tracked[@]}"
+    timed_sync "$label" "$run" "$bin" sync --source "$src" --dest "$dst" "${tracked[@]}" "${args[@]}"
     cp "$OUT/last.log" "$OUT/pg-sync-$run.log"
     timed "pg sync, nothing changed" "$FERRY_BIN" sync --quiet --source "$src" --dest "$dst" \
       "${tracked[@]}"
