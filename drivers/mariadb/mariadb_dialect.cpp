@@ -69,9 +69,20 @@ class MariaDbDialect final : public Dialect {
   void SetUpSession(SqlSession& connection, bool is_source) const override {
     // (SET NAMES is refused by Connector/ODBC; CHARSET=utf8mb4 in the connection sets it.)
     // utf8mb4_nopad_bin is MariaDB's (10.2 on); a MySQL server has only the padding one.
-    auto rows = connection.Query("SELECT VERSION() LIKE '%MariaDB%'");
+    // The case-insensitive collation closest to SQLite's NOCASE: no padding, accents kept
+    // (MariaDB 10.10's UCA 14 or MySQL 8's 0900; else MariaDB's older nopad Unicode one).
+    auto rows = connection.Query(
+        "SELECT VERSION() LIKE '%MariaDB%', (SELECT MIN(COLLATION_NAME) FROM "
+        "information_schema.COLLATIONS WHERE COLLATION_NAME IN ('utf8mb4_uca1400_nopad_as_ci', "
+        "'utf8mb4_0900_as_ci', 'utf8mb4_unicode_nopad_ci'))");
     const bool mariadb = !rows.empty() && rows[0][0] && *rows[0][0] == "1";
     no_pad_.store(mariadb);
+    if (!rows.empty() && rows[0][1]) {
+      const std::string& ci = *rows[0][1];
+      case_insensitive_.store(ci == "utf8mb4_0900_as_ci"            ? 1
+                              : ci == "utf8mb4_uca1400_nopad_as_ci" ? 2
+                                                                    : 3);
+    }
     connection.Execute(std::string("SET collation_connection = ") + Collation());
     connection.Execute("SET time_zone = '+00:00'");
     // NO_AUTO_VALUE_ON_ZERO: a copied 0 in an auto-increment column stays 0.
@@ -545,6 +556,11 @@ class MariaDbDialect final : public Dialect {
     if (AutoIncrementColumn(table) == int(column)) out += " AUTO_INCREMENT";
     return out;
   }
+  std::string CaseInsensitiveCollation() const override {
+    static const char* const kNames[] = {"utf8mb4_unicode_ci", "utf8mb4_0900_as_ci",
+                                         "utf8mb4_uca1400_nopad_as_ci", "utf8mb4_unicode_nopad_ci"};
+    return kNames[case_insensitive_.load()];
+  }
   std::string TableConstraints(const Table& table) const override {
     std::string out = Dialect::TableConstraints(table);
     int column = AutoIncrementColumn(table);
@@ -638,6 +654,7 @@ class MariaDbDialect final : public Dialect {
 
   // Set by each session's setup (the server tells); MariaDB until one says otherwise.
   mutable std::atomic<bool> no_pad_{true};
+  mutable std::atomic<int> case_insensitive_{0};  // CaseInsensitiveCollation's, as found
 };
 
 }  // namespace
