@@ -51,6 +51,10 @@ struct Column {
   // destination user cannot create it).
   std::string extension;
   std::string extension_schema;
+  // Text compared ignoring the case of ASCII letters (SQLite COLLATE NOCASE, on the column or
+  // in a unique index over it): keys over it stay case-insensitive elsewhere (a case-insensitive
+  // collation, or an exclusion on lower() where the engine has none for a column).
+  bool case_insensitive = false;
 };
 
 // A CHECK constraint of a table, its condition in the engine's own terms.

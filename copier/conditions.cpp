@@ -518,6 +518,10 @@ std::vector<CheckConstraint> CarryChecks(
       }
       used.push_back(*column);
       const Column& c = source.columns[size_t(*column)];
+      if (c.case_insensitive && from != to) {  // its comparisons would start minding case
+        *why = fmt::format("it reads column {}, which the source compares ignoring case", name);
+        return std::nullopt;
+      }
       return ConditionName{QuoteFor(to, *there),
                            c.type.labels.empty() ? c.type.kind : TypeKind::kText};
     };

@@ -267,6 +267,7 @@ void PlanExistingTable(TableCopyPlan& plan, const Table& source, Engine source_e
     // A staging directory keeps such a value in the source's own text, for an import into the
     // source's engine (where this check runs again, against the directory's source engine).
     if (c.type.kind == TypeKind::kUnsupported && source_engine != destination.info().engine &&
+        (!c.type.text_form || FamilyOf(d.type.kind) != Family::kText) &&
         destination.info().engine != Engine::kFiles) {
       throw Error(ErrorCode::kSchema,
                   fmt::format("type {} cannot be copied to another engine", c.type.native),

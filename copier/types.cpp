@@ -46,6 +46,13 @@ bool IsVariableLength(Storage storage) {
          storage == Storage::kUuid;
 }
 
+ColumnType TextForm(const std::string& native) {
+  ColumnType out;
+  out.kind = TypeKind::kText;
+  out.native = native;
+  return out;
+}
+
 std::string DescribeType(const ColumnType& t) {
   switch (t.kind) {
     case TypeKind::kBoolean:

@@ -31,7 +31,7 @@ enum class TypeKind {
   // engine that does not enforce declared types, copied into the same engine (PlanTableCopy).
   // Its bytes are the engine's own encoding of value and class, which only its driver reads.
   kAny,
-  kUnsupported,  // native holds the source type; the table cannot be copied across engines
+  kUnsupported,  // native holds the source type; across engines only as its text (text_form)
 };
 
 struct ColumnType {
@@ -46,6 +46,10 @@ struct ColumnType {
   // A type defined in the database itself (an enum, a composite, arrays of them): its wire
   // form may name the type by an identifier only that database knows.
   bool database_specific = false;
+  // A kUnsupported type whose values the source's reader gives in their exact text form (every
+  // PostgreSQL type: arrays, tsvector, geometric types, intervals...): an engine without the
+  // type gets that text in a text column, exactly, instead of refusing the table.
+  bool text_form = false;
   std::string native;  // the type as the source database spells it, e.g. "character varying(20)"
   // An enumeration's labels, in their order (PostgreSQL enums, MariaDB ENUM): another engine
   // gets an ENUM of the same labels (MariaDB) or its text type with a CHECK that allows only
@@ -72,6 +76,10 @@ enum class Storage {
 
 Storage StorageOf(const ColumnType& type);
 bool IsVariableLength(Storage storage);
+
+// The unbounded text column, spelled `native` at the destination, that holds a text_form type's
+// values as the source prints them.
+ColumnType TextForm(const std::string& native);
 
 // "integer", "varchar(20)", "decimal(38,10)": a portable spelling for messages and plans.
 std::string DescribeType(const ColumnType& type);

@@ -4,6 +4,29 @@
 
 namespace ferry {
 
+const char* const kTextFormRule =
+    "types the destination does not have are copied as their exact text form (as the source "
+    "prints them) into text columns: the rows copy and verify compares that text, but queries "
+    "there see text, not the type (a cast view at the source is the way to copy another form)";
+
+const char* const kCaseInsensitiveRule =
+    "text the source compares ignoring case (SQLite COLLATE NOCASE) keeps its keys "
+    "case-insensitive: MariaDB gets a case-insensitive collation (which also ignores the case of "
+    "letters beyond ASCII, so two source values that differ only so are refused at the key, "
+    "naming it), PostgreSQL an exclusion on lower() beside each unique key (its queries still "
+    "compare with case); checks that read the column are not carried";
+
+std::string TextFormNote(const ColumnType& source, const ColumnType& destination) {
+  if (source.kind != TypeKind::kUnsupported || !source.text_form ||
+      destination.kind != TypeKind::kText) {
+    return "";
+  }
+  std::string note = source.native + " as " + destination.native;
+  if (source.native == "tsvector")
+    note += ", its lexemes and positions; build a full-text index there";
+  return note;
+}
+
 void AddExtensionColumns(const Table& table, const std::string& shown,
                          std::vector<ExtensionColumn>& out) {
   for (const Column& c : table.columns) {

@@ -1,6 +1,7 @@
 // `ferry check`: what the types of the columns of tables ferry creates with its own DDL need at
 // a destination of the source's engine (PostgreSQL's extensions: contrib lo, citext, hstore...),
-// said before the run, so a run never fails on a type that check passed.
+// and which types another engine gets as their text form, said before the run, so a run never
+// fails on a type that check passed and no column changes kind unannounced.
 #pragma once
 
 #include <string>
@@ -29,5 +30,14 @@ void AddExtensionColumns(const Table& table, const std::string& shown,
 // column, type, extension and what to do.
 void CheckExtensionsNeeded(Endpoint& destination, const std::vector<ExtensionColumn>& columns,
                            std::vector<Finding>& findings);
+
+// The rules of the notes below, each said once for every column it meets.
+extern const char* const kTextFormRule;
+extern const char* const kCaseInsensitiveRule;  // Column::case_insensitive into another engine
+
+// For a column whose type the destination does not have and that goes there as its exact text
+// (ColumnType::text_form), what it becomes, e.g. "text[] as longtext" (with what a DBA may need
+// to redo there for full-text vectors); "" for any other column.
+std::string TextFormNote(const ColumnType& source, const ColumnType& destination);
 
 }  // namespace ferry

@@ -16,6 +16,7 @@
 #include "copier/table_plan.hpp"
 #include "copier/text.hpp"
 #include "scheduler/carried_types.hpp"
+#include "scheduler/check_blocked_keys.hpp"
 #include "scheduler/check_defaults.hpp"
 #include "scheduler/check_objects.hpp"
 #include "scheduler/check_sample.hpp"
@@ -319,6 +320,12 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
   std::vector<std::pair<std::string, std::string>> reported;  // column, message
   auto lossy = [&](const Column& c, const ColumnType& d) {
     if (c.type.kind == TypeKind::kUnsupported && from.engine == to.engine) return;
+    if (const std::string note = TextFormNote(c.type, d); !note.empty()) {
+      grouped.Add("text form", kTextFormRule, shown, c.name, note);
+    }
+    if (c.case_insensitive && from.engine != to.engine) {
+      grouped.Add("case-insensitive text", kCaseInsensitiveRule, shown, c.name, c.type.native);
+    }
     const bool copied = std::any_of(copy.source_columns.begin(), copy.source_columns.end(),
                                     [&](int i) { return table.columns[size_t(i)].name == c.name; });
     if (!c.generated.empty() && !copied) return;  // computed by the destination, not copied
@@ -346,7 +353,11 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
         // An extension's type that has no counterpart there: what the DBA can do.
         const std::string advice =
             c.extension.empty()
-                ? ""
+                ? fmt::format(
+                      " (leave the table out with --exclude {}, or copy from the source "
+                      "a table with the column cast to text, e.g. CREATE TABLE ... AS "
+                      "SELECT ..., CAST(...) or ST_AsText(...) for a spatial type)",
+                      shown)
                 : fmt::format(
                       " ({} comes from PostgreSQL extension {}: leave the table out "
                       "with --exclude {}, or copy it into PostgreSQL)",
@@ -466,7 +477,7 @@ void CheckReadable(Endpoint& source, Endpoint& destination, const std::vector<Ta
 
 // Foreign keys by table, and the destination tables as the copy creates or finds them.
 struct PlannedKeys {
-  std::vector<std::tuple<std::string, TableName, PlannedForeignKey>> foreign_keys;
+  std::vector<CheckedForeignKey> foreign_keys;
   std::map<TableName, Table> created;
 };
 
@@ -703,6 +714,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   report.sample =
       SampleReads(source, readable, options, report.findings, &sample_copies, &to.limits);
   Estimate(report, tables, report.sample);
+  NoteKeysToBlockedTables(report.tables, keys.foreign_keys, report.findings);
   return report;
 }
 

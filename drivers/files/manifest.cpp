@@ -45,6 +45,7 @@ json TypeJson(const ColumnType& t) {
           {"max_bytes", t.max_bytes},
           {"binary_json", t.binary_json},
           {"database_specific", t.database_specific},
+          {"text_form", t.text_form},
           {"native", t.native},
           {"labels", t.labels}};
 }
@@ -60,6 +61,7 @@ ColumnType TypeFrom(const json& j, const std::string& path) {
   t.max_bytes = j.at("max_bytes");
   t.binary_json = j.at("binary_json");
   t.database_specific = j.at("database_specific");
+  t.text_form = j.value("text_form", false);  // absent in manifests written before it
   t.native = j.at("native");
   t.labels = j.at("labels").get<std::vector<std::string>>();
   return t;
@@ -105,6 +107,7 @@ json TableJson(const Table& t) {
       column["extension"] = c.extension;
       column["extension_schema"] = c.extension_schema;
     }
+    if (c.case_insensitive) column["case_insensitive"] = true;
     columns.push_back(std::move(column));
   }
   json unique = json::array(), plain = json::array(), fks = json::array();
@@ -143,6 +146,7 @@ Table TableFrom(const json& j, const std::string& path) {
     col.on_update = c.value("on_update", "");
     col.extension = c.value("extension", "");
     col.extension_schema = c.value("extension_schema", "");
+    col.case_insensitive = c.value("case_insensitive", false);
     t.columns.push_back(std::move(col));
   }
   t.primary_key = j.at("primary_key").get<std::vector<int>>();

@@ -453,8 +453,10 @@ ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source) {
     case TypeKind::kJson:
       out.native = "json";
       break;
-    case TypeKind::kAny:
     case TypeKind::kUnsupported:
+      if (t.text_form) return TextForm("longtext");
+      throw Unmappable(t, "ferry has no mapping for it");
+    case TypeKind::kAny:
       throw Unmappable(t, "ferry has no mapping for it");
   }
   return out;

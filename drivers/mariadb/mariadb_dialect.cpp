@@ -70,10 +70,21 @@ class MariaDbDialect final : public Dialect {
     // (SET NAMES is refused by Connector/ODBC; CHARSET=utf8mb4 in the connection sets it.)
     // utf8mb4_nopad_bin is MariaDB's (10.2 on); a MySQL server has only the padding one. A
     // dialect serves one endpoint, so one server: asked by its first session (the catalog's, as
-    // the endpoint connects), not again by every reader and writer.
+    // the endpoint connects), not again by every reader and writer. The case-insensitive
+    // collation closest to SQLite's NOCASE: no padding, accents kept (MariaDB 10.10's UCA 14 or
+    // MySQL 8's 0900; else MariaDB's older nopad Unicode one).
     if (!server_known_.load()) {
-      auto rows = connection.Query("SELECT VERSION() LIKE '%MariaDB%'");
+      auto rows = connection.Query(
+          "SELECT VERSION() LIKE '%MariaDB%', (SELECT MIN(COLLATION_NAME) FROM "
+          "information_schema.COLLATIONS WHERE COLLATION_NAME IN ('utf8mb4_uca1400_nopad_as_ci', "
+          "'utf8mb4_0900_as_ci', 'utf8mb4_unicode_nopad_ci'))");
       no_pad_.store(!rows.empty() && rows[0][0] && *rows[0][0] == "1");
+      if (!rows.empty() && rows[0][1]) {
+        const std::string& ci = *rows[0][1];
+        case_insensitive_.store(ci == "utf8mb4_0900_as_ci"            ? 1
+                                : ci == "utf8mb4_uca1400_nopad_as_ci" ? 2
+                                                                      : 3);
+      }
       server_known_.store(true);
     }
     connection.Execute(std::string("SET collation_connection = ") + Collation());
@@ -549,6 +560,11 @@ class MariaDbDialect final : public Dialect {
     if (AutoIncrementColumn(table) == int(column)) out += " AUTO_INCREMENT";
     return out;
   }
+  std::string CaseInsensitiveCollation() const override {
+    static const char* const kNames[] = {"utf8mb4_unicode_ci", "utf8mb4_0900_as_ci",
+                                         "utf8mb4_uca1400_nopad_as_ci", "utf8mb4_unicode_nopad_ci"};
+    return kNames[case_insensitive_.load()];
+  }
   std::string TableConstraints(const Table& table) const override {
     std::string out = Dialect::TableConstraints(table);
     int column = AutoIncrementColumn(table);
@@ -643,6 +659,7 @@ class MariaDbDialect final : public Dialect {
   // Set by the first session's setup (the server tells); MariaDB until it says otherwise.
   mutable std::atomic<bool> no_pad_{true};
   mutable std::atomic<bool> server_known_{false};
+  mutable std::atomic<int> case_insensitive_{0};  // CaseInsensitiveCollation's, as found
 };
 
 }  // namespace

@@ -194,6 +194,8 @@ ColumnType ParseType(const std::string& base, int typmod, const std::string& for
   } else {
     t.kind = TypeKind::kUnsupported;
   }
+  // Readers select such columns ::text (binary_copy.hpp): PostgreSQL's own exact text form.
+  t.text_form = t.kind == TypeKind::kUnsupported;
   return t;
 }
 

@@ -333,8 +333,10 @@ class PostgresDialect final : public Dialect {
       case TypeKind::kJson:
         out.native = t.binary_json ? "jsonb" : "json";
         break;
-      case TypeKind::kAny:
       case TypeKind::kUnsupported:
+        if (t.text_form) return TextForm("text");
+        throw Unmappable(t, "ferry has no mapping for it");
+      case TypeKind::kAny:
         throw Unmappable(t, "ferry has no mapping for it");
     }
     out.max_bytes = -1;
@@ -358,10 +360,32 @@ class PostgresDialect final : public Dialect {
       }
     }
     if (index.unique && !index.columns.empty()) {
+      const std::string nocase =
+          CaseInsensitiveKeyFor(table, index.columns, index.name + "_nocase");
       return "ALTER TABLE " + QualifiedName(table.name) + " ADD CONSTRAINT " + Quote(index.name) +
-             " UNIQUE (" + ColumnList(table, index.columns) + ")";
+             " UNIQUE (" + ColumnList(table, index.columns) + ")" +
+             (nocase.empty() ? "" : ", ADD " + nocase);
     }
     return Dialect::CreateIndexSql(table, index);
+  }
+
+  // No collation ignores case for a column without ICU: the key stays as written (a foreign key
+  // may need it) beside an exclusion on lower() in collation "C", which folds ASCII letters only,
+  // as SQLite's NOCASE does. A name cut to 63 bytes must not become its unique key's name.
+  std::string CaseInsensitiveKey(const Table& table, const std::vector<int>& columns,
+                                 const std::string& name) const override {
+    size_t keep = std::min<size_t>(name.size(), 56);
+    while (keep < name.size() && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) --keep;
+    std::string parts;
+    for (int k : columns) {
+      const Column& c = table.columns[size_t(k)];
+      parts += (parts.empty() ? "" : ", ") +
+               (c.case_insensitive ? "lower((" + Quote(c.name) + ")::text COLLATE \"C\")"
+                                   : Quote(c.name)) +
+               " WITH =";
+    }
+    return "CONSTRAINT " + Quote(name.size() > 63 ? name.substr(0, keep) + "_nocase" : name) +
+           " EXCLUDE USING btree (" + parts + ")";
   }
 
   std::string ScanCondition(const Column& column, const ValueScan& scan) const override {
@@ -409,7 +433,9 @@ class PostgresDialect final : public Dialect {
   }
 
   // Adding a foreign key checks every row: no query of ferry's own is needed.
-  std::string ForeignKeyOrphanSql(const Table&, const ForeignKey&) const override { return ""; }
+  std::string ForeignKeyOrphanSql(const Table&, const ForeignKey&, bool) const override {
+    return "";
+  }
 
   // Serial and identity columns both draw from a sequence (pg_get_serial_sequence finds either).
   // It is moved only forwards, past the largest value and to the source counter's next value:

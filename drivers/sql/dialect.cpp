@@ -46,7 +46,9 @@ std::string Dialect::ColumnList(const Table& table, const std::vector<int>& colu
 
 std::string Dialect::ColumnDefinition(const Table& table, size_t column) const {
   const Column& c = table.columns[column];
+  const std::string collation = CaseInsensitiveCollation();
   return Quote(c.name) + " " + c.type.native +
+         (c.case_insensitive && !collation.empty() ? " COLLATE " + collation : "") +
          (c.default_value.empty() ? "" : " DEFAULT " + c.default_value) +
          (c.nullable ? "" : " NOT NULL") + LabelCheck(c);
 }
@@ -67,7 +69,18 @@ std::string Dialect::LabelCheck(const Column& column) const {
 
 std::string Dialect::TableConstraints(const Table& table) const {
   if (table.primary_key.empty()) return "";
-  return ", PRIMARY KEY (" + ColumnList(table, table.primary_key) + ")";
+  const std::string nocase =
+      CaseInsensitiveKeyFor(table, table.primary_key, table.name.name + "_pkey_nocase");
+  return ", PRIMARY KEY (" + ColumnList(table, table.primary_key) + ")" +
+         (nocase.empty() ? "" : ", " + nocase);
+}
+
+std::string Dialect::CaseInsensitiveKeyFor(const Table& table, const std::vector<int>& columns,
+                                           const std::string& name) const {
+  for (int c : columns) {
+    if (table.columns[size_t(c)].case_insensitive) return CaseInsensitiveKey(table, columns, name);
+  }
+  return "";
 }
 
 std::string Dialect::CreateTableSql(const Table& table) const {
@@ -96,8 +109,10 @@ std::vector<std::string> Dialect::TrialCreateSql(const Table& table,
 }
 
 std::string Dialect::AddPrimaryKeySql(const Table& table) const {
+  const std::string nocase =
+      CaseInsensitiveKeyFor(table, table.primary_key, table.name.name + "_pkey_nocase");
   return "ALTER TABLE " + QualifiedName(table.name) + " ADD PRIMARY KEY (" +
-         ColumnList(table, table.primary_key) + ")";
+         ColumnList(table, table.primary_key) + ")" + (nocase.empty() ? "" : ", ADD " + nocase);
 }
 
 Error Dialect::NotBuildableHere(const Index& index) const {
@@ -181,15 +196,17 @@ std::string Dialect::ReferentialActions(const ForeignKey& fk) const {
   return " ON DELETE " + fk.on_delete + " ON UPDATE " + fk.on_update;
 }
 
-std::string Dialect::ForeignKeyOrphanSql(const Table& table, const ForeignKey& fk) const {
+std::string Dialect::ForeignKeyOrphanSql(const Table& table, const ForeignKey& fk,
+                                         bool exact_case) const {
   // MATCH SIMPLE, as every engine here checks: a row with any NULL in its key references nothing.
   std::string columns, set, match;
   for (size_t i = 0; i < fk.columns.size(); ++i) {
     const std::string child = "ferry_c." + Quote(table.columns[size_t(fk.columns[i])].name);
     columns += (i > 0 ? ", " : "") + child;
     set += (i > 0 ? " AND " : "") + child + " IS NOT NULL";
+    const bool exact = exact_case && table.columns[size_t(fk.columns[i])].case_insensitive;
     match += (i > 0 ? " AND " : "") + std::string("ferry_p.") + Quote(fk.referenced_columns[i]) +
-             " = " + child;
+             " = " + child + (exact ? " COLLATE BINARY" : "");
   }
   return "SELECT " + columns + " FROM " + QualifiedName(table.name) + " ferry_c WHERE " + set +
          " AND NOT EXISTS (SELECT 1 FROM " + QualifiedName(fk.references) + " ferry_p WHERE " +

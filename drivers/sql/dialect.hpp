@@ -203,7 +203,10 @@ class Dialect {
   virtual std::string CheckEnforcementSql(bool /*enforce*/) const { return ""; }
   // A query returning the foreign key columns of one row of `table` whose key is set and has no
   // match in the referenced table; "" where adding the constraint checks the rows itself.
-  virtual std::string ForeignKeyOrphanSql(const Table& table, const ForeignKey& fk) const;
+  // `exact_case` (a SQLite source, for another engine): a reference that finds its parent only
+  // ignoring case (a NOCASE parent) counts as none, as another engine's key would not find it.
+  virtual std::string ForeignKeyOrphanSql(const Table& table, const ForeignKey& fk,
+                                          bool exact_case = false) const;
   virtual void RebuildWithForeignKey(SqlSession& /*session*/, const Table& table,
                                      const ForeignKey& /*fk*/) const {
     throw Error(ErrorCode::kInternal, "this engine adds foreign keys with ALTER TABLE",
@@ -332,6 +335,18 @@ class Dialect {
   // " CHECK (...)" for a domain's portable conditions (Column::domain_check); else "".
   std::string LabelCheck(const Column& column) const;
   virtual std::string TableConstraints(const Table& table) const;
+  // How a key over Column::case_insensitive columns stays case-insensitive: the collation such a
+  // column is declared with ("" where the engine has none for a column: PostgreSQL), else the
+  // constraint named `name`, to follow ADD or a comma, that keeps `columns` unique ignoring the
+  // case of ASCII letters ("" where collations do it).
+  virtual std::string CaseInsensitiveCollation() const { return ""; }
+  virtual std::string CaseInsensitiveKey(const Table&, const std::vector<int>&,
+                                         const std::string&) const {
+    return "";
+  }
+  // CaseInsensitiveKey for `columns` where one of them is case-insensitive, else "".
+  std::string CaseInsensitiveKeyFor(const Table& table, const std::vector<int>& columns,
+                                    const std::string& name) const;
   // " ON DELETE x ON UPDATE y" for a foreign key.
   virtual std::string ReferentialActions(const ForeignKey& fk) const;
   // "a", "b" for column positions of `table`.

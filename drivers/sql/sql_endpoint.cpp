@@ -428,7 +428,7 @@ void SqlEndpoint::CreateAfterData(SqlSession& session, const SchemaObject& objec
 
 std::string SqlEndpoint::DanglingReference(const Table& table, const ForeignKey& fk) {
   if (info_.engine != Engine::kSQLite) return "";
-  const std::string sql = dialect_->ForeignKeyOrphanSql(table, fk);
+  const std::string sql = dialect_->ForeignKeyOrphanSql(table, fk, true);
   if (sql.empty()) return "";
   std::vector<SqlSession::Row> rows;
   try {

@@ -1,6 +1,8 @@
 #include "drivers/sqlite/sqlite_create_text.hpp"
 
 #include <cctype>
+#include <optional>
+#include <utility>
 
 namespace ferry {
 
@@ -122,11 +124,10 @@ void ChecksOf(const std::string& p, std::vector<CheckConstraint>& out) {
   }
 }
 
-}  // namespace
-
-std::string GeneratedExpression(const std::string& create, const std::string& column) {
-  const std::vector<std::string> parts = Definitions(create);
-  for (const std::string& p : parts) {
+// The definition of `column` in a CREATE TABLE statement, and where its name ends in it.
+std::optional<std::pair<std::string, size_t>> ColumnText(const std::string& create,
+                                                         const std::string& column) {
+  for (const std::string& p : Definitions(create)) {
     size_t at = p.find_first_not_of(" \t\r\n");
     if (at == std::string::npos) continue;
     std::string name;
@@ -142,18 +143,57 @@ std::string GeneratedExpression(const std::string& create, const std::string& co
       name = p.substr(at, end == std::string::npos ? std::string::npos : end - at);
     }
     if (Lower(name) != Lower(column) || end == std::string::npos) continue;
-    const std::string rest = Lower(p.substr(end));
-    size_t as = rest.find(" as ");
-    if (as == std::string::npos) as = rest.find(" as(");
-    if (as == std::string::npos) return "";
-    const size_t paren = rest.find('(', as);
-    if (paren == std::string::npos) return "";
-    int level = 0;
-    for (size_t i = paren; i < rest.size(); ++i) {
-      if (rest[i] == '(') ++level;
-      if (rest[i] == ')' && --level == 0) return p.substr(end + paren + 1, i - paren - 1);
+    return std::make_pair(p, end);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string GeneratedExpression(const std::string& create, const std::string& column) {
+  const auto found = ColumnText(create, column);
+  if (!found) return "";
+  const auto& [p, end] = *found;
+  const std::string rest = Lower(p.substr(end));
+  size_t as = rest.find(" as ");
+  if (as == std::string::npos) as = rest.find(" as(");
+  if (as == std::string::npos) return "";
+  const size_t paren = rest.find('(', as);
+  if (paren == std::string::npos) return "";
+  int level = 0;
+  for (size_t i = paren; i < rest.size(); ++i) {
+    if (rest[i] == '(') ++level;
+    if (rest[i] == ')' && --level == 0) return p.substr(end + paren + 1, i - paren - 1);
+  }
+  return "";
+}
+
+std::string ColumnCollation(const std::string& create, const std::string& column) {
+  const auto found = ColumnText(create, column);
+  if (!found) return "";
+  const auto& [p, end] = *found;
+  // Words at the definition's top level (not inside a default's or a check's parentheses, nor
+  // in quotes): the one after COLLATE.
+  int depth = 0;
+  bool after_collate = false;
+  for (size_t at = end; at < p.size();) {
+    const char c = p[at];
+    if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      const size_t start = at;
+      std::string quoted = NameAt(p, at);
+      if (at == start) ++at;
+      if (depth == 0 && after_collate) return Lower(quoted);
+      after_collate = false;
+    } else if (c == '(' || c == ')') {
+      depth += c == '(' ? 1 : -1;
+      ++at;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      const std::string word = Lower(NameAt(p, at));
+      if (depth == 0 && after_collate) return word;
+      after_collate = depth == 0 && word == "collate";
+    } else {
+      ++at;
     }
-    return "";
   }
   return "";
 }

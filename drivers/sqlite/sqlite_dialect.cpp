@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "copier/error.hpp"
+#include "copier/text.hpp"
 #include "drivers/sql/change_log.hpp"
 #include "drivers/sql/dialect.hpp"
 #include "drivers/sqlite/sqlite_create_text.hpp"
@@ -156,6 +157,7 @@ class SqliteDialect final : public Dialect {
         }
       }
       c.default_value = c.generated.empty() ? r[5].value_or("") : "";
+      c.case_insensitive = ColumnCollation(found[0][1].value_or(""), c.name) == "nocase";
       int pk_position = std::stoi(*r[3]);
       if (pk_position > 0) pk.emplace_back(pk_position, int(table.columns.size()));
       table.columns.push_back(std::move(c));
@@ -325,8 +327,10 @@ class SqliteDialect final : public Dialect {
       case TypeKind::kJson:
         out.native = t.binary_json ? "JSONB_TEXT" : "JSON_TEXT";
         break;
-      case TypeKind::kAny:
       case TypeKind::kUnsupported:
+        if (t.text_form) return TextForm("TEXT");  // SQLite has no such types
+        [[fallthrough]];
+      case TypeKind::kAny:
         throw Error(ErrorCode::kSchema,
                     fmt::format("type {} cannot be created in SQLite: ferry has no mapping for it",
                                 DescribeType(t)));
@@ -378,6 +382,7 @@ class SqliteDialect final : public Dialect {
   bool AcceptsName(const std::string& name) const override {
     return !name.empty() && name.rfind("sqlite_", 0) != 0;  // reserved for SQLite itself
   }
+  std::string CaseInsensitiveCollation() const override { return "NOCASE"; }
   // SQLite also reads [name], `name` and 'name' as identifiers.
   size_t IdentifierEnd(const std::string& text, size_t at) const override {
     if (at < text.size() && (text[at] == '`' || text[at] == '\'' || text[at] == '[')) {
@@ -485,7 +490,7 @@ class SqliteDialect final : public Dialect {
   // (sqlite_autoindex_...), so they are described by a name derived from table and columns.
   void DescribeIndexes(SqlSession& connection, Table& table) const {
     auto rows = connection.Query(
-        "SELECT il.name, il.\"unique\", il.partial, ii.cid, ii.name, s.sql "
+        "SELECT il.name, il.\"unique\", il.partial, ii.cid, ii.name, s.sql, ii.coll "
         "FROM pragma_index_list(?) il JOIN pragma_index_xinfo(il.name) ii "
         "LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name "
         "WHERE il.origin <> 'pk' AND ii.key = 1 ORDER BY il.name, ii.seqno",
@@ -507,6 +512,10 @@ class SqliteDialect final : public Dialect {
           continue;
         }
         index.columns.push_back(*column);
+        // A unique index that ignores case keeps its column's values apart ignoring case.
+        if (index.unique && Lower(rows[r][6].value_or("")) == "nocase") {
+          table.columns[size_t(*column)].case_insensitive = true;
+        }
       }
       if (unknown_column) continue;
       if (native_only) {
@@ -552,6 +561,15 @@ class SqliteDialect final : public Dialect {
         }
       }
       if (unknown_column || fk.referenced_columns.size() != fk.columns.size()) continue;
+      // A key finds its parent by the parent column's collation: one that ignores case is
+      // matched ignoring case, and a destination comparing by collation needs both alike.
+      auto parent =
+          connection.Query("SELECT sql FROM sqlite_schema WHERE name = ?", {fk.references.name});
+      for (size_t i = 0; i < fk.columns.size() && !parent.empty(); ++i) {
+        if (ColumnCollation(parent[0][0].value_or(""), fk.referenced_columns[i]) == "nocase") {
+          table.columns[size_t(fk.columns[i])].case_insensitive = true;
+        }
+      }
       fk.name = ForeignKeyName(table, fk, 1);
       table.foreign_keys.push_back(std::move(fk));
     }

@@ -8,6 +8,7 @@
 #include "drivers/mariadb/mariadb_dialect.hpp"
 #include "drivers/postgres/postgres_dialect.hpp"
 #include "drivers/sql/dialect.hpp"
+#include "drivers/sqlite/sqlite_create_text.hpp"
 #include "drivers/sqlite/sqlite_dialect.hpp"
 
 using namespace ferry;
@@ -279,4 +280,67 @@ TEST_CASE("a unit of listed keys selects and replaces exactly those keys, and no
   CHECK(MakePostgresDialect()->KeyTextSql(t, {0, 2}, "WHERE true") ==
         "SELECT \"order_id\"::text AS ferry_key0, \"code\"::text AS ferry_key1 FROM "
         "\"s\".\"lines\" WHERE true");
+}
+
+TEST_CASE("a key over a column that ignores case stays case-insensitive in every engine",
+          "[schema][ddl][nocase]") {
+  Table t;
+  t.name = {"s", "users"};
+  t.columns = {MakeColumn("email", TypeKind::kText, "text"),
+               MakeColumn("org", TypeKind::kInteger, "bigint")};
+  t.columns[0].case_insensitive = true;
+  t.primary_key = {0, 1};
+  const Index unique{"users_email", {0}, true, ""};
+
+  // PostgreSQL: the key as written (a foreign key may need it) and an exclusion on lower() in
+  // collation "C", which folds ASCII letters only, as NOCASE does.
+  auto pg = MakePostgresDialect();
+  CHECK(Contains(pg->CreateTableSql(t),
+                 "PRIMARY KEY (\"email\", \"org\"), CONSTRAINT \"users_pkey_nocase\" EXCLUDE USING "
+                 "btree (lower((\"email\")::text COLLATE \"C\") WITH =, \"org\" WITH =))"));
+  CHECK(pg->CreateIndexSql(t, unique) ==
+        "ALTER TABLE \"s\".\"users\" ADD CONSTRAINT \"users_email\" UNIQUE (\"email\"), ADD "
+        "CONSTRAINT \"users_email_nocase\" EXCLUDE USING btree (lower((\"email\")::text COLLATE "
+        "\"C\") WITH =)");
+  // MariaDB and SQLite: the column's collation.
+  CHECK(Contains(MakeMariaDbDialect()->CreateTableSql(t), "`email` text COLLATE utf8mb4_"));
+  CHECK(Contains(MakeMariaDbDialect()->CreateTableSql(t), "_ci"));
+  CHECK(Contains(MakeSqliteDialect()->CreateTableSql(t), "\"email\" text COLLATE NOCASE"));
+
+  SECTION("a key over columns that mind case gets nothing more") {
+    t.columns[0].case_insensitive = false;
+    CHECK_FALSE(Contains(pg->CreateTableSql(t), "EXCLUDE"));
+    CHECK_FALSE(Contains(pg->CreateIndexSql(t, unique), "EXCLUDE"));
+    CHECK_FALSE(Contains(MakeSqliteDialect()->CreateTableSql(t), "COLLATE"));
+  }
+}
+
+TEST_CASE("a PostgreSQL type no other engine has maps to a text column there",
+          "[schema][ddl][text-form]") {
+  ColumnType array;
+  array.kind = TypeKind::kUnsupported;
+  array.native = "text[]";
+  array.text_form = true;
+  CHECK(MakeMariaDbDialect()->MapType(array, Engine::kPostgres).native == "longtext");
+  CHECK(MakeSqliteDialect()->MapType(array, Engine::kPostgres).native == "TEXT");
+  CHECK(MakeSqliteDialect()->MapType(array, Engine::kPostgres).kind == TypeKind::kText);
+  // A type with no text form the source reads (MariaDB's spatial types) still has no mapping.
+  ColumnType point;
+  point.kind = TypeKind::kUnsupported;
+  point.native = "point";
+  CHECK_THROWS_AS(MakePostgresDialect()->MapType(point, Engine::kMariaDB), Error);
+  CHECK_THROWS_AS(MakeSqliteDialect()->MapType(point, Engine::kMariaDB), Error);
+}
+
+TEST_CASE("a SQLite column's collation is read from its CREATE TABLE text", "[schema][nocase]") {
+  const std::string create =
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, \"E mail\" TEXT collate nocase NOT NULL, "
+      "code TEXT DEFAULT ('x' COLLATE NOCASE) COLLATE \"RTRIM\", note TEXT CHECK (note <> "
+      "'COLLATE NOCASE'), [n] VARCHAR(10) COLLATE NOCASE UNIQUE)";
+  CHECK(ColumnCollation(create, "E mail") == "nocase");
+  CHECK(ColumnCollation(create, "code") == "rtrim");  // not the default's
+  CHECK(ColumnCollation(create, "note") == "");       // nor a check's text
+  CHECK(ColumnCollation(create, "n") == "nocase");
+  CHECK(ColumnCollation(create, "id") == "");
+  CHECK(ColumnCollation(create, "missing") == "");
 }

@@ -199,7 +199,7 @@ TEST_CASE(
 
 TEST_CASE(
     "PostgreSQL arrays, ranges and multiranges arrive through a staging directory exactly as a "
-    "direct copy brings them, and another engine refuses them at import",
+    "direct copy brings them, and as their text into another engine",
     "[staging][postgresql]") {
   TempDir temp;
   TestDatabase source(Db::kPostgres, "stage_arr_src");
@@ -234,10 +234,14 @@ TEST_CASE(
   FerryResult verify = Ferry("verify", dir, imported.Url());
   INFO(verify.output);
   CHECK(verify.exit_code == 0);
+  // MariaDB has none of these types: each value arrives as PostgreSQL prints it.
   TestDatabase other(Db::kMariaDB, "stage_arr_maria");
-  FerryResult refused = Ferry("run", dir, other.Url());
-  INFO(refused.output);
-  CHECK(refused.exit_code != 0);
-  CHECK(refused.output.find("column ints: type unsupported 'integer[]' cannot be created in "
-                            "MariaDB") != std::string::npos);
+  FerryResult as_text = Ferry("run", dir, other.Url());
+  INFO(as_text.output);
+  REQUIRE(as_text.exit_code == 0);
+  const std::string plain = "SELECT id, ints, words, grid, span, amounts, days, spans FROM shapes";
+  CHECK(RowLines(other, plain + " ORDER BY id") ==
+        RowLines(source,
+                 "SELECT id, ints::text, words::text, grid::text, span::text, "
+                 "amounts::text, days::text, spans::text FROM shapes ORDER BY id"));
 }

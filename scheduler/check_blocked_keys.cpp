@@ -1,0 +1,40 @@
+#include "scheduler/check_blocked_keys.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace ferry {
+
+void NoteKeysToBlockedTables(const std::vector<TableCheck>& tables,
+                             const std::vector<CheckedForeignKey>& foreign_keys,
+                             std::vector<Finding>& findings) {
+  std::set<std::string> blocked;  // source tables, as shown
+  for (const Finding& f : findings) {
+    if (f.severity == Severity::kBlocker && !f.table.empty()) blocked.insert(f.table);
+  }
+  if (blocked.empty()) return;
+  std::set<TableName> blocked_destinations;
+  for (const TableCheck& t : tables) {
+    if (blocked.count(DisplayName(t.source))) blocked_destinations.insert(t.destination);
+  }
+  std::vector<std::pair<std::string, std::string>> keys;  // referencing table, what
+  for (const auto& [shown, at, fk] : foreign_keys) {
+    if (blocked.count(shown) || !blocked_destinations.count(fk.references)) continue;
+    keys.emplace_back(shown,
+                      fmt::format("{}.{} to {}", shown, fk.name, DisplayName(fk.references)));
+  }
+  if (keys.empty()) return;
+  std::string list;
+  for (const auto& key : keys) list += (list.empty() ? "" : ", ") + key.second;
+  const std::string rule =
+      "foreign keys to tables check blocks: a run that leaves the blocked table out (--exclude) "
+      "copies the referencing tables without these keys (its summary lists them), so resolve "
+      "the blocker or create the keys once the table is there";
+  findings.push_back({Severity::kWarning, "foreign key to blocked table",
+                      keys.size() == 1 ? keys[0].first : "", "",
+                      fmt::format("{}: {} foreign key{}: {}", rule, keys.size(),
+                                  keys.size() == 1 ? "" : "s", list)});
+}
+
+}  // namespace ferry
