@@ -221,7 +221,7 @@ void DescribeColumns(SqlSession& connection, const std::string& oid, Table& tabl
       "pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass)) END "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
       // A domain may be over another domain (percentage over positive_int over integer): the
-      // column is of the innermost base type, with the first length any of them sets, every
+      // column is of the innermost base type, with the first length any of them sets, every valid
       // check of the chain, and NOT NULL where any of them refuses NULL.
       "LEFT JOIN LATERAL (WITH RECURSIVE chain AS (SELECT t.oid AS dom, t.typbasetype AS base, "
       "t.typtypmod AS typmod, t.typnotnull AS nn, 1 AS depth UNION ALL SELECT o.oid, "
@@ -232,7 +232,8 @@ void DescribeColumns(SqlSession& connection, const std::string& oid, Table& tabl
       "(SELECT bool_or(nn) FROM chain) AS refuses_null, "
       "(SELECT string_agg(substring(pg_catalog.pg_get_constraintdef(dc.oid) FROM 7), ' AND ' "
       "ORDER BY chain.depth DESC, dc.conname) FROM pg_catalog.pg_constraint dc JOIN chain ON "
-      "dc.contypid = chain.dom WHERE dc.contype = 'c') AS checks) dom ON t.typtype = 'd' "
+      "dc.contypid = chain.dom WHERE dc.contype = 'c' AND dc.convalidated) AS checks) dom ON "
+      "t.typtype = 'd' "
       "LEFT JOIN pg_catalog.pg_type bt ON bt.oid = dom.base "
       "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
       // The extension providing the type: the column's own, its domain's base, or an array's

@@ -86,8 +86,9 @@ TEST_CASE(
         INFO(sql);
         CHECK(RowLines(dest, sql) == RowLines(source, sql));
       }
-      CHECK(RowLines(dest, kDefaults) == RowLines(source, kDefaults));
-      CHECK(RowLines(dest, kDefaults) == std::vector<std::string>{"1|1|42|NO DATA"});
+      const std::vector<std::string> defaults = RowLines(dest, kDefaults);
+      CHECK(defaults == RowLines(source, kDefaults));
+      CHECK(defaults == std::vector<std::string>{"1|1|42|NO DATA"});
       // The checks hold at the destination, the one calling app.is_valid_code too.
       CHECK_THROWS(
           dest.Exec("INSERT INTO order_line (order_id, line_no, product) VALUES "

@@ -225,7 +225,8 @@ TEST_CASE(
   CHECK(ClientRows(source) == ClientRows(dest));
   for (const char* sql :
        {"SELECT t.typname, format_type(t.typbasetype, t.typtypmod), t.typtype FROM pg_type t "
-        "WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('d', 'e') ORDER BY 1",
+        "WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('d', 'e') AND EXISTS "
+        "(SELECT 1 FROM pg_attribute a WHERE a.atttypid = t.oid) ORDER BY 1",
         "SELECT enumtypid::regtype, string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM "
         "pg_enum GROUP BY 1",
         "SELECT t.typname, pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_type t ON "
