@@ -455,6 +455,15 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
       throw Error(ErrorCode::kUsage,
                   fmt::format("the {} {}: URL names no file", options.role, file->name));
     }
+    // The shell expands ~ only at the start of a word, never after "sqlite:": the path would
+    // name a folder called ~ (or ~user) in the current one.
+    if (path[0] == '~') {
+      throw Error(ErrorCode::kUsage,
+                  fmt::format("the {} {}:{} starts with ~, which the shell does not expand "
+                              "after {}:; write the full path ({}:$HOME{})",
+                              options.role, file->name, path, file->name, file->name,
+                              path.substr(std::min(path.find('/'), path.size()))));
+    }
     out.odbc = "Driver={" + file->odbc_driver + "};Database=" + Braced(path) + ";";
     out.display = file->name + ":" + path;
     out.file = path;
