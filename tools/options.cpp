@@ -133,6 +133,13 @@ Job BuildJobFor(const CommonOptions& options, const std::string& plan_file,
                             list, ignored.size() == 1 ? "does" : "do", plan_file));
   }
   plan = ReadPlanFile(plan_file);
+  // Every table edited out: the run copied nothing and said done (exit 0), as no --include would.
+  if (plan->tables.empty()) {
+    throw Error(ErrorCode::kUsage,
+                fmt::format("plan {}: $.tables lists no table, so nothing would be copied; put "
+                            "the tables back, or make the plan again with `ferry plan`",
+                            plan_file));
+  }
   Job job;
   job.source = options.source.value_or(plan->source);
   job.destination = options.dest.value_or(plan->destination);

@@ -180,6 +180,16 @@ TEST_CASE(
     CHECK_FALSE(SqliteTableExists(dest, "orders"));
     CHECK_FALSE(SqliteTableExists(dest, "ferry_runs"));
   }
+  SECTION("a plan file whose tables were all edited out is refused") {
+    nlohmann::json edited = nlohmann::json::parse(std::ifstream(plan_file));
+    edited["tables"] = nlohmann::json::array();
+    const std::string empty = temp.File("empty.json", edited.dump(), 0600);
+    FerryResult run = RunFerry("run --plan " + ShellQuote(empty));
+    INFO(run.output);
+    CHECK(run.exit_code == kExitUsage);
+    CHECK(Has(run, "$.tables lists no table"));
+    CHECK_FALSE(SqliteTableExists(dest, "ferry_runs"));
+  }
   FerryResult verify = RunFerry("verify --include orders --plan " + ShellQuote(plan_file));
   INFO(verify.output);
   CHECK(verify.exit_code == kExitUsage);
