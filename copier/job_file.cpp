@@ -7,12 +7,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
 #include <sstream>
 
 #include "copier/error.hpp"
+#include "copier/planner.hpp"
 #include "copier/text.hpp"
 
 namespace ferry {
@@ -66,10 +68,16 @@ class JobReader {
   }
 
   template <typename T>
-  T Number(const YAML::Node& node, const std::string& key, T min) const {
+  T Number(const YAML::Node& node, const std::string& key, T min,
+           T max = std::numeric_limits<T>::max()) const {
     try {
       T value = node.as<T>();
-      if (value < min) Fail(node, key, fmt::format("must be at least {}", min));
+      if (max == std::numeric_limits<T>::max() && value < min) {
+        Fail(node, key, fmt::format("must be at least {}", min));
+      }
+      if (value < min || value > max) {
+        Fail(node, key, fmt::format("must be {} to {}, not {}", min, max, value));
+      }
       return value;
     } catch (const YAML::Exception&) {
       Fail(node, key, "expected a whole number");
@@ -175,8 +183,10 @@ void ReadOverrides(JobReader& r, const YAML::Node& list, Job& job) {
                "expected single, key ranges, page ranges or skip");
       }
     }
-    if (item["partitions"])
-      o.partitions = r.Number<int>(item["partitions"], key + ".partitions", 1);
+    if (item["partitions"]) {
+      o.partitions =
+          r.Number<int>(item["partitions"], key + ".partitions", 1, PartitionOptions{}.max_units);
+    }
     if (item["write_mode"]) o.write_mode = r.Mode(item["write_mode"], key + ".write_mode");
     if (item["key"]) o.key = r.Strings(item["key"], key + ".key");
     if (item["watermark"]) o.watermark = r.String(item["watermark"], key + ".watermark");
@@ -191,8 +201,10 @@ void ReadEngine(JobReader& r, const YAML::Node& e, Job& job) {
   if (e["workers"]) job.engine.workers = r.Number<int>(e["workers"], "engine.workers", 1);
   if (e["readers"]) job.engine.readers = r.Number<int>(e["readers"], "engine.readers", 1);
   if (e["writers"]) job.engine.writers = r.Number<int>(e["writers"], "engine.writers", 1);
+  // 0 used to be taken for "from each table's size", which is what leaving it out says.
   if (e["partitions"]) {
-    job.engine.partitions = r.Number<int>(e["partitions"], "engine.partitions", 0);
+    job.engine.partitions =
+        r.Number<int>(e["partitions"], "engine.partitions", 1, PartitionOptions{}.max_units);
   }
   if (e["batch_rows"]) {
     job.engine.batch_rows = r.Number<size_t>(e["batch_rows"], "engine.batch_rows", 1);

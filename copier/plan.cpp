@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "copier/error.hpp"
+#include "copier/planner.hpp"
 #include "copier/text.hpp"
 
 namespace ferry {
@@ -530,12 +531,17 @@ TablePlan ReadTable(Reader& r, const json& j, const std::string& path) {
            fmt::format("'{}' is not one of single, key ranges, page ranges, skip", strategy));
   }
   t.why = r.String(j, path, "why", false);
-  t.partitions = int(r.Int(j, path, "partitions", 1));
-  if (t.partitions < 1 || t.partitions > 100000) {
-    r.Fail(path + ".partitions", "must be between 1 and 100000");
-  }
+  const int64_t partitions = r.Int(j, path, "partitions", 1);
   t.split_key = r.Strings(j, path, "split_key");
   ReadUnits(r, j, path, t);
+  const bool listed = t.units.size() > 1 && int64_t(t.units.size()) == partitions;
+  const int64_t most = listed ? 100000 : PartitionOptions{}.max_units;
+  if (partitions < 1 || partitions > most) {
+    r.Fail(path + ".partitions",
+           fmt::format("must be 1 to {}{}", most,
+                       listed ? "" : ", as it differs from the units listed"));
+  }
+  t.partitions = int(partitions);
   ReadColumns(r, j, path, t);
   t.primary_key = r.Strings(j, path, "primary_key");
   ReadIndexesAndKeys(r, j, path, t);

@@ -332,6 +332,24 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
   return plan;
 }
 
+std::vector<CheckConstraint> CreatedTableChecks(const TableCopyPlan& plan, Engine source_engine,
+                                                Endpoint& destination) {
+  std::vector<std::string> names;
+  for (const Column& c : plan.source.columns) names.push_back(c.name);
+  std::vector<bool> placed(names.size(), false);
+  for (size_t i = 0; i < plan.source_columns.size(); ++i) {
+    const size_t c = size_t(plan.source_columns[i]);
+    names[c] = plan.destination.columns[size_t(plan.destination_columns[i])].name;
+    placed[c] = true;
+  }
+  // A generated column the destination computes is there under its source name, not copied.
+  for (size_t c = 0; c < names.size(); ++c) {
+    placed[c] = placed[c] || plan.destination.FindColumn(names[c]).has_value();
+  }
+  return PlanChecks(plan.source, source_engine, destination, plan.destination.name.name, placed,
+                    names);
+}
+
 void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
   if (from.engine != to.engine || from.traits.enforces_declared_types ||
       to.traits.enforces_declared_types) {

@@ -40,6 +40,13 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
                             const std::vector<ColumnChoice>& columns,
                             const std::vector<std::string>& primary_key);
 
+// The CHECK constraints ferry gives the table `plan` makes (PlanTableCopy's for a table to
+// create), for `plan` of a table ferry created that exists now: a run that stopped before the
+// checks were added (or, PostgreSQL, validated) left the table without them, and its description
+// holds only those in place (PostgreSQL: validated), so a resume went on without the rest.
+std::vector<CheckConstraint> CreatedTableChecks(const TableCopyPlan& plan, Engine source_engine,
+                                                Endpoint& destination);
+
 // Between two databases of one engine that holds any value in any column whatever its declared
 // type (SQLite: `from` and `to` say so, a staging directory does not), each column declared alike
 // at both ends carries every value with its own type (TypeKind::kAny): text '1' stays text, an

@@ -139,6 +139,17 @@ const UrlScheme* FindScheme(const std::string& name, bool file) {
   return nullptr;
 }
 
+// The shell expands ~ only at the start of a word, never after "sqlite:": the path would name a
+// folder called ~ (or ~user) in the current one.
+void RefuseTilde(const std::string& path, const std::string& scheme, const std::string& role) {
+  if (path[0] != '~') return;
+  throw Error(ErrorCode::kUsage,
+              fmt::format("the {} {}:{} starts with ~, which the shell does not expand after {}:; "
+                          "write the full path ({}:$HOME{})",
+                          role, scheme, path, scheme, scheme,
+                          path.substr(std::min(path.find('/'), path.size()))));
+}
+
 // "postgress" -> "postgres"; "" when nothing is close (more than a third of it differs).
 std::string NearestScheme(const std::string& scheme) {
   std::string best;
@@ -455,6 +466,7 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
       throw Error(ErrorCode::kUsage,
                   fmt::format("the {} {}: URL names no file", options.role, file->name));
     }
+    RefuseTilde(path, file->name, options.role);
     out.odbc = "Driver={" + file->odbc_driver + "};Database=" + Braced(path) + ";";
     out.display = file->name + ":" + path;
     out.file = path;

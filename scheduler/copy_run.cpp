@@ -279,7 +279,7 @@ void CopyRun::CreateBeforeData() {
   for (const PreparedTable& t : tables_) missing |= !t.skip && t.copy.create;
   if (!missing) return;
   try {
-    for (auto& [table, error] : clone_->CreateBeforeData(destination_)) {
+    for (auto& [table, error] : clone_->CreateBeforeData(destination_, recorder_.resuming())) {
       report_.schema_errors.push_back(std::move(error));
     }
   } catch (const Error&) {
@@ -296,6 +296,11 @@ void CopyRun::CreateTable(size_t i) {
     // Started by the interrupted attempt: the table stays as it is. If that attempt created it,
     // what waits for its rows (keys, indexes, foreign keys) is still to do.
     t.created = copy.create = recorder_.Created(i);
+    // Its checks as planned: those the attempt had not added (PostgreSQL: or validated) when it
+    // stopped are added now; the table's description holds only those in place.
+    if (t.created && !clone_) {
+      copy.destination.checks = CreatedTableChecks(copy, source_.info().engine, destination_);
+    }
     if (t.created && !clone_ && copy.destination.primary_key.empty() && !plan_.schema_only &&
         !prepared.plan->primary_key.empty()) {
       Table keyed = copy.destination;

@@ -42,8 +42,9 @@ std::string Describe(const RunRecord& run) {
                           Describe(run), e.message(), OwnerState(run)));
 }
 
-// Takes the destination's lock, or says who holds it.
-std::unique_ptr<ScopeLock> Lock(RunStore& store, const Endpoint& destination) {
+}  // namespace
+
+std::unique_ptr<ScopeLock> LockDestination(RunStore& store, const Endpoint& destination) {
   std::unique_ptr<ScopeLock> lock = store.TryLock();
   if (lock) return lock;
   std::string holder = "another ferry process";
@@ -60,6 +61,8 @@ std::unique_ptr<ScopeLock> Lock(RunStore& store, const Endpoint& destination) {
                           "destination (wait for it, or stop it: it can be resumed){}",
                           holder, destination.info().display, state));
 }
+
+namespace {
 
 // Runs still marked running while we hold the lock belong to processes that died (or, on
 // another host, lost their lock: their next commit fails its lock check).
@@ -383,7 +386,7 @@ class RunHistoryView {
 // server sessions they left are ended first.
 std::unique_ptr<ScopeLock> TakeDestination(RunStore& store, const Endpoint& destination,
                                            CopyObserver& observer) {
-  std::unique_ptr<ScopeLock> lock = Lock(store, destination);
+  std::unique_ptr<ScopeLock> lock = LockDestination(store, destination);
   for (const RunRecord& r : store.Runs()) {
     if (r.status == RunStatus::kRunning && r.lease_ms > 0) {
       throw Error(ErrorCode::kBusy,
@@ -643,57 +646,6 @@ RunDetail ReadRunDetail(Endpoint& destination, const std::string& state_prefix,
   if (it->lease_ms > 0) detail.workers = store->Workers(it->id);
   detail.held_keys = store->HeldForeignKeys();
   return detail;
-}
-
-ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
-                    const std::string& source_display, const std::vector<TableName>& in_scope) {
-  std::unique_ptr<RunStore> store = OpenStore(destination, state_prefix);
-  ResetPlan reset;
-  for (const RunRecord& r : store->Runs()) {
-    if (r.source != source_display || r.command != "run") continue;
-    bool touches = false;
-    for (const TableRecord& t : store->Tables(r.id)) {
-      if (std::find(in_scope.begin(), in_scope.end(), t.source) == in_scope.end()) continue;
-      touches = true;
-      if (Is(t, TableState::kPending) || Is(t, TableState::kSkipped)) continue;
-      if (std::find(reset.tables.begin(), reset.tables.end(), t.destination) ==
-              reset.tables.end() &&
-          destination.DescribeTable(t.destination)) {
-        reset.tables.push_back(t.destination);
-      }
-    }
-    if (touches) reset.runs.push_back(r.id);
-  }
-  return reset;
-}
-
-void ApplyReset(Endpoint& destination, const std::string& state_prefix, const ResetPlan& reset,
-                const std::function<void(const std::string&)>& note) {
-  std::unique_ptr<RunStore> store = OpenStore(destination, state_prefix);
-  std::unique_ptr<ScopeLock> lock = Lock(*store, destination);
-  // TRUNCATE refuses a table another one references: the keys are set aside as a run's are,
-  // and come back with those a killed run left dropped once the tables are empty.
-  SetKeysAsideForReset(*store, destination, reset.tables);
-  // The runs are forgotten only once every table is empty: a reset stopped halfway (a signal
-  // between two tables) is simply run again.
-  size_t emptied = 0;
-  try {
-    for (const TableName& t : reset.tables) {
-      if (StopRequested()) {
-        throw Error(ErrorCode::kInterrupted,
-                    fmt::format("reset stopped by a signal after emptying {} of {} tables; the "
-                                "runs are still recorded: run the same reset again to finish it",
-                                emptied, reset.tables.size()));
-      }
-      destination.TruncateTable(t);
-      ++emptied;
-    }
-  } catch (const Error&) {
-    PutBackHeldKeys(*store, destination, "", note);
-    throw;
-  }
-  PutBackHeldKeys(*store, destination, "", note);
-  for (const std::string& run : reset.runs) store->DeleteRun(run);
 }
 
 }  // namespace ferry

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -80,17 +81,25 @@ RunHistory ReadRunHistory(Endpoint& destination, const std::string& state_prefix
 RunDetail ReadRunDetail(Endpoint& destination, const std::string& state_prefix,
                         const std::string& run);
 
+// Takes the destination's lock (one ferry process writes into it at a time), or throws
+// Error(kBusy) naming the run that holds it.
+std::unique_ptr<ScopeLock> LockDestination(RunStore& store, const Endpoint& destination);
+
 // What `ferry reset` empties: destination tables that recorded runs of `source_display` wrote
-// for the source tables in `in_scope`, and those runs.
+// for the source tables in `in_scope`, and those runs; and the tables such a run made before it
+// wrote a row (its plan created them; a MariaDB clone's pre-data, each table committed by
+// itself, killed halfway), which are dropped: the next run makes them again as it would have,
+// cloned with the rest of the schema.
 struct ResetPlan {
-  std::vector<TableName> tables;  // destination tables to empty (that exist)
-  std::vector<std::string> runs;  // runs to forget
+  std::vector<TableName> tables;   // destination tables to empty (that exist)
+  std::vector<TableName> dropped;  // empty destination tables a run made and never wrote
+  std::vector<std::string> runs;   // runs to forget
 };
 ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
                     const std::string& source_display, const std::vector<TableName>& in_scope);
-// Empties the tables and forgets the runs, holding the destination's lock. Foreign keys on the
-// tables are dropped around the emptying and added back, with those a killed run left dropped
-// (scheduler/held_keys.hpp); each said through `note`.
+// Empties the tables, drops `dropped`, and forgets the runs, holding the destination's lock.
+// Foreign keys on the tables are dropped around the emptying and added back, with those a
+// killed run left dropped (scheduler/held_keys.hpp); each said through `note`.
 void ApplyReset(Endpoint& destination, const std::string& state_prefix, const ResetPlan& reset,
                 const std::function<void(const std::string&)>& note);
 

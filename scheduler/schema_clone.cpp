@@ -334,13 +334,32 @@ void SchemaClone::LeaveOutForeignKeys(const Plan& plan, const std::vector<TableN
   }
 }
 
-std::vector<std::pair<TableName, std::string>> SchemaClone::CreateBeforeData(
-    Endpoint& destination) {
+std::vector<std::pair<TableName, std::string>> SchemaClone::CreateBeforeData(Endpoint& destination,
+                                                                             bool resuming) {
   std::unique_ptr<SchemaSession> session = destination.OpenSchemaSession(dump_);
   std::vector<const SchemaObject*> created;
   std::vector<std::pair<TableName, std::string>> failed;
+  std::vector<TableName> sequences;
+  if (resuming) {
+    std::set<std::string> schemas;
+    for (const SchemaObject& o : dump_.before_data) {
+      if (o.kind == "SEQUENCE") schemas.insert(o.table.schema);
+    }
+    if (!schemas.empty()) sequences = destination.ListSequences({schemas.begin(), schemas.end()});
+  }
+  auto made_before = [&](const SchemaObject& o) {
+    if (!resuming) return false;
+    if (o.kind == "SEQUENCE") {
+      return std::find(sequences.begin(), sequences.end(), o.table) != sequences.end();
+    }
+    return o.kind == "TABLE" && destination.DescribeTable(o.table).has_value();
+  };
   session->Begin();
   for (const SchemaObject& o : dump_.before_data) {
+    if (made_before(o)) {
+      created.push_back(&o);  // the clone's: dropped with the rest if a later object fails
+      continue;
+    }
     // Nothing the tables need: a view or routine that cannot be made (it reads a table left out
     // of scope, say) is named in the summary, and the rest of the clone goes on.
     const bool optional = o.kind == "VIEW" || o.kind == "MATERIALIZED VIEW" ||

@@ -48,7 +48,10 @@ class SchemaClone {
   // the destination is then as it was (what was created is dropped where DDL is not
   // transactional). A view, materialized view, procedure, rule or comment that fails is left
   // out instead, where the engine has savepoints; those are returned like CreateAfterData's.
-  std::vector<std::pair<TableName, std::string>> CreateBeforeData(Endpoint& destination);
+  // When `resuming`, a table or sequence an interrupted attempt made is passed over: where each
+  // statement commits by itself (MariaDB), a kill inside the pre-data leaves some made.
+  std::vector<std::pair<TableName, std::string>> CreateBeforeData(Endpoint& destination,
+                                                                  bool resuming);
   // Creates the objects that come after the data, on up to `threads` connections; returns
   // each failure as (table, "kind name: message"), table empty for objects of no table. When
   // `resuming`, objects an interrupted attempt already made are passed over.

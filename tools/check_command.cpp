@@ -2,6 +2,7 @@
 // The checks live in scheduler/checking; this file prints the report and picks the exit code.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <memory>
 
 #include "copier/error.hpp"
@@ -120,6 +121,8 @@ int Check(const CheckFlags& flags) {
   InstallStopHandlers(OnStop::kAtOnce);
   Job job = BuildJob(flags.common);
   CopyOptions copy = BuildCopyOptions(flags.common, job);
+  RefuseOutside("--sample-seconds", flags.sample_seconds, 0.0, HUGE_VAL,
+                "give the seconds to read each table for, or 0 to read nothing");
   auto source = OpenEndpoint(job.source, EndpointRole::kSource, SourceOptions(flags.common));
   auto dest =
       OpenEndpoint(job.destination, EndpointRole::kDestination, DestinationOptions(flags.common));
@@ -128,7 +131,7 @@ int Check(const CheckFlags& flags) {
   options.partitions = copy.partitions;
   options.readers = copy.engine.readers;
   options.sample_seconds = flags.sample_seconds;
-  if (flags.sample_seconds <= 0) options.sample_tables = 0;
+  if (flags.sample_seconds == 0) options.sample_tables = 0;
   options.scan = flags.scan;
   options.clone = copy.clone;
   options.allow_empty_source = flags.common.allow_empty_source;

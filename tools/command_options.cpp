@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -51,6 +52,27 @@ CLI::Validator OneOf(const OptionSpec& spec) {
 }
 
 }  // namespace
+
+CLI::Validator WholeNumber(bool may_be_negative) {
+  return CLI::Validator(
+      [may_be_negative](std::string& value) -> std::string {
+        const bool negative = !value.empty() && value[0] == '-';
+        const size_t digits = !value.empty() && (value[0] == '-' || value[0] == '+') ? 1 : 0;
+        if (digits == value.size() ||
+            value.find_first_not_of("0123456789", digits) != std::string::npos) {
+          return fmt::format("'{}' is not a whole number (in decimal digits, as 8 or 20000)",
+                             value);
+        }
+        const size_t first = std::min(value.find_first_not_of('0', digits), value.size() - 1);
+        const std::string number = value.substr(first);
+        if (negative && number != "0" && !may_be_negative) {
+          return fmt::format("'{}' is below 0: give a whole number, 0 or more", value);
+        }
+        value = (negative && number != "0" ? "-" : "") + number;
+        return "";
+      },
+      "", "whole number");
+}
 
 std::vector<std::string> SplitList(std::string_view text) {
   std::vector<std::string> out;

@@ -6,13 +6,29 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "tools/option_table.hpp"
 
 namespace ferry {
+
+// For a number option's value: a whole number in decimal, rewritten without leading zeros.
+// CLI11 reads "010" as octal 8 and "0x10" as 16, and wraps "-1" into an unsigned option's
+// largest value (`--batch-rows -1` asked for 18446744073709551615 rows per batch).
+CLI::Validator WholeNumber(bool may_be_negative);
+
+template <typename T>
+struct ValueOf {
+  using type = T;
+};
+template <typename T>
+struct ValueOf<std::optional<T>> {
+  using type = T;
+};
 
 class CommandOptions {
  public:
@@ -35,6 +51,12 @@ class CommandOptions {
                                   : app_->add_option(spec.names, target, spec.Describe());
     } else {
       option = app_->add_option(spec.names, target, spec.Describe());
+    }
+    using V = typename ValueOf<T>::type;
+    if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+      if (!spec.value.empty() && spec.value != "SIZE") {
+        option->transform(WholeNumber(std::is_signed_v<V>));
+      }
     }
     return Registered(spec, option);
   }

@@ -182,8 +182,9 @@ void AddEngineOptions(std::vector<OptionSpec>& t) {
                .commands = moves});
   t.push_back({.names = "--partitions",
                .value = "N",
-               .help = "Cut every table into this many units (a table that cannot be split stays "
-                       "one)",
+               .help = fmt::format("Cut every table into this many units, 1 to {} (a table "
+                                   "that cannot be split stays one)",
+                                   units.max_units),
                .default_value = "from each table's size",
                .reason = fmt::format(
                    "units of about {} rows or {} balance the workers and make a retry cheap; "

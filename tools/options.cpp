@@ -3,8 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdint>
+
 #include "copier/error.hpp"
 #include "copier/job_file.hpp"
+#include "copier/planner.hpp"
 #include "copier/secrets.hpp"
 #include "scheduler/pipeline.hpp"
 #include "scheduler/waiting.hpp"
@@ -129,6 +133,13 @@ Job BuildJobFor(const CommonOptions& options, const std::string& plan_file,
                             list, ignored.size() == 1 ? "does" : "do", plan_file));
   }
   plan = ReadPlanFile(plan_file);
+  // Every table edited out: the run copied nothing and said done (exit 0), as no --include would.
+  if (plan->tables.empty()) {
+    throw Error(ErrorCode::kUsage,
+                fmt::format("plan {}: $.tables lists no table, so nothing would be copied; put "
+                            "the tables back, or make the plan again with `ferry plan`",
+                            plan_file));
+  }
   Job job;
   job.source = options.source.value_or(plan->source);
   job.destination = options.dest.value_or(plan->destination);
@@ -167,30 +178,65 @@ Job BuildJob(const CommonOptions& o) {
 
 namespace {
 
-// A number given on the command line (or by its environment twin) below what it may be is
-// refused, as the job file refuses it: raised to the least without a word, `--workers -1` ran
-// with one worker and `--memory-limit 1` with batches over the limit.
 template <typename T>
-void AtLeast(const char* option, const std::optional<T>& value, T least, const char* why) {
-  if (!value || *value >= least) return;
+void Refuse(std::string_view option, T value, std::string_view give) {
   throw Error(ErrorCode::kUsage, fmt::format("{} {} (from the command line or {}): {}", option,
-                                             *value, FindOption(option).env, why));
+                                             value, FindOption(option).env, give));
+}
+
+// A number given on the command line (or by its environment twin) outside what it may be is
+// refused, as the job file refuses it: raised to the least without a word, `--workers -1` ran
+// with one worker and `--memory-limit 1` with batches over the limit; cut to the most,
+// `--partitions 1000` cut tables into 256 units.
+template <typename T>
+void Outside(const char* option, const std::optional<T>& value, int64_t least, int64_t most,
+             std::string_view give) {
+  if (value) RefuseOutside(option, int64_t(*value), least, most, give);
 }
 
 void CheckRanges(const CommonOptions& o) {
-  AtLeast("--workers", o.workers, 1, "give 1 or more readers and writers each");
-  AtLeast("--readers", o.readers, 1, "give 1 or more readers");
-  AtLeast("--writers", o.writers, 1, "give 1 or more writers");
-  AtLeast("--partitions", o.partitions, 1,
-          "give 1 or more units per table, or leave it out to cut each table by its size");
-  AtLeast<size_t>("--batch-rows", o.batch_rows, 1, "give 1 or more rows per batch");
-  AtLeast<size_t>("--batch-bytes", o.batch_bytes, 1, "give 1 or more bytes per batch");
-  AtLeast<size_t>("--memory-limit", o.memory_limit, size_t(1) << 20,
-                  "give at least 1MiB (batches are never cut below 64 KiB, and every worker "
-                  "holds a few)");
+  constexpr int64_t kNoMost = INT64_MAX;
+  Outside("--workers", o.workers, 1, kNoMost, "give 1 or more readers and writers each");
+  Outside("--readers", o.readers, 1, kNoMost, "give 1 or more readers");
+  Outside("--writers", o.writers, 1, kNoMost, "give 1 or more writers");
+  const int most_units = PartitionOptions{}.max_units;
+  Outside("--partitions", o.partitions, 1, most_units,
+          fmt::format("give 1 to {} units per table, or leave it out to cut each table by its "
+                      "size",
+                      most_units));
+  Outside("--batch-rows", o.batch_rows, 1, kNoMost, "give 1 or more rows per batch");
+  if (o.batch_bytes && *o.batch_bytes < 1) {
+    Refuse("--batch-bytes", *o.batch_bytes, "give 1 or more bytes per batch");
+  }
+  if (o.memory_limit && *o.memory_limit < (size_t(1) << 20)) {
+    Refuse("--memory-limit", *o.memory_limit,
+           "give at least 1MiB (batches are never cut below 64 KiB, and every worker holds a "
+           "few)");
+  }
+  if (o.max_disk && *o.max_disk < 1) {
+    Refuse("--max-disk", *o.max_disk,
+           "give a size above 0, or leave it out to use as much as the disk holds");
+  }
+  RefuseOutside("--max-disk-wait", o.max_disk_wait, 0.0, HUGE_VAL,
+                "give the seconds to wait, or 0 to wait for as long as it takes");
+  RefuseOutside("--network-timeout", o.network_timeout, 0.0, HUGE_VAL,
+                "give the seconds, or 0 to connect with the default and never ask");
+  RefuseOutside("--reconnect-wait", o.reconnect_wait, 0.0, HUGE_VAL,
+                "give the seconds to wait for a lost server, 0 or more");
 }
 
 }  // namespace
+
+void RefuseOutside(std::string_view option, int64_t value, int64_t least, int64_t most,
+                   std::string_view give) {
+  if (value < least || value > most) Refuse(option, value, give);
+}
+
+void RefuseOutside(std::string_view option, double value, double least, double most,
+                   std::string_view give) {
+  // NaN is outside every range; an infinity only where `most` is one.
+  if (!(value >= least && value <= most)) Refuse(option, fmt::format("{:g}", value), give);
+}
 
 CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
   CheckRanges(o);
@@ -199,13 +245,13 @@ CopyOptions BuildCopyOptions(const CommonOptions& o, const Job& job) {
   auto pick = [](const auto& flag, const auto& file, auto fallback) {
     return flag ? *flag : file ? *file : fallback;
   };
+  // Every number was checked against its range (here, or as the job file was read).
   options.engine.limits.max_rows =
-      std::max<size_t>(pick(o.batch_rows, e.batch_rows, BatchLimits{}.max_rows), 1);
-  options.engine.limits.max_bytes =
-      std::max<size_t>(pick(o.batch_bytes, e.batch_bytes, BatchLimits{}.max_bytes), 1);
-  const int workers = std::max(pick(o.workers, e.workers, DefaultWorkers()), 1);
-  options.engine.readers = std::max(pick(o.readers, e.readers, workers), 1);
-  options.engine.writers = std::max(pick(o.writers, e.writers, workers), 1);
+      o.batch_rows ? size_t(*o.batch_rows) : e.batch_rows.value_or(BatchLimits{}.max_rows);
+  options.engine.limits.max_bytes = pick(o.batch_bytes, e.batch_bytes, BatchLimits{}.max_bytes);
+  const int workers = pick(o.workers, e.workers, DefaultWorkers());
+  options.engine.readers = pick(o.readers, e.readers, workers);
+  options.engine.writers = pick(o.writers, e.writers, workers);
   options.engine.memory_limit = pick(o.memory_limit, e.memory_limit, EngineOptions{}.memory_limit);
   options.engine.fail_fast = o.fail_fast;
   options.engine.reconnect_wait = o.reconnect_wait;

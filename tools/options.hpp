@@ -6,9 +6,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "copier/job.hpp"
@@ -32,7 +34,7 @@ struct CommonOptions {
   bool schema_only = false;
   bool data_only = false;
   bool inline_password = false;
-  std::optional<size_t> batch_rows;
+  std::optional<int64_t> batch_rows;  // signed: a negative number is refused, not wrapped
   std::optional<size_t> batch_bytes;
   std::optional<int> workers;
   std::optional<int> readers;
@@ -85,7 +87,17 @@ Job BuildJob(const CommonOptions& options);
 // elsewhere (a rehearsal copy), with the plan read into `plan`; without a plan file, BuildJob.
 Job BuildJobFor(const CommonOptions& options, const std::string& plan_file,
                 std::optional<Plan>& plan);
-// Engine, partition and consistency settings: flags, then the job file, then defaults.
+// Engine, partition and consistency settings: flags, then the job file, then defaults. Throws
+// Error(kUsage) for a number out of its range (RefuseOutside), before anything is opened.
 CopyOptions BuildCopyOptions(const CommonOptions& options, const Job& job);
+
+// Throws Error(kUsage) for a number given on the command line or by its environment twin outside
+// [least, most], naming the option, its twin and what to give instead: "--leaf-rows 0 (from the
+// command line or FERRY_VERIFY_LEAF_ROWS): give 1 or more rows". A number raised or cut to fit
+// without a word runs another command than the one asked for.
+void RefuseOutside(std::string_view option, int64_t value, int64_t least, int64_t most,
+                   std::string_view give);
+void RefuseOutside(std::string_view option, double value, double least, double most,
+                   std::string_view give);
 
 }  // namespace ferry

@@ -34,7 +34,7 @@ int Reset(const StateFlags& flags) {
                            ExistingDestinationOptions(flags.common));
   ResetPlan reset =
       PlanReset(*dest, flags.state_prefix, WithoutSecrets(job.source), TablesInScope(*source, job));
-  if (reset.runs.empty() && reset.tables.empty()) {
+  if (reset.runs.empty() && reset.tables.empty() && reset.dropped.empty()) {
     fmt::print("nothing to reset: no recorded run of {} into {} covers these tables\n",
                source->info().display, dest->info().display);
     return kExitOk;
@@ -43,6 +43,14 @@ int Reset(const StateFlags& flags) {
              reset.tables.size(), reset.tables.size() == 1 ? "" : "s", flags.yes ? "ting" : "",
              reset.runs.size(), reset.runs.size() == 1 ? "" : "s");
   for (const TableName& t : reset.tables) fmt::print("  table {}\n", DisplayName(t));
+  if (!reset.dropped.empty()) {
+    fmt::print(
+        "{} {} empty table{} the runs made and never wrote (the next run makes them "
+        "again):\n",
+        flags.yes ? "dropping" : "would drop", reset.dropped.size(),
+        reset.dropped.size() == 1 ? "" : "s");
+  }
+  for (const TableName& t : reset.dropped) fmt::print("  table {}\n", DisplayName(t));
   for (const std::string& r : reset.runs) fmt::print("  run {}\n", r);
   if (!flags.yes) {
     fmt::print(stderr, "ferry: nothing was changed; run again with --yes to do it\n");

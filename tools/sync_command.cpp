@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <utility>
 
@@ -93,7 +94,7 @@ struct SyncFlags {
   CommonOptions common;
   std::string watermark;
   int64_t overlap = SyncOptions{}.watermark_overlap;
-  size_t keys_per_batch = SyncOptions{}.keys_per_batch;
+  int64_t keys_per_batch = int64_t(SyncOptions{}.keys_per_batch);
   LogFlags log;
   std::string profile;
   std::string trace;
@@ -254,14 +255,24 @@ int Final(const SyncFlags& flags, Job job, const SyncOptions& options, const Cop
   return report.go ? kExitOk : kExitTablesFailed;
 }
 
+// Sync's own numbers out of range are refused, as the common ones are (BuildCopyOptions).
+void CheckSyncNumbers(const SyncFlags& flags) {
+  RefuseOutside("--watermark-overlap", flags.overlap, 0, INT64_MAX,
+                "give 0 or more (seconds for time columns, units for numbers): a negative "
+                "overlap starts above the last high-water mark and skips rows");
+  RefuseOutside("--keys-per-batch", flags.keys_per_batch, 1, INT64_MAX,
+                "give 1 or more change-log entries per transaction");
+}
+
 int Sync(const SyncFlags& flags) {
   Job job = BuildJob(flags.common);
   CopyOptions copy = BuildCopyOptions(flags.common, job);
   SyncOptions options;
   options.engine = copy.engine;
   options.watermark = flags.watermark;
+  CheckSyncNumbers(flags);
   options.watermark_overlap = flags.overlap;
-  options.keys_per_batch = std::max<size_t>(flags.keys_per_batch, 1);
+  options.keys_per_batch = size_t(flags.keys_per_batch);
   options.apply_schema_changes = flags.apply_schema_changes;
   options.verify.workers = copy.engine.readers;
   options.verify.limits = copy.engine.limits;

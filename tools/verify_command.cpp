@@ -2,6 +2,8 @@
 // whether they are identical and which keys differ; optionally repair what differs.
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -38,7 +40,7 @@ namespace {
 struct VerifyFlags {
   CommonOptions common;
   std::string plan_file;
-  size_t max_keys = VerifyOptions{}.max_keys;
+  int64_t max_keys = int64_t(VerifyOptions{}.max_keys);
   bool json = false;
   bool repair = false;
   double sample = VerifyOptions{}.sample_percent;
@@ -368,18 +370,21 @@ int Verify(const VerifyFlags& flags) {
   Job job = BuildJobFor(c, flags.plan_file, plan);
   // Verify reads the destination as it is: the write mode only guards a copy's first write.
   if (!plan) job.write_mode = WriteMode::kAppend;
-  if (flags.sample <= 0 || flags.sample > 100) {
-    throw Error(ErrorCode::kUsage, "--sample takes a percentage above 0 and at most 100");
-  }
+  RefuseOutside("--sample", flags.sample, std::nextafter(0.0, 1.0), 100.0,
+                "give a percentage above 0 and at most 100");
+  RefuseOutside("--max-keys", flags.max_keys, 0, INT64_MAX,
+                "give 0 or more keys to list (0 lists none; the counts are always complete)");
+  RefuseOutside("--leaf-rows", flags.leaf_rows, 1, INT64_MAX,
+                "give 1 or more rows (a range of at most this many is compared key by key)");
   CopyOptions copy = BuildCopyOptions(c, job);
   VerifyOptions options;
   options.workers = copy.engine.readers;
   options.limits = copy.engine.limits;
   options.consistency = copy.consistency;
   options.partitions = copy.partitions;
-  options.max_keys = flags.max_keys;
+  options.max_keys = size_t(flags.max_keys);
   options.show_values = c.show_values;
-  options.leaf_rows = std::max<int64_t>(flags.leaf_rows, 1);
+  options.leaf_rows = flags.leaf_rows;
   options.sample_percent = flags.sample;
   options.seed = flags.seed ? *flags.seed : std::random_device{}();
   options.repair = flags.repair;

@@ -64,6 +64,17 @@ TEST_CASE("a misspelt URL scheme is refused naming the known schemes and the nea
   CHECK(ResolveConnection("sqlite:/tmp/a.db", Source()).from_url);
 }
 
+TEST_CASE("a SQLite or staging path starting with ~ is refused: the shell does not expand it there",
+          "[mistakes][connection]") {
+  // It named a folder called ~ in the current one ("the folder ~/data does not exist").
+  const std::string what = ErrorOf([] { ResolveConnection("sqlite:~/data/app.db", Source()); });
+  CHECK_THAT(what, Catch::Contains("sqlite:~/data/app.db starts with ~"));
+  CHECK_THAT(what, Catch::Contains("sqlite:$HOME/data/app.db"));
+  CHECK_THAT(ErrorOf([] { ResolveConnection("dir:~/stage", Source()); }),
+             Catch::Contains("dir:$HOME/stage"));
+  CHECK(ErrorOf([] { ResolveConnection("sqlite:/home/u/~old/app.db", Source()); }) == "");
+}
+
 TEST_CASE("an odbc.ini holding a password that others may read is refused, naming file and mode",
           "[mistakes][connection]") {
   TempDir dir;

@@ -4,11 +4,16 @@
 // (a row inserted without those columns takes the defaults; a row a check refuses is refused),
 // `ferry check` lists the ones that do not, and a check that passes means a run that succeeds,
 // even where the source holds rows its own checks refuse.
+#include <signal.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -174,6 +179,85 @@ std::vector<std::pair<std::string, std::string>> NotCarried(Db from, Db to) {
   return out;
 }
 
+constexpr int kPriceRows = 120000;
+
+// A table big enough to kill mid-copy, with a default and a carried check; with `violators`,
+// rows its own check refuses in its first and last units (a SQLite file written with
+// ignore_check_constraints on, a MariaDB table loaded with check_constraint_checks off).
+void FillPrices(TestDatabase& db, bool violators) {
+  const std::string rows = std::to_string(kPriceRows);
+  const std::string bad = violators ? "2, " + std::to_string(kPriceRows - 5) : "0";
+  if (db.db() == Db::kSQLite) {
+    db.Exec(
+        "PRAGMA ignore_check_constraints = ON;\n"
+        "CREATE TABLE price (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL DEFAULT 7, note "
+        "TEXT, CONSTRAINT price_amount_check CHECK (amount >= 0));\n"
+        "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < " +
+        rows + ") INSERT INTO price SELECT n, CASE WHEN n IN (" + bad +
+        ") THEN -3 ELSE n % 1000 END, hex(zeroblob(40)) || n FROM s");
+  } else {
+    db.Exec(
+        "SET check_constraint_checks = 0;\n"
+        "CREATE TABLE price (id int PRIMARY KEY, amount int NOT NULL DEFAULT 7, note "
+        "varchar(100), CONSTRAINT price_amount_check CHECK (amount >= 0));\n"
+        "INSERT INTO price SELECT seq, IF(seq IN (" +
+        bad + "), -3, seq % 1000), CONCAT(REPEAT('0', 80), seq) FROM seq_1_to_" + rows);
+  }
+}
+
+// After a resumed copy: every row as at the source (those the check refuses too), the default
+// and the check in place for new rows.
+void RequirePricesCopied(TestDatabase& source, TestDatabase& dest) {
+  TableContents expected = ReadCanonical(source, "price");
+  TableContents actual = ReadCanonical(dest, "price");
+  REQUIRE(actual.rows.size() == expected.rows.size());
+  CHECK(FirstDifference(expected, actual).empty());
+  const std::string next = std::to_string(kPriceRows + 10);
+  CHECK_THROWS(dest.Exec("INSERT INTO price (id, amount) VALUES (" + next + ", -1)"));
+  dest.Exec("INSERT INTO price (id) VALUES (" + next + ")");
+  CHECK(dest.QueryValue("SELECT amount FROM price WHERE id = " + next) == "7");
+}
+
+std::string PgCheckValidated(TestDatabase& dest) {
+  return dest.QueryValue(
+      "SELECT convalidated::text FROM pg_constraint WHERE conname = 'price_amount_check'");
+}
+
+int64_t Number(TestDatabase& db, const std::string& sql) {
+  try {
+    const std::string v = db.QueryValue(sql);
+    return v.empty() ? 0 : std::stoll(v);
+  } catch (...) {
+    return 0;  // a SQLite file ferry is writing
+  }
+}
+
+// psql in the background holding an ACCESS SHARE lock on `table` of `db` (a reader's): rows
+// load beside it, but ALTER TABLE ... ADD CONSTRAINT waits. Returns once it holds it.
+std::thread HoldReading(TestDatabase& db, const std::string& table) {
+  const std::string command =
+      "PGPASSWORD=" + ShellQuote(TestPassword()) + " psql -h 127.0.0.1 -p " +
+      std::to_string(ServerPort(Db::kPostgres)) + " -U ferry -d " + db.name() + " -c " +
+      ShellQuote("BEGIN; LOCK TABLE " + table +
+                 " IN ACCESS SHARE MODE; SELECT pg_sleep(600) AS held_by_test;") +
+      " >/dev/null 2>&1";
+  std::thread client([command] { (void)std::system(command.c_str()); });
+  const std::string holds =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE "
+      "'%held_by_test%' AND pid <> pg_backend_pid()";
+  for (int i = 0; i < 200 && Number(db, holds) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return client;
+}
+
+void ReleaseReading(TestDatabase& db, std::thread& client) {
+  db.Exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+      "current_database() AND query LIKE '%held_by_test%' AND pid <> pg_backend_pid()");
+  client.join();
+}
+
 }  // namespace
 
 TEST_CASE("column defaults and checks are created at a destination of another engine",
@@ -303,4 +387,105 @@ TEST_CASE("a check the copied rows satisfy is validated at PostgreSQL", "[defaul
   CHECK_FALSE(Has(run.output, "price_amount_check"));
   CHECK(dest.QueryValue("SELECT convalidated::text FROM pg_constraint WHERE conname = "
                         "'price_amount_check'") == "true");
+}
+
+TEST_CASE(
+    "a copy with carried checks killed mid-copy and resumed ends with every row and its default "
+    "and checks in place",
+    "[defaults_checks][kill]") {
+  struct Case {
+    Db from, to;
+    bool violators;
+  };
+  for (Case c :
+       {Case{Db::kSQLite, Db::kMariaDB, true}, Case{Db::kMariaDB, Db::kSQLite, true},
+        Case{Db::kSQLite, Db::kPostgres, true}, Case{Db::kMariaDB, Db::kPostgres, false}}) {
+    DYNAMIC_SECTION(DbName(c.from)
+                    << " to " << DbName(c.to) << (c.violators ? ", rows the check refuses" : "")) {
+      TestDatabase source(c.from, "dc_kill_src");
+      TestDatabase dest(c.to, "dc_kill_dst");
+      FillPrices(source, c.violators);
+      const std::string args = "run" + Ends(source.Url(), dest.Url()) +
+                               " --partitions 6 --readers 1 --writers 1 --batch-rows 1000";
+      bool killed = false;
+      FerryResult run = RunWhile(args, dest, [&](pid_t pid) {
+        if (Number(dest, "SELECT count(*) FROM ferry_units WHERE state = 'done'") < 1) {
+          return false;
+        }
+        kill(pid, SIGKILL);
+        killed = true;
+        return true;
+      });
+      INFO("killed: " << run.output);
+      REQUIRE(killed);
+      FerryResult resumed = RunFerry(args + " --resume");
+      INFO("resumed: " << resumed.output);
+      REQUIRE(resumed.exit_code == 0);
+      RequirePricesCopied(source, dest);
+      if (c.violators) {
+        CHECK(Has(resumed.output, "check price_amount_check: "));
+        CHECK(dest.QueryValue("SELECT amount FROM price WHERE id = 2") == "-3");
+      }
+      if (c.to == Db::kPostgres) CHECK(PgCheckValidated(dest) == (c.violators ? "false" : "true"));
+    }
+  }
+}
+
+TEST_CASE(
+    "a PostgreSQL copy killed after its rows, before its checks were added or validated, adds "
+    "and validates them on resume",
+    "[defaults_checks][kill][postgresql]") {
+  for (bool added : {false, true}) {
+    DYNAMIC_SECTION((added ? "killed between ADD CONSTRAINT ... NOT VALID and VALIDATE"
+                           : "killed while ADD CONSTRAINT waits for a lock")) {
+      TestDatabase source(Db::kMariaDB, "dc_kval_src");
+      TestDatabase dest(Db::kPostgres, "dc_kval_dst");
+      FillPrices(source, false);
+      // --keys-first: the key comes with CREATE TABLE, so adding the check is the first
+      // statement after the rows that a reader's lock holds up.
+      const std::string args = "run" + Ends(source.Url(), dest.Url()) + " --keys-first";
+      std::thread holder;
+      bool killed = false;
+      FerryResult run = RunWhile(args, dest, [&](pid_t pid) {
+        if (!holder.joinable()) {
+          if (Number(dest, "SELECT count(*) FROM pg_class WHERE relname = 'price'") > 0) {
+            holder = HoldReading(dest, "price");
+          }
+          return false;
+        }
+        if (Number(dest,
+                   "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND wait_event_type = 'Lock' AND query LIKE '%ADD CONSTRAINT%'") == 0) {
+          return false;
+        }
+        kill(pid, SIGKILL);
+        killed = true;
+        return true;
+      });
+      INFO("killed: " << run.output);
+      // The server ends the dead client's waiting ALTER at its lock timeout: not before, or
+      // it would add the check once the lock is let go.
+      for (int i = 0; i < 200 && Number(dest,
+                                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                        "current_database() AND query LIKE '%ADD CONSTRAINT%' "
+                                        "AND state = 'active' AND pid <> pg_backend_pid()") > 0;
+           ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (holder.joinable()) ReleaseReading(dest, holder);
+      REQUIRE(killed);
+      CHECK(PgCheckValidated(dest).empty());
+      if (added) {
+        // What the next statement of the killed run did before the kill came.
+        dest.Exec(
+            "ALTER TABLE price ADD CONSTRAINT price_amount_check CHECK (amount >= 0) NOT VALID");
+        CHECK(PgCheckValidated(dest) == "false");
+      }
+      FerryResult resumed = RunFerry(args + " --resume");
+      INFO("resumed: " << resumed.output);
+      REQUIRE(resumed.exit_code == 0);
+      CHECK(PgCheckValidated(dest) == "true");
+      RequirePricesCopied(source, dest);
+    }
+  }
 }

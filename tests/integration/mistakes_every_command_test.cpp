@@ -81,13 +81,43 @@ TEST_CASE(
     std::string said;
   };
   const std::vector<Case> cases = {
-      {"run --workers 0", "--workers 0"},           {"run --workers=-1", "--workers -1"},
-      {"run --readers 0", "--readers 0"},           {"run --writers 0", "--writers 0"},
-      {"run --partitions 0", "--partitions 0"},     {"run --partitions=-3", "--partitions -3"},
-      {"run --memory-limit 1", "--memory-limit 1"}, {"run --batch-rows 0", "--batch-rows 0"},
-      {"run --batch-bytes 0", "--batch-bytes 0"},   {"check --partitions 0", "--partitions 0"},
-      {"plan --partitions 0", "--partitions 0"},    {"verify --workers 0", "--workers 0"},
+      {"run --workers 0", "--workers 0"},
+      {"run --workers=-1", "--workers -1"},
+      {"run --readers 0", "--readers 0"},
+      {"run --writers 0", "--writers 0"},
+      {"run --partitions 0", "--partitions 0"},
+      {"run --partitions=-3", "--partitions -3"},
+      {"run --memory-limit 1", "--memory-limit 1"},
+      {"run --batch-rows 0", "--batch-rows 0"},
+      {"run --batch-bytes 0", "--batch-bytes 0"},
+      {"check --partitions 0", "--partitions 0"},
+      {"plan --partitions 0", "--partitions 0"},
+      {"verify --workers 0", "--workers 0"},
       {"sync --writers 0", "--writers 0"},
+      // Raised or cut to fit without a word before: each names its range now.
+      {"run --partitions 1000",
+       "--partitions 1000 (from the command line or FERRY_PARTITIONS): "
+       "give 1 to 256 units per table"},
+      {"run --batch-rows=-1", "--batch-rows -1"},
+      {"run --max-disk 0", "--max-disk 0"},
+      {"run --max-disk-wait=-1", "--max-disk-wait -1"},
+      {"run --reconnect-wait=-5", "--reconnect-wait -5"},
+      {"plan --network-timeout=-1", "--network-timeout -1"},
+      {"check --sample-seconds=-1", "--sample-seconds -1"},
+      {"sync --keys-per-batch 0",
+       "--keys-per-batch 0 (from the command line or "
+       "FERRY_SYNC_KEYS_PER_BATCH): give 1 or more"},
+      {"sync --keys-per-batch=-1", "--keys-per-batch -1"},
+      {"sync --watermark-overlap=-60", "--watermark-overlap -60"},
+      {"verify --leaf-rows 0",
+       "--leaf-rows 0 (from the command line or FERRY_VERIFY_LEAF_ROWS): "
+       "give 1 or more rows"},
+      {"verify --max-keys=-1", "--max-keys -1"},
+      {"verify --sample 0", "--sample 0"},
+      {"verify --sample 101", "--sample 101"},
+      // CLI11 read 0x10 as 16 and 010 as octal 8, and wrapped -1 for an unsigned option.
+      {"run --workers 0x10", "'0x10' is not a whole number"},
+      {"verify --seed=-1", "'-1' is below 0"},
   };
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.args) {
@@ -103,6 +133,19 @@ TEST_CASE(
     INFO(r.output);
     CHECK(r.exit_code == kExitUsage);
     CHECK(Has(r, "--workers 0 (from the command line or FERRY_WORKERS)"));
+  }
+  SECTION("an environment twin below its least") {
+    FerryResult r = RunFerryWith("FERRY_SYNC_KEYS_PER_BATCH=-1", "sync" + ends);
+    INFO(r.output);
+    CHECK(r.exit_code == kExitUsage);
+    CHECK(Has(r, "--keys-per-batch -1 (from the command line or FERRY_SYNC_KEYS_PER_BATCH)"));
+  }
+  SECTION("a leading zero is decimal, not octal") {
+    // 010 was read as 8: the copy ran with other settings than those given.
+    FerryResult r = RunFerry("run --partitions 0300" + ends);
+    INFO(r.output);
+    CHECK(r.exit_code == kExitUsage);
+    CHECK(Has(r, "--partitions 300"));
   }
   CHECK_FALSE(std::filesystem::exists(temp.path() + "/source.db"));
   CHECK_FALSE(std::filesystem::exists(temp.path() + "/dest.db"));
@@ -135,6 +178,16 @@ TEST_CASE(
     CHECK(run.exit_code == kExitUsage);
     CHECK(Has(run, option.substr(0, option.find(' ')) + " does not go with --plan"));
     CHECK_FALSE(SqliteTableExists(dest, "orders"));
+    CHECK_FALSE(SqliteTableExists(dest, "ferry_runs"));
+  }
+  SECTION("a plan file whose tables were all edited out is refused") {
+    nlohmann::json edited = nlohmann::json::parse(std::ifstream(plan_file));
+    edited["tables"] = nlohmann::json::array();
+    const std::string empty = temp.File("empty.json", edited.dump(), 0600);
+    FerryResult run = RunFerry("run --plan " + ShellQuote(empty));
+    INFO(run.output);
+    CHECK(run.exit_code == kExitUsage);
+    CHECK(Has(run, "$.tables lists no table"));
     CHECK_FALSE(SqliteTableExists(dest, "ferry_runs"));
   }
   FerryResult verify = RunFerry("verify --include orders --plan " + ShellQuote(plan_file));

@@ -102,6 +102,22 @@ TEST_CASE("mistakes in a job file name the file, the line and the key", "[job]")
   CHECK(ErrorOf("source: [unclosed\n").find("not valid YAML") != std::string::npos);
 }
 
+TEST_CASE("a job file's partitions out of 1 to 256 are refused naming the key and the range",
+          "[job][mistakes]") {
+  // 0 was taken without a word for "from each table's size", and 1000 cut to 256 units.
+  CHECK(ErrorOf("engine:\n  partitions: 0\n") ==
+        "job file job.yaml, line 2: engine.partitions: must be 1 to 256, not 0");
+  CHECK(ErrorOf("engine:\n  partitions: 1000\n") ==
+        "job file job.yaml, line 2: engine.partitions: must be 1 to 256, not 1000");
+  CHECK(ErrorOf("tables:\n  - match: t\n    partitions: 0\n") ==
+        "job file job.yaml, line 3: tables[0].partitions: must be 1 to 256, not 0");
+  CHECK(ErrorOf("tables:\n  - match: t\n    partitions: 257\n") ==
+        "job file job.yaml, line 3: tables[0].partitions: must be 1 to 256, not 257");
+  CHECK(ErrorOf("engine:\n  workers: 0\n") ==
+        "job file job.yaml, line 2: engine.workers: must be at least 1");
+  CHECK(ParseJob("engine:\n  partitions: 256\n", "job.yaml").engine.partitions == 256);
+}
+
 TEST_CASE("an empty job file is an empty job", "[job]") {
   Job job = ParseJob("", "empty.yaml");
   CHECK(job.source.empty());

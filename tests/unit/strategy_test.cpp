@@ -42,3 +42,17 @@ TEST_CASE("a plan without a strategy is split as one unit, and an unknown one is
   CHECK_THROWS_WITH(PlanFromJson(PlanWithStrategy(R"("strategy": "halves",)"), "bad.json"),
                     Catch::Contains("$.tables[0].strategy") && Catch::Contains("'halves'"));
 }
+
+TEST_CASE("a plan's partition count that has the table cut again is refused outside 1 to 256",
+          "[strategy][mistakes]") {
+  // The re-cut made at most 256 units of an edited 1000 without a word.
+  auto with = [](int partitions) {
+    return PlanWithStrategy(R"("strategy": "key ranges", "split_key": ["id"], "partitions": )" +
+                            std::to_string(partitions) + ",");
+  };
+  CHECK_THROWS_WITH(PlanFromJson(with(1000), "edited.json"),
+                    Catch::Contains("$.tables[0].partitions") && Catch::Contains("1 to 256"));
+  CHECK_THROWS_WITH(PlanFromJson(with(0), "edited.json"),
+                    Catch::Contains("$.tables[0].partitions") && Catch::Contains("1 to 256"));
+  CHECK(PlanFromJson(with(256), "edited.json").tables[0].partitions == 256);
+}
