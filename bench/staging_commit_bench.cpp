@@ -53,7 +53,7 @@ class Export {
     TableRecord table;
     table.source = table.destination = kTable;
     table.units = units;
-    std::vector<UnitRecord> records(size_t(units));
+    std::vector<UnitRecord> records(static_cast<size_t>(units));
     for (int part = 0; part < units; ++part) {
       records[size_t(part)].part = part;
       records[size_t(part)].range =
