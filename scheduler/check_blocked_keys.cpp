@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 
 namespace ferry {
@@ -14,15 +15,16 @@ void NoteKeysToBlockedTables(const std::vector<TableCheck>& tables,
     if (f.severity == Severity::kBlocker && !f.table.empty()) blocked.insert(f.table);
   }
   if (blocked.empty()) return;
-  std::set<TableName> blocked_destinations;
+  std::map<TableName, std::string> blocked_destinations;  // each as the source shows it
   for (const TableCheck& t : tables) {
-    if (blocked.count(DisplayName(t.source))) blocked_destinations.insert(t.destination);
+    const std::string shown = DisplayName(t.source);
+    if (blocked.count(shown)) blocked_destinations[t.destination] = shown;
   }
   std::vector<std::pair<std::string, std::string>> keys;  // referencing table, what
   for (const auto& [shown, at, fk] : foreign_keys) {
-    if (blocked.count(shown) || !blocked_destinations.count(fk.references)) continue;
-    keys.emplace_back(shown,
-                      fmt::format("{}.{} to {}", shown, fk.name, DisplayName(fk.references)));
+    auto to = blocked_destinations.find(fk.references);
+    if (blocked.count(shown) || to == blocked_destinations.end()) continue;
+    keys.emplace_back(shown, fmt::format("{}.{} to {}", shown, fk.name, to->second));
   }
   if (keys.empty()) return;
   std::string list;

@@ -76,14 +76,14 @@ class MariaDbDialect final : public Dialect {
     if (!server_known_.load()) {
       auto rows = connection.Query(
           "SELECT VERSION() LIKE '%MariaDB%', (SELECT MIN(COLLATION_NAME) FROM "
-          "information_schema.COLLATIONS WHERE COLLATION_NAME IN ('utf8mb4_uca1400_nopad_as_ci', "
-          "'utf8mb4_0900_as_ci', 'utf8mb4_unicode_nopad_ci'))");
+          "information_schema.COLLATIONS WHERE COLLATION_NAME IN ('uca1400_nopad_as_ci', "
+          "'utf8mb4_uca1400_nopad_as_ci', 'utf8mb4_0900_as_ci', 'utf8mb4_unicode_nopad_ci'))");
       no_pad_.store(!rows.empty() && rows[0][0] && *rows[0][0] == "1");
       if (!rows.empty() && rows[0][1]) {
         const std::string& ci = *rows[0][1];
-        case_insensitive_.store(ci == "utf8mb4_0900_as_ci"            ? 1
-                                : ci == "utf8mb4_uca1400_nopad_as_ci" ? 2
-                                                                      : 3);
+        // MariaDB lists its UCA 14 collations without a character set (10.11: uca1400_...).
+        const bool uca14 = ci.find("uca1400") != std::string::npos;
+        case_insensitive_.store(ci == "utf8mb4_0900_as_ci" ? 1 : uca14 ? 2 : 3);
       }
       server_known_.store(true);
     }
