@@ -230,4 +230,27 @@ std::string ForeignKeyTypeProblem(const std::vector<const Column*>& referencing,
   return "";
 }
 
+void FollowReferencedKeyOrder(ForeignKey& fk, const Table& referenced) {
+  std::vector<std::vector<int>> keys{referenced.primary_key};
+  for (const Index& index : referenced.unique_indexes) keys.push_back(index.columns);
+  for (const std::vector<int>& key : keys) {
+    if (key.size() != fk.referenced_columns.size() || key.size() != fk.columns.size()) continue;
+    std::vector<size_t> order;  // for each column of the key, its position in fk
+    for (int c : key) {
+      const std::string& name = referenced.columns[size_t(c)].name;
+      auto at = std::find(fk.referenced_columns.begin(), fk.referenced_columns.end(), name);
+      if (at == fk.referenced_columns.end()) break;
+      order.push_back(size_t(at - fk.referenced_columns.begin()));
+    }
+    if (order.size() != key.size()) continue;
+    ForeignKey ordered = fk;
+    for (size_t i = 0; i < order.size(); ++i) {
+      ordered.columns[i] = fk.columns[order[i]];
+      ordered.referenced_columns[i] = fk.referenced_columns[order[i]];
+    }
+    fk = std::move(ordered);
+    return;
+  }
+}
+
 }  // namespace ferry

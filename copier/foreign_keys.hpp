@@ -50,4 +50,10 @@ std::string ForeignKeyTypeProblem(const std::vector<const Column*>& referencing,
                                   const std::vector<const Column*>& referenced,
                                   const EngineTraits& destination);
 
+// Puts the column pairs of `fk` in the order of the key of `referenced` they reference, where
+// that is a primary key or unique index of the same columns in another order: PostgreSQL and
+// SQLite match a key's columns in any order, MariaDB only an index starting with them in
+// theirs. The pairs mean the same in either order.
+void FollowReferencedKeyOrder(ForeignKey& fk, const Table& referenced);
+
 }  // namespace ferry

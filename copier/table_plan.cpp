@@ -350,6 +350,20 @@ std::vector<CheckConstraint> CreatedTableChecks(const TableCopyPlan& plan, Engin
                     names);
 }
 
+bool PassesThrough(const TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
+  if (from.engine != to.engine) return false;
+  if (!from.binary_copy_pass_through || !to.binary_copy_pass_through) return false;
+  if (plan.source_columns.size() != plan.destination.columns.size()) return false;
+  for (size_t i = 0; i < plan.source_columns.size(); ++i) {
+    const Column& s = plan.source.columns[size_t(plan.source_columns[i])];
+    const Column& d = plan.destination.columns[size_t(plan.destination_columns[i])];
+    if (plan.destination_columns[i] != int(i)) return false;
+    if (s.type.native != d.type.native) return false;
+    if (s.type.database_specific || d.type.database_specific) return false;
+  }
+  return true;
+}
+
 void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
   if (from.engine != to.engine || from.traits.enforces_declared_types ||
       to.traits.enforces_declared_types) {

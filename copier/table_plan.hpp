@@ -54,6 +54,10 @@ std::vector<CheckConstraint> CreatedTableChecks(const TableCopyPlan& plan, Engin
 // columns keep their declared type, by which units, key ranges and sync find rows.
 void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to);
 
+// Two ends of one engine that pass its binary COPY stream through (PostgreSQL), with the same
+// column types in the same order: the stream can go as it is, no decoding, no conversion.
+bool PassesThrough(const TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to);
+
 // Every column under its own name, the key as the source's: the plan of a plain copy.
 std::vector<ColumnChoice> AllColumns(const Table& source);
 std::vector<std::string> ColumnNames(const Table& table, const std::vector<int>& columns);

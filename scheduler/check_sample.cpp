@@ -84,8 +84,8 @@ void ScanThroughConverter(Endpoint& source, const Table& table, const TableCopyP
 
 ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
                        const CheckOptions& options, std::vector<Finding>& findings,
-                       const std::map<TableName, TableCopyPlan>* copies,
-                       const ValueLimits* limits) {
+                       const std::map<TableName, TableCopyPlan>* copies, const ValueLimits* limits,
+                       const std::map<TableName, TableCopyPlan>* passed) {
   std::vector<const Table*> order;
   for (const Table& t : tables) {
     if (t.estimated_rows > 0 || t.estimated_bytes > 0) order.push_back(&t);
@@ -123,6 +123,14 @@ ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
       auto found = copies->find(table->name);
       if (found != copies->end()) copy = &found->second;
     }
+    if (passed) {
+      auto found = passed->find(table->name);
+      if (found != passed->end()) {
+        request.columns = found->second.source_columns;
+        request.pass_through = true;
+        copy = nullptr;
+      }
+    }
     bool converting = false;  // an error from here on is the destination's refusal
     int64_t rows = 0;
     size_t batch_bytes = 0;
@@ -142,6 +150,7 @@ ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
         }
         rows += int64_t(batch.num_rows());
         for (size_t c = 0; c < batch.num_columns(); ++c) batch_bytes += batch.column(c).ByteSize();
+        if (request.pass_through) batch_bytes += batch.ByteSize();
         seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       }
       // Stopping a read early (the reader's destructor) is not part of reading.

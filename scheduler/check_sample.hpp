@@ -17,11 +17,13 @@ namespace ferry {
 // be extrapolated from its estimated size. A value the reader cannot take is a blocker.
 // With `copies` (by source table) and the destination's `limits`, each sampled batch also goes
 // through the run's converter: a value the destination would refuse (a MariaDB zero date into
-// PostgreSQL, say) is a blocker too.
+// PostgreSQL, say) is a blocker too. The tables in `passed` (by source table) go through
+// undecoded, as the run passes them (PassesThrough): read so, and nothing in them is refused.
 ReadSample SampleReads(Endpoint& source, const std::vector<Table>& tables,
                        const CheckOptions& options, std::vector<Finding>& findings,
                        const std::map<TableName, TableCopyPlan>* copies = nullptr,
-                       const ValueLimits* limits = nullptr);
+                       const ValueLimits* limits = nullptr,
+                       const std::map<TableName, TableCopyPlan>* passed = nullptr);
 
 // `ferry check --scan` where the source cannot count refused values itself (a staging
 // directory): every row of `table` read through the run's converter, so the first value the

@@ -615,7 +615,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   const std::vector<TableName>& scope = listed.in_scope;
   NoteRunStateTables(listed, grouped);
   PlannedKeys keys;
-  std::map<TableName, TableCopyPlan> sample_copies;
+  std::map<TableName, TableCopyPlan> sample_copies, passed;
   std::map<TableName, Table> read_as;
   std::optional<std::string> folding;              // how the destination maps case, once asked
   std::vector<ExtensionColumn> extension_columns;  // of tables ferry creates, same engine
@@ -679,6 +679,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     // Tables ferry creates: the sample converts their rows as the run would. (An existing
     // table's refusals are the shape check's to say.)
     if (mapped && !exists) sample_copies[name] = copy;
+    if (mapped && PassesThrough(copy, source.info(), destination.info())) passed[name] = copy;
     if (mapped) read_as[name] = copy.source;  // its columns' types as the run reads them
     report.tables.push_back(std::move(t));
     tables.push_back(std::move(*table));
@@ -712,7 +713,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     readable.push_back(as != read_as.end() ? as->second : tables[i]);
   }
   report.sample =
-      SampleReads(source, readable, options, report.findings, &sample_copies, &to.limits);
+      SampleReads(source, readable, options, report.findings, &sample_copies, &to.limits, &passed);
   Estimate(report, tables, report.sample);
   NoteKeysToBlockedTables(report.tables, keys.foreign_keys, report.findings);
   return report;

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "copier/foreign_keys.hpp"
 #include "copier/table_plan.hpp"
 #include "scheduler/carried_types.hpp"
 #include "scheduler/copy_run_phases.hpp"
@@ -394,7 +395,8 @@ void CopyRun::BuildForeignKeys() {
         report_.tables[i].warnings.push_back(std::move(note));
         continue;
       }
-      tasks.push_back([this, i, planned] {
+      const Table* keyed = referenced != tables_.end() ? &referenced->copy.destination : nullptr;
+      tasks.push_back([this, i, planned, keyed] {
         TableOutcome& t = report_.tables[i];
         const Table& at = tables_[i].copy.destination;
         try {
@@ -406,6 +408,7 @@ void CopyRun::BuildForeignKeys() {
           fk.referenced_columns = planned.referenced_columns;
           fk.on_delete = planned.on_delete;
           fk.on_update = planned.on_update;
+          if (keyed) FollowReferencedKeyOrder(fk, *keyed);
           WithRetries(engine_, [&] { destination_.CreateForeignKey(at, fk); });
           std::lock_guard lock(errors_mutex_);
           ++t.foreign_keys_built;

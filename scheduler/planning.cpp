@@ -17,22 +17,6 @@ namespace ferry {
 
 namespace {
 
-// Two ends of one engine that pass its binary COPY stream through (PostgreSQL), with the same
-// column types in the same order: the stream can go as it is, no decoding, no conversion.
-bool CanPassThrough(const TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
-  if (from.engine != to.engine) return false;
-  if (!from.binary_copy_pass_through || !to.binary_copy_pass_through) return false;
-  if (plan.source_columns.size() != plan.destination.columns.size()) return false;
-  for (size_t i = 0; i < plan.source_columns.size(); ++i) {
-    const Column& s = plan.source.columns[size_t(plan.source_columns[i])];
-    const Column& d = plan.destination.columns[size_t(plan.destination_columns[i])];
-    if (plan.destination_columns[i] != int(i)) return false;
-    if (s.type.native != d.type.native) return false;
-    if (s.type.database_specific || d.type.database_specific) return false;
-  }
-  return true;
-}
-
 std::vector<int> ResolveColumns(const Table& table, const std::vector<std::string>& names,
                                 const std::string& what) {
   std::vector<int> out;
@@ -487,7 +471,7 @@ void Resolve(PreparedTable& prepared, const Table& table, Endpoint& source, Endp
     prepared.upsert = !prepared.upsert_key.empty();
   }
   prepared.units = PlannedUnits(t, table, source, partition_options, &prepared.why);
-  prepared.pass_through = CanPassThrough(prepared.copy, source.info(), destination.info());
+  prepared.pass_through = PassesThrough(prepared.copy, source.info(), destination.info());
 }
 
 }  // namespace

@@ -79,6 +79,8 @@ void DescribeIndexes(SqlSession& connection, const std::string& oid, Table& tabl
   }
 }
 
+// A key between partitioned tables has a row of its own for each partition of the referenced
+// table too (conparentid names the key they belong to): the key itself stands for them.
 void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& table) {
   auto rows = connection.Query(
       "SELECT con.conname, a.attname, rn.nspname, rc.relname, ra.attname, con.confdeltype, "
@@ -89,7 +91,8 @@ void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& 
       "pos) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
       "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid "
       "AND ra.attnum = k.refnum "
-      "WHERE con.conrelid = ?::oid AND con.contype = 'f' ORDER BY con.conname, k.pos",
+      "WHERE con.conrelid = ?::oid AND con.contype = 'f' AND con.conparentid = 0 "
+      "ORDER BY con.conname, k.pos",
       {oid});
   std::vector<ForeignKeyColumnRow> columns;
   for (const auto& row : rows) {

@@ -51,6 +51,10 @@ TEST_CASE("literal defaults drop PostgreSQL's casts and fit the destination's ty
   CHECK(To(kMaria, "'it''s'", text, kPg) == "'it''s'");
   CHECK(To(kMaria, "-1", Type(TypeKind::kInteger), kPg) == "-1");
   CHECK(To(kLite, "'active'", text, kPg) == "'active'");
+  // No bytes is '' everywhere (MediaWiki's SQLite BLOB NOT NULL DEFAULT ''); other bytes are not.
+  CHECK(To(kLite, "''", Type(TypeKind::kBlob), kPg) == "''");
+  CHECK(To(kLite, "''", Type(TypeKind::kVarbinary, 255), kMaria) == "''");
+  CHECK_FALSE(WhyNot(kLite, "'abc'", Type(TypeKind::kBlob), kPg).empty());
   // NULL is every column's default: nothing to write.
   CHECK(To(kMaria, "NULL", text, kPg).empty());
   CHECK(WhyNot(kMaria, "NULL", text, kPg).empty());

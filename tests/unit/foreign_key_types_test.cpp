@@ -113,3 +113,35 @@ TEST_CASE("a key between types the destination cannot compare is named with both
   Column wide{"language_id", Integer(64)};
   CHECK(ForeignKeyTypeProblem({&wide}, {&integer}, MariaDb()).empty());
 }
+
+TEST_CASE(
+    "a foreign key naming a two-column key's columns in another order than the key follows the "
+    "key's order, each column with the one it references (GitLab's keys between partitioned "
+    "tables, which MariaDB refuses otherwise)",
+    "[foreign-keys]") {
+  Table pipelines =
+      MakeTable("p_ci_pipelines", {{"id", Integer(64)}, {"partition_id", Integer(64)}});
+  pipelines.primary_key = {0, 1};
+  ForeignKey fk;
+  fk.name = "fk_87f4cefcda";
+  fk.columns = {7, 3};  // partition_id, commit_id of the referencing table
+  fk.references = pipelines.name;
+  fk.referenced_columns = {"partition_id", "id"};
+  FollowReferencedKeyOrder(fk, pipelines);
+  CHECK(fk.columns == std::vector<int>{3, 7});
+  CHECK(fk.referenced_columns == std::vector<std::string>{"id", "partition_id"});
+  // A key already in the order of a unique index stays as it is, and so does one that matches
+  // no key of the table.
+  Table other = MakeTable("t", {{"a", Integer(32)}, {"b", Integer(32)}, {"c", Integer(32)}});
+  other.primary_key = {2};
+  other.unique_indexes.push_back(Index{"t_b_a", {1, 0}, true, ""});
+  ForeignKey unique = fk;
+  unique.columns = {4, 5};
+  unique.referenced_columns = {"b", "a"};
+  FollowReferencedKeyOrder(unique, other);
+  CHECK(unique.columns == std::vector<int>{4, 5});
+  ForeignKey none = unique;
+  none.referenced_columns = {"a", "c"};
+  FollowReferencedKeyOrder(none, other);
+  CHECK(none.referenced_columns == std::vector<std::string>{"a", "c"});
+}
