@@ -24,6 +24,7 @@
 #include "scheduler/check_table_key.hpp"
 #include "scheduler/check_types_needed.hpp"
 #include "scheduler/empty_source.hpp"
+#include "scheduler/grouped_warnings.hpp"
 #include "scheduler/held_keys.hpp"
 #include "scheduler/long_values_held.hpp"
 #include "scheduler/planning.hpp"
@@ -32,52 +33,6 @@
 namespace ferry {
 
 namespace {
-
-// Warnings of one rule, said once with every column (or table) it applies to: a dozen
-// identical lines would bury the findings that matter. A rule that meets one column only keeps
-// the table and column fields, as other findings have them.
-class GroupedWarnings {
- public:
-  // `noun` names what the items are in a group's count ("" : columns, or tables).
-  void Add(const std::string& kind, const std::string& rule, const std::string& table,
-           const std::string& column, const std::string& detail, const std::string& noun = "") {
-    auto key = std::make_pair(kind, rule);
-    if (!groups_.count(key)) order_.push_back(key);
-    groups_[key].push_back({table, column, detail});
-    if (!noun.empty()) nouns_[key] = noun;
-  }
-  void AppendTo(std::vector<Finding>& findings) const {
-    for (const auto& key : order_) {
-      const std::vector<Item>& items = groups_.at(key);
-      auto where = [](const Item& item) {
-        std::string out = item.table;
-        if (!item.column.empty()) out += "." + item.column;
-        return item.detail.empty() ? out : out + " (" + item.detail + ")";
-      };
-      if (items.size() == 1) {
-        findings.push_back({Severity::kWarning, key.first, items[0].table, items[0].column,
-                            key.second + ": " + where(items[0])});
-        continue;
-      }
-      std::string list;
-      for (const Item& item : items) list += (list.empty() ? "" : ", ") + where(item);
-      findings.push_back({Severity::kWarning, key.first, "", "",
-                          fmt::format("{}: {} {}: {}", key.second, items.size(),
-                                      nouns_.count(key)         ? nouns_.at(key)
-                                      : items[0].column.empty() ? "tables"
-                                                                : "columns",
-                                      list)});
-    }
-  }
-
- private:
-  struct Item {
-    std::string table, column, detail;
-  };
-  std::vector<std::pair<std::string, std::string>> order_;
-  std::map<std::pair<std::string, std::string>, std::vector<Item>> groups_;
-  std::map<std::pair<std::string, std::string>, std::string> nouns_;
-};
 
 EndCheck DescribeEnd(const Endpoint& end) {
   const EndpointInfo& info = end.info();
@@ -594,6 +549,19 @@ void CheckMadeFirst(Endpoint& source, Endpoint& destination,
   CheckCarriedTypes(source, destination, created, findings);
 }
 
+// The tables the run reads, each with its columns' types as the run reads them.
+std::vector<Table> ReadableTables(const std::vector<Table>& tables,
+                                  const std::vector<TableCheck>& checks,
+                                  const std::map<TableName, Table>& read_as) {
+  std::vector<Table> readable;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (checks[i].strategy == Strategy::kSkip) continue;
+    auto as = read_as.find(tables[i].name);
+    readable.push_back(as != read_as.end() ? as->second : tables[i]);
+  }
+  return readable;
+}
+
 }  // namespace
 
 CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
@@ -706,14 +674,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
 
   CheckTableCollisions(to, report);
   SumSchemas(report);
-  std::vector<Table> readable;
-  for (size_t i = 0; i < tables.size(); ++i) {
-    if (report.tables[i].strategy == Strategy::kSkip) continue;
-    auto as = read_as.find(tables[i].name);
-    readable.push_back(as != read_as.end() ? as->second : tables[i]);
-  }
-  report.sample =
-      SampleReads(source, readable, options, report.findings, &sample_copies, &to.limits, &passed);
+  report.sample = SampleReads(source, ReadableTables(tables, report.tables, read_as), options,
+                              report.findings, &sample_copies, &to.limits, &passed);
   Estimate(report, tables, report.sample);
   NoteKeysToBlockedTables(report.tables, keys.foreign_keys, report.findings);
   return report;

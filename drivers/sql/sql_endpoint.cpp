@@ -1,10 +1,5 @@
 #include "drivers/sql/sql_endpoint.hpp"
 
-#include "drivers/sql/reconnecting_session.hpp"
-
-#include "drivers/sql/change_log.hpp"
-#include "drivers/sql/key_dives.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,6 +10,9 @@
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
 #include "drivers/run_store.hpp"
+#include "drivers/sql/change_log.hpp"
+#include "drivers/sql/key_dives.hpp"
+#include "drivers/sql/reconnecting_session.hpp"
 
 namespace ferry {
 
@@ -532,10 +530,9 @@ std::vector<int64_t> SqlEndpoint::LongestValues(const Table& table,
   std::string measures;
   for (int column : columns) {
     const Column& c = table.columns[size_t(column)];
-    const bool bytes = StorageOf(c.type) == Storage::kBytes;
-    const char* length = info_.engine == Engine::kSQLite ? "length"
-                         : bytes                         ? "octet_length"
-                                                         : "char_length";
+    const char* length = info_.engine == Engine::kSQLite        ? "length"
+                         : StorageOf(c.type) == Storage::kBytes ? "octet_length"
+                                                                : "char_length";
     measures +=
         fmt::format("{}MAX({}({}))", measures.empty() ? "" : ", ", length, dialect_->Quote(c.name));
   }
