@@ -152,7 +152,7 @@ TEST_CASE(
   INFO(check.output);
   CHECK(check.exit_code == 4);
   bool named = false;
-  for (const json& f : json::parse(check.output)["findings"]) {
+  for (const json report = json::parse(check.output); const json& f : report["findings"]) {
     named |= f["severity"] == "blocker" && f["table"] == "public.yell" &&
              Has(f["message"].get<std::string>(), "shouted");
   }
@@ -185,7 +185,7 @@ TEST_CASE(
       INFO(check.output);
       REQUIRE(check.exit_code == 0);
       bool warned = false;
-      for (const json& f : json::parse(check.output)["findings"]) {
+      for (const json report = json::parse(check.output); const json& f : report["findings"]) {
         warned |= f["kind"] == "default" && Has(f.dump(), "tag") && Has(f.dump(), "md5");
       }
       CHECK(warned);
