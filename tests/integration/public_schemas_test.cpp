@@ -214,14 +214,10 @@ TEST_CASE(
         "401");
 }
 
-// Known failure on the merge of session 9 (issue 14), not seen on its branch: text.old_text's
-// blobs arrive as text in the SQLite copy ("text,text" where the source has "blob,text"), a
-// storage class lost in a non-key column; find which merged change (s9-crossmap's text form,
-// s9-realdb's pass-through in check, KeepValueTypes) does it.
 TEST_CASE(
     "MediaWiki's SQLite tables copy into SQLite schema-identical, BLOB keys holding text and "
     "blobs alike, each value in its storage class",
-    "[public][sqlite][!shouldfail]") {
+    "[public][sqlite]") {
   TestDatabase source(Db::kSQLite, "mwsq_src");
   TestDatabase dest(Db::kSQLite, "mwsq_dst");
   LoadScript(source, Fixture("mediawiki_sqlite.sql"));
@@ -236,8 +232,8 @@ TEST_CASE(
           SortedLines(Capture("sqlite3 -cmd '.mode quote' " + ShellQuote(SqliteFile(dest)) + " " +
                               ShellQuote(all))));
   }
-  CHECK(dest.QueryValue("SELECT group_concat(typeof(old_text)) FROM (SELECT DISTINCT "
-                        "typeof(old_text) AS old_text FROM text ORDER BY 1)") == "blob,text");
+  CHECK(dest.QueryValue("SELECT group_concat(class) FROM (SELECT DISTINCT typeof(old_text) AS "
+                        "class FROM text ORDER BY 1)") == "blob,text");
 }
 
 // Known to fail: key columns keep their declared type in a SQLite copy (KeepValueTypes), so a
