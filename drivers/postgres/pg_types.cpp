@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "copier/sql_tokens.hpp"
 #include "drivers/postgres/pg_clone_needs.hpp"
 #include "drivers/postgres/postgres_catalog.hpp"
 
@@ -15,15 +16,6 @@ namespace {
 
 // FirstNormalObjectId: objects below it are the system's, there in every database.
 constexpr long long kFirstUserOid = 16384;
-
-std::string Literal(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
 
 std::string Quoted(const std::string& name) {
   std::string out = "\"";
@@ -44,7 +36,7 @@ std::string RequireSql(const std::string& missing_test, const std::string& messa
   return fmt::format(
       "DO $ferry$ BEGIN IF {} THEN RAISE EXCEPTION USING ERRCODE = 'undefined_object', "
       "MESSAGE = {}; END IF; END $ferry$",
-      missing_test, Literal(message));
+      missing_test, sql_tokens::StringLiteral(message));
 }
 
 // The extension that owns an object (deptype 'e'), its name and schema.
@@ -162,7 +154,7 @@ class TypeWalk {
       node.object.schema = *r[8];
       if (!r[3]) {
         node.object.sql = RequireSql(
-            "pg_catalog.to_regprocedure(" + Literal(*r[0]) + ") IS NULL",
+            "pg_catalog.to_regprocedure(" + sql_tokens::StringLiteral(*r[0]) + ") IS NULL",
             fmt::format("function {} (language {}) is the source's own and ferry cannot make it "
                         "from the catalog; have it made at the destination first",
                         *r[0], *r[1]));
@@ -227,7 +219,7 @@ class TypeWalk {
       s.sql = fmt::format(
           "DO $ferry$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname "
           "= {}) THEN CREATE SCHEMA {}; END IF; END $ferry$",
-          Literal(o.schema), Quoted(o.schema));
+          sql_tokens::StringLiteral(o.schema), Quoted(o.schema));
       for (const TableName& t : o.used_by) {
         if (std::find(s.used_by.begin(), s.used_by.end(), t) == s.used_by.end()) {
           s.used_by.push_back(t);
@@ -309,7 +301,7 @@ void TypeWalk::BuildType(const std::string& oid, const SqlSession::Row& r, Node&
   } else {
     const std::string what =
         kind == "c" ? "the row type of a table or view" : "a base type with functions written in C";
-    o.sql = RequireSql("pg_catalog.to_regtype(" + Literal(name) + ") IS NULL",
+    o.sql = RequireSql("pg_catalog.to_regtype(" + sql_tokens::StringLiteral(name) + ") IS NULL",
                        fmt::format("type {} is {} of the source's own, which ferry cannot make "
                                    "from the catalog; have it made at the destination first",
                                    name, what));
@@ -361,7 +353,7 @@ void TypeWalk::BuildRange(const std::string& oid, Node& node) {
   if (rows.empty()) return;
   const SqlSession::Row& r = rows[0];
   if (*r[4] != "0") {  // a canonical function takes the range's shell type: written in C
-    o.sql = RequireSql("pg_catalog.to_regtype(" + Literal(o.name) + ") IS NULL",
+    o.sql = RequireSql("pg_catalog.to_regtype(" + sql_tokens::StringLiteral(o.name) + ") IS NULL",
                        fmt::format("range type {} has a canonical function, written in C, which "
                                    "ferry cannot make; have the type made at the destination first",
                                    o.name));
@@ -384,7 +376,7 @@ std::string CreateExtensionSql(const std::string& name, const std::string& schem
       "DO $ferry$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = "
       "{}) THEN CREATE SCHEMA {}; END IF; END $ferry$; CREATE EXTENSION IF NOT EXISTS {} "
       "WITH SCHEMA {} CASCADE",
-      Literal(schema), Quoted(schema), Quoted(name), Quoted(schema));
+      sql_tokens::StringLiteral(schema), Quoted(schema), Quoted(name), Quoted(schema));
 }
 
 SchemaDump ColumnTypes(SqlSession& session, const std::vector<TableName>& tables) {
