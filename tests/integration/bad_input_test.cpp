@@ -8,6 +8,7 @@
 
 #include "tests/support/canonical.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace ferry::test;
 
@@ -53,7 +54,7 @@ TEST_CASE("a wrong password is a connection error that shows neither password", 
       // With no password at all the server refuses too.
       CHECK(run.exit_code == kExitConnection);
       std::string command = "FERRY_SOURCE_PASSWORD=" + ShellQuote(wrong) + " " +
-                            ShellQuote(FERRY_BINARY) + " " + Args(source.Url(), dest.Url()) +
+                            ShellQuote(FerryBinary()) + " " + Args(source.Url(), dest.Url()) +
                             " 2>&1";
       std::FILE* pipe = popen(command.c_str(), "r");
       std::string output;

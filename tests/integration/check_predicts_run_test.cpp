@@ -14,6 +14,7 @@
 #include "tests/support/ferry_command.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace ferry::test;
 using nlohmann::json;
@@ -27,7 +28,7 @@ struct Fixture {
 };
 
 std::vector<Fixture> SchemaFixtures(Db engine) {
-  const std::string dir = std::string(FERRY_SOURCE_DIR) + "/tests/fixtures/";
+  const std::string dir = SourceDir() + "/tests/fixtures/";
   switch (engine) {
     case Db::kPostgres:
       return {{engine, dir + "clone_postgres.sql", ""},

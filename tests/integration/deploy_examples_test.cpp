@@ -16,13 +16,14 @@
 #include "tests/support/same_tables.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 #include "tests/support/worker_process.hpp"
 
 using namespace ferry::test;
 
 namespace {
 
-const std::filesystem::path kDeploy = std::filesystem::path(FERRY_SOURCE_DIR) / "deploy";
+const std::filesystem::path kDeploy = std::filesystem::path(SourceDir()) / "deploy";
 
 void Seed(TestDatabase& source) {
   source.Exec(
@@ -46,7 +47,7 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 // PATH with this build's ferry first, as an image or a host install would have it.
 std::string PathWithFerry() {
-  return std::filesystem::path(FERRY_BINARY).parent_path().string() + ":" + std::getenv("PATH");
+  return std::filesystem::path(FerryBinary()).parent_path().string() + ":" + std::getenv("PATH");
 }
 
 // Runs one process per index, each with the environment `env_of(index)`; all must succeed.
@@ -72,11 +73,10 @@ TEST_CASE("the Kubernetes Indexed Job's command line makes one copy with JOB_COM
   const std::string manifest = (kDeploy / "kubernetes" / "ferry-job.yaml").string();
   std::string json;
   {
-    std::FILE* pipe =
-        popen(("python3 " + ShellQuote(FERRY_SOURCE_DIR "/tests/deploy/job_command.py") + " " +
-               ShellQuote(manifest) + " 2>&1")
-                  .c_str(),
-              "r");
+    std::FILE* pipe = popen(("python3 " + ShellQuote(SourceDir() + "/tests/deploy/job_command.py") +
+                             " " + ShellQuote(manifest) + " 2>&1")
+                                .c_str(),
+                            "r");
     REQUIRE(pipe);
     char buffer[4096];
     size_t n;
@@ -119,7 +119,7 @@ TEST_CASE("the Slurm array script runs as written, one task per array index",
             {"FERRY_SOURCE", source.Url()},  {"FERRY_DEST", dest.Url()},
             {"FERRY_RUN", "slurm-test"},     {"SLURM_ARRAY_TASK_ID", std::to_string(index)},
             {"SLURM_ARRAY_TASK_COUNT", "2"}, {"SLURM_MEM_PER_NODE", "1024"},
-            {"FERRY", FERRY_BINARY}};
+            {"FERRY", FerryBinary()}};
       });
   CheckSame(source, dest);
 }
@@ -134,7 +134,7 @@ TEST_CASE("the systemd template unit's ExecStart runs as written for each instan
   TestDatabase dest(Db::kPostgres, "systemd_dst");
   Seed(source);
   // What systemd does to the line: the binary's path, %i, and ${VAR} from the EnvironmentFile.
-  exec = std::regex_replace(exec, std::regex("^/usr/local/bin/ferry"), ShellQuote(FERRY_BINARY));
+  exec = std::regex_replace(exec, std::regex("^/usr/local/bin/ferry"), ShellQuote(FerryBinary()));
   RunAll(
       2,
       [&](int index) {

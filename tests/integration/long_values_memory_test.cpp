@@ -19,6 +19,7 @@
 
 #include "tests/support/tcp_proxy.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace ferry::test;
 
@@ -137,7 +138,7 @@ Measured RunMeasured(const std::string& args) {
                               .string();
   const std::string command = "FERRY_SOURCE_PASSWORD=" + ShellQuote(TestPassword()) +
                               " FERRY_DEST_PASSWORD=" + ShellQuote(TestPassword()) + " exec " +
-                              ShellQuote(FERRY_BINARY) + " " + args + " >" + ShellQuote(log) +
+                              ShellQuote(FerryBinary()) + " " + args + " >" + ShellQuote(log) +
                               " 2>&1";
   Measured result;
   const pid_t pid = fork();

@@ -15,6 +15,7 @@
 
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace ferry::test;
 
@@ -62,7 +63,7 @@ std::string OtherSpelling(const TestDatabase& db) {
 FerryResult RunFerryWith(const std::string& variable, const std::string& args) {
   return RunFerry("--version >/dev/null; FERRY_SOURCE_PASSWORD=" + ShellQuote(TestPassword()) +
                       " FERRY_DEST_PASSWORD=" + ShellQuote(TestPassword()) + " " + variable + " " +
-                      ShellQuote(FERRY_BINARY) + " " + args,
+                      ShellQuote(FerryBinary()) + " " + args,
                   false);
 }
 

@@ -21,6 +21,7 @@
 #include "tests/support/skip.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace ferry::test;
 
@@ -320,7 +321,7 @@ TEST_CASE("a read-only SQLite destination is refused naming the file and its mod
   REQUIRE(chown(dest.c_str(), 65534, 65534) == 0);
   chmod(dest.c_str(), 0444);
   const std::string before = Slurp(dest);
-  const std::string as_nobody = "/usr/sbin/runuser -u nobody -- " + ShellQuote(FERRY_BINARY);
+  const std::string as_nobody = "/usr/sbin/runuser -u nobody -- " + ShellQuote(FerryBinary());
   for (const std::string& command : {std::string("run"), std::string("check")}) {
     FerryResult r = RunFerry("--version >/dev/null; " + as_nobody + " " + command +
                              Ends("sqlite:" + copy_of_source, "sqlite:" + dest));
@@ -405,7 +406,7 @@ TEST_CASE(
   // RunFerry sets both password variables; this one sets the source's alone.
   FerryResult from_env =
       RunFerry("--version >/dev/null; FERRY_SOURCE_PASSWORD=" + ShellQuote(password) + " " +
-                   ShellQuote(FERRY_BINARY) + " run" + Ends(url, dest.Url()),
+                   ShellQuote(FerryBinary()) + " run" + Ends(url, dest.Url()),
                false);
   INFO(from_env.output);
   CHECK(from_env.exit_code == 0);

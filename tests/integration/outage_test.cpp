@@ -19,6 +19,7 @@
 #include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 #include "tests/support/worker_process.hpp"
 
 using namespace ferry::test;
@@ -51,7 +52,7 @@ struct Ended {
 
 // Runs ferry with `args` in the background and waits for it, killing it after kHang.
 Ended RunBounded(const std::string& args, const TempDir& dir, const std::string& name) {
-  WorkerProcess ferry("exec " + ShellQuote(FERRY_BINARY) + " " + args,
+  WorkerProcess ferry("exec " + ShellQuote(FerryBinary()) + " " + args,
                       std::filesystem::path(dir.path()) / (name + ".log"));
   Ended out;
   out.exit_code = ferry.Wait(kHang);

@@ -12,6 +12,7 @@
 #include "tests/support/ferry_command.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace ferry::test;
 using nlohmann::json;
@@ -212,7 +213,7 @@ TEST_CASE("the plan of a fixed fixture matches its golden file", "[plan][golden]
   plan["source"] = "<source>";
   plan["destination"] = "<destination>";
   const std::string actual = plan.dump(2) + "\n";
-  const std::string path = std::string(FERRY_SOURCE_DIR) + "/tests/golden/plan_shop.json";
+  const std::string path = SourceDir() + "/tests/golden/plan_shop.json";
   const GoldenResult golden = ReadOrUpdateGolden(path, actual);
   if (golden.updated) return;
   const std::string& expected = golden.expected;

@@ -14,6 +14,7 @@
 
 #include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace ferry::test;
 namespace fs = std::filesystem;
@@ -41,7 +42,7 @@ std::string ReadFile(const fs::path& path) {
 // The build's Testing folder (CTest's), where the page, the DOM and the screenshot stay.
 fs::path ArtifactDir() {
   const fs::path dir =
-      fs::path(FERRY_BINARY).parent_path().parent_path() / "Testing" / "report-page";
+      fs::path(FerryBinary()).parent_path().parent_path() / "Testing" / "report-page";
   fs::create_directories(dir);
   return dir;
 }

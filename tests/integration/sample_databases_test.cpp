@@ -21,6 +21,7 @@
 #include "tests/support/canonical.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace ferry::test;
 using nlohmann::json;
@@ -28,7 +29,7 @@ using nlohmann::json;
 namespace {
 
 std::string Fixture(const std::string& name) {
-  return std::string(FERRY_SOURCE_DIR) + "/tests/fixtures/" + name;
+  return SourceDir() + "/tests/fixtures/" + name;
 }
 
 std::string Ends(const std::string& from, const std::string& to) {

@@ -19,6 +19,7 @@
 #include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 #include "tests/support/worker_process.hpp"
 
 using namespace ferry::test;
@@ -46,7 +47,7 @@ void CheckSame(TestDatabase& source, TestDatabase& dest) {
 class Worker : public WorkerProcess {
  public:
   Worker(const std::string& args, const std::filesystem::path& log)
-      : WorkerProcess("exec " + ShellQuote(FERRY_BINARY) + " " + args, log) {}
+      : WorkerProcess("exec " + ShellQuote(FerryBinary()) + " " + args, log) {}
 };
 
 std::string JoinArgs(const TestDatabase& source, const TestDatabase& dest,
@@ -172,7 +173,7 @@ TEST_CASE("a worker frozen past its lease and resumed has its late commit refuse
       const std::string stall = db == Db::kPostgres ? "SELECT pg_sleep(4)" : "DO SLEEP(4)";
       WorkerProcess frozen(
           "FERRY_TEST_CRASH=stall-before-commit:3 FERRY_TEST_STALL_SQL=" + ShellQuote(stall) +
-              " exec " + ShellQuote(FERRY_BINARY) + " " + JoinArgs(source, dest),
+              " exec " + ShellQuote(FerryBinary()) + " " + JoinArgs(source, dest),
           std::filesystem::path(dir.path()) / "frozen.log");
       REQUIRE(WaitFor([&] { return UnitsDone(dest) >= 2; }));
       Worker other(JoinArgs(source, dest), std::filesystem::path(dir.path()) / "other.log");
@@ -254,7 +255,7 @@ TEST_CASE(
   // It stops itself right before its first build statement (the index on big.v, after the
   // statement's lease check), as a host frozen there would: DDL on MariaDB commits at once, so
   // nothing but the next check and the index being found there keeps it from building twice.
-  WorkerProcess frozen("FERRY_TEST_CRASH=stop-in-build:1 exec " + ShellQuote(FERRY_BINARY) + " " +
+  WorkerProcess frozen("FERRY_TEST_CRASH=stop-in-build:1 exec " + ShellQuote(FerryBinary()) + " " +
                            JoinArgs(source, dest),
                        std::filesystem::path(dir.path()) / "frozen.log");
   REQUIRE(WaitFor([&] { return Stopped(frozen.pid()); }));
@@ -300,7 +301,7 @@ TEST_CASE(
       const std::string stall = pg ? "SELECT pg_sleep(90)" : "DO SLEEP(90)";
       WorkerProcess dead(
           "FERRY_TEST_CRASH=stall-before-commit:3 FERRY_TEST_STALL_SQL=" + ShellQuote(stall) +
-              " exec " + ShellQuote(FERRY_BINARY) + " " + JoinArgs(source, dest),
+              " exec " + ShellQuote(FerryBinary()) + " " + JoinArgs(source, dest),
           std::filesystem::path(dir.path()) / "dead.log");
       const std::string held = "SELECT count(*) FROM " + Units(dest) +
                                " WHERE state = 'pending' AND worker LIKE '%/" +

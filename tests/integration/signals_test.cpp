@@ -20,6 +20,7 @@
 #include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 #include "tests/support/worker_process.hpp"
 
 using namespace ferry::test;
@@ -327,7 +328,7 @@ TEST_CASE(
         // Stopped just before its nth key or index build (the builds before it made), then
         // killed there: what a kill -9 between two builds leaves.
         WorkerProcess run("FERRY_TEST_CRASH=stop-in-build:" + std::to_string(n) + " exec " +
-                              ShellQuote(FERRY_BINARY) + " " + args + ShellQuote(dest.Url()),
+                              ShellQuote(FerryBinary()) + " " + args + ShellQuote(dest.Url()),
                           std::filesystem::path(dir.path()) / "run.log");
         bool stopped = false;
         for (int i = 0; i < 600 && !stopped; ++i) {
@@ -378,7 +379,7 @@ TEST_CASE(
       const bool pg = db == Db::kPostgres;
       WorkerProcess sync("FERRY_TEST_CRASH=stall-at-commit:1 FERRY_TEST_STALL_SQL=" +
                              ShellQuote(pg ? "SELECT pg_sleep(4)" : "DO SLEEP(4)") + " exec " +
-                             ShellQuote(FERRY_BINARY) + " sync" + ends,
+                             ShellQuote(FerryBinary()) + " sync" + ends,
                          std::filesystem::path(dir.path()) / "sync.log");
       const std::string sleeping =
           pg ? "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "

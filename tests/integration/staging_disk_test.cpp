@@ -13,6 +13,7 @@
 #include "tests/support/skip.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 #include "tests/support/worker_process.hpp"
 #include "tools/exit_codes.hpp"
 
@@ -45,7 +46,7 @@ TEST_CASE(
                            " --dest " + ShellQuote("dir:" + dir);
   // Paused at --max-disk, it waits on the disk while the disk fills.
   WorkerProcess exporter(
-      "exec " + ShellQuote(FERRY_BINARY) + " " + args + " --max-disk 6MiB --max-disk-wait 3",
+      "exec " + ShellQuote(FerryBinary()) + " " + args + " --max-disk 6MiB --max-disk-wait 3",
       temp.path() + "/export.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (exporter.Output().find("the export waits for an import") == std::string::npos) {

@@ -16,6 +16,7 @@
 #include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 #include "tests/support/worker_process.hpp"
 #include "tools/exit_codes.hpp"
 
@@ -82,7 +83,7 @@ TEST_CASE(
 
   uint64_t most = 0;
   WorkerProcess exporter(
-      "exec " + ShellQuote(FERRY_BINARY) + " " + ExportArgs(source, folder, limit, 120, true),
+      "exec " + ShellQuote(FerryBinary()) + " " + ExportArgs(source, folder, limit, 120, true),
       temp.path() + "/export.log");
   REQUIRE(WaitUntil(
       [&] {
@@ -90,7 +91,7 @@ TEST_CASE(
         return exporter.Output().find("the export waits for an import") != std::string::npos;
       },
       120));
-  WorkerProcess importer("exec " + ShellQuote(FERRY_BINARY) + " run --remove-imported --source " +
+  WorkerProcess importer("exec " + ShellQuote(FerryBinary()) + " run --remove-imported --source " +
                              ShellQuote("dir:" + folder) + " --dest " + ShellQuote(dest.Url()),
                          temp.path() + "/import.log");
   REQUIRE(WaitUntil(

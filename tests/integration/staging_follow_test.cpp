@@ -17,6 +17,7 @@
 #include "tests/support/staged_manifest.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 #include "tests/support/worker_process.hpp"
 #include "tools/exit_codes.hpp"
 
@@ -67,7 +68,7 @@ void FillSource(TestDatabase& source) {
 std::unique_ptr<WorkerProcess> StartAndHoldExport(TestDatabase& source, const std::string& folder,
                                                   const fs::path& log) {
   auto exporter = std::make_unique<WorkerProcess>(
-      "exec " + ShellQuote(FERRY_BINARY) +
+      "exec " + ShellQuote(FerryBinary()) +
           " run -q --partitions 8 --readers 1 --writers 1 --batch-rows 500 --source " +
           ShellQuote(source.Url()) + " --dest " + ShellQuote("dir:" + folder),
       log);
@@ -81,7 +82,7 @@ std::unique_ptr<WorkerProcess> StartAndHoldExport(TestDatabase& source, const st
 std::unique_ptr<WorkerProcess> StartImport(TestDatabase& dest, const std::string& folder,
                                            const fs::path& log) {
   auto importer = std::make_unique<WorkerProcess>(
-      "exec " + ShellQuote(FERRY_BINARY) + " run --source " + ShellQuote("dir:" + folder) +
+      "exec " + ShellQuote(FerryBinary()) + " run --source " + ShellQuote("dir:" + folder) +
           " --dest " + ShellQuote(dest.Url()),
       log);
   // It copies what is there, then says it waits for the rest.

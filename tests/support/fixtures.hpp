@@ -1,12 +1,14 @@
-// The SQL scripts and files under tests/fixtures, by name (FERRY_SOURCE_DIR is the checkout).
+// The SQL scripts and files under tests/fixtures, by name (SourceDir() is the checkout).
 #pragma once
 
 #include <string>
 
+#include "tests/support/test_paths.hpp"
+
 namespace ferry::test {
 
 inline std::string Fixture(const std::string& name) {
-  return std::string(FERRY_SOURCE_DIR) + "/tests/fixtures/" + name;
+  return SourceDir() + "/tests/fixtures/" + name;
 }
 
 }  // namespace ferry::test

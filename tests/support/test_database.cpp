@@ -1,4 +1,5 @@
 #include "tests/support/test_database.hpp"
+#include "tests/support/test_paths.hpp"
 
 #include <dirent.h>
 #include <fmt/format.h>
@@ -263,7 +264,7 @@ FerryResult RunFerry(const std::string& args, bool with_passwords) {
   std::string env = with_passwords ? "FERRY_SOURCE_PASSWORD=" + ShellQuote(TestPassword()) +
                                          " FERRY_DEST_PASSWORD=" + ShellQuote(TestPassword()) + " "
                                    : "FERRY_SOURCE_PASSWORD= FERRY_DEST_PASSWORD= ";
-  std::string command = env + ShellQuote(FERRY_BINARY) + " " + args + " 2>&1";
+  std::string command = env + ShellQuote(FerryBinary()) + " " + args + " 2>&1";
   FerryResult result;
   std::FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) throw std::runtime_error("cannot start ferry");
@@ -278,8 +279,7 @@ FerryResult RunFerry(const std::string& args, bool with_passwords) {
 std::string SharedDatasets() {
   std::vector<std::filesystem::path> candidates;
   if (const char* env = std::getenv("FERRY_DATASETS")) candidates.emplace_back(env);
-  candidates.push_back(std::filesystem::path(FERRY_SOURCE_DIR).parent_path() / "shared" /
-                       "datasets");
+  candidates.push_back(std::filesystem::path(SourceDir()).parent_path() / "shared" / "datasets");
   candidates.emplace_back("/work/shared/datasets");
   for (const auto& p : candidates) {
     if (std::filesystem::exists(p / "chinook" / "Chinook_Sqlite.sql")) return p.string();
@@ -304,7 +304,7 @@ std::vector<pid_t> FerryPids(const TestDatabase& db) {
     } catch (const std::exception&) {
       continue;
     }
-    if (cmdline.rfind(FERRY_BINARY, 0) == 0 && cmdline.find(db.name()) != std::string::npos) {
+    if (cmdline.rfind(FerryBinary(), 0) == 0 && cmdline.find(db.name()) != std::string::npos) {
       found.push_back(pid);
     }
   }

@@ -16,6 +16,7 @@
 #include "copier/error.hpp"
 #include "copier/work_unit.hpp"
 #include "scheduler/verify_run.hpp"
+#include "tests/support/test_paths.hpp"
 #include "tools/command_options.hpp"
 #include "tools/option_table.hpp"
 #include "tools/options.hpp"
@@ -256,7 +257,7 @@ TEST_CASE("the endpoints' options go to the end they belong to", "[options]") {
 }
 
 TEST_CASE("README's options table is the one ferry help-options prints", "[options]") {
-  std::ifstream in(std::string(FERRY_SOURCE_DIR) + "/README.md");
+  std::ifstream in(ferry::test::SourceDir() + "/README.md");
   std::stringstream text;
   text << in.rdbuf();
   const std::string readme = text.str();

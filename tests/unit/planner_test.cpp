@@ -8,6 +8,7 @@
 
 #include "copier/planner.hpp"
 #include "tests/support/skip.hpp"
+#include "tests/support/test_paths.hpp"
 
 using namespace ferry;
 using ferry::test::GoldenResult;
@@ -36,7 +37,7 @@ std::string Render(const std::vector<KeyRange>& ranges) {
 }
 
 void CheckGolden(const std::string& name, const std::string& actual) {
-  const std::string path = std::string(FERRY_SOURCE_DIR) + "/tests/golden/" + name + ".txt";
+  const std::string path = ferry::test::SourceDir() + "/tests/golden/" + name + ".txt";
   const GoldenResult golden = ReadOrUpdateGolden(path, actual);
   if (golden.updated) return;
   REQUIRE(!golden.expected.empty());
