@@ -83,14 +83,14 @@ TEST_CASE(
       CheckRunVerify(source, dest, kScope, how);
       for (const char* sql : kTypeQueries) {
         INFO(sql);
-        CHECK(RowLines(dest, sql) == RowLines(source, sql));
+        CHECK(LinesDifference(RowLines(source, sql), RowLines(dest, sql)) == "");
       }
       for (const char* sql : kRows) {
         INFO(sql);
-        CHECK(RowLines(dest, sql) == RowLines(source, sql));
+        CHECK(LinesDifference(RowLines(source, sql), RowLines(dest, sql)) == "");
       }
       const std::vector<std::string> defaults = RowLines(dest, kDefaults);
-      CHECK(defaults == RowLines(source, kDefaults));
+      CHECK(LinesDifference(RowLines(source, kDefaults), defaults) == "");
       CHECK(defaults == std::vector<std::string>{"1|1|42|NO DATA"});
       // The checks hold at the destination, the one calling app.is_valid_code too.
       CHECK_THROWS(
@@ -128,7 +128,7 @@ TEST_CASE(
     CheckRunVerify(source, dest, kScope, no_pg_dump + " --schema-from ferry");
     for (const char* sql : kTypeQueries) {
       INFO(sql);
-      CHECK(RowLines(dest, sql) == RowLines(source, sql));
+      CHECK(LinesDifference(RowLines(source, sql), RowLines(dest, sql)) == "");
     }
     CHECK(RowLines(dest, kDefaults) == std::vector<std::string>{"1|1|42|NO DATA"});
   }
