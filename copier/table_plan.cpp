@@ -382,6 +382,13 @@ void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const Endpoin
   }
 }
 
+void KeepCaseInsensitivity(TableCopyPlan& plan) {
+  for (size_t i = 0; i < plan.source_columns.size(); ++i) {
+    if (!plan.source.columns[size_t(plan.source_columns[i])].case_insensitive) continue;
+    plan.destination.columns[size_t(plan.destination_columns[i])].case_insensitive = true;
+  }
+}
+
 std::vector<ColumnPairing> PairColumns(const TableCopyPlan& plan) {
   std::vector<ColumnPairing> pairs;
   for (size_t i = 0; i < plan.source_columns.size(); ++i) {

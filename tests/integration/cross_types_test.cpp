@@ -311,11 +311,8 @@ TEST_CASE("a MariaDB spatial column into SQLite blocks its table, naming the key
   SpatialBlocksWithItsKeys(Db::kSQLite);
 }
 
-// Known failure (issue 14): the primary key gets its exclusion on lower(), but a UNIQUE column
-// or index over a NOCASE column does not (users_email_key, users_nick are plain unique
-// constraints), so 'ADA@example.ORG' goes in beside 'Ada@Example.org'.
 TEST_CASE("SQLite keys declared COLLATE NOCASE stay case-insensitive in PostgreSQL",
-          "[cross-types][nocase][sqlite][postgresql][!shouldfail]") {
+          "[cross-types][nocase][sqlite][postgresql]") {
   NocaseKeysStayCaseInsensitive(Db::kPostgres);
 }
 
