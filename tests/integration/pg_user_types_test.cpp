@@ -68,13 +68,13 @@ const std::string kDefaults =
 
 }  // namespace
 
-// Hidden ([.]) until mended (issue 14): on the first build of the merge one of its row
-// comparisons failed and Catch2's line wrapping then looped printing the values (the test never
-// ended); run it alone with `ferry_integration_tests "[pg_user_types]"` to find which.
+// No ": " in the name: Catch2 2.13 indents a test name's wrapped lines to just after its first
+// ": ", and one near the 80th column leaves them no width, so printing the name of a failing test
+// never ends (it printed "-" forever here).
 TEST_CASE(
-    "user-defined types copy PostgreSQL to PostgreSQL cloned and with ferry's DDL: domains keep "
-    "their DEFAULTs and checks, the function a check calls comes first, enums keep label order",
-    "[pg_user_types][postgresql][.]") {
+    "user-defined types copy PostgreSQL to PostgreSQL cloned and with ferry's DDL, domains "
+    "keeping their DEFAULTs and checks, the function a check calls first, enums their label order",
+    "[pg_user_types][postgresql]") {
   for (const char* how : {"", " --schema-from ferry"}) {
     DYNAMIC_SECTION("schema from " << (*how ? "ferry" : "pg_dump")) {
       TestDatabase source(Db::kPostgres, "pgtypes_src");
@@ -99,7 +99,7 @@ TEST_CASE(
       CHECK_THROWS(
           dest.Exec("INSERT INTO order_line (order_id, line_no, amount) VALUES "
                     "(8, 2, 0)"));
-      CHECK(dest.QueryValue("SELECT 'ok'::mood < 'meh'::mood") == "f");
+      CHECK(dest.QueryValue("SELECT ('ok'::mood < 'meh'::mood)::text") == "false");
     }
   }
 }
