@@ -81,6 +81,15 @@ struct ForeignKey {
   std::string on_update = "NO ACTION";
 };
 
+// A partition of a partitioned table (PostgreSQL), in the engine's own terms: its bound
+// ("FOR VALUES FROM (...) TO (...)", "DEFAULT") and, partitioned in turn, its partition key.
+struct TablePartition {
+  TableName name;
+  TableName parent;
+  std::string bound;
+  std::string partition_key;  // "" for a leaf
+};
+
 struct Table {
   TableName name;
   std::vector<Column> columns;
@@ -101,6 +110,10 @@ struct Table {
   bool inheritance_parent = false;
   std::optional<TableName> partition_of;  // the parent of a partition
   std::vector<TableName> inherits;        // an inheritance child's parents
+  // A partitioned table's partition key ("RANGE (payment_date)") and every partition below it,
+  // parents before their partitions: made again between databases of one engine.
+  std::string partition_key;
+  std::vector<TablePartition> partitions;
   // Row-level security policies filter what this session's user reads of the table (PostgreSQL:
   // not the owner, a superuser or BYPASSRLS): a copy would silently miss rows.
   bool row_security = false;

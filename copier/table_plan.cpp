@@ -311,6 +311,35 @@ std::vector<std::string> ColumnNames(const Table& table, const std::vector<int>&
   return out;
 }
 
+namespace {
+
+// A partitioned table between databases of one engine is made partitioned, its partitions
+// attached under their own names in the table's destination schema, where every column keeps
+// its name and place (the partition key and bounds name them); else it is one plain table.
+void CarryPartitions(TableCopyPlan& plan) {
+  const Table& source = plan.source;
+  if (source.partition_key.empty() || plan.destination.columns.size() != source.columns.size()) {
+    return;
+  }
+  for (size_t c = 0; c < source.columns.size(); ++c) {
+    const Column& d = plan.destination.columns[c];
+    if (d.name != source.columns[c].name || d.generated != source.columns[c].generated) return;
+  }
+  auto moved = [&](TableName name) {
+    if (name == source.name) return plan.destination.name;
+    if (name.schema == source.name.schema) name.schema = plan.destination.name.schema;
+    return name;
+  };
+  plan.destination.partition_key = source.partition_key;
+  for (TablePartition p : source.partitions) {
+    p.name = moved(p.name);
+    p.parent = moved(p.parent);
+    plan.destination.partitions.push_back(std::move(p));
+  }
+}
+
+}  // namespace
+
 TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint& destination,
                             const TableName& dest_name, const std::vector<ColumnChoice>& columns,
                             const std::vector<std::string>& primary_key) {
@@ -319,6 +348,7 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
   std::optional<Table> existing = destination.DescribeTable(dest_name);
   if (!existing) {
     PlanNewTable(plan, source, source_engine, destination, dest_name, columns, primary_key);
+    if (source_engine == destination.info().engine) CarryPartitions(plan);
   } else {
     PlanExistingTable(plan, source, source_engine, destination, *existing, dest_name, columns);
   }
@@ -379,6 +409,13 @@ void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const Endpoin
     if (Lower(s.native) != Lower(d.native)) continue;
     s.kind = TypeKind::kAny;
     d.kind = TypeKind::kAny;
+  }
+}
+
+void KeepCaseInsensitivity(TableCopyPlan& plan) {
+  for (size_t i = 0; i < plan.source_columns.size(); ++i) {
+    if (!plan.source.columns[size_t(plan.source_columns[i])].case_insensitive) continue;
+    plan.destination.columns[size_t(plan.destination_columns[i])].case_insensitive = true;
   }
 }
 

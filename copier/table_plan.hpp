@@ -54,6 +54,11 @@ std::vector<CheckConstraint> CreatedTableChecks(const TableCopyPlan& plan, Engin
 // columns keep their declared type, by which units, key ranges and sync find rows.
 void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to);
 
+// A table ferry made, read back from an engine that keeps no case-insensitivity on the column
+// (PostgreSQL): each column fed by one the source compares ignoring case gets the flag again, so
+// the unique keys and indexes built after the data get the same exclusion as the primary key.
+void KeepCaseInsensitivity(TableCopyPlan& plan);
+
 // Two ends of one engine that pass its binary COPY stream through (PostgreSQL), with the same
 // column types in the same order: the stream can go as it is, no decoding, no conversion.
 bool PassesThrough(const TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to);

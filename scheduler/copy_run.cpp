@@ -300,6 +300,7 @@ void CopyRun::CreateTable(size_t i) {
     // stopped are added now; the table's description holds only those in place.
     if (t.created && !clone_) {
       copy.destination.checks = CreatedTableChecks(copy, source_.info().engine, destination_);
+      KeepCaseInsensitivity(copy);
     }
     if (t.created && !clone_ && copy.destination.primary_key.empty() && !plan_.schema_only &&
         !prepared.plan->primary_key.empty()) {
@@ -340,6 +341,7 @@ void CopyRun::CreateTable(size_t i) {
   // The planned checks, in the destination's terms, are made after the data (AddChecks).
   if (!clone_) created->checks = std::move(copy.destination.checks);
   copy.destination = std::move(*created);
+  if (!clone_) KeepCaseInsensitivity(copy);  // the keys and indexes to come are made from it
   KeepValueTypes(copy, source_.info(), destination_.info());  // as the plan read them
   if (deferred_keys_[i]) deferred_keys_[i]->name = copy.destination.name;
 }

@@ -271,6 +271,7 @@ void CopyRun::BuildAndRecordSharedTable(size_t i, int units, int done, int faile
     if (std::optional<Table> now = destination_.DescribeTable(prepared.copy.destination.name)) {
       if (!now->primary_key.empty()) deferred_keys_[i].reset();
       prepared.copy.destination = std::move(*now);
+      if (!clone_) KeepCaseInsensitivity(prepared.copy);
     }
     try {
       BuildIndexes(i);

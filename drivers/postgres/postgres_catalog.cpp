@@ -287,6 +287,25 @@ void DescribeColumns(SqlSession& connection, const std::string& oid, Table& tabl
   }
 }
 
+// Every partition below a partitioned table, by level, so a parent is made before its own.
+void DescribePartitions(SqlSession& connection, const std::string& oid, Table& table) {
+  auto rows = connection.Query(
+      "SELECT n.nspname, c.relname, pn.nspname, p.relname, "
+      "pg_catalog.pg_get_expr(c.relpartbound, c.oid), "
+      "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END "
+      "FROM pg_catalog.pg_partition_tree(" +
+      oid +
+      "::oid) t JOIN pg_catalog.pg_class c ON c.oid = t.relid "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "JOIN pg_catalog.pg_class p ON p.oid = t.parentrelid "
+      "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
+      "WHERE t.level > 0 ORDER BY t.level, n.nspname, c.relname");
+  for (auto& r : rows) {
+    table.partitions.push_back(
+        {{*r[0], *r[1]}, {*r[2], *r[3]}, r[4].value_or(""), r[5].value_or("")});
+  }
+}
+
 }  // namespace
 
 std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) {
@@ -305,7 +324,8 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
       "JOIN pg_catalog.pg_class p ON p.oid = i.inhparent "
       "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
       "WHERE i.inhrelid = c.oid AND c.relispartition), pn_parent.list, "
-      "pg_catalog.row_security_active(c.oid) "
+      "pg_catalog.row_security_active(c.oid), "
+      "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END "
       "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "LEFT JOIN LATERAL (SELECT string_agg(pn.nspname || '.' || p.relname, ',' "
       "ORDER BY i.inhseqno) AS list FROM pg_catalog.pg_inherits i "
@@ -339,6 +359,8 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
     }
   }
   table.row_security = IsTrue(found[0][8]);
+  table.partition_key = found[0][9].value_or("");
+  if (table.partitioned) DescribePartitions(connection, oid, table);
   if (table.estimated_rows < 0 && table.estimated_bytes >= 0) {
     // Never analyzed: reltuples is -1. A rough guess from the size beats none.
     table.estimated_rows = table.estimated_bytes / 100;
@@ -346,6 +368,17 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
   DescribeColumns(connection, oid, table);
   DescribeConstraints(connection, oid, table);
   return table;
+}
+
+std::vector<std::string> WithPartitions(const Dialect& dialect, const std::string& create,
+                                        const Table& table) {
+  auto by = [](const std::string& key) { return key.empty() ? "" : " PARTITION BY " + key; };
+  std::vector<std::string> sql = {create + by(table.partition_key)};
+  for (const TablePartition& p : table.partitions) {
+    sql.push_back("CREATE TABLE " + dialect.QualifiedName(p.name) + " PARTITION OF " +
+                  dialect.QualifiedName(p.parent) + " " + p.bound + by(p.partition_key));
+  }
+  return sql;
 }
 
 }  // namespace ferry::pg

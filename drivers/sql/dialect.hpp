@@ -185,6 +185,10 @@ class Dialect {
   // CREATE TABLE with the columns (identity columns spelled the engine's way), the primary key,
   // and what the engine can only declare at creation (SQLite: foreign keys).
   virtual std::string CreateTableSql(const Table& table) const;
+  // CreateTableSql, and what is made with the table (PostgreSQL: its partitions, attached).
+  virtual std::vector<std::string> CreateTableStatements(const Table& table) const {
+    return {CreateTableSql(table)};
+  }
   std::string AddPrimaryKeySql(const Table& table) const;
   // Statements that create `table` and `indexes` and leave nothing behind, for
   // Endpoint::TryCreateTable: {before..., create, index..., after...}; the last statement is

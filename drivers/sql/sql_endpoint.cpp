@@ -84,7 +84,7 @@ void SqlEndpoint::CreateTable(const Table& table) {
   // Schemas carry over between PostgreSQL databases (sales.orders lands in sales).
   const std::string schema = dialect_->CreateMissingSchemaSql(table.name.schema);
   if (!schema.empty()) RunDdl(table.name, schema);
-  RunDdl(table.name, dialect_->CreateTableSql(table));
+  for (const std::string& sql : dialect_->CreateTableStatements(table)) RunDdl(table.name, sql);
 }
 
 void SqlEndpoint::TryCreateTable(const Table& table, const std::vector<Index>& indexes) {

@@ -317,6 +317,40 @@ TEST_CASE("a key over a column that ignores case stays case-insensitive in every
   }
 }
 
+TEST_CASE(
+    "a partitioned PostgreSQL table is made partitioned with its partitions attached, "
+    "parents before their own partitions",
+    "[schema][ddl][partitions]") {
+  Table t;
+  t.name = {"s", "payment"};
+  t.columns = {MakeColumn("id", TypeKind::kInteger, "bigint"),
+               MakeColumn("paid", TypeKind::kTimestampTz, "timestamp with time zone")};
+  t.primary_key = {1, 0};
+  t.partition_key = "RANGE (paid)";
+  t.partitions = {{{"s", "payment_2022"},
+                   {"s", "payment"},
+                   "FOR VALUES FROM ('2022-01-01 00:00:00+00') TO "
+                   "('2023-01-01 00:00:00+00')",
+                   "LIST (id)"},
+                  {{"s", "payment_2022_one"}, {"s", "payment_2022"}, "FOR VALUES IN ('1')", ""},
+                  {{"s", "payment_rest"}, {"s", "payment"}, "DEFAULT", ""}};
+  const std::vector<std::string> sql = MakePostgresDialect()->CreateTableStatements(t);
+  REQUIRE(sql.size() == 4);
+  CHECK(Contains(sql[0], "PRIMARY KEY (\"paid\", \"id\")) PARTITION BY RANGE (paid)"));
+  CHECK(sql[1] ==
+        "CREATE TABLE \"s\".\"payment_2022\" PARTITION OF \"s\".\"payment\" FOR VALUES FROM "
+        "('2022-01-01 00:00:00+00') TO ('2023-01-01 00:00:00+00') PARTITION BY LIST (id)");
+  CHECK(sql[2] ==
+        "CREATE TABLE \"s\".\"payment_2022_one\" PARTITION OF \"s\".\"payment_2022\" FOR "
+        "VALUES IN ('1')");
+  CHECK(sql[3] == "CREATE TABLE \"s\".\"payment_rest\" PARTITION OF \"s\".\"payment\" DEFAULT");
+  // A table that is not partitioned: its CREATE TABLE alone.
+  t.partition_key.clear();
+  t.partitions.clear();
+  CHECK(MakePostgresDialect()->CreateTableStatements(t) ==
+        std::vector<std::string>{MakePostgresDialect()->CreateTableSql(t)});
+}
+
 TEST_CASE("a PostgreSQL type no other engine has maps to a text column there",
           "[schema][ddl][text-form]") {
   ColumnType array;

@@ -368,6 +368,67 @@ TableContents ReadCanonical(TestDatabase& db, const std::string& table) {
   return contents;
 }
 
+namespace {
+
+// `value` quoted for a failure message: control characters escaped, cut on a character boundary.
+std::string Shown(const std::string& value) {
+  constexpr size_t kMostBytes = 240;
+  size_t keep = std::min(value.size(), kMostBytes);
+  while (keep > 0 && keep < value.size() &&
+         (static_cast<unsigned char>(value[keep]) & 0xC0) == 0x80) {
+    --keep;
+  }
+  std::string out = "'";
+  for (size_t i = 0; i < keep; ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += char(c);
+    }
+  }
+  out += "'";
+  if (keep < value.size()) out += fmt::format("... ({} bytes)", value.size());
+  return out;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::string LinesDifference(const std::vector<std::string>& expected,
+                            const std::vector<std::string>& actual) {
+  const size_t common = std::min(expected.size(), actual.size());
+  for (size_t i = 0; i < common; ++i) {
+    if (expected[i] == actual[i]) continue;
+    return fmt::format("line {} ({} lines expected, {} found): expected {}, found {}", i + 1,
+                       expected.size(), actual.size(), Shown(expected[i]), Shown(actual[i]));
+  }
+  if (expected.size() == actual.size()) return "";
+  const bool missing = expected.size() > actual.size();
+  return fmt::format("{} lines expected, {} found; the first {}: {}", expected.size(),
+                     actual.size(), missing ? "missing" : "extra",
+                     Shown(missing ? expected[common] : actual[common]));
+}
+
+std::string LinesDifference(const std::string& expected, const std::string& actual) {
+  return LinesDifference(SplitLines(expected), SplitLines(actual));
+}
+
 std::string FirstDifference(const TableContents& expected, const TableContents& actual) {
   if (expected.columns.size() != actual.columns.size()) {
     return fmt::format("{} columns expected, {} found", expected.columns.size(),
@@ -388,10 +449,7 @@ std::string FirstDifference(const TableContents& expected, const TableContents& 
       const auto& a = actual.rows[r][c];
       if (e != a) {
         auto show = [](const std::optional<std::string>& v) {
-          if (!v) return std::string("NULL");
-          return v->size() > 80
-                     ? "'" + v->substr(0, 80) + "…' (" + std::to_string(v->size()) + " bytes)"
-                     : "'" + *v + "'";
+          return v ? Shown(*v) : std::string("NULL");
         };
         return fmt::format("row {} (sorted) column {} ({} -> {}): expected {}, found {}", r + 1,
                            expected.columns[c].name, expected.columns[c].type,

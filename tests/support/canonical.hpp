@@ -50,6 +50,15 @@ std::optional<std::string> Normalise(Family family, const std::optional<std::str
 // A readable description of the first difference between two tables' contents ("" if equal).
 std::string FirstDifference(const TableContents& expected, const TableContents& actual);
 
+// The same for two lists of lines (RowLines, a dump split at newlines): the first line that
+// differs, or the first one too many, each value cut to a few hundred bytes. Compare with
+// CHECK(LinesDifference(a, b) == ""), never CHECK(a == b) on whole tables: Catch2 prints both
+// operands whole, and wraps a long line in time quadratic in its length, so a failing comparison
+// of a big table never ends.
+std::string LinesDifference(const std::vector<std::string>& expected,
+                            const std::vector<std::string>& actual);
+std::string LinesDifference(const std::string& expected, const std::string& actual);
+
 // Loads a SQL script with the engine's own command-line client (psql, mariadb, sqlite3).
 void LoadScript(TestDatabase& db, const std::string& path, const std::string& skip_through = "");
 
