@@ -107,6 +107,11 @@ void Endpoint::CreateSequence(const SequenceState& state) {
                                       " has no sequences to hold " + DisplayName(state.name));
 }
 
+void Endpoint::DropSequence(const TableName& name) {
+  throw Error(ErrorCode::kInternal, info().display + ": " + EngineName(info().engine) +
+                                        " has no sequence " + DisplayName(name));
+}
+
 void Endpoint::SetSequence(const SequenceState& state) {
   throw Error(ErrorCode::kInternal, info().display + ": " + EngineName(info().engine) +
                                         " has no sequence " + DisplayName(state.name));

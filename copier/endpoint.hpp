@@ -426,6 +426,8 @@ class Endpoint {
   virtual std::vector<TableName> ListSequences(const std::vector<std::string>& /*schemas*/) {
     return {};
   }
+  // Drops the sequence (nothing when it is not there). Waits for locks like DropTable.
+  virtual void DropSequence(const TableName& name);
   // Dropping and emptying wait a short while for locks other sessions hold on the table, again
   // with growing pauses, telling the wait notice (below) who holds them; after the last try
   // they throw Error(kBusy) naming those sessions, instead of queueing for as long as a reader

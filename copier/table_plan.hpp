@@ -50,8 +50,10 @@ std::vector<CheckConstraint> CreatedTableChecks(const TableCopyPlan& plan, Engin
 // Between two databases of one engine that holds any value in any column whatever its declared
 // type (SQLite: `from` and `to` say so, a staging directory does not), each column declared alike
 // at both ends carries every value with its own type (TypeKind::kAny): text '1' stays text, an
-// integer in a DATETIME column stays an integer, as the engine's own dump would bring them. Key
-// columns keep their declared type, by which units, key ranges and sync find rows.
+// integer in a DATETIME column stays an integer, as the engine's own dump would bring them; key
+// columns too (text in a BLOB key stays text), the rowid aside, which holds only integers. Their
+// units, key ranges and sync's keys are still cut and written by the declared type (the engine's
+// dialect reads a kAny key's bounds as that type's text).
 void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to);
 
 // A table ferry made, read back from an engine that keeps no case-insensitivity on the column

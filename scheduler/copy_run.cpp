@@ -160,6 +160,12 @@ bool CopyRun::Prepare() {
   clone_ = SchemaClone::Prepare(source_, destination_, plan_, copied, options_.clone,
                                 &report_.schema_not_cloned);
   if (clone_) report_.schema_tool = clone_->dump().tool;
+  std::vector<TableName> clone_sequences;
+  if (clone_ && !recorder_.resuming()) {
+    // Before the run is recorded: the sequences its clone makes are then known to be its own.
+    clone_->RefuseExistingSequences(destination_);
+    clone_sequences = clone_->SequencesThere();
+  }
   // An edited plan's DDL is tried first where ferry makes the tables; a clone makes them from
   // the source's own schema (its types and domains included) in one transaction instead.
   if (options_.try_ddl_first && !clone_) {
@@ -170,7 +176,7 @@ bool CopyRun::Prepare() {
   ReadCarriedTypes();  // before anything is written
   SkipFinishedTables();
   FindHeldKeys();
-  recorder_.Start(plan_, tables_);
+  recorder_.Start(plan_, tables_, clone_sequences);
   return true;
 }
 

@@ -89,11 +89,13 @@ std::unique_ptr<ScopeLock> LockDestination(RunStore& store, const Endpoint& dest
 // for the source tables in `in_scope`, and those runs; and the tables such a run made before it
 // wrote a row (its plan created them; a MariaDB clone's pre-data, each table committed by
 // itself, killed halfway), which are dropped: the next run makes them again as it would have,
-// cloned with the rest of the schema.
+// cloned with the rest of the schema; with them, once none of such a run's tables is left, the
+// sequences its clone made (CloneSequences), which the next clone would find in its way.
 struct ResetPlan {
-  std::vector<TableName> tables;   // destination tables to empty (that exist)
-  std::vector<TableName> dropped;  // empty destination tables a run made and never wrote
-  std::vector<std::string> runs;   // runs to forget
+  std::vector<TableName> tables;     // destination tables to empty (that exist)
+  std::vector<TableName> dropped;    // empty destination tables a run made and never wrote
+  std::vector<TableName> sequences;  // sequences the clone of such a run made
+  std::vector<std::string> runs;     // runs to forget
 };
 ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
                     const std::string& source_display, const std::vector<TableName>& in_scope);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 namespace ferry {
 
@@ -30,7 +31,33 @@ UnitTiming TimingOf(const UnitResult& r) {
   return t;
 }
 
+constexpr const char* kCloneSequences = "clone_sequences";
+
+// The plan's JSON with the clone's sequences beside its fields (a stored plan is read leniently:
+// PlanFromJson passes over the field).
+std::string WithCloneSequences(std::string plan, const std::vector<TableName>& sequences) {
+  if (sequences.empty()) return plan;
+  nlohmann::json doc = nlohmann::json::parse(plan);
+  for (const TableName& n : sequences) {
+    doc[kCloneSequences].push_back({{"schema", n.schema}, {"name", n.name}});
+  }
+  return doc.dump(2) + "\n";
+}
+
 }  // namespace
+
+std::vector<TableName> CloneSequences(const RunRecord& run) {
+  std::vector<TableName> out;
+  try {
+    const nlohmann::json doc = nlohmann::json::parse(run.plan);
+    for (const nlohmann::json& n : doc.value(kCloneSequences, nlohmann::json::array())) {
+      out.push_back({n.at("schema").get<std::string>(), n.at("name").get<std::string>()});
+    }
+  } catch (const nlohmann::json::exception&) {
+    return {};  // not a plan this ferry wrote
+  }
+  return out;
+}
 
 RunRecorder::RunRecorder(RunRecording* recording, size_t tables)
     : recording_(recording), tables_(tables, nullptr) {
@@ -73,7 +100,8 @@ Plan RunRecorder::Adjusted(const Plan& plan) const {
   return out;
 }
 
-void RunRecorder::Start(const Plan& plan, const std::vector<PreparedTable>& tables) {
+void RunRecorder::Start(const Plan& plan, const std::vector<PreparedTable>& tables,
+                        const std::vector<TableName>& clone_sequences) {
   if (!recording_) return;
   if (!recording_->resuming) {
     Plan stored = plan;
@@ -103,7 +131,7 @@ void RunRecorder::Start(const Plan& plan, const std::vector<PreparedTable>& tabl
         unit_records.push_back(std::move(ur));
       }
     }
-    recording_->run.plan = PlanToJson(stored);
+    recording_->run.plan = WithCloneSequences(PlanToJson(stored), clone_sequences);
     recording_->run.plan_fingerprint = PlanFingerprint(recording_->run.plan);
     recording_->store->Prepare();
     recording_->store->StartRun(recording_->run, table_records, unit_records);

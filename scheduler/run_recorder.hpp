@@ -16,6 +16,12 @@
 
 namespace ferry {
 
+// The sequences a run's schema clone creates before the data, at the destination (none was
+// there: the clone refuses to start otherwise), as the run's stored plan keeps them. Where each
+// CREATE commits by itself (MariaDB), a clone killed there leaves some made: `ferry reset` drops
+// them with the tables the run made and never wrote, so the next run clones again.
+std::vector<TableName> CloneSequences(const RunRecord& run);
+
 class RunRecorder {
  public:
   RunRecorder(RunRecording* recording, size_t tables);
@@ -45,7 +51,9 @@ class RunRecorder {
   Plan Adjusted(const Plan& plan) const;
   // From here on the run writes: a new run is recorded with the plan as it was cut into units
   // (so a resume copies exactly them); a failure now leaves a run to resume, not one to forget.
-  void Start(const Plan& plan, const std::vector<PreparedTable>& tables);
+  // Beside the plan, the sequences the run's schema clone creates (CloneSequences).
+  void Start(const Plan& plan, const std::vector<PreparedTable>& tables,
+             const std::vector<TableName>& clone_sequences = {});
   // A schema clone that failed took back all it made: nothing was written, and a new run is
   // refused as blocked rather than kept as an interrupted one.
   void Abandon();

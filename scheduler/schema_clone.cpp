@@ -113,6 +113,10 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
   }
   auto clone = std::unique_ptr<SchemaClone>(new SchemaClone());
   clone->dump_ = std::move(*dump);
+  if (from.traits.schema_dump_unqualified) {
+    clone->from_schema_ = from.default_schema;
+    clone->to_schema_ = to.default_schema;
+  }
   clone->FitDestination(destination);
   clone->LeaveOutForeignKeys(plan, request.tables);
   clone->LeaveOutViewsReadingOutside();
@@ -339,20 +343,20 @@ std::vector<std::pair<TableName, std::string>> SchemaClone::CreateBeforeData(End
   std::unique_ptr<SchemaSession> session = destination.OpenSchemaSession(dump_);
   std::vector<const SchemaObject*> created;
   std::vector<std::pair<TableName, std::string>> failed;
+  // The destination's names: MariaDB's dump names the source's database, which may be on the
+  // same server (its tables would be taken for the clone's, and dropped below).
   std::vector<TableName> sequences;
   if (resuming) {
     std::set<std::string> schemas;
-    for (const SchemaObject& o : dump_.before_data) {
-      if (o.kind == "SEQUENCE") schemas.insert(o.table.schema);
-    }
+    for (const TableName& n : SequencesThere()) schemas.insert(n.schema);
     if (!schemas.empty()) sequences = destination.ListSequences({schemas.begin(), schemas.end()});
   }
   auto made_before = [&](const SchemaObject& o) {
     if (!resuming) return false;
     if (o.kind == "SEQUENCE") {
-      return std::find(sequences.begin(), sequences.end(), o.table) != sequences.end();
+      return std::find(sequences.begin(), sequences.end(), There(o.table)) != sequences.end();
     }
-    return o.kind == "TABLE" && destination.DescribeTable(o.table).has_value();
+    return o.kind == "TABLE" && destination.DescribeTable(There(o.table)).has_value();
   };
   session->Begin();
   for (const SchemaObject& o : dump_.before_data) {
@@ -381,12 +385,15 @@ std::vector<std::pair<TableName, std::string>> SchemaClone::CreateBeforeData(End
       created.push_back(&o);
     } catch (const Error& e) {
       session->Rollback();
-      // Where DDL commits by itself (MariaDB), the tables made so far go again.
+      // Where DDL commits by itself (MariaDB), the tables and sequences made so far go again.
       for (auto it = created.rbegin(); it != created.rend(); ++it) {
-        if ((*it)->kind != "TABLE" && (*it)->kind != "SEQUENCE") continue;
+        const TableName there = There((*it)->table);
         try {
-          if (!destination.DescribeTable((*it)->table)) continue;
-          destination.DropTable((*it)->table);
+          if ((*it)->kind == "SEQUENCE") {
+            destination.DropSequence(there);
+          } else if ((*it)->kind == "TABLE" && destination.DescribeTable(there)) {
+            destination.DropTable(there);
+          }
         } catch (const Error&) {
         }
       }
@@ -440,11 +447,42 @@ std::vector<std::pair<TableName, std::string>> SchemaClone::CreateAfterData(Endp
   return errors;
 }
 
-std::vector<std::string> SchemaClone::CopySequences(Endpoint& source, Endpoint& destination) {
+std::vector<TableName> SchemaClone::Sequences() const {
   std::vector<TableName> names;
   for (const SchemaObject& o : dump_.before_data) {
     if (o.kind == "SEQUENCE" && !o.table.name.empty()) names.push_back(o.table);
   }
+  return names;
+}
+
+std::vector<TableName> SchemaClone::SequencesThere() const {
+  std::vector<TableName> names = Sequences();
+  for (TableName& n : names) n = There(n);
+  return names;
+}
+
+TableName SchemaClone::There(const TableName& name) const {
+  if (!from_schema_.empty() && name.schema == from_schema_) return {to_schema_, name.name};
+  return name;
+}
+
+void SchemaClone::RefuseExistingSequences(Endpoint& destination) const {
+  const std::vector<TableName> names = SequencesThere();
+  std::set<std::string> schemas;
+  for (const TableName& n : names) schemas.insert(n.schema);
+  if (schemas.empty()) return;
+  for (const TableName& there : destination.ListSequences({schemas.begin(), schemas.end()})) {
+    if (std::find(names.begin(), names.end(), there) == names.end()) continue;
+    throw Error(ErrorCode::kSchema,
+                fmt::format("destination sequence {} exists, and the schema clone creates the "
+                            "source's sequence of that name (drop it there, or copy with "
+                            "--schema-from ferry, which sets it to the source's state)",
+                            DisplayName(there)));
+  }
+}
+
+std::vector<std::string> SchemaClone::CopySequences(Endpoint& source, Endpoint& destination) {
+  const std::vector<TableName> names = Sequences();
   std::vector<std::string> errors;
   for (const SequenceState& state : source.ReadSequences(names)) {
     try {

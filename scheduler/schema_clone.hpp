@@ -59,6 +59,17 @@ class SchemaClone {
                                                                  bool resuming);
   // Sets every cloned sequence (owned and standalone) to the source's state.
   std::vector<std::string> CopySequences(Endpoint& source, Endpoint& destination);
+  // The sequences the clone creates before the data (owned and standalone), by their source
+  // names, and by their names at the destination.
+  std::vector<TableName> Sequences() const;
+  std::vector<TableName> SequencesThere() const;
+  // Where the dump's object `name` lands: the same name, or, where the dump names objects
+  // unqualified (MariaDB), the destination's database in place of the source's.
+  TableName There(const TableName& name) const;
+  // Throws Error(kSchema) naming a sequence the clone would create that the destination has
+  // already: called before the run is recorded, so what a killed clone leaves of its sequences
+  // is known to be the clone's (CloneSequences, ferry reset).
+  void RefuseExistingSequences(Endpoint& destination) const;
   // The foreign keys to tables outside the copy's scope that the clone leaves out, by source
   // table, each with the note the run summary gives (OutOfScopeNote).
   const std::vector<std::pair<TableName, std::string>>& left_out() const { return left_out_; }
@@ -91,6 +102,7 @@ class SchemaClone {
   void NoteCarriedOtherwise();
 
   SchemaDump dump_;
+  std::string from_schema_, to_schema_;  // the databases There() maps between (MariaDB)
   std::vector<std::pair<TableName, std::string>> left_out_;
   std::vector<ViewLeftOut> views_left_out_;
   std::vector<Note> notes_;

@@ -34,7 +34,8 @@ int Reset(const StateFlags& flags) {
                            ExistingDestinationOptions(flags.common));
   ResetPlan reset =
       PlanReset(*dest, flags.state_prefix, WithoutSecrets(job.source), TablesInScope(*source, job));
-  if (reset.runs.empty() && reset.tables.empty() && reset.dropped.empty()) {
+  if (reset.runs.empty() && reset.tables.empty() && reset.dropped.empty() &&
+      reset.sequences.empty()) {
     fmt::print("nothing to reset: no recorded run of {} into {} covers these tables\n",
                source->info().display, dest->info().display);
     return kExitOk;
@@ -51,6 +52,11 @@ int Reset(const StateFlags& flags) {
         reset.dropped.size() == 1 ? "" : "s");
   }
   for (const TableName& t : reset.dropped) fmt::print("  table {}\n", DisplayName(t));
+  if (!reset.sequences.empty()) {
+    fmt::print("{} {} sequence{} their schema clone made:\n", flags.yes ? "dropping" : "would drop",
+               reset.sequences.size(), reset.sequences.size() == 1 ? "" : "s");
+  }
+  for (const TableName& s : reset.sequences) fmt::print("  sequence {}\n", DisplayName(s));
   for (const std::string& r : reset.runs) fmt::print("  run {}\n", r);
   if (!flags.yes) {
     fmt::print(stderr, "ferry: nothing was changed; run again with --yes to do it\n");

@@ -353,6 +353,27 @@ std::optional<Table> DescribeTable(SqlSession& connection, const Dialect& dialec
   }
 }
 
+std::vector<SqlSession::Row> QueryWhole(SqlSession& connection, const std::string& sql) {
+  for (int attempt = 1;; ++attempt) {
+    std::vector<SqlSession::Row> rows = connection.Query(sql);
+    bool skipped = false;
+    for (const SqlSession::Row& warning : connection.Query("SHOW WARNINGS")) {
+      skipped |= warning.size() > 1 && warning[1] == std::to_string(SkipWatch::kCode);
+    }
+    if (!skipped) return rows;
+    if (attempt == kSkippedTries) {
+      const std::string why = fmt::format(
+          "another session kept changing the definition of a table while ferry listed the "
+          "tables ({} tries; MariaDB leaves such a table out of information_schema meanwhile): "
+          "try again once that ALTER or CREATE INDEX has ended",
+          kSkippedTries);
+      throw Error(ErrorCode::kDriver, why, ErrorContext{},
+                  {Diagnostic{"HY000", SkipWatch::kCode, why}});
+    }
+    std::this_thread::sleep_for(BackoffDelay(std::chrono::milliseconds(20), attempt));
+  }
+}
+
 ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source) {
   ColumnType out = t;
   out.max_bytes = -1;

@@ -296,7 +296,8 @@ class MariaDbDialect final : public Dialect {
   }
 
   std::vector<TableName> ListTables(SqlSession& connection) const override {
-    auto rows = connection.Query(
+    auto rows = mariadb::QueryWhole(
+        connection,
         "SELECT table_schema, table_name FROM information_schema.tables "
         "WHERE table_type IN ('BASE TABLE', 'SYSTEM VERSIONED') AND table_schema NOT IN "
         "('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY 1, 2");

@@ -30,6 +30,10 @@ class SqlEndpoint : public Endpoint {
   void SyncIdentity(const Table& table, const std::vector<IdentityNext>& next = {}) override;
   std::vector<IdentityNext> IdentityCounters(const Table& table) override;
   void DropTable(const TableName& name) override;
+  // PostgreSQL and MariaDB spell it alike; asked only where ListSequences found one.
+  void DropSequence(const TableName& name) override {
+    RunWithLockWaits(name, "drop", {"DROP SEQUENCE IF EXISTS " + dialect_->QualifiedName(name)});
+  }
   void TruncateTable(const TableName& name) override;
   bool HasRows(const TableName& name) override;
   std::string DanglingReference(const Table& table, const ForeignKey& fk) override;

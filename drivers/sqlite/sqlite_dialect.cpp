@@ -355,8 +355,16 @@ class SqliteDialect final : public Dialect {
                             fraction >= 1 ? 1 : int64_t(1 / std::max(fraction, 1e-9)));
   }
   std::string SampleExpression(const Column& column) const override {
-    if (StorageOf(column.type) == Storage::kBytes) return "lower(hex(" + Quote(column.name) + "))";
+    if (StorageOf(Declared(column.type)) == Storage::kBytes) {
+      return "lower(hex(" + Quote(column.name) + "))";
+    }
     return Quote(column.name);
+  }
+  // A key column copied with each value's own class (TypeKind::kAny, KeepValueTypes) is cut
+  // into units, and its keys logged and found, by its declared type, as before: its bounds and
+  // keys are that type's text, whichever table (the source's as described, the copy's) made them.
+  std::string Literal(const ColumnType& type, const std::string& text) const override {
+    return Dialect::Literal(Declared(type), text);
   }
 
   // An identity column that is the whole primary key becomes INTEGER PRIMARY KEY, the rowid:
@@ -573,6 +581,10 @@ class SqliteDialect final : public Dialect {
       fk.name = ForeignKeyName(table, fk, 1);
       table.foreign_keys.push_back(std::move(fk));
     }
+  }
+
+  static ColumnType Declared(const ColumnType& type) {
+    return type.kind == TypeKind::kAny ? ParseType(type.native) : type;
   }
 
   static ColumnType ParseType(const std::string& declared) {

@@ -236,19 +236,32 @@ TEST_CASE(
                         "class FROM text ORDER BY 1)") == "blob,text");
 }
 
-// Known to fail: key columns keep their declared type in a SQLite copy (KeepValueTypes), so a
-// text value in a BLOB key column (MediaWiki's objectcache.keyname, categorylinks.cl_to) arrives
-// as a blob, which a query comparing it with text no longer finds; verify compares bytes and
-// calls the copy identical. [!shouldfail] turns this test red once the class is kept.
-TEST_CASE("text in a SQLite BLOB key column stays text in a SQLite copy",
-          "[public][sqlite][!shouldfail]") {
+// Key columns carry each value's storage class too: a text value in a BLOB key column
+// (MediaWiki's objectcache.keyname, categorylinks.cl_to) arriving as a blob would no longer be
+// found by a query comparing it with text. And verify tells the classes apart: a copy whose text
+// key became a blob of the same bytes is not identical.
+TEST_CASE("text in a SQLite BLOB key column stays text in a SQLite copy", "[public][sqlite]") {
   TestDatabase source(Db::kSQLite, "mwkey_src");
   TestDatabase dest(Db::kSQLite, "mwkey_dst");
   LoadScript(source, Fixture("mediawiki_sqlite.sql"));
-  REQUIRE(RunFerry("run" + Ends(source, dest) + " --include objectcache").exit_code == 0);
+  const std::string scope = Ends(source, dest) + " --include objectcache";
+  FerryResult run = RunFerry("run" + scope);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
   const std::string classes =
       "SELECT typeof(keyname), count(*) FROM objectcache GROUP BY 1 ORDER BY 1";
   CHECK(RowLines(dest, classes) == RowLines(source, classes));
+  const std::string texts = "SELECT count(*) FROM objectcache WHERE typeof(keyname) = 'text'";
+  REQUIRE(source.QueryValue(texts) != "0");
+  FerryResult same = RunFerry("verify" + scope);
+  INFO(same.output);
+  CHECK(same.exit_code == 0);
+  dest.Exec(
+      "UPDATE objectcache SET keyname = CAST(keyname AS BLOB) WHERE typeof(keyname) = 'text'");
+  REQUIRE(dest.QueryValue(texts) == "0");
+  FerryResult differs = RunFerry("verify" + scope);
+  INFO(differs.output);
+  CHECK(differs.exit_code == 1);
 }
 
 TEST_CASE(

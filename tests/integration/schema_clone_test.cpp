@@ -227,6 +227,36 @@ TEST_CASE("a MariaDB copy clones the schema: mariadb-dump sees the same at both 
   CHECK(dest.QueryValue("SELECT count(*) FROM film_audit") == "41");
 }
 
+// MariaDB commits each CREATE by itself: a clone that fails at a table drops what it made. Its
+// dump names the source's database, here on the same server, where the tables of those names
+// are the source's own: they stay as they are.
+TEST_CASE(
+    "a MariaDB clone that fails halfway through its tables drops the ones it made, and the "
+    "source's tables of the same names stay",
+    "[clone][mariadb]") {
+  TestDatabase source(Db::kMariaDB, "clone_fail_src");
+  TestDatabase dest(Db::kMariaDB, "clone_fail_dst");
+  source.Exec(
+      "CREATE SEQUENCE s1;\n"
+      "CREATE SEQUENCE s2;\n"
+      "CREATE TABLE a (id int PRIMARY KEY);\n"
+      "CREATE TABLE b (id int PRIMARY KEY);\n"
+      "INSERT INTO a VALUES (1), (2);\n"
+      "INSERT INTO b VALUES (3)");
+  // In the way of the second table, where ferry looks for tables only.
+  dest.Exec("CREATE VIEW b AS SELECT 1 AS id");
+  FerryResult run = Copy(source, dest);
+  INFO(run.output);
+  CHECK(run.exit_code == 4);
+  CHECK(run.output.find("cloning the schema") != std::string::npos);
+  CHECK(source.QueryValue("SELECT count(*) FROM a") == "2");
+  CHECK(source.QueryValue("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                          "DATABASE() AND TABLE_TYPE = 'SEQUENCE'") == "2");
+  // Nothing of the clone at the destination: only the view that stopped it.
+  CHECK(dest.QueryValue("SELECT group_concat(TABLE_NAME) FROM information_schema.TABLES WHERE "
+                        "TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'ferry\\_%'") == "b");
+}
+
 TEST_CASE("a SQLite copy clones the schema: sqlite_schema reads the same at both ends",
           "[clone][sqlite]") {
   TestDatabase source(Db::kSQLite, "clone_src");
