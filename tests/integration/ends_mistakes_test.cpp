@@ -4,10 +4,13 @@
 // a documented exit code and a message naming what is wrong, and never shows a password.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <string>
 
 #include "tests/support/ferry_command.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
@@ -18,6 +21,13 @@ constexpr int kExitUsage = 2;
 
 int64_t Count(TestDatabase& db, const std::string& table) {
   return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
+}
+
+// The port of a test server's URL (scheme://user@host:PORT/name).
+std::string PortOf(const TestDatabase& db) {
+  const std::string url = db.Url();
+  const size_t colon = url.rfind(':');
+  return url.substr(colon + 1, url.rfind('/') - colon - 1);
 }
 
 void MakeOrders(TestDatabase& db) {
@@ -94,4 +104,57 @@ TEST_CASE(
   INFO(copied.output);
   CHECK(copied.exit_code == 0);
   CHECK(Count(maria, "orders") == 3);
+}
+
+TEST_CASE(
+    "the same database at both ends is refused with --truncate however the URLs spell it: "
+    "scheme alias, host, parameters, escapes, relative, ./ and symlinked paths, directories",
+    "[mistakes][postgresql][mariadb][sqlite][staging]") {
+  TestDatabase pg(Db::kPostgres, "spell_pg");
+  TestDatabase maria(Db::kMariaDB, "spell_my");
+  TestDatabase lite(Db::kSQLite, "spell_lite");
+  for (TestDatabase* db : {&pg, &maria, &lite}) MakeOrders(*db);
+  TempDir folder;
+
+  const std::string pg_port = PortOf(pg);
+  std::string escaped = pg.name();
+  escaped.replace(0, 1, fmt::format("%{:02X}", int(escaped[0])));
+  const std::string file = lite.Url().substr(7);
+  const std::string link = folder.path() + "/link.sqlite";
+  std::filesystem::create_symlink(file, link);
+  const std::string relative =
+      std::filesystem::relative(file, std::filesystem::current_path()).string();
+  const std::string stage = folder.path() + "/stage";
+  REQUIRE(RunFerry("run" + Ends(lite.Url(), "dir:" + stage)).exit_code == 0);
+
+  struct Spelling {
+    TestDatabase* db;
+    std::string source, dest;
+  };
+  const std::filesystem::path as_path(file);
+  const std::vector<Spelling> spellings = {
+      {&pg, pg.Url(), "postgres://ferry@localhost:" + pg_port + "/" + pg.name()},
+      {&pg, pg.Url(), "postgresql://ferry@/" + escaped + "?host=127.0.0.1&port=" + pg_port},
+      {&maria, maria.Url(),
+       "mariadb://ferry@localhost:" + PortOf(maria) + "/" + maria.name() + "?tcpip=1"},
+      {&lite, lite.Url(), "sqlite:" + link},
+      {&lite, lite.Url(), "sqlite:" + relative},
+      {&lite, lite.Url(), "sqlite:./" + relative},
+      {&lite, "sqlite://" + file,
+       "sqlite:" + as_path.parent_path().string() + "/./" + as_path.filename().string()},
+      {nullptr, "dir:" + stage, "dir:" + stage + "/."},
+  };
+  for (const Spelling& s : spellings) {
+    CAPTURE(s.source, s.dest);
+    FerryResult run = RunFerry("run --truncate" + Ends(s.source, s.dest));
+    INFO(run.output);
+    CHECK(run.exit_code == kExitUsage);
+    CHECK(Has(run.output, "the source and the destination are the same database"));
+    CHECK_FALSE(Has(run.output, TestPassword()));
+    if (s.db) CHECK(Count(*s.db, "orders") == 3);
+  }
+  FerryResult imported = RunFerry("run --truncate" + Ends("dir:" + stage, lite.Url()));
+  INFO(imported.output);
+  CHECK(imported.exit_code == 0);
+  CHECK(Count(lite, "orders") == 3);
 }
