@@ -47,7 +47,7 @@ std::string Describe(const RunRecord& run) {
 std::unique_ptr<ScopeLock> LockDestination(RunStore& store, const Endpoint& destination) {
   std::unique_ptr<ScopeLock> lock = store.TryLock();
   if (lock) return lock;
-  std::string holder = "another ferry process";
+  std::string holder;
   std::string state;
   for (const RunRecord& r : store.Runs()) {
     if (r.status == RunStatus::kRunning) {
@@ -55,6 +55,15 @@ std::unique_ptr<ScopeLock> LockDestination(RunStore& store, const Endpoint& dest
       if (r.host == HostName() && ProcessStopped(r.pid)) state = "; " + OwnerState(r);
       break;
     }
+  }
+  if (holder.empty()) {
+    // No run of this run state is running: the lock is one per destination, whatever the
+    // --state-prefix, so the holder keeps its runs under another prefix (or is starting).
+    const std::string who = store.LockHolder();
+    holder = fmt::format(
+        "another ferry process{} (no run recorded under this --state-prefix: "
+        "it keeps its run state under another one, or is starting)",
+        who.empty() ? "" : ", " + who + ",");
   }
   throw Error(ErrorCode::kBusy,
               fmt::format("{} is writing into {}; one ferry run at a time writes into a "

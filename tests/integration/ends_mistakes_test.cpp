@@ -4,7 +4,10 @@
 // a documented exit code and a message naming what is wrong, and never shows a password.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -18,6 +21,7 @@ using namespace ferry::test;
 namespace {
 
 constexpr int kExitUsage = 2;
+constexpr int kExitBusy = 6;
 
 int64_t Count(TestDatabase& db, const std::string& table) {
   return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
@@ -157,4 +161,86 @@ TEST_CASE(
   INFO(imported.output);
   CHECK(imported.exit_code == 0);
   CHECK(Count(lite, "orders") == 3);
+}
+
+TEST_CASE(
+    "a second run into a destination under another --state-prefix is refused while the first "
+    "runs, naming the first, and the first copies exactly",
+    "[mistakes][lock][postgresql][mariadb]") {
+  for (Db db : {Db::kPostgres, Db::kMariaDB}) {
+    DYNAMIC_SECTION(DbName(db)) {
+      TestDatabase source(Db::kPostgres, "prefix_src");
+      TestDatabase dest(db, "prefix_dst");
+      source.Exec(
+          "CREATE TABLE orders (id int PRIMARY KEY, v text);\n"
+          "INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 3000) g");
+      setenv("FERRY_TEST_CRASH", "stall-at-commit:1", 1);
+      setenv(
+          "FERRY_TEST_STALL_SQL",
+          db == Db::kPostgres ? "DO $stall$ BEGIN PERFORM pg_sleep(8); END $stall$" : "DO SLEEP(8)",
+          1);
+      FerryResult second;
+      bool tried = false;
+      FerryResult first = RunWhile(
+          "run --state-prefix first_ --partitions 3 --writers 1" + Ends(source, dest), dest,
+          [&](pid_t pid) {
+            unsetenv("FERRY_TEST_CRASH");
+            unsetenv("FERRY_TEST_STALL_SQL");
+            try {  // the first run recorded (its lock taken), its first commit stalled
+              const std::string runs =
+                  db == Db::kPostgres ? "ferry_state.first_runs" : "first_runs";
+              if (Count(dest, runs + " WHERE status = 'running'") == 0) return false;
+            } catch (...) {
+              return false;  // no run state yet
+            }
+            second = RunFerry("run --truncate --state-prefix second_" + Ends(source, dest));
+            tried = true;
+            if (db == Db::kPostgres) {
+              CHECK(Has(second.output, "ferry " + std::to_string(pid) + "@"));
+            }
+            return true;
+          });
+      unsetenv("FERRY_TEST_CRASH");
+      unsetenv("FERRY_TEST_STALL_SQL");
+      REQUIRE(tried);
+      INFO(second.output);
+      CHECK(second.exit_code == kExitBusy);
+      CHECK(Has(second.output, "another ferry process"));
+      CHECK(Has(second.output, "under this --state-prefix"));
+      CHECK_FALSE(Has(second.output, TestPassword()));
+      INFO(first.output);
+      CHECK(first.exit_code == 0);
+      CHECK(Count(dest, "orders") == 3000);
+    }
+  }
+}
+
+TEST_CASE(
+    "a SQLite destination locked by a run is refused under another --state-prefix and through a "
+    "symlink, naming the lock's holder",
+    "[mistakes][lock][sqlite]") {
+  TestDatabase source(Db::kSQLite, "locklite_src");
+  TestDatabase dest(Db::kSQLite, "locklite_dst");
+  MakeOrders(source);
+  TempDir folder;
+  const std::string link = folder.path() + "/dest-link.sqlite";
+  std::filesystem::create_symlink(dest.Url().substr(7), link);
+  // A run holding the lock, as ferry takes it: an flock beside the file, its holder written in.
+  const std::string lock_path = dest.Url().substr(7) + ".ferry_lock";
+  const int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(flock(fd, LOCK_EX | LOCK_NB) == 0);
+  const std::string holder = "ferry 4242@elsewhere";
+  REQUIRE(write(fd, holder.data(), holder.size()) == ssize_t(holder.size()));
+  FerryResult refused =
+      RunFerry("run --state-prefix other_" + Ends(source.Url(), "sqlite:" + link));
+  INFO(refused.output);
+  CHECK(refused.exit_code == kExitBusy);
+  CHECK(Has(refused.output, "another ferry process, ferry 4242@elsewhere,"));
+  flock(fd, LOCK_UN);
+  close(fd);
+  FerryResult copied = RunFerry("run --state-prefix other_" + Ends(source.Url(), "sqlite:" + link));
+  INFO(copied.output);
+  CHECK(copied.exit_code == 0);
+  CHECK(Count(dest, "orders") == 3);
 }
