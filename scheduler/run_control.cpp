@@ -265,8 +265,13 @@ std::string Summary(const CopyReport& report) {
 // resume must respect.
 class RunHistoryView {
  public:
-  RunHistoryView(RunStore& store, const Endpoint& destination, CopyObserver& observer)
-      : store_(store), destination_(destination), observer_(observer), runs_(store.Runs()) {}
+  RunHistoryView(RunStore& store, const Endpoint& destination, CopyObserver& observer,
+                 std::string source_display = "")
+      : store_(store),
+        destination_(destination),
+        observer_(observer),
+        source_display_(std::move(source_display)),
+        runs_(store.Runs()) {}
 
   // The run to resume under `control` (null: start a new run). Throws when the run named
   // cannot be resumed, or when an interrupted run of the same copy blocks a new one.
@@ -347,6 +352,12 @@ class RunHistoryView {
       }
     }
     if (resumable) return resumable;
+    for (const RunRecord& r : runs_) {
+      if (r.command == "run" && r.status == RunStatus::kInterrupted &&
+          Later(r).superseded_by.empty()) {
+        throw ResumeOfAnotherCopy(r, source_display_, destination_.info().display);
+      }
+    }
     std::string note = "nothing to resume for this copy: starting a new run";
     for (const RunRecord& r : runs_) {
       if (r.command == "run" && r.status == RunStatus::kInterrupted) {
@@ -388,6 +399,7 @@ class RunHistoryView {
   RunStore& store_;
   const Endpoint& destination_;
   CopyObserver& observer_;
+  const std::string source_display_;  // this run's source, as shown
   const std::vector<RunRecord> runs_;
 };
 
@@ -552,7 +564,7 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
   std::optional<RunHistoryView> history;
   try {
     lock = TakeDestination(*store, destination, observer);
-    history.emplace(*store, destination, observer);
+    history.emplace(*store, destination, observer, source.info().display);
     auto put_back = [&](const std::string& keep) {
       PutBackHeldKeys(*store, destination, keep, [&](const std::string& t) { observer.Note(t); });
     };
