@@ -204,6 +204,9 @@ class RunStore {
   // Takes the destination's run lock, or returns nullptr when another process holds it. The
   // store remembers the newest lock it took: unit commits check that its session still holds it.
   virtual std::unique_ptr<ScopeLock> TryLock() = 0;
+  // Who holds the run lock TryLock could not take, as the destination tells it (a server
+  // session and its ferry process, a lock file's last taker); "" when it cannot tell.
+  virtual std::string LockHolder() { return ""; }
 
   // Records a new run owned by this process (run.owner_token). Safe to repeat after a lost
   // reply: what is already there is not inserted again.

@@ -206,11 +206,15 @@ Url ParseServerUrl(const std::string& text, const std::string& scheme) {
             eq == std::string::npos
                 ? ""
                 : PercentDecode(kv.substr(eq + 1), "a URL parameter's value (write % as %25)");
-        if (IsPasswordKey(key) && !value.empty()) {
-          // libpq takes ?password= too; it is a password written in the URL like user:pw@.
-          RegisterSecret(value);  // a user:pw@ password read later would replace it
-          url.password = std::move(value);
-          url.has_password = true;
+        if (Lower(key) == "sslpassword") RegisterSecret(value);  // a key file's passphrase
+        if (IsPasswordKey(key)) {
+          // libpq takes ?password= too; it is a password written in the URL like user:pw@. An
+          // empty one says nothing.
+          if (!value.empty()) {
+            RegisterSecret(value);  // a user:pw@ password read later would replace it
+            url.password = std::move(value);
+            url.has_password = true;
+          }
         } else {
           url.query.emplace_back(std::move(key), std::move(value));
         }
@@ -278,6 +282,73 @@ Url ParseServerUrl(const std::string& text, const std::string& scheme) {
                 "password as %2F, %3F and %40)");
   }
   return url;
+}
+
+// The URL's parts, which ?host=, ?port=, ?user=, ?dbname= and ?password= may also give.
+constexpr const char* kUrlParts[] = {"host", "port", "user", "dbname", "database", "password"};
+
+// A query parameter the scheme does not take is refused, named with the one it most likely
+// meant and every one it takes; its value is never shown (a misspelt ?pasword= holds one).
+void RefuseUnknownParameters(const Url& url, const UrlScheme& scheme, const std::string& role) {
+  for (const auto& [key, value] : url.query) {
+    const std::string name = Lower(key);
+    if (std::find(scheme.parameters.begin(), scheme.parameters.end(), name) !=
+        scheme.parameters.end()) {
+      continue;
+    }
+    std::vector<std::string> known(std::begin(kUrlParts), std::end(kUrlParts));
+    known.insert(known.end(), scheme.parameters.begin(), scheme.parameters.end());
+    std::string nearest;
+    size_t best = std::string::npos;
+    for (const std::string& k : known) {
+      const size_t d = EditDistance(name, k);
+      if (d < best) {
+        best = d;
+        nearest = k;
+      }
+    }
+    if (best > std::max<size_t>(1, nearest.size() / 3)) nearest.clear();
+    std::string taken;
+    for (const std::string& k : scheme.parameters) taken += (taken.empty() ? "" : ", ") + k;
+    throw Error(ErrorCode::kUsage,
+                fmt::format("the {} URL sets ?{}=, which {}:// URLs do not take{} (they take {}, "
+                            "and host, port, user, dbname and password in place of the URL's "
+                            "parts); nothing was connected to",
+                            role, key, scheme.name,
+                            nearest.empty() ? "" : fmt::format("; did you mean ?{}=?", nearest),
+                            taken.empty() ? "no other" : taken));
+  }
+}
+
+// "sqlite:app.db?mode=ro": a file URL takes no parameters; unless a file of that very name
+// exists, the '?' starts parameters, which would have named (or made) another file.
+void RefuseFileParameters(const std::string& path, const UrlScheme& scheme,
+                          const std::string& role) {
+  const size_t q = path.find('?');
+  struct stat st {};
+  if (q == std::string::npos || stat(path.c_str(), &st) == 0) return;
+  std::string names;
+  for (size_t at = q + 1; at <= path.size();) {
+    size_t amp = path.find('&', at);
+    if (amp == std::string::npos) amp = path.size();
+    const std::string name = path.substr(at, std::min(path.find('=', at), amp) - at);
+    if (!name.empty()) names += (names.empty() ? "?" : ", ?") + name + "=";
+    at = amp + 1;
+  }
+  throw Error(ErrorCode::kUsage,
+              fmt::format("the {} {}:{} sets {} after the path, but {}: URLs take no parameters "
+                          "(ferry opens a source read-only and a destination for writing "
+                          "itself); write the path alone",
+                          role, scheme.name, path.substr(0, q), names.empty() ? "nothing" : names,
+                          scheme.name));
+}
+
+// The URL's query parameters as the scheme's ODBC attributes, once every one is known.
+std::vector<std::pair<std::string, std::string>> QueryAttributes(const Url& url,
+                                                                 const UrlScheme& scheme,
+                                                                 const std::string& role) {
+  RefuseUnknownParameters(url, scheme, role);
+  return scheme.attributes ? scheme.attributes(url.query) : url.query;
 }
 
 std::string Join(const std::vector<std::pair<std::string, std::string>>& attrs) {
@@ -360,7 +431,7 @@ std::string WithoutSecrets(const std::string& text) {
         if (amp == std::string::npos) amp = query.size();
         std::string kv = query.substr(start, amp - start);
         std::string key = Lower(kv.substr(0, kv.find('=')));
-        if (!kv.empty() && key != "password" && key != "pwd") {
+        if (!kv.empty() && key != "password" && key != "pwd" && key != "sslpassword") {
           kept += (kept.empty() ? "" : "&") + kv;
         }
         start = amp + 1;
@@ -445,7 +516,7 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
     attrs.emplace_back("Port", port);
     attrs.emplace_back("Database", url.database);
     if (!url.user.empty()) attrs.emplace_back("Uid", url.user);
-    for (const auto& kv : url.query) attrs.push_back(kv);
+    for (auto& kv : QueryAttributes(url, *server, options.role)) attrs.push_back(std::move(kv));
     std::string base = Join(attrs);
     const bool ipv6 = url.host.find(':') != std::string::npos && !socket;
     out.display = fmt::format("{}://{}{}:{}/{}", scheme, url.user.empty() ? "" : url.user + "@",
@@ -467,6 +538,7 @@ ResolvedConnection ResolveConnection(const std::string& text, const ConnectionOp
                   fmt::format("the {} {}: URL names no file", options.role, file->name));
     }
     RefuseTilde(path, file->name, options.role);
+    RefuseFileParameters(path, *file, options.role);
     out.odbc = "Driver={" + file->odbc_driver + "};Database=" + Braced(path) + ";";
     out.display = file->name + ":" + path;
     out.file = path;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "copier/endpoint.hpp"
@@ -81,6 +82,14 @@ struct UrlScheme {
   std::string odbc_driver;   // the driver a server URL connects with ("" for files)
   std::string default_port;  // the server's port when the URL names none
   bool file = false;         // "scheme:path" names a file, opened natively
+  // The query parameters (?name=value, lower case) a server URL takes besides host, port, user,
+  // dbname/database and password, which stand for the URL's parts. Any other is refused: the
+  // ODBC drivers ignore attributes they do not know, so a misspelt ?sslmod=require connected
+  // without TLS and said nothing. A file URL takes none.
+  std::vector<std::string> parameters;
+  // How the accepted parameters become ODBC attributes; unset: one attribute each, as typed.
+  std::vector<std::pair<std::string, std::string>> (*attributes)(
+      const std::vector<std::pair<std::string, std::string>>& parameters) = nullptr;
 };
 
 // What an engine's factory opens: a file (`file` set), or a server at `odbc`, which an ODBC

@@ -24,7 +24,8 @@ class SqlRunStore final : public RunStore {
  public:
   SqlRunStore(std::function<std::unique_ptr<SqlSession>()> open_session, const Dialect& dialect,
               std::string schema, std::string legacy_schema, std::string prefix,
-              std::function<std::unique_ptr<ScopeLock>()> try_lock, LockWaits lock_waits)
+              std::function<std::unique_ptr<ScopeLock>()> try_lock, LockWaits lock_waits,
+              std::function<std::string()> lock_holder)
       : open_session_(std::move(open_session)),
         session_(open_session_()),
         dialect_(dialect),
@@ -34,6 +35,7 @@ class SqlRunStore final : public RunStore {
         prefix_(std::move(prefix)),
         try_lock_(std::move(try_lock)),
         lock_waits_(std::move(lock_waits)),
+        describe_holder_(std::move(lock_holder)),
         leases_(open_session_, dialect_, [this](const char* table) { return T(table); }),
         rows_(dialect_, prefix_) {}
 
@@ -90,6 +92,14 @@ class SqlRunStore final : public RunStore {
       lock_holder_ = lock->holder();
     }
     return lock;
+  }
+
+  std::string LockHolder() override {
+    try {
+      return describe_holder_ ? describe_holder_() : "";
+    } catch (const Error&) {
+      return "";  // only a better message was at stake
+    }
   }
 
   void StartRun(const RunRecord& r, const std::vector<TableRecord>& tables,
@@ -215,7 +225,7 @@ class SqlRunStore final : public RunStore {
                       run)));
     }
     if (!holder.empty()) {
-      const std::string held = dialect_.LockHeldCondition(prefix_, holder);
+      const std::string held = dialect_.LockHeldCondition(kRunLockName, holder);
       if (!held.empty()) {
         out.push_back(dialect_.AssertSql(
             held, kRunLockLost,
@@ -522,6 +532,7 @@ class SqlRunStore final : public RunStore {
   std::string prefix_;
   std::function<std::unique_ptr<ScopeLock>()> try_lock_;
   LockWaits lock_waits_;
+  std::function<std::string()> describe_holder_;  // who holds the run lock, as the server says
   bool exists_ = false;
   RunStateColumns has_;
   bool has_held_keys_ = false;  // the held_keys table, added since
@@ -542,10 +553,11 @@ std::unique_ptr<RunStore> MakeSqlRunStore(std::function<std::unique_ptr<SqlSessi
                                           const Dialect& dialect, std::string schema,
                                           std::string legacy_schema, std::string prefix,
                                           std::function<std::unique_ptr<ScopeLock>()> try_lock,
-                                          LockWaits lock_waits) {
-  return std::make_unique<SqlRunStore>(std::move(open_session), dialect, std::move(schema),
-                                       std::move(legacy_schema), std::move(prefix),
-                                       std::move(try_lock), std::move(lock_waits));
+                                          LockWaits lock_waits,
+                                          std::function<std::string()> lock_holder) {
+  return std::make_unique<SqlRunStore>(
+      std::move(open_session), dialect, std::move(schema), std::move(legacy_schema),
+      std::move(prefix), std::move(try_lock), std::move(lock_waits), std::move(lock_holder));
 }
 
 }  // namespace ferry

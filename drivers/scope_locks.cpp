@@ -65,7 +65,21 @@ std::unique_ptr<ScopeLock> TryFileLock(const std::string& path) {
     close(fd);
     return nullptr;
   }
+  // Who holds it, for a process refused by it (FileLockHolder); the lock holds without it.
+  const std::string& tag = ThisSessionTag();
+  if (ftruncate(fd, 0) == 0 && pwrite(fd, tag.data(), tag.size(), 0) != ssize_t(tag.size())) {
+    static_cast<void>(ftruncate(fd, 0));
+  }
   return std::make_unique<FileLock>(fd);
+}
+
+std::string FileLockHolder(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  char text[128];
+  const ssize_t n = pread(fd, text, sizeof text, 0);
+  close(fd);
+  return n > 0 ? std::string(text, size_t(n)) : "";
 }
 
 }  // namespace ferry

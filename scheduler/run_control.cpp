@@ -47,7 +47,7 @@ std::string Describe(const RunRecord& run) {
 std::unique_ptr<ScopeLock> LockDestination(RunStore& store, const Endpoint& destination) {
   std::unique_ptr<ScopeLock> lock = store.TryLock();
   if (lock) return lock;
-  std::string holder = "another ferry process";
+  std::string holder;
   std::string state;
   for (const RunRecord& r : store.Runs()) {
     if (r.status == RunStatus::kRunning) {
@@ -55,6 +55,15 @@ std::unique_ptr<ScopeLock> LockDestination(RunStore& store, const Endpoint& dest
       if (r.host == HostName() && ProcessStopped(r.pid)) state = "; " + OwnerState(r);
       break;
     }
+  }
+  if (holder.empty()) {
+    // No run of this run state is running: the lock is one per destination, whatever the
+    // --state-prefix, so the holder keeps its runs under another prefix (or is starting).
+    const std::string who = store.LockHolder();
+    holder = fmt::format(
+        "another ferry process{} (no run recorded under this --state-prefix: "
+        "it keeps its run state under another one, or is starting)",
+        who.empty() ? "" : ", " + who + ",");
   }
   throw Error(ErrorCode::kBusy,
               fmt::format("{} is writing into {}; one ferry run at a time writes into a "
@@ -256,8 +265,13 @@ std::string Summary(const CopyReport& report) {
 // resume must respect.
 class RunHistoryView {
  public:
-  RunHistoryView(RunStore& store, const Endpoint& destination, CopyObserver& observer)
-      : store_(store), destination_(destination), observer_(observer), runs_(store.Runs()) {}
+  RunHistoryView(RunStore& store, const Endpoint& destination, CopyObserver& observer,
+                 std::string source_display = "")
+      : store_(store),
+        destination_(destination),
+        observer_(observer),
+        source_display_(std::move(source_display)),
+        runs_(store.Runs()) {}
 
   // The run to resume under `control` (null: start a new run). Throws when the run named
   // cannot be resumed, or when an interrupted run of the same copy blocks a new one.
@@ -338,6 +352,12 @@ class RunHistoryView {
       }
     }
     if (resumable) return resumable;
+    for (const RunRecord& r : runs_) {
+      if (r.command == "run" && r.status == RunStatus::kInterrupted &&
+          Later(r).superseded_by.empty()) {
+        throw ResumeOfAnotherCopy(r, source_display_, destination_.info().display);
+      }
+    }
     std::string note = "nothing to resume for this copy: starting a new run";
     for (const RunRecord& r : runs_) {
       if (r.command == "run" && r.status == RunStatus::kInterrupted) {
@@ -379,6 +399,7 @@ class RunHistoryView {
   RunStore& store_;
   const Endpoint& destination_;
   CopyObserver& observer_;
+  const std::string source_display_;  // this run's source, as shown
   const std::vector<RunRecord> runs_;
 };
 
@@ -543,7 +564,7 @@ RecordedRun RunRecorded(Endpoint& source, Endpoint& destination, const std::stri
   std::optional<RunHistoryView> history;
   try {
     lock = TakeDestination(*store, destination, observer);
-    history.emplace(*store, destination, observer);
+    history.emplace(*store, destination, observer, source.info().display);
     auto put_back = [&](const std::string& keep) {
       PutBackHeldKeys(*store, destination, keep, [&](const std::string& t) { observer.Note(t); });
     };

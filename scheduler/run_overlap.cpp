@@ -49,4 +49,27 @@ void RefuseAppendOverInterrupted(RunStore& store, const std::vector<RunRecord>& 
   }
 }
 
+Error ResumeOfAnotherCopy(const RunRecord& r, const std::string& source,
+                          const std::string& destination) {
+  std::string tables;
+  try {
+    const std::vector<TablePlan> stored =
+        PlanFromJson(r.plan, "the stored plan of run " + r.id).tables;
+    for (size_t i = 0; i < stored.size() && i < 8; ++i) {
+      tables += (tables.empty() ? "" : ", ") + DisplayName(stored[i].source);
+    }
+    if (stored.size() > 8) tables += fmt::format(" and {} more", stored.size() - 8);
+  } catch (const Error&) {
+    tables = "tables its stored plan names";
+  }
+  return Error(ErrorCode::kUsage,
+               fmt::format("--resume found no interrupted run of this copy (these ends and tables) "
+                           "in {}, but interrupted run {} of another copy is there: `ferry run` "
+                           "from {} (here: {}), started {}, copying {}. Resume it with the "
+                           "source, destination and tables it was started with (`ferry run "
+                           "--resume {}` and those options), or copy again without --resume "
+                           "(with --truncate), or start over with `ferry reset --yes`",
+                           destination, r.id, r.source, source, r.started_at, tables, r.id));
+}
+
 }  // namespace ferry

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "copier/error.hpp"
 #include "copier/plan.hpp"
 #include "copier/run_state.hpp"
 
@@ -19,5 +20,11 @@ namespace ferry {
 void RefuseAppendOverInterrupted(RunStore& store, const std::vector<RunRecord>& runs,
                                  const Plan& plan, const std::string& display,
                                  const std::function<bool(const RunRecord&)>& superseded);
+
+// `ferry run --resume` found no run of this copy, but `r`, an interrupted run of another copy
+// (other ends as spelt, or other tables), is in the destination: the user meant that one. The
+// error (kUsage) names it, its ends, its tables and how `source` (this run's, as shown) differs.
+Error ResumeOfAnotherCopy(const RunRecord& r, const std::string& source,
+                          const std::string& destination);
 
 }  // namespace ferry

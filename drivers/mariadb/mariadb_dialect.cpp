@@ -191,6 +191,19 @@ class MariaDbDialect final : public Dialect {
   std::string TryLockSql(const std::string& name) const override {
     return "SELECT GET_LOCK(" + LockName(name) + ", 0)";
   }
+  // The holder's connection, and its user and client where PROCESSLIST shows them (the same
+  // user, or one with the PROCESS privilege).
+  std::string RunLockHolder(SqlSession& session, const std::string& name) const override {
+    auto rows = session.Query("SELECT IS_USED_LOCK(" + LockName(name) + ")");
+    if (rows.empty() || !rows[0][0]) return "";
+    const std::string id = *rows[0][0];
+    auto who =
+        session.Query("SELECT USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = " +
+                      std::to_string(std::stoll(id)));
+    if (who.empty()) return "MariaDB connection " + id;
+    return fmt::format("MariaDB connection {} (user {} from {}, {} s in its state)", id,
+                       who[0][0].value_or("?"), who[0][1].value_or("?"), who[0][2].value_or("?"));
+  }
   std::string LockName(const std::string& name) const {
     return "CONCAT('ferry:', MD5(CONCAT(DATABASE(), ':', " + TextLiteral(name) + ")))";
   }

@@ -373,6 +373,7 @@ EngineFactory MariaDbEngine() {
   factory.product = "MariaDB/MySQL";
   factory.schemes = {{"mysql", "MariaDB Unicode", "3306", false},
                      {"mariadb", "MariaDB Unicode", "3306", false}};
+  for (UrlScheme& scheme : factory.schemes) scheme.parameters = mariadb::UrlParameters();
   factory.product_words = {"mariadb", "mysql"};
   factory.open = OpenMariaDb;
   return factory;

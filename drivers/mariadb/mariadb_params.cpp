@@ -1,6 +1,7 @@
 #include "drivers/mariadb/mariadb_params.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 
@@ -62,6 +63,22 @@ bool ParseUnsigned(const std::string& text, unsigned* out) {
 }
 
 }  // namespace
+
+std::vector<std::string> UrlParameters() {
+  std::vector<std::string> out;
+  for (const auto& [name, canonical] : Mapped()) {
+    if (name != canonical) continue;  // an alias
+    if (canonical == "SERVER" || canonical == "PORT" || canonical == "DATABASE" ||
+        canonical == "UID" || canonical == "PWD") {
+      continue;  // the URL's parts
+    }
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    out.push_back(std::move(lower));
+  }
+  return out;
+}
 
 std::optional<ConnectParams> ParamsFromOdbc(const std::string& odbc, std::string* why,
                                             const DsnReader& read_dsn) {

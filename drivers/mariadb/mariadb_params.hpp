@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ferry::mariadb {
 
@@ -27,6 +28,11 @@ struct ConnectParams {
   bool ssl_verify = false;
   bool force_tls = false;
 };
+
+// The query parameters a mysql:// or mariadb:// URL takes besides its parts (lower case): the
+// Connector/ODBC attributes this path reproduces (socket, conn_timeout, the SSL ones), so a URL
+// never falls back to the ODBC path, nor sets an attribute the driver ignores.
+std::vector<std::string> UrlParameters();
 
 // The libmariadb parameters for `odbc` (a full ODBC connection string, possibly "DSN=...;
 // Pwd=..."), or nullopt with the reason in *why when the string holds an attribute that changes

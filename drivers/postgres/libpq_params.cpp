@@ -55,6 +55,39 @@ void Set(ConnectParams& params, const std::string& keyword, const std::string& v
 
 }  // namespace
 
+std::vector<std::string> UrlParameters() {
+  std::vector<std::string> out = {"sslmode"};
+  for (const std::string& keyword : PassThroughKeywords()) {
+    if (keyword != "application_name" && keyword != "fallback_application_name") {
+      out.push_back(keyword);
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> UrlAttributes(
+    const std::vector<std::pair<std::string, std::string>>& parameters) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string pqopt;
+  for (const auto& [key, value] : parameters) {
+    const std::string keyword = Lower(key);
+    // psqlODBC reads sslmode itself, sets connect_timeout itself (refusing it in Pqopt), and
+    // fails the login when Pqopt holds options: those reach libpq's data path as they are.
+    if (keyword == "sslmode" || keyword == "connect_timeout" || keyword == "options") {
+      out.emplace_back(keyword, value);
+      continue;
+    }
+    std::string quoted = "'";  // libpq conninfo: quoted, \ and ' escaped
+    for (char c : value) {
+      if (c == '\\' || c == '\'') quoted += '\\';
+      quoted += c;
+    }
+    pqopt += (pqopt.empty() ? "" : " ") + keyword + "=" + quoted + "'";
+  }
+  if (!pqopt.empty()) out.emplace_back("Pqopt", pqopt);
+  return out;
+}
+
 void SetUnlessGiven(ConnectParams& params, const std::string& keyword, const std::string& value) {
   for (auto& [k, v] : params) {
     if (k == keyword) return;  // the first source that sets a keyword wins

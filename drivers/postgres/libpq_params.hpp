@@ -23,6 +23,17 @@ using ConnectParams = std::vector<std::pair<std::string, std::string>>;
 // unless given (the endpoint adds its connect timeout with SetUnlessGiven).
 ConnectParams LibpqParams(const std::string& odbc, const DsnReader& read_dsn = ReadOdbcIni);
 
+// The query parameters a postgresql:// URL takes besides its parts: sslmode and the libpq
+// keywords LibpqParams passes through, less application_name and fallback_application_name
+// (ferry tags its sessions by them, to find a dead run's sessions).
+std::vector<std::string> UrlParameters();
+
+// The URL's parameters as psqlODBC attributes: sslmode, connect_timeout and options as their
+// own, the others gathered in Pqopt, which psqlODBC hands to libpq, so the catalog connection
+// is made as the data path's (psqlODBC ignores an attribute it does not know, sslrootcert say).
+std::vector<std::pair<std::string, std::string>> UrlAttributes(
+    const std::vector<std::pair<std::string, std::string>>& parameters);
+
 // Sets libpq's `keyword` to `value` unless `params` give it already.
 void SetUnlessGiven(ConnectParams& params, const std::string& keyword, const std::string& value);
 

@@ -381,4 +381,45 @@ std::vector<std::string> WithPartitions(const Dialect& dialect, const std::strin
   return sql;
 }
 
+std::string DatabaseIdentity(SqlSession& connection) {
+  // Where pg_control_system() is not granted, the server's address and port as the server sees
+  // them stand in, which a socket and TCP spell apart.
+  std::string cluster;
+  try {
+    auto rows = connection.Query("SELECT system_identifier::text FROM pg_control_system()");
+    if (!rows.empty() && rows[0][0]) cluster = "cluster " + *rows[0][0];
+  } catch (const Error&) {
+  }
+  if (cluster.empty()) {
+    auto rows = connection.Query(
+        "SELECT coalesce(host(inet_server_addr()), 'a local socket') || ' port ' || "
+        "current_setting('port')");
+    if (rows.empty() || !rows[0][0]) return "";
+    cluster = "server at " + *rows[0][0];
+  }
+  auto rows = connection.Query(
+      "SELECT d.oid::text, d.datname FROM pg_catalog.pg_database d "
+      "WHERE d.datname = current_database()");
+  if (rows.empty() || !rows[0][0] || !rows[0][1]) return "";
+  return fmt::format("PostgreSQL {}, database {} (oid {})", cluster, *rows[0][1], *rows[0][0]);
+}
+
+// A one-key advisory lock shows its key's high and low halves as classid and objid.
+std::string RunLockHolder(SqlSession& session, const std::string& key_sql) {
+  auto rows = session.Query(
+      "SELECT a.pid::text, coalesce(nullif(a.application_name, ''), 'no application name'), "
+      "coalesce(host(a.client_addr), 'a local socket'), "
+      "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
+      "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+      "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database = "
+      "(SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) "
+      "AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtext(" +
+      key_sql + ")::bigint");
+  if (rows.empty()) return "";
+  const auto& r = rows[0];
+  return fmt::format("PostgreSQL session pid {} ({}, from {}, connected since {} UTC)",
+                     r[0].value_or("?"), r[1].value_or("?"), r[2].value_or("?"),
+                     r[3].value_or("?"));
+}
+
 }  // namespace ferry::pg

@@ -12,6 +12,14 @@ namespace ferry::pg {
 // A boolean as the catalog returns it ("t", "1" or "true").
 bool IsTrue(const std::optional<std::string>& value);
 
+// See Dialect::DatabaseIdentity: the cluster's system identifier (chosen at initdb, the same
+// on every address the server listens on) and the database's oid.
+std::string DatabaseIdentity(SqlSession& connection);
+
+// See Dialect::RunLockHolder: the session holding the advisory lock whose key is hashtext of
+// `key_sql` (an SQL text expression), with its application_name (ferry's session tag).
+std::string RunLockHolder(SqlSession& session, const std::string& key_sql);
+
 // See Dialect::DescribeTable.
 std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name);
 

@@ -186,6 +186,11 @@ class PostgresDialect final : public Dialect {
            TextLiteral(name) + "))";
   }
 
+  std::string RunLockHolder(SqlSession& session, const std::string& name) const override {
+    return pg::RunLockHolder(session,
+                             "'ferry:' || current_database() || ':' || " + TextLiteral(name));
+  }
+
   std::vector<std::string> LockTimeoutSql(int seconds) const override {
     return {fmt::format("SET lock_timeout = '{}s'", seconds)};
   }
@@ -214,28 +219,8 @@ class PostgresDialect final : public Dialect {
     return out;
   }
 
-  // The cluster's system identifier (chosen at initdb, the same on every address the server
-  // listens on) and the database's oid. Where pg_control_system() is not granted, the server's
-  // address and port as the server sees them stand in, which a socket and TCP spell apart.
   std::string DatabaseIdentity(SqlSession& connection) const override {
-    std::string cluster;
-    try {
-      auto rows = connection.Query("SELECT system_identifier::text FROM pg_control_system()");
-      if (!rows.empty() && rows[0][0]) cluster = "cluster " + *rows[0][0];
-    } catch (const Error&) {
-    }
-    if (cluster.empty()) {
-      auto rows = connection.Query(
-          "SELECT coalesce(host(inet_server_addr()), 'a local socket') || ' port ' || "
-          "current_setting('port')");
-      if (rows.empty() || !rows[0][0]) return "";
-      cluster = "server at " + *rows[0][0];
-    }
-    auto rows = connection.Query(
-        "SELECT d.oid::text, d.datname FROM pg_catalog.pg_database d "
-        "WHERE d.datname = current_database()");
-    if (rows.empty() || !rows[0][0] || !rows[0][1]) return "";
-    return fmt::format("PostgreSQL {}, database {} (oid {})", cluster, *rows[0][1], *rows[0][0]);
+    return pg::DatabaseIdentity(connection);
   }
 
   std::string DefaultSchema(SqlSession& connection) const override {

@@ -310,6 +310,10 @@ EngineFactory PostgresEngine() {
   factory.product = "PostgreSQL";
   factory.schemes = {{"postgresql", "PostgreSQL Unicode", "5432", false},
                      {"postgres", "PostgreSQL Unicode", "5432", false}};
+  for (UrlScheme& scheme : factory.schemes) {
+    scheme.parameters = pq::UrlParameters();
+    scheme.attributes = pq::UrlAttributes;
+  }
   factory.product_words = {"postgres"};
   factory.open = OpenPostgres;
   return factory;

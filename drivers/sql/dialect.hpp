@@ -110,6 +110,11 @@ class Dialect {
   // lock named by `name` for the current database; the lock lives as long as the session.
   // "" where the engine has no session locks.
   virtual std::string TryLockSql(const std::string& /*name*/) const { return ""; }
+  // Who holds the run lock `name` of the current database, as the server tells it ("" when
+  // nobody does, or the engine cannot tell): named when a run is refused for it.
+  virtual std::string RunLockHolder(SqlSession& /*connection*/, const std::string& /*name*/) const {
+    return "";
+  }
   // ALTER TABLE adding `table`'s column `column` (run state of an older ferry).
   std::string AddColumnSql(const Table& table, size_t column) const;
   // Where ferry keeps its run state when the DBA chose no place (FERRY_STATE_SCHEMA), given

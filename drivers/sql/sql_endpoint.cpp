@@ -629,15 +629,12 @@ std::string StateSchema(const Dialect& dialect, const EndpointInfo& info) {
 }  // namespace
 
 std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
-  auto try_lock = [this, prefix]() -> std::unique_ptr<ScopeLock> {
-    const std::string sql = dialect_->TryLockSql(prefix);
-    if (sql.empty()) {
-      // No session locks on this engine: a file lock per destination (named by a hash of its
-      // display form, so different databases never share one).
-      const std::string& where = info_.display;
-      return TryFileLock(
-          fmt::format("/tmp/ferry-{:016x}-{}lock", std::hash<std::string>{}(where), prefix));
-    }
+  // No session locks on this engine: a file lock named by a hash of the destination's display.
+  const std::string lock_file = fmt::format("/tmp/ferry-{:016x}-{}lock",
+                                            std::hash<std::string>{}(info_.display), kRunLockName);
+  auto try_lock = [this, lock_file]() -> std::unique_ptr<ScopeLock> {
+    const std::string sql = dialect_->TryLockSql(kRunLockName);
+    if (sql.empty()) return TryFileLock(lock_file);
     std::unique_ptr<SqlSession> session = OpenSqlSession();
     auto rows = session->Query(sql);
     const std::string got = rows.empty() || !rows[0][0] ? "" : *rows[0][0];
@@ -653,9 +650,13 @@ std::unique_ptr<RunStore> SqlEndpoint::OpenRunStore(const std::string& prefix) {
                            const std::function<void(SqlSession&)>& work) {
     WithLockWaits({table}, what, work);
   };
+  auto holder = [this, lock_file]() -> std::string {
+    if (dialect_->TryLockSql(kRunLockName).empty()) return FileLockHolder(lock_file);
+    return dialect_->RunLockHolder(*OpenSqlSession(), kRunLockName);
+  };
   return MakeSqlRunStore([this] { return OpenSqlSession(); }, *dialect_,
                          StateSchema(*dialect_, info_), info_.default_schema, prefix, try_lock,
-                         lock_waits);
+                         lock_waits, holder);
 }
 
 std::unique_ptr<ChangeTracker> SqlEndpoint::OpenChangeTracker() {

@@ -281,11 +281,17 @@ class SqliteEndpoint final : public SqlEndpoint {
         path_(std::move(path)),
         is_source_(is_source) {}
 
-  // SQLite has no session locks: a file lock beside the database does their job.
+  // SQLite has no session locks: a file lock beside the database does their job, one whatever
+  // the --state-prefix, beside the file itself however its path is spelt (through a symlink,
+  // relative or absolute), so that every spelling takes the same lock.
   std::unique_ptr<RunStore> OpenRunStore(const std::string& prefix) override {
-    const std::string lock_path = path_ + "." + prefix + "lock";
+    std::error_code unresolved;
+    std::filesystem::path file = std::filesystem::canonical(path_, unresolved);
+    if (unresolved) file = path_;
+    const std::string lock_path = file.string() + "." + kRunLockName + "lock";
     return MakeSqlRunStore([this] { return OpenSqlSession(); }, dialect(), "main", "main", prefix,
-                           [lock_path] { return TryFileLock(lock_path); });
+                           [lock_path] { return TryFileLock(lock_path); }, {},
+                           [lock_path] { return FileLockHolder(lock_path); });
   }
 
   // SQLite has no grants: reading needs the file (open already), writing needs the file and

@@ -100,3 +100,62 @@ TEST_CASE("an odbc.ini holding a password that others may read is refused, namin
   CHECK(ErrorOf([&] { CheckOdbcIniPermissions("nosuch", {open}); }) == "");
   CHECK(ErrorOf([&] { CheckOdbcIniPermissions("warehouse", {dir.path() + "/none.ini"}); }) == "");
 }
+
+TEST_CASE(
+    "a URL parameter its engine does not take is refused, naming it, the one meant and the ones "
+    "taken, never its value",
+    "[mistakes][connection][url]") {
+  // psqlODBC and Connector/ODBC ignore attributes they do not know: these connected as if
+  // the parameter had not been written (?sslmod=require: no TLS, and nothing said).
+  std::string what =
+      ErrorOf([] { ResolveConnection("postgresql://u@h/db?sslmod=require", Source()); });
+  CHECK_THAT(what, Catch::Contains("the source URL sets ?sslmod=, which postgresql:// URLs do "
+                                   "not take; did you mean ?sslmode=?"));
+  CHECK_THAT(what, Catch::Contains("they take sslmode, "));
+  CHECK_THAT(what, Catch::Contains("sslrootcert"));
+  CHECK_THAT(what, !Catch::Contains("=require"));
+  what = ErrorOf([] { ResolveConnection("mariadb://u@h/db?ssl_mode=REQUIRED", Source()); });
+  CHECK_THAT(what, Catch::Contains("?ssl_mode=, which mariadb:// URLs do not take"));
+  CHECK_THAT(what, Catch::Contains("sslca"));
+  CHECK_THAT(what, Catch::Contains("forcetls"));
+  CHECK_THAT(what, !Catch::Contains("REQUIRED"));
+  // A misspelt password parameter holds a password: never shown.
+  what = ErrorOf([] { ResolveConnection("mysql://u@h/db?pasword=Typo-Secret-7", Source()); });
+  CHECK_THAT(what, Catch::Contains("?pasword=, which mysql:// URLs do not take; did you mean "
+                                   "?password=?"));
+  CHECK_THAT(what, !Catch::Contains("Typo-Secret-7"));
+  // Parameters ferry sets itself are not the URL's to set.
+  CHECK_THAT(ErrorOf([] { ResolveConnection("postgresql://u@h/db?application_name=x", Source()); }),
+             Catch::Contains("?application_name=, which postgresql:// URLs do not take"));
+  CHECK_THAT(
+      ErrorOf([] { ResolveConnection("postgresql://u@h/db?client_encoding=LATIN1", Source()); }),
+      Catch::Contains("?client_encoding="));
+  // The accepted ones, in any case, and the URL's parts as parameters.
+  CHECK(ErrorOf([] {
+          ResolveConnection("postgresql://u@h/db?SSLMODE=disable&connect_timeout=5&port=5433",
+                            Source());
+        }) == "");
+  CHECK(ErrorOf([] {
+          ResolveConnection("mysql://u@h/db?socket=/run/m.sock&conn_timeout=3", Source());
+        }) == "");
+}
+
+TEST_CASE(
+    "a SQLite or staging path with parameters after ? is refused unless a file of that very "
+    "name exists",
+    "[mistakes][connection][url]") {
+  TempDir dir;
+  const std::string db = dir.File("app.db", "", 0644);
+  std::string what = ErrorOf([&] { ResolveConnection("sqlite:" + db + "?mode=ro", Source()); });
+  CHECK_THAT(what, Catch::Contains("the source sqlite:" + db +
+                                   " sets ?mode= after the path, "
+                                   "but sqlite: URLs take no parameters"));
+  CHECK_THAT(
+      ErrorOf([&] { ResolveConnection("sqlite:" + db + "?mode=ro&cache=shared", Source()); }),
+      Catch::Contains("sets ?mode=, ?cache= after"));
+  CHECK_THAT(ErrorOf([&] { ResolveConnection("dir:" + dir.path() + "?compress=9", Source()); }),
+             Catch::Contains("dir: URLs take no parameters"));
+  // A file whose name holds a '?' is that file.
+  const std::string odd = dir.File("odd?name.db", "", 0644);
+  CHECK(ResolveConnection("sqlite:" + odd, Source()).file == odd);
+}

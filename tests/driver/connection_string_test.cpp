@@ -85,20 +85,28 @@ TEST_CASE("a URL without user or host connects to localhost as the driver's defa
   CHECK(r.display == "postgresql://localhost:5432/sales");
 }
 
-TEST_CASE("URL query parameters become connection attributes", "[connection][url]") {
-  ResolvedConnection r =
-      Resolve("postgresql://alice@db/sales?sslmode=require&ApplicationName=ferry%20copy&");
+TEST_CASE(
+    "URL query parameters become connection attributes, a PostgreSQL URL's libpq ones in Pqopt",
+    "[connection][url]") {
+  ResolvedConnection r = Resolve(
+      "postgresql://alice@db/sales?sslmode=require&sslrootcert=/etc/ca%20x.pem&"
+      "options=-c%20search_path%3D'a'&sslkey=k's&");
   CHECK(r.odbc ==
         "Driver={PostgreSQL Unicode};Server=db;Port=5432;Database=sales;Uid=alice;"
-        "sslmode=require;ApplicationName={ferry copy};");
+        "sslmode=require;options={-c search_path='a'};Pqopt={sslrootcert='/etc/ca x.pem' "
+        "sslkey='k\\'s'};");
   CHECK(r.display == "postgresql://alice@db:5432/sales");
+  ResolvedConnection mysql = Resolve("mysql://bob@h/shop?SSLCA=/etc/ca.pem&sslverify=1");
+  CHECK(mysql.odbc ==
+        "Driver={MariaDB Unicode};Server=h;Port=3306;Database=shop;Uid=bob;SSLCA=/etc/ca.pem;"
+        "sslverify=1;");
 }
 
 TEST_CASE("%-escapes in user, database and query values are decoded", "[connection][url]") {
-  ResolvedConnection r = Resolve("postgresql://al%40ice@db/my%20db%3B?opt=a%3Db");
+  ResolvedConnection r = Resolve("postgresql://al%40ice@db/my%20db%3B?options=a%3Db");
   CHECK(r.odbc ==
         "Driver={PostgreSQL Unicode};Server=db;Port=5432;Database={my db;};Uid=al@ice;"
-        "opt={a=b};");
+        "options={a=b};");
   CHECK(r.display == "postgresql://al@ice@db:5432/my db;");
 }
 
@@ -123,7 +131,7 @@ TEST_CASE(
 TEST_CASE("a malformed %-escape is a usage error", "[connection][url][error]") {
   for (const char* bad : {"postgresql://alice@db/sales%zz", "postgresql://alice@db/sales%4",
                           "postgresql://alice@db/sales%", "postgresql://al%g1ce@db/sales",
-                          "postgresql://alice@db/sales?x=%"}) {
+                          "postgresql://alice@db/sales?options=%"}) {
     CAPTURE(bad);
     CHECK(ResolveFailure(bad).code() == ErrorCode::kUsage);
   }
@@ -299,7 +307,7 @@ TEST_CASE("the password from the environment is added and never displayed",
   CHECK(dsn.odbc == "DSN=warehouse;Pwd={Env-Secret;1};");
   CHECK(dsn.display == "DSN=warehouse");
 
-  ResolvedConnection mysql = ResolveConnection("mysql://bob@h/shop?ssl=1", options);
+  ResolvedConnection mysql = ResolveConnection("mysql://bob@h/shop?sslverify=1", options);
   CHECK_THAT(mysql.odbc, Catch::EndsWith("Pwd={Env-Secret;1};"));
   CHECK_THAT(mysql.display, !Catch::Contains("Env-Secret"));
 }

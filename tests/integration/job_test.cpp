@@ -7,14 +7,21 @@
 #include <fstream>
 
 #include "tests/support/canonical.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
 
 namespace {
 
+// The job files of this process, removed with their folder when it exits.
+const TempDir& JobFolder() {
+  static const TempDir folder;
+  return folder;
+}
+
 std::string WriteJob(const std::string& name, const std::string& yaml) {
-  std::string path = "/tmp/ferry-job-test-" + std::to_string(getpid()) + "-" + name + ".yaml";
+  std::string path = JobFolder().path() + "/" + name + ".yaml";
   std::ofstream(path) << yaml;
   return path;
 }

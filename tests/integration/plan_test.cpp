@@ -11,6 +11,7 @@
 #include "tests/support/canonical.hpp"
 #include "tests/support/ferry_command.hpp"
 #include "tests/support/skip.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/test_paths.hpp"
 
@@ -41,8 +42,10 @@ std::string Slurp(const std::string& path) {
   return s.str();
 }
 
+// A file in this process's folder of plans, removed with it when the process exits.
 std::string TempFile(const std::string& name) {
-  return "/tmp/ferry-plan-test-" + std::to_string(getpid()) + "-" + name;
+  static const TempDir folder;
+  return folder.path() + "/" + name;
 }
 
 }  // namespace

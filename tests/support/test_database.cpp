@@ -147,6 +147,11 @@ TestDatabase::~TestDatabase() {
         std::filesystem::remove(path_ + "-wal");
         std::filesystem::remove(path_ + "-shm");
         std::filesystem::remove(path_ + ".ferry_lock");  // ferry's run lock
+        {
+          // The process's folder goes with its last database (remove fails while it holds any).
+          std::error_code not_empty;
+          std::filesystem::remove(std::filesystem::path(path_).parent_path(), not_empty);
+        }
         break;
     }
   } catch (...) {
