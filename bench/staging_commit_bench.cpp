@@ -4,6 +4,9 @@
 // a unit takes must not grow with n: a commit that looked through every unit (as CommitUnit and
 // the journal's ApplyUnit did) made an export of n units O(n^2). BM_StagingJournalLoad reads the
 // journal of such an export back (an import following it, `ferry status`, a resume).
+// BM_StagingRunStoreAsks asks the run store of such an export, for every unit, whether it is
+// committed (what a writer asks after a lost commit reply), and once for the run's units and
+// tables (a resume, `ferry status`): a question that copied the manifest cost O(n) each.
 // The counter "per_unit" is seconds per unit; compare it across n (1,000 to 20,000).
 #include <benchmark/benchmark.h>
 
@@ -84,6 +87,8 @@ class Export {
   }
 
   const std::string& folder() const { return folder_; }
+  RunStore& store() { return *store_; }
+  const std::string& run() const { return run_; }
 
  private:
   std::string folder_;
@@ -140,3 +145,24 @@ BENCHMARK(BM_StagingJournalLoad)
     ->Iterations(3);
 
 }  // namespace
+
+// Every unit of an export of n units asked after, as committed or not, then the run's records.
+void BM_StagingRunStoreAsks(benchmark::State& state) {
+  const int units = int(state.range(0));
+  Export e(units);
+  for (int part = 0; part < units; ++part) e.Commit(part);
+  for (auto _ : state) {
+    int committed = 0;
+    for (int part = 0; part < units; ++part) committed += e.store().UnitCommitted(e.run(), 0, part);
+    benchmark::DoNotOptimize(committed);
+    benchmark::DoNotOptimize(e.store().Units(e.run()));
+    benchmark::DoNotOptimize(e.store().Tables(e.run()));
+  }
+  PerUnit(state, units);
+}
+BENCHMARK(BM_StagingRunStoreAsks)
+    ->Arg(1000)
+    ->Arg(5000)
+    ->Arg(20000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);

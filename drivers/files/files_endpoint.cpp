@@ -25,6 +25,7 @@ namespace ferry {
 namespace {
 
 using staging::Directory;
+using staging::IndexedManifest;
 using staging::Manifest;
 using staging::TableEntry;
 
@@ -86,7 +87,7 @@ class FilesEndpoint final : public Endpoint {
     if (stat(dir_->path().c_str(), &st) == 0) {
       info_.database_identity = fmt::format("dir:{}:{}", st.st_dev, st.st_ino);
     }
-    const Manifest m = dir_->Copy();
+    Manifest m = dir_->Copy();
     if (!is_source_) {
       info_.engine = Engine::kFiles;
       dir_->set_drain_wait(options.wait, options.staging_drain_patience,
@@ -120,31 +121,33 @@ class FilesEndpoint final : public Endpoint {
                                  options.wait};
       follower_ = std::make_shared<staging::ExportFollower>(dir_->path(), info_.display, m,
                                                             std::move(hooks));
-      const Manifest now = *follower_->Latest();
-      info_.engine = EngineNamed(now.source_engine);
-      if (!now.tables.empty()) info_.default_schema = now.tables.front().shape.name.schema;
+      const auto now = follower_->Latest();
+      info_.engine = EngineNamed(now->manifest().source_engine);
+      if (!now->manifest().tables.empty()) {
+        info_.default_schema = now->manifest().tables.front().shape.name.schema;
+      }
       return;
     }
     info_.engine = EngineNamed(m.source_engine);
     if (!m.tables.empty()) info_.default_schema = m.tables.front().shape.name.schema;
-    snapshot_ = std::make_shared<const Manifest>(m);
+    snapshot_ = std::make_shared<const IndexedManifest>(std::move(m));
   }
 
   const EndpointInfo& info() const override { return info_; }
 
   std::vector<TableName> ListTables() override {
     std::vector<TableName> names;
-    for (const TableEntry& t : Current().tables) names.push_back(t.shape.name);
+    for (const TableEntry& t : Current()->manifest().tables) names.push_back(t.shape.name);
     return names;
   }
 
   std::optional<Table> DescribeTable(const TableName& name) override {
-    const Manifest m = Current();
-    const TableEntry* t = m.Find(name);
+    const auto m = Current();
+    const TableEntry* t = m->Find(name);
     if (!t) return std::nullopt;
     Table table = t->shape;
     table.estimated_rows = int64_t(t->rows());
-    if (follower_ && m.status != "complete") {
+    if (follower_ && m->manifest().status != "complete") {
       follower_->AddPlannedObjects(table);
       table.estimated_rows = std::max(table.estimated_rows, follower_->PlannedRows(name));
     }
@@ -286,8 +289,7 @@ class FilesEndpoint final : public Endpoint {
         /*remove_chunks=*/true);
   }
   bool HasRows(const TableName& name) override {
-    const Manifest m = Current();
-    const TableEntry* t = m.Find(name);
+    const TableEntry* t = Current()->Find(name);
     return t && (t->rows() > 0 || t->default_rows > 0);
   }
   std::vector<std::pair<std::string, std::string>> OtherObjects(const std::string&) override {
@@ -299,8 +301,7 @@ class FilesEndpoint final : public Endpoint {
   }
   int64_t CountRows(const Table& table) override {
     Final("the row count of " + DisplayName(table.name));
-    const Manifest m = Current();
-    const TableEntry* t = m.Find(table.name);
+    const TableEntry* t = Current()->Find(table.name);
     return t ? int64_t(t->rows()) + t->default_rows : 0;
   }
   void InsertDefaultRows(const Table& table, int64_t rows) override {
@@ -317,7 +318,7 @@ class FilesEndpoint final : public Endpoint {
     return is_source_ ? "the files of a finished export (they do not change)" : "none";
   }
   std::unique_ptr<ReadSession> OpenReadSession() override {
-    auto manifest = snapshot_ ? snapshot_ : std::make_shared<const Manifest>(dir_->Copy());
+    auto manifest = snapshot_ ? snapshot_ : std::make_shared<const IndexedManifest>(dir_->Copy());
     return staging::MakeReadSession(manifest, dir_->path(), snapshot_ ? nullptr : follower_);
   }
   std::unique_ptr<WriteSession> OpenWriteSession() override {
@@ -329,15 +330,15 @@ class FilesEndpoint final : public Endpoint {
   // read (a table the export cut otherwise than the import reads it): all of its units.
   void UnitCopied(const WorkUnit& unit) override {
     if (!is_source_ || !remove_imported_) return;
-    const Manifest m = Current();
-    const TableEntry* t = m.Find(unit.table);
+    const auto m = Current();
+    const TableEntry* t = m->Find(unit.table);
     if (!t) return;
-    const bool whole = std::none_of(t->units.begin(), t->units.end(), [&](const auto& u) {
-      return SameUnit(staging::RangeOf(u, t->shape), unit.range);
-    });
-    for (const auto& u : t->units) {
-      if (!whole && !SameUnit(staging::RangeOf(u, t->shape), unit.range)) continue;
-      for (const auto& c : u.chunks) staging::RemoveImportedChunk(dir_->path(), c, into_);
+    std::vector<const staging::UnitEntry*> units = m->UnitsWithBounds(*t, unit.range);
+    if (units.empty()) {
+      for (const auto& u : t->units) units.push_back(&u);
+    }
+    for (const auto* u : units) {
+      for (const auto& c : u->chunks) staging::RemoveImportedChunk(dir_->path(), c, into_);
     }
   }
   // An import refuses, before it writes anything, units whose chunks are gone: taken away by an
@@ -346,19 +347,17 @@ class FilesEndpoint final : public Endpoint {
     into_ = {destination.display, destination.database_identity};
     if (!is_source_) return;
     std::vector<staging::UnitChunks> wanted;
-    const Manifest m = Current();
+    const auto m = Current();
     for (const WorkUnit& unit : units) {
-      const TableEntry* t = m.Find(unit.table);
+      const TableEntry* t = m->Find(unit.table);
       if (!t) continue;
-      bool found = false;
-      for (const auto& u : t->units) {
-        if (!SameUnit(staging::RangeOf(u, t->shape), unit.range)) continue;
-        wanted.push_back({DisplayName(t->shape.name), u.part, u.parts, u.chunks});
-        found = true;
+      const std::vector<const staging::UnitEntry*> found = m->UnitsWithBounds(*t, unit.range);
+      for (const auto* u : found) {
+        wanted.push_back({DisplayName(t->shape.name), u->part, u->parts, u->chunks});
       }
       // A unit a running export has not written yet is read once it is; a range the export
       // did not cut is read from all of the table's units.
-      if (found || (follower_ && m.status != "complete")) continue;
+      if (!found.empty() || (follower_ && m->manifest().status != "complete")) continue;
       for (const auto& u : t->units) {
         wanted.push_back({DisplayName(t->shape.name), u.part, u.parts, u.chunks});
       }
@@ -395,7 +394,8 @@ class FilesEndpoint final : public Endpoint {
   }
   std::optional<SchemaDump> DumpSchema(const SchemaRequest&) override {
     if (!is_source_) return std::nullopt;
-    const Manifest m = Current();  // kept before the export's first table was made
+    const auto now = Current();  // kept before the export's first table was made
+    const Manifest& m = now->manifest();
     if (m.types.empty()) return std::nullopt;
     SchemaDump dump;
     dump.tool = "the staging directory's manifest";
@@ -420,18 +420,21 @@ class FilesEndpoint final : public Endpoint {
     }
     std::vector<CarriedLogPosition> out;
     if (!snapshot_) return out;
-    for (const staging::ChangeLogPosition& p : snapshot_->change_logs) {
+    for (const staging::ChangeLogPosition& p : snapshot_->manifest().change_logs) {
       if (snapshot_->Find(p.table)) {
-        out.push_back({p.table, p.generation, p.applied, snapshot_->log_consumer});
+        out.push_back({p.table, p.generation, p.applied, snapshot_->manifest().log_consumer});
       }
     }
     return out;
   }
 
  private:
-  Manifest Current() const {
-    if (snapshot_) return *snapshot_;
-    return follower_ ? *follower_->Latest() : dir_->Copy();
+  // The manifest as this endpoint reads it: a finished export's (read once), a running one's as
+  // last read, else the directory's now (copied and indexed at every call).
+  std::shared_ptr<const IndexedManifest> Current() const {
+    if (snapshot_) return snapshot_;
+    if (follower_) return follower_->Latest();
+    return std::make_shared<const IndexedManifest>(dir_->Copy());
   }
   // Following a running export: waits until it is complete, then reads it as a finished one.
   void Final(const std::string& why) {
@@ -456,18 +459,13 @@ class FilesEndpoint final : public Endpoint {
     });
   }
 
-  static bool SameUnit(const KeyRange& a, const KeyRange& b) {
-    return a.lo == b.lo && a.hi == b.hi && a.null_keys == b.null_keys &&
-           a.by_location == b.by_location;
-  }
-
   std::shared_ptr<Directory> dir_;
   bool is_source_;
   bool remove_imported_;
   staging::ImportTarget into_;                          // where the import writes (PrepareToRead)
   std::unique_ptr<staging::ReadersLock> readers_lock_;  // as a source
   EndpointInfo info_;
-  std::shared_ptr<const Manifest> snapshot_;
+  std::shared_ptr<const IndexedManifest> snapshot_;
   // An import that started while its export still runs (set, with no snapshot_, until the
   // export is complete).
   std::shared_ptr<staging::ExportFollower> follower_;

@@ -19,7 +19,7 @@ std::vector<Storage> StoragesOf(const Table& table);
 
 // Reads the manifest as it was when the session opened (an import reads a finished export), or,
 // with a follower, each unit once the running export has written it.
-std::unique_ptr<ReadSession> MakeReadSession(std::shared_ptr<const Manifest> manifest,
+std::unique_ptr<ReadSession> MakeReadSession(std::shared_ptr<const IndexedManifest> manifest,
                                              std::string folder,
                                              std::shared_ptr<ExportFollower> follower = nullptr);
 std::unique_ptr<WriteSession> MakeWriteSession(std::shared_ptr<Directory> directory);

@@ -133,9 +133,18 @@ bool SameRange(const KeyRange& a, const KeyRange& b) {
          a.null_keys == b.null_keys && a.by_location == b.by_location && !a.keys && !b.keys;
 }
 
+// The first of `table`'s units (in part order) whose range is `range`, or nullptr.
+const UnitEntry* UnitOfRange(const IndexedManifest& m, const TableEntry& table,
+                             const KeyRange& range) {
+  for (const UnitEntry* unit : m.UnitsWithBounds(table, range)) {
+    if (SameRange(RangeOf(*unit, table.shape), range)) return unit;
+  }
+  return nullptr;
+}
+
 class FilesRowReader final : public RowReader {
  public:
-  FilesRowReader(std::shared_ptr<const Manifest> manifest, std::string folder,
+  FilesRowReader(std::shared_ptr<const IndexedManifest> manifest, std::string folder,
                  const ReadRequest& request)
       : manifest_(std::move(manifest)), folder_(std::move(folder)), columns_(request.columns) {
     const Table& table = *request.table;
@@ -152,11 +161,9 @@ class FilesRowReader final : public RowReader {
     const KeyRange& range = request.unit.range;
     const bool unbounded =
         !range.lo && !range.hi && !range.null_keys && !range.by_location && !range.keys;
-    for (const UnitEntry& unit : entry->units) {
-      if (!unbounded && SameRange(RangeOf(unit, entry->shape), range)) {
-        for (const ChunkEntry& c : unit.chunks) files_.push_back(c.file);
-        return;
-      }
+    if (const UnitEntry* unit = unbounded ? nullptr : UnitOfRange(*manifest_, *entry, range)) {
+      for (const ChunkEntry& c : unit->chunks) files_.push_back(c.file);
+      return;
     }
     for (const UnitEntry& unit : entry->units) {
       for (const ChunkEntry& c : unit.chunks) files_.push_back(c.file);
@@ -204,7 +211,7 @@ class FilesRowReader final : public RowReader {
   std::string Method() const override { return "staging chunk files (zstd)"; }
 
  private:
-  std::shared_ptr<const Manifest> manifest_;
+  std::shared_ptr<const IndexedManifest> manifest_;
   std::string folder_;
   std::vector<int> columns_;
   std::vector<Storage> storages_, out_storages_;
@@ -233,7 +240,7 @@ class FilesRowReader final : public RowReader {
 
 class FilesReadSession final : public ReadSession {
  public:
-  FilesReadSession(std::shared_ptr<const Manifest> manifest, std::string folder,
+  FilesReadSession(std::shared_ptr<const IndexedManifest> manifest, std::string folder,
                    std::shared_ptr<ExportFollower> follower)
       : manifest_(std::move(manifest)),
         folder_(std::move(folder)),
@@ -260,25 +267,29 @@ class FilesReadSession final : public ReadSession {
     const KeyRange& range = request.range;
     const bool whole =
         !range.lo && !range.hi && !range.null_keys && !range.by_location && !range.keys;
+    std::vector<const UnitEntry*> units;
+    if (whole) {
+      for (const UnitEntry& unit : entry->units) units.push_back(&unit);
+    } else if (const UnitEntry* unit = UnitOfRange(*manifest_, *entry, range)) {
+      units.push_back(unit);
+    }
     std::optional<RangeDigest> digest;
-    for (const UnitEntry& unit : entry->units) {
-      if (!whole && !SameRange(RangeOf(unit, entry->shape), range)) continue;
+    for (const UnitEntry* unit : units) {
       if (!digest) digest.emplace();
-      for (const ChunkEntry& c : unit.chunks) digest->Merge({int64_t(c.rows), c.row_sum});
-      if (!whole) break;
+      for (const ChunkEntry& c : unit->chunks) digest->Merge({int64_t(c.rows), c.row_sum});
     }
     return digest;
   }
 
  private:
-  std::shared_ptr<const Manifest> manifest_;
+  std::shared_ptr<const IndexedManifest> manifest_;
   std::string folder_;
   std::shared_ptr<ExportFollower> follower_;
 };
 
 }  // namespace
 
-std::unique_ptr<ReadSession> MakeReadSession(std::shared_ptr<const Manifest> manifest,
+std::unique_ptr<ReadSession> MakeReadSession(std::shared_ptr<const IndexedManifest> manifest,
                                              std::string folder,
                                              std::shared_ptr<ExportFollower> follower) {
   return std::make_unique<FilesReadSession>(std::move(manifest), std::move(folder),

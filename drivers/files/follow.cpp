@@ -38,8 +38,9 @@ ExportFollower::ExportFollower(std::string folder, std::string display, const Ma
                                FollowHooks hooks)
     : folder_(std::move(folder)), display_(std::move(display)), hooks_(std::move(hooks)) {
   // The export records its run (and the plan it runs) before it creates anything.
-  auto m = WaitFor("the export's plan", [](const Manifest& m) { return !m.runs.empty(); });
-  if (m->runs.empty()) m = std::make_shared<const Manifest>(first);
+  auto found = WaitFor("the export's plan",
+                       [](const IndexedManifest& m) { return !m.manifest().runs.empty(); });
+  const Manifest* m = found->manifest().runs.empty() ? &first : &found->manifest();
   if (m->runs.empty()) {
     throw Error(ErrorCode::kIo,
                 fmt::format("the export into {} finished without recording a run", display_));
@@ -56,7 +57,7 @@ ExportFollower::ExportFollower(std::string folder, std::string display, const Ma
     }
   }
   // Every table the export copies is in the manifest before its first unit is written.
-  WaitFor("the export's tables", [&](const Manifest& m) {
+  WaitFor("the export's tables", [&](const IndexedManifest& m) {
     for (const TablePlan& t : plan_.tables) {
       if (t.strategy != Strategy::kSkip && !m.Find(t.destination)) return false;
     }
@@ -64,16 +65,18 @@ ExportFollower::ExportFollower(std::string folder, std::string display, const Ma
   });
 }
 
-std::shared_ptr<const Manifest> ExportFollower::Latest() {
+std::shared_ptr<const IndexedManifest> ExportFollower::Latest() {
   std::lock_guard lock(mutex_);
   const std::string path = folder_ + "/" + kManifestName;
   // The manifest, and the journal the last one read names: a unit's commit appends to it.
   std::string stamp = Stamp(path);
-  if (latest_ && !latest_->journal.empty()) stamp += " " + Stamp(folder_ + "/" + latest_->journal);
+  if (latest_ && !latest_->manifest().journal.empty()) {
+    stamp += " " + Stamp(folder_ + "/" + latest_->manifest().journal);
+  }
   if (latest_ && stamp == latest_stamp_) return latest_;
   std::optional<Manifest> m = LoadManifest(folder_);
   if (!m) ThrowIo("cannot read", path, ENOENT);
-  latest_ = std::make_shared<const Manifest>(std::move(*m));
+  latest_ = std::make_shared<const IndexedManifest>(std::move(*m));
   latest_stamp_ = stamp;
   return latest_;
 }
@@ -147,8 +150,8 @@ int64_t ExportFollower::PlannedRows(const TableName& table) const {
   return t ? t->estimated_rows : -1;
 }
 
-std::shared_ptr<const Manifest> ExportFollower::WaitForUnit(const TableName& table,
-                                                            const KeyRange& range) {
+std::shared_ptr<const IndexedManifest> ExportFollower::WaitForUnit(const TableName& table,
+                                                                   const KeyRange& range) {
   auto m = Latest();
   const TableEntry* entry = m->Find(table);
   if (!entry) {
@@ -164,7 +167,7 @@ std::shared_ptr<const Manifest> ExportFollower::WaitForUnit(const TableName& tab
   const std::string what =
       part >= 0 ? fmt::format("unit {} of {} of {}", part + 1, parts, DisplayName(table))
                 : fmt::format("every unit of {}", DisplayName(table));
-  return WaitFor(what, [&](const Manifest& m) {
+  return WaitFor(what, [&](const IndexedManifest& m) {
     const TableEntry* t = m.Find(table);
     if (!t) return false;
     if (part >= 0) return t->FindUnit(part) != nullptr;
@@ -172,20 +175,21 @@ std::shared_ptr<const Manifest> ExportFollower::WaitForUnit(const TableName& tab
   });
 }
 
-std::shared_ptr<const Manifest> ExportFollower::WaitForComplete(const std::string& why) {
-  return WaitFor("its end (" + why + ")", [](const Manifest& m) { return m.status == "complete"; });
+std::shared_ptr<const IndexedManifest> ExportFollower::WaitForComplete(const std::string& why) {
+  return WaitFor("its end (" + why + ")",
+                 [](const IndexedManifest& m) { return m.manifest().status == "complete"; });
 }
 
-std::shared_ptr<const Manifest> ExportFollower::WaitFor(
-    const std::string& what, const std::function<bool(const Manifest&)>& ready) {
+std::shared_ptr<const IndexedManifest> ExportFollower::WaitFor(
+    const std::string& what, const std::function<bool(const IndexedManifest&)>& ready) {
   std::unique_ptr<Wait> wait;
   for (;;) {
-    std::shared_ptr<const Manifest> m = Latest();
-    if (m->status == "complete" || ready(*m)) return m;
+    std::shared_ptr<const IndexedManifest> m = Latest();
+    if (m->manifest().status == "complete" || ready(*m)) return m;
     if (!ExportRunning(folder_)) {
       // It may have finished between the two looks.
       m = Latest();
-      if (m->status == "complete" || ready(*m)) return m;
+      if (m->manifest().status == "complete" || ready(*m)) return m;
       throw Error(ErrorCode::kInterrupted,
                   fmt::format("the export into {} stopped unfinished before it wrote {}: no "
                               "ferry process holds its run lock any more (killed, or stopped); "
@@ -200,11 +204,11 @@ std::shared_ptr<const Manifest> ExportFollower::WaitFor(
       hooks_.notice(fmt::format(
           "waiting for the export into {} (still running): {} is not written yet; {} of {} "
           "units written so far",
-          display_, what, UnitsWritten(*m), total));
+          display_, what, UnitsWritten(m->manifest()), total));
     }
     // No patience: the wait ends when the export does, or when its process is gone.
     if (!wait) wait = hooks_.wait(0);
-    wait->Next(UnitsWritten(*m));
+    wait->Next(UnitsWritten(m->manifest()));
   }
 }
 

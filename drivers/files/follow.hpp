@@ -38,8 +38,8 @@ class ExportFollower {
   // `first`: the manifest as the import found it (unfinished, its exporter running).
   ExportFollower(std::string folder, std::string display, const Manifest& first, FollowHooks hooks);
 
-  // The manifest as it is now on disk (read again when the file changed).
-  std::shared_ptr<const Manifest> Latest();
+  // The manifest as it is now on disk (read again, and indexed, when the file changed).
+  std::shared_ptr<const IndexedManifest> Latest();
   // The units of `table` as the export's plan cut them, in its order (the export's parts);
   // empty when the plan does not list them (one unit: the whole table).
   std::vector<KeyRange> PlannedUnits(const TableEntry& table) const;
@@ -50,13 +50,13 @@ class ExportFollower {
 
   // The manifest once the export committed the unit of `table` whose range is `range`, or
   // every unit of the table when `range` is none of its planned units (a whole-table read).
-  std::shared_ptr<const Manifest> WaitForUnit(const TableName& table, const KeyRange& range);
+  std::shared_ptr<const IndexedManifest> WaitForUnit(const TableName& table, const KeyRange& range);
   // The manifest once the export is complete.
-  std::shared_ptr<const Manifest> WaitForComplete(const std::string& why);
+  std::shared_ptr<const IndexedManifest> WaitForComplete(const std::string& why);
 
  private:
-  std::shared_ptr<const Manifest> WaitFor(const std::string& what,
-                                          const std::function<bool(const Manifest&)>& ready);
+  std::shared_ptr<const IndexedManifest> WaitFor(
+      const std::string& what, const std::function<bool(const IndexedManifest&)>& ready);
   const TablePlan* PlanOf(const TableName& table) const;
   int PartsOf(const TableName& table) const;
 
@@ -66,7 +66,7 @@ class ExportFollower {
   std::string run_;
   std::map<TableName, int> parts_;  // units per table, as the export's run state lists them
   std::mutex mutex_;
-  std::shared_ptr<const Manifest> latest_;
+  std::shared_ptr<const IndexedManifest> latest_;
   std::string latest_stamp_;  // the file's inode, size and modification time when read
 };
 

@@ -410,6 +410,34 @@ const TableEntry* Manifest::Find(const TableName& name) const {
   return const_cast<Manifest*>(this)->Find(name);
 }
 
+IndexedManifest::IndexedManifest(Manifest manifest) : manifest_(std::move(manifest)) {
+  units_.resize(manifest_.tables.size());
+  for (size_t t = 0; t < manifest_.tables.size(); ++t) {
+    const TableEntry& table = manifest_.tables[t];
+    tables_.emplace(table.shape.name, t);  // a later one of the same name is not the one found
+    for (size_t u = 0; u < table.units.size(); ++u) {
+      const UnitEntry& unit = table.units[u];
+      units_[t].emplace(Bounds{unit.lo, unit.hi, unit.null_keys, unit.by_location}, u);
+    }
+  }
+}
+
+const TableEntry* IndexedManifest::Find(const TableName& name) const {
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : &manifest_.tables[it->second];
+}
+
+std::vector<const UnitEntry*> IndexedManifest::UnitsWithBounds(const TableEntry& table,
+                                                               const KeyRange& range) const {
+  std::vector<const UnitEntry*> out;
+  const size_t t = size_t(&table - manifest_.tables.data());
+  // Equal keys keep their insertion (part) order.
+  auto [from, to] =
+      units_.at(t).equal_range(Bounds{range.lo, range.hi, range.null_keys, range.by_location});
+  for (auto it = from; it != to; ++it) out.push_back(&table.units[it->second]);
+  return out;
+}
+
 std::string ManifestToJson(const Manifest& manifest) {
   json body = BodyJson(manifest);
   body["checksum"] = Checksum(body);

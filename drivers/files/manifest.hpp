@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -112,6 +113,32 @@ struct Manifest {
 
   TableEntry* Find(const TableName& name);
   const TableEntry* Find(const TableName& name) const;
+};
+
+// A manifest that no longer changes (a finished export's, or one reading of a running one's),
+// with its tables by name and each table's units by range, indexed once (O(n log n)): an import
+// looks up every one of its n units, and a look through the tables and their units each time
+// made its start O(n^2).
+class IndexedManifest {
+ public:
+  explicit IndexedManifest(Manifest manifest);
+  IndexedManifest(const IndexedManifest&) = delete;
+  IndexedManifest& operator=(const IndexedManifest&) = delete;
+
+  const Manifest& manifest() const { return manifest_; }
+  // As Manifest::Find: the first table of that name, or nullptr.
+  const TableEntry* Find(const TableName& name) const;
+  // The units of `table` (one of this manifest's tables) with the bounds of `range` (its lo, hi,
+  // null_keys and by_location; not its key columns), in part order.
+  std::vector<const UnitEntry*> UnitsWithBounds(const TableEntry& table,
+                                                const KeyRange& range) const;
+
+ private:
+  using Bounds = std::tuple<std::optional<std::vector<std::string>>,
+                            std::optional<std::vector<std::string>>, bool, bool>;
+  Manifest manifest_;
+  std::map<TableName, size_t> tables_;                // the first of each name
+  std::vector<std::multimap<Bounds, size_t>> units_;  // per table: its units' positions
 };
 
 // The manifest as JSON text, with its own SHA-256 ("checksum") over everything else, so an edit

@@ -469,6 +469,13 @@ void Directory::CommitUnit(const TableName& table, UnitEntry unit,
 
 namespace {
 
+template <class Record>
+std::vector<Record> RecordsOf(const std::map<std::string, std::vector<Record>>& by_run,
+                              const std::string& run) {
+  auto it = by_run.find(run);
+  return it == by_run.end() ? std::vector<Record>{} : it->second;
+}
+
 class FileRunStore final : public RunStore {
  public:
   explicit FileRunStore(std::shared_ptr<Directory> directory) : dir_(std::move(directory)) {}
@@ -565,26 +572,26 @@ class FileRunStore final : public RunStore {
   }
 
   bool UnitCommitted(const std::string& run, int table, int part) override {
-    for (const UnitRecord& u : Units(run)) {
-      if (u.table == table && u.part == part) return u.state == UnitRecordState::kDone;
-    }
-    return false;
+    return dir_->With([&](const Manifest& m) {
+      auto units = m.run_units.find(run);
+      if (units == m.run_units.end()) return false;
+      const UnitRecord* u = FindUnitRecord(units->second, table, part);
+      return u && u->state == UnitRecordState::kDone;
+    });
   }
 
   int EndSessionsOf(const std::string&, int64_t) override { return 0; }
 
+  // Only the records asked for are copied, not the manifest (every unit's chunks).
   std::vector<RunRecord> Runs() override {
-    std::vector<RunRecord> runs = dir_->Copy().runs;
-    std::reverse(runs.begin(), runs.end());
-    return runs;
+    return dir_->With(
+        [](const Manifest& m) { return std::vector<RunRecord>(m.runs.rbegin(), m.runs.rend()); });
   }
   std::vector<TableRecord> Tables(const std::string& run) override {
-    Manifest m = dir_->Copy();
-    return m.run_tables[run];
+    return dir_->With([&](const Manifest& m) { return RecordsOf(m.run_tables, run); });
   }
   std::vector<UnitRecord> Units(const std::string& run) override {
-    Manifest m = dir_->Copy();
-    return m.run_units[run];
+    return dir_->With([&](const Manifest& m) { return RecordsOf(m.run_units, run); });
   }
   void DeleteRun(const std::string& run) override {
     dir_->Update([&](Manifest& m, std::vector<std::string>&) {

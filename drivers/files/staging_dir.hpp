@@ -46,6 +46,14 @@ class Directory {
   // The directory's lock file, taken (flock) by whoever writes the manifest.
   std::string LockPath() const { return path_ + "/.ferry.lock"; }
   Manifest Copy() const;
+  // What `read` returns of the manifest as it is, looked at under the directory's lock with no
+  // copy (a run store's question is of a few records of a manifest of every unit); `read` must
+  // not call back into the directory.
+  template <class Read>
+  auto With(Read&& read) const {
+    std::lock_guard lock(mutex_);
+    return read(static_cast<const Manifest&>(manifest_));
+  }
   // Where `table` stands in the manifest's tables, without copying the manifest (a write session
   // asks at every unit: a copy each would cost O(units^2) in all).
   std::optional<size_t> TableIndex(const TableName& table) const;
