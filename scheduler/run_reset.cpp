@@ -102,6 +102,10 @@ ResetPlan PlanReset(Endpoint& destination, const std::string& state_prefix,
         AddOnce(reset.dropped, t.destination);
       }
     }
+    // Killed before it recorded a table (in a clone's pre-data): its plan alone names them.
+    if (!touches && plan) {
+      for (const TablePlan& t : plan->tables) touches |= Has(in_scope, t.source);
+    }
     if (!touches) continue;
     reset.runs.push_back(r.id);
     never.sequences = CloneSequences(r);
