@@ -7,6 +7,7 @@
 
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
+#include "copier/text.hpp"
 #include "drivers/connection_string.hpp"
 
 namespace ferry::mariadb {
@@ -72,10 +73,7 @@ std::vector<std::string> UrlParameters() {
         canonical == "UID" || canonical == "PWD") {
       continue;  // the URL's parts
     }
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
-    out.push_back(std::move(lower));
+    out.push_back(Lower(name));
   }
   return out;
 }

@@ -15,17 +15,12 @@
 #include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tools/exit_codes.hpp"
 
+using namespace ferry;
 using namespace ferry::test;
 
 namespace {
-
-constexpr int kExitUsage = 2;
-constexpr int kExitBusy = 6;
-
-int64_t Count(TestDatabase& db, const std::string& table) {
-  return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
-}
 
 // The port of a test server's URL (scheme://user@host:PORT/name).
 std::string PortOf(const TestDatabase& db) {
@@ -107,7 +102,7 @@ TEST_CASE(
                     maria.Url() + "?conn_timeout=5"));
   INFO(copied.output);
   CHECK(copied.exit_code == 0);
-  CHECK(Count(maria, "orders") == 3);
+  CHECK(RowCount(maria, "orders") == 3);
 }
 
 TEST_CASE(
@@ -155,12 +150,12 @@ TEST_CASE(
     CHECK(run.exit_code == kExitUsage);
     CHECK(Has(run.output, "the source and the destination are the same database"));
     CHECK_FALSE(Has(run.output, TestPassword()));
-    if (s.db) CHECK(Count(*s.db, "orders") == 3);
+    if (s.db) CHECK(RowCount(*s.db, "orders") == 3);
   }
   FerryResult imported = RunFerry("run --truncate" + Ends("dir:" + stage, lite.Url()));
   INFO(imported.output);
   CHECK(imported.exit_code == 0);
-  CHECK(Count(lite, "orders") == 3);
+  CHECK(RowCount(lite, "orders") == 3);
 }
 
 TEST_CASE(
@@ -189,7 +184,7 @@ TEST_CASE(
             try {  // the first run recorded (its lock taken), its first commit stalled
               const std::string runs =
                   db == Db::kPostgres ? "ferry_state.first_runs" : "first_runs";
-              if (Count(dest, runs + " WHERE status = 'running'") == 0) return false;
+              if (RowCount(dest, runs + " WHERE status = 'running'") == 0) return false;
             } catch (...) {
               return false;  // no run state yet
             }
@@ -210,7 +205,7 @@ TEST_CASE(
       CHECK_FALSE(Has(second.output, TestPassword()));
       INFO(first.output);
       CHECK(first.exit_code == 0);
-      CHECK(Count(dest, "orders") == 3000);
+      CHECK(RowCount(dest, "orders") == 3000);
     }
   }
 }
@@ -242,5 +237,5 @@ TEST_CASE(
   FerryResult copied = RunFerry("run --state-prefix other_" + Ends(source.Url(), "sqlite:" + link));
   INFO(copied.output);
   CHECK(copied.exit_code == 0);
-  CHECK(Count(dest, "orders") == 3);
+  CHECK(RowCount(dest, "orders") == 3);
 }

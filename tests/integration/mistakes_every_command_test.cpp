@@ -33,10 +33,6 @@ std::string Ends(const std::string& source, const std::string& dest) {
   return " --source " + ShellQuote(source) + " --dest " + ShellQuote(dest);
 }
 
-int64_t Count(TestDatabase& db, const std::string& table) {
-  return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
-}
-
 bool SqliteTableExists(TestDatabase& db, const std::string& table) {
   return db.QueryValue("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '" +
                        table + "'") != "0";
@@ -197,14 +193,14 @@ TEST_CASE(
   FerryResult run = RunFerry("run --plan " + ShellQuote(plan_file));
   INFO(run.output);
   CHECK(run.exit_code == 0);
-  CHECK(Count(dest, "orders") == 3);
-  CHECK(Count(dest, "notes") == 1);
+  CHECK(RowCount(dest, "orders") == 3);
+  CHECK(RowCount(dest, "notes") == 1);
   // Again into the full tables: the advice is the plan's field, not the options refused above.
   FerryResult again = RunFerry("run --plan " + ShellQuote(plan_file));
   INFO(again.output);
   CHECK(again.exit_code == kExitBlocked);
   CHECK(Has(again, "set the table's write_mode in the plan"));
-  CHECK(Count(dest, "orders") == 3);
+  CHECK(RowCount(dest, "orders") == 3);
 }
 
 TEST_CASE(
@@ -294,7 +290,7 @@ TEST_CASE(
     INFO(crashed.output);
     REQUIRE(crashed.exit_code == 86);
   }
-  const int64_t partial = Count(dest, "events");
+  const int64_t partial = RowCount(dest, "events");
   REQUIRE(partial > 0);
   REQUIRE(partial < 20000);
   // The same copy with the destination (or the source) spelt another way is another scope:
@@ -317,13 +313,13 @@ TEST_CASE(
         CHECK(Has(again, "would append every row"));
       }
       CHECK(Has(again, "public.events"));
-      CHECK(Count(dest, "events") == partial);
+      CHECK(RowCount(dest, "events") == partial);
     }
   }
   FerryResult resumed = RunFerry("run --resume" + how + Ends(source.Url(), dest.Url()));
   INFO(resumed.output);
   CHECK(resumed.exit_code == 0);
-  CHECK(Count(dest, "events") == 20000);
+  CHECK(RowCount(dest, "events") == 20000);
   CHECK(dest.QueryValue("SELECT count(DISTINCT n) FROM events") == "20000");
 }
 
@@ -345,7 +341,7 @@ TEST_CASE(
     INFO(crashed.output);
     REQUIRE(crashed.exit_code == 86);
   }
-  const int64_t partial = Count(dest, "big");
+  const int64_t partial = RowCount(dest, "big");
   source.Exec("ALTER TABLE big ADD COLUMN extra int DEFAULT 7");
   FerryResult added = RunFerry("run --resume" + how);
   {
@@ -353,7 +349,7 @@ TEST_CASE(
     CHECK(added.exit_code == kExitBlocked);
     CHECK(Has(added, "public.big"));
     CHECK(Has(added, "column extra (integer) was added"));
-    CHECK(Count(dest, "big") == partial);
+    CHECK(RowCount(dest, "big") == partial);
   }
   source.Exec("ALTER TABLE big DROP COLUMN extra;\nALTER TABLE big DROP COLUMN note");
   FerryResult dropped = RunFerry("run --resume" + how);
@@ -361,7 +357,7 @@ TEST_CASE(
     INFO(dropped.output);
     CHECK(dropped.exit_code == kExitBlocked);
     CHECK(Has(dropped, "column note no longer exists"));
-    CHECK(Count(dest, "big") == partial);
+    CHECK(RowCount(dest, "big") == partial);
   }
   FerryResult reset = RunFerry("reset --yes" + Ends(source.Url(), dest.Url()));
   INFO(reset.output);
@@ -370,7 +366,7 @@ TEST_CASE(
   FerryResult fresh = RunFerry("run" + how);
   INFO(fresh.output);
   CHECK(fresh.exit_code == 0);
-  CHECK(Count(dest, "big") == 20000);
+  CHECK(RowCount(dest, "big") == 20000);
   FerryResult verify = RunFerry("verify" + Ends(source.Url(), dest.Url()));
   INFO(verify.output);
   CHECK(verify.exit_code == 0);
@@ -414,7 +410,7 @@ TEST_CASE(
     CHECK_FALSE(std::filesystem::exists(temp.path() + "/typo.db"));
     CHECK_FALSE(std::filesystem::exists(temp.path() + "/no-such-folder"));
   }
-  CHECK(Count(real, "orders") == 1);
+  CHECK(RowCount(real, "orders") == 1);
 }
 
 TEST_CASE(
@@ -448,7 +444,7 @@ TEST_CASE(
   FerryResult imported = RunFerry("run" + Ends("dir:" + folder, dest.Url()));
   INFO(imported.output);
   CHECK(imported.exit_code == 0);
-  CHECK(Count(dest, "orders") == 2);
+  CHECK(RowCount(dest, "orders") == 2);
 }
 
 TEST_CASE(
@@ -494,8 +490,8 @@ TEST_CASE(
       FerryResult run = RunFerry("run --truncate" + Ends(source.Url(), OtherSpelling(dest)));
       INFO(run.output);
       CHECK(run.exit_code == 0);
-      CHECK(Count(dest, "orders") == 3);
-      CHECK(Count(source, "orders") == 3);
+      CHECK(RowCount(dest, "orders") == 3);
+      CHECK(RowCount(source, "orders") == 3);
       FerryResult verify = RunFerry("verify" + Ends(OtherSpelling(source), dest.Url()));
       INFO(verify.output);
       CHECK(verify.exit_code == 0);

@@ -28,10 +28,6 @@ bool Has(const FerryResult& r, const std::string& text) {
   return r.output.find(text) != std::string::npos;
 }
 
-int64_t Count(TestDatabase& db, const std::string& table) {
-  return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
-}
-
 // The same database spelled another way: another address of the same server, or an ODBC
 // connection string instead of a URL, or another path to the same SQLite file.
 std::string OtherSpelling(const TestDatabase& db, const std::string& link) {
@@ -98,7 +94,7 @@ TEST_CASE(
       CHECK(run.exit_code == kExitUsage);
       CHECK(Has(run, "same database"));
       CHECK(Has(run, "orders"));
-      CHECK(Count(same, "orders") == 3);
+      CHECK(RowCount(same, "orders") == 3);
 
       FerryResult check = RunFerry("check --truncate" + Ends(same.Url(), other));
       INFO(check.output);
@@ -120,7 +116,7 @@ TEST_CASE(
       CHECK(sync.exit_code == kExitUsage);
       CHECK(Has(sync, "same database"));
 
-      CHECK(Count(same, "orders") == 3);
+      CHECK(RowCount(same, "orders") == 3);
       for (const FerryResult* r : {&run, &check, &plan, &verify, &sync}) {
         CHECK_FALSE(Has(*r, TestPassword()));
       }
@@ -144,8 +140,8 @@ TEST_CASE("a copy between two tables of one database, renamed apart, is allowed"
       RunFerry("run --include orders --job " + ShellQuote(job.path) + Ends(same.Url(), same.Url()));
   INFO(run.output);
   CHECK(run.exit_code == 0);
-  CHECK(Count(same, "orders_copy") == 2);
-  CHECK(Count(same, "orders") == 2);
+  CHECK(RowCount(same, "orders_copy") == 2);
+  CHECK(RowCount(same, "orders") == 2);
 }
 
 TEST_CASE(
@@ -195,9 +191,9 @@ TEST_CASE(
   INFO(again.output);
   CHECK(again.exit_code == 0);
   CHECK_FALSE(Has(again, "holds an interrupted"));
-  CHECK(Count(dest, "big") == 20000);
-  CHECK(Count(dest, "small") == 300);
-  CHECK(Count(dest, "extra") == 1);
+  CHECK(RowCount(dest, "big") == 20000);
+  CHECK(RowCount(dest, "small") == 300);
+  CHECK(RowCount(dest, "extra") == 1);
 }
 
 TEST_CASE("a resume after another run wrote into one of the run's tables is refused",
@@ -270,7 +266,7 @@ TEST_CASE("a resume with a plan file that differs from the stored plan names the
   FerryResult same = RunFerry("run --resume --plan " + ShellQuote(plan_file.path));
   INFO(same.output);
   CHECK(same.exit_code == 0);
-  CHECK(Count(dest, "big") == 20000);
+  CHECK(RowCount(dest, "big") == 20000);
 }
 
 TEST_CASE("a bad type in an edited plan is refused before any table is written",
@@ -493,7 +489,7 @@ TEST_CASE("an emoji in a table name into MariaDB is refused by check and run, na
       RunFerry("run --job " + ShellQuote(job.path) + Ends(source.Url(), dest.Url()));
   INFO(renamed.output);
   CHECK(renamed.exit_code == 0);
-  CHECK(Count(dest, "party") == 1);
+  CHECK(RowCount(dest, "party") == 1);
   CHECK(dest.QueryValue("SELECT note FROM notes") == "x");
 }
 
@@ -539,8 +535,8 @@ TEST_CASE("a TRUNCATE behind a reader's lock waits briefly, names the reader, an
       CHECK(Has(run, "cannot empty table"));
       CHECK(seconds < 39);
       // The other table was copied; the held one kept its rows.
-      CHECK(Count(dest, "free") == 1);
-      CHECK(Count(dest, "held") == 2);
+      CHECK(RowCount(dest, "free") == 1);
+      CHECK(RowCount(dest, "held") == 2);
       // End the reader.
       if (db == Db::kPostgres) {
         dest.Exec(
@@ -620,8 +616,8 @@ TEST_CASE(
       CHECK(Has(run, db == Db::kPostgres ? "build_lock_holder" : "user ferry"));
       CHECK(seconds < 75);
       // Every row is there; what could not be built is missing, not half made.
-      CHECK(Count(dest, "parent") == 50);
-      CHECK(Count(dest, "child") == 2000);
+      CHECK(RowCount(dest, "parent") == 50);
+      CHECK(RowCount(dest, "child") == 2000);
       if (db == Db::kPostgres) {
         CHECK(dest.QueryValue("SELECT count(*) FROM pg_indexes WHERE indexname = 'child_note'") ==
               "0");

@@ -36,10 +36,6 @@ bool Has(const FerryResult& r, const std::string& text) {
   return r.output.find(text) != std::string::npos;
 }
 
-int64_t Count(TestDatabase& db, const std::string& table) {
-  return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
-}
-
 bool TableExists(TestDatabase& db, const std::string& table) {
   return std::stoll(
              db.QueryValue("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '" +
@@ -76,8 +72,8 @@ TEST_CASE(
       CHECK(Has(run, "wrong way round"));
       CHECK(Has(run, "orders"));
       CHECK(Has(run, "--allow-empty-source"));
-      CHECK(Count(old, "orders") == 3);
-      CHECK(Count(old, "notes") == 1);
+      CHECK(RowCount(old, "orders") == 3);
+      CHECK(RowCount(old, "notes") == 1);
 
       FerryResult check = RunFerry("check --truncate" + Ends(fresh.Url(), old.Url()));
       INFO(check.output);
@@ -89,16 +85,16 @@ TEST_CASE(
       INFO(repair.output);
       CHECK(repair.exit_code == kExitUsage);
       CHECK(Has(repair, "--repair would empty"));
-      CHECK(Count(old, "orders") == 3);
-      CHECK(Count(old, "notes") == 1);
+      CHECK(RowCount(old, "orders") == 3);
+      CHECK(RowCount(old, "notes") == 1);
 
       // One source table with a row is an ordinary refresh: the other is emptied as asked.
       fresh.Exec("INSERT INTO notes VALUES (7, 'new')");
       FerryResult refresh = RunFerry("run --truncate" + Ends(fresh.Url(), old.Url()));
       INFO(refresh.output);
       CHECK(refresh.exit_code == 0);
-      CHECK(Count(old, "orders") == 0);
-      CHECK(Count(old, "notes") == 1);
+      CHECK(RowCount(old, "orders") == 0);
+      CHECK(RowCount(old, "notes") == 1);
 
       // Said on purpose, an empty source empties the destination.
       old.Exec("INSERT INTO orders VALUES (4, 40)");
@@ -107,8 +103,8 @@ TEST_CASE(
           RunFerry("run --truncate --allow-empty-source" + Ends(fresh.Url(), old.Url()));
       INFO(allowed.output);
       CHECK(allowed.exit_code == 0);
-      CHECK(Count(old, "orders") == 0);
-      CHECK(Count(old, "notes") == 0);
+      CHECK(RowCount(old, "orders") == 0);
+      CHECK(RowCount(old, "notes") == 0);
     }
   }
 }
@@ -204,8 +200,8 @@ TEST_CASE(
   FerryResult unedited = RunFerry("run --plan " + ShellQuote(plan_file));
   INFO(unedited.output);
   CHECK(unedited.exit_code == 0);
-  CHECK(Count(dest, "big") == 20000);
-  CHECK(Count(dest, "loose") == 20000);
+  CHECK(RowCount(dest, "big") == 20000);
+  CHECK(RowCount(dest, "loose") == 20000);
 }
 
 TEST_CASE("a job file with a key written twice, or an override that matches no table, is refused",
@@ -288,7 +284,7 @@ TEST_CASE(
     INFO(run.output);
     CHECK(run.exit_code == kExitUsage);
     CHECK(Has(run, "same database"));
-    CHECK(Count(same, "orders") == 2);
+    CHECK(RowCount(same, "orders") == 2);
   }
   TestDatabase dest(Db::kPostgres, "socket_dst");
   FerryResult copy = RunFerry("run" + Ends(tcp, "postgresql://ferry@/" + dest.name() +
@@ -296,7 +292,7 @@ TEST_CASE(
   INFO(copy.output);
   CHECK(copy.exit_code == 0);
   CHECK(Has(copy, "(socket in " + directory + ")"));
-  CHECK(Count(dest, "orders") == 2);
+  CHECK(RowCount(dest, "orders") == 2);
 }
 
 TEST_CASE("a read-only SQLite destination is refused naming the file and its mode",
@@ -410,7 +406,7 @@ TEST_CASE(
                false);
   INFO(from_env.output);
   CHECK(from_env.exit_code == 0);
-  CHECK(Count(dest, "orders") == 2);
+  CHECK(RowCount(dest, "orders") == 2);
 
   std::string encoded;
   for (char c : password) {
@@ -427,7 +423,7 @@ TEST_CASE(
       RunFerry("run --truncate --password-on-command-line" + Ends(inline_url, dest.Url()), false);
   INFO(in_url.output);
   CHECK(in_url.exit_code == 0);
-  CHECK(Count(dest, "orders") == 2);
+  CHECK(RowCount(dest, "orders") == 2);
 
   const std::string raw_url = "postgresql://" + role + ":p%zzss@" + host;
   FerryResult raw = RunFerry("check --password-on-command-line" + Ends(raw_url, dest.Url()), false);
@@ -493,7 +489,7 @@ TEST_CASE(
   CHECK(source_run.exit_code == kExitTablesFailed);
   CHECK(Has(source_run, "public.payroll: table public.payroll"));
   CHECK(Has(source_run, "permission denied for table payroll"));
-  CHECK(Count(dest, "orders") == 1);
+  CHECK(RowCount(dest, "orders") == 1);
   CHECK_FALSE(TableExists(dest, "payroll"));
   std::string limited_dest = pg_dest.Url();
   limited_dest.replace(limited_dest.find("ferry@"), 5, role);

@@ -78,10 +78,6 @@ std::string Args(TestDatabase& source, TestDatabase& dest, const std::string& mo
          " --partitions 8 --batch-rows 2000 " + workers + " " + more;
 }
 
-int64_t Count(TestDatabase& db, const std::string& table) {
-  return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
-}
-
 }  // namespace
 
 TEST_CASE("a partitioned copy killed with kill -9 at random points resumes to an exact copy",
@@ -166,7 +162,7 @@ TEST_CASE(
         if (db == Db::kPostgres) {
           kept = dest.Query("SELECT xmin::text, count(*) FROM big GROUP BY 1 ORDER BY 1");
         }
-        const int64_t rows_before = Count(dest, "big") + Count(dest, "small");
+        const int64_t rows_before = RowCount(dest, "big") + RowCount(dest, "small");
         FerryResult resumed = RunFerry(Args(source, dest, "--resume"));
         INFO(resumed.output);
         CHECK(resumed.exit_code == 0);
@@ -310,7 +306,7 @@ TEST_CASE(
   INFO(run.output);
   CHECK(run.exit_code == 1);
   CHECK(run.output.find("(id)=(") != std::string::npos);
-  CHECK(Count(dest, "big") == kRows);
+  CHECK(RowCount(dest, "big") == kRows);
   FerryResult status = RunFerry("status --json --dest " + ShellQuote(dest.Url()));
   auto json = nlohmann::json::parse(status.output);
   CHECK(json["run"]["status"] == "failed");
@@ -373,13 +369,13 @@ TEST_CASE("resume with nothing to resume says so and copies and reset empties an
   INFO(dry.output);
   CHECK(dry.exit_code == 2);
   CHECK(dry.output.find("would empty 2 tables") != std::string::npos);
-  CHECK(Count(dest, "big") == kRows);
+  CHECK(RowCount(dest, "big") == kRows);
   FerryResult reset = RunFerry("reset --yes --source " + ShellQuote(source.Url()) + " --dest " +
                                ShellQuote(dest.Url()));
   INFO(reset.output);
   CHECK(reset.exit_code == 0);
-  CHECK(Count(dest, "big") == 0);
-  CHECK(Count(dest, "ferry_runs") == 0);
+  CHECK(RowCount(dest, "big") == 0);
+  CHECK(RowCount(dest, "ferry_runs") == 0);
   FerryResult again = RunFerry(Args(source, dest, "--append"));
   CHECK(again.exit_code == 0);
   CheckSame(source, dest);
@@ -420,7 +416,7 @@ TEST_CASE(
   const std::string units = dest.QueryValue(
       "SELECT string_agg(table_index || ':' || part || ':' || state, ',' ORDER BY 1) FROM "
       "ferry_units");
-  const int64_t rows = Count(dest, "big") + Count(dest, "small");
+  const int64_t rows = RowCount(dest, "big") + RowCount(dest, "small");
 
   // The same run, but only one of its tables: another copy.
   FerryResult narrower = RunFerry(Args(source, dest, "--include big --resume " + run));
@@ -449,7 +445,7 @@ TEST_CASE(
   CHECK(denied.output.find(TestPassword()) == std::string::npos);
 
   // Nothing above wrote anything: the interrupted run is as it was, and resumes exactly.
-  CHECK(Count(dest, "big") + Count(dest, "small") == rows);
+  CHECK(RowCount(dest, "big") + RowCount(dest, "small") == rows);
   CHECK(dest.QueryValue("SELECT string_agg(table_index || ':' || part || ':' || state, ',' "
                         "ORDER BY 1) FROM ferry_units") == units);
   FerryResult resumed = RunFerry(Args(source, dest, "--resume " + run));

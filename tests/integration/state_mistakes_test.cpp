@@ -12,17 +12,12 @@
 #include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tools/exit_codes.hpp"
 
+using namespace ferry;
 using namespace ferry::test;
 
 namespace {
-
-constexpr int kExitUsage = 2;
-constexpr int kExitBlocked = 4;
-
-int64_t Count(TestDatabase& db, const std::string& table) {
-  return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
-}
 
 void Seed(TestDatabase& source) {
   source.Exec(
@@ -60,7 +55,7 @@ TEST_CASE(
   }
   const std::string run = dest.QueryValue("SELECT run_id FROM ferry_state.ferry_runs");
   const std::string units = Units(dest);
-  const int64_t rows = Count(dest, "big") + Count(dest, "small");
+  const int64_t rows = RowCount(dest, "big") + RowCount(dest, "small");
 
   std::string localhost = source.Url();
   localhost.replace(localhost.find("127.0.0.1"), 9, "localhost");
@@ -86,12 +81,12 @@ TEST_CASE(
   }
   // Nothing above wrote: the interrupted run is as it was, and resumes exactly.
   CHECK(Units(dest) == units);
-  CHECK(Count(dest, "big") + Count(dest, "small") == rows);
+  CHECK(RowCount(dest, "big") + RowCount(dest, "small") == rows);
   FerryResult resumed = RunFerry("run --resume" + options + Ends(source, dest));
   INFO(resumed.output);
   CHECK(resumed.exit_code == 0);
-  CHECK(Count(dest, "big") == 20000);
-  CHECK(Count(dest, "small") == 300);
+  CHECK(RowCount(dest, "big") == 20000);
+  CHECK(RowCount(dest, "small") == 300);
   FerryResult verify = RunFerry("verify" + Ends(source, dest));
   INFO(verify.output);
   CHECK(verify.exit_code == 0);

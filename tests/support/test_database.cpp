@@ -352,6 +352,10 @@ FerryResult RunWhile(const std::string& args, const TestDatabase& dest,
   return result;
 }
 
+int64_t RowCount(TestDatabase& db, const std::string& table) {
+  return std::stoll(db.QueryValue("SELECT count(*) FROM " + table));
+}
+
 std::vector<std::string> RowLines(TestDatabase& db, const std::string& sql) {
   std::vector<std::string> out;
   for (const Row& row : db.Query(sql)) {

@@ -77,6 +77,9 @@ FerryResult RunWhile(const std::string& args, const TestDatabase& dest,
 // The rows `sql` returns, each as "a|b|c" with NULL spelled out.
 std::vector<std::string> RowLines(TestDatabase& db, const std::string& sql);
 
+// SELECT count(*) of `table`, spelt as the query should name it.
+int64_t RowCount(TestDatabase& db, const std::string& table);
+
 // The table the sync tests change: items (id primary key, name, qty), `rows` rows, every
 // seventh qty NULL; Items reads it back in key order.
 void CreateItems(TestDatabase& db, int rows);
