@@ -410,12 +410,33 @@ class ConditionWriter {
     if (Word(at + 1, "any") || Word(at + 1, "all") || Word(at + 1, "some")) {
       Refuse(fmt::format("of {} {}", t.text, t_[at + 1].text));
     }
-    // "(st)::text": a cast after parentheses around one value applies to that value.
-    const bool one_value =
-        t.text == ")" && at >= 2 && Symbol(at - 2, "(") && t_[at - 1].type != Type::kSymbol;
+    const bool one_value = t.text == ")" && OneValueInParentheses(at);
     ++at;
     if (!one_value) last_ = Last::kNone;
     return t.space + (equal ? "=" : differ ? "<>" : t.text);
+  }
+
+  // "(st)::text", "('On Time'::character varying)::text" (how PostgreSQL before 10 printed IN
+  // lists, kept by every database dumped and restored since): a cast after parentheses around one
+  // value, itself perhaps cast, applies to that value.
+  bool OneValueInParentheses(size_t close) const {
+    size_t open = close;
+    for (int depth = 0;; --open) {
+      if (Symbol(open, ")")) ++depth;
+      if (Symbol(open, "(") && --depth == 0) break;
+      if (open == 0) return false;
+    }
+    size_t at = open + 1;
+    if (at >= close || t_[at].type == Type::kSymbol) return false;
+    for (++at; at < close;) {
+      if (!Symbol(at, "::")) return false;
+      const size_t type = ++at;
+      while (t_[at].type == Type::kWord || t_[at].type == Type::kQuoted) ++at;
+      if (at == type) return false;
+      if (Symbol(at, "(")) at = Closing(at, "(", ")") + 1;
+      while (Symbol(at, "[") && Symbol(at + 1, "]")) at += 2;
+    }
+    return at == close;
   }
 
   std::vector<Token> t_;

@@ -194,6 +194,26 @@ TEST_CASE("PostgreSQL's checks are rewritten in MariaDB's and SQLite's terms", "
   CHECK(lite[5].condition == "((length((\"a\")) > 0))");
 }
 
+TEST_CASE("an IN list as PostgreSQL before 10 printed it, each item cast twice, is carried",
+          "[defaults]") {
+  // Postgres Pro's airline demo database, as every database dumped since then keeps it.
+  Table t = Films();
+  t.checks = {{"film_st_check",
+               "(((st)::text = ANY (ARRAY[('On Time'::character varying)::text, "
+               "('Delayed'::character varying)::text])))"},
+              {"film_g_check", "((g = ANY (ARRAY[('5'::integer)::text])))"}};
+  std::vector<std::pair<CheckConstraint, std::string>> left;
+  std::vector<CheckConstraint> maria = Carry(t, kPg, kMaria, &left);
+  REQUIRE(maria.size() == 1);
+  CHECK(maria[0].condition == "(((`st`) IN (('On Time'), ('Delayed'))))");
+  // A number made text is another value, compared otherwise: still refused.
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].second == "not translated to MariaDB: a cast that changes the value's type");
+  std::vector<CheckConstraint> lite = Carry(t, kPg, kLite, nullptr);
+  REQUIRE(lite.size() == 1);
+  CHECK(lite[0].condition == "(((\"st\") IN (('On Time'), ('Delayed'))))");
+}
+
 TEST_CASE("MariaDB's and SQLite's checks are rewritten for PostgreSQL", "[defaults]") {
   Table t = Films();
   t.checks = {{"rate", "`rate` >= 0"},
