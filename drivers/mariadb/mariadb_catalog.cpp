@@ -353,9 +353,10 @@ std::optional<Table> DescribeTable(SqlSession& connection, const Dialect& dialec
   }
 }
 
-std::vector<SqlSession::Row> QueryWhole(SqlSession& connection, const std::string& sql) {
+std::vector<SqlSession::Row> QueryWhole(SqlSession& connection, const std::string& sql,
+                                        const std::vector<std::string>& params) {
   for (int attempt = 1;; ++attempt) {
-    std::vector<SqlSession::Row> rows = connection.Query(sql);
+    std::vector<SqlSession::Row> rows = connection.Query(sql, params);
     bool skipped = false;
     for (const SqlSession::Row& warning : connection.Query("SHOW WARNINGS")) {
       skipped |= warning.size() > 1 && warning[1] == std::to_string(SkipWatch::kCode);

@@ -19,7 +19,8 @@ ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source);
 // A catalog query's rows, read again while the server says it left a table out (warning 1684:
 // another session's ALTER held it; see DescribeTable): a list of tables read then lacks it, and
 // a copy would leave that table out without a word.
-std::vector<SqlSession::Row> QueryWhole(SqlSession& connection, const std::string& sql);
+std::vector<SqlSession::Row> QueryWhole(SqlSession& connection, const std::string& sql,
+                                        const std::vector<std::string>& params = {});
 
 // BIT(n): an unsigned integer of n bits (b'101' is 5), which the text protocol sends as its raw
 // bytes and LOAD DATA stores from text as bytes; so it is read as a number

@@ -596,7 +596,8 @@ class MariaDbDialect final : public Dialect {
     if (column < 0) return {};
     for (const IdentityNext& n : next) {
       if (n.column != table.columns[size_t(column)].name) continue;
-      auto now = session.Query(
+      auto now = mariadb::QueryWhole(
+          session,
           "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND "
           "TABLE_NAME = ?",
           {table.name.schema, table.name.name});
@@ -609,7 +610,8 @@ class MariaDbDialect final : public Dialect {
                                              const Table& table) const override {
     int column = AutoIncrementColumn(table);
     if (column < 0) return {};
-    auto rows = session.Query(
+    auto rows = mariadb::QueryWhole(
+        session,
         "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND "
         "TABLE_NAME = ?",
         {table.name.schema, table.name.name});

@@ -9,6 +9,7 @@
 #include "copier/run_state.hpp"
 #include "drivers/mariadb/bulk_insert_writer.hpp"
 #include "drivers/mariadb/load_data_writer.hpp"
+#include "drivers/mariadb/mariadb_catalog.hpp"
 #include "drivers/mariadb/mariadb_client.hpp"
 #include "drivers/mariadb/mariadb_params.hpp"
 #include "drivers/mariadb/schema_dump.hpp"
@@ -298,9 +299,10 @@ class MariaDbEndpoint final : public SqlEndpoint {
     std::vector<TableName> out;
     std::unique_ptr<Connection> connection = Native(Purpose::kCatalog);
     for (const std::string& schema : schemas) {
-      for (auto& r : connection->Query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
-                                       "TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' ORDER BY 1",
-                                       {schema})) {
+      for (auto& r : mariadb::QueryWhole(*connection,
+                                         "SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
+                                         "TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' ORDER BY 1",
+                                         {schema})) {
         out.push_back({schema, *r[0]});
       }
     }

@@ -7,6 +7,7 @@
 
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
+#include "drivers/mariadb/mariadb_catalog.hpp"
 
 namespace ferry::mariadb {
 
@@ -189,7 +190,8 @@ void AddViews(SqlSession& session, const std::string& schema, bool keep_definers
   auto ferrys = [](const std::string& name) { return IsFerryObjectName(name); };
   std::vector<std::pair<std::string, std::string>> views;  // name, statements
   std::vector<std::string> definitions;
-  for (auto& r : session.Query(
+  for (auto& r : QueryWhole(
+           session,
            "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1",
            {schema})) {
     if (ferrys(*r[0])) continue;
@@ -203,8 +205,9 @@ void AddViews(SqlSession& session, const std::string& schema, bool keep_definers
   // What each view reads: the schema's tables and views its definition names (SHOW CREATE VIEW
   // writes every name in backticks).
   std::vector<std::string> relations;
-  for (auto& r : session.Query(
-           "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", {schema})) {
+  for (auto& r : QueryWhole(
+           session, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+           {schema})) {
     relations.push_back(*r[0]);
   }
   std::vector<std::vector<TableName>> reads(views.size());
@@ -250,9 +253,10 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
   };
   auto ferrys = [](const std::string& name) { return IsFerryObjectName(name); };
 
-  for (auto& r : session.Query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
-                               "TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' ORDER BY 1",
-                               {schema})) {
+  for (auto& r : QueryWhole(session,
+                            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
+                            "TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' ORDER BY 1",
+                            {schema})) {
     if (ferrys(*r[0])) continue;
     auto created = session.Query("SHOW CREATE SEQUENCE " + Backtick(*r[0]));
     if (created.empty() || !created[0][1]) continue;
@@ -300,7 +304,8 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
   }
   AddViews(session, schema, request.keep_definers, dump, wave);
   if (request.routines) {
-    for (auto& r : session.Query(
+    for (auto& r : QueryWhole(
+             session,
              "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE "
              "TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER",
              {schema})) {
