@@ -350,10 +350,34 @@ class MariaDbEndpoint final : public SqlEndpoint {
   size_t max_request_bytes_ = kBulkRequestBytes;
 };
 
+// A server that sends no greeting, silent or waiting for the client to speak first as
+// PostgreSQL does (a mysql:// URL at PostgreSQL's port), would hold Connector/ODBC's handshake
+// for ever (it reads without a timeout): a probe bounded by the connect timeout asks first.
+void RefuseSilentServer(const EngineTarget& target) {
+  std::string why;
+  std::optional<ConnectParams> params = mariadb::ParamsFromOdbc(target.odbc, &why);
+  if (!params) return;
+  const int seconds = ConnectTimeout(target.options);
+  if (params->connect_timeout == 0) params->connect_timeout = unsigned(seconds);
+  if (mariadb::AnswersWithin(*params, std::chrono::seconds(params->connect_timeout))) return;
+  ErrorContext context;
+  context.call = "mysql_real_connect";
+  throw Error(ErrorCode::kConnection,
+              fmt::format("cannot connect to {}: the server sent no MariaDB/MySQL greeting within "
+                          "{} s",
+                          target.display, params->connect_timeout),
+              std::move(context))
+      .WithAdvice(
+          "is it another engine's port (PostgreSQL listens on 5432 by default, MariaDB/MySQL on "
+          "3306), or a host that drops the connection silently? A mysql:// URL needs a MariaDB "
+          "or MySQL server; --network-timeout sets how long ferry waits");
+}
+
 // A MariaDbEndpoint when the ODBC target's attributes can be reproduced with libmariadb, else
 // the plain ODBC endpoint, so a connection is never made differently from what the user asked.
 std::unique_ptr<Endpoint> OpenMariaDb(EngineTarget target) {
   std::unique_ptr<Dialect> dialect = MakeMariaDbDialect();
+  RefuseSilentServer(target);
   OdbcLink link = ConnectOdbc(std::move(target.probe), target.odbc, target.display,
                               target.role != EndpointRole::kDestination, *dialect,
                               ConnectTimeout(target.options));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -448,6 +449,27 @@ TEST_CASE("a postgresql:// URL at a MariaDB server's port is a connection error 
   CHECK(run.exit_code == 3);
   CHECK(Has(run, url.substr(url.find('@') + 1, url.rfind('/') - url.find('@') - 1)));
   CHECK(Has(run, "does not speak this engine's protocol"));
+  CHECK_FALSE(Has(run, TestPassword()));
+  CHECK_FALSE(TableExists(dest, "ferry_runs"));
+}
+
+TEST_CASE(
+    "a mysql:// URL at a PostgreSQL server's port is a connection error within the network "
+    "timeout, not a wait for ever",
+    "[mistakes][postgresql][mariadb]") {
+  TestDatabase pg(Db::kPostgres, "wrongport_pg");
+  TestDatabase dest(Db::kSQLite, "wrongport_dst2");
+  std::string url = pg.Url();  // postgresql://ferry@127.0.0.1:PORT/NAME
+  url.replace(0, url.find("://"), "mysql");
+  // PostgreSQL waits for the client to speak first, MariaDB's client for the server's greeting:
+  // unbounded, neither would ever speak (CTest's timeout would end this test, failed).
+  const auto start = std::chrono::steady_clock::now();
+  FerryResult run = RunFerry("run --network-timeout 2" + Ends(url, dest.Url()));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+  INFO(run.output);
+  CHECK(run.exit_code == 3);
+  CHECK(Has(run, "sent no MariaDB/MySQL greeting within 2 s"));
+  CHECK(Has(run, "another engine's port"));
   CHECK_FALSE(Has(run, TestPassword()));
   CHECK_FALSE(TableExists(dest, "ferry_runs"));
 }
