@@ -51,8 +51,16 @@ UnitRecord* FindUnitRecord(std::vector<UnitRecord>& units, int table, int part) 
       FindUnitRecord(static_cast<const std::vector<UnitRecord>&>(units), table, part));
 }
 
+namespace {
+
+// The run state tables' names after the prefix (RunStore's tables, drivers/run_store.cpp).
+constexpr const char* kRunStateSuffixes[] = {"runs",    "tables", "units",
+                                             "workers", "leases", "held_keys"};
+
+}  // namespace
+
 bool IsRunStateTable(const std::string& table) {
-  for (const char* suffix : {"runs", "tables", "units", "workers", "leases"}) {
+  for (const char* suffix : kRunStateSuffixes) {
     if (table == std::string(kDefaultStatePrefix) + suffix) return true;
   }
   return false;
@@ -63,7 +71,7 @@ bool IsFerryObjectName(const std::string& name) {
                              "ferry_sync_state", "ferry_upsert_rows", "ferry_rebuild_"}) {
     if (name.rfind(prefix, 0) == 0) return true;
   }
-  for (const char* suffix : {"runs", "tables", "units", "workers", "leases", "held_keys"}) {
+  for (const char* suffix : kRunStateSuffixes) {
     const std::string table = std::string(kDefaultStatePrefix) + suffix;
     if (name == table || name.rfind(table + "_", 0) == 0) return true;
   }

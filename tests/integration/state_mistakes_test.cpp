@@ -1,13 +1,16 @@
 // Operator mistakes about an old run's state and hand-edited plans (issue 14's safety
 // guarantees): a --resume whose options name another copy than the interrupted run's, and plan
 // files naming a table or column the source lacks, a table twice, or broken JSON. Each is
-// refused before anything is written, naming what differs or what is wrong.
+// refused before anything is written, naming what differs or what is wrong. And a database that
+// was a ferry destination copied on: its run state stays behind.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -159,4 +162,38 @@ TEST_CASE(
   CHECK(drifted.exit_code == kExitBlocked);
   CHECK(Has(drifted.output, "column name no longer exists"));
   CHECK(dest.QueryValue("SELECT count(*) FROM sqlite_schema WHERE type = 'table'") == "0");
+}
+
+TEST_CASE(
+    "a database that was a ferry destination, copied on as a source, brings none of ferry's run "
+    "state along, its held foreign keys' table included",
+    "[state][mistakes][sqlite]") {
+  TestDatabase first(Db::kSQLite, "chain_first");
+  TestDatabase second(Db::kSQLite, "chain_second");
+  TestDatabase third(Db::kSQLite, "chain_third");
+  first.Exec(
+      "CREATE TABLE parent (id integer PRIMARY KEY, name text);\n"
+      "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id));\n"
+      "INSERT INTO parent VALUES (1, 'a'), (2, 'b');\n"
+      "INSERT INTO child VALUES (10, 1), (11, 2)");
+  FerryResult hop = RunFerry("run" + Ends(first, second));
+  INFO(hop.output);
+  REQUIRE(hop.exit_code == kExitOk);
+  REQUIRE(second.QueryValue("SELECT count(*) FROM sqlite_schema WHERE name = 'ferry_held_keys'") ==
+          "1");
+  FerryResult plan = RunFerry("plan" + Ends(second, third));
+  INFO(plan.output);
+  REQUIRE(plan.exit_code == kExitOk);
+  const nlohmann::json doc = nlohmann::json::parse(plan.output.substr(plan.output.find('{')));
+  std::vector<std::string> planned;
+  for (const nlohmann::json& t : doc.at("tables")) {
+    planned.push_back(t.at("source").at("name").get<std::string>());
+  }
+  std::sort(planned.begin(), planned.end());
+  CHECK(planned == std::vector<std::string>{"child", "parent"});
+  FerryResult next = RunFerry("run" + Ends(second, third));
+  INFO(next.output);
+  CHECK(next.exit_code == kExitOk);
+  CHECK_FALSE(Has(next.output, "ferry_held_keys"));
+  CHECK(RowCount(third, "child") == 2);
 }
