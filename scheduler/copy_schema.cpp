@@ -340,8 +340,12 @@ void CopyRun::CloneAfterData() {
     auto at = outcome_of(table);
     (at == report_.tables.end() ? report_.warnings : at->warnings).push_back(note);
   }
+  auto failed = [&](const TableName& table) {
+    auto at = outcome_of(table);
+    return at != report_.tables.end() && at->state == TableState::kFailed;
+  };
   for (auto& [table, error] :
-       clone_->CreateAfterData(destination_, engine_.writers, recorder_.resuming())) {
+       clone_->CreateAfterData(destination_, engine_.writers, recorder_.resuming(), failed)) {
     auto at = outcome_of(table);
     (at == report_.tables.end() ? report_.schema_errors : at->schema_errors).push_back(error);
   }

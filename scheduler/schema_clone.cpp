@@ -409,11 +409,18 @@ std::vector<std::pair<TableName, std::string>> SchemaClone::CreateBeforeData(End
   return failed;
 }
 
-std::vector<std::pair<TableName, std::string>> SchemaClone::CreateAfterData(Endpoint& destination,
-                                                                            int threads,
-                                                                            bool resuming) {
+std::vector<std::pair<TableName, std::string>> SchemaClone::CreateAfterData(
+    Endpoint& destination, int threads, bool resuming,
+    const std::function<bool(const TableName&)>& failed) {
+  auto waits = [&](const SchemaObject& o) {
+    if (!o.table.name.empty() && failed(o.table)) return true;
+    if (!o.references.name.empty() && failed(o.references)) return true;
+    return std::any_of(o.reads.begin(), o.reads.end(), failed);
+  };
   std::map<int, std::vector<const SchemaObject*>> waves;
-  for (const SchemaObject& o : dump_.after_data) waves[o.wave].push_back(&o);
+  for (const SchemaObject& o : dump_.after_data) {
+    if (!waits(o)) waves[o.wave].push_back(&o);
+  }
   std::vector<std::pair<TableName, std::string>> errors;
   std::mutex mutex;
   auto run = [&](SchemaSession& session, const SchemaObject& o) {

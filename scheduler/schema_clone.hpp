@@ -54,9 +54,12 @@ class SchemaClone {
                                                                   bool resuming);
   // Creates the objects that come after the data, on up to `threads` connections; returns
   // each failure as (table, "kind name: message"), table empty for objects of no table. When
-  // `resuming`, objects an interrupted attempt already made are passed over.
-  std::vector<std::pair<TableName, std::string>> CreateAfterData(Endpoint& destination, int threads,
-                                                                 bool resuming);
+  // `resuming`, objects an interrupted attempt already made are passed over. Objects of a table
+  // whose copy `failed` (as the source names it), or reading one, wait for the run that copies
+  // it again: made now they would fail on its absence, or be built over rows it lacks.
+  std::vector<std::pair<TableName, std::string>> CreateAfterData(
+      Endpoint& destination, int threads, bool resuming,
+      const std::function<bool(const TableName&)>& failed);
   // Sets every cloned sequence (owned and standalone) to the source's state.
   std::vector<std::string> CopySequences(Endpoint& source, Endpoint& destination);
   // The sequences the clone creates before the data (owned and standalone), by their source
