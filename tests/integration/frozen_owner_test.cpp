@@ -88,7 +88,7 @@ TEST_CASE(
         Seed(source);
         const std::string args =
             "run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()) +
-            " --partitions 12 --batch-rows 500 --readers 1 --writers 1" + " --lock-wait 10";
+            " --partitions 12 --batch-rows 500 --readers 1 --writers 1 --lock-wait 10";
         // The third unit's commit sleeps in the server after marking the unit done (holding the
         // share lock on the run's row the owner check takes); the process is frozen there, and
         // keeps the locks once the sleep ends: the sleep need only last until it is seen. The
