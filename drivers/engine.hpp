@@ -58,6 +58,11 @@ struct EndpointOptions {
   // the end makes (ODBC, libpq, libmariadb) gives up after it, and a server that takes longer
   // is counted silent (Endpoint::ServerAnswers). A connection string's own timeout wins.
   double network_timeout = 15;
+  // Seconds a statement waits in all for locks another session holds on a table (--lock-wait)
+  // before it fails naming the sessions: a PostgreSQL catalog read and pg_dump wait it at once;
+  // emptying, dropping, building an index or a key and writing a run's state wait half of it,
+  // in tries of 2 s with growing pauses (drivers/sql/lock_waits.cpp).
+  int lock_wait = 30;
   // How an endpoint waits for another process (tools/ gives the scheduler's); unset: it does
   // not wait (an import refuses to follow a running export, an export at --max-disk stops).
   WaitPolicy wait;

@@ -32,10 +32,8 @@ const EngineFactory* EngineOfProduct(const std::string& dbms_name) {
   return nullptr;
 }
 
-}  // namespace
-
-std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
-                                       const EndpointOptions& endpoint_options) {
+std::unique_ptr<Endpoint> OpenEngine(const std::string& text, EndpointRole role,
+                                     const EndpointOptions& endpoint_options) {
   const bool is_source = role != EndpointRole::kDestination;
   ConnectionOptions options;
   options.role = is_source ? "source" : "destination";
@@ -78,6 +76,17 @@ std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole rol
                             resolved.display, dbms, known));
   }
   return engine->open(std::move(target));
+}
+
+}  // namespace
+
+std::unique_ptr<Endpoint> OpenEndpoint(const std::string& text, EndpointRole role,
+                                       const EndpointOptions& endpoint_options) {
+  std::unique_ptr<Endpoint> endpoint = OpenEngine(text, role, endpoint_options);
+  if (auto* sql = dynamic_cast<SqlEndpoint*>(endpoint.get())) {
+    sql->SetLockWait(endpoint_options.lock_wait);
+  }
+  return endpoint;
 }
 
 void EndSnapshot(Endpoint& source) {

@@ -309,6 +309,18 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
        .reason = "apart from the tables copied, where the login can create it",
        .env = "FERRY_STATE_SCHEMA",
        .commands = {C::kRun, C::kVerify, C::kSync, C::kStatus, C::kReset, C::kReport, C::kPlan}});
+  t.push_back({.names = "--lock-wait",
+               .value = "SECONDS",
+               .help = "How long to wait for locks another session holds on a table (a "
+                       "migration's or a reader's transaction left open) before naming the "
+                       "sessions and failing the table: reading a PostgreSQL table's catalog "
+                       "entry and pg_dump wait this long (exit 6); emptying, dropping, building an "
+                       "index or a key and recording a run wait half of it, in tries of 2 s",
+               .default_value = fmt::format("{}", EndpointOptions{}.lock_wait),
+               .reason = "a report or a backup's transaction ends within seconds; a session "
+                         "that holds a table longer is named instead of queueing every other",
+               .env = "FERRY_LOCK_WAIT",
+               .commands = {C::kRun, C::kPlan, C::kCheck, C::kVerify, C::kSync, C::kReset}});
   AddNetworkOptions(t);
   t.push_back({.names = "--plan,-p",
                .value = "FILE",

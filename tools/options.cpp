@@ -56,6 +56,7 @@ void AddCommonOptions(CommandOptions& c, CommonOptions& o) {
   c.AddIfUsed("--max-disk-wait", o.max_disk_wait);
   c.AddIfUsed("--remove-imported", o.remove_imported);
   c.AddIfUsed("--network-timeout", o.network_timeout);
+  c.AddIfUsed("--lock-wait", o.lock_wait);
   c.AddIfUsed("--reconnect-wait", o.reconnect_wait);
 }
 
@@ -76,6 +77,7 @@ EndpointOptions SourceOptions(const CommonOptions& o) {
   options.allow_inline_password = o.inline_password;
   options.pg_dump = o.pg_dump;
   if (o.network_timeout > 0) options.network_timeout = o.network_timeout;
+  options.lock_wait = int(o.lock_wait);
   options.staging_remove_imported = o.remove_imported;
   options.wait = StartWait;
   return options;
@@ -97,6 +99,7 @@ EndpointOptions DestinationOptions(const CommonOptions& o) {
   options.pg_toast_compression = o.pg_toast_compression;
   options.mariadb_write_method = o.mariadb_write_method;
   if (o.network_timeout > 0) options.network_timeout = o.network_timeout;
+  options.lock_wait = int(o.lock_wait);
   options.staging_max_bytes = o.max_disk.value_or(0);
   options.staging_drain_patience = o.max_disk_wait;
   options.wait = StartWait;
@@ -219,6 +222,8 @@ void CheckRanges(const CommonOptions& o) {
   }
   RefuseOutside("--max-disk-wait", o.max_disk_wait, 0.0, HUGE_VAL,
                 "give the seconds to wait, or 0 to wait for as long as it takes");
+  RefuseOutside("--lock-wait", o.lock_wait, 1, 86400,
+                "give the seconds to wait for another session's locks, 1 to 86400");
   RefuseOutside("--network-timeout", o.network_timeout, 0.0, HUGE_VAL,
                 "give the seconds, or 0 to connect with the default and never ask");
   RefuseOutside("--reconnect-wait", o.reconnect_wait, 0.0, HUGE_VAL,

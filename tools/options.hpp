@@ -58,6 +58,7 @@ struct CommonOptions {
   std::string mariadb_write_method;
   std::string pg_dump;
   double network_timeout = EndpointOptions{}.network_timeout;  // seconds (server_watch.hpp)
+  int64_t lock_wait = EndpointOptions{}.lock_wait;             // seconds
   double reconnect_wait = EngineOptions{}.reconnect_wait;      // seconds
 };
 

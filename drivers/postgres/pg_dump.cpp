@@ -153,21 +153,26 @@ std::string VersionOf(const std::string& program) {
   }
 }
 
-// pg_dump waits this long for each table's lock, then fails naming the table, instead of
+// pg_dump waits --lock-wait for each table's lock, then fails naming the table, instead of
 // waiting for as long as a session holding it exclusively lives.
-const std::string kLockWait = "--lock-wait-timeout=30s";
+std::string LockWaitArgument(int lock_wait) {
+  return fmt::format("--lock-wait-timeout={}s", lock_wait);
+}
 
-// pg_dump gave up waiting for a table's lock (kLockWait): Error(kBusy), as ferry's own lock waits.
-void RefuseLockWait(const ProcessResult& r, const std::string& display) {
+// pg_dump gave up waiting for a table's lock (LockWaitArgument): Error(kBusy), as ferry's own
+// lock waits.
+void RefuseLockWait(const ProcessResult& r, const std::string& display, int lock_wait) {
   if (r.exit_code == 0 || r.err.find("LOCK TABLE") == std::string::npos ||
       r.err.find("statement timeout") == std::string::npos) {
     return;
   }
-  throw Error(ErrorCode::kBusy,
-              fmt::format("pg_dump could not read the schema of {}: another session holds a "
-                          "lock on a table it must read, and it waited {} for it in vain (an "
-                          "ALTER TABLE, TRUNCATE or LOCK TABLE left open): {}",
-                          display, kLockWait.substr(kLockWait.find('=') + 1), r.err))
+  throw Error(
+      ErrorCode::kBusy,
+      fmt::format(
+          "pg_dump could not read the schema of {}: another session holds a "
+          "lock on a table it must read, and it waited {} s (--lock-wait) for it in vain (an "
+          "ALTER TABLE, TRUNCATE or LOCK TABLE left open): {}",
+          display, lock_wait, r.err))
       .WithAdvice("end or commit that session's transaction, then run again");
 }
 
@@ -470,7 +475,7 @@ std::vector<SchemaObject> SplitDump(const std::string& script, bool post_data,
 
 SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server_version,
                       SqlSession& catalog, const SchemaRequest& request, const std::string& display,
-                      const std::string& forced_pg_dump) {
+                      const std::string& forced_pg_dump, int lock_wait) {
   const PgDump pg_dump = FindPgDump(server_version, forced_pg_dump);
   std::string password;
   const std::string conninfo = Conninfo(params, &password);
@@ -490,7 +495,7 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
                                    "--no-publications",
                                    "--no-subscriptions",
                                    "--no-security-labels",
-                                   kLockWait,
+                                   LockWaitArgument(lock_wait),
                                    "-d",
                                    conninfo};
   std::vector<TableName> not_needed;
@@ -522,7 +527,7 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
     std::vector<std::string> run = args;
     run.push_back(post ? "--section=post-data" : "--section=pre-data");
     ProcessResult r = RunProcess(run, environment);
-    RefuseLockWait(r, display);
+    RefuseLockWait(r, display, lock_wait);
     if (r.exit_code != 0) {
       throw Error(ErrorCode::kDriver,
                   fmt::format("pg_dump could not read the schema of {}: {}", display, Trim(r.err)));

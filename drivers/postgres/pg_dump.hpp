@@ -25,9 +25,10 @@ std::vector<SchemaObject> SplitDump(const std::string& script, bool post_data,
 // matching /usr/lib/postgresql/N/bin/pg_dump, else the newest, else pg_dump in PATH) for the
 // schemas of `request.tables`, leaving out the tables of `request.excluded` (and their
 // partitions), and reads what it needs from `catalog` (extensions, populated materialized
-// views). The password reaches pg_dump through PGPASSWORD only.
+// views). The password reaches pg_dump through PGPASSWORD only; it waits `lock_wait` seconds
+// (--lock-wait) for each table's lock.
 SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server_version,
                       SqlSession& catalog, const SchemaRequest& request, const std::string& display,
-                      const std::string& forced_pg_dump);
+                      const std::string& forced_pg_dump, int lock_wait);
 
 }  // namespace ferry::pg

@@ -84,7 +84,8 @@ std::string RegclassLiteral(const Dialect& dialect, const TableName& name) {
 }  // namespace
 
 std::optional<SchemaDump> PostgresEndpoint::DumpSchema(const SchemaRequest& request) {
-  return pg::DumpSchema(params_, info().version, catalog(), request, info().display, pg_dump_);
+  return pg::DumpSchema(params_, info().version, catalog(), request, info().display, pg_dump_,
+                        lock_wait());
 }
 
 std::optional<SchemaDump> PostgresEndpoint::ColumnTypes(const std::vector<TableName>& tables) {
@@ -178,12 +179,15 @@ PostgresEndpoint::PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink li
 
 // A catalog read that needs a table's lock (pg_table_size, a view's definition, a sample) waits
 // for a session that holds it exclusively (a migration's ALTER TABLE, a TRUNCATE, a LOCK TABLE
-// left open) only this long, then fails naming the table (SqlEndpoint::DescribeTable), instead
+// left open) only --lock-wait, then fails naming the table (SqlEndpoint::DescribeTable), instead
 // of waiting for as long as that session lives.
 void PostgresEndpoint::BoundCatalogLockWaits(SqlSession& session) const {
-  for (const std::string& sql : dialect().LockTimeoutSql(kCatalogLockWaitSeconds)) {
-    session.Execute(sql);
-  }
+  for (const std::string& sql : dialect().LockTimeoutSql(lock_wait())) session.Execute(sql);
+}
+
+void PostgresEndpoint::SetLockWait(int seconds) {
+  SqlEndpoint::SetLockWait(seconds);
+  BoundCatalogLockWaits(catalog());
 }
 
 std::optional<Table> PostgresEndpoint::DescribeTable(const TableName& name) {

@@ -18,9 +18,6 @@ namespace ferry {
 
 class PostgresEndpoint final : public SqlEndpoint {
  public:
-  // How long a catalog read waits for a lock another session holds (BoundCatalogLockWaits).
-  static constexpr int kCatalogLockWaitSeconds = 30;
-
   // `pg_dump`: EndpointOptions::pg_dump; `spare`: the factory's libpq probe, which the first
   // session opened takes over instead of connecting again.
   PostgresEndpoint(std::unique_ptr<Dialect> dialect, OdbcLink link, pq::ConnectParams params,
@@ -51,6 +48,8 @@ class PostgresEndpoint final : public SqlEndpoint {
   bool ServerAnswers(std::chrono::milliseconds timeout) override;
   // Large objects through libpq's large-object calls (drivers/postgres/large_objects.hpp).
   std::unique_ptr<LargeObjectStore> OpenLargeObjects() override;
+  // A catalog read and pg_dump wait --lock-wait at once for a lock another session holds.
+  void SetLockWait(int seconds) override;
 
  protected:
   // A libpq connection, so BeginSnapshot exports the snapshot the COPY readers import.

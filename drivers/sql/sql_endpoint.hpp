@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "copier/endpoint.hpp"
+#include "drivers/engine.hpp"
 #include "drivers/sql/dialect.hpp"
 #include "drivers/sql/sql_session.hpp"
 
@@ -66,6 +67,9 @@ class SqlEndpoint : public Endpoint {
   // A schema clone's object created after the data, by `run` on `session`, with those waits.
   void CreateAfterData(SqlSession& session, const SchemaObject& object,
                        const std::function<void()>& run);
+  // How long waits for other sessions' locks last in all (EndpointOptions::lock_wait, set by
+  // OpenEndpoint once the end is open); an engine with waits of its own applies it to them.
+  virtual void SetLockWait(int seconds) { lock_wait_ = seconds; }
 
  protected:
   // A new connection to this end, with the dialect's session settings applied.
@@ -83,6 +87,7 @@ class SqlEndpoint : public Endpoint {
   const Dialect& dialect() const { return *dialect_; }
 
   SqlSession& catalog() { return *catalog_; }
+  int lock_wait() const { return lock_wait_; }
   // The sessions holding locks on `tables`, one "\n    " line each (Dialect::LockHolders), or
   // a line saying the server does not tell.
   std::string LockHolderLines(SqlSession& session, const std::vector<TableName>& tables) const;
@@ -107,6 +112,7 @@ class SqlEndpoint : public Endpoint {
   bool consistent_ = false;
   std::unique_ptr<SqlSession> snapshot_holder_;  // keeps an exported snapshot alive
   std::optional<std::string> snapshot_;
+  int lock_wait_ = EndpointOptions{}.lock_wait;
 };
 
 // Batch positions of the table's row key among `columns` (for naming rows in errors).

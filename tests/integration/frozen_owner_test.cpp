@@ -50,7 +50,7 @@ bool Stalled(TestDatabase& dest) {
                          ? "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
                            "'DO $stall$%' AND datname = current_database()"
                          : "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
-                           "'DO SLEEP(45)%' AND DB = DATABASE()") > 0;
+                           "'DO SLEEP(10)%' AND DB = DATABASE()") > 0;
 }
 
 // Ends the destination session holding ferry's run lock (as a DBA's kill would).
@@ -86,15 +86,17 @@ TEST_CASE(
         TestDatabase source(Db::kPostgres, "frozen_src");
         TestDatabase dest(db, "frozen_dst");
         Seed(source);
-        const std::string args = "run --source " + ShellQuote(source.Url()) + " --dest " +
-                                 ShellQuote(dest.Url()) +
-                                 " --partitions 12 --batch-rows 500 --readers 1 --writers 1";
+        const std::string args =
+            "run --source " + ShellQuote(source.Url()) + " --dest " + ShellQuote(dest.Url()) +
+            " --partitions 12 --batch-rows 500 --readers 1 --writers 1 --lock-wait 10";
         // The third unit's commit sleeps in the server after marking the unit done (holding the
-        // share lock on the run's row the owner check takes); the process is frozen there.
+        // share lock on the run's row the owner check takes); the process is frozen there, and
+        // keeps the locks once the sleep ends: the sleep need only last until it is seen. The
+        // resume's writes about the run wait half of --lock-wait (5 s, two tries).
         setenv("FERRY_TEST_CRASH", "stall-at-commit:3", 1);
         setenv("FERRY_TEST_STALL_SQL",
-               db == Db::kPostgres ? "DO $stall$ BEGIN PERFORM pg_sleep(45); END $stall$"
-                                   : "DO SLEEP(45)",
+               db == Db::kPostgres ? "DO $stall$ BEGIN PERFORM pg_sleep(10); END $stall$"
+                                   : "DO SLEEP(10)",
                1);
         // Continued, the frozen run finishes its copy itself; killed, a later resume does.
         const bool kill_it = (variant + (db == Db::kPostgres ? 0 : 1)) % 2 == 1;

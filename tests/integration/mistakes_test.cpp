@@ -28,6 +28,24 @@ bool Has(const FerryResult& r, const std::string& text) {
   return r.output.find(text) != std::string::npos;
 }
 
+// Whether a session of `db` runs `sleep` (a lock holder's last statement, its locks taken by the
+// ones before it) within 30 s: a fixed pause raced a holder slow to start on a loaded machine.
+bool HolderSleeping(TestDatabase& db, const std::string& sleep) {
+  const std::string sql =
+      db.db() == Db::kPostgres
+          ? "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+            "query LIKE '" +
+                sleep + "%'"
+          : "SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() AND "
+            "info LIKE '" +
+                sleep + "%'";
+  for (int i = 0; i < 600; ++i) {
+    if (db.QueryValue(sql) != "0") return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 // The same database spelled another way: another address of the same server, or an ODBC
 // connection string instead of a URL, or another path to the same SQLite file.
 std::string OtherSpelling(const TestDatabase& db, const std::string& link) {
@@ -522,9 +540,11 @@ TEST_CASE("a TRUNCATE behind a reader's lock waits briefly, names the reader, an
                   ">/dev/null 2>&1 &";
       }
       REQUIRE(std::system(command.c_str()) == 0);
-      std::this_thread::sleep_for(std::chrono::seconds(2));
+      REQUIRE(
+          HolderSleeping(dest, db == Db::kPostgres ? "SELECT pg_sleep(40)" : "SELECT SLEEP(40)"));
       const auto start = std::chrono::steady_clock::now();
-      FerryResult run = RunFerry("run --truncate" + Ends(source.Url(), dest.Url()));
+      // Its lock waits last 5 s in all (half of --lock-wait, two tries).
+      FerryResult run = RunFerry("run --truncate --lock-wait 10" + Ends(source.Url(), dest.Url()));
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       INFO(run.output);
@@ -603,9 +623,11 @@ TEST_CASE(
                   ">/dev/null 2>&1 &";
       }
       REQUIRE(std::system(command.c_str()) == 0);
-      std::this_thread::sleep_for(std::chrono::seconds(2));
+      REQUIRE(
+          HolderSleeping(dest, db == Db::kPostgres ? "SELECT pg_sleep(90)" : "SELECT SLEEP(90)"));
       const auto start = std::chrono::steady_clock::now();
-      FerryResult run = RunFerry("run --resume" + Ends(source.Url(), dest.Url()));
+      // Each build's lock waits last 5 s in all (half of --lock-wait).
+      FerryResult run = RunFerry("run --resume --lock-wait 10" + Ends(source.Url(), dest.Url()));
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       INFO(run.output);

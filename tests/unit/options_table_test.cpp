@@ -244,6 +244,7 @@ TEST_CASE("the endpoints' options go to the end they belong to", "[options]") {
   ScopedEnv method("FERRY_MARIADB_WRITE_METHOD", "odbc");
   ScopedEnv place("FERRY_STATE_SCHEMA", "ops");
   ScopedEnv dump("FERRY_PG_DUMP", "/opt/pg/bin/pg_dump");
+  ScopedEnv lock_wait("FERRY_LOCK_WAIT", "7");
   ParsedRun run(kEnds);
   const EndpointOptions dest = DestinationOptions(run.common);
   CHECK(dest.pg_toast_compression == "pglz");
@@ -252,6 +253,9 @@ TEST_CASE("the endpoints' options go to the end they belong to", "[options]") {
   const EndpointOptions source = SourceOptions(run.common);
   CHECK(source.pg_dump == "/opt/pg/bin/pg_dump");
   CHECK(source.state_schema.empty());
+  // Both ends wait for other sessions' locks: a source's catalog reads, a destination's DDL.
+  CHECK(source.lock_wait == 7);
+  CHECK(dest.lock_wait == 7);
   ParsedRun flag(With({"--pg-toast-compression", "server"}));
   CHECK(DestinationOptions(flag.common).pg_toast_compression == "server");
 }
