@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/staging_bench_folder.hpp"
 #include "copier/run_state.hpp"
 #include "drivers/open.hpp"
 
@@ -27,11 +28,7 @@ namespace fs = std::filesystem;
 constexpr int kTables = 20;
 
 std::string NewFolder() {
-  static int next = 0;
-  const fs::path base =
-      fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-  return (base / ("ferry-export-bench-" + std::to_string(getpid()) + "-" + std::to_string(next++)))
-      .string();
+  return bench::NewStagingFolder("ferry-export-bench");
 }
 
 Table TableOf(int t) {

@@ -75,15 +75,24 @@ bool IsTableRecord(const std::string& line) {
   return line.find("\"kind\":\"table_entry\"") != std::string::npos;
 }
 
-// An export of the source killed before its `n`th key or index build.
-std::string KilledExport(TestDatabase& source, const std::string& folder, int n) {
-  auto exporter = HoldExport(source, folder, n, fs::path(folder).parent_path() / "export.log");
-  kill(exporter->pid(), SIGKILL);
-  CHECK(exporter->Wait() == 128 + SIGKILL);
-  const std::string journal = JournalName(folder);
-  REQUIRE_FALSE(journal.empty());
-  return folder + "/" + journal;
-}
+// An export of t and u killed before its third key or index build, and the journal it leaves.
+struct KilledExport {
+  explicit KilledExport(const std::string& name) : source(Db::kSQLite, name) {
+    FillSource(source);
+    folder = temp.path() + "/stage";
+    auto exporter = HoldExport(source, folder, 3, temp.path() + "/export.log");
+    kill(exporter->pid(), SIGKILL);
+    CHECK(exporter->Wait() == 128 + SIGKILL);
+    const std::string name_of_journal = JournalName(folder);
+    REQUIRE_FALSE(name_of_journal.empty());
+    journal = folder + "/" + name_of_journal;
+    lines = Lines(journal);
+  }
+  TempDir temp;
+  TestDatabase source;
+  std::string folder, journal;
+  std::vector<std::string> lines;
+};
 
 // The indexes the manifest's shape of t has, as a reader following the export sees it.
 size_t IndexesOfT(const std::string& folder) {
@@ -106,14 +115,12 @@ TEST_CASE(
     "an export killed between its table events, or while it appends one, resumes to a directory "
     "with every table's indexes, and its import builds them",
     "[staging][journal][faults]") {
-  TempDir temp;
-  TestDatabase source(Db::kSQLite, "stage_events");
-  FillSource(source);
-  const std::string folder = temp.path() + "/stage";
-  const std::string journal = KilledExport(source, folder, 3);
-  std::vector<std::string> lines = Lines(journal);
+  KilledExport killed("stage_events");
+  TestDatabase& source = killed.source;
+  const std::string& folder = killed.folder;
+  const std::string& journal = killed.journal;
   std::vector<std::string> table_records;
-  for (const std::string& line : lines) {
+  for (const std::string& line : killed.lines) {
     if (IsTableRecord(line)) table_records.push_back(line);
   }
   // The builds before the kill are records of the journal, not a rewritten manifest.
@@ -154,12 +161,10 @@ TEST_CASE(
     "verify --files and a resumed export name a hand-edited table record of the journal by "
     "file, line and table",
     "[staging][journal][faults]") {
-  TempDir temp;
-  TestDatabase source(Db::kSQLite, "stage_event_edit");
-  FillSource(source);
-  const std::string folder = temp.path() + "/stage";
-  const std::string journal = KilledExport(source, folder, 3);
-  std::vector<std::string> lines = Lines(journal);
+  KilledExport killed("stage_event_edit");
+  const std::string& folder = killed.folder;
+  const std::string& journal = killed.journal;
+  std::vector<std::string> lines = killed.lines;
   // A table record with another record after it (a last one that does not read is torn).
   size_t at = 0;
   while (at + 1 < lines.size() && !IsTableRecord(lines[at])) ++at;
@@ -178,7 +183,7 @@ TEST_CASE(
   CHECK(r.exit_code == kExitTablesFailed);
   CHECK(Has(r, where));
   CHECK(Has(r, "(a table_entry record of main.t) does not match its checksum"));
-  FerryResult resumed = RunFerry(ExportArgs(source, folder) + " --resume");
+  FerryResult resumed = RunFerry(ExportArgs(killed.source, folder) + " --resume");
   INFO(resumed.output);
   CHECK(resumed.exit_code != 0);
   CHECK(Has(resumed, fs::path(journal).filename().string() + ": line " + std::to_string(at + 1)));
