@@ -176,13 +176,17 @@ TEST_CASE(
     std::ofstream out(journal, std::ios::trunc);
     for (const std::string& line : lines) out << line << '\n';
   }
+  // t's or u's: their builds run side by side.
+  const std::string table =
+      "main." +
+      nlohmann::json::parse(lines[at]).at("entry").at("table").at("name").get<std::string>();
   const std::string where =
-      fs::path(journal).filename().string() + ": main.t: line " + std::to_string(at + 1);
+      fs::path(journal).filename().string() + ": " + table + ": line " + std::to_string(at + 1);
   FerryResult r = RunFerry("verify --files " + ShellQuote(folder));
   INFO(r.output);
   CHECK(r.exit_code == kExitTablesFailed);
   CHECK(Has(r, where));
-  CHECK(Has(r, "(a table_entry record of main.t) does not match its checksum"));
+  CHECK(Has(r, "(a table_entry record of " + table + ") does not match its checksum"));
   FerryResult resumed = RunFerry(ExportArgs(killed.source, folder) + " --resume");
   INFO(resumed.output);
   CHECK(resumed.exit_code != 0);
