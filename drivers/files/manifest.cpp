@@ -489,8 +489,12 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
     const int version = j.at("version");
     if (version < kOldestManifestVersion || version > kManifestVersion) {
       throw Error(ErrorCode::kIo,
-                  fmt::format("{}: manifest version {}; this ferry reads versions {} to {}", path,
-                              version, kOldestManifestVersion, kManifestVersion));
+                  fmt::format("{}: manifest version {}; this ferry reads versions {} to {}{}", path,
+                              version, kOldestManifestVersion, kManifestVersion,
+                              version > kManifestVersion
+                                  ? " (a newer ferry wrote it: read it with that ferry or a newer "
+                                    "one)"
+                                  : ""));
     }
     if (checked) {
       json body = j;

@@ -300,3 +300,27 @@ TEST_CASE(
   REQUIRE(seen->tables[0].identity.size() == 1);
   CHECK(seen->tables[0].identity[0].next == 42);
 }
+
+TEST_CASE(
+    "a manifest of version 2 (no table records) is still read, and one of a newer version is "
+    "refused naming its version and what to do",
+    "[staging][journal]") {
+  Manifest m;
+  TableEntry t;
+  t.shape.name = kTable;
+  m.tables.push_back(t);
+  auto as_version = [&](int version) {
+    nlohmann::json j = nlohmann::json::parse(ManifestToJson(m));
+    j.erase("checksum");
+    j["version"] = version;
+    j["checksum"] = Checksum(j);
+    return j.dump();
+  };
+  CHECK(nlohmann::json::parse(ManifestToJson(m)).at("version") == kManifestVersion);
+  const Manifest old = ManifestFromJson(as_version(2), "stage/manifest.json");
+  REQUIRE(old.tables.size() == 1);
+  CHECK(old.tables[0].shape.name == kTable);
+  CHECK_THROWS_WITH(ManifestFromJson(as_version(kManifestVersion + 1), "stage/manifest.json"),
+                    Catch::Contains("stage/manifest.json: manifest version 4; this ferry reads "
+                                    "versions 1 to 3 (a newer ferry wrote it"));
+}
