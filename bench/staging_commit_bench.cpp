@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/staging_bench_folder.hpp"
 #include "copier/run_state.hpp"
 #include "drivers/files/manifest_journal.hpp"
 #include "drivers/files/staging_dir.hpp"
@@ -29,13 +30,8 @@ namespace fs = std::filesystem;
 
 const TableName kTable{"public", "lineitem"};
 
-// A fresh folder for one export, removed with it.
 std::string NewFolder() {
-  static int next = 0;
-  const fs::path base =
-      fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-  return (base / ("ferry-bench-" + std::to_string(getpid()) + "-" + std::to_string(next++)))
-      .string();
+  return bench::NewStagingFolder("ferry-bench");
 }
 
 // An export of one table in `units` units, its run recorded, holding the directory's lock.

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/staging_bench_folder.hpp"
 #include "copier/run_state.hpp"
 #include "drivers/files/staging_dir.hpp"
 #include "drivers/open.hpp"
@@ -28,11 +29,7 @@ using namespace ferry::staging;
 namespace fs = std::filesystem;
 
 std::string NewFolder() {
-  static int next = 0;
-  const fs::path base =
-      fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-  return (base / ("ferry-import-bench-" + std::to_string(getpid()) + "-" + std::to_string(next++)))
-      .string();
+  return bench::NewStagingFolder("ferry-import-bench");
 }
 
 TableName NameOf(int table) {

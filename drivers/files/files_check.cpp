@@ -13,6 +13,7 @@
 #include "drivers/files/files_io.hpp"
 #include "drivers/files/imported.hpp"
 #include "drivers/files/manifest.hpp"
+#include "drivers/files/manifest_journal.hpp"
 
 namespace ferry::staging {
 
@@ -87,6 +88,37 @@ void CheckUnits(const TableEntry& t, DirectoryCheck& out) {
   }
 }
 
+// The journal the manifest names (an unfinished export's) applied to `m` up to its first bad
+// line, which is a problem naming the journal, the line, the table and what is wrong. Returns
+// whether its last line was torn (an append a stopped export never finished: not damage).
+bool ApplyJournal(const std::string& folder, Manifest& m, DirectoryCheck& out) {
+  if (m.journal.empty()) return false;
+  const std::string path = folder + "/" + m.journal;
+  if (!fs::exists(path)) {
+    out.problems.push_back({m.journal, "", "",
+                            "missing: the manifest names it as holding what the export did since "
+                            "the manifest was written"});
+    return false;
+  }
+  const JournalRead read = ReadJournalLines(path);
+  TableLookup tables(m);
+  for (const JournalEntry& e : read.entries) {
+    try {
+      ApplyJournalEntry(m, e, nullptr, &tables);
+    } catch (const Error& error) {
+      out.problems.push_back({m.journal, DisplayName(e.table), "", error.what()});
+    }
+  }
+  if (read.bad_line > 0) {
+    out.problems.push_back(
+        {m.journal, read.bad_table, "",
+         fmt::format("line {} {} (edited, or damaged); what the export did after it cannot be "
+                     "trusted: run the export again into a new directory",
+                     read.bad_line, read.problem)});
+  }
+  return read.torn;
+}
+
 }  // namespace
 
 DirectoryCheck CheckDirectory(const std::string& folder, const ForEach& for_each) {
@@ -105,11 +137,17 @@ DirectoryCheck CheckDirectory(const std::string& folder, const ForEach& for_each
     m = ManifestFromJson(text, manifest_path, /*checked=*/false);
   }
   out.status = m.status;
+  const bool torn = ApplyJournal(folder, m, out);
   if (m.status != "complete") {
-    out.problems.push_back({kManifestName, "", "",
-                            fmt::format("the export is not finished (status '{}'); `ferry run "
-                                        "--resume` with the same source and directory ends it",
-                                        m.status)});
+    out.problems.push_back(
+        {kManifestName, "", "",
+         fmt::format("the export is not finished (status '{}'{}); `ferry run --resume` with the "
+                     "same source and directory ends it",
+                     m.status,
+                     torn ? fmt::format(", and the last record of {} is an append its process "
+                                        "never finished: left out, as never done",
+                                        m.journal)
+                          : "")});
   }
   std::set<std::string> named;
   struct Job {

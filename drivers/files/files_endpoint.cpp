@@ -229,16 +229,20 @@ class FilesEndpoint final : public Endpoint {
 
   void CreateTable(const Table& table) override {
     dir_->CheckFreeSpace(0);
-    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
-      m.source_engine = EngineName(source_engine_);
-      if (m.Find(table.name)) return;
-      TableEntry entry;
-      entry.shape = table;
-      entry.shape.estimated_rows = -1;
+    const std::string engine = EngineName(source_engine_);
+    if (dir_->With([&](const Manifest& m) { return m.source_engine != engine; })) {
+      // Once per export (its first table): the rest are journaled.
+      dir_->Update([&](Manifest& m, std::vector<std::string>&) { m.source_engine = engine; });
+    }
+    dir_->ChangeTable(table.name, [&](std::optional<TableEntry>& entry) {
+      if (entry) return false;
+      entry.emplace();
+      entry->shape = table;
+      entry->shape.estimated_rows = -1;
       for (CanonicalForm f : staging::FormsOf(table)) {
-        entry.forms.push_back(CanonicalFormName(f));
+        entry->forms.push_back(CanonicalFormName(f));
       }
-      m.tables.push_back(std::move(entry));
+      return true;
     });
   }
   void AddPrimaryKey(const Table&) override {}  // part of the recorded shape
@@ -268,24 +272,15 @@ class FilesEndpoint final : public Endpoint {
   }
 
   void DropTable(const TableName& name) override {
-    dir_->Update([&](Manifest& m, std::vector<std::string>& remove) {
-      for (auto it = m.tables.begin(); it != m.tables.end(); ++it) {
-        if (it->shape.name != name) continue;
-        for (const auto& u : it->units) {
-          for (const auto& c : u.chunks) remove.push_back(c.file);
-        }
-        m.tables.erase(it);
-        return;
-      }
+    dir_->ChangeTable(name, [](std::optional<TableEntry>& entry) {
+      if (!entry) return false;
+      entry.reset();
+      return true;
     });
   }
   void TruncateTable(const TableName& name) override {
     WithTable(
-        name,
-        [&](TableEntry& t) {
-          t.units.clear();
-          t.default_rows = 0;
-        },
+        name, [&](TableEntry& t) { t.default_rows = 0; },
         /*remove_chunks=*/true);
   }
   bool HasRows(const TableName& name) override {
@@ -442,21 +437,21 @@ class FilesEndpoint final : public Endpoint {
     snapshot_ = follower_->WaitForComplete(why);
   }
 
+  // A table event, journaled (Directory::ChangeTable); `fn` is given the table's entry without
+  // its units.
   void WithTable(const TableName& name, const std::function<void(TableEntry&)>& fn,
                  bool remove_chunks = false) {
-    dir_->Update([&](Manifest& m, std::vector<std::string>& remove) {
-      TableEntry* t = m.Find(name);
-      if (!t) {
-        throw Error(ErrorCode::kNotFound, "the staging directory holds no such table",
-                    ErrorContext{DisplayName(name), "", "", ""});
-      }
-      if (remove_chunks) {
-        for (const auto& u : t->units) {
-          for (const auto& c : u.chunks) remove.push_back(c.file);
-        }
-      }
-      fn(*t);
-    });
+    dir_->ChangeTable(
+        name,
+        [&](std::optional<TableEntry>& entry) {
+          if (!entry) {
+            throw Error(ErrorCode::kNotFound, "the staging directory holds no such table",
+                        ErrorContext{DisplayName(name), "", "", ""});
+          }
+          fn(*entry);
+          return true;
+        },
+        remove_chunks);
   }
 
   std::shared_ptr<Directory> dir_;

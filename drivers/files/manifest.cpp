@@ -317,19 +317,7 @@ namespace {
 
 json BodyJson(const Manifest& m) {
   json tables = json::array();
-  for (const TableEntry& t : m.tables) {
-    json units = json::array();
-    for (const UnitEntry& u : t.units) units.push_back(UnitEntryJson(u));
-    json identity = json::array();
-    for (const IdentityNext& i : t.identity)
-      identity.push_back({{"column", i.column}, {"next", i.next}});
-    tables.push_back({{"table", TableJson(t.shape)},
-                      {"row_hash_forms", t.forms},
-                      {"identity", identity},
-                      {"default_rows", t.default_rows},
-                      {"rows", t.rows()},
-                      {"units", units}});
-  }
+  for (const TableEntry& t : m.tables) tables.push_back(TableEntryJson(t, true));
   json runs = json::array();
   for (const RunRecord& r : m.runs) {
     json rt = json::array(), ru = json::array();
@@ -370,6 +358,48 @@ json BodyJson(const Manifest& m) {
 }
 
 }  // namespace
+
+json TableEntryJson(const TableEntry& t, bool with_units) {
+  json identity = json::array();
+  for (const IdentityNext& i : t.identity)
+    identity.push_back({{"column", i.column}, {"next", i.next}});
+  json out = {{"table", TableJson(t.shape)},
+              {"row_hash_forms", t.forms},
+              {"identity", identity},
+              {"default_rows", t.default_rows}};
+  if (!with_units) return out;
+  json units = json::array();
+  for (const UnitEntry& u : t.units) units.push_back(UnitEntryJson(u));
+  out["rows"] = t.rows();
+  out["units"] = std::move(units);
+  return out;
+}
+
+TableEntry TableEntryFrom(const json& j, const std::string& path, bool with_units) {
+  TableEntry e;
+  e.shape = TableFrom(j.at("table"), path);
+  e.forms = j.at("row_hash_forms").get<std::vector<std::string>>();
+  for (const json& i : j.at("identity")) e.identity.push_back({i.at("column"), i.at("next")});
+  e.default_rows = j.at("default_rows");
+  if (with_units) {
+    for (const json& u : j.at("units")) e.units.push_back(UnitEntryFrom(u));
+  }
+  return e;
+}
+
+void TableLookup::Rebuild(const Manifest& m) {
+  at_.clear();
+  for (size_t t = 0; t < m.tables.size(); ++t) at_.emplace(m.tables[t].shape.name, t);
+}
+
+void TableLookup::Added(const Manifest& m) {
+  at_.emplace(m.tables.back().shape.name, m.tables.size() - 1);
+}
+
+std::optional<size_t> TableLookup::Find(const TableName& name) const {
+  auto it = at_.find(name);
+  return it == at_.end() ? std::nullopt : std::optional<size_t>(it->second);
+}
 
 std::string Checksum(const json& body) {
   Sha256 hash;
@@ -459,8 +489,12 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
     const int version = j.at("version");
     if (version < kOldestManifestVersion || version > kManifestVersion) {
       throw Error(ErrorCode::kIo,
-                  fmt::format("{}: manifest version {}; this ferry reads versions {} to {}", path,
-                              version, kOldestManifestVersion, kManifestVersion));
+                  fmt::format("{}: manifest version {}; this ferry reads versions {} to {}{}", path,
+                              version, kOldestManifestVersion, kManifestVersion,
+                              version > kManifestVersion
+                                  ? " (a newer ferry wrote it: read it with that ferry or a newer "
+                                    "one)"
+                                  : ""));
     }
     if (checked) {
       json body = j;
@@ -493,15 +527,7 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
       m.type_setup = j["types"].at("setup").get<std::vector<std::string>>();
       m.types = j["types"].at("statements").get<std::vector<std::string>>();
     }
-    for (const json& t : j.at("tables")) {
-      TableEntry e;
-      e.shape = TableFrom(t.at("table"), path);
-      e.forms = t.at("row_hash_forms").get<std::vector<std::string>>();
-      for (const json& i : t.at("identity")) e.identity.push_back({i.at("column"), i.at("next")});
-      e.default_rows = t.at("default_rows");
-      for (const json& u : t.at("units")) e.units.push_back(UnitEntryFrom(u));
-      m.tables.push_back(std::move(e));
-    }
+    for (const json& t : j.at("tables")) m.tables.push_back(TableEntryFrom(t, path, true));
     for (const json& r : j.at("runs")) {
       RunRecord run = RunFrom(r.at("run"));
       for (const json& t : r.at("tables")) m.run_tables[run.id].push_back(TableRecordFrom(t));

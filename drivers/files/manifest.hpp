@@ -23,8 +23,9 @@
 namespace ferry::staging {
 
 // Version 2 added where the export stood in the source's change logs (`change_logs`,
-// `log_consumer`); version 1 manifests are still read (they have none).
-inline constexpr int kManifestVersion = 2;
+// `log_consumer`); version 3 the journal's `table_entry` records (a table event appended, not a
+// rewrite of the manifest). Versions 1 and 2 are still read (they have neither).
+inline constexpr int kManifestVersion = 3;
 inline constexpr int kOldestManifestVersion = 1;
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kChunkFolder = "chunks";
@@ -115,6 +116,21 @@ struct Manifest {
   const TableEntry* Find(const TableName& name) const;
 };
 
+// The positions of a manifest's tables by name (the first of each name), kept beside a manifest
+// that changes: every unit's commit and every journal entry looks its table up, and a look
+// through the tables each time made an export of n one-unit tables O(n^2).
+class TableLookup {
+ public:
+  TableLookup() = default;
+  explicit TableLookup(const Manifest& m) { Rebuild(m); }
+  void Rebuild(const Manifest& m);
+  void Added(const Manifest& m);  // after m.tables.push_back
+  std::optional<size_t> Find(const TableName& name) const;
+
+ private:
+  std::map<TableName, size_t> at_;
+};
+
 // A manifest that no longer changes (a finished export's, or one reading of a running one's),
 // with its tables by name and each table's units by range, indexed once (O(n log n)): an import
 // looks up every one of its n units, and a look through the tables and their units each time
@@ -156,6 +172,9 @@ nlohmann::json TableRecordJson(const TableRecord& t);
 TableRecord TableRecordFrom(const nlohmann::json& j);
 nlohmann::json UnitEntryJson(const UnitEntry& u);
 UnitEntry UnitEntryFrom(const nlohmann::json& j);
+// A `tables[]` entry; without units, what a journal's table record holds (no `rows`, `units`).
+nlohmann::json TableEntryJson(const TableEntry& t, bool with_units);
+TableEntry TableEntryFrom(const nlohmann::json& j, const std::string& path, bool with_units);
 std::string Checksum(const nlohmann::json& body);
 
 KeyRange RangeOf(const UnitEntry& unit, const Table& table);

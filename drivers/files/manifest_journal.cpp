@@ -22,6 +22,12 @@ using nlohmann::json;
 constexpr const char* kJournalPrefix = "manifest.journal-";
 
 json EntryJson(const JournalEntry& e) {
+  if (e.kind == JournalEntry::Kind::kTableEntry) {
+    return {{"kind", "table_entry"},
+            {"table", NameJson(e.table)},
+            {"entry", e.entry ? TableEntryJson(*e.entry, false) : json(nullptr)},
+            {"clear_units", e.clear_units}};
+  }
   if (e.kind == JournalEntry::Kind::kTable) {
     return {{"kind", "table"}, {"run", e.run}, {"record", TableRecordJson(e.record)}};
   }
@@ -46,9 +52,16 @@ json EntryJson(const JournalEntry& e) {
           {"done", done}};
 }
 
-JournalEntry EntryFrom(const json& j) {
+JournalEntry EntryFrom(const json& j, const std::string& path) {
   JournalEntry e;
   const std::string kind = j.at("kind");
+  if (kind == "table_entry") {
+    e.kind = JournalEntry::Kind::kTableEntry;
+    e.table = NameFrom(j.at("table"));
+    if (!j.at("entry").is_null()) e.entry = TableEntryFrom(j.at("entry"), path, false);
+    e.clear_units = j.at("clear_units");
+    return e;
+  }
   if (kind == "table") {
     e.kind = JournalEntry::Kind::kTable;
     e.run = j.at("run");
@@ -70,24 +83,98 @@ JournalEntry EntryFrom(const json& j) {
   return e;
 }
 
-// The entry of one line, or nullopt when the line is not one whole entry.
-std::optional<JournalEntry> ParseLine(const std::string& line) {
+// The table a record names, read leniently (a record that fails its checksum may still name
+// it), as shown to users; "" when it names none.
+std::string TableNamed(const json& entry) {
   try {
-    const json j = json::parse(line);
-    const json& entry = j.at("entry");
-    if (j.at("sha256") != Checksum(entry)) return std::nullopt;
-    return EntryFrom(entry);
-  } catch (const std::exception&) {  // json's, and an unknown kind
-    return std::nullopt;
+    if (entry.contains("table") && entry["table"].is_object()) {
+      return DisplayName(NameFrom(entry["table"]));
+    }
+    if (entry.value("kind", "") == "table") {
+      return DisplayName(NameFrom(entry.at("record").at("destination")));
+    }
+  } catch (const std::exception&) {
+  }
+  return "";
+}
+
+// What a line says it is: "a unit record of public.t"; "" when it says nothing readable.
+std::string Describe(const json& entry) {
+  if (!entry.is_object() || !entry.contains("kind") || !entry["kind"].is_string()) return "";
+  const std::string table = TableNamed(entry);
+  return fmt::format("a {} record{}", entry["kind"].get<std::string>(),
+                     table.empty() ? "" : " of " + table);
+}
+
+// The entry of one line, or the line's problem: what it says it is, and what is wrong.
+struct Parsed {
+  std::optional<JournalEntry> entry;
+  std::string problem;
+  std::string table;  // the table the line names, if it names one
+};
+
+Parsed ParseLine(const std::string& line, const std::string& path) {
+  json j;
+  try {
+    j = json::parse(line);
+  } catch (const std::exception&) {
+    return {std::nullopt, "is not JSON"};
+  }
+  if (!j.is_object() || !j.contains("entry") || !j.contains("sha256")) {
+    return {std::nullopt, "is not a journal record ({\"entry\": ..., \"sha256\": ...})"};
+  }
+  const std::string what = Describe(j["entry"]);
+  const std::string prefix = what.empty() ? "" : "(" + what + ") ";
+  const std::string table = j["entry"].is_object() ? TableNamed(j["entry"]) : "";
+  if (j["sha256"] != Checksum(j["entry"])) {
+    return {std::nullopt, prefix + "does not match its checksum: its content was changed", table};
+  }
+  try {
+    return {EntryFrom(j["entry"], path), "", table};
+  } catch (const std::exception& e) {  // json's, an unknown kind, a type it does not know
+    return {std::nullopt, prefix + fmt::format("is not a record this ferry reads ({})", e.what()),
+            table};
   }
 }
 
-void ApplyUnit(Manifest& m, const JournalEntry& e, std::vector<std::string>* replaced) {
-  TableEntry* t = m.Find(e.table);
-  if (!t) {
+void ChunksOf(const TableEntry& t, std::vector<std::string>* out) {
+  if (!out) return;
+  for (const UnitEntry& u : t.units) {
+    for (const ChunkEntry& c : u.chunks) out->push_back(c.file);
+  }
+}
+
+void ApplyTableEntry(Manifest& m, const JournalEntry& e, std::vector<std::string>* replaced,
+                     TableLookup& tables) {
+  const std::optional<size_t> at = tables.Find(e.table);
+  if (!e.entry) {  // dropped
+    if (!at) return;
+    ChunksOf(m.tables[*at], replaced);
+    m.tables.erase(m.tables.begin() + std::ptrdiff_t(*at));
+    tables.Rebuild(m);
+    return;
+  }
+  if (!at) {
+    m.tables.push_back(*e.entry);
+    m.tables.back().units.clear();
+    tables.Added(m);
+    return;
+  }
+  TableEntry& t = m.tables[*at];
+  if (e.clear_units) ChunksOf(t, replaced);
+  std::vector<UnitEntry> units = e.clear_units ? std::vector<UnitEntry>{} : std::move(t.units);
+  t = *e.entry;
+  t.units = std::move(units);
+}
+
+void ApplyUnit(Manifest& m, const JournalEntry& e, std::vector<std::string>* replaced,
+               const TableLookup& tables) {
+  const std::optional<size_t> at_table = tables.Find(e.table);
+  if (!at_table) {
     throw Error(ErrorCode::kNotFound,
                 fmt::format("{} is not in the staging directory's manifest", DisplayName(e.table)));
   }
+  TableEntry* t = &m.tables[*at_table];
   // Both looked up, not looked through: an export of n units applies n entries, and so does
   // every reading of its journal.
   for (const DoneUnit& d : e.done) {
@@ -118,9 +205,19 @@ std::string JournalLine(const JournalEntry& entry) {
   return json{{"entry", std::move(e)}, {"sha256", sum}}.dump() + "\n";
 }
 
-void ApplyJournalEntry(Manifest& m, const JournalEntry& entry, std::vector<std::string>* replaced) {
+void ApplyJournalEntry(Manifest& m, const JournalEntry& entry, std::vector<std::string>* replaced,
+                       TableLookup* tables) {
+  std::optional<TableLookup> own;
+  if (!tables &&
+      (entry.kind == JournalEntry::Kind::kUnit || entry.kind == JournalEntry::Kind::kTableEntry)) {
+    tables = &own.emplace(m);
+  }
   if (entry.kind == JournalEntry::Kind::kUnit) {
-    ApplyUnit(m, entry, replaced);
+    ApplyUnit(m, entry, replaced, *tables);
+    return;
+  }
+  if (entry.kind == JournalEntry::Kind::kTableEntry) {
+    ApplyTableEntry(m, entry, replaced, *tables);
     return;
   }
   if (entry.kind == JournalEntry::Kind::kChangeLog) {
@@ -139,7 +236,7 @@ void ApplyJournalEntry(Manifest& m, const JournalEntry& entry, std::vector<std::
   }
 }
 
-std::vector<JournalEntry> ReadJournal(const std::string& path) {
+JournalRead ReadJournalLines(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) ThrowIo("cannot read", path, errno);
   std::stringstream text;
@@ -147,24 +244,40 @@ std::vector<JournalEntry> ReadJournal(const std::string& path) {
   std::vector<std::string> lines;
   std::string line;
   while (std::getline(text, line)) lines.push_back(line);
+  JournalRead out;
   // A last line without its newline was being written when the file was read.
   const std::string all = text.str();
-  if (!all.empty() && all.back() != '\n' && !lines.empty()) lines.pop_back();
-  std::vector<JournalEntry> out;
+  if (!all.empty() && all.back() != '\n' && !lines.empty()) {
+    lines.pop_back();
+    out.torn = true;
+  }
   for (size_t i = 0; i < lines.size(); ++i) {
-    std::optional<JournalEntry> e = ParseLine(lines[i]);
-    if (e) {
-      out.push_back(std::move(*e));
+    Parsed p = ParseLine(lines[i], path);
+    if (p.entry) {
+      out.entries.push_back(std::move(*p.entry));
       continue;
     }
-    if (i + 1 == lines.size()) break;  // an append cut short by its process's end
-    throw Error(ErrorCode::kIo,
-                fmt::format("{}: line {} is not a journal entry ferry wrote (edited, or damaged); "
-                            "the units after it cannot be trusted: run the export again into a "
-                            "new directory",
-                            path, i + 1));
+    if (i + 1 == lines.size()) {  // an append cut short by its process's end
+      out.torn = true;
+      break;
+    }
+    out.bad_line = int(i + 1);
+    out.problem = std::move(p.problem);
+    out.bad_table = std::move(p.table);
+    break;
   }
   return out;
+}
+
+std::vector<JournalEntry> ReadJournal(const std::string& path) {
+  JournalRead read = ReadJournalLines(path);
+  if (read.bad_line > 0) {
+    throw Error(ErrorCode::kIo,
+                fmt::format("{}: line {} {} (edited, or damaged); what the export did after it "
+                            "cannot be trusted: run the export again into a new directory",
+                            path, read.bad_line, read.problem));
+  }
+  return std::move(read.entries);
 }
 
 std::string NewJournalName() {
@@ -198,7 +311,8 @@ std::optional<Manifest> LoadManifest(const std::string& folder, bool checked,
       if (attempt < 5 && !std::filesystem::exists(journal)) continue;
       throw;
     }
-    for (const JournalEntry& e : entries) ApplyJournalEntry(m, e);
+    TableLookup tables(m);
+    for (const JournalEntry& e : entries) ApplyJournalEntry(m, e, nullptr, &tables);
     return m;
   }
 }

@@ -26,13 +26,18 @@ struct DoneUnit {
 };
 
 // One change: a unit's chunks committed with the unit records it marks done, a run's table
-// record written (RunStore::UpdateTable), or where the export registered with a source table's
-// change log (SyncStateStore::RecordRegistration).
+// record written (RunStore::UpdateTable), where the export registered with a source table's
+// change log (SyncStateStore::RecordRegistration), or a table event of the export (its table
+// created, an index, a foreign key or its identity counters added, emptied, dropped).
 struct JournalEntry {
-  enum class Kind { kUnit, kTable, kChangeLog };
+  enum class Kind { kUnit, kTable, kChangeLog, kTableEntry };
   Kind kind = Kind::kUnit;
-  TableName table;  // kUnit: the manifest's table the unit belongs to
+  TableName table;  // kUnit, kTableEntry: the manifest's table it changes
   UnitEntry unit;
+  // kTableEntry: what the table's entry becomes, without units (it keeps its own, or loses them
+  // with `clear_units`); appended when the manifest has no such table; nullopt: dropped.
+  std::optional<TableEntry> entry;
+  bool clear_units = false;
   std::vector<DoneUnit> done;
   std::string run;  // kTable
   TableRecord record;
@@ -42,14 +47,26 @@ struct JournalEntry {
 // The entry as its line: {"entry": ..., "sha256": ...}, ending in '\n'.
 std::string JournalLine(const JournalEntry& entry);
 
-// Applies `entry` to `m` (the manifest's table must be there: Error(kNotFound) otherwise). The
-// chunk files of a unit entry it replaces are added to `replaced` when given.
+// Applies `entry` to `m` (a unit's table must be there: Error(kNotFound) otherwise), finding its
+// table through `tables` (m's, kept up to date) when given. The chunk files of the units it
+// replaces or removes are added to `replaced` when given.
 void ApplyJournalEntry(Manifest& m, const JournalEntry& entry,
-                       std::vector<std::string>* replaced = nullptr);
+                       std::vector<std::string>* replaced = nullptr, TableLookup* tables = nullptr);
 
-// The entries of the journal at `path`. A last line cut short or not matching its checksum is an
-// append its process never finished (it died in it, or is writing it now): left out. Any other
-// line that does not read is Error(kIo) naming the file and the line.
+// A journal as read: its whole entries, in order, up to the first line that does not read.
+struct JournalRead {
+  std::vector<JournalEntry> entries;
+  bool torn = false;      // its last line was an append its process never finished: left out
+  int bad_line = 0;       // 1-based; 0: every line read (but a torn last one)
+  std::string problem;    // the bad line: what it says it is, and what is wrong with it
+  std::string bad_table;  // the table the bad line names (as shown to users), or ""
+};
+// A last line cut short or not matching its checksum is an append its process never finished
+// (it died in it, or is writing it now): left out, `torn`. Any other line that does not read
+// ends the reading there (`bad_line`, `problem`).
+JournalRead ReadJournalLines(const std::string& path);
+// The entries of the journal at `path`, as ReadJournalLines; a bad line is Error(kIo) naming the
+// file, the line, what it says it is and what is wrong with it.
 std::vector<JournalEntry> ReadJournal(const std::string& path);
 
 // A new journal's file name: "manifest.journal-" and 16 hex digits.

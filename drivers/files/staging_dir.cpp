@@ -129,6 +129,7 @@ void Directory::Reload() {
   std::optional<Manifest> loaded = LoadManifest(path_, true, &bytes);
   if (!loaded) return;
   manifest_ = std::move(*loaded);
+  tables_.Rebuild(manifest_);
   has_manifest_ = true;
   manifest_bytes_ = bytes;
   chunk_bytes_ = ChunkBytes(manifest_);
@@ -152,11 +153,7 @@ Manifest Directory::Copy() const {
 
 std::optional<size_t> Directory::TableIndex(const TableName& table) const {
   std::lock_guard lock(mutex_);
-  std::optional<size_t> found;
-  for (size_t i = 0; i < manifest_.tables.size(); ++i) {
-    if (manifest_.tables[i].shape.name == table) found = i;
-  }
-  return found;
+  return tables_.Find(table);
 }
 
 void Directory::Save() {
@@ -203,10 +200,11 @@ void Directory::Append(const JournalEntry& entry, std::vector<std::string>& repl
     // alone): the manifest is written whole.
     Manifest before = manifest_;
     try {
-      ApplyJournalEntry(manifest_, entry, &replaced);
+      ApplyJournalEntry(manifest_, entry, &replaced, &tables_);
       Save();
     } catch (...) {
       manifest_ = std::move(before);
+      tables_.Rebuild(manifest_);
       replaced.clear();
       throw;
     }
@@ -230,14 +228,17 @@ void Directory::Append(const JournalEntry& entry, std::vector<std::string>& repl
   }
   journal_bytes_ += line.size();
   if (entry.kind == JournalEntry::Kind::kUnit) {
-    if (const TableEntry* t = manifest_.Find(entry.table)) {
-      if (const UnitEntry* u = t->FindUnit(entry.unit.part)) {
+    if (std::optional<size_t> t = tables_.Find(entry.table)) {
+      if (const UnitEntry* u = manifest_.tables[*t].FindUnit(entry.unit.part)) {
         chunk_bytes_ -= std::min(chunk_bytes_, ChunkBytes(*u));
       }
     }
     chunk_bytes_ += ChunkBytes(entry.unit);
   }
-  ApplyJournalEntry(manifest_, entry, &replaced);
+  ApplyJournalEntry(manifest_, entry, &replaced, &tables_);
+  if (entry.kind == JournalEntry::Kind::kTableEntry && !replaced.empty()) {
+    chunk_bytes_ = ChunkBytes(manifest_);  // a table emptied or dropped: rare
+  }
   // Folded once the journal is as large as the manifest: the rewrites then cost about twice the
   // last manifest in all. The entry is durable already; a fold that fails is tried again at the
   // next entry.
@@ -255,7 +256,31 @@ void Directory::Journal(const JournalEntry& entry) {
     std::lock_guard lock(mutex_);
     Append(entry, replaced);
   }
-  for (const std::string& file : replaced) {
+  RemoveFiles(replaced);
+}
+
+void Directory::ChangeTable(const TableName& table,
+                            const std::function<bool(std::optional<TableEntry>& entry)>& change,
+                            bool clear_units) {
+  std::vector<std::string> replaced;
+  {
+    std::lock_guard lock(mutex_);
+    JournalEntry entry;
+    entry.kind = JournalEntry::Kind::kTableEntry;
+    entry.table = table;
+    entry.clear_units = clear_units;
+    if (std::optional<size_t> at = tables_.Find(table)) {
+      const TableEntry& t = manifest_.tables[*at];
+      entry.entry = TableEntry{t.shape, t.forms, t.identity, t.default_rows, {}};
+    }
+    if (!change(entry.entry)) return;
+    Append(entry, replaced);
+  }
+  RemoveFiles(replaced);
+}
+
+void Directory::RemoveFiles(const std::vector<std::string>& files) const {
+  for (const std::string& file : files) {
     std::error_code ec;
     fs::remove(path_ + "/" + file, ec);
   }
@@ -365,16 +390,15 @@ void Directory::Update(
     Manifest before = manifest_;
     try {
       change(manifest_, remove);
+      tables_.Rebuild(manifest_);
       Save();
     } catch (...) {
       manifest_ = std::move(before);
+      tables_.Rebuild(manifest_);
       throw;
     }
   }
-  for (const std::string& file : remove) {
-    std::error_code ec;
-    fs::remove(path_ + "/" + file, ec);
-  }
+  RemoveFiles(remove);
 }
 
 std::string Directory::NewChunkPath(size_t table, int part, int chunk) {
@@ -454,17 +478,14 @@ void Directory::CommitUnit(const TableName& table, UnitEntry unit,
       entry.done.push_back(
           {mark->run, mark->table, mark->part, mark->attempts, mark->rows, mark->bytes});
     }
-    if (!manifest_.Find(table)) {
+    if (!tables_.Find(table)) {
       throw Error(ErrorCode::kNotFound,
                   fmt::format("{} is not in the staging directory's manifest", DisplayName(table)));
     }
     entry.unit = std::move(unit);
     Append(entry, replaced);
   }
-  for (const std::string& file : replaced) {
-    std::error_code ec;
-    fs::remove(path_ + "/" + file, ec);
-  }
+  RemoveFiles(replaced);
 }
 
 namespace {

@@ -2,7 +2,7 @@
 // replaced atomically, and the journal of the changes since, manifest_journal.hpp), the chunk
 // files beside it, and the export's run state kept in the manifest (a RunStore). Shared by the
 // endpoint, its write sessions and its run store; every change goes through Update (the whole
-// manifest written) or Journal (one entry appended), under one mutex.
+// manifest written) or Journal, ChangeTable, CommitUnit (one entry appended), under one mutex.
 #pragma once
 
 #include <functional>
@@ -63,6 +63,15 @@ class Directory {
   // Applies `entry` and appends it to the journal (fsynced before it returns); the chunk files
   // of a unit entry it replaces are deleted after.
   void Journal(const JournalEntry& entry);
+  // A table event (created, an index or foreign key added, identity counters set, emptied,
+  // dropped), journaled as one table_entry record, not a rewrite of the manifest: an export's
+  // table events then cost each table's shape, not the whole manifest (every unit) each.
+  // `change` is given the table's entry without its units (nullopt when the manifest has no such
+  // table), edits it (nullopt: drop the table) and says whether it changed anything; with
+  // `clear_units` the table's units go and their chunk files are deleted after.
+  void ChangeTable(const TableName& table,
+                   const std::function<bool(std::optional<TableEntry>& entry)>& change,
+                   bool clear_units = false);
 
   // A new chunk file's path for a unit of table `table` (its index in the manifest).
   std::string NewChunkPath(size_t table, int part, int chunk);
@@ -99,9 +108,11 @@ class Directory {
   // Writes the whole manifest, naming a new journal, and removes the old one.
   void Save();
   void Append(const JournalEntry& entry, std::vector<std::string>& replaced);
+  void RemoveFiles(const std::vector<std::string>& files) const;  // relative to the directory
   std::string path_;
   mutable std::mutex mutex_;
   Manifest manifest_;
+  TableLookup tables_;  // manifest_'s, kept up to date with it
   bool has_manifest_ = false;
   uint32_t nonce_;
   int next_chunk_ = 0;

@@ -1,8 +1,8 @@
 // The staging directory's manifest journal (drivers/files/manifest_journal.hpp) without a
 // server: an export's unit commits append to it instead of rewriting the whole manifest each
 // time (an export of n units wrote O(n^2) bytes), a reader sees every committed unit through it,
-// an append cut short is left out, a damaged entry is refused by line, and a complete directory
-// keeps no journal.
+// an append cut short is left out, a damaged entry is refused by line, a complete directory
+// keeps no journal, and table events are journal records too (manifest version 3).
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -12,6 +12,7 @@
 #include "copier/error.hpp"
 #include "drivers/files/manifest_journal.hpp"
 #include "drivers/files/staging_dir.hpp"
+#include "drivers/open.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace ferry;
@@ -240,4 +241,84 @@ TEST_CASE(
   CHECK(seen->tables[0].FindUnit(7)->chunks[0].file != old_chunk.substr(folder.size() + 1));
   CHECK_FALSE(fs::exists(old_chunk));
   CHECK(seen->tables[0].units.size() == size_t(units - 1));
+}
+
+TEST_CASE(
+    "an export's table events are journal records: a reader sees each at once, and the manifest "
+    "is not rewritten for them",
+    "[staging][journal]") {
+  test::TempDir temp;
+  const std::string folder = temp.path() + "/stage";
+  std::unique_ptr<Endpoint> dest =
+      OpenEndpoint("dir:" + folder, EndpointRole::kDestination, EndpointOptions{});
+  Table t;
+  t.name = {"main", "t"};
+  Column id;
+  id.name = "id";
+  id.type.kind = TypeKind::kInteger;
+  id.type.width_bits = 64;
+  id.identity = true;
+  t.columns.push_back(id);
+  t.primary_key = {0};
+  // An export's tables made, then its run started (which writes the manifest whole); the
+  // manifest is rewritten (compacted) once the journal grows as large as it, not here.
+  dest->CreateTable(t);
+  for (int i = 0; i < 20; ++i) {
+    Table other = t;
+    other.name.name = "other" + std::to_string(i);
+    dest->CreateTable(other);
+  }
+  std::unique_ptr<RunStore> store = dest->OpenRunStore("");
+  std::unique_ptr<ScopeLock> lock = store->TryLock();
+  REQUIRE(lock);
+  RunRecord run;
+  run.id = "20261207T000000Z-test";
+  store->StartRun(run, {}, {});
+  const std::string manifest = folder + "/" + kManifestName;
+  auto text = [&] {
+    std::stringstream in;
+    in << std::ifstream(manifest).rdbuf();
+    return in.str();
+  };
+  const std::string written = text();
+  Table u = t;
+  u.name = {"main", "u"};
+  dest->CreateTable(u);
+  dest->CreateIndex(t, Index{"t_id", {0}, false, ""});
+  dest->SyncIdentity(t, {{"id", 42}});
+  dest->DropTable(u.name);
+  CHECK(text() == written);  // not rewritten (a rewrite would hold the index)
+  std::optional<Manifest> seen = LoadManifest(folder);
+  REQUIRE(seen);
+  REQUIRE(seen->tables.size() == 21);
+  CHECK(seen->tables[0].shape.name == t.name);
+  CHECK(seen->tables[1].shape.name.name == "other0");
+  REQUIRE(seen->tables[0].shape.indexes.size() == 1);
+  CHECK(seen->tables[0].shape.indexes[0].name == "t_id");
+  REQUIRE(seen->tables[0].identity.size() == 1);
+  CHECK(seen->tables[0].identity[0].next == 42);
+}
+
+TEST_CASE(
+    "a manifest of version 2 (no table records) is still read, and one of a newer version is "
+    "refused naming its version and what to do",
+    "[staging][journal]") {
+  Manifest m;
+  TableEntry t;
+  t.shape.name = kTable;
+  m.tables.push_back(t);
+  auto as_version = [&](int version) {
+    nlohmann::json j = nlohmann::json::parse(ManifestToJson(m));
+    j.erase("checksum");
+    j["version"] = version;
+    j["checksum"] = Checksum(j);
+    return j.dump();
+  };
+  CHECK(nlohmann::json::parse(ManifestToJson(m)).at("version") == kManifestVersion);
+  const Manifest old = ManifestFromJson(as_version(2), "stage/manifest.json");
+  REQUIRE(old.tables.size() == 1);
+  CHECK(old.tables[0].shape.name == kTable);
+  CHECK_THROWS_WITH(ManifestFromJson(as_version(kManifestVersion + 1), "stage/manifest.json"),
+                    Catch::Contains("stage/manifest.json: manifest version 4; this ferry reads "
+                                    "versions 1 to 3 (a newer ferry wrote it"));
 }

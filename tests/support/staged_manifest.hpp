@@ -16,6 +16,25 @@ inline std::string ReadWhole(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// A table event (manifest version 3): the table's entry, its units kept unless cleared.
+inline void ApplyTableEntry(nlohmann::json& m, const nlohmann::json& entry) {
+  auto& tables = m.at("tables");
+  auto at = tables.begin();
+  while (at != tables.end() && at->at("table").at("name") != entry.at("table")) ++at;
+  if (entry.at("entry").is_null()) {
+    if (at != tables.end()) tables.erase(at);
+    return;
+  }
+  nlohmann::json t = entry.at("entry");
+  const bool kept = at != tables.end() && !entry.at("clear_units").get<bool>();
+  t["units"] = kept ? at->at("units") : nlohmann::json::array();
+  if (at == tables.end()) {
+    tables.push_back(t);
+  } else {
+    *at = t;
+  }
+}
+
 // The manifest of `folder` with its journal's whole lines applied; manifest.json's own text when
 // it names no journal (a finished export), so a test may look for its exact spelling.
 inline std::string StagedManifestText(const std::string& folder) {
@@ -28,6 +47,10 @@ inline std::string StagedManifestText(const std::string& folder) {
   while (std::getline(lines, line)) {
     if (lines.eof()) break;  // no newline after it: still being written
     const nlohmann::json entry = nlohmann::json::parse(line).at("entry");
+    if (entry.at("kind") == "table_entry") {
+      ApplyTableEntry(m, entry);
+      continue;
+    }
     if (entry.at("kind") != "unit") continue;
     for (auto& t : m.at("tables")) {
       if (t.at("table").at("name") != entry.at("table")) continue;
