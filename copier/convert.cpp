@@ -8,6 +8,7 @@
 
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
+#include "copier/spatial.hpp"
 #include "copier/value_fit.hpp"
 #include "copier/value_text.hpp"
 #include "copier/values.hpp"
@@ -175,11 +176,49 @@ ColumnConversion ViaText(Storage from, Storage to, TypeKind to_kind) {
   };
 }
 
+// MariaDB's spatial values (SRID, then WKB) into the EWKB every other engine holds; a column
+// declared in one SRID (a PostGIS geometry(Point,4326)) refuses a value in another.
+ColumnConversion SpatialToEwkb(uint32_t column_srid) {
+  return [column_srid](const ColumnVector& in, ColumnVector& out, size_t* row,
+                       std::string* reason) {
+    const size_t rows = in.size();
+    out.Reserve(rows);
+    for (size_t r = 0; r < rows; ++r) {
+      if (in.IsNull(r)) {
+        out.AppendNull();
+        continue;
+      }
+      *row = r;
+      if (in.has_long() && in.Long(r)) {
+        *reason = fmt::format("a spatial value of {} bytes is too long for ferry to convert",
+                              in.ValueSize(r));
+        return false;
+      }
+      std::optional<std::string> ewkb = EwkbOfSridPrefixed(in.Bytes(r));
+      if (!ewkb) {
+        *reason = fmt::format("{} bytes are not a spatial value (SRID and WKB)", in.ValueSize(r));
+        return false;
+      }
+      const uint32_t srid = SridOfEwkb(*ewkb).value_or(0);
+      if (column_srid != 0 && srid != column_srid) {
+        *reason = fmt::format("a geometry in SRID {} does not fit a column of SRID {}", srid,
+                              column_srid);
+        return false;
+      }
+      out.AppendBytes(*ewkb);
+    }
+    return true;
+  };
+}
+
 // How a `source` column's values become `dest` column's; empty when both hold them alike (the
 // column is copied as it is).
 ColumnConversion ConversionFor(const ColumnType& source, const ColumnType& dest) {
   const Storage from = StorageOf(source);
   const Storage to = StorageOf(dest);
+  if (source.srid_prefixed && !dest.srid_prefixed && to == Storage::kBytes) {
+    return SpatialToEwkb(dest.spatial.empty() ? 0 : dest.srid);
+  }
   if (from == to) return nullptr;
   if (from == Storage::kBool && (to == Storage::kInt64 || to == Storage::kUInt64)) {
     return ConvertValues<BoolToInteger>;
