@@ -48,7 +48,20 @@ std::string SourceEwkb(const std::string& c) {
 }
 
 std::string DestinationHex(Db db, const std::string& c) {
-  return db == Db::kPostgres ? "upper(encode(\"" + c + "\", 'hex'))" : "hex(\"" + c + "\")";
+  // SQLite's hex(NULL) is '', not NULL.
+  return db == Db::kPostgres
+             ? "upper(encode(\"" + c + "\", 'hex'))"
+             : "CASE WHEN \"" + c + "\" IS NULL THEN NULL ELSE hex(\"" + c + "\") END";
+}
+
+// The rows as lines of text, NULL as "NULL", for a comparison that shows them.
+std::string Lines(const std::vector<Row>& rows) {
+  std::string out;
+  for (const Row& row : rows) {
+    for (const auto& value : row) out += (value ? *value : std::string("NULL")) + " ";
+    out += "\n";
+  }
+  return out;
 }
 
 bool HasFinding(const std::string& check_json, const std::string& severity, const std::string& kind,
@@ -79,10 +92,10 @@ void SpatialAsEwkb(Db to) {
   REQUIRE(run.exit_code == 0);
   for (const std::string& c : kColumns) {
     INFO("column " << c);
-    const std::vector<Row> expected =
-        source.Query("SELECT id, " + SourceEwkb(c) + " FROM shapes ORDER BY id");
-    const std::vector<Row> copied =
-        dest.Query("SELECT id, " + DestinationHex(to, c) + " FROM shapes ORDER BY id");
+    const std::string expected =
+        Lines(source.Query("SELECT id, " + SourceEwkb(c) + " FROM shapes ORDER BY id"));
+    const std::string copied =
+        Lines(dest.Query("SELECT id, " + DestinationHex(to, c) + " FROM shapes ORDER BY id"));
     CHECK(copied == expected);
   }
   // One point by its bytes: POINT(1.5 2.25) without an SRID is plain little-endian WKB.
