@@ -108,6 +108,24 @@ bool BytesToUuid(const ColumnVector& in, size_t row, ColumnVector& out, std::str
   return true;
 }
 
+// MariaDB's spatial values (SRID, then WKB) into the EWKB every other engine holds.
+bool SpatialToEwkb(const ColumnVector& in, size_t row, ColumnVector& out, std::string* reason) {
+  std::optional<std::string> ewkb = EwkbOfSridPrefixed(in.Bytes(row));
+  if (!ewkb) {
+    *reason = fmt::format("{} bytes are not a spatial value (SRID and WKB)", in.ValueSize(row));
+    return false;
+  }
+  out.AppendBytes(*ewkb);
+  return true;
+}
+
+bool RefuseLong(const ColumnVector& in, size_t row, std::string* reason) {
+  *reason =
+      fmt::format("a value of {} bytes is too long for ferry to convert to this column's type",
+                  in.ValueSize(row));
+  return false;
+}
+
 // A long value moves between text and bytes storage as it is (both are the value's bytes);
 // any other conversion would need the whole value in memory.
 bool CarryLong(const ColumnVector& in, size_t row, ColumnVector& out, std::string* reason) {
@@ -116,10 +134,7 @@ bool CarryLong(const ColumnVector& in, size_t row, ColumnVector& out, std::strin
     out.AppendLong(in.SharedLong(row));
     return true;
   }
-  *reason =
-      fmt::format("a value of {} bytes is too long for ferry to convert to this column's type",
-                  in.ValueSize(row));
-  return false;
+  return RefuseLong(in, row, reason);
 }
 
 // A column converted value by value into another storage; false at the first value that has
@@ -128,8 +143,9 @@ using ColumnConversion = std::function<bool(const ColumnVector& in, ColumnVector
                                             std::string* reason)>;
 
 // Runs `Convert` over a whole column, NULLs kept: chosen once per column, so the conversion
-// itself is called directly, value after value.
-template <ValueConversion Convert>
+// itself is called directly, value after value. A long value is carried as it is, unless the
+// conversion rewrites bytes (kCarryLong false), which needs it whole: refused.
+template <ValueConversion Convert, bool kCarryLong = true>
 bool ConvertValues(const ColumnVector& in, ColumnVector& out, size_t* row, std::string* reason) {
   const size_t rows = in.size();
   out.Reserve(rows);
@@ -137,7 +153,7 @@ bool ConvertValues(const ColumnVector& in, ColumnVector& out, size_t* row, std::
     if (in.IsNull(r)) {
       out.AppendNull();
     } else if (in.has_long() && in.Long(r)) {
-      if (!CarryLong(in, r, out, reason)) {
+      if (!(kCarryLong ? CarryLong(in, r, out, reason) : RefuseLong(in, r, reason))) {
         *row = r;
         return false;
       }
@@ -176,48 +192,13 @@ ColumnConversion ViaText(Storage from, Storage to, TypeKind to_kind) {
   };
 }
 
-// MariaDB's spatial values (SRID, then WKB) into the EWKB every other engine holds; a column
-// declared in one SRID (a PostGIS geometry(Point,4326)) refuses a value in another.
-ColumnConversion SpatialToEwkb(uint32_t column_srid) {
-  return [column_srid](const ColumnVector& in, ColumnVector& out, size_t* row,
-                       std::string* reason) {
-    const size_t rows = in.size();
-    out.Reserve(rows);
-    for (size_t r = 0; r < rows; ++r) {
-      if (in.IsNull(r)) {
-        out.AppendNull();
-        continue;
-      }
-      *row = r;
-      if (in.has_long() && in.Long(r)) {
-        *reason = fmt::format("a spatial value of {} bytes is too long for ferry to convert",
-                              in.ValueSize(r));
-        return false;
-      }
-      std::optional<std::string> ewkb = EwkbOfSridPrefixed(in.Bytes(r));
-      if (!ewkb) {
-        *reason = fmt::format("{} bytes are not a spatial value (SRID and WKB)", in.ValueSize(r));
-        return false;
-      }
-      const uint32_t srid = SridOfEwkb(*ewkb).value_or(0);
-      if (column_srid != 0 && srid != column_srid) {
-        *reason = fmt::format("a geometry in SRID {} does not fit a column of SRID {}", srid,
-                              column_srid);
-        return false;
-      }
-      out.AppendBytes(*ewkb);
-    }
-    return true;
-  };
-}
-
 // How a `source` column's values become `dest` column's; empty when both hold them alike (the
 // column is copied as it is).
 ColumnConversion ConversionFor(const ColumnType& source, const ColumnType& dest) {
   const Storage from = StorageOf(source);
   const Storage to = StorageOf(dest);
   if (source.srid_prefixed && !dest.srid_prefixed && to == Storage::kBytes) {
-    return SpatialToEwkb(dest.spatial.empty() ? 0 : dest.srid);
+    return ConvertValues<SpatialToEwkb, false>;
   }
   if (from == to) return nullptr;
   if (from == Storage::kBool && (to == Storage::kInt64 || to == Storage::kUInt64)) {

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "copier/convert.hpp"
+#include "copier/error.hpp"
 #include "copier/row_hash.hpp"
 #include "copier/spatial.hpp"
 
@@ -80,4 +82,39 @@ TEST_CASE("verify compares a MariaDB spatial value and its EWKB as the same byte
   mariadb.srid_prefixed = true;
   CHECK(CanonicalFormFor(mariadb, bytea) == CanonicalForm::kSpatial);
   CHECK(CanonicalFormFor(mariadb, mariadb) == CanonicalForm::kBytes);
+}
+
+TEST_CASE("a MariaDB spatial column converts into EWKB bytes, NULLs kept, and refuses other bytes",
+          "[spatial][convert]") {
+  ColumnType integer, point, bytea;
+  integer.kind = TypeKind::kInteger;
+  integer.width_bits = 32;
+  point.kind = bytea.kind = TypeKind::kBlob;
+  point.spatial = "point";
+  point.srid_prefixed = true;
+  Column id{"id", integer, false}, source{"p", point}, dest{"p", bytea};
+  ValueLimits limits;
+  RowConverter converter("shapes", {{&id, &id}, {&source, &dest}}, limits, {0}, limits);
+  Batch in(converter.input_storages());
+  in.column(0).AppendInt(1);
+  in.column(1).AppendBytes(Bytes(kPoint4326));
+  in.column(0).AppendInt(2);
+  in.column(1).AppendNull();
+  Batch out;
+  converter.Convert(in, out);
+  CHECK(Hex(std::string(out.column(1).Bytes(0))) ==
+        "0101000020E6100000000000000000F03F0000000000000040");
+  CHECK(out.column(1).IsNull(1));
+
+  in.Clear();
+  in.column(0).AppendInt(3);
+  in.column(1).AppendBytes("not a point");
+  try {
+    converter.Convert(in, out);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.context().column == "p");
+    CHECK(e.context().key == "(id)=(3)");
+    CHECK(e.message().find("not a spatial value") != std::string::npos);
+  }
 }
