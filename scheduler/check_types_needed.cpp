@@ -17,11 +17,11 @@ const char* const kCaseInsensitiveRule =
     "compare with case); checks that read the column are not carried";
 
 const char* const kSpatialBytesRule =
-    "spatial columns land as bytes holding each value's EWKB (its SRID and WKB: lossless, "
-    "NULLs kept) where the destination has no spatial type (PostgreSQL without the PostGIS "
-    "extension, SQLite), and their spatial indexes are left out; after CREATE EXTENSION postgis "
-    "one becomes a geometry again with ALTER TABLE t ALTER COLUMN c TYPE geometry USING "
-    "ST_GeomFromEWKB(c) (SpatiaLite: GeomFromEWKB(hex(c)))";
+    "spatial columns land in PostgreSQL and SQLite as bytes holding each value's EWKB (its SRID "
+    "and WKB: lossless, NULLs kept; ferry does not create PostGIS geometry columns), and their "
+    "spatial indexes are left out; with PostGIS (CREATE EXTENSION postgis) one becomes a "
+    "geometry with ALTER TABLE t ALTER COLUMN c TYPE geometry USING ST_GeomFromEWKB(c) "
+    "(SpatiaLite: GeomFromEWKB(hex(c)))";
 
 std::string SpatialBytesNote(const ColumnType& source, const ColumnType& destination) {
   if (source.spatial.empty() || !destination.spatial.empty()) return "";

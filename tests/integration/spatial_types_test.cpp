@@ -2,7 +2,8 @@
 // NULL and an empty collection land as bytes holding each value's EWKB (what PostGIS's
 // ST_GeomFromEWKB reads), judged here against EWKB the source server builds itself; check says
 // so in one grouped warning and names the spatial index it leaves out; verify finds the copy
-// identical and a moved point.
+// identical and a moved point. Where the PostgreSQL server has PostGIS, the way back check gives
+// (ST_GeomFromEWKB) makes each value the geometry it was, SRID included.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "tests/support/ferry_command.hpp"
+#include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
@@ -123,4 +125,34 @@ TEST_CASE("MariaDB spatial columns copy into PostgreSQL without PostGIS as their
 TEST_CASE("MariaDB spatial columns copy into SQLite as their exact EWKB",
           "[spatial][mariadb][sqlite]") {
   SpatialAsEwkb(Db::kSQLite);
+}
+
+TEST_CASE(
+    "the EWKB a MariaDB spatial column lands as in PostgreSQL is, through PostGIS's "
+    "ST_GeomFromEWKB, the geometry the source holds",
+    "[spatial][mariadb][postgresql][postgis]") {
+  TestDatabase source(Db::kMariaDB, "spatial_src");
+  TestDatabase dest(Db::kPostgres, "spatial_dst");
+  if (dest.QueryValue("SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'") ==
+      "0") {
+    MarkSkipped("PostGIS is not installed on the PostgreSQL test server");
+    return;
+  }
+  source.Exec(kSchema);
+  FerryResult run = RunFerry("run" + Ends(source, dest));
+  INFO("run: " << run.output);
+  REQUIRE(run.exit_code == 0);
+  dest.Exec("CREATE EXTENSION postgis");
+  for (const std::string& c : kColumns) {
+    INFO("column " << c);
+    dest.Exec("ALTER TABLE shapes ALTER COLUMN " + c + " TYPE geometry USING ST_GeomFromEWKB(" + c +
+              ")");
+    const std::string expected = Lines(source.Query("SELECT id, " + SourceEwkb(c) + ", ST_SRID(`" +
+                                                    c + "`) FROM shapes ORDER BY id"));
+    const std::string geometries =
+        Lines(dest.Query("SELECT id, upper(encode(ST_AsEWKB(" + c + "), 'hex')), ST_SRID(" + c +
+                         ") FROM shapes ORDER BY id"));
+    CHECK(geometries == expected);
+  }
+  CHECK(dest.QueryValue("SELECT ST_AsText(p) FROM shapes WHERE id = 1") == "POINT(-73.985 40.748)");
 }
