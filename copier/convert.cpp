@@ -8,6 +8,7 @@
 
 #include "copier/error.hpp"
 #include "copier/secrets.hpp"
+#include "copier/spatial.hpp"
 #include "copier/value_fit.hpp"
 #include "copier/value_text.hpp"
 #include "copier/values.hpp"
@@ -107,6 +108,24 @@ bool BytesToUuid(const ColumnVector& in, size_t row, ColumnVector& out, std::str
   return true;
 }
 
+// MariaDB's spatial values (SRID, then WKB) into the EWKB every other engine holds.
+bool SpatialToEwkb(const ColumnVector& in, size_t row, ColumnVector& out, std::string* reason) {
+  std::optional<std::string> ewkb = EwkbOfSridPrefixed(in.Bytes(row));
+  if (!ewkb) {
+    *reason = fmt::format("{} bytes are not a spatial value (SRID and WKB)", in.ValueSize(row));
+    return false;
+  }
+  out.AppendBytes(*ewkb);
+  return true;
+}
+
+bool RefuseLong(const ColumnVector& in, size_t row, std::string* reason) {
+  *reason =
+      fmt::format("a value of {} bytes is too long for ferry to convert to this column's type",
+                  in.ValueSize(row));
+  return false;
+}
+
 // A long value moves between text and bytes storage as it is (both are the value's bytes);
 // any other conversion would need the whole value in memory.
 bool CarryLong(const ColumnVector& in, size_t row, ColumnVector& out, std::string* reason) {
@@ -115,10 +134,7 @@ bool CarryLong(const ColumnVector& in, size_t row, ColumnVector& out, std::strin
     out.AppendLong(in.SharedLong(row));
     return true;
   }
-  *reason =
-      fmt::format("a value of {} bytes is too long for ferry to convert to this column's type",
-                  in.ValueSize(row));
-  return false;
+  return RefuseLong(in, row, reason);
 }
 
 // A column converted value by value into another storage; false at the first value that has
@@ -127,8 +143,9 @@ using ColumnConversion = std::function<bool(const ColumnVector& in, ColumnVector
                                             std::string* reason)>;
 
 // Runs `Convert` over a whole column, NULLs kept: chosen once per column, so the conversion
-// itself is called directly, value after value.
-template <ValueConversion Convert>
+// itself is called directly, value after value. A long value is carried as it is, unless the
+// conversion rewrites bytes (kCarryLong false), which needs it whole: refused.
+template <ValueConversion Convert, bool kCarryLong = true>
 bool ConvertValues(const ColumnVector& in, ColumnVector& out, size_t* row, std::string* reason) {
   const size_t rows = in.size();
   out.Reserve(rows);
@@ -136,7 +153,7 @@ bool ConvertValues(const ColumnVector& in, ColumnVector& out, size_t* row, std::
     if (in.IsNull(r)) {
       out.AppendNull();
     } else if (in.has_long() && in.Long(r)) {
-      if (!CarryLong(in, r, out, reason)) {
+      if (!(kCarryLong ? CarryLong(in, r, out, reason) : RefuseLong(in, r, reason))) {
         *row = r;
         return false;
       }
@@ -180,6 +197,9 @@ ColumnConversion ViaText(Storage from, Storage to, TypeKind to_kind) {
 ColumnConversion ConversionFor(const ColumnType& source, const ColumnType& dest) {
   const Storage from = StorageOf(source);
   const Storage to = StorageOf(dest);
+  if (source.srid_prefixed && !dest.srid_prefixed && to == Storage::kBytes) {
+    return ConvertValues<SpatialToEwkb, false>;
+  }
   if (from == to) return nullptr;
   if (from == Storage::kBool && (to == Storage::kInt64 || to == Storage::kUInt64)) {
     return ConvertValues<BoolToInteger>;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "copier/convert.hpp"
+#include "copier/spatial.hpp"
 #include "copier/values.hpp"
 
 namespace ferry {
@@ -155,6 +156,8 @@ const char* CanonicalFormName(CanonicalForm form) {
       return "timestamp";
     case CanonicalForm::kUuid:
       return "uuid";
+    case CanonicalForm::kSpatial:
+      return "spatial";
     case CanonicalForm::kFormatted:
       return "formatted";
   }
@@ -165,6 +168,10 @@ CanonicalForm CanonicalFormFor(const ColumnType& source, const ColumnType& desti
   const Family s = FamilyOf(source);
   const Family d = FamilyOf(destination);
   auto either = [&](Family f) { return s == f || d == f; };
+  if (source.srid_prefixed != destination.srid_prefixed && s == Family::kBytes &&
+      d == Family::kBytes) {
+    return CanonicalForm::kSpatial;
+  }
   auto both_in = [&](std::initializer_list<Family> set) {
     bool a = false, b = false;
     for (Family f : set) {
@@ -293,6 +300,11 @@ void AppendCanonical(const ColumnVector& c, size_t row, CanonicalForm form, std:
         const std::string text = FormatValue(c, row);
         PutValue(out, text.data(), text.size());
       }
+      return;
+    }
+    case CanonicalForm::kSpatial: {
+      const std::string ewkb = CanonicalSpatial(c.Bytes(row));
+      PutValue(out, ewkb.data(), ewkb.size());
       return;
     }
     case CanonicalForm::kFormatted: {

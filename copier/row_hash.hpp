@@ -26,6 +26,7 @@ enum class CanonicalForm : uint8_t {
   kTime,        // microseconds since midnight
   kTimestamp,   // microseconds since 1970-01-01 (UTC for timestamps with time zone)
   kUuid,        // 16 bytes
+  kSpatial,     // geometries where one end holds MariaDB's form: both as EWKB (copier/spatial)
   kFormatted,   // types of different families: ferry's canonical text of the value
 };
 const char* CanonicalFormName(CanonicalForm form);

@@ -55,6 +55,13 @@ struct ColumnType {
   // gets an ENUM of the same labels (MariaDB) or its text type with a CHECK that allows only
   // them (PostgreSQL, SQLite). Empty for other types.
   std::vector<std::string> labels;
+  // A spatial column (kBlob): its geometry type as the source names it ("point", "geometry"...),
+  // "" for other columns; the SRID its values are declared in (0: any); and whether its values are
+  // MariaDB's form (the SRID, 4 bytes little-endian, then WKB) rather than EWKB, the form
+  // every other engine gets (copier/spatial.hpp).
+  std::string spatial;
+  uint32_t srid = 0;
+  bool srid_prefixed = false;
 
   bool operator==(const ColumnType&) const = default;
 };

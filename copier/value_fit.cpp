@@ -377,6 +377,7 @@ ColumnCheck CheckFor(const ColumnType& type, Storage storage) {
 bool AlwaysFits(const ColumnType& from, const ColumnType& to, const ValueLimits& dest,
                 const std::optional<ValueLimits>& source) {
   if (StorageOf(from) != StorageOf(to) || !source) return false;
+  if (from.srid_prefixed != to.srid_prefixed) return false;  // spatial values change form
   auto text_safe = [&] {
     bool utf8 = !dest.requires_utf8 || source->requires_utf8;
     bool nul = dest.nul_in_text || !source->nul_in_text;

@@ -16,6 +16,18 @@ const char* const kCaseInsensitiveRule =
     "naming it), PostgreSQL an exclusion on lower() beside each unique key (its queries still "
     "compare with case); checks that read the column are not carried";
 
+const char* const kSpatialBytesRule =
+    "spatial columns land in PostgreSQL and SQLite as bytes holding each value's EWKB (its SRID "
+    "and WKB: lossless, NULLs kept; ferry does not create PostGIS geometry columns), and their "
+    "spatial indexes are left out; with PostGIS (CREATE EXTENSION postgis) one becomes a "
+    "geometry with ALTER TABLE t ALTER COLUMN c TYPE geometry USING ST_GeomFromEWKB(c) "
+    "(SpatiaLite: GeomFromEWKB(hex(c)))";
+
+std::string SpatialBytesNote(const ColumnType& source, const ColumnType& destination) {
+  if (source.spatial.empty() || !destination.spatial.empty()) return "";
+  return source.native + " as " + destination.native;
+}
+
 std::string TextFormNote(const ColumnType& source, const ColumnType& destination) {
   if (source.kind != TypeKind::kUnsupported || !source.text_form ||
       destination.kind != TypeKind::kText) {

@@ -35,6 +35,12 @@ void CheckExtensionsNeeded(Endpoint& destination, const std::vector<ExtensionCol
 extern const char* const kTextFormRule;
 extern const char* const kCaseInsensitiveRule;  // Column::case_insensitive into another engine
 
+extern const char* const kSpatialBytesRule;
+
+// For a spatial column that the destination holds as bytes (EWKB), what it becomes, e.g.
+// "point as bytea"; "" for any other column.
+std::string SpatialBytesNote(const ColumnType& source, const ColumnType& destination);
+
 // For a column whose type the destination does not have and that goes there as its exact text
 // (ColumnType::text_form), what it becomes, e.g. "text[] as longtext" (with what a DBA may need
 // to redo there for full-text vectors); "" for any other column.

@@ -278,6 +278,9 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
     if (const std::string note = TextFormNote(c.type, d); !note.empty()) {
       grouped.Add("text form", kTextFormRule, shown, c.name, note);
     }
+    if (const std::string note = SpatialBytesNote(c.type, d); !note.empty()) {
+      grouped.Add("spatial as bytes", kSpatialBytesRule, shown, c.name, note);
+    }
     if (c.case_insensitive && from.engine != to.engine) {
       grouped.Add("case-insensitive text", kCaseInsensitiveRule, shown, c.name, c.type.native);
     }

@@ -47,7 +47,10 @@ json TypeJson(const ColumnType& t) {
           {"database_specific", t.database_specific},
           {"text_form", t.text_form},
           {"native", t.native},
-          {"labels", t.labels}};
+          {"labels", t.labels},
+          {"spatial", t.spatial},
+          {"srid", t.srid},
+          {"srid_prefixed", t.srid_prefixed}};
 }
 
 ColumnType TypeFrom(const json& j, const std::string& path) {
@@ -64,6 +67,10 @@ ColumnType TypeFrom(const json& j, const std::string& path) {
   t.text_form = j.value("text_form", false);  // absent in manifests written before it
   t.native = j.at("native");
   t.labels = j.at("labels").get<std::vector<std::string>>();
+  // Absent in manifests written before spatial columns crossed engines.
+  t.spatial = j.value("spatial", std::string());
+  t.srid = j.value("srid", uint32_t(0));
+  t.srid_prefixed = j.value("srid_prefixed", false);
   return t;
 }
 

@@ -154,6 +154,31 @@ std::vector<std::string> EnumLabels(const std::string& type) {
   return out;
 }
 
+bool IsSpatial(const std::string& data_type) {
+  for (const char* name : {"geometry", "point", "linestring", "polygon", "multipoint",
+                           "multilinestring", "multipolygon", "geometrycollection"}) {
+    if (data_type == name) return true;
+  }
+  return false;
+}
+
+// The SRID a spatial column declares (REF_SYSTEM_ID), which only information_schema's
+// geometry_columns holds (SHOW CREATE TABLE leaves it out).
+void DescribeSrids(SqlSession& connection, Table& table) {
+  const bool spatial = std::any_of(table.columns.begin(), table.columns.end(),
+                                   [](const Column& c) { return !c.type.spatial.empty(); });
+  if (!spatial) return;
+  auto rows = connection.Query(
+      "SELECT g_geometry_column, srid FROM information_schema.geometry_columns "
+      "WHERE g_table_schema = ? AND g_table_name = ?",
+      {table.name.schema, table.name.name});
+  for (const auto& row : rows) {
+    auto column = row[0] ? table.FindColumn(*row[0]) : std::nullopt;
+    if (!column || !row[1]) continue;
+    table.columns[size_t(*column)].type.srid = uint32_t(std::stoul(*row[1]));
+  }
+}
+
 ColumnType ParseType(const SqlSession::Row& r) {
   ColumnType t;
   t.native = *r[1];
@@ -233,6 +258,11 @@ ColumnType ParseType(const SqlSession::Row& r) {
     t.kind = TypeKind::kUuid;
   } else if (data_type == "json") {
     t.kind = TypeKind::kJson;
+  } else if (IsSpatial(data_type)) {
+    // Read as MariaDB keeps it (SRID, then WKB); other engines get its EWKB (copier/spatial).
+    t.kind = TypeKind::kBlob;
+    t.spatial = data_type;
+    t.srid_prefixed = true;
   } else {
     t.kind = TypeKind::kUnsupported;
   }
@@ -325,6 +355,7 @@ std::optional<Table> DescribeOnce(SqlSession& connection, const Dialect& dialect
     if (!check[0] || !check[1] || IsJsonValidCheck(*check[0])) continue;
     table.checks.push_back({*check[1], *check[0]});
   }
+  DescribeSrids(connection, table);
   DescribeIndexes(connection, dialect, table);
   DescribeForeignKeys(connection, table);
   return table;

@@ -300,6 +300,10 @@ class PostgresDialect final : public Dialect {
       case TypeKind::kVarbinary:
       case TypeKind::kBlob:
         out.native = "bytea";
+        // A spatial value lands as its EWKB, which ST_GeomFromEWKB reads (copier/spatial.hpp).
+        out.spatial.clear();
+        out.srid = 0;
+        out.srid_prefixed = false;
         break;
       case TypeKind::kDate:
         out.native = "date";

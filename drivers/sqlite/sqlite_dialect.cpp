@@ -308,6 +308,10 @@ class SqliteDialect final : public Dialect {
       case TypeKind::kVarbinary:
       case TypeKind::kBlob:
         out.native = "BLOB";
+        // A spatial value lands as its EWKB (copier/spatial.hpp).
+        out.spatial.clear();
+        out.srid = 0;
+        out.srid_prefixed = false;
         break;
       case TypeKind::kDate:
         out.native = "DATE";

@@ -360,12 +360,12 @@ TEST_CASE("a PostgreSQL type no other engine has maps to a text column there",
   CHECK(MakeMariaDbDialect()->MapType(array, Engine::kPostgres).native == "longtext");
   CHECK(MakeSqliteDialect()->MapType(array, Engine::kPostgres).native == "TEXT");
   CHECK(MakeSqliteDialect()->MapType(array, Engine::kPostgres).kind == TypeKind::kText);
-  // A type with no text form the source reads (MariaDB's spatial types) still has no mapping.
-  ColumnType point;
-  point.kind = TypeKind::kUnsupported;
-  point.native = "point";
-  CHECK_THROWS_AS(MakePostgresDialect()->MapType(point, Engine::kMariaDB), Error);
-  CHECK_THROWS_AS(MakeSqliteDialect()->MapType(point, Engine::kMariaDB), Error);
+  // A type with no text form the source reads (MariaDB's INET6) still has no mapping.
+  ColumnType inet6;
+  inet6.kind = TypeKind::kUnsupported;
+  inet6.native = "inet6";
+  CHECK_THROWS_AS(MakePostgresDialect()->MapType(inet6, Engine::kMariaDB), Error);
+  CHECK_THROWS_AS(MakeSqliteDialect()->MapType(inet6, Engine::kMariaDB), Error);
 }
 
 TEST_CASE("a SQLite column's collation is read from its CREATE TABLE text", "[schema][nocase]") {
