@@ -13,6 +13,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/test_paths.hpp"
@@ -24,14 +25,6 @@ namespace {
 constexpr int kExitUsage = 2;
 constexpr int kExitConnection = 3;
 constexpr int kExitBlocked = 4;
-
-bool Has(const FerryResult& r, const std::string& text) {
-  return r.output.find(text) != std::string::npos;
-}
-
-std::string Ends(const std::string& source, const std::string& dest) {
-  return " --source " + ShellQuote(source) + " --dest " + ShellQuote(dest);
-}
 
 bool SqliteTableExists(TestDatabase& db, const std::string& table) {
   return db.QueryValue("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '" +

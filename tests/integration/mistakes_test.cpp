@@ -24,10 +24,6 @@ constexpr int kExitTablesFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitBlocked = 4;
 
-bool Has(const FerryResult& r, const std::string& text) {
-  return r.output.find(text) != std::string::npos;
-}
-
 // Whether a session of `db` runs `sleep` (a lock holder's last statement, its locks taken by the
 // ones before it) within 30 s: a fixed pause raced a holder slow to start on a loaded machine.
 bool HolderSleeping(TestDatabase& db, const std::string& sleep) {

@@ -33,10 +33,6 @@ constexpr int kExitUsage = 2;
 constexpr int kExitBlocked = 4;
 constexpr int kExitDiskFull = 8;
 
-bool Has(const FerryResult& r, const std::string& text) {
-  return r.output.find(text) != std::string::npos;
-}
-
 bool TableExists(TestDatabase& db, const std::string& table) {
   return std::stoll(
              db.QueryValue("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '" +

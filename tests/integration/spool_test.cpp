@@ -12,6 +12,7 @@
 #include <regex>
 #include <set>
 
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -19,10 +20,6 @@ using namespace ferry::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool Has(const FerryResult& r, const std::string& text) {
-  return r.output.find(text) != std::string::npos;
-}
 
 // Makes the Nth unit commit of the next ferry run sleep `seconds` inside its commit.
 struct StallCommit {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
@@ -19,10 +20,6 @@ using namespace ferry::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool Has(const FerryResult& r, const std::string& text) {
-  return r.output.find(text) != std::string::npos;
-}
 
 // A SQLite source: table t (id, payload) with `rows` rows of `bytes` random bytes each.
 void FillSource(TestDatabase& db, int rows, int bytes) {

@@ -27,10 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool Has(const FerryResult& r, const std::string& text) {
-  return r.output.find(text) != std::string::npos;
-}
-
 // t (3,000 rows, three indexes) and u (a foreign key to t, one index).
 void FillSource(TestDatabase& db) {
   db.Exec(

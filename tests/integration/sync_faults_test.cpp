@@ -51,10 +51,6 @@ void CopyAfterRefusal(TestDatabase& source, TestDatabase& dest, const std::strin
   Copy(source, dest, extra);
 }
 
-bool Has(const FerryResult& r, const std::string& text) {
-  return r.output.find(text) != std::string::npos;
-}
-
 // The destination's identity as a consumer of change logs.
 std::string ConsumerId(TestDatabase& dest) {
   return dest.QueryValue("SELECT position FROM ferry_sync_state WHERE mode = 'identity'");

@@ -31,6 +31,10 @@ bool Has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+bool Has(const FerryResult& result, const std::string& part) {
+  return Has(result.output, part);
+}
+
 bool WaitUntil(const std::function<bool()>& done, int seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (!done()) {

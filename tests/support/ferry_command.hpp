@@ -18,8 +18,9 @@ std::string Ends(const TestDatabase& source, const TestDatabase& dest);
 // command cannot be started or exits non-zero.
 std::string Capture(const std::string& command);
 
-// Whether `text` holds `part`.
+// Whether `text` (a ferry command's output) holds `part`.
 bool Has(const std::string& text, const std::string& part);
+bool Has(const FerryResult& result, const std::string& part);
 
 // Asks `done` about every 20 ms until it says true (true), or `seconds` have passed (false).
 bool WaitUntil(const std::function<bool()>& done, int seconds);
