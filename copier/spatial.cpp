@@ -9,6 +9,16 @@ constexpr uint32_t kMFlag = 0x40000000u;
 constexpr uint32_t kSridFlag = 0x20000000u;
 constexpr int kMaxDepth = 32;
 
+// The 4-byte word at the start of `bytes` (at least 4 long) in the given byte order.
+uint32_t WordAt(std::string_view bytes, bool little) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const uint32_t b = uint8_t(bytes[size_t(i)]);
+    v |= little ? b << (8 * i) : b << (8 * (3 - i));
+  }
+  return v;
+}
+
 // Reads WKB from `at`, advancing it; false at anything malformed.
 class WkbReader {
  public:
@@ -71,13 +81,8 @@ class WkbReader {
 
   bool Word(uint32_t* out) {
     if (Left() < 4) return false;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const uint32_t b = uint8_t(bytes_[at_ + size_t(i)]);
-      v |= little_ ? b << (8 * i) : b << (8 * (3 - i));
-    }
+    *out = WordAt(bytes_.substr(at_), little_);
     at_ += 4;
-    *out = v;
     return true;
   }
 
@@ -121,14 +126,9 @@ std::optional<std::string> EwkbOfSridPrefixed(std::string_view bytes) {
   const std::string_view wkb = bytes.substr(4);
   WkbReader reader(wkb);
   if (!reader.Geometry(true, 0, nullptr) || !reader.AtEnd()) return std::nullopt;
-  const uint32_t srid = uint8_t(bytes[0]) | uint32_t(uint8_t(bytes[1])) << 8 |
-                        uint32_t(uint8_t(bytes[2])) << 16 | uint32_t(uint8_t(bytes[3])) << 24;
+  const uint32_t srid = WordAt(bytes, true);
   const bool little = wkb[0] == 1;
-  uint32_t type = 0;
-  for (int i = 0; i < 4; ++i) {
-    const uint32_t b = uint8_t(wkb[1 + size_t(i)]);
-    type |= little ? b << (8 * i) : b << (8 * (3 - i));
-  }
+  const uint32_t type = WordAt(wkb.substr(1), little);
   if (type & kSridFlag) return std::nullopt;  // WKB with an SRID of its own
   if (srid == 0) return std::string(wkb);
   std::string out;

@@ -62,6 +62,12 @@ struct ColumnType {
   std::string spatial;
   uint32_t srid = 0;
   bool srid_prefixed = false;
+  // A spatial column's type where its values land as EWKB bytes, with no spatial type there.
+  void ForgetSpatial() {
+    spatial.clear();
+    srid = 0;
+    srid_prefixed = false;
+  }
 
   bool operator==(const ColumnType&) const = default;
 };

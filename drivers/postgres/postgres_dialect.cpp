@@ -301,9 +301,7 @@ class PostgresDialect final : public Dialect {
       case TypeKind::kBlob:
         out.native = "bytea";
         // A spatial value lands as its EWKB, which ST_GeomFromEWKB reads (copier/spatial.hpp).
-        out.spatial.clear();
-        out.srid = 0;
-        out.srid_prefixed = false;
+        out.ForgetSpatial();
         break;
       case TypeKind::kDate:
         out.native = "date";

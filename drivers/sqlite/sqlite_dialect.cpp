@@ -309,9 +309,7 @@ class SqliteDialect final : public Dialect {
       case TypeKind::kBlob:
         out.native = "BLOB";
         // A spatial value lands as its EWKB (copier/spatial.hpp).
-        out.spatial.clear();
-        out.srid = 0;
-        out.srid_prefixed = false;
+        out.ForgetSpatial();
         break;
       case TypeKind::kDate:
         out.native = "DATE";
