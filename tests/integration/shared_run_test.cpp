@@ -319,8 +319,13 @@ TEST_CASE(
       const int other_exit = other.Wait();
       INFO(other.Output());
       CHECK(other_exit == 0);
-      CHECK(other.Output().find("server session") != std::string::npos);
-      CHECK(other.Output().find("(gone) and waited for their rollback") != std::string::npos);
+      // MariaDB sometimes notices the killed client inside its SLEEP and ends the session
+      // itself before the takeover looks: then there is nothing to end, and what must hold is
+      // the rest (no 90 s wait, no session left, an exact copy). PostgreSQL never does.
+      if (pg || other.Output().find("server session") != std::string::npos) {
+        CHECK(other.Output().find("server session") != std::string::npos);
+        CHECK(other.Output().find("(gone) and waited for their rollback") != std::string::npos);
+      }
       CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
       CHECK(Value(dest, sleeping) == 0);
       CHECK(Value(dest, held) == 0);
