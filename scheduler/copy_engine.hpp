@@ -241,7 +241,13 @@ class CopyEngine {
     bool whole = false;  // every batch is in the file: retried from it
     Clock::time_point not_before{};
   };
-  bool ShouldSpool(const UnitJob& unit) const;
+  // Hands a unit just started to an idle writer, else to the spool where it has room, else to
+  // the writers' queue.
+  void RouteUnit(uint32_t channel_index, const UnitJob& unit);
+  // Takes one idle writer for a unit: true while more writers wait than units are queued for
+  // them. One compare-and-swap, so two readers starting units at once cannot both count on the
+  // same idle writer (one of them would wait behind it instead of spooling).
+  bool ClaimIdleWriter();
   void SpoolerLoop(int spooler);
   void SpoolUnit(uint32_t channel_index, int spooler);
   void HandOff(uint32_t channel_index, std::unique_ptr<SpoolFile> file, uint32_t slot);

@@ -112,12 +112,7 @@ void CopyEngine::ReaderLoop(uint32_t reader) {
     state.result.reader = int(reader);
     double none = -1;
     table_started_[unit.table].compare_exchange_strong(none, Since(started_));
-    channel.spooling.store(ShouldSpool(unit));
-    if (channel.spooling) {
-      spool_ready_.Push(channel_index);
-    } else {
-      PushReady(channel_index);
-    }
+    RouteUnit(channel_index, unit);
     const bool session_lost = ReadUnit(reader, *session, job, channel);
     // The end marker goes after the last conversion has queued its batch.
     for (int p = channel.pending.load(); p != 0; p = channel.pending.load()) {

@@ -10,10 +10,30 @@ namespace ferry::copy_engine {
 // A unit goes into the spool while no writer is free to take it at once (one that is will find
 // a unit already waiting), and the spool has room. Rows that travel undecoded (a same-engine
 // pass-through) go to a writer: the spool keeps converted batches.
-bool CopyEngine::ShouldSpool(const UnitJob& unit) const {
-  if (!spool_ || !unit.converter || unit.read.pass_through) return false;
-  if (idle_writers_.load() > ready_waiting_.load()) return false;
-  return spool_->HasRoom();
+void CopyEngine::RouteUnit(uint32_t channel_index, const UnitJob& unit) {
+  Channel& channel = *channels_[channel_index];
+  bool claimed = false;
+  bool spooling = false;
+  if (spool_ && unit.converter && !unit.read.pass_through) {
+    claimed = ClaimIdleWriter();
+    spooling = !claimed && spool_->HasRoom();
+  }
+  channel.spooling.store(spooling);
+  if (spooling) {
+    spool_ready_.Push(channel_index);
+  } else if (claimed) {
+    ready_.Push(channel_index);  // counted in ready_waiting_ by the claim
+  } else {
+    PushReady(channel_index);
+  }
+}
+
+bool CopyEngine::ClaimIdleWriter() {
+  int waiting = ready_waiting_.load();
+  while (waiting < idle_writers_.load()) {
+    if (ready_waiting_.compare_exchange_weak(waiting, waiting + 1)) return true;
+  }
+  return false;
 }
 
 void CopyEngine::ReadersFinished() {

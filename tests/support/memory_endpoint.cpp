@@ -319,6 +319,12 @@ class MemoryEndpoint final : public Endpoint {
     return memory::NewReadSession(state_, snapshot_);
   }
   std::unique_ptr<WriteSession> OpenWriteSession() override {
+    std::shared_ptr<Stall> stall;
+    {
+      std::lock_guard lock(state_->mutex);
+      stall = state_->write_session_stall;
+    }
+    if (stall) stall->Arrive();  // outside the lock: the readers go on meanwhile
     std::lock_guard lock(state_->mutex);
     state_->CheckReachable();
     return memory::NewWriteSession(state_);
@@ -442,6 +448,13 @@ std::shared_ptr<Stall> MemoryDatabase::StallUnit(const TableName& table, Value k
   auto stall = std::make_shared<Stall>();
   std::lock_guard lock(state_->mutex);
   state_->stalls.push_back({table, std::move(key), stage, stall, false});
+  return stall;
+}
+
+std::shared_ptr<Stall> MemoryDatabase::StallWriteSessions() {
+  auto stall = std::make_shared<Stall>();
+  std::lock_guard lock(state_->mutex);
+  state_->write_session_stall = stall;
   return stall;
 }
 

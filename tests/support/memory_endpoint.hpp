@@ -112,6 +112,9 @@ class MemoryDatabase {
   void LoseCommitReply(const TableName& table, Value key, int times = 1);
   // Holds the next unit holding `key` at `stage` until the stall is released.
   std::shared_ptr<Stall> StallUnit(const TableName& table, Value key, Stage stage);
+  // Holds every write session being opened until the stall is released: the writers are busy
+  // from the start, as behind a slow destination.
+  std::shared_ptr<Stall> StallWriteSessions();
   // Refuses `value` in `column` as a CHECK constraint would (SQLSTATE 23514, permanent).
   void RefuseValue(const TableName& table, const std::string& column, const std::string& value);
   // Another process claims recorded run `run` (a new owner token): this one's commits fail.

@@ -106,6 +106,7 @@ struct Shared {
   bool reachable = true;
   std::vector<Fault> faults;
   std::vector<StallAt> stalls;
+  std::shared_ptr<Stall> write_session_stall;  // holds every write session being opened
   std::vector<Refusal> refusals;
   std::vector<Event> events;
 

@@ -97,13 +97,15 @@ std::vector<int64_t> Range(int64_t first, int64_t count) {
   return ids;
 }
 
-// Two readers, one writer, a spool; the first unit's commit held until the test lets it go, so
-// the readers run ahead into the spool.
+// Two readers, one writer, a spool; the writer's session held until the test lets it go, so
+// the readers run ahead into the spool. (A unit a writer takes straight from its reader keeps
+// the readers until it commits, as it may have to be read again: holding the writer inside a
+// unit would make what the test sees depend on which unit the writer took first.)
 struct SpooledCopy {
   MemoryDatabase source{"source"}, destination{"destination"};
   TableName table = CreateNumberedTable(source, "orders", 2000);
   PipelineCopy copy{source, destination, table, 8};
-  std::shared_ptr<Stall> held = destination.StallUnit(table, Value("1"), Stage::kCommit);
+  std::shared_ptr<Stall> held = destination.StallWriteSessions();
   std::atomic<bool> readers_done{false};
   PipelineProgress last;
 
