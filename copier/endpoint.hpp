@@ -498,6 +498,10 @@ class Endpoint {
   // schema), as the engine's privilege catalog says, so a missing grant is found before a run
   // fails half way; nullopt where the engine cannot tell.
   virtual std::optional<bool> HasPrivilege(const TableName& table, Privilege privilege) = 0;
+  // How many more sessions the connected user may open now: the least of what its role's, its
+  // database's and the server's connection limits leave (sessions open counted, this end's own
+  // included); nullopt where nothing limits it or the engine cannot tell.
+  virtual std::optional<int64_t> SessionHeadroom() { return std::nullopt; }
 
   // Sets up what read sessions opened afterwards share; returns what that guarantees, for the
   // log ("one exported snapshot", "a consistent snapshot per reader", "none").

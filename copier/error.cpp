@@ -149,9 +149,12 @@ bool IsTransient(const Error& error) noexcept {
         s == "FR002" /* ferry's run lock session was lost (run_state.hpp): taken again */) {
       return true;
     }
-    // MariaDB's own numbers where its SQLSTATE is the generic HY000: lock wait timeout,
-    // deadlock, connection killed, server shutdown, server gone away or lost.
+    // MariaDB's own numbers where its SQLSTATE is the generic HY000 (or 42000): lock wait
+    // timeout, deadlock, connection killed, server shutdown, server gone away or lost, too many
+    // connections (the server's, and the account's max_user_connections).
     switch (d.native_code) {
+      case 1040:
+      case 1226:
       case 1205:
       case 1213:
       case 1927:

@@ -17,6 +17,7 @@
 #include "copier/text.hpp"
 #include "scheduler/carried_types.hpp"
 #include "scheduler/check_blocked_keys.hpp"
+#include "scheduler/check_connections.hpp"
 #include "scheduler/check_defaults.hpp"
 #include "scheduler/check_objects.hpp"
 #include "scheduler/check_sample.hpp"
@@ -577,6 +578,10 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   const EndpointInfo& from = source.info();
   const EndpointInfo& to = destination.info();
   CheckPair(source, destination, job, options.allow_empty_source, report);
+  if (report.pair_supported) {
+    CheckConnections(source, destination, report.readers, std::max(options.writers, 1),
+                     report.findings);
+  }
   std::vector<Table> tables;
   Plan clone_plan;  // what `ferry run` would clone the schema for (same engine)
   clone_plan.data_only = job.data_only;

@@ -91,6 +91,7 @@ struct CheckReport {
 struct CheckOptions {
   PartitionOptions partitions;
   int readers = 1;  // parallel read streams the run would use, for the total estimate
+  int writers = 1;  // the run's writers, for the sessions it opens at the destination
   // The read sample: up to this many of the largest tables, each read for at most these rows or
   // seconds, whichever comes first. Short, so check stays quick on any source.
   int sample_tables = 3;

@@ -101,7 +101,7 @@ class CopyEngine {
   std::vector<UnitResult> Run(const std::function<void(const PipelineProgress&)>& progress);
 
  private:
-  PipelineProgress Progress() const {
+  PipelineProgress Progress() {
     PipelineProgress p;
     for (size_t t = 0; t < table_rows_.size(); ++t) {
       p.rows.push_back(table_rows_[t].load());
@@ -116,6 +116,8 @@ class CopyEngine {
     p.units_spooled = units_spooled_.load();
     p.units_handed_on = units_handed_on_.load();
     p.spool_peak_bytes = spool_ ? spool_->peak_bytes() : 0;
+    std::lock_guard lock(notes_mutex_);
+    p.notes.swap(notes_);
     return p;
   }
 
@@ -186,12 +188,23 @@ class CopyEngine {
   // still be retried, waits for them. nullopt when there is nothing left (or a stop).
   std::optional<size_t> NextJob();
 
-  // Opens a session, waiting for a server that cannot be reached (restarting) meanwhile.
-  template <typename Open>
-  auto Reopen(Open open) -> decltype(open()) {
-    return WaitingForServer(
-        open, stop_,
-        std::chrono::milliseconds(int64_t(std::max(options_.reconnect_wait, 0.0) * 1000)));
+  // A reader's or a writer's session (pipeline_sessions.cpp). While another worker of the same
+  // side has its session, one the server refuses (a role's or the server's connection limit,
+  // reached by ferry's own sessions or by others) does not stop the run: the worker stands
+  // aside, tries again every few seconds, and returns null once its side's work is done. With no
+  // session of its side open, it waits for the server (restarting, say) up to reconnect_wait,
+  // then throws.
+  std::unique_ptr<ReadSession> OpenReader(int reader);
+  std::unique_ptr<WriteSession> OpenWriter(int writer);
+  template <typename Session>
+  std::unique_ptr<Session> OpenSession(Side side, int index,
+                                       const std::function<std::unique_ptr<Session>()>& open,
+                                       const std::function<bool()>& work_done);
+  // A session of `side` closed (lost, or its worker ended).
+  void SessionClosed(Side side) { sessions_open_[side == Side::kReader ? 0 : 1].fetch_sub(1); }
+  void Note(std::string note) {
+    std::lock_guard lock(notes_mutex_);
+    notes_.push_back(std::move(note));
   }
 
   std::chrono::milliseconds RetryDelay(int attempt) const {
@@ -362,6 +375,9 @@ class CopyEngine {
   std::atomic<int> commits_done_{0};
   const TestHooks crash_ = options_.test_hooks;
   std::atomic<int> readers_left_{readers_};
+  std::atomic<int> sessions_open_[2] = {0, 0};  // readers', writers'
+  std::mutex notes_mutex_;
+  std::vector<std::string> notes_;  // for the log, taken by Progress()
   std::atomic<bool> readers_finished_{false};
   std::atomic<bool> stop_{false};
   std::atomic<bool> taken_over_{false};

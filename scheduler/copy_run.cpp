@@ -494,11 +494,28 @@ void CopyRun::RunUnits() {
       notes.swap(source_notes_);
     }
     for (const std::string& note : notes) observer_.Note(note);
+    for (const std::string& note : progress.notes) observer_.Note(note);
     observer_.Progress(report_);
   };
   // What waits for a table's rows is built on the writer thread that committed its last unit,
   // while other tables copy.
-  auto table_done = [&](size_t table) { BuildIndexes(table); };
+  auto table_done = [&](size_t table) {
+    try {
+      BuildIndexes(table);
+    } catch (const Error& e) {
+      // The build opens a session beside the writers'; at a connection limit the server
+      // refuses it until the writers close theirs.
+      if (e.code() != ErrorCode::kConnection || StopRequested()) throw;
+      std::lock_guard lock(errors_mutex_);
+      builds_after_copy_.insert(table);
+      std::lock_guard notes(source_notes_mutex_);
+      source_notes_.push_back(fmt::format(
+          "{}: its keys and indexes are built after the copy: the destination refused the "
+          "build a connection beside the writers' ({})",
+          DisplayName(tables_[table].copy.destination.name),
+          e.diagnostics().empty() ? e.message() : e.diagnostics().front().message));
+    }
+  };
   if (recorder_.shared()) return RunSharedUnits(progress);
   results_ =
       RunPipeline(source_, destination_, engine_, jobs_, tables_.size(), progress, table_done);

@@ -141,6 +141,9 @@ class CopyRun {
   std::mutex shared_mutex_;           // a shared run's tables built by this worker
   std::vector<bool> built_here_;
   std::set<size_t> build_lost_;  // tables whose build lease ran out while built here
+  // Tables whose keys and indexes could not get a session of their own while the writers held
+  // theirs (a connection limit): built after the copy, when the writers' sessions are closed.
+  std::set<size_t> builds_after_copy_;
   std::set<size_t> said_lost_;
   std::set<std::string> lost_workers_;                   // workers whose sessions were seen to
   std::map<std::pair<int, int>, int> transient_rounds_;  // (table, part) -> rounds failed

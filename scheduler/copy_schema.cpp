@@ -279,17 +279,23 @@ bool CopyRun::SharedBuildStep(size_t i, bool statement) {
 }
 
 std::optional<Table> CopyRun::SharedDescribe(size_t i) {
-  if (!recorder_.shared()) return std::nullopt;
+  bool partly_built = false;  // a build put off after the copy may have made some of it
+  {
+    std::lock_guard lock(errors_mutex_);
+    partly_built = builds_after_copy_.count(i) > 0;
+  }
+  if (!recorder_.shared() && !partly_built) return std::nullopt;
   return destination_.DescribeTable(tables_[i].copy.destination.name);
 }
 
 // A schema-only run has no units, and a resumed table may have none left: their keys and
-// indexes are built here.
+// indexes are built here, and those of tables whose build could not get a session during the
+// copy.
 void CopyRun::BuildIndexesWithoutUnits() {
   std::vector<std::function<void()>> tasks;
   for (size_t i = 0; i < tables_.size(); ++i) {
     if (report_.tables[i].state != TableState::kDone || tables_[i].skip) continue;
-    if (!plan_.schema_only && jobs_of_table_[i] > 0) continue;
+    if (!plan_.schema_only && jobs_of_table_[i] > 0 && builds_after_copy_.count(i) == 0) continue;
     if (StopRequested()) break;
     tasks.push_back([this, i] {
       try {

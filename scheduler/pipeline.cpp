@@ -82,8 +82,15 @@ void CopyEngine::ReaderLoop(uint32_t reader) {
       engine->ThreadFinished();
     }
   } done{this};
-  std::unique_ptr<ReadSession> session = Reopen([this] { return source_.OpenReadSession(); });
-  for (;;) {
+  std::unique_ptr<ReadSession> session = OpenReader(int(reader));
+  struct Close {
+    CopyEngine* engine;
+    std::unique_ptr<ReadSession>& session;
+    ~Close() {
+      if (session) engine->SessionClosed(Side::kReader);
+    }
+  } close{this, session};
+  while (session) {
     if (stop_) return;
     std::optional<size_t> next = NextJob();
     if (!next) return;
@@ -122,7 +129,8 @@ void CopyEngine::ReaderLoop(uint32_t reader) {
     channel.items.Push(kEndOfUnit);
     if (session_lost) {
       session.reset();
-      session = Reopen([this] { return source_.OpenReadSession(); });
+      SessionClosed(Side::kReader);
+      session = OpenReader(int(reader));
     }
   }
 }
@@ -267,9 +275,15 @@ void CopyEngine::WriterLoop(int writer_index) {
     CopyEngine* engine;
     ~Done() { engine->ThreadFinished(); }
   } done{this};
-  std::unique_ptr<WriteSession> session =
-      Reopen([this] { return destination_.OpenWriteSession(); });
-  for (;;) {
+  std::unique_ptr<WriteSession> session = OpenWriter(writer_index);
+  struct Close {
+    CopyEngine* engine;
+    std::unique_ptr<WriteSession>& session;
+    ~Close() {
+      if (session) engine->SessionClosed(Side::kWriter);
+    }
+  } close{this, session};
+  while (session) {
     uint32_t entry;
     if (!PopReady(entry)) return;
     bool session_lost;
@@ -285,7 +299,8 @@ void CopyEngine::WriterLoop(int writer_index) {
     }
     if (session_lost) {
       session.reset();
-      session = Reopen([this] { return destination_.OpenWriteSession(); });
+      SessionClosed(Side::kWriter);
+      session = OpenWriter(writer_index);
     }
   }
 }

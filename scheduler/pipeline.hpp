@@ -205,6 +205,9 @@ struct PipelineProgress {
   int units_spooled = 0;    // units read whole into the spool (EngineOptions::spool)
   int units_handed_on = 0;  // units begun into the spool and finished in memory (it was full)
   uint64_t spool_peak_bytes = 0;
+  // What the log should say since the last call: a worker that stood aside because the server
+  // refused its session, and one that connected later.
+  std::vector<std::string> notes;
 };
 
 // Runs every job; a unit that fails with a transient error is tried again on a fresh session

@@ -130,6 +130,7 @@ int Check(const CheckFlags& flags) {
   CheckOptions options;
   options.partitions = copy.partitions;
   options.readers = copy.engine.readers;
+  options.writers = copy.engine.writers;
   options.sample_seconds = flags.sample_seconds;
   if (flags.sample_seconds == 0) options.sample_tables = 0;
   options.scan = flags.scan;

@@ -170,7 +170,7 @@ void AddEngineOptions(std::vector<OptionSpec>& t) {
                .reason = "reading and writing a batch take about as long",
                .env = "FERRY_WRITERS",
                .job_key = "engine.writers",
-               .commands = moves});
+               .commands = {C::kRun, C::kCheck, C::kVerify, C::kSync}});
   t.push_back({.names = "--memory-limit",
                .value = "SIZE",
                .help = "Bytes the batch pool may hold (256MiB, 1GiB or a number of bytes); batches "

@@ -227,6 +227,13 @@ bool PostgresEndpoint::ServerAnswers(std::chrono::milliseconds timeout) {
   return false;
 }
 
+std::optional<int64_t> PostgresEndpoint::SessionHeadroom() {
+  std::optional<int64_t> headroom = SqlEndpoint::SessionHeadroom();
+  std::lock_guard<std::mutex> lock(spare_mutex_);
+  if (headroom && spare_) ++*headroom;
+  return headroom;
+}
+
 std::unique_ptr<pq::Connection> PostgresEndpoint::OpenLibpq() {
   std::unique_ptr<pq::Connection> connection;
   {

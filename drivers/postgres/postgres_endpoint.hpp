@@ -41,6 +41,9 @@ class PostgresEndpoint final : public SqlEndpoint {
   void CreateSequence(const SequenceState& state) override;
   std::vector<TableName> ListSequences(const std::vector<std::string>& schemas) override;
   std::string CaseFolding(const TableName* table) override;
+  // The spare libpq session (the one that probed the server) counts as room: the run's next
+  // session takes it.
+  std::optional<int64_t> SessionHeadroom() override;
   // Foreign keys set aside for a load (postgres_foreign_keys.cpp).
   std::vector<HeldForeignKey> ForeignKeysOn(const std::vector<TableName>& tables) override;
   void DropForeignKey(const HeldForeignKey& key) override;

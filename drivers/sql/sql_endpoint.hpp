@@ -46,6 +46,7 @@ class SqlEndpoint : public Endpoint {
   std::vector<int64_t> LongestValues(const Table& table, const std::vector<int>& columns) override;
   void InsertDefaultRows(const Table& table, int64_t rows) override;
   std::optional<bool> HasPrivilege(const TableName& table, Privilege privilege) override;
+  std::optional<int64_t> SessionHeadroom() override;  // session_headroom.cpp
   std::string BeginSnapshot(Consistency consistency) override;
   // Lets the run's snapshot go (drivers/open.hpp EndSnapshot): no read session may be opened
   // afterwards.

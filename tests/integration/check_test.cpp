@@ -16,13 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-// `url` with its user replaced.
-std::string AsUser(const std::string& url, const std::string& user) {
-  std::string out = url;
-  out.replace(out.find("ferry@"), 5, user);
-  return out;
-}
-
 FerryResult Check(const std::string& args) {
   FerryResult result = RunFerry("check" + args);
   CHECK(result.output.find(TestPassword()) == std::string::npos);

@@ -31,6 +31,12 @@ bool Has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+std::string AsUser(const std::string& url, const std::string& user) {
+  std::string out = url;
+  out.replace(out.find("ferry@"), 5, user);
+  return out;
+}
+
 bool Has(const FerryResult& result, const std::string& part) {
   return Has(result.output, part);
 }

@@ -14,6 +14,9 @@ namespace ferry::test {
 std::string Ends(const std::string& source_url, const std::string& dest_url);
 std::string Ends(const TestDatabase& source, const TestDatabase& dest);
 
+// `url` (a test database's, logged in as ferry) logged in as `user` instead.
+std::string AsUser(const std::string& url, const std::string& user);
+
 // Everything `command` prints (stdout and stderr) when /bin/sh runs it; fails the test when the
 // command cannot be started or exits non-zero.
 std::string Capture(const std::string& command);
