@@ -56,7 +56,7 @@ std::vector<Fixture> SchemaFixtures(Db engine) {
           {engine, dir + "features_mariadb.sql", ""},  {engine, dir + "mediawiki_mariadb.sql", ""},
           {engine, dir + "pgloader_mariadb.sql", ""},  {engine, dir + "names_mariadb.sql", ""},
           {engine, dir + "sakila_mariadb.sql", ""},    {engine, dir + "nextcloud_mariadb.sql", ""},
-          {engine, dir + "zabbix_mariadb.sql", ""}};
+          {engine, dir + "zabbix_mariadb.sql", ""},    {engine, dir + "redmine_mariadb.sql", ""}};
     case Db::kSQLite:
       return {
           {engine, dir + "clone_sqlite.sql", ""},     {engine, dir + "generated_sqlite.sql", ""},
@@ -183,4 +183,14 @@ TEST_CASE(
                             "'Gadget'") == "65535");
     }
   }
+}
+
+TEST_CASE("a MariaDB tinyint(1) holding 2, as Rails leaves one, copies into MariaDB as 2",
+          "[predict][mariadb]") {
+  TestDatabase source(Db::kMariaDB, "redmine_src");
+  TestDatabase dest(Db::kMariaDB, "redmine_dst");
+  LoadScript(source, SourceDir() + "/tests/fixtures/redmine_mariadb.sql");
+  CopyExactly(source, dest);
+  CHECK(dest.QueryValue("SELECT must_change_passwd FROM users WHERE login = 'jsmith'") == "2");
+  CHECK(dest.QueryValue("SELECT count(*) FROM users WHERE admin = 1") == "1");
 }
