@@ -45,6 +45,9 @@ struct ValueLimits {
   bool zero_dates = false;
   // TIME values outside 00:00:00..24:00:00 (MariaDB's span -838:59:59..838:59:59).
   bool times_beyond_day = false;
+  // Whether every value fits its column's declared type: width, length, precision (SQLite's
+  // smallint or varchar(5) column holds any integer or text, so only the storage is known).
+  bool declared_types_hold = true;
 };
 
 // Where an index or constraint name must be unique.

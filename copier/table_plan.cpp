@@ -395,15 +395,25 @@ bool PassesThrough(const TableCopyPlan& plan, const EndpointInfo& from, const En
 }
 
 void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to) {
-  if (from.engine != to.engine || from.traits.enforces_declared_types ||
-      to.traits.enforces_declared_types) {
-    return;
-  }
+  if (from.engine != to.engine) return;
+  const bool any_value = !from.traits.enforces_declared_types && !to.traits.enforces_declared_types;
   for (size_t i = 0; i < plan.source_columns.size(); ++i) {
     Column& column = plan.source.columns[size_t(plan.source_columns[i])];
     ColumnType& s = column.type;
     ColumnType& d = plan.destination.columns[size_t(plan.destination_columns[i])].type;
     if (Lower(s.native) != Lower(d.native)) continue;
+    // A boolean kept in an integer column (MariaDB's tinyint(1), whose catalog gives its width)
+    // holds any integer of that width: between two databases of its engine it is that integer,
+    // and the 2 an application wrote there stays 2.
+    // (The source's column may be that integer already: a run plans twice, the second time
+    // against the table it made.)
+    if ((s.kind == TypeKind::kBoolean || s.kind == TypeKind::kInteger) &&
+        d.kind == TypeKind::kBoolean && d.width_bits > 0 && s.width_bits == d.width_bits) {
+      s.kind = TypeKind::kInteger;
+      d.kind = TypeKind::kInteger;
+      continue;
+    }
+    if (!any_value) continue;
     // The rowid (SQLite's INTEGER PRIMARY KEY, its identity) holds integers only: it keeps its
     // type, by which verify cuts its ranges in two.
     if (column.identity && s.kind == TypeKind::kInteger) continue;

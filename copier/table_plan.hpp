@@ -53,7 +53,8 @@ std::vector<CheckConstraint> CreatedTableChecks(const TableCopyPlan& plan, Engin
 // integer in a DATETIME column stays an integer, as the engine's own dump would bring them; key
 // columns too (text in a BLOB key stays text), the rowid aside, which holds only integers. Their
 // units, key ranges and sync's keys are still cut and written by the declared type (the engine's
-// dialect reads a kAny key's bounds as that type's text).
+// dialect reads a kAny key's bounds as that type's text). Between two databases of any one
+// engine, a boolean its catalog gives an integer width (MariaDB's tinyint(1)) is that integer.
 void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to);
 
 // A table ferry made, read back from an engine that keeps no case-insensitivity on the column

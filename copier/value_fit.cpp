@@ -374,9 +374,45 @@ ColumnCheck CheckFor(const ColumnType& type, Storage storage) {
   return nullptr;
 }
 
-bool AlwaysFits(const ColumnType& from, const ColumnType& to, const ValueLimits& dest,
+namespace {
+
+// What a column of `declared` type can hold where the engine keeps any value of the column's
+// storage in it (SQLite): any width, length and precision.
+ColumnType StorageOnly(ColumnType declared) {
+  switch (declared.kind) {
+    case TypeKind::kInteger:
+      if (declared.width_bits < 64) {  // held as int64: any signed 64-bit value
+        declared.width_bits = 64;
+        declared.is_unsigned = false;
+      }
+      break;
+    case TypeKind::kChar:
+    case TypeKind::kVarchar:
+    case TypeKind::kBinary:
+    case TypeKind::kVarbinary:
+      declared.length = -1;
+      break;
+    case TypeKind::kDecimal:
+      declared.precision = 0;
+      declared.scale = 0;
+      break;
+    case TypeKind::kTime:
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampTz:
+      declared.precision = 6;
+      break;
+    default:
+      break;
+  }
+  return declared;
+}
+
+}  // namespace
+
+bool AlwaysFits(const ColumnType& declared, const ColumnType& to, const ValueLimits& dest,
                 const std::optional<ValueLimits>& source) {
-  if (StorageOf(from) != StorageOf(to) || !source) return false;
+  if (StorageOf(declared) != StorageOf(to) || !source) return false;
+  const ColumnType from = source->declared_types_hold ? declared : StorageOnly(declared);
   if (from.srid_prefixed != to.srid_prefixed) return false;  // spatial values change form
   auto text_safe = [&] {
     bool utf8 = !dest.requires_utf8 || source->requires_utf8;

@@ -47,6 +47,7 @@ ValueLimits AnyValue() {
   limits.unbounded_dates = true;
   limits.zero_dates = true;
   limits.times_beyond_day = true;
+  limits.declared_types_hold = false;
   return limits;
 }
 

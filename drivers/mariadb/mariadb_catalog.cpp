@@ -192,7 +192,9 @@ ColumnType ParseType(const SqlSession::Row& r) {
   };
   if (data_type == "tinyint") {
     if (s.base == "tinyint" && s.args.size() == 1 && s.args[0] == 1 && !s.is_unsigned) {
+      // A boolean to other engines, but any tinyint here (KeepValueTypes keeps it one).
       t.kind = TypeKind::kBoolean;
+      t.width_bits = 8;
     } else {
       integer(8);
     }

@@ -345,6 +345,7 @@ class SqliteDialect final : public Dialect {
     l.float_nan = false;            // SQLite turns NaN into NULL
     l.float_negative_zero = false;  // and -0.0 into 0
     l.requires_utf8 = false;
+    l.declared_types_hold = false;
     return l;
   }
 
@@ -598,6 +599,9 @@ class SqliteDialect final : public Dialect {
     auto integer = [&](int bits) {
       t.kind = TypeKind::kInteger;
       t.width_bits = bits;
+      // "smallint unsigned" (Django's PositiveSmallIntegerField): up to 65535 in a column that
+      // maps to a wider integer elsewhere. SQLite's integers are signed 64-bit, so no wider.
+      t.is_unsigned = s.is_unsigned && bits < 64;
     };
     auto has = [&](const char* word) { return b.find(word) != std::string::npos; };
     if (b == "integer" || b == "bigint" || b == "int8" || b == "unsigned big int") {

@@ -33,6 +33,7 @@ ValueLimits Sqlite() {
   l.float_nan = false;
   l.float_negative_zero = false;
   l.requires_utf8 = false;
+  l.declared_types_hold = false;
   return l;
 }
 
@@ -84,6 +85,37 @@ TEST_CASE("a moved column still names the key of a later column's bad value",
     FAIL("70000 does not fit a 16-bit integer");
   } catch (const Error& e) {
     CHECK(e.context().key == "(id)=(42)");
+    CHECK(e.context().column == "n");
+  }
+}
+
+// SQLite keeps 70000 in a smallint column, 'abcdefgh' in a varchar(5) and 12345.678 in a
+// numeric(5,2): the declared type proves nothing of the values, so the same declared type at
+// the destination is no reason to move them unchecked (a PostgreSQL smallint would take 70000's
+// low 16 bits, -4464, and numeric(5,2) refuses the whole COPY).
+TEST_CASE(
+    "a SQLite column's declared width, length and precision do not spare its values the checks",
+    "[convert][fast-path]") {
+  Column id = Make("id", TypeKind::kInteger, 64);
+  Column small = Make("n", TypeKind::kInteger, 16);
+  Column short_text = Make("v", TypeKind::kVarchar, 0, 0, 0, 5);
+  Column money = Make("d", TypeKind::kDecimal, 0, 5, 2);
+  for (const Column* c : {&small, &short_text, &money}) {
+    INFO(c->name);
+    CHECK(RowConverter("t", {{c, c}}, Postgres(), {}, Sqlite()).unchecked_columns() == 0);
+  }
+  // Storage that holds any of its values whole still moves unchecked.
+  CHECK(RowConverter("t", {{&small, &id}}, Postgres(), {}, Sqlite()).unchecked_columns() == 1);
+  RowConverter converter("main.t", {{&id, &id}, {&small, &small}}, Postgres(), {0}, Sqlite());
+  Batch in({Storage::kInt64, Storage::kInt64});
+  in.column(0).AppendInt(5);
+  in.column(1).AppendInt(65535);
+  Batch out;
+  try {
+    converter.Convert(in, out);
+    FAIL("65535 does not fit a 16-bit integer");
+  } catch (const Error& e) {
+    CHECK(e.context().key == "(id)=(5)");
     CHECK(e.context().column == "n");
   }
 }
