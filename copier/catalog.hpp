@@ -88,6 +88,9 @@ struct TablePartition {
   TableName parent;
   std::string bound;
   std::string partition_key;  // "" for a leaf
+  // What the partition has of its own, not through its parent's (an index only one partition
+  // needs, its own key or checks): each by its native definition, built after the rows.
+  std::vector<Index> indexes;
 };
 
 struct Table {

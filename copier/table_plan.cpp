@@ -311,6 +311,25 @@ std::vector<std::string> ColumnNames(const Table& table, const std::vector<int>&
   return out;
 }
 
+std::vector<PlannedIndex> PlanIndexes(const Table& source, const TableCopyPlan& copy,
+                                      const std::vector<ColumnChoice>& columns, bool same_engine) {
+  std::vector<PlannedIndex> out;
+  for (const std::vector<Index>* list : {&source.unique_indexes, &source.indexes}) {
+    for (const Index& index : *list) {
+      if (!index.native_definition.empty() && !same_engine) continue;
+      PlannedIndex p{index.name, {}, index.unique, index.native_definition};
+      for (int c : index.columns) p.columns.push_back(columns[size_t(c)].destination);
+      out.push_back(std::move(p));
+    }
+  }
+  for (const TablePartition& part : copy.destination.partitions) {
+    for (const Index& index : part.indexes) {
+      out.push_back({index.name, {}, index.unique, index.native_definition, part.name});
+    }
+  }
+  return out;
+}
+
 namespace {
 
 // A partitioned table between databases of one engine is made partitioned, its partitions

@@ -8,6 +8,16 @@
 
 namespace ferry {
 
+void NotePartitionsDropped(const Table& source, const TableCopyPlan& copy, const std::string& shown,
+                           GroupedWarnings& grouped) {
+  if (!source.partitioned || !copy.destination.partition_key.empty()) return;
+  grouped.Add("partitioned table",
+              "partitioned tables whose columns the copy renames, leaves out or reorders are made "
+              "as one plain table holding every partition's rows (no partitions, nor their own "
+              "indexes)",
+              shown, "", "");
+}
+
 std::vector<NotCarried> DefaultsAndChecksNotCarried(const Table& source, const TableCopyPlan& copy,
                                                     const EndpointInfo& from,
                                                     const EndpointInfo& to) {

@@ -8,6 +8,7 @@
 #include "copier/catalog.hpp"
 #include "copier/endpoint.hpp"
 #include "copier/table_plan.hpp"
+#include "scheduler/grouped_warnings.hpp"
 
 namespace ferry {
 
@@ -21,5 +22,10 @@ struct NotCarried {
 std::vector<NotCarried> DefaultsAndChecksNotCarried(const Table& source, const TableCopyPlan& copy,
                                                     const EndpointInfo& from,
                                                     const EndpointInfo& to);
+
+// A partitioned table made from ferry's model between databases of one engine that the copy
+// makes one plain table (a column renamed, left out or moved): said, naming the table.
+void NotePartitionsDropped(const Table& source, const TableCopyPlan& copy, const std::string& shown,
+                           GroupedWarnings& grouped);
 
 }  // namespace ferry

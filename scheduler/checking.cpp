@@ -632,6 +632,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
       NoteLongValuesHeld(source, destination, copy, shown, grouped);
     }
     if (!exists && plan.strategy != Strategy::kSkip && from.engine == to.engine) {
+      if (mapped) NotePartitionsDropped(*table, copy, shown, unless_cloned);
       AddExtensionColumns(*table, shown, extension_columns);
       created.push_back(name);
     }

@@ -304,6 +304,37 @@ void DescribePartitions(SqlSession& connection, const std::string& oid, Table& t
     table.partitions.push_back(
         {{*r[0], *r[1]}, {*r[2], *r[3]}, r[4].value_or(""), r[5].value_or("")});
   }
+  if (table.partitions.empty()) return;
+  // Each partition's own indexes and constraints: an index not attached to one of its parent's
+  // (pg_inherits), a key or exclusion constraint no parent's made (conparentid), a check the
+  // partition alone declares (coninhcount); by their definitions, only PostgreSQL rebuilds them.
+  auto own = connection.Query(
+      "SELECT n.nspname, c.relname, ic.relname, i.indisunique, "
+      "pg_catalog.pg_get_indexdef(i.indexrelid) "
+      "FROM pg_catalog.pg_partition_tree(" +
+      oid +
+      "::oid) t JOIN pg_catalog.pg_class c ON c.oid = t.relid "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "JOIN pg_catalog.pg_index i ON i.indrelid = c.oid "
+      "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+      "WHERE t.level > 0 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h "
+      "WHERE h.inhrelid = i.indexrelid) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint "
+      "k WHERE k.conindid = i.indexrelid AND k.conrelid = c.oid) "
+      "UNION ALL SELECT n.nspname, c.relname, k.conname, k.contype IN ('p', 'u'), "
+      "pg_catalog.format('ALTER TABLE %I.%I ADD CONSTRAINT %I ', n.nspname, c.relname, "
+      "k.conname) || pg_catalog.pg_get_constraintdef(k.oid) "
+      "FROM pg_catalog.pg_partition_tree(" +
+      oid +
+      "::oid) t JOIN pg_catalog.pg_class c ON c.oid = t.relid "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "JOIN pg_catalog.pg_constraint k ON k.conrelid = c.oid "
+      "WHERE t.level > 0 AND ((k.contype IN ('p', 'u', 'x') AND k.conparentid = 0) "
+      "OR (k.contype = 'c' AND k.coninhcount = 0)) ORDER BY 1, 2, 3");
+  for (auto& r : own) {
+    for (TablePartition& p : table.partitions) {
+      if (p.name == TableName{*r[0], *r[1]}) p.indexes.push_back({*r[2], {}, IsTrue(r[3]), *r[4]});
+    }
+  }
 }
 
 }  // namespace
