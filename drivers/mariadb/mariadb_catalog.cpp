@@ -85,7 +85,7 @@ void DescribeIndexes(SqlSession& connection, const Dialect& dialect, Table& tabl
       }
       index.columns.push_back(*column);
       columns += (columns.empty() ? "" : ", ") + dialect.Quote(*rows[r][2]);
-      if (rows[r][3]) {
+      if (rows[r][3] && type != "SPATIAL") {  // a spatial key's sub_part (32) is no prefix
         prefixed = true;
         columns += "(" + *rows[r][3] + ")";
       }
@@ -404,6 +404,14 @@ std::vector<SqlSession::Row> QueryWhole(SqlSession& connection, const std::strin
     }
     std::this_thread::sleep_for(BackoffDelay(std::chrono::milliseconds(20), attempt));
   }
+}
+
+std::string ColumnTail(const Dialect& /*dialect*/, const Column& column) {
+  std::string out;
+  if (column.type.srid_prefixed && column.type.srid != 0) {
+    out = " REF_SYSTEM_ID=" + std::to_string(column.type.srid);
+  }
+  return out;
 }
 
 ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source) {

@@ -354,6 +354,9 @@ class MariaDbDialect final : public Dialect {
         c.type.native = "varbinary(3072)";
       }
     }
+    for (Column& c : adjusted.columns) {
+      if (c.generated.empty()) c.type.native += mariadb::ColumnTail(*this, c);
+    }
     return Dialect::CreateTableSql(adjusted) +
            " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=" + Collation();
   }
