@@ -118,6 +118,7 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
   const Engine destination_engine = destination.info().engine;
   plan.create = true;
   plan.destination.name = dest_name;
+  plan.destination.comment = source.comment;
   for (const ColumnChoice& choice : columns) {
     if (std::string problem = destination.NameProblem(choice.destination); !problem.empty()) {
       throw Error(ErrorCode::kSchema,

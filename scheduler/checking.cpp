@@ -100,7 +100,7 @@ void NoteDefaultsAndChecks(const Table& table, const TableCopyPlan& copy, const 
                            GroupedWarnings& grouped) {
   if (from.engine == to.engine || to.engine == Engine::kFiles) return;
   for (const NotCarried& n : DefaultsAndChecksNotCarried(table, copy, from, to)) {
-    grouped.Add(n.kind, n.rule, shown, n.column, n.detail, n.column.empty() ? "checks" : "");
+    grouped.Add(n.kind, n.rule, shown, n.column, n.detail, n.noun);
   }
 }
 

@@ -304,7 +304,7 @@ constexpr int kSkippedTries = 12;
 std::optional<Table> DescribeOnce(SqlSession& connection, const Dialect& dialect,
                                   const TableName& name) {
   auto found = connection.Query(
-      "SELECT table_rows, data_length FROM information_schema.tables "
+      "SELECT table_rows, data_length, table_comment FROM information_schema.tables "
       "WHERE table_schema = ? AND table_name = ? AND table_type IN ('BASE TABLE', 'SYSTEM "
       "VERSIONED')",
       {name.schema, name.name});
@@ -313,6 +313,7 @@ std::optional<Table> DescribeOnce(SqlSession& connection, const Dialect& dialect
   table.name = name;
   table.estimated_rows = found[0][0] ? std::stoll(*found[0][0]) : -1;
   table.estimated_bytes = found[0][1] ? std::stoll(*found[0][1]) : -1;
+  table.comment = found[0][2].value_or("");
   auto json_checks = connection.Query(
       "SELECT check_clause, constraint_name FROM information_schema.check_constraints "
       "WHERE constraint_schema = ? AND table_name = ? ORDER BY constraint_name",
@@ -320,7 +321,7 @@ std::optional<Table> DescribeOnce(SqlSession& connection, const Dialect& dialect
   auto columns = connection.Query(
       "SELECT column_name, column_type, data_type, character_maximum_length, "
       "character_octet_length, numeric_precision, numeric_scale, datetime_precision, "
-      "is_nullable, extra, NULLIF(generation_expression, ''), column_default "
+      "is_nullable, extra, NULLIF(generation_expression, ''), column_default, column_comment "
       "FROM information_schema.columns "
       "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
       {name.schema, name.name});
@@ -338,6 +339,7 @@ std::optional<Table> DescribeOnce(SqlSession& connection, const Dialect& dialect
       }
     }
     c.nullable = *r[8] == "YES";
+    c.comment = r[12].value_or("");
     c.identity = r[9] && r[9]->find("auto_increment") != std::string::npos;
     if (r[10]) {
       c.generated = *r[10];
@@ -406,11 +408,12 @@ std::vector<SqlSession::Row> QueryWhole(SqlSession& connection, const std::strin
   }
 }
 
-std::string ColumnTail(const Dialect& /*dialect*/, const Column& column) {
+std::string ColumnTail(const Dialect& dialect, const Column& column) {
   std::string out;
   if (column.type.srid_prefixed && column.type.srid != 0) {
     out = " REF_SYSTEM_ID=" + std::to_string(column.type.srid);
   }
+  if (!column.comment.empty()) out += " COMMENT " + dialect.CommentLiteral(column.comment, false);
   return out;
 }
 

@@ -221,7 +221,8 @@ void DescribeColumns(SqlSession& connection, const std::string& oid, Table& tabl
       // A column without a default of its own takes its domain's (a domain over a domain
       // inherits the inner one's): what an INSERT that leaves the column out stores.
       "CASE WHEN a.attgenerated = '' THEN COALESCE(pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
-      "pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass)) END "
+      "pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass)) END, "
+      "pg_catalog.col_description(a.attrelid, a.attnum) "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
       // A domain may be over another domain (percentage over positive_int over integer): the
       // column is of the innermost base type, with the first length any of them sets, every valid
@@ -278,6 +279,7 @@ void DescribeColumns(SqlSession& connection, const std::string& oid, Table& tabl
       }
     }
     if (!c.identity) c.default_value = r[15].value_or("");
+    c.comment = r[16].value_or("");
     if (r[8]) {
       c.generated = *r[8];
       c.generated_stored = true;  // the only kind PostgreSQL has
@@ -356,7 +358,8 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
       "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
       "WHERE i.inhrelid = c.oid AND c.relispartition), pn_parent.list, "
       "pg_catalog.row_security_active(c.oid), "
-      "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END "
+      "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, "
+      "pg_catalog.obj_description(c.oid, 'pg_class') "
       "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "LEFT JOIN LATERAL (SELECT string_agg(pn.nspname || '.' || p.relname, ',' "
       "ORDER BY i.inhseqno) AS list FROM pg_catalog.pg_inherits i "
@@ -391,6 +394,7 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
   }
   table.row_security = IsTrue(found[0][8]);
   table.partition_key = found[0][9].value_or("");
+  table.comment = found[0][10].value_or("");
   if (table.partitioned) DescribePartitions(connection, oid, table);
   if (table.estimated_rows < 0 && table.estimated_bytes >= 0) {
     // Never analyzed: reltuples is -1. A rough guess from the size beats none.
