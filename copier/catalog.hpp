@@ -55,6 +55,8 @@ struct Column {
   // in a unique index over it): keys over it stay case-insensitive elsewhere (a case-insensitive
   // collation, or an exclusion on lower() where the engine has none for a column).
   bool case_insensitive = false;
+  // The column's comment (PostgreSQL COMMENT ON, MariaDB COMMENT), "" for none.
+  std::string comment;
 };
 
 // A CHECK constraint of a table, its condition in the engine's own terms.
@@ -88,6 +90,9 @@ struct TablePartition {
   TableName parent;
   std::string bound;
   std::string partition_key;  // "" for a leaf
+  // What the partition has of its own, not through its parent's (an index only one partition
+  // needs, its own key or checks): each by its native definition, built after the rows.
+  std::vector<Index> indexes;
 };
 
 struct Table {
@@ -117,6 +122,9 @@ struct Table {
   // Row-level security policies filter what this session's user reads of the table (PostgreSQL:
   // not the owner, a superuser or BYPASSRLS): a copy would silently miss rows.
   bool row_security = false;
+  // The table's comment, "" for none: carried where the destination keeps comments
+  // (EngineTraits::comments), named by ferry check where it does not.
+  std::string comment;
 
   // The columns that identify a row: the primary key, else the first unique index whose
   // columns are all NOT NULL, else empty.

@@ -96,6 +96,11 @@ struct EngineTraits {
   // The most columns a table ferry creates may have (0: as many as any source has): InnoDB
   // refuses more than 1017 ("Too many columns"), where PostgreSQL allows 1600.
   size_t max_columns = 0;
+  // Table and column comments are kept (PostgreSQL, MariaDB), and the longest kept in
+  // characters (0: no limit; MariaDB refuses longer ones, so ferry cuts them there).
+  bool comments = false;
+  size_t longest_table_comment = 0;
+  size_t longest_column_comment = 0;
 };
 
 // Why long values are held whole at one end (Endpoint::LongValuesHeldWhole).

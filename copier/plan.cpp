@@ -202,7 +202,7 @@ std::string DdlFingerprint(const TablePlan& t) {
   for (const PlannedColumn& c : t.columns) columns.push_back({c.destination, c.destination_type});
   json indexes = json::array();
   for (const PlannedIndex& i : t.indexes) {
-    indexes.push_back({i.name, i.columns, i.unique, i.native_definition});
+    indexes.push_back({i.name, i.columns, i.unique, i.native_definition + i.On()});
   }
   json fks = json::array();
   for (const PlannedForeignKey& f : t.foreign_keys) {
@@ -234,6 +234,7 @@ std::string PlanToJson(const Plan& plan) {
     for (const PlannedIndex& i : t.indexes) {
       json index = {{"name", i.name}, {"columns", i.columns}, {"unique", i.unique}};
       if (!i.native_definition.empty()) index["definition"] = i.native_definition;
+      if (!i.partition.name.empty()) index["partition"] = Name(i.partition);
       indexes.push_back(index);
     }
     json fks = json::array();
@@ -450,12 +451,13 @@ void ReadIndexesAndKeys(Reader& r, const json& j, const std::string& path, Table
     if (!list.is_array()) r.Fail(path + ".indexes", "expected a list");
     for (size_t x = 0; x < list.size(); ++x) {
       const std::string ip = fmt::format("{}.indexes[{}]", path, x);
-      r.Known(list[x], ip, {"name", "columns", "unique", "definition"});
+      r.Known(list[x], ip, {"name", "columns", "unique", "definition", "partition"});
       PlannedIndex index;
       index.name = r.String(list[x], ip, "name");
       index.columns = r.Strings(list[x], ip, "columns", true);
       index.unique = r.Bool(list[x], ip, "unique", false);
       index.native_definition = r.String(list[x], ip, "definition", false);
+      if (list[x].contains("partition")) index.partition = r.Table(list[x], ip, "partition");
       t.indexes.push_back(std::move(index));
     }
   }
@@ -668,7 +670,7 @@ std::vector<std::string> PlanDifferences(const Plan& stored, const Plan& given) 
     field("primary_key", Listed(g.primary_key), Listed(s->primary_key));
     auto index_text = [](const PlannedIndex& i) {
       return fmt::format("{} {}{}{}", i.name, Listed(i.columns), i.unique ? " unique" : "",
-                         i.native_definition.empty() ? "" : " " + i.native_definition);
+                         i.native_definition.empty() ? "" : " " + i.native_definition + i.On());
     };
     field("indexes", fmt::format("{} indexes", g.indexes.size()),
           fmt::format("{} indexes", s->indexes.size()));
@@ -688,9 +690,8 @@ std::vector<std::string> PlanDifferences(const Plan& stored, const Plan& given) 
     }
   }
   for (const TablePlan& s : stored.tables) {
-    bool found = false;
-    for (const TablePlan& g : given.tables) found = found || g.source == s.source;
-    if (!found)
+    auto same = [&](const TablePlan& g) { return g.source == s.source; };
+    if (std::none_of(given.tables.begin(), given.tables.end(), same))
       out.push_back(fmt::format("{}: in the stored plan, not here", DisplayName(s.source)));
   }
   return out;

@@ -33,6 +33,11 @@ struct PlannedIndex {
   std::vector<std::string> columns;  // destination column names
   bool unique = false;
   std::string native_definition;  // same-engine expression or partial index
+  // A partition's own index (copier/catalog.hpp TablePartition::indexes): the partition it is
+  // built on, at the destination; empty for the table's own.
+  TableName partition;
+
+  std::string On() const { return partition.name.empty() ? "" : " on " + DisplayName(partition); }
 };
 
 struct PlannedForeignKey {

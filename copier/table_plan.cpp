@@ -118,6 +118,7 @@ void PlanNewTable(TableCopyPlan& plan, const Table& source, Engine source_engine
   const Engine destination_engine = destination.info().engine;
   plan.create = true;
   plan.destination.name = dest_name;
+  plan.destination.comment = source.comment;
   for (const ColumnChoice& choice : columns) {
     if (std::string problem = destination.NameProblem(choice.destination); !problem.empty()) {
       throw Error(ErrorCode::kSchema,
@@ -308,6 +309,25 @@ std::vector<ColumnChoice> AllColumns(const Table& source) {
 std::vector<std::string> ColumnNames(const Table& table, const std::vector<int>& columns) {
   std::vector<std::string> out;
   for (int c : columns) out.push_back(table.columns[size_t(c)].name);
+  return out;
+}
+
+std::vector<PlannedIndex> PlanIndexes(const Table& source, const TableCopyPlan& copy,
+                                      const std::vector<ColumnChoice>& columns, bool same_engine) {
+  std::vector<PlannedIndex> out;
+  for (const std::vector<Index>* list : {&source.unique_indexes, &source.indexes}) {
+    for (const Index& index : *list) {
+      if (!index.native_definition.empty() && !same_engine) continue;
+      PlannedIndex p{index.name, {}, index.unique, index.native_definition};
+      for (int c : index.columns) p.columns.push_back(columns[size_t(c)].destination);
+      out.push_back(std::move(p));
+    }
+  }
+  for (const TablePartition& part : copy.destination.partitions) {
+    for (const Index& index : part.indexes) {
+      out.push_back({index.name, {}, index.unique, index.native_definition, part.name});
+    }
+  }
   return out;
 }
 

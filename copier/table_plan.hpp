@@ -9,6 +9,7 @@
 
 #include "copier/catalog.hpp"
 #include "copier/endpoint.hpp"
+#include "copier/plan.hpp"
 
 namespace ferry {
 
@@ -69,6 +70,12 @@ bool PassesThrough(const TableCopyPlan& plan, const EndpointInfo& from, const En
 // Every column under its own name, the key as the source's: the plan of a plain copy.
 std::vector<ColumnChoice> AllColumns(const Table& source);
 std::vector<std::string> ColumnNames(const Table& table, const std::vector<int>& columns);
+// The indexes a table ferry creates gets after its rows, its columns named as `columns` (every
+// source column's choice) names them: the source's (those only its engine can read, expression
+// and partial ones, between databases of one engine only), then the partitions' own where
+// `copy` makes the table partitioned.
+std::vector<PlannedIndex> PlanIndexes(const Table& source, const TableCopyPlan& copy,
+                                      const std::vector<ColumnChoice>& columns, bool same_engine);
 
 // The pairing of batch columns for a converter built from a plan.
 std::vector<struct ColumnPairing> PairColumns(const TableCopyPlan& plan);

@@ -8,6 +8,55 @@
 
 namespace ferry {
 
+namespace {
+
+size_t Characters(const std::string& text) {
+  return size_t(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// Table and column comments: none where the destination keeps none (SQLite), cut where it keeps
+// shorter ones (MariaDB refuses longer ones; Dialect::CommentLiteral cuts them).
+void NoteComments(const Table& source, const TableCopyPlan& copy, const EndpointInfo& to,
+                  std::vector<NotCarried>& out) {
+  const EngineTraits& t = to.traits;
+  auto note = [&](const std::string& column, const std::string& comment, size_t longest) {
+    if (comment.empty()) return;
+    const std::string quoted =
+        fmt::format("COMMENT '{}'", comment.size() > 60 ? comment.substr(0, 57) + "..." : comment);
+    if (!t.comments) {
+      out.push_back(
+          {"not carried",
+           fmt::format("table and column comments are not carried: {} has none", to.product),
+           column, quoted, "comments"});
+    } else if (longest > 0 && Characters(comment) > longest) {
+      out.push_back({"comment",
+                     fmt::format("comments longer than {} keeps ({} characters for a table, {} "
+                                 "for a column) are cut to that length there",
+                                 to.product, t.longest_table_comment, t.longest_column_comment),
+                     column, fmt::format("{} characters", Characters(comment)), "comments"});
+    }
+  };
+  note("", source.comment, t.longest_table_comment);
+  for (int c : copy.source_columns) {
+    const Column& s = source.columns[size_t(c)];
+    note(s.name, s.comment, t.longest_column_comment);
+  }
+}
+
+}  // namespace
+
+void NotePartitionsDropped(const Table& source, const TableCopyPlan& copy, const std::string& shown,
+                           GroupedWarnings& grouped) {
+  if (!source.partitioned || !copy.destination.partition_key.empty()) return;
+  grouped.Add("partitioned table",
+              "partitioned tables whose columns the copy renames, leaves out or reorders are made "
+              "as one plain table holding every partition's rows (no partitions, nor their own "
+              "indexes)",
+              shown, "", "");
+}
+
 std::vector<NotCarried> DefaultsAndChecksNotCarried(const Table& source, const TableCopyPlan& copy,
                                                     const EndpointInfo& from,
                                                     const EndpointInfo& to) {
@@ -53,8 +102,10 @@ std::vector<NotCarried> DefaultsAndChecksNotCarried(const Table& source, const T
                                to.product, from.product),
                    "",
                    fmt::format("{}CHECK ({}); {}", check.name.empty() ? "" : check.name + ": ",
-                               check.condition, why)});
+                               check.condition, why),
+                   "checks"});
   }
+  NoteComments(source, copy, to, out);
   return out;
 }
 

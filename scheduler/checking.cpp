@@ -101,7 +101,7 @@ void NoteDefaultsAndChecks(const Table& table, const TableCopyPlan& copy, const 
                            GroupedWarnings& grouped) {
   if (from.engine == to.engine || to.engine == Engine::kFiles) return;
   for (const NotCarried& n : DefaultsAndChecksNotCarried(table, copy, from, to)) {
-    grouped.Add(n.kind, n.rule, shown, n.column, n.detail, n.column.empty() ? "checks" : "");
+    grouped.Add(n.kind, n.rule, shown, n.column, n.detail, n.noun);
   }
 }
 
@@ -637,6 +637,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
       NoteLongValuesHeld(source, destination, copy, shown, grouped);
     }
     if (!exists && plan.strategy != Strategy::kSkip && from.engine == to.engine) {
+      if (mapped) NotePartitionsDropped(*table, copy, shown, unless_cloned);
       AddExtensionColumns(*table, shown, extension_columns);
       created.push_back(name);
     }

@@ -65,6 +65,17 @@ Index ToIndex(const PlannedIndex& planned, const Table& destination) {
   return index;
 }
 
+// The table an index is built on: the table, or one of its partitions (same columns).
+Table On(const PlannedIndex& planned, const Table& destination) {
+  Table on = destination;
+  if (!planned.partition.name.empty()) {
+    on.name = planned.partition;
+    on.partition_key.clear();
+    on.partitions.clear();
+  }
+  return on;
+}
+
 // The columns of `name`: a table the plan creates, or one the destination has.
 std::optional<std::vector<std::string>> ColumnsOf(const TableName& name,
                                                   const std::vector<PreparedTable>& tables,
@@ -176,6 +187,8 @@ void CopyRun::TryPlannedDdl() const {
     for (size_t x = 0; x < t.plan->indexes.size() && !plan_.data_only; ++x) {
       const PlannedIndex& planned = t.plan->indexes[x];
       try {
+        // A partition's own index waits for the partition, made with the table.
+        if (!planned.partition.name.empty()) continue;
         indexes.push_back(ToIndex(planned, t.copy.destination));
       } catch (Error& e) {
         e.WithAdvice(
@@ -238,7 +251,9 @@ void CopyRun::BuildIndexes(size_t i) {
       }
       if (std::optional<Table> now = SharedDescribe(i); now && there(*now)) continue;
       try {
-        WithRetries(engine_, [&] { destination_.CreateIndex(prepared.copy.destination, index); });
+        WithRetries(engine_, [&] {
+          destination_.CreateIndex(On(planned, prepared.copy.destination), index);
+        });
       } catch (const Error&) {
         std::optional<Table> now = SharedDescribe(i);
         if (!now || !there(*now)) throw;

@@ -361,18 +361,7 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
       t.columns.push_back({s.name, d.name, s.type.native, d.type.native});
     }
     if (t.create) {
-      for (const std::vector<Index>* list : {&table.unique_indexes, &table.indexes}) {
-        for (const Index& index : *list) {
-          PlannedIndex p{index.name, {}, index.unique, ""};
-          for (int c : index.columns) p.columns.push_back(renamed(c));
-          if (!index.native_definition.empty()) {
-            // An expression or partial index only means something to the same engine.
-            if (source.info().engine != destination.info().engine) continue;
-            p.native_definition = index.native_definition;
-          }
-          t.indexes.push_back(std::move(p));
-        }
-      }
+      t.indexes = PlanIndexes(table, copy, all, source.info().engine == destination.info().engine);
       for (const ForeignKey& fk : table.foreign_keys) {
         PlannedForeignKey p;
         p.name = fk.name;

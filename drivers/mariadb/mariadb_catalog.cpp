@@ -85,7 +85,7 @@ void DescribeIndexes(SqlSession& connection, const Dialect& dialect, Table& tabl
       }
       index.columns.push_back(*column);
       columns += (columns.empty() ? "" : ", ") + dialect.Quote(*rows[r][2]);
-      if (rows[r][3]) {
+      if (rows[r][3] && type != "SPATIAL") {  // a spatial key's sub_part (32) is no prefix
         prefixed = true;
         columns += "(" + *rows[r][3] + ")";
       }
@@ -306,7 +306,7 @@ constexpr int kSkippedTries = 12;
 std::optional<Table> DescribeOnce(SqlSession& connection, const Dialect& dialect,
                                   const TableName& name) {
   auto found = connection.Query(
-      "SELECT table_rows, data_length FROM information_schema.tables "
+      "SELECT table_rows, data_length, table_comment FROM information_schema.tables "
       "WHERE table_schema = ? AND table_name = ? AND table_type IN ('BASE TABLE', 'SYSTEM "
       "VERSIONED')",
       {name.schema, name.name});
@@ -315,6 +315,7 @@ std::optional<Table> DescribeOnce(SqlSession& connection, const Dialect& dialect
   table.name = name;
   table.estimated_rows = found[0][0] ? std::stoll(*found[0][0]) : -1;
   table.estimated_bytes = found[0][1] ? std::stoll(*found[0][1]) : -1;
+  table.comment = found[0][2].value_or("");
   auto json_checks = connection.Query(
       "SELECT check_clause, constraint_name FROM information_schema.check_constraints "
       "WHERE constraint_schema = ? AND table_name = ? ORDER BY constraint_name",
@@ -322,7 +323,7 @@ std::optional<Table> DescribeOnce(SqlSession& connection, const Dialect& dialect
   auto columns = connection.Query(
       "SELECT column_name, column_type, data_type, character_maximum_length, "
       "character_octet_length, numeric_precision, numeric_scale, datetime_precision, "
-      "is_nullable, extra, NULLIF(generation_expression, ''), column_default "
+      "is_nullable, extra, NULLIF(generation_expression, ''), column_default, column_comment "
       "FROM information_schema.columns "
       "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
       {name.schema, name.name});
@@ -340,6 +341,7 @@ std::optional<Table> DescribeOnce(SqlSession& connection, const Dialect& dialect
       }
     }
     c.nullable = *r[8] == "YES";
+    c.comment = r[12].value_or("");
     c.identity = r[9] && r[9]->find("auto_increment") != std::string::npos;
     if (r[10]) {
       c.generated = *r[10];
@@ -406,6 +408,15 @@ std::vector<SqlSession::Row> QueryWhole(SqlSession& connection, const std::strin
     }
     std::this_thread::sleep_for(BackoffDelay(std::chrono::milliseconds(20), attempt));
   }
+}
+
+std::string ColumnTail(const Dialect& dialect, const Column& column) {
+  std::string out;
+  if (column.type.srid_prefixed && column.type.srid != 0) {
+    out = " REF_SYSTEM_ID=" + std::to_string(column.type.srid);
+  }
+  if (!column.comment.empty()) out += " COMMENT " + dialect.CommentLiteral(column.comment, false);
+  return out;
 }
 
 ColumnType MapType(const Dialect& dialect, const ColumnType& t, Engine source) {

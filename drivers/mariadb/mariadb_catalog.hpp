@@ -30,4 +30,9 @@ inline bool IsBitField(const ColumnType& t) {
 }
 Table FitKeys(const Table& table);
 
+// What follows a column's type where ferry makes a table: a spatial column's REF_SYSTEM_ID
+// (SRID 0 aside: MariaDB keeps it with the column, and its values carry it) and the column's
+// comment (before any CHECK, which MariaDB takes no COMMENT after).
+std::string ColumnTail(const Dialect& dialect, const Column& column);
+
 }  // namespace ferry::mariadb

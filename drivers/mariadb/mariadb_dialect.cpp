@@ -38,6 +38,9 @@ DialectQuirks MariaDbQuirks() {
   t.foreign_key_types = KeyTypeMatch::kSame;
   t.longest_key_text = 768;
   t.max_columns = 1017;
+  t.comments = true;
+  t.longest_table_comment = 2048;
+  t.longest_column_comment = 1024;
   // Connector/ODBC 3.1 claims SQL_GD_BLOCK, but SQLGetData after SQLSetPos returns the last
   // row of the rowset, not the positioned one (tests/integration/large_values_test.cpp).
   q.begin_sql = "START TRANSACTION";
@@ -354,8 +357,12 @@ class MariaDbDialect final : public Dialect {
         c.type.native = "varbinary(3072)";
       }
     }
+    for (Column& c : adjusted.columns) {
+      if (c.generated.empty()) c.type.native += mariadb::ColumnTail(*this, c);
+    }
     return Dialect::CreateTableSql(adjusted) +
-           " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=" + Collation();
+           " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=" + Collation() +
+           (table.comment.empty() ? "" : " COMMENT=" + CommentLiteral(table.comment, true));
   }
 
   // DDL commits implicitly here: the trial is a temporary table, which only this session sees
@@ -567,7 +574,8 @@ class MariaDbDialect final : public Dialect {
     if (!c.generated.empty()) {
       // MariaDB takes no NOT NULL on a generated column; the expression decides.
       return Quote(c.name) + " " + c.type.native + " AS (" + c.generated + ") " +
-             (c.generated_stored ? "STORED" : "VIRTUAL");
+             (c.generated_stored ? "STORED" : "VIRTUAL") +
+             (c.comment.empty() ? "" : " COMMENT " + CommentLiteral(c.comment, false));
     }
     std::string out = Dialect::ColumnDefinition(table, column);
     if (!c.on_update.empty()) out += " ON UPDATE " + c.on_update;

@@ -183,6 +183,24 @@ SplitTable SplitCreateTable(const std::string& create, const std::string& quoted
   return out;
 }
 
+std::string WithSrids(const std::string& create,
+                      const std::vector<std::pair<std::string, std::string>>& srids) {
+  std::string out;
+  std::istringstream in(create);
+  for (std::string line; std::getline(in, line);) {
+    for (const auto& [column, srid] : srids) {
+      const std::string start = "  " + Backtick(column) + " ";
+      if (!StartsWith(line, start.c_str()) || line.find(" REF_SYSTEM_ID=") != std::string::npos) {
+        continue;
+      }
+      const size_t type_end = line.find_first_of(" ,", start.size());
+      line.insert(type_end == std::string::npos ? line.size() : type_end, " REF_SYSTEM_ID=" + srid);
+    }
+    out += (out.empty() ? "" : "\n") + line;
+  }
+  return out;
+}
+
 // Views, each after the views it reads (a name in backticks in its definition), each with
 // what it reads.
 void AddViews(SqlSession& session, const std::string& schema, bool keep_definers, SchemaDump& dump,
@@ -269,7 +287,14 @@ SchemaDump DumpSchema(SqlSession& session, const SchemaRequest& request) {
       throw Error(ErrorCode::kNotFound, "SHOW CREATE TABLE returned nothing",
                   ErrorContext{DisplayName(t), "", "", ""});
     }
-    SplitTable split = SplitCreateTable(*created[0][1], Backtick(t.name));
+    std::vector<std::pair<std::string, std::string>> srids;
+    for (auto& r : session.Query(
+             "SELECT g_geometry_column, srid FROM information_schema.geometry_columns WHERE "
+             "g_table_schema = ? AND g_table_name = ? AND srid <> 0",
+             {t.schema, t.name})) {
+      if (r[0] && r[1]) srids.emplace_back(*r[0], *r[1]);
+    }
+    SplitTable split = SplitCreateTable(WithSrids(*created[0][1], srids), Backtick(t.name));
     dump.before_data.push_back({"TABLE", t.name, t, kBackslashEscapes + split.create, 0});
     for (const std::string& sql : split.indexes) {
       dump.after_data.push_back({"INDEX", t.name, t, kBackslashEscapes + sql, 0});

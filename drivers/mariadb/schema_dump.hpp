@@ -7,6 +7,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "copier/schema_clone.hpp"
 #include "drivers/sql/sql_session.hpp"
@@ -26,6 +28,12 @@ struct SplitTable {
   std::vector<std::string> foreign_keys;
 };
 SplitTable SplitCreateTable(const std::string& create, const std::string& quoted_table);
+
+// SHOW CREATE TABLE leaves out a spatial column's REF_SYSTEM_ID (MariaDB 10.11), which
+// information_schema.geometry_columns holds: `create` with " REF_SYSTEM_ID=n" after the type of
+// each column `srids` names (column, SRID).
+std::string WithSrids(const std::string& create,
+                      const std::vector<std::pair<std::string, std::string>>& srids);
 
 // Reads the schema of `request` (all its tables in one database) on `session`, a connection
 // whose default database is that database.

@@ -221,7 +221,8 @@ void DescribeColumns(SqlSession& connection, const std::string& oid, Table& tabl
       // A column without a default of its own takes its domain's (a domain over a domain
       // inherits the inner one's): what an INSERT that leaves the column out stores.
       "CASE WHEN a.attgenerated = '' THEN COALESCE(pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
-      "pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass)) END "
+      "pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass)) END, "
+      "pg_catalog.col_description(a.attrelid, a.attnum) "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
       // A domain may be over another domain (percentage over positive_int over integer): the
       // column is of the innermost base type, with the first length any of them sets, every valid
@@ -278,6 +279,7 @@ void DescribeColumns(SqlSession& connection, const std::string& oid, Table& tabl
       }
     }
     if (!c.identity) c.default_value = r[15].value_or("");
+    c.comment = r[16].value_or("");
     if (r[8]) {
       c.generated = *r[8];
       c.generated_stored = true;  // the only kind PostgreSQL has
@@ -304,6 +306,37 @@ void DescribePartitions(SqlSession& connection, const std::string& oid, Table& t
     table.partitions.push_back(
         {{*r[0], *r[1]}, {*r[2], *r[3]}, r[4].value_or(""), r[5].value_or("")});
   }
+  if (table.partitions.empty()) return;
+  // Each partition's own indexes and constraints: an index not attached to one of its parent's
+  // (pg_inherits), a key or exclusion constraint no parent's made (conparentid), a check the
+  // partition alone declares (coninhcount); by their definitions, only PostgreSQL rebuilds them.
+  auto own = connection.Query(
+      "SELECT n.nspname, c.relname, ic.relname, i.indisunique, "
+      "pg_catalog.pg_get_indexdef(i.indexrelid) "
+      "FROM pg_catalog.pg_partition_tree(" +
+      oid +
+      "::oid) t JOIN pg_catalog.pg_class c ON c.oid = t.relid "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "JOIN pg_catalog.pg_index i ON i.indrelid = c.oid "
+      "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+      "WHERE t.level > 0 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h "
+      "WHERE h.inhrelid = i.indexrelid) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint "
+      "k WHERE k.conindid = i.indexrelid AND k.conrelid = c.oid) "
+      "UNION ALL SELECT n.nspname, c.relname, k.conname, k.contype IN ('p', 'u'), "
+      "pg_catalog.format('ALTER TABLE %I.%I ADD CONSTRAINT %I ', n.nspname, c.relname, "
+      "k.conname) || pg_catalog.pg_get_constraintdef(k.oid) "
+      "FROM pg_catalog.pg_partition_tree(" +
+      oid +
+      "::oid) t JOIN pg_catalog.pg_class c ON c.oid = t.relid "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "JOIN pg_catalog.pg_constraint k ON k.conrelid = c.oid "
+      "WHERE t.level > 0 AND ((k.contype IN ('p', 'u', 'x') AND k.conparentid = 0) "
+      "OR (k.contype = 'c' AND k.coninhcount = 0)) ORDER BY 1, 2, 3");
+  for (auto& r : own) {
+    for (TablePartition& p : table.partitions) {
+      if (p.name == TableName{*r[0], *r[1]}) p.indexes.push_back({*r[2], {}, IsTrue(r[3]), *r[4]});
+    }
+  }
 }
 
 }  // namespace
@@ -325,7 +358,8 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
       "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
       "WHERE i.inhrelid = c.oid AND c.relispartition), pn_parent.list, "
       "pg_catalog.row_security_active(c.oid), "
-      "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END "
+      "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, "
+      "pg_catalog.obj_description(c.oid, 'pg_class') "
       "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "LEFT JOIN LATERAL (SELECT string_agg(pn.nspname || '.' || p.relname, ',' "
       "ORDER BY i.inhseqno) AS list FROM pg_catalog.pg_inherits i "
@@ -360,6 +394,7 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
   }
   table.row_security = IsTrue(found[0][8]);
   table.partition_key = found[0][9].value_or("");
+  table.comment = found[0][10].value_or("");
   if (table.partitioned) DescribePartitions(connection, oid, table);
   if (table.estimated_rows < 0 && table.estimated_bytes >= 0) {
     // Never analyzed: reltuples is -1. A rough guess from the size beats none.

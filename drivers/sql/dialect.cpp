@@ -67,6 +67,31 @@ std::string Dialect::LabelCheck(const Column& column) const {
   return out + " CHECK (" + Quote(column.name) + " IN (" + labels + "))";
 }
 
+std::string Dialect::CommentLiteral(const std::string& comment, bool of_table) const {
+  const EngineTraits& t = quirks_.traits;
+  const size_t longest = of_table ? t.longest_table_comment : t.longest_column_comment;
+  size_t end = 0;
+  for (size_t chars = 0; end < comment.size() && (longest == 0 || chars < longest); ++chars) {
+    ++end;  // past the character's first byte, then its continuation bytes
+    while (end < comment.size() && (static_cast<unsigned char>(comment[end]) & 0xC0) == 0x80) ++end;
+  }
+  return TextLiteral(comment.substr(0, end));
+}
+
+std::vector<std::string> Dialect::CommentStatements(const Table& table) const {
+  std::vector<std::string> out;
+  if (!table.comment.empty()) {
+    out.push_back("COMMENT ON TABLE " + QualifiedName(table.name) + " IS " +
+                  CommentLiteral(table.comment, true));
+  }
+  for (const Column& c : table.columns) {
+    if (c.comment.empty()) continue;
+    out.push_back("COMMENT ON COLUMN " + QualifiedName(table.name) + "." + Quote(c.name) + " IS " +
+                  CommentLiteral(c.comment, false));
+  }
+  return out;
+}
+
 std::string Dialect::TableConstraints(const Table& table) const {
   if (table.primary_key.empty()) return "";
   const std::string nocase =

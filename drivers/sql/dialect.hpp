@@ -106,6 +106,8 @@ class Dialect {
   // A string literal, quotes doubled (sessions run with standard strings: PostgreSQL's
   // standard_conforming_strings, MariaDB's NO_BACKSLASH_ESCAPES); NUL characters dropped.
   std::string TextLiteral(const std::string& text) const;
+  // A comment as a text literal, cut to the engine's longest (EngineTraits: table or column).
+  std::string CommentLiteral(const std::string& comment, bool of_table) const;
   // A query returning one value that is true ('t' or '1') when this session took the run
   // lock named by `name` for the current database; the lock lives as long as the session.
   // "" where the engine has no session locks.
@@ -343,6 +345,8 @@ class Dialect {
   // " CHECK (column IN ('a', 'b'))" for an enumeration's column made of a text type, and
   // " CHECK (...)" for a domain's portable conditions (Column::domain_check); else "".
   std::string LabelCheck(const Column& column) const;
+  // COMMENT ON TABLE and COMMENT ON COLUMN for the comments of a table ferry creates.
+  std::vector<std::string> CommentStatements(const Table& table) const;
   virtual std::string TableConstraints(const Table& table) const;
   // How a key over Column::case_insensitive columns stays case-insensitive: the collation such a
   // column is declared with ("" where the engine has none for a column: PostgreSQL), else the

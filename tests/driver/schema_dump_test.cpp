@@ -159,3 +159,29 @@ TEST_CASE("the key an AUTO_INCREMENT column needs stays in its MariaDB CREATE TA
   CHECK(split.create.find("KEY `n` (`n`)\n") != std::string::npos);
   CHECK(split.indexes == std::vector<std::string>{"ALTER TABLE `t` ADD KEY `other` (`code`,`n`)"});
 }
+
+TEST_CASE("a spatial column's REF_SYSTEM_ID goes back after its type in a MariaDB CREATE TABLE",
+          "[schema_clone]") {
+  const std::string create =
+      "CREATE TABLE `places` (\n"
+      "  `id` int(11) NOT NULL,\n"
+      "  `at` point NOT NULL,\n"
+      "  `a``b` polygon DEFAULT NULL,\n"
+      "  `plain` geometry,\n"
+      "  PRIMARY KEY (`id`),\n"
+      "  SPATIAL KEY `at` (`at`)\n"
+      ") ENGINE=InnoDB";
+  CHECK(mariadb::WithSrids(create, {{"at", "4326"}, {"a`b", "3857"}}) ==
+        "CREATE TABLE `places` (\n"
+        "  `id` int(11) NOT NULL,\n"
+        "  `at` point REF_SYSTEM_ID=4326 NOT NULL,\n"
+        "  `a``b` polygon REF_SYSTEM_ID=3857 DEFAULT NULL,\n"
+        "  `plain` geometry,\n"
+        "  PRIMARY KEY (`id`),\n"
+        "  SPATIAL KEY `at` (`at`)\n"
+        ") ENGINE=InnoDB");
+  // A server that prints it already keeps its own.
+  const std::string printed =
+      "CREATE TABLE `g` (\n  `p` point REF_SYSTEM_ID=4326,\n) ENGINE=InnoDB";
+  CHECK(mariadb::WithSrids(printed, {{"p", "4326"}}) == printed);
+}

@@ -6,6 +6,7 @@
 // (ST_GeomFromEWKB) makes each value the geometry it was, SRID included.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -155,4 +156,38 @@ TEST_CASE(
     CHECK(geometries == expected);
   }
   CHECK(dest.QueryValue("SELECT ST_AsText(p) FROM shapes WHERE id = 1") == "POINT(-73.985 40.748)");
+}
+
+TEST_CASE(
+    "a MariaDB spatial column keeps its REF_SYSTEM_ID into MariaDB, cloned or made by ferry's "
+    "own DDL",
+    "[spatial][mariadb]") {
+  for (const std::string schema_from : {"tool", "ferry"}) {
+    DYNAMIC_SECTION("--schema-from " << schema_from) {
+      TestDatabase source(Db::kMariaDB, "spatial_src");
+      TestDatabase dest(Db::kMariaDB, "spatial_dst");
+      source.Exec(kSchema);
+      source.Exec(
+          "CREATE TABLE places (id int PRIMARY KEY, at point REF_SYSTEM_ID=4326 NOT NULL, "
+          "area polygon REF_SYSTEM_ID=3857, SPATIAL KEY places_at (at));\n"
+          "INSERT INTO places VALUES (1, ST_GeomFromText('POINT(2.35 48.85)', 4326), "
+          "ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))', 3857))");
+      const std::string args = Ends(source, dest) + " --schema-from " + schema_from;
+      FerryResult check = RunFerry("check" + args);
+      INFO("check: " << check.output);
+      REQUIRE(check.exit_code == 0);
+      FerryResult run = RunFerry("run" + args);
+      INFO("run: " << run.output);
+      REQUIRE(run.exit_code == 0);
+      const std::string srids =
+          "SELECT g_table_name, g_geometry_column, srid FROM information_schema.geometry_columns "
+          "WHERE g_table_schema = DATABASE() ORDER BY 1, 2";
+      const std::vector<std::string> expected = RowLines(source, srids);
+      CHECK(std::find(expected.begin(), expected.end(), "places|at|4326") != expected.end());
+      CHECK(RowLines(dest, srids) == expected);
+      FerryResult verify = RunFerry("verify" + Ends(source, dest));
+      INFO("verify: " << verify.output);
+      CHECK(verify.exit_code == 0);
+    }
+  }
 }
