@@ -160,6 +160,9 @@ bool CopyRun::Prepare() {
   clone_ = SchemaClone::Prepare(source_, destination_, plan_, copied, options_.clone,
                                 &report_.schema_not_cloned);
   if (clone_) report_.schema_tool = clone_->dump().tool;
+  if (!clone_) {
+    kept_schema_ = SchemaClone::ReadForExport(source_, destination_, plan_, copied, options_.clone);
+  }
   std::vector<TableName> clone_sequences;
   if (clone_ && !recorder_.resuming()) {
     // Before the run is recorded: the sequences its clone makes are then known to be its own.
@@ -267,6 +270,7 @@ void CopyRun::Create() {
   DropHeldKeys();
   CarryTypes();
   if (clone_) CreateBeforeData();
+  if (kept_schema_) destination_.KeepSchema(*kept_schema_);
   for (size_t i = 0; i < tables_.size(); ++i) {
     if (tables_[i].skip) continue;
     try {

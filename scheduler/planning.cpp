@@ -195,6 +195,7 @@ std::vector<int> UpsertKey(const Table& source, const TableCopyPlan& copy) {
 
 void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
                       const std::vector<TableName>& in_scope) {
+  destination.RefuseOtherSource(source.info());
   if (!SameDatabase(source.info(), destination.info())) return;
   std::vector<std::pair<TableName, TableName>> pairs;
   for (const TableName& name : in_scope) {
@@ -207,6 +208,7 @@ void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
 }
 
 void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& destination) {
+  destination.RefuseOtherSource(source.info());
   std::vector<std::pair<TableName, TableName>> pairs;
   for (const TablePlan& t : plan.tables) {
     if (t.strategy != Strategy::kSkip) pairs.emplace_back(t.source, t.destination);
