@@ -405,14 +405,12 @@ void CheckPair(Endpoint& source, Endpoint& destination, const Job& job, bool all
                      from.product)});
   }
 
-  bool other_source = true;
   try {
-    destination.RefuseOtherSource(from);  // CheckNotSelfCopy's first step, told apart here
-    other_source = false;
     CheckNotSelfCopy(source, destination, job, TablesInScope(source, job));
   } catch (const Error& e) {
-    report.findings.push_back(
-        {Severity::kBlocker, other_source ? "other source" : "same database", "", "", e.message()});
+    // Two databases: a staging directory that holds another source's export.
+    const char* rule = SameDatabase(from, to) ? "same database" : "other source";
+    report.findings.push_back({Severity::kBlocker, rule, "", "", e.message()});
   }
   if (allow_empty_source) return;
   try {

@@ -318,9 +318,10 @@ class FilesEndpoint final : public Endpoint {
   std::vector<std::pair<std::string, std::string>> OtherObjects(
       const std::string& schema) override {
     std::vector<std::pair<std::string, std::string>> out;
+    if (!is_source_) return out;
     const auto now = Current();
     const std::optional<KeptSchema>& kept = now->manifest().schema;
-    if (!is_source_ || !kept) return out;
+    if (!kept) return out;
     for (const auto& o : kept->other_objects) {
       if (o[0] == schema) out.emplace_back(o[1], o[2]);
     }

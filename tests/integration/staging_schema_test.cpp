@@ -238,7 +238,6 @@ TEST_CASE(
   CHECK(Has(run, second.name()));
   CHECK(!Has(run, TestPassword()));
   CHECK(ReadWhole(folder + "/manifest.json") == manifest);
-  CHECK(!std::filesystem::exists(folder + "/" + "manifest.journal"));
   // The same source again is not another source.
   FerryResult again = Ferry("check", first.Url(), dir);
   INFO(again.output);
