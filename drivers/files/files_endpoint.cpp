@@ -506,7 +506,10 @@ class FilesEndpoint final : public Endpoint {
   void RefuseOtherSource(const EndpointInfo& source) const override {
     if (is_source_) return;
     source_identity_ = source.database_identity;
-    if (!dir_->has_manifest() || source.database_identity.empty()) return;
+    // The directory itself is refused as the same database (RefuseSelfCopy), naming that.
+    if (!dir_->has_manifest() || source.database_identity.empty() || SameDatabase(source, info_)) {
+      return;
+    }
     const auto [from, identity] =
         dir_->With([](const Manifest& m) { return std::make_pair(m.source, m.source_identity); });
     if (identity.empty() || identity == source.database_identity) return;
