@@ -485,7 +485,7 @@ class FilesEndpoint final : public Endpoint {
   std::vector<TableName> ListSequences(const std::vector<std::string>& schemas) override {
     std::vector<TableName> out;
     if (!is_source_) return out;
-    Final("the source's sequences");  // kept once the export's rows are in
+    if (!FinalUnlessStopped("the source's sequences")) return out;  // kept after the rows
     for (const SequenceState& s : Current()->manifest().sequences) {
       if (std::find(schemas.begin(), schemas.end(), s.name.schema) != schemas.end()) {
         out.push_back(s.name);
@@ -496,7 +496,7 @@ class FilesEndpoint final : public Endpoint {
   std::vector<SequenceState> ReadSequences(const std::vector<TableName>& names) override {
     std::vector<SequenceState> out;
     if (!is_source_) return out;
-    Final("the source's sequences");
+    if (!FinalUnlessStopped("the source's sequences")) return out;
     for (const SequenceState& s : Current()->manifest().sequences) {
       if (std::find(names.begin(), names.end(), s.name) != names.end()) out.push_back(s);
     }
@@ -553,6 +553,17 @@ class FilesEndpoint final : public Endpoint {
     info_.traits.schema_clone = true;
     info_.traits.schema_dump_unqualified = m.schema->unqualified;
     info_.default_schema = m.schema->default_schema;
+  }
+  // As Final, but false where the export stopped unfinished: the import's units say so (exit 9),
+  // and its resume, once the export is finished, asks again.
+  bool FinalUnlessStopped(const std::string& why) {
+    try {
+      Final(why);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kInterrupted) throw;
+      return false;
+    }
+    return true;
   }
   // Following a running export: waits until it is complete, then reads it as a finished one.
   void Final(const std::string& why) {
