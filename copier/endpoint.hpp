@@ -407,6 +407,16 @@ class Endpoint {
     return std::nullopt;
   }
   virtual std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump& dump);
+  // Why DumpSchema gives nothing for `request` where this end could otherwise give a dump ("" for
+  // the general reason): a staging directory's kept dump holds tables an import leaves out.
+  virtual std::string WhyNoSchemaDump(const SchemaRequest& /*request*/) { return ""; }
+  // An export's destination (a staging directory) keeps the source's schema dump for the export's
+  // scope and, once the rows are in, the source's sequence states, so that read back as a source
+  // it gives them to an import into the source's engine (DumpSchema, ReadSequences), which then
+  // clones the schema as a direct copy would.
+  virtual bool KeepsSchema() const { return false; }
+  virtual void KeepSchema(const KeptSchema& /*schema*/) {}
+  virtual void KeepSequences(const std::vector<SequenceState>& /*states*/) {}
   // What the columns of `tables` need at a database of this (source) engine that this database
   // defines itself (PostgreSQL's domains, enums, composite and range types, the functions they
   // call, the extensions that provide types), as statements in creation order, each naming the
@@ -520,6 +530,10 @@ class Endpoint {
   // Asked only by a destination that keeps it (KeepsSourcePosition), after BeginSnapshot.
   virtual std::vector<std::pair<std::string, std::string>> SnapshotPosition() { return {}; }
   virtual bool KeepsSourcePosition() const { return false; }
+  // Throws Error(kUsage), naming both sources, when this (destination) end holds what another
+  // database than `source` wrote into it: a staging directory exported from another source,
+  // which a second export would mix with the first. A destination that cannot tell accepts.
+  virtual void RefuseOtherSource(const EndpointInfo& /*source*/) const {}
   virtual void KeepSourcePosition(const std::vector<std::pair<std::string, std::string>>&) {}
   virtual std::unique_ptr<ReadSession> OpenReadSession() = 0;
   virtual std::unique_ptr<WriteSession> OpenWriteSession() = 0;

@@ -100,6 +100,19 @@ struct SequenceState {
   bool owned = false;
 };
 
+// What an export keeps of its source's schema (Endpoint::KeepSchema): the dump a same-engine
+// copy of the export's scope would clone, the request it was read for, and how the source's
+// engine names the dump's objects (unqualified, in the source's default schema: MariaDB, SQLite).
+struct KeptSchema {
+  SchemaDump dump;
+  SchemaRequest request;
+  bool unqualified = false;
+  std::string default_schema;
+  // What the dumped schemas hold besides tables (Endpoint::OtherObjects): (schema, kind, object),
+  // for ferry check of an import to name what it does not carry, as it would of the source.
+  std::vector<std::vector<std::string>> other_objects;
+};
+
 // The next value an identity, serial or auto-increment column's counter gives an insert.
 struct IdentityNext {
   std::string column;

@@ -351,10 +351,16 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
 bool CheckClone(Endpoint& source, Endpoint& destination, const Plan& clone_plan,
                 const std::vector<bool>& clone_copied, const CheckOptions& options,
                 std::string* why_not_cloned, CheckReport& report, GroupedWarnings& grouped) {
-  if (source.info().engine != destination.info().engine || clone_plan.tables.empty()) {
+  const bool exports = destination.KeepsSchema();
+  if ((!exports && source.info().engine != destination.info().engine) ||
+      clone_plan.tables.empty()) {
     return false;
   }
   try {
+    if (exports) {  // an export keeps the source's schema dump for its import: read as the run does
+      SchemaClone::ReadForExport(source, destination, clone_plan, clone_copied, options.clone);
+      return false;
+    }
     std::unique_ptr<SchemaClone> clone = SchemaClone::Prepare(
         source, destination, clone_plan, clone_copied, options.clone, why_not_cloned);
     if (!clone) return false;
@@ -403,7 +409,9 @@ void CheckPair(Endpoint& source, Endpoint& destination, const Job& job, bool all
   try {
     CheckNotSelfCopy(source, destination, job, TablesInScope(source, job));
   } catch (const Error& e) {
-    report.findings.push_back({Severity::kBlocker, "same database", "", "", e.message()});
+    // Two databases: a staging directory that holds another source's export.
+    const char* rule = SameDatabase(from, to) ? "same database" : "other source";
+    report.findings.push_back({Severity::kBlocker, rule, "", "", e.message()});
   }
   if (allow_empty_source) return;
   try {

@@ -160,6 +160,9 @@ bool CopyRun::Prepare() {
   clone_ = SchemaClone::Prepare(source_, destination_, plan_, copied, options_.clone,
                                 &report_.schema_not_cloned);
   if (clone_) report_.schema_tool = clone_->dump().tool;
+  if (!clone_) {
+    kept_schema_ = SchemaClone::ReadForExport(source_, destination_, plan_, copied, options_.clone);
+  }
   std::vector<TableName> clone_sequences;
   if (clone_ && !recorder_.resuming()) {
     // Before the run is recorded: the sequences its clone makes are then known to be its own.
@@ -267,6 +270,7 @@ void CopyRun::Create() {
   DropHeldKeys();
   CarryTypes();
   if (clone_) CreateBeforeData();
+  if (kept_schema_) destination_.KeepSchema(*kept_schema_);
   for (size_t i = 0; i < tables_.size(); ++i) {
     if (tables_[i].skip) continue;
     try {
@@ -293,6 +297,26 @@ void CopyRun::CreateBeforeData() {
     throw;
   }
 }
+
+namespace {
+
+// A clone makes the source's generated columns generated: the destination computes them. A
+// staging directory holds their values as a plain column's (for an import into another engine),
+// which a clone from it leaves out of the copy.
+void LeaveOutComputed(TableCopyPlan& copy) {
+  for (size_t k = copy.destination_columns.size(); k-- > 0;) {
+    if (copy.destination.columns.at(size_t(copy.destination_columns[k])).generated.empty()) {
+      continue;
+    }
+    copy.source_columns.erase(copy.source_columns.begin() + ptrdiff_t(k));
+    copy.destination_columns.erase(copy.destination_columns.begin() + ptrdiff_t(k));
+    auto& key = copy.key_positions;
+    key.erase(std::remove(key.begin(), key.end(), int(k)), key.end());
+    for (int& p : key) p -= p > int(k) ? 1 : 0;
+  }
+}
+
+}  // namespace
 
 void CopyRun::CreateTable(size_t i) {
   TableOutcome& t = report_.tables[i];
@@ -348,6 +372,7 @@ void CopyRun::CreateTable(size_t i) {
   if (!clone_) created->checks = std::move(copy.destination.checks);
   copy.destination = std::move(*created);
   if (!clone_) KeepCaseInsensitivity(copy);  // the keys and indexes to come are made from it
+  if (clone_) LeaveOutComputed(copy);
   KeepValueTypes(copy, source_.info(), destination_.info());  // as the plan read them
   if (deferred_keys_[i]) deferred_keys_[i]->name = copy.destination.name;
 }

@@ -95,6 +95,8 @@ class CopyRun {
   void BuildChecks();
   void SyncIdentityCounters();
   void CarryStandaloneSequences();
+  // An export (Endpoint::KeepsSchema): the source's sequences as they stand after the data.
+  void KeepSourceSequences();
   // Foreign keys of the existing tables the run loads, set aside (copy_held_keys.cpp): found,
   // and refused where ferry's user may not alter them, before the run is recorded; recorded,
   // then dropped, before the first write; added back after the data, or when the run throws.
@@ -118,6 +120,8 @@ class CopyRun {
   const Clock::time_point start_ = Clock::now();
   CopyReport report_;
   std::unique_ptr<SchemaClone> clone_;
+  // An export's: the source's schema dump for its scope, kept in the directory (Create).
+  std::optional<KeptSchema> kept_schema_;
   bool types_read_ = false;                  // ReadCarriedTypes ran
   std::optional<SchemaDump> carried_types_;  // what CarryTypes makes
   bool types_carried_ = false;               // CarryTypes ran (before an edited plan's trial DDL)

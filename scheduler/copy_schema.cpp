@@ -348,6 +348,7 @@ void CopyRun::IndexesAndConstraints() {
   }
   SyncIdentityCounters();
   if (!clone_ && !plan_.schema_only && !plan_.data_only) CarryStandaloneSequences();
+  if (destination_.KeepsSchema() && !plan_.schema_only) KeepSourceSequences();
 }
 
 void CopyRun::CloneAfterData() {
@@ -499,6 +500,24 @@ void CopyRun::CarryStandaloneSequences() {
   }
   try {
     CarrySequences(source_, destination_, schemas, true, &report_.schema_errors);
+  } catch (const Error& e) {
+    report_.schema_errors.push_back(fmt::format("sequences: {}", e.what()));
+  }
+}
+
+// Every sequence of the exported tables' schemas (owned by a column, or standalone), read after
+// the data as a direct copy reads them: an import sets its destination's to these states.
+void CopyRun::KeepSourceSequences() {
+  std::vector<std::string> schemas;
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    const std::string& schema = tables_[i].plan->source.schema;
+    if (!tables_[i].skip && std::find(schemas.begin(), schemas.end(), schema) == schemas.end()) {
+      schemas.push_back(schema);
+    }
+  }
+  try {
+    const std::vector<TableName> names = source_.ListSequences(schemas);
+    if (!names.empty()) destination_.KeepSequences(source_.ReadSequences(names));
   } catch (const Error& e) {
     report_.schema_errors.push_back(fmt::format("sequences: {}", e.what()));
   }

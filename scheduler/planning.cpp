@@ -195,15 +195,17 @@ std::vector<int> UpsertKey(const Table& source, const TableCopyPlan& copy) {
 
 void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
                       const std::vector<TableName>& in_scope) {
-  if (!SameDatabase(source.info(), destination.info())) return;
-  std::vector<std::pair<TableName, TableName>> pairs;
-  for (const TableName& name : in_scope) {
-    if (job.OverrideFor(name, source.info().default_schema).strategy == Strategy::kSkip) {
-      continue;
+  if (SameDatabase(source.info(), destination.info())) {
+    std::vector<std::pair<TableName, TableName>> pairs;
+    for (const TableName& name : in_scope) {
+      if (job.OverrideFor(name, source.info().default_schema).strategy == Strategy::kSkip) {
+        continue;
+      }
+      pairs.emplace_back(name, DestinationOf(name, source, destination, job));
     }
-    pairs.emplace_back(name, DestinationOf(name, source, destination, job));
+    RefuseSelfCopy(source.info(), destination.info(), pairs);
   }
-  RefuseSelfCopy(source.info(), destination.info(), pairs);
+  destination.RefuseOtherSource(source.info());
 }
 
 void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& destination) {
@@ -212,6 +214,7 @@ void CheckNotSelfCopy(const Plan& plan, const Endpoint& source, const Endpoint& 
     if (t.strategy != Strategy::kSkip) pairs.emplace_back(t.source, t.destination);
   }
   RefuseSelfCopy(source.info(), destination.info(), pairs);
+  destination.RefuseOtherSource(source.info());
 }
 
 void CheckRenamesMatch(Endpoint& source, const Job& job, const std::vector<Table>& in_scope,

@@ -37,7 +37,8 @@ std::vector<TableName> TablesInScope(Endpoint& source, const Job& job);
 // Throws Error(kUsage) when source and destination are one database (by server identity, see
 // EndpointInfo::database_identity) and a table of `in_scope` would land on itself (or on
 // another table in scope): BuildPlan, PlanAndPrepare and PreparePlan refuse such a copy before
-// anything is written; `ferry check` reports it as a blocker.
+// anything is written; `ferry check` reports it as a blocker. Then a destination that holds
+// another source's export (a staging directory) refuses this source (Endpoint::RefuseOtherSource).
 void CheckNotSelfCopy(Endpoint& source, Endpoint& destination, const Job& job,
                       const std::vector<TableName>& in_scope);
 // Throws Error(kUsage) naming every rename of the job that matches nothing at the source

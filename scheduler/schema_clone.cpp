@@ -44,21 +44,20 @@ bool AlreadyThere(const Error& e) {
 
 }  // namespace
 
-std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& destination,
-                                                  const Plan& plan, const std::vector<bool>& copied,
-                                                  const CloneOptions& options,
-                                                  std::string* why_not) {
+namespace {
+
+// What a clone of the plan's copied tables asks the source to dump, or nullopt (and `why_not`)
+// where the copy cannot clone: a table there already, edited DDL, a rename.
+std::optional<SchemaRequest> CloneRequest(Endpoint& source, const EndpointInfo& to,
+                                          const Plan& plan, const std::vector<bool>& copied,
+                                          const CloneOptions& options, std::string* why_not) {
   const EndpointInfo& from = source.info();
-  const EndpointInfo& to = destination.info();
-  if (from.engine != to.engine || !from.traits.schema_clone) {
-    return nullptr;
-  }
-  auto refuse = [&](const std::string& why) -> std::unique_ptr<SchemaClone> {
+  auto refuse = [&](const std::string& why) -> std::optional<SchemaRequest> {
     if (why_not) *why_not = why;
-    return nullptr;
+    return std::nullopt;
   };
   if (options.from == SchemaFrom::kFerry) return refuse("--schema-from ferry");
-  if (plan.data_only) return nullptr;
+  if (plan.data_only) return std::nullopt;
   SchemaRequest request;
   request.routines = options.routines;
   request.keep_definers = options.keep_definers;
@@ -92,7 +91,7 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
     }
     request.tables.push_back(t.source);
   }
-  if (request.tables.empty()) return nullptr;
+  if (request.tables.empty()) return std::nullopt;
   // Tables of the same schemas the job leaves out stay out, with what is theirs.
   for (const TableName& t : source.ListTables()) {
     bool schema_in_scope = false, in_scope = false;
@@ -105,11 +104,31 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
       request.excluded.push_back(t);
     }
   }
-  std::optional<SchemaDump> dump = source.DumpSchema(request);
+  return request;
+}
+
+constexpr const char* kNoDump =
+    "the source's schema cannot be read with the engine's own tools here (MariaDB: tables "
+    "outside the connection's database, or a connection only ODBC can make)";
+
+}  // namespace
+
+std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& destination,
+                                                  const Plan& plan, const std::vector<bool>& copied,
+                                                  const CloneOptions& options,
+                                                  std::string* why_not) {
+  const EndpointInfo& from = source.info();
+  const EndpointInfo& to = destination.info();
+  if (from.engine != to.engine || !from.traits.schema_clone) {
+    return nullptr;
+  }
+  std::optional<SchemaRequest> request = CloneRequest(source, to, plan, copied, options, why_not);
+  if (!request) return nullptr;
+  std::optional<SchemaDump> dump = source.DumpSchema(*request);
   if (!dump) {
-    return refuse(
-        "the source's schema cannot be read with the engine's own tools here (MariaDB: tables "
-        "outside the connection's database, or a connection only ODBC can make)");
+    const std::string why = source.WhyNoSchemaDump(*request);
+    if (why_not) *why_not = why.empty() ? kNoDump : why;
+    return nullptr;
   }
   auto clone = std::unique_ptr<SchemaClone>(new SchemaClone());
   clone->dump_ = std::move(*dump);
@@ -118,10 +137,39 @@ std::unique_ptr<SchemaClone> SchemaClone::Prepare(Endpoint& source, Endpoint& de
     clone->to_schema_ = to.default_schema;
   }
   clone->FitDestination(destination);
-  clone->LeaveOutForeignKeys(plan, request.tables);
+  clone->LeaveOutForeignKeys(plan, request->tables);
   clone->LeaveOutViewsReadingOutside();
   clone->NoteCarriedOtherwise();
   return clone;
+}
+
+std::optional<KeptSchema> SchemaClone::ReadForExport(Endpoint& source, Endpoint& destination,
+                                                     const Plan& plan,
+                                                     const std::vector<bool>& copied,
+                                                     const CloneOptions& options) {
+  const EndpointInfo& from = source.info();
+  if (!destination.KeepsSchema() || !from.traits.schema_clone) return std::nullopt;
+  std::optional<SchemaRequest> request =
+      CloneRequest(source, destination.info(), plan, copied, options, nullptr);
+  if (!request) return std::nullopt;
+  std::optional<SchemaDump> dump = source.DumpSchema(*request);
+  if (!dump) return std::nullopt;
+  // Kept whole: the import leaves out, as a direct clone does, what its destination cannot make
+  // and what reads outside the scope (so that its check says so).
+  KeptSchema kept{std::move(*dump),
+                  std::move(*request),
+                  from.traits.schema_dump_unqualified,
+                  from.default_schema,
+                  {}};
+  std::vector<std::string> schemas;
+  for (const TableName& t : kept.request.tables) {
+    if (std::find(schemas.begin(), schemas.end(), t.schema) != schemas.end()) continue;
+    schemas.push_back(t.schema);
+    for (auto& [kind, object] : source.OtherObjects(t.schema)) {
+      kept.other_objects.push_back({t.schema, kind, object});
+    }
+  }
+  return kept;
 }
 
 namespace {

@@ -42,6 +42,13 @@ class SchemaClone {
                                               const Plan& plan, const std::vector<bool>& copied,
                                               const CloneOptions& options, std::string* why_not);
 
+  // An export into a staging directory (Endpoint::KeepsSchema) keeps the dump a same-engine copy
+  // of its scope would clone, read the same way (nullopt where such a copy would not clone, or
+  // the source's engine has no dump); an import into the source's engine clones from it.
+  static std::optional<KeptSchema> ReadForExport(Endpoint& source, Endpoint& destination,
+                                                 const Plan& plan, const std::vector<bool>& copied,
+                                                 const CloneOptions& options);
+
   const SchemaDump& dump() const { return dump_; }
   // Creates the objects that come before the data, on one connection, in one transaction where
   // the engine's DDL is transactional. Throws Error(kSchema) naming the object that failed;

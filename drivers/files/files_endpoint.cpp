@@ -51,6 +51,24 @@ ValueLimits AnyValue() {
   return limits;
 }
 
+// What --no-routines leaves out of a kept dump that holds them: functions, procedures, triggers
+// and events, and the comments and grants on them (named after what they are on).
+void LeaveOutRoutines(SchemaDump& dump) {
+  static const char* const kKinds[] = {"FUNCTION", "PROCEDURE",     "AGGREGATE",
+                                       "TRIGGER",  "EVENT TRIGGER", "EVENT"};
+  auto routine = [](const SchemaObject& o) {
+    for (const char* kind : kKinds) {
+      if (o.kind == kind) return true;
+      if ((o.kind == "COMMENT" || o.kind == "ACL") && o.name.rfind(std::string(kind) + " ", 0) == 0)
+        return true;
+    }
+    return false;
+  };
+  for (auto* list : {&dump.before_data, &dump.after_data}) {
+    list->erase(std::remove_if(list->begin(), list->end(), routine), list->end());
+  }
+}
+
 // Keeps the statements a schema session is given in the manifest (each once).
 class TypeKeeper final : public SchemaSession {
  public:
@@ -127,10 +145,12 @@ class FilesEndpoint final : public Endpoint {
       if (!now->manifest().tables.empty()) {
         info_.default_schema = now->manifest().tables.front().shape.name.schema;
       }
+      ActAsSource(now->manifest());
       return;
     }
     info_.engine = EngineNamed(m.source_engine);
     if (!m.tables.empty()) info_.default_schema = m.tables.front().shape.name.schema;
+    ActAsSource(m);
     snapshot_ = std::make_shared<const IndexedManifest>(std::move(m));
   }
 
@@ -231,9 +251,16 @@ class FilesEndpoint final : public Endpoint {
   void CreateTable(const Table& table) override {
     dir_->CheckFreeSpace(0);
     const std::string engine = EngineName(source_engine_);
-    if (dir_->With([&](const Manifest& m) { return m.source_engine != engine; })) {
+    auto stale = [&](const Manifest& m) {
+      return m.source_engine != engine ||
+             (!source_identity_.empty() && m.source_identity != source_identity_);
+    };
+    if (dir_->With(stale)) {
       // Once per export (its first table): the rest are journaled.
-      dir_->Update([&](Manifest& m, std::vector<std::string>&) { m.source_engine = engine; });
+      dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+        m.source_engine = engine;
+        if (!source_identity_.empty()) m.source_identity = source_identity_;
+      });
     }
     dir_->ChangeTable(table.name, [&](std::optional<TableEntry>& entry) {
       if (entry) return false;
@@ -288,8 +315,18 @@ class FilesEndpoint final : public Endpoint {
     const TableEntry* t = Current()->Find(name);
     return t && (t->rows() > 0 || t->default_rows > 0);
   }
-  std::vector<std::pair<std::string, std::string>> OtherObjects(const std::string&) override {
-    return {};
+  // As an import's source: what the export's source held besides tables (KeptSchema).
+  std::vector<std::pair<std::string, std::string>> OtherObjects(
+      const std::string& schema) override {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!is_source_) return out;
+    const auto now = Current();
+    const std::optional<KeptSchema>& kept = now->manifest().schema;
+    if (!kept) return out;
+    for (const auto& o : kept->other_objects) {
+      if (o[0] == schema) out.emplace_back(o[1], o[2]);
+    }
+    return out;
   }
   std::vector<ValueScanResult> ScanValues(const Table&,
                                           const std::vector<ValueScan>& scans) override {
@@ -388,22 +425,101 @@ class FilesEndpoint final : public Endpoint {
     if (is_source_) return Endpoint::OpenSchemaSession(dump);
     return std::make_unique<TypeKeeper>(dir_, dump.session_setup);
   }
-  std::optional<SchemaDump> DumpSchema(const SchemaRequest&) override {
+  // As an import's source, the export's kept dump (Manifest::schema) for a clone into the
+  // source's engine, when the import takes every table the dump was read for.
+  std::optional<SchemaDump> DumpSchema(const SchemaRequest& request) override {
+    if (!is_source_) return std::nullopt;
+    const auto now = Current();
+    const std::optional<KeptSchema>& kept = now->manifest().schema;
+    if (!kept || !WhyNoSchemaDump(request).empty()) return std::nullopt;
+    SchemaDump dump = kept->dump;
+    if (!request.routines) LeaveOutRoutines(dump);
+    if (request.routines && !kept->request.routines) {
+      dump.not_carried.push_back({"functions, procedures, triggers and events",
+                                  "the export was made with --no-routines: the staging directory "
+                                  "holds none of them"});
+    }
+    if (request.keep_definers != kept->request.keep_definers) {
+      dump.not_carried.push_back(
+          {"definers", fmt::format("views, routines, triggers and events keep the definers the "
+                                   "export chose (it ran {} --keep-definers)",
+                                   kept->request.keep_definers ? "with" : "without")});
+    }
+    return dump;
+  }
+  std::string WhyNoSchemaDump(const SchemaRequest& request) override {
+    if (!is_source_) return "";
+    const auto now = Current();
+    const std::optional<KeptSchema>& kept = now->manifest().schema;
+    if (!kept) return "";
+    const std::vector<TableName>& dumped = kept->request.tables;
+    auto left_out = std::find_if(dumped.begin(), dumped.end(), [&](const TableName& t) {
+      return std::find(request.tables.begin(), request.tables.end(), t) == request.tables.end();
+    });
+    if (left_out == dumped.end()) return "";
+    return fmt::format(
+        "the import leaves out table {}, and the schema {} keeps is the export's dump of all its "
+        "tables, which cannot be cut afterwards (import every table to clone the schema)",
+        DisplayName(*left_out), info_.display);
+  }
+  std::optional<SchemaDump> ColumnTypes(const std::vector<TableName>& tables) override {
     if (!is_source_) return std::nullopt;
     const auto now = Current();  // kept before the export's first table was made
     const Manifest& m = now->manifest();
     if (m.types.empty()) return std::nullopt;
-    SchemaDump dump;
-    dump.tool = "the staging directory's manifest";
-    dump.session_setup = m.type_setup;
-    for (const std::string& sql : m.types) dump.before_data.push_back({"TYPE", "", {}, sql});
-    return dump;
-  }
-  std::optional<SchemaDump> ColumnTypes(const std::vector<TableName>& tables) override {
-    std::optional<SchemaDump> kept = DumpSchema({});
-    if (!kept) return kept;
-    for (SchemaObject& o : kept->before_data) o.used_by = tables;  // not kept per table
+    SchemaDump kept;
+    kept.tool = "the staging directory's manifest";
+    kept.session_setup = m.type_setup;
+    // Not kept per table: every table needs them.
+    for (const std::string& sql : m.types) kept.before_data.push_back({"TYPE", "", {}, sql});
+    for (SchemaObject& o : kept.before_data) o.used_by = tables;
     return kept;
+  }
+  bool KeepsSchema() const override { return !is_source_; }
+  void KeepSchema(const KeptSchema& schema) override {
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) { m.schema = schema; });
+  }
+  void KeepSequences(const std::vector<SequenceState>& states) override {
+    dir_->Update([&](Manifest& m, std::vector<std::string>&) { m.sequences = states; });
+  }
+  // As an import's source: the sequences the export kept (Manifest::sequences).
+  std::vector<TableName> ListSequences(const std::vector<std::string>& schemas) override {
+    std::vector<TableName> out;
+    if (!is_source_) return out;
+    if (!FinalUnlessStopped("the source's sequences")) return out;  // kept after the rows
+    for (const SequenceState& s : Current()->manifest().sequences) {
+      if (std::find(schemas.begin(), schemas.end(), s.name.schema) != schemas.end()) {
+        out.push_back(s.name);
+      }
+    }
+    return out;
+  }
+  std::vector<SequenceState> ReadSequences(const std::vector<TableName>& names) override {
+    std::vector<SequenceState> out;
+    if (!is_source_) return out;
+    if (!FinalUnlessStopped("the source's sequences")) return out;
+    for (const SequenceState& s : Current()->manifest().sequences) {
+      if (std::find(names.begin(), names.end(), s.name) != names.end()) out.push_back(s);
+    }
+    return out;
+  }
+  // A second export into the directory from another database would mix two sources' tables.
+  void RefuseOtherSource(const EndpointInfo& source) const override {
+    if (is_source_) return;
+    source_identity_ = source.database_identity;
+    // The directory itself is refused as the same database (RefuseSelfCopy), naming that.
+    if (!dir_->has_manifest() || source.database_identity.empty() || SameDatabase(source, info_)) {
+      return;
+    }
+    const auto [from, identity] =
+        dir_->With([](const Manifest& m) { return std::make_pair(m.source, m.source_identity); });
+    if (identity.empty() || identity == source.database_identity) return;
+    throw Error(
+        ErrorCode::kUsage,
+        fmt::format("{} holds an export of {} (database {}), and the source {} is another "
+                    "database ({}): a second export would mix two sources in one "
+                    "directory; export into another directory",
+                    info_.display, from, identity, source.display, source.database_identity));
   }
   std::vector<CarriedLogPosition> CarriedLogPositions() override {
     // Asked once the import is done: it ends when the export it follows has ended. An import
@@ -431,6 +547,24 @@ class FilesEndpoint final : public Endpoint {
     if (snapshot_) return snapshot_;
     if (follower_) return follower_->Latest();
     return std::make_shared<const IndexedManifest>(dir_->Copy());
+  }
+  // Read back, the directory clones as its source would where the export kept its schema dump.
+  void ActAsSource(const Manifest& m) {
+    if (!m.schema) return;
+    info_.traits.schema_clone = true;
+    info_.traits.schema_dump_unqualified = m.schema->unqualified;
+    info_.default_schema = m.schema->default_schema;
+  }
+  // As Final, but false where the export stopped unfinished: the import's units say so (exit 9),
+  // and its resume, once the export is finished, asks again.
+  bool FinalUnlessStopped(const std::string& why) {
+    try {
+      Final(why);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kInterrupted) throw;
+      return false;
+    }
+    return true;
   }
   // Following a running export: waits until it is complete, then reads it as a finished one.
   void Final(const std::string& why) {
@@ -466,6 +600,7 @@ class FilesEndpoint final : public Endpoint {
   // export is complete).
   std::shared_ptr<staging::ExportFollower> follower_;
   mutable Engine source_engine_ = Engine::kOther;
+  mutable std::string source_identity_;  // the exporting source's (RefuseOtherSource)
 };
 
 std::unique_ptr<Endpoint> OpenFiles(EngineTarget target) {

@@ -9,6 +9,7 @@
 #include "copier/error.hpp"
 #include "copier/planner.hpp"
 #include "drivers/files/chunk_format.hpp"
+#include "drivers/files/kept_schema.hpp"
 
 namespace ferry::staging {
 
@@ -355,6 +356,9 @@ json BodyJson(const Manifest& m) {
           {"finished_at", m.finished_at},
           {"source", m.source},
           {"source_engine", m.source_engine},
+          {"source_identity", m.source_identity},
+          {"schema", m.schema ? KeptSchemaJson(*m.schema) : json(nullptr)},
+          {"sequences", SequencesJson(m.sequences)},
           {"tables", tables},
           {"log_consumer", m.log_consumer},
           {"change_logs", logs},
@@ -518,6 +522,9 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
     m.finished_at = j.at("finished_at");
     m.source = j.at("source");
     m.source_engine = j.at("source_engine");
+    m.source_identity = j.value("source_identity", "");
+    if (j.contains("schema") && !j["schema"].is_null()) m.schema = KeptSchemaFrom(j["schema"]);
+    if (j.contains("sequences")) m.sequences = SequencesFrom(j["sequences"]);
     m.log_consumer = j.value("log_consumer", "");
     m.journal = j.value("journal", "");
     for (const json& p : j.value("change_logs", json::array())) {

@@ -24,8 +24,9 @@ namespace ferry::staging {
 
 // Version 2 added where the export stood in the source's change logs (`change_logs`,
 // `log_consumer`); version 3 the journal's `table_entry` records (a table event appended, not a
-// rewrite of the manifest). Versions 1 and 2 are still read (they have neither).
-inline constexpr int kManifestVersion = 3;
+// rewrite of the manifest); version 4 the source's identity, schema dump and sequences
+// (`source_identity`, `schema`, `sequences`). Versions 1 to 3 are still read (without them).
+inline constexpr int kManifestVersion = 4;
 inline constexpr int kOldestManifestVersion = 1;
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kChunkFolder = "chunks";
@@ -91,6 +92,14 @@ struct Manifest {
   std::string finished_at;
   std::string source;         // the export's source, without secrets
   std::string source_engine;  // EngineName of the source ("PostgreSQL")
+  // The source database as its server identifies it (EndpointInfo::database_identity): a second
+  // export into the directory from another database is refused. "" where unknown (version < 4).
+  std::string source_identity;
+  // The source's schema dump for the export's scope, for an import into the source's engine to
+  // clone (none where the source's engine has no dump, or the export could not clone), and every
+  // sequence of the exported schemas as it stood after the data.
+  std::optional<KeptSchema> schema;
+  std::vector<SequenceState> sequences;
   std::vector<TableEntry> tables;
   // The consumer the export registered with the source's change logs (it keeps the entries
   // after `change_logs` until an imported destination's first sync takes over), and where it

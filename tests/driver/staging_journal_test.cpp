@@ -318,7 +318,72 @@ TEST_CASE(
   const Manifest old = ManifestFromJson(as_version(2), "stage/manifest.json");
   REQUIRE(old.tables.size() == 1);
   CHECK(old.tables[0].shape.name == kTable);
-  CHECK_THROWS_WITH(ManifestFromJson(as_version(kManifestVersion + 1), "stage/manifest.json"),
-                    Catch::Contains("stage/manifest.json: manifest version 4; this ferry reads "
-                                    "versions 1 to 3 (a newer ferry wrote it"));
+  CHECK_THROWS_WITH(
+      ManifestFromJson(as_version(kManifestVersion + 1), "stage/manifest.json"),
+      Catch::Contains("stage/manifest.json: manifest version " +
+                      std::to_string(kManifestVersion + 1) + "; this ferry reads versions 1 to " +
+                      std::to_string(kManifestVersion) + " (a newer ferry wrote it"));
+}
+
+TEST_CASE("a manifest keeps the source's schema dump, sequences and identity field by field",
+          "[staging][journal]") {
+  Manifest m;
+  m.source_identity = "PostgreSQL cluster 1, database app (oid 5)";
+  KeptSchema kept;
+  kept.dump.tool = "pg_dump 15.18";
+  kept.dump.session_setup = {"SET client_encoding = 'UTF8';"};
+  SchemaObject view{"VIEW", "film_list", {"public", "film_list"}, "CREATE VIEW ...", 0};
+  view.reads = {kTable};
+  view.needs = {{CloneNeed::Kind::kExtension, "citext", "it uses extension citext"}};
+  view.schema = "public";
+  kept.dump.before_data = {view};
+  SchemaObject fk{"FK CONSTRAINT", "film_fk", kTable, "ALTER TABLE ...", 2};
+  fk.references = {"public", "language"};
+  kept.dump.after_data = {fk};
+  kept.dump.not_carried = {{"publication p", "publications are not dumped"}};
+  kept.request.tables = {kTable};
+  kept.request.excluded = {{"public", "other"}};
+  kept.request.routines = false;
+  kept.unqualified = true;
+  kept.default_schema = "public";
+  kept.other_objects = {{"public", "view", "public.film_list"}};
+  m.schema = kept;
+  SequenceState seq;
+  seq.name = {"public", "ticket_number_seq"};
+  seq.last_value = "1235";
+  seq.increment = 5;
+  seq.owned = true;
+  m.sequences = {seq};
+
+  const Manifest back = ManifestFromJson(ManifestToJson(m), "stage/manifest.json");
+  CHECK(back.source_identity == m.source_identity);
+  REQUIRE(back.schema);
+  CHECK(back.schema->dump.tool == "pg_dump 15.18");
+  CHECK(back.schema->dump.session_setup == kept.dump.session_setup);
+  REQUIRE(back.schema->dump.before_data.size() == 1);
+  const SchemaObject& v = back.schema->dump.before_data[0];
+  CHECK((v.kind == "VIEW" && v.name == "film_list" && v.sql == "CREATE VIEW ..."));
+  CHECK(v.reads == view.reads);
+  REQUIRE(v.needs.size() == 1);
+  CHECK(v.needs[0] == view.needs[0]);
+  CHECK(v.needs[0].why == "it uses extension citext");
+  CHECK(v.schema == "public");
+  REQUIRE(back.schema->dump.after_data.size() == 1);
+  CHECK(back.schema->dump.after_data[0].references == fk.references);
+  CHECK(back.schema->dump.after_data[0].wave == 2);
+  CHECK(back.schema->dump.not_carried[0].why == "publications are not dumped");
+  CHECK(back.schema->request.tables == kept.request.tables);
+  CHECK(back.schema->request.excluded == kept.request.excluded);
+  CHECK(!back.schema->request.routines);
+  CHECK(back.schema->unqualified);
+  CHECK(back.schema->other_objects == kept.other_objects);
+  REQUIRE(back.sequences.size() == 1);
+  CHECK(back.sequences[0].name == seq.name);
+  CHECK(back.sequences[0].last_value == "1235");
+  CHECK(back.sequences[0].increment == 5);
+  CHECK(back.sequences[0].owned);
+  // A manifest without them (an older ferry's) reads as none.
+  const Manifest none = ManifestFromJson(ManifestToJson(Manifest{}), "stage/manifest.json");
+  CHECK(!none.schema);
+  CHECK(none.sequences.empty());
 }
