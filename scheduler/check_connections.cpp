@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -54,10 +55,11 @@ void CheckEnd(Endpoint& end, const char* side, const std::string& worker, int as
 
 }  // namespace
 
-void CheckConnections(Endpoint& source, Endpoint& destination, int readers, int writers,
-                      std::vector<Finding>& findings) {
-  CheckEnd(source, "source", "reader", readers, kBesideReaders, findings);
-  CheckEnd(destination, "destination", "writer", writers, kBesideWriters, findings);
+void CheckConnections(Endpoint& source, Endpoint& destination, int writers, CheckReport& report) {
+  if (!report.pair_supported) return;
+  CheckEnd(source, "source", "reader", report.readers, kBesideReaders, report.findings);
+  CheckEnd(destination, "destination", "writer", std::max(writers, 1), kBesideWriters,
+           report.findings);
 }
 
 }  // namespace ferry

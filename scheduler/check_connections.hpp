@@ -14,7 +14,7 @@ namespace ferry {
 // A blocker where an end leaves fewer sessions than a run needs at the least (one reader or
 // writer and the sessions beside them), a warning where the run will go on with fewer readers
 // or writers than asked (a refused reader or writer stands aside: pipeline_sessions.cpp).
-void CheckConnections(Endpoint& source, Endpoint& destination, int readers, int writers,
-                      std::vector<Finding>& findings);
+// Nothing where the pair is not supported (the report says so already).
+void CheckConnections(Endpoint& source, Endpoint& destination, int writers, CheckReport& report);
 
 }  // namespace ferry

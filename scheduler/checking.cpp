@@ -586,10 +586,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   const EndpointInfo& from = source.info();
   const EndpointInfo& to = destination.info();
   CheckPair(source, destination, job, options.allow_empty_source, report);
-  if (report.pair_supported) {
-    CheckConnections(source, destination, report.readers, std::max(options.writers, 1),
-                     report.findings);
-  }
+  CheckConnections(source, destination, options.writers, report);
   std::vector<Table> tables;
   Plan clone_plan;  // what `ferry run` would clone the schema for (same engine)
   clone_plan.data_only = job.data_only;
