@@ -5,6 +5,7 @@
 // types is refused by `ferry check` with a blocker per column.
 #include <catch2/catch.hpp>
 
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tools/exit_codes.hpp"
@@ -92,13 +93,20 @@ TEST_CASE(
   FerryResult direct = Ferry("verify", source.Url(), imported.Url());
   INFO(direct.output);
   CHECK(direct.exit_code == 0);
-  // A second import into a destination that has the types already takes them as
-  // they are.
+  // An import into a destination that has the types already: the clone the directory's schema
+  // dump makes refuses them, as a direct clone does, before writing anything; with
+  // --schema-from ferry the tables are made from ferry's model and take the types as they are.
   TestDatabase again(Db::kPostgres, "stage_comp_again");
   again.Exec(
       "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n"
       "CREATE TYPE money_amt AS (cur char(3), amount numeric(12,2))");
-  FerryResult second = Ferry("run", dir, again.Url());
+  FerryResult cloned = Ferry("run", dir, again.Url());
+  INFO(cloned.output);
+  CHECK(cloned.exit_code == 4);
+  CHECK(Has(cloned, "already exists"));
+  CHECK(Has(cloned, "--schema-from ferry"));
+  CHECK(again.QueryValue("SELECT count(*) FROM pg_tables WHERE tablename = 'orders'") == "0");
+  FerryResult second = Ferry("run", dir, again.Url(), "--schema-from ferry");
   INFO(second.output);
   REQUIRE(second.exit_code == 0);
   CHECK(RowLines(again, all) == RowLines(source, all));
