@@ -114,10 +114,11 @@ TEST_CASE(
   CHECK(warned.exit_code == 0);
   CHECK(HasFinding(warned, "warning", "it goes on with 1 reader"));
 
+  // (Whether the second reader is refused depends on when its thread starts: the first may have
+  // read the table's one unit and let its session go by then.)
   FerryResult run = RunFerry("run" + ends + " --readers 2 --reconnect-wait 30");
   INFO(run.output);
   CHECK(run.exit_code == 0);
-  CHECK(Has(run, " of 2 stands aside"));
   CHECK(RowCount(dest, "orders") == 5000);
   source.Exec("REVOKE ALL ON orders FROM " + role.name);
 }
