@@ -16,6 +16,7 @@
 #include "drivers/open.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
 #include "tests/support/canonical.hpp"
+#include "tests/support/ferry_command.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -522,4 +523,22 @@ TEST_CASE(
     CopyTable(*from, *to, "t", true);
   }
   CHECK(dest.QueryValue(methods) == dest.QueryValue("SHOW default_toast_compression"));
+}
+
+// The planner priced ferry's catalog walks (recursive CTEs over pg_depend) high enough to JIT-
+// compile them: two seconds of server CPU for a query that ran in two milliseconds, in every
+// check and run. A destination column defaulting to the session's setting shows what the
+// writer's session runs with; every ferry session is set up by the same code.
+TEST_CASE("ferry's PostgreSQL sessions run with JIT compilation off, whatever the server's default",
+          "[postgres-native]") {
+  TestDatabase source(Db::kPostgres, "jit_src");
+  TestDatabase dest(Db::kPostgres, "jit_dst");
+  source.Exec("CREATE TABLE t (id int PRIMARY KEY, v text)");
+  source.Exec("INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+  dest.Exec("CREATE TABLE t (id int PRIMARY KEY, v text, jit text DEFAULT current_setting('jit'))");
+  dest.Exec("ALTER DATABASE " + dest.name() + " SET jit = on");  // whatever the server's is
+  FerryResult run = RunFerry("run" + Ends(source, dest));
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(dest.QueryValue("SELECT string_agg(DISTINCT jit, ',') FROM t") == "off");
 }
