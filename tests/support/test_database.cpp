@@ -2,7 +2,9 @@
 #include "tests/support/test_paths.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,6 +95,39 @@ std::vector<std::string> SplitStatements(const std::string& sql) {
   return out;
 }
 
+// PostgreSQL 15's DROP DATABASE waits until every backend of the cluster has absorbed a signal
+// barrier, and a backend reading one huge value from its client (the 200 MiB tests' COPY) or
+// writing to a stopped one (the frozen-process tests) absorbs it only when that ends: drops made
+// in tests' teardowns waited 80 to 130 s behind them, each holding a CTest slot idle. The drop
+// runs detached instead (setsid --fork, stdio on /dev/null so CTest does not wait for it), and
+// flock queues the drops so those waiting hold one server connection, not one each.
+void DropPostgresDetached(const std::string& name) {
+  const std::string lock =
+      (std::filesystem::temp_directory_path() / "ferry-test-pg-drops.lock").string();
+  const std::string port = PgPort();
+  const std::string drop = "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)";
+  std::vector<const char*> argv = {"setsid", "--fork", "flock", lock.c_str(), "psql", "-X",
+                                   "-q",     "-w",     "-h",    "127.0.0.1",  "-p",   port.c_str(),
+                                   "-U",     "ferry",  "-d",    "postgres",   "-c",   drop.c_str(),
+                                   nullptr};
+  const std::string password = "PGPASSWORD=" + TestPassword();
+  const std::string path = "PATH=" + Env("PATH", "/usr/bin:/bin");
+  std::vector<const char*> env = {password.c_str(), path.c_str(), "PGCONNECT_TIMEOUT=10", nullptr};
+  posix_spawn_file_actions_t io;
+  posix_spawn_file_actions_init(&io);
+  for (int fd : {0, 1, 2}) {
+    posix_spawn_file_actions_addopen(&io, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
+  }
+  pid_t pid = 0;
+  const int failed =
+      posix_spawnp(&pid, "setsid", &io, nullptr, const_cast<char* const*>(argv.data()),
+                   const_cast<char* const*>(env.data()));
+  posix_spawn_file_actions_destroy(&io);
+  if (failed) throw std::runtime_error("cannot start psql to drop " + name);
+  int status = 0;
+  waitpid(pid, &status, 0);  // setsid --fork returns once the drop runs on its own
+}
+
 }  // namespace
 
 const char* DbName(Db db) {
@@ -135,8 +170,7 @@ TestDatabase::~TestDatabase() {
   try {
     switch (db_) {
       case Db::kPostgres:
-        Connect(PgOdbc("postgres"), db_)
-            .Execute("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        DropPostgresDetached(name_);
         break;
       case Db::kMariaDB:
         Connect(MariaDbOdbc(""), db_).Execute("DROP DATABASE IF EXISTS " + name_);
