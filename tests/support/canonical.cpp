@@ -469,7 +469,8 @@ void LoadScript(TestDatabase& db, const std::string& path, const std::string& sk
   const char* my_port = std::getenv("FERRY_TEST_MARIADB_PORT");
   switch (db.db()) {
     case Db::kPostgres:
-      command = source + " | PGPASSWORD=" + ShellQuote(TestPassword()) +
+      // Without JIT, as the test's own sessions (test_database.cpp Connect).
+      command = source + " | PGOPTIONS='-c jit=off' PGPASSWORD=" + ShellQuote(TestPassword()) +
                 " psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + (pg_port ? pg_port : "54329") +
                 " -U ferry -d " + db.name() + " >/dev/null";
       break;
