@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "copier/backoff.hpp"
@@ -105,25 +106,32 @@ void DescribeIndexes(SqlSession& connection, const Dialect& dialect, Table& tabl
   }
 }
 
+// Two questions, not one join: each names its information_schema table's lookup keys (schema
+// and table) as constants, so MariaDB opens this table only. Joined, referential_constraints was
+// filled from every table of every database on the server, for each table described: beside
+// 2,000 other tables, 40-50 ms a table (0.7 s with a cold table cache) against about 10.
 void DescribeForeignKeys(SqlSession& connection, Table& table) {
+  std::map<std::string, std::pair<std::string, std::string>> rules;  // delete, update
+  for (const auto& row : connection.Query(
+           "SELECT constraint_name, delete_rule, update_rule FROM "
+           "information_schema.referential_constraints WHERE constraint_schema = ? AND "
+           "table_name = ?",
+           {table.name.schema, table.name.name})) {
+    rules[*row[0]] = {row[1].value_or("NO ACTION"), row[2].value_or("NO ACTION")};
+  }
+  if (rules.empty()) return;
   auto rows = connection.Query(
-      "SELECT k.constraint_name, k.column_name, k.referenced_table_schema, "
-      "k.referenced_table_name, k.referenced_column_name, r.delete_rule, r.update_rule "
-      "FROM information_schema.key_column_usage k "
-      "JOIN information_schema.referential_constraints r "
-      "ON r.constraint_schema = k.constraint_schema AND r.constraint_name = k.constraint_name "
-      "AND r.table_name = k.table_name "
-      "WHERE k.table_schema = ? AND k.table_name = ? AND k.referenced_table_name IS NOT NULL "
-      "ORDER BY k.constraint_name, k.ordinal_position",
+      "SELECT constraint_name, column_name, referenced_table_schema, referenced_table_name, "
+      "referenced_column_name FROM information_schema.key_column_usage "
+      "WHERE table_schema = ? AND table_name = ? AND referenced_table_name IS NOT NULL "
+      "ORDER BY constraint_name, ordinal_position",
       {table.name.schema, table.name.name});
   std::vector<ForeignKeyColumnRow> columns;
   for (const auto& row : rows) {
-    columns.push_back({*row[0],
-                       *row[1],
-                       {*row[2], *row[3]},
-                       *row[4],
-                       row[5].value_or("NO ACTION"),
-                       row[6].value_or("NO ACTION")});
+    auto rule = rules.find(*row[0]);
+    if (rule == rules.end()) continue;
+    columns.push_back(
+        {*row[0], *row[1], {*row[2], *row[3]}, *row[4], rule->second.first, rule->second.second});
   }
   AddForeignKeys(table, columns);
 }
