@@ -136,9 +136,10 @@ std::vector<SequenceState> PostgresEndpoint::ReadSequences(const std::vector<Tab
   return out;
 }
 
+// Sequences are made and set one after another after the copy, on the catalog session (a
+// session of their own cost a connection each, as SqlEndpoint::SyncIdentity says).
 void PostgresEndpoint::CreateSequence(const SequenceState& state) {
-  std::unique_ptr<SqlSession> session = OpenSqlSession();
-  session->Execute(fmt::format(
+  catalog().Execute(fmt::format(
       "CREATE SEQUENCE IF NOT EXISTS {} AS bigint START WITH {} INCREMENT BY {} MINVALUE {} "
       "MAXVALUE {}{}",
       dialect().QualifiedName(state.name), state.start, state.increment, state.min_value,
@@ -146,10 +147,9 @@ void PostgresEndpoint::CreateSequence(const SequenceState& state) {
 }
 
 void PostgresEndpoint::SetSequence(const SequenceState& state) {
-  std::unique_ptr<SqlSession> session = OpenSqlSession();
-  session->Query("SELECT pg_catalog.setval(" + RegclassLiteral(dialect(), state.name) + ", " +
-                 dialect().TextLiteral(state.last_value) + "::bigint, " +
-                 (state.is_called ? "true" : "false") + ")");
+  catalog().Query("SELECT pg_catalog.setval(" + RegclassLiteral(dialect(), state.name) + ", " +
+                  dialect().TextLiteral(state.last_value) + "::bigint, " +
+                  (state.is_called ? "true" : "false") + ")");
 }
 
 std::vector<TableName> PostgresEndpoint::ListSequences(const std::vector<std::string>& schemas) {
