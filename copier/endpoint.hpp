@@ -135,6 +135,9 @@ struct EndpointInfo {
   std::string version;         // e.g. "15.18"
   std::string default_schema;  // where bare table names live
   std::string display;         // the connection with secrets removed, for messages
+  // A staging directory read as a source: the product its rows were exported from
+  // ("PostgreSQL"), by which ferry check names what another engine does not carry; else "".
+  std::string exported_from;
   // Where ferry keeps its run state here, as the user chose it (--state-schema): a schema, or a
   // database on MariaDB; "" for the engine's own place.
   std::string state_schema;

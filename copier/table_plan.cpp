@@ -369,6 +369,11 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
   if (!existing) {
     PlanNewTable(plan, source, source_engine, destination, dest_name, columns, primary_key);
     if (source_engine == destination.info().engine) CarryPartitions(plan);
+    for (size_t i = 0; i < plan.source_columns.size(); ++i) {
+      if (CaseInsensitiveKeyMadeExact(source, plan.source_columns[i], destination.info().traits)) {
+        plan.destination.columns[size_t(plan.destination_columns[i])].case_insensitive = false;
+      }
+    }
   } else {
     PlanExistingTable(plan, source, source_engine, destination, *existing, dest_name, columns);
   }

@@ -50,11 +50,17 @@ std::string CrossEngineRule(const std::string& kind, const EndpointInfo& from,
 
 }  // namespace
 
+EndpointInfo AsExported(const EndpointInfo& info) {
+  EndpointInfo out = info;
+  if (!out.exported_from.empty()) out.product = out.exported_from;
+  return out;
+}
+
 std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
                                     const std::vector<TableName>& scope, bool clones,
                                     const CloneOptions& options,
                                     const std::string& why_not_cloned) {
-  const EndpointInfo& from = source.info();
+  const EndpointInfo from = AsExported(source.info());
   const EndpointInfo& to = destination.info();
   const bool same = from.engine == to.engine;
   // A whole clone carries everything; a copy that creates no table (data only) touches none.

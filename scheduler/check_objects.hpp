@@ -29,6 +29,11 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
                                     const std::vector<TableName>& scope, bool clones,
                                     const CloneOptions& options, const std::string& why_not_cloned);
 
+// `info` of a source with its product said as the engine a staging directory's rows were
+// exported from (EndpointInfo::exported_from), for messages about what another engine does not
+// carry of it.
+EndpointInfo AsExported(const EndpointInfo& info);
+
 struct DefinerNote {
   std::string object;  // "view sakila.customer_list"
   std::string account;

@@ -583,7 +583,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   report.source = DescribeEnd(source);
   report.destination = DescribeEnd(destination);
   report.readers = std::max(options.readers, 1);
-  const EndpointInfo& from = source.info();
+  const EndpointInfo from = AsExported(source.info());
   const EndpointInfo& to = destination.info();
   CheckPair(source, destination, job, options.allow_empty_source, report);
   CheckConnections(source, destination, options.writers, report);
