@@ -101,6 +101,10 @@ struct EngineTraits {
   bool comments = false;
   size_t longest_table_comment = 0;
   size_t longest_column_comment = 0;
+  // Whether the collations that ignore case also fold letters beyond ASCII (MariaDB: É and é,
+  // ß and ss), which SQLite's NOCASE keeps apart: a key over such a column would refuse source
+  // values, so ferry gives NOCASE key columns the exact default collation there instead.
+  bool case_insensitive_folds_beyond_ascii = false;
 };
 
 // Why long values are held whole at one end (Endpoint::LongValuesHeldWhole).

@@ -454,6 +454,20 @@ void KeepCaseInsensitivity(TableCopyPlan& plan) {
   }
 }
 
+bool CaseInsensitiveKeyMadeExact(const Table& source, int column, const EngineTraits& to) {
+  if (!to.case_insensitive_folds_beyond_ascii || !source.columns[size_t(column)].case_insensitive) {
+    return false;
+  }
+  auto in = [&](const std::vector<int>& columns) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
+  };
+  return in(source.primary_key) ||
+         std::any_of(source.unique_indexes.begin(), source.unique_indexes.end(),
+                     [&](const Index& i) { return in(i.columns); }) ||
+         std::any_of(source.foreign_keys.begin(), source.foreign_keys.end(),
+                     [&](const ForeignKey& fk) { return in(fk.columns); });
+}
+
 std::vector<ColumnPairing> PairColumns(const TableCopyPlan& plan) {
   std::vector<ColumnPairing> pairs;
   for (size_t i = 0; i < plan.source_columns.size(); ++i) {

@@ -283,7 +283,8 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
       grouped.Add("spatial as bytes", kSpatialBytesRule, shown, c.name, note);
     }
     if (c.case_insensitive && from.engine != to.engine) {
-      grouped.Add("case-insensitive text", kCaseInsensitiveRule, shown, c.name, c.type.native);
+      const auto [kind, rule] = CaseInsensitiveNote(table, c, to.traits);
+      grouped.Add(kind, rule, shown, c.name, c.type.native);
     }
     const bool copied = std::any_of(copy.source_columns.begin(), copy.source_columns.end(),
                                     [&](int i) { return table.columns[size_t(i)].name == c.name; });
