@@ -48,6 +48,21 @@ std::string CrossEngineRule(const std::string& kind, const EndpointInfo& from,
                      Plural(kind), from.product, to.product);
 }
 
+// Whether a column of `tables` is of enum type `object` ("schema.name"): another engine gets
+// its labels with the column (a MariaDB ENUM, text with a CHECK), so the type is not lost.
+bool EnumUsed(const std::string& object, const std::vector<Table>& tables) {
+  const std::string name = object.substr(object.find('.') + 1);
+  for (const Table& t : tables) {
+    for (const Column& c : t.columns) {
+      if (c.type.labels.empty()) continue;
+      std::string native = c.type.native;
+      native.erase(std::remove(native.begin(), native.end(), '"'), native.end());
+      if (native == object || native == name) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 EndpointInfo AsExported(const EndpointInfo& info) {
@@ -57,7 +72,8 @@ EndpointInfo AsExported(const EndpointInfo& info) {
 }
 
 std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
-                                    const std::vector<TableName>& scope, bool clones,
+                                    const std::vector<TableName>& scope,
+                                    const std::vector<Table>& tables, bool clones,
                                     const CloneOptions& options,
                                     const std::string& why_not_cloned) {
   const EndpointInfo from = AsExported(source.info());
@@ -107,6 +123,7 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
       if (whole) continue;
       // Standalone sequences are created and set where the destination has sequences.
       if (kind == "sequence" && to.traits.sequences) continue;
+      if (kind == "enum type" && !same && EnumUsed(object, tables)) continue;
       std::string rule;
       if (!same) {
         rule = CrossEngineRule(kind, from, to);

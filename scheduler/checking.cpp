@@ -217,10 +217,10 @@ void NoteRunStateTables(const SourceTables& listed, GroupedWarnings& grouped) {
 // naming each object; and, for a MariaDB clone that keeps its DEFINERs, the accounts the
 // destination lacks.
 void NoteLeftOut(Endpoint& source, Endpoint& destination, const std::vector<TableName>& scope,
-                 bool clones, const CloneOptions& options, const std::string& why_not_cloned,
-                 GroupedWarnings& grouped) {
+                 const std::vector<Table>& tables, bool clones, const CloneOptions& options,
+                 const std::string& why_not_cloned, GroupedWarnings& grouped) {
   for (const LeftOut& o :
-       ObjectsLeftOut(source, destination, scope, clones, options, why_not_cloned)) {
+       ObjectsLeftOut(source, destination, scope, tables, clones, options, why_not_cloned)) {
     grouped.Add("not carried", o.rule, o.object, "", "", o.kinds);
   }
   if (!clones || !options.keep_definers) return;
@@ -680,7 +680,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   }
   NoteForeignKeys(report.tables, keys, to.traits, grouped);
   if (report.pair_supported) {
-    NoteLeftOut(source, destination, scope, clones, options.clone, why_not_cloned, grouped);
+    NoteLeftOut(source, destination, scope, tables, clones, options.clone, why_not_cloned, grouped);
   }
   grouped.AppendTo(report.findings);
   if (!clones) unless_cloned.AppendTo(report.findings);
