@@ -44,6 +44,13 @@ std::string CrossEngineRule(const std::string& kind, const EndpointInfo& from,
         "counter's direction there if it is needed",
         to.product);
   }
+  if (kind == "column collation" || kind == "index collation") {
+    return fmt::format(
+        "{} compared by a collation the source defines (CREATE COLLATION) compare by {}'s exact "
+        "one (the copy's values are the same; their order and equality follow it there); "
+        "recreate the collation's rules there if they are needed",
+        kind == "column collation" ? "columns" : "indexes", to.product);
+  }
   return fmt::format("{} are not carried from {} to {}; recreate them there if they are needed",
                      Plural(kind), from.product, to.product);
 }
