@@ -51,6 +51,13 @@ std::string CrossEngineRule(const std::string& kind, const EndpointInfo& from,
         "recreate the collation's rules there if they are needed",
         kind == "column collation" ? "columns" : "indexes", to.product);
   }
+  if (kind == "partition foreign key") {
+    return fmt::format(
+        "foreign keys one partition declares (not its partitioned table) are not carried to "
+        "{}, where the partitioned table is one table; recreate them there (as a trigger) if "
+        "they are needed",
+        to.product);
+  }
   return fmt::format("{} are not carried from {} to {}; recreate them there if they are needed",
                      Plural(kind), from.product, to.product);
 }

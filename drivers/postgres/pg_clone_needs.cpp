@@ -386,6 +386,11 @@ const std::string& OtherObjectsQuery() {
       "'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass "
       "AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 AND n.nspname = ? AND "
       "(s.seqincrement < 0 OR s.seqcycle) "
+      // A foreign key one partition declares, not its parent: no other engine partitions.
+      "UNION ALL SELECT 'partition foreign key', k.conname || ' on ' || n.nspname || '.' || "
+      "c.relname FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = "
+      "k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
+      "AND c.relispartition AND k.contype = 'f' AND k.conparentid = 0 "
       // Columns, and indexes beyond their columns, compared by a collation the schemas define.
       "UNION ALL SELECT 'column collation', n.nspname || '.' || c.relname || '.' || a.attname "
       "|| ' (' || cn.nspname || '.' || co.collname || ')' FROM pg_catalog.pg_attribute a JOIN "
