@@ -101,6 +101,10 @@ struct EngineTraits {
   bool comments = false;
   size_t longest_table_comment = 0;
   size_t longest_column_comment = 0;
+  // Whether the collations that ignore case also fold letters beyond ASCII (MariaDB: É and é,
+  // ß and ss), which SQLite's NOCASE keeps apart: a key over such a column would refuse source
+  // values, so ferry gives NOCASE key columns the exact default collation there instead.
+  bool case_insensitive_folds_beyond_ascii = false;
 };
 
 // Why long values are held whole at one end (Endpoint::LongValuesHeldWhole).
@@ -135,6 +139,9 @@ struct EndpointInfo {
   std::string version;         // e.g. "15.18"
   std::string default_schema;  // where bare table names live
   std::string display;         // the connection with secrets removed, for messages
+  // A staging directory read as a source: the product its rows were exported from
+  // ("PostgreSQL"), by which ferry check names what another engine does not carry; else "".
+  std::string exported_from;
   // Where ferry keeps its run state here, as the user chose it (--state-schema): a schema, or a
   // database on MariaDB; "" for the engine's own place.
   std::string state_schema;

@@ -550,6 +550,9 @@ class FilesEndpoint final : public Endpoint {
   }
   // Read back, the directory clones as its source would where the export kept its schema dump.
   void ActAsSource(const Manifest& m) {
+    for (const EngineFactory& e : Engines()) {
+      if (e.engine == info_.engine) info_.exported_from = e.product;
+    }
     // The files hold what the source's columns held: values of their declared types, except
     // SQLite's, which holds any value of a column's storage.
     info_.limits.declared_types_hold = info_.engine != Engine::kSQLite;
