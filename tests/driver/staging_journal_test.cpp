@@ -374,6 +374,13 @@ TEST_CASE(
   const std::string folder = temp.path() + "/stage";
   std::unique_ptr<Endpoint> dest =
       OpenEndpoint("dir:" + folder, EndpointRole::kDestination, EndpointOptions{});
+  // Tables made, then the run started (which writes the manifest whole): a manifest larger than
+  // the records below, so that no fold (the journal grown as large as it) rewrites it.
+  for (int i = 0; i < 20; ++i) {
+    Table t;
+    t.name = {"public", "t" + std::to_string(i)};
+    dest->CreateTable(t);
+  }
   std::unique_ptr<RunStore> store = dest->OpenRunStore("");
   std::unique_ptr<ScopeLock> lock = store->TryLock();
   REQUIRE(lock);
@@ -381,9 +388,6 @@ TEST_CASE(
   run.id = "20261207T000000Z-test";
   run.status = RunStatus::kRunning;
   store->StartRun(run, {}, {});
-  Table t;
-  t.name = {"public", "t"};
-  dest->CreateTable(t);  // the first change of this process: the manifest names its journal
   const std::string manifest = folder + "/" + kManifestName;
   const std::string written = ReadText(manifest);
 
@@ -405,9 +409,10 @@ TEST_CASE(
   REQUIRE(seen->snapshots.size() == 1);
   CHECK(seen->snapshots[0].run == run.id);
   CHECK(!seen->snapshots[0].taken_at.empty());
+  // A JSON object: its members in name order.
   CHECK(seen->snapshots[0].position ==
-        std::vector<std::pair<std::string, std::string>>{{"postgresql_wal_lsn", "0/1A2B3C"},
-                                                         {"postgresql_snapshot", "9:9:"}});
+        std::vector<std::pair<std::string, std::string>>{{"postgresql_snapshot", "9:9:"},
+                                                         {"postgresql_wal_lsn", "0/1A2B3C"}});
   // Folded into the manifest when the run ends, field by field.
   store->FinishRun(run.id, RunStatus::kDone, "done");
   const Manifest done = ManifestFromJson(ReadText(manifest), manifest);
