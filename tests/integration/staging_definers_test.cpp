@@ -27,7 +27,8 @@ std::string Definer(TestDatabase& db, const std::string& view) {
 }
 
 bool HasDefinerFinding(const std::string& check_json, const std::string& part) {
-  for (const nlohmann::json& f : nlohmann::json::parse(check_json)["findings"]) {
+  const nlohmann::json report = nlohmann::json::parse(check_json);
+  for (const nlohmann::json& f : report["findings"]) {
     if (f["kind"] == "definer" && Has(f["message"].get<std::string>(), part)) return true;
   }
   return false;
