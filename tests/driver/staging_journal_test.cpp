@@ -421,6 +421,54 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "large objects committed into a staging directory are a journal record a reader replays: "
+    "each file whole, with its size and SHA-256, and one not committed leaves no entry",
+    "[staging][journal][large_objects]") {
+  test::TempDir temp;
+  const std::string folder = temp.path() + "/stage";
+  std::unique_ptr<Endpoint> dest =
+      OpenEndpoint("dir:" + folder, EndpointRole::kDestination, EndpointOptions{});
+  std::unique_ptr<RunStore> store = dest->OpenRunStore("");
+  std::unique_ptr<ScopeLock> lock = store->TryLock();
+  REQUIRE(lock);
+  RunRecord run;
+  run.id = "20261207T000000Z-test";
+  store->StartRun(run, {}, {});
+  std::unique_ptr<LargeObjectStore> objects = dest->OpenLargeObjects();
+  REQUIRE(objects);
+  CHECK(objects->List().empty());  // the export begins carrying them: a list, empty
+  objects->Begin();
+  objects->Create({16401, "alice", {{"", "SELECT", false}}});
+  objects->Append("hello, ");
+  objects->Append("world");
+  objects->Create({16402, "bob", {}});
+  objects->Commit();
+  objects->Begin();
+  objects->Create({16403, "bob", {}});
+  objects->Append("never committed");
+  objects->Rollback();
+
+  std::optional<Manifest> seen = LoadManifest(folder);
+  REQUIRE(seen);
+  REQUIRE(seen->large_objects);
+  REQUIRE(seen->large_objects->size() == 2);
+  const LargeObjectEntry& first = (*seen->large_objects)[0];
+  CHECK(first.object.oid == 16401);
+  CHECK(first.object.owner == "alice");
+  REQUIRE(first.object.grants.size() == 1);
+  CHECK(first.object.grants[0].privilege == "SELECT");
+  CHECK(first.bytes == 12);
+  CHECK(first.sha256 == "09ca7e4eaa6e8ae9c7d261167129184883644d07dfba7cbfbc4c8a2e08360d5b");
+  CHECK(ReadText(folder + "/" + first.file) == "hello, world");
+  CHECK((*seen->large_objects)[1].bytes == 0);
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(folder + "/" + kLargeObjectFolder)) {
+    files.push_back(e.path().filename().string());
+  }
+  CHECK(files.size() == 2);
+}
+
+TEST_CASE(
     "a manifest of version 2 (no table records) is still read, and one of a newer version is "
     "refused naming its version and what to do",
     "[staging][journal]") {
