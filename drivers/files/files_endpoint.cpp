@@ -340,9 +340,16 @@ class FilesEndpoint final : public Endpoint {
     if (!is_source_) return out;
     const auto now = Current();
     const std::optional<KeptSchema>& kept = now->manifest().schema;
-    if (!kept) return out;
-    for (const auto& o : kept->other_objects) {
-      if (o[0] == schema) out.emplace_back(o[1], o[2]);
+    if (kept) {
+      for (const auto& o : kept->other_objects) {
+        if (o[0] == schema) out.emplace_back(o[1], o[2]);
+      }
+      return out;
+    }
+    // No dump kept (an export with ferry's own model): the columns of large-object oids, where
+    // the export carried objects, so the import carries them too.
+    for (std::string& column : staging::LargeObjectColumns(now->manifest(), schema)) {
+      out.emplace_back("large object", std::move(column));
     }
     return out;
   }

@@ -218,4 +218,19 @@ std::unique_ptr<LargeObjectStore> MakeLargeObjectReader(
   return std::make_unique<LargeObjectReader>(std::move(finished), std::move(folder));
 }
 
+std::vector<std::string> LargeObjectColumns(const Manifest& m, const std::string& schema) {
+  std::vector<std::string> out;
+  if (!m.large_objects || m.large_objects->empty()) return out;
+  for (const TableEntry& t : m.tables) {
+    if (t.shape.name.schema != schema) continue;
+    for (const Column& c : t.shape.columns) {
+      const std::string& n = c.type.native;
+      if (n == "oid" || n == "lo" || (n.size() > 3 && n.substr(n.size() - 3) == ".lo")) {
+        out.push_back(schema + "." + t.shape.name.name + "." + c.name);
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace ferry::staging

@@ -7,6 +7,8 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "copier/large_objects.hpp"
 #include "drivers/files/staging_dir.hpp"
@@ -20,5 +22,9 @@ std::unique_ptr<LargeObjectStore> MakeLargeObjectWriter(std::shared_ptr<Director
 // from `folder`. A manifest that does not carry them is an Error(kNotFound) saying so.
 std::unique_ptr<LargeObjectStore> MakeLargeObjectReader(
     std::function<std::shared_ptr<const IndexedManifest>()> finished, std::string folder);
+
+// The columns ("schema.table.column") of `m`'s tables in `schema` that hold large-object oids
+// (PostgreSQL's oid and contrib lo types), where the export carried any objects; none else.
+std::vector<std::string> LargeObjectColumns(const Manifest& m, const std::string& schema);
 
 }  // namespace ferry::staging
