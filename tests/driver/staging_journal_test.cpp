@@ -300,6 +300,29 @@ TEST_CASE(
   CHECK(seen->tables[0].identity[0].next == 42);
 }
 
+// An export through the directory's endpoint: `tables` tables made, then its run started under
+// the directory's lock, which `lock` keeps.
+struct EndpointExport {
+  EndpointExport(const std::string& folder, int tables)
+      : dest(OpenEndpoint("dir:" + folder, EndpointRole::kDestination, EndpointOptions{})) {
+    for (int i = 0; i < tables; ++i) {
+      Table t;
+      t.name = {"public", "t" + std::to_string(i)};
+      dest->CreateTable(t);
+    }
+    store = dest->OpenRunStore("");
+    lock = store->TryLock();
+    REQUIRE(lock);
+    run.id = "20261207T000000Z-test";
+    run.status = RunStatus::kRunning;
+    store->StartRun(run, {}, {});
+  }
+  std::unique_ptr<Endpoint> dest;
+  std::unique_ptr<RunStore> store;
+  std::unique_ptr<ScopeLock> lock;
+  RunRecord run;
+};
+
 std::string ReadText(const std::string& path) {
   std::stringstream in;
   in << std::ifstream(path).rdbuf();
@@ -372,22 +395,11 @@ TEST_CASE(
     "[staging][journal]") {
   test::TempDir temp;
   const std::string folder = temp.path() + "/stage";
-  std::unique_ptr<Endpoint> dest =
-      OpenEndpoint("dir:" + folder, EndpointRole::kDestination, EndpointOptions{});
   // Tables made, then the run started (which writes the manifest whole): a manifest larger than
   // the records below, so that no fold (the journal grown as large as it) rewrites it.
-  for (int i = 0; i < 20; ++i) {
-    Table t;
-    t.name = {"public", "t" + std::to_string(i)};
-    dest->CreateTable(t);
-  }
-  std::unique_ptr<RunStore> store = dest->OpenRunStore("");
-  std::unique_ptr<ScopeLock> lock = store->TryLock();
-  REQUIRE(lock);
-  RunRecord run;
-  run.id = "20261207T000000Z-test";
-  run.status = RunStatus::kRunning;
-  store->StartRun(run, {}, {});
+  EndpointExport e(folder, 20);
+  Endpoint* dest = e.dest.get();
+  const RunRecord& run = e.run;
   const std::string manifest = folder + "/" + kManifestName;
   const std::string written = ReadText(manifest);
 
@@ -414,7 +426,7 @@ TEST_CASE(
         std::vector<std::pair<std::string, std::string>>{{"postgresql_snapshot", "9:9:"},
                                                          {"postgresql_wal_lsn", "0/1A2B3C"}});
   // Folded into the manifest when the run ends, field by field.
-  store->FinishRun(run.id, RunStatus::kDone, "done");
+  e.store->FinishRun(run.id, RunStatus::kDone, "done");
   const Manifest done = ManifestFromJson(ReadText(manifest), manifest);
   CHECK(done.types == seen->types);
   CHECK(done.snapshots.size() == 1);
@@ -426,15 +438,8 @@ TEST_CASE(
     "[staging][journal][large_objects]") {
   test::TempDir temp;
   const std::string folder = temp.path() + "/stage";
-  std::unique_ptr<Endpoint> dest =
-      OpenEndpoint("dir:" + folder, EndpointRole::kDestination, EndpointOptions{});
-  std::unique_ptr<RunStore> store = dest->OpenRunStore("");
-  std::unique_ptr<ScopeLock> lock = store->TryLock();
-  REQUIRE(lock);
-  RunRecord run;
-  run.id = "20261207T000000Z-test";
-  store->StartRun(run, {}, {});
-  std::unique_ptr<LargeObjectStore> objects = dest->OpenLargeObjects();
+  EndpointExport e(folder, 0);
+  std::unique_ptr<LargeObjectStore> objects = e.dest->OpenLargeObjects();
   REQUIRE(objects);
   CHECK(objects->List().empty());  // the export begins carrying them: a list, empty
   objects->Begin();
