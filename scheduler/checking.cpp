@@ -364,7 +364,7 @@ bool CheckClone(Endpoint& source, Endpoint& destination, const Plan& clone_plan,
     std::unique_ptr<SchemaClone> clone = SchemaClone::Prepare(
         source, destination, clone_plan, clone_copied, options.clone, why_not_cloned);
     if (!clone) return false;
-    clone->RefuseExistingSequences(destination);  // as the run does, before it writes
+    clone->RefuseObstacles(destination);  // what the run would refuse, or fail after the data
     for (const SchemaClone::ViewLeftOut& v : clone->views_left_out()) {
       grouped.Add("view out of scope",
                   "views that read a table or view outside the copy's scope are not created "
