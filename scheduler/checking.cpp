@@ -678,6 +678,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     report.findings.push_back({Severity::kBlocker, "rename", "", "", e.message()});
   }
   NoteForeignKeys(report.tables, keys, to.traits, grouped);
+  NoteUndeferrableKeys(keys.foreign_keys, to.traits, grouped);
   if (report.pair_supported) {
     NoteLeftOut(source, destination, scope, clones, options.clone, why_not_cloned, grouped);
   }
