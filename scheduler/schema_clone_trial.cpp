@@ -106,7 +106,7 @@ std::vector<SchemaClone::Obstacle> SchemaClone::Obstacles(Endpoint& destination)
         session->Run("RELEASE SAVEPOINT ferry_clone_trial");
       } catch (const Error& e) {
         session->Run("ROLLBACK TO SAVEPOINT ferry_clone_trial");
-        out.push_back({ObjectName(*o, There(o->table)), e.message(), SaysExists(e.message()),
+        out.push_back({ObjectName(*o, There(o->table)), e.what(), SaysExists(e.what()),
                        IsRoutineKind(o->kind)});
       }
     }

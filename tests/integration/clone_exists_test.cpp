@@ -58,7 +58,7 @@ TEST_CASE(
   CHECK(check.exit_code == 4);
   CHECK(Has(check, "already has objects the schema clone creates"));
   CHECK(Has(check, "domain public.year"));
-  CHECK(Has(check, "function public.twice(a integer)"));
+  CHECK(Has(check, "function public.twice("));
   CHECK(Has(check, "view public.film_titles"));
   CHECK(Has(check, "--schema-from ferry"));
   // The trial left nothing: no schema, extension, type, sequence or table of the clone's.
@@ -119,7 +119,7 @@ TEST_CASE(
       "CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM other WHERE id < 0");
   const std::string db = dest.name();
 
-  FerryResult check = Ferry("check", source.Url(), dest.Url()");
+  FerryResult check = Ferry("check", source.Url(), dest.Url());
   INFO(check.output);
   CHECK(check.exit_code == 4);
   CHECK(Has(check, "view " + db + ".film_titles"));
@@ -127,9 +127,11 @@ TEST_CASE(
   CHECK(Has(check, "trigger " + db + ".film_hit"));
   CHECK(Has(check, "event " + db + ".nightly"));
 
-  dest.Exec(
-      "DROP VIEW film_titles; DROP FUNCTION twice; DROP TRIGGER film_hit; DROP EVENT nightly");
-  FerryResult ok = Ferry("check", source.Url(), dest.Url()");
+  for (const char* drop : {"DROP VIEW film_titles", "DROP FUNCTION twice", "DROP TRIGGER film_hit",
+                           "DROP EVENT nightly"}) {
+    dest.Exec(drop);
+  }
+  FerryResult ok = Ferry("check", source.Url(), dest.Url());
   INFO(ok.output);
   CHECK(ok.exit_code == 0);
   FerryResult run = Run(source.Url(), dest.Url());
