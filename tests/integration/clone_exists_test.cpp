@@ -28,6 +28,17 @@ FerryResult Run(const std::string& source, const std::string& dest) {
                   " --include '*'");
 }
 
+// Once nothing is in the way: check passes, and the run clones.
+void CheckPassesAndRunClones(TestDatabase& source, TestDatabase& dest) {
+  FerryResult ok = Ferry("check", source.Url(), dest.Url());
+  INFO(ok.output);
+  CHECK(ok.exit_code == 0);
+  FerryResult run = Run(source.Url(), dest.Url());
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(Has(run, "schema: cloned from the source"));
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -89,12 +100,7 @@ TEST_CASE(
 
   // Once they are dropped, check passes and the run clones.
   dest.Exec("DROP VIEW film_titles; DROP FUNCTION twice(integer); DROP DOMAIN year");
-  FerryResult ok = Ferry("check", source.Url(), dest.Url());
-  INFO(ok.output);
-  CHECK(ok.exit_code == 0);
-  FerryResult run = Run(source.Url(), dest.Url());
-  INFO(run.output);
-  CHECK(run.exit_code == 0);
+  CheckPassesAndRunClones(source, dest);
   CHECK(dest.QueryValue("SELECT twice(released) FROM film WHERE id = 1") == "3958");
 }
 
@@ -131,11 +137,6 @@ TEST_CASE(
                            "DROP EVENT nightly"}) {
     dest.Exec(drop);
   }
-  FerryResult ok = Ferry("check", source.Url(), dest.Url());
-  INFO(ok.output);
-  CHECK(ok.exit_code == 0);
-  FerryResult run = Run(source.Url(), dest.Url());
-  INFO(run.output);
-  CHECK(run.exit_code == 0);
+  CheckPassesAndRunClones(source, dest);
   CHECK(dest.QueryValue("SELECT twice(2)") == "4");
 }
