@@ -119,14 +119,17 @@ std::vector<SchemaClone::Obstacle> SchemaClone::Obstacles(Endpoint& destination)
 }
 
 void SchemaClone::RefuseObstacles(Endpoint& destination) const {
-  const std::vector<Obstacle> obstacles = Obstacles(destination);
-  if (obstacles.empty()) {
+  // A sequence there already is refused first, as the run does, with its own advice.
+  std::string message;
+  try {
     RefuseExistingSequences(destination);
-    return;
+  } catch (const Error& e) {
+    message = e.message();
   }
   std::string there, failing;
   bool routines_only = true;
-  for (const Obstacle& o : obstacles) {
+  for (const Obstacle& o : Obstacles(destination)) {
+    if (o.object.rfind("sequence ", 0) == 0 && !message.empty()) continue;
     if (o.exists) {
       there += (there.empty() ? "" : ", ") + o.object;
       routines_only &= o.routine;
@@ -134,19 +137,19 @@ void SchemaClone::RefuseObstacles(Endpoint& destination) const {
       failing += fmt::format("{}{}: {}", failing.empty() ? "" : "; ", o.object, o.error);
     }
   }
-  std::string message;
   if (!there.empty()) {
-    message = fmt::format(
+    message += fmt::format(
+        "{}"
         "the destination already has objects the schema clone creates: {} (drop them there, "
         "{}or copy with --schema-from ferry, which makes the tables from ferry's own model)",
-        there,
+        message.empty() ? "" : "; ", there,
         routines_only ? "or leave routines, triggers and events out with --no-routines, " : "");
   }
   if (!failing.empty()) {
     message += fmt::format("{}the schema clone would fail at the destination on {}",
                            message.empty() ? "" : "; ", failing);
   }
-  throw Error(ErrorCode::kSchema, message);
+  if (!message.empty()) throw Error(ErrorCode::kSchema, message);
 }
 
 }  // namespace ferry
