@@ -128,15 +128,17 @@ void SchemaClone::RefuseObstacles(Endpoint& destination) const {
   }
   std::string there, failing;
   bool routines_only = true;
+  int failures = 0;  // the first few said whole: one cause (no right to create) fails them all
   for (const Obstacle& o : Obstacles(destination)) {
     if (o.object.rfind("sequence ", 0) == 0 && !message.empty()) continue;
     if (o.exists) {
       there += (there.empty() ? "" : ", ") + o.object;
       routines_only &= o.routine;
-    } else {
+    } else if (++failures <= 5) {
       failing += fmt::format("{}{}: {}", failing.empty() ? "" : "; ", o.object, o.error);
     }
   }
+  if (failures > 5) failing += fmt::format("; and {} more objects", failures - 5);
   if (!there.empty()) {
     message += fmt::format(
         "{}"
