@@ -13,7 +13,8 @@ namespace ferry {
 // Throws Error(kUsage) naming the swap when a destination table of the job is tracked by ferry
 // (it is the source of a tracked copy) and either its change log lists the source as one of its
 // consumers (the source holds the sync identity a copy registered there), or, for a tracked sync
-// (`watermark` empty), the source table is not tracked. Reads only.
+// (`watermark` empty; a diff sync gives a non-empty word), the source table is not tracked.
+// Reads only.
 void RefuseSwappedEnds(Endpoint& source, Endpoint& destination, const Job& job,
                        const std::string& watermark);
 

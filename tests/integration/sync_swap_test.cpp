@@ -32,7 +32,8 @@ TEST_CASE("a sync with its ends swapped is refused naming the swap, and writes n
   CHECK(!Has(swapped, "--watermark"));
 
   // After one: the log also names the copy's destination as its consumer, so even a watermark
-  // sync (which would otherwise upsert into the real source) is refused.
+  // sync (which would otherwise upsert into the real source) and a diff sync (which would make it
+  // the copy's rows) are refused.
   source.Exec("UPDATE items SET qty = 0 WHERE id = 1");
   FerryResult sync = RunFerry("sync" + Ends(source, dest));
   INFO(sync.output);
@@ -42,6 +43,9 @@ TEST_CASE("a sync with its ends swapped is refused naming the swap, and writes n
   INFO(watermark.output);
   CHECK(watermark.exit_code == 2);
   CHECK(Has(watermark, "is registered with it as a destination"));
+  FerryResult diff = RunFerry("sync" + Ends(dest, source) + " --diff");
+  INFO(diff.output);
+  CHECK(diff.exit_code == 2);
   CHECK(source.QueryValue("SELECT qty FROM items WHERE id = 2") == "2");
   CHECK(source.QueryValue(runs_at_source) == "0");
 }
