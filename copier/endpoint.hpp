@@ -90,6 +90,8 @@ struct EngineTraits {
   // Sequences exist as objects of their own (PostgreSQL, MariaDB).
   bool sequences = false;
   KeyTypeMatch foreign_key_types = KeyTypeMatch::kComparable;
+  // Foreign keys may be DEFERRABLE (INITIALLY DEFERRED): checked at commit (PostgreSQL, SQLite).
+  bool deferrable_keys = false;
   // The longest text, in characters, a one-column key indexes whole (MariaDB: 768 characters
   // of utf8mb4 in InnoDB's 3072 bytes); 0: no limit.
   int64_t longest_key_text = 0;

@@ -365,7 +365,7 @@ bool CheckClone(Endpoint& source, Endpoint& destination, const Plan& clone_plan,
     std::unique_ptr<SchemaClone> clone = SchemaClone::Prepare(
         source, destination, clone_plan, clone_copied, options.clone, why_not_cloned);
     if (!clone) return false;
-    clone->RefuseExistingSequences(destination);  // as the run does, before it writes
+    clone->RefuseObstacles(destination);  // what the run would refuse, or fail after the data
     for (const SchemaClone::ViewLeftOut& v : clone->views_left_out()) {
       grouped.Add("view out of scope",
                   "views that read a table or view outside the copy's scope are not created "
@@ -679,6 +679,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     report.findings.push_back({Severity::kBlocker, "rename", "", "", e.message()});
   }
   NoteForeignKeys(report.tables, keys, to.traits, grouped);
+  NoteUndeferrableKeys(keys.foreign_keys, to.traits, grouped);
   if (report.pair_supported) {
     NoteLeftOut(source, destination, scope, tables, clones, options.clone, why_not_cloned, grouped);
   }
