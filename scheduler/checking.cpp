@@ -680,9 +680,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   }
   NoteForeignKeys(report.tables, keys, to.traits, grouped);
   NoteUndeferrableKeys(keys.foreign_keys, to.traits, grouped);
-  if (report.pair_supported) {
+  if (report.pair_supported)
     NoteLeftOut(source, destination, scope, tables, clones, options.clone, why_not_cloned, grouped);
-  }
   grouped.AppendTo(report.findings);
   if (!clones) unless_cloned.AppendTo(report.findings);
   if (!clones) CheckMadeFirst(source, destination, extension_columns, created, report.findings);
