@@ -81,6 +81,9 @@ struct ForeignKey {
   std::vector<std::string> referenced_columns;
   std::string on_delete = "NO ACTION";  // SQL spelling: NO ACTION, RESTRICT, CASCADE, SET NULL...
   std::string on_update = "NO ACTION";
+  // When it is checked: "" (at each statement), "DEFERRABLE" (a transaction may defer it),
+  // "DEFERRABLE INITIALLY DEFERRED" (at commit: Django's keys), in SQL spelling.
+  std::string deferrable;
 };
 
 // A partition of a partitioned table (PostgreSQL), in the engine's own terms: its bound

@@ -90,6 +90,8 @@ struct EngineTraits {
   // Sequences exist as objects of their own (PostgreSQL, MariaDB).
   bool sequences = false;
   KeyTypeMatch foreign_key_types = KeyTypeMatch::kComparable;
+  // Foreign keys may be DEFERRABLE (INITIALLY DEFERRED): checked at commit (PostgreSQL, SQLite).
+  bool deferrable_keys = false;
   // The longest text, in characters, a one-column key indexes whole (MariaDB: 768 characters
   // of utf8mb4 in InnoDB's 3072 bytes); 0: no limit.
   int64_t longest_key_text = 0;
@@ -101,6 +103,10 @@ struct EngineTraits {
   bool comments = false;
   size_t longest_table_comment = 0;
   size_t longest_column_comment = 0;
+  // Whether the collations that ignore case also fold letters beyond ASCII (MariaDB: É and é,
+  // ß and ss), which SQLite's NOCASE keeps apart: a key over such a column would refuse source
+  // values, so ferry gives NOCASE key columns the exact default collation there instead.
+  bool case_insensitive_folds_beyond_ascii = false;
 };
 
 // Why long values are held whole at one end (Endpoint::LongValuesHeldWhole).
@@ -135,6 +141,9 @@ struct EndpointInfo {
   std::string version;         // e.g. "15.18"
   std::string default_schema;  // where bare table names live
   std::string display;         // the connection with secrets removed, for messages
+  // A staging directory read as a source: the product its rows were exported from
+  // ("PostgreSQL"), by which ferry check names what another engine does not carry; else "".
+  std::string exported_from;
   // Where ferry keeps its run state here, as the user chose it (--state-schema): a schema, or a
   // database on MariaDB; "" for the engine's own place.
   std::string state_schema;

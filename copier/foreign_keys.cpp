@@ -14,6 +14,7 @@ void AddForeignKeys(Table& table, const std::vector<ForeignKeyColumnRow>& rows) 
     fk.references = rows[r].references;
     fk.on_delete = rows[r].on_delete;
     fk.on_update = rows[r].on_update;
+    fk.deferrable = rows[r].deferrable;
     bool unknown_column = false;
     for (; r < rows.size() && rows[r].constraint == fk.name; ++r) {
       auto column = table.FindColumn(rows[r].column);

@@ -21,6 +21,7 @@ struct ForeignKeyColumnRow {
   std::string referenced_column;
   std::string on_delete = "NO ACTION";  // SQL spelling: NO ACTION, RESTRICT, CASCADE, SET NULL...
   std::string on_update = "NO ACTION";
+  std::string deferrable;  // ForeignKey::deferrable
 };
 
 // Groups each run of rows of one constraint into a foreign key of `table` and appends it to

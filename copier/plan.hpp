@@ -47,6 +47,7 @@ struct PlannedForeignKey {
   std::vector<std::string> referenced_columns;
   std::string on_delete = "NO ACTION";
   std::string on_update = "NO ACTION";
+  std::string deferrable;  // ForeignKey::deferrable
 };
 
 struct PlannedUnit {

@@ -369,6 +369,11 @@ TableCopyPlan PlanTableCopy(const Table& source, Engine source_engine, Endpoint&
   if (!existing) {
     PlanNewTable(plan, source, source_engine, destination, dest_name, columns, primary_key);
     if (source_engine == destination.info().engine) CarryPartitions(plan);
+    for (size_t i = 0; i < plan.source_columns.size(); ++i) {
+      if (CaseInsensitiveKeyMadeExact(source, plan.source_columns[i], destination.info().traits)) {
+        plan.destination.columns[size_t(plan.destination_columns[i])].case_insensitive = false;
+      }
+    }
   } else {
     PlanExistingTable(plan, source, source_engine, destination, *existing, dest_name, columns);
   }
@@ -447,6 +452,20 @@ void KeepCaseInsensitivity(TableCopyPlan& plan) {
     if (!plan.source.columns[size_t(plan.source_columns[i])].case_insensitive) continue;
     plan.destination.columns[size_t(plan.destination_columns[i])].case_insensitive = true;
   }
+}
+
+bool CaseInsensitiveKeyMadeExact(const Table& source, int column, const EngineTraits& to) {
+  if (!to.case_insensitive_folds_beyond_ascii || !source.columns[size_t(column)].case_insensitive) {
+    return false;
+  }
+  auto in = [&](const std::vector<int>& columns) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
+  };
+  return in(source.primary_key) ||
+         std::any_of(source.unique_indexes.begin(), source.unique_indexes.end(),
+                     [&](const Index& i) { return in(i.columns); }) ||
+         std::any_of(source.foreign_keys.begin(), source.foreign_keys.end(),
+                     [&](const ForeignKey& fk) { return in(fk.columns); });
 }
 
 std::vector<ColumnPairing> PairColumns(const TableCopyPlan& plan) {

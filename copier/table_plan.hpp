@@ -63,6 +63,13 @@ void KeepValueTypes(TableCopyPlan& plan, const EndpointInfo& from, const Endpoin
 // the unique keys and indexes built after the data get the same exclusion as the primary key.
 void KeepCaseInsensitivity(TableCopyPlan& plan);
 
+// Whether `column` of `source`, compared ignoring the case of ASCII letters only (SQLite
+// NOCASE), is part of a key (primary, unique or foreign) at a destination whose case-insensitive
+// collations fold more (EngineTraits::case_insensitive_folds_beyond_ascii): such a key could
+// refuse values the source holds apart (É and é), so the column is made with the destination's
+// exact collation and ferry check says so.
+bool CaseInsensitiveKeyMadeExact(const Table& source, int column, const EngineTraits& to);
+
 // Two ends of one engine that pass its binary COPY stream through (PostgreSQL), with the same
 // column types in the same order: the stream can go as it is, no decoding, no conversion.
 bool PassesThrough(const TableCopyPlan& plan, const EndpointInfo& from, const EndpointInfo& to);

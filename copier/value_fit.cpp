@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "copier/convert.hpp"
+#include "copier/text.hpp"
 #include "copier/value_text.hpp"
 #include "copier/values.hpp"
 
@@ -494,8 +495,13 @@ std::vector<std::string> FitRisks(const ColumnType& from, const ColumnType& to,
     case TypeKind::kText:
     case TypeKind::kJson:
       if (to.kind != TypeKind::kText && to.kind != TypeKind::kJson && to.length >= 0) {
-        const bool bounded = IsText(from.kind) && from.kind != TypeKind::kText && from.length > 0;
-        if (!bounded || from.length > to.length) {
+        // An enumeration holds only its labels: they fit where the longest does.
+        int64_t longest = from.labels.empty() ? from.length : 0;
+        for (const std::string& l : from.labels) longest = std::max(longest, Utf8Characters(l));
+        const bool bounded =
+            (!from.labels.empty() || (IsText(from.kind) && from.kind != TypeKind::kText)) &&
+            longest > 0;
+        if (!bounded || longest > to.length) {
           out.push_back(fmt::format("text longer than {} characters", to.length));
         }
       }

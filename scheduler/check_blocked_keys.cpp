@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "scheduler/grouped_warnings.hpp"
+
 namespace ferry {
 
 void NoteKeysToBlockedTables(const std::vector<TableCheck>& tables,
@@ -37,6 +39,19 @@ void NoteKeysToBlockedTables(const std::vector<TableCheck>& tables,
                       keys.size() == 1 ? keys[0].first : "", "",
                       fmt::format("{}: {} foreign key{}: {}", rule, keys.size(),
                                   keys.size() == 1 ? "" : "s", list)});
+}
+
+void NoteUndeferrableKeys(const std::vector<CheckedForeignKey>& foreign_keys,
+                          const EngineTraits& destination, GroupedWarnings& grouped) {
+  if (destination.deferrable_keys) return;
+  for (const auto& [shown, at, fk] : foreign_keys) {
+    if (fk.deferrable.empty()) continue;
+    grouped.Add("deferrable key",
+                "DEFERRABLE foreign keys are created checked at each statement: the destination "
+                "has no deferrable constraints, so a transaction that writes a child row before "
+                "its parent fails there (the copy itself loads the rows before the keys)",
+                shown, "", fmt::format("{} ({})", fk.name, fk.deferrable), "foreign keys");
+  }
 }
 
 }  // namespace ferry

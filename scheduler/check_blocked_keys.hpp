@@ -12,6 +12,8 @@
 
 namespace ferry {
 
+class GroupedWarnings;
+
 // A foreign key as check plans it: the referencing table as shown, its destination, the key.
 using CheckedForeignKey = std::tuple<std::string, TableName, PlannedForeignKey>;
 
@@ -20,5 +22,11 @@ using CheckedForeignKey = std::tuple<std::string, TableName, PlannedForeignKey>;
 void NoteKeysToBlockedTables(const std::vector<TableCheck>& tables,
                              const std::vector<CheckedForeignKey>& foreign_keys,
                              std::vector<Finding>& findings);
+
+// One warning listing the DEFERRABLE foreign keys (Django declares every key DEFERRABLE
+// INITIALLY DEFERRED) that a destination without deferrable constraints (MariaDB) makes checked
+// at each statement.
+void NoteUndeferrableKeys(const std::vector<CheckedForeignKey>& foreign_keys,
+                          const EngineTraits& destination, GroupedWarnings& grouped);
 
 }  // namespace ferry

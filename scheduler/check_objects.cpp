@@ -44,17 +44,53 @@ std::string CrossEngineRule(const std::string& kind, const EndpointInfo& from,
         "counter's direction there if it is needed",
         to.product);
   }
+  if (kind == "column collation" || kind == "index collation") {
+    return fmt::format(
+        "{} compared by a collation the source defines (CREATE COLLATION) compare by {}'s exact "
+        "one (the copy's values are the same; their order and equality follow it there); "
+        "recreate the collation's rules there if they are needed",
+        kind == "column collation" ? "columns" : "indexes", to.product);
+  }
+  if (kind == "partition foreign key") {
+    return fmt::format(
+        "foreign keys one partition declares (not its partitioned table) are not carried to "
+        "{}, where the partitioned table is one table; recreate them there (as a trigger) if "
+        "they are needed",
+        to.product);
+  }
   return fmt::format("{} are not carried from {} to {}; recreate them there if they are needed",
                      Plural(kind), from.product, to.product);
 }
 
+// Whether a column of `tables` is of enum type `object` ("schema.name"): another engine gets
+// its labels with the column (a MariaDB ENUM, text with a CHECK), so the type is not lost.
+bool EnumUsed(const std::string& object, const std::vector<Table>& tables) {
+  const std::string name = object.substr(object.find('.') + 1);
+  for (const Table& t : tables) {
+    for (const Column& c : t.columns) {
+      if (c.type.labels.empty()) continue;
+      std::string native = c.type.native;
+      native.erase(std::remove(native.begin(), native.end(), '"'), native.end());
+      if (native == object || native == name) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
+EndpointInfo AsExported(const EndpointInfo& info) {
+  EndpointInfo out = info;
+  if (!out.exported_from.empty()) out.product = out.exported_from;
+  return out;
+}
+
 std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
-                                    const std::vector<TableName>& scope, bool clones,
+                                    const std::vector<TableName>& scope,
+                                    const std::vector<Table>& tables, bool clones,
                                     const CloneOptions& options,
                                     const std::string& why_not_cloned) {
-  const EndpointInfo& from = source.info();
+  const EndpointInfo from = AsExported(source.info());
   const EndpointInfo& to = destination.info();
   const bool same = from.engine == to.engine;
   // A whole clone carries everything; a copy that creates no table (data only) touches none.
@@ -101,6 +137,7 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
       if (whole) continue;
       // Standalone sequences are created and set where the destination has sequences.
       if (kind == "sequence" && to.traits.sequences) continue;
+      if (kind == "enum type" && !same && EnumUsed(object, tables)) continue;
       std::string rule;
       if (!same) {
         rule = CrossEngineRule(kind, from, to);

@@ -24,10 +24,17 @@ struct LeftOut {
 // where the destination has sequences); between databases of one engine, the routines,
 // triggers and events --no-routines leaves out of a clone, or every one of them where the
 // tables are made from ferry's own model (`why_not_cloned` says why: --schema-from ferry, a
-// destination table that exists...). `clones`: whether the run clones the schema.
+// destination table that exists...). `clones`: whether the run clones the schema. Across
+// engines, an enum type a column of `tables` uses is carried as the column's labels.
 std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
-                                    const std::vector<TableName>& scope, bool clones,
+                                    const std::vector<TableName>& scope,
+                                    const std::vector<Table>& tables, bool clones,
                                     const CloneOptions& options, const std::string& why_not_cloned);
+
+// `info` of a source with its product said as the engine a staging directory's rows were
+// exported from (EndpointInfo::exported_from), for messages about what another engine does not
+// carry of it.
+EndpointInfo AsExported(const EndpointInfo& info);
 
 struct DefinerNote {
   std::string object;  // "view sakila.customer_list"

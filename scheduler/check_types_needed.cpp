@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
+#include "copier/table_plan.hpp"
+
 namespace ferry {
 
 const char* const kTextFormRule =
@@ -9,12 +13,30 @@ const char* const kTextFormRule =
     "prints them) into text columns: the rows copy and verify compares that text, but queries "
     "there see text, not the type (a cast view at the source is the way to copy another form)";
 
+namespace {
+
 const char* const kCaseInsensitiveRule =
     "text the source compares ignoring case (SQLite COLLATE NOCASE) keeps its keys "
     "case-insensitive: MariaDB gets a case-insensitive collation (which also ignores the case of "
-    "letters beyond ASCII, so two source values that differ only so are refused at the key, "
-    "naming it), PostgreSQL an exclusion on lower() beside each unique key (its queries still "
-    "compare with case); checks that read the column are not carried";
+    "letters beyond ASCII), PostgreSQL an exclusion on lower() beside each unique key (its "
+    "queries still compare with case); checks that read the column are not carried";
+const char* const kCaseInsensitiveKeyRule =
+    "text the source compares ignoring the case of ASCII letters only (SQLite COLLATE NOCASE) "
+    "that is part of a primary, unique or foreign key gets the destination's exact collation: "
+    "its case-insensitive ones also take letters beyond ASCII as equal (É and é, ß and ss), "
+    "which the source keeps apart, so the key could refuse source rows; there these keys, and "
+    "comparisons of the column, mind case";
+
+}  // namespace
+
+std::pair<const char*, const char*> CaseInsensitiveNote(const Table& table, const Column& column,
+                                                        const EngineTraits& to) {
+  const std::optional<int> at = table.FindColumn(column.name);
+  if (at && CaseInsensitiveKeyMadeExact(table, *at, to)) {
+    return {"case-sensitive key", kCaseInsensitiveKeyRule};
+  }
+  return {"case-insensitive text", kCaseInsensitiveRule};
+}
 
 const char* const kSpatialBytesRule =
     "spatial columns land in PostgreSQL and SQLite as bytes holding each value's EWKB (its SRID "

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "copier/catalog.hpp"
@@ -33,7 +34,10 @@ void CheckExtensionsNeeded(Endpoint& destination, const std::vector<ExtensionCol
 
 // The rules of the notes below, each said once for every column it meets.
 extern const char* const kTextFormRule;
-extern const char* const kCaseInsensitiveRule;  // Column::case_insensitive into another engine
+// For a Column::case_insensitive column of `table` into another engine: its finding's kind and
+// rule (CaseInsensitiveKeyMadeExact's columns have their own).
+std::pair<const char*, const char*> CaseInsensitiveNote(const Table& table, const Column& column,
+                                                        const EngineTraits& to);
 
 extern const char* const kSpatialBytesRule;
 

@@ -217,10 +217,10 @@ void NoteRunStateTables(const SourceTables& listed, GroupedWarnings& grouped) {
 // naming each object; and, for a MariaDB clone that keeps its DEFINERs, the accounts the
 // destination lacks.
 void NoteLeftOut(Endpoint& source, Endpoint& destination, const std::vector<TableName>& scope,
-                 bool clones, const CloneOptions& options, const std::string& why_not_cloned,
-                 GroupedWarnings& grouped) {
+                 const std::vector<Table>& tables, bool clones, const CloneOptions& options,
+                 const std::string& why_not_cloned, GroupedWarnings& grouped) {
   for (const LeftOut& o :
-       ObjectsLeftOut(source, destination, scope, clones, options, why_not_cloned)) {
+       ObjectsLeftOut(source, destination, scope, tables, clones, options, why_not_cloned)) {
     grouped.Add("not carried", o.rule, o.object, "", "", o.kinds);
   }
   if (!clones || !options.keep_definers) return;
@@ -283,7 +283,8 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
       grouped.Add("spatial as bytes", kSpatialBytesRule, shown, c.name, note);
     }
     if (c.case_insensitive && from.engine != to.engine) {
-      grouped.Add("case-insensitive text", kCaseInsensitiveRule, shown, c.name, c.type.native);
+      const auto [kind, rule] = CaseInsensitiveNote(table, c, to.traits);
+      grouped.Add(kind, rule, shown, c.name, c.type.native);
     }
     const bool copied = std::any_of(copy.source_columns.begin(), copy.source_columns.end(),
                                     [&](int i) { return table.columns[size_t(i)].name == c.name; });
@@ -364,7 +365,7 @@ bool CheckClone(Endpoint& source, Endpoint& destination, const Plan& clone_plan,
     std::unique_ptr<SchemaClone> clone = SchemaClone::Prepare(
         source, destination, clone_plan, clone_copied, options.clone, why_not_cloned);
     if (!clone) return false;
-    clone->RefuseExistingSequences(destination);  // as the run does, before it writes
+    clone->RefuseObstacles(destination);  // what the run would refuse, or fail after the data
     for (const SchemaClone::ViewLeftOut& v : clone->views_left_out()) {
       grouped.Add("view out of scope",
                   "views that read a table or view outside the copy's scope are not created "
@@ -583,7 +584,7 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   report.source = DescribeEnd(source);
   report.destination = DescribeEnd(destination);
   report.readers = std::max(options.readers, 1);
-  const EndpointInfo& from = source.info();
+  const EndpointInfo from = AsExported(source.info());
   const EndpointInfo& to = destination.info();
   CheckPair(source, destination, job, options.allow_empty_source, report);
   CheckConnections(source, destination, options.writers, report);
@@ -678,9 +679,9 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
     report.findings.push_back({Severity::kBlocker, "rename", "", "", e.message()});
   }
   NoteForeignKeys(report.tables, keys, to.traits, grouped);
-  if (report.pair_supported) {
-    NoteLeftOut(source, destination, scope, clones, options.clone, why_not_cloned, grouped);
-  }
+  NoteUndeferrableKeys(keys.foreign_keys, to.traits, grouped);
+  if (report.pair_supported)
+    NoteLeftOut(source, destination, scope, tables, clones, options.clone, why_not_cloned, grouped);
   grouped.AppendTo(report.findings);
   if (!clones) unless_cloned.AppendTo(report.findings);
   if (!clones) CheckMadeFirst(source, destination, extension_columns, created, report.findings);

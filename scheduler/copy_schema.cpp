@@ -434,6 +434,7 @@ void CopyRun::BuildForeignKeys() {
           fk.referenced_columns = planned.referenced_columns;
           fk.on_delete = planned.on_delete;
           fk.on_update = planned.on_update;
+          fk.deferrable = planned.deferrable;
           if (keyed) FollowReferencedKeyOrder(fk, *keyed);
           WithRetries(engine_, [&] { destination_.CreateForeignKey(at, fk); });
           std::lock_guard lock(errors_mutex_);

@@ -376,6 +376,7 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
         }
         p.on_delete = fk.on_delete;
         p.on_update = fk.on_update;
+        p.deferrable = fk.deferrable;
         t.foreign_keys.push_back(std::move(p));
       }
     }

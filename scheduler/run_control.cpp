@@ -535,7 +535,21 @@ RunStatus RecordFinishedRun(RunStore& store, const RunRecording& recording, Lock
   } else if (report.interrupted() > 0) {
     status = RunStatus::kInterrupted;
   }
-  store.FinishRun(recording.run.id, status, Summary(report));
+  try {
+    store.FinishRun(recording.run.id, status, Summary(report));
+  } catch (const Error& e) {
+    // A full staging disk holds the run state too: the run's end is said with it (exit 8).
+    if (e.code() != ErrorCode::kDiskFull) throw;
+    std::string why;
+    for (const TableOutcome& t : report.tables) {
+      if (t.error && why.empty()) why = ": " + t.error->message();
+    }
+    throw Error(ErrorCode::kDiskFull,
+                fmt::format("run {} stopped ({}{}); its run state could not be updated (the disk "
+                            "is full for it too: {}): free space, then `ferry run --resume` "
+                            "continues it",
+                            recording.run.id, Summary(report), why, e.message()));
+  }
   return status;
 }
 

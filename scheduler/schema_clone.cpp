@@ -152,6 +152,8 @@ std::optional<KeptSchema> SchemaClone::ReadForExport(Endpoint& source, Endpoint&
   std::optional<SchemaRequest> request =
       CloneRequest(source, destination.info(), plan, copied, options, nullptr);
   if (!request) return std::nullopt;
+  // The source's DEFINERs are kept whatever --keep-definers says: the import applies its own.
+  request->keep_definers = true;
   std::optional<SchemaDump> dump = source.DumpSchema(*request);
   if (!dump) return std::nullopt;
   // Kept whole: the import leaves out, as a direct clone does, what its destination cannot make

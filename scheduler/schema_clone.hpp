@@ -80,6 +80,23 @@ class SchemaClone {
   // already: called before the run is recorded, so what a killed clone leaves of its sequences
   // is known to be the clone's (CloneSequences, ferry reset).
   void RefuseExistingSequences(Endpoint& destination) const;
+  // What the clone would fail on at the destination, found before anything is written (ferry
+  // check): each object, by kind and qualified name, with what the destination said. Where its
+  // DDL is transactional (PostgreSQL), every object of the clone is made on an empty copy of the
+  // tables in one transaction, each in a savepoint, and the transaction is rolled back (nothing
+  // of it remains: the clone's statements are all of kinds PostgreSQL makes inside a
+  // transaction); elsewhere (MariaDB, SQLite), the destination's views, routines, triggers and
+  // events of the clone's names (Endpoint::OtherObjects), which it would not replace.
+  struct Obstacle {
+    std::string object;    // "domain public.year"
+    std::string error;     // the destination's message
+    bool exists = false;   // the destination has an object of that name already
+    bool routine = false;  // a function, procedure, aggregate, trigger or event (--no-routines)
+  };
+  std::vector<Obstacle> Obstacles(Endpoint& destination) const;
+  // Throws Error(kSchema) naming every obstacle (Obstacles) and what to do, then, as the run
+  // does, RefuseExistingSequences.
+  void RefuseObstacles(Endpoint& destination) const;
   // The foreign keys to tables outside the copy's scope that the clone leaves out, by source
   // table, each with the note the run summary gives (OutOfScopeNote).
   const std::vector<std::pair<TableName, std::string>>& left_out() const { return left_out_; }

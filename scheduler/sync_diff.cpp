@@ -7,6 +7,7 @@
 #include "scheduler/stop.hpp"
 #include "scheduler/sync_run.hpp"
 #include "scheduler/sync_support.hpp"
+#include "scheduler/sync_swap.hpp"
 #include "scheduler/verify_run.hpp"
 
 namespace ferry {
@@ -55,6 +56,7 @@ using sync::Since;
 
 SyncReport RunDiffSync(Endpoint& source, Endpoint& destination, const Job& job,
                        const VerifyOptions& verify) {
+  RefuseSwappedEnds(source, destination, job, "(diff)");  // needs no change log here
   auto [store, lock] = LockRunState(destination);
   if (!lock) return sync::BusyReport();
   const auto start = Clock::now();

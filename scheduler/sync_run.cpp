@@ -16,6 +16,7 @@
 #include "scheduler/sync_drift.hpp"
 #include "scheduler/sync_purge.hpp"
 #include "scheduler/sync_support.hpp"
+#include "scheduler/sync_swap.hpp"
 
 namespace ferry {
 
@@ -629,6 +630,7 @@ bool SyncReport::AnyResync() const {
 SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
                    const SyncOptions& options) {
   using namespace sync;
+  RefuseSwappedEnds(source, destination, job, options.watermark);  // before anything is written
   auto [store, lock] = LockRunState(destination);
   if (!lock) return sync::BusyReport();
   const auto start = Clock::now();

@@ -51,6 +51,17 @@ std::string List(const std::vector<std::string>& names) {
   return out;
 }
 
+// A grouped rule that met one column or object ends its message with its name and detail
+// ("rule: t.c (detail)", GroupedWarnings): printed after that name, the message says it once.
+std::string NamedOnce(const std::string& message, const std::string& where) {
+  const size_t named = where.empty() ? std::string::npos : message.rfind(": " + where);
+  if (named == std::string::npos) return message;
+  const size_t after = named + 2 + where.size();
+  if (after == message.size()) return message.substr(0, named);
+  if (message.compare(after, 2, " (") != 0 || message.back() != ')') return message;
+  return message.substr(0, named) + ": " + message.substr(after + 2, message.size() - after - 3);
+}
+
 void PrintFindings(const CheckReport& report, Severity severity, const char* title) {
   int count = 0;
   for (const Finding& f : report.findings) count += f.severity == severity;
@@ -60,7 +71,8 @@ void PrintFindings(const CheckReport& report, Severity severity, const char* tit
     if (f.severity != severity) continue;
     std::string where = f.table.empty() ? "" : f.table;
     if (!f.column.empty()) where += "." + f.column;
-    fmt::print("  [{}] {}{}\n", f.kind, where.empty() ? "" : where + ": ", f.message);
+    fmt::print("  [{}] {}{}\n", f.kind, where.empty() ? "" : where + ": ",
+               NamedOnce(f.message, where));
   }
 }
 

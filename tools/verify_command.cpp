@@ -142,6 +142,8 @@ int VerifyFiles(const VerifyFlags& flags) {
                        {"bytes", check.bytes},
                        {"removed_chunks", check.removed_chunks},
                        {"removed_rows", check.removed_rows},
+                       {"large_objects", check.large_objects},
+                       {"large_object_bytes", check.large_object_bytes},
                        {"matches", check.problems.empty()},
                        {"problems", problems}};
     fmt::print("{}\n", out.dump(2));
@@ -158,9 +160,13 @@ int VerifyFiles(const VerifyFlags& flags) {
           ? ""
           : fmt::format(" ({} chunks of {} rows imported and removed, as recorded in imported/)",
                         check.removed_chunks, Grouped(int64_t(check.removed_rows)));
-  fmt::print("verify --files {}: {} tables, {} chunks, {} rows, {} bytes{}; {}\n", folder,
+  const std::string objects =
+      check.large_objects == 0 ? ""
+                               : fmt::format(", {} large objects of {} bytes", check.large_objects,
+                                             Grouped(int64_t(check.large_object_bytes)));
+  fmt::print("verify --files {}: {} tables, {} chunks, {} rows, {} bytes{}{}; {}\n", folder,
              check.tables, check.chunks, Grouped(int64_t(check.rows)),
-             Grouped(int64_t(check.bytes)), removed,
+             Grouped(int64_t(check.bytes)), objects, removed,
              check.problems.empty() ? "every file matches the manifest"
                                     : fmt::format("{} problems", check.problems.size()));
   return check.problems.empty() ? kExitOk : kExitTablesFailed;

@@ -119,6 +119,49 @@ bool ApplyJournal(const std::string& folder, Manifest& m, DirectoryCheck& out) {
   return read.torn;
 }
 
+// Every large object's file: there, of its recorded size and SHA-256; and the files of
+// large_objects/ the manifest does not name.
+void CheckLargeObjects(const std::string& folder, const Manifest& m, DirectoryCheck& out) {
+  std::set<std::string> named;
+  if (m.large_objects) {
+    for (const LargeObjectEntry& o : *m.large_objects) {
+      named.insert(o.file);
+      ++out.large_objects;
+      const std::string path = folder + "/" + o.file;
+      const std::string what = fmt::format("large object {}: ", o.object.oid);
+      if (!fs::exists(path)) {
+        out.problems.push_back(
+            {o.file, "", "", what + "missing: the manifest lists it, the directory lacks it"});
+        continue;
+      }
+      uint64_t size = 0;
+      const std::string sha = FileSha256(path, &size);
+      out.large_object_bytes += size;
+      if (size != uint64_t(o.bytes)) {
+        out.problems.push_back(
+            {o.file, "", "",
+             what + fmt::format("{} bytes, the manifest says {} ({})", size, o.bytes,
+                                size < uint64_t(o.bytes) ? "truncated" : "grown")});
+      } else if (sha != o.sha256) {
+        out.problems.push_back({o.file, "", "",
+                                what + fmt::format("its SHA-256 is {}, the manifest says {}: the "
+                                                   "file is damaged",
+                                                   sha, o.sha256)});
+      }
+    }
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder + "/" + kLargeObjectFolder, ec)) {
+    const std::string file =
+        std::string(kLargeObjectFolder) + "/" + entry.path().filename().string();
+    if (named.count(file)) continue;
+    out.problems.push_back({file, "", "",
+                            IsTempName(file) ? "a large object being written (or left by a "
+                                               "stopped export): not part of the export"
+                                             : "not in the manifest"});
+  }
+}
+
 }  // namespace
 
 DirectoryCheck CheckDirectory(const std::string& folder, const ForEach& for_each) {
@@ -199,6 +242,7 @@ DirectoryCheck CheckDirectory(const std::string& folder, const ForEach& for_each
                                                "export): not part of the export"
                                              : "not in the manifest"});
   }
+  CheckLargeObjects(folder, m, out);
   return out;
 }
 

@@ -1,7 +1,8 @@
 // `ferry verify --files DIR`: a staging directory checked against its manifest with no database,
 // like a shipping bill of materials: every chunk file present, of its recorded size and SHA-256,
 // decoding to its recorded rows and row-hash sum (or recorded as imported and removed by an
-// import with --remove-imported); the manifest unedited and every unit there.
+// import with --remove-imported); every large object's file of its recorded size and SHA-256;
+// the manifest unedited and every unit there.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,8 @@ struct DirectoryCheck {
   // agrees with the manifest: accounted for, not missing; their rows are in the manifest only.
   int removed_chunks = 0;
   uint64_t removed_rows = 0;
+  int large_objects = 0;  // PostgreSQL large objects the manifest lists, each file checked
+  uint64_t large_object_bytes = 0;
   std::vector<FileProblem> problems;
 };
 

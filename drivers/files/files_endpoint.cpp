@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <type_traits>
 
 #include "copier/error.hpp"
 #include "copier/run_state.hpp"
@@ -18,6 +19,8 @@
 #include "drivers/files/files_io.hpp"
 #include "drivers/files/follow.hpp"
 #include "drivers/files/imported.hpp"
+#include "drivers/files/kept_schema.hpp"
+#include "drivers/files/large_objects_dir.hpp"
 #include "drivers/files/staging_dir.hpp"
 
 namespace ferry {
@@ -69,15 +72,21 @@ void LeaveOutRoutines(SchemaDump& dump) {
   }
 }
 
-// Keeps the statements a schema session is given in the manifest (each once).
+// Keeps the statements a schema session is given in the manifest (each once), one journal
+// entry each.
 class TypeKeeper final : public SchemaSession {
  public:
   TypeKeeper(std::shared_ptr<Directory> dir, std::vector<std::string> setup)
       : dir_(std::move(dir)), setup_(std::move(setup)) {}
   void Run(const std::string& sql) override {
-    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
-      m.type_setup = setup_;
-      if (std::find(m.types.begin(), m.types.end(), sql) == m.types.end()) m.types.push_back(sql);
+    dir_->Journal([&](const Manifest& m) -> std::optional<staging::JournalEntry> {
+      if (m.type_setup == setup_ && std::find(m.types.begin(), m.types.end(), sql) != m.types.end())
+        return std::nullopt;
+      staging::JournalEntry entry;
+      entry.kind = staging::JournalEntry::Kind::kType;
+      entry.type_setup = setup_;
+      entry.type_sql = sql;
+      return entry;
     });
   }
   void Begin() override {}
@@ -157,27 +166,36 @@ class FilesEndpoint final : public Endpoint {
   const EndpointInfo& info() const override { return info_; }
 
   std::vector<TableName> ListTables() override {
-    std::vector<TableName> names;
-    for (const TableEntry& t : Current()->manifest().tables) names.push_back(t.shape.name);
-    return names;
+    auto names = [](const Manifest& m) {
+      std::vector<TableName> out;
+      for (const TableEntry& t : m.tables) out.push_back(t.shape.name);
+      return out;
+    };
+    if (!snapshot_ && !follower_) return dir_->With(names);
+    return names(Current()->manifest());
   }
 
   std::optional<Table> DescribeTable(const TableName& name) override {
-    const auto m = Current();
-    const TableEntry* t = m->Find(name);
-    if (!t) return std::nullopt;
-    Table table = t->shape;
-    table.estimated_rows = int64_t(t->rows());
-    if (follower_ && m->manifest().status != "complete") {
-      follower_->AddPlannedObjects(table);
-      table.estimated_rows = std::max(table.estimated_rows, follower_->PlannedRows(name));
-    }
-    int64_t bytes = 0;
-    for (const auto& u : t->units) {
-      for (const auto& c : u.chunks) bytes += int64_t(c.bytes);
-    }
-    if (is_source_) table.estimated_bytes = bytes;
-    return table;
+    std::shared_ptr<const IndexedManifest> m;
+    if (snapshot_ || follower_) m = Current();
+    return LookUp(
+        name,
+        [&](const TableEntry* t) -> std::optional<Table> {
+          if (!t) return std::nullopt;
+          Table table = t->shape;
+          table.estimated_rows = int64_t(t->rows());
+          if (follower_ && m->manifest().status != "complete") {
+            follower_->AddPlannedObjects(table);
+            table.estimated_rows = std::max(table.estimated_rows, follower_->PlannedRows(name));
+          }
+          int64_t bytes = 0;
+          for (const auto& u : t->units) {
+            for (const auto& c : u.chunks) bytes += int64_t(c.bytes);
+          }
+          if (is_source_) table.estimated_bytes = bytes;
+          return table;
+        },
+        m);
   }
 
   std::vector<std::vector<std::string>> SampleKeys(const Table&, const std::vector<int>&,
@@ -312,8 +330,8 @@ class FilesEndpoint final : public Endpoint {
         /*remove_chunks=*/true);
   }
   bool HasRows(const TableName& name) override {
-    const TableEntry* t = Current()->Find(name);
-    return t && (t->rows() > 0 || t->default_rows > 0);
+    return LookUp(name,
+                  [](const TableEntry* t) { return t && (t->rows() > 0 || t->default_rows > 0); });
   }
   // As an import's source: what the export's source held besides tables (KeptSchema).
   std::vector<std::pair<std::string, std::string>> OtherObjects(
@@ -322,9 +340,16 @@ class FilesEndpoint final : public Endpoint {
     if (!is_source_) return out;
     const auto now = Current();
     const std::optional<KeptSchema>& kept = now->manifest().schema;
-    if (!kept) return out;
-    for (const auto& o : kept->other_objects) {
-      if (o[0] == schema) out.emplace_back(o[1], o[2]);
+    if (kept) {
+      for (const auto& o : kept->other_objects) {
+        if (o[0] == schema) out.emplace_back(o[1], o[2]);
+      }
+      return out;
+    }
+    // No dump kept (an export with ferry's own model): the columns of large-object oids, where
+    // the export carried objects, so the import carries them too.
+    for (std::string& column : staging::LargeObjectColumns(now->manifest(), schema)) {
+      out.emplace_back("large object", std::move(column));
     }
     return out;
   }
@@ -334,8 +359,8 @@ class FilesEndpoint final : public Endpoint {
   }
   int64_t CountRows(const Table& table) override {
     Final("the row count of " + DisplayName(table.name));
-    const TableEntry* t = Current()->Find(table.name);
-    return t ? int64_t(t->rows()) + t->default_rows : 0;
+    return LookUp(table.name,
+                  [](const TableEntry* t) { return t ? int64_t(t->rows()) + t->default_rows : 0; });
   }
   void InsertDefaultRows(const Table& table, int64_t rows) override {
     WithTable(table.name, [&](TableEntry& t) { t.default_rows += rows; });
@@ -404,14 +429,17 @@ class FilesEndpoint final : public Endpoint {
   }
   bool KeepsSourcePosition() const override { return !is_source_; }
   void KeepSourcePosition(const std::vector<std::pair<std::string, std::string>>& at) override {
-    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
+    dir_->Journal([&](const Manifest& m) -> std::optional<staging::JournalEntry> {
       // The run under way: the newest running one. A resumed run adds a record of its own:
       // the units it commits now come from this later snapshot.
       std::string run;
       for (const RunRecord& r : m.runs) {
         if (r.status == RunStatus::kRunning || run.empty()) run = r.id;
       }
-      m.snapshots.push_back({run, UtcTimestamp(), at});
+      staging::JournalEntry entry;
+      entry.kind = staging::JournalEntry::Kind::kSnapshot;
+      entry.snapshot = {run, UtcTimestamp(), at};
+      return entry;
     });
   }
   std::unique_ptr<SyncStateStore> OpenSyncState(const std::string& prefix) override {
@@ -439,13 +467,26 @@ class FilesEndpoint final : public Endpoint {
                                   "the export was made with --no-routines: the staging directory "
                                   "holds none of them"});
     }
-    if (request.keep_definers != kept->request.keep_definers) {
+    // The export keeps the source's DEFINERs (MariaDB's; an older ferry's export only with
+    // --keep-definers): the import's --keep-definers decides, as a direct clone's does.
+    if (!request.keep_definers) staging::DefinersToCurrentUser(dump);
+    if (request.keep_definers && !kept->request.keep_definers) {
       dump.not_carried.push_back(
-          {"definers", fmt::format("views, routines, triggers and events keep the definers the "
-                                   "export chose (it ran {} --keep-definers)",
-                                   kept->request.keep_definers ? "with" : "without")});
+          {"definers",
+           "views, routines, triggers and events get the destination's connecting "
+           "user as their definer: the export (by an older ferry, without "
+           "--keep-definers) kept none of the source's"});
     }
     return dump;
+  }
+  // As an import's source: the DEFINERs the export's kept dump names (ferry check
+  // --keep-definers names those the destination lacks).
+  std::vector<std::pair<std::string, std::string>> Definers(const std::string& schema) override {
+    if (!is_source_) return {};
+    const auto now = Current();
+    const std::optional<KeptSchema>& kept = now->manifest().schema;
+    if (!kept || (kept->unqualified && schema != kept->default_schema)) return {};
+    return staging::DumpDefiners(kept->dump, schema);
   }
   std::string WhyNoSchemaDump(const SchemaRequest& request) override {
     if (!is_source_) return "";
@@ -521,6 +562,21 @@ class FilesEndpoint final : public Endpoint {
                     "directory; export into another directory",
                     info_.display, from, identity, source.display, source.database_identity));
   }
+  // PostgreSQL's large objects: kept by an export (docs/staging-format.md, "Large objects");
+  // read back by an import of a directory whose export carried them (an older ferry's did not,
+  // and an import then says they are not copied).
+  std::unique_ptr<LargeObjectStore> OpenLargeObjects() override {
+    if (!is_source_) return staging::MakeLargeObjectWriter(dir_);
+    if (info_.engine != Engine::kPostgres) return nullptr;
+    // A running export's are asked for once it has ended (an import reads them after its rows).
+    if (snapshot_ && !snapshot_->manifest().large_objects) return nullptr;
+    return staging::MakeLargeObjectReader(
+        [this] {
+          Final("the source's large objects");
+          return snapshot_;
+        },
+        dir_->path());
+  }
   std::vector<CarriedLogPosition> CarriedLogPositions() override {
     // Asked once the import is done: it ends when the export it follows has ended. An import
     // stopped with its export carries them when it is resumed.
@@ -542,14 +598,28 @@ class FilesEndpoint final : public Endpoint {
 
  private:
   // The manifest as this endpoint reads it: a finished export's (read once), a running one's as
-  // last read, else the directory's now (copied and indexed at every call).
+  // last read, else the directory's now (copied and indexed at every call: LookUp asks of one
+  // table without a copy).
   std::shared_ptr<const IndexedManifest> Current() const {
     if (snapshot_) return snapshot_;
     if (follower_) return follower_->Latest();
     return std::make_shared<const IndexedManifest>(dir_->Copy());
   }
+  // What `read` returns of the entry of table `name` (nullptr: none) as Current() has it, or
+  // `m` when given; an export's destination is looked up in the directory with no copy.
+  template <class Read>
+  auto LookUp(const TableName& name, Read&& read,
+              std::shared_ptr<const IndexedManifest> m = nullptr) const
+      -> std::invoke_result_t<Read&, const TableEntry*> {
+    if (!snapshot_ && !follower_) return dir_->WithTable(name, read);
+    if (!m) m = Current();
+    return read(m->Find(name));
+  }
   // Read back, the directory clones as its source would where the export kept its schema dump.
   void ActAsSource(const Manifest& m) {
+    for (const EngineFactory& e : Engines()) {
+      if (e.engine == info_.engine) info_.exported_from = e.product;
+    }
     // The files hold what the source's columns held: values of their declared types, except
     // SQLite's, which holds any value of a column's storage.
     info_.limits.declared_types_hold = info_.engine != Engine::kSQLite;

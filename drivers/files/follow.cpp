@@ -15,11 +15,6 @@ namespace ferry::staging {
 
 namespace {
 
-bool SameRange(const KeyRange& a, const KeyRange& b) {
-  return a.key_columns == b.key_columns && a.lo == b.lo && a.hi == b.hi &&
-         a.null_keys == b.null_keys && a.by_location == b.by_location;
-}
-
 std::string Stamp(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) return "";
@@ -48,6 +43,7 @@ ExportFollower::ExportFollower(std::string folder, std::string display, const Ma
   const RunRecord& run = m->runs.back();
   run_ = run.id;
   plan_ = PlanFromJson(run.plan, folder_ + "/" + kManifestName);
+  for (size_t t = 0; t < plan_.tables.size(); ++t) plan_at_.emplace(plan_.tables[t].destination, t);
   auto units = m->run_units.find(run_);
   if (units != m->run_units.end()) {
     for (const UnitRecord& u : units->second) {
@@ -82,10 +78,8 @@ std::shared_ptr<const IndexedManifest> ExportFollower::Latest() {
 }
 
 const TablePlan* ExportFollower::PlanOf(const TableName& table) const {
-  for (const TablePlan& t : plan_.tables) {
-    if (t.destination == table) return &t;
-  }
-  return nullptr;
+  auto it = plan_at_.find(table);
+  return it == plan_at_.end() ? nullptr : &plan_.tables[it->second];
 }
 
 int ExportFollower::PartsOf(const TableName& table) const {
@@ -94,26 +88,36 @@ int ExportFollower::PartsOf(const TableName& table) const {
 }
 
 std::vector<KeyRange> ExportFollower::PlannedUnits(const TableEntry& table) const {
+  return PlannedOf(table)->units;
+}
+
+std::shared_ptr<const ExportFollower::Planned> ExportFollower::PlannedOf(
+    const TableEntry& table) const {
+  std::lock_guard lock(planned_mutex_);
+  if (auto it = planned_.find(table.shape.name); it != planned_.end()) return it->second;
+  auto out = std::make_shared<Planned>();
   const TablePlan* t = PlanOf(table.shape.name);
+  std::vector<int> key;
   // A plan re-cut at run time (its partition count edited) lists units the export did not
   // run: the table is then read whole, once every unit it wrote is there.
-  if (!t || t->units.size() <= 1 || int(t->units.size()) != PartsOf(table.shape.name)) return {};
-  std::vector<int> key;
-  for (const std::string& name : t->split_key) {
-    auto c = table.shape.FindColumn(name);
-    if (!c) return {};
-    key.push_back(*c);
+  bool listed = t && t->units.size() > 1 && int(t->units.size()) == PartsOf(table.shape.name);
+  for (size_t i = 0; listed && i < t->split_key.size(); ++i) {
+    auto c = table.shape.FindColumn(t->split_key[i]);
+    if (c) key.push_back(*c);
+    listed = c.has_value();
   }
-  std::vector<KeyRange> out;
-  for (const PlannedUnit& p : t->units) {
+  for (size_t i = 0; listed && i < t->units.size(); ++i) {
+    const PlannedUnit& p = t->units[i];
     KeyRange r;
     if (!p.by_location) r.key_columns = key;
     r.lo = p.lo;
     r.hi = p.hi;
     r.null_keys = p.null_keys;
     r.by_location = p.by_location;
-    out.push_back(std::move(r));
+    out->parts.emplace(RangeKey{r.key_columns, r.lo, r.hi, r.null_keys, r.by_location}, int(i));
+    out->units.push_back(std::move(r));
   }
+  planned_.emplace(table.shape.name, out);
   return out;
 }
 
@@ -158,11 +162,10 @@ std::shared_ptr<const IndexedManifest> ExportFollower::WaitForUnit(const TableNa
     throw Error(ErrorCode::kNotFound, "the staging directory holds no such table",
                 ErrorContext{DisplayName(table), "", "", ""});
   }
-  const std::vector<KeyRange> planned = PlannedUnits(*entry);
-  int part = -1;
-  for (size_t i = 0; i < planned.size() && part < 0; ++i) {
-    if (SameRange(planned[i], range)) part = int(i);
-  }
+  const std::shared_ptr<const Planned> planned = PlannedOf(*entry);
+  auto found = planned->parts.find(
+      RangeKey{range.key_columns, range.lo, range.hi, range.null_keys, range.by_location});
+  const int part = found == planned->parts.end() ? -1 : found->second;
   const int parts = std::max(PartsOf(table), 1);
   const std::string what =
       part >= 0 ? fmt::format("unit {} of {} of {}", part + 1, parts, DisplayName(table))

@@ -12,7 +12,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "copier/plan.hpp"
@@ -59,10 +61,22 @@ class ExportFollower {
       const std::string& what, const std::function<bool(const IndexedManifest&)>& ready);
   const TablePlan* PlanOf(const TableName& table) const;
   int PartsOf(const TableName& table) const;
+  // A table's planned units, made once (an import asks at each of its units), and each unit's
+  // part by its range.
+  using RangeKey = std::tuple<std::vector<int>, std::optional<std::vector<std::string>>,
+                              std::optional<std::vector<std::string>>, bool, bool>;
+  struct Planned {
+    std::vector<KeyRange> units;
+    std::map<RangeKey, int> parts;
+  };
+  std::shared_ptr<const Planned> PlannedOf(const TableEntry& table) const;
 
   std::string folder_, display_;
   FollowHooks hooks_;
-  Plan plan_;  // the export's
+  Plan plan_;                            // the export's
+  std::map<TableName, size_t> plan_at_;  // plan_.tables by destination (the first of each)
+  mutable std::mutex planned_mutex_;
+  mutable std::map<TableName, std::shared_ptr<const Planned>> planned_;
   std::string run_;
   std::map<TableName, int> parts_;  // units per table, as the export's run state lists them
   std::mutex mutex_;

@@ -1,5 +1,10 @@
 #include "drivers/files/kept_schema.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
 #include "copier/error.hpp"
 #include "drivers/files/manifest.hpp"
 
@@ -90,7 +95,69 @@ std::vector<SchemaObject> ObjectsFrom(const json& j) {
   return out;
 }
 
+// Where an object's DEFINER=`user`@`host` clause is, and its account ("user@host", each name
+// unquoted); `length` 0 where it names none.
+struct DefinerClause {
+  size_t at = 0, length = 0;
+  std::string account;
+};
+
+DefinerClause FindDefiner(const std::string& sql) {
+  DefinerClause out;
+  const size_t at = sql.find("DEFINER=`");
+  if (at == std::string::npos) return out;
+  size_t end = at + 8;
+  std::string names[2];
+  for (int part = 0; part < 2; ++part) {
+    if (end >= sql.size() || sql[end] != '`') return out;
+    for (++end; end < sql.size(); ++end) {
+      if (sql[end] != '`') {
+        names[part] += sql[end];
+      } else if (end + 1 < sql.size() && sql[end + 1] == '`') {
+        names[part] += '`';
+        ++end;
+      } else {
+        break;
+      }
+    }
+    ++end;  // past the closing backtick
+    if (part == 0) {
+      if (end >= sql.size() || sql[end] != '@') return out;
+      ++end;
+    }
+  }
+  return {at, end - at, names[0] + "@" + names[1]};
+}
+
 }  // namespace
+
+void DefinersToCurrentUser(SchemaDump& dump) {
+  for (auto* list : {&dump.before_data, &dump.after_data}) {
+    for (SchemaObject& o : *list) {
+      const DefinerClause d = FindDefiner(o.sql);
+      if (d.length > 0) o.sql.replace(d.at, d.length, "DEFINER=CURRENT_USER");
+    }
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> DumpDefiners(const SchemaDump& dump,
+                                                              const std::string& schema) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto* list : {&dump.before_data, &dump.after_data}) {
+    for (const SchemaObject& o : *list) {
+      const DefinerClause d = FindDefiner(o.sql);
+      if (d.length == 0) continue;
+      std::string kind = o.kind;
+      std::transform(kind.begin(), kind.end(), kind.begin(),
+                     [](unsigned char c) { return char(std::tolower(c)); });
+      out.emplace_back(o.kind == "TRIGGER"
+                           ? fmt::format("trigger {} on {}.{}", o.name, schema, o.table.name)
+                           : fmt::format("{} {}.{}", kind, schema, o.name),
+                       d.account);
+    }
+  }
+  return out;
+}
 
 json KeptSchemaJson(const KeptSchema& schema) {
   const SchemaDump& d = schema.dump;

@@ -323,6 +323,13 @@ UnitEntry UnitEntryFrom(const json& u) {
 
 namespace {
 
+json LargeObjectsJson(const std::optional<std::vector<LargeObjectEntry>>& objects) {
+  if (!objects) return nullptr;
+  json out = json::array();
+  for (const LargeObjectEntry& e : *objects) out.push_back(LargeObjectEntryJson(e));
+  return out;
+}
+
 json BodyJson(const Manifest& m) {
   json tables = json::array();
   for (const TableEntry& t : m.tables) tables.push_back(TableEntryJson(t, true));
@@ -364,6 +371,7 @@ json BodyJson(const Manifest& m) {
           {"change_logs", logs},
           {"snapshots", snapshots},
           {"types", {{"setup", m.type_setup}, {"statements", m.types}}},
+          {"large_objects", LargeObjectsJson(m.large_objects)},
           {"runs", runs},
           {"journal", m.journal}};
 }
@@ -541,6 +549,12 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
       m.type_setup = j["types"].at("setup").get<std::vector<std::string>>();
       m.types = j["types"].at("statements").get<std::vector<std::string>>();
     }
+    if (j.contains("large_objects") && !j["large_objects"].is_null()) {
+      m.large_objects.emplace();
+      for (const json& o : j["large_objects"]) {
+        m.large_objects->push_back(LargeObjectEntryFrom(o));
+      }
+    }
     for (const json& t : j.at("tables")) m.tables.push_back(TableEntryFrom(t, path, true));
     for (const json& r : j.at("runs")) {
       RunRecord run = RunFrom(r.at("run"));
@@ -553,6 +567,29 @@ Manifest ManifestFromJson(const std::string& text, const std::string& path, bool
                 fmt::format("{}: not a manifest this ferry reads ({})", path, e.what()));
   }
   return m;
+}
+
+json LargeObjectEntryJson(const LargeObjectEntry& e) {
+  json grants = json::array();
+  for (const LargeObjectGrant& g : e.object.grants) {
+    grants.push_back(
+        {{"grantee", g.grantee}, {"privilege", g.privilege}, {"grantable", g.grantable}});
+  }
+  return {{"oid", e.object.oid}, {"owner", e.object.owner}, {"grants", grants},
+          {"file", e.file},      {"bytes", e.bytes},        {"sha256", e.sha256}};
+}
+
+LargeObjectEntry LargeObjectEntryFrom(const json& j) {
+  LargeObjectEntry e;
+  e.object.oid = j.at("oid");
+  e.object.owner = j.at("owner");
+  for (const json& g : j.at("grants")) {
+    e.object.grants.push_back({g.at("grantee"), g.at("privilege"), g.at("grantable")});
+  }
+  e.file = j.at("file");
+  e.bytes = j.at("bytes");
+  e.sha256 = j.at("sha256");
+  return e;
 }
 
 KeyRange RangeOf(const UnitEntry& unit, const Table& table) {

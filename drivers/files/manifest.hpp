@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "copier/catalog.hpp"
+#include "copier/large_objects.hpp"
 #include "copier/run_state.hpp"
 #include "copier/schema_clone.hpp"
 #include "copier/work_unit.hpp"
@@ -25,11 +26,14 @@ namespace ferry::staging {
 // Version 2 added where the export stood in the source's change logs (`change_logs`,
 // `log_consumer`); version 3 the journal's `table_entry` records (a table event appended, not a
 // rewrite of the manifest); version 4 the source's identity, schema dump and sequences
-// (`source_identity`, `schema`, `sequences`). Versions 1 to 3 are still read (without them).
-inline constexpr int kManifestVersion = 4;
+// (`source_identity`, `schema`, `sequences`); version 5 the journal's `unit_failed`, `units_reset`,
+// `type` and `snapshot` records (those changes rewrote the manifest). Versions 1 to 4 are still
+// read (without them).
+inline constexpr int kManifestVersion = 5;
 inline constexpr int kOldestManifestVersion = 1;
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kChunkFolder = "chunks";
+inline constexpr const char* kLargeObjectFolder = "large_objects";
 
 struct ChunkEntry {
   std::string file;  // relative to the directory: "chunks/t0003-u0007-c000.fch"
@@ -86,6 +90,16 @@ struct SnapshotRecord {
   std::vector<std::pair<std::string, std::string>> position;
 };
 
+// A PostgreSQL large object the export carried (version 5): its OID, owner and grants, and its
+// bytes in a file of their own (`file`, relative to the directory), of `bytes` bytes and that
+// SHA-256.
+struct LargeObjectEntry {
+  LargeObject object;
+  std::string file;
+  int64_t bytes = 0;
+  std::string sha256;
+};
+
 struct Manifest {
   std::string status = "exporting";  // "exporting" until the export run ends well: "complete"
   std::string created_at;
@@ -113,6 +127,10 @@ struct Manifest {
   // creates those it does not have before its tables.
   std::vector<std::string> type_setup;
   std::vector<std::string> types;
+  // The source's large objects, by OID (version 5): none (nullopt) where the export did not
+  // carry them (an older ferry's, a source whose tables point at none); present, and complete
+  // once the manifest is, from when the export began copying them.
+  std::optional<std::vector<LargeObjectEntry>> large_objects;
   // The export's run state (copier/run_state.hpp), newest run last.
   std::vector<RunRecord> runs;
   std::map<std::string, std::vector<TableRecord>> run_tables;
@@ -185,6 +203,8 @@ UnitEntry UnitEntryFrom(const nlohmann::json& j);
 nlohmann::json TableEntryJson(const TableEntry& t, bool with_units);
 TableEntry TableEntryFrom(const nlohmann::json& j, const std::string& path, bool with_units);
 std::string Checksum(const nlohmann::json& body);
+nlohmann::json LargeObjectEntryJson(const LargeObjectEntry& e);
+LargeObjectEntry LargeObjectEntryFrom(const nlohmann::json& j);
 
 KeyRange RangeOf(const UnitEntry& unit, const Table& table);
 std::string DescribeUnit(const UnitEntry& unit);

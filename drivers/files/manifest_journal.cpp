@@ -21,7 +21,77 @@ using nlohmann::json;
 
 constexpr const char* kJournalPrefix = "manifest.journal-";
 
+json PositionJson(const std::vector<std::pair<std::string, std::string>>& position) {
+  json out = json::object();
+  for (const auto& [name, value] : position) out[name] = value;
+  return out;
+}
+
+// The version 5 entries: run-state changes and kept source facts, once whole-manifest rewrites.
+std::optional<json> RecordJson(const JournalEntry& e) {
+  switch (e.kind) {
+    case JournalEntry::Kind::kUnitFailed:
+      return json{{"kind", "unit_failed"},         {"run", e.run},
+                  {"table", e.failed.table},       {"part", e.failed.part},
+                  {"attempts", e.failed.attempts}, {"error", e.error}};
+    case JournalEntry::Kind::kUnitsReset:
+      return json{{"kind", "units_reset"}, {"run", e.run}, {"table", e.failed.table}};
+    case JournalEntry::Kind::kType:
+      return json{{"kind", "type"}, {"setup", e.type_setup}, {"statement", e.type_sql}};
+    case JournalEntry::Kind::kSnapshot:
+      return json{{"kind", "snapshot"},
+                  {"run", e.snapshot.run},
+                  {"taken_at", e.snapshot.taken_at},
+                  {"position", PositionJson(e.snapshot.position)}};
+    case JournalEntry::Kind::kLargeObjects: {
+      json objects = json::array();
+      for (const LargeObjectEntry& o : e.large_objects) objects.push_back(LargeObjectEntryJson(o));
+      return json{{"kind", "large_objects"}, {"objects", objects}};
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<JournalEntry> RecordFrom(const json& j, const std::string& kind) {
+  JournalEntry e;
+  if (kind == "unit_failed" || kind == "units_reset") {
+    e.kind =
+        kind == "unit_failed" ? JournalEntry::Kind::kUnitFailed : JournalEntry::Kind::kUnitsReset;
+    e.run = j.at("run");
+    e.failed.run = e.run;
+    e.failed.table = j.at("table");
+    if (kind == "units_reset") return e;
+    e.failed.part = j.at("part");
+    e.failed.attempts = j.at("attempts");
+    e.error = j.at("error");
+    return e;
+  }
+  if (kind == "type") {
+    e.kind = JournalEntry::Kind::kType;
+    e.type_setup = j.at("setup").get<std::vector<std::string>>();
+    e.type_sql = j.at("statement");
+    return e;
+  }
+  if (kind == "large_objects") {
+    e.kind = JournalEntry::Kind::kLargeObjects;
+    for (const json& o : j.at("objects")) e.large_objects.push_back(LargeObjectEntryFrom(o));
+    return e;
+  }
+  if (kind == "snapshot") {
+    e.kind = JournalEntry::Kind::kSnapshot;
+    e.snapshot.run = j.at("run");
+    e.snapshot.taken_at = j.at("taken_at");
+    for (const auto& [name, value] : j.at("position").items()) {
+      e.snapshot.position.emplace_back(name, value.get<std::string>());
+    }
+    return e;
+  }
+  return std::nullopt;
+}
+
 json EntryJson(const JournalEntry& e) {
+  if (std::optional<json> record = RecordJson(e)) return std::move(*record);
   if (e.kind == JournalEntry::Kind::kTableEntry) {
     return {{"kind", "table_entry"},
             {"table", NameJson(e.table)},
@@ -53,8 +123,9 @@ json EntryJson(const JournalEntry& e) {
 }
 
 JournalEntry EntryFrom(const json& j, const std::string& path) {
-  JournalEntry e;
   const std::string kind = j.at("kind");
+  if (std::optional<JournalEntry> record = RecordFrom(j, kind)) return std::move(*record);
+  JournalEntry e;
   if (kind == "table_entry") {
     e.kind = JournalEntry::Kind::kTableEntry;
     e.table = NameFrom(j.at("table"));
@@ -197,6 +268,50 @@ void ApplyUnit(Manifest& m, const JournalEntry& e, std::vector<std::string>* rep
   t->units.insert(t->units.erase(at, end), e.unit);
 }
 
+// The version 5 entries' changes to the run state and the kept source facts; false for others.
+bool ApplyRecord(Manifest& m, const JournalEntry& e) {
+  switch (e.kind) {
+    case JournalEntry::Kind::kUnitFailed:
+      if (UnitRecord* u = FindUnitRecord(m.run_units[e.run], e.failed.table, e.failed.part)) {
+        u->state = UnitRecordState::kFailed;
+        u->attempts = e.failed.attempts;
+        u->error = e.error;
+      }
+      return true;
+    case JournalEntry::Kind::kUnitsReset:
+      for (UnitRecord& u : m.run_units[e.run]) {
+        if (u.table == e.failed.table) u.state = UnitRecordState::kPending;
+      }
+      return true;
+    case JournalEntry::Kind::kType:
+      m.type_setup = e.type_setup;
+      if (std::find(m.types.begin(), m.types.end(), e.type_sql) == m.types.end()) {
+        m.types.push_back(e.type_sql);
+      }
+      return true;
+    case JournalEntry::Kind::kSnapshot:
+      m.snapshots.push_back(e.snapshot);
+      return true;
+    case JournalEntry::Kind::kLargeObjects: {
+      if (!m.large_objects) m.large_objects.emplace();
+      std::vector<LargeObjectEntry>& list = *m.large_objects;
+      for (const LargeObjectEntry& o : e.large_objects) {
+        auto at = std::lower_bound(
+            list.begin(), list.end(), o.object.oid,
+            [](const LargeObjectEntry& x, uint32_t oid) { return x.object.oid < oid; });
+        if (at != list.end() && at->object.oid == o.object.oid) {
+          *at = o;
+        } else {
+          list.insert(at, o);
+        }
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 std::string JournalLine(const JournalEntry& entry) {
@@ -220,6 +335,7 @@ void ApplyJournalEntry(Manifest& m, const JournalEntry& entry, std::vector<std::
     ApplyTableEntry(m, entry, replaced, *tables);
     return;
   }
+  if (ApplyRecord(m, entry)) return;
   if (entry.kind == JournalEntry::Kind::kChangeLog) {
     std::erase_if(m.change_logs,
                   [&](const ChangeLogPosition& p) { return p.table == entry.position.table; });

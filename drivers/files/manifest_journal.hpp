@@ -27,10 +27,24 @@ struct DoneUnit {
 
 // One change: a unit's chunks committed with the unit records it marks done, a run's table
 // record written (RunStore::UpdateTable), where the export registered with a source table's
-// change log (SyncStateStore::RecordRegistration), or a table event of the export (its table
-// created, an index, a foreign key or its identity counters added, emptied, dropped).
+// change log (SyncStateStore::RecordRegistration), a table event of the export (its table
+// created, an index, a foreign key or its identity counters added, emptied, dropped), and
+// (version 5) a unit record failed (RunStore::FailUnit), a table's unit records reset
+// (RunStore::ResetUnits), a source type's statement kept (Manifest::types), or where an
+// export attempt's snapshot stood (Manifest::snapshots), large objects committed
+// (Manifest::large_objects).
 struct JournalEntry {
-  enum class Kind { kUnit, kTable, kChangeLog, kTableEntry };
+  enum class Kind {
+    kUnit,
+    kTable,
+    kChangeLog,
+    kTableEntry,
+    kUnitFailed,
+    kUnitsReset,
+    kType,
+    kSnapshot,
+    kLargeObjects
+  };
   Kind kind = Kind::kUnit;
   TableName table;  // kUnit, kTableEntry: the manifest's table it changes
   UnitEntry unit;
@@ -39,9 +53,19 @@ struct JournalEntry {
   std::optional<TableEntry> entry;
   bool clear_units = false;
   std::vector<DoneUnit> done;
-  std::string run;  // kTable
+  std::string run;  // kTable, kUnitFailed, kUnitsReset
   TableRecord record;
   ChangeLogPosition position;  // kChangeLog
+  // kUnitFailed: the unit record (`table` index in the run, `part`) and its attempts and error;
+  // kUnitsReset: every unit record of the run's table `table` index back to pending.
+  DoneUnit failed;
+  std::string error;
+  // kType: the statement kept (added unless the manifest holds it) and the session's setup.
+  std::vector<std::string> type_setup;
+  std::string type_sql;
+  SnapshotRecord snapshot;  // kSnapshot: appended to Manifest::snapshots
+  // kLargeObjects: large objects committed (each replaces one of its OID), their files whole.
+  std::vector<LargeObjectEntry> large_objects;
 };
 
 // The entry as its line: {"entry": ..., "sha256": ...}, ending in '\n'.

@@ -259,6 +259,17 @@ void Directory::Journal(const JournalEntry& entry) {
   RemoveFiles(replaced);
 }
 
+void Directory::Journal(const std::function<std::optional<JournalEntry>(const Manifest&)>& make) {
+  std::vector<std::string> replaced;
+  {
+    std::lock_guard lock(mutex_);
+    std::optional<JournalEntry> entry = make(manifest_);
+    if (!entry) return;
+    Append(*entry, replaced);
+  }
+  RemoveFiles(replaced);
+}
+
 void Directory::ChangeTable(const TableName& table,
                             const std::function<bool(std::optional<TableEntry>& entry)>& change,
                             bool clear_units) {
@@ -418,12 +429,18 @@ void Directory::RemoveStrays() {
         for (const ChunkEntry& c : u.chunks) named.insert(c.file);
       }
     }
+    // Large objects written but not committed when a process died.
+    if (manifest_.large_objects) {
+      for (const LargeObjectEntry& o : *manifest_.large_objects) named.insert(o.file);
+    }
   }
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(path_ + "/" + kChunkFolder, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (IsTempName(name) || !named.count(std::string(kChunkFolder) + "/" + name)) {
-      fs::remove(entry.path(), ec);
+  for (const char* folder : {kChunkFolder, kLargeObjectFolder}) {
+    for (const auto& entry : fs::directory_iterator(path_ + "/" + folder, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (IsTempName(name) || !named.count(std::string(folder) + "/" + name)) {
+        fs::remove(entry.path(), ec);
+      }
     }
   }
   for (const auto& entry : fs::directory_iterator(path_, ec)) {
@@ -569,20 +586,24 @@ class FileRunStore final : public RunStore {
     dir_->Journal(entry);
   }
 
+  // Journaled, as a unit's commit is: an export whose units fail (and are reset by a resume)
+  // must not rewrite a manifest of every unit each time.
   void FailUnit(const std::string& run, int table, int part, int attempts,
                 const std::string& error) override {
-    WithUnits(run, [&](UnitRecord& u) {
-      if (u.table != table || u.part != part) return;
-      u.state = UnitRecordState::kFailed;
-      u.attempts = attempts;
-      u.error = error;
-    });
+    JournalEntry entry;
+    entry.kind = JournalEntry::Kind::kUnitFailed;
+    entry.run = run;
+    entry.failed = {run, table, part, attempts, 0, 0};
+    entry.error = error;
+    dir_->Journal(entry);
   }
 
   void ResetUnits(const std::string& run, int table) override {
-    WithUnits(run, [&](UnitRecord& u) {
-      if (u.table == table) u.state = UnitRecordState::kPending;
-    });
+    JournalEntry entry;
+    entry.kind = JournalEntry::Kind::kUnitsReset;
+    entry.run = run;
+    entry.failed = {run, table, 0, 0, 0, 0};
+    dir_->Journal(entry);
   }
 
   std::vector<std::string> UnitDoneSql(const std::string& run, int table, int part, int64_t rows,
@@ -628,11 +649,6 @@ class FileRunStore final : public RunStore {
       for (RunRecord& r : m.runs) {
         if (r.id == run) fn(r);
       }
-    });
-  }
-  void WithUnits(const std::string& run, const std::function<void(UnitRecord&)>& fn) {
-    dir_->Update([&](Manifest& m, std::vector<std::string>&) {
-      for (UnitRecord& u : m.run_units[run]) fn(u);
     });
   }
 

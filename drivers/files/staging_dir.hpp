@@ -2,7 +2,8 @@
 // replaced atomically, and the journal of the changes since, manifest_journal.hpp), the chunk
 // files beside it, and the export's run state kept in the manifest (a RunStore). Shared by the
 // endpoint, its write sessions and its run store; every change goes through Update (the whole
-// manifest written) or Journal, ChangeTable, CommitUnit (one entry appended), under one mutex.
+// manifest written: a run started, claimed or finished, the export's schema and sequences kept)
+// or Journal, ChangeTable, CommitUnit (one entry appended), under one mutex.
 #pragma once
 
 #include <functional>
@@ -54,6 +55,14 @@ class Directory {
     std::lock_guard lock(mutex_);
     return read(static_cast<const Manifest&>(manifest_));
   }
+  // What `read` returns of `table`'s entry (nullptr: none), looked up by name under the
+  // directory's lock with no copy (an export's destination is asked per table).
+  template <class Read>
+  auto WithTable(const TableName& table, Read&& read) const {
+    std::lock_guard lock(mutex_);
+    const std::optional<size_t> at = tables_.Find(table);
+    return read(at ? static_cast<const TableEntry*>(&manifest_.tables[*at]) : nullptr);
+  }
   // Where `table` stands in the manifest's tables, without copying the manifest (a write session
   // asks at every unit: a copy each would cost O(units^2) in all).
   std::optional<size_t> TableIndex(const TableName& table) const;
@@ -63,6 +72,9 @@ class Directory {
   // Applies `entry` and appends it to the journal (fsynced before it returns); the chunk files
   // of a unit entry it replaces are deleted after.
   void Journal(const JournalEntry& entry);
+  // As Journal, with the entry `make` makes of the manifest as it is (under the directory's
+  // lock); nothing when it makes none (the manifest holds the change already).
+  void Journal(const std::function<std::optional<JournalEntry>(const Manifest&)>& make);
   // A table event (created, an index or foreign key added, identity counters set, emptied,
   // dropped), journaled as one table_entry record, not a rewrite of the manifest: an export's
   // table events then cost each table's shape, not the whole manifest (every unit) each.
@@ -75,8 +87,9 @@ class Directory {
 
   // A new chunk file's path for a unit of table `table` (its index in the manifest).
   std::string NewChunkPath(size_t table, int part, int chunk);
-  // Removes temporary files and chunk files no manifest entry names (a unit written but not
-  // committed when a process died). Called with the run lock held.
+  // Removes temporary files, and chunk and large-object files no manifest entry names (a unit or
+  // a batch of objects written but not committed when a process died). Called with the run lock
+  // held.
   void RemoveStrays();
   // Throws Error(kDiskFull) when the disk holding the directory has less than `needed` bytes
   // beyond the reserve.

@@ -41,6 +41,7 @@ DialectQuirks MariaDbQuirks() {
   t.comments = true;
   t.longest_table_comment = 2048;
   t.longest_column_comment = 1024;
+  t.case_insensitive_folds_beyond_ascii = true;
   // Connector/ODBC 3.1 claims SQL_GD_BLOCK, but SQLGetData after SQLSetPos returns the last
   // row of the rowset, not the positioned one (tests/integration/large_values_test.cpp).
   q.begin_sql = "START TRANSACTION";

@@ -32,7 +32,8 @@ bool IsRoutine(const std::string& kind) {
          kind == "EVENT TRIGGER";
 }
 
-// A comment (or ACL) entry is named after what it is on: "FUNCTION f()", "TABLE film".
+// A comment (or ACL) entry is named after what it is on: "FUNCTION f()", "TABLE film"; the
+// routine kind it is on, or "".
 std::string CommentTarget(const std::string& name) {
   for (const char* kind : {"FUNCTION ", "PROCEDURE ", "AGGREGATE ", "TRIGGER ", "EVENT TRIGGER "}) {
     if (name.rfind(kind, 0) == 0) return std::string(kind).substr(0, std::string(kind).size() - 1);
@@ -536,8 +537,9 @@ SchemaDump DumpSchema(const pq::ConnectParams& params, const std::string& server
     auto& into = post ? dump.after_data : dump.before_data;
     for (SchemaObject& o : objects) {
       if (IsFerryObject(o.name)) continue;
-      if (!request.routines &&
-          (IsRoutine(o.kind) || (o.kind == "COMMENT" && !CommentTarget(o.name).empty()))) {
+      // A left-out routine goes with its comment and its grants ("FUNCTION f(integer)").
+      if (!request.routines && (IsRoutine(o.kind) || ((o.kind == "COMMENT" || o.kind == "ACL") &&
+                                                      !CommentTarget(o.name).empty()))) {
         continue;
       }
       if (!post && (o.kind == "ACL" || o.kind == "DEFAULT ACL")) {

@@ -84,7 +84,8 @@ void DescribeIndexes(SqlSession& connection, const std::string& oid, Table& tabl
 void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& table) {
   auto rows = connection.Query(
       "SELECT con.conname, a.attname, rn.nspname, rc.relname, ra.attname, con.confdeltype, "
-      "con.confupdtype FROM pg_catalog.pg_constraint con "
+      "con.confupdtype, CASE WHEN con.condeferred THEN 'DEFERRABLE INITIALLY DEFERRED' WHEN "
+      "con.condeferrable THEN 'DEFERRABLE' ELSE '' END FROM pg_catalog.pg_constraint con "
       "JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
       "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
       "CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refnum, "
@@ -101,7 +102,8 @@ void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& 
                        {*row[2], *row[3]},
                        *row[4],
                        ReferentialAction(row[5].value_or("a")),
-                       ReferentialAction(row[6].value_or("a"))});
+                       ReferentialAction(row[6].value_or("a")),
+                       row[7].value_or("")});
   }
   AddForeignKeys(table, columns);
 }

@@ -29,6 +29,7 @@ DialectQuirks PostgresQuirks() {
   t.max_identifier_length = 63;             // NAMEDATALEN - 1
   t.index_name_scope = NameScope::kSchema;  // indexes share the namespace of tables
   t.foreign_key_name_scope = NameScope::kTable;
+  t.deferrable_keys = true;
   t.object_names_fold_case = false;
   t.keyless_by_pages = true;
   t.change_tracking = true;

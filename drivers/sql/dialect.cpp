@@ -218,7 +218,8 @@ std::vector<std::string> Dialect::DefaultRowsSql(const Table& table, int64_t row
 }
 
 std::string Dialect::ReferentialActions(const ForeignKey& fk) const {
-  return " ON DELETE " + fk.on_delete + " ON UPDATE " + fk.on_update;
+  return " ON DELETE " + fk.on_delete + " ON UPDATE " + fk.on_update +
+         (fk.deferrable.empty() || !quirks_.traits.deferrable_keys ? "" : " " + fk.deferrable);
 }
 
 std::string Dialect::ForeignKeyOrphanSql(const Table& table, const ForeignKey& fk,

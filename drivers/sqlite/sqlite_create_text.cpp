@@ -1,5 +1,6 @@
 #include "drivers/sqlite/sqlite_create_text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <utility>
@@ -202,6 +203,48 @@ std::vector<CheckConstraint> CheckConstraints(const std::string& create) {
   std::vector<CheckConstraint> out;
   for (const std::string& p : Definitions(create)) ChecksOf(p, out);
   return out;
+}
+
+std::string ForeignKeyDeferrable(const std::string& create, const std::string& column) {
+  for (const std::string& p : Definitions(create)) {
+    // The definition's top-level words (names as written, keywords compared in lower case), and
+    // the first column a FOREIGN KEY (...) clause lists.
+    std::vector<std::string> words;
+    std::string key_column;
+    int depth = 0;
+    for (size_t at = 0; at < p.size();) {
+      const char c = p[at];
+      if (c == '(' || c == ')') {
+        depth += c == '(' ? 1 : -1;
+        ++at;
+        continue;
+      }
+      const bool quoted = c == '\'' || c == '"' || c == '`' || c == '[';
+      if (!quoted && !std::isalpha(static_cast<unsigned char>(c)) && c != '_') {
+        ++at;
+        continue;
+      }
+      const size_t start = at;
+      const std::string word = NameAt(p, at);
+      if (at == start) ++at;
+      if (depth == 0) {
+        words.push_back(quoted ? word : Lower(word));
+      } else if (depth == 1 && key_column.empty() && !words.empty() && words.back() == "key") {
+        key_column = word;
+      }
+    }
+    const auto references = std::find(words.begin(), words.end(), "references");
+    if (references == words.end() || words.empty()) continue;
+    const bool table_key = std::find(words.begin(), references, "foreign") != references;
+    if (Lower(table_key ? key_column : words.front()) != Lower(column)) continue;
+    const auto deferrable = std::find(references, words.end(), "deferrable");
+    if (deferrable == words.end() || *(deferrable - 1) == "not") return "";
+    const auto initially = std::find(deferrable, words.end(), "initially");
+    const bool deferred =
+        initially != words.end() && initially + 1 != words.end() && *(initially + 1) == "deferred";
+    return deferred ? "DEFERRABLE INITIALLY DEFERRED" : "DEFERRABLE";
+  }
+  return "";
 }
 
 }  // namespace ferry

@@ -21,4 +21,9 @@ std::string ColumnCollation(const std::string& create, const std::string& column
 // name a CONSTRAINT clause gives it ("" for none).
 std::vector<CheckConstraint> CheckConstraints(const std::string& create);
 
+// How the foreign key whose (first) referencing column is `column` is declared to be checked
+// (ForeignKey::deferrable): "DEFERRABLE INITIALLY DEFERRED", "DEFERRABLE", or "" (NOT
+// DEFERRABLE, or nothing said; also where the key cannot be found).
+std::string ForeignKeyDeferrable(const std::string& create, const std::string& column);
+
 }  // namespace ferry

@@ -27,6 +27,7 @@ DialectQuirks SqliteQuirks() {
   t.copies = true;
   t.index_name_scope = NameScope::kDatabase;
   t.foreign_key_name_scope = NameScope::kTable;
+  t.deferrable_keys = true;
   t.enforces_declared_types = false;
   t.foreign_key_types = KeyTypeMatch::kAny;
   t.change_tracking = true;
@@ -174,7 +175,7 @@ class SqliteDialect final : public Dialect {
       }
     }
     DescribeIndexes(connection, table);
-    DescribeForeignKeys(connection, table);
+    DescribeForeignKeys(connection, table, found[0][1].value_or(""));
     table.checks = CheckConstraints(found[0][1].value_or(""));
     // count(*) walks the smallest b-tree: tens of milliseconds per million rows, and exact
     // (max(rowid) is instant but wrong wherever the key is sparse).
@@ -540,7 +541,7 @@ class SqliteDialect final : public Dialect {
   }
 
   // pragma_foreign_key_list gives no constraint names: they are derived (child_columns_fkey).
-  void DescribeForeignKeys(SqlSession& connection, Table& table) const {
+  void DescribeForeignKeys(SqlSession& connection, Table& table, const std::string& create) const {
     auto rows = connection.Query(
         "SELECT id, \"table\", \"from\", \"to\", on_delete, on_update "
         "FROM pragma_foreign_key_list(?) ORDER BY id, seq",
@@ -581,6 +582,7 @@ class SqliteDialect final : public Dialect {
           table.columns[size_t(fk.columns[i])].case_insensitive = true;
         }
       }
+      fk.deferrable = ForeignKeyDeferrable(create, table.columns[size_t(fk.columns[0])].name);
       fk.name = ForeignKeyName(table, fk, 1);
       table.foreign_keys.push_back(std::move(fk));
     }

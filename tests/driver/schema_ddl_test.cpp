@@ -380,3 +380,18 @@ TEST_CASE("a SQLite column's collation is read from its CREATE TABLE text", "[sc
   CHECK(ColumnCollation(create, "id") == "");
   CHECK(ColumnCollation(create, "missing") == "");
 }
+
+TEST_CASE("a SQLite foreign key's DEFERRABLE clause is read from its CREATE TABLE text",
+          "[sqlite][deferrable]") {
+  const std::string create =
+      "CREATE TABLE \"child\" (\"id\" integer NOT NULL PRIMARY KEY, \"parent_id\" integer NOT "
+      "NULL REFERENCES \"parent\" (\"id\") DEFERRABLE INITIALLY DEFERRED, other_id integer, "
+      "plain_id integer REFERENCES parent (id) NOT DEFERRABLE INITIALLY DEFERRED, note TEXT "
+      "DEFAULT 'deferrable', CONSTRAINT o FOREIGN KEY ([other_id]) REFERENCES parent (id) "
+      "DEFERRABLE INITIALLY IMMEDIATE)";
+  CHECK(ForeignKeyDeferrable(create, "parent_id") == "DEFERRABLE INITIALLY DEFERRED");
+  CHECK(ForeignKeyDeferrable(create, "other_id") == "DEFERRABLE");
+  CHECK(ForeignKeyDeferrable(create, "plain_id") == "");
+  CHECK(ForeignKeyDeferrable(create, "note") == "");
+  CHECK(ForeignKeyDeferrable(create, "id") == "");
+}

@@ -2,7 +2,8 @@
 // server: an export's unit commits append to it instead of rewriting the whole manifest each
 // time (an export of n units wrote O(n^2) bytes), a reader sees every committed unit through it,
 // an append cut short is left out, a damaged entry is refused by line, a complete directory
-// keeps no journal, and table events are journal records too (manifest version 3).
+// keeps no journal, and table events (manifest version 3), unit failures and resets, kept types
+// and snapshot positions (version 5) are journal records too.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -297,6 +298,179 @@ TEST_CASE(
   CHECK(seen->tables[0].shape.indexes[0].name == "t_id");
   REQUIRE(seen->tables[0].identity.size() == 1);
   CHECK(seen->tables[0].identity[0].next == 42);
+}
+
+// An export through the directory's endpoint: `tables` tables made, then its run started under
+// the directory's lock, which `lock` keeps.
+struct EndpointExport {
+  EndpointExport(const std::string& folder, int tables)
+      : dest(OpenEndpoint("dir:" + folder, EndpointRole::kDestination, EndpointOptions{})) {
+    for (int i = 0; i < tables; ++i) {
+      Table t;
+      t.name = {"public", "t" + std::to_string(i)};
+      dest->CreateTable(t);
+    }
+    store = dest->OpenRunStore("");
+    lock = store->TryLock();
+    REQUIRE(lock);
+    run.id = "20261207T000000Z-test";
+    run.status = RunStatus::kRunning;
+    store->StartRun(run, {}, {});
+  }
+  std::unique_ptr<Endpoint> dest;
+  std::unique_ptr<RunStore> store;
+  std::unique_ptr<ScopeLock> lock;
+  RunRecord run;
+};
+
+std::string ReadText(const std::string& path) {
+  std::stringstream in;
+  in << std::ifstream(path).rdbuf();
+  return in.str();
+}
+
+TEST_CASE(
+    "a unit's failure and a table's units reset for a resume are journal records a reader "
+    "replays, and the manifest is not rewritten for them",
+    "[staging][journal]") {
+  test::TempDir temp;
+  const std::string folder = temp.path() + "/stage";
+  Export e(folder, 4);
+  e.Commit(0, 4);  // the first change of the process writes the manifest, naming its journal
+  const std::string manifest = folder + "/" + kManifestName;
+  const std::string written = ReadText(manifest);
+  e.Commit(1, 4);
+  e.store->FailUnit(e.run_id, 0, 2, 3, "the disk said no");
+  CHECK(ReadText(manifest) == written);
+  std::optional<Manifest> seen = LoadManifest(folder);
+  REQUIRE(seen);
+  const UnitRecord* failed = FindUnitRecord(seen->run_units[e.run_id], 0, 2);
+  REQUIRE(failed);
+  CHECK(failed->state == UnitRecordState::kFailed);
+  CHECK(failed->attempts == 3);
+  CHECK(failed->error == "the disk said no");
+  CHECK(DoneUnits(*seen) == 2);
+  // The store answers from the directory as replayed in this process, too.
+  CHECK(e.store->Units(e.run_id)[2].state == UnitRecordState::kFailed);
+
+  e.store->ResetUnits(e.run_id, 0);
+  CHECK(ReadText(manifest) == written);
+  seen = LoadManifest(folder);
+  REQUIRE(seen);
+  for (const UnitRecord& u : seen->run_units[e.run_id]) {
+    CHECK(u.state == UnitRecordState::kPending);
+  }
+  // A resumed export (the lock taken again) reads them back from the journal.
+  e.lock.reset();
+  Export again(folder, 4);
+  CHECK(again.store->Units(e.run_id)[0].state == UnitRecordState::kPending);
+}
+
+TEST_CASE(
+    "an export whose units fail writes a few times the manifest in all, where rewriting it per "
+    "failure wrote it once per unit",
+    "[staging][journal]") {
+  test::TempDir temp;
+  const std::string folder = temp.path() + "/stage";
+  const int units = 400;
+  Export e(folder, units);
+  for (int part = 0; part < units / 2; ++part) e.Commit(part, units);
+  const uint64_t before = BytesWritten();
+  for (int part = units / 2; part < units; ++part) {
+    e.store->FailUnit(e.run_id, 0, part, 2, "the destination said no");
+  }
+  e.store->ResetUnits(e.run_id, 0);
+  const uint64_t written = BytesWritten() - before;
+  const uint64_t manifest = fs::file_size(folder + "/" + kManifestName);
+  INFO("wrote " << written << " bytes for a manifest of " << manifest);
+  CHECK(written < 4 * manifest);
+  std::optional<Manifest> seen = LoadManifest(folder);
+  REQUIRE(seen);
+  CHECK(DoneUnits(*seen) == 0);
+}
+
+TEST_CASE(
+    "the source's types kept and an export attempt's snapshot position are journal records a "
+    "reader replays (each type once), and the manifest is not rewritten for them",
+    "[staging][journal]") {
+  test::TempDir temp;
+  const std::string folder = temp.path() + "/stage";
+  // Tables made, then the run started (which writes the manifest whole): a manifest larger than
+  // the records below, so that no fold (the journal grown as large as it) rewrites it.
+  EndpointExport e(folder, 20);
+  Endpoint* dest = e.dest.get();
+  const RunRecord& run = e.run;
+  const std::string manifest = folder + "/" + kManifestName;
+  const std::string written = ReadText(manifest);
+
+  SchemaDump dump;
+  dump.session_setup = {"SET client_encoding = 'UTF8';"};
+  std::unique_ptr<SchemaSession> types = dest->OpenSchemaSession(dump);
+  types->Run("CREATE TYPE public.mood AS ENUM ('ok');");
+  types->Run("CREATE TYPE public.pair AS (a integer, b integer);");
+  types->Run("CREATE TYPE public.mood AS ENUM ('ok');");  // kept once
+  dest->KeepSourcePosition({{"postgresql_wal_lsn", "0/1A2B3C"}, {"postgresql_snapshot", "9:9:"}});
+  CHECK(ReadText(manifest) == written);
+
+  std::optional<Manifest> seen = LoadManifest(folder);
+  REQUIRE(seen);
+  CHECK(seen->type_setup == dump.session_setup);
+  CHECK(seen->types == std::vector<std::string>{"CREATE TYPE public.mood AS ENUM ('ok');",
+                                                "CREATE TYPE public.pair AS (a integer, b "
+                                                "integer);"});
+  REQUIRE(seen->snapshots.size() == 1);
+  CHECK(seen->snapshots[0].run == run.id);
+  CHECK(!seen->snapshots[0].taken_at.empty());
+  // A JSON object: its members in name order.
+  CHECK(seen->snapshots[0].position ==
+        std::vector<std::pair<std::string, std::string>>{{"postgresql_snapshot", "9:9:"},
+                                                         {"postgresql_wal_lsn", "0/1A2B3C"}});
+  // Folded into the manifest when the run ends, field by field.
+  e.store->FinishRun(run.id, RunStatus::kDone, "done");
+  const Manifest done = ManifestFromJson(ReadText(manifest), manifest);
+  CHECK(done.types == seen->types);
+  CHECK(done.snapshots.size() == 1);
+}
+
+TEST_CASE(
+    "large objects committed into a staging directory are a journal record a reader replays: "
+    "each file whole, with its size and SHA-256, and one not committed leaves no entry",
+    "[staging][journal][large_objects]") {
+  test::TempDir temp;
+  const std::string folder = temp.path() + "/stage";
+  EndpointExport e(folder, 0);
+  std::unique_ptr<LargeObjectStore> objects = e.dest->OpenLargeObjects();
+  REQUIRE(objects);
+  CHECK(objects->List().empty());  // the export begins carrying them: a list, empty
+  objects->Begin();
+  objects->Create({16401, "alice", {{"", "SELECT", false}}});
+  objects->Append("hello, ");
+  objects->Append("world");
+  objects->Create({16402, "bob", {}});
+  objects->Commit();
+  objects->Begin();
+  objects->Create({16403, "bob", {}});
+  objects->Append("never committed");
+  objects->Rollback();
+
+  std::optional<Manifest> seen = LoadManifest(folder);
+  REQUIRE(seen);
+  REQUIRE(seen->large_objects);
+  REQUIRE(seen->large_objects->size() == 2);
+  const LargeObjectEntry& first = (*seen->large_objects)[0];
+  CHECK(first.object.oid == 16401);
+  CHECK(first.object.owner == "alice");
+  REQUIRE(first.object.grants.size() == 1);
+  CHECK(first.object.grants[0].privilege == "SELECT");
+  CHECK(first.bytes == 12);
+  CHECK(first.sha256 == "09ca7e4eaa6e8ae9c7d261167129184883644d07dfba7cbfbc4c8a2e08360d5b");
+  CHECK(ReadText(folder + "/" + first.file) == "hello, world");
+  CHECK((*seen->large_objects)[1].bytes == 0);
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(folder + "/" + kLargeObjectFolder)) {
+    files.push_back(e.path().filename().string());
+  }
+  CHECK(files.size() == 2);
 }
 
 TEST_CASE(

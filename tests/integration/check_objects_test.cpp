@@ -43,7 +43,8 @@ TEST_CASE("check lists each object a copy leaves behind, across engines and with
     CHECK(!Finding(check.output, "not carried", "public.audit_film()").empty());
     CHECK(!Finding(check.output, "not carried", "public.reset_rental_rates(").empty());
     CHECK(!Finding(check.output, "not carried", "film_audit_trigger on public.film").empty());
-    CHECK(!Finding(check.output, "not carried", "public.mpaa_rating").empty());
+    // An enum its columns use arrives as their ENUM of its labels: not said to be left behind.
+    CHECK(Finding(check.output, "not carried", "public.mpaa_rating").empty());
     CHECK(!Finding(check.output, "not carried", "public.year").empty());
     // Standalone sequences are carried where the destination has sequences.
     CHECK(Finding(check.output, "not carried", "ticket_number_seq").empty());

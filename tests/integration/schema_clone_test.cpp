@@ -110,7 +110,9 @@ TEST_CASE("a PostgreSQL clone without routines leaves out functions, procedures 
   TestDatabase source(Db::kPostgres, "clone_nr_src");
   TestDatabase dest(Db::kPostgres, "clone_nr_dst");
   LoadScript(source, Fixture("clone_postgres.sql"));
-  // last_updated() is a trigger function only; audit_film() likewise.
+  // last_updated() is a trigger function only; audit_film() likewise. Its grants are left out
+  // with it: they would fail after the data on a function that is not there.
+  source.Exec("REVOKE ALL ON FUNCTION last_updated() FROM PUBLIC");
   FerryResult run = Copy(source, dest, "--no-routines");
   INFO(run.output);
   REQUIRE(run.exit_code == 0);

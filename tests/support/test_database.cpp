@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <thread>
 
 #include <sqlite3.h>
@@ -104,6 +105,17 @@ std::vector<std::string> SplitStatements(const std::string& sql) {
 // in tests' teardowns waited 80 to 130 s behind them, each holding a CTest slot idle. The drop
 // runs detached instead (setsid --fork, stdio on /dev/null so CTest does not wait for it), and
 // flock queues the drops so those waiting hold one server connection, not one each.
+std::mutex& DetachedDropsMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// The databases this process has handed to a detached drop that may still be running.
+std::vector<std::string>& DetachedDrops() {
+  static std::vector<std::string> names;
+  return names;
+}
+
 void DropPostgresDetached(const std::string& name) {
   const std::string lock =
       (std::filesystem::temp_directory_path() / "ferry-test-pg-drops.lock").string();
@@ -129,6 +141,27 @@ void DropPostgresDetached(const std::string& name) {
   if (failed) throw std::runtime_error("cannot start psql to drop " + name);
   int status = 0;
   waitpid(pid, &status, 0);  // setsid --fork returns once the drop runs on its own
+  std::lock_guard registered(DetachedDropsMutex());
+  DetachedDrops().push_back(name);
+}
+
+// A role cannot be dropped while a database still holds objects it owns or grants to it, so a
+// test dropping the role it made waits for its databases' detached drops first.
+void AwaitDetachedDrops() {
+  std::lock_guard lock(DetachedDropsMutex());
+  std::vector<std::string>& pending = DetachedDrops();
+  if (pending.empty()) return;
+  odbc::Connection admin = Connect(PgOdbc("postgres"), Db::kPostgres);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (!pending.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::vector<std::string> left;
+    for (const std::string& name : pending) {
+      auto rows = admin.Query("SELECT 1 FROM pg_database WHERE datname = '" + name + "'");
+      if (!rows.empty()) left.push_back(name);
+    }
+    pending = std::move(left);
+    if (!pending.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 }  // namespace
@@ -272,6 +305,11 @@ void TestDatabase::Exec(const std::string& sql) {
   if (db_ == Db::kSQLite) {
     SqliteFile(path_).Exec(sql);
     return;
+  }
+  // A role's objects may still be in this process's databases, dropped detached.
+  if (db_ == Db::kPostgres &&
+      (sql.find("DROP ROLE") != std::string::npos || sql.find("DROP USER") != std::string::npos)) {
+    AwaitDetachedDrops();
   }
   odbc::Connection c = Connect(Odbc(), db_);
   for (const std::string& statement : SplitStatements(sql)) c.Execute(statement);

@@ -86,3 +86,14 @@ TEST_CASE("values an engine cannot store are risks only when the source can hold
   pg.nul_in_text = false;
   CHECK(Mentions(FitRisks(Make(TypeKind::kText), Make(TypeKind::kText), sqlite, pg), "UTF-8"));
 }
+
+TEST_CASE("an enumeration holds only its labels, so a text column as long as the longest fits it",
+          "[fit]") {
+  ColumnType labels = Make(TypeKind::kText);
+  labels.labels = {"sad", "ok", "très heureux"};
+  const ValueLimits any;
+  CHECK_FALSE(
+      Mentions(FitRisks(labels, Make(TypeKind::kVarchar, 0, 0, 0, 12), any, any), "text longer"));
+  CHECK(Mentions(FitRisks(labels, Make(TypeKind::kVarchar, 0, 0, 0, 11), any, any),
+                 "text longer than 11 characters"));
+}
