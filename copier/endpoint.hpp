@@ -343,6 +343,13 @@ class Endpoint {
   virtual std::vector<TableName> ListTables() = 0;
   // The table's shape; nullopt when it does not exist.
   virtual std::optional<Table> DescribeTable(const TableName& name) = 0;
+  // Describes `names` together where the engine can (a catalog query per kind for all of them,
+  // where one by one costs several round trips per table: most of a run's planning and of a
+  // verify on schemas of hundreds of small tables), and answers DescribeTable for them from
+  // that until ForgetDescriptions, or until a table is created, altered or dropped through this
+  // endpoint. Only for phases that change no table's shape (DescriptionsAhead below).
+  virtual void DescribeAhead(const std::vector<TableName>& /*names*/) {}
+  virtual void ForgetDescriptions(const std::vector<TableName>& /*names*/) {}
   // About `count` key tuples spread evenly over the table's rows, sorted in the engine's key
   // order, as canonical text (bytes as lower-case hex): the sample key ranges are cut from.
   virtual std::vector<std::vector<std::string>> SampleKeys(const Table& table,
@@ -578,6 +585,23 @@ class Endpoint {
 
  private:
   std::function<void(const std::string&)> wait_notice_;
+};
+
+// Endpoint::DescribeAhead for a phase that changes no table's shape: the tables are described
+// together now, and forgotten when the phase ends, so a later phase sees them afresh.
+class DescriptionsAhead {
+ public:
+  DescriptionsAhead(Endpoint& endpoint, std::vector<TableName> names)
+      : endpoint_(endpoint), names_(std::move(names)) {
+    endpoint_.DescribeAhead(names_);
+  }
+  ~DescriptionsAhead() { endpoint_.ForgetDescriptions(names_); }
+  DescriptionsAhead(const DescriptionsAhead&) = delete;
+  DescriptionsAhead& operator=(const DescriptionsAhead&) = delete;
+
+ private:
+  Endpoint& endpoint_;
+  std::vector<TableName> names_;
 };
 
 }  // namespace ferry

@@ -589,13 +589,13 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   CheckPair(source, destination, job, options.allow_empty_source, report);
   CheckConnections(source, destination, options.writers, report);
   std::vector<Table> tables;
-  Plan clone_plan;  // what `ferry run` would clone the schema for (same engine)
-  clone_plan.data_only = job.data_only;
+  Plan clone_plan{.data_only = job.data_only};  // what `ferry run` would clone (same engine)
   std::vector<bool> clone_copied;
   std::map<std::string, std::optional<bool>> can_create;  // per destination schema
   GroupedWarnings grouped, unless_cloned;
   const SourceTables listed = ListSourceTables(source, job);
   const std::vector<TableName>& scope = listed.in_scope;
+  const PlanningDescriptions ahead(source, destination, job, scope);  // planning changes neither
   NoteRunStateTables(listed, grouped);
   PlannedKeys keys;
   std::map<TableName, TableCopyPlan> sample_copies, passed;

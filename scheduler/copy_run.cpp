@@ -271,6 +271,12 @@ void CopyRun::Create() {
   CarryTypes();
   if (clone_) CreateBeforeData();
   if (kept_schema_) destination_.KeepSchema(*kept_schema_);
+  // The clone made the tables all at once: they are read back together.
+  std::vector<TableName> made;
+  for (const PreparedTable& t : tables_) {
+    if (clone_ && !t.skip && t.copy.create) made.push_back(t.copy.destination.name);
+  }
+  const DescriptionsAhead ahead(destination_, made);
   for (size_t i = 0; i < tables_.size(); ++i) {
     if (tables_[i].skip) continue;
     try {

@@ -474,6 +474,7 @@ Plan BuildPlan(Endpoint& source, Endpoint& destination, const Job& job,
   Plan plan = EmptyPlan(job);
   const SourceTables listed = ListSourceTables(source, job);
   CheckNotSelfCopy(source, destination, job, listed.in_scope);
+  const PlanningDescriptions ahead(source, destination, job, listed.in_scope);
   std::vector<Table> described;
   for (const TableName& name : listed.in_scope) described.push_back(DescribeSource(source, name));
   CheckRenamesMatch(source, job, described, &listed.all);
@@ -497,6 +498,7 @@ PlannedRun PlanAndPrepare(Endpoint& source, Endpoint& destination, const Job& jo
   const SourceTables source_tables = listed ? *listed : ListSourceTables(source, job);
   const std::vector<TableName>& names = source_tables.in_scope;
   CheckNotSelfCopy(source, destination, job, names);
+  const PlanningDescriptions ahead(source, destination, job, names);
   std::vector<std::optional<Error>> not_described(names.size());
   for (size_t i = 0; i < names.size(); ++i) {
     described.emplace_back();
@@ -612,6 +614,13 @@ std::vector<WorkUnit> PlannedUnits(const TablePlan& t, const Table& table, Endpo
 std::vector<PreparedTable> PreparePlan(const Plan& plan, Endpoint& source, Endpoint& destination,
                                        const PartitionOptions& partition_options) {
   CheckNotSelfCopy(plan, source, destination);
+  std::vector<TableName> from, to;
+  for (const TablePlan& t : plan.tables) {
+    if (t.strategy == Strategy::kSkip) continue;
+    from.push_back(t.source);
+    to.push_back(t.destination);
+  }
+  const DescriptionsAhead at_source(source, from), at_destination(destination, to);
   // Every table first: the types of one table's key columns depend on the tables it references.
   std::vector<std::optional<Table>> tables;
   std::vector<Table> found;

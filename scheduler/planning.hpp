@@ -62,6 +62,22 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
 // The tables of `names` as the source describes them, those dropped since listed left out.
 std::vector<Table> DescribeTables(Endpoint& source, const std::vector<TableName>& names);
 
+// The tables `names` (the source's, in scope) described ahead at both ends
+// (Endpoint::DescribeAhead) while they are planned or checked, which changes neither end.
+class PlanningDescriptions {
+ public:
+  PlanningDescriptions(Endpoint& source, Endpoint& destination, const Job& job,
+                       const std::vector<TableName>& names);
+  ~PlanningDescriptions();
+  PlanningDescriptions(const PlanningDescriptions&) = delete;
+  PlanningDescriptions& operator=(const PlanningDescriptions&) = delete;
+
+ private:
+  Endpoint& source_;
+  Endpoint& destination_;
+  std::vector<TableName> at_source_, at_destination_;
+};
+
 // The types foreign keys among `tables` (the source's, in scope) need their columns mapped as
 // so that the destination creates every key (UnifyForeignKeyTypes); none within one engine.
 KeyColumnTypes ForeignKeyColumnTypes(const Endpoint& source, const Endpoint& destination,

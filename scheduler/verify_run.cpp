@@ -137,6 +137,12 @@ void SampleRanges(TableState& t, size_t i, const VerifyOptions& options, std::ve
 // failed, one with no column to compare is decided by its row counts.
 std::vector<Task> PrepareTables(std::vector<std::unique_ptr<TableState>>& tables, Endpoint& source,
                                 Endpoint& destination, const VerifyOptions& options) {
+  std::vector<TableName> from, to;
+  for (const auto& t : tables) {
+    from.push_back(t->plan->source);
+    to.push_back(t->plan->destination);
+  }
+  const DescriptionsAhead at_source(source, from), at_destination(destination, to);
   std::vector<Task> tasks;
   for (size_t i = 0; i < tables.size(); ++i) {
     TableState& t = *tables[i];

@@ -270,6 +270,7 @@ class MariaDbEndpoint final : public SqlEndpoint {
     }
   }
   std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump&) override {
+    ShapesChanging();
     std::unique_ptr<Connection> connection = Native(Purpose::kWrite);
     dialect().SetUpSession(*connection, target_.is_source);
     return std::make_unique<MariaDbSchemaSession>(std::move(connection), *this);

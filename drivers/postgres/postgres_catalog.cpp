@@ -6,9 +6,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "copier/error.hpp"
 #include "copier/foreign_keys.hpp"
+#include "drivers/postgres/pg_clone_needs.hpp"
 
 namespace ferry::pg {
 
@@ -26,13 +28,38 @@ std::string ReferentialAction(const std::string& code) {
   return "NO ACTION";
 }
 
+using Row = SqlSession::Row;
+
+// Tables described together: their oids as one array literal for `= ANY (?::oid[])`, and each
+// table by its oid.
+struct Described {
+  std::string oids;
+  std::map<std::string, Table*> by_oid;
+};
+
+// A query over many tables whose first column is the table's oid, run and split by table: each
+// table's rows in the query's order, without that column.
+std::map<std::string, std::vector<Row>> ByTable(SqlSession& connection, const std::string& sql,
+                                                const Described& tables) {
+  std::map<std::string, std::vector<Row>> out;
+  for (Row& r : connection.Query(sql, {tables.oids})) {
+    std::string oid = r[0].value_or("");
+    r.erase(r.begin());
+    out[oid].push_back(std::move(r));
+  }
+  return out;
+}
+
 // The primary key, unique indexes and constraints, and other indexes. An index whose meaning
 // is more than its columns (an expression, a predicate, a method other than btree, an
 // exclusion constraint) keeps its definition and no columns: only PostgreSQL can rebuild it.
 // Ordering, INCLUDE columns and operator classes are not carried.
-void DescribeIndexes(SqlSession& connection, const std::string& oid, Table& table) {
-  auto rows = connection.Query(
-      "SELECT ic.relname, i.indisprimary, i.indisunique, "
+void IndexesOf(const std::vector<Row>& rows, Table& table);
+
+void DescribeIndexes(SqlSession& connection, const Described& tables) {
+  auto by_table = ByTable(
+      connection,
+      "SELECT i.indrelid, ic.relname, i.indisprimary, i.indisunique, "
       "i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR am.amname <> 'btree' "
       "OR COALESCE(con.contype = 'x', false), a.attname, "
       "CASE WHEN con.contype = 'x' THEN pg_catalog.format('ALTER TABLE %I.%I ADD CONSTRAINT %I "
@@ -48,9 +75,13 @@ void DescribeIndexes(SqlSession& connection, const std::string& oid, Table& tabl
       "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos) "
       "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
       "AND k.attnum > 0 "
-      "WHERE i.indrelid = ?::oid AND i.indisvalid AND i.indisready AND k.pos <= i.indnkeyatts "
-      "ORDER BY i.indisprimary DESC, ic.relname, k.pos",
-      {oid});
+      "WHERE i.indrelid = ANY (?::oid[]) AND i.indisvalid AND i.indisready "
+      "AND k.pos <= i.indnkeyatts ORDER BY i.indrelid, i.indisprimary DESC, ic.relname, k.pos",
+      tables);
+  for (const auto& [oid, rows] : by_table) IndexesOf(rows, *tables.by_oid.at(oid));
+}
+
+void IndexesOf(const std::vector<Row>& rows, Table& table) {
   for (size_t r = 0; r < rows.size();) {
     const std::string name = *rows[r][0];
     const bool primary = IsTrue(rows[r][1]);
@@ -81,9 +112,11 @@ void DescribeIndexes(SqlSession& connection, const std::string& oid, Table& tabl
 
 // A key between partitioned tables has a row of its own for each partition of the referenced
 // table too (conparentid names the key they belong to): the key itself stands for them.
-void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& table) {
-  auto rows = connection.Query(
-      "SELECT con.conname, a.attname, rn.nspname, rc.relname, ra.attname, con.confdeltype, "
+void DescribeForeignKeys(SqlSession& connection, const Described& tables) {
+  auto by_table = ByTable(
+      connection,
+      "SELECT con.conrelid, con.conname, a.attname, rn.nspname, rc.relname, ra.attname, "
+      "con.confdeltype, "
       "con.confupdtype, CASE WHEN con.condeferred THEN 'DEFERRABLE INITIALLY DEFERRED' WHEN "
       "con.condeferrable THEN 'DEFERRABLE' ELSE '' END FROM pg_catalog.pg_constraint con "
       "JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
@@ -92,43 +125,50 @@ void DescribeForeignKeys(SqlSession& connection, const std::string& oid, Table& 
       "pos) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
       "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid "
       "AND ra.attnum = k.refnum "
-      "WHERE con.conrelid = ?::oid AND con.contype = 'f' AND con.conparentid = 0 "
-      "ORDER BY con.conname, k.pos",
-      {oid});
-  std::vector<ForeignKeyColumnRow> columns;
-  for (const auto& row : rows) {
-    columns.push_back({*row[0],
-                       *row[1],
-                       {*row[2], *row[3]},
-                       *row[4],
-                       ReferentialAction(row[5].value_or("a")),
-                       ReferentialAction(row[6].value_or("a")),
-                       row[7].value_or("")});
+      "WHERE con.conrelid = ANY (?::oid[]) AND con.contype = 'f' AND con.conparentid = 0 "
+      "ORDER BY con.conrelid, con.conname, k.pos",
+      tables);
+  for (const auto& [oid, rows] : by_table) {
+    std::vector<ForeignKeyColumnRow> columns;
+    for (const auto& row : rows) {
+      columns.push_back({*row[0],
+                         *row[1],
+                         {*row[2], *row[3]},
+                         *row[4],
+                         ReferentialAction(row[5].value_or("a")),
+                         ReferentialAction(row[6].value_or("a")),
+                         row[7].value_or("")});
+    }
+    AddForeignKeys(*tables.by_oid.at(oid), columns);
   }
-  AddForeignKeys(table, columns);
 }
 
 // Table and column CHECK constraints that hold for every row (NOT VALID ones may not).
-void DescribeChecks(SqlSession& connection, const std::string& oid, Table& table) {
-  auto rows = connection.Query(
-      "SELECT con.conname, pg_catalog.pg_get_constraintdef(con.oid) "
-      "FROM pg_catalog.pg_constraint con WHERE con.conrelid = ?::oid AND con.contype = 'c' "
-      "AND con.convalidated ORDER BY con.conname",
-      {oid});
-  for (const auto& row : rows) {
-    std::string definition = row[1].value_or("");
-    if (definition.rfind("CHECK ", 0) != 0) continue;
-    definition = definition.substr(6);
-    const std::string no_inherit = " NO INHERIT";
-    if (definition.ends_with(no_inherit)) definition.resize(definition.size() - no_inherit.size());
-    table.checks.push_back({*row[0], definition});
+void DescribeChecks(SqlSession& connection, const Described& tables) {
+  auto by_table =
+      ByTable(connection,
+              "SELECT con.conrelid, con.conname, pg_catalog.pg_get_constraintdef(con.oid) "
+              "FROM pg_catalog.pg_constraint con WHERE con.conrelid = ANY (?::oid[]) "
+              "AND con.contype = 'c' AND con.convalidated ORDER BY con.conrelid, con.conname",
+              tables);
+  for (const auto& [oid, rows] : by_table) {
+    for (const auto& row : rows) {
+      std::string definition = row[1].value_or("");
+      if (definition.rfind("CHECK ", 0) != 0) continue;
+      definition = definition.substr(6);
+      const std::string no_inherit = " NO INHERIT";
+      if (definition.ends_with(no_inherit)) {
+        definition.resize(definition.size() - no_inherit.size());
+      }
+      tables.by_oid.at(oid)->checks.push_back({*row[0], definition});
+    }
   }
 }
 
-void DescribeConstraints(SqlSession& connection, const std::string& oid, Table& table) {
-  DescribeIndexes(connection, oid, table);
-  DescribeForeignKeys(connection, oid, table);
-  DescribeChecks(connection, oid, table);
+void DescribeConstraints(SqlSession& connection, const Described& tables) {
+  DescribeIndexes(connection, tables);
+  DescribeForeignKeys(connection, tables);
+  DescribeChecks(connection, tables);
 }
 
 ColumnType ParseType(const std::string& base, int typmod, const std::string& formatted,
@@ -206,9 +246,12 @@ ColumnType ParseType(const std::string& base, int typmod, const std::string& for
 
 // The columns with their types (a domain as its base type with its checks, an extension's
 // type with its extension), nullability, identity and generation.
-void DescribeColumns(SqlSession& connection, const std::string& oid, Table& table) {
-  auto columns = connection.Query(
-      "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+void ColumnsOf(SqlSession& connection, const std::vector<Row>& columns, Table& table);
+
+void DescribeColumns(SqlSession& connection, const Described& tables) {
+  auto by_table = ByTable(
+      connection,
+      "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
       "COALESCE(bt.typname, t.typname), "
       "CASE WHEN t.typtype = 'd' THEN COALESCE(dom.typmod, -1) ELSE a.atttypmod END, "
       "a.attnotnull, a.attidentity <> '' OR COALESCE(pg_catalog.pg_get_expr(d.adbin, "
@@ -252,10 +295,14 @@ void DescribeColumns(SqlSession& connection, const std::string& oid, Table& tabl
       "(t.oid, t.typelem, COALESCE(bt.oid, 0), COALESCE(bt.typelem, 0)) ORDER BY m.objid IN "
       "(t.oid, t.typelem) DESC LIMIT 1) x ON "
       "a.atttypid >= 16384 OR t.typelem >= 16384 "
-      "WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped "
-      "ORDER BY a.attnum",
-      {oid});
-  for (auto& r : columns) {
+      "WHERE a.attrelid = ANY (?::oid[]) AND a.attnum > 0 AND NOT a.attisdropped "
+      "ORDER BY a.attrelid, a.attnum",
+      tables);
+  for (const auto& [oid, rows] : by_table) ColumnsOf(connection, rows, *tables.by_oid.at(oid));
+}
+
+void ColumnsOf(SqlSession& connection, const std::vector<Row>& columns, Table& table) {
+  for (const auto& r : columns) {
     Column c;
     c.name = *r[0];
     c.type = ParseType(*r[2], r[3] ? std::stoi(*r[3]) : -1, *r[1], r[6].value_or(""));
@@ -343,10 +390,19 @@ void DescribePartitions(SqlSession& connection, const std::string& oid, Table& t
 
 }  // namespace
 
-std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) {
+std::vector<std::optional<Table>> DescribeTables(SqlSession& connection,
+                                                 const std::vector<TableName>& names) {
+  std::vector<std::optional<Table>> out(names.size());
+  if (names.empty()) return out;
+  std::vector<std::string> schemas, relations;
+  for (const TableName& name : names) {
+    schemas.push_back(name.schema);
+    relations.push_back(name.name);
+  }
   // A partitioned table's own size and estimate are nothing: its partitions' are summed.
   auto found = connection.Query(
-      "SELECT c.oid, CASE WHEN c.relkind = 'p' THEN (SELECT CASE WHEN bool_or(l.reltuples < 0) "
+      "SELECT want.at, c.oid, CASE WHEN c.relkind = 'p' THEN (SELECT CASE WHEN bool_or(l.reltuples "
+      "< 0) "
       "THEN -1 ELSE sum(l.reltuples) END "
       "FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_catalog.pg_class l "
       "ON l.oid = t.relid WHERE t.isleaf)::bigint ELSE c.reltuples::bigint END, "
@@ -362,49 +418,72 @@ std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name
       "pg_catalog.row_security_active(c.oid), "
       "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, "
       "pg_catalog.obj_description(c.oid, 'pg_class') "
-      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "FROM ROWS FROM (pg_catalog.unnest(?::text[]), pg_catalog.unnest(?::text[])) "
+      "WITH ORDINALITY AS want(nsp, rel, at) "
+      "JOIN pg_catalog.pg_namespace n ON n.nspname = want.nsp "
+      "JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = want.rel "
       "LEFT JOIN LATERAL (SELECT string_agg(pn.nspname || '.' || p.relname, ',' "
       "ORDER BY i.inhseqno) AS list FROM pg_catalog.pg_inherits i "
       "JOIN pg_catalog.pg_class p ON p.oid = i.inhparent "
       "JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace "
       "WHERE i.inhrelid = c.oid AND NOT c.relispartition) pn_parent ON true "
-      "WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')",
-      {name.schema, name.name});
-  if (found.empty()) return std::nullopt;
-  const std::string oid = *found[0][0];
-  Table table;
-  table.name = name;
-  table.estimated_rows = found[0][1] ? std::stoll(*found[0][1]) : -1;
-  table.estimated_bytes = found[0][2] ? std::stoll(*found[0][2]) : -1;
-  table.pages = found[0][3] ? std::stoll(*found[0][3]) : 0;
-  table.partitioned = IsTrue(found[0][4]);
-  table.inheritance_parent = IsTrue(found[0][5]);
-  // Names are "schema.table"; a dot in a schema name would split wrongly, but these only
-  // describe the hierarchy, they are never quoted into SQL.
-  auto split = [](const std::string& qualified) {
-    const size_t dot = qualified.find('.');
-    return TableName{qualified.substr(0, dot), qualified.substr(dot + 1)};
-  };
-  if (found[0][6]) table.partition_of = split(*found[0][6]);
-  if (found[0][7]) {
-    for (size_t at = 0; at <= found[0][7]->size();) {
-      size_t comma = found[0][7]->find(',', at);
-      if (comma == std::string::npos) comma = found[0][7]->size();
-      table.inherits.push_back(split(found[0][7]->substr(at, comma - at)));
-      at = comma + 1;
+      "WHERE c.relkind IN ('r', 'p') ORDER BY want.at",
+      {ArrayLiteral(schemas), ArrayLiteral(relations)});
+  Described described;
+  std::vector<std::string> oids;
+  std::vector<std::pair<size_t, Table*>> again;  // a name asked twice: described once
+  for (auto& row : found) {
+    const size_t at = std::stoul(*row[0]) - 1;
+    row.erase(row.begin());
+    const std::string oid = *row[0];
+    if (auto seen = described.by_oid.find(oid); seen != described.by_oid.end()) {
+      again.emplace_back(at, seen->second);
+      continue;
     }
+    Table& table = out[at].emplace();
+    table.name = names[at];
+    table.estimated_rows = row[1] ? std::stoll(*row[1]) : -1;
+    table.estimated_bytes = row[2] ? std::stoll(*row[2]) : -1;
+    table.pages = row[3] ? std::stoll(*row[3]) : 0;
+    table.partitioned = IsTrue(row[4]);
+    table.inheritance_parent = IsTrue(row[5]);
+    // Names are "schema.table"; a dot in a schema name would split wrongly, but these only
+    // describe the hierarchy, they are never quoted into SQL.
+    auto split = [](const std::string& qualified) {
+      const size_t dot = qualified.find('.');
+      return TableName{qualified.substr(0, dot), qualified.substr(dot + 1)};
+    };
+    if (row[6]) table.partition_of = split(*row[6]);
+    if (row[7]) {
+      for (size_t from = 0; from <= row[7]->size();) {
+        size_t comma = row[7]->find(',', from);
+        if (comma == std::string::npos) comma = row[7]->size();
+        table.inherits.push_back(split(row[7]->substr(from, comma - from)));
+        from = comma + 1;
+      }
+    }
+    table.row_security = IsTrue(row[8]);
+    table.partition_key = row[9].value_or("");
+    table.comment = row[10].value_or("");
+    if (table.partitioned) DescribePartitions(connection, oid, table);
+    if (table.estimated_rows < 0 && table.estimated_bytes >= 0) {
+      // Never analyzed: reltuples is -1. A rough guess from the size beats none.
+      table.estimated_rows = table.estimated_bytes / 100;
+    }
+    oids.push_back(oid);
+    described.by_oid[oid] = &table;
   }
-  table.row_security = IsTrue(found[0][8]);
-  table.partition_key = found[0][9].value_or("");
-  table.comment = found[0][10].value_or("");
-  if (table.partitioned) DescribePartitions(connection, oid, table);
-  if (table.estimated_rows < 0 && table.estimated_bytes >= 0) {
-    // Never analyzed: reltuples is -1. A rough guess from the size beats none.
-    table.estimated_rows = table.estimated_bytes / 100;
-  }
-  DescribeColumns(connection, oid, table);
-  DescribeConstraints(connection, oid, table);
-  return table;
+  if (oids.empty()) return out;
+  for (const std::string& oid : oids) described.oids += (described.oids.empty() ? "{" : ",") + oid;
+  described.oids += "}";
+  DescribeColumns(connection, described);
+  DescribeConstraints(connection, described);
+  for (const auto& [at, table] : again) out[at] = *table;
+  return out;
+}
+
+std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) {
+  return std::move(DescribeTables(connection, {name})[0]);
 }
 
 std::vector<std::string> WithPartitions(const Dialect& dialect, const std::string& create,

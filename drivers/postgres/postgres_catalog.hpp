@@ -20,8 +20,11 @@ std::string DatabaseIdentity(SqlSession& connection);
 // `key_sql` (an SQL text expression), with its application_name (ferry's session tag).
 std::string RunLockHolder(SqlSession& session, const std::string& key_sql);
 
-// See Dialect::DescribeTable.
+// See Dialect::DescribeTable and Dialect::DescribeTables: a catalog query per kind (the tables,
+// their columns, indexes, foreign keys, checks) for all of `names` at once.
 std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name);
+std::vector<std::optional<Table>> DescribeTables(SqlSession& connection,
+                                                 const std::vector<TableName>& names);
 
 // `create` (the table's CREATE TABLE) made partitioned by the table's partition key, then its
 // partitions attached, each partitioned in turn where it is (see Dialect::CreateTableStatements).

@@ -253,6 +253,10 @@ class PostgresDialect final : public Dialect {
   std::optional<Table> DescribeTable(SqlSession& connection, const TableName& name) const override {
     return pg::DescribeTable(connection, name);
   }
+  std::vector<std::optional<Table>> DescribeTables(
+      SqlSession& connection, const std::vector<TableName>& names) const override {
+    return pg::DescribeTables(connection, names);
+  }
 
   ColumnType MapType(const ColumnType& t, Engine source) const override {
     ColumnType out = t;

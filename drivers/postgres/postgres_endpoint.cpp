@@ -102,6 +102,7 @@ std::vector<std::string> PostgresEndpoint::UnmetNeeds(const std::vector<CloneNee
 }
 
 std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaDump& dump) {
+  ShapesChanging();
   return std::make_unique<PgSchemaSession>(
       std::make_unique<pq::Connection>(params_, target_.display), dump, *this);
 }

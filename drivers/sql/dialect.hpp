@@ -186,6 +186,15 @@ class Dialect {
   virtual std::vector<TableName> ListTables(SqlSession& connection) const = 0;
   virtual std::optional<Table> DescribeTable(SqlSession& connection,
                                              const TableName& name) const = 0;
+  // Each of `names` described (nullopt where it does not exist), together where the engine can;
+  // by default one after another.
+  virtual std::vector<std::optional<Table>> DescribeTables(
+      SqlSession& connection, const std::vector<TableName>& names) const {
+    std::vector<std::optional<Table>> out;
+    out.reserve(names.size());
+    for (const TableName& name : names) out.push_back(DescribeTable(connection, name));
+    return out;
+  }
   virtual ColumnType MapType(const ColumnType& type, Engine source_engine) const = 0;
   // See Endpoint::FitKeys.
   virtual Table FitKeys(const Table& table) const { return table; }

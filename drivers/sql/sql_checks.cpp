@@ -14,6 +14,7 @@ constexpr const char* kCheckViolation = "23514";
 }  // namespace
 
 std::vector<std::string> SqlEndpoint::AddChecks(const Table& table) {
+  ShapesChanging();
   std::vector<std::string> notes;
   if (table.checks.empty()) return notes;
   const std::string qualified = dialect_->QualifiedName(table.name);

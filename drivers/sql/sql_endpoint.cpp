@@ -57,12 +57,38 @@ std::vector<TableName> SqlEndpoint::ListTables() {
 }
 
 std::optional<Table> SqlEndpoint::DescribeTable(const TableName& name) {
+  {
+    std::lock_guard lock(ahead_mutex_);
+    if (auto it = ahead_.find(name); it != ahead_.end()) return it->second;
+  }
   try {
     return dialect_->DescribeTable(*catalog_, name);
   } catch (Error& e) {
     e.WithTable(DisplayName(name));
     throw;
   }
+}
+
+void SqlEndpoint::DescribeAhead(const std::vector<TableName>& names) {
+  if (names.empty()) return;
+  std::vector<std::optional<Table>> described;
+  try {
+    described = dialect_->DescribeTables(*catalog_, names);
+  } catch (const Error&) {
+    return;  // only a shortcut: each table is described on its own, and fails on its own
+  }
+  std::lock_guard lock(ahead_mutex_);
+  for (size_t i = 0; i < names.size(); ++i) ahead_[names[i]] = std::move(described[i]);
+}
+
+void SqlEndpoint::ForgetDescriptions(const std::vector<TableName>& names) {
+  std::lock_guard lock(ahead_mutex_);
+  for (const TableName& name : names) ahead_.erase(name);
+}
+
+void SqlEndpoint::ShapesChanging() {
+  std::lock_guard lock(ahead_mutex_);
+  ahead_.clear();
 }
 
 TableName SqlEndpoint::DestinationName(const TableName& source, Engine source_engine) const {
@@ -81,6 +107,7 @@ std::string SqlEndpoint::NameProblem(const std::string& name) const {
 }
 
 void SqlEndpoint::CreateTable(const Table& table) {
+  ShapesChanging();
   // Schemas carry over between PostgreSQL databases (sales.orders lands in sales).
   const std::string schema = dialect_->CreateMissingSchemaSql(table.name.schema);
   if (!schema.empty()) RunDdl(table.name, schema);
@@ -88,6 +115,7 @@ void SqlEndpoint::CreateTable(const Table& table) {
 }
 
 void SqlEndpoint::TryCreateTable(const Table& table, const std::vector<Index>& indexes) {
+  ShapesChanging();
   // Trial names of their own: the names indexes are built with are chosen when they are built.
   std::vector<Index> named = indexes;
   for (size_t i = 0; i < named.size(); ++i) named[i].name = fmt::format("ferry_trial_{}", i);
@@ -116,6 +144,7 @@ void SqlEndpoint::TryCreateTable(const Table& table, const std::vector<Index>& i
 }
 
 void SqlEndpoint::AddPrimaryKey(const Table& table) {
+  ShapesChanging();
   // ALTER TABLE takes the table's strongest lock: a reader of the new table (a count(*) left
   // open to watch the load) would otherwise hold it up, and every session after it.
   RunWithLockWaits(table.name, "add the primary key to", {dialect_->AddPrimaryKeySql(table)});
@@ -157,6 +186,7 @@ bool SameForeignKey(const Table& table, const ForeignKey& a, const Table& other,
 }  // namespace
 
 void SqlEndpoint::CreateIndex(const Table& table, const Index& index) {
+  ShapesChanging();
   // CREATE INDEX waits for writers of the table (PostgreSQL) or for any open transaction that
   // read it (MariaDB's metadata lock): bounded and named like the statements that empty it.
   WithLockWaits({table.name}, "build index " + index.name + " on", [&](SqlSession& session) {
@@ -220,6 +250,7 @@ void SqlEndpoint::ExplainTypeMismatch(SqlSession& session, const Table& table, c
 }
 
 void SqlEndpoint::CreateForeignKey(const Table& table, const ForeignKey& fk) {
+  ShapesChanging();
   // Adding a foreign key locks both tables against writers (PostgreSQL) or waits for their
   // readers' transactions (MariaDB): the holders of either are named.
   WithLockWaits({table.name, fk.references}, "add foreign key " + fk.name + " to",
@@ -316,10 +347,12 @@ void SqlEndpoint::RunOnOwnSession(const TableName& name, const std::vector<std::
 }
 
 void SqlEndpoint::DropTable(const TableName& name) {
+  ShapesChanging();
   RunWithLockWaits(name, "drop", {"DROP TABLE " + dialect_->QualifiedName(name)});
 }
 
 void SqlEndpoint::TruncateTable(const TableName& name) {
+  ShapesChanging();
   RunWithLockWaits(name, "empty", {dialect_->TruncateSql(name)});
 }
 
@@ -449,6 +482,7 @@ std::vector<int64_t> SqlEndpoint::LongestValues(const Table& table,
 }
 
 void SqlEndpoint::InsertDefaultRows(const Table& table, int64_t rows) {
+  ShapesChanging();
   if (rows <= 0) return;
   std::unique_ptr<SqlSession> session = OpenSqlSession();
   try {

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "copier/endpoint.hpp"
 #include "drivers/engine.hpp"
@@ -19,6 +21,8 @@ class SqlEndpoint : public Endpoint {
   const EndpointInfo& info() const override { return info_; }
   std::vector<TableName> ListTables() override;
   std::optional<Table> DescribeTable(const TableName& name) override;
+  void DescribeAhead(const std::vector<TableName>& names) override;
+  void ForgetDescriptions(const std::vector<TableName>& names) override;
   TableName DestinationName(const TableName& source, Engine source_engine) const override;
   ColumnType MapType(const ColumnType& type, Engine source_engine) const override;
   std::string NameProblem(const std::string& name) const override;
@@ -86,6 +90,9 @@ class SqlEndpoint : public Endpoint {
               EndpointInfo info);
 
   const Dialect& dialect() const { return *dialect_; }
+  // Forgets every description DescribeAhead kept: a table is about to be created, altered or
+  // dropped here.
+  void ShapesChanging();
 
   SqlSession& catalog() { return *catalog_; }
   int lock_wait() const { return lock_wait_; }
@@ -114,6 +121,8 @@ class SqlEndpoint : public Endpoint {
   std::unique_ptr<SqlSession> snapshot_holder_;  // keeps an exported snapshot alive
   std::optional<std::string> snapshot_;
   int lock_wait_ = EndpointOptions{}.lock_wait;
+  std::mutex ahead_mutex_;  // the scheduler's threads describe tables at once
+  std::map<TableName, std::optional<Table>> ahead_;
 };
 
 // Batch positions of the table's row key among `columns` (for naming rows in errors).

@@ -348,6 +348,7 @@ class SqliteEndpoint final : public SqlEndpoint {
         "in afterwards only where no column after it in the table holds bytes"};
   }
   std::unique_ptr<SchemaSession> OpenSchemaSession(const SchemaDump&) override {
+    ShapesChanging();
     return MakeSqliteSchemaSession(OpenSqlSession());
   }
 
