@@ -144,7 +144,8 @@ void ExportFollower::AddPlannedObjects(Table& shape) const {
     if (std::any_of(list.begin(), list.end(),
                     [&](const ForeignKey& f) { return f.name == p.name; }))
       continue;
-    ForeignKey fk{p.name, {}, p.references, p.referenced_columns, p.on_delete, p.on_update};
+    ForeignKey fk{p.name,      {},          p.references, p.referenced_columns,
+                  p.on_delete, p.on_update, p.deferrable};
     if (columns(p.columns, fk.columns)) list.push_back(std::move(fk));
   }
 }
