@@ -17,6 +17,7 @@
 #include "copier/text.hpp"
 #include "scheduler/carried_types.hpp"
 #include "scheduler/check_blocked_keys.hpp"
+#include "scheduler/check_clone.hpp"
 #include "scheduler/check_connections.hpp"
 #include "scheduler/check_defaults.hpp"
 #include "scheduler/check_objects.hpp"
@@ -343,43 +344,6 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
 
   if (exists && mapped && !skip) {
     for (const ColumnPairing& pair : PairColumns(copy)) lossy(*pair.source, pair.destination->type);
-  }
-}
-
-// A same-engine copy clones the schema with the engine's own tools: that they can read it
-// (pg_dump installed and new enough, allowed to read every object) is checked by doing it.
-// Returns whether the run would clone.
-bool CheckClone(Endpoint& source, Endpoint& destination, const Plan& clone_plan,
-                const std::vector<bool>& clone_copied, const CheckOptions& options,
-                std::string* why_not_cloned, CheckReport& report, GroupedWarnings& grouped) {
-  const bool exports = destination.KeepsSchema();
-  if ((!exports && source.info().engine != destination.info().engine) ||
-      clone_plan.tables.empty()) {
-    return false;
-  }
-  try {
-    if (exports) {  // an export keeps the source's schema dump for its import: read as the run does
-      SchemaClone::ReadForExport(source, destination, clone_plan, clone_copied, options.clone);
-      return false;
-    }
-    std::unique_ptr<SchemaClone> clone = SchemaClone::Prepare(
-        source, destination, clone_plan, clone_copied, options.clone, why_not_cloned);
-    if (!clone) return false;
-    clone->RefuseObstacles(destination);  // what the run would refuse, or fail after the data
-    for (const SchemaClone::ViewLeftOut& v : clone->views_left_out()) {
-      grouped.Add("view out of scope",
-                  "views that read a table or view outside the copy's scope are not created "
-                  "(the run summary lists them too)",
-                  DisplayName(v.view), "",
-                  fmt::format("{} reading {}", v.kind, DisplayName(v.reads)), "views");
-    }
-    for (const SchemaClone::Note& n : clone->notes()) {
-      grouped.Add(n.kind, n.rule, n.object, "", n.detail, "objects");
-    }
-    return true;
-  } catch (const Error& e) {
-    report.findings.push_back({Severity::kBlocker, "schema", "", "", e.message()});
-    return false;
   }
 }
 
