@@ -23,6 +23,7 @@
 #include "scheduler/check_objects.hpp"
 #include "scheduler/check_sample.hpp"
 #include "scheduler/check_scan.hpp"
+#include "scheduler/check_scope_notes.hpp"
 #include "scheduler/check_table_key.hpp"
 #include "scheduler/check_types_needed.hpp"
 #include "scheduler/empty_source.hpp"
@@ -218,10 +219,12 @@ void NoteRunStateTables(const SourceTables& listed, GroupedWarnings& grouped) {
 // naming each object; and, for a MariaDB clone that keeps its DEFINERs, the accounts the
 // destination lacks.
 void NoteLeftOut(Endpoint& source, Endpoint& destination, const std::vector<TableName>& scope,
-                 const std::vector<Table>& tables, bool clones, const CloneOptions& options,
-                 const std::string& why_not_cloned, GroupedWarnings& grouped) {
+                 const std::vector<Table>& tables, const Plan& plan, bool clones,
+                 const CloneOptions& options, const std::string& why_not_cloned,
+                 GroupedWarnings& grouped) {
   for (const LeftOut& o :
        ObjectsLeftOut(source, destination, scope, tables, clones, options, why_not_cloned)) {
+    if (CarriedOnPartition(o, plan)) continue;  // ferry's own DDL adds it to its partition
     grouped.Add("not carried", o.rule, o.object, "", "", o.kinds);
   }
   if (!clones || !options.keep_definers) return;
@@ -645,7 +648,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   NoteForeignKeys(report.tables, keys, to.traits, grouped);
   NoteUndeferrableKeys(keys.foreign_keys, to.traits, grouped);
   if (report.pair_supported)
-    NoteLeftOut(source, destination, scope, tables, clones, options.clone, why_not_cloned, grouped);
+    NoteLeftOut(source, destination, scope, tables, clone_plan, clones, options.clone,
+                why_not_cloned, grouped);
   grouped.AppendTo(report.findings);
   if (!clones) unless_cloned.AppendTo(report.findings);
   if (!clones) CheckMadeFirst(source, destination, extension_columns, created, report.findings);
