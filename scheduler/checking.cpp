@@ -224,7 +224,7 @@ void NoteLeftOut(Endpoint& source, Endpoint& destination, const std::vector<Tabl
                  GroupedWarnings& grouped) {
   for (const LeftOut& o :
        ObjectsLeftOut(source, destination, scope, tables, clones, options, why_not_cloned)) {
-    if (CarriedOnPartition(o, plan)) continue;  // ferry's own DDL adds it to its partition
+    if (OfTableOutsideScope(o, tables) || CarriedOnPartition(o, plan)) continue;
     grouped.Add("not carried", o.rule, o.object, "", "", o.kinds);
   }
   if (!clones || !options.keep_definers) return;
