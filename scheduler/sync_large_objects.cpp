@@ -22,10 +22,11 @@ std::optional<LargeObjectSync> SyncLargeObjects(Endpoint& source, Endpoint& dest
   LargeObjectSync out;
   std::unique_ptr<LargeObjectStore> from, to;
   try {
-    if (scope.empty() || !PointsAtLargeObjects(source, scope)) return std::nullopt;
-    from = source.OpenLargeObjects();
-    if (from) to = destination.OpenLargeObjects();
-    if (!from || !to) return std::nullopt;
+    // The destination first: most engines keep none, and say so without a connection.
+    if (scope.empty() || !(to = destination.OpenLargeObjects())) return std::nullopt;
+    if (!PointsAtLargeObjects(source, scope) || !(from = source.OpenLargeObjects())) {
+      return std::nullopt;
+    }
   } catch (const Error& e) {
     out.error = fmt::format("could not tell whether the tables point at any: {}", e.what());
     return out;
