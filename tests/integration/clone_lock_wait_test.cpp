@@ -21,7 +21,8 @@ constexpr int kExitBusy = 6;
 std::pair<FerryResult, double> Timed(const std::string& command, const TestDatabase& source,
                                      const TestDatabase& dest) {
   const auto start = std::chrono::steady_clock::now();
-  FerryResult result = RunFerry(command + Ends(source, dest) + " --lock-wait 2 --sample-seconds 0");
+  FerryResult result = RunFerry(command + Ends(source, dest) + " --lock-wait 2" +
+                                (command == "check" ? " --sample-seconds 0" : ""));
   return {result, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
 }
 
