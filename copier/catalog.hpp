@@ -96,6 +96,10 @@ struct TablePartition {
   // What the partition has of its own, not through its parent's (an index only one partition
   // needs, its own key or checks): each by its native definition, built after the rows.
   std::vector<Index> indexes;
+  // Foreign keys the partition alone declares (ALTER TABLE partition ADD FOREIGN KEY), not
+  // through its parent's; columns are positions in the partitioned table's columns, which the
+  // partition has by name.
+  std::vector<ForeignKey> foreign_keys;
 };
 
 struct Table {

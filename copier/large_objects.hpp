@@ -55,6 +55,9 @@ class LargeObjectStore {
   virtual void Append(std::string_view bytes) = 0;
   virtual void Commit() = 0;
   virtual void Rollback() noexcept = 0;
+  // Removes the object, within Begin..Commit (a sync drops one the source no longer has, or
+  // one it writes again whole). False where this end does not remove objects (files).
+  virtual bool Unlink(uint32_t /*oid*/) { return false; }
   // What Create could not carry (an owner or grantee role missing here), each said once.
   virtual std::vector<std::string> TakeNotes() = 0;
 };

@@ -209,6 +209,7 @@ std::string DdlFingerprint(const TablePlan& t) {
     fks.push_back(
         {f.name, f.columns, Name(f.references), f.referenced_columns, f.on_delete, f.on_update});
     if (!f.deferrable.empty()) fks.back().push_back(f.deferrable);  // older plans' print stays
+    if (!f.partition.name.empty()) fks.back().push_back(f.On());
   }
   const std::string text = json{Name(t.destination), columns, t.primary_key, indexes, fks}.dump();
   return fmt::format("xxh64:{:016x}", XXH64(text.data(), text.size(), 0));
@@ -247,6 +248,7 @@ std::string PlanToJson(const Plan& plan) {
                      {"on_delete", f.on_delete},
                      {"on_update", f.on_update}});
       if (!f.deferrable.empty()) fks.back()["deferrable"] = f.deferrable;
+      if (!f.partition.name.empty()) fks.back()["partition"] = Name(f.partition);
     }
     json shape = json::array();
     for (const ShapeColumn& c : t.source_shape) {
@@ -470,7 +472,7 @@ void ReadIndexesAndKeys(Reader& r, const json& j, const std::string& path, Table
       const std::string fp = fmt::format("{}.foreign_keys[{}]", path, x);
       r.Known(list[x], fp,
               {"name", "columns", "references", "referenced_columns", "on_delete", "on_update",
-               "deferrable"});
+               "deferrable", "partition"});
       PlannedForeignKey fk;
       fk.name = r.String(list[x], fp, "name");
       fk.columns = r.Strings(list[x], fp, "columns", true);
@@ -479,6 +481,7 @@ void ReadIndexesAndKeys(Reader& r, const json& j, const std::string& path, Table
       fk.on_delete = r.String(list[x], fp, "on_delete", false, "NO ACTION");
       fk.on_update = r.String(list[x], fp, "on_update", false, "NO ACTION");
       fk.deferrable = r.String(list[x], fp, "deferrable", false, "");
+      if (list[x].contains("partition")) fk.partition = r.Table(list[x], fp, "partition");
       if (fk.columns.size() != fk.referenced_columns.size()) {
         r.Fail(fp, "columns and referenced_columns differ in length");
       }

@@ -48,6 +48,11 @@ struct PlannedForeignKey {
   std::string on_delete = "NO ACTION";
   std::string on_update = "NO ACTION";
   std::string deferrable;  // ForeignKey::deferrable
+  // A key one partition declares (copier/catalog.hpp TablePartition::foreign_keys): the
+  // partition it is added to, at the destination; empty for the table's own.
+  TableName partition;
+
+  std::string On() const { return partition.name.empty() ? "" : " on " + DisplayName(partition); }
 };
 
 struct PlannedUnit {

@@ -84,7 +84,7 @@ std::vector<std::string> PlanDifferences(const Plan& stored, const Plan& given) 
     auto fk_text = [](const PlannedForeignKey& f) {
       return fmt::format("{} {} -> {} {} on delete {} on update {}{}", f.name, Listed(f.columns),
                          DisplayName(f.references), Listed(f.referenced_columns), f.on_delete,
-                         f.on_update, f.deferrable.empty() ? "" : " " + f.deferrable);
+                         f.on_update, (f.deferrable.empty() ? "" : " " + f.deferrable) + f.On());
     };
     field("foreign_keys", fmt::format("{} foreign keys", g.foreign_keys.size()),
           fmt::format("{} foreign keys", s->foreign_keys.size()));

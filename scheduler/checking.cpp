@@ -17,11 +17,13 @@
 #include "copier/text.hpp"
 #include "scheduler/carried_types.hpp"
 #include "scheduler/check_blocked_keys.hpp"
+#include "scheduler/check_clone.hpp"
 #include "scheduler/check_connections.hpp"
 #include "scheduler/check_defaults.hpp"
 #include "scheduler/check_objects.hpp"
 #include "scheduler/check_sample.hpp"
 #include "scheduler/check_scan.hpp"
+#include "scheduler/check_scope_notes.hpp"
 #include "scheduler/check_table_key.hpp"
 #include "scheduler/check_types_needed.hpp"
 #include "scheduler/empty_source.hpp"
@@ -217,10 +219,12 @@ void NoteRunStateTables(const SourceTables& listed, GroupedWarnings& grouped) {
 // naming each object; and, for a MariaDB clone that keeps its DEFINERs, the accounts the
 // destination lacks.
 void NoteLeftOut(Endpoint& source, Endpoint& destination, const std::vector<TableName>& scope,
-                 const std::vector<Table>& tables, bool clones, const CloneOptions& options,
-                 const std::string& why_not_cloned, GroupedWarnings& grouped) {
+                 const std::vector<Table>& tables, const Plan& plan, bool clones,
+                 const CloneOptions& options, const std::string& why_not_cloned,
+                 GroupedWarnings& grouped) {
   for (const LeftOut& o :
        ObjectsLeftOut(source, destination, scope, tables, clones, options, why_not_cloned)) {
+    if (OfTableOutsideScope(o, tables) || CarriedOnPartition(o, plan)) continue;
     grouped.Add("not carried", o.rule, o.object, "", "", o.kinds);
   }
   if (!clones || !options.keep_definers) return;
@@ -343,43 +347,6 @@ void CheckColumnTypes(Endpoint& destination, const EndpointInfo& from, const End
 
   if (exists && mapped && !skip) {
     for (const ColumnPairing& pair : PairColumns(copy)) lossy(*pair.source, pair.destination->type);
-  }
-}
-
-// A same-engine copy clones the schema with the engine's own tools: that they can read it
-// (pg_dump installed and new enough, allowed to read every object) is checked by doing it.
-// Returns whether the run would clone.
-bool CheckClone(Endpoint& source, Endpoint& destination, const Plan& clone_plan,
-                const std::vector<bool>& clone_copied, const CheckOptions& options,
-                std::string* why_not_cloned, CheckReport& report, GroupedWarnings& grouped) {
-  const bool exports = destination.KeepsSchema();
-  if ((!exports && source.info().engine != destination.info().engine) ||
-      clone_plan.tables.empty()) {
-    return false;
-  }
-  try {
-    if (exports) {  // an export keeps the source's schema dump for its import: read as the run does
-      SchemaClone::ReadForExport(source, destination, clone_plan, clone_copied, options.clone);
-      return false;
-    }
-    std::unique_ptr<SchemaClone> clone = SchemaClone::Prepare(
-        source, destination, clone_plan, clone_copied, options.clone, why_not_cloned);
-    if (!clone) return false;
-    clone->RefuseObstacles(destination);  // what the run would refuse, or fail after the data
-    for (const SchemaClone::ViewLeftOut& v : clone->views_left_out()) {
-      grouped.Add("view out of scope",
-                  "views that read a table or view outside the copy's scope are not created "
-                  "(the run summary lists them too)",
-                  DisplayName(v.view), "",
-                  fmt::format("{} reading {}", v.kind, DisplayName(v.reads)), "views");
-    }
-    for (const SchemaClone::Note& n : clone->notes()) {
-      grouped.Add(n.kind, n.rule, n.object, "", n.detail, "objects");
-    }
-    return true;
-  } catch (const Error& e) {
-    report.findings.push_back({Severity::kBlocker, "schema", "", "", e.message()});
-    return false;
   }
 }
 
@@ -681,7 +648,8 @@ CheckReport CheckCopy(Endpoint& source, Endpoint& destination, const Job& job,
   NoteForeignKeys(report.tables, keys, to.traits, grouped);
   NoteUndeferrableKeys(keys.foreign_keys, to.traits, grouped);
   if (report.pair_supported)
-    NoteLeftOut(source, destination, scope, tables, clones, options.clone, why_not_cloned, grouped);
+    NoteLeftOut(source, destination, scope, tables, clone_plan, clones, options.clone,
+                why_not_cloned, grouped);
   grouped.AppendTo(report.findings);
   if (!clones) unless_cloned.AppendTo(report.findings);
   if (!clones) CheckMadeFirst(source, destination, extension_columns, created, report.findings);

@@ -424,12 +424,17 @@ void CopyRun::BuildForeignKeys() {
       const Table* keyed = referenced != tables_.end() ? &referenced->copy.destination : nullptr;
       tasks.push_back([this, i, planned, keyed] {
         TableOutcome& t = report_.tables[i];
-        const Table& at = tables_[i].copy.destination;
+        Table at = tables_[i].copy.destination;
+        // A partition's own key is added to that partition, which has the table's columns.
+        if (!planned.partition.name.empty()) at.name = planned.partition;
         try {
           ForeignKey fk;
           fk.name = planned.name;
           fk.columns = DestinationColumns(at, planned.columns);
-          if (recorder_.resuming() && HasForeignKeyOn(at, fk.columns)) return;
+          if (recorder_.resuming() && planned.partition.name.empty() &&
+              HasForeignKeyOn(at, fk.columns)) {
+            return;
+          }
           fk.references = planned.references;
           fk.referenced_columns = planned.referenced_columns;
           fk.on_delete = planned.on_delete;

@@ -365,7 +365,7 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
     }
     if (t.create) {
       t.indexes = PlanIndexes(table, copy, all, source.info().engine == destination.info().engine);
-      for (const ForeignKey& fk : table.foreign_keys) {
+      auto plan_key = [&](const ForeignKey& fk, const TableName& partition) {
         PlannedForeignKey p;
         p.name = fk.name;
         for (int c : fk.columns) p.columns.push_back(renamed(c));
@@ -377,7 +377,13 @@ TablePlan PlanTable(Endpoint& source, Endpoint& destination, const Job& job, con
         p.on_delete = fk.on_delete;
         p.on_update = fk.on_update;
         p.deferrable = fk.deferrable;
+        p.partition = partition;
         t.foreign_keys.push_back(std::move(p));
+      };
+      for (const ForeignKey& fk : table.foreign_keys) plan_key(fk, {});
+      // A partition's own keys, where the destination has the partition (CarryPartitions).
+      for (const TablePartition& part : copy.destination.partitions) {
+        for (const ForeignKey& fk : part.foreign_keys) plan_key(fk, part.name);
       }
     }
     if (t.write_mode == WriteMode::kCreate && !t.create &&

@@ -447,7 +447,8 @@ std::vector<std::pair<TableName, std::string>> SchemaClone::CreateBeforeData(End
         } catch (const Error&) {
         }
       }
-      throw Error(ErrorCode::kSchema,
+      // A lock another session held for all of --lock-wait is a busy destination (exit 6).
+      throw Error(e.code() == ErrorCode::kBusy ? ErrorCode::kBusy : ErrorCode::kSchema,
                   fmt::format("cloning the schema with {} failed at {}: {} (nothing of the clone "
                               "is left at the destination; --schema-from ferry creates the tables "
                               "from ferry's own model instead)",

@@ -105,6 +105,14 @@ std::vector<SchemaClone::Obstacle> SchemaClone::Obstacles(Endpoint& destination)
         session->Run(o->sql);
         session->Run("RELEASE SAVEPOINT ferry_clone_trial");
       } catch (const Error& e) {
+        // Another session held a lock for all of --lock-wait: the trial ends there, as the run
+        // would (every later object of that table would wait as long again).
+        if (e.code() == ErrorCode::kBusy) {
+          throw Error(ErrorCode::kBusy,
+                      fmt::format("the schema clone could not make {} at the destination: {}",
+                                  ObjectName(*o, There(o->table)), e.message()),
+                      e.context(), e.diagnostics());
+        }
         session->Run("ROLLBACK TO SAVEPOINT ferry_clone_trial");
         out.push_back({ObjectName(*o, There(o->table)), e.what(), SaysExists(e.what()),
                        IsRoutineKind(o->kind)});

@@ -620,7 +620,8 @@ std::string TableSync::Summary() const {
 }
 
 bool SyncReport::AnyFailed() const {
-  return std::any_of(tables.begin(), tables.end(), [](const TableSync& t) { return t.failed; });
+  return std::any_of(tables.begin(), tables.end(), [](const TableSync& t) { return t.failed; }) ||
+         (large_objects && !large_objects->error.empty());
 }
 
 bool SyncReport::AnyResync() const {
@@ -681,6 +682,7 @@ SyncReport RunSync(Endpoint& source, Endpoint& destination, const Job& job,
       if (DisplayName(t.destination) == table && t.warning.empty()) t.warning = warning;
     }
   }
+  if (!report.interrupted) report.large_objects = SyncLargeObjects(source, destination, plan);
   report.seconds = Since(start);
   FinishSyncRun(*store, run.id, records, report);
   return report;

@@ -28,6 +28,7 @@
 #include "copier/endpoint.hpp"
 #include "copier/job.hpp"
 #include "scheduler/pipeline.hpp"
+#include "scheduler/sync_large_objects.hpp"
 #include "scheduler/verify_run.hpp"
 
 namespace ferry {
@@ -92,6 +93,7 @@ struct SyncReport {
   std::vector<TableSync> tables;
   double seconds = 0;
   bool interrupted = false;  // a signal stopped it: the batch in flight was rolled back
+  std::optional<LargeObjectSync> large_objects;  // where the tables point at large objects
   bool AnyFailed() const;
   bool AnyResync() const;
 };

@@ -314,7 +314,8 @@ void AddRunOptions(std::vector<OptionSpec>& t) {
                .help = "How long to wait for locks another session holds on a table (a "
                        "migration's or a reader's transaction left open) before naming the "
                        "sessions and failing the table: reading a PostgreSQL table's catalog "
-                       "entry and pg_dump wait this long (exit 6); emptying, dropping, building an "
+                       "entry, pg_dump and a PostgreSQL schema clone's statements (check's trial "
+                       "too) wait this long (exit 6); emptying, dropping, building an "
                        "index or a key and recording a run wait half of it, in tries of 2 s",
                .default_value = fmt::format("{}", EndpointOptions{}.lock_wait),
                .reason = "a report or a backup's transaction ends within seconds; a session "

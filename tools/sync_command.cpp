@@ -264,6 +264,23 @@ void CheckSyncNumbers(const SyncFlags& flags) {
                 "give 1 or more change-log entries per transaction");
 }
 
+// What the sync did with the large objects (where the tables point at any), then its totals.
+void PrintTotals(const SyncReport& report, int64_t changed, bool quiet) {
+  if (report.large_objects) {
+    for (const std::string& note : report.large_objects->notes) {
+      fmt::print("large objects: not carried: {}\n", note);
+    }
+    if (!report.large_objects->error.empty() || !quiet) {
+      fmt::print("{}\n", DescribeLargeObjectSync(*report.large_objects));
+    }
+  }
+  fmt::print("sync {}: {} tables, {} rows changed, {} failed, {:.2f} s\n", report.run_id,
+             report.tables.size(), Grouped(changed),
+             std::count_if(report.tables.begin(), report.tables.end(),
+                           [](const TableSync& t) { return t.failed; }),
+             report.seconds);
+}
+
 int Sync(const SyncFlags& flags) {
   Job job = BuildJob(flags.common);
   CopyOptions copy = BuildCopyOptions(flags.common, job);
@@ -358,11 +375,7 @@ int Sync(const SyncFlags& flags) {
           t.seconds, t.position);
     }
   }
-  fmt::print("sync {}: {} tables, {} rows changed, {} failed, {:.2f} s\n", report.run_id,
-             report.tables.size(), Grouped(changed),
-             std::count_if(report.tables.begin(), report.tables.end(),
-                           [](const TableSync& t) { return t.failed; }),
-             report.seconds);
+  PrintTotals(report, changed, flags.log.quiet);
   // Every table's outcome is listed above; the exit code says what needs doing first.
   if (report.interrupted) {
     fmt::print(stderr,

@@ -140,11 +140,13 @@ void ExportFollower::AddPlannedObjects(Table& shape) const {
     if (columns(p.columns, index.columns)) list.push_back(std::move(index));
   }
   for (const PlannedForeignKey& p : t->foreign_keys) {
+    if (!p.partition.name.empty()) continue;  // a partition's own: no table of the directory's
     auto& list = shape.foreign_keys;
     if (std::any_of(list.begin(), list.end(),
                     [&](const ForeignKey& f) { return f.name == p.name; }))
       continue;
-    ForeignKey fk{p.name, {}, p.references, p.referenced_columns, p.on_delete, p.on_update};
+    ForeignKey fk{p.name,      {},          p.references, p.referenced_columns,
+                  p.on_delete, p.on_update, p.deferrable};
     if (columns(p.columns, fk.columns)) list.push_back(std::move(fk));
   }
 }

@@ -122,12 +122,15 @@ json TableJson(const Table& t) {
   for (const Index& i : t.unique_indexes) unique.push_back(IndexJson(i));
   for (const Index& i : t.indexes) plain.push_back(IndexJson(i));
   for (const ForeignKey& fk : t.foreign_keys) {
-    fks.push_back({{"name", fk.name},
-                   {"columns", fk.columns},
-                   {"references", NameJson(fk.references)},
-                   {"referenced_columns", fk.referenced_columns},
-                   {"on_delete", fk.on_delete},
-                   {"on_update", fk.on_update}});
+    json key{{"name", fk.name},
+             {"columns", fk.columns},
+             {"references", NameJson(fk.references)},
+             {"referenced_columns", fk.referenced_columns},
+             {"on_delete", fk.on_delete},
+             {"on_update", fk.on_update}};
+    // Only where the key is deferrable: manifests of other keys stay as they were.
+    if (!fk.deferrable.empty()) key["deferrable"] = fk.deferrable;
+    fks.push_back(std::move(key));
   }
   json checks = json::array();
   for (const CheckConstraint& c : t.checks)
@@ -168,6 +171,7 @@ Table TableFrom(const json& j, const std::string& path) {
     fk.referenced_columns = f.at("referenced_columns").get<std::vector<std::string>>();
     fk.on_delete = f.at("on_delete");
     fk.on_update = f.at("on_update");
+    fk.deferrable = f.value("deferrable", "");  // absent: checked at each statement
     t.foreign_keys.push_back(std::move(fk));
   }
   for (const json& c : j.value("checks", json::array())) {

@@ -140,6 +140,14 @@ class PqLargeObjects final : public LargeObjectStore {
     Abandon();
   }
 
+  bool Unlink(uint32_t oid) override {
+    CloseWritten();
+    if (lo_unlink(connection_->get(), oid) < 0) {
+      throw Fail(fmt::format("could not remove large object {}", oid), "lo_unlink");
+    }
+    return true;
+  }
+
   std::vector<std::string> TakeNotes() override { return std::move(notes_); }
 
  private:

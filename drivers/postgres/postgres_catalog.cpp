@@ -110,36 +110,68 @@ void IndexesOf(const std::vector<Row>& rows, Table& table) {
   }
 }
 
+// A foreign key's columns, one row each in key order, from pg_constraint `con`: its name, the
+// column, the referenced schema, table and column, the actions and when it is checked
+// (ForeignKeyColumnRow), then what must follow FROM ... con.
+constexpr const char* kKeyColumns =
+    "con.conname, a.attname, rn.nspname, rc.relname, ra.attname, con.confdeltype, "
+    "con.confupdtype, CASE WHEN con.condeferred THEN 'DEFERRABLE INITIALLY DEFERRED' WHEN "
+    "con.condeferrable THEN 'DEFERRABLE' ELSE '' END ";
+constexpr const char* kKeyJoins =
+    " JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
+    "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
+    "CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refnum, "
+    "pos) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
+    "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid "
+    "AND ra.attnum = k.refnum ";
+
+ForeignKeyColumnRow KeyColumnRow(const SqlSession::Row& row, size_t at) {
+  return {*row[at],
+          *row[at + 1],
+          {*row[at + 2], *row[at + 3]},
+          *row[at + 4],
+          ReferentialAction(row[at + 5].value_or("a")),
+          ReferentialAction(row[at + 6].value_or("a")),
+          row[at + 7].value_or("")};
+}
+
 // A key between partitioned tables has a row of its own for each partition of the referenced
 // table too (conparentid names the key they belong to): the key itself stands for them.
 void DescribeForeignKeys(SqlSession& connection, const Described& tables) {
-  auto by_table = ByTable(
-      connection,
-      "SELECT con.conrelid, con.conname, a.attname, rn.nspname, rc.relname, ra.attname, "
-      "con.confdeltype, "
-      "con.confupdtype, CASE WHEN con.condeferred THEN 'DEFERRABLE INITIALLY DEFERRED' WHEN "
-      "con.condeferrable THEN 'DEFERRABLE' ELSE '' END FROM pg_catalog.pg_constraint con "
-      "JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
-      "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
-      "CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refnum, "
-      "pos) JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
-      "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid "
-      "AND ra.attnum = k.refnum "
-      "WHERE con.conrelid = ANY (?::oid[]) AND con.contype = 'f' AND con.conparentid = 0 "
-      "ORDER BY con.conrelid, con.conname, k.pos",
-      tables);
+  auto by_table = ByTable(connection,
+                          std::string("SELECT con.conrelid, ") + kKeyColumns +
+                              "FROM pg_catalog.pg_constraint con" + kKeyJoins +
+                              "WHERE con.conrelid = ANY (?::oid[]) AND con.contype = 'f' AND "
+                              "con.conparentid = 0 ORDER BY con.conrelid, con.conname, k.pos",
+                          tables);
   for (const auto& [oid, rows] : by_table) {
     std::vector<ForeignKeyColumnRow> columns;
-    for (const auto& row : rows) {
-      columns.push_back({*row[0],
-                         *row[1],
-                         {*row[2], *row[3]},
-                         *row[4],
-                         ReferentialAction(row[5].value_or("a")),
-                         ReferentialAction(row[6].value_or("a")),
-                         row[7].value_or("")});
-    }
+    for (const auto& row : rows) columns.push_back(KeyColumnRow(row, 0));
     AddForeignKeys(*tables.by_oid.at(oid), columns);
+  }
+}
+
+// The foreign keys each partition declares itself (no parent's made them: conparentid), on
+// the partitioned table's columns, which every partition has by name.
+void DescribePartitionForeignKeys(SqlSession& connection, const std::string& oid, Table& table) {
+  auto rows = connection.Query(
+      std::string("SELECT n.nspname, c.relname, ") + kKeyColumns +
+          "FROM pg_catalog.pg_partition_tree(?::oid) t JOIN pg_catalog.pg_class c ON c.oid = "
+          "t.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN "
+          "pg_catalog.pg_constraint con ON con.conrelid = c.oid" +
+          kKeyJoins +
+          "WHERE t.level > 0 AND con.contype = 'f' AND con.conparentid = 0 "
+          "ORDER BY n.nspname, c.relname, con.conname, k.pos",
+      {oid});
+  for (TablePartition& p : table.partitions) {
+    Table keyed;
+    keyed.columns = table.columns;
+    std::vector<ForeignKeyColumnRow> columns;
+    for (const auto& row : rows) {
+      if (TableName{*row[0], *row[1]} == p.name) columns.push_back(KeyColumnRow(row, 2));
+    }
+    AddForeignKeys(keyed, columns);
+    p.foreign_keys = std::move(keyed.foreign_keys);
   }
 }
 
@@ -478,6 +510,9 @@ std::vector<std::optional<Table>> DescribeTables(SqlSession& connection,
   described.oids += "}";
   DescribeColumns(connection, described);
   DescribeConstraints(connection, described);
+  for (auto& [oid, table] : described.by_oid) {
+    if (table->partitioned) DescribePartitionForeignKeys(connection, oid, *table);
+  }
   for (const auto& [at, table] : again) out[at] = *table;
   return out;
 }

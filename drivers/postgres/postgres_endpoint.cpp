@@ -49,17 +49,44 @@ class CopyWriteSession final : public WriteSession {
   const Dialect& dialect_;
 };
 
+// pg_dump's setup turns lock_timeout off (`SET lock_timeout = 0`): an object of the destination
+// that another session holds locked (a table it is creating or altering in a transaction left
+// open) would hold the clone, and check's trial of it, for as long as that session lives. Every
+// statement waits --lock-wait at most, as pg_dump and a catalog read do, then fails Error(kBusy);
+// objects after the data wait as the endpoint's lock waits do (CreateAfterData).
 class PgSchemaSession final : public SchemaSession {
  public:
   PgSchemaSession(std::unique_ptr<pq::Connection> connection, const SchemaDump& dump,
-                  SqlEndpoint& endpoint)
-      : connection_(std::move(connection)), endpoint_(endpoint) {
+                  SqlEndpoint& endpoint, const Dialect& dialect, int lock_wait)
+      : connection_(std::move(connection)),
+        endpoint_(endpoint),
+        dialect_(dialect),
+        lock_wait_(lock_wait) {
     for (const std::string& sql : dump.session_setup) connection_->Execute(sql);
   }
-  void Run(const std::string& sql) override { connection_->Execute(sql); }
-  // pg_dump's setup turns lock_timeout off: the endpoint's lock waits bound it again.
+  void Run(const std::string& sql) override {
+    if (!bounded_) {
+      for (const std::string& limit : dialect_.LockTimeoutSql(lock_wait_)) {
+        connection_->Execute(limit);
+      }
+      bounded_ = true;
+    }
+    try {
+      connection_->Execute(sql);
+    } catch (const Error& e) {
+      if (!dialect_.IsLockTimeout(e)) throw;
+      throw Error(ErrorCode::kBusy,
+                  fmt::format("another session holds a lock on it (a transaction left open "
+                              "that creates, alters or locks it), waited for {} s (--lock-wait) "
+                              "in vain; end or commit that transaction (pg_locks and "
+                              "pg_stat_activity name its session), then run again: {}",
+                              lock_wait_, e.message()),
+                  e.context(), e.diagnostics());
+    }
+  }
   void RunAfterData(const SchemaObject& object) override {
-    endpoint_.CreateAfterData(*connection_, object, [&] { Run(object.sql); });
+    bounded_ = false;  // the endpoint's tries set their own lock_timeout
+    endpoint_.CreateAfterData(*connection_, object, [&] { connection_->Execute(object.sql); });
   }
   void Begin() override { connection_->Execute("BEGIN"); }
   void Commit() override { connection_->Execute("COMMIT"); }
@@ -74,6 +101,9 @@ class PgSchemaSession final : public SchemaSession {
  private:
   std::unique_ptr<pq::Connection> connection_;
   SqlEndpoint& endpoint_;
+  const Dialect& dialect_;
+  const int lock_wait_;
+  bool bounded_ = false;  // the session's lock_timeout is --lock-wait
 };
 
 // "schema"."name" as a text literal for regclass.
@@ -104,7 +134,8 @@ std::vector<std::string> PostgresEndpoint::UnmetNeeds(const std::vector<CloneNee
 std::unique_ptr<SchemaSession> PostgresEndpoint::OpenSchemaSession(const SchemaDump& dump) {
   ShapesChanging();
   return std::make_unique<PgSchemaSession>(
-      std::make_unique<pq::Connection>(params_, target_.display), dump, *this);
+      std::make_unique<pq::Connection>(params_, target_.display), dump, *this, dialect(),
+      lock_wait());
 }
 
 std::vector<SequenceState> PostgresEndpoint::ReadSequences(const std::vector<TableName>& names) {

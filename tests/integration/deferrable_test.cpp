@@ -1,12 +1,14 @@
 // DEFERRABLE foreign keys (Django declares every key DEFERRABLE INITIALLY DEFERRED, as
 // tests/fixtures/django_sqlite.sql does) keep when they are checked wherever the destination has
 // deferrable constraints (PostgreSQL, SQLite), under ferry's own DDL too; into MariaDB, which has
-// none, check says which keys become checked at each statement.
+// none, check says which keys become checked at each statement. A staging directory carries
+// the clause to the engine it is imported into.
 #include <catch2/catch.hpp>
 
 #include <string>
 
 #include "tests/support/ferry_command.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace ferry::test;
@@ -88,5 +90,30 @@ TEST_CASE("check names the DEFERRABLE foreign keys MariaDB will check at each st
   CHECK(Has(check, "[deferrable key]"));
   CHECK(Has(check, "child_parent_id_fkey (DEFERRABLE INITIALLY DEFERRED)"));
   CHECK(Has(check, "child_other_id_fkey (DEFERRABLE)"));
+  CHECK(!Has(check, "child_plain_id_fkey ("));
+}
+
+TEST_CASE("an import from a staging directory keeps DEFERRABLE keys as the direct copy does",
+          "[deferrable][staging][sqlite][mariadb]") {
+  TempDir temp;
+  TestDatabase source(Db::kPostgres, "defer_src");
+  TestDatabase file(Db::kSQLite, "defer_file");
+  TestDatabase maria(Db::kMariaDB, "defer_maria");
+  source.Exec(kPostgres);
+  const std::string dir = "dir:" + temp.path() + "/stage";
+  FerryResult exported = RunFerry("run" + Ends(source.Url(), dir));
+  INFO(exported.output);
+  REQUIRE(exported.exit_code == 0);
+  FerryResult into_sqlite = RunFerry("run" + Ends(dir, file.Url()));
+  INFO(into_sqlite.output);
+  REQUIRE(into_sqlite.exit_code == 0);
+  const std::string create = file.QueryValue("SELECT sql FROM sqlite_schema WHERE name = 'child'");
+  INFO(create);
+  CHECK(create.find("DEFERRABLE INITIALLY DEFERRED") != std::string::npos);
+  FerryResult check = RunFerry("check" + Ends(dir, maria.Url()) + " --sample-seconds 0");
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+  CHECK(Has(check, "[deferrable key]"));
+  CHECK(Has(check, "child_parent_id_fkey (DEFERRABLE INITIALLY DEFERRED)"));
   CHECK(!Has(check, "child_plain_id_fkey ("));
 }

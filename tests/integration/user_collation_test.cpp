@@ -75,3 +75,17 @@ TEST_CASE(
     }
   }
 }
+
+TEST_CASE("check names only the collations of the tables a copy with --include copies",
+          "[collation][check][postgresql]") {
+  TestDatabase source(Db::kPostgres, "collation_src");
+  TestDatabase dest(Db::kSQLite, "collation_dst");
+  source.Exec(std::string(kContacts) +
+              ";\nCREATE TABLE note (id int PRIMARY KEY, body text COLLATE bytes)");
+  FerryResult check = RunFerry("check" + Ends(source, dest) + " --include note --sample-seconds 0");
+  INFO(check.output);
+  REQUIRE(check.exit_code == 0);
+  CHECK(Has(check, "public.note.body (public.bytes)"));
+  CHECK_FALSE(Has(check, "public.contact."));
+  CHECK_FALSE(Has(check, "contact_city_bytes"));
+}
