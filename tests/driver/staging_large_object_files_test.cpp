@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "copier/error.hpp"
@@ -134,4 +135,30 @@ TEST_CASE(
   RemoveImportedLargeObject(folder, EntryOf(folder, 16401), {"postgresql://db2/x", ""});
   WriteObject(*objects, 16402, Incompressible(400 << 10, 2));
   CHECK(EntryOf(folder, 16402).file_bytes > 400 << 10);
+}
+
+TEST_CASE(
+    "a large object's file of a version 5 directory, its bytes as they are, is still read and "
+    "checked",
+    "[staging][large_objects]") {
+  test::TempDir temp;
+  const std::string folder = temp.path();
+  fs::create_directories(folder + "/" + kLargeObjectFolder);
+  const std::string file = std::string(kLargeObjectFolder) + "/o0000016401-00001a2b.lob";
+  std::ofstream(folder + "/" + file, std::ios::binary) << "hello, world";
+  // As a version 5 manifest lists it: no codec, no file size or hash of its own.
+  const LargeObjectEntry e = LargeObjectEntryFrom(nlohmann::json{
+      {"oid", 16401},
+      {"owner", "alice"},
+      {"grants", nlohmann::json::array()},
+      {"file", file},
+      {"bytes", 12},
+      {"sha256", "09ca7e4eaa6e8ae9c7d261167129184883644d07dfba7cbfbc4c8a2e08360d5b"}});
+  CHECK(e.codec.empty());
+  CHECK(e.file_bytes == 12);
+  std::string read;
+  CHECK(ReadLargeObjectFile(folder, e, [&](std::string_view b) { read += b; }).empty());
+  CHECK(read == "hello, world");
+  std::ofstream(folder + "/" + file, std::ios::binary) << "hello, World";
+  CHECK_THAT(ReadLargeObjectFile(folder, e, {}), Catch::StartsWith("its SHA-256 is "));
 }
