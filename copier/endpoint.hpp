@@ -577,6 +577,10 @@ class Endpoint {
   // This database's large objects (PostgreSQL), on a session of their own; nullptr where the
   // engine has none.
   virtual std::unique_ptr<LargeObjectStore> OpenLargeObjects() { return nullptr; }
+  // The columns of `schema`'s tables that hold large-object oids ("schema.table.column":
+  // PostgreSQL's oid and lo columns, where the database holds large objects; a staging
+  // directory's, where its export carried them); none where the engine has no large objects.
+  virtual std::vector<std::string> LargeObjectColumns(const std::string& /*schema*/) { return {}; }
 
  protected:
   void NoticeWait(const std::string& text) const {

@@ -60,6 +60,10 @@ class LargeObjectStore {
   virtual bool Unlink(uint32_t /*oid*/) { return false; }
   // What Create could not carry (an owner or grantee role missing here), each said once.
   virtual std::vector<std::string> TakeNotes() = 0;
+  // These objects, read from this store, are committed at the destination (or were there
+  // already): a store that drains (a staging directory an import reads with
+  // --remove-imported) takes their files away.
+  virtual void Delivered(const std::vector<uint32_t>& /*oids*/) {}
 };
 
 // What a run did with the source's large objects.

@@ -77,6 +77,34 @@ bool EnumUsed(const std::string& object, const std::vector<Table>& tables) {
   return false;
 }
 
+// The columns of large-object oids in scope, where the objects are not copied: the objects
+// themselves are no table's rows, and only a run between two ends that keep large objects
+// copies them (large_objects.hpp).
+std::vector<LeftOut> LargeObjectsLeftOut(Endpoint& source, Endpoint& destination,
+                                         const std::vector<TableName>& scope) {
+  std::vector<LeftOut> out;
+  std::optional<bool> keeps_large_objects;  // asked of both ends once, when a column needs it
+  for (const std::string& schema : SchemasOf(scope)) {
+    for (const std::string& column : source.LargeObjectColumns(schema)) {
+      const bool in_scope = std::any_of(scope.begin(), scope.end(), [&](const TableName& t) {
+        return column.rfind(t.schema + "." + t.name + ".", 0) == 0;
+      });
+      if (!in_scope) continue;
+      if (!keeps_large_objects) {
+        keeps_large_objects = source.OpenLargeObjects() && destination.OpenLargeObjects();
+      }
+      if (*keeps_large_objects) continue;
+      out.push_back({"large-object column", column,
+                     fmt::format("large objects (pg_largeobject) are not copied: these "
+                                 "columns hold oids of the source's large objects, and at "
+                                 "the destination ({}) they point at none; copy the objects "
+                                 "with pg_dump -b (or lo_export and lo_import)",
+                                 destination.info().product)});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 EndpointInfo AsExported(const EndpointInfo& info) {
@@ -98,8 +126,7 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
   // earlier versions are read by no SELECT and written by no INSERT (MariaDB stamps each row
   // with the time of its insert).
   const bool whole = same && (clones ? options.routines : why_not_cloned.empty());
-  std::vector<LeftOut> out;
-  std::optional<bool> keeps_large_objects;  // asked of both ends once, when a column needs it
+  std::vector<LeftOut> out = LargeObjectsLeftOut(source, destination, scope);
   for (const std::string& schema : SchemasOf(scope)) {
     for (const auto& [kind, object] : source.OtherObjects(schema)) {
       if (kind == "history") {
@@ -112,25 +139,6 @@ std::vector<LeftOut> ObjectsLeftOut(Endpoint& source, Endpoint& destination,
                          "versions) is not copied: the destination holds the current rows, and "
                          "its history starts with the copy",
                          "system-versioned tables"});
-        }
-        continue;
-      }
-      if (kind == "large object") {
-        // A column of large-object oids; the objects themselves are no table's rows.
-        const bool in_scope = std::any_of(scope.begin(), scope.end(), [&](const TableName& t) {
-          return object.rfind(t.schema + "." + t.name + ".", 0) == 0;
-        });
-        // Between two databases that keep large objects the run copies them (large_objects.hpp).
-        if (in_scope && !keeps_large_objects) {
-          keeps_large_objects = source.OpenLargeObjects() && destination.OpenLargeObjects();
-        }
-        if (in_scope && !*keeps_large_objects) {
-          out.push_back({"large-object column", object,
-                         fmt::format("large objects (pg_largeobject) are not copied: these "
-                                     "columns hold oids of the source's large objects, and at "
-                                     "the destination ({}) they point at none; copy the objects "
-                                     "with pg_dump -b (or lo_export and lo_import)",
-                                     to.product)});
         }
         continue;
       }

@@ -26,8 +26,7 @@ bool PointsAtLargeObjects(Endpoint& source, const std::vector<TableName>& scope)
   std::set<std::string> schemas;
   for (const TableName& t : scope) schemas.insert(t.schema);
   for (const std::string& schema : schemas) {
-    for (const auto& [kind, column] : source.OtherObjects(schema)) {
-      if (kind != "large object") continue;
+    for (const std::string& column : source.LargeObjectColumns(schema)) {
       for (const TableName& t : scope) {
         if (column.rfind(t.schema + "." + t.name + ".", 0) == 0) return true;
       }
@@ -49,12 +48,20 @@ std::optional<LargeObjectCopy> CopyLargeObjects(Endpoint& source, Endpoint& dest
     std::set<uint32_t> there;
     for (const LargeObject& o : to->List()) there.insert(o.oid);
     int64_t batch_objects = 0, batch_bytes = 0;
-    int written = 0;  // by this attempt, for the crash hook
+    int written = 0;              // by this attempt, for the crash hook
+    std::vector<uint32_t> batch;  // the OIDs written since the last commit
     auto commit = [&] {
       to->Commit();
       out.copied += batch_objects;
       batch_objects = batch_bytes = 0;
+      from->Delivered(batch);
+      batch.clear();
     };
+    std::vector<uint32_t> present;
+    for (const LargeObject& o : objects) {
+      if (there.count(o.oid)) present.push_back(o.oid);
+    }
+    from->Delivered(present);
     for (const LargeObject& o : objects) {
       // An earlier attempt's object is whole: it was committed with its batch.
       if (there.count(o.oid)) {
@@ -71,6 +78,7 @@ std::optional<LargeObjectCopy> CopyLargeObjects(Endpoint& source, Endpoint& dest
       }
       if (batch_objects == 0) to->Begin();
       to->Create(o);
+      batch.push_back(o.oid);
       ++written;
       int64_t bytes = 0;
       from->Read(o.oid, [&](std::string_view piece) {

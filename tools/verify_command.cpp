@@ -144,6 +144,7 @@ int VerifyFiles(const VerifyFlags& flags) {
                        {"removed_rows", check.removed_rows},
                        {"large_objects", check.large_objects},
                        {"large_object_bytes", check.large_object_bytes},
+                       {"removed_large_objects", check.removed_large_objects},
                        {"matches", check.problems.empty()},
                        {"problems", problems}};
     fmt::print("{}\n", out.dump(2));
@@ -160,10 +161,13 @@ int VerifyFiles(const VerifyFlags& flags) {
           ? ""
           : fmt::format(" ({} chunks of {} rows imported and removed, as recorded in imported/)",
                         check.removed_chunks, Grouped(int64_t(check.removed_rows)));
-  const std::string objects =
-      check.large_objects == 0 ? ""
-                               : fmt::format(", {} large objects of {} bytes", check.large_objects,
-                                             Grouped(int64_t(check.large_object_bytes)));
+  std::string objects = check.large_objects == 0
+                            ? ""
+                            : fmt::format(", {} large objects of {} bytes", check.large_objects,
+                                          Grouped(int64_t(check.large_object_bytes)));
+  if (check.removed_large_objects > 0) {
+    objects += fmt::format(" ({} of them imported and removed)", check.removed_large_objects);
+  }
   fmt::print("verify --files {}: {} tables, {} chunks, {} rows, {} bytes{}{}; {}\n", folder,
              check.tables, check.chunks, Grouped(int64_t(check.rows)),
              Grouped(int64_t(check.bytes)), objects, removed,

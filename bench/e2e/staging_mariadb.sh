@@ -9,6 +9,7 @@
 # Needs the bench servers (../shared/bench: MariaDB on 127.0.0.1:3306 with src.lineitem).
 #
 # Env: RUNS (3)  OUT (/var/tmp/ferry-staging-mariadb)  FERRY_BIN (<repo>/build/tools/ferry)
+#      MY_PORT (3306; 33306 for bench/e2e/servers.sh's MariaDB, src.lineitem from generate.sh)
 #      FERRY_ARGS (extra flags for every ferry run)  PERF=1 records a perf profile of ferry's
 #      last import (perf record -g) into $OUT/import.perf  IMPORT_ONLY=1 exports once (each
 #      tool) and repeats only the imports RUNS times
@@ -18,7 +19,8 @@ RUNS=${RUNS:-3}
 OUT=${OUT:-/var/tmp/ferry-staging-mariadb}
 FERRY_BIN=$(readlink -f "${FERRY_BIN:-$HERE/../../build/tools/ferry}")
 FERRY_ARGS=${FERRY_ARGS:-}
-MY_HOST=127.0.0.1 MY_PORT=3306 MY_USER=bench MY_PASS=bench
+# MY_PORT 33306: servers.sh's MariaDB (3306: ../shared/bench's).
+MY_HOST=127.0.0.1 MY_PORT=${MY_PORT:-3306} MY_USER=bench MY_PASS=bench
 MARIADB="mariadb -h $MY_HOST -P $MY_PORT -u $MY_USER -p$MY_PASS"
 SRC_URL="mysql://$MY_USER@$MY_HOST:$MY_PORT/src"
 # Databases of this script's own, dropped at the end: the shared `dst` is left to others.
@@ -34,7 +36,9 @@ trap '$MARIADB -e "DROP DATABASE IF EXISTS $FERRY_DB; DROP DATABASE IF EXISTS $M
 
 $MARIADB -e 'SELECT 1' >/dev/null || { echo "MariaDB on $MY_HOST:$MY_PORT is down" >&2; exit 1; }
 ROWS=$($MARIADB -N -e 'SELECT count(*) FROM src.lineitem')
-SERVER_PID=$(pgrep -o -x mariadbd -a | awk '/datadir=\/var\/lib\/mysql/ {print $1}' | head -1)
+# The server listening on MY_PORT (another MariaDB may run beside it: the test servers').
+SERVER_PID=$(ss -ltnpH "sport = :$MY_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+[ -n "$SERVER_PID" ] || SERVER_PID=$(pgrep -o -x mariadbd -a | awk '/datadir=\/var\/lib\/mysql/ {print $1}' | head -1)
 [ -n "$SERVER_PID" ] || SERVER_PID=$(pgrep -n -x mariadbd)
 TICKS=$(getconf CLK_TCK)
 

@@ -12,6 +12,7 @@
 #include "drivers/files/disk.hpp"
 #include "drivers/files/files_io.hpp"
 #include "drivers/files/imported.hpp"
+#include "drivers/files/large_objects_dir.hpp"
 #include "drivers/files/manifest.hpp"
 #include "drivers/files/manifest_journal.hpp"
 
@@ -119,9 +120,11 @@ bool ApplyJournal(const std::string& folder, Manifest& m, DirectoryCheck& out) {
   return read.torn;
 }
 
-// Every large object's file: there, of its recorded size and SHA-256; and the files of
-// large_objects/ the manifest does not name.
-void CheckLargeObjects(const std::string& folder, const Manifest& m, DirectoryCheck& out) {
+// Every large object's file: there (or taken away by an import, its record agreeing), of its
+// recorded size and SHA-256, decompressing to the object's; and the files of large_objects/
+// the manifest does not name.
+void CheckLargeObjects(const std::string& folder, const Manifest& m,
+                       const std::map<std::string, RemovedChunk>& removed, DirectoryCheck& out) {
   std::set<std::string> named;
   if (m.large_objects) {
     for (const LargeObjectEntry& o : *m.large_objects) {
@@ -130,24 +133,18 @@ void CheckLargeObjects(const std::string& folder, const Manifest& m, DirectoryCh
       const std::string path = folder + "/" + o.file;
       const std::string what = fmt::format("large object {}: ", o.object.oid);
       if (!fs::exists(path)) {
+        auto record = removed.find(o.file);
+        if (record != removed.end() && record->second.sha256 == o.file_sha256) {
+          ++out.removed_large_objects;
+          continue;
+        }
         out.problems.push_back(
             {o.file, "", "", what + "missing: the manifest lists it, the directory lacks it"});
         continue;
       }
-      uint64_t size = 0;
-      const std::string sha = FileSha256(path, &size);
-      out.large_object_bytes += size;
-      if (size != uint64_t(o.bytes)) {
-        out.problems.push_back(
-            {o.file, "", "",
-             what + fmt::format("{} bytes, the manifest says {} ({})", size, o.bytes,
-                                size < uint64_t(o.bytes) ? "truncated" : "grown")});
-      } else if (sha != o.sha256) {
-        out.problems.push_back({o.file, "", "",
-                                what + fmt::format("its SHA-256 is {}, the manifest says {}: the "
-                                                   "file is damaged",
-                                                   sha, o.sha256)});
-      }
+      out.large_object_bytes += uint64_t(o.bytes);
+      const std::string problem = ReadLargeObjectFile(folder, o, {});
+      if (!problem.empty()) out.problems.push_back({o.file, "", "", what + problem});
     }
   }
   std::error_code ec;
@@ -242,7 +239,7 @@ DirectoryCheck CheckDirectory(const std::string& folder, const ForEach& for_each
                                                "export): not part of the export"
                                              : "not in the manifest"});
   }
-  CheckLargeObjects(folder, m, out);
+  CheckLargeObjects(folder, m, removed, out);
   return out;
 }
 

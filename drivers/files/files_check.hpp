@@ -30,7 +30,9 @@ struct DirectoryCheck {
   int removed_chunks = 0;
   uint64_t removed_rows = 0;
   int large_objects = 0;  // PostgreSQL large objects the manifest lists, each file checked
-  uint64_t large_object_bytes = 0;
+  uint64_t large_object_bytes = 0;  // the objects' bytes (their files' decompressed) checked
+  // Of them, those whose file an import took away (--remove-imported), a record agreeing.
+  int removed_large_objects = 0;
   std::vector<FileProblem> problems;
 };
 

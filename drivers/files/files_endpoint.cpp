@@ -19,6 +19,7 @@
 #include "drivers/files/files_io.hpp"
 #include "drivers/files/follow.hpp"
 #include "drivers/files/imported.hpp"
+#include "drivers/files/kept_dump.hpp"
 #include "drivers/files/kept_schema.hpp"
 #include "drivers/files/large_objects_dir.hpp"
 #include "drivers/files/staging_dir.hpp"
@@ -52,24 +53,6 @@ ValueLimits AnyValue() {
   limits.times_beyond_day = true;
   limits.declared_types_hold = false;
   return limits;
-}
-
-// What --no-routines leaves out of a kept dump that holds them: functions, procedures, triggers
-// and events, and the comments and grants on them (named after what they are on).
-void LeaveOutRoutines(SchemaDump& dump) {
-  static const char* const kKinds[] = {"FUNCTION", "PROCEDURE",     "AGGREGATE",
-                                       "TRIGGER",  "EVENT TRIGGER", "EVENT"};
-  auto routine = [](const SchemaObject& o) {
-    for (const char* kind : kKinds) {
-      if (o.kind == kind) return true;
-      if ((o.kind == "COMMENT" || o.kind == "ACL") && o.name.rfind(std::string(kind) + " ", 0) == 0)
-        return true;
-    }
-    return false;
-  };
-  for (auto* list : {&dump.before_data, &dump.after_data}) {
-    list->erase(std::remove_if(list->begin(), list->end(), routine), list->end());
-  }
 }
 
 // Keeps the statements a schema session is given in the manifest (each once), one journal
@@ -336,21 +319,21 @@ class FilesEndpoint final : public Endpoint {
   // As an import's source: what the export's source held besides tables (KeptSchema).
   std::vector<std::pair<std::string, std::string>> OtherObjects(
       const std::string& schema) override {
-    std::vector<std::pair<std::string, std::string>> out;
-    if (!is_source_) return out;
+    if (!is_source_) return {};
     const auto now = Current();
     const std::optional<KeptSchema>& kept = now->manifest().schema;
-    if (kept) {
-      for (const auto& o : kept->other_objects) {
-        if (o[0] == schema) out.emplace_back(o[1], o[2]);
-      }
-      return out;
-    }
-    // No dump kept (an export with ferry's own model): the columns of large-object oids, where
-    // the export carried objects, so the import carries them too.
-    for (std::string& column : staging::LargeObjectColumns(now->manifest(), schema)) {
-      out.emplace_back("large object", std::move(column));
-    }
+    return kept ? staging::KeptOtherObjects(*kept, schema)
+                : std::vector<std::pair<std::string, std::string>>{};
+  }
+  // As an import's source: the columns of large-object oids, where the export carried objects
+  // (or, in an older ferry's directory, as its kept schema lists them), so the import carries
+  // them too (or says it cannot).
+  std::vector<std::string> LargeObjectColumns(const std::string& schema) override {
+    if (!is_source_) return {};
+    const auto now = Current();
+    std::vector<std::string> out = staging::LargeObjectColumns(now->manifest(), schema);
+    const std::optional<KeptSchema>& kept = now->manifest().schema;
+    if (out.empty() && kept) out = staging::KeptLargeObjectColumns(*kept, schema);
     return out;
   }
   std::vector<ValueScanResult> ScanValues(const Table&,
@@ -457,27 +440,7 @@ class FilesEndpoint final : public Endpoint {
   // source's engine, when the import takes every table the dump was read for.
   std::optional<SchemaDump> DumpSchema(const SchemaRequest& request) override {
     if (!is_source_) return std::nullopt;
-    const auto now = Current();
-    const std::optional<KeptSchema>& kept = now->manifest().schema;
-    if (!kept || !WhyNoSchemaDump(request).empty()) return std::nullopt;
-    SchemaDump dump = kept->dump;
-    if (!request.routines) LeaveOutRoutines(dump);
-    if (request.routines && !kept->request.routines) {
-      dump.not_carried.push_back({"functions, procedures, triggers and events",
-                                  "the export was made with --no-routines: the staging directory "
-                                  "holds none of them"});
-    }
-    // The export keeps the source's DEFINERs (MariaDB's; an older ferry's export only with
-    // --keep-definers): the import's --keep-definers decides, as a direct clone's does.
-    if (!request.keep_definers) staging::DefinersToCurrentUser(dump);
-    if (request.keep_definers && !kept->request.keep_definers) {
-      dump.not_carried.push_back(
-          {"definers",
-           "views, routines, triggers and events get the destination's connecting "
-           "user as their definer: the export (by an older ferry, without "
-           "--keep-definers) kept none of the source's"});
-    }
-    return dump;
+    return staging::KeptDumpFor(Current()->manifest().schema, request);
   }
   // As an import's source: the DEFINERs the export's kept dump names (ferry check
   // --keep-definers names those the destination lacks).
@@ -490,18 +453,7 @@ class FilesEndpoint final : public Endpoint {
   }
   std::string WhyNoSchemaDump(const SchemaRequest& request) override {
     if (!is_source_) return "";
-    const auto now = Current();
-    const std::optional<KeptSchema>& kept = now->manifest().schema;
-    if (!kept) return "";
-    const std::vector<TableName>& dumped = kept->request.tables;
-    auto left_out = std::find_if(dumped.begin(), dumped.end(), [&](const TableName& t) {
-      return std::find(request.tables.begin(), request.tables.end(), t) == request.tables.end();
-    });
-    if (left_out == dumped.end()) return "";
-    return fmt::format(
-        "the import leaves out table {}, and the schema {} keeps is the export's dump of all its "
-        "tables, which cannot be cut afterwards (import every table to clone the schema)",
-        DisplayName(*left_out), info_.display);
+    return staging::WhyNoKeptDump(Current()->manifest().schema, request, info_.display);
   }
   std::optional<SchemaDump> ColumnTypes(const std::vector<TableName>& tables) override {
     if (!is_source_) return std::nullopt;
@@ -570,12 +522,18 @@ class FilesEndpoint final : public Endpoint {
     if (info_.engine != Engine::kPostgres) return nullptr;
     // A running export's are asked for once it has ended (an import reads them after its rows).
     if (snapshot_ && !snapshot_->manifest().large_objects) return nullptr;
+    std::function<void(const staging::LargeObjectEntry&)> drain;
+    if (remove_imported_) {
+      drain = [this](const staging::LargeObjectEntry& e) {
+        staging::RemoveImportedLargeObject(dir_->path(), e, into_);
+      };
+    }
     return staging::MakeLargeObjectReader(
         [this] {
           Final("the source's large objects");
           return snapshot_;
         },
-        dir_->path());
+        dir_->path(), std::move(drain));
   }
   std::vector<CarriedLogPosition> CarriedLogPositions() override {
     // Asked once the import is done: it ends when the export it follows has ended. An import

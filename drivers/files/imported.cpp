@@ -27,14 +27,17 @@ std::string RecordPath(const std::string& folder, const std::string& file) {
                      kRecordSuffix);
 }
 
-// The chunk file a record's name stands for, or "" for anything else in the folder.
+// The chunk or large-object file a record's name stands for, or "" for anything else in the
+// folder.
 std::string FileOfRecord(const std::string& name) {
   const std::string suffix = kRecordSuffix;
   if (IsTempName(name) || name.size() <= suffix.size() ||
       name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
     return "";
   }
-  return std::string(kChunkFolder) + "/" + name.substr(0, name.size() - suffix.size());
+  const std::string file = name.substr(0, name.size() - suffix.size());
+  const bool object = file.find(".lob") != std::string::npos;
+  return std::string(object ? kLargeObjectFolder : kChunkFolder) + "/" + file;
 }
 
 std::string HostName() {
@@ -77,24 +80,47 @@ std::map<std::string, RemovedChunk> RemovedChunks(const std::string& folder) {
   return out;
 }
 
-void RemoveImportedChunk(const std::string& folder, const ChunkEntry& chunk,
-                         const ImportTarget& into) {
+namespace {
+
+void RemoveImportedFile(const std::string& folder, const RemovedChunk& removed,
+                        const ImportTarget& into) {
   const std::string records = folder + "/" + kImportedFolder;
   std::error_code ec;
   fs::create_directories(records, ec);
   if (ec) ThrowIo("cannot create", records, ec.value());
-  const nlohmann::json j = {{"file", chunk.file},
-                            {"sha256", chunk.sha256},
-                            {"rows", chunk.rows},
-                            {"bytes", chunk.bytes},
+  const nlohmann::json j = {{"file", removed.file},
+                            {"sha256", removed.sha256},
+                            {"rows", removed.rows},
+                            {"bytes", removed.bytes},
                             {"removed_at", UtcTimestamp()},
                             {"by", fmt::format("pid {} on host {}", getpid(), HostName())},
                             {"into", into.display},
                             {"into_identity", into.identity}};
-  const std::string path = RecordPath(folder, chunk.file);
+  const std::string path = RecordPath(folder, removed.file);
   if (!fs::exists(path)) WriteFileAtomically(path, j.dump(2) + "\n");
-  const std::string file = folder + "/" + chunk.file;
+  const std::string file = folder + "/" + removed.file;
   if (unlink(file.c_str()) != 0 && errno != ENOENT) ThrowIo("cannot remove", file, errno);
+}
+
+}  // namespace
+
+void RemoveImportedChunk(const std::string& folder, const ChunkEntry& chunk,
+                         const ImportTarget& into) {
+  RemovedChunk removed;
+  removed.file = chunk.file;
+  removed.sha256 = chunk.sha256;
+  removed.rows = chunk.rows;
+  removed.bytes = chunk.bytes;
+  RemoveImportedFile(folder, removed, into);
+}
+
+void RemoveImportedLargeObject(const std::string& folder, const LargeObjectEntry& object,
+                               const ImportTarget& into) {
+  RemovedChunk removed;
+  removed.file = object.file;
+  removed.sha256 = object.file_sha256;
+  removed.bytes = uint64_t(object.file_bytes);
+  RemoveImportedFile(folder, removed, into);
 }
 
 ReadersLock::ReadersLock(const std::string& folder, bool removes, const std::string& display) {

@@ -1,9 +1,9 @@
-// Chunk files an import took away (`ferry run --source dir:DIR ... --remove-imported`): each
-// removed chunk leaves a record in DIR/imported/, written (atomically, fsynced) before its file
-// is removed, so the directory still says what it held: `verify --files` counts such a chunk as
-// imported and removed, not as missing, and an export paused at --max-disk counts its bytes as
-// free. The manifest is the export's alone (an import never writes it, not even one following a
-// running export), hence a folder of its own.
+// Chunk and large-object files an import took away (`ferry run --source dir:DIR ...
+// --remove-imported`): each removed file leaves a record in DIR/imported/, written (atomically,
+// fsynced) before the file is removed, so the directory still says what it held: `verify
+// --files` counts such a file as imported and removed, not as missing, and an export paused at
+// --max-disk counts its bytes as free. The manifest is the export's alone (an import never
+// writes it, not even one following a running export), hence a folder of its own.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +45,10 @@ std::set<std::string> RemovedChunkNames(const std::string& folder);
 // Records `chunk` (of `folder`'s manifest) as imported and removed, then removes its file.
 void RemoveImportedChunk(const std::string& folder, const ChunkEntry& chunk,
                          const ImportTarget& into);
+// The same for a large object's file once the destination committed the object: its record
+// (named after the file, in the same folder) holds the file's `bytes` and `sha256`, `rows` 0.
+void RemoveImportedLargeObject(const std::string& folder, const LargeObjectEntry& object,
+                               const ImportTarget& into);
 
 // Every process reading a staging directory as a source holds a shared lock (flock) on
 // DIR/.ferry.readers for as long as it reads, and an import with --remove-imported an

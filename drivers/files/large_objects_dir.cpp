@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include "copier/error.hpp"
 #include "drivers/files/chunk_format.hpp"
 #include "drivers/files/disk.hpp"
+#include "drivers/files/imported.hpp"
 
 namespace ferry::staging {
 
@@ -69,18 +71,20 @@ class LargeObjectWriter final : public LargeObjectStore {
     if (ec) ThrowIo("cannot create", folder, ec.value());
     LargeObjectEntry e;
     e.object = object;
-    e.file = fmt::format("{}/o{:010}-{:08x}.lob", kLargeObjectFolder, object.oid, getpid());
+    e.codec = "zstd";
+    e.file = fmt::format("{}/o{:010}-{:08x}.lob.zst", kLargeObjectFolder, object.oid, getpid());
     path_ = dir_->path() + "/" + e.file;
     fd_ = open(TempName(path_).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) ThrowIo("cannot create", TempName(path_), errno);
+    ZSTD_CCtx_reset(cctx_.get(), ZSTD_reset_session_only);
     hash_ = std::make_unique<Sha256>();
+    file_hash_ = std::make_unique<Sha256>();
     pending_.push_back(std::move(e));
   }
   void Append(std::string_view bytes) override {
-    dir_->CheckFreeSpace(bytes.size());
-    WriteAll(fd_, bytes, TempName(path_));
     hash_->Update(bytes);
     pending_.back().bytes += int64_t(bytes.size());
+    Compress(bytes, ZSTD_e_continue);
   }
   // Each file whole and durable under its own name before one journal entry names the batch:
   // a kill before it leaves files no manifest names, which the next export removes.
@@ -99,6 +103,8 @@ class LargeObjectWriter final : public LargeObjectStore {
       Rollback();
       throw;
     }
+    dir_->Release(claimed_);  // counted in the manifest now
+    claimed_ = 0;
   }
   void Rollback() noexcept override {
     if (fd_ >= 0) {
@@ -108,38 +114,73 @@ class LargeObjectWriter final : public LargeObjectStore {
     }
     for (const LargeObjectEntry& e : pending_) unlink((dir_->path() + "/" + e.file).c_str());
     pending_.clear();
+    dir_->Release(claimed_);
+    claimed_ = 0;
   }
   std::vector<std::string> TakeNotes() override { return {}; }
 
  private:
-  // The object being written, whole: fsynced and renamed to its final name.
+  // Compresses `bytes` as the chunks' blocks are (kZstdLevel, with zstd's content checksum)
+  // into the file, the output counted against --max-disk before it is written.
+  void Compress(std::string_view bytes, ZSTD_EndDirective mode) {
+    ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
+    size_t left = 0;
+    do {
+      out_.resize(ZSTD_CStreamOutSize());
+      ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+      left = ZSTD_compressStream2(cctx_.get(), &out, &in, mode);
+      if (ZSTD_isError(left)) {
+        throw Error(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(left));
+      }
+      if (out.pos == 0) continue;
+      const std::string_view piece(out_.data(), out.pos);
+      dir_->CheckFreeSpace(piece.size());
+      dir_->Claim(piece.size());
+      claimed_ += piece.size();
+      WriteAll(fd_, piece, TempName(path_));
+      file_hash_->Update(piece);
+      pending_.back().file_bytes += int64_t(piece.size());
+    } while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
+  }
+  // The object being written, whole: its frame ended, fsynced and renamed to its final name.
   void Close() {
     if (fd_ < 0) return;
+    Compress({}, ZSTD_e_end);
     const std::string temp = TempName(path_);
     if (fsync(fd_) != 0) ThrowIo("cannot flush", temp, errno);
     close(fd_);
     fd_ = -1;
     if (rename(temp.c_str(), path_.c_str()) != 0) ThrowIo("cannot rename", temp, errno);
     pending_.back().sha256 = hash_->Hex();
+    pending_.back().file_sha256 = file_hash_->Hex();
+  }
+  static ZSTD_CCtx* NewContext() {
+    ZSTD_CCtx* c = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, kZstdLevel);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    return c;
   }
 
   std::shared_ptr<Directory> dir_;
   std::vector<LargeObjectEntry> pending_;  // this transaction's, the last one being written
   std::string path_;
   int fd_ = -1;
-  std::unique_ptr<Sha256> hash_;
+  std::unique_ptr<Sha256> hash_, file_hash_;  // of the object's bytes, of the file's
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx_{NewContext(), ZSTD_freeCCtx};
+  std::string out_;
+  uint64_t claimed_ = 0;  // Directory::Claim'ed for this transaction's files
 };
 
 class LargeObjectReader final : public LargeObjectStore {
  public:
   LargeObjectReader(std::function<std::shared_ptr<const IndexedManifest>()> finished,
-                    std::string folder)
-      : finished_(std::move(finished)), folder_(std::move(folder)) {}
+                    std::string folder, std::function<void(const LargeObjectEntry&)> drain)
+      : finished_(std::move(finished)), folder_(std::move(folder)), drain_(std::move(drain)) {}
 
   std::vector<LargeObject> List() override { return ObjectsOf(Objects()); }
   std::vector<LargeObjectDigest> Digests() override { return DigestsOf(Objects()); }
-  // In pieces, its SHA-256 checked at the end: a damaged file fails the object (and the
-  // destination's transaction with it) rather than arriving.
+  // In pieces, its file's and its bytes' SHA-256 checked at the end: a damaged file fails the
+  // object (and the destination's transaction with it) rather than arriving.
   void Read(uint32_t oid, const std::function<void(std::string_view)>& piece) override {
     const LargeObjectEntry* e = Find(oid);
     if (!e) {
@@ -147,32 +188,26 @@ class LargeObjectReader final : public LargeObjectStore {
                   fmt::format("large object {} is not in the staging directory", oid));
     }
     const std::string path = folder_ + "/" + e->file;
-    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) ThrowIo("cannot read large object " + std::to_string(oid) + " from", path, errno);
-    Sha256 hash;
-    int64_t total = 0;
-    std::string buffer(kPiece, '\0');
-    try {
-      for (;;) {
-        const ssize_t n = read(fd, buffer.data(), buffer.size());
-        if (n < 0) ThrowIo("cannot read", path, errno);
-        if (n == 0) break;
-        const std::string_view bytes(buffer.data(), size_t(n));
-        hash.Update(bytes);
-        total += n;
-        piece(bytes);
+    if (access(path.c_str(), F_OK) != 0) {
+      const auto removed = RemovedChunks(folder_);
+      const auto record = removed.find(e->file);
+      if (record != removed.end()) {
+        throw Error(ErrorCode::kNotFound,
+                    fmt::format("{}: large object {} was taken away by an import into {} "
+                                "(--remove-imported, {}): read it from there",
+                                path, oid, record->second.into, record->second.removed_at));
       }
-    } catch (...) {
-      close(fd);
-      throw;
     }
-    close(fd);
-    const std::string sha = hash.Hex();
-    if (total != e->bytes || sha != e->sha256) {
-      throw Error(ErrorCode::kIo,
-                  fmt::format("{}: large object {} has {} bytes of SHA-256 {}, the manifest says "
-                              "{} bytes of SHA-256 {}: the file is damaged",
-                              path, oid, total, sha, e->bytes, e->sha256));
+    const std::string problem = ReadLargeObjectFile(folder_, *e, piece);
+    if (!problem.empty()) {
+      throw Error(ErrorCode::kIo, fmt::format("{}: large object {}: {}", path, oid, problem));
+    }
+  }
+  // --remove-imported: their files, recorded as imported and removed (imported.hpp).
+  void Delivered(const std::vector<uint32_t>& oids) override {
+    if (!drain_) return;
+    for (uint32_t oid : oids) {
+      if (const LargeObjectEntry* e = Find(oid)) drain_(*e);
     }
   }
   void Begin() override { ReadOnly(); }
@@ -205,6 +240,7 @@ class LargeObjectReader final : public LargeObjectStore {
   std::function<std::shared_ptr<const IndexedManifest>()> finished_;
   std::shared_ptr<const IndexedManifest> manifest_;
   std::string folder_;
+  std::function<void(const LargeObjectEntry&)> drain_;
 };
 
 }  // namespace
@@ -214,8 +250,74 @@ std::unique_ptr<LargeObjectStore> MakeLargeObjectWriter(std::shared_ptr<Director
 }
 
 std::unique_ptr<LargeObjectStore> MakeLargeObjectReader(
-    std::function<std::shared_ptr<const IndexedManifest>()> finished, std::string folder) {
-  return std::make_unique<LargeObjectReader>(std::move(finished), std::move(folder));
+    std::function<std::shared_ptr<const IndexedManifest>()> finished, std::string folder,
+    std::function<void(const LargeObjectEntry&)> drain) {
+  return std::make_unique<LargeObjectReader>(std::move(finished), std::move(folder),
+                                             std::move(drain));
+}
+
+std::string ReadLargeObjectFile(const std::string& folder, const LargeObjectEntry& e,
+                                const std::function<void(std::string_view)>& piece) {
+  const std::string path = folder + "/" + e.file;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    ThrowIo(fmt::format("cannot read large object {} from", e.object.oid), path, errno);
+  }
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(
+      e.codec.empty() ? nullptr : ZSTD_createDCtx(), ZSTD_freeDCtx);
+  Sha256 file_hash, hash;
+  int64_t stored = 0, total = 0;
+  std::string broken;     // why the file stopped decompressing
+  size_t frame_left = 1;  // zstd's hint: 0 once the frame is whole
+  auto give = [&](std::string_view bytes) {
+    hash.Update(bytes);
+    total += int64_t(bytes.size());
+    if (piece) piece(bytes);
+  };
+  std::string buffer(kPiece, '\0'), out;
+  try {
+    for (;;) {
+      const ssize_t n = read(fd, buffer.data(), buffer.size());
+      if (n < 0) ThrowIo("cannot read", path, errno);
+      if (n == 0) break;
+      const std::string_view bytes(buffer.data(), size_t(n));
+      file_hash.Update(bytes);
+      stored += n;
+      if (!dctx) {
+        give(bytes);
+        continue;
+      }
+      ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
+      while (broken.empty() && in.pos < in.size) {
+        out.resize(ZSTD_DStreamOutSize());
+        ZSTD_outBuffer o{out.data(), out.size(), 0};
+        frame_left = ZSTD_decompressStream(dctx.get(), &o, &in);
+        if (ZSTD_isError(frame_left)) broken = ZSTD_getErrorName(frame_left);
+        if (o.pos > 0 && broken.empty()) give(std::string_view(out.data(), o.pos));
+      }
+    }
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  close(fd);
+  if (dctx && broken.empty() && frame_left != 0) broken = "the frame is cut short";
+  if (stored != e.file_bytes) {
+    return fmt::format("{} bytes, the manifest says {} ({})", stored, e.file_bytes,
+                       stored < e.file_bytes ? "truncated" : "grown");
+  }
+  const std::string file_sha = file_hash.Hex();
+  if (file_sha != e.file_sha256) {
+    return fmt::format("its SHA-256 is {}, the manifest says {}: the file is damaged", file_sha,
+                       e.file_sha256);
+  }
+  if (!broken.empty()) return fmt::format("it does not decompress (zstd: {})", broken);
+  const std::string sha = hash.Hex();
+  if (total != e.bytes || sha != e.sha256) {
+    return fmt::format("it holds {} bytes of SHA-256 {}, the manifest says {} bytes of SHA-256 {}",
+                       total, sha, e.bytes, e.sha256);
+  }
+  return "";
 }
 
 std::vector<std::string> LargeObjectColumns(const Manifest& m, const std::string& schema) {

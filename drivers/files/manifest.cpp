@@ -579,8 +579,14 @@ json LargeObjectEntryJson(const LargeObjectEntry& e) {
     grants.push_back(
         {{"grantee", g.grantee}, {"privilege", g.privilege}, {"grantable", g.grantable}});
   }
-  return {{"oid", e.object.oid}, {"owner", e.object.owner}, {"grants", grants},
-          {"file", e.file},      {"bytes", e.bytes},        {"sha256", e.sha256}};
+  json out = {{"oid", e.object.oid}, {"owner", e.object.owner}, {"grants", grants},
+              {"file", e.file},      {"bytes", e.bytes},        {"sha256", e.sha256}};
+  if (!e.codec.empty()) {
+    out["codec"] = e.codec;
+    out["file_bytes"] = e.file_bytes;
+    out["file_sha256"] = e.file_sha256;
+  }
+  return out;
 }
 
 LargeObjectEntry LargeObjectEntryFrom(const json& j) {
@@ -593,6 +599,14 @@ LargeObjectEntry LargeObjectEntryFrom(const json& j) {
   e.file = j.at("file");
   e.bytes = j.at("bytes");
   e.sha256 = j.at("sha256");
+  e.codec = j.value("codec", "");
+  if (!e.codec.empty() && e.codec != "zstd") {
+    throw Error(ErrorCode::kIo, fmt::format("large object {} is compressed with '{}', which this "
+                                            "ferry does not read",
+                                            e.object.oid, e.codec));
+  }
+  e.file_bytes = e.codec.empty() ? e.bytes : j.at("file_bytes").get<int64_t>();
+  e.file_sha256 = e.codec.empty() ? e.sha256 : j.at("file_sha256").get<std::string>();
   return e;
 }
 

@@ -29,7 +29,7 @@ namespace ferry::staging {
 // (`source_identity`, `schema`, `sequences`); version 5 the journal's `unit_failed`, `units_reset`,
 // `type` and `snapshot` records (those changes rewrote the manifest). Versions 1 to 4 are still
 // read (without them).
-inline constexpr int kManifestVersion = 5;
+inline constexpr int kManifestVersion = 6;
 inline constexpr int kOldestManifestVersion = 1;
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kChunkFolder = "chunks";
@@ -91,13 +91,18 @@ struct SnapshotRecord {
 };
 
 // A PostgreSQL large object the export carried (version 5): its OID, owner and grants, and its
-// bytes in a file of their own (`file`, relative to the directory), of `bytes` bytes and that
-// SHA-256.
+// bytes (`bytes` of them, of that SHA-256) in a file of their own (`file`, relative to the
+// directory). Version 6 compresses the file (`codec` "zstd": one zstd frame), of `file_bytes`
+// bytes and `file_sha256`; an older entry's file is the bytes as they are (`codec` "", its
+// file_bytes and file_sha256 those of the object).
 struct LargeObjectEntry {
   LargeObject object;
   std::string file;
   int64_t bytes = 0;
   std::string sha256;
+  std::string codec;
+  int64_t file_bytes = 0;
+  std::string file_sha256;
 };
 
 struct Manifest {

@@ -82,10 +82,14 @@ uint64_t ChunkBytes(const UnitEntry& u) {
   return bytes;
 }
 
+// The bytes of the manifest's chunk files and large-object files.
 uint64_t ChunkBytes(const Manifest& m) {
   uint64_t bytes = 0;
   for (const TableEntry& t : m.tables) {
     for (const UnitEntry& u : t.units) bytes += ChunkBytes(u);
+  }
+  if (m.large_objects) {
+    for (const LargeObjectEntry& o : *m.large_objects) bytes += uint64_t(o.file_bytes);
   }
   return bytes;
 }
@@ -236,8 +240,9 @@ void Directory::Append(const JournalEntry& entry, std::vector<std::string>& repl
     chunk_bytes_ += ChunkBytes(entry.unit);
   }
   ApplyJournalEntry(manifest_, entry, &replaced, &tables_);
-  if (entry.kind == JournalEntry::Kind::kTableEntry && !replaced.empty()) {
-    chunk_bytes_ = ChunkBytes(manifest_);  // a table emptied or dropped: rare
+  if ((entry.kind == JournalEntry::Kind::kTableEntry && !replaced.empty()) ||
+      entry.kind == JournalEntry::Kind::kLargeObjects) {
+    chunk_bytes_ = ChunkBytes(manifest_);  // a table emptied or dropped, a batch of objects
   }
   // Folded once the journal is as large as the manifest: the rewrites then cost about twice the
   // last manifest in all. The entry is durable already; a fold that fails is tried again at the
@@ -312,6 +317,10 @@ void Directory::RefreshRemoved() {
         if (removed.count(c.file)) removed_bytes_ += c.bytes;
       }
     }
+  }
+  if (!manifest_.large_objects) return;
+  for (const LargeObjectEntry& o : *manifest_.large_objects) {
+    if (removed.count(o.file)) removed_bytes_ += uint64_t(o.file_bytes);
   }
 }
 

@@ -96,12 +96,12 @@ class Directory {
   void CheckFreeSpace(uint64_t needed) const;
 
   // --max-disk: how many bytes the directory's files may take (0: no limit). Claim adds `bytes`
-  // a chunk being written is about to take; Release gives a writer's claims back once its
-  // chunks are committed (counted in the manifest) or removed. Chunks an import took away
-  // (drivers/files/imported.hpp) count as free. When the files would take more, Claim waits
-  // (pacing its looks with `wait`, saying so through `notice`) for an import to take some away,
-  // and throws Error(kDiskFull) when none is taken for `patience` seconds, when taking every
-  // committed chunk away would not make room (the chunks being written alone are too large),
+  // a chunk or large-object file being written is about to take; Release gives a writer's
+  // claims back once its files are committed (counted in the manifest) or removed. Files an
+  // import took away (drivers/files/imported.hpp) count as free. When the files would take more,
+  // Claim waits (pacing its looks with `wait`, saying so through `notice`) for an import to take
+  // some away, and throws Error(kDiskFull) when none is taken for `patience` seconds, when taking
+  // every committed chunk away would not make room (the chunks being written alone are too large),
   // or at once without a wait policy.
   void set_max_bytes(uint64_t max) { max_bytes_ = max; }
   void set_drain_wait(WaitPolicy wait, double patience,
@@ -138,7 +138,7 @@ class Directory {
   uint64_t manifest_bytes_ = 0;
   int journal_fd_ = -1;  // open in this process once it changed the directory
   uint64_t journal_bytes_ = 0;
-  uint64_t chunk_bytes_ = 0;    // the manifest's chunks
+  uint64_t chunk_bytes_ = 0;    // the manifest's chunks and large-object files
   uint64_t removed_bytes_ = 0;  // those of them an import took away
   uint64_t removed_files_ = 0;
   uint64_t claimed_bytes_ = 0;  // chunks being written

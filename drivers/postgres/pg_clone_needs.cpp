@@ -407,13 +407,19 @@ const std::string& OtherObjectsQuery() {
       "pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE n.nspname = ? AND NOT "
       "c.relispartition AND cn.nspname <> 'pg_catalog' AND NOT EXISTS (SELECT 1 FROM "
       "pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attcollation = co.oid) "
-      // oid (and lo) columns that point at large objects, which live outside the tables.
-      "UNION ALL SELECT 'large object', n.nspname || '.' || c.relname || '.' || a.attname "
+      "ORDER BY 1, 2";
+  return kSql;
+}
+
+const std::string& LargeObjectColumnsQuery() {
+  // oid (and lo, a domain over oid) columns, where the database holds any large object.
+  static const std::string kSql =
+      "SELECT n.nspname || '.' || c.relname || '.' || a.attname "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN "
       "pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN pg_catalog.pg_type y ON "
       "y.oid = a.atttypid WHERE n.nspname = ? AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
       "AND NOT a.attisdropped AND 'oid'::regtype IN (y.oid, y.typbasetype) AND EXISTS "
-      "(SELECT FROM pg_catalog.pg_largeobject_metadata) ORDER BY 1, 2";
+      "(SELECT FROM pg_catalog.pg_largeobject_metadata) ORDER BY 1";
   return kSql;
 }
 

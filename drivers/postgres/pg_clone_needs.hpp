@@ -38,6 +38,9 @@ std::vector<CloneNote> NotDumped(SqlSession& catalog, const std::vector<TableNam
 // views, sequences, routines, triggers, types, rules, row security policies, event triggers
 // (with the schema of their function) and identity columns that count down or cycle.
 const std::string& OtherObjectsQuery();
+// The query of Endpoint::LargeObjectColumns (? the schema): "schema.table.column" of the columns
+// of type oid or lo, where the database holds large objects.
+const std::string& LargeObjectColumnsQuery();
 
 // Endpoint::UnmetNeeds for a PostgreSQL destination.
 std::vector<std::string> UnmetNeeds(SqlSession& catalog, const std::vector<CloneNeed>& needs);

@@ -298,6 +298,14 @@ std::unique_ptr<LargeObjectStore> PostgresEndpoint::OpenLargeObjects() {
   return pg::MakeLargeObjectStore(OpenLibpq());
 }
 
+std::vector<std::string> PostgresEndpoint::LargeObjectColumns(const std::string& schema) {
+  std::vector<std::string> out;
+  for (auto& row : catalog().Query(pg::LargeObjectColumnsQuery(), {schema})) {
+    if (row[0]) out.push_back(*row[0]);
+  }
+  return out;
+}
+
 namespace {
 
 std::unique_ptr<Endpoint> OpenPostgres(EngineTarget target) {

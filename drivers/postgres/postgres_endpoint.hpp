@@ -51,6 +51,7 @@ class PostgresEndpoint final : public SqlEndpoint {
   bool ServerAnswers(std::chrono::milliseconds timeout) override;
   // Large objects through libpq's large-object calls (drivers/postgres/large_objects.hpp).
   std::unique_ptr<LargeObjectStore> OpenLargeObjects() override;
+  std::vector<std::string> LargeObjectColumns(const std::string& schema) override;
   // A catalog read and pg_dump wait --lock-wait at once for a lock another session holds.
   void SetLockWait(int seconds) override;
 

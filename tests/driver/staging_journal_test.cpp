@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "copier/error.hpp"
+#include "drivers/files/large_objects_dir.hpp"
 #include "drivers/files/manifest_journal.hpp"
 #include "drivers/files/staging_dir.hpp"
 #include "drivers/open.hpp"
@@ -464,7 +465,11 @@ TEST_CASE(
   CHECK(first.object.grants[0].privilege == "SELECT");
   CHECK(first.bytes == 12);
   CHECK(first.sha256 == "09ca7e4eaa6e8ae9c7d261167129184883644d07dfba7cbfbc4c8a2e08360d5b");
-  CHECK(ReadText(folder + "/" + first.file) == "hello, world");
+  CHECK(first.codec == "zstd");
+  CHECK(first.file_bytes == int64_t(fs::file_size(folder + "/" + first.file)));
+  std::string read;
+  CHECK(ReadLargeObjectFile(folder, first, [&](std::string_view b) { read += b; }).empty());
+  CHECK(read == "hello, world");
   CHECK((*seen->large_objects)[1].bytes == 0);
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(folder + "/" + kLargeObjectFolder)) {

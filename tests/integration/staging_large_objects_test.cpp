@@ -1,8 +1,9 @@
 // PostgreSQL large objects through a staging directory, as a direct PostgreSQL→PostgreSQL copy
 // carries them: an export keeps each object's bytes in a file of its own with its size and
 // SHA-256 in the manifest (an export killed inside them resumes with those not there yet), the
-// files-only verify checks them and names a damaged one, and an import creates them with their
-// OIDs (the oid column stays valid), which verify then compares with the manifest.
+// files-only verify checks them and names a damaged one, an import creates them with their
+// OIDs (the oid column stays valid), which verify then compares with the manifest, and an import
+// with --remove-imported takes their files away once they are in.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -94,13 +95,39 @@ TEST_CASE(
     }
   }
   REQUIRE(!file.empty());
-  {
+  CHECK(file.size() > 8);
+  CHECK(file.substr(file.size() - 8) == ".lob.zst");  // compressed, as the chunks are
+  CHECK(fs::file_size(file) < 6291456 / 100);
+  const auto middle = std::streamoff(fs::file_size(file) / 2);
+  char was = 0;
+  auto put = [&](char c) {
     std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(1000);
-    f.put('\x7f');
-  }
+    f.seekg(middle);
+    f.get(was);
+    f.seekp(middle);
+    f.put(c);
+  };
+  put('\x7f');
+  const char original = was;
   FerryResult damaged = RunFerry("verify --files " + ShellQuote(folder));
   INFO(damaged.output);
   CHECK(damaged.exit_code != 0);
   CHECK(Has(damaged, "large object " + big + ": its SHA-256 is"));
+  put(original);
+
+  // An import that takes the files away leaves none of the objects' files, each recorded as
+  // imported and removed, which the files-only verify counts as such.
+  TestDatabase drained(Db::kPostgres, "stlo_drn");
+  FerryResult removing = Ferry("run --remove-imported", dir, drained.Url());
+  INFO(removing.output);
+  REQUIRE(removing.exit_code == 0);
+  CHECK(Has(removing, "4 large objects (4 copied, 0 already there"));
+  CHECK(RowLines(drained, kObjects) == RowLines(source, kObjects));
+  CHECK(fs::is_empty(folder + "/large_objects"));
+  FerryResult after = RunFerry("verify --files " + ShellQuote(folder) + " --json");
+  INFO(after.output);
+  CHECK(after.exit_code == 0);
+  const nlohmann::json left = nlohmann::json::parse(after.output);
+  CHECK(left.at("large_objects") == 4);
+  CHECK(left.at("removed_large_objects") == 4);
 }

@@ -255,7 +255,7 @@ TEST_CASE("a staging directory of manifest version 3, which keeps no schema, sti
   // What a ferry of manifest version 3 wrote: no source identity, schema, sequences or large
   // objects.
   nlohmann::json m = nlohmann::json::parse(ReadWhole(folder + "/manifest.json"));
-  REQUIRE(m.at("version") == 5);
+  REQUIRE(m.at("version") == 6);
   CHECK(!m.at("schema").is_null());
   CHECK(!m.at("sequences").empty());
   for (const char* member :

@@ -140,7 +140,7 @@ TEST_CASE(
   INFO(check.output);
   CHECK(check.exit_code == 0);
   const nlohmann::json m = nlohmann::json::parse(ReadWhole(folder + "/manifest.json"));
-  CHECK(m.at("version") == 5);
+  CHECK(m.at("version") == 6);
   CHECK(m.at("journal") == "");
   TestDatabase dest(Db::kSQLite, "stage_events_dst");
   FerryResult imported = RunFerry("run -q --source " + ShellQuote("dir:" + folder) + " --dest " +
