@@ -187,12 +187,15 @@ class Syncer {
           KeyRange read;
           std::optional<KeyRange> remove;
           Collapse(batch, key, dest_key, reread_deleted, read, remove, b);
-          for (const auto& k : *read.keys) {
-            for (const std::string& part : k) key_bytes += part.size() + 4;
-          }
+          auto count = [&](const KeyRange& keys) {
+            for (const auto& k : *keys.keys) {
+              for (const std::string& part : k) key_bytes += part.size() + 4;
+            }
+          };
+          count(read);
+          if (remove) count(*remove);  // keys only deleted are held too
           if (side_by_side) {
-            // Every key the batch writes, deleted ones too: a delete must not pass the insert
-            // of the batch before.
+            // Deleted keys too: a delete must not pass an insert of the batch before.
             std::unordered_set<std::string> keys = KeySet(*read.keys);
             if (remove) keys.merge(KeySet(*remove->keys));
             job.after_previous = i > 0 && Overlap(keys, previous);
@@ -407,11 +410,10 @@ class Syncer {
   }
 
   // A log batch collapsed to its keys: every changed key's row is read again as it is now (a
-  // key changed twice since the last sync is applied once), and a key whose last change was a
-  // delete is deleted first, and read again only where it may still hold a row (KeysMayRepeat:
-  // under a DEFERRABLE key; the upsert puts the row back). Elsewhere a delete last means no
-  // row at the batch's end; a row inserted since is a later entry, applied by a later batch.
-  // So the log's own operations say what to delete, and the counts come from the log too.
+  // key changed twice since the last sync is applied once). A key whose last change was a delete
+  // is deleted first, and read again only where it may still hold a row (KeysMayRepeat: under a
+  // DEFERRABLE key); elsewhere a delete last means no row at the batch's end (an insert since is
+  // a later entry). So the log's own operations say what to delete, and the counts come from it.
   static void Collapse(ChangeBatch& batch, const std::vector<int>& key,
                        const std::vector<int>& dest_key, bool reread_deleted, KeyRange& read,
                        std::optional<KeyRange>& remove, AppliedBatch& counts) {
