@@ -138,6 +138,7 @@ class Syncer {
     }
     const std::vector<int> key = copy.source.RowKey();
     const std::vector<int> dest_key = DestinationKey(copy, key);
+    const bool reread_deleted = KeysMayRepeat(tracker, copy.source);
     std::vector<LogGap> gaps;  // pending below `applied`
     LogConsumer me = JoinLog(copy, tracker, state, gaps);
     int64_t applied = me.applied;
@@ -185,12 +186,18 @@ class Syncer {
           b.entries = batch.entries;
           KeyRange read;
           std::optional<KeyRange> remove;
-          Collapse(batch, key, dest_key, read, remove, b);
-          for (const auto& k : *read.keys) {
-            for (const std::string& part : k) key_bytes += part.size() + 4;
-          }
+          Collapse(batch, key, dest_key, reread_deleted, read, remove, b);
+          auto count = [&](const KeyRange& keys) {
+            for (const auto& k : *keys.keys) {
+              for (const std::string& part : k) key_bytes += part.size() + 4;
+            }
+          };
+          count(read);
+          if (remove) count(*remove);  // keys only deleted are held too
           if (side_by_side) {
+            // Deleted keys too: a delete must not pass an insert of the batch before.
             std::unordered_set<std::string> keys = KeySet(*read.keys);
+            if (remove) keys.merge(KeySet(*remove->keys));
             job.after_previous = i > 0 && Overlap(keys, previous);
             previous = std::move(keys);
           }
@@ -372,12 +379,13 @@ class Syncer {
     }
     const std::vector<int> key = copy.source.RowKey();
     const std::vector<int> dest_key = DestinationKey(copy, key);
+    const bool reread_deleted = KeysMayRepeat(tracker, copy.source);
     std::vector<AppliedBatch> counts(batches.size());
     std::vector<UnitJob> jobs(batches.size());
     for (size_t i = 0; i < batches.size(); ++i) {
       KeyRange read;
       std::optional<KeyRange> remove;
-      Collapse(batches[i], key, dest_key, read, remove, counts[i]);
+      Collapse(batches[i], key, dest_key, reread_deleted, read, remove, counts[i]);
       // Until the last unit commits, the gaps stay as they were: an entry applied twice changes
       // nothing.
       Fill(jobs[i], prepared, std::move(read), std::move(remove),
@@ -402,13 +410,12 @@ class Syncer {
   }
 
   // A log batch collapsed to its keys: every changed key's row is read again as it is now (a
-  // key changed twice since the last sync is applied once), and a key whose last change was a
-  // delete is deleted first. When the source has the row again by the time it is read
-  // (inserted anew after the logged entries, or a key one statement moved away and back), the
-  // upsert puts it back. So the log's own operations, not a look-up at either end, say what to
-  // delete, and the counts come from the log too.
+  // key changed twice since the last sync is applied once). A key whose last change was a delete
+  // is deleted first, and read again only where it may still hold a row (KeysMayRepeat: under a
+  // DEFERRABLE key); elsewhere a delete last means no row at the batch's end (an insert since is
+  // a later entry). So the log's own operations say what to delete, and the counts come from it.
   static void Collapse(ChangeBatch& batch, const std::vector<int>& key,
-                       const std::vector<int>& dest_key, KeyRange& read,
+                       const std::vector<int>& dest_key, bool reread_deleted, KeyRange& read,
                        std::optional<KeyRange>& remove, AppliedBatch& counts) {
     read.key_columns = key;
     read.keys.emplace();
@@ -421,8 +428,12 @@ class Syncer {
           remove->key_columns = dest_key;
           remove->keys.emplace();
         }
-        remove->keys->push_back(k.key);
         if (k.first != 'I') ++counts.deleted;
+        if (!reread_deleted) {
+          remove->keys->push_back(std::move(k.key));
+          continue;
+        }
+        remove->keys->push_back(k.key);
       } else if (k.first == 'I') {
         ++counts.inserted;
       } else {

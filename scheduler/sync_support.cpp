@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <climits>
 
+#include "copier/log_key_checks.hpp"
+
 namespace ferry::sync {
 
 double Since(Clock::time_point start) {
@@ -89,6 +91,11 @@ Plan PlanAsIs(Endpoint& source, Endpoint& destination, const Job& job,
   as_is.write_mode = WriteMode::kAppend;
   for (TableOverride& o : as_is.overrides) o.write_mode.reset();
   return BuildPlan(source, destination, as_is, partitions);
+}
+
+bool KeysMayRepeat(ChangeTracker& tracker, const Table& table) {
+  auto* checks = dynamic_cast<LogKeyChecks*>(&tracker);
+  return !checks || checks->KeysMayRepeat(table);
 }
 
 std::unordered_set<std::string> KeySet(const std::vector<std::vector<std::string>>& keys) {

@@ -57,6 +57,10 @@ TrackedPosition ParsePosition(const std::string& text);
 std::string FormatPosition(int64_t generation, int64_t applied,
                            const std::vector<LogGap>& gaps = {});
 
+// Whether a key whose last logged entry is a delete may still hold a row
+// (copier/log_key_checks.hpp); yes where the tracker cannot tell.
+bool KeysMayRepeat(ChangeTracker& tracker, const Table& table);
+
 // A batch's keys, each as one string (its parts with their lengths, so no two keys are alike),
 // and whether two such sets share a key.
 std::unordered_set<std::string> KeySet(const std::vector<std::vector<std::string>>& keys);

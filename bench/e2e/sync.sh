@@ -23,8 +23,10 @@
 #
 # RUNS (default 3), SECTIONS ("pg mariadb"), FERRY_BIN (build/tools/ferry), LOCK (a file taken
 # with flock -x around each timed command, for machines shared with builds; default none),
-# KEEP=1 leaves the databases behind, SPLIT=1 (above; PG_LOGS: the two servers' log files,
-# default /var/log/postgresql/postgresql-15-{src,dst}.log), PERF=1 records each sync after 1 %
+# KEEP=1 leaves the databases behind, SPLIT=1 (above; PG_SRC_LOG and PG_DST_LOG: the two servers'
+# log files: servers.sh's $BENCH_ROOT/pg-{src,dst}/server.log on its ports, else
+# /var/log/postgresql/postgresql-15-{src,dst}.log; the servers' log_line_prefix is set to name
+# each line's user and database, which splitsync.py sorts by), PERF=1 records each sync after 1 %
 # changed with `perf record -g` into $OUT/perf-RUN.data; CPU=1 (with SPLIT=1) adds the servers'
 # CPU per part (log_statement_stats) and ferry's own, which a loaded machine moves less than wall
 # time, and lists the statements that took 10 ms of server CPU or more, in time order (each
@@ -49,8 +51,13 @@ CPU=${CPU:-}
 FERRY_BIN_B=${FERRY_BIN_B:-}
 SYNC_ARGS=${SYNC_ARGS:-}
 SYNC_ARGS_B=${SYNC_ARGS_B-$SYNC_ARGS}
-PG_SRC_LOG=${PG_SRC_LOG:-/var/log/postgresql/postgresql-15-src.log}
-PG_DST_LOG=${PG_DST_LOG:-/var/log/postgresql/postgresql-15-dst.log}
+if [ "$BENCH_PG_SRC_PORT" = 55433 ]; then  # servers.sh's servers
+  PG_SRC_LOG=${PG_SRC_LOG:-$BENCH_ROOT/pg-src/server.log}
+  PG_DST_LOG=${PG_DST_LOG:-$BENCH_ROOT/pg-dst/server.log}
+else  # ../shared/bench/setup-servers.sh's
+  PG_SRC_LOG=${PG_SRC_LOG:-/var/log/postgresql/postgresql-15-src.log}
+  PG_DST_LOG=${PG_DST_LOG:-/var/log/postgresql/postgresql-15-dst.log}
+fi
 SRC_DB=${SRC_DB:-ferry_sync_bench_src}
 DST_DB=${DST_DB:-ferry_sync_bench_dst}
 mkdir -p "$OUT"
@@ -122,6 +129,16 @@ pg_section() {
     sleep 3
   done
   $PSQL_DST -d postgres -c "DROP DATABASE IF EXISTS $DST_DB" -c "CREATE DATABASE $DST_DB"
+  if [ -n "$SPLIT" ]; then
+    # Without the user and database on each line (servers.sh's servers log as initdb left
+    # them), splitsync.py finds no statement of the sync and reports every part as 0 ms.
+    local psql
+    for psql in "$PSQL_SRC" "$PSQL_DST"; do
+      [[ $($psql -d postgres -Atc "SHOW log_line_prefix") == *"%u@%d"* ]] && continue
+      $psql -d postgres -c "ALTER SYSTEM SET log_line_prefix = '%m [%p] %q%u@%d '" \
+        -c "SELECT pg_reload_conf()" >/dev/null
+    done
+  fi
   "$FERRY_BIN" track enable --source "$src" "${tracked[@]}" >"$OUT/track.log"
   $PSQL_DST -d postgres -c CHECKPOINT
   # The other tables first (untimed), then the denominator: the full copy of the table that

@@ -107,6 +107,14 @@ class PostgresChangeLog final : public ChangeLogEngine {
     }
   }
 
+  bool DeferrableKeys(SqlSession& s, const Table& table) const override {
+    const auto rows = s.Query(fmt::format(
+        "SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid = {}::regclass AND "
+        "contype IN ('p', 'u') AND condeferrable",
+        dialect_.TextLiteral(dialect_.QualifiedName(table.name))));
+    return !rows.empty() && rows[0][0].value_or("0") != "0";
+  }
+
   std::optional<std::string> RefusesWritesSql() const override {
     return "SELECT CASE WHEN pg_is_in_recovery() OR current_setting("
            "'default_transaction_read_only') = 'on' THEN 1 ELSE 0 END";

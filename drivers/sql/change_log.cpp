@@ -8,6 +8,7 @@
 #include <random>
 
 #include "copier/error.hpp"
+#include "copier/log_key_checks.hpp"
 #include "copier/run_state.hpp"
 
 namespace ferry {
@@ -66,7 +67,7 @@ int64_t ClockSequence() {
          1000;
 }
 
-class SqlChangeTracker final : public ChangeTracker {
+class SqlChangeTracker final : public ChangeTracker, public LogKeyChecks {
  public:
   SqlChangeTracker(const Dialect& dialect, std::unique_ptr<ChangeLogEngine> engine,
                    std::function<std::unique_ptr<SqlSession>()> open)
@@ -282,6 +283,10 @@ class SqlChangeTracker final : public ChangeTracker {
     batch.keys.reserve(seen.size());
     for (auto& [key, ops] : seen) batch.keys.push_back(ChangedKey{key, ops.first, ops.second});
     return batch;
+  }
+
+  bool KeysMayRepeat(const Table& table) override {
+    return engine_->DeferrableKeys(*session_, table);
   }
 
   std::optional<bool> RefusesWrites() override {

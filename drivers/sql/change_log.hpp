@@ -72,6 +72,11 @@ class ChangeLogEngine {
   virtual std::optional<std::vector<std::string>> OpenTransactions(SqlSession& /*session*/) const {
     return std::nullopt;
   }
+  // Whether a primary or unique key of `table` may be checked at commit (ChangeTracker::
+  // KeysMayRepeat); false where the engine checks every key at each row.
+  virtual bool DeferrableKeys(SqlSession& /*session*/, const Table& /*table*/) const {
+    return false;
+  }
   // A query true when the database refuses writes (nullopt: the engine cannot tell), and the
   // fence that makes it refuse them, returning the statement that undoes it.
   virtual std::optional<std::string> RefusesWritesSql() const { return std::nullopt; }
