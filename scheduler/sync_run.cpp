@@ -429,11 +429,8 @@ class Syncer {
           remove->keys.emplace();
         }
         if (k.first != 'I') ++counts.deleted;
-        if (!reread_deleted) {
-          remove->keys->push_back(std::move(k.key));
-          continue;
-        }
-        remove->keys->push_back(k.key);
+        remove->keys->push_back(reread_deleted ? k.key : std::move(k.key));
+        if (!reread_deleted) continue;  // no row at the batch's end: deleted, not read
       } else if (k.first == 'I') {
         ++counts.inserted;
       } else {

@@ -73,6 +73,9 @@ std::string Shape(const std::optional<Table>& t) {
     out += "partition " + Name(p.name) + " of " + Name(p.parent) + " " + p.bound + " " +
            p.partition_key + "\n";
     for (const auto& i : p.indexes) out += "  own " + i.name + " " + i.native_definition + "\n";
+    for (const auto& f : p.foreign_keys) {
+      out += "  own fk " + f.name + " " + Ints(f.columns) + " " + Name(f.references) + "\n";
+    }
   }
   return out;
 }
