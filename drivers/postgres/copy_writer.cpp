@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 
 #include "copier/convert.hpp"
 #include "drivers/long_values.hpp"
 #include "drivers/postgres/binary_copy.hpp"
+#include "drivers/postgres/pg_clone_needs.hpp"
 #include "drivers/sql/sql_endpoint.hpp"
 
 namespace ferry::pg {
@@ -24,6 +26,50 @@ constexpr size_t kKeyBudget = 8u << 20;
 // (a sync's batch of 20,000 changed rows), and the table stays within the session's temporary
 // buffers (temp_buffers, 8 MB by default) instead of spilling to disk.
 constexpr const char* kStagingTable = "ferry_upsert_rows";
+
+// Whether the destination checks its key over `key` at the end of the statement or later
+// (DEFERRABLE): ON CONFLICT refuses such a constraint as its arbiter ("does not support
+// deferrable unique constraints"), and a table copied with its DEFERRABLE primary key has one.
+bool KeyIsDeferrable(pq::Connection& connection, const Dialect& dialect, const Table& table,
+                     const std::vector<int>& key) {
+  std::vector<std::string> names;
+  for (int k : key) names.push_back(table.columns[size_t(k)].name);
+  std::sort(names.begin(), names.end());
+  return !connection
+              .Query(
+                  "SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conrelid = "
+                  "pg_catalog.to_regclass(?) AND c.contype IN ('p', 'u') AND c.condeferrable "
+                  "AND ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE "
+                  "a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) ORDER BY "
+                  "a.attname::text COLLATE \"C\") = ?::text[]",
+                  {dialect.QualifiedName(table.name), ArrayLiteral(names)})
+              .empty();
+}
+
+// The merge of the staged rows without ON CONFLICT: those whose key is there update it, the
+// others are inserted (deferred checks see the table as it ends).
+std::string MergeWithoutArbiter(const Dialect& dialect, const Table& table,
+                                const std::vector<int>& columns, const std::vector<int>& key,
+                                const std::string& into, const std::string& staging,
+                                const std::string& names) {
+  std::string match, set;
+  for (int k : key) {
+    const std::string name = dialect.Quote(table.columns[size_t(k)].name);
+    match += (match.empty() ? "" : " AND ") + fmt::format("t.{0} = s.{0}", name);
+  }
+  for (int c : columns) {
+    if (std::find(key.begin(), key.end(), c) != key.end()) continue;
+    const std::string name = dialect.Quote(table.columns[size_t(c)].name);
+    set += (set.empty() ? "" : ", ") + fmt::format("{0} = s.{0}", name);
+  }
+  std::string sql;
+  if (!set.empty())
+    sql = fmt::format("UPDATE {} t SET {} FROM {} s WHERE {}; ", into, set, staging, match);
+  return sql + fmt::format(
+                   "INSERT INTO {0} ({1}) OVERRIDING SYSTEM VALUE SELECT {1} FROM {2} s WHERE NOT "
+                   "EXISTS (SELECT 1 FROM {0} t WHERE {3})",
+                   into, names, staging, match);
+}
 constexpr size_t kMergeBytes = 1u << 20;
 constexpr size_t kMergeRows = 4096;
 
@@ -96,9 +142,13 @@ class CopyRowWriter final : public RowWriter {
           "WITH NO DATA",
           staging, names, into);
       // OVERRIDING SYSTEM VALUE: COPY writes GENERATED ALWAYS identity columns, so must this.
-      merge_sql_ = fmt::format("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}{}",
-                               into, names, names, staging,
-                               dialect.UpsertClause(table_, columns_, request.upsert_key));
+      merge_sql_ =
+          KeyIsDeferrable(connection_, dialect, table_, request.upsert_key)
+              ? MergeWithoutArbiter(dialect, table_, columns_, request.upsert_key, into, staging,
+                                    names)
+              : fmt::format("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}{}", into,
+                            names, names, staging,
+                            dialect.UpsertClause(table_, columns_, request.upsert_key));
       // In place: the table was created in this transaction.
       empty_staging_sql_ = "TRUNCATE " + staging;
       into = staging;
